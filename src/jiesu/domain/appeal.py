@@ -1,0 +1,1037 @@
+"""The appeal (诉求) aggregate: statuses, actions, the transition table and `apply`.
+
+Everything here is pure: no I/O, time is passed in, and every change returns the events it caused.
+The transition table is data; docs and the state diagram are generated from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from jiesu.domain.calendar import Deadline, WorkCalendar
+from jiesu.domain.deadlines import MAX_EXTENSION_WORKDAYS, Clock, Limit, SlaTable, due, yellow_at
+from jiesu.domain.errors import IllegalTransition, InvalidArguments, PermissionDenied
+from jiesu.domain.events import DomainEvent
+
+
+class Status(StrEnum):
+    REGISTERED = "registered"
+    DISPATCHED = "dispatched"
+    IN_PROGRESS = "in_progress"
+    REPLIED = "replied"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    MERGED = "merged"
+
+
+STATUS_ZH = {
+    Status.REGISTERED: "已登记",
+    Status.DISPATCHED: "已派单(待签收)",
+    Status.IN_PROGRESS: "办理中",
+    Status.REPLIED: "已答复(待回访)",
+    Status.CLOSED: "已办结",
+    Status.REJECTED: "不予受理",
+    Status.MERGED: "已合并",
+}
+
+OPEN_STATUSES = frozenset(
+    {Status.REGISTERED, Status.DISPATCHED, Status.IN_PROGRESS, Status.REPLIED}
+)
+TERMINAL_STATUSES = frozenset({Status.CLOSED, Status.REJECTED, Status.MERGED})
+
+
+class Role(StrEnum):
+    PUBLIC = "public"
+    REQUESTER = "requester"
+    OPERATOR = "operator"
+    DISPATCHER = "dispatcher"
+    HANDLER = "handler"
+    GRID_WORKER = "grid_worker"
+    SUPERVISOR = "supervisor"
+    FOLLOWUP_AGENT = "followup_agent"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+    SYSTEM = "system"  # jobs, auto-dispatch, importers, Open311 clients
+
+
+ROLE_ZH = {
+    Role.PUBLIC: "公众",
+    Role.REQUESTER: "诉求人",
+    Role.OPERATOR: "话务员",
+    Role.DISPATCHER: "派单员",
+    Role.HANDLER: "承办人",
+    Role.GRID_WORKER: "网格员",
+    Role.SUPERVISOR: "督办员",
+    Role.FOLLOWUP_AGENT: "回访员",
+    Role.ANALYST: "分析/领导",
+    Role.ADMIN: "管理员",
+    Role.AUDITOR: "审计",
+    Role.SYSTEM: "系统",
+}
+
+
+class Kind(StrEnum):
+    CONSULT = "consult"
+    HELP = "help"
+    COMPLAINT = "complaint"
+    REPORT = "report"
+    SUGGESTION = "suggestion"
+    PRAISE = "praise"
+
+
+KIND_ZH = {
+    Kind.CONSULT: "咨询",
+    Kind.HELP: "求助",
+    Kind.COMPLAINT: "投诉",
+    Kind.REPORT: "举报",
+    Kind.SUGGESTION: "建议",
+    Kind.PRAISE: "表扬",
+}
+
+
+class Urgency(StrEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+    EMERGENCY = "emergency"
+
+
+URGENCY_ZH = {Urgency.NORMAL: "一般", Urgency.URGENT: "紧急", Urgency.EMERGENCY: "特急"}
+
+
+class Channel(StrEnum):
+    HOTLINE = "hotline"
+    WEB = "web"
+    MOBILE = "mobile"
+    OPEN311 = "open311"
+    GRID_PATROL = "grid_patrol"
+    ENTERPRISE = "enterprise"
+    CANNOT_GET_DONE = "cannot_get_done"
+    SUPERVISOR = "supervisor"
+    IMPORT = "import"
+
+
+CHANNEL_ZH = {
+    Channel.HOTLINE: "12345热线",
+    Channel.WEB: "网站",
+    Channel.MOBILE: "移动端",
+    Channel.OPEN311: "Open311接口",
+    Channel.GRID_PATROL: "网格巡查",
+    Channel.ENTERPRISE: "企业服务",
+    Channel.CANNOT_GET_DONE: "办不成事反映窗口",
+    Channel.SUPERVISOR: "上级交办",
+    Channel.IMPORT: "历史导入",
+}
+
+
+class Action(StrEnum):
+    REGISTER = "register"
+    ANSWER_DIRECTLY = "answer_directly"
+    REJECT = "reject"
+    MERGE = "merge"
+    DISPATCH = "dispatch"
+    SIGN = "sign"
+    SUB_DISPATCH = "sub_dispatch"
+    REQUEST_RETURN = "request_return"
+    APPROVE_RETURN = "approve_return"
+    DENY_RETURN = "deny_return"
+    CONTACT = "contact"
+    REQUEST_EXTENSION = "request_extension"
+    APPROVE_EXTENSION = "approve_extension"
+    DENY_EXTENSION = "deny_extension"
+    REPLY = "reply"
+    SEND_BACK = "send_back"
+    FOLLOW_UP = "follow_up"
+    REOPEN = "reopen"
+    SUPERVISE = "supervise"
+    ADD_INFO = "add_info"
+
+
+class RejectReason(StrEnum):
+    LITIGATION = "litigation"
+    ARBITRATION = "arbitration"
+    DISCIPLINE = "discipline"
+    ADMIN_REVIEW = "admin_review"
+    PETITION = "petition"
+    INFO_DISCLOSURE = "info_disclosure"
+    CLASSIFIED = "classified"
+    IMMORAL = "immoral"
+    DUPLICATE = "duplicate"
+    INVALID = "invalid"
+
+
+REJECT_REASON_ZH = {
+    RejectReason.LITIGATION: "诉讼",
+    RejectReason.ARBITRATION: "仲裁",
+    RejectReason.DISCIPLINE: "纪检监察",
+    RejectReason.ADMIN_REVIEW: "行政复议",
+    RejectReason.PETITION: "信访",
+    RejectReason.INFO_DISCLOSURE: "政府信息公开",
+    RejectReason.CLASSIFIED: "涉密",
+    RejectReason.IMMORAL: "违背公序良俗",
+    RejectReason.DUPLICATE: "重复",
+    RejectReason.INVALID: "无效",
+}
+
+
+class ReplyClaim(StrEnum):
+    SOLVED = "solved"
+    EXPLAINED = "explained"
+    CANNOT_SOLVE = "cannot_solve"
+
+
+REPLY_CLAIM_ZH = {
+    ReplyClaim.SOLVED: "已解决",
+    ReplyClaim.EXPLAINED: "已解释说明",
+    ReplyClaim.CANNOT_SOLVE: "无法解决",
+}
+
+
+class Resolved(StrEnum):
+    YES = "yes"
+    PARTLY = "partly"
+    NO = "no"
+
+
+class Satisfaction(StrEnum):
+    SATISFIED = "satisfied"
+    BASICALLY = "basically"
+    DISSATISFIED = "dissatisfied"
+
+
+SATISFACTION_ZH = {
+    Satisfaction.SATISFIED: "满意",
+    Satisfaction.BASICALLY: "基本满意",
+    Satisfaction.DISSATISFIED: "不满意",
+}
+
+
+class Fault(StrEnum):
+    UNIT = "unit"
+    REQUESTER = "requester"
+    POLICY = "policy"
+    OTHER = "other"
+
+
+class SupervisionLevel(StrEnum):
+    NONE = "none"
+    REMIND = "remind"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+SUPERVISION_ORDER = [
+    SupervisionLevel.NONE,
+    SupervisionLevel.REMIND,
+    SupervisionLevel.YELLOW,
+    SupervisionLevel.RED,
+]
+SUPERVISION_ZH = {
+    SupervisionLevel.NONE: "无",
+    SupervisionLevel.REMIND: "催办",
+    SupervisionLevel.YELLOW: "黄牌督办",
+    SupervisionLevel.RED: "红牌督办",
+}
+
+
+class Warning(StrEnum):  # noqa: A001 - domain word, shadows the builtin only in this module
+    NONE = "none"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the transition table."""
+
+    action: Action
+    sources: frozenset[Status]
+    targets: tuple[Status, ...]  # empty: status unchanged
+    roles: frozenset[Role]
+    label_zh: str
+    rule: str = ""
+
+    @property
+    def scoped(self) -> bool:
+        """Whether unit-scoped roles must own the appeal (handlers act on their subtree only)."""
+        return bool(self.roles & UNIT_SCOPED_ROLES)
+
+
+UNIT_SCOPED_ROLES = frozenset({Role.HANDLER, Role.GRID_WORKER})
+_R = Status
+_OPEN = OPEN_STATUSES
+_HANDLERS = frozenset({Role.HANDLER, Role.GRID_WORKER})
+
+
+def _t(
+    action: Action,
+    sources: frozenset[Status] | set[Status],
+    targets: tuple[Status, ...],
+    roles: set[Role],
+    label_zh: str,
+    rule: str = "",
+) -> Transition:
+    return Transition(action, frozenset(sources), targets, frozenset(roles), label_zh, rule)
+
+
+TRANSITIONS: dict[Action, Transition] = {
+    t.action: t
+    for t in [
+        _t(Action.REGISTER, set(), (_R.REGISTERED,),
+           {Role.OPERATOR, Role.REQUESTER, Role.GRID_WORKER, Role.SYSTEM}, "登记",
+           "validates input; computes suggestions"),
+        _t(Action.ANSWER_DIRECTLY, {_R.REGISTERED}, (_R.CLOSED,), {Role.OPERATOR}, "直接答复",
+           "consultations answered from the knowledge base"),
+        _t(Action.REJECT, {_R.REGISTERED}, (_R.REJECTED,), {Role.DISPATCHER}, "不予受理",
+           "reason from the fixed list"),
+        _t(Action.MERGE, {_R.REGISTERED, _R.DISPATCHED}, (_R.MERGED,), {Role.DISPATCHER}, "合并",
+           "into another open appeal"),
+        _t(Action.DISPATCH, {_R.REGISTERED}, (_R.DISPATCHED,), {Role.DISPATCHER, Role.SYSTEM},
+           "派单", "lead unit + co-units; starts the sign and handling clocks"),
+        _t(Action.SIGN, {_R.DISPATCHED}, (_R.IN_PROGRESS,), set(_HANDLERS), "签收"),
+        _t(Action.SUB_DISPATCH, {_R.IN_PROGRESS}, (), set(_HANDLERS), "二次派单",
+           "to a descendant unit; the lead unit stays accountable"),
+        _t(Action.REQUEST_RETURN, {_R.DISPATCHED, _R.IN_PROGRESS}, (), set(_HANDLERS), "申请退单",
+           "within the return window; reason required"),
+        _t(Action.APPROVE_RETURN, {_R.DISPATCHED, _R.IN_PROGRESS}, (_R.REGISTERED,),
+           {Role.DISPATCHER}, "同意退单"),
+        _t(Action.DENY_RETURN, {_R.DISPATCHED, _R.IN_PROGRESS}, (), {Role.DISPATCHER},
+           "驳回退单(强制派单)"),
+        _t(Action.CONTACT, {_R.IN_PROGRESS}, (), set(_HANDLERS), "联系诉求人",
+           "first contact is what the response rate measures"),
+        _t(Action.REQUEST_EXTENSION, {_R.IN_PROGRESS}, (), set(_HANDLERS), "申请延期",
+           "before the deadline; bounded days; at most one unless admin"),
+        _t(Action.APPROVE_EXTENSION, {_R.IN_PROGRESS}, (), {Role.DISPATCHER, Role.ADMIN},
+           "同意延期"),
+        _t(Action.DENY_EXTENSION, {_R.IN_PROGRESS}, (), {Role.DISPATCHER, Role.ADMIN}, "驳回延期"),
+        _t(Action.REPLY, {_R.IN_PROGRESS}, (_R.REPLIED,), set(_HANDLERS), "答复",
+           "text + claim"),
+        _t(Action.SEND_BACK, {_R.REPLIED}, (_R.IN_PROGRESS,), {Role.DISPATCHER}, "退回重新答复",
+           "dispatcher review of a reply"),
+        _t(Action.FOLLOW_UP, {_R.REPLIED}, (_R.CLOSED, _R.IN_PROGRESS, _R.REPLIED),
+           {Role.FOLLOWUP_AGENT, Role.REQUESTER, Role.SYSTEM}, "回访",
+           "unresolved or dissatisfied by the unit's fault reopens"),
+        _t(Action.REOPEN, {_R.REPLIED, _R.CLOSED}, (_R.IN_PROGRESS, _R.REGISTERED),
+           {Role.REQUESTER, Role.DISPATCHER}, "重办", "requester within N days; counts as rework"),
+        _t(Action.SUPERVISE, set(_OPEN), (), {Role.SUPERVISOR, Role.SYSTEM}, "督办",
+           "remind / yellow / red"),
+        _t(Action.ADD_INFO, set(_OPEN), (), {Role.REQUESTER, Role.OPERATOR}, "补充"),
+    ]
+}
+
+ACTION_ZH = {a: t.label_zh for a, t in TRANSITIONS.items()}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts. `unit_scope` is the set of unit ids in the actor's unit subtree."""
+
+    role: Role
+    user_id: int | None = None
+    unit_id: int | None = None
+    unit_scope: frozenset[int] = frozenset()
+    phone: str | None = None  # a requester proves ownership with code + phone
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(role=Role.SYSTEM)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Configuration the lifecycle rules need; per-city differences live here."""
+
+    calendar: WorkCalendar
+    sla: SlaTable
+    reopen_window_days: int = 15  # calendar days a requester may ask to reopen after closing
+    max_extension_days: int = MAX_EXTENSION_WORKDAYS
+    max_extensions: int = 1
+    followup_max_attempts: int = 3
+    auto_supervision_level: SupervisionLevel = SupervisionLevel.YELLOW
+
+    @classmethod
+    def default(cls) -> Rules:
+        return cls(calendar=WorkCalendar(), sla=SlaTable.default())
+
+
+@dataclass
+class Appeal:
+    """One case. Mutated only through `register` and `apply`."""
+
+    kind: Kind
+    content: str
+    title: str = ""
+    urgency: Urgency = Urgency.NORMAL
+    channel: Channel = Channel.HOTLINE
+    status: Status = Status.REGISTERED
+    id: int | None = None
+    code: str | None = None
+    category: str | None = None
+    requester_name: str | None = None
+    requester_phone: str | None = None
+    requester_type: str = "resident"
+    enterprise_code: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    area_unit_id: int | None = None
+    confidential: bool = False
+    created_at: datetime | None = None
+    registered_by: int | None = None
+    lead_unit_id: int | None = None
+    co_unit_ids: tuple[int, ...] = ()
+    handling_unit_id: int | None = None
+    dispatched_at: datetime | None = None
+    signed_at: datetime | None = None
+    first_contact_at: datetime | None = None
+    replied_at: datetime | None = None
+    closed_at: datetime | None = None
+    sign_due_at: datetime | None = None
+    handle_due_at: datetime | None = None
+    return_due_at: datetime | None = None
+    followup_due_at: datetime | None = None
+    handle_started_at: datetime | None = None
+    handle_extra_days: int = 0
+    deadlines_provisional: bool = False
+    sign_warning: Warning = Warning.NONE
+    handle_warning: Warning = Warning.NONE
+    followup_warning: Warning = Warning.NONE
+    next_check_at: datetime | None = None
+    supervision_level: SupervisionLevel = SupervisionLevel.NONE
+    supervision_count: int = 0
+    return_pending: bool = False
+    return_reason: str | None = None
+    returned_count: int = 0
+    extension_pending_days: int | None = None
+    extension_reason: str | None = None
+    extension_count: int = 0
+    reopened_count: int = 0
+    reply_text: str | None = None
+    reply_claim: ReplyClaim | None = None
+    reply_reason: str | None = None
+    followup_attempts: int = 0
+    followup_reached: bool | None = None
+    followup_resolved: Resolved | None = None
+    followup_satisfaction: Satisfaction | None = None
+    followup_fault: Fault | None = None
+    merged_into_id: int | None = None
+    reject_reason: RejectReason | None = None
+    reject_note: str | None = None
+    version: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def overdue(self, now: datetime) -> bool:
+        """Past the handling deadline and not yet replied."""
+        return (
+            self.status in (Status.DISPATCHED, Status.IN_PROGRESS)
+            and self.handle_due_at is not None
+            and now > self.handle_due_at
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# register
+
+
+def register(
+    *,
+    actor: Actor,
+    now: datetime,
+    kind: Kind | str,
+    content: str,
+    title: str = "",
+    urgency: Urgency | str = Urgency.NORMAL,
+    channel: Channel | str = Channel.HOTLINE,
+    **fields: Any,
+) -> tuple[Appeal, list[DomainEvent]]:
+    """Create a registered appeal (登记). Raises InvalidArguments on bad input."""
+    _check_role(TRANSITIONS[Action.REGISTER], actor)
+    content = (content or "").strip()
+    if not content:
+        raise InvalidArguments("诉求内容不能为空", field="content")
+    if len(content) > 10_000:
+        raise InvalidArguments("诉求内容不能超过 10000 字", field="content")
+    if len(title or "") > 200:
+        raise InvalidArguments("标题不能超过 200 字", field="title")
+    allowed = set(Appeal.__dataclass_fields__) - {
+        "kind", "content", "title", "urgency", "channel", "status", "version",
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise InvalidArguments(f"未知字段：{', '.join(sorted(unknown))}")
+    appeal = Appeal(
+        kind=_enum(Kind, kind, "kind", "诉求类型"),
+        content=content,
+        title=(title or "").strip(),
+        urgency=_enum(Urgency, urgency, "urgency", "紧急程度"),
+        channel=_enum(Channel, channel, "channel", "来源渠道"),
+        created_at=now,
+        registered_by=actor.user_id,
+        **fields,
+    )
+    event = DomainEvent(
+        "register",
+        now,
+        actor.user_id,
+        actor.role,
+        {"kind": appeal.kind, "urgency": appeal.urgency, "channel": appeal.channel},
+    )
+    return appeal, [event]
+
+
+# ---------------------------------------------------------------------------------------------
+# apply
+
+
+def apply(
+    appeal: Appeal,
+    action: Action | str,
+    actor: Actor,
+    now: datetime,
+    *,
+    rules: Rules | None = None,
+    **args: Any,
+) -> list[DomainEvent]:
+    """Check the transition table and the actor's rights, change `appeal`, return its events."""
+    try:
+        action = Action(action)
+    except ValueError:
+        raise InvalidArguments(f"未知操作：{action}") from None
+    if action is Action.REGISTER:
+        raise IllegalTransition("登记请使用新建诉求接口")
+    transition = TRANSITIONS[action]
+    if appeal.status not in transition.sources:
+        raise IllegalTransition(
+            f"诉求当前状态为“{STATUS_ZH[appeal.status]}”，不能执行“{transition.label_zh}”",
+            status=appeal.status,
+            action=action,
+        )
+    _check_role(transition, actor)
+    _check_scope(transition, appeal, actor)
+    rules = rules or Rules.default()
+    handler = _HANDLERS_BY_ACTION[action]
+    before = appeal.status
+    data = handler(appeal, actor, now, rules, args)
+    event_data = {"from": before, "to": appeal.status, **data}
+    events = [DomainEvent(action.value, now, actor.user_id, actor.role, event_data)]
+    _refresh_next_check(appeal, rules, now)
+    return events
+
+
+def _check_role(transition: Transition, actor: Actor) -> None:
+    if actor.role not in transition.roles:
+        raise PermissionDenied(
+            f"“{ROLE_ZH.get(actor.role, actor.role)}”无权执行“{transition.label_zh}”",
+            role=actor.role,
+            action=transition.action,
+        )
+
+
+def _check_scope(transition: Transition, appeal: Appeal, actor: Actor) -> None:
+    if actor.role in UNIT_SCOPED_ROLES:
+        owners = {appeal.lead_unit_id, appeal.handling_unit_id} - {None}
+        if not owners & actor.unit_scope:
+            raise PermissionDenied(
+                "该诉求不属于您所在单位办理", role=actor.role, action=transition.action
+            )
+    elif actor.role is Role.REQUESTER and (
+        not actor.phone or _digits(actor.phone) != _digits(appeal.requester_phone or "")
+    ):
+        raise PermissionDenied("只有诉求人本人可以执行此操作", action=transition.action)
+
+
+def _digits(phone: str) -> str:
+    return "".join(ch for ch in phone if ch.isdigit())
+
+
+def _enum(cls: type[Any], value: Any, name: str, label: str) -> Any:
+    try:
+        return cls(value)
+    except ValueError:
+        choices = "、".join(m.value for m in cls)
+        raise InvalidArguments(f"{label}“{value}”无效，可选：{choices}", field=name) from None
+
+
+def _required_text(args: dict[str, Any], name: str, label: str, max_len: int = 5000) -> str:
+    value = str(args.get(name) or "").strip()
+    if not value:
+        raise InvalidArguments(f"请填写{label}", field=name)
+    if len(value) > max_len:
+        raise InvalidArguments(f"{label}不能超过 {max_len} 字", field=name)
+    return value
+
+
+def _int_arg(args: dict[str, Any], name: str, label: str) -> int:
+    value = args.get(name)
+    if isinstance(value, bool) or value is None:
+        raise InvalidArguments(f"请填写{label}", field=name)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidArguments(f"{label}必须是整数", field=name) from None
+
+
+def _limit(rules: Rules, clock: Clock, appeal: Appeal) -> Limit | None:
+    unit = str(appeal.lead_unit_id) if appeal.lead_unit_id is not None else None
+    return rules.sla.limit_for(
+        clock, kind=appeal.kind, urgency=appeal.urgency, category=appeal.category, unit=unit
+    )
+
+
+def _due(rules: Rules, clock: Clock, appeal: Appeal, start: datetime) -> Deadline | None:
+    limit = _limit(rules, clock, appeal)
+    return due(rules.calendar, start, limit) if limit is not None else None
+
+
+# --- handlers: each mutates the appeal and returns the event's data -------------------------
+
+Handler = Callable[[Appeal, Actor, datetime, Rules, dict[str, Any]], dict[str, Any]]
+
+
+def _answer_directly(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+    if a.kind is not Kind.CONSULT:
+        raise InvalidArguments("只有咨询类诉求可以直接答复")
+    a.reply_text = _required_text(args, "text", "答复内容")
+    a.reply_claim = ReplyClaim.EXPLAINED
+    a.replied_at = now
+    a.closed_at = now
+    a.status = Status.CLOSED
+    return {"text": a.reply_text}
+
+
+def _reject(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+    if not args.get("reason"):
+        raise InvalidArguments("请选择不予受理的理由", field="reason")
+    a.reject_reason = _enum(RejectReason, args["reason"], "reason", "不予受理理由")
+    a.reject_note = (str(args.get("note") or "").strip() or None)
+    a.closed_at = now
+    a.status = Status.REJECTED
+    return {"reason": a.reject_reason, "note": a.reject_note}
+
+
+def _merge(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+    target = _int_arg(args, "target_id", "合并目标诉求")
+    if target == a.id:
+        raise InvalidArguments("不能合并到自身", field="target_id")
+    # The service checks that the target exists and is open before calling apply.
+    a.merged_into_id = target
+    a.closed_at = now
+    a.status = Status.MERGED
+    _clear_clocks(a)
+    return {"target_id": target, "target_code": args.get("target_code")}
+
+
+def _dispatch(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+    lead = _int_arg(args, "unit_id", "主办单位")
+    co_units = tuple(int(u) for u in args.get("co_unit_ids") or ())
+    if lead in co_units:
+        raise InvalidArguments("主办单位不能同时作为协办单位", field="co_unit_ids")
+    if len(set(co_units)) != len(co_units):
+        raise InvalidArguments("协办单位重复", field="co_unit_ids")
+    if args.get("category"):
+        a.category = str(args["category"])
+    if args.get("urgency"):
+        a.urgency = _enum(Urgency, args["urgency"], "urgency", "紧急程度")
+    a.lead_unit_id = lead
+    a.co_unit_ids = co_units
+    a.handling_unit_id = lead
+    a.dispatched_at = now
+    a.signed_at = None
+    a.return_pending = False
+    a.return_reason = None
+    _start_clocks(a, r, now, sign=True)
+    return {
+        "unit_id": lead,
+        "co_unit_ids": list(co_units),
+        "category": a.category,
+        "auto": bool(args.get("auto")),
+        "sign_due_at": _iso(a.sign_due_at),
+        "handle_due_at": _iso(a.handle_due_at),
+    }
+
+
+def _sign(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+    a.signed_at = now
+    a.status = Status.IN_PROGRESS
+    a.sign_warning = Warning.NONE
+    late = a.sign_due_at is not None and now > a.sign_due_at
+    return {"late": late}
+
+
+def _sub_dispatch(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+    unit = _int_arg(args, "unit_id", "下级承办单位")
+    if unit not in actor.unit_scope or unit == actor.unit_id:
+        raise InvalidArguments("二次派单只能派给本单位的下级单位", field="unit_id")
+    a.handling_unit_id = unit
+    return {"unit_id": unit, "note": args.get("note")}
+
+
+def _request_return(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+    reason = _required_text(args, "reason", "退单理由")
+    if a.return_pending:
+        raise IllegalTransition("已有待审核的退单申请")
+    if a.return_due_at is not None and now > a.return_due_at:
+        raise IllegalTransition("已超过退单时限，不能退单")
+    a.return_pending = True
+    a.return_reason = reason
+    return {"reason": reason}
+
+
+def _approve_return(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+    if not a.return_pending:
+        raise IllegalTransition("没有待审核的退单申请")
+    unit = a.lead_unit_id
+    a.return_pending = False
+    a.returned_count += 1
+    a.status = Status.REGISTERED
+    a.lead_unit_id = None
+    a.co_unit_ids = ()
+    a.handling_unit_id = None
+    a.signed_at = None
+    _clear_clocks(a)
+    return {"unit_id": unit, "reason": a.return_reason, "note": args.get("note")}
+
+
+def _deny_return(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+    if not a.return_pending:
+        raise IllegalTransition("没有待审核的退单申请")
+    a.return_pending = False
+    return {"note": args.get("note"), "forced": True}
+
+
+def _contact(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+    first = a.first_contact_at is None
+    if first:
+        a.first_contact_at = now
+    return {"first": first, "note": args.get("note"), "method": args.get("method", "phone")}
+
+
+def _request_extension(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+    days = _int_arg(args, "days", "延期天数")
+    reason = _required_text(args, "reason", "延期理由")
+    if not 1 <= days <= r.max_extension_days:
+        raise InvalidArguments(
+            f"延期天数须在 1 到 {r.max_extension_days} 个工作日之间", field="days"
+        )
+    if a.extension_pending_days is not None:
+        raise IllegalTransition("已有待审核的延期申请")
+    if a.extension_count >= r.max_extensions:
+        raise IllegalTransition("延期次数已用完，如需再次延期请联系管理员")
+    if a.handle_due_at is not None and now > a.handle_due_at:
+        raise IllegalTransition("已超过办理时限，不能申请延期")
+    a.extension_pending_days = days
+    a.extension_reason = reason
+    return {"days": days, "reason": reason}
+
+
+def _approve_extension(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+    if a.extension_pending_days is None:
+        raise IllegalTransition("没有待审核的延期申请")
+    days = a.extension_pending_days
+    if args.get("days") is not None:
+        days = _int_arg(args, "days", "批准延期天数")
+        if not 1 <= days <= a.extension_pending_days:
+            raise InvalidArguments("批准的延期天数不能超过申请的天数", field="days")
+    a.extension_pending_days = None
+    a.extension_count += 1
+    a.handle_extra_days += days
+    _recompute_handle(a, r)
+    a.handle_warning = Warning.NONE
+    return {"days": days, "handle_due_at": _iso(a.handle_due_at)}
+
+
+def _deny_extension(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+    if a.extension_pending_days is None:
+        raise IllegalTransition("没有待审核的延期申请")
+    a.extension_pending_days = None
+    return {"note": args.get("note")}
+
+
+def _reply(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+    text = _required_text(args, "text", "答复内容")
+    claim = _enum(ReplyClaim, args.get("claim") or "", "claim", "办理结果")
+    reason = str(args.get("reason") or "").strip() or None
+    if claim is ReplyClaim.CANNOT_SOLVE and not reason:
+        raise InvalidArguments("答复“无法解决”时须说明原因", field="reason")
+    a.reply_text, a.reply_claim, a.reply_reason = text, claim, reason
+    a.replied_at = now
+    a.status = Status.REPLIED
+    a.followup_attempts = 0
+    a.followup_warning = Warning.NONE
+    d = _due(r, Clock.FOLLOW_UP, a, now)
+    a.followup_due_at = d.at if d else None
+    late = a.handle_due_at is not None and now > a.handle_due_at
+    return {"claim": claim, "text": text, "reason": reason, "late": late}
+
+
+def _send_back(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+    note = _required_text(args, "note", "退回意见")
+    a.status = Status.IN_PROGRESS
+    a.followup_due_at = None
+    return {"note": note}
+
+
+def _follow_up(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+    reached = args.get("reached")
+    if not isinstance(reached, bool):
+        raise InvalidArguments("请填写是否联系上诉求人", field="reached")
+    if not reached:
+        a.followup_attempts += 1
+        if a.followup_attempts >= r.followup_max_attempts:
+            a.followup_reached = False
+            a.status = Status.CLOSED
+            a.closed_at = now
+        return {"reached": False, "attempt": a.followup_attempts, "note": args.get("note")}
+    resolved = _enum(Resolved, args.get("resolved") or "", "resolved", "解决情况")
+    satisfaction = _enum(Satisfaction, args.get("satisfaction") or "", "satisfaction", "满意度")
+    fault: Fault | None = None
+    unhappy = resolved is Resolved.NO or satisfaction is Satisfaction.DISSATISFIED
+    if unhappy:
+        fault = _enum(Fault, args.get("fault") or Fault.UNIT, "fault", "责任方")
+    a.followup_attempts += 1
+    a.followup_reached = True
+    a.followup_resolved, a.followup_satisfaction, a.followup_fault = resolved, satisfaction, fault
+    if unhappy and fault is Fault.UNIT:
+        _restart_handling(a, r, now)
+    else:
+        a.status = Status.CLOSED
+        a.closed_at = now
+    return {
+        "reached": True,
+        "resolved": resolved,
+        "satisfaction": satisfaction,
+        "fault": fault,
+        "reopened": a.status is Status.IN_PROGRESS,
+        "note": args.get("note"),
+    }
+
+
+def _reopen(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+    reason = _required_text(args, "reason", "重办理由")
+    if actor.role is Role.REQUESTER and a.status is Status.CLOSED:
+        if a.closed_at is not None and now - a.closed_at > timedelta(days=r.reopen_window_days):
+            raise IllegalTransition(f"已超过 {r.reopen_window_days} 天的重办申请期限")
+    to = args.get("to") or ("in_progress" if a.lead_unit_id is not None else "registered")
+    if to not in ("in_progress", "registered"):
+        raise InvalidArguments("重办去向只能是 in_progress 或 registered", field="to")
+    if actor.role is Role.REQUESTER:
+        to = "in_progress" if a.lead_unit_id is not None else "registered"
+    if to == "in_progress" and a.lead_unit_id is None:
+        raise InvalidArguments("该诉求没有承办单位，只能退回待派单", field="to")
+    if to == "registered":
+        a.reopened_count += 1
+        a.status = Status.REGISTERED
+        a.lead_unit_id, a.co_unit_ids, a.handling_unit_id = None, (), None
+        a.closed_at = None
+        _clear_clocks(a)
+    else:
+        _restart_handling(a, r, now)
+    return {"reason": reason}
+
+
+def _supervise(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+    level = _enum(SupervisionLevel, args.get("level") or "", "level", "督办级别")
+    if level is SupervisionLevel.NONE:
+        raise InvalidArguments("督办级别须为 remind、yellow 或 red", field="level")
+    if SUPERVISION_ORDER.index(level) > SUPERVISION_ORDER.index(a.supervision_level):
+        a.supervision_level = level
+    a.supervision_count += 1
+    return {"level": level, "note": args.get("note"), "auto": bool(args.get("auto"))}
+
+
+def _add_info(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+    text = _required_text(args, "text", "补充内容")
+    return {"text": text, "attachments": list(args.get("attachments") or [])}
+
+
+_HANDLERS_BY_ACTION: dict[Action, Handler] = {
+    Action.ANSWER_DIRECTLY: _answer_directly,
+    Action.REJECT: _reject,
+    Action.MERGE: _merge,
+    Action.DISPATCH: _dispatch,
+    Action.SIGN: _sign,
+    Action.SUB_DISPATCH: _sub_dispatch,
+    Action.REQUEST_RETURN: _request_return,
+    Action.APPROVE_RETURN: _approve_return,
+    Action.DENY_RETURN: _deny_return,
+    Action.CONTACT: _contact,
+    Action.REQUEST_EXTENSION: _request_extension,
+    Action.APPROVE_EXTENSION: _approve_extension,
+    Action.DENY_EXTENSION: _deny_extension,
+    Action.REPLY: _reply,
+    Action.SEND_BACK: _send_back,
+    Action.FOLLOW_UP: _follow_up,
+    Action.REOPEN: _reopen,
+    Action.SUPERVISE: _supervise,
+    Action.ADD_INFO: _add_info,
+}
+
+
+# --- clocks -----------------------------------------------------------------------------------
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.isoformat() if t else None
+
+
+def _start_clocks(a: Appeal, r: Rules, now: datetime, *, sign: bool) -> None:
+    a.handle_started_at = now
+    a.handle_extra_days = 0
+    a.sign_warning = a.handle_warning = Warning.NONE
+    provisional = False
+    if sign:
+        s = _due(r, Clock.SIGN, a, now)
+        ret = _due(r, Clock.RETURN_WINDOW, a, now)
+        a.sign_due_at = s.at if s else None
+        a.return_due_at = ret.at if ret else None
+        provisional |= bool(s and s.provisional) or bool(ret and ret.provisional)
+    provisional |= _recompute_handle(a, r)
+    a.deadlines_provisional = provisional
+
+
+def _recompute_handle(a: Appeal, r: Rules) -> bool:
+    if a.handle_started_at is None:
+        return False
+    d = _due(r, Clock.HANDLE, a, a.handle_started_at)
+    if d is None:
+        a.handle_due_at = None
+        return False
+    at, provisional = d.at, d.provisional
+    if a.handle_extra_days:
+        ext = r.calendar.add_working_days(at, a.handle_extra_days)
+        at, provisional = ext.at, provisional or ext.provisional
+    a.handle_due_at = at
+    return provisional
+
+
+def _restart_handling(a: Appeal, r: Rules, now: datetime) -> None:
+    """重办: back to the lead unit with a fresh handling clock; counts as rework."""
+    a.reopened_count += 1
+    a.status = Status.IN_PROGRESS
+    a.closed_at = None
+    a.followup_due_at = None
+    a.followup_warning = Warning.NONE
+    a.handle_started_at = now
+    a.handle_extra_days = 0
+    a.handle_warning = Warning.NONE
+    a.deadlines_provisional = _recompute_handle(a, r)
+
+
+def _clear_clocks(a: Appeal) -> None:
+    a.sign_due_at = a.handle_due_at = a.return_due_at = a.followup_due_at = None
+    a.handle_started_at = None
+    a.handle_extra_days = 0
+    a.sign_warning = a.handle_warning = a.followup_warning = Warning.NONE
+    a.deadlines_provisional = False
+
+
+def recompute_deadlines(appeal: Appeal, rules: Rules, now: datetime) -> bool:
+    """Recompute every running deadline from its start (after a calendar year is loaded).
+
+    Returns True when a deadline changed.
+    """
+    before = (appeal.sign_due_at, appeal.handle_due_at, appeal.return_due_at,
+              appeal.followup_due_at, appeal.deadlines_provisional)
+    provisional = False
+    if appeal.status is Status.DISPATCHED and appeal.dispatched_at is not None:
+        s = _due(rules, Clock.SIGN, appeal, appeal.dispatched_at)
+        ret = _due(rules, Clock.RETURN_WINDOW, appeal, appeal.dispatched_at)
+        appeal.sign_due_at = s.at if s else None
+        appeal.return_due_at = ret.at if ret else None
+        provisional |= bool(s and s.provisional) or bool(ret and ret.provisional)
+    if appeal.status in (Status.DISPATCHED, Status.IN_PROGRESS):
+        provisional |= _recompute_handle(appeal, rules)
+    if appeal.status is Status.REPLIED and appeal.replied_at is not None:
+        f = _due(rules, Clock.FOLLOW_UP, appeal, appeal.replied_at)
+        appeal.followup_due_at = f.at if f else None
+        provisional |= bool(f and f.provisional)
+    appeal.deadlines_provisional = provisional
+    _refresh_next_check(appeal, rules, now)
+    after = (appeal.sign_due_at, appeal.handle_due_at, appeal.return_due_at,
+             appeal.followup_due_at, appeal.deadlines_provisional)
+    return before != after
+
+
+# --- warnings (the deadline sweeper) ------------------------------------------------------------
+
+
+def _watched(a: Appeal) -> list[tuple[Clock, str, datetime | None, datetime | None]]:
+    """(clock, warning attribute, start, due) for each clock that runs in the current status."""
+    clocks: list[tuple[Clock, str, datetime | None, datetime | None]] = []
+    if a.status is Status.DISPATCHED:
+        clocks.append((Clock.SIGN, "sign_warning", a.dispatched_at, a.sign_due_at))
+    if a.status in (Status.DISPATCHED, Status.IN_PROGRESS):
+        clocks.append((Clock.HANDLE, "handle_warning", a.handle_started_at, a.handle_due_at))
+    if a.status is Status.REPLIED:
+        clocks.append((Clock.FOLLOW_UP, "followup_warning", a.replied_at, a.followup_due_at))
+    return clocks
+
+
+def _yellow_time(a: Appeal, r: Rules, clock: Clock, start: datetime, due_at: datetime) -> datetime:
+    limit = _limit(r, clock, a)
+    if limit is None:
+        return due_at
+    return yellow_at(r.calendar, start, Deadline(due_at, False), limit)
+
+
+def _refresh_next_check(a: Appeal, r: Rules, now: datetime) -> None:
+    """The next moment the sweeper must look at this appeal (None: nothing pending)."""
+    times: list[datetime] = []
+    for clock, attr, start, due_at in _watched(a):
+        if due_at is None or start is None:
+            continue
+        level = getattr(a, attr)
+        if level is Warning.NONE:
+            times.append(_yellow_time(a, r, clock, start, due_at))
+        elif level is Warning.YELLOW:
+            times.append(due_at)
+    a.next_check_at = min(times) if times else None
+
+
+def check_deadlines(appeal: Appeal, rules: Rules, now: datetime) -> list[DomainEvent]:
+    """Raise each yellow and red warning once per clock; red also creates an automatic 督办."""
+    events: list[DomainEvent] = []
+    for clock, attr, start, due_at in _watched(appeal):
+        if due_at is None or start is None:
+            continue
+        level: Warning = getattr(appeal, attr)
+        if now > due_at and level is not Warning.RED:
+            setattr(appeal, attr, Warning.RED)
+            events.append(DomainEvent("deadline_warning", now, None, Role.SYSTEM, {
+                "clock": clock.value, "level": "red", "due_at": due_at.isoformat()}))
+            auto = rules.auto_supervision_level
+            if SUPERVISION_ORDER.index(auto) > SUPERVISION_ORDER.index(appeal.supervision_level):
+                appeal.supervision_level = auto
+            appeal.supervision_count += 1
+            events.append(DomainEvent("supervise", now, None, Role.SYSTEM, {
+                "level": auto.value, "auto": True, "clock": clock.value,
+                "note": f"{_CLOCK_ZH[clock]}已超期，系统自动督办"}))
+        elif level is Warning.NONE and now >= _yellow_time(appeal, rules, clock, start, due_at):
+            setattr(appeal, attr, Warning.YELLOW)
+            events.append(DomainEvent("deadline_warning", now, None, Role.SYSTEM, {
+                "clock": clock.value, "level": "yellow", "due_at": due_at.isoformat()}))
+    _refresh_next_check(appeal, rules, now)
+    return events
+
+
+_CLOCK_ZH = {
+    Clock.SIGN: "签收",
+    Clock.HANDLE: "办理",
+    Clock.RETURN_WINDOW: "退单",
+    Clock.FOLLOW_UP: "回访",
+    Clock.EXTENSION: "延期",
+    Clock.RECTIFICATION: "整改",
+}
+
+
+def snapshot(appeal: Appeal) -> Appeal:
+    """A copy to compare before/after (tests, optimistic locking)."""
+    return replace(appeal, co_unit_ids=tuple(appeal.co_unit_ids), extra=dict(appeal.extra))

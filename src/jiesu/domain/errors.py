@@ -1,0 +1,50 @@
+"""Typed domain errors. The API maps each to an HTTP status and a message a person understands."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every rule violation raised by the domain layer."""
+
+    code = "domain_error"
+    http_status = 400
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class IllegalTransition(DomainError):
+    """The action is not allowed from the appeal's current status (HTTP 409)."""
+
+    code = "illegal_transition"
+    http_status = 409
+
+
+class PermissionDenied(DomainError):
+    """The actor's role or unit scope does not allow the action (HTTP 403)."""
+
+    code = "permission_denied"
+    http_status = 403
+
+
+class InvalidArguments(DomainError):
+    """The action's arguments break a rule (missing reason, too many days...) (HTTP 422)."""
+
+    code = "invalid_arguments"
+    http_status = 422
+
+
+class ConcurrencyConflict(DomainError):
+    """Somebody else changed the appeal first; re-read and try again (HTTP 409)."""
+
+    code = "conflict"
+    http_status = 409
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist or is not visible to the caller (HTTP 404)."""
+
+    code = "not_found"
+    http_status = 404

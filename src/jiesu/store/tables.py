@@ -1,0 +1,274 @@
+"""SQLAlchemy 2 typed models. The schema is built only by Alembic migrations (store/migrations)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT primary keys on PostgreSQL, INTEGER (the rowid alias) on SQLite.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both databases (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass aware UTC times")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class UnitRow(Base):
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    group: Mapped[str] = mapped_column("unit_group", String(32), default="department")
+    # Materialised path of ids, e.g. "/1/5/23/": a subtree is one LIKE prefix query.
+    path: Mapped[str] = mapped_column(String(1000), index=True)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    contact_phone: Mapped[str | None] = mapped_column(String(64))
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CategoryRow(Base):
+    __tablename__ = "categories"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[int] = mapped_column(Integer)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    full_name: Mapped[str] = mapped_column(String(600))  # "一级/二级/三级"
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    public: Mapped[bool] = mapped_column(Boolean, default=True)  # offered as an Open311 service
+    keywords: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (UniqueConstraint("parent_id", "name", name="uq_categories_parent_name"),)
+
+
+class SlaPolicyRow(Base):
+    __tablename__ = "sla_policies"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    clock: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str | None] = mapped_column(String(32))
+    urgency: Mapped[str | None] = mapped_column(String(32))
+    category: Mapped[str | None] = mapped_column(String(64))
+    unit: Mapped[str | None] = mapped_column(String(64))
+    amount: Mapped[float] = mapped_column(Float)
+    limit_unit: Mapped[str] = mapped_column(String(16))
+
+
+class CalendarDayRow(Base):
+    __tablename__ = "calendar_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(String(100))
+
+
+class CalendarYearRow(Base):
+    __tablename__ = "calendar_years"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SettingRow(Base):
+    """Small key/value configuration an admin may change at run time."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AppealRow(Base):
+    __tablename__ = "appeals"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    source_ref: Mapped[str | None] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    urgency: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    content: Mapped[str] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(64), index=True)
+    requester_name: Mapped[str | None] = mapped_column(String(100))
+    requester_phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    requester_type: Mapped[str] = mapped_column(String(16), default="resident")
+    enterprise_code: Mapped[str | None] = mapped_column(String(18))
+    address: Mapped[str | None] = mapped_column(String(500))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    area_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    handling_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sign_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handle_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    followup_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handle_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handle_extra_days: Mapped[int] = mapped_column(Integer, default=0)
+    deadlines_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    sign_warning: Mapped[str] = mapped_column(String(8), default="none")
+    handle_warning: Mapped[str] = mapped_column(String(8), default="none")
+    followup_warning: Mapped[str] = mapped_column(String(8), default="none")
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    supervision_level: Mapped[str] = mapped_column(String(8), default="none")
+    supervision_count: Mapped[int] = mapped_column(Integer, default=0)
+    return_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    returned_count: Mapped[int] = mapped_column(Integer, default=0)
+    extension_pending_days: Mapped[int | None] = mapped_column(Integer)
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    extension_count: Mapped[int] = mapped_column(Integer, default=0)
+    reopened_count: Mapped[int] = mapped_column(Integer, default=0)
+    reply_text: Mapped[str | None] = mapped_column(Text)
+    reply_claim: Mapped[str | None] = mapped_column(String(16))
+    reply_reason: Mapped[str | None] = mapped_column(Text)
+    followup_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    followup_reached: Mapped[bool | None] = mapped_column(Boolean)
+    followup_resolved: Mapped[str | None] = mapped_column(String(8))
+    followup_satisfaction: Mapped[str | None] = mapped_column(String(16))
+    followup_fault: Mapped[str | None] = mapped_column(String(16))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id"))
+    reject_reason: Mapped[str | None] = mapped_column(String(32))
+    reject_note: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Suggestions computed at registration (category top-3, unit, duplicates, urgency, location).
+    suggestions: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+    chain_head: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (
+        Index("ix_appeals_lead_status_due", "lead_unit_id", "status", "handle_due_at"),
+        Index("ix_appeals_handling_status_due", "handling_unit_id", "status", "handle_due_at"),
+        Index("ix_appeals_status_created", "status", "created_at"),
+        Index("ix_appeals_closed_at", "closed_at"),
+        Index("ix_appeals_replied_at", "replied_at"),
+    )
+
+
+class AppealCoUnitRow(Base):
+    __tablename__ = "appeal_co_units"
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True, index=True)
+
+
+class EventRow(Base):
+    """Append-only, hash-chained per appeal; anchored globally by event_anchors."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(BigId)
+    actor_role: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    canonical: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (
+        UniqueConstraint("appeal_id", "seq", name="uq_events_appeal_seq"),
+        Index("ix_events_type_at", "type", "at"),
+    )
+
+
+class EventAnchorRow(Base):
+    """A periodic digest over all events written since the previous anchor."""
+
+    __tablename__ = "event_anchors"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    first_event_id: Mapped[int] = mapped_column(BigId)
+    last_event_id: Mapped[int] = mapped_column(BigId)
+    event_count: Mapped[int] = mapped_column(Integer)
+    prev_digest: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class JobLeaseRow(Base):
+    """Named leases so that one of several app processes runs a periodic job at a time."""
+
+    __tablename__ = "job_leases"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(128))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AdminNoticeRow(Base):
+    """Warnings for admins, e.g. next year's official calendar is not loaded yet."""
+
+    __tablename__ = "admin_notices"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
