@@ -148,7 +148,7 @@ class AppealRow(Base):
     content: Mapped[str] = mapped_column(Text)
     category: Mapped[str | None] = mapped_column(String(64), index=True)
     requester_name: Mapped[str | None] = mapped_column(String(100))
-    requester_phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    requester_phone: Mapped[str | None] = mapped_column(String(32))
     requester_type: Mapped[str] = mapped_column(String(16), default="resident")
     enterprise_code: Mapped[str | None] = mapped_column(String(18))
     address: Mapped[str | None] = mapped_column(String(500))
@@ -209,6 +209,8 @@ class AppealRow(Base):
         Index("ix_appeals_status_created", "status", "created_at"),
         Index("ix_appeals_closed_at", "closed_at"),
         Index("ix_appeals_replied_at", "replied_at"),
+        Index("ix_appeals_provisional_status", "deadlines_provisional", "status"),
+        Index("ix_appeals_phone_created", "requester_phone", "created_at"),
     )
 
 
@@ -230,7 +232,6 @@ class EventRow(Base):
     actor_id: Mapped[int | None] = mapped_column(BigId)
     actor_role: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    canonical: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     __table_args__ = (

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 22:01:05.238265
+Create Date: 2026-11-26 22:01:31.065475
 """
 from alembic import op
 import sqlalchemy as sa
@@ -207,8 +207,9 @@ def upgrade() -> None:
         batch_op.create_index('ix_appeals_handling_status_due', ['handling_unit_id', 'status', 'handle_due_at'], unique=False)
         batch_op.create_index('ix_appeals_lead_status_due', ['lead_unit_id', 'status', 'handle_due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_appeals_next_check_at'), ['next_check_at'], unique=False)
+        batch_op.create_index('ix_appeals_phone_created', ['requester_phone', 'created_at'], unique=False)
+        batch_op.create_index('ix_appeals_provisional_status', ['deadlines_provisional', 'status'], unique=False)
         batch_op.create_index('ix_appeals_replied_at', ['replied_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_appeals_requester_phone'), ['requester_phone'], unique=False)
         batch_op.create_index('ix_appeals_status_created', ['status', 'created_at'], unique=False)
 
     op.create_table('appeal_co_units',
@@ -230,7 +231,6 @@ def upgrade() -> None:
     sa.Column('actor_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('actor_role', sa.String(length=32), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
-    sa.Column('canonical', sa.Text(), nullable=False),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['appeal_id'], ['appeals.id'], name=op.f('fk_events_appeal_id_appeals')),
@@ -255,8 +255,9 @@ def downgrade() -> None:
     op.drop_table('appeal_co_units')
     with op.batch_alter_table('appeals', schema=None) as batch_op:
         batch_op.drop_index('ix_appeals_status_created')
-        batch_op.drop_index(batch_op.f('ix_appeals_requester_phone'))
         batch_op.drop_index('ix_appeals_replied_at')
+        batch_op.drop_index('ix_appeals_provisional_status')
+        batch_op.drop_index('ix_appeals_phone_created')
         batch_op.drop_index(batch_op.f('ix_appeals_next_check_at'))
         batch_op.drop_index('ix_appeals_lead_status_due')
         batch_op.drop_index('ix_appeals_handling_status_due')

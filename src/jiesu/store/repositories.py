@@ -1,0 +1,213 @@
+"""Repositories: load and save aggregates, append events to their per-appeal hash chain."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from jiesu.domain import appeal as dom
+from jiesu.domain.errors import ConcurrencyConflict, NotFound
+from jiesu.domain.events import GENESIS_HASH, DomainEvent, canonical, chain_hash
+from jiesu.store.tables import AppealCoUnitRow, AppealRow, EventRow, UnitRow
+
+# Domain fields stored one-to-one in appeals columns (co_unit_ids lives in its own table).
+_APPEAL_FIELDS = [f.name for f in fields(dom.Appeal) if f.name not in ("co_unit_ids",)]
+_ENUM_FIELDS: dict[str, type[Any]] = {
+    "status": dom.Status,
+    "kind": dom.Kind,
+    "urgency": dom.Urgency,
+    "channel": dom.Channel,
+    "sign_warning": dom.Warning,
+    "handle_warning": dom.Warning,
+    "followup_warning": dom.Warning,
+    "supervision_level": dom.SupervisionLevel,
+    "reply_claim": dom.ReplyClaim,
+    "followup_resolved": dom.Resolved,
+    "followup_satisfaction": dom.Satisfaction,
+    "followup_fault": dom.Fault,
+    "reject_reason": dom.RejectReason,
+}
+
+
+def appeal_from_row(row: AppealRow, co_unit_ids: Iterable[int] = ()) -> dom.Appeal:
+    values: dict[str, Any] = {}
+    for name in _APPEAL_FIELDS:
+        value = getattr(row, name)
+        enum = _ENUM_FIELDS.get(name)
+        if enum is not None and value is not None:
+            value = enum(value)
+        values[name] = value
+    values["extra"] = dict(row.extra or {})
+    return dom.Appeal(co_unit_ids=tuple(sorted(co_unit_ids)), **values)
+
+
+def appeal_values(appeal: dom.Appeal) -> dict[str, Any]:
+    values = {name: getattr(appeal, name) for name in _APPEAL_FIELDS if name != "id"}
+    for name in _ENUM_FIELDS:
+        if values[name] is not None:
+            values[name] = str(values[name])
+    return values
+
+
+def jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    """Event data exactly as it will read back from a JSON column (so hashes re-verify)."""
+    result: dict[str, Any] = json.loads(json.dumps(data, ensure_ascii=False, default=str))
+    return result
+
+
+class AppealRepository:
+    """Appeals with optimistic locking on `version` and their event chains."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, appeal_id: int, *, for_update: bool = False) -> tuple[dom.Appeal, AppealRow]:
+        stmt = select(AppealRow).where(AppealRow.id == appeal_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = self.session.scalars(stmt).one_or_none()
+        if row is None:
+            raise NotFound(f"诉求 {appeal_id} 不存在")
+        co = self.session.scalars(
+            select(AppealCoUnitRow.unit_id).where(AppealCoUnitRow.appeal_id == appeal_id)
+        ).all()
+        return appeal_from_row(row, co), row
+
+    def find_by_code(self, code: str) -> int | None:
+        return self.session.scalar(select(AppealRow.id).where(AppealRow.code == code))
+
+    def find_by_idempotency_key(self, key: str) -> int | None:
+        return self.session.scalar(select(AppealRow.id).where(AppealRow.idempotency_key == key))
+
+    def add(
+        self,
+        appeal: dom.Appeal,
+        events: list[DomainEvent],
+        *,
+        now: datetime,
+        code_prefix: str,
+        idempotency_key: str | None = None,
+        source_ref: str | None = None,
+        suggestions: dict[str, Any] | None = None,
+    ) -> int:
+        """Insert a new appeal with its first events; its public code is prefix + id."""
+        values = appeal_values(appeal)
+        values.update(
+            updated_at=now,
+            idempotency_key=idempotency_key,
+            source_ref=source_ref,
+            suggestions=suggestions,
+            event_count=0,
+            chain_head=GENESIS_HASH,
+            version=0,
+        )
+        appeal_id = self.session.execute(
+            insert(AppealRow).values(**values).returning(AppealRow.id)
+        ).scalar_one()
+        appeal.id = appeal_id
+        appeal.code = appeal.code or f"{code_prefix}{appeal_id:05d}"
+        if appeal.co_unit_ids:
+            self._set_co_units(appeal_id, appeal.co_unit_ids)
+        head, count = self._append(appeal_id, GENESIS_HASH, 0, events)
+        self.session.execute(
+            update(AppealRow)
+            .where(AppealRow.id == appeal_id)
+            .values(code=appeal.code, event_count=count, chain_head=head)
+        )
+        return appeal_id
+
+    def save(
+        self, appeal: dom.Appeal, row: AppealRow, events: list[DomainEvent], *, now: datetime
+    ) -> None:
+        """Write the changed appeal and append its events; a lost race raises a conflict."""
+        assert appeal.id is not None
+        head, count = self._append(appeal.id, row.chain_head, row.event_count, events)
+        values = appeal_values(appeal)
+        values.update(updated_at=now, version=row.version + 1, event_count=count, chain_head=head)
+        result = self.session.execute(
+            update(AppealRow)
+            .where(AppealRow.id == appeal.id, AppealRow.version == row.version)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrencyConflict("该诉求刚刚被其他人修改，请刷新后重试")
+        appeal.version = row.version + 1
+        old_co = sorted(
+            self.session.scalars(
+                select(AppealCoUnitRow.unit_id).where(AppealCoUnitRow.appeal_id == appeal.id)
+            ).all()
+        )
+        if old_co != sorted(appeal.co_unit_ids):
+            self.session.query(AppealCoUnitRow).filter(
+                AppealCoUnitRow.appeal_id == appeal.id
+            ).delete(synchronize_session=False)
+            self._set_co_units(appeal.id, appeal.co_unit_ids)
+
+    def _set_co_units(self, appeal_id: int, unit_ids: Iterable[int]) -> None:
+        rows = [{"appeal_id": appeal_id, "unit_id": u} for u in unit_ids]
+        if rows:
+            self.session.execute(insert(AppealCoUnitRow), rows)
+
+    def _append(
+        self, appeal_id: int, head: str, count: int, events: list[DomainEvent]
+    ) -> tuple[str, int]:
+        rows = []
+        for event in events:
+            count += 1
+            clean = DomainEvent(event.type, event.at, event.actor_id, str(event.actor_role),
+                                jsonable(event.data))
+            digest = chain_hash(head, canonical(appeal_id, count, clean))
+            rows.append(
+                {
+                    "appeal_id": appeal_id,
+                    "seq": count,
+                    "type": clean.type,
+                    "at": clean.at,
+                    "actor_id": clean.actor_id,
+                    "actor_role": clean.actor_role,
+                    "data": clean.data,
+                    "prev_hash": head,
+                    "hash": digest,
+                }
+            )
+            head = digest
+        if rows:
+            self.session.execute(insert(EventRow), rows)
+        return head, count
+
+
+class UnitRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_code(self, code: str) -> UnitRow | None:
+        return self.session.scalar(select(UnitRow).where(UnitRow.code == code))
+
+    def get(self, unit_id: int) -> UnitRow | None:
+        return self.session.get(UnitRow, unit_id)
+
+    def subtree_ids(self, unit_id: int) -> frozenset[int]:
+        unit = self.session.get(UnitRow, unit_id)
+        if unit is None:
+            return frozenset()
+        ids = self.session.scalars(select(UnitRow.id).where(UnitRow.path.startswith(unit.path)))
+        return frozenset(ids)
+
+    def add(self, code: str, name: str, *, parent: UnitRow | None, group: str) -> UnitRow:
+        row = UnitRow(code=code, name=name, parent_id=parent.id if parent else None, group=group,
+                      path="", depth=(parent.depth + 1) if parent else 0, active=True)
+        self.session.add(row)
+        self.session.flush()
+        row.path = f"{parent.path if parent else '/'}{row.id}/"
+        self.session.flush()
+        return row
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(UnitRow)) or 0

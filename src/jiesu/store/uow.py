@@ -1,0 +1,69 @@
+"""Unit of work: one transaction per use case; services are the only place that commit."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from jiesu.store.db import make_engine, make_session_factory
+from jiesu.store.repositories import AppealRepository, UnitRepository
+
+
+class Database:
+    """The engine and session factory of one process (created by the app or CLI, never at import)."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.engine: Engine = make_engine(url, pool_size=pool_size)
+        self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def uow(self, *, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(self, write=write)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class UnitOfWork:
+    """`with db.uow() as uow: ...; uow.commit()` — leaving without commit rolls back."""
+
+    session: Session
+    appeals: AppealRepository
+    units: UnitRepository
+
+    def __init__(self, db: Database, *, write: bool = True) -> None:
+        self.db = db
+        self.write = write
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self.db.sessions()
+        if self.db.dialect == "sqlite":
+            self.session.connection(execution_options={"sqlite_write": self.write})
+        self.appeals = AppealRepository(self.session)
+        self.units = UnitRepository(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    @property
+    def dialect(self) -> str:
+        return self.db.dialect
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
