@@ -1,0 +1,32 @@
+"""Shared normalisation helpers for Chinese appeal text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Full-width ASCII (U+FF01–U+FF5E) maps one-to-one onto ASCII; the ideographic space onto a
+# space. One-to-one matters: detectors report offsets into the caller's original string.
+_WIDTH_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_WIDTH_TABLE[0x3000] = 0x20
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def fold_width(text: str) -> str:
+    """Turn full-width letters, digits and punctuation into ASCII, keeping every offset."""
+    return text.translate(_WIDTH_TABLE)
+
+
+def is_han(ch: str) -> bool:
+    """True for a CJK unified ideograph (汉字)."""
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def compact(text: str) -> str:
+    """Normalise for similarity: NFKC, lower case, only letters, digits and 汉字 kept.
+
+    Punctuation, spaces and emoji carry no meaning for "is this the same complaint", and
+    re-posts often differ exactly there.
+    """
+    text = unicodedata.normalize("NFKC", text).lower()
+    return _NON_WORD.sub("", text)
