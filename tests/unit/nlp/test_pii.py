@@ -1,0 +1,203 @@
+import random
+
+import pytest
+
+from jiesu.domain.privacy import id_check_char, luhn_check_digit
+from jiesu.nlp.pii import contains_pii, find_pii, redact
+
+rng = random.Random(12345)
+
+
+def _id_number(valid: bool = True) -> str:
+    region = rng.choice(["110105", "430102", "440304", "510107", "650102"])
+    birth = f"{rng.randint(1940, 2010)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    body = region + birth + f"{rng.randint(0, 999):03d}"
+    check = id_check_char(body)
+    if not valid:
+        check = rng.choice([c for c in "0123456789X" if c != check])
+    return body + check
+
+
+def _card(length: int, valid: bool = True) -> str:
+    payload = "62" + "".join(rng.choice("0123456789") for _ in range(length - 3))
+    digit = luhn_check_digit(payload)
+    if not valid:
+        digit = str((int(digit) + rng.randint(1, 9)) % 10)
+    return payload + digit
+
+
+def _mobile() -> str:
+    return "1" + rng.choice("3456789") + "".join(rng.choice("0123456789") for _ in range(9))
+
+
+VALID_IDS = [_id_number() for _ in range(40)]
+INVALID_IDS = [_id_number(valid=False) for _ in range(40)]
+VALID_CARDS = [_card(n) for n in (16, 17, 18, 19) for _ in range(10)]
+INVALID_CARDS = [_card(n, valid=False) for n in (16, 19) for _ in range(10)]
+MOBILES = [_mobile() for _ in range(40)]
+
+
+def kinds(text: str, names=()) -> list[str]:
+    return [m.kind for m in find_pii(text, names)]
+
+
+@pytest.mark.parametrize("number", VALID_IDS)
+def test_valid_id_numbers_are_found_and_masked(number):
+    text = f"我的身份证号码是{number}，请核实"
+    assert kinds(text) == ["id_number"]
+    out = redact(text)
+    assert number not in out
+    assert number[:6] + "********" + number[-4:] in out
+    assert contains_pii(text) and not contains_pii(out)
+
+
+@pytest.mark.parametrize("number", INVALID_IDS)
+def test_id_numbers_with_a_wrong_check_digit_are_left_alone(number):
+    assert "id_number" not in kinds(f"编号{number}")
+    assert not contains_pii(f"编号{number}")
+
+
+def test_id_number_with_spaces_and_lowercase_x():
+    number = "11010519491231002x"
+    spaced = f"{number[:6]} {number[6:14]} {number[14:]}"
+    assert kinds(f"身份证 {spaced} 谢谢") == ["id_number"]
+
+
+@pytest.mark.parametrize("card", VALID_CARDS)
+def test_luhn_valid_bank_cards_are_found(card):
+    grouped = " ".join(card[i : i + 4] for i in range(0, len(card), 4))
+    for shown in (card, grouped):
+        text = f"退款请打到卡号{shown}。"
+        assert kinds(text) == ["bank_card"], shown
+        out = redact(text)
+        assert card[4:-4] not in out.replace(" ", "")
+        assert out.startswith("退款请打到卡号" + card[:4])
+
+
+@pytest.mark.parametrize("card", INVALID_CARDS)
+def test_luhn_invalid_digit_runs_are_not_cards(card):
+    assert "bank_card" not in kinds(f"订单号{card}")
+
+
+@pytest.mark.parametrize("mobile", MOBILES)
+def test_mobile_numbers_in_all_usual_spellings(mobile):
+    spellings = [
+        mobile,
+        f"{mobile[:3]} {mobile[3:7]} {mobile[7:]}",
+        f"{mobile[:3]}-{mobile[3:7]}-{mobile[7:]}",
+        f"+86 {mobile}",
+        mobile.translate({ord(d): ord(d) + 0xFEE0 for d in "0123456789"}),  # full width
+    ]
+    for shown in spellings:
+        text = f"联系电话{shown}，谢谢"
+        assert kinds(text) == ["mobile"], shown
+        out = redact(text)
+        assert mobile[3:7] not in out.replace(" ", "").replace("-", "")
+        assert not contains_pii(out)
+        assert redact(out) == out
+
+
+@pytest.mark.parametrize(
+    "phone", ["0731-84123456", "010 12345678", "(0731)84123456", "021-6543210", "073184123456"]
+)
+def test_landlines(phone):
+    text = f"座机{phone}，工作日可打"
+    assert kinds(text) == ["landline"]
+    assert contains_pii(text)
+    assert not contains_pii(redact(text))
+
+
+def test_bare_local_number_needs_a_phone_word():
+    assert kinds("联系电话：84123456") == ["landline"]
+    assert kinds("共有84123456元") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2020-01-01 到 2020-12-31",
+        "工单编号2026112600123，金额138000元",
+        "已投入资金12345678元",
+        "请拨打12345热线或110",
+        "第20191234567号文件",
+        "面积135.5平方米，3室2厅",
+        "小区16栋电梯经常故障，9栋、14栋也一样",
+        "长沙市芙蓉路88号",
+        "我是业主，本人房屋漏水",
+        "王女士来电反映",
+    ],
+)
+def test_ordinary_text_is_not_redacted(text):
+    assert find_pii(text) == []
+    assert redact(text) == text
+    assert not contains_pii(text)
+
+
+@pytest.mark.parametrize("plate", ["湘A12345", "京A·D12345", "粤B12345D", "湘AB1234", "苏e2g81c"])
+def test_car_plates(plate):
+    text = f"车牌{plate}的车堵住消防通道"
+    assert kinds(text) == ["plate"]
+    assert redact(text) == f"车牌{plate[:2]}{redact(plate)[2:]}的车堵住消防通道"
+    assert find_pii(redact(text)) == []
+
+
+def test_email_qq_wechat():
+    text = "邮箱zhang.san@example.com，QQ：30748522，微信：zhangsan_88"
+    assert kinds(text) == ["email", "qq", "wechat"]
+    out = redact(text)
+    assert out == "邮箱z***@example.com，QQ：30****22，微信：z*******_*8"
+    assert find_pii(out) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("住在3栋2单元501室", "住在*栋*单元***室"),
+        ("12号楼3单元漏水", "**号楼*单元漏水"),
+        ("501室楼上噪音", "***室楼上噪音"),
+        ("G2栋320的影楼", "**栋***的影楼"),
+        ("三栋二单元402", "*栋*单元***"),
+        ("5楼503房门口", "*楼***房门口"),
+    ],
+)
+def test_house_numbers_mask_building_unit_and_room(text, masked):
+    assert redact(text) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("我叫张三，住在附近", "我叫张**，住在附近"),
+        ("本人李四反映一个问题", "本人李**反映一个问题"),
+        ("联系人：王小明，电话见后", "联系人：王**，电话见后"),
+        ("我是欧阳娜娜。", "我是欧阳**。"),
+        ("副主任周林术同志答复", "副主任周**同志答复"),
+        ("王女士来电", "王女士来电"),
+        ("我是公务员，我是初婚", "我是公务员，我是初婚"),
+    ],
+)
+def test_names_from_self_introductions(text, masked):
+    assert redact(text) == masked
+
+
+def test_names_given_by_the_requester_are_masked_everywhere():
+    text = "赵强胜说，赵强胜家门口的路灯坏了"
+    assert redact(text, names=["赵强胜"]) == "赵**说，赵**家门口的路灯坏了"
+    assert redact(text, names=["赵"]) == text  # one character would hit too much
+
+
+def test_matches_report_offsets_into_the_original_text():
+    text = "电话：１３８１２３４５６７８"
+    (m,) = find_pii(text)
+    assert (m.kind, text[m.start : m.end]) == ("mobile", m.text)
+
+
+def test_redaction_is_idempotent_on_a_mixed_message():
+    text = (
+        f"我叫刘晓凤，身份证{VALID_IDS[0]}，电话{MOBILES[0]}，住5栋1单元1201室，"
+        f"卡号{VALID_CARDS[0]}，车牌湘A12345，邮箱a@b.cn"
+    )
+    out = redact(text)
+    assert redact(out) == out
+    assert find_pii(out) == []
+    assert not contains_pii(out)
