@@ -906,7 +906,7 @@ def _recompute_handle(a: Appeal, r: Rules) -> bool:
         return False
     at, provisional = d.at, d.provisional
     if a.handle_extra_days:
-        ext = r.calendar.add_working_days(at, a.handle_extra_days)
+        ext = r.calendar.add_working_days(at, a.handle_extra_days, from_next_day=True)
         at, provisional = ext.at, provisional or ext.provisional
     a.handle_due_at = at
     return provisional

@@ -1,0 +1,49 @@
+"""FastAPI dependencies as Annotated aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from jiesu.domain.appeal import Role
+from jiesu.domain.errors import PermissionDenied
+from jiesu.runtime import Runtime
+from jiesu.services.auth import AuthError, CurrentUser
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_current_user(
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> CurrentUser:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthError("请先登录：请求头须带 Authorization: Bearer <token>")
+    return runtime.auth.user_from_token(credentials.credentials)
+
+
+CurrentUserDep = Annotated[CurrentUser, Depends(get_current_user)]
+
+
+def require_roles(*roles: Role):  # type: ignore[no-untyped-def]
+    """A dependency that lets only the given roles through (403 otherwise)."""
+
+    def check(user: CurrentUserDep) -> CurrentUser:
+        if user.role not in roles:
+            raise PermissionDenied("您的角色无权访问该功能")
+        return user
+
+    return Depends(check)
+
+
+AdminDep = Annotated[CurrentUser, require_roles(Role.ADMIN)]

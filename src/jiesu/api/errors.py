@@ -1,0 +1,77 @@
+"""Every error leaves the API as {"error": {"code", "message"}} with a fitting HTTP status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from jiesu.domain.errors import DomainError
+
+_HTTP_MESSAGES = {
+    400: "请求格式不正确",
+    401: "请先登录",
+    403: "没有权限",
+    404: "请求的资源不存在",
+    405: "不支持该请求方法",
+    409: "操作冲突，请刷新后重试",
+    422: "请求参数不正确",
+}
+
+_FIELD_ZH = {
+    "kind": "诉求类型", "content": "诉求内容", "title": "标题", "urgency": "紧急程度",
+    "channel": "来源渠道", "requester_phone": "联系电话", "requester_name": "诉求人姓名",
+    "username": "用户名", "password": "密码", "unit_id": "单位", "code": "编码", "name": "名称",
+    "page": "页码", "per_page": "每页条数", "latitude": "纬度", "longitude": "经度",
+}
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return {"error": body}
+
+
+def _describe(err: dict[str, Any]) -> str:
+    loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+    field = loc[-1] if loc else ""
+    label = _FIELD_ZH.get(field, field)
+    kind = err.get("type", "")
+    if kind == "missing":
+        return f"缺少必填项：{label}"
+    if kind.startswith("string_too_long"):
+        return f"{label}过长"
+    if kind.startswith("string_too_short"):
+        return f"{label}不能为空"
+    if kind == "json_invalid":
+        return "请求体不是有效的 JSON"
+    if kind in ("enum", "literal_error"):
+        return f"{label}的取值无效（{err.get('ctx', {}).get('expected', '')}）"
+    return f"{label or '参数'}格式不正确：{err.get('msg', '')}"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        field = exc.details.get("field")
+        return JSONResponse(error_body(exc.code, exc.message, field=field),
+                            status_code=exc.http_status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        message = "；".join(_describe(e) for e in errors[:5]) or _HTTP_MESSAGES[422]
+        detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in errors[:20]]
+        return JSONResponse(error_body("validation_error", message, detail=detail),
+                            status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) and exc.detail not in (
+            "Not Found", "Method Not Allowed", "Unauthorized", "Forbidden") else _HTTP_MESSAGES.get(
+            exc.status_code, "请求失败")
+        return JSONResponse(error_body(f"http_{exc.status_code}", message),
+                            status_code=exc.status_code, headers=getattr(exc, "headers", None))

@@ -1,0 +1,137 @@
+"""Admin endpoints: units, users, categories, SLA policies and the calendar."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from jiesu.adapters.calendar_source import CalendarYearUnavailable, official_year
+from jiesu.api.deps import AdminDep, CurrentUserDep, RuntimeDep
+from jiesu.api.v1.schemas import (
+    CalendarYearIn,
+    CategoryIn,
+    CategoryOut,
+    SlaPolicyIn,
+    SlaPolicyOut,
+    UnitIn,
+    UnitOut,
+    UserIn,
+    UserOut,
+)
+from jiesu.domain.deadlines import SlaTable
+from jiesu.domain.errors import InvalidArguments
+from jiesu.services.admin import AdminService
+from jiesu.services.clock import utcnow
+from jiesu.store.tables import CalendarYearRow, CategoryRow, SlaPolicyRow, UnitRow, UserRow
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+
+def _admin(runtime: RuntimeDep) -> AdminService:
+    return AdminService(runtime.db, runtime.rules)
+
+
+def _unit_out(r: UnitRow) -> UnitOut:
+    return UnitOut(id=r.id, code=r.code, name=r.name, parent_id=r.parent_id, group=r.group,
+                   depth=r.depth, active=r.active)
+
+
+@router.get("/units", response_model=list[UnitOut], summary="单位树")
+def list_units(runtime: RuntimeDep, _: CurrentUserDep) -> list[UnitOut]:
+    with runtime.db.uow(write=False) as uow:
+        rows = uow.session.scalars(select(UnitRow).order_by(UnitRow.path)).all()
+        return [_unit_out(r) for r in rows]
+
+
+@router.post("/units", response_model=UnitOut, status_code=201, summary="新增单位")
+def add_unit(body: UnitIn, runtime: RuntimeDep, _: AdminDep) -> UnitOut:
+    row = _admin(runtime).add_unit(body.code, body.name, parent_code=body.parent_code,
+                                   group=body.group)
+    return _unit_out(row)
+
+
+@router.get("/users", response_model=list[UserOut], summary="用户列表")
+def list_users(runtime: RuntimeDep, _: AdminDep) -> list[UserOut]:
+    with runtime.db.uow(write=False) as uow:
+        rows = uow.session.scalars(select(UserRow).order_by(UserRow.id)).all()
+        return [UserOut(id=r.id, username=r.username, display_name=r.display_name, role=r.role,
+                        unit_id=r.unit_id) for r in rows]
+
+
+@router.post("/users", response_model=UserOut, status_code=201, summary="新增用户")
+def add_user(body: UserIn, runtime: RuntimeDep, _: AdminDep) -> UserOut:
+    r = _admin(runtime).add_user(body.username, body.password, body.role,
+                                 unit_code=body.unit_code, display_name=body.display_name,
+                                 now=utcnow())
+    return UserOut(id=r.id, username=r.username, display_name=r.display_name, role=r.role,
+                   unit_id=r.unit_id)
+
+
+@router.get("/categories", response_model=list[CategoryOut], summary="事项分类")
+def list_categories(runtime: RuntimeDep, _: CurrentUserDep) -> list[CategoryOut]:
+    with runtime.db.uow(write=False) as uow:
+        rows = uow.session.scalars(select(CategoryRow).order_by(CategoryRow.code)).all()
+        return [CategoryOut(id=r.id, code=r.code, name=r.name, level=r.level,
+                            parent_id=r.parent_id, full_name=r.full_name, active=r.active)
+                for r in rows]
+
+
+@router.post("/categories", response_model=CategoryOut, status_code=201, summary="新增分类")
+def add_category(body: CategoryIn, runtime: RuntimeDep, _: AdminDep) -> CategoryOut:
+    r = _admin(runtime).add_category(body.name, parent_code=body.parent_code, code=body.code)
+    return CategoryOut(id=r.id, code=r.code, name=r.name, level=r.level, parent_id=r.parent_id,
+                       full_name=r.full_name, active=r.active)
+
+
+@router.get("/sla-policies", response_model=list[SlaPolicyOut], summary="办理时限规则")
+def list_sla(runtime: RuntimeDep, _: CurrentUserDep) -> list[SlaPolicyOut]:
+    out = [SlaPolicyOut(clock=r.clock.value, amount=r.limit.amount, unit=r.limit.unit.value,
+                        kind=r.kind, urgency=r.urgency, category=r.category, unit_code=r.unit,
+                        source="default") for r in SlaTable.default()]
+    with runtime.db.uow(write=False) as uow:
+        for p in uow.session.scalars(select(SlaPolicyRow).order_by(SlaPolicyRow.id)):
+            out.append(SlaPolicyOut(id=p.id, clock=p.clock, amount=p.amount, unit=p.limit_unit,
+                                    kind=p.kind, urgency=p.urgency, category=p.category,
+                                    unit_code=p.unit, source="custom"))
+    return out
+
+
+@router.post("/sla-policies", response_model=SlaPolicyOut, status_code=201,
+             summary="新增或修改时限规则")
+def set_sla(body: SlaPolicyIn, runtime: RuntimeDep, _: AdminDep) -> SlaPolicyOut:
+    policy_id = _admin(runtime).set_sla_policy(
+        clock=body.clock, amount=body.amount, limit_unit=body.unit, kind=body.kind,
+        urgency=body.urgency, category=body.category, unit_code=body.unit_code)
+    return SlaPolicyOut(id=policy_id, **body.model_dump())
+
+
+@router.delete("/sla-policies/{policy_id}", status_code=204, summary="删除时限规则")
+def delete_sla(policy_id: int, runtime: RuntimeDep, _: AdminDep) -> None:
+    _admin(runtime).delete_sla_policy(policy_id)
+
+
+@router.get("/calendar", summary="已导入的工作日历年份及提醒")
+def calendar_status(runtime: RuntimeDep, _: CurrentUserDep) -> dict[str, object]:
+    with runtime.db.uow(write=False) as uow:
+        years = [{"year": r.year, "source": r.source, "loaded_at": r.loaded_at}
+                 for r in uow.session.scalars(select(CalendarYearRow).order_by(
+                     CalendarYearRow.year))]
+    notices = _admin(runtime).calendar_notices(utcnow())
+    return {"years": years, "warnings": notices}
+
+
+@router.post("/calendar", summary="导入某年工作日历并重算暂定时限")
+def load_calendar(body: CalendarYearIn, runtime: RuntimeDep, _: AdminDep) -> dict[str, object]:
+    if body.days is None:
+        try:
+            days = official_year(body.year)
+        except CalendarYearUnavailable as exc:
+            raise InvalidArguments(str(exc)) from None
+        source = "chinesecalendar"
+    else:
+        days = {date.fromisoformat(d.day): d.is_workday for d in body.days}
+        source = "api"
+    changed = _admin(runtime).load_calendar_year(body.year, days, source=source, now=utcnow())
+    return {"year": body.year, "days": len(days), "recomputed_appeals": changed}

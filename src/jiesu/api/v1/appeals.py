@@ -1,0 +1,177 @@
+"""REST endpoints for appeals: register, list, read, and one POST per lifecycle action."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Path, Query, Response
+
+from jiesu.api.deps import CurrentUserDep, RuntimeDep
+from jiesu.api.v1.schemas import AppealIn, AppealOut, AppealPage, EventOut, UnitRef
+from jiesu.domain.appeal import Action, Role
+from jiesu.domain.errors import InvalidArguments, NotFound, PermissionDenied
+from jiesu.services.appeals import NewAppeal
+from jiesu.services.auth import CurrentUser
+from jiesu.services.clock import utcnow
+from jiesu.store import queries
+from jiesu.store.tables import AppealRow, UnitRow
+
+router = APIRouter(prefix="/api/v1/appeals", tags=["appeals"])
+
+ACTIONS = [a.value for a in Action if a is not Action.REGISTER]
+
+
+def scope_for(session: Any, user: CurrentUser) -> queries.Scope:
+    """Handlers and grid workers see their unit's subtree; other staff roles see everything."""
+    if user.role in (Role.HANDLER, Role.GRID_WORKER):
+        if user.unit_id is None:
+            return queries.Scope(unit_path="/-/")
+        path = session.get(UnitRow, user.unit_id).path
+        return queries.Scope(unit_path=path)
+    return queries.Scope()
+
+
+def appeal_out(session: Any, row: AppealRow, now: datetime, *, with_events: bool = False) -> AppealOut:
+    co = queries.co_units_of(session, row.id)
+    names = queries.unit_names(session, {row.lead_unit_id, row.handling_unit_id, *co})
+
+    def ref(uid: int | None) -> UnitRef | None:
+        return UnitRef(id=uid, name=names.get(uid, "")) if uid is not None else None
+
+    events = None
+    if with_events:
+        events = [EventOut(seq=e.seq, type=e.type, at=e.at, actor_id=e.actor_id,
+                           actor_role=e.actor_role, data=e.data)
+                  for e in queries.events_of(session, row.id)]
+    overdue = (row.status in ("dispatched", "in_progress") and row.handle_due_at is not None
+               and now > row.handle_due_at)
+    return AppealOut(
+        id=row.id, code=row.code, status=row.status, kind=row.kind, urgency=row.urgency,
+        channel=row.channel, title=row.title, content=row.content, category=row.category,
+        requester_name=row.requester_name, requester_phone=row.requester_phone,
+        requester_type=row.requester_type, address=row.address, confidential=row.confidential,
+        created_at=row.created_at, lead_unit=ref(row.lead_unit_id),
+        handling_unit=ref(row.handling_unit_id), co_units=[r for r in map(ref, co) if r],
+        dispatched_at=row.dispatched_at, signed_at=row.signed_at,
+        first_contact_at=row.first_contact_at, replied_at=row.replied_at,
+        closed_at=row.closed_at,
+        deadlines={"sign": row.sign_due_at, "handle": row.handle_due_at,
+                   "return": row.return_due_at, "follow_up": row.followup_due_at},
+        deadlines_provisional=row.deadlines_provisional, overdue=overdue,
+        warnings={"sign": row.sign_warning, "handle": row.handle_warning,
+                  "follow_up": row.followup_warning},
+        supervision_level=row.supervision_level, return_pending=row.return_pending,
+        returned_count=row.returned_count, extension_pending_days=row.extension_pending_days,
+        extension_count=row.extension_count, reopened_count=row.reopened_count,
+        reply=({"text": row.reply_text, "claim": row.reply_claim, "reason": row.reply_reason}
+               if row.reply_text else None),
+        follow_up=({"attempts": row.followup_attempts, "reached": row.followup_reached,
+                    "resolved": row.followup_resolved,
+                    "satisfaction": row.followup_satisfaction, "fault": row.followup_fault}
+                   if row.followup_attempts else None),
+        merged_into_id=row.merged_into_id, reject_reason=row.reject_reason,
+        suggestions=row.suggestions, version=row.version, events=events,
+    )
+
+
+def _read(runtime: Any, user: CurrentUser, appeal_id: int, *, with_events: bool) -> AppealOut:
+    with runtime.db.uow(write=False) as uow:
+        row = uow.session.get(AppealRow, appeal_id)
+        if row is None or not queries.visible(uow.session, row, scope_for(uow.session, user)):
+            raise NotFound(f"诉求 {appeal_id} 不存在或您无权查看")
+        return appeal_out(uow.session, row, utcnow(), with_events=with_events)
+
+
+@router.post("", status_code=201, response_model=AppealOut,
+             summary="登记诉求 Register an appeal")
+def register_appeal(
+    body: AppealIn,
+    runtime: RuntimeDep,
+    user: CurrentUserDep,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> AppealOut:
+    data = body.model_dump(exclude={"idempotency_key"})
+    key = idempotency_key or body.idempotency_key
+    result = runtime.appeals.register(user.actor(), NewAppeal(**data), utcnow(),
+                                      idempotency_key=key)
+    if not result.created:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    return _read(runtime, user, result.appeal_id, with_events=False)
+
+
+@router.get("", response_model=AppealPage, summary="诉求列表 List appeals")
+def list_appeals(
+    runtime: RuntimeDep,
+    user: CurrentUserDep,
+    status: Annotated[list[str] | None, Query(description="repeat or comma-separate")] = None,
+    unit: Annotated[int | None, Query(description="unit id; includes its subtree")] = None,
+    category: str | None = None,
+    kind: str | None = None,
+    channel: str | None = None,
+    urgency: str | None = None,
+    overdue: bool | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    text: Annotated[str | None, Query(max_length=100)] = None,
+    open_only: bool = False,
+    order: Annotated[str, Query(pattern="^(created_desc|created_asc|due)$")] = "created_desc",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> AppealPage:
+    if user.role in (Role.AUDITOR,):
+        raise PermissionDenied("审计角色只能查看审计日志")
+    statuses = [s for v in status or [] for s in v.split(",") if s] or None
+    for d in (created_from, created_to):
+        if d is not None and d.tzinfo is None:
+            raise InvalidArguments("时间须带时区，例如 2026-11-01T00:00:00+08:00")
+    filters = queries.AppealFilters(
+        status=statuses, unit_id=unit, category=category, kind=kind, channel=channel,
+        urgency=urgency, overdue=overdue, created_from=created_from, created_to=created_to,
+        text=text, open_only=open_only,
+    )
+    now = utcnow()
+    with runtime.db.uow(write=False) as uow:
+        rows, total, capped = queries.list_appeals(
+            uow.session, filters, scope_for(uow.session, user), now,
+            page=page, per_page=per_page, order=order)
+        items = [appeal_out(uow.session, r, now) for r in rows]
+    return AppealPage(items=items, page=page, per_page=per_page, total=total,
+                      total_is_lower_bound=capped)
+
+
+@router.get("/{appeal_id}", response_model=AppealOut, summary="诉求详情及流转记录")
+def get_appeal(appeal_id: Annotated[int, Path(ge=1)], runtime: RuntimeDep,
+               user: CurrentUserDep) -> AppealOut:
+    return _read(runtime, user, appeal_id, with_events=True)
+
+
+@router.post("/{appeal_id}/{action}", response_model=AppealOut,
+             summary="执行办理操作 Perform a lifecycle action",
+             description="action: " + ", ".join(ACTIONS))
+def act(
+    appeal_id: Annotated[int, Path(ge=1)],
+    action: str,
+    runtime: RuntimeDep,
+    user: CurrentUserDep,
+    body: Annotated[dict[str, Any] | None, Body()] = None,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> AppealOut:
+    if action not in ACTIONS:
+        raise NotFound(f"未知操作“{action}”，可用操作：{', '.join(ACTIONS)}")
+    args = dict(body or {})
+    expected = args.pop("version", None)
+    if if_match is not None:
+        expected = if_match.strip('"')
+    try:
+        expected_version = int(expected) if expected is not None else None
+    except ValueError:
+        raise InvalidArguments("version / If-Match 须为整数版本号") from None
+    # The appeal must be visible to the caller before anything else is said about it.
+    _read(runtime, user, appeal_id, with_events=False)
+    runtime.appeals.act(user.actor(), appeal_id, action, utcnow(), args,
+                        expected_version=expected_version)
+    return _read(runtime, user, appeal_id, with_events=True)
+

@@ -1,0 +1,39 @@
+"""POST /api/v1/auth/token: username + password → bearer token."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from jiesu.api.deps import CurrentUserDep, RuntimeDep
+from jiesu.api.v1.schemas import TokenIn, TokenOut, UserOut
+from jiesu.domain.errors import InvalidArguments
+from jiesu.services.auth import CurrentUser
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+def _user_out(user: CurrentUser) -> UserOut:
+    return UserOut(id=user.id, username=user.username, display_name=user.display_name,
+                   role=str(user.role), unit_id=user.unit_id)
+
+
+@router.post("/token", response_model=TokenOut, summary="登录获取令牌 Get a bearer token")
+async def token(request: Request, runtime: RuntimeDep) -> TokenOut:
+    """Accepts JSON {"username","password"} or an OAuth2 password form."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            body = TokenIn.model_validate(await request.json())
+        except ValueError as exc:
+            raise InvalidArguments(f"请提供用户名和密码：{exc}") from None
+    else:
+        form = await request.form()
+        body = TokenIn(username=str(form.get("username") or " "),
+                       password=str(form.get("password") or " "))
+    access, user = runtime.auth.login(body.username, body.password)
+    return TokenOut(access_token=access, user=_user_out(user))
+
+
+@router.get("/me", response_model=UserOut, summary="当前用户")
+def me(user: CurrentUserDep) -> UserOut:
+    return _user_out(user)
+

@@ -1,0 +1,188 @@
+"""Pydantic request and response models of the REST API (never ORM objects)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Kind = Literal["consult", "help", "complaint", "report", "suggestion", "praise"]
+Urgency = Literal["normal", "urgent", "emergency"]
+Channel = Literal["hotline", "web", "mobile", "open311", "grid_patrol", "enterprise",
+                  "cannot_get_done", "supervisor", "import"]
+
+
+class TokenIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    user: UserOut
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    unit_id: int | None
+
+
+class AppealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Kind
+    content: str = Field(min_length=1, max_length=10_000, description="诉求内容")
+    title: str = Field("", max_length=200)
+    urgency: Urgency = "normal"
+    channel: Channel = "hotline"
+    category: str | None = Field(None, max_length=64, description="事项分类编码")
+    requester_name: str | None = Field(None, max_length=100)
+    requester_phone: str | None = Field(None, max_length=32)
+    requester_type: Literal["resident", "enterprise"] = "resident"
+    enterprise_code: str | None = Field(None, max_length=18)
+    address: str | None = Field(None, max_length=500)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    confidential: bool = False
+    idempotency_key: str | None = Field(None, max_length=128)
+
+
+class EventOut(BaseModel):
+    seq: int
+    type: str
+    at: datetime
+    actor_id: int | None
+    actor_role: str
+    data: dict[str, Any]
+
+
+class UnitRef(BaseModel):
+    id: int
+    name: str
+
+
+class AppealOut(BaseModel):
+    id: int
+    code: str | None
+    status: str
+    kind: str
+    urgency: str
+    channel: str
+    title: str
+    content: str
+    category: str | None
+    requester_name: str | None = None
+    requester_phone: str | None = None
+    requester_type: str
+    address: str | None
+    confidential: bool
+    created_at: datetime
+    lead_unit: UnitRef | None
+    handling_unit: UnitRef | None
+    co_units: list[UnitRef] = []
+    dispatched_at: datetime | None
+    signed_at: datetime | None
+    first_contact_at: datetime | None
+    replied_at: datetime | None
+    closed_at: datetime | None
+    deadlines: dict[str, datetime | None]
+    deadlines_provisional: bool
+    overdue: bool
+    warnings: dict[str, str]
+    supervision_level: str
+    return_pending: bool
+    returned_count: int
+    extension_pending_days: int | None
+    extension_count: int
+    reopened_count: int
+    reply: dict[str, Any] | None
+    follow_up: dict[str, Any] | None
+    merged_into_id: int | None
+    reject_reason: str | None
+    suggestions: dict[str, Any] | None = None
+    version: int
+    events: list[EventOut] | None = None
+
+
+class AppealPage(BaseModel):
+    items: list[AppealOut]
+    page: int
+    per_page: int
+    total: int
+    total_is_lower_bound: bool
+
+
+class UnitIn(BaseModel):
+    code: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    parent_code: str | None = None
+    group: Literal["city", "district", "street", "department", "enterprise", "community",
+                   "grid", "micro_grid"] = "department"
+
+
+class UnitOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    parent_id: int | None
+    group: str
+    depth: int
+    active: bool
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    password: str = Field(min_length=6, max_length=200)
+    role: Literal["operator", "dispatcher", "handler", "grid_worker", "supervisor",
+                  "followup_agent", "analyst", "admin", "auditor"]
+    unit_code: str | None = None
+    display_name: str = ""
+
+
+class CategoryOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    level: int
+    parent_id: int | None
+    full_name: str
+    active: bool
+
+
+class CategoryIn(BaseModel):
+    code: str | None = Field(None, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    parent_code: str | None = None
+
+
+class SlaPolicyIn(BaseModel):
+    clock: Literal["sign", "handle", "return_window", "follow_up", "extension", "rectification"]
+    amount: float = Field(gt=0)
+    unit: Literal["workday", "hour", "minute"]
+    kind: Kind | None = None
+    urgency: Urgency | None = None
+    category: str | None = None
+    unit_code: str | None = None
+
+
+class SlaPolicyOut(SlaPolicyIn):
+    id: int | None = None
+    source: Literal["default", "custom"] = "custom"
+
+
+class CalendarDayIn(BaseModel):
+    day: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    is_workday: bool
+
+
+class CalendarYearIn(BaseModel):
+    year: int = Field(ge=2000, le=2100)
+    days: list[CalendarDayIn] | None = Field(
+        None, description="explicit days; without them the year is loaded from the calendar package")
+
+
+TokenOut.model_rebuild()

@@ -1,0 +1,85 @@
+"""create_app(settings): the ASGI application (REST API, Open311, web pages)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from jiesu.api import errors
+from jiesu.api.v1 import admin, appeals, auth
+from jiesu.config import Settings
+from jiesu.runtime import Runtime
+
+log = logging.getLogger("jiesu")
+
+
+def _job_loop(runtime: Runtime, stop: threading.Event) -> None:
+    from jiesu.jobs.sweeper import run_all
+    from jiesu.services.clock import utcnow
+
+    interval = runtime.settings.sweep_interval_seconds
+    while not stop.wait(interval):
+        try:
+            run_all(runtime, utcnow())
+        except Exception:  # keep the loop alive; the next pass retries
+            log.exception("periodic jobs failed")
+
+
+def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
+               runtime: Runtime | None = None) -> FastAPI:
+    """Build the app. `run_jobs` starts the sweeper loop in a background thread."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = runtime or Runtime.create(settings, suggester=_suggester(settings))
+        app.state.runtime = rt
+        stop = threading.Event()
+        worker = None
+        if run_jobs:
+            worker = threading.Thread(target=_job_loop, args=(rt, stop), daemon=True,
+                                      name="jiesu-jobs")
+            worker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker:
+                worker.join(timeout=5)
+            if runtime is None:
+                rt.close()
+
+    app = FastAPI(
+        title="jiesu 接诉即办 API",
+        version="0.1.0",
+        description="12345 政务服务便民热线诉求办理平台 REST API",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.include_router(auth.router)
+    app.include_router(appeals.router)
+    app.include_router(admin.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def _suggester(settings: Settings):  # type: ignore[no-untyped-def]
+    """The intake-intelligence step, when the nlp package is wired in (None otherwise)."""
+    return None
+
+
+def serve_app() -> FastAPI:
+    """uvicorn factory for `jiesu serve` (settings from the environment, jobs on)."""
+    return create_app(run_jobs=True)
+
+
+def serve_app_without_jobs() -> FastAPI:
+    return create_app(run_jobs=False)

@@ -1,0 +1,245 @@
+"""The `jiesu` command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from jiesu.config import Settings
+from jiesu.domain.errors import DomainError
+
+app = typer.Typer(help="jiesu 接诉即办 — 12345 热线诉求办理平台", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="数据库 Database schema", no_args_is_help=True)
+unit_app = typer.Typer(help="承办单位 Units", no_args_is_help=True)
+user_app = typer.Typer(help="用户 Users", no_args_is_help=True)
+category_app = typer.Typer(help="事项分类 Categories", no_args_is_help=True)
+calendar_app = typer.Typer(help="工作日历 Work calendar", no_args_is_help=True)
+audit_app = typer.Typer(help="审计 Audit log", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(unit_app, name="unit")
+app.add_typer(user_app, name="user")
+app.add_typer(category_app, name="category")
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(audit_app, name="audit")
+
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def _runtime():  # type: ignore[no-untyped-def]
+    from jiesu.runtime import Runtime
+
+    return Runtime.create(Settings())
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[red]错误：[/red]{message}")
+    raise typer.Exit(code)
+
+
+def _now():  # type: ignore[no-untyped-def]
+    from jiesu.services.clock import utcnow
+
+    return utcnow()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Create or upgrade the schema with Alembic migrations (建库/升级)."""
+    from jiesu.store.migrate import upgrade
+
+    settings = Settings()
+    upgrade(settings.database_url, revision)
+    console.print(f"数据库已升级到 {revision}：{_safe_url(settings.database_url)}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+@unit_app.command("add")
+def unit_add(
+    code: str,
+    name: str,
+    parent: Annotated[str | None, typer.Option("--parent", help="上级单位编码")] = None,
+    group: Annotated[str, typer.Option(
+        "--group", help="city/district/street/department/enterprise/community/grid/micro_grid"
+    )] = "department",
+) -> None:
+    """Add a unit to the unit tree (新增承办单位)."""
+    from jiesu.services.admin import AdminService
+
+    rt = _runtime()
+    try:
+        row = AdminService(rt.db, rt.rules).add_unit(code, name, parent_code=parent, group=group)
+    except DomainError as exc:
+        _fail(exc.message)
+    console.print(f"已添加单位 {row.code} {row.name}（id={row.id}）")
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: Annotated[str, typer.Option("--role", help="operator/dispatcher/handler/...")],
+    password: Annotated[str, typer.Option("--password", help="at least 6 characters")],
+    unit: Annotated[str | None, typer.Option("--unit", help="单位编码")] = None,
+    name: Annotated[str, typer.Option("--name", help="显示名称")] = "",
+) -> None:
+    """Add a user with a role (新增用户)."""
+    from jiesu.services.admin import AdminService
+
+    rt = _runtime()
+    try:
+        row = AdminService(rt.db, rt.rules).add_user(username, password, role, unit_code=unit,
+                                                     display_name=name, now=_now())
+    except DomainError as exc:
+        _fail(exc.message)
+    console.print(f"已添加用户 {row.username}（角色 {row.role}）")
+
+
+@category_app.command("import")
+def category_import(file: Path) -> None:
+    """Import a 3-level taxonomy CSV with header level1,level2,level3 (导入事项分类)."""
+    from jiesu.services.admin import AdminService
+
+    rt = _runtime()
+    try:
+        result = AdminService(rt.db, rt.rules).import_categories_file(file)
+    except DomainError as exc:
+        _fail(exc.message)
+    console.print(f"分类导入完成：新增 {result.created} 个，已存在 {result.existing} 个")
+
+
+@calendar_app.command("load")
+def calendar_load(year: Annotated[int, typer.Option("--year", help="e.g. 2026")]) -> None:
+    """Load a year's official holidays and 调休 from the chinesecalendar package."""
+    from jiesu.adapters.calendar_source import CalendarYearUnavailable, official_year
+
+    try:
+        days = official_year(year)
+    except CalendarYearUnavailable as exc:
+        _fail(f"{exc}。可用 jiesu calendar import FILE 导入该年的 CSV（date,is_workday）。")
+    _store_year(year, days, "chinesecalendar")
+
+
+@calendar_app.command("import")
+def calendar_import(file: Path) -> None:
+    """Import a CSV of date,is_workday (one or more years) (导入工作日历)."""
+    from jiesu.adapters.calendar_source import read_calendar_csv
+
+    if not file.exists():
+        _fail(f"文件不存在：{file}")
+    try:
+        years = read_calendar_csv(file)
+    except ValueError as exc:
+        _fail(str(exc))
+    for year, days in sorted(years.items()):
+        _store_year(year, days, f"csv:{file.name}")
+
+
+def _store_year(year: int, days: dict, source: str) -> None:  # type: ignore[type-arg]
+    from jiesu.services.admin import AdminService
+
+    rt = _runtime()
+
+    def progress(done: int, changed: int) -> None:
+        err.print(f"  重算暂定时限：已检查 {done} 件，调整 {changed} 件", highlight=False)
+
+    changed = AdminService(rt.db, rt.rules).load_calendar_year(year, days, source=source,
+                                                               now=_now(), progress=progress)
+    console.print(f"{year} 年工作日历已导入（{len(days)} 个调整日，来源 {source}）；"
+                  f"重算了 {changed} 件诉求的暂定时限")
+
+
+@app.command()
+def sweep() -> None:
+    """Run the deadline sweeper and periodic jobs once (时限预警/自动督办)."""
+    from jiesu.jobs.sweeper import run_all
+
+    result = run_all(_runtime(), _now())
+    console.print(f"检查 {result.checked} 件：黄色预警 {result.yellow}，红色预警 {result.red}，"
+                  f"自动督办 {result.supervised}；重算时限 {result.recomputed}；"
+                  f"锚定事件 {result.anchored}")
+    for notice in result.notices:
+        console.print(f"[yellow]提醒：[/yellow]{notice}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Verify the whole tamper-evident event log; exit 1 when broken (校验审计链)."""
+    from jiesu.services.audit import verify
+
+    result = verify(_runtime().db, progress=lambda n: err.print(f"  已校验 {n} 条记录"))
+    if result.broken:
+        b = result.broken
+        where = f"事件 id={b.event_id}" if b.event_id else "（见原因）"
+        console.print(f"[red]审计链已损坏[/red]：{where}，诉求 {b.appeal_id}，序号 {b.seq}：{b.reason}")
+        raise typer.Exit(1)
+    console.print(f"审计链完好：{result.events} 条记录，{result.appeals} 件诉求，"
+                  f"{result.anchors} 个锚点")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="listen address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="listen port")] = 8000,
+    workers: Annotated[int, typer.Option(help="app processes")] = 1,
+    jobs: Annotated[bool, typer.Option(help="run the deadline sweeper in the background")] = True,
+) -> None:
+    """Serve the web pages, REST API and Open311 (启动服务)."""
+    import uvicorn
+
+    factory = "jiesu.app:serve_app" if jobs else "jiesu.app:serve_app_without_jobs"
+    console.print(f"jiesu 正在 http://{host}:{port} 提供服务（{workers} 个进程）")
+    uvicorn.run(factory, factory=True, host=host, port=port, workers=workers,
+                log_level="warning", access_log=False)
+
+
+@app.command()
+def demo(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    appeals: Annotated[int, typer.Option(help="how many demo appeals")] = 300,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+) -> None:
+    """Create a demo city (units, users for every role, taxonomy, appeals), then serve it."""
+    from jiesu.demo import build_demo
+
+    settings = Settings()
+    build_demo(settings, appeals=appeals, out=console)
+    if serve_after:
+        serve(host=host, port=port, workers=1, jobs=True)
+
+
+def _mount_optional() -> None:
+    """Sub-commands that live in feature packages."""
+    try:
+        from jiesu.nlp.cli import app as nlp_app
+    except ImportError:  # pragma: no cover - feature not installed
+        return
+    app.add_typer(nlp_app, name="nlp", help="文本智能 Classifier training and evaluation")
+
+
+_mount_optional()
+
+
+def main() -> None:
+    try:
+        app()
+    except DomainError as exc:
+        err.print(f"[red]错误：[/red]{exc.message}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

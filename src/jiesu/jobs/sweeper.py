@@ -1,0 +1,85 @@
+"""Deadline sweeper: yellow/red warnings and automatic 督办, once per appeal and clock.
+
+Safe with several app processes on one PostgreSQL: each batch claims its rows with
+FOR UPDATE SKIP LOCKED, so two sweepers never handle the same appeal at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from jiesu.domain import appeal as dom
+from jiesu.runtime import Runtime
+from jiesu.services.admin import AdminService
+from jiesu.services.audit import anchor
+from jiesu.store.tables import AppealRow
+
+
+@dataclass
+class SweepResult:
+    checked: int = 0
+    yellow: int = 0
+    red: int = 0
+    supervised: int = 0
+    recomputed: int = 0
+    anchored: int = 0
+    notices: list[str] = field(default_factory=list)
+
+
+def sweep_deadlines(runtime: Runtime, now: datetime, *, batch: int = 200,
+                    max_batches: int = 1000) -> SweepResult:
+    result = SweepResult()
+    rules = runtime.rules.get()
+    for _ in range(max_batches):
+        with runtime.db.uow() as uow:
+            ids = list(uow.session.scalars(
+                select(AppealRow.id)
+                .where(AppealRow.next_check_at <= now)
+                .order_by(AppealRow.next_check_at)
+                .limit(batch)
+                .with_for_update(skip_locked=True)
+            ))
+            if not ids:
+                break
+            for appeal_id in ids:
+                appeal, row = uow.appeals.get(appeal_id)
+                events = dom.check_deadlines(appeal, rules, now)
+                result.checked += 1
+                for e in events:
+                    if e.type == "deadline_warning":
+                        if e.data["level"] == "red":
+                            result.red += 1
+                        else:
+                            result.yellow += 1
+                    elif e.type == "supervise":
+                        result.supervised += 1
+                uow.appeals.save(appeal, row, events, now=now)
+            uow.commit()
+        if len(ids) < batch:
+            break
+    return result
+
+
+def run_all(runtime: Runtime, now: datetime) -> SweepResult:
+    """One pass of every periodic job (what `jiesu sweep` and the serve loop run)."""
+    result = sweep_deadlines(runtime, now)
+    admin = AdminService(runtime.db, runtime.rules)
+    result.recomputed = admin.recompute_provisional(now) if _has_newly_loaded(runtime) else 0
+    result.notices = admin.calendar_notices(now)
+    result.anchored = anchor(runtime.db, now)
+    return result
+
+
+def _has_newly_loaded(runtime: Runtime) -> bool:
+    """Provisional appeals whose years are now loaded exist (a calendar loaded elsewhere)."""
+    rules = runtime.rules.get()
+    with runtime.db.uow(write=False) as uow:
+        due = uow.session.scalar(
+            select(AppealRow.handle_due_at).where(
+                AppealRow.deadlines_provisional.is_(True),
+                AppealRow.status.in_(("dispatched", "in_progress", "replied")),
+            ).order_by(AppealRow.handle_due_at.desc()).limit(1))
+    return due is not None and rules.calendar.is_loaded(rules.calendar.local_date(due).year)

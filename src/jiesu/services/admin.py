@@ -1,0 +1,305 @@
+"""Admin use cases: units, users, categories, SLA policies and the work calendar."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from jiesu.domain import appeal as dom
+from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
+from jiesu.domain.events import DomainEvent
+from jiesu.services.auth import hash_password
+from jiesu.services.rules import RulesProvider
+from jiesu.store.tables import (
+    AdminNoticeRow,
+    AppealRow,
+    CalendarDayRow,
+    CalendarYearRow,
+    CategoryRow,
+    SlaPolicyRow,
+    UnitRow,
+    UserRow,
+)
+from jiesu.store.uow import Database
+
+UNIT_GROUPS = ("city", "district", "street", "department", "enterprise", "community", "grid",
+               "micro_grid")
+STAFF_ROLES = tuple(r.value for r in dom.Role if r not in (dom.Role.PUBLIC, dom.Role.REQUESTER,
+                                                              dom.Role.SYSTEM))
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    http_status = 409
+
+
+@dataclass
+class CategoryImport:
+    created: int
+    existing: int
+
+
+class AdminService:
+    def __init__(self, db: Database, rules: RulesProvider) -> None:
+        self.db = db
+        self.rules = rules
+
+    # --- units ------------------------------------------------------------------------------
+
+    def add_unit(self, code: str, name: str, *, parent_code: str | None = None,
+                 group: str = "department") -> UnitRow:
+        code, name = code.strip(), name.strip()
+        if not code or not name:
+            raise InvalidArguments("单位编码和名称不能为空")
+        if group not in UNIT_GROUPS:
+            raise InvalidArguments(f"单位类别“{group}”无效，可选：{'、'.join(UNIT_GROUPS)}",
+                                   field="group")
+        with self.db.uow() as uow:
+            if uow.units.by_code(code) is not None:
+                raise Conflict(f"单位编码 {code} 已存在")
+            parent = None
+            if parent_code:
+                parent = uow.units.by_code(parent_code)
+                if parent is None:
+                    raise InvalidArguments(f"上级单位 {parent_code} 不存在", field="parent_code")
+            row = uow.units.add(code, name, parent=parent, group=group)
+            uow.commit()
+            return row
+
+    # --- users ------------------------------------------------------------------------------
+
+    def add_user(self, username: str, password: str, role: str, *, unit_code: str | None = None,
+                 display_name: str = "", now: datetime) -> UserRow:
+        if role not in STAFF_ROLES:
+            raise InvalidArguments(f"角色“{role}”无效，可选：{'、'.join(STAFF_ROLES)}",
+                                   field="role")
+        if role in ("handler", "grid_worker") and not unit_code:
+            raise InvalidArguments("承办人和网格员必须属于一个单位（--unit）", field="unit_code")
+        password_hash = hash_password(password)
+        with self.db.uow() as uow:
+            if uow.session.scalar(select(UserRow.id).where(UserRow.username == username)):
+                raise Conflict(f"用户名 {username} 已存在")
+            unit_id = None
+            if unit_code:
+                unit = uow.units.by_code(unit_code)
+                if unit is None:
+                    raise InvalidArguments(f"单位 {unit_code} 不存在", field="unit_code")
+                unit_id = unit.id
+            row = UserRow(username=username, password_hash=password_hash, role=role,
+                          unit_id=unit_id, display_name=display_name or username, active=True,
+                          created_at=now)
+            uow.session.add(row)
+            uow.commit()
+            return row
+
+    # --- categories -------------------------------------------------------------------------
+
+    def add_category(self, name: str, *, parent_code: str | None = None,
+                     code: str | None = None) -> CategoryRow:
+        with self.db.uow() as uow:
+            parent = None
+            if parent_code:
+                parent = uow.session.scalar(select(CategoryRow).where(
+                    CategoryRow.code == parent_code))
+                if parent is None:
+                    raise InvalidArguments(f"上级分类 {parent_code} 不存在", field="parent_code")
+                if parent.level >= 3:
+                    raise InvalidArguments("事项分类最多三级", field="parent_code")
+            row = _ensure_category(uow.session, parent, name.strip(), code)
+            uow.commit()
+            return row
+
+    def import_categories(self, rows: Iterable[list[str]]) -> CategoryImport:
+        """Load a 1–3 level taxonomy; rows are [level1, level2, level3] (blanks allowed)."""
+        created = existing = 0
+        with self.db.uow() as uow:
+            cache: dict[tuple[int | None, str], CategoryRow] = {
+                (c.parent_id, c.name): c for c in uow.session.scalars(select(CategoryRow))
+            }
+            for line_no, parts in enumerate(rows, start=2):
+                names = [p.strip() for p in parts[:3]]
+                if not names or not names[0]:
+                    raise InvalidArguments(f"第 {line_no} 行缺少一级分类")
+                parent: CategoryRow | None = None
+                for name in names:
+                    if not name:
+                        break
+                    key = (parent.id if parent else None, name)
+                    hit = cache.get(key)
+                    if hit is None:
+                        hit = _ensure_category(uow.session, parent, name, None)
+                        cache[key] = hit
+                        created += 1
+                    else:
+                        existing += 1
+                    parent = hit
+            uow.commit()
+        return CategoryImport(created, existing)
+
+    def import_categories_file(self, path: Path) -> CategoryImport:
+        if not path.exists():
+            raise InvalidArguments(f"文件不存在：{path}")
+        text = path.read_text(encoding="utf-8-sig")
+        reader = csv.reader(io.StringIO(text))
+        header = next(reader, None)
+        if header is None:
+            raise InvalidArguments("分类文件为空")
+        if not any("level" in h.lower() or "级" in h for h in header):
+            raise InvalidArguments("分类文件第一行须为表头，例如 level1,level2,level3")
+        return self.import_categories(reader)
+
+    # --- SLA policies -----------------------------------------------------------------------
+
+    def set_sla_policy(self, *, clock: str, amount: float, limit_unit: str, kind: str | None,
+                       urgency: str | None, category: str | None, unit_code: str | None) -> int:
+        with self.db.uow() as uow:
+            if unit_code and uow.units.by_code(unit_code) is None:
+                raise InvalidArguments(f"单位 {unit_code} 不存在", field="unit_code")
+            existing = uow.session.scalar(select(SlaPolicyRow).where(
+                SlaPolicyRow.clock == clock, SlaPolicyRow.kind.is_(None) if kind is None
+                else SlaPolicyRow.kind == kind,
+                SlaPolicyRow.urgency.is_(None) if urgency is None
+                else SlaPolicyRow.urgency == urgency,
+                SlaPolicyRow.category.is_(None) if category is None
+                else SlaPolicyRow.category == category,
+                SlaPolicyRow.unit.is_(None) if unit_code is None else SlaPolicyRow.unit == unit_code,
+            ))
+            if existing is None:
+                existing = SlaPolicyRow(clock=clock, kind=kind, urgency=urgency,
+                                        category=category, unit=unit_code, amount=amount,
+                                        limit_unit=limit_unit)
+                uow.session.add(existing)
+            else:
+                existing.amount, existing.limit_unit = amount, limit_unit
+            uow.session.flush()
+            policy_id = existing.id
+            uow.commit()
+        self.rules.invalidate()
+        return policy_id
+
+    def delete_sla_policy(self, policy_id: int) -> None:
+        with self.db.uow() as uow:
+            row = uow.session.get(SlaPolicyRow, policy_id)
+            if row is None:
+                raise NotFound(f"时限规则 {policy_id} 不存在")
+            uow.session.delete(row)
+            uow.commit()
+        self.rules.invalidate()
+
+    # --- calendar ---------------------------------------------------------------------------
+
+    def load_calendar_year(self, year: int, days: dict[date, bool], *, source: str,
+                           now: datetime, progress: Callable[[int, int], None] | None = None
+                           ) -> int:
+        """Store a year's official calendar, then recompute every provisional deadline.
+
+        Returns the number of appeals whose deadlines changed.
+        """
+        for d in days:
+            if d.year != year:
+                raise InvalidArguments(f"日期 {d} 不属于 {year} 年")
+        with self.db.uow() as uow:
+            uow.session.execute(delete(CalendarDayRow).where(
+                CalendarDayRow.day >= date(year, 1, 1), CalendarDayRow.day <= date(year, 12, 31)))
+            uow.session.add_all([CalendarDayRow(day=d, is_workday=w) for d, w in days.items()])
+            row = uow.session.get(CalendarYearRow, year)
+            if row is None:
+                uow.session.add(CalendarYearRow(year=year, source=source, loaded_at=now))
+            else:
+                row.source, row.loaded_at = source, now
+            notice = uow.session.scalar(select(AdminNoticeRow).where(
+                AdminNoticeRow.key == f"calendar-missing-{year}"))
+            if notice is not None and notice.resolved_at is None:
+                notice.resolved_at = now
+            uow.commit()
+        self.rules.invalidate()
+        return self.recompute_provisional(now, progress=progress)
+
+    def recompute_provisional(self, now: datetime, *, batch: int = 500,
+                              progress: Callable[[int, int], None] | None = None) -> int:
+        """Recompute deadlines marked provisional (after a calendar year was loaded)."""
+        rules = self.rules.get()
+        changed = 0
+        last_id = 0
+        done = 0
+        while True:
+            with self.db.uow() as uow:
+                ids = list(uow.session.scalars(
+                    select(AppealRow.id).where(
+                        AppealRow.deadlines_provisional.is_(True),
+                        AppealRow.status.in_(("dispatched", "in_progress", "replied")),
+                        AppealRow.id > last_id,
+                    ).order_by(AppealRow.id).limit(batch)))
+                if not ids:
+                    break
+                for appeal_id in ids:
+                    appeal, row = uow.appeals.get(appeal_id, for_update=True)
+                    if dom.recompute_deadlines(appeal, rules, now):
+                        event = DomainEvent("deadlines_recomputed", now, None, dom.Role.SYSTEM, {
+                            "handle_due_at": _iso(appeal.handle_due_at),
+                            "sign_due_at": _iso(appeal.sign_due_at),
+                            "follow_up_due_at": _iso(appeal.followup_due_at),
+                            "provisional": appeal.deadlines_provisional,
+                        })
+                        uow.appeals.save(appeal, row, [event], now=now)
+                        changed += 1
+                uow.commit()
+            last_id = ids[-1]
+            done += len(ids)
+            if progress:
+                progress(done, changed)
+        return changed
+
+    def calendar_notices(self, now: datetime) -> list[str]:
+        """Raise (once) and return admin warnings about calendar years not yet loaded."""
+        rules = self.rules.get()
+        missing = rules.calendar.missing_years(rules.calendar.local_date(now))
+        messages = []
+        with self.db.uow() as uow:
+            for year in missing:
+                key = f"calendar-missing-{year}"
+                message = (f"{year} 年的法定节假日安排尚未导入，涉及该年的办理时限暂按周一至周五"
+                           f"计算并标记为“暂定”。请在国务院公布后执行 jiesu calendar load --year "
+                           f"{year} 或在管理页面导入。")
+                messages.append(message)
+                if uow.session.scalar(select(AdminNoticeRow.id).where(
+                        AdminNoticeRow.key == key)) is None:
+                    uow.session.add(AdminNoticeRow(key=key, message=message, created_at=now))
+            uow.commit()
+        return messages
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.isoformat() if t else None
+
+
+def _ensure_category(session: Session, parent: CategoryRow | None, name: str,
+                     code: str | None) -> CategoryRow:
+    if not name:
+        raise InvalidArguments("分类名称不能为空")
+    if code is None:
+        siblings = session.scalars(select(CategoryRow.code).where(
+            CategoryRow.parent_id.is_(None) if parent is None
+            else CategoryRow.parent_id == parent.id)).all()
+        width = 2 if parent is None or parent.level == 1 else 3
+        n = len(siblings) + 1
+        code = f"{parent.code}.{n:0{width}d}" if parent else f"{n:0{width}d}"
+        while code in siblings:
+            n += 1
+            code = f"{parent.code}.{n:0{width}d}" if parent else f"{n:0{width}d}"
+    elif session.scalar(select(CategoryRow.id).where(CategoryRow.code == code)):
+        raise Conflict(f"分类编码 {code} 已存在")
+    row = CategoryRow(code=code, name=name, level=(parent.level + 1) if parent else 1,
+                      parent_id=parent.id if parent else None,
+                      full_name=f"{parent.full_name}/{name}" if parent else name,
+                      active=True, public=True, keywords="")
+    session.add(row)
+    session.flush()
+    return row

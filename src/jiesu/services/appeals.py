@@ -1,0 +1,246 @@
+"""Appeal use cases: register (登记) and every lifecycle action. One transaction each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from jiesu.domain import appeal as dom
+from jiesu.domain.errors import ConcurrencyConflict, IllegalTransition, InvalidArguments, NotFound
+from jiesu.domain.events import DomainEvent
+from jiesu.services.rules import RulesProvider
+from jiesu.store.tables import CategoryRow, UnitRow
+from jiesu.store.uow import Database, UnitOfWork
+
+URGENCY_ORDER = [dom.Urgency.NORMAL, dom.Urgency.URGENT, dom.Urgency.EMERGENCY]
+
+
+@dataclass
+class NewAppeal:
+    """What a caller supplies to register an appeal."""
+
+    kind: str
+    content: str
+    title: str = ""
+    urgency: str = "normal"
+    channel: str = "hotline"
+    category: str | None = None
+    requester_name: str | None = None
+    requester_phone: str | None = None
+    requester_type: str = "resident"
+    enterprise_code: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    confidential: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Suggestions:
+    """What intake intelligence proposes for a new appeal (all optional)."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    urgency: str | None = None
+    area_unit_id: int | None = None
+    auto_dispatch_unit_id: int | None = None
+    auto_category: str | None = None
+
+
+Suggester = Callable[[NewAppeal, datetime], Suggestions]
+
+
+@dataclass
+class Registered:
+    appeal_id: int
+    code: str
+    created: bool  # False when an idempotency key matched an earlier registration
+
+
+class AppealService:
+    """Entry point for every write on appeals; HTTP, CLI, web and jobs call these methods."""
+
+    def __init__(self, db: Database, rules: RulesProvider,
+                 suggester: Suggester | None = None) -> None:
+        self.db = db
+        self.rules = rules
+        self.suggester = suggester
+
+    # --- register ---------------------------------------------------------------------------
+
+    def register(
+        self,
+        actor: dom.Actor,
+        data: NewAppeal,
+        now: datetime,
+        *,
+        idempotency_key: str | None = None,
+        source_ref: str | None = None,
+    ) -> Registered:
+        if idempotency_key is not None:
+            idempotency_key = idempotency_key.strip()
+            if not idempotency_key or len(idempotency_key) > 128:
+                raise InvalidArguments("幂等键长度须为 1–128 个字符", field="idempotency_key")
+            existing = self._by_key(idempotency_key)
+            if existing is not None:
+                return existing
+        rules = self.rules.get()
+        suggestions = self.suggester(data, now) if self.suggester else Suggestions()
+        urgency = _max_urgency(data.urgency, suggestions.urgency)
+        category = data.category or suggestions.auto_category
+        appeal, events = dom.register(
+            actor=actor, now=now, kind=data.kind, content=data.content, title=data.title,
+            urgency=urgency, channel=data.channel, category=category,
+            requester_name=_blank(data.requester_name), requester_phone=_blank(data.requester_phone),
+            requester_type=data.requester_type, enterprise_code=_blank(data.enterprise_code),
+            address=_blank(data.address), latitude=data.latitude, longitude=data.longitude,
+            confidential=data.confidential, area_unit_id=suggestions.area_unit_id,
+            extra=dict(data.extra),
+        )
+        if suggestions.auto_dispatch_unit_id is not None:
+            events += dom.apply(appeal, dom.Action.DISPATCH, dom.Actor.system(), now, rules=rules,
+                                unit_id=suggestions.auto_dispatch_unit_id, auto=True)
+        prefix = rules.calendar.local_date(now).strftime("%Y%m%d")
+        try:
+            with self.db.uow() as uow:
+                if category is not None:
+                    _check_category(uow, category)
+                appeal_id = uow.appeals.add(
+                    appeal, events, now=now, code_prefix=prefix,
+                    idempotency_key=idempotency_key, source_ref=source_ref,
+                    suggestions=suggestions.data or None,
+                )
+                uow.commit()
+        except IntegrityError:
+            # A concurrent retry with the same key won the race: return its appeal.
+            if idempotency_key is not None:
+                existing = self._by_key(idempotency_key)
+                if existing is not None:
+                    return existing
+            raise
+        assert appeal.code is not None
+        return Registered(appeal_id, appeal.code, True)
+
+    def _by_key(self, key: str) -> Registered | None:
+        with self.db.uow(write=False) as uow:
+            appeal_id = uow.appeals.find_by_idempotency_key(key)
+            if appeal_id is None:
+                return None
+            appeal, _ = uow.appeals.get(appeal_id)
+            assert appeal.code is not None
+            return Registered(appeal_id, appeal.code, False)
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def act(
+        self,
+        actor: dom.Actor,
+        appeal_id: int,
+        action: str,
+        now: datetime,
+        args: dict[str, Any] | None = None,
+        *,
+        expected_version: int | None = None,
+    ) -> tuple[dom.Appeal, list[DomainEvent]]:
+        """Apply one action; a stale `expected_version` or a lost race raises a conflict."""
+        args = dict(args or {})
+        rules = self.rules.get()
+        with self.db.uow() as uow:
+            appeal, row = uow.appeals.get(appeal_id)
+            if expected_version is not None and expected_version != row.version:
+                raise ConcurrencyConflict("该诉求已被其他人修改，请刷新后重试")
+            self._check_references(uow, appeal, action, args)
+            events = dom.apply(appeal, action, actor, now, rules=rules, **args)
+            uow.appeals.save(appeal, row, events, now=now)
+            if action == dom.Action.MERGE:
+                self._note_merge_on_target(uow, appeal, actor, now)
+            uow.commit()
+        return appeal, events
+
+    def _check_references(
+        self, uow: UnitOfWork, appeal: dom.Appeal, action: str, args: dict[str, Any]
+    ) -> None:
+        """Rules that need the database: referenced units and appeals must exist."""
+        if action == dom.Action.DISPATCH:
+            unit_id = _unit_ref(uow, args.get("unit_id"), args.pop("unit_code", None), "主办单位")
+            args["unit_id"] = unit_id
+            co_codes = args.pop("co_unit_codes", None) or []
+            co_ids = [_unit_ref(uow, u, None, "协办单位") for u in args.get("co_unit_ids") or []]
+            co_ids += [_unit_ref(uow, None, c, "协办单位") for c in co_codes]
+            args["co_unit_ids"] = co_ids
+            if args.get("category"):
+                _check_category(uow, str(args["category"]))
+        elif action == dom.Action.SUB_DISPATCH:
+            args["unit_id"] = _unit_ref(uow, args.get("unit_id"), args.pop("unit_code", None),
+                                        "下级承办单位")
+        elif action == dom.Action.MERGE:
+            target_id = args.get("target_id")
+            if target_id is None and args.get("target_code"):
+                target_id = uow.appeals.find_by_code(str(args["target_code"]))
+                if target_id is None:
+                    raise InvalidArguments(f"合并目标诉求 {args['target_code']} 不存在",
+                                           field="target_code")
+            if target_id is None:
+                raise InvalidArguments("请指定合并目标诉求", field="target_id")
+            try:
+                target, _ = uow.appeals.get(int(target_id))
+            except NotFound:
+                raise InvalidArguments(f"合并目标诉求 {target_id} 不存在",
+                                       field="target_id") from None
+            if not target.is_open:
+                raise IllegalTransition("只能合并到未办结的诉求")
+            args["target_id"] = target.id
+            args["target_code"] = target.code
+
+    def _note_merge_on_target(
+        self, uow: UnitOfWork, merged: dom.Appeal, actor: dom.Actor, now: datetime
+    ) -> None:
+        assert merged.merged_into_id is not None
+        target, row = uow.appeals.get(merged.merged_into_id)
+        event = DomainEvent("merged_in", now, actor.user_id, actor.role,
+                            {"appeal_id": merged.id, "code": merged.code})
+        uow.appeals.save(target, row, [event], now=now)
+
+
+def _unit_ref(uow: UnitOfWork, unit_id: Any, code: Any, label: str) -> int:
+    row: UnitRow | None = None
+    if code:
+        row = uow.units.by_code(str(code))
+    elif unit_id is not None and not isinstance(unit_id, bool):
+        try:
+            row = uow.units.get(int(unit_id))
+        except (TypeError, ValueError):
+            row = None
+    else:
+        raise InvalidArguments(f"请指定{label}", field="unit_id")
+    if row is None or not row.active:
+        raise InvalidArguments(f"{label} {code or unit_id} 不存在或已停用", field="unit_id")
+    return row.id
+
+
+def _check_category(uow: UnitOfWork, code: str) -> None:
+    if uow.session.scalar(select(CategoryRow.id).where(CategoryRow.code == code)) is None:
+        raise InvalidArguments(f"事项分类 {code} 不存在", field="category")
+
+
+def _blank(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _max_urgency(given: str, suggested: str | None) -> str:
+    try:
+        g = dom.Urgency(given)
+    except ValueError:
+        return given  # the domain reports the invalid value
+    if suggested is None:
+        return g.value
+    s = dom.Urgency(suggested)
+    return max(g, s, key=URGENCY_ORDER.index).value

@@ -1,0 +1,79 @@
+"""Builds the domain `Rules` (calendar, SLA table, settings) from the database, cached per process."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+
+from sqlalchemy import select
+
+from jiesu.config import Settings
+from jiesu.domain.appeal import Rules, SupervisionLevel
+from jiesu.domain.calendar import WorkCalendar
+from jiesu.domain.deadlines import Clock, Limit, LimitUnit, SlaRule, SlaTable
+from jiesu.store.tables import CalendarDayRow, CalendarYearRow, SettingRow, SlaPolicyRow, UnitRow
+from jiesu.store.uow import Database, UnitOfWork
+
+# Settings an admin may change at run time (settings table), with their defaults.
+RULE_SETTINGS: dict[str, object] = {
+    "reopen_window_days": 15,
+    "max_extension_days": 10,
+    "max_extensions": 1,
+    "followup_max_attempts": 3,
+    "auto_supervision_level": "yellow",
+}
+
+
+def load_rules(uow: UnitOfWork, settings: Settings) -> Rules:
+    """Read calendar, SLA policies and rule settings inside an open unit of work."""
+    s = uow.session
+    years = set(s.scalars(select(CalendarYearRow.year)).all())
+    days: dict[date, bool] = {
+        d.day: d.is_workday for d in s.scalars(select(CalendarDayRow)).all()
+    }
+    calendar = WorkCalendar(days, loaded_years=years, tz=settings.timezone,
+                            count_from_next_day=settings.count_from_next_day)
+    unit_ids = {code: uid for uid, code in s.execute(select(UnitRow.id, UnitRow.code)).all()}
+    overrides = []
+    for p in s.scalars(select(SlaPolicyRow)).all():
+        unit = str(unit_ids[p.unit]) if p.unit and p.unit in unit_ids else p.unit
+        overrides.append(SlaRule(Clock(p.clock), Limit(p.amount, LimitUnit(p.limit_unit)),
+                                 kind=p.kind, urgency=p.urgency, category=p.category, unit=unit))
+    sla = SlaTable.default().with_rules(overrides)
+    values = dict(RULE_SETTINGS)
+    for row in s.scalars(select(SettingRow).where(SettingRow.key.in_(RULE_SETTINGS))).all():
+        values[row.key] = row.value
+    return Rules(
+        calendar=calendar,
+        sla=sla,
+        reopen_window_days=int(values["reopen_window_days"]),  # type: ignore[call-overload]
+        max_extension_days=int(values["max_extension_days"]),  # type: ignore[call-overload]
+        max_extensions=int(values["max_extensions"]),  # type: ignore[call-overload]
+        followup_max_attempts=int(values["followup_max_attempts"]),  # type: ignore[call-overload]
+        auto_supervision_level=SupervisionLevel(str(values["auto_supervision_level"])),
+    )
+
+
+class RulesProvider:
+    """Caches the rules for a short time; admin changes in this process invalidate at once."""
+
+    def __init__(self, db: Database, settings: Settings, ttl_seconds: float = 30.0) -> None:
+        self.db = db
+        self.settings = settings
+        self.ttl = ttl_seconds
+        self._lock = threading.Lock()
+        self._rules: Rules | None = None
+        self._loaded = 0.0
+
+    def get(self) -> Rules:
+        with self._lock:
+            if self._rules is None or time.monotonic() - self._loaded > self.ttl:
+                with self.db.uow(write=False) as uow:
+                    self._rules = load_rules(uow, self.settings)
+                self._loaded = time.monotonic()
+            return self._rules
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._rules = None

@@ -1,0 +1,171 @@
+"""Read queries for lists, detail pages and dashboards (they skip the domain model)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from jiesu.store.tables import AppealCoUnitRow, AppealRow, EventRow, UnitRow
+
+OPEN = ("registered", "dispatched", "in_progress", "replied")
+COUNT_CAP = 10_000  # beyond this, totals are reported as "10000+" to keep lists fast
+
+
+@dataclass
+class AppealFilters:
+    status: list[str] | None = None
+    unit_id: int | None = None  # lead or handling unit within this unit's subtree
+    category: str | None = None  # a category code; its sub-categories are included
+    kind: str | None = None
+    channel: str | None = None
+    urgency: str | None = None
+    overdue: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    text: str | None = None
+    requester_phone: str | None = None
+    open_only: bool = False
+    return_pending: bool | None = None
+    extension_pending: bool | None = None
+    warning: str | None = None  # "yellow" / "red": any clock at that level
+
+
+@dataclass
+class Scope:
+    """What a caller may see: None = everything; otherwise appeals of these units (subtree path)."""
+
+    unit_path: str | None = None
+
+
+def subtree(session: Session, unit_id: int) -> Select[tuple[int]]:
+    path = session.scalar(select(UnitRow.path).where(UnitRow.id == unit_id)) or "/-/"
+    return select(UnitRow.id).where(UnitRow.path.startswith(path))
+
+
+def _scope_clause(session: Session, scope: Scope) -> Any:
+    if scope.unit_path is None:
+        return None
+    units = select(UnitRow.id).where(UnitRow.path.startswith(scope.unit_path))
+    return or_(
+        AppealRow.lead_unit_id.in_(units),
+        AppealRow.handling_unit_id.in_(units),
+        exists().where(and_(AppealCoUnitRow.appeal_id == AppealRow.id,
+                            AppealCoUnitRow.unit_id.in_(units))),
+    )
+
+
+def filtered(session: Session, f: AppealFilters, scope: Scope, now: datetime) -> Select[Any]:
+    stmt = select(AppealRow)
+    clauses: list[Any] = []
+    sc = _scope_clause(session, scope)
+    if sc is not None:
+        clauses.append(sc)
+    if f.status:
+        clauses.append(AppealRow.status.in_(f.status))
+    elif f.open_only:
+        clauses.append(AppealRow.status.in_(OPEN))
+    if f.unit_id is not None:
+        units = subtree(session, f.unit_id)
+        clauses.append(or_(AppealRow.lead_unit_id.in_(units),
+                           AppealRow.handling_unit_id.in_(units)))
+    if f.category:
+        clauses.append(or_(AppealRow.category == f.category,
+                           AppealRow.category.startswith(f.category + ".")))
+    for name in ("kind", "channel", "urgency"):
+        value = getattr(f, name)
+        if value:
+            clauses.append(getattr(AppealRow, name) == value)
+    if f.overdue is not None:
+        late = and_(AppealRow.status.in_(("dispatched", "in_progress")),
+                    AppealRow.handle_due_at < now)
+        clauses.append(late if f.overdue else ~late)
+    if f.created_from is not None:
+        clauses.append(AppealRow.created_at >= f.created_from)
+    if f.created_to is not None:
+        clauses.append(AppealRow.created_at < f.created_to)
+    if f.text:
+        like = f"%{f.text.strip()}%"
+        clauses.append(or_(AppealRow.content.like(like), AppealRow.title.like(like),
+                           AppealRow.code == f.text.strip()))
+    if f.requester_phone:
+        clauses.append(AppealRow.requester_phone == f.requester_phone)
+    if f.return_pending is not None:
+        clauses.append(AppealRow.return_pending.is_(f.return_pending))
+    if f.extension_pending is not None:
+        pending = AppealRow.extension_pending_days.is_not(None)
+        clauses.append(pending if f.extension_pending else ~pending)
+    if f.warning:
+        clauses.append(or_(AppealRow.sign_warning == f.warning,
+                           AppealRow.handle_warning == f.warning,
+                           AppealRow.followup_warning == f.warning))
+    if clauses:
+        stmt = stmt.where(and_(*clauses))
+    return stmt
+
+
+ORDERS = {
+    "created_desc": (AppealRow.created_at.desc(), AppealRow.id.desc()),
+    "created_asc": (AppealRow.created_at.asc(), AppealRow.id.asc()),
+    "due": (AppealRow.handle_due_at.asc(), AppealRow.id.asc()),
+}
+
+
+def list_appeals(
+    session: Session,
+    f: AppealFilters,
+    scope: Scope,
+    now: datetime,
+    *,
+    page: int = 1,
+    per_page: int = 20,
+    order: str = "created_desc",
+) -> tuple[list[AppealRow], int, bool]:
+    """One page of appeals plus the total (capped: the bool says the total is a lower bound)."""
+    stmt = filtered(session, f, scope, now)
+    rows = list(
+        session.scalars(
+            stmt.order_by(*ORDERS.get(order, ORDERS["created_desc"]))
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+    )
+    capped = stmt.with_only_columns(AppealRow.id).order_by(None).limit(COUNT_CAP + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(capped)) or 0
+    return rows, min(total, COUNT_CAP), total > COUNT_CAP
+
+
+def events_of(session: Session, appeal_id: int) -> list[EventRow]:
+    return list(
+        session.scalars(
+            select(EventRow).where(EventRow.appeal_id == appeal_id).order_by(EventRow.seq)
+        ).all()
+    )
+
+
+def co_units_of(session: Session, appeal_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(AppealCoUnitRow.unit_id).where(AppealCoUnitRow.appeal_id == appeal_id)
+        ).all()
+    )
+
+
+def unit_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(session.execute(select(UnitRow.id, UnitRow.name).where(UnitRow.id.in_(wanted))))
+
+
+def visible(session: Session, row: AppealRow, scope: Scope) -> bool:
+    if scope.unit_path is None:
+        return True
+    ids = set(session.scalars(
+        select(UnitRow.id).where(UnitRow.path.startswith(scope.unit_path))).all())
+    if {row.lead_unit_id, row.handling_unit_id} & ids:
+        return True
+    return bool(set(co_units_of(session, row.id)) & ids)
