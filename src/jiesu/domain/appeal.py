@@ -644,6 +644,7 @@ def _dispatch(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, 
     a.co_unit_ids = co_units
     a.handling_unit_id = lead
     a.dispatched_at = now
+    a.status = Status.DISPATCHED
     a.signed_at = None
     a.return_pending = False
     a.return_reason = None
