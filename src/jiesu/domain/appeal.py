@@ -7,7 +7,7 @@ The transition table is data; docs and the state diagram are generated from it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -501,6 +501,23 @@ def apply(
     **args: Any,
 ) -> list[DomainEvent]:
     """Check the transition table and the actor's rights, change `appeal`, return its events."""
+    action = authorize(appeal, action, actor).action
+    rules = rules or Rules.default()
+    handler = _HANDLERS_BY_ACTION[action]
+    before = appeal.status
+    # Handlers validate as they go; working on a copy means a rule violation found half-way
+    # (e.g. a bad urgency after the category was set) leaves the appeal untouched.
+    work = snapshot(appeal)
+    data = handler(work, actor, now, rules, args)
+    _refresh_next_check(work, rules, now)
+    for f in fields(Appeal):
+        setattr(appeal, f.name, getattr(work, f.name))
+    event_data = {"from": before, "to": appeal.status, **data}
+    return [DomainEvent(action.value, now, actor.user_id, actor.role, event_data)]
+
+
+def authorize(appeal: Appeal, action: Action | str, actor: Actor) -> Transition:
+    """Check status, role and unit scope for an action without changing anything."""
     try:
         action = Action(action)
     except ValueError:
@@ -516,14 +533,7 @@ def apply(
         )
     _check_role(transition, actor)
     _check_scope(transition, appeal, actor)
-    rules = rules or Rules.default()
-    handler = _HANDLERS_BY_ACTION[action]
-    before = appeal.status
-    data = handler(appeal, actor, now, rules, args)
-    event_data = {"from": before, "to": appeal.status, **data}
-    events = [DomainEvent(action.value, now, actor.user_id, actor.role, event_data)]
-    _refresh_next_check(appeal, rules, now)
-    return events
+    return transition
 
 
 def _check_role(transition: Transition, actor: Actor) -> None:
@@ -543,7 +553,9 @@ def _check_scope(transition: Transition, appeal: Appeal, actor: Actor) -> None:
                 "该诉求不属于您所在单位办理", role=actor.role, action=transition.action
             )
     elif actor.role is Role.REQUESTER and (
-        not actor.phone or _digits(actor.phone) != _digits(appeal.requester_phone or "")
+        # A phone without digits must not match an appeal that has no phone on record.
+        not _digits(actor.phone or "")
+        or _digits(actor.phone or "") != _digits(appeal.requester_phone or "")
     ):
         raise PermissionDenied("只有诉求人本人可以执行此操作", action=transition.action)
 
@@ -631,7 +643,10 @@ def _merge(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any
 
 def _dispatch(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
     lead = _int_arg(args, "unit_id", "主办单位")
-    co_units = tuple(int(u) for u in args.get("co_unit_ids") or ())
+    try:
+        co_units = tuple(int(u) for u in args.get("co_unit_ids") or ())
+    except (TypeError, ValueError):
+        raise InvalidArguments("协办单位必须是单位编号", field="co_unit_ids") from None
     if lead in co_units:
         raise InvalidArguments("主办单位不能同时作为协办单位", field="co_unit_ids")
     if len(set(co_units)) != len(co_units):
@@ -744,7 +759,8 @@ def _approve_extension(a: Appeal, actor: Actor, now: datetime, r: Rules, args: d
     a.extension_pending_days = None
     a.extension_count += 1
     a.handle_extra_days += days
-    _recompute_handle(a, r)
+    # Only the handling clock runs in progress; an extension into an unloaded year is provisional.
+    a.deadlines_provisional = _recompute_handle(a, r)
     a.handle_warning = Warning.NONE
     return {"days": days, "handle_due_at": _iso(a.handle_due_at)}
 
@@ -769,6 +785,8 @@ def _reply(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any
     a.followup_warning = Warning.NONE
     d = _due(r, Clock.FOLLOW_UP, a, now)
     a.followup_due_at = d.at if d else None
+    # From here only the follow-up clock runs, so it alone decides whether to recompute later.
+    a.deadlines_provisional = bool(d and d.provisional)
     late = a.handle_due_at is not None and now > a.handle_due_at
     return {"claim": claim, "text": text, "reason": reason, "late": late}
 
@@ -777,6 +795,8 @@ def _send_back(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str,
     note = _required_text(args, "note", "退回意见")
     a.status = Status.IN_PROGRESS
     a.followup_due_at = None
+    a.followup_warning = Warning.NONE
+    a.deadlines_provisional = _recompute_handle(a, r)
     return {"note": note}
 
 
@@ -922,6 +942,7 @@ def _restart_handling(a: Appeal, r: Rules, now: datetime) -> None:
     a.followup_warning = Warning.NONE
     a.handle_started_at = now
     a.handle_extra_days = 0
+    a.extension_pending_days = None  # asked against the old clock
     a.handle_warning = Warning.NONE
     a.deadlines_provisional = _recompute_handle(a, r)
 
@@ -932,6 +953,9 @@ def _clear_clocks(a: Appeal) -> None:
     a.handle_extra_days = 0
     a.sign_warning = a.handle_warning = a.followup_warning = Warning.NONE
     a.deadlines_provisional = False
+    # Pending requests belong to the handling that stops here.
+    a.extension_pending_days = None
+    a.return_pending = False
 
 
 def recompute_deadlines(appeal: Appeal, rules: Rules, now: datetime) -> bool:

@@ -154,6 +154,7 @@ class AppealService:
             appeal, row = uow.appeals.get(appeal_id)
             if expected_version is not None and expected_version != row.version:
                 raise ConcurrencyConflict("该诉求已被其他人修改，请刷新后重试")
+            dom.authorize(appeal, action, actor)
             self._check_references(uow, appeal, action, args)
             events = dom.apply(appeal, action, actor, now, rules=rules, **args)
             uow.appeals.save(appeal, row, events, now=now)

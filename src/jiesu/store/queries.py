@@ -158,7 +158,8 @@ def unit_names(session: Session, ids: set[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(session.execute(select(UnitRow.id, UnitRow.name).where(UnitRow.id.in_(wanted))))
+    rows = session.execute(select(UnitRow.id, UnitRow.name).where(UnitRow.id.in_(wanted)))
+    return {uid: name for uid, name in rows}
 
 
 def visible(session: Session, row: AppealRow, scope: Scope) -> bool:

@@ -1,0 +1,62 @@
+"""Integration fixtures: every test here runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from jiesu.app import create_app
+from jiesu.config import Settings
+from jiesu.runtime import Runtime
+from tests.support.city import City, make_city
+from tests.support.databases import DatabaseFactory, require_pg
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def _db_factories(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, DatabaseFactory]]:
+    made: dict[str, DatabaseFactory] = {}
+    yield made
+    for f in made.values():
+        f.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, _db_factories: dict[str, DatabaseFactory],
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    kind = request.param
+    if kind == "postgresql":
+        require_pg()
+    if kind not in _db_factories:
+        _db_factories[kind] = DatabaseFactory(kind, tmp_path_factory.mktemp(kind))
+    factory = _db_factories[kind]
+    url = factory.fresh()
+    yield url
+    factory.drop(url)
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(database_url=db_url, environment="test", sweep_interval_seconds=3600,
+                    model_dir=tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    rt = Runtime.create(settings)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime.settings, runtime=runtime)) as c:
+        yield c
+
+
+@pytest.fixture
+def city(runtime: Runtime, client: TestClient) -> City:
+    return make_city(runtime, client)

@@ -1,0 +1,93 @@
+"""The appeal lifecycle through the REST API, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from tests.support.city import City
+
+
+def test_full_lifecycle_through_the_api(city: City) -> None:
+    a = city.register()
+    assert a["status"] == "registered" and a["code"]
+    d = city.act("dispatcher", a["id"], "dispatch", unit_code="D1", co_unit_codes=["W"])
+    assert d["status"] == "dispatched"
+    assert d["deadlines"]["handle"] and d["deadlines"]["sign"]
+    assert [u["name"] for u in d["co_units"]] == ["市水务局"]
+    city.act("handler_d1", a["id"], "sign")
+    city.act("handler_d1", a["id"], "contact", note="已电话联系")
+    r = city.act("handler_d1", a["id"], "reply", text="已更换路灯", claim="solved")
+    assert r["status"] == "replied" and r["deadlines"]["follow_up"]
+    c = city.act("followup", a["id"], "follow_up", reached=True, resolved="yes",
+                 satisfaction="satisfied")
+    assert c["status"] == "closed"
+    detail = city.client.get(f"/api/v1/appeals/{a['id']}", headers=city.headers("analyst")).json()
+    assert [e["type"] for e in detail["events"]] == [
+        "register", "dispatch", "sign", "contact", "reply", "follow_up"]
+
+
+def test_handler_sees_only_its_subtree(city: City) -> None:
+    a = city.register()
+    city.act("dispatcher", a["id"], "dispatch", unit_code="D1S1")
+    b = city.register(content="西城区某路段井盖缺失")
+    city.act("dispatcher", b["id"], "dispatch", unit_code="D2")
+    ids_d1 = {x["id"] for x in city.client.get(
+        "/api/v1/appeals", headers=city.headers("handler_d1")).json()["items"]}
+    assert a["id"] in ids_d1 and b["id"] not in ids_d1
+    r = city.client.get(f"/api/v1/appeals/{b['id']}", headers=city.headers("handler_d1"))
+    assert r.status_code == 404
+    # the street handler may sign; the other district's handler may not
+    city.act("handler_d2", a["id"], "sign", expect=404)
+    city.act("handler_s1", a["id"], "sign")
+
+
+def test_errors_are_json_with_a_message(city: City) -> None:
+    h = city.headers("operator")
+    r = city.client.post("/api/v1/appeals", json={"kind": "complaint"}, headers=h)
+    assert r.status_code == 422
+    assert "诉求内容" in r.json()["error"]["message"]
+    r = city.client.get("/api/v1/appeals")
+    assert r.status_code == 401 and r.json()["error"]["message"]
+    a = city.register()
+    r = city.client.post(f"/api/v1/appeals/{a['id']}/sign", json={}, headers=h)
+    assert r.status_code == 409 or r.status_code == 403
+    body = city.act("operator", a["id"], "dispatch", expect=403)
+    assert "无权" in body["error"]["message"]
+    body = city.act("dispatcher", a["id"], "sign", expect=409)
+    assert body["error"]["code"] == "illegal_transition"
+    body = city.act("dispatcher", a["id"], "reject", expect=422)
+    assert "理由" in body["error"]["message"]
+    body = city.act("dispatcher", a["id"], "dispatch", unit_code="NOPE", expect=422)
+    assert "不存在" in body["error"]["message"]
+    r = city.client.get("/api/v1/appeals/999999", headers=h)
+    assert r.status_code == 404
+    # nothing above changed the appeal
+    again = city.client.get(f"/api/v1/appeals/{a['id']}", headers=h).json()
+    assert again["status"] == "registered" and again["version"] == 0
+    assert len(again["events"]) == 1
+
+
+def test_idempotency_key_returns_the_first_appeal(city: City) -> None:
+    h = {**city.headers("operator"), "Idempotency-Key": "call-42"}
+    body = {"kind": "help", "content": "家里停水了"}
+    first = city.client.post("/api/v1/appeals", json=body, headers=h)
+    second = city.client.post("/api/v1/appeals", json=body, headers=h)
+    assert first.status_code == 201 and second.status_code == 200
+    assert first.json()["id"] == second.json()["id"]
+    listed = city.client.get("/api/v1/appeals", headers=h).json()
+    assert listed["total"] == 1
+
+
+def test_stale_version_gets_409(city: City) -> None:
+    a = city.register()
+    body = city.act("dispatcher", a["id"], "dispatch", expect=409, unit_code="D1", version=7)
+    assert body["error"]["code"] == "conflict"
+
+
+def test_list_filters_and_pagination(city: City) -> None:
+    for i in range(5):
+        city.register(kind="consult" if i % 2 else "complaint", content=f"第{i}件 路灯问题")
+    h = city.headers("dispatcher")
+    page = city.client.get("/api/v1/appeals?kind=consult&per_page=1&page=2", headers=h).json()
+    assert page["total"] == 2 and len(page["items"]) == 1
+    assert city.client.get("/api/v1/appeals?text=第3件", headers=h).json()["total"] == 1
+    r = city.client.get("/api/v1/appeals?per_page=1000", headers=h)
+    assert r.status_code == 422
