@@ -49,7 +49,7 @@ def _now():  # type: ignore[no-untyped-def]
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = "head") -> None:
+def db_upgrade(revision: str = "heads") -> None:
     """Create or upgrade the schema with Alembic migrations (建库/升级)."""
     from jiesu.store.migrate import upgrade
 

@@ -19,11 +19,13 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at `url` to `revision` (default: the newest schema)."""
+def upgrade(url: str, revision: str = "heads") -> None:
+    """Bring the database at `url` to `revision` (default: every feature branch's newest)."""
     command.upgrade(alembic_config(url), revision)
 
 
-def revision(url: str, message: str) -> None:
+def revision(url: str, message: str, *, rev_id: str | None = None,
+             head: str = "head") -> None:
     """Autogenerate a new migration (developers only)."""
-    command.revision(alembic_config(url), message=message, autogenerate=True)
+    command.revision(alembic_config(url), message=message, autogenerate=True, rev_id=rev_id,
+                     head=head)

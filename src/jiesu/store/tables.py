@@ -273,3 +273,15 @@ class AdminNoticeRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+
+
+def load_feature_tables() -> None:
+    """Import every `jiesu.store.*_tables` module so that Base.metadata knows all tables."""
+    import importlib
+    import pkgutil
+
+    import jiesu.store
+
+    for info in pkgutil.iter_modules(jiesu.store.__path__):
+        if info.name.endswith("_tables"):
+            importlib.import_module(f"jiesu.store.{info.name}")

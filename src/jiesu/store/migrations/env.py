@@ -5,7 +5,9 @@ from __future__ import annotations
 from alembic import context
 
 from jiesu.store.db import make_engine
-from jiesu.store.tables import Base
+from jiesu.store.tables import Base, load_feature_tables
+
+load_feature_tables()
 
 config = context.config
 target_metadata = Base.metadata
