@@ -53,6 +53,37 @@ _GRAM_MULT = np.array(
 )
 
 
+def _word_char_table() -> np.ndarray:
+    """For every BMP code point: the code point `compact` would keep it as, or 0 to drop it."""
+    table = np.zeros(0x10000, dtype=np.uint32)
+    for cp in range(0x10000):
+        ch = chr(cp)
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        folded = compact(ch)
+        if len(folded) == 1:
+            table[cp] = ord(folded)
+    return table
+
+
+_WORD_CHAR = _word_char_table()  # built once at import, ~0.1 s, 256 KB
+
+
+def _normalised_codepoints(text: str) -> np.ndarray:
+    """`compact(text)` as uint64 code points, vectorised (the per-appeal hot path).
+
+    Per-character NFKC + lower case, punctuation dropped; characters outside the BMP (emoji)
+    are dropped too. Equal to `compact` except for the rare sequences NFKC composes.
+    """
+    cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    cps = _WORD_CHAR[cps[cps < 0x10000]]
+    return cps[cps != 0].astype(np.uint64)
+
+
+_SHIFT = np.uint64(31)
+_SHIFT_BYTE = np.uint64(32)
+
+
 @dataclass(frozen=True)
 class DuplicateCandidate:
     """An earlier appeal that may be the same matter, with the estimated text similarity."""
@@ -84,17 +115,16 @@ class MinHasher:
 
     def grams(self, text: str) -> np.ndarray:
         """Distinct 64-bit hashes of the character n-grams of the normalised text."""
-        norm = compact(text)
-        cps = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        cps = _normalised_codepoints(text)
         n = len(cps)
         if n == 0:
             return np.empty(0, dtype=np.uint64)
         k = min(self.ngram, n)
-        h = np.zeros(n - k + 1, dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            for j in range(k):
-                h += cps[j : n - k + 1 + j] * _GRAM_MULT[j]
-            h ^= h >> np.uint64(31)  # spread high bits down before the per-permutation multiply
+        # Array arithmetic on uint64 wraps silently (mod 2**64), which is what hashing wants.
+        h = cps[: n - k + 1] * _GRAM_MULT[0]
+        for j in range(1, k):
+            h += cps[j : n - k + 1 + j] * _GRAM_MULT[j]
+        h ^= h >> _SHIFT
         return h
 
     def signature(self, text: str) -> np.ndarray | None:
@@ -102,9 +132,8 @@ class MinHasher:
         h = self.grams(text)
         if h.size == 0:
             return None
-        with np.errstate(over="ignore"):
-            mins = (h[:, None] * self._a + self._b).min(axis=0)
-        return ((mins >> np.uint64(32)) & np.uint64(0xFF)).astype(np.uint8)
+        mins = (h[:, None] * self._a + self._b).min(axis=0)
+        return (mins >> _SHIFT_BYTE).astype(np.uint8)  # astype keeps bits 32–39
 
     def similarity(self, sig: np.ndarray, others: np.ndarray) -> np.ndarray:
         """Estimated Jaccard of `sig` against each row of `others` (b-bit correction)."""

@@ -28,5 +28,7 @@ def compact(text: str) -> str:
     Punctuation, spaces and emoji carry no meaning for "is this the same complaint", and
     re-posts often differ exactly there.
     """
-    text = unicodedata.normalize("NFKC", text).lower()
+    if not unicodedata.is_normalized("NFKC", text):  # the check is much cheaper than NFKC
+        text = unicodedata.normalize("NFKC", text)
+    text = text.lower()
     return _NON_WORD.sub("", text)
