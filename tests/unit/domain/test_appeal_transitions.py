@@ -10,17 +10,6 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import pytest
-
-from jiesu.domain.appeal import (
-    TRANSITIONS,
-    UNIT_SCOPED_ROLES,
-    Action,
-    Role,
-    Status,
-    apply,
-    register,
-)
-from jiesu.domain.errors import IllegalTransition, PermissionDenied
 from tests.factories.domain import (
     CHILD,
     OTHER,
@@ -32,6 +21,17 @@ from tests.factories.domain import (
     ready_for,
     valid_args,
 )
+
+from jiesu.domain.appeal import (
+    TRANSITIONS,
+    UNIT_SCOPED_ROLES,
+    Action,
+    Role,
+    Status,
+    apply,
+    register,
+)
+from jiesu.domain.errors import IllegalTransition, PermissionDenied
 
 APPLIED = [a for a in Action if a is not Action.REGISTER]
 
