@@ -8,7 +8,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from jiesu.domain import appeal as dom
@@ -33,6 +33,27 @@ _ENUM_FIELDS: dict[str, type[Any]] = {
     "followup_fault": dom.Fault,
     "reject_reason": dom.RejectReason,
 }
+
+
+_T = AppealRow.__table__
+_WRITABLE = [name for name in _APPEAL_FIELDS if name != "id"] + [
+    "updated_at", "version", "event_count", "chain_head"]
+# Built once so SQLAlchemy compiles them once: per-call statements with 60 columns cost more
+# in cache-key generation than the database round trip.
+_INSERT_APPEAL = insert(_T).returning(_T.c.id)
+_UPDATE_APPEAL = (
+    update(_T)
+    .where(_T.c.id == bindparam("p_id"), _T.c.version == bindparam("p_expected"))
+    .values({name: bindparam(f"p_{name}", type_=_T.c[name].type) for name in _WRITABLE})
+)
+_SET_HEAD = (
+    update(_T)
+    .where(_T.c.id == bindparam("p_id"))
+    .values(code=bindparam("p_code"), event_count=bindparam("p_count"),
+            chain_head=bindparam("p_head"))
+)
+_INSERT_EVENTS = insert(EventRow.__table__)
+_INSERT_CO = insert(AppealCoUnitRow.__table__)
 
 
 def appeal_from_row(row: AppealRow, co_unit_ids: Iterable[int] = ()) -> dom.Appeal:
@@ -107,19 +128,14 @@ class AppealRepository:
             chain_head=GENESIS_HASH,
             version=0,
         )
-        appeal_id = self.session.execute(
-            insert(AppealRow).values(**values).returning(AppealRow.id)
-        ).scalar_one()
+        appeal_id = self.session.execute(_INSERT_APPEAL, values).scalar_one()
         appeal.id = appeal_id
         appeal.code = appeal.code or f"{code_prefix}{appeal_id:05d}"
         if appeal.co_unit_ids:
             self._set_co_units(appeal_id, appeal.co_unit_ids)
         head, count = self._append(appeal_id, GENESIS_HASH, 0, events)
-        self.session.execute(
-            update(AppealRow)
-            .where(AppealRow.id == appeal_id)
-            .values(code=appeal.code, event_count=count, chain_head=head)
-        )
+        self.session.execute(_SET_HEAD, {"p_id": appeal_id, "p_code": appeal.code,
+                                         "p_count": count, "p_head": head})
         return appeal_id
 
     def save(
@@ -130,12 +146,9 @@ class AppealRepository:
         head, count = self._append(appeal.id, row.chain_head, row.event_count, events)
         values = appeal_values(appeal)
         values.update(updated_at=now, version=row.version + 1, event_count=count, chain_head=head)
-        result = self.session.execute(
-            update(AppealRow)
-            .where(AppealRow.id == appeal.id, AppealRow.version == row.version)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+        params = {f"p_{k}": v for k, v in values.items()}
+        params.update(p_id=appeal.id, p_expected=row.version)
+        result = self.session.execute(_UPDATE_APPEAL, params)
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrencyConflict("该诉求刚刚被其他人修改，请刷新后重试")
         appeal.version = row.version + 1
@@ -153,7 +166,7 @@ class AppealRepository:
     def _set_co_units(self, appeal_id: int, unit_ids: Iterable[int]) -> None:
         rows = [{"appeal_id": appeal_id, "unit_id": u} for u in unit_ids]
         if rows:
-            self.session.execute(insert(AppealCoUnitRow), rows)
+            self.session.execute(_INSERT_CO, rows)
 
     def _append(
         self, appeal_id: int, head: str, count: int, events: list[DomainEvent]
@@ -179,7 +192,7 @@ class AppealRepository:
             )
             head = digest
         if rows:
-            self.session.execute(insert(EventRow), rows)
+            self.session.execute(_INSERT_EVENTS, rows)
         return head, count
 
 

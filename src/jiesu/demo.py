@@ -1,0 +1,301 @@
+"""`jiesu demo`: a demo city with a unit tree, a user for every role, the taxonomy and a few
+hundred realistic appeals in every status (some overdue), built through the real services."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from sqlalchemy import func, select
+
+from jiesu.adapters.calendar_source import CalendarYearUnavailable, official_year
+from jiesu.config import Settings
+from jiesu.domain.appeal import Actor, Role
+from jiesu.domain.errors import DomainError
+from jiesu.runtime import Runtime
+from jiesu.services.admin import AdminService
+from jiesu.services.appeals import NewAppeal
+from jiesu.services.clock import utcnow
+from jiesu.store.migrate import upgrade
+from jiesu.store.tables import CategoryRow, UnitRow, UserRow
+
+TAXONOMY = Path(__file__).parent / "data" / "taxonomy_default.csv"
+DEMO_PASSWORD = "jiesu-demo"
+
+DISTRICTS = [
+    ("D01", "城东区", [("东湖街道", ["东湖社区", "桃园社区"]), ("朝阳门街道", ["文化里社区"])]),
+    ("D02", "城西区", [("西山街道", ["西山社区", "玉泉社区"]), ("金融街街道", ["丰盛社区"])]),
+    ("D03", "高新区", [("科技城街道", ["创新社区", "软件园社区"])]),
+    ("D04", "滨江区", [("滨江街道", ["江岸社区", "渔港社区"]), ("白沙镇", ["白沙村"])]),
+]
+DEPARTMENTS = [
+    ("B01", "市住房和城乡建设委员会", "department"),
+    ("B02", "市城市管理委员会", "department"),
+    ("B03", "市交通运输局", "department"),
+    ("B04", "市生态环境局", "department"),
+    ("B05", "市人力资源和社会保障局", "department"),
+    ("B06", "市教育委员会", "department"),
+    ("B07", "市卫生健康委员会", "department"),
+    ("B08", "市市场监督管理局", "department"),
+    ("E01", "市自来水集团", "enterprise"),
+    ("E02", "市供电公司", "enterprise"),
+    ("E03", "市燃气集团", "enterprise"),
+    ("E04", "市热力集团", "enterprise"),
+]
+
+# (category path, kind, text templates, who handles it: "district" or a unit code)
+PROBLEMS: list[tuple[str, str, list[str], str]] = [
+    ("城乡建设/市政设施/路灯照明", "complaint",
+     ["{place}门口的路灯坏了一个多月，晚上出行很不安全，希望尽快维修。",
+      "{place}附近一排路灯晚上不亮，老人孩子走路容易摔倒。"], "district"),
+    ("城乡建设/市政设施/道路破损", "complaint",
+     ["{road}人行道砖松动破损，下雨后积水严重，请相关部门修复。",
+      "{road}路面出现大坑，电动车经过多次摔倒。"], "district"),
+    ("城乡建设/市政设施/井盖缺失", "report",
+     ["{road}与{road2}交叉口有一个井盖缺失，只用树枝挡着，非常危险。"], "district"),
+    ("城乡建设/物业管理/电梯故障", "help",
+     ["{place}3号楼电梯经常停运，楼里有行动不便的老人，物业一直不修。"], "district"),
+    ("城乡建设/物业管理/物业服务", "complaint",
+     ["{place}物业不作为，楼道垃圾堆积一周无人清理。"], "district"),
+    ("城乡建设/供水供电供气供热/停水", "help",
+     ["{place}从早上开始停水，没有任何通知，请问什么时候恢复供水？"], "E01"),
+    ("城乡建设/供水供电供气供热/停电", "help",
+     ["{place}整栋楼停电三个小时了，冰箱里的药品需要冷藏，请尽快抢修。"], "E02"),
+    ("城乡建设/供水供电供气供热/供暖不热", "complaint",
+     ["{place}家中暖气温度只有十四度，老人孩子受冻，多次联系热力公司无果。"], "E04"),
+    ("城乡建设/供水供电供气供热/燃气", "consult",
+     ["想咨询一下{place}燃气开户需要带哪些材料？"], "E03"),
+    ("城乡建设/违法建设/违章搭建", "report",
+     ["{place}一楼住户私自扩建院子，占用公共绿地，影响其他居民通行。"], "district"),
+    ("环境保护/噪声污染/施工噪声", "complaint",
+     ["{road}旁工地夜间十一点后仍在施工，噪音严重影响休息。",
+      "{place}附近工地凌晨还在打桩，已经连续一周，孩子无法入睡。"], "B04"),
+    ("环境保护/噪声污染/社会生活噪声", "complaint",
+     ["{place}楼下广场舞音响声音太大，每天晚上到十点。"], "district"),
+    ("环境保护/大气污染/油烟扰民", "complaint",
+     ["{road}一家烧烤店油烟直排，楼上住户不能开窗。"], "district"),
+    ("环境保护/垃圾处理/垃圾清运", "complaint",
+     ["{place}垃圾站三天没有清运，气味很大，招来很多蚊虫。"], "district"),
+    ("交通运输/公共交通/公交线路", "suggestion",
+     ["建议增加从{place}到地铁站的公交班次，早高峰等车超过半小时。"], "B03"),
+    ("交通运输/道路交通/停车管理", "complaint",
+     ["{road}两侧长期有车辆乱停，占用消防通道。"], "district"),
+    ("交通运输/道路交通/交通信号灯", "report",
+     ["{road}与{road2}路口信号灯故障，一直闪黄灯，车辆通行混乱。"], "B03"),
+    ("劳动和社会保障/劳动关系/拖欠工资", "help",
+     ["我在{road}一家装修公司打工，老板拖欠三个月工资共一万二千元，请帮忙讨薪。"], "B05"),
+    ("劳动和社会保障/社会保险/医保报销", "consult",
+     ["异地就医的医保报销需要办理什么手续？在{place}可以办理吗？"], "B05"),
+    ("教育文体/中小学教育/招生入学", "consult",
+     ["孩子明年上小学，户籍在{place}，请问学区划分和报名时间？"], "B06"),
+    ("教育文体/文体设施/健身器材", "help",
+     ["{place}健身器材损坏，有尖锐部位，担心孩子受伤。"], "district"),
+    ("卫生计生/医疗服务/医院服务", "complaint",
+     ["在市第一医院挂号排队三个小时，工作人员态度恶劣。"], "B07"),
+    ("商贸旅游/市场监管/食品安全", "report",
+     ["{road}一家餐馆后厨卫生很差，吃完后全家腹泻。"], "B08"),
+    ("商贸旅游/市场监管/消费纠纷", "complaint",
+     ["在{road}健身房办了年卡，现在门店关门跑路，要求退款。"], "B08"),
+    ("民政服务/养老服务/养老机构", "praise",
+     ["{place}养老驿站工作人员照顾老人非常细心，特此表扬。"], "district"),
+    ("公共安全/消防安全/消防通道堵塞", "report",
+     ["{place}消防通道被电动车和杂物堵死，存在严重安全隐患。"], "district"),
+]
+PLACES = ["阳光小区", "幸福家园", "金色港湾", "绿城花园", "和平里小区", "翠湖苑", "建设新村",
+          "滨河湾", "学府花园", "锦绣华庭"]
+ROADS = ["人民路", "解放大道", "建设路", "长江路", "文化街", "中山路", "滨江大道", "学院路"]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+CHANNELS = ["hotline"] * 6 + ["web", "mobile", "grid_patrol", "enterprise"]
+REPLIES = {
+    "solved": "经现场核实，问题已处理完毕，已与诉求人沟通确认。",
+    "explained": "已向诉求人详细解释相关政策和办理流程。",
+}
+
+
+@dataclass
+class DemoUsers:
+    rows: list[tuple[str, str, str]]  # username, role, unit
+
+
+def build_demo(settings: Settings, *, appeals: int = 300, seed: int = 12345,
+               out: Console | None = None) -> Runtime:
+    """Create (or reuse) the demo city in the configured database."""
+    out = out or Console()
+    upgrade(settings.database_url)
+    rt = Runtime.create(settings)
+    with rt.db.uow(write=False) as uow:
+        has_units = (uow.session.scalar(select(func.count()).select_from(UnitRow)) or 0) > 0
+    if has_units:
+        out.print("数据库中已有数据，直接使用现有示范城市（如需重建，请删除 jiesu.db 后重试）。")
+    else:
+        _build(rt, appeals=appeals, seed=seed, out=out)
+    _print_users(rt, out)
+    return rt
+
+
+def _build(rt: Runtime, *, appeals: int, seed: int, out: Console) -> None:
+    admin = AdminService(rt.db, rt.rules)
+    now = utcnow()
+    out.print("正在创建示范城市：单位树、用户、事项分类、工作日历……")
+    admin.add_unit("C", f"{rt.settings.city_name}", group="city")
+    district_units: dict[str, list[str]] = {}
+    for code, name, streets in DISTRICTS:
+        admin.add_unit(code, name, parent_code="C", group="district")
+        district_units[code] = [code]
+        for i, (street, communities) in enumerate(streets, start=1):
+            s_code = f"{code}S{i}"
+            admin.add_unit(s_code, street, parent_code=code, group="street")
+            district_units[code].append(s_code)
+            for j, community in enumerate(communities, start=1):
+                admin.add_unit(f"{s_code}C{j}", community, parent_code=s_code, group="community")
+                admin.add_unit(f"{s_code}C{j}G1", f"{community}第一网格",
+                               parent_code=f"{s_code}C{j}", group="grid")
+    for code, name, group in DEPARTMENTS:
+        admin.add_unit(code, name, parent_code="C", group=group)
+    users = [
+        ("operator", "operator", None, "话务员小王"),
+        ("dispatcher", "dispatcher", None, "派单员小李"),
+        ("handler", "handler", "D01", "城东区承办人"),
+        ("handler_street", "handler", "D01S1", "东湖街道承办人"),
+        ("handler_water", "handler", "E01", "自来水集团承办人"),
+        ("grid", "grid_worker", "D01S1C1G1", "东湖社区网格员"),
+        ("supervisor", "supervisor", None, "督办员老赵"),
+        ("followup", "followup_agent", None, "回访员小周"),
+        ("analyst", "analyst", None, "市领导"),
+        ("admin", "admin", None, "系统管理员"),
+        ("auditor", "auditor", None, "审计员"),
+    ]
+    for code, name, _ in DISTRICTS[1:]:
+        users.append((f"h_{code}", "handler", code, f"{name}承办人"))
+    for code, name, _ in DEPARTMENTS:
+        if code == "E01":
+            continue
+        users.append((f"h_{code}", "handler", code, f"{name}承办人"))
+    for username, role, unit, display in users:
+        admin.add_user(username, DEMO_PASSWORD, role, unit_code=unit, display_name=display,
+                       now=now)
+    local_year = rt.rules.get().calendar.local_date(now).year
+    for year in (local_year - 1, local_year):
+        try:
+            admin.load_calendar_year(year, official_year(year), source="chinesecalendar", now=now)
+        except CalendarYearUnavailable:
+            out.print(f"[yellow]提醒：[/yellow]{year} 年日历不在 chinesecalendar 包中，按周一至周五计算")
+    result = admin.import_categories_file(TAXONOMY)
+    out.print(f"事项分类 {result.created} 个")
+    _make_appeals(rt, appeals, seed, now, out)
+
+
+def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console) -> None:
+    rnd = random.Random(seed)
+    with rt.db.uow(write=False) as uow:
+        units = {u.code: u.id for u in uow.session.scalars(select(UnitRow))}
+        cats = {c.full_name: c.code for c in uow.session.scalars(select(CategoryRow))}
+        staff = {u.username: (u.id, u.unit_id) for u in uow.session.scalars(select(UserRow))}
+        subtrees = {code: uow.units.subtree_ids(uid) for code, uid in units.items()}
+
+    def actor(username: str, role: Role, unit_code: str | None = None) -> Actor:
+        uid, _ = staff[username]
+        scope = subtrees[unit_code] if unit_code else frozenset()
+        return Actor(role=role, user_id=uid, unit_id=units.get(unit_code or ""), unit_scope=scope)
+
+    operator = actor("operator", Role.OPERATOR)
+    dispatcher = actor("dispatcher", Role.DISPATCHER)
+    follow = actor("followup", Role.FOLLOWUP_AGENT)
+    svc = rt.appeals
+    done = 0
+    for i in range(n):
+        path, kind, texts, handler = rnd.choice(PROBLEMS)
+        district = rnd.choice(DISTRICTS)
+        place = rnd.choice(PLACES)
+        text = rnd.choice(texts).format(place=place, road=rnd.choice(ROADS),
+                                        road2=rnd.choice(ROADS))
+        phone = f"1{rnd.choice('3578')}{rnd.randint(0, 9)}{rnd.randint(10_000_000, 99_999_999)}"
+        name = rnd.choice(SURNAMES) + rnd.choice(["先生", "女士"])
+        stage = rnd.random()
+        # Closed appeals spread over 40 days; open ones are mostly recent, a few overdue.
+        age_days = rnd.uniform(0, 40) if stage >= 0.65 else rnd.uniform(0, 3)
+        if 0.25 <= stage < 0.5:
+            age_days = rnd.uniform(0, 25)
+        t0 = now - timedelta(days=age_days, minutes=rnd.randint(0, 600))
+        urgency = "urgent" if rnd.random() < 0.05 else "normal"
+        data = NewAppeal(kind=kind, content=text, title=text[:18], urgency=urgency,
+                         channel=rnd.choice(CHANNELS), category=cats.get(path),
+                         requester_name=name, requester_phone=phone,
+                         address=f"{district[1]}{place}", confidential=rnd.random() < 0.05)
+        try:
+            reg = svc.register(operator, data, t0)
+            if kind == "consult" and stage < 0.3:
+                svc.act(operator, reg.appeal_id, "answer_directly", t0 + timedelta(minutes=5),
+                        {"text": "已根据知识库向来电人解答相关政策和办理材料。"})
+                continue
+            if stage < 0.12:
+                continue  # stays registered, waiting for the dispatcher
+            unit_code = district[0] if handler == "district" else handler
+            if handler == "district" and rnd.random() < 0.5:
+                unit_code = rnd.choice(
+                    [c for c in subtrees if c.startswith(district[0] + "S") and len(c) == 5])
+            t = t0 + timedelta(minutes=rnd.randint(10, 240))
+            svc.act(dispatcher, reg.appeal_id, "dispatch", t, {"unit_id": units[unit_code]})
+            if stage < 0.25:
+                continue  # dispatched, not signed
+            top = unit_code[:3]
+            h = actor(_handler_for(unit_code), Role.HANDLER, top)
+            t += timedelta(hours=rnd.uniform(0.5, 20))
+            svc.act(h, reg.appeal_id, "sign", t)
+            t += timedelta(hours=rnd.uniform(0.2, 30))
+            svc.act(h, reg.appeal_id, "contact", t, {"note": "已电话联系诉求人了解情况"})
+            if stage < 0.5:
+                continue  # in progress (the old ones become overdue)
+            t += timedelta(days=rnd.uniform(0.5, 8))
+            if t > now:
+                continue
+            claim = "solved" if rnd.random() < 0.8 else "explained"
+            svc.act(h, reg.appeal_id, "reply", t, {"text": REPLIES[claim], "claim": claim})
+            if stage < 0.65:
+                continue  # replied, waiting for follow-up
+            t += timedelta(hours=rnd.uniform(2, 20))
+            if t > now:
+                continue
+            roll = rnd.random()
+            if roll < 0.05:
+                args: dict[str, Any] = {"reached": False}
+            elif roll < 0.85:
+                args = {"reached": True, "resolved": "yes", "satisfaction": "satisfied"}
+            elif roll < 0.93:
+                args = {"reached": True, "resolved": "partly", "satisfaction": "basically"}
+            else:
+                args = {"reached": True, "resolved": "no", "satisfaction": "dissatisfied",
+                        "fault": "unit"}
+            svc.act(follow, reg.appeal_id, "follow_up", t, args)
+        except DomainError as exc:  # a demo rule clash is not fatal; report and go on
+            out.print(f"[yellow]跳过一件示范诉求：{exc.message}[/yellow]")
+        done += 1
+        if (i + 1) % 100 == 0:
+            out.print(f"  已生成 {i + 1}/{n} 件示范诉求")
+    from jiesu.jobs.sweeper import sweep_deadlines
+
+    result = sweep_deadlines(rt, now)
+    out.print(f"示范诉求 {n} 件已生成；时限预警：黄 {result.yellow}，红 {result.red}")
+
+
+def _handler_for(unit_code: str) -> str:
+    """The demo account that handles appeals of a unit (its district or department)."""
+    top = unit_code[:3]
+    if top == "D01":
+        return "handler"
+    if top == "E01":
+        return "handler_water"
+    return f"h_{top}"
+
+
+def _print_users(rt: Runtime, out: Console) -> None:
+    with rt.db.uow(write=False) as uow:
+        rows = uow.session.execute(select(UserRow.username, UserRow.role, UserRow.display_name)
+                                   .order_by(UserRow.id)).all()
+    out.print("\n示范账号（密码均为 [bold]" + DEMO_PASSWORD + "[/bold]）：")
+    for username, role, display in rows:
+        out.print(f"  {username:<16} {role:<16} {display}")
