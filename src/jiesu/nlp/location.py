@@ -253,12 +253,15 @@ class PolygonIndex:
     @classmethod
     def from_geojson(cls, source: str | Path | Mapping[str, Any]) -> PolygonIndex:
         """Load a FeatureCollection; features need properties.code and a (Multi)Polygon."""
-        if isinstance(source, str | Path):
-            source = json.loads(Path(source).read_text(encoding="utf-8"))
-        if source.get("type") != "FeatureCollection":
+        data: Mapping[str, Any] = (
+            json.loads(Path(source).read_text(encoding="utf-8"))
+            if isinstance(source, str | Path)
+            else source
+        )
+        if data.get("type") != "FeatureCollection":
             raise ValueError("expected a GeoJSON FeatureCollection")
         areas = []
-        for n, feature in enumerate(source.get("features", [])):
+        for n, feature in enumerate(data.get("features", [])):
             props = feature.get("properties") or {}
             geom = feature.get("geometry") or {}
             code = props.get("code")

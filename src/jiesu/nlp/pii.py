@@ -218,15 +218,15 @@ def _names(text: str, given: Iterable[str]) -> Iterable[tuple[str, int, int]]:
     for m in _INTRO.finditer(text):
         intro = m.group(1)
         # "我是…" and "本人…" are followed by nouns as often as by names (我是业主, 本人房屋).
-        name = _name_at(
+        found = _name_at(
             text,
             m.end(),
             need_boundary=True,
             punct_only=intro == "我是",
             no_word_prefix=intro.startswith("本人"),
         )
-        if name:
-            yield "name", m.end(), m.end() + len(name)
+        if found:
+            yield "name", m.end(), m.end() + len(found)
     for m in _HONORIFIC.finditer(text):
         head = m.group(1)
         before_title = text[: m.start() + len(head) - 1]
