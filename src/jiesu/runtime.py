@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from jiesu.config import Settings
 from jiesu.services.appeals import AppealService, Suggester
 from jiesu.services.auth import Authenticator
+from jiesu.services.intake import IntakeIntelligence
 from jiesu.services.rules import RulesProvider
 from jiesu.store.uow import Database
 
@@ -21,13 +22,26 @@ class Runtime:
     extras: dict[str, object] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, settings: Settings | None = None, *, suggester: Suggester | None = None) -> Runtime:
+    def create(cls, settings: Settings | None = None, *, suggester: Suggester | None = None,
+               with_intelligence: bool = True) -> Runtime:
+        """Wire one process. Registration runs intake intelligence unless told otherwise."""
         settings = settings or Settings()
         db = Database(settings.database_url, pool_size=settings.db_pool_size)
         rules = RulesProvider(db, settings)
         auth = Authenticator(db, settings.secret_key, ttl_hours=settings.token_ttl_hours)
-        appeals = AppealService(db, rules, suggester)
-        return cls(settings, db, rules, auth, appeals)
+        extras: dict[str, object] = {}
+        on_registered = None
+        if suggester is None and with_intelligence:
+            intake = IntakeIntelligence(db, settings)
+            extras["intake"] = intake
+            suggester, on_registered = intake, intake.remember
+        appeals = AppealService(db, rules, suggester, on_registered)
+        return cls(settings, db, rules, auth, appeals, extras)
+
+    @property
+    def intake(self) -> IntakeIntelligence | None:
+        value = self.extras.get("intake")
+        return value if isinstance(value, IntakeIntelligence) else None
 
     def close(self) -> None:
         self.db.dispose()

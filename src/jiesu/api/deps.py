@@ -34,6 +34,21 @@ def get_current_user(
 
 CurrentUserDep = Annotated[CurrentUser, Depends(get_current_user)]
 
+SESSION_USER_KEY = "user_id"  # web pages keep the logged-in user's id in the session under this
+
+
+def optional_user(request: Request, runtime: Runtime) -> CurrentUser | None:
+    """The caller if a bearer token or a web session identifies one; None for the public."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        try:
+            return runtime.auth.user_from_token(header[7:].strip())
+        except AuthError:
+            return None
+    session = request.scope.get("session") or {}
+    user_id = session.get(SESSION_USER_KEY)
+    return runtime.auth.user(int(user_id)) if user_id else None
+
 
 def require_roles(*roles: Role):  # type: ignore[no-untyped-def]
     """A dependency that lets only the given roles through (403 otherwise)."""

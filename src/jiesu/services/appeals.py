@@ -53,6 +53,8 @@ class Suggestions:
 
 
 Suggester = Callable[[NewAppeal, datetime], Suggestions]
+# Told about every appeal this process registered (e.g. to index it for duplicates at once).
+RegisteredObserver = Callable[[int, NewAppeal, int | None, datetime], None]
 
 
 @dataclass
@@ -66,10 +68,12 @@ class AppealService:
     """Entry point for every write on appeals; HTTP, CLI, web and jobs call these methods."""
 
     def __init__(self, db: Database, rules: RulesProvider,
-                 suggester: Suggester | None = None) -> None:
+                 suggester: Suggester | None = None,
+                 on_registered: RegisteredObserver | None = None) -> None:
         self.db = db
         self.rules = rules
         self.suggester = suggester
+        self.on_registered = on_registered
 
     # --- register ---------------------------------------------------------------------------
 
@@ -124,6 +128,8 @@ class AppealService:
                     return existing
             raise
         assert appeal.code is not None
+        if self.on_registered is not None:
+            self.on_registered(appeal_id, data, appeal.area_unit_id, now)
         return Registered(appeal_id, appeal.code, True)
 
     def _by_key(self, key: str) -> Registered | None:
