@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from jiesu.api import errors
-from jiesu.api.v1 import admin, appeals, auth
+from jiesu.api.v1 import admin, appeals, auth, intake
 from jiesu.config import Settings
 from jiesu.runtime import Runtime
 
@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        rt = runtime or Runtime.create(settings, suggester=_suggester(settings))
+        rt = runtime or Runtime.create(settings)
         app.state.runtime = rt
         stop = threading.Event()
         worker = None
@@ -63,17 +63,13 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
     app.include_router(auth.router)
     app.include_router(appeals.router)
     app.include_router(admin.router)
+    app.include_router(intake.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     return app
-
-
-def _suggester(settings: Settings):  # type: ignore[no-untyped-def]
-    """The intake-intelligence step, when the nlp package is wired in (None otherwise)."""
-    return None
 
 
 def serve_app() -> FastAPI:
