@@ -1,0 +1,178 @@
+"""好差评 rules: star levels, bad ratings, rectification (整改) and rating appeals (申诉).
+
+Pure standard library; time is passed in. The services store these records and append events
+to the rated appeal's chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from jiesu.domain.calendar import Deadline, WorkCalendar
+from jiesu.domain.deadlines import Clock, Limit, SlaTable, due
+from jiesu.domain.errors import IllegalTransition, InvalidArguments
+
+STARS_ZH = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+BAD_MAX = 2  # 1–2 stars are 差评
+DEFAULT_RECTIFICATION = Limit.workdays(15)
+
+
+def check_stars(stars: object) -> int:
+    """The star level 1–5, or InvalidArguments."""
+    if isinstance(stars, bool) or not isinstance(stars, int) or stars not in STARS_ZH:
+        raise InvalidArguments("评价等级须为 1 到 5 星", field="stars")
+    return stars
+
+
+def is_bad(stars: int) -> bool:
+    """差评: 不满意 or 非常不满意."""
+    return stars <= BAD_MAX
+
+
+def is_good(stars: int) -> bool:
+    """好评: 基本满意 and better (everything that is not 差评)."""
+    return stars > BAD_MAX
+
+
+def rectification_due(calendar: WorkCalendar, sla: SlaTable, start: datetime) -> Deadline:
+    """When a rectification started at `start` is due (default 15 working days)."""
+    limit = sla.limit_for(Clock.RECTIFICATION, kind="", urgency="") or DEFAULT_RECTIFICATION
+    return due(calendar, start, limit)
+
+
+def default_rating_at(closed_at: datetime, window_days: int) -> datetime:
+    """When an unrated, closed appeal gets the configured default rating."""
+    if window_days < 1:
+        raise InvalidArguments("默认评价期限须至少 1 天", field="rating_window_days")
+    return closed_at + timedelta(days=window_days)
+
+
+class RectificationStatus(StrEnum):
+    OPEN = "open"  # 待整改
+    REPORTED = "reported"  # 已提交整改报告，待回访
+    VERIFIED = "verified"  # 已回访
+    PUBLISHED = "published"  # 已公示
+    CANCELLED = "cancelled"  # 差评经申诉被剔除，整改撤销
+
+
+RECTIFICATION_ZH = {
+    RectificationStatus.OPEN: "待整改",
+    RectificationStatus.REPORTED: "已整改待回访",
+    RectificationStatus.VERIFIED: "已回访",
+    RectificationStatus.PUBLISHED: "已公示",
+    RectificationStatus.CANCELLED: "已撤销",
+}
+
+
+@dataclass
+class Rectification:
+    """The work a bad rating triggers, its report, its follow-up and its publication."""
+
+    status: RectificationStatus
+    due_at: datetime
+    rounds: int = 1
+    report: str | None = None
+    reported_at: datetime | None = None
+    satisfied: bool | None = None
+    followed_up_at: datetime | None = None
+    published_at: datetime | None = None
+    cancelled_reason: str | None = None
+
+    @classmethod
+    def open(cls, calendar: WorkCalendar, sla: SlaTable, now: datetime) -> Rectification:
+        return cls(RectificationStatus.OPEN, rectification_due(calendar, sla, now).at)
+
+    def overdue(self, now: datetime) -> bool:
+        return self.status is RectificationStatus.OPEN and now > self.due_at
+
+    def submit_report(self, text: str, now: datetime) -> None:
+        """The unit reports what it did (整改报告)."""
+        text = (text or "").strip()
+        if not text:
+            raise InvalidArguments("请填写整改情况", field="report")
+        if len(text) > 5000:
+            raise InvalidArguments("整改情况不能超过 5000 字", field="report")
+        self._require(RectificationStatus.OPEN, "提交整改报告")
+        self.report, self.reported_at = text, now
+        self.status = RectificationStatus.REPORTED
+
+    def follow_up(self, satisfied: bool, now: datetime, calendar: WorkCalendar,
+                  sla: SlaTable) -> None:
+        """The requester is asked about the rectification; dissatisfied → another round."""
+        self._require(RectificationStatus.REPORTED, "整改回访")
+        self.satisfied, self.followed_up_at = satisfied, now
+        if satisfied:
+            self.status = RectificationStatus.VERIFIED
+        else:
+            self.rounds += 1
+            self.status = RectificationStatus.OPEN
+            self.due_at = rectification_due(calendar, sla, now).at
+
+    def publish(self, now: datetime) -> None:
+        """Publish the rectification result (整改结果公示)."""
+        self._require(RectificationStatus.VERIFIED, "公示")
+        self.published_at = now
+        self.status = RectificationStatus.PUBLISHED
+
+    def cancel(self, reason: str) -> None:
+        """The rating behind it was excluded after a successful 申诉."""
+        if self.status in (RectificationStatus.PUBLISHED, RectificationStatus.CANCELLED):
+            raise IllegalTransition(f"整改已{RECTIFICATION_ZH[self.status]}，不能撤销")
+        self.status = RectificationStatus.CANCELLED
+        self.cancelled_reason = reason
+
+    def _require(self, status: RectificationStatus, what: str) -> None:
+        if self.status is not status:
+            raise IllegalTransition(
+                f"整改当前状态为“{RECTIFICATION_ZH[self.status]}”，不能{what}")
+
+
+class RatingAppealStatus(StrEnum):
+    PENDING = "pending"  # 待审核
+    UPHELD = "upheld"  # 申诉成立：评价被剔除
+    REJECTED = "rejected"  # 申诉不成立：评价保留
+
+
+RATING_APPEAL_ZH = {
+    RatingAppealStatus.PENDING: "待审核",
+    RatingAppealStatus.UPHELD: "申诉成立",
+    RatingAppealStatus.REJECTED: "申诉驳回",
+}
+
+
+@dataclass
+class RatingAppeal:
+    """A unit's appeal (申诉) against a rating it considers malicious."""
+
+    status: RatingAppealStatus
+    reason: str
+    decision_reason: str | None = None
+    decided_at: datetime | None = None
+
+    @classmethod
+    def file(cls, reason: str, *, stars: int, excluded: bool,
+             pending_exists: bool) -> RatingAppeal:
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidArguments("请填写申诉理由", field="reason")
+        if len(reason) > 2000:
+            raise InvalidArguments("申诉理由不能超过 2000 字", field="reason")
+        if not is_bad(stars):
+            raise IllegalTransition("只能对差评提出申诉")
+        if excluded:
+            raise IllegalTransition("该评价已被剔除")
+        if pending_exists:
+            raise IllegalTransition("该评价已有待审核的申诉")
+        return cls(RatingAppealStatus.PENDING, reason)
+
+    def decide(self, uphold: bool, reason: str, now: datetime) -> None:
+        """A reviewer decides; upholding excludes the rating and keeps this reason."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidArguments("请填写审核意见", field="reason")
+        if self.status is not RatingAppealStatus.PENDING:
+            raise IllegalTransition("该申诉已审核")
+        self.status = RatingAppealStatus.UPHELD if uphold else RatingAppealStatus.REJECTED
+        self.decision_reason, self.decided_at = reason, now
