@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(10, description="connections per app process (PostgreSQL)")
     city_name: str = Field("示范市", description="name shown on pages and reports")
     upload_dir: Path = Field(Path("var/uploads"),
-                             description="where photos attached to appeals on the web pages are stored")
+                             description="where photos attached on the web pages are stored")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
