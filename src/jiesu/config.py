@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     model_dir: Path = Field(Path("var/models"), description="classifier model registry")
     db_pool_size: int = Field(10, description="connections per app process (PostgreSQL)")
     city_name: str = Field("示范市", description="name shown on pages and reports")
+    survey_token_days: int = Field(7, description="days an online follow-up survey link is valid")
+    rating_window_days: int = Field(7, description="days a requester has to rate a closed appeal")
+    rating_default_stars: int | None = Field(
+        None, description="stars given when the rating window passes (unset: no default rating)")
     upload_dir: Path = Field(Path("var/uploads"),
                              description="where photos attached on the web pages are stored")
 
