@@ -1,0 +1,106 @@
+"""The deadline sweeper: warnings and automatic 督办 exactly once, even with several processes."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from jiesu.domain.appeal import Actor, Role
+from jiesu.jobs.sweeper import run_all, sweep_deadlines
+from jiesu.runtime import Runtime
+from jiesu.services.admin import AdminService
+from jiesu.services.appeals import NewAppeal
+from jiesu.store.tables import AppealRow, EventRow
+from tests.support.city import City
+
+T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Asia/Shanghai
+
+
+def _dispatched(runtime: Runtime, city: City, n: int, at: datetime,
+                kind: str = "help") -> list[int]:
+    op = Actor(role=Role.OPERATOR, user_id=None)
+    disp = Actor(role=Role.DISPATCHER, user_id=None)
+    ids = []
+    for i in range(n):
+        reg = runtime.appeals.register(
+            op, NewAppeal(kind=kind, content=f"第{i}户家中停水，请尽快处理"), at)
+        runtime.appeals.act(disp, reg.appeal_id, "dispatch", at,
+                            {"unit_id": city.unit_ids["D1"]})
+        ids.append(reg.appeal_id)
+    return ids
+
+
+def _events(runtime: Runtime, type_: str) -> int:
+    with runtime.db.uow(write=False) as uow:
+        return uow.session.scalar(
+            select(func.count()).select_from(EventRow).where(EventRow.type == type_)) or 0
+
+
+def test_yellow_then_red_once_per_clock(runtime: Runtime, city: City) -> None:
+    [appeal_id] = _dispatched(runtime, city, 1, T0)
+    # help: 5 working days → due Mon 2026-03-09 23:59:59 local; sign: 1 working day → Tue 03-03
+    r = sweep_deadlines(runtime, T0 + timedelta(hours=1))
+    assert (r.yellow, r.red) == (0, 0)
+    r = sweep_deadlines(runtime, datetime(2026, 3, 3, 1, 0, tzinfo=UTC))  # Tue 09:00 local
+    assert (r.yellow, r.red) == (1, 0)  # sign clock turns yellow on its due day
+    r = sweep_deadlines(runtime, datetime(2026, 3, 4, 1, 0, tzinfo=UTC))
+    assert (r.yellow, r.red, r.supervised) == (0, 1, 1)  # sign overdue → red + 自动督办
+    for _ in range(3):  # nothing is raised twice
+        r = sweep_deadlines(runtime, datetime(2026, 3, 4, 2, 0, tzinfo=UTC))
+        assert (r.yellow, r.red, r.supervised) == (0, 0, 0)
+    r = sweep_deadlines(runtime, datetime(2026, 3, 11, 1, 0, tzinfo=UTC))
+    assert (r.yellow, r.red) == (0, 1)  # a pass after the due time goes straight to red
+    with runtime.db.uow(write=False) as uow:
+        row = uow.session.get(AppealRow, appeal_id)
+        assert (row.sign_warning, row.handle_warning) == ("red", "red")
+        assert row.supervision_level == "yellow" and row.supervision_count == 2
+        assert row.next_check_at is None
+
+
+def test_two_sweepers_at_once_raise_each_warning_once(runtime: Runtime, city: City) -> None:
+    _dispatched(runtime, city, 40, T0)
+    late = datetime(2026, 3, 20, 2, 0, tzinfo=UTC)
+    other = Runtime.create(runtime.settings)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run(rt: Runtime) -> None:
+        try:
+            barrier.wait()
+            sweep_deadlines(rt, late, batch=7)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(rt,)) for rt in (runtime, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    other.close()
+    assert not errors
+    # each appeal: sign red + handle red, each with one automatic 督办
+    assert _events(runtime, "supervise") == 80
+    with runtime.db.uow(write=False) as uow:
+        warned = uow.session.scalar(select(func.count()).select_from(AppealRow).where(
+            AppealRow.handle_warning == "red", AppealRow.sign_warning == "red"))
+    assert warned == 40
+
+
+def test_loading_a_year_recomputes_provisional_deadlines(runtime: Runtime, city: City) -> None:
+    start = datetime(2026, 12, 21, 2, 0, tzinfo=UTC)
+    # complaint: 15 working days → the count runs into 2027, which is not loaded
+    [appeal_id] = _dispatched(runtime, city, 1, start, kind="complaint")
+    with runtime.db.uow(write=False) as uow:
+        before = uow.session.get(AppealRow, appeal_id)
+        assert before.deadlines_provisional
+        due_before = before.handle_due_at
+    # 2027-01-01 (Friday) is a holiday in this file → the 15th working day moves by one day
+    AdminService(runtime.db, runtime.rules).load_calendar_year(
+        2027, {date(2027, 1, 1): False}, source="test", now=start)
+    with runtime.db.uow(write=False) as uow:
+        after = uow.session.get(AppealRow, appeal_id)
+        assert not after.deadlines_provisional
+        assert after.handle_due_at - due_before == timedelta(days=1)  # Mon 01-11 → Tue 01-12
+    assert run_all(runtime, start).recomputed == 0
