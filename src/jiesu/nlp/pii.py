@@ -126,7 +126,7 @@ _HAN_NUMERALS = frozenset("一二三四五六七八九十两")
 # Self-introductions: "我叫张三", "本人李四", "联系人：王五".
 _INTRO = re.compile(r"(我叫|我是|本人是?|名叫|姓名[:：]?|联系人[:：]?|户主[:：]?|业主[:：])\s*")
 _PUNCT_AFTER_NAME = frozenset("，,。.；;：:！!？?、 （(\n\t")
-_HONORIFIC = re.compile(r"(?=([\u4e00-\u9fff]{2,4})(?:先生|女士|小姐|同志|师傅|阿姨|老师))")
+_HONORIFIC = re.compile(r"先生|女士|小姐|同志|师傅|阿姨|老师")
 # What may follow a name: punctuation, space, end, or the start of a common next word.
 _AFTER_NAME = _words(
     "反映 是 在 家 住 的 现 向 想 要 来 因 和 与 今 于 系 为 电话 手机 身份证 联系 先生 女士 "
@@ -227,15 +227,24 @@ def _names(text: str, given: Iterable[str]) -> Iterable[tuple[str, int, int]]:
         )
         if found:
             yield "name", m.end(), m.end() + len(found)
-    for m in _HONORIFIC.finditer(text):
-        head = m.group(1)
-        before_title = text[: m.start() + len(head) - 1]
+    for title in _HONORIFIC.finditer(text):
+        yield from _titled_name(text, title.start())
+
+
+def _titled_name(text: str, title_at: int) -> Iterable[tuple[str, int, int]]:
+    """A full name right before a title (张三先生), looking back 2–4 汉字."""
+    for size in (4, 3, 2):
+        head_start = title_at - size
+        head = text[max(head_start, 0) : title_at]
+        if head_start < 0 or not all("\u4e00" <= c <= "\u9fff" for c in head):
+            continue
+        before_title = text[: title_at - 1]
         if any(before_title.endswith(role) for role in _ROLES):  # 主任李女士: surname + title
             continue
         # "张三先生" names someone; "王女士" (surname + title) is the usual public form.
         for cut in range(len(head) - 1):
             cand = head[cut:]
-            start = m.start() + cut
+            start = head_start + cut
             # Only at a phrase start or after a role ("副主任周林术同志"): mid-sentence heads
             # like "下来的老同志" are not names.
             if (
@@ -248,8 +257,8 @@ def _names(text: str, given: Iterable[str]) -> Iterable[tuple[str, int, int]]:
                 continue
             surname_len = 2 if cand[:2] in COMPOUND_SURNAMES else 1
             if len(cand) > surname_len and _name_at(cand, 0, need_boundary=False) == cand:
-                yield "name", m.start() + cut, m.start() + len(head)
-                break
+                yield "name", start, title_at
+                return
 
 
 def _candidates(folded: str, names: Iterable[str]) -> Iterable[tuple[str, int, int]]:

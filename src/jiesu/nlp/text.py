@@ -12,9 +12,22 @@ _WIDTH_TABLE[0x3000] = 0x20
 _NON_WORD = re.compile(r"[\W_]+")
 
 
+# What detectors need folded: letters, digits and the symbols of numbers, e-mails, plates.
+# Chinese punctuation (，。：) is left alone: every Chinese text has it, and str.translate
+# with a dict is slow, so text with nothing to fold is returned as it is.
+_FOLDED = (
+    "".join(chr(cp) for cp in range(0xFF10, 0xFF1A))  # ０-９
+    + "".join(chr(cp) for cp in range(0xFF21, 0xFF3B))  # Ａ-Ｚ
+    + "".join(chr(cp) for cp in range(0xFF41, 0xFF5B))  # ａ-ｚ
+    + "（）＋－．＠＿\u3000"
+)
+_FOLD_TABLE = {ord(ch): _WIDTH_TABLE[ord(ch)] for ch in _FOLDED}
+_NEEDS_FOLD = re.compile("[" + re.escape(_FOLDED) + "]")
+
+
 def fold_width(text: str) -> str:
-    """Turn full-width letters, digits and punctuation into ASCII, keeping every offset."""
-    return text.translate(_WIDTH_TABLE)
+    """Turn full-width letters, digits and number symbols into ASCII, keeping every offset."""
+    return text.translate(_FOLD_TABLE) if _NEEDS_FOLD.search(text) else text
 
 
 def is_han(ch: str) -> bool:
