@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from jiesu.app import create_app
 from jiesu.config import Settings
 from jiesu.runtime import Runtime
+from tests.support import pii_guard
 from tests.support.city import City, make_city
 from tests.support.databases import DatabaseFactory, require_pg
 
@@ -54,6 +55,7 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 @pytest.fixture
 def client(runtime: Runtime) -> Iterator[TestClient]:
     with TestClient(create_app(runtime.settings, runtime=runtime)) as c:
+        pii_guard.install(c)  # every public response of every test is checked for PII
         yield c
 
 
