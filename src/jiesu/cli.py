@@ -13,6 +13,7 @@ from jiesu.config import Settings
 from jiesu.domain.errors import DomainError
 
 app = typer.Typer(help="jiesu 接诉即办 — 12345 热线诉求办理平台", no_args_is_help=True,
+                  rich_markup_mode=None,
                   pretty_exceptions_enable=False)
 db_app = typer.Typer(help="数据库 Database schema", no_args_is_help=True)
 unit_app = typer.Typer(help="承办单位 Units", no_args_is_help=True)
