@@ -1,0 +1,210 @@
+"""What every page needs: rendering, language, sessions, CSRF, flash messages and role guards."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import UploadFile
+
+from jiesu.api.deps import SESSION_USER_KEY
+from jiesu.domain.appeal import Role
+from jiesu.domain.errors import DomainError, PermissionDenied
+from jiesu.runtime import Runtime
+from jiesu.services.auth import CurrentUser
+from jiesu.store.uow import UnitOfWork
+from jiesu.web import i18n
+
+LANG_COOKIE = "jiesu_lang"
+# Every asset comes from jiesu itself; scripts only from files (no inline script).
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'")
+
+# Where each staff role lands after login (its work list).
+ROLE_HOME = {
+    Role.OPERATOR: "/staff/operator",
+    Role.DISPATCHER: "/staff/dispatch",
+    Role.HANDLER: "/staff/inbox",
+    Role.GRID_WORKER: "/staff/inbox",
+    Role.FOLLOWUP_AGENT: "/staff/followup",
+    Role.SUPERVISOR: "/staff/supervision",
+    Role.ANALYST: "/staff/dashboard",
+    Role.ADMIN: "/staff/admin",
+    Role.AUDITOR: "/staff/audit",
+}
+
+# The navigation each role sees: (url, label in Chinese; translated by the catalogue).
+NAV: dict[Role, list[tuple[str, str]]] = {
+    Role.OPERATOR: [("/staff/operator", "来电登记")],
+    Role.DISPATCHER: [("/staff/dispatch", "派单队列"), ("/staff/dispatch?tab=returns", "退单申请"),
+                      ("/staff/dispatch?tab=extensions", "延期申请"),
+                      ("/staff/dispatch?tab=replied", "答复审核")],
+    Role.HANDLER: [("/staff/inbox", "待办诉求")],
+    Role.GRID_WORKER: [("/staff/inbox", "待办诉求")],
+    Role.FOLLOWUP_AGENT: [("/staff/followup", "回访队列")],
+    Role.SUPERVISOR: [("/staff/supervision", "督办看板")],
+    Role.ANALYST: [("/staff/dashboard", "数据看板")],
+    Role.ADMIN: [("/staff/admin", "系统管理"), ("/staff/dashboard", "数据看板")],
+    Role.AUDITOR: [("/staff/audit", "流转记录")],
+}
+
+
+class LoginRequired(Exception):
+    """Raised by a page that needs a signed-in user; answered with a redirect to /login."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+class CsrfFailed(DomainError):
+    code = "csrf_failed"
+    http_status = 403
+
+
+def runtime_of(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+@contextmanager
+def reading(rt: Runtime) -> Iterator[UnitOfWork]:
+    """A read-only unit of work whose rows stay usable after it ends (templates read them)."""
+    with rt.db.uow(write=False) as uow:
+        yield uow
+        uow.session.expunge_all()
+
+
+def lang_of(request: Request) -> str:
+    lang = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or "zh"
+    return lang if lang in i18n.LANGS else "zh"
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+async def posted_form(request: Request) -> dict[str, Any]:
+    """The submitted form after checking its CSRF token (every POST form goes through here).
+
+    Repeated fields become lists; files stay UploadFile objects.
+    """
+    form = await request.form()
+    expected = request.session.get("csrf")
+    given = form.get("csrf_token") or request.headers.get("x-csrf-token")
+    if not expected or not isinstance(given, str) or not secrets.compare_digest(expected, given):
+        raise CsrfFailed("页面已过期或来源不明，请刷新页面后重新提交")
+    data: dict[str, Any] = {}
+    for key in form:
+        values = form.getlist(key)
+        data[key] = values if len(values) > 1 else values[0]
+    return data
+
+
+FormDep = Annotated[dict[str, Any], Depends(posted_form)]
+
+
+def text(form: dict[str, Any], name: str, default: str = "") -> str:
+    value = form.get(name, default)
+    if isinstance(value, list):
+        value = value[-1]
+    if isinstance(value, UploadFile):
+        return default
+    return str(value).strip()
+
+
+def values(form: dict[str, Any], name: str) -> list[str]:
+    value = form.get(name)
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [str(v).strip() for v in items if isinstance(v, str) and v.strip()]
+
+
+def current_user(request: Request) -> CurrentUser | None:
+    uid = request.session.get(SESSION_USER_KEY)
+    if uid is None:
+        return None
+    user = runtime_of(request).auth.user(int(uid))
+    if user is None:
+        request.session.pop(SESSION_USER_KEY, None)
+    return user
+
+
+def require(request: Request, roles: Iterable[Role]) -> CurrentUser:
+    """The signed-in user if their role may open this page; redirect or 403 otherwise."""
+    user = current_user(request)
+    if user is None:
+        raise LoginRequired(str(request.url.path) + (f"?{request.url.query}"
+                                                      if request.url.query else ""))
+    if user.role not in set(roles):
+        raise PermissionDenied("您的角色无权打开此页面")
+    return user
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    messages = list(request.session.get("flash", []))
+    messages.append([kind, message])
+    request.session["flash"] = messages[-5:]
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def login_url(next_url: str) -> str:
+    return "/login?next=" + quote(next_url, safe="/")
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
+           status_code: int = 200) -> HTMLResponse:
+    templates: Jinja2Templates = request.app.state.web_templates
+    lang = lang_of(request)
+    user = current_user(request)
+    rt = runtime_of(request)
+    ctx: dict[str, Any] = {
+        "request": request,
+        "lang": lang,
+        "_": lambda s, **kw: i18n.gettext(lang, s, **kw),
+        "label": lambda group, value: i18n.label(lang, group, value),
+        "label_choices": lambda group: i18n.choices(lang, group),
+        "csrf_token": csrf_token(request),
+        "user": user,
+        "nav": NAV.get(user.role, []) if user else [],
+        "role_home": ROLE_HOME.get(user.role, "/") if user else "/",
+        "flashes": request.session.pop("flash", []),
+        "city_name": rt.settings.city_name,
+        "local": lambda t, fmt="%Y-%m-%d %H:%M": local_time(rt, t, fmt),
+        "path": request.url.path,
+    }
+    ctx.update(context or {})
+    response = templates.TemplateResponse(request, template, ctx, status_code=status_code)
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if request.query_params.get("lang") in i18n.LANGS:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+def local_time(rt: Runtime, t: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if t is None:
+        return ""
+    return t.astimezone(rt.settings.tz).strftime(fmt)
+
+
+def page_number(request: Request) -> int:
+    try:
+        return max(1, min(int(request.query_params.get("page", "1")), 10_000))
+    except ValueError:
+        return 1

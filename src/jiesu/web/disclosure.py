@@ -1,0 +1,90 @@
+"""What the public may see of an appeal (DESIGN §7): every free text through `pii.redact`, no
+names, phones, addresses below the street, notes or staff identities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from jiesu.nlp.pii import redact
+from jiesu.store.tables import AppealRow, EventRow
+
+# Events a resident may see on the board and on the tracking page, in the order they happen.
+PUBLIC_EVENTS = ("register", "answer_directly", "dispatch", "sign", "contact", "reply",
+                 "follow_up", "reopen", "approve_extension", "merged_in", "rating")
+
+
+@dataclass
+class PublicStep:
+    type: str
+    at: datetime
+    detail: str = ""
+
+
+@dataclass
+class PublicAppeal:
+    code: str
+    status: str
+    kind: str
+    category: str | None
+    title: str
+    content: str
+    created_at: datetime
+    unit: str | None
+    reply: str | None
+    reply_claim: str | None
+    satisfaction: str | None
+    resolved: str | None
+    area: str | None
+    steps: list[PublicStep] = field(default_factory=list)
+
+
+def _names(row: AppealRow) -> list[str]:
+    return [row.requester_name] if row.requester_name else []
+
+
+def public_text(row: AppealRow, text: str | None) -> str:
+    return redact(text or "", names=_names(row))
+
+
+def public_appeal(row: AppealRow, unit_name: str | None, category: str | None,
+                  events: list[EventRow] | None = None) -> PublicAppeal:
+    """The redacted view; `events` adds the status timeline (types and times only)."""
+    steps = []
+    for e in events or []:
+        if e.type not in PUBLIC_EVENTS:
+            continue
+        detail = ""
+        if e.type == "follow_up" and e.data.get("reached"):
+            detail = str(e.data.get("satisfaction") or "")
+        steps.append(PublicStep(e.type, e.at, detail))
+    return PublicAppeal(
+        code=row.code or "",
+        status=row.status,
+        kind=row.kind,
+        category=category,
+        title=public_text(row, row.title),
+        content=public_text(row, row.content),
+        created_at=row.created_at,
+        unit=unit_name,
+        reply=public_text(row, row.reply_text) if row.reply_text else None,
+        reply_claim=row.reply_claim,
+        satisfaction=row.followup_satisfaction,
+        resolved=row.followup_resolved,
+        area=None,
+        steps=steps,
+    )
+
+
+def requester_view(row: AppealRow, events: list[EventRow]) -> list[dict[str, Any]]:
+    """The requester's own timeline: their own text is theirs, staff notes stay internal."""
+    out = []
+    for e in events:
+        if e.type not in PUBLIC_EVENTS and e.type != "add_info":
+            continue
+        item: dict[str, Any] = {"type": e.type, "at": e.at}
+        if e.type == "add_info" and e.actor_role == "requester":
+            item["text"] = e.data.get("text")
+        out.append(item)
+    return out

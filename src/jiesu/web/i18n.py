@@ -1,0 +1,213 @@
+"""A small message catalogue: pages are written in Chinese (zh-CN, the default); `EN` maps each
+Chinese message to English for `?lang=en`. A missing entry falls back to the Chinese text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jiesu.domain import appeal as dom
+
+LANGS = ("zh", "en")
+
+# Domain value labels: Chinese from the domain, English here.
+_LABELS_ZH: dict[str, dict[str, str]] = {
+    "status": {k.value: v for k, v in dom.STATUS_ZH.items()},
+    "kind": {k.value: v for k, v in dom.KIND_ZH.items()},
+    "urgency": {k.value: v for k, v in dom.URGENCY_ZH.items()},
+    "channel": {k.value: v for k, v in dom.CHANNEL_ZH.items()},
+    "role": {k.value: v for k, v in dom.ROLE_ZH.items()},
+    "action": {k.value: v for k, v in dom.ACTION_ZH.items()} | {
+        "register": "登记", "merged_in": "合并并入", "deadline_warning": "时限预警",
+        "deadlines_recomputed": "时限重算", "rating": "评价"},
+    "reject_reason": {k.value: v for k, v in dom.REJECT_REASON_ZH.items()},
+    "claim": {k.value: v for k, v in dom.REPLY_CLAIM_ZH.items()},
+    "satisfaction": {k.value: v for k, v in dom.SATISFACTION_ZH.items()},
+    "resolved": {"yes": "已解决", "partly": "部分解决", "no": "未解决"},
+    "fault": {"unit": "承办单位", "requester": "诉求人", "policy": "政策原因", "other": "其他"},
+    "supervision": {k.value: v for k, v in dom.SUPERVISION_ZH.items()},
+    "warning": {"none": "正常", "yellow": "黄色预警", "red": "红色预警(超期)"},
+}
+
+_LABELS_EN: dict[str, dict[str, str]] = {
+    "status": {"registered": "Registered", "dispatched": "Dispatched (to sign)",
+               "in_progress": "In progress", "replied": "Replied (follow-up due)",
+               "closed": "Closed", "rejected": "Rejected", "merged": "Merged"},
+    "kind": {"consult": "Consultation", "help": "Request for help", "complaint": "Complaint",
+             "report": "Report", "suggestion": "Suggestion", "praise": "Praise"},
+    "urgency": {"normal": "Normal", "urgent": "Urgent", "emergency": "Emergency"},
+    "channel": {"hotline": "12345 hotline", "web": "Website", "mobile": "Mobile",
+                "open311": "Open311", "grid_patrol": "Grid patrol", "enterprise": "Enterprise",
+                "cannot_get_done": "'Cannot get done' desk", "supervisor": "Assigned from above",
+                "import": "Import"},
+    "role": {"public": "Public", "requester": "Requester", "operator": "Operator",
+             "dispatcher": "Dispatcher", "handler": "Handler", "grid_worker": "Grid worker",
+             "supervisor": "Supervisor", "followup_agent": "Follow-up agent",
+             "analyst": "Analyst", "admin": "Administrator", "auditor": "Auditor",
+             "system": "System"},
+    "action": {"register": "Registered", "answer_directly": "Answered directly",
+               "reject": "Reject", "merge": "Merge", "dispatch": "Dispatch", "sign": "Sign",
+               "sub_dispatch": "Sub-dispatch", "request_return": "Ask to return",
+               "approve_return": "Approve return", "deny_return": "Deny return",
+               "contact": "Contact requester", "request_extension": "Ask for extension",
+               "approve_extension": "Approve extension", "deny_extension": "Deny extension",
+               "reply": "Reply", "send_back": "Send reply back", "follow_up": "Follow-up",
+               "reopen": "Reopen", "supervise": "Supervise", "add_info": "Add information",
+               "merged_in": "Merged in", "deadline_warning": "Deadline warning",
+               "deadlines_recomputed": "Deadlines recomputed", "rating": "Rating"},
+    "reject_reason": {"litigation": "Litigation", "arbitration": "Arbitration",
+                      "discipline": "Discipline inspection", "admin_review": "Admin review",
+                      "petition": "Petition", "info_disclosure": "Information disclosure",
+                      "classified": "Classified", "immoral": "Against public order",
+                      "duplicate": "Duplicate", "invalid": "Invalid"},
+    "claim": {"solved": "Solved", "explained": "Explained", "cannot_solve": "Cannot solve"},
+    "satisfaction": {"satisfied": "Satisfied", "basically": "Basically satisfied",
+                     "dissatisfied": "Dissatisfied"},
+    "resolved": {"yes": "Resolved", "partly": "Partly resolved", "no": "Not resolved"},
+    "fault": {"unit": "Handling unit", "requester": "Requester", "policy": "Policy",
+              "other": "Other"},
+    "supervision": {"none": "None", "remind": "Reminder", "yellow": "Yellow card",
+                    "red": "Red card"},
+    "warning": {"none": "On time", "yellow": "Yellow warning", "red": "Red (overdue)"},
+}
+
+EN: dict[str, str] = {
+    # layout
+    "接诉即办": "Responding to Appeals",
+    "12345 政务服务便民热线": "12345 Public Service Hotline",
+    "首页": "Home", "我要反映": "Submit", "查询办理进度": "Track", "诉求公示": "Disclosure board",
+    "公开统计": "Open statistics", "工作人员登录": "Staff login", "退出": "Log out",
+    "主要内容": "Main content", "跳到主要内容": "Skip to main content",
+    "本站所有诉求公示内容均已隐去个人信息。": "All personal data is removed from public pages.",
+    "语言": "Language",
+    # home
+    "有事找12345，接诉即办": "Call 12345 — we act the moment you ask",
+    "遇到困难、发现问题、有意见建议，都可以在这里反映。我们会派给负责的单位，并按时限办理、回访。":
+        "Tell us about a problem, a request or an idea. We send it to the unit in charge, "
+        "hold it to a deadline and call you back.",
+    "提交新诉求": "Submit a new appeal", "用编号和手机号查询": "Track with code and phone",
+    "看看别人反映的问题和办理结果": "See what others raised and how it was handled",
+    "数字看办理": "The figures", "近30天受理": "Received, last 30 days",
+    "近30天办结": "Closed, last 30 days", "满意率": "Satisfaction rate",
+    "紧急情况请直接拨打 110、119、120。": "In an emergency call 110, 119 or 120.",
+    # submit
+    "反映诉求": "Submit an appeal", "诉求类型": "Kind", "标题（选填）": "Title (optional)",
+    "诉求内容": "What happened", "请写明时间、地点和具体情况": "When, where and what happened",
+    "发生地点": "Location", "例如：城东区东湖街道阳光小区3号楼": "e.g. Building 3, Sunshine Estate",
+    "您的称呼": "Your name", "手机号码": "Mobile phone",
+    "用于查询进度和回访，不会公开": "For tracking and the call-back; never published",
+    "照片（选填）": "Photo (optional)",
+    "支持 JPG、PNG、WEBP，最大 5MB": "JPG, PNG or WEBP, up to 5 MB",
+    "保密：不在诉求公示中公开": "Confidential: do not show on the disclosure board",
+    "事项分类": "Category", "请选择（可不选）": "Choose (optional)",
+    "系统建议分类": "Suggested category", "点击采用": "click to use",
+    "提交": "Submit", "提交成功": "Submitted", "您的诉求编号": "Your tracking code",
+    "请记下编号。凭编号和手机号可随时查询办理进度、补充材料和评价。":
+        "Keep this code. With it and your phone you can track, add information and rate.",
+    "查看办理进度": "See progress",
+    "举报类诉求和选择保密的诉求不会公示。": "Reports and confidential appeals are never published.",
+    # track
+    "查询诉求": "Track an appeal", "诉求编号": "Tracking code", "查询": "Look up",
+    "编号或手机号不正确": "The code or phone number is not right",
+    "办理进度": "Progress", "当前状态": "Status", "承办单位": "Handling unit",
+    "办理时限": "Due by", "答复": "Reply", "办理结果": "Result",
+    "流转记录": "Timeline", "补充材料": "Add information", "补充内容": "Information to add",
+    "申请重办": "Ask to reopen", "重办理由": "Why it should be reopened",
+    "评价": "Rate", "评价本次办理": "Rate this service", "您的评价": "Your rating",
+    "评价说明（选填）": "Comment (optional)",
+    "非常满意": "Very satisfied", "满意": "Satisfied", "基本满意": "Basically satisfied",
+    "不满意": "Dissatisfied", "非常不满意": "Very dissatisfied",
+    "评价功能即将上线": "Rating will be available soon",
+    "感谢您的评价": "Thank you for your rating", "已补充": "Information added",
+    "已提交重办申请": "Reopen request sent", "回访结果": "Follow-up result",
+    # board
+    "诉求公示栏": "Disclosure board", "搜索": "Search", "关键词": "Keyword",
+    "全部状态": "All statuses", "受理时间": "Received", "状态": "Status", "类型": "Kind",
+    "内容": "Content", "评价结果": "Rating", "暂无": "None yet", "共": "Total",
+    "条": "items", "上一页": "Previous", "下一页": "Next", "第": "Page", "页": "",
+    "详情": "Details", "没有找到符合条件的诉求。": "No appeals match.",
+    "公示内容已隐去姓名、电话、证件号、门牌号等个人信息。":
+        "Names, phone numbers, ID numbers and house numbers are removed.",
+    # stats
+    "每日受理量": "Appeals per day", "类型分布": "By kind", "分类分布": "By category",
+    "办结": "Closed", "受理": "Received", "下载 CSV": "Download CSV", "下载 JSON": "Download JSON",
+    "近30天": "Last 30 days", "数量": "Count", "日期": "Date", "件": "",
+    # login
+    "登录": "Log in", "用户名": "Username", "密码": "Password",
+    "用户名或密码错误": "Wrong username or password", "已退出": "Logged out",
+    # staff common
+    "工作台": "Workbench", "编号": "Code", "标题": "Title", "紧急程度": "Urgency",
+    "来源渠道": "Channel", "诉求人": "Requester", "联系电话": "Phone", "地址": "Address",
+    "登记时间": "Registered", "时限": "Due", "预警": "Warning", "操作": "Actions",
+    "办理": "Open", "暂无待办": "Nothing to do", "建议": "Suggestion", "主办单位": "Lead unit",
+    "协办单位": "Co-units", "备注": "Note", "理由": "Reason", "确定": "Confirm",
+    "诉求详情": "Appeal", "当前可执行的操作": "What you can do now", "版本": "Version",
+    "督办级别": "Supervision", "退单申请": "Return requests", "延期申请": "Extension requests",
+    "答复审核": "Reply review", "保密": "Confidential", "照片": "Photo",
+    "系统建议": "Suggestions", "可能重复": "Possible duplicates", "超期": "Overdue",
+    "即将到期": "Due soon", "操作成功": "Done", "返回列表": "Back to list",
+    "天": "days", "每页": "per page",
+    # operator
+    "来电登记": "Register a call", "来电号码": "Caller's phone",
+    "该号码的历史诉求": "Earlier appeals from this number", "无历史诉求": "No earlier appeals",
+    "直接答复（咨询类，知识库已解答）": "Answer directly (consultation answered now)",
+    "答复内容": "Answer", "登记并保存": "Register", "快捷键": "Shortcuts",
+    "Ctrl+Enter 提交，Alt+1…6 选择诉求类型": "Ctrl+Enter submits, Alt+1…6 picks the kind",
+    "已登记，编号": "Registered, code", "紧急提示": "Urgent",
+    # dispatcher
+    "派单队列": "Dispatch queue", "派单": "Dispatch", "不予受理": "Reject", "合并到": "Merge into",
+    "目标编号": "Target code", "合并": "Merge", "同意": "Approve", "驳回": "Deny",
+    "退单理由": "Return reason", "申请天数": "Days asked", "延期理由": "Extension reason",
+    "退回重新答复": "Send back",
+    # handler
+    "待办诉求": "Inbox", "签收": "Sign", "联系诉求人": "Contact requester",
+    "联系方式": "Method", "电话": "Phone", "上门": "Visit", "短信": "SMS",
+    "二次派单": "Sub-dispatch", "下级单位": "Sub-unit", "申请延期": "Ask for extension",
+    "延期天数": "Days", "申请退单": "Ask to return", "无法解决的原因": "Why it cannot be solved",
+    # follow-up
+    "回访队列": "Follow-up queue", "回访": "Follow-up", "是否联系上": "Reached?",
+    "已联系上": "Reached", "未联系上": "Not reached", "解决情况": "Resolved?",
+    "满意度": "Satisfaction", "责任方": "Whose fault", "答复时间": "Replied",
+    "回访时限": "Follow-up due",
+    # supervisor
+    "督办看板": "Supervision board", "超期诉求": "Overdue", "红色预警": "Red warnings",
+    "黄色预警": "Yellow warnings", "督办": "Supervise", "督办意见": "Supervision note",
+    # analyst
+    "数据看板": "Dashboard", "新受理": "New", "在办": "Open", "办结率": "Closed share",
+    "各单位办理情况": "By unit", "单位": "Unit", "总量": "Total", "受理量趋势": "Volume trend",
+    "近7天": "Last 7 days", "前7天": "Previous 7 days", "变化": "Change",
+    "分类趋势（近7天与前7天）": "Category trend (last 7 days vs the 7 before)",
+    # admin
+    "系统管理": "Administration", "单位树": "Unit tree", "用户与角色": "Users and roles",
+    "分类导入": "Taxonomy import", "时限规则": "SLA policies", "工作日历": "Calendar",
+    "系统设置": "Settings", "新增单位": "Add unit", "单位编码": "Unit code",
+    "单位名称": "Unit name", "上级单位编码": "Parent unit code", "单位类别": "Unit group",
+    "新增用户": "Add user", "显示名称": "Display name", "角色": "Role", "所属单位编码": "Unit code",
+    "上传分类文件（CSV：level1,level2,level3）": "Upload taxonomy (CSV: level1,level2,level3)",
+    "导入": "Import", "时钟": "Clock", "时长": "Amount", "计量": "Unit of time",
+    "全部": "Any", "保存": "Save", "删除": "Delete", "已导入年份": "Loaded years",
+    "来源": "Source", "导入时间": "Loaded at", "导入日历": "Load calendar", "年份": "Year",
+    "设置项": "Setting", "值": "Value", "分类": "Categories", "用户": "Users",
+    # audit
+    "最近的流转记录": "Latest events", "时间": "Time", "事件": "Event", "哈希": "Hash",
+    # errors
+    "出错了": "Something went wrong", "返回首页": "Back to home",
+    "页面不存在": "Page not found", "没有权限": "Not allowed",
+}
+
+
+def gettext(lang: str, message: str, **kwargs: Any) -> str:
+    text = EN.get(message, message) if lang == "en" else message
+    return text.format(**kwargs) if kwargs else text
+
+
+def label(lang: str, group: str, value: Any) -> str:
+    if value is None:
+        return ""
+    key = str(getattr(value, "value", value))
+    table = _LABELS_EN if lang == "en" else _LABELS_ZH
+    return table.get(group, {}).get(key, key)
+
+
+def choices(lang: str, group: str) -> list[tuple[str, str]]:
+    """(value, label) pairs of a domain vocabulary, in the domain's order."""
+    return [(k, label(lang, group, k)) for k in _LABELS_ZH[group]]

@@ -1,0 +1,188 @@
+"""Admin (管理员): unit tree, users and roles, taxonomy import, SLA policies, the work calendar
+(with a warning when next year's calendar is missing) and settings."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
+
+from jiesu.adapters.calendar_source import CalendarYearUnavailable, official_year
+from jiesu.domain.appeal import Role
+from jiesu.domain.deadlines import Clock, LimitUnit
+from jiesu.domain.errors import DomainError, InvalidArguments
+from jiesu.services.admin import STAFF_ROLES, UNIT_GROUPS, AdminService
+from jiesu.services.clock import utcnow
+from jiesu.services.rules import RULE_SETTINGS
+from jiesu.web import core, i18n, reads
+from jiesu.web.core import FormDep
+
+router = APIRouter(prefix="/staff/admin", include_in_schema=False)
+ROLES = {Role.ADMIN}
+TABS = [("units", "单位树"), ("users", "用户与角色"), ("taxonomy", "分类导入"),
+        ("sla", "时限规则"), ("calendar", "工作日历"), ("settings", "系统设置")]
+# Settings shown to admins (never secrets).
+SHOWN_SETTINGS = ("environment", "timezone", "count_from_next_day", "token_ttl_hours",
+                  "sweep_interval_seconds", "auto_dispatch_enabled", "city_name", "upload_dir")
+
+
+def _service(request: Request) -> AdminService:
+    rt = core.runtime_of(request)
+    return AdminService(rt.db, rt.rules)
+
+
+def _missing_years(request: Request) -> list[int]:
+    rt = core.runtime_of(request)
+    calendar = rt.rules.get().calendar
+    return calendar.missing_years(calendar.local_date(utcnow()))
+
+
+@router.get("", response_class=HTMLResponse)
+def admin_page(request: Request) -> HTMLResponse:
+    core.require(request, ROLES)
+    rt = core.runtime_of(request)
+    tab = request.query_params.get("tab", "units")
+    tab = tab if tab in dict(TABS) else "units"
+    ctx: dict[str, Any] = {"tab": tab, "tabs": TABS, "missing_years": _missing_years(request)}
+    lang = core.lang_of(request)
+    with core.reading(rt) as uow:
+        s = uow.session
+        if tab == "units":
+            ctx["units"] = reads.units(s, limit=2000)
+            ctx["groups"] = UNIT_GROUPS
+        elif tab == "users":
+            ctx["users"] = reads.users(s)
+            ctx["roles"] = [(r, i18n.label(lang, "role", r)) for r in STAFF_ROLES]
+        elif tab == "taxonomy":
+            ctx["categories"] = reads.leaf_categories(s)
+        elif tab == "sla":
+            ctx["policies"] = reads.sla_policies(s)
+            ctx["clocks"] = [c.value for c in Clock]
+            ctx["limit_units"] = [u.value for u in LimitUnit]
+            ctx["kinds"] = i18n.choices(lang, "kind")
+            ctx["urgencies"] = i18n.choices(lang, "urgency")
+        elif tab == "calendar":
+            ctx["years"] = reads.calendar_years(s)
+            ctx["notices"] = reads.open_notices(s)
+        elif tab == "settings":
+            ctx["settings"] = [(k, getattr(rt.settings, k)) for k in SHOWN_SETTINGS]
+            ctx["rule_settings"] = list(RULE_SETTINGS.items())
+            rules = rt.rules.get()
+            ctx["rule_values"] = {k: getattr(rules, k, v) for k, v in RULE_SETTINGS.items()}
+    return core.render(request, "staff/admin.html", ctx)
+
+
+def _done(request: Request, tab: str, call: Any, message: str) -> Response:
+    try:
+        result = call()
+        core.flash(request, message.format(result=result))
+    except DomainError as exc:
+        core.flash(request, exc.message, "error")
+    return core.redirect(f"/staff/admin?tab={tab}")
+
+
+@router.post("/units", response_model=None)
+def add_unit(request: Request, form: FormDep) -> Response:
+    core.require(request, ROLES)
+    svc = _service(request)
+    return _done(request, "units", lambda: svc.add_unit(
+        core.text(form, "code"), core.text(form, "name"),
+        parent_code=core.text(form, "parent_code") or None,
+        group=core.text(form, "group") or "department"), "操作成功")
+
+
+@router.post("/users", response_model=None)
+def add_user(request: Request, form: FormDep) -> Response:
+    core.require(request, ROLES)
+    svc = _service(request)
+    return _done(request, "users", lambda: svc.add_user(
+        core.text(form, "username"), str(form.get("password") or ""), core.text(form, "role"),
+        unit_code=core.text(form, "unit_code") or None,
+        display_name=core.text(form, "display_name"), now=utcnow()), "操作成功")
+
+
+def _csv_rows(upload: Any) -> list[list[str]]:
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise InvalidArguments("请选择分类文件")
+    raw = upload.file.read(2 * 1024 * 1024 + 1)
+    if len(raw) > 2 * 1024 * 1024:
+        raise InvalidArguments("分类文件不能超过 2MB")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidArguments("分类文件须为 UTF-8 编码的 CSV") from None
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None or not any("level" in h.lower() or "级" in h for h in header):
+        raise InvalidArguments("分类文件第一行须为表头，例如 level1,level2,level3")
+    return [r for r in reader if any(c.strip() for c in r)]
+
+
+@router.post("/taxonomy", response_model=None)
+def import_taxonomy(request: Request, form: FormDep) -> Response:
+    core.require(request, ROLES)
+    svc = _service(request)
+
+    def run() -> str:
+        result = svc.import_categories(_csv_rows(form.get("file")))
+        return f"新增 {result.created}，已有 {result.existing}"
+
+    return _done(request, "taxonomy", run, "分类已导入：{result}")
+
+
+@router.post("/sla", response_model=None)
+def set_sla(request: Request, form: FormDep) -> Response:
+    core.require(request, ROLES)
+    svc = _service(request)
+
+    def run() -> int:
+        clock = core.text(form, "clock")
+        unit = core.text(form, "limit_unit")
+        if clock not in {c.value for c in Clock} or unit not in {u.value for u in LimitUnit}:
+            raise InvalidArguments("请选择时钟和计量单位")
+        try:
+            amount = float(core.text(form, "amount"))
+        except ValueError:
+            raise InvalidArguments("时长须为数字", field="amount") from None
+        if amount <= 0:
+            raise InvalidArguments("时长须大于 0", field="amount")
+        return svc.set_sla_policy(
+            clock=clock, amount=amount, limit_unit=unit,
+            kind=core.text(form, "kind") or None, urgency=core.text(form, "urgency") or None,
+            category=core.text(form, "category") or None,
+            unit_code=core.text(form, "unit_code") or None)
+
+    return _done(request, "sla", run, "操作成功")
+
+
+@router.post("/sla/{policy_id}/delete", response_model=None)
+def delete_sla(request: Request, policy_id: int, form: FormDep) -> Response:
+    core.require(request, ROLES)
+    svc = _service(request)
+    return _done(request, "sla", lambda: svc.delete_sla_policy(policy_id), "操作成功")
+
+
+@router.post("/calendar", response_model=None)
+def load_calendar(request: Request, form: FormDep) -> Response:
+    core.require(request, ROLES)
+    svc = _service(request)
+
+    def run() -> str:
+        try:
+            year = int(core.text(form, "year"))
+        except ValueError:
+            raise InvalidArguments("请填写年份", field="year") from None
+        try:
+            days = official_year(year)
+        except CalendarYearUnavailable:
+            raise InvalidArguments(
+                f"{year} 年的官方日历尚未收录在 chinesecalendar 包中，请升级该包或用命令行导入 CSV"
+            ) from None
+        changed = svc.load_calendar_year(year, days, source="chinesecalendar", now=utcnow())
+        return f"{year} 年日历已导入，重算时限 {changed} 件"
+
+    return _done(request, "calendar", run, "{result}")

@@ -1,0 +1,36 @@
+"""Analyst and leaders (分析/领导): the dashboard — volume per day, category mix, per-unit
+table, overdue and trend — readable on a big screen; and the auditor's event log."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from jiesu.domain.appeal import Role
+from jiesu.services.clock import utcnow
+from jiesu.web import core, reads, stats
+
+router = APIRouter(prefix="/staff", include_in_schema=False)
+ROLES = {Role.ANALYST, Role.ADMIN, Role.SUPERVISOR, Role.DISPATCHER}
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request) -> HTMLResponse:
+    core.require(request, ROLES)
+    rt = core.runtime_of(request)
+    with core.reading(rt) as uow:
+        data = stats.dashboard(uow.session, rt.settings.tz, utcnow())
+    lang = core.lang_of(request)
+    return core.render(request, "staff/dashboard.html", {
+        "d": data, "charts": stats.dashboard_charts(data, lang),
+        "satisfaction_rate": stats.satisfaction_rate(data.satisfaction),
+        "big": request.query_params.get("big") == "1"})
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit(request: Request) -> HTMLResponse:
+    core.require(request, {Role.AUDITOR, Role.ADMIN})
+    rt = core.runtime_of(request)
+    with core.reading(rt) as uow:
+        events = reads.latest_events(uow.session, limit=100)
+    return core.render(request, "staff/audit.html", {"events": events})

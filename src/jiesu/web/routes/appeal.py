@@ -1,0 +1,99 @@
+"""One appeal for staff (诉求详情): everything about it and a form for each allowed action."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from jiesu.domain.errors import DomainError, NotFound
+from jiesu.services.clock import utcnow
+from jiesu.store import queries
+from jiesu.web import core, reads, staff, uploads
+from jiesu.web.core import FormDep
+
+router = APIRouter(prefix="/staff/appeals", include_in_schema=False)
+
+
+@router.get("/{appeal_id}", response_class=HTMLResponse)
+def detail(request: Request, appeal_id: int) -> HTMLResponse:
+    user = core.require(request, staff.STAFF_ROLES)
+    rt = core.runtime_of(request)
+    now = utcnow()
+    with core.reading(rt) as uow:
+        s = uow.session
+        row = staff.visible_row(s, user, appeal_id)
+        co = queries.co_units_of(s, row.id)
+        names = queries.unit_names(s, {row.lead_unit_id, row.handling_unit_id, *co})
+        events = queries.events_of(s, row.id)
+        actor_ids = {e.actor_id for e in events if e.actor_id}
+        people = reads.user_names(s, actor_ids)
+        cats = reads.category_names(s)
+        actions = staff.available_actions(row, user)
+        need_units = {"dispatch"} & set(actions)
+        units = reads.units(s, max_depth=3) if need_units else []
+        subunits = []
+        if "sub_dispatch" in actions and user.unit_id is not None:
+            path = reads.unit_path(s, user.unit_id)
+            subunits = [u for u in reads.units(s, under_path=path, limit=500)
+                        if u.id != user.unit_id]
+        earlier = []
+        if row.requester_phone:
+            earlier, _, _ = queries.list_appeals(
+                s, queries.AppealFilters(requester_phone=row.requester_phone), queries.Scope(),
+                now, page=1, per_page=6)
+            earlier = [e for e in earlier if e.id != row.id][:5]
+        return core.render(request, "staff/appeal.html", {
+            "row": row, "names": names, "co": co, "events": events, "people": people,
+            "category": cats.get(row.category or ""), "actions": actions,
+            "fields": staff.ACTION_FIELDS, "units": units, "subunits": subunits,
+            "suggest": staff.suggestion_summary(row), "due_state": staff.due_state(row, now),
+            "earlier": earlier, "attachments": (row.extra or {}).get("attachments", []),
+            "back": request.query_params.get("back") or core.ROLE_HOME.get(user.role, "/")})
+
+
+@router.post("/{appeal_id}/{action}", response_model=None)
+def act(request: Request, appeal_id: int, action: str, form: FormDep) -> Response:
+    """Perform one action from a form; errors come back as a message on the same page."""
+    user = core.require(request, staff.STAFF_ROLES)
+    rt = core.runtime_of(request)
+    back = core.text(form, "back")
+    back = back if back.startswith("/staff/") else f"/staff/appeals/{appeal_id}"
+    with core.reading(rt) as uow:
+        staff.visible_row(uow.session, user, appeal_id)
+    version_text = core.text(form, "version")
+    expected = int(version_text) if version_text.isdigit() else None
+    try:
+        args = staff.action_args(action, form)
+        rt.appeals.act(user.actor(), appeal_id, action, utcnow(), args,
+                       expected_version=expected)
+    except DomainError as exc:
+        core.flash(request, exc.message, "error")
+        return core.redirect(f"/staff/appeals/{appeal_id}")
+    core.flash(request, "操作成功")
+    return core.redirect(back)
+
+
+@router.get("/{appeal_id}/photo/{name}", response_model=None)
+def photo(request: Request, appeal_id: int, name: str) -> Response:
+    user = core.require(request, staff.STAFF_ROLES)
+    rt = core.runtime_of(request)
+    with core.reading(rt) as uow:
+        row = staff.visible_row(uow.session, user, appeal_id)
+        extra = dict(row.extra or {})
+    path, content_type = uploads.photo_path(rt.settings, extra, name)
+    return FileResponse(path, media_type=content_type,
+                        headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.get("/", response_model=None)
+def find(request: Request) -> Response:
+    """Jump to an appeal by its code (the search box in the header)."""
+    user = core.require(request, staff.STAFF_ROLES)
+    rt = core.runtime_of(request)
+    code = (request.query_params.get("code") or "").strip()[:32]
+    with core.reading(rt) as uow:
+        row = reads.by_code(uow.session, code) if code else None
+        if row is None:
+            raise NotFound(f"没有编号为 {code} 的诉求")
+        staff.visible_row(uow.session, user, row.id)
+        return core.redirect(f"/staff/appeals/{row.id}")

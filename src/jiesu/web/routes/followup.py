@@ -1,0 +1,30 @@
+"""Follow-up agent (回访员): replied appeals by follow-up deadline; the result form is on the
+appeal page (reached / resolved / satisfaction)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from jiesu.domain.appeal import Role
+from jiesu.services.clock import utcnow
+from jiesu.web import core, reads, staff
+
+router = APIRouter(prefix="/staff/followup", include_in_schema=False)
+ROLES = {Role.FOLLOWUP_AGENT}
+PER_PAGE = 20
+
+
+@router.get("", response_class=HTMLResponse)
+def followup_queue(request: Request) -> HTMLResponse:
+    core.require(request, ROLES)
+    rt = core.runtime_of(request)
+    page = core.page_number(request)
+    now = utcnow()
+    with core.reading(rt) as uow:
+        rows, total, capped = reads.followup_page(uow.session, now, page=page,
+                                                  per_page=PER_PAGE)
+        items = staff.list_items(uow.session, rows, now)
+    return core.render(request, "staff/followup.html", {
+        "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
+        "back": "/staff/followup"})

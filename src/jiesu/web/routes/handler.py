@@ -1,0 +1,38 @@
+"""Handler and grid worker (承办人/网格员): the unit's inbox, the earliest deadline first,
+with yellow/red marks; sign straight from the list, everything else on the appeal page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from jiesu.api.v1.appeals import scope_for
+from jiesu.domain.appeal import Role
+from jiesu.services.clock import utcnow
+from jiesu.store import queries
+from jiesu.web import core, staff
+
+router = APIRouter(prefix="/staff/inbox", include_in_schema=False)
+ROLES = {Role.HANDLER, Role.GRID_WORKER}
+PER_PAGE = 20
+TABS = {"todo": ("待办诉求", ["dispatched", "in_progress"]),
+        "replied": ("已答复", ["replied"])}
+
+
+@router.get("", response_class=HTMLResponse)
+def inbox(request: Request) -> HTMLResponse:
+    user = core.require(request, ROLES)
+    rt = core.runtime_of(request)
+    tab = request.query_params.get("tab", "todo")
+    tab = tab if tab in TABS else "todo"
+    page = core.page_number(request)
+    now = utcnow()
+    with core.reading(rt) as uow:
+        rows, total, capped = queries.list_appeals(
+            uow.session, queries.AppealFilters(status=TABS[tab][1]),
+            scope_for(uow.session, user), now, page=page, per_page=PER_PAGE, order="due")
+        items = staff.list_items(uow.session, rows, now)
+    return core.render(request, "staff/inbox.html", {
+        "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
+        "tab": tab, "tabs": [(k, v[0]) for k, v in TABS.items()],
+        "back": f"/staff/inbox?tab={tab}"})

@@ -1,0 +1,171 @@
+"""Public pages (公众 / 诉求人): home, submit an appeal, the disclosure board, open statistics."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from jiesu.domain.appeal import Actor, Role
+from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
+from jiesu.services.appeals import NewAppeal
+from jiesu.services.clock import utcnow
+from jiesu.store import queries
+from jiesu.web import core, i18n, reads, stats, uploads
+from jiesu.web.core import FormDep
+from jiesu.web.disclosure import public_appeal
+
+router = APIRouter(include_in_schema=False)
+
+PUBLIC_KINDS = ("complaint", "help", "consult", "suggestion", "report", "praise")
+PER_PAGE = 20
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    rt = core.runtime_of(request)
+    now = utcnow()
+    with core.reading(rt) as uow:
+        figures = stats.headline(uow.session, now)
+        rows, _, _ = reads.public_page(uow.session, queries.AppealFilters(), now, page=1,
+                                       per_page=5)
+        latest = _public_items(uow.session, rows)
+    return core.render(request, "public/home.html", {"figures": figures, "latest": latest})
+
+
+def _public_items(session: Any, rows: list[Any]) -> list[Any]:
+    names = queries.unit_names(session, {r.lead_unit_id for r in rows})
+    cats = reads.category_names(session) if rows else {}
+    return [public_appeal(r, names.get(r.lead_unit_id), cats.get(r.category or "")) for r in rows]
+
+
+# --- submit ---------------------------------------------------------------------------------
+
+
+def _submit_page(request: Request, values: dict[str, Any], error: str | None = None,
+                 field: str | None = None, status_code: int = 200) -> HTMLResponse:
+    rt = core.runtime_of(request)
+    with core.reading(rt) as uow:
+        categories = reads.leaf_categories(uow.session)
+    lang = core.lang_of(request)
+    kinds = [(k, i18n.label(lang, "kind", k)) for k in PUBLIC_KINDS]
+    return core.render(request, "public/submit.html", {
+        "values": values, "error": error, "error_field": field, "kinds": kinds,
+        "categories": categories}, status_code=status_code)
+
+
+@router.get("/submit", response_class=HTMLResponse)
+def submit_form(request: Request) -> HTMLResponse:
+    return _submit_page(request, {"kind": "complaint"})
+
+
+@router.post("/submit", response_class=HTMLResponse, response_model=None)
+def submit(request: Request, form: FormDep) -> Response:
+    rt = core.runtime_of(request)
+    values = {k: core.text(form, k) for k in ("kind", "title", "content", "address",
+                                              "requester_name", "requester_phone", "category")}
+    values["confidential"] = core.text(form, "confidential") == "on"
+    phone = values["requester_phone"]
+    try:
+        digits = "".join(c for c in phone if c.isdigit())
+        if not 7 <= len(digits) <= 20:
+            raise InvalidArguments("请填写正确的手机号码，用于查询进度和回访",
+                                   field="requester_phone")
+        if values["kind"] not in PUBLIC_KINDS:
+            raise InvalidArguments("请选择诉求类型", field="kind")
+        photo = uploads.save_photo(rt.settings, form.get("photo"))
+        mobile = "mobile" in request.headers.get("user-agent", "").lower()
+        data = NewAppeal(
+            kind=values["kind"], content=values["content"], title=values["title"],
+            channel="mobile" if mobile else "web", category=values["category"] or None,
+            requester_name=values["requester_name"] or None, requester_phone=phone,
+            address=values["address"] or None, confidential=values["confidential"],
+            extra={"attachments": [photo]} if photo else {},
+        )
+        result = rt.appeals.register(Actor(role=Role.REQUESTER, phone=phone), data, utcnow())
+    except DomainError as exc:
+        return _submit_page(request, values, exc.message, exc.details.get("field"),
+                            status_code=exc.http_status)
+    _remember(request, result.code)
+    return core.redirect(f"/track/{result.code}?new=1")
+
+
+def _remember(request: Request, code: str) -> None:
+    """The requester proved who they are (submitted, or code + phone): let them see it."""
+    tracked = [c for c in request.session.get("tracked", []) if c != code]
+    request.session["tracked"] = (tracked + [code])[-20:]
+
+
+# --- disclosure board -----------------------------------------------------------------------
+
+
+@router.get("/board", response_class=HTMLResponse)
+def board(request: Request) -> HTMLResponse:
+    rt = core.runtime_of(request)
+    page = core.page_number(request)
+    q = (request.query_params.get("q") or "").strip()[:50]
+    status = request.query_params.get("status") or ""
+    f = queries.AppealFilters(text=q or None,
+                              status=[status] if status in queries.OPEN + ("closed",) else None)
+    now = utcnow()
+    with core.reading(rt) as uow:
+        rows, total, capped = reads.public_page(uow.session, f, now, page=page, per_page=PER_PAGE)
+        items = _public_items(uow.session, rows)
+    return core.render(request, "public/board.html", {
+        "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
+        "q": q, "status": status, "statuses": list(queries.OPEN) + ["closed"]})
+
+
+@router.get("/board/{code}", response_class=HTMLResponse)
+def board_item(request: Request, code: str) -> HTMLResponse:
+    rt = core.runtime_of(request)
+    with core.reading(rt) as uow:
+        row = reads.public_by_code(uow.session, code[:32])
+        if row is None:
+            raise NotFound("该诉求不存在或不予公示")
+        names = queries.unit_names(uow.session, {row.lead_unit_id})
+        cats = reads.category_names(uow.session)
+        item = public_appeal(row, names.get(row.lead_unit_id or 0), cats.get(row.category or ""),
+                             queries.events_of(uow.session, row.id))
+    return core.render(request, "public/board_item.html", {"item": item})
+
+
+# --- open statistics ------------------------------------------------------------------------
+
+
+@router.get("/stats", response_class=HTMLResponse)
+def open_stats(request: Request) -> HTMLResponse:
+    rt = core.runtime_of(request)
+    now = utcnow()
+    with core.reading(rt) as uow:
+        data = stats.open_statistics(uow.session, rt.settings.tz, now)
+    lang = core.lang_of(request)
+    return core.render(request, "public/stats.html", {
+        "data": data, "charts": stats.open_charts(data, lang)})
+
+
+def _open_rows(request: Request) -> list[dict[str, Any]]:
+    rt = core.runtime_of(request)
+    with core.reading(rt) as uow:
+        data = stats.open_statistics(uow.session, rt.settings.tz, utcnow())
+    return [{"date": d, "received": r, "closed": c}
+            for d, r, c in zip(data.days, data.received, data.closed, strict=True)]
+
+
+@router.get("/stats.json")
+def open_stats_json(request: Request) -> JSONResponse:
+    return JSONResponse({"daily": _open_rows(request)})
+
+
+@router.get("/stats.csv")
+def open_stats_csv(request: Request) -> Response:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=["date", "received", "closed"])
+    writer.writeheader()
+    writer.writerows(_open_rows(request))
+    return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="jiesu-daily.csv"'})
+

@@ -1,0 +1,40 @@
+"""Supervisor (督办员): overdue and at-risk appeals; issue 催办/黄牌/红牌 from the list."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from jiesu.domain.appeal import Role
+from jiesu.services.clock import utcnow
+from jiesu.store import queries
+from jiesu.web import core, reads, staff
+
+router = APIRouter(prefix="/staff/supervision", include_in_schema=False)
+ROLES = {Role.SUPERVISOR}
+PER_PAGE = 20
+TABS = {
+    "overdue": ("超期诉求", queries.AppealFilters(overdue=True)),
+    "red": ("红色预警", queries.AppealFilters(warning="red", open_only=True)),
+    "yellow": ("黄色预警", queries.AppealFilters(warning="yellow", open_only=True)),
+}
+
+
+@router.get("", response_class=HTMLResponse)
+def board(request: Request) -> HTMLResponse:
+    core.require(request, ROLES)
+    rt = core.runtime_of(request)
+    tab = request.query_params.get("tab", "overdue")
+    tab = tab if tab in TABS else "overdue"
+    page = core.page_number(request)
+    now = utcnow()
+    with core.reading(rt) as uow:
+        rows, total, capped = queries.list_appeals(uow.session, TABS[tab][1], queries.Scope(),
+                                                   now, page=page, per_page=PER_PAGE,
+                                                   order="due")
+        items = staff.list_items(uow.session, rows, now)
+        counts = {"overdue": reads.overdue_count(uow.session, now)}
+    return core.render(request, "staff/supervision.html", {
+        "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
+        "tab": tab, "tabs": [(k, v[0]) for k, v in TABS.items()], "counts": counts,
+        "back": f"/staff/supervision?tab={tab}"})

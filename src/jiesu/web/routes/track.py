@@ -1,0 +1,117 @@
+"""Requester pages (诉求人): track by code + phone, add information, ask to reopen, rate."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from jiesu.domain.appeal import Actor, Role
+from jiesu.domain.errors import DomainError, NotFound
+from jiesu.services.clock import utcnow
+from jiesu.store import queries
+from jiesu.web import core, feedback, reads
+from jiesu.web.core import FormDep
+from jiesu.web.disclosure import requester_view
+from jiesu.web.routes.public import _remember
+
+router = APIRouter(include_in_schema=False)
+
+
+def _digits(phone: str) -> str:
+    return "".join(c for c in phone if c.isdigit())
+
+
+@router.get("/track", response_class=HTMLResponse)
+def track_form(request: Request) -> HTMLResponse:
+    return core.render(request, "public/track.html", {"code": "", "error": None})
+
+
+@router.post("/track", response_class=HTMLResponse, response_model=None)
+def track(request: Request, form: FormDep) -> Response:
+    rt = core.runtime_of(request)
+    code, phone = core.text(form, "code")[:32], core.text(form, "phone")[:32]
+    with core.reading(rt) as uow:
+        row = reads.by_code(uow.session, code) if code else None
+        ok = (row is not None and bool(_digits(phone))
+              and _digits(phone) == _digits(row.requester_phone or ""))
+    if not ok:
+        # One message for both cases, so the form does not reveal which codes exist.
+        return core.render(request, "public/track.html",
+                           {"code": code, "error": "编号或手机号不正确"}, status_code=404)
+    _remember(request, code)
+    return core.redirect(f"/track/{code}")
+
+
+@router.get("/track/{code}", response_class=HTMLResponse, response_model=None)
+def track_detail(request: Request, code: str) -> Response:
+    if code not in request.session.get("tracked", []):
+        return core.redirect("/track")
+    rt = core.runtime_of(request)
+    with core.reading(rt) as uow:
+        row = reads.by_code(uow.session, code)
+        if row is None:
+            raise NotFound("诉求不存在")
+        names = queries.unit_names(uow.session, {row.lead_unit_id})
+        cats = reads.category_names(uow.session)
+        steps = requester_view(row, queries.events_of(uow.session, row.id))
+        rating = feedback.rating_of(rt, row.id)
+    return core.render(request, "public/track_detail.html", {
+        "row": row, "unit": names.get(row.lead_unit_id or 0),
+        "category": cats.get(row.category or ""), "steps": steps,
+        "new": request.query_params.get("new") == "1", "rating": rating,
+        "rating_available": feedback.available(rt),
+        "can_add": row.status in queries.OPEN,
+        "can_reopen": row.status in ("replied", "closed"),
+        "can_rate": row.status in ("replied", "closed") and rating is None})
+
+
+def _requester_act(request: Request, code: str, action: str, args: dict[str, object],
+                   done: str) -> Response:
+    if code not in request.session.get("tracked", []):
+        return core.redirect("/track")
+    rt = core.runtime_of(request)
+    with core.reading(rt) as uow:
+        row = reads.by_code(uow.session, code)
+        if row is None:
+            raise NotFound("诉求不存在")
+        appeal_id, phone = row.id, row.requester_phone
+    try:
+        rt.appeals.act(Actor(role=Role.REQUESTER, phone=phone), appeal_id, action, utcnow(),
+                       args)
+        core.flash(request, done)
+    except DomainError as exc:
+        core.flash(request, exc.message, "error")
+    return core.redirect(f"/track/{code}")
+
+
+@router.post("/track/{code}/add_info", response_model=None)
+def add_info(request: Request, code: str, form: FormDep) -> Response:
+    return _requester_act(request, code, "add_info", {"text": core.text(form, "text")}, "已补充")
+
+
+@router.post("/track/{code}/reopen", response_model=None)
+def reopen(request: Request, code: str, form: FormDep) -> Response:
+    return _requester_act(request, code, "reopen", {"reason": core.text(form, "reason")},
+                          "已提交重办申请")
+
+
+@router.post("/track/{code}/rate", response_model=None)
+def rate(request: Request, code: str, form: FormDep) -> Response:
+    if code not in request.session.get("tracked", []):
+        return core.redirect("/track")
+    rt = core.runtime_of(request)
+    with core.reading(rt) as uow:
+        row = reads.by_code(uow.session, code)
+        if row is None:
+            raise NotFound("诉求不存在")
+        appeal_id, phone = row.id, row.requester_phone or ""
+    try:
+        stars = int(core.text(form, "stars") or "0")
+    except ValueError:
+        stars = 0
+    try:
+        message, kind = feedback.rate(rt, appeal_id, phone, stars, core.text(form, "comment"))
+        core.flash(request, message, kind)
+    except DomainError as exc:
+        core.flash(request, exc.message, "error")
+    return core.redirect(f"/track/{code}")

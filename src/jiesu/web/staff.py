@@ -1,0 +1,174 @@
+"""Shared staff helpers: load a visible appeal, the actions a user may take now, the fields
+of each action's form and how a submitted form becomes the action's arguments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from jiesu.api.v1.appeals import scope_for
+from jiesu.domain import appeal as dom
+from jiesu.domain.errors import InvalidArguments, NotFound
+from jiesu.services.auth import CurrentUser
+from jiesu.store import queries
+from jiesu.store.tables import AppealRow
+
+STAFF_ROLES = frozenset(r for r in dom.Role if r not in (
+    dom.Role.PUBLIC, dom.Role.REQUESTER, dom.Role.SYSTEM, dom.Role.AUDITOR))
+
+
+@dataclass
+class Field:
+    name: str
+    label: str
+    type: str = "text"  # text, textarea, select, number, units, subunits, multiunits
+    choices: str | None = None  # an i18n label group, e.g. "reject_reason"
+    required: bool = False
+    default: str = ""
+    options: list[tuple[str, str]] = field(default_factory=list)
+
+
+ACTION_FIELDS: dict[str, list[Field]] = {
+    "answer_directly": [Field("text", "答复内容", "textarea", required=True)],
+    "reject": [Field("reason", "理由", "select", "reject_reason", required=True),
+               Field("note", "备注")],
+    "merge": [Field("target_code", "目标编号", required=True)],
+    "dispatch": [Field("unit_id", "主办单位", "units", required=True),
+                 Field("co_unit_ids", "协办单位", "multiunits")],
+    "sign": [],
+    "sub_dispatch": [Field("unit_id", "下级单位", "subunits", required=True),
+                     Field("note", "备注")],
+    "request_return": [Field("reason", "退单理由", "textarea", required=True)],
+    "approve_return": [Field("note", "备注")],
+    "deny_return": [Field("note", "备注")],
+    "contact": [Field("method", "联系方式", "select", options=[
+        ("phone", "电话"), ("visit", "上门"), ("sms", "短信")]),
+        Field("note", "备注", "textarea")],
+    "request_extension": [Field("days", "延期天数", "number", required=True, default="3"),
+                          Field("reason", "延期理由", "textarea", required=True)],
+    "approve_extension": [Field("days", "延期天数", "number")],
+    "deny_extension": [Field("note", "备注")],
+    "reply": [Field("claim", "办理结果", "select", "claim", required=True),
+              Field("text", "答复内容", "textarea", required=True),
+              Field("reason", "无法解决的原因")],
+    "send_back": [Field("note", "备注", "textarea", required=True)],
+    "follow_up": [Field("reached", "是否联系上", "select", required=True, options=[
+        ("yes", "已联系上"), ("no", "未联系上")]),
+        Field("resolved", "解决情况", "select", "resolved"),
+        Field("satisfaction", "满意度", "select", "satisfaction"),
+        Field("fault", "责任方", "select", "fault"),
+        Field("note", "备注")],
+    "reopen": [Field("reason", "重办理由", "textarea", required=True)],
+    "supervise": [Field("level", "督办级别", "select", required=True, options=[
+        ("remind", "催办"), ("yellow", "黄牌督办"), ("red", "红牌督办")]),
+        Field("note", "督办意见")],
+    "add_info": [Field("text", "补充内容", "textarea", required=True)],
+}
+
+
+def visible_row(session: Session, user: CurrentUser, appeal_id: int) -> AppealRow:
+    row = session.get(AppealRow, appeal_id)
+    if row is None or not queries.visible(session, row, scope_for(session, user)):
+        raise NotFound(f"诉求 {appeal_id} 不存在或您无权查看")
+    return row
+
+
+def available_actions(row: AppealRow, user: CurrentUser) -> list[str]:
+    """Actions the transition table allows this user in the appeal's current status.
+
+    Pending-request actions appear only while a request is pending.
+    """
+    out = []
+    for action, t in dom.TRANSITIONS.items():
+        if action is dom.Action.REGISTER or user.role not in t.roles:
+            continue
+        if dom.Status(row.status) not in t.sources:
+            continue
+        if action in (dom.Action.APPROVE_RETURN, dom.Action.DENY_RETURN) and not row.return_pending:
+            continue
+        if action in (dom.Action.APPROVE_EXTENSION, dom.Action.DENY_EXTENSION) and \
+                row.extension_pending_days is None:
+            continue
+        if action is dom.Action.ANSWER_DIRECTLY and row.kind != "consult":
+            continue
+        if action is dom.Action.REQUEST_RETURN and row.return_pending:
+            continue
+        out.append(action.value)
+    return out
+
+
+def action_args(action: str, form: dict[str, Any]) -> dict[str, Any]:
+    """Turn a submitted action form into the domain's arguments (types, blanks dropped)."""
+    from jiesu.web.core import text, values
+
+    args: dict[str, Any] = {}
+    for f in ACTION_FIELDS.get(action, []):
+        if f.type == "multiunits":
+            try:
+                args[f.name] = [int(v) for v in values(form, f.name)]
+            except ValueError:
+                raise InvalidArguments("协办单位无效", field=f.name) from None
+            continue
+        raw = text(form, f.name)
+        if raw == "":
+            continue
+        if f.type in ("units", "subunits"):
+            if raw.isdigit():
+                args[f.name] = int(raw)
+            else:
+                args["unit_code"] = raw
+        elif f.type == "number":
+            try:
+                args[f.name] = int(raw)
+            except ValueError:
+                raise InvalidArguments(f"{f.label}必须是整数", field=f.name) from None
+        elif f.name == "reached":
+            args[f.name] = raw == "yes"
+        else:
+            args[f.name] = raw
+    if action == "follow_up" and args.get("reached") is False:
+        args = {"reached": False, "note": args.get("note")}
+    return args
+
+
+def due_state(row: AppealRow, now: datetime) -> str:
+    """'red' (overdue), 'yellow' (warned) or '' for list marks."""
+    late = row.handle_due_at is not None and now > row.handle_due_at
+    if row.status in ("dispatched", "in_progress") and late:
+        return "red"
+    warnings = {row.sign_warning, row.handle_warning, row.followup_warning}
+    if "red" in warnings:
+        return "red"
+    if "yellow" in warnings:
+        return "yellow"
+    return ""
+
+
+def suggestion_summary(row: AppealRow) -> dict[str, Any]:
+    """The registration-time suggestions in the shape the list pages show."""
+    s = row.suggestions or {}
+    cats = s.get("categories") or []
+    unit = s.get("unit") or {}
+    return {
+        "category": cats[0] if cats else None,
+        "unit_id": unit.get("unit_id"),
+        "unit_name": unit.get("name"),
+        "duplicates": s.get("duplicates") or [],
+        "urgency": (s.get("urgency") or {}).get("level"),
+    }
+
+
+def list_items(session: Session, rows: list[AppealRow], now: datetime) -> list[dict[str, Any]]:
+    """Rows of a work list with unit names, category, due mark and suggestions."""
+    names = queries.unit_names(session, {r.lead_unit_id for r in rows} |
+                               {r.handling_unit_id for r in rows})
+    from jiesu.web.reads import category_names
+
+    cats = category_names(session) if rows else {}
+    return [{"row": r, "unit": names.get(r.lead_unit_id or 0),
+             "handling": names.get(r.handling_unit_id or 0),
+             "category": cats.get(r.category or ""), "mark": due_state(r, now),
+             "suggest": suggestion_summary(r)} for r in rows]

@@ -1,0 +1,136 @@
+/* jiesu pages: progressive enhancement only — every form works without this file. */
+(function () {
+  "use strict";
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  function debounce(fn, ms) {
+    var t;
+    return function () { var a = arguments; clearTimeout(t); t = setTimeout(function () { fn.apply(null, a); }, ms); };
+  }
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text) { e.textContent = text; }
+    return e;
+  }
+
+  /* Suggestions while typing: category, urgency, duplicates (staff). Any failure hides them. */
+  function setupSuggest(form) {
+    var box = form.querySelector("[data-suggest-box]");
+    if (!box) { return; }
+    var inputs = form.querySelectorAll("[data-suggest-input]");
+    var select = form.querySelector("[data-category-select]");
+    var urgencySelect = form.querySelector("[data-urgency-select]");
+    var phone = form.querySelector('[name="requester_phone"]');
+    var seq = 0;
+    function hide() { box.hidden = true; }
+    function show(data) {
+      var any = false;
+      var urg = box.querySelector("[data-urgency]");
+      var u = data.urgency || {};
+      if (urg) {
+        if (u.level && u.level !== "normal") {
+          var msg = u.message || u.level;
+          if (u.transfer_to && u.transfer_to.length) { msg += "（" + u.transfer_to.join("、") + "）"; }
+          urg.textContent = msg; urg.hidden = false; any = true;
+          if (urgencySelect && urgencySelect.selectedIndex < ["normal", "urgent", "emergency"].indexOf(u.level)) {
+            urgencySelect.value = u.level;
+          }
+        } else { urg.hidden = true; }
+      }
+      var wrap = box.querySelector("[data-categories-wrap]");
+      var list = box.querySelector("[data-categories]");
+      if (wrap && list) {
+        list.textContent = "";
+        (data.categories || []).slice(0, 3).forEach(function (c) {
+          var b = el("button", { type: "button", "class": "button small suggest-chip", "data-code": c.code || "" },
+            (c.name || c.label || c.code) + " " + Math.round((c.probability || 0) * 100) + "%");
+          b.addEventListener("click", function () {
+            if (select && c.code) { select.value = c.code; select.focus(); }
+          });
+          list.appendChild(b);
+        });
+        wrap.hidden = !(data.categories || []).length;
+        any = any || !wrap.hidden;
+      }
+      var dwrap = box.querySelector("[data-duplicates-wrap]");
+      var dlist = box.querySelector("[data-duplicates]");
+      if (dwrap && dlist) {
+        dlist.textContent = "";
+        (data.duplicates || []).slice(0, 3).forEach(function (d) {
+          var a = el("a", { href: "/staff/appeals/" + d.id, target: "_blank", rel: "noopener" }, d.code + " " + (d.title || ""));
+          dlist.appendChild(a); dlist.appendChild(document.createTextNode(" "));
+        });
+        dwrap.hidden = !(data.duplicates || []).length;
+        any = any || !dwrap.hidden;
+      }
+      box.hidden = !any;
+    }
+    var run = debounce(function () {
+      var title = (form.querySelector('[name="title"]') || {}).value || "";
+      var content = (form.querySelector('[name="content"]') || {}).value || "";
+      if ((title + content).trim().length < 4) { hide(); return; }
+      var mine = ++seq;
+      fetch("/api/v1/intake/suggest", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify({ title: title, content: content, requester_phone: phone ? phone.value : null })
+      }).then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+        .then(function (data) { if (mine === seq) { show(data || {}); } })
+        .catch(hide);
+    }, 450);
+    Array.prototype.forEach.call(inputs, function (i) { i.addEventListener("input", run); });
+  }
+
+  /* Operator: the caller's earlier appeals as soon as the number is typed. */
+  function setupEarlier(input) {
+    var target = document.querySelector("[data-earlier]");
+    if (!target) { return; }
+    var last = "";
+    var load = debounce(function () {
+      var phone = input.value.replace(/\s+/g, "");
+      if (phone === last || phone.replace(/\D/g, "").length < 7) { return; }
+      last = phone;
+      fetch("/staff/operator/earlier?phone=" + encodeURIComponent(phone), { credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+        .then(function (html) { target.innerHTML = html; })
+        .catch(function () { target.textContent = "—"; });
+    }, 300);
+    input.addEventListener("input", load);
+    input.addEventListener("blur", load);
+    if (input.value) { load(); }
+  }
+
+  /* Keyboard-first: Ctrl/Cmd+Enter submits; Alt+1…6 picks the kind. */
+  function setupShortcuts(form) {
+    form.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+      } else if (e.altKey && /^[1-6]$/.test(e.key)) {
+        var r = form.querySelector('input[name="kind"][data-key="' + e.key + '"]');
+        if (r) { e.preventDefault(); r.checked = true; r.dispatchEvent(new Event("change", { bubbles: true })); }
+      }
+    });
+    var direct = form.querySelector("[data-direct]");
+    function toggle() {
+      var k = form.querySelector('input[name="kind"]:checked');
+      if (direct) { direct.hidden = !(k && k.value === "consult"); }
+    }
+    form.addEventListener("change", toggle);
+    toggle();
+  }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-suggest]"), setupSuggest);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-earlier-phone]"), setupEarlier);
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-shortcuts]"), setupShortcuts);
+    /* One registration per screen load, even if the operator presses submit twice. */
+    Array.prototype.forEach.call(document.querySelectorAll("[data-idempotency]"), function (i) { i.value = uuid(); });
+  });
+})();

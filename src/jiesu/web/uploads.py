@@ -1,0 +1,56 @@
+"""Photos residents attach to an appeal: checked by their bytes, stored under settings.upload_dir
+with a random name, recorded in the appeal's `extra["attachments"]`, shown to staff only."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from starlette.datastructures import UploadFile
+
+from jiesu.config import Settings
+from jiesu.domain.errors import InvalidArguments, NotFound
+
+MAX_BYTES = 5 * 1024 * 1024
+_MAGIC = {b"\xff\xd8\xff": ("jpg", "image/jpeg"), b"\x89PNG\r\n\x1a\n": ("png", "image/png")}
+
+
+def _sniff(head: bytes) -> tuple[str, str] | None:
+    for magic, kind in _MAGIC.items():
+        if head.startswith(magic):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp", "image/webp"
+    return None
+
+
+def save_photo(settings: Settings, upload: Any) -> dict[str, Any] | None:
+    """Store an uploaded photo; None when no file was chosen."""
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    data = upload.file.read(MAX_BYTES + 1)
+    if not data:
+        return None
+    if len(data) > MAX_BYTES:
+        raise InvalidArguments("照片不能超过 5MB", field="photo")
+    kind = _sniff(data[:16])
+    if kind is None:
+        raise InvalidArguments("照片须为 JPG、PNG 或 WEBP 格式", field="photo")
+    ext, content_type = kind
+    name = f"{secrets.token_hex(16)}.{ext}"
+    folder = Path(settings.upload_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(data)
+    return {"name": name, "content_type": content_type, "size": len(data),
+            "original": (upload.filename or "")[:100]}
+
+
+def photo_path(settings: Settings, extra: dict[str, Any] | None, name: str) -> tuple[Path, str]:
+    """The stored file of an attachment the appeal lists (never an arbitrary path)."""
+    for item in (extra or {}).get("attachments", []):
+        if isinstance(item, dict) and item.get("name") == name:
+            path = Path(settings.upload_dir) / name
+            if path.is_file():
+                return path, str(item.get("content_type") or "application/octet-stream")
+    raise NotFound("附件不存在")
