@@ -143,14 +143,19 @@ class AppealRepository:
     ) -> None:
         """Write the changed appeal and append its events; a lost race raises a conflict."""
         assert appeal.id is not None
-        head, count = self._append(appeal.id, row.chain_head, row.event_count, events)
+        rows, head, count = self._chain(appeal.id, row.chain_head, row.event_count, events)
         values = appeal_values(appeal)
         values.update(updated_at=now, version=row.version + 1, event_count=count, chain_head=head)
         params = {f"p_{k}": v for k, v in values.items()}
         params.update(p_id=appeal.id, p_expected=row.version)
+        # The version-checked UPDATE goes first: it takes the row lock, so a concurrent writer
+        # waits here and then updates no row (a clean 409) instead of colliding on the next
+        # event's (appeal_id, seq) unique key (an IntegrityError, i.e. a 500).
         result = self.session.execute(_UPDATE_APPEAL, params)
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrencyConflict("该诉求刚刚被其他人修改，请刷新后重试")
+        if rows:
+            self.session.execute(_INSERT_EVENTS, rows)
         appeal.version = row.version + 1
         old_co = sorted(
             self.session.scalars(
@@ -171,7 +176,16 @@ class AppealRepository:
     def _append(
         self, appeal_id: int, head: str, count: int, events: list[DomainEvent]
     ) -> tuple[str, int]:
-        rows = []
+        rows, head, count = self._chain(appeal_id, head, count, events)
+        if rows:
+            self.session.execute(_INSERT_EVENTS, rows)
+        return head, count
+
+    def _chain(
+        self, appeal_id: int, head: str, count: int, events: list[DomainEvent]
+    ) -> tuple[list[dict[str, Any]], str, int]:
+        """The event rows that extend the chain at (head, count), and the new head and count."""
+        rows: list[dict[str, Any]] = []
         for event in events:
             count += 1
             clean = DomainEvent(event.type, event.at, event.actor_id, str(event.actor_role),
@@ -191,9 +205,7 @@ class AppealRepository:
                 }
             )
             head = digest
-        if rows:
-            self.session.execute(_INSERT_EVENTS, rows)
-        return head, count
+        return rows, head, count
 
 
 class UnitRepository:
