@@ -69,6 +69,19 @@ ACTION_FIELDS: dict[str, list[Field]] = {
 }
 
 
+# The usual next step first (its form opens by default), rare ones last.
+PREFERRED_ORDER = ("sign", "dispatch", "follow_up", "contact", "reply", "approve_return",
+                   "deny_return", "approve_extension", "deny_extension", "send_back",
+                   "supervise", "answer_directly", "merge", "reject", "sub_dispatch",
+                   "request_extension", "request_return", "reopen", "add_info")
+
+
+# After these the appeal stays with the same person: stay on its page (others go back to the list).
+STAY_ON_PAGE = frozenset({"contact", "sub_dispatch", "request_extension", "request_return",
+                          "approve_extension", "deny_extension", "deny_return", "add_info",
+                          "supervise"})
+
+
 def visible_row(session: Session, user: CurrentUser, appeal_id: int) -> AppealRow:
     row = session.get(AppealRow, appeal_id)
     if row is None or not queries.visible(session, row, scope_for(session, user)):
@@ -97,7 +110,11 @@ def available_actions(row: AppealRow, user: CurrentUser) -> list[str]:
         if action is dom.Action.REQUEST_RETURN and row.return_pending:
             continue
         out.append(action.value)
-    return out
+    order = list(PREFERRED_ORDER)
+    if row.first_contact_at is not None:  # contacted: replying is the next step
+        order.remove("reply")
+        order.insert(order.index("contact"), "reply")
+    return sorted(out, key=lambda a: order.index(a) if a in order else len(order))
 
 
 def action_args(action: str, form: dict[str, Any]) -> dict[str, Any]:

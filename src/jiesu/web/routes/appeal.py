@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
@@ -19,6 +21,8 @@ def detail(request: Request, appeal_id: int) -> HTMLResponse:
     user = core.require(request, staff.STAFF_ROLES)
     rt = core.runtime_of(request)
     now = utcnow()
+    back = request.query_params.get("back") or ""
+    back = back if back.startswith("/staff/") else core.ROLE_HOME.get(user.role, "/")
     with core.reading(rt) as uow:
         s = uow.session
         row = staff.visible_row(s, user, appeal_id)
@@ -48,7 +52,8 @@ def detail(request: Request, appeal_id: int) -> HTMLResponse:
             "fields": staff.ACTION_FIELDS, "units": units, "subunits": subunits,
             "suggest": staff.suggestion_summary(row), "due_state": staff.due_state(row, now),
             "earlier": earlier, "attachments": (row.extra or {}).get("attachments", []),
-            "back": request.query_params.get("back") or core.ROLE_HOME.get(user.role, "/")})
+            "back": back, "stay": staff.STAY_ON_PAGE,
+            "here": f"/staff/appeals/{row.id}?back={quote(back, safe='')}"})
 
 
 @router.post("/{appeal_id}/{action}", response_model=None)

@@ -1,0 +1,178 @@
+"""Browser tests: a real jiesu server (uvicorn subprocess, fresh SQLite database with the test
+city) driven by Debian's headless Chromium through Playwright.
+
+Every page is screenshotted at 1366×768 and 390×844 into test-artifacts/screenshots/ (or
+$JIESU_SCREENSHOTS). A page that requests any host other than the jiesu server fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import urlopen
+
+import pytest
+
+CHROMIUM = os.environ.get("JIESU_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = Path(os.environ.get("JIESU_SCREENSHOTS", ROOT / "test-artifacts" / "screenshots"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    base_url: str
+    host: str
+    db_url: str
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"chromium not found at {CHROMIUM}")
+        pytest.skip(f"chromium not found at {CHROMIUM}")
+    from jiesu.config import Settings
+    from jiesu.runtime import Runtime
+    from jiesu.store.migrate import upgrade
+    from tests.support.city import make_city
+
+    tmp = tmp_path_factory.mktemp("browser")
+    db_url = f"sqlite:///{tmp / 'jiesu.db'}"
+    env = {**os.environ, "JIESU_DATABASE_URL": db_url, "JIESU_ENVIRONMENT": "test",
+           "JIESU_UPLOAD_DIR": str(tmp / "uploads"), "JIESU_MODEL_DIR": str(tmp / "models"),
+           "JIESU_SECRET_KEY": "browser-test-secret-0123456789"}
+    upgrade(db_url)
+    rt = Runtime.create(Settings(database_url=db_url, environment="test",
+                                 model_dir=tmp / "models"))
+    try:
+        make_city(rt, None)  # type: ignore[arg-type]  # the city needs no HTTP client here
+    finally:
+        rt.close()
+    port = _free_port()
+    log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "jiesu.app:serve_app_without_jobs", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urlopen(base + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    pytest.fail("jiesu server did not start:\n"
+                                + (tmp / "server.log").read_text()[-3000:])
+                time.sleep(0.2)
+        yield Server(base, f"127.0.0.1:{port}", db_url)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(server: Server) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@dataclass
+class Visitor:
+    """One person's browser context: its page, the foreign requests it tried, its JS errors."""
+
+    page: object
+    server: Server
+    name: str
+    foreign: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def goto(self, path: str) -> None:
+        self.page.goto(self.server.base_url + path)  # type: ignore[attr-defined]
+
+    def shot(self, name: str) -> None:
+        """Screenshot the current page at desktop and phone size."""
+        page = self.page
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        current = page.viewport_size  # type: ignore[attr-defined]
+        for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+            page.set_viewport_size(size)  # type: ignore[attr-defined]
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"),  # type: ignore[attr-defined]
+                            full_page=True)
+        page.set_viewport_size(current)  # type: ignore[attr-defined]
+
+    def login(self, username: str, password: str = "test-pass-123") -> None:
+        page = self.page
+        self.goto("/login")
+        page.get_by_label("用户名").fill(username)  # type: ignore[attr-defined]
+        page.get_by_label("密码").fill(password)  # type: ignore[attr-defined]
+        page.get_by_role("button", name="登录").click()  # type: ignore[attr-defined]
+        page.wait_for_load_state()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def visitor(browser: object, server: Server) -> Iterator[Callable[..., Visitor]]:
+    """Open a fresh browser context per person; fail if any page reached another host."""
+    contexts: list[tuple[object, Visitor]] = []
+
+    def open_as(name: str, *, phone: bool = False) -> Visitor:
+        ctx = browser.new_context(  # type: ignore[attr-defined]
+            viewport=PHONE if phone else DESKTOP, locale="zh-CN",
+            is_mobile=phone, has_touch=phone)
+        page = ctx.new_page()
+        v = Visitor(page, server, name)
+
+        def guard(route: object) -> None:
+            url = route.request.url  # type: ignore[attr-defined]
+            parts = urlsplit(url)
+            if parts.scheme in ("http", "https", "ws", "wss") and parts.netloc != server.host:
+                v.foreign.append(url)
+                route.abort()  # type: ignore[attr-defined]
+            else:
+                route.continue_()  # type: ignore[attr-defined]
+
+        ctx.route("**/*", guard)  # type: ignore[attr-defined]
+        page.on("pageerror", lambda exc: v.errors.append(str(exc)))
+        page.on("console", lambda msg: v.errors.append(msg.text) if msg.type == "error"
+                and "Failed to load resource" not in msg.text else None)
+        contexts.append((ctx, v))
+        return v
+
+    yield open_as
+    problems = []
+    for ctx, v in contexts:
+        ctx.close()  # type: ignore[attr-defined]
+        if v.foreign:
+            problems.append(f"{v.name} requested other hosts: {v.foreign}")
+        if v.errors:
+            problems.append(f"{v.name} had JavaScript errors: {v.errors}")
+    assert not problems, "\n".join(problems)
