@@ -306,7 +306,7 @@ class Period:
 def month(year: int, month_no: int) -> Period:
     """The calendar month year-month."""
     if not 1 <= month_no <= 12:
-        raise InvalidArguments("月份须在 1 到 12 之间", field="period")
+        raise InvalidArguments("统计周期的月份须在 1 到 12 之间", field="period")
     start = date(year, month_no, 1)
     end = date(year + 1, 1, 1) if month_no == 12 else date(year, month_no + 1, 1)
     return Period(PeriodKind.MONTH, start, end)

@@ -1,0 +1,312 @@
+"""Statistics: KPIs (三率) and rankings, trends, drill-down to appeals, accountability
+(责任追究) with CSV/XLSX export, and the public 好差评 statistics.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
+
+from jiesu.api.deps import CurrentUserDep, RuntimeDep
+from jiesu.domain.appeal import Role
+from jiesu.domain.errors import PermissionDenied
+from jiesu.domain.kpi import COUNT_NAMES, RANKING_GROUPS, parse_period
+from jiesu.runtime import Runtime
+from jiesu.services import reporting as rep
+from jiesu.services.auth import CurrentUser
+from jiesu.services.clock import utcnow
+
+router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
+
+PeriodQ = Annotated[str, Query(description="2026-03 | 2026-03-05 | 2026-W10 | "
+                                           "2026-03-01..2026-03-15", max_length=40)]
+
+
+def reporting(runtime: Runtime) -> rep.ReportingService:
+    return rep.ReportingService(runtime.db, runtime.rules, runtime.settings)
+
+
+def check_reader(user: CurrentUser, unit: int | None,
+                 roles: frozenset[Role] = rep.READERS) -> int | None:
+    """Staff may read statistics; handlers only for their own unit subtree (the default)."""
+    if user.role not in roles:
+        raise PermissionDenied("您的角色无权查看统计")
+    if user.role in (Role.HANDLER, Role.GRID_WORKER):
+        if unit is None:
+            return user.unit_id
+        if unit not in user.unit_scope:
+            raise PermissionDenied("只能查看本单位及下级单位的统计")
+    return unit
+
+
+class KpiRowOut(BaseModel):
+    unit: int = Field(description="unit id")
+    unit_code: str
+    unit_name: str
+    group: str
+    depth: int
+    parent_id: int | None
+    rank: int | None = Field(description="rank within the group by composite (None: no data)")
+    group_size: int
+    response_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    composite: float | None = Field(description="points 0–100")
+    on_time_rate: float | None
+    return_rate: float | None
+    rework_rate: float | None
+    extension_rate: float | None
+    unreachable_rate: float | None
+    bad_rating_rate: float | None
+    counts: dict[str, int]
+    links: dict[str, str] = Field(description="measure → URL listing the appeals behind it")
+
+
+class KpiOut(BaseModel):
+    period: str
+    period_zh: str
+    formula_version: int
+    formula: dict[str, Any]
+    computed_at: datetime
+    rows: list[KpiRowOut]
+
+
+def _round(v: float | None, digits: int = 4) -> float | None:
+    return None if v is None else round(v, digits)
+
+
+def _row_out(r: rep.KpiRow, period: str) -> KpiRowOut:
+    rd = r.rates.as_dict()
+    links = {n: "/api/v1/stats/kpi/appeals?" + urlencode(
+        {"period": period, "unit": r.unit_id, "measure": n}) for n in COUNT_NAMES}
+    return KpiRowOut(
+        unit=r.unit_id, unit_code=r.code, unit_name=r.name, group=r.group, depth=r.depth,
+        parent_id=r.parent_id, rank=r.rank, group_size=r.group_size,
+        **{k: _round(v, 2 if k == "composite" else 4) for k, v in rd.items()},
+        counts=r.counts.as_dict(), links=links,
+    )
+
+
+def _kpi_out(report: rep.KpiReport) -> KpiOut:
+    label = report.period.label
+    return KpiOut(period=label, period_zh=report.period.label_zh,
+                  formula_version=report.formula.version, formula=report.formula.settings(),
+                  computed_at=report.computed_at,
+                  rows=[_row_out(r, label) for r in report.rows])
+
+
+@router.get("/kpi", response_model=KpiOut, summary="考核指标（三率）与组内排名")
+def kpi(runtime: RuntimeDep, user: CurrentUserDep, period: PeriodQ,
+        group: Annotated[str | None, Query(description=", ".join(RANKING_GROUPS))] = None,
+        unit: Annotated[int | None, Query(description="unit id; its subtree's rows")] = None,
+        formula_version: int | None = None) -> KpiOut:
+    unit = check_reader(user, unit)
+    report = reporting(runtime).kpi(parse_period(period), utcnow(), group=group, unit_id=unit,
+                                    formula_version=formula_version)
+    return _kpi_out(report)
+
+
+@router.get("/rankings", response_model=KpiOut, summary="分组排名")
+def rankings(runtime: RuntimeDep, user: CurrentUserDep, period: PeriodQ,
+             group: Annotated[str, Query(description=", ".join(RANKING_GROUPS))]) -> KpiOut:
+    check_reader(user, None, rep.REPORT_READERS | {Role.DISPATCHER})
+    return _kpi_out(reporting(runtime).kpi(parse_period(period), utcnow(), group=group))
+
+
+class AppealLink(BaseModel):
+    id: int
+    code: str | None
+    url: str
+
+
+class AppealsBehindOut(BaseModel):
+    period: str
+    unit: int
+    measure: str
+    count: int
+    appeals: list[AppealLink]
+
+
+@router.get("/kpi/appeals", response_model=AppealsBehindOut, summary="指标对应的诉求清单")
+def appeals_behind(runtime: RuntimeDep, user: CurrentUserDep, period: PeriodQ, unit: int,
+                   measure: Annotated[str, Query(description=", ".join(COUNT_NAMES))]
+                   ) -> AppealsBehindOut:
+    check_reader(user, unit)
+    p = parse_period(period)
+    found = reporting(runtime).appeals_behind(p, unit, measure, utcnow())
+    return AppealsBehindOut(period=p.label, unit=unit, measure=measure, count=len(found),
+                            appeals=[AppealLink(id=i, code=c, url=f"/api/v1/appeals/{i}")
+                                     for i, c in found])
+
+
+class TrendPoint(BaseModel):
+    period: str
+    response_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    composite: float | None
+    on_time_rate: float | None
+    counts: dict[str, int]
+
+
+@router.get("/kpi/trend", response_model=list[TrendPoint], summary="指标月度趋势")
+def trend(runtime: RuntimeDep, user: CurrentUserDep, unit: int,
+          first: Annotated[str, Query(alias="from", description="YYYY-MM")],
+          last: Annotated[str, Query(alias="to", description="YYYY-MM")]) -> list[TrendPoint]:
+    check_reader(user, unit)
+    points = reporting(runtime).trend(unit, parse_period(first), parse_period(last), utcnow())
+    return [TrendPoint(period=p.label, response_rate=_round(r.rates.response_rate),
+                       resolution_rate=_round(r.rates.resolution_rate),
+                       satisfaction_rate=_round(r.rates.satisfaction_rate),
+                       composite=_round(r.rates.composite, 2),
+                       on_time_rate=_round(r.rates.on_time_rate), counts=r.counts.as_dict())
+            for p, r in points]
+
+
+class FormulaOut(BaseModel):
+    version: int
+    settings: dict[str, Any]
+    note: str
+    created_at: datetime
+
+
+class FormulaIn(BaseModel):
+    settings: dict[str, Any] = Field(description="settings to change, e.g. weight_response")
+    note: str = Field("", max_length=500)
+
+
+@router.get("/kpi/formula", response_model=list[FormulaOut], summary="考核公式版本")
+def formula_versions(runtime: RuntimeDep, user: CurrentUserDep) -> list[FormulaOut]:
+    check_reader(user, None, rep.REPORT_READERS)
+    return [FormulaOut(version=f.version, settings=f.settings(), note=note, created_at=at)
+            for f, note, at in reporting(runtime).formula_versions()]
+
+
+@router.post("/kpi/formula", response_model=FormulaOut, status_code=201,
+             summary="新建考核公式版本（管理员）")
+def new_formula(body: FormulaIn, runtime: RuntimeDep, user: CurrentUserDep) -> FormulaOut:
+    now = utcnow()
+    f = reporting(runtime).set_formula(user.actor(), body.settings, body.note, now)
+    return FormulaOut(version=f.version, settings=f.settings(), note=body.note, created_at=now)
+
+
+class StoredOut(BaseModel):
+    period: str
+    formula_version: int
+    rows: int
+
+
+@router.post("/kpi/store", response_model=StoredOut, summary="计算并保存考核结果")
+def store_kpi(runtime: RuntimeDep, user: CurrentUserDep, period: PeriodQ) -> StoredOut:
+    check_reader(user, None, frozenset({Role.ADMIN, Role.ANALYST}))
+    p = parse_period(period)
+    n, v = reporting(runtime).store_kpi(p, utcnow())
+    return StoredOut(period=p.label, formula_version=v, rows=n)
+
+
+@router.get("/kpi/stored", summary="已保存的考核结果（含公式版本）")
+def stored_kpi(runtime: RuntimeDep, user: CurrentUserDep, period: PeriodQ) -> list[dict[str, Any]]:
+    check_reader(user, None, rep.REPORT_READERS)
+    return reporting(runtime).stored_kpi(parse_period(period))
+
+
+# --- accountability -------------------------------------------------------------------------
+
+
+class AccountabilityItemOut(BaseModel):
+    kind: str
+    kind_zh: str
+    appeal_id: int | None
+    code: str | None
+    unit_id: int | None
+    unit_name: str
+    handler_id: int | None
+    handler_name: str
+    at: datetime | None
+    detail: str
+
+
+class AccountabilityOut(BaseModel):
+    period: str
+    items: list[AccountabilityItemOut]
+    by_unit: dict[str, dict[str, int]]
+    by_handler: dict[str, dict[str, int]]
+
+
+ACC_ROLES = frozenset({Role.SUPERVISOR, Role.ANALYST, Role.ADMIN, Role.HANDLER, Role.GRID_WORKER})
+
+
+def _accountability(runtime: Runtime, user: CurrentUser, period: str,
+                    unit: int | None) -> rep.Accountability:
+    unit = check_reader(user, unit, ACC_ROLES)
+    return reporting(runtime).accountability(parse_period(period), utcnow(), unit_id=unit)
+
+
+@router.get("/accountability", response_model=AccountabilityOut, summary="责任追究记录")
+def accountability(runtime: RuntimeDep, user: CurrentUserDep, period: PeriodQ,
+                   unit: int | None = None) -> AccountabilityOut:
+    acc = _accountability(runtime, user, period, unit)
+    return AccountabilityOut(
+        period=acc.period.label,
+        items=[AccountabilityItemOut(kind=e.kind, kind_zh=rep.ACCOUNTABILITY_ZH[e.kind],
+                                     appeal_id=e.appeal_id, code=e.code, unit_id=e.unit_id,
+                                     unit_name=e.unit_name, handler_id=e.handler_id,
+                                     handler_name=e.handler_name, at=e.at, detail=e.detail)
+               for e in acc.items],
+        by_unit=acc.by_unit, by_handler=acc.by_handler)
+
+
+@router.get("/accountability.csv", summary="导出责任追究记录（CSV）")
+def accountability_csv(runtime: RuntimeDep, user: CurrentUserDep, period: PeriodQ,
+                       unit: int | None = None) -> Response:
+    acc = _accountability(runtime, user, period, unit)
+    header, rows = rep.ReportingService.accountability_table(acc)
+    return Response(rep.to_csv(header, rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="accountability-{acc.period.label}.csv"'})
+
+
+@router.get("/accountability.xlsx", summary="导出责任追究记录（XLSX）")
+def accountability_xlsx(runtime: RuntimeDep, user: CurrentUserDep, period: PeriodQ,
+                        unit: int | None = None) -> Response:
+    acc = _accountability(runtime, user, period, unit)
+    header, rows = rep.ReportingService.accountability_table(acc)
+    return Response(rep.to_xlsx("责任追究", header, rows),
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="accountability-{acc.period.label}.xlsx"'})
+
+
+# --- public 好差评 statistics ----------------------------------------------------------------
+
+
+class RatingStatOut(BaseModel):
+    unit: int
+    unit_name: str
+    group: str
+    ratings: int = Field(description="评价量")
+    good_rate: float | None = Field(description="好评率 (3–5 stars)")
+    bad: int = Field(description="差评数")
+    bad_rate: float | None = Field(description="差评率")
+    rectification_rate: float | None = Field(description="整改率")
+    rectification_satisfaction_rate: float | None = Field(description="整改满意率")
+
+
+@router.get("/ratings", response_model=list[RatingStatOut], summary="好差评统计（公开）")
+def rating_stats(runtime: RuntimeDep, period: PeriodQ) -> list[RatingStatOut]:
+    stats = reporting(runtime).rating_stats(parse_period(period), utcnow())
+    return [RatingStatOut(unit=s.unit_id, unit_name=s.name, group=s.group, ratings=s.ratings,
+                          good_rate=_round(s.good_rate), bad=s.bad, bad_rate=_round(s.bad_rate),
+                          rectification_rate=_round(s.rectification_rate),
+                          rectification_satisfaction_rate=_round(
+                              s.rectification_satisfaction_rate))
+            for s in stats]
+
+
+@router.get("/rectifications/published", summary="整改结果公示（公开）")
+def published_rectifications(runtime: RuntimeDep) -> list[dict[str, Any]]:
+    return reporting(runtime).published_rectifications()

@@ -1,0 +1,494 @@
+"""Follow-up (回访) tasks and surveys, 好差评 ratings, rectifications (整改) and rating appeals.
+
+One transaction per public method. Anything that concerns an appeal also appends an event to
+that appeal's hash chain in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, select
+
+from jiesu.config import Settings
+from jiesu.domain import appeal as dom
+from jiesu.domain import rating as rules_rating
+from jiesu.domain.errors import (
+    DomainError,
+    IllegalTransition,
+    InvalidArguments,
+    NotFound,
+    PermissionDenied,
+)
+from jiesu.domain.events import DomainEvent
+from jiesu.services.rules import RulesProvider
+from jiesu.store.feedback_tables import (
+    RatingAppealRow,
+    RatingRow,
+    RectificationRow,
+    ServiceItemRow,
+    SurveyTokenRow,
+)
+from jiesu.store.tables import AppealRow, UnitRow
+from jiesu.store.uow import Database, UnitOfWork
+
+Role = dom.Role
+STAFF_READERS = frozenset({Role.FOLLOWUP_AGENT, Role.SUPERVISOR, Role.DISPATCHER, Role.ANALYST,
+                           Role.ADMIN, Role.HANDLER, Role.GRID_WORKER, Role.OPERATOR})
+REVIEWERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    http_status = 409
+
+
+# --- access checks (the only places that decide who may do what here) -----------------------
+
+
+def require_role(actor: dom.Actor, roles: frozenset[Role] | set[Role], what: str) -> None:
+    """Refuse actors whose role is not in `roles`."""
+    if actor.role not in roles:
+        raise PermissionDenied(f"“{dom.ROLE_ZH.get(actor.role, actor.role)}”无权{what}")
+
+
+def require_unit(actor: dom.Actor, unit_id: int | None, what: str) -> None:
+    """Unit-scoped roles may act only for their own unit subtree; admins for any unit."""
+    if actor.role is Role.ADMIN:
+        return
+    if actor.role not in dom.UNIT_SCOPED_ROLES or unit_id not in actor.unit_scope:
+        raise PermissionDenied(f"只有承办单位本单位人员可以{what}")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class FollowUpTask:
+    appeal_id: int
+    code: str | None
+    title: str
+    lead_unit_id: int | None
+    replied_at: datetime | None
+    due_at: datetime | None
+    attempts: int
+    late: bool
+
+
+@dataclass
+class SurveyLink:
+    token: str
+    appeal_id: int
+    expires_at: datetime
+
+
+@dataclass
+class SurveyInfo:
+    appeal_code: str | None
+    title: str
+    reply_text: str | None
+    expires_at: datetime
+
+
+@dataclass
+class RatingResult:
+    rating_id: int
+    bad: bool
+    rectification_id: int | None
+
+
+class FeedbackService:
+    def __init__(self, db: Database, rules: RulesProvider,
+                 settings: Settings | None = None) -> None:
+        self.db = db
+        self.rules = rules
+        self.settings = settings or rules.settings
+
+    # --- follow-up tasks ----------------------------------------------------------------------
+
+    def followup_tasks(self, actor: dom.Actor, now: datetime, *, late_only: bool = False,
+                       limit: int = 200, offset: int = 0) -> tuple[list[FollowUpTask], int]:
+        """Every replied appeal is a follow-up task (100 % 回访); late ones are past due."""
+        require_role(actor, {Role.FOLLOWUP_AGENT, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER,
+                             Role.ANALYST}, "查看回访任务")
+        cond: Any = AppealRow.status == "replied"
+        if late_only:
+            cond = and_(cond, AppealRow.followup_due_at < now)
+        with self.db.uow(write=False) as uow:
+            total = uow.session.scalar(select(func.count()).select_from(AppealRow).where(cond))
+            rows = uow.session.execute(
+                select(AppealRow.id, AppealRow.code, AppealRow.title, AppealRow.lead_unit_id,
+                       AppealRow.replied_at, AppealRow.followup_due_at,
+                       AppealRow.followup_attempts)
+                .where(cond).order_by(AppealRow.followup_due_at, AppealRow.id)
+                .limit(limit).offset(offset)).all()
+        tasks = [FollowUpTask(r.id, r.code, r.title, r.lead_unit_id, r.replied_at,
+                              r.followup_due_at, r.followup_attempts,
+                              r.followup_due_at is not None and now > r.followup_due_at)
+                 for r in rows]
+        return tasks, int(total or 0)
+
+    # --- online survey (an alternative to the call) -------------------------------------------
+
+    def create_survey(self, actor: dom.Actor, appeal_id: int, now: datetime) -> SurveyLink:
+        """A single-use survey link for the requester of a replied appeal."""
+        require_role(actor, {Role.FOLLOWUP_AGENT, Role.ADMIN, Role.SYSTEM}, "发送回访问卷")
+        token = secrets.token_urlsafe(24)
+        expires = now + timedelta(days=self.settings.survey_token_days)
+        with self.db.uow() as uow:
+            appeal, _ = uow.appeals.get(appeal_id)
+            if appeal.status is not dom.Status.REPLIED:
+                raise IllegalTransition("只有已答复待回访的诉求可以发送回访问卷")
+            if not appeal.requester_phone:
+                raise InvalidArguments("该诉求没有诉求人联系电话，无法发送问卷")
+            uow.session.add(SurveyTokenRow(token_hash=token_hash(token), appeal_id=appeal_id,
+                                           created_at=now, created_by=actor.user_id,
+                                           expires_at=expires))
+            uow.commit()
+        return SurveyLink(token, appeal_id, expires)
+
+    def _token(self, uow: UnitOfWork, token: str, now: datetime, *,
+               lock: bool = False) -> SurveyTokenRow:
+        stmt = select(SurveyTokenRow).where(SurveyTokenRow.token_hash == token_hash(token))
+        if lock:
+            stmt = stmt.with_for_update()
+        row = uow.session.scalar(stmt)
+        if row is None:
+            raise NotFound("问卷链接无效")
+        if row.used_at is not None:
+            raise Conflict("该问卷已提交过，感谢您的反馈")
+        if now > row.expires_at:
+            raise Conflict("问卷链接已过期")
+        return row
+
+    def survey_info(self, token: str, now: datetime) -> SurveyInfo:
+        with self.db.uow(write=False) as uow:
+            row = self._token(uow, token, now)
+            appeal, _ = uow.appeals.get(row.appeal_id)
+            if appeal.status is not dom.Status.REPLIED:
+                raise Conflict("该诉求已完成回访")
+            return SurveyInfo(appeal.code, appeal.title, appeal.reply_text, row.expires_at)
+
+    def answer_survey(self, token: str, now: datetime, *, resolved: str, satisfaction: str,
+                      stars: int | None = None, comment: str | None = None) -> dom.Appeal:
+        """The requester answers online: recorded as the `follow_up` action of the requester."""
+        with self.db.uow() as uow:
+            row = self._token(uow, token, now, lock=True)
+            appeal, arow = uow.appeals.get(row.appeal_id)
+            actor = dom.Actor(role=Role.REQUESTER, phone=appeal.requester_phone)
+            if appeal.status is not dom.Status.REPLIED:
+                raise Conflict("该诉求已完成回访")
+            events = dom.apply(appeal, dom.Action.FOLLOW_UP, actor, now, rules=self.rules.get(),
+                               reached=True, resolved=resolved, satisfaction=satisfaction,
+                               note=f"网上回访问卷{('：' + comment.strip()) if comment else ''}")
+            uow.appeals.save(appeal, arow, events, now=now)
+            row.used_at = now
+            if stars is not None:
+                # Rated with the answer, even when the answer sent the appeal back to rework.
+                self._rate_appeal(uow, appeal, appeal.requester_phone or "", stars, comment,
+                                  now, source="survey", any_status=True)
+            uow.commit()
+        return appeal
+
+    # --- ratings ----------------------------------------------------------------------------
+
+    def rate_appeal(self, actor: dom.Actor, appeal_id: int, stars: int, comment: str | None,
+                    now: datetime) -> RatingResult:
+        """The requester (an actor with role requester and the appeal's phone) rates it."""
+        stars = rules_rating.check_stars(stars)
+        require_role(actor, {Role.REQUESTER}, "评价诉求")
+        with self.db.uow() as uow:
+            appeal, _ = uow.appeals.get(appeal_id)
+            if not _same_phone(actor.phone, appeal.requester_phone):
+                raise PermissionDenied("只有诉求人本人可以评价")
+            result = self._rate_appeal(uow, appeal, actor.phone or "", stars, comment, now,
+                                       source="requester")
+            uow.commit()
+        return result
+
+    def rate_appeal_by_code(self, code: str, phone: str, stars: int, now: datetime, *,
+                            comment: str | None = None) -> RatingResult:
+        """Rating from the public API: the tracking code and phone prove who rates."""
+        with self.db.uow(write=False) as uow:
+            appeal_id = uow.appeals.find_by_code(code.strip())
+            requester_phone = None
+            if appeal_id is not None:
+                requester_phone = uow.appeals.get(appeal_id)[0].requester_phone
+        if appeal_id is None or not _same_phone(phone, requester_phone):
+            raise NotFound("诉求编号或联系电话不正确")
+        return self.rate_appeal(dom.Actor(role=Role.REQUESTER, phone=phone), appeal_id, stars,
+                                comment, now)
+
+    def _rate_appeal(self, uow: UnitOfWork, appeal: dom.Appeal, phone: str,
+                     stars: int, comment: str | None, now: datetime, *,
+                     source: str, any_status: bool = False) -> RatingResult:
+        stars = rules_rating.check_stars(stars)
+        if not any_status and appeal.status not in (dom.Status.REPLIED, dom.Status.CLOSED):
+            raise IllegalTransition("诉求答复后才能评价")
+        if appeal.lead_unit_id is None:
+            raise IllegalTransition("该诉求没有承办单位，无需评价")
+        rater = _digits(phone)
+        taken = uow.session.scalar(select(RatingRow.id).where(
+            RatingRow.appeal_id == appeal.id, RatingRow.rater_phone == rater))
+        if taken is not None:
+            raise Conflict("您已评价过该诉求，每件诉求只能评价一次")
+        rating = RatingRow(appeal_id=appeal.id, unit_id=appeal.lead_unit_id, stars=stars,
+                           comment=_clean(comment, 1000), rater_phone=rater, source=source,
+                           created_at=now, excluded=False)
+        uow.session.add(rating)
+        uow.session.flush()
+        rect_id = self._open_rectification(uow, rating, now)
+        data: dict[str, Any] = {"rating_id": rating.id, "stars": stars,
+                                "bad": rules_rating.is_bad(stars), "source": source}
+        events = [DomainEvent("rated", now, None, Role.REQUESTER if source != "default"
+                              else Role.SYSTEM, data)]
+        if rect_id is not None:
+            events.append(DomainEvent("rectification_opened", now, None, Role.SYSTEM, {
+                "rectification_id": rect_id, "rating_id": rating.id}))
+        assert appeal.id is not None
+        _append_events(uow, appeal.id, events, now)
+        return RatingResult(rating.id, rules_rating.is_bad(stars), rect_id)
+
+    def rate_service_item(self, item_id: int, phone: str, stars: int, now: datetime, *,
+                          comment: str | None = None) -> RatingResult:
+        """Anyone who gives a phone number rates a unit's service item."""
+        stars = rules_rating.check_stars(stars)
+        if not _digits(phone):
+            raise InvalidArguments("请填写联系电话", field="phone")
+        with self.db.uow() as uow:
+            item = uow.session.get(ServiceItemRow, item_id)
+            if item is None or not item.active:
+                raise NotFound(f"服务事项 {item_id} 不存在")
+            rating = RatingRow(service_item_id=item.id, unit_id=item.unit_id, stars=stars,
+                               comment=_clean(comment, 1000), rater_phone=_digits(phone),
+                               source="requester", created_at=now, excluded=False)
+            uow.session.add(rating)
+            uow.session.flush()
+            rect_id = self._open_rectification(uow, rating, now)
+            uow.commit()
+            return RatingResult(rating.id, rules_rating.is_bad(stars), rect_id)
+
+    def _open_rectification(self, uow: UnitOfWork, rating: RatingRow,
+                            now: datetime) -> int | None:
+        if not rules_rating.is_bad(rating.stars):
+            return None
+        r = self.rules.get()
+        rect = rules_rating.Rectification.open(r.calendar, r.sla, now)
+        row = RectificationRow(rating_id=rating.id, unit_id=rating.unit_id,
+                               appeal_id=rating.appeal_id, status=str(rect.status),
+                               due_at=rect.due_at, rounds=rect.rounds, created_at=now)
+        uow.session.add(row)
+        uow.session.flush()
+        return row.id
+
+    def apply_default_ratings(self, now: datetime, *, batch: int = 500) -> int:
+        """Give the configured default rating to closed appeals whose rating window passed."""
+        stars = self.settings.rating_default_stars
+        if stars is None:
+            return 0
+        stars = rules_rating.check_stars(stars)
+        cutoff = now - timedelta(days=self.settings.rating_window_days)
+        rated = exists().where(and_(RatingRow.appeal_id == AppealRow.id,
+                                    RatingRow.rater_phone.is_not(None)))
+        done = 0
+        with self.db.uow() as uow:
+            ids = list(uow.session.scalars(
+                select(AppealRow.id).where(
+                    AppealRow.status == "closed", AppealRow.closed_at <= cutoff,
+                    AppealRow.closed_at > cutoff - timedelta(days=90),
+                    AppealRow.lead_unit_id.is_not(None), AppealRow.requester_phone.is_not(None),
+                    ~rated)
+                .order_by(AppealRow.id).limit(batch)))
+            for appeal_id in ids:
+                appeal, _ = uow.appeals.get(appeal_id)
+                self._rate_appeal(uow, appeal, appeal.requester_phone or "", stars, None,
+                                  now, source="default")
+                done += 1
+            uow.commit()
+        return done
+
+    # --- rating appeals (申诉) -----------------------------------------------------------------
+
+    def file_rating_appeal(self, actor: dom.Actor, rating_id: int, reason: str,
+                           now: datetime) -> int:
+        """The rated unit says a rating is malicious (恶意差评申诉)."""
+        with self.db.uow() as uow:
+            rating = uow.session.get(RatingRow, rating_id)
+            if rating is None:
+                raise NotFound(f"评价 {rating_id} 不存在")
+            require_unit(actor, rating.unit_id, "对本单位的评价提出申诉")
+            pending = uow.session.scalar(select(RatingAppealRow.id).where(
+                RatingAppealRow.rating_id == rating_id, RatingAppealRow.status == "pending"))
+            ra = rules_rating.RatingAppeal.file(reason, stars=rating.stars,
+                                                excluded=rating.excluded,
+                                                pending_exists=pending is not None)
+            row = RatingAppealRow(rating_id=rating_id, unit_id=rating.unit_id, reason=ra.reason,
+                                  status=str(ra.status), requested_by=actor.user_id,
+                                  requested_at=now)
+            uow.session.add(row)
+            uow.session.flush()
+            self._appeal_event(uow, rating.appeal_id, actor, now, "rating_appealed",
+                               {"rating_id": rating_id, "rating_appeal_id": row.id,
+                                "reason": ra.reason})
+            uow.commit()
+            return row.id
+
+    def decide_rating_appeal(self, actor: dom.Actor, rating_appeal_id: int, uphold: bool,
+                             reason: str, now: datetime) -> str:
+        """A reviewer decides; an upheld appeal excludes the rating and keeps the reason."""
+        require_role(actor, REVIEWERS, "审核评价申诉")
+        with self.db.uow() as uow:
+            row = uow.session.get(RatingAppealRow, rating_appeal_id)
+            if row is None:
+                raise NotFound(f"申诉 {rating_appeal_id} 不存在")
+            ra = rules_rating.RatingAppeal(rules_rating.RatingAppealStatus(row.status),
+                                           row.reason)
+            ra.decide(uphold, reason, now)
+            row.status, row.decision_reason = str(ra.status), ra.decision_reason
+            row.decided_at, row.decided_by = now, actor.user_id
+            rating = uow.session.get(RatingRow, row.rating_id)
+            assert rating is not None
+            if uphold:
+                rating.excluded, rating.excluded_at = True, now
+                rating.excluded_reason = ra.decision_reason
+                rect = uow.session.scalar(select(RectificationRow).where(
+                    RectificationRow.rating_id == rating.id))
+                if rect is not None and rect.status not in ("published", "cancelled"):
+                    rect.status = str(rules_rating.RectificationStatus.CANCELLED)
+                    rect.cancelled_reason = f"评价经申诉被剔除：{ra.decision_reason}"
+            self._appeal_event(uow, rating.appeal_id, actor, now, "rating_appeal_decided",
+                               {"rating_id": rating.id, "rating_appeal_id": row.id,
+                                "upheld": uphold, "reason": ra.decision_reason})
+            uow.commit()
+            return row.status
+
+    # --- rectifications (整改) -----------------------------------------------------------------
+
+    def _rect(self, uow: UnitOfWork, rect_id: int) -> tuple[RectificationRow,
+                                                             rules_rating.Rectification]:
+        row = uow.session.get(RectificationRow, rect_id)
+        if row is None:
+            raise NotFound(f"整改 {rect_id} 不存在")
+        rect = rules_rating.Rectification(
+            status=rules_rating.RectificationStatus(row.status), due_at=row.due_at,
+            rounds=row.rounds, report=row.report, reported_at=row.reported_at,
+            satisfied=row.satisfied, followed_up_at=row.followed_up_at,
+            published_at=row.published_at, cancelled_reason=row.cancelled_reason)
+        return row, rect
+
+    @staticmethod
+    def _store_rect(row: RectificationRow, rect: rules_rating.Rectification) -> None:
+        row.status, row.due_at, row.rounds = str(rect.status), rect.due_at, rect.rounds
+        row.report, row.reported_at = rect.report, rect.reported_at
+        row.satisfied, row.followed_up_at = rect.satisfied, rect.followed_up_at
+        row.published_at = rect.published_at
+
+    def report_rectification(self, actor: dom.Actor, rect_id: int, report: str,
+                             now: datetime) -> str:
+        with self.db.uow() as uow:
+            row, rect = self._rect(uow, rect_id)
+            require_unit(actor, row.unit_id, "提交整改报告")
+            rect.submit_report(report, now)
+            self._store_rect(row, rect)
+            row.reported_by = actor.user_id
+            self._appeal_event(uow, row.appeal_id, actor, now, "rectification_reported",
+                               {"rectification_id": row.id, "report": rect.report})
+            uow.commit()
+            return row.status
+
+    def follow_up_rectification(self, actor: dom.Actor, rect_id: int, satisfied: bool,
+                                now: datetime, note: str | None = None) -> str:
+        require_role(actor, {Role.FOLLOWUP_AGENT, Role.ADMIN}, "回访整改结果")
+        r = self.rules.get()
+        with self.db.uow() as uow:
+            row, rect = self._rect(uow, rect_id)
+            rect.follow_up(satisfied, now, r.calendar, r.sla)
+            self._store_rect(row, rect)
+            self._appeal_event(uow, row.appeal_id, actor, now, "rectification_followed_up",
+                               {"rectification_id": row.id, "satisfied": satisfied,
+                                "note": _clean(note, 1000), "status": row.status})
+            uow.commit()
+            return row.status
+
+    def publish_rectification(self, actor: dom.Actor, rect_id: int, now: datetime) -> str:
+        require_role(actor, REVIEWERS, "公示整改结果")
+        with self.db.uow() as uow:
+            row, rect = self._rect(uow, rect_id)
+            rect.publish(now)
+            self._store_rect(row, rect)
+            self._appeal_event(uow, row.appeal_id, actor, now, "rectification_published",
+                               {"rectification_id": row.id})
+            uow.commit()
+            return row.status
+
+    # --- service items (服务事项目录) ----------------------------------------------------------
+
+    def add_service_item(self, actor: dom.Actor, unit_code: str, code: str, name: str,
+                         now: datetime) -> int:
+        require_role(actor, {Role.ADMIN}, "维护服务事项")
+        code, name = code.strip(), name.strip()
+        if not code or not name:
+            raise InvalidArguments("服务事项编码和名称不能为空")
+        with self.db.uow() as uow:
+            unit = uow.units.by_code(unit_code)
+            if unit is None:
+                raise InvalidArguments(f"单位 {unit_code} 不存在", field="unit_code")
+            if uow.session.scalar(select(ServiceItemRow.id).where(ServiceItemRow.code == code)):
+                raise Conflict(f"服务事项编码 {code} 已存在")
+            row = ServiceItemRow(unit_id=unit.id, code=code, name=name[:200], active=True,
+                                 created_at=now)
+            uow.session.add(row)
+            uow.session.flush()
+            item_id = row.id
+            uow.commit()
+            return item_id
+
+    def service_items(self, unit_id: int | None = None) -> list[tuple[int, str, str, int, str]]:
+        """(id, code, name, unit id, unit name) of active service items."""
+        with self.db.uow(write=False) as uow:
+            stmt = (select(ServiceItemRow.id, ServiceItemRow.code, ServiceItemRow.name,
+                           ServiceItemRow.unit_id, UnitRow.name)
+                    .join(UnitRow, UnitRow.id == ServiceItemRow.unit_id)
+                    .where(ServiceItemRow.active.is_(True)).order_by(ServiceItemRow.code))
+            if unit_id is not None:
+                stmt = stmt.where(ServiceItemRow.unit_id == unit_id)
+            return [(a, b, c, d, e) for a, b, c, d, e in uow.session.execute(stmt).all()]
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _appeal_event(uow: UnitOfWork, appeal_id: int | None, actor: dom.Actor, now: datetime,
+                      etype: str, data: dict[str, Any]) -> None:
+        if appeal_id is not None:
+            _append_events(uow, appeal_id, [DomainEvent(etype, now, actor.user_id, actor.role,
+                                                        data)], now)
+
+
+def _append_events(uow: UnitOfWork, appeal_id: int, events: list[DomainEvent],
+                   now: datetime) -> None:
+    """Append events to an appeal's chain, re-reading it (it may have been saved already)."""
+    uow.session.flush()
+    cached = uow.session.get(AppealRow, appeal_id)
+    if cached is not None:
+        uow.session.expire(cached)
+    appeal, row = uow.appeals.get(appeal_id)
+    uow.appeals.save(appeal, row, events, now=now)
+
+
+def _digits(phone: str | None) -> str:
+    return "".join(ch for ch in phone or "" if ch.isdigit())
+
+
+def _same_phone(a: str | None, b: str | None) -> bool:
+    da, db = _digits(a), _digits(b)
+    return bool(da) and da == db
+
+
+def _clean(text: str | None, max_len: int) -> str | None:
+    value = (text or "").strip()
+    return value[:max_len] or None

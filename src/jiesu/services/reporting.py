@@ -1,0 +1,614 @@
+"""KPIs (三率), rankings, trends, accountability (责任追究), rating statistics and the monthly
+report (通报) as XLSX. Read-only use cases except formula versions and stored results.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, delete, func, select
+from sqlalchemy.orm import Session
+
+from jiesu.config import Settings
+from jiesu.domain import appeal as dom
+from jiesu.domain.errors import InvalidArguments, NotFound, PermissionDenied
+from jiesu.domain.kpi import (
+    RANKING_GROUPS,
+    KpiCounts,
+    KpiFormula,
+    KpiRates,
+    Period,
+    months_between,
+    rank,
+    rates,
+    ratio,
+)
+from jiesu.domain.rating import RATING_APPEAL_ZH, RECTIFICATION_ZH, STARS_ZH
+from jiesu.services.rules import RulesProvider
+from jiesu.store import kpi_queries as kq
+from jiesu.store.feedback_tables import (
+    KpiFormulaVersionRow,
+    KpiResultRow,
+    RatingAppealRow,
+    RatingRow,
+    RectificationRow,
+)
+from jiesu.store.tables import UnitRow
+from jiesu.store.uow import Database
+
+Role = dom.Role
+READERS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER,
+                     Role.HANDLER, Role.GRID_WORKER, Role.FOLLOWUP_AGENT})
+REPORT_READERS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN})
+
+ACCOUNTABILITY_ZH = {"overdue": "超期", "red_card": "红牌督办", "rework": "重办",
+                     "bad_rating": "差评"}
+COUNT_ZH = {
+    "dispatched": "派单量", "returned": "退单数", "response_due": "应响应数",
+    "responded_on_time": "按时响应数", "handle_due": "应办结数",
+    "completed_on_time": "按时办结数", "extended": "延期数", "closed": "办结数",
+    "reworked": "重办数", "followed_up": "回访数", "unreachable": "未联系上",
+    "reached": "联系上", "resolved": "已解决", "partly_resolved": "部分解决",
+    "satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意",
+    "supervised": "督办数", "red_cards": "红牌督办", "ratings": "评价量", "bad_ratings": "差评数",
+}
+RATE_ZH = {
+    "response_rate": "响应率", "resolution_rate": "解决率", "satisfaction_rate": "满意率",
+    "composite": "综合得分", "on_time_rate": "按时办结率", "return_rate": "退单率",
+    "rework_rate": "重办率", "extension_rate": "延期率", "unreachable_rate": "未联系上率",
+    "bad_rating_rate": "差评率",
+}
+
+
+@dataclass
+class KpiRow:
+    unit_id: int
+    code: str
+    name: str
+    group: str
+    parent_id: int | None
+    depth: int
+    counts: KpiCounts
+    rates: KpiRates
+    rank: int | None = None
+    group_size: int = 0
+
+
+@dataclass
+class KpiReport:
+    period: Period
+    formula: KpiFormula
+    computed_at: datetime
+    rows: list[KpiRow]
+
+
+@dataclass
+class AccountabilityEntry:
+    kind: str
+    appeal_id: int | None
+    code: str | None
+    unit_id: int | None
+    unit_name: str
+    handler_id: int | None
+    handler_name: str
+    at: datetime | None
+    detail: str
+
+
+@dataclass
+class Accountability:
+    period: Period
+    items: list[AccountabilityEntry]
+    by_unit: dict[str, dict[str, int]] = field(default_factory=dict)
+    by_handler: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass
+class RatingStat:
+    unit_id: int
+    name: str
+    group: str
+    ratings: int
+    good: int
+    bad: int
+    rectifications: int
+    rectified: int
+    rect_followed_up: int
+    rect_satisfied: int
+
+    @property
+    def good_rate(self) -> float | None:
+        return ratio(self.good, self.ratings)
+
+    @property
+    def bad_rate(self) -> float | None:
+        return ratio(self.bad, self.ratings)
+
+    @property
+    def rectification_rate(self) -> float | None:
+        return ratio(self.rectified, self.rectifications)
+
+    @property
+    def rectification_satisfaction_rate(self) -> float | None:
+        return ratio(self.rect_satisfied, self.rect_followed_up)
+
+
+@dataclass
+class MonthlyReport:
+    period: Period
+    city_name: str
+    kpi: KpiReport
+    summary: list[tuple[str, Any]]
+    rankings: dict[str, list[KpiRow]]
+    overdue: list[AccountabilityEntry]
+    bad_ratings: list[dict[str, Any]]
+
+
+def pct(value: float | None, digits: int = 2) -> str:
+    """A rate as text, e.g. 87.50%; "—" without data."""
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def points(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+class ReportingService:
+    def __init__(self, db: Database, rules: RulesProvider, settings: Settings) -> None:
+        self.db = db
+        self.rules = rules
+        self.settings = settings
+
+    def window(self, period: Period, now: datetime) -> kq.Window:
+        start, end = period.bounds(self.settings.tz)
+        return kq.Window(start, end, now)
+
+    # --- formula versions ---------------------------------------------------------------------
+
+    @staticmethod
+    def _formula(session: Session, version: int | None = None) -> KpiFormula:
+        stmt = select(KpiFormulaVersionRow)
+        stmt = (stmt.where(KpiFormulaVersionRow.version == version) if version is not None
+                else stmt.order_by(KpiFormulaVersionRow.version.desc()).limit(1))
+        row = session.scalar(stmt)
+        if row is None:
+            if version is not None:
+                raise NotFound(f"考核公式版本 {version} 不存在")
+            return KpiFormula()
+        return KpiFormula.from_settings(row.version, row.settings)
+
+    def formula(self, version: int | None = None) -> KpiFormula:
+        with self.db.uow(write=False) as uow:
+            return self._formula(uow.session, version)
+
+    def formula_versions(self) -> list[tuple[KpiFormula, str, datetime]]:
+        with self.db.uow(write=False) as uow:
+            rows = uow.session.scalars(select(KpiFormulaVersionRow)
+                                       .order_by(KpiFormulaVersionRow.version)).all()
+            return [(KpiFormula.from_settings(r.version, r.settings), r.note, r.created_at)
+                    for r in rows]
+
+    def set_formula(self, actor: dom.Actor, changes: dict[str, Any], note: str,
+                    now: datetime) -> KpiFormula:
+        """A new formula version: the current settings with `changes` applied."""
+        if actor.role is not Role.ADMIN:
+            raise PermissionDenied("只有管理员可以修改考核公式")
+        with self.db.uow() as uow:
+            current = self._formula(uow.session)
+            version = (uow.session.scalar(select(func.max(KpiFormulaVersionRow.version))) or 0) + 1
+            settings = {**current.settings(), **changes}
+            new = KpiFormula.from_settings(version, settings)
+            uow.session.add(KpiFormulaVersionRow(version=version, settings=new.settings(),
+                                                 note=(note or "").strip()[:500],
+                                                 created_at=now, created_by=actor.user_id))
+            uow.commit()
+        return new
+
+    # --- KPIs and rankings --------------------------------------------------------------------
+
+    def kpi(self, period: Period, now: datetime, *, group: str | None = None,
+            unit_id: int | None = None, formula_version: int | None = None) -> KpiReport:
+        """KPIs of every unit's subtree for a period, ranked within its group."""
+        if group is not None and group not in RANKING_GROUPS and group not in (
+                "city", "community", "grid", "micro_grid"):
+            raise InvalidArguments(f"单位分组“{group}”无效，可选："
+                                   f"{'、'.join(RANKING_GROUPS)}", field="group")
+        with self.db.uow(write=False) as uow:
+            formula = self._formula(uow.session, formula_version)
+            units = kq.units_table(uow.session)
+            counts = kq.counts_by_unit(uow.session, formula, self.window(period, now))
+        root_path = None
+        if unit_id is not None:
+            root = next((u for u in units if u.id == unit_id), None)
+            if root is None:
+                raise NotFound(f"单位 {unit_id} 不存在")
+            root_path = root.path
+        rows = [KpiRow(u.id, u.code, u.name, u.group, u.parent_id, u.depth,
+                       counts.get(u.id, KpiCounts()), rates(counts.get(u.id, KpiCounts()),
+                                                            formula))
+                for u in units if u.active]
+        by_group: dict[str, list[KpiRow]] = defaultdict(list)
+        for r in rows:
+            by_group[r.group].append(r)
+        for g, members in by_group.items():
+            if g not in RANKING_GROUPS:
+                continue
+            places = rank({r.unit_id: r.rates.composite for r in members})
+            for r in members:
+                r.rank, r.group_size = places[r.unit_id], len(members)
+        paths = {u.id: u.path for u in units}
+        if root_path is not None:
+            rows = [r for r in rows if paths[r.unit_id].startswith(root_path)]
+        if group is not None:
+            rows = [r for r in rows if r.group == group]
+            rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.code))
+        return KpiReport(period, formula, now, rows)
+
+    def store_kpi(self, period: Period, now: datetime) -> tuple[int, int]:
+        """Compute and store every unit's KPIs (replacing earlier results of the same version).
+
+        Returns (rows stored, formula version).
+        """
+        report = self.kpi(period, now)
+        v = report.formula.version
+        with self.db.uow() as uow:
+            uow.session.execute(delete(KpiResultRow).where(
+                KpiResultRow.period_start == period.start, KpiResultRow.period_end == period.end,
+                KpiResultRow.formula_version == v))
+            uow.session.add_all([KpiResultRow(
+                period_kind=str(period.kind), period_start=period.start, period_end=period.end,
+                unit_id=r.unit_id, formula_version=v, counts=r.counts.as_dict(),
+                response_rate=r.rates.response_rate, resolution_rate=r.rates.resolution_rate,
+                satisfaction_rate=r.rates.satisfaction_rate, composite=r.rates.composite,
+                rank=r.rank, computed_at=now) for r in report.rows])
+            uow.commit()
+        return len(report.rows), v
+
+    def stored_kpi(self, period: Period) -> list[dict[str, Any]]:
+        with self.db.uow(write=False) as uow:
+            rows = uow.session.scalars(select(KpiResultRow).where(
+                KpiResultRow.period_start == period.start, KpiResultRow.period_end == period.end)
+                .order_by(KpiResultRow.formula_version, KpiResultRow.unit_id)).all()
+            return [{"unit_id": r.unit_id, "formula_version": r.formula_version,
+                     "counts": r.counts, "composite": r.composite, "rank": r.rank,
+                     "response_rate": r.response_rate, "resolution_rate": r.resolution_rate,
+                     "satisfaction_rate": r.satisfaction_rate, "computed_at": r.computed_at}
+                    for r in rows]
+
+    def trend(self, unit_id: int, first: Period, last: Period,
+              now: datetime) -> list[tuple[Period, KpiRow]]:
+        """Monthly KPIs of one unit's subtree from `first` to `last`."""
+        out: list[tuple[Period, KpiRow]] = []
+        with self.db.uow(write=False) as uow:
+            formula = self._formula(uow.session)
+            unit = uow.session.get(UnitRow, unit_id)
+            if unit is None:
+                raise NotFound(f"单位 {unit_id} 不存在")
+            for p in months_between(first, last):
+                c = kq.counts_by_unit(uow.session, formula, self.window(p, now),
+                                      root_path=unit.path).get(unit_id, KpiCounts())
+                out.append((p, KpiRow(unit.id, unit.code, unit.name, unit.group,
+                                      unit.parent_id, unit.depth, c, rates(c, formula))))
+        return out
+
+    def appeals_behind(self, period: Period, unit_id: int, measure: str,
+                       now: datetime) -> list[tuple[int, str | None]]:
+        """The appeals a KPI count is made of (every number links to its appeals)."""
+        if measure not in kq.MEASURES:
+            raise InvalidArguments(f"未知的统计项“{measure}”，可选：{', '.join(kq.MEASURES)}",
+                                   field="measure")
+        with self.db.uow(write=False) as uow:
+            if uow.session.get(UnitRow, unit_id) is None:
+                raise NotFound(f"单位 {unit_id} 不存在")
+            formula = self._formula(uow.session)
+            return kq.appeals_behind(uow.session, formula, self.window(period, now), unit_id,
+                                     measure)
+
+    # --- accountability -----------------------------------------------------------------------
+
+    def accountability(self, period: Period, now: datetime, *,
+                       unit_id: int | None = None) -> Accountability:
+        """Overdue, red-card 督办, rework and bad ratings per unit and handler, with appeals."""
+        with self.db.uow(write=False) as uow:
+            units = kq.subtree_units(uow.session, unit_id) if unit_id is not None else None
+            raw = kq.accountability_items(uow.session, self.window(period, now), units)
+            unit_names = {u.id: u.name for u in kq.units_table(uow.session)}
+            users = kq.user_names(uow.session, {i.handler_id for i in raw})
+        items = [AccountabilityEntry(i.kind, i.appeal_id, i.code, i.unit_id,
+                                     unit_names.get(i.unit_id or -1, ""), i.handler_id,
+                                     users.get(i.handler_id or -1, ""), i.at, i.detail)
+                 for i in raw]
+        by_unit: dict[str, Counter[str]] = defaultdict(Counter)
+        by_handler: dict[str, Counter[str]] = defaultdict(Counter)
+        for e in items:
+            by_unit[e.unit_name or "（无单位）"][e.kind] += 1
+            if e.handler_name:
+                by_handler[e.handler_name][e.kind] += 1
+        return Accountability(period, items, {k: dict(v) for k, v in by_unit.items()},
+                              {k: dict(v) for k, v in by_handler.items()})
+
+    @staticmethod
+    def accountability_table(acc: Accountability) -> tuple[list[str], list[list[Any]]]:
+        header = ["类型", "诉求编号", "承办单位", "承办人", "时间", "说明"]
+        rows = [[ACCOUNTABILITY_ZH[e.kind], e.code or "", e.unit_name, e.handler_name,
+                 e.at.isoformat() if e.at else "", e.detail] for e in acc.items]
+        return header, rows
+
+    # --- 好差评 statistics (public) ------------------------------------------------------------
+
+    def rating_stats(self, period: Period, now: datetime) -> list[RatingStat]:
+        """评价量, 好评率, 差评数, 差评率, 整改率, 整改满意率 per unit subtree."""
+        w = self.window(period, now)
+        with self.db.uow(write=False) as uow:
+            units = kq.units_table(uow.session)
+            own: dict[int, list[int]] = defaultdict(lambda: [0] * 7)
+            in_period = (RatingRow.created_at >= w.start, RatingRow.created_at < w.end,
+                         RatingRow.excluded.is_(False))
+            for uid, n, good, bad in uow.session.execute(
+                    select(RatingRow.unit_id, func.count(),
+                           func.sum(case((RatingRow.stars >= 3, 1), else_=0)),
+                           func.sum(case((RatingRow.stars <= 2, 1), else_=0)))
+                    .where(*in_period).group_by(RatingRow.unit_id)):
+                own[uid][0:3] = [int(n), int(good or 0), int(bad or 0)]
+            done = RectificationRow.status.in_(("reported", "verified", "published"))
+            for uid, n, rectified, followed, satisfied in uow.session.execute(
+                    select(RectificationRow.unit_id, func.count(),
+                           func.sum(case((done, 1), else_=0)),
+                           func.sum(case((RectificationRow.satisfied.is_not(None), 1), else_=0)),
+                           func.sum(case((RectificationRow.satisfied.is_(True), 1), else_=0)))
+                    .join(RatingRow, RatingRow.id == RectificationRow.rating_id)
+                    .where(*in_period, RectificationRow.status != "cancelled")
+                    .group_by(RectificationRow.unit_id)):
+                own[uid][3:7] = [int(n), int(rectified or 0), int(followed or 0),
+                                 int(satisfied or 0)]
+        out = []
+        for u in units:
+            if not u.active:
+                continue
+            total = [0] * 7
+            for other in units:
+                if other.id in own and other.path.startswith(u.path):
+                    total = [a + b for a, b in zip(total, own[other.id], strict=True)]
+            out.append(RatingStat(u.id, u.name, u.group, *total))
+        return out
+
+    def published_rectifications(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Published rectification results (公示), newest first."""
+        with self.db.uow(write=False) as uow:
+            rows = uow.session.execute(
+                select(RectificationRow, RatingRow.stars, UnitRow.name)
+                .join(RatingRow, RatingRow.id == RectificationRow.rating_id)
+                .join(UnitRow, UnitRow.id == RectificationRow.unit_id)
+                .where(RectificationRow.status == "published")
+                .order_by(RectificationRow.published_at.desc()).limit(limit)).all()
+            return [{"id": r.id, "unit": name, "stars": stars, "stars_zh": STARS_ZH[stars],
+                     "report": r.report, "satisfied": r.satisfied, "rounds": r.rounds,
+                     "published_at": r.published_at} for r, stars, name in rows]
+
+    # --- lists for the feedback API -----------------------------------------------------------
+
+    def ratings(self, *, unit_id: int | None = None, bad_only: bool = False,
+                limit: int = 200) -> list[dict[str, Any]]:
+        with self.db.uow(write=False) as uow:
+            stmt = select(RatingRow).order_by(RatingRow.created_at.desc()).limit(limit)
+            if unit_id is not None:
+                stmt = stmt.where(RatingRow.unit_id.in_(kq.subtree_units(uow.session, unit_id)))
+            if bad_only:
+                stmt = stmt.where(RatingRow.stars <= 2)
+            return [{"id": r.id, "appeal_id": r.appeal_id, "service_item_id": r.service_item_id,
+                     "unit_id": r.unit_id, "stars": r.stars, "stars_zh": STARS_ZH[r.stars],
+                     "comment": r.comment, "source": r.source, "created_at": r.created_at,
+                     "excluded": r.excluded, "excluded_reason": r.excluded_reason}
+                    for r in uow.session.scalars(stmt).all()]
+
+    def rectifications(self, *, unit_id: int | None = None, status: str | None = None,
+                       now: datetime, limit: int = 200) -> list[dict[str, Any]]:
+        with self.db.uow(write=False) as uow:
+            stmt = (select(RectificationRow).order_by(RectificationRow.due_at)
+                    .limit(limit))
+            if unit_id is not None:
+                stmt = stmt.where(RectificationRow.unit_id.in_(
+                    kq.subtree_units(uow.session, unit_id)))
+            if status:
+                stmt = stmt.where(RectificationRow.status == status)
+            return [{"id": r.id, "rating_id": r.rating_id, "unit_id": r.unit_id,
+                     "appeal_id": r.appeal_id, "status": r.status,
+                     "status_zh": RECTIFICATION_ZH.get(_rs(r.status), r.status),
+                     "due_at": r.due_at, "overdue": r.status == "open" and now > r.due_at,
+                     "rounds": r.rounds, "report": r.report, "satisfied": r.satisfied,
+                     "published_at": r.published_at, "cancelled_reason": r.cancelled_reason}
+                    for r in uow.session.scalars(stmt).all()]
+
+    def rating_appeals(self, *, status: str | None = None,
+                       limit: int = 200) -> list[dict[str, Any]]:
+        with self.db.uow(write=False) as uow:
+            stmt = select(RatingAppealRow).order_by(RatingAppealRow.requested_at).limit(limit)
+            if status:
+                stmt = stmt.where(RatingAppealRow.status == status)
+            return [{"id": r.id, "rating_id": r.rating_id, "unit_id": r.unit_id,
+                     "reason": r.reason, "status": r.status,
+                     "status_zh": RATING_APPEAL_ZH.get(_ras(r.status), r.status),
+                     "requested_at": r.requested_at, "decided_at": r.decided_at,
+                     "decision_reason": r.decision_reason}
+                    for r in uow.session.scalars(stmt).all()]
+
+    # --- monthly report (通报) -----------------------------------------------------------------
+
+    def monthly(self, period: Period, now: datetime) -> MonthlyReport:
+        report = self.kpi(period, now)
+        rankings = {g: sorted((r for r in report.rows if r.group == g),
+                              key=lambda r: (r.rank is None, r.rank or 0, r.code))
+                    for g in RANKING_GROUPS}
+        roots = [r for r in report.rows if r.parent_id is None]
+        total = KpiCounts()
+        for r in roots:
+            total = total + r.counts
+        tr = rates(total, report.formula)
+        summary: list[tuple[str, Any]] = [
+            ("统计周期", period.label_zh),
+            ("考核公式版本", report.formula.version),
+            ("派单量", total.dispatched), ("应响应数", total.response_due),
+            ("响应率", tr.response_rate), ("回访数", total.followed_up),
+            ("未联系上", total.unreachable), ("解决率", tr.resolution_rate),
+            ("满意率", tr.satisfaction_rate), ("综合得分", tr.composite),
+            ("应办结数", total.handle_due), ("按时办结率", tr.on_time_rate),
+            ("超期件数", total.overdue), ("退单率", tr.return_rate), ("重办率", tr.rework_rate),
+            ("延期率", tr.extension_rate), ("督办次数", total.supervised),
+            ("红牌督办", total.red_cards), ("评价量", total.ratings), ("差评数", total.bad_ratings),
+        ]
+        acc = self.accountability(period, now)
+        overdue = [e for e in acc.items if e.kind == "overdue"]
+        bad = [{"code": e.code or "", "unit": e.unit_name, "handler": e.handler_name,
+                "at": e.at, "detail": e.detail} for e in acc.items if e.kind == "bad_rating"]
+        return MonthlyReport(period, self.settings.city_name, report, summary, rankings,
+                             overdue, bad)
+
+    def monthly_xlsx(self, m: MonthlyReport) -> bytes:
+        """The monthly report as an XLSX workbook (summary, rankings, details, lists)."""
+        from openpyxl import Workbook
+        from openpyxl.styles import Alignment, Font
+
+        wb = Workbook()
+        bold = Font(bold=True)
+        ws = wb.active
+        ws.title = "汇总"
+        ws.append([f"{m.city_name}12345接诉即办{m.period.label_zh}通报"])
+        ws["A1"].font = Font(bold=True, size=14)
+        ws.append([])
+        rate_labels = set(RATE_ZH.values()) - {"综合得分"}
+        for label, value in m.summary:
+            ws.append([label, value])
+            cell = ws.cell(ws.max_row, 2)
+            if label in rate_labels and value is not None:
+                cell.number_format = "0.00%"
+            elif label == "综合得分" and value is not None:
+                cell.number_format = "0.00"
+            elif value is None:
+                cell.value = "—"
+        ws.column_dimensions["A"].width = 16
+        ws.column_dimensions["B"].width = 20
+
+        rank_header = ["排名", "单位", "综合得分", "响应率", "解决率", "满意率", "按时办结率",
+                       "派单量", "超期件数", "差评数"]
+        for g, label in RANKING_GROUPS.items():
+            ws = wb.create_sheet(f"排名-{label.replace('/', '')}")
+            ws.append(rank_header)
+            for r in m.rankings[g]:
+                ws.append([r.rank if r.rank is not None else "—", r.name,
+                           _num(r.rates.composite), _num(r.rates.response_rate),
+                           _num(r.rates.resolution_rate), _num(r.rates.satisfaction_rate),
+                           _num(r.rates.on_time_rate), r.counts.dispatched, r.counts.overdue,
+                           r.counts.bad_ratings])
+                _formats(ws, ws.max_row, {3: "0.00", 4: "0.00%", 5: "0.00%", 6: "0.00%",
+                                          7: "0.00%"})
+            _header(ws, bold, [8, 24, 10, 10, 10, 10, 12, 10, 10, 10])
+
+        ws = wb.create_sheet("单位明细")
+        count_names = list(COUNT_ZH)
+        rate_names = list(RATE_ZH)
+        ws.append(["单位编码", "单位", "分组", "组内排名"] + [RATE_ZH[n] for n in rate_names]
+                  + [COUNT_ZH[n] for n in count_names])
+        for r in m.kpi.rows:
+            rd = r.rates.as_dict()
+            ws.append([r.code, "　" * r.depth + r.name, RANKING_GROUPS.get(r.group, r.group),
+                       r.rank if r.rank is not None else ""]
+                      + [_num(rd[n]) for n in rate_names]
+                      + [getattr(r.counts, n) for n in count_names])
+            _formats(ws, ws.max_row, {5 + i: ("0.00" if n == "composite" else "0.00%")
+                                      for i, n in enumerate(rate_names)})
+        _header(ws, bold, [12, 24, 10, 8] + [10] * (len(rate_names) + len(count_names)))
+
+        ws = wb.create_sheet("超期清单")
+        ws.append(["诉求编号", "承办单位", "承办人", "办理时限", "情况"])
+        for e in m.overdue:
+            ws.append([e.code or "", e.unit_name, e.handler_name,
+                       _local(e.at, self.settings.tz), e.detail])
+        _header(ws, bold, [18, 24, 12, 20, 14])
+
+        ws = wb.create_sheet("差评清单")
+        ws.append(["诉求编号", "承办单位", "承办人", "评价时间", "评价"])
+        for b in m.bad_ratings:
+            ws.append([b["code"], b["unit"], b["handler"], _local(b["at"], self.settings.tz),
+                       b["detail"]])
+        _header(ws, bold, [18, 24, 12, 20, 40])
+        for sheet in wb.worksheets:
+            for row in sheet.iter_rows(min_row=1, max_row=1):
+                for c in row:
+                    c.alignment = Alignment(vertical="center")
+        buf = io.BytesIO()
+        wb.save(buf)
+        return buf.getvalue()
+
+
+def _rs(status: str) -> Any:
+    from jiesu.domain.rating import RectificationStatus
+
+    try:
+        return RectificationStatus(status)
+    except ValueError:
+        return status
+
+
+def _ras(status: str) -> Any:
+    from jiesu.domain.rating import RatingAppealStatus
+
+    try:
+        return RatingAppealStatus(status)
+    except ValueError:
+        return status
+
+
+def _num(value: float | None) -> float | str:
+    return "—" if value is None else round(value, 6)
+
+
+def _formats(ws: Any, row: int, formats: dict[int, str]) -> None:
+    for col, fmt in formats.items():
+        cell = ws.cell(row, col)
+        if isinstance(cell.value, float | int):
+            cell.number_format = fmt
+
+
+def _header(ws: Any, bold: Any, widths: list[int]) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for c in ws[1]:
+        c.font = bold
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    ws.freeze_panes = "A2"
+
+
+def _local(at: datetime | None, tz: Any) -> str:
+    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if at else ""
+
+
+def to_csv(header: list[str], rows: list[list[Any]]) -> str:
+    """CSV with a BOM so that spreadsheet programs read the Chinese text correctly."""
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    w = csv.writer(buf)
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def to_xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    _header(ws, Font(bold=True), [14] * len(header))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,314 @@
+"""KPI counts in SQL: one grouped statement per period, rolled up over unit subtrees.
+
+Portable SQLAlchemy Core (SQLite and PostgreSQL). What each count means — which appeals are
+"due in the period", "closed in the period" and so on — is defined here once, as predicates,
+and used both by the grouped counts and by the drill-down to the appeals behind a number.
+docs/kpi.md explains the definitions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, literal, select, true, union_all
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from jiesu.domain.kpi import COUNT_NAMES, KpiCounts, KpiFormula, ResponseMeasure
+from jiesu.store.feedback_tables import RatingRow
+from jiesu.store.tables import AppealRow, EventRow, UnitRow, UserRow
+
+A = AppealRow.__table__.c
+E = EventRow.__table__.c
+R = RatingRow.__table__.c
+
+
+@dataclass(frozen=True)
+class Window:
+    """The period in UTC [start, end) and the moment of computing (deadlines after it wait)."""
+
+    start: datetime
+    end: datetime
+    now: datetime
+
+    @property
+    def due_end(self) -> datetime:
+        """Deadline-based measures only count deadlines that have passed."""
+        return min(self.end, self.now)
+
+
+def _in(col: Any, a: datetime, b: datetime) -> ColumnElement[bool]:
+    return and_(col >= a, col < b)
+
+
+# --- appeal predicates (one per count; the three groups select by their own date column) -----
+
+SIGN_COUNTS = ("response_due", "responded_on_time")
+HANDLE_COUNTS = ("handle_due", "completed_on_time", "extended")
+CLOSED_COUNTS = ("closed", "reworked", "followed_up", "unreachable", "reached", "resolved",
+                 "partly_resolved", "satisfied", "basically_satisfied", "dissatisfied")
+EVENT_COUNTS = ("dispatched", "returned", "supervised", "red_cards")
+RATING_COUNTS = ("ratings", "bad_ratings")
+
+
+def _sign_window(w: Window) -> ColumnElement[bool]:
+    return _in(A.sign_due_at, w.start, w.due_end)
+
+
+def _handle_window(w: Window) -> ColumnElement[bool]:
+    return _in(A.handle_due_at, w.start, w.due_end)
+
+
+def _closed_window(w: Window) -> ColumnElement[bool]:
+    return and_(_in(A.closed_at, w.start, w.end), A.status == "closed")
+
+
+def appeal_predicates(f: KpiFormula, w: Window) -> dict[str, ColumnElement[bool]]:
+    """The appeals behind each appeal-based count, as SQL conditions (including the window)."""
+    responded = A.first_contact_at if f.response_measure is ResponseMeasure.FIRST_CONTACT \
+        else A.signed_at
+    sign, handle, closed = _sign_window(w), _handle_window(w), _closed_window(w)
+    reached = and_(closed, A.followup_reached.is_(True))
+    return {
+        "response_due": sign,
+        "responded_on_time": and_(sign, responded.is_not(None), responded <= A.sign_due_at),
+        "handle_due": handle,
+        # A reply before the current handling clock started belongs to an earlier round.
+        "completed_on_time": and_(handle, A.replied_at.is_not(None),
+                                  A.replied_at >= A.handle_started_at,
+                                  A.replied_at <= A.handle_due_at),
+        "extended": and_(handle, A.extension_count > 0),
+        "closed": closed,
+        "reworked": and_(closed, A.reopened_count > 0),
+        "followed_up": and_(closed, A.followup_reached.is_not(None)),
+        "unreachable": and_(closed, A.followup_reached.is_(False)),
+        "reached": reached,
+        "resolved": and_(reached, A.followup_resolved == "yes"),
+        "partly_resolved": and_(reached, A.followup_resolved == "partly"),
+        "satisfied": and_(reached, A.followup_satisfaction == "satisfied"),
+        "basically_satisfied": and_(reached, A.followup_satisfaction == "basically"),
+        "dissatisfied": and_(reached, A.followup_satisfaction == "dissatisfied"),
+    }
+
+
+def _sum(cond: ColumnElement[bool]) -> Any:
+    return func.sum(case((cond, 1), else_=0))
+
+
+def _branch(unit_col: Any, values: dict[str, Any], where: ColumnElement[bool],
+            group_by: Iterable[Any] = ()) -> Select[Any]:
+    cols = [unit_col.label("unit_id")]
+    for name in COUNT_NAMES:
+        cols.append((values[name] if name in values else literal(0)).label(name))
+    stmt = select(*cols).where(where)
+    group = list(group_by) or [unit_col]
+    return stmt.group_by(*group)
+
+
+def per_unit_statement(f: KpiFormula, w: Window) -> Select[Any]:
+    """Counts per lead unit (own appeals only): one UNION ALL of index-friendly branches."""
+    p = appeal_predicates(f, w)
+    sign = _branch(A.lead_unit_id, {n: _sum(p[n]) for n in SIGN_COUNTS}, _sign_window(w))
+    handle = _branch(A.lead_unit_id, {n: _sum(p[n]) for n in HANDLE_COUNTS}, _handle_window(w))
+    closed = _branch(A.lead_unit_id, {n: _sum(p[n]) for n in CLOSED_COUNTS}, _closed_window(w))
+    # Dispatches and approved returns name their unit in the event (the appeal may have moved on).
+    event_unit = E.data["unit_id"].as_integer()
+    moves = _branch(
+        event_unit,
+        {"dispatched": _sum(E.type == "dispatch"), "returned": _sum(E.type == "approve_return")},
+        and_(E.type.in_(("dispatch", "approve_return")), _in(E.at, w.start, w.end)),
+    )
+    sup = (
+        select(A.lead_unit_id.label("unit_id"),
+               *[(func.count() if n == "supervised" else
+                  _sum(E.data["level"].as_string() == "red") if n == "red_cards" else
+                  literal(0)).label(n) for n in COUNT_NAMES])
+        .select_from(EventRow.__table__.join(AppealRow.__table__, A.id == E.appeal_id))
+        .where(E.type == "supervise", _in(E.at, w.start, w.end))
+        .group_by(A.lead_unit_id)
+    )
+    rated = _branch(R.unit_id, {"ratings": func.count(), "bad_ratings": _sum(R.stars <= 2)},
+                    and_(_in(R.created_at, w.start, w.end), R.excluded.is_(False)))
+    parts = union_all(sign, handle, closed, moves, sup, rated).subquery("parts")
+    return (
+        select(parts.c.unit_id, *[func.sum(parts.c[n]).label(n) for n in COUNT_NAMES])
+        .where(parts.c.unit_id.is_not(None))
+        .group_by(parts.c.unit_id)
+    )
+
+
+def subtree_statement(f: KpiFormula, w: Window, root_path: str | None = None) -> Select[Any]:
+    """Counts of every unit's subtree (the unit and all its descendants), via units.path."""
+    own = per_unit_statement(f, w).subquery("own")
+    target, lead = aliased(UnitRow, name="target"), aliased(UnitRow, name="lead")
+    stmt = (
+        select(target.id.label("unit_id"), *[func.sum(own.c[n]).label(n) for n in COUNT_NAMES])
+        .select_from(own)
+        .join(lead, lead.id == own.c.unit_id)
+        .join(target, lead.path.startswith(target.path))
+        .group_by(target.id)
+    )
+    if root_path is not None:
+        stmt = stmt.where(target.path.startswith(root_path))
+    return stmt
+
+
+def counts_by_unit(session: Session, f: KpiFormula, w: Window, *, subtree: bool = True,
+                   root_path: str | None = None) -> dict[int, KpiCounts]:
+    """KpiCounts per unit id (units without any case are absent)."""
+    stmt = subtree_statement(f, w, root_path) if subtree else per_unit_statement(f, w)
+    out: dict[int, KpiCounts] = {}
+    for row in session.execute(stmt).mappings():
+        out[int(row["unit_id"])] = KpiCounts.from_mapping(row)
+    return out
+
+
+# --- drill-down: the appeals behind a number -------------------------------------------------
+
+MEASURES: tuple[str, ...] = COUNT_NAMES
+
+
+def subtree_units(session: Session, unit_id: int) -> Select[tuple[int]]:
+    path = session.scalar(select(UnitRow.path).where(UnitRow.id == unit_id)) or "/-/"
+    return select(UnitRow.id).where(UnitRow.path.startswith(path))
+
+
+def appeals_behind(session: Session, f: KpiFormula, w: Window, unit_id: int, measure: str,
+                   *, limit: int = 1000) -> list[tuple[int, str | None]]:
+    """(appeal id, code) of the appeals a count is made of, for the unit's subtree."""
+    units = subtree_units(session, unit_id)
+    ids: Select[Any]
+    if measure in SIGN_COUNTS + HANDLE_COUNTS + CLOSED_COUNTS:
+        cond = appeal_predicates(f, w)[measure]
+        ids = select(A.id).where(cond, A.lead_unit_id.in_(units))
+    elif measure in ("dispatched", "returned"):
+        etype = "dispatch" if measure == "dispatched" else "approve_return"
+        ids = select(E.appeal_id).where(E.type == etype, _in(E.at, w.start, w.end),
+                                        E.data["unit_id"].as_integer().in_(units))
+    elif measure in ("supervised", "red_cards"):
+        cond = and_(E.type == "supervise", _in(E.at, w.start, w.end),
+                    A.lead_unit_id.in_(units))
+        if measure == "red_cards":
+            cond = and_(cond, E.data["level"].as_string() == "red")
+        ids = select(E.appeal_id).select_from(
+            EventRow.__table__.join(AppealRow.__table__, A.id == E.appeal_id)).where(cond)
+    elif measure in RATING_COUNTS:
+        cond = and_(_in(R.created_at, w.start, w.end), R.excluded.is_(False),
+                    R.unit_id.in_(units), R.appeal_id.is_not(None))
+        if measure == "bad_ratings":
+            cond = and_(cond, R.stars <= 2)
+        ids = select(R.appeal_id).where(cond)
+    else:
+        raise KeyError(measure)
+    stmt = (select(A.id, A.code).where(A.id.in_(ids.scalar_subquery()))
+            .order_by(A.id).limit(limit))
+    return [(int(i), c) for i, c in session.execute(stmt).all()]
+
+
+# --- accountability (责任追究) -----------------------------------------------------------------
+
+
+@dataclass
+class AccountabilityItem:
+    kind: str  # overdue / red_card / rework / bad_rating
+    appeal_id: int | None
+    code: str | None
+    unit_id: int | None
+    at: datetime | None
+    detail: str
+    handler_id: int | None = None
+
+
+def accountability_items(session: Session, w: Window,
+                         units: Select[tuple[int]] | None = None) -> list[AccountabilityItem]:
+    """Overdue handling, red-card 督办, rework (重办) and bad ratings in the window."""
+    items: list[AccountabilityItem] = []
+    unit_ok: Any = A.lead_unit_id.in_(units) if units is not None else true()
+    overdue = and_(
+        _handle_window(w),
+        ~and_(A.replied_at.is_not(None), A.replied_at >= A.handle_started_at,
+              A.replied_at <= A.handle_due_at).self_group(),
+        unit_ok,
+    )
+    for r in session.execute(select(A.id, A.code, A.lead_unit_id, A.handle_due_at, A.replied_at)
+                             .where(overdue).order_by(A.handle_due_at)):
+        detail = "逾期答复" if r.replied_at is not None and r.replied_at >= r.handle_due_at \
+            else "超期未答复"
+        items.append(AccountabilityItem("overdue", r.id, r.code, r.lead_unit_id,
+                                        r.handle_due_at, detail))
+    ev = (select(E.appeal_id, E.type, E.at, E.data, A.code, A.lead_unit_id)
+          .select_from(EventRow.__table__.join(AppealRow.__table__, A.id == E.appeal_id))
+          .where(E.type.in_(("supervise", "reopen", "follow_up")), _in(E.at, w.start, w.end),
+                 unit_ok)
+          .order_by(E.at))
+    for r in session.execute(ev):
+        data = r.data or {}
+        if r.type == "supervise" and data.get("level") == "red":
+            note = data.get("note") or ("系统自动红牌督办" if data.get("auto") else "红牌督办")
+            items.append(AccountabilityItem("red_card", r.appeal_id, r.code, r.lead_unit_id,
+                                            r.at, str(note)))
+        elif r.type == "reopen" or (r.type == "follow_up" and data.get("reopened")):
+            why = data.get("reason") or "回访不满意/未解决，退回重办"
+            items.append(AccountabilityItem("rework", r.appeal_id, r.code, r.lead_unit_id,
+                                            r.at, str(why)))
+    rating_unit_ok: Any = R.unit_id.in_(units) if units is not None else true()
+    rs = (select(R.id, R.appeal_id, R.unit_id, R.created_at, R.stars, R.comment, A.code)
+          .select_from(RatingRow.__table__.outerjoin(AppealRow.__table__, A.id == R.appeal_id))
+          .where(_in(R.created_at, w.start, w.end), R.stars <= 2, R.excluded.is_(False),
+                 rating_unit_ok)
+          .order_by(R.created_at))
+    for r in session.execute(rs):
+        items.append(AccountabilityItem("bad_rating", r.appeal_id, r.code, r.unit_id,
+                                        r.created_at, f"{r.stars} 星：{r.comment or ''}".strip()))
+    _attach_handlers(session, items)
+    return items
+
+
+def _attach_handlers(session: Session, items: list[AccountabilityItem]) -> None:
+    """The handler of an appeal: who last replied, else who last signed it (承办人)."""
+    ids = {i.appeal_id for i in items if i.appeal_id is not None}
+    if not ids:
+        return
+    best: dict[int, tuple[tuple[int, int], int]] = {}
+    rows = session.execute(
+        select(E.appeal_id, E.seq, E.type, E.actor_id)
+        .where(E.appeal_id.in_(ids), E.type.in_(("reply", "sign")), E.actor_id.is_not(None)))
+    for appeal_id, seq, etype, actor_id in rows:
+        key = (1 if etype == "reply" else 0, seq)
+        if appeal_id not in best or key > best[appeal_id][0]:
+            best[appeal_id] = (key, int(actor_id))
+    for item in items:
+        if item.appeal_id is not None and item.appeal_id in best:
+            item.handler_id = best[item.appeal_id][1]
+
+
+def user_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(UserRow.id, UserRow.display_name, UserRow.username)
+                           .where(UserRow.id.in_(wanted)))
+    return {uid: (name or username) for uid, name, username in rows}
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    id: int
+    code: str
+    name: str
+    group: str
+    parent_id: int | None
+    path: str
+    depth: int
+    active: bool
+
+
+def units_table(session: Session) -> list[UnitInfo]:
+    """Every unit in tree order, as plain values (usable after the session closes)."""
+    rows = session.execute(select(UnitRow.id, UnitRow.code, UnitRow.name, UnitRow.group,
+                                  UnitRow.parent_id, UnitRow.path, UnitRow.depth,
+                                  UnitRow.active).order_by(UnitRow.path))
+    return [UnitInfo(*r) for r in rows]

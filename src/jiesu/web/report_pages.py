@@ -1,0 +1,88 @@
+"""The printable monthly report (通报) page and its XLSX download.
+
+Plain server-rendered HTML with print CSS; for analysts, supervisors and admins logged in by
+bearer token or web session.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from jiesu.api.deps import RuntimeDep, optional_user
+from jiesu.domain.kpi import RANKING_GROUPS, parse_period
+from jiesu.runtime import Runtime
+from jiesu.services import reporting as rep
+from jiesu.services.auth import CurrentUser
+from jiesu.services.clock import utcnow
+
+router = APIRouter(tags=["reports"], include_in_schema=False)
+
+_TEMPLATES = Path(__file__).parent / "templates"
+_env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]))
+_MONTH = Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _page(message: str, status: int) -> HTMLResponse:
+    body = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{message}'
+            f'</title></head><body><p>{message}</p><p><a href="/login">登录</a></p></body></html>')
+    return HTMLResponse(body, status_code=status)
+
+
+def _reader(request: Request, runtime: Runtime) -> CurrentUser | HTMLResponse:
+    user = optional_user(request, runtime)
+    if user is None:
+        return _page("请先登录后查看月度通报", 401)
+    if user.role not in rep.REPORT_READERS:
+        return _page("您的角色无权查看月度通报", 403)
+    return user
+
+
+def _default_month(runtime: Runtime) -> str:
+    return utcnow().astimezone(runtime.settings.tz).strftime("%Y-%m")
+
+
+def render_monthly(runtime: Runtime, month: str, now: datetime) -> str:
+    """The monthly report as a printable HTML page."""
+    svc = rep.ReportingService(runtime.db, runtime.rules, runtime.settings)
+    report = svc.monthly(parse_period(month), now)
+    tz = runtime.settings.tz
+    summary = []
+    for label, value in report.summary:
+        if label in rep.RATE_ZH.values() and label != "综合得分":
+            value = rep.pct(value)
+        elif label == "综合得分":
+            value = rep.points(value)
+        summary.append((label, value))
+    return _env.get_template("report_monthly.html").render(
+        r=report, summary=summary, groups=RANKING_GROUPS, pct=rep.pct, points=rep.points,
+        local=lambda at: at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if at else "",
+        generated=now.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
+
+
+@router.get("/reports/monthly", response_class=HTMLResponse)
+def monthly_page(request: Request, runtime: RuntimeDep,
+                 month: _MONTH | None = None) -> Response:
+    user = _reader(request, runtime)
+    if isinstance(user, HTMLResponse):
+        return user
+    html = render_monthly(runtime, month or _default_month(runtime), utcnow())
+    return HTMLResponse(html)
+
+
+@router.get("/reports/monthly.xlsx")
+def monthly_xlsx(request: Request, runtime: RuntimeDep, month: _MONTH | None = None) -> Response:
+    user = _reader(request, runtime)
+    if isinstance(user, HTMLResponse):
+        return user
+    month = month or _default_month(runtime)
+    svc = rep.ReportingService(runtime.db, runtime.rules, runtime.settings)
+    data = svc.monthly_xlsx(svc.monthly(parse_period(month), utcnow()))
+    return Response(data, media_type=_XLSX, headers={
+        "Content-Disposition": f'attachment; filename="monthly-report-{month}.xlsx"'})
