@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from jiesu.api import errors
-from jiesu.api.v1 import admin, appeals, auth, intake
+from jiesu.api.v1 import admin, appeals, auth, feedback, intake, stats
 from jiesu.config import Settings
 from jiesu.runtime import Runtime
 
@@ -64,6 +64,12 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
     app.include_router(appeals.router)
     app.include_router(admin.router)
     app.include_router(intake.router)
+    app.include_router(stats.router)
+    app.include_router(feedback.router)
+    app.include_router(feedback.survey_router)
+    from jiesu.web.report_pages import router as report_pages_router
+
+    app.include_router(report_pages_router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
