@@ -224,6 +224,8 @@ def demo(
 
 def _mount_optional() -> None:
     """Sub-commands that live in feature packages."""
+    from jiesu.cli_report import app as report_app
+    app.add_typer(report_app, name="report", help="考核与通报 KPIs, rankings and the monthly report")
     try:
         from jiesu.nlp.cli import app as nlp_app
     except ImportError:  # pragma: no cover - feature not installed
