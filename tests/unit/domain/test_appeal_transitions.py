@@ -8,6 +8,7 @@ for handlers outside the unit's subtree and for requesters with another phone.
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 
 import pytest
 from tests.factories.domain import (
@@ -31,6 +32,7 @@ from jiesu.domain.appeal import (
     apply,
     register,
 )
+from jiesu.domain.diagram import REGENERATE, lifecycle_markdown, mermaid
 from jiesu.domain.errors import IllegalTransition, PermissionDenied
 
 APPLIED = [a for a in Action if a is not Action.REGISTER]
@@ -217,3 +219,27 @@ def test_register_through_apply_is_illegal() -> None:
     built = ready_for(Action.ADD_INFO, Status.REGISTERED)
     with pytest.raises(IllegalTransition):
         apply(built.appeal, Action.REGISTER, actor(Role.OPERATOR), T0)
+
+
+# -- the generated lifecycle document ---------------------------------------------------------
+
+
+def test_lifecycle_doc_is_generated_from_the_table() -> None:
+    doc = Path(__file__).resolve().parents[3] / "docs" / "lifecycle.md"
+    assert doc.exists(), f"docs/lifecycle.md is missing; run: {REGENERATE}"
+    assert doc.read_text(encoding="utf-8") == lifecycle_markdown(), (
+        f"docs/lifecycle.md is out of date with TRANSITIONS; run: {REGENERATE}"
+    )
+
+
+def test_lifecycle_doc_lists_every_action_and_edge() -> None:
+    text = lifecycle_markdown()
+    diagram = mermaid()
+    for action, t in TRANSITIONS.items():
+        assert f"| `{action.value}` | {t.label_zh} |" in text
+        for source in t.sources:
+            for target in t.targets:
+                if target is not source:
+                    edge = f"    {source.value} --> {target.value}: "
+                    line = next(x for x in diagram.splitlines() if x.startswith(edge))
+                    assert f"{action.value} {t.label_zh}" in line
