@@ -157,7 +157,8 @@ def test_resident_to_rating(visitor: Callable[..., Visitor]) -> None:
     page.get_by_role("button", name="评价", exact=True).click()
     page.wait_for_load_state()
     message = page.get_by_role("status").first.inner_text()
-    assert message in ("感谢您的评价", "评价功能即将上线"), message
+    assert message == "感谢您的评价", message
+    assert "★★★★★" in page.locator("[data-rating]").inner_text()
     resident2.shot("14-public-rated")
 
 

@@ -172,7 +172,8 @@ EN: dict[str, str] = {
     "督办看板": "Supervision board", "超期诉求": "Overdue", "红色预警": "Red warnings",
     "黄色预警": "Yellow warnings", "督办": "Supervise", "督办意见": "Supervision note",
     # analyst
-    "数据看板": "Dashboard", "新受理": "New", "在办": "Open", "办结率": "Closed share",
+    "数据看板": "Dashboard", "大屏": "Big screen", "新受理": "New", "在办": "Open",
+    "办结率": "Closed share",
     "各单位办理情况": "By unit", "单位": "Unit", "总量": "Total", "受理量趋势": "Volume trend",
     "近7天": "Last 7 days", "前7天": "Previous 7 days", "变化": "Change",
     "分类趋势（近7天与前7天）": "Category trend (last 7 days vs the 7 before)",

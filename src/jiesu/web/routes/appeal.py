@@ -73,7 +73,8 @@ def act(request: Request, appeal_id: int, action: str, form: FormDep) -> Respons
                        expected_version=expected)
     except DomainError as exc:
         core.flash(request, exc.message, "error")
-        return core.redirect(f"/staff/appeals/{appeal_id}")
+        here = f"/staff/appeals/{appeal_id}"
+        return core.redirect(back if back.startswith(here) else f"{here}?back={quote(back)}")
     core.flash(request, "操作成功")
     return core.redirect(back)
 

@@ -59,7 +59,6 @@ def track_detail(request: Request, code: str) -> Response:
         "row": row, "unit": names.get(row.lead_unit_id or 0),
         "category": cats.get(row.category or ""), "steps": steps,
         "new": request.query_params.get("new") == "1", "rating": rating,
-        "rating_available": feedback.available(rt),
         "can_add": row.status in queries.OPEN,
         "can_reopen": row.status in ("replied", "closed"),
         "can_rate": row.status in ("replied", "closed") and rating is None})
