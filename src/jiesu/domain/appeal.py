@@ -281,44 +281,134 @@ def _t(
 TRANSITIONS: dict[Action, Transition] = {
     t.action: t
     for t in [
-        _t(Action.REGISTER, set(), (_R.REGISTERED,),
-           {Role.OPERATOR, Role.REQUESTER, Role.GRID_WORKER, Role.SYSTEM}, "登记",
-           "validates input; computes suggestions"),
-        _t(Action.ANSWER_DIRECTLY, {_R.REGISTERED}, (_R.CLOSED,), {Role.OPERATOR}, "直接答复",
-           "consultations answered from the knowledge base"),
-        _t(Action.REJECT, {_R.REGISTERED}, (_R.REJECTED,), {Role.DISPATCHER}, "不予受理",
-           "reason from the fixed list"),
-        _t(Action.MERGE, {_R.REGISTERED, _R.DISPATCHED}, (_R.MERGED,), {Role.DISPATCHER}, "合并",
-           "into another open appeal"),
-        _t(Action.DISPATCH, {_R.REGISTERED}, (_R.DISPATCHED,), {Role.DISPATCHER, Role.SYSTEM},
-           "派单", "lead unit + co-units; starts the sign and handling clocks"),
+        _t(
+            Action.REGISTER,
+            set(),
+            (_R.REGISTERED,),
+            {Role.OPERATOR, Role.REQUESTER, Role.GRID_WORKER, Role.SYSTEM},
+            "登记",
+            "validates input; computes suggestions",
+        ),
+        _t(
+            Action.ANSWER_DIRECTLY,
+            {_R.REGISTERED},
+            (_R.CLOSED,),
+            {Role.OPERATOR},
+            "直接答复",
+            "consultations answered from the knowledge base",
+        ),
+        _t(
+            Action.REJECT,
+            {_R.REGISTERED},
+            (_R.REJECTED,),
+            {Role.DISPATCHER},
+            "不予受理",
+            "reason from the fixed list",
+        ),
+        _t(
+            Action.MERGE,
+            {_R.REGISTERED, _R.DISPATCHED},
+            (_R.MERGED,),
+            {Role.DISPATCHER},
+            "合并",
+            "into another open appeal",
+        ),
+        _t(
+            Action.DISPATCH,
+            {_R.REGISTERED},
+            (_R.DISPATCHED,),
+            {Role.DISPATCHER, Role.SYSTEM},
+            "派单",
+            "lead unit + co-units; starts the sign and handling clocks",
+        ),
         _t(Action.SIGN, {_R.DISPATCHED}, (_R.IN_PROGRESS,), set(_HANDLERS), "签收"),
-        _t(Action.SUB_DISPATCH, {_R.IN_PROGRESS}, (), set(_HANDLERS), "二次派单",
-           "to a descendant unit; the lead unit stays accountable"),
-        _t(Action.REQUEST_RETURN, {_R.DISPATCHED, _R.IN_PROGRESS}, (), set(_HANDLERS), "申请退单",
-           "within the return window; reason required"),
-        _t(Action.APPROVE_RETURN, {_R.DISPATCHED, _R.IN_PROGRESS}, (_R.REGISTERED,),
-           {Role.DISPATCHER}, "同意退单"),
-        _t(Action.DENY_RETURN, {_R.DISPATCHED, _R.IN_PROGRESS}, (), {Role.DISPATCHER},
-           "驳回退单(强制派单)"),
-        _t(Action.CONTACT, {_R.IN_PROGRESS}, (), set(_HANDLERS), "联系诉求人",
-           "first contact is what the response rate measures"),
-        _t(Action.REQUEST_EXTENSION, {_R.IN_PROGRESS}, (), set(_HANDLERS), "申请延期",
-           "before the deadline; bounded days; at most one unless admin"),
-        _t(Action.APPROVE_EXTENSION, {_R.IN_PROGRESS}, (), {Role.DISPATCHER, Role.ADMIN},
-           "同意延期"),
+        _t(
+            Action.SUB_DISPATCH,
+            {_R.IN_PROGRESS},
+            (),
+            set(_HANDLERS),
+            "二次派单",
+            "to a descendant unit; the lead unit stays accountable",
+        ),
+        _t(
+            Action.REQUEST_RETURN,
+            {_R.DISPATCHED, _R.IN_PROGRESS},
+            (),
+            set(_HANDLERS),
+            "申请退单",
+            "within the return window; reason required",
+        ),
+        _t(
+            Action.APPROVE_RETURN,
+            {_R.DISPATCHED, _R.IN_PROGRESS},
+            (_R.REGISTERED,),
+            {Role.DISPATCHER},
+            "同意退单",
+        ),
+        _t(
+            Action.DENY_RETURN,
+            {_R.DISPATCHED, _R.IN_PROGRESS},
+            (),
+            {Role.DISPATCHER},
+            "驳回退单(强制派单)",
+        ),
+        _t(
+            Action.CONTACT,
+            {_R.IN_PROGRESS},
+            (),
+            set(_HANDLERS),
+            "联系诉求人",
+            "first contact is what the response rate measures",
+        ),
+        _t(
+            Action.REQUEST_EXTENSION,
+            {_R.IN_PROGRESS},
+            (),
+            set(_HANDLERS),
+            "申请延期",
+            "before the deadline; bounded days; at most one unless admin",
+        ),
+        _t(
+            Action.APPROVE_EXTENSION,
+            {_R.IN_PROGRESS},
+            (),
+            {Role.DISPATCHER, Role.ADMIN},
+            "同意延期",
+        ),
         _t(Action.DENY_EXTENSION, {_R.IN_PROGRESS}, (), {Role.DISPATCHER, Role.ADMIN}, "驳回延期"),
-        _t(Action.REPLY, {_R.IN_PROGRESS}, (_R.REPLIED,), set(_HANDLERS), "答复",
-           "text + claim"),
-        _t(Action.SEND_BACK, {_R.REPLIED}, (_R.IN_PROGRESS,), {Role.DISPATCHER}, "退回重新答复",
-           "dispatcher review of a reply"),
-        _t(Action.FOLLOW_UP, {_R.REPLIED}, (_R.CLOSED, _R.IN_PROGRESS, _R.REPLIED),
-           {Role.FOLLOWUP_AGENT, Role.REQUESTER, Role.SYSTEM}, "回访",
-           "unresolved or dissatisfied by the unit's fault reopens"),
-        _t(Action.REOPEN, {_R.REPLIED, _R.CLOSED}, (_R.IN_PROGRESS, _R.REGISTERED),
-           {Role.REQUESTER, Role.DISPATCHER}, "重办", "requester within N days; counts as rework"),
-        _t(Action.SUPERVISE, set(_OPEN), (), {Role.SUPERVISOR, Role.SYSTEM}, "督办",
-           "remind / yellow / red"),
+        _t(Action.REPLY, {_R.IN_PROGRESS}, (_R.REPLIED,), set(_HANDLERS), "答复", "text + claim"),
+        _t(
+            Action.SEND_BACK,
+            {_R.REPLIED},
+            (_R.IN_PROGRESS,),
+            {Role.DISPATCHER},
+            "退回重新答复",
+            "dispatcher review of a reply",
+        ),
+        _t(
+            Action.FOLLOW_UP,
+            {_R.REPLIED},
+            (_R.CLOSED, _R.IN_PROGRESS, _R.REPLIED),
+            {Role.FOLLOWUP_AGENT, Role.REQUESTER, Role.SYSTEM},
+            "回访",
+            "unresolved or dissatisfied by the unit's fault reopens",
+        ),
+        _t(
+            Action.REOPEN,
+            {_R.REPLIED, _R.CLOSED},
+            (_R.IN_PROGRESS, _R.REGISTERED),
+            {Role.REQUESTER, Role.DISPATCHER},
+            "重办",
+            "requester within N days; counts as rework",
+        ),
+        _t(
+            Action.SUPERVISE,
+            set(_OPEN),
+            (),
+            {Role.SUPERVISOR, Role.SYSTEM},
+            "督办",
+            "remind / yellow / red",
+        ),
         _t(Action.ADD_INFO, set(_OPEN), (), {Role.REQUESTER, Role.OPERATOR}, "补充"),
     ]
 }
@@ -462,7 +552,13 @@ def register(
     if len(title or "") > 200:
         raise InvalidArguments("标题不能超过 200 字", field="title")
     allowed = set(Appeal.__dataclass_fields__) - {
-        "kind", "content", "title", "urgency", "channel", "status", "version",
+        "kind",
+        "content",
+        "title",
+        "urgency",
+        "channel",
+        "status",
+        "version",
     }
     unknown = set(fields) - allowed
     if unknown:
@@ -585,6 +681,8 @@ def _int_arg(args: dict[str, Any], name: str, label: str) -> int:
     value = args.get(name)
     if isinstance(value, bool) or value is None:
         raise InvalidArguments(f"请填写{label}", field=name)
+    if isinstance(value, float) and not value.is_integer():
+        raise InvalidArguments(f"{label}必须是整数", field=name)
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -608,7 +706,9 @@ def _due(rules: Rules, clock: Clock, appeal: Appeal, start: datetime) -> Deadlin
 Handler = Callable[[Appeal, Actor, datetime, Rules, dict[str, Any]], dict[str, Any]]
 
 
-def _answer_directly(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+def _answer_directly(
+    a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
+) -> dict[str, Any]:
     if a.kind is not Kind.CONSULT:
         raise InvalidArguments("只有咨询类诉求可以直接答复")
     a.reply_text = _required_text(args, "text", "答复内容")
@@ -619,17 +719,21 @@ def _answer_directly(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dic
     return {"text": a.reply_text}
 
 
-def _reject(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+def _reject(
+    a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
+) -> dict[str, Any]:
     if not args.get("reason"):
         raise InvalidArguments("请选择不予受理的理由", field="reason")
     a.reject_reason = _enum(RejectReason, args["reason"], "reason", "不予受理理由")
-    a.reject_note = (str(args.get("note") or "").strip() or None)
+    a.reject_note = str(args.get("note") or "").strip() or None
     a.closed_at = now
     a.status = Status.REJECTED
     return {"reason": a.reject_reason, "note": a.reject_note}
 
 
-def _merge(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+def _merge(
+    a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
+) -> dict[str, Any]:
     target = _int_arg(args, "target_id", "合并目标诉求")
     if target == a.id:
         raise InvalidArguments("不能合并到自身", field="target_id")
@@ -641,7 +745,9 @@ def _merge(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any
     return {"target_id": target, "target_code": args.get("target_code")}
 
 
-def _dispatch(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+def _dispatch(
+    a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
+) -> dict[str, Any]:
     lead = _int_arg(args, "unit_id", "主办单位")
     try:
         co_units = tuple(int(u) for u in args.get("co_unit_ids") or ())
@@ -682,7 +788,9 @@ def _sign(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
     return {"late": late}
 
 
-def _sub_dispatch(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+def _sub_dispatch(
+    a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
+) -> dict[str, Any]:
     unit = _int_arg(args, "unit_id", "下级承办单位")
     if unit not in actor.unit_scope or unit == actor.unit_id:
         raise InvalidArguments("二次派单只能派给本单位的下级单位", field="unit_id")
@@ -690,7 +798,9 @@ def _sub_dispatch(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[s
     return {"unit_id": unit, "note": args.get("note")}
 
 
-def _request_return(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+def _request_return(
+    a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
+) -> dict[str, Any]:
     reason = _required_text(args, "reason", "退单理由")
     if a.return_pending:
         raise IllegalTransition("已有待审核的退单申请")
@@ -701,7 +811,9 @@ def _request_return(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict
     return {"reason": reason}
 
 
-def _approve_return(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+def _approve_return(
+    a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
+) -> dict[str, Any]:
     if not a.return_pending:
         raise IllegalTransition("没有待审核的退单申请")
     unit = a.lead_unit_id
@@ -716,21 +828,27 @@ def _approve_return(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict
     return {"unit_id": unit, "reason": a.return_reason, "note": args.get("note")}
 
 
-def _deny_return(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+def _deny_return(
+    a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
+) -> dict[str, Any]:
     if not a.return_pending:
         raise IllegalTransition("没有待审核的退单申请")
     a.return_pending = False
     return {"note": args.get("note"), "forced": True}
 
 
-def _contact(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+def _contact(
+    a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
+) -> dict[str, Any]:
     first = a.first_contact_at is None
     if first:
         a.first_contact_at = now
     return {"first": first, "note": args.get("note"), "method": args.get("method", "phone")}
 
 
-def _request_extension(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+def _request_extension(
+    a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
+) -> dict[str, Any]:
     days = _int_arg(args, "days", "延期天数")
     reason = _required_text(args, "reason", "延期理由")
     if not 1 <= days <= r.max_extension_days:
@@ -739,18 +857,25 @@ def _request_extension(a: Appeal, actor: Actor, now: datetime, r: Rules, args: d
         )
     if a.extension_pending_days is not None:
         raise IllegalTransition("已有待审核的延期申请")
-    if a.extension_count >= r.max_extensions:
-        raise IllegalTransition("延期次数已用完，如需再次延期请联系管理员")
     if a.handle_due_at is not None and now > a.handle_due_at:
         raise IllegalTransition("已超过办理时限，不能申请延期")
     a.extension_pending_days = days
     a.extension_reason = reason
-    return {"days": days, "reason": reason}
+    # Past the allowed number of extensions only an admin may approve (DESIGN §3).
+    needs_admin = a.extension_count >= r.max_extensions
+    return {"days": days, "reason": reason, "needs_admin": needs_admin}
 
 
-def _approve_extension(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+def _approve_extension(
+    a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
+) -> dict[str, Any]:
     if a.extension_pending_days is None:
         raise IllegalTransition("没有待审核的延期申请")
+    if a.extension_count >= r.max_extensions and actor.role is not Role.ADMIN:
+        raise PermissionDenied(
+            f"该诉求已延期 {a.extension_count} 次，再次延期须由管理员审批",
+            action="approve_extension",
+        )
     days = a.extension_pending_days
     if args.get("days") is not None:
         days = _int_arg(args, "days", "批准延期天数")
@@ -765,19 +890,25 @@ def _approve_extension(a: Appeal, actor: Actor, now: datetime, r: Rules, args: d
     return {"days": days, "handle_due_at": _iso(a.handle_due_at)}
 
 
-def _deny_extension(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+def _deny_extension(
+    a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
+) -> dict[str, Any]:
     if a.extension_pending_days is None:
         raise IllegalTransition("没有待审核的延期申请")
     a.extension_pending_days = None
     return {"note": args.get("note")}
 
 
-def _reply(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+def _reply(
+    a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
+) -> dict[str, Any]:
     text = _required_text(args, "text", "答复内容")
     claim = _enum(ReplyClaim, args.get("claim") or "", "claim", "办理结果")
     reason = str(args.get("reason") or "").strip() or None
     if claim is ReplyClaim.CANNOT_SOLVE and not reason:
         raise InvalidArguments("答复“无法解决”时须说明原因", field="reason")
+    if a.return_pending:
+        raise IllegalTransition("该诉求有待审核的退单申请，请等派单员处理后再答复")
     a.reply_text, a.reply_claim, a.reply_reason = text, claim, reason
     a.replied_at = now
     a.status = Status.REPLIED
@@ -791,7 +922,9 @@ def _reply(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any
     return {"claim": claim, "text": text, "reason": reason, "late": late}
 
 
-def _send_back(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+def _send_back(
+    a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
+) -> dict[str, Any]:
     note = _required_text(args, "note", "退回意见")
     a.status = Status.IN_PROGRESS
     a.followup_due_at = None
@@ -800,7 +933,9 @@ def _send_back(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str,
     return {"note": note}
 
 
-def _follow_up(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+def _follow_up(
+    a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
+) -> dict[str, Any]:
     reached = args.get("reached")
     if not isinstance(reached, bool):
         raise InvalidArguments("请填写是否联系上诉求人", field="reached")
@@ -835,11 +970,18 @@ def _follow_up(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str,
     }
 
 
-def _reopen(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+def _reopen(
+    a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
+) -> dict[str, Any]:
     reason = _required_text(args, "reason", "重办理由")
-    if actor.role is Role.REQUESTER and a.status is Status.CLOSED:
-        if a.closed_at is not None and now - a.closed_at > timedelta(days=r.reopen_window_days):
-            raise IllegalTransition(f"已超过 {r.reopen_window_days} 天的重办申请期限")
+    window = timedelta(days=r.reopen_window_days)
+    if (
+        actor.role is Role.REQUESTER
+        and a.status is Status.CLOSED
+        and a.closed_at is not None
+        and now - a.closed_at > window
+    ):
+        raise IllegalTransition(f"已超过 {r.reopen_window_days} 天的重办申请期限")
     to = args.get("to") or ("in_progress" if a.lead_unit_id is not None else "registered")
     if to not in ("in_progress", "registered"):
         raise InvalidArguments("重办去向只能是 in_progress 或 registered", field="to")
@@ -858,7 +1000,9 @@ def _reopen(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, An
     return {"reason": reason}
 
 
-def _supervise(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+def _supervise(
+    a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
+) -> dict[str, Any]:
     level = _enum(SupervisionLevel, args.get("level") or "", "level", "督办级别")
     if level is SupervisionLevel.NONE:
         raise InvalidArguments("督办级别须为 remind、yellow 或 red", field="level")
@@ -868,7 +1012,9 @@ def _supervise(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str,
     return {"level": level, "note": args.get("note"), "auto": bool(args.get("auto"))}
 
 
-def _add_info(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:
+def _add_info(
+    a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
+) -> dict[str, Any]:
     text = _required_text(args, "text", "补充内容")
     return {"text": text, "attachments": list(args.get("attachments") or [])}
 
@@ -963,8 +1109,13 @@ def recompute_deadlines(appeal: Appeal, rules: Rules, now: datetime) -> bool:
 
     Returns True when a deadline changed.
     """
-    before = (appeal.sign_due_at, appeal.handle_due_at, appeal.return_due_at,
-              appeal.followup_due_at, appeal.deadlines_provisional)
+    before = (
+        appeal.sign_due_at,
+        appeal.handle_due_at,
+        appeal.return_due_at,
+        appeal.followup_due_at,
+        appeal.deadlines_provisional,
+    )
     provisional = False
     if appeal.status is Status.DISPATCHED and appeal.dispatched_at is not None:
         s = _due(rules, Clock.SIGN, appeal, appeal.dispatched_at)
@@ -980,8 +1131,13 @@ def recompute_deadlines(appeal: Appeal, rules: Rules, now: datetime) -> bool:
         provisional |= bool(f and f.provisional)
     appeal.deadlines_provisional = provisional
     _refresh_next_check(appeal, rules, now)
-    after = (appeal.sign_due_at, appeal.handle_due_at, appeal.return_due_at,
-             appeal.followup_due_at, appeal.deadlines_provisional)
+    after = (
+        appeal.sign_due_at,
+        appeal.handle_due_at,
+        appeal.return_due_at,
+        appeal.followup_due_at,
+        appeal.deadlines_provisional,
+    )
     return before != after
 
 
@@ -1030,19 +1186,44 @@ def check_deadlines(appeal: Appeal, rules: Rules, now: datetime) -> list[DomainE
         level: Warning = getattr(appeal, attr)
         if now > due_at and level is not Warning.RED:
             setattr(appeal, attr, Warning.RED)
-            events.append(DomainEvent("deadline_warning", now, None, Role.SYSTEM, {
-                "clock": clock.value, "level": "red", "due_at": due_at.isoformat()}))
+            events.append(
+                DomainEvent(
+                    "deadline_warning",
+                    now,
+                    None,
+                    Role.SYSTEM,
+                    {"clock": clock.value, "level": "red", "due_at": due_at.isoformat()},
+                )
+            )
             auto = rules.auto_supervision_level
             if SUPERVISION_ORDER.index(auto) > SUPERVISION_ORDER.index(appeal.supervision_level):
                 appeal.supervision_level = auto
             appeal.supervision_count += 1
-            events.append(DomainEvent("supervise", now, None, Role.SYSTEM, {
-                "level": auto.value, "auto": True, "clock": clock.value,
-                "note": f"{_CLOCK_ZH[clock]}已超期，系统自动督办"}))
+            events.append(
+                DomainEvent(
+                    "supervise",
+                    now,
+                    None,
+                    Role.SYSTEM,
+                    {
+                        "level": auto.value,
+                        "auto": True,
+                        "clock": clock.value,
+                        "note": f"{_CLOCK_ZH[clock]}已超期，系统自动督办",
+                    },
+                )
+            )
         elif level is Warning.NONE and now >= _yellow_time(appeal, rules, clock, start, due_at):
             setattr(appeal, attr, Warning.YELLOW)
-            events.append(DomainEvent("deadline_warning", now, None, Role.SYSTEM, {
-                "clock": clock.value, "level": "yellow", "due_at": due_at.isoformat()}))
+            events.append(
+                DomainEvent(
+                    "deadline_warning",
+                    now,
+                    None,
+                    Role.SYSTEM,
+                    {"clock": clock.value, "level": "yellow", "due_at": due_at.isoformat()},
+                )
+            )
     _refresh_next_check(appeal, rules, now)
     return events
 

@@ -38,7 +38,7 @@ from jiesu.domain.appeal import (
     check_deadlines,
     recompute_deadlines,
 )
-from jiesu.domain.errors import IllegalTransition, InvalidArguments
+from jiesu.domain.errors import IllegalTransition, InvalidArguments, PermissionDenied
 from jiesu.domain.events import DomainEvent
 
 END = time(23, 59, 59)
@@ -308,8 +308,25 @@ def test_at_most_one_extension() -> None:
     refused(built, Action.REQUEST_EXTENSION, Role.HANDLER, IllegalTransition, days=1, reason="再")
     built.do(Action.APPROVE_EXTENSION, Role.DISPATCHER)
     assert built.appeal.extension_count == 1
-    refused(built, Action.REQUEST_EXTENSION, Role.HANDLER, IllegalTransition, days=1, reason="再")
     refused(built, Action.APPROVE_EXTENSION, Role.ADMIN, IllegalTransition)
+    # "at most one unless admin": a second request may be made, only an admin approves it
+    (asked,) = built.do(Action.REQUEST_EXTENSION, Role.HANDLER, days=1)
+    assert asked.data["needs_admin"] is True
+    refused(built, Action.APPROVE_EXTENSION, Role.DISPATCHER, PermissionDenied)
+    built.do(Action.APPROVE_EXTENSION, Role.ADMIN)
+    assert built.appeal.extension_count == 2
+
+
+def test_reply_waits_for_a_pending_return() -> None:
+    built = appeal_in(Status.IN_PROGRESS)
+    built.do(Action.REQUEST_RETURN, Role.HANDLER, reason="不属于本单位职责")
+    refused(built, Action.REPLY, Role.HANDLER, IllegalTransition, text="已处理", claim="solved")
+
+
+def test_fractional_days_are_refused() -> None:
+    built = appeal_in(Status.IN_PROGRESS)
+    refused(built, Action.REQUEST_EXTENSION, Role.HANDLER, InvalidArguments, days=1.5,
+            reason="需要协调")
 
 
 @pytest.mark.parametrize("count_from_next_day", [True, False], ids=["next-day", "same-day"])
