@@ -1,0 +1,212 @@
+"""Follow-up tasks and the online survey, 好差评 ratings, rectification and rating appeals,
+through the REST API (SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from jiesu.runtime import Runtime
+from jiesu.services.audit import verify
+from jiesu.services.clock import utcnow
+from jiesu.services.feedback import FeedbackService
+from tests.support.city import City
+
+PHONE = "13812345678"
+
+
+def replied(city: City, unit: str = "D1S1", handler: str = "handler_s1") -> dict[str, Any]:
+    a = city.register()
+    city.act("dispatcher", a["id"], "dispatch", unit_id=city.unit_ids[unit])
+    city.act(handler, a["id"], "sign")
+    return city.act(handler, a["id"], "reply", text="路灯已更换", claim="solved")
+
+
+def closed(city: City) -> dict[str, Any]:
+    a = replied(city)
+    return city.act("followup", a["id"], "follow_up", reached=True, resolved="yes",
+                    satisfaction="satisfied")
+
+
+def test_every_replied_appeal_is_a_follow_up_task_and_late_ones_are_listed(
+        city: City, runtime: Runtime) -> None:
+    a, b = replied(city), replied(city)
+    r = city.client.get("/api/v1/feedback/followups", headers=city.headers("followup"))
+    assert r.status_code == 200, r.text
+    assert {t["appeal_id"] for t in r.json()["items"]} == {a["id"], b["id"]}
+    assert all(t["due_at"] and not t["late"] for t in r.json()["items"])
+    # A day past the deadline: the service lists both as late for supervisors.
+    later = utcnow() + timedelta(days=10)
+    svc = FeedbackService(runtime.db, runtime.rules, runtime.settings)
+    sup = city.runtime.auth.user_from_token(city.headers("supervisor")["Authorization"][7:])
+    tasks, total = svc.followup_tasks(sup.actor(), later, late_only=True)
+    assert total == 2 and all(t.late for t in tasks)
+    late = city.client.get("/api/v1/feedback/followups/late", headers=city.headers("supervisor"))
+    assert late.json()["total"] == 0  # not late yet in real time
+    assert city.client.get("/api/v1/feedback/followups",
+                           headers=city.headers("handler_s1")).status_code == 403
+    # Three failed calls: unreachable, closed, no longer a task.
+    for _ in range(3):
+        city.act("followup", a["id"], "follow_up", reached=False)
+    items = city.client.get("/api/v1/feedback/followups",
+                            headers=city.headers("followup")).json()["items"]
+    assert [t["appeal_id"] for t in items] == [b["id"]]
+
+
+def test_online_survey_is_single_use_and_reopens_when_dissatisfied(city: City) -> None:
+    a = replied(city)
+    r = city.client.post(f"/api/v1/feedback/followups/{a['id']}/survey",
+                         headers=city.headers("followup"))
+    assert r.status_code == 201, r.text
+    url = r.json()["url"]
+    info = city.client.get(url)  # public
+    assert info.status_code == 200 and info.json()["reply_text"] == "路灯已更换"
+    done = city.client.post(url, json={"resolved": "no", "satisfaction": "dissatisfied",
+                                       "stars": 2, "comment": "灯还是不亮"})
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "in_progress"  # 重办: the unit's fault by default
+    again = city.client.post(url, json={"resolved": "yes", "satisfaction": "satisfied"})
+    assert again.status_code == 409 and "已提交" in again.json()["error"]["message"]
+    detail = city.client.get(f"/api/v1/appeals/{a['id']}", headers=city.headers("dispatcher"))
+    body = detail.json()
+    assert body["reopened_count"] == 1
+    follow = [e for e in body["events"] if e["type"] == "follow_up"][-1]
+    assert follow["actor_role"] == "requester"
+    assert {"rated", "rectification_opened"} <= {e["type"] for e in body["events"]}
+    assert city.client.get("/api/v1/survey/not-a-token").status_code == 404
+    # Only replied appeals get a survey.
+    assert city.client.post(f"/api/v1/feedback/followups/{a['id']}/survey",
+                            headers=city.headers("followup")).status_code == 409
+    assert verify(city.runtime.db).ok
+
+
+def test_survey_link_expires(city: City, runtime: Runtime) -> None:
+    a = replied(city)
+    svc = FeedbackService(runtime.db, runtime.rules, runtime.settings)
+    agent = city.runtime.auth.user_from_token(city.headers("followup")["Authorization"][7:])
+    link = svc.create_survey(agent.actor(), a["id"], utcnow() - timedelta(days=8))
+    r = city.client.post(f"/api/v1/survey/{link.token}",
+                         json={"resolved": "yes", "satisfaction": "satisfied"})
+    assert r.status_code == 409 and "过期" in r.json()["error"]["message"]
+
+
+def test_bad_rating_rectification_report_follow_up_and_publication(city: City) -> None:
+    a = closed(city)
+    rate = {"appeal_code": a["code"], "phone": PHONE, "stars": 1, "comment": "敷衍了事"}
+    wrong = city.client.post("/api/v1/feedback/ratings", json={**rate, "phone": "13900000000"})
+    assert wrong.status_code == 404
+    r = city.client.post("/api/v1/feedback/ratings", json=rate)
+    assert r.status_code == 201, r.text
+    assert r.json()["bad"] is True
+    rect_id = r.json()["rectification_id"]
+    twice = city.client.post("/api/v1/feedback/ratings", json={**rate, "stars": 5})
+    assert twice.status_code == 409  # one rating per appeal per requester
+
+    rects = city.client.get("/api/v1/feedback/rectifications",
+                            headers=city.headers("handler_s1")).json()
+    assert [x["id"] for x in rects] == [rect_id] and rects[0]["status"] == "open"
+    assert city.client.get("/api/v1/feedback/rectifications",
+                           headers=city.headers("handler_d2")).json() == []
+    other = city.client.post(f"/api/v1/feedback/rectifications/{rect_id}/report",
+                             json={"report": "x"}, headers=city.headers("handler_d2"))
+    assert other.status_code == 403
+    rep = city.client.post(f"/api/v1/feedback/rectifications/{rect_id}/report",
+                           json={"report": "已约谈承办人并上门致歉，路灯已全部更换"},
+                           headers=city.headers("handler_s1"))
+    assert rep.json()["status"] == "reported"
+    fu = city.client.post(f"/api/v1/feedback/rectifications/{rect_id}/follow-up",
+                          json={"satisfied": True}, headers=city.headers("followup"))
+    assert fu.json()["status"] == "verified"
+    pub = city.client.post(f"/api/v1/feedback/rectifications/{rect_id}/publish",
+                           headers=city.headers("supervisor"))
+    assert pub.json()["status"] == "published"
+    public = city.client.get("/api/v1/stats/rectifications/published").json()
+    assert public[0]["report"].startswith("已约谈") and public[0]["stars"] == 1
+
+    month = utcnow().astimezone(city.runtime.settings.tz).strftime("%Y-%m")
+    stats = {s["unit_name"]: s for s in
+             city.client.get("/api/v1/stats/ratings", params={"period": month}).json()}
+    street = stats["东华门街道"]
+    assert (street["ratings"], street["bad"], street["bad_rate"], street["good_rate"]) == (
+        1, 1, 1.0, 0.0)
+    assert street["rectification_rate"] == 1.0
+    assert street["rectification_satisfaction_rate"] == 1.0
+    assert stats["示范市"]["ratings"] == 1  # rolled up to the city
+    events = {e["type"] for e in city.client.get(
+        f"/api/v1/appeals/{a['id']}", headers=city.headers("dispatcher")).json()["events"]}
+    assert {"rated", "rectification_opened", "rectification_reported",
+            "rectification_followed_up", "rectification_published"} <= events
+    assert verify(city.runtime.db).ok
+
+
+def test_malicious_rating_appeal_excludes_it_with_reason(city: City) -> None:
+    a = closed(city)
+    r = city.client.post("/api/v1/feedback/ratings",
+                         json={"appeal_code": a["code"], "phone": PHONE, "stars": 1})
+    rating_id, rect_id = r.json()["rating_id"], r.json()["rectification_id"]
+    url = f"/api/v1/feedback/ratings/{rating_id}/appeal"
+    assert city.client.post(url, json={"reason": "恶意"},
+                            headers=city.headers("handler_d2")).status_code == 403
+    filed = city.client.post(url, json={"reason": "诉求人与本案无关的报复性评价"},
+                             headers=city.headers("handler_s1"))
+    assert filed.status_code == 201, filed.text
+    dup = city.client.post(url, json={"reason": "再次申诉"}, headers=city.headers("handler_s1"))
+    assert dup.status_code == 409
+    ra_id = filed.json()["id"]
+    pending = city.client.get("/api/v1/feedback/rating-appeals", params={"status": "pending"},
+                              headers=city.headers("supervisor")).json()
+    assert [p["id"] for p in pending] == [ra_id]
+    assert city.client.post(f"/api/v1/feedback/rating-appeals/{ra_id}/decide",
+                            json={"uphold": True, "reason": "x"},
+                            headers=city.headers("handler_s1")).status_code == 403
+    d = city.client.post(f"/api/v1/feedback/rating-appeals/{ra_id}/decide",
+                         json={"uphold": True, "reason": "经调查属恶意差评"},
+                         headers=city.headers("supervisor"))
+    assert d.json()["status"] == "upheld"
+    ratings = city.client.get("/api/v1/feedback/ratings", headers=city.headers("supervisor"))
+    row = next(x for x in ratings.json() if x["id"] == rating_id)
+    assert row["excluded"] is True and row["excluded_reason"] == "经调查属恶意差评"
+    rect = next(x for x in city.client.get("/api/v1/feedback/rectifications",
+                                           headers=city.headers("supervisor")).json()
+                if x["id"] == rect_id)
+    assert rect["status"] == "cancelled" and "恶意差评" in rect["cancelled_reason"]
+    month = utcnow().astimezone(city.runtime.settings.tz).strftime("%Y-%m")
+    stats = {s["unit_name"]: s for s in
+             city.client.get("/api/v1/stats/ratings", params={"period": month}).json()}
+    assert stats["东华门街道"]["ratings"] == 0 and stats["东华门街道"]["bad"] == 0
+
+
+def test_service_item_ratings(city: City) -> None:
+    r = city.client.post("/api/v1/feedback/service-items",
+                         json={"unit_code": "W", "code": "W-001", "name": "供水报装"},
+                         headers=city.headers("admin"))
+    assert r.status_code == 201, r.text
+    item = r.json()["id"]
+    items = city.client.get("/api/v1/feedback/service-items").json()
+    assert items[0]["unit_name"] == "市水务局"
+    ok = city.client.post("/api/v1/feedback/ratings",
+                          json={"service_item_id": item, "phone": PHONE, "stars": 5})
+    assert ok.status_code == 201 and ok.json()["rectification_id"] is None
+    bad = city.client.post("/api/v1/feedback/ratings",
+                           json={"service_item_id": item, "phone": PHONE, "stars": 2})
+    assert bad.json()["rectification_id"] is not None
+    both = city.client.post("/api/v1/feedback/ratings",
+                            json={"service_item_id": item, "appeal_code": "x", "phone": PHONE,
+                                  "stars": 2})
+    assert both.status_code == 422
+
+
+def test_default_rating_is_off_by_default_and_configurable(city: City, runtime: Runtime) -> None:
+    a = closed(city)
+    later = utcnow() + timedelta(days=8)
+    assert FeedbackService(runtime.db, runtime.rules, runtime.settings).apply_default_ratings(
+        later) == 0
+    on = runtime.settings.model_copy(update={"rating_default_stars": 5})
+    svc = FeedbackService(runtime.db, runtime.rules, on)
+    assert svc.apply_default_ratings(utcnow()) == 0  # the window has not passed yet
+    assert svc.apply_default_ratings(later) == 1
+    assert svc.apply_default_ratings(later) == 0  # once only
+    ratings = city.client.get("/api/v1/feedback/ratings", headers=city.headers("analyst")).json()
+    assert [(x["appeal_id"], x["stars"], x["source"]) for x in ratings] == [(a["id"], 5,
+                                                                            "default")]
