@@ -1,0 +1,93 @@
+"""The monthly report (通报): XLSX read back with openpyxl, the CLI and the printable page."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from jiesu.runtime import Runtime
+from tests.integration.test_kpi_scenarios import NOW, Scenario, build
+from tests.support.city import City
+
+SHEETS = ["汇总", "排名-区", "排名-街道乡镇", "排名-市级部门", "排名-公共企业", "单位明细",
+          "超期清单", "差评清单"]
+
+
+@pytest.fixture
+def scenario(runtime: Runtime, city: City) -> Scenario:
+    return build(runtime, city)
+
+
+def _xlsx(scenario: Scenario) -> bytes:
+    from jiesu.domain.kpi import parse_period
+    from jiesu.services.reporting import ReportingService
+
+    rt = scenario.rt
+    svc = ReportingService(rt.db, rt.rules, rt.settings)
+    return svc.monthly_xlsx(svc.monthly(parse_period("2026-03"), NOW))
+
+
+def test_monthly_xlsx_opens_with_every_sheet_and_figure(scenario: Scenario) -> None:
+    wb = load_workbook(io.BytesIO(_xlsx(scenario)))
+    assert wb.sheetnames == SHEETS
+    summary = {r[0]: r[1] for r in wb["汇总"].iter_rows(min_row=3, values_only=True)}
+    assert summary["统计周期"] == "2026年3月"
+    assert summary["派单量"] == 10
+    assert summary["响应率"] == pytest.approx(6 / 9, abs=1e-6)
+    assert summary["综合得分"] == pytest.approx(100 * (0.1 * 6 / 9 + 0.45 * 3 / 4
+                                                    + 0.45 * 3.8 / 4))
+    assert wb["汇总"]["B7"].number_format == "0.00%"
+    districts = list(wb["排名-区"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[1]) for r in districts] == [(1, "西城区"), (2, "东城区")]
+    streets = list(wb["排名-街道乡镇"].iter_rows(min_row=2, values_only=True))
+    assert streets[0][:3] == (1, "东华门街道", pytest.approx(78.0))
+    assert streets[1][0] == "—"  # no data, no rank
+    details = list(wb["单位明细"].iter_rows(min_row=2, values_only=True))
+    assert len(details) == 7 and details[0][1] == "示范市"
+    overdue = list(wb["超期清单"].iter_rows(min_row=2, values_only=True))
+    assert len(overdue) == 1 and overdue[0][1] == "多福巷社区" and overdue[0][4] == "超期未答复"
+    bad = list(wb["差评清单"].iter_rows(min_row=2, values_only=True))
+    assert len(bad) == 1 and bad[0][1] == "东华门街道" and bad[0][4].startswith("2 星")
+
+
+def test_cli_writes_the_report(scenario: Scenario, tmp_path: Path,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from jiesu.cli import app
+
+    monkeypatch.setenv("JIESU_DATABASE_URL", scenario.rt.settings.database_url)
+    out = tmp_path / "report.xlsx"
+    result = CliRunner().invoke(app, ["report", "monthly", "--month", "2026-03", "--out",
+                                      str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2026年3月通报已写入" in result.output
+    assert load_workbook(out).sheetnames == SHEETS
+    bad = CliRunner().invoke(app, ["report", "monthly", "--month", "2026-W10", "--out",
+                                   str(out)])
+    assert bad.exit_code == 2
+    kpi = CliRunner().invoke(app, ["report", "kpi", "--period", "2026-03", "--group",
+                                   "district", "--store"])
+    assert kpi.exit_code == 0, kpi.output
+    assert "西城区" in kpi.output and "已保存" in kpi.output
+
+
+def test_printable_page_requires_a_report_reader(scenario: Scenario, city: City) -> None:
+    url = "/reports/monthly?month=2026-03"
+    assert city.client.get(url).status_code == 401
+    assert city.client.get(url, headers=city.headers("operator")).status_code == 403
+    r = city.client.get(url, headers=city.headers("analyst"))
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    html = r.text
+    assert "示范市12345接诉即办工作2026年3月通报" in html
+    assert "@media print" in html and "<script src" not in html and "http" not in html.split(
+        "<body>")[0]
+    assert 'data-group="district"' in html and "西城区" in html and "多福巷社区" in html
+    assert "78.00" in html  # 东华门街道's composite
+    x = city.client.get("/reports/monthly.xlsx?month=2026-03",
+                        headers=city.headers("supervisor"))
+    assert x.status_code == 200 and load_workbook(io.BytesIO(x.content)).sheetnames == SHEETS
+    assert city.client.get("/reports/monthly?month=2026-3",
+                           headers=city.headers("admin")).status_code == 422
