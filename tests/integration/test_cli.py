@@ -1,0 +1,167 @@
+"""The `jiesu` command line, run as a subprocess against an empty SQLite file and an empty
+PostgreSQL database: build the schema, set up a city, load calendars, sweep and verify.
+Bad input exits non-zero with a Chinese message on stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, select, text
+
+from jiesu.config import Settings
+from jiesu.domain.appeal import Actor, Role
+from jiesu.runtime import Runtime
+from jiesu.services.appeals import NewAppeal
+from jiesu.store.db import normalise_url
+from jiesu.store.tables import AppealRow, UnitRow, UserRow
+from tests.support.databases import _pg_exec, _pg_url, require_pg
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no schema at all (what `jiesu db upgrade` starts from)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'cli.db'}"
+        return
+    require_pg()
+    name = f"jiesu_t_cli_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    _pg_exec(f'CREATE DATABASE "{name}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Cli:
+    def __init__(self, url: str, cwd: Path) -> None:
+        self.env = {**os.environ, "JIESU_DATABASE_URL": url, "JIESU_ENVIRONMENT": "test",
+                    "COLUMNS": "200"}
+        self.cwd = cwd
+
+    def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        r = subprocess.run([sys.executable, "-m", "jiesu.cli", *args], env=self.env,
+                           cwd=self.cwd, capture_output=True, text=True, timeout=300)
+        if ok:
+            assert r.returncode == 0, (args, r.returncode, r.stdout, r.stderr)
+        else:
+            assert r.returncode != 0, (args, r.stdout, r.stderr)
+            assert "错误" in r.stderr, (args, r.stderr)
+        return r
+
+
+@pytest.mark.slow
+def test_cli_sets_up_and_checks_a_city(empty_db_url: str, tmp_path: Path) -> None:
+    cli = Cli(empty_db_url, tmp_path)
+    engine = create_engine(normalise_url(empty_db_url))
+
+    # --- schema: built from nothing, and a second upgrade is a no-op
+    assert "数据库已升级" in cli("db", "upgrade").stdout
+    tables = set(inspect(engine).get_table_names())
+    assert {"appeals", "events", "units", "users", "event_anchors", "alembic_version"} <= tables
+    cli("db", "upgrade")
+
+    # --- units
+    assert "已添加单位 C 示范市" in cli("unit", "add", "C", "示范市", "--group", "city").stdout
+    cli("unit", "add", "D1", "东城区", "--parent", "C", "--group", "district")
+    cli("unit", "add", "D1S1", "东华门街道", "--parent", "D1", "--group", "street")
+    bad = cli("unit", "add", "X9", "某街道", "--parent", "NOPE", "--group", "street", ok=False)
+    assert "上级单位 NOPE 不存在" in bad.stderr
+    bad = cli("unit", "add", "D1", "重复的区", "--parent", "C", "--group", "district", ok=False)
+    assert "已存在" in bad.stderr
+    bad = cli("unit", "add", "Y1", "某单位", "--parent", "C", "--group", "galaxy", ok=False)
+    assert "单位类别" in bad.stderr
+
+    # --- users
+    assert "已添加用户 op1（角色 operator）" in cli(
+        "user", "add", "op1", "--role", "operator", "--password", "secret-123").stdout
+    cli("user", "add", "disp1", "--role", "dispatcher", "--password", "secret-123")
+    cli("user", "add", "h1", "--role", "handler", "--password", "secret-123", "--unit", "D1",
+        "--name", "东城承办人")
+    bad = cli("user", "add", "w1", "--role", "wizard", "--password", "secret-123", ok=False)
+    assert "角色“wizard”无效" in bad.stderr
+    bad = cli("user", "add", "h2", "--role", "handler", "--password", "secret-123", ok=False)
+    assert "必须属于一个单位" in bad.stderr
+    bad = cli("user", "add", "h3", "--role", "handler", "--password", "secret-123",
+              "--unit", "NOPE", ok=False)
+    assert "单位 NOPE 不存在" in bad.stderr
+    bad = cli("user", "add", "op2", "--role", "operator", "--password", "123", ok=False)
+    assert "密码" in bad.stderr
+    with engine.connect() as conn:
+        users = dict(conn.execute(select(UserRow.username, UserRow.role)).all())
+        units = dict(conn.execute(select(UnitRow.code, UnitRow.path)).all())
+    assert users == {"op1": "operator", "disp1": "dispatcher", "h1": "handler"}
+    assert units["D1S1"].startswith(units["D1"]) and units["D1"].startswith(units["C"])
+
+    # --- categories from a CSV made here
+    csv = tmp_path / "categories.csv"
+    csv.write_text("level1,level2,level3\n城乡建设,市政设施,路灯\n城乡建设,市政设施,道路\n"
+                   "环境保护,噪音污染,施工噪音\n", encoding="utf-8")
+    out = cli("category", "import", str(csv)).stdout
+    assert "新增 7 个" in out, out  # 2 + 2 + 3 levels
+    assert "新增 0 个" in cli("category", "import", str(csv)).stdout  # idempotent
+    headless = tmp_path / "bad.csv"
+    headless.write_text("", encoding="utf-8")
+    cli("category", "import", str(headless), ok=False)
+    bad = cli("category", "import", str(tmp_path / "missing.csv"), ok=False)
+    assert "文件不存在" in bad.stderr
+
+    # --- calendars: 2026 from the package; 2027 is not published in it
+    out = cli("calendar", "load", "--year", "2026").stdout
+    assert "2026 年工作日历已导入" in out
+    bad = cli("calendar", "load", "--year", "2027", ok=False)
+    assert "calendar import" in bad.stderr and "2027" in bad.stderr
+
+    # An appeal dispatched on 2026-12-28 runs 15 working days into 2027: a provisional deadline.
+    rt = Runtime.create(Settings(database_url=empty_db_url, environment="test"),
+                        with_intelligence=False)
+    try:
+        with rt.db.uow(write=False) as uow:
+            op = uow.session.scalar(select(UserRow.id).where(UserRow.username == "op1"))
+            disp = uow.session.scalar(select(UserRow.id).where(UserRow.username == "disp1"))
+            d1 = uow.session.scalar(select(UnitRow.id).where(UnitRow.code == "D1"))
+        at = datetime(2026, 12, 28, 2, 0, tzinfo=UTC)  # 10:00 in Beijing, a Monday
+        reg = rt.appeals.register(Actor(role=Role.OPERATOR, user_id=op),
+                                  NewAppeal(kind="complaint", content="小区路灯坏了一个月"), at)
+        appeal, _ = rt.appeals.act(Actor(role=Role.DISPATCHER, user_id=disp), reg.appeal_id,
+                                   "dispatch", at, {"unit_id": d1})
+        assert appeal.deadlines_provisional
+        provisional_due = appeal.handle_due_at
+        assert provisional_due is not None and provisional_due.year == 2027
+    finally:
+        rt.close()
+
+    cal = tmp_path / "calendar-2027.csv"
+    cal.write_text("date,is_workday,note\n2027-01-01,0,元旦\n2027-01-04,否,调休\n"
+                   "2027-01-05,0,假日\n2027-02-20,1,调休上班\n", encoding="utf-8")
+    out = cli("calendar", "import", str(cal)).stdout
+    assert "2027 年工作日历已导入" in out and "重算了 1 件" in out, out
+    with engine.connect() as conn:
+        row = conn.execute(select(AppealRow.handle_due_at, AppealRow.deadlines_provisional)
+                           .where(AppealRow.id == reg.appeal_id)).one()
+        kinds = list(conn.execute(text(
+            "SELECT type FROM events WHERE appeal_id = :a ORDER BY seq"), {"a": reg.appeal_id}
+        ).scalars())
+    due = row[0] if row[0].tzinfo else row[0].replace(tzinfo=UTC)
+    assert not row[1]
+    # three more holidays push the deadline three working days later
+    assert (due - provisional_due).days >= 3, (provisional_due, due)
+    assert kinds == ["register", "dispatch", "deadlines_recomputed"]
+    bad_cal = tmp_path / "bad-calendar.csv"
+    bad_cal.write_text("date,is_workday\n2027-13-01,1\n", encoding="utf-8")
+    cli("calendar", "import", str(bad_cal), ok=False)
+    cli("calendar", "import", str(tmp_path / "nope.csv"), ok=False)
+
+    # --- the sweeper and the audit chain
+    out = cli("sweep").stdout
+    assert "检查" in out and "黄色预警" in out
+    out = cli("audit", "verify").stdout
+    assert "审计链完好：3 条记录，1 件诉求" in out, out
+    engine.dispose()
