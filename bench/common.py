@@ -6,6 +6,7 @@ them unless told to keep them) and live in a temporary directory on SQLite.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -95,10 +96,8 @@ def drop_database(url: str) -> None:
         path = Path(url.removeprefix("sqlite:///"))
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
-        try:
+        with contextlib.suppress(OSError):
             path.parent.rmdir()
-        except OSError:
-            pass
         return
     name = url.rpartition("/")[2]
     assert name.startswith("jiesu_bench_"), name
@@ -118,13 +117,14 @@ class CityIds:
 
 def seed_city(url: str, *, handlers: bool = True) -> CityIds:
     """Units, staff users (password PASSWORD), the 2025–2026 calendar and a taxonomy."""
+    from sqlalchemy import select
+
     from jiesu.adapters.calendar_source import official_year
     from jiesu.config import Settings
     from jiesu.runtime import Runtime
     from jiesu.services.admin import AdminService
     from jiesu.services.clock import utcnow
     from jiesu.store.tables import CategoryRow, UnitRow
-    from sqlalchemy import select
 
     rt = Runtime.create(Settings(database_url=url, environment="test"))
     try:
@@ -185,8 +185,8 @@ class Server:
                "PYTHONUNBUFFERED": "1"}
         if pool_size:
             env["JIESU_DB_POOL_SIZE"] = str(pool_size)
-        self.log = tempfile.NamedTemporaryFile(prefix="jiesu_bench_server_", suffix=".log",
-                                               delete=False)
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
+            prefix="jiesu_bench_server_", suffix=".log", delete=False)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "jiesu.cli", "serve", "--port", str(self.port),
              "--workers", str(workers), "--no-jobs"],
@@ -223,6 +223,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+        self.log.close()
         Path(self.log.name).unlink(missing_ok=True)
 
     def __enter__(self) -> Server:

@@ -99,7 +99,8 @@ def test_forced_overlap_loser_gets_conflict(city: City, runtime: Runtime) -> Non
             barrier.reset()
             outcome: dict[str, object] = {}
 
-            def run(action: str, args: dict[str, Any], appeal_id: int = a["id"]) -> None:
+            def run(action: str, args: dict[str, Any], appeal_id: int = a["id"],
+                    outcome: dict[str, object] = outcome) -> None:
                 try:
                     service.act(actor, appeal_id, action, utcnow(), args)
                     outcome[action] = "ok"
