@@ -6,7 +6,7 @@ from jiesu.domain.appeal import Actor, Role
 from jiesu.runtime import Runtime
 from jiesu.services.clock import utcnow
 from jiesu.services.feedback import FeedbackService
-from jiesu.web import reads
+from jiesu.store import web_queries
 
 
 def service(rt: Runtime) -> FeedbackService:
@@ -20,7 +20,7 @@ def service(rt: Runtime) -> FeedbackService:
 
 def rating_of(rt: Runtime, appeal_id: int) -> int | None:
     with rt.db.uow(write=False) as uow:
-        return reads.appeal_rating(uow.session, appeal_id)
+        return web_queries.appeal_rating(uow.session, appeal_id)
 
 
 def rate(rt: Runtime, appeal_id: int, phone: str, stars: int, comment: str) -> tuple[str, str]:

@@ -7,14 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from jiesu.api.v1.appeals import scope_for
 from jiesu.domain import appeal as dom
 from jiesu.domain.errors import InvalidArguments, NotFound
 from jiesu.services.auth import CurrentUser
-from jiesu.store import queries
+from jiesu.store import queries, web_queries
 from jiesu.store.tables import AppealRow
+from jiesu.store.web_queries import ReadSession as Session
 
 STAFF_ROLES = frozenset(r for r in dom.Role if r not in (
     dom.Role.PUBLIC, dom.Role.REQUESTER, dom.Role.SYSTEM, dom.Role.AUDITOR))
@@ -83,7 +82,7 @@ STAY_ON_PAGE = frozenset({"contact", "sub_dispatch", "request_extension", "reque
 
 
 def visible_row(session: Session, user: CurrentUser, appeal_id: int) -> AppealRow:
-    row = session.get(AppealRow, appeal_id)
+    row = web_queries.appeal(session, appeal_id)
     if row is None or not queries.visible(session, row, scope_for(session, user)):
         raise NotFound(f"诉求 {appeal_id} 不存在或您无权查看")
     return row
@@ -182,9 +181,7 @@ def list_items(session: Session, rows: list[AppealRow], now: datetime) -> list[d
     """Rows of a work list with unit names, category, due mark and suggestions."""
     names = queries.unit_names(session, {r.lead_unit_id for r in rows} |
                                {r.handling_unit_id for r in rows})
-    from jiesu.web.reads import category_names
-
-    cats = category_names(session) if rows else {}
+    cats = web_queries.category_names(session) if rows else {}
     return [{"row": r, "unit": names.get(r.lead_unit_id or 0),
              "handling": names.get(r.handling_unit_id or 0),
              "category": cats.get(r.category or ""), "mark": due_state(r, now),

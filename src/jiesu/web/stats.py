@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
-from sqlalchemy.orm import Session
 
-from jiesu.store.tables import AppealRow
-from jiesu.web import charts, i18n, reads
+from jiesu.store import web_queries
+from jiesu.store.web_queries import ReadSession as Session
+from jiesu.web import charts, i18n
 
 SATISFIED_WEIGHT = {"satisfied": 1.0, "basically": 0.8, "dissatisfied": 0.0}  # DESIGN §5
 
@@ -21,6 +22,23 @@ def satisfaction_rate(counts: dict[str, int]) -> float | None:
     if not rated:
         return None
     return sum(SATISFIED_WEIGHT.get(k, 0) * n for k, n in counts.items()) / rated
+
+
+def rollup(counter: Counter[str], limit: int) -> list[tuple[str, int]]:
+    """The `limit` largest entries and the rest summed as 其他."""
+    items = counter.most_common()
+    head, tail = items[:limit], items[limit:]
+    if tail:
+        head.append(("其他", sum(n for _, n in tail)))
+    return head
+
+
+def merge_counts(*counters: Counter[str]) -> dict[str, list[int]]:
+    keys: dict[str, list[int]] = defaultdict(lambda: [0] * len(counters))
+    for i, c in enumerate(counters):
+        for k, n in c.items():
+            keys[k][i] = n
+    return dict(keys)
 
 
 @dataclass
@@ -33,10 +51,9 @@ class Headline:
 def headline(session: Session, now: datetime) -> Headline:
     since = now - timedelta(days=30)
     return Headline(
-        received=reads.count(session, AppealRow.created_at >= since),
-        closed=reads.count(session, AppealRow.closed_at >= since,
-                           AppealRow.status == "closed"),
-        satisfaction=satisfaction_rate(reads.satisfaction(session, since)),
+        received=web_queries.received_since(session, since),
+        closed=web_queries.closed_since(session, since),
+        satisfaction=satisfaction_rate(web_queries.satisfaction(session, since)),
     )
 
 
@@ -59,19 +76,16 @@ def last_days(now: datetime, tz: ZoneInfo, n: int) -> list[date]:
 def open_statistics(session: Session, tz: ZoneInfo, now: datetime, days: int = 30
                     ) -> OpenStatistics:
     dates = last_days(now, tz, days)
-    since = reads.day_start(dates[0], tz)
-    received = reads.daily_counts(session, AppealRow.created_at, dates, tz)
-    closed = reads.daily_counts(session, AppealRow.closed_at, dates, tz,
-                                AppealRow.status == "closed")
-    kinds = reads.grouped(session, AppealRow.kind, since)
-    names = reads.category_names(session)
-    cats = reads.top_categories(session, since, level=1)
+    since = web_queries.day_start(dates[0], tz)
+    received = web_queries.daily_received(session, dates, tz)
+    closed = web_queries.daily_closed(session, dates, tz)
+    kinds = web_queries.kinds_since(session, since)
+    names = web_queries.category_names(session)
+    cats = web_queries.top_categories(session, since, level=1)
     named = {names.get(k, "未分类") if k else "未分类": n for k, n in cats.items()}
-    from collections import Counter
-
     return OpenStatistics(
         days=[d.isoformat() for d in dates], received=received, closed=closed,
-        kinds=kinds.most_common(), categories=reads.rollup(Counter(named), 8),
+        kinds=kinds.most_common(), categories=rollup(Counter(named), 8),
         headline=headline(session, now))
 
 
@@ -96,34 +110,31 @@ class Dashboard:
     overdue: int
     red: int
     yellow: int
-    units: list[reads.UnitLine]
+    units: list[web_queries.UnitLine]
     trend: list[tuple[str, int, int]]  # category, last 7 days, the 7 before
     satisfaction: dict[str, int]
 
 
 def dashboard(session: Session, tz: ZoneInfo, now: datetime) -> Dashboard:
     data = open_statistics(session, tz, now)
-    since = reads.day_start(last_days(now, tz, 30)[0], tz)
+    since = web_queries.day_start(last_days(now, tz, 30)[0], tz)
     week = now - timedelta(days=7)
     before = now - timedelta(days=14)
-    names = reads.category_names(session)
-    this_week = reads.top_categories(session, week, level=2)
-    last_week = reads.top_categories(session, before, level=2, until=week)
-    merged = reads.merge_counts(this_week, last_week)
+    names = web_queries.category_names(session)
+    this_week = web_queries.top_categories(session, week, level=2)
+    last_week = web_queries.top_categories(session, before, level=2, until=week)
+    merged = merge_counts(this_week, last_week)
     trend = sorted(((names.get(k, "未分类") if k else "未分类", a, b)
                     for k, (a, b) in merged.items()), key=lambda t: (-(t[1] - t[2]), -t[1]))
     return Dashboard(
         stats=data,
-        open_now=reads.count(session, AppealRow.status.in_(("registered", "dispatched",
-                                                            "in_progress", "replied"))),
-        overdue=reads.overdue_count(session, now),
-        red=reads.count(session, AppealRow.handle_warning == "red",
-                        AppealRow.status.in_(("dispatched", "in_progress"))),
-        yellow=reads.count(session, AppealRow.handle_warning == "yellow",
-                           AppealRow.status.in_(("dispatched", "in_progress"))),
-        units=reads.unit_table(session, since, now),
+        open_now=web_queries.open_count(session),
+        overdue=web_queries.overdue_count(session, now),
+        red=web_queries.handle_warning_count(session, "red"),
+        yellow=web_queries.handle_warning_count(session, "yellow"),
+        units=web_queries.unit_table(session, since, now),
         trend=trend[:12],
-        satisfaction=dict(reads.satisfaction(session, since)),
+        satisfaction=dict(web_queries.satisfaction(session, since)),
     )
 
 

@@ -18,7 +18,8 @@ from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.services.admin import STAFF_ROLES, UNIT_GROUPS, AdminService
 from jiesu.services.clock import utcnow
 from jiesu.services.rules import RULE_SETTINGS
-from jiesu.web import core, i18n, reads
+from jiesu.store import web_queries
+from jiesu.web import core, i18n
 from jiesu.web.core import FormDep
 
 router = APIRouter(prefix="/staff/admin", include_in_schema=False)
@@ -52,22 +53,22 @@ def admin_page(request: Request) -> HTMLResponse:
     with core.reading(rt) as uow:
         s = uow.session
         if tab == "units":
-            ctx["units"] = reads.units(s, limit=2000)
+            ctx["units"] = web_queries.units(s, limit=2000)
             ctx["groups"] = UNIT_GROUPS
         elif tab == "users":
-            ctx["users"] = reads.users(s)
+            ctx["users"] = web_queries.users(s)
             ctx["roles"] = [(r, i18n.label(lang, "role", r)) for r in STAFF_ROLES]
         elif tab == "taxonomy":
-            ctx["categories"] = reads.leaf_categories(s)
+            ctx["categories"] = web_queries.leaf_categories(s)
         elif tab == "sla":
-            ctx["policies"] = reads.sla_policies(s)
+            ctx["policies"] = web_queries.sla_policies(s)
             ctx["clocks"] = [c.value for c in Clock]
             ctx["limit_units"] = [u.value for u in LimitUnit]
             ctx["kinds"] = i18n.choices(lang, "kind")
             ctx["urgencies"] = i18n.choices(lang, "urgency")
         elif tab == "calendar":
-            ctx["years"] = reads.calendar_years(s)
-            ctx["notices"] = reads.open_notices(s)
+            ctx["years"] = web_queries.calendar_years(s)
+            ctx["notices"] = web_queries.open_notices(s)
         elif tab == "settings":
             ctx["settings"] = [(k, getattr(rt.settings, k)) for k in SHOWN_SETTINGS]
             ctx["rule_settings"] = list(RULE_SETTINGS.items())

@@ -8,7 +8,8 @@ from fastapi.responses import HTMLResponse
 
 from jiesu.domain.appeal import Role
 from jiesu.services.clock import utcnow
-from jiesu.web import core, reads, stats
+from jiesu.store import web_queries
+from jiesu.web import core, stats
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 ROLES = {Role.ANALYST, Role.ADMIN, Role.SUPERVISOR, Role.DISPATCHER}
@@ -32,5 +33,5 @@ def audit(request: Request) -> HTMLResponse:
     core.require(request, {Role.AUDITOR, Role.ADMIN})
     rt = core.runtime_of(request)
     with core.reading(rt) as uow:
-        events = reads.latest_events(uow.session, limit=100)
+        events = web_queries.latest_events(uow.session, limit=100)
     return core.render(request, "staff/audit.html", {"events": events})

@@ -9,8 +9,8 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from jiesu.domain.errors import DomainError, NotFound
 from jiesu.services.clock import utcnow
-from jiesu.store import queries
-from jiesu.web import core, reads, staff, uploads
+from jiesu.store import queries, web_queries
+from jiesu.web import core, staff, uploads
 from jiesu.web.core import FormDep
 
 router = APIRouter(prefix="/staff/appeals", include_in_schema=False)
@@ -30,15 +30,15 @@ def detail(request: Request, appeal_id: int) -> HTMLResponse:
         names = queries.unit_names(s, {row.lead_unit_id, row.handling_unit_id, *co})
         events = queries.events_of(s, row.id)
         actor_ids = {e.actor_id for e in events if e.actor_id}
-        people = reads.user_names(s, actor_ids)
-        cats = reads.category_names(s)
+        people = web_queries.user_names(s, actor_ids)
+        cats = web_queries.category_names(s)
         actions = staff.available_actions(row, user)
         need_units = {"dispatch"} & set(actions)
-        units = reads.units(s, max_depth=3) if need_units else []
+        units = web_queries.units(s, max_depth=3) if need_units else []
         subunits = []
         if "sub_dispatch" in actions and user.unit_id is not None:
-            path = reads.unit_path(s, user.unit_id)
-            subunits = [u for u in reads.units(s, under_path=path, limit=500)
+            path = web_queries.unit_path(s, user.unit_id)
+            subunits = [u for u in web_queries.units(s, under_path=path, limit=500)
                         if u.id != user.unit_id]
         earlier = []
         if row.requester_phone:
@@ -98,7 +98,7 @@ def find(request: Request) -> Response:
     rt = core.runtime_of(request)
     code = (request.query_params.get("code") or "").strip()[:32]
     with core.reading(rt) as uow:
-        row = reads.by_code(uow.session, code) if code else None
+        row = web_queries.by_code(uow.session, code) if code else None
         if row is None:
             raise NotFound(f"没有编号为 {code} 的诉求")
         staff.visible_row(uow.session, user, row.id)

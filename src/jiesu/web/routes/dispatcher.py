@@ -8,8 +8,8 @@ from fastapi.responses import HTMLResponse
 
 from jiesu.domain.appeal import Role
 from jiesu.services.clock import utcnow
-from jiesu.store import queries
-from jiesu.web import core, i18n, reads, staff
+from jiesu.store import queries, web_queries
+from jiesu.web import core, i18n, staff
 
 router = APIRouter(prefix="/staff/dispatch", include_in_schema=False)
 ROLES = {Role.DISPATCHER}
@@ -37,7 +37,7 @@ def queue(request: Request) -> HTMLResponse:
         rows, total, capped = queries.list_appeals(uow.session, filters, queries.Scope(), now,
                                                    page=page, per_page=PER_PAGE, order=order)
         items = staff.list_items(uow.session, rows, now)
-        units = reads.units(uow.session, max_depth=2) if tab == "queue" else []
+        units = web_queries.units(uow.session, max_depth=2) if tab == "queue" else []
     lang = core.lang_of(request)
     return core.render(request, "staff/dispatch.html", {
         "tab": tab, "tabs": [(k, v[0]) for k, v in TABS.items()], "title": title,

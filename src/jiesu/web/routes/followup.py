@@ -8,7 +8,8 @@ from fastapi.responses import HTMLResponse
 
 from jiesu.domain.appeal import Role
 from jiesu.services.clock import utcnow
-from jiesu.web import core, reads, staff
+from jiesu.store import web_queries
+from jiesu.web import core, staff
 
 router = APIRouter(prefix="/staff/followup", include_in_schema=False)
 ROLES = {Role.FOLLOWUP_AGENT}
@@ -22,7 +23,7 @@ def followup_queue(request: Request) -> HTMLResponse:
     page = core.page_number(request)
     now = utcnow()
     with core.reading(rt) as uow:
-        rows, total, capped = reads.followup_page(uow.session, now, page=page,
+        rows, total, capped = web_queries.followup_page(uow.session, now, page=page,
                                                   per_page=PER_PAGE)
         items = staff.list_items(uow.session, rows, now)
     return core.render(request, "staff/followup.html", {

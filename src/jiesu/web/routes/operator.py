@@ -11,8 +11,8 @@ from jiesu.domain.appeal import Role
 from jiesu.domain.errors import DomainError
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
-from jiesu.store import queries
-from jiesu.web import core, i18n, reads
+from jiesu.store import queries, web_queries
+from jiesu.web import core, i18n
 from jiesu.web.core import FormDep
 
 router = APIRouter(prefix="/staff/operator", include_in_schema=False)
@@ -26,7 +26,7 @@ def _page(request: Request, values: dict[str, Any], error: str | None = None,
           status_code: int = 200, registered: dict[str, Any] | None = None) -> HTMLResponse:
     rt = core.runtime_of(request)
     with core.reading(rt) as uow:
-        categories = reads.leaf_categories(uow.session)
+        categories = web_queries.leaf_categories(uow.session)
     lang = core.lang_of(request)
     return core.render(request, "staff/operator.html", {
         "values": values, "error": error, "categories": categories,

@@ -13,8 +13,8 @@ from jiesu.domain.appeal import Actor, Role
 from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
-from jiesu.store import queries
-from jiesu.web import core, i18n, reads, stats, uploads
+from jiesu.store import queries, web_queries
+from jiesu.web import core, i18n, stats, uploads
 from jiesu.web.core import FormDep
 from jiesu.web.disclosure import public_appeal
 
@@ -30,7 +30,7 @@ def home(request: Request) -> HTMLResponse:
     now = utcnow()
     with core.reading(rt) as uow:
         figures = stats.headline(uow.session, now)
-        rows, _, _ = reads.public_page(uow.session, queries.AppealFilters(), now, page=1,
+        rows, _, _ = web_queries.public_page(uow.session, queries.AppealFilters(), now, page=1,
                                        per_page=5)
         latest = _public_items(uow.session, rows)
     return core.render(request, "public/home.html", {"figures": figures, "latest": latest})
@@ -38,7 +38,7 @@ def home(request: Request) -> HTMLResponse:
 
 def _public_items(session: Any, rows: list[Any]) -> list[Any]:
     names = queries.unit_names(session, {r.lead_unit_id for r in rows})
-    cats = reads.category_names(session) if rows else {}
+    cats = web_queries.category_names(session) if rows else {}
     return [public_appeal(r, names.get(r.lead_unit_id), cats.get(r.category or "")) for r in rows]
 
 
@@ -49,7 +49,7 @@ def _submit_page(request: Request, values: dict[str, Any], error: str | None = N
                  field: str | None = None, status_code: int = 200) -> HTMLResponse:
     rt = core.runtime_of(request)
     with core.reading(rt) as uow:
-        categories = reads.leaf_categories(uow.session)
+        categories = web_queries.leaf_categories(uow.session)
     lang = core.lang_of(request)
     kinds = [(k, i18n.label(lang, "kind", k)) for k in PUBLIC_KINDS]
     return core.render(request, "public/submit.html", {
@@ -112,7 +112,8 @@ def board(request: Request) -> HTMLResponse:
                               status=[status] if status in queries.OPEN + ("closed",) else None)
     now = utcnow()
     with core.reading(rt) as uow:
-        rows, total, capped = reads.public_page(uow.session, f, now, page=page, per_page=PER_PAGE)
+        rows, total, capped = web_queries.public_page(uow.session, f, now, page=page,
+                                                      per_page=PER_PAGE)
         items = _public_items(uow.session, rows)
     return core.render(request, "public/board.html", {
         "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
@@ -123,11 +124,11 @@ def board(request: Request) -> HTMLResponse:
 def board_item(request: Request, code: str) -> HTMLResponse:
     rt = core.runtime_of(request)
     with core.reading(rt) as uow:
-        row = reads.public_by_code(uow.session, code[:32])
+        row = web_queries.public_by_code(uow.session, code[:32])
         if row is None:
             raise NotFound("该诉求不存在或不予公示")
         names = queries.unit_names(uow.session, {row.lead_unit_id})
-        cats = reads.category_names(uow.session)
+        cats = web_queries.category_names(uow.session)
         item = public_appeal(row, names.get(row.lead_unit_id or 0), cats.get(row.category or ""),
                              queries.events_of(uow.session, row.id))
     return core.render(request, "public/board_item.html", {"item": item})

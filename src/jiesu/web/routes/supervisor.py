@@ -7,8 +7,8 @@ from fastapi.responses import HTMLResponse
 
 from jiesu.domain.appeal import Role
 from jiesu.services.clock import utcnow
-from jiesu.store import queries
-from jiesu.web import core, reads, staff
+from jiesu.store import queries, web_queries
+from jiesu.web import core, staff
 
 router = APIRouter(prefix="/staff/supervision", include_in_schema=False)
 ROLES = {Role.SUPERVISOR}
@@ -33,7 +33,7 @@ def board(request: Request) -> HTMLResponse:
                                                    now, page=page, per_page=PER_PAGE,
                                                    order="due")
         items = staff.list_items(uow.session, rows, now)
-        counts = {"overdue": reads.overdue_count(uow.session, now)}
+        counts = {"overdue": web_queries.overdue_count(uow.session, now)}
     return core.render(request, "staff/supervision.html", {
         "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
         "tab": tab, "tabs": [(k, v[0]) for k, v in TABS.items()], "counts": counts,

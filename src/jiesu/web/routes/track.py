@@ -8,8 +8,8 @@ from fastapi.responses import HTMLResponse, Response
 from jiesu.domain.appeal import Actor, Role
 from jiesu.domain.errors import DomainError, NotFound
 from jiesu.services.clock import utcnow
-from jiesu.store import queries
-from jiesu.web import core, feedback, reads
+from jiesu.store import queries, web_queries
+from jiesu.web import core, feedback
 from jiesu.web.core import FormDep
 from jiesu.web.disclosure import requester_view
 from jiesu.web.routes.public import _remember
@@ -31,7 +31,7 @@ def track(request: Request, form: FormDep) -> Response:
     rt = core.runtime_of(request)
     code, phone = core.text(form, "code")[:32], core.text(form, "phone")[:32]
     with core.reading(rt) as uow:
-        row = reads.by_code(uow.session, code) if code else None
+        row = web_queries.by_code(uow.session, code) if code else None
         ok = (row is not None and bool(_digits(phone))
               and _digits(phone) == _digits(row.requester_phone or ""))
     if not ok:
@@ -48,11 +48,11 @@ def track_detail(request: Request, code: str) -> Response:
         return core.redirect("/track")
     rt = core.runtime_of(request)
     with core.reading(rt) as uow:
-        row = reads.by_code(uow.session, code)
+        row = web_queries.by_code(uow.session, code)
         if row is None:
             raise NotFound("诉求不存在")
         names = queries.unit_names(uow.session, {row.lead_unit_id})
-        cats = reads.category_names(uow.session)
+        cats = web_queries.category_names(uow.session)
         steps = requester_view(row, queries.events_of(uow.session, row.id))
         rating = feedback.rating_of(rt, row.id)
     return core.render(request, "public/track_detail.html", {
@@ -70,7 +70,7 @@ def _requester_act(request: Request, code: str, action: str, args: dict[str, obj
         return core.redirect("/track")
     rt = core.runtime_of(request)
     with core.reading(rt) as uow:
-        row = reads.by_code(uow.session, code)
+        row = web_queries.by_code(uow.session, code)
         if row is None:
             raise NotFound("诉求不存在")
         appeal_id, phone = row.id, row.requester_phone
@@ -100,7 +100,7 @@ def rate(request: Request, code: str, form: FormDep) -> Response:
         return core.redirect("/track")
     rt = core.runtime_of(request)
     with core.reading(rt) as uow:
-        row = reads.by_code(uow.session, code)
+        row = web_queries.by_code(uow.session, code)
         if row is None:
             raise NotFound("诉求不存在")
         appeal_id, phone = row.id, row.requester_phone or ""

@@ -1,13 +1,13 @@
-"""Read queries the pages need beyond `jiesu.store.queries`: the public board filter, dashboard
-aggregates and admin lists. Read-only, paginated or aggregated in SQL; never all appeals.
+"""Read queries of the web pages beyond `jiesu.store.queries`: the public board filter, the
+figures of the home page, open statistics and dashboard, and the admin lists.
 
-(These belong in `jiesu.store`; they live here until the store grows a reporting module, so
-that the web pages do not depend on another team's schedule.)
+Read-only, paginated or aggregated in SQL; nothing loads all appeals. The pages call these
+functions with the session of a reading unit of work and never build SQL themselves.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -28,7 +28,11 @@ from jiesu.store.tables import (
     UserRow,
 )
 
+# The session type the pages hold while reading (so that `web/` needs no SQLAlchemy import).
+ReadSession = Session
+
 PUBLIC_HIDDEN_STATUSES = ("rejected", "merged")
+HANDLING = ("dispatched", "in_progress")  # the statuses in which the handle clock runs
 
 
 def public_clause() -> Any:
@@ -37,16 +41,30 @@ def public_clause() -> Any:
                 AppealRow.status.not_in(PUBLIC_HIDDEN_STATUSES))
 
 
-def public_page(session: Session, f: queries.AppealFilters, now: datetime, *, page: int,
-                per_page: int) -> tuple[list[AppealRow], int, bool]:
-    """One page of the disclosure board, newest first, with a capped total."""
-    stmt = queries.filtered(session, f, queries.Scope(), now).where(public_clause())
-    rows = list(session.scalars(stmt.order_by(*queries.ORDERS["created_desc"])
-                                .limit(per_page).offset((page - 1) * per_page)))
+def _page(session: Session, stmt: Any, order: Any, *, page: int,
+          per_page: int) -> tuple[list[AppealRow], int, bool]:
+    rows = list(session.scalars(stmt.order_by(*order).limit(per_page)
+                                .offset((page - 1) * per_page)))
     capped = stmt.with_only_columns(AppealRow.id).order_by(None).limit(
         queries.COUNT_CAP + 1).subquery()
     total = session.scalar(select(func.count()).select_from(capped)) or 0
     return rows, min(total, queries.COUNT_CAP), total > queries.COUNT_CAP
+
+
+def public_page(session: Session, f: queries.AppealFilters, now: datetime, *, page: int,
+                per_page: int) -> tuple[list[AppealRow], int, bool]:
+    """One page of the disclosure board, newest first, with a capped total."""
+    stmt = queries.filtered(session, f, queries.Scope(), now).where(public_clause())
+    return _page(session, stmt, queries.ORDERS["created_desc"], page=page, per_page=per_page)
+
+
+def followup_page(session: Session, now: datetime, *, page: int,
+                  per_page: int = 20) -> tuple[list[AppealRow], int, bool]:
+    """Replied appeals waiting for their call-back, the earliest follow-up deadline first."""
+    stmt = queries.filtered(session, queries.AppealFilters(status=["replied"]),
+                            queries.Scope(), now)
+    return _page(session, stmt, (AppealRow.followup_due_at.asc(), AppealRow.id.asc()),
+                 page=page, per_page=per_page)
 
 
 def by_code(session: Session, code: str) -> AppealRow | None:
@@ -58,35 +76,8 @@ def public_by_code(session: Session, code: str) -> AppealRow | None:
                                                   public_clause()))
 
 
-def page_of(session: Session, f: queries.AppealFilters, scope: queries.Scope, now: datetime, *,
-            page: int, per_page: int = 20, order: str = "created_desc",
-            extra: Any = None) -> tuple[list[AppealRow], int, bool]:
-    """`queries.list_appeals` plus one extra clause (e.g. the follow-up due order)."""
-    if extra is None:
-        return queries.list_appeals(session, f, scope, now, page=page, per_page=per_page,
-                                    order=order)
-    stmt = queries.filtered(session, f, scope, now).where(extra)
-    rows = list(session.scalars(stmt.order_by(*queries.ORDERS.get(order,
-                                                                   queries.ORDERS["due"]))
-                                .limit(per_page).offset((page - 1) * per_page)))
-    capped = stmt.with_only_columns(AppealRow.id).order_by(None).limit(
-        queries.COUNT_CAP + 1).subquery()
-    total = session.scalar(select(func.count()).select_from(capped)) or 0
-    return rows, min(total, queries.COUNT_CAP), total > queries.COUNT_CAP
-
-
-def followup_page(session: Session, now: datetime, *, page: int,
-                  per_page: int = 20) -> tuple[list[AppealRow], int, bool]:
-    """Replied appeals waiting for their call-back, the earliest follow-up deadline first."""
-    f = queries.AppealFilters(status=["replied"])
-    stmt = queries.filtered(session, f, queries.Scope(), now)
-    rows = list(session.scalars(stmt.order_by(AppealRow.followup_due_at.asc(),
-                                              AppealRow.id.asc())
-                                .limit(per_page).offset((page - 1) * per_page)))
-    capped = stmt.with_only_columns(AppealRow.id).order_by(None).limit(
-        queries.COUNT_CAP + 1).subquery()
-    total = session.scalar(select(func.count()).select_from(capped)) or 0
-    return rows, min(total, queries.COUNT_CAP), total > queries.COUNT_CAP
+def appeal(session: Session, appeal_id: int) -> AppealRow | None:
+    return session.get(AppealRow, appeal_id)
 
 
 def category_names(session: Session) -> dict[str, str]:
@@ -123,6 +114,13 @@ def users(session: Session, *, limit: int = 500) -> list[tuple[UserRow, str | No
     return [(u, n) for u, n in rows]
 
 
+def user_names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(UserRow.id, UserRow.display_name).where(UserRow.id.in_(ids)))
+    return {uid: name for uid, name in rows}
+
+
 def sla_policies(session: Session) -> list[SlaPolicyRow]:
     return list(session.scalars(select(SlaPolicyRow).order_by(SlaPolicyRow.clock,
                                                                SlaPolicyRow.id)))
@@ -144,6 +142,19 @@ def latest_events(session: Session, *, limit: int = 50) -> list[tuple[EventRow, 
     return [(e, c) for e, c in rows]
 
 
+def appeal_rating(session: Session, appeal_id: int) -> int | None:
+    """The requester's own star rating of an appeal, if the feedback tables exist and hold one."""
+    try:
+        from jiesu.store.feedback_tables import RatingRow
+    except ImportError:  # feedback feature not installed
+        return None
+    stars: int | None = session.scalar(
+        select(RatingRow.stars).where(RatingRow.appeal_id == appeal_id,
+                                      RatingRow.excluded.is_(False))
+        .order_by(RatingRow.id.desc()).limit(1))
+    return stars
+
+
 # --- statistics ------------------------------------------------------------------------------
 
 
@@ -151,35 +162,66 @@ def day_start(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz)
 
 
-def daily_counts(session: Session, column: Any, days: list[date], tz: ZoneInfo,
-                 where: Any = None) -> list[int]:
-    """Appeals per local day on `column` (one index range count per day, any database)."""
+def _count(session: Session, *where: Any) -> int:
+    return session.scalar(select(func.count(AppealRow.id)).where(*where)) or 0
+
+
+def _daily(session: Session, column: Any, days: list[date], tz: ZoneInfo,
+           *where: Any) -> list[int]:
+    # One index range count per day: index-friendly and the same on SQLite and PostgreSQL
+    # (a GROUP BY on a local date would need a database-specific time zone function).
     out = []
     for d in days:
-        clauses = [column >= day_start(d, tz), column < day_start(d + timedelta(days=1), tz)]
-        if where is not None:
-            clauses.append(where)
-        out.append(session.scalar(select(func.count(AppealRow.id)).where(*clauses)) or 0)
+        out.append(_count(session, column >= day_start(d, tz),
+                          column < day_start(d + timedelta(days=1), tz), *where))
     return out
 
 
-def grouped(session: Session, column: Any, since: datetime, where: Any = None) -> Counter[str]:
-    clauses = [AppealRow.created_at >= since]
-    if where is not None:
-        clauses.append(where)
-    rows = session.execute(select(column, func.count(AppealRow.id)).where(*clauses)
-                           .group_by(column))
+def daily_received(session: Session, days: list[date], tz: ZoneInfo) -> list[int]:
+    """Appeals received per local day."""
+    return _daily(session, AppealRow.created_at, days, tz)
+
+
+def daily_closed(session: Session, days: list[date], tz: ZoneInfo) -> list[int]:
+    """Appeals closed (办结) per local day."""
+    return _daily(session, AppealRow.closed_at, days, tz, AppealRow.status == "closed")
+
+
+def received_since(session: Session, since: datetime) -> int:
+    return _count(session, AppealRow.created_at >= since)
+
+
+def closed_since(session: Session, since: datetime) -> int:
+    return _count(session, AppealRow.closed_at >= since, AppealRow.status == "closed")
+
+
+def open_count(session: Session) -> int:
+    """Appeals not finished yet (registered, dispatched, in progress, replied)."""
+    return _count(session, AppealRow.status.in_(queries.OPEN))
+
+
+def overdue_count(session: Session, now: datetime) -> int:
+    return _count(session, AppealRow.status.in_(HANDLING), AppealRow.handle_due_at < now)
+
+
+def handle_warning_count(session: Session, level: str) -> int:
+    """Appeals in handling whose handle clock is at warning `level` (yellow / red)."""
+    return _count(session, AppealRow.handle_warning == level, AppealRow.status.in_(HANDLING))
+
+
+def kinds_since(session: Session, since: datetime) -> Counter[str]:
+    """Appeals received since `since` per kind (complaint, help, …)."""
+    rows = session.execute(select(AppealRow.kind, func.count(AppealRow.id))
+                           .where(AppealRow.created_at >= since).group_by(AppealRow.kind))
     return Counter({str(k): int(n) for k, n in rows if k is not None})
 
 
-def top_categories(session: Session, since: datetime, *, level: int = 1, where: Any = None,
+def top_categories(session: Session, since: datetime, *, level: int = 1,
                    until: datetime | None = None) -> Counter[str]:
     """Counts per category at `level` (codes are dotted paths: 01.02.003)."""
     clauses = [AppealRow.created_at >= since]
     if until is not None:
         clauses.append(AppealRow.created_at < until)
-    if where is not None:
-        clauses.append(where)
     rows = session.execute(select(AppealRow.category, func.count(AppealRow.id))
                            .where(*clauses).group_by(AppealRow.category))
     out: Counter[str] = Counter()
@@ -190,6 +232,7 @@ def top_categories(session: Session, since: datetime, *, level: int = 1, where: 
 
 
 def satisfaction(session: Session, since: datetime) -> Counter[str]:
+    """Follow-up satisfaction of the appeals closed since `since`."""
     rows = session.execute(select(AppealRow.followup_satisfaction, func.count(AppealRow.id))
                            .where(AppealRow.closed_at >= since,
                                   AppealRow.followup_satisfaction.is_not(None))
@@ -251,8 +294,7 @@ def unit_table(session: Session, since: datetime, now: datetime) -> list[UnitLin
             ln.closed += n
     late = session.execute(
         select(AppealRow.lead_unit_id, func.count(AppealRow.id))
-        .where(AppealRow.status.in_(("dispatched", "in_progress")),
-               AppealRow.handle_due_at < now)
+        .where(AppealRow.status.in_(HANDLING), AppealRow.handle_due_at < now)
         .group_by(AppealRow.lead_unit_id))
     for unit_id, n in late:
         ln = line(unit_id)
@@ -270,49 +312,3 @@ def unit_table(session: Session, since: datetime, now: datetime) -> list[UnitLin
         if level == "satisfied":
             ln.satisfied += n
     return sorted(lines.values(), key=lambda x: (-x.total, x.name))
-
-
-def count(session: Session, *where: Any) -> int:
-    return session.scalar(select(func.count(AppealRow.id)).where(*where)) or 0
-
-
-def overdue_count(session: Session, now: datetime) -> int:
-    return count(session, AppealRow.status.in_(("dispatched", "in_progress")),
-                 AppealRow.handle_due_at < now)
-
-
-def rollup(counter: Counter[str], limit: int) -> list[tuple[str, int]]:
-    """The `limit` largest entries and the rest summed as 其他."""
-    items = counter.most_common()
-    head, tail = items[:limit], items[limit:]
-    if tail:
-        head.append(("其他", sum(n for _, n in tail)))
-    return head
-
-
-def merge_counts(*counters: Counter[str]) -> dict[str, list[int]]:
-    keys: dict[str, list[int]] = defaultdict(lambda: [0] * len(counters))
-    for i, c in enumerate(counters):
-        for k, n in c.items():
-            keys[k][i] = n
-    return dict(keys)
-
-
-def appeal_rating(session: Session, appeal_id: int) -> int | None:
-    """The requester's own star rating of an appeal, if the feedback tables exist and hold one."""
-    try:
-        from jiesu.store.feedback_tables import RatingRow
-    except ImportError:  # feedback feature not installed
-        return None
-    stars: int | None = session.scalar(
-        select(RatingRow.stars).where(RatingRow.appeal_id == appeal_id,
-                                      RatingRow.excluded.is_(False))
-        .order_by(RatingRow.id.desc()).limit(1))
-    return stars
-
-
-def user_names(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = session.execute(select(UserRow.id, UserRow.display_name).where(UserRow.id.in_(ids)))
-    return {uid: name for uid, name in rows}
