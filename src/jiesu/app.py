@@ -67,6 +67,13 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
     app.include_router(stats.router)
     app.include_router(feedback.router)
     app.include_router(feedback.survey_router)
+    from jiesu.api.open311.routes import router as open311_router
+    from jiesu.api.v1 import exports
+
+    app.include_router(open311_router)
+    app.include_router(exports.router)
+    app.include_router(exports.public)
+    app.include_router(exports.keys_router)
     from jiesu.web.report_pages import router as report_pages_router
 
     app.include_router(report_pages_router)
