@@ -1,0 +1,180 @@
+"""Ledger export (台账, staff), open data (一网通享, public) and API-key administration."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from jiesu.api.deps import AdminDep, CurrentUserDep, RuntimeDep
+from jiesu.api.exchange_deps import api_keys, open_data
+from jiesu.api.v1.appeals import scope_for
+from jiesu.domain.appeal import Role
+from jiesu.domain.errors import InvalidArguments, NotFound, PermissionDenied
+from jiesu.services.api_keys import ApiKeyInfo
+from jiesu.services.clock import utcnow
+from jiesu.services.open_data import (
+    LEDGER_FIELDS,
+    OPEN_DATA_FIELDS,
+    STATS_FIELDS,
+    csv_chunks,
+    json_text,
+    xlsx_bytes,
+)
+from jiesu.store import queries
+
+router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
+public = APIRouter(prefix="/open-data", tags=["open data"])
+keys_router = APIRouter(prefix="/api/v1/admin/api-keys", tags=["admin"])
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LEDGER_ROLES = {Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.GRID_WORKER,
+                Role.SUPERVISOR, Role.FOLLOWUP_AGENT, Role.ANALYST, Role.ADMIN}
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+@router.get("/ledger.{fmt}", summary="导出诉求台账 Ledger export (CSV/XLSX) with the list filters")
+def ledger(
+    fmt: str,
+    runtime: RuntimeDep,
+    user: CurrentUserDep,
+    status: Annotated[list[str] | None, Query(description="repeat or comma-separate")] = None,
+    unit: Annotated[int | None, Query(description="unit id; includes its subtree")] = None,
+    category: str | None = None,
+    kind: str | None = None,
+    channel: str | None = None,
+    urgency: str | None = None,
+    overdue: bool | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    text: Annotated[str | None, Query(max_length=100)] = None,
+    open_only: bool = False,
+) -> Response:
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound("台账可导出为 ledger.csv 或 ledger.xlsx")
+    if user.role not in LEDGER_ROLES:
+        raise PermissionDenied("您的角色无权导出台账")
+    for d in (created_from, created_to):
+        if d is not None and d.tzinfo is None:
+            raise InvalidArguments("时间须带时区，例如 2026-11-01T00:00:00+08:00")
+    statuses = [s for v in status or [] for s in v.split(",") if s] or None
+    filters = queries.AppealFilters(
+        status=statuses, unit_id=unit, category=category, kind=kind, channel=channel,
+        urgency=urgency, overdue=overdue, created_from=created_from, created_to=created_to,
+        text=text, open_only=open_only)
+    with runtime.db.uow(write=False) as uow:
+        scope = scope_for(uow.session, user)
+    service = open_data(runtime)
+    rows = service.ledger(filters, scope, utcnow())
+    stamp = utcnow().astimezone(runtime.settings.tz).strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        return StreamingResponse(csv_chunks(rows, LEDGER_FIELDS), media_type=CSV_TYPE,
+                                 headers=_attachment(f"ledger-{stamp}.csv"))
+    return Response(xlsx_bytes(rows, LEDGER_FIELDS), media_type=XLSX_TYPE,
+                    headers=_attachment(f"ledger-{stamp}.xlsx"))
+
+
+def _day(value: date | None, tz: Any, *, end: bool = False) -> datetime | None:
+    if value is None:
+        return None
+    start = datetime.combine(value, time(0), tzinfo=tz)
+    if end:  # inclusive end date: up to the start of the next day
+        from datetime import timedelta
+
+        start += timedelta(days=1)
+    return start.astimezone(UTC)
+
+
+@public.get("/appeals.{fmt}", summary="开放数据：诉求（已脱敏）Open data: redacted appeals")
+def open_appeals(
+    fmt: str,
+    runtime: RuntimeDep,
+    date_from: Annotated[date | None, Query(alias="from", description="YYYY-MM-DD (local)")] = None,
+    date_to: Annotated[date | None, Query(alias="to", description="YYYY-MM-DD, inclusive")] = None,
+    category: str | None = None,
+    limit: Annotated[int | None, Query(ge=1, le=10_000, description="JSON page size")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    tz = runtime.settings.tz
+    kwargs: dict[str, Any] = {"created_from": _day(date_from, tz),
+                              "created_to": _day(date_to, tz, end=True), "category": category}
+    service = open_data(runtime)
+    if fmt == "csv":
+        return StreamingResponse(csv_chunks(service.appeals(**kwargs), OPEN_DATA_FIELDS),
+                                 media_type=CSV_TYPE, headers=_attachment("appeals.csv"))
+    if fmt == "json":
+        rows = service.appeals(**kwargs, limit=limit or 1000, offset=offset)
+        return StreamingResponse(json_text(rows), media_type="application/json; charset=utf-8")
+    raise NotFound("开放数据可下载 appeals.csv 或 appeals.json")
+
+
+@public.get("/stats.{fmt}", summary="开放数据：统计 Open data: counts by month, category, kind")
+def open_stats(
+    fmt: str,
+    runtime: RuntimeDep,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+) -> Response:
+    tz = runtime.settings.tz
+    rows = open_data(runtime).stats(created_from=_day(date_from, tz),
+                                    created_to=_day(date_to, tz, end=True))
+    if fmt == "csv":
+        return Response("".join(csv_chunks(rows, STATS_FIELDS)), media_type=CSV_TYPE,
+                        headers=_attachment("stats.csv"))
+    if fmt == "json":
+        return Response("".join(json_text(rows)), media_type="application/json; charset=utf-8")
+    raise NotFound("开放数据可下载 stats.csv 或 stats.json")
+
+
+# --- API keys (admin) ------------------------------------------------------------------------
+
+
+class ApiKeyIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    rate_per_minute: int = Field(60, ge=1, le=100_000)
+    note: str = Field("", max_length=1000)
+
+
+class ApiKeyOut(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    rate_per_minute: int
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    active: bool
+    note: str
+    key: str | None = None  # only in the answer to POST, never again
+
+
+def _out(info: ApiKeyInfo, key: str | None = None) -> ApiKeyOut:
+    return ApiKeyOut(id=info.id, name=info.name, prefix=info.prefix,
+                     rate_per_minute=info.rate_per_minute, created_at=info.created_at,
+                     revoked_at=info.revoked_at, last_used_at=info.last_used_at,
+                     active=info.active, note=info.note, key=key)
+
+
+@keys_router.get("", response_model=list[ApiKeyOut], summary="Open311 API 密钥列表")
+def list_keys(runtime: RuntimeDep, _: AdminDep) -> list[ApiKeyOut]:
+    return [_out(i) for i in api_keys(runtime).list()]
+
+
+@keys_router.post("", response_model=ApiKeyOut, status_code=201,
+                  summary="新建 API 密钥（密钥只显示这一次）")
+def create_key(body: ApiKeyIn, runtime: RuntimeDep, _: AdminDep) -> ApiKeyOut:
+    info, key = api_keys(runtime).create(body.name, utcnow(), rate_per_minute=body.rate_per_minute,
+                                         note=body.note)
+    return _out(info, key)
+
+
+@keys_router.delete("/{key_id}", response_model=ApiKeyOut, summary="吊销 API 密钥")
+def revoke_key(key_id: int, runtime: RuntimeDep, _: AdminDep) -> ApiKeyOut:
+    return _out(api_keys(runtime).revoke(key_id, utcnow()))

@@ -1,0 +1,106 @@
+"""Read queries for Open311, open data (一网通享) and the ledger (台账) export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from jiesu.store.tables import AppealRow, CategoryRow, UnitRow
+
+OPEN = ("registered", "dispatched", "in_progress", "replied")
+CLOSED = ("closed", "rejected", "merged")
+
+
+def public_clause() -> Any:
+    """Appeals that may be shown publicly: never 举报 (report) nor confidential ones."""
+    return and_(AppealRow.confidential.is_(False), AppealRow.kind != "report")
+
+
+def public_services(session: Session) -> list[CategoryRow]:
+    """Active categories marked public that have no active sub-category (the leaves)."""
+    child = select(CategoryRow.parent_id).where(CategoryRow.active.is_(True),
+                                                CategoryRow.parent_id.is_not(None))
+    return list(session.scalars(
+        select(CategoryRow).where(CategoryRow.active.is_(True), CategoryRow.public.is_(True),
+                                  CategoryRow.id.not_in(child)).order_by(CategoryRow.code)))
+
+
+def categories_by_code(session: Session) -> dict[str, CategoryRow]:
+    return {c.code: c for c in session.scalars(select(CategoryRow))}
+
+
+def unit_names(session: Session) -> dict[int, str]:
+    return {uid: name for uid, name in session.execute(select(UnitRow.id, UnitRow.name))}
+
+
+def open311_requests(
+    session: Session, *, codes: list[str] | None, service_codes: list[str] | None,
+    start: datetime | None, end: datetime | None, statuses: list[str] | None, limit: int,
+) -> list[AppealRow]:
+    stmt = select(AppealRow).where(public_clause())
+    if codes is not None:
+        stmt = stmt.where(AppealRow.code.in_(codes))
+    else:
+        if service_codes:
+            stmt = stmt.where(AppealRow.category.in_(service_codes))
+        if start is not None:
+            stmt = stmt.where(AppealRow.created_at >= start)
+        if end is not None:
+            stmt = stmt.where(AppealRow.created_at <= end)
+        if statuses:
+            wanted: list[str] = []
+            for s in statuses:
+                wanted += OPEN if s == "open" else CLOSED
+            stmt = stmt.where(AppealRow.status.in_(wanted))
+    return list(session.scalars(stmt.order_by(AppealRow.created_at.desc(), AppealRow.id.desc())
+                                .limit(limit)))
+
+
+def iterate(session: Session, stmt: Select[Any], *, batch: int = 1000) -> Iterator[AppealRow]:
+    """Rows of `stmt` in id order, fetched in keyset pages (flat memory for large exports)."""
+    last = 0
+    while True:
+        rows = list(session.scalars(stmt.where(AppealRow.id > last).order_by(AppealRow.id)
+                                    .limit(batch)))
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].id
+
+
+def open_data_statement(*, created_from: datetime | None, created_to: datetime | None,
+                        category: str | None) -> Select[Any]:
+    stmt = select(AppealRow).where(public_clause())
+    if created_from is not None:
+        stmt = stmt.where(AppealRow.created_at >= created_from)
+    if created_to is not None:
+        stmt = stmt.where(AppealRow.created_at < created_to)
+    if category:
+        stmt = stmt.where(or_(AppealRow.category == category,
+                              AppealRow.category.startswith(category + ".")))
+    return stmt
+
+
+def stats_rows(session: Session, *, tz: str, utc_offset_hours: float,
+               created_from: datetime | None, created_to: datetime | None
+               ) -> list[tuple[str, str | None, str, str, int]]:
+    """Counts per (local month "YYYY-MM", level-1 category code, kind, status)."""
+    if session.get_bind().dialect.name == "postgresql":
+        month: Any = func.to_char(func.timezone(tz, AppealRow.created_at), "YYYY-MM")
+        level1: Any = func.split_part(AppealRow.category, ".", 1)
+    else:
+        month = func.strftime("%Y-%m", AppealRow.created_at, f"{utc_offset_hours:+g} hours")
+        dot = func.instr(AppealRow.category, ".")
+        level1 = case((dot > 0, func.substr(AppealRow.category, 1, dot - 1)),
+                      else_=AppealRow.category)
+    stmt = select(month, level1, AppealRow.kind, AppealRow.status, func.count()).group_by(
+        month, level1, AppealRow.kind, AppealRow.status)
+    if created_from is not None:
+        stmt = stmt.where(AppealRow.created_at >= created_from)
+    if created_to is not None:
+        stmt = stmt.where(AppealRow.created_at < created_to)
+    return [(r[0], r[1], r[2], r[3], int(r[4])) for r in session.execute(stmt)]
