@@ -1,0 +1,344 @@
+"""Page benchmark (issue 3): server time of the busiest pages with 1,000,000 appeals in PostgreSQL.
+
+    python bench/pages.py [--rows 1000000] [--requests 200] [--keep] [--reuse]
+
+Seeds a scratch database `jiesu_bench_pages` (migrated to heads) with ~200 units, a few staff
+users and --rows appeals made by INSERT ... SELECT generate_series: spread over the last 90 days,
+realistic kinds, statuses (older appeals mostly closed, recent ones open), deadlines, warnings
+and satisfaction. Events are not written: none of these pages reads them.
+
+Then it starts the real app (`uvicorn --factory jiesu.app:serve_app_without_jobs`, one worker,
+no access log), logs in through the /login form (CSRF token from the page) and requests every
+page --requests times, one request at a time from one httpx client. The figure is the latency
+seen by the client on loopback (request sent → body read): server time plus ~1 ms of HTTP.
+
+Prints one line per page (p50 / p95 / max in ms) and a summary line; target p95 < 150 ms.
+The server is always stopped; the database is dropped unless --keep (--reuse skips seeding when
+a kept database already holds --rows appeals).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (  # noqa: E402
+    CATEGORIES,
+    PASSWORD,
+    create_database,
+    drop_database,
+    free_port,
+    load_average,
+    log,
+    percentile,
+    pg_exists,
+    pg_url,
+)
+
+DB = "jiesu_bench_pages"
+DAYS = 90
+DISTRICTS, STREETS, COMMUNITIES, DEPARTMENTS = 10, 6, 2, 15  # 206 units with the city
+TARGET_MS = 150.0
+
+# (label, user or None for the public, path)
+PAGES = [
+    ("handler inbox", "handler_d1", "/staff/inbox"),
+    ("dispatcher queue", "dispatcher", "/staff/dispatch"),
+    ("public board", None, "/board"),
+    ("dashboard", "analyst", "/staff/dashboard"),
+]
+EXTRA_PAGES = [  # not part of the target; shown because they share the same queries
+    ("handler inbox (street)", "handler_d1s1", "/staff/inbox"),
+    ("public board p.50", None, "/board?page=50"),
+    ("home", None, "/"),
+    ("open statistics", None, "/stats"),
+]
+
+
+def units() -> list[tuple[int, str, str, int | None, str, str, int]]:
+    """(id, code, name, parent, group, path, depth) of the bench city, ids assigned here."""
+    out: list[tuple[int, str, str, int | None, str, str, int]] = []
+
+    def add(code: str, name: str, parent: tuple[int, str, int] | None,
+            group: str) -> tuple[int, str, int]:
+        nid = len(out) + 1
+        path = f"{parent[1] if parent else '/'}{nid}/"
+        depth = parent[2] + 1 if parent else 0
+        out.append((nid, code, name, parent[0] if parent else None, group, path, depth))
+        return nid, path, depth
+
+    city = add("C", "示范市", None, "city")
+    for d in range(1, DISTRICTS + 1):
+        dist = add(f"D{d}", f"第{d}区", city, "district")
+        for s in range(1, STREETS + 1):
+            st = add(f"D{d}S{s}", f"第{d}区第{s}街道", dist, "street")
+            for c in range(1, COMMUNITIES + 1):
+                add(f"D{d}S{s}C{c}", f"第{d}区第{s}街道第{c}社区", st, "community")
+    for k in range(1, DEPARTMENTS + 1):
+        add(f"W{k}", f"市第{k}局", city, "department")
+    return out
+
+
+# Lead units: any unit but the city. Status depends on age: old appeals are mostly closed,
+# those of the last days mostly open; registered (not yet dispatched) only in the last 36 h.
+APPEALS_SQL = """
+INSERT INTO appeals (code, status, kind, urgency, channel, title, content, category,
+  requester_name, requester_phone, requester_type, confidential, created_at, updated_at,
+  lead_unit_id, handling_unit_id, dispatched_at, signed_at, replied_at, closed_at,
+  sign_due_at, handle_due_at, followup_due_at, handle_started_at, handle_extra_days,
+  deadlines_provisional, sign_warning, handle_warning, followup_warning, supervision_level,
+  supervision_count, return_pending, returned_count, extension_count, reopened_count,
+  followup_attempts, followup_satisfaction, extra, version, event_count, chain_head)
+SELECT 'P' || lpad(g::text, 9, '0'), status, kind,
+  CASE WHEN r5 < 0.05 THEN 'urgent' ELSE 'normal' END,
+  CASE WHEN r6 < 0.7 THEN 'hotline' WHEN r6 < 0.85 THEN 'web' ELSE 'mobile' END,
+  '', (ARRAY['小区门口路灯不亮，晚上出行不安全', '楼下饭店油烟很大，影响居民生活',
+             '工地夜间施工噪音扰民', '公司拖欠三个月工资', '小区停车位被长期占用',
+             '暖气不热，室温只有十五度'])[1 + g %% 6],
+  (%(cats)s::text[])[1 + (r7 * %(ncats)s)::int %% %(ncats)s],
+  '张先生', '13' || lpad((g %% 1000000000)::text, 9, '0'), 'resident', r5 > 0.98,
+  t, t, lead, lead,
+  CASE WHEN lead IS NOT NULL THEN t + interval '1 hour' END,
+  CASE WHEN lead IS NOT NULL THEN t + interval '3 hours' END,
+  CASE WHEN status IN ('replied', 'closed') THEN
+    LEAST(t + (1 + r8 * 12) * interval '1 day', now() - interval '1 hour') END,
+  CASE WHEN status = 'closed' THEN
+    LEAST(t + (2 + r8 * 12) * interval '1 day', now() - interval '10 minutes') END,
+  t + interval '1 day', due,
+  CASE WHEN status = 'replied' THEN now() + r8 * interval '2 days' END,
+  CASE WHEN lead IS NOT NULL THEN t + interval '1 hour' END,
+  0, false, 'none',
+  CASE WHEN status IN ('dispatched', 'in_progress') AND due < now() THEN 'red'
+       WHEN status IN ('dispatched', 'in_progress') AND due < now() + interval '2 days'
+         THEN 'yellow' ELSE 'none' END,
+  'none', 'none', 0, false, 0, 0, 0,
+  CASE WHEN status = 'closed' THEN 1 ELSE 0 END,
+  CASE WHEN status = 'closed' THEN
+    CASE WHEN r9 < 0.75 THEN 'satisfied' WHEN r9 < 0.92 THEN 'basically'
+         WHEN r9 < 0.97 THEN 'dissatisfied' END END,
+  '{}'::json, 1, 0, repeat('0', 64)
+FROM (
+  SELECT s.*, CASE WHEN s.status IN ('registered', 'rejected', 'merged') THEN NULL
+                   ELSE l.unit_id END AS lead,
+         s.t + (5 + s.r8 * 10) * interval '1 day' AS due
+  FROM (
+    SELECT g, t, r5, r6, r7, r8, r9,
+      CASE WHEN r1 < 0.03 THEN 'rejected'
+           WHEN r1 < 0.045 THEN 'merged'
+           WHEN age < 1.5 AND r2 < 0.4 THEN 'registered'
+           WHEN r2 < CASE WHEN age < 3 THEN 0.85 WHEN age < 10 THEN 0.45
+                          WHEN age < 30 THEN 0.12 ELSE 0.02 END THEN
+             CASE WHEN r3 < 0.3 THEN 'dispatched' WHEN r3 < 0.8 THEN 'in_progress'
+                  ELSE 'replied' END
+           ELSE 'closed' END AS status,
+      CASE WHEN r4 < 0.45 THEN 'complaint' WHEN r4 < 0.75 THEN 'help'
+           WHEN r4 < 0.90 THEN 'consult' WHEN r4 < 0.95 THEN 'suggestion'
+           WHEN r4 < 0.98 THEN 'report' ELSE 'praise' END AS kind
+    FROM (
+      SELECT g, age, now() - age * interval '1 day' AS t, random() r1, random() r2,
+             random() r3, random() r4, random() r5, random() r6, random() r7, random() r8,
+             random() r9
+      FROM (SELECT g, random() * %(days)s AS age
+            FROM generate_series(%(first)s::bigint, %(last)s::bigint) g) a
+    ) b
+  ) s JOIN bench_leads l ON l.i = s.g %% %(leads)s
+) x
+"""
+
+
+def seed(url: str, rows: int) -> None:
+    """City, users, taxonomy and `rows` appeals; VACUUM ANALYZE at the end."""
+    import psycopg
+
+    from jiesu.config import Settings
+    from jiesu.runtime import Runtime
+    from jiesu.services.admin import AdminService
+    from jiesu.services.clock import utcnow
+
+    libpq = url.replace("postgresql+psycopg://", "postgresql://")
+    city = units()
+    with psycopg.connect(libpq) as conn, conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO units (id, code, name, parent_id, unit_group, path, depth, active) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, true)", city)
+        cur.execute("SELECT setval(pg_get_serial_sequence('units', 'id'), %s)", (len(city),))
+        conn.commit()
+    rt = Runtime.create(Settings(database_url=url, environment="test"))
+    try:
+        admin = AdminService(rt.db, rt.rules)
+        now = utcnow()
+        for username, role, unit in [("dispatcher", "dispatcher", None),
+                                     ("analyst", "analyst", None),
+                                     ("handler_d1", "handler", "D1"),
+                                     ("handler_d1s1", "handler", "D1S1")]:
+            admin.add_user(username, PASSWORD, role, unit_code=unit, now=now)
+        admin.import_categories([list(c) for c in CATEGORIES])
+    finally:
+        rt.close()
+    t0 = time.perf_counter()
+    with psycopg.connect(libpq) as conn:
+        cats = [c for (c,) in conn.execute(
+            "SELECT code FROM categories WHERE level = 3 ORDER BY code")]
+        leads = [u[0] for u in city if u[6] > 0]
+        conn.execute("CREATE TEMP TABLE bench_leads (i int PRIMARY KEY, unit_id bigint)")
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO bench_leads VALUES (%s, %s)", list(enumerate(leads)))
+        step = 250_000
+        for a in range(1, rows + 1, step):
+            b = min(a + step - 1, rows)
+            conn.execute(APPEALS_SQL, {"first": a, "last": b, "days": DAYS, "leads": len(leads),
+                                       "cats": cats, "ncats": len(cats)})
+            conn.commit()
+            log(f"  seeded appeals {a:,}–{b:,} ({time.perf_counter() - t0:.0f} s)")
+    with psycopg.connect(libpq, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE appeals")
+        conn.execute("ANALYZE units")
+    log(f"  seeded {rows:,} appeals in {time.perf_counter() - t0:.0f} s")
+
+
+def appeal_count(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        row = conn.execute("SELECT count(*) FROM appeals").fetchone()
+        return int(row[0]) if row else 0
+
+
+class App:
+    """uvicorn with the app factory in its own process group (stopped with the group)."""
+
+    def __init__(self, url: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "JIESU_DATABASE_URL": url, "JIESU_ENVIRONMENT": "test",
+               "PYTHONUNBUFFERED": "1"}
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (lives as long as the server)
+            prefix="jiesu_bench_pages_", suffix=".log",
+                                               delete=False)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "jiesu.app:serve_app_without_jobs",
+             "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {Path(self.log.name).read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("server did not become ready")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        Path(self.log.name).unlink(missing_ok=True)
+
+
+def login(base: str, username: str | None) -> object:
+    """An httpx client with a session: signed in through the /login form when `username`."""
+    import httpx
+
+    client = httpx.Client(base_url=base, timeout=30)
+    if username is None:
+        return client
+    page = client.get("/login")
+    m = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    if not m:
+        raise RuntimeError("the login page has no CSRF token")
+    r = client.post("/login", data={"username": username, "password": PASSWORD,
+                                    "csrf_token": m.group(1)})
+    if r.status_code != 303:
+        raise RuntimeError(f"login as {username} failed: {r.status_code}")
+    return client
+
+
+def measure(client: object, path: str, n: int, warmup: int = 5) -> list[float]:
+    """Milliseconds per request (sequential), after `warmup` unmeasured requests."""
+    import httpx
+
+    assert isinstance(client, httpx.Client)
+    out: list[float] = []
+    for i in range(warmup + n):
+        t0 = time.perf_counter()
+        r = client.get(path)
+        ms = (time.perf_counter() - t0) * 1000
+        if r.status_code != 200:
+            raise RuntimeError(f"{path}: HTTP {r.status_code} {r.text[-500:]}")
+        if i >= warmup:
+            out.append(ms)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--rows", type=int, default=1_000_000, help="appeals to seed")
+    ap.add_argument("--requests", type=int, default=200, help="measured requests per page")
+    ap.add_argument("--keep", action="store_true", help="keep the scratch database")
+    ap.add_argument("--reuse", action="store_true",
+                    help="reuse a kept database that already holds --rows appeals")
+    ap.add_argument("--extra", action="store_true", help="also time home, stats, street inbox")
+    args = ap.parse_args()
+
+    url = pg_url(DB)
+    if args.reuse and pg_exists(DB):
+        from jiesu.store.migrate import upgrade
+
+        upgrade(url, "heads")  # new indexes of a migration added since the database was kept
+        if appeal_count(url) != args.rows:
+            raise SystemExit(f"{DB} does not hold {args.rows:,} appeals; run without --reuse")
+        log(f"reusing {DB}")
+    else:
+        log(f"creating {DB} …")
+        url = create_database("postgresql", DB.removeprefix("jiesu_bench_"))
+        seed(url, args.rows)
+    app = App(url)
+    results: list[tuple[str, float, float, float]] = []
+    try:
+        app.wait_ready()
+        clients: dict[str | None, object] = {}
+        pages = PAGES + (EXTRA_PAGES if args.extra else [])
+        for label, user, path in pages:
+            if user not in clients:
+                clients[user] = login(app.base, user)
+            ms = measure(clients[user], path, args.requests)
+            p50, p95, top = percentile(ms, 50), percentile(ms, 95), max(ms)
+            results.append((label, p50, p95, top))
+            mark = "" if (label, user, path) in EXTRA_PAGES else (
+                "ok" if p95 < TARGET_MS else "MISS")
+            print(f"{label:24} {path:22} n={len(ms):<4} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
+                  f"max {top:7.1f} ms  {mark}", flush=True)
+    finally:
+        app.stop()
+        if not args.keep:
+            drop_database(url)
+    worst = max(results[:len(PAGES)], key=lambda r: r[2])
+    ok = all(r[2] < TARGET_MS for r in results[:len(PAGES)])
+    print(f"summary: {args.rows:,} appeals, {len(PAGES)} pages x {args.requests} requests, "
+          f"client latency on loopback; worst p95 {worst[2]:.1f} ms ({worst[0]}); "
+          f"target p95 < {TARGET_MS:.0f} ms {'met' if ok else 'MISSED'}; "
+          f"load {load_average()}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
