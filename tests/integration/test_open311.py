@@ -1,0 +1,325 @@
+"""Open311 GeoReport v2: every response checked against JSON Schemas written from the spec, the
+XML twin against the same structure, and an independent client (PyPI `georeport`) over HTTP."""
+
+from __future__ import annotations
+
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import jsonschema
+import pytest
+import requests
+import uvicorn
+
+from jiesu.app import create_app
+from jiesu.services.clock import utcnow
+from tests.support import open311_schemas as S
+
+BASE = "/open311/v2"
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _coerce(schema: dict[str, Any], text: str | None) -> Any:
+    types = schema.get("type", "string")
+    types = types if isinstance(types, list) else [types]
+    if text is None or text == "":
+        return None
+    if "boolean" in types:
+        return text == "true"
+    if "integer" in types:
+        return int(text or 0)
+    if "number" in types:
+        return float(text) if text else None
+    return text or ""
+
+
+def _element(el: ET.Element, schema: dict[str, Any]) -> Any:
+    if schema.get("type") == "array":
+        return [_element(child, schema["items"]) for child in el]
+    if schema.get("type") == "object":
+        props = schema.get("properties", {})
+        return {child.tag: _element(child, props.get(child.tag, {})) for child in el}
+    if "anyOf" in schema:
+        return el.text or None
+    return _coerce(schema, el.text)
+
+
+def xml_as_json(body: bytes, root: str, schema: dict[str, Any]) -> Any:
+    """Parse an Open311 XML answer into the JSON structure its schema describes."""
+    assert body.startswith(b"<?xml"), body[:40]
+    el = ET.fromstring(body)
+    assert el.tag == root, el.tag
+    return _element(el, schema)
+
+
+def both(client: Any, path: str, root: str, schema: dict[str, Any], status: int = 200,
+         **kw: Any) -> Any:
+    """GET path in .json and .xml; both validate against `schema` and carry the same data."""
+    rj = client.get(f"{BASE}/{path}.json", **kw)
+    assert rj.status_code == status, rj.text
+    assert rj.headers["content-type"].startswith("application/json")
+    assert "charset=utf-8" in rj.headers["content-type"]
+    jsonschema.validate(rj.json(), schema)
+    rx = client.get(f"{BASE}/{path}.xml", **kw)
+    assert rx.status_code == status, rx.text
+    assert rx.headers["content-type"].startswith("text/xml")
+    parsed = xml_as_json(rx.content, root, schema)
+    jsonschema.validate(parsed, schema)
+    assert parsed == _blank_as_none(rj.json())  # XML cannot tell "" from null
+    return rj.json()
+
+
+def _blank_as_none(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_blank_as_none(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _blank_as_none(v) for k, v in value.items()}
+    return None if value == "" else value
+
+
+@pytest.fixture
+def api_key(client: Any, city: Any) -> str:
+    r = client.post("/api/v1/admin/api-keys", json={"name": "fixmystreet", "rate_per_minute": 600},
+                    headers=city.headers("admin"))
+    assert r.status_code == 201, r.text
+    return str(r.json()["key"])
+
+
+def _service_code(client: Any, name: str = "路灯") -> str:
+    services = client.get(f"{BASE}/services.json").json()
+    return next(s["service_code"] for s in services if s["service_name"] == name)
+
+
+def _post(client: Any, fmt: str = "json", **form: Any) -> Any:
+    return client.post(f"{BASE}/requests.{fmt}", data=form)
+
+
+# --- discovery, services, definitions ------------------------------------------------------------
+
+
+def test_discovery(client: Any, city: Any) -> None:
+    r = client.get(f"{BASE}/discovery.json")
+    jsonschema.validate(r.json(), S.DISCOVERY)
+    assert r.json()["endpoints"][0]["url"].endswith("/open311/v2")
+    x = ET.fromstring(client.get(f"{BASE}/discovery.xml").content)
+    assert x.tag == "discovery"
+    assert [f.text for f in x.iter("format")] == ["text/xml", "application/json"]
+
+
+def test_service_list_has_public_leaves_with_group_and_keywords(client: Any, city: Any,
+                                                                 runtime: Any) -> None:
+    from jiesu.store.tables import CategoryRow
+
+    with runtime.db.uow() as uow:
+        lamp = uow.session.query(CategoryRow).filter_by(name="路灯").one()
+        lamp.keywords = "路灯,照明，灯不亮"
+        uow.session.query(CategoryRow).filter_by(name="施工噪音").one().public = False
+        uow.commit()
+    services = both(client, "services", "services", S.SERVICE_LIST)
+    names = {s["service_name"]: s for s in services}
+    assert set(names) == {"路灯", "道路"}  # leaves only; 施工噪音 is not public
+    assert names["路灯"]["group"] == "城乡建设"
+    assert names["路灯"]["keywords"] == "路灯,照明,灯不亮"
+    assert names["路灯"]["description"] == "城乡建设/市政设施/路灯"
+
+
+def test_service_definition_and_unknown_service(client: Any, city: Any) -> None:
+    code = _service_code(client)
+    definition = both(client, f"services/{code}", "service_definition", S.SERVICE_DEFINITION)
+    assert {a["code"] for a in definition["attributes"]} == {"kind", "urgency", "confidential"}
+    both(client, "services/99.99.999", "errors", S.ERRORS, status=404)
+    r = client.get(f"{BASE}/services.yaml")
+    assert r.status_code == 404
+
+
+# --- POST requests ----------------------------------------------------------------------------------
+
+
+def test_post_request_by_lat_long_and_read_it_back(client: Any, city: Any, api_key: str) -> None:
+    code = _service_code(client)
+    r = _post(client, api_key=api_key, service_code=code, lat="39.9042", long="116.4074",
+              description="东华门街道路灯不亮，电话13812345678，请尽快修", first_name="三",
+              last_name="张", phone="13812345678", email="z@example.com",
+              **{"attribute[urgency]": "urgent"})
+    assert r.status_code == 200, r.text
+    jsonschema.validate(r.json(), S.POST_RESPONSE)
+    sid = r.json()[0]["service_request_id"]
+    got = both(client, f"requests/{sid}", "service_requests", S.SERVICE_REQUESTS)
+    req = got[0]
+    assert req["status"] == "open" and req["service_code"] == code
+    assert "13812345678" not in req["description"]  # redacted like the public board
+    assert req["lat"] == pytest.approx(39.9042)
+    assert req["requested_datetime"].endswith("+08:00")
+    detail = client.get(f"/api/v1/appeals?text={sid}", headers=city.headers("dispatcher")).json()
+    appeal = detail["items"][0]
+    assert appeal["channel"] == "open311" and appeal["urgency"] == "urgent"
+    assert appeal["requester_name"] == "张三"
+
+
+def test_post_request_xml_by_address(client: Any, city: Any, api_key: str) -> None:
+    r = _post(client, "xml", api_key=api_key, service_code=_service_code(client),
+              address_string="东城区多福巷 12 号", description="路面塌陷")
+    assert r.status_code == 200, r.text
+    parsed = xml_as_json(r.content, "service_requests", S.POST_RESPONSE)
+    jsonschema.validate(parsed, S.POST_RESPONSE)
+
+
+@pytest.mark.parametrize("form, status, words", [
+    ({"api_key": None}, 403, "api_key"),
+    ({"api_key": "jsk_wrong"}, 403, "api_key"),
+    ({"service_code": ""}, 400, "service_code"),
+    ({"service_code": "99"}, 404, "service_code"),
+    ({"lat": None, "long": None}, 400, "location"),
+    ({"long": None}, 400, "lat and long"),
+    ({"lat": "north"}, 400, "lat"),
+    ({"lat": "95"}, 400, "lat"),
+    ({"description": "长" * 4001}, 400, "4,000"),
+    ({"attribute[kind]": "rumour"}, 400, "attribute[kind]"),
+])
+def test_post_validation_follows_the_spec(client: Any, city: Any, api_key: str,
+                                          form: dict[str, Any], status: int, words: str) -> None:
+    data = {"api_key": api_key, "service_code": _service_code(client), "lat": "39.9",
+            "long": "116.4", "description": "井盖丢失"}
+    data.update(form)
+    data = {k: v for k, v in data.items() if v is not None}
+    for fmt in ("json", "xml"):
+        r = _post(client, fmt, **data)
+        assert r.status_code == status, r.text
+        body = r.json() if fmt == "json" else xml_as_json(r.content, "errors", S.ERRORS)
+        jsonschema.validate(body, S.ERRORS)
+        assert body[0]["code"] == status and words in body[0]["description"]
+
+
+def test_revoked_key_and_rate_limit(client: Any, city: Any) -> None:
+    admin = city.headers("admin")
+    created = client.post("/api/v1/admin/api-keys", json={"name": "slow", "rate_per_minute": 2},
+                          headers=admin).json()
+    form = {"api_key": created["key"], "service_code": _service_code(client),
+            "address_string": "多福巷", "description": "路灯坏了"}
+    assert _post(client, **form).status_code == 200
+    assert _post(client, **form).status_code == 200
+    limited = _post(client, **form)
+    assert limited.status_code == 429 and limited.json()[0]["code"] == 429
+    keys = client.get("/api/v1/admin/api-keys", headers=admin).json()
+    slow = next(k for k in keys if k["name"] == "slow")
+    assert slow["last_used_at"] is not None and slow["key"] is None
+    assert client.delete(f"/api/v1/admin/api-keys/{slow['id']}", headers=admin).json()[
+        "active"] is False
+    assert _post(client, **form).status_code == 403
+    dup = client.post("/api/v1/admin/api-keys", json={"name": "slow"}, headers=admin)
+    assert dup.status_code == 409
+    assert client.get("/api/v1/admin/api-keys",
+                      headers=city.headers("dispatcher")).status_code == 403
+
+
+# --- GET requests -------------------------------------------------------------------------------------
+
+
+def test_get_requests_filters_and_privacy(client: Any, city: Any, api_key: str) -> None:
+    lamp, road = _service_code(client, "路灯"), _service_code(client, "道路")
+    public = city.register(category=lamp, content="路灯不亮，联系人张三 13812345678")
+    secret = city.register(category=lamp, confidential=True)
+    report = city.register(category=lamp, kind="report", content="举报某商户违规经营")
+    other = city.register(category=road, content="道路坑洼")
+    city.act("dispatcher", other["id"], "reject", reason="invalid")
+    # The confidential and the 举报 appeals never appear, not even by id; posting still works.
+    listed = both(client, "requests", "service_requests", S.SERVICE_REQUESTS)
+    ids = {r["service_request_id"] for r in listed}
+    assert public["code"] in ids and other["code"] in ids
+    assert secret["code"] not in ids and report["code"] not in ids
+    for hidden in (secret, report):
+        both(client, f"requests/{hidden['code']}", "errors", S.ERRORS, status=404)
+    desc = next(r for r in listed if r["service_request_id"] == public["code"])["description"]
+    assert "13812345678" not in desc and "张三" not in desc
+    # comma lists of ids (override other filters) and of service codes
+    got = both(client, "requests", "service_requests", S.SERVICE_REQUESTS,
+               params={"service_request_id": f"{public['code']},{other['code']}",
+                       "status": "closed"})
+    assert {r["service_request_id"] for r in got} == {public["code"], other["code"]}
+    got = both(client, "requests", "service_requests", S.SERVICE_REQUESTS,
+               params={"service_code": f"{road},99"})
+    assert [r["service_request_id"] for r in got] == [other["code"]]
+    closed = both(client, "requests", "service_requests", S.SERVICE_REQUESTS,
+                  params={"status": "closed"})
+    assert [r["service_request_id"] for r in closed] == [other["code"]]
+    assert closed[0]["status_notes"].startswith("不予受理")
+    both_status = client.get(f"{BASE}/requests.json", params={"status": "open,closed"}).json()
+    assert len(both_status) == 2
+    # dates: W3C format, at most 90 days apart
+    now = utcnow()
+    old = {"start_date": (now - timedelta(days=200)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+           "end_date": (now - timedelta(days=120)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    assert both(client, "requests", "service_requests", S.SERVICE_REQUESTS, params=old) == []
+    recent = {"start_date": (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    assert len(client.get(f"{BASE}/requests.json", params=recent).json()) == 2
+    too_long = {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00+08:00"}
+    assert both(client, "requests", "errors", S.ERRORS, status=400, params=too_long)
+    assert both(client, "requests", "errors", S.ERRORS, status=400,
+                params={"start_date": "yesterday"})
+    assert both(client, "requests", "errors", S.ERRORS, status=400, params={"status": "pending"})
+
+
+def test_default_limit_is_1000(client: Any, city: Any, runtime: Any, monkeypatch: Any) -> None:
+    from jiesu.services import open311
+
+    monkeypatch.setattr(open311, "DEFAULT_LIMIT", 3)
+    for _ in range(4):
+        city.register()
+    assert len(client.get(f"{BASE}/requests.json").json()) == 3
+    assert open311.MAX_SPAN == timedelta(days=90)
+
+
+# --- an independent client over real HTTP ------------------------------------------------------------
+
+
+@pytest.fixture
+def server(runtime: Any, city: Any) -> Iterator[str]:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(runtime.settings, runtime=runtime), host="127.0.0.1",
+                            port=port, log_level="warning", lifespan="on")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}{BASE}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_georeport_client_reads_services_and_requests(server: str, city: Any, api_key: str,
+                                                      fmt: str) -> None:
+    from georeport import GeoReport
+
+    geo = GeoReport(server, api_key=api_key, output_format=fmt)
+    services = geo.get_service_list()
+    services = services if isinstance(services, list) else [services]
+    lamp = next(s for s in services if s["service_name"] == "路灯")
+    definition = geo.get_service_definition(lamp["service_code"])
+    assert definition["service_code"] == lamp["service_code"]
+    # georeport cannot create requests: post with plain `requests` as the spec describes.
+    posted = requests.post(f"{server}/requests.json", data={
+        "api_key": api_key, "service_code": lamp["service_code"], "lat": "39.91",
+        "long": "116.39", "description": "路灯整晚闪烁"}, timeout=10)
+    assert posted.status_code == 200, posted.text
+    sid = posted.json()[0]["service_request_id"]
+    city.register(category=lamp["service_code"], content="另一件路灯诉求")
+    listed = geo.get_service_requests(service_code=lamp["service_code"], status="open")
+    listed = listed if isinstance(listed, list) else [listed]
+    assert sid in {r["service_request_id"] for r in listed}
+    one = geo.get_service_request(sid)
+    assert one["service_request_id"] == sid and one["status"] == "open"
+    assert one["description"] == "路灯整晚闪烁"
