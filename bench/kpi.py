@@ -4,9 +4,11 @@
 
 Seeds a scratch database `jiesu_bench_kpi` with INSERT ... SELECT generate_series (a city of
 ~2,000 units, appeals spread over 12 months with dispatch, supervision and return events and
-ratings), then times `ReportingService.kpi(2026-03)` — the grouped SQL over the appeals table,
-subtree roll-up, rates and rankings, exactly what GET /api/v1/stats/kpi runs. It then grows the
-table to --grow-to appeals and times it again to show how the figure grows. Target: < 2 s at 1M.
+ratings, inserted in time order like real intake), then times `ReportingService.kpi(2026-03)`
+— the grouped SQL over the appeals table, subtree roll-up, rates and rankings, exactly what
+GET /api/v1/stats/kpi runs. It then grows the
+table to --grow-to appeals over the same 12 months (3× the appeals per month) and times it
+again to show how the figure grows. Target: < 2 s at 1M.
 """
 
 from __future__ import annotations
@@ -102,7 +104,8 @@ SELECT g, 'B' || g,
 FROM (
   SELECT g, random() r1, random() r2, random() r3, random() r4, random() r5, random() r6,
          random() r7,
-         %(start)s::timestamptz + (random() * %(days)s) * interval '1 day' AS t
+         %(start)s::timestamptz + ((g - %(batch_first)s + random()) / %(batch_n)s * %(days)s)
+           * interval '1 day' AS t
   FROM generate_series(%(first)s::bigint, %(last)s::bigint) g
 ) s JOIN bench_leads l ON l.i = s.g %% %(leads)s
 """
@@ -130,20 +133,37 @@ FROM appeals WHERE id BETWEEN %(first)s AND %(last)s AND id %% 10 = 3
 
 
 def seed(first: int, last: int, n_leads: int) -> float:
+    """Insert appeals first..last spread in time order over the 12 months, with their events.
+
+    Secondary indexes are dropped during the load and rebuilt after it (much faster than
+    maintaining them row by row); the timed query then runs on the same indexes as the app.
+    """
     import psycopg
 
     t0 = time.perf_counter()
     with psycopg.connect(_libpq(db_url())) as conn:
+        indexes = conn.execute(
+            "SELECT indexname, indexdef FROM pg_indexes i WHERE tablename IN "
+            "('appeals', 'events', 'ratings') AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+            "WHERE c.conname = i.indexname)").fetchall()
+        for name, _ in indexes:
+            conn.execute(f'DROP INDEX "{name}"')
+        conn.commit()
         step = 500_000
         for a in range(first, last + 1, step):
             b = min(a + step - 1, last)
-            params = {"first": a, "last": b, "start": START, "days": DAYS, "leads": n_leads}
+            params = {"first": a, "last": b, "start": START, "days": DAYS, "leads": n_leads,
+                      "batch_first": first, "batch_n": last - first + 1}
             conn.execute(APPEALS_SQL, params)
             for stmt in EVENTS_SQL.split(";"):
                 if stmt.strip():
                     conn.execute(stmt, params)
             conn.commit()
             log(f"  seeded appeals {a:,}–{b:,} ({time.perf_counter() - t0:.0f} s)")
+        for _, ddl in indexes:
+            conn.execute(ddl)
+        conn.commit()
+        log(f"  rebuilt {len(indexes)} indexes ({time.perf_counter() - t0:.0f} s)")
     with psycopg.connect(_libpq(db_url()), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE appeals")
         conn.execute("VACUUM ANALYZE events")
