@@ -87,6 +87,8 @@ def _open_csv(path: Path, encoding: str, delimiter: str, header_row: int) -> Tab
     header = [h.strip() for h in header]
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        # Record numbers as a spreadsheet shows them (a quoted cell may span several lines).
+        n = header_row
         try:
             while True:
                 try:
@@ -97,9 +99,10 @@ def _open_csv(path: Path, encoding: str, delimiter: str, header_row: int) -> Tab
                     raise InvalidArguments(
                         f"文件 {path.name} 第 {reader.line_num} 行附近不是 {enc} 编码（{exc.reason}）；"
                         "请在映射的 [source] 中设置 encoding") from None
+                n += 1
                 if not any(v.strip() for v in values):
                     continue
-                yield reader.line_num, dict(zip(header, values, strict=False))
+                yield n, dict(zip(header, values, strict=False))
         finally:
             f.close()
 

@@ -56,6 +56,9 @@ def add_appeals(
         return []
     ids = _allocate_ids(session, len(items))
     appeals = [item[0] for item in items]
+    for appeal_id, (appeal, _events, prefix, _ref) in zip(ids, items, strict=True):
+        appeal.id = appeal_id
+        appeal.code = appeal.code or f"{prefix}{appeal_id:05d}"
     # Columns empty in every row (and without a Python-side default) are left out: processing
     # bind parameters is most of what a bulk insert costs on the client.
     names = [n for n in _FIELDS if n not in _NO_DEFAULT
@@ -65,9 +68,7 @@ def add_appeals(
     rows = []
     event_rows = []
     co_rows = []
-    for appeal_id, (appeal, events, prefix, source_ref) in zip(ids, items, strict=True):
-        appeal.id = appeal_id
-        appeal.code = appeal.code or f"{prefix}{appeal_id:05d}"
+    for appeal_id, (appeal, events, _prefix, source_ref) in zip(ids, items, strict=True):
         head, count = GENESIS_HASH, 0
         for event in events:
             count += 1
