@@ -1,0 +1,104 @@
+"""Ledger export (staff, list filters) and open data (public, redacted, no 举报/confidential)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+
+def _csv(text: str) -> list[dict[str, str]]:
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def _seed(city: Any) -> dict[str, Any]:
+    lamp = city.register(content="多福巷路灯坏了，联系人张三 13812345678", requester_name="张三")
+    secret = city.register(content="保密的诉求", confidential=True)
+    report = city.register(kind="report", content="举报某单位")
+    city.act("dispatcher", lamp["id"], "dispatch", unit_code="D1")
+    other = city.register(content="西城区道路坑洼")
+    city.act("dispatcher", other["id"], "dispatch", unit_code="D2")
+    return {"lamp": lamp, "secret": secret, "report": report, "other": other}
+
+
+def test_ledger_csv_and_xlsx_with_filters_and_scope(client: Any, city: Any) -> None:
+    seeded = _seed(city)
+    r = client.get("/api/v1/exports/ledger.csv", headers=city.headers("dispatcher"))
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert "attachment" in r.headers["content-disposition"]
+    rows = _csv(r.text)
+    assert len(rows) == 4  # staff see everything, including 举报 and confidential
+    lamp = next(x for x in rows if x["工单编号"] == seeded["lamp"]["code"])
+    assert lamp["联系电话"] == "13812345678" and lamp["主办单位"] == "东城区"
+    assert lamp["办理状态"] == "已派单(待签收)"
+    filtered = _csv(client.get("/api/v1/exports/ledger.csv", params={"status": "dispatched"},
+                               headers=city.headers("dispatcher")).text)
+    assert {x["工单编号"] for x in filtered} == {seeded["lamp"]["code"], seeded["other"]["code"]}
+    # a handler only exports its unit's subtree
+    mine = _csv(client.get("/api/v1/exports/ledger.csv", headers=city.headers("handler_d1")).text)
+    assert [x["工单编号"] for x in mine] == [seeded["lamp"]["code"]]
+    x = client.get("/api/v1/exports/ledger.xlsx", params={"status": "dispatched,registered"},
+                   headers=city.headers("analyst"))
+    assert x.status_code == 200
+    ws = load_workbook(io.BytesIO(x.content), read_only=True).active
+    table = list(ws.iter_rows(values_only=True))
+    assert table[0][0] == "工单编号" and len(table) == 5
+    assert client.get("/api/v1/exports/ledger.csv").status_code == 401
+    assert client.get("/api/v1/exports/ledger.csv",
+                      headers=city.headers("auditor")).status_code == 403
+    assert client.get("/api/v1/exports/ledger.pdf",
+                      headers=city.headers("admin")).status_code == 404
+
+
+def test_open_data_is_public_redacted_and_hides_reports(client: Any, city: Any) -> None:
+    seeded = _seed(city)
+    r = client.get("/open-data/appeals.json")
+    assert r.status_code == 200
+    items = r.json()
+    codes = {i["code"] for i in items}
+    assert codes == {seeded["lamp"]["code"], seeded["other"]["code"]}
+    lamp = next(i for i in items if i["code"] == seeded["lamp"]["code"])
+    assert "13812345678" not in lamp["content"] and "张三" not in lamp["content"]
+    assert "requester_phone" not in lamp and lamp["lead_unit"] == "东城区"
+    assert lamp["created_at"].endswith("+08:00")
+    rows = _csv(client.get("/open-data/appeals.csv").text)
+    assert {x["工单编号"] for x in rows} == codes
+    assert all("13812345678" not in x["诉求内容"] for x in rows)
+    assert client.get("/open-data/appeals.json", params={"limit": 1}).json().__len__() == 1
+    assert client.get("/open-data/appeals.json", params={"from": "2000-01-01",
+                                                         "to": "2000-01-31"}).json() == []
+    stats = client.get("/open-data/stats.json").json()
+    assert sum(s["received"] for s in stats) == 4  # counts include everything, texts do not
+    assert sum(s["open"] for s in stats) == 4 and stats[0]["month"].count("-") == 1
+    stats_csv = _csv(client.get("/open-data/stats.csv").text)
+    assert sum(int(s["受理量"]) for s in stats_csv) == 4
+
+
+def test_cli_export_open_data_and_apikey(runtime: Any, city: Any, tmp_path: Any,
+                                         monkeypatch: Any) -> None:
+    from jiesu.cli import app
+
+    _seed(city)
+    monkeypatch.setenv("JIESU_DATABASE_URL", runtime.settings.database_url)
+    runner = CliRunner()
+    out = tmp_path / "od"
+    result = runner.invoke(app, ["export", "open-data", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["appeals.csv", "appeals.json", "stats.csv",
+                                                     "stats.json"]
+    assert "13812345678" not in (out / "appeals.csv").read_text(encoding="utf-8")
+    ledger = tmp_path / "ledger.xlsx"
+    result = runner.invoke(app, ["export", "ledger", "--out", str(ledger)])
+    assert result.exit_code == 0 and ledger.exists()
+    result = runner.invoke(app, ["apikey", "add", "citizen-app"])
+    assert result.exit_code == 0, result.output
+    key = result.stdout.strip().splitlines()[-1]
+    assert key.startswith("jsk_")
+    assert "citizen-app" in runner.invoke(app, ["apikey", "list"]).output
+    assert runner.invoke(app, ["apikey", "add", "citizen-app"]).exit_code == 2
+    assert runner.invoke(app, ["apikey", "revoke", "citizen-app"]).exit_code == 0
+    assert "已吊销" in runner.invoke(app, ["apikey", "list"]).output
