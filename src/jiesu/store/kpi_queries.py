@@ -78,32 +78,48 @@ def _closed_window(w: Window) -> ColumnElement[bool]:
     return and_(_in(A.closed_at, w.start, w.end), A.status == "closed")
 
 
-def appeal_predicates(f: KpiFormula, w: Window) -> dict[str, ColumnElement[bool]]:
-    """The appeals behind each appeal-based count, as SQL conditions (including the window)."""
+def appeal_conditions(f: KpiFormula) -> dict[str, ColumnElement[bool] | None]:
+    """What an appeal in a count's window must also satisfy (None: every appeal in it).
+
+    The window (sign deadline, handling deadline or closing time in the period) is the WHERE
+    of its branch, so the per-row CASE only tests what is left.
+    """
     responded = A.first_contact_at if f.response_measure is ResponseMeasure.FIRST_CONTACT \
         else A.signed_at
-    sign, handle, closed = _sign_window(w), _handle_window(w), _closed_window(w)
-    reached = and_(closed, A.followup_reached.is_(True))
+    reached = A.followup_reached.is_(True)
     return {
-        "response_due": sign,
-        "responded_on_time": and_(sign, responded.is_not(None), responded <= A.sign_due_at),
-        "handle_due": handle,
+        "response_due": None,
+        "responded_on_time": responded <= A.sign_due_at,  # NULL (never) is not on time
+        "handle_due": None,
         # A reply before the current handling clock started belongs to an earlier round.
-        "completed_on_time": and_(handle, A.replied_at.is_not(None),
-                                  A.replied_at >= A.handle_started_at,
+        "completed_on_time": and_(A.replied_at >= A.handle_started_at,
                                   A.replied_at <= A.handle_due_at),
-        "extended": and_(handle, A.extension_count > 0),
-        "closed": closed,
-        "reworked": and_(closed, A.reopened_count > 0),
-        "followed_up": and_(closed, A.followup_reached.is_not(None)),
-        "unreachable": and_(closed, A.followup_reached.is_(False)),
+        "extended": A.extension_count > 0,
+        "closed": None,
+        "reworked": A.reopened_count > 0,
+        "followed_up": A.followup_reached.is_not(None),
+        "unreachable": A.followup_reached.is_(False),
         "reached": reached,
+        # An earlier round's answer stays on the appeal when the last round was unreachable.
         "resolved": and_(reached, A.followup_resolved == "yes"),
         "partly_resolved": and_(reached, A.followup_resolved == "partly"),
         "satisfied": and_(reached, A.followup_satisfaction == "satisfied"),
         "basically_satisfied": and_(reached, A.followup_satisfaction == "basically"),
         "dissatisfied": and_(reached, A.followup_satisfaction == "dissatisfied"),
     }
+
+
+def _windows(w: Window) -> dict[str, ColumnElement[bool]]:
+    return ({n: _sign_window(w) for n in SIGN_COUNTS}
+            | {n: _handle_window(w) for n in HANDLE_COUNTS}
+            | {n: _closed_window(w) for n in CLOSED_COUNTS})
+
+
+def appeal_predicates(f: KpiFormula, w: Window) -> dict[str, ColumnElement[bool]]:
+    """The appeals behind each appeal-based count, as full SQL conditions (with the window)."""
+    windows = _windows(w)
+    return {n: windows[n] if c is None else and_(windows[n], c)
+            for n, c in appeal_conditions(f).items()}
 
 
 def _sum(cond: ColumnElement[bool]) -> Any:
@@ -122,10 +138,14 @@ def _branch(unit_col: Any, values: dict[str, Any], where: ColumnElement[bool],
 
 def per_unit_statement(f: KpiFormula, w: Window) -> Select[Any]:
     """Counts per lead unit (own appeals only): one UNION ALL of index-friendly branches."""
-    p = appeal_predicates(f, w)
-    sign = _branch(A.lead_unit_id, {n: _sum(p[n]) for n in SIGN_COUNTS}, _sign_window(w))
-    handle = _branch(A.lead_unit_id, {n: _sum(p[n]) for n in HANDLE_COUNTS}, _handle_window(w))
-    closed = _branch(A.lead_unit_id, {n: _sum(p[n]) for n in CLOSED_COUNTS}, _closed_window(w))
+    conds = appeal_conditions(f)
+
+    def sums(names: tuple[str, ...]) -> dict[str, Any]:
+        return {n: func.count() if conds[n] is None else _sum(conds[n]) for n in names}
+
+    sign = _branch(A.lead_unit_id, sums(SIGN_COUNTS), _sign_window(w))
+    handle = _branch(A.lead_unit_id, sums(HANDLE_COUNTS), _handle_window(w))
+    closed = _branch(A.lead_unit_id, sums(CLOSED_COUNTS), _closed_window(w))
     # Dispatches and approved returns name their unit in the event (the appeal may have moved on).
     event_unit = E.data["unit_id"].as_integer()
     moves = _branch(
