@@ -1,0 +1,660 @@
+"""Category classifier for appeals (诉求分类): NB-SVM on char n-grams and jieba words.
+
+How it works (see docs/classifier.md):
+
+1. An appeal is four token blocks (title chars 1-4, detail chars 1-4, title words, detail
+   words, `jiesu.nlp.tokenize`). Each block is a sublinear TF-IDF vector (min_df 2), L2
+   normalised and weighted, so the title counts even though most appeals have none.
+2. One linear SVM per category on features scaled by the naive-Bayes log-count ratio of that
+   category (NB-SVM, Wang & Manning 2012). The ratio is folded into the weights, so scoring is
+   a single sparse dot product.
+3. The seven SVM scores go through a multinomial logistic regression fitted on out-of-fold
+   scores of an inner cross-validation on the training data: calibrated probabilities, and it
+   corrects the per-class biases of one-vs-rest SVMs.
+4. The auto-dispatch threshold is the smallest top-1 probability at which the inner
+   out-of-fold predictions keep precision >= 97 %. It is chosen on training data only.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import os
+import platform
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from jiesu.nlp.tokenize import BLOCKS, AppealTokens, tokenize_appeal
+
+FORMAT = 1
+TARGET_PRECISION = 0.97
+# Title blocks weigh less than detail blocks: titles are short, so their normalised vectors
+# would otherwise dominate; words weigh less in the title for the same reason.
+BLOCK_WEIGHTS = (0.7, 1.0, 0.5, 1.0)
+MIN_DF = 2
+SVM_C = 1.0  # liblinear's default; NB scaling already sharpens the features
+NB_ALPHA = 1.0  # Laplace smoothing of the log-count ratio, as in the NB-SVM paper
+INNER_CV = 5
+ARTIFACT = "model.joblib"
+ACTIVE_FILE = "ACTIVE"
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """One category guess with its calibrated probability."""
+
+    label: str
+    probability: float
+
+
+# --------------------------------------------------------------------------- features
+
+
+class _Counts:
+    """Raw token counts of many appeals over one growing vocabulary per block.
+
+    Built once per data set; each (inner or outer) training fold then only selects columns
+    and computes IDF from its own rows, which is exactly a vectorizer fitted on that fold.
+    """
+
+    def __init__(self, docs: Sequence[AppealTokens]) -> None:
+        self.vocab: list[dict[str, int]] = []
+        self.matrices: list[sparse.csr_matrix] = []
+        for b in range(len(BLOCKS)):
+            vocab: dict[str, int] = {}
+            indices: list[int] = []
+            indptr = [0]
+            for doc in docs:
+                indices.extend([vocab.setdefault(tok, len(vocab)) for tok in doc.blocks()[b]])
+                indptr.append(len(indices))
+            m = sparse.csr_matrix(
+                (np.ones(len(indices), np.float32), np.asarray(indices, np.int32), indptr),
+                shape=(len(docs), len(vocab)),
+            )
+            m.sum_duplicates()
+            self.vocab.append(vocab)
+            self.matrices.append(m)
+
+
+@dataclass
+class _Features:
+    """Columns kept per block (indices into `_Counts`) and their IDF, fitted on some rows."""
+
+    keep: list[np.ndarray]
+    idf: list[np.ndarray]
+
+    @classmethod
+    def fit(cls, counts: _Counts, rows: np.ndarray) -> _Features:
+        keep, idf = [], []
+        for m in counts.matrices:
+            df = np.asarray((m[rows] > 0).sum(axis=0)).ravel()
+            cols = np.flatnonzero(df >= MIN_DF)
+            keep.append(cols)
+            # sklearn's smooth IDF, so the figures match a TfidfVectorizer
+            idf.append((np.log((1 + len(rows)) / (1 + df[cols])) + 1).astype(np.float32))
+        return cls(keep, idf)
+
+    def transform(self, counts: _Counts, rows: np.ndarray) -> sparse.csr_matrix:
+        parts = []
+        for m, cols, idf, w in zip(counts.matrices, self.keep, self.idf, BLOCK_WEIGHTS,
+                                   strict=True):
+            x = m[rows][:, cols].tocsr()
+            x.data = (1 + np.log(x.data)) * idf[x.indices]
+            norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+            norms[norms == 0] = 1
+            parts.append(sparse.diags((w / norms).astype(np.float32)) @ x)
+        return sparse.hstack(parts, format="csr", dtype=np.float32)
+
+
+def _fit_nbsvm(x: sparse.csr_matrix, y: np.ndarray, n_classes: int,
+               seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """One-vs-rest NB-SVM; returns effective weights (n_features, n_classes) and biases."""
+    from sklearn.svm import LinearSVC
+
+    present = x.copy()
+    present.data[:] = 1  # the log-count ratio is computed on binarised features
+
+    def one(c: int) -> tuple[np.ndarray, float]:
+        pos = y == c
+        p = NB_ALPHA + np.asarray(present[pos].sum(axis=0)).ravel()
+        q = NB_ALPHA + np.asarray(present[~pos].sum(axis=0)).ravel()
+        r = np.log((p / p.sum()) / (q / q.sum())).astype(np.float32)
+        svm = LinearSVC(C=SVM_C, random_state=seed).fit(x @ sparse.diags(r), pos)
+        return (svm.coef_.ravel() * r).astype(np.float32), float(svm.intercept_[0])
+
+    # liblinear releases the GIL, so threads use both cores without copying the matrix
+    with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
+        fitted = list(pool.map(one, range(n_classes)))
+    weights = np.column_stack([w for w, _ in fitted])
+    return np.ascontiguousarray(weights), np.array([b for _, b in fitted], np.float32)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+# --------------------------------------------------------------------------- model
+
+
+class CategoryModel:
+    """A trained category classifier: features, NB-SVM weights, calibrator, threshold."""
+
+    def __init__(self, state: dict[str, Any], metadata: dict[str, Any]) -> None:
+        self.labels: list[str] = list(state["labels"])
+        self._vocab: list[dict[str, int]] = state["vocab"]
+        self._idf: list[np.ndarray] = state["idf"]
+        self._offsets: list[int] = state["offsets"]
+        self._weights: np.ndarray = state["weights"]
+        self._bias: np.ndarray = state["bias"]
+        self._cal_coef: np.ndarray = state["cal_coef"]
+        self._cal_intercept: np.ndarray = state["cal_intercept"]
+        self.threshold: float = float(state["threshold"])
+        self.metadata: dict[str, Any] = metadata
+
+    @property
+    def version(self) -> str:
+        return str(self.metadata.get("version", ""))
+
+    # -- scoring
+    def _vector(self, doc: AppealTokens) -> tuple[np.ndarray, np.ndarray]:
+        """Sparse feature vector of one appeal as (column indices, values)."""
+        idx_parts, val_parts = [], []
+        for toks, vocab, idf, off, w in zip(doc.blocks(), self._vocab, self._idf,
+                                            self._offsets, BLOCK_WEIGHTS, strict=True):
+            counts = Counter([c for c in map(vocab.get, toks) if c is not None])
+            if not counts:
+                continue
+            cols = np.fromiter(counts.keys(), np.int64, len(counts))
+            tf = np.fromiter(counts.values(), np.float32, len(counts))
+            vals = (1 + np.log(tf)) * idf[cols]
+            vals *= w / np.sqrt(vals @ vals)
+            idx_parts.append(cols + off)
+            val_parts.append(vals)
+        if not idx_parts:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        return np.concatenate(idx_parts), np.concatenate(val_parts)
+
+    def _proba(self, scores: np.ndarray) -> np.ndarray:
+        return _softmax(scores @ self._cal_coef.T + self._cal_intercept)
+
+    def _proba_docs(self, docs: Sequence[AppealTokens]) -> np.ndarray:
+        scores = np.empty((len(docs), len(self.labels)), np.float64)
+        for i, doc in enumerate(docs):
+            idx, vals = self._vector(doc)
+            scores[i] = vals @ self._weights[idx] + self._bias
+        return self._proba(scores)
+
+    def _top(self, proba: np.ndarray, k: int) -> list[Prediction]:
+        order = np.argsort(-proba, kind="stable")[: max(0, k)]
+        return [Prediction(self.labels[j], float(proba[j])) for j in order]
+
+    def predict_proba(self, title: str, detail: str) -> dict[str, float]:
+        """Calibrated probability of every category."""
+        p = self._proba_docs([tokenize_appeal(title, detail)])[0]
+        return {label: float(v) for label, v in zip(self.labels, p, strict=True)}
+
+    def predict_top(self, title: str, detail: str, k: int = 3) -> list[Prediction]:
+        """The k most likely categories, most likely first."""
+        return self._top(self._proba_docs([tokenize_appeal(title, detail)])[0], k)
+
+    def predict_many(self, items: list[tuple[str, str]], k: int = 3) -> list[list[Prediction]]:
+        """`predict_top` for many (title, detail) pairs."""
+        proba = self._proba_docs([tokenize_appeal(t, d) for t, d in items])
+        return [self._top(p, k) for p in proba]
+
+    def auto_dispatch(self, prediction: Prediction) -> bool:
+        """True when the top guess is confident enough to dispatch without a person."""
+        return prediction.probability >= self.threshold
+
+    # -- persistence
+    def _state(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT, "labels": self.labels, "vocab": self._vocab, "idf": self._idf,
+            "offsets": self._offsets, "weights": self._weights, "bias": self._bias,
+            "cal_coef": self._cal_coef, "cal_intercept": self._cal_intercept,
+            "threshold": self.threshold,
+        }
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the artifact (joblib) and its metadata as JSON beside it (`.json`)."""
+        import joblib
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        joblib.dump({"state": self._state(), "metadata": self.metadata}, tmp)
+        os.replace(tmp, path)
+        _write_json(metadata_path(path), self.metadata)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> CategoryModel:
+        """Read a model written by `save` (a trusted file: joblib runs pickle)."""
+        import joblib
+
+        path = Path(path)
+        if path.is_dir():
+            path = path / ARTIFACT
+        if not path.is_file():
+            raise FileNotFoundError(f"no model at {path}")
+        blob = joblib.load(path)
+        if not isinstance(blob, dict) or blob.get("state", {}).get("format") != FORMAT:
+            raise ValueError(f"{path} is not a jiesu category model (format {FORMAT})")
+        model = cls(blob["state"], blob["metadata"])
+        _ = model._vector(tokenize_appeal("", "预热"))  # load jieba now, not on first appeal
+        return model
+
+
+def metadata_path(artifact: Path) -> Path:
+    """Where the metadata JSON of an artifact lives."""
+    return artifact.with_suffix(".json")
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------- training
+
+
+def choose_threshold(top_probability: np.ndarray, correct: np.ndarray,
+                     target: float = TARGET_PRECISION) -> float:
+    """Smallest top-1 probability whose share of predictions at or above it is >= target precise.
+
+    Returns a value above 1 when no threshold reaches the target (never auto-dispatch).
+    """
+    p = np.asarray(top_probability, np.float64)
+    ok = np.asarray(correct, bool)
+    order = np.argsort(-p, kind="stable")
+    p, ok = p[order], ok[order]
+    precision = np.cumsum(ok) / np.arange(1, len(p) + 1)
+    # only cut between distinct probabilities: ties are all in or all out
+    ends = np.flatnonzero(np.r_[p[1:] != p[:-1], True])
+    good = ends[precision[ends] >= target]
+    if len(good) == 0:
+        return math.nextafter(1.0, 2.0)
+    return float(p[good.max()])
+
+
+def _fit(counts: _Counts, y: np.ndarray, rows: np.ndarray, labels: list[str], *, seed: int,
+         inner_cv: int = INNER_CV, progress: Progress | None = None) -> tuple[dict, dict]:
+    """Fit the model on `rows` of `counts`; returns (state, training metrics)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    say = progress or (lambda _msg: None)
+    n_classes = len(labels)
+    y_rows = y[rows]
+    folds = min(inner_cv, int(np.bincount(y_rows, minlength=n_classes).min()))
+    if folds < 2:
+        raise ValueError("every category needs at least 2 examples to train")
+    # inner cross-validation: out-of-fold SVM scores of the training rows
+    oof = np.zeros((len(rows), n_classes))
+    inner = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    for i, (tr, va) in enumerate(inner.split(rows, y_rows), 1):
+        feats = _Features.fit(counts, rows[tr])
+        w, b = _fit_nbsvm(feats.transform(counts, rows[tr]), y_rows[tr], n_classes, seed)
+        oof[va] = feats.transform(counts, rows[va]) @ w + b
+        say(f"inner fold {i}/{folds} done")
+    calibrator = LogisticRegression(C=1.0, max_iter=1000)
+    # probabilities of the calibrator itself held out, so the threshold is not optimistic
+    cal_folds = StratifiedKFold(folds, shuffle=True, random_state=seed + 1)
+    proba = cross_val_predict(calibrator, oof, y_rows, cv=cal_folds, method="predict_proba")
+    calibrator.fit(oof, y_rows)
+    top = proba.max(axis=1)
+    pred = proba.argmax(axis=1)
+    threshold = choose_threshold(top, pred == y_rows)
+    train_metrics = _metrics(y_rows, pred, top, threshold, n_classes, labels)
+    # the model itself, on every training row
+    feats = _Features.fit(counts, rows)
+    w, b = _fit_nbsvm(feats.transform(counts, rows), y_rows, n_classes, seed)
+    say("final model fitted")
+    # a _Counts vocabulary numbers tokens in insertion order, so its key list is the inverse
+    inverse = [list(vocab) for vocab in counts.vocab]
+    vocab = [{inv[c]: j for j, c in enumerate(cols.tolist())}
+             for inv, cols in zip(inverse, feats.keep, strict=True)]
+    offsets = np.cumsum([0] + [len(c) for c in feats.keep[:-1]]).tolist()
+    state = {
+        "format": FORMAT, "labels": labels, "vocab": vocab, "idf": feats.idf,
+        "offsets": offsets, "weights": w, "bias": b,
+        "cal_coef": calibrator.coef_.astype(np.float64),
+        "cal_intercept": calibrator.intercept_.astype(np.float64),
+        "threshold": threshold,
+    }
+    return state, train_metrics
+
+
+def data_sha256(titles: Sequence[str], details: Sequence[str], labels: Sequence[str]) -> str:
+    """Fingerprint of a training set (order-sensitive), stored in the model metadata."""
+    h = hashlib.sha256()
+    for t, d, lab in zip(titles, details, labels, strict=True):
+        for part in (t, d, lab):
+            h.update(part.encode("utf-8"))
+            h.update(b"\x1f")
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
+def _library_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in ("jiesu", "scikit-learn", "numpy", "scipy", "jieba"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "unknown"
+    return out
+
+
+def _encode(labels: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    names = sorted(set(labels))
+    index = {lab: i for i, lab in enumerate(names)}
+    return names, np.array([index[lab] for lab in labels], np.int64)
+
+
+def _check(titles: Sequence[str], details: Sequence[str], labels: Sequence[str]) -> None:
+    if not (len(titles) == len(details) == len(labels)):
+        raise ValueError("titles, details and labels must have the same length")
+    if len(set(labels)) < 2:
+        raise ValueError("need at least two categories to train")
+
+
+def train(titles: Sequence[str], details: Sequence[str], labels: Sequence[str], *,
+          seed: int = 0, progress: Progress | None = None) -> CategoryModel:
+    """Train on labelled appeals; the threshold comes from an inner CV on the same data."""
+    _check(titles, details, labels)
+    say = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    docs = [tokenize_appeal(t, d) for t, d in zip(titles, details, strict=True)]
+    say(f"tokenised {len(docs)} appeals in {time.perf_counter() - started:.1f} s")
+    names, y = _encode(labels)
+    state, metrics = _fit(_Counts(docs), y, np.arange(len(docs)), names, seed=seed,
+                          progress=say)
+    now = datetime.now(UTC)
+    sha = data_sha256(titles, details, labels)
+    metadata = {
+        "version": f"{now:%Y%m%dT%H%M%SZ}-{sha[:8]}",
+        "created_at": now.isoformat(timespec="seconds"),
+        "kind": "nbsvm-char-word",
+        "training_data_sha256": sha,
+        "n_samples": len(docs),
+        "labels": names,
+        "class_counts": {n: int(c) for n, c in zip(names, np.bincount(y), strict=True)},
+        "threshold": state["threshold"],
+        "target_precision": TARGET_PRECISION,
+        # inner cross-validation on the training data (what chose the threshold)
+        "metrics": _summary(metrics),
+        "train_seconds": round(time.perf_counter() - started, 2),
+        "n_features": int(sum(len(v) for v in state["vocab"])),
+        "seed": seed,
+        "libraries": _library_versions(),
+    }
+    return CategoryModel(state, metadata)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def _summary(metrics: dict[str, Any]) -> dict[str, Any]:
+    keys = ("accuracy", "macro_f1", "coverage_at_97", "precision_at_threshold", "n")
+    return {k: metrics[k] for k in keys}
+
+
+def _metrics(y_true: np.ndarray, y_pred: np.ndarray, top: np.ndarray, threshold: float,
+             n_classes: int, labels: list[str]) -> dict[str, Any]:
+    """Accuracy, macro-F1, per-class P/R/F1, confusion and coverage at the threshold."""
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    ids = list(range(n_classes))
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=ids, zero_division=0)
+    auto = top >= threshold
+    correct = y_true == y_pred
+    return {
+        "n": int(len(y_true)),
+        "accuracy": float(correct.mean()) if len(correct) else 0.0,
+        "macro_f1": float(np.mean(f)),
+        "per_class": {
+            labels[i]: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
+                        "support": int(s[i])}
+            for i in ids
+        },
+        "confusion": {"labels": labels,
+                      "matrix": confusion_matrix(y_true, y_pred, labels=ids).tolist()},
+        "threshold": float(threshold),
+        "coverage_at_97": float(auto.mean()) if len(auto) else 0.0,
+        "precision_at_threshold": float(correct[auto].mean()) if auto.any() else 0.0,
+    }
+
+
+def evaluate(titles: Sequence[str], details: Sequence[str], labels: Sequence[str], *,
+             cv: int = 5, seed: int = 0, progress: Progress | None = None) -> dict[str, Any]:
+    """Stratified K-fold cross-validation of `train`; every fold picks its own threshold.
+
+    Figures are pooled over the out-of-fold predictions; `folds` lists each fold's.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    _check(titles, details, labels)
+    say = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    docs = [tokenize_appeal(t, d) for t, d in zip(titles, details, strict=True)]
+    counts = _Counts(docs)
+    names, y = _encode(labels)
+    n_classes = len(names)
+    pred = np.zeros(len(y), np.int64)
+    top = np.zeros(len(y))
+    thresholds = np.zeros(len(y))
+    folds = []
+    outer = StratifiedKFold(cv, shuffle=True, random_state=seed)
+    for i, (tr, te) in enumerate(outer.split(np.zeros(len(y)), y), 1):
+        t0 = time.perf_counter()
+        state, _ = _fit(counts, y, tr, names, seed=seed)
+        model = CategoryModel(state, {})
+        proba = model._proba_docs([docs[j] for j in te])
+        pred[te], top[te], thresholds[te] = proba.argmax(1), proba.max(1), state["threshold"]
+        m = _metrics(y[te], pred[te], top[te], state["threshold"], n_classes, names)
+        folds.append({**_summary(m), "threshold": state["threshold"],
+                      "train_seconds": round(time.perf_counter() - t0, 2)})
+        say(f"fold {i}/{cv}: accuracy {m['accuracy']:.4f} macro-F1 {m['macro_f1']:.4f} "
+            f"coverage {m['coverage_at_97']:.3f} @ {m['precision_at_threshold']:.4f}")
+    out = _metrics(y, pred, top, float(np.mean(thresholds)), n_classes, names)
+    # each fold's own threshold decides auto-dispatch for its test rows
+    auto = top >= thresholds
+    out["coverage_at_97"] = float(auto.mean())
+    out["precision_at_threshold"] = float((pred == y)[auto].mean()) if auto.any() else 0.0
+    out.update(cv=cv, seed=seed, folds=folds,
+               seconds=round(time.perf_counter() - started, 1))
+    return out
+
+
+def evaluate_model(model: CategoryModel, titles: Sequence[str], details: Sequence[str],
+                   labels: Sequence[str]) -> dict[str, Any]:
+    """Hold-out figures of a trained model on labelled appeals (unknown labels count wrong)."""
+    if not (len(titles) == len(details) == len(labels)):
+        raise ValueError("titles, details and labels must have the same length")
+    names = list(model.labels) + sorted(set(labels) - set(model.labels))
+    index = {lab: i for i, lab in enumerate(names)}
+    docs = [tokenize_appeal(t, d) for t, d in zip(titles, details, strict=True)]
+    proba = model._proba_docs(docs) if docs else np.zeros((0, len(model.labels)))
+    y = np.array([index[lab] for lab in labels], np.int64)
+    out = _metrics(y, proba.argmax(1), proba.max(1), model.threshold, len(names), names)
+    out["model_version"] = model.version
+    return out
+
+
+# --------------------------------------------------------------------------- data
+
+
+_COLUMNS = {
+    "title": ("title", "留言主题", "标题", "主题"),
+    "detail": ("detail", "留言详情", "详情", "内容", "content"),
+    "label": ("label", "一级分类", "分类", "category"),
+}
+
+
+def _pick_columns(header: Sequence[Any], path: Path) -> dict[str, int | None]:
+    names = [str(h).strip().lower() if h is not None else "" for h in header]
+    found: dict[str, int | None] = {}
+    for key, aliases in _COLUMNS.items():
+        found[key] = next((names.index(a) for a in aliases if a in names), None)
+    missing = [k for k in ("detail", "label") if found[k] is None]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(missing)} "
+                         f"(found: {', '.join(n for n in names if n) or 'none'})")
+    return found
+
+
+def _read_rows(path: Path) -> list[list[Any]]:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True, data_only=True)
+        try:
+            return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            wb.close()
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):  # exports from Chinese Excel are often GBK
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ValueError(f"{path}: not UTF-8 or GB18030 text")
+    return list(csv.reader(text.splitlines()))
+
+
+def read_labelled(path: str | os.PathLike[str]) -> tuple[list[str], list[str], list[str]]:
+    """Titles, details and labels from a CSV or XLSX with columns title, detail, label.
+
+    The Chinese headers of the 问政平台 export (留言主题, 留言详情, 一级分类) are accepted too;
+    a missing title column or cell becomes ""; rows without a label or text are skipped.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    rows = _read_rows(path)
+    if not rows:
+        raise ValueError(f"{path}: empty file")
+    cols = _pick_columns(rows[0], path)
+
+    def cell(row: list[Any], key: str) -> str:
+        i = cols[key]
+        if i is None or i >= len(row) or row[i] is None:
+            return ""
+        return str(row[i]).strip()
+
+    titles, details, labels = [], [], []
+    for row in rows[1:]:
+        label, title, detail = cell(row, "label"), cell(row, "title"), cell(row, "detail")
+        if label and (title or detail):
+            titles.append(title)
+            details.append(detail)
+            labels.append(label)
+    if not labels:
+        raise ValueError(f"{path}: no labelled rows")
+    return titles, details, labels
+
+
+# --------------------------------------------------------------------------- registry
+
+
+class ModelRegistry:
+    """Versioned models in a directory: `<root>/<version>/model.joblib` + `model.json`.
+
+    The active version's id is in `<root>/ACTIVE`, replaced atomically on `activate`.
+    """
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def _artifact(self, version: str) -> Path:
+        if not version or "/" in version or "\\" in version or version.startswith("."):
+            raise ValueError(f"invalid model version: {version!r}")
+        return self.root / version / ARTIFACT
+
+    def save(self, model: CategoryModel) -> str:
+        """Store a model under its version id (suffixed if taken); returns the version."""
+        base = model.version or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        version, n = base, 1
+        while (self.root / version).exists():
+            n += 1
+            version = f"{base}-{n}"
+        if version != model.version:
+            model.metadata["version"] = version
+        model.save(self._artifact(version))
+        return version
+
+    def list(self) -> list[dict[str, Any]]:
+        """Metadata of every stored model, oldest first, with `active` set on the active one."""
+        if not self.root.is_dir():
+            return []
+        active = self.active_version()
+        out = []
+        for meta in sorted(self.root.glob(f"*/{Path(ARTIFACT).stem}.json")):
+            try:
+                data = json.loads(meta.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            data["version"] = meta.parent.name
+            data["active"] = meta.parent.name == active
+            out.append(data)
+        return sorted(out, key=lambda d: (str(d.get("created_at", "")), d["version"]))
+
+    def activate(self, version: str) -> None:
+        """Make `version` the model used for suggestions and auto-dispatch."""
+        if not self._artifact(version).is_file():
+            raise KeyError(f"no model version {version!r} in {self.root}")
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".{ACTIVE_FILE}.tmp"
+        tmp.write_text(version + "\n", encoding="utf-8")
+        os.replace(tmp, self.root / ACTIVE_FILE)
+
+    def active_version(self) -> str | None:
+        try:
+            version = (self.root / ACTIVE_FILE).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return version or None
+
+    def load(self, version: str) -> CategoryModel:
+        return CategoryModel.load(self._artifact(version))
+
+    def active(self) -> CategoryModel | None:
+        """The active model, or None when nothing was activated."""
+        version = self.active_version()
+        return self.load(version) if version else None
+
+    def resolve(self, ref: str) -> Path:
+        """Artifact path of a version id or of a model file/directory path."""
+        if (self.root / ref / ARTIFACT).is_file() and "/" not in ref:
+            return self._artifact(ref)
+        path = Path(ref)
+        if path.is_dir():
+            path = path / ARTIFACT
+        if path.is_file():
+            return path
+        raise FileNotFoundError(f"no model version or file {ref!r} (registry: {self.root})")
+
+
+def default_model_dir() -> Path:
+    """`$JIESU_MODEL_DIR`, else ./var/models (the same default as the settings)."""
+    return Path(os.environ.get("JIESU_MODEL_DIR") or "var/models")
