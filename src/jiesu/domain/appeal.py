@@ -777,6 +777,8 @@ def _dispatch(
         "auto": bool(args.get("auto")),
         "sign_due_at": _iso(a.sign_due_at),
         "handle_due_at": _iso(a.handle_due_at),
+        # What intake intelligence had suggested, so every dispatcher correction is on record.
+        "suggested": args.get("suggested"),
     }
 
 

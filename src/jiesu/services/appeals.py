@@ -14,7 +14,7 @@ from jiesu.domain import appeal as dom
 from jiesu.domain.errors import ConcurrencyConflict, IllegalTransition, InvalidArguments, NotFound
 from jiesu.domain.events import DomainEvent
 from jiesu.services.rules import RulesProvider
-from jiesu.store.tables import CategoryRow, UnitRow
+from jiesu.store.tables import AppealRow, CategoryRow, UnitRow
 from jiesu.store.uow import Database, UnitOfWork
 
 URGENCY_ORDER = [dom.Urgency.NORMAL, dom.Urgency.URGENT, dom.Urgency.EMERGENCY]
@@ -182,6 +182,7 @@ class AppealService:
             args["co_unit_ids"] = co_ids
             if args.get("category"):
                 _check_category(uow, str(args["category"]))
+            args["suggested"] = _suggested(uow, appeal.id)
         elif action == dom.Action.SUB_DISPATCH:
             args["unit_id"] = _unit_ref(uow, args.get("unit_id"), args.pop("unit_code", None),
                                         "下级承办单位")
@@ -212,6 +213,16 @@ class AppealService:
         event = DomainEvent("merged_in", now, actor.user_id, actor.role,
                             {"appeal_id": merged.id, "code": merged.code})
         uow.appeals.save(target, row, [event], now=now)
+
+
+def _suggested(uow: UnitOfWork, appeal_id: int | None) -> dict[str, Any] | None:
+    """The category and unit suggested at registration (compared with the dispatcher's)."""
+    data = uow.session.scalar(select(AppealRow.suggestions).where(AppealRow.id == appeal_id))
+    if not data:
+        return None
+    cats = data.get("categories") or []
+    unit = data.get("unit") or {}
+    return {"category": cats[0].get("code") if cats else None, "unit_id": unit.get("unit_id")}
 
 
 def _unit_ref(uow: UnitOfWork, unit_id: Any, code: Any, label: str) -> int:
