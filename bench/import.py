@@ -41,7 +41,8 @@ content = "诉求内容"
 kind = { column = "诉求类型", map = { "投诉" = "complaint", "求助" = "help", "咨询" = "consult" } }
 category = { column = "事项分类", split = "->" }
 lead_unit = { column = "承办单位", match = "name" }
-status = { column = "办理状态", map = { "已办结" = "closed", "办理中" = "in_progress", "已答复" = "replied", "已派单" = "dispatched" } }
+status = { column = "办理状态", map = { "已办结" = "closed", "办理中" = "in_progress", \
+"已答复" = "replied", "已派单" = "dispatched" } }
 dispatched_at = { column = "派单时间", date_format = "%Y-%m-%d %H:%M:%S" }
 replied_at = { column = "答复时间", date_format = "%Y-%m-%d %H:%M:%S" }
 closed_at = { column = "办结时间", date_format = "%Y-%m-%d %H:%M:%S" }
@@ -49,7 +50,8 @@ reply_text = "答复内容"
 requester_name = "来电人"
 requester_phone = "联系电话"
 address = "诉求地址"
-followup_satisfaction = { column = "回访满意度", map = { "满意" = "satisfied", "基本满意" = "basically", "不满意" = "dissatisfied" } }
+followup_satisfaction = { column = "回访满意度", map = { "满意" = "satisfied", \
+"基本满意" = "basically", "不满意" = "dissatisfied" } }
 """
 
 HEADER = ["工单编号", "受理时间", "诉求标题", "诉求内容", "诉求类型", "事项分类", "承办单位",
@@ -137,7 +139,8 @@ def main() -> None:
         for kind in kinds:
             r = run(kind, csv_path, mapping_path, args.rows, args.keep)
             print(f"{kind:<11} {args.rows:>8,} {r['import_s']:>9.1f} "
-                  f"{args.rows / r['import_s']:>8,.0f} {r['cpu_s']:>13.1f} {r['reimport_s']:>12.1f} "
+                  f"{args.rows / r['import_s']:>8,.0f} {r['cpu_s']:>13.1f} "
+                  f"{r['reimport_s']:>12.1f} "
                   f"{'yes' if r['import_s'] < 60 else 'NO':>7}", flush=True)
 
 

@@ -93,7 +93,8 @@ def import_command(
     for reason, n in result.skipped.items():
         console.print(f"  跳过 {n} 行：{reason}", highlight=False)
     if result.created_categories:
-        console.print(f"  {'将新建' if dry_run else '新建'}分类 {len(result.created_categories)} 个："
+        n = len(result.created_categories)
+        console.print(f"  {'将新建' if dry_run else '新建'}分类 {n} 个："
                       f"{'、'.join(result.created_categories[:10])}", highlight=False)
     if result.created_units:
         console.print(f"  {'将新建' if dry_run else '新建'}单位 {len(result.created_units)} 个："

@@ -22,7 +22,7 @@ from tests.support import open311_schemas as S
 BASE = "/open311/v2"
 
 
-# --- helpers -----------------------------------------------------------------------------------
+# --- helpers -------------------------------------------------------------------------------------
 
 
 def _coerce(schema: dict[str, Any], text: str | None) -> Any:
@@ -138,7 +138,7 @@ def test_service_definition_and_unknown_service(client: Any, city: Any) -> None:
     assert r.status_code == 404
 
 
-# --- POST requests ----------------------------------------------------------------------------------
+# --- POST requests -------------------------------------------------------------------------------
 
 
 def test_post_request_by_lat_long_and_read_it_back(client: Any, city: Any, api_key: str) -> None:
@@ -218,7 +218,7 @@ def test_revoked_key_and_rate_limit(client: Any, city: Any) -> None:
                       headers=city.headers("dispatcher")).status_code == 403
 
 
-# --- GET requests -------------------------------------------------------------------------------------
+# --- GET requests --------------------------------------------------------------------------------
 
 
 def test_get_requests_filters_and_privacy(client: Any, city: Any, api_key: str) -> None:
@@ -272,10 +272,10 @@ def test_default_limit_is_1000(client: Any, city: Any, runtime: Any, monkeypatch
     for _ in range(4):
         city.register()
     assert len(client.get(f"{BASE}/requests.json").json()) == 3
-    assert open311.MAX_SPAN == timedelta(days=90)
+    assert timedelta(days=90) == open311.MAX_SPAN
 
 
-# --- an independent client over real HTTP ------------------------------------------------------------
+# --- an independent client over real HTTP --------------------------------------------------------
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ def _format_of(path: Path) -> str:
 
 
 def detect_encoding(path: Path) -> str:
-    """UTF-8 (BOM stripped) when the file decodes as UTF-8, otherwise GB18030 (a superset of GBK)."""
+    """UTF-8 (BOM stripped) when the file decodes as UTF-8, else GB18030 (a superset of GBK)."""
     with path.open("rb") as f:
         head = f.read(1 << 20)
     if head.startswith(b"\xef\xbb\xbf"):
@@ -97,7 +97,8 @@ def _open_csv(path: Path, encoding: str, delimiter: str, header_row: int) -> Tab
                     return
                 except UnicodeDecodeError as exc:
                     raise InvalidArguments(
-                        f"文件 {path.name} 第 {reader.line_num} 行附近不是 {enc} 编码（{exc.reason}）；"
+                        f"文件 {path.name} 第 {reader.line_num} 行附近不是 {enc} 编码"
+                        f"（{exc.reason}）；"
                         "请在映射的 [source] 中设置 encoding") from None
                 n += 1
                 if not any(v.strip() for v in values):

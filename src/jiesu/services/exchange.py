@@ -138,12 +138,12 @@ class ImportService:
             progress(report.rows, report.rows)
         if batch_id is not None:
             with self.db.uow() as uow:
-                row = uow.session.get(ImportBatchRow, batch_id)
-                assert row is not None
-                row.finished_at = now
-                row.imported, row.skipped = report.imported, report.skipped_count
-                row.rejected = report.rejected_count
-                row.report = report.as_dict()
+                batch = uow.session.get(ImportBatchRow, batch_id)
+                assert batch is not None
+                batch.finished_at = now
+                batch.imported, batch.skipped = report.imported, report.skipped_count
+                batch.rejected = report.rejected_count
+                batch.report = report.as_dict()
                 uow.commit()
         return report
 
@@ -248,8 +248,8 @@ class ImportService:
                 return ids[0]
             if len(ids) > 1:
                 errors.append(RowError(rec.row, fname, spec.column, value,
-                                       f"有 {len(ids)} 个单位都叫“{value}”，请在源数据中改用单位编码"
-                                       "并设置 match = \"code\""))
+                                       f"有 {len(ids)} 个单位都叫“{value}”，"
+                                       "请在源数据中改用单位编码并设置 match = \"code\""))
                 return None
         if mapping.unknown_unit != "create":
             errors.append(RowError(rec.row, fname, spec.column, value,

@@ -8,6 +8,7 @@ ids) happen in `services.exchange`.
 
 from __future__ import annotations
 
+import builtins
 import difflib
 import re
 import tomllib
@@ -35,7 +36,7 @@ class FieldInfo:
     label: str  # Chinese name used in messages
     type: str  # text, enum, datetime, float, bool, category, unit, units
     max_length: int | None = None
-    enum: type[StrEnum] | None = None
+    enum: builtins.type[StrEnum] | None = None
     zh: MappingABC[Any, str] | None = None  # Chinese labels accepted as enum values
 
 
@@ -231,7 +232,8 @@ class ImportRecord:
                 status = dom.Status.REGISTERED
         if status is dom.Status.MERGED:
             problems.append(("status", str(status),
-                             "“已合并”的诉求无法导入（缺少合并目标），请在 map 中把它映射为 closed 或 rejected"))
+                             "“已合并”的诉求无法导入（缺少合并目标），"
+                             "请在 map 中把它映射为 closed 或 rejected"))
         v["status"] = status
         created: datetime = v["created_at"]
         for name in ("dispatched_at", "signed_at", "first_contact_at", "replied_at", "closed_at"):
@@ -467,8 +469,8 @@ def _convert_field(spec: FieldSpec, row: MappingABC[str, Any], mapping: Mapping)
                 return None
         elif info.enum is not None and not _accepted_without_map(info, key):
             known = "、".join(f"“{k}”" for k in list(spec.map)[:12])
-            raise _FieldProblem(f"的值不在 map 中（map 中有：{known}）；请在映射文件的 map 里补上它",
-                                column, key)
+            raise _FieldProblem(f"的值不在 map 中（map 中有：{known}）；"
+                                "请在映射文件的 map 里补上它", column, key)
     try:
         return _typed(spec, info, raw, mapping.tz)
     except _FieldProblem as p:
@@ -595,19 +597,20 @@ def _datetime(raw: Any, formats: tuple[str, ...], tz: ZoneInfo) -> datetime:
         value = datetime(1899, 12, 30) + timedelta(days=float(raw))
     else:
         text = str(raw).strip()
-        value = None
+        parsed: datetime | None = None
         for fmt in formats:
-            value = _parse(text, fmt)
-            if value is not None:
+            parsed = _parse(text, fmt)
+            if parsed is not None:
                 break
-        if value is None:
+        if parsed is None:
             try:
-                value = datetime.fromisoformat(text)
+                parsed = datetime.fromisoformat(text)
             except ValueError:
                 shown = "、".join(formats[:4]) + ("…" if len(formats) > 4 else "")
                 raise _FieldProblem(f"无法按日期格式 {shown} 解析"
                                     "（可在映射中用 date_format 指定，例如 \"%Y/%m/%d %H:%M\"）",
                                     value=text) from None
+        value = parsed
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
     if not 1990 <= value.year <= 2100:

@@ -188,10 +188,8 @@ def csv_chunks(rows: Iterable[dict[str, Any]], fields: list[tuple[str, str]], *,
     if bom:
         buf.write("\ufeff")
     writer.writerow([label for _, label in fields])
-    n = 0
-    for row in rows:
+    for n, row in enumerate(rows, start=1):
         writer.writerow([row.get(key, "") for key, _ in fields])
-        n += 1
         if n % chunk_rows == 0:
             yield buf.getvalue()
             buf.seek(0)
