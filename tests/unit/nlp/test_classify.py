@@ -183,7 +183,8 @@ def test_read_labelled_csv_and_xlsx(tmp_path: Path) -> None:
     ws.append([2, None, "详情二", "卫生计生"])
     xlsx = tmp_path / "a.xlsx"
     wb.save(xlsx)
-    assert read_labelled(xlsx) == (["主题\t一", ""], ["详情 一", "详情二"], ["交通运输", "卫生计生"])
+    expected = (["主题\t一", ""], ["详情 一", "详情二"], ["交通运输", "卫生计生"])
+    assert read_labelled(xlsx) == expected
 
     no_title = tmp_path / "b.csv"
     no_title.write_text("detail,label\n内容,城乡建设\n", encoding="utf-8")

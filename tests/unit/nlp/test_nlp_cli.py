@@ -1,0 +1,90 @@
+"""`jiesu nlp train / eval / activate / list` through typer's CliRunner."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from jiesu.nlp.classify import ModelRegistry
+from jiesu.nlp.cli import app
+
+from .test_classify import synthetic
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    path = tmp_path / "labelled.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["title", "detail", "label"])
+        w.writerows(zip(*synthetic(), strict=True))
+    return path
+
+
+@pytest.fixture
+def model_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "models"
+    monkeypatch.setenv("JIESU_MODEL_DIR", str(root))
+    return root
+
+
+def test_train_into_registry_activates_first(data: Path, model_dir: Path) -> None:
+    result = runner.invoke(app, ["train", "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    assert "trained in" in result.output and "activated" in result.output
+    reg = ModelRegistry(model_dir)
+    first = reg.active_version()
+    assert first is not None
+    result = runner.invoke(app, ["train", "--data", str(data)])
+    assert result.exit_code == 0
+    assert "activated" not in result.output  # a second model waits for `activate`
+    versions = [m["version"] for m in reg.list()]
+    assert len(versions) == 2 and reg.active_version() == first
+    result = runner.invoke(app, ["activate", versions[1]])
+    assert result.exit_code == 0 and reg.active_version() == versions[1]
+    assert runner.invoke(app, ["list"]).exit_code == 0
+
+
+def test_train_out_eval_model_json_and_activate_path(data: Path, model_dir: Path,
+                                                     tmp_path: Path) -> None:
+    out = tmp_path / "m.joblib"
+    assert runner.invoke(app, ["train", "--data", str(data), "--out", str(out)]).exit_code == 0
+    assert out.exists() and out.with_suffix(".json").exists()
+    result = runner.invoke(app, ["eval", "--data", str(data), "--model", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.output)  # one JSON object, nothing else
+    assert metrics["accuracy"] > 0.9 and "coverage_at_97" in metrics
+    result = runner.invoke(app, ["activate", str(out)])
+    assert result.exit_code == 0
+    assert ModelRegistry(model_dir).active_version() is not None
+
+
+def test_eval_cross_validation_text_and_json(data: Path, model_dir: Path) -> None:
+    result = runner.invoke(app, ["eval", "--data", str(data), "--cv", "3"])
+    assert result.exit_code == 0, result.output
+    for word in ("accuracy", "macro-F1", "coverage_at_97", "precision", "城乡建设"):
+        assert word in result.output
+    result = runner.invoke(app, ["eval", "--data", str(data), "--cv", "3", "--json"])
+    assert result.exit_code == 0
+    metrics = json.loads(result.output)
+    assert metrics["cv"] == 3 and set(metrics["confusion"]) == {"labels", "matrix"}
+
+
+def test_clear_errors(tmp_path: Path, model_dir: Path, data: Path) -> None:
+    result = runner.invoke(app, ["eval", "--data", str(tmp_path / "missing.csv")])
+    assert result.exit_code != 0
+    assert "file not found" in result.output and "missing.csv" in result.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("title,text\na,b\n", encoding="utf-8")
+    result = runner.invoke(app, ["train", "--data", str(bad)])
+    assert result.exit_code != 0 and "missing column(s) detail, label" in result.output
+    result = runner.invoke(app, ["activate", "no-such-version"])
+    assert result.exit_code != 0 and "no model version" in result.output
+    result = runner.invoke(app, ["eval", "--data", str(data), "--model", "nope"])
+    assert result.exit_code != 0 and "no model version" in result.output
