@@ -3,9 +3,9 @@
     python bench/pages.py [--rows 1000000] [--requests 200] [--keep] [--reuse]
 
 Seeds a scratch database `jiesu_bench_pages` (migrated to heads) with ~200 units, a few staff
-users and --rows appeals made by INSERT ... SELECT generate_series: spread over the last 90 days,
-realistic kinds, statuses (older appeals mostly closed, recent ones open), deadlines, warnings
-and satisfaction. Events are not written: none of these pages reads them.
+users and --rows appeals made by INSERT ... SELECT generate_series: spread evenly over the last
+90 days in time order, realistic kinds, statuses (older appeals mostly closed, recent ones
+open), deadlines, warnings and satisfaction. Events are not written: none of these pages reads them.
 
 Then it starts the real app (`uvicorn --factory jiesu.app:serve_app_without_jobs`, one worker,
 no access log), logs in through the /login form (CSRF token from the page) and requests every
@@ -89,8 +89,9 @@ def units() -> list[tuple[int, str, str, int | None, str, str, int]]:
     return out
 
 
-# Lead units: any unit but the city. Status depends on age: old appeals are mostly closed,
-# those of the last days mostly open; registered (not yet dispatched) only in the last 36 h.
+# In time order, like real intake (the table's physical order follows created_at). Lead units:
+# any unit but the city. Status depends on age: old appeals are mostly closed, those of the
+# last days mostly open; registered (not yet dispatched) only in the last 36 h.
 APPEALS_SQL = """
 INSERT INTO appeals (code, status, kind, urgency, channel, title, content, category,
   requester_name, requester_phone, requester_type, confidential, created_at, updated_at,
@@ -148,7 +149,7 @@ FROM (
       SELECT g, age, now() - age * interval '1 day' AS t, random() r1, random() r2,
              random() r3, random() r4, random() r5, random() r6, random() r7, random() r8,
              random() r9
-      FROM (SELECT g, random() * %(days)s AS age
+      FROM (SELECT g, %(days)s * (1 - (g - 0.5) / %(rows)s::float) AS age
             FROM generate_series(%(first)s::bigint, %(last)s::bigint) g) a
     ) b
   ) s JOIN bench_leads l ON l.i = s.g %% %(leads)s
@@ -196,8 +197,8 @@ def seed(url: str, rows: int) -> None:
         step = 250_000
         for a in range(1, rows + 1, step):
             b = min(a + step - 1, rows)
-            conn.execute(APPEALS_SQL, {"first": a, "last": b, "days": DAYS, "leads": len(leads),
-                                       "cats": cats, "ncats": len(cats)})
+            conn.execute(APPEALS_SQL, {"first": a, "last": b, "days": DAYS, "rows": rows,
+                                       "leads": len(leads), "cats": cats, "ncats": len(cats)})
             conn.commit()
             log(f"  seeded appeals {a:,}–{b:,} ({time.perf_counter() - t0:.0f} s)")
     with psycopg.connect(libpq, autocommit=True) as conn:
@@ -223,8 +224,7 @@ class App:
         env = {**os.environ, "JIESU_DATABASE_URL": url, "JIESU_ENVIRONMENT": "test",
                "PYTHONUNBUFFERED": "1"}
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (lives as long as the server)
-            prefix="jiesu_bench_pages_", suffix=".log",
-                                               delete=False)
+            prefix="jiesu_bench_pages_", suffix=".log", delete=False)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "jiesu.app:serve_app_without_jobs",
              "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"],

@@ -211,6 +211,11 @@ class AppealRow(Base):
         Index("ix_appeals_replied_at", "replied_at"),
         Index("ix_appeals_provisional_status", "deadlines_provisional", "status"),
         Index("ix_appeals_phone_created", "requester_phone", "created_at"),
+        # 0006_pages: index-only inbox branches and per-day 办结 counts
+        Index("ix_appeals_lead_status_due_id", "lead_unit_id", "status", "handle_due_at", "id"),
+        Index("ix_appeals_handling_status_due_id", "handling_unit_id", "status", "handle_due_at",
+              "id"),
+        Index("ix_appeals_status_closed", "status", "closed_at"),
     )
 
 

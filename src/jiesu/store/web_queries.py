@@ -13,12 +13,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select, text, union
 from sqlalchemy.orm import Session
 
 from jiesu.store import queries
 from jiesu.store.tables import (
     AdminNoticeRow,
+    AppealCoUnitRow,
     AppealRow,
     CalendarYearRow,
     CategoryRow,
@@ -43,6 +44,7 @@ def public_clause() -> Any:
 
 def _page(session: Session, stmt: Any, order: Any, *, page: int,
           per_page: int) -> tuple[list[AppealRow], int, bool]:
+    _no_jit(session)
     rows = list(session.scalars(stmt.order_by(*order).limit(per_page)
                                 .offset((page - 1) * per_page)))
     capped = stmt.with_only_columns(AppealRow.id).order_by(None).limit(
@@ -65,6 +67,42 @@ def followup_page(session: Session, now: datetime, *, page: int,
                             queries.Scope(), now)
     return _page(session, stmt, (AppealRow.followup_due_at.asc(), AppealRow.id.asc()),
                  page=page, per_page=per_page)
+
+
+def scoped_page(session: Session, statuses: list[str], scope: queries.Scope, now: datetime, *,
+                page: int, per_page: int = 20) -> tuple[list[AppealRow], int, bool]:
+    """A unit subtree's appeals in `statuses`, the earliest handling deadline first (the inbox).
+
+    Same rows as `queries.list_appeals(..., order="due")`, in a shape that stays fast at a
+    million appeals: the lead, handling and co-unit branches each give (id, handle_due_at) from
+    an index-only scan (0006_pages), the union is paged and counted once, and only the page's
+    rows are loaded.
+    """
+    if scope.unit_path is None:
+        return queries.list_appeals(session, queries.AppealFilters(status=statuses), scope, now,
+                                    page=page, per_page=per_page, order="due")
+    units = select(UnitRow.id).where(UnitRow.path.startswith(scope.unit_path))
+    lead = select(AppealRow.id, AppealRow.handle_due_at).where(
+        AppealRow.lead_unit_id.in_(units), AppealRow.status.in_(statuses))
+    handling = select(AppealRow.id, AppealRow.handle_due_at).where(
+        AppealRow.handling_unit_id.in_(units), AppealRow.status.in_(statuses))
+    co = select(AppealRow.id, AppealRow.handle_due_at).join(
+        AppealCoUnitRow, AppealCoUnitRow.appeal_id == AppealRow.id).where(
+        AppealCoUnitRow.unit_id.in_(units), AppealRow.status.in_(statuses))
+    ids = union(lead, handling, co).subquery()
+    _no_jit(session)
+    found = session.execute(
+        select(ids.c.id, func.count().over()).order_by(ids.c.handle_due_at, ids.c.id)
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    if found:
+        total = int(found[0][1])
+    else:  # past the last page: the window gives no row, count on its own
+        total = session.scalar(select(func.count()).select_from(
+            select(ids.c.id).limit(queries.COUNT_CAP + 1).subquery())) or 0
+    by_id = {r.id: r for r in session.scalars(
+        select(AppealRow).where(AppealRow.id.in_([i for i, _ in found])))} if found else {}
+    rows = [by_id[i] for i, _ in found if i in by_id]
+    return rows, min(total, queries.COUNT_CAP), total > queries.COUNT_CAP
 
 
 def by_code(session: Session, code: str) -> AppealRow | None:
@@ -162,8 +200,22 @@ def day_start(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz)
 
 
+def _no_jit(session: Session) -> None:
+    """PostgreSQL's JIT compiles these plans (cost above jit_above_cost at a million appeals)
+    for far longer than they run: 0.2–3 s for 5–50 ms of work. SET LOCAL ends with the
+    transaction."""
+    tx = session.get_transaction()
+    if session.get_bind().dialect.name != "postgresql" or (
+            tx is not None and session.info.get("jit_off") is tx):
+        return
+    session.execute(text("SET LOCAL jit = off"))
+    session.info["jit_off"] = session.get_transaction()
+
+
 def _count(session: Session, *where: Any) -> int:
-    return session.scalar(select(func.count(AppealRow.id)).where(*where)) or 0
+    # count(*), not count(id): a range count can then be an index-only scan.
+    _no_jit(session)
+    return session.scalar(select(func.count()).select_from(AppealRow).where(*where)) or 0
 
 
 def _daily(session: Session, column: Any, days: list[date], tz: ZoneInfo,
@@ -204,13 +256,20 @@ def overdue_count(session: Session, now: datetime) -> int:
     return _count(session, AppealRow.status.in_(HANDLING), AppealRow.handle_due_at < now)
 
 
-def handle_warning_count(session: Session, level: str) -> int:
-    """Appeals in handling whose handle clock is at warning `level` (yellow / red)."""
-    return _count(session, AppealRow.handle_warning == level, AppealRow.status.in_(HANDLING))
+def handling_counts(session: Session, now: datetime) -> tuple[int, int, int]:
+    """(overdue, red, yellow) among the appeals in handling, in one pass over them."""
+    _no_jit(session)
+    row = session.execute(select(
+        func.count(case((AppealRow.handle_due_at < now, 1))),
+        func.count(case((AppealRow.handle_warning == "red", 1))),
+        func.count(case((AppealRow.handle_warning == "yellow", 1))),
+    ).where(AppealRow.status.in_(HANDLING))).one()
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def kinds_since(session: Session, since: datetime) -> Counter[str]:
     """Appeals received since `since` per kind (complaint, help, …)."""
+    _no_jit(session)
     rows = session.execute(select(AppealRow.kind, func.count(AppealRow.id))
                            .where(AppealRow.created_at >= since).group_by(AppealRow.kind))
     return Counter({str(k): int(n) for k, n in rows if k is not None})
@@ -219,6 +278,7 @@ def kinds_since(session: Session, since: datetime) -> Counter[str]:
 def top_categories(session: Session, since: datetime, *, level: int = 1,
                    until: datetime | None = None) -> Counter[str]:
     """Counts per category at `level` (codes are dotted paths: 01.02.003)."""
+    _no_jit(session)
     clauses = [AppealRow.created_at >= since]
     if until is not None:
         clauses.append(AppealRow.created_at < until)
@@ -233,6 +293,7 @@ def top_categories(session: Session, since: datetime, *, level: int = 1,
 
 def satisfaction(session: Session, since: datetime) -> Counter[str]:
     """Follow-up satisfaction of the appeals closed since `since`."""
+    _no_jit(session)
     rows = session.execute(select(AppealRow.followup_satisfaction, func.count(AppealRow.id))
                            .where(AppealRow.closed_at >= since,
                                   AppealRow.followup_satisfaction.is_not(None))
@@ -259,6 +320,7 @@ class UnitLine:
 
 def unit_table(session: Session, since: datetime, now: datetime) -> list[UnitLine]:
     """Appeals received since `since`, rolled up to the top-level units (districts, departments)."""
+    _no_jit(session)
     top = {u.id: u for u in session.scalars(select(UnitRow).where(UnitRow.depth == 1))}
     paths = dict(session.execute(select(UnitRow.id, UnitRow.path)).all())
 

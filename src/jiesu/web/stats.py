@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from jiesu.runtime import Runtime
 from jiesu.store import web_queries
 from jiesu.store.web_queries import ReadSession as Session
 from jiesu.web import charts, i18n
@@ -126,16 +128,43 @@ def dashboard(session: Session, tz: ZoneInfo, now: datetime) -> Dashboard:
     merged = merge_counts(this_week, last_week)
     trend = sorted(((names.get(k, "未分类") if k else "未分类", a, b)
                     for k, (a, b) in merged.items()), key=lambda t: (-(t[1] - t[2]), -t[1]))
+    overdue, red, yellow = web_queries.handling_counts(session, now)
     return Dashboard(
         stats=data,
         open_now=web_queries.open_count(session),
-        overdue=web_queries.overdue_count(session, now),
-        red=web_queries.handle_warning_count(session, "red"),
-        yellow=web_queries.handle_warning_count(session, "yellow"),
+        overdue=overdue,
+        red=red,
+        yellow=yellow,
         units=web_queries.unit_table(session, since, now),
         trend=trend[:12],
         satisfaction=dict(web_queries.satisfaction(session, since)),
     )
+
+
+# The dashboard aggregates a month of appeals (~1 s of SQL at a million appeals); figures a
+# minute old are fine on a big screen, so each process recomputes them at most once a minute
+# and every other request renders the kept copy. One lock per process: concurrent requests
+# after expiry wait for one computation instead of each starting their own.
+DASHBOARD_TTL = timedelta(seconds=60)
+
+
+@dataclass
+class _Kept:
+    at: datetime
+    value: Dashboard
+
+
+def cached_dashboard(rt: Runtime, now: datetime) -> Dashboard:
+    """`dashboard`, computed at most once per DASHBOARD_TTL per process (kept in `rt.extras`)."""
+    lock = cast(threading.Lock, rt.extras.setdefault("dashboard_lock", threading.Lock()))
+    with lock:
+        kept = rt.extras.get("dashboard")
+        if isinstance(kept, _Kept) and timedelta(0) <= now - kept.at < DASHBOARD_TTL:
+            return kept.value
+        with rt.db.uow(write=False) as uow:
+            value = dashboard(uow.session, rt.settings.tz, now)
+        rt.extras["dashboard"] = _Kept(now, value)
+        return value
 
 
 def dashboard_charts(d: Dashboard, lang: str) -> dict[str, Markup]:

@@ -19,8 +19,7 @@ ROLES = {Role.ANALYST, Role.ADMIN, Role.SUPERVISOR, Role.DISPATCHER}
 def dashboard(request: Request) -> HTMLResponse:
     core.require(request, ROLES)
     rt = core.runtime_of(request)
-    with core.reading(rt) as uow:
-        data = stats.dashboard(uow.session, rt.settings.tz, utcnow())
+    data = stats.cached_dashboard(rt, utcnow())
     lang = core.lang_of(request)
     return core.render(request, "staff/dashboard.html", {
         "d": data, "charts": stats.dashboard_charts(data, lang),

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from jiesu.api.v1.appeals import scope_for
 from jiesu.domain.appeal import Role
 from jiesu.services.clock import utcnow
-from jiesu.store import queries
+from jiesu.store import web_queries
 from jiesu.web import core, staff
 
 router = APIRouter(prefix="/staff/inbox", include_in_schema=False)
@@ -28,9 +28,9 @@ def inbox(request: Request) -> HTMLResponse:
     page = core.page_number(request)
     now = utcnow()
     with core.reading(rt) as uow:
-        rows, total, capped = queries.list_appeals(
-            uow.session, queries.AppealFilters(status=TABS[tab][1]),
-            scope_for(uow.session, user), now, page=page, per_page=PER_PAGE, order="due")
+        rows, total, capped = web_queries.scoped_page(
+            uow.session, TABS[tab][1], scope_for(uow.session, user), now, page=page,
+            per_page=PER_PAGE)
         items = staff.list_items(uow.session, rows, now)
     return core.render(request, "staff/inbox.html", {
         "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
