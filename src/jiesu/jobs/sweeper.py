@@ -15,6 +15,7 @@ from jiesu.domain import appeal as dom
 from jiesu.runtime import Runtime
 from jiesu.services.admin import AdminService
 from jiesu.services.audit import anchor
+from jiesu.services.feedback import FeedbackService
 from jiesu.store.tables import AppealRow
 
 
@@ -26,6 +27,7 @@ class SweepResult:
     supervised: int = 0
     recomputed: int = 0
     anchored: int = 0
+    default_ratings: int = 0
     notices: list[str] = field(default_factory=list)
 
 
@@ -69,6 +71,7 @@ def run_all(runtime: Runtime, now: datetime) -> SweepResult:
     admin = AdminService(runtime.db, runtime.rules)
     result.recomputed = admin.recompute_provisional(now) if _has_newly_loaded(runtime) else 0
     result.notices = admin.calendar_notices(now)
+    result.default_ratings = FeedbackService(runtime.db, runtime.rules).apply_default_ratings(now)
     result.anchored = anchor(runtime.db, now)
     return result
 
