@@ -9,14 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-
 from jiesu.domain import appeal as dom
 from jiesu.runtime import Runtime
 from jiesu.services.admin import AdminService
 from jiesu.services.audit import anchor
 from jiesu.services.feedback import FeedbackService
-from jiesu.store.tables import AppealRow
+from jiesu.store import lookups
 
 
 @dataclass
@@ -37,13 +35,7 @@ def sweep_deadlines(runtime: Runtime, now: datetime, *, batch: int = 200,
     rules = runtime.rules.get()
     for _ in range(max_batches):
         with runtime.db.uow() as uow:
-            ids = list(uow.session.scalars(
-                select(AppealRow.id)
-                .where(AppealRow.next_check_at <= now)
-                .order_by(AppealRow.next_check_at)
-                .limit(batch)
-                .with_for_update(skip_locked=True)
-            ))
+            ids = lookups.due_for_sweep(uow.session, now, batch)
             if not ids:
                 break
             for appeal_id in ids:
@@ -80,9 +72,5 @@ def _has_newly_loaded(runtime: Runtime) -> bool:
     """Provisional appeals whose years are now loaded exist (a calendar loaded elsewhere)."""
     rules = runtime.rules.get()
     with runtime.db.uow(write=False) as uow:
-        due = uow.session.scalar(
-            select(AppealRow.handle_due_at).where(
-                AppealRow.deadlines_provisional.is_(True),
-                AppealRow.status.in_(("dispatched", "in_progress", "replied")),
-            ).order_by(AppealRow.handle_due_at.desc()).limit(1))
+        due = lookups.latest_provisional_due(uow.session)
     return due is not None and rules.calendar.is_loaded(rules.calendar.local_date(due).year)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter
-from sqlalchemy import select
 
 from jiesu.adapters.calendar_source import CalendarYearUnavailable, official_year
 from jiesu.api.deps import AdminDep, CurrentUserDep, RuntimeDep
@@ -24,7 +23,8 @@ from jiesu.domain.deadlines import SlaTable
 from jiesu.domain.errors import InvalidArguments
 from jiesu.services.admin import AdminService
 from jiesu.services.clock import utcnow
-from jiesu.store.tables import CalendarYearRow, CategoryRow, SlaPolicyRow, UnitRow, UserRow
+from jiesu.store import lookups
+from jiesu.store.tables import UnitRow
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
@@ -41,7 +41,7 @@ def _unit_out(r: UnitRow) -> UnitOut:
 @router.get("/units", response_model=list[UnitOut], summary="单位树")
 def list_units(runtime: RuntimeDep, _: CurrentUserDep) -> list[UnitOut]:
     with runtime.db.uow(write=False) as uow:
-        rows = uow.session.scalars(select(UnitRow).order_by(UnitRow.path)).all()
+        rows = lookups.all_units(uow.session)
         return [_unit_out(r) for r in rows]
 
 
@@ -55,7 +55,7 @@ def add_unit(body: UnitIn, runtime: RuntimeDep, _: AdminDep) -> UnitOut:
 @router.get("/users", response_model=list[UserOut], summary="用户列表")
 def list_users(runtime: RuntimeDep, _: AdminDep) -> list[UserOut]:
     with runtime.db.uow(write=False) as uow:
-        rows = uow.session.scalars(select(UserRow).order_by(UserRow.id)).all()
+        rows = lookups.all_users(uow.session)
         return [UserOut(id=r.id, username=r.username, display_name=r.display_name, role=r.role,
                         unit_id=r.unit_id) for r in rows]
 
@@ -72,7 +72,7 @@ def add_user(body: UserIn, runtime: RuntimeDep, _: AdminDep) -> UserOut:
 @router.get("/categories", response_model=list[CategoryOut], summary="事项分类")
 def list_categories(runtime: RuntimeDep, _: CurrentUserDep) -> list[CategoryOut]:
     with runtime.db.uow(write=False) as uow:
-        rows = uow.session.scalars(select(CategoryRow).order_by(CategoryRow.code)).all()
+        rows = lookups.all_categories(uow.session)
         return [CategoryOut(id=r.id, code=r.code, name=r.name, level=r.level,
                             parent_id=r.parent_id, full_name=r.full_name, active=r.active)
                 for r in rows]
@@ -91,7 +91,7 @@ def list_sla(runtime: RuntimeDep, _: CurrentUserDep) -> list[SlaPolicyOut]:
                         kind=r.kind, urgency=r.urgency, category=r.category, unit_code=r.unit,
                         source="default") for r in SlaTable.default()]
     with runtime.db.uow(write=False) as uow:
-        for p in uow.session.scalars(select(SlaPolicyRow).order_by(SlaPolicyRow.id)):
+        for p in lookups.custom_sla_policies(uow.session):
             out.append(SlaPolicyOut(id=p.id, clock=p.clock, amount=p.amount, unit=p.limit_unit,
                                     kind=p.kind, urgency=p.urgency, category=p.category,
                                     unit_code=p.unit, source="custom"))
@@ -116,8 +116,7 @@ def delete_sla(policy_id: int, runtime: RuntimeDep, _: AdminDep) -> None:
 def calendar_status(runtime: RuntimeDep, _: CurrentUserDep) -> dict[str, object]:
     with runtime.db.uow(write=False) as uow:
         years = [{"year": r.year, "source": r.source, "loaded_at": r.loaded_at}
-                 for r in uow.session.scalars(select(CalendarYearRow).order_by(
-                     CalendarYearRow.year))]
+                 for r in lookups.calendar_years(uow.session)]
     notices = _admin(runtime).calendar_notices(utcnow())
     return {"years": years, "warnings": notices}
 

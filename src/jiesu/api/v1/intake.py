@@ -6,13 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from jiesu.api.deps import RuntimeDep, optional_user
 from jiesu.domain.appeal import Role
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
-from jiesu.store.tables import AppealRow
+from jiesu.store import lookups
 
 router = APIRouter(prefix="/api/v1/intake", tags=["intake"])
 
@@ -54,10 +53,6 @@ def suggest(body: SuggestIn, request: Request, runtime: RuntimeDep) -> dict[str,
 
 def _earlier(runtime: Any, phone: str, limit: int = 10) -> list[dict[str, Any]]:
     with runtime.db.uow(write=False) as uow:
-        rows = uow.session.execute(
-            select(AppealRow.id, AppealRow.code, AppealRow.title, AppealRow.content,
-                   AppealRow.status, AppealRow.created_at)
-            .where(AppealRow.requester_phone == phone.strip())
-            .order_by(AppealRow.created_at.desc()).limit(limit)).all()
-    return [{"id": r.id, "code": r.code, "title": r.title or r.content[:30], "status": r.status,
-             "created_at": r.created_at.isoformat()} for r in rows]
+        rows = lookups.appeals_by_phone(uow.session, phone.strip(), limit)
+        return [{"id": r.id, "code": r.code, "title": r.title or r.content[:30],
+                 "status": r.status, "created_at": r.created_at.isoformat()} for r in rows]

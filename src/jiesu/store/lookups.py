@@ -1,0 +1,61 @@
+"""Small read queries for admin lists, the operator's caller history and the sweeper."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jiesu.store.tables import (
+    AppealRow,
+    CalendarYearRow,
+    CategoryRow,
+    SlaPolicyRow,
+    UnitRow,
+    UserRow,
+)
+
+
+def all_units(session: Session) -> list[UnitRow]:
+    return list(session.scalars(select(UnitRow).order_by(UnitRow.path)).all())
+
+
+def all_users(session: Session) -> list[UserRow]:
+    return list(session.scalars(select(UserRow).order_by(UserRow.id)).all())
+
+
+def all_categories(session: Session) -> list[CategoryRow]:
+    return list(session.scalars(select(CategoryRow).order_by(CategoryRow.code)).all())
+
+
+def custom_sla_policies(session: Session) -> list[SlaPolicyRow]:
+    return list(session.scalars(select(SlaPolicyRow).order_by(SlaPolicyRow.id)).all())
+
+
+def calendar_years(session: Session) -> list[CalendarYearRow]:
+    return list(session.scalars(select(CalendarYearRow).order_by(CalendarYearRow.year)).all())
+
+
+def appeals_by_phone(session: Session, phone: str, limit: int = 10) -> list[AppealRow]:
+    """A caller's most recent appeals (the operator sees them while the phone rings)."""
+    return list(session.scalars(
+        select(AppealRow).where(AppealRow.requester_phone == phone)
+        .order_by(AppealRow.created_at.desc()).limit(limit)).all())
+
+
+def due_for_sweep(session: Session, now: datetime, limit: int) -> list[int]:
+    """Appeals whose next deadline check is due, claimed with FOR UPDATE SKIP LOCKED."""
+    return list(session.scalars(
+        select(AppealRow.id).where(AppealRow.next_check_at <= now)
+        .order_by(AppealRow.next_check_at).limit(limit)
+        .with_for_update(skip_locked=True)).all())
+
+
+def latest_provisional_due(session: Session) -> datetime | None:
+    """The latest handling deadline among open appeals whose deadlines are provisional."""
+    return session.scalar(
+        select(AppealRow.handle_due_at).where(
+            AppealRow.deadlines_provisional.is_(True),
+            AppealRow.status.in_(("dispatched", "in_progress", "replied")),
+        ).order_by(AppealRow.handle_due_at.desc()).limit(1))
