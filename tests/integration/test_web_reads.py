@@ -57,6 +57,18 @@ def test_dashboard_is_kept_for_a_minute(city: City) -> None:
     assert fresh is not first and fresh.open_now == first.open_now + 1
 
 
+def test_public_figures_are_kept_for_a_minute(city: City) -> None:
+    rt = city.runtime
+    now = utcnow()
+    before = stats.cached_headline(rt, now).received
+    daily = sum(stats.cached_open_statistics(rt, now).received)
+    city.register()
+    assert stats.cached_headline(rt, now + timedelta(seconds=59)).received == before
+    later = now + stats.FIGURES_TTL
+    assert stats.cached_headline(rt, later).received == before + 1
+    assert sum(stats.cached_open_statistics(rt, later).received) == daily + 1
+
+
 def test_handling_counts_match_the_single_counts(city: City) -> None:
     for _ in range(3):
         a = city.register()

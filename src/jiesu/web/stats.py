@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -141,30 +142,51 @@ def dashboard(session: Session, tz: ZoneInfo, now: datetime) -> Dashboard:
     )
 
 
-# The dashboard aggregates a month of appeals (~1 s of SQL at a million appeals); figures a
-# minute old are fine on a big screen, so each process recomputes them at most once a minute
-# and every other request renders the kept copy. One lock per process: concurrent requests
-# after expiry wait for one computation instead of each starting their own.
-DASHBOARD_TTL = timedelta(seconds=60)
+# The dashboard and the public figures aggregate a month of appeals (1–5 s of SQL at a million
+# appeals); figures a minute old are fine on a big screen and on the public pages, so each
+# process recomputes each of them at most once a minute and other requests render the kept
+# copy. One lock per figure: concurrent requests after expiry wait for one computation instead
+# of each starting their own.
+FIGURES_TTL = timedelta(seconds=60)
+DASHBOARD_TTL = FIGURES_TTL
 
 
 @dataclass
 class _Kept:
     at: datetime
-    value: Dashboard
+    value: Any
+
+
+def _kept(rt: Runtime, key: str, now: datetime, compute: Callable[[Session], Any]) -> Any:
+    lock = cast(threading.Lock, rt.extras.setdefault(f"{key}_lock", threading.Lock()))
+    with lock:
+        kept = rt.extras.get(key)
+        if isinstance(kept, _Kept) and timedelta(0) <= now - kept.at < FIGURES_TTL:
+            return kept.value
+        with rt.db.uow(write=False) as uow:
+            value = compute(uow.session)
+        rt.extras[key] = _Kept(now, value)
+        return value
 
 
 def cached_dashboard(rt: Runtime, now: datetime) -> Dashboard:
-    """`dashboard`, computed at most once per DASHBOARD_TTL per process (kept in `rt.extras`)."""
-    lock = cast(threading.Lock, rt.extras.setdefault("dashboard_lock", threading.Lock()))
-    with lock:
-        kept = rt.extras.get("dashboard")
-        if isinstance(kept, _Kept) and timedelta(0) <= now - kept.at < DASHBOARD_TTL:
-            return kept.value
-        with rt.db.uow(write=False) as uow:
-            value = dashboard(uow.session, rt.settings.tz, now)
-        rt.extras["dashboard"] = _Kept(now, value)
-        return value
+    """`dashboard`, computed at most once per FIGURES_TTL per process (kept in `rt.extras`)."""
+    value: Dashboard = _kept(rt, "dashboard", now,
+                             lambda s: dashboard(s, rt.settings.tz, now))
+    return value
+
+
+def cached_headline(rt: Runtime, now: datetime) -> Headline:
+    """The home page's 30-day figures, computed at most once per FIGURES_TTL per process."""
+    value: Headline = _kept(rt, "headline", now, lambda s: headline(s, now))
+    return value
+
+
+def cached_open_statistics(rt: Runtime, now: datetime) -> OpenStatistics:
+    """`open_statistics` (the /stats pages), computed at most once per FIGURES_TTL per process."""
+    value: OpenStatistics = _kept(rt, "open_statistics", now,
+                                  lambda s: open_statistics(s, rt.settings.tz, now))
+    return value
 
 
 def dashboard_charts(d: Dashboard, lang: str) -> dict[str, Markup]:

@@ -28,8 +28,8 @@ PER_PAGE = 20
 def home(request: Request) -> HTMLResponse:
     rt = core.runtime_of(request)
     now = utcnow()
+    figures = stats.cached_headline(rt, now)
     with core.reading(rt) as uow:
-        figures = stats.headline(uow.session, now)
         rows, _, _ = web_queries.public_page(uow.session, queries.AppealFilters(), now, page=1,
                                        per_page=5)
         latest = _public_items(uow.session, rows)
@@ -141,8 +141,7 @@ def board_item(request: Request, code: str) -> HTMLResponse:
 def open_stats(request: Request) -> HTMLResponse:
     rt = core.runtime_of(request)
     now = utcnow()
-    with core.reading(rt) as uow:
-        data = stats.open_statistics(uow.session, rt.settings.tz, now)
+    data = stats.cached_open_statistics(rt, now)
     lang = core.lang_of(request)
     return core.render(request, "public/stats.html", {
         "data": data, "charts": stats.open_charts(data, lang)})
@@ -150,8 +149,7 @@ def open_stats(request: Request) -> HTMLResponse:
 
 def _open_rows(request: Request) -> list[dict[str, Any]]:
     rt = core.runtime_of(request)
-    with core.reading(rt) as uow:
-        data = stats.open_statistics(uow.session, rt.settings.tz, utcnow())
+    data = stats.cached_open_statistics(rt, utcnow())
     return [{"date": d, "received": r, "closed": c}
             for d, r, c in zip(data.days, data.received, data.closed, strict=True)]
 
