@@ -11,7 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from jiesu.domain import appeal as dom
-from jiesu.domain.errors import ConcurrencyConflict, IllegalTransition, InvalidArguments, NotFound
+from jiesu.domain.errors import (
+    ConcurrencyConflict,
+    DomainError,
+    IllegalTransition,
+    InvalidArguments,
+    NotFound,
+)
 from jiesu.domain.events import DomainEvent
 from jiesu.services.rules import RulesProvider
 from jiesu.store.tables import AppealRow, CategoryRow, UnitRow
@@ -90,28 +96,24 @@ class AppealService:
             idempotency_key = idempotency_key.strip()
             if not idempotency_key or len(idempotency_key) > 128:
                 raise InvalidArguments("幂等键长度须为 1–128 个字符", field="idempotency_key")
-            existing = self._by_key(idempotency_key)
+        # The idempotency key is looked up inside the writing transaction below (one
+        # transaction per new appeal instead of two); a replay whose body no longer validates
+        # still returns the first appeal.
+        try:
+            appeal, events, suggestions, category, rules = self._prepare(actor, data, now)
+        except DomainError:
+            existing = self._by_key(idempotency_key) if idempotency_key is not None else None
             if existing is not None:
                 return existing
-        rules = self.rules.get()
-        suggestions = self.suggester(data, now) if self.suggester else Suggestions()
-        urgency = _max_urgency(data.urgency, suggestions.urgency)
-        category = data.category or suggestions.auto_category
-        appeal, events = dom.register(
-            actor=actor, now=now, kind=data.kind, content=data.content, title=data.title,
-            urgency=urgency, channel=data.channel, category=category,
-            requester_name=_blank(data.requester_name), requester_phone=_blank(data.requester_phone),
-            requester_type=data.requester_type, enterprise_code=_blank(data.enterprise_code),
-            address=_blank(data.address), latitude=data.latitude, longitude=data.longitude,
-            confidential=data.confidential, area_unit_id=suggestions.area_unit_id,
-            extra=dict(data.extra),
-        )
-        if suggestions.auto_dispatch_unit_id is not None:
-            events += dom.apply(appeal, dom.Action.DISPATCH, dom.Actor.system(), now, rules=rules,
-                                unit_id=suggestions.auto_dispatch_unit_id, auto=True)
+            raise
         prefix = rules.calendar.local_date(now).strftime("%Y%m%d")
         try:
             with self.db.uow() as uow:
+                if idempotency_key is not None:
+                    appeal_id = uow.appeals.find_by_idempotency_key(idempotency_key)
+                    if appeal_id is not None:
+                        code = uow.appeals.find_code(appeal_id)
+                        return Registered(appeal_id, code, False)
                 if category is not None:
                     _check_category(uow, category)
                 appeal_id = uow.appeals.add(
@@ -131,6 +133,28 @@ class AppealService:
         if self.on_registered is not None:
             self.on_registered(appeal_id, data, appeal.area_unit_id, now)
         return Registered(appeal_id, appeal.code, True)
+
+    def _prepare(
+        self, actor: dom.Actor, data: NewAppeal, now: datetime
+    ) -> tuple[dom.Appeal, list[DomainEvent], Suggestions, str | None, dom.Rules]:
+        """Suggestions and the new appeal with its events (no database writes)."""
+        rules = self.rules.get()
+        suggestions = self.suggester(data, now) if self.suggester else Suggestions()
+        urgency = _max_urgency(data.urgency, suggestions.urgency)
+        category = data.category or suggestions.auto_category
+        appeal, events = dom.register(
+            actor=actor, now=now, kind=data.kind, content=data.content, title=data.title,
+            urgency=urgency, channel=data.channel, category=category,
+            requester_name=_blank(data.requester_name), requester_phone=_blank(data.requester_phone),
+            requester_type=data.requester_type, enterprise_code=_blank(data.enterprise_code),
+            address=_blank(data.address), latitude=data.latitude, longitude=data.longitude,
+            confidential=data.confidential, area_unit_id=suggestions.area_unit_id,
+            extra=dict(data.extra),
+        )
+        if suggestions.auto_dispatch_unit_id is not None:
+            events += dom.apply(appeal, dom.Action.DISPATCH, dom.Actor.system(), now, rules=rules,
+                                unit_id=suggestions.auto_dispatch_unit_id, auto=True)
+        return appeal, events, suggestions, category, rules
 
     def _by_key(self, key: str) -> Registered | None:
         with self.db.uow(write=False) as uow:

@@ -106,6 +106,12 @@ class AppealRepository:
     def find_by_idempotency_key(self, key: str) -> int | None:
         return self.session.scalar(select(AppealRow.id).where(AppealRow.idempotency_key == key))
 
+    def find_code(self, appeal_id: int) -> str:
+        code = self.session.scalar(select(AppealRow.code).where(AppealRow.id == appeal_id))
+        if code is None:
+            raise NotFound(f"诉求 {appeal_id} 不存在")
+        return code
+
     def add(
         self,
         appeal: dom.Appeal,
