@@ -158,9 +158,9 @@ def _inbox_by_due(session: Session, statuses: list[str], unit_path: str, *, page
 
     Same rows and order as the general path, shaped for a million appeals: the lead, handling
     and co-unit branches each yield (id, handle_due_at) — index-only scans on the covering
-    indexes of migration 0006_pages — the union is sorted, paged and counted once, and only the
-    page's rows are loaded (the general path fetched every matching row to sort it: seconds for
-    a district with tens of thousands of open appeals).
+    indexes of migration 0006_pages — and only the page's rows are loaded (the general path
+    fetched every matching row to sort it: seconds for a district with tens of thousands of
+    open appeals).
     """
     units = select(UnitRow.id).where(UnitRow.path.startswith(unit_path))
     lead = select(AppealRow.id, AppealRow.handle_due_at).where(
@@ -170,20 +170,29 @@ def _inbox_by_due(session: Session, statuses: list[str], unit_path: str, *, page
     co = select(AppealRow.id, AppealRow.handle_due_at).join(
         AppealCoUnitRow, AppealCoUnitRow.appeal_id == AppealRow.id).where(
         AppealCoUnitRow.unit_id.in_(units), AppealRow.status.in_(statuses))
-    ids = union(lead, handling, co).subquery()
+    # Page: the global top k is within the union of each branch's top k (k = offset + page),
+    # so each branch is a top-k heapsort over its index-only scan, and the union stays tiny.
+    k = page * per_page
+    tops = [_wrapped(b.order_by(b.selected_columns[1].asc(), b.selected_columns[0].asc())
+                     .limit(k)) for b in (lead, handling, co)]
+    top = union(*tops).subquery()
     found = session.execute(
-        select(ids.c.id, func.count().over())
-        .order_by(ids.c.handle_due_at.asc(), ids.c.id.asc())
-        .limit(per_page).offset((page - 1) * per_page)).all()
-    if found:
-        total = int(found[0][1])
-    else:  # past the last page: the window gives no row, count on its own
-        total = session.scalar(select(func.count()).select_from(
-            select(ids.c.id).limit(COUNT_CAP + 1).subquery())) or 0
+        select(top.c.id).order_by(top.c.handle_due_at.asc(), top.c.id.asc())
+        .limit(per_page).offset((page - 1) * per_page)).scalars().all()
+    # Capped total: a branch cut at COUNT_CAP + 1 rows already makes the union exceed the cap;
+    # otherwise every branch is whole and the union count is exact. Each branch stops early.
+    capped = union(*(_wrapped(b.limit(COUNT_CAP + 1)) for b in (lead, handling, co))).subquery()
+    total = session.scalar(select(func.count()).select_from(capped)) or 0
     by_id = {r.id: r for r in session.scalars(
-        select(AppealRow).where(AppealRow.id.in_([i for i, _ in found])))} if found else {}
-    rows = [by_id[i] for i, _ in found if i in by_id]
+        select(AppealRow).where(AppealRow.id.in_(found)))} if found else {}
+    rows = [by_id[i] for i in found if i in by_id]
     return rows, min(total, COUNT_CAP), total > COUNT_CAP
+
+
+def _wrapped(branch: Select[Any]) -> Select[Any]:
+    """A limited SELECT as a compound member (SQLite allows LIMIT only in a subquery there)."""
+    sub = branch.subquery()
+    return select(sub.c.id, sub.c.handle_due_at)
 
 
 def events_of(session: Session, appeal_id: int) -> list[EventRow]:
