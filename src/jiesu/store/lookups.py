@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -59,3 +60,12 @@ def latest_provisional_due(session: Session) -> datetime | None:
             AppealRow.deadlines_provisional.is_(True),
             AppealRow.status.in_(("dispatched", "in_progress", "replied")),
         ).order_by(AppealRow.handle_due_at.desc()).limit(1))
+
+
+def current_kpi_formula(session: Session) -> tuple[int, dict[str, Any]] | None:
+    """The newest KPI formula version and its settings (None before any is stored)."""
+    from jiesu.store.feedback_tables import KpiFormulaVersionRow
+
+    row = session.scalar(select(KpiFormulaVersionRow)
+                         .order_by(KpiFormulaVersionRow.version.desc()).limit(1))
+    return (row.version, dict(row.settings)) if row is not None else None

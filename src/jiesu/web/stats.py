@@ -12,19 +12,26 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from jiesu.domain import kpi
+from jiesu.domain.kpi import KpiCounts, KpiFormula
 from jiesu.runtime import Runtime
-from jiesu.store import web_queries
+from jiesu.store import lookups, web_queries
 from jiesu.store.web_queries import ReadSession as Session
 from jiesu.web import charts, i18n
 
-SATISFIED_WEIGHT = {"satisfied": 1.0, "basically": 0.8, "dissatisfied": 0.0}  # DESIGN §5
+
+def formula(session: Session) -> KpiFormula:
+    """The KPI formula in force (its 基本满意 weight is what every satisfaction rate uses)."""
+    current = lookups.current_kpi_formula(session)
+    return KpiFormula.from_settings(*current) if current else KpiFormula()
 
 
-def satisfaction_rate(counts: dict[str, int]) -> float | None:
-    rated = sum(counts.values())
-    if not rated:
-        return None
-    return sum(SATISFIED_WEIGHT.get(k, 0) * n for k, n in counts.items()) / rated
+def satisfaction_rate(counts: dict[str, int], f: KpiFormula) -> float | None:
+    """(满意 + w·基本满意) ÷ rated, with w from the versioned KPI formula (DESIGN §5)."""
+    return kpi.satisfaction_rate(KpiCounts(
+        satisfied=counts.get("satisfied", 0),
+        basically_satisfied=counts.get("basically", 0),
+        dissatisfied=counts.get("dissatisfied", 0)), f)
 
 
 def rollup(counter: Counter[str], limit: int) -> list[tuple[str, int]]:
@@ -56,7 +63,8 @@ def headline(session: Session, now: datetime) -> Headline:
     return Headline(
         received=web_queries.received_since(session, since),
         closed=web_queries.closed_since(session, since),
-        satisfaction=satisfaction_rate(web_queries.satisfaction(session, since)),
+        satisfaction=satisfaction_rate(web_queries.satisfaction(session, since),
+                                       formula(session)),
     )
 
 

@@ -20,10 +20,12 @@ def dashboard(request: Request) -> HTMLResponse:
     core.require(request, ROLES)
     rt = core.runtime_of(request)
     data = stats.cached_dashboard(rt, utcnow())
+    with core.reading(rt) as uow:
+        f = stats.formula(uow.session)
     lang = core.lang_of(request)
     return core.render(request, "staff/dashboard.html", {
         "d": data, "charts": stats.dashboard_charts(data, lang),
-        "satisfaction_rate": stats.satisfaction_rate(data.satisfaction),
+        "satisfaction_rate": stats.satisfaction_rate(data.satisfaction, f),
         "big": request.query_params.get("big") == "1"})
 
 
