@@ -175,7 +175,8 @@ def test_every_role_page_renders(visitor: Callable[..., Visitor]) -> None:
 
     for username, paths in (
         ("supervisor", [("/staff/supervision", "23-supervisor-board")]),
-        ("analyst", [("/staff/dashboard", "24-analyst-dashboard")]),
+        ("analyst", [("/staff/dashboard", "24-analyst-dashboard"),
+                     ("/reports/monthly?month=" + _this_month(), "31-monthly-report")]),
         ("admin", [("/staff/admin?tab=units", "25-admin-units"),
                    ("/staff/admin?tab=users", "26-admin-users"),
                    ("/staff/admin?tab=sla", "27-admin-sla"),
@@ -189,3 +190,11 @@ def test_every_role_page_renders(visitor: Callable[..., Visitor]) -> None:
             v.goto(path)
             assert v.page.locator("h1").first.is_visible()  # type: ignore[attr-defined]
             v.shot(name)
+
+
+def _this_month() -> str:
+    """The month the story's appeals fall in (the printable 通报 page is rendered for it)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
