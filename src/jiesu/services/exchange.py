@@ -1,9 +1,9 @@
 """Import appeal history from other systems' CSV/XLSX exports (`jiesu import`).
 
 Each imported row becomes an appeal with its historical status, units, reply and timestamps,
-stored through `AppealRepository.add` with one `import` event so the hash chain covers it.
-Rows are written in batches (one transaction each); the source's own id is stored in
-`appeals.source_ref`, so importing the same file again adds nothing.
+stored with one `import` event so the hash chain covers it (`ImportStore.add_appeals`, the bulk
+twin of `AppealRepository.add`). Rows are written in batches (one transaction each); the
+source's own id is stored in `appeals.source_ref`, so importing the same file again adds nothing.
 """
 
 from __future__ import annotations
@@ -16,17 +16,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from jiesu.adapters.tabular import open_table
 from jiesu.domain import appeal as dom
 from jiesu.domain.events import DomainEvent
 from jiesu.services.admin import _ensure_category
 from jiesu.services.import_mapping import ImportRecord, Mapping, RowError
 from jiesu.services.rules import RulesProvider
-from jiesu.store.exchange_store import add_appeals
-from jiesu.store.exchange_tables import ImportBatchRow
-from jiesu.store.tables import AppealRow, CategoryRow, UnitRow
+from jiesu.store.exchange_store import ImportStore, NewAppeal
 from jiesu.store.uow import Database, UnitOfWork
 
 Progress = Callable[[int, int | None], None]
@@ -64,24 +60,27 @@ class ImportReport:
 
 SKIP_ALREADY = "已导入过（来源编号相同）"
 SKIP_DUPLICATE = "文件内来源编号重复"
+_HISTORY = ("created_at", "dispatched_at", "signed_at", "first_contact_at", "replied_at",
+            "closed_at")
 
 
 class _Refs:
     """Category and unit look-ups for one import, loaded once (and extended as rows create them)."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, store: ImportStore) -> None:
         self.categories: dict[tuple[int | None, str], tuple[int, str, int]] = {}
         self.category_codes: set[str] = set()
-        for c in uow.session.execute(select(CategoryRow.id, CategoryRow.parent_id,
-                                            CategoryRow.name, CategoryRow.code,
-                                            CategoryRow.level)):
+        for c in store.categories():
             self.categories[(c.parent_id, c.name)] = (c.id, c.code, c.level)
             self.category_codes.add(c.code)
         self.units_by_code: dict[str, int] = {}
         self.units_by_name: dict[str, list[int]] = {}
-        for u in uow.session.execute(select(UnitRow.id, UnitRow.code, UnitRow.name)):
+        for u in store.units():
             self.units_by_code[u.code] = u.id
             self.units_by_name.setdefault(u.name, []).append(u.id)
+        # category path -> code and lead unit text -> id, once resolved
+        self.paths: dict[tuple[str, ...], str] = {}
+        self.leads: dict[str, int] = {}
         self._fake = 0
 
     def fake_id(self) -> int:
@@ -104,15 +103,11 @@ class ImportService:
         report = ImportReport(dry_run=dry_run)
         rules = self.rules.get()
         with self.db.uow(write=False) as uow:
-            refs = _Refs(uow)
+            refs = _Refs(ImportStore(uow.session))
         batch_id = None
         if not dry_run:
             with self.db.uow() as uow:
-                row = ImportBatchRow(source_file=path.name[:500], mapping_name=mapping.name[:200],
-                                     started_at=now, imported=0, skipped=0, rejected=0)
-                uow.session.add(row)
-                uow.session.flush()
-                batch_id = row.id
+                batch_id = ImportStore(uow.session).start_batch(path.name, mapping.name, now)
                 uow.commit()
         report.batch_id = batch_id
         seen: set[str] = set()
@@ -138,12 +133,9 @@ class ImportService:
             progress(report.rows, report.rows)
         if batch_id is not None:
             with self.db.uow() as uow:
-                batch = uow.session.get(ImportBatchRow, batch_id)
-                assert batch is not None
-                batch.finished_at = now
-                batch.imported, batch.skipped = report.imported, report.skipped_count
-                batch.rejected = report.rejected_count
-                batch.report = report.as_dict()
+                ImportStore(uow.session).finish_batch(
+                    batch_id, now, imported=report.imported, skipped=report.skipped_count,
+                    rejected=report.rejected_count, report=report.as_dict())
                 uow.commit()
         return report
 
@@ -158,20 +150,29 @@ class ImportService:
                file_name: str) -> None:
         dry = report.dry_run
         with self.db.uow(write=not dry) as uow:
-            items: list[tuple[dom.Appeal, list[DomainEvent], str, str | None]] = []
-            existing = set(uow.session.scalars(select(AppealRow.source_ref).where(
-                AppealRow.source_ref.in_([r.source_ref for r in records]))))
+            store = ImportStore(uow.session)
+            items: list[NewAppeal] = []
+            existing = store.existing_source_refs([r.source_ref for r in records])
+            local_tz = rules.calendar.tz
             for rec in records:
                 if rec.source_ref in existing:
                     report.skipped[SKIP_ALREADY] += 1
                     continue
                 errors: list[RowError] = []
-                category = self._category(uow, rec, mapping, refs, report, errors)
-                lead = self._unit(uow, rec, "lead_unit", rec.get("lead_unit"), mapping, refs,
-                                  report, errors)
+                v = rec.values
+                # Most rows name a category path and a unit seen before: skip the full look-up.
+                category = refs.paths.get(v.get("category") or ())
+                if category is None:
+                    category = self._category(uow, store, rec, mapping, refs, report, errors)
+                lead = refs.leads.get(v.get("lead_unit") or "")
+                if lead is None:
+                    lead = self._unit(uow, rec, "lead_unit", v.get("lead_unit"), mapping, refs,
+                                      report, errors)
+                    if lead is not None:
+                        refs.leads[v["lead_unit"]] = lead
                 co = tuple(u for u in (self._unit(uow, rec, "co_units", name, mapping, refs,
                                                   report, errors)
-                                       for name in rec.get("co_units") or ()) if u is not None)
+                                       for name in v.get("co_units") or ()) if u is not None)
                 if errors:
                     self._reject(report, errors)
                     continue
@@ -183,23 +184,27 @@ class ImportService:
                     "batch_id": batch_id, "file": file_name, "row": rec.row,
                     "mapping": mapping.name, "source_ref": rec.source_ref,
                     "status": appeal.status.value,
-                    "history": {k: rec.get(k).isoformat() for k in (
-                        "created_at", "dispatched_at", "signed_at", "first_contact_at",
-                        "replied_at", "closed_at") if rec.get(k) is not None},
+                    "history": {k: v[k].isoformat() for k in _HISTORY
+                                if v.get(k) is not None},
                 })
-                prefix = rules.calendar.local_date(rec.values["created_at"]).strftime("%Y%m%d")
-                items.append((appeal, [event], prefix, rec.source_ref))
+                prefix = f"{v['created_at'].astimezone(local_tz):%Y%m%d}"
+                items.append(NewAppeal(appeal, [event], prefix, rec.source_ref))
             if not dry:
-                add_appeals(uow.session, items, now=now)
+                store.add_appeals(items, now=now)
                 uow.commit()
 
     # --- references ---------------------------------------------------------------------------
 
-    def _category(self, uow: UnitOfWork, rec: ImportRecord, mapping: Mapping, refs: _Refs,
-                  report: ImportReport, errors: list[RowError]) -> str | None:
+    def _category(self, uow: UnitOfWork, store: ImportStore, rec: ImportRecord,
+                  mapping: Mapping, refs: _Refs, report: ImportReport,
+                  errors: list[RowError]) -> str | None:
         value = rec.get("category")
         if not value:
             return None
+        if not isinstance(value, str):
+            known = refs.paths.get(value)
+            if known is not None:
+                return known
         spec = mapping.fields["category"]
         if isinstance(value, str):  # match = "code"
             if value not in refs.category_codes:
@@ -224,13 +229,15 @@ class ImportService:
                 if report.dry_run:
                     hit = (refs.fake_id(), f"(新){'/'.join(path)}", len(path))
                 else:
-                    parent = uow.session.get(CategoryRow, parent_id) if parent_id else None
+                    parent = store.category(parent_id) if parent_id else None
                     row = _ensure_category(uow.session, parent, name, None)
                     hit = (row.id, row.code, row.level)
                 refs.categories[(parent_id, name)] = hit
                 refs.category_codes.add(hit[1])
                 report.created_categories.append("/".join(path))
             parent_id, code = hit[0], hit[1]
+        if code is not None:
+            refs.paths[value] = code
         return code
 
     def _unit(self, uow: UnitOfWork, rec: ImportRecord, fname: str, value: str | None,
