@@ -68,6 +68,8 @@ class Registered:
     appeal_id: int
     code: str
     created: bool  # False when an idempotency key matched an earlier registration
+    appeal: dom.Appeal | None = None  # the new appeal as stored (None on a replay)
+    suggestions: dict[str, Any] | None = None
 
 
 class AppealService:
@@ -132,7 +134,7 @@ class AppealService:
         assert appeal.code is not None
         if self.on_registered is not None:
             self.on_registered(appeal_id, data, appeal.area_unit_id, now)
-        return Registered(appeal_id, appeal.code, True)
+        return Registered(appeal_id, appeal.code, True, appeal, suggestions.data or None)
 
     def _prepare(
         self, actor: dom.Actor, data: NewAppeal, now: datetime

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Header, Path, Query, Response
 
 from jiesu.api.deps import CurrentUserDep, RuntimeDep
 from jiesu.api.v1.schemas import AppealIn, AppealOut, AppealPage, EventOut, UnitRef
-from jiesu.domain.appeal import Action, Role
+from jiesu.domain.appeal import Action, Appeal, Role
 from jiesu.domain.errors import InvalidArguments, NotFound, PermissionDenied
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.auth import CurrentUser
@@ -32,9 +32,16 @@ def scope_for(session: Any, user: CurrentUser) -> queries.Scope:
     return queries.Scope()
 
 
-def appeal_out(session: Any, row: AppealRow, now: datetime, *, with_events: bool = False) -> AppealOut:
-    co = queries.co_units_of(session, row.id)
-    names = queries.unit_names(session, {row.lead_unit_id, row.handling_unit_id, *co})
+def appeal_out(session: Any, row: AppealRow | Appeal, now: datetime, *,
+               with_events: bool = False) -> AppealOut:
+    """The API view of a stored row, or of a domain appeal just written (`session` may then be
+    None when it references no unit)."""
+    if isinstance(row, Appeal):
+        co = list(row.co_unit_ids)
+    else:
+        co = queries.co_units_of(session, row.id)
+    unit_ids = {row.lead_unit_id, row.handling_unit_id, *co} - {None}
+    names = queries.unit_names(session, unit_ids) if unit_ids else {}
 
     def ref(uid: int | None) -> UnitRef | None:
         return UnitRef(id=uid, name=names.get(uid, "")) if uid is not None else None
@@ -71,7 +78,7 @@ def appeal_out(session: Any, row: AppealRow, now: datetime, *, with_events: bool
                     "satisfaction": row.followup_satisfaction, "fault": row.followup_fault}
                    if row.followup_attempts else None),
         merged_into_id=row.merged_into_id, reject_reason=row.reject_reason,
-        suggestions=row.suggestions, version=row.version, events=events,
+        suggestions=getattr(row, "suggestions", None), version=row.version, events=events,
     )
 
 
@@ -99,6 +106,11 @@ def register_appeal(
     if not result.created:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
+    elif result.appeal is not None and result.appeal.lead_unit_id is None:
+        # Answer from what was just written: no second transaction on the hot intake path.
+        out = appeal_out(None, result.appeal, utcnow())
+        out.suggestions = result.suggestions
+        return out
     return _read(runtime, user, result.appeal_id, with_events=False)
 
 
