@@ -170,9 +170,10 @@ class ImportService:
                                       report, errors)
                     if lead is not None:
                         refs.leads[v["lead_unit"]] = lead
+                co_names = v.get("co_units")
                 co = tuple(u for u in (self._unit(uow, rec, "co_units", name, mapping, refs,
                                                   report, errors)
-                                       for name in v.get("co_units") or ()) if u is not None)
+                                       for name in co_names) if u is not None) if co_names else ()
                 if errors:
                     self._reject(report, errors)
                     continue

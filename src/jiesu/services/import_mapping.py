@@ -494,17 +494,27 @@ def _field_converter(spec: FieldSpec, mapping: Mapping) -> Callable[[MappingABC[
     clean, default, mp, tz = spec.clean, spec.default, spec.map, mapping.tz
     known = _enum_lookup(info) if info.enum is not None else None
     typed = _typed_for(spec, info, tz)
+    # Plain text already trimmed (clean = strip) and within its limit needs no further step.
+    text_limit = (info.max_length or 0) if info.type in ("text", "enum_text") and mp is None \
+        else -1
 
     def convert(row: MappingABC[str, Any]) -> Any:
         raw = row.get(column)
+        stripped = False
         if isinstance(raw, str):
-            raw = raw.strip() if clean == "strip" else _clean_text(raw, clean)
+            if clean == "strip":
+                raw, stripped = raw.strip(), True
+                if raw and (text_limit == 0 or 0 < text_limit >= len(raw)):
+                    return raw
+            else:
+                raw = _clean_text(raw, clean)
         if raw is None or raw == "" or raw == ():
             if default is None:
                 return None
             raw = default
+            stripped = False
         if mp is not None and not isinstance(raw, tuple):
-            key = _plain(raw)
+            key = raw if stripped else _plain(raw)
             key = key if isinstance(key, str) else str(key)
             if key in mp:
                 raw = mp[key]
