@@ -25,7 +25,6 @@ import math
 import os
 import platform
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -38,11 +37,11 @@ from scipy import sparse
 
 from jiesu.nlp.tokenize import BLOCKS, AppealTokens, tokenize_appeal
 
-FORMAT = 1
+FORMAT = 2  # 2: char n-grams only (format 1 also had jieba word blocks)
 TARGET_PRECISION = 0.97
-# Title blocks weigh less than detail blocks: titles are short, so their normalised vectors
-# would otherwise dominate; words weigh less in the title for the same reason.
-BLOCK_WEIGHTS = (0.7, 1.0, 0.5, 1.0)
+# The title block weighs less than the detail block: titles are short, so their normalised
+# vectors would otherwise dominate.
+BLOCK_WEIGHTS = (0.7, 1.0)
 MIN_DF = 2
 SVM_C = 1.0  # liblinear's default; NB scaling already sharpens the features
 NB_ALPHA = 1.0  # Laplace smoothing of the log-count ratio, as in the NB-SVM paper
@@ -177,12 +176,11 @@ class CategoryModel:
         idx_parts, val_parts = [], []
         for toks, vocab, idf, off, w in zip(doc.blocks(), self._vocab, self._idf,
                                             self._offsets, BLOCK_WEIGHTS, strict=True):
-            counts = Counter([c for c in map(vocab.get, toks) if c is not None])
-            if not counts:
+            ids = [c for c in map(vocab.get, toks) if c is not None]
+            if not ids:
                 continue
-            cols = np.fromiter(counts.keys(), np.int64, len(counts))
-            tf = np.fromiter(counts.values(), np.float32, len(counts))
-            vals = (1 + np.log(tf)) * idf[cols]
+            cols, tf = np.unique(np.array(ids, np.int64), return_counts=True)
+            vals = (1 + np.log(tf.astype(np.float32))) * idf[cols]
             vals *= w / np.sqrt(vals @ vals)
             idx_parts.append(cols + off)
             val_parts.append(vals)
@@ -256,7 +254,7 @@ class CategoryModel:
         if not isinstance(blob, dict) or blob.get("state", {}).get("format") != FORMAT:
             raise ValueError(f"{path} is not a jiesu category model (format {FORMAT})")
         model = cls(blob["state"], blob["metadata"])
-        _ = model._vector(tokenize_appeal("", "预热"))  # load jieba now, not on first appeal
+        _ = model._vector(tokenize_appeal("", "预热"))  # warm the code path before the first appeal
         return model
 
 
@@ -364,7 +362,7 @@ def _library_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for name in ("jiesu", "scikit-learn", "numpy", "scipy", "jieba"):
+    for name in ("jiesu", "scikit-learn", "numpy", "scipy"):
         try:
             out[name] = version(name)
         except PackageNotFoundError:
@@ -401,7 +399,7 @@ def train(titles: Sequence[str], details: Sequence[str], labels: Sequence[str], 
     metadata = {
         "version": f"{now:%Y%m%dT%H%M%SZ}-{sha[:8]}",
         "created_at": now.isoformat(timespec="seconds"),
-        "kind": "nbsvm-char-word",
+        "kind": "nbsvm-char",
         "training_data_sha256": sha,
         "n_samples": len(docs),
         "labels": names,

@@ -1,14 +1,16 @@
-"""Tokens of an appeal for the category classifier: char n-grams and jieba words.
+"""Tokens of an appeal for the category classifier: character 1-4-grams.
 
-An appeal becomes four token blocks — title chars, detail chars, title words, detail words —
-so that the title (short, often missing) keeps its own weights instead of being drowned by a
-long detail.
+An appeal becomes two token blocks — title chars and detail chars — so that the title (short,
+often missing) keeps its own weights instead of being drowned by a long detail.
+
+No word segmentation: jieba words on top of the character n-grams did not help in
+cross-validation (raw NB-SVM accuracy 0.9112 with them, 0.9119 without) and cost about
+1.4 ms of CPU per appeal, six times the n-grams.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass
 
@@ -18,12 +20,10 @@ from dataclasses import dataclass
 DETAIL_CHARS = 600
 TITLE_CHARS = 100
 NGRAM_RANGE = (1, 4)
-BLOCKS = ("title_chars", "detail_chars", "title_words", "detail_words")
+BLOCKS = ("title_chars", "detail_chars")
 
 _SPACES = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d")
-_jieba_lock = threading.Lock()
-_jieba_ready = False
 
 
 def normalize(text: str) -> str:
@@ -45,46 +45,19 @@ def char_ngrams(text: str, lo: int = NGRAM_RANGE[0], hi: int = NGRAM_RANGE[1]) -
     return out
 
 
-def _jieba():  # type: ignore[no-untyped-def]
-    """jieba with its dictionary loaded once, quietly (the first load takes about a second)."""
-    global _jieba_ready
-    import jieba
-
-    if not _jieba_ready:
-        with _jieba_lock:
-            if not _jieba_ready:
-                jieba.setLogLevel(60)
-                jieba.initialize()
-                _jieba_ready = True
-    return jieba
-
-
-def words(text: str) -> list[str]:
-    """jieba words of normalised text, whitespace dropped.
-
-    HMM is off: new-word discovery is slower and makes unseen words that the model has no
-    weights for anyway; char n-grams already cover them.
-    """
-    if not text:
-        return []
-    return [w for w in _jieba().lcut(text, HMM=False) if not w.isspace()]
-
-
 @dataclass(frozen=True, slots=True)
 class AppealTokens:
-    """The four token blocks of one appeal, in `BLOCKS` order."""
+    """The token blocks of one appeal, in `BLOCKS` order."""
 
     title_chars: list[str]
     detail_chars: list[str]
-    title_words: list[str]
-    detail_words: list[str]
 
-    def blocks(self) -> tuple[list[str], list[str], list[str], list[str]]:
-        return self.title_chars, self.detail_chars, self.title_words, self.detail_words
+    def blocks(self) -> tuple[list[str], list[str]]:
+        return self.title_chars, self.detail_chars
 
 
 def tokenize_appeal(title: str, detail: str) -> AppealTokens:
     """Tokens of one appeal (title may be empty)."""
     t = normalize(title)[:TITLE_CHARS]
     d = normalize(detail)[:DETAIL_CHARS]
-    return AppealTokens(char_ngrams(t), char_ngrams(d), words(t), words(d))
+    return AppealTokens(char_ngrams(t), char_ngrams(d))
