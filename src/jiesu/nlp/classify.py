@@ -37,7 +37,7 @@ from scipy import sparse
 
 from jiesu.nlp.tokenize import BLOCKS, AppealTokens, tokenize_appeal
 
-FORMAT = 2  # 2: char n-grams only (format 1 also had jieba word blocks)
+FORMAT = 3  # 3: char n-grams as uint64 keys (1 had jieba words, 2 string n-grams)
 TARGET_PRECISION = 0.97
 # The title block weighs less than the detail block: titles are short, so their normalised
 # vectors would otherwise dominate.
@@ -64,28 +64,26 @@ class Prediction:
 
 
 class _Counts:
-    """Raw token counts of many appeals over one growing vocabulary per block.
+    """Raw n-gram counts of many appeals; per block, the sorted distinct keys are the columns.
 
     Built once per data set; each (inner or outer) training fold then only selects columns
     and computes IDF from its own rows, which is exactly a vectorizer fitted on that fold.
     """
 
     def __init__(self, docs: Sequence[AppealTokens]) -> None:
-        self.vocab: list[dict[str, int]] = []
+        self.keys: list[np.ndarray] = []
         self.matrices: list[sparse.csr_matrix] = []
         for b in range(len(BLOCKS)):
-            vocab: dict[str, int] = {}
-            indices: list[int] = []
-            indptr = [0]
-            for doc in docs:
-                indices.extend([vocab.setdefault(tok, len(vocab)) for tok in doc.blocks()[b]])
-                indptr.append(len(indices))
+            per_doc = [doc.blocks()[b] for doc in docs]
+            indptr = np.cumsum([0] + [len(k) for k in per_doc])
+            flat = np.concatenate(per_doc) if per_doc else np.zeros(0, np.uint64)
+            keys, cols = np.unique(flat, return_inverse=True)
             m = sparse.csr_matrix(
-                (np.ones(len(indices), np.float32), np.asarray(indices, np.int32), indptr),
-                shape=(len(docs), len(vocab)),
+                (np.ones(len(cols), np.float32), cols.astype(np.int32).ravel(), indptr),
+                shape=(len(docs), len(keys)),
             )
             m.sum_duplicates()
-            self.vocab.append(vocab)
+            self.keys.append(keys)
             self.matrices.append(m)
 
 
@@ -156,7 +154,8 @@ class CategoryModel:
 
     def __init__(self, state: dict[str, Any], metadata: dict[str, Any]) -> None:
         self.labels: list[str] = list(state["labels"])
-        self._vocab: list[dict[str, int]] = state["vocab"]
+        # per block, the sorted n-gram keys of the kept columns: column j is key vocab[j]
+        self._vocab: list[np.ndarray] = state["vocab"]
         self._idf: list[np.ndarray] = state["idf"]
         self._offsets: list[int] = state["offsets"]
         self._weights: np.ndarray = state["weights"]
@@ -176,10 +175,14 @@ class CategoryModel:
         idx_parts, val_parts = [], []
         for toks, vocab, idf, off, w in zip(doc.blocks(), self._vocab, self._idf,
                                             self._offsets, BLOCK_WEIGHTS, strict=True):
-            ids = [c for c in map(vocab.get, toks) if c is not None]
-            if not ids:
+            if not len(toks) or not len(vocab):
                 continue
-            cols, tf = np.unique(np.array(ids, np.int64), return_counts=True)
+            keys, tf = np.unique(toks, return_counts=True)
+            pos = np.minimum(np.searchsorted(vocab, keys), len(vocab) - 1)
+            known = vocab[pos] == keys
+            if not known.any():
+                continue
+            cols, tf = pos[known], tf[known]
             vals = (1 + np.log(tf.astype(np.float32))) * idf[cols]
             vals *= w / np.sqrt(vals @ vals)
             idx_parts.append(cols + off)
@@ -332,10 +335,8 @@ def _fit(counts: _Counts, y: np.ndarray, rows: np.ndarray, labels: list[str], *,
     pred = proba.argmax(axis=1)
     threshold = choose_threshold(top, pred == y_rows)
     train_metrics = _metrics(y_rows, pred, top, threshold, n_classes, labels)
-    # a _Counts vocabulary numbers tokens in insertion order, so its key list is the inverse
-    inverse = [list(vocab) for vocab in counts.vocab]
-    vocab = [{inv[c]: j for j, c in enumerate(cols.tolist())}
-             for inv, cols in zip(inverse, feats.keep, strict=True)]
+    # _Counts keys are sorted and the kept columns ascending, so each vocabulary stays sorted
+    vocab = [keys[cols] for keys, cols in zip(counts.keys, feats.keep, strict=True)]
     offsets = np.cumsum([0] + [len(c) for c in feats.keep[:-1]]).tolist()
     state = {
         "format": FORMAT, "labels": labels, "vocab": vocab, "idf": feats.idf,

@@ -14,6 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import numpy as np
+
 # The first 600 characters of the detail carry the request; the tail of long letters is
 # mostly legal citations and repeated pleas. Cutting there bounds prediction latency and
 # cost 0.001 of macro-F1 in cross-validation.
@@ -45,14 +47,37 @@ def char_ngrams(text: str, lo: int = NGRAM_RANGE[0], hi: int = NGRAM_RANGE[1]) -
     return out
 
 
+def ngram_keys(text: str, lo: int = NGRAM_RANGE[0], hi: int = NGRAM_RANGE[1]) -> np.ndarray:
+    """The character n-grams of `text` (lo <= n <= hi <= 4) as uint64 keys, computed in numpy.
+
+    Each UTF-16 code unit takes 16 bits, so an n-gram of up to four units is one integer and
+    never collides with another (code units are non-zero, so lengths cannot alias). The keys
+    are the same features as `char_ngrams`, but no Python string is built or hashed per
+    n-gram: that string work was 0.7 ms of the 1.3 ms a prediction cost.
+    """
+    if not 1 <= lo <= hi <= 4:
+        raise ValueError("n-gram range must be within 1..4")
+    units = np.frombuffer(text.encode("utf-16-le"), np.uint16).astype(np.uint64)
+    n = len(units)
+    parts = []
+    key = np.zeros(n, np.uint64)
+    for k in range(1, hi + 1):
+        if n - k + 1 <= 0:
+            break
+        key = key[: n - k + 1] | (units[k - 1 :] << np.uint64(16 * (k - 1)))
+        if k >= lo:
+            parts.append(key)
+    return np.concatenate(parts) if parts else np.zeros(0, np.uint64)
+
+
 @dataclass(frozen=True, slots=True)
 class AppealTokens:
-    """The token blocks of one appeal, in `BLOCKS` order."""
+    """The token blocks of one appeal, in `BLOCKS` order, as n-gram keys (`ngram_keys`)."""
 
-    title_chars: list[str]
-    detail_chars: list[str]
+    title_chars: np.ndarray
+    detail_chars: np.ndarray
 
-    def blocks(self) -> tuple[list[str], list[str]]:
+    def blocks(self) -> tuple[np.ndarray, np.ndarray]:
         return self.title_chars, self.detail_chars
 
 
@@ -60,4 +85,4 @@ def tokenize_appeal(title: str, detail: str) -> AppealTokens:
     """Tokens of one appeal (title may be empty)."""
     t = normalize(title)[:TITLE_CHARS]
     d = normalize(detail)[:DETAIL_CHARS]
-    return AppealTokens(char_ngrams(t), char_ngrams(d))
+    return AppealTokens(ngram_keys(t), ngram_keys(d))
