@@ -84,6 +84,18 @@ def test_metadata_and_threshold_from_training_data(model: CategoryModel) -> None
     assert 0 < model.threshold <= 1
 
 
+def test_ngram_keys_are_the_char_ngrams() -> None:
+    from jiesu.nlp.tokenize import char_ngrams, ngram_keys
+
+    for text in ("", "a", "小区电梯坏了", "公交 0路 改线，ab"):
+        keys = ngram_keys(text)
+        assert len(keys) == len(char_ngrams(text))
+        # one key per distinct n-gram string, and equal strings give equal keys
+        assert len(set(keys.tolist())) == len(set(char_ngrams(text)))
+    assert ngram_keys("ab", 2, 2).tolist() == [ord("a") | ord("b") << 16]
+    assert len(np.intersect1d(ngram_keys("电梯"), ngram_keys("小区电梯"))) == 3
+
+
 def test_choose_threshold_smallest_that_keeps_precision() -> None:
     top = np.array([0.99, 0.95, 0.9, 0.8, 0.7, 0.6])
     correct = np.array([1, 1, 1, 0, 1, 0], bool)
