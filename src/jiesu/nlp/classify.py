@@ -1,10 +1,10 @@
-"""Category classifier for appeals (诉求分类): NB-SVM on char n-grams and jieba words.
+"""Category classifier for appeals (诉求分类): NB-SVM on character 1-4-grams.
 
 How it works (see docs/classifier.md):
 
-1. An appeal is four token blocks (title chars 1-4, detail chars 1-4, title words, detail
-   words, `jiesu.nlp.tokenize`). Each block is a sublinear TF-IDF vector (min_df 2), L2
-   normalised and weighted, so the title counts even though most appeals have none.
+1. An appeal is two token blocks (title chars 1-4, detail chars 1-4, as uint64 n-gram keys,
+   `jiesu.nlp.tokenize`). Each block is a sublinear TF-IDF vector (min_df 2), L2 normalised
+   and weighted, so the title counts even though most appeals have none.
 2. One linear SVM per category on features scaled by the naive-Bayes log-count ratio of that
    category (NB-SVM, Wang & Manning 2012). The ratio is folded into the weights, so scoring is
    a single sparse dot product.
