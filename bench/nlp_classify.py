@@ -18,7 +18,8 @@ import numpy as np
 
 from jiesu.nlp.classify import evaluate, read_labelled, train
 
-DATA = Path("/work/shared/data/appeals_labeled_train.csv")
+DATA = Path(os.environ.get("JIESU_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared"
+                          / "data")) / "appeals_labeled_train.csv"
 TOPICS = {
     "城乡建设": ["小区物业不作为", "电梯经常故障", "违章建筑没人管", "拆迁补偿少",
              "开发商逾期交房"],

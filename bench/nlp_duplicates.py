@@ -23,7 +23,8 @@ import numpy as np
 
 from jiesu.nlp.duplicates import DuplicateIndex
 
-DATA = Path("/work/shared/data")
+DATA = Path(os.environ.get("JIESU_SHARED_DATA",
+                           Path(__file__).resolve().parents[2] / "shared" / "data"))
 FALLBACK = [
     "小区门口的路灯坏了一个多月。",
     "晚上出行很不方便，请尽快安排维修。",

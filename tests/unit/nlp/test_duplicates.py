@@ -3,14 +3,14 @@ import random
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from jiesu.nlp.duplicates import DEFAULT_MIN_SCORE, DuplicateCandidate, DuplicateIndex
+from tests.support.shared_data import SHARED_DATA
 
 T0 = datetime(2026, 3, 1, 9, 0)
-DATA = Path("/work/shared/data/messages_with_votes.csv")
+DATA = SHARED_DATA / "messages_with_votes.csv"
 
 PHRASES = [
     "小区门口的路灯坏了一个多月，晚上出行很不方便，请尽快安排维修",
