@@ -150,7 +150,7 @@ class Mapping:
     unit_parent: str | None = None
     unit_group: str = "department"
     timezone: str = "Asia/Shanghai"
-    batch_size: int = 1000
+    batch_size: int = 5000
     extra: dict[str, str] = field(default_factory=dict)  # extra key -> source column
 
     @cached_property
@@ -319,7 +319,7 @@ def parse_mapping(data: dict[str, Any], *, name: str = "mapping") -> Mapping:
         unit_parent=options.get("unit_parent"), unit_group=str(options.get("unit_group",
                                                                            "department")),
         timezone=str(options.get("timezone", "Asia/Shanghai")),
-        batch_size=int(options.get("batch_size", 1000)), extra=dict(extra),
+        batch_size=int(options.get("batch_size", 5000)), extra=dict(extra),
     )
     for key in ("unknown_category", "unknown_unit"):
         if getattr(mapping, key) not in ("create", "reject"):
