@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
 
 from jiesu.api.deps import CurrentUserDep, RuntimeDep
 from jiesu.api.v1.schemas import AppealIn, AppealOut, AppealPage, EventOut, UnitRef
@@ -36,10 +36,8 @@ def appeal_out(session: Any, row: AppealRow | Appeal, now: datetime, *,
                with_events: bool = False) -> AppealOut:
     """The API view of a stored row, or of a domain appeal just written (`session` may then be
     None when it references no unit)."""
-    if isinstance(row, Appeal):
-        co = list(row.co_unit_ids)
-    else:
-        co = queries.co_units_of(session, row.id)
+    fresh = isinstance(row, Appeal)
+    co = list(row.co_unit_ids) if fresh else queries.co_units_of(session, row.id)
     unit_ids = {row.lead_unit_id, row.handling_unit_id, *co} - {None}
     names = queries.unit_names(session, unit_ids) if unit_ids else {}
 
@@ -114,10 +112,7 @@ def register_appeal(
     return _read(runtime, user, result.appeal_id, with_events=False)
 
 
-@router.get("", response_model=AppealPage, summary="诉求列表 List appeals")
-def list_appeals(
-    runtime: RuntimeDep,
-    user: CurrentUserDep,
+def appeal_filters(
     status: Annotated[list[str] | None, Query(description="repeat or comma-separate")] = None,
     unit: Annotated[int | None, Query(description="unit id; includes its subtree")] = None,
     category: str | None = None,
@@ -129,21 +124,33 @@ def list_appeals(
     created_to: datetime | None = None,
     text: Annotated[str | None, Query(max_length=100)] = None,
     open_only: bool = False,
+) -> queries.AppealFilters:
+    """The list filters shared by the appeal list and the ledger export."""
+    statuses = [s for v in status or [] for s in v.split(",") if s] or None
+    for d in (created_from, created_to):
+        if d is not None and d.tzinfo is None:
+            raise InvalidArguments("时间须带时区，例如 2026-11-01T00:00:00+08:00")
+    return queries.AppealFilters(
+        status=statuses, unit_id=unit, category=category, kind=kind, channel=channel,
+        urgency=urgency, overdue=overdue, created_from=created_from, created_to=created_to,
+        text=text, open_only=open_only,
+    )
+
+
+FiltersDep = Annotated[queries.AppealFilters, Depends(appeal_filters)]
+
+
+@router.get("", response_model=AppealPage, summary="诉求列表 List appeals")
+def list_appeals(
+    runtime: RuntimeDep,
+    user: CurrentUserDep,
+    filters: FiltersDep,
     order: Annotated[str, Query(pattern="^(created_desc|created_asc|due)$")] = "created_desc",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> AppealPage:
     if user.role in (Role.AUDITOR,):
         raise PermissionDenied("审计角色只能查看审计日志")
-    statuses = [s for v in status or [] for s in v.split(",") if s] or None
-    for d in (created_from, created_to):
-        if d is not None and d.tzinfo is None:
-            raise InvalidArguments("时间须带时区，例如 2026-11-01T00:00:00+08:00")
-    filters = queries.AppealFilters(
-        status=statuses, unit_id=unit, category=category, kind=kind, channel=channel,
-        urgency=urgency, overdue=overdue, created_from=created_from, created_to=created_to,
-        text=text, open_only=open_only,
-    )
     now = utcnow()
     with runtime.db.uow(write=False) as uow:
         rows, total, capped = queries.list_appeals(

@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 
 from jiesu.api.deps import AdminDep, CurrentUserDep, RuntimeDep
 from jiesu.api.exchange_deps import api_keys, open_data
-from jiesu.api.v1.appeals import scope_for
+from jiesu.api.v1.appeals import FiltersDep, scope_for
 from jiesu.domain.appeal import Role
-from jiesu.domain.errors import InvalidArguments, NotFound, PermissionDenied
+from jiesu.domain.errors import NotFound, PermissionDenied
 from jiesu.services.api_keys import ApiKeyInfo
 from jiesu.services.clock import utcnow
 from jiesu.services.open_data import (
@@ -24,7 +24,6 @@ from jiesu.services.open_data import (
     json_text,
     xlsx_bytes,
 )
-from jiesu.store import queries
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
 public = APIRouter(prefix="/open-data", tags=["open data"])
@@ -45,30 +44,12 @@ def ledger(
     fmt: str,
     runtime: RuntimeDep,
     user: CurrentUserDep,
-    status: Annotated[list[str] | None, Query(description="repeat or comma-separate")] = None,
-    unit: Annotated[int | None, Query(description="unit id; includes its subtree")] = None,
-    category: str | None = None,
-    kind: str | None = None,
-    channel: str | None = None,
-    urgency: str | None = None,
-    overdue: bool | None = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
-    text: Annotated[str | None, Query(max_length=100)] = None,
-    open_only: bool = False,
+    filters: FiltersDep,
 ) -> Response:
     if fmt not in ("csv", "xlsx"):
         raise NotFound("台账可导出为 ledger.csv 或 ledger.xlsx")
     if user.role not in LEDGER_ROLES:
         raise PermissionDenied("您的角色无权导出台账")
-    for d in (created_from, created_to):
-        if d is not None and d.tzinfo is None:
-            raise InvalidArguments("时间须带时区，例如 2026-11-01T00:00:00+08:00")
-    statuses = [s for v in status or [] for s in v.split(",") if s] or None
-    filters = queries.AppealFilters(
-        status=statuses, unit_id=unit, category=category, kind=kind, channel=channel,
-        urgency=urgency, overdue=overdue, created_from=created_from, created_to=created_to,
-        text=text, open_only=open_only)
     with runtime.db.uow(write=False) as uow:
         scope = scope_for(uow.session, user)
     service = open_data(runtime)
