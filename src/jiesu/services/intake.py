@@ -8,6 +8,7 @@ appeals registered by other processes are found too.
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 import time
@@ -23,15 +24,21 @@ from jiesu.nlp import pii, urgency
 from jiesu.nlp.duplicates import DuplicateIndex
 from jiesu.nlp.location import Gazetteer, PolygonIndex
 from jiesu.services.appeals import NewAppeal, Suggestions
-from jiesu.store.tables import AppealRow, CategoryRow, SettingRow, UnitRow
+from jiesu.services.intake_config import keyword_rules
+from jiesu.store import intake_store
+from jiesu.store.intake_store import (
+    GAZETTEER_KEY,
+    POLYGONS_KEY,
+    ROUTING_RULES_KEY,
+    URGENCY_RULES_KEY,
+)
+from jiesu.store.tables import AppealRow
 from jiesu.store.uow import Database
 
 log = logging.getLogger("jiesu.intake")
 
-ROUTING_RULES_KEY = "routing_rules"  # [{"category": code prefix, "area": unit code, "unit": code}]
-GAZETTEER_KEY = "gazetteer_csv"
-POLYGONS_KEY = "grid_polygons"
-URGENCY_RULES_KEY = "urgency_rules"
+__all__ = ["GAZETTEER_KEY", "POLYGONS_KEY", "ROUTING_RULES_KEY", "URGENCY_RULES_KEY",
+           "CategoryGuess", "IntakeConfig", "IntakeIntelligence"]
 
 
 @dataclass
@@ -49,22 +56,36 @@ class IntakeConfig:
     duplicate_min_score: float = 0.5
     unit_min_share: float = 0.8  # history: share of a category's appeals that went to one unit
     unit_min_count: int = 20
-    refresh_seconds: float = 5.0
+    # History of one category in one area (or an area above it) counts once it has this many
+    # closed appeals; below that the category's history over the whole city decides.
+    area_min_count: int = 3
+    refresh_seconds: float = 5.0  # duplicate index top-up
+    knowledge_seconds: float = 60.0  # admin configuration and history, reloaded in background
+    background_reload: bool = True
 
 
 @dataclass
 class _Knowledge:
-    """Slow-changing data loaded from the database and refreshed now and then."""
+    """Slow-changing data loaded from the database and refreshed now and then.
+
+    Never changed after loading: a refresh builds a new one and swaps it in.
+    """
 
     categories: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (code, name)
     unit_codes: dict[str, int] = field(default_factory=dict)
     unit_names: dict[int, str] = field(default_factory=dict)
     unit_paths: dict[int, str] = field(default_factory=dict)
+    # unit id -> the unit and its ancestors, deepest first (from the materialised path)
+    unit_chain: dict[int, tuple[int, ...]] = field(default_factory=dict)
     routing: list[dict[str, str]] = field(default_factory=list)
     history: dict[str, Counter[int]] = field(default_factory=dict)  # category code -> units
+    # (category code, area unit id or an ancestor of it) -> lead units
+    area_history: dict[tuple[str, int], Counter[int]] = field(default_factory=dict)
     gazetteer: Gazetteer | None = None
     polygons: PolygonIndex | None = None
     urgency_rules: tuple[urgency.UrgencyRule, ...] | None = None
+    keywords: Any | None = None  # cold-start KeywordClassifier (admin keywords or defaults)
+    generation: int = 0
     loaded_at: float = 0.0
 
 
@@ -76,14 +97,21 @@ class IntakeIntelligence:
         self.db = db
         self.settings = settings
         self.config = config or IntakeConfig()
-        self._classifier = classifier
-        self._classifier_loaded = classifier is not None
-        self._lock = threading.Lock()
+        self._injected = classifier  # a classifier given by the caller is kept on reload
+        self._trained: Any | None = None
+        self._trained_loaded = False
+        self._lock = threading.Lock()  # the duplicate index
         self._index = DuplicateIndex()
         self._index_ready = False
         self._last_id = 0
         self._last_refresh = 0.0
-        self._k = _Knowledge()
+        self._knowledge_lock = threading.Lock()
+        self._k: _Knowledge | None = None
+        # Bumped by reload(): knowledge of an older generation is never used again, and a
+        # background load started before the change is thrown away.
+        self._generation = 0
+        self._background: threading.Thread | None = None
+        self._retry_at = 0.0
 
     # --- public ---------------------------------------------------------------------------
 
@@ -91,29 +119,29 @@ class IntakeIntelligence:
         return self.suggest(data, now)
 
     def suggest(self, data: NewAppeal, now: datetime) -> Suggestions:
+        k = self._knowledge()
         self._refresh(now)
         text = f"{data.title}\n{data.content}".strip()
-        k = self._k
         out: dict[str, Any] = {}
-        cats = self.categories(data.title, data.content)
+        cats = self._categories(k, data.title, data.content)
         out["categories"] = [
-            {"code": c.code, "label": c.label, "name": c.name, "probability": round(c.probability, 4)}
-            for c in cats
+            {"code": c.code, "label": c.label, "name": c.name,
+             "probability": round(c.probability, 4)} for c in cats
         ]
-        u = urgency.assess(text, k.urgency_rules) if k.urgency_rules else urgency.assess(text)
+        u = urgency.assess(text, k.urgency_rules)
         out["urgency"] = {"level": u.level, "transfer_to": list(u.transfer_to),
                           "message": u.message, "matched": list(u.matched)}
-        area_id = self._locate(data)
+        area_id = self._locate(k, data)
         if area_id is not None:
             out["area"] = {"unit_id": area_id, "name": k.unit_names.get(area_id)}
         category = data.category or (cats[0].code if cats else None)
-        unit_id, unit_reason, unit_conf = self._unit_for(category, area_id)
+        unit_id, unit_reason, unit_conf = self._unit_for(k, category, area_id)
         if unit_id is not None:
             out["unit"] = {"unit_id": unit_id, "name": k.unit_names.get(unit_id),
                            "reason": unit_reason, "confidence": round(unit_conf, 4)}
         out["duplicates"] = self.duplicates(text, data.requester_phone, area_id, now)
         out["pii"] = sorted({m.kind for m in pii.find_pii(text, _names(data))})
-        threshold = self._threshold()
+        threshold = self._threshold(k)
         auto_unit = None
         auto_category = None
         if (self.settings.auto_dispatch_enabled and cats and cats[0].code
@@ -132,14 +160,7 @@ class IntakeIntelligence:
         )
 
     def categories(self, title: str, content: str, k: int = 3) -> list[CategoryGuess]:
-        model = self._model()
-        if model is None:
-            return []
-        guesses = []
-        for p in model.predict_top(title or "", content or "", k=k):
-            code, name = self._k.categories.get(p.label, (None, p.label))
-            guesses.append(CategoryGuess(code, p.label, name, float(p.probability)))
-        return guesses
+        return self._categories(self._knowledge(), title, content, k)
 
     def duplicates(self, text: str, phone: str | None, area_id: int | None,
                    now: datetime) -> list[dict[str, Any]]:
@@ -177,25 +198,86 @@ class IntakeIntelligence:
                                 _area_key(area_id), at)
 
     def reload(self) -> None:
-        """Forget cached knowledge and the classifier (after admin changes or `nlp activate`)."""
-        with self._lock:
-            self._k.loaded_at = 0.0
-            self._classifier_loaded = False
+        """Forget cached knowledge and the trained model (after admin changes or `nlp activate`).
+
+        The next suggestion loads them again, so a change made in this process counts at once.
+        """
+        with self._knowledge_lock:
+            self._generation += 1
+            self._trained_loaded = False
 
     # --- internals ------------------------------------------------------------------------
 
-    def _model(self) -> Any | None:
-        if not self._classifier_loaded:
-            self._classifier = _load_classifier(self.settings)
-            self._classifier_loaded = True
-        return self._classifier
+    def _knowledge(self) -> _Knowledge:
+        """Current knowledge; loaded here when missing or invalidated, else refreshed in the
+        background once older than `knowledge_seconds` (the request keeps the old one)."""
+        k = self._k
+        if k is not None and k.generation == self._generation:
+            if time.monotonic() - k.loaded_at > self.config.knowledge_seconds:
+                self._refresh_knowledge_later(k)
+            return k
+        with self._knowledge_lock:
+            k = self._k
+            if k is None or k.generation != self._generation:
+                k = self._load_knowledge(self._generation)
+                self._k = k
+            return k
 
-    def _threshold(self) -> float | None:
-        model = self._model()
-        value = getattr(model, "threshold", None)
+    def _refresh_knowledge_later(self, stale: _Knowledge) -> None:
+        if not self.config.background_reload:
+            with self._knowledge_lock:
+                if self._k is stale:
+                    self._k = self._load_knowledge(self._generation)
+            return
+        with self._knowledge_lock:
+            busy = self._background is not None and self._background.is_alive()
+            if busy or self._k is not stale or time.monotonic() < self._retry_at:
+                return
+            generation = self._generation
+            self._background = threading.Thread(
+                target=self._load_in_background, args=(generation,),
+                name="jiesu-intake-knowledge", daemon=True)
+            self._background.start()
+
+    def _load_in_background(self, generation: int) -> None:
+        try:
+            k = self._load_knowledge(generation)
+        except Exception:  # keep serving the old knowledge; try again a little later
+            log.exception("intake knowledge could not be reloaded")
+            self._retry_at = time.monotonic() + 10
+            return
+        with self._knowledge_lock:
+            if generation == self._generation:
+                self._k = k
+
+    def _categories(self, k: _Knowledge, title: str, content: str,
+                    n: int = 3) -> list[CategoryGuess]:
+        model = self._model(k)
+        if model is None:
+            return []
+        guesses = []
+        for p in model.predict_top(title or "", content or "", k=n):
+            code, name = k.categories.get(p.label, (None, p.label))
+            guesses.append(CategoryGuess(code, p.label, name, float(p.probability)))
+        return guesses
+
+    def _model(self, k: _Knowledge) -> Any | None:
+        """The injected classifier, else the active trained model, else the keyword rules."""
+        if self._injected is not None:
+            return self._injected
+        if not self._trained_loaded:
+            with self._knowledge_lock:
+                if not self._trained_loaded:
+                    self._trained = _load_trained(self.settings)
+                    self._trained_loaded = True
+        return self._trained if self._trained is not None else k.keywords
+
+    def _threshold(self, k: _Knowledge) -> float | None:
+        value = getattr(self._model(k), "threshold", None)
         return float(value) if value is not None else None
 
     def _refresh(self, now: datetime) -> None:
+        """Top up the duplicate index with appeals registered since (also by other processes)."""
         mono = time.monotonic()
         if mono - self._last_refresh < self.config.refresh_seconds and self._index_ready:
             return
@@ -203,8 +285,6 @@ class IntakeIntelligence:
             if mono - self._last_refresh < self.config.refresh_seconds and self._index_ready:
                 return
             self._last_refresh = mono
-            if mono - self._k.loaded_at > 60 or not self._k.loaded_at:
-                self._k = self._load_knowledge()
             self._top_up_index(now)
 
     def _top_up_index(self, now: datetime) -> None:
@@ -224,63 +304,71 @@ class IntakeIntelligence:
         self._index.evict_older_than(since)
         self._index_ready = True
 
-    def _load_knowledge(self) -> _Knowledge:
-        k = _Knowledge(loaded_at=time.monotonic())
+    def _load_knowledge(self, generation: int) -> _Knowledge:
+        k = _Knowledge(generation=generation, loaded_at=time.monotonic())
         with self.db.uow(write=False) as uow:
             s = uow.session
-            for code, name, full_name, level in s.execute(
-                    select(CategoryRow.code, CategoryRow.name, CategoryRow.full_name,
-                           CategoryRow.level)):
-                k.categories[full_name] = (code, full_name)
-                if level == 1:
-                    k.categories.setdefault(name, (code, full_name))
-            for uid, code, name, path in s.execute(
-                    select(UnitRow.id, UnitRow.code, UnitRow.name, UnitRow.path)):
-                k.unit_codes[code] = uid
-                k.unit_names[uid] = name
-                k.unit_paths[uid] = path
-            settings = {r.key: r.value for r in s.scalars(select(SettingRow).where(
-                SettingRow.key.in_([ROUTING_RULES_KEY, GAZETTEER_KEY, POLYGONS_KEY,
-                                    URGENCY_RULES_KEY])))}
-            history: dict[str, Counter[int]] = defaultdict(Counter)
-            for cat, unit in s.execute(
-                    select(AppealRow.category, AppealRow.lead_unit_id)
-                    .where(AppealRow.status == "closed", AppealRow.category.is_not(None),
-                           AppealRow.lead_unit_id.is_not(None))
-                    .order_by(AppealRow.id.desc()).limit(200_000)):
-                history[cat][unit] += 1
-            k.history = dict(history)
-        k.routing = list(settings.get(ROUTING_RULES_KEY) or [])
-        if settings.get(GAZETTEER_KEY):
+            cats = intake_store.categories(s)
+            units = intake_store.units(s)
+            stored = {key: v.value for key, v in intake_store.read_settings(s).items()}
+            history = intake_store.unit_history(s)
+        for c in cats:
+            k.categories[c.full_name] = (c.code, c.full_name)
+            if c.level == 1:
+                k.categories.setdefault(c.name, (c.code, c.full_name))
+        for uid, code, name, path in units:
+            k.unit_codes[code] = uid
+            k.unit_names[uid] = name
+            k.unit_paths[uid] = path
+            k.unit_chain[uid] = tuple(int(x) for x in reversed(path.strip("/").split("/")) if x)
+        by_category: dict[str, Counter[int]] = defaultdict(Counter)
+        by_area: dict[tuple[str, int], Counter[int]] = defaultdict(Counter)
+        for cat, area, unit, n in history:
+            by_category[cat][unit] += n
+            for above in k.unit_chain.get(area, ()) if area is not None else ():
+                by_area[(cat, above)][unit] += n
+        k.history, k.area_history = dict(by_category), dict(by_area)
+        # A broken stored value must not stop registration: log it and go on without it.
+        k.routing = list(stored.get(ROUTING_RULES_KEY) or [])
+        if stored.get(GAZETTEER_KEY):
             try:
-                k.gazetteer = Gazetteer.from_csv(_text_io(settings[GAZETTEER_KEY]))
-            except Exception:  # a broken upload must not stop registration
+                k.gazetteer = Gazetteer.from_csv(io.StringIO(stored[GAZETTEER_KEY]))
+            except Exception:
                 log.exception("gazetteer could not be loaded")
-        if settings.get(POLYGONS_KEY):
+        if stored.get(POLYGONS_KEY):
             try:
-                k.polygons = PolygonIndex.from_geojson(settings[POLYGONS_KEY])
+                k.polygons = PolygonIndex.from_geojson(stored[POLYGONS_KEY])
             except Exception:
                 log.exception("grid polygons could not be loaded")
-        if settings.get(URGENCY_RULES_KEY):
-            k.urgency_rules = urgency.rules_from_dicts(settings[URGENCY_RULES_KEY])
+        if stored.get(URGENCY_RULES_KEY):
+            try:
+                k.urgency_rules = urgency.rules_from_dicts(stored[URGENCY_RULES_KEY])
+            except Exception:
+                log.exception("urgency rules could not be loaded; using the built-in rules")
+        k.keywords = _keyword_classifier(keyword_rules(cats))
         return k
 
-    def _locate(self, data: NewAppeal) -> int | None:
-        k = self._k
-        code: str | None = None
+    def _locate(self, k: _Knowledge, data: NewAppeal) -> int | None:
+        """The unit of the polygon containing lat/lon, else of the place named in the address
+        (or of its nearest enclosing place that is a unit: a grid may not be one)."""
         if data.latitude is not None and data.longitude is not None and k.polygons:
             code = k.polygons.locate(data.latitude, data.longitude)
-        if code is None and data.address and k.gazetteer:
+            if code is not None and code in k.unit_codes:
+                return k.unit_codes[code]
+        if data.address and k.gazetteer:
             match = k.gazetteer.resolve(data.address)
             if match is not None:
-                code = match.deepest.code
-        return k.unit_codes.get(code) if code else None
+                for place in reversed(k.gazetteer.chain(match.deepest.code)):
+                    if place.code in k.unit_codes:
+                        return k.unit_codes[place.code]
+        return None
 
-    def _unit_for(self, category: str | None, area_id: int | None
+    def _unit_for(self, k: _Knowledge, category: str | None, area_id: int | None
                   ) -> tuple[int | None, str, float]:
-        """Admin routing rules first (most specific), then what history says."""
-        k = self._k
-        best: tuple[int, int] | None = None  # (specificity, unit id)
+        """Admin routing rules first (most specific), then history of the category in the
+        area (or the nearest area above it), then history of the category anywhere."""
+        # Specificity: a rule for a deeper area wins, then one for a longer category prefix.
+        best: tuple[tuple[int, int], int] | None = None  # (specificity, unit id)
         area_path = k.unit_paths.get(area_id) if area_id is not None else None
         for rule in k.routing:
             cat_ok = not rule.get("category") or (
@@ -292,37 +380,47 @@ class IntakeIntelligence:
                 and area_path.startswith(k.unit_paths[k.unit_codes[area_rule]]))
             unit = k.unit_codes.get(rule.get("unit", ""))
             if cat_ok and area_ok and unit is not None:
-                spec = len(rule.get("category") or "") + (1000 if area_rule else 0)
+                spec = (len(k.unit_paths[k.unit_codes[area_rule]]) if area_rule else 0,
+                        len(rule.get("category") or ""))
                 if best is None or spec > best[0]:
                     best = (spec, unit)
         if best is not None:
             return best[1], "rule", 1.0
-        if category and category in k.history:
-            counts = k.history[category]
-            unit, n = counts.most_common(1)[0]
-            total = sum(counts.values())
-            if total >= self.config.unit_min_count:
-                return unit, "history", n / total
-            return unit, "history", (n / total) * (total / self.config.unit_min_count)
+        if not category:
+            return None, "", 0.0
+        for area in k.unit_chain.get(area_id, ()) if area_id is not None else ():
+            counts = k.area_history.get((category, area))
+            if counts and sum(counts.values()) >= self.config.area_min_count:
+                return self._from_history(counts, "area_history")
+        if category in k.history:
+            return self._from_history(k.history[category], "history")
         return None, "", 0.0
 
+    def _from_history(self, counts: Counter[int], reason: str) -> tuple[int, str, float]:
+        unit, n = counts.most_common(1)[0]
+        total = sum(counts.values())
+        share = n / total
+        return unit, reason, share * min(1.0, total / self.config.unit_min_count)
 
-def _load_classifier(settings: Settings) -> Any | None:
-    """The active trained model, else the keyword cold start, else nothing."""
+
+def _load_trained(settings: Settings) -> Any | None:
+    """The active trained model, or None (then the keyword rules give a cold start)."""
     try:
         from jiesu.nlp.classify import ModelRegistry
 
-        model = ModelRegistry(settings.model_dir).active()
-        if model is not None:
-            return model
+        return ModelRegistry(settings.model_dir).active()
     except Exception:  # a missing or unreadable model falls back to keywords
         log.exception("active classifier could not be loaded; using keyword rules")
+        return None
+
+
+def _keyword_classifier(rules: dict[str, list[str]]) -> Any | None:
+    """Keyword rules from the categories' admin keywords, else the built-in DEFAULT_RULES."""
     try:
         from jiesu.nlp.keywords import KeywordClassifier
-
-        return KeywordClassifier()
     except ImportError:
         return None
+    return KeywordClassifier(rules or None)
 
 
 def _names(data: NewAppeal) -> list[str]:
@@ -338,9 +436,3 @@ def _phone_key(phone: str | None) -> str | None:
 
 def _area_key(area_id: int | None) -> str | None:
     return str(area_id) if area_id is not None else None
-
-
-def _text_io(text: str) -> Any:
-    import io
-
-    return io.StringIO(text)
