@@ -5,6 +5,9 @@ for a minute."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
+
+import pytest
 
 from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
@@ -17,7 +20,13 @@ def _scope(city: City, code: str) -> queries.Scope:
         return queries.Scope(unit_path=web_queries.unit_path(uow.session, city.unit_ids[code]))
 
 
-def test_scoped_page_matches_list_appeals(city: City) -> None:
+def _plain_inbox(session: Any, statuses: list[str], scope: queries.Scope) -> list[int]:
+    """The inbox by the general filter path: every matching row, sorted by due time."""
+    stmt = queries.filtered(session, queries.AppealFilters(status=statuses), scope, utcnow())
+    return [r.id for r in session.scalars(stmt.order_by(*queries.ORDERS["due"]))]
+
+
+def test_scoped_page_matches_list_appeals(city: City, monkeypatch: pytest.MonkeyPatch) -> None:
     # Led by D1, by D1S1 (inside D1), by W with D1 as co-unit, by D2 (outside), one signed.
     made = []
     for lead, co in (("D1", []), ("D1S1", []), ("W", ["D1"]), ("D2", []), ("D1", [])):
@@ -30,18 +39,31 @@ def test_scoped_page_matches_list_appeals(city: City) -> None:
     for code in ("D1", "D1S1", "D2"):
         scope = _scope(city, code)
         with city.runtime.db.uow(write=False) as uow:
-            want, want_total, _ = queries.list_appeals(
+            plain = _plain_inbox(uow.session, statuses, scope)
+            for page in (1, 2):
+                got, total, capped = web_queries.scoped_page(uow.session, statuses, scope, now,
+                                                             page=page, per_page=2)
+                assert [r.id for r in got] == plain[(page - 1) * 2:page * 2]
+                assert (total, capped) == (len(plain), False)
+            # The API's list takes the same path for order=due.
+            listed, _, _ = queries.list_appeals(
                 uow.session, queries.AppealFilters(status=statuses), scope, now, per_page=2,
                 order="due")
-            got, total, capped = web_queries.scoped_page(uow.session, statuses, scope, now,
-                                                         page=1, per_page=2)
-            assert [r.id for r in got] == [r.id for r in want]
-            assert (total, capped) == (want_total, False)
+            assert [r.id for r in listed] == plain[:2]
+            # Capped totals: the lead branch alone passes a cap of 1 (D1 leads two); a cap of 3
+            # is passed only by the union of the branches (D1 leads 2 and co-handles 1, and its
+            # street leads 1).
+            for cap in (1, 3):
+                monkeypatch.setattr(queries, "COUNT_CAP", cap)
+                _, total, capped = web_queries.scoped_page(uow.session, statuses, scope, now,
+                                                           page=1, per_page=2)
+                assert (total, capped) == (min(len(plain), cap), len(plain) > cap)
+            monkeypatch.undo()
             every = {r.id for r in web_queries.scoped_page(uow.session, statuses, scope, now,
                                                            page=1, per_page=50)[0]}
             past, past_total, _ = web_queries.scoped_page(uow.session, statuses, scope, now,
                                                           page=9, per_page=2)
-        assert past == [] and past_total == want_total
+        assert past == [] and past_total == len(plain)
         expected = {"D1": {made[0], made[1], made[2], made[4]}, "D1S1": {made[1]},
                     "D2": {made[3]}}[code]
         assert every == expected

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -30,6 +31,9 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+# The open statuses (store/queries.OPEN), as the partial index of the inbox writes them.
+OPEN_STATUS_SQL = "status IN ('registered', 'dispatched', 'in_progress', 'replied')"
 
 # BIGINT primary keys on PostgreSQL, INTEGER (the rowid alias) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -204,8 +208,6 @@ class AppealRow(Base):
     event_count: Mapped[int] = mapped_column(Integer, default=0)
     chain_head: Mapped[str] = mapped_column(String(64))
     __table_args__ = (
-        Index("ix_appeals_lead_status_due", "lead_unit_id", "status", "handle_due_at"),
-        Index("ix_appeals_handling_status_due", "handling_unit_id", "status", "handle_due_at"),
         Index("ix_appeals_status_created", "status", "created_at"),
         Index("ix_appeals_closed_at", "closed_at"),
         Index("ix_appeals_replied_at", "replied_at"),
@@ -216,13 +218,17 @@ class AppealRow(Base):
         Index("ix_appeals_handling_status_due_id", "handling_unit_id", "status", "handle_due_at",
               "id"),
         Index("ix_appeals_status_closed", "status", "closed_at"),
+        # 0007_inbox: the open appeals only, for the inbox's co-unit branch
+        Index("ix_appeals_open_id_due", "id", "handle_due_at",
+              postgresql_where=text(OPEN_STATUS_SQL), sqlite_where=text(OPEN_STATUS_SQL)),
     )
 
 
 class AppealCoUnitRow(Base):
     __tablename__ = "appeal_co_units"
     appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"), primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True, index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    __table_args__ = (Index("ix_appeal_co_units_unit_appeal", "unit_id", "appeal_id"),)
 
 
 class EventRow(Base):

@@ -13,13 +13,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select, text, union
+from sqlalchemy import and_, case, func, select, text
 from sqlalchemy.orm import Session
 
 from jiesu.store import queries
 from jiesu.store.tables import (
     AdminNoticeRow,
-    AppealCoUnitRow,
     AppealRow,
     CalendarYearRow,
     CategoryRow,
@@ -71,38 +70,12 @@ def followup_page(session: Session, now: datetime, *, page: int,
 
 def scoped_page(session: Session, statuses: list[str], scope: queries.Scope, now: datetime, *,
                 page: int, per_page: int = 20) -> tuple[list[AppealRow], int, bool]:
-    """A unit subtree's appeals in `statuses`, the earliest handling deadline first (the inbox).
-
-    Same rows as `queries.list_appeals(..., order="due")`, in a shape that stays fast at a
-    million appeals: the lead, handling and co-unit branches each give (id, handle_due_at) from
-    an index-only scan (0006_pages), the union is paged and counted once, and only the page's
-    rows are loaded.
-    """
+    """A unit subtree's appeals in `statuses`, the earliest handling deadline first (the inbox)."""
     if scope.unit_path is None:
         return queries.list_appeals(session, queries.AppealFilters(status=statuses), scope, now,
                                     page=page, per_page=per_page, order="due")
-    units = select(UnitRow.id).where(UnitRow.path.startswith(scope.unit_path))
-    lead = select(AppealRow.id, AppealRow.handle_due_at).where(
-        AppealRow.lead_unit_id.in_(units), AppealRow.status.in_(statuses))
-    handling = select(AppealRow.id, AppealRow.handle_due_at).where(
-        AppealRow.handling_unit_id.in_(units), AppealRow.status.in_(statuses))
-    co = select(AppealRow.id, AppealRow.handle_due_at).join(
-        AppealCoUnitRow, AppealCoUnitRow.appeal_id == AppealRow.id).where(
-        AppealCoUnitRow.unit_id.in_(units), AppealRow.status.in_(statuses))
-    ids = union(lead, handling, co).subquery()
-    _no_jit(session)
-    found = session.execute(
-        select(ids.c.id, func.count().over()).order_by(ids.c.handle_due_at, ids.c.id)
-        .limit(per_page).offset((page - 1) * per_page)).all()
-    if found:
-        total = int(found[0][1])
-    else:  # past the last page: the window gives no row, count on its own
-        total = session.scalar(select(func.count()).select_from(
-            select(ids.c.id).limit(queries.COUNT_CAP + 1).subquery())) or 0
-    by_id = {r.id: r for r in session.scalars(
-        select(AppealRow).where(AppealRow.id.in_([i for i, _ in found])))} if found else {}
-    rows = [by_id[i] for i, _ in found if i in by_id]
-    return rows, min(total, queries.COUNT_CAP), total > queries.COUNT_CAP
+    return queries.inbox_by_due(session, statuses, scope.unit_path, page=page,
+                                per_page=per_page)
 
 
 def by_code(session: Session, code: str) -> AppealRow | None:
