@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
+from sqlalchemy import select
+
+from jiesu.domain.appeal import Actor, Role
+from jiesu.services.appeals import NewAppeal
+from jiesu.services.clock import utcnow
+from jiesu.store.tables import UserRow
 from tests.support.city import City
 
 
@@ -73,6 +82,32 @@ def test_idempotency_key_returns_the_first_appeal(city: City) -> None:
     assert first.status_code == 201 and second.status_code == 200
     assert first.json()["id"] == second.json()["id"]
     listed = city.client.get("/api/v1/appeals", headers=h).json()
+    assert listed["total"] == 1
+
+
+def test_simultaneous_retries_with_one_key_make_one_appeal(city: City) -> None:
+    """Eight threads register with the same key at once: one appeal, every caller gets its id
+    (the insert's ON CONFLICT waits for the first writer and then inserts nothing)."""
+    with city.runtime.db.uow(write=False) as uow:
+        user_id = uow.session.scalar(select(UserRow.id).where(UserRow.username == "operator"))
+    actor = Actor(user_id=user_id, role=Role.OPERATOR)
+    barrier = threading.Barrier(8)
+    results: list[Any] = [None] * 8
+
+    def run(i: int) -> None:
+        barrier.wait(timeout=30)
+        results[i] = city.runtime.appeals.register(
+            actor, NewAppeal(kind="help", content="楼道灯坏了"), utcnow(),
+            idempotency_key="retry-storm")
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len({r.appeal_id for r in results}) == 1
+    assert sum(r.created for r in results) == 1
+    listed = city.client.get("/api/v1/appeals", headers=city.headers("operator")).json()
     assert listed["total"] == 1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -82,6 +83,7 @@ class AppealService:
         self.rules = rules
         self.suggester = suggester
         self.on_registered = on_registered
+        self._categories_seen: dict[str, float] = {}
 
     # --- register ---------------------------------------------------------------------------
 
@@ -111,18 +113,29 @@ class AppealService:
         prefix = rules.calendar.local_date(now).strftime("%Y%m%d")
         try:
             with self.db.uow() as uow:
-                if idempotency_key is not None:
-                    appeal_id = uow.appeals.find_by_idempotency_key(idempotency_key)
-                    if appeal_id is not None:
-                        code = uow.appeals.find_code(appeal_id)
-                        return Registered(appeal_id, code, False)
                 if category is not None:
-                    _check_category(uow, category)
-                appeal_id = uow.appeals.add(
+                    try:
+                        self._check_category(uow, category)
+                    except DomainError:
+                        existing = (self._by_key(idempotency_key)
+                                    if idempotency_key is not None else None)
+                        if existing is not None:
+                            return existing
+                        raise
+                # The key is checked by the insert itself (ON CONFLICT DO NOTHING): a replay
+                # inserts nothing, and the first appeal is read back.
+                new_id = uow.appeals.add(
                     appeal, events, now=now, code_prefix=prefix,
                     idempotency_key=idempotency_key, source_ref=source_ref,
                     suggestions=suggestions.data or None,
                 )
+                if new_id is None:
+                    assert idempotency_key is not None
+                    appeal_id = uow.appeals.find_by_idempotency_key(idempotency_key)
+                    if appeal_id is None:  # cannot happen: the key's row stopped the insert
+                        raise ConcurrencyConflict("登记冲突，请重试")
+                    return Registered(appeal_id, uow.appeals.find_code(appeal_id), False)
+                appeal_id = new_id
                 uow.commit()
         except IntegrityError:
             # A concurrent retry with the same key won the race: return its appeal.
@@ -147,7 +160,8 @@ class AppealService:
         appeal, events = dom.register(
             actor=actor, now=now, kind=data.kind, content=data.content, title=data.title,
             urgency=urgency, channel=data.channel, category=category,
-            requester_name=_blank(data.requester_name), requester_phone=_blank(data.requester_phone),
+            requester_name=_blank(data.requester_name),
+            requester_phone=_blank(data.requester_phone),
             requester_type=data.requester_type, enterprise_code=_blank(data.enterprise_code),
             address=_blank(data.address), latitude=data.latitude, longitude=data.longitude,
             confidential=data.confidential, area_unit_id=suggestions.area_unit_id,
@@ -157,6 +171,14 @@ class AppealService:
             events += dom.apply(appeal, dom.Action.DISPATCH, dom.Actor.system(), now, rules=rules,
                                 unit_id=suggestions.auto_dispatch_unit_id, auto=True)
         return appeal, events, suggestions, category, rules
+
+    def _check_category(self, uow: UnitOfWork, code: str) -> None:
+        seen = self._categories_seen.get(code)
+        now = time.monotonic()
+        if seen is not None and now - seen < CATEGORY_SEEN_SECONDS:
+            return
+        _check_category(uow, code)
+        self._categories_seen[code] = now
 
     def _by_key(self, key: str) -> Registered | None:
         with self.db.uow(write=False) as uow:
@@ -270,6 +292,11 @@ def _unit_ref(uow: UnitOfWork, unit_id: Any, code: Any, label: str) -> int:
 def _check_category(uow: UnitOfWork, code: str) -> None:
     if uow.session.scalar(select(CategoryRow.id).where(CategoryRow.code == code)) is None:
         raise InvalidArguments(f"事项分类 {code} 不存在", field="category")
+
+
+# How long a category seen in the database is taken as existing without asking again
+# (categories are added, never deleted: the cache only saves a query per registration).
+CATEGORY_SEEN_SECONDS = 300.0
 
 
 def _blank(value: str | None) -> str | None:

@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from jiesu.domain import appeal as dom
@@ -52,6 +54,13 @@ _SET_HEAD = (
     .values(code=bindparam("p_code"), event_count=bindparam("p_count"),
             chain_head=bindparam("p_head"))
 )
+# A replayed idempotency key inserts nothing and returns no row: no SELECT before each insert.
+_INSERT_APPEAL_ONCE = {
+    "postgresql": pg_insert(AppealRow).on_conflict_do_nothing(
+        index_elements=[_T.c.idempotency_key]).returning(_T.c.id),
+    "sqlite": sqlite_insert(AppealRow).on_conflict_do_nothing(
+        index_elements=[_T.c.idempotency_key]).returning(_T.c.id),
+}
 _INSERT_EVENTS = insert(EventRow.__table__)
 _INSERT_CO = insert(AppealCoUnitRow.__table__)
 
@@ -122,26 +131,36 @@ class AppealRepository:
         idempotency_key: str | None = None,
         source_ref: str | None = None,
         suggestions: dict[str, Any] | None = None,
-    ) -> int:
-        """Insert a new appeal with its first events; its public code is prefix + id."""
-        values = appeal_values(appeal)
-        values.update(
-            updated_at=now,
-            idempotency_key=idempotency_key,
-            source_ref=source_ref,
-            suggestions=suggestions,
-            event_count=0,
-            chain_head=GENESIS_HASH,
-            version=0,
-        )
-        appeal_id = self.session.execute(_INSERT_APPEAL, values).scalar_one()
+    ) -> int | None:
+        """Insert a new appeal with its first events; its public code is prefix + id.
+
+        Returns None, writing nothing, when `idempotency_key` is already taken. Only the
+        non-empty columns are sent: a registration then has fewer than 50 parameters, the most
+        for which psycopg keeps its parse of the statement (it re-parsed the 3 KB INSERT of
+        every column each time).
+        """
+        values = {k: v for k, v in appeal_values(appeal).items() if v is not None}
+        values.update(updated_at=now, event_count=0, chain_head=GENESIS_HASH, version=0)
+        extra = {"idempotency_key": idempotency_key, "source_ref": source_ref,
+                 "suggestions": suggestions or None}
+        values.update({k: v for k, v in extra.items() if v is not None})
+        conn = self.session.connection()  # Core, not the ORM: nothing here is an ORM object
+        stmt = _INSERT_APPEAL
+        if idempotency_key is not None:
+            stmt = _INSERT_APPEAL_ONCE.get(conn.dialect.name, _INSERT_APPEAL)
+        inserted = conn.execute(stmt, values).scalar_one_or_none()
+        if inserted is None:
+            return None
+        appeal_id = int(inserted)
         appeal.id = appeal_id
         appeal.code = appeal.code or f"{code_prefix}{appeal_id:05d}"
         if appeal.co_unit_ids:
             self._set_co_units(appeal_id, appeal.co_unit_ids)
-        head, count = self._append(appeal_id, GENESIS_HASH, 0, events)
-        self.session.execute(_SET_HEAD, {"p_id": appeal_id, "p_code": appeal.code,
-                                         "p_count": count, "p_head": head})
+        rows, head, count = self._chain(appeal_id, GENESIS_HASH, 0, events)
+        if rows:
+            conn.execute(_INSERT_EVENTS, rows)
+        conn.execute(_SET_HEAD, {"p_id": appeal_id, "p_code": appeal.code,
+                                 "p_count": count, "p_head": head})
         return appeal_id
 
     def save(
