@@ -27,6 +27,7 @@ The index keeps no text. Time is passed in; naive datetimes are taken as UTC.
 
 from __future__ import annotations
 
+import contextlib
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -112,6 +113,7 @@ class MinHasher:
         self._b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
         self.num_perm = num_perm
         self.ngram = ngram
+        self._recent: dict[str, np.ndarray | None] = {}
 
     def grams(self, text: str) -> np.ndarray:
         """Distinct 64-bit hashes of the character n-grams of the normalised text."""
@@ -128,7 +130,22 @@ class MinHasher:
         return h
 
     def signature(self, text: str) -> np.ndarray | None:
-        """The signature of `text`, or None when it has no letters, digits or 汉字."""
+        """The signature of `text`, or None when it has no letters, digits or 汉字.
+
+        The last few are kept: registration searches with a text and then indexes the same
+        text once it is stored, with other registrations in between.
+        """
+        recent = self._recent
+        if text in recent:
+            return recent[text]
+        sig = self._signature(text)
+        recent[text] = sig
+        if len(recent) > 64:
+            with contextlib.suppress(RuntimeError, StopIteration):  # another thread's insert
+                recent.pop(next(iter(recent)), None)
+        return sig
+
+    def _signature(self, text: str) -> np.ndarray | None:
         h = self.grams(text)
         if h.size == 0:
             return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -82,6 +83,20 @@ class Authenticator:
         if user is None:
             raise AuthError("账号不存在或已停用")
         return user
+
+    def cached_user_from_token(self, token: str) -> CurrentUser | None:
+        """The token's user if the cache holds it fresh (no I/O: safe on the event loop); None
+        when the database must be asked. A bad or expired token raises AuthError."""
+        try:
+            data = self.serializer.loads(token, max_age=self.ttl)
+        except SignatureExpired:
+            raise AuthError("登录已过期，请重新登录") from None
+        except BadSignature:
+            raise AuthError("无效的登录凭证") from None
+        hit = self._cache.get(int(data["uid"]))
+        if hit and hit[1] is not None and time.monotonic() - hit[0] < self.cache_seconds:
+            return hit[1]
+        return None
 
     def user(self, user_id: int, *, fresh: bool = False) -> CurrentUser | None:
         now = time.monotonic()
