@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from jiesu.services.training import TrainingSet
 
 app = typer.Typer(help="文本智能 Classifier training and evaluation", no_args_is_help=True)
 console = Console(soft_wrap=True)
@@ -33,15 +38,100 @@ def _model_dir() -> Path:
         return default_model_dir()
 
 
-def _read(data: Path) -> tuple[list[str], list[str], list[str]]:
-    from jiesu.nlp.classify import read_labelled
+DataOption = Annotated[Path | None, typer.Option(
+    "--data", help="CSV/XLSX with title, detail, label")]
+FromDbOption = Annotated[bool, typer.Option(
+    "--from-db", help="the city's history instead of a file: closed appeals in "
+    "JIESU_DATABASE_URL, labelled by their final category")]
+SinceOption = Annotated[datetime | None, typer.Option(
+    "--since", formats=["%Y-%m-%d"],
+    help="with --from-db: only appeals closed on or after this date (city time zone)")]
+LimitOption = Annotated[int | None, typer.Option(
+    "--limit", min=1, help="with --from-db: at most this many appeals, the most recent")]
+LevelOption = Annotated[int | None, typer.Option(
+    "--level", min=1, help="with --from-db: label by the category at this level "
+    "(1 = 一级分类); default the appeal's own category")]
+MinPerClassOption = Annotated[int | None, typer.Option(
+    "--min-per-class", min=1, help="with --from-db: leave out categories with fewer "
+    "appeals [default: 10]")]
+
+
+def _training_set(data: Path | None, from_db: bool, *, since: datetime | None = None,
+                  limit: int | None = None, level: int | None = None,
+                  min_per_class: int | None = None, quiet: bool = False) -> TrainingSet:
+    """The labelled appeals of FILE or of the database, or a one-line error (exit 2)."""
+    from jiesu.services import training
+
+    if (data is None) == (not from_db):
+        raise _fail("请指定训练数据：--data FILE 或 --from-db 之一"
+                    "（give either --data FILE or --from-db）")
+    if data is not None:
+        if any(v is not None for v in (since, limit, level, min_per_class)):
+            raise _fail("--since、--limit、--level、--min-per-class 只能与 --from-db 一起使用")
+        try:
+            return training.file_training_set(data)
+        except FileNotFoundError:
+            raise _fail(f"file not found: {data}") from None
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+    return _history(since=since, limit=limit, level=level,
+                    min_per_class=min_per_class or training.DEFAULT_MIN_PER_CLASS, quiet=quiet)
+
+
+def _history(*, since: datetime | None, limit: int | None, level: int | None,
+             min_per_class: int, quiet: bool) -> TrainingSet:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from jiesu.config import Settings
+    from jiesu.services import training
+    from jiesu.store.uow import Database
 
     try:
-        return read_labelled(data)
-    except FileNotFoundError:
-        raise _fail(f"file not found: {data}") from None
+        settings = Settings()
     except ValueError as exc:
+        raise _fail(f"配置无效（invalid settings）：{_first_line(exc)}") from None
+    if since is not None:  # a calendar date in the city, compared with UTC timestamps
+        since = since.replace(tzinfo=settings.tz).astimezone(UTC)
+    say = err.print if not quiet else (lambda *_a, **_k: None)
+    last = [time.monotonic()]
+
+    def progress(rows: int) -> None:
+        if time.monotonic() - last[0] >= 2:
+            last[0] = time.monotonic()
+            say(f"  已读取 {rows} 条（read {rows} appeals）", highlight=False)
+
+    db = Database(settings.database_url, pool_size=1)
+    try:
+        say(f"从数据库读取已办结诉求（reading closed appeals）：{training.display_url(db.url)}",
+            highlight=False)
+        ts = training.history_training_set(db, level=level, since=since, limit=limit,
+                                           min_per_class=min_per_class, progress=progress)
+    except training.NotEnoughHistory as exc:
         raise _fail(str(exc)) from None
+    except SQLAlchemyError as exc:
+        raise _fail(f"无法读取数据库（cannot read the database）：{_first_line(exc)}") from None
+    finally:
+        db.dispose()
+    src = ts.source
+    say(f"已办结且有分类 {src['rows_read']} 条，用于训练 {src['rows']} 条，"
+        f"{len(set(ts.labels))} 个分类", highlight=False)
+    for reason, n in src["skipped"].items():
+        say(f"  跳过 {n} 条：{training.SKIP_REASONS[reason]}", highlight=False)
+    if src["dropped_categories"]:
+        rare = src["dropped_categories"]
+        shown = "、".join(f"{lab}（{n}）" for lab, n in list(rare.items())[:10])
+        say(f"  少于 {min_per_class} 条而未用的分类 {len(rare)} 个：{shown}"
+            f"{' ……' if len(rare) > 10 else ''}", highlight=False)
+    return ts
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _describe(ts: TrainingSet) -> str:
+    src = ts.source
+    return f"database {src['database']}" if src.get("kind") == "database" else str(src["path"])
 
 
 def _print_metrics(m: dict[str, Any], title: str) -> None:
@@ -65,20 +155,31 @@ def _print_metrics(m: dict[str, Any], title: str) -> None:
 
 @app.command()
 def train(
-    data: Annotated[Path, typer.Option("--data", help="CSV/XLSX with title, detail, label")],
+    data: DataOption = None,
+    from_db: FromDbOption = False,
+    since: SinceOption = None,
+    limit: LimitOption = None,
+    level: LevelOption = None,
+    min_per_class: MinPerClassOption = None,
     out: Annotated[Path | None, typer.Option(
         "--out", help="write the model here instead of the registry")] = None,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
 ) -> None:
-    """Train on labelled appeals; saved into the registry (activated if none is active)."""
-    from jiesu.nlp.classify import ModelRegistry
-    from jiesu.nlp.classify import train as train_model
+    """Train on FILE or on the city's history (--from-db), into the registry.
 
-    titles, details, labels = _read(data)
-    console.print(f"training on {len(labels)} appeals, {len(set(labels))} categories")
+    The model is activated if none is active yet; `--out` writes it elsewhere instead.
+    """
+    from jiesu.nlp.classify import ModelRegistry
+    from jiesu.services.training import train_model
+
+    ts = _training_set(data, from_db, since=since, limit=limit, level=level,
+                       min_per_class=min_per_class)
+    console.print(f"training on {len(ts)} appeals, {len(set(ts.labels))} categories")
     started = time.perf_counter()
-    model = train_model(titles, details, labels, seed=seed,
-                        progress=lambda msg: console.print(f"  {msg}"))
+    try:
+        model = train_model(ts, seed=seed, progress=lambda msg: console.print(f"  {msg}"))
+    except ValueError as exc:  # e.g. a category with a single example in the file
+        raise _fail(str(exc)) from None
     seconds = time.perf_counter() - started
     m = model.metadata["metrics"]
     console.print(f"trained in {seconds:.1f} s; inner-CV accuracy {m['accuracy']:.4f}, "
@@ -98,17 +199,24 @@ def train(
 
 @app.command("eval")
 def eval_(
-    data: Annotated[Path, typer.Option("--data", help="CSV/XLSX with title, detail, label")],
+    data: DataOption = None,
+    from_db: FromDbOption = False,
+    since: SinceOption = None,
+    limit: LimitOption = None,
+    level: LevelOption = None,
+    min_per_class: MinPerClassOption = None,
     model: Annotated[str | None, typer.Option(
         "--model", help="version id or model path: hold-out evaluation of that model")] = None,
     cv: Annotated[int, typer.Option("--cv", min=2, help="folds of cross-validation")] = 5,
     seed: Annotated[int, typer.Option(help="random seed of the folds")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object only")] = False,
 ) -> None:
-    """Evaluate a model on FILE, or cross-validate training on FILE (default 5 folds)."""
+    """Evaluate a model on FILE or the history, or cross-validate training on it (5 folds)."""
     from jiesu.nlp.classify import CategoryModel, ModelRegistry, evaluate, evaluate_model
 
-    titles, details, labels = _read(data)
+    ts = _training_set(data, from_db, since=since, limit=limit, level=level,
+                       min_per_class=min_per_class, quiet=as_json)
+    titles, details, labels = ts.titles, ts.details, ts.labels
     if model is not None:
         try:
             path = ModelRegistry(_model_dir()).resolve(model)
@@ -116,13 +224,14 @@ def eval_(
         except (FileNotFoundError, ValueError) as exc:
             raise _fail(str(exc)) from None
         metrics = evaluate_model(loaded, titles, details, labels)
-        title = f"model {loaded.version} on {data}"
+        title = f"model {loaded.version} on {_describe(ts)}"
     else:
-        if min(labels.count(lab) for lab in set(labels)) < cv:
+        if min(Counter(labels).values(), default=0) < cv:
             raise _fail(f"every category needs at least {cv} examples for {cv}-fold CV")
         progress = None if as_json else (lambda msg: console.print(f"  {msg}"))
         metrics = evaluate(titles, details, labels, cv=cv, seed=seed, progress=progress)
-        title = f"{cv}-fold cross-validation on {data}"
+        title = f"{cv}-fold cross-validation on {_describe(ts)}"
+    metrics["source"] = ts.source
     if as_json:
         typer.echo(json.dumps(metrics, ensure_ascii=False))
         return
