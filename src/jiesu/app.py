@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from jiesu.api import errors
-from jiesu.api.v1 import admin, appeals, auth, feedback, intake, stats
+from jiesu.api.v1 import admin, admin_intake, appeals, auth, feedback, intake, stats
 from jiesu.config import Settings
 from jiesu.runtime import Runtime
 
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
     app.include_router(auth.router)
     app.include_router(appeals.router)
     app.include_router(admin.router)
+    app.include_router(admin_intake.router)
     app.include_router(intake.router)
     app.include_router(stats.router)
     app.include_router(feedback.router)

@@ -57,7 +57,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         field = exc.details.get("field")
-        return JSONResponse(error_body(exc.code, exc.message, field=field),
+        problems = exc.details.get("problems")  # every problem of an uploaded file, listed
+        return JSONResponse(error_body(exc.code, exc.message, field=field, problems=problems),
                             status_code=exc.http_status)
 
     @app.exception_handler(RequestValidationError)
