@@ -227,6 +227,9 @@ def _mount_optional() -> None:
     from jiesu.cli_report import app as report_app
     app.add_typer(report_app, name="report", help="考核与通报 KPIs, rankings and the monthly report")
     from jiesu.cli_exchange import apikey_app, export_app, import_command
+    from jiesu.cli_intake import app as intake_app
+    app.add_typer(intake_app, name="intake",
+                  help="智能受理配置 Routing, urgency, gazetteer, polygons, keywords")
     app.command("import")(import_command)
     app.add_typer(apikey_app, name="apikey", help="Open311 API 密钥 API keys")
     app.add_typer(export_app, name="export", help="导出 台账/开放数据 Ledger and open data")
