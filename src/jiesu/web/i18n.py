@@ -188,6 +188,45 @@ EN: dict[str, str] = {
     "全部": "Any", "保存": "Save", "删除": "Delete", "已导入年份": "Loaded years",
     "来源": "Source", "导入时间": "Loaded at", "导入日历": "Load calendar", "年份": "Year",
     "设置项": "Setting", "值": "Value", "分类": "Categories", "用户": "Users",
+    "智能受理": "Intake intelligence",
+    "保存后本进程立即生效，其他服务进程在一分钟内生效。内容有误时不作任何修改。":
+        "Changes apply at once in this process and within a minute in other server "
+        "processes. Input with errors changes nothing.",
+    "派单路由规则": "Routing rules",
+    "分类 × 区域 → 承办单位，优先于历史数据的建议。":
+        "Category × area → lead unit; takes precedence over what history suggests.",
+    "分类填编码前缀，区域与单位填单位编码，留空表示全部。":
+        "Category is a code prefix, area and unit are unit codes; blank means any.",
+    "区域": "Area", "暂无规则": "No rules yet",
+    "规则（CSV：category,area,unit）": "Rules (CSV: category,area,unit)",
+    "或上传文件（CSV 或 JSON）": "Or upload a file (CSV or JSON)",
+    "保存并替换": "Save and replace",
+    "紧急规则": "Urgency rules",
+    "命中关键词的诉求标为紧急或特急，并提示话务员转接 110/119/120。":
+        "Appeals matching a keyword are marked urgent or emergency and the operator is told "
+        "to transfer the caller to 110/119/120.",
+    "当前": "In force", "自定义规则": "custom rules", "内置规则": "built-in rules",
+    "名称": "Name", "转接": "Transfer to", "提示": "Message",
+    "规则（JSON）": "Rules (JSON)",
+    "或上传文件（JSON 或 TOML）": "Or upload a file (JSON or TOML)",
+    "恢复内置规则": "Restore the built-in rules",
+    "分类关键词": "Keywords per category",
+    "尚无训练好的分类模型时，按关键词建议分类；未设置时使用内置的一级分类关键词。":
+        "Until a classifier is trained, categories are suggested from these keywords; "
+        "without any, built-in keywords of the first-level categories are used.",
+    "未设置": "Not set",
+    "关键词（CSV：category,keywords，关键词以 | 分隔）":
+        "Keywords (CSV: category,keywords; keywords separated by |)",
+    "地名表": "Gazetteer", "已导入": "Loaded", "对应单位": "Linked to units",
+    "更新时间": "Updated", "未导入": "Not loaded",
+    "编码不是单位编码的地名（定位时取其上级单位）":
+        "Places whose code is not a unit code (their parent unit is used)",
+    "上传地名表（CSV：code,name,level,parent_code,aliases）":
+        "Upload a gazetteer (CSV: code,name,level,parent_code,aliases)",
+    "上传并替换": "Upload and replace",
+    "网格边界": "Grid polygons",
+    "上传网格边界（GeoJSON，properties.code 为单位编码）":
+        "Upload grid polygons (GeoJSON, properties.code is a unit code)",
     # audit
     "最近的流转记录": "Latest events", "时间": "Time", "事件": "Event", "哈希": "Hash",
     # errors

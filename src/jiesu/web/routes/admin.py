@@ -1,5 +1,5 @@
 """Admin (管理员): unit tree, users and roles, taxonomy import, SLA policies, the work calendar
-(with a warning when next year's calendar is missing) and settings."""
+(with a warning when next year's calendar is missing), intake intelligence and settings."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from jiesu.domain.deadlines import Clock, LimitUnit
 from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.services.admin import STAFF_ROLES, UNIT_GROUPS, AdminService
 from jiesu.services.clock import utcnow
+from jiesu.services.intake_config import IntakeConfigService
 from jiesu.services.rules import RULE_SETTINGS
 from jiesu.store import web_queries
 from jiesu.web import core, i18n
@@ -25,7 +26,8 @@ from jiesu.web.core import FormDep
 router = APIRouter(prefix="/staff/admin", include_in_schema=False)
 ROLES = {Role.ADMIN}
 TABS = [("units", "单位树"), ("users", "用户与角色"), ("taxonomy", "分类导入"),
-        ("sla", "时限规则"), ("calendar", "工作日历"), ("settings", "系统设置")]
+        ("sla", "时限规则"), ("calendar", "工作日历"), ("intake", "智能受理"),
+        ("settings", "系统设置")]
 # Settings shown to admins (never secrets).
 SHOWN_SETTINGS = ("environment", "timezone", "count_from_next_day", "token_ttl_hours",
                   "sweep_interval_seconds", "auto_dispatch_enabled", "city_name", "upload_dir")
@@ -34,6 +36,11 @@ SHOWN_SETTINGS = ("environment", "timezone", "count_from_next_day", "token_ttl_h
 def _service(request: Request) -> AdminService:
     rt = core.runtime_of(request)
     return AdminService(rt.db, rt.rules)
+
+
+def _intake(request: Request) -> IntakeConfigService:
+    rt = core.runtime_of(request)
+    return IntakeConfigService(rt.db, rt.intake)
 
 
 def _missing_years(request: Request) -> list[int]:
@@ -74,6 +81,11 @@ def admin_page(request: Request) -> HTMLResponse:
             ctx["rule_settings"] = list(RULE_SETTINGS.items())
             rules = rt.rules.get()
             ctx["rule_values"] = {k: getattr(rules, k, v) for k, v in RULE_SETTINGS.items()}
+    if tab == "intake":
+        svc = _intake(request)
+        ctx["intake"] = svc.show()
+        ctx["intake_text"] = {kind: svc.export(kind) for kind in ("routing", "urgency",
+                                                                  "keywords")}
     return core.render(request, "staff/admin.html", ctx)
 
 
@@ -187,3 +199,53 @@ def load_calendar(request: Request, form: FormDep) -> Response:
         return f"{year} 年日历已导入，重算时限 {changed} 件"
 
     return _done(request, "calendar", run, "{result}")
+
+
+MAX_INTAKE_UPLOAD = 20 * 1024 * 1024
+
+
+def _intake_text(form: dict[str, Any]) -> str:
+    """The uploaded file if one was chosen, else the text area."""
+    upload = form.get("file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        raw = upload.file.read(MAX_INTAKE_UPLOAD + 1)
+        if len(raw) > MAX_INTAKE_UPLOAD:
+            raise InvalidArguments("文件不能超过 20MB")
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidArguments("文件须为 UTF-8 编码（Excel 请另存为“CSV UTF-8”）") from None
+    value = form.get("text")
+    return value if isinstance(value, str) else ""
+
+
+@router.post("/intake/{kind}", response_model=None)
+def save_intake(request: Request, kind: str, form: FormDep) -> Response:
+    core.require(request, ROLES)
+    svc = _intake(request)
+
+    def run() -> str:
+        text, now = _intake_text(form), utcnow()
+        if kind != "urgency" and not text.strip():
+            raise InvalidArguments("请选择文件或填写内容")
+        if kind == "routing":
+            return f"路由规则已保存：{len(svc.replace_routing(text, now=now))} 条"
+        if kind == "urgency":
+            return f"紧急规则已保存：现有 {svc.replace_urgency(text, now=now)} 条"
+        if kind == "keywords":
+            return f"分类关键词已保存：{len(svc.replace_keywords(text, now=now))} 个分类"
+        if kind == "gazetteer":
+            g = svc.replace_gazetteer(text, now=now)
+            return f"地名表已导入：{g.places} 个地名，其中 {g.linked} 个对应单位"
+        if kind == "polygons":
+            return f"网格边界已导入：{svc.replace_polygons(text, now=now).areas} 个区域"
+        raise InvalidArguments("未知的配置类型")
+
+    return _done(request, "intake", run, "{result}")
+
+
+@router.post("/intake/{kind}/clear", response_model=None)
+def clear_intake(request: Request, kind: str, form: FormDep) -> Response:
+    core.require(request, ROLES)
+    svc = _intake(request)
+    return _done(request, "intake", lambda: svc.clear(kind), "操作成功")

@@ -1,0 +1,118 @@
+"""The admin page's 智能受理 tab (SQLite and PostgreSQL): forms with CSRF that replace routing
+rules, urgency rules, keywords, the gazetteer and grid polygons, and take effect at once."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.support.city import PASSWORD, City
+
+PAGE = "/staff/admin?tab=intake"
+
+
+def login_admin(c: TestClient) -> str:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
+    assert token
+    r = c.post("/login", data={"username": "admin", "password": PASSWORD,
+                               "csrf_token": token.group(1)}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = c.get(PAGE)
+    assert page.status_code == 200
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found
+    return found.group(1)
+
+
+def test_intake_tab_shows_the_rules_and_every_form_has_labels_and_csrf(city: City) -> None:
+    c = city.client
+    token = login_admin(c)
+    page = c.get(PAGE).text
+    assert 'aria-current="page">智能受理' in page
+    forms = re.findall(r'<form method="post" action="(/staff/admin/intake/[^"]+)".*?</form>',
+                       page, re.S)
+    assert forms == ["/staff/admin/intake/routing", "/staff/admin/intake/urgency",
+                     "/staff/admin/intake/keywords", "/staff/admin/intake/gazetteer",
+                     "/staff/admin/intake/polygons"]
+    for form in re.findall(r'<form method="post" action="/staff/admin/intake/.*?</form>',
+                           page, re.S):
+        assert f'name="csrf_token" value="{token}"' in form
+        for field_id in re.findall(r'<(?:input|textarea) id="([^"]+)"', form):
+            assert f'<label for="{field_id}">' in form, field_id
+    # the built-in urgency rules are shown and prefilled for editing
+    assert "内置规则" in page and "gas_leak" in page
+    assert json.loads(html.unescape(re.search(
+        r'<textarea id="iu-text"[^>]*>(.*?)</textarea>', page, re.S).group(1)))["rules"]
+    assert "Intake intelligence" in c.get(PAGE + "&lang=en").text
+    # without the token nothing is saved
+    r = c.post("/staff/admin/intake/routing", data={"text": "category,unit\n01,W\n"})
+    assert r.status_code == 403
+    assert "01,,W" not in c.get(PAGE).text
+
+
+def test_admin_replaces_rules_from_the_page_and_the_next_appeal_follows(city: City) -> None:
+    c = city.client
+    token = login_admin(c)
+    assert "unit" not in city.register(category="01.01.001")["suggestions"]
+
+    r = c.post("/staff/admin/intake/routing",
+               data={"csrf_token": token, "text": "category,area,unit\n01.01,,W\n"},
+               follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == PAGE
+    page = c.get(PAGE).text
+    assert "路由规则已保存：1 条" in page
+    assert re.search(r"<td>01\.01</td><td>全部</td><td>W</td>", page)
+    unit = city.register(category="01.01.001")["suggestions"]["unit"]
+    assert unit["unit_id"] == city.unit_ids["W"] and unit["reason"] == "rule"
+
+    # a bad file is refused with the reason; the rules stay
+    r = c.post("/staff/admin/intake/routing",
+               data={"csrf_token": token, "text": "category,area,unit\n01,D9,W\n"})
+    assert r.status_code == 200 and "第 2 行：区域单位 D9 不存在" in r.text
+    assert "01.01,,W" in r.text
+
+    rules = json.dumps([{"name": "well", "keywords": ["井喷"], "level": "emergency",
+                         "transfer_to": ["119"], "message": "请转接 119"}], ensure_ascii=False)
+    page = c.post("/staff/admin/intake/urgency", data={"csrf_token": token, "text": rules}).text
+    assert "紧急规则已保存：现有 1 条" in page and "自定义规则" in page
+    assert city.register(content="楼下消防栓井喷了")["urgency"] == "emergency"
+    page = c.post("/staff/admin/intake/urgency/clear", data={"csrf_token": token}).text
+    assert "内置规则" in page and "gas_leak" in page
+
+    page = c.post("/staff/admin/intake/keywords",
+                  data={"csrf_token": token, "text": "category,keywords\n01.01.001,路灯|灯不亮\n"}
+                  ).text
+    assert "分类关键词已保存：1 个分类" in page
+    cats = city.register(content="路灯坏了")["suggestions"]["categories"]
+    assert cats[0]["code"] == "01.01.001"
+
+
+def test_gazetteer_and_polygons_upload_as_files(city: City) -> None:
+    c = city.client
+    token = login_admin(c)
+    gazetteer = ("code,name,level,parent_code\nD1,东城区,district,\n"
+                 "D1S1,东华门街道,street,D1\n").encode("utf-8-sig")
+    page = c.post("/staff/admin/intake/gazetteer", data={"csrf_token": token},
+                  files={"file": ("places.csv", gazetteer, "text/csv")}).text
+    assert "地名表已导入：2 个地名，其中 2 个对应单位" in page
+    area = city.register(address="东城区东华门街道某小区")["suggestions"]["area"]
+    assert area["unit_id"] == city.unit_ids["D1S1"]
+
+    ring = [[116.3, 39.9], [116.4, 39.9], [116.4, 40.0], [116.3, 39.9]]
+    polygons = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "NOPE"},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+    page = c.post("/staff/admin/intake/polygons", data={"csrf_token": token},
+                  files={"file": ("grid.geojson", json.dumps(polygons), "application/json")}).text
+    assert "不是单位编码" in page and "网格边界有 1 处问题" in page
+    polygons["features"][0]["properties"]["code"] = "D2"
+    page = c.post("/staff/admin/intake/polygons", data={"csrf_token": token},
+                  files={"file": ("grid.geojson", json.dumps(polygons), "application/json")}).text
+    assert "网格边界已导入：1 个区域" in page
+    page = c.post("/staff/admin/intake/gazetteer", data={"csrf_token": token}).text
+    assert "请选择文件或填写内容" in page
+    page = c.post("/staff/admin/intake/gazetteer/clear", data={"csrf_token": token}).text
+    assert "操作成功" in page and "地名表已导入" not in page
