@@ -8,16 +8,17 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from jiesu.store.db import make_engine, make_session_factory
-from jiesu.store.repositories import AppealRepository, UnitRepository
+from jiesu.store.repositories import AppealIds, AppealRepository, UnitRepository
 
 
 class Database:
-    """The engine and session factory of one process (created by the app or CLI, never at import)."""
+    """The engine and session factory of one process (made by the app or CLI, never at import)."""
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self.engine: Engine = make_engine(url, pool_size=pool_size)
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
+        self.appeal_ids = AppealIds()
 
     @property
     def dialect(self) -> str:
@@ -45,7 +46,7 @@ class UnitOfWork:
         self.session = self.db.sessions()
         if self.db.dialect == "sqlite":
             self.session.connection(execution_options={"sqlite_write": self.write})
-        self.appeals = AppealRepository(self.session)
+        self.appeals = AppealRepository(self.session, self.db.appeal_ids)
         self.units = UnitRepository(self.session)
         return self
 
