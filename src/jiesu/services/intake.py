@@ -14,7 +14,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -64,6 +64,11 @@ class IntakeConfig:
     background_reload: bool = True
 
 
+# A top-up reads again the appeals created this long before the previous one read: they may
+# have been committed after it.
+TOP_UP_SLACK = timedelta(seconds=30)
+
+
 @dataclass
 class _Knowledge:
     """Slow-changing data loaded from the database and refreshed now and then.
@@ -103,7 +108,10 @@ class IntakeIntelligence:
         self._lock = threading.Lock()  # the duplicate index
         self._index = DuplicateIndex()
         self._index_ready = False
-        self._last_id = 0
+        self._build_lock = threading.Lock()  # the first, synchronous build of the index
+        self._top_up: threading.Thread | None = None
+        self._cursor = datetime.min.replace(tzinfo=UTC)  # creation time read up to
+        self._unindexable: dict[int, datetime] = {}  # no phone, no area: skipped, by created
         self._last_refresh = 0.0
         self._knowledge_lock = threading.Lock()
         self._k: _Knowledge | None = None
@@ -277,32 +285,78 @@ class IntakeIntelligence:
         return float(value) if value is not None else None
 
     def _refresh(self, now: datetime) -> None:
-        """Top up the duplicate index with appeals registered since (also by other processes)."""
+        """Top up the duplicate index with appeals registered since (also by other processes).
+
+        The first build runs here; later top-ups run in a background thread, so no request
+        waits for another process's appeals to be read and hashed.
+        """
         mono = time.monotonic()
-        if mono - self._last_refresh < self.config.refresh_seconds and self._index_ready:
-            return
-        with self._lock:
-            if mono - self._last_refresh < self.config.refresh_seconds and self._index_ready:
+        if self._index_ready:
+            if mono - self._last_refresh < self.config.refresh_seconds:
                 return
-            self._last_refresh = mono
+            with self._lock:
+                busy = self._top_up is not None and self._top_up.is_alive()
+                if busy or mono - self._last_refresh < self.config.refresh_seconds:
+                    return
+                self._last_refresh = mono
+                if self.config.background_reload:
+                    self._top_up = threading.Thread(
+                        target=self._top_up_logged, args=(now,),
+                        name="jiesu-duplicate-top-up", daemon=True)
+                    self._top_up.start()
+                    return
             self._top_up_index(now)
+            return
+        with self._build_lock:
+            if not self._index_ready:
+                self._last_refresh = mono
+                self._top_up_index(now)
+
+    def _top_up_logged(self, now: datetime) -> None:
+        try:
+            self._top_up_index(now)
+        except Exception:  # the next top-up tries again; registration goes on meanwhile
+            log.exception("duplicate index top-up failed")
 
     def _top_up_index(self, now: datetime) -> None:
-        since = now - max(self.config.requester_window, self.config.area_window)
+        """Index the appeals created since the last top-up (less a slack), skipping known ones.
+
+        By creation time, not by id: ids are not committed in order (each process takes its
+        ids from the sequence a block at a time, and transactions end in any order), so an
+        id cursor would pass over another process's appeals for good. The slack covers a
+        registration still in flight when the previous top-up read.
+        """
+        window = max(self.config.requester_window, self.config.area_window)
+        since = now - window if not self._index_ready else max(
+            now - window, self._cursor - TOP_UP_SLACK)
+        fresh: list[tuple[int, str, str | None, str | None, datetime]] = []
+
+        def add_fresh() -> None:
+            with self._lock:  # in chunks: searches go on between them
+                for appeal_id, text, phone_key, area_key, created in fresh:
+                    if appeal_id not in self._index:
+                        self._index.add(appeal_id, text, phone_key, area_key, created)
+            fresh.clear()
+
         with self.db.uow(write=False) as uow:
-            stmt = (select(AppealRow.id, AppealRow.title, AppealRow.content,
-                           AppealRow.requester_phone, AppealRow.area_unit_id,
-                           AppealRow.created_at)
-                    .where(AppealRow.id > self._last_id)
-                    .order_by(AppealRow.id))
-            if not self._index_ready:
-                stmt = stmt.where(AppealRow.created_at >= since)
-            for appeal_id, title, content, phone, area, created in uow.session.execute(stmt):
-                self._index.add(appeal_id, f"{title}\n{content}".strip(), _phone_key(phone),
-                                _area_key(area), created)
-                self._last_id = appeal_id
-        self._index.evict_older_than(since)
-        self._index_ready = True
+            for appeal_id, title, content, phone, area, created in (
+                    intake_store.appeals_created_since(uow.session, since)):
+                if appeal_id in self._unindexable or appeal_id in self._index:
+                    continue
+                if not phone and area is None:  # nothing could ever be matched against it
+                    self._unindexable[appeal_id] = created
+                    continue
+                fresh.append((appeal_id, f"{title}\n{content}".strip(), _phone_key(phone),
+                              _area_key(area), created))
+                if len(fresh) >= 1000:
+                    add_fresh()
+        add_fresh()
+        with self._lock:
+            self._index.evict_older_than(now - window)
+            self._index_ready = True
+        self._cursor = now
+        cutoff = now - TOP_UP_SLACK
+        self._unindexable = {i: c for i, c in self._unindexable.items() if c >= cutoff}
 
     def _load_knowledge(self, generation: int) -> _Knowledge:
         k = _Knowledge(generation=generation, loaded_at=time.monotonic())

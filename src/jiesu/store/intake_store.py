@@ -8,7 +8,7 @@ same comma-separated list Open311 publishes as a service's keywords).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -116,3 +116,19 @@ def unit_history(session: Session, limit: int = 200_000
                    func.count())
             .group_by(recent.c.category, recent.c.area_unit_id, recent.c.lead_unit_id))
     return [(cat, area, unit, int(n)) for cat, area, unit, n in session.execute(stmt)]
+
+
+def appeals_created_since(
+    session: Session, since: datetime
+) -> Iterator[tuple[int, str, str, str | None, int | None, datetime]]:
+    """(id, title, content, requester phone, area unit, created) of the appeals created since
+    `since`, oldest first (ix_appeals_created_at), streamed: what the duplicate index is built
+    and topped up from (a first build reads a month of appeals)."""
+    rows = session.execute(
+        select(AppealRow.id, AppealRow.title, AppealRow.content, AppealRow.requester_phone,
+               AppealRow.area_unit_id, AppealRow.created_at)
+        .where(AppealRow.created_at >= since)
+        .order_by(AppealRow.created_at, AppealRow.id)
+        .execution_options(yield_per=2000))
+    for i, t, c, p, a, at in rows:
+        yield i, t or "", c or "", p, a, at
