@@ -15,6 +15,7 @@ The last line is the figure for PostgreSQL (or the only database given), e.g.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -109,13 +110,17 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=2, help="wrk threads")
     p.add_argument("--workers", default="2",
                    help="app processes; a comma list (e.g. 1,2) runs each and reports the best")
+    p.add_argument("--request-threads", type=int, default=4,
+                   help="JIESU_REQUEST_THREADS of the server: handler threads per process")
     args = p.parse_args()
+    os.environ["JIESU_REQUEST_THREADS"] = str(args.request_threads)
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     workers = [int(w) for w in args.workers.split(",")]
     best: dict[str, dict[str, float]] = {}
     for kind in kinds:
         for w in workers:
-            log(f"== {kind}, {w} worker(s), {args.connections} connections, {args.duration}s")
+            log(f"== {kind}, {w} worker(s) × {args.request_threads} threads, "
+                f"{args.connections} connections, {args.duration}s")
             r = bench_one(kind, w, args)
             if kind not in best or r["appeals_per_s"] > best[kind]["appeals_per_s"]:
                 best[kind] = r

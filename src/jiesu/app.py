@@ -7,6 +7,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from jiesu.api import errors
@@ -38,6 +39,10 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = runtime or Runtime.create(settings)
         app.state.runtime = rt
+        # Handlers doing blocking database work run in this many threads per process. Python
+        # runs one thread at a time: a few threads keep the cores busy while others wait on the
+        # database; dozens only take turns on the GIL (slower, with a longer latency tail).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         stop = threading.Event()
         worker = None
         if run_jobs:

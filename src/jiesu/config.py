@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     auto_dispatch_enabled: bool = Field(True, description="auto-dispatch above model threshold")
     model_dir: Path = Field(Path("var/models"), description="classifier model registry")
     db_pool_size: int = Field(10, description="connections per app process (PostgreSQL)")
+    request_threads: int = Field(
+        8, ge=1, le=200,
+        description="threads per app process that run request handlers (they wait on the "
+                    "database); more lets slow pages overlap, fewer wastes less CPU on "
+                    "switching between Python threads")
     city_name: str = Field("示范市", description="name shown on pages and reports")
     survey_token_days: int = Field(7, description="days an online follow-up survey link is valid")
     rating_window_days: int = Field(7, description="days a requester has to rate a closed appeal")
