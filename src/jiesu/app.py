@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -43,6 +44,11 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
         # runs one thread at a time: a few threads keep the cores busy while others wait on the
         # database; dozens only take turns on the GIL (slower, with a longer latency tail).
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
+        # What exists now (modules, models, compiled statements, the runtime) lives as long as
+        # the process: frozen, it is no longer walked by every full garbage collection — those
+        # walks were a source of the registration latency tail.
+        gc.collect()
+        gc.freeze()
         stop = threading.Event()
         worker = None
         if run_jobs:
