@@ -16,18 +16,27 @@ from jiesu.domain import appeal as dom
 from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
 from jiesu.domain.events import DomainEvent
 from jiesu.services.auth import hash_password
-from jiesu.services.rules import RulesProvider
+from jiesu.services.rules import RULE_SETTINGS, RulesProvider
 from jiesu.store.tables import (
     AdminNoticeRow,
     AppealRow,
     CalendarDayRow,
     CalendarYearRow,
     CategoryRow,
+    SettingRow,
     SlaPolicyRow,
     UnitRow,
     UserRow,
 )
 from jiesu.store.uow import Database
+
+# The numeric rule settings: (lowest, highest, name shown in errors).
+RULE_LIMITS: dict[str, tuple[int, int, str]] = {
+    "reopen_window_days": (1, 365, "可申请重办的天数"),
+    "max_extension_days": (1, 90, "单次延期最多天数"),
+    "max_extensions": (0, 10, "最多延期次数"),
+    "followup_max_attempts": (1, 10, "回访最多尝试次数"),
+}
 
 UNIT_GROUPS = ("city", "district", "street", "department", "enterprise", "community", "grid",
                "micro_grid")
@@ -169,7 +178,8 @@ class AdminService:
                 else SlaPolicyRow.urgency == urgency,
                 SlaPolicyRow.category.is_(None) if category is None
                 else SlaPolicyRow.category == category,
-                SlaPolicyRow.unit.is_(None) if unit_code is None else SlaPolicyRow.unit == unit_code,
+                SlaPolicyRow.unit.is_(None) if unit_code is None
+                else SlaPolicyRow.unit == unit_code,
             ))
             if existing is None:
                 existing = SlaPolicyRow(clock=clock, kind=kind, urgency=urgency,
@@ -192,6 +202,39 @@ class AdminService:
             uow.session.delete(row)
             uow.commit()
         self.rules.invalidate()
+
+    # --- rule settings ----------------------------------------------------------------------
+
+    def set_rule_settings(self, values: dict[str, str], now: datetime) -> dict[str, object]:
+        """Replace the run-time rule settings given (RULE_SETTINGS keys); all are checked
+        before any is written, so a bad value changes nothing."""
+        clean: dict[str, object] = {}
+        for key, raw in values.items():
+            if key not in RULE_SETTINGS:
+                raise InvalidArguments(f"未知的设置项 {key}", field=key)
+            text = str(raw).strip()
+            if key == "auto_supervision_level":
+                levels = [lvl.value for lvl in dom.SupervisionLevel
+                          if lvl is not dom.SupervisionLevel.NONE]
+                if text not in levels:
+                    raise InvalidArguments(
+                        f"自动督办级别须为 {' / '.join(levels)} 之一", field=key)
+                clean[key] = text
+                continue
+            low, high, label = RULE_LIMITS[key]
+            try:
+                number = int(text)
+            except ValueError:
+                raise InvalidArguments(f"{label}须为整数", field=key) from None
+            if not low <= number <= high:
+                raise InvalidArguments(f"{label}须在 {low}–{high} 之间", field=key)
+            clean[key] = number
+        with self.db.uow() as uow:
+            for key, value in clean.items():
+                uow.session.merge(SettingRow(key=key, value=value, updated_at=now))
+            uow.commit()
+        self.rules.invalidate()
+        return clean
 
     # --- calendar ---------------------------------------------------------------------------
 

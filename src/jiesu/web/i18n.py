@@ -227,6 +227,24 @@ EN: dict[str, str] = {
     "网格边界": "Grid polygons",
     "上传网格边界（GeoJSON，properties.code 为单位编码）":
         "Upload grid polygons (GeoJSON, properties.code is a unit code)",
+    # admin: API keys and rule settings
+    "API 密钥": "API keys", "新的 API 密钥": "New API key",
+    "请立即复制并交给该客户端。密钥只显示这一次，系统只保存其摘要。":
+        "Copy it now and give it to the client. The key is shown only this once; "
+        "only its digest is stored.",
+    "密钥": "Key", "为 Open311 客户端创建密钥": "Create a key for an Open311 client",
+    "客户端名称": "Client name", "速率限制（次/分钟）": "Rate limit (requests/minute)",
+    "备注": "Note", "创建": "Create", "密钥前缀": "Key prefix", "创建时间": "Created",
+    "最近使用": "Last used", "从未使用": "Never", "状态": "Status", "有效": "Active",
+    "已吊销": "Revoked", "吊销": "Revoke", "还没有 API 密钥": "No API keys yet",
+    "办理规则": "Handling rules", "可申请重办的天数（办结后）":
+        "Days after closing within which a reopening may be asked",
+    "单次延期最多天数": "Most days per extension", "最多延期次数": "Most extensions",
+    "回访最多尝试次数": "Most follow-up attempts",
+    "超期自动督办级别": "Level of the automatic supervision when overdue",
+    "部署设置": "Deployment settings",
+    "以下设置由环境变量给出，修改后需重启服务。":
+        "These come from environment variables; restart the service after changing them.",
     # audit
     "最近的流转记录": "Latest events", "时间": "Time", "事件": "Event", "哈希": "Hash",
     # errors

@@ -12,10 +12,11 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from jiesu.adapters.calendar_source import CalendarYearUnavailable, official_year
-from jiesu.domain.appeal import Role
+from jiesu.domain.appeal import Role, SupervisionLevel
 from jiesu.domain.deadlines import Clock, LimitUnit
 from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.services.admin import STAFF_ROLES, UNIT_GROUPS, AdminService
+from jiesu.services.api_keys import ApiKeyService
 from jiesu.services.clock import utcnow
 from jiesu.services.intake_config import IntakeConfigService
 from jiesu.services.rules import RULE_SETTINGS
@@ -27,7 +28,12 @@ router = APIRouter(prefix="/staff/admin", include_in_schema=False)
 ROLES = {Role.ADMIN}
 TABS = [("units", "单位树"), ("users", "用户与角色"), ("taxonomy", "分类导入"),
         ("sla", "时限规则"), ("calendar", "工作日历"), ("intake", "智能受理"),
-        ("settings", "系统设置")]
+        ("apikeys", "API 密钥"), ("settings", "系统设置")]
+# The run-time rule settings as the form shows them.
+RULE_LABELS = {"reopen_window_days": "可申请重办的天数（办结后）",
+               "max_extension_days": "单次延期最多天数", "max_extensions": "最多延期次数",
+               "followup_max_attempts": "回访最多尝试次数",
+               "auto_supervision_level": "超期自动督办级别"}
 # Settings shown to admins (never secrets).
 SHOWN_SETTINGS = ("environment", "timezone", "count_from_next_day", "token_ttl_hours",
                   "sweep_interval_seconds", "auto_dispatch_enabled", "city_name", "upload_dir")
@@ -52,10 +58,14 @@ def _missing_years(request: Request) -> list[int]:
 @router.get("", response_class=HTMLResponse)
 def admin_page(request: Request) -> HTMLResponse:
     core.require(request, ROLES)
+    return _page(request, request.query_params.get("tab", "units"))
+
+
+def _page(request: Request, tab: str, extra: dict[str, Any] | None = None) -> HTMLResponse:
     rt = core.runtime_of(request)
-    tab = request.query_params.get("tab", "units")
     tab = tab if tab in dict(TABS) else "units"
-    ctx: dict[str, Any] = {"tab": tab, "tabs": TABS, "missing_years": _missing_years(request)}
+    ctx: dict[str, Any] = {"tab": tab, "tabs": TABS, "missing_years": _missing_years(request),
+                           **(extra or {})}
     lang = core.lang_of(request)
     with core.reading(rt) as uow:
         s = uow.session
@@ -78,9 +88,13 @@ def admin_page(request: Request) -> HTMLResponse:
             ctx["notices"] = web_queries.open_notices(s)
         elif tab == "settings":
             ctx["settings"] = [(k, getattr(rt.settings, k)) for k in SHOWN_SETTINGS]
-            ctx["rule_settings"] = list(RULE_SETTINGS.items())
+            ctx["rule_settings"] = [(k, RULE_LABELS[k]) for k in RULE_SETTINGS]
             rules = rt.rules.get()
-            ctx["rule_values"] = {k: getattr(rules, k, v) for k, v in RULE_SETTINGS.items()}
+            ctx["rule_values"] = {k: str(getattr(rules, k, v)) for k, v in RULE_SETTINGS.items()}
+            ctx["supervision_levels"] = [lvl.value for lvl in SupervisionLevel
+                                         if lvl is not SupervisionLevel.NONE]
+        elif tab == "apikeys":
+            ctx["api_keys"] = ApiKeyService(rt.db).list()
     if tab == "intake":
         svc = _intake(request)
         ctx["intake"] = svc.show()
@@ -249,3 +263,41 @@ def clear_intake(request: Request, kind: str, form: FormDep) -> Response:
     core.require(request, ROLES)
     svc = _intake(request)
     return _done(request, "intake", lambda: svc.clear(kind), "操作成功")
+
+
+@router.post("/settings", response_model=None)
+def save_settings(request: Request, form: FormDep) -> Response:
+    core.require(request, ROLES)
+    svc = _service(request)
+    values = {k: core.text(form, k) for k in RULE_SETTINGS if core.text(form, k)}
+    return _done(request, "settings", lambda: svc.set_rule_settings(values, utcnow()),
+                 "设置已保存，新的办理操作即按新规则执行")
+
+
+@router.post("/apikeys", response_model=None)
+def create_api_key(request: Request, form: FormDep) -> Response:
+    """The new key is shown on this response only (never stored in plain text or a cookie)."""
+    core.require(request, ROLES)
+    rt = core.runtime_of(request)
+    try:
+        rate = int(core.text(form, "rate_per_minute") or "60")
+    except ValueError:
+        core.flash(request, "速率限制须为整数（每分钟请求次数）", "error")
+        return core.redirect("/staff/admin?tab=apikeys")
+    try:
+        info, key = ApiKeyService(rt.db).create(core.text(form, "name"), utcnow(),
+                                                rate_per_minute=rate,
+                                                note=core.text(form, "note"))
+    except DomainError as exc:
+        core.flash(request, exc.message, "error")
+        return core.redirect("/staff/admin?tab=apikeys")
+    return _page(request, "apikeys", {"new_key": key, "new_key_name": info.name})
+
+
+@router.post("/apikeys/{key_id}/revoke", response_model=None)
+def revoke_api_key(request: Request, key_id: int, form: FormDep) -> Response:
+    core.require(request, ROLES)
+    rt = core.runtime_of(request)
+    return _done(request, "apikeys",
+                 lambda: ApiKeyService(rt.db).revoke(key_id, utcnow()).name,
+                 "已吊销“{result}”的 API 密钥")

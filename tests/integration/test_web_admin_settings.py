@@ -1,0 +1,90 @@
+"""The admin page's API-key and settings tabs (SQLite and PostgreSQL): keys are created and
+revoked from the page (the key shown once, then only its prefix), and the run-time rule settings
+are edited there — a bad value changes nothing."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.integration.test_web_admin_intake import login_admin
+from tests.support.city import City
+
+
+def _token(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found
+    return found.group(1)
+
+
+def _open311_status(c: TestClient, key: str) -> int:
+    r = c.post("/open311/v2/requests.json",
+               data={"api_key": key, "service_code": "x", "description": "测试"})
+    return r.status_code
+
+
+def test_admin_creates_and_revokes_an_api_key(city: City) -> None:
+    c = city.client
+    login_admin(c)
+    page = c.get("/staff/admin?tab=apikeys").text
+    assert "还没有 API 密钥" in page
+    for field_id in re.findall(r'<input id="(k-[^"]+)"', page):
+        assert f'<label for="{field_id}">' in page, field_id
+    # without the CSRF token nothing is created
+    assert c.post("/staff/admin/apikeys", data={"name": "区网格平台"}).status_code == 403
+    r = c.post("/staff/admin/apikeys", data={"name": "区网格平台", "rate_per_minute": "120",
+                                             "csrf_token": _token(page)})
+    assert r.status_code == 200
+    key = re.search(r'id="k-new" value="([^"]+)"', r.text).group(1)  # type: ignore[union-attr]
+    assert key.startswith("jsk_")
+    listing = c.get("/staff/admin?tab=apikeys").text
+    assert key not in listing and key[:10] in listing and "区网格平台" in listing
+    assert "从未使用" in listing
+    # the key works for Open311 (a wrong service code is a 400, not a 403) …
+    assert _open311_status(c, key) != 403
+    # … a second key for the same client is refused with a message
+    again = c.post("/staff/admin/apikeys", data={"name": "区网格平台",
+                                                 "csrf_token": _token(listing)},
+                   follow_redirects=True)
+    assert "已有 API 密钥" in again.text
+    key_id = re.search(r'/staff/admin/apikeys/(\d+)/revoke', listing).group(1)  # type: ignore[union-attr]
+    r = c.post(f"/staff/admin/apikeys/{key_id}/revoke", data={"csrf_token": _token(listing)},
+               follow_redirects=True)
+    assert "已吊销“区网格平台”的 API 密钥" in r.text and "已吊销" in r.text
+    assert _open311_status(c, key) == 403
+
+
+def test_admin_edits_rule_settings_and_a_bad_value_changes_nothing(city: City) -> None:
+    c = city.client
+    login_admin(c)
+    page = c.get("/staff/admin?tab=settings").text
+    assert 'id="r-max_extension_days" name="max_extension_days" type="number" value="10"' in page
+    form = {"reopen_window_days": "20", "max_extension_days": "5", "max_extensions": "2",
+            "followup_max_attempts": "4", "auto_supervision_level": "red",
+            "csrf_token": _token(page)}
+    r = c.post("/staff/admin/settings", data=form, follow_redirects=True)
+    assert "设置已保存" in r.text
+    rules = city.runtime.rules.get()
+    assert (rules.reopen_window_days, rules.max_extension_days, rules.max_extensions,
+            rules.followup_max_attempts, str(rules.auto_supervision_level)) == (
+        20, 5, 2, 4, "red")
+    assert 'name="max_extension_days" type="number" value="5"' in r.text
+    # an extension longer than the new limit is refused
+    a = city.register()
+    city.act("dispatcher", a["id"], "dispatch", unit_code="D1")
+    city.act("handler_d1", a["id"], "sign")
+    city.act("handler_d1", a["id"], "request_extension", expect=422, days=6, reason="需协调")
+    # a bad value: a message, and nothing saved (not even the good values beside it)
+    bad = dict(form, max_extension_days="abc", reopen_window_days="30",
+               csrf_token=_token(r.text))
+    r = c.post("/staff/admin/settings", data=bad, follow_redirects=True)
+    assert "单次延期最多天数须为整数" in r.text
+    assert city.runtime.rules.get().reopen_window_days == 20
+    bad = dict(form, max_extensions="99", csrf_token=_token(r.text))
+    r = c.post("/staff/admin/settings", data=bad, follow_redirects=True)
+    assert "最多延期次数须在 0–10 之间" in r.text
+    assert city.runtime.rules.get().max_extensions == 2
+    # without the CSRF token nothing is saved
+    assert c.post("/staff/admin/settings", data={"max_extensions": "0"}).status_code == 403
+    assert "Handling rules" in c.get("/staff/admin?tab=settings&lang=en").text
