@@ -4,6 +4,7 @@ for a minute."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
 from jiesu.web import stats
-from tests.support.city import City
+from tests.support.city import PASSWORD, City
 
 
 def _scope(city: City, code: str) -> queries.Scope:
@@ -100,3 +101,24 @@ def test_handling_counts_match_the_single_counts(city: City) -> None:
         overdue, red, yellow = web_queries.handling_counts(uow.session, later)
         assert overdue == web_queries.overdue_count(uow.session, later) == 3
         assert (red, yellow) == (0, 0)
+
+
+def test_dashboard_unit_satisfaction_uses_the_kpi_formula(city: City) -> None:
+    # D1: one 满意 and one 基本满意 → (1 + 0.8·1) ÷ 2 = 90 % with the default formula
+    # (satisfied ÷ rated would say 50 %).
+    for level in ("satisfied", "basically"):
+        a = city.register()
+        city.act("dispatcher", a["id"], "dispatch", unit_code="D1")
+        city.act("handler_d1", a["id"], "sign")
+        city.act("handler_d1", a["id"], "reply", text="已处理", claim="solved")
+        city.act("followup", a["id"], "follow_up", reached=True, resolved="yes",
+                 satisfaction=level)
+    c = city.client
+    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
+    assert token
+    c.post("/login", data={"username": "analyst", "password": PASSWORD,
+                           "csrf_token": token.group(1)})
+    page = c.get("/staff/dashboard").text
+    row = re.search(r'<th scope="row">东城区</th>(.*?)</tr>', page, re.S)
+    assert row, page
+    assert row.group(1).rstrip().endswith("<td>90%</td>")

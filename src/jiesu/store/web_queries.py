@@ -282,13 +282,10 @@ class UnitLine:
     open: int = 0
     overdue: int = 0
     closed: int = 0
-    satisfied: int = 0
-    rated: int = 0
+    # follow-up satisfaction levels (satisfied / basically / dissatisfied) -> appeals; the rate
+    # is computed by the caller with the KPI formula in force (web.stats.satisfaction_rate)
+    satisfaction: Counter[str] = field(default_factory=Counter)
     by_status: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        return self.satisfied / self.rated if self.rated else None
 
 
 def unit_table(session: Session, since: datetime, now: datetime) -> list[UnitLine]:
@@ -343,7 +340,5 @@ def unit_table(session: Session, since: datetime, now: datetime) -> list[UnitLin
         ln = line(unit_id)
         if ln is None:
             continue
-        ln.rated += n
-        if level == "satisfied":
-            ln.satisfied += n
+        ln.satisfaction[level] += n
     return sorted(lines.values(), key=lambda x: (-x.total, x.name))

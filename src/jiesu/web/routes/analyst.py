@@ -26,6 +26,7 @@ def dashboard(request: Request) -> HTMLResponse:
     return core.render(request, "staff/dashboard.html", {
         "d": data, "charts": stats.dashboard_charts(data, lang),
         "satisfaction_rate": stats.satisfaction_rate(data.satisfaction, f),
+        "unit_rates": {u.unit_id: stats.satisfaction_rate(u.satisfaction, f) for u in data.units},
         "big": request.query_params.get("big") == "1"})
 
 
