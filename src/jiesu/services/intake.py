@@ -90,6 +90,9 @@ class _Knowledge:
     polygons: PolygonIndex | None = None
     urgency_rules: tuple[urgency.UrgencyRule, ...] | None = None
     keywords: Any | None = None  # cold-start KeywordClassifier (admin keywords or defaults)
+    # The active trained model's version when this was loaded: `jiesu nlp activate` in another
+    # process (or a shell) reaches this one with the next knowledge refresh.
+    model_version: str | None = None
     generation: int = 0
     loaded_at: float = 0.0
 
@@ -105,6 +108,7 @@ class IntakeIntelligence:
         self._injected = classifier  # a classifier given by the caller is kept on reload
         self._trained: Any | None = None
         self._trained_loaded = False
+        self._trained_version: str | None = None
         self._lock = threading.Lock()  # the duplicate index
         self._index = DuplicateIndex()
         self._index_ready = False
@@ -273,10 +277,11 @@ class IntakeIntelligence:
         """The injected classifier, else the active trained model, else the keyword rules."""
         if self._injected is not None:
             return self._injected
-        if not self._trained_loaded:
+        if not self._trained_loaded or k.model_version != self._trained_version:
             with self._knowledge_lock:
-                if not self._trained_loaded:
+                if not self._trained_loaded or k.model_version != self._trained_version:
                     self._trained = _load_trained(self.settings)
+                    self._trained_version = k.model_version
                     self._trained_loaded = True
         return self._trained if self._trained is not None else k.keywords
 
@@ -359,7 +364,8 @@ class IntakeIntelligence:
         self._unindexable = {i: c for i, c in self._unindexable.items() if c >= cutoff}
 
     def _load_knowledge(self, generation: int) -> _Knowledge:
-        k = _Knowledge(generation=generation, loaded_at=time.monotonic())
+        k = _Knowledge(generation=generation, loaded_at=time.monotonic(),
+                       model_version=_active_version(self.settings))
         with self.db.uow(write=False) as uow:
             s = uow.session
             cats = intake_store.categories(s)
@@ -455,6 +461,15 @@ class IntakeIntelligence:
         total = sum(counts.values())
         share = n / total
         return unit, reason, share * min(1.0, total / self.config.unit_min_count)
+
+
+def _active_version(settings: Settings) -> str | None:
+    try:
+        from jiesu.nlp.classify import ModelRegistry
+
+        return ModelRegistry(settings.model_dir).active_version()
+    except Exception:  # no registry yet, or unreadable: as if nothing were active
+        return None
 
 
 def _load_trained(settings: Settings) -> Any | None:

@@ -114,3 +114,31 @@ def test_a_background_load_started_before_a_change_is_thrown_away() -> None:
     assert i._k is first  # the stale load was not swapped in
     fresh = i._knowledge()  # invalidated: loaded here, synchronously
     assert fresh.generation == 1 and fresh is not first
+
+
+def test_a_model_activated_elsewhere_is_used_after_the_next_knowledge_refresh(
+        monkeypatch: Any) -> None:
+    """`jiesu nlp activate` in a shell changes the registry's ACTIVE file only: each server
+    process notices it when its knowledge is next refreshed and loads that model."""
+    import jiesu.services.intake as intake_module
+
+    loaded: list[str | None] = []
+    active = {"version": None}
+
+    def load(settings: Settings) -> Any:
+        loaded.append(active["version"])
+        return None if active["version"] is None else f"model {active['version']}"
+
+    monkeypatch.setattr(intake_module, "_load_trained", load)
+    i = IntakeIntelligence(None, Settings(environment="test"),  # type: ignore[arg-type]
+                           IntakeConfig())
+    k = knowledge()
+    k.keywords = "keywords"
+    assert i._model(k) == "keywords" and i._model(k) == "keywords"
+    assert loaded == [None]  # loaded once, not per call
+    active["version"] = "v2"
+    assert i._model(k) == "keywords"  # this process has not refreshed its knowledge yet
+    refreshed = knowledge()
+    refreshed.model_version = "v2"
+    assert i._model(refreshed) == "model v2" and i._model(refreshed) == "model v2"
+    assert loaded == [None, "v2"]
