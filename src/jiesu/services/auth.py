@@ -72,14 +72,17 @@ class Authenticator:
         assert user is not None
         return self.serializer.dumps({"uid": user_id}), user
 
-    def user_from_token(self, token: str) -> CurrentUser:
+    def _user_id(self, token: str) -> int:
         try:
             data = self.serializer.loads(token, max_age=self.ttl)
         except SignatureExpired:
             raise AuthError("登录已过期，请重新登录") from None
         except BadSignature:
             raise AuthError("无效的登录凭证") from None
-        user = self.user(int(data["uid"]))
+        return int(data["uid"])
+
+    def user_from_token(self, token: str) -> CurrentUser:
+        user = self.user(self._user_id(token))
         if user is None:
             raise AuthError("账号不存在或已停用")
         return user
@@ -87,13 +90,7 @@ class Authenticator:
     def cached_user_from_token(self, token: str) -> CurrentUser | None:
         """The token's user if the cache holds it fresh (no I/O: safe on the event loop); None
         when the database must be asked. A bad or expired token raises AuthError."""
-        try:
-            data = self.serializer.loads(token, max_age=self.ttl)
-        except SignatureExpired:
-            raise AuthError("登录已过期，请重新登录") from None
-        except BadSignature:
-            raise AuthError("无效的登录凭证") from None
-        hit = self._cache.get(int(data["uid"]))
+        hit = self._cache.get(self._user_id(token))
         if hit and hit[1] is not None and time.monotonic() - hit[0] < self.cache_seconds:
             return hit[1]
         return None
