@@ -1,7 +1,11 @@
 """Tokens of an appeal for the category classifier: character 1-4-grams.
 
 An appeal becomes two token blocks — title chars and detail chars — so that the title (short,
-often missing) keeps its own weights instead of being drowned by a long detail.
+often missing) keeps its own weights instead of being drowned by a long detail. The detail
+block starts with the title too: two thirds of the appeals have no title, so weights learnt
+from the title block alone rest on a third of the data, while the detail block's weights,
+learnt from every appeal, also apply to the title's words (cross-validated accuracy
++0.3 points).
 
 No word segmentation: jieba words on top of the character n-grams did not help in
 cross-validation (raw NB-SVM accuracy 0.9112 with them, 0.9119 without) and cost about
@@ -23,6 +27,8 @@ DETAIL_CHARS = 600
 TITLE_CHARS = 100
 NGRAM_RANGE = (1, 4)
 BLOCKS = ("title_chars", "detail_chars")
+# between the title and the detail in the detail block, so no n-gram spans the two
+TITLE_SEPARATOR = " | "
 
 _SPACES = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d")
@@ -82,7 +88,7 @@ class AppealTokens:
 
 
 def tokenize_appeal(title: str, detail: str) -> AppealTokens:
-    """Tokens of one appeal (title may be empty)."""
+    """Tokens of one appeal (title may be empty); the detail block is title + detail."""
     t = normalize(title)[:TITLE_CHARS]
     d = normalize(detail)[:DETAIL_CHARS]
-    return AppealTokens(ngram_keys(t), ngram_keys(d))
+    return AppealTokens(ngram_keys(t), ngram_keys(t + TITLE_SEPARATOR + d if t else d))
