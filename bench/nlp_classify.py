@@ -74,7 +74,8 @@ def main() -> None:
     model = train(titles, details, labels)
     print(f"train: {time.perf_counter() - t0:.1f} s wall, {time.process_time() - c0:.1f} s CPU "
           f"of this process (threshold {model.threshold:.4f}, "
-          f"{model.metadata['n_features']} features); load {load()}")
+          f"{model.metadata['n_features']} features, detail {model.detail_chars} chars "
+          f"chosen by inner CV); load {load()}")
 
     rng = random.Random(1)
     idx = [rng.randrange(len(labels)) for _ in range(args.queries)]

@@ -2,7 +2,8 @@
 
 How it works (see docs/classifier.md):
 
-1. An appeal is two token blocks (title chars 1-4, detail chars 1-4, as uint64 n-gram keys,
+1. An appeal is two token blocks (title chars 1-4; title + detail chars 1-4, the detail cut at
+   600 or 900 characters, whichever an inner CV prefers; as uint64 n-gram keys,
    `jiesu.nlp.tokenize`). Each block is a sublinear TF-IDF vector (min_df 2), L2 normalised
    and weighted, so the title counts even though most appeals have none.
 2. One linear SVM per category on features scaled by the naive-Bayes log-count ratio of that
@@ -35,9 +36,10 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from jiesu.nlp.tokenize import BLOCKS, AppealTokens, tokenize_appeal
+from jiesu.nlp.tokenize import BLOCKS, DETAIL_CHOICES, AppealTokens, tokenize_appeal
 
-FORMAT = 4  # 4: title also in the detail block (3: without, 2: string n-grams, 1: jieba words)
+FORMAT = 4  # 4: title in the detail block, detail length in the state (3: neither,
+#             2: string n-grams, 1: jieba words)
 TARGET_PRECISION = 0.97
 # The title block weighs less than the detail block: titles are short, so their normalised
 # vectors would otherwise dominate.
@@ -163,6 +165,7 @@ class CategoryModel:
         self._cal_coef: np.ndarray = state["cal_coef"]
         self._cal_intercept: np.ndarray = state["cal_intercept"]
         self.threshold: float = float(state["threshold"])
+        self.detail_chars: int = int(state["detail_chars"])
         self.metadata: dict[str, Any] = metadata
 
     @property
@@ -205,18 +208,21 @@ class CategoryModel:
         order = np.argsort(-proba, kind="stable")[: max(0, k)]
         return [Prediction(self.labels[j], float(proba[j])) for j in order]
 
+    def _tokens(self, title: str, detail: str) -> AppealTokens:
+        return tokenize_appeal(title, detail, self.detail_chars)
+
     def predict_proba(self, title: str, detail: str) -> dict[str, float]:
         """Calibrated probability of every category."""
-        p = self._proba_docs([tokenize_appeal(title, detail)])[0]
+        p = self._proba_docs([self._tokens(title, detail)])[0]
         return {label: float(v) for label, v in zip(self.labels, p, strict=True)}
 
     def predict_top(self, title: str, detail: str, k: int = 3) -> list[Prediction]:
         """The k most likely categories, most likely first."""
-        return self._top(self._proba_docs([tokenize_appeal(title, detail)])[0], k)
+        return self._top(self._proba_docs([self._tokens(title, detail)])[0], k)
 
     def predict_many(self, items: list[tuple[str, str]], k: int = 3) -> list[list[Prediction]]:
         """`predict_top` for many (title, detail) pairs."""
-        proba = self._proba_docs([tokenize_appeal(t, d) for t, d in items])
+        proba = self._proba_docs([self._tokens(t, d) for t, d in items])
         return [self._top(p, k) for p in proba]
 
     def auto_dispatch(self, prediction: Prediction) -> bool:
@@ -229,7 +235,7 @@ class CategoryModel:
             "format": FORMAT, "labels": self.labels, "vocab": self._vocab, "idf": self._idf,
             "offsets": self._offsets, "weights": self._weights, "bias": self._bias,
             "cal_coef": self._cal_coef, "cal_intercept": self._cal_intercept,
-            "threshold": self.threshold,
+            "threshold": self.threshold, "detail_chars": self.detail_chars,
         }
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -294,10 +300,37 @@ def choose_threshold(top_probability: np.ndarray, correct: np.ndarray,
     return float(p[good.max()])
 
 
-def _fit(counts: _Counts, y: np.ndarray, rows: np.ndarray, labels: list[str], *, seed: int,
-         inner_cv: int = INNER_CV, progress: Progress | None = None) -> tuple[dict, dict]:
-    """Fit the model on `rows` of `counts`; returns (state, training metrics)."""
+def _oof_scores(counts: _Counts, y_rows: np.ndarray, rows: np.ndarray, n_classes: int,
+                folds: int, seed: int, say: Progress) -> np.ndarray:
+    """Out-of-fold NB-SVM scores of every row of `rows` by an inner cross-validation.
+
+    Each inner fold fits its own vocabulary and IDF on its own rows, exactly as the final
+    model will meet new appeals: with features fitted on all rows, a held-out appeal keeps
+    the n-grams it shares only with other held-out appeals, which have no weight but take
+    part in the length normalisation, so its out-of-fold scores were 10 % smaller than the
+    scores of really new appeals and the calibrator was fitted on the wrong scale.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    oof = np.zeros((len(rows), n_classes))
+    inner = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    for i, (tr, va) in enumerate(inner.split(rows, y_rows), 1):
+        feats = _Features.fit(counts, rows[tr])
+        w, b = _fit_nbsvm(feats.transform(counts, rows[tr]), y_rows[tr], n_classes, seed)
+        oof[va] = feats.transform(counts, rows[va]) @ w + b
+        say(f"inner fold {i}/{folds} done")
+    return oof
+
+
+def _fit(counts: dict[int, _Counts], y: np.ndarray, rows: np.ndarray, labels: list[str], *,
+         seed: int, inner_cv: int = INNER_CV,
+         progress: Progress | None = None) -> tuple[dict, dict]:
+    """Fit the model on `rows`; `counts` maps each candidate detail length to its n-gram counts.
+
+    Returns (state, training metrics). The detail length is chosen by the inner CV.
+    """
     from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import log_loss
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     say = progress or (lambda _msg: None)
@@ -306,45 +339,55 @@ def _fit(counts: _Counts, y: np.ndarray, rows: np.ndarray, labels: list[str], *,
     folds = min(inner_cv, int(np.bincount(y_rows, minlength=n_classes).min()))
     if folds < 2:
         raise ValueError("every category needs at least 2 examples to train")
-    # Inner cross-validation: out-of-fold SVM scores of every training row, for the
-    # calibrator and the threshold. Each inner fold fits its own vocabulary and IDF on its own
-    # rows, exactly as the final model will meet new appeals: with features fitted on all
-    # rows, a held-out appeal keeps the n-grams it shares only with other held-out appeals,
-    # which have no weight but take part in the length normalisation, so its out-of-fold
-    # scores were 10 % smaller than the scores of really new appeals and the calibrator
-    # was fitted on the wrong scale.
-    oof = np.zeros((len(rows), n_classes))
-    inner = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    for i, (tr, va) in enumerate(inner.split(rows, y_rows), 1):
-        inner_feats = _Features.fit(counts, rows[tr])
-        w, b = _fit_nbsvm(inner_feats.transform(counts, rows[tr]), y_rows[tr], n_classes, seed)
-        oof[va] = inner_feats.transform(counts, rows[va]) @ w + b
-        say(f"inner fold {i}/{folds} done")
-    # The model itself is refitted on all training rows (features too): a quarter more data
-    # than each inner model, which is worth about half a point of accuracy.
-    feats = _Features.fit(counts, rows)
-    w, b = _fit_nbsvm(feats.transform(counts, rows), y_rows, n_classes, seed)
-    say("refit on all rows done")
-    calibrator = LogisticRegression(C=1.0, max_iter=1000)
     # probabilities of the calibrator itself held out, so the threshold is not optimistic
     cal_folds = StratifiedKFold(folds, shuffle=True, random_state=seed + 1)
-    proba = cross_val_predict(calibrator, oof, y_rows, cv=cal_folds, method="predict_proba")
-    calibrator.fit(oof, y_rows)
+    # Each candidate detail length gets an inner CV; the one whose held-out calibrated
+    # probabilities have the lowest log-loss (ties: the shorter, cheaper one) is kept. The
+    # choice uses the training rows only, so an outer evaluation stays honest.
+    best: tuple[float, int, np.ndarray, np.ndarray] | None = None
+    candidates: dict[str, float] = {}
+    for chars in sorted(counts):
+        oof = _oof_scores(counts[chars], y_rows, rows, n_classes, folds, seed,
+                          lambda msg, c=chars: say(f"detail {c}: {msg}"))
+        proba = cross_val_predict(LogisticRegression(C=1.0, max_iter=1000), oof, y_rows,
+                                  cv=cal_folds, method="predict_proba")
+        loss = float(log_loss(y_rows, proba, labels=list(range(n_classes))))
+        candidates[str(chars)] = round(loss, 5)
+        if best is None or loss < best[0]:
+            best = (loss, chars, oof, proba)
+    assert best is not None
+    _, chars, oof, proba = best
+    say(f"detail length {chars} chosen (inner log-loss {candidates})")
+    # The model itself is refitted on all training rows (features too): a quarter more data
+    # than each inner model, which is worth about half a point of accuracy.
+    feats = _Features.fit(counts[chars], rows)
+    w, b = _fit_nbsvm(feats.transform(counts[chars], rows), y_rows, n_classes, seed)
+    say("refit on all rows done")
+    calibrator = LogisticRegression(C=1.0, max_iter=1000).fit(oof, y_rows)
     top = proba.max(axis=1)
     pred = proba.argmax(axis=1)
     threshold = choose_threshold(top, pred == y_rows)
     train_metrics = _metrics(y_rows, pred, top, threshold, n_classes, labels)
+    train_metrics["detail_log_loss"] = candidates
     # _Counts keys are sorted and the kept columns ascending, so each vocabulary stays sorted
-    vocab = [keys[cols] for keys, cols in zip(counts.keys, feats.keep, strict=True)]
+    vocab = [keys[cols] for keys, cols in zip(counts[chars].keys, feats.keep, strict=True)]
     offsets = np.cumsum([0] + [len(c) for c in feats.keep[:-1]]).tolist()
     state = {
         "format": FORMAT, "labels": labels, "vocab": vocab, "idf": feats.idf,
         "offsets": offsets, "weights": w, "bias": b,
         "cal_coef": calibrator.coef_.astype(np.float64),
         "cal_intercept": calibrator.intercept_.astype(np.float64),
-        "threshold": threshold,
+        "threshold": threshold, "detail_chars": int(chars),
     }
     return state, train_metrics
+
+
+def _all_counts(titles: Sequence[str], details: Sequence[str]
+                ) -> tuple[dict[int, list[AppealTokens]], dict[int, _Counts]]:
+    """Tokens and n-gram counts of the appeals for every candidate detail length."""
+    docs = {c: [tokenize_appeal(t, d, c) for t, d in zip(titles, details, strict=True)]
+            for c in DETAIL_CHOICES}
+    return docs, {c: _Counts(d) for c, d in docs.items()}
 
 
 def data_sha256(titles: Sequence[str], details: Sequence[str], labels: Sequence[str]) -> str:
@@ -389,11 +432,11 @@ def train(titles: Sequence[str], details: Sequence[str], labels: Sequence[str], 
     _check(titles, details, labels)
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
-    docs = [tokenize_appeal(t, d) for t, d in zip(titles, details, strict=True)]
-    say(f"tokenised {len(docs)} appeals in {time.perf_counter() - started:.1f} s")
+    _, counts = _all_counts(titles, details)
+    n = len(labels)
+    say(f"tokenised {n} appeals in {time.perf_counter() - started:.1f} s")
     names, y = _encode(labels)
-    state, metrics = _fit(_Counts(docs), y, np.arange(len(docs)), names, seed=seed,
-                          progress=say)
+    state, metrics = _fit(counts, y, np.arange(n), names, seed=seed, progress=say)
     now = datetime.now(UTC)
     sha = data_sha256(titles, details, labels)
     metadata = {
@@ -401,13 +444,16 @@ def train(titles: Sequence[str], details: Sequence[str], labels: Sequence[str], 
         "created_at": now.isoformat(timespec="seconds"),
         "kind": "nbsvm-char",
         "training_data_sha256": sha,
-        "n_samples": len(docs),
+        "n_samples": n,
         "labels": names,
         "class_counts": {n: int(c) for n, c in zip(names, np.bincount(y), strict=True)},
         "threshold": state["threshold"],
         "target_precision": TARGET_PRECISION,
         # inner cross-validation on the training data (what chose the threshold)
         "metrics": _summary(metrics),
+        # detail length chosen by the inner CV, and each candidate's held-out log-loss
+        "detail_chars": state["detail_chars"],
+        "detail_log_loss": metrics["detail_log_loss"],
         "train_seconds": round(time.perf_counter() - started, 2),
         "n_features": int(sum(len(v) for v in state["vocab"])),
         "seed": seed,
@@ -461,8 +507,7 @@ def evaluate(titles: Sequence[str], details: Sequence[str], labels: Sequence[str
     _check(titles, details, labels)
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
-    docs = [tokenize_appeal(t, d) for t, d in zip(titles, details, strict=True)]
-    counts = _Counts(docs)
+    docs, counts = _all_counts(titles, details)
     names, y = _encode(labels)
     n_classes = len(names)
     pred = np.zeros(len(y), np.int64)
@@ -474,10 +519,11 @@ def evaluate(titles: Sequence[str], details: Sequence[str], labels: Sequence[str
         t0 = time.perf_counter()
         state, _ = _fit(counts, y, tr, names, seed=seed)
         model = CategoryModel(state, {})
-        proba = model._proba_docs([docs[j] for j in te])
+        proba = model._proba_docs([docs[model.detail_chars][j] for j in te])
         pred[te], top[te], thresholds[te] = proba.argmax(1), proba.max(1), state["threshold"]
         m = _metrics(y[te], pred[te], top[te], state["threshold"], n_classes, names)
         folds.append({**_summary(m), "threshold": state["threshold"],
+                      "detail_chars": state["detail_chars"],
                       "train_seconds": round(time.perf_counter() - t0, 2)})
         say(f"fold {i}/{cv}: accuracy {m['accuracy']:.4f} macro-F1 {m['macro_f1']:.4f} "
             f"coverage {m['coverage_at_97']:.3f} @ {m['precision_at_threshold']:.4f}")
@@ -498,7 +544,7 @@ def evaluate_model(model: CategoryModel, titles: Sequence[str], details: Sequenc
         raise ValueError("titles, details and labels must have the same length")
     names = list(model.labels) + sorted(set(labels) - set(model.labels))
     index = {lab: i for i, lab in enumerate(names)}
-    docs = [tokenize_appeal(t, d) for t, d in zip(titles, details, strict=True)]
+    docs = [model._tokens(t, d) for t, d in zip(titles, details, strict=True)]
     proba = model._proba_docs(docs) if docs else np.zeros((0, len(model.labels)))
     y = np.array([index[lab] for lab in labels], np.int64)
     out = _metrics(y, proba.argmax(1), proba.max(1), model.threshold, len(names), names)
