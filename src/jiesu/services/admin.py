@@ -16,7 +16,7 @@ from jiesu.domain import appeal as dom
 from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
 from jiesu.domain.events import DomainEvent
 from jiesu.services.auth import hash_password
-from jiesu.services.rules import RULE_SETTINGS, RulesProvider
+from jiesu.services.rules import RULE_LIMITS, RULE_SETTINGS, RulesProvider
 from jiesu.store.tables import (
     AdminNoticeRow,
     AppealRow,
@@ -29,14 +29,6 @@ from jiesu.store.tables import (
     UserRow,
 )
 from jiesu.store.uow import Database
-
-# The numeric rule settings: (lowest, highest, name shown in errors).
-RULE_LIMITS: dict[str, tuple[int, int, str]] = {
-    "reopen_window_days": (1, 365, "可申请重办的天数"),
-    "max_extension_days": (1, 90, "单次延期最多天数"),
-    "max_extensions": (0, 10, "最多延期次数"),
-    "followup_max_attempts": (1, 10, "回访最多尝试次数"),
-}
 
 UNIT_GROUPS = ("city", "district", "street", "department", "enterprise", "community", "grid",
                "micro_grid")

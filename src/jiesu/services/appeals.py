@@ -100,50 +100,36 @@ class AppealService:
             idempotency_key = idempotency_key.strip()
             if not idempotency_key or len(idempotency_key) > 128:
                 raise InvalidArguments("幂等键长度须为 1–128 个字符", field="idempotency_key")
-        # The idempotency key is looked up inside the writing transaction below (one
-        # transaction per new appeal instead of two); a replay whose body no longer validates
-        # still returns the first appeal.
+        # The key is checked by the INSERT itself (ON CONFLICT DO NOTHING): one transaction per
+        # new appeal, no SELECT first. A replay whose body no longer validates still returns
+        # the first appeal.
         try:
             appeal, events, suggestions, category, rules = self._prepare(actor, data, now)
+            if category is not None:
+                self._check_category(category)
         except DomainError:
-            existing = self._by_key(idempotency_key) if idempotency_key is not None else None
-            if existing is not None:
-                return existing
-            raise
+            if (first := self._replay(idempotency_key)) is None:
+                raise
+            return first
         prefix = rules.calendar.local_date(now).strftime("%Y%m%d")
         try:
             with self.db.uow() as uow:
-                if category is not None:
-                    try:
-                        self._check_category(uow, category)
-                    except DomainError:
-                        existing = (self._by_key(idempotency_key)
-                                    if idempotency_key is not None else None)
-                        if existing is not None:
-                            return existing
-                        raise
-                # The key is checked by the insert itself (ON CONFLICT DO NOTHING): a replay
-                # inserts nothing, and the first appeal is read back.
                 new_id = uow.appeals.add(
                     appeal, events, now=now, code_prefix=prefix,
                     idempotency_key=idempotency_key, source_ref=source_ref,
                     suggestions=suggestions.data or None,
                 )
-                if new_id is None:
-                    assert idempotency_key is not None
-                    appeal_id = uow.appeals.find_by_idempotency_key(idempotency_key)
-                    if appeal_id is None:  # cannot happen: the key's row stopped the insert
-                        raise ConcurrencyConflict("登记冲突，请重试")
-                    return Registered(appeal_id, uow.appeals.find_code(appeal_id), False)
-                appeal_id = new_id
-                uow.commit()
+                if new_id is not None:
+                    uow.commit()
         except IntegrityError:
-            # A concurrent retry with the same key won the race: return its appeal.
-            if idempotency_key is not None:
-                existing = self._by_key(idempotency_key)
-                if existing is not None:
-                    return existing
-            raise
+            if (first := self._replay(idempotency_key)) is None:
+                raise
+            return first
+        if new_id is None:  # the key was taken: nothing was inserted, the first appeal answers
+            if (first := self._replay(idempotency_key)) is None:
+                raise ConcurrencyConflict("登记冲突，请重试")  # its row stopped the insert
+            return first
+        appeal_id = new_id
         assert appeal.code is not None
         if self.on_registered is not None:
             self.on_registered(appeal_id, data, appeal.area_unit_id, now)
@@ -172,22 +158,32 @@ class AppealService:
                                 unit_id=suggestions.auto_dispatch_unit_id, auto=True)
         return appeal, events, suggestions, category, rules
 
-    def _check_category(self, uow: UnitOfWork, code: str) -> None:
+    def _check_category(self, code: str, uow: UnitOfWork | None = None) -> None:
+        """The category exists (asked in `uow`, else in a read of its own); one found is not
+        looked up again for a while: categories are added, never deleted."""
         seen = self._categories_seen.get(code)
         now = time.monotonic()
         if seen is not None and now - seen < CATEGORY_SEEN_SECONDS:
             return
-        _check_category(uow, code)
+        query = select(CategoryRow.id).where(CategoryRow.code == code)
+        if uow is None:
+            with self.db.uow(write=False) as own:
+                found = own.session.scalar(query)
+        else:
+            found = uow.session.scalar(query)
+        if found is None:
+            raise InvalidArguments(f"事项分类 {code} 不存在", field="category")
         self._categories_seen[code] = now
 
-    def _by_key(self, key: str) -> Registered | None:
+    def _replay(self, key: str | None) -> Registered | None:
+        """The appeal first registered with idempotency `key`, if any."""
+        if key is None:
+            return None
         with self.db.uow(write=False) as uow:
             appeal_id = uow.appeals.find_by_idempotency_key(key)
             if appeal_id is None:
                 return None
-            appeal, _ = uow.appeals.get(appeal_id)
-            assert appeal.code is not None
-            return Registered(appeal_id, appeal.code, False)
+            return Registered(appeal_id, uow.appeals.find_code(appeal_id), False)
 
     # --- actions ----------------------------------------------------------------------------
 
@@ -229,7 +225,7 @@ class AppealService:
             co_ids += [_unit_ref(uow, None, c, "协办单位") for c in co_codes]
             args["co_unit_ids"] = co_ids
             if args.get("category"):
-                _check_category(uow, str(args["category"]))
+                self._check_category(str(args["category"]), uow)
             args["suggested"] = _suggested(uow, appeal.id)
         elif action == dom.Action.SUB_DISPATCH:
             args["unit_id"] = _unit_ref(uow, args.get("unit_id"), args.pop("unit_code", None),
@@ -287,11 +283,6 @@ def _unit_ref(uow: UnitOfWork, unit_id: Any, code: Any, label: str) -> int:
     if row is None or not row.active:
         raise InvalidArguments(f"{label} {code or unit_id} 不存在或已停用", field="unit_id")
     return row.id
-
-
-def _check_category(uow: UnitOfWork, code: str) -> None:
-    if uow.session.scalar(select(CategoryRow.id).where(CategoryRow.code == code)) is None:
-        raise InvalidArguments(f"事项分类 {code} 不存在", field="category")
 
 
 # How long a category seen in the database is taken as existing without asking again

@@ -90,15 +90,17 @@ class Authenticator:
     def cached_user_from_token(self, token: str) -> CurrentUser | None:
         """The token's user if the cache holds it fresh (no I/O: safe on the event loop); None
         when the database must be asked. A bad or expired token raises AuthError."""
-        hit = self._cache.get(self._user_id(token))
-        if hit and hit[1] is not None and time.monotonic() - hit[0] < self.cache_seconds:
-            return hit[1]
-        return None
+        hit = self._cached(self._user_id(token), time.monotonic())
+        return hit[1] if hit else None
+
+    def _cached(self, user_id: int, now: float) -> tuple[float, CurrentUser | None] | None:
+        hit = self._cache.get(user_id)
+        return hit if hit and now - hit[0] < self.cache_seconds else None
 
     def user(self, user_id: int, *, fresh: bool = False) -> CurrentUser | None:
         now = time.monotonic()
-        hit = self._cache.get(user_id)
-        if hit and not fresh and now - hit[0] < self.cache_seconds:
+        hit = None if fresh else self._cached(user_id, now)
+        if hit:
             return hit[1]
         with self.db.uow(write=False) as uow:
             row = uow.session.get(UserRow, user_id)

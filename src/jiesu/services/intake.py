@@ -296,26 +296,25 @@ class IntakeIntelligence:
         waits for another process's appeals to be read and hashed.
         """
         mono = time.monotonic()
-        if self._index_ready:
-            if mono - self._last_refresh < self.config.refresh_seconds:
-                return
-            with self._lock:
-                busy = self._top_up is not None and self._top_up.is_alive()
-                if busy or mono - self._last_refresh < self.config.refresh_seconds:
-                    return
-                self._last_refresh = mono
-                if self.config.background_reload:
-                    self._top_up = threading.Thread(
-                        target=self._top_up_logged, args=(now,),
-                        name="jiesu-duplicate-top-up", daemon=True)
-                    self._top_up.start()
-                    return
-            self._top_up_index(now)
+        if not self._index_ready:
+            with self._build_lock:
+                if not self._index_ready:
+                    self._last_refresh = mono
+                    self._top_up_index(now)
             return
-        with self._build_lock:
-            if not self._index_ready:
-                self._last_refresh = mono
-                self._top_up_index(now)
+        if mono - self._last_refresh < self.config.refresh_seconds:
+            return
+        with self._lock:
+            busy = self._top_up is not None and self._top_up.is_alive()
+            if busy or mono - self._last_refresh < self.config.refresh_seconds:
+                return
+            self._last_refresh = mono
+            if self.config.background_reload:
+                self._top_up = threading.Thread(target=self._top_up_logged, args=(now,),
+                                                name="jiesu-duplicate-top-up", daemon=True)
+                self._top_up.start()
+                return
+        self._top_up_index(now)
 
     def _top_up_logged(self, now: datetime) -> None:
         try:

@@ -1,4 +1,5 @@
-"""Builds the domain `Rules` (calendar, SLA table, settings) from the database, cached per process."""
+"""Builds the domain `Rules` (calendar, SLA table, settings) from the database, cached per
+process."""
 
 from __future__ import annotations
 
@@ -22,6 +23,13 @@ RULE_SETTINGS: dict[str, object] = {
     "max_extensions": 1,
     "followup_max_attempts": 3,
     "auto_supervision_level": "yellow",
+}
+# The numeric ones an admin may set: (lowest, highest, name shown in errors).
+RULE_LIMITS: dict[str, tuple[int, int, str]] = {
+    "reopen_window_days": (1, 365, "可申请重办的天数"),
+    "max_extension_days": (1, 90, "单次延期最多天数"),
+    "max_extensions": (0, 10, "最多延期次数"),
+    "followup_max_attempts": (1, 10, "回访最多尝试次数"),
 }
 
 
