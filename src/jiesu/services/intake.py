@@ -336,7 +336,7 @@ class IntakeIntelligence:
         fresh: list[tuple[int, str, str | None, str | None, datetime]] = []
 
         def add_fresh() -> None:
-            with self._lock:  # in chunks: searches go on between them
+            with self._lock:  # in chunks of 100 (~4 ms): searches go on between them
                 for appeal_id, text, phone_key, area_key, created in fresh:
                     if appeal_id not in self._index:
                         self._index.add(appeal_id, text, phone_key, area_key, created)
@@ -352,7 +352,7 @@ class IntakeIntelligence:
                     continue
                 fresh.append((appeal_id, f"{title}\n{content}".strip(), _phone_key(phone),
                               _area_key(area), created))
-                if len(fresh) >= 1000:
+                if len(fresh) >= 100:
                     add_fresh()
         add_fresh()
         with self._lock:
