@@ -92,6 +92,46 @@ def test_metadata_and_threshold_from_training_data(model: CategoryModel) -> None
     assert set(meta["detail_log_loss"]) == {str(c) for c in DETAIL_CHOICES}
 
 
+def test_refit_scores_are_divided_by_the_measured_growth(model: CategoryModel,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from jiesu.nlp import classify
+
+    assert model.metadata["score_growth"] >= 1.0
+    # Trained again with the growth forced to 2 and to 1, only the refit's scale differs.
+    # (Two trainings agree only to the solver's tolerance: liblinear's shuffling draws from
+    # the C library's global rand(), which the per-category threads share.)
+    monkeypatch.setattr(classify, "_score_growth", lambda *_a, **_k: 2.0)
+    halved = train(*synthetic())
+    monkeypatch.setattr(classify, "_score_growth", lambda *_a, **_k: 1.0)
+    plain = train(*synthetic())
+    assert (halved.metadata["score_growth"], plain.metadata["score_growth"]) == (2.0, 1.0)
+    np.testing.assert_allclose(halved._weights * 2, plain._weights, rtol=1e-2, atol=1e-4)
+    np.testing.assert_allclose(halved._bias * 2, plain._bias, rtol=1e-2, atol=1e-4)
+    # chosen on the inner CV, which the correction does not touch
+    assert halved.threshold == pytest.approx(plain.threshold, rel=1e-3)
+
+
+def test_score_growth_follows_the_inner_models_scores() -> None:
+    from jiesu.nlp import classify
+    from jiesu.nlp.tokenize import DETAIL_CHOICES
+
+    titles, details, labels = synthetic(n_per_class=60)
+    _, all_counts = classify._all_counts(titles, details)
+    counts = all_counts[DETAIL_CHOICES[0]]
+    names, y = classify._encode(labels)
+    rows, k = np.arange(len(y)), len(names)
+    oof = classify._oof_scores(counts, y, rows, k, 5, 0, lambda _m: None)
+    growth = classify._score_growth(counts, y, rows, oof, k, 5, 0)
+    assert 1.0 <= growth < 1.5
+    # the growth is the inner models' spread over the smaller models': scale one, it follows
+    tripled = classify._score_growth(counts, y, rows, oof * 3, k, 5, 0)
+    assert tripled > 1.0
+    assert classify._score_growth(counts, y, rows, oof * 6, k, 5, 0) == pytest.approx(
+        2 * tripled, rel=1e-3)
+    # never below 1: the refit is not made more confident than the inner models
+    assert classify._score_growth(counts, y, rows, oof / 100, k, 5, 0) == 1.0
+
+
 def test_title_is_in_the_detail_block_too() -> None:
     from jiesu.nlp.tokenize import ngram_keys, tokenize_appeal
 
