@@ -3,7 +3,7 @@
 How it works (see docs/classifier.md):
 
 1. An appeal is two token blocks (title chars 1-4; title + detail chars 1-4, the detail cut at
-   600 or 900 characters, whichever an inner CV prefers; as uint64 n-gram keys,
+   900 or 3000 characters, whichever an inner CV prefers; as uint64 n-gram keys,
    `jiesu.nlp.tokenize`). Each block is a sublinear TF-IDF vector (min_df 2), L2 normalised
    and weighted, so the title counts even though most appeals have none.
 2. One linear SVM per category on features scaled by the naive-Bayes log-count ratio of that
@@ -12,7 +12,9 @@ How it works (see docs/classifier.md):
 3. An inner 5-fold cross-validation on the training data (each inner fold fitting its own
    vocabulary and IDF) gives out-of-fold SVM scores of every training appeal. A multinomial
    logistic regression fitted on them gives calibrated probabilities and corrects the
-   per-class biases of one-vs-rest SVMs. The model's own NB-SVM is then refitted on all rows.
+   per-class biases of one-vs-rest SVMs. The model's own NB-SVM is then refitted on all rows,
+   and its scores divided by the growth that a quarter more rows gives (measured one step
+   down, `_score_growth`), so they match the scale the calibrator learnt from.
 4. The auto-dispatch threshold is the smallest top-1 probability at which the inner
    out-of-fold predictions keep precision >= 97 %. It is chosen on training data only.
 """

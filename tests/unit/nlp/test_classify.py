@@ -297,11 +297,15 @@ def test_real_data_beats_the_plain_baseline(real_cv: dict[str, Any]) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 6 targets not all reached yet: CV accuracy 0.9186 "
-                   "and precision at the threshold 0.96996 (macro-F1 0.914 and coverage_at_97 "
-                   "0.807 are reached; docs/classifier.md)")
 def test_real_data_cross_validation_targets(real_cv: dict[str, Any]) -> None:
+    # issue 6: macro-F1, and auto-dispatch covering >= 80 % of appeals at >= 97 % precision
     assert real_cv["macro_f1"] >= 0.91
-    assert real_cv["accuracy"] >= 0.92
     assert real_cv["coverage_at_97"] >= 0.80
     assert real_cv["precision_at_threshold"] >= 0.97
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="issue 6 target not reached yet: CV accuracy 0.9190 "
+                   "(docs/classifier.md)")
+def test_real_data_cross_validation_accuracy_target(real_cv: dict[str, Any]) -> None:
+    assert real_cv["accuracy"] >= 0.92
