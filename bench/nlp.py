@@ -8,12 +8,16 @@ location, exactly as `IntakeIntelligence.suggest` runs it inside `POST /api/v1/a
 It builds a scratch SQLite database with a small city and the default taxonomy, trains the
 classifier on /work/shared/data/appeals_labeled_train.csv when present (else on generated text),
 indexes N synthetic-but-realistic recent appeals for duplicate search, then times `suggest` on
-real messages. The last line is `suggest_p50_ms=N suggest_p99_ms=N recent=N`.
+real messages. It also prints what a full garbage collection costs with the index before and
+after `settle_index` (the service freezes its first build), the slowest calls, and how many
+full collections ran during the queries. The last line is
+`suggest_p50_ms=N suggest_p99_ms=N recent=N`.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import statistics
@@ -28,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from nlp_duplicates import rss_mb, sentences  # noqa: E402
 
 from jiesu.config import Settings  # noqa: E402
-from jiesu.nlp import classify  # noqa: E402
+from jiesu.nlp import classify, pii  # noqa: E402
 from jiesu.services.admin import AdminService  # noqa: E402
 from jiesu.services.appeals import NewAppeal  # noqa: E402
 from jiesu.services.intake import IntakeIntelligence  # noqa: E402
@@ -51,6 +55,8 @@ def main() -> None:
     ap.add_argument("--recent", type=int, default=1_000_000, help="appeals in the duplicate index")
     ap.add_argument("--queries", type=int, default=3000)
     ap.add_argument("--areas", type=int, default=3000)
+    ap.add_argument("--no-settle", action="store_true",
+                    help="leave the built index to the garbage collector (to compare)")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="jiesu-bench-nlp-"))
@@ -79,6 +85,7 @@ def main() -> None:
     print(f"trained on {len(labels)} rows ({source}) in {time.perf_counter() - t0:.1f} s, "
           f"threshold {model.threshold:.3f}", flush=True)
 
+    pii.prepare()  # as the app's startup does (jiesu.app)
     intake = IntakeIntelligence(db, settings)
     now = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
     intake.suggest(NewAppeal(kind="complaint", content="预热"), now)  # loads knowledge + model
@@ -97,6 +104,26 @@ def main() -> None:
             print(f"  indexed {i + 1:,} recent appeals ({time.perf_counter() - t0:.0f} s, "
                   f"RSS {rss_mb():.0f} MB)", flush=True)
     print(f"index of {len(index):,} appeals built in {time.perf_counter() - t0:.0f} s", flush=True)
+    t0 = time.perf_counter()
+    gc.collect()
+    print(f"a full garbage collection with the index: {(time.perf_counter() - t0) * 1000:.0f} ms")
+    if not args.no_settle:
+        intake.settle_index()  # as the service's first build does: frozen out of collections
+        t0 = time.perf_counter()
+        gc.collect()
+        print(f"the same after settle_index: {(time.perf_counter() - t0) * 1000:.0f} ms")
+
+    # full garbage collections during the queries: their pauses are the latency tail
+    full_gc: list[float] = []
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] == 2:
+            if phase == "start":
+                full_gc.append(time.perf_counter())
+            else:
+                full_gc[-1] = (time.perf_counter() - full_gc[-1]) * 1000
+
+    gc.callbacks.append(on_gc)
 
     # Queries: real messages, each from a requester/area that already has appeals indexed.
     queries = [rnd.choice(pool) + rnd.choice(pool) for _ in range(args.queries)]
@@ -111,6 +138,11 @@ def main() -> None:
     print(f"suggest: p50 {statistics.median(timings):.2f} ms, p99 {pct(timings, 0.99):.2f} ms, "
           f"max {max(timings):.2f} ms over {len(timings)} appeals; RSS {rss_mb():.0f} MB; "
           f"load {os.getloadavg()[0]:.2f}")
+    gc.callbacks.remove(on_gc)
+    slowest = sorted(range(len(timings)), key=timings.__getitem__)[-3:][::-1]
+    print("slowest calls: " + ", ".join(f"#{i + 1} {timings[i]:.1f} ms" for i in slowest))
+    print(f"full garbage collections during the queries: {len(full_gc)}"
+          + (f", longest {max(full_gc):.0f} ms" if full_gc else ""))
     print(f"suggest_p50_ms={statistics.median(timings):.2f} "
           f"suggest_p99_ms={pct(timings, 0.99):.2f} recent={len(index)}")
     db.dispose()

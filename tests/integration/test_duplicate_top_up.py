@@ -3,10 +3,14 @@ order their ids were committed in (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import gc
 from datetime import timedelta
+
+import pytest
 
 from jiesu.domain.appeal import Actor, Role
 from jiesu.runtime import Runtime
+from jiesu.services import intake as intake_module
 from jiesu.services.appeals import AppealService, NewAppeal
 from jiesu.services.clock import utcnow
 from jiesu.services.intake import IntakeConfig, IntakeIntelligence
@@ -50,3 +54,26 @@ def test_top_up_finds_another_process_appeal_with_a_lower_id(runtime: Runtime) -
         assert low.appeal_id in _ids(found.data)
     finally:
         other_db.dispose()
+
+
+def test_a_large_first_build_is_frozen_out_of_the_garbage_collector(
+        runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A full collection walks every tracked object: a million-appeal index made it a pause
+    # of 185 ms (bench/nlp.py), so the service freezes a large first build.
+    AppealService(runtime.db, runtime.rules).register(
+        OPERATOR, NewAppeal(kind="complaint", content=TRASH, requester_phone="13911112222"),
+        utcnow())
+    later = utcnow() + timedelta(seconds=1)
+    config = IntakeConfig(refresh_seconds=0, background_reload=False)
+    query = NewAppeal(kind="complaint", content=TRASH + "。", requester_phone="13911112222")
+    before = gc.get_freeze_count()
+    try:
+        small = IntakeIntelligence(runtime.db, runtime.settings, config)
+        assert small.suggest(query, later).data["duplicates"]
+        assert gc.get_freeze_count() <= before  # one appeal: not worth a collection
+        monkeypatch.setattr(intake_module, "FREEZE_INDEX_AT", 1)
+        large = IntakeIntelligence(runtime.db, runtime.settings, config)
+        assert large.suggest(query, later).data["duplicates"]
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()

@@ -8,6 +8,7 @@ appeals registered by other processes are found too.
 
 from __future__ import annotations
 
+import gc
 import io
 import logging
 import threading
@@ -67,6 +68,8 @@ class IntakeConfig:
 # A top-up reads again the appeals created this long before the previous one read: they may
 # have been committed after it.
 TOP_UP_SLACK = timedelta(seconds=30)
+# A first build of at least this many appeals is frozen out of the garbage collector's walks
+FREEZE_INDEX_AT = 100_000
 
 
 @dataclass
@@ -301,6 +304,7 @@ class IntakeIntelligence:
                 if not self._index_ready:
                     self._last_refresh = mono
                     self._top_up_index(now)
+                    self.settle_index()
             return
         if mono - self._last_refresh < self.config.refresh_seconds:
             return
@@ -315,6 +319,20 @@ class IntakeIntelligence:
                 self._top_up.start()
                 return
         self._top_up_index(now)
+
+    def settle_index(self) -> None:
+        """Take a freshly built, large duplicate index out of the garbage collector's walks.
+
+        A full collection walks every tracked object, and a million-appeal index is millions
+        of them (buckets, the id map): a pause of 185 ms for every thread (`bench/nlp.py`),
+        in the middle of some registration. Built once and long-lived, the index is frozen like
+        the objects that exist at startup (`jiesu.app`); appeals added later by top-ups stay
+        tracked, and entries evicted later are still freed (by reference counting). Small
+        indexes are not worth the one collection this costs.
+        """
+        if len(self._index) >= FREEZE_INDEX_AT:
+            gc.collect()
+            gc.freeze()
 
     def _top_up_logged(self, now: datetime) -> None:
         try:

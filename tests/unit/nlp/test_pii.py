@@ -201,3 +201,18 @@ def test_redaction_is_idempotent_on_a_mixed_message():
     assert redact(out) == out
     assert find_pii(out) == []
     assert not contains_pii(out)
+
+
+def test_the_name_word_list_loads_without_importing_jieba() -> None:
+    # Importing jieba scans every installed distribution (pkg_resources): 0.3-0.4 s that the
+    # first registration mentioning a name used to wait for (bench/nlp.py, slowest call).
+    import subprocess
+    import sys
+
+    code = ("import sys; from jiesu.nlp import pii; pii.prepare(); "
+            "assert 'jieba' not in sys.modules and 'pkg_resources' not in sys.modules; "
+            "assert '公务员' in pii._ordinary_words() and '张伟' not in pii._ordinary_words(); "
+            "print(len(pii._ordinary_words()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) > 10_000
