@@ -355,9 +355,8 @@ def _score_growth(counts: _Counts, y_rows: np.ndarray, rows: np.ndarray, oof: np
         w, b = _fit_nbsvm(feats.transform(counts, rows[keep]), y_rows[keep], n_classes, seed)
         held.append(va)
         small_scores.append(feats.transform(counts, rows[va]) @ w + b)
-    small = np.vstack(small_scores)
-    spread = float(np.std(small))
-    if not held or spread == 0:
+    spread = float(np.std(np.vstack(small_scores))) if small_scores else 0.0
+    if spread == 0:
         return 1.0
     return max(1.0, float(np.std(oof[np.concatenate(held)])) / spread)
 
