@@ -303,6 +303,14 @@ def choose_threshold(top_probability: np.ndarray, correct: np.ndarray,
     return float(p[good.max()])
 
 
+def _held_out_scores(counts: _Counts, y_rows: np.ndarray, rows: np.ndarray, fit_on: np.ndarray,
+                      score: np.ndarray, n_classes: int, seed: int) -> np.ndarray:
+    """NB-SVM scores of `rows[score]` by a model, features included, fitted on `rows[fit_on]`."""
+    feats = _Features.fit(counts, rows[fit_on])
+    w, b = _fit_nbsvm(feats.transform(counts, rows[fit_on]), y_rows[fit_on], n_classes, seed)
+    return feats.transform(counts, rows[score]) @ w + b
+
+
 def _oof_scores(counts: _Counts, y_rows: np.ndarray, rows: np.ndarray, n_classes: int,
                 folds: int, seed: int, say: Progress) -> np.ndarray:
     """Out-of-fold NB-SVM scores of every row of `rows` by an inner cross-validation.
@@ -318,9 +326,7 @@ def _oof_scores(counts: _Counts, y_rows: np.ndarray, rows: np.ndarray, n_classes
     oof = np.zeros((len(rows), n_classes))
     inner = StratifiedKFold(folds, shuffle=True, random_state=seed)
     for i, (tr, va) in enumerate(inner.split(rows, y_rows), 1):
-        feats = _Features.fit(counts, rows[tr])
-        w, b = _fit_nbsvm(feats.transform(counts, rows[tr]), y_rows[tr], n_classes, seed)
-        oof[va] = feats.transform(counts, rows[va]) @ w + b
+        oof[va] = _held_out_scores(counts, y_rows, rows, tr, va, n_classes, seed)
         say(f"inner fold {i}/{folds} done")
     return oof
 
@@ -351,10 +357,8 @@ def _score_growth(counts: _Counts, y_rows: np.ndarray, rows: np.ndarray, oof: np
             rng.permutation(part)[: max(1, len(part) * (folds - 1) // folds)]
             for part in (tr[y_rows[tr] == c] for c in range(n_classes)) if len(part)
         ])
-        feats = _Features.fit(counts, rows[keep])
-        w, b = _fit_nbsvm(feats.transform(counts, rows[keep]), y_rows[keep], n_classes, seed)
         held.append(va)
-        small_scores.append(feats.transform(counts, rows[va]) @ w + b)
+        small_scores.append(_held_out_scores(counts, y_rows, rows, keep, va, n_classes, seed))
     spread = float(np.std(np.vstack(small_scores))) if small_scores else 0.0
     if spread == 0:
         return 1.0

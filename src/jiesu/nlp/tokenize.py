@@ -23,9 +23,7 @@ import numpy as np
 # The first characters of the detail carry the request; the tail of long letters is mostly
 # legal citations and repeated pleas, and the cut bounds prediction latency (a tenth of the
 # appeals are longer than 900 characters, one in a hundred longer than 2,700). Training picks
-# one of DETAIL_CHOICES by an inner cross-validation on its own data (jiesu.nlp.classify);
-# DETAIL_CHARS is the default of `tokenize_appeal`.
-DETAIL_CHARS = 600
+# one of DETAIL_CHOICES by an inner cross-validation on its own data (jiesu.nlp.classify).
 DETAIL_CHOICES = (900, 3000)
 TITLE_CHARS = 100
 NGRAM_RANGE = (1, 4)
@@ -90,7 +88,8 @@ class AppealTokens:
         return self.title_chars, self.detail_chars
 
 
-def tokenize_appeal(title: str, detail: str, detail_chars: int = DETAIL_CHARS) -> AppealTokens:
+def tokenize_appeal(title: str, detail: str,
+                    detail_chars: int = DETAIL_CHOICES[0]) -> AppealTokens:
     """Tokens of one appeal (title may be empty); the detail block is title + detail."""
     t = normalize(title)[:TITLE_CHARS]
     d = normalize(detail)[:detail_chars]
