@@ -184,7 +184,8 @@ def audit_verify() -> None:
     if result.broken:
         b = result.broken
         where = f"事件 id={b.event_id}" if b.event_id else "（见原因）"
-        console.print(f"[red]审计链已损坏[/red]：{where}，诉求 {b.appeal_id}，序号 {b.seq}：{b.reason}")
+        console.print(f"[red]审计链已损坏[/red]：{where}，"
+                      f"诉求 {b.appeal_id}，序号 {b.seq}：{b.reason}")
         raise typer.Exit(1)
     console.print(f"审计链完好：{result.events} 条记录，{result.appeals} 件诉求，"
                   f"{result.anchors} 个锚点")
@@ -225,7 +226,8 @@ def demo(
 def _mount_optional() -> None:
     """Sub-commands that live in feature packages."""
     from jiesu.cli_report import app as report_app
-    app.add_typer(report_app, name="report", help="考核与通报 KPIs, rankings and the monthly report")
+    app.add_typer(report_app, name="report",
+                  help="考核与通报 KPIs, rankings and the monthly report")
     from jiesu.cli_exchange import apikey_app, export_app, import_command
     from jiesu.cli_intake import app as intake_app
     app.add_typer(intake_app, name="intake",

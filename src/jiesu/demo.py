@@ -183,7 +183,8 @@ def _build(rt: Runtime, *, appeals: int, seed: int, out: Console) -> None:
         try:
             admin.load_calendar_year(year, official_year(year), source="chinesecalendar", now=now)
         except CalendarYearUnavailable:
-            out.print(f"[yellow]提醒：[/yellow]{year} 年日历不在 chinesecalendar 包中，按周一至周五计算")
+            out.print(f"[yellow]提醒：[/yellow]{year} 年日历不在 chinesecalendar 包中，"
+                      "按周一至周五计算")
     result = admin.import_categories_file(TAXONOMY)
     out.print(f"事项分类 {result.created} 个")
     _make_appeals(rt, appeals, seed, now, out)

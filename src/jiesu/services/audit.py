@@ -66,7 +66,8 @@ def verify(db: Database, *, progress: Callable[[int], None] | None = None,
             events += 1
             if e.seq != seq:
                 return VerifyResult(events, appeals, 0, Broken(
-                    e.id, e.appeal_id, e.seq, f"序号不连续：应为 {seq}，实为 {e.seq}（记录被删除或插入）"))
+                    e.id, e.appeal_id, e.seq,
+                    f"序号不连续：应为 {seq}，实为 {e.seq}（记录被删除或插入）"))
             if e.prev_hash != prev:
                 return VerifyResult(events, appeals, 0, Broken(
                     e.id, e.appeal_id, e.seq, "前一记录哈希不符（记录被删除、插入或改动）"))

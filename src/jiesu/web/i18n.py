@@ -234,8 +234,8 @@ EN: dict[str, str] = {
         "only its digest is stored.",
     "密钥": "Key", "为 Open311 客户端创建密钥": "Create a key for an Open311 client",
     "客户端名称": "Client name", "速率限制（次/分钟）": "Rate limit (requests/minute)",
-    "备注": "Note", "创建": "Create", "密钥前缀": "Key prefix", "创建时间": "Created",
-    "最近使用": "Last used", "从未使用": "Never", "状态": "Status", "有效": "Active",
+    "创建": "Create", "密钥前缀": "Key prefix", "创建时间": "Created",
+    "最近使用": "Last used", "从未使用": "Never", "有效": "Active",
     "已吊销": "Revoked", "吊销": "Revoke", "还没有 API 密钥": "No API keys yet",
     "办理规则": "Handling rules", "可申请重办的天数（办结后）":
         "Days after closing within which a reopening may be asked",

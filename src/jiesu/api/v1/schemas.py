@@ -182,7 +182,8 @@ class CalendarDayIn(BaseModel):
 class CalendarYearIn(BaseModel):
     year: int = Field(ge=2000, le=2100)
     days: list[CalendarDayIn] | None = Field(
-        None, description="explicit days; without them the year is loaded from the calendar package")
+        None,
+        description="explicit days; without them the year is loaded from the calendar package")
 
 
 TokenOut.model_rebuild()
