@@ -120,7 +120,7 @@ class Visitor:
         self.page.goto(self.server.base_url + path)  # type: ignore[attr-defined]
 
     def shot(self, name: str) -> None:
-        """Screenshot the current page at desktop and phone size."""
+        """Screenshot the current page at desktop and phone size; neither may scroll sideways."""
         page = self.page
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         current = page.viewport_size  # type: ignore[attr-defined]
@@ -128,6 +128,10 @@ class Visitor:
             page.set_viewport_size(size)  # type: ignore[attr-defined]
             page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"),  # type: ignore[attr-defined]
                             full_page=True)
+            # wide content scrolls inside its own box; the page itself never scrolls sideways
+            width = page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
+            assert width <= size["width"], (
+                f"{name}: the page is {width} px wide at {label} size ({size['width']} px)")
         page.set_viewport_size(current)  # type: ignore[attr-defined]
 
     def login(self, username: str, password: str = "test-pass-123") -> None:
