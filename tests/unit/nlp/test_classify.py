@@ -235,6 +235,8 @@ def test_keyword_cold_start(tmp_path: Path) -> None:
     assert all(p.probability <= 0.6 for p in top)
     assert sum(p.probability for p in top) <= 1
     assert kw.predict_top("", "今天天气不错") == []
+    # the everyday word for noise, not only the official 噪声
+    assert kw.predict_top("", "楼下饭店每天晚上噪音很大")[0].label == "环境保护"
     path = tmp_path / "rules.json"
     path.write_text(json.dumps({"噪声": ["广场舞"], "其他": ["咨询"]}, ensure_ascii=False),
                     encoding="utf-8")
