@@ -83,7 +83,8 @@ def main() -> None:
     registry = classify.ModelRegistry(settings.model_dir)
     registry.activate(registry.save(model))
     print(f"trained on {len(labels)} rows ({source}) in {time.perf_counter() - t0:.1f} s, "
-          f"threshold {model.threshold:.3f}", flush=True)
+          f"thresholds {model.thresholds['untitled']:.3f} without a title, "
+          f"{model.thresholds['titled']:.3f} with one", flush=True)
 
     pii.prepare()  # as the app's startup does (jiesu.app)
     intake = IntakeIntelligence(db, settings)

@@ -73,7 +73,8 @@ def main() -> None:
     t0, c0 = time.perf_counter(), time.process_time()
     model = train(titles, details, labels)
     print(f"train: {time.perf_counter() - t0:.1f} s wall, {time.process_time() - c0:.1f} s CPU "
-          f"of this process (threshold {model.threshold:.4f}, "
+          f"of this process (thresholds {model.thresholds['untitled']:.4f} without a title, "
+          f"{model.thresholds['titled']:.4f} with one, "
           f"{model.metadata['n_features']} features, detail {model.detail_chars} chars "
           f"chosen by inner CV); load {load()}")
 

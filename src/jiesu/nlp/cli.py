@@ -139,8 +139,15 @@ def _print_metrics(m: dict[str, Any], title: str) -> None:
     console.print(f"accuracy        {m['accuracy']:.4f}")
     console.print(f"macro-F1        {m['macro_f1']:.4f}")
     console.print(f"coverage_at_97  {m['coverage_at_97']:.4f}  "
-                  f"(precision {m['precision_at_threshold']:.4f}, "
-                  f"threshold {m['threshold']:.4f})")
+                  f"(precision {m['precision_at_threshold']:.4f})")
+    groups = m.get("by_title", {})
+    for name, label in (("untitled", "without a title"), ("titled", "with a title")):
+        if name in groups:
+            g, threshold = groups[name], m.get("thresholds", {}).get(name, m["threshold"])
+            console.print(f"  {label:16s} n={g['n']:<5d} accuracy {g['accuracy']:.4f}  "
+                          f"coverage {g['coverage_at_97']:.4f} "
+                          f"(precision {g['precision_at_threshold']:.4f}, "
+                          f"threshold {threshold:.4f})")
     table = Table("category", "precision", "recall", "F1", "support")
     for label, c in m["per_class"].items():
         table.add_row(label, f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"{c['f1']:.3f}",
@@ -184,7 +191,9 @@ def train(
     m = model.metadata["metrics"]
     console.print(f"trained in {seconds:.1f} s; inner-CV accuracy {m['accuracy']:.4f}, "
                   f"macro-F1 {m['macro_f1']:.4f}, auto-dispatch threshold "
-                  f"{model.threshold:.4f} (coverage {m['coverage_at_97']:.3f})")
+                  f"{model.thresholds['untitled']:.4f} without a title, "
+                  f"{model.thresholds['titled']:.4f} with one "
+                  f"(coverage {m['coverage_at_97']:.3f})")
     if out is not None:
         model.save(out)
         console.print(f"saved {model.version} to {out}")
@@ -264,11 +273,14 @@ def list_() -> None:
     from jiesu.nlp.classify import ModelRegistry
 
     registry = ModelRegistry(_model_dir())
-    table = Table("", "version", "created", "n", "accuracy", "macro-F1", "threshold")
+    table = Table("", "version", "created", "n", "accuracy", "macro-F1",
+                  "threshold (no title / title)")
     for meta in registry.list():
         m = meta.get("metrics", {})
+        common = meta.get("threshold", 0)
+        groups = meta.get("thresholds") or {}
         table.add_row("*" if meta["active"] else "", meta["version"],
                       str(meta.get("created_at", "")), str(meta.get("n_samples", "")),
                       f"{m.get('accuracy', 0):.4f}", f"{m.get('macro_f1', 0):.4f}",
-                      f"{meta.get('threshold', 0):.4f}")
+                      f"{groups.get('untitled', common):.4f} / {groups.get('titled', common):.4f}")
     console.print(table)

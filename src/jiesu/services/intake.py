@@ -156,7 +156,7 @@ class IntakeIntelligence:
                            "reason": unit_reason, "confidence": round(unit_conf, 4)}
         out["duplicates"] = self.duplicates(text, data.requester_phone, area_id, now)
         out["pii"] = sorted({m.kind for m in pii.find_pii(text, _names(data))})
-        threshold = self._threshold(k)
+        threshold = self._threshold(k, data.title)
         auto_unit = None
         auto_category = None
         if (self.settings.auto_dispatch_enabled and cats and cats[0].code
@@ -288,8 +288,11 @@ class IntakeIntelligence:
                     self._trained_loaded = True
         return self._trained if self._trained is not None else k.keywords
 
-    def _threshold(self, k: _Knowledge) -> float | None:
-        value = getattr(self._model(k), "threshold", None)
+    def _threshold(self, k: _Knowledge, title: str | None) -> float | None:
+        """The model's auto-dispatch threshold for this appeal; None: never auto-dispatch."""
+        model = self._model(k)
+        per_title = getattr(model, "threshold_for", None)  # trained models: by title or not
+        value = per_title(title or "") if per_title else getattr(model, "threshold", None)
         return float(value) if value is not None else None
 
     def _refresh(self, now: datetime) -> None:

@@ -142,3 +142,28 @@ def test_a_model_activated_elsewhere_is_used_after_the_next_knowledge_refresh(
     refreshed.model_version = "v2"
     assert i._model(refreshed) == "model v2" and i._model(refreshed) == "model v2"
     assert loaded == [None, "v2"]
+
+
+def test_auto_dispatch_threshold_follows_the_title() -> None:
+    """A trained model has one threshold for appeals with a title and one without; a model
+    with a single threshold, or none (keywords never auto-dispatch), is used as it is."""
+
+    class ByTitle:
+        threshold = 0.8
+
+        def threshold_for(self, title: str) -> float:
+            return 0.9 if title else 0.7
+
+    class OneThreshold:
+        threshold = 0.8
+
+    class Keywords:
+        threshold = None
+
+    k = knowledge()
+    for model, title, expected in ((ByTitle(), "电梯坏了", 0.9), (ByTitle(), None, 0.7),
+                                   (ByTitle(), "", 0.7), (OneThreshold(), "电梯坏了", 0.8),
+                                   (Keywords(), "电梯坏了", None)):
+        i = IntakeIntelligence(None, Settings(environment="test"),  # type: ignore[arg-type]
+                               IntakeConfig(), classifier=model)
+        assert i._threshold(k, title) == expected
