@@ -142,7 +142,7 @@ def _print_metrics(m: dict[str, Any], title: str) -> None:
                   f"(precision {m['precision_at_threshold']:.4f})")
     groups = m.get("by_title", {})
     for name, label in (("untitled", "without a title"), ("titled", "with a title")):
-        if name in groups:
+        if groups.get(name, {}).get("n"):
             g, threshold = groups[name], m.get("thresholds", {}).get(name, m["threshold"])
             console.print(f"  {label:16s} n={g['n']:<5d} accuracy {g['accuracy']:.4f}  "
                           f"coverage {g['coverage_at_97']:.4f} "
@@ -274,7 +274,7 @@ def list_() -> None:
 
     registry = ModelRegistry(_model_dir())
     table = Table("", "version", "created", "n", "accuracy", "macro-F1",
-                  "threshold (no title / title)")
+                  "threshold: no title / title")
     for meta in registry.list():
         m = meta.get("metrics", {})
         common = meta.get("threshold", 0)
