@@ -48,7 +48,10 @@ def test_train_into_registry_activates_first(data: Path, model_dir: Path) -> Non
     assert len(versions) == 2 and reg.active_version() == first
     result = runner.invoke(app, ["activate", versions[1]])
     assert result.exit_code == 0 and reg.active_version() == versions[1]
-    assert runner.invoke(app, ["list"]).exit_code == 0
+    listed = runner.invoke(app, ["list"])
+    assert listed.exit_code == 0
+    thresholds = reg.list()[1]["thresholds"]
+    assert f"{thresholds['untitled']:.4f} /" in listed.output
 
 
 def test_train_out_eval_model_json_and_activate_path(data: Path, model_dir: Path,
@@ -70,6 +73,8 @@ def test_eval_cross_validation_text_and_json(data: Path, model_dir: Path) -> Non
     assert result.exit_code == 0, result.output
     for word in ("accuracy", "macro-F1", "coverage_at_97", "precision", "城乡建设"):
         assert word in result.output
+    # each title group's figures, at its own threshold (30 of the 90 appeals have a title)
+    assert "without a title  n=60" in result.output and "with a title     n=30" in result.output
     result = runner.invoke(app, ["eval", "--data", str(data), "--cv", "3", "--json"])
     assert result.exit_code == 0
     metrics = json.loads(result.output)
