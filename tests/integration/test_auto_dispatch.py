@@ -1,0 +1,78 @@
+"""Auto-dispatch end to end (issue 6), SQLite and PostgreSQL.
+
+A model trained on appeals of the test city's two first-level categories is stored in the
+registry and activated, an administrator routes 城乡建设 to the water bureau, and appeals are
+registered through the API. The model's confidence decides whether an appeal goes straight to
+the unit, against the threshold of its group: appeals with a title have their own.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+from jiesu.nlp.classify import CategoryModel, ModelRegistry, train
+from tests.support.city import City
+
+PHRASES = {
+    "城乡建设": ["路灯不亮", "路灯坏了", "晚上一片漆黑", "路面坑洼", "井盖缺失", "人行道塌陷"],
+    "环境保护": ["工地夜间施工", "打桩机轰鸣", "施工噪音扰民", "河道发黑发臭", "油烟直排",
+             "垃圾焚烧冒黑烟"],
+}
+FILLER = ["已经反映多次", "希望尽快处理", "影响居民生活", "请相关部门解决", "小区门口"]
+CONTENT = "小区门口路灯不亮，晚上一片漆黑，希望尽快修好"
+TITLE = "路灯坏了没人修"
+
+
+def _model() -> CategoryModel:
+    rng = random.Random(0)
+    titles, details, labels = [], [], []
+    for label, phrases in PHRASES.items():
+        for i in range(30):
+            words = rng.sample(phrases, 3) + rng.sample(FILLER, 2)
+            rng.shuffle(words)
+            titles.append(phrases[i % len(phrases)] if i % 3 == 0 else "")
+            details.append("，".join(words) + f"，地址在幸福路{i}号。")
+            labels.append(label)
+    return train(titles, details, labels)
+
+
+def test_auto_dispatch_uses_the_threshold_of_the_title_group(city: City) -> None:
+    model = _model()
+    untitled = model.predict_top("", CONTENT, k=1)[0]
+    titled = model.predict_top(TITLE, CONTENT, k=1)[0]
+    assert untitled.label == titled.label == "城乡建设"
+    # Thresholds that this appeal clears without a title and does not clear with one.
+    state = model._state() | {"thresholds": {
+        "untitled": math.nextafter(untitled.probability, 0.0),
+        "titled": math.nextafter(titled.probability, 2.0)}}
+    registry = ModelRegistry(city.runtime.settings.model_dir)
+    registry.activate(registry.save(CategoryModel(state, dict(model.metadata))))
+    r = city.client.put("/api/v1/admin/intake/routing", content=b"category,unit\n01,W\n",
+                        headers={**city.headers("admin"), "Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    intake = city.runtime.intake
+    assert intake is not None
+    intake.reload()
+
+    sure = city.register(content=CONTENT, requester_phone="13800000001")
+    assert sure["status"] == "dispatched"
+    assert sure["lead_unit"]["id"] == city.unit_ids["W"]
+    assert sure["category"] == "01"
+    assert sure["suggestions"]["auto_dispatch"]["threshold"] == state["thresholds"]["untitled"]
+
+    unsure = city.register(title=TITLE, content=CONTENT, requester_phone="13800000002")
+    assert unsure["status"] == "registered" and unsure["lead_unit"] is None
+    assert "auto_dispatch" not in unsure["suggestions"]
+    # the dispatcher still sees the guess and the unit it would go to
+    assert unsure["suggestions"]["categories"][0]["code"] == "01"
+    assert unsure["suggestions"]["unit"]["unit_id"] == city.unit_ids["W"]
+
+    # without the split (a model with one threshold), both would have gone
+    lowest = min(untitled.probability, titled.probability)
+    one = model._state() | {"threshold": math.nextafter(lowest, 0.0)}
+    one.pop("thresholds")
+    registry.activate(registry.save(CategoryModel(one, dict(model.metadata))))
+    intake.reload()
+    also = city.register(title=TITLE, content=CONTENT, requester_phone="13800000003")
+    assert also["status"] == "dispatched" and also["lead_unit"]["id"] == city.unit_ids["W"]
