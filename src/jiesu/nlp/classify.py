@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from jiesu.nlp.tokenize import BLOCKS, DETAIL_CHOICES, AppealTokens, normalize, tokenize_appeal
+from jiesu.nlp.tokenize import BLOCKS, DETAIL_CHOICES, AppealTokens, has_title, tokenize_appeal
 
 FORMAT = 4  # 4: title in the detail block, detail length in the state (3: neither,
 #             2: string n-grams, 1: jieba words)
@@ -240,7 +240,7 @@ class CategoryModel:
 
     def threshold_for(self, title: str) -> float:
         """The auto-dispatch threshold of an appeal with this title (empty: none)."""
-        return self.thresholds[_group(bool(normalize(title)))]
+        return self.thresholds[_group(has_title(title))]
 
     def auto_dispatch(self, prediction: Prediction, title: str) -> bool:
         """True when the top guess for the appeal with this title is confident enough to
@@ -350,7 +350,7 @@ def _row_thresholds(groups: dict[str, float], titled: np.ndarray) -> np.ndarray:
 
 
 def _titled_rows(counts: _Counts, rows: np.ndarray) -> np.ndarray:
-    """Which of `rows` have a title (a non-empty title block)."""
+    """Which of `rows` have a title (`has_title`: a non-empty title block)."""
     return counts.matrices[BLOCKS.index("title_chars")][rows].getnnz(axis=1) > 0
 
 
@@ -634,7 +634,6 @@ def evaluate(titles: Sequence[str], details: Sequence[str], labels: Sequence[str
     titled = _titled_rows(next(iter(counts.values())), np.arange(len(y)))
     pred = np.zeros(len(y), np.int64)
     top = np.zeros(len(y))
-    common = np.zeros(len(y))
     thresholds = np.zeros(len(y))  # each fold's own, by the appeal's group
     folds = []
     outer = StratifiedKFold(cv, shuffle=True, random_state=seed)
@@ -643,7 +642,7 @@ def evaluate(titles: Sequence[str], details: Sequence[str], labels: Sequence[str
         state, _ = _fit(counts, y, tr, names, seed=seed)
         model = CategoryModel(state, {})
         proba = model._proba_docs([docs[model.detail_chars][j] for j in te])
-        pred[te], top[te], common[te] = proba.argmax(1), proba.max(1), state["threshold"]
+        pred[te], top[te] = proba.argmax(1), proba.max(1)
         thresholds[te] = _row_thresholds(model.thresholds, titled[te])
         m = _metrics(y[te], pred[te], top[te], state["threshold"], n_classes, names,
                      row_thresholds=thresholds[te])
@@ -652,8 +651,8 @@ def evaluate(titles: Sequence[str], details: Sequence[str], labels: Sequence[str
                       "train_seconds": round(time.perf_counter() - t0, 2)})
         say(f"fold {i}/{cv}: accuracy {m['accuracy']:.4f} macro-F1 {m['macro_f1']:.4f} "
             f"coverage {m['coverage_at_97']:.3f} @ {m['precision_at_threshold']:.4f}")
-    out = _metrics(y, pred, top, float(np.mean(common)), n_classes, names,
-                   row_thresholds=thresholds, titled=titled)
+    out = _metrics(y, pred, top, float(np.mean([f["threshold"] for f in folds])), n_classes,
+                   names, row_thresholds=thresholds, titled=titled)
     out["thresholds"] = {g: float(np.mean([f["thresholds"][g] for f in folds]))
                          for g in THRESHOLD_GROUPS}
     out.update(cv=cv, seed=seed, folds=folds,
@@ -671,7 +670,7 @@ def evaluate_model(model: CategoryModel, titles: Sequence[str], details: Sequenc
     docs = [model._tokens(t, d) for t, d in zip(titles, details, strict=True)]
     proba = model._proba_docs(docs) if docs else np.zeros((0, len(model.labels)))
     y = np.array([index[lab] for lab in labels], np.int64)
-    titled = np.array([len(doc.title_chars) > 0 for doc in docs], bool)
+    titled = np.array([has_title(t) for t in titles], bool)
     out = _metrics(y, proba.argmax(1), proba.max(1), model.threshold, len(names), names,
                    row_thresholds=_row_thresholds(model.thresholds, titled), titled=titled)
     out["thresholds"] = dict(model.thresholds)

@@ -88,6 +88,11 @@ class AppealTokens:
         return self.title_chars, self.detail_chars
 
 
+def has_title(title: str) -> bool:
+    """Whether an appeal has a title as the classifier sees it (a non-empty title block)."""
+    return bool(normalize(title))
+
+
 def tokenize_appeal(title: str, detail: str,
                     detail_chars: int = DETAIL_CHOICES[0]) -> AppealTokens:
     """Tokens of one appeal (title may be empty); the detail block is title + detail."""

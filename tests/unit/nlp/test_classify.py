@@ -133,6 +133,14 @@ def test_score_growth_follows_the_inner_models_scores() -> None:
     assert classify._score_growth(counts, y, rows, oof / 100, k, 5, 0) == 1.0
 
 
+def test_has_title_is_a_non_empty_title_block() -> None:
+    from jiesu.nlp.tokenize import has_title, tokenize_appeal
+
+    for title in ("", "  ", "\u3000\t\n", "电梯坏了", " a "):
+        assert has_title(title) == (len(tokenize_appeal(title, "详情").title_chars) > 0), title
+    assert not has_title("\u3000") and has_title("电梯")
+
+
 def test_title_is_in_the_detail_block_too() -> None:
     from jiesu.nlp.tokenize import ngram_keys, tokenize_appeal
 
