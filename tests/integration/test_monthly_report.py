@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from jiesu.runtime import Runtime
 from tests.integration.test_kpi_scenarios import NOW, Scenario, build
 from tests.support.city import City
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
 SHEETS = ["汇总", "排名-区", "排名-街道乡镇", "排名-市级部门", "排名-公共企业", "单位明细",
           "超期清单", "差评清单"]
 
@@ -91,3 +93,32 @@ def test_printable_page_requires_a_report_reader(scenario: Scenario, city: City)
     assert x.status_code == 200 and load_workbook(io.BytesIO(x.content)).sheetnames == SHEETS
     assert city.client.get("/reports/monthly?month=2026-3",
                            headers=city.headers("admin")).status_code == 422
+
+
+def test_printable_page_in_english(scenario: Scenario, city: City) -> None:
+    """?lang=en translates every heading and label; unit names and appeal texts are data."""
+    r = city.client.get("/reports/monthly?month=2026-03&lang=en",
+                        headers=city.headers("analyst"))
+    assert r.status_code == 200
+    html = r.text
+    assert '<html lang="en">' in html
+    assert "示范市 12345 hotline: report for March 2026" in html
+    assert "<td>Period</td><td>March 2026</td>" in html
+    assert "<th>Response rate</th>" in html and "<h3>Districts</h3>" in html
+    assert "西城区" in html  # a unit name is not translated
+    # Nothing Chinese is left outside the data: headings, header cells, the summary's labels,
+    # notes and the toolbar (whose link back to Chinese is marked lang="zh-CN").
+    fixed = re.findall(r"<(?:h[1-3]|th|p)[^>]*>([^<]*)<", html)
+    fixed += re.findall(r"<tr><td>([^<]*)</td>", html)
+    fixed += re.findall(r'<a href="(?:/reports/monthly\.xlsx[^"]*)">([^<]*)<', html)
+    chinese = [t for t in fixed if CJK.search(t.replace("示范市", ""))]
+    assert not chinese, chinese
+    assert 'lang="zh-CN">中文</a>' in html
+    assert "jiesu_lang=en" in r.headers.get("set-cookie", "")
+    # the chosen language is remembered, and the Chinese page links to the English one
+    zh = city.client.get("/reports/monthly?month=2026-03&lang=zh", headers=city.headers("analyst"))
+    assert "一、总体情况" in zh.text and "<td>统计周期</td><td>2026年3月</td>" in zh.text
+    assert 'href="?month=2026-03&amp;lang=en" lang="en">English</a>' in zh.text
+    denied = city.client.get("/reports/monthly?month=2026-03&lang=en",
+                             headers=city.headers("operator"))
+    assert denied.status_code == 403 and "Your role may not see the monthly report" in denied.text

@@ -241,6 +241,10 @@ def rank(scores: Mapping[K, float | None], *, places: int = 6) -> dict[K, int | 
 # --- reporting periods ------------------------------------------------------------------------
 
 
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
+
+
 class PeriodKind(StrEnum):
     DAY = "day"
     WEEK = "week"
@@ -285,6 +289,18 @@ class Period:
             return f"{y}年第{w}周"
         last = self.end - timedelta(days=1)
         return f"{self.start.isoformat()} 至 {last.isoformat()}"
+
+    @property
+    def label_en(self) -> str:
+        if self.kind is PeriodKind.MONTH:
+            return f"{_MONTHS_EN[self.start.month - 1]} {self.start.year}"
+        if self.kind is PeriodKind.DAY:
+            return f"{self.start.day} {_MONTHS_EN[self.start.month - 1]} {self.start.year}"
+        if self.kind is PeriodKind.WEEK:
+            y, w, _ = self.start.isocalendar()
+            return f"week {w} of {y}"
+        last = self.end - timedelta(days=1)
+        return f"{self.start.isoformat()} to {last.isoformat()}"
 
     def bounds(self, tz: str | ZoneInfo) -> tuple[datetime, datetime]:
         """The period as aware UTC instants [start, end) (local midnights)."""

@@ -247,6 +247,31 @@ EN: dict[str, str] = {
         "These come from environment variables; restart the service after changing them.",
     # audit
     "最近的流转记录": "Latest events", "时间": "Time", "事件": "Event", "哈希": "Hash",
+    # monthly report (通报); the XLSX download stays in Chinese, the official form
+    "{city}12345接诉即办工作{period}通报": "{city} 12345 hotline: report for {period}",
+    "下载 Excel（中文）": "Download Excel (Chinese)", "打印": "Print",
+    "考核公式版本 {version}（响应 {response}%、解决 {resolution}%、满意 {satisfaction}%；"
+    "基本满意按 {basic} 计）· 生成时间 {at}":
+        "Scoring formula {version} (response {response}%, resolution {resolution}%, "
+        "satisfaction {satisfaction}%; 'basically satisfied' counts {basic}) · generated {at}",
+    "一、总体情况": "1. Overview", "二、分组排名": "2. Rankings by group",
+    "三、各单位明细": "3. Figures by unit", "四、超期清单": "4. Overdue appeals",
+    "五、差评清单": "5. Bad ratings",
+    "区": "Districts", "街道/乡镇": "Streets and towns", "市级部门": "City departments",
+    "公共企业": "Public utilities", "本组暂无单位。": "No units in this group.",
+    "排名": "Rank", "综合得分": "Score", "响应率": "Response rate", "解决率": "Resolution rate",
+    "按时办结率": "On-time rate", "派单量": "Dispatched", "超期件数": "Overdue",
+    "差评数": "Bad ratings", "退单率": "Return rate", "重办率": "Rework rate",
+    "延期率": "Extension rate", "督办次数": "Supervisions", "红牌督办": "Red cards",
+    "评价量": "Ratings", "统计周期": "Period", "考核公式版本": "Scoring formula",
+    "应响应数": "Due a response", "回访数": "Followed up", "应办结数": "Due to close",
+    "各单位数据含其下级单位；“—”表示本期无相应诉求。":
+        "Each unit's figures include its sub-units; “—” means no such appeals this period.",
+    "承办人": "Handler", "情况": "What happened", "评价时间": "Rated at",
+    "评价内容": "Rating", "本期无超期诉求。": "No overdue appeals this period.",
+    "本期无差评。": "No bad ratings this period.",
+    "请先登录后查看月度通报": "Please log in to see the monthly report",
+    "您的角色无权查看月度通报": "Your role may not see the monthly report",
     # errors
     "出错了": "Something went wrong", "返回首页": "Back to home",
     "页面不存在": "Page not found", "没有权限": "Not allowed",

@@ -20,6 +20,8 @@ from jiesu.runtime import Runtime
 from jiesu.services import reporting as rep
 from jiesu.services.auth import CurrentUser
 from jiesu.services.clock import utcnow
+from jiesu.web import i18n
+from jiesu.web.core import LANG_COOKIE, lang_of
 
 router = APIRouter(tags=["reports"], include_in_schema=False)
 
@@ -29,18 +31,21 @@ _MONTH = Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _page(message: str, status: int) -> HTMLResponse:
-    body = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{message}'
-            f'</title></head><body><p>{message}</p><p><a href="/login">登录</a></p></body></html>')
+def _page(request: Request, message: str, status: int) -> HTMLResponse:
+    lang = lang_of(request)
+    text, login = i18n.gettext(lang, message), i18n.gettext(lang, "登录")
+    body = (f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh-CN"}"><head>'
+            f'<meta charset="utf-8"><title>{text}</title></head><body><p>{text}</p>'
+            f'<p><a href="/login">{login}</a></p></body></html>')
     return HTMLResponse(body, status_code=status)
 
 
 def _reader(request: Request, runtime: Runtime) -> CurrentUser | HTMLResponse:
     user = optional_user(request, runtime)
     if user is None:
-        return _page("请先登录后查看月度通报", 401)
+        return _page(request, "请先登录后查看月度通报", 401)
     if user.role not in rep.REPORT_READERS:
-        return _page("您的角色无权查看月度通报", 403)
+        return _page(request, "您的角色无权查看月度通报", 403)
     return user
 
 
@@ -48,20 +53,33 @@ def _default_month(runtime: Runtime) -> str:
     return utcnow().astimezone(runtime.settings.tz).strftime("%Y-%m")
 
 
-def render_monthly(runtime: Runtime, month: str, now: datetime) -> str:
-    """The monthly report as a printable HTML page."""
+def render_monthly(runtime: Runtime, month: str, now: datetime, lang: str = "zh") -> str:
+    """The monthly report as a printable HTML page, in Chinese or (lang "en") English.
+
+    Headings, labels and the period are translated; unit names and appeal texts are data and
+    stay as they are.
+    """
     svc = rep.ReportingService(runtime.db, runtime.rules, runtime.settings)
     report = svc.monthly(parse_period(month), now)
     tz = runtime.settings.tz
+    period = report.period.label_en if lang == "en" else report.period.label_zh
     summary = []
     for label, value in report.summary:
         if label in rep.RATE_ZH.values() and label != "综合得分":
             value = rep.pct(value)
         elif label == "综合得分":
             value = rep.points(value)
+        elif label == "统计周期":
+            value = period
         summary.append((label, value))
+
+    def _(message: str, **kwargs: object) -> str:
+        return i18n.gettext(lang, message, **kwargs)
+
     return _env.get_template("report_monthly.html").render(
         r=report, summary=summary, groups=RANKING_GROUPS, pct=rep.pct, points=rep.points,
+        lang=lang, _=_, title=_("{city}12345接诉即办工作{period}通报", city=report.city_name,
+                                 period=period),
         local=lambda at: at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if at else "",
         generated=now.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
 
@@ -72,8 +90,12 @@ def monthly_page(request: Request, runtime: RuntimeDep,
     user = _reader(request, runtime)
     if isinstance(user, HTMLResponse):
         return user
-    html = render_monthly(runtime, month or _default_month(runtime), utcnow())
-    return HTMLResponse(html)
+    lang = lang_of(request)
+    response = HTMLResponse(render_monthly(runtime, month or _default_month(runtime), utcnow(),
+                                           lang))
+    if request.query_params.get("lang") in i18n.LANGS:  # remembered, as on every other page
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    return response
 
 
 @router.get("/reports/monthly.xlsx")
