@@ -272,6 +272,9 @@ EN: dict[str, str] = {
     "本期无差评。": "No bad ratings this period.",
     "请先登录后查看月度通报": "Please log in to see the monthly report",
     "您的角色无权查看月度通报": "Your role may not see the monthly report",
+    "{year} 年的法定节假日安排尚未导入，涉及该年的办理时限暂按周一至周五计算并标记为“暂定”。":
+        "The public holidays of {year} are not imported yet; deadlines in that year count "
+        "Monday to Friday as working days for now and are marked provisional.",
     # errors
     "出错了": "Something went wrong", "返回首页": "Back to home",
     "页面不存在": "Page not found", "没有权限": "Not allowed",
