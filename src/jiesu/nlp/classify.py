@@ -15,10 +15,12 @@ How it works (see docs/classifier.md):
    per-class biases of one-vs-rest SVMs. The model's own NB-SVM is then refitted on all rows,
    and its scores divided by the growth that a quarter more rows gives (measured one step
    down, `_score_growth`), so they match the scale the calibrator learnt from.
-4. The auto-dispatch threshold is the smallest top-1 probability at which the inner
+4. The top-1 probability shown is mapped, per title group, to the chance that the top guess
+   is right (`recalibrate`, Platt scaling fitted on the same held-out predictions): the
+   calibrator is fitted over all appeals, and titled appeals came out over-confident.
+5. The auto-dispatch threshold is the smallest shown top-1 probability at which the inner
    out-of-fold predictions keep precision >= 97 %, chosen separately for appeals with and
-   without a title (`choose_thresholds`): the same probability is less often right when
-   there is one. It is chosen on training data only.
+   without a title (`choose_thresholds`). It is chosen on training data only.
 """
 
 from __future__ import annotations
@@ -157,6 +159,74 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def fit_confidence(top_probability: np.ndarray, correct: np.ndarray) -> tuple[float, float]:
+    """Slope and intercept that map the logit of a top-1 probability to the logit of the chance
+    that the top guess is right (Platt scaling on held-out predictions).
+
+    (1, 0), no change, when the predictions are all right or all wrong, or the fitted slope is
+    not positive (the map must keep the order of the appeals).
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    ok = np.asarray(correct, bool)
+    if ok.all() or not ok.any():
+        return 1.0, 0.0
+    x = _logit(np.asarray(top_probability, np.float64))[:, None]
+    fit = LogisticRegression(C=1.0, max_iter=1000).fit(x, ok)
+    a, b = float(fit.coef_[0, 0]), float(fit.intercept_[0])
+    return (a, b) if a > 0 else (1.0, 0.0)
+
+
+def recalibrate(proba: np.ndarray, titled: np.ndarray,
+                confidence: dict[str, tuple[float, float]]) -> np.ndarray:
+    """Probabilities whose top-1 value is the chance, for the appeal's title group, that the top
+    guess is right (`fit_confidence`); the other categories share the rest in their proportions.
+
+    The calibrator is fitted over all appeals, but a titled appeal has a second block of
+    evidence and comes out over-confident at the top (0.996 shown, 0.977 right on the shared
+    file), an untitled one under-confident below 0.9. The top guess stays the top guess.
+    """
+    proba = np.asarray(proba, np.float64)
+    if not confidence or not len(proba):
+        return proba.copy()
+    titled = np.asarray(titled, bool)
+    a = np.where(titled, confidence["titled"][0], confidence["untitled"][0])
+    b = np.where(titled, confidence["titled"][1], confidence["untitled"][1])
+    rows = np.arange(len(proba))
+    order = np.argsort(-proba, axis=1, kind="stable")
+    best = order[:, 0]
+    top, second = proba[rows, best], proba[rows, order[:, 1]]
+    new_top = 1 / (1 + np.exp(-(a * _logit(top) + b)))
+    # never below the share the runner-up would then get, so the top guess keeps its place
+    new_top = np.maximum(new_top, second / np.maximum(1 - top + second, 1e-300))
+    out = proba * ((1 - new_top) / np.maximum(1 - top, 1e-300))[:, None]
+    out[rows, best] = new_top
+    # a row that is certain (1 - top rounds to 0), or whose order rounding would change, stays
+    keep = (1 - top < 1e-12) | (out.argmax(axis=1) != best)
+    out[keep] = proba[keep]
+    return out
+
+
+def calibration_error(top_probability: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error of the top-1 probability: over ten equal-width bins, the
+    gap between the mean probability shown and the share right, weighted by the bin's size."""
+    p = np.asarray(top_probability, np.float64)
+    ok = np.asarray(correct, bool)
+    if not len(p):
+        return 0.0
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    err = 0.0
+    for k in np.unique(which):
+        m = which == k
+        err += m.mean() * abs(p[m].mean() - ok[m].mean())
+    return float(err)
+
+
 # --------------------------------------------------------------------------- model
 
 
@@ -173,12 +243,22 @@ class CategoryModel:
         self._bias: np.ndarray = state["bias"]
         self._cal_coef: np.ndarray = state["cal_coef"]
         self._cal_intercept: np.ndarray = state["cal_intercept"]
+        if len(self._cal_coef) == 1 and len(self.labels) == 2:
+            # sklearn's binary form, the logit of labels[1] alone, as the softmax of two halves
+            # (one column gave every appeal labels[0] at probability 1)
+            self._cal_coef = np.vstack([-self._cal_coef / 2, self._cal_coef / 2])
+            self._cal_intercept = np.concatenate([-self._cal_intercept / 2,
+                                                  self._cal_intercept / 2])
         self.threshold: float = float(state["threshold"])  # over all training appeals
         # per THRESHOLD_GROUPS; models trained before the split use the one threshold for both
         groups = state.get("thresholds") or {}
         self.thresholds: dict[str, float] = {
             g: float(groups.get(g, self.threshold)) for g in THRESHOLD_GROUPS}
         self.detail_chars: int = int(state["detail_chars"])
+        # per THRESHOLD_GROUPS, the map of the top-1 probability to the chance it is right
+        # (`recalibrate`); models trained before it have none and show the calibrator's own
+        self._confidence: dict[str, tuple[float, float]] = {
+            g: (float(a), float(b)) for g, (a, b) in (state.get("confidence") or {}).items()}
         self.metadata: dict[str, Any] = metadata
 
     @property
@@ -215,7 +295,8 @@ class CategoryModel:
         for i, doc in enumerate(docs):
             idx, vals = self._vector(doc)
             scores[i] = vals @ self._weights[idx] + self._bias
-        return self._proba(scores)
+        titled = np.array([len(doc.title_chars) > 0 for doc in docs], bool)
+        return recalibrate(self._proba(scores), titled, self._confidence)
 
     def _top(self, proba: np.ndarray, k: int) -> list[Prediction]:
         order = np.argsort(-proba, kind="stable")[: max(0, k)]
@@ -254,7 +335,7 @@ class CategoryModel:
             "offsets": self._offsets, "weights": self._weights, "bias": self._bias,
             "cal_coef": self._cal_coef, "cal_intercept": self._cal_intercept,
             "threshold": self.threshold, "thresholds": self.thresholds,
-            "detail_chars": self.detail_chars,
+            "detail_chars": self.detail_chars, "confidence": self._confidence,
         }
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -343,6 +424,18 @@ def choose_thresholds(top_probability: np.ndarray, correct: np.ndarray, titled: 
         groups[name] = (choose_threshold(top[mask], ok[mask], target)
                         if mask.sum() >= MIN_GROUP_ROWS else common)
     return common, groups
+
+
+def fit_confidences(top_probability: np.ndarray, correct: np.ndarray,
+                    titled: np.ndarray) -> dict[str, tuple[float, float]]:
+    """`fit_confidence` per THRESHOLD_GROUPS; a group smaller than MIN_GROUP_ROWS uses the fit
+    over all appeals."""
+    top = np.asarray(top_probability, np.float64)
+    ok = np.asarray(correct, bool)
+    titled = np.asarray(titled, bool)
+    common = fit_confidence(top, ok)
+    return {name: fit_confidence(top[mask], ok[mask]) if mask.sum() >= MIN_GROUP_ROWS else common
+            for name, mask in zip(THRESHOLD_GROUPS, (~titled, titled), strict=True)}
 
 
 def _row_thresholds(groups: dict[str, float], titled: np.ndarray) -> np.ndarray:
@@ -461,9 +554,11 @@ def _fit(counts: dict[int, _Counts], y: np.ndarray, rows: np.ndarray, labels: li
     w, b = w / np.float32(growth), b / np.float32(growth)
     say(f"score growth from inner models to the refit: {growth:.4f}")
     calibrator = LogisticRegression(C=1.0, max_iter=1000).fit(oof, y_rows)
-    top = proba.max(axis=1)
     pred = proba.argmax(axis=1)
     titled = _titled_rows(counts[chars], rows)
+    confidence = fit_confidences(proba.max(axis=1), pred == y_rows, titled)
+    proba = recalibrate(proba, titled, confidence)
+    top = proba.max(axis=1)
     threshold, thresholds = choose_thresholds(top, pred == y_rows, titled)
     train_metrics = _metrics(y_rows, pred, top, threshold, n_classes, labels,
                              row_thresholds=_row_thresholds(thresholds, titled), titled=titled)
@@ -478,6 +573,7 @@ def _fit(counts: dict[int, _Counts], y: np.ndarray, rows: np.ndarray, labels: li
         "cal_coef": calibrator.coef_.astype(np.float64),
         "cal_intercept": calibrator.intercept_.astype(np.float64),
         "threshold": threshold, "thresholds": thresholds, "detail_chars": int(chars),
+        "confidence": confidence,
     }
     return state, train_metrics
 
@@ -550,6 +646,8 @@ def train(titles: Sequence[str], details: Sequence[str], labels: Sequence[str], 
         "threshold": state["threshold"],
         # what auto-dispatch uses: one threshold for appeals without a title, one with
         "thresholds": state["thresholds"],
+        # slope and intercept per group of the top-1 probability's map (`recalibrate`)
+        "confidence": {g: list(v) for g, v in state["confidence"].items()},
         "target_precision": TARGET_PRECISION,
         # inner cross-validation on the training data (what chose the threshold)
         "metrics": _summary(metrics),
@@ -570,15 +668,17 @@ def train(titles: Sequence[str], details: Sequence[str], labels: Sequence[str], 
 
 
 def _summary(metrics: dict[str, Any]) -> dict[str, Any]:
-    keys = ("accuracy", "macro_f1", "coverage_at_97", "precision_at_threshold", "n", "by_title")
+    keys = ("accuracy", "macro_f1", "coverage_at_97", "precision_at_threshold",
+            "calibration_error", "n", "by_title")
     return {k: metrics[k] for k in keys if k in metrics}
 
 
-def _auto_figures(auto: np.ndarray, correct: np.ndarray) -> dict[str, Any]:
+def _auto_figures(auto: np.ndarray, correct: np.ndarray, top: np.ndarray) -> dict[str, Any]:
     return {"n": int(len(auto)),
             "accuracy": float(correct.mean()) if len(correct) else 0.0,
             "coverage_at_97": float(auto.mean()) if len(auto) else 0.0,
-            "precision_at_threshold": float(correct[auto].mean()) if auto.any() else 0.0}
+            "precision_at_threshold": float(correct[auto].mean()) if auto.any() else 0.0,
+            "calibration_error": calibration_error(top, correct)}
 
 
 def _metrics(y_true: np.ndarray, y_pred: np.ndarray, top: np.ndarray, threshold: float,
@@ -596,7 +696,7 @@ def _metrics(y_true: np.ndarray, y_pred: np.ndarray, top: np.ndarray, threshold:
     auto = top >= (threshold if row_thresholds is None else row_thresholds)
     correct = y_true == y_pred
     by_title = {} if titled is None else {
-        name: _auto_figures(auto[mask], correct[mask])
+        name: _auto_figures(auto[mask], correct[mask], top[mask])
         for name, mask in zip(THRESHOLD_GROUPS, (~titled, titled), strict=True)}
     return {
         "n": int(len(y_true)),
@@ -612,6 +712,8 @@ def _metrics(y_true: np.ndarray, y_pred: np.ndarray, top: np.ndarray, threshold:
         "threshold": float(threshold),
         "coverage_at_97": float(auto.mean()) if len(auto) else 0.0,
         "precision_at_threshold": float(correct[auto].mean()) if auto.any() else 0.0,
+        # of the top-1 probability shown (`calibration_error`)
+        "calibration_error": calibration_error(top, correct),
         **({"by_title": by_title} if by_title else {}),
     }
 

@@ -140,6 +140,9 @@ def _print_metrics(m: dict[str, Any], title: str) -> None:
     console.print(f"macro-F1        {m['macro_f1']:.4f}")
     console.print(f"coverage_at_97  {m['coverage_at_97']:.4f}  "
                   f"(precision {m['precision_at_threshold']:.4f})")
+    if "calibration_error" in m:
+        console.print(f"calibration err {m['calibration_error']:.4f}  "
+                      "(top-1 probability shown against the share right, 10 bins)")
     groups = m.get("by_title", {})
     for name, label in (("untitled", "without a title"), ("titled", "with a title")):
         if groups.get(name, {}).get("n"):
@@ -147,7 +150,8 @@ def _print_metrics(m: dict[str, Any], title: str) -> None:
             console.print(f"  {label:16s} n={g['n']:<5d} accuracy {g['accuracy']:.4f}  "
                           f"coverage {g['coverage_at_97']:.4f} "
                           f"(precision {g['precision_at_threshold']:.4f}, "
-                          f"threshold {threshold:.4f})")
+                          f"threshold {threshold:.4f}, "
+                          f"calibration error {g.get('calibration_error', 0):.4f})")
     table = Table("category", "precision", "recall", "F1", "support")
     for label, c in m["per_class"].items():
         table.add_row(label, f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"{c['f1']:.3f}",

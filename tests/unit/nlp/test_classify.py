@@ -15,11 +15,15 @@ from jiesu.nlp.classify import (
     CategoryModel,
     ModelRegistry,
     Prediction,
+    calibration_error,
     choose_threshold,
     choose_thresholds,
     evaluate,
     evaluate_model,
+    fit_confidence,
+    fit_confidences,
     read_labelled,
+    recalibrate,
     train,
 )
 from jiesu.nlp.keywords import KeywordClassifier
@@ -206,6 +210,78 @@ def test_choose_thresholds_per_title_group() -> None:
     assert groups_few["untitled"] == choose_threshold(top[~titled], correct[~titled])
 
 
+def _over_and_under_confident(n: int = 6000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Top-1 probabilities of appeals with a title over-state the chance of being right at the
+    top; those without under-state it in the middle (as on the shared file)."""
+    rng = np.random.default_rng(1)
+    titled = np.arange(n) % 3 == 0
+    top = rng.uniform(0.35, 1.0, n)
+    logit = np.log(top / (1 - top))
+    truth = 1 / (1 + np.exp(-np.where(titled, 0.6 * logit + 0.4, 0.9 * logit + 0.5)))
+    return top, rng.uniform(size=n) < truth, titled
+
+
+def test_calibration_error_is_the_binned_gap() -> None:
+    assert calibration_error(np.array([0.95, 0.95, 0.55, 0.55]),
+                             np.array([1, 1, 1, 0], bool)) == pytest.approx(0.5 * 0.05 + 0.5 * 0.05)
+    assert calibration_error(np.array([1.0, 0.0]), np.array([1, 0], bool)) == 0.0
+    assert calibration_error(np.array([]), np.array([], bool)) == 0.0
+
+
+def test_fit_confidence_maps_probabilities_to_the_share_right() -> None:
+    top, correct, titled = _over_and_under_confident()
+    groups = fit_confidences(top, correct, titled)
+    assert groups["titled"][0] == pytest.approx(0.6, abs=0.15)
+    assert groups["untitled"][0] == pytest.approx(0.9, abs=0.15)
+    proba = np.column_stack([top, (1 - top) * 0.5, (1 - top) * 0.5])
+    shown = recalibrate(proba, titled, groups)
+    for mask in (titled, ~titled):
+        before = calibration_error(top[mask], correct[mask])
+        after = calibration_error(shown[mask].max(axis=1), correct[mask])
+        assert after < before / 2, (before, after)
+    # rows still sum to one, the top guess stays on top, order within a group is kept
+    assert np.allclose(shown.sum(axis=1), 1)
+    assert (shown.argmax(axis=1) == 0).all()
+    for mask in (titled, ~titled):
+        assert (np.diff(shown[mask][np.argsort(top[mask]), 0]) >= 0).all()
+    # nothing to learn from: no change
+    assert fit_confidence(top[:10], np.ones(10, bool)) == (1.0, 0.0)
+    assert np.array_equal(recalibrate(proba, titled, {}), proba)
+    # a group too small to measure uses the fit over all appeals
+    few = fit_confidences(top[:500], correct[:500], titled[:500])
+    assert few["titled"] == fit_confidence(top[:500], correct[:500])
+
+
+def test_recalibrate_keeps_the_top_guess_and_certain_rows() -> None:
+    # A fit that would pull a weak top guess below the runner-up's new share is held at a tie
+    # point just above it; a certain row is left as it is.
+    proba = np.array([[0.40, 0.35, 0.25], [1.0, 0.0, 0.0], [0.2, 0.5, 0.3]])
+    out = recalibrate(proba, np.array([True, True, False]),
+                      {"titled": (1.0, -3.0), "untitled": (1.0, 0.0)})
+    assert (out.argmax(axis=1) == proba.argmax(axis=1)).all()
+    assert np.allclose(out.sum(axis=1), 1)
+    assert np.array_equal(out[1], proba[1]) and np.allclose(out[2], proba[2])
+
+
+def test_model_shows_recalibrated_probabilities(model: CategoryModel, tmp_path: Path) -> None:
+    # the training metadata carries the per-group maps; they round-trip with the model
+    assert set(model.metadata["confidence"]) == {"untitled", "titled"}
+    state = model._state() | {"confidence": {"untitled": (1.0, 0.0), "titled": (0.5, 0.0)}}
+    damped = CategoryModel(state, dict(model.metadata))
+    plain = CategoryModel(model._state() | {"confidence": {}}, dict(model.metadata))
+    text = "幼儿园收费太高"
+    for title, lower in (("", False), ("幼儿园收费", True)):
+        a, b = damped.predict_top(title, text), plain.predict_top(title, text)
+        assert a[0].label == b[0].label
+        assert (a[0].probability < b[0].probability) == lower, (title, a, b)
+    damped.save(tmp_path / "d.joblib")
+    loaded = CategoryModel.load(tmp_path / "d.joblib")
+    assert loaded.predict_top("幼儿园收费", text) == damped.predict_top("幼儿园收费", text)
+    # a model saved before the maps shows the calibrator's own probabilities
+    old = {k: v for k, v in model._state().items() if k != "confidence"}
+    assert CategoryModel(old, {}).predict_top("", text) == plain.predict_top("", text)
+
+
 def test_auto_dispatch_threshold_depends_on_the_title(model: CategoryModel,
                                                       tmp_path: Path) -> None:
     # 90 training appeals: both groups are below MIN_GROUP_ROWS, so both use the common one
@@ -223,6 +299,25 @@ def test_auto_dispatch_threshold_depends_on_the_title(model: CategoryModel,
     old = {k: v for k, v in model._state().items() if k != "thresholds"}
     assert CategoryModel(old, {}).thresholds == {"untitled": model.threshold,
                                                  "titled": model.threshold}
+
+
+def test_two_categories() -> None:
+    # The calibrator of a two-category model is sklearn's binary logistic regression (one
+    # column); every appeal used to come out as the first category at probability 1.
+    titles, details, labels = synthetic()
+    keep = [i for i, lab in enumerate(labels) if lab != "交通运输"]
+    two = train([titles[i] for i in keep], [details[i] for i in keep], [labels[i] for i in keep])
+    assert two.labels == ["城乡建设", "教育文体"]
+    school = two.predict_top("", "孩子入学的学位分配问题，幼儿园收费太高", k=3)
+    home = two.predict_top("", "小区物业不管电梯故障，开发商交房拖延", k=3)
+    assert [p.label for p in school] == ["教育文体", "城乡建设"]
+    assert [p.label for p in home] == ["城乡建设", "教育文体"]
+    for preds in (school, home):
+        assert 0.5 < preds[0].probability < 1 and sum(p.probability for p in preds) == \
+            pytest.approx(1)
+    metrics = evaluate_model(two, [titles[i] for i in keep], [details[i] for i in keep],
+                             [labels[i] for i in keep])
+    assert metrics["accuracy"] > 0.9
 
 
 def test_save_load_round_trip(model: CategoryModel, tmp_path: Path) -> None:
@@ -372,11 +467,16 @@ def test_real_data_cross_validation_targets(real_cv: dict[str, Any]) -> None:
         assert groups[name]["coverage_at_97"] >= 0.70, name
     gap = groups["untitled"]["precision_at_threshold"] - groups["titled"]["precision_at_threshold"]
     assert abs(gap) < 0.01
+    # The probability shown is the chance of being right, in each group: the calibrator alone
+    # was off by 0.026 without a title and 0.031 with one (10-bin calibration error).
+    assert real_cv["calibration_error"] <= 0.01
+    for name in ("untitled", "titled"):
+        assert groups[name]["calibration_error"] <= 0.015, name
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 6 targets not reached yet: CV accuracy 0.9190, "
-                   "precision of the auto-dispatched share 0.9695 (docs/classifier.md)")
+@pytest.mark.xfail(strict=True, reason="issue 6 targets not reached yet: CV accuracy 0.9192, "
+                   "precision of the auto-dispatched share 0.9694 (docs/classifier.md)")
 def test_real_data_cross_validation_accuracy_and_precision_targets(
         real_cv: dict[str, Any]) -> None:
     # xfail until both hold: precision alone sits within noise of 0.97 (0.9695-0.972)
