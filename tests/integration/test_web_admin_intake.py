@@ -116,3 +116,36 @@ def test_gazetteer_and_polygons_upload_as_files(city: City) -> None:
     assert "请选择文件或填写内容" in page
     page = c.post("/staff/admin/intake/gazetteer/clear", data={"csrf_token": token}).text
     assert "操作成功" in page and "地名表已导入" not in page
+
+
+def test_intake_tab_shows_the_classifier_models(city: City) -> None:
+    from jiesu.nlp.classify import CategoryModel, ModelRegistry
+    from tests.integration.test_auto_dispatch import _model
+
+    c = city.client
+    login_admin(c)
+    card = re.search(r'<section class="card" id="intake-models">.*?</section>', c.get(PAGE).text,
+                     re.S)
+    assert card and "尚未启用训练好的分类模型" in card.group(0) and "<table" not in card.group(0)
+
+    model = _model()
+    registry = ModelRegistry(city.runtime.settings.model_dir)
+    older = registry.save(model)
+    thresholds = {"untitled": 0.8147, "titled": 1.5}
+    split = CategoryModel(model._state() | {"thresholds": thresholds},
+                          dict(model.metadata) | {"thresholds": thresholds})
+    newer = registry.save(split)
+    registry.activate(newer)
+    card = re.search(r'<section class="card" id="intake-models">.*?</section>', c.get(PAGE).text,
+                     re.S)
+    assert card
+    text = card.group(0)
+    assert f"当前模型：<code>{newer}</code>" in text
+    # a threshold above 1 is never reached: shown as a dash, not as 150 %
+    assert "无标题的诉求 81.5%，有标题的诉求 —。" in text
+    rows = re.findall(r"<tr><td><code>([^<]+)</code></td>(.*?)</tr>", text, re.S)
+    assert [v for v, _ in rows] == [newer, older]  # newest first
+    assert "使用中" in rows[0][1] and "使用中" not in rows[1][1]
+    assert f"<td>{model.metadata['n_samples']}</td>" in rows[1][1]
+    english = c.get(PAGE + "&lang=en").text
+    assert "Active model" in english and "for appeals without a title" in english

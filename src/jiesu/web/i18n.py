@@ -275,6 +275,21 @@ EN: dict[str, str] = {
     "{year} 年的法定节假日安排尚未导入，涉及该年的办理时限暂按周一至周五计算并标记为“暂定”。":
         "The public holidays of {year} are not imported yet; deadlines in that year count "
         "Monday to Friday as working days for now and are marked provisional.",
+    # admin: classifier models
+    "分类模型": "Classifier models", "当前模型": "Active model",
+    "首选分类的概率达到阈值时自动派单：无标题的诉求 {untitled}，有标题的诉求 {titled}。":
+        "Appeals are dispatched automatically when the top category's probability reaches "
+        "the threshold: {untitled} for appeals without a title, {titled} for those with one.",
+    "尚未启用训练好的分类模型：按下方的分类关键词给出建议，不自动派单。":
+        "No trained classifier is active: categories are suggested from the keywords below "
+        "and nothing is dispatched automatically.",
+    "训练时间": "Trained", "训练样本": "Training appeals",
+    "准确率": "Accuracy", "自动派单覆盖率": "Auto-dispatch coverage",
+    "阈值（无标题 / 有标题）": "Threshold (no title / title)", "使用中": "Active",
+    "准确率与覆盖率来自训练数据上的交叉验证；阈值使自动派单的准确率不低于 97%。":
+        "Accuracy and coverage come from cross-validation on the training data; the "
+        "thresholds keep automatic dispatch at least 97 % right.",
+    "训练与启用在命令行中进行：": "Train and activate models on the command line: ",
     # errors
     "出错了": "Something went wrong", "返回首页": "Back to home",
     "页面不存在": "Page not found", "没有权限": "Not allowed",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -100,7 +101,42 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None) -> HT
         ctx["intake"] = svc.show()
         ctx["intake_text"] = {kind: svc.export(kind) for kind in ("routing", "urgency",
                                                                   "keywords")}
+        ctx["models"] = _models(request)
     return core.render(request, "staff/admin.html", ctx)
+
+
+def _models(request: Request) -> list[dict[str, Any]]:
+    """The stored classifier models, newest first, with the figures an administrator checks."""
+    from jiesu.nlp.classify import ModelRegistry
+
+    rt = core.runtime_of(request)
+    try:
+        stored = ModelRegistry(rt.settings.model_dir).list()
+    except OSError:
+        return []
+    rows = []
+    for meta in reversed(stored):
+        try:
+            created = datetime.fromisoformat(str(meta.get("created_at")))
+        except ValueError:
+            created = None
+        metrics = meta.get("metrics") or {}
+        common = meta.get("threshold")
+        thresholds = meta.get("thresholds") or {"untitled": common, "titled": common}
+        rows.append({"version": meta["version"], "active": meta["active"],
+                     "created": core.local_time(rt, created) if created else "",
+                     "n": meta.get("n_samples"), "accuracy": _percent(metrics.get("accuracy")),
+                     "coverage": _percent(metrics.get("coverage_at_97")),
+                     "untitled": _percent(thresholds.get("untitled")),
+                     "titled": _percent(thresholds.get("titled"))})
+    return rows
+
+
+def _percent(value: Any) -> str:
+    """0.8147 -> "81.5%"; a threshold above 1 (never reached) or a missing figure -> "—"."""
+    if not isinstance(value, int | float) or not 0 <= value <= 1:
+        return "—"
+    return f"{value * 100:.1f}%"
 
 
 def _done(request: Request, tab: str, call: Any, message: str) -> Response:
