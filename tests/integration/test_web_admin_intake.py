@@ -149,3 +149,28 @@ def test_intake_tab_shows_the_classifier_models(city: City) -> None:
     assert f"<td>{model.metadata['n_samples']}</td>" in rows[1][1]
     english = c.get(PAGE + "&lang=en").text
     assert "Active model" in english and "for appeals without a title" in english
+    c.get(PAGE + "&lang=zh")  # the language choice is remembered: back to Chinese
+
+    # the older one is activated from the page: at once for this process's intake
+    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get(PAGE).text)
+    assert token
+    forms = re.findall(r'<form method="post" action="/staff/admin/models/activate".*?</form>',
+                       c.get(PAGE).text, re.S)
+    assert len(forms) == 1 and f'value="{older}"' in forms[0]
+    assert c.post("/staff/admin/models/activate", data={"version": older}).status_code == 403
+    assert registry.active_version() == newer  # without the token nothing changes
+    for bad in ("nope", "../escape", ""):
+        r = c.post("/staff/admin/models/activate", follow_redirects=False,
+                   data={"version": bad, "csrf_token": token.group(1)})
+        assert r.status_code == 303 and registry.active_version() == newer
+        assert "没有这个模型版本" in c.get(PAGE).text
+    intake = city.runtime.intake
+    assert intake is not None
+    before = intake._threshold(intake._knowledge(), "")
+    assert before == 0.8147
+    r = c.post("/staff/admin/models/activate", follow_redirects=False,
+               data={"version": older, "csrf_token": token.group(1)})
+    assert r.status_code == 303 and registry.active_version() == older
+    page = c.get(PAGE).text
+    assert "已启用所选模型" in page and f"当前模型：<code>{older}</code>" in page
+    assert intake._threshold(intake._knowledge(), "") == model.thresholds["untitled"]

@@ -289,7 +289,12 @@ EN: dict[str, str] = {
     "准确率与覆盖率来自训练数据上的交叉验证；阈值使自动派单的准确率不低于 97%。":
         "Accuracy and coverage come from cross-validation on the training data; the "
         "thresholds keep automatic dispatch at least 97 % right.",
-    "训练与启用在命令行中进行：": "Train and activate models on the command line: ",
+    "启用后本进程立即使用，其他服务进程在一分钟内使用。训练在命令行中进行：":
+        "An activated model is used at once by this process and within a minute by the "
+        "others. Models are trained on the command line: ",
+    "已启用所选模型": "The chosen model is now active",
+    "启用": "Activate",
+    "没有这个模型版本，请刷新页面后重试": "There is no such model version; reload the page",
     # errors
     "出错了": "Something went wrong", "返回首页": "Back to home",
     "页面不存在": "Page not found", "没有权限": "Not allowed",

@@ -301,6 +301,27 @@ def clear_intake(request: Request, kind: str, form: FormDep) -> Response:
     return _done(request, "intake", lambda: svc.clear(kind), "操作成功")
 
 
+@router.post("/models/activate", response_model=None)
+def activate_model(request: Request, form: FormDep) -> Response:
+    """Make a stored classifier model the active one; this process uses it at once, the
+    others when they next refresh their intake knowledge (within a minute)."""
+    from jiesu.nlp.classify import ModelRegistry
+
+    core.require(request, ROLES)
+    rt = core.runtime_of(request)
+
+    def run() -> None:
+        version = core.text(form, "version")
+        try:
+            ModelRegistry(rt.settings.model_dir).activate(version)
+        except (KeyError, ValueError):
+            raise InvalidArguments("没有这个模型版本，请刷新页面后重试", field="version") from None
+        if rt.intake is not None:
+            rt.intake.reload()
+
+    return _done(request, "intake", run, "已启用所选模型")
+
+
 @router.post("/settings", response_model=None)
 def save_settings(request: Request, form: FormDep) -> Response:
     core.require(request, ROLES)
