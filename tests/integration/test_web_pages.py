@@ -129,3 +129,26 @@ def test_pages_load_assets_only_from_jiesu(city: City) -> None:
         assert url.startswith(("/", "?", "tel:")), url
     assert c.get("/static/jiesu.css").status_code == 200
     assert c.get("/static/jiesu.js").status_code == 200
+
+
+def test_a_resident_reading_english_gets_errors_in_english(city: City) -> None:
+    c = city.client
+    c.get("/submit?lang=en")
+    token = _token(c, "/submit")
+    bad = {"csrf_token": token, "kind": "help", "content": "楼道灯不亮",
+           "requester_phone": "12"}
+    r = c.post("/submit", data=bad)
+    assert r.status_code == 422
+    assert "Enter a valid phone number" in r.text and "请填写正确的手机号码" not in r.text
+    r = c.post("/submit", data=bad | {"requester_phone": "13600000002", "content": "x" * 10001})
+    assert r.status_code == 422 and "What happened: at most 10000 characters" in r.text
+    r = c.post("/submit", data=bad | {"requester_phone": "13600000002"}, follow_redirects=False)
+    assert r.status_code == 303
+    track = r.headers["location"].split("?")[0]
+    code = track.split("/")[2]
+    # a formatted domain message: the label inside it is translated too
+    add = c.post(f"{track}/add_info", data={"csrf_token": token, "text": " "})
+    assert "Please fill in: Information to add" in add.text
+    rate = c.post(f"{track}/rate", data={"csrf_token": token, "stars": "5"})
+    assert "You can rate the appeal once it has been answered" in rate.text
+    assert code in rate.text

@@ -1,8 +1,11 @@
 """A small message catalogue: pages are written in Chinese (zh-CN, the default); `EN` maps each
-Chinese message to English for `?lang=en`. A missing entry falls back to the Chinese text."""
+Chinese message to English for `?lang=en`. Error messages that the domain formats with a
+label or a number (请填写{label}, {label}不能超过 {n} 字, …) are matched by `_PATTERNS`. A
+missing entry falls back to the Chinese text."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from jiesu.domain import appeal as dom
@@ -295,14 +298,74 @@ EN: dict[str, str] = {
     "已启用所选模型": "The chosen model is now active",
     "启用": "Activate",
     "没有这个模型版本，请刷新页面后重试": "There is no such model version; reload the page",
+    # errors a resident can meet on the public pages (the domain's messages)
+    "请填写正确的手机号码，用于查询进度和回访":
+        "Enter a valid phone number: it is how you track the appeal and how we call you back",
+    "请选择诉求类型": "Choose what kind of appeal this is",
+    "诉求内容不能为空": "Describe the problem or request",
+    "照片不能超过 5MB": "The photo can be at most 5 MB",
+    "照片须为 JPG、PNG 或 WEBP 格式": "The photo must be a JPG, PNG or WEBP file",
+    "诉求不存在": "There is no such appeal",
+    "该诉求不存在或不予公示": "There is no such appeal, or it is not published",
+    "诉求编号或联系电话不正确": "The code or phone number is not right",
+    "只有诉求人本人可以评价": "Only the person who made the appeal can rate it",
+    "只有诉求人本人可以执行此操作": "Only the person who made the appeal can do this",
+    "诉求答复后才能评价": "You can rate the appeal once it has been answered",
+    "该诉求没有承办单位，无需评价": "No unit handled this appeal, so there is nothing to rate",
+    "您已评价过该诉求，每件诉求只能评价一次":
+        "You have already rated this appeal; each appeal can be rated once",
+    "评价等级须为 1 到 5 星": "Choose from 1 to 5 stars",
+    "退回意见": "Why the answer was sent back",
     # errors
     "出错了": "Something went wrong", "返回首页": "Back to home",
     "页面不存在": "Page not found", "没有权限": "Not allowed",
 }
 
 
+def _en_status(zh: str) -> str:
+    key = next((s.value for s, v in dom.STATUS_ZH.items() if v == zh), None)
+    return _LABELS_EN["status"].get(key or "", zh)
+
+
+def _en_action(zh: str) -> str:
+    key = next((t.action.value for t in dom.TRANSITIONS.values() if t.label_zh == zh), None)
+    return _LABELS_EN["action"].get(key or "", zh)
+
+
+def _en(zh: str) -> str:
+    return EN.get(zh, zh)
+
+
+# (pattern over the Chinese message, English template, how each named group is translated)
+_PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
+    (re.compile(r"诉求当前状态为“(?P<status>[^”]+)”，不能执行“(?P<action>[^”]+)”"),
+     "The appeal is “{status}”: “{action}” cannot be done now",
+     {"status": _en_status, "action": _en_action}),
+    (re.compile(r"请填写(?P<label>[^，。]+)"), "Please fill in: {label}", {"label": _en}),
+    (re.compile(r"(?P<label>[^，。]+)不能超过 (?P<n>\d+) 字"),
+     "{label}: at most {n} characters", {"label": _en}),
+    (re.compile(r"已超过 (?P<n>\d+) 天的重办申请期限"),
+     "The {n} days in which an appeal can be reopened have passed", {}),
+]
+
+
+def _by_pattern(message: str) -> str | None:
+    for pattern, template, convert in _PATTERNS:
+        found = pattern.fullmatch(message)
+        if found:
+            parts = {k: convert.get(k, str)(v) for k, v in found.groupdict().items()}
+            return template.format(**parts)
+    return None
+
+
 def gettext(lang: str, message: str, **kwargs: Any) -> str:
-    text = EN.get(message, message) if lang == "en" else message
+    if lang != "en":
+        text = message
+    elif message in EN:
+        text = EN[message]
+    else:
+        # a formatted domain message: already complete, nothing left to fill in
+        return _by_pattern(message) or message
     return text.format(**kwargs) if kwargs else text
 
 

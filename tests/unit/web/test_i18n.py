@@ -40,3 +40,23 @@ def test_templates_have_no_chinese_outside_the_catalogue() -> None:
         found += [f"{path.name}: {line.strip()}" for line in text.splitlines()
                   if re.search(r"[\u4e00-\u9fff]", line)]
     assert not found, found
+
+
+def test_formatted_domain_messages_are_translated_with_their_labels() -> None:
+    en = i18n.gettext
+    assert en("en", "请填写重办理由") == "Please fill in: Why it should be reopened"
+    assert en("en", "标题不能超过 200 字") == "Title: at most 200 characters"
+    assert en("en", "诉求当前状态为“已办结”，不能执行“补充”") == \
+        "The appeal is “Closed”: “Add information” cannot be done now"
+    assert en("en", "已超过 30 天的重办申请期限") == \
+        "The 30 days in which an appeal can be reopened have passed"
+    assert en("zh", "请填写重办理由") == "请填写重办理由"
+    assert en("en", "请填写没有译文的东西") == "Please fill in: 没有译文的东西"
+    assert en("en", "一句没有规则的话") == "一句没有规则的话"
+
+
+def test_every_required_text_label_of_the_domain_has_an_english_entry() -> None:
+    source = (WEB.parent / "domain" / "appeal.py").read_text(encoding="utf-8")
+    labels = set(re.findall(r'_required_text\(args, "\w+", "([^"]+)"', source))
+    assert labels, "the pattern no longer finds the labels"
+    assert not labels - set(i18n.EN), sorted(labels - set(i18n.EN))
