@@ -364,8 +364,11 @@ def gettext(lang: str, message: str, **kwargs: Any) -> str:
     elif message in EN:
         text = EN[message]
     else:
-        # a formatted domain message: already complete, nothing left to fill in
-        return _by_pattern(message) or message
+        # a message the domain formatted is complete: nothing is left to fill in
+        matched = _by_pattern(message)
+        if matched is not None:
+            return matched
+        text = message
     return text.format(**kwargs) if kwargs else text
 
 

@@ -53,6 +53,8 @@ def test_formatted_domain_messages_are_translated_with_their_labels() -> None:
     assert en("zh", "请填写重办理由") == "请填写重办理由"
     assert en("en", "请填写没有译文的东西") == "Please fill in: 没有译文的东西"
     assert en("en", "一句没有规则的话") == "一句没有规则的话"
+    # a template without an English entry still gets its values
+    assert en("en", "第 {n} 页没有译文", n=3) == "第 3 页没有译文"
 
 
 def test_every_required_text_label_of_the_domain_has_an_english_entry() -> None:
