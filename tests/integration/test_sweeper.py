@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, date, datetime, timedelta
 
@@ -13,7 +14,7 @@ from jiesu.runtime import Runtime
 from jiesu.services.admin import AdminService
 from jiesu.services.appeals import NewAppeal
 from jiesu.store.tables import AppealRow, EventRow
-from tests.support.city import City
+from tests.support.city import PASSWORD, City
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Asia/Shanghai
 
@@ -104,3 +105,25 @@ def test_loading_a_year_recomputes_provisional_deadlines(runtime: Runtime, city:
         assert not after.deadlines_provisional
         assert after.handle_due_at - due_before == timedelta(days=1)  # Mon 01-11 → Tue 01-12
     assert run_all(runtime, start).recomputed == 0
+
+
+def test_the_automatic_supervision_note_reads_in_english(runtime: Runtime, city: City) -> None:
+    [appeal_id] = _dispatched(runtime, city, 1, T0)
+    r = sweep_deadlines(runtime, datetime(2026, 3, 4, 1, 0, tzinfo=UTC))
+    assert r.supervised == 1
+    typed = {"level": "remind", "note": "签收已超期，系统自动督办"}
+    runtime.appeals.act(Actor(role=Role.SUPERVISOR, user_id=None), appeal_id, "supervise",
+                        T0 + timedelta(days=2), typed)
+    c = city.client
+    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
+    assert token
+    c.post("/login", data={"username": "supervisor", "password": PASSWORD,
+                           "csrf_token": token.group(1)})
+    page = f"/staff/appeals/{appeal_id}"
+    zh = c.get(page + "?lang=zh")
+    assert zh.status_code == 200, zh.text
+    assert zh.text.count("签收已超期，系统自动督办") == 2
+    en = c.get(page + "?lang=en").text
+    # the system's note is translated; the same words typed by a person stay as written
+    assert en.count("Signing overdue: supervised automatically") == 1
+    assert en.count("签收已超期，系统自动督办") == 1

@@ -336,6 +336,10 @@ def _en(zh: str) -> str:
     return EN.get(zh, zh)
 
 
+# the deadline clocks of `jiesu.domain.appeal` (its _CLOCK_ZH), in the system's notes
+_CLOCKS_EN = {"签收": "Signing", "办理": "Handling", "退单": "Return window",
+              "回访": "Follow-up", "延期": "Extension", "整改": "Rectification"}
+
 # (pattern over the Chinese message, English template, how each named group is translated)
 _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"诉求当前状态为“(?P<status>[^”]+)”，不能执行“(?P<action>[^”]+)”"),
@@ -344,6 +348,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"请填写(?P<label>[^，。]+)"), "Please fill in: {label}", {"label": _en}),
     (re.compile(r"(?P<label>[^，。]+)不能超过 (?P<n>\d+) 字"),
      "{label}: at most {n} characters", {"label": _en}),
+    (re.compile(r"(?P<clock>签收|办理|退单|回访|延期|整改)已超期，系统自动督办"),
+     "{clock} overdue: supervised automatically", {"clock": lambda zh: _CLOCKS_EN[zh]}),
     (re.compile(r"已超过 (?P<n>\d+) 天的重办申请期限"),
      "The {n} days in which an appeal can be reopened have passed", {}),
 ]

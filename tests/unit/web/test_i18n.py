@@ -62,3 +62,11 @@ def test_every_required_text_label_of_the_domain_has_an_english_entry() -> None:
     labels = set(re.findall(r'_required_text\(args, "\w+", "([^"]+)"', source))
     assert labels, "the pattern no longer finds the labels"
     assert not labels - set(i18n.EN), sorted(labels - set(i18n.EN))
+
+
+def test_every_deadline_clock_of_the_system_notes_has_an_english_name() -> None:
+    from jiesu.domain.appeal import _CLOCK_ZH
+
+    for zh in _CLOCK_ZH.values():
+        assert i18n.gettext("en", f"{zh}已超期，系统自动督办").endswith(
+            "overdue: supervised automatically"), zh
