@@ -46,7 +46,10 @@ def test_staff_pages_need_login_and_the_right_role(city: City) -> None:
     _login(c, "handler_d1")
     assert c.get("/staff/inbox").status_code == 200
     r = c.get("/staff/admin")
-    assert r.status_code == 403 and "没有权限" in r.text
+    assert r.status_code == 403 and "没有权限" in r.text and "您的角色无权打开此页面" in r.text
+    r = c.get("/staff/admin?lang=en")
+    assert r.status_code == 403 and "Your role may not open this page" in r.text
+    c.get("/staff/inbox?lang=zh")
 
 
 def test_public_board_redacts_and_hides_reports_and_confidential(city: City) -> None:

@@ -316,6 +316,54 @@ EN: dict[str, str] = {
         "You have already rated this appeal; each appeal can be rated once",
     "评价等级须为 1 到 5 星": "Choose from 1 to 5 stars",
     "退回意见": "Why the answer was sent back",
+    # errors staff meet (the domain's and services' fixed messages)
+    "该诉求不属于您所在单位办理": "This appeal is not handled by your unit",
+    "只有咨询类诉求可以直接答复": "Only consultations can be answered directly",
+    "请选择不予受理的理由": "Choose why the appeal is rejected",
+    "不能合并到自身": "An appeal cannot be merged into itself",
+    "协办单位必须是单位编号": "Assisting units must be unit ids",
+    "主办单位不能同时作为协办单位": "The lead unit cannot also assist",
+    "协办单位重复": "An assisting unit is listed twice",
+    "二次派单只能派给本单位的下级单位": "Sub-dispatch can only go to a unit below yours",
+    "已有待审核的退单申请": "A request to return is already waiting for review",
+    "已超过退单时限，不能退单": "The time to return this appeal has passed",
+    "没有待审核的退单申请": "There is no request to return waiting for review",
+    "已有待审核的延期申请": "A request for an extension is already waiting for review",
+    "已超过办理时限，不能申请延期": "The deadline has passed: an extension can no longer be asked",
+    "没有待审核的延期申请": "There is no request for an extension waiting for review",
+    "批准的延期天数不能超过申请的天数": "The days approved cannot exceed the days asked for",
+    "答复“无法解决”时须说明原因": "Say why when the answer is “cannot be solved”",
+    "该诉求有待审核的退单申请，请等派单员处理后再答复":
+        "A request to return this appeal is waiting: answer after the dispatcher has decided",
+    "重办去向只能是 in_progress 或 registered": "Reopen to in_progress or registered only",
+    "该诉求没有承办单位，只能退回待派单": "No unit handled this appeal: it can only go back "
+                                        "to the dispatch queue",
+    "督办级别须为 remind、yellow 或 red": "The supervision level must be remind, yellow or red",
+    "默认评价期限须至少 1 天": "The rating window must be at least 1 day",
+    "只能对差评提出申诉": "Only a bad rating can be appealed",
+    "该评价已被剔除": "This rating has already been excluded",
+    "该评价已有待审核的申诉": "An appeal against this rating is already waiting for review",
+    "该申诉已审核": "This appeal against a rating has already been decided",
+    "页面已过期或来源不明，请刷新页面后重新提交":
+        "The page has expired or came from elsewhere: reload it and submit again",
+    "您的角色无权打开此页面": "Your role may not open this page",
+    "登记冲突，请重试": "Registration clashed with another: try again",
+    "该诉求已被其他人修改，请刷新后重试":
+        "Someone else changed this appeal: reload the page and try again",
+    "请指定合并目标诉求": "Choose the appeal to merge into",
+    "只能合并到未办结的诉求": "Appeals can only be merged into one that is still open",
+    "只有已答复待回访的诉求可以发送回访问卷":
+        "A follow-up questionnaire can only be sent for an answered appeal",
+    "该诉求没有诉求人联系电话，无法发送问卷":
+        "The appeal has no phone number: no questionnaire can be sent",
+    "问卷链接无效": "This questionnaire link is not valid",
+    "该问卷已提交过，感谢您的反馈": "This questionnaire was already answered. Thank you",
+    "问卷链接已过期": "This questionnaire link has expired",
+    "该诉求已完成回访": "This appeal has already been followed up",
+    "附件不存在": "There is no such attachment",
+    "登记请使用新建诉求接口": "Register through the new-appeal endpoint",
+    "幂等键长度须为 1–128 个字符": "The idempotency key must be 1 to 128 characters",
+    "服务事项编码和名称不能为空": "A service item needs a code and a name",
     # errors
     "出错了": "Something went wrong", "返回首页": "Back to home",
     "页面不存在": "Page not found", "没有权限": "Not allowed",
@@ -332,6 +380,11 @@ def _en_action(zh: str) -> str:
     return _LABELS_EN["action"].get(key or "", zh)
 
 
+def _en_role(zh: str) -> str:
+    key = next((r.value for r, v in dom.ROLE_ZH.items() if v == zh), None)
+    return _LABELS_EN["role"].get(key or "", zh)
+
+
 def _en(zh: str) -> str:
     return EN.get(zh, zh)
 
@@ -345,6 +398,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"诉求当前状态为“(?P<status>[^”]+)”，不能执行“(?P<action>[^”]+)”"),
      "The appeal is “{status}”: “{action}” cannot be done now",
      {"status": _en_status, "action": _en_action}),
+    (re.compile(r"“(?P<role>[^”]+)”无权执行“(?P<action>[^”]+)”"),
+     "{role}: not allowed to “{action}”", {"role": _en_role, "action": _en_action}),
     (re.compile(r"请填写(?P<label>[^，。]+)"), "Please fill in: {label}", {"label": _en}),
     (re.compile(r"(?P<label>[^，。]+)不能超过 (?P<n>\d+) 字"),
      "{label}: at most {n} characters", {"label": _en}),
