@@ -364,6 +364,8 @@ EN: dict[str, str] = {
     "登记请使用新建诉求接口": "Register through the new-appeal endpoint",
     "幂等键长度须为 1–128 个字符": "The idempotency key must be 1 to 128 characters",
     "服务事项编码和名称不能为空": "A service item needs a code and a name",
+    # full-width punctuation between a translated label and a value
+    "：": ": ", "。": ". ", "（": " (", "）": ")",
     # errors
     "出错了": "Something went wrong", "返回首页": "Back to home",
     "页面不存在": "Page not found", "没有权限": "Not allowed",

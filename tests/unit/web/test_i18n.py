@@ -31,14 +31,16 @@ def test_labels_fall_back_and_translate() -> None:
 
 
 def test_templates_have_no_chinese_outside_the_catalogue() -> None:
-    """Chinese text written straight into a template would show on the English pages too."""
+    """Chinese text or punctuation written straight into a template would show on the English
+    pages too."""
     jinja = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
     found = []
     for path in (WEB / "templates").rglob("*.html"):
         text = jinja.sub("", path.read_text(encoding="utf-8"))
         text = text.replace('lang="zh-CN">中文</a>', "")  # the switch to Chinese, in Chinese
+        # full-width punctuation too: "：" after a translated label reads "Label：value"
         found += [f"{path.name}: {line.strip()}" for line in text.splitlines()
-                  if re.search(r"[\u4e00-\u9fff]", line)]
+                  if re.search(r"[\u4e00-\u9fff：。，、；（）“”]", line)]
     assert not found, found
 
 
