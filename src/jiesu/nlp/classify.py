@@ -194,9 +194,8 @@ def recalibrate(proba: np.ndarray, titled: np.ndarray,
     proba = np.asarray(proba, np.float64)
     if not confidence or not len(proba):
         return proba.copy()
-    titled = np.asarray(titled, bool)
-    a = np.where(titled, confidence["titled"][0], confidence["untitled"][0])
-    b = np.where(titled, confidence["titled"][1], confidence["untitled"][1])
+    a = _by_row({g: ab[0] for g, ab in confidence.items()}, titled)
+    b = _by_row({g: ab[1] for g, ab in confidence.items()}, titled)
     rows = np.arange(len(proba))
     order = np.argsort(-proba, axis=1, kind="stable")
     best = order[:, 0]
@@ -295,7 +294,7 @@ class CategoryModel:
         for i, doc in enumerate(docs):
             idx, vals = self._vector(doc)
             scores[i] = vals @ self._weights[idx] + self._bias
-        titled = np.array([len(doc.title_chars) > 0 for doc in docs], bool)
+        titled = np.array([doc.titled for doc in docs], bool)
         return recalibrate(self._proba(scores), titled, self._confidence)
 
     def _top(self, proba: np.ndarray, k: int) -> list[Prediction]:
@@ -415,31 +414,32 @@ def choose_thresholds(top_probability: np.ndarray, correct: np.ndarray, titled: 
     a group with fewer than MIN_GROUP_ROWS appeals is too small to measure and uses the
     common one.
     """
-    top = np.asarray(top_probability, np.float64)
-    ok = np.asarray(correct, bool)
-    titled = np.asarray(titled, bool)
-    common = choose_threshold(top, ok, target)
-    groups = {}
-    for name, mask in zip(THRESHOLD_GROUPS, (~titled, titled), strict=True):
-        groups[name] = (choose_threshold(top[mask], ok[mask], target)
-                        if mask.sum() >= MIN_GROUP_ROWS else common)
-    return common, groups
+    return _by_group(lambda top, ok: choose_threshold(top, ok, target), top_probability,
+                     correct, titled)
 
 
 def fit_confidences(top_probability: np.ndarray, correct: np.ndarray,
                     titled: np.ndarray) -> dict[str, tuple[float, float]]:
     """`fit_confidence` per THRESHOLD_GROUPS; a group smaller than MIN_GROUP_ROWS uses the fit
     over all appeals."""
+    return _by_group(fit_confidence, top_probability, correct, titled)[1]
+
+
+def _by_group(fit: Callable[[np.ndarray, np.ndarray], Any], top_probability: np.ndarray,
+              correct: np.ndarray, titled: np.ndarray) -> tuple[Any, dict[str, Any]]:
+    """`fit` over all appeals, and over each THRESHOLD_GROUPS group; a group with fewer than
+    MIN_GROUP_ROWS appeals is too small to measure and gets the fit over all of them."""
     top = np.asarray(top_probability, np.float64)
     ok = np.asarray(correct, bool)
     titled = np.asarray(titled, bool)
-    common = fit_confidence(top, ok)
-    return {name: fit_confidence(top[mask], ok[mask]) if mask.sum() >= MIN_GROUP_ROWS else common
-            for name, mask in zip(THRESHOLD_GROUPS, (~titled, titled), strict=True)}
+    common = fit(top, ok)
+    return common, {name: fit(top[mask], ok[mask]) if mask.sum() >= MIN_GROUP_ROWS else common
+                    for name, mask in zip(THRESHOLD_GROUPS, (~titled, titled), strict=True)}
 
 
-def _row_thresholds(groups: dict[str, float], titled: np.ndarray) -> np.ndarray:
-    return np.where(titled, groups["titled"], groups["untitled"])
+def _by_row(groups: dict[str, Any], titled: np.ndarray) -> np.ndarray:
+    """Each appeal's value of its THRESHOLD_GROUPS group."""
+    return np.where(np.asarray(titled, bool), groups["titled"], groups["untitled"])
 
 
 def _titled_rows(counts: _Counts, rows: np.ndarray) -> np.ndarray:
@@ -561,7 +561,7 @@ def _fit(counts: dict[int, _Counts], y: np.ndarray, rows: np.ndarray, labels: li
     top = proba.max(axis=1)
     threshold, thresholds = choose_thresholds(top, pred == y_rows, titled)
     train_metrics = _metrics(y_rows, pred, top, threshold, n_classes, labels,
-                             row_thresholds=_row_thresholds(thresholds, titled), titled=titled)
+                             row_thresholds=_by_row(thresholds, titled), titled=titled)
     train_metrics["detail_log_loss"] = candidates
     train_metrics["score_growth"] = round(growth, 5)
     # _Counts keys are sorted and the kept columns ascending, so each vocabulary stays sorted
@@ -745,7 +745,7 @@ def evaluate(titles: Sequence[str], details: Sequence[str], labels: Sequence[str
         model = CategoryModel(state, {})
         proba = model._proba_docs([docs[model.detail_chars][j] for j in te])
         pred[te], top[te] = proba.argmax(1), proba.max(1)
-        thresholds[te] = _row_thresholds(model.thresholds, titled[te])
+        thresholds[te] = _by_row(model.thresholds, titled[te])
         m = _metrics(y[te], pred[te], top[te], state["threshold"], n_classes, names,
                      row_thresholds=thresholds[te])
         folds.append({**_summary(m), "threshold": state["threshold"],
@@ -774,7 +774,7 @@ def evaluate_model(model: CategoryModel, titles: Sequence[str], details: Sequenc
     y = np.array([index[lab] for lab in labels], np.int64)
     titled = np.array([has_title(t) for t in titles], bool)
     out = _metrics(y, proba.argmax(1), proba.max(1), model.threshold, len(names), names,
-                   row_thresholds=_row_thresholds(model.thresholds, titled), titled=titled)
+                   row_thresholds=_by_row(model.thresholds, titled), titled=titled)
     out["thresholds"] = dict(model.thresholds)
     out["model_version"] = model.version
     return out
@@ -897,6 +897,9 @@ class ModelRegistry:
                 continue
             data["version"] = meta.parent.name
             data["active"] = meta.parent.name == active
+            # saved before the split by title: one threshold for both groups (as CategoryModel)
+            if "threshold" in data and not data.get("thresholds"):
+                data["thresholds"] = {g: data["threshold"] for g in THRESHOLD_GROUPS}
             out.append(data)
         return sorted(out, key=lambda d: (str(d.get("created_at", "")), d["version"]))
 

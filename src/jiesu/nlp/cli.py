@@ -281,10 +281,9 @@ def list_() -> None:
                   "threshold: no title / title")
     for meta in registry.list():
         m = meta.get("metrics", {})
-        common = meta.get("threshold", 0)
         groups = meta.get("thresholds") or {}
         table.add_row("*" if meta["active"] else "", meta["version"],
                       str(meta.get("created_at", "")), str(meta.get("n_samples", "")),
                       f"{m.get('accuracy', 0):.4f}", f"{m.get('macro_f1', 0):.4f}",
-                      f"{groups.get('untitled', common):.4f} / {groups.get('titled', common):.4f}")
+                      " / ".join(f"{groups.get(g, 0):.4f}" for g in ("untitled", "titled")))
     console.print(table)

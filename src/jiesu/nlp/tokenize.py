@@ -87,6 +87,11 @@ class AppealTokens:
     def blocks(self) -> tuple[np.ndarray, np.ndarray]:
         return self.title_chars, self.detail_chars
 
+    @property
+    def titled(self) -> bool:
+        """Whether the appeal has a title (`has_title`): its title block is not empty."""
+        return len(self.title_chars) > 0
+
 
 def has_title(title: str) -> bool:
     """Whether an appeal has a title as the classifier sees it (a non-empty title block)."""

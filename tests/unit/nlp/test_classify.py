@@ -141,7 +141,8 @@ def test_has_title_is_a_non_empty_title_block() -> None:
     from jiesu.nlp.tokenize import has_title, tokenize_appeal
 
     for title in ("", "  ", "\u3000\t\n", "电梯坏了", " a "):
-        assert has_title(title) == (len(tokenize_appeal(title, "详情").title_chars) > 0), title
+        tokens = tokenize_appeal(title, "详情")
+        assert has_title(title) == (len(tokens.title_chars) > 0) == tokens.titled, title
     assert not has_title("\u3000") and has_title("电梯")
 
 
@@ -347,6 +348,12 @@ def test_registry_save_list_activate(model: CategoryModel, tmp_path: Path) -> No
     assert [m["active"] for m in reg.list()] == [False, True]
     active = reg.active()
     assert active is not None and active.version == v2
+    # a model saved before the split by title lists its one threshold for both groups
+    old_meta = {k: v for k, v in model.metadata.items() if k != "thresholds"}
+    v3 = reg.save(CategoryModel(model._state(), old_meta))
+    listed = {m["version"]: m for m in reg.list()}
+    assert listed[v3]["thresholds"] == {"untitled": model.threshold, "titled": model.threshold}
+    assert listed[v1]["thresholds"] == model.thresholds
     with pytest.raises(KeyError):
         reg.activate("nope")
     with pytest.raises(ValueError):
