@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from jiesu.domain.errors import InvalidArguments
+from jiesu.services.intake_config import Reloadable
 from jiesu.store import training as queries
 from jiesu.store.uow import Database
 
@@ -138,6 +140,31 @@ def train_model(ts: TrainingSet, *, seed: int = 0,
     model = train(ts.titles, ts.details, ts.labels, seed=seed, progress=progress)
     model.metadata["source"] = ts.source
     return model
+
+
+def stored_models(model_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Metadata of the stored classifier models, newest first (`ModelRegistry.list`); none
+    when the registry cannot be read."""
+    from jiesu.nlp.classify import ModelRegistry
+
+    try:
+        return list(reversed(ModelRegistry(model_dir).list()))
+    except OSError:
+        return []
+
+
+def activate_model(model_dir: str | os.PathLike[str], version: str,
+                   intake: Reloadable | None = None) -> None:
+    """Make a stored model the active one. This process's intake uses it at once; others
+    follow the ACTIVE file when they next refresh their knowledge (within a minute)."""
+    from jiesu.nlp.classify import ModelRegistry
+
+    try:
+        ModelRegistry(model_dir).activate(version)
+    except (KeyError, ValueError):
+        raise InvalidArguments("没有这个模型版本，请刷新页面后重试", field="version") from None
+    if intake is not None:
+        intake.reload()
 
 
 def _labels(tree: list[queries.CategoryNode], level: int | None

@@ -16,6 +16,7 @@ from jiesu.adapters.calendar_source import CalendarYearUnavailable, official_yea
 from jiesu.domain.appeal import Role, SupervisionLevel
 from jiesu.domain.deadlines import Clock, LimitUnit
 from jiesu.domain.errors import DomainError, InvalidArguments
+from jiesu.services import training
 from jiesu.services.admin import STAFF_ROLES, UNIT_GROUPS, AdminService
 from jiesu.services.api_keys import ApiKeyService
 from jiesu.services.clock import utcnow
@@ -107,22 +108,15 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None) -> HT
 
 def _models(request: Request) -> list[dict[str, Any]]:
     """The stored classifier models, newest first, with the figures an administrator checks."""
-    from jiesu.nlp.classify import ModelRegistry
-
     rt = core.runtime_of(request)
-    try:
-        stored = ModelRegistry(rt.settings.model_dir).list()
-    except OSError:
-        return []
     rows = []
-    for meta in reversed(stored):
+    for meta in training.stored_models(rt.settings.model_dir):
         try:
             created = datetime.fromisoformat(str(meta.get("created_at")))
         except ValueError:
             created = None
         metrics = meta.get("metrics") or {}
-        common = meta.get("threshold")
-        thresholds = meta.get("thresholds") or {"untitled": common, "titled": common}
+        thresholds = meta.get("thresholds") or {}
         rows.append({"version": meta["version"], "active": meta["active"],
                      "created": core.local_time(rt, created) if created else "",
                      "n": meta.get("n_samples"), "accuracy": _percent(metrics.get("accuracy")),
@@ -305,19 +299,11 @@ def clear_intake(request: Request, kind: str, form: FormDep) -> Response:
 def activate_model(request: Request, form: FormDep) -> Response:
     """Make a stored classifier model the active one; this process uses it at once, the
     others when they next refresh their intake knowledge (within a minute)."""
-    from jiesu.nlp.classify import ModelRegistry
-
     core.require(request, ROLES)
     rt = core.runtime_of(request)
 
     def run() -> None:
-        version = core.text(form, "version")
-        try:
-            ModelRegistry(rt.settings.model_dir).activate(version)
-        except (KeyError, ValueError):
-            raise InvalidArguments("没有这个模型版本，请刷新页面后重试", field="version") from None
-        if rt.intake is not None:
-            rt.intake.reload()
+        training.activate_model(rt.settings.model_dir, core.text(form, "version"), rt.intake)
 
     return _done(request, "intake", run, "已启用所选模型")
 
