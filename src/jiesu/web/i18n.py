@@ -6,6 +6,7 @@ missing entry falls back to the Chinese text."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from jiesu.domain import appeal as dom
@@ -372,19 +373,13 @@ EN: dict[str, str] = {
 }
 
 
-def _en_status(zh: str) -> str:
-    key = next((s.value for s, v in dom.STATUS_ZH.items() if v == zh), None)
-    return _LABELS_EN["status"].get(key or "", zh)
-
-
-def _en_action(zh: str) -> str:
-    key = next((t.action.value for t in dom.TRANSITIONS.values() if t.label_zh == zh), None)
-    return _LABELS_EN["action"].get(key or "", zh)
-
-
-def _en_role(zh: str) -> str:
-    key = next((r.value for r, v in dom.ROLE_ZH.items() if v == zh), None)
-    return _LABELS_EN["role"].get(key or "", zh)
+def _from_zh(group: str) -> Callable[[str], str]:
+    """English of a domain value quoted in Chinese inside a message (a status, role or action
+    label of `_LABELS_ZH`); an unknown one stays as it is."""
+    def en(zh: str) -> str:
+        key = next((k for k, v in _LABELS_ZH[group].items() if v == zh), None)
+        return _LABELS_EN[group].get(key, zh) if key else zh
+    return en
 
 
 def _en(zh: str) -> str:
@@ -399,9 +394,9 @@ _CLOCKS_EN = {"签收": "Signing", "办理": "Handling", "退单": "Return windo
 _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"诉求当前状态为“(?P<status>[^”]+)”，不能执行“(?P<action>[^”]+)”"),
      "The appeal is “{status}”: “{action}” cannot be done now",
-     {"status": _en_status, "action": _en_action}),
+     {"status": _from_zh("status"), "action": _from_zh("action")}),
     (re.compile(r"“(?P<role>[^”]+)”无权执行“(?P<action>[^”]+)”"),
-     "{role}: not allowed to “{action}”", {"role": _en_role, "action": _en_action}),
+     "{role}: not allowed to “{action}”", {"role": _from_zh("role"), "action": _from_zh("action")}),
     (re.compile(r"请填写(?P<label>[^，。]+)"), "Please fill in: {label}", {"label": _en}),
     (re.compile(r"(?P<label>[^，。]+)不能超过 (?P<n>\d+) 字"),
      "{label}: at most {n} characters", {"label": _en}),
