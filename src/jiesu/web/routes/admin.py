@@ -21,6 +21,7 @@ from jiesu.services.admin import STAFF_ROLES, UNIT_GROUPS, AdminService
 from jiesu.services.api_keys import ApiKeyService
 from jiesu.services.clock import utcnow
 from jiesu.services.intake_config import IntakeConfigService
+from jiesu.services.reporting import pct
 from jiesu.services.rules import RULE_SETTINGS
 from jiesu.store import web_queries
 from jiesu.web import core, i18n
@@ -128,9 +129,8 @@ def _models(request: Request) -> list[dict[str, Any]]:
 
 def _percent(value: Any) -> str:
     """0.8147 -> "81.5%"; a threshold above 1 (never reached) or a missing figure -> "—"."""
-    if not isinstance(value, int | float) or not 0 <= value <= 1:
-        return "—"
-    return f"{value * 100:.1f}%"
+    ok = isinstance(value, int | float) and 0 <= value <= 1
+    return pct(value if ok else None, digits=1)
 
 
 def _done(request: Request, tab: str, call: Any, message: str) -> Response:
