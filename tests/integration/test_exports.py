@@ -20,7 +20,7 @@ def _seed(city: Any) -> dict[str, Any]:
     secret = city.register(content="保密的诉求", confidential=True)
     report = city.register(kind="report", content="举报某单位")
     city.act("dispatcher", lamp["id"], "dispatch", unit_code="D1")
-    other = city.register(content="西城区道路坑洼")
+    other = city.register(content="西城区道路坑洼", category="01.01.002")
     city.act("dispatcher", other["id"], "dispatch", unit_code="D2")
     return {"lamp": lamp, "secret": secret, "report": report, "other": other}
 
@@ -74,6 +74,7 @@ def test_open_data_is_public_redacted_and_hides_reports(client: Any, city: Any) 
     stats = client.get("/open-data/stats.json").json()
     assert sum(s["received"] for s in stats) == 4  # counts include everything, texts do not
     assert sum(s["open"] for s in stats) == 4 and stats[0]["month"].count("-") == 1
+    assert {s["category"] for s in stats} == {"城乡建设", "（未分类）"}
     stats_csv = _csv(client.get("/open-data/stats.csv").text)
     assert sum(int(s["受理量"]) for s in stats_csv) == 4
 

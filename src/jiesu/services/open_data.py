@@ -113,7 +113,8 @@ class OpenDataService:
         offset = datetime.now(UTC).astimezone(self.tz).utcoffset()
         hours = offset.total_seconds() / 3600 if offset else 0.0
         with self.db.uow(write=False) as uow:
-            cats = xq.categories_by_code(uow.session)
+            # names, not rows: the rows are expired once the unit of work ends
+            names = {code: c.name for code, c in xq.categories_by_code(uow.session).items()}
             raw = xq.stats_rows(uow.session, tz=str(self.tz.key), utc_offset_hours=hours,
                                 created_from=created_from, created_to=created_to)
         out: dict[tuple[str, str, str], dict[str, Any]] = defaultdict(dict)
@@ -121,9 +122,8 @@ class OpenDataService:
             key = (month, level1 or "", kind)
             row = out[key]
             if not row:
-                cat = cats.get(level1 or "")
                 row.update(month=month, category_code=level1 or "",
-                           category=cat.name if cat else "（未分类）",
+                           category=names.get(level1 or "", "（未分类）"),
                            kind=_zh(dom.KIND_ZH, kind), received=0, open=0, closed=0,
                            rejected=0, merged=0)
             row["received"] += n
