@@ -4,10 +4,13 @@ are edited there — a bad value changes nothing."""
 
 from __future__ import annotations
 
+import logging
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
+from jiesu.store.tables import SlaPolicyRow
 from tests.integration.test_web_admin_intake import login_admin
 from tests.support.city import City
 
@@ -88,3 +91,51 @@ def test_admin_edits_rule_settings_and_a_bad_value_changes_nothing(city: City) -
     # without the CSRF token nothing is saved
     assert c.post("/staff/admin/settings", data={"max_extensions": "0"}).status_code == 403
     assert "Handling rules" in c.get("/staff/admin?tab=settings&lang=en").text
+
+
+def test_a_time_limit_deadlines_cannot_use_is_refused_and_changes_nothing(city: City) -> None:
+    """Every deadline computation reads the time-limit policies: a fractional number of working
+    days, NaN or a limit of centuries was stored once, and then no appeal could be registered."""
+    admin = city.headers("admin")
+    policies = city.client.get("/api/v1/admin/sla-policies", headers=admin).json()
+    bad = [({"amount": 1.5, "unit": "workday"}, "工作日时长须为整数"),
+           ({"amount": 5e-324, "unit": "workday"}, "工作日时长须为整数"),
+           ({"amount": 251, "unit": "workday"}, "时长不能超过 250 个工作日"),
+           ({"amount": 1e9, "unit": "hour"}, "时长不能超过 8760 小时")]
+    for body, message in bad:
+        r = city.client.post("/api/v1/admin/sla-policies", headers=admin,
+                             json={"clock": "handle", **body})
+        assert r.status_code == 422 and r.json()["error"]["message"] == message, r.text
+    c = city.client
+    login_admin(c)
+    page = c.get("/staff/admin?tab=sla").text
+    for amount, message in (("nan", "时长须大于 0"), ("inf", "时长须大于 0"),
+                            ("-1", "时长须大于 0"), ("两天", "时长须为数字")):
+        r = c.post("/staff/admin/sla", data={"clock": "sign", "amount": amount,
+                                             "limit_unit": "hour", "csrf_token": _token(page)},
+                   follow_redirects=True)
+        assert message in r.text, amount
+        page = r.text
+    page = c.get("/staff/admin?tab=sla&lang=en").text  # sets the language cookie
+    r = c.post("/staff/admin/sla", data={"clock": "sign", "amount": "0.5",
+                                         "limit_unit": "workday", "csrf_token": _token(page)},
+               follow_redirects=True)
+    assert "A limit in working days must be a whole number" in r.text
+    assert city.client.get("/api/v1/admin/sla-policies", headers=admin).json() == policies
+    city.register()  # deadlines still compute
+    r = city.client.post("/api/v1/admin/sla-policies", headers=admin,
+                         json={"clock": "handle", "amount": 3, "unit": "workday"})
+    assert r.status_code == 201
+
+
+def test_a_bad_time_limit_stored_earlier_is_ignored_not_fatal(city: City,
+                                                              caplog: pytest.LogCaptureFixture,
+                                                              ) -> None:
+    """A database may hold such a policy from before the check: registration still works."""
+    with city.runtime.db.uow() as uow:
+        uow.session.add(SlaPolicyRow(clock="handle", amount=1.5, limit_unit="workday"))
+        uow.commit()
+    city.runtime.rules.invalidate()
+    with caplog.at_level(logging.ERROR, logger="jiesu.services.rules"):
+        city.register()
+    assert "time-limit policy" in caplog.text

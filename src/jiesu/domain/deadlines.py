@@ -7,6 +7,7 @@ docs/deadlines.md.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,8 +54,8 @@ class Limit:
     unit: LimitUnit
 
     def __post_init__(self) -> None:
-        if self.amount < 0:
-            raise ValueError(f"limit must be >= 0, got {self.amount}")
+        if not math.isfinite(self.amount) or self.amount < 0:
+            raise ValueError(f"limit must be a finite number >= 0, got {self.amount}")
         if self.unit is LimitUnit.WORKDAY and self.amount != int(self.amount):
             raise ValueError(f"working-day limits are whole days, got {self.amount}")
 

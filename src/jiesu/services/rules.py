@@ -3,6 +3,7 @@ process."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import date
@@ -15,6 +16,8 @@ from jiesu.domain.calendar import WorkCalendar
 from jiesu.domain.deadlines import Clock, Limit, LimitUnit, SlaRule, SlaTable
 from jiesu.store.tables import CalendarDayRow, CalendarYearRow, SettingRow, SlaPolicyRow, UnitRow
 from jiesu.store.uow import Database, UnitOfWork
+
+log = logging.getLogger(__name__)
 
 # Settings an admin may change at run time (settings table), with their defaults.
 RULE_SETTINGS: dict[str, object] = {
@@ -46,8 +49,16 @@ def load_rules(uow: UnitOfWork, settings: Settings) -> Rules:
     overrides = []
     for p in s.scalars(select(SlaPolicyRow)).all():
         unit = str(unit_ids[p.unit]) if p.unit and p.unit in unit_ids else p.unit
-        overrides.append(SlaRule(Clock(p.clock), Limit(p.amount, LimitUnit(p.limit_unit)),
-                                 kind=p.kind, urgency=p.urgency, category=p.category, unit=unit))
+        try:
+            limit = Limit(p.amount, LimitUnit(p.limit_unit))
+            clock = Clock(p.clock)
+        except ValueError as exc:
+            # stored before the admin service checked limits: one bad policy must not stop
+            # every deadline computation, so it is left out and named in the log
+            log.error("时限规则 %s 无效，已忽略 (time-limit policy ignored): %s", p.id, exc)
+            continue
+        overrides.append(SlaRule(clock, limit, kind=p.kind, urgency=p.urgency,
+                                 category=p.category, unit=unit))
     sla = SlaTable.default().with_rules(overrides)
     values = dict(RULE_SETTINGS)
     for row in s.scalars(select(SettingRow).where(SettingRow.key.in_(RULE_SETTINGS))).all():

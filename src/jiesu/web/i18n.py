@@ -365,6 +365,27 @@ EN: dict[str, str] = {
     "登记请使用新建诉求接口": "Register through the new-appeal endpoint",
     "幂等键长度须为 1–128 个字符": "The idempotency key must be 1 to 128 characters",
     "服务事项编码和名称不能为空": "A service item needs a code and a name",
+    # errors an administrator can meet (the admin service's and pages' fixed messages)
+    "单位编码和名称不能为空": "A unit needs a code and a name",
+    "承办人和网格员必须属于一个单位（--unit）":
+        "Handlers and grid workers must belong to a unit (--unit)",
+    "事项分类最多三级": "Categories have at most three levels",
+    "分类文件为空": "The category file is empty",
+    "分类文件第一行须为表头，例如 level1,level2,level3":
+        "The first line of the category file must be a header, such as level1,level2,level3",
+    "分类名称不能为空": "A category needs a name",
+    "请选择时钟和计量单位": "Choose the clock and the unit of time",
+    "时长须为数字": "The length must be a number",
+    "时长须大于 0": "The length must be more than 0",
+    "工作日时长须为整数": "A limit in working days must be a whole number",
+    "请选择分类文件": "Choose a category file",
+    "分类文件不能超过 2MB": "The category file can be at most 2 MB",
+    "分类文件须为 UTF-8 编码的 CSV": "The category file must be a CSV in UTF-8",
+    "文件不能超过 20MB": "The file can be at most 20 MB",
+    "文件须为 UTF-8 编码（Excel 请另存为“CSV UTF-8”）":
+        "The file must be in UTF-8 (in Excel, save it as “CSV UTF-8”)",
+    "请选择文件或填写内容": "Choose a file or fill in the text",
+    "未知的配置类型": "Unknown kind of setting",
     # full-width punctuation between a translated label and a value
     "：": ": ", "。": ". ", "（": " (", "）": ")",
     # errors
@@ -390,6 +411,18 @@ def _en(zh: str) -> str:
 _CLOCKS_EN = {"签收": "Signing", "办理": "Handling", "退单": "Return window",
               "回访": "Follow-up", "延期": "Extension", "整改": "Rectification"}
 
+# what a "{noun} {id} 不存在" message names
+_NOUNS_EN = {
+    "单位": "Unit", "承办单位": "Unit", "区域单位": "Area unit", "上级单位": "Parent unit",
+    "主办单位": "Lead unit", "协办单位": "Assisting unit", "诉求": "Appeal",
+    "合并目标诉求": "Appeal to merge into", "评价": "Rating", "申诉": "Rating appeal",
+    "服务事项": "Service item", "时限规则": "Time-limit rule", "整改": "Rectification",
+    "事项分类": "Category", "事项分类编码": "Category", "上级分类": "Parent category",
+    "API 密钥": "API key", "考核公式版本": "KPI formula version",
+}
+_NOUN = "|".join(map(re.escape, _NOUNS_EN))
+_TIME_UNITS_EN = {"个工作日": "working days", "小时": "hours", "分钟": "minutes"}
+
 # (pattern over the Chinese message, English template, how each named group is translated)
 _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"诉求当前状态为“(?P<status>[^”]+)”，不能执行“(?P<action>[^”]+)”"),
@@ -404,6 +437,14 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
      "{clock} overdue: supervised automatically", {"clock": lambda zh: _CLOCKS_EN[zh]}),
     (re.compile(r"已超过 (?P<n>\d+) 天的重办申请期限"),
      "The {n} days in which an appeal can be reopened have passed", {}),
+    (re.compile(rf"(?P<noun>{_NOUN}) (?P<id>\S+) 不存在"),
+     "{noun} {id} does not exist", {"noun": _NOUNS_EN.__getitem__}),
+    (re.compile(rf"(?P<noun>{_NOUN}) (?P<id>\S+) 不存在或(?P<tail>您无权查看|已停用)"),
+     "{noun} {id} does not exist or {tail}",
+     {"noun": _NOUNS_EN.__getitem__,
+      "tail": {"您无权查看": "you may not see it", "已停用": "is disabled"}.__getitem__}),
+    (re.compile(r"时长不能超过 (?P<n>\d+) (?P<unit>个工作日|小时|分钟)"),
+     "The length can be at most {n} {unit}", {"unit": _TIME_UNITS_EN.__getitem__}),
 ]
 
 

@@ -52,6 +52,12 @@ def test_formatted_domain_messages_are_translated_with_their_labels() -> None:
         "The appeal is “Closed”: “Add information” cannot be done now"
     assert en("en", "已超过 30 天的重办申请期限") == \
         "The 30 days in which an appeal can be reopened have passed"
+    assert en("en", "单位 D9 不存在") == "Unit D9 does not exist"
+    assert en("en", "诉求 12 不存在或您无权查看") == \
+        "Appeal 12 does not exist or you may not see it"
+    assert en("en", "主办单位 D1 不存在或已停用") == "Lead unit D1 does not exist or is disabled"
+    assert en("en", "时长不能超过 250 个工作日") == "The length can be at most 250 working days"
+    assert en("en", "谁 3 不存在") == "谁 3 不存在"
     assert en("zh", "请填写重办理由") == "请填写重办理由"
     assert en("en", "请填写没有译文的东西") == "Please fill in: 没有译文的东西"
     assert en("en", "一句没有规则的话") == "一句没有规则的话"
@@ -81,7 +87,8 @@ def test_the_fixed_errors_of_the_appeal_workflow_have_english() -> None:
     raised = re.compile(r'raise \w+\(\s*"([^"]*[\u4e00-\u9fff][^"]*)"')
     missing = set()
     for path in ("domain/appeal.py", "domain/rating.py", "web/core.py", "services/appeals.py",
-                 "services/feedback.py", "web/uploads.py"):
+                 "services/feedback.py", "web/uploads.py", "services/admin.py",
+                 "web/routes/admin.py"):
         for message in raised.findall((src / path).read_text(encoding="utf-8")):
             if i18n.gettext("en", message) == message:
                 missing.add(f"{path}: {message}")

@@ -197,18 +197,12 @@ def set_sla(request: Request, form: FormDep) -> Response:
     svc = _service(request)
 
     def run() -> int:
-        clock = core.text(form, "clock")
-        unit = core.text(form, "limit_unit")
-        if clock not in {c.value for c in Clock} or unit not in {u.value for u in LimitUnit}:
-            raise InvalidArguments("请选择时钟和计量单位")
         try:
             amount = float(core.text(form, "amount"))
         except ValueError:
             raise InvalidArguments("时长须为数字", field="amount") from None
-        if amount <= 0:
-            raise InvalidArguments("时长须大于 0", field="amount")
         return svc.set_sla_policy(
-            clock=clock, amount=amount, limit_unit=unit,
+            clock=core.text(form, "clock"), amount=amount, limit_unit=core.text(form, "limit_unit"),
             kind=core.text(form, "kind") or None, urgency=core.text(form, "urgency") or None,
             category=core.text(form, "category") or None,
             unit_code=core.text(form, "unit_code") or None)
