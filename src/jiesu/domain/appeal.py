@@ -6,6 +6,7 @@ The transition table is data; docs and the state diagram are generated from it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
@@ -544,7 +545,7 @@ def register(
 ) -> tuple[Appeal, list[DomainEvent]]:
     """Create a registered appeal (登记). Raises InvalidArguments on bad input."""
     _check_role(TRANSITIONS[Action.REGISTER], actor)
-    content = (content or "").strip()
+    content = clean_text(content)
     if not content:
         raise InvalidArguments("诉求内容不能为空", field="content")
     if len(content) > 10_000:
@@ -563,10 +564,11 @@ def register(
     unknown = set(fields) - allowed
     if unknown:
         raise InvalidArguments(f"未知字段：{', '.join(sorted(unknown))}")
+    fields = {k: _CONTROL.sub("", v) if isinstance(v, str) else v for k, v in fields.items()}
     appeal = Appeal(
         kind=_enum(Kind, kind, "kind", "诉求类型"),
         content=content,
-        title=(title or "").strip(),
+        title=clean_text(title),
         urgency=_enum(Urgency, urgency, "urgency", "紧急程度"),
         channel=_enum(Channel, channel, "channel", "来源渠道"),
         created_at=now,
@@ -668,8 +670,18 @@ def _enum(cls: type[Any], value: Any, name: str, label: str) -> Any:
         raise InvalidArguments(f"{label}“{value}”无效，可选：{choices}", field=name) from None
 
 
+# control characters other than tab and line breaks: typed by nobody, and PostgreSQL cannot
+# store NUL, so they are dropped from every text a person gives before it is checked or hashed
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: Any) -> str:
+    """A person's text as stored: control characters dropped, outer whitespace stripped."""
+    return _CONTROL.sub("", str(value or "")).strip()
+
+
 def _required_text(args: dict[str, Any], name: str, label: str, max_len: int = 5000) -> str:
-    value = str(args.get(name) or "").strip()
+    value = clean_text(args.get(name))
     if not value:
         raise InvalidArguments(f"请填写{label}", field=name)
     if len(value) > max_len:
@@ -725,7 +737,7 @@ def _reject(
     if not args.get("reason"):
         raise InvalidArguments("请选择不予受理的理由", field="reason")
     a.reject_reason = _enum(RejectReason, args["reason"], "reason", "不予受理理由")
-    a.reject_note = str(args.get("note") or "").strip() or None
+    a.reject_note = clean_text(args.get("note")) or None
     a.closed_at = now
     a.status = Status.REJECTED
     return {"reason": a.reject_reason, "note": a.reject_note}
@@ -906,7 +918,7 @@ def _reply(
 ) -> dict[str, Any]:
     text = _required_text(args, "text", "答复内容")
     claim = _enum(ReplyClaim, args.get("claim") or "", "claim", "办理结果")
-    reason = str(args.get("reason") or "").strip() or None
+    reason = clean_text(args.get("reason")) or None
     if claim is ReplyClaim.CANNOT_SOLVE and not reason:
         raise InvalidArguments("答复“无法解决”时须说明原因", field="reason")
     if a.return_pending:

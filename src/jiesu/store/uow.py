@@ -5,10 +5,14 @@ from __future__ import annotations
 from types import TracebackType
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
 
+from jiesu.domain.errors import InvalidArguments
 from jiesu.store.db import make_engine, make_session_factory
 from jiesu.store.repositories import AppealIds, AppealRepository, UnitRepository
+
+_CANNOT_STORE = "数值超出允许范围，或内容含有无法保存的字符"
 
 
 class Database:
@@ -58,6 +62,10 @@ class UnitOfWork:
     ) -> None:
         self.session.rollback()
         self.session.close()
+        if isinstance(exc, OverflowError | DataError):
+            # a number or text the database cannot hold came from outside (an id of 30
+            # digits, a NUL character): the caller's mistake, and nothing was written
+            raise InvalidArguments(_CANNOT_STORE) from exc
 
     @property
     def dialect(self) -> str:

@@ -386,6 +386,8 @@ EN: dict[str, str] = {
         "The file must be in UTF-8 (in Excel, save it as “CSV UTF-8”)",
     "请选择文件或填写内容": "Choose a file or fill in the text",
     "未知的配置类型": "Unknown kind of setting",
+    "数值超出允许范围，或内容含有无法保存的字符":
+        "A number is out of range, or the text has a character that cannot be stored",
     # full-width punctuation between a translated label and a value
     "：": ": ", "。": ". ", "（": " (", "）": ")",
     # errors

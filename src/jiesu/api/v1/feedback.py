@@ -73,14 +73,14 @@ def _tasks(runtime: Runtime, user: CurrentUser, late: bool, page: int,
 
 @router.get("/followups", response_model=FollowUpPage, summary="回访任务（全部已答复诉求）")
 def followups(runtime: RuntimeDep, user: CurrentUserDep, late: bool = False,
-              page: Annotated[int, Query(ge=1)] = 1,
+              page: Annotated[int, Query(ge=1, le=100_000)] = 1,
               per_page: Annotated[int, Query(ge=1, le=500)] = 50) -> FollowUpPage:
     return _tasks(runtime, user, late, page, per_page)
 
 
 @router.get("/followups/late", response_model=FollowUpPage, summary="超时未回访（督办员）")
 def late_followups(runtime: RuntimeDep, user: CurrentUserDep,
-                   page: Annotated[int, Query(ge=1)] = 1,
+                   page: Annotated[int, Query(ge=1, le=100_000)] = 1,
                    per_page: Annotated[int, Query(ge=1, le=500)] = 50) -> FollowUpPage:
     return _tasks(runtime, user, True, page, per_page)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Kind = Literal["consult", "help", "complaint", "report", "suggestion", "praise"]
 Urgency = Literal["normal", "urgent", "emergency"]
@@ -177,6 +177,15 @@ class SlaPolicyOut(SlaPolicyIn):
 class CalendarDayIn(BaseModel):
     day: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     is_workday: bool
+
+    @field_validator("day")
+    @classmethod
+    def _a_real_day(cls, value: str) -> str:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value} 不是有效的日期") from None
+        return value
 
 
 class CalendarYearIn(BaseModel):

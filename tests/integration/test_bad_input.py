@@ -1,0 +1,40 @@
+"""Input the database cannot hold gets a 4xx with a message and changes nothing (these were
+500s found by running schemathesis against the demo)."""
+
+from __future__ import annotations
+
+from tests.integration.test_web_admin_intake import login_admin
+from tests.support.city import City
+
+CANNOT_STORE = "数值超出允许范围，或内容含有无法保存的字符"
+
+
+def test_numbers_too_large_for_the_database_are_refused(city: City) -> None:
+    admin = city.headers("admin")
+    huge = 10**25
+    cases = [("post", f"/api/v1/feedback/ratings/{huge}/appeal", {"reason": "不公平"}),
+             ("delete", f"/api/v1/admin/sla-policies/{huge}", None),
+             ("get", f"/api/v1/feedback/service-items?unit={huge}", None),
+             ("post", "/api/v1/feedback/ratings",
+              {"stars": 1, "phone": "13800000000", "service_item_id": huge})]
+    for method, url, body in cases:
+        r = city.client.request(method, url, headers=admin, json=body)
+        assert r.status_code == 422, (url, r.text)
+        assert r.json()["error"]["message"] == CANNOT_STORE, r.text
+    r = city.client.get("/api/v1/feedback/followups", params={"page": 2**61}, headers=admin)
+    assert r.status_code == 422 and "页码" in r.json()["error"]["message"]
+    login_admin(city.client)
+    r = city.client.get(f"/staff/appeals/{huge}")
+    assert r.status_code == 422 and CANNOT_STORE in r.text
+
+
+def test_a_calendar_day_that_does_not_exist_is_refused(city: City) -> None:
+    r = city.client.post("/api/v1/admin/calendar", headers=city.headers("admin"),
+                         json={"year": 2026, "days": [{"day": "2026-02-30", "is_workday": True}]})
+    assert r.status_code == 422 and "2026-02-30 不是有效的日期" in r.json()["error"]["message"]
+
+
+def test_text_with_a_nul_character_is_registered_without_it(city: City) -> None:
+    a = city.register(content="路灯\x00坏了", title="路灯\x00")
+    got = city.client.get(f"/api/v1/appeals/{a['id']}", headers=city.headers("operator")).json()
+    assert got["content"] == "路灯坏了" and got["title"] == "路灯"
