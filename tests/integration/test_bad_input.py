@@ -38,3 +38,28 @@ def test_text_with_a_nul_character_is_registered_without_it(city: City) -> None:
     a = city.register(content="路灯\x00坏了", title="路灯\x00")
     got = city.client.get(f"/api/v1/appeals/{a['id']}", headers=city.headers("operator")).json()
     assert got["content"] == "路灯坏了" and got["title"] == "路灯"
+
+
+def test_open_data_dates_outside_the_calendar_are_refused(city: City) -> None:
+    r = city.client.get("/open-data/stats.json", params={"from": "0001-01-01"})
+    assert r.status_code == 422 and "超出范围" in r.json()["error"]["message"]
+    r = city.client.get("/open-data/stats.json", params={"from": "2026-01-01"})
+    assert r.status_code == 200
+    r = city.client.get("/open-data/stats.pdf")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+def test_an_unreadable_csv_is_a_message_naming_the_line(city: City) -> None:
+    admin = dict(city.headers("admin"), **{"content-type": "text/csv"})
+    # a lone carriage return ends a line, as in files saved by old Mac programs
+    r = city.client.put("/api/v1/admin/intake/gazetteer", headers=admin,
+                        content="code,name,level\rD1,东城区,district\r".encode())
+    assert r.status_code == 200, r.text
+    too_long = "code,name,level\nD1,东城区,district\nD2," + "长" * 200_000 + ",district\n"
+    r = city.client.put("/api/v1/admin/intake/gazetteer", headers=admin,
+                        content=too_long.encode())
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["message"].startswith("地名表第 3 行不是有效的 CSV")
+    r = city.client.put("/api/v1/admin/intake/routing", headers=admin,
+                        content=("category,unit\n" + "x" * 200_000 + ",D1\n").encode())
+    assert r.status_code == 422 and "路由规则第 2 行不是有效的 CSV" in r.text, r.text

@@ -150,7 +150,7 @@ class AdminService:
         if not path.exists():
             raise InvalidArguments(f"文件不存在：{path}")
         text = path.read_text(encoding="utf-8-sig")
-        reader = csv.reader(io.StringIO(text))
+        reader = csv.reader(io.StringIO(text, newline=""))
         header = next(reader, None)
         if header is None:
             raise InvalidArguments("分类文件为空")

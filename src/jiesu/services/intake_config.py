@@ -23,7 +23,8 @@ import json
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -358,10 +359,27 @@ def _json_items(data: Any, what: str) -> list[Item]:
     return [(f"第 {i} 条", item) for i, item in enumerate(data, start=1)]
 
 
+@contextmanager
+def _csv_errors(what: str, reader: Any) -> Iterator[None]:
+    """A file the csv module cannot read (a NUL byte, a field over its size limit) is a
+    message naming the line, like any other problem of the file."""
+    try:
+        yield
+    except csv.Error as exc:
+        line = getattr(reader, "reader", reader).line_num  # a DictReader's own lags a row
+        raise InvalidArguments(f"{what}第 {line} 行不是有效的 CSV：{exc}") from None
+
+
+def _checked(reader: Any, what: str) -> Iterator[Any]:
+    with _csv_errors(what, reader):
+        yield from reader
+
+
 def _csv_items(text: str, columns: Mapping[str, str], required: Sequence[str],
                what: str) -> list[Item]:
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    header = next(reader, None)
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    with _csv_errors(what, reader):
+        header = next(reader, None)
     if header is None:
         return []
     names = [columns.get(h.strip().lower()) for h in header]
@@ -370,7 +388,7 @@ def _csv_items(text: str, columns: Mapping[str, str], required: Sequence[str],
         raise InvalidArguments(f"{what}的第一行须为表头，包含 {'、'.join(required)} 列"
                                f"（缺少 {'、'.join(missing)}）")
     out: list[Item] = []
-    for row in reader:
+    for row in _checked(reader, what):
         if not any(cell.strip() for cell in row):
             continue
         values = {name: cell.strip() for name, cell in zip(names, row, strict=False) if name}
@@ -529,8 +547,9 @@ def parse_gazetteer(text: str) -> list[GazetteerRow]:
     Blank rows are skipped; levels may be written in Chinese (区/街道/社区/网格…).
     """
     problems = _Problems("地名表")
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    with _csv_errors("地名表", reader):
+        header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in ("code", "name", "level") if c not in header]
     if not reader.fieldnames or missing:
         raise InvalidArguments("地名表的第一行须为表头 code,name,level,parent_code,aliases"
@@ -538,7 +557,7 @@ def parse_gazetteer(text: str) -> list[GazetteerRow]:
     reader.fieldnames = header
     rows: list[GazetteerRow] = []
     lines: dict[str, int] = {}
-    for row in reader:
+    for row in _checked(reader, "地名表"):
         line = reader.line_num
         cells = {k: (v or "").strip() if isinstance(v, str) else "" for k, v in row.items()
                  if k is not None}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -13,7 +13,7 @@ from jiesu.api.deps import AdminDep, CurrentUserDep, RuntimeDep
 from jiesu.api.exchange_deps import api_keys, open_data
 from jiesu.api.v1.appeals import FiltersDep, scope_for
 from jiesu.domain.appeal import Role
-from jiesu.domain.errors import NotFound, PermissionDenied
+from jiesu.domain.errors import InvalidArguments, NotFound, PermissionDenied
 from jiesu.services.api_keys import ApiKeyInfo
 from jiesu.services.clock import utcnow
 from jiesu.services.open_data import (
@@ -65,10 +65,10 @@ def ledger(
 def _day(value: date | None, tz: Any, *, end: bool = False) -> datetime | None:
     if value is None:
         return None
+    if not 1900 <= value.year <= 9000:  # 0001-01-01 in UTC+8 is before the first datetime
+        raise InvalidArguments(f"日期 {value} 超出范围（1900–9000 年）")
     start = datetime.combine(value, time(0), tzinfo=tz)
     if end:  # inclusive end date: up to the start of the next day
-        from datetime import timedelta
-
         start += timedelta(days=1)
     return start.astimezone(UTC)
 
