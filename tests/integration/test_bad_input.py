@@ -63,3 +63,16 @@ def test_an_unreadable_csv_is_a_message_naming_the_line(city: City) -> None:
     r = city.client.put("/api/v1/admin/intake/routing", headers=admin,
                         content=("category,unit\n" + "x" * 200_000 + ",D1\n").encode())
     assert r.status_code == 422 and "路由规则第 2 行不是有效的 CSV" in r.text, r.text
+
+
+def test_a_category_added_twice_is_a_conflict(city: City) -> None:
+    admin = city.headers("admin")
+    r = city.client.post("/api/v1/admin/categories", headers=admin,
+                         json={"name": "路灯", "parent_code": "01.01"})
+    assert r.status_code == 409
+    assert r.json()["error"]["message"] == "“城乡建设/市政设施”下已有“路灯”"
+    r = city.client.post("/api/v1/admin/categories", headers=admin, json={"name": "城乡建设"})
+    assert r.status_code == 409 and r.json()["error"]["message"] == "一级分类中已有“城乡建设”"
+    r = city.client.post("/api/v1/admin/categories", headers=admin,
+                         json={"name": "井盖", "parent_code": "01.01"})
+    assert r.status_code == 201, r.text

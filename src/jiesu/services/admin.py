@@ -322,6 +322,11 @@ def _ensure_category(session: Session, parent: CategoryRow | None, name: str,
                      code: str | None) -> CategoryRow:
     if not name:
         raise InvalidArguments("分类名称不能为空")
+    if session.scalar(select(CategoryRow.id).where(
+            CategoryRow.parent_id.is_(None) if parent is None
+            else CategoryRow.parent_id == parent.id, CategoryRow.name == name)):
+        where = f"“{parent.full_name}”下" if parent else "一级分类中"
+        raise Conflict(f"{where}已有“{name}”")
     if code is None:
         siblings = session.scalars(select(CategoryRow.code).where(
             CategoryRow.parent_id.is_(None) if parent is None
