@@ -159,7 +159,7 @@ def test_intake_tab_shows_the_classifier_models(city: City) -> None:
     assert len(forms) == 1 and f'value="{older}"' in forms[0]
     assert c.post("/staff/admin/models/activate", data={"version": older}).status_code == 403
     assert registry.active_version() == newer  # without the token nothing changes
-    for bad in ("nope", "../escape", ""):
+    for bad in ("nope", "../escape", "", "x" * 100_000, "a\x00b"):
         r = c.post("/staff/admin/models/activate", follow_redirects=False,
                    data={"version": bad, "csrf_token": token.group(1)})
         assert r.status_code == 303 and registry.active_version() == newer

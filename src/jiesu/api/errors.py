@@ -72,7 +72,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = exc.detail if isinstance(exc.detail, str) and exc.detail not in (
-            "Not Found", "Method Not Allowed", "Unauthorized", "Forbidden") else _HTTP_MESSAGES.get(
+            "Not Found", "Method Not Allowed", "Unauthorized", "Forbidden",
+            "There was an error parsing the body") else _HTTP_MESSAGES.get(
             exc.status_code, "请求失败")
         return JSONResponse(error_body(f"http_{exc.status_code}", message),
                             status_code=exc.status_code, headers=getattr(exc, "headers", None))

@@ -48,3 +48,11 @@ class NotFound(DomainError):
 
     code = "not_found"
     http_status = 404
+
+
+class Busy(DomainError):
+    """The database stayed locked by another writer past its wait; nothing was done, and the
+    same request can be sent again (HTTP 503)."""
+
+    code = "busy"
+    http_status = 503

@@ -868,7 +868,8 @@ class ModelRegistry:
         self.root = Path(root)
 
     def _artifact(self, version: str) -> Path:
-        if not version or "/" in version or "\\" in version or version.startswith("."):
+        if (not version or len(version) > 200 or "/" in version or "\\" in version
+                or "\x00" in version or version.startswith(".")):
             raise ValueError(f"invalid model version: {version!r}")
         return self.root / version / ARTIFACT
 

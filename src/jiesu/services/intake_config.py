@@ -346,6 +346,8 @@ def _load_json(text: str, what: str) -> Any:
     except json.JSONDecodeError as exc:
         raise InvalidArguments(
             f"{what}不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}") from None
+    except RecursionError:
+        raise InvalidArguments(f"{what}的 JSON 嵌套层数过多") from None
 
 
 def _json_items(data: Any, what: str) -> list[Item]:
@@ -474,6 +476,8 @@ def parse_urgency(text: str) -> list[Item]:
         data = tomllib.loads(text.lstrip("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise InvalidArguments(f"紧急规则既不是 JSON 也不是有效的 TOML：{exc}") from None
+    except RecursionError:
+        raise InvalidArguments("紧急规则的 TOML 嵌套层数过多") from None
     return _json_items(data, "紧急规则")
 
 

@@ -5,14 +5,20 @@ from __future__ import annotations
 from types import TracebackType
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from jiesu.domain.errors import InvalidArguments
+from jiesu.domain.errors import Busy, InvalidArguments
 from jiesu.store.db import make_engine, make_session_factory
 from jiesu.store.repositories import AppealIds, AppealRepository, UnitRepository
 
 _CANNOT_STORE = "数值超出允许范围，或内容含有无法保存的字符"
+_BUSY = "系统繁忙，请稍后重试"
+
+
+def _locked(exc: BaseException | None) -> bool:
+    """SQLite gave up waiting for another process's write lock (busy_timeout)."""
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
 
 
 class Database:
@@ -49,7 +55,13 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self.session = self.db.sessions()
         if self.db.dialect == "sqlite":
-            self.session.connection(execution_options={"sqlite_write": self.write})
+            try:  # a writer takes the write lock here (BEGIN IMMEDIATE)
+                self.session.connection(execution_options={"sqlite_write": self.write})
+            except OperationalError as exc:
+                self.session.close()
+                if _locked(exc):
+                    raise Busy(_BUSY) from exc
+                raise
         self.appeals = AppealRepository(self.session, self.db.appeal_ids)
         self.units = UnitRepository(self.session)
         return self
@@ -66,6 +78,8 @@ class UnitOfWork:
             # a number or text the database cannot hold came from outside (an id of 30
             # digits, a NUL character): the caller's mistake, and nothing was written
             raise InvalidArguments(_CANNOT_STORE) from exc
+        if _locked(exc):
+            raise Busy(_BUSY) from exc
 
     @property
     def dialect(self) -> str:

@@ -35,7 +35,7 @@ HERE = Path(__file__).parent
 API_PREFIXES = ("/api", "/open311", "/open-data", "/docs", "/redoc", "/openapi.json", "/healthz")
 
 _ERROR_TITLES = {400: "请求不正确", 401: "请先登录", 403: "没有权限", 404: "页面不存在",
-                 405: "不支持该操作", 409: "操作冲突", 422: "填写有误"}
+                 405: "不支持该操作", 409: "操作冲突", 422: "填写有误", 503: "系统繁忙"}
 
 
 def mount(app: FastAPI, settings: Settings) -> None:

@@ -116,6 +116,12 @@ def available_actions(row: AppealRow, user: CurrentUser) -> list[str]:
     return sorted(out, key=lambda a: order.index(a) if a in order else len(order))
 
 
+def is_number(text: str) -> bool:
+    """Whether int() reads `text` as the digits a form sends: str.isdigit() also accepts
+    "²" and other characters int() refuses, and Arabic-Indic digits that no form sends."""
+    return text.isascii() and text.isdigit()
+
+
 def action_args(action: str, form: dict[str, Any]) -> dict[str, Any]:
     """Turn a submitted action form into the domain's arguments (types, blanks dropped)."""
     from jiesu.web.core import text, values
@@ -132,7 +138,7 @@ def action_args(action: str, form: dict[str, Any]) -> dict[str, Any]:
         if raw == "":
             continue
         if f.type in ("units", "subunits"):
-            if raw.isdigit():
+            if is_number(raw):
                 args[f.name] = int(raw)
             else:
                 args["unit_code"] = raw

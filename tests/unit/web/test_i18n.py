@@ -94,3 +94,10 @@ def test_the_fixed_errors_of_the_appeal_workflow_have_english() -> None:
                 missing.add(f"{path}: {message}")
     assert not missing, sorted(missing)
     assert i18n.gettext("en", "“派单员”无权执行“督办”") == "Dispatcher: not allowed to “Supervise”"
+
+
+def test_every_error_page_title_has_english() -> None:
+    from jiesu.web.app import _ERROR_TITLES
+
+    missing = [t for t in _ERROR_TITLES.values() if i18n.gettext("en", t) == t]
+    assert not missing, missing

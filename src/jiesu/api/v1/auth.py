@@ -25,6 +25,8 @@ async def token(request: Request, runtime: RuntimeDep) -> TokenOut:
             body = TokenIn.model_validate(await request.json())
         except ValueError as exc:
             raise InvalidArguments(f"请提供用户名和密码：{exc}") from None
+        except RecursionError:  # json.loads of thousands of nested brackets
+            raise InvalidArguments("请提供用户名和密码：请求体不是有效的 JSON") from None
     else:
         form = await request.form()
         body = TokenIn(username=str(form.get("username") or " "),

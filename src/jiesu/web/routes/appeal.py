@@ -66,7 +66,7 @@ def act(request: Request, appeal_id: int, action: str, form: FormDep) -> Respons
     with core.reading(rt) as uow:
         staff.visible_row(uow.session, user, appeal_id)
     version_text = core.text(form, "version")
-    expected = int(version_text) if version_text.isdigit() else None
+    expected = int(version_text) if staff.is_number(version_text) else None
     try:
         args = staff.action_args(action, form)
         rt.appeals.act(user.actor(), appeal_id, action, utcnow(), args,
