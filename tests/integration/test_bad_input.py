@@ -3,10 +3,33 @@
 
 from __future__ import annotations
 
+import re
+import sqlite3
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from jiesu.domain.errors import Busy, DomainError
+from jiesu.services.admin import AdminService
+from jiesu.services.clock import utcnow
+from jiesu.store.tables import SettingRow
 from tests.integration.test_web_admin_intake import login_admin
+from tests.integration.test_web_pages import _login as _web_login
+from tests.integration.test_web_pages import _token as _web_token
 from tests.support.city import City
 
 CANNOT_STORE = "数值超出允许范围，或内容含有无法保存的字符"
+
+
+def _flashes(page: str) -> list[str]:
+    return re.findall(r'<div class="flash flash-[a-z]+"[^>]*>([^<]*)</div>', page)
+
+
+def _login(c: Any, username: str) -> str:
+    """Log in on the pages; the CSRF token of the session."""
+    _web_login(c, username)
+    return _web_token(c, "/staff")
 
 
 def test_numbers_too_large_for_the_database_are_refused(city: City) -> None:
@@ -76,3 +99,83 @@ def test_a_category_added_twice_is_a_conflict(city: City) -> None:
     r = city.client.post("/api/v1/admin/categories", headers=admin,
                          json={"name": "井盖", "parent_code": "01.01"})
     assert r.status_code == 201, r.text
+
+
+def test_deeply_nested_json_is_a_message(city: City) -> None:
+    admin = dict(city.headers("admin"), **{"content-type": "application/json"})
+    deep = '{"a":' * 5000 + "1" + "}" * 5000
+    for kind in ("routing", "keywords", "polygons"):
+        r = city.client.put(f"/api/v1/admin/intake/{kind}", headers=admin, content=deep)
+        assert r.status_code == 422 and "嵌套层数过多" in r.text, (kind, r.text)
+    toml = dict(admin, **{"content-type": "text/plain"})
+    r = city.client.put("/api/v1/admin/intake/urgency", headers=toml,
+                        content="a = " + "[" * 5000)
+    assert r.status_code == 422 and "嵌套层数过多" in r.text, r.text
+    r = city.client.post("/api/v1/auth/token", content=deep,
+                         headers={"content-type": "application/json"})
+    assert r.status_code == 422 and "用户名和密码" in r.json()["error"]["message"]
+    r = city.client.post("/api/v1/appeals", content=deep, headers=admin)
+    assert r.status_code == 400 and r.json()["error"]["message"] == "请求格式不正确"
+
+
+def test_action_forms_read_only_ascii_digits_as_numbers(city: City) -> None:
+    """"²".isdigit() is true but int("²") fails: it was a 500 on every action form."""
+    a = city.register()
+    c = city.client
+    c.cookies.clear()
+    token = _login(c, "dispatcher")
+    r = c.post(f"/staff/appeals/{a['id']}/dispatch", follow_redirects=True,
+               data={"unit_id": "²", "csrf_token": token})
+    assert r.status_code == 200 and _flashes(r.text) == ["主办单位 ² 不存在或已停用"]
+    r = c.post(f"/staff/appeals/{a['id']}/dispatch", follow_redirects=True,
+               data={"unit_id": str(city.unit_ids["D1"]), "version": "²", "csrf_token": token})
+    assert r.status_code == 200 and _flashes(r.text) == ["操作成功"]
+    got = city.client.get(f"/api/v1/appeals/{a['id']}", headers=city.headers("dispatcher"))
+    assert got.json()["status"] == "dispatched"  # "²" as the version is no version at all
+
+
+def test_a_long_value_quoted_in_an_error_still_reaches_the_person(city: City) -> None:
+    """The message lives in the session cookie; past 4 KB a browser drops it."""
+    a = city.register()
+    c = city.client
+    c.cookies.clear()
+    token = _login(c, "dispatcher")
+    r = c.post(f"/staff/appeals/{a['id']}/reject", follow_redirects=False,
+               data={"reason": "无" * 100_000, "csrf_token": token})
+    assert r.status_code == 303
+    assert len(r.headers["set-cookie"]) < 4000
+    page = c.get(r.headers["location"]).text
+    [message] = _flashes(page)
+    assert message.startswith("不予受理理由“无无无") and "…”无效" in message
+
+
+def test_category_names_are_cleaned_and_bounded(city: City) -> None:
+    admin = city.headers("admin")
+    r = city.client.post("/api/v1/admin/categories", headers=admin,
+                         json={"name": "长" * 101, "parent_code": "01"})
+    assert r.status_code == 422
+    r = city.client.post("/api/v1/admin/categories", headers=admin,
+                         json={"name": "\x01\x02", "parent_code": "01"})
+    assert r.status_code == 422 and r.json()["error"]["message"] == "分类名称不能为空"
+    svc = AdminService(city.runtime.db, city.runtime.rules)
+    with pytest.raises(DomainError, match="分类名称不能超过 100 字"):
+        svc.import_categories([["城乡建设", "长" * 101]])
+    result = svc.import_categories([["城乡建设", "市政设施", f"井盖{i}"] for i in range(300)]
+                                   + [["城乡建设", "市政\x00设施", "井盖0"]])
+    assert (result.created, result.existing) == (300, 603)
+
+
+def test_a_write_lock_held_past_the_wait_is_busy_not_a_server_error(city: City) -> None:
+    """SQLite gives up after busy_timeout when another process holds the write lock; the
+    unit of work turns that into Busy (503, 请稍后重试) and nothing is written."""
+    locked = OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError(
+        "database is locked"))
+    with pytest.raises(Busy, match="系统繁忙"), city.runtime.db.uow() as uow:
+        uow.session.add(SettingRow(key="probe", value="1", updated_at=utcnow()))
+        uow.session.flush()
+        raise locked
+    with city.runtime.db.uow(write=False) as uow:
+        assert uow.session.get(SettingRow, "probe") is None
+    other = OperationalError("SELECT", None, sqlite3.OperationalError("disk I/O error"))
+    with pytest.raises(OperationalError), city.runtime.db.uow():
+        raise other

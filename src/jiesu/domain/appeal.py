@@ -667,7 +667,8 @@ def _enum(cls: type[Any], value: Any, name: str, label: str) -> Any:
         return cls(value)
     except ValueError:
         choices = "、".join(m.value for m in cls)
-        raise InvalidArguments(f"{label}“{value}”无效，可选：{choices}", field=name) from None
+        shown = str(value) if len(str(value)) <= 40 else str(value)[:39] + "…"
+        raise InvalidArguments(f"{label}“{shown}”无效，可选：{choices}", field=name) from None
 
 
 # control characters other than tab and line breaks: typed by nobody, and PostgreSQL cannot

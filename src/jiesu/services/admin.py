@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -123,11 +124,13 @@ class AdminService:
         """Load a 1–3 level taxonomy; rows are [level1, level2, level3] (blanks allowed)."""
         created = existing = 0
         with self.db.uow() as uow:
-            cache: dict[tuple[int | None, str], CategoryRow] = {
-                (c.parent_id, c.name): c for c in uow.session.scalars(select(CategoryRow))
-            }
+            cache: dict[tuple[int | None, str], CategoryRow] = {}
+            codes: dict[int | None, set[str]] = defaultdict(set)  # under each parent
+            for c in uow.session.scalars(select(CategoryRow)):
+                cache[(c.parent_id, c.name)] = c
+                codes[c.parent_id].add(c.code)
             for line_no, parts in enumerate(rows, start=2):
-                names = [p.strip() for p in parts[:3]]
+                names = [dom.clean_text(p) for p in parts[:3]]
                 if not names or not names[0]:
                     raise InvalidArguments(f"第 {line_no} 行缺少一级分类")
                 parent: CategoryRow | None = None
@@ -137,7 +140,7 @@ class AdminService:
                     key = (parent.id if parent else None, name)
                     hit = cache.get(key)
                     if hit is None:
-                        hit = _ensure_category(uow.session, parent, name, None)
+                        hit = _ensure_category(uow.session, parent, name, None, codes[key[0]])
                         cache[key] = hit
                         created += 1
                     else:
@@ -318,19 +321,27 @@ def _iso(t: datetime | None) -> str | None:
     return t.isoformat() if t else None
 
 
+CATEGORY_NAME_CHARS = 100  # three levels and two "/" fit categories.full_name (600)
+
+
 def _ensure_category(session: Session, parent: CategoryRow | None, name: str,
-                     code: str | None) -> CategoryRow:
+                     code: str | None, siblings: set[str] | None = None) -> CategoryRow:
+    """Add a category under `parent`. `siblings` (the codes already under that parent) is
+    given by a bulk import, which knows them and has checked the name is new; a single add
+    reads them and checks the name."""
+    name = dom.clean_text(name)
     if not name:
         raise InvalidArguments("分类名称不能为空")
-    if session.scalar(select(CategoryRow.id).where(
-            CategoryRow.parent_id.is_(None) if parent is None
-            else CategoryRow.parent_id == parent.id, CategoryRow.name == name)):
-        where = f"“{parent.full_name}”下" if parent else "一级分类中"
-        raise Conflict(f"{where}已有“{name}”")
+    if len(name) > CATEGORY_NAME_CHARS:
+        raise InvalidArguments(f"分类名称不能超过 {CATEGORY_NAME_CHARS} 字", field="name")
+    under = (CategoryRow.parent_id.is_(None) if parent is None
+             else CategoryRow.parent_id == parent.id)
+    if siblings is None:
+        if session.scalar(select(CategoryRow.id).where(under, CategoryRow.name == name)):
+            where = f"“{parent.full_name}”下" if parent else "一级分类中"
+            raise Conflict(f"{where}已有“{name}”")
+        siblings = set(session.scalars(select(CategoryRow.code).where(under)))
     if code is None:
-        siblings = session.scalars(select(CategoryRow.code).where(
-            CategoryRow.parent_id.is_(None) if parent is None
-            else CategoryRow.parent_id == parent.id)).all()
         width = 2 if parent is None or parent.level == 1 else 3
         n = len(siblings) + 1
         code = f"{parent.code}.{n:0{width}d}" if parent else f"{n:0{width}d}"
@@ -345,6 +356,7 @@ def _ensure_category(session: Session, parent: CategoryRow | None, name: str,
                       active=True, public=True, keywords="")
     session.add(row)
     session.flush()
+    siblings.add(code)
     return row
 
 

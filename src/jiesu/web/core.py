@@ -152,10 +152,17 @@ def require(request: Request, roles: Iterable[Role]) -> CurrentUser:
     return user
 
 
+# The flash lives in the session cookie, which browsers drop past 4 KB (and then the person
+# sees no message at all): a message that quotes a pasted value is cut, and two are kept.
+FLASH_CHARS = 200
+
+
 def flash(request: Request, message: str, kind: str = "ok") -> None:
+    if len(message) > FLASH_CHARS:
+        message = message[:FLASH_CHARS - 1] + "…"
     messages = list(request.session.get("flash", []))
     messages.append([kind, message])
-    request.session["flash"] = messages[-5:]
+    request.session["flash"] = messages[-2:]
 
 
 def redirect(url: str) -> RedirectResponse:

@@ -386,6 +386,7 @@ EN: dict[str, str] = {
         "The file must be in UTF-8 (in Excel, save it as “CSV UTF-8”)",
     "请选择文件或填写内容": "Choose a file or fill in the text",
     "未知的配置类型": "Unknown kind of setting",
+    "系统繁忙，请稍后重试": "The system is busy: try again in a moment",
     "数值超出允许范围，或内容含有无法保存的字符":
         "A number is out of range, or the text has a character that cannot be stored",
     # full-width punctuation between a translated label and a value
@@ -393,6 +394,8 @@ EN: dict[str, str] = {
     # errors
     "出错了": "Something went wrong", "返回首页": "Back to home",
     "页面不存在": "Page not found", "没有权限": "Not allowed",
+    "请求不正确": "Bad request", "请先登录": "Please log in", "不支持该操作": "Not supported",
+    "操作冲突": "Conflict", "填写有误": "Please check what you entered", "系统繁忙": "Busy",
 }
 
 

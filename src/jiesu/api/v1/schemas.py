@@ -155,7 +155,7 @@ class CategoryOut(BaseModel):
 
 class CategoryIn(BaseModel):
     code: str | None = Field(None, max_length=64)
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=100)
     parent_code: str | None = None
 
 
