@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from jiesu.cli_output import print_error
 from jiesu.config import Settings
 from jiesu.domain.errors import DomainError
 
@@ -39,7 +40,7 @@ def _runtime():  # type: ignore[no-untyped-def]
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[red]错误：[/red]{message}")
+    print_error(err, message)
     raise typer.Exit(code)
 
 
@@ -249,7 +250,7 @@ def main() -> None:
     try:
         app()
     except DomainError as exc:
-        err.print(f"[red]错误：[/red]{exc.message}")
+        print_error(err, exc.message)
         sys.exit(2)
 
 

@@ -9,8 +9,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from jiesu.cli_output import print_error
 from jiesu.config import Settings
 from jiesu.domain.errors import DomainError
 
@@ -34,7 +36,7 @@ def _now():  # type: ignore[no-untyped-def]
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[red]错误：[/red]{message}", highlight=False)
+    print_error(err, message)
     raise typer.Exit(code)
 
 
@@ -91,7 +93,7 @@ def import_command(
                   f"{verb} {result.imported}，跳过 {result.skipped_count}，"
                   f"拒绝 {result.rejected_count}", highlight=False)
     for reason, n in result.skipped.items():
-        console.print(f"  跳过 {n} 行：{reason}", highlight=False)
+        console.print(f"  跳过 {n} 行：{escape(reason)}", highlight=False)
     if result.created_categories:
         n = len(result.created_categories)
         console.print(f"  {'将新建' if dry_run else '新建'}分类 {n} 个："
@@ -100,7 +102,7 @@ def import_command(
         console.print(f"  {'将新建' if dry_run else '新建'}单位 {len(result.created_units)} 个："
                       f"{'、'.join(result.created_units[:10])}", highlight=False)
     for e in result.rejected[:20]:
-        console.print(f"  [red]拒绝[/red] {e}", highlight=False)
+        console.print(f"  [red]拒绝[/red] {escape(str(e))}", highlight=False)
     if len(result.rejected) > 20:
         console.print(f"  …… 另有 {len(result.rejected) - 20} 条拒绝原因"
                       f"{'，见 ' + str(report) if report else '（用 --report FILE 保存全部）'}")

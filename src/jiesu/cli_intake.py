@@ -12,6 +12,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+
+from jiesu.cli_output import print_error
 
 app = typer.Typer(help="智能受理配置 Intake intelligence: routing, urgency, gazetteer, polygons, "
                        "keywords", no_args_is_help=True)
@@ -31,11 +34,11 @@ def _run(call: Any) -> Any:
     try:
         return call(IntakeConfigService(rt.db, rt.intake))
     except DomainError as exc:
-        err.print(f"[red]错误：[/red]{exc.message}")
+        print_error(err, exc.message)
         problems = exc.details.get("problems")
         if isinstance(problems, list) and len(problems) > MAX_PROBLEMS_SHOWN:
             for p in problems:
-                err.print(f"  {p}")
+                err.print(f"  {escape(p)}")
         raise typer.Exit(2) from None
     finally:
         rt.close()
@@ -43,12 +46,12 @@ def _run(call: Any) -> Any:
 
 def _read(file: Path) -> str:
     if not file.is_file():
-        err.print(f"[red]错误：[/red]文件不存在：{file}")
+        print_error(err, f"文件不存在：{file}")
         raise typer.Exit(2)
     try:
         return file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        err.print(f"[red]错误：[/red]{file} 不是 UTF-8 编码（Excel 请另存为“CSV UTF-8”）")
+        print_error(err, f"{file} 不是 UTF-8 编码（Excel 请另存为“CSV UTF-8”）")
         raise typer.Exit(2) from None
 
 

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from jiesu.cli_output import print_error
 from jiesu.config import Settings
 
 app = typer.Typer(help="考核与通报 KPIs, rankings and the monthly report", no_args_is_help=True)
@@ -31,7 +32,7 @@ def _period(text: str):  # type: ignore[no-untyped-def]
     try:
         return parse_period(text)
     except DomainError as exc:
-        err.print(f"[red]错误：[/red]{exc.message}")
+        print_error(err, exc.message)
         raise typer.Exit(2) from None
 
 
@@ -46,7 +47,7 @@ def monthly(
 
     period = _period(month)
     if period.kind is not PeriodKind.MONTH:
-        err.print("[red]错误：[/red]--month 须为 YYYY-MM")
+        print_error(err, "--month 须为 YYYY-MM")
         raise typer.Exit(2)
     rt, svc = _services()
     try:

@@ -211,6 +211,11 @@ def test_cli_import_dry_run_and_report(runtime: Any, city: Any, tmp_path: Path,
     assert "已导入 3" in result.output
     result = CliRunner().invoke(app, ["import", str(data), "-m", "no_such_mapping"])
     assert result.exit_code == 2 and "teddy2020_xlsx" in result.output
+    # a message quoting a setting in brackets keeps them (rich would read "[source]" as a tag)
+    garbled = tmp_path / "garbled.csv"
+    garbled.write_bytes(bytes(range(128, 256)) * 20)
+    result = CliRunner().invoke(app, ["import", str(garbled), "-m", "teddy2020_replies_csv"])
+    assert result.exit_code == 2 and "请在映射的 [source] 中设置 encoding" in result.output
 
 
 def test_xlsx_export_of_other_system(runtime: Any, city: Any, tmp_path: Path) -> None:

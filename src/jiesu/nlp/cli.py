@@ -13,6 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from jiesu.cli_output import print_error
+
 if TYPE_CHECKING:
     from jiesu.services.training import TrainingSet
 
@@ -22,7 +24,7 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]错误：[/red]{message}", markup=True, highlight=False)
+    print_error(err, message)
     return typer.Exit(code)
 
 
