@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 
-from jiesu.cli_output import print_error
+from jiesu.cli_output import console, err, print_error
 from jiesu.config import Settings
 from jiesu.domain.errors import DomainError
 
@@ -29,8 +29,6 @@ app.add_typer(category_app, name="category")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(audit_app, name="audit")
 
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 
 def _runtime():  # type: ignore[no-untyped-def]
@@ -40,7 +38,7 @@ def _runtime():  # type: ignore[no-untyped-def]
 
 
 def _fail(message: str, code: int = 2) -> None:
-    print_error(err, message)
+    print_error(message)
     raise typer.Exit(code)
 
 
@@ -173,7 +171,7 @@ def sweep() -> None:
                   f"自动督办 {result.supervised}；重算时限 {result.recomputed}；"
                   f"锚定事件 {result.anchored}")
     for notice in result.notices:
-        console.print(f"[yellow]提醒：[/yellow]{notice}")
+        console.print(f"[yellow]提醒：[/yellow]{escape(notice)}", markup=True)
 
 
 @audit_app.command("verify")
@@ -185,8 +183,8 @@ def audit_verify() -> None:
     if result.broken:
         b = result.broken
         where = f"事件 id={b.event_id}" if b.event_id else "（见原因）"
-        console.print(f"[red]审计链已损坏[/red]：{where}，"
-                      f"诉求 {b.appeal_id}，序号 {b.seq}：{b.reason}")
+        console.print(f"[red]审计链已损坏[/red]：{escape(where)}，"
+                      f"诉求 {b.appeal_id}，序号 {b.seq}：{escape(b.reason)}", markup=True)
         raise typer.Exit(1)
     console.print(f"审计链完好：{result.events} 条记录，{result.appeals} 件诉求，"
                   f"{result.anchors} 个锚点")
@@ -250,7 +248,7 @@ def main() -> None:
     try:
         app()
     except DomainError as exc:
-        print_error(err, exc.message)
+        print_error(exc.message)
         sys.exit(2)
 
 

@@ -8,19 +8,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from jiesu.cli_output import print_error
+from jiesu.cli_output import console, err, print_error
 from jiesu.config import Settings
 from jiesu.domain.errors import DomainError
 
 MAPPINGS = Path(__file__).parent / "data" / "mappings"
 apikey_app = typer.Typer(help="Open311 API 密钥 API keys", no_args_is_help=True)
 export_app = typer.Typer(help="导出 台账/开放数据 Ledger and open data", no_args_is_help=True)
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 
 def _runtime():  # type: ignore[no-untyped-def]
@@ -36,7 +33,7 @@ def _now():  # type: ignore[no-untyped-def]
 
 
 def _fail(message: str, code: int = 2) -> None:
-    print_error(err, message)
+    print_error(message)
     raise typer.Exit(code)
 
 
@@ -93,7 +90,7 @@ def import_command(
                   f"{verb} {result.imported}，跳过 {result.skipped_count}，"
                   f"拒绝 {result.rejected_count}", highlight=False)
     for reason, n in result.skipped.items():
-        console.print(f"  跳过 {n} 行：{escape(reason)}", highlight=False)
+        console.print(f"  跳过 {n} 行：{reason}")
     if result.created_categories:
         n = len(result.created_categories)
         console.print(f"  {'将新建' if dry_run else '新建'}分类 {n} 个："
@@ -102,7 +99,7 @@ def import_command(
         console.print(f"  {'将新建' if dry_run else '新建'}单位 {len(result.created_units)} 个："
                       f"{'、'.join(result.created_units[:10])}", highlight=False)
     for e in result.rejected[:20]:
-        console.print(f"  [red]拒绝[/red] {escape(str(e))}", highlight=False)
+        console.print(f"  [red]拒绝[/red] {escape(str(e))}", markup=True)
     if len(result.rejected) > 20:
         console.print(f"  …… 另有 {len(result.rejected) - 20} 条拒绝原因"
                       f"{'，见 ' + str(report) if report else '（用 --report FILE 保存全部）'}")

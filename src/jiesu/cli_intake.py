@@ -11,15 +11,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
-from jiesu.cli_output import print_error
+from jiesu.cli_output import console, err, print_error
 
 app = typer.Typer(help="智能受理配置 Intake intelligence: routing, urgency, gazetteer, polygons, "
                        "keywords", no_args_is_help=True)
-console = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 FileArg = Annotated[Path, typer.Argument(help="the file to load (UTF-8)")]
 
@@ -34,11 +31,11 @@ def _run(call: Any) -> Any:
     try:
         return call(IntakeConfigService(rt.db, rt.intake))
     except DomainError as exc:
-        print_error(err, exc.message)
+        print_error(exc.message)
         problems = exc.details.get("problems")
         if isinstance(problems, list) and len(problems) > MAX_PROBLEMS_SHOWN:
             for p in problems:
-                err.print(f"  {escape(p)}")
+                err.print(f"  {p}")
         raise typer.Exit(2) from None
     finally:
         rt.close()
@@ -46,12 +43,12 @@ def _run(call: Any) -> Any:
 
 def _read(file: Path) -> str:
     if not file.is_file():
-        print_error(err, f"文件不存在：{file}")
+        print_error(f"文件不存在：{file}")
         raise typer.Exit(2)
     try:
         return file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        print_error(err, f"{file} 不是 UTF-8 编码（Excel 请另存为“CSV UTF-8”）")
+        print_error(f"{file} 不是 UTF-8 编码（Excel 请另存为“CSV UTF-8”）")
         raise typer.Exit(2) from None
 
 
@@ -86,8 +83,9 @@ def gazetteer(file: FileArg) -> None:
     levels = "，".join(f"{k} {v}" for k, v in s.levels.items())
     console.print(f"地名表已替换：{s.places} 个地名（{levels}），其中 {s.linked} 个对应单位")
     if s.unlinked:
+        examples = escape("、".join(s.unlinked[:5]))
         console.print(f"[yellow]提示：[/yellow]{s.places - s.linked} 个地名的编码不是单位编码"
-                      f"（如 {'、'.join(s.unlinked[:5])}），定位到它们时取其上级单位")
+                      f"（如 {examples}），定位到它们时取其上级单位", markup=True)
 
 
 @app.command("polygons")

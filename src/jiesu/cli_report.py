@@ -6,15 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from jiesu.cli_output import print_error
+from jiesu.cli_output import console, print_error
 from jiesu.config import Settings
 
 app = typer.Typer(help="考核与通报 KPIs, rankings and the monthly report", no_args_is_help=True)
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 
 def _services():  # type: ignore[no-untyped-def]
@@ -32,7 +29,7 @@ def _period(text: str):  # type: ignore[no-untyped-def]
     try:
         return parse_period(text)
     except DomainError as exc:
-        print_error(err, exc.message)
+        print_error(exc.message)
         raise typer.Exit(2) from None
 
 
@@ -47,7 +44,7 @@ def monthly(
 
     period = _period(month)
     if period.kind is not PeriodKind.MONTH:
-        print_error(err, "--month 须为 YYYY-MM")
+        print_error("--month 须为 YYYY-MM")
         raise typer.Exit(2)
     rt, svc = _services()
     try:

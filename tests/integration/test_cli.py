@@ -78,6 +78,11 @@ def test_cli_sets_up_and_checks_a_city(empty_db_url: str, tmp_path: Path) -> Non
     assert "已存在" in bad.stderr
     bad = cli("unit", "add", "Y1", "某单位", "--parent", "C", "--group", "galaxy", ok=False)
     assert "单位类别" in bad.stderr
+    # names are printed as they are, not read as rich markup (which raised on "[/x]")
+    odd = cli("unit", "add", "Z9", "[/x]东城[bold]区", "--parent", "C").stdout
+    assert "已添加单位 Z9 [/x]东城[bold]区" in odd
+    bad = cli("unit", "add", "Z8", "某单位", "--parent", "[/x]", ok=False)
+    assert "上级单位 [/x] 不存在" in bad.stderr
 
     # --- users
     assert "已添加用户 op1（角色 operator）" in cli(

@@ -10,21 +10,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from jiesu.cli_output import print_error
+from jiesu.cli_output import console, err, print_error
 
 if TYPE_CHECKING:
     from jiesu.services.training import TrainingSet
 
 app = typer.Typer(help="文本智能 Classifier training and evaluation", no_args_is_help=True)
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    print_error(err, message)
+    print_error(message)
     return typer.Exit(code)
 
 
@@ -137,7 +135,7 @@ def _describe(ts: TrainingSet) -> str:
 
 
 def _print_metrics(m: dict[str, Any], title: str) -> None:
-    console.print(f"[bold]{title}[/bold]  n={m['n']}")
+    console.print(f"[bold]{escape(title)}[/bold]  n={m['n']}", markup=True)
     console.print(f"accuracy        {m['accuracy']:.4f}")
     console.print(f"macro-F1        {m['macro_f1']:.4f}")
     console.print(f"coverage_at_97  {m['coverage_at_97']:.4f}  "
