@@ -154,6 +154,10 @@ def test_category_names_are_cleaned_and_bounded(city: City) -> None:
     r = city.client.post("/api/v1/admin/categories", headers=admin,
                          json={"name": "长" * 101, "parent_code": "01"})
     assert r.status_code == 422
+    for code in ("", " ", "a b", "x" * 65, "路灯"):
+        r = city.client.post("/api/v1/admin/categories", headers=admin,
+                             json={"name": "井盖", "parent_code": "01", "code": code})
+        assert r.status_code == 422 and ("分类编码只能由字母" in r.text or "编码过长" in r.text)
     r = city.client.post("/api/v1/admin/categories", headers=admin,
                          json={"name": "\x01\x02", "parent_code": "01"})
     assert r.status_code == 422 and r.json()["error"]["message"] == "分类名称不能为空"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -321,6 +322,7 @@ def _iso(t: datetime | None) -> str | None:
     return t.isoformat() if t else None
 
 
+_CATEGORY_CODE = re.compile(r"[0-9A-Za-z._-]{1,64}")
 CATEGORY_NAME_CHARS = 100  # three levels and two "/" fit categories.full_name (600)
 
 
@@ -348,6 +350,9 @@ def _ensure_category(session: Session, parent: CategoryRow | None, name: str,
         while code in siblings:
             n += 1
             code = f"{parent.code}.{n:0{width}d}" if parent else f"{n:0{width}d}"
+    elif not _CATEGORY_CODE.fullmatch(code):
+        raise InvalidArguments("分类编码只能由字母、数字和 . _ - 组成，最多 64 个字符",
+                               field="code")
     elif session.scalar(select(CategoryRow.id).where(CategoryRow.code == code)):
         raise Conflict(f"分类编码 {code} 已存在")
     row = CategoryRow(code=code, name=name, level=(parent.level + 1) if parent else 1,
