@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from typing import Any
 
 import pytest
@@ -183,3 +184,36 @@ def test_a_write_lock_held_past_the_wait_is_busy_not_a_server_error(city: City) 
     other = OperationalError("SELECT", None, sqlite3.OperationalError("disk I/O error"))
     with pytest.raises(OperationalError), city.runtime.db.uow():
         raise other
+
+
+def test_two_taxonomy_imports_at_once_never_end_in_a_server_error(city: City) -> None:
+    """Both read the same sibling codes; on PostgreSQL the later INSERT hits the unique key.
+    Each import either lands whole or is a Conflict that saved nothing."""
+    svc = AdminService(city.runtime.db, city.runtime.rules)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def run(tag: str) -> None:
+        start.wait()
+        try:
+            svc.import_categories([["城乡建设", "市政设施", f"{tag}{i}"] for i in range(150)])
+            outcomes.append("ok")
+        except DomainError as exc:
+            outcomes.append(f"{exc.http_status} {exc.message}")
+        except Exception as exc:  # noqa: BLE001 - what the thread would otherwise swallow
+            outcomes.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in ("甲", "乙")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(outcomes) == 2
+    assert all(o == "ok" or o.startswith("409 分类刚被另一项操作修改") for o in outcomes), outcomes
+    tree = city.client.get("/api/v1/admin/categories", headers=city.headers("admin")).json()
+    names = {c["name"] for c in tree}
+    for tag in ("甲", "乙"):  # an import is whole or absent
+        landed = sum(f"{tag}{i}" in names for i in range(150))
+        assert landed in (0, 150)
+    assert sum(o == "ok" for o in outcomes) == sum(
+        f"{tag}0" in names for tag in ("甲", "乙"))

@@ -7,12 +7,14 @@ import io
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jiesu.domain import appeal as dom
@@ -108,7 +110,7 @@ class AdminService:
 
     def add_category(self, name: str, *, parent_code: str | None = None,
                      code: str | None = None) -> CategoryRow:
-        with self.db.uow() as uow:
+        with _taxonomy_race(), self.db.uow() as uow:
             parent = None
             if parent_code:
                 parent = uow.session.scalar(select(CategoryRow).where(
@@ -124,7 +126,7 @@ class AdminService:
     def import_categories(self, rows: Iterable[list[str]]) -> CategoryImport:
         """Load a 1–3 level taxonomy; rows are [level1, level2, level3] (blanks allowed)."""
         created = existing = 0
-        with self.db.uow() as uow:
+        with _taxonomy_race(), self.db.uow() as uow:
             cache: dict[tuple[int | None, str], CategoryRow] = {}
             codes: dict[int | None, set[str]] = defaultdict(set)  # under each parent
             for c in uow.session.scalars(select(CategoryRow)):
@@ -320,6 +322,16 @@ class AdminService:
 
 def _iso(t: datetime | None) -> str | None:
     return t.isoformat() if t else None
+
+
+@contextmanager
+def _taxonomy_race() -> Iterator[None]:
+    """Two admins adding under the same parent at once pick the same next code (or name); on
+    PostgreSQL the later one's INSERT then fails on the unique key. Nothing of it was saved."""
+    try:
+        yield
+    except IntegrityError:
+        raise Conflict("分类刚被另一项操作修改，未作任何修改，请重试") from None
 
 
 _CATEGORY_CODE = re.compile(r"[0-9A-Za-z._-]{1,64}")

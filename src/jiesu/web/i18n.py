@@ -374,6 +374,8 @@ EN: dict[str, str] = {
     "分类文件第一行须为表头，例如 level1,level2,level3":
         "The first line of the category file must be a header, such as level1,level2,level3",
     "分类名称不能为空": "A category needs a name",
+    "分类刚被另一项操作修改，未作任何修改，请重试":
+        "The categories were just changed by someone else; nothing was saved, try again",
     "分类编码只能由字母、数字和 . _ - 组成，最多 64 个字符":
         "A category code is letters, digits and . _ - only, at most 64 characters",
     "请选择时钟和计量单位": "Choose the clock and the unit of time",
