@@ -158,8 +158,8 @@ def apikey_revoke(name: Annotated[str, typer.Argument(help="client name or key i
     rt = _runtime()
     try:
         svc = ApiKeyService(rt.db)
-        info = svc.revoke(int(name), _now()) if name.isdigit() else svc.revoke_by_name(name,
-                                                                                      _now())
+        by_id = name.isascii() and name.isdigit()
+        info = svc.revoke(int(name), _now()) if by_id else svc.revoke_by_name(name, _now())
     except DomainError as exc:
         _fail(exc.message)
     finally:

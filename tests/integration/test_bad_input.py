@@ -217,3 +217,31 @@ def test_two_taxonomy_imports_at_once_never_end_in_a_server_error(city: City) ->
         assert landed in (0, 150)
     assert sum(o == "ok" for o in outcomes) == sum(
         f"{tag}0" in names for tag in ("甲", "乙"))
+
+
+def test_a_phone_typed_with_a_chinese_input_method_is_the_same_phone(city: City) -> None:
+    """Full-width digits (what a Chinese input method types) and separators are stored as
+    plain digits, so the resident can track the appeal, the operator sees the caller's
+    earlier appeals and follow-up reaches the same number."""
+    c = city.client
+    c.cookies.clear()
+    token = _web_token(c, "/submit")
+    r = c.post("/submit", follow_redirects=False, data={
+        "kind": "complaint", "content": "小区路灯坏了一个月", "csrf_token": token,
+        "requester_phone": "１３８ ０００１－３８００"})
+    assert r.status_code == 303, r.text
+    code = r.headers["location"].split("/track/")[1].split("?")[0]
+    c.cookies.clear()
+    token = _web_token(c, "/track")
+    r = c.post("/track", data={"code": code, "phone": "13800013800", "csrf_token": token},
+               follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/track/{code}"
+    a = city.register(requester_phone="(138) 0001-3800", content="又坏了")
+    got = c.get(f"/api/v1/appeals/{a['id']}", headers=city.headers("operator")).json()
+    assert got["requester_phone"] == "13800013800"
+    r = c.post("/api/v1/intake/suggest", headers=city.headers("operator"),
+               json={"content": "路灯", "requester_phone": "１３８０００１３８００"})
+    assert {e["code"] for e in r.json()["earlier"]} == {code, a["code"]}
+    _login(c, "operator")
+    page = c.get("/staff/operator/earlier", params={"phone": "１３８-０００１-３８００"}).text
+    assert code in page and a["code"] in page

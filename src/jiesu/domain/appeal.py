@@ -7,6 +7,7 @@ The transition table is data; docs and the state diagram are generated from it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
@@ -565,6 +566,8 @@ def register(
     if unknown:
         raise InvalidArguments(f"未知字段：{', '.join(sorted(unknown))}")
     fields = {k: _CONTROL.sub("", v) if isinstance(v, str) else v for k, v in fields.items()}
+    if fields.get("requester_phone"):
+        fields["requester_phone"] = normalize_phone(fields["requester_phone"]) or None
     appeal = Appeal(
         kind=_enum(Kind, kind, "kind", "诉求类型"),
         content=content,
@@ -652,14 +655,26 @@ def _check_scope(transition: Transition, appeal: Appeal, actor: Actor) -> None:
             )
     elif actor.role is Role.REQUESTER and (
         # A phone without digits must not match an appeal that has no phone on record.
-        not _digits(actor.phone or "")
-        or _digits(actor.phone or "") != _digits(appeal.requester_phone or "")
+        not phone_digits(actor.phone)
+        or phone_digits(actor.phone) != phone_digits(appeal.requester_phone)
     ):
         raise PermissionDenied("只有诉求人本人可以执行此操作", action=transition.action)
 
 
-def _digits(phone: str) -> str:
-    return "".join(ch for ch in phone if ch.isdigit())
+# what people put between the digits of a phone number (after NFKC, which turns a Chinese
+# input method's full-width digits, brackets and hyphens into ASCII)
+_PHONE_SEPARATORS = re.compile(r"[\s\-–—()./·]")
+
+
+def normalize_phone(value: Any) -> str:
+    """A phone number as stored and looked up: "１３８ ０００１－３８００" and "(138) 0001-3800"
+    are both "13800013800"; a leading + and an extension stay."""
+    return _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", str(value or "")))
+
+
+def phone_digits(value: Any) -> str:
+    """The ASCII digits of a phone number, which is how two numbers are compared."""
+    return "".join(ch for ch in normalize_phone(value) if "0" <= ch <= "9")
 
 
 def _enum(cls: type[Any], value: Any, name: str, label: str) -> Any:

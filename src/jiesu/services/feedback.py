@@ -232,7 +232,7 @@ class FeedbackService:
             raise IllegalTransition("诉求答复后才能评价")
         if appeal.lead_unit_id is None:
             raise IllegalTransition("该诉求没有承办单位，无需评价")
-        rater = _digits(phone)
+        rater = dom.phone_digits(phone)
         taken = uow.session.scalar(select(RatingRow.id).where(
             RatingRow.appeal_id == appeal.id, RatingRow.rater_phone == rater))
         if taken is not None:
@@ -258,14 +258,14 @@ class FeedbackService:
                           comment: str | None = None) -> RatingResult:
         """Anyone who gives a phone number rates a unit's service item."""
         stars = rules_rating.check_stars(stars)
-        if not _digits(phone):
+        if not dom.phone_digits(phone):
             raise InvalidArguments("请填写联系电话", field="phone")
         with self.db.uow() as uow:
             item = uow.session.get(ServiceItemRow, item_id)
             if item is None or not item.active:
                 raise NotFound(f"服务事项 {item_id} 不存在")
             rating = RatingRow(service_item_id=item.id, unit_id=item.unit_id, stars=stars,
-                               comment=_clean(comment, 1000), rater_phone=_digits(phone),
+                               comment=_clean(comment, 1000), rater_phone=dom.phone_digits(phone),
                                source="requester", created_at=now, excluded=False)
             uow.session.add(rating)
             uow.session.flush()
@@ -480,12 +480,8 @@ def _append_events(uow: UnitOfWork, appeal_id: int, events: list[DomainEvent],
     uow.appeals.save(appeal, row, events, now=now)
 
 
-def _digits(phone: str | None) -> str:
-    return "".join(ch for ch in phone or "" if ch.isdigit())
-
-
 def _same_phone(a: str | None, b: str | None) -> bool:
-    da, db = _digits(a), _digits(b)
+    da, db = dom.phone_digits(a), dom.phone_digits(b)
     return bool(da) and da == db
 
 

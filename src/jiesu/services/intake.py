@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from jiesu.config import Settings
+from jiesu.domain.appeal import phone_digits
 from jiesu.nlp import pii, urgency
 from jiesu.nlp.duplicates import DuplicateIndex
 from jiesu.nlp.location import Gazetteer, PolygonIndex
@@ -519,8 +520,7 @@ def _names(data: NewAppeal) -> list[str]:
 def _phone_key(phone: str | None) -> str | None:
     if not phone:
         return None
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return digits or None
+    return phone_digits(phone) or None
 
 
 def _area_key(area_id: int | None) -> str | None:

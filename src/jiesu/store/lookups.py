@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jiesu.domain.appeal import normalize_phone
 from jiesu.store.tables import (
     AppealRow,
     CalendarYearRow,
@@ -41,7 +42,7 @@ def calendar_years(session: Session) -> list[CalendarYearRow]:
 def appeals_by_phone(session: Session, phone: str, limit: int = 10) -> list[AppealRow]:
     """A caller's most recent appeals (the operator sees them while the phone rings)."""
     return list(session.scalars(
-        select(AppealRow).where(AppealRow.requester_phone == phone)
+        select(AppealRow).where(AppealRow.requester_phone == normalize_phone(phone))
         .order_by(AppealRow.created_at.desc()).limit(limit)).all())
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, func, literal, or_, select, true, union
 from sqlalchemy.orm import Session, aliased
 
+from jiesu.domain.appeal import normalize_phone
 from jiesu.store.tables import AppealCoUnitRow, AppealRow, EventRow, UnitRow
 
 OPEN = ("registered", "dispatched", "in_progress", "replied")
@@ -107,7 +108,7 @@ def filtered(session: Session, f: AppealFilters, scope: Scope, now: datetime) ->
         clauses.append(or_(AppealRow.content.like(like), AppealRow.title.like(like),
                            AppealRow.code == f.text.strip()))
     if f.requester_phone:
-        clauses.append(AppealRow.requester_phone == f.requester_phone)
+        clauses.append(AppealRow.requester_phone == normalize_phone(f.requester_phone))
     if f.return_pending is not None:
         clauses.append(AppealRow.return_pending.is_(f.return_pending))
     if f.extension_pending is not None:

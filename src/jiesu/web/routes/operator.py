@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from jiesu.domain.appeal import Role
+from jiesu.domain.appeal import Role, phone_digits
 from jiesu.domain.errors import DomainError
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
@@ -76,7 +76,7 @@ def earlier(request: Request) -> HTMLResponse:
     rt = core.runtime_of(request)
     phone = (request.query_params.get("phone") or "").strip()[:32]
     rows: list[Any] = []
-    if len("".join(c for c in phone if c.isdigit())) >= 7:
+    if len(phone_digits(phone)) >= 7:
         with core.reading(rt) as uow:
             rows, _, _ = queries.list_appeals(
                 uow.session, queries.AppealFilters(requester_phone=phone), queries.Scope(),

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from jiesu.domain.appeal import Actor, Role
+from jiesu.domain.appeal import Actor, Role, phone_digits
 from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
@@ -70,8 +70,7 @@ def submit(request: Request, form: FormDep) -> Response:
     values["confidential"] = core.text(form, "confidential") == "on"
     phone = values["requester_phone"]
     try:
-        digits = "".join(c for c in phone if c.isdigit())
-        if not 7 <= len(digits) <= 20:
+        if not 7 <= len(phone_digits(phone)) <= 20:
             raise InvalidArguments("请填写正确的手机号码，用于查询进度和回访",
                                    field="requester_phone")
         if values["kind"] not in PUBLIC_KINDS:

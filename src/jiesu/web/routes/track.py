@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from jiesu.domain.appeal import Actor, Role
+from jiesu.domain.appeal import Actor, Role, phone_digits
 from jiesu.domain.errors import DomainError, NotFound
 from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
@@ -15,10 +15,6 @@ from jiesu.web.disclosure import requester_view
 from jiesu.web.routes.public import _remember
 
 router = APIRouter(include_in_schema=False)
-
-
-def _digits(phone: str) -> str:
-    return "".join(c for c in phone if c.isdigit())
 
 
 @router.get("/track", response_class=HTMLResponse)
@@ -32,8 +28,8 @@ def track(request: Request, form: FormDep) -> Response:
     code, phone = core.text(form, "code")[:32], core.text(form, "phone")[:32]
     with core.reading(rt) as uow:
         row = web_queries.by_code(uow.session, code) if code else None
-        ok = (row is not None and bool(_digits(phone))
-              and _digits(phone) == _digits(row.requester_phone or ""))
+        ok = (row is not None and bool(phone_digits(phone))
+              and phone_digits(phone) == phone_digits(row.requester_phone))
     if not ok:
         # One message for both cases, so the form does not reveal which codes exist.
         return core.render(request, "public/track.html",

@@ -1,0 +1,32 @@
+"""How a person's text and phone number are kept (jiesu.domain.appeal)."""
+
+from __future__ import annotations
+
+import pytest
+
+from jiesu.domain.appeal import clean_text, normalize_phone, phone_digits
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("13800013800", "13800013800"),
+    ("１３８ ０００１－３８００", "13800013800"),  # a Chinese input method's full-width digits
+    ("(138) 0001-3800", "13800013800"),
+    ("（０１０）６５５５—１２３４", "01065551234"),
+    ("+86 138 0001 3800", "+8613800013800"),
+    ("010-6555-1234转8", "01065551234转8"),
+    ("", ""),
+])
+def test_phone_numbers_are_stored_without_separators_in_ascii(typed: str, stored: str) -> None:
+    assert normalize_phone(typed) == stored
+
+
+def test_phone_digits_are_ascii_only() -> None:
+    assert phone_digits("１３８-０００１-３８００") == "13800013800"
+    assert phone_digits("²³") == "23"  # NFKC reads superscripts as digits, int() agrees
+    assert phone_digits("١٢٣") == ""  # Arabic-Indic digits are no Chinese phone number
+    assert phone_digits(None) == ""
+
+
+def test_clean_text_drops_control_characters_but_keeps_lines() -> None:
+    assert clean_text(" 路灯\x00坏了\x07\n第二行\t \x7f") == "路灯坏了\n第二行"
+    assert clean_text(None) == ""
