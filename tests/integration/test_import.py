@@ -105,7 +105,7 @@ ROWS = [
      "已更换灯泡", "张三", "13812345678", "否", "满意"],
     ["GD-002", "2025-03-04 11:00", "噪音扰民", "夜间施工噪音", "投诉",
      "环境保护->噪音污染->夜间施工", "西城区", "办理中", "2025-03-04 12:00", "", "", "李四",
-     "13900000000", "否", "未评价"],
+     "139-0000 0000", "否", "未评价"],
     ["GD-003", "2025-03-05 08:00", "咨询社保", "社保卡怎么补办", "求助",
      "劳动和社会保障->社会保险->社保卡", "", "待派发", "", "", "", "王五", "13700000000", "是", ""],
 ]
@@ -148,6 +148,7 @@ def test_other_system_ledger_with_history(runtime: Any, city: Any, tmp_path: Pat
         cat = uow.session.query(CategoryRow).filter_by(code=done.category).one()
         assert cat.full_name == "城乡建设/市政设施/路灯"
         assert busy.status == "in_progress" and busy.handle_due_at is not None
+        assert busy.requester_phone == "13900000000"  # as the caller lookup matches it
         assert busy.followup_satisfaction is None and busy.extra["source"] == {
             "original_status": "办理中"}
         assert new.status == "registered" and new.confidential and new.kind == "help"

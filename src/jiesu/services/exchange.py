@@ -294,7 +294,8 @@ def _appeal(rec: ImportRecord, category: str | None, lead: int | None, co: tuple
         kind=v["kind"], content=v["content"], title=v.get("title") or "",
         urgency=v.get("urgency") or dom.Urgency.NORMAL, channel=v.get("channel")
         or dom.Channel.IMPORT, status=status, category=category,
-        requester_name=v.get("requester_name"), requester_phone=v.get("requester_phone"),
+        requester_name=v.get("requester_name"),
+        requester_phone=dom.normalize_phone(v.get("requester_phone")) or None,
         requester_type=v.get("requester_type") or "resident",
         enterprise_code=v.get("enterprise_code"), address=v.get("address"),
         latitude=v.get("latitude"), longitude=v.get("longitude"),
