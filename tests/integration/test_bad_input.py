@@ -245,3 +245,15 @@ def test_a_phone_typed_with_a_chinese_input_method_is_the_same_phone(city: City)
     _login(c, "operator")
     page = c.get("/staff/operator/earlier", params={"phone": "１３８-０００１-３８００"}).text
     assert code in page and a["code"] in page
+
+
+def test_busy_is_a_503_that_says_when_to_try_again(city: City,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    def locked(*_: Any, **__: Any) -> None:
+        raise Busy("系统繁忙，请稍后重试")
+
+    monkeypatch.setattr(city.runtime.appeals, "register", locked)
+    r = city.client.post("/api/v1/appeals", headers=city.headers("operator"),
+                         json={"kind": "complaint", "content": "路灯坏了"})
+    assert r.status_code == 503 and r.headers["retry-after"] == "5"
+    assert r.json()["error"] == {"code": "busy", "message": "系统繁忙，请稍后重试"}

@@ -58,8 +58,10 @@ def install(app: FastAPI) -> None:
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         field = exc.details.get("field")
         problems = exc.details.get("problems")  # every problem of an uploaded file, listed
+        # Busy: the same request can be sent again in a moment
+        headers = {"Retry-After": "5"} if exc.http_status == 503 else None
         return JSONResponse(error_body(exc.code, exc.message, field=field, problems=problems),
-                            status_code=exc.http_status)
+                            status_code=exc.http_status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

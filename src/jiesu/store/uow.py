@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from types import TracebackType
 
 from sqlalchemy import Engine
@@ -11,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from jiesu.domain.errors import Busy, InvalidArguments
 from jiesu.store.db import make_engine, make_session_factory
 from jiesu.store.repositories import AppealIds, AppealRepository, UnitRepository
+
+log = logging.getLogger(__name__)
 
 _CANNOT_STORE = "数值超出允许范围，或内容含有无法保存的字符"
 _BUSY = "系统繁忙，请稍后重试"
@@ -76,7 +79,9 @@ class UnitOfWork:
         self.session.close()
         if isinstance(exc, OverflowError | DataError):
             # a number or text the database cannot hold came from outside (an id of 30
-            # digits, a NUL character): the caller's mistake, and nothing was written
+            # digits, a NUL character): the caller's mistake, and nothing was written; the
+            # log keeps what the database said, in case a value of ours was the cause
+            log.warning("refused as bad input: %s: %s", type(exc).__name__, exc)
             raise InvalidArguments(_CANNOT_STORE) from exc
         if _locked(exc):
             raise Busy(_BUSY) from exc
