@@ -18,7 +18,7 @@ from jiesu.store.tables import SettingRow
 from tests.integration.test_web_admin_intake import login_admin
 from tests.integration.test_web_pages import _login as _web_login
 from tests.integration.test_web_pages import _token as _web_token
-from tests.support.city import City
+from tests.support.city import PASSWORD, City
 
 CANNOT_STORE = "数值超出允许范围，或内容含有无法保存的字符"
 
@@ -257,3 +257,23 @@ def test_busy_is_a_503_that_says_when_to_try_again(city: City,
                          json={"kind": "complaint", "content": "路灯坏了"})
     assert r.status_code == 503 and r.headers["retry-after"] == "5"
     assert r.json()["error"] == {"code": "busy", "message": "系统繁忙，请稍后重试"}
+
+
+def test_login_never_sends_people_to_another_site(city: City) -> None:
+    """Only local paths, and none with whitespace (a browser drops tabs and line breaks from
+    a URL, so "/<tab>/evil" would read "//evil" if the redirect did not encode it)."""
+    c = city.client
+    for next_url in ("//evil.example", "https://evil.example", "/\\evil.example",
+                     "/\t/evil.example", "/\n/evil.example", "/ /evil.example"):
+        c.cookies.clear()
+        token = _web_token(c, "/login")
+        r = c.post("/login", data={"username": "dispatcher", "password": PASSWORD,
+                                   "csrf_token": token, "next": next_url},
+                   follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/staff/dispatch", next_url
+    c.cookies.clear()
+    token = _web_token(c, "/login")
+    r = c.post("/login", data={"username": "dispatcher", "password": PASSWORD,
+                               "csrf_token": token, "next": "/staff/dashboard"},
+               follow_redirects=False)
+    assert r.headers["location"] == "/staff/dashboard"

@@ -14,7 +14,12 @@ router = APIRouter(include_in_schema=False)
 
 
 def _safe_next(url: str) -> str:
-    """Only local paths: a login link must not send people to another site."""
+    """Only local paths: a login link must not send people to another site. Browsers drop tabs
+    and line breaks from a URL, so "/<tab>/evil.example" would read "//evil.example"; today
+    the redirect percent-encodes the tab, but the check does not lean on that: a link with
+    whitespace or a control character is dropped."""
+    if any(ch <= " " or ch == "\x7f" for ch in url):
+        return ""
     return url if url.startswith("/") and not url.startswith("//") and "\\" not in url else ""
 
 
