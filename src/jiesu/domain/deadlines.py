@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from jiesu.domain.calendar import Deadline, WorkCalendar
+from jiesu.domain.errors import InvalidArguments
 
 MAX_EXTENSION_WORKDAYS = 10
 """Upper bound of one extension (延期), in working days."""
@@ -90,6 +91,28 @@ class Limit:
     def __str__(self) -> str:
         amount = int(self.amount) if self.amount == int(self.amount) else self.amount
         return f"{amount} {self.unit.value}"
+
+
+# The longest limit a policy may set, per unit: about a year. Anything longer is a typo, and
+# every deadline computation reads the policies, so a bad one would stop registration.
+_POLICY_MOST = {LimitUnit.WORKDAY: (250, "250 个工作日"), LimitUnit.HOUR: (8760, "8760 小时"),
+                LimitUnit.MINUTE: (525600, "525600 分钟")}
+
+
+def policy_limit(clock: str, amount: float, unit: str) -> tuple[Clock, Limit]:
+    """The clock and limit of an administrator's time-limit policy (时限规则), or
+    InvalidArguments saying what is wrong with them."""
+    if clock not in {c.value for c in Clock} or unit not in {u.value for u in LimitUnit}:
+        raise InvalidArguments("请选择时钟和计量单位")
+    limit_unit = LimitUnit(unit)
+    if not math.isfinite(amount) or amount <= 0:
+        raise InvalidArguments("时长须大于 0", field="amount")
+    if limit_unit is LimitUnit.WORKDAY and amount != int(amount):
+        raise InvalidArguments("工作日时长须为整数", field="amount")
+    most, words = _POLICY_MOST[limit_unit]
+    if amount > most:
+        raise InvalidArguments(f"时长不能超过 {words}", field="amount")
+    return Clock(clock), Limit(amount, limit_unit)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -18,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jiesu.domain import appeal as dom
-from jiesu.domain.deadlines import Clock, LimitUnit
+from jiesu.domain.deadlines import policy_limit
 from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
 from jiesu.domain.events import DomainEvent
 from jiesu.services.auth import hash_password
@@ -168,7 +167,7 @@ class AdminService:
 
     def set_sla_policy(self, *, clock: str, amount: float, limit_unit: str, kind: str | None,
                        urgency: str | None, category: str | None, unit_code: str | None) -> int:
-        _check_limit(clock, amount, limit_unit)
+        policy_limit(clock, amount, limit_unit)
         with self.db.uow() as uow:
             if unit_code and uow.units.by_code(unit_code) is None:
                 raise InvalidArguments(f"单位 {unit_code} 不存在", field="unit_code")
@@ -375,23 +374,3 @@ def _ensure_category(session: Session, parent: CategoryRow | None, name: str,
     session.flush()
     siblings.add(code)
     return row
-
-
-# The longest limit a policy may set, per unit: about a year. Anything longer is a typo, and
-# every deadline computation reads the policies, so a bad one would stop registration.
-_MAX_LIMIT = {LimitUnit.WORKDAY: (250, "250 个工作日"), LimitUnit.HOUR: (8760, "8760 小时"),
-              LimitUnit.MINUTE: (525600, "525600 分钟")}
-
-
-def _check_limit(clock: str, amount: float, limit_unit: str) -> None:
-    """Refuse a time limit the deadline arithmetic cannot use, before it is stored."""
-    if clock not in {c.value for c in Clock} or limit_unit not in {u.value for u in LimitUnit}:
-        raise InvalidArguments("请选择时钟和计量单位")
-    unit = LimitUnit(limit_unit)
-    if not math.isfinite(amount) or amount <= 0:
-        raise InvalidArguments("时长须大于 0", field="amount")
-    if unit is LimitUnit.WORKDAY and amount != int(amount):
-        raise InvalidArguments("工作日时长须为整数", field="amount")
-    most, words = _MAX_LIMIT[unit]
-    if amount > most:
-        raise InvalidArguments(f"时长不能超过 {words}", field="amount")

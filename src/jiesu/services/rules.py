@@ -13,7 +13,8 @@ from sqlalchemy import select
 from jiesu.config import Settings
 from jiesu.domain.appeal import Rules, SupervisionLevel
 from jiesu.domain.calendar import WorkCalendar
-from jiesu.domain.deadlines import Clock, Limit, LimitUnit, SlaRule, SlaTable
+from jiesu.domain.deadlines import SlaRule, SlaTable, policy_limit
+from jiesu.domain.errors import DomainError
 from jiesu.store.tables import CalendarDayRow, CalendarYearRow, SettingRow, SlaPolicyRow, UnitRow
 from jiesu.store.uow import Database, UnitOfWork
 
@@ -50,9 +51,8 @@ def load_rules(uow: UnitOfWork, settings: Settings) -> Rules:
     for p in s.scalars(select(SlaPolicyRow)).all():
         unit = str(unit_ids[p.unit]) if p.unit and p.unit in unit_ids else p.unit
         try:
-            limit = Limit(p.amount, LimitUnit(p.limit_unit))
-            clock = Clock(p.clock)
-        except ValueError as exc:
+            clock, limit = policy_limit(p.clock, p.amount, p.limit_unit)
+        except DomainError as exc:
             # stored before the admin service checked limits: one bad policy must not stop
             # every deadline computation, so it is left out and named in the log
             log.error("时限规则 %s 无效，已忽略 (time-limit policy ignored): %s", p.id, exc)
