@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,7 +15,7 @@ from jiesu.config import Settings
 from jiesu.runtime import Runtime
 from tests.support import pii_guard
 from tests.support.city import City, make_city
-from tests.support.databases import DatabaseFactory, require_pg
+from tests.support.databases import DatabaseFactory, _pg_exec, _pg_url, require_pg
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -62,3 +65,18 @@ def client(runtime: Runtime) -> Iterator[TestClient]:
 @pytest.fixture
 def city(runtime: Runtime, client: TestClient) -> City:
     return make_city(runtime, client)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no schema at all (what `jiesu db upgrade` starts from)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    require_pg()
+    name = f"jiesu_t_empty_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    _pg_exec(f'CREATE DATABASE "{name}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

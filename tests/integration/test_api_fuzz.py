@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from jiesu.api.v1.appeals import ACTIONS
 from tests.support.city import City
+from tests.support.fuzz import server_error
 
 EXAMPLES = int(os.environ.get("JIESU_FUZZ_EXAMPLES", "25"))
 
@@ -57,14 +58,9 @@ def test_no_operation_answers_with_a_server_error(city: City, role: str) -> None
                 case.path_parameters["appeal_id"] = appeal["id"]
             if case.path_parameters and "action" in case.path_parameters:
                 case.path_parameters["action"] = next(actions)  # an unknown one is only a 404
-            try:
-                status = case.call(headers=headers).status_code
-            except Exception as exc:  # the test client re-raises what the app did not catch
-                status, what = 500, f"{type(exc).__name__}: {exc}"
-            else:
-                what = str(status)
-            if status >= 500:
-                failures.append(f"{case.operation.label}: {what}\n  {case.as_curl_command()}")
+            error = server_error(case.call, headers=headers)
+            if error:
+                failures.append(f"{case.operation.label}: {error}\n  {case.as_curl_command()}")
 
         call()
         tried += 1

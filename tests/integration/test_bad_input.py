@@ -28,7 +28,8 @@ def _flashes(page: str) -> list[str]:
 
 
 def _login(c: Any, username: str) -> str:
-    """Log in on the pages; the CSRF token of the session."""
+    """Log in on the pages in a fresh session; the CSRF token of the session."""
+    c.cookies.clear()
     _web_login(c, username)
     return _web_token(c, "/staff")
 
@@ -123,7 +124,6 @@ def test_action_forms_read_only_ascii_digits_as_numbers(city: City) -> None:
     """"²".isdigit() is true but int("²") fails: it was a 500 on every action form."""
     a = city.register()
     c = city.client
-    c.cookies.clear()
     token = _login(c, "dispatcher")
     r = c.post(f"/staff/appeals/{a['id']}/dispatch", follow_redirects=True,
                data={"unit_id": "²", "csrf_token": token})
@@ -139,7 +139,6 @@ def test_a_long_value_quoted_in_an_error_still_reaches_the_person(city: City) ->
     """The message lives in the session cookie; past 4 KB a browser drops it."""
     a = city.register()
     c = city.client
-    c.cookies.clear()
     token = _login(c, "dispatcher")
     r = c.post(f"/staff/appeals/{a['id']}/reject", follow_redirects=False,
                data={"reason": "无" * 100_000, "csrf_token": token})

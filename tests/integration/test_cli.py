@@ -8,8 +8,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,22 +20,6 @@ from jiesu.runtime import Runtime
 from jiesu.services.appeals import NewAppeal
 from jiesu.store.db import normalise_url
 from jiesu.store.tables import AppealRow, UnitRow, UserRow
-from tests.support.databases import _pg_exec, _pg_url, require_pg
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database with no schema at all (what `jiesu db upgrade` starts from)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'cli.db'}"
-        return
-    require_pg()
-    name = f"jiesu_t_cli_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    _pg_exec(f'CREATE DATABASE "{name}"')
-    try:
-        yield _pg_url(name)
-    finally:
-        _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class Cli:

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from tests.integration.test_web_pages import _login, _token
 from tests.support.city import City
+from tests.support.fuzz import server_error
 
 HOSTILE = ["", " ", "x" * 20_000, "路灯\x00坏了", "²", str(10**30), "-1", "1.5", "nan", "1e400",
            "0000-00-00", "2026-02-30", "<script>alert(1)</script>", "[/x]", "{" * 3000]
@@ -55,21 +56,16 @@ def _forms(c: TestClient, path: str) -> list[tuple[str, dict[str, str]]]:
 
 def _hammer(c: TestClient, path: str, failures: list[str]) -> int:
     sent = 0
+    token = _token(c, path)  # one per session, as long as the session lasts
     for action, fields in _forms(c, path):
         for name in fields:
             if name == "csrf_token":
                 continue
             for value in HOSTILE:
-                body = dict(fields, **{name: value}, csrf_token=_token(c, path))
-                try:
-                    status = c.post(action, data=body, follow_redirects=False).status_code
-                except Exception as exc:  # the test client re-raises what the app did not catch
-                    status = 500
-                    failures.append(f"{action} {name}={value[:20]!r}: {type(exc).__name__}: "
-                                    f"{str(exc)[:200]}")
-                else:
-                    if status >= 500:
-                        failures.append(f"{action} {name}={value[:20]!r}: HTTP {status}")
+                body = dict(fields, **{name: value}, csrf_token=token)
+                error = server_error(c.post, action, data=body, follow_redirects=False)
+                if error:
+                    failures.append(f"{action} {name}={value[:20]!r}: {error}")
                 sent += 1
     return sent
 
@@ -136,11 +132,7 @@ def test_no_page_answers_odd_query_parameters_with_a_server_error(city: City) ->
             plain = c.get(path, follow_redirects=False).status_code
             assert plain in (200, 303), (role, path, plain)  # the page exists for this role
             for params in ODD_QUERIES:
-                try:
-                    status = c.get(path, params=params, follow_redirects=False).status_code
-                except Exception as exc:  # re-raised by the test client
-                    failures.append(f"{path} {params}: {type(exc).__name__}: {str(exc)[:200]}")
-                else:
-                    if status >= 500:
-                        failures.append(f"{path} {params}: HTTP {status}")
+                error = server_error(c.get, path, params=params, follow_redirects=False)
+                if error:
+                    failures.append(f"{path} {params}: {error}")
     assert not failures, "\n".join(failures[:30])

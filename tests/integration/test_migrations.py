@@ -3,12 +3,6 @@ PostgreSQL)."""
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
@@ -19,28 +13,13 @@ from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
 from jiesu.store.db import normalise_url
 from jiesu.store.migrate import alembic_config, upgrade
-from tests.support.databases import _pg_exec, _pg_url, require_pg
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'm.db'}"
-        return
-    require_pg()
-    name = f"jiesu_t_mig_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    _pg_exec(f'CREATE DATABASE "{name}"')
-    try:
-        yield _pg_url(name)
-    finally:
-        _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def test_phone_numbers_stored_as_typed_become_digits(empty_url: str) -> None:
-    heads = ScriptDirectory.from_config(alembic_config(empty_url)).get_heads()
+def test_phone_numbers_stored_as_typed_become_digits(empty_db_url: str) -> None:
+    heads = ScriptDirectory.from_config(alembic_config(empty_db_url)).get_heads()
     for head in heads:  # every branch at its newest, but this one just before 0008
-        upgrade(empty_url, "0007_inbox" if head == "0008_phone_digits" else head)
-    rt = Runtime.create(Settings(database_url=empty_url, environment="test"))
+        upgrade(empty_db_url, "0007_inbox" if head == "0008_phone_digits" else head)
+    rt = Runtime.create(Settings(database_url=empty_db_url, environment="test"))
     try:
         ids = [rt.appeals.register(Actor(role=Role.OPERATOR, user_id=None),
                                    NewAppeal(kind="complaint", content=f"路灯坏了 {n}",
@@ -48,13 +27,13 @@ def test_phone_numbers_stored_as_typed_become_digits(empty_url: str) -> None:
                for n in range(3)]
     finally:
         rt.close()
-    engine = create_engine(normalise_url(empty_url))
+    engine = create_engine(normalise_url(empty_db_url))
     typed = {ids[0]: "１３８ ０００１－３８００", ids[1]: "(138) 0001-3800", ids[2]: "13800013800"}
     with engine.begin() as conn:
         for appeal_id, phone in typed.items():
             conn.execute(text("UPDATE appeals SET requester_phone = :p WHERE id = :i"),
                          {"p": phone, "i": appeal_id})
-    upgrade(empty_url, "heads")
+    upgrade(empty_db_url, "heads")
     with engine.connect() as conn:
         stored = dict(conn.execute(text("SELECT id, requester_phone FROM appeals")).all())
     engine.dispose()
