@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import func, select
 
 from jiesu.adapters.calendar_source import CalendarYearUnavailable, official_year
@@ -273,7 +274,7 @@ def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console) -
                         "fault": "unit"}
             svc.act(follow, reg.appeal_id, "follow_up", t, args)
         except DomainError as exc:  # a demo rule clash is not fatal; report and go on
-            out.print(f"[yellow]跳过一件示范诉求：{exc.message}[/yellow]")
+            out.print(f"[yellow]跳过一件示范诉求：{escape(exc.message)}[/yellow]")
         done += 1
         if (i + 1) % 100 == 0:
             out.print(f"  已生成 {i + 1}/{n} 件示范诉求")
