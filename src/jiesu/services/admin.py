@@ -13,7 +13,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jiesu.domain import appeal as dom
@@ -33,7 +32,7 @@ from jiesu.store.tables import (
     UnitRow,
     UserRow,
 )
-from jiesu.store.uow import Database
+from jiesu.store.uow import Database, WriteRaced
 
 UNIT_GROUPS = ("city", "district", "street", "department", "enterprise", "community", "grid",
                "micro_grid")
@@ -329,7 +328,7 @@ def _taxonomy_race() -> Iterator[None]:
     PostgreSQL the later one's INSERT then fails on the unique key. Nothing of it was saved."""
     try:
         yield
-    except IntegrityError:
+    except WriteRaced:
         raise Conflict("分类刚被另一项操作修改，未作任何修改，请重试") from None
 
 

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from jiesu.domain import appeal as dom
 from jiesu.domain.errors import (
@@ -22,7 +21,7 @@ from jiesu.domain.errors import (
 from jiesu.domain.events import DomainEvent
 from jiesu.services.rules import RulesProvider
 from jiesu.store.tables import AppealRow, CategoryRow, UnitRow
-from jiesu.store.uow import Database, UnitOfWork
+from jiesu.store.uow import Database, UnitOfWork, WriteRaced
 
 URGENCY_ORDER = [dom.Urgency.NORMAL, dom.Urgency.URGENT, dom.Urgency.EMERGENCY]
 
@@ -121,7 +120,7 @@ class AppealService:
                 )
                 if new_id is not None:
                     uow.commit()
-        except IntegrityError:
+        except WriteRaced:
             if (first := self._replay(idempotency_key)) is None:
                 raise
             return first

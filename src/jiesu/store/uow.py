@@ -6,10 +6,10 @@ import logging
 from types import TracebackType
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from jiesu.domain.errors import Busy, InvalidArguments
+from jiesu.domain.errors import Busy, ConcurrencyConflict, InvalidArguments
 from jiesu.store.db import make_engine, make_session_factory
 from jiesu.store.repositories import AppealIds, AppealRepository, UnitRepository
 
@@ -17,6 +17,13 @@ log = logging.getLogger(__name__)
 
 _CANNOT_STORE = "数值超出允许范围，或内容含有无法保存的字符"
 _BUSY = "系统繁忙，请稍后重试"
+_RACED = "数据刚被另一项操作修改，未作任何修改，请重试"
+
+
+class WriteRaced(ConcurrencyConflict):
+    """A unique key or foreign key refused the write because another transaction changed the
+    same rows first (the database's IntegrityError); nothing of this unit of work was saved.
+    Services catch it where a race has a better answer (replay an idempotent request)."""
 
 
 def _locked(exc: BaseException | None) -> bool:
@@ -85,6 +92,10 @@ class UnitOfWork:
             raise InvalidArguments(_CANNOT_STORE) from exc
         if _locked(exc):
             raise Busy(_BUSY) from exc
+        if isinstance(exc, IntegrityError):
+            # normally a race on a unique key; logged in case a bug of ours broke a constraint
+            log.warning("write refused by a constraint: %s", exc.orig)
+            raise WriteRaced(_RACED) from exc
 
     @property
     def dialect(self) -> str:
