@@ -17,6 +17,7 @@ import uvicorn
 
 from jiesu.app import create_app
 from jiesu.services.clock import utcnow
+from jiesu.store.tables import AppealRow
 from tests.support import open311_schemas as S
 
 BASE = "/open311/v2"
@@ -181,6 +182,10 @@ def test_post_request_xml_by_address(client: Any, city: Any, api_key: str) -> No
     ({"lat": "95"}, 400, "lat"),
     ({"description": "长" * 4001}, 400, "4,000"),
     ({"attribute[kind]": "rumour"}, 400, "attribute[kind]"),
+    ({"media_url": "javascript:alert(1)"}, 400, "media_url"),
+    ({"media_url": "data:text/html,<b>x</b>"}, 400, "media_url"),
+    ({"media_url": "https://"}, 400, "media_url"),
+    ({"device_id": "d" * 1001}, 400, "device_id"),
 ])
 def test_post_validation_follows_the_spec(client: Any, city: Any, api_key: str,
                                           form: dict[str, Any], status: int, words: str) -> None:
@@ -194,6 +199,17 @@ def test_post_validation_follows_the_spec(client: Any, city: Any, api_key: str,
         body = r.json() if fmt == "json" else xml_as_json(r.content, "errors", S.ERRORS)
         jsonschema.validate(body, S.ERRORS)
         assert body[0]["code"] == status and words in body[0]["description"]
+
+
+def test_post_keeps_a_web_media_url(client: Any, city: Any, api_key: str,
+                                    runtime: Any) -> None:
+    r = _post(client, "json", api_key=api_key, service_code=_service_code(client), lat="39.9",
+              long="116.4", description="路灯不亮", media_url=" https://img.example.cn/a.jpg\n")
+    assert r.status_code == 200, r.text
+    code = r.json()[0]["service_request_id"]
+    with runtime.db.uow(write=False) as uow:
+        row = uow.session.query(AppealRow).filter_by(code=code).one()
+        assert row.extra["open311"]["media_url"] == "https://img.example.cn/a.jpg"
 
 
 def test_revoked_key_and_rate_limit(client: Any, city: Any) -> None:

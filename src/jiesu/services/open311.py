@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from jiesu.domain import appeal as dom
@@ -25,6 +26,7 @@ SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 MAX_SPAN = timedelta(days=90)
 DEFAULT_LIMIT = 1000
 MAX_DESCRIPTION = 4000
+MAX_EXTRA = 1000  # media_url, email, device_id, account_id, address_id: kept, never trusted
 
 
 class Open311Error(DomainError):
@@ -210,9 +212,7 @@ class Open311Service:
                 raise Open311Error(f"attribute[{key}] must be one of {', '.join(sorted(allowed))}"
                                    f"（属性 {key} 的取值无效）")
         name = ((form.get("last_name") or "").strip() + (form.get("first_name") or "").strip())
-        extra = {"open311": {k: form[k] for k in ("email", "device_id", "account_id",
-                                                   "media_url", "address_id")
-                             if form.get(k)} | {"client": client.name}}
+        extra = {"open311": _extra(form) | {"client": client.name}}
         data = NewAppeal(
             kind=attributes.get("kind", "complaint"), urgency=attributes.get("urgency", "normal"),
             confidential=attributes.get("confidential") == "true",
@@ -240,6 +240,27 @@ def _comma(value: str | None) -> list[str] | None:
     if value is None or not value.strip():
         return None
     return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _extra(form: Mapping[str, str]) -> dict[str, str]:
+    """The optional fields jiesu keeps as sent; a media_url must be a web address, so that a
+    page showing it one day cannot be handed a javascript: or data: link."""
+    kept = {}
+    for key in ("email", "device_id", "account_id", "media_url", "address_id"):
+        value = (form.get(key) or "").strip()
+        if not value:
+            continue
+        if len(value) > MAX_EXTRA:
+            raise Open311Error(f"{key} is limited to {MAX_EXTRA:,} characters"
+                               f"（{key} 不能超过 {MAX_EXTRA} 个字符）")
+        kept[key] = value
+    media = kept.get("media_url")
+    if media is not None:
+        parts = urlsplit(media) if media.isprintable() else None
+        if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            raise Open311Error("media_url must be an http or https URL"
+                               "（media_url 须为 http 或 https 网址）")
+    return kept
 
 
 def _coordinate(form: Mapping[str, str], name: str, low: float, high: float) -> float | None:
