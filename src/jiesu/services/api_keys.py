@@ -9,9 +9,8 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
+from jiesu.store import accounts
 from jiesu.store.exchange_tables import ApiKeyRow
 from jiesu.store.uow import Database
 
@@ -96,7 +95,7 @@ class ApiKeyService:
             raise InvalidArguments("速率限制须在每分钟 1–100000 次之间", field="rate_per_minute")
         key = KEY_PREFIX + secrets.token_urlsafe(32)
         with self.db.uow() as uow:
-            if uow.session.scalar(select(ApiKeyRow.id).where(ApiKeyRow.name == name)):
+            if accounts.api_key_id_by_name(uow.session, name):
                 raise DuplicateKeyName(f"客户端“{name}”已有 API 密钥；每个客户端一个密钥，"
                                        "如需更换请先吊销旧密钥再用新名称创建")
             row = ApiKeyRow(name=name, key_hash=hash_key(key), key_prefix=key[:10],
@@ -120,22 +119,21 @@ class ApiKeyService:
 
     def revoke_by_name(self, name: str, now: datetime) -> ApiKeyInfo:
         with self.db.uow(write=False) as uow:
-            key_id = uow.session.scalar(select(ApiKeyRow.id).where(ApiKeyRow.name == name))
+            key_id = accounts.api_key_id_by_name(uow.session, name)
         if key_id is None:
             raise NotFound(f"没有名为“{name}”的 API 密钥")
         return self.revoke(key_id, now)
 
     def list(self) -> list[ApiKeyInfo]:
         with self.db.uow(write=False) as uow:
-            return [_info(r) for r in uow.session.scalars(select(ApiKeyRow).order_by(
-                ApiKeyRow.id))]
+            return [_info(r) for r in accounts.all_api_keys(uow.session)]
 
     def authenticate(self, key: str | None, now: datetime) -> ApiKeyInfo:
         """The key's client, after the rate limit; raises ApiKeyRejected or RateLimited."""
         if not key:
             raise ApiKeyRejected("缺少 api_key (api_key is required)")
         with self.db.uow(write=False) as uow:
-            row = uow.session.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == hash_key(key)))
+            row = accounts.api_key_by_hash(uow.session, hash_key(key))
             info = _info(row) if row is not None else None
         if info is None or not info.active:
             raise ApiKeyRejected("api_key 无效或已吊销 (invalid or revoked api_key)")

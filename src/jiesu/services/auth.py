@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
 
 from jiesu.domain.appeal import Actor, Role
 from jiesu.domain.errors import DomainError, InvalidArguments
+from jiesu.store import accounts
 from jiesu.store.tables import UserRow
 from jiesu.store.uow import Database
 
@@ -64,7 +64,7 @@ class Authenticator:
 
     def login(self, username: str, password: str) -> tuple[str, CurrentUser]:
         with self.db.uow(write=False) as uow:
-            row = uow.session.scalar(select(UserRow).where(UserRow.username == username))
+            row = accounts.user_by_username(uow.session, username)
             if row is None or not row.active or not verify_password(row.password_hash, password):
                 raise AuthError("用户名或密码错误")
             user_id = row.id
