@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
-
 from jiesu.config import Settings
 from jiesu.domain import appeal as dom
 from jiesu.domain import rating as rules_rating
@@ -26,6 +24,7 @@ from jiesu.domain.errors import (
 )
 from jiesu.domain.events import DomainEvent
 from jiesu.services.rules import RulesProvider
+from jiesu.store import feedback_store as fq
 from jiesu.store.feedback_tables import (
     RatingAppealRow,
     RatingRow,
@@ -33,7 +32,7 @@ from jiesu.store.feedback_tables import (
     ServiceItemRow,
     SurveyTokenRow,
 )
-from jiesu.store.tables import AppealRow, UnitRow
+from jiesu.store.tables import AppealRow
 from jiesu.store.uow import Database, UnitOfWork
 
 Role = dom.Role
@@ -116,22 +115,15 @@ class FeedbackService:
         """Every replied appeal is a follow-up task (100 % 回访); late ones are past due."""
         require_role(actor, {Role.FOLLOWUP_AGENT, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER,
                              Role.ANALYST}, "查看回访任务")
-        cond: Any = AppealRow.status == "replied"
-        if late_only:
-            cond = and_(cond, AppealRow.followup_due_at < now)
         with self.db.uow(write=False) as uow:
-            total = uow.session.scalar(select(func.count()).select_from(AppealRow).where(cond))
-            rows = uow.session.execute(
-                select(AppealRow.id, AppealRow.code, AppealRow.title, AppealRow.lead_unit_id,
-                       AppealRow.replied_at, AppealRow.followup_due_at,
-                       AppealRow.followup_attempts)
-                .where(cond).order_by(AppealRow.followup_due_at, AppealRow.id)
-                .limit(limit).offset(offset)).all()
-        tasks = [FollowUpTask(r.id, r.code, r.title, r.lead_unit_id, r.replied_at,
+            rows, total = fq.awaiting_followup(uow.session,
+                                               late_before=now if late_only else None,
+                                               limit=limit, offset=offset)
+        tasks = [FollowUpTask(r.appeal_id, r.code, r.title, r.lead_unit_id, r.replied_at,
                               r.followup_due_at, r.followup_attempts,
                               r.followup_due_at is not None and now > r.followup_due_at)
                  for r in rows]
-        return tasks, int(total or 0)
+        return tasks, total
 
     # --- online survey (an alternative to the call) -------------------------------------------
 
@@ -154,10 +146,7 @@ class FeedbackService:
 
     def _token(self, uow: UnitOfWork, token: str, now: datetime, *,
                lock: bool = False) -> SurveyTokenRow:
-        stmt = select(SurveyTokenRow).where(SurveyTokenRow.token_hash == token_hash(token))
-        if lock:
-            stmt = stmt.with_for_update()
-        row = uow.session.scalar(stmt)
+        row = fq.survey_token(uow.session, token_hash(token), lock=lock)
         if row is None:
             raise NotFound("问卷链接无效")
         if row.used_at is not None:
@@ -233,8 +222,7 @@ class FeedbackService:
         if appeal.lead_unit_id is None:
             raise IllegalTransition("该诉求没有承办单位，无需评价")
         rater = dom.phone_digits(phone)
-        taken = uow.session.scalar(select(RatingRow.id).where(
-            RatingRow.appeal_id == appeal.id, RatingRow.rater_phone == rater))
+        taken = fq.appeal_rating_id(uow.session, appeal.id, rater)
         if taken is not None:
             raise Conflict("您已评价过该诉求，每件诉求只能评价一次")
         rating = RatingRow(appeal_id=appeal.id, unit_id=appeal.lead_unit_id, stars=stars,
@@ -293,17 +281,11 @@ class FeedbackService:
             return 0
         stars = rules_rating.check_stars(stars)
         cutoff = now - timedelta(days=self.settings.rating_window_days)
-        rated = exists().where(and_(RatingRow.appeal_id == AppealRow.id,
-                                    RatingRow.rater_phone.is_not(None)))
         done = 0
         with self.db.uow() as uow:
-            ids = list(uow.session.scalars(
-                select(AppealRow.id).where(
-                    AppealRow.status == "closed", AppealRow.closed_at <= cutoff,
-                    AppealRow.closed_at > cutoff - timedelta(days=90),
-                    AppealRow.lead_unit_id.is_not(None), AppealRow.requester_phone.is_not(None),
-                    ~rated)
-                .order_by(AppealRow.id).limit(batch)))
+            ids = fq.appeals_awaiting_default_rating(
+                uow.session, closed_by=cutoff, closed_after=cutoff - timedelta(days=90),
+                limit=batch)
             for appeal_id in ids:
                 appeal, _ = uow.appeals.get(appeal_id)
                 self._rate_appeal(uow, appeal, appeal.requester_phone or "", stars, None,
@@ -322,8 +304,7 @@ class FeedbackService:
             if rating is None:
                 raise NotFound(f"评价 {rating_id} 不存在")
             require_unit(actor, rating.unit_id, "对本单位的评价提出申诉")
-            pending = uow.session.scalar(select(RatingAppealRow.id).where(
-                RatingAppealRow.rating_id == rating_id, RatingAppealRow.status == "pending"))
+            pending = fq.pending_rating_appeal_id(uow.session, rating_id)
             ra = rules_rating.RatingAppeal.file(reason, stars=rating.stars,
                                                 excluded=rating.excluded,
                                                 pending_exists=pending is not None)
@@ -356,8 +337,7 @@ class FeedbackService:
             if uphold:
                 rating.excluded, rating.excluded_at = True, now
                 rating.excluded_reason = ra.decision_reason
-                rect = uow.session.scalar(select(RectificationRow).where(
-                    RectificationRow.rating_id == rating.id))
+                rect = fq.rectification_of_rating(uow.session, rating.id)
                 if rect is not None and rect.status not in ("published", "cancelled"):
                     rect.status = str(rules_rating.RectificationStatus.CANCELLED)
                     rect.cancelled_reason = f"评价经申诉被剔除：{ra.decision_reason}"
@@ -438,7 +418,7 @@ class FeedbackService:
             unit = uow.units.by_code(unit_code)
             if unit is None:
                 raise InvalidArguments(f"单位 {unit_code} 不存在", field="unit_code")
-            if uow.session.scalar(select(ServiceItemRow.id).where(ServiceItemRow.code == code)):
+            if fq.service_item_id_by_code(uow.session, code):
                 raise Conflict(f"服务事项编码 {code} 已存在")
             row = ServiceItemRow(unit_id=unit.id, code=code, name=name[:200], active=True,
                                  created_at=now)
@@ -451,13 +431,7 @@ class FeedbackService:
     def service_items(self, unit_id: int | None = None) -> list[tuple[int, str, str, int, str]]:
         """(id, code, name, unit id, unit name) of active service items."""
         with self.db.uow(write=False) as uow:
-            stmt = (select(ServiceItemRow.id, ServiceItemRow.code, ServiceItemRow.name,
-                           ServiceItemRow.unit_id, UnitRow.name)
-                    .join(UnitRow, UnitRow.id == ServiceItemRow.unit_id)
-                    .where(ServiceItemRow.active.is_(True)).order_by(ServiceItemRow.code))
-            if unit_id is not None:
-                stmt = stmt.where(ServiceItemRow.unit_id == unit_id)
-            return [(a, b, c, d, e) for a, b, c, d, e in uow.session.execute(stmt).all()]
+            return fq.active_service_items(uow.session, unit_id)
 
     # --- helpers ----------------------------------------------------------------------------
 

@@ -1,0 +1,113 @@
+"""Store side of follow-up, 好差评 ratings, rating appeals, rectifications and service items.
+
+The queries `services/feedback.py` needs: the follow-up queue, survey tokens, who has rated
+an appeal already, closed appeals awaiting a default rating and the service item catalogue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import Session
+
+from jiesu.store.feedback_tables import (
+    RatingAppealRow,
+    RatingRow,
+    RectificationRow,
+    ServiceItemRow,
+    SurveyTokenRow,
+)
+from jiesu.store.tables import AppealRow, UnitRow
+
+
+@dataclass(frozen=True)
+class AwaitingFollowUp:
+    """A replied appeal waiting for its follow-up (回访)."""
+
+    appeal_id: int
+    code: str | None
+    title: str
+    lead_unit_id: int | None
+    replied_at: datetime | None
+    followup_due_at: datetime | None
+    followup_attempts: int
+
+
+def awaiting_followup(session: Session, *, late_before: datetime | None = None,
+                      limit: int = 200, offset: int = 0
+                      ) -> tuple[list[AwaitingFollowUp], int]:
+    """A page of replied appeals by follow-up deadline, and how many there are in all.
+
+    With `late_before`, only those whose follow-up deadline is before it."""
+    cond: Any = AppealRow.status == "replied"
+    if late_before is not None:
+        cond = and_(cond, AppealRow.followup_due_at < late_before)
+    total = session.scalar(select(func.count()).select_from(AppealRow).where(cond))
+    rows = session.execute(
+        select(AppealRow.id, AppealRow.code, AppealRow.title, AppealRow.lead_unit_id,
+               AppealRow.replied_at, AppealRow.followup_due_at, AppealRow.followup_attempts)
+        .where(cond).order_by(AppealRow.followup_due_at, AppealRow.id)
+        .limit(limit).offset(offset)).all()
+    return [AwaitingFollowUp(*r) for r in rows], int(total or 0)
+
+
+def survey_token(session: Session, token_hash: str, *,
+                 lock: bool = False) -> SurveyTokenRow | None:
+    """The survey token with this hash; `lock` takes a row lock (FOR UPDATE) for answering."""
+    stmt = select(SurveyTokenRow).where(SurveyTokenRow.token_hash == token_hash)
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.scalar(stmt)
+
+
+def appeal_rating_id(session: Session, appeal_id: int | None, rater_phone: str) -> int | None:
+    """The id of the rating this rater (phone digits) gave the appeal, if any."""
+    return session.scalar(select(RatingRow.id).where(
+        RatingRow.appeal_id == appeal_id, RatingRow.rater_phone == rater_phone))
+
+
+def appeals_awaiting_default_rating(session: Session, *, closed_by: datetime,
+                                    closed_after: datetime, limit: int) -> list[int]:
+    """Ids of closed appeals (closed in (closed_after, closed_by]) with a lead unit and a
+    requester phone that no rater has rated, oldest id first."""
+    rated = exists().where(and_(RatingRow.appeal_id == AppealRow.id,
+                                RatingRow.rater_phone.is_not(None)))
+    return list(session.scalars(
+        select(AppealRow.id).where(
+            AppealRow.status == "closed", AppealRow.closed_at <= closed_by,
+            AppealRow.closed_at > closed_after,
+            AppealRow.lead_unit_id.is_not(None), AppealRow.requester_phone.is_not(None),
+            ~rated)
+        .order_by(AppealRow.id).limit(limit)))
+
+
+def pending_rating_appeal_id(session: Session, rating_id: int) -> int | None:
+    """The id of a pending 申诉 against the rating, if there is one."""
+    return session.scalar(select(RatingAppealRow.id).where(
+        RatingAppealRow.rating_id == rating_id, RatingAppealRow.status == "pending"))
+
+
+def rectification_of_rating(session: Session, rating_id: int) -> RectificationRow | None:
+    """The 整改 opened for the rating, if any."""
+    return session.scalar(select(RectificationRow).where(
+        RectificationRow.rating_id == rating_id))
+
+
+def service_item_id_by_code(session: Session, code: str) -> int | None:
+    """The id of the service item with this code (active or not), if any."""
+    return session.scalar(select(ServiceItemRow.id).where(ServiceItemRow.code == code))
+
+
+def active_service_items(session: Session, unit_id: int | None = None
+                         ) -> list[tuple[int, str, str, int, str]]:
+    """(id, code, name, unit id, unit name) of active service items by code, of one unit or all."""
+    stmt = (select(ServiceItemRow.id, ServiceItemRow.code, ServiceItemRow.name,
+                   ServiceItemRow.unit_id, UnitRow.name)
+            .join(UnitRow, UnitRow.id == ServiceItemRow.unit_id)
+            .where(ServiceItemRow.active.is_(True)).order_by(ServiceItemRow.code))
+    if unit_id is not None:
+        stmt = stmt.where(ServiceItemRow.unit_id == unit_id)
+    return [(a, b, c, d, e) for a, b, c, d, e in session.execute(stmt).all()]
