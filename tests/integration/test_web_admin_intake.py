@@ -112,6 +112,17 @@ def test_gazetteer_and_polygons_upload_as_files(city: City) -> None:
     page = c.post("/staff/admin/intake/polygons", data={"csrf_token": token},
                   files={"file": ("grid.geojson", json.dumps(polygons), "application/json")}).text
     assert "网格边界已导入：1 个区域" in page
+    english = c.get("/staff/admin?tab=intake&lang=en")  # the language is remembered
+    polygons["features"][0]["properties"]["code"] = "NOPE"
+    page = c.post("/staff/admin/intake/polygons", data={"csrf_token": token},
+                  files={"file": ("grid.geojson", json.dumps(polygons), "application/json")}).text
+    assert english.status_code == 200 and "Grid boundaries: 1 problem(s), nothing was changed: "\
+        "feature 1 (NOPE): not a unit code (it must be a code of the unit tree)" in page
+    polygons["features"][0]["properties"]["code"] = "D2"
+    page = c.post("/staff/admin/intake/polygons", data={"csrf_token": token},
+                  files={"file": ("grid.geojson", json.dumps(polygons), "application/json")}).text
+    assert "Grid boundaries loaded: 1 area(s)" in page
+    c.get("/staff/admin?tab=intake&lang=zh")
     page = c.post("/staff/admin/intake/gazetteer", data={"csrf_token": token}).text
     assert "请选择文件或填写内容" in page
     page = c.post("/staff/admin/intake/gazetteer/clear", data={"csrf_token": token}).text

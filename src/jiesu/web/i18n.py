@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jiesu.domain import appeal as dom
+from jiesu.web import i18n_config
 
 LANGS = ("zh", "en")
 
@@ -473,7 +474,7 @@ def gettext(lang: str, message: str, **kwargs: Any) -> str:
         text = EN[message]
     else:
         # a message the domain formatted is complete: nothing is left to fill in
-        matched = _by_pattern(message)
+        matched = _by_pattern(message) or i18n_config.translate(message)
         if matched is not None:
             return matched
         text = message

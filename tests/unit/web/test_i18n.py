@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from jiesu.domain.errors import InvalidArguments
+from jiesu.services import intake_config as ic
+from jiesu.store.intake_store import CategoryInfo
 from jiesu.web import i18n
 from jiesu.web.core import NAV
 
@@ -101,3 +107,105 @@ def test_every_error_page_title_has_english() -> None:
 
     missing = [t for t in _ERROR_TITLES.values() if i18n.gettext("en", t) == t]
     assert not missing, missing
+
+
+# --- intake configuration uploads (jiesu.services.intake_config) ------------------------------
+
+_UNITS = {"C": 1, "D1": 2, "W": 5}
+_CATS = [CategoryInfo(1, "01", "城乡建设", "城乡建设", 1, True, ""),
+         CategoryInfo(2, "01.01", "市政设施", "城乡建设/市政设施", 2, True, "")]
+
+
+def _square(code: object, ring: object = None) -> dict[str, object]:
+    ring = ring or [[116.3, 39.9], [116.4, 39.9], [116.4, 40.0], [116.3, 39.9]]
+    return {"type": "Feature", "properties": {"code": code},
+            "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+
+def _geojson(*features: object) -> None:
+    problems = ic._Problems("网格边界")
+    ic._check_geojson({"type": "FeatureCollection", "features": list(features)}, problems)
+    problems.raise_if_any()
+
+
+# Every bad upload of the tests' kind, each value the administrator wrote in ASCII: whatever
+# Chinese is left in the English message came from jiesu, not from the upload.
+_BAD_UPLOADS: list[Callable[[], object]] = [
+    lambda: ic._validate_routing(ic.parse_routing(
+        '{"rules": [{"category": "99", "unit": "NOPE"}, {"unit": "W"}, {"area": "ZZ"},'
+        ' {"categry": "01", "unit": "W"}, {"category": "01", "unit": "W"},'
+        ' {"category": "01", "unit": "D1"}, {"category": 1, "unit": "W"}, "x"]}'),
+        _UNITS, _CATS),
+    lambda: ic.parse_routing("category,area\n01,D1\n"),
+    lambda: ic.parse_routing('[{"unit": "W",}]'),
+    lambda: ic.parse_routing('{"routes": []}'),
+    lambda: ic.parse_routing("[" * 100_000),
+    lambda: ic.parse_routing("category,unit\n01,W\n\"" + "x" * 200_000 + "\",W\n"),
+    lambda: ic.validate_urgency(ic._json_items([
+        {"name": "a", "keywords": "gas", "level": "high", "transfer_to": "119"},
+        {"name": "b", "keywords": ["fire", " "], "level": "urgent", "messge": "x",
+         "message": 5, "exclude": "x"},
+        {"keywords": ["flood"], "level": "urgent"}, "x",
+        {"name": "d", "keywords": ["well"], "level": "urgent"},
+        {"name": "d", "keywords": ["well"], "level": "urgent"}], "紧急规则")),
+    lambda: ic.parse_urgency("name = "),
+    lambda: ic.parse_gazetteer("code,name,level,parent_code,aliases\nD1,A,district,,\n"
+                               "G1,B,grid,NOPE,\nX1,,town,D1,\n,C,street,D1,\n"
+                               "D1,D,district,,\nS1,E,street,G1,\n"),
+    lambda: ic.parse_gazetteer("code,name\nD1,A\n"),
+    lambda: ic.parse_gazetteer(""),
+    lambda: ic.parse_gazetteer("code,name,level\n"),
+    lambda: _geojson(_square("D1", [[39.9, 116.3], [39.9, 116.4], [40.0, 116.4]]),
+                     _square(None), _square("D1"), "x", _square("W", [[1, 2]]),
+                     _square("C", [["a", "b"], [1, 2], [3, 4]]),
+                     {"type": "Feature", "properties": {"code": "X"},
+                      "geometry": {"type": "LineString", "coordinates": []}},
+                     {"type": "Feature", "properties": {"code": "Y"},
+                      "geometry": {"type": "Polygon", "coordinates": []}},
+                     {"type": "Feature", "properties": {"code": "Z"},
+                      "geometry": {"type": "Polygon", "coordinates": [[]]}}),
+    lambda: ic.parse_geojson("{"),
+    lambda: ic.parse_geojson("[]"),
+    lambda: ic._check_geojson({"type": "Feature"}, ic._Problems("网格边界")),
+    lambda: ic._check_geojson({"type": "FeatureCollection", "features": []},
+                              ic._Problems("网格边界")),
+    lambda: ic._validate_keywords(ic.parse_keywords(
+        '[{"category": "99", "keywords": ["x"]}, {"category": "01", "keywords": ["a", "bc"]},'
+        ' {"category": "01", "keywords": ["de"]}, {"category": "01.01", "keywords": 5},'
+        ' {"cat": "01"}]'), _CATS),
+    lambda: ic.parse_keywords('"x"'),
+    lambda: ic.parse_keywords("category\n01\n"),
+]
+
+# Chinese that the English message keeps on purpose: names of levels an administrator may
+# write in a gazetteer, the 、 separator itself, and examples of a category and of keywords
+_KEPT = ("区, 街道, 社区, 网格", "、", "城乡建设/市政设施", '"燃气泄漏", "煤气泄漏"')
+
+
+@pytest.mark.parametrize("upload", range(len(_BAD_UPLOADS)))
+def test_every_intake_configuration_problem_has_english(upload: int) -> None:
+    with pytest.raises(InvalidArguments) as raised:
+        _BAD_UPLOADS[upload]()
+    # the message shows the first few problems; each of the others alone, as if it came first
+    shown = [raised.value.message] + [f"地名表有 1 处问题，未作任何修改：{problem}"
+                                      for problem in raised.value.details.get("problems", [])]
+    for message in shown:
+        english = rest = i18n.gettext("en", message)
+        for kept in _KEPT:
+            rest = rest.replace(kept, "")
+        assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", rest), \
+            (message, english)
+        assert i18n.gettext("zh", message) == message
+
+
+def test_intake_configuration_messages_name_each_place_in_english() -> None:
+    message = ("路由规则有 3 处问题，未作任何修改："
+               "第 2 行：分类 X1 不存在（填分类编码或完整名称）；"
+               "第 3 条（gas）：规则名称 gas 重复；第 4 行：与第 2 行的分类和区域相同；另有 5 处")
+    assert i18n.gettext("en", message) == (
+        "Routing rules: 3 problem(s), nothing was changed: "
+        "line 2: category X1 does not exist (give its code or its full name); "
+        "item 3 (gas): the rule name gas is used twice; "
+        "line 4: same category and area as line 2; and 5 more")
+    assert i18n.gettext("en", ic._unknown_kind("foo")).startswith(
+        "“foo” is not a kind of setting; use routing, ")
