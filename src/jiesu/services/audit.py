@@ -6,10 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-
 from jiesu.domain.events import GENESIS_HASH, DomainEvent, anchor_digest, canonical, chain_hash
-from jiesu.store.tables import AppealRow, EventAnchorRow, EventRow, JobLeaseRow
+from jiesu.store import audit_store as aq
+from jiesu.store.tables import EventAnchorRow, EventRow, JobLeaseRow
 from jiesu.store.uow import Database
 
 
@@ -45,14 +44,8 @@ def verify(db: Database, *, progress: Callable[[int], None] | None = None,
     heads: dict[int, tuple[int, str]] = {}
     with db.uow(write=False) as uow:
         s = uow.session
-        expected_heads = dict(
-            (a_id, (count, head)) for a_id, count, head in
-            s.execute(select(AppealRow.id, AppealRow.event_count, AppealRow.chain_head))
-        )
-        stream = s.execute(
-            select(EventRow).order_by(EventRow.appeal_id, EventRow.seq)
-            .execution_options(yield_per=chunk)
-        ).scalars()
+        expected_heads = aq.chain_heads(s)
+        stream = aq.events_in_chain_order(s, chunk)
         current: int | None = None
         prev = GENESIS_HASH
         seq = 0
@@ -87,11 +80,9 @@ def verify(db: Database, *, progress: Callable[[int], None] | None = None,
                     f"诉求 {appeal_id} 应有 {count} 条记录，链上只找到 {got[0]} 条或链头不符"))
         anchors = 0
         prev_digest = GENESIS_HASH
-        for a in s.scalars(select(EventAnchorRow).order_by(EventAnchorRow.id)):
+        for a in aq.anchors(s):
             anchors += 1
-            hashes = list(s.scalars(select(EventRow.hash).where(
-                EventRow.id >= a.first_event_id, EventRow.id <= a.last_event_id
-            ).order_by(EventRow.id)))
+            hashes = aq.event_hashes(s, a.first_event_id, a.last_event_id)
             if a.prev_digest != prev_digest or len(hashes) != a.event_count or \
                     anchor_digest(a.prev_digest, hashes) != a.digest:
                 return VerifyResult(events, appeals, anchors, Broken(
@@ -111,20 +102,17 @@ def anchor(db: Database, now: datetime, *, min_age: timedelta = timedelta(second
     """
     with db.uow() as uow:
         s = uow.session
-        lease = s.scalar(select(JobLeaseRow).where(JobLeaseRow.name == "anchor")
-                         .with_for_update(skip_locked=True))
+        lease = aq.claim_lease(s, "anchor")
         if lease is None:
             if s.get(JobLeaseRow, "anchor") is not None:
                 return 0  # another process holds it right now
             s.add(JobLeaseRow(name="anchor"))
             s.flush()
-        last = s.scalar(select(EventAnchorRow).order_by(EventAnchorRow.id.desc()).limit(1))
+        last = aq.last_anchor(s)
         after = last.last_event_id if last else 0
         prev_digest = last.digest if last else GENESIS_HASH
         rows = []
-        for event_id, digest, at in s.execute(select(EventRow.id, EventRow.hash, EventRow.at)
-                                              .where(EventRow.id > after)
-                                              .order_by(EventRow.id).limit(limit)):
+        for event_id, digest, at in aq.events_after(s, after, limit):
             if at >= now - min_age:
                 break  # a contiguous id range: stop at the first event that is too young
             rows.append((event_id, digest))
@@ -141,4 +129,4 @@ def anchor(db: Database, now: datetime, *, min_age: timedelta = timedelta(second
 
 def event_total(db: Database) -> int:
     with db.uow(write=False) as uow:
-        return uow.session.scalar(select(func.count()).select_from(EventRow)) or 0
+        return aq.event_count(uow.session)

@@ -1,0 +1,67 @@
+"""Store side of tamper evidence: the event chains in order, the anchors and the anchor lease.
+
+The chain walk streams (`yield_per`): the results are returned unread, so that the caller
+iterates them with bounded memory and may stop early.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from jiesu.store.tables import AppealRow, EventAnchorRow, EventRow, JobLeaseRow
+
+
+def chain_heads(session: Session) -> dict[int, tuple[int, str]]:
+    """Each appeal's recorded chain: appeal id → (event count, head hash)."""
+    return dict(
+        (a_id, (count, head)) for a_id, count, head in
+        session.execute(select(AppealRow.id, AppealRow.event_count, AppealRow.chain_head))
+    )
+
+
+def events_in_chain_order(session: Session, chunk: int) -> Iterator[EventRow]:
+    """Every event in (appeal, seq) order, streamed `chunk` rows at a time."""
+    return session.execute(
+        select(EventRow).order_by(EventRow.appeal_id, EventRow.seq)
+        .execution_options(yield_per=chunk)
+    ).scalars()
+
+
+def anchors(session: Session) -> Iterator[EventAnchorRow]:
+    """Every anchor, oldest first."""
+    return session.scalars(select(EventAnchorRow).order_by(EventAnchorRow.id))
+
+
+def event_hashes(session: Session, first_event_id: int, last_event_id: int) -> list[str]:
+    """The hashes of the events with ids in [first, last], by id (what an anchor covers)."""
+    return list(session.scalars(select(EventRow.hash).where(
+        EventRow.id >= first_event_id, EventRow.id <= last_event_id
+    ).order_by(EventRow.id)))
+
+
+def claim_lease(session: Session, name: str) -> JobLeaseRow | None:
+    """The job's lease row, locked (FOR UPDATE SKIP LOCKED); None if missing or held."""
+    return session.scalar(select(JobLeaseRow).where(JobLeaseRow.name == name)
+                          .with_for_update(skip_locked=True))
+
+
+def last_anchor(session: Session) -> EventAnchorRow | None:
+    """The newest anchor (None before the first)."""
+    return session.scalar(select(EventAnchorRow).order_by(EventAnchorRow.id.desc()).limit(1))
+
+
+def events_after(session: Session, after: int,
+                 limit: int) -> Iterator[tuple[int, str, datetime]]:
+    """(id, hash, at) of up to `limit` events with ids above `after`, by id."""
+    return session.execute(select(EventRow.id, EventRow.hash, EventRow.at)
+                           .where(EventRow.id > after)
+                           .order_by(EventRow.id).limit(limit))
+
+
+def event_count(session: Session) -> int:
+    """How many events are stored."""
+    return session.scalar(select(func.count()).select_from(EventRow)) or 0
