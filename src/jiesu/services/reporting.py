@@ -11,9 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, select
-from sqlalchemy.orm import Session
-
 from jiesu.config import Settings
 from jiesu.domain import appeal as dom
 from jiesu.domain.errors import InvalidArguments, NotFound, PermissionDenied
@@ -31,15 +28,10 @@ from jiesu.domain.kpi import (
 from jiesu.domain.rating import RATING_APPEAL_ZH, RECTIFICATION_ZH, STARS_ZH
 from jiesu.services.rules import RulesProvider
 from jiesu.store import kpi_queries as kq
-from jiesu.store.feedback_tables import (
-    KpiFormulaVersionRow,
-    KpiResultRow,
-    RatingAppealRow,
-    RatingRow,
-    RectificationRow,
-)
+from jiesu.store import rating_queries as rq
+from jiesu.store.feedback_tables import KpiFormulaVersionRow, KpiResultRow
 from jiesu.store.tables import UnitRow
-from jiesu.store.uow import Database
+from jiesu.store.uow import Database, UnitOfWork
 
 Role = dom.Role
 READERS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER,
@@ -171,11 +163,8 @@ class ReportingService:
     # --- formula versions ---------------------------------------------------------------------
 
     @staticmethod
-    def _formula(session: Session, version: int | None = None) -> KpiFormula:
-        stmt = select(KpiFormulaVersionRow)
-        stmt = (stmt.where(KpiFormulaVersionRow.version == version) if version is not None
-                else stmt.order_by(KpiFormulaVersionRow.version.desc()).limit(1))
-        row = session.scalar(stmt)
+    def _formula(uow: UnitOfWork, version: int | None = None) -> KpiFormula:
+        row = kq.kpi_formula_version(uow.session, version)
         if row is None:
             if version is not None:
                 raise NotFound(f"考核公式版本 {version} 不存在")
@@ -184,12 +173,11 @@ class ReportingService:
 
     def formula(self, version: int | None = None) -> KpiFormula:
         with self.db.uow(write=False) as uow:
-            return self._formula(uow.session, version)
+            return self._formula(uow, version)
 
     def formula_versions(self) -> list[tuple[KpiFormula, str, datetime]]:
         with self.db.uow(write=False) as uow:
-            rows = uow.session.scalars(select(KpiFormulaVersionRow)
-                                       .order_by(KpiFormulaVersionRow.version)).all()
+            rows = kq.kpi_formula_versions(uow.session)
             return [(KpiFormula.from_settings(r.version, r.settings), r.note, r.created_at)
                     for r in rows]
 
@@ -199,8 +187,8 @@ class ReportingService:
         if actor.role is not Role.ADMIN:
             raise PermissionDenied("只有管理员可以修改考核公式")
         with self.db.uow() as uow:
-            current = self._formula(uow.session)
-            version = (uow.session.scalar(select(func.max(KpiFormulaVersionRow.version))) or 0) + 1
+            current = self._formula(uow)
+            version = (kq.newest_kpi_formula_number(uow.session) or 0) + 1
             settings = {**current.settings(), **changes}
             new = KpiFormula.from_settings(version, settings)
             uow.session.add(KpiFormulaVersionRow(version=version, settings=new.settings(),
@@ -219,7 +207,7 @@ class ReportingService:
             raise InvalidArguments(f"单位分组“{group}”无效，可选："
                                    f"{'、'.join(RANKING_GROUPS)}", field="group")
         with self.db.uow(write=False) as uow:
-            formula = self._formula(uow.session, formula_version)
+            formula = self._formula(uow, formula_version)
             units = kq.units_table(uow.session)
             counts = kq.counts_by_unit(uow.session, formula, self.window(period, now))
         root_path = None
@@ -257,9 +245,7 @@ class ReportingService:
         report = self.kpi(period, now)
         v = report.formula.version
         with self.db.uow() as uow:
-            uow.session.execute(delete(KpiResultRow).where(
-                KpiResultRow.period_start == period.start, KpiResultRow.period_end == period.end,
-                KpiResultRow.formula_version == v))
+            kq.delete_kpi_results(uow.session, period, v)
             uow.session.add_all([KpiResultRow(
                 period_kind=str(period.kind), period_start=period.start, period_end=period.end,
                 unit_id=r.unit_id, formula_version=v, counts=r.counts.as_dict(),
@@ -271,9 +257,7 @@ class ReportingService:
 
     def stored_kpi(self, period: Period) -> list[dict[str, Any]]:
         with self.db.uow(write=False) as uow:
-            rows = uow.session.scalars(select(KpiResultRow).where(
-                KpiResultRow.period_start == period.start, KpiResultRow.period_end == period.end)
-                .order_by(KpiResultRow.formula_version, KpiResultRow.unit_id)).all()
+            rows = kq.kpi_results(uow.session, period)
             return [{"unit_id": r.unit_id, "formula_version": r.formula_version,
                      "counts": r.counts, "composite": r.composite, "rank": r.rank,
                      "response_rate": r.response_rate, "resolution_rate": r.resolution_rate,
@@ -285,7 +269,7 @@ class ReportingService:
         """Monthly KPIs of one unit's subtree from `first` to `last`."""
         out: list[tuple[Period, KpiRow]] = []
         with self.db.uow(write=False) as uow:
-            formula = self._formula(uow.session)
+            formula = self._formula(uow)
             unit = uow.session.get(UnitRow, unit_id)
             if unit is None:
                 raise NotFound(f"单位 {unit_id} 不存在")
@@ -305,7 +289,7 @@ class ReportingService:
         with self.db.uow(write=False) as uow:
             if uow.session.get(UnitRow, unit_id) is None:
                 raise NotFound(f"单位 {unit_id} 不存在")
-            formula = self._formula(uow.session)
+            formula = self._formula(uow)
             return kq.appeals_behind(uow.session, formula, self.window(period, now), unit_id,
                                      measure)
 
@@ -347,25 +331,11 @@ class ReportingService:
         with self.db.uow(write=False) as uow:
             units = kq.units_table(uow.session)
             own: dict[int, list[int]] = defaultdict(lambda: [0] * 7)
-            in_period = (RatingRow.created_at >= w.start, RatingRow.created_at < w.end,
-                         RatingRow.excluded.is_(False))
-            for uid, n, good, bad in uow.session.execute(
-                    select(RatingRow.unit_id, func.count(),
-                           func.sum(case((RatingRow.stars >= 3, 1), else_=0)),
-                           func.sum(case((RatingRow.stars <= 2, 1), else_=0)))
-                    .where(*in_period).group_by(RatingRow.unit_id)):
-                own[uid][0:3] = [int(n), int(good or 0), int(bad or 0)]
-            done = RectificationRow.status.in_(("reported", "verified", "published"))
-            for uid, n, rectified, followed, satisfied in uow.session.execute(
-                    select(RectificationRow.unit_id, func.count(),
-                           func.sum(case((done, 1), else_=0)),
-                           func.sum(case((RectificationRow.satisfied.is_not(None), 1), else_=0)),
-                           func.sum(case((RectificationRow.satisfied.is_(True), 1), else_=0)))
-                    .join(RatingRow, RatingRow.id == RectificationRow.rating_id)
-                    .where(*in_period, RectificationRow.status != "cancelled")
-                    .group_by(RectificationRow.unit_id)):
-                own[uid][3:7] = [int(n), int(rectified or 0), int(followed or 0),
-                                 int(satisfied or 0)]
+            for uid, n, good, bad in rq.unit_rating_counts(uow.session, w):
+                own[uid][0:3] = [n, good, bad]
+            for uid, n, rectified, followed, satisfied in rq.unit_rectification_counts(
+                    uow.session, w):
+                own[uid][3:7] = [n, rectified, followed, satisfied]
         out = []
         for u in units:
             if not u.active:
@@ -380,12 +350,7 @@ class ReportingService:
     def published_rectifications(self, limit: int = 100) -> list[dict[str, Any]]:
         """Published rectification results (公示), newest first."""
         with self.db.uow(write=False) as uow:
-            rows = uow.session.execute(
-                select(RectificationRow, RatingRow.stars, UnitRow.name)
-                .join(RatingRow, RatingRow.id == RectificationRow.rating_id)
-                .join(UnitRow, UnitRow.id == RectificationRow.unit_id)
-                .where(RectificationRow.status == "published")
-                .order_by(RectificationRow.published_at.desc()).limit(limit)).all()
+            rows = rq.published_rectifications(uow.session, limit)
             return [{"id": r.id, "unit": name, "stars": stars, "stars_zh": STARS_ZH[stars],
                      "report": r.report, "satisfied": r.satisfied, "rounds": r.rounds,
                      "published_at": r.published_at} for r, stars, name in rows]
@@ -395,47 +360,35 @@ class ReportingService:
     def ratings(self, *, unit_id: int | None = None, bad_only: bool = False,
                 limit: int = 200) -> list[dict[str, Any]]:
         with self.db.uow(write=False) as uow:
-            stmt = select(RatingRow).order_by(RatingRow.created_at.desc()).limit(limit)
-            if unit_id is not None:
-                stmt = stmt.where(RatingRow.unit_id.in_(kq.subtree_units(uow.session, unit_id)))
-            if bad_only:
-                stmt = stmt.where(RatingRow.stars <= 2)
+            rows = rq.ratings(uow.session, unit_id=unit_id, bad_only=bad_only, limit=limit)
             return [{"id": r.id, "appeal_id": r.appeal_id, "service_item_id": r.service_item_id,
                      "unit_id": r.unit_id, "stars": r.stars, "stars_zh": STARS_ZH[r.stars],
                      "comment": r.comment, "source": r.source, "created_at": r.created_at,
                      "excluded": r.excluded, "excluded_reason": r.excluded_reason}
-                    for r in uow.session.scalars(stmt).all()]
+                    for r in rows]
 
     def rectifications(self, *, unit_id: int | None = None, status: str | None = None,
                        now: datetime, limit: int = 200) -> list[dict[str, Any]]:
         with self.db.uow(write=False) as uow:
-            stmt = (select(RectificationRow).order_by(RectificationRow.due_at)
-                    .limit(limit))
-            if unit_id is not None:
-                stmt = stmt.where(RectificationRow.unit_id.in_(
-                    kq.subtree_units(uow.session, unit_id)))
-            if status:
-                stmt = stmt.where(RectificationRow.status == status)
+            rows = rq.rectifications(uow.session, unit_id=unit_id, status=status, limit=limit)
             return [{"id": r.id, "rating_id": r.rating_id, "unit_id": r.unit_id,
                      "appeal_id": r.appeal_id, "status": r.status,
                      "status_zh": RECTIFICATION_ZH.get(_rs(r.status), r.status),
                      "due_at": r.due_at, "overdue": r.status == "open" and now > r.due_at,
                      "rounds": r.rounds, "report": r.report, "satisfied": r.satisfied,
                      "published_at": r.published_at, "cancelled_reason": r.cancelled_reason}
-                    for r in uow.session.scalars(stmt).all()]
+                    for r in rows]
 
     def rating_appeals(self, *, status: str | None = None,
                        limit: int = 200) -> list[dict[str, Any]]:
         with self.db.uow(write=False) as uow:
-            stmt = select(RatingAppealRow).order_by(RatingAppealRow.requested_at).limit(limit)
-            if status:
-                stmt = stmt.where(RatingAppealRow.status == status)
+            rows = rq.rating_appeals(uow.session, status=status, limit=limit)
             return [{"id": r.id, "rating_id": r.rating_id, "unit_id": r.unit_id,
                      "reason": r.reason, "status": r.status,
                      "status_zh": RATING_APPEAL_ZH.get(_ras(r.status), r.status),
                      "requested_at": r.requested_at, "decided_at": r.decided_at,
                      "decision_reason": r.decision_reason}
-                    for r in uow.session.scalars(stmt).all()]
+                    for r in rows]
 
     # --- monthly report (通报) -----------------------------------------------------------------
 

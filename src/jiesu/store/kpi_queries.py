@@ -19,6 +19,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    delete,
     func,
     literal,
     select,
@@ -29,8 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from jiesu.domain.kpi import COUNT_NAMES, KpiCounts, KpiFormula, ResponseMeasure
-from jiesu.store.feedback_tables import RatingRow
+from jiesu.domain.kpi import COUNT_NAMES, KpiCounts, KpiFormula, Period, ResponseMeasure
+from jiesu.store.feedback_tables import KpiFormulaVersionRow, KpiResultRow, RatingRow
 from jiesu.store.tables import AppealRow, EventRow, UnitRow, UserRow
 
 A = AppealRow.__table__.c
@@ -351,3 +352,40 @@ def units_table(session: Session) -> list[UnitInfo]:
                                   UnitRow.parent_id, UnitRow.path, UnitRow.depth,
                                   UnitRow.active).order_by(UnitRow.path))
     return [UnitInfo(*r) for r in rows]
+
+
+# --- formula versions and stored results ------------------------------------------------------
+
+
+def kpi_formula_version(session: Session, version: int | None = None
+                        ) -> KpiFormulaVersionRow | None:
+    """The stored formula of that version, or the newest one without a version (None: none)."""
+    stmt = select(KpiFormulaVersionRow)
+    stmt = (stmt.where(KpiFormulaVersionRow.version == version) if version is not None
+            else stmt.order_by(KpiFormulaVersionRow.version.desc()).limit(1))
+    return session.scalar(stmt)
+
+
+def kpi_formula_versions(session: Session) -> list[KpiFormulaVersionRow]:
+    """Every stored formula version, oldest first."""
+    return list(session.scalars(select(KpiFormulaVersionRow)
+                                .order_by(KpiFormulaVersionRow.version)).all())
+
+
+def newest_kpi_formula_number(session: Session) -> int | None:
+    """The highest stored formula version number (None before any is stored)."""
+    return session.scalar(select(func.max(KpiFormulaVersionRow.version)))
+
+
+def delete_kpi_results(session: Session, period: Period, formula_version: int) -> None:
+    """Drop the stored results of a period computed with that formula version."""
+    session.execute(delete(KpiResultRow).where(
+        KpiResultRow.period_start == period.start, KpiResultRow.period_end == period.end,
+        KpiResultRow.formula_version == formula_version))
+
+
+def kpi_results(session: Session, period: Period) -> list[KpiResultRow]:
+    """The stored results of a period, by formula version and unit."""
+    return list(session.scalars(select(KpiResultRow).where(
+        KpiResultRow.period_start == period.start, KpiResultRow.period_end == period.end)
+        .order_by(KpiResultRow.formula_version, KpiResultRow.unit_id)).all())
