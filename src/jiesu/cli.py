@@ -51,20 +51,12 @@ def _now():  # type: ignore[no-untyped-def]
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "heads") -> None:
     """Create or upgrade the schema with Alembic migrations (建库/升级)."""
+    from jiesu.store.db import display_url
     from jiesu.store.migrate import upgrade
 
     settings = Settings()
     upgrade(settings.database_url, revision)
-    console.print(f"数据库已升级到 {revision}：{_safe_url(settings.database_url)}")
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url
+    console.print(f"数据库已升级到 {revision}：{display_url(settings.database_url)}")
 
 
 @unit_app.command("add")

@@ -80,10 +80,9 @@ def _training_set(data: Path | None, from_db: bool, *, since: datetime | None = 
 
 def _history(*, since: datetime | None, limit: int | None, level: int | None,
              min_per_class: int, quiet: bool) -> TrainingSet:
-    from sqlalchemy.exc import SQLAlchemyError
-
     from jiesu.config import Settings
     from jiesu.services import training
+    from jiesu.store.db import DatabaseError, display_url
     from jiesu.store.uow import Database
 
     try:
@@ -102,13 +101,13 @@ def _history(*, since: datetime | None, limit: int | None, level: int | None,
 
     db = Database(settings.database_url, pool_size=1)
     try:
-        say(f"从数据库读取已办结诉求（reading closed appeals）：{training.display_url(db.url)}",
+        say(f"从数据库读取已办结诉求（reading closed appeals）：{display_url(db.url)}",
             highlight=False)
         ts = training.history_training_set(db, level=level, since=since, limit=limit,
                                            min_per_class=min_per_class, progress=progress)
     except training.NotEnoughHistory as exc:
         raise _fail(str(exc)) from None
-    except SQLAlchemyError as exc:
+    except DatabaseError as exc:
         raise _fail(f"无法读取数据库（cannot read the database）：{_first_line(exc)}") from None
     finally:
         db.dispose()

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from jiesu.domain.errors import InvalidArguments
 from jiesu.services.intake_config import Reloadable
 from jiesu.store import training as queries
+from jiesu.store.db import display_url
 from jiesu.store.uow import Database
 
 if TYPE_CHECKING:
@@ -184,13 +185,3 @@ def _labels(tree: list[queries.CategoryNode], level: int | None
         else:
             labels[c.code] = node.full_name
     return labels, unusable
-
-
-def display_url(url: str) -> str:
-    """A database URL with its password hidden (it goes into model metadata and logs)."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL is still worth recording, minus any credentials
-        return url.rpartition("@")[2]

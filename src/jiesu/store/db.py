@@ -5,7 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["DatabaseError", "Session", "display_url", "make_engine", "make_session_factory",
+           "normalise_url"]
+
+# Whatever the database layer raises (SQLAlchemy's base error, not its narrower DatabaseError):
+# an entry point that turns a failed read into a one-line message catches this, and services
+# name the session type they hand to store functions as `Session` from here, so neither
+# imports SQLAlchemy itself.
+DatabaseError = SQLAlchemyError
 
 
 def normalise_url(url: str) -> str:
@@ -15,6 +26,14 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return url
+
+
+def display_url(url: str) -> str:
+    """A database URL with its password hidden (for the console, logs and model metadata)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is still worth showing, minus any credentials
+        return url.rpartition("@")[2]
 
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
