@@ -11,9 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from jiesu.domain import appeal as dom
 from jiesu.domain.deadlines import policy_limit
@@ -21,10 +19,9 @@ from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
 from jiesu.domain.events import DomainEvent
 from jiesu.services.auth import hash_password
 from jiesu.services.rules import RULE_LIMITS, RULE_SETTINGS, RulesProvider
+from jiesu.store import admin_store, category_store
 from jiesu.store.tables import (
     AdminNoticeRow,
-    AppealRow,
-    CalendarDayRow,
     CalendarYearRow,
     CategoryRow,
     SettingRow,
@@ -33,6 +30,9 @@ from jiesu.store.tables import (
     UserRow,
 )
 from jiesu.store.uow import Database, WriteRaced
+
+if TYPE_CHECKING:
+    from jiesu.store.db import Session
 
 UNIT_GROUPS = ("city", "district", "street", "department", "enterprise", "community", "grid",
                "micro_grid")
@@ -89,7 +89,7 @@ class AdminService:
             raise InvalidArguments("承办人和网格员必须属于一个单位（--unit）", field="unit_code")
         password_hash = hash_password(password)
         with self.db.uow() as uow:
-            if uow.session.scalar(select(UserRow.id).where(UserRow.username == username)):
+            if admin_store.username_taken(uow.session, username):
                 raise Conflict(f"用户名 {username} 已存在")
             unit_id = None
             if unit_code:
@@ -111,8 +111,7 @@ class AdminService:
         with _taxonomy_race(), self.db.uow() as uow:
             parent = None
             if parent_code:
-                parent = uow.session.scalar(select(CategoryRow).where(
-                    CategoryRow.code == parent_code))
+                parent = category_store.category_by_code(uow.session, parent_code)
                 if parent is None:
                     raise InvalidArguments(f"上级分类 {parent_code} 不存在", field="parent_code")
                 if parent.level >= 3:
@@ -127,7 +126,7 @@ class AdminService:
         with _taxonomy_race(), self.db.uow() as uow:
             cache: dict[tuple[int | None, str], CategoryRow] = {}
             codes: dict[int | None, set[str]] = defaultdict(set)  # under each parent
-            for c in uow.session.scalars(select(CategoryRow)):
+            for c in category_store.every_category(uow.session):
                 cache[(c.parent_id, c.name)] = c
                 codes[c.parent_id].add(c.code)
             for line_no, parts in enumerate(rows, start=2):
@@ -170,16 +169,9 @@ class AdminService:
         with self.db.uow() as uow:
             if unit_code and uow.units.by_code(unit_code) is None:
                 raise InvalidArguments(f"单位 {unit_code} 不存在", field="unit_code")
-            existing = uow.session.scalar(select(SlaPolicyRow).where(
-                SlaPolicyRow.clock == clock, SlaPolicyRow.kind.is_(None) if kind is None
-                else SlaPolicyRow.kind == kind,
-                SlaPolicyRow.urgency.is_(None) if urgency is None
-                else SlaPolicyRow.urgency == urgency,
-                SlaPolicyRow.category.is_(None) if category is None
-                else SlaPolicyRow.category == category,
-                SlaPolicyRow.unit.is_(None) if unit_code is None
-                else SlaPolicyRow.unit == unit_code,
-            ))
+            existing = admin_store.sla_policy(uow.session, clock=clock, kind=kind,
+                                              urgency=urgency, category=category,
+                                              unit=unit_code)
             if existing is None:
                 existing = SlaPolicyRow(clock=clock, kind=kind, urgency=urgency,
                                         category=category, unit=unit_code, amount=amount,
@@ -248,16 +240,13 @@ class AdminService:
             if d.year != year:
                 raise InvalidArguments(f"日期 {d} 不属于 {year} 年")
         with self.db.uow() as uow:
-            uow.session.execute(delete(CalendarDayRow).where(
-                CalendarDayRow.day >= date(year, 1, 1), CalendarDayRow.day <= date(year, 12, 31)))
-            uow.session.add_all([CalendarDayRow(day=d, is_workday=w) for d, w in days.items()])
+            admin_store.replace_calendar_days(uow.session, year, days)
             row = uow.session.get(CalendarYearRow, year)
             if row is None:
                 uow.session.add(CalendarYearRow(year=year, source=source, loaded_at=now))
             else:
                 row.source, row.loaded_at = source, now
-            notice = uow.session.scalar(select(AdminNoticeRow).where(
-                AdminNoticeRow.key == f"calendar-missing-{year}"))
+            notice = admin_store.admin_notice(uow.session, f"calendar-missing-{year}")
             if notice is not None and notice.resolved_at is None:
                 notice.resolved_at = now
             uow.commit()
@@ -273,12 +262,7 @@ class AdminService:
         done = 0
         while True:
             with self.db.uow() as uow:
-                ids = list(uow.session.scalars(
-                    select(AppealRow.id).where(
-                        AppealRow.deadlines_provisional.is_(True),
-                        AppealRow.status.in_(("dispatched", "in_progress", "replied")),
-                        AppealRow.id > last_id,
-                    ).order_by(AppealRow.id).limit(batch)))
+                ids = admin_store.provisional_open_appeal_ids(uow.session, last_id, batch)
                 if not ids:
                     break
                 for appeal_id in ids:
@@ -311,8 +295,7 @@ class AdminService:
                            f"计算并标记为“暂定”。请在国务院公布后执行 jiesu calendar load --year "
                            f"{year} 或在管理页面导入。")
                 messages.append(message)
-                if uow.session.scalar(select(AdminNoticeRow.id).where(
-                        AdminNoticeRow.key == key)) is None:
+                if not admin_store.admin_notice_raised(uow.session, key):
                     uow.session.add(AdminNoticeRow(key=key, message=message, created_at=now))
             uow.commit()
         return messages
@@ -346,13 +329,12 @@ def _ensure_category(session: Session, parent: CategoryRow | None, name: str,
         raise InvalidArguments("分类名称不能为空")
     if len(name) > CATEGORY_NAME_CHARS:
         raise InvalidArguments(f"分类名称不能超过 {CATEGORY_NAME_CHARS} 字", field="name")
-    under = (CategoryRow.parent_id.is_(None) if parent is None
-             else CategoryRow.parent_id == parent.id)
+    parent_id = parent.id if parent is not None else None
     if siblings is None:
-        if session.scalar(select(CategoryRow.id).where(under, CategoryRow.name == name)):
+        if category_store.category_name_taken(session, parent_id, name):
             where = f"“{parent.full_name}”下" if parent else "一级分类中"
             raise Conflict(f"{where}已有“{name}”")
-        siblings = set(session.scalars(select(CategoryRow.code).where(under)))
+        siblings = category_store.category_codes_under(session, parent_id)
     if code is None:
         width = 2 if parent is None or parent.level == 1 else 3
         n = len(siblings) + 1
@@ -363,7 +345,7 @@ def _ensure_category(session: Session, parent: CategoryRow | None, name: str,
     elif not _CATEGORY_CODE.fullmatch(code):
         raise InvalidArguments("分类编码只能由字母、数字和 . _ - 组成，最多 64 个字符",
                                field="code")
-    elif session.scalar(select(CategoryRow.id).where(CategoryRow.code == code)):
+    elif category_store.category_id(session, code):
         raise Conflict(f"分类编码 {code} 已存在")
     row = CategoryRow(code=code, name=name, level=(parent.level + 1) if parent else 1,
                       parent_id=parent.id if parent else None,

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from jiesu.domain import appeal as dom
 from jiesu.domain.errors import (
     ConcurrencyConflict,
@@ -20,7 +18,8 @@ from jiesu.domain.errors import (
 )
 from jiesu.domain.events import DomainEvent
 from jiesu.services.rules import RulesProvider
-from jiesu.store.tables import AppealRow, CategoryRow, UnitRow
+from jiesu.store import category_store, intake_store
+from jiesu.store.tables import UnitRow
 from jiesu.store.uow import Database, UnitOfWork, WriteRaced
 
 URGENCY_ORDER = [dom.Urgency.NORMAL, dom.Urgency.URGENT, dom.Urgency.EMERGENCY]
@@ -164,12 +163,11 @@ class AppealService:
         now = time.monotonic()
         if seen is not None and now - seen < CATEGORY_SEEN_SECONDS:
             return
-        query = select(CategoryRow.id).where(CategoryRow.code == code)
         if uow is None:
             with self.db.uow(write=False) as own:
-                found = own.session.scalar(query)
+                found = category_store.category_id(own.session, code)
         else:
-            found = uow.session.scalar(query)
+            found = category_store.category_id(uow.session, code)
         if found is None:
             raise InvalidArguments(f"事项分类 {code} 不存在", field="category")
         self._categories_seen[code] = now
@@ -260,7 +258,7 @@ class AppealService:
 
 def _suggested(uow: UnitOfWork, appeal_id: int | None) -> dict[str, Any] | None:
     """The category and unit suggested at registration (compared with the dispatcher's)."""
-    data = uow.session.scalar(select(AppealRow.suggestions).where(AppealRow.id == appeal_id))
+    data = intake_store.appeal_suggestions(uow.session, appeal_id)
     if not data:
         return None
     cats = data.get("categories") or []

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from jiesu.config import Settings
 from jiesu.domain.appeal import phone_digits
 from jiesu.nlp import pii, urgency
@@ -34,7 +32,6 @@ from jiesu.store.intake_store import (
     ROUTING_RULES_KEY,
     URGENCY_RULES_KEY,
 )
-from jiesu.store.tables import AppealRow
 from jiesu.store.uow import Database
 
 log = logging.getLogger("jiesu.intake")
@@ -190,10 +187,7 @@ class IntakeIntelligence:
             return []
         ids = [c.appeal_id for c in found]
         with self.db.uow(write=False) as uow:
-            info = {i: (code, title, content, status) for i, code, title, content, status in
-                    uow.session.execute(select(AppealRow.id, AppealRow.code, AppealRow.title,
-                                               AppealRow.content, AppealRow.status)
-                                        .where(AppealRow.id.in_(ids)))}
+            info = intake_store.appeal_summaries(uow.session, ids)
         out = []
         for c in found:
             if c.appeal_id not in info:

@@ -6,16 +6,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import date
-
-from sqlalchemy import select
 
 from jiesu.config import Settings
 from jiesu.domain.appeal import Rules, SupervisionLevel
 from jiesu.domain.calendar import WorkCalendar
 from jiesu.domain.deadlines import SlaRule, SlaTable, policy_limit
 from jiesu.domain.errors import DomainError
-from jiesu.store.tables import CalendarDayRow, CalendarYearRow, SettingRow, SlaPolicyRow, UnitRow
+from jiesu.store import rules_store
+from jiesu.store.intake_store import read_settings, unit_ids_by_code
 from jiesu.store.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -40,15 +38,12 @@ RULE_LIMITS: dict[str, tuple[int, int, str]] = {
 def load_rules(uow: UnitOfWork, settings: Settings) -> Rules:
     """Read calendar, SLA policies and rule settings inside an open unit of work."""
     s = uow.session
-    years = set(s.scalars(select(CalendarYearRow.year)).all())
-    days: dict[date, bool] = {
-        d.day: d.is_workday for d in s.scalars(select(CalendarDayRow)).all()
-    }
-    calendar = WorkCalendar(days, loaded_years=years, tz=settings.timezone,
-                            count_from_next_day=settings.count_from_next_day)
-    unit_ids = {code: uid for uid, code in s.execute(select(UnitRow.id, UnitRow.code)).all()}
+    years = rules_store.loaded_calendar_years(s)
+    calendar = WorkCalendar(rules_store.calendar_days(s), loaded_years=years,
+                            tz=settings.timezone, count_from_next_day=settings.count_from_next_day)
+    unit_ids = unit_ids_by_code(s)
     overrides = []
-    for p in s.scalars(select(SlaPolicyRow)).all():
+    for p in rules_store.sla_policies(s):
         unit = str(unit_ids[p.unit]) if p.unit and p.unit in unit_ids else p.unit
         try:
             clock, limit = policy_limit(p.clock, p.amount, p.limit_unit)
@@ -61,8 +56,8 @@ def load_rules(uow: UnitOfWork, settings: Settings) -> Rules:
                                  category=p.category, unit=unit))
     sla = SlaTable.default().with_rules(overrides)
     values = dict(RULE_SETTINGS)
-    for row in s.scalars(select(SettingRow).where(SettingRow.key.in_(RULE_SETTINGS))).all():
-        values[row.key] = row.value
+    for key, stored in read_settings(s, RULE_SETTINGS).items():
+        values[key] = stored.value
     return Rules(
         calendar=calendar,
         sla=sla,

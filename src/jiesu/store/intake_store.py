@@ -132,3 +132,18 @@ def appeals_created_since(
         .execution_options(yield_per=2000))
     for i, t, c, p, a, at in rows:
         yield i, t or "", c or "", p, a, at
+
+
+def appeal_summaries(session: Session, ids: list[int]
+                     ) -> dict[int, tuple[str | None, str, str, str]]:
+    """Appeal id → (code, title, content, status) of those of `ids` that exist: what a
+    duplicate candidate is shown with."""
+    return {i: (code, title, content, status) for i, code, title, content, status in
+            session.execute(select(AppealRow.id, AppealRow.code, AppealRow.title,
+                                   AppealRow.content, AppealRow.status)
+                            .where(AppealRow.id.in_(ids)))}
+
+
+def appeal_suggestions(session: Session, appeal_id: int | None) -> dict[str, Any] | None:
+    """What intake suggested when the appeal was registered (its `suggestions` record)."""
+    return session.scalar(select(AppealRow.suggestions).where(AppealRow.id == appeal_id))

@@ -1,0 +1,63 @@
+"""Admin reads and writes: user names, time-limit policies, the calendar, admin notices and
+the appeals whose deadlines wait for a calendar year."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from jiesu.store.tables import (
+    AdminNoticeRow,
+    AppealRow,
+    CalendarDayRow,
+    SlaPolicyRow,
+    UserRow,
+)
+
+
+def username_taken(session: Session, username: str) -> bool:
+    """A user with this user name exists."""
+    return bool(session.scalar(select(UserRow.id).where(UserRow.username == username)))
+
+
+def sla_policy(session: Session, *, clock: str, kind: str | None, urgency: str | None,
+               category: str | None, unit: str | None) -> SlaPolicyRow | None:
+    """The stored policy of exactly this scope; a None field matches only a policy without it."""
+    return session.scalar(select(SlaPolicyRow).where(
+        SlaPolicyRow.clock == clock,
+        SlaPolicyRow.kind.is_(None) if kind is None else SlaPolicyRow.kind == kind,
+        SlaPolicyRow.urgency.is_(None) if urgency is None else SlaPolicyRow.urgency == urgency,
+        SlaPolicyRow.category.is_(None) if category is None
+        else SlaPolicyRow.category == category,
+        SlaPolicyRow.unit.is_(None) if unit is None else SlaPolicyRow.unit == unit,
+    ))
+
+
+def replace_calendar_days(session: Session, year: int, days: Mapping[date, bool]) -> None:
+    """Drop the stored days of `year` and store `days` (day → is a working day) instead."""
+    session.execute(delete(CalendarDayRow).where(
+        CalendarDayRow.day >= date(year, 1, 1), CalendarDayRow.day <= date(year, 12, 31)))
+    session.add_all([CalendarDayRow(day=d, is_workday=w) for d, w in days.items()])
+
+
+def admin_notice(session: Session, key: str) -> AdminNoticeRow | None:
+    """The admin notice raised under `key`, resolved or not."""
+    return session.scalar(select(AdminNoticeRow).where(AdminNoticeRow.key == key))
+
+
+def admin_notice_raised(session: Session, key: str) -> bool:
+    """An admin notice was ever raised under `key` (resolved ones count)."""
+    return session.scalar(select(AdminNoticeRow.id).where(AdminNoticeRow.key == key)) is not None
+
+
+def provisional_open_appeal_ids(session: Session, after_id: int, limit: int) -> list[int]:
+    """Ids above `after_id`, ascending, of open appeals whose deadlines are provisional."""
+    return list(session.scalars(
+        select(AppealRow.id).where(
+            AppealRow.deadlines_provisional.is_(True),
+            AppealRow.status.in_(("dispatched", "in_progress", "replied")),
+            AppealRow.id > after_id,
+        ).order_by(AppealRow.id).limit(limit)))
