@@ -11,7 +11,6 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy import func, select
 
 from jiesu.adapters.calendar_source import CalendarYearUnavailable, official_year
 from jiesu.config import Settings
@@ -21,8 +20,8 @@ from jiesu.runtime import Runtime
 from jiesu.services.admin import AdminService
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
+from jiesu.store import lookups
 from jiesu.store.migrate import upgrade
-from jiesu.store.tables import CategoryRow, UnitRow, UserRow
 
 TAXONOMY = Path(__file__).parent / "data" / "taxonomy_default.csv"
 DEMO_PASSWORD = "jiesu-demo"
@@ -129,7 +128,7 @@ def build_demo(settings: Settings, *, appeals: int = 300, seed: int = 12345,
     upgrade(settings.database_url)
     rt = Runtime.create(settings)
     with rt.db.uow(write=False) as uow:
-        has_units = (uow.session.scalar(select(func.count()).select_from(UnitRow)) or 0) > 0
+        has_units = bool(lookups.all_units(uow.session))
     if has_units:
         out.print("数据库中已有数据，直接使用现有示范城市（如需重建，请删除 jiesu.db 后重试）。")
     else:
@@ -185,7 +184,7 @@ def _build(rt: Runtime, *, appeals: int, seed: int, out: Console) -> None:
             admin.load_calendar_year(year, official_year(year), source="chinesecalendar", now=now)
         except CalendarYearUnavailable:
             out.print(f"[yellow]提醒：[/yellow]{year} 年日历不在 chinesecalendar 包中，"
-                      "按周一至周五计算")
+                      "按周一至周五计算", markup=True)
     result = admin.import_categories_file(TAXONOMY)
     out.print(f"事项分类 {result.created} 个")
     _make_appeals(rt, appeals, seed, now, out)
@@ -194,9 +193,9 @@ def _build(rt: Runtime, *, appeals: int, seed: int, out: Console) -> None:
 def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console) -> None:
     rnd = random.Random(seed)
     with rt.db.uow(write=False) as uow:
-        units = {u.code: u.id for u in uow.session.scalars(select(UnitRow))}
-        cats = {c.full_name: c.code for c in uow.session.scalars(select(CategoryRow))}
-        staff = {u.username: (u.id, u.unit_id) for u in uow.session.scalars(select(UserRow))}
+        units = {u.code: u.id for u in lookups.all_units(uow.session)}
+        cats = {c.full_name: c.code for c in lookups.all_categories(uow.session)}
+        staff = {u.username: (u.id, u.unit_id) for u in lookups.all_users(uow.session)}
         subtrees = {code: uow.units.subtree_ids(uid) for code, uid in units.items()}
 
     def actor(username: str, role: Role, unit_code: str | None = None) -> Actor:
@@ -274,7 +273,7 @@ def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console) -
                         "fault": "unit"}
             svc.act(follow, reg.appeal_id, "follow_up", t, args)
         except DomainError as exc:  # a demo rule clash is not fatal; report and go on
-            out.print(f"[yellow]跳过一件示范诉求：{escape(exc.message)}[/yellow]")
+            out.print(f"[yellow]跳过一件示范诉求：{escape(exc.message)}[/yellow]", markup=True)
         done += 1
         if (i + 1) % 100 == 0:
             out.print(f"  已生成 {i + 1}/{n} 件示范诉求")
@@ -296,8 +295,7 @@ def _handler_for(unit_code: str) -> str:
 
 def _print_users(rt: Runtime, out: Console) -> None:
     with rt.db.uow(write=False) as uow:
-        rows = uow.session.execute(select(UserRow.username, UserRow.role, UserRow.display_name)
-                                   .order_by(UserRow.id)).all()
-    out.print("\n示范账号（密码均为 [bold]" + DEMO_PASSWORD + "[/bold]）：")
+        rows = [(u.username, u.role, u.display_name) for u in lookups.all_users(uow.session)]
+    out.print(f"\n示范账号（密码均为 [bold]{DEMO_PASSWORD}[/bold]）：", markup=True)
     for username, role, display in rows:
         out.print(f"  {username:<16} {role:<16} {display}")

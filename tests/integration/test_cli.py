@@ -152,3 +152,20 @@ def test_cli_sets_up_and_checks_a_city(empty_db_url: str, tmp_path: Path) -> Non
     out = cli("audit", "verify").stdout
     assert "审计链完好：3 条记录，1 件诉求" in out, out
     engine.dispose()
+
+
+@pytest.mark.slow
+def test_demo_builds_a_city_once_and_prints_plain_text(empty_db_url: str,
+                                                       tmp_path: Path) -> None:
+    jiesu = Cli(empty_db_url, tmp_path)
+    first = jiesu("demo", "--no-serve", "--appeals", "20").stdout
+    assert "示范账号（密码均为 jiesu-demo）" in first and "dispatcher" in first
+    assert "[/" not in first  # rich markup printed as text by the plain console
+    again = jiesu("demo", "--no-serve").stdout
+    assert "直接使用现有示范城市" in again and "[/" not in again
+    engine = create_engine(normalise_url(empty_db_url))
+    try:
+        with engine.connect() as conn:
+            assert conn.scalar(select(text("count(*)")).select_from(AppealRow)) >= 20
+    finally:
+        engine.dispose()
