@@ -125,8 +125,3 @@ def anchor(db: Database, now: datetime, *, min_age: timedelta = timedelta(second
                              created_at=now))
         uow.commit()
         return len(rows)
-
-
-def event_total(db: Database) -> int:
-    with db.uow(write=False) as uow:
-        return aq.event_count(uow.session)

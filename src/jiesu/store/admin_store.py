@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from jiesu.store.lookups import PROVISIONAL_OPEN
 from jiesu.store.tables import (
     AdminNoticeRow,
     AppealRow,
@@ -56,8 +57,5 @@ def admin_notice_raised(session: Session, key: str) -> bool:
 def provisional_open_appeal_ids(session: Session, after_id: int, limit: int) -> list[int]:
     """Ids above `after_id`, ascending, of open appeals whose deadlines are provisional."""
     return list(session.scalars(
-        select(AppealRow.id).where(
-            AppealRow.deadlines_provisional.is_(True),
-            AppealRow.status.in_(("dispatched", "in_progress", "replied")),
-            AppealRow.id > after_id,
-        ).order_by(AppealRow.id).limit(limit)))
+        select(AppealRow.id).where(*PROVISIONAL_OPEN, AppealRow.id > after_id)
+        .order_by(AppealRow.id).limit(limit)))

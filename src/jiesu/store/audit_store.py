@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jiesu.store.tables import AppealRow, EventAnchorRow, EventRow, JobLeaseRow
@@ -60,8 +60,3 @@ def events_after(session: Session, after: int,
     return session.execute(select(EventRow.id, EventRow.hash, EventRow.at)
                            .where(EventRow.id > after)
                            .order_by(EventRow.id).limit(limit))
-
-
-def event_count(session: Session) -> int:
-    """How many events are stored."""
-    return session.scalar(select(func.count()).select_from(EventRow)) or 0

@@ -54,19 +54,21 @@ def due_for_sweep(session: Session, now: datetime, limit: int) -> list[int]:
         .with_for_update(skip_locked=True)).all())
 
 
+# open appeals counted on a year's provisional calendar (recomputed when the year is loaded)
+PROVISIONAL_OPEN = (AppealRow.deadlines_provisional.is_(True),
+                    AppealRow.status.in_(("dispatched", "in_progress", "replied")))
+
+
 def latest_provisional_due(session: Session) -> datetime | None:
     """The latest handling deadline among open appeals whose deadlines are provisional."""
     return session.scalar(
-        select(AppealRow.handle_due_at).where(
-            AppealRow.deadlines_provisional.is_(True),
-            AppealRow.status.in_(("dispatched", "in_progress", "replied")),
-        ).order_by(AppealRow.handle_due_at.desc()).limit(1))
+        select(AppealRow.handle_due_at).where(*PROVISIONAL_OPEN)
+        .order_by(AppealRow.handle_due_at.desc()).limit(1))
 
 
 def current_kpi_formula(session: Session) -> tuple[int, dict[str, Any]] | None:
     """The newest KPI formula version and its settings (None before any is stored)."""
-    from jiesu.store.feedback_tables import KpiFormulaVersionRow
+    from jiesu.store.kpi_queries import kpi_formula_version
 
-    row = session.scalar(select(KpiFormulaVersionRow)
-                         .order_by(KpiFormulaVersionRow.version.desc()).limit(1))
+    row = kpi_formula_version(session)
     return (row.version, dict(row.settings)) if row is not None else None
