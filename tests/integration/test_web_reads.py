@@ -122,3 +122,20 @@ def test_dashboard_unit_satisfaction_uses_the_kpi_formula(city: City) -> None:
     row = re.search(r'<th scope="row">东城区</th>(.*?)</tr>', page, re.S)
     assert row, page
     assert row.group(1).rstrip().endswith("<td>90%</td>")
+
+
+def test_the_category_buckets_of_ours_are_translated_and_the_citys_names_are_not(
+        city: City) -> None:
+    city.register()  # no category: counted as 未分类
+    c = city.client
+    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
+    assert token
+    c.post("/login", data={"username": "analyst", "password": PASSWORD,
+                           "csrf_token": token.group(1)})
+    english = c.get("/staff/dashboard?lang=en").text
+    assert "Uncategorised" in english and "未分类" not in english
+    assert "Uncategorised" in c.get("/stats").text  # the public chart, still in English
+    chinese = c.get("/staff/dashboard?lang=zh").text
+    assert "未分类" in chinese and "Uncategorised" not in chinese
+    assert stats.category_label("en", stats.OTHER) == "Other"
+    assert stats.category_label("en", "城乡建设") == "城乡建设"

@@ -34,13 +34,21 @@ def satisfaction_rate(counts: dict[str, int], f: KpiFormula) -> float | None:
         dissatisfied=counts.get("dissatisfied", 0)), f)
 
 
+OTHER, UNCATEGORISED = "其他", "未分类"  # buckets of ours among the category names
+
+
 def rollup(counter: Counter[str], limit: int) -> list[tuple[str, int]]:
     """The `limit` largest entries and the rest summed as 其他."""
     items = counter.most_common()
     head, tail = items[:limit], items[limit:]
     if tail:
-        head.append(("其他", sum(n for _, n in tail)))
+        head.append((OTHER, sum(n for _, n in tail)))
     return head
+
+
+def category_label(lang: str, name: str) -> str:
+    """A category's name as the city wrote it; our own buckets in the page's language."""
+    return i18n.gettext(lang, name) if name in (OTHER, UNCATEGORISED) else name
 
 
 def merge_counts(*counters: Counter[str]) -> dict[str, list[int]]:
@@ -93,7 +101,7 @@ def open_statistics(session: Session, tz: ZoneInfo, now: datetime, days: int = 3
     kinds = web_queries.kinds_since(session, since)
     names = web_queries.category_names(session)
     cats = web_queries.top_categories(session, since, level=1)
-    named = {names.get(k, "未分类") if k else "未分类": n for k, n in cats.items()}
+    named = {names.get(k, UNCATEGORISED) if k else UNCATEGORISED: n for k, n in cats.items()}
     return OpenStatistics(
         days=[d.isoformat() for d in dates], received=received, closed=closed,
         kinds=kinds.most_common(), categories=rollup(Counter(named), 8),
@@ -110,7 +118,8 @@ def open_charts(data: OpenStatistics, lang: str) -> dict[str, Markup]:
                                    title=_("每日受理量")),
         "kinds": charts.bar_chart([(i18n.label(lang, "kind", k), n) for k, n in data.kinds],
                                   title=_("类型分布")),
-        "categories": charts.bar_chart(data.categories, title=_("分类分布")),
+        "categories": charts.bar_chart([(category_label(lang, c), n) for c, n in data.categories],
+                                       title=_("分类分布")),
     }
 
 
@@ -135,7 +144,7 @@ def dashboard(session: Session, tz: ZoneInfo, now: datetime) -> Dashboard:
     this_week = web_queries.top_categories(session, week, level=2)
     last_week = web_queries.top_categories(session, before, level=2, until=week)
     merged = merge_counts(this_week, last_week)
-    trend = sorted(((names.get(k, "未分类") if k else "未分类", a, b)
+    trend = sorted(((names.get(k, UNCATEGORISED) if k else UNCATEGORISED, a, b)
                     for k, (a, b) in merged.items()), key=lambda t: (-(t[1] - t[2]), -t[1]))
     overdue, red, yellow = web_queries.handling_counts(session, now)
     return Dashboard(

@@ -27,6 +27,7 @@ def dashboard(request: Request) -> HTMLResponse:
         "d": data, "charts": stats.dashboard_charts(data, lang),
         "satisfaction_rate": stats.satisfaction_rate(data.satisfaction, f),
         "unit_rates": {u.unit_id: stats.satisfaction_rate(u.satisfaction, f) for u in data.units},
+        "trend": [(stats.category_label(lang, name), a, b) for name, a, b in data.trend],
         "big": request.query_params.get("big") == "1"})
 
 
