@@ -9,13 +9,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from jiesu.api import errors
 from jiesu.api.v1 import admin, admin_intake, appeals, auth, feedback, intake, stats
 from jiesu.config import Settings
+from jiesu.domain.errors import DomainError
 from jiesu.nlp import pii
 from jiesu.runtime import Runtime
+from jiesu.store.db import DatabaseError, ping
 
 log = logging.getLogger("jiesu")
 
@@ -94,7 +97,21 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
+        """Liveness: the process answers (it does not look at the database)."""
         return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz(request: Request) -> JSONResponse:
+        """Readiness, for a load balancer: 200 when this process can read the database, 503
+        (and the reason in the log) when it cannot, so traffic goes to the other processes."""
+        try:
+            with request.app.state.runtime.db.uow(write=False) as uow:
+                ping(uow.session)
+        except (DatabaseError, DomainError) as exc:
+            log.warning("not ready: the database did not answer: %s", exc)
+            return JSONResponse({"status": "unavailable", "database": "unreachable"},
+                                status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
 
     # Web pages last: `/` is the public home; HTML error pages outside /api (jiesu.web).
     from jiesu.web import mount as mount_web

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["DatabaseError", "Session", "display_url", "make_engine", "make_session_factory",
-           "normalise_url"]
+           "normalise_url", "ping"]
 
 # Whatever the database layer raises (SQLAlchemy's base error, not its narrower DatabaseError):
 # an entry point that turns a failed read into a one-line message catches this, and services
@@ -26,6 +26,11 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return url
+
+
+def ping(session: Session) -> None:
+    """One round trip to the database (raises DatabaseError when it cannot answer)."""
+    session.execute(text("SELECT 1"))
 
 
 def display_url(url: str) -> str:

@@ -32,7 +32,8 @@ from jiesu.web.routes import (
 
 HERE = Path(__file__).parent
 # Paths that keep the JSON error format of the API.
-API_PREFIXES = ("/api", "/open311", "/open-data", "/docs", "/redoc", "/openapi.json", "/healthz")
+API_PREFIXES = ("/api", "/open311", "/open-data", "/docs", "/redoc", "/openapi.json", "/healthz",
+                "/readyz")
 
 _ERROR_TITLES = {400: "请求不正确", 401: "请先登录", 403: "没有权限", 404: "页面不存在",
                  405: "不支持该操作", 409: "操作冲突", 422: "填写有误", 503: "系统繁忙"}
