@@ -20,6 +20,7 @@ from jiesu.runtime import Runtime
 from jiesu.services.admin import AdminService
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
+from jiesu.services.intake_config import IntakeConfigService
 from jiesu.store import lookups
 from jiesu.store.migrate import upgrade
 
@@ -105,6 +106,47 @@ PROBLEMS: list[tuple[str, str, list[str], str]] = [
     ("公共安全/消防安全/消防通道堵塞", "report",
      ["{place}消防通道被电动车和杂物堵死，存在严重安全隐患。"], "district"),
 ]
+# What a city's administrator types into 智能受理 → 分类关键词 before any model is trained: the
+# keyword cold start then suggests a leaf category for each new appeal.
+KEYWORDS: dict[str, list[str]] = {
+    "城乡建设/市政设施/路灯照明": ["路灯", "灯不亮", "照明"],
+    "城乡建设/市政设施/道路破损": ["路面", "大坑", "人行道", "破损"],
+    "城乡建设/市政设施/井盖缺失": ["井盖"],
+    "城乡建设/物业管理/物业服务": ["物业", "楼道"],
+    "城乡建设/物业管理/电梯故障": ["电梯"],
+    "城乡建设/房屋管理/房屋质量": ["漏水", "墙体开裂", "房屋质量"],
+    "城乡建设/供水供电供气供热/停水": ["停水", "供水", "水压"],
+    "城乡建设/供水供电供气供热/停电": ["停电", "断电", "供电"],
+    "城乡建设/供水供电供气供热/燃气": ["燃气", "天然气", "煤气"],
+    "城乡建设/供水供电供气供热/供暖不热": ["暖气", "供暖", "不热"],
+    "城乡建设/违法建设/违章搭建": ["违建", "私自扩建", "违章搭建"],
+    "环境保护/噪声污染/施工噪声": ["施工", "工地", "打桩"],
+    "环境保护/噪声污染/社会生活噪声": ["广场舞", "音响", "噪音扰民"],
+    "环境保护/大气污染/油烟扰民": ["油烟", "烧烤"],
+    "环境保护/大气污染/扬尘": ["扬尘", "灰尘"],
+    "环境保护/水污染/河道污染": ["河道", "排污", "黑臭"],
+    "环境保护/垃圾处理/垃圾清运": ["垃圾", "清运"],
+    "交通运输/公共交通/公交线路": ["公交", "班次", "地铁"],
+    "交通运输/公共交通/出租车服务": ["出租车", "网约车", "拒载"],
+    "交通运输/道路交通/交通信号灯": ["信号灯", "红绿灯"],
+    "交通运输/道路交通/停车管理": ["停车", "乱停"],
+    "劳动和社会保障/劳动关系/拖欠工资": ["工资", "讨薪", "欠薪"],
+    "劳动和社会保障/社会保险/医保报销": ["医保", "报销"],
+    "劳动和社会保障/社会保险/养老保险": ["养老保险", "社保"],
+    "教育文体/学前教育/入园难": ["幼儿园", "入园"],
+    "教育文体/中小学教育/招生入学": ["上小学", "学区", "入学", "招生"],
+    "教育文体/文体设施/健身器材": ["健身器材", "健身设施"],
+    "卫生计生/医疗服务/医院服务": ["医院", "挂号", "医生"],
+    "卫生计生/公共卫生/疫苗接种": ["疫苗", "接种"],
+    "商贸旅游/市场监管/食品安全": ["食品", "餐馆", "腹泻", "后厨"],
+    "商贸旅游/市场监管/消费纠纷": ["退款", "跑路", "年卡", "消费"],
+    "商贸旅游/旅游服务/景区管理": ["景区", "门票", "导游"],
+    "公共安全/消防安全/消防通道堵塞": ["消防通道", "堵死"],
+    "公共安全/治安管理/治安隐患": ["治安", "小偷"],
+    "民政服务/养老服务/养老机构": ["养老院", "养老驿站"],
+    "民政服务/社会救助/低保申请": ["低保", "救助"],
+}
+
 PLACES = ["阳光小区", "幸福家园", "金色港湾", "绿城花园", "和平里小区", "翠湖苑", "建设新村",
           "滨河湾", "学府花园", "锦绣华庭"]
 ROADS = ["人民路", "解放大道", "建设路", "长江路", "文化街", "中山路", "滨江大道", "学院路"]
@@ -187,7 +229,18 @@ def _build(rt: Runtime, *, appeals: int, seed: int, out: Console) -> None:
                       "按周一至周五计算", markup=True)
     result = admin.import_categories_file(TAXONOMY)
     out.print(f"事项分类 {result.created} 个")
+    _configure_intake(rt, now)
     _make_appeals(rt, appeals, seed, now, out)
+
+
+def _configure_intake(rt: Runtime, now: datetime) -> None:
+    """Category keywords (the cold start) and routing rules: the categories a city
+    department or utility always handles go to it; the rest stay with the district."""
+    config = IntakeConfigService(rt.db, rt.intake)
+    config.replace_keywords(KEYWORDS, now=now)
+    config.replace_routing([{"category": path, "unit": handler}
+                            for path, _, _, handler in PROBLEMS if handler != "district"],
+                           now=now)
 
 
 def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console) -> None:

@@ -163,6 +163,9 @@ def test_demo_builds_a_city_once_and_prints_plain_text(empty_db_url: str,
     assert "[/" not in first  # rich markup printed as text by the plain console
     again = jiesu("demo", "--no-serve").stdout
     assert "直接使用现有示范城市" in again and "[/" not in again
+    # the cold start is configured as an administrator would: keywords and routing rules
+    intake = jiesu("intake", "show").stdout
+    assert "分类关键词：36 个分类" in intake and "→ E01" in intake
     engine = create_engine(normalise_url(empty_db_url))
     try:
         with engine.connect() as conn:
