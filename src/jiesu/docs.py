@@ -1,14 +1,22 @@
 """Generates the reference docs that tests keep in step with the code.
 
-`python -m jiesu.docs` rewrites docs/settings.md and docs/cli.md.
+`python -m jiesu.docs` rewrites docs/settings.md, docs/cli.md and docs/api.md (the REST API,
+from the app's OpenAPI schema; building the app opens no database and writes no file).
 """
 
 from __future__ import annotations
 
+import inspect
+import json
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from jiesu.config import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -54,12 +62,359 @@ def cli_markdown() -> str:
     return "\n".join(lines)
 
 
+API_V1 = "/api/v1/"
+PUBLIC = "public (no token)"
+AREA_NOTES = {
+    "open311": "Open311 GeoReport v2, answered in `.json` or `.xml`. The query and form fields "
+               "these handlers read themselves are not in the schema; they are described in "
+               "[open311.md](open311.md).",
+}
+
+# Operations that authenticate inside the handler, where neither the schema nor the route's
+# dependencies show it. An entry that names no such operation is an error, so none goes stale.
+AUTH_IN_HANDLER = {
+    ("POST", "/open311/v2/requests.{fmt}"):
+        "Open311 API key in the `api_key` form field (no bearer token)",
+    ("POST", "/api/v1/intake/suggest"):
+        "public; a staff bearer token gets more in the answer (see above)",
+}
+
+
+def api_app() -> FastAPI:
+    """The app as served, never started: routes and schema need no database (the runtime is
+    made in the lifespan)."""
+    from jiesu.app import create_app
+
+    return create_app(Settings(database_url="sqlite://", environment="test",
+                               _env_file=None))  # type: ignore[call-arg]  # not the developer's .env
+
+
+def api_routes(app: FastAPI) -> dict[tuple[str, str], Any]:
+    """(METHOD, path) → the route behind each operation of the schema."""
+    from fastapi import routing
+
+    # Newer FastAPI keeps included routers nested in app.routes; this walks them with full paths.
+    iterate = getattr(routing, "iter_route_contexts", None)
+    routes: Iterable[Any] = iterate(app.routes) if iterate is not None else app.routes
+    found: dict[tuple[str, str], Any] = {}
+    for route in routes:
+        original = getattr(route, "original_route", route)
+        if isinstance(original, routing.APIRoute) and route.include_in_schema:
+            for method in route.methods:
+                found[(method.upper(), route.path_format)] = route
+    return found
+
+
+def _operations(schema: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            yield method.upper(), path, operation
+
+
+def _calls(dependant: Any) -> Iterator[Callable[..., Any]]:
+    for sub in dependant.dependencies:
+        yield sub.call
+        yield from _calls(sub)
+
+
+def api_access(app: FastAPI) -> dict[tuple[str, str], str]:
+    """Who may call each operation: the schema's security, the route's dependencies (a bearer
+    token when it depends on get_current_user, the roles of a require_roles check), or else
+    public; AUTH_IN_HANDLER for the few that check a key or token themselves."""
+    from jiesu.api.deps import get_current_user, require_roles
+
+    schema = app.openapi()
+    schemes = schema.get("components", {}).get("securitySchemes", {})
+    routes = api_routes(app)
+    role_check = require_roles().dependency.__code__  # every require_roles(...) check runs it
+    access: dict[tuple[str, str], str] = {}
+    for method, path, operation in _operations(schema):
+        calls = list(_calls(routes[(method, path)].dependant))
+        declared: list[str] = []
+        for requirement in operation.get("security", []):
+            for name in sorted(requirement):
+                scheme = schemes.get(name, {})
+                bearer = scheme.get("type") == "http" and scheme.get("scheme") == "bearer"
+                declared.append("bearer token" if bearer else f"`{name}` ({scheme.get('type')})")
+        if get_current_user in calls and "bearer token" not in declared:
+            declared.append("bearer token")
+        roles = sorted({str(role) for call in calls
+                        if getattr(call, "__code__", None) is role_check
+                        for role in inspect.getclosurevars(call).nonlocals.get("roles", ())})
+        if roles:
+            declared.append("role " + ", ".join(f"`{r}`" for r in roles))
+        note = AUTH_IN_HANDLER.get((method, path))
+        if note and declared:
+            raise ValueError(f"{method} {path} declares its authentication: drop it from "
+                             "AUTH_IN_HANDLER")
+        access[(method, path)] = ", ".join(declared) or note or PUBLIC
+    stale = set(AUTH_IN_HANDLER) - set(access)
+    if stale:
+        raise ValueError(f"AUTH_IN_HANDLER names operations that do not exist: {sorted(stale)}")
+    return access
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _number(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _range(low: Any, high: Any) -> str:
+    sep = " – " if low < 0 else "–"  # "-90 – 90", not "-90–90"
+    return f"{_number(low)}{sep}{_number(high)}"
+
+
+def _limits(schema: dict[str, Any]) -> str:
+    parts = []
+    low, high = schema.get("minLength"), schema.get("maxLength")
+    if low is not None and high is not None:
+        parts.append(f"{low}–{high} chars")
+    elif high is not None:
+        parts.append(f"≤ {high} chars")
+    elif low is not None:
+        parts.append(f"≥ {low} chars")
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if low is not None and high is not None:
+        parts.append(_range(low, high))
+    elif low is not None:
+        parts.append(f"≥ {_number(low)}")
+    elif high is not None:
+        parts.append(f"≤ {_number(high)}")
+    if schema.get("exclusiveMinimum") is not None:
+        parts.append(f"> {_number(schema['exclusiveMinimum'])}")
+    if schema.get("exclusiveMaximum") is not None:
+        parts.append(f"< {_number(schema['exclusiveMaximum'])}")
+    if schema.get("pattern"):
+        parts.append(f"pattern `{schema['pattern']}`")
+    return ", ".join(parts)
+
+
+def _ref_name(ref: str) -> str:
+    return ref.rsplit("/", 1)[-1]
+
+
+def _type(schema: dict[str, Any], *, null: bool = True) -> str:
+    """A schema in a few words, e.g. integer (1–200), one of `a`, `b`, array of `UnitRef`."""
+    if "$ref" in schema:
+        return f"`{_ref_name(schema['$ref'])}`"
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            kinds = [_type(s) for s in schema[key] if null or s.get("type") != "null"]
+            return " or ".join(kinds) if key != "allOf" else " and ".join(kinds)
+    if "enum" in schema:
+        return "one of " + ", ".join(f"`{v}`" for v in schema["enum"])
+    if "const" in schema:
+        return f"`{schema['const']}`"
+    kind = schema.get("type", "any")
+    if kind == "array":
+        items = schema.get("items")
+        return f"array of {_type(items)}" if items else "array"
+    if kind == "string" and schema.get("format") == "binary":
+        return "file"
+    details = ", ".join(d for d in (schema.get("format", ""), _limits(schema)) if d)
+    return f"{kind} ({details})" if details else str(kind)
+
+
+def _description(schema: dict[str, Any], description: str | None = None) -> str:
+    text = description or schema.get("description") or ""
+    if "default" in schema:
+        default = f"default `{json.dumps(schema['default'], ensure_ascii=False)}`"
+        text = f"{text} ({default})" if text else default
+    return _cell(text)
+
+
+def _parameters(parameters: list[dict[str, Any]]) -> list[str]:
+    lines = ["| name | in | required | type | description |", "|---|---|---|---|---|"]
+    for p in parameters:
+        schema = p.get("schema", {})
+        lines.append(f"| `{p['name']}` | {p['in']} | {'yes' if p.get('required') else 'no'} "
+                     f"| {_cell(_type(schema, null=False))} "
+                     f"| {_description(schema, p.get('description'))} |")
+    return lines
+
+
+def _fields(schema: dict[str, Any]) -> list[str]:
+    required = set(schema.get("required", []))
+    lines = ["| field | type | required | description |", "|---|---|---|---|"]
+    for name, field in schema.get("properties", {}).items():
+        lines.append(f"| `{name}` | {_cell(_type(field))} | {'yes' if name in required else 'no'} "
+                     f"| {_description(field)} |")
+    return lines
+
+
+def _request_body(body: dict[str, Any], components: dict[str, Any]) -> list[str]:
+    """Each content type in a line; the fields of a JSON object (its $ref resolved) as a table."""
+    lines = [f"**Request body** ({'required' if body.get('required') else 'optional'}):", ""]
+    tables: list[list[str]] = []
+    for media, content in body.get("content", {}).items():
+        schema = content.get("schema", {})
+        alternatives = [s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"]
+        if len(alternatives) == 1:
+            schema = alternatives[0]
+        name = _ref_name(schema["$ref"]) if "$ref" in schema else None
+        target = components.get(name, {}) if name else schema
+        properties = target.get("properties", {})
+        if media in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            what = "a form"
+            if properties:
+                what += ", " + ", ".join(f"field `{k}` ({_type(v)})" for k, v in properties.items())
+        elif properties:
+            what = f"`{name}`, fields below" if name else "an object, fields below"
+            tables.append(_fields(target))
+        elif target.get("type") == "string":
+            what = "the file as text"
+        elif name:
+            what = f"`{name}`"
+        else:
+            what = f"JSON {_type(target)}"
+            if target.get("type") == "object" and target.get("additionalProperties"):
+                what += " (any keys)"
+        lines.append(f"- `{media}`: {what}{_example(content.get('example'))}")
+    for table in tables:
+        lines.extend(["", *table])
+    return lines
+
+
+def _example(example: Any) -> str:
+    """A short example inline, a text file as a block; a long JSON one is left to /docs."""
+    if example is None:
+        return ""
+    if isinstance(example, str):
+        if "\n" not in example.strip():
+            return f", e.g. `{example}`"
+        block = "".join(f"  {line}\n" for line in example.strip().splitlines())
+        return f", e.g.\n\n  ```\n{block}  ```"
+    shown = json.dumps(example, ensure_ascii=False)
+    if len(shown) <= 200:
+        return f", e.g. `{shown}`"
+    return " (the live schema has an example)"
+
+
+def _responses(responses: dict[str, Any]) -> list[str]:
+    lines = ["**Responses:**", ""]
+    for status in sorted(responses):
+        response = responses[status]
+        text = f"- `{status}` {response.get('description', '')}"
+        schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+        if status == "422":  # FastAPI's default shape in the schema; api/errors.py rewrites it
+            text += ": the error body, code `validation_error`"
+        elif schema:
+            text += f": {_type(schema)}"
+        lines.append(text)
+    return lines
+
+
+def _area(path: str) -> str:
+    rest = path[len(API_V1):] if path.startswith(API_V1) else path.lstrip("/")
+    return rest.split("/", 1)[0]
+
+
+def _errors_section() -> list[str]:
+    from jiesu.domain import errors
+    from jiesu.services.auth import AuthError
+
+    rows = [(AuthError.http_status, AuthError.code,
+             "no valid bearer token (missing, expired, unknown), or a failed login")]
+    for cls in vars(errors).values():
+        if isinstance(cls, type) and issubclass(cls, errors.DomainError) and \
+                cls is not errors.DomainError and cls.__module__ == errors.__name__:
+            doc = " ".join((cls.__doc__ or "").split()).removesuffix(f"(HTTP {cls.http_status}).")
+            rows.append((cls.http_status, cls.code, doc.strip()))
+    rows.append((422, "validation_error", "the request does not match the schema; `detail` "
+                 "lists `{\"loc\", \"msg\"}` per problem"))
+    lines = [
+        "## Errors",
+        "",
+        'Every error is JSON `{"error": {"code": …, "message": …}}` with a fitting HTTP status',
+        "(`jiesu.api.errors`): `code` is for programs, `message` is Chinese, for a person.",
+        "Some errors add `field` (the field at fault) or `problems` (every problem of an",
+        "uploaded file).",
+        "",
+        "| status | code | when |",
+        "|---|---|---|",
+    ]
+    for status, code, when in sorted(rows):
+        lines.append(f"| {status} | `{code}` | {_cell(when)} |")
+    lines.extend([
+        "| 4xx | `http_<status>` | any other HTTP error, e.g. `http_404` for an unknown path |",
+        "",
+        "`busy` comes with `Retry-After: 5`. A feature may add a code of its own (e.g.",
+        "`too_large`, 413, for an upload). The schema shows FastAPI's own `HTTPValidationError`",
+        "for 422; what is sent is the body above. Open311 endpoints answer errors in GeoReport's",
+        'format instead, a list of `{"code", "description"}` in JSON or XML.',
+        "",
+    ])
+    return lines
+
+
+def api_markdown(app: FastAPI | None = None) -> str:
+    """The REST API reference from the app's OpenAPI schema, grouped by area in path order."""
+    app = app or api_app()
+    schema = app.openapi()
+    components = schema.get("components", {}).get("schemas", {})
+    access = api_access(app)
+    areas: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
+    for method, path, operation in _operations(schema):
+        areas.setdefault(_area(path), []).append((method, path, operation))
+    unknown = set(AREA_NOTES) - set(areas)
+    if unknown:
+        raise ValueError(f"AREA_NOTES names areas that do not exist: {sorted(unknown)}")
+    lines = [
+        "# REST API",
+        "",
+        "Generated by `python -m jiesu.docs` from the app's OpenAPI schema; a test fails when it",
+        "is out of date. The running app serves the live schema at `/openapi.json` and interactive",
+        "docs at `/docs`; Open311 and open data are explained in [open311.md](open311.md).",
+        "",
+        f"{sum(map(len, areas.values()))} operations, grouped by area in the schema's order: "
+        + " · ".join(f"[{a}](#{a}) ({len(ops)})" for a, ops in areas.items()) + ".",
+        "",
+        "## Authentication",
+        "",
+        "Each operation says who may call it:",
+        "",
+        "- **bearer token**: `POST /api/v1/auth/token` with `username` and `password` (JSON or",
+        "  an OAuth2 password form) answers an `access_token`; send it as",
+        "  `Authorization: Bearer <token>` (the README's quick start shows it with curl).",
+        "  Tokens live `JIESU_TOKEN_TTL_HOURS` hours.",
+        "- **role**: named where the route itself admits only those roles. Many endpoints also",
+        "  check the caller's role and unit in the service and answer 403 `permission_denied`;",
+        "  those checks are not listed here.",
+        "- **Open311 API key**: `POST /open311/v2/requests.{fmt}` takes it in the `api_key`",
+        "  form field (an admin creates keys: `jiesu apikey add` or `/api/v1/admin/api-keys`).",
+        f"- **{PUBLIC}**: nothing is needed.",
+        "",
+        *_errors_section(),
+    ]
+    for area, operations in areas.items():
+        lines.extend([f"## {area}", ""])
+        if area in AREA_NOTES:
+            lines.extend([AREA_NOTES[area], ""])
+        for method, path, op in operations:
+            lines.extend([f"### `{method} {path}`", "", op.get("summary", ""), ""])
+            if op.get("deprecated"):
+                lines.extend(["**Deprecated.**", ""])
+            if op.get("description"):
+                lines.extend([op["description"].strip(), ""])
+            lines.extend([f"**Who may call:** {access[(method, path)]}", ""])
+            if op.get("parameters"):
+                lines.extend([*_parameters(op["parameters"]), ""])
+            if op.get("requestBody"):
+                lines.extend([*_request_body(op["requestBody"], components), ""])
+            lines.extend([*_responses(op.get("responses", {})), ""])
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
 def write() -> None:
     DOCS.mkdir(exist_ok=True)
     (DOCS / "settings.md").write_text(settings_markdown(), encoding="utf-8")
     (DOCS / "cli.md").write_text(cli_markdown(), encoding="utf-8")
+    (DOCS / "api.md").write_text(api_markdown(), encoding="utf-8")
 
 
 if __name__ == "__main__":
     write()
-    sys.stdout.write(f"wrote {DOCS / 'settings.md'} and {DOCS / 'cli.md'}\n")
+    sys.stdout.write(f"wrote {DOCS / 'settings.md'}, {DOCS / 'cli.md'} and {DOCS / 'api.md'}\n")
