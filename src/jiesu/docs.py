@@ -342,9 +342,9 @@ def _errors_section() -> list[str]:
         "| 4xx | `http_<status>` | any other HTTP error, e.g. `http_404` for an unknown path |",
         "",
         "`busy` comes with `Retry-After: 5`. A feature may add a code of its own (e.g.",
-        "`too_large`, 413, for an upload). The schema shows FastAPI's own `HTTPValidationError`",
-        "for 422; what is sent is the body above. Open311 endpoints answer errors in GeoReport's",
-        'format instead, a list of `{"code", "description"}` in JSON or XML.',
+        "`too_large`, 413, for an upload). In the schema this body is `ErrorResponse`.",
+        "Open311 endpoints answer errors in GeoReport's format instead, a list of",
+        '`{"code", "description"}` in JSON or XML.',
         "",
     ])
     return lines

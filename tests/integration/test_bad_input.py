@@ -276,3 +276,26 @@ def test_login_never_sends_people_to_another_site(city: City) -> None:
                                "csrf_token": token, "next": "/staff/dashboard"},
                follow_redirects=False)
     assert r.headers["location"] == "/staff/dashboard"
+
+
+def test_error_bodies_match_the_error_schema_the_api_publishes(city: City) -> None:
+    import jsonschema
+
+    c = city.client
+    schema = c.get("/openapi.json").json()
+    published = {"$ref": "#/components/schemas/ErrorResponse",
+                 "components": schema["components"]}
+    register = schema["paths"]["/api/v1/appeals"]["post"]["responses"]["422"]
+    assert register["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorResponse"}
+    assert "HTTPValidationError" not in str(schema)
+    admin = city.headers("operator")
+    answers = [c.post("/api/v1/appeals", json={"kind": "rumour"}, headers=admin),  # 422 schema
+               c.get("/api/v1/appeals/999999", headers=admin),  # 404 domain
+               c.get("/api/v1/appeals"),  # 401
+               c.post("/api/v1/appeals/1/dance", json={}, headers=admin)]
+    assert [r.status_code for r in answers][:3] == [422, 404, 401]
+    for r in answers:
+        assert r.status_code >= 400
+        jsonschema.validate(r.json(), published)
+    assert answers[0].json()["error"]["detail"]

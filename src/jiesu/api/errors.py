@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jiesu.domain.errors import DomainError
@@ -27,6 +29,25 @@ _FIELD_ZH = {
     "username": "用户名", "password": "密码", "unit_id": "单位", "code": "编码", "name": "名称",
     "page": "页码", "per_page": "每页条数", "latitude": "纬度", "longitude": "经度",
 }
+
+
+class ProblemOut(BaseModel):
+    loc: list[str | int]
+    msg: str
+
+
+class ErrorOut(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+    problems: list[str] | None = None
+    detail: list[ProblemOut] | None = None
+
+
+class ErrorResponse(BaseModel):
+    """What every error of the API sends (Open311 excepted: it answers in GeoReport's form)."""
+
+    error: ErrorOut
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -53,7 +74,43 @@ def _describe(err: dict[str, Any]) -> str:
     return f"{label or '参数'}格式不正确：{err.get('msg', '')}"
 
 
+def _openapi_with_our_errors(app: FastAPI) -> None:
+    """The schema's 422 responses name the body `_validation` sends, not FastAPI's own
+    `HTTPValidationError`, so clients generated from /openapi.json parse real errors."""
+    default = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = default()
+        defs = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(defs.pop("$defs", {}))
+        components["ErrorResponse"] = defs
+        ours = {"$ref": "#/components/schemas/ErrorResponse"}
+        for path, operations in schema.get("paths", {}).items():
+            for operation in operations.values():
+                responses = operation.get("responses", {})
+                if path.startswith("/open311/"):
+                    # every parameter is text the handler checks; its errors are GeoReport's
+                    # 400/403/404 lists, never a 422
+                    responses.pop("422", None)
+                    continue
+                content = responses.get("422", {}).get("content", {})
+                if "application/json" in content:
+                    content["application/json"]["schema"] = ours
+        if "HTTPValidationError" not in json.dumps(schema["paths"]):
+            for name in ("HTTPValidationError", "ValidationError"):
+                components.pop(name, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
+    _openapi_with_our_errors(app)
+
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         field = exc.details.get("field")
