@@ -13,7 +13,8 @@ import pytest
 from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
 from jiesu.web import stats
-from tests.support.city import PASSWORD, City
+from tests.integration.test_web_pages import _login
+from tests.support.city import City
 
 
 def _scope(city: City, code: str) -> queries.Scope:
@@ -114,10 +115,7 @@ def test_dashboard_unit_satisfaction_uses_the_kpi_formula(city: City) -> None:
         city.act("followup", a["id"], "follow_up", reached=True, resolved="yes",
                  satisfaction=level)
     c = city.client
-    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
-    assert token
-    c.post("/login", data={"username": "analyst", "password": PASSWORD,
-                           "csrf_token": token.group(1)})
+    _login(c, "analyst")
     page = c.get("/staff/dashboard").text
     row = re.search(r'<th scope="row">东城区</th>(.*?)</tr>', page, re.S)
     assert row, page
@@ -128,10 +126,7 @@ def test_the_category_buckets_of_ours_are_translated_and_the_citys_names_are_not
         city: City) -> None:
     city.register()  # no category: counted as 未分类
     c = city.client
-    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
-    assert token
-    c.post("/login", data={"username": "analyst", "password": PASSWORD,
-                           "csrf_token": token.group(1)})
+    _login(c, "analyst")
     english = c.get("/staff/dashboard?lang=en").text
     assert "Uncategorised" in english and "未分类" not in english
     assert "Uncategorised" in c.get("/stats").text  # the public chart, still in English
