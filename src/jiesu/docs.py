@@ -296,10 +296,12 @@ def _example(example: Any) -> str:
 def _responses(responses: dict[str, Any]) -> list[str]:
     lines = ["**Responses:**", ""]
     for status in sorted(responses):
+        if status == "default":
+            continue  # every operation's: the error body of "Errors" (GeoReport's for Open311)
         response = responses[status]
         text = f"- `{status}` {response.get('description', '')}"
         schema = response.get("content", {}).get("application/json", {}).get("schema", {})
-        if status == "422":  # FastAPI's default shape in the schema; api/errors.py rewrites it
+        if status == "422":  # ErrorResponse (api/errors.py), named by the code it carries
             text += ": the error body, code `validation_error`"
         elif schema:
             text += f": {_type(schema)}"
@@ -342,7 +344,8 @@ def _errors_section() -> list[str]:
         "| 4xx | `http_<status>` | any other HTTP error, e.g. `http_404` for an unknown path |",
         "",
         "`busy` comes with `Retry-After: 5`. A feature may add a code of its own (e.g.",
-        "`too_large`, 413, for an upload). In the schema this body is `ErrorResponse`.",
+        "`too_large`, 413, for an upload). In the schema this body is `ErrorResponse`, the",
+        "`default` response of every operation.",
         "Open311 endpoints answer errors in GeoReport's format instead, a list of",
         '`{"code", "description"}` in JSON or XML.',
         "",

@@ -74,9 +74,15 @@ def _describe(err: dict[str, Any]) -> str:
     return f"{label or '参数'}格式不正确：{err.get('msg', '')}"
 
 
+GEOREPORT_ERRORS = {"type": "array", "items": {
+    "type": "object", "required": ["code", "description"],
+    "properties": {"code": {"type": "integer"}, "description": {"type": "string"}}}}
+
+
 def _openapi_with_our_errors(app: FastAPI) -> None:
     """The schema's 422 responses name the body `_validation` sends, not FastAPI's own
-    `HTTPValidationError`, so clients generated from /openapi.json parse real errors."""
+    `HTTPValidationError`, and every operation's `default` response is that error body, so
+    clients generated from /openapi.json parse real errors."""
     default = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -93,12 +99,19 @@ def _openapi_with_our_errors(app: FastAPI) -> None:
                 responses = operation.get("responses", {})
                 if path.startswith("/open311/"):
                     # every parameter is text the handler checks; its errors are GeoReport's
-                    # 400/403/404 lists, never a 422
+                    # 400/403/404/429 lists (JSON or XML as the path's format), never a 422
                     responses.pop("422", None)
+                    responses.setdefault("default", {
+                        "description": "GeoReport error list 错误",
+                        "content": {"application/json": {"schema": GEOREPORT_ERRORS}}})
                     continue
                 content = responses.get("422", {}).get("content", {})
                 if "application/json" in content:
                     content["application/json"]["schema"] = ours
+                # every other error (401, 403, 404, 409, 413, 503…) has the same body
+                responses.setdefault("default", {
+                    "description": "错误 Error: `{\"error\": {\"code\", \"message\"}}`",
+                    "content": {"application/json": {"schema": ours}}})
         if "HTTPValidationError" not in json.dumps(schema["paths"]):
             for name in ("HTTPValidationError", "ValidationError"):
                 components.pop(name, None)
