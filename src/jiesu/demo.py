@@ -241,6 +241,20 @@ def _configure_intake(rt: Runtime, now: datetime) -> None:
     config.replace_routing([{"category": path, "unit": handler}
                             for path, _, _, handler in PROBLEMS if handler != "district"],
                            now=now)
+    config.replace_gazetteer(_gazetteer(), now=now)
+
+
+def _gazetteer() -> str:
+    """The demo's districts, streets and communities as a gazetteer whose codes are the unit
+    codes, so an address is located to its street (所属区域) and routed by area."""
+    rows = ["code,name,level,parent_code,aliases"]
+    for code, name, streets in DISTRICTS:
+        rows.append(f"{code},{name},district,,")
+        for i, (street, communities) in enumerate(streets, start=1):
+            rows.append(f"{code}S{i},{street},street,{code},")
+            rows.extend(f"{code}S{i}C{j},{community},community,{code}S{i},"
+                        for j, community in enumerate(communities, start=1))
+    return "\n".join(rows) + "\n"
 
 
 def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console) -> None:
@@ -264,6 +278,8 @@ def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console) -
     for i in range(n):
         path, kind, texts, handler = rnd.choice(PROBLEMS)
         district = rnd.choice(DISTRICTS)
+        street_no = rnd.randrange(len(district[2]))
+        street = district[2][street_no][0]
         place = rnd.choice(PLACES)
         text = rnd.choice(texts).format(place=place, road=rnd.choice(ROADS),
                                         road2=rnd.choice(ROADS))
@@ -279,7 +295,8 @@ def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console) -
         data = NewAppeal(kind=kind, content=text, title=text[:18], urgency=urgency,
                          channel=rnd.choice(CHANNELS), category=cats.get(path),
                          requester_name=name, requester_phone=phone,
-                         address=f"{district[1]}{place}", confidential=rnd.random() < 0.05)
+                         address=f"{district[1]}{street}{place}",
+                         confidential=rnd.random() < 0.05)
         try:
             reg = svc.register(operator, data, t0)
             if kind == "consult" and stage < 0.3:
@@ -290,8 +307,7 @@ def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console) -
                 continue  # stays registered, waiting for the dispatcher
             unit_code = district[0] if handler == "district" else handler
             if handler == "district" and rnd.random() < 0.5:
-                unit_code = rnd.choice(
-                    [c for c in subtrees if c.startswith(district[0] + "S") and len(c) == 5])
+                unit_code = f"{district[0]}S{street_no + 1}"  # the street of the address
             t = t0 + timedelta(minutes=rnd.randint(10, 240))
             svc.act(dispatcher, reg.appeal_id, "dispatch", t, {"unit_id": units[unit_code]})
             if stage < 0.25:

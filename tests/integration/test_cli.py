@@ -166,6 +166,7 @@ def test_demo_builds_a_city_once_and_prints_plain_text(empty_db_url: str,
     # the cold start is configured as an administrator would: keywords and routing rules
     intake = jiesu("intake", "show").stdout
     assert "分类关键词：36 个分类" in intake and "→ E01" in intake
+    assert "地名表：22 个地名，22 个对应单位" in intake  # addresses are located to a street
     engine = create_engine(normalise_url(empty_db_url))
     try:
         with engine.connect() as conn:

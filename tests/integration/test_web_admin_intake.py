@@ -98,8 +98,12 @@ def test_gazetteer_and_polygons_upload_as_files(city: City) -> None:
     page = c.post("/staff/admin/intake/gazetteer", data={"csrf_token": token},
                   files={"file": ("places.csv", gazetteer, "text/csv")}).text
     assert "地名表已导入：2 个地名，其中 2 个对应单位" in page
-    area = city.register(address="东城区东华门街道某小区")["suggestions"]["area"]
-    assert area["unit_id"] == city.unit_ids["D1S1"]
+    located = city.register(address="东城区东华门街道某小区")
+    assert located["suggestions"]["area"]["unit_id"] == city.unit_ids["D1S1"]
+    # the appeal page names the area and the units above it, below the city
+    page = c.get(f"/staff/appeals/{located['id']}").text
+    assert re.search(r"<dd data-area>[^<]*东华门街道</dd>", page), page
+    assert "› 东华门街道</dd>" in page
 
     ring = [[116.3, 39.9], [116.4, 39.9], [116.4, 40.0], [116.3, 39.9]]
     polygons = {"type": "FeatureCollection", "features": [
