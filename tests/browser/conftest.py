@@ -51,6 +51,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         pytest.skip(f"chromium not found at {CHROMIUM}")
     from jiesu.config import Settings
     from jiesu.runtime import Runtime
+    from jiesu.services.clock import utcnow
+    from jiesu.services.intake_config import IntakeConfigService
     from jiesu.store.migrate import upgrade
     from tests.support.city import make_city
 
@@ -64,6 +66,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                                  model_dir=tmp / "models"))
     try:
         make_city(rt, None)  # type: ignore[arg-type]  # the city needs no HTTP client here
+        IntakeConfigService(rt.db).replace_gazetteer(  # addresses are located (所属区域)
+            "code,name,level,parent_code\nD1,东城区,district,\nD1S1,东华门街道,street,D1\n"
+            "D2,西城区,district,\nD2S1,西长安街街道,street,D2\n", now=utcnow())
     finally:
         rt.close()
     port = _free_port()

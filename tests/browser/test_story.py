@@ -69,6 +69,10 @@ def test_resident_to_rating(visitor: Callable[..., Visitor]) -> None:
     page.keyboard.press("Alt+2")  # 求助
     assert page.get_by_label("求助").is_checked()
     page.get_by_label("诉求内容").fill("西长安街街道小区停水两天了，家里有老人，请尽快恢复供水。")
+    page.get_by_label("地址").fill("西城区西长安街街道")
+    # while typing, the operator sees where the address is (the gazetteer) before saving
+    page.wait_for_selector("[data-area-wrap]:not([hidden])")
+    assert page.locator("[data-area]").inner_text() == "西长安街街道"
     operator.shot("04-operator-register")
     page.get_by_label("诉求内容").press("Control+Enter")
     page.wait_for_selector("[data-registered]")

@@ -22,6 +22,7 @@
     var select = form.querySelector("[data-category-select]");
     var urgencySelect = form.querySelector("[data-urgency-select]");
     var phone = form.querySelector('[name="requester_phone"]');
+    var address = form.querySelector('[name="address"]');
     var seq = 0;
     function hide() { box.hidden = true; }
     function show(data) {
@@ -64,6 +65,15 @@
         dwrap.hidden = !(data.duplicates || []).length;
         any = any || !dwrap.hidden;
       }
+      // where the address was located, and the unit that would get the appeal (staff only)
+      [["[data-area-wrap]", "[data-area]", data.area], ["[data-unit-wrap]", "[data-unit]", data.unit]]
+        .forEach(function (it) {
+          var w = box.querySelector(it[0]), v = box.querySelector(it[1]);
+          if (!w || !v) { return; }
+          v.textContent = it[2] && it[2].name ? it[2].name : "";
+          w.hidden = !v.textContent;
+          any = any || !w.hidden;
+        });
       box.hidden = !any;
     }
     var run = debounce(function () {
@@ -74,7 +84,8 @@
       fetch("/api/v1/intake/suggest", {
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: JSON.stringify({ title: title, content: content, requester_phone: phone ? phone.value : null })
+        body: JSON.stringify({ title: title, content: content, requester_phone: phone ? phone.value : null,
+                               address: address ? address.value : null })
       }).then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
         .then(function (data) { if (mine === seq) { show(data || {}); } })
         .catch(hide);
