@@ -785,6 +785,9 @@ def _dispatch(
         raise InvalidArguments("主办单位不能同时作为协办单位", field="co_unit_ids")
     if len(set(co_units)) != len(co_units):
         raise InvalidArguments("协办单位重复", field="co_unit_ids")
+    note = clean_text(args.get("note"))
+    if len(note) > 5000:
+        raise InvalidArguments("备注不能超过 5000 字", field="note")
     if args.get("category"):
         a.category = str(args["category"])
     if args.get("urgency"):
@@ -798,7 +801,7 @@ def _dispatch(
     a.return_pending = False
     a.return_reason = None
     _start_clocks(a, r, now, sign=True)
-    return {
+    data = {
         "unit_id": lead,
         "co_unit_ids": list(co_units),
         "category": a.category,
@@ -808,6 +811,9 @@ def _dispatch(
         # What intake intelligence had suggested, so every dispatcher correction is on record.
         "suggested": args.get("suggested"),
     }
+    if note:  # e.g. who asked for a governance task the system dispatches
+        data["note"] = note
+    return data
 
 
 def _sign(a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]) -> dict[str, Any]:

@@ -199,6 +199,17 @@ def test_dispatch_may_raise_the_urgency() -> None:
     assert built.appeal.handle_due_at == SEPT_14 + timedelta(hours=24)
 
 
+def test_dispatch_records_a_note_when_one_is_given() -> None:
+    """Who asked for a dispatch the system makes (a hotspot's governance task) is on record."""
+    built = appeal_in(Status.REGISTERED, now=SEPT_14 - STEP)
+    [plain] = act(built, Action.DISPATCH, Role.DISPATCHER, SEPT_14, unit_id=LEAD)
+    assert "note" not in plain.data
+    built = appeal_in(Status.REGISTERED, now=SEPT_14 - STEP)
+    [noted] = act(built, Action.DISPATCH, Role.SYSTEM, SEPT_14, unit_id=LEAD,
+                  note=" 热点预警转为治理任务，交办人：王五\x00 ")
+    assert noted.data["note"] == "热点预警转为治理任务，交办人：王五"
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -208,8 +219,9 @@ def test_dispatch_may_raise_the_urgency() -> None:
         {"unit_id": LEAD, "co_unit_ids": [CO, CO]},
         {"unit_id": LEAD, "co_unit_ids": ["协办"]},
         {"unit_id": LEAD, "category": "市政/路灯", "urgency": "very"},
+        {"unit_id": LEAD, "note": "x" * 5001},
     ],
-    ids=["no-unit", "bad-unit", "lead-as-co", "dup-co", "bad-co", "bad-urgency"],
+    ids=["no-unit", "bad-unit", "lead-as-co", "dup-co", "bad-co", "bad-urgency", "long-note"],
 )
 def test_dispatch_refuses_bad_units_without_touching_the_appeal(args: dict[str, Any]) -> None:
     built = appeal_in(Status.REGISTERED)
