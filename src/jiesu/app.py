@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from jiesu.api import errors
-from jiesu.api.v1 import admin, admin_intake, appeals, auth, feedback, intake, stats
+from jiesu.api.v1 import admin, admin_intake, appeals, auth, feedback, hotspots, intake, stats
 from jiesu.config import Settings
 from jiesu.domain.errors import DomainError
 from jiesu.nlp import pii
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
     app.include_router(admin_intake.router)
     app.include_router(intake.router)
     app.include_router(stats.router)
+    app.include_router(hotspots.router)
     app.include_router(feedback.router)
     app.include_router(feedback.survey_router)
     from jiesu.api.open311.routes import router as open311_router

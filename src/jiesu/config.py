@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     rating_window_days: int = Field(7, description="days a requester has to rate a closed appeal")
     rating_default_stars: int | None = Field(
         None, description="stars given when the rating window passes (unset: no default rating)")
+    hotspot_window_days: int = Field(
+        7, ge=1, le=90,
+        description="days of appeals clustered into hotspots (热点预警); the later half of the "
+                    "window against the earlier half is a hotspot's growth")
     upload_dir: Path = Field(Path("var/uploads"),
                              description="where photos attached on the web pages are stored")
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from jiesu.config import Settings
 from jiesu.services.appeals import AppealService, Suggester
 from jiesu.services.auth import Authenticator
+from jiesu.services.hotspots import HotspotService
 from jiesu.services.intake import IntakeIntelligence
 from jiesu.services.rules import RulesProvider
 from jiesu.store.uow import Database
@@ -42,6 +43,17 @@ class Runtime:
     def intake(self) -> IntakeIntelligence | None:
         value = self.extras.get("intake")
         return value if isinstance(value, IntakeIntelligence) else None
+
+    @property
+    def hotspots(self) -> HotspotService:
+        """The process's hotspot service (it keeps the hotspots it computed for a minute)."""
+        value = self.extras.get("hotspots")
+        if not isinstance(value, HotspotService):
+            made = HotspotService(self.db, self.appeals,
+                                  window_days=self.settings.hotspot_window_days)
+            value = self.extras.setdefault("hotspots", made)  # a racing thread's may win
+        assert isinstance(value, HotspotService)
+        return value
 
     def close(self) -> None:
         self.db.dispose()

@@ -1,0 +1,202 @@
+"""Hotspots (热点预警 / 未诉先办, DESIGN §6): the clusters of similar recent appeals in one area
+(`jiesu.nlp.hotspots`), and turning one into a governance task (治理任务) with a lead unit.
+
+A governance task is an appeal of its own: channel `supervisor` (上级交办), registered and
+dispatched by the system on a leader's request, with `extra["hotspot"]` naming the hotspot,
+its appeals and who asked. Tasks are left out of the clustering, so that a task never forms or
+joins a hotspot.
+
+One `HotspotService` per process (`Runtime.hotspots`): clustering a week of a city's appeals
+takes seconds, so the result is kept for a minute, like the dashboard's figures.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from jiesu.domain import appeal as dom
+from jiesu.domain.errors import ConcurrencyConflict, InvalidArguments, NotFound, PermissionDenied
+from jiesu.services.appeals import AppealService, NewAppeal, Suggestions
+from jiesu.store import hotspot_store, queries
+from jiesu.store.hotspot_store import RecentAppeal
+from jiesu.store.uow import Database
+
+if TYPE_CHECKING:
+    from jiesu.nlp.hotspots import Hotspot
+
+Role = dom.Role
+READERS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER})
+TASK_ROLES = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN})  # 领导, 督办员, 管理员
+KEPT_FOR = timedelta(seconds=60)
+NOTE_CHARS = 500
+CODES_LISTED = 100  # member codes written into a task's content; the rest are counted
+INPUT_LIMIT = 20_000  # the newest appeals of the window that are clustered
+
+
+def may_create_tasks(role: Role | str) -> bool:
+    """Whether this role may turn a hotspot into a governance task."""
+    return role in TASK_ROLES
+
+
+@dataclass(frozen=True)
+class Member:
+    appeal_id: int
+    code: str | None
+
+
+@dataclass(frozen=True)
+class TaskRef:
+    appeal_id: int
+    code: str | None
+
+
+@dataclass(frozen=True)
+class CurrentHotspot:
+    """A hotspot with what the pages and the API show beside the clustering's figures."""
+
+    spot: Hotspot
+    area_name: str | None
+    members: tuple[Member, ...]  # newest first
+    kind: str  # the most common kind among the members
+    category: str | None  # the most common category among them, if any has one
+    task: TaskRef | None  # the governance task created for it, if any
+
+
+@dataclass(frozen=True)
+class TaskCreated:
+    appeal_id: int
+    code: str
+    key: str
+    unit_id: int
+
+
+class HotspotService:
+    """Current hotspots (kept for KEPT_FOR) and governance tasks made of them."""
+
+    def __init__(self, db: Database, appeals: AppealService, *, window_days: int = 7) -> None:
+        self.db = db
+        self.appeals = appeals
+        self.window_days = window_days
+        self._lock = threading.Lock()
+        self._kept: tuple[datetime, list[CurrentHotspot]] | None = None
+
+    def current(self, now: datetime) -> list[CurrentHotspot]:
+        """The hotspots of the last `window_days`, hottest first; at most KEPT_FOR old."""
+        # One computation at a time: requests arriving meanwhile wait for it and share it.
+        with self._lock:
+            if self._kept is not None and timedelta(0) <= now - self._kept[0] < KEPT_FOR:
+                return self._kept[1]
+            found = self._compute(now)
+            self._kept = (now, found)
+            return found
+
+    def forget(self) -> None:
+        """Drop the kept hotspots: the next `current` computes them again."""
+        with self._lock:
+            self._kept = None
+
+    def to_task(self, actor: dom.Actor, key: str, unit_id: int, now: datetime,
+                note: str = "") -> TaskCreated:
+        """Turn the current hotspot `key` into a governance task dispatched to `unit_id`."""
+        if not may_create_tasks(actor.role):
+            raise PermissionDenied("您的角色无权把热点转为治理任务")
+        note = dom.clean_text(note)
+        if len(note) > NOTE_CHARS:
+            raise InvalidArguments(f"备注不能超过 {NOTE_CHARS} 字", field="note")
+        with self.db.uow(write=False) as uow:
+            unit = uow.units.get(unit_id)
+            if unit is None or not unit.active:
+                raise InvalidArguments(f"主办单位 {unit_id} 不存在或已停用", field="unit_id")
+            asker = hotspot_store.user_label(uow.session, actor.user_id)
+        with self._lock:  # what the leader saw may be a minute old: decide on fresh figures
+            found = self._compute(now)
+            self._kept = (now, found)
+        hotspot = next((h for h in found if h.spot.key == key), None)
+        if hotspot is None:
+            raise NotFound("热点已变化，请刷新后重试")
+        if hotspot.task is not None:
+            raise _already(hotspot.task.code)
+        asked_by = asker or dom.ROLE_ZH.get(actor.role, str(actor.role))
+        data = NewAppeal(
+            kind=hotspot.kind, channel=dom.Channel.SUPERVISOR, category=hotspot.category,
+            title=f"热点治理：{hotspot.spot.label}", content=_content(hotspot, self.window_days,
+                                                                   note, asked_by),
+            extra={"hotspot": {"key": key, "appeal_ids": list(hotspot.spot.appeal_ids),
+                               "by": actor.user_id}})
+        # Registered without the intake suggester: the task's area is the hotspot's, its unit
+        # the leader's choice (no auto-dispatch), and it is nobody's duplicate. The
+        # idempotency key makes a second request for the same hotspot, even a simultaneous
+        # one, find the first task instead of making another.
+        register = AppealService(self.appeals.db, self.appeals.rules,
+                                 suggester=lambda _d, _t: Suggestions(
+                                     area_unit_id=hotspot.spot.area_unit_id))
+        registered = register.register(dom.Actor.system(), data, now,
+                                       idempotency_key=f"hotspot:{key}")
+        if not registered.created:
+            raise _already(registered.code)
+        self.appeals.act(dom.Actor.system(), registered.appeal_id, dom.Action.DISPATCH, now,
+                         {"unit_id": unit_id, "note": f"热点预警转为治理任务，交办人：{asked_by}"})
+        self.forget()
+        return TaskCreated(registered.appeal_id, registered.code, key, unit_id)
+
+    def _compute(self, now: datetime) -> list[CurrentHotspot]:
+        # scikit-learn takes a second to import: only processes that cluster pay for it
+        from jiesu.nlp.hotspots import HotspotInput, find_hotspots
+
+        # A hotspot's key is its oldest member, which is inside the window; a task made of it
+        # came later, so the window's tasks are all the tasks the current hotspots can have.
+        since = now - timedelta(days=self.window_days)
+        with self.db.uow(write=False) as uow:
+            recent = hotspot_store.hotspot_inputs(uow.session, since, INPUT_LIMIT)
+            tasks: dict[str, TaskRef] = {}
+            for t in hotspot_store.governance_tasks(uow.session, since):
+                tasks.setdefault(t.key, TaskRef(t.appeal_id, t.code))
+            spots = find_hotspots(
+                [HotspotInput(appeal_id=r.appeal_id, text=f"{r.title}\n{r.content}",
+                              area_unit_id=r.area_unit_id, created_at=r.created_at,
+                              requester=dom.phone_digits(r.requester_phone) or None,
+                              dissatisfied=r.dissatisfied) for r in recent],
+                now, window_days=self.window_days)
+            names = queries.unit_names(uow.session, {s.area_unit_id for s in spots})
+        by_id = {r.appeal_id: r for r in recent}
+        return [_current(s, names.get(s.area_unit_id) if s.area_unit_id else None,
+                         [by_id[i] for i in s.appeal_ids], tasks.get(s.key)) for s in spots]
+
+
+def _current(spot: Hotspot, area_name: str | None, members: list[RecentAppeal],
+             task: TaskRef | None) -> CurrentHotspot:
+    kinds = Counter(m.kind for m in members)
+    categories = Counter(m.category for m in members if m.category)
+    return CurrentHotspot(
+        spot=spot, area_name=area_name,
+        members=tuple(Member(m.appeal_id, m.code) for m in members),
+        kind=kinds.most_common(1)[0][0],
+        category=categories.most_common(1)[0][0] if categories else None, task=task)
+
+
+def _already(code: str | None) -> ConcurrencyConflict:
+    return ConcurrencyConflict(f"该热点已转为治理任务 {code}", task_code=code)
+
+
+def _content(h: CurrentHotspot, window_days: int, note: str, asked_by: str) -> str:
+    """The task's text: what the hotspot is, its appeals, and what the leader wrote."""
+    s = h.spot
+    codes = [m.code or str(m.appeal_id) for m in h.members]
+    listed = "、".join(codes[:CODES_LISTED])
+    if len(codes) > CODES_LISTED:
+        listed += f" 等 {len(codes)} 件"
+    area = h.area_name or "未定位区域"
+    lines = [
+        f"热点预警（未诉先办）：{area}近 {window_days} 天相似诉求 {s.volume} 件，"
+        f"涉及诉求人 {s.requesters} 人，增长 {s.growth:+.0%}，不满意 {s.dissatisfied} 件。",
+        f"关键词：{'、'.join(s.terms) or '—'}",
+        f"相关诉求：{listed}",
+        f"交办人：{asked_by}",
+    ]
+    if note:
+        lines.append(f"交办意见：{note}")
+    return "\n".join(lines)

@@ -1,0 +1,103 @@
+"""Store side of hotspots (热点预警): the recent appeals `services/hotspots.py` clusters, and the
+governance tasks (治理任务) already created for hotspots.
+
+A governance task is an appeal of channel `supervisor` (上级交办) whose `extra` holds a
+`hotspot` entry. `extra` is read in Python over the window's supervisor-channel appeals, not
+with JSON operators, so that SQLite and PostgreSQL answer alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from jiesu.store.tables import AppealRow, UserRow
+
+SKIPPED_STATUSES = ("rejected", "merged")  # not appeals of their own
+TASK_CHANNEL = "supervisor"
+# The clustering reads the start of an appeal; the rest of a long text is not loaded.
+CONTENT_CHARS = 500
+
+
+@dataclass(frozen=True)
+class RecentAppeal:
+    """What clustering and a governance task need of one recent appeal."""
+
+    appeal_id: int
+    code: str | None
+    kind: str
+    category: str | None
+    title: str
+    content: str  # its first CONTENT_CHARS characters
+    area_unit_id: int | None
+    created_at: datetime
+    requester_phone: str | None
+    dissatisfied: bool  # follow-up 不满意, or reopened (重办)
+
+
+@dataclass(frozen=True)
+class GovernanceTask:
+    """A governance task created for a hotspot."""
+
+    appeal_id: int
+    code: str | None
+    key: str  # the hotspot's key
+    created_at: datetime
+
+
+def governance_tasks(session: Session, since: datetime) -> list[GovernanceTask]:
+    """The governance tasks created since `since`, oldest first."""
+    rows = session.execute(
+        select(AppealRow.id, AppealRow.code, AppealRow.extra, AppealRow.created_at)
+        .where(AppealRow.created_at >= since, AppealRow.channel == TASK_CHANNEL)
+        .order_by(AppealRow.created_at, AppealRow.id))
+    out = []
+    for appeal_id, code, extra, created_at in rows:
+        key = _hotspot_key(extra)
+        if key is not None:
+            out.append(GovernanceTask(appeal_id, code, key, created_at))
+    return out
+
+
+def _hotspot_key(extra: Any) -> str | None:
+    entry = extra.get("hotspot") if isinstance(extra, dict) else None
+    key = entry.get("key") if isinstance(entry, dict) else None
+    return key if isinstance(key, str) else None
+
+
+def hotspot_inputs(session: Session, since: datetime, limit: int = 20_000) -> list[RecentAppeal]:
+    """The appeals created since `since`, newest first, at most `limit`: without rejected and
+    merged ones, and without governance tasks (a task must not feed the hotspot it came from)."""
+    tasks = {t.appeal_id for t in governance_tasks(session, since)}
+    rows = session.execute(
+        select(AppealRow.id, AppealRow.code, AppealRow.kind, AppealRow.category,
+               AppealRow.title, func.substr(AppealRow.content, 1, CONTENT_CHARS),
+               AppealRow.area_unit_id, AppealRow.created_at, AppealRow.requester_phone,
+               AppealRow.followup_satisfaction, AppealRow.reopened_count)
+        .where(AppealRow.created_at >= since, AppealRow.status.not_in(SKIPPED_STATUSES))
+        .order_by(AppealRow.created_at.desc(), AppealRow.id.desc())
+        .limit(limit + len(tasks)))
+    out = []
+    for (appeal_id, code, kind, category, title, content, area, created_at, phone,
+         satisfaction, reopened) in rows:
+        if appeal_id in tasks:
+            continue
+        out.append(RecentAppeal(
+            appeal_id=appeal_id, code=code, kind=kind, category=category, title=title or "",
+            content=content or "", area_unit_id=area, created_at=created_at,
+            requester_phone=phone,
+            dissatisfied=satisfaction == "dissatisfied" or (reopened or 0) > 0))
+    return out[:limit]
+
+
+def user_label(session: Session, user_id: int | None) -> str | None:
+    """A user's display name, else their username (None for no such user)."""
+    if user_id is None:
+        return None
+    row = session.execute(select(UserRow.display_name, UserRow.username)
+                          .where(UserRow.id == user_id)).first()
+    return (row[0] or row[1]) if row else None

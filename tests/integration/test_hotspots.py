@@ -1,0 +1,161 @@
+"""Hotspots (热点预警) through the API (SQLite and PostgreSQL): a cluster of
+similar appeals in one area is listed with its figures, a leader turns it into a governance
+task dispatched to a unit, and the task never feeds a hotspot itself."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from jiesu.domain.appeal import Actor
+from jiesu.services.appeals import NewAppeal
+from jiesu.services.clock import utcnow
+from jiesu.store.tables import AppealRow
+from tests.support.city import City
+
+API = "/api/v1/stats/hotspots"
+GAZETTEER = (
+    "code,name,level,parent_code,aliases\n"
+    "D1,东城区,district,,东城\n"
+    "D1S1,东华门街道,street,D1,东华门\n"
+    "D2,西城区,district,,西城\n"
+    "D2S1,西长安街街道,street,D2,西长安街\n"
+)
+HERE = "东城区东华门街道阳光小区"
+# (phone, text, days ago); the first phone calls twice, written differently
+CLUSTER = [
+    ("13900000001", "阳光小区停水三天了，一直没有来水，生活很不方便", 5),
+    ("13900000002", "阳光小区又停水了，已经三天没水，请尽快恢复供水", 2),
+    ("13900000003", "阳光小区停水，家里老人做饭都没水，希望尽快来水", 1),
+    ("13900000004", "阳光小区3号楼停水好几天了，没有任何通知，何时来水", 0),
+    ("139 0000 0001", "阳光小区还在停水，第三次反映了，到现在还没有来水", 0),
+]
+
+
+def build(city: City) -> dict[str, Any]:
+    """The cluster in 东华门街道 and appeals that must stay out of it."""
+    r = city.client.put("/api/v1/admin/intake/gazetteer", content=GAZETTEER.encode(),
+                        headers={**city.headers("admin"), "Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    members = [city.register(content=text, requester_phone=phone, address=f"{HERE}{i}号楼")
+               for i, (phone, text, _) in enumerate(CLUSTER)]
+    others = [
+        # the same street, another problem
+        city.register(content="东华门街道路口的路灯不亮，晚上很黑", address="东城区东华门街道",
+                      requester_phone="13700000001"),
+        city.register(content="东华门街道早市噪音太大，凌晨就开始吵", address="东城区东华门街道",
+                      requester_phone="13700000002"),
+        # the same problem in another district: too few there to be a hotspot
+        city.register(content="阳光小区停水两天了，一直没有来水", address="西城区西长安街街道",
+                      requester_phone="13700000003"),
+        city.register(content="阳光小区停水，请尽快恢复供水", address="西城区西长安街街道",
+                      requester_phone="13700000004"),
+    ]
+    now = utcnow()
+    with city.runtime.db.uow() as uow:
+        for appeal, (_, _, days) in zip(members, CLUSTER, strict=True):
+            uow.session.execute(update(AppealRow).where(AppealRow.id == appeal["id"])
+                                .values(created_at=now - timedelta(days=days, hours=1)))
+        uow.session.execute(update(AppealRow).where(AppealRow.id == members[1]["id"])
+                            .values(reopened_count=1))
+        uow.commit()
+    return {"members": members, "others": others}
+
+
+def listed(city: City, username: str = "analyst") -> list[dict[str, Any]]:
+    r = city.client.get(API, headers=city.headers(username))
+    assert r.status_code == 200, r.text
+    return list(r.json())
+
+
+def test_the_cluster_is_listed_with_its_figures_and_nothing_else(city: City) -> None:
+    built = build(city)
+    members = built["members"]
+    [hot] = listed(city)
+    assert hot["key"] == f"h{min(m['id'] for m in members)}"
+    assert [a["id"] for a in hot["appeals"]] == [m["id"] for m in reversed(members)]
+    assert {a["code"] for a in hot["appeals"]} == {m["code"] for m in members}
+    assert hot["area_unit_id"] == city.unit_ids["D1S1"] and hot["area_name"] == "东华门街道"
+    assert (hot["volume"], hot["requesters"], hot["dissatisfied"]) == (5, 4, 1)
+    assert (hot["earlier"], hot["recent"], hot["growth"]) == (1, 4, 3.0)
+    assert hot["heat"] > 0 and "阳光小区" in hot["label"] and hot["terms"]
+    assert hot["kind"] == "complaint" and hot["task"] is None
+    # every role that reads reports sees it; a handler does not
+    for username in ("supervisor", "admin", "dispatcher"):
+        assert [h["key"] for h in listed(city, username)] == [hot["key"]]
+    r = city.client.get(API, headers=city.headers("handler_d1"))
+    assert r.status_code == 403 and r.json()["error"]["code"] == "permission_denied"
+    assert city.client.get(API).status_code == 401
+
+
+def test_a_leader_turns_the_hotspot_into_a_dispatched_governance_task(city: City) -> None:
+    built = build(city)
+    [hot] = listed(city)
+    key, unit = hot["key"], city.unit_ids["D1S1"]
+    c = city.client
+    # only leaders, supervisors and admins; a bad unit, a long note and a stale key say why
+    for username in ("handler_d1", "dispatcher", "operator"):
+        r = c.post(f"{API}/{key}/task", json={"unit_id": unit}, headers=city.headers(username))
+        assert r.status_code == 403, (username, r.text)
+    r = c.post(f"{API}/{key}/task", json={"unit_id": 99999}, headers=city.headers("analyst"))
+    assert r.status_code == 422 and "99999" in r.json()["error"]["message"]
+    r = c.post(f"{API}/{key}/task", json={"unit_id": unit, "note": "x" * 501},
+               headers=city.headers("analyst"))
+    assert r.status_code == 422
+    r = c.post(f"{API}/h999999/task", json={"unit_id": unit}, headers=city.headers("analyst"))
+    assert r.status_code == 404 and r.json()["error"]["message"] == "热点已变化，请刷新后重试"
+
+    r = c.post(f"{API}/{key}/task", json={"unit_id": unit, "note": "请街道牵头，三日内恢复供水"},
+               headers=city.headers("analyst"))
+    assert r.status_code == 201, r.text
+    task = r.json()
+    assert task["key"] == key and task["unit_id"] == unit
+    appeal = c.get(f"/api/v1/appeals/{task['id']}", headers=city.headers("dispatcher")).json()
+    assert appeal["code"] == task["code"] and appeal["status"] == "dispatched"
+    assert appeal["channel"] == "supervisor" and appeal["lead_unit"]["id"] == unit
+    assert appeal["kind"] == "complaint" and appeal["title"].startswith("热点治理：")
+    assert all(m["code"] in appeal["content"] for m in built["members"])
+    assert "请街道牵头，三日内恢复供水" in appeal["content"]
+    with city.runtime.db.uow(write=False) as uow:
+        row = uow.session.scalars(select(AppealRow).where(AppealRow.id == task["id"])).one()
+        assert row.extra["hotspot"]["key"] == key
+        assert sorted(row.extra["hotspot"]["appeal_ids"]) == sorted(
+            m["id"] for m in built["members"])
+        assert row.area_unit_id == unit  # the hotspot's area
+    [dispatch] = [e for e in appeal["events"] if e["type"] == "dispatch"]
+    assert dispatch["actor_role"] == "system" and "交办人" in dispatch["data"]["note"]
+
+    # the list names the task; a second request is refused with its code
+    assert listed(city)[0]["task"]["code"] == task["code"]
+    r = c.post(f"{API}/{key}/task", json={"unit_id": unit}, headers=city.headers("supervisor"))
+    assert r.status_code == 409 and task["code"] in r.json()["error"]["message"]
+
+    # the task never joins the hotspot, nor does a new appeal's arrival change its key
+    city.register(content="阳光小区停水第四天了，还是没有来水", address=f"{HERE}9号楼",
+                  requester_phone="13900000009")
+    city.runtime.hotspots.forget()
+    [again] = listed(city)
+    assert again["key"] == key and again["volume"] == 6
+    assert task["id"] not in [a["id"] for a in again["appeals"]]
+    assert again["task"]["code"] == task["code"]
+
+
+def test_governance_tasks_never_form_a_hotspot_but_other_supervisor_appeals_do(
+        city: City) -> None:
+    texts = ["光明路井盖丢失，行人容易掉进去", "光明路的井盖丢了，晚上很危险",
+             "光明路井盖缺失好几天了，请尽快补上"]
+
+    def assigned(text: str, extra: dict[str, Any]) -> int:  # 上级交办
+        return city.runtime.appeals.register(
+            Actor.system(), NewAppeal(kind="complaint", content=text, channel="supervisor",
+                                      extra=extra), utcnow()).appeal_id
+
+    for i, text in enumerate(texts):
+        assigned(text, {"hotspot": {"key": f"h{9000 + i}", "appeal_ids": [], "by": None}})
+    assert listed(city) == []
+    ordinary = [assigned(text, {}) for text in texts]
+    city.runtime.hotspots.forget()
+    [hot] = listed(city)
+    assert sorted(a["id"] for a in hot["appeals"]) == ordinary
