@@ -180,7 +180,8 @@ def test_every_role_page_renders(visitor: Callable[..., Visitor]) -> None:
     for username, paths in (
         ("supervisor", [("/staff/supervision", "23-supervisor-board")]),
         ("analyst", [("/staff/dashboard", "24-analyst-dashboard"),
-                     ("/reports/monthly?month=" + _this_month(), "31-monthly-report")]),
+                     ("/reports/monthly?month=" + _this_month(), "31-monthly-report"),
+                     ("/staff/hotspots", "32-analyst-hotspots")]),
         ("admin", [("/staff/admin?tab=units", "25-admin-units"),
                    ("/staff/admin?tab=users", "26-admin-users"),
                    ("/staff/admin?tab=sla", "27-admin-sla"),

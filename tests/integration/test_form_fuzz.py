@@ -77,8 +77,12 @@ def test_no_form_answers_hostile_input_with_a_server_error(city: City) -> None:
     registered = city.register()
     dispatched = city.register()
     city.act("dispatcher", dispatched["id"], "dispatch", unit_code="D1")
+    for text in ("光明路井盖丢失，行人容易掉进去", "光明路的井盖丢了，晚上很危险",
+                 "光明路井盖缺失好几天了，请尽快补上"):  # a hotspot (and its form) in 西城区
+        city.act("dispatcher", city.register(content=text)["id"], "dispatch", unit_code="D2")
     pages: dict[str | None, list[str]] = {
         None: ["/submit", "/track"],
+        "analyst": ["/staff/hotspots"],
         "operator": ["/staff/operator"],
         "dispatcher": ["/staff/dispatch", f"/staff/appeals/{registered['id']}"],
         "handler_d1": ["/staff/inbox", f"/staff/appeals/{dispatched['id']}"],
@@ -119,7 +123,7 @@ def test_no_page_answers_odd_query_parameters_with_a_server_error(city: City) ->
         "operator": ["/staff/operator", "/staff/operator/earlier"],
         "handler_d1": ["/staff/inbox"],
         "followup": ["/staff/followup"],
-        "analyst": ["/reports/monthly", "/reports/monthly.xlsx"],
+        "analyst": ["/reports/monthly", "/reports/monthly.xlsx", "/staff/hotspots"],
         "auditor": ["/staff/audit"],
         "admin": ["/staff/admin"],
     }

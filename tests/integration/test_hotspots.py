@@ -1,9 +1,10 @@
-"""Hotspots (热点预警) through the API (SQLite and PostgreSQL): a cluster of
+"""Hotspots (热点预警) through the API and the pages (SQLite and PostgreSQL): a cluster of
 similar appeals in one area is listed with its figures, a leader turns it into a governance
 task dispatched to a unit, and the task never feeds a hotspot itself."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +14,8 @@ from jiesu.domain.appeal import Actor
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
 from jiesu.store.tables import AppealRow
-from tests.support.city import City
+from tests.integration.test_web_pages import _login, _token
+from tests.support.city import UNITS, City
 
 API = "/api/v1/stats/hotspots"
 GAZETTEER = (
@@ -159,3 +161,86 @@ def test_governance_tasks_never_form_a_hotspot_but_other_supervisor_appeals_do(
     city.runtime.hotspots.forget()
     [hot] = listed(city)
     assert sorted(a["id"] for a in hot["appeals"]) == ordinary
+
+
+def _page_text(html: str) -> str:
+    main = re.search(r"<main.*?</main>", html, re.S)
+    assert main
+    return main.group(0)
+
+
+def test_the_page_shows_cards_and_the_form_to_those_who_may_act(city: City) -> None:
+    built = build(city)
+    c = city.client
+    _login(c, "analyst")
+    page = c.get("/staff/hotspots")
+    assert page.status_code == 200
+    [hot] = listed(city)
+    key = hot["key"]
+    assert f'data-key="{key}"' in page.text and "热点预警" in page.text
+    assert "东城区 › 东华门街道" in page.text  # the area below the city
+    links = re.findall(r'href="/staff/appeals/(\d+)\?', _page_text(page.text))
+    assert len(links) == 5 and set(map(int, links)) <= {m["id"] for m in built["members"]}
+    form = re.search(rf'<form method="post" action="/staff/hotspots/{key}/task".*?</form>',
+                     page.text, re.S)
+    assert form and 'name="csrf_token"' in form.group(0)
+    assert f'value="{city.unit_ids["D1S1"]}" selected' in form.group(0)  # the area's unit
+    for field_id in re.findall(r'<(?:select|textarea) id="([^"]+)"', form.group(0)):
+        assert f'<label for="{field_id}">' in form.group(0)
+    # the dashboard's card links here
+    dashboard = c.get("/staff/dashboard").text
+    assert f'href="/staff/hotspots#{key}"' in dashboard and 'href="/staff/hotspots"' in dashboard
+
+    # without the token nothing happens; with it the task is made and linked from the card
+    r = c.post(f"/staff/hotspots/{key}/task", data={"unit_id": str(city.unit_ids["D1S1"])})
+    assert r.status_code == 403
+    token = _token(c, "/staff/hotspots")
+    r = c.post(f"/staff/hotspots/{key}/task", data={"csrf_token": token, "unit_id": "²"},
+               follow_redirects=False)
+    assert r.status_code == 303
+    assert "请指定主办单位" in c.get("/staff/hotspots").text
+    r = c.post(f"/staff/hotspots/{key}/task",
+               data={"csrf_token": token, "unit_id": str(city.unit_ids["D1S1"]),
+                     "note": "请街道牵头"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/staff/hotspots"
+    page = c.get("/staff/hotspots").text
+    code = listed(city)[0]["task"]["code"]
+    assert f"已转为治理任务：{code}" in page and "data-task" in page
+    assert f'action="/staff/hotspots/{key}/task"' not in page
+    r = c.post(f"/staff/hotspots/{key}/task",
+               data={"csrf_token": token, "unit_id": str(city.unit_ids["D1S1"])})
+    assert f"该热点已转为治理任务 {code}" in r.text
+
+    # the task's own page says who asked for it
+    task_page = c.get(f"/staff/appeals/{listed(city)[0]['task']['id']}").text
+    assert "热点预警转为治理任务，交办人" in task_page
+
+
+def test_dispatchers_read_the_page_without_the_form_and_handlers_cannot(city: City) -> None:
+    build(city)
+    c = city.client
+    _login(c, "dispatcher")
+    page = c.get("/staff/hotspots")
+    assert page.status_code == 200 and "data-key=" in page.text
+    assert "/task" not in page.text and "转为治理任务" not in page.text
+    assert 'href="/staff/hotspots"' in page.text  # NAV
+    r = c.post("/staff/hotspots/h1/task", data={"csrf_token": _token(c, "/staff/hotspots"),
+                                                 "unit_id": "1"})
+    assert r.status_code == 403
+    c.post("/logout", data={"csrf_token": _token(c, "/staff/hotspots")})
+    _login(c, "handler_d1")
+    assert c.get("/staff/hotspots").status_code == 403
+
+
+def test_the_english_page_has_no_chinese_of_its_own(city: City) -> None:
+    build(city)
+    c = city.client
+    _login(c, "analyst")
+    html = _page_text(c.get("/staff/hotspots?lang=en").text)
+    assert "Hotspots" in html and "Make a governance task" in html and "Heat" in html
+    [hot] = listed(city)
+    # what people wrote and the city's names stay as they are; nothing else is Chinese
+    for data in [hot["label"], *hot["terms"], "东城区 › 东华门街道", *(u[1] for u in UNITS)]:
+        html = html.replace(data, "")
+    leftover = re.findall(r"[^\x00-\u2fff\s]+", re.sub(r"<[^>]+>", " ", html))
+    assert not [w for w in leftover if re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", w)]

@@ -40,7 +40,8 @@ def test_post_without_csrf_token_is_rejected(city: City) -> None:
 def test_staff_pages_need_login_and_the_right_role(city: City) -> None:
     c = city.client
     for path in ("/staff/dispatch", "/staff/inbox", "/staff/operator", "/staff/admin",
-                 "/staff/dashboard", "/staff/followup", "/staff/supervision"):
+                 "/staff/dashboard", "/staff/followup", "/staff/supervision",
+                 "/staff/hotspots"):
         r = c.get(path, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/login?next="), path
     _login(c, "handler_d1")

@@ -24,6 +24,7 @@ from jiesu.web.routes import (
     dispatcher,
     followup,
     handler,
+    hotspots,
     operator,
     public,
     supervisor,
@@ -49,7 +50,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
                        https_only=settings.environment == "production")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (public, track, auth, operator, dispatcher, handler, followup, supervisor,
-                   analyst, admin, appeal):
+                   analyst, hotspots, admin, appeal):
         app.include_router(module.router)
     _install_error_pages(app)
 

@@ -45,13 +45,14 @@ NAV: dict[Role, list[tuple[str, str]]] = {
     Role.OPERATOR: [("/staff/operator", "来电登记")],
     Role.DISPATCHER: [("/staff/dispatch", "派单队列"), ("/staff/dispatch?tab=returns", "退单申请"),
                       ("/staff/dispatch?tab=extensions", "延期申请"),
-                      ("/staff/dispatch?tab=replied", "答复审核")],
+                      ("/staff/dispatch?tab=replied", "答复审核"), ("/staff/hotspots", "热点预警")],
     Role.HANDLER: [("/staff/inbox", "待办诉求")],
     Role.GRID_WORKER: [("/staff/inbox", "待办诉求")],
     Role.FOLLOWUP_AGENT: [("/staff/followup", "回访队列")],
-    Role.SUPERVISOR: [("/staff/supervision", "督办看板")],
-    Role.ANALYST: [("/staff/dashboard", "数据看板")],
-    Role.ADMIN: [("/staff/admin", "系统管理"), ("/staff/dashboard", "数据看板")],
+    Role.SUPERVISOR: [("/staff/supervision", "督办看板"), ("/staff/hotspots", "热点预警")],
+    Role.ANALYST: [("/staff/dashboard", "数据看板"), ("/staff/hotspots", "热点预警")],
+    Role.ADMIN: [("/staff/admin", "系统管理"), ("/staff/dashboard", "数据看板"),
+                 ("/staff/hotspots", "热点预警")],
     Role.AUDITOR: [("/staff/audit", "流转记录")],
 }
 

@@ -182,6 +182,18 @@ EN: dict[str, str] = {
     "各单位办理情况": "By unit", "单位": "Unit", "总量": "Total", "受理量趋势": "Volume trend",
     "近7天": "Last 7 days", "前7天": "Previous 7 days", "变化": "Change",
     "分类趋势（近7天与前7天）": "Category trend (last 7 days vs the 7 before)",
+    # hotspots (热点预警)
+    "热点预警": "Hotspots", "近 {n} 天": "last {n} days", "查看全部": "See all",
+    "同一区域、相似内容的诉求聚在一起，按热度排序：诉求人越多、增长越快、不满意越多，热度越高。":
+        "Similar appeals from one area, grouped and hottest first: the more people behind "
+        "one, the faster it grows and the more dissatisfaction, the hotter it is.",
+    "热度": "Heat", "未定位区域": "Area not located", "诉求量": "Appeals",
+    "诉求人数": "Requesters", "增长": "Growth", "相关诉求": "Appeals", "共 {n} 件": "{n} in all",
+    "已转为治理任务": "Governance task", "交办意见": "Instructions",
+    "转为治理任务": "Make a governance task", "暂无热点": "No hotspots",
+    "您的角色无权把热点转为治理任务": "Your role may not turn a hotspot into a governance task",
+    "热点已变化，请刷新后重试": "The hotspot has changed: reload the page and try again",
+    "请指定主办单位": "Choose the lead unit",
     # admin
     "系统管理": "Administration", "单位树": "Unit tree", "用户与角色": "Users and roles",
     "分类导入": "Taxonomy import", "时限规则": "SLA policies", "工作日历": "Calendar",
@@ -456,6 +468,11 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
      "{noun} {id} does not exist or {tail}",
      {"noun": _NOUNS_EN.__getitem__,
       "tail": {"您无权查看": "you may not see it", "已停用": "is disabled"}.__getitem__}),
+    (re.compile(r"该热点已转为治理任务 (?P<code>\S+)"),
+     "This hotspot is governance task {code} already", {}),
+    (re.compile(r"已转为治理任务：(?P<code>\S+)"), "Made governance task {code}", {}),
+    (re.compile(r"热点预警转为治理任务，交办人：(?P<who>.+)"),
+     "Hotspot made a governance task, asked by {who}", {}),
     (re.compile(r"时长不能超过 (?P<n>\d+) (?P<unit>个工作日|小时|分钟)"),
      "The length can be at most {n} {unit}", {"unit": _TIME_UNITS_EN.__getitem__}),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from html import escape
 from typing import Any
 
 from jiesu.api.v1.appeals import scope_for
@@ -192,3 +193,10 @@ def list_items(session: Session, rows: list[AppealRow], now: datetime) -> list[d
              "handling": names.get(r.handling_unit_id or 0),
              "category": cats.get(r.category or ""), "mark": due_state(r, now),
              "suggest": suggestion_summary(r)} for r in rows]
+
+
+def unit_options(units: list[Any]) -> str:
+    """The unit <option>s, escaped and rendered once per page (each row only marks its pick)."""
+    return "".join(
+        f'<option value="{u.id}">{"　" * (u.depth - 1) if u.depth > 1 else ""}'
+        f"{escape(u.name)}</option>" for u in units)

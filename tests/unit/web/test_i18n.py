@@ -94,12 +94,23 @@ def test_the_fixed_errors_of_the_appeal_workflow_have_english() -> None:
     missing = set()
     for path in ("domain/appeal.py", "domain/rating.py", "web/core.py", "services/appeals.py",
                  "services/feedback.py", "web/uploads.py", "services/admin.py",
-                 "web/routes/admin.py", "domain/deadlines.py"):
+                 "web/routes/admin.py", "domain/deadlines.py", "services/hotspots.py",
+                 "web/routes/hotspots.py"):
         for message in raised.findall((src / path).read_text(encoding="utf-8")):
             if i18n.gettext("en", message) == message:
                 missing.add(f"{path}: {message}")
     assert not missing, sorted(missing)
     assert i18n.gettext("en", "“派单员”无权执行“督办”") == "Dispatcher: not allowed to “Supervise”"
+
+
+def test_hotspot_messages_with_a_code_or_a_name_are_translated() -> None:
+    en = i18n.gettext
+    assert en("en", "该热点已转为治理任务 2026050100012") == \
+        "This hotspot is governance task 2026050100012 already"
+    assert en("en", "已转为治理任务：2026050100012") == "Made governance task 2026050100012"
+    assert en("en", "热点预警转为治理任务，交办人：王五") == \
+        "Hotspot made a governance task, asked by 王五"
+    assert en("en", "备注不能超过 500 字") == "Note: at most 500 characters"
 
 
 def test_every_error_page_title_has_english() -> None:

@@ -1,5 +1,6 @@
 """Analyst and leaders (分析/领导): the dashboard — volume per day, category mix, per-unit
-table, overdue and trend — readable on a big screen; and the auditor's event log."""
+table, overdue, trend and the hottest hotspots — readable on a big screen; and the auditor's
+event log."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ ROLES = {Role.ANALYST, Role.ADMIN, Role.SUPERVISOR, Role.DISPATCHER}
 def dashboard(request: Request) -> HTMLResponse:
     core.require(request, ROLES)
     rt = core.runtime_of(request)
-    data = stats.cached_dashboard(rt, utcnow())
+    now = utcnow()
+    data = stats.cached_dashboard(rt, now)
+    hotspots = rt.hotspots.current(now)[:3]
     with core.reading(rt) as uow:
         f = stats.formula(uow.session)
     lang = core.lang_of(request)
@@ -28,6 +31,7 @@ def dashboard(request: Request) -> HTMLResponse:
         "satisfaction_rate": stats.satisfaction_rate(data.satisfaction, f),
         "unit_rates": {u.unit_id: stats.satisfaction_rate(u.satisfaction, f) for u in data.units},
         "trend": [(stats.category_label(lang, name), a, b) for name, a, b in data.trend],
+        "hotspots": hotspots,
         "big": request.query_params.get("big") == "1"})
 
 

@@ -3,9 +3,6 @@ extensions, and replies to review — dispatch, merge or reject in one or two cl
 
 from __future__ import annotations
 
-from html import escape
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -43,15 +40,8 @@ def queue(request: Request) -> HTMLResponse:
         units = web_queries.units(uow.session, max_depth=2) if tab == "queue" else []
     lang = core.lang_of(request)
     return core.render(request, "staff/dispatch.html", {
-        "unit_options": _unit_options(units),
+        "unit_options": staff.unit_options(units),
         "tab": tab, "tabs": [(k, v[0]) for k, v in TABS.items()], "title": title,
         "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
         "units": units, "reasons": i18n.choices(lang, "reject_reason"),
         "back": f"/staff/dispatch?tab={tab}"})
-
-
-def _unit_options(units: list[Any]) -> str:
-    """The unit <option>s, escaped and rendered once per page (each row only marks its pick)."""
-    return "".join(
-        f'<option value="{u.id}">{"　" * (u.depth - 1) if u.depth > 1 else ""}'
-        f"{escape(u.name)}</option>" for u in units)

@@ -1,0 +1,66 @@
+"""Hotspots (热点预警 / 未诉先办): clusters of similar recent appeals in one area, hottest first.
+Leaders, supervisors and admins turn one into a governance task (治理任务) with a lead unit;
+dispatchers read them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+
+from jiesu.domain.errors import DomainError, InvalidArguments
+from jiesu.services import hotspots as hs
+from jiesu.services.clock import utcnow
+from jiesu.store import queries, web_queries
+from jiesu.web import core, staff
+from jiesu.web.core import FormDep
+
+router = APIRouter(prefix="/staff/hotspots", include_in_schema=False)
+PAGE = "/staff/hotspots"
+UNIT_DEPTH = 3  # the lead units offered: city, districts and departments, streets
+
+
+@router.get("", response_class=HTMLResponse)
+def page(request: Request) -> HTMLResponse:
+    user = core.require(request, hs.READERS)
+    rt = core.runtime_of(request)
+    found = rt.hotspots.current(utcnow())
+    may_act = hs.may_create_tasks(user.role)
+    with core.reading(rt) as uow:
+        s = uow.session
+        # each area below the city, as on the appeal page: 东城区 › 东华门街道
+        paths = {h.spot.area_unit_id: _ids(web_queries.unit_path(s, h.spot.area_unit_id))
+                 for h in found if h.spot.area_unit_id is not None}
+        names = queries.unit_names(s, {i for ids in paths.values() for i in ids})
+        units = (web_queries.units(s, max_depth=UNIT_DEPTH)
+                 if may_act and any(h.task is None for h in found) else [])
+    offered = {u.id for u in units}
+    return core.render(request, "staff/hotspots.html", {
+        "hotspots": found, "may_act": may_act, "window_days": rt.hotspots.window_days,
+        "areas": {area: " › ".join(names[i] for i in ids[1:] if i in names) or None
+                  for area, ids in paths.items()},
+        # the lead unit proposed: the area's own unit or the nearest one above it offered
+        "proposed": {area: next((i for i in reversed(ids) if i in offered), None)
+                     for area, ids in paths.items()},
+        "unit_options": staff.unit_options(units)})
+
+
+@router.post("/{key}/task", response_model=None)
+def to_task(request: Request, key: str, form: FormDep) -> Response:
+    """Turn a hotspot into a governance task; errors come back as a message on the page."""
+    user = core.require(request, hs.TASK_ROLES)
+    rt = core.runtime_of(request)
+    unit = core.text(form, "unit_id")
+    try:
+        if not staff.is_number(unit) or len(unit) > 18:
+            raise InvalidArguments("请指定主办单位", field="unit_id")
+        made = rt.hotspots.to_task(user.actor(), key, int(unit), utcnow(),
+                                   core.text(form, "note"))
+    except DomainError as exc:
+        core.flash(request, exc.message, "error")
+        return core.redirect(PAGE)
+    core.flash(request, f"已转为治理任务：{made.code}")
+    return core.redirect(PAGE)
+
+
+def _ids(path: str | None) -> list[int]:
+    return [int(i) for i in (path or "").split("/") if i]
