@@ -32,6 +32,7 @@ Pure: no database, no clock (`now` is passed in).
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -107,6 +108,7 @@ def find_hotspots(items: Sequence[HotspotInput], now: datetime, *, window_days: 
         sub = matrix[rows]
         for members in _clusters(sub, similarity, min_size):
             found.append(_hotspot(area, [recent[usable[rows[m]]] for m in members],
+                                  [docs[usable[rows[m]]] for m in members],
                                   sub[members], vocabulary, middle))
     found.sort(key=lambda h: (-h.heat, -h.volume, h.key))
     return found[:limit]
@@ -156,8 +158,8 @@ def _clusters(vectors: csr_matrix, similarity: float, min_size: int) -> list[lis
     return [np.flatnonzero(labels == c).tolist() for c in np.flatnonzero(sizes >= min_size)]
 
 
-def _hotspot(area: int | None, members: list[HotspotInput], vectors: csr_matrix,
-             vocabulary: np.ndarray, middle: datetime) -> Hotspot:
+def _hotspot(area: int | None, members: list[HotspotInput], texts: list[str],
+             vectors: csr_matrix, vocabulary: np.ndarray, middle: datetime) -> Hotspot:
     order = sorted(range(len(members)), key=lambda m: (members[m].created_at,
                                                        members[m].appeal_id), reverse=True)
     volume = len(members)
@@ -177,7 +179,7 @@ def _hotspot(area: int | None, members: list[HotspotInput], vectors: csr_matrix,
         appeal_ids=tuple(members[m].appeal_id for m in order), volume=volume,
         requesters=requesters, recent=later, earlier=earlier, growth=round(growth, 3),
         dissatisfied=unhappy, heat=round(heat, 2), label=_label(members[nearest].text),
-        terms=_terms(centre, vocabulary[used]))
+        terms=_terms(centre, vocabulary[used], texts))
 
 
 def _label(text: str) -> str:
@@ -185,16 +187,39 @@ def _label(text: str) -> str:
     return first if len(first) <= LABEL_CHARS else first[:LABEL_CHARS - 1] + "…"
 
 
-def _terms(centre: np.ndarray, vocabulary: np.ndarray, n: int = 5) -> tuple[str, ...]:
-    """The heaviest n-grams of the cluster's centre, longest first among equals, without
-    one that is part of a term already taken (停水 under 小区停水) or spaces and digits."""
-    chosen: list[str] = []
+def _terms(centre: np.ndarray, vocabulary: np.ndarray, texts: list[str],
+           n: int = 5) -> tuple[str, ...]:
+    """The heaviest n-grams of the cluster's centre as the words its members write: n-grams
+    that overlap are joined when the members write the joined phrase (阳光 + 光小 + 小区 →
+    阳光小区), fragments of a longer term and n-grams with spaces, digits or punctuation are
+    left out."""
+    picked: list[str] = []
     for index in np.argsort(-centre, kind="stable"):
-        if centre[index] <= 0 or len(chosen) == n:
+        if centre[index] <= 0 or len(picked) == 4 * n:
             break
         term = _decode(vocabulary[index])
-        if " " in term or "0" in term or any(term in c or c in term for c in chosen):
-            continue
-        chosen.append(term)
-    return tuple(chosen)
+        if term.isalnum() and "0" not in term:
+            picked.append(term)
+    joined = True
+    while joined:
+        joined = False
+        for a, b in itertools.permutations(picked, 2):
+            phrase = _overlap(a, b)
+            if phrase and 2 * sum(phrase in t for t in texts) >= len(texts):
+                picked[picked.index(a)] = phrase
+                picked.remove(b)
+                joined = True
+                break
+    out: list[str] = []
+    for term in picked:
+        if term not in out and not any(term != other and term in other for other in picked):
+            out.append(term)
+    return tuple(out[:n])
 
+
+def _overlap(a: str, b: str) -> str | None:
+    """a and b joined where the end of a is the start of b (阳光, 光小 → 阳光小), or None."""
+    for k in range(min(len(a), len(b)) - 1, 0, -1):
+        if a.endswith(b[:k]):
+            return a + b[k:]
+    return None

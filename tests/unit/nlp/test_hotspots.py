@@ -67,7 +67,9 @@ def test_the_appeals_about_one_problem_at_one_place_are_one_hotspot() -> None:
     assert hot.key == "h0" and hot.area_unit_id == 7
     assert hot.volume == hot.requesters == len(WATER)
     assert list(hot.appeal_ids) == sorted(hot.appeal_ids)  # newest first: ids 0.. are newest
-    assert "阳光" in "".join(hot.terms) and "阳光小区" in hot.label
+    # the terms are the words the members write, joined from overlapping n-grams
+    assert hot.terms[0] == "阳光小区" and "阳光小区" in hot.label
+    assert all(t.isalnum() for t in hot.terms)
     assert len(hot.label) <= 60
 
 
