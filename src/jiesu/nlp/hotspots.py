@@ -183,6 +183,9 @@ def _hotspot(area: int | None, members: list[HotspotInput], texts: list[str],
 
 
 def _label(text: str) -> str:
+    title, _, content = text.partition("\n")
+    if content.startswith(title.rstrip("…").strip()):  # a title cut from the content
+        text = content
     first = " ".join(text.split())
     return first if len(first) <= LABEL_CHARS else first[:LABEL_CHARS - 1] + "…"
 

@@ -109,6 +109,13 @@ def test_heat_counts_people_growth_and_dissatisfaction() -> None:
     assert calm.earlier > 0 and calm.heat < base.heat
 
 
+def test_a_title_cut_from_the_content_is_not_repeated_in_the_label() -> None:
+    titled = [item(i, f"{t[:10]}\n{t}", days_ago=0.5 + i / 2) for i, t in enumerate(WATER)]
+    label = water(titled + appeals()[len(WATER):]).label
+    assert label in WATER or label.rstrip("…") in "".join(WATER)
+    assert label.count("阳光小区") == 1
+
+
 def test_too_few_or_empty_input_finds_nothing() -> None:
     assert find_hotspots([], NOW) == []
     assert find_hotspots(appeals()[:2], NOW) == []
