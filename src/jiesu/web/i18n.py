@@ -479,12 +479,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
 
 
 def _by_pattern(message: str) -> str | None:
-    for pattern, template, convert in _PATTERNS:
-        found = pattern.fullmatch(message)
-        if found:
-            parts = {k: convert.get(k, str)(v) for k, v in found.groupdict().items()}
-            return template.format(**parts)
-    return None
+    return i18n_config.apply_patterns(_PATTERNS, message)
 
 
 def gettext(lang: str, message: str, **kwargs: Any) -> str:

@@ -10,7 +10,8 @@ Those messages are Chinese sentences built from parts: "{what}有 3 处问题，
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 _WHAT = {"网格边界": "grid boundaries", "路由规则": "routing rules", "紧急规则": "urgency rules",
          "地名表": "gazetteer", "分类关键词": "category keywords"}
@@ -160,7 +161,10 @@ _MESSAGES: list[tuple[re.Pattern[str], str, Convert]] = [
 ]
 
 
-def _apply(patterns: list[tuple[re.Pattern[str], str, Convert]], zh: str) -> str | None:
+def apply_patterns(patterns: Sequence[tuple[re.Pattern[str], str, Mapping[str, Any]]],
+                   zh: str) -> str | None:
+    """The English template of the first pattern the whole message matches, each named part
+    converted (a part a pattern does not convert stays as written); None if none matches."""
     for pattern, template, convert in patterns:
         found = pattern.fullmatch(zh)
         if found:
@@ -182,10 +186,10 @@ def _where(zh: str) -> str:
 def _item(zh: str) -> str:
     where, sep, problem = zh.partition("：")
     if not sep:
-        return _apply(_PROBLEMS, zh) or zh
-    return f"{_where(where)}: {_apply(_PROBLEMS, problem) or problem}"
+        return apply_patterns(_PROBLEMS, zh) or zh
+    return f"{_where(where)}: {apply_patterns(_PROBLEMS, problem) or problem}"
 
 
 def translate(message: str) -> str | None:
     """English of an intake-configuration message, or None if it is not one."""
-    return _apply(_MESSAGES, message)
+    return apply_patterns(_MESSAGES, message)
