@@ -46,7 +46,7 @@ class Runtime:
 
     @property
     def hotspots(self) -> HotspotService:
-        """The process's hotspot service (it keeps the hotspots it computed for a minute)."""
+        """The process's hotspot service (it keeps the hotspots it computed for five minutes)."""
         value = self.extras.get("hotspots")
         if not isinstance(value, HotspotService):
             made = HotspotService(self.db, self.appeals,

@@ -244,3 +244,24 @@ def test_the_english_page_has_no_chinese_of_its_own(city: City) -> None:
         html = html.replace(data, "")
     leftover = re.findall(r"[^\x00-\u2fff\s]+", re.sub(r"<[^>]+>", " ", html))
     assert not [w for w in leftover if re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", w)]
+
+
+def test_the_periodic_jobs_refresh_hotspots_only_while_someone_looks(
+        city: City, monkeypatch: Any) -> None:
+    from jiesu.jobs.sweeper import run_all
+
+    service = city.runtime.hotspots
+    computed: list[Any] = []
+    monkeypatch.setattr(service, "_compute", lambda now: computed.append(now) or [])
+    now = utcnow()
+    assert run_all(city.runtime, now).hotspots_refreshed is False  # nobody has looked
+    assert computed == []
+    service.current(now)  # a leader opens the page
+    assert computed == [now]
+    assert service.refresh(now + timedelta(minutes=1)) is False  # still fresh
+    ahead = now + timedelta(minutes=3, seconds=30)
+    assert run_all(city.runtime, ahead).hotspots_refreshed is True  # before expiry
+    assert computed == [now, ahead]
+    service.current(now + timedelta(minutes=6))  # the reader finds the refreshed figures
+    assert computed == [now, ahead]
+    assert service.refresh(now + timedelta(hours=2)) is False  # nobody looked for an hour

@@ -26,6 +26,7 @@ class SweepResult:
     recomputed: int = 0
     anchored: int = 0
     default_ratings: int = 0
+    hotspots_refreshed: bool = False
     notices: list[str] = field(default_factory=list)
 
 
@@ -65,6 +66,7 @@ def run_all(runtime: Runtime, now: datetime) -> SweepResult:
     result.notices = admin.calendar_notices(now)
     result.default_ratings = FeedbackService(runtime.db, runtime.rules).apply_default_ratings(now)
     result.anchored = anchor(runtime.db, now)
+    result.hotspots_refreshed = runtime.hotspots.refresh(now)
     return result
 
 

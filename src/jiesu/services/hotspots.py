@@ -8,7 +8,9 @@ joins a hotspot.
 
 One `HotspotService` per process (`Runtime.hotspots`): clustering a week of a city's appeals
 takes seconds (about 5 s for 20,000 appeals, `bench/hotspots.py`), and a hotspot grows over
-days, so the result is kept for five minutes; creating a task recomputes it first.
+days, so the result is kept for five minutes; creating a task recomputes it first. While
+someone is looking, the periodic jobs recompute it before it expires (`refresh`), so readers
+do not wait for the clustering.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ Role = dom.Role
 READERS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER})
 TASK_ROLES = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN})  # 领导, 督办员, 管理员
 KEPT_FOR = timedelta(minutes=5)
+REFRESH_AHEAD = timedelta(minutes=2)  # the jobs recompute this long before expiry …
+WATCHED = timedelta(hours=1)  # … when a page or the API asked within this
 NOTE_CHARS = 500
 CODES_LISTED = 100  # member codes written into a task's content; the rest are counted
 INPUT_LIMIT = 20_000  # the newest appeals of the window that are clustered
@@ -84,9 +88,11 @@ class HotspotService:
         self.window_days = window_days
         self._lock = threading.Lock()
         self._kept: tuple[datetime, list[CurrentHotspot]] | None = None
+        self._asked: datetime | None = None  # when a page or the API last asked
 
     def current(self, now: datetime) -> list[CurrentHotspot]:
         """The hotspots of the last `window_days`, hottest first; at most KEPT_FOR old."""
+        self._asked = now
         # One computation at a time: requests arriving meanwhile wait for it and share it.
         with self._lock:
             if self._kept is not None and timedelta(0) <= now - self._kept[0] < KEPT_FOR:
@@ -94,6 +100,19 @@ class HotspotService:
             found = self._compute(now)
             self._kept = (now, found)
             return found
+
+    def refresh(self, now: datetime) -> bool:
+        """Recompute ahead of expiry when someone looked within WATCHED: the periodic jobs call
+        this, so that a reader finds fresh hotspots instead of waiting seconds for them. A
+        process nobody asks computes nothing. Returns whether it recomputed."""
+        kept = self._kept
+        if self._asked is None or not timedelta(0) <= now - self._asked < WATCHED:
+            return False
+        if kept is not None and timedelta(0) <= now - kept[0] < KEPT_FOR - REFRESH_AHEAD:
+            return False
+        with self._lock:
+            self._kept = (now, self._compute(now))
+        return True
 
     def forget(self) -> None:
         """Drop the kept hotspots: the next `current` computes them again."""
