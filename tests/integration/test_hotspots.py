@@ -126,6 +126,8 @@ def test_a_leader_turns_the_hotspot_into_a_dispatched_governance_task(city: City
         assert sorted(row.extra["hotspot"]["appeal_ids"]) == sorted(
             m["id"] for m in built["members"])
         assert row.area_unit_id == unit  # the hotspot's area
+        assert row.requester_name  # the leader who asked: whom the follow-up reports to
+        assert row.requester_phone is None
     [dispatch] = [e for e in appeal["events"] if e["type"] == "dispatch"]
     assert dispatch["actor_role"] == "system" and "交办人" in dispatch["data"]["note"]
 

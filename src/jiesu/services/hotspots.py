@@ -143,6 +143,8 @@ class HotspotService:
         asked_by = asker or dom.ROLE_ZH.get(actor.role, str(actor.role))
         data = NewAppeal(
             kind=hotspot.kind, channel=dom.Channel.SUPERVISOR, category=hotspot.category,
+            # the leader who asked is whom the follow-up (回访) reports back to
+            requester_name=asked_by[:100],
             title=f"热点治理：{hotspot.spot.label}", content=_content(hotspot, self.window_days,
                                                                    note, asked_by),
             extra={"hotspot": {"key": key, "appeal_ids": list(hotspot.spot.appeal_ids),
