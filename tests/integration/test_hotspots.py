@@ -128,6 +128,8 @@ def test_a_leader_turns_the_hotspot_into_a_dispatched_governance_task(city: City
         assert row.area_unit_id == unit  # the hotspot's area
         assert row.requester_name  # the leader who asked: whom the follow-up reports to
         assert row.requester_phone is None
+        assert row.confidential  # internal: never on the public board or in open data
+    assert task["code"] not in c.get("/board").text
     [dispatch] = [e for e in appeal["events"] if e["type"] == "dispatch"]
     assert dispatch["actor_role"] == "system" and "交办人" in dispatch["data"]["note"]
 

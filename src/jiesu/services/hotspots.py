@@ -145,6 +145,9 @@ class HotspotService:
             kind=hotspot.kind, channel=dom.Channel.SUPERVISOR, category=hotspot.category,
             # the leader who asked is whom the follow-up (回访) reports back to
             requester_name=asked_by[:100],
+            # an internal assignment: its text lists appeal codes, some of which may belong to
+            # confidential appeals or reports, so it stays off the public board and open data
+            confidential=True,
             title=f"热点治理：{hotspot.spot.label}", content=_content(hotspot, self.window_days,
                                                                    note, asked_by),
             extra={"hotspot": {"key": key, "appeal_ids": list(hotspot.spot.appeal_ids),
