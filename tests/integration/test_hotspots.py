@@ -269,3 +269,21 @@ def test_the_periodic_jobs_refresh_hotspots_only_while_someone_looks(
     service.current(now + timedelta(minutes=6))  # the reader finds the refreshed figures
     assert computed == [now, ahead]
     assert service.refresh(now + timedelta(hours=2)) is False  # nobody looked for an hour
+
+
+def test_the_dispatch_queue_and_the_appeal_page_mark_members_of_a_kept_hotspot(
+        city: City) -> None:
+    built = build(city)
+    member, other = built["members"][0], built["others"][0]
+    c = city.client
+    _login(c, "dispatcher")
+    assert "data-hotspot" not in c.get("/staff/dispatch").text  # nothing clustered yet
+    [hot] = listed(city, "dispatcher")  # someone looked: the hotspots are kept
+    queue = c.get("/staff/dispatch").text
+    row = re.search(rf'data-code="{member["code"]}"(.*?)(?:data-code=|</ul>)', queue, re.S)
+    assert row and f'/staff/hotspots#{hot["key"]}' in row.group(1)
+    row = re.search(rf'data-code="{other["code"]}"(.*?)(?:data-code=|</ul>)', queue, re.S)
+    assert row and "data-hotspot" not in row.group(1)
+    page = c.get(f"/staff/appeals/{member['id']}").text
+    assert f'/staff/hotspots#{hot["key"]}' in page and "data-hotspot" in page
+    assert "data-hotspot" not in c.get(f"/staff/appeals/{other['id']}").text

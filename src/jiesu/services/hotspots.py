@@ -101,6 +101,12 @@ class HotspotService:
             self._kept = (now, found)
             return found
 
+    def kept_by_appeal(self) -> dict[int, CurrentHotspot]:
+        """The hotspot each appeal belongs to, from the hotspots already kept: computes nothing,
+        so a busy page (the dispatch queue) can mark members without waiting for clustering."""
+        kept = self._kept
+        return {} if kept is None else {i: h for h in kept[1] for i in h.spot.appeal_ids}
+
     def refresh(self, now: datetime) -> bool:
         """Recompute ahead of expiry when someone looked within WATCHED: the periodic jobs call
         this, so that a reader finds fresh hotspots instead of waiting seconds for them. A

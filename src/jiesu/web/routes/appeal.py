@@ -53,6 +53,7 @@ def detail(request: Request, appeal_id: int) -> HTMLResponse:
         return core.render(request, "staff/appeal.html", {
             "row": row, "names": names, "co": co, "events": events, "people": people,
             "area": [names[i] for i in area if i in names],
+            "hot": rt.hotspots.kept_by_appeal().get(row.id),
             "category": cats.get(row.category or ""), "actions": actions,
             "fields": staff.ACTION_FIELDS, "units": units, "subunits": subunits,
             "suggest": staff.suggestion_summary(row), "due_state": staff.due_state(row, now),

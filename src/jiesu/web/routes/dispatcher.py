@@ -43,5 +43,6 @@ def queue(request: Request) -> HTMLResponse:
         "unit_options": staff.unit_options(units),
         "tab": tab, "tabs": [(k, v[0]) for k, v in TABS.items()], "title": title,
         "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
+        "hot": rt.hotspots.kept_by_appeal(),
         "units": units, "reasons": i18n.choices(lang, "reject_reason"),
         "back": f"/staff/dispatch?tab={tab}"})
