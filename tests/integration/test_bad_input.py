@@ -299,3 +299,22 @@ def test_error_bodies_match_the_error_schema_the_api_publishes(city: City) -> No
         assert r.status_code >= 400
         jsonschema.validate(r.json(), published)
     assert answers[0].json()["error"]["detail"]
+
+
+@pytest.mark.parametrize(("method", "path", "role", "message"), [
+    ("get", "/api/v1/exports/ledger.csv", "auditor", "您的角色无权导出台账"),
+    ("post", "/api/v1/feedback/default-ratings/run", "analyst", "只有管理员可以执行默认评价"),
+    ("post", "/api/v1/stats/kpi/formula", "analyst", "只有管理员可以修改考核公式"),
+    ("post", "/api/v1/stats/kpi/store?period=2026-11", "supervisor", "您的角色无权保存考核结果"),
+    ("get", "/api/v1/stats/kpi/stored?period=2026-11", "handler_d1", "您的角色无权查看统计"),
+    ("get", "/api/v1/stats/rankings?period=2026-11&group=district", "followup",
+     "您的角色无权查看统计"),
+])
+def test_a_role_the_route_does_not_admit_gets_403_with_its_message(
+        city: City, method: str, path: str, role: str, message: str) -> None:
+    """The roles are declared on the route (require_roles), so the API reference lists them;
+    the refusal comes before anything is read or parsed."""
+    r = city.client.request(method, path, headers=city.headers(role),
+                            json={"settings": {}} if method == "post" else None)
+    assert r.status_code == 403, r.text
+    assert r.json()["error"] == {"code": "permission_denied", "message": message}

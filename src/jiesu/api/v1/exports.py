@@ -9,12 +9,13 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from jiesu.api.deps import AdminDep, CurrentUserDep, RuntimeDep
+from jiesu.api.deps import AdminDep, RuntimeDep, require_roles
 from jiesu.api.exchange_deps import api_keys, open_data
 from jiesu.api.v1.appeals import FiltersDep, scope_for
 from jiesu.domain.appeal import Role
-from jiesu.domain.errors import InvalidArguments, NotFound, PermissionDenied
+from jiesu.domain.errors import InvalidArguments, NotFound
 from jiesu.services.api_keys import ApiKeyInfo
+from jiesu.services.auth import CurrentUser
 from jiesu.services.clock import utcnow
 from jiesu.services.open_data import (
     LEDGER_FIELDS,
@@ -43,13 +44,11 @@ def _attachment(name: str) -> dict[str, str]:
 def ledger(
     fmt: str,
     runtime: RuntimeDep,
-    user: CurrentUserDep,
+    user: Annotated[CurrentUser, require_roles(*LEDGER_ROLES, message="您的角色无权导出台账")],
     filters: FiltersDep,
 ) -> Response:
     if fmt not in ("csv", "xlsx"):
         raise NotFound("台账可导出为 ledger.csv 或 ledger.xlsx")
-    if user.role not in LEDGER_ROLES:
-        raise PermissionDenied("您的角色无权导出台账")
     with runtime.db.uow(write=False) as uow:
         scope = scope_for(uow.session, user)
     service = open_data(runtime)

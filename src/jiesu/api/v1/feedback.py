@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field, model_validator
 
-from jiesu.api.deps import CurrentUserDep, RuntimeDep
+from jiesu.api.deps import CurrentUserDep, RuntimeDep, require_roles
 from jiesu.domain.appeal import Role
 from jiesu.domain.errors import InvalidArguments, PermissionDenied
 from jiesu.runtime import Runtime
@@ -305,9 +305,8 @@ class CountOut(BaseModel):
 
 
 @router.post("/default-ratings/run", response_model=CountOut, summary="补默认评价（管理员）")
-def run_default_ratings(runtime: RuntimeDep, user: CurrentUserDep) -> CountOut:
-    if user.role is not Role.ADMIN:
-        raise PermissionDenied("只有管理员可以执行默认评价")
+def run_default_ratings(runtime: RuntimeDep, user: Annotated[CurrentUser, require_roles(
+        Role.ADMIN, message="只有管理员可以执行默认评价")]) -> CountOut:
     if runtime.settings.rating_default_stars is None:
         raise InvalidArguments("未启用默认评价（JIESU_RATING_DEFAULT_STARS）")
     return CountOut(count=feedback(runtime).apply_default_ratings(utcnow()))

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from jiesu.api.deps import CurrentUserDep, RuntimeDep
+from jiesu.api.deps import CurrentUserDep, RuntimeDep, require_roles
 from jiesu.domain.appeal import Role
 from jiesu.domain.errors import PermissionDenied
 from jiesu.domain.kpi import COUNT_NAMES, RANKING_GROUPS, parse_period
@@ -30,11 +30,14 @@ def reporting(runtime: Runtime) -> rep.ReportingService:
     return rep.ReportingService(runtime.db, runtime.rules, runtime.settings)
 
 
+NOT_A_READER = "您的角色无权查看统计"
+
+
 def check_reader(user: CurrentUser, unit: int | None,
                  roles: frozenset[Role] = rep.READERS) -> int | None:
     """Staff may read statistics; handlers only for their own unit subtree (the default)."""
     if user.role not in roles:
-        raise PermissionDenied("您的角色无权查看统计")
+        raise PermissionDenied(NOT_A_READER)
     if user.role in (Role.HANDLER, Role.GRID_WORKER):
         if unit is None:
             return user.unit_id
@@ -111,9 +114,10 @@ def kpi(runtime: RuntimeDep, user: CurrentUserDep, period: PeriodQ,
 
 
 @router.get("/rankings", response_model=KpiOut, summary="分组排名")
-def rankings(runtime: RuntimeDep, user: CurrentUserDep, period: PeriodQ,
+def rankings(runtime: RuntimeDep, user: Annotated[CurrentUser, require_roles(
+                 *rep.REPORT_READERS, Role.DISPATCHER, message=NOT_A_READER)],
+             period: PeriodQ,
              group: Annotated[str, Query(description=", ".join(RANKING_GROUPS))]) -> KpiOut:
-    check_reader(user, None, rep.REPORT_READERS | {Role.DISPATCHER})
     return _kpi_out(reporting(runtime).kpi(parse_period(period), utcnow(), group=group))
 
 
@@ -188,7 +192,8 @@ def formula_versions(runtime: RuntimeDep, user: CurrentUserDep) -> list[FormulaO
 
 @router.post("/kpi/formula", response_model=FormulaOut, status_code=201,
              summary="新建考核公式版本（管理员）")
-def new_formula(body: FormulaIn, runtime: RuntimeDep, user: CurrentUserDep) -> FormulaOut:
+def new_formula(body: FormulaIn, runtime: RuntimeDep, user: Annotated[CurrentUser, require_roles(
+        Role.ADMIN, message="只有管理员可以修改考核公式")]) -> FormulaOut:
     now = utcnow()
     f = reporting(runtime).set_formula(user.actor(), body.settings, body.note, now)
     return FormulaOut(version=f.version, settings=f.settings(), note=body.note, created_at=now)
@@ -201,16 +206,18 @@ class StoredOut(BaseModel):
 
 
 @router.post("/kpi/store", response_model=StoredOut, summary="计算并保存考核结果")
-def store_kpi(runtime: RuntimeDep, user: CurrentUserDep, period: PeriodQ) -> StoredOut:
-    check_reader(user, None, frozenset({Role.ADMIN, Role.ANALYST}))
+def store_kpi(runtime: RuntimeDep, user: Annotated[CurrentUser, require_roles(
+        Role.ADMIN, Role.ANALYST, message="您的角色无权保存考核结果")],
+              period: PeriodQ) -> StoredOut:
     p = parse_period(period)
     n, v = reporting(runtime).store_kpi(p, utcnow())
     return StoredOut(period=p.label, formula_version=v, rows=n)
 
 
 @router.get("/kpi/stored", summary="已保存的考核结果（含公式版本）")
-def stored_kpi(runtime: RuntimeDep, user: CurrentUserDep, period: PeriodQ) -> list[dict[str, Any]]:
-    check_reader(user, None, rep.REPORT_READERS)
+def stored_kpi(runtime: RuntimeDep, user: Annotated[CurrentUser, require_roles(
+        *rep.REPORT_READERS, message=NOT_A_READER)],
+               period: PeriodQ) -> list[dict[str, Any]]:
     return reporting(runtime).stored_kpi(parse_period(period))
 
 
