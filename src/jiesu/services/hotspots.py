@@ -182,9 +182,11 @@ class HotspotService:
         # came later, so the window's tasks are all the tasks the current hotspots can have.
         since = now - timedelta(days=self.window_days)
         with self.db.uow(write=False) as uow:
-            recent = hotspot_store.hotspot_inputs(uow.session, since, INPUT_LIMIT)
+            made = hotspot_store.governance_tasks(uow.session, since)
+            recent = hotspot_store.hotspot_inputs(uow.session, since,
+                                                  {t.appeal_id for t in made}, INPUT_LIMIT)
             tasks: dict[str, TaskRef] = {}
-            for t in hotspot_store.governance_tasks(uow.session, since):
+            for t in made:
                 tasks.setdefault(t.key, TaskRef(t.appeal_id, t.code))
             spots = find_hotspots(
                 [HotspotInput(appeal_id=r.appeal_id, text=f"{r.title}\n{r.content}",

@@ -8,6 +8,7 @@ with JSON operators, so that SQLite and PostgreSQL answer alike.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -69,10 +70,11 @@ def _hotspot_key(extra: Any) -> str | None:
     return key if isinstance(key, str) else None
 
 
-def hotspot_inputs(session: Session, since: datetime, limit: int = 20_000) -> list[RecentAppeal]:
+def hotspot_inputs(session: Session, since: datetime, tasks: Collection[int],
+                   limit: int = 20_000) -> list[RecentAppeal]:
     """The appeals created since `since`, newest first, at most `limit`: without rejected and
-    merged ones, and without governance tasks (a task must not feed the hotspot it came from)."""
-    tasks = {t.appeal_id for t in governance_tasks(session, since)}
+    merged ones, and without the governance tasks `tasks` (ids; a task must not feed the
+    hotspot it came from)."""
     rows = session.execute(
         select(AppealRow.id, AppealRow.code, AppealRow.kind, AppealRow.category,
                AppealRow.title, func.substr(AppealRow.content, 1, CONTENT_CHARS),

@@ -113,6 +113,22 @@ def units(session: Session, *, max_depth: int | None = None,
     return list(session.scalars(stmt.order_by(UnitRow.path).limit(limit)))
 
 
+def unit_chains(session: Session, unit_ids: set[int | None]
+                ) -> dict[int, list[tuple[int, str]]]:
+    """For each unit, (id, name) of its ancestors below the root and of itself, top down
+    (城东区, 东湖街道): where an appeal's area lies, as the pages show it."""
+    wanted = {i for i in unit_ids if i is not None}
+    if not wanted:
+        return {}
+    paths = {uid: path for uid, path in session.execute(
+        select(UnitRow.id, UnitRow.path).where(UnitRow.id.in_(wanted)))}
+    chains = {uid: [int(i) for i in path.split("/") if i][1:] for uid, path in paths.items()}
+    every = {i for chain in chains.values() for i in chain}
+    names = {uid: name for uid, name in session.execute(
+        select(UnitRow.id, UnitRow.name).where(UnitRow.id.in_(every)))}
+    return {uid: [(i, names[i]) for i in chain if i in names] for uid, chain in chains.items()}
+
+
 def unit_path(session: Session, unit_id: int | None) -> str | None:
     if unit_id is None:
         return None

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from jiesu.api.deps import CurrentUserDep, RuntimeDep
-from jiesu.domain.errors import PermissionDenied
+from jiesu.api.deps import CurrentUserDep, RuntimeDep, require_roles
 from jiesu.services import hotspots as hs
+from jiesu.services.auth import CurrentUser
 from jiesu.services.clock import utcnow
 
 router = APIRouter(prefix="/api/v1/stats/hotspots", tags=["stats"])
@@ -75,11 +75,10 @@ def _out(h: hs.CurrentHotspot) -> HotspotOut:
 
 
 @router.get("", response_model=list[HotspotOut], summary="热点预警 Hotspots")
-def hotspots(runtime: RuntimeDep, user: CurrentUserDep) -> list[HotspotOut]:
-    """The hotspots of the last `JIESU_HOTSPOT_WINDOW_DAYS` days, hottest first (computed at
-    most once a minute per process)."""
-    if user.role not in hs.READERS:
-        raise PermissionDenied("您的角色无权查看统计")
+def hotspots(runtime: RuntimeDep, user: Annotated[CurrentUser, require_roles(
+        *hs.READERS, message="您的角色无权查看统计")]) -> list[HotspotOut]:
+    """The hotspots of the last `JIESU_HOTSPOT_WINDOW_DAYS` days, hottest first (kept five
+    minutes per process)."""
     return [_out(h) for h in runtime.hotspots.current(utcnow())]
 
 

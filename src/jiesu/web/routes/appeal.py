@@ -27,11 +27,10 @@ def detail(request: Request, appeal_id: int) -> HTMLResponse:
         s = uow.session
         row = staff.visible_row(s, user, appeal_id)
         co = queries.co_units_of(s, row.id)
+        names = queries.unit_names(s, {row.lead_unit_id, row.handling_unit_id, *co})
         # where the address was located (智能受理, gazetteer or polygons): its unit and the
         # ones above it, below the city, e.g. 城东区 › 东湖街道 › 东湖社区
-        area = [int(i) for i in (web_queries.unit_path(s, row.area_unit_id) or "").split("/")
-                if i][1:]
-        names = queries.unit_names(s, {row.lead_unit_id, row.handling_unit_id, *co, *area})
+        area = web_queries.unit_chains(s, {row.area_unit_id}).get(row.area_unit_id or 0, [])
         events = queries.events_of(s, row.id)
         actor_ids = {e.actor_id for e in events if e.actor_id}
         people = web_queries.user_names(s, actor_ids)
@@ -52,7 +51,7 @@ def detail(request: Request, appeal_id: int) -> HTMLResponse:
             earlier = [e for e in earlier if e.id != row.id][:5]
         return core.render(request, "staff/appeal.html", {
             "row": row, "names": names, "co": co, "events": events, "people": people,
-            "area": [names[i] for i in area if i in names],
+            "area": [name for _, name in area],
             "hot": rt.hotspots.kept_by_appeal().get(row.id),
             "category": cats.get(row.category or ""), "actions": actions,
             "fields": staff.ACTION_FIELDS, "units": units, "subunits": subunits,

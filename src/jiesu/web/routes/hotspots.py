@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.services import hotspots as hs
 from jiesu.services.clock import utcnow
-from jiesu.store import queries, web_queries
+from jiesu.store import web_queries
 from jiesu.web import core, staff
 from jiesu.web.core import FormDep
 
@@ -28,19 +28,17 @@ def page(request: Request) -> HTMLResponse:
     with core.reading(rt) as uow:
         s = uow.session
         # each area below the city, as on the appeal page: 东城区 › 东华门街道
-        paths = {h.spot.area_unit_id: _ids(web_queries.unit_path(s, h.spot.area_unit_id))
-                 for h in found if h.spot.area_unit_id is not None}
-        names = queries.unit_names(s, {i for ids in paths.values() for i in ids})
+        chains = web_queries.unit_chains(s, {h.spot.area_unit_id for h in found})
         units = (web_queries.units(s, max_depth=UNIT_DEPTH)
                  if may_act and any(h.task is None for h in found) else [])
     offered = {u.id for u in units}
     return core.render(request, "staff/hotspots.html", {
         "hotspots": found, "may_act": may_act, "window_days": rt.hotspots.window_days,
-        "areas": {area: " › ".join(names[i] for i in ids[1:] if i in names) or None
-                  for area, ids in paths.items()},
+        "areas": {area: " › ".join(name for _, name in chain) or None
+                  for area, chain in chains.items()},
         # the lead unit proposed: the area's own unit or the nearest one above it offered
-        "proposed": {area: next((i for i in reversed(ids) if i in offered), None)
-                     for area, ids in paths.items()},
+        "proposed": {area: next((i for i, _ in reversed(chain) if i in offered), None)
+                     for area, chain in chains.items()},
         "unit_options": staff.unit_options(units)})
 
 
@@ -61,6 +59,3 @@ def to_task(request: Request, key: str, form: FormDep) -> Response:
     core.flash(request, f"已转为治理任务：{made.code}")
     return core.redirect(PAGE)
 
-
-def _ids(path: str | None) -> list[int]:
-    return [int(i) for i in (path or "").split("/") if i]
