@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -139,3 +140,39 @@ def test_a_bad_time_limit_stored_earlier_is_ignored_not_fatal(city: City,
     with caplog.at_level(logging.ERROR, logger="jiesu.services.rules"):
         city.register()
     assert "time-limit policy" in caplog.text
+
+
+def test_enterprise_appeals_can_have_their_own_shorter_limits(city: City) -> None:
+    """An administrator gives 涉企诉求 a 2-hour sign limit; residents keep 1 working day."""
+    admin = city.headers("admin")
+    r = city.client.post("/api/v1/admin/sla-policies", headers=admin,
+                         json={"clock": "sign", "amount": 2, "unit": "hour",
+                               "requester": "enterprise"})
+    assert r.status_code == 201 and r.json()["requester"] == "enterprise", r.text
+    listed = city.client.get("/api/v1/admin/sla-policies", headers=admin).json()
+    assert any(p.get("requester") == "enterprise" and p["source"] == "custom" for p in listed)
+    r = city.client.post("/api/v1/admin/sla-policies", headers=admin,
+                         json={"clock": "sign", "amount": 2, "unit": "hour",
+                               "requester": "company"})
+    assert r.status_code == 422
+    firm = city.register(requester_type="enterprise", enterprise_code="91330100799655058B")
+    person = city.register()
+    due = {}
+    for name, appeal in (("firm", firm), ("person", person)):
+        d = city.act("dispatcher", appeal["id"], "dispatch", unit_code="D1")
+        due[name] = (datetime.fromisoformat(d["deadlines"]["sign"])
+                     - datetime.fromisoformat(d["dispatched_at"]))
+    assert due["firm"] == timedelta(hours=2)
+    assert due["person"] > timedelta(hours=12)  # 1 working day, counted from the next one
+    c = city.client
+    login_admin(c)
+    page = c.get("/staff/admin?tab=sla").text
+    assert "企业（涉企诉求）" in page
+    r = c.post("/staff/admin/sla", data={"clock": "handle", "amount": "10",
+                                         "limit_unit": "workday", "kind": "complaint",
+                                         "requester": "enterprise", "csrf_token": _token(page)},
+               follow_redirects=True)
+    assert r.status_code == 200
+    stored = city.client.get("/api/v1/admin/sla-policies", headers=admin).json()
+    assert any(p.get("requester") == "enterprise" and p["clock"] == "handle" and p["amount"] == 10
+               for p in stored)

@@ -720,7 +720,8 @@ def _int_arg(args: dict[str, Any], name: str, label: str) -> int:
 def _limit(rules: Rules, clock: Clock, appeal: Appeal) -> Limit | None:
     unit = str(appeal.lead_unit_id) if appeal.lead_unit_id is not None else None
     return rules.sla.limit_for(
-        clock, kind=appeal.kind, urgency=appeal.urgency, category=appeal.category, unit=unit
+        clock, kind=appeal.kind, urgency=appeal.urgency, category=appeal.category, unit=unit,
+        requester=appeal.requester_type,
     )
 
 

@@ -115,6 +115,10 @@ def policy_limit(clock: str, amount: float, unit: str) -> tuple[Clock, Limit]:
     return Clock(clock), Limit(amount, limit_unit)
 
 
+REQUESTER_TYPES = ("resident", "enterprise")  # an appeal's requester_type; SLA rules may name one
+SlaKey = tuple[Clock, str | None, str | None, str | None, str | None, str | None]
+
+
 @dataclass(frozen=True)
 class SlaRule:
     """One row of the SLA policy table; a field left None matches anything."""
@@ -125,28 +129,34 @@ class SlaRule:
     urgency: str | None = None
     category: str | None = None
     unit: str | None = None
+    # "enterprise" for 涉企诉求, which a city may hold to shorter limits; "resident" too
+    requester: str | None = None
 
     @property
-    def key(self) -> tuple[Clock, str | None, str | None, str | None, str | None]:
+    def key(self) -> SlaKey:
         """What the rule applies to; at most one rule per key in a table."""
-        return (self.clock, self.kind, self.urgency, self.category, self.unit)
+        return (self.clock, self.kind, self.urgency, self.category, self.unit, self.requester)
 
     @property
     def specificity(self) -> int:
-        """Rank among matching rules: unit > category > kind > urgency, as bits.
+        """Rank among matching rules: unit > category > requester > kind > urgency, as bits.
 
-        Higher wins, so unit+category > unit > category > kind+urgency > kind > urgency >
-        clock only, and within each level naming kind/urgency refines further.
+        Higher wins, so unit+category > unit > category > requester+kind > requester > kind >
+        urgency > clock only, and within each level naming kind/urgency refines further: an
+        enterprise rule beats the general rule of the same kind, a unit's or category's own
+        rule beats an enterprise rule.
         """
         return (
-            (8 if self.unit is not None else 0)
-            + (4 if self.category is not None else 0)
+            (16 if self.unit is not None else 0)
+            + (8 if self.category is not None else 0)
+            + (4 if self.requester is not None else 0)
             + (2 if self.kind is not None else 0)
             + (1 if self.urgency is not None else 0)
         )
 
     def matches(
-        self, clock: Clock, kind: str, urgency: str, category: str | None, unit: str | None
+        self, clock: Clock, kind: str, urgency: str, category: str | None, unit: str | None,
+        requester: str | None = None,
     ) -> bool:
         """True when every field this rule names equals the appeal's."""
         return (
@@ -155,6 +165,7 @@ class SlaRule:
             and (self.urgency is None or self.urgency == urgency)
             and (self.category is None or self.category == category)
             and (self.unit is None or self.unit == unit)
+            and (self.requester is None or self.requester == requester)
         )
 
 
@@ -162,7 +173,7 @@ class SlaTable:
     """The SLA policy: the most specific matching rule gives the limit."""
 
     def __init__(self, rules: Iterable[SlaRule]) -> None:
-        by_key: dict[tuple[Clock, str | None, str | None, str | None, str | None], SlaRule] = {}
+        by_key: dict[SlaKey, SlaRule] = {}
         for rule in rules:
             if rule.key in by_key:
                 # Two rules for the same key would make the choice depend on row order.
@@ -189,7 +200,7 @@ class SlaTable:
     def with_rules(self, overrides: Iterable[SlaRule]) -> SlaTable:
         """A copy where `overrides` replace rules with the same key and add the others."""
         by_key = {r.key: r for r in self._rules}
-        new: dict[tuple[Clock, str | None, str | None, str | None, str | None], SlaRule] = {}
+        new: dict[SlaKey, SlaRule] = {}
         for rule in overrides:
             if rule.key in new:
                 raise ValueError(f"duplicate SLA rule for {rule.key}")
@@ -205,11 +216,12 @@ class SlaTable:
         urgency: str,
         category: str | None = None,
         unit: str | None = None,
+        requester: str | None = None,
     ) -> SlaRule | None:
         """The rule that decides the limit (for showing *why* a deadline is what it is)."""
         best: SlaRule | None = None
         for rule in self._rules:
-            if rule.matches(clock, kind, urgency, category, unit) and (
+            if rule.matches(clock, kind, urgency, category, unit, requester) and (
                 best is None or rule.specificity > best.specificity
             ):
                 best = rule
@@ -223,9 +235,11 @@ class SlaTable:
         urgency: str,
         category: str | None = None,
         unit: str | None = None,
+        requester: str | None = None,
     ) -> Limit | None:
         """The limit of the most specific matching rule, or None when no rule matches."""
-        rule = self.rule_for(clock, kind=kind, urgency=urgency, category=category, unit=unit)
+        rule = self.rule_for(clock, kind=kind, urgency=urgency, category=category, unit=unit,
+                             requester=requester)
         return None if rule is None else rule.limit
 
 

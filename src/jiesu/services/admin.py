@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jiesu.domain import appeal as dom
-from jiesu.domain.deadlines import policy_limit
+from jiesu.domain.deadlines import REQUESTER_TYPES, policy_limit
 from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
 from jiesu.domain.events import DomainEvent
 from jiesu.services.auth import hash_password
@@ -164,18 +164,22 @@ class AdminService:
     # --- SLA policies -----------------------------------------------------------------------
 
     def set_sla_policy(self, *, clock: str, amount: float, limit_unit: str, kind: str | None,
-                       urgency: str | None, category: str | None, unit_code: str | None) -> int:
+                       urgency: str | None, category: str | None, unit_code: str | None,
+                       requester: str | None = None) -> int:
+        """Store the limit of one scope; `requester` "enterprise" gives 涉企诉求 their own."""
         policy_limit(clock, amount, limit_unit)
+        if requester is not None and requester not in REQUESTER_TYPES:
+            raise InvalidArguments("诉求人类型应为个人或企业", field="requester")
         with self.db.uow() as uow:
             if unit_code and uow.units.by_code(unit_code) is None:
                 raise InvalidArguments(f"单位 {unit_code} 不存在", field="unit_code")
             existing = admin_store.sla_policy(uow.session, clock=clock, kind=kind,
                                               urgency=urgency, category=category,
-                                              unit=unit_code)
+                                              unit=unit_code, requester=requester)
             if existing is None:
                 existing = SlaPolicyRow(clock=clock, kind=kind, urgency=urgency,
-                                        category=category, unit=unit_code, amount=amount,
-                                        limit_unit=limit_unit)
+                                        category=category, unit=unit_code, requester=requester,
+                                        amount=amount, limit_unit=limit_unit)
                 uow.session.add(existing)
             else:
                 existing.amount, existing.limit_unit = amount, limit_unit

@@ -53,7 +53,7 @@ def load_rules(uow: UnitOfWork, settings: Settings) -> Rules:
             log.error("时限规则 %s 无效，已忽略 (time-limit policy ignored): %s", p.id, exc)
             continue
         overrides.append(SlaRule(clock, limit, kind=p.kind, urgency=p.urgency,
-                                 category=p.category, unit=unit))
+                                 category=p.category, unit=unit, requester=p.requester))
     sla = SlaTable.default().with_rules(overrides)
     values = dict(RULE_SETTINGS)
     for key, stored in read_settings(s, RULE_SETTINGS).items():

@@ -25,7 +25,8 @@ def username_taken(session: Session, username: str) -> bool:
 
 
 def sla_policy(session: Session, *, clock: str, kind: str | None, urgency: str | None,
-               category: str | None, unit: str | None) -> SlaPolicyRow | None:
+               category: str | None, unit: str | None,
+               requester: str | None = None) -> SlaPolicyRow | None:
     """The stored policy of exactly this scope; a None field matches only a policy without it."""
     return session.scalar(select(SlaPolicyRow).where(
         SlaPolicyRow.clock == clock,
@@ -34,6 +35,8 @@ def sla_policy(session: Session, *, clock: str, kind: str | None, urgency: str |
         SlaPolicyRow.category.is_(None) if category is None
         else SlaPolicyRow.category == category,
         SlaPolicyRow.unit.is_(None) if unit is None else SlaPolicyRow.unit == unit,
+        SlaPolicyRow.requester.is_(None) if requester is None
+        else SlaPolicyRow.requester == requester,
     ))
 
 

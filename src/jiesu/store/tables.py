@@ -111,6 +111,7 @@ class SlaPolicyRow(Base):
     urgency: Mapped[str | None] = mapped_column(String(32))
     category: Mapped[str | None] = mapped_column(String(64))
     unit: Mapped[str | None] = mapped_column(String(64))
+    requester: Mapped[str | None] = mapped_column(String(16))  # resident / enterprise (涉企)
     amount: Mapped[float] = mapped_column(Float)
     limit_unit: Mapped[str] = mapped_column(String(16))
 

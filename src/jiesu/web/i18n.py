@@ -142,6 +142,7 @@ EN: dict[str, str] = {
     # staff common
     "工作台": "Workbench", "编号": "Code", "标题": "Title", "紧急程度": "Urgency",
     "来源渠道": "Channel", "诉求人": "Requester", "联系电话": "Phone", "地址": "Address",
+    "企业（涉企诉求）": "Enterprise (涉企诉求)", "企业": "Enterprise", "个人": "Resident",
     "登记时间": "Registered", "时限": "Due", "预警": "Warning", "操作": "Actions",
     "办理": "Open", "暂无待办": "Nothing to do", "建议": "Suggestion", "主办单位": "Lead unit",
     "协办单位": "Co-units", "备注": "Note", "理由": "Reason", "确定": "Confirm",
@@ -395,6 +396,7 @@ EN: dict[str, str] = {
     "时长须为数字": "The length must be a number",
     "时长须大于 0": "The length must be more than 0",
     "工作日时长须为整数": "A limit in working days must be a whole number",
+    "诉求人类型应为个人或企业": "The requester type must be resident or enterprise",
     "请选择分类文件": "Choose a category file",
     "分类文件不能超过 2MB": "The category file can be at most 2 MB",
     "分类文件须为 UTF-8 编码的 CSV": "The category file must be a CSV in UTF-8",

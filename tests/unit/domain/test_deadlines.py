@@ -303,3 +303,23 @@ def test_extension_bounds_and_provisional_carry_over() -> None:
     with pytest.raises(ValueError):
         extend(CAL, old, 0)
     assert extend(CAL, old, 12, max_workdays=15).at == local(2025, 3, 19, 23, 59, 59)
+
+
+def test_enterprise_rules_outrank_kind_rules_but_not_category_or_unit_rules() -> None:
+    """涉企诉求 (DESIGN §8) may have their own, shorter limits: a rule naming the requester
+    type beats the general rule of the same kind; a category's or unit's own rule still wins."""
+    table = SlaTable.default().with_rules([
+        SlaRule(Clock.HANDLE, Limit.workdays(10), kind="complaint", requester="enterprise"),
+        SlaRule(Clock.SIGN, Limit.hours(2), requester="enterprise"),
+        SlaRule(Clock.HANDLE, Limit.workdays(3), category="heating"),
+    ])
+    q = {"kind": "complaint", "urgency": "normal"}
+    assert table.limit_for(Clock.HANDLE, **q, requester="enterprise") == Limit.workdays(10)
+    assert table.limit_for(Clock.HANDLE, **q, requester="resident") == Limit.workdays(15)
+    assert table.limit_for(Clock.HANDLE, **q) == Limit.workdays(15)
+    assert table.limit_for(Clock.HANDLE, kind="help", urgency="normal",
+                           requester="enterprise") == Limit.workdays(5)
+    assert table.limit_for(Clock.HANDLE, **q, category="heating",
+                           requester="enterprise") == Limit.workdays(3)
+    assert table.limit_for(Clock.SIGN, **q, requester="enterprise") == Limit.hours(2)
+    assert table.limit_for(Clock.SIGN, **q, requester="resident") == Limit.workdays(1)

@@ -94,7 +94,8 @@ def list_sla(runtime: RuntimeDep, _: CurrentUserDep) -> list[SlaPolicyOut]:
         for p in lookups.custom_sla_policies(uow.session):
             out.append(SlaPolicyOut(id=p.id, clock=p.clock, amount=p.amount, unit=p.limit_unit,
                                     kind=p.kind, urgency=p.urgency, category=p.category,
-                                    unit_code=p.unit, source="custom"))
+                                    unit_code=p.unit, requester=p.requester,
+                                    source="custom"))
     return out
 
 
@@ -103,7 +104,8 @@ def list_sla(runtime: RuntimeDep, _: CurrentUserDep) -> list[SlaPolicyOut]:
 def set_sla(body: SlaPolicyIn, runtime: RuntimeDep, _: AdminDep) -> SlaPolicyOut:
     policy_id = _admin(runtime).set_sla_policy(
         clock=body.clock, amount=body.amount, limit_unit=body.unit, kind=body.kind,
-        urgency=body.urgency, category=body.category, unit_code=body.unit_code)
+        urgency=body.urgency, category=body.category, unit_code=body.unit_code,
+        requester=body.requester)
     return SlaPolicyOut(id=policy_id, **body.model_dump())
 
 

@@ -167,6 +167,8 @@ class SlaPolicyIn(BaseModel):
     urgency: Urgency | None = None
     category: str | None = None
     unit_code: str | None = None
+    requester: Literal["resident", "enterprise"] | None = Field(
+        None, description="诉求人类型：enterprise 为涉企诉求的专门时限；不填则不限")
 
 
 class SlaPolicyOut(SlaPolicyIn):

@@ -205,7 +205,8 @@ def set_sla(request: Request, form: FormDep) -> Response:
             clock=core.text(form, "clock"), amount=amount, limit_unit=core.text(form, "limit_unit"),
             kind=core.text(form, "kind") or None, urgency=core.text(form, "urgency") or None,
             category=core.text(form, "category") or None,
-            unit_code=core.text(form, "unit_code") or None)
+            unit_code=core.text(form, "unit_code") or None,
+            requester=core.text(form, "requester") or None)
 
     return _done(request, "sla", run, "操作成功")
 
