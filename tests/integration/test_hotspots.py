@@ -287,3 +287,37 @@ def test_the_dispatch_queue_and_the_appeal_page_mark_members_of_a_kept_hotspot(
     page = c.get(f"/staff/appeals/{member['id']}").text
     assert f'/staff/hotspots#{hot["key"]}' in page and "data-hotspot" in page
     assert "data-hotspot" not in c.get(f"/staff/appeals/{other['id']}").text
+
+
+def test_the_dashboard_never_waits_for_the_clustering(city: City, monkeypatch: Any) -> None:
+    """The first view after an idle hour used to wait ~5 s (a big city's week) for the
+    clustering; now the dashboard shows the kept hotspots, or says they are being computed,
+    and a background thread computes them while a page that waits (/staff/hotspots) would."""
+    import threading
+
+    service = city.runtime.hotspots
+    release = threading.Event()
+    real = service._compute
+
+    def slow(now: Any) -> Any:
+        assert release.wait(10)
+        return real(now)
+
+    monkeypatch.setattr(service, "_compute", slow)
+    service.forget()
+    c = city.client
+    _login(c, "analyst")
+    page = c.get("/staff/dashboard")  # the clustering is blocked: the page must not wait
+    assert page.status_code == 200 and "热点正在计算" in page.text
+    assert c.get("/staff/dashboard").status_code == 200  # a second view starts no second run
+    release.set()
+    service.wait_for_background(10)
+    page = c.get("/staff/dashboard").text
+    assert "热点正在计算" not in page
+    later = utcnow() + timedelta(minutes=10)  # expired: the old figures stay until replaced
+    release.clear()
+    kept = service._kept
+    assert kept is not None and service.without_waiting(later) == kept[1]
+    release.set()
+    service.wait_for_background(10)
+    assert service._kept is not None and service._kept[0] == later

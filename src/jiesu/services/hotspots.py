@@ -15,6 +15,7 @@ do not wait for the clustering.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from jiesu.store.uow import Database
 if TYPE_CHECKING:
     from jiesu.nlp.hotspots import Hotspot
 
+log = logging.getLogger(__name__)
 Role = dom.Role
 READERS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER})
 TASK_ROLES = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN})  # 领导, 督办员, 管理员
@@ -89,6 +91,8 @@ class HotspotService:
         self._lock = threading.Lock()
         self._kept: tuple[datetime, list[CurrentHotspot]] | None = None
         self._asked: datetime | None = None  # when a page or the API last asked
+        self._background: threading.Thread | None = None
+        self._starting = threading.Lock()
 
     def current(self, now: datetime) -> list[CurrentHotspot]:
         """The hotspots of the last `window_days`, hottest first; at most KEPT_FOR old."""
@@ -100,6 +104,40 @@ class HotspotService:
             found = self._compute(now)
             self._kept = (now, found)
             return found
+
+    def without_waiting(self, now: datetime) -> list[CurrentHotspot] | None:
+        """The kept hotspots at once, for a page that must not wait seconds (the dashboard).
+
+        Fresh ones as they are; older ones as they are while a computation started in the
+        background replaces them; None, with that computation started, when none are kept.
+        One background computation at a time per process."""
+        self._asked = now
+        kept = self._kept
+        if kept is not None and timedelta(0) <= now - kept[0] < KEPT_FOR:
+            return kept[1]
+        with self._starting:  # not self._lock: a computation holds that for seconds
+            running = self._background is not None and self._background.is_alive()
+            if not running:
+                self._background = threading.Thread(
+                    target=self._compute_in_background, args=(now,),
+                    name="hotspots", daemon=True)
+                self._background.start()
+        return None if kept is None else kept[1]
+
+    def _compute_in_background(self, now: datetime) -> None:
+        try:
+            with self._lock:
+                kept = self._kept
+                if kept is None or not timedelta(0) <= now - kept[0] < KEPT_FOR:
+                    self._kept = (now, self._compute(now))
+        except Exception:  # a failed background run must not kill the process; log it
+            log.exception("热点计算失败 (hotspot computation failed)")
+
+    def wait_for_background(self, timeout: float | None = None) -> None:
+        """Wait until a background computation started by `without_waiting` ends (tests)."""
+        thread = self._background
+        if thread is not None:
+            thread.join(timeout)
 
     def kept_by_appeal(self) -> dict[int, CurrentHotspot]:
         """The hotspot each appeal belongs to, from the hotspots already kept: computes nothing,

@@ -143,6 +143,7 @@ EN: dict[str, str] = {
     "工作台": "Workbench", "编号": "Code", "标题": "Title", "紧急程度": "Urgency",
     "来源渠道": "Channel", "诉求人": "Requester", "联系电话": "Phone", "地址": "Address",
     "企业（涉企诉求）": "Enterprise (涉企诉求)", "企业": "Enterprise", "个人": "Resident",
+    "热点正在计算，请稍后刷新本页": "Hotspots are being computed; reload this page shortly",
     "登记时间": "Registered", "时限": "Due", "预警": "Warning", "操作": "Actions",
     "办理": "Open", "暂无待办": "Nothing to do", "建议": "Suggestion", "主办单位": "Lead unit",
     "协办单位": "Co-units", "备注": "Note", "理由": "Reason", "确定": "Confirm",
