@@ -85,6 +85,9 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
     app.include_router(hotspots.router)
     app.include_router(feedback.router)
     app.include_router(feedback.survey_router)
+    from jiesu.api.v1 import notifications
+
+    app.include_router(notifications.router)
     from jiesu.api.open311.routes import router as open311_router
     from jiesu.api.v1 import exports
 

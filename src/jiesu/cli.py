@@ -162,8 +162,30 @@ def sweep() -> None:
     console.print(f"检查 {result.checked} 件：黄色预警 {result.yellow}，红色预警 {result.red}，"
                   f"自动督办 {result.supervised}；重算时限 {result.recomputed}；"
                   f"锚定事件 {result.anchored}")
+    n = result.notified
+    console.print(f"通知：发出 {n.sent}，待重试 {n.retried}，失败 {n.failed}")
     for notice in result.notices:
         console.print(f"[yellow]提醒：[/yellow]{escape(notice)}", markup=True)
+
+
+notify_app = typer.Typer(help="通知 Notifications (SMS, e-mail, webhook)", no_args_is_help=True)
+app.add_typer(notify_app, name="notify")
+
+
+@notify_app.command("send")
+def notify_send(
+    batch: Annotated[int, typer.Option(min=1, help="at most this many messages")] = 1000,
+) -> None:
+    """Send the due messages of the notification outbox once (发送通知); exit 1 if any failed."""
+    from jiesu.services.notifications import deliver_due
+
+    rt = _runtime()
+    result = deliver_due(
+        rt.db, rt.notifiers, _now(), batch=batch, max_attempts=rt.settings.notify_max_attempts,
+        progress=lambda r: err.print(f"  已处理 {r.handled} 条"))
+    console.print(f"通知：发出 {result.sent}，待重试 {result.retried}，失败 {result.failed}")
+    if result.failed:
+        raise typer.Exit(1)
 
 
 @audit_app.command("verify")

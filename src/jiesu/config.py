@@ -6,7 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "jiesu-development-secret-change-me"
@@ -43,11 +43,41 @@ class Settings(BaseSettings):
                     "window against the earlier half is a hotspot's growth")
     upload_dir: Path = Field(Path("var/uploads"),
                              description="where photos attached on the web pages are stored")
+    # notifications (docs/operations.md, "Notifications"): an unset channel only logs
+    sms_url: str = Field("", description="SMS gateway URL: POST JSON {\"phone\", \"text\"} "
+                         "(a bridge to the city's SMS provider); unset: SMS are only logged")
+    sms_token: SecretStr | None = Field(None, description="bearer token sent to the SMS gateway")
+    webhook_url: str = Field("", description="URL that receives every webhook message as JSON; "
+                             "unset: webhook messages are only logged")
+    webhook_secret: SecretStr | None = Field(
+        None, description="HMAC-SHA256 key of the X-Jiesu-Signature header (required in "
+                          "production when JIESU_WEBHOOK_URL is set)")
+    smtp_host: str = Field("", description="SMTP server for e-mail; unset: e-mail is only logged")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port")
+    smtp_user: str = Field("", description="SMTP login (unset: no login)")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password")
+    smtp_from: str = Field("", description="From address of e-mail (required with JIESU_SMTP_HOST)")
+    smtp_starttls: bool = Field(True, description="upgrade the SMTP connection with STARTTLS")
+    notify_max_attempts: int = Field(
+        5, ge=1, le=30, description="attempts per message before it is marked failed (retries "
+                                    "wait 1, 2, 4, 8 … minutes, at most an hour)")
+    notify_timeout_seconds: float = Field(
+        10.0, gt=0, le=120, description="how long one SMS, webhook or SMTP call may take")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEV_SECRET:
             raise ValueError("JIESU_SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_half_configured_notifications(self) -> Settings:
+        if self.smtp_host and "@" not in self.smtp_from:
+            raise ValueError("JIESU_SMTP_FROM must be an e-mail address when JIESU_SMTP_HOST "
+                             "is set")
+        if self.environment == "production" and self.webhook_url and not self.webhook_secret:
+            raise ValueError("JIESU_WEBHOOK_SECRET must be set when JIESU_WEBHOOK_URL is, in "
+                             "production (receivers check the signature)")
         return self
 
     @cached_property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from jiesu.adapters.notify import Notifier, notifiers_from_settings
 from jiesu.config import Settings
 from jiesu.services.appeals import AppealService, Suggester
 from jiesu.services.auth import Authenticator
@@ -54,6 +55,20 @@ class Runtime:
             value = self.extras.setdefault("hotspots", made)  # a racing thread's may win
         assert isinstance(value, HotspotService)
         return value
+
+    @property
+    def notifiers(self) -> dict[str, Notifier]:
+        """The process's notification channels by name (sms, email, webhook), made from the
+        settings on first use; an unconfigured channel is a NullNotifier that only logs."""
+        value = self.extras.get("notifiers")
+        if not isinstance(value, dict):
+            value = self.extras.setdefault("notifiers", notifiers_from_settings(self.settings))
+        assert isinstance(value, dict)
+        return value
+
+    @notifiers.setter
+    def notifiers(self, value: dict[str, Notifier]) -> None:
+        self.extras["notifiers"] = value  # tests swap in NullNotifiers and read what they kept
 
     def close(self) -> None:
         self.db.dispose()

@@ -14,6 +14,7 @@ from jiesu.runtime import Runtime
 from jiesu.services.admin import AdminService
 from jiesu.services.audit import anchor
 from jiesu.services.feedback import FeedbackService
+from jiesu.services.notifications import DeliveryResult, deliver_due
 from jiesu.store import lookups
 
 
@@ -27,6 +28,7 @@ class SweepResult:
     anchored: int = 0
     default_ratings: int = 0
     hotspots_refreshed: bool = False
+    notified: DeliveryResult = field(default_factory=DeliveryResult)
     notices: list[str] = field(default_factory=list)
 
 
@@ -67,6 +69,8 @@ def run_all(runtime: Runtime, now: datetime) -> SweepResult:
     result.default_ratings = FeedbackService(runtime.db, runtime.rules).apply_default_ratings(now)
     result.anchored = anchor(runtime.db, now)
     result.hotspots_refreshed = runtime.hotspots.refresh(now)
+    result.notified = deliver_due(runtime.db, runtime.notifiers, now,
+                                  max_attempts=runtime.settings.notify_max_attempts)
     return result
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
+from jiesu.domain.notification import CHANNELS, STATUSES
 from jiesu.store.notify_tables import NotificationRow
-
-CHANNELS = ("sms", "email", "webhook")
 
 
 def enqueue(session: Session, *, channel: str, recipient: str, body: str, kind: str,
@@ -22,3 +22,69 @@ def enqueue(session: Session, *, channel: str, recipient: str, body: str, kind: 
                           next_attempt_at=now, created_at=now)
     session.add(row)
     return row
+
+
+LEASE = timedelta(minutes=2)
+
+
+def claim_due(session: Session, now: datetime, limit: int, *,
+              lease: timedelta = LEASE) -> list[NotificationRow]:
+    """Pending messages due by `now`, oldest first, leased to the caller: their next attempt
+    moves `lease` ahead and their attempt count goes up, so no other process claims them while
+    they are being sent (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the write lock). The
+    caller commits at once and sends outside the transaction."""
+    rows = list(session.scalars(
+        select(NotificationRow)
+        .where(NotificationRow.status == "pending", NotificationRow.next_attempt_at <= now)
+        .order_by(NotificationRow.next_attempt_at, NotificationRow.id).limit(limit)
+        .with_for_update(skip_locked=True)))
+    for row in rows:
+        row.attempts += 1
+        row.next_attempt_at = now + lease
+    session.flush()
+    return rows
+
+
+def mark_sent(session: Session, notification_id: int, now: datetime) -> None:
+    """Record that a message was handed over (even if another claimer marked it meanwhile);
+    the last error of an earlier attempt stays for the record."""
+    session.execute(update(NotificationRow).where(NotificationRow.id == notification_id)
+                    .values(status="sent", sent_at=now, next_attempt_at=None))
+
+
+def mark_failed(session: Session, notification_id: int, error: str, *, permanent: bool,
+                next_attempt_at: datetime | None) -> None:
+    """Record a failed attempt: `failed` for good when `permanent`, else pending again at
+    `next_attempt_at`. A message already sent (by a process that claimed it after a lapsed
+    lease) stays sent."""
+    values: dict[str, object] = {"last_error": error[:2000]}
+    if permanent:
+        values.update(status="failed", next_attempt_at=None)
+    else:
+        values.update(status="pending", next_attempt_at=next_attempt_at)
+    session.execute(update(NotificationRow).where(NotificationRow.id == notification_id,
+                                                  NotificationRow.status != "sent")
+                    .values(**values))
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    """Messages per status, every status present (0 when none)."""
+    counts = dict.fromkeys(STATUSES, 0)
+    for status, n in session.execute(select(NotificationRow.status, func.count())
+                                     .group_by(NotificationRow.status)):
+        counts[status] = n
+    return counts
+
+
+def list_page(session: Session, *, status: str | None = None, page: int = 1,
+         per_page: int = 50) -> tuple[list[NotificationRow], int]:
+    """One page of messages and how many match: failed first, then pending, then sent;
+    newest first within each."""
+    where = [NotificationRow.status == status] if status else []
+    total = session.scalar(select(func.count()).select_from(NotificationRow).where(*where)) or 0
+    rank = case({"failed": 0, "pending": 1}, value=NotificationRow.status, else_=2)
+    rows = list(session.scalars(
+        select(NotificationRow).where(*where)
+        .order_by(rank, NotificationRow.created_at.desc(), NotificationRow.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)))
+    return rows, total

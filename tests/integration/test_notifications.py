@@ -1,0 +1,268 @@
+"""Sending the notification outbox, on SQLite and PostgreSQL: only what committed is sent, each
+message once per claim, failures retried with backoff, given up for good when retrying cannot
+help, several senders at once never share a message, and the admin list masks recipients."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from jiesu.adapters.notify import Notifier, NotifyError, NullNotifier
+from jiesu.domain.notification import Message
+from jiesu.jobs.sweeper import run_all
+from jiesu.runtime import Runtime
+from jiesu.services.notifications import DeliveryResult, deliver_due
+from jiesu.store import notify_store
+from jiesu.store.notify_tables import NotificationRow
+from tests.support.city import City
+
+T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+PHONE = "13800138000"
+
+
+def _enqueue(runtime: Runtime, n: int = 1, *, channel: str = "sms", recipient: str = PHONE,
+             at: datetime = T0, commit: bool = True) -> list[int]:
+    with runtime.db.uow() as uow:
+        rows = [notify_store.enqueue(uow.session, channel=channel, recipient=recipient,
+                                     body=f"您的企业符合第{i}项政策的申报条件", kind="policy_match",
+                                     now=at, ref=f"policy_match:{i}") for i in range(n)]
+        uow.session.flush()
+        ids = [r.id for r in rows]
+        if commit:
+            uow.commit()
+    return ids
+
+
+def _row(runtime: Runtime, notification_id: int) -> NotificationRow:
+    with runtime.db.uow(write=False) as uow:
+        row = uow.session.get(NotificationRow, notification_id)
+        assert row is not None
+        uow.session.expunge(row)
+        return row
+
+
+class Failing:
+    """Fails the first `times` sends with the given error, then takes messages."""
+
+    def __init__(self, times: int, *, permanent: bool = False) -> None:
+        self.times, self.permanent = times, permanent
+        self.tried: list[Message] = []
+        self.sent: list[Message] = []
+
+    def send(self, message: Message) -> None:
+        self.tried.append(message)
+        if len(self.tried) <= self.times:
+            raise NotifyError("HTTP 503: gateway busy" if not self.permanent else "HTTP 400",
+                              permanent=self.permanent)
+        self.sent.append(message)
+
+
+def _channels(sms: Notifier) -> dict[str, Notifier]:
+    return {"sms": sms, "email": NullNotifier("email"), "webhook": NullNotifier("webhook")}
+
+
+def test_what_rolled_back_is_never_sent(runtime: Runtime) -> None:
+    _enqueue(runtime, 2, commit=False)
+    result = run_all(runtime, T0 + timedelta(minutes=5))
+    assert result.notified == DeliveryResult()
+    sms = runtime.notifiers["sms"]
+    assert isinstance(sms, NullNotifier) and list(sms.sent) == []
+
+
+def test_committed_messages_are_sent_once_by_the_runtimes_notifier(runtime: Runtime) -> None:
+    [first, second] = _enqueue(runtime, 2)
+    sms = runtime.notifiers["sms"]
+    assert isinstance(sms, NullNotifier)  # nothing configured in the tests
+    result = run_all(runtime, T0)
+    assert result.notified == DeliveryResult(sent=2)
+    assert sorted(m.id for m in sms.sent) == [first, second]
+    assert {m.recipient for m in sms.sent} == {PHONE}
+    assert run_all(runtime, T0 + timedelta(hours=2)).notified == DeliveryResult()
+    assert len(sms.sent) == 2
+    row = _row(runtime, first)
+    assert (row.status, row.attempts, row.sent_at, row.next_attempt_at) == ("sent", 1, T0, None)
+
+
+def test_a_message_enqueued_for_later_waits(runtime: Runtime) -> None:
+    _enqueue(runtime, at=T0 + timedelta(minutes=10))
+    assert deliver_due(runtime.db, runtime.notifiers, T0).sent == 0
+    assert deliver_due(runtime.db, runtime.notifiers, T0 + timedelta(minutes=10)).sent == 1
+
+
+def test_a_failure_is_retried_with_backoff_and_its_error_kept(runtime: Runtime) -> None:
+    [nid] = _enqueue(runtime)
+    flaky = Failing(times=3)
+    runtime.notifiers = _channels(flaky)
+    now = T0
+    for attempt, wait in ((1, 1), (2, 2), (3, 4)):
+        result = run_all(runtime, now)
+        assert result.notified == DeliveryResult(retried=1)
+        row = _row(runtime, nid)
+        assert (row.status, row.attempts) == ("pending", attempt)
+        assert row.next_attempt_at == now + timedelta(minutes=wait)
+        assert row.last_error == "HTTP 503: gateway busy"
+        # not due again before the backoff has passed
+        almost = now + timedelta(minutes=wait) - timedelta(seconds=1)
+        assert deliver_due(runtime.db, runtime.notifiers, almost) == DeliveryResult()
+        now += timedelta(minutes=wait)
+    assert run_all(runtime, now).notified == DeliveryResult(sent=1)
+    row = _row(runtime, nid)
+    assert (row.status, row.attempts, row.sent_at) == ("sent", 4, now)
+    assert row.last_error == "HTTP 503: gateway busy"  # the history stays visible
+    assert [m.attempt for m in flaky.tried] == [1, 2, 3, 4]
+
+
+def test_after_the_last_attempt_the_message_fails(runtime: Runtime,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    [nid] = _enqueue(runtime)
+    never = Failing(times=100)
+    now = T0
+    for _ in range(2):
+        assert deliver_due(runtime.db, _channels(never), now, max_attempts=3).retried == 1
+        now += timedelta(hours=1)
+    assert deliver_due(runtime.db, _channels(never), now, max_attempts=3).failed == 1
+    row = _row(runtime, nid)
+    assert (row.status, row.attempts, row.next_attempt_at) == ("failed", 3, None)
+    assert row.last_error == "HTTP 503: gateway busy"
+    assert deliver_due(runtime.db, _channels(never), now + timedelta(days=1)) == DeliveryResult()
+    assert "notification failed" in caplog.text and PHONE not in caplog.text
+
+
+def test_a_permanent_failure_fails_at_once(runtime: Runtime) -> None:
+    [nid] = _enqueue(runtime)
+    runtime.notifiers = _channels(Failing(times=1, permanent=True))
+    assert run_all(runtime, T0).notified == DeliveryResult(failed=1)
+    row = _row(runtime, nid)
+    assert (row.status, row.attempts, row.last_error) == ("failed", 1, "HTTP 400")
+
+
+def test_a_channel_that_raises_does_not_lose_the_message(runtime: Runtime) -> None:
+    class Broken:
+        def send(self, message: Message) -> None:
+            raise RuntimeError("bug in a channel")
+
+    [nid] = _enqueue(runtime)
+    assert deliver_due(runtime.db, _channels(Broken()), T0) == DeliveryResult(retried=1)
+    row = _row(runtime, nid)
+    assert row.status == "pending" and row.last_error == "RuntimeError: bug in a channel"
+
+
+def test_a_sender_that_stopped_mid_send_leaves_the_message_to_the_next_pass(
+        runtime: Runtime) -> None:
+    """At least once: claimed (leased) but never recorded, it is sent after the lease lapses."""
+    [nid] = _enqueue(runtime)
+    with runtime.db.uow() as uow:  # a pass that claims, then its process dies
+        assert [r.id for r in notify_store.claim_due(uow.session, T0, 10)] == [nid]
+        uow.commit()
+    sms = NullNotifier("sms")
+    assert deliver_due(runtime.db, _channels(sms), T0 + timedelta(minutes=1)) == DeliveryResult()
+    assert deliver_due(runtime.db, _channels(sms),
+                       T0 + notify_store.LEASE) == DeliveryResult(sent=1)
+    assert [m.attempt for m in sms.sent] == [2]
+
+
+def test_two_senders_at_once_never_send_the_same_message(runtime: Runtime) -> None:
+    ids = _enqueue(runtime, 60)
+    other = Runtime.create(runtime.settings)
+    barrier = threading.Barrier(2)
+    got: list[int] = []
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    class Slow:
+        def send(self, message: Message) -> None:
+            time.sleep(0.002)  # sending takes a while: the other sender claims meanwhile
+            with lock:
+                got.append(message.id)
+
+    def run(rt: Runtime) -> None:
+        try:
+            barrier.wait()
+            for _ in range(10):  # passes until the outbox is empty
+                if deliver_due(rt.db, _channels(Slow()), T0, batch=25).handled == 0:
+                    break
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    try:
+        threads = [threading.Thread(target=run, args=(rt,)) for rt in (runtime, other)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        other.close()
+    assert not errors, errors
+    assert sorted(got) == sorted(ids), [i for i, n in Counter(got).items() if n > 1]
+    with runtime.db.uow(write=False) as uow:
+        assert notify_store.counts_by_status(uow.session) == {"pending": 0, "sent": 60,
+                                                              "failed": 0}
+
+
+def test_an_open_claim_is_skipped_not_waited_for_on_postgresql(runtime: Runtime) -> None:
+    if runtime.db.dialect != "postgresql":
+        pytest.skip("SQLite has one writer at a time: its write lock serialises the claims")
+    ids = _enqueue(runtime, 6)
+    other = Runtime.create(runtime.settings)
+    try:
+        with runtime.db.uow() as first, other.db.uow() as second:
+            mine = [r.id for r in notify_store.claim_due(first.session, T0, 4)]
+            theirs = [r.id for r in notify_store.claim_due(second.session, T0, 4)]
+            assert mine == ids[:4] and theirs == ids[4:]
+    finally:
+        other.close()
+
+
+def test_admin_sees_the_outbox_failed_first_with_phones_masked(runtime: Runtime,
+                                                                city: City) -> None:
+    [ok] = _enqueue(runtime)
+    [bad] = _enqueue(runtime, recipient="13912345678")
+    _enqueue(runtime, channel="email", recipient="boss@firm.example")
+    with runtime.db.uow() as uow:
+        notify_store.mark_sent(uow.session, ok, T0)
+        notify_store.mark_failed(uow.session, bad, "HTTP 400: 号码无效", permanent=True,
+                                 next_attempt_at=None)
+        uow.commit()
+    r = city.client.get("/api/v1/admin/notifications", headers=city.headers("admin"))
+    assert r.status_code == 200, r.text
+    page = r.json()
+    assert page["total"] == 3 and page["counts"] == {"pending": 1, "sent": 1, "failed": 1}
+    assert [i["status"] for i in page["items"]] == ["failed", "pending", "sent"]
+    assert [i["recipient"] for i in page["items"]] == ["139****5678", "b***@firm.example",
+                                                        "138****8000"]
+    assert page["items"][0]["last_error"] == "HTTP 400: 号码无效"
+    for secret in (PHONE, "13912345678", "boss@"):
+        assert secret not in r.text
+
+    r = city.client.get("/api/v1/admin/notifications", params={"status": "sent", "per_page": 1},
+                        headers=city.headers("admin"))
+    assert [i["id"] for i in r.json()["items"]] == [ok] and r.json()["total"] == 1
+    r = city.client.get("/api/v1/admin/notifications", params={"status": "lost"},
+                        headers=city.headers("admin"))
+    assert r.status_code == 422
+
+    for role in ("dispatcher", "analyst", "auditor"):
+        r = city.client.get("/api/v1/admin/notifications", headers=city.headers(role))
+        assert r.status_code == 403, role
+        assert r.json()["error"]["message"] == "只有管理员可以查看通知发送记录"
+    assert city.client.get("/api/v1/admin/notifications").status_code == 401
+
+
+@pytest.mark.slow
+def test_the_cli_sends_one_pass(runtime: Runtime, db_url: str, tmp_path: Path) -> None:
+    _enqueue(runtime, 2, at=datetime(2020, 1, 1, tzinfo=UTC))
+    env = {**os.environ, "JIESU_DATABASE_URL": db_url, "JIESU_ENVIRONMENT": "test"}
+    r = subprocess.run([sys.executable, "-m", "jiesu.cli", "notify", "send"], env=env,
+                       cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "通知：发出 2，待重试 0，失败 0" in r.stdout
+    with runtime.db.uow(write=False) as uow:
+        assert notify_store.counts_by_status(uow.session)["sent"] == 2
