@@ -85,6 +85,10 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
     app.include_router(hotspots.router)
     app.include_router(feedback.router)
     app.include_router(feedback.survey_router)
+    from jiesu.api.v1 import policies
+
+    for policy_router in policies.routers:
+        app.include_router(policy_router)
     from jiesu.api.v1 import notifications
 
     app.include_router(notifications.router)

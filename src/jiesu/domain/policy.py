@@ -172,7 +172,8 @@ def describe(c: Condition, region_names: Mapping[int, str] | None = None) -> str
         return f"{name}{'不少于' if c.op is Op.GTE else '不超过'} {amount}"
     assert isinstance(c.value, tuple)
     if c.field is Field.SIZE:
-        items = [SIZE_ZH[SizeClass(v)] for v in c.value if isinstance(v, str)]
+        # in the order of the classes (大、中、小、微), not of the stored (sorted) values
+        items = [SIZE_ZH[s] for s in SizeClass if s.value in c.value]
     elif c.field is Field.REGION:
         names = region_names or {}
         items = [names.get(int(v), f"单位 {v}") for v in c.value]

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from jiesu.domain import appeal as dom
+from jiesu.domain.enterprise import normalize_uscc
 from jiesu.domain.errors import (
     ConcurrencyConflict,
     DomainError,
@@ -138,6 +139,9 @@ class AppealService:
     ) -> tuple[dom.Appeal, list[DomainEvent], Suggestions, str | None, dom.Rules]:
         """Suggestions and the new appeal with its events (no database writes)."""
         rules = self.rules.get()
+        enterprise_code = _blank(data.enterprise_code)
+        if enterprise_code is not None:  # 涉企诉求: a valid 统一社会信用代码, as stored on file
+            enterprise_code = normalize_uscc(enterprise_code, field="enterprise_code")
         suggestions = self.suggester(data, now) if self.suggester else Suggestions()
         urgency = _max_urgency(data.urgency, suggestions.urgency)
         category = data.category or suggestions.auto_category
@@ -146,7 +150,7 @@ class AppealService:
             urgency=urgency, channel=data.channel, category=category,
             requester_name=_blank(data.requester_name),
             requester_phone=_blank(data.requester_phone),
-            requester_type=data.requester_type, enterprise_code=_blank(data.enterprise_code),
+            requester_type=data.requester_type, enterprise_code=enterprise_code,
             address=_blank(data.address), latitude=data.latitude, longitude=data.longitude,
             confidential=data.confidential, area_unit_id=suggestions.area_unit_id,
             extra=dict(data.extra),

@@ -22,6 +22,8 @@ PUBLIC_OPERATIONS = {
     ("GET", "/api/v1/feedback/service-items"),
     ("GET", "/api/v1/survey/{token}"),
     ("POST", "/api/v1/survey/{token}"),
+    ("POST", "/api/v1/enterprise-service/lookup"),
+    ("POST", "/api/v1/enterprise-service/apply"),
     ("GET", "/open311/v2/discovery.{fmt}"),
     ("GET", "/open311/v2/services.{fmt}"),
     ("GET", "/open311/v2/services/{service_code}.{fmt}"),

@@ -43,7 +43,8 @@ class AppealIn(BaseModel):
     requester_name: str | None = Field(None, max_length=100)
     requester_phone: str | None = Field(None, max_length=32)
     requester_type: Literal["resident", "enterprise"] = "resident"
-    enterprise_code: str | None = Field(None, max_length=18)
+    enterprise_code: str | None = Field(None, max_length=40,
+                                        description="统一社会信用代码（18 位，校验位须正确）")
     address: str | None = Field(None, max_length=500)
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)

@@ -1,0 +1,1002 @@
+"""Enterprises (企业) and support policies (惠企政策): profiles, matching, 申报, 审核, 兑现.
+
+One transaction per public method. Matching follows one rule wherever it runs (publishing or
+editing a policy, saving an enterprise profile): a policy *takes matches* while it is published
+and not past its last day (`valid_until`); an enterprise is matched only when every condition
+is met (`verdict.eligible is True` — an unknown attribute is not a match). A match that no
+longer qualifies lapses ("not_eligible") while nothing has been applied for or paid; when it
+qualifies again it restarts where a new match starts. Each new (or revived) match sends one
+SMS to the enterprise's contact phone through the notification outbox, in the same transaction.
+
+Who may do what:
+- admin: everything; enterprise profiles and policies are admin-only writes.
+- analyst, supervisor, dispatcher: read enterprises, policies and matches.
+- handler, grid worker: read enterprises whose region lies in their unit subtree, policies and
+  matches of policies issued in their subtree; a handler decides and pays those matches.
+- operator, follow-up agent: read policies; every staff role may see the enterprise of an
+  涉企诉求 (`enterprise_for_appeal`).
+- an enterprise, without login: its profile, matches and why other policies do not apply,
+  and applying, identified by 统一社会信用代码 + contact phone (`self_service`, `apply`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from jiesu.config import Settings
+from jiesu.domain import appeal as dom
+from jiesu.domain import enterprise as ent
+from jiesu.domain import policy as pol
+from jiesu.domain.deadlines import Limit, due
+from jiesu.domain.errors import (
+    ConcurrencyConflict,
+    DomainError,
+    IllegalTransition,
+    InvalidArguments,
+    NotFound,
+    PermissionDenied,
+)
+from jiesu.domain.privacy import mask_phone
+from jiesu.services.clock import utcnow
+from jiesu.services.rules import RulesProvider
+from jiesu.store import notify_store
+from jiesu.store import policy_store as ps
+from jiesu.store.enterprise_tables import EnterpriseRow, PolicyMatchRow, PolicyRow
+from jiesu.store.uow import Database, UnitOfWork
+
+Role = dom.Role
+MatchStatus = pol.MatchStatus
+
+STAFF = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.GRID_WORKER,
+                   Role.SUPERVISOR, Role.FOLLOWUP_AGENT, Role.ANALYST, Role.ADMIN})
+# read every enterprise / every match; handlers and grid workers read their own subtree
+CITY_READERS = frozenset({Role.ADMIN, Role.ANALYST, Role.SUPERVISOR, Role.DISPATCHER})
+SCOPED_READERS = frozenset({Role.HANDLER, Role.GRID_WORKER})
+DECIDERS = frozenset({Role.ADMIN, Role.HANDLER})
+
+LAPSE_NOT_ELIGIBLE = "not_eligible"
+LAPSE_EXPIRED = "expired"
+LAPSE_WITHDRAWN = "withdrawn"
+LAPSE_ZH = {LAPSE_NOT_ELIGIBLE: "企业已不符合条件", LAPSE_EXPIRED: "申报期已结束",
+            LAPSE_WITHDRAWN: "政策已撤回"}
+NOTIFY_KIND = "policy_match"
+PAGE = 1000  # enterprises evaluated per page when a policy is matched against all of them
+MAX_PAGE = 500
+
+_REFUSED = "统一社会信用代码或联系电话不正确"
+
+
+class Duplicate(DomainError):
+    """The code is taken by another enterprise or policy (HTTP 409)."""
+
+    code = "duplicate"
+    http_status = 409
+
+
+# --- inputs and views ------------------------------------------------------------------------
+
+
+@dataclass
+class EnterpriseInput:
+    """An enterprise profile as an administrator enters it. Revenue and assets in 万元."""
+
+    uscc: str
+    name: str
+    industry: str | None = None
+    employees: int | None = None
+    revenue: float | None = None
+    assets: float | None = None
+    size_class: str | None = None  # declared; used only when the figures cannot classify
+    region_unit_id: int | None = None
+    founded_on: date | None = None
+    certifications: tuple[str, ...] | list[str] | str = ()
+    tax_credit: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    liaison_user_id: int | None = None
+
+
+@dataclass
+class EnterpriseView:
+    id: int
+    uscc: str
+    name: str
+    industry: str | None
+    industry_zh: str | None
+    employees: int | None
+    revenue: float | None
+    assets: float | None
+    size_class: str | None
+    size_zh: str | None
+    size_declared: bool
+    region_unit_id: int | None
+    region_name: str | None
+    founded_on: date | None
+    certifications: tuple[str, ...]
+    tax_credit: str | None
+    contact_name: str | None
+    contact_phone: str | None  # masked (138****5678) unless a staff member reads it
+    liaison_user_id: int | None
+    liaison_name: str | None
+    updated_at: datetime
+    version: int
+
+
+@dataclass
+class PolicyInput:
+    code: str
+    title: str
+    issuer_unit_id: int
+    mode: str  # apply (申报制) / auto (免申即享)
+    conditions: list[dict[str, Any]]
+    summary: str = ""
+    benefit: str = ""
+    amount_fen: int | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    payout_days: int = 15
+
+
+@dataclass
+class PolicyView:
+    id: int
+    code: str
+    title: str
+    issuer_unit_id: int
+    issuer_name: str | None
+    mode: str
+    mode_zh: str
+    conditions: list[dict[str, Any]]
+    conditions_zh: list[str]
+    summary: str
+    benefit: str
+    amount_fen: int | None
+    valid_from: date | None
+    valid_until: date | None
+    payout_days: int
+    status: str
+    status_zh: str
+    published_at: datetime | None
+    counts: dict[str, int]  # matches by status (every status, 0 included); empty for the public
+    paid_fen: int
+    version: int
+
+
+@dataclass
+class CheckView:
+    text_zh: str
+    met: bool | None  # None: the profile does not say
+
+
+@dataclass
+class MatchView:
+    id: int
+    policy_id: int
+    policy_code: str
+    policy_title: str
+    mode: str
+    enterprise_id: int
+    enterprise_name: str
+    uscc: str
+    status: str
+    status_zh: str
+    matched_at: datetime
+    applied_at: datetime | None
+    application: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+    payout_due_at: datetime | None
+    payout_overdue: bool
+    paid_at: datetime | None
+    paid_amount_fen: int | None
+    payout_ref: str | None
+    checks: list[CheckView]
+    version: int
+    mode_zh: str = ""
+    lapse_reason: str | None = None
+    lapse_reason_zh: str | None = None
+
+
+class SelfService(tuple[EnterpriseView, list[MatchView]]):
+    """What an enterprise sees of itself: unpacks as (enterprise, matches) and also carries
+    `unmatched`: each policy taking matches that the enterprise has no match with (or whose
+    match lapsed because it no longer qualified), with the per-condition checks, so that the
+    enterprise sees why not. Public: phone masked, policies without their counts."""
+
+    unmatched: list[tuple[PolicyView, list[CheckView]]]
+
+    def __new__(cls, enterprise: EnterpriseView, matches: list[MatchView],
+                unmatched: list[tuple[PolicyView, list[CheckView]]]) -> SelfService:
+        self = super().__new__(cls, (enterprise, matches))
+        self.unmatched = unmatched
+        return self
+
+    @property
+    def enterprise(self) -> EnterpriseView:
+        return self[0]
+
+    @property
+    def matches(self) -> list[MatchView]:
+        return self[1]
+
+
+@dataclass
+class _Touched:
+    """What a page of matching changed: new matches, revived ones, lapsed ones."""
+
+    new: list[PolicyMatchRow] = field(default_factory=list)
+    revived: list[PolicyMatchRow] = field(default_factory=list)
+    lapsed: list[PolicyMatchRow] = field(default_factory=list)
+
+
+# --- access checks ---------------------------------------------------------------------------
+
+
+def _require(actor: dom.Actor, roles: frozenset[Role], what: str) -> None:
+    if actor.role not in roles:
+        raise PermissionDenied(f"“{dom.ROLE_ZH.get(actor.role, actor.role)}”无权{what}")
+
+
+def _may_decide(actor: dom.Actor, issuer_unit_id: int, what: str) -> None:
+    """Admins, and handlers of the issuing unit's subtree, decide and pay matches."""
+    if actor.role is Role.ADMIN:
+        return
+    if actor.role is Role.HANDLER and issuer_unit_id in actor.unit_scope:
+        return
+    raise PermissionDenied(f"只有政策发布单位的承办人或管理员可以{what}")
+
+
+# --- the service -----------------------------------------------------------------------------
+
+
+class PolicyService:
+    def __init__(self, db: Database, rules: RulesProvider,
+                 settings: Settings | None = None) -> None:
+        self.db = db
+        self.rules = rules
+        self.settings = settings or rules.settings
+
+    def _today(self, now: datetime) -> date:
+        return now.astimezone(self.settings.tz).date()
+
+    # --- enterprises ---------------------------------------------------------------------------
+
+    def save_enterprise(self, actor: dom.Actor, data: EnterpriseInput, now: datetime,
+                        enterprise_id: int | None = None,
+                        expected_version: int | None = None) -> EnterpriseView:
+        """Create (no id) or update an enterprise profile, then match it again against every
+        policy taking matches (new matches notified by SMS, lapsed and revived ones updated)."""
+        _require(actor, frozenset({Role.ADMIN}), "维护企业档案")
+        today = self._today(now)
+        values = _enterprise_values(data, today)
+        with self.db.uow() as uow:
+            s = uow.session
+            if values["region_unit_id"] is not None and not ps.unit_names(
+                    s, [values["region_unit_id"]]):
+                raise InvalidArguments(f"区域单位 {values['region_unit_id']} 不存在",
+                                       field="region_unit_id")
+            liaison = values["liaison_user_id"]
+            if liaison is not None and not ps.active_user_exists(s, liaison):
+                raise InvalidArguments(f"帮扶联络人（用户 {liaison}）不存在或已停用",
+                                       field="liaison_user_id")
+            taken = ps.enterprise_id_by_uscc(s, values["uscc"])
+            if taken is not None and taken != enterprise_id:
+                raise Duplicate(f"统一社会信用代码 {values['uscc']} 已登记（企业编号 {taken}）",
+                                field="uscc")
+            if enterprise_id is None:
+                row = EnterpriseRow(created_at=now, version=0, **values, updated_at=now)
+                ps.add_rows(s, [row])
+            else:
+                found = ps.enterprise(s, enterprise_id, lock=True)
+                if found is None:
+                    raise NotFound(f"企业 {enterprise_id} 不存在")
+                row = found
+                if expected_version is not None and row.version != expected_version:
+                    raise ConcurrencyConflict("企业档案已被他人修改，请刷新后重试",
+                                              version=row.version)
+                for key, value in values.items():
+                    setattr(row, key, value)
+                row.updated_at, row.version = now, row.version + 1
+                ps.add_rows(s, [])
+            self._rematch_enterprise(uow, row.id, now, today)
+            view = self._enterprise_view(uow, row, staff=True)
+            uow.commit()
+        return view
+
+    def enterprise(self, actor: dom.Actor, enterprise_id: int) -> EnterpriseView:
+        with self.db.uow(write=False) as uow:
+            row = ps.enterprise(uow.session, enterprise_id)
+            if row is None or not self._may_read_enterprise(uow, actor, row):
+                raise NotFound(f"企业 {enterprise_id} 不存在")
+            return self._enterprise_view(uow, row, staff=True)
+
+    def list_enterprises(self, actor: dom.Actor, q: str = "", limit: int = 50,
+                         offset: int = 0) -> tuple[list[EnterpriseView], int]:
+        """Enterprises by name (q: part of the name or of the credit code)."""
+        with self.db.uow(write=False) as uow:
+            region_path = self._scope_path(uow, actor, "查看企业档案")
+            rows, total = ps.enterprises(uow.session, q=_query(q), region_path=region_path,
+                                         limit=_limit(limit), offset=max(offset, 0))
+            return self._enterprise_views(uow, rows, staff=True), total
+
+    def enterprise_for_appeal(self, uscc: str, actor: dom.Actor | None = None
+                              ) -> EnterpriseView | None:
+        """The enterprise of a 涉企诉求 (its name, size and 精准帮扶 liaison), None when the code
+        is not valid or not on file. For staff pages: with a staff actor its contact phone is
+        shown in full, without an actor (the caller checked the user) it is masked; any other
+        actor is refused."""
+        if actor is not None:
+            _require(actor, STAFF, "查看企业档案")
+        try:
+            code = ent.normalize_uscc(uscc)
+        except InvalidArguments:
+            return None
+        with self.db.uow(write=False) as uow:
+            row = ps.enterprise_by_uscc(uow.session, code)
+            return None if row is None else self._enterprise_view(uow, row,
+                                                                   staff=actor is not None)
+
+    def _may_read_enterprise(self, uow: UnitOfWork, actor: dom.Actor, row: EnterpriseRow
+                             ) -> bool:
+        path = self._scope_path(uow, actor, "查看企业档案")
+        if path is None:
+            return True
+        region = ps.unit_path(uow.session, row.region_unit_id)
+        return region is not None and region.startswith(path)
+
+    @staticmethod
+    def _scope_path(uow: UnitOfWork, actor: dom.Actor, what: str) -> str | None:
+        """None for city-wide readers, the unit path of a handler or grid worker; refuses
+        every other role."""
+        if actor.role in CITY_READERS:
+            return None
+        if actor.role in SCOPED_READERS:
+            path = ps.unit_path(uow.session, actor.unit_id)
+            if path is None:
+                raise PermissionDenied("您的账号没有所属单位，无法查看")
+            return path
+        _require(actor, CITY_READERS, what)
+        return None  # pragma: no cover - _require raised
+
+    # --- policies --------------------------------------------------------------------------
+
+    def save_policy(self, actor: dom.Actor, data: PolicyInput, now: datetime,
+                    policy_id: int | None = None,
+                    expected_version: int | None = None) -> PolicyView:
+        """Create a draft (no id) or edit a policy; editing a published one matches again."""
+        _require(actor, frozenset({Role.ADMIN}), "维护惠企政策")
+        values, conds = _policy_values(data)
+        today = self._today(now)
+        with self.db.uow() as uow:
+            s = uow.session
+            if not ps.unit_names(s, [data.issuer_unit_id]):
+                raise InvalidArguments(f"发布单位 {data.issuer_unit_id} 不存在",
+                                       field="issuer_unit_id")
+            regions = {int(v) for c in conds
+                       if c.field is pol.Field.REGION and isinstance(c.value, tuple)
+                       for v in c.value}
+            missing = regions - set(ps.unit_names(s, regions))
+            if missing:
+                raise InvalidArguments(
+                    f"区域条件中的单位 {'、'.join(map(str, sorted(missing)))} 不存在",
+                    field="conditions")
+            taken = ps.policy_id_by_code(s, values["code"])
+            if taken is not None and taken != policy_id:
+                raise Duplicate(f"政策编号 {values['code']} 已存在", field="code")
+            if policy_id is None:
+                row = PolicyRow(status=pol.PolicyStatus.DRAFT.value, created_at=now,
+                                created_by=actor.user_id, updated_at=now, version=0, **values)
+                ps.add_rows(s, [row])
+            else:
+                found = ps.policy(s, policy_id, lock=True)
+                if found is None:
+                    raise NotFound(f"政策 {policy_id} 不存在")
+                row = found
+                if expected_version is not None and row.version != expected_version:
+                    raise ConcurrencyConflict("政策已被他人修改，请刷新后重试", version=row.version)
+                if row.status == pol.PolicyStatus.WITHDRAWN:
+                    raise IllegalTransition("已撤回的政策不能修改")
+                if row.status == pol.PolicyStatus.PUBLISHED and row.mode != values["mode"]:
+                    raise InvalidArguments("已发布的政策不能更改申报方式（申报制/免申即享）",
+                                           field="mode")
+                for key, value in values.items():
+                    setattr(row, key, value)
+                row.updated_at, row.version = now, row.version + 1
+                ps.add_rows(s, [])
+                if row.status == pol.PolicyStatus.PUBLISHED and _takes_matches(row, today):
+                    self._match_policy(uow, row, now, today)
+            view = self._policy_view(uow, row, staff=True)
+            uow.commit()
+        return view
+
+    def publish(self, actor: dom.Actor, policy_id: int, now: datetime) -> PolicyView:
+        """Publish a draft and match every enterprise against it (streamed a page at a time);
+        one SMS per new match to enterprises with a contact phone."""
+        _require(actor, frozenset({Role.ADMIN}), "发布惠企政策")
+        today = self._today(now)
+        with self.db.uow() as uow:
+            row = self._policy_row(uow, policy_id, lock=True)
+            if row.status != pol.PolicyStatus.DRAFT:
+                raise IllegalTransition(
+                    f"该政策当前为“{_status_zh(row.status)}”，只有草稿可以发布")
+            if not _takes_matches(row, today):
+                raise InvalidArguments("政策有效期已过，不能发布", field="valid_until")
+            row.status, row.published_at = pol.PolicyStatus.PUBLISHED.value, now
+            row.updated_at, row.version = now, row.version + 1
+            self._match_policy(uow, row, now, today)
+            view = self._policy_view(uow, row, staff=True)
+            uow.commit()
+        return view
+
+    def withdraw(self, actor: dom.Actor, policy_id: int, now: datetime,
+                 reason: str) -> PolicyView:
+        """Withdraw a published policy: its matches waiting for an application (待申报) or a
+        payout without one (免申即享 待兑现) lapse ("withdrawn", the enterprises are told);
+        applications already made stay to be decided, approved ones to be paid."""
+        _require(actor, frozenset({Role.ADMIN}), "撤回惠企政策")
+        reason = _text(reason, 500, "reason", "请填写撤回原因")
+        with self.db.uow() as uow:
+            row = self._policy_row(uow, policy_id, lock=True)
+            if row.status != pol.PolicyStatus.PUBLISHED:
+                raise IllegalTransition(
+                    f"该政策当前为“{_status_zh(row.status)}”，只有已发布的政策可以撤回")
+            row.status = pol.PolicyStatus.WITHDRAWN.value
+            row.updated_at, row.version = now, row.version + 1
+            lapsing = ps.open_matches_of_policy(uow.session, row.id, (
+                MatchStatus.ELIGIBLE.value, MatchStatus.ENTITLED.value))
+            phones = {f.id: f.contact_phone for f in ps.enterprise_facts(
+                uow.session, {m.enterprise_id for m in lapsing}).values()}
+            for m in lapsing:
+                _lapse(m, LAPSE_WITHDRAWN, now)
+                m.decision_note = f"政策已撤回：{reason}"
+                phone = phones.get(m.enterprise_id)
+                if phone:
+                    self._sms(uow, phone, f"【12345】“{row.title}”政策已撤回：{reason}。",
+                              m.id, now)
+            view = self._policy_view(uow, row, staff=True)
+            uow.commit()
+        return view
+
+    def policy(self, actor: dom.Actor, policy_id: int) -> PolicyView:
+        _require(actor, STAFF, "查看惠企政策")
+        with self.db.uow(write=False) as uow:
+            return self._policy_view(uow, self._policy_row(uow, policy_id), staff=True)
+
+    def list_policies(self, actor: dom.Actor, status: str | None = None, limit: int = 50,
+                      offset: int = 0) -> tuple[list[PolicyView], int]:
+        """Policies, newest first, with their match counts and the sum paid."""
+        _require(actor, STAFF, "查看惠企政策")
+        if status is not None:
+            _enum(pol.PolicyStatus, status, "status", "政策状态")
+        with self.db.uow(write=False) as uow:
+            rows, total = ps.policies(uow.session, status=status, limit=_limit(limit),
+                                      offset=max(offset, 0))
+            return self._policy_views(uow, rows, staff=True), total
+
+    @staticmethod
+    def _policy_row(uow: UnitOfWork, policy_id: int, *, lock: bool = False) -> PolicyRow:
+        row = ps.policy(uow.session, policy_id, lock=lock)
+        if row is None:
+            raise NotFound(f"政策 {policy_id} 不存在")
+        return row
+
+    # --- matching --------------------------------------------------------------------------
+
+    def _match_policy(self, uow: UnitOfWork, policy: PolicyRow, now: datetime,
+                      today: date) -> int:
+        """Evaluate every enterprise against one policy, a page at a time; returns how many
+        new or revived matches were made."""
+        s = uow.session
+        conds = pol.parse_conditions(policy.conditions)
+        chains = ps.unit_chains(s)
+        payout_at = self._entitled_due(policy, now)
+        made = 0
+        for page in ps.enterprise_fact_pages(s, page_size=PAGE):
+            current = ps.matches_of_policy(s, policy.id, [f.id for f in page], lock=True)
+            touched = _Touched()
+            for facts in page:
+                verdict = pol.evaluate(conds, _facts(facts, chains), today)
+                _decide_match(policy, facts, current.get(facts.id), verdict.eligible, now,
+                              payout_at, touched)
+            ps.add_rows(s, touched.new)
+            phones = {f.id: f.contact_phone for f in page}
+            notes = self._notify_matches(uow, policy, touched, phones, now)
+            made += len(touched.new) + len(touched.revived)
+            ps.release(s, [*touched.new, *touched.revived, *touched.lapsed, *current.values(),
+                           *notes])
+        return made
+
+    def _rematch_enterprise(self, uow: UnitOfWork, enterprise_id: int, now: datetime,
+                            today: date) -> None:
+        """Evaluate one enterprise against every policy taking matches."""
+        s = uow.session
+        facts = ps.enterprise_facts(s, [enterprise_id])[enterprise_id]
+        chains = ps.unit_chains(s)
+        current = ps.matches_of_enterprise(s, enterprise_id, lock=True)
+        for policy in ps.matching_policies(s, today):
+            verdict = pol.evaluate(pol.parse_conditions(policy.conditions),
+                                   _facts(facts, chains), today)
+            touched = _Touched()
+            _decide_match(policy, facts, current.get(policy.id), verdict.eligible, now,
+                          self._entitled_due(policy, now), touched)
+            ps.add_rows(s, touched.new)
+            self._notify_matches(uow, policy, touched, {facts.id: facts.contact_phone}, now)
+
+    def _entitled_due(self, policy: PolicyRow, now: datetime) -> datetime | None:
+        """When a 免申即享 entitlement matched now must be paid; None for 申报制."""
+        if policy.mode != pol.Mode.AUTO:
+            return None
+        return self._payout_due(policy, now)
+
+    def _payout_due(self, policy: PolicyRow, now: datetime) -> datetime:
+        """`payout_days` working days after `now` on the city's calendar."""
+        return due(self.rules.get().calendar, now, Limit.workdays(policy.payout_days)).at
+
+    def _notify_matches(self, uow: UnitOfWork, policy: PolicyRow, touched: _Touched,
+                        phones: Mapping[int, str | None], now: datetime) -> list[Any]:
+        body = self._match_sms(policy)
+        notes = []
+        for m in (*touched.new, *touched.revived):
+            phone = phones.get(m.enterprise_id)
+            if phone:
+                notes.append(self._sms(uow, phone, body, m.id, now))
+        return notes
+
+    def _match_sms(self, policy: PolicyRow) -> str:
+        if policy.mode == pol.Mode.AUTO:
+            what = "免申即享：无需申请，将直接兑现"
+        elif policy.valid_until is not None:
+            what = f"请于{policy.valid_until:%Y年%m月%d日}前申报"
+        else:
+            what = "请及时申报"
+        return (f"【12345】贵企业符合“{policy.title}”政策条件，{what}。"
+                f"查询：{self._public_url()}/enterprise")
+
+    def _public_url(self) -> str:
+        for name in ("public_base_url", "public_url", "base_url", "site_url"):
+            value = getattr(self.settings, name, None)
+            if isinstance(value, str) and value.strip():
+                return value.strip().rstrip("/")
+        return ""
+
+    @staticmethod
+    def _sms(uow: UnitOfWork, phone: str, body: str, match_id: int, now: datetime) -> Any:
+        return notify_store.enqueue(uow.session, channel="sms", recipient=phone, body=body,
+                                    kind=NOTIFY_KIND, now=now, ref=f"policy_match:{match_id}")
+
+    # --- expiry (periodic job) ---------------------------------------------------------------
+
+    def expire(self, now: datetime) -> int:
+        """Matches still waiting for an application (待申报) of policies whose last day is
+        before today (city time) lapse ("expired"); one statement, safe with several job
+        processes. Returns how many lapsed."""
+        target = pol.advance(MatchStatus.ELIGIBLE, pol.MatchAction.LAPSE)
+        with self.db.uow() as uow:
+            n = ps.expire_matches(uow.session, before=self._today(now),
+                                  from_status=MatchStatus.ELIGIBLE.value,
+                                  to_status=target.value, reason=LAPSE_EXPIRED, now=now)
+            uow.commit()
+        return n
+
+    # --- enterprise self-service (no login) -------------------------------------------------
+
+    def self_service(self, uscc: str, phone: str, today: date) -> SelfService:
+        """The enterprise's profile (phone masked), its matches (every status, newest first)
+        and `.unmatched`: the policies taking matches it has none with, or whose match lapsed
+        because it no longer qualified, each with the per-condition checks. Refused with one
+        message for an unknown code and a wrong phone."""
+        with self.db.uow(write=False) as uow:
+            row = self._identify(uow, uscc, phone)
+            view = self._enterprise_view(uow, row, staff=False)
+            records, _ = ps.match_records(uow.session, enterprise_id=row.id, limit=MAX_PAGE)
+            now = utcnow()
+            matches = self._match_views(uow, records, now, today)
+            matched = {r.row.policy_id for r in records
+                       if not (r.row.status == MatchStatus.LAPSED
+                               and r.row.lapse_reason == LAPSE_NOT_ELIGIBLE)}
+            chains = ps.unit_chains(uow.session)
+            facts = _facts(ps.enterprise_facts(uow.session, [row.id])[row.id], chains)
+            open_policies = [p for p in ps.matching_policies(uow.session, today)
+                             if p.id not in matched]
+            views = self._policy_views(uow, open_policies, staff=False)
+            names = self._region_names(uow, open_policies)
+            unmatched = [(v, _checks(pol.parse_conditions(p.conditions), facts, today, names))
+                         for p, v in zip(open_policies, views, strict=True)]
+        return SelfService(view, matches, unmatched)
+
+    def apply(self, uscc: str, phone: str, match_id: int, text: str,
+              now: datetime) -> MatchView:
+        """The enterprise applies (申报) for a policy it is matched with (待申报 only, while
+        the policy is open)."""
+        text = _text(text, 2000, "text", "请填写申报内容")
+        today = self._today(now)
+        with self.db.uow() as uow:
+            ent_row = self._identify(uow, uscc, phone)
+            m = ps.match(uow.session, match_id, lock=True)
+            if m is None or m.enterprise_id != ent_row.id:
+                raise NotFound("该政策事项不存在")
+            policy = self._policy_row(uow, m.policy_id)
+            status = pol.advance(MatchStatus(m.status), pol.MatchAction.APPLY)
+            if policy.status != pol.PolicyStatus.PUBLISHED:
+                raise IllegalTransition("该政策已撤回，不能申报")
+            if not pol.open_on(policy.valid_from, policy.valid_until, today):
+                if policy.valid_from is not None and today < policy.valid_from:
+                    raise IllegalTransition(f"该政策自 {policy.valid_from} 起受理申报")
+                raise IllegalTransition("该政策申报期已结束")
+            m.status, m.applied_at, m.application = status.value, now, text
+            m.updated_at, m.version = now, m.version + 1
+            view = self._match_view_of(uow, m.id, now, today)
+            uow.commit()
+        return view
+
+    def _identify(self, uow: UnitOfWork, uscc: str, phone: str) -> EnterpriseRow:
+        code = ent.normalize_uscc(uscc)
+        row = ps.enterprise_by_uscc(uow.session, code)
+        given = dom.phone_digits(phone)
+        if row is None or not given or given != dom.phone_digits(row.contact_phone):
+            # one answer for both, so the form does not tell which codes are on file
+            raise NotFound(_REFUSED)
+        return row
+
+    # --- decision and payout ------------------------------------------------------------------
+
+    def decide(self, actor: dom.Actor, match_id: int, approve: bool, note: str | None,
+               now: datetime, expected_version: int | None = None) -> MatchView:
+        """审核 an application: approval starts the payout clock (`payout_days` working days
+        on the city calendar); a rejection needs a reason. The enterprise is told by SMS."""
+        _require(actor, DECIDERS, "审核政策申报")
+        clean = (note or "").strip()
+        if not approve and not clean:
+            raise InvalidArguments("审核不通过须填写原因", field="note")
+        if len(clean) > 2000:
+            raise InvalidArguments("审核意见不超过 2000 字", field="note")
+        with self.db.uow() as uow:
+            m, policy = self._locked_match(uow, actor, match_id, expected_version, "审核政策申报")
+            action = pol.MatchAction.APPROVE if approve else pol.MatchAction.REJECT
+            m.status = pol.advance(MatchStatus(m.status), action).value
+            m.decided_at, m.decided_by, m.decision_note = now, actor.user_id, clean or None
+            if approve:
+                m.payout_due_at = self._payout_due(policy, now)
+                local = m.payout_due_at.astimezone(self.settings.tz)
+                body = (f"【12345】贵企业“{policy.title}”政策申报已审核通过，"
+                        f"将于{local:%Y年%m月%d日}前兑现。")
+            else:
+                body = f"【12345】贵企业“{policy.title}”政策申报未通过：{clean}。"
+            m.updated_at, m.version = now, m.version + 1
+            self._notify_enterprise(uow, m, body, now)
+            view = self._match_view_of(uow, m.id, now, self._today(now))
+            uow.commit()
+        return view
+
+    def pay(self, actor: dom.Actor, match_id: int, amount_fen: int, ref: str,
+            now: datetime, expected_version: int | None = None) -> MatchView:
+        """Record the payout (兑现) of an approved application or a 免申即享 entitlement:
+        the amount in 分 and the payment's reference (凭证号)."""
+        _require(actor, DECIDERS, "登记政策兑现")
+        amount = pol.check_amount_fen(amount_fen)
+        ref = _text(ref, 100, "ref", "请填写兑现凭证号")
+        with self.db.uow() as uow:
+            m, policy = self._locked_match(uow, actor, match_id, expected_version, "登记政策兑现")
+            m.status = pol.advance(MatchStatus(m.status), pol.MatchAction.PAY).value
+            m.paid_at, m.paid_amount_fen, m.payout_ref = now, amount, ref
+            m.updated_at, m.version = now, m.version + 1
+            self._notify_enterprise(
+                uow, m, f"【12345】贵企业“{policy.title}”政策资金 {amount / 100:,.2f} 元已兑现。",
+                now)
+            view = self._match_view_of(uow, m.id, now, self._today(now))
+            uow.commit()
+        return view
+
+    def _locked_match(self, uow: UnitOfWork, actor: dom.Actor, match_id: int,
+                      expected_version: int | None, what: str
+                      ) -> tuple[PolicyMatchRow, PolicyRow]:
+        m = ps.match(uow.session, match_id, lock=True)
+        if m is None:
+            raise NotFound(f"政策匹配 {match_id} 不存在")
+        policy = self._policy_row(uow, m.policy_id)
+        _may_decide(actor, policy.issuer_unit_id, what)
+        if expected_version is not None and m.version != expected_version:
+            raise ConcurrencyConflict("该事项已被他人处理，请刷新后重试", version=m.version)
+        return m, policy
+
+    def _notify_enterprise(self, uow: UnitOfWork, m: PolicyMatchRow, body: str,
+                           now: datetime) -> None:
+        facts = ps.enterprise_facts(uow.session, [m.enterprise_id]).get(m.enterprise_id)
+        if facts is not None and facts.contact_phone:
+            self._sms(uow, facts.contact_phone, body, m.id, now)
+
+    def matches(self, actor: dom.Actor, policy_id: int | None = None,
+                status: str | None = None, overdue_only: bool = False, limit: int = 50,
+                offset: int = 0, now: datetime | None = None) -> tuple[list[MatchView], int]:
+        """Matches, newest first (overdue payouts: the longest overdue first). Handlers and
+        grid workers see the matches of policies issued in their unit subtree."""
+        now = now or utcnow()
+        if status is not None:
+            _enum(MatchStatus, status, "status", "匹配状态")
+        with self.db.uow(write=False) as uow:
+            issuer_path = self._scope_path(uow, actor, "查看政策匹配")
+            records, total = ps.match_records(
+                uow.session, policy_id=policy_id, status=status,
+                overdue_at=now if overdue_only else None,
+                due_statuses=[s.value for s in pol.PAYOUT_DUE], issuer_path=issuer_path,
+                limit=_limit(limit), offset=max(offset, 0))
+            return self._match_views(uow, records, now, self._today(now)), total
+
+    def match(self, actor: dom.Actor, match_id: int, now: datetime | None = None) -> MatchView:
+        """One match, for the staff who may see it."""
+        now = now or utcnow()
+        with self.db.uow(write=False) as uow:
+            issuer_path = self._scope_path(uow, actor, "查看政策匹配")
+            record = ps.match_record(uow.session, match_id)
+            if record is None:
+                raise NotFound(f"政策匹配 {match_id} 不存在")
+            if issuer_path is not None:
+                policy = self._policy_row(uow, record.row.policy_id)
+                path = ps.unit_path(uow.session, policy.issuer_unit_id) or ""
+                if not path.startswith(issuer_path):
+                    raise NotFound(f"政策匹配 {match_id} 不存在")
+            return self._match_views(uow, [record], now, self._today(now))[0]
+
+    # --- views -------------------------------------------------------------------------------
+
+    def _enterprise_view(self, uow: UnitOfWork, row: EnterpriseRow, *,
+                         staff: bool) -> EnterpriseView:
+        return self._enterprise_views(uow, [row], staff=staff)[0]
+
+    @staticmethod
+    def _enterprise_views(uow: UnitOfWork, rows: Sequence[EnterpriseRow], *,
+                          staff: bool) -> list[EnterpriseView]:
+        regions = ps.unit_names(uow.session, [r.region_unit_id for r in rows])
+        liaisons = ps.user_names(uow.session, [r.liaison_user_id for r in rows])
+        out = []
+        for r in rows:
+            phone = r.contact_phone if staff or not r.contact_phone else mask_phone(
+                r.contact_phone)
+            out.append(EnterpriseView(
+                id=r.id, uscc=r.uscc, name=r.name, industry=r.industry,
+                industry_zh=ent.industry_zh(r.industry) if r.industry else None,
+                employees=r.employees, revenue=r.revenue, assets=r.assets,
+                size_class=r.size_class,
+                size_zh=ent.SIZE_ZH[ent.SizeClass(r.size_class)] if r.size_class else None,
+                size_declared=bool(r.size_declared), region_unit_id=r.region_unit_id,
+                region_name=regions.get(r.region_unit_id or 0), founded_on=r.founded_on,
+                certifications=tuple(r.certifications or ()), tax_credit=r.tax_credit,
+                contact_name=r.contact_name if staff else None, contact_phone=phone,
+                liaison_user_id=r.liaison_user_id,
+                liaison_name=liaisons.get(r.liaison_user_id or 0), updated_at=r.updated_at,
+                version=r.version))
+        return out
+
+    def _policy_view(self, uow: UnitOfWork, row: PolicyRow, *, staff: bool) -> PolicyView:
+        return self._policy_views(uow, [row], staff=staff)[0]
+
+    def _policy_views(self, uow: UnitOfWork, rows: Sequence[PolicyRow], *,
+                      staff: bool) -> list[PolicyView]:
+        s = uow.session
+        issuers = ps.unit_names(s, [r.issuer_unit_id for r in rows])
+        counts = ps.policy_counts(s, [r.id for r in rows]) if staff else {}
+        names = self._region_names(uow, rows)
+        out = []
+        for r in rows:
+            conds = pol.parse_conditions(r.conditions)
+            by_status, paid = counts.get(r.id, ({}, 0))
+            out.append(PolicyView(
+                id=r.id, code=r.code, title=r.title, issuer_unit_id=r.issuer_unit_id,
+                issuer_name=issuers.get(r.issuer_unit_id), mode=r.mode,
+                mode_zh=pol.MODE_ZH[pol.Mode(r.mode)], conditions=pol.conditions_to_json(conds),
+                conditions_zh=[pol.describe(c, names) for c in conds], summary=r.summary,
+                benefit=r.benefit, amount_fen=r.amount_fen, valid_from=r.valid_from,
+                valid_until=r.valid_until, payout_days=r.payout_days, status=r.status,
+                status_zh=_status_zh(r.status), published_at=r.published_at,
+                counts={st.value: by_status.get(st.value, 0) for st in MatchStatus}
+                if staff else {},
+                paid_fen=paid, version=r.version))
+        return out
+
+    @staticmethod
+    def _region_names(uow: UnitOfWork, rows: Iterable[PolicyRow]) -> dict[int, str]:
+        ids = {v for r in rows for c in r.conditions or () if c.get("field") == "region"
+               for v in (c.get("value") or ()) if isinstance(v, int)}
+        return ps.unit_names(uow.session, ids)
+
+    def _match_view_of(self, uow: UnitOfWork, match_id: int, now: datetime,
+                       today: date) -> MatchView:
+        uow.session.flush()
+        record = ps.match_record(uow.session, match_id)
+        assert record is not None
+        return self._match_views(uow, [record], now, today)[0]
+
+    def _match_views(self, uow: UnitOfWork, records: Sequence[ps.MatchRecord], now: datetime,
+                     today: date) -> list[MatchView]:
+        s = uow.session
+        facts = ps.enterprise_facts(s, {r.row.enterprise_id for r in records})
+        chains = ps.unit_chains(s) if records else {}
+        region_ids = {v for r in records for c in r.conditions or ()
+                      if c.get("field") == "region" for v in (c.get("value") or ())
+                      if isinstance(v, int)}
+        names = ps.unit_names(s, region_ids)
+        parsed: dict[int, tuple[pol.Condition, ...]] = {}
+        out = []
+        for r in records:
+            m = r.row
+            if m.policy_id not in parsed:
+                parsed[m.policy_id] = pol.parse_conditions(r.conditions)
+            f = facts.get(m.enterprise_id)
+            checks = [] if f is None else _checks(parsed[m.policy_id], _facts(f, chains),
+                                                  today, names)
+            status = MatchStatus(m.status)
+            out.append(MatchView(
+                id=m.id, policy_id=m.policy_id, policy_code=r.policy_code,
+                policy_title=r.policy_title, mode=r.mode, enterprise_id=m.enterprise_id,
+                enterprise_name=r.enterprise_name, uscc=r.uscc, status=status.value,
+                status_zh=pol.MATCH_STATUS_ZH[status], matched_at=m.matched_at,
+                applied_at=m.applied_at, application=m.application, decided_at=m.decided_at,
+                decision_note=m.decision_note, payout_due_at=m.payout_due_at,
+                payout_overdue=status in pol.PAYOUT_DUE and m.payout_due_at is not None
+                and m.payout_due_at < now,
+                paid_at=m.paid_at, paid_amount_fen=m.paid_amount_fen, payout_ref=m.payout_ref,
+                checks=checks, version=m.version, mode_zh=pol.MODE_ZH[pol.Mode(r.mode)],
+                lapse_reason=m.lapse_reason,
+                lapse_reason_zh=LAPSE_ZH.get(m.lapse_reason or "", m.lapse_reason)))
+        return out
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _decide_match(policy: PolicyRow, facts: ps.EnterpriseFacts, current: PolicyMatchRow | None,
+                  eligible: bool | None, now: datetime, payout_at: datetime | None,
+                  touched: _Touched) -> None:
+    """The one matching rule: what a verdict does to the match (if any) of one enterprise."""
+    first = pol.first_status(pol.Mode(policy.mode))
+    if eligible is True:
+        if current is None:
+            touched.new.append(PolicyMatchRow(
+                policy_id=policy.id, enterprise_id=facts.id, status=first.value,
+                matched_at=now, notified_at=now if facts.contact_phone else None,
+                payout_due_at=payout_at, updated_at=now, version=0))
+        elif current.status == MatchStatus.LAPSED and current.lapse_reason == LAPSE_NOT_ELIGIBLE:
+            current.status, current.lapse_reason = first.value, None
+            current.matched_at, current.payout_due_at = now, payout_at
+            current.notified_at = now if facts.contact_phone else None
+            current.updated_at, current.version = now, current.version + 1
+            touched.revived.append(current)
+    elif current is not None and current.status in (MatchStatus.ELIGIBLE, MatchStatus.ENTITLED):
+        _lapse(current, LAPSE_NOT_ELIGIBLE, now)
+        touched.lapsed.append(current)
+
+
+def _lapse(m: PolicyMatchRow, reason: str, now: datetime) -> None:
+    m.status = pol.advance(MatchStatus(m.status), pol.MatchAction.LAPSE).value
+    m.lapse_reason, m.payout_due_at = reason, None
+    m.updated_at, m.version = now, m.version + 1
+
+
+def _facts(f: ps.EnterpriseFacts, chains: Mapping[int, tuple[int, ...]]) -> pol.Facts:
+    return pol.Facts(
+        industry=f.industry, size=ent.SizeClass(f.size_class) if f.size_class else None,
+        region_chain=chains.get(f.region_unit_id, ()) if f.region_unit_id else (),
+        founded_on=f.founded_on, employees=f.employees, revenue=f.revenue, assets=f.assets,
+        certifications=tuple(f.certifications or ()), tax_credit=f.tax_credit)
+
+
+def _checks(conds: Sequence[pol.Condition], facts: pol.Facts, today: date,
+            names: Mapping[int, str]) -> list[CheckView]:
+    return [CheckView(pol.describe(c.condition, names), c.met)
+            for c in pol.evaluate(conds, facts, today).checks]
+
+
+def _takes_matches(policy: PolicyRow, today: date) -> bool:
+    """Published policies take matches until their last day; a policy whose application
+    period has not begun is matched already, so enterprises hear of it in advance."""
+    return policy.valid_until is None or today <= policy.valid_until
+
+
+def _status_zh(status: str) -> str:
+    try:
+        return pol.POLICY_STATUS_ZH[pol.PolicyStatus(status)]
+    except ValueError:
+        return status
+
+
+def _enum(cls: Any, value: str, name: str, label: str) -> Any:
+    try:
+        return cls(value)
+    except ValueError:
+        choices = "、".join(m.value for m in cls)
+        raise InvalidArguments(f"{label}“{value[:40]}”无效，可选：{choices}", field=name) from None
+
+
+def _limit(limit: int) -> int:
+    return min(max(int(limit), 1), MAX_PAGE)
+
+
+def _query(q: str) -> str:
+    return (q or "").strip()[:100]
+
+
+def _text(value: str | None, max_len: int, name: str, empty: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidArguments(empty, field=name)
+    if len(text) > max_len:
+        raise InvalidArguments(f"内容不超过 {max_len} 字", field=name)
+    return text
+
+
+def _optional(value: str | None, max_len: int, name: str, label: str) -> str | None:
+    text = (value or "").strip()
+    if len(text) > max_len:
+        raise InvalidArguments(f"{label}不超过 {max_len} 字", field=name)
+    return text or None
+
+
+def _number(value: object, name: str, label: str, *, whole: bool = False
+            ) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
+            value) or not 0 <= value <= 1e12 or (whole and value != int(value)):
+        kind = "不小于 0 的整数" if whole else "不小于 0 的数"
+        raise InvalidArguments(f"{label}应为{kind}", field=name)
+    return float(value)
+
+
+def _enterprise_values(data: EnterpriseInput, today: date) -> dict[str, Any]:
+    """The row's columns from an input, checked by the domain rules; the size class computed
+    by the 2017 办法 when the figures allow, else the declared one."""
+    uscc = ent.normalize_uscc(data.uscc)
+    name = _text(data.name, 200, "name", "请填写企业名称")
+    industry = ent.normalize_industry(data.industry) if data.industry and data.industry.strip(
+    ) else None
+    employees = _number(data.employees, "employees", "从业人员", whole=True)
+    revenue = _number(data.revenue, "revenue", "营业收入（万元）")
+    assets = _number(data.assets, "assets", "资产总额（万元）")
+    declared = None
+    if (data.size_class or "").strip():
+        declared = _enum(ent.SizeClass, str(data.size_class).strip().lower(), "size_class",
+                         "企业规模")
+    computed = None if industry is None else ent.classify_size(
+        industry, employees=employees, revenue=revenue, assets=assets)
+    size = computed or declared
+    if data.founded_on is not None and data.founded_on > today:
+        raise InvalidArguments("成立日期不能晚于今天", field="founded_on")
+    phone = dom.normalize_phone(data.contact_phone) if data.contact_phone else ""
+    if phone and not 7 <= len(dom.phone_digits(phone)) <= 20:
+        raise InvalidArguments("联系电话格式不正确", field="contact_phone")
+    return {
+        "uscc": uscc, "name": name, "industry": industry,
+        "employees": None if employees is None else int(employees),
+        "revenue": revenue, "assets": assets,
+        "size_class": None if size is None else size.value,
+        "size_declared": computed is None and declared is not None,
+        "region_unit_id": data.region_unit_id, "founded_on": data.founded_on,
+        "certifications": list(ent.normalize_certifications(data.certifications)),
+        "tax_credit": ent.normalize_tax_credit(data.tax_credit),
+        "contact_name": _optional(data.contact_name, 100, "contact_name", "联系人"),
+        "contact_phone": phone[:32] or None, "liaison_user_id": data.liaison_user_id,
+    }
+
+
+def _policy_values(data: PolicyInput) -> tuple[dict[str, Any], tuple[pol.Condition, ...]]:
+    code = _text(data.code, 64, "code", "请填写政策编号")
+    title = _text(data.title, 200, "title", "请填写政策名称")
+    mode = _enum(pol.Mode, str(data.mode), "mode", "申报方式")
+    conds = pol.parse_conditions(data.conditions)
+    amount = None if data.amount_fen is None else pol.check_amount_fen(data.amount_fen)
+    if data.valid_from and data.valid_until and data.valid_from > data.valid_until:
+        raise InvalidArguments("有效期开始日期不能晚于截止日期", field="valid_until")
+    days = data.payout_days
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 250:
+        raise InvalidArguments("兑现时限应为 1–250 个工作日", field="payout_days")
+    summary = _optional(data.summary, 5000, "summary", "政策摘要") or ""
+    benefit = _optional(data.benefit, 2000, "benefit", "支持内容") or ""
+    return {"code": code, "title": title, "issuer_unit_id": data.issuer_unit_id,
+            "mode": mode.value, "conditions": pol.conditions_to_json(conds),
+            "summary": summary, "benefit": benefit, "amount_fen": amount,
+            "valid_from": data.valid_from, "valid_until": data.valid_until,
+            "payout_days": days}, conds

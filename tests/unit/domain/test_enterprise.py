@@ -1,0 +1,152 @@
+"""统一社会信用代码, industries and the 2017 size classes (jiesu.domain.enterprise)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from jiesu.domain.enterprise import (
+    USCC_ALPHABET,
+    SizeClass,
+    classify_size,
+    industry_zh,
+    is_valid_uscc,
+    normalize_certifications,
+    normalize_industry,
+    normalize_tax_credit,
+    normalize_uscc,
+    size_indicators,
+    uscc_check_char,
+)
+from jiesu.domain.errors import InvalidArguments
+
+# the example of GB 32100-2015 and a real enterprise's code
+KNOWN = ["91350100M000100Y43", "91110108551385082Q"]
+
+_CHARS = st.sampled_from(USCC_ALPHABET)
+_FIRST17 = st.tuples(st.text(_CHARS, min_size=2, max_size=2),
+                     st.text(st.sampled_from("0123456789"), min_size=6, max_size=6),
+                     st.text(_CHARS, min_size=9, max_size=9)).map("".join)
+
+
+@pytest.mark.parametrize("code", KNOWN)
+def test_known_codes_are_valid(code: str) -> None:
+    assert normalize_uscc(code) == code
+
+
+@given(_FIRST17)
+def test_a_generated_code_with_its_check_character_is_valid(first17: str) -> None:
+    code = first17 + uscc_check_char(first17)
+    assert normalize_uscc(code) == code
+
+
+@given(_FIRST17, _CHARS)
+def test_any_other_check_character_is_refused(first17: str, wrong: str) -> None:
+    if wrong == uscc_check_char(first17):
+        return
+    with pytest.raises(InvalidArguments, match="校验位"):
+        normalize_uscc(first17 + wrong)
+
+
+def test_full_width_lower_case_and_separators_are_accepted() -> None:
+    code = KNOWN[0]
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in code.lower())
+    assert normalize_uscc(full_width) == code
+    assert normalize_uscc(f" {code[:6]}-{code[6:12]} {code[12:]} ") == code
+
+
+@pytest.mark.parametrize("raw, message", [
+    ("", "18 位"), ("9135010", "18 位"), (KNOWN[0] + "1", "18 位"),
+    ("91350100M000100I43", "不允许的字符"),  # I is not in the alphabet
+    ("9135A100M000100Y43", "不允许的字符"),  # the region code is digits
+    ("91350100M000100Y44", "校验位"),
+])
+def test_invalid_codes_say_why_in_chinese(raw: str, message: str) -> None:
+    with pytest.raises(InvalidArguments, match=message) as err:
+        normalize_uscc(raw, field="enterprise_code")
+    assert err.value.details["field"] == "enterprise_code"
+    assert not is_valid_uscc(raw)
+
+
+@pytest.mark.parametrize("raw, code", [("c", "C"), ("F52", "F52"), ("ｋ７０２０", "K7020"),
+                                       (" I65 ", "I65"), ("C391", "C391")])
+def test_industry_codes(raw: str, code: str) -> None:
+    assert normalize_industry(raw) == code
+
+
+@pytest.mark.parametrize("raw", ["", "U", "C1", "C12345", "52", "制造业"])
+def test_bad_industry_codes(raw: str) -> None:
+    with pytest.raises(InvalidArguments, match="行业代码"):
+        normalize_industry(raw)
+
+
+def test_industry_names() -> None:
+    assert industry_zh("F52") == "F52 批发和零售业"
+
+
+# --- size classes ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("industry, employees, revenue, assets, size", [
+    # 工业: 从业人员 1000/300/20, 营业收入 40000/2000/300 (万元)
+    ("C", 1000, 40000, None, SizeClass.LARGE),
+    ("C", 999, 40000, None, SizeClass.MEDIUM),   # every bound must be reached …
+    ("C", 5000, 39999, None, SizeClass.MEDIUM),  # … else one class down
+    ("C", 300, 2000, None, SizeClass.MEDIUM),
+    ("C", 300, 1999, None, SizeClass.SMALL),
+    ("C", 20, 300, None, SizeClass.SMALL),
+    ("C", 19, 300, None, SizeClass.MICRO),
+    ("C", 5000, 299, None, SizeClass.MICRO),
+    ("D44", 20, 300, None, SizeClass.SMALL),
+    # 零售业 (F52): 300/50/10, 20000/500/100; 批发业 (other F): 200/20/5, 40000/5000/1000
+    ("F52", 50, 500, None, SizeClass.MEDIUM),
+    ("F52", 49, 500, None, SizeClass.SMALL),
+    ("F51", 50, 500, None, SizeClass.MICRO),
+    ("F51", 20, 5000, None, SizeClass.MEDIUM),
+    # 软件和信息技术服务业 (I65): 300/100/10, 10000/1000/50
+    ("I65", 100, 1000, None, SizeClass.MEDIUM),
+    ("I65", 100, 999, None, SizeClass.SMALL),
+    # 建筑业: 营业收入 80000/6000/300 and 资产总额 80000/5000/300
+    ("E", None, 80000, 80000, SizeClass.LARGE),
+    ("E", None, 80000, 79999, SizeClass.MEDIUM),
+    ("E", None, 300, 299, SizeClass.MICRO),
+    # 物业管理 (K702x): 1000/300/100, 5000/1000/500
+    ("K7020", 300, 1000, None, SizeClass.MEDIUM),
+    # 租赁和商务服务业: 300/100/10 employees, 资产总额 120000/8000/100
+    ("L", 10, None, 100, SizeClass.SMALL),
+    # 其他未列明行业: employees only, 300/100/10
+    ("M", 300, None, None, SizeClass.LARGE),
+    ("M", 9, None, None, SizeClass.MICRO),
+    # 农、林、牧、渔业: revenue only, 20000/500/50
+    ("A01", None, 500, None, SizeClass.MEDIUM),
+])
+def test_size_classes(industry: str, employees: float | None, revenue: float | None,
+                      assets: float | None, size: SizeClass) -> None:
+    assert classify_size(industry, employees=employees, revenue=revenue, assets=assets) is size
+
+
+@pytest.mark.parametrize("industry", ["F", "G", "H", "I", "K"])
+def test_codes_too_coarse_to_classify_give_none(industry: str) -> None:
+    assert classify_size(industry, employees=10, revenue=10, assets=10) is None
+    assert size_indicators(industry) == ()
+
+
+def test_a_missing_indicator_gives_none() -> None:
+    assert classify_size("C", employees=500) is None
+    assert classify_size("E", revenue=100) is None
+    assert size_indicators("E") != ()
+
+
+# --- the rest of the profile --------------------------------------------------------------------
+
+
+def test_tax_credit_and_certifications() -> None:
+    assert normalize_tax_credit(" ａ ") == "A" and normalize_tax_credit("") is None
+    with pytest.raises(InvalidArguments, match="纳税信用等级"):
+        normalize_tax_credit("E")
+    assert normalize_certifications("高新技术企业，专精特新中小企业、高新技术企业;") == (
+        "专精特新中小企业", "高新技术企业")
+    assert normalize_certifications(None) == ()
+    with pytest.raises(InvalidArguments, match="50 字"):
+        normalize_certifications(["长" * 51])
