@@ -13,6 +13,8 @@ from html.parser import HTMLParser
 from fastapi.testclient import TestClient
 
 from tests.integration.test_web_pages import _login, _token
+from tests.integration.test_web_policies import built_for_fuzz as policies_built
+from tests.integration.test_web_policies import lookup as enterprise_lookup
 from tests.support.city import City
 from tests.support.fuzz import server_error
 
@@ -80,15 +82,20 @@ def test_no_form_answers_hostile_input_with_a_server_error(city: City) -> None:
     for text in ("光明路井盖丢失，行人容易掉进去", "光明路的井盖丢了，晚上很危险",
                  "光明路井盖缺失好几天了，请尽快补上"):  # a hotspot (and its form) in 西城区
         city.act("dispatcher", city.register(content=text)["id"], "dispatch", unit_code="D2")
+    made = policies_built(city)  # an enterprise, a policy it applied for, one it is owed
     pages: dict[str | None, list[str]] = {
-        None: ["/submit", "/track"],
+        None: ["/submit", "/track", "/enterprise"],
         "analyst": ["/staff/hotspots"],
         "operator": ["/staff/operator"],
         "dispatcher": ["/staff/dispatch", f"/staff/appeals/{registered['id']}"],
-        "handler_d1": ["/staff/inbox", f"/staff/appeals/{dispatched['id']}"],
+        "handler_d1": ["/staff/inbox", f"/staff/appeals/{dispatched['id']}",
+                       "/staff/policies?tab=applications", "/staff/policies?tab=payouts"],
         "admin": [f"/staff/admin?tab={t}" for t in ("units", "users", "taxonomy", "sla",
                                                        "calendar", "intake", "apikeys",
-                                                       "settings")],
+                                                       "settings")]
+        + ["/staff/policies/new", f"/staff/policies/{made['policy_id']}/edit",
+           f"/staff/policies/{made['policy_id']}", "/staff/enterprises/new",
+           f"/staff/enterprises/{made['enterprise_id']}"],
     }
     for role, paths in pages.items():
         c.cookies.clear()
@@ -96,6 +103,9 @@ def test_no_form_answers_hostile_input_with_a_server_error(city: City) -> None:
             _login(c, role)
         for path in paths:
             sent += _hammer(c, path, failures)
+    c.cookies.clear()  # the enterprise's own page after looking itself up (政策直达)
+    assert enterprise_lookup(c, made["uscc"], made["phone"]).status_code == 303
+    sent += _hammer(c, "/enterprise/policies", failures)
     assert sent > 1000  # the pages' forms were found, not a handful
     assert not failures, "\n".join(failures[:30])
 
@@ -115,7 +125,7 @@ def test_no_page_answers_odd_query_parameters_with_a_server_error(city: City) ->
     a = city.register()
     pages: dict[str | None, list[str]] = {
         None: ["/", "/board", f"/board/{a['code']}", "/stats", "/stats.json", "/stats.csv",
-               "/submit", "/track", "/login"],
+               "/submit", "/track", "/login", "/enterprise", "/enterprise/policies"],
         "dispatcher": ["/staff", "/staff/dispatch", "/staff/dashboard",
                        f"/staff/appeals/?code={a['code']}",
                        f"/staff/appeals/{a['id']}"],
@@ -123,9 +133,11 @@ def test_no_page_answers_odd_query_parameters_with_a_server_error(city: City) ->
         "operator": ["/staff/operator", "/staff/operator/earlier"],
         "handler_d1": ["/staff/inbox"],
         "followup": ["/staff/followup"],
-        "analyst": ["/reports/monthly", "/reports/monthly.xlsx", "/staff/hotspots"],
+        "analyst": ["/reports/monthly", "/reports/monthly.xlsx", "/staff/hotspots",
+                    "/staff/policies", "/staff/policies?tab=payouts", "/staff/enterprises"],
         "auditor": ["/staff/audit"],
-        "admin": ["/staff/admin"],
+        "admin": ["/staff/admin", "/staff/policies", "/staff/policies/new",
+                  "/staff/enterprises", "/staff/enterprises/new"],
     }
     failures: list[str] = []
     for role, paths in pages.items():

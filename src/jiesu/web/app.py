@@ -22,10 +22,13 @@ from jiesu.web.routes import (
     appeal,
     auth,
     dispatcher,
+    enterprise_public,
+    enterprises,
     followup,
     handler,
     hotspots,
     operator,
+    policies,
     public,
     supervisor,
     track,
@@ -50,7 +53,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
                        https_only=settings.environment == "production")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (public, track, auth, operator, dispatcher, handler, followup, supervisor,
-                   analyst, hotspots, admin, appeal):
+                   analyst, hotspots, admin, appeal, policies, enterprises, enterprise_public):
         app.include_router(module.router)
     _install_error_pages(app)
 

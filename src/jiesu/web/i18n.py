@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jiesu.domain import appeal as dom
-from jiesu.web import i18n_config
+from jiesu.web import i18n_config, i18n_policies
 
 LANGS = ("zh", "en")
 
@@ -74,6 +74,8 @@ _LABELS_EN: dict[str, dict[str, str]] = {
                     "red": "Red card"},
     "warning": {"none": "On time", "yellow": "Yellow warning", "red": "Red (overdue)"},
 }
+_LABELS_ZH.update(i18n_policies.LABELS_ZH)  # enterprises and policies (惠企政策)
+_LABELS_EN.update(i18n_policies.LABELS_EN)
 
 EN: dict[str, str] = {
     # layout
@@ -421,6 +423,9 @@ EN: dict[str, str] = {
     "操作冲突": "Conflict", "填写有误": "Please check what you entered", "系统繁忙": "Busy",
 }
 
+for _zh, _text in i18n_policies.EN.items():  # enterprises and policies (惠企政策)
+    EN.setdefault(_zh, _text)
+
 
 def _from_zh(group: str) -> Callable[[str], str]:
     """English of a domain value quoted in Chinese inside a message (a status, role or action
@@ -492,7 +497,8 @@ def gettext(lang: str, message: str, **kwargs: Any) -> str:
         text = EN[message]
     else:
         # a message the domain formatted is complete: nothing is left to fill in
-        matched = _by_pattern(message) or i18n_config.translate(message)
+        matched = (_by_pattern(message) or i18n_config.translate(message)
+                   or i18n_policies.translate(message))
         if matched is not None:
             return matched
         text = message

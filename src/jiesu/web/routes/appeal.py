@@ -12,6 +12,7 @@ from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
 from jiesu.web import core, staff, uploads
 from jiesu.web.core import FormDep
+from jiesu.web.routes.policies import ENTERPRISE_READERS, policy_service
 
 router = APIRouter(prefix="/staff/appeals", include_in_schema=False)
 
@@ -26,6 +27,9 @@ def detail(request: Request, appeal_id: int) -> HTMLResponse:
     with core.reading(rt) as uow:
         s = uow.session
         row = staff.visible_row(s, user, appeal_id)
+        # 涉企诉求: the enterprise on file, its size and its 精准帮扶 liaison
+        enterprise = policy_service(rt).enterprise_for_appeal(
+            row.enterprise_code, user.actor()) if row.enterprise_code else None
         co = queries.co_units_of(s, row.id)
         names = queries.unit_names(s, {row.lead_unit_id, row.handling_unit_id, *co})
         # where the address was located (智能受理, gazetteer or polygons): its unit and the
@@ -51,6 +55,7 @@ def detail(request: Request, appeal_id: int) -> HTMLResponse:
             earlier = [e for e in earlier if e.id != row.id][:5]
         return core.render(request, "staff/appeal.html", {
             "row": row, "names": names, "co": co, "events": events, "people": people,
+            "enterprise": enterprise, "may_see_enterprises": user.role in ENTERPRISE_READERS,
             "area": [name for _, name in area],
             "hot": rt.hotspots.kept_by_appeal().get(row.id),
             "category": cats.get(row.category or ""), "actions": actions,

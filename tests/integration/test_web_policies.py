@@ -1,0 +1,302 @@
+"""The enterprise and policy pages (企业库, 惠企政策, 申报审核/兑现, 政策直达), driven through
+their forms as the people who use them (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from jiesu.domain.enterprise import uscc_check_char
+from tests.integration.test_web_pages import _login, _token
+from tests.support.city import City
+
+PHONE = "13900001111"
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def uscc(serial: int) -> str:
+    first = f"91110101MA{serial:07d}"
+    return first + uscc_check_char(first)
+
+
+def _logout(c: TestClient) -> None:
+    c.post("/logout", data={"csrf_token": _token(c, "/")})
+    c.cookies.clear()
+
+
+def _option(html: str, label: str) -> str:
+    m = re.search(r'<option value="(\d+)"[^>]*>[\s　]*' + re.escape(label), html)
+    assert m, label
+    return m.group(1)
+
+
+def _conditions(*rows: tuple[str, str, str]) -> dict[str, str]:
+    out = {}
+    for i, (field, op, value) in enumerate(rows):
+        out |= {f"c{i}_field": field, f"c{i}_op": op, f"c{i}_value": value}
+    return out
+
+
+def add_enterprise(c: TestClient, **fields: str) -> tuple[int, str]:
+    """Create an enterprise through the form as admin; its id and page."""
+    page = c.get("/staff/enterprises/new").text
+    data = {"csrf_token": _token(c, "/staff/enterprises/new"), "uscc": uscc(1),
+            "name": "示范软件有限公司", "industry": "I65", "employees": "50", "revenue": "800",
+            "region_unit_id": _option(page, "东华门街道"), "founded_on": "2020-03-01",
+            "certifications": "高新技术企业，专精特新中小企业", "tax_credit": "A",
+            "contact_name": "李经理", "contact_phone": PHONE,
+            "liaison_user_id": _option(page, "handler_d1")} | fields
+    r = c.post("/staff/enterprises/new", data=data, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    path = r.headers["location"]
+    return int(path.rsplit("/", 1)[1]), c.get(path).text
+
+
+def policy_form(c: TestClient, **fields: str) -> dict[str, str]:
+    page = c.get("/staff/policies/new").text
+    until = (date.today() + timedelta(days=60)).isoformat()
+    return {"csrf_token": _token(c, "/staff/policies/new"), "code": "P-2026-01",
+            "title": "小微企业研发补贴", "issuer_unit_id": _option(page, "东城区"),
+            "mode": "apply", "summary": "支持小微科技企业研发", "benefit": "一次性补贴 5 万元",
+            "amount": "50000", "valid_from": "", "valid_until": until,
+            "payout_days": "10"} | fields
+
+
+def add_policy(c: TestClient, data: dict[str, str]) -> int:
+    r = c.post("/staff/policies/new", data=data, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return int(r.headers["location"].rsplit("/", 1)[1])
+
+
+def publish(c: TestClient, policy_id: int) -> str:
+    r = c.post(f"/staff/policies/{policy_id}/publish",
+               data={"csrf_token": _token(c, f"/staff/policies/{policy_id}")})
+    assert r.status_code == 200, r.text
+    return r.text
+
+
+def lookup(c: TestClient, code: str, phone: str) -> Any:
+    return c.post("/enterprise", data={"csrf_token": _token(c, "/enterprise"), "uscc": code,
+                                       "phone": phone}, follow_redirects=False)
+
+
+def build(city: City) -> dict[str, Any]:
+    """An enterprise, an application policy it qualifies for (published) and a 免申即享
+    policy it lacks an attribute for (published), made by the admin through the forms."""
+    c = city.client
+    _login(c, "admin")
+    ent_id, ent_page = add_enterprise(c)
+    policy_id = add_policy(c, policy_form(c) | _conditions(
+        ("size", "in", "小型、微型"), ("region", "in", "东城区"),
+        ("certifications", "has_any", "高新技术企业"), ("age_years", "gte", "2")))
+    other_id = add_policy(c, policy_form(c, code="P-2026-02", title="规上企业免申奖励",
+                                         mode="auto", amount="20000") | _conditions(
+        ("assets", "gte", "1000"), ("tax_credit", "in", "A, B")))
+    detail = publish(c, policy_id)
+    publish(c, other_id)
+    _logout(c)
+    return {"enterprise_id": ent_id, "enterprise_page": ent_page, "policy_id": policy_id,
+            "other_id": other_id, "detail": detail}
+
+
+def test_policy_from_the_forms_to_the_payout(city: City) -> None:
+    made = build(city)
+    assert "小型" in made["enterprise_page"]  # the size the 2017 thresholds give
+    detail = made["detail"]
+    assert "已发布" in detail and "企业规模为 小型、微型" in detail
+    assert "成立年限不少于 2 年" in detail and "所在区域为 东城区" in detail
+    assert 'data-count="eligible">待申报 1' in detail
+    c = city.client
+
+    # the enterprise looks itself up: a wrong phone is refused like an unknown code
+    wrong_phone = lookup(c, uscc(1), "13900002222")
+    unknown = lookup(c, uscc(2), PHONE)
+    for r in (wrong_phone, unknown):
+        assert r.status_code == 404 and "统一社会信用代码或联系电话不正确" in r.text
+    assert "校验位不正确" in lookup(c, uscc(1)[:-1] + "0" if uscc(1)[-1] != "0"
+                               else uscc(1)[:-1] + "1", PHONE).text
+    r = lookup(c, uscc(1).lower(), PHONE)
+    assert r.status_code == 303 and r.headers["location"] == "/enterprise/policies"
+    assert PHONE not in r.headers["location"]
+    page = c.get("/enterprise/policies").text
+    assert "小微企业研发补贴" in page and "待申报" in page and "data-check=\"met\"" in page
+    until = (date.today() + timedelta(days=60)).isoformat()
+    assert f"data-deadline>{until}" in page
+    # the policy it does not qualify for, and why: an attribute its profile lacks
+    assert 'data-unmatched="P-2026-02"' in page and "信息不全" in page
+    assert "资产总额不少于 1000 万元" in page
+    match_id = re.search(r'data-match="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    r = c.post(f"/enterprise/policies/{match_id}/apply",
+               data={"csrf_token": _token(c, "/enterprise/policies"), "text": "申请研发补贴"})
+    assert r.status_code == 200 and "已提交申报" in r.text and "已申报" in r.text
+    assert "/apply" not in r.text.split(f'data-match="{match_id}"')[1].split("data-unm")[0]
+    c.cookies.clear()
+
+    # a handler of another district sees nothing to decide and may not decide it
+    _login(c, "handler_d2")
+    assert f'data-match="{match_id}"' not in c.get("/staff/policies").text
+    r = c.post(f"/staff/policies/matches/{match_id}/decide",
+               data={"csrf_token": _token(c, "/staff/policies"), "decision": "approve"})
+    assert "只有政策发布单位的承办人或管理员可以审核政策申报" in r.text
+    _logout(c)
+
+    # the handler of the issuing unit decides and records the payout
+    _login(c, "handler_d1")
+    todo = c.get("/staff/policies").text
+    assert f'data-match="{match_id}"' in todo and "申请研发补贴" in todo
+    token = _token(c, "/staff/policies")
+    r = c.post(f"/staff/policies/matches/{match_id}/decide",
+               data={"csrf_token": token, "decision": "reject", "note": ""})
+    assert "审核不通过须填写原因" in r.text
+    r = c.post(f"/staff/policies/matches/{match_id}/decide",
+               data={"csrf_token": token, "decision": "approve", "note": "材料齐全",
+                     "back": "/staff/policies?tab=payouts"})
+    assert r.status_code == 200 and f'data-match="{match_id}"' in r.text
+    assert 'value="50000"' in r.text  # the payout form offers the standard amount
+    r = c.post(f"/staff/policies/matches/{match_id}/pay",
+               data={"csrf_token": token, "amount": "50000", "ref": "PZ-2026-001",
+                     "back": f"/staff/policies/{made['policy_id']}"})
+    assert r.status_code == 200 and "已登记兑现" in r.text and "50,000.00" in r.text
+    _logout(c)
+
+    # the enterprise sees the result
+    assert lookup(c, uscc(1), PHONE).status_code == 303
+    page = c.get("/enterprise/policies").text
+    card = page.split(f'data-match="{match_id}"')[1].split("data-unmatched")[0]
+    assert "已兑现" in card and "50,000.00" in card and "材料齐全" in card
+    r = c.post("/enterprise/leave", data={"csrf_token": _token(c, "/enterprise")},
+               follow_redirects=False)
+    assert c.get("/enterprise/policies", follow_redirects=False).status_code == 303
+
+
+def test_a_bad_condition_shows_the_message_and_keeps_what_was_typed(city: City) -> None:
+    c = city.client
+    _login(c, "admin")
+    data = policy_form(c, title="测试政策") | _conditions(
+        ("industry", "in", "C, F52"), ("", "in", ""), ("size", "gte", "小型"))
+    r = c.post("/staff/policies/new", data=data)
+    assert r.status_code == 422
+    # numbered as the form's rows, next to the form, with everything typed still there
+    assert "第 3 条条件：“企业规模”不能用这种比较方式" in r.text
+    assert 'data-row="3"' in r.text and re.search(r'class="cond-row invalid" data-row="3"',
+                                                  r.text)
+    assert 'value="测试政策"' in r.text and 'value="C, F52"' in r.text
+    assert 'value="小型"' in r.text and 'value="50000"' in r.text
+    r = c.post("/staff/policies/new", data=data | {"c2_op": "in", "c2_value": "巨型"})
+    assert r.status_code == 422 and "企业规模“巨型”无法识别" in r.text
+    r = c.post("/staff/policies/new", data=data | {"c2_field": "region", "c2_op": "in",
+                                                   "c2_value": "火星区"})
+    assert r.status_code == 422 and "区域“火星区”不是单位名称或单位编码" in r.text
+    r = c.post("/staff/policies/new", data=data | {"c2_op": "in", "amount": "12.345"})
+    assert r.status_code == 422 and "标准金额应为以元计的金额" in r.text
+    r = c.post("/staff/policies/new", data=data | {"c2_op": "in"}, follow_redirects=False)
+    assert r.status_code == 303
+    edit = c.get(r.headers["location"] + "/edit").text
+    assert 'value="C、F52"' in edit and 'value="小型"' in edit and 'value="50000"' in edit
+
+
+def test_an_analyst_reads_but_cannot_post(city: City) -> None:
+    made = build(city)
+    c = city.client
+    _login(c, "analyst")
+    listed = c.get("/staff/policies")
+    assert listed.status_code == 200 and "小微企业研发补贴" in listed.text
+    assert "新建政策" not in listed.text
+    assert 'href="/staff/enterprises"' in listed.text  # NAV
+    detail = c.get(f"/staff/policies/{made['policy_id']}").text
+    assert "/publish" not in detail and "/withdraw" not in detail
+    ent = c.get(f"/staff/enterprises/{made['enterprise_id']}").text
+    assert "示范软件有限公司" in ent and "<form method=\"post\" action=\"/staff/ent" not in ent
+    token = _token(c, "/staff/policies")
+    for path in ("/staff/policies/new", f"/staff/policies/{made['policy_id']}/edit",
+                 f"/staff/policies/{made['policy_id']}/withdraw", "/staff/enterprises/new",
+                 f"/staff/enterprises/{made['enterprise_id']}",
+                 "/staff/policies/matches/1/decide", "/staff/policies/matches/1/pay"):
+        r = c.post(path, data={"csrf_token": token, "code": "X", "decision": "approve",
+                               "reason": "x", "amount": "1", "ref": "x"})
+        assert r.status_code == 403, path
+    _logout(c)
+    _login(c, "operator")
+    assert c.get("/staff/policies").status_code == 403
+
+
+def test_the_appeal_page_names_the_enterprise_and_its_liaison(city: City) -> None:
+    build(city)
+    appeal = city.register(enterprise_code=uscc(1), content="企业门前道路破损，货车无法进出")
+    c = city.client
+    _login(c, "dispatcher")
+    page = c.get(f"/staff/appeals/{appeal['id']}").text
+    assert re.search(r"涉企诉求：示范软件有限公司（小型） · 帮扶联络人：\S+", page)
+
+
+def test_withdrawing_asks_for_a_reason_and_lapses_what_was_not_applied_for(city: City) -> None:
+    made = build(city)
+    c = city.client
+    _login(c, "admin")
+    path = f"/staff/policies/{made['policy_id']}"
+    page = c.get(path).text
+    assert 'data-confirm="withdraw"' in page and "确定撤回" in page
+    r = c.post(f"{path}/withdraw", data={"csrf_token": _token(c, path), "reason": " "})
+    assert "请填写撤回原因" in r.text
+    r = c.post(f"{path}/withdraw", data={"csrf_token": _token(c, path), "reason": "资金用完"})
+    assert "已撤回" in r.text and 'data-count="lapsed">已失效 1' in r.text
+
+
+def test_the_english_pages_have_no_chinese_of_their_own(city: City) -> None:
+    made = build(city)
+    c = city.client
+    # what people typed and the city's names stay as they are; nothing else is Chinese
+    data = ["示范软件有限公司", "小微企业研发补贴", "规上企业免申奖励", "支持小微科技企业研发",
+            "一次性补贴 5 万元", "高新技术企业", "专精特新中小企业", "李经理", "东城区",
+            "东华门街道", "示范市", "多福巷社区", "西城区", "西长安街街道", "市水务局"]
+
+    def leftover(html: str) -> list[str]:
+        html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+        html = re.sub(r"<[^>]+>", " ", html)
+        html = html.replace('中文', "")  # the switch back to Chinese
+        for d in data:
+            html = html.replace(d, "")
+        return [w for w in re.findall(r"\S+", html) if CJK.search(w)]
+
+    assert lookup(c, uscc(1), PHONE).status_code == 303
+    page = c.get("/enterprise/policies?lang=en").text
+    assert "Policies you qualify for" in page and "Size is Small, Micro" in page
+    assert not leftover(page), leftover(page)
+    assert not leftover(c.get("/enterprise?lang=en").text)
+    assert "For enterprises" in c.get("/?lang=en").text
+    c.cookies.clear()
+    _login(c, "admin")
+    c.get("/staff/policies?lang=en")
+    for path in ("/staff/policies", f"/staff/policies/{made['policy_id']}",
+                 "/staff/policies/new", f"/staff/policies/{made['policy_id']}/edit",
+                 "/staff/policies?tab=applications", "/staff/policies?tab=payouts",
+                 "/staff/enterprises", f"/staff/enterprises/{made['enterprise_id']}",
+                 "/staff/enterprises/new"):
+        html = c.get(path).text
+        assert not leftover(html), (path, leftover(html))
+    r = c.post("/staff/policies/new", data=policy_form(c) | _conditions(("size", "gte", "小型")))
+    assert "Condition 1: “Size” cannot use this comparison" in r.text
+    assert not leftover(r.text), leftover(r.text)
+
+
+def built_for_fuzz(city: City) -> dict[str, Any]:
+    """What the form fuzz needs on these pages: the policies of `build`, an application
+    waiting for a decision and a 免申即享 entitlement waiting for its payout."""
+    made = build(city)
+    c = city.client
+    _login(c, "admin")
+    publish(c, add_policy(c, policy_form(c, code="P-2026-03", title="小微企业免申补贴",
+                                         mode="auto") | _conditions(("size", "in", "small"))))
+    _logout(c)
+    assert lookup(c, uscc(1), PHONE).status_code == 303
+    page = c.get("/enterprise/policies").text
+    match_id = re.search(r'data-match="(\d+)"[^<]*>\s*<div class="card-head">\s*<span class="tag'
+                         r' ms-eligible"', page)
+    assert match_id, "no match to apply for"
+    c.post(f"/enterprise/policies/{match_id.group(1)}/apply",
+           data={"csrf_token": _token(c, "/enterprise/policies"), "text": "申请"})
+    c.cookies.clear()
+    return made | {"uscc": uscc(1), "phone": PHONE}
