@@ -390,3 +390,41 @@ def test_an_appeal_from_an_enterprise_needs_a_valid_credit_code(city: City,
     ok = city.register(requester_type="enterprise", enterprise_code=" " + uscc(80).lower())
     with runtime.db.uow(write=False) as uow:
         assert uow.appeals.get(ok["id"])[0].enterprise_code == uscc(80)  # stored normalised
+
+
+def test_payouts_due_come_earliest_first_across_both_statuses_and_staff_see_an_overview(
+        city: City, runtime: Runtime) -> None:
+    """The payout list merges approved applications and 免申即享 entitlements, the earliest
+    due first; the staff see an enterprise's matches and misses even without a phone on file."""
+    a = add_enterprise(city, 80, industry="C", employees=50, revenue=1000,
+                       region_unit_id=city.unit_ids["D1"], contact_phone=PHONE_A)
+    quick = add_policy(city, "P-QUICK", small_in(city), mode="auto", payout_days=2)
+    slow = add_policy(city, "P-SLOW", small_in(city), mode="auto", payout_days=20)
+    big = add_policy(city, "P-BIG", [{"field": "size", "op": "in", "value": ["large"]}])
+    for p in (slow, quick, big):
+        publish(city, p["id"])
+    applied = add_policy(city, "P-APPL", small_in(city), payout_days=10)
+    publish(city, applied["id"])
+    m = next(m for m in matches(city, policy_id=applied["id"]))
+    r = city.client.post("/api/v1/enterprise-service/apply", json={
+        "uscc": uscc(80), "phone": PHONE_A, "match_id": m["id"], "text": "申请"})
+    assert r.status_code == 200, r.text
+    r = city.client.post(f"/api/v1/policy-matches/{m['id']}/decision",
+                         json={"approve": True, "note": "同意"}, headers=city.headers("admin"))
+    assert r.status_code == 200, r.text
+    svc = PolicyService(runtime.db, runtime.rules, runtime.settings)
+    admin = city.runtime.auth.user_from_token(city.headers("admin")["Authorization"][7:])
+    due, total = svc.matches(admin.actor(), payouts_due=True)
+    assert total == 3
+    assert [d.policy_code for d in due] == ["P-QUICK", "P-APPL", "P-SLOW"]
+    assert {d.status for d in due} == {"entitled", "approved"}
+    assert all(d.valid_until is not None and d.policy_open for d in due)
+    r = city.client.put(f"/api/v1/enterprises/{a['id']}", headers=city.headers("admin"),
+                        json={"uscc": uscc(80), "name": "示范科技有限公司80", "industry": "C",
+                              "employees": 50, "revenue": 1000,
+                              "region_unit_id": city.unit_ids["D1"], "version": a["version"]})
+    assert r.status_code == 200, r.text  # the phone is gone: the enterprise cannot look
+    seen = svc.enterprise_overview(admin.actor(), a["id"], today())
+    assert {x.policy_code for x in seen.matches} == {"P-QUICK", "P-SLOW", "P-APPL"}
+    assert [p.code for p, _ in seen.unmatched] == ["P-BIG"]
+    assert [c.met for c in seen.unmatched[0][1]] == [False]

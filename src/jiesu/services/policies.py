@@ -199,29 +199,24 @@ class MatchView:
     mode_zh: str = ""
     lapse_reason: str | None = None
     lapse_reason_zh: str | None = None
+    # the policy's terms, which the enterprise needs beside its match
+    valid_from: date | None = None
+    valid_until: date | None = None  # the last day to apply
+    amount_fen: int | None = None  # the policy's standard amount
+    benefit: str = ""
+    policy_open: bool = True  # published (not withdrawn)
 
 
-class SelfService(tuple[EnterpriseView, list[MatchView]]):
-    """What an enterprise sees of itself: unpacks as (enterprise, matches) and also carries
-    `unmatched`: each policy taking matches that the enterprise has no match with (or whose
-    match lapsed because it no longer qualified), with the per-condition checks, so that the
-    enterprise sees why not. Public: phone masked, policies without their counts."""
+@dataclass(frozen=True)
+class Overview:
+    """An enterprise with its matches (every status, newest first) and `unmatched`: each
+    policy taking matches that it has no match with (or whose match lapsed because it no
+    longer qualified), with the per-condition checks, so that it sees why not. What the
+    enterprise itself sees has the phone masked and the policies without their counts."""
 
+    enterprise: EnterpriseView
+    matches: list[MatchView]
     unmatched: list[tuple[PolicyView, list[CheckView]]]
-
-    def __new__(cls, enterprise: EnterpriseView, matches: list[MatchView],
-                unmatched: list[tuple[PolicyView, list[CheckView]]]) -> SelfService:
-        self = super().__new__(cls, (enterprise, matches))
-        self.unmatched = unmatched
-        return self
-
-    @property
-    def enterprise(self) -> EnterpriseView:
-        return self[0]
-
-    @property
-    def matches(self) -> list[MatchView]:
-        return self[1]
 
 
 @dataclass
@@ -584,29 +579,40 @@ class PolicyService:
 
     # --- enterprise self-service (no login) -------------------------------------------------
 
-    def self_service(self, uscc: str, phone: str, today: date) -> SelfService:
-        """The enterprise's profile (phone masked), its matches (every status, newest first)
-        and `.unmatched`: the policies taking matches it has none with, or whose match lapsed
-        because it no longer qualified, each with the per-condition checks. Refused with one
+    def self_service(self, uscc: str, phone: str, today: date) -> Overview:
+        """What the enterprise sees of itself (phone masked, see `Overview`); refused with one
         message for an unknown code and a wrong phone."""
         with self.db.uow(write=False) as uow:
             row = self._identify(uow, uscc, phone)
-            view = self._enterprise_view(uow, row, staff=False)
-            records, _ = ps.match_records(uow.session, enterprise_id=row.id, limit=MAX_PAGE)
-            now = utcnow()
-            matches = self._match_views(uow, records, now, today)
-            matched = {r.row.policy_id for r in records
-                       if not (r.row.status == MatchStatus.LAPSED
-                               and r.row.lapse_reason == LAPSE_NOT_ELIGIBLE)}
-            chains = ps.unit_chains(uow.session)
-            facts = _facts(ps.enterprise_facts(uow.session, [row.id])[row.id], chains)
-            open_policies = [p for p in ps.matching_policies(uow.session, today)
-                             if p.id not in matched]
-            views = self._policy_views(uow, open_policies, staff=False)
-            names = self._region_names(uow, open_policies)
-            unmatched = [(v, _checks(pol.parse_conditions(p.conditions), facts, today, names))
-                         for p, v in zip(open_policies, views, strict=True)]
-        return SelfService(view, matches, unmatched)
+            return self._overview(uow, row, today, staff=False)
+
+    def enterprise_overview(self, actor: dom.Actor, enterprise_id: int,
+                            today: date) -> Overview:
+        """The staff's view of one enterprise: its profile, matches and the policies it misses
+        with the reasons (the same figures the enterprise sees, phone not masked)."""
+        with self.db.uow(write=False) as uow:
+            row = ps.enterprise(uow.session, enterprise_id)
+            if row is None or not self._may_read_enterprise(uow, actor, row):
+                raise NotFound(f"企业 {enterprise_id} 不存在")
+            return self._overview(uow, row, today, staff=True)
+
+    def _overview(self, uow: UnitOfWork, row: EnterpriseRow, today: date, *,
+                  staff: bool) -> Overview:
+        view = self._enterprise_view(uow, row, staff=staff)
+        records, _ = ps.match_records(uow.session, enterprise_id=row.id, limit=MAX_PAGE)
+        matches = self._match_views(uow, records, utcnow(), today)
+        matched = {r.row.policy_id for r in records
+                   if not (r.row.status == MatchStatus.LAPSED
+                           and r.row.lapse_reason == LAPSE_NOT_ELIGIBLE)}
+        chains = ps.unit_chains(uow.session)
+        facts = _facts(ps.enterprise_facts(uow.session, [row.id])[row.id], chains)
+        open_policies = [p for p in ps.matching_policies(uow.session, today)
+                         if p.id not in matched]
+        views = self._policy_views(uow, open_policies, staff=staff)
+        names = self._region_names(uow, open_policies)
+        unmatched = [(v, _checks(pol.parse_conditions(p.conditions), facts, today, names))
+                     for p, v in zip(open_policies, views, strict=True)]
+        return Overview(view, matches, unmatched)
 
     def apply(self, uscc: str, phone: str, match_id: int, text: str,
               now: datetime) -> MatchView:
@@ -711,18 +717,24 @@ class PolicyService:
 
     def matches(self, actor: dom.Actor, policy_id: int | None = None,
                 status: str | None = None, overdue_only: bool = False, limit: int = 50,
-                offset: int = 0, now: datetime | None = None) -> tuple[list[MatchView], int]:
-        """Matches, newest first (overdue payouts: the longest overdue first). Handlers and
-        grid workers see the matches of policies issued in their unit subtree."""
+                offset: int = 0, now: datetime | None = None, *,
+                enterprise_id: int | None = None,
+                payouts_due: bool = False) -> tuple[list[MatchView], int]:
+        """Matches, newest first. `payouts_due`: the approved applications and 免申即享
+        entitlements not yet paid, the earliest due first (so the overdue ones lead);
+        `overdue_only`: only those past due. Handlers and grid workers see the matches of
+        policies issued in their unit subtree."""
         now = now or utcnow()
         if status is not None:
             _enum(MatchStatus, status, "status", "匹配状态")
+        due_statuses = [s.value for s in pol.PAYOUT_DUE]
         with self.db.uow(write=False) as uow:
             issuer_path = self._scope_path(uow, actor, "查看政策匹配")
             records, total = ps.match_records(
-                uow.session, policy_id=policy_id, status=status,
-                overdue_at=now if overdue_only else None,
-                due_statuses=[s.value for s in pol.PAYOUT_DUE], issuer_path=issuer_path,
+                uow.session, policy_id=policy_id, enterprise_id=enterprise_id,
+                statuses=[status] if status else due_statuses if payouts_due else None,
+                overdue_at=now if overdue_only else None, by_due=payouts_due or overdue_only,
+                due_statuses=due_statuses, issuer_path=issuer_path,
                 limit=_limit(limit), offset=max(offset, 0))
             return self._match_views(uow, records, now, self._today(now)), total
 
@@ -841,7 +853,9 @@ class PolicyService:
                 paid_at=m.paid_at, paid_amount_fen=m.paid_amount_fen, payout_ref=m.payout_ref,
                 checks=checks, version=m.version, mode_zh=pol.MODE_ZH[pol.Mode(r.mode)],
                 lapse_reason=m.lapse_reason,
-                lapse_reason_zh=LAPSE_ZH.get(m.lapse_reason or "", m.lapse_reason)))
+                lapse_reason_zh=LAPSE_ZH.get(m.lapse_reason or "", m.lapse_reason),
+                valid_from=r.valid_from, valid_until=r.valid_until, amount_fen=r.amount_fen,
+                benefit=r.benefit, policy_open=r.policy_status == pol.PolicyStatus.PUBLISHED))
         return out
 
 

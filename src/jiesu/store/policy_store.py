@@ -291,32 +291,39 @@ class MatchRecord:
     policy_title: str
     mode: str
     conditions: list[dict[str, Any]]
+    policy_status: str
+    valid_from: date | None
+    valid_until: date | None
+    amount_fen: int | None
+    benefit: str
     enterprise_name: str
     uscc: str
 
 
 def _match_select() -> Any:
     return (select(PolicyMatchRow, PolicyRow.code, PolicyRow.title, PolicyRow.mode,
-                   PolicyRow.conditions, EnterpriseRow.name, EnterpriseRow.uscc)
+                   PolicyRow.conditions, PolicyRow.status, PolicyRow.valid_from,
+                   PolicyRow.valid_until, PolicyRow.amount_fen, PolicyRow.benefit,
+                   EnterpriseRow.name, EnterpriseRow.uscc)
             .join(PolicyRow, PolicyRow.id == PolicyMatchRow.policy_id)
             .join(EnterpriseRow, EnterpriseRow.id == PolicyMatchRow.enterprise_id))
 
 
 def match_records(session: Session, *, policy_id: int | None = None,
-                  enterprise_id: int | None = None, status: str | None = None,
+                  enterprise_id: int | None = None, statuses: Collection[str] | None = None,
                   overdue_at: datetime | None = None, due_statuses: Collection[str] = (),
-                  issuer_path: str | None = None, limit: int = 50, offset: int = 0
-                  ) -> tuple[list[MatchRecord], int]:
-    """A page of matches (newest first) and how many there are in all. `overdue_at` keeps
-    payouts (in `due_statuses`) whose due time is before it; `issuer_path` keeps the
-    policies issued in that unit subtree."""
+                  issuer_path: str | None = None, by_due: bool = False, limit: int = 50,
+                  offset: int = 0) -> tuple[list[MatchRecord], int]:
+    """A page of matches (newest first; `by_due`: the earliest payout due first) and how many
+    there are in all. `overdue_at` keeps payouts (in `due_statuses`) whose due time is before
+    it; `issuer_path` keeps the policies issued in that unit subtree."""
     conds: list[Any] = []
     if policy_id is not None:
         conds.append(PolicyMatchRow.policy_id == policy_id)
     if enterprise_id is not None:
         conds.append(PolicyMatchRow.enterprise_id == enterprise_id)
-    if status is not None:
-        conds.append(PolicyMatchRow.status == status)
+    if statuses is not None:
+        conds.append(PolicyMatchRow.status.in_(list(statuses)))
     if overdue_at is not None:
         conds.append(and_(PolicyMatchRow.status.in_(list(due_statuses)),
                           PolicyMatchRow.payout_due_at < overdue_at))
@@ -330,7 +337,7 @@ def match_records(session: Session, *, policy_id: int | None = None,
     if conds:
         stmt, count = stmt.where(*conds), count.where(*conds)
     total = session.scalar(count) or 0
-    order = (PolicyMatchRow.payout_due_at, PolicyMatchRow.id) if overdue_at is not None else (
+    order = (PolicyMatchRow.payout_due_at, PolicyMatchRow.id) if by_due else (
         PolicyMatchRow.id.desc(),)
     rows = session.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
     return [MatchRecord(*r) for r in rows], int(total)

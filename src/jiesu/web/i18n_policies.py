@@ -74,9 +74,6 @@ EN: dict[str, str] = {
     "审核通过和免申即享的企业待兑现，按兑现期限排列，超期的在前并标红。":
         "Approved applications and automatic entitlements waiting to be paid, by due date: "
         "overdue ones first, in red.",
-    "待兑现事项较多，仅按兑现期限排列了已通过、待兑现各前 {n} 条。":
-        "Many payouts are due: only the first {n} approved and the first {n} entitled are "
-        "sorted by due date.",
     # one match
     "兑现超期": "Payout overdue", "企业": "Enterprise", "匹配时间": "Matched",
     "申报时间": "Applied", "审核时间": "Decided", "兑现期限": "Pay by",

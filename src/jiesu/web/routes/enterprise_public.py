@@ -14,9 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from jiesu.domain.errors import DomainError, InvalidArguments
-from jiesu.domain.policy import PolicyStatus
 from jiesu.services.clock import utcnow
-from jiesu.store import policy_store
 from jiesu.web import core, policy_forms
 from jiesu.web.core import FormDep
 from jiesu.web.routes.policies import policy_service
@@ -77,19 +75,11 @@ def policies(request: Request) -> Response:
     except DomainError:  # the profile changed since: ask again
         request.session.pop(SESSION_KEY, None)
         return core.redirect("/enterprise")
-    with core.reading(rt) as uow:
-        # when to apply by and what a policy pays are the policy's (a match does not say)
-        rows = {pid: policy_store.policy(uow.session, pid)
-                for pid in {m.policy_id for m in seen.matches}}
-    terms = {pid: {"valid_from": r.valid_from, "valid_until": r.valid_until,
-                   "amount_fen": r.amount_fen, "benefit": r.benefit,
-                   "open": r.status == PolicyStatus.PUBLISHED.value}
-             for pid, r in rows.items() if r is not None}
     # a match that lapsed because the enterprise no longer qualifies is among `unmatched`
     shown = [m for m in seen.matches if m.lapse_reason != "not_eligible"]
     return core.render(request, "public/enterprise_detail.html", {
         "e": seen.enterprise, "matches": shown,
-        "unmatched": seen.unmatched, "terms": terms, "yuan": policy_forms.yuan,
+        "unmatched": seen.unmatched, "yuan": policy_forms.yuan,
         "today": _today(request)})
 
 

@@ -74,15 +74,10 @@ def _page(request: Request, values: dict[str, str], e: EnterpriseView | None, *,
                     if u.active and u.role in LIAISON_ROLES] if may_edit else []
     matches: list[Any] = []
     unmatched: list[Any] = []
-    if e is not None and e.contact_phone:
-        # the service lists matches by policy or status, not by enterprise: the enterprise's
-        # own view (by its code and phone on file) has its matches and the policies it misses
-        try:
-            seen = policy_service(rt).self_service(
-                e.uscc, e.contact_phone, utcnow().astimezone(rt.settings.tz).date())
-            matches, unmatched = list(seen.matches), list(seen.unmatched)
-        except DomainError:
-            pass
+    if e is not None:
+        seen = policy_service(rt).enterprise_overview(
+            user.actor(), e.id, utcnow().astimezone(rt.settings.tz).date())
+        matches, unmatched = seen.matches, seen.unmatched
     return core.render(request, "staff/enterprise.html", {
         "e": e, "values": values, "version": version or (str(e.version) if e else ""),
         "error": error, "error_field": error_field,

@@ -5,13 +5,12 @@ supervisors read."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from jiesu.domain.appeal import Actor, Role
+from jiesu.domain.appeal import Role
 from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.domain.policy import (
     FIELD_ZH,
@@ -23,7 +22,7 @@ from jiesu.domain.policy import (
 )
 from jiesu.runtime import Runtime
 from jiesu.services.clock import utcnow
-from jiesu.services.policies import MatchView, PolicyInput, PolicyService
+from jiesu.services.policies import PolicyInput, PolicyService
 from jiesu.store import web_queries
 from jiesu.web import core, policy_forms
 from jiesu.web.core import FormDep
@@ -36,7 +35,6 @@ DECIDERS = {Role.ADMIN, Role.HANDLER}  # the service keeps a handler to its issu
 ENTERPRISE_READERS = {Role.ADMIN, Role.ANALYST}  # who opens /staff/enterprises
 TABS = [("policies", "政策列表"), ("applications", "申报审核"), ("payouts", "待兑现")]
 PER_PAGE = 20
-PAYOUTS_SORTED = 500  # payouts due per status that the list sorts by due date
 ISSUER_DEPTH = 3  # issuing units offered: the city, districts and departments, streets
 
 
@@ -86,38 +84,11 @@ def page(request: Request) -> HTMLResponse:
                                    offset=offset)
         ctx.update(matches=items, total=total)
     else:
-        due, total, capped = payouts_due(svc, actor)
-        items = due[offset:offset + PER_PAGE]
-        ctx.update(matches=items, total=total, truncated=capped, sorted_max=PAYOUTS_SORTED,
-                   amounts=standard_amounts(svc, actor, {m.policy_id for m in items}))
+        # approved applications and 免申即享 entitlements not yet paid, earliest due first
+        items, total = svc.matches(actor, payouts_due=True, limit=PER_PAGE, offset=offset)
+        ctx.update(matches=items, total=total,
+                   amounts={m.policy_id: policy_forms.fen_to_yuan(m.amount_fen) for m in items})
     return core.render(request, "staff/policies.html", ctx)
-
-
-def payouts_due(svc: PolicyService, actor: Actor) -> tuple[list[MatchView], int, bool]:
-    """Approved applications and 免申即享 entitlements not yet paid, the earliest due first
-    (so the overdue ones lead), and whether there were more than one screen can sort.
-
-    The service lists one status at a time, newest first; the two are merged here."""
-    found: list[MatchView] = []
-    capped = False
-    for status in (MatchStatus.APPROVED, MatchStatus.ENTITLED):
-        items, total = svc.matches(actor, status=status.value, limit=PAYOUTS_SORTED)
-        found += items
-        capped = capped or total > len(items)
-    far = datetime.max.replace(tzinfo=UTC)
-    found.sort(key=lambda m: (m.payout_due_at or far, m.id))
-    return found, len(found), capped
-
-
-def standard_amounts(svc: PolicyService, actor: Actor, policy_ids: set[int]) -> dict[int, str]:
-    """The standard amount of each policy in 元, to fill the payout form."""
-    out = {}
-    for pid in policy_ids:
-        try:
-            out[pid] = policy_forms.fen_to_yuan(svc.policy(actor, pid).amount_fen)
-        except DomainError:
-            continue
-    return out
 
 
 # --- the policy form -------------------------------------------------------------------------
