@@ -33,6 +33,9 @@ class Settings(BaseSettings):
                     "database); more lets slow pages overlap, fewer wastes less CPU on "
                     "switching between Python threads")
     city_name: str = Field("示范市", description="name shown on pages and reports")
+    public_base_url: str = Field("", description="the site's public address, e.g. "
+                                 "https://12345.example.gov.cn, put before links in SMS; unset: "
+                                 "the links are paths only")
     survey_token_days: int = Field(7, description="days an online follow-up survey link is valid")
     rating_window_days: int = Field(7, description="days a requester has to rate a closed appeal")
     rating_default_stars: int | None = Field(

@@ -15,12 +15,14 @@ from rich.markup import escape
 from jiesu.adapters.calendar_source import CalendarYearUnavailable, official_year
 from jiesu.config import Settings
 from jiesu.domain.appeal import Actor, Role
+from jiesu.domain.enterprise import uscc_check_char
 from jiesu.domain.errors import DomainError
 from jiesu.runtime import Runtime
 from jiesu.services.admin import AdminService
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
 from jiesu.services.intake_config import IntakeConfigService
+from jiesu.services.policies import EnterpriseInput, PolicyInput, PolicyService
 from jiesu.store import lookups
 from jiesu.store.migrate import upgrade
 
@@ -42,6 +44,7 @@ DEPARTMENTS = [
     ("B06", "市教育委员会", "department"),
     ("B07", "市卫生健康委员会", "department"),
     ("B08", "市市场监督管理局", "department"),
+    ("B09", "市工业和信息化局", "department"),
     ("E01", "市自来水集团", "enterprise"),
     ("E02", "市供电公司", "enterprise"),
     ("E03", "市燃气集团", "enterprise"),
@@ -230,7 +233,8 @@ def _build(rt: Runtime, *, appeals: int, seed: int, out: Console) -> None:
     result = admin.import_categories_file(TAXONOMY)
     out.print(f"事项分类 {result.created} 个")
     _configure_intake(rt, now)
-    _make_appeals(rt, appeals, seed, now, out)
+    enterprises = _enterprises_and_policies(rt, now, out)
+    _make_appeals(rt, appeals, seed, now, out, enterprises)
 
 
 def _configure_intake(rt: Runtime, now: datetime) -> None:
@@ -257,7 +261,95 @@ def _gazetteer() -> str:
     return "\n".join(rows) + "\n"
 
 
-def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console) -> None:
+# Enterprises of the demo: (number, name, industry, employees, revenue 万元, district, founded
+# years ago, certifications, tax credit grade). The codes are made valid by their number.
+ENTERPRISES = [
+    (1, "城东智造科技有限公司", "C39", 85, 4200, "D01", 6, "高新技术企业、专精特新中小企业", "A"),
+    (2, "东湖精密机械有限公司", "C34", 420, 36000, "D01", 15, "", "B"),
+    (3, "高新软件园信息技术有限公司", "I65", 60, 900, "D03", 4, "高新技术企业", "A"),
+    (4, "创新生物医药有限公司", "C27", 150, 8800, "D03", 9, "高新技术企业、专精特新中小企业",
+     "A"),
+    (5, "西山餐饮管理有限公司", "H62", 35, 600, "D02", 3, "", "B"),
+    (6, "金融街商贸有限公司", "F51", 12, 3000, "D02", 7, "", "M"),
+    (7, "滨江物流有限公司", "G54", 90, 2500, "D04", 11, "", "B"),
+    (8, "白沙农业发展合作社", "A01", None, 320, "D04", 5, "", None),
+    (9, "渔港水产加工有限公司", "C13", 18, 260, "D04", 2, "", "B"),
+    (10, "朝阳门文创设计有限公司", "L72", 8, None, "D01", 1, "", None),
+]
+POLICIES = [
+    ("XW-2026-01", "小微企业稳岗补贴", "B05", "auto", 1_200_000,
+     "每家 1.2 万元，直接拨付到企业基本账户", [
+         {"field": "size", "op": "in", "value": ["small", "micro"]},
+         {"field": "tax_credit", "op": "in", "value": ["A", "B"]}]),
+    ("YF-2026-02", "高新技术企业研发费用补助", "B09", "apply", 5_000_000,
+     "按上年度研发投入给予最高 5 万元补助", [
+         {"field": "certifications", "op": "has_any", "value": ["高新技术企业"]},
+         {"field": "age_years", "op": "gte", "value": 2}]),
+    ("JG-2026-03", "规上工业企业技术改造奖励", "B09", "apply", 20_000_000,
+     "技改投资额的 10%，最高 20 万元", [
+         {"field": "industry", "op": "in", "value": ["B", "C", "D"]},
+         {"field": "size", "op": "in", "value": ["large", "medium"]}]),
+    ("ZJ-2026-04", "专精特新中小企业一次性奖励", "B09", "auto", 10_000_000,
+     "一次性奖励 10 万元", [
+         {"field": "certifications", "op": "has_all", "value": ["专精特新中小企业"]},
+         {"field": "size", "op": "in", "value": ["medium", "small", "micro"]}]),
+]
+
+
+HOW = {"auto": "无需申报，直接兑现", "apply": "在线申报，发布单位审核后兑现"}
+
+
+def _demo_uscc(n: int) -> str:
+    first17 = f"911101{n:02d}MA01KXY4"[:17].ljust(17, "0")
+    return first17 + uscc_check_char(first17)
+
+
+def _enterprises_and_policies(rt: Runtime, now: datetime, out: Console) -> dict[str, str]:
+    """Enterprises with their profiles, four published support policies (two 免申即享) and
+    shorter limits for 涉企诉求; returns each enterprise's name by its credit code."""
+    admin = AdminService(rt.db, rt.rules)
+    admin.set_sla_policy(clock="sign", amount=4, limit_unit="hour", kind=None, urgency=None,
+                         category=None, unit_code=None, requester="enterprise")
+    admin.set_sla_policy(clock="handle", amount=10, limit_unit="workday", kind="complaint",
+                         urgency="normal", category=None, unit_code=None, requester="enterprise")
+    with rt.db.uow(write=False) as uow:
+        units = {u.code: u.id for u in lookups.all_units(uow.session)}
+        staff = {u.username: u.id for u in lookups.all_users(uow.session)}
+    boss = Actor(role=Role.ADMIN, user_id=staff["admin"])
+    svc = PolicyService(rt.db, rt.rules, rt.settings)
+    today = rt.rules.get().calendar.local_date(now)
+    names: dict[str, str] = {}
+    for n, name, industry, employees, revenue, district, age, certs, grade in ENTERPRISES:
+        code = _demo_uscc(n)
+        svc.save_enterprise(boss, EnterpriseInput(
+            uscc=code, name=name, industry=industry, employees=employees, revenue=revenue,
+            region_unit_id=units[district], founded_on=today.replace(year=today.year - age),
+            certifications=certs, tax_credit=grade, contact_name="企业联络人",
+            contact_phone=f"1390000{n:04d}", liaison_user_id=staff["h_B09"]), now)
+        names[code] = name
+    for code, title, issuer, mode, amount, benefit, conditions in POLICIES:
+        made = svc.save_policy(boss, PolicyInput(
+            code=code, title=title, issuer_unit_id=units[issuer], mode=mode,
+            conditions=conditions, benefit=benefit, amount_fen=amount,
+            summary=f"{title}：符合条件的企业{HOW[mode]}。",
+            valid_until=today + timedelta(days=45), payout_days=15), now)
+        svc.publish(boss, made.id, now)
+    # one enterprise has applied for the R&D grant, which the issuing bureau approved
+    seen = svc.self_service(_demo_uscc(3), "13900000003", today)
+    grant = next(m for m in seen.matches if m.policy_code == "YF-2026-02")
+    svc.apply(_demo_uscc(3), "13900000003", grant.id, "上年度研发投入 86 万元，材料已备齐。", now)
+    bureau = Actor(role=Role.HANDLER, user_id=staff["h_B09"], unit_id=units["B09"],
+                   unit_scope=frozenset({units["B09"]}))
+    svc.decide(bureau, grant.id, True, "材料齐全，同意补助。", now)
+    seen = svc.self_service(_demo_uscc(1), "13900000001", today)
+    other = next(m for m in seen.matches if m.policy_code == "YF-2026-02")
+    svc.apply(_demo_uscc(1), "13900000001", other.id, "申请研发费用补助。", now)
+    out.print(f"企业 {len(ENTERPRISES)} 家、惠企政策 {len(POLICIES)} 项（已匹配并短信告知）")
+    return names
+
+
+def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console,
+                  enterprises: dict[str, str]) -> None:
     rnd = random.Random(seed)
     with rt.db.uow(write=False) as uow:
         units = {u.code: u.id for u in lookups.all_units(uow.session)}
@@ -292,9 +384,13 @@ def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console) -
             age_days = rnd.uniform(0, 25)
         t0 = now - timedelta(days=age_days, minutes=rnd.randint(0, 600))
         urgency = "urgent" if rnd.random() < 0.05 else "normal"
+        channel = rnd.choice(CHANNELS)
+        firm = rnd.choice(sorted(enterprises)) if channel == "enterprise" else None
         data = NewAppeal(kind=kind, content=text, title=text[:18], urgency=urgency,
-                         channel=rnd.choice(CHANNELS), category=cats.get(path),
+                         channel=channel, category=cats.get(path),
                          requester_name=name, requester_phone=phone,
+                         requester_type="enterprise" if firm else "resident",
+                         enterprise_code=firm,
                          address=f"{district[1]}{street}{place}",
                          confidential=rnd.random() < 0.05)
         try:

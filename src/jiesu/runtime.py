@@ -10,7 +10,9 @@ from jiesu.services.appeals import AppealService, Suggester
 from jiesu.services.auth import Authenticator
 from jiesu.services.hotspots import HotspotService
 from jiesu.services.intake import IntakeIntelligence
+from jiesu.services.policies import PolicyService
 from jiesu.services.rules import RulesProvider
+from jiesu.services.throttle import AttemptLimiter
 from jiesu.store.uow import Database
 
 
@@ -54,6 +56,25 @@ class Runtime:
                                   window_days=self.settings.hotspot_window_days)
             value = self.extras.setdefault("hotspots", made)  # a racing thread's may win
         assert isinstance(value, HotspotService)
+        return value
+
+    @property
+    def lookup_limiter(self) -> AttemptLimiter:
+        """Wrong guesses at the public code + phone lookups, counted for this process."""
+        value = self.extras.get("lookup_limiter")
+        if not isinstance(value, AttemptLimiter):
+            value = self.extras.setdefault("lookup_limiter", AttemptLimiter())
+        assert isinstance(value, AttemptLimiter)
+        return value
+
+    @property
+    def policies(self) -> PolicyService:
+        """The process's enterprise-policy service (shares the lookup limiter)."""
+        value = self.extras.get("policies")
+        if not isinstance(value, PolicyService):
+            made = PolicyService(self.db, self.rules, self.settings, limiter=self.lookup_limiter)
+            value = self.extras.setdefault("policies", made)
+        assert isinstance(value, PolicyService)
         return value
 
     @property

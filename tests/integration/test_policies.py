@@ -428,3 +428,21 @@ def test_payouts_due_come_earliest_first_across_both_statuses_and_staff_see_an_o
     assert {x.policy_code for x in seen.matches} == {"P-QUICK", "P-SLOW", "P-APPL"}
     assert [p.code for p, _ in seen.unmatched] == ["P-BIG"]
     assert [c.met for c in seen.unmatched[0][1]] == [False]
+
+
+def test_guessing_phone_numbers_at_the_self_service_is_stopped(city: City) -> None:
+    """A credit code is public: after five wrong phone numbers the lookup is refused for a
+    while (429, in Chinese), even with the right number, and other enterprises still look."""
+    add_enterprise(city, 90, contact_phone=PHONE_A)
+    add_enterprise(city, 91, contact_phone=PHONE_B)
+    for n in range(5):
+        r = city.client.post("/api/v1/enterprise-service/lookup",
+                             json={"uscc": uscc(90), "phone": f"1370000{n:04d}"})
+        assert r.status_code == 404, r.text
+    r = city.client.post("/api/v1/enterprise-service/lookup",
+                         json={"uscc": uscc(90), "phone": PHONE_A})
+    assert r.status_code == 429 and "尝试次数过多" in r.json()["error"]["message"], r.text
+    assert int(r.headers["Retry-After"]) > 0
+    r = city.client.post("/api/v1/enterprise-service/lookup",
+                         json={"uscc": uscc(91), "phone": PHONE_B})
+    assert r.status_code == 200, r.text

@@ -93,6 +93,13 @@ def test_resident_submits_and_tracks_with_code_and_phone(city: City) -> None:
         right = other.post("/track", data={"csrf_token": token, "code": code,
                                            "phone": "136 0000 0001"})
         assert right.status_code == 200 and "楼道灯不亮" in right.text
+        for n in range(5):  # someone guessing phone numbers for a printed code is stopped
+            guess = other.post("/track", data={"csrf_token": token, "code": code,
+                                               "phone": f"1350000{n:04d}"})
+            assert guess.status_code == 404, guess.text[-300:]
+        stopped = other.post("/track", data={"csrf_token": token, "code": code,
+                                             "phone": "13600000001"})
+        assert stopped.status_code == 429 and "尝试次数过多" in stopped.text
 
 
 def test_dispatch_from_the_queue_and_unit_scope(city: City) -> None:

@@ -130,6 +130,8 @@ def install(app: FastAPI) -> None:
         problems = exc.details.get("problems")  # every problem of an uploaded file, listed
         # Busy: the same request can be sent again in a moment
         headers = {"Retry-After": "5"} if exc.http_status == 503 else None
+        if exc.http_status == 429 and "retry_after" in exc.details:
+            headers = {"Retry-After": str(exc.details["retry_after"])}
         return JSONResponse(error_body(exc.code, exc.message, field=field, problems=problems),
                             status_code=exc.http_status, headers=headers)
 

@@ -56,3 +56,11 @@ class Busy(DomainError):
 
     code = "busy"
     http_status = 503
+
+
+class TooManyAttempts(DomainError):
+    """Too many wrong guesses for one identifier (a tracking code, a credit code) in a short
+    time; the lookup is refused for a while (HTTP 429)."""
+
+    code = "too_many_attempts"
+    http_status = 429

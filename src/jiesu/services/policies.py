@@ -43,6 +43,7 @@ from jiesu.domain.errors import (
 from jiesu.domain.privacy import mask_phone
 from jiesu.services.clock import utcnow
 from jiesu.services.rules import RulesProvider
+from jiesu.services.throttle import AttemptLimiter
 from jiesu.store import notify_store
 from jiesu.store import policy_store as ps
 from jiesu.store.enterprise_tables import EnterpriseRow, PolicyMatchRow, PolicyRow
@@ -250,10 +251,14 @@ def _may_decide(actor: dom.Actor, issuer_unit_id: int, what: str) -> None:
 
 class PolicyService:
     def __init__(self, db: Database, rules: RulesProvider,
-                 settings: Settings | None = None) -> None:
+                 settings: Settings | None = None, *,
+                 limiter: AttemptLimiter | None = None) -> None:
         self.db = db
         self.rules = rules
         self.settings = settings or rules.settings
+        # wrong phone numbers per credit code at the self-service lookup (Runtime.policies
+        # shares the process's limiter); a service made without one keeps its own
+        self.limiter = limiter or AttemptLimiter()
 
     def _today(self, now: datetime) -> date:
         return now.astimezone(self.settings.tz).date()
@@ -552,11 +557,7 @@ class PolicyService:
                 f"查询：{self._public_url()}/enterprise")
 
     def _public_url(self) -> str:
-        for name in ("public_base_url", "public_url", "base_url", "site_url"):
-            value = getattr(self.settings, name, None)
-            if isinstance(value, str) and value.strip():
-                return value.strip().rstrip("/")
-        return ""
+        return self.settings.public_base_url.strip().rstrip("/")
 
     @staticmethod
     def _sms(uow: UnitOfWork, phone: str, body: str, match_id: int, now: datetime) -> Any:
@@ -641,11 +642,15 @@ class PolicyService:
 
     def _identify(self, uow: UnitOfWork, uscc: str, phone: str) -> EnterpriseRow:
         code = ent.normalize_uscc(uscc)
+        key, now = f"uscc:{code}", utcnow()
+        self.limiter.check(key, now)  # a public code: phone numbers must not be guessable
         row = ps.enterprise_by_uscc(uow.session, code)
         given = dom.phone_digits(phone)
         if row is None or not given or given != dom.phone_digits(row.contact_phone):
+            self.limiter.failed(key, now)
             # one answer for both, so the form does not tell which codes are on file
             raise NotFound(_REFUSED)
+        self.limiter.succeeded(key)
         return row
 
     # --- decision and payout ------------------------------------------------------------------

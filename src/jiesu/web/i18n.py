@@ -468,6 +468,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
      "{label}: at most {n} characters", {"label": _en}),
     (re.compile(r"(?P<clock>签收|办理|退单|回访|延期|整改)已超期，系统自动督办"),
      "{clock} overdue: supervised automatically", {"clock": lambda zh: _CLOCKS_EN[zh]}),
+    (re.compile(r"尝试次数过多，请 (?P<n>\d+) 分钟后再试"),
+     "Too many attempts: please try again in {n} minutes", {}),
     (re.compile(r"已超过 (?P<n>\d+) 天的重办申请期限"),
      "The {n} days in which an appeal can be reopened have passed", {}),
     (re.compile(rf"(?P<noun>{_NOUN}) (?P<id>\S+) 不存在"),

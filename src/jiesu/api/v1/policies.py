@@ -49,7 +49,7 @@ PolicyStatusQ = Literal["draft", "published", "withdrawn"]
 
 
 def service(runtime: Runtime) -> svc.PolicyService:
-    return svc.PolicyService(runtime.db, runtime.rules, runtime.settings)
+    return runtime.policies
 
 
 def _version(body_version: int | None, if_match: str | None) -> int | None:

@@ -40,11 +40,7 @@ ISSUER_DEPTH = 3  # issuing units offered: the city, districts and departments, 
 
 def policy_service(rt: Runtime) -> PolicyService:
     """The process's policy service."""
-    made = rt.extras.get("policies")
-    if not isinstance(made, PolicyService):
-        made = rt.extras.setdefault("policies", PolicyService(rt.db, rt.rules, rt.settings))
-    assert isinstance(made, PolicyService)
-    return made
+    return rt.policies
 
 
 def _back(form: dict[str, Any], default: str) -> str:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from jiesu.domain.appeal import Actor, Role, phone_digits
-from jiesu.domain.errors import DomainError, NotFound
+from jiesu.domain.errors import DomainError, NotFound, TooManyAttempts
 from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
 from jiesu.web import core, feedback
@@ -26,14 +26,22 @@ def track_form(request: Request) -> HTMLResponse:
 def track(request: Request, form: FormDep) -> Response:
     rt = core.runtime_of(request)
     code, phone = core.text(form, "code")[:32], core.text(form, "phone")[:32]
+    key, now = f"track:{code}", utcnow()
+    try:  # codes are printed on receipts: phone numbers must not be guessable
+        rt.lookup_limiter.check(key, now)
+    except TooManyAttempts as exc:
+        return core.render(request, "public/track.html", {"code": code, "error": exc.message},
+                           status_code=429)
     with core.reading(rt) as uow:
         row = web_queries.by_code(uow.session, code) if code else None
         ok = (row is not None and bool(phone_digits(phone))
               and phone_digits(phone) == phone_digits(row.requester_phone))
     if not ok:
+        rt.lookup_limiter.failed(key, now)
         # One message for both cases, so the form does not reveal which codes exist.
         return core.render(request, "public/track.html",
                            {"code": code, "error": "编号或手机号不正确"}, status_code=404)
+    rt.lookup_limiter.succeeded(key)
     _remember(request, code)
     return core.redirect(f"/track/{code}")
 

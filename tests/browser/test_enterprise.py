@@ -1,0 +1,86 @@
+"""An enterprise finds the policies it qualifies for on its phone and applies; the issuing
+unit's handler approves it; the enterprise then sees the approval and when it will be paid —
+in a real browser."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.browser.conftest import Server, Visitor
+
+pytestmark = pytest.mark.browser
+
+PHONE = "13800138000"
+
+
+def _seed(server: Server) -> str:
+    """An enterprise in 东城区 and a published 申报制 policy for small firms there."""
+    from jiesu.config import Settings
+    from jiesu.domain.appeal import Actor, Role
+    from jiesu.domain.enterprise import uscc_check_char
+    from jiesu.runtime import Runtime
+    from jiesu.services.clock import utcnow
+    from jiesu.services.policies import EnterpriseInput, PolicyInput
+    from jiesu.store import lookups
+
+    code = "91110101MA0BRWXY4"
+    code += uscc_check_char(code)
+    rt = Runtime.create(Settings(database_url=server.db_url, environment="test"))
+    try:
+        with rt.db.uow(write=False) as uow:
+            units = {u.code: u.id for u in lookups.all_units(uow.session)}
+            admin_id = next(u.id for u in lookups.all_users(uow.session) if u.role == "admin")
+        boss, now = Actor(role=Role.ADMIN, user_id=admin_id), utcnow()
+        rt.policies.save_enterprise(boss, EnterpriseInput(
+            uscc=code, name="东华门精工有限公司", industry="C34", employees=40, revenue=900,
+            region_unit_id=units["D1"], contact_phone=PHONE), now)
+        made = rt.policies.save_policy(boss, PolicyInput(
+            code="BR-1", title="小微制造企业设备更新补助", issuer_unit_id=units["D1"],
+            mode="apply", benefit="设备投资额的 20%，最高 10 万元",
+            conditions=[{"field": "size", "op": "in", "value": ["small", "micro"]},
+                        {"field": "industry", "op": "in", "value": ["C"]}]), now)
+        rt.policies.publish(boss, made.id, now)
+    finally:
+        rt.close()
+    return code
+
+
+def test_an_enterprise_applies_and_sees_the_approval(visitor: Callable[..., Visitor],
+                                                      server: Server) -> None:
+    code = _seed(server)
+    firm = visitor("enterprise", phone=True)
+    firm.goto("/")
+    page = firm.page
+    page.locator("[data-enterprise-link]").click()  # type: ignore[attr-defined]
+    page.get_by_label("统一社会信用代码").fill(code.lower())  # as a phone keyboard may type it
+    page.get_by_label("联系电话").fill("13800000000")
+    page.get_by_role("button", name="查询").click()
+    assert "统一社会信用代码或联系电话不正确" in page.locator("[data-error]").inner_text()
+    page.get_by_label("联系电话").fill(PHONE)
+    page.get_by_role("button", name="查询").click()
+    page.wait_for_url("**/enterprise/policies")
+    card = page.locator("li.policy-card").filter(has_text="小微制造企业设备更新补助")
+    assert card.locator("[data-match-status]").inner_text() == "待申报"
+    firm.shot("40-enterprise-matched")
+    card.get_by_label("申报说明").fill("计划更新数控机床两台，投资 36 万元。")
+    card.get_by_role("button", name="提交申报").click()
+    page.wait_for_load_state()
+    card = page.locator("li.policy-card").filter(has_text="小微制造企业设备更新补助")
+    assert card.locator("[data-match-status]").inner_text() == "已申报"
+
+    handler = visitor("handler_d1")
+    handler.login("handler_d1")
+    handler.goto("/staff/policies")
+    item = handler.page.locator(  # type: ignore[attr-defined]
+        "li[data-match]").filter(has_text="东华门精工有限公司")
+    item.get_by_role("button", name="审核通过").click()
+    handler.page.wait_for_load_state()  # type: ignore[attr-defined]
+    handler.shot("41-handler-policy-applications")
+
+    page.reload()
+    card = page.locator("li.policy-card").filter(has_text="小微制造企业设备更新补助")
+    assert card.locator("[data-match-status]").inner_text() == "已通过"
+    assert card.locator("[data-payout-due]").inner_text().startswith("20")
+    firm.shot("42-enterprise-approved")
