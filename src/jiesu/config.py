@@ -33,6 +33,8 @@ class Settings(BaseSettings):
                     "database); more lets slow pages overlap, fewer wastes less CPU on "
                     "switching between Python threads")
     city_name: str = Field("示范市", description="name shown on pages and reports")
+    notify_requesters: bool = Field(True, description="text the requester (SMS) when the "
+                                    "appeal is registered, rejected, merged or replied to")
     public_base_url: str = Field("", description="the site's public address, e.g. "
                                  "https://12345.example.gov.cn, put before links in SMS; unset: "
                                  "the links are paths only")

@@ -266,3 +266,37 @@ def test_the_cli_sends_one_pass(runtime: Runtime, db_url: str, tmp_path: Path) -
     assert "通知：发出 2，待重试 0，失败 0" in r.stdout
     with runtime.db.uow(write=False) as uow:
         assert notify_store.counts_by_status(uow.session)["sent"] == 2
+
+
+def test_the_requester_is_texted_at_registration_rejection_merge_and_reply(
+        city: City) -> None:
+    """受理 with the code, 不予受理 with why, 合并 with the code to follow, 答复: each an SMS in
+    the outbox, written with the step; steps in between send nothing, imports nothing."""
+    def texts(appeal_id: int) -> list[str]:
+        with city.runtime.db.uow(write=False) as uow:
+            return [n.body for n in notify_store.notifications(uow.session,
+                                                               kind="requester_notice")
+                    if n.ref and n.ref.startswith(f"appeal:{appeal_id}:")]
+
+    a = city.register(requester_phone="13700001234")
+    assert texts(a["id"]) == [f"【示范市12345】您的诉求已受理，编号 {a['code']}。"
+                              "凭编号和手机号可在 /track 查询办理进度。"]
+    city.act("dispatcher", a["id"], "dispatch", unit_code="D1")
+    city.act("handler_d1", a["id"], "sign")
+    city.act("handler_d1", a["id"], "contact", note="已电话联系")
+    assert len(texts(a["id"])) == 1
+    city.act("handler_d1", a["id"], "reply", text="路灯已修复", claim="solved")
+    assert "已答复" in texts(a["id"])[-1] and len(texts(a["id"])) == 2
+    b = city.register(requester_phone="13700004321")
+    city.act("dispatcher", b["id"], "reject", reason="litigation")
+    assert "原因：该事项应通过诉讼途径解决" in texts(b["id"])[-1]
+    c, d = city.register(requester_phone="13700005555"), city.register()
+    city.act("dispatcher", c["id"], "merge", target_code=d["code"])
+    assert f"请凭编号 {d['code']} 查询进度" in texts(c["id"])[-1]
+    with city.runtime.db.uow(write=False) as uow:
+        sms = [n.recipient for n in notify_store.notifications(uow.session,
+                                                                kind="requester_notice")
+               if n.ref == f"appeal:{c['id']}:merge"]
+    assert sms == ["13700005555"]
+    quiet = city.register(channel="import", requester_phone="13700006666")
+    assert texts(quiet["id"]) == []

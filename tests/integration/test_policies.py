@@ -13,7 +13,7 @@ from jiesu.jobs.sweeper import run_all
 from jiesu.runtime import Runtime
 from jiesu.services.clock import utcnow
 from jiesu.services.policies import PolicyService
-from jiesu.store import policy_store
+from jiesu.store import notify_store
 from tests.support.city import City
 
 PHONE_A, PHONE_B = "13800001111", "13900002222"
@@ -68,7 +68,7 @@ def outbox(runtime: Runtime) -> list[SimpleNamespace]:
     with runtime.db.uow(write=False) as uow:
         return [SimpleNamespace(channel=n.channel, recipient=n.recipient, body=n.body,
                                 ref=n.ref, status=n.status)
-                for n in policy_store.notifications(uow.session, kind="policy_match")]
+                for n in notify_store.notifications(uow.session, kind="policy_match")]
 
 
 SMALL_MAKER = {"industry": "C", "employees": 50, "revenue": 1000,

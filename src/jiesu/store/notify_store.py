@@ -88,3 +88,14 @@ def list_page(session: Session, *, status: str | None = None, page: int = 1,
         .order_by(rank, NotificationRow.created_at.desc(), NotificationRow.id.desc())
         .offset((page - 1) * per_page).limit(per_page)))
     return rows, total
+
+
+def notifications(session: Session, *, kind: str | None = None, ref_prefix: str | None = None,
+                  limit: int = 1000) -> list[NotificationRow]:
+    """Outbox rows (oldest first), of one kind and/or whose ref starts with `ref_prefix`."""
+    stmt = select(NotificationRow)
+    if kind is not None:
+        stmt = stmt.where(NotificationRow.kind == kind)
+    if ref_prefix is not None:
+        stmt = stmt.where(NotificationRow.ref.startswith(ref_prefix))
+    return list(session.scalars(stmt.order_by(NotificationRow.id).limit(limit)))

@@ -16,7 +16,6 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from jiesu.store.enterprise_tables import EnterpriseRow, PolicyMatchRow, PolicyRow
-from jiesu.store.notify_tables import NotificationRow
 from jiesu.store.tables import UnitRow, UserRow
 
 # --- units and users (names and where an area lies) -----------------------------------------
@@ -373,14 +372,3 @@ def expire_matches(session: Session, *, before: date, from_status: str, to_statu
 
 
 # --- the outbox, as the feature wrote it ----------------------------------------------------
-
-
-def notifications(session: Session, *, kind: str | None = None, ref_prefix: str | None = None,
-                  limit: int = 1000) -> list[NotificationRow]:
-    """Outbox rows (oldest first), of one kind and/or whose ref starts with `ref_prefix`."""
-    stmt = select(NotificationRow)
-    if kind is not None:
-        stmt = stmt.where(NotificationRow.kind == kind)
-    if ref_prefix is not None:
-        stmt = stmt.where(NotificationRow.ref.startswith(ref_prefix))
-    return list(session.scalars(stmt.order_by(NotificationRow.id).limit(limit)))

@@ -1,0 +1,51 @@
+"""Text messages to the requester (诉求人) at the steps that change what they can expect:
+受理 (with the code to track it by), 不予受理 (why), 合并 (which code to follow now) and 答复
+(a call-back is coming). Pure: the service puts them in the notification outbox in the same
+transaction as the step, so a message goes out exactly when the step is saved."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from jiesu.domain.appeal import RejectReason
+
+NOTICE_KIND = "requester_notice"
+# channels whose requesters are not texted: imported history, and tasks a leader handed down
+QUIET_CHANNELS = frozenset({"import", "supervisor"})
+# why an appeal is not taken, as the requester should read it
+REJECTED_BECAUSE = {
+    RejectReason.LITIGATION: "该事项应通过诉讼途径解决",
+    RejectReason.ARBITRATION: "该事项应通过仲裁途径解决",
+    RejectReason.DISCIPLINE: "该事项属于纪检监察机关受理范围",
+    RejectReason.ADMIN_REVIEW: "该事项应通过行政复议途径解决",
+    RejectReason.PETITION: "该事项应按信访程序办理",
+    RejectReason.INFO_DISCLOSURE: "该事项应通过政府信息公开申请办理",
+    RejectReason.CLASSIFIED: "涉及国家秘密",
+    RejectReason.IMMORAL: "内容违背公序良俗",
+    RejectReason.DUPLICATE: "与您已反映的诉求重复",
+    RejectReason.INVALID: "未包含可办理的诉求内容",
+}
+
+
+def requester_notice(event_type: str, data: Mapping[str, Any], *, code: str, city: str,
+                     track_url: str) -> str | None:
+    """The message for one event of an appeal, or None when the step needs none."""
+    head = f"【{city}12345】"
+    if event_type == "register":
+        return (f"{head}您的诉求已受理，编号 {code}。凭编号和手机号可在 {track_url} "
+                "查询办理进度。")
+    if event_type == "reject":
+        try:
+            reason = REJECTED_BECAUSE[RejectReason(str(data.get("reason")))]
+        except ValueError:
+            reason = "不属于受理范围"
+        return f"{head}您的诉求（编号 {code}）不予受理，原因：{reason}。如有疑问请拨打 12345。"
+    if event_type == "merge":
+        target = data.get("target_code")
+        follow = f"请凭编号 {target} 查询进度" if target else "办理结果将一并答复"
+        return f"{head}您的诉求（编号 {code}）已与同一问题的诉求合并办理，{follow}。"
+    if event_type == "reply":
+        return (f"{head}您的诉求（编号 {code}）承办单位已答复，我们将回访了解是否解决。"
+                f"查询：{track_url}")
+    return None

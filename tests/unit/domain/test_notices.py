@@ -1,0 +1,27 @@
+"""The texts a requester gets at 受理, 不予受理, 合并 and 答复."""
+
+from __future__ import annotations
+
+from jiesu.domain.appeal import RejectReason
+from jiesu.domain.notices import REJECTED_BECAUSE, requester_notice
+
+KW = {"code": "2026112700123", "city": "示范市", "track_url": "https://12345.example.cn/track"}
+
+
+def test_each_step_that_changes_what_the_requester_can_expect_has_a_text() -> None:
+    registered = requester_notice("register", {}, **KW)
+    assert registered == ("【示范市12345】您的诉求已受理，编号 2026112700123。凭编号和手机号可在 "
+                          "https://12345.example.cn/track 查询办理进度。")
+    rejected = requester_notice("reject", {"reason": "litigation"}, **KW)
+    assert rejected is not None and "不予受理，原因：该事项应通过诉讼途径解决" in rejected
+    merged = requester_notice("merge", {"target_id": 7, "target_code": "2026112700007"}, **KW)
+    assert merged is not None and "请凭编号 2026112700007 查询进度" in merged
+    replied = requester_notice("reply", {"claim": "solved"}, **KW)
+    assert replied is not None and "已答复" in replied
+    for quiet in ("dispatch", "sign", "contact", "follow_up", "supervise", "add_info"):
+        assert requester_notice(quiet, {}, **KW) is None
+
+
+def test_every_reject_reason_reads_as_a_sentence() -> None:
+    assert set(REJECTED_BECAUSE) == set(RejectReason)
+    assert "不属于受理范围" in (requester_notice("reject", {"reason": "?"}, **KW) or "")
