@@ -188,8 +188,10 @@ def _build(rt: Runtime, *, appeals: int, seed: int, out: Console) -> None:
     out.print("正在创建示范城市：单位树、用户、事项分类、工作日历……")
     admin.add_unit("C", f"{rt.settings.city_name}", group="city")
     district_units: dict[str, list[str]] = {}
-    for code, name, streets in DISTRICTS:
-        admin.add_unit(code, name, parent_code="C", group="district")
+    for n, (code, name, streets) in enumerate(DISTRICTS, start=1):
+        # duty phones (值班电话): deadline warnings of a district's streets are texted here
+        admin.add_unit(code, name, parent_code="C", group="district",
+                       contact_phone=f"0106600{n:04d}")
         district_units[code] = [code]
         for i, (street, communities) in enumerate(streets, start=1):
             s_code = f"{code}S{i}"
@@ -199,8 +201,8 @@ def _build(rt: Runtime, *, appeals: int, seed: int, out: Console) -> None:
                 admin.add_unit(f"{s_code}C{j}", community, parent_code=s_code, group="community")
                 admin.add_unit(f"{s_code}C{j}G1", f"{community}第一网格",
                                parent_code=f"{s_code}C{j}", group="grid")
-    for code, name, group in DEPARTMENTS:
-        admin.add_unit(code, name, parent_code="C", group=group)
+    for n, (code, name, group) in enumerate(DEPARTMENTS, start=1):
+        admin.add_unit(code, name, parent_code="C", group=group, contact_phone=f"0106700{n:04d}")
     users = [
         ("operator", "operator", None, "话务员小王"),
         ("dispatcher", "dispatcher", None, "派单员小李"),

@@ -300,3 +300,35 @@ def test_the_requester_is_texted_at_registration_rejection_merge_and_reply(
     assert sms == ["13700005555"]
     quiet = city.register(channel="import", requester_phone="13700006666")
     assert texts(quiet["id"]) == []
+
+
+def test_deadline_warnings_are_texted_to_the_responsible_units_duty_phone(city: City) -> None:
+    """DESIGN §4: yellow and red warnings raise notifications. The unit that must sign (the
+    lead unit) is texted at its duty phone, or at the nearest unit above it that has one."""
+    from jiesu.jobs.sweeper import sweep_deadlines
+
+    admin = city.headers("admin")
+    r = city.client.put("/api/v1/admin/units/D1/contact", headers=admin,
+                        json={"contact_phone": "010-6512 3456"})
+    assert r.status_code == 200 and r.json()["contact_phone"] == "01065123456", r.text
+    bad = city.client.put("/api/v1/admin/units/D1/contact", headers=admin,
+                          json={"contact_phone": "值班室"})
+    assert bad.status_code == 422 and "值班电话" in bad.json()["error"]["message"]
+    assert city.client.put("/api/v1/admin/units/NOPE/contact", headers=admin,
+                           json={"contact_phone": "01065123456"}).status_code == 404
+    a = city.register(title="多福巷路灯不亮")
+    d = city.act("dispatcher", a["id"], "dispatch", unit_code="D1S1")  # the street has none
+    due = datetime.fromisoformat(d["deadlines"]["sign"])
+    sweep_deadlines(city.runtime, due - timedelta(minutes=30))  # inside the yellow window
+    result = sweep_deadlines(city.runtime, due + timedelta(minutes=5))
+    assert result.units_texted == 1
+    with city.runtime.db.uow(write=False) as uow:
+        sent = [(n.recipient, n.body) for n in notify_store.notifications(
+            uow.session, kind="deadline_warning") if n.ref and n.ref.startswith(
+                f"appeal:{a['id']}:")]
+    assert [p for p, _ in sent] == ["01065123456", "01065123456"]
+    assert "签收时限将于" in sent[0][1] and "多福巷路灯不亮" in sent[0][1]
+    assert "签收已超期" in sent[1][1] and "已自动督办" in sent[1][1]
+    r = city.client.put("/api/v1/admin/units/D1/contact", headers=admin,
+                        json={"contact_phone": ""})
+    assert r.status_code == 200 and r.json()["contact_phone"] is None

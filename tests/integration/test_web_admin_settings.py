@@ -176,3 +176,20 @@ def test_enterprise_appeals_can_have_their_own_shorter_limits(city: City) -> Non
     stored = city.client.get("/api/v1/admin/sla-policies", headers=admin).json()
     assert any(p.get("requester") == "enterprise" and p["clock"] == "handle" and p["amount"] == 10
                for p in stored)
+
+
+def test_an_administrator_sets_a_units_duty_phone_on_the_units_page(city: City) -> None:
+    c = city.client
+    login_admin(c)
+    page = c.get("/staff/admin?tab=units").text
+    typed = "０１０ 8888 6666"  # full-width digits and spaces, as an input method may give
+    r = c.post("/staff/admin/units/contact",
+               data={"code": "D2", "contact_phone": typed, "csrf_token": _token(page)},
+               follow_redirects=True)
+    assert "☎ 01088886666" in r.text
+    r = c.post("/staff/admin/units/contact", data={"code": "D2", "contact_phone": "值班室",
+                                                   "csrf_token": _token(r.text)},
+               follow_redirects=True)
+    assert "值班电话应为 7–20 位数字" in r.text and "☎ 01088886666" in r.text
+    r = c.get("/staff/admin?tab=units&lang=en").text
+    assert "Duty phone" in r

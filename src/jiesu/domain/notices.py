@@ -1,7 +1,9 @@
-"""Text messages to the requester (诉求人) at the steps that change what they can expect:
-受理 (with the code to track it by), 不予受理 (why), 合并 (which code to follow now) and 答复
-(a call-back is coming). Pure: the service puts them in the notification outbox in the same
-transaction as the step, so a message goes out exactly when the step is saved."""
+"""Text messages that steps of an appeal cause. To the requester (诉求人) at the steps that
+change what they can expect: 受理 (with the code to track it by), 不予受理 (why), 合并 (which code
+to follow now) and 答复 (a call-back is coming). To the responsible unit's duty phone when a
+签收 or 办理 deadline nears (黄牌预警) or passes (红牌, with the automatic 督办), DESIGN §4.
+Pure: the services put them in the notification outbox in the same transaction as the step,
+so a message goes out exactly when the step is saved."""
 
 from __future__ import annotations
 
@@ -11,6 +13,10 @@ from typing import Any
 from jiesu.domain.appeal import RejectReason
 
 NOTICE_KIND = "requester_notice"
+WARNING_KIND = "deadline_warning"
+# the clocks a unit answers for, and which unit: sign → the lead unit, handle → the unit
+# handling it (the lead unit unless handed down by 二次派单)
+UNIT_CLOCKS = {"sign": "签收", "handle": "办理"}
 # channels whose requesters are not texted: imported history, and tasks a leader handed down
 QUIET_CHANNELS = frozenset({"import", "supervisor"})
 # why an appeal is not taken, as the requester should read it
@@ -49,3 +55,16 @@ def requester_notice(event_type: str, data: Mapping[str, Any], *, code: str, cit
         return (f"{head}您的诉求（编号 {code}）承办单位已答复，我们将回访了解是否解决。"
                 f"查询：{track_url}")
     return None
+
+
+def unit_warning_notice(data: Mapping[str, Any], *, code: str, title: str, city: str,
+                        due_local: str) -> str | None:
+    """The message to the responsible unit for a `deadline_warning` event, or None when the
+    clock is not one a unit answers for."""
+    clock = UNIT_CLOCKS.get(str(data.get("clock")))
+    if clock is None:
+        return None
+    what = f"【{city}12345】诉求 {code}「{title[:20] or '无标题'}」"
+    if data.get("level") == "red":
+        return f"{what}{clock}已超期（时限 {due_local}），已自动督办，请立即办理。"
+    return f"{what}{clock}时限将于 {due_local} 到期，请抓紧办理。"

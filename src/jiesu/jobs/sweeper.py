@@ -11,6 +11,7 @@ from datetime import datetime
 
 from jiesu.domain import appeal as dom
 from jiesu.runtime import Runtime
+from jiesu.services import notices
 from jiesu.services.admin import AdminService
 from jiesu.services.audit import anchor
 from jiesu.services.feedback import FeedbackService
@@ -25,6 +26,7 @@ class SweepResult:
     yellow: int = 0
     red: int = 0
     supervised: int = 0
+    units_texted: int = 0  # deadline warnings sent to the responsible unit's duty phone
     recomputed: int = 0
     anchored: int = 0
     default_ratings: int = 0
@@ -56,6 +58,8 @@ def sweep_deadlines(runtime: Runtime, now: datetime, *, batch: int = 200,
                     elif e.type == "supervise":
                         result.supervised += 1
                 uow.appeals.save(appeal, row, events, now=now)
+                result.units_texted += notices.notify_units(uow, runtime.settings, appeal,
+                                                            events, now)
             uow.commit()
         if len(ids) < batch:
             break

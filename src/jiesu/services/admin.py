@@ -59,8 +59,9 @@ class AdminService:
     # --- units ------------------------------------------------------------------------------
 
     def add_unit(self, code: str, name: str, *, parent_code: str | None = None,
-                 group: str = "department") -> UnitRow:
+                 group: str = "department", contact_phone: str | None = None) -> UnitRow:
         code, name = code.strip(), name.strip()
+        phone = _duty_phone(contact_phone)
         if not code or not name:
             raise InvalidArguments("单位编码和名称不能为空")
         if group not in UNIT_GROUPS:
@@ -75,6 +76,18 @@ class AdminService:
                 if parent is None:
                     raise InvalidArguments(f"上级单位 {parent_code} 不存在", field="parent_code")
             row = uow.units.add(code, name, parent=parent, group=group)
+            row.contact_phone = phone
+            uow.commit()
+            return row
+
+    def set_unit_contact(self, code: str, contact_phone: str | None) -> UnitRow:
+        """Set (or, empty, clear) a unit's duty phone, where deadline warnings are texted."""
+        phone = _duty_phone(contact_phone)
+        with self.db.uow() as uow:
+            row = uow.units.by_code(code.strip())
+            if row is None:
+                raise NotFound(f"单位 {code} 不存在")
+            row.contact_phone = phone
             uow.commit()
             return row
 
@@ -359,3 +372,13 @@ def _ensure_category(session: Session, parent: CategoryRow | None, name: str,
     session.flush()
     siblings.add(code)
     return row
+
+
+def _duty_phone(raw: str | None) -> str | None:
+    """A unit's duty phone as digits (a mobile or a landline with area code), or None."""
+    if raw is None or not raw.strip():
+        return None
+    phone = dom.normalize_phone(raw)
+    if not re.fullmatch(r"\+?\d{7,20}", phone):
+        raise InvalidArguments("值班电话应为 7–20 位数字", field="contact_phone")
+    return phone

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from jiesu.domain import appeal as dom
-from jiesu.domain import notices
 from jiesu.domain.enterprise import normalize_uscc
 from jiesu.domain.errors import (
     ConcurrencyConflict,
@@ -19,8 +18,9 @@ from jiesu.domain.errors import (
     NotFound,
 )
 from jiesu.domain.events import DomainEvent
+from jiesu.services import notices
 from jiesu.services.rules import RulesProvider
-from jiesu.store import category_store, intake_store, notify_store
+from jiesu.store import category_store, intake_store
 from jiesu.store.tables import UnitRow
 from jiesu.store.uow import Database, UnitOfWork, WriteRaced
 
@@ -120,7 +120,7 @@ class AppealService:
                     suggestions=suggestions.data or None,
                 )
                 if new_id is not None:
-                    self._notify_requester(uow, appeal, events, now)
+                    notices.notify_requester(uow, self.rules.settings, appeal, events, now)
                     uow.commit()
         except WriteRaced:
             if (first := self._replay(idempotency_key)) is None:
@@ -213,26 +213,10 @@ class AppealService:
             uow.appeals.save(appeal, row, events, now=now)
             if action == dom.Action.MERGE:
                 self._note_merge_on_target(uow, appeal, actor, now)
-            self._notify_requester(uow, appeal, events, now)
+            notices.notify_requester(uow, self.rules.settings, appeal, events, now)
             uow.commit()
         return appeal, events
 
-    def _notify_requester(self, uow: UnitOfWork, appeal: dom.Appeal,
-                          events: list[DomainEvent], now: datetime) -> None:
-        """Text the requester about the steps that change what they can expect (受理, 不予受理,
-        合并, 答复), through the outbox in this transaction."""
-        settings = self.rules.settings
-        if (not settings.notify_requesters or not appeal.requester_phone or appeal.code is None
-                or appeal.channel in notices.QUIET_CHANNELS):
-            return
-        track_url = f"{settings.public_base_url.strip().rstrip('/')}/track"
-        for event in events:
-            text = notices.requester_notice(event.type, event.data, code=appeal.code,
-                                            city=settings.city_name, track_url=track_url)
-            if text is not None:
-                notify_store.enqueue(uow.session, channel="sms", recipient=appeal.requester_phone,
-                                     body=text, kind=notices.NOTICE_KIND, now=now,
-                                     ref=f"appeal:{appeal.id}:{event.type}")
 
     def _check_references(
         self, uow: UnitOfWork, appeal: dom.Appeal, action: str, args: dict[str, Any]

@@ -59,6 +59,18 @@ PROVISIONAL_OPEN = (AppealRow.deadlines_provisional.is_(True),
                     AppealRow.status.in_(("dispatched", "in_progress", "replied")))
 
 
+def duty_phone(session: Session, unit_id: int) -> str | None:
+    """The duty phone of a unit, or of the nearest unit above it that has one."""
+    unit = session.get(UnitRow, unit_id)
+    if unit is None:
+        return None
+    chain = [int(i) for i in unit.path.strip("/").split("/") if i]
+    rows = session.execute(select(UnitRow.id, UnitRow.contact_phone)
+                           .where(UnitRow.id.in_(chain), UnitRow.contact_phone.is_not(None)))
+    phones = {i: p for i, p in rows if p}
+    return next((phones[i] for i in reversed(chain) if i in phones), None)
+
+
 def latest_provisional_due(session: Session) -> datetime | None:
     """The latest handling deadline among open appeals whose deadlines are provisional."""
     return session.scalar(

@@ -81,6 +81,19 @@ def enterprise_id_by_uscc(session: Session, uscc: str) -> int | None:
     return session.scalar(select(EnterpriseRow.id).where(EnterpriseRow.uscc == uscc))
 
 
+def _filtered(stmt: Any, count: Any, conds: list[Any], unit_of: Any,
+              path: str | None) -> tuple[Any, Any]:
+    """A list's select and its count with the same filters; with `path`, only the rows whose
+    unit (`unit_of`) lies in that unit subtree."""
+    if path is not None:
+        stmt = stmt.join(UnitRow, UnitRow.id == unit_of)
+        count = count.join(UnitRow, UnitRow.id == unit_of)
+        conds = [*conds, UnitRow.path.startswith(path)]
+    if conds:
+        stmt, count = stmt.where(*conds), count.where(*conds)
+    return stmt, count
+
+
 def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
@@ -93,14 +106,9 @@ def enterprises(session: Session, *, q: str = "", region_path: str | None = None
     if q:
         conds.append(or_(EnterpriseRow.name.like(_like(q), escape="\\"),
                          EnterpriseRow.uscc.like(_like(q.upper()), escape="\\")))
-    stmt = select(EnterpriseRow)
-    count = select(func.count()).select_from(EnterpriseRow)
-    if region_path is not None:
-        stmt = stmt.join(UnitRow, UnitRow.id == EnterpriseRow.region_unit_id)
-        count = count.join(UnitRow, UnitRow.id == EnterpriseRow.region_unit_id)
-        conds.append(UnitRow.path.startswith(region_path))
-    if conds:
-        stmt, count = stmt.where(*conds), count.where(*conds)
+    stmt, count = _filtered(select(EnterpriseRow),
+                            select(func.count()).select_from(EnterpriseRow), conds,
+                            EnterpriseRow.region_unit_id, region_path)
     total = session.scalar(count) or 0
     rows = session.scalars(stmt.order_by(EnterpriseRow.name, EnterpriseRow.id)
                            .limit(limit).offset(offset))
@@ -176,14 +184,8 @@ def policies(session: Session, *, status: str | None = None, issuer_path: str | 
     conds: list[Any] = []
     if status is not None:
         conds.append(PolicyRow.status == status)
-    stmt = select(PolicyRow)
-    count = select(func.count()).select_from(PolicyRow)
-    if issuer_path is not None:
-        stmt = stmt.join(UnitRow, UnitRow.id == PolicyRow.issuer_unit_id)
-        count = count.join(UnitRow, UnitRow.id == PolicyRow.issuer_unit_id)
-        conds.append(UnitRow.path.startswith(issuer_path))
-    if conds:
-        stmt, count = stmt.where(*conds), count.where(*conds)
+    stmt, count = _filtered(select(PolicyRow), select(func.count()).select_from(PolicyRow),
+                            conds, PolicyRow.issuer_unit_id, issuer_path)
     total = session.scalar(count) or 0
     rows = session.scalars(stmt.order_by(PolicyRow.id.desc()).limit(limit).offset(offset))
     return list(rows), int(total)
@@ -326,15 +328,10 @@ def match_records(session: Session, *, policy_id: int | None = None,
     if overdue_at is not None:
         conds.append(and_(PolicyMatchRow.status.in_(list(due_statuses)),
                           PolicyMatchRow.payout_due_at < overdue_at))
-    stmt = _match_select()
-    count = (select(func.count()).select_from(PolicyMatchRow)
-             .join(PolicyRow, PolicyRow.id == PolicyMatchRow.policy_id))
-    if issuer_path is not None:
-        stmt = stmt.join(UnitRow, UnitRow.id == PolicyRow.issuer_unit_id)
-        count = count.join(UnitRow, UnitRow.id == PolicyRow.issuer_unit_id)
-        conds.append(UnitRow.path.startswith(issuer_path))
-    if conds:
-        stmt, count = stmt.where(*conds), count.where(*conds)
+    stmt, count = _filtered(_match_select(),
+                            select(func.count()).select_from(PolicyMatchRow)
+                            .join(PolicyRow, PolicyRow.id == PolicyMatchRow.policy_id),
+                            conds, PolicyRow.issuer_unit_id, issuer_path)
     total = session.scalar(count) or 0
     order = (PolicyMatchRow.payout_due_at, PolicyMatchRow.id) if by_due else (
         PolicyMatchRow.id.desc(),)

@@ -146,6 +146,12 @@ EN: dict[str, str] = {
     "来源渠道": "Channel", "诉求人": "Requester", "联系电话": "Phone", "地址": "Address",
     "企业（涉企诉求）": "Enterprise (涉企诉求)", "企业": "Enterprise", "个人": "Resident",
     "热点正在计算，请稍后刷新本页": "Hotspots are being computed; reload this page shortly",
+    "值班电话": "Duty phone",
+    "签收、办理时限的黄牌预警和超期督办以短信发往承办单位的值班电话；单位未设置时，发往设置了值班电话的最近上级单位。留空保存即清除。":
+        "Yellow warnings and overdue supervision of the sign and handling deadlines are texted "
+        "to the handling unit's duty phone, or, when it has none, to the nearest unit above it "
+        "that has one. Save it empty to clear it.",
+    "值班电话应为 7–20 位数字": "The duty phone must be 7 to 20 digits",
     "登记时间": "Registered", "时限": "Due", "预警": "Warning", "操作": "Actions",
     "办理": "Open", "暂无待办": "Nothing to do", "建议": "Suggestion", "主办单位": "Lead unit",
     "协办单位": "Co-units", "备注": "Note", "理由": "Reason", "确定": "Confirm",

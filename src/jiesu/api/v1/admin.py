@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 
 from jiesu.adapters.calendar_source import CalendarYearUnavailable, official_year
 from jiesu.api.deps import AdminDep, CurrentUserDep, RuntimeDep
@@ -14,6 +15,7 @@ from jiesu.api.v1.schemas import (
     CategoryOut,
     SlaPolicyIn,
     SlaPolicyOut,
+    UnitContactIn,
     UnitIn,
     UnitOut,
     UserIn,
@@ -35,7 +37,7 @@ def _admin(runtime: RuntimeDep) -> AdminService:
 
 def _unit_out(r: UnitRow) -> UnitOut:
     return UnitOut(id=r.id, code=r.code, name=r.name, parent_id=r.parent_id, group=r.group,
-                   depth=r.depth, active=r.active)
+                   depth=r.depth, active=r.active, contact_phone=r.contact_phone)
 
 
 @router.get("/units", response_model=list[UnitOut], summary="单位树")
@@ -48,8 +50,14 @@ def list_units(runtime: RuntimeDep, _: CurrentUserDep) -> list[UnitOut]:
 @router.post("/units", response_model=UnitOut, status_code=201, summary="新增单位")
 def add_unit(body: UnitIn, runtime: RuntimeDep, _: AdminDep) -> UnitOut:
     row = _admin(runtime).add_unit(body.code, body.name, parent_code=body.parent_code,
-                                   group=body.group)
+                                   group=body.group, contact_phone=body.contact_phone)
     return _unit_out(row)
+
+
+@router.put("/units/{code}/contact", response_model=UnitOut, summary="设置单位值班电话")
+def set_unit_contact(code: Annotated[str, Path(max_length=64)], body: UnitContactIn,
+                     runtime: RuntimeDep, _: AdminDep) -> UnitOut:
+    return _unit_out(_admin(runtime).set_unit_contact(code, body.contact_phone))
 
 
 @router.get("/users", response_model=list[UserOut], summary="用户列表")

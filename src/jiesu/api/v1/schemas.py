@@ -123,6 +123,13 @@ class UnitIn(BaseModel):
     parent_code: str | None = None
     group: Literal["city", "district", "street", "department", "enterprise", "community",
                    "grid", "micro_grid"] = "department"
+    contact_phone: str | None = Field(None, max_length=64,
+                                      description="值班电话：签收、办理时限预警短信发往此号码")
+
+
+class UnitContactIn(BaseModel):
+    contact_phone: str | None = Field(None, max_length=64,
+                                      description="值班电话；空值表示清除（预警发往上级单位）")
 
 
 class UnitOut(BaseModel):
@@ -133,6 +140,7 @@ class UnitOut(BaseModel):
     group: str
     depth: int
     active: bool
+    contact_phone: str | None = None
 
 
 class UserIn(BaseModel):

@@ -149,7 +149,16 @@ def add_unit(request: Request, form: FormDep) -> Response:
     return _done(request, "units", lambda: svc.add_unit(
         core.text(form, "code"), core.text(form, "name"),
         parent_code=core.text(form, "parent_code") or None,
-        group=core.text(form, "group") or "department"), "操作成功")
+        group=core.text(form, "group") or "department",
+        contact_phone=core.text(form, "contact_phone") or None), "操作成功")
+
+
+@router.post("/units/contact", response_model=None)
+def set_unit_contact(request: Request, form: FormDep) -> Response:
+    core.require(request, ROLES)
+    svc = _service(request)
+    return _done(request, "units", lambda: svc.set_unit_contact(
+        core.text(form, "code"), core.text(form, "contact_phone") or None), "操作成功")
 
 
 @router.post("/users", response_model=None)

@@ -1,0 +1,55 @@
+"""Putting the messages that steps of an appeal cause (jiesu.domain.notices) into the
+notification outbox, in the transaction of the step."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from jiesu.config import Settings
+from jiesu.domain import appeal as dom
+from jiesu.domain import notices
+from jiesu.domain.events import DomainEvent
+from jiesu.store import lookups, notify_store
+from jiesu.store.uow import UnitOfWork
+
+
+def notify_requester(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
+                     events: list[DomainEvent], now: datetime) -> None:
+    """Text the requester about 受理, 不予受理, 合并 and 答复 (JIESU_NOTIFY_REQUESTERS)."""
+    if (not settings.notify_requesters or not appeal.requester_phone or appeal.code is None
+            or appeal.channel in notices.QUIET_CHANNELS):
+        return
+    track_url = f"{settings.public_base_url.strip().rstrip('/')}/track"
+    for event in events:
+        text = notices.requester_notice(event.type, event.data, code=appeal.code,
+                                        city=settings.city_name, track_url=track_url)
+        if text is not None:
+            notify_store.enqueue(uow.session, channel="sms", recipient=appeal.requester_phone,
+                                 body=text, kind=notices.NOTICE_KIND, now=now,
+                                 ref=f"appeal:{appeal.id}:{event.type}")
+
+
+def notify_units(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
+                 events: list[DomainEvent], now: datetime) -> int:
+    """Text the responsible unit's duty phone (its own, or the nearest unit above it that has
+    one) about each 签收/办理 deadline warning; returns how many messages were queued."""
+    queued = 0
+    for event in events:
+        if event.type != "deadline_warning" or appeal.code is None:
+            continue
+        unit_id = (appeal.lead_unit_id if event.data.get("clock") == "sign"
+                   else appeal.handling_unit_id or appeal.lead_unit_id)
+        if unit_id is None:
+            continue
+        due = datetime.fromisoformat(str(event.data["due_at"])).astimezone(settings.tz)
+        text = notices.unit_warning_notice(event.data, code=appeal.code, title=appeal.title,
+                                           city=settings.city_name,
+                                           due_local=f"{due:%m月%d日 %H:%M}")
+        phone = lookups.duty_phone(uow.session, unit_id) if text is not None else None
+        if text is not None and phone:
+            notify_store.enqueue(uow.session, channel="sms", recipient=phone, body=text,
+                                 kind=notices.WARNING_KIND, now=now,
+                                 ref=f"appeal:{appeal.id}:{event.data.get('clock')}:"
+                                     f"{event.data.get('level')}")
+            queued += 1
+    return queued
