@@ -300,3 +300,11 @@ def built_for_fuzz(city: City) -> dict[str, Any]:
            data={"csrf_token": _token(c, "/enterprise/policies"), "text": "申请"})
     c.cookies.clear()
     return made | {"uscc": uscc(1), "phone": PHONE}
+
+
+def test_guessing_phone_numbers_on_the_enterprise_page_is_stopped(city: City) -> None:
+    build(city)
+    for n in range(5):
+        assert lookup(city.client, uscc(1), f"1350000{n:04d}").status_code == 404
+    r = lookup(city.client, uscc(1), PHONE)
+    assert r.status_code == 429 and "尝试次数过多" in r.text

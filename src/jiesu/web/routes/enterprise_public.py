@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from jiesu.domain.errors import DomainError, InvalidArguments
+from jiesu.domain.errors import DomainError, InvalidArguments, TooManyAttempts
 from jiesu.services.clock import utcnow
 from jiesu.web import core, policy_forms
 from jiesu.web.core import FormDep
@@ -46,6 +46,8 @@ def lookup(request: Request, form: FormDep) -> Response:
         policy_service(rt).self_service(uscc, phone, _today(request))
     except InvalidArguments as exc:  # a mistyped code: saying so tells nothing about the files
         return _lookup_page(request, uscc, exc.message, status_code=422)
+    except TooManyAttempts as exc:  # someone has been guessing phone numbers for this code
+        return _lookup_page(request, uscc, exc.message, status_code=429)
     except DomainError:
         # one message for an unknown code and a wrong phone
         return _lookup_page(request, uscc, REFUSED, status_code=404)
@@ -72,6 +74,8 @@ def policies(request: Request) -> Response:
     rt = core.runtime_of(request)
     try:
         seen = policy_service(rt).self_service(kept[0], kept[1], _today(request))
+    except TooManyAttempts as exc:
+        return _lookup_page(request, kept[0], exc.message, status_code=429)
     except DomainError:  # the profile changed since: ask again
         request.session.pop(SESSION_KEY, None)
         return core.redirect("/enterprise")
