@@ -455,7 +455,7 @@ class PolicyService:
                 m.decision_note = f"政策已撤回：{reason}"
                 phone = phones.get(m.enterprise_id)
                 if phone:
-                    self._sms(uow, phone, f"【12345】“{row.title}”政策已撤回：{reason}。",
+                    self._sms(uow, phone, f"{self._head}“{row.title}”政策已撤回：{reason}。",
                               m.id, now)
             view = self._policy_view(uow, row, staff=True)
             uow.commit()
@@ -553,8 +553,13 @@ class PolicyService:
             what = f"请于{policy.valid_until:%Y年%m月%d日}前申报"
         else:
             what = "请及时申报"
-        return (f"【12345】贵企业符合“{policy.title}”政策条件，{what}。"
+        return (f"{self._head}贵企业符合“{policy.title}”政策条件，{what}。"
                 f"查询：{self._public_url()}/enterprise")
+
+    @property
+    def _head(self) -> str:
+        """How every text starts: 【示范市12345】, as the requester's texts do."""
+        return f"【{self.settings.city_name}12345】"
 
     def _public_url(self) -> str:
         return self.settings.public_base_url.strip().rstrip("/")
@@ -673,10 +678,10 @@ class PolicyService:
             if approve:
                 m.payout_due_at = self._payout_due(policy, now)
                 local = m.payout_due_at.astimezone(self.settings.tz)
-                body = (f"【12345】贵企业“{policy.title}”政策申报已审核通过，"
+                body = (f"{self._head}贵企业“{policy.title}”政策申报已审核通过，"
                         f"将于{local:%Y年%m月%d日}前兑现。")
             else:
-                body = f"【12345】贵企业“{policy.title}”政策申报未通过：{clean}。"
+                body = f"{self._head}贵企业“{policy.title}”政策申报未通过：{clean}。"
             m.updated_at, m.version = now, m.version + 1
             self._notify_enterprise(uow, m, body, now)
             view = self._match_view_of(uow, m.id, now, self._today(now))
@@ -695,9 +700,8 @@ class PolicyService:
             m.status = pol.advance(MatchStatus(m.status), pol.MatchAction.PAY).value
             m.paid_at, m.paid_amount_fen, m.payout_ref = now, amount, ref
             m.updated_at, m.version = now, m.version + 1
-            self._notify_enterprise(
-                uow, m, f"【12345】贵企业“{policy.title}”政策资金 {amount / 100:,.2f} 元已兑现。",
-                now)
+            paid = f"{self._head}贵企业“{policy.title}”政策资金 {amount / 100:,.2f} 元已兑现。"
+            self._notify_enterprise(uow, m, paid, now)
             view = self._match_view_of(uow, m.id, now, self._today(now))
             uow.commit()
         return view
