@@ -89,6 +89,9 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
 
     for policy_router in policies.routers:
         app.include_router(policy_router)
+    from jiesu.api.v1 import knowledge
+
+    app.include_router(knowledge.router)
     from jiesu.api.v1 import notifications
 
     app.include_router(notifications.router)

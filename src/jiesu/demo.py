@@ -22,6 +22,7 @@ from jiesu.services.admin import AdminService
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
 from jiesu.services.intake_config import IntakeConfigService
+from jiesu.services.knowledge import ArticleInput
 from jiesu.services.policies import EnterpriseInput, PolicyInput, PolicyService
 from jiesu.store import lookups
 from jiesu.store.migrate import upgrade
@@ -236,6 +237,7 @@ def _build(rt: Runtime, *, appeals: int, seed: int, out: Console) -> None:
     out.print(f"事项分类 {result.created} 个")
     _configure_intake(rt, now)
     enterprises = _enterprises_and_policies(rt, now, out)
+    _knowledge_base(rt, now, out)
     _make_appeals(rt, appeals, seed, now, out, enterprises)
 
 
@@ -348,6 +350,100 @@ def _enterprises_and_policies(rt: Runtime, now: datetime, out: Console) -> dict[
     svc.apply(_demo_uscc(1), "13900000001", other.id, "申请研发费用补助。", now)
     out.print(f"企业 {len(ENTERPRISES)} 家、惠企政策 {len(POLICIES)} 项（已匹配并短信告知）")
     return names
+
+
+# 知识库: (owning unit, category path or "", keywords, title, answer). Written for the demo
+# city; the rules are plausible, not any real city's.
+ARTICLES: list[tuple[str, str, str, str, str]] = [
+    ("D01", "", "居住证，暂住证，办理居住证",
+     "居住证怎么办理？",
+     "在本市居住满半年、有合法稳定就业、住所或连续就读的，可申领居住证。\n"
+     "材料：身份证、近期免冠照片，以及租房合同或房产证明、劳动合同或营业执照、学生证（任一即可）。\n"
+     "办理地点：居住地街道（乡镇）便民服务中心，也可在“示范市政务服务”小程序预约。"
+     "受理后 15 个工作日内制证，免收工本费。"),
+    ("B01", "", "公积金，住房公积金，公积金提取，租房提取",
+     "住房公积金怎么提取？",
+     "购房、租房、还贷、离职满半年未再就业、退休等情形可以提取住房公积金。\n"
+     "租房提取每年一次，额度按当月缴存额的 12 倍以内计算；购房提取须在购房后两年内办理。\n"
+     "可在住房公积金网上服务大厅或各区管理部柜台办理，需带本人身份证、银行卡和相应证明材料，"
+     "审核通过后 3 个工作日内到账。"),
+    ("B05", "劳动和社会保障/社会保险/医保报销", "新生儿，医保，参保，出生",
+     "新生儿怎么参加城乡居民医保？",
+     "新生儿出生后 90 天内办理参保登记的，自出生之日起享受医保待遇，当年的个人缴费由家长补缴。\n"
+     "办理时带新生儿户口簿（或出生医学证明）和监护人身份证，到户籍所在街道社保所，"
+     "或在“示范市医保”App“新生儿参保”中在线办理。"),
+    ("B05", "劳动和社会保障/社会保险/医保报销", "异地就医，备案，报销",
+     "异地就医如何备案和报销？",
+     "长期在外地居住或工作的，先在“国家医保服务平台”App 或参保地社保经办窗口办理异地就医备案，"
+     "备案后在就医地定点医院可直接结算。\n"
+     "未备案的急诊费用，凭发票、费用清单和病历到参保地经办窗口手工报销，报销比例按规定降低 10%。"),
+    ("B05", "", "社保卡，补办，挂失",
+     "社保卡丢了怎么补办？",
+     "先拨打 12333 或在“示范市人社”App 办理临时挂失。\n"
+     "补办可到任一社保卡合作银行网点，带本人身份证即时制卡；"
+     "也可在 App 上申请，卡片邮寄到家，约 7 个工作日。"),
+    ("B03", "交通运输/道路交通/停车管理", "停车费，收费标准，路侧停车，小区停车",
+     "小区和路侧停车收费标准是多少？",
+     "路侧停车：中心城区白天（7:00—21:00）首小时 6 元，之后每小时 8 元；夜间每 2 小时 2 元。\n"
+     "住宅小区停车收费由业主大会或物业服务合同约定，应在小区显著位置公示收费标准；"
+     "未公示或超标准收费的，可向所在区市场监管部门举报。"),
+    ("B04", "环境保护/噪声污染/施工噪声", "噪音，噪声，夜间施工，扰民",
+     "噪音扰民的时间规定是什么？",
+     "夜间 22:00 至次日 6:00，禁止在居民区附近进行产生噪声的建筑施工作业；"
+     "因抢修、抢险或工艺要求必须连续施工的，须有生态环境部门证明并公告附近居民。\n"
+     "装修施工时间为工作日 8:00—12:00、14:00—18:00，节假日不得进行噪声大的装修作业。\n"
+     "可登记投诉，由生态环境部门或街道核查处理。"),
+    ("E04", "城乡建设/供水供电供气供热/供暖不热", "供暖，暖气，供热时间，室温",
+     "供暖时间是什么时候？室温标准是多少？",
+     "本市法定供暖期为每年 11 月 15 日至次年 3 月 15 日，遇寒潮可提前或延长供暖。\n"
+     "供暖期间卧室、起居室室温不低于 18℃。室温不达标的，可报修热力集团客服，"
+     "24 小时内上门测温，不达标的按天退还采暖费。"),
+    ("E03", "城乡建设/供水供电供气供热/燃气", "燃气开户，天然气，过户",
+     "燃气开户需要什么材料？",
+     "带房产证明（或购房合同）、产权人身份证，租户另带租房合同和产权人同意书，"
+     "到燃气集团营业厅或在“示范燃气”公众号办理。\n"
+     "开户后 3 个工作日内上门安检通气，安检不收费。"),
+    ("E01", "城乡建设/供水供电供气供热/停水", "停水，供水，何时恢复",
+     "停水了怎么查询和报修？",
+     "计划停水会提前 24 小时在小区公告和“示范水务”公众号发布。\n"
+     "没有通知的突发停水，先确认是否欠费，再拨打自来水集团 24 小时热线报修；"
+     "抢修一般 4 小时内恢复供水，超过 12 小时的会安排送水车。"),
+    ("E02", "城乡建设/供水供电供气供热/停电", "停电，报修，抢修",
+     "家里停电了怎么办？",
+     "先看是否只有自家停电：检查家中空气开关和电费余额。\n"
+     "整栋楼或片区停电的，可在“示范电力”App 查询停电信息或报修，"
+     "城区抢修人员 45 分钟内到达现场。"),
+    ("B06", "教育文体/中小学教育/招生入学", "入学，小学，学区，报名",
+     "小学入学怎么报名？",
+     "年满 6 周岁的适龄儿童，每年 5 月在“示范市义务教育入学服务平台”登记报名，"
+     "按户籍和实际居住地对口入学。\n"
+     "需要户口簿、房产证明或居住证，学区划分以各区教委 4 月公布的为准。"),
+    ("B08", "商贸旅游/市场监管/消费纠纷", "预付卡，退款，跑路，消费投诉",
+     "健身房、美容店预付卡商家关门了怎么办？",
+     "保留好合同、付款记录和会员卡，先与商家协商。\n"
+     "协商不成的，可向经营场所所在区市场监管部门投诉；涉嫌诈骗的可向公安机关报案。"
+     "单张预付卡金额超过 5000 元或商家未备案的，可一并举报。"),
+]
+
+
+def _knowledge_base(rt: Runtime, now: datetime, out: Console) -> None:
+    """A dozen published articles, each owned by the department that keeps it correct; one
+    has passed its review date (待复核)."""
+    with rt.db.uow(write=False) as uow:
+        units = {u.code: u.id for u in lookups.all_units(uow.session)}
+        cats = {c.full_name: c.code for c in lookups.all_categories(uow.session)}
+        boss = next(u.id for u in lookups.all_users(uow.session) if u.username == "admin")
+    admin = Actor(role=Role.ADMIN, user_id=boss)
+    svc = rt.knowledge
+    today = rt.rules.get().calendar.local_date(now)
+    for n, (owner, category, keywords, title, answer) in enumerate(ARTICLES):
+        review_by = today - timedelta(days=3) if n == 1 else today + timedelta(days=180)
+        made = svc.save(admin, ArticleInput(
+            title=title, answer=answer, owner_unit_id=units[owner],
+            category=cats.get(category) if category else None,
+            keywords=keywords, review_by=review_by), now)
+        svc.publish(admin, made.id, now)
+    out.print(f"知识库文章 {len(ARTICLES)} 篇（已发布）")
 
 
 def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console,

@@ -10,6 +10,7 @@ from jiesu.services.appeals import AppealService, Suggester
 from jiesu.services.auth import Authenticator
 from jiesu.services.hotspots import HotspotService
 from jiesu.services.intake import IntakeIntelligence
+from jiesu.services.knowledge import KnowledgeService
 from jiesu.services.policies import PolicyService
 from jiesu.services.rules import RulesProvider
 from jiesu.services.throttle import AttemptLimiter
@@ -75,6 +76,15 @@ class Runtime:
             made = PolicyService(self.db, self.rules, self.settings, limiter=self.lookup_limiter)
             value = self.extras.setdefault("policies", made)
         assert isinstance(value, PolicyService)
+        return value
+
+    @property
+    def knowledge(self) -> KnowledgeService:
+        """The process's knowledge-base service (it keeps the search index)."""
+        value = self.extras.get("knowledge")
+        if not isinstance(value, KnowledgeService):
+            value = self.extras.setdefault("knowledge", KnowledgeService(self.db, self.settings))
+        assert isinstance(value, KnowledgeService)
         return value
 
     @property

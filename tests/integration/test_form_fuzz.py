@@ -83,19 +83,26 @@ def test_no_form_answers_hostile_input_with_a_server_error(city: City) -> None:
                  "光明路井盖缺失好几天了，请尽快补上"):  # a hotspot (and its form) in 西城区
         city.act("dispatcher", city.register(content=text)["id"], "dispatch", unit_code="D2")
     made = policies_built(city)  # an enterprise, a policy it applied for, one it is owed
+    r = c.post("/api/v1/knowledge/articles", headers=city.headers("admin"), json={
+        "title": "居住证怎么办理？", "answer": "到街道便民服务中心申领。",
+        "owner_unit_id": city.unit_ids["D1"], "review_by": "2020-01-01"})
+    article = r.json()["id"]  # a knowledge-base article, published (and due for review)
+    c.post(f"/api/v1/knowledge/articles/{article}/publish", headers=city.headers("admin"))
     pages: dict[str | None, list[str]] = {
         None: ["/submit", "/track", "/enterprise"],
         "analyst": ["/staff/hotspots"],
-        "operator": ["/staff/operator"],
+        "operator": ["/staff/operator", "/staff/knowledge"],
         "dispatcher": ["/staff/dispatch", f"/staff/appeals/{registered['id']}"],
         "handler_d1": ["/staff/inbox", f"/staff/appeals/{dispatched['id']}",
-                       "/staff/policies?tab=applications", "/staff/policies?tab=payouts"],
+                       "/staff/policies?tab=applications", "/staff/policies?tab=payouts",
+                       "/staff/knowledge?due=1"],
         "admin": [f"/staff/admin?tab={t}" for t in ("units", "users", "taxonomy", "sla",
                                                        "calendar", "intake", "apikeys",
                                                        "settings")]
         + ["/staff/policies/new", f"/staff/policies/{made['policy_id']}/edit",
            f"/staff/policies/{made['policy_id']}", "/staff/enterprises/new",
-           f"/staff/enterprises/{made['enterprise_id']}"],
+           f"/staff/enterprises/{made['enterprise_id']}", "/staff/knowledge",
+           "/staff/knowledge/new", f"/staff/knowledge/{article}/edit"],
     }
     for role, paths in pages.items():
         c.cookies.clear()
@@ -130,14 +137,16 @@ def test_no_page_answers_odd_query_parameters_with_a_server_error(city: City) ->
                        f"/staff/appeals/?code={a['code']}",
                        f"/staff/appeals/{a['id']}"],
         "supervisor": ["/staff/supervision"],
-        "operator": ["/staff/operator", "/staff/operator/earlier"],
+        "operator": ["/staff/operator", "/staff/operator/earlier", "/staff/knowledge",
+                     "/staff/knowledge/hints"],
         "handler_d1": ["/staff/inbox"],
         "followup": ["/staff/followup"],
         "analyst": ["/reports/monthly", "/reports/monthly.xlsx", "/staff/hotspots",
                     "/staff/policies", "/staff/policies?tab=payouts", "/staff/enterprises"],
         "auditor": ["/staff/audit"],
         "admin": ["/staff/admin", "/staff/policies", "/staff/policies/new",
-                  "/staff/enterprises", "/staff/enterprises/new"],
+                  "/staff/enterprises", "/staff/enterprises/new", "/staff/knowledge",
+                  "/staff/knowledge/new"],
     }
     failures: list[str] = []
     for role, paths in pages.items():

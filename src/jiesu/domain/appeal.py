@@ -741,11 +741,19 @@ def _answer_directly(
     if a.kind is not Kind.CONSULT:
         raise InvalidArguments("只有咨询类诉求可以直接答复")
     a.reply_text = _required_text(args, "text", "答复内容")
+    # the knowledge-base article (知识库口径) the answer was read from, if any
+    article_id = None if args.get("article_id") in (None, "") else _int_arg(
+        args, "article_id", "知识库文章编号")
+    if article_id is not None and not 0 < article_id < 2**62:
+        raise InvalidArguments("知识库文章编号不正确", field="article_id")
     a.reply_claim = ReplyClaim.EXPLAINED
     a.replied_at = now
     a.closed_at = now
     a.status = Status.CLOSED
-    return {"text": a.reply_text}
+    data: dict[str, Any] = {"text": a.reply_text}
+    if article_id is not None:
+        data["article_id"] = article_id
+    return data
 
 
 def _reject(

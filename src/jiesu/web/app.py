@@ -27,6 +27,7 @@ from jiesu.web.routes import (
     followup,
     handler,
     hotspots,
+    knowledge,
     operator,
     policies,
     public,
@@ -53,7 +54,8 @@ def mount(app: FastAPI, settings: Settings) -> None:
                        https_only=settings.environment == "production")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (public, track, auth, operator, dispatcher, handler, followup, supervisor,
-                   analyst, hotspots, admin, appeal, policies, enterprises, enterprise_public):
+                   analyst, hotspots, admin, appeal, policies, enterprises, enterprise_public,
+                   knowledge):
         app.include_router(module.router)
     _install_error_pages(app)
 

@@ -42,11 +42,12 @@ ROLE_HOME = {
 
 # The navigation each role sees: (url, label in Chinese; translated by the catalogue).
 NAV: dict[Role, list[tuple[str, str]]] = {
-    Role.OPERATOR: [("/staff/operator", "来电登记")],
+    Role.OPERATOR: [("/staff/operator", "来电登记"), ("/staff/knowledge", "知识库")],
     Role.DISPATCHER: [("/staff/dispatch", "派单队列"), ("/staff/dispatch?tab=returns", "退单申请"),
                       ("/staff/dispatch?tab=extensions", "延期申请"),
                       ("/staff/dispatch?tab=replied", "答复审核"), ("/staff/hotspots", "热点预警")],
-    Role.HANDLER: [("/staff/inbox", "待办诉求"), ("/staff/policies", "惠企政策")],
+    Role.HANDLER: [("/staff/inbox", "待办诉求"), ("/staff/policies", "惠企政策"),
+                   ("/staff/knowledge", "知识库")],
     Role.GRID_WORKER: [("/staff/inbox", "待办诉求")],
     Role.FOLLOWUP_AGENT: [("/staff/followup", "回访队列")],
     Role.SUPERVISOR: [("/staff/supervision", "督办看板"), ("/staff/hotspots", "热点预警"),
@@ -55,7 +56,7 @@ NAV: dict[Role, list[tuple[str, str]]] = {
                    ("/staff/policies", "惠企政策"), ("/staff/enterprises", "企业库")],
     Role.ADMIN: [("/staff/admin", "系统管理"), ("/staff/dashboard", "数据看板"),
                  ("/staff/hotspots", "热点预警"), ("/staff/policies", "惠企政策"),
-                 ("/staff/enterprises", "企业库")],
+                 ("/staff/enterprises", "企业库"), ("/staff/knowledge", "知识库")],
     Role.AUDITOR: [("/staff/audit", "流转记录")],
 }
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jiesu.domain import appeal as dom
-from jiesu.web import i18n_config, i18n_policies
+from jiesu.web import i18n_config, i18n_knowledge, i18n_policies
 
 LANGS = ("zh", "en")
 
@@ -76,6 +76,8 @@ _LABELS_EN: dict[str, dict[str, str]] = {
 }
 _LABELS_ZH.update(i18n_policies.LABELS_ZH)  # enterprises and policies (惠企政策)
 _LABELS_EN.update(i18n_policies.LABELS_EN)
+_LABELS_ZH.update(i18n_knowledge.LABELS_ZH)  # the knowledge base (知识库)
+_LABELS_EN.update(i18n_knowledge.LABELS_EN)
 
 EN: dict[str, str] = {
     # layout
@@ -431,6 +433,8 @@ EN: dict[str, str] = {
 
 for _zh, _text in i18n_policies.EN.items():  # enterprises and policies (惠企政策)
     EN.setdefault(_zh, _text)
+for _zh, _text in i18n_knowledge.EN.items():  # the knowledge base (知识库)
+    EN.setdefault(_zh, _text)
 
 
 def _from_zh(group: str) -> Callable[[str], str]:
@@ -506,7 +510,7 @@ def gettext(lang: str, message: str, **kwargs: Any) -> str:
     else:
         # a message the domain formatted is complete: nothing is left to fill in
         matched = (_by_pattern(message) or i18n_config.translate(message)
-                   or i18n_policies.translate(message))
+                   or i18n_policies.translate(message) or i18n_knowledge.translate(message))
         if matched is not None:
             return matched
         text = message

@@ -139,6 +139,21 @@ def test_answer_directly_is_for_consultations_only() -> None:
                                                       consult.now)
 
 
+
+def test_answer_directly_keeps_the_knowledge_article_it_was_read_from() -> None:
+    plain = appeal_in(Status.REGISTERED, kind=Kind.CONSULT)
+    [event] = plain.do(Action.ANSWER_DIRECTLY, Role.OPERATOR, text="按知识库答复")
+    assert "article_id" not in event.data
+    consult = appeal_in(Status.REGISTERED, kind=Kind.CONSULT)
+    for bad in ("abc", 0, -3, 2**63, 1.5, True):
+        refused(consult, Action.ANSWER_DIRECTLY, Role.OPERATOR, InvalidArguments,
+                text="答复", article_id=bad)
+    assert consult.appeal.status is Status.REGISTERED
+    [event] = consult.do(Action.ANSWER_DIRECTLY, Role.OPERATOR, text="按知识库答复",
+                         article_id="7")
+    assert event.data["article_id"] == 7 and event.data["text"] == "按知识库答复"
+    assert consult.appeal.status is Status.CLOSED
+
 # -- dispatch and its clocks (DESIGN §4) ----------------------------------------------------
 
 SEPT_14 = local(2026, 9, 14, 10, 0)  # Monday before 中秋/国庆 2026

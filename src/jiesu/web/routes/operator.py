@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from jiesu.domain.appeal import Role, phone_digits
 from jiesu.domain.errors import DomainError
+from jiesu.domain.knowledge import article_ref
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/staff/operator", include_in_schema=False)
 ROLES = {Role.OPERATOR}
 KINDS = ("complaint", "help", "consult", "report", "suggestion", "praise")
 FIELDS = ("requester_phone", "requester_name", "kind", "title", "content", "address",
-          "category", "urgency", "answer")
+          "category", "urgency", "answer", "article_id")
 
 
 def _page(request: Request, values: dict[str, Any], error: str | None = None,
@@ -58,10 +59,19 @@ def register(request: Request, form: FormDep) -> Response:
             requester_phone=values["requester_phone"], address=values["address"],
             confidential=values["confidential"])
         key = core.text(form, "idempotency_key")[:128] or None
+        direct = values["direct"] and values["kind"] == "consult"
+        # the knowledge-base article the answer was read from (用此口径答复), if any
+        article_id = article_ref(values["article_id"]) if direct else None
+        if article_id is not None:
+            rt.knowledge.check_usable(user.actor(), article_id)
         result = rt.appeals.register(user.actor(), data, now, idempotency_key=key)
-        if values["direct"] and values["kind"] == "consult" and result.created:
-            rt.appeals.act(user.actor(), result.appeal_id, "answer_directly", now,
-                           {"text": values["answer"]})
+        if direct and result.created:
+            args: dict[str, Any] = {"text": values["answer"]}
+            if article_id is not None:
+                args["article_id"] = article_id
+            rt.appeals.act(user.actor(), result.appeal_id, "answer_directly", now, args)
+            if article_id is not None:
+                rt.knowledge.record_use(user.actor(), article_id)
     except DomainError as exc:
         return _page(request, values, exc.message, status_code=exc.http_status)
     request.session["last_registered"] = {"code": result.code, "id": result.appeal_id,

@@ -93,6 +93,37 @@
     Array.prototype.forEach.call(inputs, function (i) { i.addEventListener("input", run); });
   }
 
+  /* Operator: knowledge-base articles matching the call; "用此口径答复" fills the direct answer. */
+  function setupKnowledge(form) {
+    var box = form.querySelector("[data-kb-hints]");
+    if (!box) { return; }
+    var answer = form.querySelector('[name="answer"]');
+    var article = form.querySelector("[data-article-id]");
+    var seq = 0;
+    var load = debounce(function () {
+      var text = ["title", "content"].map(function (n) {
+        return (form.querySelector('[name="' + n + '"]') || {}).value || ""; }).join(" ").trim();
+      if (text.length < 2) { box.hidden = true; return; }
+      var mine = ++seq;
+      fetch("/staff/knowledge/hints?q=" + encodeURIComponent(text.slice(0, 400)), { credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+        .then(function (html) { if (mine === seq) { box.innerHTML = html; box.hidden = !html.trim(); } })
+        .catch(function () { box.hidden = true; });
+    }, 350);
+    Array.prototype.forEach.call(form.querySelectorAll("[data-suggest-input]"), function (i) { i.addEventListener("input", load); });
+    box.addEventListener("click", function (e) {
+      var b = e.target.closest("[data-use-article]");
+      if (!b) { return; }
+      var consult = form.querySelector('input[name="kind"][value="consult"]');
+      if (consult && !consult.checked) { consult.checked = true; consult.dispatchEvent(new Event("change", { bubbles: true })); }
+      var direct = form.querySelector('[name="direct"]');
+      if (direct) { direct.checked = true; }
+      if (answer) { answer.value = b.getAttribute("data-answer") || ""; }
+      if (article) { article.value = b.getAttribute("data-use-article") || ""; }
+    });
+    if (answer && article) { answer.addEventListener("input", function () { if (!answer.value.trim()) { article.value = ""; } }); }
+  }
+
   /* Operator: the caller's earlier appeals as soon as the number is typed. */
   function setupEarlier(input) {
     var target = document.querySelector("[data-earlier]");
@@ -139,6 +170,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("form[data-suggest]"), setupSuggest);
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-suggest]"), setupKnowledge);
     Array.prototype.forEach.call(document.querySelectorAll("[data-earlier-phone]"), setupEarlier);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-shortcuts]"), setupShortcuts);
     /* One registration per screen load, even if the operator presses submit twice. */
