@@ -1,0 +1,65 @@
+"""An operator answers a caller's question from the knowledge base while the caller is on the
+line, in a real browser: the article appears as the operator types, one click fills the
+answer, and the consultation is registered as answered directly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.browser.conftest import Server, Visitor
+
+pytestmark = pytest.mark.browser
+
+TITLE = "住房公积金租房提取怎么办理？"
+
+
+def _seed(server: Server) -> None:
+    from jiesu.config import Settings
+    from jiesu.domain.appeal import Actor, Role
+    from jiesu.runtime import Runtime
+    from jiesu.services.clock import utcnow
+    from jiesu.services.knowledge import ArticleInput
+    from jiesu.store import lookups
+
+    rt = Runtime.create(Settings(database_url=server.db_url, environment="test"))
+    try:
+        with rt.db.uow(write=False) as uow:
+            units = {u.code: u.id for u in lookups.all_units(uow.session)}
+            admin_id = next(u.id for u in lookups.all_users(uow.session) if u.role == "admin")
+        boss, now = Actor(role=Role.ADMIN, user_id=admin_id), utcnow()
+        made = rt.knowledge.save(boss, ArticleInput(
+            title=TITLE, keywords="公积金、租房提取",
+            answer="无自有住房且租房居住的职工，可每季度提取一次住房公积金，"
+                   "凭身份证在线上办理，无需租房合同。",
+            owner_unit_id=units["D1"]), now)
+        rt.knowledge.publish(boss, made.id, now)
+    finally:
+        rt.close()
+
+
+def test_an_operator_answers_from_the_knowledge_base(visitor: Callable[..., Visitor],
+                                                      server: Server) -> None:
+    _seed(server)
+    operator = visitor("operator")
+    operator.login("operator")
+    page = operator.page
+    page.get_by_label("来电号码").fill("13700002222")
+    page.get_by_label("诉求内容").fill("你好，我在租房住，想问一下公积金能不能提取出来付房租")
+    hint = page.locator("[data-kb-hint]").filter(has_text=TITLE)
+    hint.wait_for()
+    operator.shot("43-operator-knowledge-hint")
+    hint.get_by_role("button", name="用此口径答复").click()
+    assert page.locator("input[name=kind][value=consult]").is_checked()
+    assert page.locator("#direct").is_checked()
+    assert "每季度提取一次" in page.locator("#answer").input_value()
+    page.get_by_role("button", name="登记并保存").click()
+    page.wait_for_selector("[data-registered]")
+    assert "直接答复" in page.locator("[data-registered]").inner_text()
+    page.goto(server.base_url + "/staff/knowledge?q=公积金")  # search, as an operator may
+    assert page.locator("[data-hits] li").filter(has_text=TITLE).count() == 1
+    operator.shot("44-operator-knowledge-search")
+    page.goto(server.base_url + "/staff/knowledge")
+    item = page.locator("li[data-article]").filter(has_text=TITLE)
+    assert item.locator("[data-use-count]").inner_text() == "1"  # the answer counted it
