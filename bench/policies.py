@@ -65,7 +65,7 @@ def run(kind: str, n: int, keep: bool) -> None:
     from jiesu.runtime import Runtime
     from jiesu.services.clock import utcnow
     from jiesu.services.policies import PolicyInput, PolicyService
-    from jiesu.store import policy_store
+    from jiesu.store import notify_store
 
     url = create_database(kind, "policies")
     try:
@@ -87,7 +87,7 @@ def run(kind: str, n: int, keep: bool) -> None:
             view = svc.publish(admin, policy.id, utcnow())
             took = time.perf_counter() - started
             with rt.db.uow(write=False) as uow:
-                sms = len(policy_store.notifications(uow.session, kind="policy_match",
+                sms = len(notify_store.notifications(uow.session, kind="policy_match",
                                                      limit=10 * n))
             print(f"{kind}: published against {n:,} enterprises in {took:.2f} s "
                   f"({view.counts['eligible']:,} matched, {sms:,} SMS queued)")
