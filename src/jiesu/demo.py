@@ -562,3 +562,5 @@ def _print_users(rt: Runtime, out: Console) -> None:
     out.print(f"\n示范账号（密码均为 [bold]{DEMO_PASSWORD}[/bold]）：", markup=True)
     for username, role, display in rows:
         out.print(f"  {username:<16} {role:<16} {display}")
+    out.print(f"\n企业服务 /enterprise 的示范企业：统一社会信用代码 {_demo_uscc(1)}，"
+              "联系电话 13900000001")
