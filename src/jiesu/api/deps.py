@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from jiesu.domain.appeal import Role
-from jiesu.domain.errors import PermissionDenied
+from jiesu.domain.errors import InvalidArguments, PermissionDenied
 from jiesu.runtime import Runtime
 from jiesu.services.auth import AuthError, CurrentUser
 
@@ -69,3 +69,14 @@ def require_roles(*roles: Role, message: str = "您的角色无权访问该功�
 
 
 AdminDep = Annotated[CurrentUser, require_roles(Role.ADMIN)]
+
+
+def expected_version(body_version: int | None, if_match: str | None) -> int | None:
+    """The version a write expects (optimistic locking): the `If-Match` header when sent (a
+    quoted or bare integer), else the body's `version`."""
+    if if_match is None:
+        return body_version
+    try:
+        return int(if_match.strip().strip('"'))
+    except ValueError:
+        raise InvalidArguments("If-Match 须为整数版本号") from None

@@ -9,8 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from jiesu.api.deps import RuntimeDep, require_roles
-from jiesu.domain.errors import InvalidArguments
+from jiesu.api.deps import RuntimeDep, expected_version, require_roles
 from jiesu.services import knowledge as svc
 from jiesu.services.auth import CurrentUser
 from jiesu.services.clock import utcnow
@@ -92,15 +91,6 @@ def _out(view: svc.ArticleView) -> ArticleOut:
     return ArticleOut.model_validate(view)
 
 
-def _version(body_version: int | None, if_match: str | None) -> int | None:
-    if if_match is None:
-        return body_version
-    try:
-        return int(if_match.strip().strip('"'))
-    except ValueError:
-        raise InvalidArguments("If-Match 须为整数版本号") from None
-
-
 @router.get("", response_model=SearchOut, summary="检索知识库（已发布的文章，按相似度）")
 def search(runtime: RuntimeDep, user: Staff,
            q: Annotated[str, Query(max_length=2000, description="来电人的问题或关键词")] = "",
@@ -140,7 +130,7 @@ def update_article(article_id: Id, body: ArticleIn, runtime: RuntimeDep, user: E
                    if_match: IfMatch = None) -> ArticleOut:
     return _out(runtime.knowledge.save(user.actor(), body.data(), utcnow(),
                                        article_id=article_id,
-                                       expected_version=_version(body.version, if_match)))
+                                       expected_version=expected_version(body.version, if_match)))
 
 
 @router.post("/articles/{article_id}/publish", response_model=ArticleOut,

@@ -10,9 +10,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from jiesu.api.deps import RuntimeDep, require_roles
+from jiesu.api.deps import RuntimeDep, expected_version, require_roles
 from jiesu.domain.appeal import Role
-from jiesu.domain.errors import InvalidArguments
 from jiesu.runtime import Runtime
 from jiesu.services import policies as svc
 from jiesu.services.auth import CurrentUser
@@ -50,15 +49,6 @@ PolicyStatusQ = Literal["draft", "published", "withdrawn"]
 
 def service(runtime: Runtime) -> svc.PolicyService:
     return runtime.policies
-
-
-def _version(body_version: int | None, if_match: str | None) -> int | None:
-    if if_match is None:
-        return body_version
-    try:
-        return int(if_match.strip().strip('"'))
-    except ValueError:
-        raise InvalidArguments("If-Match 须为整数版本号") from None
 
 
 # --- schemas ---------------------------------------------------------------------------------
@@ -307,7 +297,7 @@ def update_enterprise(enterprise_id: Id, body: EnterpriseIn, runtime: RuntimeDep
                       if_match: IfMatch = None) -> EnterpriseOut:
     return _enterprise(service(runtime).save_enterprise(
         user.actor(), body.data(), utcnow(), enterprise_id=enterprise_id,
-        expected_version=_version(body.version, if_match)))
+        expected_version=expected_version(body.version, if_match)))
 
 
 # --- policies --------------------------------------------------------------------------------
@@ -338,7 +328,7 @@ def update_policy(policy_id: Id, body: PolicyIn, runtime: RuntimeDep, user: Admi
                   if_match: IfMatch = None) -> PolicyOut:
     return _policy(service(runtime).save_policy(
         user.actor(), body.data(), utcnow(), policy_id=policy_id,
-        expected_version=_version(body.version, if_match)))
+        expected_version=expected_version(body.version, if_match)))
 
 
 @policies_router.post("/{policy_id}/publish", response_model=PolicyOut,
@@ -377,9 +367,9 @@ def get_match(match_id: Id, runtime: RuntimeDep, user: MatchReader) -> MatchOut:
                      summary="审核政策申报（通过后按工作日计兑现时限）")
 def decide_match(match_id: Id, body: DecisionIn, runtime: RuntimeDep, user: Decider,
                  if_match: IfMatch = None) -> MatchOut:
+    version = expected_version(body.version, if_match)
     return _match(service(runtime).decide(user.actor(), match_id, body.approve, body.note,
-                                          utcnow(),
-                                          expected_version=_version(body.version, if_match)))
+                                          utcnow(), expected_version=version))
 
 
 @matches_router.post("/{match_id}/payout", response_model=MatchOut, summary="登记政策兑现")
@@ -387,7 +377,7 @@ def pay_match(match_id: Id, body: PayoutIn, runtime: RuntimeDep, user: Decider,
               if_match: IfMatch = None) -> MatchOut:
     return _match(service(runtime).pay(user.actor(), match_id, body.amount_fen, body.ref,
                                        utcnow(),
-                                       expected_version=_version(body.version, if_match)))
+                                       expected_version=expected_version(body.version, if_match)))
 
 
 # --- enterprise self-service (public) ---------------------------------------------------------
