@@ -446,3 +446,35 @@ def test_guessing_phone_numbers_at_the_self_service_is_stopped(city: City) -> No
     r = city.client.post("/api/v1/enterprise-service/lookup",
                          json={"uscc": uscc(91), "phone": PHONE_B})
     assert r.status_code == 200, r.text
+
+
+def test_a_large_registry_is_matched_on_by_the_periodic_jobs(city: City, runtime: Runtime,
+                                                             monkeypatch: Any) -> None:
+    """Publishing matches the first pages at once and leaves the rest to the jobs, one page per
+    transaction, so a city with millions of enterprises does not hold a request for minutes;
+    the result is the same as matching all at once, and withdrawing stops a pass."""
+    from jiesu.services import policies as svc_module
+
+    monkeypatch.setattr(svc_module, "PAGE", 2)
+    monkeypatch.setattr(svc_module, "INLINE_PAGES", 1)
+    for n in range(100, 107):  # seven small makers in 东城区, six with a phone
+        add_enterprise(city, n, industry="C", employees=50, revenue=1000,
+                       region_unit_id=city.unit_ids["D1"],
+                       contact_phone=f"1380000{n:04d}" if n != 106 else None)
+    p = add_policy(city, "P-BIG-CITY", small_in(city))
+    published = publish(city, p["id"])
+    assert published["matching_pending"] is True
+    assert len(matches(city, policy_id=p["id"])) == 2  # the first page, in the request
+    result = run_all(city.runtime, utcnow())
+    assert result.policy_pages_matched == 3  # 2 + 2 + 1 more, then nothing is pending
+    assert len(matches(city, policy_id=p["id"])) == 7
+    assert len([m for m in outbox(runtime) if m.ref and m.ref.startswith("policy_match:")]) == 6
+    r = city.client.get(f"/api/v1/policies/{p['id']}", headers=city.headers("admin"))
+    assert r.json()["matching_pending"] is False
+    assert run_all(city.runtime, utcnow()).policy_pages_matched == 0
+    q = add_policy(city, "P-STOPPED", small_in(city))
+    assert publish(city, q["id"])["matching_pending"] is True
+    w = city.client.post(f"/api/v1/policies/{q['id']}/withdraw", json={"reason": "调整"},
+                         headers=city.headers("admin"))
+    assert w.status_code == 200 and w.json()["matching_pending"] is False
+    assert run_all(city.runtime, utcnow()).policy_pages_matched == 0

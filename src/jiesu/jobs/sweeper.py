@@ -16,7 +16,6 @@ from jiesu.services.admin import AdminService
 from jiesu.services.audit import anchor
 from jiesu.services.feedback import FeedbackService
 from jiesu.services.notifications import DeliveryResult, deliver_due
-from jiesu.services.policies import PolicyService
 from jiesu.store import lookups
 
 
@@ -32,6 +31,7 @@ class SweepResult:
     default_ratings: int = 0
     hotspots_refreshed: bool = False
     policies_expired: int = 0
+    policy_pages_matched: int = 0  # pages of enterprises matched for large registries
     notified: DeliveryResult = field(default_factory=DeliveryResult)
     notices: list[str] = field(default_factory=list)
 
@@ -75,7 +75,8 @@ def run_all(runtime: Runtime, now: datetime) -> SweepResult:
     result.default_ratings = FeedbackService(runtime.db, runtime.rules).apply_default_ratings(now)
     result.anchored = anchor(runtime.db, now)
     result.hotspots_refreshed = runtime.hotspots.refresh(now)
-    result.policies_expired = PolicyService(runtime.db, runtime.rules).expire(now)
+    result.policies_expired = runtime.policies.expire(now)
+    result.policy_pages_matched = runtime.policies.match_pending(now)
     result.notified = deliver_due(runtime.db, runtime.notifiers, now,
                                   max_attempts=runtime.settings.notify_max_attempts)
     return result

@@ -66,6 +66,9 @@ LAPSE_ZH = {LAPSE_NOT_ELIGIBLE: "企业已不符合条件", LAPSE_EXPIRED: "申�
             LAPSE_WITHDRAWN: "政策已撤回"}
 NOTIFY_KIND = "policy_match"
 PAGE = 1000  # enterprises evaluated per page when a policy is matched against all of them
+# pages matched within the publishing request; a larger registry is matched on by the
+# periodic jobs, one page per transaction (match_pending)
+INLINE_PAGES = 5
 MAX_PAGE = 500
 
 _REFUSED = "统一社会信用代码或联系电话不正确"
@@ -165,6 +168,7 @@ class PolicyView:
     counts: dict[str, int]  # matches by status (every status, 0 included); empty for the public
     paid_fen: int
     version: int
+    matching_pending: bool = False  # the jobs are still matching enterprises
 
 
 @dataclass
@@ -408,7 +412,7 @@ class PolicyService:
                 row.updated_at, row.version = now, row.version + 1
                 ps.add_rows(s, [])
                 if row.status == pol.PolicyStatus.PUBLISHED and _takes_matches(row, today):
-                    self._match_policy(uow, row, now, today)
+                    self._start_matching(uow, row, now, today)
             view = self._policy_view(uow, row, staff=True)
             uow.commit()
         return view
@@ -427,7 +431,7 @@ class PolicyService:
                 raise InvalidArguments("政策有效期已过，不能发布", field="valid_until")
             row.status, row.published_at = pol.PolicyStatus.PUBLISHED.value, now
             row.updated_at, row.version = now, row.version + 1
-            self._match_policy(uow, row, now, today)
+            self._start_matching(uow, row, now, today)
             view = self._policy_view(uow, row, staff=True)
             uow.commit()
         return view
@@ -446,6 +450,7 @@ class PolicyService:
                     f"该政策当前为“{_status_zh(row.status)}”，只有已发布的政策可以撤回")
             row.status = pol.PolicyStatus.WITHDRAWN.value
             row.updated_at, row.version = now, row.version + 1
+            row.matched_through = None  # a matching pass still running stops
             lapsing = ps.open_matches_of_policy(uow.session, row.id, (
                 MatchStatus.ELIGIBLE.value, MatchStatus.ENTITLED.value))
             phones = {f.id: f.contact_phone for f in ps.enterprise_facts(
@@ -486,16 +491,48 @@ class PolicyService:
 
     # --- matching --------------------------------------------------------------------------
 
+    def _start_matching(self, uow: UnitOfWork, policy: PolicyRow, now: datetime,
+                        today: date) -> None:
+        """Match the enterprises against a policy just published or edited: the first
+        INLINE_PAGES pages here, the rest left to the periodic jobs (`matched_through`)."""
+        policy.matched_through = self._match_policy(uow, policy, now, today, after=0,
+                                                    max_pages=INLINE_PAGES)
+
+    def match_pending(self, now: datetime, *, max_pages: int = 50) -> int:
+        """For the periodic jobs: go on with the matching passes that publishing left, one
+        page of enterprises per transaction; returns how many pages were matched."""
+        today = self._today(now)
+        done = 0
+        while done < max_pages:
+            with self.db.uow() as uow:
+                policy = ps.claim_pending_match(uow.session)
+                if policy is None:
+                    break
+                if policy.status != pol.PolicyStatus.PUBLISHED or not _takes_matches(
+                        policy, today):
+                    policy.matched_through = None
+                else:
+                    policy.matched_through = self._match_policy(
+                        uow, policy, now, today, after=policy.matched_through or 0,
+                        max_pages=1)
+                uow.commit()
+            done += 1
+        return done
+
     def _match_policy(self, uow: UnitOfWork, policy: PolicyRow, now: datetime,
-                      today: date) -> int:
-        """Evaluate every enterprise against one policy, a page at a time; returns how many
-        new or revived matches were made."""
+                      today: date, *, after: int = 0, max_pages: int | None = None
+                      ) -> int | None:
+        """Evaluate the enterprises after id `after` against one policy, a page at a time,
+        at most `max_pages` pages; returns the last id reached when enterprises remain, else
+        None."""
         s = uow.session
         conds = pol.parse_conditions(policy.conditions)
         chains = ps.unit_chains(s)
         payout_at = self._entitled_due(policy, now)
-        made = 0
-        for page in ps.enterprise_fact_pages(s, page_size=PAGE):
+        for done, page in enumerate(ps.enterprise_fact_pages(s, page_size=PAGE, after=after)):
+            if max_pages is not None and done == max_pages:
+                return after  # more remain: the jobs go on from here
+            after = page[-1].id
             current = ps.matches_of_policy(s, policy.id, [f.id for f in page], lock=True)
             touched = _Touched()
             for facts in page:
@@ -505,10 +542,9 @@ class PolicyService:
             ps.add_rows(s, touched.new)
             phones = {f.id: f.contact_phone for f in page}
             notes = self._notify_matches(uow, policy, touched, phones, now)
-            made += len(touched.new) + len(touched.revived)
             ps.release(s, [*touched.new, *touched.revived, *touched.lapsed, *current.values(),
                            *notes])
-        return made
+        return None
 
     def _rematch_enterprise(self, uow: UnitOfWork, enterprise_id: int, now: datetime,
                             today: date) -> None:
@@ -815,7 +851,8 @@ class PolicyService:
                 status_zh=_status_zh(r.status), published_at=r.published_at,
                 counts={st.value: by_status.get(st.value, 0) for st in MatchStatus}
                 if staff else {},
-                paid_fen=paid, version=r.version))
+                paid_fen=paid, version=r.version,
+                matching_pending=r.matched_through is not None))
         return out
 
     @staticmethod

@@ -66,6 +66,9 @@ class PolicyRow(Base):
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)  # last day to apply / be matched
     payout_days: Mapped[int] = mapped_column(Integer, default=15)  # working days to pay
+    # a matching pass still running in the periodic jobs: the last enterprise id it reached
+    # (NULL: no pass pending)
+    matched_through: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

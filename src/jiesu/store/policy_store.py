@@ -141,11 +141,10 @@ _FACT_COLUMNS = (EnterpriseRow.id, EnterpriseRow.name, EnterpriseRow.industry,
                  EnterpriseRow.contact_phone)
 
 
-def enterprise_fact_pages(session: Session, *, page_size: int = 1000
+def enterprise_fact_pages(session: Session, *, page_size: int = 1000, after: int = 0
                           ) -> Iterator[list[EnterpriseFacts]]:
-    """Every enterprise, a page at a time in id order (keyset paging: each page is one
-    indexed range read, however far into the table)."""
-    after = 0
+    """Every enterprise with an id above `after`, a page at a time in id order (keyset
+    paging: each page is one indexed range read, however far into the table)."""
     while True:
         rows = session.execute(select(*_FACT_COLUMNS).where(EnterpriseRow.id > after)
                                .order_by(EnterpriseRow.id).limit(page_size)).all()
@@ -189,6 +188,14 @@ def policies(session: Session, *, status: str | None = None, issuer_path: str | 
     total = session.scalar(count) or 0
     rows = session.scalars(stmt.order_by(PolicyRow.id.desc()).limit(limit).offset(offset))
     return list(rows), int(total)
+
+
+def claim_pending_match(session: Session) -> PolicyRow | None:
+    """A published policy whose matching pass continues in the jobs, locked for this
+    transaction (PostgreSQL: SKIP LOCKED, so two job processes take different policies)."""
+    return session.scalars(
+        select(PolicyRow).where(PolicyRow.matched_through.is_not(None))
+        .order_by(PolicyRow.id).limit(1).with_for_update(skip_locked=True)).first()
 
 
 def matching_policies(session: Session, today: date) -> list[PolicyRow]:

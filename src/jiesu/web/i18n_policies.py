@@ -68,6 +68,9 @@ EN: dict[str, str] = {
     "新建政策": "New policy", "修改政策": "Edit policy", "筛选": "Filter",
     "发布单位": "Issued by", "有效期": "Valid", "已兑现": "Paid", "元": "yuan",
     "暂无政策": "No policies yet",
+    "企业较多，其余企业正在后台逐批匹配，符合条件的企业将陆续收到短信。":
+        "There are many enterprises: the rest are being matched in the background, page by "
+        "page, and those that qualify will be texted as they are found.",
     "企业已提交申报，等待发布单位审核。不通过时须写明理由。":
         "Enterprises have applied and wait for the issuing unit's decision. A rejection "
         "needs a reason.",

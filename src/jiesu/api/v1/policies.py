@@ -171,6 +171,7 @@ class PolicyOut(BaseModel):
     counts: dict[str, int] = Field(description="匹配数，按状态（公开查询时为空）")
     paid_fen: int
     version: int
+    matching_pending: bool = Field(False, description="企业较多时，其余企业由后台任务逐批匹配")
 
 
 class PolicyPage(BaseModel):
