@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     notify_max_attempts: int = Field(
         5, ge=1, le=30, description="attempts per message before it is marked failed (retries "
                                     "wait 1, 2, 4, 8 … minutes, at most an hour)")
+    notify_keep_days: int = Field(
+        90, ge=1, le=3650,
+        description="sent messages are deleted from the notification outbox after this many "
+                    "days (failed ones stay for the administrator)")
     notify_timeout_seconds: float = Field(
         10.0, gt=0, le=120, description="how long one SMS, webhook or SMTP call may take")
 

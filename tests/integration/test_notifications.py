@@ -332,3 +332,28 @@ def test_deadline_warnings_are_texted_to_the_responsible_units_duty_phone(city: 
     r = city.client.put("/api/v1/admin/units/D1/contact", headers=admin,
                         json={"contact_phone": ""})
     assert r.status_code == 200 and r.json()["contact_phone"] is None
+
+
+def test_sent_messages_are_purged_after_the_keep_days_failed_ones_stay(city: City) -> None:
+    """The outbox does not grow forever: a message sent more than JIESU_NOTIFY_KEEP_DAYS (90)
+    ago is deleted by the jobs; failed ones stay for the administrator, and one sent just now
+    stays whenever it was written."""
+    from jiesu.jobs.sweeper import run_all
+
+    now = datetime.now(UTC)
+    old = now - timedelta(days=100)
+    with city.runtime.db.uow() as uow:
+        for status in ("sent", "failed", "pending"):
+            row = notify_store.enqueue(uow.session, channel="sms", recipient="13800000000",
+                                       body=status, kind="test", now=old)
+            row.status = status
+            row.sent_at = old if status == "sent" else None
+        recent = notify_store.enqueue(uow.session, channel="sms", recipient="13800000000",
+                                      body="recent", kind="test", now=now)
+        recent.status, recent.sent_at = "sent", now - timedelta(days=89)
+        uow.commit()
+    result = run_all(city.runtime, now)  # sends the old pending one, then purges
+    assert result.notifications_purged == 1
+    with city.runtime.db.uow(write=False) as uow:
+        left = sorted(n.body for n in notify_store.notifications(uow.session, kind="test"))
+    assert left == ["failed", "pending", "recent"]

@@ -15,7 +15,7 @@ from jiesu.services import notices
 from jiesu.services.admin import AdminService
 from jiesu.services.audit import anchor
 from jiesu.services.feedback import FeedbackService
-from jiesu.services.notifications import DeliveryResult, deliver_due
+from jiesu.services.notifications import DeliveryResult, deliver_due, purge_sent
 from jiesu.store import lookups
 
 
@@ -33,6 +33,7 @@ class SweepResult:
     policies_expired: int = 0
     policy_pages_matched: int = 0  # pages of enterprises matched for large registries
     notified: DeliveryResult = field(default_factory=DeliveryResult)
+    notifications_purged: int = 0  # sent messages older than JIESU_NOTIFY_KEEP_DAYS
     notices: list[str] = field(default_factory=list)
 
 
@@ -79,6 +80,8 @@ def run_all(runtime: Runtime, now: datetime) -> SweepResult:
     result.policy_pages_matched = runtime.policies.match_pending(now)
     result.notified = deliver_due(runtime.db, runtime.notifiers, now,
                                   max_attempts=runtime.settings.notify_max_attempts)
+    result.notifications_purged = purge_sent(runtime.db, now,
+                                             keep_days=runtime.settings.notify_keep_days)
     return result
 
 

@@ -146,3 +146,18 @@ def outbox_page(db: Database, *, status: str | None = None, page: int = 1,
             next_attempt_at=r.next_attempt_at, last_error=r.last_error,
             created_at=r.created_at, sent_at=r.sent_at) for r in rows]
     return views, total, counts
+
+
+def purge_sent(db: Database, now: datetime, *, keep_days: int = 90,
+               max_batches: int = 20) -> int:
+    """Delete the sent messages older than `keep_days` (JIESU_NOTIFY_KEEP_DAYS), a batch per
+    transaction, so the outbox does not grow forever; failed ones stay. Returns how many."""
+    before, purged = now - timedelta(days=keep_days), 0
+    for _ in range(max_batches):
+        with db.uow() as uow:
+            n = notify_store.purge_sent(uow.session, before)
+            uow.commit()
+        purged += n
+        if n < 5000:
+            break
+    return purged

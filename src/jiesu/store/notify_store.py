@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from jiesu.domain.notification import CHANNELS, STATUSES
@@ -99,3 +99,13 @@ def notifications(session: Session, *, kind: str | None = None, ref_prefix: str 
     if ref_prefix is not None:
         stmt = stmt.where(NotificationRow.ref.startswith(ref_prefix))
     return list(session.scalars(stmt.order_by(NotificationRow.id).limit(limit)))
+
+
+def purge_sent(session: Session, before: datetime, *, limit: int = 5000) -> int:
+    """Delete up to `limit` messages sent before `before`; how many went."""
+    ids = list(session.scalars(select(NotificationRow.id).where(
+        NotificationRow.status == "sent", NotificationRow.sent_at < before)
+        .order_by(NotificationRow.id).limit(limit)))
+    if ids:
+        session.execute(delete(NotificationRow).where(NotificationRow.id.in_(ids)))
+    return len(ids)

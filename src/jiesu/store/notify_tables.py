@@ -31,4 +31,5 @@ class NotificationRow(Base):
     __table_args__ = (
         Index("ix_notifications_status_next", "status", "next_attempt_at"),
         Index("ix_notifications_ref", "ref"),
+        Index("ix_notifications_status_sent", "status", "sent_at"),  # 0014: the purge
     )
