@@ -242,3 +242,37 @@ def test_xlsx_export_of_other_system(runtime: Any, city: Any, tmp_path: Path) ->
     assert (report.imported, report.rejected_count) == (1, 0), [str(e) for e in report.rejected]
     with runtime.db.uow(write=False) as uow:
         assert uow.session.query(AppealRow).one().source_ref == "other:1001"
+
+
+def test_credit_codes_are_stored_checked_and_a_mistyped_one_is_kept_aside(
+        runtime: Any, city: Any, tmp_path: Path) -> None:
+    """Registration refuses an invalid 统一社会信用代码; an import takes the row (it happened)
+    but stores only a valid code as the appeal's, normalised, and keeps a mistyped one in
+    `extra` for the record."""
+    data = tmp_path / "firms.csv"
+    with data.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["工单号", "受理时间", "诉求描述", "信用代码"])
+        w.writerow(["E-1", "2025-03-03 09:15", "企业反映用电报装慢", "91330100799655058b"])
+        w.writerow(["E-2", "2025-03-03 09:20", "企业反映用水报装慢", "91330100799655058X"])
+    mapping = tmp_path / "firms.toml"
+    mapping.write_text("""
+name = "firms"
+[source]
+format = "csv"
+id_prefix = "firms:"
+[fields]
+source_id = "工单号"
+created_at = { column = "受理时间", date_format = "%Y-%m-%d %H:%M" }
+content = "诉求描述"
+kind = { value = "complaint" }
+status = { value = "registered" }
+enterprise_code = "信用代码"
+""", encoding="utf-8")
+    report = _import(runtime, data, mapping)
+    assert report.imported == 2, [str(e) for e in report.rejected]
+    with runtime.db.uow(write=False) as uow:
+        rows = {r.source_ref: (r.enterprise_code, r.extra) for r in uow.session.query(AppealRow)}
+    assert rows["firms:E-1"][0] == "91330100799655058B"
+    assert rows["firms:E-2"][0] is None
+    assert rows["firms:E-2"][1]["enterprise_code_as_given"] == "91330100799655058X"

@@ -18,6 +18,7 @@ from typing import Any
 
 from jiesu.adapters.tabular import open_table
 from jiesu.domain import appeal as dom
+from jiesu.domain.enterprise import is_valid_uscc, normalize_uscc
 from jiesu.domain.events import DomainEvent
 from jiesu.services.admin import _ensure_category
 from jiesu.services.import_mapping import ImportRecord, Mapping, RowError
@@ -290,6 +291,13 @@ def _appeal(rec: ImportRecord, category: str | None, lead: int | None, co: tuple
     extra: dict[str, Any] = {"import": {"mapping": mapping.name, "source_ref": rec.source_ref}}
     if rec.extra:
         extra["source"] = rec.extra
+    code = v.get("enterprise_code")
+    if code and not is_valid_uscc(code):
+        # a source system's mistyped credit code: kept for the record, not as the enterprise's
+        extra["enterprise_code_as_given"] = code
+        code = None
+    elif code:
+        code = normalize_uscc(code)
     appeal = dom.Appeal(
         kind=v["kind"], content=v["content"], title=v.get("title") or "",
         urgency=v.get("urgency") or dom.Urgency.NORMAL, channel=v.get("channel")
@@ -297,7 +305,7 @@ def _appeal(rec: ImportRecord, category: str | None, lead: int | None, co: tuple
         requester_name=v.get("requester_name"),
         requester_phone=dom.normalize_phone(v.get("requester_phone")) or None,
         requester_type=v.get("requester_type") or "resident",
-        enterprise_code=v.get("enterprise_code"), address=v.get("address"),
+        enterprise_code=code, address=v.get("address"),
         latitude=v.get("latitude"), longitude=v.get("longitude"),
         confidential=bool(v.get("confidential")), created_at=v["created_at"],
         lead_unit_id=lead, handling_unit_id=lead, co_unit_ids=tuple(sorted(set(co))),
