@@ -13,8 +13,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import urlopen
 
@@ -41,6 +43,25 @@ class Server:
     base_url: str
     host: str
     db_url: str
+
+
+@contextmanager
+def as_admin(server: Server) -> Iterator[tuple[Any, dict[str, int], Any]]:
+    """The test city's runtime on the server's database, its unit ids by code and the
+    administrator as an actor: for a story to set up what an administrator would."""
+    from jiesu.config import Settings
+    from jiesu.domain.appeal import Actor, Role
+    from jiesu.runtime import Runtime
+    from jiesu.store import lookups
+
+    rt = Runtime.create(Settings(database_url=server.db_url, environment="test"))
+    try:
+        with rt.db.uow(write=False) as uow:
+            units = {u.code: u.id for u in lookups.all_units(uow.session)}
+            admin_id = next(u.id for u in lookups.all_users(uow.session) if u.role == "admin")
+        yield rt, units, Actor(role=Role.ADMIN, user_id=admin_id)
+    finally:
+        rt.close()
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.browser.conftest import Server, Visitor
+from tests.browser.conftest import Server, Visitor, as_admin
 
 pytestmark = pytest.mark.browser
 
@@ -17,22 +17,14 @@ PHONE = "13800138000"
 
 def _seed(server: Server) -> str:
     """An enterprise in 东城区 and a published 申报制 policy for small firms there."""
-    from jiesu.config import Settings
-    from jiesu.domain.appeal import Actor, Role
     from jiesu.domain.enterprise import uscc_check_char
-    from jiesu.runtime import Runtime
     from jiesu.services.clock import utcnow
     from jiesu.services.policies import EnterpriseInput, PolicyInput
-    from jiesu.store import lookups
 
     code = "91110101MA0BRWXY4"
     code += uscc_check_char(code)
-    rt = Runtime.create(Settings(database_url=server.db_url, environment="test"))
-    try:
-        with rt.db.uow(write=False) as uow:
-            units = {u.code: u.id for u in lookups.all_units(uow.session)}
-            admin_id = next(u.id for u in lookups.all_users(uow.session) if u.role == "admin")
-        boss, now = Actor(role=Role.ADMIN, user_id=admin_id), utcnow()
+    with as_admin(server) as (rt, units, boss):
+        now = utcnow()
         rt.policies.save_enterprise(boss, EnterpriseInput(
             uscc=code, name="东华门精工有限公司", industry="C34", employees=40, revenue=900,
             region_unit_id=units["D1"], contact_phone=PHONE), now)
@@ -42,8 +34,6 @@ def _seed(server: Server) -> str:
             conditions=[{"field": "size", "op": "in", "value": ["small", "micro"]},
                         {"field": "industry", "op": "in", "value": ["C"]}]), now)
         rt.policies.publish(boss, made.id, now)
-    finally:
-        rt.close()
     return code
 
 

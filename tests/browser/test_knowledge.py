@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.browser.conftest import Server, Visitor
+from tests.browser.conftest import Server, Visitor, as_admin
 
 pytestmark = pytest.mark.browser
 
@@ -16,27 +16,17 @@ TITLE = "住房公积金租房提取怎么办理？"
 
 
 def _seed(server: Server) -> None:
-    from jiesu.config import Settings
-    from jiesu.domain.appeal import Actor, Role
-    from jiesu.runtime import Runtime
     from jiesu.services.clock import utcnow
     from jiesu.services.knowledge import ArticleInput
-    from jiesu.store import lookups
 
-    rt = Runtime.create(Settings(database_url=server.db_url, environment="test"))
-    try:
-        with rt.db.uow(write=False) as uow:
-            units = {u.code: u.id for u in lookups.all_units(uow.session)}
-            admin_id = next(u.id for u in lookups.all_users(uow.session) if u.role == "admin")
-        boss, now = Actor(role=Role.ADMIN, user_id=admin_id), utcnow()
+    with as_admin(server) as (rt, units, boss):
+        now = utcnow()
         made = rt.knowledge.save(boss, ArticleInput(
             title=TITLE, keywords="公积金、租房提取",
             answer="无自有住房且租房居住的职工，可每季度提取一次住房公积金，"
                    "凭身份证在线上办理，无需租房合同。",
             owner_unit_id=units["D1"]), now)
         rt.knowledge.publish(boss, made.id, now)
-    finally:
-        rt.close()
 
 
 def test_an_operator_answers_from_the_knowledge_base(visitor: Callable[..., Visitor],
