@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from fastapi.testclient import TestClient
+
 from jiesu.runtime import Runtime
 from jiesu.services.audit import verify
 from jiesu.services.clock import utcnow
@@ -210,3 +212,47 @@ def test_default_rating_is_off_by_default_and_configurable(city: City, runtime: 
     ratings = city.client.get("/api/v1/feedback/ratings", headers=city.headers("analyst")).json()
     assert [(x["appeal_id"], x["stars"], x["source"]) for x in ratings] == [(a["id"], 5,
                                                                             "default")]
+
+
+def test_the_questionnaire_is_texted_and_answered_on_a_phone_page(city: Any) -> None:
+    """The follow-up agent texts the requester a one-time link; the requester answers on a
+    public page (no login); the answer records the follow-up; the link then says it was used."""
+    import re as _re
+
+    from jiesu.store import notify_store
+    from tests.integration.test_web_pages import _login, _token
+
+    a = city.register(requester_phone="13700007777")
+    city.act("dispatcher", a["id"], "dispatch", unit_code="D1")
+    city.act("handler_d1", a["id"], "sign")
+    city.act("handler_d1", a["id"], "reply", text="路灯已修复", claim="solved")
+    c = city.client
+    _login(c, "followup")
+    page = c.get("/staff/followup").text
+    assert "短信发送回访问卷" in page
+    r = c.post(f"/staff/followup/{a['id']}/survey",
+               data={"csrf_token": _token(c, "/staff/followup")}, follow_redirects=True)
+    assert "已向诉求人发送回访问卷短信" in r.text
+    with city.runtime.db.uow(write=False) as uow:
+        sms = [(n.recipient, n.body) for n in notify_store.notifications(uow.session,
+                                                                          kind="survey")]
+    assert len(sms) == 1 and sms[0][0] == "13700007777"
+    link = _re.search(r"/survey/[\w-]+", sms[0][1])
+    assert link is not None and "天内有效" in sms[0][1]
+    public = TestClient(c.app)
+    with public:
+        form = public.get(link.group(0))
+        assert form.status_code == 200 and "路灯已修复" in form.text
+        token = _re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        bad = public.post(link.group(0), data={"csrf_token": token, "resolved": "maybe",
+                                                "satisfaction": "satisfied"})
+        assert bad.status_code == 422 and "请选择是否解决和满意程度" in bad.text
+        done = public.post(link.group(0), data={"csrf_token": token, "resolved": "yes",
+                                                 "satisfaction": "satisfied", "stars": "5"})
+        assert done.status_code == 200 and "感谢您的反馈，诉求已办结" in done.text
+        again = public.get(link.group(0))
+        assert "该问卷已提交过" in again.text and "<form" not in again.text.split("<main")[-1]
+        en = public.get(link.group(0) + "?lang=en")
+        assert "already answered" in en.text
+    got = city.client.get(f"/api/v1/appeals/{a['id']}", headers=city.headers("dispatcher"))
+    assert got.json()["status"] == "closed"

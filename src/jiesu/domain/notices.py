@@ -14,6 +14,7 @@ from jiesu.domain.appeal import RejectReason
 
 NOTICE_KIND = "requester_notice"
 WARNING_KIND = "deadline_warning"
+SURVEY_KIND = "survey"
 # the clocks a unit answers for, and which unit: sign → the lead unit, handle → the unit
 # handling it (the lead unit unless handed down by 二次派单)
 UNIT_CLOCKS = {"sign": "签收", "handle": "办理"}
@@ -68,3 +69,9 @@ def unit_warning_notice(data: Mapping[str, Any], *, code: str, title: str, city:
     if data.get("level") == "red":
         return f"{what}{clock}已超期（时限 {due_local}），已自动督办，请立即办理。"
     return f"{what}{clock}时限将于 {due_local} 到期，请抓紧办理。"
+
+
+def survey_notice(*, code: str, city: str, url: str, days: int) -> str:
+    """The text that carries a requester's online follow-up questionnaire (网上回访)."""
+    return (f"【{city}12345】您的诉求（编号 {code}）已答复，请点击链接告诉我们是否解决、"
+            f"是否满意：{url}（{days} 天内有效）")

@@ -14,6 +14,7 @@ from typing import Any
 
 from jiesu.config import Settings
 from jiesu.domain import appeal as dom
+from jiesu.domain import notices
 from jiesu.domain import rating as rules_rating
 from jiesu.domain.errors import (
     DomainError,
@@ -25,6 +26,7 @@ from jiesu.domain.errors import (
 from jiesu.domain.events import DomainEvent
 from jiesu.services.rules import RulesProvider
 from jiesu.store import feedback_store as fq
+from jiesu.store import notify_store
 from jiesu.store.feedback_tables import (
     RatingAppealRow,
     RatingRow,
@@ -141,6 +143,14 @@ class FeedbackService:
             uow.session.add(SurveyTokenRow(token_hash=token_hash(token), appeal_id=appeal_id,
                                            created_at=now, created_by=actor.user_id,
                                            expires_at=expires))
+            # the link goes to the requester by SMS, with the token: it is kept nowhere else
+            base = self.settings.public_base_url.strip().rstrip("/")
+            text = notices.survey_notice(code=appeal.code or "", city=self.settings.city_name,
+                                         url=f"{base}/survey/{token}",
+                                         days=self.settings.survey_token_days)
+            notify_store.enqueue(uow.session, channel="sms", recipient=appeal.requester_phone,
+                                 body=text, kind=notices.SURVEY_KIND, now=now,
+                                 ref=f"appeal:{appeal_id}:survey")
             uow.commit()
         return SurveyLink(token, appeal_id, expires)
 

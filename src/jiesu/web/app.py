@@ -32,6 +32,7 @@ from jiesu.web.routes import (
     policies,
     public,
     supervisor,
+    survey,
     track,
 )
 
@@ -55,7 +56,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (public, track, auth, operator, dispatcher, handler, followup, supervisor,
                    analyst, hotspots, admin, appeal, policies, enterprises, enterprise_public,
-                   knowledge):
+                   knowledge, survey):
         app.include_router(module.router)
     _install_error_pages(app)
 

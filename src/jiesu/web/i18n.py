@@ -149,6 +149,18 @@ EN: dict[str, str] = {
     "企业（涉企诉求）": "Enterprise (涉企诉求)", "企业": "Enterprise", "个人": "Resident",
     "热点正在计算，请稍后刷新本页": "Hotspots are being computed; reload this page shortly",
     "值班电话": "Duty phone",
+    "回访问卷": "Follow-up questionnaire", "承办单位答复": "The unit's reply",
+    "您反映的问题解决了吗？": "Was your problem solved?",
+    "您对办理结果满意吗？": "Are you satisfied with the result?",
+    "服务评价（可选）": "Rate the service (optional)", "不评价": "No rating",
+    "意见和建议（可选）": "Comments and suggestions (optional)",
+    "链接有效期至": "This link is valid until",
+    "请选择是否解决和满意程度": "Please say whether it was solved and how satisfied you are",
+    "感谢您的反馈，诉求已办结": "Thank you: the appeal is closed",
+    "感谢您的反馈，诉求已退回承办单位重新办理":
+        "Thank you: the appeal goes back to the unit to be handled again",
+    "短信发送回访问卷": "Text the questionnaire",
+    "已向诉求人发送回访问卷短信": "The questionnaire was texted to the requester",
     "签收、办理时限的黄牌预警和超期督办以短信发往承办单位的值班电话；单位未设置时，发往设置了值班电话的最近上级单位。留空保存即清除。":
         "Yellow warnings and overdue supervision of the sign and handling deadlines are texted "
         "to the handling unit's duty phone, or, when it has none, to the nearest unit above it "

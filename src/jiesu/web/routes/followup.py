@@ -4,12 +4,14 @@ appeal page (reached / resolved / satisfaction)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from jiesu.domain.appeal import Role
+from jiesu.domain.errors import DomainError
 from jiesu.services.clock import utcnow
 from jiesu.store import web_queries
-from jiesu.web import core, staff
+from jiesu.web import core, feedback, staff
+from jiesu.web.core import FormDep
 
 router = APIRouter(prefix="/staff/followup", include_in_schema=False)
 ROLES = {Role.FOLLOWUP_AGENT}
@@ -29,3 +31,17 @@ def followup_queue(request: Request) -> HTMLResponse:
     return core.render(request, "staff/followup.html", {
         "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
         "back": "/staff/followup"})
+
+
+@router.post("/{appeal_id}/survey", response_model=None)
+def send_survey(request: Request, appeal_id: int, form: FormDep) -> Response:
+    """Text the requester a one-time link to the online questionnaire (网上回访); the answer
+    records the follow-up as the requester's own."""
+    user = core.require(request, ROLES)
+    try:
+        feedback.service(core.runtime_of(request)).create_survey(user.actor(), appeal_id,
+                                                                 utcnow())
+        core.flash(request, "已向诉求人发送回访问卷短信")
+    except DomainError as exc:
+        core.flash(request, exc.message, "error")
+    return core.redirect("/staff/followup")
