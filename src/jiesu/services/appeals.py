@@ -20,7 +20,7 @@ from jiesu.domain.errors import (
 from jiesu.domain.events import DomainEvent
 from jiesu.services import notices
 from jiesu.services.rules import RulesProvider
-from jiesu.store import category_store, intake_store
+from jiesu.store import category_store, intake_store, knowledge_store
 from jiesu.store.tables import UnitRow
 from jiesu.store.uow import Database, UnitOfWork, WriteRaced
 
@@ -213,6 +213,7 @@ class AppealService:
             uow.appeals.save(appeal, row, events, now=now)
             if action == dom.Action.MERGE:
                 self._note_merge_on_target(uow, appeal, actor, now)
+            self._count_article_use(uow, events)
             notices.notify_requester(uow, self.rules.settings, appeal, events, now)
             uow.commit()
         return appeal, events
@@ -253,6 +254,16 @@ class AppealService:
                 raise IllegalTransition("只能合并到未办结的诉求")
             args["target_id"] = target.id
             args["target_code"] = target.code
+
+    @staticmethod
+    def _count_article_use(uow: UnitOfWork, events: list[DomainEvent]) -> None:
+        """直接答复 read from a knowledge-base article counts as one use of it, in the same
+        transaction; an article that is not (or no longer) published refuses the answer."""
+        for event in events:
+            article_id = event.data.get("article_id") if event.type == "answer_directly" else None
+            if article_id is not None and not knowledge_store.count_use(uow.session, article_id):
+                raise InvalidArguments(f"知识库文章 {article_id} 不存在或未发布",
+                                       field="article_id")
 
     def _note_merge_on_target(
         self, uow: UnitOfWork, merged: dom.Appeal, actor: dom.Actor, now: datetime

@@ -207,15 +207,6 @@ class KnowledgeService:
         self._dirty = True
         return view
 
-    def record_use(self, actor: dom.Actor, article_id: int) -> None:
-        """An operator answered a call with this article: its use count goes up by one."""
-        _require(actor, STAFF, "使用知识库")
-        with self.db.uow() as uow:
-            if not ks.count_use(uow.session, article_id):
-                raise InvalidArguments(f"知识库文章 {article_id} 不存在或未发布",
-                                       field="article_id")
-            uow.commit()
-
     # --- reads -----------------------------------------------------------------------------
 
     def article(self, actor: dom.Actor, article_id: int, now: datetime | None = None

@@ -11,7 +11,6 @@ from jiesu.api.deps import CurrentUserDep, RuntimeDep
 from jiesu.api.v1.schemas import AppealIn, AppealOut, AppealPage, EventOut, UnitRef
 from jiesu.domain.appeal import Action, Appeal, Role
 from jiesu.domain.errors import InvalidArguments, NotFound, PermissionDenied
-from jiesu.domain.knowledge import article_ref
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.auth import CurrentUser
 from jiesu.services.clock import utcnow
@@ -203,14 +202,7 @@ def act(
         raise InvalidArguments("version / If-Match 须为整数版本号") from None
     # The appeal must be visible to the caller before anything else is said about it.
     _read(runtime, user, appeal_id, with_events=False)
-    # 直接答复 from a knowledge-base article: the article must be published, and is counted
-    article = args.get("article_id") if action == "answer_directly" else None
-    ref = article_ref(article)
-    if ref is not None:
-        runtime.knowledge.check_usable(user.actor(), ref)
-    _, events = runtime.appeals.act(user.actor(), appeal_id, action, utcnow(), args,
-                                    expected_version=expected_version)
-    if any(e.data.get("article_id") for e in events) and ref is not None:
-        runtime.knowledge.record_use(user.actor(), ref)
+    runtime.appeals.act(user.actor(), appeal_id, action, utcnow(), args,
+                        expected_version=expected_version)
     return _read(runtime, user, appeal_id, with_events=True)
 

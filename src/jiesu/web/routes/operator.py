@@ -62,7 +62,7 @@ def register(request: Request, form: FormDep) -> Response:
         direct = values["direct"] and values["kind"] == "consult"
         # the knowledge-base article the answer was read from (用此口径答复), if any
         article_id = article_ref(values["article_id"]) if direct else None
-        if article_id is not None:
+        if article_id is not None:  # before the call is registered: refuse early
             rt.knowledge.check_usable(user.actor(), article_id)
         result = rt.appeals.register(user.actor(), data, now, idempotency_key=key)
         if direct and result.created:
@@ -70,8 +70,6 @@ def register(request: Request, form: FormDep) -> Response:
             if article_id is not None:
                 args["article_id"] = article_id
             rt.appeals.act(user.actor(), result.appeal_id, "answer_directly", now, args)
-            if article_id is not None:
-                rt.knowledge.record_use(user.actor(), article_id)
     except DomainError as exc:
         return _page(request, values, exc.message, status_code=exc.http_status)
     request.session["last_registered"] = {"code": result.code, "id": result.appeal_id,
