@@ -19,7 +19,7 @@ from tests.support.city import City
 
 def _scope(city: City, code: str) -> queries.Scope:
     with city.runtime.db.uow(write=False) as uow:
-        return queries.Scope(unit_path=web_queries.unit_path(uow.session, city.unit_ids[code]))
+        return queries.Scope(unit_path=queries.unit_path(uow.session, city.unit_ids[code]))
 
 
 def _plain_inbox(session: Any, statuses: list[str], scope: queries.Scope) -> list[int]:

@@ -34,6 +34,7 @@ from jiesu.domain.errors import (
 from jiesu.nlp.knowledge import DEFAULT_MIN_SCORE, Document, KnowledgeIndex
 from jiesu.services.clock import utcnow
 from jiesu.store import knowledge_store as ks
+from jiesu.store import queries
 from jiesu.store.knowledge_tables import KnowledgeArticleRow
 from jiesu.store.uow import Database, UnitOfWork
 
@@ -252,7 +253,7 @@ class KnowledgeService:
         with self.db.uow(write=False) as uow:
             owner_path = None
             if actor.role is Role.HANDLER and (mine or review_due):
-                owner_path = ks.unit_path(uow.session, actor.unit_id)
+                owner_path = queries.unit_path(uow.session, actor.unit_id)
                 if owner_path is None:
                     raise PermissionDenied("您的账号没有所属单位，无法查看")
             if statuses == []:
@@ -308,7 +309,7 @@ class KnowledgeService:
                     built.checked_at = now
                     return built
                 rows = ks.published(uow.session)
-                owners = ks.unit_names(uow.session, {r[4] for r in rows})
+                owners = queries.unit_names(uow.session, {r[4] for r in rows})
             index = KnowledgeIndex.build(Document(i, t, a, tuple(kw)) for i, t, a, kw, _ in rows)
             self._built = _Built(index, {i: (t, a, o) for i, t, a, _, o in rows}, owners,
                                  stamp, now)
@@ -321,7 +322,7 @@ class KnowledgeService:
     def _views(self, uow: UnitOfWork, actor: dom.Actor, rows: Iterable[KnowledgeArticleRow],
                now: datetime) -> list[ArticleView]:
         rows = list(rows)
-        owners = ks.unit_names(uow.session, {r.owner_unit_id for r in rows})
+        owners = queries.unit_names(uow.session, {r.owner_unit_id for r in rows})
         cats = ks.category_names(uow.session, {r.category for r in rows if r.category})
         today = self._today(now)
         return [ArticleView(

@@ -44,7 +44,7 @@ from jiesu.domain.privacy import mask_phone
 from jiesu.services.clock import utcnow
 from jiesu.services.rules import RulesProvider
 from jiesu.services.throttle import AttemptLimiter
-from jiesu.store import notify_store
+from jiesu.store import notify_store, queries
 from jiesu.store import policy_store as ps
 from jiesu.store.enterprise_tables import EnterpriseRow, PolicyMatchRow, PolicyRow
 from jiesu.store.uow import Database, UnitOfWork
@@ -279,7 +279,7 @@ class PolicyService:
         values = _enterprise_values(data, today)
         with self.db.uow() as uow:
             s = uow.session
-            if values["region_unit_id"] is not None and not ps.unit_names(
+            if values["region_unit_id"] is not None and not queries.unit_names(
                     s, [values["region_unit_id"]]):
                 raise InvalidArguments(f"区域单位 {values['region_unit_id']} 不存在",
                                        field="region_unit_id")
@@ -349,7 +349,7 @@ class PolicyService:
         path = self._scope_path(uow, actor, "查看企业档案")
         if path is None:
             return True
-        region = ps.unit_path(uow.session, row.region_unit_id)
+        region = queries.unit_path(uow.session, row.region_unit_id)
         return region is not None and region.startswith(path)
 
     @staticmethod
@@ -359,7 +359,7 @@ class PolicyService:
         if actor.role in CITY_READERS:
             return None
         if actor.role in SCOPED_READERS:
-            path = ps.unit_path(uow.session, actor.unit_id)
+            path = queries.unit_path(uow.session, actor.unit_id)
             if path is None:
                 raise PermissionDenied("您的账号没有所属单位，无法查看")
             return path
@@ -377,13 +377,13 @@ class PolicyService:
         today = self._today(now)
         with self.db.uow() as uow:
             s = uow.session
-            if not ps.unit_names(s, [data.issuer_unit_id]):
+            if not queries.unit_names(s, [data.issuer_unit_id]):
                 raise InvalidArguments(f"发布单位 {data.issuer_unit_id} 不存在",
                                        field="issuer_unit_id")
             regions = {int(v) for c in conds
                        if c.field is pol.Field.REGION and isinstance(c.value, tuple)
                        for v in c.value}
-            missing = regions - set(ps.unit_names(s, regions))
+            missing = regions - set(queries.unit_names(s, regions))
             if missing:
                 raise InvalidArguments(
                     f"区域条件中的单位 {'、'.join(map(str, sorted(missing)))} 不存在",
@@ -527,13 +527,13 @@ class PolicyService:
         None."""
         s = uow.session
         conds = pol.parse_conditions(policy.conditions)
-        chains = ps.unit_chains(s)
         payout_at = self._entitled_due(policy, now)
         for done, page in enumerate(ps.enterprise_fact_pages(s, page_size=PAGE, after=after)):
             if max_pages is not None and done == max_pages:
                 return after  # more remain: the jobs go on from here
             after = page[-1].id
             current = ps.matches_of_policy(s, policy.id, [f.id for f in page], lock=True)
+            chains = ps.unit_chains(s, {f.region_unit_id for f in page})
             touched = _Touched()
             for facts in page:
                 verdict = pol.evaluate(conds, _facts(facts, chains), today)
@@ -551,7 +551,7 @@ class PolicyService:
         """Evaluate one enterprise against every policy taking matches."""
         s = uow.session
         facts = ps.enterprise_facts(s, [enterprise_id])[enterprise_id]
-        chains = ps.unit_chains(s)
+        chains = ps.unit_chains(s, [facts.region_unit_id])
         current = ps.matches_of_enterprise(s, enterprise_id, lock=True)
         for policy in ps.matching_policies(s, today):
             verdict = pol.evaluate(pol.parse_conditions(policy.conditions),
@@ -646,7 +646,7 @@ class PolicyService:
         matched = {r.row.policy_id for r in records
                    if not (r.row.status == MatchStatus.LAPSED
                            and r.row.lapse_reason == LAPSE_NOT_ELIGIBLE)}
-        chains = ps.unit_chains(uow.session)
+        chains = ps.unit_chains(uow.session, [row.region_unit_id])
         facts = _facts(ps.enterprise_facts(uow.session, [row.id])[row.id], chains)
         open_policies = [p for p in ps.matching_policies(uow.session, today)
                          if p.id not in matched]
@@ -793,7 +793,7 @@ class PolicyService:
                 raise NotFound(f"政策匹配 {match_id} 不存在")
             if issuer_path is not None:
                 policy = self._policy_row(uow, record.row.policy_id)
-                path = ps.unit_path(uow.session, policy.issuer_unit_id) or ""
+                path = queries.unit_path(uow.session, policy.issuer_unit_id) or ""
                 if not path.startswith(issuer_path):
                     raise NotFound(f"政策匹配 {match_id} 不存在")
             return self._match_views(uow, [record], now, self._today(now))[0]
@@ -807,8 +807,8 @@ class PolicyService:
     @staticmethod
     def _enterprise_views(uow: UnitOfWork, rows: Sequence[EnterpriseRow], *,
                           staff: bool) -> list[EnterpriseView]:
-        regions = ps.unit_names(uow.session, [r.region_unit_id for r in rows])
-        liaisons = ps.user_names(uow.session, [r.liaison_user_id for r in rows])
+        regions = queries.unit_names(uow.session, [r.region_unit_id for r in rows])
+        liaisons = queries.user_names(uow.session, [r.liaison_user_id for r in rows])
         out = []
         for r in rows:
             phone = r.contact_phone if staff or not r.contact_phone else mask_phone(
@@ -834,7 +834,7 @@ class PolicyService:
     def _policy_views(self, uow: UnitOfWork, rows: Sequence[PolicyRow], *,
                       staff: bool) -> list[PolicyView]:
         s = uow.session
-        issuers = ps.unit_names(s, [r.issuer_unit_id for r in rows])
+        issuers = queries.unit_names(s, [r.issuer_unit_id for r in rows])
         counts = ps.policy_counts(s, [r.id for r in rows]) if staff else {}
         names = self._region_names(uow, rows)
         out = []
@@ -859,7 +859,7 @@ class PolicyService:
     def _region_names(uow: UnitOfWork, rows: Iterable[PolicyRow]) -> dict[int, str]:
         ids = {v for r in rows for c in r.conditions or () if c.get("field") == "region"
                for v in (c.get("value") or ()) if isinstance(v, int)}
-        return ps.unit_names(uow.session, ids)
+        return queries.unit_names(uow.session, ids)
 
     def _match_view_of(self, uow: UnitOfWork, match_id: int, now: datetime,
                        today: date) -> MatchView:
@@ -872,11 +872,11 @@ class PolicyService:
                      today: date) -> list[MatchView]:
         s = uow.session
         facts = ps.enterprise_facts(s, {r.row.enterprise_id for r in records})
-        chains = ps.unit_chains(s) if records else {}
+        chains = ps.unit_chains(s, {f.region_unit_id for f in facts.values()})
         region_ids = {v for r in records for c in r.conditions or ()
                       if c.get("field") == "region" for v in (c.get("value") or ())
                       if isinstance(v, int)}
-        names = ps.unit_names(s, region_ids)
+        names = queries.unit_names(s, region_ids)
         parsed: dict[int, tuple[pol.Condition, ...]] = {}
         out = []
         for r in records:

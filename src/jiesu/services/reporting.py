@@ -28,6 +28,7 @@ from jiesu.domain.kpi import (
 from jiesu.domain.rating import RATING_APPEAL_ZH, RECTIFICATION_ZH, STARS_ZH
 from jiesu.services.rules import RulesProvider
 from jiesu.store import kpi_queries as kq
+from jiesu.store import queries
 from jiesu.store import rating_queries as rq
 from jiesu.store.feedback_tables import KpiFormulaVersionRow, KpiResultRow
 from jiesu.store.tables import UnitRow
@@ -302,7 +303,7 @@ class ReportingService:
             units = kq.subtree_units(uow.session, unit_id) if unit_id is not None else None
             raw = kq.accountability_items(uow.session, self.window(period, now), units)
             unit_names = {u.id: u.name for u in kq.units_table(uow.session)}
-            users = kq.user_names(uow.session, {i.handler_id for i in raw})
+            users = queries.user_names(uow.session, {i.handler_id for i in raw})
         items = [AccountabilityEntry(i.kind, i.appeal_id, i.code, i.unit_id,
                                      unit_names.get(i.unit_id or -1, ""), i.handler_id,
                                      users.get(i.handler_id or -1, ""), i.at, i.detail)

@@ -90,17 +90,8 @@ def count_use(session: Session, article_id: int) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-def unit_path(session: Session, unit_id: int | None) -> str | None:
-    if unit_id is None:
-        return None
-    return session.scalar(select(UnitRow.path).where(UnitRow.id == unit_id))
 
 
-def unit_names(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return {uid: name for uid, name in session.execute(
-        select(UnitRow.id, UnitRow.name).where(UnitRow.id.in_(ids)))}
 
 
 def unit_exists(session: Session, unit_id: int) -> bool:

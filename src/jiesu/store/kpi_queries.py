@@ -32,7 +32,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from jiesu.domain.kpi import COUNT_NAMES, KpiCounts, KpiFormula, Period, ResponseMeasure
 from jiesu.store.feedback_tables import KpiFormulaVersionRow, KpiResultRow, RatingRow
-from jiesu.store.tables import AppealRow, EventRow, UnitRow, UserRow
+from jiesu.store.tables import AppealRow, EventRow, UnitRow
 
 A = AppealRow.__table__.c
 E = EventRow.__table__.c
@@ -325,13 +325,6 @@ def _attach_handlers(session: Session, items: list[AccountabilityItem]) -> None:
             item.handler_id = best[item.appeal_id][1]
 
 
-def user_names(session: Session, ids: set[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = session.execute(select(UserRow.id, UserRow.display_name, UserRow.username)
-                           .where(UserRow.id.in_(wanted)))
-    return {uid: (name or username) for uid, name, username in rows}
 
 
 @dataclass(frozen=True)

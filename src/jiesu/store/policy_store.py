@@ -21,36 +21,22 @@ from jiesu.store.tables import UnitRow, UserRow
 # --- units and users (names and where an area lies) -----------------------------------------
 
 
-def unit_chains(session: Session) -> dict[int, tuple[int, ...]]:
-    """For every unit, the ids from the root of the tree down to itself (its materialised
-    path): what a region condition of a policy is checked against."""
+def unit_chains(session: Session, unit_ids: Collection[int | None]
+                ) -> dict[int, tuple[int, ...]]:
+    """For each of these units, the ids from the root of the tree down to itself (its
+    materialised path): what a region condition of a policy is checked against."""
+    ids = {i for i in unit_ids if i is not None}
+    if not ids:
+        return {}
     return {uid: tuple(int(i) for i in path.split("/") if i)
-            for uid, path in session.execute(select(UnitRow.id, UnitRow.path))}
+            for uid, path in session.execute(select(UnitRow.id, UnitRow.path)
+                                             .where(UnitRow.id.in_(ids)))}
 
 
-def unit_path(session: Session, unit_id: int | None) -> str | None:
-    """The materialised path ("/1/5/") of a unit, None when there is no such unit."""
-    if unit_id is None:
-        return None
-    return session.scalar(select(UnitRow.path).where(UnitRow.id == unit_id))
 
 
-def unit_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return {uid: name for uid, name in session.execute(
-        select(UnitRow.id, UnitRow.name).where(UnitRow.id.in_(wanted)))}
 
 
-def user_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
-    """Display names (the username when a user has none) of staff users."""
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return {uid: display or username for uid, display, username in session.execute(
-        select(UserRow.id, UserRow.display_name, UserRow.username)
-        .where(UserRow.id.in_(wanted)))}
 
 
 def active_user_exists(session: Session, user_id: int) -> bool:

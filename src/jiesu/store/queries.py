@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -11,7 +12,7 @@ from sqlalchemy import Select, and_, bindparam, func, literal, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from jiesu.domain.appeal import normalize_phone
-from jiesu.store.tables import AppealCoUnitRow, AppealRow, EventRow, UnitRow
+from jiesu.store.tables import AppealCoUnitRow, AppealRow, EventRow, UnitRow, UserRow
 
 OPEN = ("registered", "dispatched", "in_progress", "replied")
 # Beyond this, a list's total is reported as "1000+" (a lower bound; pages still go on). Counting
@@ -268,12 +269,29 @@ def co_units_of_many(session: Session, appeal_ids: list[int]) -> dict[int, list[
     return out
 
 
-def unit_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+def unit_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
     rows = session.execute(select(UnitRow.id, UnitRow.name).where(UnitRow.id.in_(wanted)))
     return {uid: name for uid, name in rows}
+
+
+def unit_path(session: Session, unit_id: int | None) -> str | None:
+    """The materialised path ("/1/5/") of a unit, None when there is no such unit."""
+    if unit_id is None:
+        return None
+    return session.scalar(select(UnitRow.path).where(UnitRow.id == unit_id))
+
+
+def user_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """Display names (the username when a user has none) of staff users."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(UserRow.id, UserRow.display_name, UserRow.username)
+                           .where(UserRow.id.in_(wanted)))
+    return {uid: (name or username) for uid, name, username in rows}
 
 
 def visible(session: Session, row: AppealRow, scope: Scope) -> bool:

@@ -129,10 +129,6 @@ def unit_chains(session: Session, unit_ids: set[int | None]
     return {uid: [(i, names[i]) for i in chain if i in names] for uid, chain in chains.items()}
 
 
-def unit_path(session: Session, unit_id: int | None) -> str | None:
-    if unit_id is None:
-        return None
-    return session.scalar(select(UnitRow.path).where(UnitRow.id == unit_id))
 
 
 def users(session: Session, *, limit: int = 500) -> list[tuple[UserRow, str | None]]:

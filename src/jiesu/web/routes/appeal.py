@@ -44,7 +44,7 @@ def detail(request: Request, appeal_id: int) -> HTMLResponse:
         units = web_queries.units(s, max_depth=3) if need_units else []
         subunits = []
         if "sub_dispatch" in actions and user.unit_id is not None:
-            path = web_queries.unit_path(s, user.unit_id)
+            path = queries.unit_path(s, user.unit_id)
             subunits = [u for u in web_queries.units(s, under_path=path, limit=500)
                         if u.id != user.unit_id]
         earlier = []
