@@ -16,6 +16,7 @@ from jiesu.domain.appeal import (
     Action,
     Actor,
     Appeal,
+    Channel,
     Kind,
     Role,
     Rules,
@@ -109,6 +110,7 @@ def valid_args(action: Action, appeal: Appeal | None = None) -> dict[str, Any]:
     """Arguments that satisfy `action`'s own rules (status and actor aside)."""
     args: dict[Action, dict[str, Any]] = {
         Action.ANSWER_DIRECTLY: {"text": "已按知识库答复：路灯报修请拨打96000。"},
+        Action.RESOLVE_ON_SITE: {"text": "已当场清理占道堆物。"},
         Action.REJECT: {"reason": "duplicate", "note": "与 2026030200001 重复"},
         Action.MERGE: {"target_id": 999, "target_code": "2026030200999"},
         Action.DISPATCH: {"unit_id": LEAD, "co_unit_ids": [CO]},
@@ -202,7 +204,10 @@ _PRECONDITIONS: dict[Action, tuple[Action, Role]] = {
 def ready_for(action: Action, status: Status, *, r: Rules | None = None) -> Built:
     """An appeal in `status` on which `action` would succeed if `status` were a source of it."""
     kind = Kind.CONSULT if action is Action.ANSWER_DIRECTLY else Kind.COMPLAINT
-    built = appeal_in(status, kind=kind, r=r)
+    fields: dict[str, Any] = {}
+    if action is Action.RESOLVE_ON_SITE:  # only a grid worker's own patrol report
+        fields.update(channel=Channel.GRID_PATROL, area_unit_id=LEAD)
+    built = appeal_in(status, kind=kind, r=r, **fields)
     pre = _PRECONDITIONS.get(action)
     if pre is not None and status in TRANSITIONS[pre[0]].sources:
         built.do(*pre)

@@ -133,6 +133,7 @@ CHANNEL_ZH = {
 class Action(StrEnum):
     REGISTER = "register"
     ANSWER_DIRECTLY = "answer_directly"
+    RESOLVE_ON_SITE = "resolve_on_site"
     REJECT = "reject"
     MERGE = "merge"
     DISPATCH = "dispatch"
@@ -298,6 +299,14 @@ TRANSITIONS: dict[Action, Transition] = {
             {Role.OPERATOR},
             "直接答复",
             "consultations answered from the knowledge base",
+        ),
+        _t(
+            Action.RESOLVE_ON_SITE,
+            {_R.REGISTERED},
+            (_R.CLOSED,),
+            {Role.GRID_WORKER},
+            "就地解决",
+            "the grid worker's own patrol report, solved on the spot; what was done required",
         ),
         _t(
             Action.REJECT,
@@ -647,7 +656,19 @@ def _check_role(transition: Transition, actor: Actor) -> None:
 
 
 def _check_scope(transition: Transition, appeal: Appeal, actor: Actor) -> None:
-    if actor.role in UNIT_SCOPED_ROLES:
+    if transition.action is Action.RESOLVE_ON_SITE:
+        # Not dispatched yet, so no unit owns it: the grid worker who reported it does, while
+        # the place (when known) lies in the worker's grid.
+        if actor.unit_id is None or appeal.registered_by != actor.user_id:
+            raise PermissionDenied(
+                "只能就地解决本人上报的巡查事件", role=actor.role, action=transition.action
+            )
+        if appeal.area_unit_id is not None and appeal.area_unit_id not in actor.unit_scope:
+            raise PermissionDenied(
+                "事件地点不在您负责的网格内，请上报派单", role=actor.role,
+                action=transition.action
+            )
+    elif actor.role in UNIT_SCOPED_ROLES:
         owners = {appeal.lead_unit_id, appeal.handling_unit_id} - {None}
         if not owners & actor.unit_scope:
             raise PermissionDenied(
@@ -754,6 +775,23 @@ def _answer_directly(
     if article_id is not None:
         data["article_id"] = article_id
     return data
+
+
+def _resolve_on_site(
+    a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
+) -> dict[str, Any]:
+    """就地解决: a grid worker found a problem on patrol and dealt with it there and then. The
+    worker's grid becomes the lead unit, so the case counts as the grid's work."""
+    if a.channel is not Channel.GRID_PATROL:
+        raise InvalidArguments("只有网格巡查上报的事件可以就地解决")
+    a.reply_text = _required_text(args, "text", "处置情况")
+    a.reply_claim = ReplyClaim.SOLVED
+    a.lead_unit_id = a.handling_unit_id = actor.unit_id
+    if a.area_unit_id is None:
+        a.area_unit_id = actor.unit_id
+    a.replied_at = a.closed_at = now
+    a.status = Status.CLOSED
+    return {"text": a.reply_text, "unit_id": actor.unit_id}
 
 
 def _reject(
@@ -1066,6 +1104,7 @@ def _add_info(
 
 _HANDLERS_BY_ACTION: dict[Action, Handler] = {
     Action.ANSWER_DIRECTLY: _answer_directly,
+    Action.RESOLVE_ON_SITE: _resolve_on_site,
     Action.REJECT: _reject,
     Action.MERGE: _merge,
     Action.DISPATCH: _dispatch,

@@ -95,7 +95,13 @@ class AppealService:
         *,
         idempotency_key: str | None = None,
         source_ref: str | None = None,
+        resolved_on_site: str | None = None,
     ) -> Registered:
+        """Register a new appeal (with its suggestions and, when confident, its auto-dispatch).
+
+        `resolved_on_site` is what a grid worker did about the problem reported from patrol:
+        the report is closed as 就地解决 in the same transaction instead of being dispatched.
+        """
         if idempotency_key is not None:
             idempotency_key = idempotency_key.strip()
             if not idempotency_key or len(idempotency_key) > 128:
@@ -104,7 +110,8 @@ class AppealService:
         # new appeal, no SELECT first. A replay whose body no longer validates still returns
         # the first appeal.
         try:
-            appeal, events, suggestions, category, rules = self._prepare(actor, data, now)
+            appeal, events, suggestions, category, rules = self._prepare(
+                actor, data, now, resolved_on_site)
             if category is not None:
                 self._check_category(category)
         except DomainError:
@@ -137,7 +144,8 @@ class AppealService:
         return Registered(appeal_id, appeal.code, True, appeal, suggestions.data or None)
 
     def _prepare(
-        self, actor: dom.Actor, data: NewAppeal, now: datetime
+        self, actor: dom.Actor, data: NewAppeal, now: datetime,
+        resolved_on_site: str | None = None,
     ) -> tuple[dom.Appeal, list[DomainEvent], Suggestions, str | None, dom.Rules]:
         """Suggestions and the new appeal with its events (no database writes)."""
         rules = self.rules.get()
@@ -154,10 +162,13 @@ class AppealService:
             requester_phone=_blank(data.requester_phone),
             requester_type=data.requester_type, enterprise_code=enterprise_code,
             address=_blank(data.address), latitude=data.latitude, longitude=data.longitude,
-            confidential=data.confidential, area_unit_id=suggestions.area_unit_id,
+            confidential=data.confidential, area_unit_id=_area(actor, suggestions),
             extra=dict(data.extra),
         )
-        if suggestions.auto_dispatch_unit_id is not None:
+        if resolved_on_site is not None:
+            events += dom.apply(appeal, dom.Action.RESOLVE_ON_SITE, actor, now, rules=rules,
+                                text=resolved_on_site)
+        elif suggestions.auto_dispatch_unit_id is not None:
             events += dom.apply(appeal, dom.Action.DISPATCH, dom.Actor.system(), now, rules=rules,
                                 unit_id=suggestions.auto_dispatch_unit_id, auto=True)
         return appeal, events, suggestions, category, rules
@@ -322,3 +333,11 @@ def _max_urgency(given: str, suggested: str | None) -> str:
         return g.value
     s = dom.Urgency(suggested)
     return max(g, s, key=URGENCY_ORDER.index).value
+
+
+def _area(actor: dom.Actor, suggestions: Suggestions) -> int | None:
+    """Where the appeal is: as located from its address or coordinates, else, for a grid
+    worker's report, the worker's own grid (a patrol stays within it)."""
+    if suggestions.area_unit_id is not None:
+        return suggestions.area_unit_id
+    return actor.unit_id if actor.role is dom.Role.GRID_WORKER else None

@@ -46,6 +46,9 @@ class Scope:
     """What a caller may see: None = everything; otherwise appeals of these units (subtree path)."""
 
     unit_path: str | None = None
+    # A grid worker also sees the appeals they reported themselves, wherever they were sent
+    # (one appeal at a time: lists stay by unit).
+    reporter_id: int | None = None
 
 
 def subtree(session: Session, unit_id: int) -> Select[tuple[int]]:
@@ -296,6 +299,8 @@ def user_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
 
 def visible(session: Session, row: AppealRow, scope: Scope) -> bool:
     if scope.unit_path is None:
+        return True
+    if scope.reporter_id is not None and row.registered_by == scope.reporter_id:
         return True
     ids = set(session.scalars(
         select(UnitRow.id).where(UnitRow.path.startswith(scope.unit_path))).all())

@@ -222,6 +222,9 @@ class AppealRow(Base):
         # 0007_inbox: the open appeals only, for the inbox's co-unit branch
         Index("ix_appeals_open_id_due", "id", "handle_due_at",
               postgresql_where=text(OPEN_STATUS_SQL), sqlite_where=text(OPEN_STATUS_SQL)),
+        # 0016_grid_reports: a grid worker's own reports; appeals located in an area by time
+        Index("ix_appeals_registered_by_created", "registered_by", "created_at"),
+        Index("ix_appeals_area_created", "area_unit_id", "created_at"),
     )
 
 

@@ -25,6 +25,7 @@ from jiesu.web.routes import (
     enterprise_public,
     enterprises,
     followup,
+    grid,
     handler,
     hotspots,
     knowledge,
@@ -56,7 +57,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (public, track, auth, operator, dispatcher, handler, followup, supervisor,
                    analyst, hotspots, admin, appeal, policies, enterprises, enterprise_public,
-                   knowledge, survey):
+                   knowledge, survey, grid):
         app.include_router(module.router)
     _install_error_pages(app)
 

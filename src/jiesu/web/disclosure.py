@@ -11,8 +11,9 @@ from jiesu.nlp.pii import redact
 from jiesu.store.tables import AppealRow, EventRow
 
 # Events a resident may see on the board and on the tracking page, in the order they happen.
-PUBLIC_EVENTS = ("register", "answer_directly", "dispatch", "sign", "contact", "reply",
-                 "follow_up", "reopen", "approve_extension", "merged_in", "rating")
+PUBLIC_EVENTS = ("register", "answer_directly", "resolve_on_site", "dispatch", "sign",
+                 "contact", "reply", "follow_up", "reopen", "approve_extension", "merged_in",
+                 "rating")
 
 
 @dataclass

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jiesu.domain import appeal as dom
-from jiesu.web import i18n_config, i18n_knowledge, i18n_policies
+from jiesu.web import i18n_config, i18n_grid, i18n_knowledge, i18n_policies
 
 LANGS = ("zh", "en")
 
@@ -50,6 +50,7 @@ _LABELS_EN: dict[str, dict[str, str]] = {
              "analyst": "Analyst", "admin": "Administrator", "auditor": "Auditor",
              "system": "System"},
     "action": {"register": "Registered", "answer_directly": "Answered directly",
+               "resolve_on_site": "Resolved on the spot",
                "reject": "Reject", "merge": "Merge", "dispatch": "Dispatch", "sign": "Sign",
                "sub_dispatch": "Sub-dispatch", "request_return": "Ask to return",
                "approve_return": "Approve return", "deny_return": "Deny return",
@@ -446,6 +447,8 @@ EN: dict[str, str] = {
 for _zh, _text in i18n_policies.EN.items():  # enterprises and policies (惠企政策)
     EN.setdefault(_zh, _text)
 for _zh, _text in i18n_knowledge.EN.items():  # the knowledge base (知识库)
+    EN.setdefault(_zh, _text)
+for _zh, _text in i18n_grid.EN.items():  # a grid worker's pages (我的网格, 巡查上报)
     EN.setdefault(_zh, _text)
 
 

@@ -33,6 +33,7 @@ class Field:
 
 ACTION_FIELDS: dict[str, list[Field]] = {
     "answer_directly": [Field("text", "答复内容", "textarea", required=True)],
+    "resolve_on_site": [Field("text", "处置情况", "textarea", required=True)],
     "reject": [Field("reason", "理由", "select", "reject_reason", required=True),
                Field("note", "备注")],
     "merge": [Field("target_code", "目标编号", required=True)],
@@ -72,8 +73,8 @@ ACTION_FIELDS: dict[str, list[Field]] = {
 # The usual next step first (its form opens by default), rare ones last.
 PREFERRED_ORDER = ("sign", "dispatch", "follow_up", "contact", "reply", "approve_return",
                    "deny_return", "approve_extension", "deny_extension", "send_back",
-                   "supervise", "answer_directly", "merge", "reject", "sub_dispatch",
-                   "request_extension", "request_return", "reopen", "add_info")
+                   "supervise", "resolve_on_site", "answer_directly", "merge", "reject",
+                   "sub_dispatch", "request_extension", "request_return", "reopen", "add_info")
 
 
 # After these the appeal stays with the same person: stay on its page (others go back to the list).
@@ -106,6 +107,9 @@ def available_actions(row: AppealRow, user: CurrentUser) -> list[str]:
                 row.extension_pending_days is None:
             continue
         if action is dom.Action.ANSWER_DIRECTLY and row.kind != "consult":
+            continue
+        if action is dom.Action.RESOLVE_ON_SITE and (
+                row.channel != "grid_patrol" or row.registered_by != user.id):
             continue
         if action is dom.Action.REQUEST_RETURN and row.return_pending:
             continue

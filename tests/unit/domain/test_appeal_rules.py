@@ -25,6 +25,7 @@ from tests.factories.domain import (
 from jiesu.domain.appeal import (
     Action,
     Appeal,
+    Channel,
     Kind,
     RejectReason,
     ReplyClaim,
@@ -153,6 +154,37 @@ def test_answer_directly_keeps_the_knowledge_article_it_was_read_from() -> None:
                          article_id="7")
     assert event.data["article_id"] == 7 and event.data["text"] == "按知识库答复"
     assert consult.appeal.status is Status.CLOSED
+
+def test_a_grid_worker_resolves_an_own_patrol_report_on_the_spot() -> None:
+    built = appeal_in(Status.REGISTERED, channel=Channel.GRID_PATROL, requester_phone=None)
+    refused(built, Action.RESOLVE_ON_SITE, Role.GRID_WORKER, InvalidArguments, text="  ")
+    [event] = built.do(Action.RESOLVE_ON_SITE, Role.GRID_WORKER, text="已当场清理楼道堆物")
+    a = built.appeal
+    assert (a.status, a.reply_claim, a.closed_at, a.replied_at) == (
+        Status.CLOSED, ReplyClaim.SOLVED, built.now, built.now)
+    # the grid is the lead unit: the case counts as its work; the place defaults to the grid
+    assert (a.lead_unit_id, a.handling_unit_id, a.area_unit_id) == (LEAD, LEAD, LEAD)
+    assert event.data == {"from": "registered", "to": "closed", "text": "已当场清理楼道堆物",
+                          "unit_id": LEAD}
+    assert a.sign_due_at is None and a.handle_due_at is None  # no clocks ran
+
+
+def test_resolving_on_the_spot_is_for_the_reporting_grid_worker_only() -> None:
+    hotline = appeal_in(Status.REGISTERED)
+    refused(hotline, Action.RESOLVE_ON_SITE, Role.GRID_WORKER, InvalidArguments, text="已处理")
+    patrol = appeal_in(Status.REGISTERED, channel=Channel.GRID_PATROL, area_unit_id=LEAD)
+    for who in (actor(Role.GRID_WORKER, user_id=8),  # a colleague's report
+                actor(Role.GRID_WORKER, unit_id=OTHER, unit_scope=frozenset({OTHER})),
+                actor(Role.GRID_WORKER, unit_id=None, unit_scope=frozenset())):
+        before = asdict(patrol.appeal)
+        with pytest.raises(PermissionDenied):
+            apply(patrol.appeal, Action.RESOLVE_ON_SITE, who, patrol.now + STEP,
+                  rules=patrol.rules, text="已处理")
+        assert asdict(patrol.appeal) == before
+    dispatched = appeal_in(Status.DISPATCHED, channel=Channel.GRID_PATROL)
+    refused(dispatched, Action.RESOLVE_ON_SITE, Role.GRID_WORKER, IllegalTransition,
+            text="已处理")
+
 
 # -- dispatch and its clocks (DESIGN §4) ----------------------------------------------------
 

@@ -57,7 +57,7 @@ STARTS = [
     datetime(2026, 12, 31, 23, 50, tzinfo=SH),
 ]
 # Actions that end the walk early; the walk still draws them, just not preferentially.
-ENDS = frozenset({Action.REJECT, Action.MERGE, Action.ANSWER_DIRECTLY})
+ENDS = frozenset({Action.REJECT, Action.MERGE, Action.ANSWER_DIRECTLY, Action.RESOLVE_ON_SITE})
 COUNTERS = ("returned_count", "reopened_count", "extension_count", "supervision_count")
 
 text = st.sampled_from(["处理中", "", "  ", "x" * 5001])
@@ -65,6 +65,7 @@ maybe = st.sampled_from
 
 ARGS: dict[Action, st.SearchStrategy[dict[str, Any]]] = {
     Action.ANSWER_DIRECTLY: st.fixed_dictionaries({"text": text}),
+    Action.RESOLVE_ON_SITE: st.fixed_dictionaries({"text": text}),
     Action.REJECT: st.fixed_dictionaries(
         {"reason": maybe([*RejectReason, "", "bogus"]), "note": text}),
     Action.MERGE: st.fixed_dictionaries({"target_id": maybe([2, 1, None, "x"])}),

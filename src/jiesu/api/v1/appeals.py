@@ -23,12 +23,14 @@ ACTIONS = [a.value for a in Action if a is not Action.REGISTER]
 
 
 def scope_for(session: Any, user: CurrentUser) -> queries.Scope:
-    """Handlers and grid workers see their unit's subtree; other staff roles see everything."""
+    """Handlers and grid workers see their unit's subtree (grid workers also what they reported
+    themselves); other staff roles see everything."""
     if user.role in (Role.HANDLER, Role.GRID_WORKER):
+        reporter = user.id if user.role is Role.GRID_WORKER else None
         if user.unit_id is None:
-            return queries.Scope(unit_path="/-/")
+            return queries.Scope(unit_path="/-/", reporter_id=reporter)
         path = session.get(UnitRow, user.unit_id).path
-        return queries.Scope(unit_path=path)
+        return queries.Scope(unit_path=path, reporter_id=reporter)
     return queries.Scope()
 
 
@@ -109,10 +111,11 @@ def register_appeal(
     response: Response,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> AppealOut:
-    data = body.model_dump(exclude={"idempotency_key"})
+    data = body.model_dump(exclude={"idempotency_key", "resolved_on_site"})
     key = idempotency_key or body.idempotency_key
     result = runtime.appeals.register(user.actor(), NewAppeal(**data), utcnow(),
-                                      idempotency_key=key)
+                                      idempotency_key=key,
+                                      resolved_on_site=body.resolved_on_site)
     if not result.created:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"

@@ -50,6 +50,9 @@ class AppealIn(BaseModel):
     longitude: float | None = Field(None, ge=-180, le=180)
     confidential: bool = False
     idempotency_key: str | None = Field(None, max_length=128)
+    resolved_on_site: str | None = Field(
+        None, max_length=5000,
+        description="就地解决：网格员巡查上报时已当场处置的情况；填写后诉求直接办结（仅网格员、网格巡查渠道）")
 
 
 class EventOut(BaseModel):

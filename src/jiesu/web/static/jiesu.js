@@ -163,6 +163,27 @@
     toggle();
   }
 
+  /* Grid worker: fill the report's coordinates from the phone's position (optional). */
+  function setupLocate(box) {
+    var button = box.querySelector("[data-locate-button]");
+    var status = box.querySelector("[data-locate-status]");
+    var lat = box.querySelector("[data-lat]");
+    var lon = box.querySelector("[data-lon]");
+    if (!button || !navigator.geolocation) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      status.textContent = box.getAttribute("data-locating");
+      navigator.geolocation.getCurrentPosition(function (p) {
+        lat.value = p.coords.latitude.toFixed(6);
+        lon.value = p.coords.longitude.toFixed(6);
+        status.textContent = box.getAttribute("data-located") + " ±" + Math.round(p.coords.accuracy) + " m";
+      }, function () {
+        lat.value = ""; lon.value = "";
+        status.textContent = box.getAttribute("data-locate-failed");
+      }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+    });
+  }
+
   function uuid() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
     return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2);
@@ -173,6 +194,7 @@
     Array.prototype.forEach.call(document.querySelectorAll("form[data-suggest]"), setupKnowledge);
     Array.prototype.forEach.call(document.querySelectorAll("[data-earlier-phone]"), setupEarlier);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-shortcuts]"), setupShortcuts);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-locate]"), setupLocate);
     /* One registration per screen load, even if the operator presses submit twice. */
     Array.prototype.forEach.call(document.querySelectorAll("[data-idempotency]"), function (i) { i.value = uuid(); });
   });

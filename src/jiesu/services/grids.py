@@ -1,0 +1,85 @@
+"""A grid worker's own grid (我的网格): who works it, what came from it this month, and what
+the worker reported on patrol.
+
+Reporting itself is registration (`AppealService.register`, channel `grid_patrol`, with
+`resolved_on_site` when the worker dealt with the problem there and then); this service only
+reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from jiesu.domain import appeal as dom
+from jiesu.domain.errors import PermissionDenied
+from jiesu.domain.kpi import Period, month
+from jiesu.store import grid_queries, queries, web_queries
+from jiesu.store.uow import Database
+
+REPORTS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Report:
+    """One of the worker's own reports, as the page lists it."""
+
+    id: int
+    code: str
+    title: str
+    status: str
+    created_at: datetime
+    unit: str | None  # where it was sent (the lead unit), if anywhere yet
+
+
+@dataclass(frozen=True)
+class GridOverview:
+    unit_id: int
+    code: str
+    name: str
+    chain: list[str]  # the units above it below the city, top down (区, 街道, 社区)
+    workers: list[str]  # the grid's workers (网格员)
+    todo: int  # appeals the grid must sign or handle now
+    todo_capped: bool  # `todo` is a lower bound (the inbox stops counting)
+    period: Period  # this month, in the city's time zone
+    received: int  # appeals located in the grid this month (merged duplicates left out)
+    patrol: int  # ... reported on patrol
+    resolved_on_site: int  # ... and solved on the spot
+    reports: list[Report]  # the worker's latest reports
+
+
+class GridService:
+    def __init__(self, db: Database, tz: ZoneInfo) -> None:
+        self.db = db
+        self.tz = tz
+
+    def overview(self, actor: dom.Actor, now: datetime) -> GridOverview:
+        """The grid page of a grid worker: their unit, its month, their own reports."""
+        if actor.role is not dom.Role.GRID_WORKER or actor.unit_id is None \
+                or actor.user_id is None:
+            raise PermissionDenied("只有所属网格的网格员可以查看“我的网格”", role=actor.role)
+        local = now.astimezone(self.tz)
+        period = month(local.year, local.month)
+        since, _ = period.bounds(self.tz)
+        with self.db.uow(write=False) as uow:
+            s = uow.session
+            unit = grid_queries.unit(s, actor.unit_id)
+            if unit is None:
+                raise PermissionDenied("您的账号未关联网格，请联系管理员", role=actor.role)
+            chain = web_queries.unit_chains(s, {unit.id}).get(unit.id, [])
+            _, todo, capped = web_queries.scoped_page(
+                s, ["dispatched", "in_progress"], queries.Scope(unit_path=unit.path), now,
+                page=1, per_page=1)
+            area = grid_queries.area_since(s, unit.path, since)
+            rows = grid_queries.reports_of(s, actor.user_id, limit=REPORTS_SHOWN)
+            names = queries.unit_names(s, {r.lead_unit_id for r in rows})
+            return GridOverview(
+                unit_id=unit.id, code=unit.code, name=unit.name,
+                chain=[name for uid, name in chain if uid != unit.id],
+                workers=grid_queries.workers(s, unit.id), todo=todo, todo_capped=capped,
+                period=period, received=area.received, patrol=area.patrol,
+                resolved_on_site=area.resolved_on_site,
+                reports=[Report(r.id, r.code or "", r.title or r.content[:30], r.status,
+                                r.created_at, names.get(r.lead_unit_id or -1))
+                         for r in rows])

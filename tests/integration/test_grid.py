@@ -1,0 +1,126 @@
+"""Grid workers (网格员): patrol reports (巡查上报), solving on the spot (就地解决), their own
+reports wherever they were sent, and the grid page, through the API and the forms (SQLite and
+PostgreSQL)."""
+
+from __future__ import annotations
+
+import re
+
+from jiesu.runtime import Runtime
+from jiesu.services.admin import AdminService
+from jiesu.services.clock import utcnow
+from jiesu.store.tables import AppealRow
+from tests.integration.test_web_pages import _login, _token
+from tests.support.city import PASSWORD, City
+
+LITTER = "多福巷3号楼2单元楼道堆放纸箱和旧家具，影响通行，存在消防隐患"
+DONE = "已联系楼门长和物业当场清理，通道已畅通"
+
+
+def _count(city: City) -> int:
+    r = city.client.get("/api/v1/appeals", headers=city.headers("dispatcher"))
+    return int(r.json()["total"])
+
+
+def test_a_patrol_report_solved_on_the_spot_is_closed_as_the_grids_work(
+        city: City, runtime: Runtime) -> None:
+    appeal = city.register("grid", kind="help", channel="grid_patrol", content=LITTER,
+                           requester_phone=None, requester_name=None, resolved_on_site=DONE)
+    assert appeal["status"] == "closed"
+    assert appeal["reply"]["text"] == DONE and appeal["reply"]["claim"] == "solved"
+    grid = city.unit_ids["D1S1C1"]
+    assert appeal["lead_unit"]["id"] == grid  # counted as the grid's own work
+    detail = city.client.get(f"/api/v1/appeals/{appeal['id']}",
+                             headers=city.headers("dispatcher")).json()
+    assert [e["type"] for e in detail["events"]] == ["register", "resolve_on_site"]
+    assert detail["dispatched_at"] is None  # never went through dispatch
+    with runtime.db.uow(write=False) as uow:  # no address or position: the worker's grid
+        assert uow.session.get(AppealRow, appeal["id"]).area_unit_id == grid
+
+
+def test_only_a_grid_workers_patrol_report_can_be_solved_on_the_spot(city: City) -> None:
+    before = _count(city)
+    for who, body, status in (
+            ("operator", {"channel": "grid_patrol"}, 403),  # not a grid worker
+            ("grid", {"channel": "hotline"}, 422),  # not a patrol report
+            ("grid", {"channel": "grid_patrol", "resolved_on_site": "  "}, 422)):  # nothing said
+        r = city.client.post("/api/v1/appeals", headers=city.headers(who), json={
+            "kind": "help", "content": LITTER, "resolved_on_site": DONE} | body)
+        assert r.status_code == status, r.text
+        assert r.json()["error"]["message"]
+    assert _count(city) == before  # a refused report stores nothing
+
+
+def test_a_grid_worker_follows_an_own_report_wherever_it_is_sent(
+        city: City, runtime: Runtime) -> None:
+    AdminService(runtime.db, runtime.rules).add_user(
+        "grid2", PASSWORD, "grid_worker", unit_code="D1S1C1", now=utcnow())
+    report = city.register("grid", kind="complaint", channel="grid_patrol", content=LITTER,
+                           requester_phone=None, requester_name=None)
+    assert report["status"] == "registered" and report["lead_unit"] is None
+    url = f"/api/v1/appeals/{report['id']}"
+    assert city.client.get(url, headers=city.headers("grid")).status_code == 200
+    # a colleague of the same grid sees it only once it is the grid's to handle
+    assert city.client.get(url, headers=city.headers("grid2")).status_code == 404
+    city.act("grid2", report["id"], "resolve_on_site", expect=404, text=DONE)
+    city.act("dispatcher", report["id"], "dispatch", unit_id=city.unit_ids["D2"])
+    assert city.client.get(url, headers=city.headers("grid")).status_code == 200
+    assert city.client.get(url, headers=city.headers("grid2")).status_code == 404
+    # once dispatched it is the unit's case: too late to close it on the spot
+    city.act("grid", report["id"], "resolve_on_site", expect=409, text=DONE)
+
+
+def test_a_reported_problem_is_solved_on_the_spot_later(city: City) -> None:
+    report = city.register("grid", kind="help", channel="grid_patrol", content=LITTER,
+                           requester_phone=None, requester_name=None)
+    done = city.act("grid", report["id"], "resolve_on_site", text=DONE)
+    assert done["status"] == "closed" and done["lead_unit"]["id"] == city.unit_ids["D1S1C1"]
+
+
+def test_the_grid_page_reports_and_counts(city: City) -> None:
+    c = city.client
+    _login(c, "grid")
+    page = c.get("/staff/grid")
+    assert page.status_code == 200
+    assert "多福巷社区" in page.text and "东城区 › 东华门街道" in page.text
+    assert "暂无上报" in page.text
+    form = {"kind": "help", "title": "楼道堆物", "content": LITTER, "address": "多福巷3号楼",
+            "urgency": "normal", "latitude": "", "longitude": ""}
+    r = c.post("/staff/grid/patrol", data=form | {
+        "csrf_token": _token(c, "/staff/grid"), "on_site": "on", "on_site_text": DONE},
+        follow_redirects=False)
+    assert r.status_code == 303, r.text
+    r = c.post("/staff/grid/patrol", data=form | {
+        "csrf_token": _token(c, "/staff/grid"), "title": "路灯不亮",
+        "content": "多福巷与东四北大街路口的路灯连续三晚不亮"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = c.get("/staff/grid").text
+    assert "已上报，等待派单，编号" in page  # the latest of the two
+    assert re.search(r"data-received>2<", page) and re.search(r"data-patrol>2<", page)
+    assert "就地解决 1" in page
+    reports = page[page.index("data-reports"):]
+    assert reports.index("路灯不亮") < reports.index("楼道堆物")  # newest first
+    assert "已办结" in reports and "已登记" in reports
+    # the appeal page of the report waiting for dispatch: visible, and can still be solved
+    link = re.search(r'href="/staff/appeals/(\d+)"', reports)
+    assert link
+    detail = c.get(f"/staff/appeals/{link.group(1)}").text
+    assert "路灯不亮" in detail and "/resolve_on_site" in detail
+
+
+def test_a_bad_position_is_refused_and_nothing_is_stored(city: City) -> None:
+    c = city.client
+    _login(c, "grid")
+    before = _count(city)
+    r = c.post("/staff/grid/patrol", data={
+        "csrf_token": _token(c, "/staff/grid"), "kind": "help", "content": LITTER,
+        "latitude": "91", "longitude": "116.4"})
+    assert r.status_code == 422
+    assert "定位信息无效" in r.text and LITTER in r.text  # the worker's text is kept
+    assert _count(city) == before
+
+
+def test_the_grid_page_is_for_grid_workers(city: City) -> None:
+    c = city.client
+    _login(c, "handler_d1")
+    assert c.get("/staff/grid").status_code == 403
