@@ -95,6 +95,9 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
     from jiesu.api.v1 import notifications
 
     app.include_router(notifications.router)
+    from jiesu.api.v1 import grid
+
+    app.include_router(grid.router)
     from jiesu.api.open311.routes import router as open311_router
     from jiesu.api.v1 import exports
 

@@ -239,6 +239,7 @@ def _build(rt: Runtime, *, appeals: int, seed: int, out: Console) -> None:
     enterprises = _enterprises_and_policies(rt, now, out)
     _knowledge_base(rt, now, out)
     _make_appeals(rt, appeals, seed, now, out, enterprises)
+    _patrol_reports(rt, now, out)
 
 
 def _configure_intake(rt: Runtime, now: datetime) -> None:
@@ -544,6 +545,43 @@ def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console,
 
     result = sweep_deadlines(rt, now)
     out.print(f"示范诉求 {n} 件已生成；时限预警：黄 {result.yellow}，红 {result.red}")
+
+
+# What the demo grid worker found on patrol: (title, text, what was done on the spot or None).
+PATROL = [
+    ("楼道堆放杂物", "东湖社区3号楼2单元楼道堆放纸箱和旧家具，影响通行，存在消防隐患。",
+     "已联系楼门长和物业当场清理，通道已畅通。"),
+    ("共享单车乱停放", "东湖社区南门口共享单车堆放二十余辆，占用盲道。",
+     "已联系运维人员清运，并在门口划定停放区。"),
+    ("小广告", "东湖社区5号楼单元门上贴满开锁、通下水道小广告。", "已会同保洁员清除。"),
+    ("井盖松动", "东湖社区北侧人行道一处井盖松动，踩上去晃动，夜间有绊倒风险。", None),
+    ("路灯不亮", "东湖社区中心广场两盏路灯连续三晚不亮，老人晚上散步看不清路。", None),
+    ("垃圾桶满溢", "东湖社区7号楼旁垃圾桶满溢，周边有异味。", "已通知保洁公司加派清运一次。"),
+]
+
+
+def _patrol_reports(rt: Runtime, now: datetime, out: Console) -> None:
+    """The demo grid worker's patrol (巡查上报) over the last two weeks: most problems solved
+    on the spot (就地解决), one waiting for dispatch, one sent back to the grid to handle."""
+    with rt.db.uow(write=False) as uow:
+        grid = uow.units.by_code("D01S1C1G1")
+        assert grid is not None
+        grid_id = grid.id
+        ids = {u.username: u.id for u in lookups.all_users(uow.session)}
+    worker = Actor(role=Role.GRID_WORKER, user_id=ids["grid"], unit_id=grid_id,
+                   unit_scope=frozenset({grid_id}))
+    dispatcher = Actor(role=Role.DISPATCHER, user_id=ids["dispatcher"])
+    for n, (title, text, done) in enumerate(PATROL):
+        t = now - timedelta(days=13 - 2 * n, hours=3)
+        data = NewAppeal(kind="help", content=text, title=title, channel="grid_patrol",
+                         address="城东区东湖街道东湖社区")
+        reg = rt.appeals.register(worker, data, t, resolved_on_site=done)
+        if done is None and n == 3:  # the grid cannot fix it alone: the dispatcher sends it back
+            rt.appeals.act(dispatcher, reg.appeal_id, "dispatch", t + timedelta(hours=1),
+                           {"unit_id": grid_id})
+            rt.appeals.act(worker, reg.appeal_id, "sign", t + timedelta(hours=2))
+    out.print(f"网格巡查上报 {len(PATROL)} 件（就地解决 "
+              f"{sum(1 for *_, done in PATROL if done)} 件）")
 
 
 def _handler_for(unit_code: str) -> str:

@@ -124,3 +124,45 @@ def test_the_grid_page_is_for_grid_workers(city: City) -> None:
     c = city.client
     _login(c, "handler_d1")
     assert c.get("/staff/grid").status_code == 403
+
+
+def test_the_grid_api_for_the_patrol_app(city: City) -> None:
+    city.register("grid", kind="help", channel="grid_patrol", content=LITTER,
+                  requester_phone=None, requester_name=None, resolved_on_site=DONE)
+    r = city.client.get("/api/v1/grid", headers=city.headers("grid"))
+    assert r.status_code == 200, r.text
+    grid = r.json()
+    assert (grid["code"], grid["name"], grid["chain"]) == (
+        "D1S1C1", "多福巷社区", ["东城区", "东华门街道"])
+    assert (grid["received"], grid["patrol"], grid["resolved_on_site"]) == (1, 1, 1)
+    assert grid["workers"] == ["grid"] and grid["todo"] == 0
+    assert [x["status"] for x in grid["reports"]] == ["closed"]
+    assert grid["reports"][0]["unit"] == "多福巷社区"
+    r = city.client.get("/api/v1/grid", headers=city.headers("handler_d1"))
+    assert r.status_code == 403 and "网格员" in r.json()["error"]["message"]
+
+
+def test_a_report_located_only_to_an_area_around_the_grid_is_in_the_grid(
+        city: City, runtime: Runtime) -> None:
+    gazetteer = ("code,name,level,parent_code,aliases\n"
+                 "D1,东城区,district,,东城\nD1S1,东华门街道,street,D1,东华门\n"
+                 "D2,西城区,district,,西城\nD2S1,西长安街街道,street,D2,西长安街\n")
+    r = city.client.put("/api/v1/admin/intake/gazetteer", content=gazetteer.encode(),
+                        headers={**city.headers("admin"), "Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    # the street is all the address says, and the worker's grid lies in it: the grid
+    here = city.register("grid", kind="help", channel="grid_patrol", content=LITTER,
+                         address="东城区东华门街道多福巷3号楼", requester_phone=None,
+                         requester_name=None, resolved_on_site=DONE)
+    assert here["status"] == "closed"
+    # another street: the report keeps its place and cannot be closed by this worker
+    r = city.client.post("/api/v1/appeals", headers=city.headers("grid"), json={
+        "kind": "help", "channel": "grid_patrol", "content": "西长安街路口井盖松动",
+        "address": "西城区西长安街街道", "resolved_on_site": DONE})
+    assert r.status_code == 403 and "不在您负责的网格内" in r.json()["error"]["message"]
+    there = city.register("grid", kind="help", channel="grid_patrol",
+                          content="西长安街路口井盖松动", address="西城区西长安街街道",
+                          requester_phone=None, requester_name=None)
+    with runtime.db.uow(write=False) as uow:
+        assert uow.session.get(AppealRow, here["id"]).area_unit_id == city.unit_ids["D1S1C1"]
+        assert uow.session.get(AppealRow, there["id"]).area_unit_id == city.unit_ids["D2S1"]

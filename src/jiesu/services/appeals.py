@@ -20,7 +20,7 @@ from jiesu.domain.errors import (
 from jiesu.domain.events import DomainEvent
 from jiesu.services import notices
 from jiesu.services.rules import RulesProvider
-from jiesu.store import category_store, intake_store, knowledge_store
+from jiesu.store import category_store, intake_store, knowledge_store, queries
 from jiesu.store.tables import UnitRow
 from jiesu.store.uow import Database, UnitOfWork, WriteRaced
 
@@ -162,7 +162,7 @@ class AppealService:
             requester_phone=_blank(data.requester_phone),
             requester_type=data.requester_type, enterprise_code=enterprise_code,
             address=_blank(data.address), latitude=data.latitude, longitude=data.longitude,
-            confidential=data.confidential, area_unit_id=_area(actor, suggestions),
+            confidential=data.confidential, area_unit_id=self._area(actor, suggestions),
             extra=dict(data.extra),
         )
         if resolved_on_site is not None:
@@ -172,6 +172,21 @@ class AppealService:
             events += dom.apply(appeal, dom.Action.DISPATCH, dom.Actor.system(), now, rules=rules,
                                 unit_id=suggestions.auto_dispatch_unit_id, auto=True)
         return appeal, events, suggestions, category, rules
+
+    def _area(self, actor: dom.Actor, suggestions: Suggestions) -> int | None:
+        """Where the appeal is, as located from its address or coordinates. A grid worker's
+        report is in the worker's own grid when nothing more precise says otherwise: when it
+        was not located, or only to an area that contains the grid (the community, say)."""
+        area = suggestions.area_unit_id
+        if actor.role is not dom.Role.GRID_WORKER or actor.unit_id is None:
+            return area
+        if area is None:
+            return actor.unit_id
+        if area in actor.unit_scope:
+            return area
+        with self.db.uow(write=False) as uow:
+            path = queries.unit_path(uow.session, actor.unit_id) or ""
+        return actor.unit_id if f"/{area}/" in path else area
 
     def _check_category(self, code: str, uow: UnitOfWork | None = None) -> None:
         """The category exists (asked in `uow`, else in a read of its own); one found is not
@@ -333,11 +348,3 @@ def _max_urgency(given: str, suggested: str | None) -> str:
         return g.value
     s = dom.Urgency(suggested)
     return max(g, s, key=URGENCY_ORDER.index).value
-
-
-def _area(actor: dom.Actor, suggestions: Suggestions) -> int | None:
-    """Where the appeal is: as located from its address or coordinates, else, for a grid
-    worker's report, the worker's own grid (a patrol stays within it)."""
-    if suggestions.area_unit_id is not None:
-        return suggestions.area_unit_id
-    return actor.unit_id if actor.role is dom.Role.GRID_WORKER else None
