@@ -166,3 +166,33 @@ def test_a_report_located_only_to_an_area_around_the_grid_is_in_the_grid(
     with runtime.db.uow(write=False) as uow:
         assert uow.session.get(AppealRow, here["id"]).area_unit_id == city.unit_ids["D1S1C1"]
         assert uow.session.get(AppealRow, there["id"]).area_unit_id == city.unit_ids["D2S1"]
+
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+       b"\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def test_a_patrol_report_carries_a_photo_of_the_place(city: City) -> None:
+    c = city.client
+    _login(c, "grid")
+    r = c.post("/staff/grid/patrol", data={
+        "csrf_token": _token(c, "/staff/grid"), "kind": "help", "title": "楼道堆物",
+        "content": LITTER}, files={"photo": ("现场.png", PNG, "image/png")},
+        follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = c.get("/staff/grid").text
+    link = re.search(r'href="/staff/appeals/(\d+)"', page[page.index("data-reports"):])
+    assert link
+    detail = c.get(f"/staff/appeals/{link.group(1)}").text
+    photo = re.search(rf'src="(/staff/appeals/{link.group(1)}/photo/[0-9a-f]+\.png)"', detail)
+    assert photo, detail
+    shown = c.get(photo.group(1))
+    assert shown.status_code == 200 and shown.content == PNG
+    # not a picture: refused with the reason, nothing stored
+    before = _count(city)
+    r = c.post("/staff/grid/patrol", data={
+        "csrf_token": _token(c, "/staff/grid"), "kind": "help", "content": LITTER},
+        files={"photo": ("x.png", b"not an image at all", "image/png")})
+    assert r.status_code == 422 and "照片须为 JPG、PNG 或 WEBP 格式" in r.text
+    assert _count(city) == before

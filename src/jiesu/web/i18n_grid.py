@@ -12,7 +12,7 @@ EN: dict[str, str] = {
     "正在定位…": "Locating…", "已定位": "Located",
     "无法定位，请填写地点": "No location: please describe the place",
     "已就地解决（无需派单）": "Solved on the spot (no dispatch needed)",
-    "处置情况": "What was done",
+    "处置情况": "What was done", "现场照片（选填）": "Photo of the place (optional)",
     "勾选“已就地解决”时填写，如：已联系物业当场清理":
         "When solved on the spot: e.g. the property manager cleared it at once",
     "已就地解决，编号": "Solved on the spot, number",

@@ -14,7 +14,7 @@ from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
 from jiesu.services.grids import GridService
-from jiesu.web import core, i18n
+from jiesu.web import core, i18n, uploads
 from jiesu.web.core import FormDep
 
 router = APIRouter(prefix="/staff/grid", include_in_schema=False)
@@ -52,12 +52,14 @@ def report(request: Request, form: FormDep) -> Response:
     values: dict[str, Any] = {k: core.text(form, k) for k in FIELDS}
     values["on_site"] = core.text(form, "on_site") == "on"
     try:
+        photo = uploads.save_photo(rt.settings, form.get("photo"))
         data = NewAppeal(
             kind=values["kind"] or "help", content=values["content"], title=values["title"],
             urgency=values["urgency"] or "normal", channel="grid_patrol",
             address=values["address"] or None,
             latitude=_coordinate(values["latitude"], 90),
-            longitude=_coordinate(values["longitude"], 180))
+            longitude=_coordinate(values["longitude"], 180),
+            extra={"attachments": [photo]} if photo else {})
         key = core.text(form, "idempotency_key")[:128] or None
         result = rt.appeals.register(
             user.actor(), data, utcnow(), idempotency_key=key,
