@@ -204,6 +204,7 @@ def _build(rt: Runtime, *, appeals: int, seed: int, out: Console) -> None:
                                parent_code=f"{s_code}C{j}", group="grid")
     for n, (code, name, group) in enumerate(DEPARTMENTS, start=1):
         admin.add_unit(code, name, parent_code="C", group=group, contact_phone=f"0106700{n:04d}")
+    out.print(f"网格户数和常住人口 {_residents(admin, seed)} 个（社区、街道、区取下级之和）")
     users = [
         ("operator", "operator", None, "话务员小王"),
         ("dispatcher", "dispatcher", None, "派单员小李"),
@@ -240,6 +241,24 @@ def _build(rt: Runtime, *, appeals: int, seed: int, out: Console) -> None:
     _knowledge_base(rt, now, out)
     _make_appeals(rt, appeals, seed, now, out, enterprises)
     _patrol_reports(rt, now, out)
+    _bad_ratings(rt, now, out)
+
+
+def _residents(admin: AdminService, seed: int) -> int:
+    """户数 and 常住人口 of every grid, the demo's most detailed level: communities, streets
+    and districts take the sums, so the 万人诉求比 tab shows the roll-up. Loaded as an
+    administrator's table would be."""
+    rnd = random.Random(seed)
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for code, _, streets in DISTRICTS:
+        for i, (_, communities) in enumerate(streets, start=1):
+            for j, community in enumerate(communities, start=1):
+                village = community.endswith("村")
+                households = rnd.randrange(700, 1300) if village else rnd.randrange(2200, 4600)
+                people = round(households * rnd.uniform(2.5, 3.1 if village else 2.8))
+                rows.append((len(rows) + 2, {"单位编码": f"{code}S{i}C{j}G1", "户数": households,
+                                             "常住人口": people}))
+    return admin.import_unit_population(["单位编码", "户数", "常住人口"], rows)
 
 
 def _configure_intake(rt: Runtime, now: datetime) -> None:
@@ -470,7 +489,10 @@ def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console,
         path, kind, texts, handler = rnd.choice(PROBLEMS)
         district = rnd.choice(DISTRICTS)
         street_no = rnd.randrange(len(district[2]))
-        street = district[2][street_no][0]
+        street, communities = district[2][street_no]
+        # most callers name their community too (a quarter only the street), so the 万人诉求比
+        # tab has figures below the streets; picked without the generator, which stays as it was
+        community = communities[i % len(communities)] if i % 4 else ""
         place = rnd.choice(PLACES)
         text = rnd.choice(texts).format(place=place, road=rnd.choice(ROADS),
                                         road2=rnd.choice(ROADS))
@@ -490,7 +512,7 @@ def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console,
                          requester_name=name, requester_phone=phone,
                          requester_type="enterprise" if firm else "resident",
                          enterprise_code=firm,
-                         address=f"{district[1]}{street}{place}",
+                         address=f"{district[1]}{street}{community}{place}",
                          confidential=rnd.random() < 0.05)
         try:
             reg = svc.register(operator, data, t0)
@@ -582,6 +604,85 @@ def _patrol_reports(rt: Runtime, now: datetime, out: Console) -> None:
             rt.appeals.act(worker, reg.appeal_id, "sign", t + timedelta(hours=2))
     out.print(f"网格巡查上报 {len(PATROL)} 件（就地解决 "
               f"{sum(1 for *_, done in PATROL if done)} 件）")
+
+
+# 差评 residents of 东湖街道 gave, and how far each rectification (整改) got, so that every
+# tab of 差评整改 has something: (problem, stars, comment, stage, days since it was raised).
+RATED = [
+    ("东湖社区3号楼前路灯坏了半个月，晚上出门看不清路。", 1,
+     "打了三次电话才有人来，说修好了，晚上还是不亮。", "open", 35),  # overdue by now
+    ("东湖社区南门外人行道砖块松动，下雨踩上去溅一身泥。", 2,
+     "答复说已经修好，现场根本没人来过。", "open", 6),
+    ("东湖街道菜市场门口占道经营，早高峰堵得走不动。", 2,
+     "只管了一天，第二天又摆出来了。", "reported", 14),
+    ("东湖社区7号楼旁垃圾站清运不及时，天热异味很大。", 1,
+     "工作人员态度很差，说我们事多。", "verified", 18),
+    ("东湖街道幸福路上一处井盖破损，一直没人更换。", 2,
+     "拖了十几天才处理，效率太低。", "published", 26),
+    ("东湖社区楼下商铺夜里装修，噪音吵得睡不着。", 1,
+     "根本没人管，乱答复，差评！", "appealed", 8),
+]
+RECTIFIED = "已约谈承办人员，复查现场并整改到位；建立每周巡查台账，防止问题反复。"
+
+
+def _bad_ratings(rt: Runtime, now: datetime, out: Console) -> None:
+    """Appeals of 东湖街道 closed and then rated 1–2 stars by their requesters, each
+    rectification at another step (open, overdue, reported, followed up, published) and one
+    rating appealed by the unit as malicious (申诉, waiting for review)."""
+    from jiesu.services.feedback import FeedbackService
+
+    with rt.db.uow(write=False) as uow:
+        units = {u.code: u.id for u in lookups.all_units(uow.session)}
+        ids = {u.username: u.id for u in lookups.all_users(uow.session)}
+        scope = uow.units.subtree_ids(units["D01"])
+    handler = Actor(role=Role.HANDLER, user_id=ids["handler"], unit_id=units["D01"],
+                    unit_scope=scope)
+    follow = Actor(role=Role.FOLLOWUP_AGENT, user_id=ids["followup"])
+    boss = Actor(role=Role.SUPERVISOR, user_id=ids["supervisor"])
+    svc = FeedbackService(rt.db, rt.rules, rt.settings)
+    for n, (problem, stars, comment, stage, days) in enumerate(RATED, start=1):
+        phone = f"1360000{n:04d}"
+        appeal_id, rated_at = _closed_appeal(rt, handler, ids, units["D01S1"], problem, phone,
+                                             now - timedelta(days=days))
+        result = svc.rate_appeal(Actor(role=Role.REQUESTER, phone=phone), appeal_id, stars,
+                                 comment, rated_at)
+        rect = result.rectification_id
+        assert rect is not None
+        if stage == "appealed":
+            svc.file_rating_appeal(handler, result.rating_id, "该商铺装修已办理备案，夜间未施工，"
+                                   "经核实诉求人与商铺存在经济纠纷，系恶意差评。",
+                                   rated_at + timedelta(days=1))
+        if stage in ("reported", "verified", "published"):
+            svc.report_rectification(handler, rect, RECTIFIED, now - timedelta(days=days // 2))
+        if stage in ("verified", "published"):
+            svc.follow_up_rectification(follow, rect, True, now - timedelta(days=days // 3),
+                                        "诉求人表示整改后满意")
+        if stage == "published":
+            svc.publish_rectification(boss, rect, now - timedelta(days=days // 4))
+    out.print(f"差评 {len(RATED)} 件（整改各环节，1 件申诉待审核）")
+
+
+def _closed_appeal(rt: Runtime, handler: Actor, ids: dict[str, int], unit_id: int,
+                   problem: str, phone: str, t0: datetime) -> tuple[int, datetime]:
+    """Register, dispatch, handle, reply and follow up an appeal from `t0`: its id, and a
+    moment after it closed."""
+    operator = Actor(role=Role.OPERATOR, user_id=ids["operator"])
+    dispatcher = Actor(role=Role.DISPATCHER, user_id=ids["dispatcher"])
+    follow = Actor(role=Role.FOLLOWUP_AGENT, user_id=ids["followup"])
+    reg = rt.appeals.register(operator, NewAppeal(
+        kind="complaint", content=problem, title=problem[:18], requester_phone=phone,
+        requester_name="陈女士", address="城东区东湖街道东湖社区"), t0)
+    steps: list[tuple[Actor, str, dict[str, Any]]] = [
+        (dispatcher, "dispatch", {"unit_id": unit_id}), (handler, "sign", {}),
+        (handler, "contact", {"note": "已电话联系诉求人"}),
+        (handler, "reply", {"text": REPLIES["solved"], "claim": "solved"}),
+        (follow, "follow_up", {"reached": True, "resolved": "partly",
+                               "satisfaction": "basically"})]
+    t = t0
+    for actor, action, args in steps:
+        t += timedelta(hours=5)
+        rt.appeals.act(actor, reg.appeal_id, action, t, args)
+    return reg.appeal_id, t + timedelta(hours=2)
 
 
 def _handler_for(unit_code: str) -> str:

@@ -265,7 +265,7 @@ def _request_body(body: dict[str, Any], components: dict[str, Any]) -> list[str]
             what = f"`{name}`, fields below" if name else "an object, fields below"
             tables.append(_fields(target))
         elif target.get("type") == "string":
-            what = "the file as text"
+            what = "the file" if target.get("format") == "binary" else "the file as text"
         elif name:
             what = f"`{name}`"
         else:

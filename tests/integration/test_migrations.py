@@ -1,11 +1,17 @@
-"""Data migrations, run on a database that was at the revision before them (SQLite and
-PostgreSQL)."""
+"""Migrations (SQLite and PostgreSQL): all heads build the schema the models describe, and data
+migrations run on a database that was at the revision before them."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
+import jiesu.store
 from jiesu.config import Settings
 from jiesu.domain.appeal import Actor, Role
 from jiesu.runtime import Runtime
@@ -13,6 +19,7 @@ from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
 from jiesu.store.db import normalise_url
 from jiesu.store.migrate import alembic_config, upgrade
+from jiesu.store.tables import Base
 
 
 def test_phone_numbers_stored_as_typed_become_digits(empty_db_url: str) -> None:
@@ -38,3 +45,19 @@ def test_phone_numbers_stored_as_typed_become_digits(empty_db_url: str) -> None:
         stored = dict(conn.execute(text("SELECT id, requester_phone FROM appeals")).all())
     engine.dispose()
     assert stored == {i: "13800013800" for i in ids}
+
+
+def test_the_migrations_build_exactly_the_tables_the_models_describe(db_url: str) -> None:
+    """Every head applied gives the columns, types, indexes and keys of the SQLAlchemy models
+    (store/tables.py and every store/*_tables.py): a column added to a model without its
+    migration, or the other way round, fails here."""
+    for module in pkgutil.iter_modules(jiesu.store.__path__):
+        if module.name.endswith("tables"):
+            importlib.import_module(f"jiesu.store.{module.name}")
+    engine = create_engine(normalise_url(db_url))
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()

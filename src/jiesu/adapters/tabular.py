@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,28 @@ def open_table(path: Path, *, fmt: str | None = None, encoding: str = "auto",
     if fmt == "xlsx":
         return _open_xlsx(path, sheet, header_row)
     return _open_csv(path, encoding, delimiter, header_row)
+
+
+_XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip archive
+_XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls (an OLE compound file)
+_UNSAFE_NAME = re.compile(r"[^\w\-]+")
+
+
+@contextmanager
+def uploaded_file(data: bytes, filename: str | None = None) -> Iterator[Path]:
+    """Uploaded bytes as a temporary file that `open_table` reads, deleted afterwards.
+
+    The format comes from the bytes, not the name a browser sent: XLSX when they are a zip
+    archive, otherwise CSV (UTF-8 or GBK, found by `detect_encoding`).
+    """
+    if data.startswith(_XLS_MAGIC):
+        raise InvalidArguments("不支持旧版 .xls 文件，请在 Excel/WPS 中另存为 .xlsx 或 CSV")
+    suffix = ".xlsx" if data.startswith(_XLSX_MAGIC) else ".csv"
+    stem = _UNSAFE_NAME.sub("_", Path(filename or "").stem)[:60].strip("_") or "upload"
+    with tempfile.TemporaryDirectory(prefix="jiesu-upload-") as folder:
+        path = Path(folder) / f"{stem}{suffix}"
+        path.write_bytes(data)
+        yield path
 
 
 def _format_of(path: Path) -> str:
@@ -83,6 +108,10 @@ def _open_csv(path: Path, encoding: str, delimiter: str, header_row: int) -> Tab
         f.close()
         raise InvalidArguments(f"文件 {path.name} 不是 {enc} 编码；请在映射的 [source] 中设置"
                                " encoding（例如 \"gbk\"）") from None
+    except csv.Error as exc:
+        f.close()
+        raise InvalidArguments(f"文件 {path.name} 第 {reader.line_num} 行不是有效的 CSV："
+                               f"{exc}") from None
     assert header is not None
     header = [h.strip() for h in header]
 
@@ -100,6 +129,9 @@ def _open_csv(path: Path, encoding: str, delimiter: str, header_row: int) -> Tab
                         f"文件 {path.name} 第 {reader.line_num} 行附近不是 {enc} 编码"
                         f"（{exc.reason}）；"
                         "请在映射的 [source] 中设置 encoding") from None
+                except csv.Error as exc:  # a cell over the csv module's size limit, say
+                    raise InvalidArguments(f"文件 {path.name} 第 {reader.line_num} 行不是有效的"
+                                           f" CSV：{exc}") from None
                 n += 1
                 if not any(v.strip() for v in values):
                     continue

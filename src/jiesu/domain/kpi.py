@@ -220,14 +220,17 @@ def rates(c: KpiCounts, f: KpiFormula) -> KpiRates:
 K = TypeVar("K", bound=Hashable)
 
 
-def rank(scores: Mapping[K, float | None], *, places: int = 6) -> dict[K, int | None]:
-    """Competition ranking (1, 2, 2, 4) by score, highest first; no score → no rank.
+def rank(scores: Mapping[K, float | None], *, places: int = 6,
+         lower_first: bool = False) -> dict[K, int | None]:
+    """Competition ranking (1, 2, 2, 4) by score, highest first (lowest first with
+    `lower_first`, for measures where less is better); no score → no rank.
 
     Scores are compared after rounding to `places` decimals so that float noise never splits a
     tie.
     """
+    sign = 1 if lower_first else -1
     scored = sorted(((round(s, places), k) for k, s in scores.items() if s is not None),
-                    key=lambda x: -x[0])
+                    key=lambda x: sign * x[0])
     result: dict[K, int | None] = {k: None for k in scores}
     prev: float | None = None
     place = 0

@@ -6,20 +6,22 @@ import csv
 import io
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from jiesu.adapters.tabular import open_table, uploaded_file
 from jiesu.domain import appeal as dom
 from jiesu.domain.deadlines import REQUESTER_TYPES, policy_limit
 from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
 from jiesu.domain.events import DomainEvent
+from jiesu.domain.population import parse_figure
 from jiesu.services.auth import hash_password
 from jiesu.services.rules import RULE_LIMITS, RULE_SETTINGS, RulesProvider
-from jiesu.store import admin_store, category_store
+from jiesu.store import admin_store, category_store, lookups
 from jiesu.store.tables import (
     AdminNoticeRow,
     CalendarYearRow,
@@ -90,6 +92,63 @@ class AdminService:
             row.contact_phone = phone
             uow.commit()
             return row
+
+    # --- resident figures (户数, 常住人口) for 万人诉求比 ----------------------------------------
+
+    def set_unit_population(self, code: str, households: object,
+                            population: object) -> UnitRow:
+        """Set a unit's own 户数 and 常住人口; an empty one is cleared (the unit then takes
+        the sum of its children's)."""
+        figures = parse_figure(households, "households"), parse_figure(population, "population")
+        with self.db.uow() as uow:
+            row = uow.units.by_code(code.strip())
+            if row is None:
+                raise NotFound(f"单位 {code} 不存在")
+            row.households, row.population = figures
+            uow.commit()
+            return row
+
+    def import_unit_population(self, header: Sequence[str],
+                               rows: Iterable[tuple[int, Mapping[str, Any]]]) -> int:
+        """Set the figures of many units from a table with the columns 单位编码 (code) and 户数
+        (households) and/or 常住人口 (population); `rows` are (row number, cells). A column
+        left out leaves that figure as it is; an empty cell clears it. All or nothing: any
+        bad row changes nothing and the error names every bad row. Returns the units set."""
+        columns = _population_columns(header)
+        problems = _RowProblems()
+        parsed: list[tuple[str, dict[str, int | None]]] = []
+        seen: dict[str, int] = {}
+        with self.db.uow() as uow:
+            units = {u.code: u for u in lookups.all_units(uow.session)}
+            for n, cells in rows:
+                code = str(cells.get(columns["code"]) or "").strip()
+                figures = _row_figures(n, cells, columns, problems)
+                if not code:
+                    problems.add(n, "缺少单位编码")
+                elif code in seen:
+                    problems.add(n, f"单位编码 {code[:64]} 与第 {seen[code]} 行重复")
+                elif code not in units:
+                    problems.add(n, f"单位编码 {code[:64]} 不存在")
+                seen.setdefault(code, n)
+                parsed.append((code, figures))
+            problems.raise_if_any()
+            if not parsed:
+                raise InvalidArguments("人口数据文件中没有数据行")
+            for code, figures in parsed:
+                for name, value in figures.items():
+                    setattr(units[code], name, value)
+            uow.commit()
+        return len(parsed)
+
+    def import_unit_population_file(self, path: Path) -> int:
+        """`import_unit_population` from a CSV (UTF-8 or GBK) or XLSX file."""
+        table = open_table(path)
+        return self.import_unit_population(table.header, table.rows)
+
+    def import_unit_population_upload(self, data: bytes, filename: str | None) -> int:
+        """`import_unit_population` from an uploaded CSV or XLSX (told apart by its bytes)."""
+        with uploaded_file(data, filename) as path:
+            return self.import_unit_population_file(path)
 
     # --- users ------------------------------------------------------------------------------
 
@@ -372,6 +431,63 @@ def _ensure_category(session: Session, parent: CategoryRow | None, name: str,
     session.flush()
     siblings.add(code)
     return row
+
+
+# The header of a population table, in Chinese or English (what the admin page documents).
+POPULATION_COLUMNS = {"单位编码": "code", "code": "code", "户数": "households",
+                      "households": "households", "常住人口": "population",
+                      "population": "population"}
+POPULATION_HEADER_ERROR = ("人口数据文件第一行须为表头：单位编码（code），以及户数（households）、"
+                           "常住人口（population）中的至少一列")
+
+
+def _population_columns(header: Sequence[str]) -> dict[str, str]:
+    """Field name → the header cell that holds it (the first such cell)."""
+    columns: dict[str, str] = {}
+    for cell in header:
+        name = POPULATION_COLUMNS.get(str(cell).strip().lower())
+        if name is not None:
+            columns.setdefault(name, cell)
+    if "code" not in columns or len(columns) < 2:
+        raise InvalidArguments(POPULATION_HEADER_ERROR)
+    return columns
+
+
+def _row_figures(n: int, cells: Mapping[str, Any], columns: Mapping[str, str],
+                 problems: _RowProblems) -> dict[str, int | None]:
+    figures: dict[str, int | None] = {}
+    for name in ("households", "population"):
+        if name in columns:
+            try:
+                figures[name] = parse_figure(cells.get(columns[name]), name)
+            except InvalidArguments as exc:
+                problems.add(n, exc.message)
+    return figures
+
+
+class _RowProblems:
+    """What is wrong with the rows of an uploaded table, raised together (row numbers as a
+    spreadsheet shows them)."""
+
+    SHOWN = 5  # in the message; up to KEPT are in its `problems`
+    KEPT = 50
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self.count = 0
+
+    def add(self, row: int, message: str) -> None:
+        self.count += 1
+        if len(self.items) < self.KEPT:
+            self.items.append(f"第 {row} 行：{message}")
+
+    def raise_if_any(self) -> None:
+        if not self.count:
+            return
+        more = f"；另有 {self.count - self.SHOWN} 处" if self.count > self.SHOWN else ""
+        raise InvalidArguments(f"人口数据有 {self.count} 处问题，未作任何修改："
+                               f"{'；'.join(self.items[:self.SHOWN])}{more}",
+                               problems=list(self.items))
 
 
 def _duty_phone(raw: str | None) -> str | None:

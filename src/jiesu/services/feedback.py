@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,9 +25,11 @@ from jiesu.domain.errors import (
     PermissionDenied,
 )
 from jiesu.domain.events import DomainEvent
+from jiesu.nlp.pii import redact
 from jiesu.services.rules import RulesProvider
 from jiesu.store import feedback_store as fq
 from jiesu.store import notify_store
+from jiesu.store import rating_queries as rq
 from jiesu.store.feedback_tables import (
     RatingAppealRow,
     RatingRow,
@@ -40,7 +43,13 @@ from jiesu.store.uow import Database, UnitOfWork
 Role = dom.Role
 STAFF_READERS = frozenset({Role.FOLLOWUP_AGENT, Role.SUPERVISOR, Role.DISPATCHER, Role.ANALYST,
                            Role.ADMIN, Role.HANDLER, Role.GRID_WORKER, Role.OPERATOR})
+# Who may take each step of 整改 and 申诉 (the checks below use these; pages offer forms by them):
+# the rated unit reports and appeals (its own subtree, `require_unit`), a follow-up agent asks
+# the requester about the rectification, a reviewer publishes it and decides appeals.
+UNIT_ACTORS = dom.UNIT_SCOPED_ROLES | {Role.ADMIN}
+RECTIFICATION_FOLLOWERS = frozenset({Role.FOLLOWUP_AGENT, Role.ADMIN})
 REVIEWERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+RATING_APPEAL_READERS = REVIEWERS | {Role.ANALYST}
 
 
 class Conflict(DomainError):
@@ -393,7 +402,7 @@ class FeedbackService:
 
     def follow_up_rectification(self, actor: dom.Actor, rect_id: int, satisfied: bool,
                                 now: datetime, note: str | None = None) -> str:
-        require_role(actor, {Role.FOLLOWUP_AGENT, Role.ADMIN}, "回访整改结果")
+        require_role(actor, RECTIFICATION_FOLLOWERS, "回访整改结果")
         r = self.rules.get()
         with self.db.uow() as uow:
             row, rect = self._rect(uow, rect_id)
@@ -415,6 +424,68 @@ class FeedbackService:
                                {"rectification_id": row.id})
             uow.commit()
             return row.status
+
+    # --- the lists of the 整改 / 好差评 pages --------------------------------------------------
+
+    @staticmethod
+    def readable_unit(actor: dom.Actor, unit_id: int | None) -> int | None:
+        """The unit subtree `actor` may list: handlers and grid workers their own (or a unit
+        within it), other staff any unit (None: all units)."""
+        require_role(actor, STAFF_READERS, "查看整改和评价")
+        if actor.role not in dom.UNIT_SCOPED_ROLES:
+            return unit_id
+        if actor.unit_id is None:
+            raise PermissionDenied("您的账号未关联承办单位，请联系管理员")
+        if unit_id is None:
+            return actor.unit_id
+        if unit_id not in actor.unit_scope:
+            raise PermissionDenied("只能查看本单位及下级单位的数据")
+        return unit_id
+
+    def rectification_page(self, actor: dom.Actor, *, statuses: Sequence[str] = (),
+                           unit_id: int | None = None, page: int = 1, per_page: int = 20
+                           ) -> tuple[list[rq.RectificationLine], int]:
+        """Rectifications the actor may see, open ones first, then by deadline."""
+        unit = self.readable_unit(actor, unit_id)
+        with self.db.uow(write=False) as uow:
+            return rq.rectification_page(uow.session, unit_id=unit, statuses=statuses,
+                                         page=page, per_page=per_page)
+
+    def feedback_counts(self, actor: dom.Actor, unit_id: int | None = None) -> dict[str, int]:
+        """Rectifications per status and, for those who decide or read them, pending 申诉
+        (`pending_appeals`): the figures of the page's tabs."""
+        unit = self.readable_unit(actor, unit_id)
+        with self.db.uow(write=False) as uow:
+            counts = rq.rectification_counts(uow.session, unit)
+            if actor.role in RATING_APPEAL_READERS:
+                _, counts["pending_appeals"] = rq.rating_appeal_page(
+                    uow.session, status=str(rules_rating.RatingAppealStatus.PENDING),
+                    unit_id=unit, page=1, per_page=1)
+        return counts
+
+    def bad_rating_page(self, actor: dom.Actor, *, unit_id: int | None = None, page: int = 1,
+                        per_page: int = 20) -> tuple[list[rq.BadRatingLine], int]:
+        """Bad ratings (差评) the actor may see, newest first, with their 申诉."""
+        unit = self.readable_unit(actor, unit_id)
+        with self.db.uow(write=False) as uow:
+            return rq.bad_rating_page(uow.session, unit_id=unit, page=page, per_page=per_page)
+
+    def rating_appeal_page(self, actor: dom.Actor, *, status: str | None = "pending",
+                           unit_id: int | None = None, page: int = 1, per_page: int = 20
+                           ) -> tuple[list[rq.RatingAppealLine], int]:
+        """Units' 申诉 against ratings, oldest first (reviewers and analysts)."""
+        require_role(actor, RATING_APPEAL_READERS, "查看评价申诉")
+        with self.db.uow(write=False) as uow:
+            return rq.rating_appeal_page(uow.session, status=status, unit_id=unit_id,
+                                         page=page, per_page=per_page)
+
+    def published_page(self, *, page: int = 1, per_page: int = 20
+                       ) -> tuple[list[PublicRectification], int]:
+        """Published rectification results (整改公示), newest first, as the public may see
+        them (redacted); never those of reports or confidential appeals."""
+        with self.db.uow(write=False) as uow:
+            lines, total = rq.published_page(uow.session, page=page, per_page=per_page)
+        return [_public(line) for line in lines], total
 
     # --- service items (服务事项目录) ----------------------------------------------------------
 
@@ -472,3 +543,30 @@ def _same_phone(a: str | None, b: str | None) -> bool:
 def _clean(text: str | None, max_len: int) -> str | None:
     value = (text or "").strip()
     return value[:max_len] or None
+
+
+@dataclass(frozen=True)
+class PublicRectification:
+    """A published rectification (整改公示) as the public sees it: the appeal's text (or the
+    service item rated) and the unit's report through `redact`, with the requester's own name;
+    the rater's comment is not shown."""
+
+    id: int
+    code: str | None  # the appeal on the board; None for a rated service item
+    unit: str
+    published_at: datetime
+    stars: int
+    problem: str
+    report: str
+    satisfied: bool | None
+    rounds: int
+
+
+def _public(line: rq.PublishedLine) -> PublicRectification:
+    names = [line.requester_name] if line.requester_name else []
+    problem = line.content if line.appeal_code else line.service_item
+    return PublicRectification(
+        id=line.id, code=line.appeal_code, unit=line.unit, published_at=line.published_at,
+        stars=line.stars, problem=redact(problem or "", names=names),
+        report=redact(line.report or "", names=names), satisfied=line.satisfied,
+        rounds=line.rounds)

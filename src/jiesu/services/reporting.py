@@ -25,9 +25,18 @@ from jiesu.domain.kpi import (
     rates,
     ratio,
 )
+from jiesu.domain.population import (
+    AreaFigures,
+    check_area_group,
+    per_10k,
+    rank_by_rate,
+    roll_up,
+    subtree_totals,
+)
 from jiesu.domain.rating import RATING_APPEAL_ZH, RECTIFICATION_ZH, STARS_ZH
 from jiesu.services.rules import RulesProvider
 from jiesu.store import kpi_queries as kq
+from jiesu.store import population_queries as pq
 from jiesu.store import queries
 from jiesu.store import rating_queries as rq
 from jiesu.store.feedback_tables import KpiFormulaVersionRow, KpiResultRow
@@ -38,6 +47,8 @@ Role = dom.Role
 READERS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER,
                      Role.HANDLER, Role.GRID_WORKER, Role.FOLLOWUP_AGENT})
 REPORT_READERS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN})
+# Who reads the rankings between units (分组排名, 万人诉求比).
+RANKING_READERS = REPORT_READERS | {Role.DISPATCHER}
 
 ACCOUNTABILITY_ZH = {"overdue": "超期", "red_card": "红牌督办", "rework": "重办",
                      "bad_rating": "差评"}
@@ -129,6 +140,33 @@ class RatingStat:
     @property
     def rectification_satisfaction_rate(self) -> float | None:
         return ratio(self.rect_satisfied, self.rect_followed_up)
+
+
+@dataclass
+class IntensityRow:
+    """万人诉求比 of one area: appeals of its subtree, its rolled-up figures, rate and rank."""
+
+    unit_id: int
+    code: str
+    name: str
+    appeals: int
+    households: int | None
+    population: int | None
+    per_10k: float | None
+    rank: int | None = None
+
+
+@dataclass
+class IntensityReport:
+    period: Period
+    group: str
+    rows: list[IntensityRow]
+    unlocated: int  # appeals of the period that intake placed in no area
+
+    @property
+    def without_population(self) -> int:
+        """Areas of the group that have no population (own or from their children)."""
+        return sum(1 for r in self.rows if not r.population)
 
 
 @dataclass
@@ -294,6 +332,33 @@ class ReportingService:
             return kq.appeals_behind(uow.session, formula, self.window(period, now), unit_id,
                                      measure)
 
+    # --- 万人诉求比 (appeals per 10,000 residents) ------------------------------------------------
+
+    def intensity(self, period: Period, group: str) -> IntensityReport:
+        """Appeals registered in the period per 10,000 residents for every area of `group`,
+        ranked lowest first. An area counts the appeals located in its subtree (merged ones
+        left out) and divides by its population, rolled up from its children when it has
+        none of its own (docs/kpi.md)."""
+        check_area_group(group)
+        start, end = period.bounds(self.settings.tz)
+        with self.db.uow(write=False) as uow:
+            units = pq.area_units(uow.session)
+            own = pq.appeals_by_area(uow.session, start, end)
+        tree = [AreaFigures(u.id, u.parent_id, u.households, u.population) for u in units]
+        residents = roll_up(tree)
+        appeals = subtree_totals(tree, {uid: n for uid, n in own.items() if uid is not None})
+        rows = []
+        for u in units:
+            if u.active and u.group == group:
+                r = residents[u.id]
+                rows.append(IntensityRow(u.id, u.code, u.name, appeals[u.id], r.households,
+                                         r.population, per_10k(appeals[u.id], r.population)))
+        places = rank_by_rate({r.unit_id: r.per_10k for r in rows})
+        for row in rows:
+            row.rank = places[row.unit_id]
+        rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.code))
+        return IntensityReport(period, group, rows, own.get(None, 0))
+
     # --- accountability -----------------------------------------------------------------------
 
     def accountability(self, period: Period, now: datetime, *,
@@ -347,14 +412,6 @@ class ReportingService:
                     total = [a + b for a, b in zip(total, own[other.id], strict=True)]
             out.append(RatingStat(u.id, u.name, u.group, *total))
         return out
-
-    def published_rectifications(self, limit: int = 100) -> list[dict[str, Any]]:
-        """Published rectification results (公示), newest first."""
-        with self.db.uow(write=False) as uow:
-            rows = rq.published_rectifications(uow.session, limit)
-            return [{"id": r.id, "unit": name, "stars": stars, "stars_zh": STARS_ZH[stars],
-                     "report": r.report, "satisfied": r.satisfied, "rounds": r.rounds,
-                     "published_at": r.published_at} for r, stars, name in rows]
 
     # --- lists for the feedback API -----------------------------------------------------------
 

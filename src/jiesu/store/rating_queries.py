@@ -1,14 +1,26 @@
-"""Read queries of 好差评: rating and rectification counts per unit, and the feedback lists."""
+"""Read queries of 好差评: rating and rectification counts per unit, the feedback lists, and
+the paged lists of the 差评整改 and 整改公示 pages."""
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, select
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, case, func, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from jiesu.store.feedback_tables import RatingAppealRow, RatingRow, RectificationRow
+from jiesu.store.feedback_tables import (
+    RatingAppealRow,
+    RatingRow,
+    RectificationRow,
+    ServiceItemRow,
+)
 from jiesu.store.kpi_queries import Window, subtree_units
-from jiesu.store.tables import UnitRow
+from jiesu.store.tables import AppealRow, UnitRow
+from jiesu.store.web_queries import public_clause
 
 
 def _rated_in(w: Window) -> tuple[ColumnElement[bool], ...]:
@@ -44,18 +56,6 @@ def unit_rectification_counts(session: Session, w: Window
             for uid, n, rectified, followed, satisfied in rows]
 
 
-def published_rectifications(session: Session, limit: int
-                             ) -> list[tuple[RectificationRow, int, str]]:
-    """(rectification, stars of its rating, unit name) of published results, newest first."""
-    rows = session.execute(
-        select(RectificationRow, RatingRow.stars, UnitRow.name)
-        .join(RatingRow, RatingRow.id == RectificationRow.rating_id)
-        .join(UnitRow, UnitRow.id == RectificationRow.unit_id)
-        .where(RectificationRow.status == "published")
-        .order_by(RectificationRow.published_at.desc()).limit(limit)).all()
-    return [(r, stars, name) for r, stars, name in rows]
-
-
 def ratings(session: Session, *, unit_id: int | None, bad_only: bool,
             limit: int) -> list[RatingRow]:
     """Ratings, newest first: of a unit's subtree, only bad ones (≤ 2 stars) if asked."""
@@ -86,3 +86,206 @@ def rating_appeals(session: Session, *, status: str | None,
     if status:
         stmt = stmt.where(RatingAppealRow.status == status)
     return list(session.scalars(stmt).all())
+
+
+# --- the pages of 整改 / 好差评 (paged lists with what each line shows) ----------------------
+
+
+@dataclass(frozen=True)
+class RectificationLine:
+    """A rectification with the rating behind it, its unit and its appeal (staff pages)."""
+
+    id: int
+    status: str
+    due_at: datetime
+    rounds: int
+    report: str | None
+    reported_at: datetime | None
+    satisfied: bool | None
+    followed_up_at: datetime | None
+    published_at: datetime | None
+    cancelled_reason: str | None
+    unit_id: int
+    unit: str
+    rating_id: int
+    stars: int
+    comment: str | None
+    rated_at: datetime
+    appeal_id: int | None
+    appeal_code: str | None
+    appeal_title: str | None
+
+
+@dataclass(frozen=True)
+class BadRatingLine:
+    """A bad rating of a unit with its appeal and the latest 申诉 against it, if any."""
+
+    id: int
+    stars: int
+    comment: str | None
+    rated_at: datetime
+    excluded: bool
+    excluded_reason: str | None
+    unit_id: int
+    unit: str
+    appeal_id: int | None
+    appeal_code: str | None
+    appeal_title: str | None
+    rating_appeal_status: str | None
+    rating_appeal_reason: str | None
+    decision_reason: str | None
+
+
+@dataclass(frozen=True)
+class RatingAppealLine:
+    """A unit's 申诉 with the rating it is against."""
+
+    id: int
+    status: str
+    reason: str
+    requested_at: datetime
+    decided_at: datetime | None
+    decision_reason: str | None
+    unit: str
+    rating_id: int
+    stars: int
+    comment: str | None
+    rated_at: datetime
+    excluded: bool
+    appeal_id: int | None
+    appeal_code: str | None
+    appeal_title: str | None
+
+
+@dataclass(frozen=True)
+class PublishedLine:
+    """A published rectification with what its appeal may show (redacted by the page)."""
+
+    id: int
+    published_at: datetime
+    report: str | None
+    satisfied: bool | None
+    rounds: int
+    unit: str
+    stars: int
+    service_item: str | None
+    appeal_code: str | None
+    title: str | None
+    content: str | None
+    requester_name: str | None
+
+
+def _count(session: Session, stmt: Select[Any], key: Any) -> int:
+    counted = select(func.count()).select_from(
+        stmt.with_only_columns(key).order_by(None).subquery())
+    return int(session.scalar(counted) or 0)
+
+
+def _paged(stmt: Select[Any], page: int, per_page: int) -> Select[Any]:
+    return stmt.limit(per_page).offset((page - 1) * per_page)
+
+
+def _in_unit(column: Any, session: Session, unit_id: int | None) -> ColumnElement[bool]:
+    return column.in_(subtree_units(session, unit_id)) if unit_id is not None else true()
+
+
+def rectification_page(session: Session, *, unit_id: int | None, statuses: Sequence[str],
+                       page: int, per_page: int) -> tuple[list[RectificationLine], int]:
+    """Rectifications of a unit subtree (all units: None) in `statuses` (all: empty): open
+    ones first, then by deadline; one page and the total."""
+    stmt = (select(RectificationRow, RatingRow.stars, RatingRow.comment, RatingRow.created_at,
+                   UnitRow.name, AppealRow.code, AppealRow.title)
+            .join(RatingRow, RatingRow.id == RectificationRow.rating_id)
+            .join(UnitRow, UnitRow.id == RectificationRow.unit_id)
+            .outerjoin(AppealRow, AppealRow.id == RectificationRow.appeal_id)
+            .where(_in_unit(RectificationRow.unit_id, session, unit_id)))
+    if statuses:
+        stmt = stmt.where(RectificationRow.status.in_(statuses))
+    total = _count(session, stmt, RectificationRow.id)
+    rows = session.execute(_paged(stmt.order_by(
+        case((RectificationRow.status == "open", 0), else_=1), RectificationRow.due_at,
+        RectificationRow.id), page, per_page)).all()
+    return [RectificationLine(
+        r.id, r.status, r.due_at, r.rounds, r.report, r.reported_at, r.satisfied,
+        r.followed_up_at, r.published_at, r.cancelled_reason, r.unit_id, unit, r.rating_id,
+        stars, comment, rated_at, r.appeal_id, code, title)
+        for r, stars, comment, rated_at, unit, code, title in rows], total
+
+
+def rectification_counts(session: Session, unit_id: int | None) -> dict[str, int]:
+    """How many rectifications of a unit subtree (all units: None) are in each status."""
+    rows = session.execute(
+        select(RectificationRow.status, func.count())
+        .where(_in_unit(RectificationRow.unit_id, session, unit_id))
+        .group_by(RectificationRow.status))
+    return {status: int(n) for status, n in rows}
+
+
+def _latest_rating_appeals(session: Session,
+                           rating_ids: list[int]) -> dict[int, RatingAppealRow]:
+    if not rating_ids:
+        return {}
+    rows = session.scalars(select(RatingAppealRow).where(
+        RatingAppealRow.rating_id.in_(rating_ids)).order_by(RatingAppealRow.id))
+    return {row.rating_id: row for row in rows}  # the later overwrites the earlier
+
+
+def bad_rating_page(session: Session, *, unit_id: int | None, page: int,
+                    per_page: int) -> tuple[list[BadRatingLine], int]:
+    """Bad ratings (差评, ≤ 2 stars) of a unit subtree, newest first; one page and the total."""
+    stmt = (select(RatingRow, UnitRow.name, AppealRow.code, AppealRow.title)
+            .join(UnitRow, UnitRow.id == RatingRow.unit_id)
+            .outerjoin(AppealRow, AppealRow.id == RatingRow.appeal_id)
+            .where(RatingRow.stars <= 2, _in_unit(RatingRow.unit_id, session, unit_id)))
+    total = _count(session, stmt, RatingRow.id)
+    rows = session.execute(_paged(stmt.order_by(RatingRow.created_at.desc(),
+                                                RatingRow.id.desc()), page, per_page)).all()
+    appeals = _latest_rating_appeals(session, [r.id for r, *_ in rows])
+    lines = []
+    for r, unit, code, title in rows:
+        ra = appeals.get(r.id)
+        lines.append(BadRatingLine(
+            r.id, r.stars, r.comment, r.created_at, r.excluded, r.excluded_reason, r.unit_id,
+            unit, r.appeal_id, code, title, ra.status if ra else None,
+            ra.reason if ra else None, ra.decision_reason if ra else None))
+    return lines, total
+
+
+def rating_appeal_page(session: Session, *, status: str | None, unit_id: int | None,
+                       page: int, per_page: int) -> tuple[list[RatingAppealLine], int]:
+    """Units' 申诉 with their ratings, oldest request first; one page and the total."""
+    stmt = (select(RatingAppealRow, UnitRow.name, RatingRow, AppealRow.code, AppealRow.title)
+            .join(RatingRow, RatingRow.id == RatingAppealRow.rating_id)
+            .join(UnitRow, UnitRow.id == RatingAppealRow.unit_id)
+            .outerjoin(AppealRow, AppealRow.id == RatingRow.appeal_id)
+            .where(_in_unit(RatingAppealRow.unit_id, session, unit_id)))
+    if status:
+        stmt = stmt.where(RatingAppealRow.status == status)
+    total = _count(session, stmt, RatingAppealRow.id)
+    rows = session.execute(_paged(stmt.order_by(RatingAppealRow.requested_at,
+                                                RatingAppealRow.id), page, per_page)).all()
+    return [RatingAppealLine(
+        a.id, a.status, a.reason, a.requested_at, a.decided_at, a.decision_reason, unit,
+        r.id, r.stars, r.comment, r.created_at, r.excluded, r.appeal_id, code, title)
+        for a, unit, r, code, title in rows], total
+
+
+def published_page(session: Session, *, page: int,
+                   per_page: int) -> tuple[list[PublishedLine], int]:
+    """Published rectifications, newest first, leaving out those of appeals the board never
+    shows (reports, confidential appeals: `web_queries.public_clause`)."""
+    stmt = (select(RectificationRow, RatingRow.stars, UnitRow.name, ServiceItemRow.name,
+                   AppealRow.code, AppealRow.title, AppealRow.content, AppealRow.requester_name)
+            .join(RatingRow, RatingRow.id == RectificationRow.rating_id)
+            .join(UnitRow, UnitRow.id == RectificationRow.unit_id)
+            .outerjoin(ServiceItemRow, ServiceItemRow.id == RatingRow.service_item_id)
+            .outerjoin(AppealRow, AppealRow.id == RectificationRow.appeal_id)
+            .where(RectificationRow.status == "published",
+                   or_(RectificationRow.appeal_id.is_(None), public_clause())))
+    total = _count(session, stmt, RectificationRow.id)
+    rows = session.execute(_paged(stmt.order_by(RectificationRow.published_at.desc(),
+                                                RectificationRow.id.desc()),
+                                  page, per_page)).all()
+    return [PublishedLine(r.id, r.published_at or r.created_at, r.report, r.satisfied,
+                          r.rounds, unit, stars, item, code, title, content, name)
+            for r, stars, unit, item, code, title, content, name in rows], total

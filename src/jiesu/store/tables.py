@@ -75,6 +75,9 @@ class UnitRow(Base):
     depth: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     contact_phone: Mapped[str | None] = mapped_column(String(64))
+    # 0015_unit_population: the area's own figures (户数, 常住人口); None takes the children's.
+    households: Mapped[int | None] = mapped_column(Integer)
+    population: Mapped[int | None] = mapped_column(Integer)
 
 
 class UserRow(Base):

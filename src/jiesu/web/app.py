@@ -32,6 +32,7 @@ from jiesu.web.routes import (
     operator,
     policies,
     public,
+    rectifications,
     supervisor,
     survey,
     track,
@@ -55,9 +56,10 @@ def mount(app: FastAPI, settings: Settings) -> None:
                        session_cookie="jiesu_session", max_age=12 * 3600, same_site="lax",
                        https_only=settings.environment == "production")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (public, track, auth, operator, dispatcher, handler, followup, supervisor,
-                   analyst, hotspots, admin, appeal, policies, enterprises, enterprise_public,
-                   knowledge, survey, grid):
+    # rectifications before public: /board/rectifications is not an appeal's /board/{code}
+    for module in (rectifications, public, track, auth, operator, dispatcher, handler, followup,
+                   supervisor, analyst, hotspots, admin, appeal, policies, enterprises,
+                   enterprise_public, knowledge, survey, grid):
         app.include_router(module.router)
     _install_error_pages(app)
 

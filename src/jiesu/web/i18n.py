@@ -10,7 +10,14 @@ from collections.abc import Callable
 from typing import Any
 
 from jiesu.domain import appeal as dom
-from jiesu.web import i18n_config, i18n_grid, i18n_knowledge, i18n_policies
+from jiesu.web import (
+    i18n_config,
+    i18n_feedback,
+    i18n_grid,
+    i18n_knowledge,
+    i18n_policies,
+    i18n_population,
+)
 
 LANGS = ("zh", "en")
 
@@ -79,6 +86,10 @@ _LABELS_ZH.update(i18n_policies.LABELS_ZH)  # enterprises and policies (惠企�
 _LABELS_EN.update(i18n_policies.LABELS_EN)
 _LABELS_ZH.update(i18n_knowledge.LABELS_ZH)  # the knowledge base (知识库)
 _LABELS_EN.update(i18n_knowledge.LABELS_EN)
+_LABELS_ZH.update(i18n_feedback.LABELS_ZH)  # 好差评: stars, 整改 and 申诉 statuses
+_LABELS_EN.update(i18n_feedback.LABELS_EN)
+_LABELS_ZH["action"].update(i18n_feedback.ACTION_ZH)  # their events on the timeline
+_LABELS_EN["action"].update(i18n_feedback.ACTION_EN)
 
 EN: dict[str, str] = {
     # layout
@@ -450,6 +461,10 @@ for _zh, _text in i18n_knowledge.EN.items():  # the knowledge base (知识库)
     EN.setdefault(_zh, _text)
 for _zh, _text in i18n_grid.EN.items():  # a grid worker's pages (我的网格, 巡查上报)
     EN.setdefault(_zh, _text)
+for _zh, _text in i18n_feedback.EN.items():  # 差评整改, 整改公示, 评价申诉
+    EN.setdefault(_zh, _text)
+for _zh, _text in i18n_population.EN.items():  # 户数, 常住人口 and 万人诉求比
+    EN.setdefault(_zh, _text)
 
 
 def _from_zh(group: str) -> Callable[[str], str]:
@@ -524,8 +539,10 @@ def gettext(lang: str, message: str, **kwargs: Any) -> str:
         text = EN[message]
     else:
         # a message the domain formatted is complete: nothing is left to fill in
+        # feedback before policies: theirs takes any "“role”无权…" and leaves the rest Chinese
         matched = (_by_pattern(message) or i18n_config.translate(message)
-                   or i18n_policies.translate(message) or i18n_knowledge.translate(message))
+                   or i18n_feedback.translate(message) or i18n_policies.translate(message)
+                   or i18n_knowledge.translate(message) or i18n_population.translate(message))
         if matched is not None:
             return matched
         text = message

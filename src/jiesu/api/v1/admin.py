@@ -6,9 +6,11 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field
 
 from jiesu.adapters.calendar_source import CalendarYearUnavailable, official_year
 from jiesu.api.deps import AdminDep, CurrentUserDep, RuntimeDep
+from jiesu.api.v1.admin_intake import RawUploadDep
 from jiesu.api.v1.schemas import (
     CalendarYearIn,
     CategoryIn,
@@ -18,6 +20,7 @@ from jiesu.api.v1.schemas import (
     UnitContactIn,
     UnitIn,
     UnitOut,
+    UnitPopulationIn,
     UserIn,
     UserOut,
 )
@@ -37,7 +40,8 @@ def _admin(runtime: RuntimeDep) -> AdminService:
 
 def _unit_out(r: UnitRow) -> UnitOut:
     return UnitOut(id=r.id, code=r.code, name=r.name, parent_id=r.parent_id, group=r.group,
-                   depth=r.depth, active=r.active, contact_phone=r.contact_phone)
+                   depth=r.depth, active=r.active, contact_phone=r.contact_phone,
+                   households=r.households, population=r.population)
 
 
 @router.get("/units", response_model=list[UnitOut], summary="单位树")
@@ -58,6 +62,33 @@ def add_unit(body: UnitIn, runtime: RuntimeDep, _: AdminDep) -> UnitOut:
 def set_unit_contact(code: Annotated[str, Path(max_length=64)], body: UnitContactIn,
                      runtime: RuntimeDep, _: AdminDep) -> UnitOut:
     return _unit_out(_admin(runtime).set_unit_contact(code, body.contact_phone))
+
+
+@router.put("/units/{code}/population", response_model=UnitOut,
+            summary="设置单位户数和常住人口（万人诉求比）")
+def set_unit_population(code: Annotated[str, Path(max_length=64)], body: UnitPopulationIn,
+                        runtime: RuntimeDep, _: AdminDep) -> UnitOut:
+    return _unit_out(_admin(runtime).set_unit_population(code, body.households,
+                                                         body.population))
+
+
+class PopulationImportOut(BaseModel):
+    units: int = Field(description="units whose figures were set")
+
+
+@router.post("/units/population", response_model=PopulationImportOut,
+             summary="批量导入单位户数和常住人口（CSV 或 XLSX）",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "text/csv": {"schema": {"type": "string"},
+                              "example": "单位编码,户数,常住人口\nD1S1C1,3200,8400\n"},
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                     "schema": {"type": "string", "format": "binary"}},
+                 "multipart/form-data": {"schema": {"type": "object", "properties": {
+                     "file": {"type": "string", "format": "binary"}}}}}}})
+def import_unit_population(_: AdminDep, upload: RawUploadDep,
+                           runtime: RuntimeDep) -> PopulationImportOut:
+    n = _admin(runtime).import_unit_population_upload(upload.data, upload.filename)
+    return PopulationImportOut(units=n)
 
 
 @router.get("/users", response_model=list[UserOut], summary="用户列表")

@@ -44,8 +44,14 @@ class Upload:
     filename: str | None
 
 
-async def read_upload(request: Request) -> Upload:
-    """The request body as text: a multipart field `file`, or the raw body."""
+@dataclass
+class RawUpload:
+    data: bytes
+    filename: str | None
+
+
+async def read_raw_upload(request: Request) -> RawUpload:
+    """The request body as bytes (an XLSX, say): a multipart field `file`, or the raw body."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     filename = None
     if ctype == "multipart/form-data":
@@ -67,16 +73,25 @@ async def read_upload(request: Request) -> Upload:
         raw = bytes(chunks)
     if len(raw) > MAX_UPLOAD_BYTES:
         raise UploadTooLarge(f"上传内容不能超过 {MAX_UPLOAD_BYTES // 1024 // 1024}MB")
+    if not raw.strip():
+        raise InvalidArguments("上传内容为空")
+    return RawUpload(raw, filename)
+
+
+async def read_upload(request: Request) -> Upload:
+    """The request body as text: a multipart field `file`, or the raw body."""
+    upload = await read_raw_upload(request)
     try:
-        text = raw.decode("utf-8-sig")
+        text = upload.data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidArguments("上传内容须为 UTF-8 编码（Excel 请另存为“CSV UTF-8”）") from None
     if not text.strip():
         raise InvalidArguments("上传内容为空")
-    return Upload(text, filename)
+    return Upload(text, upload.filename)
 
 
 UploadDep = Annotated[Upload, Depends(read_upload)]
+RawUploadDep = Annotated[RawUpload, Depends(read_raw_upload)]
 
 
 def _service(runtime: Runtime) -> IntakeConfigService:

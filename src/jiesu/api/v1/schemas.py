@@ -135,6 +135,13 @@ class UnitContactIn(BaseModel):
                                       description="值班电话；空值表示清除（预警发往上级单位）")
 
 
+class UnitPopulationIn(BaseModel):
+    households: int | None = Field(None, ge=0, le=1_000_000_000,
+                                   description="户数；空值表示清除（取下级单位之和）")
+    population: int | None = Field(None, ge=0, le=1_000_000_000,
+                                   description="常住人口；空值表示清除（取下级单位之和）")
+
+
 class UnitOut(BaseModel):
     id: int
     code: str
@@ -144,6 +151,8 @@ class UnitOut(BaseModel):
     depth: int
     active: bool
     contact_phone: str | None = None
+    households: int | None = Field(None, description="户数 set on this unit (not rolled up)")
+    population: int | None = Field(None, description="常住人口 set on this unit (not rolled up)")
 
 
 class UserIn(BaseModel):

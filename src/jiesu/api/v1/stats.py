@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -15,10 +16,13 @@ from jiesu.api.deps import CurrentUserDep, RuntimeDep, require_roles
 from jiesu.domain.appeal import Role
 from jiesu.domain.errors import PermissionDenied
 from jiesu.domain.kpi import COUNT_NAMES, RANKING_GROUPS, parse_period
+from jiesu.domain.population import AREA_GROUPS
+from jiesu.domain.rating import STARS_ZH
 from jiesu.runtime import Runtime
 from jiesu.services import reporting as rep
 from jiesu.services.auth import CurrentUser
 from jiesu.services.clock import utcnow
+from jiesu.services.feedback import FeedbackService
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
 
@@ -115,10 +119,49 @@ def kpi(runtime: RuntimeDep, user: CurrentUserDep, period: PeriodQ,
 
 @router.get("/rankings", response_model=KpiOut, summary="分组排名")
 def rankings(runtime: RuntimeDep, user: Annotated[CurrentUser, require_roles(
-                 *rep.REPORT_READERS, Role.DISPATCHER, message=NOT_A_READER)],
+                 *rep.RANKING_READERS, message=NOT_A_READER)],
              period: PeriodQ,
              group: Annotated[str, Query(description=", ".join(RANKING_GROUPS))]) -> KpiOut:
     return _kpi_out(reporting(runtime).kpi(parse_period(period), utcnow(), group=group))
+
+
+class IntensityRowOut(BaseModel):
+    unit: int = Field(description="unit id")
+    unit_code: str
+    unit_name: str
+    appeals: int = Field(description="诉求量: appeals registered in the period located in the "
+                                     "unit's area (its subtree), merged ones left out")
+    households: int | None = Field(description="户数, rolled up (None: unknown)")
+    population: int | None = Field(description="常住人口, rolled up (None: unknown)")
+    per_10k: float | None = Field(description="万人诉求比 = appeals ÷ population × 10,000 "
+                                              "(two decimals; None without population)")
+    rank: int | None = Field(description="within the group, lowest rate first (None: no rate)")
+
+
+class IntensityOut(BaseModel):
+    period: str
+    period_zh: str
+    group: str
+    group_zh: str
+    unlocated: int = Field(description="appeals of the period intake placed in no area")
+    rows: list[IntensityRowOut]
+
+
+@router.get("/intensity", response_model=IntensityOut,
+            summary="万人诉求比：每万名常住人口的诉求量及组内排名")
+def intensity(runtime: RuntimeDep, user: Annotated[CurrentUser, require_roles(
+                  *rep.RANKING_READERS, message=NOT_A_READER)],
+              period: PeriodQ,
+              group: Annotated[str, Query(description=", ".join(AREA_GROUPS))]
+              ) -> IntensityOut:
+    report = reporting(runtime).intensity(parse_period(period), group)
+    return IntensityOut(
+        period=report.period.label, period_zh=report.period.label_zh, group=report.group,
+        group_zh=AREA_GROUPS[report.group], unlocated=report.unlocated,
+        rows=[IntensityRowOut(unit=r.unit_id, unit_code=r.code, unit_name=r.name,
+                              appeals=r.appeals, households=r.households,
+                              population=r.population, per_10k=r.per_10k, rank=r.rank)
+              for r in report.rows])
 
 
 class AppealLink(BaseModel):
@@ -316,4 +359,8 @@ def rating_stats(runtime: RuntimeDep, period: PeriodQ) -> list[RatingStatOut]:
 
 @router.get("/rectifications/published", summary="整改结果公示（公开）")
 def published_rectifications(runtime: RuntimeDep) -> list[dict[str, Any]]:
-    return reporting(runtime).published_rectifications()
+    """The latest 100, as the public page shows them: redacted, never of reports (举报) or of
+    appeals the requester marked confidential."""
+    items, _ = FeedbackService(runtime.db, runtime.rules, runtime.settings).published_page(
+        per_page=100)
+    return [asdict(r) | {"stars_zh": STARS_ZH[r.stars]} for r in items]

@@ -161,6 +161,32 @@ def set_unit_contact(request: Request, form: FormDep) -> Response:
         core.text(form, "code"), core.text(form, "contact_phone") or None), "操作成功")
 
 
+@router.post("/units/population", response_model=None)
+def set_unit_population(request: Request, form: FormDep) -> Response:
+    core.require(request, ROLES)
+    svc = _service(request)
+    return _done(request, "units", lambda: svc.set_unit_population(
+        core.text(form, "code"), core.text(form, "households"),
+        core.text(form, "population")), "操作成功")
+
+
+@router.post("/units/population/import", response_model=None)
+def import_unit_population(request: Request, form: FormDep) -> Response:
+    core.require(request, ROLES)
+    svc = _service(request)
+
+    def run() -> int:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise InvalidArguments("请选择人口数据文件（CSV 或 XLSX）")
+        data = upload.file.read(MAX_INTAKE_UPLOAD + 1)
+        if len(data) > MAX_INTAKE_UPLOAD:
+            raise InvalidArguments("文件不能超过 20MB")
+        return svc.import_unit_population_upload(data, upload.filename)
+
+    return _done(request, "units", run, "人口数据已导入：{result} 个单位")
+
+
 @router.post("/users", response_model=None)
 def add_user(request: Request, form: FormDep) -> Response:
     core.require(request, ROLES)

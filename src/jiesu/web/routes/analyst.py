@@ -1,23 +1,33 @@
 """Analyst and leaders (分析/领导): the dashboard — volume per day, category mix, per-unit
-table, overdue, trend and the hottest hotspots — readable on a big screen; and the auditor's
-event log."""
+table, overdue, trend and the hottest hotspots — readable on a big screen, with a tab ranking
+the areas by 万人诉求比 (appeals per 10,000 residents); and the auditor's event log."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from jiesu.domain.appeal import Role
+from jiesu.domain.errors import DomainError
+from jiesu.domain.kpi import parse_period
+from jiesu.domain.population import AREA_GROUPS
+from jiesu.services import reporting as rep
 from jiesu.services.clock import utcnow
 from jiesu.store import web_queries
 from jiesu.web import core, stats
+from jiesu.web.routes import admin
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 ROLES = {Role.ANALYST, Role.ADMIN, Role.SUPERVISOR, Role.DISPATCHER}
+TABS = [("overview", "总览"), ("intensity", "万人诉求比")]
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request) -> HTMLResponse:
+    if request.query_params.get("tab") == "intensity":
+        return _intensity(request)
     core.require(request, ROLES)
     rt = core.runtime_of(request)
     now = utcnow()
@@ -33,7 +43,27 @@ def dashboard(request: Request) -> HTMLResponse:
         "unit_rates": {u.unit_id: stats.satisfaction_rate(u.satisfaction, f) for u in data.units},
         "trend": [(stats.category_label(lang, name), a, b) for name, a, b in data.trend],
         "hotspots": None if hotspots is None else hotspots[:3],
-        "big": request.query_params.get("big") == "1"})
+        "big": request.query_params.get("big") == "1", "tabs": TABS, "tab": "overview"})
+
+
+def _intensity(request: Request) -> HTMLResponse:
+    """万人诉求比 of the areas of one group for a period (this month unless asked), ranked
+    lowest first; a bad period or group is said on the page."""
+    user = core.require(request, rep.RANKING_READERS)
+    rt = core.runtime_of(request)
+    q = request.query_params
+    period = (q.get("period") or "").strip() or utcnow().astimezone(rt.settings.tz).strftime(
+        "%Y-%m")
+    group = q.get("group") or "street"
+    ctx: dict[str, Any] = {"tabs": TABS, "tab": "intensity", "groups": AREA_GROUPS,
+                           "period": period, "group": group, "r": None, "error": None,
+                           "can_admin": user.role in admin.ROLES}
+    try:
+        svc = rep.ReportingService(rt.db, rt.rules, rt.settings)
+        ctx["r"] = svc.intensity(parse_period(period), group)
+    except DomainError as exc:
+        ctx["error"] = exc.message
+    return core.render(request, "staff/intensity.html", ctx)
 
 
 @router.get("/audit", response_class=HTMLResponse)
