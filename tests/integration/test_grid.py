@@ -196,3 +196,22 @@ def test_a_patrol_report_carries_a_photo_of_the_place(city: City) -> None:
         files={"photo": ("x.png", b"not an image at all", "image/png")})
     assert r.status_code == 422 and "照片须为 JPG、PNG 或 WEBP 格式" in r.text
     assert _count(city) == before
+
+
+def test_the_grid_shows_its_residents_and_appeals_per_10000(city: City) -> None:
+    r = city.client.get("/api/v1/grid", headers=city.headers("grid"))
+    assert (r.json()["households"], r.json()["population"], r.json()["per_10k"]) == (
+        None, None, None)
+    r = city.client.put("/api/v1/admin/units/D1S1C1/population", headers=city.headers("admin"),
+                        json={"households": 800, "population": 2000})
+    assert r.status_code == 200, r.text
+    for _ in range(3):
+        city.register("grid", kind="help", channel="grid_patrol", content=LITTER,
+                      requester_phone=None, requester_name=None, resolved_on_site=DONE)
+    grid = city.client.get("/api/v1/grid", headers=city.headers("grid")).json()
+    assert (grid["households"], grid["population"], grid["per_10k"]) == (800, 2000, 15.0)
+    c = city.client
+    _login(c, "grid")
+    line = re.search(r"data-residents>([^<]*)<", c.get("/staff/grid").text)
+    assert line and "800" in line.group(1) and "2,000" in line.group(1)
+    assert "本月万人诉求比 15.00" in line.group(1)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from jiesu.domain import appeal as dom
 from jiesu.domain.errors import PermissionDenied
 from jiesu.domain.kpi import Period, month
+from jiesu.domain.population import per_10k, roll_up
 from jiesu.store import grid_queries, queries, web_queries
 from jiesu.store.uow import Database
 
@@ -40,12 +41,15 @@ class GridOverview:
     name: str
     chain: list[str]  # the units above it below the city, top down (区, 街道, 社区)
     workers: list[str]  # the grid's workers (网格员)
+    households: int | None  # 户数 (its own, or its micro-grids' sum; None: not loaded)
+    population: int | None  # 常住人口 (likewise)
     todo: int  # appeals the grid must sign or handle now
     todo_capped: bool  # `todo` is a lower bound (the inbox stops counting)
     period: Period  # this month, in the city's time zone
     received: int  # appeals located in the grid this month (merged duplicates left out)
     patrol: int  # ... reported on patrol
     resolved_on_site: int  # ... and solved on the spot
+    per_10k: float | None  # this month's 万人诉求比 so far (None without a population)
     reports: list[Report]  # the worker's latest reports
 
 
@@ -72,14 +76,17 @@ class GridService:
                 s, ["dispatched", "in_progress"], queries.Scope(unit_path=unit.path), now,
                 page=1, per_page=1)
             area = grid_queries.area_since(s, unit.path, since)
+            residents = roll_up(grid_queries.subtree_figures(s, unit.path))[unit.id]
             rows = grid_queries.reports_of(s, actor.user_id, limit=REPORTS_SHOWN)
             names = queries.unit_names(s, {r.lead_unit_id for r in rows})
             return GridOverview(
                 unit_id=unit.id, code=unit.code, name=unit.name,
                 chain=[name for uid, name in chain if uid != unit.id],
-                workers=grid_queries.workers(s, unit.id), todo=todo, todo_capped=capped,
+                workers=grid_queries.workers(s, unit.id), households=residents.households,
+                population=residents.population, todo=todo, todo_capped=capped,
                 period=period, received=area.received, patrol=area.patrol,
                 resolved_on_site=area.resolved_on_site,
+                per_10k=per_10k(area.received, residents.population),
                 reports=[Report(r.id, r.code or "", r.title or r.content[:30], r.status,
                                 r.created_at, names.get(r.lead_unit_id or -1))
                          for r in rows])

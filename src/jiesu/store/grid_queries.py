@@ -8,12 +8,15 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from jiesu.domain.population import AreaFigures
+from jiesu.store.population_queries import NOT_COUNTED_STATUSES
 from jiesu.store.tables import AppealRow, UnitRow, UserRow
 
 
 @dataclass(frozen=True)
 class AreaMonth:
-    """Appeals located in an area (its subtree) since a moment; merged duplicates left out."""
+    """Appeals located in an area (its subtree) since a moment, counted as 万人诉求比 counts
+    them (merged duplicates left out)."""
 
     received: int  # every appeal located there
     patrol: int  # ... reported by grid workers on patrol (网格巡查)
@@ -42,8 +45,17 @@ def area_since(session: Session, unit_path: str, since: datetime) -> AreaMonth:
                func.coalesce(func.sum(case((patrol, 1), else_=0)), 0),
                func.coalesce(func.sum(case((on_site, 1), else_=0)), 0))
         .where(AppealRow.area_unit_id.in_(units), AppealRow.created_at >= since,
-               AppealRow.status != "merged")).one()
+               AppealRow.status.not_in(NOT_COUNTED_STATUSES))).one()
     return AreaMonth(int(row[0]), int(row[1]), int(row[2]))
+
+
+def subtree_figures(session: Session, unit_path: str) -> list[AreaFigures]:
+    """The 户数 and 常住人口 set on each unit of a subtree (to roll up to its top)."""
+    rows = session.execute(
+        select(UnitRow.id, UnitRow.parent_id, UnitRow.households, UnitRow.population)
+        .where(UnitRow.path.startswith(unit_path)))
+    return [AreaFigures(uid, parent, households, population)
+            for uid, parent, households, population in rows]
 
 
 def reports_of(session: Session, user_id: int, *, limit: int = 10) -> list[AppealRow]:

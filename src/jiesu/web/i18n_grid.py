@@ -6,7 +6,8 @@ from __future__ import annotations
 EN: dict[str, str] = {
     "我的网格": "My grid", "本网格": "This grid", "本网格诉求": "appeals in the grid",
     "巡查上报": "Patrol reports", "就地解决": "solved on the spot",
-    "网格员": "Grid workers", "事件类型": "Kind of problem", "发现的问题": "What you found",
+    "网格员": "Grid workers", "本月万人诉求比": "appeals per 10,000 residents this month",
+    "事件类型": "Kind of problem", "发现的问题": "What you found",
     "如：楼道堆放杂物": "e.g. junk piled in a stairwell", "地点": "Place",
     "楼号、单元或路口": "Building, entrance or crossing", "使用手机定位": "Use my location",
     "正在定位…": "Locating…", "已定位": "Located",

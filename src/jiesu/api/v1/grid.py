@@ -37,12 +37,15 @@ class GridOut(BaseModel):
     name: str
     chain: list[str] = Field(description="上级区域，自上而下（区、街道、社区）")
     workers: list[str] = Field(description="本网格的网格员")
+    households: int | None = Field(description="户数（未录入时为空）")
+    population: int | None = Field(description="常住人口（未录入时为空）")
     todo: int = Field(description="待签收和办理中的诉求")
     todo_capped: bool = Field(description="todo 为下限（待办很多时不再细数）")
     period: str = Field(description="本月，如 2026-11")
     received: int = Field(description="本月位于本网格的诉求（不含已合并）")
     patrol: int = Field(description="其中网格巡查上报")
     resolved_on_site: int = Field(description="其中就地解决")
+    per_10k: float | None = Field(description="本月至今的万人诉求比（无人口数据时为空）")
     reports: list[ReportOut] = Field(description="本人最近的上报，新的在前")
 
 
