@@ -1,4 +1,5 @@
-"""Photos residents attach to an appeal: checked by their bytes, stored under settings.upload_dir
+"""Files sent with a form: `read` for any of them (with a size limit), and the photos residents
+and grid workers attach to an appeal: checked by their bytes, stored under settings.upload_dir
 with a random name, recorded in the appeal's `extra["attachments"]`, shown to staff only."""
 
 from __future__ import annotations
@@ -16,6 +17,17 @@ MAX_BYTES = 5 * 1024 * 1024
 _MAGIC = {b"\xff\xd8\xff": ("jpg", "image/jpeg"), b"\x89PNG\r\n\x1a\n": ("png", "image/png")}
 
 
+def read(upload: Any, limit: int, too_big: str) -> bytes | None:
+    """The bytes of the file chosen in a form field, None when none was chosen (or it is
+    empty); `too_big` (a message for the person) when it is over `limit` bytes."""
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    data = upload.file.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidArguments(too_big)
+    return data or None
+
+
 def _sniff(head: bytes) -> tuple[str, str] | None:
     for magic, kind in _MAGIC.items():
         if head.startswith(magic):
@@ -27,13 +39,12 @@ def _sniff(head: bytes) -> tuple[str, str] | None:
 
 def save_photo(settings: Settings, upload: Any) -> dict[str, Any] | None:
     """Store an uploaded photo; None when no file was chosen."""
-    if not isinstance(upload, UploadFile) or not upload.filename:
+    try:
+        data = read(upload, MAX_BYTES, "照片不能超过 5MB")
+    except InvalidArguments as exc:
+        raise InvalidArguments(exc.message, field="photo") from None
+    if data is None:
         return None
-    data = upload.file.read(MAX_BYTES + 1)
-    if not data:
-        return None
-    if len(data) > MAX_BYTES:
-        raise InvalidArguments("照片不能超过 5MB", field="photo")
     kind = _sniff(data[:16])
     if kind is None:
         raise InvalidArguments("照片须为 JPG、PNG 或 WEBP 格式", field="photo")

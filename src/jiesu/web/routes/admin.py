@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import UploadFile
 
 from jiesu.adapters.calendar_source import CalendarYearUnavailable, official_year
 from jiesu.domain.appeal import Role, SupervisionLevel
@@ -24,7 +23,7 @@ from jiesu.services.intake_config import IntakeConfigService
 from jiesu.services.reporting import pct
 from jiesu.services.rules import RULE_SETTINGS
 from jiesu.store import web_queries
-from jiesu.web import core, i18n
+from jiesu.web import core, i18n, uploads
 from jiesu.web.core import FormDep
 
 router = APIRouter(prefix="/staff/admin", include_in_schema=False)
@@ -177,11 +176,9 @@ def import_unit_population(request: Request, form: FormDep) -> Response:
 
     def run() -> int:
         upload = form.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
+        data = uploads.read(upload, MAX_INTAKE_UPLOAD, "文件不能超过 20MB")
+        if data is None:
             raise InvalidArguments("请选择人口数据文件（CSV 或 XLSX）")
-        data = upload.file.read(MAX_INTAKE_UPLOAD + 1)
-        if len(data) > MAX_INTAKE_UPLOAD:
-            raise InvalidArguments("文件不能超过 20MB")
         return svc.import_unit_population_upload(data, upload.filename)
 
     return _done(request, "units", run, "人口数据已导入：{result} 个单位")
@@ -198,11 +195,9 @@ def add_user(request: Request, form: FormDep) -> Response:
 
 
 def _csv_rows(upload: Any) -> list[list[str]]:
-    if not isinstance(upload, UploadFile) or not upload.filename:
+    raw = uploads.read(upload, 2 * 1024 * 1024, "分类文件不能超过 2MB")
+    if raw is None:
         raise InvalidArguments("请选择分类文件")
-    raw = upload.file.read(2 * 1024 * 1024 + 1)
-    if len(raw) > 2 * 1024 * 1024:
-        raise InvalidArguments("分类文件不能超过 2MB")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -280,11 +275,8 @@ MAX_INTAKE_UPLOAD = 20 * 1024 * 1024
 
 def _intake_text(form: dict[str, Any]) -> str:
     """The uploaded file if one was chosen, else the text area."""
-    upload = form.get("file")
-    if isinstance(upload, UploadFile) and upload.filename:
-        raw = upload.file.read(MAX_INTAKE_UPLOAD + 1)
-        if len(raw) > MAX_INTAKE_UPLOAD:
-            raise InvalidArguments("文件不能超过 20MB")
+    raw = uploads.read(form.get("file"), MAX_INTAKE_UPLOAD, "文件不能超过 20MB")
+    if raw is not None:
         try:
             return raw.decode("utf-8-sig")
         except UnicodeDecodeError:
