@@ -62,6 +62,9 @@ PAGES = [
 ]
 EXTRA_PAGES = [  # not part of the target; shown because they share the same queries
     ("handler inbox (street)", "handler_d1s1", "/staff/inbox"),
+    ("grid worker home", "grid_d1s1c1", "/staff/grid"),
+    ("万人诉求比, streets", "analyst", "/staff/dashboard?tab=intensity&group=street"),
+    ("万人诉求比, communities", "analyst", "/staff/dashboard?tab=intensity&group=community"),
     ("public board p.50", None, "/board?page=50"),
     ("home", None, "/"),
     ("open statistics", None, "/stats"),
@@ -102,7 +105,8 @@ INSERT INTO appeals (code, status, kind, urgency, channel, title, content, categ
   sign_due_at, handle_due_at, followup_due_at, handle_started_at, handle_extra_days,
   deadlines_provisional, sign_warning, handle_warning, followup_warning, supervision_level,
   supervision_count, return_pending, returned_count, extension_count, reopened_count,
-  followup_attempts, followup_satisfaction, extra, version, event_count, chain_head)
+  followup_attempts, followup_satisfaction, extra, version, event_count, chain_head,
+  area_unit_id)
 SELECT 'P' || lpad(g::text, 9, '0'), status, kind,
   CASE WHEN r5 < 0.05 THEN 'urgent' ELSE 'normal' END,
   CASE WHEN r6 < 0.7 THEN 'hotline' WHEN r6 < 0.85 THEN 'web' ELSE 'mobile' END,
@@ -130,7 +134,8 @@ SELECT 'P' || lpad(g::text, 9, '0'), status, kind,
   CASE WHEN status = 'closed' THEN
     CASE WHEN r9 < 0.75 THEN 'satisfied' WHEN r9 < 0.92 THEN 'basically'
          WHEN r9 < 0.97 THEN 'dissatisfied' END END,
-  '{}'::json, 1, 0, repeat('0', 64)
+  '{}'::json, 1, 0, repeat('0', 64),
+  (SELECT unit_id FROM bench_areas WHERE i = g %% %(areas)s AND g %% 10 <> 0)
 FROM (
   SELECT s.*, CASE WHEN s.status IN ('registered', 'rejected', 'merged') THEN NULL
                    ELSE l.unit_id END AS lead,
@@ -184,8 +189,12 @@ def seed(url: str, rows: int) -> None:
         for username, role, unit in [("dispatcher", "dispatcher", None),
                                      ("analyst", "analyst", None),
                                      ("handler_d1", "handler", "D1"),
-                                     ("handler_d1s1", "handler", "D1S1")]:
+                                     ("handler_d1s1", "handler", "D1S1"),
+                                     ("grid_d1s1c1", "grid_worker", "D1S1C1")]:
             admin.add_user(username, PASSWORD, role, unit_code=unit, now=now)
+        for n, (_, code, _, _, group, _, _) in enumerate(city):
+            if group == "community":  # residents where appeals are located: 万人诉求比
+                admin.set_unit_population(code, 3000 + 37 * n, 8000 + 101 * n)
         admin.import_categories([list(c) for c in CATEGORIES])
     finally:
         rt.close()
@@ -195,13 +204,18 @@ def seed(url: str, rows: int) -> None:
             "SELECT code FROM categories WHERE level = 3 ORDER BY code")]
         leads = [u[0] for u in city if u[6] > 0]
         conn.execute("CREATE TEMP TABLE bench_leads (i int PRIMARY KEY, unit_id bigint)")
+        # where appeals are (所属区域): a community, for nine appeals in ten
+        areas = [u[0] for u in city if u[4] == "community"]
+        conn.execute("CREATE TEMP TABLE bench_areas (i int PRIMARY KEY, unit_id bigint)")
         with conn.cursor() as cur:
             cur.executemany("INSERT INTO bench_leads VALUES (%s, %s)", list(enumerate(leads)))
+            cur.executemany("INSERT INTO bench_areas VALUES (%s, %s)", list(enumerate(areas)))
         step = 250_000
         for a in range(1, rows + 1, step):
             b = min(a + step - 1, rows)
             conn.execute(APPEALS_SQL, {"first": a, "last": b, "days": DAYS, "rows": rows,
-                                       "leads": len(leads), "cats": cats, "ncats": len(cats)})
+                                       "leads": len(leads), "cats": cats, "ncats": len(cats),
+                                       "areas": len(areas)})
             conn.commit()
             log(f"  seeded appeals {a:,}–{b:,} ({time.perf_counter() - t0:.0f} s)")
     with psycopg.connect(libpq, autocommit=True) as conn:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -172,18 +172,30 @@ DASHBOARD_TTL = FIGURES_TTL
 class _Kept:
     at: datetime
     value: Any
+    asked: Hashable = None  # what the value answers (e.g. the period); another question recomputes
 
 
-def _kept(rt: Runtime, key: str, now: datetime, compute: Callable[[Session], Any]) -> Any:
+def remembered(rt: Runtime, key: str, now: datetime, compute: Callable[[], Any], *,
+               asked: Hashable = None) -> Any:
+    """`compute()`, kept under `key` for FIGURES_TTL per process while the same `asked` comes
+    again (one value per key, so the memory stays bounded whatever is asked)."""
     lock = cast(threading.Lock, rt.extras.setdefault(f"{key}_lock", threading.Lock()))
     with lock:
         kept = rt.extras.get(key)
-        if isinstance(kept, _Kept) and timedelta(0) <= now - kept.at < FIGURES_TTL:
+        if isinstance(kept, _Kept) and kept.asked == asked and \
+                timedelta(0) <= now - kept.at < FIGURES_TTL:
             return kept.value
-        with rt.db.uow(write=False) as uow:
-            value = compute(uow.session)
-        rt.extras[key] = _Kept(now, value)
+        value = compute()
+        rt.extras[key] = _Kept(now, value, asked)
         return value
+
+
+def _kept(rt: Runtime, key: str, now: datetime, compute: Callable[[Session], Any]) -> Any:
+    def read() -> Any:
+        with rt.db.uow(write=False) as uow:
+            return compute(uow.session)
+
+    return remembered(rt, key, now, read)
 
 
 def cached_dashboard(rt: Runtime, now: datetime) -> Dashboard:

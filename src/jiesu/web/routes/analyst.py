@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from jiesu.domain.appeal import Role
 from jiesu.domain.errors import DomainError
 from jiesu.domain.kpi import parse_period
-from jiesu.domain.population import AREA_GROUPS
+from jiesu.domain.population import AREA_GROUPS, check_area_group
 from jiesu.services import reporting as rep
 from jiesu.services.clock import utcnow
 from jiesu.store import web_queries
@@ -60,7 +60,11 @@ def _intensity(request: Request) -> HTMLResponse:
                            "can_admin": user.role in admin.ROLES}
     try:
         svc = rep.ReportingService(rt.db, rt.rules, rt.settings)
-        ctx["r"] = svc.intensity(parse_period(period), group)
+        asked, group = parse_period(period), check_area_group(group)  # a bounded key
+        # counted over the whole period's appeals (about 0.2 s for a month of 330,000 on
+        # PostgreSQL): kept for a minute per group, like the dashboard
+        ctx["r"] = stats.remembered(rt, f"intensity_{group}", utcnow(),
+                                    lambda: svc.intensity(asked, group), asked=asked)
     except DomainError as exc:
         ctx["error"] = exc.message
     return core.render(request, "staff/intensity.html", ctx)
