@@ -12,11 +12,12 @@ from typer.testing import CliRunner
 
 from jiesu.runtime import Runtime
 from tests.integration.test_kpi_scenarios import NOW, Scenario, build
+from tests.integration.test_population import march, put
 from tests.support.city import City
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-SHEETS = ["汇总", "排名-区", "排名-街道乡镇", "排名-市级部门", "排名-公共企业", "单位明细",
-          "超期清单", "差评清单"]
+SHEETS = ["汇总", "排名-区", "排名-街道乡镇", "排名-市级部门", "排名-公共企业", "万人诉求比",
+          "单位明细", "超期清单", "差评清单"]
 
 
 @pytest.fixture
@@ -122,3 +123,71 @@ def test_printable_page_in_english(scenario: Scenario, city: City) -> None:
     denied = city.client.get("/reports/monthly?month=2026-03&lang=en",
                              headers=city.headers("operator"))
     assert denied.status_code == 403 and "Your role may not see the monthly report" in denied.text
+
+
+# --- 万人诉求比 (appeals per 10,000 residents) ----------------------------------------------------
+
+PAGE = "/reports/monthly?month=2026-03"
+XLSX = "/reports/monthly.xlsx?month=2026-03"
+
+
+def intensity_rows(html: str, group: str) -> list[list[str]]:
+    """The cells of the page's 万人诉求比 table of one group, row by row."""
+    table = html[html.index(f'<table class="intensity" data-group="{group}">'):]
+    table = table[:table.index("</table>")]
+    return [re.findall(r"<td[^>]*>([^<]*)</td>", row)
+            for row in re.findall(r"<tr data-unit.*?</tr>", table, re.S)]
+
+
+def intensity_sheet(city: City) -> list[tuple[object, ...]]:
+    x = city.client.get(XLSX, headers=city.headers("supervisor"))
+    assert x.status_code == 200
+    return list(load_workbook(io.BytesIO(x.content))["万人诉求比"].iter_rows(values_only=True))
+
+
+def test_the_report_publishes_appeals_per_10000_residents(city: City) -> None:
+    """The appeals of test_population.march: 东城区 3 ÷ 8,000 × 10,000 = 3.75, 西城区
+    2 ÷ 50,000 × 10,000 = 0.40; 东华门街道 2 ÷ 8,000 × 10,000 = 2.50, 西长安街街道
+    2 ÷ 20,000 × 10,000 = 1.00; lowest first. One appeal was located nowhere."""
+    march(city)
+    html = city.client.get(PAGE, headers=city.headers("analyst")).text
+    assert "三、万人诉求比" in html and "四、各单位明细" in html
+    assert "data-no-population" not in html
+    assert intensity_rows(html, "district") == [["1", "西城区", "2", "50,000", "0.40"],
+                                                ["2", "东城区", "3", "8,000", "3.75"]]
+    assert intensity_rows(html, "street") == [["1", "西长安街街道", "2", "20,000", "1.00"],
+                                              ["2", "东华门街道", "2", "8,000", "2.50"]]
+    assert "另有 1 件诉求未定位到区域" in html
+    sheet = intensity_sheet(city)
+    assert sheet == [("分组", "排名", "单位", "诉求量", "常住人口", "万人诉求比"),
+                     ("区", 1, "西城区", 2, 50000, 0.4), ("区", 2, "东城区", 3, 8000, 3.75),
+                     ("街道/乡镇", 1, "西长安街街道", 2, 20000, 1.0),
+                     ("街道/乡镇", 2, "东华门街道", 2, 8000, 2.5)]
+    en = city.client.get(PAGE + "&lang=en", headers=city.headers("analyst")).text
+    assert "<h2>3. Appeals per 10,000 residents</h2>" in en and "<h3>Streets and towns</h3>" in en
+    assert "<th>Residents</th>" in en and "4. Figures by unit" in en
+
+
+def test_an_area_without_population_is_listed_last_with_a_dash(city: City) -> None:
+    march(city)
+    assert put(city, "D2S1", {}).status_code == 200  # 西长安街街道 (and nothing below) has none
+    html = city.client.get(PAGE, headers=city.headers("analyst")).text
+    assert intensity_rows(html, "street") == [["1", "东华门街道", "2", "8,000", "2.50"],
+                                              ["—", "西长安街街道", "2", "—", "—"]]
+    assert "“—”表示该单位及其下级单位都没有常住人口数据" in html
+    streets = [r for r in intensity_sheet(city) if r[0] == "街道/乡镇"]
+    assert streets == [("街道/乡镇", 1, "东华门街道", 2, 8000, 2.5),
+                       ("街道/乡镇", "—", "西长安街街道", 2, "—", "—")]
+
+
+def test_without_any_population_the_section_says_so_in_one_line(city: City) -> None:
+    html = city.client.get(PAGE, headers=city.headers("analyst")).text
+    assert "三、万人诉求比" in html and '<table class="intensity"' not in html
+    section = html[html.index('<section class="intensity">'):]
+    section = section[:section.index("</section>")]
+    assert "data-no-population" in section and "上传户数和常住人口" in section
+    assert "<table" not in section
+    en = city.client.get(PAGE + "&lang=en", headers=city.headers("analyst")).text
+    assert "No area has resident population data yet" in en
+    assert intensity_sheet(city) == [("尚无区域常住人口数据，本期不计算万人诉求比。"
+                                      "请管理员在系统管理的单位树中填写或上传户数和常住人口。",)]

@@ -26,6 +26,7 @@ from jiesu.domain.kpi import (
     ratio,
 )
 from jiesu.domain.population import (
+    AREA_GROUPS,
     AreaFigures,
     check_area_group,
     per_10k,
@@ -49,6 +50,11 @@ READERS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER,
 REPORT_READERS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN})
 # Who reads the rankings between units (分组排名, 万人诉求比).
 RANKING_READERS = REPORT_READERS | {Role.DISPATCHER}
+# The area groups whose 万人诉求比 the monthly report (通报) publishes beside the 三率.
+MONTHLY_AREA_GROUPS = ("district", "street")
+# What the 通报 says instead of empty 万人诉求比 tables when no area has a population.
+NO_POPULATION_ZH = ("尚无区域常住人口数据，本期不计算万人诉求比。"
+                    "请管理员在系统管理的单位树中填写或上传户数和常住人口。")
 
 ACCOUNTABILITY_ZH = {"overdue": "超期", "red_card": "红牌督办", "rework": "重办",
                      "bad_rating": "差评"}
@@ -178,6 +184,12 @@ class MonthlyReport:
     rankings: dict[str, list[KpiRow]]
     overdue: list[AccountabilityEntry]
     bad_ratings: list[dict[str, Any]]
+    intensity: dict[str, IntensityReport]  # 万人诉求比 by group (MONTHLY_AREA_GROUPS)
+
+    @property
+    def has_population(self) -> bool:
+        """Whether any area of the 万人诉求比 section has a population (else no rate at all)."""
+        return any(len(r.rows) > r.without_population for r in self.intensity.values())
 
 
 def pct(value: float | None, digits: int = 2) -> str:
@@ -476,11 +488,13 @@ class ReportingService:
         overdue = [e for e in acc.items if e.kind == "overdue"]
         bad = [{"code": e.code or "", "unit": e.unit_name, "handler": e.handler_name,
                 "at": e.at, "detail": e.detail} for e in acc.items if e.kind == "bad_rating"]
+        intensity = {g: self.intensity(period, g) for g in MONTHLY_AREA_GROUPS}
         return MonthlyReport(period, self.settings.city_name, report, summary, rankings,
-                             overdue, bad)
+                             overdue, bad, intensity)
 
     def monthly_xlsx(self, m: MonthlyReport) -> bytes:
-        """The monthly report as an XLSX workbook (summary, rankings, details, lists)."""
+        """The monthly report as an XLSX workbook (summary, rankings, 万人诉求比, details,
+        lists)."""
         from openpyxl import Workbook
         from openpyxl.styles import Alignment, Font
 
@@ -518,6 +532,19 @@ class ReportingService:
                 _formats(ws, ws.max_row, {3: "0.00", 4: "0.00%", 5: "0.00%", 6: "0.00%",
                                           7: "0.00%"})
             _header(ws, bold, [8, 24, 10, 10, 10, 10, 12, 10, 10, 10])
+
+        ws = wb.create_sheet("万人诉求比")
+        if m.has_population:
+            ws.append(["分组", "排名", "单位", "诉求量", "常住人口", "万人诉求比"])
+            for g, areas in m.intensity.items():
+                for a in areas.rows:
+                    ws.append([AREA_GROUPS[g], a.rank if a.rank is not None else "—", a.name,
+                               a.appeals, a.population if a.population is not None else "—",
+                               _num(a.per_10k)])
+                    _formats(ws, ws.max_row, {5: "#,##0", 6: "0.00"})
+            _header(ws, bold, [12, 8, 24, 10, 12, 12])
+        else:
+            ws.append([NO_POPULATION_ZH])
 
         ws = wb.create_sheet("单位明细")
         count_names = list(COUNT_ZH)

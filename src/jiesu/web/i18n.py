@@ -308,8 +308,8 @@ EN: dict[str, str] = {
         "Scoring formula {version} (response {response}%, resolution {resolution}%, "
         "satisfaction {satisfaction}%; 'basically satisfied' counts {basic}) · generated {at}",
     "一、总体情况": "1. Overview", "二、分组排名": "2. Rankings by group",
-    "三、各单位明细": "3. Figures by unit", "四、超期清单": "4. Overdue appeals",
-    "五、差评清单": "5. Bad ratings",
+    "四、各单位明细": "4. Figures by unit", "五、超期清单": "5. Overdue appeals",
+    "六、差评清单": "6. Bad ratings",
     "区": "Districts", "街道/乡镇": "Streets and towns", "市级部门": "City departments",
     "公共企业": "Public utilities", "本组暂无单位。": "No units in this group.",
     "排名": "Rank", "综合得分": "Score", "响应率": "Response rate", "解决率": "Resolution rate",

@@ -11,6 +11,7 @@ from typing import Any
 
 from jiesu.domain.population import FIGURE_ZH
 from jiesu.services.admin import POPULATION_HEADER_ERROR
+from jiesu.services.reporting import NO_POPULATION_ZH
 from jiesu.web import i18n_config
 
 _FIGURES_EN = {FIGURE_ZH["households"]: "Households",
@@ -39,6 +40,12 @@ EN: dict[str, str] = {
         "tree.",
     "另有 {n} 件诉求未定位到区域，不计入任何单位。":
         "{n} more appeal(s) of the period were not located in any area and count nowhere.",
+    # the monthly report (通报): section 三
+    "三、万人诉求比": "3. Appeals per 10,000 residents",
+    NO_POPULATION_ZH:
+        "No area has resident population data yet, so appeals per 10,000 residents are not "
+        "computed for this period. Ask an administrator to enter or upload households and "
+        "resident population in Administration › Unit tree.",
     # admin: the units tab
     "户数和常住人口": "Households and resident population",
     "用于计算万人诉求比。填写到最细的一级（网格或社区）即可：上级单位未填写时取其下级单位之和，"

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from jiesu.api.deps import RuntimeDep, optional_user
 from jiesu.domain.kpi import RANKING_GROUPS, parse_period
+from jiesu.domain.population import AREA_GROUPS
 from jiesu.runtime import Runtime
 from jiesu.services import reporting as rep
 from jiesu.services.auth import CurrentUser
@@ -78,6 +79,7 @@ def render_monthly(runtime: Runtime, month: str, now: datetime, lang: str = "zh"
 
     return _env.get_template("report_monthly.html").render(
         r=report, summary=summary, groups=RANKING_GROUPS, pct=rep.pct, points=rep.points,
+        area_groups=AREA_GROUPS, no_population=rep.NO_POPULATION_ZH,
         lang=lang, _=_, title=_("{city}12345接诉即办工作{period}通报", city=report.city_name,
                                  period=period),
         local=lambda at: at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if at else "",
