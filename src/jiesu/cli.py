@@ -162,6 +162,9 @@ def sweep() -> None:
     console.print(f"检查 {result.checked} 件：黄色预警 {result.yellow}，红色预警 {result.red}，"
                   f"自动督办 {result.supervised}；重算时限 {result.recomputed}；"
                   f"锚定事件 {result.anchored}")
+    rect = result.rectifications
+    console.print(f"差评整改 {rect.checked} 件：黄色预警 {rect.yellow}，红色预警 {rect.red}，"
+                  f"短信通知 {rect.units_texted}")
     n = result.notified
     console.print(f"通知：发出 {n.sent}，待重试 {n.retried}，失败 {n.failed}")
     for notice in result.notices:

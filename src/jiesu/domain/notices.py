@@ -1,7 +1,8 @@
 """Text messages that steps of an appeal cause. To the requester (诉求人) at the steps that
 change what they can expect: 受理 (with the code to track it by), 不予受理 (why), 合并 (which code
 to follow now) and 答复 (a call-back is coming). To the responsible unit's duty phone when a
-签收 or 办理 deadline nears (黄牌预警) or passes (红牌, with the automatic 督办), DESIGN §4.
+签收 or 办理 deadline nears (黄牌预警) or passes (红牌, with the automatic 督办), and when a
+bad rating's rectification (整改) deadline does, DESIGN §4.
 Pure: the services put them in the notification outbox in the same transaction as the step,
 so a message goes out exactly when the step is saved."""
 
@@ -14,6 +15,7 @@ from jiesu.domain.appeal import RejectReason
 
 NOTICE_KIND = "requester_notice"
 WARNING_KIND = "deadline_warning"
+RECTIFICATION_WARNING_KIND = "rectification_warning"
 SURVEY_KIND = "survey"
 # the clocks a unit answers for, and which unit: sign → the lead unit, handle → the unit
 # handling it (the lead unit unless handed down by 二次派单)
@@ -69,6 +71,18 @@ def unit_warning_notice(data: Mapping[str, Any], *, code: str, title: str, city:
     if data.get("level") == "red":
         return f"{what}{clock}已超期（时限 {due_local}），已自动督办，请立即办理。"
     return f"{what}{clock}时限将于 {due_local} 到期，请抓紧办理。"
+
+
+def rectification_warning_notice(level: str, *, code: str | None, title: str, city: str,
+                                 due_local: str) -> str:
+    """The message to the rated unit when its rectification (整改) of a bad rating of an appeal
+    (`code`) or of a service item (no code; `title` is its name) nears or passes its deadline."""
+    what = (f"诉求 {code}「{title[:20] or '无标题'}」" if code
+            else f"服务事项「{title[:20] or '未命名'}」")
+    head = f"【{city}12345】{what}的差评整改"
+    if level == "red":
+        return f"{head}已超期（时限 {due_local}），请尽快提交整改报告。"
+    return f"{head}时限将于 {due_local} 到期，请尽快提交整改报告。"
 
 
 def survey_notice(*, code: str, city: str, url: str, days: int) -> str:

@@ -7,11 +7,19 @@ to the rated appeal's chain.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from jiesu.domain.calendar import Deadline, WorkCalendar
-from jiesu.domain.deadlines import Clock, Limit, SlaTable, due
+from jiesu.domain.deadlines import (
+    Clock,
+    Limit,
+    SlaTable,
+    WarningLevel,
+    due,
+    warning_level,
+    yellow_at,
+)
 from jiesu.domain.errors import IllegalTransition, InvalidArguments
 
 STARS_ZH = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
@@ -36,10 +44,33 @@ def is_good(stars: int) -> bool:
     return stars > BAD_MAX
 
 
+def rectification_limit(sla: SlaTable) -> Limit:
+    """The rectification clock's limit (SLA clock `rectification`, default 15 working days)."""
+    return sla.limit_for(Clock.RECTIFICATION, kind="", urgency="") or DEFAULT_RECTIFICATION
+
+
 def rectification_due(calendar: WorkCalendar, sla: SlaTable, start: datetime) -> Deadline:
     """When a rectification started at `start` is due (default 15 working days)."""
-    limit = sla.limit_for(Clock.RECTIFICATION, kind="", urgency="") or DEFAULT_RECTIFICATION
-    return due(calendar, start, limit)
+    return due(calendar, start, rectification_limit(sla))
+
+
+def rectification_warning(calendar: WorkCalendar, sla: SlaTable, *, start: datetime,
+                          due_at: datetime, now: datetime) -> WarningLevel:
+    """The warning an open rectification is at, by the appeals' rule (DESIGN §4): yellow from
+    1 working day (hour-based limit: 20 %) before due, red once overdue."""
+    deadline = Deadline(due_at, False)
+    yellow = yellow_at(calendar, start, deadline, rectification_limit(sla))
+    return warning_level(now, yellow=yellow, deadline=deadline)
+
+
+def rectification_watch_until(calendar: WorkCalendar, sla: SlaTable, now: datetime) -> datetime:
+    """A time no earlier than the latest due time that can be yellow at `now`: the sweeper
+    looks only at open rectifications due by then. Working days: due on a later local date than
+    the next working day means yellow starts on a date after today."""
+    limit = rectification_limit(sla)
+    if not limit.is_wall_clock:
+        return calendar.add_working_days(now, 1, from_next_day=True).at + timedelta(days=1)
+    return now + limit.duration()
 
 
 def default_rating_at(closed_at: datetime, window_days: int) -> datetime:
@@ -79,13 +110,35 @@ class Rectification:
     followed_up_at: datetime | None = None
     published_at: datetime | None = None
     cancelled_reason: str | None = None
+    opened_at: datetime | None = None
+    warning: WarningLevel = WarningLevel.NONE  # of the current round's deadline
 
     @classmethod
     def open(cls, calendar: WorkCalendar, sla: SlaTable, now: datetime) -> Rectification:
-        return cls(RectificationStatus.OPEN, rectification_due(calendar, sla, now).at)
+        return cls(RectificationStatus.OPEN, rectification_due(calendar, sla, now).at,
+                   opened_at=now)
 
     def overdue(self, now: datetime) -> bool:
         return self.status is RectificationStatus.OPEN and now > self.due_at
+
+    @property
+    def round_started_at(self) -> datetime | None:
+        """When the current round's clock started: the opening, or the dissatisfied 回访."""
+        return self.followed_up_at if self.rounds > 1 and self.followed_up_at else self.opened_at
+
+    def check_warning(self, calendar: WorkCalendar, sla: SlaTable,
+                      now: datetime) -> WarningLevel | None:
+        """Raise yellow, then red, once each per round while open; returns the level just
+        reached (a pass after the due time goes straight to red), or None."""
+        if self.status is not RectificationStatus.OPEN:
+            return None
+        start = self.round_started_at or datetime.min.replace(tzinfo=UTC)
+        level = rectification_warning(calendar, sla, start=start, due_at=self.due_at, now=now)
+        order = list(WarningLevel)
+        if order.index(level) <= order.index(self.warning):
+            return None
+        self.warning = level
+        return level
 
     def submit_report(self, text: str, now: datetime) -> None:
         """The unit reports what it did (整改报告)."""
@@ -109,6 +162,7 @@ class Rectification:
             self.rounds += 1
             self.status = RectificationStatus.OPEN
             self.due_at = rectification_due(calendar, sla, now).at
+            self.warning = WarningLevel.NONE  # a new deadline is watched afresh
 
     def publish(self, now: datetime) -> None:
         """Publish the rectification result (整改结果公示)."""

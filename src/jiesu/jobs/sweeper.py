@@ -1,7 +1,8 @@
-"""Deadline sweeper: yellow/red warnings and automatic 督办, once per appeal and clock.
+"""Deadline sweeper: yellow/red warnings and automatic 督办, once per appeal and clock, and
+yellow/red warnings once per open rectification (整改) round.
 
 Safe with several app processes on one PostgreSQL: each batch claims its rows with
-FOR UPDATE SKIP LOCKED, so two sweepers never handle the same appeal at once.
+FOR UPDATE SKIP LOCKED, so two sweepers never handle the same appeal or rectification at once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from jiesu.runtime import Runtime
 from jiesu.services import notices
 from jiesu.services.admin import AdminService
 from jiesu.services.audit import anchor
-from jiesu.services.feedback import FeedbackService
+from jiesu.services.feedback import FeedbackService, RectificationWarnings
 from jiesu.services.notifications import DeliveryResult, deliver_due, purge_sent
 from jiesu.store import lookups
 
@@ -26,6 +27,7 @@ class SweepResult:
     red: int = 0
     supervised: int = 0
     units_texted: int = 0  # deadline warnings sent to the responsible unit's duty phone
+    rectifications: RectificationWarnings = field(default_factory=RectificationWarnings)
     recomputed: int = 0
     anchored: int = 0
     default_ratings: int = 0
@@ -70,10 +72,12 @@ def sweep_deadlines(runtime: Runtime, now: datetime, *, batch: int = 200,
 def run_all(runtime: Runtime, now: datetime) -> SweepResult:
     """One pass of every periodic job (what `jiesu sweep` and the serve loop run)."""
     result = sweep_deadlines(runtime, now)
+    feedback = FeedbackService(runtime.db, runtime.rules)
+    result.rectifications = feedback.watch_rectifications(now)
     admin = AdminService(runtime.db, runtime.rules)
     result.recomputed = admin.recompute_provisional(now) if _has_newly_loaded(runtime) else 0
     result.notices = admin.calendar_notices(now)
-    result.default_ratings = FeedbackService(runtime.db, runtime.rules).apply_default_ratings(now)
+    result.default_ratings = feedback.apply_default_ratings(now)
     result.anchored = anchor(runtime.db, now)
     result.hotspots_refreshed = runtime.hotspots.refresh(now)
     result.policies_expired = runtime.policies.expire(now)

@@ -17,7 +17,9 @@ from jiesu.config import Settings
 from jiesu.domain import appeal as dom
 from jiesu.domain import notices
 from jiesu.domain import rating as rules_rating
+from jiesu.domain.deadlines import WarningLevel
 from jiesu.domain.errors import (
+    ConcurrencyConflict,
     DomainError,
     IllegalTransition,
     InvalidArguments,
@@ -26,6 +28,7 @@ from jiesu.domain.errors import (
 )
 from jiesu.domain.events import DomainEvent
 from jiesu.nlp.pii import redact
+from jiesu.services import notices as unit_notices
 from jiesu.services.rules import RulesProvider
 from jiesu.store import feedback_store as fq
 from jiesu.store import notify_store
@@ -103,6 +106,16 @@ class SurveyInfo:
     title: str
     reply_text: str | None
     expires_at: datetime
+
+
+@dataclass
+class RectificationWarnings:
+    """What one pass over the open rectifications' deadlines did."""
+
+    checked: int = 0
+    yellow: int = 0
+    red: int = 0
+    units_texted: int = 0  # warnings sent to the rated unit's duty phone
 
 
 @dataclass
@@ -373,19 +386,56 @@ class FeedbackService:
         row = uow.session.get(RectificationRow, rect_id)
         if row is None:
             raise NotFound(f"整改 {rect_id} 不存在")
-        rect = rules_rating.Rectification(
-            status=rules_rating.RectificationStatus(row.status), due_at=row.due_at,
-            rounds=row.rounds, report=row.report, reported_at=row.reported_at,
-            satisfied=row.satisfied, followed_up_at=row.followed_up_at,
-            published_at=row.published_at, cancelled_reason=row.cancelled_reason)
-        return row, rect
+        return row, _rectification(row)
 
     @staticmethod
     def _store_rect(row: RectificationRow, rect: rules_rating.Rectification) -> None:
         row.status, row.due_at, row.rounds = str(rect.status), rect.due_at, rect.rounds
         row.report, row.reported_at = rect.report, rect.reported_at
         row.satisfied, row.followed_up_at = rect.satisfied, rect.followed_up_at
-        row.published_at = rect.published_at
+        row.published_at, row.warning = rect.published_at, str(rect.warning)
+
+    def watch_rectifications(self, now: datetime, *, batch: int = 200,
+                             max_batches: int = 1000) -> RectificationWarnings:
+        """Raise each open rectification's yellow and red deadline warning once per round
+        (DESIGN §4): a `rectification_warning` event on the rated appeal's timeline and an SMS
+        to the rated unit's duty phone. Each batch claims its rows with FOR UPDATE SKIP LOCKED,
+        so every process may run it."""
+        r = self.rules.get()
+        due_by = rules_rating.rectification_watch_until(r.calendar, r.sla, now)
+        result = RectificationWarnings()
+        after: tuple[datetime, int] | None = None
+        for _ in range(max_batches):
+            with self.db.uow() as uow:
+                rows = fq.open_rectifications_to_watch(uow.session, due_by=due_by, limit=batch,
+                                                       after=after)
+                for row in rows:
+                    result.checked += 1
+                    rect = _rectification(row)
+                    level = rect.check_warning(r.calendar, r.sla, now)
+                    if level is None:
+                        continue
+                    try:
+                        with uow.session.begin_nested():
+                            self._store_rect(row, rect)
+                            self._appeal_event(uow, row.appeal_id, dom.Actor.system(), now,
+                                               "rectification_warning", {
+                                                   "rectification_id": row.id,
+                                                   "level": str(level), "round": row.rounds,
+                                                   "due_at": row.due_at.isoformat()})
+                            result.units_texted += unit_notices.notify_rectification_unit(
+                                uow, self.settings, row, str(level), now)
+                    except ConcurrencyConflict:
+                        continue  # the appeal was being changed: the next pass warns
+                    if level is WarningLevel.RED:
+                        result.red += 1
+                    else:
+                        result.yellow += 1
+                uow.commit()
+            if len(rows) < batch:
+                break
+            after = (rows[-1].due_at, rows[-1].id)
+        return result
 
     def report_rectification(self, actor: dom.Actor, rect_id: int, report: str,
                              now: datetime) -> str:
@@ -522,6 +572,15 @@ class FeedbackService:
         if appeal_id is not None:
             _append_events(uow, appeal_id, [DomainEvent(etype, now, actor.user_id, actor.role,
                                                         data)], now)
+
+
+def _rectification(row: RectificationRow) -> rules_rating.Rectification:
+    return rules_rating.Rectification(
+        status=rules_rating.RectificationStatus(row.status), due_at=row.due_at,
+        rounds=row.rounds, report=row.report, reported_at=row.reported_at,
+        satisfied=row.satisfied, followed_up_at=row.followed_up_at,
+        published_at=row.published_at, cancelled_reason=row.cancelled_reason,
+        opened_at=row.created_at, warning=WarningLevel(row.warning or "none"))
 
 
 def _append_events(uow: UnitOfWork, appeal_id: int, events: list[DomainEvent],

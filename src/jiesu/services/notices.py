@@ -9,7 +9,8 @@ from jiesu.config import Settings
 from jiesu.domain import appeal as dom
 from jiesu.domain import notices
 from jiesu.domain.events import DomainEvent
-from jiesu.store import lookups, notify_store
+from jiesu.store import feedback_store, lookups, notify_store
+from jiesu.store.feedback_tables import RectificationRow
 from jiesu.store.uow import UnitOfWork
 
 
@@ -53,3 +54,22 @@ def notify_units(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
                                      f"{event.data.get('level')}")
             queued += 1
     return queued
+
+
+def notify_rectification_unit(uow: UnitOfWork, settings: Settings,
+                              rectification: RectificationRow, level: str,
+                              now: datetime) -> int:
+    """Text the rated unit's duty phone (or the nearest unit above it that has one) that its
+    rectification (整改) nears or passed its deadline; returns how many messages were queued."""
+    phone = lookups.duty_phone(uow.session, rectification.unit_id)
+    if not phone:
+        return 0
+    code, title = feedback_store.rectification_subject(uow.session, rectification)
+    due = rectification.due_at.astimezone(settings.tz)
+    text = notices.rectification_warning_notice(level, code=code, title=title,
+                                                city=settings.city_name,
+                                                due_local=f"{due:%m月%d日 %H:%M}")
+    notify_store.enqueue(uow.session, channel="sms", recipient=phone, body=text,
+                         kind=notices.RECTIFICATION_WARNING_KIND, now=now,
+                         ref=f"rectification:{rectification.id}:{rectification.rounds}:{level}")
+    return 1

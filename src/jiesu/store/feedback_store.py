@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from jiesu.store.feedback_tables import (
@@ -94,6 +94,42 @@ def rectification_of_rating(session: Session, rating_id: int) -> RectificationRo
     """The 整改 opened for the rating, if any."""
     return session.scalar(select(RectificationRow).where(
         RectificationRow.rating_id == rating_id))
+
+
+def open_rectifications_to_watch(session: Session, *, due_by: datetime, limit: int,
+                                 after: tuple[datetime, int] | None = None
+                                 ) -> list[RectificationRow]:
+    """Open rectifications due by `due_by` that are not red yet, by deadline, after the
+    (due_at, id) `after`; claimed with FOR UPDATE SKIP LOCKED (ix_rectifications_status_due)."""
+    stmt = select(RectificationRow).where(
+        RectificationRow.status == "open", RectificationRow.due_at <= due_by,
+        RectificationRow.warning != "red")
+    if after is not None:
+        stmt = stmt.where(or_(RectificationRow.due_at > after[0],
+                              and_(RectificationRow.due_at == after[0],
+                                   RectificationRow.id > after[1])))
+    return list(session.scalars(
+        stmt.order_by(RectificationRow.due_at, RectificationRow.id).limit(limit)
+        .with_for_update(skip_locked=True)).all())
+
+
+def rectification_subject(session: Session, rectification: RectificationRow
+                          ) -> tuple[str | None, str]:
+    """(appeal code or None, appeal title or service item name) of what was rated."""
+    if rectification.appeal_id is not None:
+        row = session.execute(select(AppealRow.code, AppealRow.title).where(
+            AppealRow.id == rectification.appeal_id)).one()
+        return row[0], row[1] or ""
+    name = session.scalar(select(ServiceItemRow.name).join(
+        RatingRow, RatingRow.service_item_id == ServiceItemRow.id).where(
+        RatingRow.id == rectification.rating_id))
+    return None, name or ""
+
+
+def overdue_rectification_count(session: Session, now: datetime) -> int:
+    """Open rectifications past their deadline, of every unit (督办看板)."""
+    return session.scalar(select(func.count()).select_from(RectificationRow).where(
+        RectificationRow.status == "open", RectificationRow.due_at < now)) or 0
 
 
 def service_item_id_by_code(session: Session, code: str) -> int | None:

@@ -81,6 +81,12 @@ class RectificationRow(Base):
     followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_reason: Mapped[str | None] = mapped_column(Text)
+    # the deadline warning of the current round, raised once each by the sweeper
+    warning: Mapped[str] = mapped_column(String(8), default="none", server_default="none")
+    __table_args__ = (
+        # the sweeper reads the open ones due soon (docs/deadlines.md)
+        Index("ix_rectifications_status_due", "status", "due_at"),
+    )
 
 
 class RatingAppealRow(Base):

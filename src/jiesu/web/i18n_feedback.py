@@ -28,12 +28,14 @@ LABELS_EN: dict[str, dict[str, str]] = {
 # the events ratings, rectifications and rating appeals add to an appeal's timeline
 ACTION_ZH = {"rated": "评价", "rectification_opened": "差评整改启动",
              "rectification_reported": "提交整改报告", "rectification_followed_up": "整改回访",
-             "rectification_published": "整改公示", "rating_appealed": "评价申诉",
+             "rectification_published": "整改公示", "rectification_warning": "整改时限预警",
+             "rating_appealed": "评价申诉",
              "rating_appeal_decided": "评价申诉审核"}
 ACTION_EN = {"rated": "Rated", "rectification_opened": "Rectification opened",
              "rectification_reported": "Rectification reported",
              "rectification_followed_up": "Rectification followed up",
              "rectification_published": "Rectification published",
+             "rectification_warning": "Rectification deadline warning",
              "rating_appealed": "Rating appealed", "rating_appeal_decided": "Rating appeal decided"}
 
 EN: dict[str, str] = {
@@ -44,6 +46,7 @@ EN: dict[str, str] = {
     "已公示": "Published", "评价申诉": "Rating appeals", "全部单位": "All units",
     "服务事项评价": "Service item rating", "评价意见": "Comment", "第 {n} 轮整改": "round {n}",
     "整改时限": "Rectify by", "报告时间": "Reported", "回访时间": "Followed up",
+    "差评整改超期 {n} 件": "{n} rectifications overdue",
     "公示时间": "Published", "整改报告": "Rectification report",
     "不满意，重新整改": "Dissatisfied: rectify again",
     "写明查找的原因、采取的整改措施和结果": "The cause found, what was done and the result",

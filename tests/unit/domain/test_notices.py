@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from jiesu.domain.appeal import RejectReason
-from jiesu.domain.notices import REJECTED_BECAUSE, requester_notice
+from jiesu.domain.notices import (
+    REJECTED_BECAUSE,
+    rectification_warning_notice,
+    requester_notice,
+)
 
 KW = {"code": "2026112700123", "city": "示范市", "track_url": "https://12345.example.cn/track"}
 
@@ -40,3 +44,14 @@ def test_units_are_warned_about_signing_and_handling_only() -> None:
     assert red is not None and "签收已超期（时限 11月28日 17:30），已自动督办" in red
     for clock in ("follow_up", "return_window", "extension", "rectification"):
         assert unit_warning_notice({"clock": clock, "level": "red"}, **kw) is None
+
+
+def test_the_rated_unit_is_warned_about_its_rectification_deadline() -> None:
+    yellow = rectification_warning_notice("yellow", code="2026112700123", title="多福巷路灯不亮",
+                                          city="示范市", due_local="12月18日 23:59")
+    assert yellow == ("【示范市12345】诉求 2026112700123「多福巷路灯不亮」的差评整改时限将于 "
+                      "12月18日 23:59 到期，请尽快提交整改报告。")
+    red = rectification_warning_notice("red", code=None, title="不动产登记", city="示范市",
+                                       due_local="12月18日 23:59")
+    assert red == ("【示范市12345】服务事项「不动产登记」的差评整改已超期（时限 12月18日 23:59），"
+                   "请尽快提交整改报告。")

@@ -1,4 +1,5 @@
-"""Supervisor (督办员): overdue and at-risk appeals; issue 催办/黄牌/红牌 from the list."""
+"""Supervisor (督办员): overdue and at-risk appeals; issue 催办/黄牌/红牌 from the list; how many
+bad-rating rectifications (整改) are overdue, with the way to them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from fastapi.responses import HTMLResponse
 
 from jiesu.domain.appeal import Role
 from jiesu.services.clock import utcnow
-from jiesu.store import queries, web_queries
+from jiesu.store import feedback_store, queries, web_queries
 from jiesu.web import core, staff
 
 router = APIRouter(prefix="/staff/supervision", include_in_schema=False)
@@ -34,7 +35,9 @@ def board(request: Request) -> HTMLResponse:
                                                    order="due")
         items = staff.list_items(uow.session, rows, now)
         counts = {"overdue": web_queries.overdue_count(uow.session, now)}
+        rect_overdue = feedback_store.overdue_rectification_count(uow.session, now)
     return core.render(request, "staff/supervision.html", {
+        "rect_overdue": rect_overdue,
         "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
         "tab": tab, "tabs": [(k, v[0]) for k, v in TABS.items()], "counts": counts,
         "back": f"/staff/supervision?tab={tab}"})
