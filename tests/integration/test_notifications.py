@@ -23,6 +23,7 @@ from jiesu.services.notifications import DeliveryResult, deliver_due
 from jiesu.store import notify_store
 from jiesu.store.notify_tables import NotificationRow
 from tests.support.city import City
+from tests.support.concurrency import side_by_side
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 PHONE = "13800138000"
@@ -171,11 +172,8 @@ def test_a_sender_that_stopped_mid_send_leaves_the_message_to_the_next_pass(
 
 def test_two_senders_at_once_never_send_the_same_message(runtime: Runtime) -> None:
     ids = _enqueue(runtime, 60)
-    other = Runtime.create(runtime.settings)
-    barrier = threading.Barrier(2)
     got: list[int] = []
     lock = threading.Lock()
-    errors: list[BaseException] = []
 
     class Slow:
         def send(self, message: Message) -> None:
@@ -184,23 +182,11 @@ def test_two_senders_at_once_never_send_the_same_message(runtime: Runtime) -> No
                 got.append(message.id)
 
     def run(rt: Runtime) -> None:
-        try:
-            barrier.wait()
-            for _ in range(10):  # passes until the outbox is empty
-                if deliver_due(rt.db, _channels(Slow()), T0, batch=25).handled == 0:
-                    break
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
+        for _ in range(10):  # passes until the outbox is empty
+            if deliver_due(rt.db, _channels(Slow()), T0, batch=25).handled == 0:
+                break
 
-    try:
-        threads = [threading.Thread(target=run, args=(rt,)) for rt in (runtime, other)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-    finally:
-        other.close()
-    assert not errors, errors
+    side_by_side(runtime, run)
     assert sorted(got) == sorted(ids), [i for i, n in Counter(got).items() if n > 1]
     with runtime.db.uow(write=False) as uow:
         assert notify_store.counts_by_status(uow.session) == {"pending": 0, "sent": 60,

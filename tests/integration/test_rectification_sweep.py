@@ -5,7 +5,6 @@ timeline and an SMS to the rated unit's duty phone; several sweepers never warn 
 from __future__ import annotations
 
 import re
-import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -19,12 +18,13 @@ from jiesu.runtime import Runtime
 from jiesu.services.admin import AdminService
 from jiesu.services.audit import verify
 from jiesu.services.clock import utcnow
-from jiesu.services.feedback import FeedbackService, RectificationWarnings
+from jiesu.services.feedback import FeedbackService
 from jiesu.store import notify_store
 from jiesu.store.feedback_tables import RectificationRow
 from jiesu.store.tables import EventRow
 from tests.integration.test_feedback import PHONE, closed
 from tests.support.city import PASSWORD, City
+from tests.support.concurrency import side_by_side
 
 DUTY = "01065123456"  # 东城区 (D1); its street D1S1, the rated unit, has no duty phone
 
@@ -124,26 +124,8 @@ def test_two_sweepers_at_once_warn_each_service_item_rectification_once(
            for i in range(20)]
     w_id = svc.rate_service_item(w_item, "13900009999", 1, t0).rectification_id
     late = datetime(2026, 4, 20, 2, 0, tzinfo=UTC)
-    other = Runtime.create(runtime.settings)
-    barrier = threading.Barrier(2)
-    results: list[RectificationWarnings] = []
-    errors: list[BaseException] = []
-
-    def run(rt: Runtime) -> None:
-        try:
-            barrier.wait()
-            results.append(FeedbackService(rt.db, rt.rules, rt.settings)
-                           .watch_rectifications(late, batch=3))
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(rt,)) for rt in (runtime, other)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    other.close()
-    assert not errors
+    results = side_by_side(runtime, lambda rt: FeedbackService(
+        rt.db, rt.rules, rt.settings).watch_rectifications(late, batch=3))
     assert sum(r.red for r in results) == 21 and sum(r.yellow for r in results) == 0
     assert all(_row(runtime, i).warning == "red" for i in [*ids, w_id])
     texts = _messages(runtime)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -15,6 +14,7 @@ from jiesu.services.admin import AdminService
 from jiesu.services.appeals import NewAppeal
 from jiesu.store.tables import AppealRow, EventRow
 from tests.support.city import PASSWORD, City
+from tests.support.concurrency import side_by_side
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Asia/Shanghai
 
@@ -63,24 +63,7 @@ def test_yellow_then_red_once_per_clock(runtime: Runtime, city: City) -> None:
 def test_two_sweepers_at_once_raise_each_warning_once(runtime: Runtime, city: City) -> None:
     _dispatched(runtime, city, 40, T0)
     late = datetime(2026, 3, 20, 2, 0, tzinfo=UTC)
-    other = Runtime.create(runtime.settings)
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def run(rt: Runtime) -> None:
-        try:
-            barrier.wait()
-            sweep_deadlines(rt, late, batch=7)
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(rt,)) for rt in (runtime, other)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    other.close()
-    assert not errors
+    side_by_side(runtime, lambda rt: sweep_deadlines(rt, late, batch=7))
     # each appeal: sign red + handle red, each with one automatic 督办
     assert _events(runtime, "supervise") == 80
     with runtime.db.uow(write=False) as uow:
