@@ -96,8 +96,8 @@ _EMAIL = re.compile(
 _QQ = re.compile(r"(?:QQ|qq|扣扣)(?:号码?)?(?:是|为)?[:：]?\s*([1-9]\d{4,10})" + _R)
 _WECHAT = re.compile(r"微信(?:号)?(?:是|为)?[:：]\s*([A-Za-z][-_A-Za-z0-9]{5,19})" + _R)
 
-# 门牌/房号: the building–unit–room part of an address. Street numbers ("XX路88号") are public
-# and stay; "3室1厅" describes a flat's layout, not which flat.
+# 楼栋房号: the building–unit–room part of an address. "3室1厅" describes a flat's layout, not
+# which flat, and stays.
 _NUM = r"(?:[A-Za-z]?\d{1,5}[A-Za-z]?|[一二三四五六七八九十两]{1,3})"
 _ROOM_END = r"(?:室|号房|房间|号|户)"
 _HOUSE = re.compile(
@@ -115,6 +115,17 @@ _HOUSE = re.compile(
         )
     )
     + r"(?![0-9A-Za-z])"
+)
+
+
+# 门牌号: the number after a road, lane or village ("多福巷12号", "芙蓉路88-2号", "王庄3号院"). In a
+# hutong or a village it is one household's gate, so every street number is masked; the road
+# name stays, so a reader still knows where. Not after 街道 (a subdistrict office: in
+# "街道3号通知" it is a date), 知道 or 这里/那里/公里 ("这里3号停水").
+_STREET_NUMBER = re.compile(
+    r"(?:(?<=[路街道巷弄里条村组屯庄坊])|(?<=胡同))"
+    r"(?<!街道)(?<!知道)(?<!这里)(?<!那里)(?<!哪里)(?<!公里)(?<!千里)"
+    r" ?\d{1,5}(?:[-之]\d{1,4})? ?号(?![线文令])"
 )
 
 
@@ -296,6 +307,8 @@ def _candidates(folded: str, names: Iterable[str]) -> Iterable[tuple[str, int, i
     for m in _HOUSE.finditer(folded):
         if _names_a_dwelling(m.group()):
             yield "house_number", m.start(), m.end()
+    for m in _STREET_NUMBER.finditer(folded):
+        yield "house_number", m.start(), m.end()
     yield from _names(folded, names)
 
 

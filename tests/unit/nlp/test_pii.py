@@ -122,7 +122,7 @@ def test_bare_local_number_needs_a_phone_word():
         "第20191234567号文件",
         "面积135.5平方米，3室2厅",
         "小区16栋电梯经常故障，9栋、14栋也一样",
-        "长沙市芙蓉路88号",
+        "东华门街道3号通知居民，这里5号停水，地铁2号线",
         "我是业主，本人房屋漏水",
         "王女士来电反映",
     ],
@@ -162,6 +162,23 @@ def test_email_qq_wechat():
 )
 def test_house_numbers_mask_building_unit_and_room(text, masked):
     assert redact(text) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("长沙市芙蓉路88号", "长沙市芙蓉路**号"),
+        ("多福巷12号门前的下水道", "多福巷**号门前的下水道"),
+        ("东四十条12号", "东四十条**号"),  # the street's own numeral stays
+        ("解放大道100-2号", "解放大道***-*号"),
+        ("王庄村3组15号院", "王庄村3组**号院"),
+        ("东城区多福巷 12 号", "东城区多福巷 ** 号"),
+        ("芙蓉路3号楼2单元501室", "芙蓉路*号楼*单元***室"),
+    ],
+)
+def test_street_numbers_mask_the_number_and_keep_the_street(text, masked):
+    assert redact(text) == masked
+    assert redact(masked) == masked
 
 
 @pytest.mark.parametrize(
