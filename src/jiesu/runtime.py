@@ -61,10 +61,10 @@ class Runtime:
 
     @property
     def lookup_limiter(self) -> AttemptLimiter:
-        """Wrong guesses at the public code + phone lookups, counted for this process."""
+        """Wrong guesses at the public code + phone lookups (counted in the database)."""
         value = self.extras.get("lookup_limiter")
         if not isinstance(value, AttemptLimiter):
-            value = self.extras.setdefault("lookup_limiter", AttemptLimiter())
+            value = self.extras.setdefault("lookup_limiter", AttemptLimiter(self.db))
         assert isinstance(value, AttemptLimiter)
         return value
 

@@ -36,6 +36,7 @@ class SweepResult:
     policy_pages_matched: int = 0  # pages of enterprises matched for large registries
     notified: DeliveryResult = field(default_factory=DeliveryResult)
     notifications_purged: int = 0  # sent messages older than JIESU_NOTIFY_KEEP_DAYS
+    lookup_failures_purged: int = 0  # wrong lookup guesses that left the limiter's window
     notices: list[str] = field(default_factory=list)
 
 
@@ -86,6 +87,7 @@ def run_all(runtime: Runtime, now: datetime) -> SweepResult:
                                   max_attempts=runtime.settings.notify_max_attempts)
     result.notifications_purged = purge_sent(runtime.db, now,
                                              keep_days=runtime.settings.notify_keep_days)
+    result.lookup_failures_purged = runtime.lookup_limiter.purge(now)
     return result
 
 

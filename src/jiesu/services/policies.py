@@ -260,9 +260,8 @@ class PolicyService:
         self.db = db
         self.rules = rules
         self.settings = settings or rules.settings
-        # wrong phone numbers per credit code at the self-service lookup (Runtime.policies
-        # shares the process's limiter); a service made without one keeps its own
-        self.limiter = limiter or AttemptLimiter()
+        # wrong phone numbers per credit code at the self-service lookup
+        self.limiter = limiter or AttemptLimiter(db)
 
     def _today(self, now: datetime) -> date:
         return now.astimezone(self.settings.tz).date()
@@ -624,8 +623,11 @@ class PolicyService:
     def self_service(self, uscc: str, phone: str, today: date) -> Overview:
         """What the enterprise sees of itself (phone masked, see `Overview`); refused with one
         message for an unknown code and a wrong phone."""
+        enterprise_id = self._identify(uscc, phone)
         with self.db.uow(write=False) as uow:
-            row = self._identify(uow, uscc, phone)
+            row = ps.enterprise(uow.session, enterprise_id)
+            if row is None:  # deleted since
+                raise NotFound(_REFUSED)
             return self._overview(uow, row, today, staff=False)
 
     def enterprise_overview(self, actor: dom.Actor, enterprise_id: int,
@@ -662,10 +664,10 @@ class PolicyService:
         the policy is open)."""
         text = _text(text, 2000, "text", "请填写申报内容")
         today = self._today(now)
+        enterprise_id = self._identify(uscc, phone)
         with self.db.uow() as uow:
-            ent_row = self._identify(uow, uscc, phone)
             m = ps.match(uow.session, match_id, lock=True)
-            if m is None or m.enterprise_id != ent_row.id:
+            if m is None or m.enterprise_id != enterprise_id:
                 raise NotFound("该政策事项不存在")
             policy = self._policy_row(uow, m.policy_id)
             status = pol.advance(MatchStatus(m.status), pol.MatchAction.APPLY)
@@ -681,18 +683,23 @@ class PolicyService:
             uow.commit()
         return view
 
-    def _identify(self, uow: UnitOfWork, uscc: str, phone: str) -> EnterpriseRow:
+    def _identify(self, uscc: str, phone: str) -> int:
+        """The id of the enterprise with this credit code and contact phone. Outside any unit
+        of work: the limiter writes in its own transactions."""
         code = ent.normalize_uscc(uscc)
         key, now = f"uscc:{code}", utcnow()
         self.limiter.check(key, now)  # a public code: phone numbers must not be guessable
-        row = ps.enterprise_by_uscc(uow.session, code)
-        given = dom.phone_digits(phone)
-        if row is None or not given or given != dom.phone_digits(row.contact_phone):
+        with self.db.uow(write=False) as uow:
+            row = ps.enterprise_by_uscc(uow.session, code)
+            given = dom.phone_digits(phone)
+            ok = row is not None and bool(given) and given == dom.phone_digits(row.contact_phone)
+            enterprise_id = row.id if row is not None else 0
+        if not ok:
             self.limiter.failed(key, now)
             # one answer for both, so the form does not tell which codes are on file
             raise NotFound(_REFUSED)
         self.limiter.succeeded(key)
-        return row
+        return enterprise_id
 
     # --- decision and payout ------------------------------------------------------------------
 

@@ -2,67 +2,68 @@
 (诉求查询 by tracking code, 企业服务 by 统一社会信用代码): codes are printed on receipts and
 public registers, so without a limit someone could try phone numbers until one fits.
 
-Failures are counted per identifier in a sliding window, in this process's memory: with
-several app processes each counts its own, so the effective limit is that many times higher,
-which still keeps guessing a phone number out of reach (five tries per quarter hour).
+Failures are counted per identifier in a sliding window, in the database, so every app process
+(`jiesu serve --workers N`) sees the same count. Each call is its own short transaction: call
+them outside a writing unit of work (on SQLite a second writer would wait for the first). Two
+guesses at the same moment may both pass the check, so the limit can be exceeded by the
+number of guesses in flight, never by the number of processes.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, deque
 from datetime import datetime, timedelta
 
 from jiesu.domain.errors import TooManyAttempts
+from jiesu.store import throttle_tables as store
+from jiesu.store.uow import Database
 
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
-MAX_KEYS = 100_000  # identifiers remembered; the oldest are forgotten first
 
 
 class AttemptLimiter:
     """Counts failed lookups per identifier; `check` refuses once `max_failures` fell within
-    `window`. Thread-safe; time is passed in."""
+    `window`. Time is passed in."""
 
-    def __init__(self, max_failures: int = MAX_FAILURES, window: timedelta = WINDOW,
-                 max_keys: int = MAX_KEYS) -> None:
+    def __init__(self, db: Database, max_failures: int = MAX_FAILURES,
+                 window: timedelta = WINDOW) -> None:
+        self.db = db
         self.max_failures = max_failures
         self.window = window
-        self.max_keys = max_keys
-        self._failures: OrderedDict[str, deque[datetime]] = OrderedDict()
-        self._lock = threading.Lock()
 
     def check(self, key: str, now: datetime) -> None:
         """Raise TooManyAttempts while `key` has had too many recent failures."""
-        with self._lock:
-            recent = self._recent(key, now)
-            if recent is not None and len(recent) >= self.max_failures:
-                wait = recent[0] + self.window - now
-                minutes = max(1, -(-int(wait.total_seconds()) // 60))
-                raise TooManyAttempts(f"尝试次数过多，请 {minutes} 分钟后再试",
-                                      retry_after=int(wait.total_seconds()) + 1)
+        with self.db.uow(write=False) as uow:
+            recent = store.recent(uow.session, _key(key), now - self.window,
+                                  self.max_failures)
+        if len(recent) >= self.max_failures:
+            wait = recent[-1] + self.window - now
+            minutes = max(1, -(-int(wait.total_seconds()) // 60))
+            raise TooManyAttempts(f"尝试次数过多，请 {minutes} 分钟后再试",
+                                  retry_after=int(wait.total_seconds()) + 1)
 
     def failed(self, key: str, now: datetime) -> None:
-        with self._lock:
-            recent = self._recent(key, now)
-            if recent is None:
-                recent = self._failures[key] = deque(maxlen=self.max_failures)
-                while len(self._failures) > self.max_keys:
-                    self._failures.popitem(last=False)
-            recent.append(now)
-            self._failures.move_to_end(key)
+        with self.db.uow() as uow:
+            store.add(uow.session, _key(key), now, forget_before=now - self.window)
+            uow.commit()
 
     def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+        with self.db.uow() as uow:
+            store.clear(uow.session, _key(key))
+            uow.commit()
 
-    def _recent(self, key: str, now: datetime) -> deque[datetime] | None:
-        recent = self._failures.get(key)
-        if recent is None:
-            return None
-        while recent and now - recent[0] >= self.window:
-            recent.popleft()
-        if not recent:
-            del self._failures[key]
-            return None
-        return recent
+    def purge(self, now: datetime, *, max_batches: int = 20) -> int:
+        """Delete the failures that have left the window (the periodic jobs); how many."""
+        purged = 0
+        for _ in range(max_batches):
+            with self.db.uow() as uow:
+                n = store.purge(uow.session, now - self.window)
+                uow.commit()
+            purged += n
+            if n < 5000:
+                break
+        return purged
+
+
+def _key(key: str) -> str:
+    return key[: store.KEY_LENGTH]
