@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = Field(None, description="SMTP password")
     smtp_from: str = Field("", description="From address of e-mail (required with JIESU_SMTP_HOST)")
     smtp_starttls: bool = Field(True, description="upgrade the SMTP connection with STARTTLS")
+    smtp_ca_file: Path | None = Field(
+        None, description="CA certificates (PEM) to verify the SMTP server with, for a private "
+        "CA; unset: the system's trusted CAs")
     notify_max_attempts: int = Field(
         5, ge=1, le=30, description="attempts per message before it is marked failed (retries "
                                     "wait 1, 2, 4, 8 … minutes, at most an hour)")

@@ -8,12 +8,14 @@ import hmac
 import json
 import logging
 import socketserver
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -186,6 +188,8 @@ class Mailbox:
     port: int = 0
     refuse_rcpt: int | None = None  # answer RCPT with this code
     mails: list[tuple[str, list[str], str]] = field(default_factory=list)
+    tls: ssl.SSLContext | None = None  # offer STARTTLS with this server context
+    over_tls: list[bool] = field(default_factory=list)  # per mail: was the session encrypted
 
 
 @pytest.fixture
@@ -202,7 +206,17 @@ def mailbox() -> Iterator[Mailbox]:
             while line := self.rfile.readline().decode("utf-8", "replace").rstrip("\r\n"):
                 verb = line.split(" ", 1)[0].upper()
                 if verb in ("EHLO", "HELO"):
-                    self.reply("250-test\r\n250 8BITMIME")
+                    offer = box.tls is not None and not isinstance(self.connection, ssl.SSLSocket)
+                    self.reply("250-test\r\n" + ("250-STARTTLS\r\n" if offer else "")
+                               + "250 8BITMIME")
+                elif verb == "STARTTLS" and box.tls is not None:
+                    self.reply("220 go ahead")
+                    try:
+                        self.connection = box.tls.wrap_socket(self.connection, server_side=True)
+                    except (ssl.SSLError, OSError):
+                        return  # the client refused our certificate
+                    self.rfile = self.connection.makefile("rb")
+                    self.wfile = self.connection.makefile("wb", buffering=0)
                 elif verb == "MAIL":
                     sender = line.split(":", 1)[1].split()[0].strip("<>")
                     self.reply("250 OK")
@@ -218,6 +232,7 @@ def mailbox() -> Iterator[Mailbox]:
                     while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
                         data.append(chunk)
                     box.mails.append((sender, rcpts, b"".join(data).decode("utf-8")))
+                    box.over_tls.append(isinstance(self.connection, ssl.SSLSocket))
                     self.reply("250 queued")
                 elif verb == "QUIT":
                     self.reply("221 bye")
@@ -242,6 +257,84 @@ def test_email_goes_through_smtp(mailbox: Mailbox) -> None:
     assert (sender, rcpts) == ("12345@city.example", ["boss@firm.example"])
     assert "Message-ID: <notification-7@city.example>" in data
     assert "From: 12345@city.example" in data
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A private CA and a certificate it signed for localhost: (ca, cert, key) PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    now = datetime.now(UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("test CA")).issuer_name(name("test CA"))
+          .public_key(ca_key.public_key()).serial_number(1)
+          .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False,
+                                       False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
+                         critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder().subject_name(name("localhost")).issuer_name(ca.subject)
+            .public_key(key.public_key()).serial_number(2)
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]),
+                           critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    d = tmp_path_factory.mktemp("tls")
+    (d / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (d / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (d / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return d / "ca.pem", d / "cert.pem", d / "key.pem"
+
+
+def _tls_server(mailbox: Mailbox, certificates: tuple[Path, Path, Path]) -> None:
+    _, cert, key = certificates
+    mailbox.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    mailbox.tls.load_cert_chain(cert, key)
+
+
+def test_email_starttls_verifies_the_server_and_then_sends_encrypted(
+        mailbox: Mailbox, certificates: tuple[Path, Path, Path]) -> None:
+    _tls_server(mailbox, certificates)
+    notifier = EmailNotifier("localhost", mailbox.port, sender="a@b.example",
+                             ca_file=str(certificates[0]), timeout=5)
+    notifier.send(message(channel="email", recipient="boss@firm.example"))
+    assert [rcpts for _, rcpts, _ in mailbox.mails] == [["boss@firm.example"]]
+    assert mailbox.over_tls == [True]
+
+
+def test_email_starttls_refuses_a_server_it_cannot_verify(
+        mailbox: Mailbox, certificates: tuple[Path, Path, Path]) -> None:
+    """smtplib's own default context verifies nothing: a man in the middle with any
+    certificate would have read the login and the mail."""
+    _tls_server(mailbox, certificates)
+    untrusted = EmailNotifier("localhost", mailbox.port, sender="a@b.example", user="u",
+                              password="secret", timeout=5)  # the system CAs only
+    with pytest.raises(NotifyError, match="CERTIFICATE_VERIFY_FAILED|certificate verify"):
+        untrusted.send(message(channel="email", recipient="boss@firm.example"))
+    wrong_name = EmailNotifier("127.0.0.1", mailbox.port, sender="a@b.example",
+                               ca_file=str(certificates[0]), timeout=5)  # cert says localhost
+    with pytest.raises(NotifyError, match="IP address mismatch|hostname|match"):
+        wrong_name.send(message(channel="email", recipient="boss@firm.example"))
+    assert mailbox.mails == []
+
+
+def test_email_without_starttls_on_offer_is_not_sent_in_plain_text(mailbox: Mailbox) -> None:
+    notifier = EmailNotifier("127.0.0.1", mailbox.port, sender="a@b.example", timeout=5)
+    with pytest.raises(NotifyError, match="STARTTLS"):
+        notifier.send(message(channel="email", recipient="boss@firm.example"))
+    assert mailbox.mails == []
 
 
 def test_email_refused_recipient_is_permanent_on_5xx_retryable_on_4xx(mailbox: Mailbox) -> None:
