@@ -156,12 +156,14 @@ def _fit_nbsvm(x: sparse.csr_matrix, y: np.ndarray, n_classes: int,
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=-1, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+    out: np.ndarray = e / e.sum(axis=-1, keepdims=True)
+    return out
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
+    out: np.ndarray = np.log(p / (1 - p))
+    return out
 
 
 def fit_confidence(top_probability: np.ndarray, correct: np.ndarray) -> tuple[float, float]:
@@ -203,7 +205,7 @@ def recalibrate(proba: np.ndarray, titled: np.ndarray,
     new_top = 1 / (1 + np.exp(-(a * _logit(top) + b)))
     # never below the share the runner-up would then get, so the top guess keeps its place
     new_top = np.maximum(new_top, second / np.maximum(1 - top + second, 1e-300))
-    out = proba * ((1 - new_top) / np.maximum(1 - top, 1e-300))[:, None]
+    out: np.ndarray = proba * ((1 - new_top) / np.maximum(1 - top, 1e-300))[:, None]
     out[rows, best] = new_top
     # a row that is certain (1 - top rounds to 0), or whose order rounding would change, stays
     keep = (1 - top < 1e-12) | (out.argmax(axis=1) != best)
@@ -439,12 +441,14 @@ def _by_group(fit: Callable[[np.ndarray, np.ndarray], Any], top_probability: np.
 
 def _by_row(groups: dict[str, Any], titled: np.ndarray) -> np.ndarray:
     """Each appeal's value of its THRESHOLD_GROUPS group."""
-    return np.where(np.asarray(titled, bool), groups["titled"], groups["untitled"])
+    out: np.ndarray = np.where(np.asarray(titled, bool), groups["titled"], groups["untitled"])
+    return out
 
 
 def _titled_rows(counts: _Counts, rows: np.ndarray) -> np.ndarray:
     """Which of `rows` have a title (`has_title`: a non-empty title block)."""
-    return counts.matrices[BLOCKS.index("title_chars")][rows].getnnz(axis=1) > 0
+    titled: np.ndarray = counts.matrices[BLOCKS.index("title_chars")][rows].getnnz(axis=1) > 0
+    return titled
 
 
 def _held_out_scores(counts: _Counts, y_rows: np.ndarray, rows: np.ndarray, fit_on: np.ndarray,
@@ -452,7 +456,8 @@ def _held_out_scores(counts: _Counts, y_rows: np.ndarray, rows: np.ndarray, fit_
     """NB-SVM scores of `rows[score]` by a model, features included, fitted on `rows[fit_on]`."""
     feats = _Features.fit(counts, rows[fit_on])
     w, b = _fit_nbsvm(feats.transform(counts, rows[fit_on]), y_rows[fit_on], n_classes, seed)
-    return feats.transform(counts, rows[score]) @ w + b
+    scores: np.ndarray = feats.transform(counts, rows[score]) @ w + b
+    return scores
 
 
 def _oof_scores(counts: _Counts, y_rows: np.ndarray, rows: np.ndarray, n_classes: int,
@@ -509,9 +514,13 @@ def _score_growth(counts: _Counts, y_rows: np.ndarray, rows: np.ndarray, oof: np
     return max(1.0, float(np.std(oof[np.concatenate(held)])) / spread)
 
 
+def _prefixed(say: Progress, prefix: str) -> Progress:
+    return lambda msg: say(prefix + msg)
+
+
 def _fit(counts: dict[int, _Counts], y: np.ndarray, rows: np.ndarray, labels: list[str], *,
          seed: int, inner_cv: int = INNER_CV,
-         progress: Progress | None = None) -> tuple[dict, dict]:
+         progress: Progress | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Fit the model on `rows`; `counts` maps each candidate detail length to its n-gram counts.
 
     Returns (state, training metrics). The detail length is chosen by the inner CV.
@@ -535,7 +544,7 @@ def _fit(counts: dict[int, _Counts], y: np.ndarray, rows: np.ndarray, labels: li
     candidates: dict[str, float] = {}
     for chars in sorted(counts):
         oof = _oof_scores(counts[chars], y_rows, rows, n_classes, folds, seed,
-                          lambda msg, c=chars: say(f"detail {c}: {msg}"))
+                          _prefixed(say, f"detail {chars}: "))
         proba = cross_val_predict(LogisticRegression(C=1.0, max_iter=1000), oof, y_rows,
                                   cv=cal_folds, method="predict_proba")
         loss = float(log_loss(y_rows, proba, labels=list(range(n_classes))))

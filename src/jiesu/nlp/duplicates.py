@@ -32,7 +32,7 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeAlias
 
 import numpy as np
 
@@ -78,7 +78,8 @@ def _normalised_codepoints(text: str) -> np.ndarray:
     """
     cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     cps = _WORD_CHAR[cps[cps < 0x10000]]
-    return cps[cps != 0].astype(np.uint64)
+    words: np.ndarray = cps[cps != 0].astype(np.uint64)
+    return words
 
 
 _SHIFT = np.uint64(31)
@@ -127,7 +128,8 @@ class MinHasher:
         for j in range(1, k):
             h += cps[j : n - k + 1 + j] * _GRAM_MULT[j]
         h ^= h >> _SHIFT
-        return h
+        hashes: np.ndarray = h
+        return hashes
 
     def signature(self, text: str) -> np.ndarray | None:
         """The signature of `text`, or None when it has no letters, digits or 汉字.
@@ -150,16 +152,18 @@ class MinHasher:
         if h.size == 0:
             return None
         mins = (h[:, None] * self._a + self._b).min(axis=0)
-        return (mins >> _SHIFT_BYTE).astype(np.uint8)  # astype keeps bits 32–39
+        sig: np.ndarray = (mins >> _SHIFT_BYTE).astype(np.uint8)  # astype keeps bits 32–39
+        return sig
 
     def similarity(self, sig: np.ndarray, others: np.ndarray) -> np.ndarray:
         """Estimated Jaccard of `sig` against each row of `others` (b-bit correction)."""
         equal = np.count_nonzero(others == sig, axis=-1) / self.num_perm
         # Two unrelated minima still agree on 8 bits with probability 1/256.
-        return np.clip((equal - 1 / 256) / (1 - 1 / 256), 0.0, 1.0)
+        jaccard: np.ndarray = np.clip((equal - 1 / 256) / (1 - 1 / 256), 0.0, 1.0)
+        return jaccard
 
 
-Bucket = int | array  # a single row (most requesters) or an array('q') of rows
+Bucket: TypeAlias = "int | array[int]"  # a single row (most requesters) or an array('q') of rows
 
 
 class DuplicateIndex:
