@@ -27,6 +27,10 @@ def _job_loop(runtime: Runtime, stop: threading.Event) -> None:
     from jiesu.jobs.sweeper import run_all
     from jiesu.services.clock import utcnow
 
+    try:
+        runtime.knowledge.warm()
+    except Exception:  # searching builds it later
+        log.exception("building the knowledge index at startup failed")
     interval = runtime.settings.sweep_interval_seconds
     while not stop.wait(interval):
         try:

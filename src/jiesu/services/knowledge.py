@@ -280,6 +280,11 @@ class KnowledgeService:
                                  built.owners.get(owner), hit.score))
         return out
 
+    def warm(self) -> None:
+        """Build the search index now (the jobs thread at startup), so that the first search
+        of the day does not wait for it (about 2 s at 5,000 articles)."""
+        self._index()
+
     def changed(self) -> None:
         """Mark the index stale (an article changed outside this service, e.g. the demo)."""
         self._dirty = True
