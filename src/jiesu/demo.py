@@ -156,6 +156,11 @@ PLACES = ["阳光小区", "幸福家园", "金色港湾", "绿城花园", "和�
 ROADS = ["人民路", "解放大道", "建设路", "长江路", "文化街", "中山路", "滨江大道", "学院路"]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 CHANNELS = ["hotline"] * 6 + ["web", "mobile", "grid_patrol", "enterprise"]
+LOCATED_CHANNELS = frozenset({"web", "mobile", "grid_patrol"})  # these send the phone's position
+# The demo map: each community is one grid (网格), a square about 1 km a side; districts lie
+# side by side west to east, their streets south to north, a street's communities west to east.
+GRID_ORIGIN = (113.00, 28.20)  # longitude, latitude of the south-west corner
+GRID_SIDE = 0.01
 REPLIES = {
     "solved": "经现场核实，问题已处理完毕，已与诉求人沟通确认。",
     "explained": "已向诉求人详细解释相关政策和办理流程。",
@@ -270,6 +275,7 @@ def _configure_intake(rt: Runtime, now: datetime) -> None:
                             for path, _, _, handler in PROBLEMS if handler != "district"],
                            now=now)
     config.replace_gazetteer(_gazetteer(), now=now)
+    config.replace_polygons(_grid_polygons(), now=now)
 
 
 def _gazetteer() -> str:
@@ -283,6 +289,29 @@ def _gazetteer() -> str:
             rows.extend(f"{code}S{i}C{j},{community},community,{code}S{i},"
                         for j, community in enumerate(communities, start=1))
     return "\n".join(rows) + "\n"
+
+
+def _grid_corner(district: int, street: int, community: int) -> tuple[float, float]:
+    """The south-west corner (longitude, latitude) of a community's grid on the demo map."""
+    return (GRID_ORIGIN[0] + district * 5 * GRID_SIDE + community * GRID_SIDE,
+            GRID_ORIGIN[1] + street * GRID_SIDE)
+
+
+def _grid_polygons() -> dict[str, Any]:
+    """Every grid's boundary (网格边界) as GeoJSON, so a position is located to its grid."""
+    features = []
+    for d, (code, _, streets) in enumerate(DISTRICTS):
+        for i, (_, communities) in enumerate(streets):
+            for j, community in enumerate(communities):
+                lon, lat = _grid_corner(d, i, j)
+                ring = [[lon, lat], [lon + GRID_SIDE, lat], [lon + GRID_SIDE, lat + GRID_SIDE],
+                        [lon, lat + GRID_SIDE], [lon, lat]]
+                features.append({
+                    "type": "Feature",
+                    "properties": {"code": f"{code}S{i + 1}C{j + 1}G1",
+                                   "name": f"{community}第一网格"},
+                    "geometry": {"type": "Polygon", "coordinates": [ring]}})
+    return {"type": "FeatureCollection", "features": features}
 
 
 # Enterprises of the demo: (number, name, industry, employees, revenue 万元, district, founded
@@ -484,6 +513,7 @@ def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console,
     dispatcher = actor("dispatcher", Role.DISPATCHER)
     follow = actor("followup", Role.FOLLOWUP_AGENT)
     svc = rt.appeals
+    where = random.Random(seed + 1)  # positions, without disturbing the main generator
     done = 0
     for i in range(n):
         path, kind, texts, handler = rnd.choice(PROBLEMS)
@@ -507,12 +537,19 @@ def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console,
         urgency = "urgent" if rnd.random() < 0.05 else "normal"
         channel = rnd.choice(CHANNELS)
         firm = rnd.choice(sorted(enterprises)) if channel == "enterprise" else None
+        position: tuple[float, float] | tuple[None, None] = (None, None)
+        if community and channel in LOCATED_CHANNELS:  # somewhere inside the community's grid
+            lon, lat = _grid_corner(DISTRICTS.index(district), street_no,
+                                    communities.index(community))
+            position = (lat + where.uniform(0.1, 0.9) * GRID_SIDE,
+                        lon + where.uniform(0.1, 0.9) * GRID_SIDE)
         data = NewAppeal(kind=kind, content=text, title=text[:18], urgency=urgency,
                          channel=channel, category=cats.get(path),
                          requester_name=name, requester_phone=phone,
                          requester_type="enterprise" if firm else "resident",
                          enterprise_code=firm,
                          address=f"{district[1]}{street}{community}{place}",
+                         latitude=position[0], longitude=position[1],
                          confidential=rnd.random() < 0.05)
         try:
             reg = svc.register(operator, data, t0)

@@ -168,9 +168,15 @@ def test_demo_builds_a_city_once_and_prints_plain_text(empty_db_url: str,
     intake = jiesu("intake", "show").stdout
     assert "分类关键词：36 个分类" in intake and "→ E01" in intake
     assert "地名表：22 个地名，22 个对应单位" in intake  # addresses are located to a street
+    assert "网格边界：11 个区域" in intake, intake  # and positions to a grid
     engine = create_engine(normalise_url(empty_db_url))
     try:
         with engine.connect() as conn:
             assert conn.scalar(select(text("count(*)")).select_from(AppealRow)) >= 20
+            # appeals sent from a phone with a position are located to their grid
+            in_grids = conn.scalar(text(
+                "SELECT count(*) FROM appeals a JOIN units u ON u.id = a.area_unit_id "
+                "WHERE u.code LIKE '%G1' AND a.latitude IS NOT NULL"))
+            assert in_grids and in_grids > 0
     finally:
         engine.dispose()
