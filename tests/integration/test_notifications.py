@@ -343,3 +343,34 @@ def test_sent_messages_are_purged_after_the_keep_days_failed_ones_stay(city: Cit
     with city.runtime.db.uow(write=False) as uow:
         left = sorted(n.body for n in notify_store.notifications(uow.session, kind="test"))
     assert left == ["failed", "pending", "recent"]
+
+
+def test_admin_queues_failed_messages_again_and_sees_unconfigured_channels(
+        runtime: Runtime, city: City) -> None:
+    first, second, kept = _enqueue(runtime, 3)
+    with runtime.db.uow() as uow:
+        for i in (first, second, kept):
+            notify_store.mark_failed(uow.session, i, "HTTP 401: token", permanent=True,
+                                     next_attempt_at=None)
+        uow.commit()
+    page = city.client.get("/api/v1/admin/notifications", headers=city.headers("admin")).json()
+    assert page["unconfigured"] == ["sms", "email", "webhook"]  # the test runtime has none
+
+    r = city.client.post("/api/v1/admin/notifications/retry", json={"ids": [first, 999]},
+                         headers=city.headers("admin"))
+    assert r.status_code == 200 and r.json() == {"queued": 1}, r.text
+    r = city.client.post("/api/v1/admin/notifications/retry", headers=city.headers("admin"))
+    assert r.json() == {"queued": 2}
+    with runtime.db.uow(write=False) as uow:
+        rows = {r.id: (r.status, r.attempts, r.last_error)
+                for r in notify_store.notifications(uow.session)}
+    # back in the queue with the full number of attempts, the last error kept for the record
+    assert rows[first] == rows[second] == ("pending", 0, "HTTP 401: token")
+    # the next pass sends them with the full number of attempts
+    due = datetime.now(UTC) + timedelta(seconds=1)
+    assert deliver_due(runtime.db, runtime.notifiers, due).sent == 3
+    r = city.client.post("/api/v1/admin/notifications/retry", headers=city.headers("admin"))
+    assert r.json() == {"queued": 0}  # nothing failed any more
+
+    r = city.client.post("/api/v1/admin/notifications/retry", headers=city.headers("dispatcher"))
+    assert r.status_code == 403 and r.json()["error"]["message"] == "只有管理员可以重发通知"

@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from jiesu.adapters.notify import Notifier, NotifyError
-from jiesu.domain.notification import Message, gives_up, mask_recipient, retry_delay
+from jiesu.adapters.notify import Notifier, NotifyError, NullNotifier
+from jiesu.domain.notification import CHANNELS, Message, gives_up, mask_recipient, retry_delay
 from jiesu.store import notify_store
 from jiesu.store.notify_tables import NotificationRow
 from jiesu.store.uow import Database
@@ -146,6 +146,25 @@ def outbox_page(db: Database, *, status: str | None = None, page: int = 1,
             next_attempt_at=r.next_attempt_at, last_error=r.last_error,
             created_at=r.created_at, sent_at=r.sent_at) for r in rows]
     return views, total, counts
+
+
+def retry_failed(db: Database, now: datetime, ids: list[int] | None = None) -> int:
+    """Send the failed messages again (all, or those of `ids`) on the jobs' next pass, with
+    the full number of attempts: what an administrator does after mending a channel's
+    configuration. How many were queued."""
+    with db.uow() as uow:
+        n = notify_store.retry_failed(uow.session, now, ids)
+        uow.commit()
+    if n:
+        log.info("%d failed notification(s) queued again", n)
+    return n
+
+
+def unconfigured(notifiers: Mapping[str, Notifier]) -> list[str]:
+    """The channels with no real notifier: their messages are only logged, yet recorded as
+    sent (so the outbox does not fill up in a city without, say, an SMS gateway)."""
+    return [c for c in CHANNELS if isinstance(notifiers.get(c), NullNotifier)
+            or c not in notifiers]
 
 
 def purge_sent(db: Database, now: datetime, *, keep_days: int = 90,

@@ -67,6 +67,17 @@ def mark_failed(session: Session, notification_id: int, error: str, *, permanent
                     .values(**values))
 
 
+def retry_failed(session: Session, now: datetime, ids: list[int] | None = None) -> int:
+    """Put failed messages (all, or those of `ids`) back in the queue with a fresh count of
+    attempts, due now; their last error stays for the record. How many."""
+    where = [NotificationRow.status == "failed"]
+    if ids is not None:
+        where.append(NotificationRow.id.in_(ids))
+    result = session.execute(update(NotificationRow).where(*where).values(
+        status="pending", attempts=0, next_attempt_at=now))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def counts_by_status(session: Session) -> dict[str, int]:
     """Messages per status, every status present (0 when none)."""
     counts = dict.fromkeys(STATUSES, 0)

@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 from jiesu.api.deps import RuntimeDep, require_roles
 from jiesu.domain.appeal import Role
 from jiesu.services.auth import CurrentUser
-from jiesu.services.notifications import outbox_page
+from jiesu.services.clock import utcnow
+from jiesu.services.notifications import outbox_page, retry_failed, unconfigured
 
 router = APIRouter(prefix="/api/v1/admin/notifications", tags=["admin"])
 
@@ -38,6 +39,9 @@ class NotificationPage(BaseModel):
     per_page: int
     total: int = Field(description="messages matching the filter")
     counts: dict[str, int] = Field(description="messages per status in the whole outbox")
+    unconfigured: list[str] = Field(
+        description="channels with no gateway configured: their messages are only logged, "
+                    "yet recorded as sent")
 
 
 @router.get("", response_model=NotificationPage, summary="通知发送记录 Notification outbox")
@@ -54,4 +58,24 @@ def list_notifications(
     views, total, counts = outbox_page(runtime.db, status=status, page=page, per_page=per_page)
     return NotificationPage(
         items=[NotificationOut(**vars(v)) for v in views], page=page, per_page=per_page,
-        total=total, counts=counts)
+        total=total, counts=counts, unconfigured=unconfigured(runtime.notifiers))
+
+
+class RetryIn(BaseModel):
+    ids: list[int] | None = Field(None, max_length=1000,
+                                  description="only these messages; omitted: every failed one")
+
+
+class RetryOut(BaseModel):
+    queued: int = Field(description="failed messages put back in the queue")
+
+
+@router.post("/retry", response_model=RetryOut, summary="重发失败的通知 Retry failed messages")
+def retry_notifications(
+    runtime: RuntimeDep,
+    _: Annotated[CurrentUser, require_roles(Role.ADMIN, message="只有管理员可以重发通知")],
+    body: RetryIn | None = None,
+) -> RetryOut:
+    """Failed messages go back in the queue with the full number of attempts and are sent by
+    the periodic jobs' next pass (after a channel's configuration was mended)."""
+    return RetryOut(queued=retry_failed(runtime.db, utcnow(), body.ids if body else None))
