@@ -79,6 +79,36 @@ def unit_add(
     console.print(f"已添加单位 {row.code} {row.name}（id={row.id}）")
 
 
+@unit_app.command("population")
+def unit_population(
+    file: Annotated[Path, typer.Argument(help=(
+        "CSV (UTF-8 or GBK) or XLSX; header 单位编码,户数,常住人口 "
+        "(code,households,population)"))],
+) -> None:
+    """Import units' households and resident population (导入户数和常住人口) for 万人诉求比.
+
+    All or nothing: a bad row changes nothing; every bad row is printed, one a line."""
+    from jiesu.services.admin import AdminService
+
+    rt = _runtime()
+    try:
+        count = AdminService(rt.db, rt.rules).import_unit_population_file(file)
+    except DomainError as exc:
+        problems = exc.details.get("problems")
+        if not isinstance(problems, list):
+            _fail(exc.message)
+        print_error(f"{exc.details.get('summary', exc.message)}：")
+        for problem in problems:
+            err.print(f"  {problem}")
+        total = exc.details.get("count")
+        if isinstance(total, int) and total > len(problems):
+            err.print(f"  另有 {total - len(problems)} 处未列出")
+        raise typer.Exit(2) from None
+    finally:
+        rt.close()
+    console.print(f"人口数据已导入：{count} 个单位")
+
+
 @user_app.command("add")
 def user_add(
     username: str,

@@ -10,6 +10,7 @@ from jiesu.services.appeals import AppealService, Suggester
 from jiesu.services.auth import Authenticator
 from jiesu.services.hotspots import HotspotService
 from jiesu.services.intake import IntakeIntelligence
+from jiesu.services.kept import KeptFigures
 from jiesu.services.knowledge import KnowledgeService
 from jiesu.services.policies import PolicyService
 from jiesu.services.rules import RulesProvider
@@ -57,6 +58,16 @@ class Runtime:
                                   window_days=self.settings.hotspot_window_days)
             value = self.extras.setdefault("hotspots", made)  # a racing thread's may win
         assert isinstance(value, HotspotService)
+        return value
+
+    @property
+    def figures(self) -> KeptFigures:
+        """Aggregate figures this process computed lately (the dashboard, the public figures,
+        万人诉求比), kept a minute and shared by the pages and the API."""
+        value = self.extras.get("figures")
+        if not isinstance(value, KeptFigures):
+            value = self.extras.setdefault("figures", KeptFigures())
+        assert isinstance(value, KeptFigures)
         return value
 
     @property

@@ -65,7 +65,7 @@ def test_resident_to_rating(visitor: Callable[..., Visitor]) -> None:
     page = operator.page
     assert page.url.endswith("/staff/operator")
     page.get_by_label("来电号码").fill(CALLER_PHONE)
-    page.get_by_label("您的称呼").fill("李女士")
+    page.get_by_label("来电人称呼").fill("李女士")
     page.keyboard.press("Alt+2")  # 求助
     assert page.get_by_label("求助").is_checked()
     page.get_by_label("诉求内容").fill("西长安街街道小区停水两天了，家里有老人，请尽快恢复供水。")

@@ -179,6 +179,28 @@ def test_malicious_rating_appeal_excludes_it_with_reason(city: City) -> None:
     assert stats["东华门街道"]["ratings"] == 0 and stats["东华门街道"]["bad"] == 0
 
 
+def test_a_denied_rating_appeal_is_final(city: City) -> None:
+    a = closed(city)
+    r = city.client.post("/api/v1/feedback/ratings",
+                         json={"appeal_code": a["code"], "phone": PHONE, "stars": 2})
+    rating_id = r.json()["rating_id"]
+    url = f"/api/v1/feedback/ratings/{rating_id}/appeal"
+    filed = city.client.post(url, json={"reason": "诉求人与本案无关"},
+                             headers=city.headers("handler_s1"))
+    assert filed.status_code == 201, filed.text
+    d = city.client.post(f"/api/v1/feedback/rating-appeals/{filed.json()['id']}/decide",
+                         json={"uphold": False, "reason": "未发现恶意"},
+                         headers=city.headers("supervisor"))
+    assert d.json()["status"] == "rejected"
+    again = city.client.post(url, json={"reason": "补充材料后再次申诉"},
+                             headers=city.headers("handler_s1"))
+    assert again.status_code == 409, again.text
+    assert "每条评价只能申诉一次" in again.text
+    appeals = city.client.get("/api/v1/feedback/rating-appeals",
+                              headers=city.headers("supervisor")).json()
+    assert [x["id"] for x in appeals if x["rating_id"] == rating_id] == [filed.json()["id"]]
+
+
 def test_service_item_ratings(city: City) -> None:
     r = city.client.post("/api/v1/feedback/service-items",
                          json={"unit_code": "W", "code": "W-001", "name": "供水报装"},

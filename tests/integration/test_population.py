@@ -9,13 +9,17 @@ Unit tree (tests/support/city.py): 示范市 C → 东城区 D1 → 东华门街
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from jiesu.domain.appeal import Actor, Role
 from jiesu.domain.kpi import parse_period
 from jiesu.services.appeals import NewAppeal
+from jiesu.services.kept import FIGURES_TTL
 from jiesu.services.reporting import ReportingService
 from tests.integration.test_web_admin_intake import login_admin
 from tests.integration.test_web_pages import _login, _token
@@ -127,6 +131,89 @@ def test_a_bad_row_changes_nothing_and_the_error_names_its_row(city: City) -> No
     assert figures(city) == before
 
 
+def test_a_file_that_is_not_text_is_refused_in_plain_words(city: City) -> None:
+    garbled = bytes(range(128, 256)) * 20  # a UTF-16 export or a PDF, say: not UTF-8 nor GBK
+    r = city.client.post(IMPORT, files={"file": ("人口.csv", garbled)},
+                         headers=city.headers("admin"))
+    assert r.status_code == 422, r.text
+    message = r.json()["error"]["message"]
+    assert message == ("文件 人口.csv 不是 UTF-8 或 GB18030（GBK）编码的文本，无法读取；"
+                       "请在 Excel 或 WPS 中另存为“CSV UTF-8”或 XLSX 格式后再导入")
+    c = city.client
+    login_admin(c)
+    token = _token(c, "/staff/admin?tab=units")
+    for lang, words in (("zh", message), ("en", "The file 人口.csv is not UTF-8 or GB18030 "
+                                                 "(GBK) text, so it cannot be read: save it as "
+                                                 "“CSV UTF-8” or XLSX in Excel or WPS")):
+        c.get("/staff/admin", params={"tab": "units", "lang": lang})  # the language cookie
+        page = c.post(f"/staff/admin/units/population/import?lang={lang}",
+                      follow_redirects=True, data={"csrf_token": token},
+                      files={"file": ("人口.csv", garbled)}).text
+        assert words in page and "[source]" not in page, lang
+
+
+def test_the_command_imports_a_table_all_or_nothing(city: City, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from openpyxl import Workbook
+    from typer.testing import CliRunner
+
+    from jiesu.cli import app
+
+    monkeypatch.setenv("JIESU_DATABASE_URL", city.runtime.settings.database_url)
+
+    def jiesu(path: Path) -> Any:
+        return CliRunner().invoke(app, ["unit", "population", str(path)])
+
+    good = tmp_path / "人口.csv"
+    good.write_bytes("单位编码,户数,常住人口\nD1S1C1,\"3,000\",8000\nD2S1,,20000\n".encode("gbk"))
+    result = jiesu(good)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "人口数据已导入：2 个单位"
+    assert figures(city)["D1S1C1"] == (3000, 8000) and figures(city)["D2S1"] == (None, 20000)
+    wb = Workbook()
+    wb.active.append(["code", "population"])
+    wb.active.append(["D2", 50000])
+    wb.save(tmp_path / "pop.xlsx")
+    result = jiesu(tmp_path / "pop.xlsx")
+    assert result.exit_code == 0 and "1 个单位" in result.stdout, result.output
+    before = figures(city)
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("单位编码,户数,常住人口\nD2S1,7000,20000\nD1S1C1,3000,八千\nD9,10,20\n"
+                   "D2S1,1,1\n,1,1\n", encoding="utf-8")
+    result = jiesu(bad)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        "错误：人口数据有 4 处问题，未作任何修改：",
+        "  第 3 行：常住人口应为 0 至 10 亿之间的整数",
+        "  第 4 行：单位编码 D9 不存在",
+        "  第 5 行：单位编码 D2S1 与第 2 行重复",
+        "  第 6 行：缺少单位编码",
+    ]
+    assert result.stdout == ""
+    many = tmp_path / "many.csv"
+    many.write_text("code,population\n" + "".join(f"X{i},1\n" for i in range(60)))
+    result = jiesu(many)
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 2 and lines[0] == "错误：人口数据有 60 处问题，未作任何修改："
+    assert lines[1] == "  第 2 行：单位编码 X0 不存在" and lines[-1] == "  另有 10 处未列出"
+    for path, message in ((tmp_path / "none.csv", "文件不存在"),
+                          (_write(tmp_path / "garbled.csv", bytes(range(128, 256)) * 20),
+                           "不是 UTF-8 或 GB18030（GBK）编码的文本，无法读取；请在 Excel 或 WPS "
+                           "中另存为“CSV UTF-8”或 XLSX 格式后再导入"),
+                          (_write(tmp_path / "header.csv", "名称,人口\n东城区,1\n".encode()),
+                           "人口数据文件第一行须为表头")):
+        result = jiesu(path)
+        assert result.exit_code == 2 and message in result.stderr, result.output
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert figures(city) == before
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
 # --- 万人诉求比 -----------------------------------------------------------------------------------
 
 def local(month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
@@ -223,6 +310,48 @@ def test_the_service_counts_what_the_api_shows(city: City) -> None:
     assert [(r.code, r.appeals) for r in report.rows] == [("D2", 2), ("D1", 3)]
     assert report.unlocated == 1 and report.without_population == 0
     assert len(ids) == 9
+
+
+def test_the_api_and_the_dashboard_share_the_figures_kept_for_a_minute(city: City) -> None:
+    march(city)
+    params = {"period": "2026-03", "group": "street"}
+
+    def api() -> list[Any]:
+        r = city.client.get(INTENSITY, params=params, headers=city.headers("analyst"))
+        assert r.status_code == 200, r.text
+        return rows(r.json())
+
+    def page() -> str:
+        html = city.client.get(PAGE + "&period=2026-03&group=street").text
+        row = html[html.index('data-unit="D2S1"'):]
+        return row[:row.index("</tr>")]
+
+    _login(city.client, "analyst")
+    assert api()[0] == ("D2S1", 2, 20000, 1.0, 1)
+    assert put(city, "D2S1", {"population": 40000}).status_code == 200
+    # the page reads the API's kept figures (and the API the page's): a minute old at most
+    assert ">20,000<" in page() and api()[0] == ("D2S1", 2, 20000, 1.0, 1)
+    city.runtime.figures.clear()
+    assert ">40,000<" in page() and ">0.50<" in page()
+    assert put(city, "D2S1", {"population": 20000}).status_code == 200
+    assert api()[0] == ("D2S1", 2, 40000, 0.5, 1)  # the page's copy
+    # another period or group is another question, computed on its own
+    params["period"] = "2026-03-01"
+    assert api() == [("D1S1", 0, 8000, 0.0, 1), ("D2S1", 1, 20000, 0.5, 2)]
+    # kept for FIGURES_TTL from when it was computed, in the service
+    svc = ReportingService(city.runtime.db, city.runtime.rules, city.runtime.settings,
+                           figures=city.runtime.figures)
+    march_ = parse_period("2026-03")
+    now = datetime.now(UTC)
+    city.runtime.figures.clear()
+    first = svc.intensity(march_, "district", now=now)
+    assert put(city, "D2", {"population": 100000}).status_code == 200
+    assert svc.intensity(march_, "district", now=now + timedelta(seconds=59)) is first
+    fresh = svc.intensity(march_, "district", now=now + FIGURES_TTL)
+    assert [(r.code, r.population) for r in fresh.rows][0] == ("D2", 100000)
+    # without the kept figures (the monthly report, commands) it is counted every time
+    plain = ReportingService(city.runtime.db, city.runtime.rules, city.runtime.settings)
+    assert plain.intensity(march_, "district") is not plain.intensity(march_, "district")
 
 
 # --- pages ----------------------------------------------------------------------------------------

@@ -199,6 +199,55 @@ def test_a_unit_appeals_a_malicious_rating_and_the_supervisor_upholds_it(city: C
     assert "已撤销" in _item(c.get(PAGE).text, "data-rect", rect)
 
 
+def test_a_denied_appeal_cannot_be_filed_again_from_the_page(city: City) -> None:
+    made = _bad_rating(city, stars=1)
+    rating = made["rating_id"]
+    appeal_url = f"{PAGE}/ratings/{rating}/appeal"
+    c = city.client
+    _as(c, "handler_s1")
+    landed = _post(c, appeal_url, back=f"{PAGE}?tab=ratings", reason="系报复性评价")
+    assert ("ok", "已提交申诉，等待审核") in _flash(landed)
+    _as(c, "supervisor")
+    m = re.search(r'data-rating-appeal="(\d+)"', c.get(PAGE, params={"tab": "appeals"}).text)
+    assert m
+    landed = _post(c, f"{PAGE}/rating-appeals/{m.group(1)}/decide", uphold="no",
+                   reason="经核实不属恶意差评")
+    assert ("ok", "已驳回申诉，该评价保留") in _flash(landed)
+
+    _as(c, "handler_s1")
+    item = _item(c.get(PAGE, params={"tab": "ratings"}).text, "data-rating", rating)
+    assert "申诉驳回" in item and f'action="{appeal_url}"' not in item  # no second form
+    # a second 申诉 posted anyway (an old tab, a crafted form) is refused in Chinese
+    landed = _post(c, appeal_url, back=f"{PAGE}?tab=ratings", reason="再次申诉")
+    assert ("error", "该评价已申诉过且申诉已被驳回，每条评价只能申诉一次") in _flash(landed)
+    reviews = city.client.get("/api/v1/feedback/rating-appeals",
+                              headers=city.headers("supervisor")).json()
+    assert [r["status"] for r in reviews if r["rating_id"] == rating] == ["rejected"]
+
+
+def test_the_published_tab_lists_the_latest_publication_first(city: City) -> None:
+    made = [_bad_rating(city)["rectification_id"] for _ in range(3)]  # deadlines in this order
+    for rect in made:
+        for user, step, body in (("handler_s1", "report", {"report": "已整改到位"}),
+                                 ("followup", "follow-up", {"satisfied": True})):
+            r = city.client.post(f"/api/v1/feedback/rectifications/{rect}/{step}", json=body,
+                                 headers=city.headers(user))
+            assert r.status_code == 200, r.text
+    published = [made[1], made[2], made[0]]
+    for rect in published:
+        r = city.client.post(f"/api/v1/feedback/rectifications/{rect}/publish",
+                             headers=city.headers("supervisor"))
+        assert r.status_code == 200, r.text
+    c = city.client
+    _as(c, "supervisor")
+    listed = re.findall(r'data-rect="(\d+)"', c.get(PAGE, params={"tab": "published"}).text)
+    assert [int(x) for x in listed] == published[::-1]
+    # the tabs of work to do keep the earliest deadline first
+    again = [_bad_rating(city)["rectification_id"] for _ in range(2)]
+    listed = re.findall(r'data-rect="(\d+)"', c.get(PAGE, params={"tab": "open"}).text)
+    assert [int(x) for x in listed] == again
+
+
 def test_reports_and_confidential_appeals_are_never_published(city: City) -> None:
     hidden = [_bad_rating(city, confidential=True), _bad_rating(city, kind="report")]
     for made in hidden:

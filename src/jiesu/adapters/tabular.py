@@ -27,14 +27,18 @@ class Table:
 
 def open_table(path: Path, *, fmt: str | None = None, encoding: str = "auto",
                delimiter: str = ",", sheet: str | int | None = None,
-               header_row: int = 1) -> Table:
-    """Open a CSV or XLSX file; row numbers are the ones a spreadsheet program shows."""
+               header_row: int = 1, options_at: str | None = None) -> Table:
+    """Open a CSV or XLSX file; row numbers are the ones a spreadsheet program shows.
+
+    `options_at` names where the reader's options were written (an import mapping's
+    "[source]"), for the messages; without it they tell a person who uploads a table how to
+    save it so that it can be read."""
     if not path.exists():
         raise InvalidArguments(f"文件不存在：{path}")
-    fmt = fmt or _format_of(path)
+    fmt = fmt or _format_of(path, options_at)
     if fmt == "xlsx":
         return _open_xlsx(path, sheet, header_row)
-    return _open_csv(path, encoding, delimiter, header_row)
+    return _open_csv(path, encoding, delimiter, header_row, options_at)
 
 
 _XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip archive
@@ -59,7 +63,7 @@ def uploaded_file(data: bytes, filename: str | None = None) -> Iterator[Path]:
         yield path
 
 
-def _format_of(path: Path) -> str:
+def _format_of(path: Path, options_at: str | None) -> str:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return "xlsx"
@@ -67,7 +71,18 @@ def _format_of(path: Path) -> str:
         return "csv"
     if suffix == ".xls":
         raise InvalidArguments("不支持旧版 .xls 文件，请在 Excel/WPS 中另存为 .xlsx 或 CSV")
-    raise InvalidArguments(f"无法从文件名判断格式：{path.name}；请在映射的 [source] 中写 format")
+    where = f"，或在{options_at} 中写 format" if options_at else ""
+    raise InvalidArguments(f"无法从文件名判断格式：{path.name}；请使用 .csv 或 .xlsx 文件{where}")
+
+
+def _not_text(path: Path, encoding: str, options_at: str | None,
+              line: int | None = None) -> InvalidArguments:
+    """The message for a file that does not decode: what it is not, and how to fix that."""
+    what = "UTF-8 或 GB18030（GBK）" if encoding == "auto" else f"{encoding} "
+    near = f"（第 {line} 行附近）" if line else ""
+    fix = (f"请在{options_at} 中设置 encoding（例如 \"gbk\"），或将文件另存为 CSV UTF-8 或 XLSX"
+           if options_at else "请在 Excel 或 WPS 中另存为“CSV UTF-8”或 XLSX 格式后再导入")
+    return InvalidArguments(f"文件 {path.name} 不是 {what}编码的文本{near}，无法读取；{fix}")
 
 
 def detect_encoding(path: Path) -> str:
@@ -84,7 +99,8 @@ def detect_encoding(path: Path) -> str:
         return "gb18030"
 
 
-def _open_csv(path: Path, encoding: str, delimiter: str, header_row: int) -> Table:
+def _open_csv(path: Path, encoding: str, delimiter: str, header_row: int,
+              options_at: str | None) -> Table:
     enc = detect_encoding(path) if encoding == "auto" else encoding
     if enc.lower().replace("-", "") in ("utf8", "utf8sig"):
         enc = "utf-8-sig"
@@ -106,8 +122,7 @@ def _open_csv(path: Path, encoding: str, delimiter: str, header_row: int) -> Tab
         raise InvalidArguments(f"文件 {path.name} 没有第 {header_row} 行表头") from None
     except UnicodeDecodeError:
         f.close()
-        raise InvalidArguments(f"文件 {path.name} 不是 {enc} 编码；请在映射的 [source] 中设置"
-                               " encoding（例如 \"gbk\"）") from None
+        raise _not_text(path, encoding, options_at) from None
     except csv.Error as exc:
         f.close()
         raise InvalidArguments(f"文件 {path.name} 第 {reader.line_num} 行不是有效的 CSV："
@@ -124,11 +139,9 @@ def _open_csv(path: Path, encoding: str, delimiter: str, header_row: int) -> Tab
                     values = next(reader)
                 except StopIteration:
                     return
-                except UnicodeDecodeError as exc:
-                    raise InvalidArguments(
-                        f"文件 {path.name} 第 {reader.line_num} 行附近不是 {enc} 编码"
-                        f"（{exc.reason}）；"
-                        "请在映射的 [source] 中设置 encoding") from None
+                except UnicodeDecodeError:
+                    raise _not_text(path, encoding, options_at,
+                                    max(reader.line_num, n + 1)) from None
                 except csv.Error as exc:  # a cell over the csv module's size limit, say
                     raise InvalidArguments(f"文件 {path.name} 第 {reader.line_num} 行不是有效的"
                                            f" CSV：{exc}") from None

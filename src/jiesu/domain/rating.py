@@ -207,7 +207,9 @@ class RatingAppeal:
 
     @classmethod
     def file(cls, reason: str, *, stars: int, excluded: bool,
-             pending_exists: bool) -> RatingAppeal:
+             earlier: RatingAppealStatus | None) -> RatingAppeal:
+        """A new 申诉; `earlier` is the status of the rating's earlier 申诉, if it had one: a
+        rating is appealed once, so a denied appeal is final."""
         reason = (reason or "").strip()
         if not reason:
             raise InvalidArguments("请填写申诉理由", field="reason")
@@ -217,8 +219,10 @@ class RatingAppeal:
             raise IllegalTransition("只能对差评提出申诉")
         if excluded:
             raise IllegalTransition("该评价已被剔除")
-        if pending_exists:
+        if earlier is RatingAppealStatus.PENDING:
             raise IllegalTransition("该评价已有待审核的申诉")
+        if earlier is not None:
+            raise IllegalTransition("该评价已申诉过且申诉已被驳回，每条评价只能申诉一次")
         return cls(RatingAppealStatus.PENDING, reason)
 
     def decide(self, uphold: bool, reason: str, now: datetime) -> None:

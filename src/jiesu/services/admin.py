@@ -482,12 +482,14 @@ class _RowProblems:
             self.items.append(f"第 {row} 行：{message}")
 
     def raise_if_any(self) -> None:
+        """Raise them: the message names the first few; `problems` holds up to KEPT, `count`
+        all of them and `summary` the message's first part (a command prints one a line)."""
         if not self.count:
             return
         more = f"；另有 {self.count - self.SHOWN} 处" if self.count > self.SHOWN else ""
-        raise InvalidArguments(f"人口数据有 {self.count} 处问题，未作任何修改："
-                               f"{'；'.join(self.items[:self.SHOWN])}{more}",
-                               problems=list(self.items))
+        summary = f"人口数据有 {self.count} 处问题，未作任何修改"
+        raise InvalidArguments(f"{summary}：{'；'.join(self.items[:self.SHOWN])}{more}",
+                               problems=list(self.items), count=self.count, summary=summary)
 
 
 def _duty_phone(raw: str | None) -> str | None:

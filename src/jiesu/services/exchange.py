@@ -99,7 +99,7 @@ class ImportService:
         """Import (or with dry_run only validate) every row of `path`."""
         table = open_table(path, fmt=mapping.format, encoding=mapping.encoding,
                            delimiter=mapping.delimiter, sheet=mapping.sheet,
-                           header_row=mapping.header_row)
+                           header_row=mapping.header_row, options_at="映射的 [source]")
         mapping.check_header(table.header)
         report = ImportReport(dry_run=dry_run)
         rules = self.rules.get()

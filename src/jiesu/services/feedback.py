@@ -330,16 +330,17 @@ class FeedbackService:
 
     def file_rating_appeal(self, actor: dom.Actor, rating_id: int, reason: str,
                            now: datetime) -> int:
-        """The rated unit says a rating is malicious (恶意差评申诉)."""
+        """The rated unit says a rating is malicious (恶意差评申诉); once per rating."""
         with self.db.uow() as uow:
-            rating = uow.session.get(RatingRow, rating_id)
+            # locked, so that two requests at once cannot both file the rating's one 申诉
+            rating = uow.session.get(RatingRow, rating_id, with_for_update=True)
             if rating is None:
                 raise NotFound(f"评价 {rating_id} 不存在")
             require_unit(actor, rating.unit_id, "对本单位的评价提出申诉")
-            pending = fq.pending_rating_appeal_id(uow.session, rating_id)
-            ra = rules_rating.RatingAppeal.file(reason, stars=rating.stars,
-                                                excluded=rating.excluded,
-                                                pending_exists=pending is not None)
+            earlier = fq.rating_appeal_status(uow.session, rating_id)
+            ra = rules_rating.RatingAppeal.file(
+                reason, stars=rating.stars, excluded=rating.excluded,
+                earlier=rules_rating.RatingAppealStatus(earlier) if earlier else None)
             row = RatingAppealRow(rating_id=rating_id, unit_id=rating.unit_id, reason=ra.reason,
                                   status=str(ra.status), requested_by=actor.user_id,
                                   requested_at=now)

@@ -35,6 +35,8 @@ from jiesu.domain.population import (
     subtree_totals,
 )
 from jiesu.domain.rating import RATING_APPEAL_ZH, RECTIFICATION_ZH, STARS_ZH
+from jiesu.services.clock import utcnow
+from jiesu.services.kept import KeptFigures
 from jiesu.services.rules import RulesProvider
 from jiesu.store import kpi_queries as kq
 from jiesu.store import population_queries as pq
@@ -202,10 +204,15 @@ def points(value: float | None) -> str:
 
 
 class ReportingService:
-    def __init__(self, db: Database, rules: RulesProvider, settings: Settings) -> None:
+    def __init__(self, db: Database, rules: RulesProvider, settings: Settings, *,
+                 figures: KeptFigures | None = None) -> None:
+        """`figures`: the process's kept figures (`Runtime.figures`), for the reads that may
+        be a minute old (万人诉求比 of the API and the dashboard); None computes every time
+        (the monthly report, commands)."""
         self.db = db
         self.rules = rules
         self.settings = settings
+        self.figures = figures
 
     def window(self, period: Period, now: datetime) -> kq.Window:
         start, end = period.bounds(self.settings.tz)
@@ -346,12 +353,20 @@ class ReportingService:
 
     # --- 万人诉求比 (appeals per 10,000 residents) ------------------------------------------------
 
-    def intensity(self, period: Period, group: str) -> IntensityReport:
+    def intensity(self, period: Period, group: str, *,
+                  now: datetime | None = None) -> IntensityReport:
         """Appeals registered in the period per 10,000 residents for every area of `group`,
         ranked lowest first. An area counts the appeals located in its subtree (merged ones
         left out) and divides by its population, rolled up from its children when it has
-        none of its own (docs/kpi.md)."""
+        none of its own (docs/kpi.md). With `figures`, kept per period and group for
+        FIGURES_TTL from `now` (the report is shared: do not change it)."""
         check_area_group(group)
+        if self.figures is None:
+            return self._intensity(period, group)
+        return self.figures.get(("intensity", period, group), now or utcnow(),
+                                lambda: self._intensity(period, group))
+
+    def _intensity(self, period: Period, group: str) -> IntensityReport:
         start, end = period.bounds(self.settings.tz)
         with self.db.uow(write=False) as uow:
             units = pq.area_units(uow.session)

@@ -84,10 +84,11 @@ def appeals_awaiting_default_rating(session: Session, *, closed_by: datetime,
         .order_by(AppealRow.id).limit(limit)))
 
 
-def pending_rating_appeal_id(session: Session, rating_id: int) -> int | None:
-    """The id of a pending 申诉 against the rating, if there is one."""
-    return session.scalar(select(RatingAppealRow.id).where(
-        RatingAppealRow.rating_id == rating_id, RatingAppealRow.status == "pending"))
+def rating_appeal_status(session: Session, rating_id: int) -> str | None:
+    """The status of the latest 申诉 against the rating, if it has one."""
+    return session.scalar(select(RatingAppealRow.status)
+                          .where(RatingAppealRow.rating_id == rating_id)
+                          .order_by(RatingAppealRow.id.desc()).limit(1))
 
 
 def rectification_of_rating(session: Session, rating_id: int) -> RectificationRow | None:

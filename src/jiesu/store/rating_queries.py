@@ -192,7 +192,8 @@ def _in_unit(column: Any, session: Session, unit_id: int | None) -> ColumnElemen
 def rectification_page(session: Session, *, unit_id: int | None, statuses: Sequence[str],
                        page: int, per_page: int) -> tuple[list[RectificationLine], int]:
     """Rectifications of a unit subtree (all units: None) in `statuses` (all: empty): open
-    ones first, then by deadline; one page and the total."""
+    ones first, then by deadline; published ones only (已公示): newest publication first. One
+    page and the total."""
     stmt = (select(RectificationRow, RatingRow.stars, RatingRow.comment, RatingRow.created_at,
                    UnitRow.name, AppealRow.code, AppealRow.title)
             .join(RatingRow, RatingRow.id == RectificationRow.rating_id)
@@ -202,9 +203,13 @@ def rectification_page(session: Session, *, unit_id: int | None, statuses: Seque
     if statuses:
         stmt = stmt.where(RectificationRow.status.in_(statuses))
     total = _count(session, stmt, RectificationRow.id)
-    rows = session.execute(_paged(stmt.order_by(
-        case((RectificationRow.status == "open", 0), else_=1), RectificationRow.due_at,
-        RectificationRow.id), page, per_page)).all()
+    if statuses and set(statuses) == {"published"}:  # a record of what was done: latest first
+        order: tuple[Any, ...] = (RectificationRow.published_at.desc(),
+                                  RectificationRow.id.desc())
+    else:  # work to do: the open ones, the earliest deadline first
+        order = (case((RectificationRow.status == "open", 0), else_=1), RectificationRow.due_at,
+                 RectificationRow.id)
+    rows = session.execute(_paged(stmt.order_by(*order), page, per_page)).all()
     return [RectificationLine(
         r.id, r.status, r.due_at, r.rounds, r.report, r.reported_at, r.satisfied,
         r.followed_up_at, r.published_at, r.cancelled_reason, r.unit_id, unit, r.rating_id,

@@ -57,7 +57,8 @@ NAV: dict[Role, list[tuple[str, str]]] = {
     Role.SUPERVISOR: [("/staff/supervision", "督办看板"), ("/staff/rectifications", "差评整改"),
                       ("/staff/hotspots", "热点预警"),
                       ("/staff/policies", "惠企政策")],
-    Role.ANALYST: [("/staff/dashboard", "数据看板"), ("/staff/hotspots", "热点预警"),
+    Role.ANALYST: [("/staff/dashboard", "数据看板"), ("/reports/monthly", "月度通报"),
+                   ("/staff/hotspots", "热点预警"),
                    ("/staff/policies", "惠企政策"), ("/staff/enterprises", "企业库")],
     Role.ADMIN: [("/staff/admin", "系统管理"), ("/staff/dashboard", "数据看板"),
                  ("/staff/rectifications", "差评整改"),
@@ -184,6 +185,17 @@ def login_url(next_url: str) -> str:
     return "/login?next=" + quote(next_url, safe="/")
 
 
+def _nav_current(nav: list[tuple[str, str]], request: Request) -> str | None:
+    """The one navigation link of this page: several links may share a path and differ by
+    tab (派单队列, 退单申请, …), and only the open tab's is current."""
+    path, tab = request.url.path, request.query_params.get("tab")
+    urls = [url for url, _ in nav]
+    for wanted in (f"{path}?tab={tab}" if tab else None, path):
+        if wanted in urls:
+            return wanted
+    return next((url for url in urls if url.split("?")[0] == path), None)
+
+
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
            status_code: int = 200) -> HTMLResponse:
     templates: Jinja2Templates = request.app.state.web_templates
@@ -199,6 +211,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "csrf_token": csrf_token(request),
         "user": user,
         "nav": NAV.get(user.role, []) if user else [],
+        "nav_current": _nav_current(NAV.get(user.role, []) if user else [], request),
         "role_home": ROLE_HOME.get(user.role, "/") if user else "/",
         "flashes": request.session.pop("flash", []),
         "city_name": rt.settings.city_name,

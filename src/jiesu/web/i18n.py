@@ -89,7 +89,31 @@ _LABELS_EN.update(i18n_knowledge.LABELS_EN)
 _LABELS_ZH.update(i18n_feedback.LABELS_ZH)  # 好差评: stars, 整改 and 申诉 statuses
 _LABELS_EN.update(i18n_feedback.LABELS_EN)
 _LABELS_ZH["action"].update(i18n_feedback.ACTION_ZH)  # their events on the timeline
+# The administrator's unit tree and time-limit rules (系统管理)
+_LABELS_ZH["unit_group"] = {
+    "city": "市", "district": "区", "street": "街道/乡镇", "department": "市级部门",
+    "enterprise": "公共企业", "community": "社区/村", "grid": "网格", "micro_grid": "微网格"}
+_LABELS_EN["unit_group"] = {
+    "city": "City", "district": "District", "street": "Street/township",
+    "department": "City department", "enterprise": "Public utility",
+    "community": "Community/village", "grid": "Grid", "micro_grid": "Micro-grid"}
+_LABELS_ZH["clock"] = {"sign": "签收", "handle": "办理", "return_window": "退单期限",
+                       "follow_up": "回访", "extension": "延期", "rectification": "差评整改"}
+_LABELS_EN["clock"] = {"sign": "Sign", "handle": "Handle", "return_window": "Return window",
+                       "follow_up": "Follow-up", "extension": "Extension",
+                       "rectification": "Rectification"}
+_LABELS_ZH["limit_unit"] = {"workday": "工作日", "hour": "小时", "minute": "分钟"}
+_LABELS_EN["limit_unit"] = {"workday": "working days", "hour": "hours", "minute": "minutes"}
 _LABELS_EN["action"].update(i18n_feedback.ACTION_EN)
+# The public timeline says what happened ("Dispatched"), where "action" names a button
+# ("Dispatch"); Chinese uses the action labels for both (派单, 签收), so only English is here.
+_LABELS_EN["step"] = {
+    "register": "Registered", "answer_directly": "Answered directly",
+    "resolve_on_site": "Resolved on the spot", "dispatch": "Sent to the handling unit",
+    "sign": "Accepted by the unit", "contact": "The unit contacted the requester",
+    "reply": "The unit replied", "follow_up": "Followed up", "reopen": "Reopened",
+    "approve_extension": "Deadline extended", "merged_in": "Merged in",
+    "add_info": "Information added", "rating": "Rated"}
 
 EN: dict[str, str] = {
     # layout
@@ -129,6 +153,11 @@ EN: dict[str, str] = {
     # track
     "查询诉求": "Track an appeal", "诉求编号": "Tracking code", "查询": "Look up",
     "编号或手机号不正确": "The code or phone number is not right",
+    "提交诉求时填写的手机号码": "The mobile number you gave when you submitted",
+    "提交时间": "Submitted",
+    "情况可能很紧急：请立即拨打 {phones}，不要等待网上回复。":
+        "This may be an emergency: call {phones} now, do not wait for an online reply.",
+    "、": ", ", "共 {n} 条": "Total: {n}",
     "办理进度": "Progress", "当前状态": "Status", "承办单位": "Handling unit",
     "办理时限": "Due by", "答复": "Reply", "办理结果": "Result",
     "流转记录": "Timeline", "补充材料": "Add information", "补充内容": "Information to add",
@@ -152,6 +181,7 @@ EN: dict[str, str] = {
     "每日受理量": "Appeals per day", "类型分布": "By kind", "分类分布": "By category",
     "办结": "Closed", "受理": "Received", "下载 CSV": "Download CSV", "下载 JSON": "Download JSON",
     "近30天": "Last 30 days", "数量": "Count", "日期": "Date", "件": "",
+    "查看数据": "Show the figures", "受理量": "Received",
     # login
     "登录": "Log in", "用户名": "Username", "密码": "Password",
     "用户名或密码错误": "Wrong username or password", "已退出": "Logged out",
@@ -289,7 +319,12 @@ EN: dict[str, str] = {
     "客户端名称": "Client name", "速率限制（次/分钟）": "Rate limit (requests/minute)",
     "创建": "Create", "密钥前缀": "Key prefix", "创建时间": "Created",
     "最近使用": "Last used", "从未使用": "Never", "有效": "Active",
-    "已吊销": "Revoked", "吊销": "Revoke", "还没有 API 密钥": "No API keys yet",
+    "已吊销": "Revoked", "吊销": "Revoke", "确认吊销": "Revoke now",
+    "吊销后该客户端立即无法提交，且不能恢复。确定吊销？":
+        "The client can no longer send anything, and this cannot be undone. Revoke?",
+    "确认删除": "Delete now", "删除后按其余规则计算时限。确定删除？":
+        "Deadlines will follow the remaining rules. Delete?", "页签": "Tabs",
+    "还没有 API 密钥": "No API keys yet",
     "办理规则": "Handling rules", "可申请重办的天数（办结后）":
         "Days after closing within which a reopening may be asked",
     "单次延期最多天数": "Most days per extension", "最多延期次数": "Most extensions",
@@ -299,6 +334,13 @@ EN: dict[str, str] = {
     "以下设置由环境变量给出，修改后需重启服务。":
         "These come from environment variables; restart the service after changing them.",
     # audit
+    "诉求 {code} 的流转记录": "Events of appeal {code}", "暂无流转记录": "No events yet",
+    "没有编号为 {code} 的诉求": "No appeal has the code {code}",
+    "月度通报": "Monthly report", "返回工作台": "Back to work", "月份": "Month", "查看": "View",
+    "来电人称呼": "Caller's name", "确认合并": "Merge now",
+    "合并后本诉求不再单独办理，诉求人随目标诉求获知进展。":
+        "Once merged, this appeal is no longer handled on its own; the requester follows the "
+        "target appeal.",
     "最近的流转记录": "Latest events", "时间": "Time", "事件": "Event", "哈希": "Hash",
     # monthly report (通报); the XLSX download stays in Chinese, the official form
     "{city}12345接诉即办工作{period}通报": "{city} 12345 hotline: report for {period}",
@@ -393,6 +435,8 @@ EN: dict[str, str] = {
     "只能对差评提出申诉": "Only a bad rating can be appealed",
     "该评价已被剔除": "This rating has already been excluded",
     "该评价已有待审核的申诉": "An appeal against this rating is already waiting for review",
+    "该评价已申诉过且申诉已被驳回，每条评价只能申诉一次":
+        "This rating was appealed and the appeal was denied: a rating can be appealed only once",
     "该申诉已审核": "This appeal against a rating has already been decided",
     "页面已过期或来源不明，请刷新页面后重新提交":
         "The page has expired or came from elsewhere: reload it and submit again",

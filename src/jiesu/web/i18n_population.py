@@ -1,7 +1,8 @@
 """English of the resident-figure (户数, 常住人口) forms of the admin page and of the 万人诉求比
 view of the dashboard, and of the Chinese sentences the admin service builds about an uploaded
-population table ("人口数据有 2 处问题，未作任何修改：第 3 行：…"). `jiesu.web.i18n` merges
-these in; a unit code the administrator wrote is kept as it is."""
+population table ("人口数据有 2 处问题，未作任何修改：第 3 行：…"; a file that is not text
+`jiesu.adapters.tabular` can read). `jiesu.web.i18n` merges these in; a unit code the
+administrator wrote is kept as it is."""
 
 from __future__ import annotations
 
@@ -100,6 +101,13 @@ PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
      {"items": lambda zh: "; ".join(_item(i) for i in zh.split("；")),
       "more": lambda n: f"; and {n} more" if n else ""}),
     (re.compile(r"人口数据已导入：(?P<n>\d+) 个单位"), "Population data loaded: {n} unit(s)", {}),
+    # an uploaded table that is neither UTF-8 nor GB18030 text (jiesu.adapters.tabular)
+    (re.compile(r"文件 (?P<name>.+) 不是 UTF-8 或 GB18030（GBK）编码的文本"
+                r"(?:（第 (?P<line>\d+) 行附近）)?，无法读取；"
+                r"请在 Excel 或 WPS 中另存为“CSV UTF-8”或 XLSX 格式后再导入"),
+     "The file {name} is not UTF-8 or GB18030 (GBK) text{line}, so it cannot be read: save "
+     "it as “CSV UTF-8” or XLSX in Excel or WPS and import it again",
+     {"line": lambda n: f" (near line {n})" if n else ""}),
     *_PROBLEMS[:1],  # a figure typed into the one-unit form
 ]
 

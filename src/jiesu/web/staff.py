@@ -90,10 +90,12 @@ def visible_row(session: Session, user: CurrentUser, appeal_id: int) -> AppealRo
     return row
 
 
-def available_actions(row: AppealRow, user: CurrentUser) -> list[str]:
+def available_actions(row: AppealRow, user: CurrentUser,
+                      now: datetime | None = None) -> list[str]:
     """Actions the transition table allows this user in the appeal's current status.
 
-    Pending-request actions appear only while a request is pending.
+    Pending-request actions appear only while a request is pending; given `now`, asking to
+    return or extend is not offered once its window has passed (the domain would refuse it).
     """
     out = []
     for action, t in dom.TRANSITIONS.items():
@@ -111,7 +113,11 @@ def available_actions(row: AppealRow, user: CurrentUser) -> list[str]:
         if action is dom.Action.RESOLVE_ON_SITE and (
                 row.channel != "grid_patrol" or row.registered_by != user.id):
             continue
-        if action is dom.Action.REQUEST_RETURN and row.return_pending:
+        if action is dom.Action.REQUEST_RETURN and (row.return_pending or _past(
+                row.return_due_at, now)):
+            continue
+        if action is dom.Action.REQUEST_EXTENSION and (
+                row.extension_pending_days is not None or _past(row.handle_due_at, now)):
             continue
         out.append(action.value)
     order = list(PREFERRED_ORDER)
@@ -119,6 +125,18 @@ def available_actions(row: AppealRow, user: CurrentUser) -> list[str]:
         order.remove("reply")
         order.insert(order.index("contact"), "reply")
     return sorted(out, key=lambda a: order.index(a) if a in order else len(order))
+
+
+def typed_values(action: str, form: dict[str, Any]) -> dict[str, Any]:
+    """What was typed into an action's form, to show it again after the action was refused."""
+    from jiesu.web.core import text, values
+
+    return {f.name: values(form, f.name) if f.type == "multiunits" else text(form, f.name)
+            for f in ACTION_FIELDS.get(action, [])}
+
+
+def _past(due: datetime | None, now: datetime | None) -> bool:
+    return due is not None and now is not None and now > due
 
 
 def is_number(text: str) -> bool:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
@@ -15,6 +14,7 @@ from markupsafe import Markup
 from jiesu.domain import kpi
 from jiesu.domain.kpi import KpiCounts, KpiFormula
 from jiesu.runtime import Runtime
+from jiesu.services import kept
 from jiesu.store import lookups, web_queries
 from jiesu.store.web_queries import ReadSession as Session
 from jiesu.web import charts, i18n
@@ -160,34 +160,17 @@ def dashboard(session: Session, tz: ZoneInfo, now: datetime) -> Dashboard:
 
 
 # The dashboard and the public figures aggregate a month of appeals (1–5 s of SQL at a million
-# appeals); figures a minute old are fine on a big screen and on the public pages, so each
-# process recomputes each of them at most once a minute and other requests render the kept
-# copy. One lock per figure: concurrent requests after expiry wait for one computation instead
-# of each starting their own.
-FIGURES_TTL = timedelta(seconds=60)
+# appeals): each process computes each of them at most once a minute and other requests render
+# the kept copy (`jiesu.services.kept`, one store per runtime, shared with the API).
+FIGURES_TTL = kept.FIGURES_TTL
 DASHBOARD_TTL = FIGURES_TTL
-
-
-@dataclass
-class _Kept:
-    at: datetime
-    value: Any
-    asked: Hashable = None  # what the value answers (e.g. the period); another question recomputes
 
 
 def remembered(rt: Runtime, key: str, now: datetime, compute: Callable[[], Any], *,
                asked: Hashable = None) -> Any:
-    """`compute()`, kept under `key` for FIGURES_TTL per process while the same `asked` comes
-    again (one value per key, so the memory stays bounded whatever is asked)."""
-    lock = cast(threading.Lock, rt.extras.setdefault(f"{key}_lock", threading.Lock()))
-    with lock:
-        kept = rt.extras.get(key)
-        if isinstance(kept, _Kept) and kept.asked == asked and \
-                timedelta(0) <= now - kept.at < FIGURES_TTL:
-            return kept.value
-        value = compute()
-        rt.extras[key] = _Kept(now, value, asked)
-        return value
+    """`compute()`, kept under `key` and `asked` (what the value answers, e.g. the period)
+    for FIGURES_TTL per process (`Runtime.figures`)."""
+    return rt.figures.get((key, asked), now, compute)
 
 
 def _kept(rt: Runtime, key: str, now: datetime, compute: Callable[[Session], Any]) -> Any:

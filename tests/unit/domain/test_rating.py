@@ -77,14 +77,14 @@ def test_cancel_keeps_reason() -> None:
 
 def test_rating_appeal_rules() -> None:
     with pytest.raises(IllegalTransition):
-        RatingAppeal.file("恶意", stars=4, excluded=False, pending_exists=False)
+        RatingAppeal.file("恶意", stars=4, excluded=False, earlier=None)
+    with pytest.raises(IllegalTransition, match="待审核"):
+        RatingAppeal.file("恶意", stars=1, excluded=False, earlier=RatingAppealStatus.PENDING)
     with pytest.raises(IllegalTransition):
-        RatingAppeal.file("恶意", stars=1, excluded=False, pending_exists=True)
-    with pytest.raises(IllegalTransition):
-        RatingAppeal.file("恶意", stars=1, excluded=True, pending_exists=False)
+        RatingAppeal.file("恶意", stars=1, excluded=True, earlier=None)
     with pytest.raises(InvalidArguments):
-        RatingAppeal.file(" ", stars=1, excluded=False, pending_exists=False)
-    ra = RatingAppeal.file("诉求人辱骂", stars=1, excluded=False, pending_exists=False)
+        RatingAppeal.file(" ", stars=1, excluded=False, earlier=None)
+    ra = RatingAppeal.file("诉求人辱骂", stars=1, excluded=False, earlier=None)
     assert ra.status is RatingAppealStatus.PENDING
     with pytest.raises(InvalidArguments):
         ra.decide(True, "", NOW)
@@ -92,6 +92,12 @@ def test_rating_appeal_rules() -> None:
     assert ra.status is RatingAppealStatus.UPHELD and ra.decision_reason == "经核实属恶意差评"
     with pytest.raises(IllegalTransition):
         ra.decide(False, "再审", NOW)
+
+
+def test_a_rating_is_appealed_once_a_denied_appeal_is_final() -> None:
+    with pytest.raises(IllegalTransition, match="每条评价只能申诉一次"):
+        RatingAppeal.file("再次申诉", stars=1, excluded=False,
+                          earlier=RatingAppealStatus.REJECTED)
 
 
 def test_default_rating_time() -> None:

@@ -196,6 +196,9 @@ class IdOut(BaseModel):
              summary="承办单位对恶意评价提出申诉")
 def appeal_rating(rating_id: Id, body: ReasonIn, runtime: RuntimeDep,
                   user: CurrentUserDep) -> IdOut:
+    """The rated unit (its subtree's staff, or an admin) says a bad rating is malicious. Once
+    per rating: 409 (`illegal_transition`) while its 申诉 is pending, and after it was denied
+    (驳回 is final) or upheld."""
     return IdOut(id=feedback(runtime).file_rating_appeal(user.actor(), rating_id, body.reason,
                                                          utcnow()))
 

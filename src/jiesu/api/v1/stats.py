@@ -31,7 +31,10 @@ PeriodQ = Annotated[str, Query(description="2026-03 | 2026-03-05 | 2026-W10 | "
 
 
 def reporting(runtime: Runtime) -> rep.ReportingService:
-    return rep.ReportingService(runtime.db, runtime.rules, runtime.settings)
+    """The reporting service with the process's kept figures (万人诉求比 is kept a minute,
+    shared with the dashboard tab)."""
+    return rep.ReportingService(runtime.db, runtime.rules, runtime.settings,
+                                figures=runtime.figures)
 
 
 NOT_A_READER = "您的角色无权查看统计"
@@ -154,7 +157,7 @@ def intensity(runtime: RuntimeDep, user: Annotated[CurrentUser, require_roles(
               period: PeriodQ,
               group: Annotated[str, Query(description=", ".join(AREA_GROUPS))]
               ) -> IntensityOut:
-    report = reporting(runtime).intensity(parse_period(period), group)
+    report = reporting(runtime).intensity(parse_period(period), group, now=utcnow())
     return IntensityOut(
         period=report.period.label, period_zh=report.period.label_zh, group=report.group,
         group_zh=AREA_GROUPS[report.group], unlocated=report.unlocated,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from jiesu.domain.errors import DomainError, NotFound
+from jiesu.services.auth import CurrentUser
 from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
 from jiesu.web import core, staff, uploads
@@ -20,9 +22,15 @@ router = APIRouter(prefix="/staff/appeals", include_in_schema=False)
 @router.get("/{appeal_id}", response_class=HTMLResponse)
 def detail(request: Request, appeal_id: int) -> HTMLResponse:
     user = core.require(request, staff.STAFF_ROLES)
+    return _detail_page(request, user, appeal_id, request.query_params.get("back") or "")
+
+
+def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
+                 failed: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    """The appeal page; after a refused action (`failed`: the action and what was typed) its
+    form is open again with the typed values, so a long reply is not lost."""
     rt = core.runtime_of(request)
     now = utcnow()
-    back = request.query_params.get("back") or ""
     back = back if back.startswith("/staff/") else core.ROLE_HOME.get(user.role, "/")
     with core.reading(rt) as uow:
         s = uow.session
@@ -39,7 +47,10 @@ def detail(request: Request, appeal_id: int) -> HTMLResponse:
         actor_ids = {e.actor_id for e in events if e.actor_id}
         people = web_queries.user_names(s, actor_ids)
         cats = web_queries.category_names(s)
-        actions = staff.available_actions(row, user)
+        actions = staff.available_actions(row, user, now)
+        if failed and failed["action"] not in actions:  # e.g. someone else acted first
+            core.flash(request, failed["message"], "error")
+            failed = None
         need_units = {"dispatch"} & set(actions)
         units = web_queries.units(s, max_depth=3) if need_units else []
         subunits = []
@@ -63,7 +74,9 @@ def detail(request: Request, appeal_id: int) -> HTMLResponse:
             "suggest": staff.suggestion_summary(row), "due_state": staff.due_state(row, now),
             "earlier": earlier, "attachments": (row.extra or {}).get("attachments", []),
             "back": back, "stay": staff.STAY_ON_PAGE,
-            "here": f"/staff/appeals/{row.id}?back={quote(back, safe='')}"})
+            "failed": failed,
+            "here": f"/staff/appeals/{row.id}?back={quote(back, safe='')}"},
+            status_code=status_code)
 
 
 @router.post("/{appeal_id}/{action}", response_model=None)
@@ -82,11 +95,24 @@ def act(request: Request, appeal_id: int, action: str, form: FormDep) -> Respons
         rt.appeals.act(user.actor(), appeal_id, action, utcnow(), args,
                        expected_version=expected)
     except DomainError as exc:
-        core.flash(request, exc.message, "error")
         here = f"/staff/appeals/{appeal_id}"
+        if core.text(form, "origin") == "detail":  # sent from the appeal page: keep the text
+            return _detail_page(request, user, appeal_id, _list_of(back, here),
+                                {"action": action, "message": exc.message,
+                                 "values": staff.typed_values(action, form)},
+                                status_code=exc.http_status)
+        core.flash(request, exc.message, "error")
         return core.redirect(back if back.startswith(here) else f"{here}?back={quote(back)}")
     core.flash(request, "操作成功")
     return core.redirect(back)
+
+
+def _list_of(back: str, here: str) -> str:
+    """The work list an appeal page was opened from: a form that stays on the page posts the
+    page's own address, whose `back` names the list."""
+    if back.startswith(here):
+        return parse_qs(urlsplit(back).query).get("back", [""])[0]
+    return back
 
 
 @router.get("/{appeal_id}/photo/{name}", response_model=None)

@@ -113,6 +113,11 @@ def board(request: Request) -> HTMLResponse:
     with core.reading(rt) as uow:
         rows, total, capped = web_queries.public_page(uow.session, f, now, page=page,
                                                       per_page=PER_PAGE)
+        last = max(1, -(-total // PER_PAGE))
+        if page > last and not capped:  # an old link past the end: show the last page
+            page = last
+            rows, total, capped = web_queries.public_page(uow.session, f, now, page=page,
+                                                          per_page=PER_PAGE)
         items = _public_items(uow.session, rows)
     return core.render(request, "public/board.html", {
         "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
@@ -142,8 +147,11 @@ def open_stats(request: Request) -> HTMLResponse:
     now = utcnow()
     data = stats.cached_open_statistics(rt, now)
     lang = core.lang_of(request)
+    # the bars' figures as tables too: for screen readers, and legible on a phone
+    tables = {"kinds": [(i18n.label(lang, "kind", k), n) for k, n in data.kinds],
+              "categories": [(stats.category_label(lang, c), n) for c, n in data.categories]}
     return core.render(request, "public/stats.html", {
-        "data": data, "charts": stats.open_charts(data, lang)})
+        "data": data, "charts": stats.open_charts(data, lang), "tables": tables})
 
 
 def _open_rows(request: Request) -> list[dict[str, Any]]:

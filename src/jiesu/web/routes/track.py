@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -19,7 +21,9 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/track", response_class=HTMLResponse)
 def track_form(request: Request) -> HTMLResponse:
-    return core.render(request, "public/track.html", {"code": "", "error": None})
+    # a tracking link opened on another device comes here with its code: keep it filled in
+    code = (request.query_params.get("code") or "").strip()[:32]
+    return core.render(request, "public/track.html", {"code": code, "phone": "", "error": None})
 
 
 @router.post("/track", response_class=HTMLResponse, response_model=None)
@@ -30,8 +34,8 @@ def track(request: Request, form: FormDep) -> Response:
     try:  # codes are printed on receipts: phone numbers must not be guessable
         rt.lookup_limiter.check(key, now)
     except TooManyAttempts as exc:
-        return core.render(request, "public/track.html", {"code": code, "error": exc.message},
-                           status_code=429)
+        return core.render(request, "public/track.html",
+                           {"code": code, "phone": phone, "error": exc.message}, status_code=429)
     with core.reading(rt) as uow:
         row = web_queries.by_code(uow.session, code) if code else None
         ok = (row is not None and bool(phone_digits(phone))
@@ -40,16 +44,22 @@ def track(request: Request, form: FormDep) -> Response:
         rt.lookup_limiter.failed(key, now)
         # One message for both cases, so the form does not reveal which codes exist.
         return core.render(request, "public/track.html",
-                           {"code": code, "error": "编号或手机号不正确"}, status_code=404)
+                           {"code": code, "phone": phone, "error": "编号或手机号不正确"},
+                           status_code=404)
     rt.lookup_limiter.succeeded(key)
     _remember(request, code)
     return core.redirect(f"/track/{code}")
 
 
+def _ask_phone(code: str) -> Response:
+    """This browser has not proved the phone for `code` yet: the lookup form, code filled in."""
+    return core.redirect("/track?" + urlencode({"code": code[:32]}))
+
+
 @router.get("/track/{code}", response_class=HTMLResponse, response_model=None)
 def track_detail(request: Request, code: str) -> Response:
     if code not in request.session.get("tracked", []):
-        return core.redirect("/track")
+        return _ask_phone(code)
     rt = core.runtime_of(request)
     with core.reading(rt) as uow:
         row = web_queries.by_code(uow.session, code)
@@ -71,7 +81,7 @@ def track_detail(request: Request, code: str) -> Response:
 def _requester_act(request: Request, code: str, action: str, args: dict[str, object],
                    done: str) -> Response:
     if code not in request.session.get("tracked", []):
-        return core.redirect("/track")
+        return _ask_phone(code)
     rt = core.runtime_of(request)
     with core.reading(rt) as uow:
         row = web_queries.by_code(uow.session, code)
@@ -101,7 +111,7 @@ def reopen(request: Request, code: str, form: FormDep) -> Response:
 @router.post("/track/{code}/rate", response_model=None)
 def rate(request: Request, code: str, form: FormDep) -> Response:
     if code not in request.session.get("tracked", []):
-        return core.redirect("/track")
+        return _ask_phone(code)
     rt = core.runtime_of(request)
     with core.reading(rt) as uow:
         row = web_queries.by_code(uow.session, code)

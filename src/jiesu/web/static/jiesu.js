@@ -30,9 +30,13 @@
       var urg = box.querySelector("[data-urgency]");
       var u = data.urgency || {};
       if (urg) {
-        if (u.level && u.level !== "normal") {
+        var calls = u.transfer_to || [];
+        // the public form tells a resident whom to call, never the operator's instructions
+        var pub = urg.getAttribute("data-public-message");
+        if (u.level && u.level !== "normal" && (!pub || calls.length)) {
           var msg = u.message || u.level;
-          if (u.transfer_to && u.transfer_to.length) { msg += "（" + u.transfer_to.join("、") + "）"; }
+          if (calls.length) { msg += "（" + calls.join("、") + "）"; }
+          if (pub) { msg = pub.replace("{phones}", calls.join(urg.getAttribute("data-joiner") || "、")); }
           urg.textContent = msg; urg.hidden = false; any = true;
           if (urgencySelect && urgencySelect.selectedIndex < ["normal", "urgent", "emergency"].indexOf(u.level)) {
             urgencySelect.value = u.level;

@@ -1,0 +1,59 @@
+"""A resident on a phone: the emergency hint on the submit form speaks to them (not to an
+operator), in Chinese and English, and labels of a tracking page do not break mid-word."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+
+from tests.browser.conftest import Server, Visitor, as_admin
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_emergency_on_the_public_form_tells_the_resident_whom_to_call(
+        visitor: Callable[..., Visitor]) -> None:
+    resident = visitor("resident-emergency", phone=True)
+    page = resident.page
+    for lang, expected in (("zh", "请立即拨打 119"), ("en", "call 119 now")):
+        resident.goto(f"/submit?lang={lang}")
+        page.locator("#content").fill("我家厨房燃气泄漏了，味道很大，楼道里也能闻到")
+        banner = page.locator("[data-urgency]")
+        banner.wait_for(state="visible")
+        text = banner.inner_text()
+        assert expected in text, text
+        # the rule's message is for an operator: "转接 119 并提醒来电人…"
+        assert "转接" not in text and "来电人" not in text, text
+    resident.shot("public-submit-emergency")
+    # an ordinary problem shows no banner
+    page.locator("#content").fill("小区门口的路灯坏了一个多月，晚上出行不安全")
+    page.wait_for_timeout(1200)
+    assert page.locator("[data-urgency]").is_hidden()
+
+
+def test_tracking_page_labels_stay_on_one_line_on_a_phone(
+        visitor: Callable[..., Visitor], server: Server) -> None:
+    from jiesu.services.admin import AdminService
+
+    long_name = ["劳动和社会保障", "社会保险", "异地就医医保报销"]  # wider than a phone's row
+    with as_admin(server) as (rt, _, _actor):
+        AdminService(rt.db, rt.rules).import_categories([long_name])
+    resident = visitor("resident-labels", phone=True)
+    page = resident.page
+    resident.goto("/submit")
+    page.get_by_label("求助").check()
+    page.get_by_label("诉求内容").fill("异地就医的医保报销需要办理什么手续？")
+    page.get_by_label("事项分类").select_option(label="/".join(long_name))
+    page.get_by_label("手机号码").fill("13912340000")
+    page.get_by_role("button", name="提交", exact=True).click()
+    page.wait_for_url(re.compile(r"/track/\d+"))
+    # the lines a label's text takes (its box is stretched to the value's height)
+    lines = page.eval_on_selector_all("dl.meta dt", """els => els.map(e => {
+        const r = document.createRange(); r.selectNodeContents(e);
+        return [e.textContent, new Set([...r.getClientRects()].map(b => Math.round(b.top))).size];
+    })""")
+    assert any(label == "事项分类" for label, _ in lines), lines
+    assert all(n == 1 for _, n in lines), lines
+    resident.shot("public-track-phone")

@@ -1,0 +1,134 @@
+"""What a resident meets on the public pages (SQLite and PostgreSQL): the tracking form keeps what
+was typed, a tracking link on another device keeps its code, the requester sees what they sent
+and how they rated it, the board survives old page links, and the timeline and statistics read
+well in English and without the charts."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.support.city import City
+
+PHONE = "13600000001"
+
+
+def _token(client: TestClient, path: str) -> str:
+    r = client.get(path)
+    assert r.status_code == 200, r.text
+    m = re.search(r'name="csrf_token" value="([^"]+)"', r.text)
+    assert m, "page has no CSRF field"
+    return m.group(1)
+
+
+def _submit(client: TestClient, **fields: str) -> str:
+    data = {"csrf_token": _token(client, "/submit"), "kind": "help",
+            "content": "楼道灯不亮，老人上下楼不方便", "requester_phone": PHONE, **fields}
+    r = client.post("/submit", data=data, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return str(r.headers["location"]).split("/")[2].split("?")[0]
+
+
+def _input_value(html: str, name: str) -> str:
+    m = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+    assert m, f"no input {name}"
+    v = re.search(r'value="([^"]*)"', m.group(0))
+    return v.group(1) if v else ""
+
+
+def test_a_wrong_guess_keeps_the_code_and_phone_typed(city: City) -> None:
+    code = _submit(city.client)
+    with TestClient(city.client.app) as other:
+        token = _token(other, "/track")
+        wrong = other.post("/track", data={"csrf_token": token, "code": code,
+                                           "phone": "136 0000 0009"})
+        assert wrong.status_code == 404 and "编号或手机号不正确" in wrong.text
+        # a mistyped digit is corrected in place, not typed again from the start
+        assert _input_value(wrong.text, "code") == code
+        assert _input_value(wrong.text, "phone") == "136 0000 0009"
+
+
+def test_a_tracking_link_on_another_device_keeps_its_code(city: City) -> None:
+    code = _submit(city.client)
+    with TestClient(city.client.app) as other:
+        r = other.get(f"/track/{code}", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == f"/track?code={code}"
+        form = other.get(r.headers["location"])
+        assert _input_value(form.text, "code") == code
+        assert "提交诉求时填写的手机号码" in form.text
+        token = _token(other, "/track")
+        # a form posted from a stale page also comes back to the code, not an empty form
+        r = other.post(f"/track/{code}/add_info", data={"csrf_token": token, "text": "补充"},
+                       follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == f"/track?code={code}"
+        assert other.get("/track?code=<b>x</b>").text.count("<b>x</b>") == 0
+
+
+def test_the_requester_sees_what_they_sent(city: City) -> None:
+    code = _submit(city.client, title="楼道灯坏了", address="东城区东华门街道多福巷社区")
+    page = city.client.get(f"/track/{code}")
+    assert page.status_code == 200
+    assert "楼道灯坏了" in page.text and "东城区东华门街道多福巷社区" in page.text
+    assert "提交时间" in page.text
+    english = city.client.get(f"/track/{code}?lang=en").text
+    assert "Submitted" in english and "Location" in english
+
+
+def _replied_from_the_web(city: City) -> dict[str, Any]:
+    code = _submit(city.client)
+    a = city.client.get("/api/v1/appeals?per_page=200", headers=city.headers("dispatcher"))
+    assert a.status_code == 200, a.text
+    appeal_id = next(i["id"] for i in a.json()["items"] if i["code"] == code)
+    city.act("dispatcher", appeal_id, "dispatch", unit_id=city.unit_ids["D1S1"])
+    city.act("handler_s1", appeal_id, "sign")
+    city.act("handler_s1", appeal_id, "reply", text="已更换灯泡", claim="solved")
+    return {"code": code, "id": appeal_id}
+
+
+def test_the_rating_is_said_in_words_not_only_stars(city: City) -> None:
+    a = _replied_from_the_web(city)
+    c = city.client
+    token = _token(c, f"/track/{a['code']}")
+    r = c.post(f"/track/{a['code']}/rate", data={"csrf_token": token, "stars": "2"})
+    assert r.status_code == 200 and "感谢您的评价" in r.text
+    rating = re.search(r"<p data-rating>(.*?)</p>", r.text, re.S)
+    assert rating, r.text[-2000:]
+    assert "★★☆☆☆" in rating.group(1) and "不满意" in rating.group(1)
+    english = c.get(f"/track/{a['code']}?lang=en").text
+    rating = re.search(r"<p data-rating>(.*?)</p>", english, re.S)
+    assert rating and "Dissatisfied" in rating.group(1)
+
+
+def test_the_english_timeline_says_what_happened(city: City) -> None:
+    a = _replied_from_the_web(city)
+    page = city.client.get(f"/board/{a['code']}?lang=en").text
+    steps = re.findall(r'<span class="step-label">([^<]*)</span>', page)
+    assert steps == ["Registered", "Sent to the handling unit", "Accepted by the unit",
+                     "The unit replied"], steps
+    zh = city.client.get(f"/board/{a['code']}?lang=zh").text
+    assert re.findall(r'<span class="step-label">([^<]*)</span>', zh) == [
+        "登记", "派单", "签收", "答复"]
+
+
+def test_a_board_link_past_the_last_page_shows_the_last_page(city: City) -> None:
+    code = _submit(city.client)
+    r = city.client.get("/board?page=40")
+    assert r.status_code == 200
+    assert f'href="/board/{code}"' in r.text
+    assert "没有找到符合条件的诉求" not in r.text
+    assert "page=39" not in r.text  # no "previous" link into more empty pages
+    english = city.client.get("/board?lang=en").text
+    assert re.search(r"Total: \d+<", english) and " items<" not in english
+
+
+def test_open_statistics_give_the_figures_of_the_bar_charts_as_tables(city: City) -> None:
+    _submit(city.client)
+    page = city.client.get("/stats").text
+    kinds = re.search(r'data-chart-data="kinds".*?</details>', page, re.S)
+    assert kinds, page[-3000:]
+    assert re.search(r"<td>求助</td><td class=\"num\">\d+</td>", kinds.group(0))
+    assert 'data-chart-data="categories"' in page
+    english = city.client.get("/stats?lang=en").text
+    assert "Show the figures" in english and "<td>Request for help</td>" in english

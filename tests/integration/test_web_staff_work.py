@@ -1,0 +1,196 @@
+"""A staff member's working day on the pages (SQLite and PostgreSQL): what was typed survives a
+refused action, actions that would be refused are not offered, the operator's direct answer
+registers nothing when it is refused, the auditor's search box, the analyst's way to the
+monthly report, the administrator's readable labels and the confirmations of what cannot be
+undone."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from jiesu.services.api_keys import ApiKeyService
+from jiesu.services.clock import utcnow
+from jiesu.store.tables import AppealRow
+from tests.support.city import PASSWORD, City
+
+
+def _login(client: TestClient, username: str) -> str:
+    """Sign in on the page; returns the session's CSRF token."""
+    m = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert m
+    r = client.post("/login", data={"username": username, "password": PASSWORD,
+                                    "csrf_token": m.group(1)}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    m = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/staff").text)
+    assert m
+    return m.group(1)
+
+
+def _signed(city: City) -> int:
+    """An appeal dispatched to 东城区 and signed by its handler: in progress."""
+    a = city.register()
+    city.act("dispatcher", a["id"], "dispatch", unit_id=city.unit_ids["D1"])
+    city.act("handler_d1", a["id"], "sign")
+    return int(a["id"])
+
+
+def test_a_refused_reply_keeps_what_the_handler_typed(city: City) -> None:
+    appeal_id = _signed(city)
+    c = city.client
+    token = _login(c, "handler_d1")
+    page = c.get(f"/staff/appeals/{appeal_id}?back=/staff/inbox")
+    assert 'name="origin" value="detail"' in page.text
+    typed = "经现场查看，该问题涉及产权纠纷，我单位已多次协调，情况如下"
+    form = {"csrf_token": token, "origin": "detail", "back": "/staff/inbox",
+            "claim": "cannot_solve", "text": typed, "reason": ""}
+    r = c.post(f"/staff/appeals/{appeal_id}/reply", data=form, follow_redirects=False)
+    assert r.status_code == 422
+    reply = r.text[r.text.index('id="act-reply"'):]
+    reply = reply[:reply.index("</details>")]
+    assert reply.startswith('id="act-reply" open')
+    assert "data-action-error" in reply and "须说明原因" in reply
+    assert f">{typed}</textarea>" in reply
+    assert '<option value="cannot_solve" selected>' in reply
+    assert 'href="/staff/inbox"' in r.text  # the way back to the list is kept
+    # the reply goes through once the reason is given
+    r = c.post(f"/staff/appeals/{appeal_id}/reply", data=form | {"reason": "产权纠纷"},
+               follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/staff/inbox"
+    # a form from a work list still goes back with a message
+    other = _signed(city)
+    r = c.post(f"/staff/appeals/{other}/reply", data=form | {"origin": ""},
+               follow_redirects=False)
+    assert r.status_code == 303
+
+
+def test_a_form_whose_action_is_gone_says_why_at_the_top(city: City) -> None:
+    appeal_id = _signed(city)
+    c = city.client
+    token = _login(c, "handler_d1")
+    city.act("handler_d1", appeal_id, "reply", claim="solved", text="已修复")
+    r = c.post(f"/staff/appeals/{appeal_id}/reply",
+               data={"csrf_token": token, "origin": "detail", "back": "/staff/inbox",
+                     "claim": "solved", "text": "已修复"})
+    assert r.status_code == 409
+    assert 'role="alert"' in r.text and "data-action-error" not in r.text
+
+
+def test_late_appeals_do_not_offer_an_extension_or_a_return(city: City) -> None:
+    appeal_id = _signed(city)
+    c = city.client
+    _login(c, "handler_d1")
+    page = c.get(f"/staff/appeals/{appeal_id}").text
+    assert 'data-action="request_extension"' in page
+    assert 'data-action="request_return"' in page
+    with city.runtime.db.uow() as uow:
+        row = uow.session.get(AppealRow, appeal_id)
+        assert row is not None
+        row.handle_due_at = row.return_due_at = utcnow() - timedelta(hours=1)
+        uow.commit()
+    page = c.get(f"/staff/appeals/{appeal_id}").text
+    assert 'data-action="request_extension"' not in page
+    assert 'data-action="request_return"' not in page
+    assert 'data-action="reply"' in page
+
+
+def _appeals_of(city: City, phone: str) -> list[str]:
+    """The statuses of the appeals registered for a phone."""
+    with city.runtime.db.uow(write=False) as uow:
+        return list(uow.session.scalars(select(AppealRow.status).where(
+            AppealRow.requester_phone == phone)))
+
+
+def test_a_refused_direct_answer_registers_nothing(city: City) -> None:
+    c = city.client
+    token = _login(c, "operator")
+    assert "来电人称呼" in c.get("/staff/operator").text
+    call = {"csrf_token": token, "kind": "consult", "content": "请问住房公积金怎么提取",
+            "requester_phone": "13900000123", "urgency": "normal", "direct": "on",
+            "answer": "", "idempotency_key": "call-1"}
+    r = c.post("/staff/operator", data=call, follow_redirects=False)
+    assert r.status_code == 422 and "请填写答复内容" in r.text
+    assert "请问住房公积金怎么提取" in r.text  # the form keeps the call
+    assert _appeals_of(city, "13900000123") == []
+    r = c.post("/staff/operator", data=call | {"answer": "x" * 5001, "idempotency_key": "c2"},
+               follow_redirects=False)
+    assert r.status_code == 422 and _appeals_of(city, "13900000123") == []
+    r = c.post("/staff/operator", data=call | {"answer": "购房、租房可提取",
+                                               "idempotency_key": "call-3"},
+               follow_redirects=False)
+    assert r.status_code == 303
+    assert _appeals_of(city, "13900000123") == ["closed"]
+
+
+def test_the_auditor_searches_the_event_log_by_code(city: City) -> None:
+    a = city.register()
+    c = city.client
+    _login(c, "auditor")
+    log = c.get("/staff/audit").text
+    assert 'action="/staff/audit"' in log and 'action="/staff/appeals/"' not in log
+    assert f'href="/staff/audit?code={a["code"]}"' in log
+    found = c.get(f"/staff/audit?code={a['code']}")
+    assert found.status_code == 200
+    assert f"诉求 {a['code']} 的流转记录" in found.text and "<td>登记</td>" in found.text
+    missing = c.get("/staff/audit?code=0000&lang=en")
+    assert missing.status_code == 200 and "No appeal has the code 0000" in missing.text
+
+
+def test_the_monthly_report_is_reachable_from_the_staff_pages(city: City) -> None:
+    c = city.client
+    _login(c, "analyst")
+    dash = c.get("/staff/dashboard").text
+    assert 'href="/reports/monthly"' in dash and "data-monthly-report" in dash
+    report = c.get("/reports/monthly?month=2026-10")
+    assert report.status_code == 200
+    assert 'href="/staff"' in report.text
+    assert 'name="month" type="month" value="2026-10"' in report.text
+    c.post("/logout", data={"csrf_token": _login(c, "analyst")})
+    _login(c, "dispatcher")  # reads the dashboard but not the monthly report
+    assert "data-monthly-report" not in c.get("/staff/dashboard").text
+
+
+def test_admin_pages_name_unit_groups_and_time_limits(city: City) -> None:
+    c = city.client
+    _login(c, "admin")
+    units = c.get("/staff/admin?tab=units").text
+    assert '<option value="street" >街道/乡镇</option>' in units
+    assert '<option value="department" selected>市级部门</option>' in units
+    assert ">city<" not in units and '<span class="muted">区</span>' in units
+    sla = c.get("/staff/admin?tab=sla&lang=en").text
+    assert '<option value="return_window">Return window</option>' in sla
+    assert '<option value="workday">working days</option>' in sla
+    c.get("/staff/admin?tab=sla&lang=zh")
+
+
+def test_what_cannot_be_undone_asks_first(city: City) -> None:
+    ApiKeyService(city.runtime.db).create("城市网格平台", utcnow())
+    city.register()
+    c = city.client
+    _login(c, "admin")
+    keys = c.get("/staff/admin?tab=apikeys").text
+    revoke = keys[keys.index('data-confirm="revoke"'):]
+    assert revoke.index("<summary") < revoke.index("/revoke") < revoke.index("确认吊销")
+    c.post("/logout", data={"csrf_token": _login(c, "admin")})
+    _login(c, "dispatcher")
+    queue = c.get("/staff/dispatch").text
+    merge = queue[queue.index('data-confirm="merge"'):]
+    assert merge.index("<summary") < merge.index("/merge") < merge.index("确认合并")
+
+
+def test_the_navigation_marks_only_the_open_tab(city: City) -> None:
+    c = city.client
+    _login(c, "dispatcher")
+
+    def current(url: str) -> list[str]:
+        html = c.get(url).text
+        nav = html[html.index('<nav class="nav"'):]
+        return re.findall(r'aria-current="page">([^<]+)<', nav[:nav.index("</nav>")])
+
+    assert current("/staff/dispatch") == ["派单队列"]
+    assert current("/staff/dispatch?tab=queue") == ["派单队列"]
+    assert current("/staff/dispatch?tab=returns") == ["退单申请"]
+    assert current("/staff/dashboard?tab=intensity") == []  # not in the dispatcher's menu
