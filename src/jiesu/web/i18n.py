@@ -105,6 +105,19 @@ _LABELS_EN["clock"] = {"sign": "Sign", "handle": "Handle", "return_window": "Ret
 _LABELS_ZH["limit_unit"] = {"workday": "工作日", "hour": "小时", "minute": "分钟"}
 _LABELS_EN["limit_unit"] = {"workday": "working days", "hour": "hours", "minute": "minutes"}
 _LABELS_EN["action"].update(i18n_feedback.ACTION_EN)
+# The notification outbox (通知发送) on the admin page
+_LABELS_ZH["notify_status"] = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
+_LABELS_EN["notify_status"] = {"pending": "Waiting", "sent": "Sent", "failed": "Failed"}
+_LABELS_ZH["notify_channel"] = {"sms": "短信", "email": "电子邮件", "webhook": "Webhook"}
+_LABELS_EN["notify_channel"] = {"sms": "SMS", "email": "E-mail", "webhook": "Webhook"}
+_LABELS_ZH["notify_kind"] = {
+    "requester_notice": "诉求人通知", "deadline_warning": "时限预警",
+    "rectification_warning": "整改时限预警", "survey": "满意度评价邀请",
+    "policy_match": "政策匹配通知"}
+_LABELS_EN["notify_kind"] = {
+    "requester_notice": "Requester notice", "deadline_warning": "Deadline warning",
+    "rectification_warning": "Rectification deadline warning", "survey": "Rating invitation",
+    "policy_match": "Policy match"}
 # The public timeline says what happened ("Dispatched"), where "action" names a button
 # ("Dispatch"); Chinese uses the action labels for both (派单, 签收), so only English is here.
 _LABELS_EN["step"] = {
@@ -319,6 +332,26 @@ EN: dict[str, str] = {
     "客户端名称": "Client name", "速率限制（次/分钟）": "Rate limit (requests/minute)",
     "创建": "Create", "密钥前缀": "Key prefix", "创建时间": "Created",
     "最近使用": "Last used", "从未使用": "Never", "有效": "Active",
+    "通知发送": "Notifications", "通知发送记录": "Notification log",
+    "短信、邮件和 Webhook 由定时任务发送；失败的会按 1、2、4…分钟重试，"
+    "多次失败后记为发送失败。收件人已部分隐去。":
+        "SMS, e-mail and webhooks are sent by the periodic jobs; a failure is retried after 1, "
+        "2, 4 … minutes and marked failed after the last attempt. Recipients are partly hidden.",
+    "以下通道未配置发送网关，其消息只写入日志、并未真正发出，却记为已发送：":
+        "These channels have no gateway configured: their messages are only logged, not "
+        "sent, yet recorded as sent: ",
+    "请在部署设置中配置（JIESU_SMS_URL、JIESU_SMTP_HOST、JIESU_WEBHOOK_URL），见运维文档。":
+        "Configure them in the deployment settings (JIESU_SMS_URL, JIESU_SMTP_HOST, "
+        "JIESU_WEBHOOK_URL); see the operations guide.",
+    "重发全部失败通知": "Send all failed messages again",
+    "全部发送失败的通知将重新排队，下一轮定时任务按完整的重试次数发送。"
+    "请先确认发送通道的配置已修正。":
+        "Every failed message goes back in the queue and the next round of periodic jobs "
+        "sends it with all its attempts. Mend the channel's configuration first.",
+    "确认重发": "Send again now", "重发": "Send again", "通道": "Channel",
+    "收件人": "Recipient", "尝试次数": "Attempts", "最近错误": "Last error",
+    "下次尝试": "Next attempt", "暂无通知": "No messages yet",
+    "没有需要重发的失败通知": "No failed messages to send again",
     "已吊销": "Revoked", "吊销": "Revoke", "确认吊销": "Revoke now",
     "吊销后该客户端立即无法提交，且不能恢复。确定吊销？":
         "The client can no longer send anything, and this cannot be undone. Revoke?",
@@ -565,6 +598,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"该热点已转为治理任务 (?P<code>\S+)"),
      "This hotspot is governance task {code} already", {}),
     (re.compile(r"已转为治理任务：(?P<code>\S+)"), "Made governance task {code}", {}),
+    (re.compile(r"已将 (?P<n>\d+) 条失败的通知重新排队，下一轮定时任务将发送"),
+     "{n} failed message(s) queued again: the next round of periodic jobs sends them", {}),
     (re.compile(r"热点预警转为治理任务，交办人：(?P<who>.+)"),
      "Hotspot made a governance task, asked by {who}", {}),
     (re.compile(r"时长不能超过 (?P<n>\d+) (?P<unit>个工作日|小时|分钟)"),

@@ -20,6 +20,7 @@ from jiesu.services.admin import STAFF_ROLES, UNIT_GROUPS, AdminService
 from jiesu.services.api_keys import ApiKeyService
 from jiesu.services.clock import utcnow
 from jiesu.services.intake_config import IntakeConfigService
+from jiesu.services.notifications import outbox_page, retry_failed, unconfigured
 from jiesu.services.reporting import pct
 from jiesu.services.rules import RULE_SETTINGS
 from jiesu.store import web_queries
@@ -30,7 +31,9 @@ router = APIRouter(prefix="/staff/admin", include_in_schema=False)
 ROLES = {Role.ADMIN}
 TABS = [("units", "单位树"), ("users", "用户与角色"), ("taxonomy", "分类导入"),
         ("sla", "时限规则"), ("calendar", "工作日历"), ("intake", "智能受理"),
-        ("apikeys", "API 密钥"), ("settings", "系统设置")]
+        ("apikeys", "API 密钥"), ("notifications", "通知发送"), ("settings", "系统设置")]
+NOTIFY_STATUSES = ("failed", "pending", "sent")  # the outbox tab's filters, in this order
+NOTIFY_PER_PAGE = 50
 # The run-time rule settings as the form shows them.
 RULE_LABELS = {"reopen_window_days": "可申请重办的天数（办结后）",
                "max_extension_days": "单次延期最多天数", "max_extensions": "最多延期次数",
@@ -97,6 +100,8 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None) -> HT
                                          if lvl is not SupervisionLevel.NONE]
         elif tab == "apikeys":
             ctx["api_keys"] = ApiKeyService(rt.db).list()
+    if tab == "notifications":
+        ctx.update(_outbox(request))
     if tab == "intake":
         svc = _intake(request)
         ctx["intake"] = svc.show()
@@ -104,6 +109,20 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None) -> HT
                                                                   "keywords")}
         ctx["models"] = _models(request)
     return core.render(request, "staff/admin.html", ctx)
+
+
+def _outbox(request: Request) -> dict[str, Any]:
+    """The notification outbox (通知发送): failed first, a filter per status, and the channels
+    whose messages are only logged because no gateway is configured."""
+    rt = core.runtime_of(request)
+    status = request.query_params.get("status", "")
+    status = status if status in NOTIFY_STATUSES else ""
+    page = core.page_number(request)
+    items, total, counts = outbox_page(rt.db, status=status or None, page=page,
+                                       per_page=NOTIFY_PER_PAGE)
+    return {"items": items, "total": total, "notify_counts": counts, "status": status, "page": page,
+            "per_page": NOTIFY_PER_PAGE, "capped": False,
+            "statuses": NOTIFY_STATUSES, "unconfigured": unconfigured(rt.notifiers)}
 
 
 def _models(request: Request) -> list[dict[str, Any]]:
@@ -366,3 +385,19 @@ def revoke_api_key(request: Request, key_id: int, form: FormDep) -> Response:
     return _done(request, "apikeys",
                  lambda: ApiKeyService(rt.db).revoke(key_id, utcnow()).name,
                  "已吊销“{result}”的 API 密钥")
+
+
+@router.post("/notifications/retry", response_model=None)
+def retry_notifications(request: Request, form: FormDep) -> Response:
+    """Queue failed messages again: one (`id`) or all of them."""
+    core.require(request, ROLES)
+    rt = core.runtime_of(request)
+    one = core.text(form, "id")
+    ids = [int(one)] if one.isdigit() else None
+    n = retry_failed(rt.db, utcnow(), ids)
+    if n:
+        core.flash(request, f"已将 {n} 条失败的通知重新排队，下一轮定时任务将发送")
+    else:
+        core.flash(request, "没有需要重发的失败通知", "error")
+    return core.redirect("/staff/admin?tab=notifications&status=failed" if ids is None
+                         else "/staff/admin?tab=notifications")
