@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from jiesu.runtime import Runtime
-from tests.support.city import City
+from tests.support.city import PASSWORD, City
 
 HOUSING = {"title": "住房公积金怎么提取？",
            "answer": "购房、租房、还贷、离职等情形可以提取住房公积金。\n"
@@ -200,3 +200,35 @@ def test_the_jobs_thread_builds_the_search_index_at_startup(city: City,
         assert built is not None and len(built.texts) == 1
     finally:
         other.close()
+
+
+def test_a_call_answered_as_it_is_registered_is_one_transaction(city: City,
+                                                                  runtime: Runtime) -> None:
+    """直接答复 given with the registration (the operator page): registered and answered
+    together, the article's use counted; an answer refused — here its article was archived
+    after the operator picked it — leaves nothing registered."""
+    import pytest
+
+    from jiesu.domain.errors import InvalidArguments
+    from jiesu.services.appeals import DirectAnswer, NewAppeal
+    from jiesu.services.clock import utcnow
+
+    housing = published(city, HOUSING)
+    operator = runtime.auth.login("operator", PASSWORD)[1].actor()
+    call = NewAppeal(kind="consult", content="请问公积金怎么提取？", channel="hotline",
+                     requester_phone="13900000777")
+    done = runtime.appeals.register(operator, call, utcnow(),
+                                    answer=DirectAnswer(housing["answer"], housing["id"]))
+    assert done.appeal is not None and done.appeal.status.value == "closed"
+    r = city.client.get(f"/api/v1/knowledge/articles/{housing['id']}",
+                        headers=city.headers("operator"))
+    assert r.json()["use_count"] == 1
+    step(city, housing["id"], "archive")
+    before = city.client.get("/api/v1/appeals", headers=city.headers("dispatcher")).json()
+    with pytest.raises(InvalidArguments, match="不存在或未发布"):
+        runtime.appeals.register(operator, call, utcnow(),
+                                 answer=DirectAnswer(housing["answer"], housing["id"]))
+    with pytest.raises(InvalidArguments, match="请填写答复内容"):
+        runtime.appeals.register(operator, call, utcnow(), answer=DirectAnswer("  "))
+    after = city.client.get("/api/v1/appeals", headers=city.headers("dispatcher")).json()
+    assert after["total"] == before["total"]

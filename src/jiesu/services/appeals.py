@@ -64,6 +64,14 @@ Suggester = Callable[[NewAppeal, datetime], Suggestions]
 RegisteredObserver = Callable[[int, NewAppeal, int | None, datetime], None]
 
 
+@dataclass(frozen=True)
+class DirectAnswer:
+    """An operator's 直接答复 of a consultation, given as the call is registered."""
+
+    text: str
+    article_id: int | None = None  # the knowledge-base article it was read from (用此口径答复)
+
+
 @dataclass
 class Registered:
     appeal_id: int
@@ -96,11 +104,15 @@ class AppealService:
         idempotency_key: str | None = None,
         source_ref: str | None = None,
         resolved_on_site: str | None = None,
+        answer: DirectAnswer | None = None,
     ) -> Registered:
         """Register a new appeal (with its suggestions and, when confident, its auto-dispatch).
 
         `resolved_on_site` is what a grid worker did about the problem reported from patrol:
         the report is closed as 就地解决 in the same transaction instead of being dispatched.
+        `answer` is an operator's 直接答复 of a consultation, likewise in the same transaction:
+        an answer that is refused (empty, too long, an article no longer published) leaves
+        nothing registered, so the call can be submitted again without a duplicate.
         """
         if idempotency_key is not None:
             idempotency_key = idempotency_key.strip()
@@ -111,7 +123,7 @@ class AppealService:
         # the first appeal.
         try:
             appeal, events, suggestions, category, rules = self._prepare(
-                actor, data, now, resolved_on_site)
+                actor, data, now, resolved_on_site, answer)
             if category is not None:
                 self._check_category(category)
         except DomainError:
@@ -127,6 +139,7 @@ class AppealService:
                     suggestions=suggestions.data or None,
                 )
                 if new_id is not None:
+                    self._count_article_use(uow, events)
                     notices.notify_requester(uow, self.rules.settings, appeal, events, now)
                     uow.commit()
         except WriteRaced:
@@ -145,7 +158,7 @@ class AppealService:
 
     def _prepare(
         self, actor: dom.Actor, data: NewAppeal, now: datetime,
-        resolved_on_site: str | None = None,
+        resolved_on_site: str | None = None, answer: DirectAnswer | None = None,
     ) -> tuple[dom.Appeal, list[DomainEvent], Suggestions, str | None, dom.Rules]:
         """Suggestions and the new appeal with its events (no database writes)."""
         rules = self.rules.get()
@@ -168,6 +181,12 @@ class AppealService:
         if resolved_on_site is not None:
             events += dom.apply(appeal, dom.Action.RESOLVE_ON_SITE, actor, now, rules=rules,
                                 text=resolved_on_site)
+        elif answer is not None:
+            args: dict[str, Any] = {"text": answer.text}
+            if answer.article_id is not None:
+                args["article_id"] = answer.article_id
+            events += dom.apply(appeal, dom.Action.ANSWER_DIRECTLY, actor, now, rules=rules,
+                                **args)
         elif suggestions.auto_dispatch_unit_id is not None:
             events += dom.apply(appeal, dom.Action.DISPATCH, dom.Actor.system(), now, rules=rules,
                                 unit_id=suggestions.auto_dispatch_unit_id, auto=True)

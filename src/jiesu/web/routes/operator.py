@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from jiesu.domain.appeal import Role, phone_digits
-from jiesu.domain.errors import DomainError, InvalidArguments
+from jiesu.domain.errors import DomainError
 from jiesu.domain.knowledge import article_ref
-from jiesu.services.appeals import NewAppeal
+from jiesu.services.appeals import DirectAnswer, NewAppeal
 from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
 from jiesu.web import core, i18n
@@ -21,7 +21,6 @@ ROLES = {Role.OPERATOR}
 KINDS = ("complaint", "help", "consult", "report", "suggestion", "praise")
 FIELDS = ("requester_phone", "requester_name", "kind", "title", "content", "address",
           "category", "urgency", "answer", "article_id")
-ANSWER_MAX = 5000  # as the domain's answer_directly
 
 
 def _page(request: Request, values: dict[str, Any], error: str | None = None,
@@ -65,33 +64,15 @@ def register(request: Request, form: FormDep) -> Response:
         article_id = article_ref(values["article_id"]) if direct else None
         if article_id is not None:  # before the call is registered: refuse early
             rt.knowledge.check_usable(user.actor(), article_id)
-        if direct:  # likewise an answer that would be refused: the call is not registered
-            _check_answer(values["answer"])
-        result = rt.appeals.register(user.actor(), data, now, idempotency_key=key)
+        answer = DirectAnswer(values["answer"], article_id) if direct else None
+        # registered and answered in one transaction: a refused answer registers nothing
+        result = rt.appeals.register(user.actor(), data, now, idempotency_key=key,
+                                     answer=answer)
     except DomainError as exc:
         return _page(request, values, exc.message, status_code=exc.http_status)
-    if direct and result.created:
-        args: dict[str, Any] = {"text": values["answer"]}
-        if article_id is not None:
-            args["article_id"] = article_id
-        try:
-            rt.appeals.act(user.actor(), result.appeal_id, "answer_directly", now, args)
-        except DomainError as exc:
-            # registered but not answered: the appeal page says so and offers the answer
-            # again; the form would register the call a second time
-            core.flash(request, exc.message, "error")
-            return core.redirect(f"/staff/appeals/{result.appeal_id}")
     request.session["last_registered"] = {"code": result.code, "id": result.appeal_id,
                                           "direct": direct}
     return core.redirect("/staff/operator")
-
-
-def _check_answer(answer: str) -> None:
-    """The direct answer's own rules (答复内容 required, at most 5,000 characters)."""
-    if not answer:
-        raise InvalidArguments("请填写答复内容", field="answer")
-    if len(answer) > ANSWER_MAX:
-        raise InvalidArguments(f"答复内容不能超过 {ANSWER_MAX} 字", field="answer")
 
 
 @router.get("/earlier", response_class=HTMLResponse)
