@@ -102,7 +102,8 @@ def test_no_form_answers_hostile_input_with_a_server_error(city: City) -> None:
         + ["/staff/policies/new", f"/staff/policies/{made['policy_id']}/edit",
            f"/staff/policies/{made['policy_id']}", "/staff/enterprises/new",
            f"/staff/enterprises/{made['enterprise_id']}", "/staff/knowledge",
-           "/staff/knowledge/new", f"/staff/knowledge/{article}/edit"],
+           "/staff/knowledge/new", f"/staff/knowledge/{article}/edit",
+           "/staff/admin/users/6", "/staff/password"],  # user 6: the grid worker
     }
     for role, paths in pages.items():
         c.cookies.clear()

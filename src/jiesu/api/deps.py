@@ -41,6 +41,24 @@ async def get_current_user(
 CurrentUserDep = Annotated[CurrentUser, Depends(get_current_user)]
 
 SESSION_USER_KEY = "user_id"  # web pages keep the logged-in user's id in the session under this
+# … and the credentials version they signed in at (a session without one is from before
+# versions existed: version 0)
+SESSION_VERSION_KEY = "credentials_version"
+
+
+def session_user(runtime: Runtime, session: dict[str, object]) -> CurrentUser | None:
+    """The user a web session signed in, if it still stands: None (and the session forgets
+    the user) when the account was deactivated or its password changed since."""
+    user_id = session.get(SESSION_USER_KEY)
+    if user_id is None:
+        return None
+    try:
+        return runtime.auth.signed_in(int(str(user_id)),
+                                      int(str(session.get(SESSION_VERSION_KEY) or 0)))
+    except AuthError:
+        session.pop(SESSION_USER_KEY, None)
+        session.pop(SESSION_VERSION_KEY, None)
+        return None
 
 
 def optional_user(request: Request, runtime: Runtime) -> CurrentUser | None:
@@ -51,9 +69,7 @@ def optional_user(request: Request, runtime: Runtime) -> CurrentUser | None:
             return runtime.auth.user_from_token(header[7:].strip())
         except AuthError:
             return None
-    session = request.scope.get("session") or {}
-    user_id = session.get(SESSION_USER_KEY)
-    return runtime.auth.user(int(user_id)) if user_id else None
+    return session_user(runtime, request.scope.get("session") or {})
 
 
 def require_roles(*roles: Role, message: str = "您的角色无权访问该功能"):  # type: ignore[no-untyped-def]

@@ -40,6 +40,15 @@ UNIT_GROUPS = ("city", "district", "street", "department", "enterprise", "commun
                "micro_grid")
 STAFF_ROLES = tuple(r.value for r in dom.Role if r not in (dom.Role.PUBLIC, dom.Role.REQUESTER,
                                                               dom.Role.SYSTEM))
+UNIT_ROLES = ("handler", "grid_worker")  # act for a unit, so must belong to one
+
+
+def check_staff_role(role: str) -> str:
+    """`role` if it is a staff role; InvalidArguments naming the choices otherwise."""
+    if role not in STAFF_ROLES:
+        raise InvalidArguments(f"角色“{role}”无效，可选：{'、'.join(STAFF_ROLES)}",
+                               field="role")
+    return role
 
 
 class Conflict(DomainError):
@@ -154,10 +163,8 @@ class AdminService:
 
     def add_user(self, username: str, password: str, role: str, *, unit_code: str | None = None,
                  display_name: str = "", now: datetime) -> UserRow:
-        if role not in STAFF_ROLES:
-            raise InvalidArguments(f"角色“{role}”无效，可选：{'、'.join(STAFF_ROLES)}",
-                                   field="role")
-        if role in ("handler", "grid_worker") and not unit_code:
+        check_staff_role(role)
+        if role in UNIT_ROLES and not unit_code:
             raise InvalidArguments("承办人和网格员必须属于一个单位（--unit）", field="unit_code")
         password_hash = hash_password(password)
         with self.db.uow() as uow:

@@ -19,14 +19,20 @@ from jiesu.store.uow import Database
 _hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 
 
+MIN_PASSWORD_LENGTH = 6
+# Said when a token or page session is older than the user's last password change, reset or
+# deactivation (its credentials version is behind the account's).
+CREDENTIALS_CHANGED = "密码已修改或账号已停用过，请重新登录"
+
+
 class AuthError(DomainError):
     code = "unauthorized"
     http_status = 401
 
 
-def hash_password(password: str) -> str:
-    if len(password) < 6:
-        raise InvalidArguments("密码至少需要 6 位", field="password")
+def hash_password(password: str, *, field: str = "password") -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidArguments(f"密码至少需要 {MIN_PASSWORD_LENGTH} 位", field=field)
     return _hasher.hash(password)
 
 
@@ -45,6 +51,7 @@ class CurrentUser:
     role: Role
     unit_id: int | None
     unit_scope: frozenset[int]
+    credentials_version: int = 0  # what tokens and sessions issued now carry
 
     def actor(self) -> Actor:
         return Actor(role=self.role, user_id=self.id, unit_id=self.unit_id,
@@ -52,7 +59,12 @@ class CurrentUser:
 
 
 class Authenticator:
-    """Issues and checks signed bearer tokens; caches users briefly to keep requests cheap."""
+    """Issues and checks signed bearer tokens; caches users briefly to keep requests cheap.
+
+    A token (and a page session) carries the user's credentials version as it was issued;
+    changing or resetting the password and deactivating the account raise the version, so an
+    older one is refused. Another process notices within `cache_seconds`; this one at once
+    (the change calls `forget`)."""
 
     def __init__(self, db: Database, secret: str, *, ttl_hours: int = 12,
                  cache_seconds: float = 30.0) -> None:
@@ -70,28 +82,48 @@ class Authenticator:
             user_id = row.id
         user = self.user(user_id, fresh=True)
         assert user is not None
-        return self.serializer.dumps({"uid": user_id}), user
+        return self.issue(user), user
 
-    def _user_id(self, token: str) -> int:
+    def issue(self, user: CurrentUser) -> str:
+        """A bearer token for this user at their current credentials version."""
+        return self.serializer.dumps({"uid": user.id, "cv": user.credentials_version})
+
+    def _claims(self, token: str) -> tuple[int, int]:
+        """(user id, credentials version) of a valid token; tokens issued before versions
+        existed carry none and count as version 0, the version every account started at."""
         try:
             data = self.serializer.loads(token, max_age=self.ttl)
         except SignatureExpired:
             raise AuthError("登录已过期，请重新登录") from None
         except BadSignature:
             raise AuthError("无效的登录凭证") from None
-        return int(data["uid"])
+        return int(data["uid"]), int(data.get("cv", 0))
 
     def user_from_token(self, token: str) -> CurrentUser:
-        user = self.user(self._user_id(token))
+        return self.signed_in(*self._claims(token))
+
+    def signed_in(self, user_id: int, version: int) -> CurrentUser:
+        """The user a token or page session of this credentials version stands for; AuthError
+        when the account is gone or deactivated, or the version is older than the account's."""
+        user = self.user(user_id)
+        if user is not None and version > user.credentials_version:
+            user = self.user(user_id, fresh=True)  # changed since cached (another process)
         if user is None:
             raise AuthError("账号不存在或已停用")
+        if version != user.credentials_version:
+            raise AuthError(CREDENTIALS_CHANGED)
         return user
 
     def cached_user_from_token(self, token: str) -> CurrentUser | None:
         """The token's user if the cache holds it fresh (no I/O: safe on the event loop); None
-        when the database must be asked. A bad or expired token raises AuthError."""
-        hit = self._cached(self._user_id(token), time.monotonic())
-        return hit[1] if hit else None
+        when the database must be asked. A bad, expired or outdated token raises AuthError."""
+        user_id, version = self._claims(token)
+        hit = self._cached(user_id, time.monotonic())
+        if hit is None or hit[1] is None or version > hit[1].credentials_version:
+            return None
+        if version < hit[1].credentials_version:
+            raise AuthError(CREDENTIALS_CHANGED)
+        return hit[1]
 
     def _cached(self, user_id: int, now: float) -> tuple[float, CurrentUser | None] | None:
         hit = self._cache.get(user_id)
@@ -108,7 +140,7 @@ class Authenticator:
             if row is not None and row.active:
                 scope = uow.units.subtree_ids(row.unit_id) if row.unit_id else frozenset()
                 user = CurrentUser(row.id, row.username, row.display_name, Role(row.role),
-                                   row.unit_id, scope)
+                                   row.unit_id, scope, row.credentials_version)
         self._cache[user_id] = (now, user)
         return user
 

@@ -90,6 +90,13 @@ class UserRow(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # raised when the password changes and on deactivation: tokens and page sessions carry
+    # the version they were issued with, and an older one is refused
+    credentials_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    credentials_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the last change by an administrator (no foreign key, like events.actor_id)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_by: Mapped[int | None] = mapped_column(BigId)
 
 
 class CategoryRow(Base):

@@ -137,6 +137,13 @@ def users(session: Session, *, limit: int = 500) -> list[tuple[UserRow, str | No
     return [(u, n) for u, n in rows]
 
 
+def user(session: Session, user_id: int) -> tuple[UserRow, UnitRow | None] | None:
+    """One user with their unit (the admin's edit page), if the user exists."""
+    found = session.execute(select(UserRow, UnitRow).outerjoin(
+        UnitRow, UnitRow.id == UserRow.unit_id).where(UserRow.id == user_id)).first()
+    return (found[0], found[1]) if found else None
+
+
 def user_names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}

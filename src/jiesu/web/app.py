@@ -36,6 +36,7 @@ from jiesu.web.routes import (
     supervisor,
     survey,
     track,
+    users,
 )
 
 HERE = Path(__file__).parent
@@ -59,7 +60,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     # rectifications before public: /board/rectifications is not an appeal's /board/{code}
     for module in (rectifications, public, track, auth, operator, dispatcher, handler, followup,
                    supervisor, analyst, hotspots, admin, appeal, policies, enterprises,
-                   enterprise_public, knowledge, survey, grid):
+                   enterprise_public, knowledge, survey, grid, users):
         app.include_router(module.router)
     _install_error_pages(app)
 

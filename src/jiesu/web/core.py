@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import UploadFile
 
-from jiesu.api.deps import SESSION_USER_KEY
+from jiesu.api.deps import SESSION_USER_KEY, SESSION_VERSION_KEY, session_user
 from jiesu.domain.appeal import Role
 from jiesu.domain.errors import DomainError, PermissionDenied
 from jiesu.runtime import Runtime
@@ -135,6 +135,14 @@ def text(form: dict[str, Any], name: str, default: str = "") -> str:
     return str(value).strip()
 
 
+def raw(form: dict[str, Any], name: str) -> str:
+    """A field exactly as typed, not stripped (passwords: a space is part of one)."""
+    value = form.get(name, "")
+    if isinstance(value, list):
+        value = value[-1]
+    return value if isinstance(value, str) else ""
+
+
 def values(form: dict[str, Any], name: str) -> list[str]:
     value = form.get(name)
     if value is None:
@@ -144,13 +152,14 @@ def values(form: dict[str, Any], name: str) -> list[str]:
 
 
 def current_user(request: Request) -> CurrentUser | None:
-    uid = request.session.get(SESSION_USER_KEY)
-    if uid is None:
-        return None
-    user = runtime_of(request).auth.user(int(uid))
-    if user is None:
-        request.session.pop(SESSION_USER_KEY, None)
-    return user
+    return session_user(runtime_of(request), request.session)
+
+
+def sign_in(request: Request, user: CurrentUser) -> None:
+    """Keep `user` signed in on this session at their current credentials version (after
+    the login form, and again after they changed their own password)."""
+    request.session[SESSION_USER_KEY] = user.id
+    request.session[SESSION_VERSION_KEY] = user.credentials_version
 
 
 def require(request: Request, roles: Iterable[Role]) -> CurrentUser:

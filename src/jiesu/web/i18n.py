@@ -17,6 +17,7 @@ from jiesu.web import (
     i18n_knowledge,
     i18n_policies,
     i18n_population,
+    i18n_users,
 )
 
 LANGS = ("zh", "en")
@@ -542,6 +543,8 @@ for _zh, _text in i18n_feedback.EN.items():  # 差评整改, 整改公示, 评�
     EN.setdefault(_zh, _text)
 for _zh, _text in i18n_population.EN.items():  # 户数, 常住人口 and 万人诉求比
     EN.setdefault(_zh, _text)
+for _zh, _text in i18n_users.EN.items():  # 编辑用户, 停用/启用, 修改密码
+    EN.setdefault(_zh, _text)
 
 
 def _from_zh(group: str) -> Callable[[str], str]:
@@ -568,7 +571,7 @@ _NOUNS_EN = {
     "合并目标诉求": "Appeal to merge into", "评价": "Rating", "申诉": "Rating appeal",
     "服务事项": "Service item", "时限规则": "Time-limit rule", "整改": "Rectification",
     "事项分类": "Category", "事项分类编码": "Category", "上级分类": "Parent category",
-    "API 密钥": "API key", "考核公式版本": "KPI formula version",
+    "API 密钥": "API key", "考核公式版本": "KPI formula version", "用户": "User",
 }
 _NOUN = "|".join(map(re.escape, _NOUNS_EN))
 _TIME_UNITS_EN = {"个工作日": "working days", "小时": "hours", "分钟": "minutes"}

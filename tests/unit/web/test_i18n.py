@@ -95,7 +95,8 @@ def test_the_fixed_errors_of_the_appeal_workflow_have_english() -> None:
     for path in ("domain/appeal.py", "domain/rating.py", "web/core.py", "services/appeals.py",
                  "services/feedback.py", "web/uploads.py", "services/admin.py",
                  "web/routes/admin.py", "domain/deadlines.py", "services/hotspots.py",
-                 "web/routes/hotspots.py", "web/routes/rectifications.py"):
+                 "web/routes/hotspots.py", "web/routes/rectifications.py",
+                 "services/users.py", "services/auth.py", "web/routes/users.py"):
         for message in raised.findall((src / path).read_text(encoding="utf-8")):
             if i18n.gettext("en", message) == message:
                 missing.add(f"{path}: {message}")

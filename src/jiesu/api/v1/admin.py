@@ -12,9 +12,11 @@ from jiesu.adapters.calendar_source import CalendarYearUnavailable, official_yea
 from jiesu.api.deps import AdminDep, CurrentUserDep, RuntimeDep
 from jiesu.api.v1.admin_intake import RawUploadDep
 from jiesu.api.v1.schemas import (
+    AdminUserOut,
     CalendarYearIn,
     CategoryIn,
     CategoryOut,
+    PasswordResetIn,
     SlaPolicyIn,
     SlaPolicyOut,
     UnitContactIn,
@@ -22,14 +24,15 @@ from jiesu.api.v1.schemas import (
     UnitOut,
     UnitPopulationIn,
     UserIn,
-    UserOut,
+    UserPatch,
 )
 from jiesu.domain.deadlines import SlaTable
 from jiesu.domain.errors import InvalidArguments
 from jiesu.services.admin import AdminService
 from jiesu.services.clock import utcnow
+from jiesu.services.users import UserChange, UserService
 from jiesu.store import lookups
-from jiesu.store.tables import UnitRow
+from jiesu.store.tables import UnitRow, UserRow
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
@@ -91,21 +94,57 @@ def import_unit_population(_: AdminDep, upload: RawUploadDep,
     return PopulationImportOut(units=n)
 
 
-@router.get("/users", response_model=list[UserOut], summary="用户列表")
-def list_users(runtime: RuntimeDep, _: AdminDep) -> list[UserOut]:
+def admin_user_out(r: UserRow) -> AdminUserOut:
+    return AdminUserOut(id=r.id, username=r.username, display_name=r.display_name, role=r.role,
+                        unit_id=r.unit_id, active=r.active,
+                        credentials_changed_at=r.credentials_changed_at,
+                        updated_at=r.updated_at, updated_by=r.updated_by)
+
+
+@router.get("/users", response_model=list[AdminUserOut], summary="用户列表 List users")
+def list_users(runtime: RuntimeDep, _: AdminDep) -> list[AdminUserOut]:
     with runtime.db.uow(write=False) as uow:
-        rows = lookups.all_users(uow.session)
-        return [UserOut(id=r.id, username=r.username, display_name=r.display_name, role=r.role,
-                        unit_id=r.unit_id) for r in rows]
+        return [admin_user_out(r) for r in lookups.all_users(uow.session)]
 
 
-@router.post("/users", response_model=UserOut, status_code=201, summary="新增用户")
-def add_user(body: UserIn, runtime: RuntimeDep, _: AdminDep) -> UserOut:
+@router.post("/users", response_model=AdminUserOut, status_code=201,
+             summary="新增用户 Add a user")
+def add_user(body: UserIn, runtime: RuntimeDep, _: AdminDep) -> AdminUserOut:
     r = _admin(runtime).add_user(body.username, body.password, body.role,
                                  unit_code=body.unit_code, display_name=body.display_name,
                                  now=utcnow())
-    return UserOut(id=r.id, username=r.username, display_name=r.display_name, role=r.role,
-                   unit_id=r.unit_id)
+    return admin_user_out(r)
+
+
+UserId = Annotated[int, Path(ge=1)]
+
+
+@router.patch("/users/{user_id}", response_model=AdminUserOut,
+              summary="修改用户（显示名称、角色、单位、停用/启用） Edit a user")
+def update_user(user_id: UserId, body: UserPatch, runtime: RuntimeDep,
+                admin: AdminDep) -> AdminUserOut:
+    """Fields left out stay as they are. Deactivating (`"active": false`) ends the user's
+    tokens and page sessions (other server processes within 30 s). An administrator cannot
+    change their own role or deactivate themselves, and the last active administrator can be
+    neither deactivated nor given another role (409); a handler or grid worker needs a unit,
+    a role or unit code must exist (422); an unknown user is a 404."""
+    unit = (body.unit_code or "") if "unit_code" in body.model_fields_set else None
+    change = UserChange(display_name=body.display_name, role=body.role, unit_code=unit,
+                        active=body.active)
+    row = UserService(runtime.db, runtime.auth).update(user_id, change, by=admin, now=utcnow())
+    return admin_user_out(row)
+
+
+@router.post("/users/{user_id}/password", response_model=AdminUserOut,
+             summary="重置用户密码 Reset a user's password")
+def reset_password(user_id: UserId, body: PasswordResetIn, runtime: RuntimeDep,
+                   admin: AdminDep) -> AdminUserOut:
+    """Sets a new password (at least 6 characters) for the user; their tokens and page sessions
+    issued before end. Your own password is changed with `POST /api/v1/auth/password` (409
+    here)."""
+    row = UserService(runtime.db, runtime.auth).reset_password(user_id, body.password,
+                                                               by=admin, now=utcnow())
+    return admin_user_out(row)
 
 
 @router.get("/categories", response_model=list[CategoryOut], summary="事项分类")

@@ -1,13 +1,16 @@
-"""POST /api/v1/auth/token: username + password → bearer token."""
+"""POST /api/v1/auth/token: username + password → bearer token; the caller's own account
+(GET /me) and password (POST /password)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
 from jiesu.api.deps import CurrentUserDep, RuntimeDep
-from jiesu.api.v1.schemas import TokenIn, TokenOut, UserOut
+from jiesu.api.v1.schemas import PasswordChangeIn, TokenIn, TokenOut, UserOut
 from jiesu.domain.errors import InvalidArguments
 from jiesu.services.auth import CurrentUser
+from jiesu.services.clock import utcnow
+from jiesu.services.users import UserService
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -35,7 +38,19 @@ async def token(request: Request, runtime: RuntimeDep) -> TokenOut:
     return TokenOut(access_token=access, user=_user_out(user))
 
 
-@router.get("/me", response_model=UserOut, summary="当前用户")
+@router.get("/me", response_model=UserOut, summary="当前用户 The signed-in user")
 def me(user: CurrentUserDep) -> UserOut:
     return _user_out(user)
+
+
+@router.post("/password", response_model=TokenOut,
+             summary="修改本人密码 Change your own password")
+def change_password(body: PasswordChangeIn, runtime: RuntimeDep,
+                    user: CurrentUserDep) -> TokenOut:
+    """Give the current password and a new one (at least 6 characters, not the current one;
+    422 otherwise). Every token and page session issued before is refused from then on, this
+    request's token included: the answer carries a new token to use instead."""
+    fresh = UserService(runtime.db, runtime.auth).change_own_password(
+        user.id, body.current_password, body.new_password, now=utcnow())
+    return TokenOut(access_token=runtime.auth.issue(fresh), user=_user_out(fresh))
 

@@ -155,13 +155,53 @@ class UnitOut(BaseModel):
     population: int | None = Field(None, description="常住人口 set on this unit (not rolled up)")
 
 
+StaffRole = Literal["operator", "dispatcher", "handler", "grid_worker", "supervisor",
+                    "followup_agent", "analyst", "admin", "auditor"]
+
+
 class UserIn(BaseModel):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     password: str = Field(min_length=6, max_length=200)
-    role: Literal["operator", "dispatcher", "handler", "grid_worker", "supervisor",
-                  "followup_agent", "analyst", "admin", "auditor"]
+    role: StaffRole
     unit_code: str | None = None
     display_name: str = ""
+
+
+class AdminUserOut(UserOut):
+    """A user as the administrator sees it: whether it may sign in, and the last changes."""
+
+    active: bool = Field(description="false: deactivated (已停用), cannot sign in")
+    credentials_changed_at: datetime | None = Field(
+        None, description="when the password was last changed or reset")
+    updated_at: datetime | None = Field(None, description="last change by an administrator")
+    updated_by: int | None = Field(None, description="the administrator who made it")
+
+
+class UserPatch(BaseModel):
+    """The fields to change; those left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+    display_name: str | None = Field(None, min_length=1, max_length=100)
+    role: StaffRole | None = None
+    unit_code: str | None = Field(
+        None, max_length=64,
+        description="the unit's code; null or \"\" removes the unit (handlers and grid workers "
+                    "must keep one)")
+    active: bool | None = Field(
+        None, description="false deactivates (停用: the user's tokens and page sessions end), "
+                          "true reactivates (启用)")
+
+
+class PasswordResetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    password: str = Field(min_length=1, max_length=200, description="at least 6 characters")
+
+
+class PasswordChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=1, max_length=200,
+                              description="at least 6 characters, not the current one")
 
 
 class CategoryOut(BaseModel):

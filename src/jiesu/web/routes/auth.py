@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from jiesu.api.deps import SESSION_USER_KEY
 from jiesu.services.auth import AuthError
 from jiesu.web import core
 from jiesu.web.core import FormDep
@@ -43,7 +42,7 @@ def login(request: Request, form: FormDep) -> Response:
                            status_code=401)
     tracked = request.session.get("tracked", [])
     request.session.clear()  # a fresh session (and CSRF token) after sign-in
-    request.session[SESSION_USER_KEY] = user.id
+    core.sign_in(request, user)
     if tracked:
         request.session["tracked"] = tracked
     return core.redirect(next_url or core.ROLE_HOME.get(user.role, "/"))
