@@ -129,6 +129,51 @@ def user_add(
     console.print(f"已添加用户 {row.username}（角色 {row.role}）")
 
 
+@user_app.command("password")
+def user_password(
+    username: str,
+    password: Annotated[str, typer.Option(
+        "--password", prompt="新密码", hide_input=True, confirmation_prompt=True,
+        help="at least 6 characters; asked for (hidden) when not given")],
+) -> None:
+    """Set a user's password (重置密码), e.g. when the last administrator forgot theirs; the
+    user's earlier tokens and page sessions end."""
+    from jiesu.services.users import COMMAND_LINE, UserService
+
+    rt = _runtime()
+    svc = UserService(rt.db, rt.auth)
+    try:
+        row = svc.reset_password(svc.user_id(username), password, by=COMMAND_LINE, now=_now())
+    except DomainError as exc:
+        _fail(exc.message)
+    console.print(f"已重置用户 {row.username} 的密码；其原有登录均已失效")
+
+
+@user_app.command("deactivate")
+def user_deactivate(username: str) -> None:
+    """Deactivate a user (停用账号): they can no longer sign in, their sessions end."""
+    _set_active(username, False)
+
+
+@user_app.command("activate")
+def user_activate(username: str) -> None:
+    """Reactivate a deactivated user (启用账号)."""
+    _set_active(username, True)
+
+
+def _set_active(username: str, active: bool) -> None:
+    from jiesu.services.users import COMMAND_LINE, UserChange, UserService
+
+    rt = _runtime()
+    svc = UserService(rt.db, rt.auth)
+    try:
+        row = svc.update(svc.user_id(username), UserChange(active=active), by=COMMAND_LINE,
+                         now=_now())
+    except DomainError as exc:
+        _fail(exc.message)
+    console.print(f"已{'启用' if active else '停用'}用户 {row.username}")
+
+
 @category_app.command("import")
 def category_import(file: Path) -> None:
     """Import a 3-level taxonomy CSV with header level1,level2,level3 (导入事项分类)."""

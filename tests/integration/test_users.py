@@ -440,3 +440,44 @@ def test_the_user_pages_in_english_have_no_chinese_of_their_own(city: City) -> N
                       flags=re.S)
         assert not han.search(text), (path, han.findall(text)[:10])
 
+
+
+def test_the_command_line_resets_a_password_and_deactivates(
+        city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the server, `jiesu user password|deactivate|activate` (an administrator who forgot
+    the password, someone who left); the last active administrator still stays."""
+    from typer.testing import CliRunner
+
+    from jiesu.cli import app
+
+    monkeypatch.setenv("JIESU_DATABASE_URL", city.runtime.settings.database_url)
+
+    def jiesu(*args: str, typed: str | None = None) -> object:
+        return CliRunner().invoke(app, ["user", *args], input=typed)
+
+    old_token = city.headers("operator")
+    result = jiesu("password", "operator", typed="new-secret-1\nnew-secret-1\n")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert "已重置用户 operator 的密码" in result.output  # type: ignore[attr-defined]
+    assert "new-secret-1" not in result.output  # type: ignore[attr-defined]  # hidden
+    city.runtime.auth.forget()  # the serving process notices within its 30 s user cache
+    assert city.client.get("/api/v1/appeals", headers=old_token).status_code == 401
+    r = city.client.post("/api/v1/auth/token",
+                         json={"username": "operator", "password": "new-secret-1"})
+    assert r.status_code == 200
+
+    result = jiesu("password", "nobody", "--password", "whatever-1")
+    assert result.exit_code == 2 and "用户 nobody 不存在" in result.output  # type: ignore[attr-defined]
+    result = jiesu("password", "operator", "--password", "123")
+    assert result.exit_code == 2 and "至少需要 6 位" in result.output  # type: ignore[attr-defined]
+
+    assert jiesu("deactivate", "operator").exit_code == 0  # type: ignore[attr-defined]
+    r = city.client.post("/api/v1/auth/token",
+                         json={"username": "operator", "password": "new-secret-1"})
+    assert r.status_code == 401
+    assert jiesu("activate", "operator").exit_code == 0  # type: ignore[attr-defined]
+    r = city.client.post("/api/v1/auth/token",
+                         json={"username": "operator", "password": "new-secret-1"})
+    assert r.status_code == 200
+    result = jiesu("deactivate", "admin")  # the only administrator
+    assert result.exit_code == 2 and "至少要保留一位启用的管理员" in result.output  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from jiesu.domain.appeal import Role
 from jiesu.domain.errors import InvalidArguments, NotFound
 from jiesu.services.admin import UNIT_ROLES, Conflict, check_staff_role
 from jiesu.services.auth import (
@@ -30,6 +31,9 @@ from jiesu.store.uow import Database, UnitOfWork
 log = logging.getLogger("jiesu.users")
 
 DISPLAY_NAME_CHARS = 100  # users.display_name
+# Whoever runs `jiesu user ...` on the server: trusted like an administrator (they hold the
+# database), recorded as updated_by 0; the rule that one active administrator stays holds too.
+COMMAND_LINE = CurrentUser(0, "command-line", "命令行", Role.ADMIN, None, frozenset())
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,14 @@ class UserService:
             log.info("user %s (#%d) changed by admin #%d: %s", row.username, row.id, by.id,
                      ", ".join(done))
         return row
+
+    def user_id(self, username: str) -> int:
+        """The id of the user with this username (active or not)."""
+        with self.db.uow(write=False) as uow:
+            row = accounts.user_by_username(uow.session, username.strip())
+            if row is None:
+                raise NotFound(f"用户 {username} 不存在")
+            return row.id
 
     def reset_password(self, user_id: int, password: str, *, by: CurrentUser,
                        now: datetime) -> UserRow:
