@@ -13,6 +13,7 @@ from jiesu.runtime import Runtime
 from jiesu.services.throttle import AttemptLimiter
 from jiesu.store.throttle_tables import LookupFailureRow
 from jiesu.store.uow import Database
+from tests.support.city import City
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 
@@ -73,3 +74,47 @@ def test_the_periodic_jobs_purge_failures_that_left_the_window(runtime: Runtime)
     result = run_all(runtime, T0 + timedelta(minutes=25))  # a (0) and b (10) are out
     assert result.lookup_failures_purged == 2
     assert _rows(runtime.db) == 1
+
+
+def test_ten_wrong_passwords_refuse_that_username_from_that_address(city: City) -> None:
+    """Staff sign-in (API and page): after ten wrong passwords for one username from one
+    address within 15 minutes even the right one is refused (429), other usernames and other
+    addresses are not; a right password before that clears the count."""
+    from tests.support.city import PASSWORD
+
+    c = city.client
+
+    def token(username: str, password: str) -> int:
+        return c.post("/api/v1/auth/token",
+                      json={"username": username, "password": password}).status_code
+
+    for _ in range(9):
+        assert token("operator", "wrong-guess") == 401
+    assert token("operator", PASSWORD) == 200  # clears the nine
+    for _ in range(10):
+        assert token("operator", "wrong-guess") == 401
+    r = c.post("/api/v1/auth/token", json={"username": "operator", "password": PASSWORD})
+    assert r.status_code == 429 and "尝试次数过多" in r.json()["error"]["message"]
+    assert int(r.headers["Retry-After"]) > 0
+    assert token("dispatcher", PASSWORD) == 200  # another username
+    # the page says the same, in words
+    page = c.get("/login").text
+    csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+    r = c.post("/login", data={"username": "operator", "password": PASSWORD,
+                               "csrf_token": csrf})
+    assert r.status_code == 429 and "尝试次数过多" in r.text
+    # the same username from another address still signs in
+    city.runtime.auth.login("operator", PASSWORD, client="10.0.0.8")
+
+
+def test_guessing_the_current_password_of_a_session_is_limited(city: City) -> None:
+    from tests.support.city import PASSWORD
+
+    headers = city.headers("operator")
+    for _ in range(10):
+        r = city.client.post("/api/v1/auth/password", headers=headers,
+                             json={"current_password": "guess-123", "new_password": "new-pass-1"})
+        assert r.status_code == 422 and "当前密码不正确" in r.json()["error"]["message"]
+    r = city.client.post("/api/v1/auth/password", headers=headers,
+                         json={"current_password": PASSWORD, "new_password": "new-pass-1"})
+    assert r.status_code == 429

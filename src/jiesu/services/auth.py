@@ -11,6 +11,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from jiesu.domain.appeal import Actor, Role
 from jiesu.domain.errors import DomainError, InvalidArguments
+from jiesu.services.clock import utcnow
+from jiesu.services.throttle import LOGIN_MAX_FAILURES, AttemptLimiter
 from jiesu.store import accounts
 from jiesu.store.tables import UserRow
 from jiesu.store.uow import Database
@@ -69,17 +71,30 @@ class Authenticator:
     def __init__(self, db: Database, secret: str, *, ttl_hours: int = 12,
                  cache_seconds: float = 30.0) -> None:
         self.db = db
+        # wrong passwords per username and client address (TooManyAttempts, 429)
+        self.limiter = AttemptLimiter(db, max_failures=LOGIN_MAX_FAILURES)
         self.serializer = URLSafeTimedSerializer(secret, salt="jiesu-api-token")
         self.ttl = ttl_hours * 3600
         self.cache_seconds = cache_seconds
         self._cache: dict[int, tuple[float, CurrentUser | None]] = {}
 
-    def login(self, username: str, password: str) -> tuple[str, CurrentUser]:
+    def login(self, username: str, password: str, *,
+              client: str = "") -> tuple[str, CurrentUser]:
+        """A token for the right password. `client` is the caller's address: ten wrong
+        passwords for one username from one address within 15 minutes refuse the next tries
+        (TooManyAttempts) until the oldest is 15 minutes old."""
+        key, now = f"login:{username.strip().lower()[:64]}@{client[:64]}", utcnow()
+        failures = self.limiter.check(key, now)
         with self.db.uow(write=False) as uow:
             row = accounts.user_by_username(uow.session, username)
-            if row is None or not row.active or not verify_password(row.password_hash, password):
-                raise AuthError("用户名或密码错误")
-            user_id = row.id
+            ok = (row is not None and row.active
+                  and verify_password(row.password_hash, password))
+            user_id = row.id if row is not None else 0
+        if not ok:
+            self.limiter.failed(key, now)
+            raise AuthError("用户名或密码错误")
+        if failures:
+            self.limiter.succeeded(key)
         user = self.user(user_id, fresh=True)
         assert user is not None
         return self.issue(user), user

@@ -1,6 +1,7 @@
-"""A limit on wrong guesses at the public lookups that a code plus a phone number open
-(诉求查询 by tracking code, 企业服务 by 统一社会信用代码): codes are printed on receipts and
-public registers, so without a limit someone could try phone numbers until one fits.
+"""A limit on wrong guesses: at the public lookups that a code plus a phone number open
+(诉求查询 by tracking code, 企业服务 by 统一社会信用代码; codes are printed on receipts and
+public registers, so without a limit someone could try phone numbers until one fits), and at
+the staff sign-in and password change (passwords).
 
 Failures are counted per identifier in a sliding window, in the database, so every app process
 (`jiesu serve --workers N`) sees the same count. Each call is its own short transaction: call
@@ -19,6 +20,9 @@ from jiesu.store.uow import Database
 
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
+# Signing in: per username and client address, so a typo-prone colleague is not locked out
+# after five, and someone guessing from elsewhere cannot lock an operator out of their desk.
+LOGIN_MAX_FAILURES = 10
 
 
 class AttemptLimiter:
@@ -31,8 +35,9 @@ class AttemptLimiter:
         self.max_failures = max_failures
         self.window = window
 
-    def check(self, key: str, now: datetime) -> None:
-        """Raise TooManyAttempts while `key` has had too many recent failures."""
+    def check(self, key: str, now: datetime) -> int:
+        """Raise TooManyAttempts while `key` has had too many recent failures; else how many
+        it had (a caller may skip `succeeded` when none)."""
         with self.db.uow(write=False) as uow:
             recent = store.recent(uow.session, _key(key), now - self.window,
                                   self.max_failures)
@@ -41,6 +46,7 @@ class AttemptLimiter:
             minutes = max(1, -(-int(wait.total_seconds()) // 60))
             raise TooManyAttempts(f"尝试次数过多，请 {minutes} 分钟后再试",
                                   retry_after=int(wait.total_seconds()) + 1)
+        return len(recent)
 
     def failed(self, key: str, now: datetime) -> None:
         with self.db.uow() as uow:

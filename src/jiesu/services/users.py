@@ -132,8 +132,14 @@ class UserService:
             stored = row.password_hash if row is not None and row.active else None
         if stored is None:
             raise AuthError("账号不存在或已停用")
+        # a stolen session must not be able to guess the password behind it
+        key = f"password:{user_id}"
+        failures = self.auth.limiter.check(key, now)
         if not verify_password(stored, current):  # slow: outside the write transaction
+            self.auth.limiter.failed(key, now)
             raise InvalidArguments("当前密码不正确", field="current_password")
+        if failures:
+            self.auth.limiter.succeeded(key)
         if new == current:
             raise InvalidArguments("新密码不能与当前密码相同", field="new_password")
         password_hash = hash_password(new, field="new_password")

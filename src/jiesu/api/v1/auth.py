@@ -34,7 +34,8 @@ async def token(request: Request, runtime: RuntimeDep) -> TokenOut:
         form = await request.form()
         body = TokenIn(username=str(form.get("username") or " "),
                        password=str(form.get("password") or " "))
-    access, user = runtime.auth.login(body.username, body.password)
+    access, user = runtime.auth.login(body.username, body.password,
+                                      client=request.client.host if request.client else "")
     return TokenOut(access_token=access, user=_user_out(user))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from jiesu.services.auth import AuthError
+from jiesu.domain.errors import DomainError
 from jiesu.web import core
 from jiesu.web.core import FormDep
 
@@ -35,11 +35,12 @@ def login(request: Request, form: FormDep) -> Response:
     username = core.text(form, "username")[:64]
     next_url = _safe_next(core.text(form, "next"))
     try:
-        _, user = rt.auth.login(username, str(form.get("password") or ""))
-    except AuthError:
+        _, user = rt.auth.login(username, str(form.get("password") or ""),
+                                client=request.client.host if request.client else "")
+    except DomainError as exc:  # a wrong password (401), or too many of them (429)
         return core.render(request, "login.html", {"next": next_url, "username": username,
-                                                   "error": "用户名或密码错误"},
-                           status_code=401)
+                                                   "error": exc.message},
+                           status_code=exc.http_status)
     tracked = request.session.get("tracked", [])
     request.session.clear()  # a fresh session (and CSRF token) after sign-in
     core.sign_in(request, user)
