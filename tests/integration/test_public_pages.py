@@ -132,3 +132,23 @@ def test_open_statistics_give_the_figures_of_the_bar_charts_as_tables(city: City
     assert 'data-chart-data="categories"' in page
     english = city.client.get("/stats?lang=en").text
     assert "Show the figures" in english and "<td>Request for help</td>" in english
+
+
+def _lang_link(html: str) -> str:
+    m = re.search(r'<a class="lang" href="([^"]*)"', html)
+    assert m, "page has no language switch"
+    return m.group(1).replace("&amp;", "&")
+
+
+def test_the_language_switch_keeps_the_page_and_its_query(city: City) -> None:
+    code = _submit(city.client)
+    # a resident on page 3 of a search switches language and stays on page 3 of that search
+    link = _lang_link(city.client.get("/board?q=路灯&page=3").text)
+    assert link.startswith("/board?") and "lang=en" in link
+    assert "page=3" in link and ("q=%E8%B7%AF%E7%81%AF" in link or "q=路灯" in link), link
+    assert _lang_link(city.client.get(f"/track?code={code}").text) == (
+        f"/track?code={code}&lang=en")
+    # switching back replaces the language, it does not add a second one
+    back = _lang_link(city.client.get(f"/track?code={code}&lang=en").text)
+    assert back == f"/track?code={code}&lang=zh", back
+    assert city.client.get(back).status_code == 200

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -196,6 +196,14 @@ def _nav_current(nav: list[tuple[str, str]], request: Request) -> str | None:
     return next((url for url in urls if url.split("?")[0] == path), None)
 
 
+def lang_switch_url(request: Request, lang: str) -> str:
+    """This page's address in the other language: the path and query stay (a board page, a
+    search or a tracking code is not lost), only ``lang`` changes."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    params.append(("lang", lang))
+    return request.url.path + "?" + urlencode(params)
+
+
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
            status_code: int = 200) -> HTMLResponse:
     templates: Jinja2Templates = request.app.state.web_templates
@@ -217,6 +225,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "city_name": rt.settings.city_name,
         "local": lambda t, fmt="%Y-%m-%d %H:%M": local_time(rt, t, fmt),
         "path": request.url.path,
+        "lang_switch": lang_switch_url(request, "zh" if lang == "en" else "en"),
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code)
