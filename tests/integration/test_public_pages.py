@@ -152,3 +152,18 @@ def test_the_language_switch_keeps_the_page_and_its_query(city: City) -> None:
     back = _lang_link(city.client.get(f"/track?code={code}&lang=en").text)
     assert back == f"/track?code={code}&lang=zh", back
     assert city.client.get(back).status_code == 200
+
+
+def test_open_statistics_point_to_the_open_data(city: City) -> None:
+    _submit(city.client)
+    page = city.client.get("/stats").text
+    section = re.search(r"<section[^>]*data-open-data.*?</section>", page, re.S)
+    assert section and "开放数据" in section.group(0), page[-3000:]
+    links = re.findall(r'href="(/open[^"]*)"', section.group(0))
+    for url in ("/open-data/appeals.csv", "/open-data/stats.csv", "/open311/v2/discovery.json"):
+        assert url in links, links
+    for url in links:  # every link answers, with data
+        r = city.client.get(url)
+        assert r.status_code == 200 and r.content, url
+    english = city.client.get("/stats?lang=en").text
+    assert "Open data" in english and "Open311 GeoReport v2" in english

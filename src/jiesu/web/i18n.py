@@ -180,6 +180,24 @@ EN: dict[str, str] = {
     # stats
     "每日受理量": "Appeals per day", "类型分布": "By kind", "分类分布": "By category",
     "办结": "Closed", "受理": "Received", "下载 CSV": "Download CSV", "下载 JSON": "Download JSON",
+    "开放数据": "Open data",
+    "无需登录，可自由下载和调用。诉求内容已隐去个人信息，举报和保密诉求不在其中。":
+        "No login needed: download and use freely. Personal details are removed from the "
+        "appeals, and reports and confidential appeals are left out.",
+    "诉求明细": "Appeals",
+    ("每件公开诉求一行：编号、登记时间、类型、分类、状态、承办单位、答复和回访满意度；"
+     "可按日期（from、to）和分类（category）筛选。"):
+        "One row per public appeal: code, time registered, kind, category, status, handling "
+        "unit, reply and follow-up satisfaction; filter by date (from, to) and category.",
+    "月度统计": "Monthly figures",
+    "按月份、一级分类和诉求类型统计的受理、办理中、办结、不予受理和合并件数。":
+        "Appeals received, in progress, closed, rejected and merged, by month, top-level "
+        "category and kind.",
+    "Open311 接口": "Open311 API",
+    ("国际通用的 Open311 GeoReport v2 接口（JSON 和 XML）：服务目录和诉求查询；"
+     "持 API 密钥可提交诉求。"):
+        "The international Open311 GeoReport v2 API (JSON and XML): the services and the "
+        "requests; with an API key, new requests can be sent.",
     "近30天": "Last 30 days", "数量": "Count", "日期": "Date", "件": "",
     "查看数据": "Show the figures", "受理量": "Received",
     # login
