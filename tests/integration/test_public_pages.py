@@ -167,3 +167,30 @@ def test_open_statistics_point_to_the_open_data(city: City) -> None:
         assert r.status_code == 200 and r.content, url
     english = city.client.get("/stats?lang=en").text
     assert "Open data" in english and "Open311 GeoReport v2" in english
+
+
+def _reply_heading(html: str) -> str:
+    m = re.search(r"<h2>([^<]*)</h2>\s*(?:<p class=\"note\" data-reopened>[^<]*</p>\s*)?"
+                  r"<p class=\"reply", html)
+    assert m, html[-3000:]
+    return m.group(1)
+
+
+def test_after_a_reopen_the_old_reply_is_called_the_previous_one(city: City) -> None:
+    a = _replied_from_the_web(city)
+    c = city.client
+    page = c.get(f"/track/{a['code']}").text
+    assert _reply_heading(page) == "答复" and "data-reopened" not in page
+    token = _token(c, f"/track/{a['code']}")
+    r = c.post(f"/track/{a['code']}/reopen", data={"csrf_token": token,
+                                                   "reason": "灯还是不亮"})
+    assert r.status_code in (200, 303), r.text
+    page = c.get(f"/track/{a['code']}").text
+    assert "办理中" in page and "已更换灯泡" in page  # the old reply stays, for reference
+    assert _reply_heading(page) == "上次答复"
+    assert "承办单位正在再次处理" in page
+    english = c.get(f"/track/{a['code']}?lang=en").text
+    assert _reply_heading(english) == "Previous reply" and "being handled again" in english
+    board = c.get(f"/board/{a['code']}?lang=zh").text
+    assert _reply_heading(board) == "上次答复"
+    assert "<strong>上次答复：</strong>" in c.get("/board").text

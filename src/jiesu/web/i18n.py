@@ -181,6 +181,13 @@ EN: dict[str, str] = {
     "每日受理量": "Appeals per day", "类型分布": "By kind", "分类分布": "By category",
     "办结": "Closed", "受理": "Received", "下载 CSV": "Download CSV", "下载 JSON": "Download JSON",
     "开放数据": "Open data",
+    "上次答复": "Previous reply",
+    "上次回访结果": "Previous follow-up result",
+    "您的诉求已重新办理，承办单位正在再次处理；新的答复会在办理完毕后显示在这里。":
+        "Your appeal has been reopened and is being handled again; the new reply will "
+        "appear here when it is done.",
+    "此诉求已重新办理，承办单位正在再次处理。":
+        "This appeal has been reopened and is being handled again.",
     "无需登录，可自由下载和调用。诉求内容已隐去个人信息，举报和保密诉求不在其中。":
         "No login needed: download and use freely. Personal details are removed from the "
         "appeals, and reports and confidential appeals are left out.",
