@@ -565,6 +565,18 @@ _NOUNS_EN = {
 _NOUN = "|".join(map(re.escape, _NOUNS_EN))
 _TIME_UNITS_EN = {"个工作日": "working days", "小时": "hours", "分钟": "minutes"}
 
+# what was done, in a flash after an action ("已派单：2026112600123"; `staff.done_message`)
+_DONE_EN = {
+    "登记": "Registered", "直接答复": "Answered directly", "就地解决": "Resolved on the spot",
+    "不予受理": "Rejected", "合并": "Merged", "派单": "Dispatched", "签收": "Signed",
+    "二次派单": "Sub-dispatched", "申请退单": "Return requested", "同意退单": "Return approved",
+    "驳回退单(强制派单)": "Return denied (dispatch enforced)", "联系诉求人": "Contact recorded",
+    "申请延期": "Extension requested", "同意延期": "Extension approved",
+    "驳回延期": "Extension denied", "答复": "Replied", "退回重新答复": "Reply sent back",
+    "回访": "Follow-up recorded", "重办": "Reopened", "督办": "Supervised",
+    "补充": "Information added", "办理": "Done",
+}
+
 # (pattern over the Chinese message, English template, how each named group is translated)
 _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"诉求当前状态为“(?P<status>[^”]+)”，不能执行“(?P<action>[^”]+)”"),
@@ -594,6 +606,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
      "Hotspot made a governance task, asked by {who}", {}),
     (re.compile(r"时长不能超过 (?P<n>\d+) (?P<unit>个工作日|小时|分钟)"),
      "The length can be at most {n} {unit}", {"unit": _TIME_UNITS_EN.__getitem__}),
+    (re.compile(rf"已(?P<action>{'|'.join(map(re.escape, _DONE_EN))})：(?P<code>\d+)"),
+     "{action}: {code}", {"action": _DONE_EN.__getitem__}),
 ]
 
 
