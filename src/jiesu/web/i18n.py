@@ -181,6 +181,18 @@ EN: dict[str, str] = {
     "每日受理量": "Appeals per day", "类型分布": "By kind", "分类分布": "By category",
     "办结": "Closed", "受理": "Received", "下载 CSV": "Download CSV", "下载 JSON": "Download JSON",
     "开放数据": "Open data",
+    "防篡改校验": "Tamper evidence",
+    "最近一次锚定：{at}，覆盖第 {first}–{last} 号事件（{n} 条）。":
+        "Last anchor: {at}, over events {first}–{last} ({n} events).",
+    "其后新增 {n} 条事件，尚未锚定。": "{n} events since, not anchored yet.",
+    "尚未生成锚点，{n} 条事件均未锚定。": "No anchor has been made yet: {n} events not anchored.",
+    "本页不校验哈希链：完整校验要重算每一条记录的哈希，一百万条约需一分钟。":
+        "This page does not verify the hash chains: a full check recomputes every event's "
+        "hash, about a minute for a million events.",
+    "请在服务器上运行": "Run",
+    "（建议每天定时运行，结果不为 0 时告警；见运维文档 docs/operations.md 的 Audit 一节）。":
+        " on the server (daily from cron, alerting on a non-zero exit; see the Audit section "
+        "of docs/operations.md).",
     "上次答复": "Previous reply",
     "上次回访结果": "Previous follow-up result",
     "您的诉求已重新办理，承办单位正在再次处理；新的答复会在办理完毕后显示在这里。":
