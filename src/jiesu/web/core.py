@@ -177,6 +177,33 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
     request.session["flash"] = messages[-2:]
 
 
+# What was typed into a small form that came back with an error, kept for the page the
+# redirect shows (in the session cookie, like the flash: short values only, so the cookie
+# stays far below the 4 KB browsers keep).
+KEPT_VALUE_CHARS = 100
+KEPT_TOTAL_CHARS = 400
+
+
+def keep_typed(request: Request, form_name: str, typed: dict[str, str]) -> None:
+    """Keep a refused form's values for the next page (`take_typed`); long ones are dropped."""
+    kept: dict[str, str] = {}
+    total = 0
+    for key, value in typed.items():
+        if len(value) > KEPT_VALUE_CHARS or total + len(value) > KEPT_TOTAL_CHARS:
+            continue
+        kept[key] = value
+        total += len(value)
+    request.session["typed"] = {"form": form_name, "values": kept}
+
+
+def take_typed(request: Request) -> dict[str, dict[str, str]]:
+    """The values kept by `keep_typed`, by form name (once: they are removed)."""
+    kept = request.session.pop("typed", None)
+    if not isinstance(kept, dict) or not isinstance(kept.get("values"), dict):
+        return {}
+    return {str(kept.get("form")): {str(k): str(v) for k, v in kept["values"].items()}}
+
+
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
