@@ -32,7 +32,9 @@ TARGETS = """() => {
 
 
 def _seed_board(server: Server, n: int = 21) -> None:
-    """More public appeals than one board page holds, so the pager shows."""
+    """More public appeals than one board page holds, so the pager shows: consultations
+    answered directly (closed), so that the work lists of the other browser tests on this
+    server do not grow by them; and one appeal to dispatch."""
     from jiesu.domain.appeal import Actor, Role
     from jiesu.services.appeals import NewAppeal
     from jiesu.services.clock import utcnow
@@ -42,10 +44,17 @@ def _seed_board(server: Server, n: int = 21) -> None:
         with rt.db.uow(write=False) as uow:
             operator = next(u.id for u in lookups.all_users(uow.session)
                             if u.username == "operator")
+        actor = Actor(role=Role.OPERATOR, user_id=operator)
         for i in range(n):
-            rt.appeals.register(Actor(role=Role.OPERATOR, user_id=operator), NewAppeal(
-                kind="help", content=f"第{i + 1}号楼的楼道灯坏了，晚上看不见台阶",
+            reg = rt.appeals.register(actor, NewAppeal(
+                kind="consult", content=f"第{i + 1}号楼的住户想问垃圾分类的投放时间",
                 requester_phone="13800000021"), utcnow())
+            rt.appeals.act(actor, reg.appeal_id, "answer_directly", utcnow(),
+                           {"text": "每天早七点到九点、晚六点到八点定时投放。"})
+        # and one waiting in the dispatch queue, for its row of actions
+        rt.appeals.register(actor, NewAppeal(
+            kind="help", content="楼道灯坏了，晚上看不见台阶", requester_phone="13800000022"),
+            utcnow())
 
 
 def _too_small(page: object) -> list[list[object]]:
@@ -70,6 +79,8 @@ def test_every_tap_target_is_44_px_on_a_phone(visitor: Callable[..., Visitor],
 
     dispatcher = visitor("dispatcher-taps", phone=True)
     dispatcher.login("dispatcher")
+    dispatcher.goto("/staff/dispatch")
+    assert dispatcher.page.locator(".work-item button").count() >= 1  # a row's actions
     for path in ("/staff/dispatch", "/staff/dispatch?tab=returns"):
         dispatcher.goto(path)
         assert _too_small(dispatcher.page) == [], path
