@@ -57,3 +57,30 @@ def test_tracking_page_labels_stay_on_one_line_on_a_phone(
     assert any(label == "事项分类" for label, _ in lines), lines
     assert all(n == 1 for _, n in lines), lines
     resident.shot("public-track-phone")
+
+
+def test_suggested_categories_show_residents_names_only_and_staff_the_odds(
+        visitor: Callable[..., Visitor]) -> None:
+    text = "小区门口的路灯坏了一个多月，晚上出行不安全"
+    resident = visitor("resident-categories", phone=True)
+    page = resident.page
+    resident.goto("/submit")
+    page.locator("#content").fill(text)
+    chip = page.locator("[data-categories] .suggest-chip").first
+    chip.wait_for(state="visible")
+    chips = page.locator("[data-categories] .suggest-chip").all_inner_texts()
+    assert chips and not any("%" in c for c in chips), chips
+    for size in (None, {"width": 1366, "height": 768}):  # tappable on a phone and a desktop
+        if size:
+            page.set_viewport_size(size)
+        box = chip.bounding_box()
+        assert box and box["height"] >= 44, box
+    resident.shot("public-submit-categories")
+
+    operator = visitor("operator-categories")
+    operator.login("operator")
+    operator.goto("/staff/operator")
+    operator.page.locator("#content").fill(text)
+    staff_chip = operator.page.locator("[data-categories] .suggest-chip").first
+    staff_chip.wait_for(state="visible")
+    assert re.search(r"\d+%$", staff_chip.inner_text()), staff_chip.inner_text()

@@ -90,7 +90,7 @@ def test_resident_to_rating(visitor: Callable[..., Visitor]) -> None:
         row.get_by_label("主办单位").select_option(label=unit)
         row.get_by_role("button", name="派单").click()
         page.wait_for_load_state()
-        assert page.get_by_role("status").first.inner_text() == "操作成功"
+        assert page.get_by_role("status").first.inner_text() == f"已派单：{code}"
         assert _item(dispatcher, code).count() == 0
 
     # 4. The handler of 东城区 signs from the inbox, contacts the resident and replies.

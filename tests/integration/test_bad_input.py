@@ -130,7 +130,7 @@ def test_action_forms_read_only_ascii_digits_as_numbers(city: City) -> None:
     assert r.status_code == 200 and _flashes(r.text) == ["主办单位 ² 不存在或已停用"]
     r = c.post(f"/staff/appeals/{a['id']}/dispatch", follow_redirects=True,
                data={"unit_id": str(city.unit_ids["D1"]), "version": "²", "csrf_token": token})
-    assert r.status_code == 200 and _flashes(r.text) == ["操作成功"]
+    assert r.status_code == 200 and _flashes(r.text) == [f"已派单：{a['code']}"]
     got = city.client.get(f"/api/v1/appeals/{a['id']}", headers=city.headers("dispatcher"))
     assert got.json()["status"] == "dispatched"  # "²" as the version is no version at all
 

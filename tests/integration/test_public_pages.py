@@ -132,3 +132,65 @@ def test_open_statistics_give_the_figures_of_the_bar_charts_as_tables(city: City
     assert 'data-chart-data="categories"' in page
     english = city.client.get("/stats?lang=en").text
     assert "Show the figures" in english and "<td>Request for help</td>" in english
+
+
+def _lang_link(html: str) -> str:
+    m = re.search(r'<a class="lang" href="([^"]*)"', html)
+    assert m, "page has no language switch"
+    return m.group(1).replace("&amp;", "&")
+
+
+def test_the_language_switch_keeps_the_page_and_its_query(city: City) -> None:
+    code = _submit(city.client)
+    # a resident on page 3 of a search switches language and stays on page 3 of that search
+    link = _lang_link(city.client.get("/board?q=路灯&page=3").text)
+    assert link.startswith("/board?") and "lang=en" in link
+    assert "page=3" in link and ("q=%E8%B7%AF%E7%81%AF" in link or "q=路灯" in link), link
+    assert _lang_link(city.client.get(f"/track?code={code}").text) == (
+        f"/track?code={code}&lang=en")
+    # switching back replaces the language, it does not add a second one
+    back = _lang_link(city.client.get(f"/track?code={code}&lang=en").text)
+    assert back == f"/track?code={code}&lang=zh", back
+    assert city.client.get(back).status_code == 200
+
+
+def test_open_statistics_point_to_the_open_data(city: City) -> None:
+    _submit(city.client)
+    page = city.client.get("/stats").text
+    section = re.search(r"<section[^>]*data-open-data.*?</section>", page, re.S)
+    assert section and "开放数据" in section.group(0), page[-3000:]
+    links = re.findall(r'href="(/open[^"]*)"', section.group(0))
+    for url in ("/open-data/appeals.csv", "/open-data/stats.csv", "/open311/v2/discovery.json"):
+        assert url in links, links
+    for url in links:  # every link answers, with data
+        r = city.client.get(url)
+        assert r.status_code == 200 and r.content, url
+    english = city.client.get("/stats?lang=en").text
+    assert "Open data" in english and "Open311 GeoReport v2" in english
+
+
+def _reply_heading(html: str) -> str:
+    m = re.search(r"<h2>([^<]*)</h2>\s*(?:<p class=\"note\" data-reopened>[^<]*</p>\s*)?"
+                  r"<p class=\"reply", html)
+    assert m, html[-3000:]
+    return m.group(1)
+
+
+def test_after_a_reopen_the_old_reply_is_called_the_previous_one(city: City) -> None:
+    a = _replied_from_the_web(city)
+    c = city.client
+    page = c.get(f"/track/{a['code']}").text
+    assert _reply_heading(page) == "答复" and "data-reopened" not in page
+    token = _token(c, f"/track/{a['code']}")
+    r = c.post(f"/track/{a['code']}/reopen", data={"csrf_token": token,
+                                                   "reason": "灯还是不亮"})
+    assert r.status_code in (200, 303), r.text
+    page = c.get(f"/track/{a['code']}").text
+    assert "办理中" in page and "已更换灯泡" in page  # the old reply stays, for reference
+    assert _reply_heading(page) == "上次答复"
+    assert "承办单位正在再次处理" in page
+    english = c.get(f"/track/{a['code']}?lang=en").text
+    assert _reply_heading(english) == "Previous reply" and "being handled again" in english
+    board = c.get(f"/board/{a['code']}?lang=zh").text
+    assert _reply_heading(board) == "上次答复"
+    assert "<strong>上次答复：</strong>" in c.get("/board").text

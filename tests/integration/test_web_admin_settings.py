@@ -193,3 +193,52 @@ def test_an_administrator_sets_a_units_duty_phone_on_the_units_page(city: City) 
     assert "值班电话应为 7–20 位数字" in r.text and "☎ 01088886666" in r.text
     r = c.get("/staff/admin?tab=units&lang=en").text
     assert "Duty phone" in r
+
+
+def _value(page: str, field_id: str) -> str:
+    tag = re.search(rf'<input id="{field_id}"[^>]*>', page)
+    assert tag, field_id
+    value = re.search(r'value="([^"]*)"', tag.group(0))
+    return value.group(1) if value else ""
+
+
+def _selected(page: str, select_id: str) -> str:
+    select = re.search(rf'<select id="{select_id}".*?</select>', page, re.S)
+    assert select, select_id
+    chosen = re.search(r'<option value="([^"]*)" selected', select.group(0))
+    return chosen.group(1) if chosen else ""
+
+
+def test_a_refused_admin_form_keeps_what_was_typed(city: City) -> None:
+    c = city.client
+    login_admin(c)
+    page = c.get("/staff/admin?tab=units").text
+    r = c.post("/staff/admin/units", follow_redirects=True, data={
+        "csrf_token": _token(page), "code": "N1", "name": "新区水务局", "parent_code": "NOPE",
+        "group": "district", "contact_phone": "010-12345678"})
+    assert r.status_code == 200 and "flash-error" in r.text
+    assert [_value(r.text, f) for f in ("u-code", "u-name", "u-parent", "u-phone")] == [
+        "N1", "新区水务局", "NOPE", "010-12345678"]
+    assert _selected(r.text, "u-group") == "district"
+    # once: the next visit has empty forms again
+    assert _value(c.get("/staff/admin?tab=units").text, "u-name") == ""
+    r = c.post("/staff/admin/units/population", follow_redirects=True, data={
+        "csrf_token": _token(page), "code": "D1", "households": "12,000", "population": "很多"})
+    assert "flash-error" in r.text and _value(r.text, "p-population") == "很多"
+    assert _value(r.text, "p-households") == "12,000"
+
+    r = c.post("/staff/admin/sla", follow_redirects=True, data={
+        "csrf_token": _token(page), "clock": "handle", "amount": "两天",
+        "limit_unit": "workday", "kind": "help", "urgency": "urgent", "category": "01.01",
+        "unit_code": "D1", "requester": "enterprise"})
+    assert "时长须为数字" in r.text
+    assert _value(r.text, "s-amount") == "两天" and _value(r.text, "s-category") == "01.01"
+    assert _value(r.text, "s-unitcode") == "D1"
+    assert [_selected(r.text, s) for s in ("s-clock", "s-unit", "s-kind", "s-urgency",
+                                           "s-requester")] == [
+        "handle", "workday", "help", "urgent", "enterprise"]
+    # a value too long for the session cookie is not kept (the rest is)
+    r = c.post("/staff/admin/units", follow_redirects=True, data={
+        "csrf_token": _token(page), "code": "N2", "name": "长" * 300, "parent_code": "NOPE"})
+    assert "flash-error" in r.text and _value(r.text, "u-name") == ""
+    assert _value(r.text, "u-code") == "N2"

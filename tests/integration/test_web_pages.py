@@ -112,6 +112,10 @@ def test_dispatch_from_the_queue_and_unit_scope(city: City) -> None:
                data={"csrf_token": token, "unit_id": str(city.unit_ids["D2"]),
                      "back": "/staff/dispatch"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/staff/dispatch"
+    # the message names the appeal and what was done, not only "操作成功"
+    flash = re.search(r'<div class="flash flash-ok"[^>]*>([^<]*)</div>',
+                      c.get("/staff/dispatch").text)
+    assert flash and flash.group(1) == f"已派单：{appeal['code']}", flash
     assert c.get(f"/api/v1/appeals/{appeal['id']}",
                  headers=city.headers("dispatcher")).json()["status"] == "dispatched"
     c.post("/logout", data={"csrf_token": token})

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from jiesu.services.api_keys import ApiKeyService
 from jiesu.services.clock import utcnow
-from jiesu.store.tables import AppealRow
+from jiesu.store.tables import AppealRow, EventRow
 from tests.support.city import PASSWORD, City
 
 
@@ -137,6 +138,41 @@ def test_the_auditor_searches_the_event_log_by_code(city: City) -> None:
     assert f"诉求 {a['code']} 的流转记录" in found.text and "<td>登记</td>" in found.text
     missing = c.get("/staff/audit?code=0000&lang=en")
     assert missing.status_code == 200 and "No appeal has the code 0000" in missing.text
+
+
+def _audit_codes(html: str) -> list[str]:
+    return re.findall(r'<a href="/staff/audit\?code=(\d+)">', html)
+
+
+def test_the_audit_log_is_in_time_order_paged_and_tells_how_far_the_anchors_reach(
+        city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jiesu.services.audit import anchor
+    from jiesu.web.routes import analyst
+
+    codes = [city.register(content=f"路灯坏了 {n}")["code"] for n in range(3)]
+    # imported history or a late commit: the first appeal's event is the newest in time
+    with city.runtime.db.uow() as uow:
+        first = uow.session.scalar(select(AppealRow.id).where(AppealRow.code == codes[0]))
+        for e in uow.session.scalars(select(EventRow).where(EventRow.appeal_id == first)):
+            e.at = utcnow() + timedelta(minutes=5)
+        uow.commit()
+    c = city.client
+    _login(c, "auditor")
+    log = c.get("/staff/audit").text
+    assert _audit_codes(log)[:3] == [codes[0], codes[2], codes[1]]
+    assert "尚未生成锚点，3 条事件均未锚定" in log and "jiesu audit verify" in log
+    monkeypatch.setattr(analyst, "AUDIT_PER_PAGE", 2)
+    one, two = c.get("/staff/audit").text, c.get("/staff/audit?page=2").text
+    assert _audit_codes(one) == [codes[0], codes[2]] and _audit_codes(two) == [codes[1]]
+    assert 'href="?page=2"' in one and 'href="?page=1"' in two
+    assert anchor(city.runtime.db, utcnow() + timedelta(minutes=10),
+                  min_age=timedelta(0)) == 3
+    city.register(content="路灯又坏了")
+    state = re.search(r"<p data-anchor>(.*?)</p>", c.get("/staff/audit").text, re.S)
+    assert state and "最近一次锚定" in state.group(1) and "（3 条）" in state.group(1)
+    assert "其后新增 1 条事件" in state.group(1), state.group(1)
+    english = c.get("/staff/audit?lang=en").text
+    assert "Tamper evidence" in english and "1 events since" in english
 
 
 def test_the_monthly_report_is_reachable_from_the_staff_pages(city: City) -> None:

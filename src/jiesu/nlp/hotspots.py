@@ -130,6 +130,8 @@ def _vectors(docs: list[str]) -> tuple[csr_matrix, np.ndarray]:
     most = max(COMMON * len(docs), COMMON_MIN)
     kept = np.flatnonzero((frequency >= 2) & (frequency <= most))
     tf = tf[:, kept]
+    if not kept.size:  # TF-IDF refuses a matrix without columns; the caller finds nothing
+        return csr_matrix((len(docs), 0), dtype=np.float32), vocabulary[kept]
     weighted = TfidfTransformer(sublinear_tf=True).fit_transform(tf)
     return csr_matrix(weighted, dtype=np.float32), vocabulary[kept]
 

@@ -262,6 +262,7 @@ class EventRow(Base):
     __table_args__ = (
         UniqueConstraint("appeal_id", "seq", name="uq_events_appeal_seq"),
         Index("ix_events_type_at", "type", "at"),
+        Index("ix_events_at_id", "at", "id"),  # the audit page: newest first by time
     )
 
 

@@ -22,6 +22,7 @@ from jiesu.store.tables import (
     AppealRow,
     CalendarYearRow,
     CategoryRow,
+    EventAnchorRow,
     EventRow,
     SlaPolicyRow,
     UnitRow,
@@ -165,11 +166,36 @@ def open_notices(session: Session) -> list[AdminNoticeRow]:
         AdminNoticeRow.resolved_at.is_(None)).order_by(AdminNoticeRow.id)))
 
 
-def latest_events(session: Session, *, limit: int = 50) -> list[tuple[EventRow, str | None]]:
+def latest_events(session: Session, *, page: int = 1, per_page: int = 50,
+                  ) -> tuple[list[tuple[EventRow, str | None]], int, bool]:
+    """One page of events, newest first by time (id breaks ties; ids are not in time order for
+    imported history or transactions that commit late), with a capped total. Reads the end
+    of ix_events_at_id."""
     rows = session.execute(select(EventRow, AppealRow.code).join(
-        AppealRow, AppealRow.id == EventRow.appeal_id).order_by(EventRow.id.desc())
-        .limit(limit)).all()
-    return [(e, c) for e, c in rows]
+        AppealRow, AppealRow.id == EventRow.appeal_id)
+        .order_by(EventRow.at.desc(), EventRow.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    capped = select(EventRow.id).limit(queries.COUNT_CAP + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(capped)) or 0
+    return [(e, c) for e, c in rows], min(total, queries.COUNT_CAP), total > queries.COUNT_CAP
+
+
+@dataclass(frozen=True)
+class AnchorState:
+    """The newest global anchor and how many events came after it (capped)."""
+
+    anchor: EventAnchorRow | None
+    after: int
+    after_capped: bool
+
+
+def anchor_state(session: Session) -> AnchorState:
+    """What the audit page can say about tamper evidence without walking every chain."""
+    last = session.scalar(select(EventAnchorRow).order_by(EventAnchorRow.id.desc()).limit(1))
+    newer = select(EventRow.id).where(EventRow.id > (last.last_event_id if last else 0)) \
+        .limit(queries.COUNT_CAP + 1).subquery()
+    n = session.scalar(select(func.count()).select_from(newer)) or 0
+    return AnchorState(last, min(n, queries.COUNT_CAP), n > queries.COUNT_CAP)
 
 
 def appeal_rating(session: Session, appeal_id: int) -> int | None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -186,6 +186,33 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
     request.session["flash"] = messages[-2:]
 
 
+# What was typed into a small form that came back with an error, kept for the page the
+# redirect shows (in the session cookie, like the flash: short values only, so the cookie
+# stays far below the 4 KB browsers keep).
+KEPT_VALUE_CHARS = 100
+KEPT_TOTAL_CHARS = 400
+
+
+def keep_typed(request: Request, form_name: str, typed: dict[str, str]) -> None:
+    """Keep a refused form's values for the next page (`take_typed`); long ones are dropped."""
+    kept: dict[str, str] = {}
+    total = 0
+    for key, value in typed.items():
+        if len(value) > KEPT_VALUE_CHARS or total + len(value) > KEPT_TOTAL_CHARS:
+            continue
+        kept[key] = value
+        total += len(value)
+    request.session["typed"] = {"form": form_name, "values": kept}
+
+
+def take_typed(request: Request) -> dict[str, dict[str, str]]:
+    """The values kept by `keep_typed`, by form name (once: they are removed)."""
+    kept = request.session.pop("typed", None)
+    if not isinstance(kept, dict) or not isinstance(kept.get("values"), dict):
+        return {}
+    return {str(kept.get("form")): {str(k): str(v) for k, v in kept["values"].items()}}
+
+
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
@@ -203,6 +230,14 @@ def _nav_current(nav: list[tuple[str, str]], request: Request) -> str | None:
         if wanted in urls:
             return wanted
     return next((url for url in urls if url.split("?")[0] == path), None)
+
+
+def lang_switch_url(request: Request, lang: str) -> str:
+    """This page's address in the other language: the path and query stay (a board page, a
+    search or a tracking code is not lost), only ``lang`` changes."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    params.append(("lang", lang))
+    return request.url.path + "?" + urlencode(params)
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
@@ -226,6 +261,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "city_name": rt.settings.city_name,
         "local": lambda t, fmt="%Y-%m-%d %H:%M": local_time(rt, t, fmt),
         "path": request.url.path,
+        "lang_switch": lang_switch_url(request, "zh" if lang == "en" else "en"),
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code)

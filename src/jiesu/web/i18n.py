@@ -194,6 +194,43 @@ EN: dict[str, str] = {
     # stats
     "每日受理量": "Appeals per day", "类型分布": "By kind", "分类分布": "By category",
     "办结": "Closed", "受理": "Received", "下载 CSV": "Download CSV", "下载 JSON": "Download JSON",
+    "开放数据": "Open data",
+    "防篡改校验": "Tamper evidence",
+    "最近一次锚定：{at}，覆盖第 {first}–{last} 号事件（{n} 条）。":
+        "Last anchor: {at}, over events {first}–{last} ({n} events).",
+    "其后新增 {n} 条事件，尚未锚定。": "{n} events since, not anchored yet.",
+    "尚未生成锚点，{n} 条事件均未锚定。": "No anchor has been made yet: {n} events not anchored.",
+    "本页不校验哈希链：完整校验要重算每一条记录的哈希，一百万条约需一分钟。":
+        "This page does not verify the hash chains: a full check recomputes every event's "
+        "hash, about a minute for a million events.",
+    "请在服务器上运行": "Run",
+    "（建议每天定时运行，结果不为 0 时告警；见运维文档 docs/operations.md 的 Audit 一节）。":
+        " on the server (daily from cron, alerting on a non-zero exit; see the Audit section "
+        "of docs/operations.md).",
+    "上次答复": "Previous reply",
+    "上次回访结果": "Previous follow-up result",
+    "您的诉求已重新办理，承办单位正在再次处理；新的答复会在办理完毕后显示在这里。":
+        "Your appeal has been reopened and is being handled again; the new reply will "
+        "appear here when it is done.",
+    "此诉求已重新办理，承办单位正在再次处理。":
+        "This appeal has been reopened and is being handled again.",
+    "无需登录，可自由下载和调用。诉求内容已隐去个人信息，举报和保密诉求不在其中。":
+        "No login needed: download and use freely. Personal details are removed from the "
+        "appeals, and reports and confidential appeals are left out.",
+    "诉求明细": "Appeals",
+    ("每件公开诉求一行：编号、登记时间、类型、分类、状态、承办单位、答复和回访满意度；"
+     "可按日期（from、to）和分类（category）筛选。"):
+        "One row per public appeal: code, time registered, kind, category, status, handling "
+        "unit, reply and follow-up satisfaction; filter by date (from, to) and category.",
+    "月度统计": "Monthly figures",
+    "按月份、一级分类和诉求类型统计的受理、办理中、办结、不予受理和合并件数。":
+        "Appeals received, in progress, closed, rejected and merged, by month, top-level "
+        "category and kind.",
+    "Open311 接口": "Open311 API",
+    ("国际通用的 Open311 GeoReport v2 接口（JSON 和 XML）：服务目录和诉求查询；"
+     "持 API 密钥可提交诉求。"):
+        "The international Open311 GeoReport v2 API (JSON and XML): the services and the "
+        "requests; with an API key, new requests can be sent.",
     "近30天": "Last 30 days", "数量": "Count", "日期": "Date", "件": "",
     "查看数据": "Show the figures", "受理量": "Received",
     # login
@@ -576,6 +613,18 @@ _NOUNS_EN = {
 _NOUN = "|".join(map(re.escape, _NOUNS_EN))
 _TIME_UNITS_EN = {"个工作日": "working days", "小时": "hours", "分钟": "minutes"}
 
+# what was done, in a flash after an action ("已派单：2026112600123"; `staff.done_message`)
+_DONE_EN = {
+    "登记": "Registered", "直接答复": "Answered directly", "就地解决": "Resolved on the spot",
+    "不予受理": "Rejected", "合并": "Merged", "派单": "Dispatched", "签收": "Signed",
+    "二次派单": "Sub-dispatched", "申请退单": "Return requested", "同意退单": "Return approved",
+    "驳回退单(强制派单)": "Return denied (dispatch enforced)", "联系诉求人": "Contact recorded",
+    "申请延期": "Extension requested", "同意延期": "Extension approved",
+    "驳回延期": "Extension denied", "答复": "Replied", "退回重新答复": "Reply sent back",
+    "回访": "Follow-up recorded", "重办": "Reopened", "督办": "Supervised",
+    "补充": "Information added", "办理": "Done",
+}
+
 # (pattern over the Chinese message, English template, how each named group is translated)
 _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"诉求当前状态为“(?P<status>[^”]+)”，不能执行“(?P<action>[^”]+)”"),
@@ -607,6 +656,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
      "Hotspot made a governance task, asked by {who}", {}),
     (re.compile(r"时长不能超过 (?P<n>\d+) (?P<unit>个工作日|小时|分钟)"),
      "The length can be at most {n} {unit}", {"unit": _TIME_UNITS_EN.__getitem__}),
+    (re.compile(rf"已(?P<action>{'|'.join(map(re.escape, _DONE_EN))})：(?P<code>\d+)"),
+     "{action}: {code}", {"action": _DONE_EN.__getitem__}),
 ]
 
 

@@ -83,6 +83,16 @@ STAY_ON_PAGE = frozenset({"contact", "sub_dispatch", "request_extension", "reque
                           "supervise"})
 
 
+
+def done_message(action: str, code: str) -> str:
+    """The flash after an action from a list or the appeal page: what was done to which appeal
+    ("已派单：2026112600123"), so a list of many says which row the message is about."""
+    try:
+        label = dom.ACTION_ZH[dom.Action(action)]
+    except ValueError:
+        label = "办理"
+    return f"已{label}：{code}"
+
 def visible_row(session: Session, user: CurrentUser, appeal_id: int) -> AppealRow:
     row = web_queries.appeal(session, appeal_id)
     if row is None or not queries.visible(session, row, scope_for(session, user)):

@@ -154,3 +154,10 @@ def _parse(text: str) -> datetime | None:
         except ValueError:
             pass
     return None
+
+
+def test_texts_that_share_no_ngram_find_nothing_instead_of_failing() -> None:
+    """Three appeals with nothing in common left no n-gram to weigh, and TF-IDF raised (a 500
+    on /staff/hotspots of a young city)."""
+    texts = ["建设路口的红绿灯坏了", "孩子明年上学怎么报名", "医院挂号排队三个小时"]
+    assert find_hotspots([item(i, t) for i, t in enumerate(texts)], NOW) == []

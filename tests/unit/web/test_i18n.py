@@ -221,3 +221,17 @@ def test_intake_configuration_messages_name_each_place_in_english() -> None:
         "line 4: same category and area as line 2; and 5 more")
     assert i18n.gettext("en", ic._unknown_kind("foo")).startswith(
         "“foo” is not a kind of setting; use routing, ")
+
+
+def test_every_done_message_names_the_action_and_appeal_in_english() -> None:
+    from jiesu.domain.appeal import Action
+    from jiesu.web.staff import done_message
+
+    for action in [a.value for a in Action] + ["no_such_action"]:
+        message = done_message(action, "2026112600123")
+        assert message.startswith("已") and message.endswith("：2026112600123"), message
+        english = i18n.gettext("en", message)
+        assert english.endswith(": 2026112600123"), (message, english)
+        assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", english), english
+    assert i18n.gettext("en", done_message("dispatch", "2026112600123")) == (
+        "Dispatched: 2026112600123")

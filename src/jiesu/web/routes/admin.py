@@ -70,7 +70,7 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None) -> HT
     rt = core.runtime_of(request)
     tab = tab if tab in dict(TABS) else "units"
     ctx: dict[str, Any] = {"tab": tab, "tabs": TABS, "missing_years": _missing_years(request),
-                           **(extra or {})}
+                           "typed": core.take_typed(request), **(extra or {})}
     lang = core.lang_of(request)
     with core.reading(rt) as uow:
         s = uow.session
@@ -151,12 +151,18 @@ def _percent(value: Any) -> str:
     return pct(value if ok else None, digits=1)
 
 
-def _done(request: Request, tab: str, call: Any, message: str) -> Response:
+def _done(request: Request, tab: str, call: Any, message: str,
+          keep: tuple[str, dict[str, Any], tuple[str, ...]] | None = None) -> Response:
+    """Run an admin change and go back to its tab; a refused form (`keep`: its name, the posted
+    form and the fields to keep) comes back with what was typed."""
     try:
         result = call()
         core.flash(request, message.format(result=result))
     except DomainError as exc:
         core.flash(request, exc.message, "error")
+        if keep is not None:
+            name, form, fields = keep
+            core.keep_typed(request, name, {f: core.text(form, f) for f in fields})
     return core.redirect(f"/staff/admin?tab={tab}")
 
 
@@ -168,7 +174,8 @@ def add_unit(request: Request, form: FormDep) -> Response:
         core.text(form, "code"), core.text(form, "name"),
         parent_code=core.text(form, "parent_code") or None,
         group=core.text(form, "group") or "department",
-        contact_phone=core.text(form, "contact_phone") or None), "操作成功")
+        contact_phone=core.text(form, "contact_phone") or None), "操作成功",
+        keep=("unit", form, ("code", "name", "parent_code", "group", "contact_phone")))
 
 
 @router.post("/units/contact", response_model=None)
@@ -176,7 +183,8 @@ def set_unit_contact(request: Request, form: FormDep) -> Response:
     core.require(request, ROLES)
     svc = _service(request)
     return _done(request, "units", lambda: svc.set_unit_contact(
-        core.text(form, "code"), core.text(form, "contact_phone") or None), "操作成功")
+        core.text(form, "code"), core.text(form, "contact_phone") or None), "操作成功",
+        keep=("contact", form, ("code", "contact_phone")))
 
 
 @router.post("/units/population", response_model=None)
@@ -185,7 +193,8 @@ def set_unit_population(request: Request, form: FormDep) -> Response:
     svc = _service(request)
     return _done(request, "units", lambda: svc.set_unit_population(
         core.text(form, "code"), core.text(form, "households"),
-        core.text(form, "population")), "操作成功")
+        core.text(form, "population")), "操作成功",
+        keep=("population", form, ("code", "households", "population")))
 
 
 @router.post("/units/population/import", response_model=None)
@@ -257,7 +266,9 @@ def set_sla(request: Request, form: FormDep) -> Response:
             unit_code=core.text(form, "unit_code") or None,
             requester=core.text(form, "requester") or None)
 
-    return _done(request, "sla", run, "操作成功")
+    return _done(request, "sla", run, "操作成功", keep=("sla", form, (
+        "clock", "amount", "limit_unit", "kind", "urgency", "category", "unit_code",
+        "requester")))
 
 
 @router.post("/sla/{policy_id}/delete", response_model=None)

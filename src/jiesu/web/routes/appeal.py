@@ -87,7 +87,7 @@ def act(request: Request, appeal_id: int, action: str, form: FormDep) -> Respons
     back = core.text(form, "back")
     back = back if back.startswith("/staff/") else f"/staff/appeals/{appeal_id}"
     with core.reading(rt) as uow:
-        staff.visible_row(uow.session, user, appeal_id)
+        code = staff.visible_row(uow.session, user, appeal_id).code
     version_text = core.text(form, "version")
     expected = int(version_text) if staff.is_number(version_text) else None
     try:
@@ -103,7 +103,7 @@ def act(request: Request, appeal_id: int, action: str, form: FormDep) -> Respons
                                 status_code=exc.http_status)
         core.flash(request, exc.message, "error")
         return core.redirect(back if back.startswith(here) else f"{here}?back={quote(back)}")
-    core.flash(request, "操作成功")
+    core.flash(request, staff.done_message(action, code))
     return core.redirect(back)
 
 

@@ -47,9 +47,13 @@
       var list = box.querySelector("[data-categories]");
       if (wrap && list) {
         list.textContent = "";
+        // residents see the names only, as buttons big enough to tap; staff also see how sure
+        var namesOnly = wrap.hasAttribute("data-names-only");
         (data.categories || []).slice(0, 3).forEach(function (c) {
-          var b = el("button", { type: "button", "class": "button small suggest-chip", "data-code": c.code || "" },
-            (c.name || c.label || c.code) + " " + Math.round((c.probability || 0) * 100) + "%");
+          var name = c.name || c.label || c.code;
+          var b = el("button", { type: "button", "class": namesOnly ? "button suggest-chip" : "button small suggest-chip",
+                                 "data-code": c.code || "" },
+            namesOnly ? name : name + " " + Math.round((c.probability || 0) * 100) + "%");
           b.addEventListener("click", function () {
             if (select && c.code) { select.value = c.code; select.focus(); }
           });
