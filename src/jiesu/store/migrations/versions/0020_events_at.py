@@ -2,7 +2,7 @@
 them; an index on (at, id) lets both databases read a page from the end of the index instead
 of sorting every event.
 
-Revision ID: 0019_events_at
+Revision ID: 0020_events_at
 Revises: 0001 (a branch of its own, like the other features)
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0019_events_at"
+revision = "0020_events_at"
 down_revision = "0001"
 branch_labels = ("events_at",)
 depends_on = None
