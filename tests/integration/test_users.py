@@ -23,6 +23,7 @@ from jiesu.services.clock import utcnow
 from jiesu.services.users import UserChange, UserService
 from jiesu.store import accounts
 from tests.support.city import PASSWORD, City
+from tests.support.concurrency import side_by_side
 
 NEW_PASSWORD = "brand-new-pass-9"
 
@@ -184,29 +185,17 @@ def test_two_admins_demoting_each_other_at_once_leave_one(
     ids = _ids(city)
     me = {name: CurrentUser(ids[name], name, name, Role.ADMIN, None, frozenset())
           for name in ("admin", "admin2")}
-    other = Runtime.create(city.runtime.settings)
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def demote(rt: Runtime, actor: str, target: str) -> None:
-        barrier.wait()
+    def demote(rt: Runtime) -> str:
+        actor, target = ("admin", "admin2") if rt is city.runtime else ("admin2", "admin")
         try:
             UserService(rt.db, rt.auth).update(ids[target], UserChange(role="analyst"),
                                                by=me[actor], now=utcnow())
-            outcomes.append("changed")
+            return "changed"
         except Conflict:
-            outcomes.append("refused")
+            return "refused"
 
-    threads = [threading.Thread(target=demote, args=(city.runtime, "admin", "admin2")),
-               threading.Thread(target=demote, args=(other, "admin2", "admin"))]
-    try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        other.close()
-    assert sorted(outcomes) == ["changed", "refused"]
+    assert sorted(side_by_side(city.runtime, demote)) == ["changed", "refused"]
     roles = {name: _user(city, name)["role"] for name in ("admin", "admin2")}
     assert sorted(roles.values()) == ["admin", "analyst"]
 
