@@ -130,7 +130,7 @@ def test_gazetteer_and_polygons_upload_as_files(city: City) -> None:
     page = c.post("/staff/admin/intake/gazetteer", data={"csrf_token": token}).text
     assert "请选择文件或填写内容" in page
     page = c.post("/staff/admin/intake/gazetteer/clear", data={"csrf_token": token}).text
-    assert "操作成功" in page and "地名表已导入" not in page
+    assert "已清除地名表" in page and "地名表已导入" not in page
 
 
 def test_intake_tab_shows_the_classifier_models(city: City) -> None:

@@ -242,3 +242,26 @@ def test_a_refused_admin_form_keeps_what_was_typed(city: City) -> None:
         "csrf_token": _token(page), "code": "N2", "name": "长" * 300, "parent_code": "NOPE"})
     assert "flash-error" in r.text and _value(r.text, "u-name") == ""
     assert _value(r.text, "u-code") == "N2"
+
+
+def test_admin_messages_say_what_was_done(city: City) -> None:
+    """Not only 操作成功: the unit or user added, the rule saved or deleted; a typed name with
+    braces is shown as typed (the message is a format string underneath)."""
+    c = city.client
+    login_admin(c)
+    page = c.get("/staff/admin?tab=units").text
+    r = c.post("/staff/admin/units", data={"csrf_token": _token(page), "code": "N9",
+                                           "name": "新区{测试}中心", "parent_code": "C",
+                                           "group": "department"})
+    assert r.status_code == 200 and "已添加单位：新区{测试}中心" in r.text
+    r = c.post("/staff/admin/users", data={"csrf_token": _token(page), "username": "zhao",
+                                           "password": "secret-123", "role": "analyst"})
+    assert "已添加用户：zhao" in r.text
+    r = c.post("/staff/admin/sla", data={"csrf_token": _token(page), "clock": "handle",
+                                         "amount": "3", "limit_unit": "workday",
+                                         "kind": "help"})
+    assert "时限规则已保存" in r.text
+    r = c.get("/staff/admin?tab=units&lang=en")
+    r = c.post("/staff/admin/units/contact", data={"csrf_token": _token(r.text), "code": "N9",
+                                                   "contact_phone": "01066001234"})
+    assert "Duty phone saved" in r.text and "操作成功" not in r.text

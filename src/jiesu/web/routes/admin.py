@@ -19,7 +19,7 @@ from jiesu.services import training
 from jiesu.services.admin import STAFF_ROLES, UNIT_GROUPS, AdminService
 from jiesu.services.api_keys import ApiKeyService
 from jiesu.services.clock import utcnow
-from jiesu.services.intake_config import IntakeConfigService
+from jiesu.services.intake_config import KIND_ZH, IntakeConfigService
 from jiesu.services.notifications import outbox_page, retry_failed, unconfigured
 from jiesu.services.reporting import pct
 from jiesu.services.rules import RULE_SETTINGS
@@ -151,6 +151,11 @@ def _percent(value: Any) -> str:
     return pct(value if ok else None, digits=1)
 
 
+def _literal(text: str) -> str:
+    """Typed text inside a `_done` message (which is a format string)."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
 def _done(request: Request, tab: str, call: Any, message: str,
           keep: tuple[str, dict[str, Any], tuple[str, ...]] | None = None) -> Response:
     """Run an admin change and go back to its tab; a refused form (`keep`: its name, the posted
@@ -174,7 +179,8 @@ def add_unit(request: Request, form: FormDep) -> Response:
         core.text(form, "code"), core.text(form, "name"),
         parent_code=core.text(form, "parent_code") or None,
         group=core.text(form, "group") or "department",
-        contact_phone=core.text(form, "contact_phone") or None), "操作成功",
+        contact_phone=core.text(form, "contact_phone") or None),
+        "已添加单位：" + _literal(core.text(form, "name")),
         keep=("unit", form, ("code", "name", "parent_code", "group", "contact_phone")))
 
 
@@ -183,7 +189,7 @@ def set_unit_contact(request: Request, form: FormDep) -> Response:
     core.require(request, ROLES)
     svc = _service(request)
     return _done(request, "units", lambda: svc.set_unit_contact(
-        core.text(form, "code"), core.text(form, "contact_phone") or None), "操作成功",
+        core.text(form, "code"), core.text(form, "contact_phone") or None), "值班电话已保存",
         keep=("contact", form, ("code", "contact_phone")))
 
 
@@ -193,7 +199,7 @@ def set_unit_population(request: Request, form: FormDep) -> Response:
     svc = _service(request)
     return _done(request, "units", lambda: svc.set_unit_population(
         core.text(form, "code"), core.text(form, "households"),
-        core.text(form, "population")), "操作成功",
+        core.text(form, "population")), "户数和常住人口已保存",
         keep=("population", form, ("code", "households", "population")))
 
 
@@ -219,7 +225,8 @@ def add_user(request: Request, form: FormDep) -> Response:
     return _done(request, "users", lambda: svc.add_user(
         core.text(form, "username"), str(form.get("password") or ""), core.text(form, "role"),
         unit_code=core.text(form, "unit_code") or None,
-        display_name=core.text(form, "display_name"), now=utcnow()), "操作成功")
+        display_name=core.text(form, "display_name"), now=utcnow()),
+        "已添加用户：" + _literal(core.text(form, "username")))
 
 
 def _csv_rows(upload: Any) -> list[list[str]]:
@@ -266,7 +273,7 @@ def set_sla(request: Request, form: FormDep) -> Response:
             unit_code=core.text(form, "unit_code") or None,
             requester=core.text(form, "requester") or None)
 
-    return _done(request, "sla", run, "操作成功", keep=("sla", form, (
+    return _done(request, "sla", run, "时限规则已保存", keep=("sla", form, (
         "clock", "amount", "limit_unit", "kind", "urgency", "category", "unit_code",
         "requester")))
 
@@ -275,7 +282,7 @@ def set_sla(request: Request, form: FormDep) -> Response:
 def delete_sla(request: Request, policy_id: int, form: FormDep) -> Response:
     core.require(request, ROLES)
     svc = _service(request)
-    return _done(request, "sla", lambda: svc.delete_sla_policy(policy_id), "操作成功")
+    return _done(request, "sla", lambda: svc.delete_sla_policy(policy_id), "时限规则已删除")
 
 
 @router.post("/calendar", response_model=None)
@@ -344,7 +351,8 @@ def save_intake(request: Request, kind: str, form: FormDep) -> Response:
 def clear_intake(request: Request, kind: str, form: FormDep) -> Response:
     core.require(request, ROLES)
     svc = _intake(request)
-    return _done(request, "intake", lambda: svc.clear(kind), "操作成功")
+    done = f"已清除{KIND_ZH[kind]}" if kind in KIND_ZH else ""
+    return _done(request, "intake", lambda: svc.clear(kind), done)
 
 
 @router.post("/models/activate", response_model=None)
