@@ -229,6 +229,13 @@ def _secret(value: Any) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
+def unconfigured(notifiers: Mapping[str, Notifier]) -> list[str]:
+    """The channels with no real notifier: their messages are only logged, yet recorded as
+    sent (so the outbox does not fill up in a city without, say, an SMS gateway)."""
+    return [c for c in CHANNELS if isinstance(notifiers.get(c), NullNotifier)
+            or c not in notifiers]
+
+
 def notifiers_from_settings(settings: Settings) -> dict[str, Notifier]:
     """One notifier per channel: the configured one, or a NullNotifier that only logs."""
     timeout = settings.notify_timeout_seconds
@@ -246,7 +253,7 @@ def notifiers_from_settings(settings: Settings) -> dict[str, Notifier]:
             starttls=settings.smtp_starttls, timeout=timeout,
             ca_file=str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
             default_subject=f"{settings.city_name} 12345 通知")
-    unset = [c for c, n in notifiers.items() if isinstance(n, NullNotifier)]
+    unset = unconfigured(notifiers)
     if unset and settings.environment == "production":
         log.warning("notification channels not configured, their messages are only logged: %s",
                     ", ".join(unset))

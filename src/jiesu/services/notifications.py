@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from jiesu.adapters.notify import Notifier, NotifyError, NullNotifier
-from jiesu.domain.notification import CHANNELS, Message, gives_up, mask_recipient, retry_delay
+from jiesu.adapters.notify import Notifier, NotifyError
+from jiesu.domain.notification import Message, gives_up, mask_recipient, retry_delay
 from jiesu.store import notify_store
 from jiesu.store.notify_tables import NotificationRow
 from jiesu.store.uow import Database
@@ -158,13 +158,6 @@ def retry_failed(db: Database, now: datetime, ids: list[int] | None = None) -> i
     if n:
         log.info("%d failed notification(s) queued again", n)
     return n
-
-
-def unconfigured(notifiers: Mapping[str, Notifier]) -> list[str]:
-    """The channels with no real notifier: their messages are only logged, yet recorded as
-    sent (so the outbox does not fill up in a city without, say, an SMS gateway)."""
-    return [c for c in CHANNELS if isinstance(notifiers.get(c), NullNotifier)
-            or c not in notifiers]
 
 
 def purge_sent(db: Database, now: datetime, *, keep_days: int = 90,

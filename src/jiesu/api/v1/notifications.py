@@ -8,11 +8,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from jiesu.adapters.notify import unconfigured
 from jiesu.api.deps import RuntimeDep, require_roles
 from jiesu.domain.appeal import Role
 from jiesu.services.auth import CurrentUser
 from jiesu.services.clock import utcnow
-from jiesu.services.notifications import outbox_page, retry_failed, unconfigured
+from jiesu.services.notifications import outbox_page, retry_failed
 
 router = APIRouter(prefix="/api/v1/admin/notifications", tags=["admin"])
 

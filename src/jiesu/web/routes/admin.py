@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from jiesu.adapters.calendar_source import CalendarYearUnavailable, official_year
+from jiesu.adapters.notify import unconfigured
 from jiesu.domain.appeal import Role, SupervisionLevel
 from jiesu.domain.deadlines import Clock, LimitUnit
 from jiesu.domain.errors import DomainError, InvalidArguments
@@ -20,7 +21,7 @@ from jiesu.services.admin import STAFF_ROLES, UNIT_GROUPS, AdminService
 from jiesu.services.api_keys import ApiKeyService
 from jiesu.services.clock import utcnow
 from jiesu.services.intake_config import KIND_ZH, IntakeConfigService
-from jiesu.services.notifications import outbox_page, retry_failed, unconfigured
+from jiesu.services.notifications import outbox_page, retry_failed
 from jiesu.services.reporting import pct
 from jiesu.services.rules import RULE_SETTINGS
 from jiesu.store import web_queries
