@@ -31,7 +31,7 @@ from jiesu.store.tables import (
     UnitRow,
     UserRow,
 )
-from jiesu.store.uow import Database, WriteRaced
+from jiesu.store.uow import Database, UnitOfWork, WriteRaced
 
 if TYPE_CHECKING:
     from jiesu.store.db import Session
@@ -166,19 +166,14 @@ class AdminService:
         check_staff_role(role)
         if role in UNIT_ROLES and not unit_code:
             raise InvalidArguments("承办人和网格员必须属于一个单位（--unit）", field="unit_code")
+        name = check_display_name(display_name or username)
         password_hash = hash_password(password)
         with self.db.uow() as uow:
             if admin_store.username_taken(uow.session, username):
                 raise Conflict(f"用户名 {username} 已存在")
-            unit_id = None
-            if unit_code:
-                unit = uow.units.by_code(unit_code)
-                if unit is None:
-                    raise InvalidArguments(f"单位 {unit_code} 不存在", field="unit_code")
-                unit_id = unit.id
             row = UserRow(username=username, password_hash=password_hash, role=role,
-                          unit_id=unit_id, display_name=display_name or username, active=True,
-                          created_at=now)
+                          unit_id=unit_id_by_code(uow, unit_code or ""), display_name=name,
+                          active=True, created_at=now)
             uow.session.add(row)
             uow.commit()
             return row
@@ -507,3 +502,27 @@ def _duty_phone(raw: str | None) -> str | None:
     if not re.fullmatch(r"\+?\d{7,20}", phone):
         raise InvalidArguments("值班电话应为 7–20 位数字", field="contact_phone")
     return phone
+
+
+DISPLAY_NAME_CHARS = 100  # users.display_name
+
+
+def check_display_name(raw: str) -> str:
+    """A user's display name as stored: stripped, not empty, at most 100 characters."""
+    name = raw.strip()
+    if not name:
+        raise InvalidArguments("显示名称不能为空", field="display_name")
+    if len(name) > DISPLAY_NAME_CHARS:
+        raise InvalidArguments(f"显示名称不能超过 {DISPLAY_NAME_CHARS} 字",
+                               field="display_name")
+    return name
+
+
+def unit_id_by_code(uow: UnitOfWork, code: str) -> int | None:
+    """The id of the unit with this code; "" is no unit; an unknown code is refused."""
+    if not code:
+        return None
+    unit = uow.units.by_code(code)
+    if unit is None:
+        raise InvalidArguments(f"单位 {code} 不存在", field="unit_code")
+    return unit.id

@@ -16,7 +16,13 @@ from datetime import datetime
 
 from jiesu.domain.appeal import Role
 from jiesu.domain.errors import InvalidArguments, NotFound
-from jiesu.services.admin import UNIT_ROLES, Conflict, check_staff_role
+from jiesu.services.admin import (
+    UNIT_ROLES,
+    Conflict,
+    check_display_name,
+    check_staff_role,
+    unit_id_by_code,
+)
 from jiesu.services.auth import (
     Authenticator,
     AuthError,
@@ -30,7 +36,6 @@ from jiesu.store.uow import Database, UnitOfWork
 
 log = logging.getLogger("jiesu.users")
 
-DISPLAY_NAME_CHARS = 100  # users.display_name
 # Whoever runs `jiesu user ...` on the server: trusted like an administrator (they hold the
 # database), recorded as updated_by 0; the rule that one active administrator stays holds too.
 COMMAND_LINE = CurrentUser(0, "command-line", "命令行", Role.ADMIN, None, frozenset())
@@ -56,7 +61,7 @@ class UserService:
                now: datetime) -> UserRow:
         """Apply an administrator's change. An administrator cannot change their own role or
         deactivate themselves, and the last active administrator stays one."""
-        name = None if change.display_name is None else _display_name(change.display_name)
+        name = None if change.display_name is None else check_display_name(change.display_name)
         role = None if change.role is None else check_staff_role(change.role)
         with self.db.uow() as uow:
             # the administrators first, then the user: always in this order, so that two
@@ -73,7 +78,7 @@ class UserService:
                 raise Conflict("至少要保留一位启用的管理员：不能停用最后一位管理员或更改其角色")
             unit_id = row.unit_id
             if change.unit_code is not None:
-                unit_id = _unit_id(uow, change.unit_code.strip())
+                unit_id = unit_id_by_code(uow, change.unit_code.strip())
             if (role or row.role) in UNIT_ROLES and unit_id is None:
                 raise InvalidArguments("承办人和网格员必须属于一个单位", field="unit_code")
             done = []
@@ -170,22 +175,3 @@ def _set_password(row: UserRow, password_hash: str, now: datetime) -> None:
     row.password_hash = password_hash
     row.credentials_version += 1
     row.credentials_changed_at = now
-
-
-def _unit_id(uow: UnitOfWork, code: str) -> int | None:
-    if not code:
-        return None
-    unit = uow.units.by_code(code)
-    if unit is None:
-        raise InvalidArguments(f"单位 {code} 不存在", field="unit_code")
-    return unit.id
-
-
-def _display_name(raw: str) -> str:
-    name = raw.strip()
-    if not name:
-        raise InvalidArguments("显示名称不能为空", field="display_name")
-    if len(name) > DISPLAY_NAME_CHARS:
-        raise InvalidArguments(f"显示名称不能超过 {DISPLAY_NAME_CHARS} 字",
-                               field="display_name")
-    return name
