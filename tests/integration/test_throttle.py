@@ -44,7 +44,7 @@ def test_five_failures_in_the_window_refuse_the_sixth_try_until_the_first_ages_o
 def test_a_success_forgets_the_failures(runtime: Runtime) -> None:
     limiter = AttemptLimiter(runtime.db, max_failures=2)
     limiter.failed("a", T0)
-    limiter.succeeded("a")
+    limiter.succeeded("a", limiter.check("a", T0))
     limiter.failed("a", T0)
     limiter.check("a", T0)  # one failure since the success
     limiter.failed("a", T0)

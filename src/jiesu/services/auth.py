@@ -93,8 +93,7 @@ class Authenticator:
         if not ok:
             self.limiter.failed(key, now)
             raise AuthError("用户名或密码错误")
-        if failures:
-            self.limiter.succeeded(key)
+        self.limiter.succeeded(key, failures)
         user = self.user(user_id, fresh=True)
         assert user is not None
         return self.issue(user), user

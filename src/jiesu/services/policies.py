@@ -688,7 +688,8 @@ class PolicyService:
         of work: the limiter writes in its own transactions."""
         code = ent.normalize_uscc(uscc)
         key, now = f"uscc:{code}", utcnow()
-        self.limiter.check(key, now)  # a public code: phone numbers must not be guessable
+        # a public code: phone numbers must not be guessable
+        failures = self.limiter.check(key, now)
         with self.db.uow(write=False) as uow:
             row = ps.enterprise_by_uscc(uow.session, code)
             given = dom.phone_digits(phone)
@@ -698,7 +699,7 @@ class PolicyService:
             self.limiter.failed(key, now)
             # one answer for both, so the form does not tell which codes are on file
             raise NotFound(_REFUSED)
-        self.limiter.succeeded(key)
+        self.limiter.succeeded(key, failures)
         return enterprise_id
 
     # --- decision and payout ------------------------------------------------------------------

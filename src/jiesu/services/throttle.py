@@ -53,7 +53,11 @@ class AttemptLimiter:
             store.add(uow.session, _key(key), now, forget_before=now - self.window)
             uow.commit()
 
-    def succeeded(self, key: str) -> None:
+    def succeeded(self, key: str, failures: int) -> None:
+        """Forget `key`'s failures after a right answer; `failures` is what `check` returned,
+        so a right answer with none before writes nothing."""
+        if not failures:
+            return
         with self.db.uow() as uow:
             store.clear(uow.session, _key(key))
             uow.commit()

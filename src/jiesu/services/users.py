@@ -143,8 +143,7 @@ class UserService:
         if not verify_password(stored, current):  # slow: outside the write transaction
             self.auth.limiter.failed(key, now)
             raise InvalidArguments("当前密码不正确", field="current_password")
-        if failures:
-            self.auth.limiter.succeeded(key)
+        self.auth.limiter.succeeded(key, failures)
         if new == current:
             raise InvalidArguments("新密码不能与当前密码相同", field="new_password")
         password_hash = hash_password(new, field="new_password")

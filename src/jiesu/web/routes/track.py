@@ -32,7 +32,7 @@ def track(request: Request, form: FormDep) -> Response:
     code, phone = core.text(form, "code")[:32], core.text(form, "phone")[:32]
     key, now = f"track:{code}", utcnow()
     try:  # codes are printed on receipts: phone numbers must not be guessable
-        rt.lookup_limiter.check(key, now)
+        failures = rt.lookup_limiter.check(key, now)
     except TooManyAttempts as exc:
         return core.render(request, "public/track.html",
                            {"code": code, "phone": phone, "error": exc.message}, status_code=429)
@@ -46,7 +46,7 @@ def track(request: Request, form: FormDep) -> Response:
         return core.render(request, "public/track.html",
                            {"code": code, "phone": phone, "error": "编号或手机号不正确"},
                            status_code=404)
-    rt.lookup_limiter.succeeded(key)
+    rt.lookup_limiter.succeeded(key, failures)
     _remember(request, code)
     return core.redirect(f"/track/{code}")
 
