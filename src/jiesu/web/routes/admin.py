@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -152,18 +153,16 @@ def _percent(value: Any) -> str:
     return pct(value if ok else None, digits=1)
 
 
-def _literal(text: str) -> str:
-    """Typed text inside a `_done` message (which is a format string)."""
-    return text.replace("{", "{{").replace("}", "}}")
-
-
-def _done(request: Request, tab: str, call: Any, message: str,
+def _done(request: Request, tab: str, call: Any, message: str | Callable[[Any], str],
           keep: tuple[str, dict[str, Any], tuple[str, ...]] | None = None) -> Response:
-    """Run an admin change and go back to its tab; a refused form (`keep`: its name, the posted
-    form and the fields to keep) comes back with what was typed."""
+    """Run an admin change and go back to its tab with `message` (a template of the call's
+    `{result}`, or a function of it: typed text never goes through a template); a refused
+    form (`keep`: its name, the posted form and the fields to keep) comes back with what was
+    typed."""
     try:
         result = call()
-        core.flash(request, message.format(result=result))
+        core.flash(request, message(result) if callable(message)
+                   else message.format(result=result))
     except DomainError as exc:
         core.flash(request, exc.message, "error")
         if keep is not None:
@@ -181,7 +180,7 @@ def add_unit(request: Request, form: FormDep) -> Response:
         parent_code=core.text(form, "parent_code") or None,
         group=core.text(form, "group") or "department",
         contact_phone=core.text(form, "contact_phone") or None),
-        "已添加单位：" + _literal(core.text(form, "name")),
+        lambda _: "已添加单位：" + core.text(form, "name"),
         keep=("unit", form, ("code", "name", "parent_code", "group", "contact_phone")))
 
 
@@ -227,7 +226,7 @@ def add_user(request: Request, form: FormDep) -> Response:
         core.text(form, "username"), str(form.get("password") or ""), core.text(form, "role"),
         unit_code=core.text(form, "unit_code") or None,
         display_name=core.text(form, "display_name"), now=utcnow()),
-        "已添加用户：" + _literal(core.text(form, "username")))
+        lambda row: f"已添加用户：{row.username}")
 
 
 def _csv_rows(upload: Any) -> list[list[str]]:
