@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -12,6 +12,9 @@ from rich.markup import escape
 from jiesu.cli_output import console, err, print_error
 from jiesu.config import Settings
 from jiesu.domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from jiesu.services.notifications import DeliveryResult
 
 app = typer.Typer(help="jiesu 接诉即办 — 12345 热线诉求办理平台", no_args_is_help=True,
                   rich_markup_mode=None,
@@ -241,9 +244,14 @@ def sweep() -> None:
     console.print(f"差评整改 {rect.checked} 件：黄色预警 {rect.yellow}，红色预警 {rect.red}，"
                   f"短信通知 {rect.units_texted}")
     n = result.notified
-    console.print(f"通知：发出 {n.sent}，待重试 {n.retried}，失败 {n.failed}")
+    console.print(_delivered(n))
     for notice in result.notices:
         console.print(f"[yellow]提醒：[/yellow]{escape(notice)}", markup=True)
+
+
+def _delivered(n: DeliveryResult) -> str:
+    line = f"通知：发出 {n.sent}，待重试 {n.retried}，失败 {n.failed}"
+    return line + (f"；未配置通道、未发送 {n.skipped}" if n.skipped else "")
 
 
 notify_app = typer.Typer(help="通知 Notifications (SMS, e-mail, webhook)", no_args_is_help=True)
@@ -261,7 +269,7 @@ def notify_send(
     result = deliver_due(
         rt.db, rt.notifiers, _now(), batch=batch, max_attempts=rt.settings.notify_max_attempts,
         progress=lambda r: err.print(f"  已处理 {r.handled} 条"))
-    console.print(f"通知：发出 {result.sent}，待重试 {result.retried}，失败 {result.failed}")
+    console.print(_delivered(result))
     if result.failed:
         raise typer.Exit(1)
 

@@ -66,6 +66,16 @@ class Failing:
         self.sent.append(message)
 
 
+class Recording:
+    """A channel that takes every message (a gateway that works), keeping what it took."""
+
+    def __init__(self) -> None:
+        self.sent: list[Message] = []
+
+    def send(self, message: Message) -> None:
+        self.sent.append(message)
+
+
 def _channels(sms: Notifier) -> dict[str, Notifier]:
     return {"sms": sms, "email": NullNotifier("email"), "webhook": NullNotifier("webhook")}
 
@@ -80,8 +90,8 @@ def test_what_rolled_back_is_never_sent(runtime: Runtime) -> None:
 
 def test_committed_messages_are_sent_once_by_the_runtimes_notifier(runtime: Runtime) -> None:
     [first, second] = _enqueue(runtime, 2)
-    sms = runtime.notifiers["sms"]
-    assert isinstance(sms, NullNotifier)  # nothing configured in the tests
+    sms = Recording()
+    runtime.notifiers = _channels(sms)
     result = run_all(runtime, T0)
     assert result.notified == DeliveryResult(sent=2)
     assert sorted(m.id for m in sms.sent) == [first, second]
@@ -92,10 +102,32 @@ def test_committed_messages_are_sent_once_by_the_runtimes_notifier(runtime: Runt
     assert (row.status, row.attempts, row.sent_at, row.next_attempt_at) == ("sent", 1, T0, None)
 
 
+def test_a_channel_without_a_gateway_records_its_messages_as_skipped_not_sent(
+        runtime: Runtime) -> None:
+    """A null channel (nothing configured, as in the tests) only logs: the outbox must not say
+    the SMS went out. Skipped messages are done: not tried again, not queued by 重发."""
+    [nid] = _enqueue(runtime)
+    sms = runtime.notifiers["sms"]
+    assert isinstance(sms, NullNotifier)  # nothing configured in the tests
+    assert run_all(runtime, T0).notified == DeliveryResult(skipped=1)
+    assert [m.id for m in sms.sent] == [nid]  # it logged it
+    row = _row(runtime, nid)
+    assert (row.status, row.attempts, row.sent_at, row.next_attempt_at) == (
+        "skipped", 1, T0, None)
+    assert run_all(runtime, T0 + timedelta(hours=2)).notified == DeliveryResult()
+    with runtime.db.uow() as uow:
+        assert notify_store.retry_failed(uow.session, T0) == 0
+        # a late failure report of an attempt that was meanwhile recorded leaves it skipped
+        notify_store.mark_failed(uow.session, nid, "HTTP 503", permanent=False,
+                                 next_attempt_at=T0)
+        uow.commit()
+    assert _row(runtime, nid).status == "skipped"
+
+
 def test_a_message_enqueued_for_later_waits(runtime: Runtime) -> None:
     _enqueue(runtime, at=T0 + timedelta(minutes=10))
-    assert deliver_due(runtime.db, runtime.notifiers, T0).sent == 0
-    assert deliver_due(runtime.db, runtime.notifiers, T0 + timedelta(minutes=10)).sent == 1
+    assert deliver_due(runtime.db, runtime.notifiers, T0).handled == 0
+    assert deliver_due(runtime.db, runtime.notifiers, T0 + timedelta(minutes=10)).handled == 1
 
 
 def test_a_failure_is_retried_with_backoff_and_its_error_kept(runtime: Runtime) -> None:
@@ -163,7 +195,7 @@ def test_a_sender_that_stopped_mid_send_leaves_the_message_to_the_next_pass(
     with runtime.db.uow() as uow:  # a pass that claims, then its process dies
         assert [r.id for r in notify_store.claim_due(uow.session, T0, 10)] == [nid]
         uow.commit()
-    sms = NullNotifier("sms")
+    sms = Recording()
     assert deliver_due(runtime.db, _channels(sms), T0 + timedelta(minutes=1)) == DeliveryResult()
     assert deliver_due(runtime.db, _channels(sms),
                        T0 + notify_store.LEASE) == DeliveryResult(sent=1)
@@ -190,7 +222,7 @@ def test_two_senders_at_once_never_send_the_same_message(runtime: Runtime) -> No
     assert sorted(got) == sorted(ids), [i for i, n in Counter(got).items() if n > 1]
     with runtime.db.uow(write=False) as uow:
         assert notify_store.counts_by_status(uow.session) == {"pending": 0, "sent": 60,
-                                                              "failed": 0}
+                                                              "skipped": 0, "failed": 0}
 
 
 def test_an_open_claim_is_skipped_not_waited_for_on_postgresql(runtime: Runtime) -> None:
@@ -212,18 +244,21 @@ def test_admin_sees_the_outbox_failed_first_with_phones_masked(runtime: Runtime,
     [ok] = _enqueue(runtime)
     [bad] = _enqueue(runtime, recipient="13912345678")
     _enqueue(runtime, channel="email", recipient="boss@firm.example")
+    [logged] = _enqueue(runtime, channel="webhook", recipient="督办系统")
     with runtime.db.uow() as uow:
         notify_store.mark_sent(uow.session, ok, T0)
+        notify_store.mark_sent(uow.session, logged, T0, skipped=True)
         notify_store.mark_failed(uow.session, bad, "HTTP 400: 号码无效", permanent=True,
                                  next_attempt_at=None)
         uow.commit()
     r = city.client.get("/api/v1/admin/notifications", headers=city.headers("admin"))
     assert r.status_code == 200, r.text
     page = r.json()
-    assert page["total"] == 3 and page["counts"] == {"pending": 1, "sent": 1, "failed": 1}
-    assert [i["status"] for i in page["items"]] == ["failed", "pending", "sent"]
+    assert page["total"] == 4 and page["counts"] == {"pending": 1, "sent": 1, "skipped": 1,
+                                                     "failed": 1}
+    assert [i["status"] for i in page["items"]] == ["failed", "pending", "skipped", "sent"]
     assert [i["recipient"] for i in page["items"]] == ["139****5678", "b***@firm.example",
-                                                        "138****8000"]
+                                                        "督办系统", "138****8000"]
     assert page["items"][0]["last_error"] == "HTTP 400: 号码无效"
     for secret in (PHONE, "13912345678", "boss@"):
         assert secret not in r.text
@@ -249,9 +284,10 @@ def test_the_cli_sends_one_pass(runtime: Runtime, db_url: str, tmp_path: Path) -
     r = subprocess.run([sys.executable, "-m", "jiesu.cli", "notify", "send"], env=env,
                        cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert "通知：发出 2，待重试 0，失败 0" in r.stdout
+    # the CLI's runtime has no channel configured either: only logged, and it says so
+    assert "通知：发出 0，待重试 0，失败 0；未配置通道、未发送 2" in r.stdout
     with runtime.db.uow(write=False) as uow:
-        assert notify_store.counts_by_status(uow.session)["sent"] == 2
+        assert notify_store.counts_by_status(uow.session)["skipped"] == 2
 
 
 def test_the_requester_is_texted_at_registration_rejection_merge_and_reply(
@@ -329,17 +365,17 @@ def test_sent_messages_are_purged_after_the_keep_days_failed_ones_stay(city: Cit
     now = datetime.now(UTC)
     old = now - timedelta(days=100)
     with city.runtime.db.uow() as uow:
-        for status in ("sent", "failed", "pending"):
+        for status in ("sent", "skipped", "failed", "pending"):
             row = notify_store.enqueue(uow.session, channel="sms", recipient="13800000000",
                                        body=status, kind="test", now=old)
             row.status = status
-            row.sent_at = old if status == "sent" else None
+            row.sent_at = old if status in ("sent", "skipped") else None
         recent = notify_store.enqueue(uow.session, channel="sms", recipient="13800000000",
                                       body="recent", kind="test", now=now)
         recent.status, recent.sent_at = "sent", now - timedelta(days=89)
         uow.commit()
     result = run_all(city.runtime, now)  # sends the old pending one, then purges
-    assert result.notifications_purged == 1
+    assert result.notifications_purged == 2
     with city.runtime.db.uow(write=False) as uow:
         left = sorted(n.body for n in notify_store.notifications(uow.session, kind="test"))
     assert left == ["failed", "pending", "recent"]
@@ -368,7 +404,7 @@ def test_admin_queues_failed_messages_again_and_sees_unconfigured_channels(
     assert rows[first] == rows[second] == ("pending", 0, "HTTP 401: token")
     # the next pass sends them with the full number of attempts
     due = datetime.now(UTC) + timedelta(seconds=1)
-    assert deliver_due(runtime.db, runtime.notifiers, due).sent == 3
+    assert deliver_due(runtime.db, runtime.notifiers, due).skipped == 3  # no gateway here
     r = city.client.post("/api/v1/admin/notifications/retry", headers=city.headers("admin"))
     assert r.json() == {"queued": 0}  # nothing failed any more
 

@@ -50,6 +50,7 @@ def test_admin_sees_the_outbox_and_queues_failed_messages_again(runtime: Runtime
     assert "HTTP 401: 令牌无效" in page and "发送失败 2" in page and "已发送 1" in page
     # the test runtime has no gateway: the page says the messages were only logged
     assert "data-unconfigured" in page and "短信、电子邮件、Webhook" in page
+    assert "不会真正发出" in page and "未发送（通道未配置） 0" in page
 
     only_failed = c.get("/staff/admin?tab=notifications&status=failed").text
     assert sorted(re.findall(r'data-notification="(\d+)"', only_failed)) == \
@@ -78,7 +79,7 @@ def test_the_outbox_tab_is_for_admins_and_reads_in_english(runtime: Runtime, cit
     login_admin(c)
     page = c.get("/staff/admin?tab=notifications&lang=en").text
     assert "Notification log" in page and "Requester notice" in page and "Failed 2" in page
-    assert "only logged" in page
+    assert "only logged" in page and "Not sent (no channel) 0" in page
     # without the CSRF token nothing is queued
     assert c.post("/staff/admin/notifications/retry", data={}).status_code == 403
     assert set(_statuses(runtime).values()) == {"sent", "failed"}

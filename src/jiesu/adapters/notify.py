@@ -64,7 +64,8 @@ class Notifier(Protocol):
 
 class NullNotifier:
     """Sends nothing: logs one line per message (recipient masked) and keeps the last `keep`
-    messages in `sent`, so tests and the demo can see what would have gone out."""
+    messages in `sent`, so tests and the demo can see what would have gone out. The outbox
+    records such a message as `skipped`, not `sent`."""
 
     def __init__(self, channel: str = "", *, keep: int = 200) -> None:
         self.channel = channel
@@ -230,8 +231,9 @@ def _secret(value: Any) -> str | None:
 
 
 def unconfigured(notifiers: Mapping[str, Notifier]) -> list[str]:
-    """The channels with no real notifier: their messages are only logged, yet recorded as
-    sent (so the outbox does not fill up in a city without, say, an SMS gateway)."""
+    """The channels with no real notifier: their messages are only logged and recorded as
+    skipped (未发送), not kept waiting, so the outbox does not fill up in a city without, say,
+    an SMS gateway."""
     return [c for c in CHANNELS if isinstance(notifiers.get(c), NullNotifier)
             or c not in notifiers]
 

@@ -9,7 +9,10 @@ from datetime import datetime, timedelta
 from jiesu.domain.privacy import MASK, mask_middle, mask_phone
 
 CHANNELS = ("sms", "email", "webhook")
-STATUSES = ("pending", "sent", "failed")
+# "skipped": the channel has no gateway configured (a null channel), so the message was only
+# logged; it is not sent later, and is purged like a sent one.
+STATUSES = ("pending", "sent", "skipped", "failed")
+DONE_STATUSES = ("sent", "skipped")  # a message in one of these is never sent again
 
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)

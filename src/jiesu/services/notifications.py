@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from jiesu.adapters.notify import Notifier, NotifyError
+from jiesu.adapters.notify import Notifier, NotifyError, NullNotifier
 from jiesu.domain.notification import Message, gives_up, mask_recipient, retry_delay
 from jiesu.store import notify_store
 from jiesu.store.notify_tables import NotificationRow
@@ -30,15 +30,17 @@ CLAIM_SIZE = 10
 
 @dataclass
 class DeliveryResult:
-    """One pass: messages handed over, given up (failed for good), and to be retried."""
+    """One pass: messages handed over, only logged (their channel has no gateway), given up
+    (failed for good), and to be retried."""
 
     sent: int = 0
     failed: int = 0
     retried: int = 0
+    skipped: int = 0
 
     @property
     def handled(self) -> int:
-        return self.sent + self.failed + self.retried
+        return self.sent + self.skipped + self.failed + self.retried
 
 
 def _message(row: NotificationRow) -> Message:
@@ -68,10 +70,13 @@ def _send(notifiers: Mapping[str, Notifier], message: Message,
 
 
 def _record(db: Database, message: Message, error: NotifyError | None, now: datetime,
-            max_attempts: int, result: DeliveryResult) -> None:
+            max_attempts: int, result: DeliveryResult, *, skipped: bool = False) -> None:
     to = mask_recipient(message.channel, message.recipient)
     with db.uow() as uow:
-        if error is None:
+        if error is None and skipped:
+            notify_store.mark_sent(uow.session, message.id, now, skipped=True)
+            result.skipped += 1
+        elif error is None:
             notify_store.mark_sent(uow.session, message.id, now)
             result.sent += 1
             log.info("notification #%d sent: %s %s to %s", message.id, message.channel,
@@ -106,8 +111,10 @@ def deliver_due(db: Database, notifiers: Mapping[str, Notifier], now: datetime, 
             messages = [_message(r) for r in rows]
             uow.commit()
         for message in messages:
+            # a null channel logs the message itself and is recorded as skipped, not as sent
+            null = isinstance(notifiers.get(message.channel), NullNotifier)
             _record(db, message, _send(notifiers, message, max_attempts), now, max_attempts,
-                    result)
+                    result, skipped=null)
         if progress is not None and messages:
             progress(result)
         if len(messages) < CLAIM_SIZE:
@@ -162,8 +169,9 @@ def retry_failed(db: Database, now: datetime, ids: list[int] | None = None) -> i
 
 def purge_sent(db: Database, now: datetime, *, keep_days: int = 90,
                max_batches: int = 20) -> int:
-    """Delete the sent messages older than `keep_days` (JIESU_NOTIFY_KEEP_DAYS), a batch per
-    transaction, so the outbox does not grow forever; failed ones stay. Returns how many."""
+    """Delete the messages sent (or skipped) more than `keep_days` ago
+    (JIESU_NOTIFY_KEEP_DAYS), a batch per transaction, so the outbox does not grow forever;
+    failed ones stay. Returns how many."""
     before, purged = now - timedelta(days=keep_days), 0
     for _ in range(max_batches):
         with db.uow() as uow:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from jiesu.domain.notification import CHANNELS, STATUSES
+from jiesu.domain.notification import CHANNELS, DONE_STATUSES, STATUSES
 from jiesu.store.notify_tables import NotificationRow
 
 
@@ -45,11 +45,14 @@ def claim_due(session: Session, now: datetime, limit: int, *,
     return rows
 
 
-def mark_sent(session: Session, notification_id: int, now: datetime) -> None:
-    """Record that a message was handed over (even if another claimer marked it meanwhile);
-    the last error of an earlier attempt stays for the record."""
+def mark_sent(session: Session, notification_id: int, now: datetime, *,
+              skipped: bool = False) -> None:
+    """Record that a message was handed over (even if another claimer marked it meanwhile),
+    or, `skipped`, that its channel has no gateway so it was only logged; the last error of an
+    earlier attempt stays for the record."""
     session.execute(update(NotificationRow).where(NotificationRow.id == notification_id)
-                    .values(status="sent", sent_at=now, next_attempt_at=None))
+                    .values(status="skipped" if skipped else "sent", sent_at=now,
+                            next_attempt_at=None))
 
 
 def mark_failed(session: Session, notification_id: int, error: str, *, permanent: bool,
@@ -63,7 +66,7 @@ def mark_failed(session: Session, notification_id: int, error: str, *, permanent
     else:
         values.update(status="pending", next_attempt_at=next_attempt_at)
     session.execute(update(NotificationRow).where(NotificationRow.id == notification_id,
-                                                  NotificationRow.status != "sent")
+                                                  NotificationRow.status.not_in(DONE_STATUSES))
                     .values(**values))
 
 
@@ -89,8 +92,8 @@ def counts_by_status(session: Session) -> dict[str, int]:
 
 def list_page(session: Session, *, status: str | None = None, page: int = 1,
          per_page: int = 50) -> tuple[list[NotificationRow], int]:
-    """One page of messages and how many match: failed first, then pending, then sent;
-    newest first within each."""
+    """One page of messages and how many match: failed first, then pending, then sent or
+    skipped; newest first within each."""
     where = [NotificationRow.status == status] if status else []
     total = session.scalar(select(func.count()).select_from(NotificationRow).where(*where)) or 0
     rank = case({"failed": 0, "pending": 1}, value=NotificationRow.status, else_=2)
@@ -113,9 +116,9 @@ def notifications(session: Session, *, kind: str | None = None, ref_prefix: str 
 
 
 def purge_sent(session: Session, before: datetime, *, limit: int = 5000) -> int:
-    """Delete up to `limit` messages sent before `before`; how many went."""
+    """Delete up to `limit` messages sent (or skipped) before `before`; how many went."""
     ids = list(session.scalars(select(NotificationRow.id).where(
-        NotificationRow.status == "sent", NotificationRow.sent_at < before)
+        NotificationRow.status.in_(DONE_STATUSES), NotificationRow.sent_at < before)
         .order_by(NotificationRow.id).limit(limit)))
     if ids:
         session.execute(delete(NotificationRow).where(NotificationRow.id.in_(ids)))

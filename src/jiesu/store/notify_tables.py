@@ -22,7 +22,7 @@ class NotificationRow(Base):
     body: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(32))  # what caused it: policy_match, ...
     ref: Mapped[str | None] = mapped_column(String(64))  # e.g. "policy_match:12"
-    status: Mapped[str] = mapped_column(String(8))  # pending / sent / failed
+    status: Mapped[str] = mapped_column(String(8))  # domain.notification.STATUSES
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -107,8 +107,10 @@ _LABELS_ZH["limit_unit"] = {"workday": "工作日", "hour": "小时", "minute": 
 _LABELS_EN["limit_unit"] = {"workday": "working days", "hour": "hours", "minute": "minutes"}
 _LABELS_EN["action"].update(i18n_feedback.ACTION_EN)
 # The notification outbox (通知发送) on the admin page
-_LABELS_ZH["notify_status"] = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
-_LABELS_EN["notify_status"] = {"pending": "Waiting", "sent": "Sent", "failed": "Failed"}
+_LABELS_ZH["notify_status"] = {"pending": "待发送", "sent": "已发送",
+                               "skipped": "未发送（通道未配置）", "failed": "发送失败"}
+_LABELS_EN["notify_status"] = {"pending": "Waiting", "sent": "Sent",
+                               "skipped": "Not sent (no channel)", "failed": "Failed"}
 _LABELS_ZH["notify_channel"] = {"sms": "短信", "email": "电子邮件", "webhook": "Webhook"}
 _LABELS_EN["notify_channel"] = {"sms": "SMS", "email": "E-mail", "webhook": "Webhook"}
 _LABELS_ZH["notify_kind"] = {
@@ -375,9 +377,9 @@ EN: dict[str, str] = {
     "多次失败后记为发送失败。收件人已部分隐去。":
         "SMS, e-mail and webhooks are sent by the periodic jobs; a failure is retried after 1, "
         "2, 4 … minutes and marked failed after the last attempt. Recipients are partly hidden.",
-    "以下通道未配置发送网关，其消息只写入日志、并未真正发出，却记为已发送：":
-        "These channels have no gateway configured: their messages are only logged, not "
-        "sent, yet recorded as sent: ",
+    "以下通道未配置发送网关，其消息只写入日志、不会真正发出（记为“未发送”）：":
+        "These channels have no gateway configured: their messages are only logged, never "
+        "sent (recorded as not sent): ",
     "请在部署设置中配置（JIESU_SMS_URL、JIESU_SMTP_HOST、JIESU_WEBHOOK_URL），见运维文档。":
         "Configure them in the deployment settings (JIESU_SMS_URL, JIESU_SMTP_HOST, "
         "JIESU_WEBHOOK_URL); see the operations guide.",

@@ -25,7 +25,8 @@ class NotificationOut(BaseModel):
     subject: str
     kind: str = Field(description="what caused it, e.g. policy_match")
     ref: str | None = Field(description="what it is about, e.g. policy_match:12")
-    status: str = Field(description="pending, sent or failed")
+    status: str = Field(description="pending, sent, skipped (only logged: the channel has no "
+                                    "gateway) or failed")
     attempts: int = Field(description="attempts started so far")
     next_attempt_at: datetime | None = Field(description="when a pending message is tried next")
     last_error: str | None = Field(description="why the last attempt failed")
@@ -34,22 +35,22 @@ class NotificationOut(BaseModel):
 
 
 class NotificationPage(BaseModel):
-    items: list[NotificationOut] = Field(description="failed first, then pending, then sent; "
-                                                    "newest first within each")
+    items: list[NotificationOut] = Field(description="failed first, then pending, then sent "
+                                                    "and skipped; newest first within each")
     page: int
     per_page: int
     total: int = Field(description="messages matching the filter")
     counts: dict[str, int] = Field(description="messages per status in the whole outbox")
     unconfigured: list[str] = Field(
-        description="channels with no gateway configured: their messages are only logged, "
-                    "yet recorded as sent")
+        description="channels with no gateway configured: their messages are only logged "
+                    "and recorded as skipped")
 
 
 @router.get("", response_model=NotificationPage, summary="通知发送记录 Notification outbox")
 def list_notifications(
     runtime: RuntimeDep,
     _: Annotated[CurrentUser, require_roles(Role.ADMIN, message="只有管理员可以查看通知发送记录")],
-    status: Annotated[Literal["pending", "sent", "failed"] | None,
+    status: Annotated[Literal["pending", "sent", "skipped", "failed"] | None,
                       Query(description="only messages in this status")] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,

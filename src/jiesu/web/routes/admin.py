@@ -34,7 +34,8 @@ ROLES = {Role.ADMIN}
 TABS = [("units", "单位树"), ("users", "用户与角色"), ("taxonomy", "分类导入"),
         ("sla", "时限规则"), ("calendar", "工作日历"), ("intake", "智能受理"),
         ("apikeys", "API 密钥"), ("notifications", "通知发送"), ("settings", "系统设置")]
-NOTIFY_STATUSES = ("failed", "pending", "sent")  # the outbox tab's filters, in this order
+# the outbox tab's filters, in this order
+NOTIFY_STATUSES = ("failed", "pending", "sent", "skipped")
 NOTIFY_PER_PAGE = 50
 # The run-time rule settings as the form shows them.
 RULE_LABELS = {"reopen_window_days": "可申请重办的天数（办结后）",
