@@ -410,3 +410,27 @@ def test_admin_queues_failed_messages_again_and_sees_unconfigured_channels(
 
     r = city.client.post("/api/v1/admin/notifications/retry", headers=city.headers("dispatcher"))
     assert r.status_code == 403 and r.json()["error"]["message"] == "只有管理员可以重发通知"
+
+
+def test_purging_goes_a_short_transaction_per_batch_and_stops_after_max_batches(
+        runtime: Runtime) -> None:
+    from jiesu.services.batches import in_batches
+    from jiesu.store.uow import UnitOfWork
+
+    ids = _enqueue(runtime, 5)
+    with runtime.db.uow() as uow:
+        for i in ids:
+            notify_store.mark_sent(uow.session, i, T0)
+        uow.commit()
+    after = T0 + timedelta(days=1)
+    calls: list[int] = []
+
+    def step(uow: UnitOfWork) -> int:
+        n = notify_store.purge_sent(uow.session, after, limit=2)
+        calls.append(n)
+        return n
+
+    assert in_batches(runtime.db, step, batch=2, max_batches=2) == 4
+    assert calls == [2, 2]  # stopped by max_batches, one message left for the next pass
+    assert in_batches(runtime.db, step, batch=2) == 1
+    assert calls[2:] == [1]  # a short batch means nothing is left

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from jiesu.adapters.notify import Notifier, NotifyError, NullNotifier
 from jiesu.domain.notification import Message, gives_up, mask_recipient, retry_delay
+from jiesu.services.batches import BATCH, in_batches
 from jiesu.store import notify_store
 from jiesu.store.notify_tables import NotificationRow
 from jiesu.store.uow import Database
@@ -172,12 +173,6 @@ def purge_sent(db: Database, now: datetime, *, keep_days: int = 90,
     """Delete the messages sent (or skipped) more than `keep_days` ago
     (JIESU_NOTIFY_KEEP_DAYS), a batch per transaction, so the outbox does not grow forever;
     failed ones stay. Returns how many."""
-    before, purged = now - timedelta(days=keep_days), 0
-    for _ in range(max_batches):
-        with db.uow() as uow:
-            n = notify_store.purge_sent(uow.session, before)
-            uow.commit()
-        purged += n
-        if n < 5000:
-            break
-    return purged
+    before = now - timedelta(days=keep_days)
+    return in_batches(db, lambda uow: notify_store.purge_sent(uow.session, before, limit=BATCH),
+                      max_batches=max_batches)

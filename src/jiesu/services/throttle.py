@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from jiesu.domain.errors import TooManyAttempts
+from jiesu.services.batches import BATCH, in_batches
 from jiesu.store import throttle_tables as store
 from jiesu.store.uow import Database
 
@@ -64,15 +65,9 @@ class AttemptLimiter:
 
     def purge(self, now: datetime, *, max_batches: int = 20) -> int:
         """Delete the failures that have left the window (the periodic jobs); how many."""
-        purged = 0
-        for _ in range(max_batches):
-            with self.db.uow() as uow:
-                n = store.purge(uow.session, now - self.window)
-                uow.commit()
-            purged += n
-            if n < 5000:
-                break
-        return purged
+        before = now - self.window
+        return in_batches(self.db, lambda uow: store.purge(uow.session, before, limit=BATCH),
+                          max_batches=max_batches)
 
 
 def _key(key: str) -> str:
