@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from jiesu.domain.errors import Busy, DomainError
+from jiesu.domain.errors import Busy, DomainError, Unavailable
 from jiesu.services.admin import AdminService
 from jiesu.services.clock import utcnow
 from jiesu.store.tables import SettingRow
@@ -181,7 +181,10 @@ def test_a_write_lock_held_past_the_wait_is_busy_not_a_server_error(city: City) 
     with city.runtime.db.uow(write=False) as uow:
         assert uow.session.get(SettingRow, "probe") is None
     other = OperationalError("SELECT", None, sqlite3.OperationalError("disk I/O error"))
-    with pytest.raises(OperationalError), city.runtime.db.uow():
+    # SQLite's other operational errors are faults (500); on PostgreSQL every operational
+    # error (server gone, connection cut, deadlock) is 503 (test_database_unavailable.py)
+    expected = Unavailable if city.runtime.db.dialect == "postgresql" else OperationalError
+    with pytest.raises(expected), city.runtime.db.uow():
         raise other
 
 

@@ -58,6 +58,14 @@ class Busy(DomainError):
     http_status = 503
 
 
+class Unavailable(DomainError):
+    """The database could not be reached or dropped the connection (a restart, a failover),
+    or gave up the transaction (a deadlock); the request can be sent again (HTTP 503)."""
+
+    code = "unavailable"
+    http_status = 503
+
+
 class TooManyAttempts(DomainError):
     """Too many wrong guesses for one identifier (a tracking code, a credit code) in a short
     time; the lookup is refused for a while (HTTP 429)."""

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from jiesu.domain.errors import Busy, ConcurrencyConflict, InvalidArguments
+from jiesu.domain.errors import Busy, ConcurrencyConflict, InvalidArguments, Unavailable
 from jiesu.store.db import make_engine, make_session_factory
 from jiesu.store.repositories import AppealIds, AppealRepository, UnitRepository
 
@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 _CANNOT_STORE = "数值超出允许范围，或内容含有无法保存的字符"
 _BUSY = "系统繁忙，请稍后重试"
+_UNAVAILABLE = "暂时无法访问数据库，请稍后重试"
 _RACED = "数据刚被另一项操作修改，未作任何修改，请重试"
 
 
@@ -92,6 +93,13 @@ class UnitOfWork:
             raise InvalidArguments(_CANNOT_STORE) from exc
         if _locked(exc):
             raise Busy(_BUSY) from exc
+        if isinstance(exc, OperationalError) and self.db.dialect == "postgresql":
+            # the server is down or restarting, a connection was cut (SQLAlchemy then renews
+            # the whole pool, so the next request connects afresh), or a deadlock was broken:
+            # a 503 the client may retry, not a server fault. A cut during COMMIT leaves the
+            # outcome unknown, so the message does not claim that nothing was saved.
+            log.warning("database unavailable: %s", exc.orig)
+            raise Unavailable(_UNAVAILABLE) from exc
         if isinstance(exc, IntegrityError):
             # normally a race on a unique key; logged in case a bug of ours broke a constraint
             log.warning("write refused by a constraint: %s", exc.orig)

@@ -16,9 +16,10 @@ from starlette.datastructures import UploadFile
 
 from jiesu.api.deps import SESSION_USER_KEY, SESSION_VERSION_KEY, session_user
 from jiesu.domain.appeal import Role
-from jiesu.domain.errors import DomainError, PermissionDenied
+from jiesu.domain.errors import DomainError, PermissionDenied, Unavailable
 from jiesu.runtime import Runtime
 from jiesu.services.auth import CurrentUser
+from jiesu.store import web_queries
 from jiesu.store.uow import UnitOfWork
 from jiesu.web import i18n
 
@@ -91,6 +92,18 @@ def reading(rt: Runtime) -> Iterator[UnitOfWork]:
     with rt.db.uow(write=False) as uow:
         yield uow
         uow.session.expunge_all()
+
+
+def form_categories(rt: Runtime, error: str | None) -> list[Any]:
+    """The leaf categories a registration form offers. When the form is shown again with an
+    error and the database is down, none: what was typed is still given back."""
+    try:
+        with reading(rt) as uow:
+            return list(web_queries.leaf_categories(uow.session))
+    except Unavailable:
+        if error is None:
+            raise
+        return []
 
 
 def lang_of(request: Request) -> str:

@@ -12,7 +12,7 @@ from jiesu.domain.errors import DomainError
 from jiesu.domain.knowledge import article_ref
 from jiesu.services.appeals import DirectAnswer, NewAppeal
 from jiesu.services.clock import utcnow
-from jiesu.store import queries, web_queries
+from jiesu.store import queries
 from jiesu.web import core, i18n
 from jiesu.web.core import FormDep
 
@@ -25,9 +25,7 @@ FIELDS = ("requester_phone", "requester_name", "kind", "title", "content", "addr
 
 def _page(request: Request, values: dict[str, Any], error: str | None = None,
           status_code: int = 200, registered: dict[str, Any] | None = None) -> HTMLResponse:
-    rt = core.runtime_of(request)
-    with core.reading(rt) as uow:
-        categories = web_queries.leaf_categories(uow.session)
+    categories = core.form_categories(core.runtime_of(request), error)
     lang = core.lang_of(request)
     return core.render(request, "staff/operator.html", {
         "values": values, "error": error, "categories": categories,

@@ -47,9 +47,7 @@ def _public_items(session: Any, rows: list[Any]) -> list[Any]:
 
 def _submit_page(request: Request, values: dict[str, Any], error: str | None = None,
                  field: str | None = None, status_code: int = 200) -> HTMLResponse:
-    rt = core.runtime_of(request)
-    with core.reading(rt) as uow:
-        categories = web_queries.leaf_categories(uow.session)
+    categories = core.form_categories(core.runtime_of(request), error)
     lang = core.lang_of(request)
     kinds = [(k, i18n.label(lang, "kind", k)) for k in PUBLIC_KINDS]
     return core.render(request, "public/submit.html", {
