@@ -128,7 +128,7 @@ def _sum(cond: ColumnElement[bool]) -> Any:
 
 
 def _branch(unit_col: Any, values: dict[str, Any], where: ColumnElement[bool],
-            group_by: Iterable[Any] = ()) -> Select[Any]:
+            group_by: Iterable[Any] = ()) -> Select[*tuple[Any, ...]]:
     cols = [unit_col.label("unit_id")]
     for name in COUNT_NAMES:
         cols.append((values[name] if name in values else literal(0)).label(name))
@@ -137,12 +137,12 @@ def _branch(unit_col: Any, values: dict[str, Any], where: ColumnElement[bool],
     return stmt.group_by(*group)
 
 
-def per_unit_statement(f: KpiFormula, w: Window) -> Select[Any]:
+def per_unit_statement(f: KpiFormula, w: Window) -> Select[*tuple[Any, ...]]:
     """Counts per lead unit (own appeals only): one UNION ALL of index-friendly branches."""
     conds = appeal_conditions(f)
 
     def sums(names: tuple[str, ...]) -> dict[str, Any]:
-        return {n: func.count() if conds[n] is None else _sum(conds[n]) for n in names}
+        return {n: func.count() if (c := conds[n]) is None else _sum(c) for n in names}
 
     sign = _branch(A.lead_unit_id, sums(SIGN_COUNTS), _sign_window(w))
     handle = _branch(A.lead_unit_id, sums(HANDLE_COUNTS), _handle_window(w))
@@ -211,7 +211,7 @@ def counts_by_unit(session: Session, f: KpiFormula, w: Window, *, subtree: bool 
 MEASURES: tuple[str, ...] = COUNT_NAMES
 
 
-def subtree_units(session: Session, unit_id: int) -> Select[tuple[int]]:
+def subtree_units(session: Session, unit_id: int) -> Select[int]:
     path = session.scalar(select(UnitRow.path).where(UnitRow.id == unit_id)) or "/-/"
     return select(UnitRow.id).where(UnitRow.path.startswith(path))
 
@@ -263,7 +263,7 @@ class AccountabilityItem:
 
 
 def accountability_items(session: Session, w: Window,
-                         units: Select[tuple[int]] | None = None) -> list[AccountabilityItem]:
+                         units: Select[int] | None = None) -> list[AccountabilityItem]:
     """Overdue handling, red-card 督办, rework (重办) and bad ratings in the window."""
     items: list[AccountabilityItem] = []
     unit_ok: Any = A.lead_unit_id.in_(units) if units is not None else true()
@@ -284,25 +284,26 @@ def accountability_items(session: Session, w: Window,
           .where(E.type.in_(("supervise", "reopen", "follow_up")), _in(E.at, w.start, w.end),
                  unit_ok)
           .order_by(E.at))
-    for r in session.execute(ev):
-        data = r.data or {}
-        if r.type == "supervise" and data.get("level") == "red":
+    for e in session.execute(ev):
+        data = e.data or {}
+        if e.type == "supervise" and data.get("level") == "red":
             note = data.get("note") or ("系统自动红牌督办" if data.get("auto") else "红牌督办")
-            items.append(AccountabilityItem("red_card", r.appeal_id, r.code, r.lead_unit_id,
-                                            r.at, str(note)))
-        elif r.type == "reopen" or (r.type == "follow_up" and data.get("reopened")):
+            items.append(AccountabilityItem("red_card", e.appeal_id, e.code, e.lead_unit_id,
+                                            e.at, str(note)))
+        elif e.type == "reopen" or (e.type == "follow_up" and data.get("reopened")):
             why = data.get("reason") or "回访不满意/未解决，退回重办"
-            items.append(AccountabilityItem("rework", r.appeal_id, r.code, r.lead_unit_id,
-                                            r.at, str(why)))
+            items.append(AccountabilityItem("rework", e.appeal_id, e.code, e.lead_unit_id,
+                                            e.at, str(why)))
     rating_unit_ok: Any = R.unit_id.in_(units) if units is not None else true()
     rs = (select(R.id, R.appeal_id, R.unit_id, R.created_at, R.stars, R.comment, A.code)
           .select_from(RatingRow.__table__.outerjoin(AppealRow.__table__, A.id == R.appeal_id))
           .where(_in(R.created_at, w.start, w.end), R.stars <= 2, R.excluded.is_(False),
                  rating_unit_ok)
           .order_by(R.created_at))
-    for r in session.execute(rs):
-        items.append(AccountabilityItem("bad_rating", r.appeal_id, r.code, r.unit_id,
-                                        r.created_at, f"{r.stars} 星：{r.comment or ''}".strip()))
+    for rt in session.execute(rs):
+        items.append(AccountabilityItem("bad_rating", rt.appeal_id, rt.code, rt.unit_id,
+                                        rt.created_at,
+                                        f"{rt.stars} 星：{rt.comment or ''}".strip()))
     _attach_handlers(session, items)
     return items
 

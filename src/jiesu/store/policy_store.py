@@ -7,7 +7,7 @@ matches also carry a `version` the service compares for optimistic locking.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -127,6 +127,12 @@ _FACT_COLUMNS = (EnterpriseRow.id, EnterpriseRow.name, EnterpriseRow.industry,
                  EnterpriseRow.contact_phone)
 
 
+def _facts(row: Sequence[Any]) -> EnterpriseFacts:
+    """A row of _FACT_COLUMNS, in EnterpriseFacts' field order. (select() types only its first
+    ten columns, so mypy cannot match the row to the fields.)"""
+    return EnterpriseFacts(*row)
+
+
 def enterprise_fact_pages(session: Session, *, page_size: int = 1000, after: int = 0
                           ) -> Iterator[list[EnterpriseFacts]]:
     """Every enterprise with an id above `after`, a page at a time in id order (keyset
@@ -136,7 +142,7 @@ def enterprise_fact_pages(session: Session, *, page_size: int = 1000, after: int
                                .order_by(EnterpriseRow.id).limit(page_size)).all()
         if not rows:
             return
-        yield [EnterpriseFacts(*r) for r in rows]
+        yield [_facts(r) for r in rows]
         after = rows[-1][0]
         if len(rows) < page_size:
             return
@@ -145,7 +151,7 @@ def enterprise_fact_pages(session: Session, *, page_size: int = 1000, after: int
 def enterprise_facts(session: Session, ids: Collection[int]) -> dict[int, EnterpriseFacts]:
     if not ids:
         return {}
-    return {r[0]: EnterpriseFacts(*r) for r in session.execute(
+    return {r[0]: _facts(r) for r in session.execute(
         select(*_FACT_COLUMNS).where(EnterpriseRow.id.in_(set(ids))))}
 
 

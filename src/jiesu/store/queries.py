@@ -6,9 +6,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import Select, and_, bindparam, func, literal, or_, select, true, union
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    UnaryExpression,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union,
+)
 from sqlalchemy.orm import Session, aliased
 
 from jiesu.domain.appeal import normalize_phone
@@ -51,7 +63,7 @@ class Scope:
     reporter_id: int | None = None
 
 
-def subtree(session: Session, unit_id: int) -> Select[tuple[int]]:
+def subtree(session: Session, unit_id: int) -> Select[int]:
     path = session.scalar(select(UnitRow.path).where(UnitRow.id == unit_id)) or "/-/"
     return select(UnitRow.id).where(UnitRow.path.startswith(path))
 
@@ -78,7 +90,8 @@ def _scope_clause(session: Session, scope: Scope, statuses: Any = None) -> Any:
     return AppealRow.id.in_(union(lead, handling, co))
 
 
-def filtered(session: Session, f: AppealFilters, scope: Scope, now: datetime) -> Select[Any]:
+def filtered(session: Session, f: AppealFilters, scope: Scope,
+             now: datetime) -> Select[AppealRow]:
     stmt = select(AppealRow)
     clauses: list[Any] = []
     sc = _scope_clause(session, scope, f.status or (OPEN if f.open_only else None))
@@ -127,7 +140,7 @@ def filtered(session: Session, f: AppealFilters, scope: Scope, now: datetime) ->
     return stmt
 
 
-ORDERS = {
+ORDERS: dict[str, tuple[UnaryExpression[Any], ...]] = {
     "created_desc": (AppealRow.created_at.desc(), AppealRow.id.desc()),
     "created_asc": (AppealRow.created_at.asc(), AppealRow.id.asc()),
     "due": (AppealRow.handle_due_at.asc(), AppealRow.id.asc()),
@@ -192,21 +205,27 @@ def inbox_by_due(session: Session, statuses: list[str], unit_path: str, *, page:
     return rows, min(total, COUNT_CAP), total > COUNT_CAP
 
 
+# A branch of the inbox: (appeal id, handling deadline). A string: SQLAlchemy 2.0's Select
+# takes one type argument at run time.
+_IdDue: TypeAlias = "Select[int, datetime | None]"
+
+
 @lru_cache(maxsize=32)
-def _inbox_statements(dialect: str, statuses: tuple[str, ...]) -> tuple[Any, Any, Any]:
+def _inbox_statements(dialect: str, statuses: tuple[str, ...]
+                      ) -> tuple[Select[Any], Select[int], Select[int]]:
     """(page, lead-branch count, union count) of the inbox, with bind parameters unit_path,
     k (top k per branch), page_size, skip and cap (count at most this many)."""
-    def units() -> Select[Any]:
+    def units() -> Select[int]:
         return select(UnitRow.id).where(UnitRow.path.startswith(bindparam("unit_path")))
 
-    def branch(column: Any) -> Select[Any]:
+    def branch(column: Any) -> _IdDue:
         return select(AppealRow.id, AppealRow.handle_due_at).where(
             column.in_(units()), AppealRow.status.in_(statuses))
 
-    def by_due(b: Select[Any]) -> Select[Any]:
+    def by_due(b: _IdDue) -> _IdDue:
         return b.order_by(b.selected_columns[1].asc(), b.selected_columns[0].asc())
 
-    def lateral_top(column: Any, status: str) -> Select[Any]:
+    def lateral_top(column: Any, status: str) -> _IdDue:
         u = units().subquery("u")
         inner = (select(AppealRow.id, AppealRow.handle_due_at)
                  .where(column == u.c.id, AppealRow.status == status)
@@ -214,7 +233,8 @@ def _inbox_statements(dialect: str, statuses: tuple[str, ...]) -> tuple[Any, Any
                  .limit(bindparam("k")).lateral())
         return select(inner.c.id, inner.c.handle_due_at).select_from(u).join(inner, true())
 
-    k, cap = bindparam("k"), bindparam("cap")
+    k: BindParameter[int] = bindparam("k")
+    cap: BindParameter[int] = bindparam("cap")
     lead, handling = branch(AppealRow.lead_unit_id), branch(AppealRow.handling_unit_id)
     # Statuses written into the SQL: the planner can then use the partial index of the open
     # appeals (ix_appeals_open_id_due) even for a prepared statement's generic plan.
@@ -239,7 +259,7 @@ def _inbox_statements(dialect: str, statuses: tuple[str, ...]) -> tuple[Any, Any
     return page, lead_count, union_count
 
 
-def _wrapped(branch: Select[Any]) -> Select[Any]:
+def _wrapped(branch: _IdDue) -> _IdDue:
     """A limited SELECT as a compound member (SQLite allows LIMIT only in a subquery there)."""
     sub = branch.subquery()
     return select(sub.c.id, sub.c.handle_due_at)

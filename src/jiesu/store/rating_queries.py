@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, case, func, or_, select, true
 from sqlalchemy.orm import Session
@@ -175,13 +175,16 @@ class PublishedLine:
     requester_name: str | None
 
 
-def _count(session: Session, stmt: Select[Any], key: Any) -> int:
+_Row = TypeVarTuple("_Row")  # the column types of a select, kept through paging
+
+
+def _count(session: Session, stmt: Select[*_Row], key: Any) -> int:
     counted = select(func.count()).select_from(
         stmt.with_only_columns(key).order_by(None).subquery())
     return int(session.scalar(counted) or 0)
 
 
-def _paged(stmt: Select[Any], page: int, per_page: int) -> Select[Any]:
+def _paged(stmt: Select[*_Row], page: int, per_page: int) -> Select[*_Row]:
     return stmt.limit(per_page).offset((page - 1) * per_page)
 
 

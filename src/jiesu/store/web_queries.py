@@ -383,7 +383,7 @@ def unit_table(session: Session, since: datetime, now: datetime) -> list[UnitLin
         .group_by(AppealRow.lead_unit_id, AppealRow.followup_satisfaction))
     for unit_id, level, n in sat:
         ln = line(unit_id)
-        if ln is None:
+        if ln is None or level is None:  # level: never None (the WHERE above)
             continue
         ln.satisfaction[level] += n
     return sorted(lines.values(), key=lambda x: (-x.total, x.name))
