@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -73,15 +74,15 @@ def _install_error_pages(app: FastAPI) -> None:
     """JSON errors stay on API paths; web paths get an HTML page in the visitor's language."""
     handlers = app.exception_handlers
 
-    def wrap(exc_type: type[Exception], html: Any) -> None:
+    def wrap(exc_type: type[Exception], html: Callable[[Request, Exception], Response]) -> None:
         api_handler = handlers.get(exc_type)
 
         async def handle(request: Request, exc: Exception) -> Response:
             if _is_api(request) and api_handler is not None:
-                result: Response = await api_handler(request, exc)
-                return result
-            result = html(request, exc)
-            return result
+                # Starlette allows plain and async handlers alike (ours are async).
+                result = api_handler(request, exc)
+                return await result if inspect.isawaitable(result) else result
+            return html(request, exc)
 
         app.add_exception_handler(exc_type, handle)
 

@@ -40,9 +40,12 @@ def appeal_out(session: Any, row: AppealRow | Appeal, now: datetime, *,
     """The API view of a stored row, or of a domain appeal just written (`session` may then be
     None when it references no unit). A list passes its rows' co-units and unit names, read
     once for the whole page (`appeal_outs`)."""
-    fresh = isinstance(row, Appeal)
-    co = co_units if co_units is not None else (
-        list(row.co_unit_ids) if fresh else queries.co_units_of(session, row.id))
+    if co_units is not None:
+        co = co_units
+    elif isinstance(row, Appeal):
+        co = list(row.co_unit_ids)
+    else:
+        co = queries.co_units_of(session, row.id)
     if names is None:
         unit_ids = {row.lead_unit_id, row.handling_unit_id, *co} - {None}
         names = queries.unit_names(session, unit_ids) if unit_ids else {}
@@ -52,6 +55,7 @@ def appeal_out(session: Any, row: AppealRow | Appeal, now: datetime, *,
 
     events = None
     if with_events:
+        assert row.id is not None  # only stored appeals have events
         events = [EventOut(seq=e.seq, type=e.type, at=e.at, actor_id=e.actor_id,
                            actor_role=e.actor_role, data=e.data)
                   for e in queries.events_of(session, row.id)]

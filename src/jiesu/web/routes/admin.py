@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
 
 from jiesu.adapters.calendar_source import CalendarYearUnavailable, official_year
 from jiesu.adapters.notify import unconfigured
@@ -214,6 +215,7 @@ def import_unit_population(request: Request, form: FormDep) -> Response:
         data = uploads.read(upload, MAX_INTAKE_UPLOAD, "文件不能超过 20MB")
         if data is None:
             raise InvalidArguments("请选择人口数据文件（CSV 或 XLSX）")
+        assert isinstance(upload, UploadFile)  # read() gave its bytes, so it is a file
         return svc.import_unit_population_upload(data, upload.filename)
 
     return _done(request, "units", run, "人口数据已导入：{result} 个单位")

@@ -12,6 +12,7 @@ from jiesu.domain.errors import DomainError, NotFound
 from jiesu.services.auth import CurrentUser
 from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
+from jiesu.store.tables import AppealRow
 from jiesu.web import core, staff, uploads
 from jiesu.web.core import FormDep
 from jiesu.web.routes.policies import ENTERPRISE_READERS, policy_service
@@ -58,7 +59,7 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             path = queries.unit_path(s, user.unit_id)
             subunits = [u for u in web_queries.units(s, under_path=path, limit=500)
                         if u.id != user.unit_id]
-        earlier = []
+        earlier: list[AppealRow] = []
         if row.requester_phone:
             earlier, _, _ = queries.list_appeals(
                 s, queries.AppealFilters(requester_phone=row.requester_phone), queries.Scope(),
@@ -87,7 +88,7 @@ def act(request: Request, appeal_id: int, action: str, form: FormDep) -> Respons
     back = core.text(form, "back")
     back = back if back.startswith("/staff/") else f"/staff/appeals/{appeal_id}"
     with core.reading(rt) as uow:
-        code = staff.visible_row(uow.session, user, appeal_id).code
+        code = staff.visible_row(uow.session, user, appeal_id).code or str(appeal_id)
     version_text = core.text(form, "version")
     expected = int(version_text) if staff.is_number(version_text) else None
     try:

@@ -65,7 +65,7 @@ def submit(request: Request, form: FormDep) -> Response:
     rt = core.runtime_of(request)
     values = {k: core.text(form, k) for k in ("kind", "title", "content", "address",
                                               "requester_name", "requester_phone", "category")}
-    values["confidential"] = core.text(form, "confidential") == "on"
+    confidential = core.text(form, "confidential") == "on"
     phone = values["requester_phone"]
     try:
         if not 7 <= len(phone_digits(phone)) <= 20:
@@ -79,13 +79,14 @@ def submit(request: Request, form: FormDep) -> Response:
             kind=values["kind"], content=values["content"], title=values["title"],
             channel="mobile" if mobile else "web", category=values["category"] or None,
             requester_name=values["requester_name"] or None, requester_phone=phone,
-            address=values["address"] or None, confidential=values["confidential"],
+            address=values["address"] or None, confidential=confidential,
             extra={"attachments": [photo]} if photo else {},
         )
         result = rt.appeals.register(Actor(role=Role.REQUESTER, phone=phone), data, utcnow())
     except DomainError as exc:
-        return _submit_page(request, values, exc.message, exc.details.get("field"),
-                            status_code=exc.http_status)
+        field = exc.details.get("field")
+        return _submit_page(request, {**values, "confidential": confidential}, exc.message,
+                            str(field) if field else None, status_code=exc.http_status)
     _remember(request, result.code)
     return core.redirect(f"/track/{result.code}?new=1")
 

@@ -73,12 +73,13 @@ def _items(svc: fb.FeedbackService, user: CurrentUser, tab: str,
            statuses: tuple[str, ...] | None, unit: int | None, page: int
            ) -> tuple[list[Any], int]:
     """One page of what the tab lists: rectifications, bad ratings or rating appeals."""
-    actor, paging = user.actor(), {"page": page, "per_page": PER_PAGE}
+    actor = user.actor()
     if statuses is not None:
-        return svc.rectification_page(actor, statuses=statuses, unit_id=unit, **paging)
+        return svc.rectification_page(actor, statuses=statuses, unit_id=unit, page=page,
+                                      per_page=PER_PAGE)
     if tab == "ratings":
-        return svc.bad_rating_page(actor, **paging)
-    return svc.rating_appeal_page(actor, unit_id=unit, **paging)
+        return svc.bad_rating_page(actor, page=page, per_page=PER_PAGE)
+    return svc.rating_appeal_page(actor, unit_id=unit, page=page, per_page=PER_PAGE)
 
 
 def _unit_choices(request: Request) -> list[Any]:
