@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.markup import escape
@@ -13,7 +14,8 @@ from jiesu.cli_output import console, err, print_error
 from jiesu.config import Settings
 from jiesu.domain.errors import DomainError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # a command imports these when it runs (they load the whole application)
+    from jiesu.runtime import Runtime
     from jiesu.services.notifications import DeliveryResult
 
 app = typer.Typer(help="jiesu 接诉即办 — 12345 热线诉求办理平台", no_args_is_help=True,
@@ -34,18 +36,18 @@ app.add_typer(audit_app, name="audit")
 
 
 
-def _runtime():  # type: ignore[no-untyped-def]
+def _runtime() -> Runtime:
     from jiesu.runtime import Runtime
 
     return Runtime.create(Settings())
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     print_error(message)
     raise typer.Exit(code)
 
 
-def _now():  # type: ignore[no-untyped-def]
+def _now() -> datetime:
     from jiesu.services.clock import utcnow
 
     return utcnow()
@@ -217,7 +219,7 @@ def calendar_import(file: Path) -> None:
         _store_year(year, days, f"csv:{file.name}")
 
 
-def _store_year(year: int, days: dict, source: str) -> None:  # type: ignore[type-arg]
+def _store_year(year: int, days: dict[date, bool], source: str) -> None:
     from jiesu.services.admin import AdminService
 
     rt = _runtime()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.markup import escape
@@ -15,24 +16,27 @@ from jiesu.cli_output import console, err, print_error
 from jiesu.config import Settings
 from jiesu.domain.errors import DomainError
 
+if TYPE_CHECKING:  # a command imports these when it runs (they load the whole application)
+    from jiesu.runtime import Runtime
+
 MAPPINGS = Path(__file__).parent / "data" / "mappings"
 apikey_app = typer.Typer(help="Open311 API 密钥 API keys", no_args_is_help=True)
 export_app = typer.Typer(help="导出 台账/开放数据 Ledger and open data", no_args_is_help=True)
 
 
-def _runtime():  # type: ignore[no-untyped-def]
+def _runtime() -> Runtime:
     from jiesu.runtime import Runtime
 
     return Runtime.create(Settings())
 
 
-def _now():  # type: ignore[no-untyped-def]
+def _now() -> datetime:
     from jiesu.services.clock import utcnow
 
     return utcnow()
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     print_error(message)
     raise typer.Exit(code)
 
@@ -47,7 +51,6 @@ def resolve_mapping(value: str) -> Path:
         return shipped
     names = ", ".join(sorted(p.stem for p in MAPPINGS.glob("*.toml")))
     _fail(f"映射文件不存在：{value}（内置映射：{names}）")
-    raise AssertionError  # unreachable
 
 
 def import_command(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -11,10 +11,15 @@ from rich.table import Table
 from jiesu.cli_output import console, print_error
 from jiesu.config import Settings
 
+if TYPE_CHECKING:  # a command imports these when it runs (they load the whole application)
+    from jiesu.domain.kpi import Period
+    from jiesu.runtime import Runtime
+    from jiesu.services.reporting import ReportingService
+
 app = typer.Typer(help="考核与通报 KPIs, rankings and the monthly report", no_args_is_help=True)
 
 
-def _services():  # type: ignore[no-untyped-def]
+def _services() -> tuple[Runtime, ReportingService]:
     from jiesu.runtime import Runtime
     from jiesu.services.reporting import ReportingService
 
@@ -22,7 +27,7 @@ def _services():  # type: ignore[no-untyped-def]
     return rt, ReportingService(rt.db, rt.rules, rt.settings)
 
 
-def _period(text: str):  # type: ignore[no-untyped-def]
+def _period(text: str) -> Period:
     from jiesu.domain.errors import DomainError
     from jiesu.domain.kpi import parse_period
 

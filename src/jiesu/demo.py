@@ -329,7 +329,8 @@ ENTERPRISES = [
     (9, "渔港水产加工有限公司", "C13", 18, 260, "D04", 2, "", "B"),
     (10, "朝阳门文创设计有限公司", "L72", 8, None, "D01", 1, "", None),
 ]
-POLICIES = [
+# (code, title, issuing unit, mode, amount in fen, benefit, conditions as PolicyInput takes them)
+POLICIES: list[tuple[str, str, str, str, int, str, list[dict[str, Any]]]] = [
     ("XW-2026-01", "小微企业稳岗补贴", "B05", "auto", 1_200_000,
      "每家 1.2 万元，直接拨付到企业基本账户", [
          {"field": "size", "op": "in", "value": ["small", "micro"]},

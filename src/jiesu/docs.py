@@ -86,7 +86,7 @@ def api_app() -> FastAPI:
     from jiesu.app import create_app
 
     return create_app(Settings(database_url="sqlite://", environment="test",
-                               _env_file=None))  # type: ignore[call-arg]  # not the developer's .env
+                               _env_file=None))  # not the developer's .env
 
 
 def api_routes(app: FastAPI) -> dict[tuple[str, str], Any]:
