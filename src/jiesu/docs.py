@@ -126,7 +126,9 @@ def api_access(app: FastAPI) -> dict[tuple[str, str], str]:
     schema = app.openapi()
     schemes = schema.get("components", {}).get("securitySchemes", {})
     routes = api_routes(app)
-    role_check = require_roles().dependency.__code__  # every require_roles(...) check runs it
+    check = require_roles().dependency
+    assert check is not None
+    role_check = check.__code__  # every require_roles(...) check runs it
     access: dict[tuple[str, str], str] = {}
     for method, path, operation in _operations(schema):
         calls = list(_calls(routes[(method, path)].dependant))

@@ -239,8 +239,9 @@ class ImportStore:
             row += (appeal_id, appeal.code, now_db, None, item.source_ref, None, 0, count, head)
             appeals.append(row)
         driver = conn.connection.driver_connection
+        assert driver is not None  # None only for a closed or invalidated connection
         if pg:
-            with driver.cursor() as cur:  # type: ignore[union-attr]
+            with driver.cursor() as cur:
                 for table, rows in (("appeals", appeals), ("events", events),
                                     ("appeal_co_units", co_units)):
                     if rows:
@@ -251,13 +252,13 @@ class ImportStore:
             # Every batch adds entries all over the ~20 appeals indexes; with SQLite's default
             # 2 MB page cache each batch read those pages again (a third of the write time at
             # 100,000 rows). The cache grows only as pages are read; the connection keeps it.
-            size = driver.execute("PRAGMA cache_size").fetchone()[0]  # type: ignore[union-attr]
+            size = driver.execute("PRAGMA cache_size").fetchone()[0]
             if -_SQLITE_CACHE_KIB < size < 0 or 0 <= size < _SQLITE_CACHE_KIB // 4:
-                driver.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")  # type: ignore[union-attr]
+                driver.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
             for table, rows in (("appeals", appeals), ("events", events),
                                 ("appeal_co_units", co_units)):
                 if rows:
-                    driver.executemany(_SQLITE_INSERT[table], rows)  # type: ignore[union-attr]
+                    driver.executemany(_SQLITE_INSERT[table], rows)
         return ids
 
     def _claim_ids(self, n: int, *, pg: bool) -> list[int]:

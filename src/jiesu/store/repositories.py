@@ -8,9 +8,18 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, bindparam, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -212,8 +221,9 @@ class AppealRepository:
         # The version-checked UPDATE goes first: it takes the row lock, so a concurrent writer
         # waits here and then updates no row (a clean 409) instead of colliding on the next
         # event's (appeal_id, seq) unique key (an IntegrityError, i.e. a 500).
-        result = self.session.execute(_UPDATE_APPEAL, params)
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        # A DML statement's result is a CursorResult (Session.execute is typed for any).
+        result = cast("CursorResult[Any]", self.session.execute(_UPDATE_APPEAL, params))
+        if result.rowcount != 1:
             raise ConcurrencyConflict("该诉求刚刚被其他人修改，请刷新后重试")
         if rows:
             self.session.execute(_INSERT_EVENTS, rows)
