@@ -61,12 +61,19 @@ def load_rules(uow: UnitOfWork, settings: Settings) -> Rules:
     return Rules(
         calendar=calendar,
         sla=sla,
-        reopen_window_days=int(values["reopen_window_days"]),  # type: ignore[call-overload]
-        max_extension_days=int(values["max_extension_days"]),  # type: ignore[call-overload]
-        max_extensions=int(values["max_extensions"]),  # type: ignore[call-overload]
-        followup_max_attempts=int(values["followup_max_attempts"]),  # type: ignore[call-overload]
+        reopen_window_days=_whole(values["reopen_window_days"]),
+        max_extension_days=_whole(values["max_extension_days"]),
+        max_extensions=_whole(values["max_extensions"]),
+        followup_max_attempts=_whole(values["followup_max_attempts"]),
         auto_supervision_level=SupervisionLevel(str(values["auto_supervision_level"])),
     )
+
+
+def _whole(value: object) -> int:
+    """A numeric rule setting as stored (JSON: a number, or its text once checked)."""
+    if isinstance(value, int | float | str):
+        return int(value)
+    raise TypeError(f"a rule setting is not a number: {value!r}")
 
 
 class RulesProvider:
