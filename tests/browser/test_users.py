@@ -112,6 +112,7 @@ def test_an_admin_manages_a_user_who_signs_in_and_is_stopped(
     user.shot("66-user-signed-out")
     _sign_in(user, OWN_PASSWORD)
     assert "/login" in upage.url
+    assert upage.locator(".flash-error").inner_text() == "账号已停用，请联系管理员"
     user.shot("67-user-refused")
 
     # 7. Reactivated, the user signs in again.

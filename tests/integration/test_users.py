@@ -214,6 +214,11 @@ def test_a_deactivated_user_is_signed_out_everywhere_and_stays_out(city: City) -
     assert not _signed_in(browser, "/staff/inbox")  # sent to the login page
     assert _login_token(city, "handler_d1", PASSWORD) is None
     assert _page_login(browser, "handler_d1") == 401
+    # the right password learns why; a wrong one learns nothing about the account
+    for password, said in ((PASSWORD, "账号已停用，请联系管理员"),
+                           ("wrong-pass", "用户名或密码错误")):
+        r = c.post("/api/v1/auth/token", json={"username": "handler_d1", "password": password})
+        assert r.status_code == 401 and r.json()["error"]["message"] == said, r.text
     # reactivated, the user signs in again; what was issued before stays refused
     assert c.patch(f"/api/v1/admin/users/{user_id}", headers=admin,
                    json={"active": True}).status_code == 200

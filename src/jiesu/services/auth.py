@@ -25,6 +25,8 @@ MIN_PASSWORD_LENGTH = 6
 # Said when a token or page session is older than the user's last password change, reset or
 # deactivation (its credentials version is behind the account's).
 CREDENTIALS_CHANGED = "密码已修改或账号已停用过，请重新登录"
+# Said when the right password is given for a deactivated account (停用).
+DEACTIVATED = "账号已停用，请联系管理员"
 
 
 class AuthError(DomainError):
@@ -80,20 +82,23 @@ class Authenticator:
 
     def login(self, username: str, password: str, *,
               client: str = "") -> tuple[str, CurrentUser]:
-        """A token for the right password. `client` is the caller's address: ten wrong
-        passwords for one username from one address within 15 minutes refuse the next tries
-        (TooManyAttempts) until the oldest is 15 minutes old."""
+        """A token for the right password of an active account (a deactivated one is told so).
+        `client` is the caller's address: ten wrong passwords for one username from one
+        address within 15 minutes refuse the next tries (TooManyAttempts) until the oldest is
+        15 minutes old."""
         key, now = f"login:{username.strip().lower()[:64]}@{client[:64]}", utcnow()
         failures = self.limiter.check(key, now)
         with self.db.uow(write=False) as uow:
             row = accounts.user_by_username(uow.session, username)
-            ok = (row is not None and row.active
-                  and verify_password(row.password_hash, password))
+            ok = row is not None and verify_password(row.password_hash, password)
+            active = row is not None and row.active
             user_id = row.id if row is not None else 0
         if not ok:
             self.limiter.failed(key, now)
             raise AuthError("用户名或密码错误")
         self.limiter.succeeded(key, failures)
+        if not active:  # told only to whoever knows the password: they need an administrator
+            raise AuthError(DEACTIVATED)
         user = self.user(user_id, fresh=True)
         assert user is not None
         return self.issue(user), user

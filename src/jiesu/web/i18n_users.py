@@ -61,6 +61,7 @@ EN: dict[str, str] = {
     "密码刚被修改或重置，未作任何修改，请重新登录后再试":
         "The password was just changed or reset: nothing was changed; sign in again and retry",
     "账号不存在或已停用": "The account does not exist or is deactivated",
+    "账号已停用，请联系管理员": "This account is deactivated: please contact an administrator",
     "密码已修改或账号已停用过，请重新登录":
         "The password was changed or the account deactivated since: please sign in again",
     "显示名称不能为空": "The display name cannot be empty",
