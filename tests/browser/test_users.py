@@ -109,6 +109,7 @@ def test_an_admin_manages_a_user_who_signs_in_and_is_stopped(
     # 6. The user's open page is refused on its next load, and signing in is refused.
     upage.reload()
     assert "/login" in upage.url
+    assert "登录已失效：密码已修改或账号已停用，请重新登录" in _flash(user)
     user.shot("66-user-signed-out")
     _sign_in(user, OWN_PASSWORD)
     assert "/login" in upage.url

@@ -211,7 +211,10 @@ def test_a_deactivated_user_is_signed_out_everywhere_and_stays_out(city: City) -
     r = c.patch(f"/api/v1/admin/users/{user_id}", headers=admin, json={"active": False})
     assert r.status_code == 200 and r.json()["active"] is False
     assert not _token_works(city, token)
-    assert not _signed_in(browser, "/staff/inbox")  # sent to the login page
+    assert not _signed_in(browser, "/staff/inbox")  # sent to the login page, which says why
+    assert "登录已失效：密码已修改或账号已停用，请重新登录" in browser.get("/login").text
+    assert not _signed_in(browser, "/staff/inbox")  # said once: now it is just signed out
+    assert "登录已失效" not in browser.get("/login").text
     assert _login_token(city, "handler_d1", PASSWORD) is None
     assert _page_login(browser, "handler_d1") == 401
     # the right password learns why; a wrong one learns nothing about the account

@@ -175,10 +175,17 @@ def sign_in(request: Request, user: CurrentUser) -> None:
     request.session[SESSION_VERSION_KEY] = user.credentials_version
 
 
+# What the login page says to a page whose session a deactivation or a password change ended.
+SESSION_ENDED = "登录已失效：密码已修改或账号已停用，请重新登录"
+
+
 def require(request: Request, roles: Iterable[Role]) -> CurrentUser:
     """The signed-in user if their role may open this page; redirect or 403 otherwise."""
+    was_signed_in = SESSION_USER_KEY in request.session
     user = current_user(request)
     if user is None:
+        if was_signed_in:  # deactivated or password changed since: the login page says why
+            flash(request, SESSION_ENDED, "error")
         raise LoginRequired(str(request.url.path) + (f"?{request.url.query}"
                                                       if request.url.query else ""))
     if user.role not in set(roles):

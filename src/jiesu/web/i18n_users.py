@@ -64,6 +64,9 @@ EN: dict[str, str] = {
     "账号已停用，请联系管理员": "This account is deactivated: please contact an administrator",
     "密码已修改或账号已停用过，请重新登录":
         "The password was changed or the account deactivated since: please sign in again",
+    "登录已失效：密码已修改或账号已停用，请重新登录":
+        "Your sign-in has ended: the password was changed or the account deactivated. Please "
+        "sign in again",
     "显示名称不能为空": "The display name cannot be empty",
     "无效的登录凭证": "Invalid credentials",
     "登录已过期，请重新登录": "Signed out: please sign in again",
