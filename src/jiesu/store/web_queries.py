@@ -104,6 +104,22 @@ def leaf_categories(session: Session) -> list[CategoryRow]:
         .order_by(CategoryRow.code)))
 
 
+def category_branches(session: Session) -> dict[str, str]:
+    """Each category's ancestors' codes, space-separated: a page lists leaves only, and a
+    suggested first- or second-level category narrows that list to the leaves under it."""
+    rows = session.execute(select(CategoryRow.id, CategoryRow.code, CategoryRow.parent_id)).all()
+    parent_of = {row.id: (row.code, row.parent_id) for row in rows}
+    branches: dict[str, str] = {}
+    for row in rows:
+        codes: list[str] = []
+        parent = row.parent_id
+        while parent in parent_of and len(codes) < 10:  # three levels; no loop can hang a page
+            code, parent = parent_of[parent]
+            codes.append(code)
+        branches[row.code] = " ".join(reversed(codes))
+    return branches
+
+
 def units(session: Session, *, max_depth: int | None = None,
           under_path: str | None = None, limit: int = 2000) -> list[UnitRow]:
     stmt = select(UnitRow).where(UnitRow.active.is_(True))

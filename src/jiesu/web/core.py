@@ -94,16 +94,19 @@ def reading(rt: Runtime) -> Iterator[UnitOfWork]:
         uow.session.expunge_all()
 
 
-def form_categories(rt: Runtime, error: str | None) -> list[Any]:
-    """The leaf categories a registration form offers. When the form is shown again with an
-    error and the database is down, none: what was typed is still given back."""
+def form_categories(rt: Runtime, error: str | None) -> tuple[list[Any], dict[str, str]]:
+    """The leaf categories a registration form offers, and each one's branch (its ancestors'
+    codes, for a suggested branch to narrow the list: partials/category_select.html). When
+    the form is shown again with an error and the database is down, none: what was typed is
+    still given back."""
     try:
         with reading(rt) as uow:
-            return list(web_queries.leaf_categories(uow.session))
+            return (list(web_queries.leaf_categories(uow.session)),
+                    web_queries.category_branches(uow.session))
     except Unavailable:
         if error is None:
             raise
-        return []
+        return [], {}
 
 
 def lang_of(request: Request) -> str:

@@ -161,6 +161,8 @@ EN: dict[str, str] = {
     "保密：不在诉求公示中公开": "Confidential: do not show on the disclosure board",
     "事项分类": "Category", "请选择（可不选）": "Choose (optional)",
     "系统建议分类": "Suggested category", "点击采用": "click to use",
+    "请选择“{name}”下的分类": "Choose a category within “{name}”",
+    "显示全部分类": "Show all categories",
     "提交": "Submit", "提交成功": "Submitted", "您的诉求编号": "Your tracking code",
     "请记下编号。凭编号和手机号可随时查询办理进度、补充材料和评价。":
         "Keep this code. With it and your phone you can track, add information and rate.",

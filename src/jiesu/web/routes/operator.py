@@ -25,10 +25,10 @@ FIELDS = ("requester_phone", "requester_name", "kind", "title", "content", "addr
 
 def _page(request: Request, values: dict[str, Any], error: str | None = None,
           status_code: int = 200, registered: dict[str, Any] | None = None) -> HTMLResponse:
-    categories = core.form_categories(core.runtime_of(request), error)
+    categories, branches = core.form_categories(core.runtime_of(request), error)
     lang = core.lang_of(request)
     return core.render(request, "staff/operator.html", {
-        "values": values, "error": error, "categories": categories,
+        "values": values, "error": error, "categories": categories, "branches": branches,
         "kinds": [(k, i18n.label(lang, "kind", k)) for k in KINDS],
         "urgencies": i18n.choices(lang, "urgency"), "registered": registered},
         status_code=status_code)

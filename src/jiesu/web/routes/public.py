@@ -47,12 +47,12 @@ def _public_items(session: Any, rows: list[Any]) -> list[Any]:
 
 def _submit_page(request: Request, values: dict[str, Any], error: str | None = None,
                  field: str | None = None, status_code: int = 200) -> HTMLResponse:
-    categories = core.form_categories(core.runtime_of(request), error)
+    categories, branches = core.form_categories(core.runtime_of(request), error)
     lang = core.lang_of(request)
     kinds = [(k, i18n.label(lang, "kind", k)) for k in PUBLIC_KINDS]
     return core.render(request, "public/submit.html", {
         "values": values, "error": error, "error_field": field, "kinds": kinds,
-        "categories": categories}, status_code=status_code)
+        "categories": categories, "branches": branches}, status_code=status_code)
 
 
 @router.get("/submit", response_class=HTMLResponse)

@@ -14,12 +14,55 @@
     return e;
   }
 
+  /* The category list offers leaves only. A suggestion may be a branch (一级/二级分类): picking
+     it narrows the list to the leaves under it (their data-branch names its code) for the
+     person to choose one; "显示全部分类" brings every leaf back. The choice is kept if it can. */
+  function categoryPicker(select) {
+    if (!select) { return null; }
+    var all = Array.prototype.slice.call(select.options);
+    var first = all[0], firstText = first.textContent;
+    var showAll = select.form.querySelector("[data-category-all]");
+    function under(code) {
+      return all.filter(function (o) {
+        return o.value && (o.getAttribute("data-branch") || "").split(" ").indexOf(code) >= 0;
+      });
+    }
+    function show(options, title, chosen) {
+      select.textContent = "";
+      first.textContent = title;
+      select.appendChild(first);
+      options.forEach(function (o) { select.appendChild(o); });
+      select.value = options.some(function (o) { return o.value === chosen; }) ? chosen : "";
+      if (showAll) { showAll.hidden = options.length === all.length - 1; }
+    }
+    if (showAll) {
+      showAll.addEventListener("click", function () {
+        show(all.slice(1), firstText, select.value); select.focus();
+      });
+    }
+    return {
+      /* whether the list holds this category or leaves under it */
+      offers: function (code) {
+        return !!code && (all.some(function (o) { return o.value === code; }) || under(code).length > 0);
+      },
+      pick: function (code, name) {
+        if (all.some(function (o) { return o.value === code; })) {
+          show(all.slice(1), firstText, code);
+        } else {
+          show(under(code), (select.getAttribute("data-narrowed") || "{name}").replace("{name}", name), select.value);
+        }
+        select.focus();
+      }
+    };
+  }
+
   /* Suggestions while typing: category, urgency, duplicates (staff). Any failure hides them. */
   function setupSuggest(form) {
     var box = form.querySelector("[data-suggest-box]");
     if (!box) { return; }
     var inputs = form.querySelectorAll("[data-suggest-input]");
     var select = form.querySelector("[data-category-select]");
+    var picker = categoryPicker(select);
     var urgencySelect = form.querySelector("[data-urgency-select]");
     var phone = form.querySelector('[name="requester_phone"]');
     var address = form.querySelector('[name="address"]');
@@ -49,17 +92,21 @@
         list.textContent = "";
         // residents see the names only, as buttons big enough to tap; staff also see how sure
         var namesOnly = wrap.hasAttribute("data-names-only");
-        (data.categories || []).slice(0, 3).forEach(function (c) {
+        // a category the list cannot offer (not in this city's taxonomy) is no button to press
+        var offered = (data.categories || []).filter(function (c) { return !picker || picker.offers(c.code); });
+        offered.slice(0, 3).forEach(function (c) {
           var name = c.name || c.label || c.code;
+          var text = namesOnly ? name : name + " " + Math.round((c.probability || 0) * 100) + "%";
+          if (!picker) {  // a form without a category list (grid patrol): for reading only
+            list.appendChild(el("span", { "class": "tag suggest-chip", "data-code": c.code || "" }, text));
+            return;
+          }
           var b = el("button", { type: "button", "class": namesOnly ? "button suggest-chip" : "button small suggest-chip",
-                                 "data-code": c.code || "" },
-            namesOnly ? name : name + " " + Math.round((c.probability || 0) * 100) + "%");
-          b.addEventListener("click", function () {
-            if (select && c.code) { select.value = c.code; select.focus(); }
-          });
+                                 "data-code": c.code || "" }, text);
+          b.addEventListener("click", function () { picker.pick(c.code, name); });
           list.appendChild(b);
         });
-        wrap.hidden = !(data.categories || []).length;
+        wrap.hidden = !offered.length;
         any = any || !wrap.hidden;
       }
       var dwrap = box.querySelector("[data-duplicates-wrap]");
