@@ -9,10 +9,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from jiesu.store.tables import AppealRow, EventAnchorRow, EventRow, JobLeaseRow
+
+
+def read_snapshot(session: Session) -> None:
+    """Make the session's transaction read one snapshot of the whole database. Call it first.
+
+    PostgreSQL reads each statement at its own moment by default (READ COMMITTED): an event
+    appended between reading the appeals' chain heads and walking the events would look like a
+    break. SQLite's read transactions are snapshots already.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ",
+                                              "postgresql_readonly": True})
 
 
 def chain_heads(session: Session) -> dict[int, tuple[int, str]]:
@@ -43,6 +55,25 @@ def event_hashes(session: Session, first_event_id: int, last_event_id: int) -> l
     ).order_by(EventRow.id)))
 
 
+def first_unreadable(session: Session, appeal_id: int | None, seq: int,
+                     within: int) -> tuple[int, int, int] | None:
+    """(id, appeal id, seq) of the first of the `within` events after position (`appeal_id`,
+    `seq`) in chain order whose row cannot be read back (text that is not JSON or not a time,
+    written into SQLite by hand); each is read on its own. None if every one can be read."""
+    after = select(EventRow.id, EventRow.appeal_id, EventRow.seq)
+    if appeal_id is not None:
+        after = after.where(or_(EventRow.appeal_id > appeal_id,
+                                and_(EventRow.appeal_id == appeal_id, EventRow.seq > seq)))
+    whole = select(*EventRow.__table__.columns)
+    for event_id, event_appeal, event_seq in session.execute(
+            after.order_by(EventRow.appeal_id, EventRow.seq).limit(within)).all():
+        try:
+            session.execute(whole.where(EventRow.id == event_id)).one()
+        except (ValueError, TypeError):
+            return event_id, event_appeal, event_seq
+    return None
+
+
 def claim_lease(session: Session, name: str) -> JobLeaseRow | None:
     """The job's lease row, locked (FOR UPDATE SKIP LOCKED); None if missing or held."""
     return session.scalar(select(JobLeaseRow).where(JobLeaseRow.name == name)
@@ -60,3 +91,4 @@ def events_after(session: Session, after: int,
     return session.execute(select(EventRow.id, EventRow.hash, EventRow.at)
                            .where(EventRow.id > after)
                            .order_by(EventRow.id).limit(limit))
+
