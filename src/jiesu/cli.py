@@ -16,6 +16,7 @@ from jiesu.domain.errors import DomainError
 
 if TYPE_CHECKING:  # a command imports these when it runs (they load the whole application)
     from jiesu.runtime import Runtime
+    from jiesu.services.audit import Broken
     from jiesu.services.notifications import DeliveryResult
 
 app = typer.Typer(help="jiesu 接诉即办 — 12345 热线诉求办理平台", no_args_is_help=True,
@@ -249,6 +250,12 @@ def sweep() -> None:
     console.print(_delivered(n))
     for notice in result.notices:
         console.print(f"[yellow]提醒：[/yellow]{escape(notice)}", markup=True)
+    check = result.audit_check
+    if check is not None and check.broken is not None:
+        _print_broken(check.broken)
+    elif check is not None:
+        console.print(f"审计链完好：{check.events} 条记录，{check.appeals} 件诉求，"
+                      f"{check.anchors} 个锚点")
 
 
 def _delivered(n: DeliveryResult) -> str:
@@ -278,18 +285,30 @@ def notify_send(
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Verify the whole tamper-evident event log; exit 1 when broken (校验审计链)."""
-    from jiesu.services.audit import verify
+    """Verify the whole tamper-evident event log; exit 1 when broken (校验审计链).
 
-    result = verify(_runtime().db, progress=lambda n: err.print(f"  已校验 {n} 条记录"))
+    The result is recorded for the auditor's page, as the periodic check's is."""
+    from jiesu.services.audit import record, verify
+    from jiesu.store.db import DatabaseError
+
+    db = _runtime().db
+    started = _now()
+    result = verify(db, progress=lambda n: err.print(f"  已校验 {n} 条记录"))
+    try:
+        record(db, result, started_at=started, finished_at=_now(), runner="cli")
+    except (DatabaseError, DomainError) as exc:  # e.g. a read-only copy: the check still counts
+        err.print(f"校验结果未能记录到数据库：{(str(exc).splitlines() or [repr(exc)])[0]}")
     if result.broken:
-        b = result.broken
-        where = f"事件 id={b.event_id}" if b.event_id else "（见原因）"
-        console.print(f"[red]审计链已损坏[/red]：{escape(where)}，"
-                      f"诉求 {b.appeal_id}，序号 {b.seq}：{escape(b.reason)}", markup=True)
+        _print_broken(result.broken)
         raise typer.Exit(1)
     console.print(f"审计链完好：{result.events} 条记录，{result.appeals} 件诉求，"
                   f"{result.anchors} 个锚点")
+
+
+def _print_broken(b: Broken) -> None:
+    where = f"事件 id={b.event_id}" if b.event_id else "（见原因）"
+    console.print(f"[red]审计链已损坏[/red]：{escape(where)}，"
+                  f"诉求 {b.appeal_id}，序号 {b.seq}：{escape(b.reason)}", markup=True)
 
 
 @app.command()

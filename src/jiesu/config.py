@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     count_from_next_day: bool = Field(True, description="working-day counting starts next day")
     token_ttl_hours: int = Field(12, description="lifetime of API bearer tokens")
     sweep_interval_seconds: int = Field(60, description="how often `serve` runs the sweeper")
+    audit_verify_hours: int = Field(
+        24, ge=0, le=8760,
+        description="the periodic jobs verify every hash chain and anchor of the audit log "
+                    "(审计链校验) once in this many hours, in one process at a time, and record "
+                    "the result for the auditor's page; 0: never (run `jiesu audit verify` "
+                    "from cron instead)")
     auto_dispatch_enabled: bool = Field(True, description="auto-dispatch above model threshold")
     model_dir: Path = Field(Path("var/models"), description="classifier model registry")
     db_pool_size: int = Field(10, description="connections per app process (PostgreSQL)")

@@ -1,22 +1,31 @@
-"""The audit check (`jiesu.services.audit.verify`), SQLite and PostgreSQL, on a database that
-keeps changing while it is checked or was edited behind the application's back in plain SQL.
+"""The audit check (审计链校验), SQLite and PostgreSQL: the periodic jobs verify every hash
+chain and anchor once per JIESU_AUDIT_VERIFY_HOURS, in one process at a time, and record the
+result; a broken chain is recorded with where it broke and logged at ERROR.
+
+The database is edited behind the application's back in plain SQL, as a tamperer would.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, event, text
 
 from jiesu.domain.appeal import Actor, Role
+from jiesu.jobs.sweeper import run_all
 from jiesu.runtime import Runtime
-from jiesu.services.audit import verify
+from jiesu.services.audit import LEASE, VERIFY_JOB, Check, recent_checks, run_due, verify
 from jiesu.services.clock import utcnow
+from jiesu.store import audit_store
 from jiesu.store.db import normalise_url
 from tests.support.city import City
+from tests.support.concurrency import side_by_side
 
+DAY = timedelta(hours=24)  # the default JIESU_AUDIT_VERIFY_HOURS
 CHAIN_WALK = "ORDER BY events.appeal_id, events.seq"  # the statement that streams the events
 
 
@@ -25,6 +34,10 @@ def engine(db_url: str) -> Iterator[Engine]:
     e = create_engine(normalise_url(db_url))
     yield e
     e.dispose()
+
+
+def _checks(runtime: Runtime) -> list[Check]:
+    return recent_checks(runtime.db, 100)
 
 
 def _dispatched(city: City) -> dict[str, Any]:
@@ -41,6 +54,11 @@ def _event(engine: Engine, appeal_id: int, seq: int) -> dict[str, Any]:
             {"a": appeal_id, "s": seq}).mappings().one())
 
 
+def _event_count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM events")).scalar_one())
+
+
 def _set_data(engine: Engine, event_id: int, data: object) -> None:
     import json
 
@@ -48,6 +66,71 @@ def _set_data(engine: Engine, event_id: int, data: object) -> None:
     with engine.begin() as conn:
         conn.execute(text("UPDATE events SET data = :d WHERE id = :id"),
                      {"d": value, "id": event_id})
+
+
+def test_a_clean_database_is_checked_whole_once_per_interval(runtime: Runtime, city: City,
+                                                             engine: Engine) -> None:
+    city.register()
+    _dispatched(city)
+    now = utcnow()
+    first = run_all(runtime, now).audit_check  # the deadline sweep before it may add events
+    assert first is not None and first.ok and first.broken is None
+    assert (first.runner, first.events, first.appeals) == ("jobs", _event_count(engine), 2)
+    assert first.started_at == now and first.finished_at >= now
+    # the jobs pass every minute; the check waits for its interval
+    assert run_all(runtime, now + timedelta(minutes=1)).audit_check is None
+    assert run_all(runtime, now + DAY - timedelta(seconds=1)).audit_check is None
+    again = run_all(runtime, now + DAY).audit_check
+    assert again is not None and again.ok
+    assert [c.id for c in _checks(runtime)] == [again.id, first.id]
+
+
+def test_zero_hours_turns_the_periodic_check_off(runtime: Runtime, city: City,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    city.register()
+    monkeypatch.setattr(runtime, "settings",
+                        runtime.settings.model_copy(update={"audit_verify_hours": 0}))
+    assert run_all(runtime, utcnow()).audit_check is None
+    assert _checks(runtime) == []
+
+
+def test_two_processes_at_once_check_once(runtime: Runtime, city: City) -> None:
+    city.register()
+    now = utcnow()
+    # the first time both find no lease row and make it; the second time both find it
+    for at in (now, now + DAY):
+        results = side_by_side(runtime, lambda rt, at=at: run_due(rt.db, at, every=DAY))  # type: ignore[misc]
+        assert sorted(r is None for r in results) == [False, True], results
+    assert len(_checks(runtime)) == 2
+
+
+def test_a_check_running_elsewhere_is_not_started_again(runtime: Runtime, city: City) -> None:
+    """While one process walks the chains another's pass starts no second check; the lease of
+    a process that stopped half-way (a restart) runs out and the check is run again."""
+    city.register()
+    now = utcnow()
+    other = Runtime.create(runtime.settings)
+    meanwhile: list[Check | None] = []
+
+    def during(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if CHAIN_WALK in statement and not meanwhile:
+            meanwhile.append(run_due(other.db, now + timedelta(minutes=1), every=DAY))
+
+    event.listen(runtime.db.engine, "before_cursor_execute", during)
+    try:
+        check = run_due(runtime.db, now, every=DAY)
+    finally:
+        event.remove(runtime.db.engine, "before_cursor_execute", during)
+        other.close()
+    assert check is not None and check.ok and meanwhile == [None]
+
+    later = now + 2 * DAY
+    with runtime.db.uow() as uow:  # a process took the lease, then was restarted
+        assert audit_store.take_lease(uow.session, VERIFY_JOB, "gone:1", later,
+                                      until=later + LEASE, not_since=later - DAY)
+        uow.commit()
+    assert run_due(runtime.db, later + LEASE - timedelta(seconds=1), every=DAY) is None
+    assert run_due(runtime.db, later + LEASE, every=DAY) is not None
 
 
 def test_events_written_during_a_check_are_no_break(runtime: Runtime, city: City) -> None:
@@ -72,6 +155,30 @@ def test_events_written_during_a_check_are_no_break(runtime: Runtime, city: City
     assert appended and result.ok, result.broken
     assert result.events == 1  # what was there when the check began
     assert verify(runtime.db).events == 2
+
+
+def test_an_edited_event_is_a_recorded_failure_and_an_error_in_the_log(
+        runtime: Runtime, city: City, engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    city.register()
+    a = _dispatched(city)
+    now = utcnow()
+    assert run_all(runtime, now).audit_check.ok  # type: ignore[union-attr]
+    target = _event(engine, a["id"], 2)
+    original = target["data"]
+    _set_data(engine, target["id"], {"from": "registered", "to": "dispatched", "unit_id": 999})
+
+    with caplog.at_level(logging.ERROR, logger="jiesu.audit"):
+        check = run_all(runtime, now + DAY).audit_check
+    assert check is not None and check.broken is not None
+    assert (check.broken.event_id, check.broken.appeal_id, check.broken.seq) == (
+        target["id"], a["id"], 2)
+    assert check.appeal_code == a["code"] and "改动" in check.broken.reason
+    [logged] = [r for r in caplog.records if r.name == "jiesu.audit"]
+    assert logged.levelno == logging.ERROR and "audit chain broken" in logged.getMessage()
+    assert a["code"] in logged.getMessage() and str(target["id"]) in logged.getMessage()
+
+    _set_data(engine, target["id"], original)  # put back, the next check is whole again
+    assert run_all(runtime, now + 2 * DAY).audit_check.ok  # type: ignore[union-attr]
 
 
 def test_an_event_that_cannot_be_read_is_a_break(runtime: Runtime, city: City, engine: Engine,

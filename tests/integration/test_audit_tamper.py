@@ -2,7 +2,8 @@
 
 The CLI runs as a subprocess (env JIESU_DATABASE_URL), as an auditor would run it. Every case
 starts from a clean chain that passes, tampers with the `events` table directly in SQL, and
-expects exit status 1 naming the broken event or appeal.
+expects exit status 1 naming the broken event or appeal. Each run is recorded for the
+auditor's page (tests/integration/test_audit_checks.py has the periodic check).
 """
 
 from __future__ import annotations
@@ -69,6 +70,23 @@ def test_clean_chain_passes(db_url: str, appeals: list[int]) -> None:
     r = verify_cli(db_url)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "审计链完好：8 条记录，3 件诉求" in r.stdout
+
+
+def test_the_cli_records_each_run_for_the_auditors_page(db_url: str, appeals: list[int],
+                                                        engine: Engine,
+                                                        runtime: Runtime) -> None:
+    assert audit.recent_checks(runtime.db) == []
+    assert verify_cli(db_url).returncode == 0
+    target = _events(engine, appeals[2])[1]
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE events SET type = 'reply' WHERE id = :id"),
+                     {"id": target["id"]})
+    assert verify_cli(db_url).returncode == 1
+    broken, whole = audit.recent_checks(runtime.db)
+    assert (whole.runner, whole.ok, whole.events, whole.appeals) == ("cli", True, 8, 3)
+    assert whole.started_at <= whole.finished_at and whole.process
+    assert broken.runner == "cli" and broken.broken is not None
+    assert (broken.broken.event_id, broken.broken.appeal_id) == (target["id"], appeals[2])
 
 
 def test_edited_event_is_named(db_url: str, appeals: list[int], engine: Engine) -> None:

@@ -1,20 +1,22 @@
 """Deadline sweeper: yellow/red warnings and automatic 督办, once per appeal and clock, and
-yellow/red warnings once per open rectification (整改) round.
+yellow/red warnings once per open rectification (整改) round; and `run_all`, one pass of every
+periodic job, the audit check (审计链校验) among them once per JIESU_AUDIT_VERIFY_HOURS.
 
 Safe with several app processes on one PostgreSQL: each batch claims its rows with
-FOR UPDATE SKIP LOCKED, so two sweepers never handle the same appeal or rectification at once.
+FOR UPDATE SKIP LOCKED, so two sweepers never handle the same appeal or rectification at once,
+and the audit check is run by whichever process takes its job lease.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from jiesu.domain import appeal as dom
 from jiesu.runtime import Runtime
 from jiesu.services import notices
 from jiesu.services.admin import AdminService
-from jiesu.services.audit import anchor
+from jiesu.services.audit import Check, anchor, run_due
 from jiesu.services.feedback import FeedbackService, RectificationWarnings
 from jiesu.services.notifications import DeliveryResult, deliver_due, purge_sent
 from jiesu.store import lookups
@@ -38,6 +40,7 @@ class SweepResult:
     notifications_purged: int = 0  # sent messages older than JIESU_NOTIFY_KEEP_DAYS
     lookup_failures_purged: int = 0  # wrong lookup guesses that left the limiter's window
     notices: list[str] = field(default_factory=list)
+    audit_check: Check | None = None  # the audit check, when this pass ran one
 
 
 def sweep_deadlines(runtime: Runtime, now: datetime, *, batch: int = 200,
@@ -88,6 +91,11 @@ def run_all(runtime: Runtime, now: datetime) -> SweepResult:
     result.notifications_purged = purge_sent(runtime.db, now,
                                              keep_days=runtime.settings.notify_keep_days)
     result.lookup_failures_purged = runtime.lookup_limiter.purge(now)
+    # last: a full walk of the audit log takes about a minute per million events, and the
+    # jobs above should not wait for it
+    hours = runtime.settings.audit_verify_hours
+    if hours > 0:
+        result.audit_check = run_due(runtime.db, now, every=timedelta(hours=hours))
     return result
 
 

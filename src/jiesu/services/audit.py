@@ -1,19 +1,33 @@
-"""Tamper evidence: verify every per-appeal hash chain and the global anchors over them."""
+"""Tamper evidence: verify every per-appeal hash chain and the global anchors over them, and
+record each check (审计链校验), run by hand (`jiesu audit verify`) or by the periodic jobs."""
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import time
+import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from jiesu.domain.events import GENESIS_HASH, DomainEvent, anchor_digest, canonical, chain_hash
 from jiesu.store import audit_store as aq
+from jiesu.store.audit_tables import PROCESS_LENGTH, AuditCheckRow
 from jiesu.store.db import Session
 from jiesu.store.tables import EventAnchorRow, EventRow, JobLeaseRow
-from jiesu.store.uow import Database
+from jiesu.store.uow import Database, WriteRaced
 
 log = logging.getLogger("jiesu.audit")
+
+VERIFY_JOB = "audit_verify"  # the job lease of the periodic check
+# A running check renews its lease every RENEW_EVERY while it walks the chains; a process that
+# stopped half-way (a restart) leaves the check to another pass once LEASE has run out.
+LEASE = timedelta(minutes=30)
+RENEW_EVERY = timedelta(minutes=5)
+RUNNERS = ("jobs", "cli")  # who ran a check: the periodic jobs or `jiesu audit verify`
 
 
 @dataclass
@@ -34,6 +48,30 @@ class VerifyResult:
     @property
     def ok(self) -> bool:
         return self.broken is None
+
+
+@dataclass(frozen=True)
+class Check:
+    """One recorded check: when, by whom, what it walked, and the first break it found."""
+
+    id: int
+    started_at: datetime
+    finished_at: datetime
+    runner: str  # one of RUNNERS
+    process: str  # host:pid of the process that ran it
+    events: int
+    appeals: int
+    anchors: int
+    broken: Broken | None
+    appeal_code: str | None  # of the broken appeal, while that appeal exists
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None
+
+    @property
+    def seconds(self) -> float:
+        return max((self.finished_at - self.started_at).total_seconds(), 0.0)
 
 
 def _recompute(e: EventRow) -> str:
@@ -169,3 +207,98 @@ def anchor(db: Database, now: datetime, *, min_age: timedelta = timedelta(second
                              created_at=now))
         uow.commit()
         return len(rows)
+
+
+# --- recorded checks ---------------------------------------------------------------------------
+
+
+def run_due(db: Database, now: datetime, *, every: timedelta) -> Check | None:
+    """The periodic jobs' check: a full `verify`, recorded, when the jobs' last one started
+    `every` or longer before `now` and no other process is running one (a job lease). None
+    when not due. A broken chain is logged at ERROR."""
+    holder = f"{_process()}:{uuid.uuid4().hex[:8]}"[:PROCESS_LENGTH]
+    try:
+        with db.uow() as uow:
+            taken = aq.take_lease(uow.session, VERIFY_JOB, holder, now, until=now + LEASE,
+                                  not_since=now - every)
+            uow.commit()
+    except WriteRaced:
+        return None  # another process made the lease at the same moment and runs the check
+    if not taken:
+        return None
+    started = renewed = time.monotonic()
+
+    def renew(_: int) -> None:
+        nonlocal renewed
+        tick = time.monotonic()
+        if tick - renewed >= RENEW_EVERY.total_seconds():
+            renewed = tick
+            with db.uow() as uow:
+                aq.renew_lease(uow.session, VERIFY_JOB, holder,
+                               now + timedelta(seconds=tick - started) + LEASE)
+                uow.commit()
+
+    try:
+        result = verify(db, progress=renew)
+    except Exception:
+        with suppress(Exception), db.uow() as uow:  # else the lease runs out by itself
+            aq.release_lease(uow.session, VERIFY_JOB, holder, ran_at=None)
+            uow.commit()
+        raise
+    finished = now + timedelta(seconds=time.monotonic() - started)
+    with db.uow() as uow:
+        check = _record(uow.session, result, started_at=now, finished_at=finished,
+                        runner="jobs")
+        aq.release_lease(uow.session, VERIFY_JOB, holder, ran_at=now)
+        uow.commit()
+    if check.broken is not None:
+        b = check.broken
+        log.error("audit chain broken: check %s found appeal %s (code %s), event %s, seq %s: "
+                  "%s", check.id, b.appeal_id, check.appeal_code, b.event_id, b.seq, b.reason)
+    else:
+        log.info("audit chain whole: %s events, %s appeals, %s anchors in %.1f s",
+                 check.events, check.appeals, check.anchors, check.seconds)
+    return check
+
+
+def record(db: Database, result: VerifyResult, *, started_at: datetime, finished_at: datetime,
+           runner: str) -> Check:
+    """Store the result of a `verify` run by `runner` (one of RUNNERS)."""
+    with db.uow() as uow:
+        check = _record(uow.session, result, started_at=started_at, finished_at=finished_at,
+                        runner=runner)
+        uow.commit()
+    return check
+
+
+def recent_checks(db: Database, limit: int = 10) -> list[Check]:
+    """The latest recorded checks, newest first (empty when none ever ran)."""
+    with db.uow(write=False) as uow:
+        return [_check(row, code) for row, code in aq.recent_checks(uow.session, limit)]
+
+
+def _record(s: Session, result: VerifyResult, *, started_at: datetime, finished_at: datetime,
+            runner: str) -> Check:
+    if runner not in RUNNERS:
+        raise ValueError(f"unknown runner {runner!r}")
+    b = result.broken
+    row = AuditCheckRow(
+        started_at=started_at, finished_at=finished_at, runner=runner,
+        process=_process()[:PROCESS_LENGTH], events=result.events, appeals=result.appeals,
+        anchors=result.anchors, ok=b is None, broken_event_id=b.event_id if b else None,
+        broken_appeal_id=b.appeal_id if b else None, broken_seq=b.seq if b else None,
+        reason=b.reason if b else None)
+    aq.add_check(s, row)
+    code = aq.appeal_code(s, b.appeal_id) if b is not None and b.appeal_id is not None else None
+    return _check(row, code)
+
+
+def _check(row: AuditCheckRow, appeal_code: str | None) -> Check:
+    broken = None if row.ok else Broken(row.broken_event_id, row.broken_appeal_id,
+                                        row.broken_seq, row.reason or "")
+    return Check(row.id, row.started_at, row.finished_at, row.runner, row.process, row.events,
+                 row.appeals, row.anchors, broken, appeal_code)
+
+
+def _process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"

@@ -1,4 +1,5 @@
-"""Store side of tamper evidence: the event chains in order, the anchors and the anchor lease.
+"""Store side of tamper evidence: the event chains in order, the anchors, the job leases and
+the recorded checks.
 
 The chain walk streams (`yield_per`): the results are returned unread, so that the caller
 iterates them with bounded memory and may stop early.
@@ -9,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from jiesu.store.audit_tables import AuditCheckRow
 from jiesu.store.tables import AppealRow, EventAnchorRow, EventRow, JobLeaseRow
 
 
@@ -92,3 +94,57 @@ def events_after(session: Session, after: int,
                            .where(EventRow.id > after)
                            .order_by(EventRow.id).limit(limit))
 
+
+def take_lease(session: Session, name: str, holder: str, now: datetime, *,
+               until: datetime, not_since: datetime) -> bool:
+    """Give the job `name` to `holder` until `until`, unless another holder's time has not
+    run out or the job last ran after `not_since`. The lease row is made on first use."""
+    row = claim_lease(session, name)
+    if row is None:
+        if session.get(JobLeaseRow, name) is not None:
+            return False  # another process is taking it right now
+        row = JobLeaseRow(name=name)
+        session.add(row)
+        session.flush()  # two first uses at once: the unique key refuses the later one
+    if row.expires_at is not None and row.expires_at > now:
+        return False
+    if row.last_run_at is not None and row.last_run_at > not_since:
+        return False
+    row.holder, row.expires_at = holder, until
+    return True
+
+
+def renew_lease(session: Session, name: str, holder: str, until: datetime) -> bool:
+    """Move the end of `holder`'s lease on job `name`; False if it is no longer theirs."""
+    done = session.execute(update(JobLeaseRow).where(
+        JobLeaseRow.name == name, JobLeaseRow.holder == holder).values(expires_at=until))
+    return bool(getattr(done, "rowcount", 0))
+
+
+def release_lease(session: Session, name: str, holder: str, *,
+                  ran_at: datetime | None) -> None:
+    """End `holder`'s lease on job `name`; `ran_at` (when the run started) marks it as done."""
+    values: dict[str, object] = {"holder": None, "expires_at": None}
+    if ran_at is not None:
+        values["last_run_at"] = ran_at
+    session.execute(update(JobLeaseRow).where(
+        JobLeaseRow.name == name, JobLeaseRow.holder == holder).values(**values))
+
+
+def add_check(session: Session, row: AuditCheckRow) -> None:
+    session.add(row)
+    session.flush()
+
+
+def recent_checks(session: Session, limit: int) -> list[tuple[AuditCheckRow, str | None]]:
+    """The latest `limit` recorded checks, newest first, each with the code of the appeal it
+    found broken (None when there is none or that appeal no longer exists)."""
+    return [(row, code) for row, code in session.execute(
+        select(AuditCheckRow, AppealRow.code)
+        .outerjoin(AppealRow, AppealRow.id == AuditCheckRow.broken_appeal_id)
+        .order_by(AuditCheckRow.id.desc()).limit(limit))]
+
+
+def appeal_code(session: Session, appeal_id: int) -> str | None:
+    code: str | None = session.scalar(select(AppealRow.code).where(AppealRow.id == appeal_id))
+    return code
