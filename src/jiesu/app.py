@@ -99,6 +99,9 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
     from jiesu.api.v1 import notifications
 
     app.include_router(notifications.router)
+    from jiesu.api.v1 import audit
+
+    app.include_router(audit.router)
     from jiesu.api.v1 import grid
 
     app.include_router(grid.router)

@@ -1,6 +1,7 @@
 """The audit check (审计链校验), SQLite and PostgreSQL: the periodic jobs verify every hash
 chain and anchor once per JIESU_AUDIT_VERIFY_HOURS, in one process at a time, and record the
-result; a broken chain is recorded with where it broke and logged at ERROR.
+result; a broken chain is a red alarm on the auditor's page, a warning on every admin tab, an
+ERROR in the log and the last check of the API.
 
 The database is edited behind the application's back in plain SQL, as a tamperer would.
 """
@@ -8,6 +9,7 @@ The database is edited behind the application's back in plain SQL, as a tamperer
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -22,6 +24,7 @@ from jiesu.services.audit import LEASE, VERIFY_JOB, Check, recent_checks, run_du
 from jiesu.services.clock import utcnow
 from jiesu.store import audit_store
 from jiesu.store.db import normalise_url
+from tests.integration.test_web_staff_work import _login
 from tests.support.city import City
 from tests.support.concurrency import side_by_side
 
@@ -157,7 +160,7 @@ def test_events_written_during_a_check_are_no_break(runtime: Runtime, city: City
     assert verify(runtime.db).events == 2
 
 
-def test_an_edited_event_is_a_recorded_failure_and_an_error_in_the_log(
+def test_an_edited_event_is_an_alarm_on_the_pages_in_the_log_and_the_api(
         runtime: Runtime, city: City, engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
     city.register()
     a = _dispatched(city)
@@ -177,8 +180,69 @@ def test_an_edited_event_is_a_recorded_failure_and_an_error_in_the_log(
     assert logged.levelno == logging.ERROR and "audit chain broken" in logged.getMessage()
     assert a["code"] in logged.getMessage() and str(target["id"]) in logged.getMessage()
 
-    _set_data(engine, target["id"], original)  # put back, the next check is whole again
+    # the auditor's page: a red alarm naming the appeal, the event and why; the history below
+    c = city.client
+    token = _login(c, "auditor")
+    page = c.get("/staff/audit").text
+    alarm = re.search(r'data-check="broken">(.*?)</div>\s*<p data-anchor>', page, re.S)
+    assert alarm, page
+    assert 'class="flash flash-error" role="alert"' in page
+    assert f'<a href="/staff/audit?code={a["code"]}">{a["code"]}</a>' in alarm.group(1)
+    assert f"id={target['id']}" in alarm.group(1) and "记录内容与哈希不符" in alarm.group(1)
+    assert "审计链已损坏" in alarm.group(1) and 'data-check="ok"' not in page
+    rows = re.findall(r'data-check-row="(\w+)"', page)
+    assert rows == ["broken", "ok"]
+    english = c.get("/staff/audit?lang=en").text
+    assert "The audit chain is broken" in english
+    assert "The event does not match its hash (it was edited)" in english
+    c.get("/staff/audit?lang=zh")
+
+    # the API (auditors and administrators only)
+    body = c.get("/api/v1/audit/checks", headers=city.headers("auditor")).json()
+    assert body["last"]["ok"] is False and body["interval_hours"] == 24
+    assert body["last"]["broken"] == {"event_id": target["id"], "appeal_id": a["id"],
+                                      "appeal_code": a["code"], "seq": 2,
+                                      "reason": check.broken.reason}
+    assert [x["ok"] for x in body["checks"]] == [False, True]
+    assert c.get("/api/v1/audit/checks", headers=city.headers("analyst")).status_code == 403
+
+    # the administrators' warning, on every tab
+    c.post("/logout", data={"csrf_token": token})
+    token = _login(c, "admin")
+    for tab in ("units", "calendar", "settings"):
+        admin = c.get(f"/staff/admin?tab={tab}").text
+        warning = re.search(r"data-audit-warning>(.*?)查看防篡改校验", admin, re.S)
+        assert warning, tab
+        assert a["code"] in warning.group(1) and f"id={target['id']}" in warning.group(1)
+        assert 'href="/staff/audit"' in warning.group(1)
+    assert c.get("/api/v1/audit/checks", headers=city.headers("admin")).status_code == 200
+
+    # put back, the next check is whole and the warning goes; the failure stays in the history
+    _set_data(engine, target["id"], original)
     assert run_all(runtime, now + 2 * DAY).audit_check.ok  # type: ignore[union-attr]
+    assert "data-audit-warning" not in c.get("/staff/admin").text
+    c.post("/logout", data={"csrf_token": token})
+    _login(c, "auditor")
+    page = c.get("/staff/audit").text
+    assert 'data-check="ok"' in page
+    assert re.findall(r'data-check-row="(\w+)"', page) == ["ok", "broken", "ok"]
+
+
+def test_the_page_says_never_checked_then_whole(runtime: Runtime, city: City) -> None:
+    city.register()
+    c = city.client
+    _login(c, "auditor")
+    page = c.get("/staff/audit").text
+    assert 'data-check="never"' in page and "从未校验" in page and "data-check-row" not in page
+    assert "定时任务每 24 小时完整校验一次" in page
+    assert "Never checked" in c.get("/staff/audit?lang=en").text
+    run_all(runtime, utcnow())
+    page = c.get("/staff/audit?lang=zh").text
+    whole = re.search(r'<div class="flash flash-ok" data-check="ok">(.*?)</div>', page, re.S)
+    assert whole and "审计链完好" in whole.group(1)
+    assert "校验了 1 条记录、1 件诉求" in whole.group(1)
+    assert re.findall(r'data-check-row="(\w+)"', page) == ["ok"]
+    assert "定时任务" in page.split("data-checks", 1)[1]
 
 
 def test_an_event_that_cannot_be_read_is_a_break(runtime: Runtime, city: City, engine: Engine,

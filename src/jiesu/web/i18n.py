@@ -11,6 +11,7 @@ from typing import Any
 
 from jiesu.domain import appeal as dom
 from jiesu.web import (
+    i18n_audit,
     i18n_config,
     i18n_feedback,
     i18n_grid,
@@ -204,13 +205,6 @@ EN: dict[str, str] = {
         "Last anchor: {at}, over events {first}–{last} ({n} events).",
     "其后新增 {n} 条事件，尚未锚定。": "{n} events since, not anchored yet.",
     "尚未生成锚点，{n} 条事件均未锚定。": "No anchor has been made yet: {n} events not anchored.",
-    "本页不校验哈希链：完整校验要重算每一条记录的哈希，一百万条约需一分钟。":
-        "This page does not verify the hash chains: a full check recomputes every event's "
-        "hash, about a minute for a million events.",
-    "请在服务器上运行": "Run",
-    "（建议每天定时运行，结果不为 0 时告警；见运维文档 docs/operations.md 的 Audit 一节）。":
-        " on the server (daily from cron, alerting on a non-zero exit; see the Audit section "
-        "of docs/operations.md).",
     "上次答复": "Previous reply",
     "上次回访结果": "Previous follow-up result",
     "您的诉求已重新办理，承办单位正在再次处理；新的答复会在办理完毕后显示在这里。":
@@ -592,6 +586,8 @@ for _zh, _text in i18n_population.EN.items():  # 户数, 常住人口 and 万人
     EN.setdefault(_zh, _text)
 for _zh, _text in i18n_users.EN.items():  # 编辑用户, 停用/启用, 修改密码
     EN.setdefault(_zh, _text)
+for _zh, _text in i18n_audit.EN.items():  # 审计链校验 on the auditor's and admin pages
+    EN.setdefault(_zh, _text)
 
 
 def _from_zh(group: str) -> Callable[[str], str]:
@@ -687,7 +683,8 @@ def gettext(lang: str, message: str, **kwargs: Any) -> str:
         # feedback before policies: theirs takes any "“role”无权…" and leaves the rest Chinese
         matched = (_by_pattern(message) or i18n_config.translate(message)
                    or i18n_feedback.translate(message) or i18n_policies.translate(message)
-                   or i18n_knowledge.translate(message) or i18n_population.translate(message))
+                   or i18n_knowledge.translate(message) or i18n_population.translate(message)
+                   or i18n_audit.translate(message))
         if matched is not None:
             return matched
         text = message

@@ -1,5 +1,6 @@
 """Admin (管理员): unit tree, users and roles, taxonomy import, SLA policies, the work calendar
-(with a warning when next year's calendar is missing), intake intelligence and settings."""
+(with a warning when next year's calendar is missing), intake intelligence and settings; every
+tab warns when the last audit check (审计链校验) found the event log broken."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.services import training
 from jiesu.services.admin import STAFF_ROLES, UNIT_GROUPS, AdminService
 from jiesu.services.api_keys import ApiKeyService
+from jiesu.services.audit import recent_checks
 from jiesu.services.clock import utcnow
 from jiesu.services.intake_config import KIND_ZH, IntakeConfigService
 from jiesu.services.notifications import outbox_page, retry_failed
@@ -45,7 +47,8 @@ RULE_LABELS = {"reopen_window_days": "可申请重办的天数（办结后）",
                "auto_supervision_level": "超期自动督办级别"}
 # Settings shown to admins (never secrets).
 SHOWN_SETTINGS = ("environment", "timezone", "count_from_next_day", "token_ttl_hours",
-                  "sweep_interval_seconds", "auto_dispatch_enabled", "city_name", "upload_dir")
+                  "sweep_interval_seconds", "audit_verify_hours", "auto_dispatch_enabled",
+                  "city_name", "upload_dir")
 
 
 def _service(request: Request) -> AdminService:
@@ -73,7 +76,9 @@ def admin_page(request: Request) -> HTMLResponse:
 def _page(request: Request, tab: str, extra: dict[str, Any] | None = None) -> HTMLResponse:
     rt = core.runtime_of(request)
     tab = tab if tab in dict(TABS) else "units"
+    last_check = next(iter(recent_checks(rt.db, 1)), None)
     ctx: dict[str, Any] = {"tab": tab, "tabs": TABS, "missing_years": _missing_years(request),
+                           "audit_alarm": last_check if last_check and not last_check.ok else None,
                            "typed": core.take_typed(request), **(extra or {})}
     lang = core.lang_of(request)
     with core.reading(rt) as uow:

@@ -1,0 +1,69 @@
+"""The audit check (审计链校验) for auditors and administrators: the last recorded runs of the
+full hash-chain verification, so that monitoring can alert on a broken or stale check."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from jiesu.api.deps import RuntimeDep, require_roles
+from jiesu.domain.appeal import Role
+from jiesu.services.audit import Check, recent_checks
+from jiesu.services.auth import CurrentUser
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+
+AuditReaderDep = Annotated[CurrentUser, require_roles(
+    Role.AUDITOR, Role.ADMIN, message="只有审计员和管理员可以查看审计链校验结果")]
+
+
+class BrokenOut(BaseModel):
+    event_id: int | None = Field(description="the first event found broken, if one is named")
+    appeal_id: int | None = Field(description="the appeal whose chain is broken, if one is")
+    appeal_code: str | None = Field(description="that appeal's code, while the appeal exists")
+    seq: int | None = Field(description="the event's place in its appeal's chain")
+    reason: str = Field(description="what is wrong, in Chinese")
+
+
+class AuditCheckOut(BaseModel):
+    id: int
+    started_at: datetime
+    finished_at: datetime
+    runner: str = Field(description="jobs (the periodic check) or cli (`jiesu audit verify`)")
+    process: str = Field(description="host:pid of the process that ran it")
+    events: int = Field(description="events walked (up to the break, when broken)")
+    appeals: int = Field(description="appeal chains walked")
+    anchors: int = Field(description="global anchors checked")
+    ok: bool = Field(description="every chain and anchor was whole")
+    broken: BrokenOut | None = Field(description="the first break found; null when ok")
+
+
+class AuditChecksOut(BaseModel):
+    last: AuditCheckOut | None = Field(description="the newest check; null: never checked")
+    checks: list[AuditCheckOut] = Field(description="the latest checks, newest first")
+    interval_hours: int = Field(description="hours between the periodic jobs' checks "
+                                            "(JIESU_AUDIT_VERIFY_HOURS); 0: they do not check")
+
+
+def _out(c: Check) -> AuditCheckOut:
+    b = c.broken
+    return AuditCheckOut(
+        id=c.id, started_at=c.started_at, finished_at=c.finished_at, runner=c.runner,
+        process=c.process, events=c.events, appeals=c.appeals, anchors=c.anchors, ok=c.ok,
+        broken=None if b is None else BrokenOut(event_id=b.event_id, appeal_id=b.appeal_id,
+                                                appeal_code=c.appeal_code, seq=b.seq,
+                                                reason=b.reason))
+
+
+@router.get("/checks", response_model=AuditChecksOut, summary="审计链校验结果 Audit checks")
+def list_checks(runtime: RuntimeDep, _: AuditReaderDep,
+                limit: Annotated[int, Query(ge=1, le=100)] = 10) -> AuditChecksOut:
+    """The latest recorded verifications of every hash chain and anchor, by the periodic jobs
+    or by `jiesu audit verify`; `last.ok` false means records were edited, inserted or
+    deleted behind the application's back."""
+    checks = [_out(c) for c in recent_checks(runtime.db, limit)]
+    return AuditChecksOut(last=checks[0] if checks else None, checks=checks,
+                          interval_hours=runtime.settings.audit_verify_hours)
