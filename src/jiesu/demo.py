@@ -515,8 +515,9 @@ def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console,
     follow = actor("followup", Role.FOLLOWUP_AGENT)
     svc = rt.appeals
     where = random.Random(seed + 1)  # positions, without disturbing the main generator
-    done = 0
     for i in range(n):
+        if i and i % 100 == 0:  # here, since an appeal that stops at an earlier step continues
+            out.print(f"  已生成 {i}/{n} 件示范诉求")
         path, kind, texts, handler = rnd.choice(PROBLEMS)
         district = rnd.choice(DISTRICTS)
         street_no = rnd.randrange(len(district[2]))
@@ -564,14 +565,20 @@ def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console,
             if handler == "district" and rnd.random() < 0.5:
                 unit_code = f"{district[0]}S{street_no + 1}"  # the street of the address
             t = t0 + timedelta(minutes=rnd.randint(10, 240))
+            if t > now:
+                continue  # nothing is dated after the demo starts: still waiting for dispatch
             svc.act(dispatcher, reg.appeal_id, "dispatch", t, {"unit_id": units[unit_code]})
             if stage < 0.25:
                 continue  # dispatched, not signed
             top = unit_code[:3]
             h = actor(_handler_for(unit_code), Role.HANDLER, top)
             t += timedelta(hours=rnd.uniform(0.5, 20))
+            if t > now:
+                continue
             svc.act(h, reg.appeal_id, "sign", t)
             t += timedelta(hours=rnd.uniform(0.2, 30))
+            if t > now:
+                continue
             svc.act(h, reg.appeal_id, "contact", t, {"note": "已电话联系诉求人了解情况"})
             if stage < 0.5:
                 continue  # in progress (the old ones become overdue)
@@ -598,9 +605,6 @@ def _make_appeals(rt: Runtime, n: int, seed: int, now: datetime, out: Console,
             svc.act(follow, reg.appeal_id, "follow_up", t, args)
         except DomainError as exc:  # a demo rule clash is not fatal; report and go on
             out.print(f"[yellow]跳过一件示范诉求：{escape(exc.message)}[/yellow]", markup=True)
-        done += 1
-        if (i + 1) % 100 == 0:
-            out.print(f"  已生成 {i + 1}/{n} 件示范诉求")
     from jiesu.jobs.sweeper import sweep_deadlines
 
     result = sweep_deadlines(rt, now)

@@ -178,5 +178,10 @@ def test_demo_builds_a_city_once_and_prints_plain_text(empty_db_url: str,
                 "SELECT count(*) FROM appeals a JOIN units u ON u.id = a.area_unit_id "
                 "WHERE u.code LIKE '%G1' AND a.latitude IS NOT NULL"))
             assert in_grids and in_grids > 0
+            # nothing happened after the demo was built (a sign or contact dated tomorrow
+            # showed on the audit page and timelines)
+            future = conn.scalar(text("SELECT count(*) FROM events WHERE at > :now"),
+                                 {"now": datetime.now(UTC)})
+            assert future == 0
     finally:
         engine.dispose()
