@@ -478,3 +478,31 @@ def test_the_command_line_resets_a_password_and_deactivates(
     assert r.status_code == 200
     result = jiesu("deactivate", "admin")  # the only administrator
     assert result.exit_code == 2 and "至少要保留一位启用的管理员" in result.output  # type: ignore[attr-defined]
+
+
+def test_the_unit_fields_find_units_by_name_or_code_for_administrators(city: City) -> None:
+    """While an administrator types a unit (新增用户, 编辑用户), the page offers the units whose
+    name contains, or code starts with, what was typed, each shown where it sits."""
+    from tests.integration.test_web_admin_intake import login_admin
+
+    c = city.client
+    login_admin(c)
+
+    def found(q: str) -> list[tuple[str, str]]:
+        r = c.get("/staff/admin/units/find", params={"q": q})
+        assert r.status_code == 200, r.text
+        return re.findall(r'<option value="([^"]*)">([^<]*)</option>', r.text)
+
+    assert found("东华") == [("D1S1", "东城区 东华门街道")]
+    assert found("d1s") == [("D1S1", "东城区 东华门街道"),
+                            ("D1S1C1", "东城区 东华门街道 多福巷社区")]
+    assert found("城区") == [("D1", "东城区"), ("D2", "西城区")]
+    assert [code for code, _ in found("D")] == ["D1", "D2", "D1S1", "D2S1", "D1S1C1"]  # by level
+    assert found("%") == found("_") == found("") == []  # typed text, not a pattern
+    page = c.get("/staff/admin?tab=users").text
+    assert 'data-unit-find' in page and 'list="n-unit-found"' in page
+
+    other = TestClient(c.app)
+    r = other.get("/staff/admin/units/find", params={"q": "东华"}, follow_redirects=False)
+    assert r.status_code in (302, 303)  # signed out: to the login page, nothing listed
+    assert "东华门街道" not in r.text

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select, text
+from sqlalchemy import and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from jiesu.store import queries
@@ -128,6 +128,19 @@ def units(session: Session, *, max_depth: int | None = None,
     if under_path is not None:
         stmt = stmt.where(UnitRow.path.startswith(under_path))
     return list(session.scalars(stmt.order_by(UnitRow.path).limit(limit)))
+
+
+def find_units(session: Session, q: str, *, limit: int = 20) -> list[UnitRow]:
+    """Active units whose code starts with `q` (any case) or whose name contains it, the
+    higher levels first: what an administrator picks from while typing a unit."""
+    q = q.strip()
+    if not q:
+        return []
+    stmt = select(UnitRow).where(
+        UnitRow.active.is_(True),
+        or_(func.upper(UnitRow.code).startswith(q.upper(), autoescape=True),
+            UnitRow.name.contains(q, autoescape=True)))
+    return list(session.scalars(stmt.order_by(UnitRow.depth, UnitRow.path).limit(limit)))
 
 
 def unit_chains(session: Session, unit_ids: set[int | None]

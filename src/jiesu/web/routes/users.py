@@ -29,6 +29,19 @@ def _service(request: Request) -> UserService:
     return UserService(rt.db, rt.auth)
 
 
+@router.get("/staff/admin/units/find", response_class=HTMLResponse)
+def find_units(request: Request) -> HTMLResponse:
+    """Units whose name contains, or code starts with, what was typed (`q`): <option>s for the
+    unit fields of the admin forms (data-unit-find in jiesu.js); the fields take a code typed
+    in full without it."""
+    core.require(request, ADMINS)
+    q = (request.query_params.get("q") or "").strip()[:50]
+    with core.reading(core.runtime_of(request)) as uow:
+        found = web_queries.find_units(uow.session, q) if q else []
+        chains = web_queries.unit_chains(uow.session, {u.id for u in found})
+    return core.render(request, "partials/unit_options.html", {"found": found, "chains": chains})
+
+
 @router.get("/staff/admin/users/{user_id}", response_class=HTMLResponse)
 def user_page(request: Request, user_id: int) -> HTMLResponse:
     me = core.require(request, ADMINS)

@@ -179,6 +179,24 @@
     if (answer && article) { answer.addEventListener("input", function () { if (!answer.value.trim()) { article.value = ""; } }); }
   }
 
+  /* Admin forms: a unit field (its code) offers the units whose name or code matches what is
+     typed, from the server, in the field's datalist; without it a code is typed in full. */
+  function setupUnitFind(input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    if (!list) { return; }
+    var last = "";
+    var load = debounce(function () {
+      var q = input.value.trim();
+      if (!q || q === last) { return; }
+      last = q;
+      fetch("/staff/admin/units/find?q=" + encodeURIComponent(q.slice(0, 50)), { credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+        .then(function (html) { if (q === input.value.trim()) { list.innerHTML = html; } })
+        .catch(function () { list.textContent = ""; });
+    }, 250);
+    input.addEventListener("input", load);
+  }
+
   /* Operator: the caller's earlier appeals as soon as the number is typed. */
   function setupEarlier(input) {
     var target = document.querySelector("[data-earlier]");
@@ -248,6 +266,7 @@
     Array.prototype.forEach.call(document.querySelectorAll("form[data-suggest]"), setupSuggest);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-suggest]"), setupKnowledge);
     Array.prototype.forEach.call(document.querySelectorAll("[data-earlier-phone]"), setupEarlier);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-unit-find]"), setupUnitFind);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-shortcuts]"), setupShortcuts);
     Array.prototype.forEach.call(document.querySelectorAll("[data-locate]"), setupLocate);
     /* One registration per screen load, even if the operator presses submit twice. */
