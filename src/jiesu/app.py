@@ -34,9 +34,23 @@ def _job_loop(runtime: Runtime, stop: threading.Event) -> None:
     interval = runtime.settings.sweep_interval_seconds
     while not stop.wait(interval):
         try:
-            run_all(runtime, utcnow())
+            run_all(runtime, utcnow(), audit=False)
         except Exception:  # keep the loop alive; the next pass retries
             log.exception("periodic jobs failed")
+
+
+def _audit_loop(runtime: Runtime, stop: threading.Event) -> None:
+    """The periodic audit check, in a thread of its own: at a few hundred million events its
+    walk takes hours, which the deadline warnings must not wait for."""
+    from jiesu.jobs.sweeper import audit_check
+    from jiesu.services.clock import utcnow
+
+    interval = runtime.settings.sweep_interval_seconds
+    while not stop.wait(interval):
+        try:
+            audit_check(runtime, utcnow())
+        except Exception:  # keep the loop alive; the next pass retries
+            log.exception("audit check failed")
 
 
 def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
@@ -59,16 +73,18 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
         gc.collect()
         gc.freeze()
         stop = threading.Event()
-        worker = None
+        workers = []
         if run_jobs:
-            worker = threading.Thread(target=_job_loop, args=(rt, stop), daemon=True,
-                                      name="jiesu-jobs")
-            worker.start()
+            workers = [threading.Thread(target=loop, args=(rt, stop), daemon=True, name=name)
+                       for loop, name in ((_job_loop, "jiesu-jobs"),
+                                          (_audit_loop, "jiesu-audit"))]
+            for worker in workers:
+                worker.start()
         try:
             yield
         finally:
             stop.set()
-            if worker:
+            for worker in workers:
                 worker.join(timeout=5)
             if runtime is None:
                 rt.close()

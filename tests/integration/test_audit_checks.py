@@ -97,6 +97,32 @@ def test_zero_hours_turns_the_periodic_check_off(runtime: Runtime, city: City,
     assert _checks(runtime) == []
 
 
+def test_a_serving_process_checks_in_a_thread_of_its_own(runtime: Runtime, city: City) -> None:
+    """`serve` runs the periodic jobs without the check and the check in its own thread, so a
+    walk of hours at a big city's size never holds up deadline warnings and notifications."""
+    import threading
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from jiesu.app import create_app
+
+    city.register()
+    assert run_all(runtime, utcnow(), audit=False).audit_check is None  # due, yet not here
+    assert _checks(runtime) == []
+    other = Runtime.create(runtime.settings.model_copy(update={"sweep_interval_seconds": 1}))
+    try:
+        with TestClient(create_app(other.settings, run_jobs=True, runtime=other)):
+            assert {"jiesu-jobs", "jiesu-audit"} <= {t.name for t in threading.enumerate()}
+            deadline = time.monotonic() + 30
+            while not _checks(runtime) and time.monotonic() < deadline:
+                time.sleep(0.1)
+        [check] = _checks(runtime)
+        assert check.ok and check.runner == "jobs" and check.events >= 1
+    finally:
+        other.close()
+
+
 def test_two_processes_at_once_check_once(runtime: Runtime, city: City) -> None:
     city.register()
     now = utcnow()

@@ -73,8 +73,10 @@ def sweep_deadlines(runtime: Runtime, now: datetime, *, batch: int = 200,
     return result
 
 
-def run_all(runtime: Runtime, now: datetime) -> SweepResult:
-    """One pass of every periodic job (what `jiesu sweep` and the serve loop run)."""
+def run_all(runtime: Runtime, now: datetime, *, audit: bool = True) -> SweepResult:
+    """One pass of every periodic job (what `jiesu sweep` and the serve loop run). The serving
+    process passes `audit=False` and runs `audit_check` in a thread of its own, so that a long
+    walk of the audit log never holds up deadline warnings and notifications."""
     result = sweep_deadlines(runtime, now)
     feedback = FeedbackService(runtime.db, runtime.rules)
     result.rectifications = feedback.watch_rectifications(now)
@@ -91,12 +93,18 @@ def run_all(runtime: Runtime, now: datetime) -> SweepResult:
     result.notifications_purged = purge_sent(runtime.db, now,
                                              keep_days=runtime.settings.notify_keep_days)
     result.lookup_failures_purged = runtime.lookup_limiter.purge(now)
-    # last: a full walk of the audit log takes about a minute per million events, and the
-    # jobs above should not wait for it
-    hours = runtime.settings.audit_verify_hours
-    if hours > 0:
-        result.audit_check = run_due(runtime.db, now, every=timedelta(hours=hours))
+    if audit:  # last: a full walk takes about a minute per million events
+        result.audit_check = audit_check(runtime, now)
     return result
+
+
+def audit_check(runtime: Runtime, now: datetime) -> Check | None:
+    """The audit check when due (JIESU_AUDIT_VERIFY_HOURS since the jobs' last one, no other
+    process running one); None when not due or turned off (0 hours)."""
+    hours = runtime.settings.audit_verify_hours
+    if hours <= 0:
+        return None
+    return run_due(runtime.db, now, every=timedelta(hours=hours))
 
 
 def _has_newly_loaded(runtime: Runtime) -> bool:
