@@ -22,7 +22,7 @@ EN: dict[str, str] = {
     "{at} 的校验发现流转记录被删除、插入或改动。请保留现场，核查数据库的修改记录和备份。":
         "the check of {at} found events deleted, inserted or edited. Keep everything as it "
         "is and look into the database's change records and the backups.",
-    "诉求": "Appeal", "链上序号": "Place in its chain", "原因": "Reason",
+    "诉求": "Appeal", "诉求数": "Appeals", "链上序号": "Place in its chain", "原因": "Reason",
     "查看防篡改校验": "See the tamper evidence",
     # the schedule
     "定时任务每 {n} 小时完整校验一次（设置项 JIESU_AUDIT_VERIFY_HOURS）；也可在服务器上运行":
