@@ -434,3 +434,30 @@ def test_purging_goes_a_short_transaction_per_batch_and_stops_after_max_batches(
     assert calls == [2, 2]  # stopped by max_batches, one message left for the next pass
     assert in_batches(runtime.db, step, batch=2) == 1
     assert calls[2:] == [1]  # a short batch means nothing is left
+
+
+def test_a_pass_sends_a_burst_within_its_time_budget(runtime: Runtime) -> None:
+    """A busy hour's burst goes out in one pass of the jobs (it used to be 100 a pass, a
+    minute apart); a slow channel stops a pass at its time budget, the rest waits."""
+    ids = _enqueue(runtime, 250)
+    sms = Recording()
+    runtime.notifiers = _channels(sms)
+    assert run_all(runtime, T0).notified == DeliveryResult(sent=250)
+    assert sorted(m.id for m in sms.sent) == ids
+
+    more = _enqueue(runtime, 30)
+
+    class Slow:
+        def __init__(self) -> None:
+            self.sent: list[int] = []
+
+        def send(self, message: Message) -> None:
+            time.sleep(0.02)
+            self.sent.append(message.id)
+
+    slow = Slow()
+    first = deliver_due(runtime.db, _channels(slow), T0, batch=1000,
+                        budget=timedelta(seconds=0.1))
+    assert first.sent == len(slow.sent) and 0 < first.sent < 30  # stopped by the budget
+    rest = deliver_due(runtime.db, _channels(slow), T0, batch=1000)
+    assert first.sent + rest.sent == 30 and sorted(slow.sent) == more

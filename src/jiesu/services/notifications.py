@@ -11,6 +11,7 @@ repeat by the message id (`X-Jiesu-Message-Id`, the e-mail's Message-ID).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -101,11 +102,16 @@ def _record(db: Database, message: Message, error: NotifyError | None, now: date
 
 def deliver_due(db: Database, notifiers: Mapping[str, Notifier], now: datetime, *,
                 batch: int = 100, max_attempts: int = 5, lease: timedelta = notify_store.LEASE,
+                budget: timedelta | None = None,
                 progress: Callable[[DeliveryResult], None] | None = None) -> DeliveryResult:
-    """Send up to `batch` due messages. A failure is retried after 1, 2, 4 … minutes; after
-    `max_attempts`, or at once when retrying cannot help, the message is marked failed."""
+    """Send up to `batch` due messages, and claim no more once `budget` (wall time) is spent.
+    A failure is retried after 1, 2, 4 … minutes; after `max_attempts`, or at once when
+    retrying cannot help, the message is marked failed."""
     result = DeliveryResult()
+    started = time.monotonic()
     while result.handled < batch:
+        if budget is not None and time.monotonic() - started >= budget.total_seconds():
+            break  # the rest waits for the next pass
         with db.uow() as uow:
             rows = notify_store.claim_due(uow.session, now,
                                           min(CLAIM_SIZE, batch - result.handled), lease=lease)
