@@ -56,7 +56,11 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA synchronous=NORMAL")
+            # FULL: every commit reaches the disk before the caller hears of it, so an appeal
+            # acknowledged to a resident survives a power cut (NORMAL may lose the last
+            # commits then); it costs about a tenth of SQLite's registration throughput
+            # (bench/intake.py --db sqlite: 264–277/s against 298–305/s with NORMAL)
+            cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
