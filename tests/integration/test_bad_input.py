@@ -321,3 +321,18 @@ def test_a_role_the_route_does_not_admit_gets_403_with_its_message(
                             json={"settings": {}} if method == "post" else None)
     assert r.status_code == 403, r.text
     assert r.json()["error"] == {"code": "permission_denied", "message": message}
+
+
+def test_the_log_of_a_refused_statement_quotes_no_parameters(
+        city: City, caplog: pytest.LogCaptureFixture) -> None:
+    """SQLAlchemy's error text quotes the statement's parameters, which are phone numbers,
+    names and appeals' text as often as ids: logs keep the error and the statement, never the
+    values (the engines hide them)."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    r = city.client.post("/api/v1/feedback/ratings", json={
+        "stars": 1, "phone": "13912345678", "service_item_id": 10**25})
+    assert r.status_code == 422, r.text
+    assert "refused as bad input" in caplog.text
+    assert str(10**25) not in caplog.text and "13912345678" not in caplog.text

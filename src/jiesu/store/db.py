@@ -42,11 +42,14 @@ def display_url(url: str) -> str:
 
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
-    """Create an engine; on SQLite turn on WAL, foreign keys and a busy timeout."""
+    """Create an engine; on SQLite turn on WAL, foreign keys and a busy timeout. Statement
+    parameters (phone numbers, names, appeals' text) are never written into error messages or
+    logs (`hide_parameters`)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False}
+            url, echo=echo, hide_parameters=True,
+            connect_args={"timeout": 30, "check_same_thread": False},
         )
 
         @event.listens_for(engine, "connect")
@@ -81,7 +84,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         # database restart the first statement on a dead connection fails, SQLAlchemy then
         # invalidates the whole pool, and the client's retry (with its idempotency key) succeeds.
         url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False,
-        pool_recycle=3600, connect_args={"options": "-c jit=off"},
+        pool_recycle=3600, connect_args={"options": "-c jit=off"}, hide_parameters=True,
     )
 
 
