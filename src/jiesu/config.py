@@ -81,6 +81,12 @@ class Settings(BaseSettings):
                     "days (failed ones stay for the administrator)")
     notify_timeout_seconds: float = Field(
         10.0, gt=0, le=120, description="how long one SMS, webhook or SMTP call may take")
+    submit_per_phone: int = Field(
+        3, ge=0, le=1000, description="appeals the public form (/submit) takes from one phone "
+                                      "number within 15 minutes; 0: no limit")
+    submit_per_address: int = Field(
+        10, ge=0, le=100_000, description="appeals the public form takes from one client address "
+                                          "within 15 minutes; 0: no limit")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -14,7 +14,7 @@ from jiesu.services.kept import KeptFigures
 from jiesu.services.knowledge import KnowledgeService
 from jiesu.services.policies import PolicyService
 from jiesu.services.rules import RulesProvider
-from jiesu.services.throttle import AttemptLimiter
+from jiesu.services.throttle import AttemptLimiter, SubmissionLimit
 from jiesu.store.uow import Database
 
 
@@ -77,6 +77,17 @@ class Runtime:
         if not isinstance(value, AttemptLimiter):
             value = self.extras.setdefault("lookup_limiter", AttemptLimiter(self.db))
         assert isinstance(value, AttemptLimiter)
+        return value
+
+    @property
+    def submission_limit(self) -> SubmissionLimit:
+        """The public form's limit per phone number and client address (in the database)."""
+        value = self.extras.get("submission_limit")
+        if not isinstance(value, SubmissionLimit):
+            made = SubmissionLimit(self.db, per_phone=self.settings.submit_per_phone,
+                                   per_address=self.settings.submit_per_address)
+            value = self.extras.setdefault("submission_limit", made)
+        assert isinstance(value, SubmissionLimit)
         return value
 
     @property

@@ -12,6 +12,7 @@ number of guesses in flight, never by the number of processes.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from jiesu.domain.errors import TooManyAttempts
@@ -28,13 +29,15 @@ LOGIN_MAX_FAILURES = 10
 
 class AttemptLimiter:
     """Counts failed lookups per identifier; `check` refuses once `max_failures` fell within
-    `window`. Time is passed in."""
+    `window` (with `refusal`, `{minutes}` filled in). Time is passed in."""
 
     def __init__(self, db: Database, max_failures: int = MAX_FAILURES,
-                 window: timedelta = WINDOW) -> None:
+                 window: timedelta = WINDOW,
+                 refusal: str = "尝试次数过多，请 {minutes} 分钟后再试") -> None:
         self.db = db
         self.max_failures = max_failures
         self.window = window
+        self.refusal = refusal
 
     def check(self, key: str, now: datetime) -> int:
         """Raise TooManyAttempts while `key` has had too many recent failures; else how many
@@ -45,7 +48,7 @@ class AttemptLimiter:
         if len(recent) >= self.max_failures:
             wait = recent[-1] + self.window - now
             minutes = max(1, -(-int(wait.total_seconds()) // 60))
-            raise TooManyAttempts(f"尝试次数过多，请 {minutes} 分钟后再试",
+            raise TooManyAttempts(self.refusal.format(minutes=minutes),
                                   retry_after=int(wait.total_seconds()) + 1)
         return len(recent)
 
@@ -68,6 +71,35 @@ class AttemptLimiter:
         before = now - self.window
         return in_batches(self.db, lambda uow: store.purge(uow.session, before, limit=BATCH),
                           max_batches=max_batches)
+
+
+class SubmissionLimit:
+    """The public form's limit against flooding (JIESU_SUBMIT_PER_PHONE, _PER_ADDRESS): so many
+    appeals per phone number and per client address in the window; 0 turns one off. Counted in
+    the limiter's table (a phone only as a hash) and purged with it, so the window is the
+    lookup limiter's. `check` before registering, `record` after."""
+
+    REFUSAL = "提交过于频繁，请 {minutes} 分钟后再试；情况紧急请直接拨打 12345 热线"
+
+    def __init__(self, db: Database, *, per_phone: int, per_address: int) -> None:
+        self.limits = [(kind, AttemptLimiter(db, n, WINDOW, self.REFUSAL))
+                       for kind, n in (("phone", per_phone), ("address", per_address)) if n > 0]
+
+    def _keys(self, phone: str, address: str) -> dict[str, str]:
+        digits = "".join(c for c in phone if c.isdigit())
+        return {"phone": "submit:phone:" + hashlib.sha256(digits.encode()).hexdigest()[:32],
+                "address": f"submit:address:{address[:64]}"}
+
+    def check(self, phone: str, address: str, now: datetime) -> None:
+        """Raise TooManyAttempts when this phone or address has sent its share already."""
+        keys = self._keys(phone, address)
+        for kind, limiter in self.limits:
+            limiter.check(keys[kind], now)
+
+    def record(self, phone: str, address: str, now: datetime) -> None:
+        keys = self._keys(phone, address)
+        for kind, limiter in self.limits:
+            limiter.failed(keys[kind], now)
 
 
 def _key(key: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,6 +20,7 @@ from jiesu.web.core import FormDep
 from jiesu.web.disclosure import public_appeal
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
 
 PUBLIC_KINDS = ("complaint", "help", "consult", "suggestion", "report", "praise")
 PER_PAGE = 20
@@ -73,6 +75,9 @@ def submit(request: Request, form: FormDep) -> Response:
                                    field="requester_phone")
         if values["kind"] not in PUBLIC_KINDS:
             raise InvalidArguments("请选择诉求类型", field="kind")
+        address = request.client.host if request.client else ""
+        now = utcnow()
+        rt.submission_limit.check(phone, address, now)  # against flooding; before the photo
         photo = uploads.save_photo(rt.settings, form.get("photo"))
         mobile = "mobile" in request.headers.get("user-agent", "").lower()
         data = NewAppeal(
@@ -82,11 +87,15 @@ def submit(request: Request, form: FormDep) -> Response:
             address=values["address"] or None, confidential=confidential,
             extra={"attachments": [photo]} if photo else {},
         )
-        result = rt.appeals.register(Actor(role=Role.REQUESTER, phone=phone), data, utcnow())
+        result = rt.appeals.register(Actor(role=Role.REQUESTER, phone=phone), data, now)
     except DomainError as exc:
         field = exc.details.get("field")
         return _submit_page(request, {**values, "confidential": confidential}, exc.message,
                             str(field) if field else None, status_code=exc.http_status)
+    try:
+        rt.submission_limit.record(phone, address, now)
+    except DomainError as exc:  # the appeal is registered: a missed count must not hide that
+        log.warning("a public submission could not be counted: %s", exc.message)
     _remember(request, result.code)
     return core.redirect(f"/track/{result.code}?new=1")
 
