@@ -210,9 +210,9 @@ def test_an_edited_event_is_an_alarm_on_the_pages_in_the_log_and_the_api(
     c = city.client
     token = _login(c, "auditor")
     page = c.get("/staff/audit").text
-    alarm = re.search(r'data-check="broken">(.*?)</div>\s*<p data-anchor>', page, re.S)
+    alarm = re.search(r'data-alarm="\d+">(.*?)</form>', page, re.S)
     assert alarm, page
-    assert 'class="flash flash-error" role="alert"' in page
+    assert 'class="flash flash-error" role="alert"' in page and 'data-check="broken"' in page
     assert f'<a href="/staff/audit?code={a["code"]}">{a["code"]}</a>' in alarm.group(1)
     assert f"id={target['id']}" in alarm.group(1) and "记录内容与哈希不符" in alarm.group(1)
     assert "审计链已损坏" in alarm.group(1) and 'data-check="ok"' not in page
@@ -230,6 +230,7 @@ def test_an_edited_event_is_an_alarm_on_the_pages_in_the_log_and_the_api(
                                       "appeal_code": a["code"], "seq": 2,
                                       "reason": check.broken.reason}
     assert [x["ok"] for x in body["checks"]] == [False, True]
+    assert [x["id"] for x in body["alarms"]] == [check.id]
     assert c.get("/api/v1/audit/checks", headers=city.headers("analyst")).status_code == 403
 
     # the administrators' warning, on every tab
@@ -243,15 +244,34 @@ def test_an_edited_event_is_an_alarm_on_the_pages_in_the_log_and_the_api(
         assert 'href="/staff/audit"' in warning.group(1)
     assert c.get("/api/v1/audit/checks", headers=city.headers("admin")).status_code == 200
 
-    # put back, the next check is whole and the warning goes; the failure stays in the history
+    # put back, the next check is whole, but the alarm stays until someone acknowledges it:
+    # restoring the rows must not make the evidence of the edit disappear
     _set_data(engine, target["id"], original)
     assert run_all(runtime, now + 2 * DAY).audit_check.ok  # type: ignore[union-attr]
-    assert "data-audit-warning" not in c.get("/staff/admin").text
+    assert "data-audit-warning" in c.get("/staff/admin").text
     c.post("/logout", data={"csrf_token": token})
-    _login(c, "auditor")
+    token = _login(c, "auditor")
     page = c.get("/staff/audit").text
-    assert 'data-check="ok"' in page
+    assert 'data-check="ok"' in page and f'data-alarm="{check.id}"' in page
     assert re.findall(r'data-check-row="(\w+)"', page) == ["ok", "broken", "ok"]
+    # an empty note is refused; a note ends the alarm and stays with the check
+    page = c.post(f"/staff/audit/checks/{check.id}/acknowledge",
+                  data={"csrf_token": token, "note": "  "}).text
+    assert "请写明核查结果和处理情况" in page and f'data-alarm="{check.id}"' in page
+    note = "经核查为运维人员误操作数据库，已从备份恢复，已追责"
+    page = c.post(f"/staff/audit/checks/{check.id}/acknowledge",
+                  data={"csrf_token": token, "note": note}).text
+    assert "已确认审计告警" in page and "data-alarm" not in page
+    assert note in page.split("data-checks", 1)[1]  # in the history, with who and when
+    r = c.post(f"/api/v1/audit/checks/{check.id}/acknowledge", json={"note": "再次确认"},
+               headers=city.headers("auditor"))
+    assert r.status_code == 409 and r.json()["error"]["message"] == "这条审计告警已经确认过了"
+    body = c.get("/api/v1/audit/checks", headers=city.headers("auditor")).json()
+    assert body["alarms"] == [] and body["checks"][1]["acknowledgement"] == note
+    assert body["checks"][1]["acknowledged_by"] is not None
+    c.post("/logout", data={"csrf_token": token})
+    _login(c, "admin")
+    assert "data-audit-warning" not in c.get("/staff/admin").text
 
 
 def test_the_page_says_never_checked_then_whole(runtime: Runtime, city: City) -> None:
@@ -286,3 +306,19 @@ def test_an_event_that_cannot_be_read_is_a_break(runtime: Runtime, city: City,
     assert (result.broken.event_id, result.broken.appeal_id, result.broken.seq) == (
         target["id"], a["id"], 2)
     assert "记录无法读取" in result.broken.reason
+
+
+def test_only_broken_checks_by_auditors_and_admins_are_acknowledged(
+        runtime: Runtime, city: City) -> None:
+    city.register()
+    whole = run_all(runtime, utcnow()).audit_check
+    assert whole is not None and whole.ok
+    r = city.client.post(f"/api/v1/audit/checks/{whole.id}/acknowledge", json={"note": "看过"},
+                         headers=city.headers("auditor"))
+    assert r.status_code == 422 and "无需确认" in r.json()["error"]["message"]
+    r = city.client.post("/api/v1/audit/checks/999/acknowledge", json={"note": "看过"},
+                         headers=city.headers("admin"))
+    assert r.status_code == 404
+    r = city.client.post(f"/api/v1/audit/checks/{whole.id}/acknowledge", json={"note": "看过"},
+                         headers=city.headers("supervisor"))
+    assert r.status_code == 403

@@ -13,6 +13,8 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from jiesu.domain.appeal import Actor, Role
+from jiesu.domain.errors import ConcurrencyConflict, InvalidArguments, NotFound, PermissionDenied
 from jiesu.domain.events import GENESIS_HASH, DomainEvent, anchor_digest, canonical, chain_hash
 from jiesu.store import audit_store as aq
 from jiesu.store.audit_tables import PROCESS_LENGTH, AuditCheckRow
@@ -64,10 +66,19 @@ class Check:
     anchors: int
     broken: Broken | None
     appeal_code: str | None  # of the broken appeal, while that appeal exists
+    # a broken check stays an alarm until an auditor or administrator acknowledges it
+    acknowledged_at: datetime | None = None
+    acknowledged_by: int | None = None  # the user's id
+    acknowledgement: str | None = None  # what they found and did
 
     @property
     def ok(self) -> bool:
         return self.broken is None
+
+    @property
+    def alarm(self) -> bool:
+        """Broken and not yet acknowledged."""
+        return self.broken is not None and self.acknowledged_at is None
 
     @property
     def seconds(self) -> float:
@@ -277,6 +288,46 @@ def recent_checks(db: Database, limit: int = 10) -> list[Check]:
         return [_check(row, code) for row, code in aq.recent_checks(uow.session, limit)]
 
 
+def alarms(db: Database, limit: int = 10) -> list[Check]:
+    """The broken checks nobody has acknowledged yet, newest first: the alarm stays up until
+    someone has looked, even if the rows were put back and later checks are whole."""
+    with db.uow(write=False) as uow:
+        return [_check(row, code) for row, code in
+                aq.recent_checks(uow.session, limit, unacknowledged_failures=True)]
+
+
+ACKNOWLEDGERS = (Role.AUDITOR, Role.ADMIN)
+NOTE_LENGTH = 2000
+
+
+def acknowledge(db: Database, actor: Actor, check_id: int, note: str, now: datetime) -> Check:
+    """An auditor or administrator says what they found and did about a broken check; its
+    alarm ends (the check and the note stay on record)."""
+    if actor.role not in ACKNOWLEDGERS:
+        raise PermissionDenied("只有审计员和管理员可以确认审计告警")
+    note = (note or "").strip()
+    if not note:
+        raise InvalidArguments("请写明核查结果和处理情况", field="note")
+    if len(note) > NOTE_LENGTH:
+        raise InvalidArguments(f"处理情况最多 {NOTE_LENGTH} 字", field="note")
+    with db.uow() as uow:
+        row = aq.check_for_update(uow.session, check_id)
+        if row is None:
+            raise NotFound(f"校验记录 {check_id} 不存在")
+        if row.ok:
+            raise InvalidArguments("这次校验没有发现问题，无需确认")
+        if row.acknowledged_at is not None:
+            raise ConcurrencyConflict("这条审计告警已经确认过了")
+        row.acknowledged_at, row.acknowledged_by, row.acknowledgement = now, actor.user_id, note
+        code = (aq.appeal_code(uow.session, row.broken_appeal_id)
+                if row.broken_appeal_id is not None else None)
+        check = _check(row, code)
+        uow.commit()
+    log.warning("audit alarm of check %s acknowledged by user #%s: %s", check_id,
+                actor.user_id, note[:200])
+    return check
+
+
 def _record(s: Session, result: VerifyResult, *, started_at: datetime, finished_at: datetime,
             runner: str) -> Check:
     if runner not in RUNNERS:
@@ -297,7 +348,8 @@ def _check(row: AuditCheckRow, appeal_code: str | None) -> Check:
     broken = None if row.ok else Broken(row.broken_event_id, row.broken_appeal_id,
                                         row.broken_seq, row.reason or "")
     return Check(row.id, row.started_at, row.finished_at, row.runner, row.process, row.events,
-                 row.appeals, row.anchors, broken, appeal_code)
+                 row.appeals, row.anchors, broken, appeal_code, row.acknowledged_at,
+                 row.acknowledged_by, row.acknowledgement)
 
 
 def _process() -> str:

@@ -136,13 +136,22 @@ def add_check(session: Session, row: AuditCheckRow) -> None:
     session.flush()
 
 
-def recent_checks(session: Session, limit: int) -> list[tuple[AuditCheckRow, str | None]]:
-    """The latest `limit` recorded checks, newest first, each with the code of the appeal it
-    found broken (None when there is none or that appeal no longer exists)."""
+def recent_checks(session: Session, limit: int, *, unacknowledged_failures: bool = False
+                  ) -> list[tuple[AuditCheckRow, str | None]]:
+    """The latest `limit` recorded checks (or only the failed ones nobody has acknowledged),
+    newest first, each with the code of the appeal it found broken (None when there is none or
+    that appeal no longer exists)."""
+    stmt = (select(AuditCheckRow, AppealRow.code)
+            .outerjoin(AppealRow, AppealRow.id == AuditCheckRow.broken_appeal_id))
+    if unacknowledged_failures:
+        stmt = stmt.where(AuditCheckRow.ok.is_(False), AuditCheckRow.acknowledged_at.is_(None))
     return [(row, code) for row, code in session.execute(
-        select(AuditCheckRow, AppealRow.code)
-        .outerjoin(AppealRow, AppealRow.id == AuditCheckRow.broken_appeal_id)
-        .order_by(AuditCheckRow.id.desc()).limit(limit))]
+        stmt.order_by(AuditCheckRow.id.desc()).limit(limit))]
+
+
+def check_for_update(session: Session, check_id: int) -> AuditCheckRow | None:
+    return session.scalar(select(AuditCheckRow).where(AuditCheckRow.id == check_id)
+                          .with_for_update())
 
 
 def appeal_code(session: Session, appeal_id: int) -> str | None:

@@ -34,3 +34,7 @@ class AuditCheckRow(Base):
     broken_appeal_id: Mapped[int | None] = mapped_column(BigInteger)
     broken_seq: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(Text)
+    # 0022: a broken check is an alarm until acknowledged, with what was found and done
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[int | None] = mapped_column(BigId)
+    acknowledgement: Mapped[str | None] = mapped_column(Text)

@@ -24,6 +24,21 @@ EN: dict[str, str] = {
         "is and look into the database's change records and the backups.",
     "诉求": "Appeal", "诉求数": "Appeals", "链上序号": "Place in its chain", "原因": "Reason",
     "查看防篡改校验": "See the tamper evidence",
+    # acknowledging an alarm
+    "核查结果和处理情况": "What was found and done",
+    "确认后告警不再显示，此次校验和处理情况会一直保留。"
+    "即使之后的校验恢复完好，未经确认的告警也会一直显示。":
+        "Once acknowledged the alarm is no longer shown; this check and your note stay on "
+        "record. Until then the alarm stays, even if later checks are whole again.",
+    "确认已处理": "Acknowledge", "已确认": "Acknowledged",
+    "最近一次校验发现了问题，见上方告警。": "The last check found a problem: see the alarm above.",
+    "{at} 由 {who} 确认：{note}": "acknowledged {at} by {who}: {note}",
+    "已确认审计告警，处理情况已记录": "Audit alarm acknowledged; your note is recorded",
+    "只有审计员和管理员可以确认审计告警":
+        "Only auditors and administrators can acknowledge audit alarms",
+    "请写明核查结果和处理情况": "Please say what was found and done",
+    "这次校验没有发现问题，无需确认": "This check found nothing to acknowledge",
+    "这条审计告警已经确认过了": "This audit alarm has already been acknowledged",
     # the schedule
     "定时任务每 {n} 小时完整校验一次（设置项 JIESU_AUDIT_VERIFY_HOURS）；也可在服务器上运行":
         "The periodic jobs check every chain every {n} hours (setting "

@@ -8,14 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from jiesu.domain.appeal import Role
 from jiesu.domain.errors import DomainError
 from jiesu.domain.kpi import parse_period
 from jiesu.domain.population import AREA_GROUPS
 from jiesu.services import reporting as rep
-from jiesu.services.audit import recent_checks
+from jiesu.services.audit import acknowledge, alarms, recent_checks
 from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
 from jiesu.web import core, stats
@@ -87,6 +87,7 @@ def audit(request: Request) -> HTMLResponse:
     # too slow for a page: the page shows the checks the periodic jobs and `jiesu audit
     # verify` recorded, and how far the anchors reach
     checks = [] if code else recent_checks(rt.db, AUDIT_CHECKS_SHOWN)
+    raised = [] if code else alarms(rt.db)
     with core.reading(rt) as uow:
         if not code:
             events, total, capped = web_queries.latest_events(
@@ -96,7 +97,26 @@ def audit(request: Request) -> HTMLResponse:
             events = [(e, row.code) for e in queries.events_of(uow.session, row.id)]
         else:
             events = []
+        who = {c.acknowledged_by for c in checks if c.acknowledged_by is not None}
+        names = web_queries.user_names(uow.session, who) if who else {}
     return core.render(request, "staff/audit.html", {
         "events": events, "code": code, "anchors": anchors, "page": page, "total": total,
         "capped": capped, "per_page": AUDIT_PER_PAGE, "query_base": "", "checks": checks,
+        "alarms": raised, "names": names, "typed": core.take_typed(request),
         "verify_hours": rt.settings.audit_verify_hours})
+
+
+@router.post("/audit/checks/{check_id}/acknowledge", response_model=None)
+def acknowledge_check(request: Request, check_id: int, form: core.FormDep) -> Response:
+    """确认已处理: an auditor or administrator records what a broken check turned out to be and
+    what was done; the alarm ends."""
+    user = core.require(request, {Role.AUDITOR, Role.ADMIN})
+    rt = core.runtime_of(request)
+    note = core.text(form, "note")
+    try:
+        acknowledge(rt.db, user.actor(), check_id, note, utcnow())
+        core.flash(request, "已确认审计告警，处理情况已记录")
+    except DomainError as exc:
+        core.flash(request, exc.message, "error")
+        core.keep_typed(request, f"ack-{check_id}", {"note": note})
+    return core.redirect("/staff/audit")
