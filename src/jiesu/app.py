@@ -55,7 +55,8 @@ def _audit_loop(runtime: Runtime, stop: threading.Event) -> None:
 
 def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
                runtime: Runtime | None = None) -> FastAPI:
-    """Build the app. `run_jobs` starts the sweeper loop in a background thread."""
+    """Build the app. `run_jobs` starts the periodic jobs (`jiesu-jobs`) and the audit check
+    (`jiesu-audit`) in background threads of their own."""
     settings = settings or Settings()
 
     @asynccontextmanager

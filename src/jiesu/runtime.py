@@ -85,7 +85,8 @@ class Runtime:
         value = self.extras.get("submission_limit")
         if not isinstance(value, SubmissionLimit):
             made = SubmissionLimit(self.db, per_phone=self.settings.submit_per_phone,
-                                   per_address=self.settings.submit_per_address)
+                                   per_address=self.settings.submit_per_address,
+                                   secret=self.settings.secret_key)
             value = self.extras.setdefault("submission_limit", made)
         assert isinstance(value, SubmissionLimit)
         return value

@@ -38,7 +38,7 @@ def test_a_phone_sends_three_in_a_window_then_is_asked_to_wait(city: City,
     assert _submit(c, token, "13700001111").status_code == 303  # another phone may
     with runtime.db.uow(write=False) as uow:
         keys = list(uow.session.scalars(select(LookupFailureRow.key)))
-    assert keys and not any("13912345678" in k for k in keys)  # only a hash of the phone
+    assert keys and not any("13912345678" in k for k in keys)  # only an HMAC of the phone
     # the window passes (the jobs purge it): the phone may send again
     runtime.lookup_limiter.purge(utcnow() + timedelta(minutes=16))
     assert _submit(c, token, "13912345678").status_code == 303
@@ -57,7 +57,7 @@ def test_zero_turns_a_limit_off(city: City, runtime: Runtime) -> None:
     from jiesu.services.throttle import SubmissionLimit
 
     runtime.extras["submission_limit"] = SubmissionLimit(runtime.db, per_phone=0,
-                                                         per_address=0)
+                                                         per_address=0, secret="s")
     c = city.client
     token = _token(c, "/submit")
     for _ in range(5):

@@ -13,6 +13,7 @@ number of guesses in flight, never by the number of processes.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import datetime, timedelta
 
 from jiesu.domain.errors import TooManyAttempts
@@ -76,19 +77,21 @@ class AttemptLimiter:
 class SubmissionLimit:
     """The public form's limit against flooding (JIESU_SUBMIT_PER_PHONE, _PER_ADDRESS): so many
     appeals per phone number and per client address in the window; 0 turns one off. Counted in
-    the limiter's table (a phone only as a hash) and purged with it, so the window is the
-    lookup limiter's. `check` before registering, `record` after."""
+    the limiter's table and purged with it, so the window is the lookup limiter's. A phone is
+    kept only as an HMAC under the app's secret (a plain hash of an 11-digit number is undone by
+    trying them all). `check` before registering, `record` after."""
 
     REFUSAL = "提交过于频繁，请 {minutes} 分钟后再试；情况紧急请直接拨打 12345 热线"
 
-    def __init__(self, db: Database, *, per_phone: int, per_address: int) -> None:
+    def __init__(self, db: Database, *, per_phone: int, per_address: int, secret: str) -> None:
         self.limits = [(kind, AttemptLimiter(db, n, WINDOW, self.REFUSAL))
                        for kind, n in (("phone", per_phone), ("address", per_address)) if n > 0]
+        self.secret = secret.encode()
 
     def _keys(self, phone: str, address: str) -> dict[str, str]:
         digits = "".join(c for c in phone if c.isdigit())
-        return {"phone": "submit:phone:" + hashlib.sha256(digits.encode()).hexdigest()[:32],
-                "address": f"submit:address:{address[:64]}"}
+        mac = hmac.new(self.secret, digits.encode(), hashlib.sha256).hexdigest()[:32]
+        return {"phone": f"submit:phone:{mac}", "address": f"submit:address:{address[:64]}"}
 
     def check(self, phone: str, address: str, now: datetime) -> None:
         """Raise TooManyAttempts when this phone or address has sent its share already."""
