@@ -51,6 +51,9 @@ def test_an_address_sends_ten_in_a_window(city: City) -> None:
         assert _submit(c, token, f"1370000{i:04d}").status_code == 303
     r = _submit(c, token, "13700009999")
     assert r.status_code == 429 and "提交过于频繁" in r.text
+    c.get("/submit?lang=en")
+    r = _submit(c, token, "13700009999")
+    assert "Too many appeals sent in a short time: please try again in 15 minutes" in r.text
 
 
 def test_zero_turns_a_limit_off(city: City, runtime: Runtime) -> None:

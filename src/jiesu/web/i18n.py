@@ -646,6 +646,9 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
      "{clock} overdue: supervised automatically", {"clock": lambda zh: _CLOCKS_EN[zh]}),
     (re.compile(r"尝试次数过多，请 (?P<n>\d+) 分钟后再试"),
      "Too many attempts: please try again in {n} minutes", {}),
+    (re.compile(r"提交过于频繁，请 (?P<n>\d+) 分钟后再试；情况紧急请直接拨打 12345 热线"),
+     "Too many appeals sent in a short time: please try again in {n} minutes; if it is "
+     "urgent, call the 12345 hotline", {}),
     (re.compile(r"已超过 (?P<n>\d+) 天的重办申请期限"),
      "The {n} days in which an appeal can be reopened have passed", {}),
     (re.compile(rf"(?P<noun>{_NOUN}) (?P<id>\S+) 不存在"),
