@@ -506,3 +506,24 @@ def test_the_unit_fields_find_units_by_name_or_code_for_administrators(city: Cit
     r = other.get("/staff/admin/units/find", params={"q": "东华"}, follow_redirects=False)
     assert r.status_code in (302, 303)  # signed out: to the login page, nothing listed
     assert "东华门街道" not in r.text
+
+
+def test_an_unknown_username_costs_a_password_check_too(city: City,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Signing in as nobody takes as long as a wrong password (one Argon2 check), so the time
+    does not tell which usernames exist; both say the same."""
+    from jiesu.services import auth
+
+    checked: list[str] = []
+    real = auth.verify_password
+
+    def counting(password_hash: str, password: str) -> bool:
+        checked.append(password_hash)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(auth, "verify_password", counting)
+    for username in ("nobody-here", "operator"):
+        r = city.client.post("/api/v1/auth/token",
+                             json={"username": username, "password": "wrong-password"})
+        assert r.status_code == 401 and r.json()["error"]["message"] == "用户名或密码错误"
+    assert len(checked) == 2 and all(h.startswith("$argon2") for h in checked)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -38,6 +40,13 @@ def hash_password(password: str, *, field: str = "password") -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidArguments(f"密码至少需要 {MIN_PASSWORD_LENGTH} 位", field=field)
     return _hasher.hash(password)
+
+
+@functools.cache
+def _no_such_user() -> str:
+    """A hash to check a password against when the username does not exist, so that a
+    sign-in takes as long either way (else the time tells which usernames exist)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def verify_password(password_hash: str, password: str) -> bool:
@@ -90,7 +99,8 @@ class Authenticator:
         failures = self.limiter.check(key, now)
         with self.db.uow(write=False) as uow:
             row = accounts.user_by_username(uow.session, username)
-            ok = row is not None and verify_password(row.password_hash, password)
+            stored = row.password_hash if row is not None else _no_such_user()
+            ok = verify_password(stored, password) and row is not None
             active = row is not None and row.active
             user_id = row.id if row is not None else 0
         if not ok:
