@@ -322,3 +322,25 @@ def test_only_broken_checks_by_auditors_and_admins_are_acknowledged(
     r = city.client.post(f"/api/v1/audit/checks/{whole.id}/acknowledge", json={"note": "看过"},
                          headers=city.headers("supervisor"))
     assert r.status_code == 403
+
+
+def test_a_check_that_stopped_coming_is_a_warning(runtime: Runtime, city: City) -> None:
+    """When the last check started more than twice the interval ago, the auditor's page and
+    every admin tab say the periodic check has stopped (no process runs the jobs)."""
+    from jiesu.services.audit import record
+
+    city.register()
+    long_ago = utcnow() - 3 * DAY
+    record(runtime.db, verify(runtime.db), started_at=long_ago, finished_at=long_ago,
+           runner="jobs")
+    c = city.client
+    token = _login(c, "auditor")
+    page = c.get("/staff/audit").text
+    assert "data-audit-stale" in page and "防篡改校验已停止" in page and "已超过 48 小时" in page
+    assert "The audit check has stopped" in c.get("/staff/audit?lang=en").text
+    c.get("/staff/audit?lang=zh")
+    c.post("/logout", data={"csrf_token": token})
+    token = _login(c, "admin")
+    assert "data-audit-stale" in c.get("/staff/admin?tab=settings").text
+    run_all(runtime, utcnow())  # the jobs check again: on time
+    assert "data-audit-stale" not in c.get("/staff/admin?tab=settings").text

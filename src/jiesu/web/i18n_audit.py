@@ -24,6 +24,11 @@ EN: dict[str, str] = {
         "is and look into the database's change records and the backups.",
     "诉求": "Appeal", "诉求数": "Appeals", "链上序号": "Place in its chain", "原因": "Reason",
     "查看防篡改校验": "See the tamper evidence",
+    "防篡改校验已停止：最近一次校验在 {at}，已超过 {n} 小时。请检查定时任务是否在运行"
+    "（jiesu serve 的校验线程，或 cron 中的 jiesu audit verify）。":
+        "The audit check has stopped: the last one ran at {at}, more than {n} hours ago. Check "
+        "that the periodic jobs run (the check thread of jiesu serve, or jiesu audit verify "
+        "in cron).",
     # acknowledging an alarm
     "核查结果和处理情况": "What was found and done",
     "确认后告警不再显示，此次校验和处理情况会一直保留。"

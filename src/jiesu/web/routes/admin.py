@@ -22,7 +22,7 @@ from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.services import training
 from jiesu.services.admin import STAFF_ROLES, UNIT_GROUPS, AdminService
 from jiesu.services.api_keys import ApiKeyService
-from jiesu.services.audit import alarms
+from jiesu.services.audit import alarms, stale
 from jiesu.services.clock import utcnow
 from jiesu.services.intake_config import KIND_ZH, IntakeConfigService
 from jiesu.services.notifications import outbox_page, retry_failed
@@ -80,6 +80,8 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None) -> HT
     alarm = next(iter(alarms(rt.db, 1)), None)
     ctx: dict[str, Any] = {"tab": tab, "tabs": TABS, "missing_years": _missing_years(request),
                            "audit_alarm": alarm,
+                           "audit_stale": stale(rt.db, utcnow(), rt.settings.audit_verify_hours),
+                           "audit_hours": rt.settings.audit_verify_hours,
                            "typed": core.take_typed(request), **(extra or {})}
     lang = core.lang_of(request)
     with core.reading(rt) as uow:

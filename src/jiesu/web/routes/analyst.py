@@ -15,7 +15,7 @@ from jiesu.domain.errors import DomainError
 from jiesu.domain.kpi import parse_period
 from jiesu.domain.population import AREA_GROUPS
 from jiesu.services import reporting as rep
-from jiesu.services.audit import acknowledge, alarms, recent_checks
+from jiesu.services.audit import acknowledge, alarms, recent_checks, stale
 from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
 from jiesu.web import core, stats
@@ -103,6 +103,7 @@ def audit(request: Request) -> HTMLResponse:
         "events": events, "code": code, "anchors": anchors, "page": page, "total": total,
         "capped": capped, "per_page": AUDIT_PER_PAGE, "query_base": "", "checks": checks,
         "alarms": raised, "names": names, "typed": core.take_typed(request),
+        "stale": None if code else stale(rt.db, utcnow(), rt.settings.audit_verify_hours),
         "verify_hours": rt.settings.audit_verify_hours})
 
 
