@@ -296,14 +296,12 @@ def alarms(db: Database, limit: int = 10) -> list[Check]:
                 aq.recent_checks(uow.session, limit, unacknowledged_failures=True)]
 
 
-def stale(db: Database, now: datetime, hours: int) -> Check | None:
-    """The last check when it started more than twice the interval (`hours`) ago: the periodic
-    check has stopped (no process runs the jobs, or it fails). None when it is on time, when
-    none ever ran (a new installation checks within a minute) or when the jobs do not check."""
-    if hours <= 0:
-        return None
-    last = next(iter(recent_checks(db, 1)), None)
-    if last is None or now - last.started_at <= 2 * timedelta(hours=hours):
+def stale(last: Check | None, now: datetime, hours: int) -> Check | None:
+    """`last` (the newest check) when it started more than twice the interval (`hours`) ago:
+    the periodic check has stopped (no process runs the jobs, or it fails). None when it is on
+    time, when none ever ran (a new installation checks within a minute) or when the jobs do
+    not check."""
+    if hours <= 0 or last is None or now - last.started_at <= 2 * timedelta(hours=hours):
         return None
     return last
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Request
@@ -25,6 +25,8 @@ from jiesu.web import i18n
 
 LANG_COOKIE = "jiesu_lang"
 # Every asset comes from jiesu itself; scripts only from files (no inline script).
+T = TypeVar("T")
+
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'")
 
@@ -238,6 +240,21 @@ def take_typed(request: Request) -> dict[str, dict[str, str]]:
 
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
+
+
+def done(request: Request, call: Callable[[], T], message: str | Callable[[T], str], to: str,
+         *, keep: tuple[str, dict[str, str]] | None = None) -> RedirectResponse:
+    """A form's post-redirect-get: run `call`, flash `message` (or a function of its result)
+    or the refusal, keep what was typed on a refusal (`keep`: the form's name and its
+    values, for `take_typed`), and go to `to`."""
+    try:
+        result = call()
+        flash(request, message(result) if callable(message) else message)
+    except DomainError as exc:
+        flash(request, exc.message, "error")
+        if keep is not None:
+            keep_typed(request, *keep)
+    return redirect(to)
 
 
 def login_url(next_url: str) -> str:

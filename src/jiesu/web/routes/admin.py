@@ -22,7 +22,7 @@ from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.services import training
 from jiesu.services.admin import STAFF_ROLES, UNIT_GROUPS, AdminService
 from jiesu.services.api_keys import ApiKeyService
-from jiesu.services.audit import alarms, stale
+from jiesu.services.audit import alarms, recent_checks, stale
 from jiesu.services.clock import utcnow
 from jiesu.services.intake_config import KIND_ZH, IntakeConfigService
 from jiesu.services.notifications import outbox_page, retry_failed
@@ -80,7 +80,8 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None) -> HT
     alarm = next(iter(alarms(rt.db, 1)), None)
     ctx: dict[str, Any] = {"tab": tab, "tabs": TABS, "missing_years": _missing_years(request),
                            "audit_alarm": alarm,
-                           "audit_stale": stale(rt.db, utcnow(), rt.settings.audit_verify_hours),
+                           "audit_stale": stale(next(iter(recent_checks(rt.db, 1)), None),
+                                                utcnow(), rt.settings.audit_verify_hours),
                            "audit_hours": rt.settings.audit_verify_hours,
                            "typed": core.take_typed(request), **(extra or {})}
     lang = core.lang_of(request)
@@ -169,16 +170,10 @@ def _done(request: Request, tab: str, call: Any, message: str | Callable[[Any], 
     `{result}`, or a function of it: typed text never goes through a template); a refused
     form (`keep`: its name, the posted form and the fields to keep) comes back with what was
     typed."""
-    try:
-        result = call()
-        core.flash(request, message(result) if callable(message)
-                   else message.format(result=result))
-    except DomainError as exc:
-        core.flash(request, exc.message, "error")
-        if keep is not None:
-            name, form, fields = keep
-            core.keep_typed(request, name, {f: core.text(form, f) for f in fields})
-    return core.redirect(f"/staff/admin?tab={tab}")
+    kept = None if keep is None else (keep[0], {f: core.text(keep[1], f) for f in keep[2]})
+    return core.done(request, call, message if callable(message)
+                     else lambda result: message.format(result=result),
+                     f"/staff/admin?tab={tab}", keep=kept)
 
 
 @router.post("/units", response_model=None)

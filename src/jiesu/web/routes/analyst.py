@@ -103,7 +103,8 @@ def audit(request: Request) -> HTMLResponse:
         "events": events, "code": code, "anchors": anchors, "page": page, "total": total,
         "capped": capped, "per_page": AUDIT_PER_PAGE, "query_base": "", "checks": checks,
         "alarms": raised, "names": names, "typed": core.take_typed(request),
-        "stale": None if code else stale(rt.db, utcnow(), rt.settings.audit_verify_hours),
+        "stale": stale(checks[0] if checks else None, utcnow(),
+                       rt.settings.audit_verify_hours),
         "verify_hours": rt.settings.audit_verify_hours})
 
 
@@ -114,10 +115,6 @@ def acknowledge_check(request: Request, check_id: int, form: core.FormDep) -> Re
     user = core.require(request, {Role.AUDITOR, Role.ADMIN})
     rt = core.runtime_of(request)
     note = core.text(form, "note")
-    try:
-        acknowledge(rt.db, user.actor(), check_id, note, utcnow())
-        core.flash(request, "已确认审计告警，处理情况已记录")
-    except DomainError as exc:
-        core.flash(request, exc.message, "error")
-        core.keep_typed(request, f"ack-{check_id}", {"note": note})
-    return core.redirect("/staff/audit")
+    return core.done(request, lambda: acknowledge(rt.db, user.actor(), check_id, note, utcnow()),
+                     "已确认审计告警，处理情况已记录", "/staff/audit",
+                     keep=(f"ack-{check_id}", {"note": note}))

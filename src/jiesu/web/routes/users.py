@@ -62,12 +62,7 @@ def user_page(request: Request, user_id: int) -> HTMLResponse:
 
 def _done(request: Request, user_id: int, call: Callable[[], Any], message: str) -> Response:
     """Run an administrator's change, then back to the user's page with what happened."""
-    try:
-        call()
-        core.flash(request, message)
-    except DomainError as exc:
-        core.flash(request, exc.message, "error")
-    return core.redirect(f"/staff/admin/users/{user_id}")
+    return core.done(request, call, message, f"/staff/admin/users/{user_id}")
 
 
 @router.post("/staff/admin/users/{user_id}", response_model=None)
