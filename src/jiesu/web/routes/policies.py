@@ -225,24 +225,18 @@ def detail(request: Request, policy_id: int) -> HTMLResponse:
 @router.post("/{policy_id}/publish", response_model=None)
 def publish(request: Request, policy_id: int, form: FormDep) -> Response:
     user = core.require(request, EDITORS)
-    try:
-        policy_service(core.runtime_of(request)).publish(user.actor(), policy_id, utcnow())
-        core.flash(request, "已发布，符合条件的企业已匹配")
-    except DomainError as exc:
-        core.flash(request, exc.message, "error")
-    return core.redirect(f"{PAGE}/{policy_id}")
+    svc = policy_service(core.runtime_of(request))
+    return core.done(request, lambda: svc.publish(user.actor(), policy_id, utcnow()),
+                     "已发布，符合条件的企业已匹配", f"{PAGE}/{policy_id}")
 
 
 @router.post("/{policy_id}/withdraw", response_model=None)
 def withdraw(request: Request, policy_id: int, form: FormDep) -> Response:
     user = core.require(request, EDITORS)
-    try:
-        policy_service(core.runtime_of(request)).withdraw(
-            user.actor(), policy_id, utcnow(), core.text(form, "reason")[:2000])
-        core.flash(request, "已撤回")
-    except DomainError as exc:
-        core.flash(request, exc.message, "error")
-    return core.redirect(f"{PAGE}/{policy_id}")
+    svc = policy_service(core.runtime_of(request))
+    reason = core.text(form, "reason")[:2000]
+    return core.done(request, lambda: svc.withdraw(user.actor(), policy_id, utcnow(), reason),
+                     "已撤回", f"{PAGE}/{policy_id}")
 
 
 # --- applications and payouts ----------------------------------------------------------------
@@ -255,7 +249,8 @@ def decide(request: Request, match_id: int, form: FormDep) -> Response:
     decision = core.text(form, "decision")
     note = core.text(form, "note")[:2000]
     version = core.text(form, "version")
-    try:
+
+    def run() -> None:
         if decision not in ("approve", "reject"):
             raise InvalidArguments("请选择审核通过或不通过", field="decision")
         expected = int(version) if version.isascii() and version.isdigit() and \
@@ -263,23 +258,21 @@ def decide(request: Request, match_id: int, form: FormDep) -> Response:
         policy_service(core.runtime_of(request)).decide(
             user.actor(), match_id, decision == "approve", note, utcnow(),
             expected_version=expected)
-        core.flash(request, "已审核通过" if decision == "approve" else "已审核：不通过")
-    except DomainError as exc:
-        core.flash(request, exc.message, "error")
-    return core.redirect(back)
+
+    return core.done(request, run, "已审核通过" if decision == "approve" else "已审核：不通过",
+                     back)
 
 
 @router.post("/matches/{match_id}/pay", response_model=None)
 def pay(request: Request, match_id: int, form: FormDep) -> Response:
     user = core.require(request, DECIDERS)
     back = _back(form, f"{PAGE}?tab=payouts")
-    try:
+
+    def run() -> None:
         amount = policy_forms.yuan_to_fen(core.text(form, "amount"), "兑现金额", "amount")
         if amount is None:
             raise InvalidArguments("请填写兑现金额", field="amount")
         policy_service(core.runtime_of(request)).pay(
             user.actor(), match_id, amount, core.text(form, "ref")[:100], utcnow())
-        core.flash(request, "已登记兑现")
-    except DomainError as exc:
-        core.flash(request, exc.message, "error")
-    return core.redirect(back)
+
+    return core.done(request, run, "已登记兑现", back)
