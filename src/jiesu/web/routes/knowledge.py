@@ -157,20 +157,14 @@ def _back(form: dict[str, Any]) -> str:
 @router.post("/{article_id}/publish", response_model=None)
 def publish(request: Request, article_id: int, form: FormDep) -> Response:
     user = core.require(request, EDITORS)
-    try:
-        core.runtime_of(request).knowledge.publish(user.actor(), article_id, utcnow())
-        core.flash(request, "已发布，话务员可检索")
-    except DomainError as exc:
-        core.flash(request, exc.message, "error")
-    return core.redirect(_back(form))
+    knowledge = core.runtime_of(request).knowledge
+    return core.done(request, lambda: knowledge.publish(user.actor(), article_id, utcnow()),
+                     "已发布，话务员可检索", _back(form))
 
 
 @router.post("/{article_id}/archive", response_model=None)
 def archive(request: Request, article_id: int, form: FormDep) -> Response:
     user = core.require(request, EDITORS)
-    try:
-        core.runtime_of(request).knowledge.archive(user.actor(), article_id, utcnow())
-        core.flash(request, "已归档")
-    except DomainError as exc:
-        core.flash(request, exc.message, "error")
-    return core.redirect(_back(form))
+    knowledge = core.runtime_of(request).knowledge
+    return core.done(request, lambda: knowledge.archive(user.actor(), article_id, utcnow()),
+                     "已归档", _back(form))
