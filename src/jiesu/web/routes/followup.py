@@ -7,7 +7,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from jiesu.domain.appeal import Role
-from jiesu.domain.errors import DomainError
 from jiesu.services.clock import utcnow
 from jiesu.store import web_queries
 from jiesu.web import core, feedback, staff
@@ -38,10 +37,6 @@ def send_survey(request: Request, appeal_id: int, form: FormDep) -> Response:
     """Text the requester a one-time link to the online questionnaire (网上回访); the answer
     records the follow-up as the requester's own."""
     user = core.require(request, ROLES)
-    try:
-        feedback.service(core.runtime_of(request)).create_survey(user.actor(), appeal_id,
-                                                                 utcnow())
-        core.flash(request, "已向诉求人发送回访问卷短信")
-    except DomainError as exc:
-        core.flash(request, exc.message, "error")
-    return core.redirect("/staff/followup")
+    svc = feedback.service(core.runtime_of(request))
+    return core.done(request, lambda: svc.create_survey(user.actor(), appeal_id, utcnow()),
+                     "已向诉求人发送回访问卷短信", "/staff/followup")
