@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from jiesu.domain.errors import DomainError, InvalidArguments
+from jiesu.domain.errors import InvalidArguments
 from jiesu.services import hotspots as hs
 from jiesu.services.clock import utcnow
 from jiesu.store import web_queries
@@ -48,14 +48,13 @@ def to_task(request: Request, key: str, form: FormDep) -> Response:
     user = core.require(request, hs.TASK_ROLES)
     rt = core.runtime_of(request)
     unit = core.text(form, "unit_id")
-    try:
+
+    def run() -> str:
         if not staff.is_number(unit) or len(unit) > 18:
             raise InvalidArguments("请指定主办单位", field="unit_id")
         made = rt.hotspots.to_task(user.actor(), key, int(unit), utcnow(),
                                    core.text(form, "note"))
-    except DomainError as exc:
-        core.flash(request, exc.message, "error")
-        return core.redirect(PAGE)
-    core.flash(request, f"已转为治理任务：{made.code}")
-    return core.redirect(PAGE)
+        return made.code
+
+    return core.done(request, run, lambda code: f"已转为治理任务：{code}", PAGE)
 
