@@ -92,13 +92,11 @@ def apply(request: Request, match_id: int, form: FormDep) -> Response:
     kept = _remembered(request)
     if kept is None:
         return core.redirect("/enterprise")
-    try:
-        policy_service(core.runtime_of(request)).apply(
-            kept[0], kept[1], match_id, core.text(form, "text")[:5000], utcnow())
-        core.flash(request, "已提交申报，请等待审核结果（短信通知）")
-    except DomainError as exc:
-        core.flash(request, exc.message, "error")
-    return core.redirect(f"/enterprise/policies#m{match_id}")
+    uscc, phone = kept
+    svc = policy_service(core.runtime_of(request))
+    text = core.text(form, "text")[:5000]
+    return core.done(request, lambda: svc.apply(uscc, phone, match_id, text, utcnow()),
+                     "已提交申报，请等待审核结果（短信通知）", f"/enterprise/policies#m{match_id}")
 
 
 @router.post("/leave", response_model=None)
