@@ -23,8 +23,7 @@ def rating_of(rt: Runtime, appeal_id: int) -> int | None:
         return web_queries.appeal_rating(uow.session, appeal_id)
 
 
-def rate(rt: Runtime, appeal_id: int, phone: str, stars: int, comment: str) -> tuple[str, str]:
-    """(message, flash kind) after the requester rates their appeal."""
+def rate(rt: Runtime, appeal_id: int, phone: str, stars: int, comment: str) -> None:
+    """The requester rates their appeal (code + phone prove it is theirs)."""
     service(rt).rate_appeal(Actor(role=Role.REQUESTER, phone=phone), appeal_id, stars,
                             comment or None, utcnow())
-    return "感谢您的评价", "ok"

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from jiesu.domain.appeal import Actor, Role, phone_digits
-from jiesu.domain.errors import DomainError, NotFound, TooManyAttempts
+from jiesu.domain.errors import NotFound, TooManyAttempts
 from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
 from jiesu.web import core, feedback
@@ -79,7 +79,7 @@ def track_detail(request: Request, code: str) -> Response:
 
 
 def _requester_act(request: Request, code: str, action: str, args: dict[str, object],
-                   done: str) -> Response:
+                   message: str) -> Response:
     if code not in request.session.get("tracked", []):
         return _ask_phone(code)
     rt = core.runtime_of(request)
@@ -88,13 +88,9 @@ def _requester_act(request: Request, code: str, action: str, args: dict[str, obj
         if row is None:
             raise NotFound("诉求不存在")
         appeal_id, phone = row.id, row.requester_phone
-    try:
-        rt.appeals.act(Actor(role=Role.REQUESTER, phone=phone), appeal_id, action, utcnow(),
-                       args)
-        core.flash(request, done)
-    except DomainError as exc:
-        core.flash(request, exc.message, "error")
-    return core.redirect(f"/track/{code}")
+    requester = Actor(role=Role.REQUESTER, phone=phone)
+    return core.done(request, lambda: rt.appeals.act(requester, appeal_id, action, utcnow(), args),
+                     message, f"/track/{code}")
 
 
 @router.post("/track/{code}/add_info", response_model=None)
@@ -122,9 +118,6 @@ def rate(request: Request, code: str, form: FormDep) -> Response:
         stars = int(core.text(form, "stars") or "0")
     except ValueError:
         stars = 0
-    try:
-        message, kind = feedback.rate(rt, appeal_id, phone, stars, core.text(form, "comment"))
-        core.flash(request, message, kind)
-    except DomainError as exc:
-        core.flash(request, exc.message, "error")
-    return core.redirect(f"/track/{code}")
+    comment = core.text(form, "comment")
+    return core.done(request, lambda: feedback.rate(rt, appeal_id, phone, stars, comment),
+                     "感谢您的评价", f"/track/{code}")
