@@ -51,14 +51,12 @@ def _message(row: NotificationRow) -> Message:
                    created_at=row.created_at, attempt=row.attempts)
 
 
-def _send(notifiers: Mapping[str, Notifier], message: Message,
-          max_attempts: int) -> NotifyError | None:
-    """None when the channel took the message; else why not."""
+def _send(notifier: Notifier | None, message: Message, max_attempts: int) -> NotifyError | None:
+    """None when the channel's notifier took the message; else why not."""
     if message.attempt > max_attempts:
         # attempts were started and never recorded: the sender stopped while sending this
         return NotifyError(f"{max_attempts} attempts started without an outcome recorded "
                            "(the sending process stopped?)", permanent=True)
-    notifier = notifiers.get(message.channel)
     if notifier is None:
         return NotifyError(f"no notifier for channel {message.channel!r}")
     try:
@@ -118,10 +116,10 @@ def deliver_due(db: Database, notifiers: Mapping[str, Notifier], now: datetime, 
             messages = [_message(r) for r in rows]
             uow.commit()
         for message in messages:
+            notifier = notifiers.get(message.channel)
             # a null channel logs the message itself and is recorded as skipped, not as sent
-            null = isinstance(notifiers.get(message.channel), NullNotifier)
-            _record(db, message, _send(notifiers, message, max_attempts), now, max_attempts,
-                    result, skipped=null)
+            _record(db, message, _send(notifier, message, max_attempts), now, max_attempts,
+                    result, skipped=isinstance(notifier, NullNotifier))
         if progress is not None and messages:
             progress(result)
         if len(messages) < CLAIM_SIZE:
