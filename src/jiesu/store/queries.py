@@ -14,6 +14,7 @@ from sqlalchemy import (
     UnaryExpression,
     and_,
     bindparam,
+    case,
     func,
     literal,
     or_,
@@ -144,6 +145,10 @@ ORDERS: dict[str, tuple[UnaryExpression[Any], ...]] = {
     "created_desc": (AppealRow.created_at.desc(), AppealRow.id.desc()),
     "created_asc": (AppealRow.created_at.asc(), AppealRow.id.asc()),
     "due": (AppealRow.handle_due_at.asc(), AppealRow.id.asc()),
+    # the dispatch queue: 特急 and 紧急 before the rest, each oldest first (a gas leak
+    # registered now must not wait behind a page of yesterday's streetlights)
+    "urgent_first": (case({"emergency": 0, "urgent": 1}, value=AppealRow.urgency,
+                          else_=2).asc(), AppealRow.created_at.asc(), AppealRow.id.asc()),
 }
 
 

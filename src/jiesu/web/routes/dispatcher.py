@@ -16,7 +16,7 @@ ROLES = {Role.DISPATCHER}
 PER_PAGE = 20
 
 TABS = {
-    "queue": ("派单队列", queries.AppealFilters(status=["registered"]), "created_asc"),
+    "queue": ("派单队列", queries.AppealFilters(status=["registered"]), "urgent_first"),
     "returns": ("退单申请", queries.AppealFilters(return_pending=True, open_only=True), "due"),
     "extensions": ("延期申请", queries.AppealFilters(extension_pending=True, open_only=True),
                    "due"),
