@@ -5,9 +5,14 @@ a person can act on."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
+from jiesu.jobs.sweeper import sweep_deadlines
+from jiesu.runtime import Runtime
 from tests.support.city import PASSWORD, City
 
 
@@ -36,3 +41,47 @@ def test_the_dispatch_queue_puts_emergencies_first(city: City) -> None:
     codes = _codes(city.client.get("/staff/dispatch").text)
     # 特急, then 紧急, then the rest oldest first: not the newest call at the bottom
     assert codes == [emergency, urgent, *older], codes
+
+
+def _api(city: City, appeal_id: int) -> dict[str, Any]:
+    r = city.client.get(f"/api/v1/appeals/{appeal_id}", headers=city.headers("dispatcher"))
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def _returned_then_late(city: City, runtime: Runtime) -> tuple[dict[str, Any], datetime]:
+    """An appeal dispatched to 西城区, returned, dispatched to 东城区 and not signed in time;
+    with its signing deadline in local time."""
+    a = city.register()
+    appeal_id = int(a["id"])
+    city.act("dispatcher", appeal_id, "dispatch", unit_id=city.unit_ids["D2"])
+    city.act("handler_d2", appeal_id, "request_return", reason="不属于本区管辖")
+    city.act("dispatcher", appeal_id, "approve_return")
+    city.act("dispatcher", appeal_id, "dispatch", unit_id=city.unit_ids["D1"])
+    sign_due = datetime.fromisoformat(_api(city, appeal_id)["deadlines"]["sign"])
+    sweep_deadlines(runtime, sign_due + timedelta(minutes=1))  # signing is late: red
+    return a, sign_due.astimezone(ZoneInfo("Asia/Shanghai"))
+
+
+def test_the_pages_show_the_clock_that_runs(city: City, runtime: Runtime) -> None:
+    a, local = _returned_then_late(city, runtime)
+    appeal_id = int(a["id"])
+    c = city.client
+    _login(c, "handler_d1")
+    # the inbox row: the signing deadline, not the handling one two weeks later
+    inbox = c.get("/staff/inbox").text
+    row = inbox[inbox.index(f'data-code="{a["code"]}"'):]
+    row = row[:row.index("</li>")]
+    assert f'data-due="sign"><dt>签收时限</dt><dd>{local:%m-%d %H:%M}</dd>' in row, row
+    page = c.get(f"/staff/appeals/{appeal_id}").text
+    assert f'data-due="sign"><dt>签收时限</dt><dd>{local:%Y-%m-%d %H:%M}' in page
+    assert 'data-due="return"' in page and 'data-due="handle"' in page
+    # replied: the follow-up clock is the one that runs
+    city.act("handler_d1", appeal_id, "sign")
+    city.act("handler_d1", appeal_id, "reply", claim="solved", text="已修复")
+    follow_due = datetime.fromisoformat(_api(city, appeal_id)["deadlines"]["follow_up"])
+    page = c.get(f"/staff/appeals/{appeal_id}").text
+    assert (f'data-due="follow_up"><dt>回访时限</dt>'
+            f'<dd>{follow_due.astimezone(ZoneInfo("Asia/Shanghai")):%Y-%m-%d %H:%M}') in page
+    assert 'data-due="sign"' not in page and 'data-due="return"' not in page
+

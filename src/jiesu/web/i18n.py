@@ -287,7 +287,7 @@ EN: dict[str, str] = {
     "回访队列": "Follow-up queue", "回访": "Follow-up", "是否联系上": "Reached?",
     "已联系上": "Reached", "未联系上": "Not reached", "解决情况": "Resolved?",
     "满意度": "Satisfaction", "责任方": "Whose fault", "答复时间": "Replied",
-    "回访时限": "Follow-up due",
+    "回访时限": "Follow-up due", "签收时限": "Sign by", "退单时限": "Return by",
     # supervisor
     "督办看板": "Supervision board", "超期诉求": "Overdue", "红色预警": "Red warnings",
     "黄色预警": "Yellow warnings", "督办": "Supervise", "督办意见": "Supervision note",
