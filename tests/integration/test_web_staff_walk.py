@@ -85,3 +85,15 @@ def test_the_pages_show_the_clock_that_runs(city: City, runtime: Runtime) -> Non
             f'<dd>{follow_due.astimezone(ZoneInfo("Asia/Shanghai")):%Y-%m-%d %H:%M}') in page
     assert 'data-due="sign"' not in page and 'data-due="return"' not in page
 
+
+def test_the_timeline_names_who_had_it_and_which_clock_warned(city: City,
+                                                             runtime: Runtime) -> None:
+    a, local = _returned_then_late(city, runtime)
+    _login(city.client, "dispatcher")
+    page = city.client.get(f"/staff/appeals/{a['id']}").text
+    timeline = page[page.index('class="timeline"'):]
+    # the unit that returned it is named, not shown as its id
+    assert "→ 西城区" in timeline and "退回单位：西城区" in timeline and "→ 东城区" in timeline
+    assert f"→ {city.unit_ids['D2']}<" not in timeline
+    # a warning says which clock, how late and when it was due
+    assert f"签收 · 红色预警(超期) · 时限 {local:%Y-%m-%d %H:%M}" in timeline

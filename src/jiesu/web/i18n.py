@@ -40,6 +40,7 @@ _LABELS_ZH: dict[str, dict[str, str]] = {
     "fault": {"unit": "承办单位", "requester": "诉求人", "policy": "政策原因", "other": "其他"},
     "supervision": {k.value: v for k, v in dom.SUPERVISION_ZH.items()},
     "warning": {"none": "正常", "yellow": "黄色预警", "red": "红色预警(超期)"},
+    "contact_method": {"phone": "电话", "visit": "上门", "sms": "短信"},
 }
 
 _LABELS_EN: dict[str, dict[str, str]] = {
@@ -83,6 +84,7 @@ _LABELS_EN: dict[str, dict[str, str]] = {
     "supervision": {"none": "None", "remind": "Reminder", "yellow": "Yellow card",
                     "red": "Red card"},
     "warning": {"none": "On time", "yellow": "Yellow warning", "red": "Red (overdue)"},
+    "contact_method": {"phone": "Phone", "visit": "Visit", "sms": "SMS"},
 }
 _LABELS_ZH.update(i18n_policies.LABELS_ZH)  # enterprises and policies (惠企政策)
 _LABELS_EN.update(i18n_policies.LABELS_EN)
@@ -288,6 +290,7 @@ EN: dict[str, str] = {
     "已联系上": "Reached", "未联系上": "Not reached", "解决情况": "Resolved?",
     "满意度": "Satisfaction", "责任方": "Whose fault", "答复时间": "Replied",
     "回访时限": "Follow-up due", "签收时限": "Sign by", "退单时限": "Return by",
+    "退回单位": "Returned by", "转重办": "sent back for rework", "第 {n} 次": "attempt {n}",
     # supervisor
     "督办看板": "Supervision board", "超期诉求": "Overdue", "红色预警": "Red warnings",
     "黄色预警": "Yellow warnings", "督办": "Supervise", "督办意见": "Supervision note",

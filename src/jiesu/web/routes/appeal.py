@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -40,11 +41,14 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
         enterprise = policy_service(rt).enterprise_for_appeal(
             row.enterprise_code, user.actor()) if row.enterprise_code else None
         co = queries.co_units_of(s, row.id)
-        names = queries.unit_names(s, {row.lead_unit_id, row.handling_unit_id, *co})
+        events = queries.events_of(s, row.id)
+        # and the units the timeline names: a unit that returned the appeal is no longer on it
+        named = {e.data.get("unit_id") for e in events if isinstance(e.data, dict)}
+        names = queries.unit_names(s, {row.lead_unit_id, row.handling_unit_id, *co,
+                                       *(u for u in named if isinstance(u, int))})
         # where the address was located (智能受理, gazetteer or polygons): its unit and the
         # ones above it, below the city, e.g. 城东区 › 东湖街道 › 东湖社区
         area = web_queries.unit_chains(s, {row.area_unit_id}).get(row.area_unit_id or 0, [])
-        events = queries.events_of(s, row.id)
         actor_ids = {e.actor_id for e in events if e.actor_id}
         people = web_queries.user_names(s, actor_ids)
         cats = web_queries.category_names(s)
@@ -75,6 +79,7 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             "suggest": staff.suggestion_summary(row), "due_state": staff.due_state(row, now),
             "earlier": earlier, "attachments": (row.extra or {}).get("attachments", []),
             "back": back, "stay": staff.STAY_ON_PAGE,
+            "at": lambda iso: _local_iso(request, iso),
             "failed": failed,
             "here": f"/staff/appeals/{row.id}?back={quote(back, safe='')}"},
             status_code=status_code)
@@ -106,6 +111,14 @@ def act(request: Request, appeal_id: int, action: str, form: FormDep) -> Respons
         return core.redirect(back if back.startswith(here) else f"{here}?back={quote(back)}")
     core.flash(request, staff.done_message(action, code))
     return core.redirect(back)
+
+
+def _local_iso(request: Request, iso: object) -> str:
+    """A time an event recorded as ISO text (e.g. a warning's due time), in local time."""
+    try:
+        return core.local_time(core.runtime_of(request), datetime.fromisoformat(str(iso)))
+    except ValueError:
+        return ""
 
 
 def _list_of(back: str, here: str) -> str:
