@@ -707,6 +707,14 @@ def _enum(cls: type[Any], value: Any, name: str, label: str) -> Any:
         raise InvalidArguments(f"{label}“{shown}”无效，可选：{choices}", field=name) from None
 
 
+def _chosen(cls: type[Any], value: Any, name: str, label: str) -> Any:
+    """A choice the person must make: left blank it says so (请选择解决情况), instead of
+    listing the codes a form never shows."""
+    if value is None or value == "":
+        raise InvalidArguments(f"请选择{label}", field=name)
+    return _enum(cls, value, name, label)
+
+
 # control characters other than tab and line breaks: typed by nobody, and PostgreSQL cannot
 # store NUL, so they are dropped from every text a person gives before it is checked or hashed
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -1029,8 +1037,8 @@ def _follow_up(
             a.status = Status.CLOSED
             a.closed_at = now
         return {"reached": False, "attempt": a.followup_attempts, "note": args.get("note")}
-    resolved = _enum(Resolved, args.get("resolved") or "", "resolved", "解决情况")
-    satisfaction = _enum(Satisfaction, args.get("satisfaction") or "", "satisfaction", "满意度")
+    resolved = _chosen(Resolved, args.get("resolved"), "resolved", "解决情况")
+    satisfaction = _chosen(Satisfaction, args.get("satisfaction"), "satisfaction", "满意度")
     fault: Fault | None = None
     unhappy = resolved is Resolved.NO or satisfaction is Satisfaction.DISSATISFIED
     if unhappy:

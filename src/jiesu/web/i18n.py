@@ -643,6 +643,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"“(?P<role>[^”]+)”无权执行“(?P<action>[^”]+)”"),
      "{role}: not allowed to “{action}”", {"role": _from_zh("role"), "action": _from_zh("action")}),
     (re.compile(r"请填写(?P<label>[^，。]+)"), "Please fill in: {label}", {"label": _en}),
+    (re.compile(r"请选择(?P<label>[^，。（]+)$"), "Please choose: {label}", {"label": _en}),
     (re.compile(r"(?P<label>[^，。]+)不能超过 (?P<n>\d+) 字"),
      "{label}: at most {n} characters", {"label": _en}),
     (re.compile(r"(?P<clock>签收|办理|退单|回访|延期|整改)已超期，系统自动督办"),

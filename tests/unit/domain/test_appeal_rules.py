@@ -521,6 +521,20 @@ def test_follow_up_needs_valid_answers(args: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("args", "message"),
+    [({"reached": True, "resolved": "", "satisfaction": "satisfied"}, "请选择解决情况"),
+     ({"reached": True, "resolved": "yes"}, "请选择满意度")],
+)
+def test_a_follow_up_left_blank_asks_for_the_answer(args: dict[str, Any],
+                                                    message: str) -> None:
+    """The agent left a choice at "—": the message asks for it, without listing the codes
+    ("解决情况“”无效，可选：yes、partly、no") that the form never shows."""
+    error = refused(appeal_in(Status.REPLIED), Action.FOLLOW_UP, Role.FOLLOWUP_AGENT,
+                    InvalidArguments, **args)
+    assert str(getattr(error, "message", error)) == message
+
+
+@pytest.mark.parametrize(
     ("resolved", "satisfaction"),
     [("yes", "dissatisfied"), ("no", "satisfied"), ("partly", "dissatisfied")],
 )

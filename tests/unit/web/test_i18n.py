@@ -53,6 +53,7 @@ def test_templates_have_no_chinese_outside_the_catalogue() -> None:
 def test_formatted_domain_messages_are_translated_with_their_labels() -> None:
     en = i18n.gettext
     assert en("en", "请填写重办理由") == "Please fill in: Why it should be reopened"
+    assert en("en", "请选择满意度") == "Please choose: Satisfaction"
     assert en("en", "标题不能超过 200 字") == "Title: at most 200 characters"
     assert en("en", "诉求当前状态为“已办结”，不能执行“补充”") == \
         "The appeal is “Closed”: “Add information” cannot be done now"
