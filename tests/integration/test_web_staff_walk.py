@@ -97,3 +97,18 @@ def test_the_timeline_names_who_had_it_and_which_clock_warned(city: City,
     assert f"→ {city.unit_ids['D2']}<" not in timeline
     # a warning says which clock, how late and when it was due
     assert f"签收 · 红色预警(超期) · 时限 {local:%Y-%m-%d %H:%M}" in timeline
+
+
+def test_a_returned_appeal_says_so_in_the_dispatch_queue(city: City) -> None:
+    a = city.register()
+    fresh = city.register()
+    city.act("dispatcher", a["id"], "dispatch", unit_id=city.unit_ids["D2"])
+    city.act("handler_d2", a["id"], "request_return", reason="地址在东城区，不属于本区管辖")
+    city.act("dispatcher", a["id"], "approve_return")
+    _login(city.client, "dispatcher")
+    queue = city.client.get("/staff/dispatch").text
+    row = queue[queue.index(f'data-code="{a["code"]}"'):]
+    row = row[:row.index("</li>")]
+    assert "已退单 1 次 · 退单理由：地址在东城区，不属于本区管辖" in row, row
+    other = queue[queue.index(f'data-code="{fresh["code"]}"'):]
+    assert "data-returned" not in other[:other.index("</li>")]

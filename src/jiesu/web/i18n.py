@@ -291,6 +291,7 @@ EN: dict[str, str] = {
     "满意度": "Satisfaction", "责任方": "Whose fault", "答复时间": "Replied",
     "回访时限": "Follow-up due", "签收时限": "Sign by", "退单时限": "Return by",
     "退回单位": "Returned by", "转重办": "sent back for rework", "第 {n} 次": "attempt {n}",
+    "已退单 {n} 次": "Returned {n} time(s)",
     # supervisor
     "督办看板": "Supervision board", "超期诉求": "Overdue", "红色预警": "Red warnings",
     "黄色预警": "Yellow warnings", "督办": "Supervise", "督办意见": "Supervision note",
