@@ -112,3 +112,30 @@ def test_a_returned_appeal_says_so_in_the_dispatch_queue(city: City) -> None:
     assert "已退单 1 次 · 退单理由：地址在东城区，不属于本区管辖" in row, row
     other = queue[queue.index(f'data-code="{fresh["code"]}"'):]
     assert "data-returned" not in other[:other.index("</li>")]
+
+
+def test_the_inbox_puts_what_waits_to_be_signed_first(city: City) -> None:
+    started = city.register()
+    city.act("dispatcher", started["id"], "dispatch", unit_id=city.unit_ids["D1"])
+    city.act("handler_d1", started["id"], "sign")
+    new = city.register()
+    city.act("dispatcher", new["id"], "dispatch", unit_id=city.unit_ids["D1"])
+    replied = city.register()
+    city.act("dispatcher", replied["id"], "dispatch", unit_id=city.unit_ids["D1"])
+    city.act("handler_d1", replied["id"], "sign")
+    city.act("handler_d1", replied["id"], "reply", claim="solved", text="已修复")
+    c = city.client
+    _login(c, "handler_d1")
+    inbox = c.get("/staff/inbox").text
+    # the new one, with its one-working-day clock, is not below the ones already in hand
+    assert _codes(inbox) == [new["code"], started["code"]]
+    signing = inbox[inbox.index('data-list="sign"'):inbox.index('data-list="todo"')]
+    assert new["code"] in signing and "签收</button>" in signing
+    assert re.search(r"<h1>待办诉求 <small[^>]*>共 2 条", inbox)
+    # the other tab is named for what it lists, in both languages
+    done = c.get("/staff/inbox?tab=replied").text
+    assert _codes(done) == [replied["code"]]
+    assert re.search(r"<h1>已答复 <small[^>]*>共 1 条", done)
+    english = c.get("/staff/inbox?tab=replied&lang=en").text
+    assert re.search(r"<h1>Replied <small", english) and ">已答复<" not in english
+    c.get("/staff/inbox?lang=zh")

@@ -281,7 +281,9 @@ EN: dict[str, str] = {
     "退单理由": "Return reason", "申请天数": "Days asked", "延期理由": "Extension reason",
     "退回重新答复": "Send back",
     # handler
-    "待办诉求": "Inbox", "签收": "Sign", "联系诉求人": "Contact requester",
+    "待办诉求": "Inbox", "待签收": "To sign", "办理中": "In progress", "已答复": "Replied",
+    "仅列出最早到期的 {n} 条": "Only the {n} due first are listed",
+    "签收": "Sign", "联系诉求人": "Contact requester",
     "联系方式": "Method", "电话": "Phone", "上门": "Visit", "短信": "SMS",
     "二次派单": "Sub-dispatch", "下级单位": "Sub-unit", "申请延期": "Ask for extension",
     "延期天数": "Days", "申请退单": "Ask to return", "无法解决的原因": "Why it cannot be solved",

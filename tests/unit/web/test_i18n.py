@@ -236,3 +236,14 @@ def test_every_done_message_names_the_action_and_appeal_in_english() -> None:
         assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", english), english
     assert i18n.gettext("en", done_message("dispatch", "2026112600123")) == (
         "Dispatched: 2026112600123")
+
+
+def test_every_staff_tab_label_has_an_english_translation() -> None:
+    """Tab labels live in the routes, where the template check above does not look."""
+    from jiesu.web.routes import analyst, dispatcher, handler, rectifications, supervisor
+
+    labels = {v[0] for m in (dispatcher, handler, supervisor) for v in m.TABS.values()}
+    labels |= {v[0] for tabs in (rectifications.UNIT_TABS, rectifications.BOARD_TABS)
+               for v in tabs.values()}
+    labels |= {label for _, label in analyst.TABS}
+    assert not labels - set(i18n.EN), sorted(labels - set(i18n.EN))

@@ -15,7 +15,10 @@ from jiesu.web import core, staff
 router = APIRouter(prefix="/staff/inbox", include_in_schema=False)
 ROLES = {Role.HANDLER, Role.GRID_WORKER}
 PER_PAGE = 20
-TABS = {"todo": ("待办诉求", ["dispatched", "in_progress"]),
+# Appeals waiting to be signed head the first page of the inbox: their clock is the short one
+# (a working day, or hours when urgent). Below them the ones in progress, earliest due first.
+SIGN_MAX = 50
+TABS = {"todo": ("待办诉求", ["in_progress"]),
         "replied": ("已答复", ["replied"])}
 
 
@@ -27,12 +30,20 @@ def inbox(request: Request) -> HTMLResponse:
     tab = tab if tab in TABS else "todo"
     page = core.page_number(request)
     now = utcnow()
+    to_sign: list[dict[str, object]] = []
+    sign_total, sign_capped = 0, False
     with core.reading(rt) as uow:
+        scope = scope_for(uow.session, user)
         rows, total, capped = web_queries.scoped_page(
-            uow.session, TABS[tab][1], scope_for(uow.session, user), now, page=page,
-            per_page=PER_PAGE)
+            uow.session, TABS[tab][1], scope, now, page=page, per_page=PER_PAGE)
         items = staff.list_items(uow.session, rows, now)
+        if tab == "todo":
+            signing, sign_total, sign_capped = web_queries.scoped_page(
+                uow.session, ["dispatched"], scope, now, page=1, per_page=SIGN_MAX)
+            if page == 1:
+                to_sign = staff.list_items(uow.session, signing, now)
     return core.render(request, "staff/inbox.html", {
         "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
-        "tab": tab, "tabs": [(k, v[0]) for k, v in TABS.items()],
+        "to_sign": to_sign, "sign_total": sign_total, "sign_capped": sign_capped,
+        "title": TABS[tab][0], "tab": tab, "tabs": [(k, v[0]) for k, v in TABS.items()],
         "back": f"/staff/inbox?tab={tab}"})
