@@ -139,3 +139,21 @@ def test_the_inbox_puts_what_waits_to_be_signed_first(city: City) -> None:
     english = c.get("/staff/inbox?tab=replied&lang=en").text
     assert re.search(r"<h1>Replied <small", english) and ">已答复<" not in english
     c.get("/staff/inbox?lang=zh")
+
+
+def test_a_rectification_of_an_appeal_without_a_title_shows_its_text(city: City) -> None:
+    phone = "13911112222"
+    a = city.register(content="东湖社区3号楼门口的路灯坏了两个星期，晚上很黑", title="",
+                      requester_phone=phone)
+    city.act("dispatcher", a["id"], "dispatch", unit_id=city.unit_ids["D1"])
+    city.act("handler_d1", a["id"], "sign")
+    city.act("handler_d1", a["id"], "reply", text="已修复", claim="solved")
+    city.act("followup", a["id"], "follow_up", reached=True, resolved="yes",
+             satisfaction="satisfied")
+    r = city.client.post("/api/v1/feedback/ratings", json={
+        "appeal_code": a["code"], "phone": phone, "stars": 1})
+    assert r.status_code == 201, r.text
+    _login(city.client, "handler_d1")
+    for tab in ("rect", "ratings"):
+        page = city.client.get(f"/staff/rectifications?tab={tab}").text
+        assert '<p class="row-text">东湖社区3号楼门口的路灯坏了两个星期，晚上很黑</p>' in page, tab

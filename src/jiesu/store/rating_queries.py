@@ -188,6 +188,12 @@ def _paged(stmt: Select[*_Row], page: int, per_page: int) -> Select[*_Row]:
     return stmt.limit(per_page).offset((page - 1) * per_page)
 
 
+def _appeal_text() -> ColumnElement[str]:
+    """What a list says the appeal is about: its title, or the start of its text when it has
+    none (a call the operator registered without a title showed nothing)."""
+    return func.coalesce(func.nullif(AppealRow.title, ""), func.substr(AppealRow.content, 1, 80))
+
+
 def _in_unit(column: Any, session: Session, unit_id: int | None) -> ColumnElement[bool]:
     return column.in_(subtree_units(session, unit_id)) if unit_id is not None else true()
 
@@ -198,7 +204,7 @@ def rectification_page(session: Session, *, unit_id: int | None, statuses: Seque
     ones first, then by deadline; published ones only (已公示): newest publication first. One
     page and the total."""
     stmt = (select(RectificationRow, RatingRow.stars, RatingRow.comment, RatingRow.created_at,
-                   UnitRow.name, AppealRow.code, AppealRow.title)
+                   UnitRow.name, AppealRow.code, _appeal_text())
             .join(RatingRow, RatingRow.id == RectificationRow.rating_id)
             .join(UnitRow, UnitRow.id == RectificationRow.unit_id)
             .outerjoin(AppealRow, AppealRow.id == RectificationRow.appeal_id)
@@ -241,7 +247,7 @@ def _latest_rating_appeals(session: Session,
 def bad_rating_page(session: Session, *, unit_id: int | None, page: int,
                     per_page: int) -> tuple[list[BadRatingLine], int]:
     """Bad ratings (差评, ≤ 2 stars) of a unit subtree, newest first; one page and the total."""
-    stmt = (select(RatingRow, UnitRow.name, AppealRow.code, AppealRow.title)
+    stmt = (select(RatingRow, UnitRow.name, AppealRow.code, _appeal_text())
             .join(UnitRow, UnitRow.id == RatingRow.unit_id)
             .outerjoin(AppealRow, AppealRow.id == RatingRow.appeal_id)
             .where(RatingRow.stars <= 2, _in_unit(RatingRow.unit_id, session, unit_id)))
@@ -262,7 +268,7 @@ def bad_rating_page(session: Session, *, unit_id: int | None, page: int,
 def rating_appeal_page(session: Session, *, status: str | None, unit_id: int | None,
                        page: int, per_page: int) -> tuple[list[RatingAppealLine], int]:
     """Units' 申诉 with their ratings, oldest request first; one page and the total."""
-    stmt = (select(RatingAppealRow, UnitRow.name, RatingRow, AppealRow.code, AppealRow.title)
+    stmt = (select(RatingAppealRow, UnitRow.name, RatingRow, AppealRow.code, _appeal_text())
             .join(RatingRow, RatingRow.id == RatingAppealRow.rating_id)
             .join(UnitRow, UnitRow.id == RatingAppealRow.unit_id)
             .outerjoin(AppealRow, AppealRow.id == RatingRow.appeal_id)
