@@ -157,3 +157,20 @@ def test_a_rectification_of_an_appeal_without_a_title_shows_its_text(city: City)
     for tab in ("rect", "ratings"):
         page = city.client.get(f"/staff/rectifications?tab={tab}").text
         assert '<p class="row-text">东湖社区3号楼门口的路灯坏了两个星期，晚上很黑</p>' in page, tab
+
+
+def test_the_operator_cannot_save_a_number_nobody_can_call_back(city: City) -> None:
+    token = _login(city.client, "operator")
+    form = {"csrf_token": token, "kind": "complaint", "urgency": "normal",
+            "requester_name": "张先生", "content": "小区门口的路灯坏了两个星期",
+            "address": "东城区东华门街道"}
+    r = city.client.post("/staff/operator", data=form | {"requester_phone": "abc"},
+                         follow_redirects=False)
+    assert r.status_code == 422 and "来电号码应为 7–20 位数字" in r.text
+    assert ">小区门口的路灯坏了两个星期</textarea>" in r.text  # what was typed is kept
+    rows = city.client.get("/api/v1/appeals", headers=city.headers("dispatcher")).json()
+    assert rows["total"] == 0, rows
+    for phone in ("", "010-6512 3456", "13800138000"):  # anonymous, landline, mobile
+        r = city.client.post("/staff/operator", data=form | {"requester_phone": phone},
+                             follow_redirects=False)
+        assert r.status_code == 303, (phone, r.text[:300])

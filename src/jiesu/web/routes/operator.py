@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from jiesu.domain.appeal import Role, phone_digits
-from jiesu.domain.errors import DomainError
+from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.domain.knowledge import article_ref
 from jiesu.services.appeals import DirectAnswer, NewAppeal
 from jiesu.services.clock import utcnow
@@ -50,6 +50,11 @@ def register(request: Request, form: FormDep) -> Response:
     values["direct"] = core.text(form, "direct") == "on"
     now = utcnow()
     try:
+        phone = values["requester_phone"]
+        # blank is an anonymous call; a number must be one the follow-up can call back
+        if phone and not 7 <= len(phone_digits(phone)) <= 20:
+            raise InvalidArguments("来电号码应为 7–20 位数字（手机或座机），用于回访",
+                                   field="requester_phone")
         data = NewAppeal(
             kind=values["kind"], content=values["content"], title=values["title"],
             urgency=values["urgency"] or "normal", channel="hotline",
