@@ -174,3 +174,42 @@ def test_the_operator_cannot_save_a_number_nobody_can_call_back(city: City) -> N
         r = city.client.post("/staff/operator", data=form | {"requester_phone": phone},
                              follow_redirects=False)
         assert r.status_code == 303, (phone, r.text[:300])
+
+
+def _dispatch_form(page: str) -> str:
+    start = page.index('data-action="dispatch"')
+    return page[start:page.index("</form>", start)]
+
+
+def test_the_dispatcher_corrects_category_and_urgency_on_the_appeal_page(city: City) -> None:
+    a = city.register(category=None)
+    appeal_id = int(a["id"])
+    token = _login(city.client, "dispatcher")
+    # the queue row leads to the form that has them
+    queue = city.client.get("/staff/dispatch").text
+    assert re.search(rf'href="/staff/appeals/{appeal_id}\?back=[^"]+#act-dispatch" data-correct',
+                     queue)
+    form = _dispatch_form(city.client.get(f"/staff/appeals/{appeal_id}").text)
+    # every leaf is offered; the appeal's own urgency is the one picked
+    road = re.search(r'<option value="([^"]+)" >([^<]*道路)</option>', form)
+    assert road, form
+    assert re.search(r'<option value="normal" selected>', form), form
+    base = {"csrf_token": token, "origin": "detail", "back": "/staff/dispatch",
+            "version": str(_api(city, appeal_id)["version"]),
+            "unit_id": str(city.unit_ids["D1"]), "urgency": "urgent"}
+    # an unknown category is refused with what was typed kept, and nothing changes
+    r = city.client.post(f"/staff/appeals/{appeal_id}/dispatch",
+                         data={**base, "category": "no-such"}, follow_redirects=False)
+    assert r.status_code == 422 and "事项分类 no-such 不存在" in r.text
+    assert re.search(r'<option value="urgent" selected>', _dispatch_form(r.text))
+    assert _api(city, appeal_id)["status"] == "registered"
+    r = city.client.post(f"/staff/appeals/{appeal_id}/dispatch",
+                         data={**base, "category": road.group(1)}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    after = _api(city, appeal_id)
+    assert (after["status"], after["category"], after["urgency"]) == (
+        "dispatched", road.group(1), "urgent")
+    timeline = city.client.get(f"/staff/appeals/{appeal_id}").text
+    timeline = timeline[timeline.index('class="timeline"'):]
+    assert f"事项分类：{road.group(2)}" in timeline
+    assert "紧急程度：一般 → 紧急" in timeline, timeline

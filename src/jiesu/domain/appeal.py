@@ -845,6 +845,7 @@ def _dispatch(
         raise InvalidArguments("备注不能超过 5000 字", field="note")
     if args.get("category"):
         a.category = str(args["category"])
+    before = a.urgency
     if args.get("urgency"):
         a.urgency = _enum(Urgency, args["urgency"], "urgency", "紧急程度")
     a.lead_unit_id = lead
@@ -866,6 +867,9 @@ def _dispatch(
         # What intake intelligence had suggested, so every dispatcher correction is on record.
         "suggested": args.get("suggested"),
     }
+    if a.urgency != before:  # the dispatcher judged it more (or less) urgent than intake
+        data["urgency"] = a.urgency.value
+        data["urgency_before"] = Urgency(before).value
     if note:  # e.g. who asked for a governance task the system dispatches
         data["note"] = note
     return data

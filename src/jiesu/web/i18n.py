@@ -261,6 +261,7 @@ EN: dict[str, str] = {
     "值班电话应为 7–20 位数字": "The duty phone must be 7 to 20 digits",
     "登记时间": "Registered", "时限": "Due", "预警": "Warning", "操作": "Actions",
     "办理": "Open", "暂无待办": "Nothing to do", "建议": "Suggestion", "主办单位": "Lead unit",
+    "改分类或紧急程度": "Change category or urgency", "已更正系统建议": "corrected the suggestion",
     "协办单位": "Co-units", "备注": "Note", "理由": "Reason", "确定": "Confirm",
     "诉求详情": "Appeal", "当前可执行的操作": "What you can do now", "版本": "Version",
     "督办级别": "Supervision", "退单申请": "Return requests", "延期申请": "Extension requests",

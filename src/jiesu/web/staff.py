@@ -24,7 +24,7 @@ STAFF_ROLES = frozenset(r for r in dom.Role if r not in (
 class Field:
     name: str
     label: str
-    type: str = "text"  # text, textarea, select, number, units, subunits, multiunits
+    type: str = "text"  # text, textarea, select, number, units, subunits, multiunits, category
     choices: str | None = None  # an i18n label group, e.g. "reject_reason"
     required: bool = False
     default: str = ""
@@ -37,8 +37,12 @@ ACTION_FIELDS: dict[str, list[Field]] = {
     "reject": [Field("reason", "理由", "select", "reject_reason", required=True),
                Field("note", "备注")],
     "merge": [Field("target_code", "目标编号", required=True)],
+    # the dispatcher confirms or corrects intake's category and urgency: the final category
+    # is what the next training learns from (services/training.py)
     "dispatch": [Field("unit_id", "主办单位", "units", required=True),
-                 Field("co_unit_ids", "协办单位", "multiunits")],
+                 Field("co_unit_ids", "协办单位", "multiunits"),
+                 Field("category", "事项分类", "category"),
+                 Field("urgency", "紧急程度", "select", "urgency")],
     "sign": [],
     "sub_dispatch": [Field("unit_id", "下级单位", "subunits", required=True),
                      Field("note", "备注")],

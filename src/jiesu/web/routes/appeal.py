@@ -56,8 +56,9 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
         if failed and failed["action"] not in actions:  # e.g. someone else acted first
             core.flash(request, failed["message"], "error")
             failed = None
-        need_units = {"dispatch"} & set(actions)
-        units = web_queries.units(s, max_depth=3) if need_units else []
+        dispatching = "dispatch" in actions
+        units = web_queries.units(s, max_depth=3) if dispatching else []
+        categories = list(web_queries.leaf_categories(s)) if dispatching else []
         subunits = []
         if "sub_dispatch" in actions and user.unit_id is not None:
             path = queries.unit_path(s, user.unit_id)
@@ -74,8 +75,10 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             "enterprise": enterprise, "may_see_enterprises": user.role in ENTERPRISE_READERS,
             "area": [name for _, name in area],
             "hot": rt.hotspots.kept_by_appeal().get(row.id),
-            "category": cats.get(row.category or ""), "actions": actions,
-            "fields": staff.ACTION_FIELDS, "units": units, "subunits": subunits,
+            "category": cats.get(row.category or ""), "category_names": cats,
+            "actions": actions, "fields": staff.ACTION_FIELDS, "units": units,
+            "subunits": subunits, "categories": categories,
+            "current": {"category": row.category, "urgency": row.urgency},
             "suggest": staff.suggestion_summary(row), "due_state": staff.due_state(row, now),
             "earlier": earlier, "attachments": (row.extra or {}).get("attachments", []),
             "back": back, "stay": staff.STAY_ON_PAGE,
