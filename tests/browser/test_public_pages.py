@@ -84,3 +84,26 @@ def test_suggested_categories_show_residents_names_only_and_staff_the_odds(
     staff_chip = operator.page.locator("[data-categories] .suggest-chip").first
     staff_chip.wait_for(state="visible")
     assert re.search(r"\d+%$", staff_chip.inner_text()), staff_chip.inner_text()
+
+
+def test_a_pasted_link_or_long_number_wraps_instead_of_widening_the_page(
+        visitor: Callable[..., Visitor]) -> None:
+    link = "https://example.com/notice/" + "a1b2c3d4" * 20  # one unbroken word, 187 characters
+    resident = visitor("resident-long-words", phone=True)
+    page = resident.page
+    resident.goto("/submit")
+    page.get_by_label("标题（选填）").fill(link)
+    page.get_by_label("诉求内容").fill(f"小区门口的路灯坏了，通知见 {link}")
+    page.get_by_label("发生地点").fill("东城区东华门街道多福巷" + "8" * 120)
+    page.get_by_label("手机号码").fill("13912340001")
+    page.get_by_role("button", name="提交", exact=True).click()
+    page.wait_for_url(re.compile(r"/track/\d+"))
+    code = page.locator("[data-code]").inner_text().strip()
+    resident.shot("public-submitted-long-words")  # fails when the page scrolls sideways
+    page.get_by_label("补充内容").fill(f"补充照片链接：{link}")
+    page.get_by_role("button", name="提交", exact=True).click()
+    page.wait_for_load_state()
+    assert page.locator(".step-text").count() == 1
+    resident.shot("public-track-long-words")
+    resident.goto(f"/board/{code}")
+    resident.shot("public-board-item-long-words")
