@@ -194,3 +194,15 @@ def test_after_a_reopen_the_old_reply_is_called_the_previous_one(city: City) -> 
     board = c.get(f"/board/{a['code']}?lang=zh").text
     assert _reply_heading(board) == "上次答复"
     assert "<strong>上次答复：</strong>" in c.get("/board").text
+
+
+def test_the_confirmation_of_an_emergency_tells_the_resident_whom_to_call(city: City) -> None:
+    # without JavaScript the form shows no warning while typing: the confirmation must say it
+    code = _submit(city.client, content="我家厨房燃气泄漏了，味道很大，楼道里也能闻到")
+    page = city.client.get(f"/track/{code}?new=1").text
+    banner = re.search(r"<div[^>]*data-call-now>([^<]*)</div>", page)
+    assert banner and "请立即拨打 119" in banner.group(1), page[:3000]
+    english = city.client.get(f"/track/{code}?lang=en").text
+    assert "call 119 now" in english
+    ordinary = _submit(city.client)
+    assert "data-call-now" not in city.client.get(f"/track/{ordinary}?new=1").text

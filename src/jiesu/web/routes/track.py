@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -73,9 +74,19 @@ def track_detail(request: Request, code: str) -> Response:
         "row": row, "unit": names.get(row.lead_unit_id or 0),
         "category": cats.get(row.category or ""), "steps": steps,
         "new": request.query_params.get("new") == "1", "rating": rating,
+        "call_now": _call_now(row.suggestions) if row.status == "registered" else [],
         "can_add": row.status in queries.OPEN,
         "can_reopen": row.status in ("replied", "closed"),
         "can_rate": row.status in ("replied", "closed") and rating is None})
+
+
+def _call_now(suggestions: dict[str, Any] | None) -> list[str]:
+    """The emergency lines the intake rules named for this appeal ("燃气泄漏" → 119): a resident
+    who submitted without JavaScript, or before the form's warning showed, learns it here."""
+    urgency = (suggestions or {}).get("urgency") or {}
+    if urgency.get("level") not in ("urgent", "emergency"):
+        return []
+    return [str(line) for line in urgency.get("transfer_to") or []]
 
 
 def _requester_act(request: Request, code: str, action: str, args: dict[str, object],
