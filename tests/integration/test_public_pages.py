@@ -206,3 +206,37 @@ def test_the_confirmation_of_an_emergency_tells_the_resident_whom_to_call(city: 
     assert "call 119 now" in english
     ordinary = _submit(city.client)
     assert "data-call-now" not in city.client.get(f"/track/{ordinary}?new=1").text
+
+
+def _appeal_id(city: City, code: str) -> int:
+    a = city.client.get("/api/v1/appeals?per_page=200", headers=city.headers("dispatcher"))
+    assert a.status_code == 200, a.text
+    return int(next(i["id"] for i in a.json()["items"] if i["code"] == code))
+
+
+def test_a_rejected_appeal_tells_its_requester_why(city: City) -> None:
+    code = _submit(city.client)
+    city.act("dispatcher", _appeal_id(city, code), "reject", reason="litigation",
+             note="内部备注：已在法院立案")
+    page = city.client.get(f"/track/{code}").text
+    said = re.search(r"<p data-rejected>([^<]*)</p>", page)
+    assert said and said.group(1) == "该事项应通过诉讼途径解决", page[-3000:]
+    assert "12345" in page and "内部备注" not in page  # the dispatcher's note stays internal
+    steps = re.findall(r'<span class="step-label">([^<]*)</span>', page)
+    assert steps == ["登记", "不予受理"], steps
+    english = city.client.get(f"/track/{code}?lang=en").text
+    assert "This matter has to be settled in court" in english and "Not accepted" in english
+
+
+def test_a_merged_appeal_shows_its_requester_the_appeal_it_follows(city: City) -> None:
+    target = _submit(city.client, content="楼道灯不亮，已经一周了")
+    with TestClient(city.client.app) as neighbour:  # another resident, the same problem
+        merged = _submit(neighbour, requester_phone="13600000002")
+        city.act("dispatcher", _appeal_id(city, merged), "merge",
+                 target_id=_appeal_id(city, target))
+        page = neighbour.get(f"/track/{merged}").text
+    assert "data-merged>" in page and f"<dd data-merged-code>{target}</dd>" in page, page[-3000:]
+    assert re.search(r"data-merged-status>已登记<", page)
+    assert f'href="/board/{target}"' in page  # its redacted steps and reply are on the board
+    assert "一周了" not in page  # the other requester's words are not on this page
+    assert re.findall(r'<span class="step-label">([^<]*)</span>', page) == ["登记", "合并"]

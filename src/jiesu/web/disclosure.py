@@ -78,11 +78,15 @@ def public_appeal(row: AppealRow, unit_name: str | None, category: str | None,
     )
 
 
+# Steps only the requester sees on their own page: why their appeal left the public flow
+REQUESTER_EVENTS = ("add_info", "reject", "merge")
+
+
 def requester_view(row: AppealRow, events: list[EventRow]) -> list[dict[str, Any]]:
     """The requester's own timeline: their own text is theirs, staff notes stay internal."""
     out = []
     for e in events:
-        if e.type not in PUBLIC_EVENTS and e.type != "add_info":
+        if e.type not in PUBLIC_EVENTS and e.type not in REQUESTER_EVENTS:
             continue
         item: dict[str, Any] = {"type": e.type, "at": e.at}
         if e.type == "add_info" and e.actor_role == "requester":

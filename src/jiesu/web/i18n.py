@@ -18,6 +18,7 @@ from jiesu.web import (
     i18n_knowledge,
     i18n_policies,
     i18n_population,
+    i18n_public,
     i18n_users,
 )
 
@@ -132,7 +133,7 @@ _LABELS_EN["step"] = {
     "sign": "Accepted by the unit", "contact": "The unit contacted the requester",
     "reply": "The unit replied", "follow_up": "Followed up", "reopen": "Reopened",
     "approve_extension": "Deadline extended", "merged_in": "Merged in",
-    "add_info": "Information added", "rating": "Rated"}
+    "add_info": "Information added", "rating": "Rated", **i18n_public.STEP_EN}
 
 EN: dict[str, str] = {
     # layout
@@ -597,6 +598,8 @@ for _zh, _text in i18n_population.EN.items():  # 户数, 常住人口 and 万人
 for _zh, _text in i18n_users.EN.items():  # 编辑用户, 停用/启用, 修改密码
     EN.setdefault(_zh, _text)
 for _zh, _text in i18n_audit.EN.items():  # 审计链校验 on the auditor's and admin pages
+    EN.setdefault(_zh, _text)
+for _zh, _text in i18n_public.EN.items():  # the resident's pages (不予受理的原因, 合并办理)
     EN.setdefault(_zh, _text)
 
 

@@ -1,0 +1,39 @@
+"""English of what a resident reads on the public pages that the main catalogue lacks: why an
+appeal was not taken (the reasons of `jiesu.domain.notices`), the merge note and the tracking
+page's later additions. `jiesu.web.i18n` merges these in."""
+
+from __future__ import annotations
+
+from jiesu.domain.appeal import RejectReason
+from jiesu.domain.notices import REJECTED_BECAUSE
+
+_BECAUSE_EN = {
+    RejectReason.LITIGATION: "This matter has to be settled in court",
+    RejectReason.ARBITRATION: "This matter has to be settled by arbitration",
+    RejectReason.DISCIPLINE: "This matter is for the discipline inspection and supervision "
+                             "authorities",
+    RejectReason.ADMIN_REVIEW: "This matter has to go through administrative review",
+    RejectReason.PETITION: "This matter has to follow the petitions (信访) procedure",
+    RejectReason.INFO_DISCLOSURE: "This matter needs a request for government information "
+                                  "disclosure",
+    RejectReason.CLASSIFIED: "It concerns state secrets",
+    RejectReason.IMMORAL: "Its content goes against public order and good morals",
+    RejectReason.DUPLICATE: "It repeats an appeal you have already made",
+    RejectReason.INVALID: "It does not contain a request that can be acted on",
+}
+
+EN: dict[str, str] = {
+    **{REJECTED_BECAUSE[k]: v for k, v in _BECAUSE_EN.items()},
+    "不属于受理范围": "It is outside what the hotline handles",
+    "不予受理的原因": "Why it was not accepted",
+    "如有疑问，请拨打 12345 热线。": "If you have questions, call the 12345 hotline.",
+    "合并办理": "Handled together with another appeal",
+    "您反映的问题与另一件诉求相同，已合并到该诉求一并办理，办理进度以该诉求为准。":
+        "Someone reported the same problem: your appeal was merged into theirs and is handled "
+        "with it. Its progress below is the progress of yours.",
+    "合并后的诉求": "Handled as appeal",
+    "在诉求公示栏查看该诉求的办理过程和答复": "See its steps and the reply on the disclosure board",
+}
+
+# the requester's own timeline also names these steps (jiesu.web.disclosure.REQUESTER_EVENTS)
+STEP_EN = {"reject": "Not accepted", "merge": "Merged into another appeal"}
