@@ -240,3 +240,28 @@ def test_a_merged_appeal_shows_its_requester_the_appeal_it_follows(city: City) -
     assert f'href="/board/{target}"' in page  # its redacted steps and reply are on the board
     assert "一周了" not in page  # the other requester's words are not on this page
     assert re.findall(r'<span class="step-label">([^<]*)</span>', page) == ["登记", "合并"]
+
+
+def test_the_reopen_form_is_offered_only_while_the_requester_may_reopen(city: City) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from jiesu.services.clock import utcnow
+    from jiesu.store.tables import AppealRow
+
+    a = _replied_from_the_web(city)
+    city.act("followup", a["id"], "follow_up", reached=True, resolved="yes",
+             satisfaction="satisfied")
+    page = city.client.get(f"/track/{a['code']}").text
+    assert f'action="/track/{a["code"]}/reopen"' in page and "data-reopen-ends" in page
+    with city.runtime.db.uow() as uow:  # closed 16 days ago: the 15-day window has passed
+        uow.session.execute(update(AppealRow).where(AppealRow.id == a["id"])
+                            .values(closed_at=utcnow() - timedelta(days=16)))
+        uow.commit()
+    page = city.client.get(f"/track/{a['code']}").text
+    assert f'action="/track/{a["code"]}/reopen"' not in page  # no form that can only refuse
+    over = re.search(r"<section[^>]*data-reopen-over.*?</section>", page, re.S)
+    assert over and "已超过重办申请期限" in over.group(0) and 'href="/submit"' in over.group(0)
+    english = city.client.get(f"/track/{a['code']}?lang=en").text
+    assert "The time to ask for a reopening has passed" in english

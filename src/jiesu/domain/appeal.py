@@ -1065,16 +1065,22 @@ def _follow_up(
     }
 
 
+def requester_reopen_ends(closed_at: datetime | None, r: Rules) -> datetime | None:
+    """Until when the requester may ask to reopen an appeal closed at `closed_at` (重办申请期限);
+    None when no closing time is known (then there is no limit)."""
+    return None if closed_at is None else closed_at + timedelta(days=r.reopen_window_days)
+
+
 def _reopen(
     a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
 ) -> dict[str, Any]:
     reason = _required_text(args, "reason", "重办理由")
-    window = timedelta(days=r.reopen_window_days)
+    ends = requester_reopen_ends(a.closed_at, r)
     if (
         actor.role is Role.REQUESTER
         and a.status is Status.CLOSED
-        and a.closed_at is not None
-        and now - a.closed_at > window
+        and ends is not None
+        and now > ends
     ):
         raise IllegalTransition(f"已超过 {r.reopen_window_days} 天的重办申请期限")
     to = args.get("to") or ("in_progress" if a.lead_unit_id is not None else "registered")

@@ -33,6 +33,11 @@ EN: dict[str, str] = {
         "with it. Its progress below is the progress of yours.",
     "合并后的诉求": "Handled as appeal",
     "在诉求公示栏查看该诉求的办理过程和答复": "See its steps and the reply on the disclosure board",
+    "{date} 前可申请重办": "You can ask for it to be reopened until {date}",
+    "已超过重办申请期限（{date} 前可申请）。":
+        "The time to ask for a reopening has passed (it ended {date}).",
+    "如问题仍未解决，请提交新的诉求或拨打 12345 热线。":
+        "If the problem is still there, submit a new appeal or call the 12345 hotline.",
 }
 
 # the requester's own timeline also names these steps (jiesu.web.disclosure.REQUESTER_EVENTS)

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from jiesu.domain.appeal import Actor, RejectReason, Role, phone_digits
+from jiesu.domain.appeal import Actor, RejectReason, Role, phone_digits, requester_reopen_ends
 from jiesu.domain.errors import NotFound, TooManyAttempts
 from jiesu.domain.notices import REJECTED_BECAUSE
 from jiesu.services.clock import utcnow
@@ -72,6 +72,11 @@ def track_detail(request: Request, code: str) -> Response:
         steps = requester_view(row, queries.events_of(uow.session, row.id))
         rating = feedback.rating_of(rt, row.id)
         merged = _merged_into(uow.session, row) if row.status == "merged" else None
+    # a closed appeal can be reopened by its requester only for a while: past that, the form
+    # would only collect a reason to refuse it
+    reopen_ends = (requester_reopen_ends(row.closed_at, rt.rules.get())
+                   if row.status == "closed" else None)
+    reopen_over = reopen_ends is not None and utcnow() > reopen_ends
     return core.render(request, "public/track_detail.html", {
         "row": row, "unit": names.get(row.lead_unit_id or 0),
         "category": cats.get(row.category or ""), "steps": steps,
@@ -81,7 +86,8 @@ def track_detail(request: Request, code: str) -> Response:
         if row.status == "rejected" else None,
         "merged": merged,
         "can_add": row.status in queries.OPEN,
-        "can_reopen": row.status in ("replied", "closed"),
+        "can_reopen": row.status in ("replied", "closed") and not reopen_over,
+        "reopen_over": reopen_over, "reopen_ends": reopen_ends,
         "can_rate": row.status in ("replied", "closed") and rating is None})
 
 
