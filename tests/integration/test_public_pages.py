@@ -45,9 +45,14 @@ def test_a_wrong_guess_keeps_the_code_and_phone_typed(city: City) -> None:
         wrong = other.post("/track", data={"csrf_token": token, "code": code,
                                            "phone": "136 0000 0009"})
         assert wrong.status_code == 404 and "编号或手机号不正确" in wrong.text
+        # and what to do about it: which number to check, whom to call without the code
+        assert "请核对提交成功时显示的诉求编号" in wrong.text and "拨打 12345" in wrong.text
         # a mistyped digit is corrected in place, not typed again from the start
         assert _input_value(wrong.text, "code") == code
         assert _input_value(wrong.text, "phone") == "136 0000 0009"
+        english = other.post("/track?lang=en", data={"csrf_token": token, "code": code,
+                                                     "phone": "136 0000 0009"})
+        assert "if you have lost the code, call 12345" in english.text
 
 
 def test_a_tracking_link_on_another_device_keeps_its_code(city: City) -> None:

@@ -174,7 +174,6 @@ EN: dict[str, str] = {
     "举报类诉求和选择保密的诉求不会公示。": "Reports and confidential appeals are never published.",
     # track
     "查询诉求": "Track an appeal", "诉求编号": "Tracking code", "查询": "Look up",
-    "编号或手机号不正确": "The code or phone number is not right",
     "提交诉求时填写的手机号码": "The mobile number you gave when you submitted",
     "提交时间": "Submitted",
     "情况可能很紧急：请立即拨打 {phones}，不要等待网上回复。":

@@ -25,6 +25,10 @@ _BECAUSE_EN = {
 EN: dict[str, str] = {
     **{REJECTED_BECAUSE[k]: v for k, v in _BECAUSE_EN.items()},
     "不属于受理范围": "It is outside what the hotline handles",
+    ("编号或手机号不正确。请核对提交成功时显示的诉求编号和提交诉求时填写的手机号码；"
+     "忘记编号可拨打 12345 查询。"):
+        "The code or phone number is not right. Check the code shown when you submitted and "
+        "the phone number you gave then; if you have lost the code, call 12345.",
     "不予受理的原因": "Why it was not accepted",
     "如有疑问，请拨打 12345 热线。": "If you have questions, call the 12345 hotline.",
     "合并办理": "Handled together with another appeal",

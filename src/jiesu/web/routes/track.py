@@ -19,6 +19,9 @@ from jiesu.web.disclosure import requester_view
 from jiesu.web.routes.public import _remember
 
 router = APIRouter(include_in_schema=False)
+# what to check and where to turn, without saying which of the two was wrong
+NOT_FOUND = ("编号或手机号不正确。请核对提交成功时显示的诉求编号和提交诉求时填写的手机号码；"
+             "忘记编号可拨打 12345 查询。")
 
 
 @router.get("/track", response_class=HTMLResponse)
@@ -46,7 +49,7 @@ def track(request: Request, form: FormDep) -> Response:
         rt.lookup_limiter.failed(key, now)
         # One message for both cases, so the form does not reveal which codes exist.
         return core.render(request, "public/track.html",
-                           {"code": code, "phone": phone, "error": "编号或手机号不正确"},
+                           {"code": code, "phone": phone, "error": NOT_FOUND},
                            status_code=404)
     rt.lookup_limiter.succeeded(key, failures)
     _remember(request, code)
