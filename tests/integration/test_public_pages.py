@@ -270,3 +270,30 @@ def test_the_reopen_form_is_offered_only_while_the_requester_may_reopen(city: Ci
     assert over and "已超过重办申请期限" in over.group(0) and 'href="/submit"' in over.group(0)
     english = city.client.get(f"/track/{a['code']}?lang=en").text
     assert "The time to ask for a reopening has passed" in english
+
+
+def _tag(html: str, element_id: str) -> str:
+    m = re.search(rf'<(?:input|textarea)[^>]*\bid="{element_id}"[^>]*>', html)
+    assert m, f"no field {element_id}"
+    return m.group(0)
+
+
+def test_the_refused_field_is_marked_tied_to_the_message_and_focused(city: City) -> None:
+    c = city.client
+    for field, data in (("requester_phone", {"requester_phone": "12"}),
+                        ("content", {"content": "   "}),
+                        ("title", {"title": "长" * 201})):
+        form = {"csrf_token": _token(c, "/submit"), "kind": "help",
+                "content": "楼道灯不亮", "requester_phone": PHONE, **data}
+        r = c.post("/submit", data=form)
+        assert r.status_code == 422, r.text[-2000:]
+        tag = _tag(r.text, field)
+        assert 'aria-invalid="true"' in tag and " autofocus" in tag, tag
+        described = re.search(r'aria-describedby="([^"]*)"', tag)
+        assert described, tag
+        message = re.search(rf'id="{described.group(1).split()[0]}">([^<]+)<', r.text)
+        assert message and message.group(1).strip(), r.text[-2000:]
+        # only that field: a screen reader does not hear every field called wrong
+        assert r.text.count('aria-invalid="true"') == 1 and r.text.count("autofocus") == 1
+    tag = _tag(r.text, "requester_phone")  # a field that was fine keeps its own help
+    assert 'aria-describedby="phone-help"' in tag and "aria-invalid" not in tag
