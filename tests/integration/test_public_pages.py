@@ -297,3 +297,17 @@ def test_the_refused_field_is_marked_tied_to_the_message_and_focused(city: City)
         assert r.text.count('aria-invalid="true"') == 1 and r.text.count("autofocus") == 1
     tag = _tag(r.text, "requester_phone")  # a field that was fine keeps its own help
     assert 'aria-describedby="phone-help"' in tag and "aria-invalid" not in tag
+
+
+def test_a_screen_reader_hears_whether_a_policy_condition_is_met(city: City) -> None:
+    from tests.integration.test_web_policies import PHONE as ENTERPRISE_PHONE
+    from tests.integration.test_web_policies import build, lookup, uscc
+
+    build(city)
+    assert lookup(city.client, uscc(1), ENTERPRISE_PHONE).status_code == 303
+    for lang, said in (("zh", "符合："), ("en", "Met: ")):
+        page = city.client.get(f"/enterprise/policies?lang={lang}").text
+        met = re.findall(r'<li class="check-met" data-check="met">(.*?)</li>', page, re.S)
+        assert met, page[-3000:]
+        # the ✓ is hidden from screen readers: the words must be there instead
+        assert all(f'<span class="sr">{said}</span>' in li for li in met), met

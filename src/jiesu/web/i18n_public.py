@@ -29,6 +29,8 @@ EN: dict[str, str] = {
      "忘记编号可拨打 12345 查询。"):
         "The code or phone number is not right. Check the code shown when you submitted and "
         "the phone number you gave then; if you have lost the code, call 12345.",
+    # a policy condition, said in words before it where the page draws ✓ or ✗
+    "符合：": "Met: ", "不符合：": "Not met: ",
     "不予受理的原因": "Why it was not accepted",
     "如有疑问，请拨打 12345 热线。": "If you have questions, call the 12345 hotline.",
     "合并办理": "Handled together with another appeal",
