@@ -35,8 +35,8 @@ EN: dict[str, str] = {
     "如有疑问，请拨打 12345 热线。": "If you have questions, call the 12345 hotline.",
     "合并办理": "Handled together with another appeal",
     "您反映的问题与另一件诉求相同，已合并到该诉求一并办理，办理进度以该诉求为准。":
-        "Someone reported the same problem: your appeal was merged into theirs and is handled "
-        "with it. Its progress below is the progress of yours.",
+        "Your appeal is about the same problem as another one and was merged into it, to be "
+        "handled together. Its progress below is the progress of yours.",
     "合并后的诉求": "Handled as appeal",
     "在诉求公示栏查看该诉求的办理过程和答复": "See its steps and the reply on the disclosure board",
     "{date} 前可申请重办": "You can ask for it to be reopened until {date}",
