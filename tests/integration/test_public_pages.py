@@ -311,3 +311,13 @@ def test_a_screen_reader_hears_whether_a_policy_condition_is_met(city: City) -> 
         assert met, page[-3000:]
         # the ✓ is hidden from screen readers: the words must be there instead
         assert all(f'<span class="sr">{said}</span>' in li for li in met), met
+
+
+def test_chinese_sentences_run_on_without_a_space_and_english_ones_have_one(city: City) -> None:
+    _submit(city.client)
+    for path in ("/board", "/board/rectifications"):
+        page = city.client.get(f"{path}?lang=zh").text
+        zh = re.search(r'<p class="muted">([^<]*。[^<]*)</p>', page)
+        assert zh and "。 " not in zh.group(1), (path, zh and zh.group(1))
+        en = re.search(r'<p class="muted">([^<]*)</p>', city.client.get(f"{path}?lang=en").text)
+        assert en and ". " in en.group(1) and ".R" not in en.group(1) and ".P" not in en.group(1)
