@@ -245,6 +245,9 @@ def test_a_merged_appeal_shows_its_requester_the_appeal_it_follows(city: City) -
     assert f'href="/board/{target}"' in page  # its redacted steps and reply are on the board
     assert "一周了" not in page  # the other requester's words are not on this page
     assert re.findall(r'<span class="step-label">([^<]*)</span>', page) == ["登记", "合并"]
+    # and the appeal it follows says, in plain words, that one like it joined
+    board = city.client.get(f"/board/{target}?lang=zh").text
+    assert re.findall(r'<span class="step-label">([^<]*)</span>', board) == ["登记", "同类诉求并入"]
 
 
 def test_the_reopen_form_is_offered_only_while_the_requester_may_reopen(city: City) -> None:

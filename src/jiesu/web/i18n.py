@@ -32,7 +32,7 @@ _LABELS_ZH: dict[str, dict[str, str]] = {
     "channel": {k.value: v for k, v in dom.CHANNEL_ZH.items()},
     "role": {k.value: v for k, v in dom.ROLE_ZH.items()},
     "action": {k.value: v for k, v in dom.ACTION_ZH.items()} | {
-        "register": "登记", "merged_in": "合并并入", "deadline_warning": "时限预警",
+        "register": "登记", "merged_in": "同类诉求并入", "deadline_warning": "时限预警",
         "deadlines_recomputed": "时限重算", "rating": "评价"},
     "reject_reason": {k.value: v for k, v in dom.REJECT_REASON_ZH.items()},
     "claim": {k.value: v for k, v in dom.REPLY_CLAIM_ZH.items()},
@@ -132,7 +132,8 @@ _LABELS_EN["step"] = {
     "resolve_on_site": "Resolved on the spot", "dispatch": "Sent to the handling unit",
     "sign": "Accepted by the unit", "contact": "The unit contacted the requester",
     "reply": "The unit replied", "follow_up": "Followed up", "reopen": "Reopened",
-    "approve_extension": "Deadline extended", "merged_in": "Merged in",
+    "approve_extension": "Deadline extended",
+    "merged_in": "An appeal about the same problem was merged in",
     "add_info": "Information added", "rating": "Rated", **i18n_public.STEP_EN}
 
 EN: dict[str, str] = {
