@@ -296,6 +296,11 @@ def test_the_refused_field_is_marked_tied_to_the_message_and_focused(city: City)
         assert described, tag
         message = re.search(rf'id="{described.group(1).split()[0]}">([^<]+)<', r.text)
         assert message and message.group(1).strip(), r.text[-2000:]
+        # said right under the field, which may be a screen away from the alert on a phone
+        after = r.text.split(tag, 1)[1]
+        if field == "content":
+            after = after.split("</textarea>", 1)[1]
+        assert after.lstrip().startswith('<small class="field-error" id="form-error">'), after[:200]
         # only that field: a screen reader does not hear every field called wrong
         assert r.text.count('aria-invalid="true"') == 1 and r.text.count("autofocus") == 1
     tag = _tag(r.text, "requester_phone")  # a field that was fine keeps its own help
