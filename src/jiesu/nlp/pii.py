@@ -84,6 +84,18 @@ _ID_NUMBER = re.compile(
     _L + r"[1-9]\d{5} ?\d{8} ?\d{3}[\dXx]" + _R + "|" + _L + r"[1-8]\d{14}" + _R
 )
 _BANK_CARD = re.compile(_L + r"[3-69]\d{3}(?:[ -]?\d{4}){2,3}(?:[ -]?\d{1,3})?" + _R)
+# A number the text itself calls a card, an account or an ID number is one even when its check
+# digit is wrong: a mistyped card or ID still points at one person's money or identity, and an
+# enterprise's 对公账户 has no Luhn digit at all. Elsewhere the checksums keep ordinary numbers
+# (order numbers, tracking codes) readable.
+_ANNOUNCED_ACCOUNT = re.compile(
+    r"(?:银行卡|银行账户|银行帐户|卡号|账号|帐号|账户|帐户)(?:号码?)?(?:是|为)?[:：]?\s*"
+    r"(\d(?:[ -]?\d){7,29})" + _R
+)
+_ANNOUNCED_ID = re.compile(
+    r"(?:身份证|证件)(?:号码?)?(?:是|为)?[:：]?\s*"
+    r"([1-9]\d{5} ?\d{8} ?\d{3}[\dXx]|[1-9]\d{14})" + _R
+)
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _PLATE = re.compile(
     "[" + _PROVINCES + r"][A-HJ-NP-Za-hj-np-z][·•・. ]?"
@@ -289,6 +301,10 @@ def _candidates(folded: str, names: Iterable[str]) -> Iterable[tuple[str, int, i
         digits = re.sub(r"[ -]", "", m.group())
         if 16 <= len(digits) <= 19 and luhn_ok(digits):
             yield "bank_card", m.start(), m.end()
+    for m in _ANNOUNCED_ID.finditer(folded):
+        yield "id_number", m.start(1), m.end(1)
+    for m in _ANNOUNCED_ACCOUNT.finditer(folded):
+        yield "bank_card", m.start(1), m.end(1)
     for m in _MOBILE.finditer(folded):
         yield "mobile", m.start(), m.end()
     for m in _LANDLINE.finditer(folded):

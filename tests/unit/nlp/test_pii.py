@@ -233,3 +233,26 @@ def test_the_name_word_list_loads_without_importing_jieba() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     assert int(out.stdout) > 10_000
+
+
+@pytest.mark.parametrize("card", INVALID_CARDS)
+def test_a_number_called_a_card_is_masked_even_with_a_wrong_check_digit(card):
+    # a mistyped card still points at someone's account; 对公账户 have no Luhn digit at all
+    for text in (f"退款请打到银行卡号{card}", f"我的卡号是：{card}", f"对公账户 {card}"):
+        assert kinds(text) == ["bank_card"], text
+        out = redact(text)
+        assert card[4:-4] not in out
+        assert redact(out) == out
+    assert "bank_card" not in kinds(f"订单号{card}")  # not called a card: left alone
+
+
+@pytest.mark.parametrize("number", INVALID_IDS)
+def test_a_number_called_an_id_number_is_masked_even_with_a_wrong_check_digit(number):
+    text = f"身份证号码：{number}，请核实"
+    assert kinds(text) == ["id_number"]
+    assert number[6:14] not in redact(text)
+
+
+def test_words_near_accounts_that_are_not_numbers_stay():
+    for text in ("账户余额5000元", "卡号2026年到期", "账号123被盗", "身份证丢了"):
+        assert kinds(text) == [], text
