@@ -51,9 +51,10 @@ def requester_notice(event_type: str, data: Mapping[str, Any], *, code: str, cit
             reason = "不属于受理范围"
         return f"{head}您的诉求（编号 {code}）不予受理，原因：{reason}。如有疑问请拨打 12345。"
     if event_type == "merge":
-        target = data.get("target_code")
-        follow = f"请凭编号 {target} 查询进度" if target else "办理结果将一并答复"
-        return f"{head}您的诉求（编号 {code}）已与同一问题的诉求合并办理，{follow}。"
+        # the requester's own code and phone open the tracking page, which shows the appeal it
+        # now follows; the other appeal's code would not open with this phone
+        return (f"{head}您的诉求（编号 {code}）已与同一问题的诉求合并办理，"
+                "可凭本编号查询办理进展，办理结果将一并答复。")
     if event_type == "reply":
         return (f"{head}您的诉求（编号 {code}）承办单位已答复，我们将回访了解是否解决。"
                 f"查询：{track_url}")

@@ -19,7 +19,8 @@ def test_each_step_that_changes_what_the_requester_can_expect_has_a_text() -> No
     rejected = requester_notice("reject", {"reason": "litigation"}, **KW)
     assert rejected is not None and "不予受理，原因：该事项应通过诉讼途径解决" in rejected
     merged = requester_notice("merge", {"target_id": 7, "target_code": "2026112700007"}, **KW)
-    assert merged is not None and "请凭编号 2026112700007 查询进度" in merged
+    assert merged is not None and "可凭本编号查询办理进展" in merged
+    assert "2026112700007" not in merged  # that code does not open with the requester's phone
     replied = requester_notice("reply", {"claim": "solved"}, **KW)
     assert replied is not None and "已答复" in replied
     for quiet in ("dispatch", "sign", "contact", "follow_up", "supervise", "add_info"):
