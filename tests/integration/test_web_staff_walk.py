@@ -13,6 +13,8 @@ from fastapi.testclient import TestClient
 
 from jiesu.jobs.sweeper import sweep_deadlines
 from jiesu.runtime import Runtime
+from jiesu.services.admin import AdminService
+from jiesu.services.clock import utcnow
 from tests.support.city import PASSWORD, City
 
 
@@ -213,3 +215,37 @@ def test_the_dispatcher_corrects_category_and_urgency_on_the_appeal_page(city: C
     timeline = timeline[timeline.index('class="timeline"'):]
     assert f"事项分类：{road.group(2)}" in timeline
     assert "紧急程度：一般 → 紧急" in timeline, timeline
+
+
+def test_the_extension_field_allows_what_the_rule_allows(city: City) -> None:
+    a = city.register()
+    city.act("dispatcher", a["id"], "dispatch", unit_code="D1")
+    city.act("handler_d1", a["id"], "sign")
+    _login(city.client, "handler_d1")
+
+    def field() -> str:
+        page = city.client.get(f"/staff/appeals/{a['id']}").text
+        start = page.index('id="request_extension-days"')
+        return page[start:page.index("</small>", start)]
+
+    assert 'max="10"' in field() and "最多 10 个工作日" in field()
+    # the administrator allows 45: the form no longer stops at 30 (its old fixed limit)
+    AdminService(city.runtime.db, city.runtime.rules).set_rule_settings(
+        {"max_extension_days": "45"}, utcnow())
+    assert 'max="45"' in field() and "最多 45 个工作日" in field()
+    city.act("handler_d1", a["id"], "request_extension", days=40, reason="需跨部门协调")
+    page = city.client.get(f"/staff/appeals/{a['id']}").text
+    assert "延期申请：40 个工作日 · 需跨部门协调" in page
+
+
+def test_a_reply_sent_back_is_shown_as_the_last_one(city: City) -> None:
+    a = city.register()
+    city.act("dispatcher", a["id"], "dispatch", unit_code="D1")
+    city.act("handler_d1", a["id"], "sign")
+    city.act("handler_d1", a["id"], "reply", claim="solved", text="已派人修好")
+    _login(city.client, "handler_d1")
+    assert '<h2 data-reply>答复</h2>' in city.client.get(f"/staff/appeals/{a['id']}").text
+    city.act("dispatcher", a["id"], "send_back", note="答复与现场不符")
+    page = city.client.get(f"/staff/appeals/{a['id']}").text
+    # back in work: the old reply is not the appeal's answer any more
+    assert '<h2 data-reply>上次答复（已退回重办）</h2>' in page

@@ -288,7 +288,9 @@ EN: dict[str, str] = {
     "签收": "Sign", "联系诉求人": "Contact requester",
     "联系方式": "Method", "电话": "Phone", "上门": "Visit", "短信": "SMS",
     "二次派单": "Sub-dispatch", "下级单位": "Sub-unit", "申请延期": "Ask for extension",
-    "延期天数": "Days", "申请退单": "Ask to return", "无法解决的原因": "Why it cannot be solved",
+    "上次答复（已退回重办）": "Last reply (sent back for rework)",
+    "延期工作日数": "Working days", "最多 {n} 个工作日": "At most {n} working days",
+    "申请退单": "Ask to return", "无法解决的原因": "Why it cannot be solved",
     # follow-up
     "回访队列": "Follow-up queue", "回访": "Follow-up", "是否联系上": "Reached?",
     "已联系上": "Reached", "未联系上": "Not reached", "解决情况": "Resolved?",

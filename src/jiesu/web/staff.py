@@ -52,9 +52,9 @@ ACTION_FIELDS: dict[str, list[Field]] = {
     "contact": [Field("method", "联系方式", "select", options=[
         ("phone", "电话"), ("visit", "上门"), ("sms", "短信")]),
         Field("note", "备注", "textarea")],
-    "request_extension": [Field("days", "延期天数", "number", required=True, default="3"),
+    "request_extension": [Field("days", "延期工作日数", "number", required=True, default="3"),
                           Field("reason", "延期理由", "textarea", required=True)],
-    "approve_extension": [Field("days", "延期天数", "number")],
+    "approve_extension": [Field("days", "延期工作日数", "number")],
     "deny_extension": [Field("note", "备注")],
     "reply": [Field("claim", "办理结果", "select", "claim", required=True),
               Field("text", "答复内容", "textarea", required=True),
