@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "jiesu-development-secret-change-me"
@@ -17,13 +18,15 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="JIESU_", env_file=".env", extra="ignore")
 
-    environment: str = Field("development", description="development, test or production")
+    environment: Literal["development", "test", "production"] = Field(
+        "development", description="development, test or production")
     database_url: str = Field("sqlite:///./jiesu.db", description="SQLAlchemy URL of the database")
     secret_key: str = Field(DEV_SECRET, description="signs tokens and sessions; set in production")
     timezone: str = Field("Asia/Shanghai", description="the city's time zone")
     count_from_next_day: bool = Field(True, description="working-day counting starts next day")
-    token_ttl_hours: int = Field(12, description="lifetime of API bearer tokens")
-    sweep_interval_seconds: int = Field(60, description="how often `serve` runs the sweeper")
+    token_ttl_hours: int = Field(12, ge=1, le=8760, description="lifetime of API bearer tokens")
+    sweep_interval_seconds: int = Field(60, ge=1, le=86400,
+                                        description="how often `serve` runs the sweeper")
     audit_verify_hours: int = Field(
         24, ge=0, le=8760,
         description="the periodic jobs verify every hash chain and anchor of the audit log "
@@ -32,7 +35,8 @@ class Settings(BaseSettings):
                     "from cron instead)")
     auto_dispatch_enabled: bool = Field(True, description="auto-dispatch above model threshold")
     model_dir: Path = Field(Path("var/models"), description="classifier model registry")
-    db_pool_size: int = Field(10, description="connections per app process (PostgreSQL)")
+    db_pool_size: int = Field(10, ge=1, le=1000,
+                              description="connections per app process (PostgreSQL)")
     request_threads: int = Field(
         8, ge=1, le=200,
         description="threads per app process that run request handlers (they wait on the "
@@ -44,10 +48,13 @@ class Settings(BaseSettings):
     public_base_url: str = Field("", description="the site's public address, e.g. "
                                  "https://12345.example.gov.cn, put before links in SMS; unset: "
                                  "the links are paths only")
-    survey_token_days: int = Field(7, description="days an online follow-up survey link is valid")
-    rating_window_days: int = Field(7, description="days a requester has to rate a closed appeal")
+    survey_token_days: int = Field(7, ge=1, le=365,
+                                   description="days an online follow-up survey link is valid")
+    rating_window_days: int = Field(7, ge=1, le=365,
+                                    description="days a requester has to rate a closed appeal")
     rating_default_stars: int | None = Field(
-        None, description="stars given when the rating window passes (unset: no default rating)")
+        None, ge=1, le=5,
+        description="stars given when the rating window passes (unset: no default rating)")
     hotspot_window_days: int = Field(
         7, ge=1, le=90,
         description="days of appeals clustered into hotspots (热点预警); the later half of the "
@@ -88,6 +95,38 @@ class Settings(BaseSettings):
         10, ge=0, le=100_000, description="appeals the public form takes from one client address "
                                           "within 15 minutes; 0: no limit")
 
+    @field_validator("rating_default_stars", "smtp_ca_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        # The documented default of these is empty: `JIESU_SMTP_CA_FILE=` in a .env means unset,
+        # not the current directory (which then failed every e-mail) nor a number parse error.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("须为 IANA 时区名，例如 Asia/Shanghai") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        scheme = value.partition(":")[0].partition("+")[0].lower()
+        if "://" not in value or scheme not in ("sqlite", "postgres", "postgresql"):
+            raise ValueError("须为 sqlite:///文件路径 或 postgresql://用户@主机/数据库"
+                             "（jiesu 只支持 SQLite 和 PostgreSQL）")
+        return value
+
+    @field_validator("smtp_ca_file")
+    @classmethod
+    def _ca_file_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError("须为一个存在的 PEM 文件")
+        return value
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEV_SECRET:
@@ -111,3 +150,4 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+

@@ -1,0 +1,57 @@
+"""Settings refuse the values that would otherwise break the server later (a busy jobs loop,
+every e-mail failing, every pass of the jobs stopping half-way) instead of taking them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from jiesu.config import Settings
+
+
+def _settings(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("sweep_interval_seconds", 0),  # the jobs loop would run without pause
+    ("sweep_interval_seconds", -5),
+    ("token_ttl_hours", 0),  # every token expired when issued
+    ("db_pool_size", 0),
+    ("survey_token_days", 0),
+    ("rating_window_days", 0),
+    ("rating_default_stars", 9),  # raised in every pass of the jobs, stopping what came after
+    ("rating_default_stars", 0),
+    ("environment", "prod"),  # a typo that silently meant development
+    ("timezone", "Mars/Base"),  # raised on the first page that shows a time
+    ("database_url", "mysql://user@host/db"),
+    ("database_url", "jiesu.db"),
+    ("smtp_ca_file", "/no/such/ca.pem"),
+])
+def test_a_bad_value_is_refused_when_the_settings_load(name: str, value: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        _settings(**{name: value})
+    assert [e["loc"] for e in caught.value.errors()] == [(name,)]
+
+
+def test_the_documented_empty_defaults_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/settings.md shows these defaults as empty, so an empty line in .env is unset (the
+    CA file was the current directory, and every e-mail then failed)."""
+    monkeypatch.setenv("JIESU_RATING_DEFAULT_STARS", "")
+    monkeypatch.setenv("JIESU_SMTP_CA_FILE", "")
+    settings = _settings()
+    assert settings.rating_default_stars is None
+    assert settings.smtp_ca_file is None
+
+
+def test_good_values_are_taken(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n", encoding="ascii")
+    settings = _settings(environment="production", secret_key="a-real-secret-for-production",
+                         timezone="Asia/Urumqi", rating_default_stars=5,
+                         database_url="postgres://jiesu@db.example/jiesu", smtp_ca_file=ca)
+    assert settings.tz.key == "Asia/Urumqi" and settings.smtp_ca_file == ca
+    assert _settings(database_url="postgresql+psycopg://u@h/d").database_url.endswith("/d")
+    assert _settings(database_url="sqlite:////var/lib/jiesu/jiesu.db").is_sqlite
