@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from rich.markup import escape
 
-from jiesu.cli_output import console, err, print_error
+from jiesu.cli_output import console, err, print_error, settings_problems
 from jiesu.config import Settings
 from jiesu.domain.errors import DomainError
 
@@ -321,6 +321,9 @@ def serve(
     """Serve the web pages, REST API and Open311 (启动服务)."""
     import uvicorn
 
+    # Each app process loads the settings again; a bad one must stop the command here, once,
+    # not make uvicorn's supervisor respawn workers that die on it forever.
+    Settings()
     factory = "jiesu.app:serve_app" if jobs else "jiesu.app:serve_app_without_jobs"
     console.print(f"jiesu 正在 http://{host}:{port} 提供服务（{workers} 个进程）")
     uvicorn.run(factory, factory=True, host=host, port=port, workers=workers,
@@ -366,10 +369,18 @@ _mount_optional()
 
 
 def main() -> None:
+    from pydantic import ValidationError
+
     try:
         app()
     except DomainError as exc:
         print_error(exc.message)
+        sys.exit(2)
+    except ValidationError as exc:
+        if exc.title != Settings.__name__:
+            raise
+        for line in settings_problems(exc):  # a JIESU_* variable or .env line
+            print_error(line)
         sys.exit(2)
 
 

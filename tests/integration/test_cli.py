@@ -185,3 +185,30 @@ def test_demo_builds_a_city_once_and_prints_plain_text(empty_db_url: str,
             assert future == 0
     finally:
         engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_bad_setting_stops_a_command_with_one_line_naming_it(tmp_path: Path) -> None:
+    cli = Cli(f"sqlite:///{tmp_path / 'jiesu.db'}", tmp_path)
+    cases = [
+        ("JIESU_SMTP_PORT", "abc", ("sweep",), "设置 JIESU_SMTP_PORT 的值无效（'abc'）：须为整数"),
+        ("JIESU_TIMEZONE", "Mars/Base", ("db", "upgrade"), "JIESU_TIMEZONE"),
+        ("JIESU_ENVIRONMENT", "prod", ("demo", "--no-serve"), "JIESU_ENVIRONMENT"),
+        ("JIESU_SECRET_KEY", "", ("report", "kpi", "--period", "2026-11"), "JIESU_SECRET_KEY"),
+        # uvicorn's supervisor respawned workers that died on the setting, forever
+        ("JIESU_SWEEP_INTERVAL_SECONDS", "x", ("serve", "--port", "1", "--workers", "2"),
+         "JIESU_SWEEP_INTERVAL_SECONDS"),
+    ]
+    for name, value, command, said in cases:
+        cli.env = {**cli.env, name: value}
+        if name == "JIESU_SECRET_KEY":  # the development value, in production
+            cli.env = {**cli.env, "JIESU_ENVIRONMENT": "production"}
+            cli.env.pop(name)
+        r = cli(*command, ok=False)
+        assert r.returncode == 2 and said in r.stderr, (command, r.stderr)
+        assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        cli.env = Cli(cli.env["JIESU_DATABASE_URL"], tmp_path).env
+    # the value of a secret is not repeated
+    cli.env = {**cli.env, "JIESU_DATABASE_URL": "mysql://jiesu:hunter2@db/jiesu"}
+    r = cli("sweep", ok=False)
+    assert "JIESU_DATABASE_URL" in r.stderr and "hunter2" not in r.stderr
