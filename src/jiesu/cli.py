@@ -368,8 +368,29 @@ def _mount_optional() -> None:
 _mount_optional()
 
 
+def _database_problem(exc: Exception) -> str:
+    """One line for a database error no command handled: a schema behind this version of
+    jiesu (a forgotten `jiesu db upgrade`) says so; otherwise the driver's first line."""
+    from jiesu.store.db import DatabaseError
+    from jiesu.store.migrate import missing_migrations_at
+
+    try:
+        missing = missing_migrations_at(Settings().database_url)
+    except DatabaseError:
+        missing = []
+    if missing:
+        more = f" 等 {len(missing)} 个" if len(missing) > 3 else ""
+        return (f"数据库结构不是当前版本（未执行的迁移：{'、'.join(missing[:3])}{more}），"
+                "请先运行 jiesu db upgrade")
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return f"数据库出错：{lines[0] if lines else type(orig).__name__}"
+
+
 def main() -> None:
     from pydantic import ValidationError
+
+    from jiesu.store.db import DatabaseError
 
     try:
         app()
@@ -381,6 +402,9 @@ def main() -> None:
             raise
         for line in settings_problems(exc):  # a JIESU_* variable or .env line
             print_error(line)
+        sys.exit(2)
+    except DatabaseError as exc:  # e.g. unreachable, or a schema not yet upgraded
+        print_error(_database_problem(exc))
         sys.exit(2)
 
 

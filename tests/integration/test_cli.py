@@ -212,3 +212,30 @@ def test_a_bad_setting_stops_a_command_with_one_line_naming_it(tmp_path: Path) -
     cli.env = {**cli.env, "JIESU_DATABASE_URL": "mysql://jiesu:hunter2@db/jiesu"}
     r = cli("sweep", ok=False)
     assert "JIESU_DATABASE_URL" in r.stderr and "hunter2" not in r.stderr
+
+
+
+def _refused(cli: Cli, *args: str) -> str:
+    r = cli(*args, ok=False)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, (args, r.stderr)
+    return r.stderr
+
+
+@pytest.mark.slow
+def test_a_database_not_upgraded_or_unreachable_is_one_line_saying_so(empty_db_url: str,
+                                                                       tmp_path: Path) -> None:
+    cli = Cli(empty_db_url, tmp_path)
+    # a forgotten `jiesu db upgrade`: the tables are missing, or some of them
+    assert "请先运行 jiesu db upgrade" in _refused(cli, "unit", "add", "C", "示范市")
+    cli("db", "upgrade", "--revision", "0001")
+    said = _refused(cli, "sweep")
+    assert "数据库结构不是当前版本" in said and "0021_audit_checks" in said, said
+    cli("db", "upgrade")
+    cli("unit", "add", "C", "示范市", "--group", "city")
+
+    for url in ("postgresql://postgres@127.0.0.1:1/jiesu", f"sqlite:///{tmp_path}/no/dir/x.db",
+                "postgresql://postgres:secret@127.0.0.1:port/jiesu"):
+        cli.env = {**cli.env, "JIESU_DATABASE_URL": url}
+        for command in (("db", "upgrade"), ("audit", "verify")):
+            said = _refused(cli, *command)
+            assert len(said.strip().splitlines()) <= 3 and "secret" not in said, said

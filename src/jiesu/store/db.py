@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["DatabaseError", "Session", "display_url", "make_engine", "make_session_factory",
@@ -46,6 +46,10 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     parameters (phone numbers, names, appeals' text) are never written into error messages or
     logs (`hide_parameters`)."""
     url = normalise_url(url)
+    try:
+        make_url(url)
+    except ValueError as exc:  # e.g. a port that is not a number: one line, not a traceback
+        raise ArgumentError(f"database URL cannot be parsed: {exc}") from None
     if url.startswith("sqlite"):
         engine = create_engine(
             url, echo=echo, hide_parameters=True,
