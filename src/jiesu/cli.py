@@ -55,14 +55,37 @@ def _now() -> datetime:
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = "heads") -> None:
+def db_upgrade(
+    revision: Annotated[str, typer.Option(
+        help="a migration to stop at; heads (every migration) unless you know why")] = "heads",
+) -> None:
     """Create or upgrade the schema with Alembic migrations (建库/升级)."""
     from jiesu.store.db import display_url
-    from jiesu.store.migrate import upgrade
+    from jiesu.store.migrate import missing_migrations_at, upgrade
 
     settings = Settings()
-    upgrade(settings.database_url, revision)
-    console.print(f"数据库已升级到 {revision}：{display_url(settings.database_url)}")
+    where = display_url(settings.database_url)
+    # "head" is what Alembic users type; with one branch per feature it is ambiguous
+    revision = "heads" if revision == "head" else revision
+    total = ""
+    if revision == "heads":
+        missing = missing_migrations_at(settings.database_url)
+        if not missing:
+            console.print(f"数据库已是最新版本，无需升级：{where}")
+            return
+        total = f"/{len(missing)}"
+        err.print(f"待执行 {len(missing)} 个迁移（数据多时，建索引的一步可能要几分钟）：")
+    done = [0]
+
+    def step(name: str, seconds: float) -> None:
+        done[0] += 1
+        err.print(f"  [{done[0]}{total}] {name} 完成（{seconds:.1f} 秒）")
+
+    try:
+        upgrade(settings.database_url, revision, on_step=step)
+    except DomainError as exc:  # a revision Alembic does not know
+        _fail(exc.message)
+    console.print(f"数据库已升级到 {revision}：{where}")
 
 
 @unit_app.command("add")

@@ -239,3 +239,18 @@ def test_a_database_not_upgraded_or_unreachable_is_one_line_saying_so(empty_db_u
         for command in (("db", "upgrade"), ("audit", "verify")):
             said = _refused(cli, *command)
             assert len(said.strip().splitlines()) <= 3 and "secret" not in said, said
+
+
+@pytest.mark.slow
+def test_db_upgrade_reports_each_migration_and_takes_head(empty_db_url: str,
+                                                          tmp_path: Path) -> None:
+    cli = Cli(empty_db_url, tmp_path)
+    cli("db", "upgrade", "--revision", "0001")
+    # what Alembic users type (one head per feature branch made it ambiguous: a traceback),
+    # and each migration as it is done, so a long index build is not a silent terminal
+    r = cli("db", "upgrade", "--revision", "head")
+    assert "数据库已升级" in r.stdout, r.stdout
+    assert "待执行 " in r.stderr and "[1/" in r.stderr and "0021_audit_checks 完成" in r.stderr
+    r = cli("db", "upgrade")
+    assert "已是最新版本" in r.stdout and "完成" not in r.stderr, (r.stdout, r.stderr)
+    assert "无法升级到 nonsense" in _refused(cli, "db", "upgrade", "--revision", "nonsense")

@@ -3,15 +3,20 @@ database has every migration this code knows (`missing_migrations`)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection
 
+from jiesu.domain.errors import InvalidArguments
 from jiesu.store.db import make_engine, normalise_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -24,9 +29,26 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "heads") -> None:
-    """Bring the database at `url` to `revision` (default: every feature branch's newest)."""
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: str, revision: str = "heads", *,
+            on_step: Callable[[str, float], None] | None = None) -> None:
+    """Bring the database at `url` to `revision` (default: every feature branch's newest).
+    `on_step(revision, seconds)` hears of each migration as it is done; a revision Alembic
+    cannot resolve raises InvalidArguments."""
+    cfg = alembic_config(url)
+    if on_step is not None:
+        started = [time.monotonic()]
+
+        def applied(*, step: Any, **_: Any) -> None:
+            now = time.monotonic()
+            on_step(", ".join(step.up_revision_ids if step.is_upgrade
+                              else step.down_revision_ids), now - started[0])
+            started[0] = now
+
+        cfg.attributes["on_version_apply"] = applied
+    try:
+        command.upgrade(cfg, revision)
+    except CommandError as exc:
+        raise InvalidArguments(f"无法升级到 {revision}：{exc}") from None
 
 
 @cache
