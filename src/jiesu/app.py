@@ -19,6 +19,7 @@ from jiesu.domain.errors import DomainError
 from jiesu.nlp import pii
 from jiesu.runtime import Runtime
 from jiesu.store.db import DatabaseError, ping
+from jiesu.store.migrate import missing_migrations
 
 log = logging.getLogger("jiesu")
 
@@ -53,6 +54,22 @@ def _audit_loop(runtime: Runtime, stop: threading.Event) -> None:
             log.exception("audit check failed")
 
 
+def _schema_current(runtime: Runtime) -> bool:
+    """Whether the database has every migration of this version; a warning in the log when it
+    lacks some (every page would fail on the missing tables and columns). A database that does
+    not answer now is left to /readyz."""
+    try:
+        with runtime.db.uow(write=False) as uow:
+            missing = missing_migrations(uow.session.connection())
+    except (DatabaseError, DomainError):
+        return False
+    if missing:
+        log.warning("the database lacks %d migrations of this version (%s): run "
+                    "`jiesu db upgrade`; until then pages fail and /readyz answers 503",
+                    len(missing), ", ".join(missing[:3]))
+    return not missing
+
+
 def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
                runtime: Runtime | None = None) -> FastAPI:
     """Build the app. `run_jobs` starts the periodic jobs (`jiesu-jobs`) and the audit check
@@ -63,6 +80,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = runtime or Runtime.create(settings)
         app.state.runtime = rt
+        app.state.schema_current = _schema_current(rt)
         # Handlers doing blocking database work run in this many threads per process. Python
         # runs one thread at a time: a few threads keep the cores busy while others wait on the
         # database; dozens only take turns on the GIL (slower, with a longer latency tail).
@@ -141,13 +159,25 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
     @app.get("/readyz", include_in_schema=False)
     def readyz(request: Request) -> JSONResponse:
         """Readiness, for a load balancer: 200 when this process can read the database, 503
-        (and the reason in the log) when it cannot, so traffic goes to the other processes."""
+        (and the reason in the log) when it cannot, so traffic goes to the other processes.
+        Until the schema has been seen current, it is checked too (`jiesu db upgrade`)."""
+        state = request.app.state
+        missing: list[str] = []
         try:
-            with request.app.state.runtime.db.uow(write=False) as uow:
-                ping(uow.session)
+            with state.runtime.db.uow(write=False) as uow:
+                if state.schema_current:
+                    ping(uow.session)
+                else:
+                    missing = missing_migrations(uow.session.connection())
+                    state.schema_current = not missing
         except (DatabaseError, DomainError) as exc:
             log.warning("not ready: the database did not answer: %s", exc)
             return JSONResponse({"status": "unavailable", "database": "unreachable"},
+                                status_code=503)
+        if missing:
+            log.warning("not ready: the database lacks %d migrations of this version (%s): "
+                        "run `jiesu db upgrade`", len(missing), ", ".join(missing[:3]))
+            return JSONResponse({"status": "unavailable", "database": "schema not current"},
                                 status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
 

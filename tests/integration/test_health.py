@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from jiesu.app import create_app
 from jiesu.config import Settings
+from jiesu.store.migrate import upgrade
 
 
 def test_a_process_with_its_database_is_live_and_ready(client: TestClient) -> None:
@@ -29,3 +30,20 @@ def test_a_process_without_its_database_is_live_but_not_ready(
     assert ready.status_code == 503, ready.text
     assert ready.json() == {"status": "unavailable", "database": "unreachable"}
     assert "not ready" in caplog.text
+
+
+def test_a_process_on_a_database_not_yet_upgraded_is_not_ready_until_it_is(
+        empty_db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The new version started before `jiesu db upgrade` answered every page with a 500 while
+    /readyz said ok, so the load balancer kept sending traffic to it."""
+    upgrade(empty_db_url, "0001")
+    settings = Settings(database_url=empty_db_url, environment="test",
+                        model_dir=tmp_path / "models")
+    with TestClient(create_app(settings)) as c:
+        assert "run `jiesu db upgrade`" in caplog.text  # said once at start
+        ready = c.get("/readyz")
+        assert ready.status_code == 503, ready.text
+        assert ready.json() == {"status": "unavailable", "database": "schema not current"}
+        upgrade(empty_db_url)
+        ready = c.get("/readyz")  # no restart needed
+        assert ready.status_code == 200 and ready.json()["database"] == "ok", ready.text
