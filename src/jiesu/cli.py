@@ -429,6 +429,10 @@ def main() -> None:
     except DatabaseError as exc:  # e.g. unreachable, or a schema not yet upgraded
         print_error(_database_problem(exc))
         sys.exit(2)
+    except OSError as exc:  # a file to read or write: missing, a directory, not allowed
+        where = f"{exc.filename}：" if exc.filename else ""
+        print_error(f"无法读写文件：{where}{exc.strerror or exc}")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -254,3 +254,21 @@ def test_db_upgrade_reports_each_migration_and_takes_head(empty_db_url: str,
     r = cli("db", "upgrade")
     assert "已是最新版本" in r.stdout and "完成" not in r.stderr, (r.stdout, r.stderr)
     assert "无法升级到 nonsense" in _refused(cli, "db", "upgrade", "--revision", "nonsense")
+
+
+@pytest.mark.slow
+def test_a_file_that_cannot_be_read_or_written_is_one_line(tmp_path: Path) -> None:
+    cli = Cli(f"sqlite:///{tmp_path / 'jiesu.db'}", tmp_path)
+    cli("db", "upgrade")
+    gbk = tmp_path / "categories.csv"  # saved by Chinese Excel as plain "CSV"
+    gbk.write_bytes("level1,level2,level3\n城乡建设,市政设施,路灯\n".encode("gbk"))
+    assert "UTF-8" in _refused(cli, "category", "import", str(gbk))
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    taken = tmp_path / "taken"
+    taken.write_text("", encoding="utf-8")
+    for command in (("category", "import", str(folder)), ("calendar", "import", str(folder)),
+                    ("export", "ledger", "--out", str(folder)),
+                    ("export", "open-data", "--out", str(taken))):
+        said = _refused(cli, *command)
+        assert "无法读写文件" in said and len(said.strip().splitlines()) == 1, said

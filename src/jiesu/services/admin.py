@@ -226,7 +226,11 @@ class AdminService:
     def import_categories_file(self, path: Path) -> CategoryImport:
         if not path.exists():
             raise InvalidArguments(f"文件不存在：{path}")
-        text = path.read_text(encoding="utf-8-sig")
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:  # what the admin page says of the same file
+            raise InvalidArguments("分类文件须为 UTF-8 编码的 CSV（Excel 请另存为“CSV UTF-8”）"
+                                   ) from None
         reader = csv.reader(io.StringIO(text, newline=""))
         header = next(reader, None)
         if header is None:
