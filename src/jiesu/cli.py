@@ -337,8 +337,8 @@ def _print_broken(b: Broken) -> None:
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="listen address")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="listen port")] = 8000,
-    workers: Annotated[int, typer.Option(help="app processes")] = 1,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="listen port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="app processes")] = 1,
     jobs: Annotated[bool, typer.Option(help="run the deadline sweeper in the background")] = True,
 ) -> None:
     """Serve the web pages, REST API and Open311 (启动服务)."""
@@ -356,7 +356,7 @@ def serve(
 @app.command()
 def demo(
     host: str = "127.0.0.1",
-    port: int = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     appeals: Annotated[int, typer.Option(help="how many demo appeals")] = 300,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
 ) -> None:

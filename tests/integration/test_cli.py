@@ -272,3 +272,14 @@ def test_a_file_that_cannot_be_read_or_written_is_one_line(tmp_path: Path) -> No
                     ("export", "open-data", "--out", str(taken))):
         said = _refused(cli, *command)
         assert "无法读写文件" in said and len(said.strip().splitlines()) == 1, said
+
+
+@pytest.mark.parametrize("option", [("--workers", "0"), ("--workers", "-2"), ("--port", "99999")])
+def test_serve_refuses_a_worker_count_or_port_that_cannot_be(option: tuple[str, str],
+                                                             tmp_path: Path) -> None:
+    """`--workers 0` said 0 个进程 and served with one; `--port 99999` said it served there
+    and listened on 34463 (99999 - 65536)."""
+    cli = Cli(f"sqlite:///{tmp_path / 'jiesu.db'}", tmp_path)
+    r = subprocess.run([sys.executable, "-m", "jiesu.cli", "serve", *option], env=cli.env,
+                       cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "Invalid value" in r.stderr and option[0] in r.stderr, r.stderr
