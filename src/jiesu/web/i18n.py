@@ -567,6 +567,8 @@ EN: dict[str, str] = {
     "请选择分类文件": "Choose a category file",
     "分类文件不能超过 2MB": "The category file can be at most 2 MB",
     "分类文件须为 UTF-8 编码的 CSV": "The category file must be a CSV in UTF-8",
+    "分类文件须为 UTF-8 编码的 CSV（Excel 请另存为“CSV UTF-8”）":
+        "The category file must be a CSV in UTF-8 (in Excel, save it as “CSV UTF-8”)",
     "文件不能超过 20MB": "The file can be at most 20 MB",
     "文件须为 UTF-8 编码（Excel 请另存为“CSV UTF-8”）":
         "The file must be in UTF-8 (in Excel, save it as “CSV UTF-8”)",
