@@ -9,8 +9,22 @@ letter says weighs nothing and place names and problems weigh most), then averag
 agglomerative clustering on cosine similarity, stopped where the mean similarity between two
 clusters falls below `similarity`. Average linkage, unlike linking any two similar appeals,
 does not chain unrelated appeals together through a few in between. A cluster of at least
-`min_size` appeals is a hotspot. Its heat grows with the people behind it, with its growth and
-with dissatisfaction:
+`min_size` appeals is a hotspot.
+
+The same place is not the same problem. A hotline appeal is mostly one operator-written
+sentence (人民路阳光小区门口路灯不亮), where the place is most of what two appeals share: by
+their n-grams alone, 油烟 and 拖欠工资 on one street were one hotspot. So each vector has two
+parts. The place is what the text shares with the appeal's own address (地址), and a 方位词
+right after it (门口, 楼下); an n-gram touching it (阳光小区, 区门口) is place, the rest (路灯,
+灯不亮) is the problem. Each part is normalised on its own and the place gets PLACE_SHARE
+(0.2) of the vector's length, so two appeals alike by their place alone are at most 0.04
+alike, below any sensible `similarity`; an appeal whose problem words no other appeal writes
+keeps only that short place part. Appeals without an address (the letters below) have no
+place part and are compared as before. And when both appeals have a category (事项分类) that
+disagree, neither equal nor one the other's parent (01.02 and 01.02.003), they are not
+similar at all: the city's own classification says they are different problems.
+
+Its heat grows with the people behind it, with its growth and with dissatisfaction:
 
     heat = distinct requesters × (1 + max(growth, 0)) × (1 + dissatisfied ÷ volume)
 
@@ -18,14 +32,16 @@ where growth = (appeals in the later half of the window − appeals in the earli
 max(earlier half, 1). Ten calls by one person are not a hotspot of ten people.
 
 On the 4,326 real messages of `messages_with_votes.csv` (one group, the whole year as the
-window) the default similarity 0.1 puts 51 of the 55 messages about a concrete mixing plant
-next to one housing estate into one hotspot (52 messages, 49 different users, the hottest),
-and 53 messages about parking spaces sold tied to flats in another (48 users). A week of
-20,000 appeals in 50 areas takes about 5 s on one core (`python bench/hotspots.py`).
-Those are letters of a few hundred characters. One-sentence appeals are more alike for the
-same shared word: in a quiet week of short texts, three that share a common word (晚上,
-小时) can form a small hotspot. Its heat stays low (three people, no growth); a city whose
-appeals are short can raise `similarity`.
+window, no address or category) the default similarity 0.1 puts 51 of the 55 messages about
+a concrete mixing plant next to one housing estate into one hotspot (52 messages, 49
+different users, the hottest), and 51 of the 56 messages about parking spaces sold tied to
+flats in another into one of 53 (48 users). A week of 20,000 appeals in 50 areas takes about
+5 s on one core (`python bench/hotspots.py`). Those are letters of a few hundred characters
+without an address, where a place shared with other problems still counts in full (several
+small hotspots there are one estate's different complaints). One-sentence appeals are more
+alike for the same shared word: in a quiet week of short texts, three that share a common
+word (晚上, 小时) can form a small hotspot. Its heat stays low (three people, no growth); a
+city whose appeals are short can raise `similarity`.
 
 Pure: no database, no clock (`now` is passed in).
 """
@@ -33,15 +49,17 @@ Pure: no database, no clock (`now` is passed in).
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import numpy as np
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, diags
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.preprocessing import normalize as normalize_rows
 
 from jiesu.nlp.tokenize import ngram_keys, normalize
 
@@ -50,6 +68,10 @@ COMMON = 0.05  # an n-gram in more than this share of the window's appeals is dr
 COMMON_MIN = 10  # … when that share is more than this many appeals
 MAX_GROUP = 4000  # the newest appeals of one area that are clustered (n² memory)
 LABEL_CHARS = 60
+PLACE_SHARE = 0.2  # of a vector's length: two appeals alike by place alone are <= 0.04
+# 方位词: where at the place, not what is wrong there (2-3 characters: `ngram_keys` sizes)
+POSITIONS = ("门口", "大门", "楼下", "楼上", "楼道", "附近", "旁边", "对面", "周边", "周围",
+             "隔壁", "一带", "路口", "交叉口", "路段", "两侧", "东侧", "西侧", "南侧", "北侧")
 
 
 @dataclass(frozen=True)
@@ -60,6 +82,8 @@ class HotspotInput:
     created_at: datetime  # aware UTC
     requester: str | None  # phone digits: distinct requesters
     dissatisfied: bool  # follow-up 不满意, or reopened
+    address: str = ""  # where it is (地址): what the text shares with it names the place
+    category: str | None = None  # 事项分类 code, e.g. "01.02.003"
 
 
 @dataclass(frozen=True)
@@ -90,7 +114,8 @@ def find_hotspots(items: Sequence[HotspotInput], now: datetime, *, window_days: 
     usable = [k for k, d in enumerate(docs) if len(d.replace(" ", "")) >= 4]
     if len(usable) < min_size:
         return []
-    matrix, vocabulary = _vectors([docs[k] for k in usable])
+    matrix, vocabulary = _vectors([docs[k] for k in usable],
+                                  [normalize(recent[k].address) for k in usable])
     if matrix.shape[1] == 0:  # no n-gram occurs twice: nothing can be similar
         return []
     groups: dict[int | None, list[int]] = defaultdict(list)
@@ -106,7 +131,8 @@ def find_hotspots(items: Sequence[HotspotInput], now: datetime, *, window_days: 
         if len(rows) < min_size:
             continue
         sub = matrix[rows]
-        for members in _clusters(sub, similarity, min_size):
+        categories = [recent[usable[row]].category for row in rows]
+        for members in _clusters(sub, categories, similarity, min_size):
             found.append(_hotspot(area, [recent[usable[rows[m]]] for m in members],
                                   [docs[usable[rows[m]]] for m in members],
                                   sub[members], vocabulary, middle))
@@ -114,26 +140,95 @@ def find_hotspots(items: Sequence[HotspotInput], now: datetime, *, window_days: 
     return found[:limit]
 
 
-def _vectors(docs: list[str]) -> tuple[csr_matrix, np.ndarray]:
+def _vectors(docs: list[str], addresses: list[str]) -> tuple[csr_matrix, np.ndarray]:
     """Sublinear TF-IDF rows (L2-normalised) of the documents' character 2-3-grams, and the
     n-gram keys of the columns: n-grams in one document only, or in more than COMMON of them
-    (and more than COMMON_MIN), are left out. The n-grams are `ngram_keys` integers, counted
-    in numpy: building a Python string per n-gram took 9 of 11 s for a week of 20,000."""
+    (and more than COMMON_MIN), are left out. A row with a place (`_in_place`) is its unit
+    problem part plus PLACE_SHARE of its unit place part. The n-grams are `ngram_keys`
+    integers, counted in numpy: building a Python string per n-gram took 9 of 11 s for a
+    week of 20,000."""
     grams = [ngram_keys(d, 2, 3) for d in docs]  # one key per occurrence
     every = np.concatenate(grams) if grams else np.zeros(0, np.uint64)
     vocabulary, columns = np.unique(every, return_inverse=True)
     rows = np.repeat(np.arange(len(docs)), [len(g) for g in grams])
-    tf = csr_matrix((np.ones(len(every), np.float32), (rows, columns)),
-                    shape=(len(docs), len(vocabulary)))
+    shape = (len(docs), len(vocabulary))
+    tf = csr_matrix((np.ones(len(every), np.float32), (rows, columns)), shape=shape)
     tf.sum_duplicates()  # occurrences → counts
     frequency = np.bincount(tf.indices, minlength=len(vocabulary))  # documents per n-gram
     most = max(COMMON * len(docs), COMMON_MIN)
     kept = np.flatnonzero((frequency >= 2) & (frequency <= most))
-    tf = tf[:, kept]
     if not kept.size:  # TF-IDF refuses a matrix without columns; the caller finds nothing
         return csr_matrix((len(docs), 0), dtype=np.float32), vocabulary[kept]
-    weighted = TfidfTransformer(sublinear_tf=True).fit_transform(tf)
-    return csr_matrix(weighted, dtype=np.float32), vocabulary[kept]
+    place = _in_place(docs, addresses, grams, every, rows)
+    if not place.any():
+        weighted = TfidfTransformer(sublinear_tf=True).fit_transform(tf[:, kept])
+        return csr_matrix(weighted, dtype=np.float32), vocabulary[kept]
+    weighted = TfidfTransformer(sublinear_tf=True, norm=None).fit_transform(tf[:, kept])
+    # an n-gram the appeal also writes outside its place is about the problem
+    elsewhere = csr_matrix((np.ones(int((~place).sum()), np.float32),
+                            (rows[~place], columns[~place])), shape=shape)[:, kept]
+    problem = csr_matrix(weighted.multiply(elsewhere > 0))
+    where = csr_matrix(weighted - problem)
+    # unit problem part and unit place part, the place PLACE_SHARE of the length: an appeal
+    # that says nothing about a problem others share keeps a short vector of its place
+    has_problem = np.diff(problem.indptr) > 0
+    share = np.where(has_problem, np.sqrt(1 - PLACE_SHARE ** 2), 0.0)
+    place_share = np.where(np.diff(where.indptr) > 0, PLACE_SHARE, 0.0)
+    share[has_problem & (place_share == 0)] = 1.0
+    vectors = (diags(share) @ normalize_rows(problem)
+               + diags(place_share) @ normalize_rows(where))
+    vectors = csr_matrix(vectors, dtype=np.float32)
+    vectors.eliminate_zeros()
+    return vectors, vocabulary[kept]
+
+
+def _in_place(docs: list[str], addresses: list[str], grams: list[np.ndarray],
+              every: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each n-gram occurrence (`every`, in document `rows`): whether it touches the place,
+    that is a character of an n-gram the document shares with its own address, or of a 方位词
+    right after one. So with the address 人民路阳光小区, in 人民路阳光小区门口路灯不亮 the
+    place is 人民路阳光小区门口, and 区门, 口路 are place too; 路灯 and 灯不亮 are not."""
+    wanted = [k for k, a in enumerate(addresses) if a]
+    if not wanted:
+        return np.zeros(len(every), bool)
+    # (document, n-gram) pairs of the addresses, as one integer each, sorted
+    address_grams = [ngram_keys(addresses[k], 2, 3) for k in wanted]
+    _, dense = np.unique(np.concatenate([every, *address_grams]), return_inverse=True)
+    n_docs = np.int64(len(docs))
+    own = dense[:len(every)].astype(np.int64) * n_docs + rows
+    owners = np.repeat(np.array(wanted, np.int64), [len(g) for g in address_grams])
+    theirs = np.unique(dense[len(every):].astype(np.int64) * n_docs + owners)
+    at = np.minimum(np.searchsorted(theirs, own), len(theirs) - 1)
+    shared = theirs[at] == own
+    # where each occurrence starts, counted over all documents, and its length: `ngram_keys`
+    # lists a document's 2-grams at positions 0, 1, … and then its 3-grams at 0, 1, …
+    lengths = np.array([len(d.encode("utf-16-le")) // 2 for d in docs])  # `ngram_keys` units
+    blocks = np.column_stack([np.maximum(lengths - 1, 0), np.maximum(lengths - 2, 0)]).ravel()
+    sizes = np.repeat(np.tile([2, 3], len(docs)), blocks)
+    offsets = np.concatenate([[0], np.cumsum(lengths + 1)])  # +1: documents never touch
+    first = (offsets[rows] + np.arange(len(every))
+             - np.repeat(np.cumsum(blocks) - blocks, blocks))
+    total = int(offsets[-1]) + 1
+    covered = _covered(first, sizes, shared, total)
+    after = np.isin(every, _position_keys()) & (covered[first] > covered[first - 1])
+    covered = _covered(first, sizes, shared | after, total)
+    touching: np.ndarray = covered[first + sizes] > covered[first]
+    return touching
+
+
+def _covered(first: np.ndarray, sizes: np.ndarray, marked: np.ndarray,
+             total: int) -> np.ndarray:
+    """How many characters before each position the marked occurrences cover (a prefix sum:
+    character i is covered when the value at i + 1 exceeds the value at i)."""
+    edges = (np.bincount(first[marked], minlength=total)
+             - np.bincount(first[marked] + sizes[marked], minlength=total))
+    prefix: np.ndarray = np.concatenate([[0], np.cumsum(np.cumsum(edges) > 0)])
+    return prefix
+
+
+@cache
+def _position_keys() -> np.ndarray:
+    return np.concatenate([ngram_keys(w, len(w), len(w)) for w in POSITIONS])
 
 
 def _decode(key: np.uint64) -> str:
@@ -145,19 +240,44 @@ def _decode(key: np.uint64) -> str:
     return np.array(units, np.uint16).tobytes().decode("utf-16-le", errors="replace")
 
 
-def _clusters(vectors: csr_matrix, similarity: float, min_size: int) -> list[list[int]]:
+def _clusters(vectors: csr_matrix, categories: list[str | None], similarity: float,
+              min_size: int) -> list[list[int]]:
     """Average-linkage clusters of rows (L2-normalised) whose mean cosine similarity to each
-    other stays >= similarity; only those with at least min_size rows."""
+    other stays >= similarity; only those with at least min_size rows. Two rows whose
+    categories disagree (`_agree`) are not similar at all, and a row that an uncategorised
+    one brought into a cluster of another category is left out of it."""
     if vectors.shape[0] < 2:
         return []
     distance = 1.0 - (vectors @ vectors.T).toarray().astype(np.float64)
+    named = sorted({c for c in categories if c})
+    if len(named) > 1:
+        index = {c: k for k, c in enumerate(named, start=1)}  # 0: no category, agrees with all
+        agree = np.ones((len(named) + 1, len(named) + 1), bool)
+        for (i, a), (j, b) in itertools.product(enumerate(named, start=1), repeat=2):
+            agree[i, j] = _agree(a, b)
+        of = np.array([index.get(c or "", 0) for c in categories])
+        distance[~agree[np.ix_(of, of)]] = 1.0
     np.clip(distance, 0.0, 2.0, out=distance)
     np.fill_diagonal(distance, 0.0)
     labels = AgglomerativeClustering(
         n_clusters=None, metric="precomputed", linkage="average",
         distance_threshold=1.0 - similarity).fit_predict(distance)
-    sizes = np.bincount(labels)
-    return [np.flatnonzero(labels == c).tolist() for c in np.flatnonzero(sizes >= min_size)]
+    out = []
+    for label in np.flatnonzero(np.bincount(labels) >= min_size):
+        members = np.flatnonzero(labels == label).tolist()
+        counted = Counter(c for m in members if (c := categories[m]))
+        if counted:
+            common = counted.most_common(1)[0][0]
+            members = [m for m in members if _agree(categories[m] or common, common)]
+        if len(members) >= min_size:
+            out.append(members)
+    return out
+
+
+def _agree(a: str, b: str) -> bool:
+    """Whether two category codes may be the same problem: equal, or one is the other's
+    parent (01.02 and 01.02.003), since an operator may stop at the second level."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
 
 
 def _hotspot(area: int | None, members: list[HotspotInput], texts: list[str],

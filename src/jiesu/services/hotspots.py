@@ -230,7 +230,8 @@ class HotspotService:
                 [HotspotInput(appeal_id=r.appeal_id, text=f"{r.title}\n{r.content}",
                               area_unit_id=r.area_unit_id, created_at=r.created_at,
                               requester=dom.phone_digits(r.requester_phone) or None,
-                              dissatisfied=r.dissatisfied) for r in recent],
+                              dissatisfied=r.dissatisfied, address=r.address,
+                              category=r.category) for r in recent],
                 now, window_days=self.window_days)
             names = queries.unit_names(uow.session, {s.area_unit_id for s in spots})
         by_id = {r.appeal_id: r for r in recent}

@@ -34,6 +34,7 @@ class RecentAppeal:
     category: str | None
     title: str
     content: str  # its first CONTENT_CHARS characters
+    address: str
     area_unit_id: int | None
     created_at: datetime
     requester_phone: str | None
@@ -78,19 +79,20 @@ def hotspot_inputs(session: Session, since: datetime, tasks: Collection[int],
     rows = session.execute(
         select(AppealRow.id, AppealRow.code, AppealRow.kind, AppealRow.category,
                AppealRow.title, func.substr(AppealRow.content, 1, CONTENT_CHARS),
-               AppealRow.area_unit_id, AppealRow.created_at, AppealRow.requester_phone,
-               AppealRow.followup_satisfaction, AppealRow.reopened_count)
+               AppealRow.address, AppealRow.area_unit_id, AppealRow.created_at,
+               AppealRow.requester_phone, AppealRow.followup_satisfaction,
+               AppealRow.reopened_count)
         .where(AppealRow.created_at >= since, AppealRow.status.not_in(SKIPPED_STATUSES))
         .order_by(AppealRow.created_at.desc(), AppealRow.id.desc())
         .limit(limit + len(tasks)))
     out = []
-    for (appeal_id, code, kind, category, title, content, area, created_at, phone,
+    for (appeal_id, code, kind, category, title, content, address, area, created_at, phone,
          satisfaction, reopened) in rows:
         if appeal_id in tasks:
             continue
         out.append(RecentAppeal(
             appeal_id=appeal_id, code=code, kind=kind, category=category, title=title or "",
-            content=content or "", area_unit_id=area, created_at=created_at,
+            content=content or "", address=address or "", area_unit_id=area, created_at=created_at,
             requester_phone=phone,
             dissatisfied=satisfaction == "dissatisfied" or (reopened or 0) > 0))
     return out[:limit]

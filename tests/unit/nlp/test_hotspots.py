@@ -73,6 +73,49 @@ def test_the_appeals_about_one_problem_at_one_place_are_one_hotspot() -> None:
     assert len(hot.label) <= 60
 
 
+# Operator-written appeals of one street (the usual hotline text): the place is most of what
+# two of them share. Three are about the street lights, in three wordings; six are not.
+STREET = "东城区东华门街道人民路阳光小区"
+LIGHTS = ["人民路阳光小区门口路灯不亮", "人民路阳光小区门口的路灯坏了，晚上很黑",
+          "人民路阳光小区晚上没有路灯，老人出行不便"]
+UNRELATED = ["人民路阳光小区门口人行道砖松动", "人民路阳光小区楼下烧烤店油烟扰民",
+             "人民路阳光小区附近工地拖欠农民工工资", "人民路阳光小区门口垃圾桶满溢没人清运",
+             "人民路阳光小区楼下广场舞噪音扰民", "人民路阳光小区门口车辆乱停堵路"]
+
+
+def street(texts: list[str]) -> list[HotspotInput]:
+    """The texts at STREET in area 7, and the week of another area (8) around them."""
+    out = [HotspotInput(i, t, 7, NOW - timedelta(hours=3 + i), f"1390000{i:04d}", False,
+                        address=STREET) for i, t in enumerate(texts)]
+    return out + [HotspotInput(100 + i, t, 8, NOW - timedelta(days=1 + i / 10),
+                               f"1370000{i:04d}", False, address=f"西城区{t[:5]}")
+                  for i, t in enumerate(OTHERS)]
+
+
+@pytest.mark.parametrize("similarity", [0.1, SHORT])
+def test_appeals_that_share_only_their_place_are_no_hotspot(similarity: float) -> None:
+    """The defect of the demo: 油烟 with 拖欠工资, 路灯 with 人行道砖, because they name one
+    street. The place words, known from the address, weigh little."""
+    found = find_hotspots(street(UNRELATED), NOW, similarity=similarity)
+    assert not [h for h in found if set(h.appeal_ids) & set(range(len(UNRELATED)))]
+
+
+def test_one_problem_at_one_place_in_different_wordings_is_one_hotspot() -> None:
+    found = find_hotspots(street(LIGHTS + UNRELATED), NOW)
+    [hot] = [h for h in found if set(h.appeal_ids) & set(range(9))]
+    assert sorted(hot.appeal_ids) == [0, 1, 2]  # 路灯不亮 / 路灯坏了 / 没有路灯, no other
+
+
+def test_appeals_of_different_categories_are_not_one_hotspot() -> None:
+    """An appeal's category, when set, is the city's own word on what the problem is: two
+    different ones are never one hotspot; a second-level one agrees with its leaves."""
+    codes = ["01.02.003", "01.02", None, "01.02.003", "05.01.001"]
+    items = [HotspotInput(i.appeal_id, i.text, i.area_unit_id, i.created_at, i.requester,
+                          i.dissatisfied, category=codes[i.appeal_id] if i.appeal_id < 5
+                          else None) for i in appeals()]
+    assert set(water(items).appeal_ids) == {0, 1, 2, 3}
+
+
 def test_different_areas_are_not_one_hotspot() -> None:
     split = [HotspotInput(i.appeal_id, i.text, 8 if i.appeal_id in (1, 3) else 7,
                           i.created_at, i.requester, i.dissatisfied) for i in appeals()]
