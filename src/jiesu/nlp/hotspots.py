@@ -49,11 +49,13 @@ Pure: no database, no clock (`now` is passed in).
 from __future__ import annotations
 
 import itertools
+import logging
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, partial
+from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix, diags
@@ -68,6 +70,8 @@ COMMON = 0.05  # an n-gram in more than this share of the window's appeals is dr
 COMMON_MIN = 10  # … when that share is more than this many appeals
 MAX_GROUP = 4000  # the newest appeals of one area that are clustered (n² memory)
 LABEL_CHARS = 60
+TERM_TEXTS = 50  # members whose words the terms are checked against
+PARTICLES = frozenset("的了很是在都也就还又和与及把被将对向从给等个们着过吗呢吧啊")
 PLACE_SHARE = 0.2  # of a vector's length: two appeals alike by place alone are <= 0.04
 # 方位词: where at the place, not what is wrong there (2-3 characters: `ngram_keys` sizes)
 POSITIONS = ("门口", "大门", "楼下", "楼上", "楼道", "附近", "旁边", "对面", "周边", "周围",
@@ -126,7 +130,7 @@ def find_hotspots(items: Sequence[HotspotInput], now: datetime, *, window_days: 
         if len(group) < MAX_GROUP:
             group.append(row)
     middle = now - timedelta(days=window_days / 2)
-    found: list[Hotspot] = []
+    found: list[tuple[Hotspot, Callable[[], tuple[str, ...]]]] = []
     for area, rows in groups.items():
         if len(rows) < min_size:
             continue
@@ -136,8 +140,9 @@ def find_hotspots(items: Sequence[HotspotInput], now: datetime, *, window_days: 
             found.append(_hotspot(area, [recent[usable[rows[m]]] for m in members],
                                   [docs[usable[rows[m]]] for m in members],
                                   sub[members], vocabulary, middle))
-    found.sort(key=lambda h: (-h.heat, -h.volume, h.key))
-    return found[:limit]
+    found.sort(key=lambda f: (-f[0].heat, -f[0].volume, f[0].key))
+    # the terms only of those shown: they segment the members' texts into words
+    return [replace(hotspot, terms=terms()) for hotspot, terms in found[:limit]]
 
 
 def _vectors(docs: list[str], addresses: list[str]) -> tuple[csr_matrix, np.ndarray]:
@@ -159,14 +164,18 @@ def _vectors(docs: list[str], addresses: list[str]) -> tuple[csr_matrix, np.ndar
     kept = np.flatnonzero((frequency >= 2) & (frequency <= most))
     if not kept.size:  # TF-IDF refuses a matrix without columns; the caller finds nothing
         return csr_matrix((len(docs), 0), dtype=np.float32), vocabulary[kept]
-    place = _in_place(docs, addresses, grams, every, rows)
+    place = _in_place(addresses, grams, vocabulary, columns, rows)
     if not place.any():
         weighted = TfidfTransformer(sublinear_tf=True).fit_transform(tf[:, kept])
         return csr_matrix(weighted, dtype=np.float32), vocabulary[kept]
     weighted = TfidfTransformer(sublinear_tf=True, norm=None).fit_transform(tf[:, kept])
     # an n-gram the appeal also writes outside its place is about the problem
-    elsewhere = csr_matrix((np.ones(int((~place).sum()), np.float32),
-                            (rows[~place], columns[~place])), shape=shape)[:, kept]
+    column_of = np.full(len(vocabulary), -1)
+    column_of[kept] = np.arange(len(kept))
+    outside = np.flatnonzero(~place & (column_of[columns] >= 0))
+    elsewhere = csr_matrix((np.ones(len(outside), np.float32),
+                            (rows[outside], column_of[columns[outside]])),
+                           shape=(len(docs), len(kept)))
     problem = csr_matrix(weighted.multiply(elsewhere > 0))
     where = csr_matrix(weighted - problem)
     # unit problem part and unit place part, the place PLACE_SHARE of the length: an appeal
@@ -182,35 +191,47 @@ def _vectors(docs: list[str], addresses: list[str]) -> tuple[csr_matrix, np.ndar
     return vectors, vocabulary[kept]
 
 
-def _in_place(docs: list[str], addresses: list[str], grams: list[np.ndarray],
-              every: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """For each n-gram occurrence (`every`, in document `rows`): whether it touches the place,
-    that is a character of an n-gram the document shares with its own address, or of a 方位词
-    right after one. So with the address 人民路阳光小区, in 人民路阳光小区门口路灯不亮 the
-    place is 人民路阳光小区门口, and 区门, 口路 are place too; 路灯 and 灯不亮 are not."""
+def _in_place(addresses: list[str], grams: list[np.ndarray], vocabulary: np.ndarray,
+              columns: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each n-gram occurrence (`vocabulary[columns]`, in document `rows`): whether it
+    touches the place, that is a character of an n-gram the document shares with its own
+    address, or of a 方位词 right after one. So with the address 人民路阳光小区, in
+    人民路阳光小区门口路灯不亮 the place is 人民路阳光小区门口, and 区门, 口路 are place too;
+    路灯 and 灯不亮 are not."""
     wanted = [k for k, a in enumerate(addresses) if a]
     if not wanted:
-        return np.zeros(len(every), bool)
-    # (document, n-gram) pairs of the addresses, as one integer each, sorted
+        return np.zeros(len(columns), bool)
+    # (n-gram, document) pairs of the addresses as one integer each, sorted; an address
+    # n-gram that no text writes is not in the vocabulary and cannot matter
     address_grams = [ngram_keys(addresses[k], 2, 3) for k in wanted]
-    _, dense = np.unique(np.concatenate([every, *address_grams]), return_inverse=True)
-    n_docs = np.int64(len(docs))
-    own = dense[:len(every)].astype(np.int64) * n_docs + rows
+    keys = np.concatenate(address_grams)
     owners = np.repeat(np.array(wanted, np.int64), [len(g) for g in address_grams])
-    theirs = np.unique(dense[len(every):].astype(np.int64) * n_docs + owners)
-    at = np.minimum(np.searchsorted(theirs, own), len(theirs) - 1)
-    shared = theirs[at] == own
+    at = np.minimum(np.searchsorted(vocabulary, keys), len(vocabulary) - 1)
+    known = vocabulary[at] == keys
+    n_docs = np.int64(len(grams))
+    theirs = np.unique(at[known].astype(np.int64) * n_docs + owners[known])
+    in_some = np.zeros(len(vocabulary), bool)
+    in_some[at[known]] = True
+    maybe = np.flatnonzero(in_some[columns])  # only these are looked up: a few per cent
+    own = columns[maybe].astype(np.int64) * n_docs + rows[maybe]
+    found = np.minimum(np.searchsorted(theirs, own), max(len(theirs) - 1, 0))
+    shared = np.zeros(len(columns), bool)
+    if len(theirs):
+        shared[maybe] = theirs[found] == own
     # where each occurrence starts, counted over all documents, and its length: `ngram_keys`
-    # lists a document's 2-grams at positions 0, 1, … and then its 3-grams at 0, 1, …
-    lengths = np.array([len(d.encode("utf-16-le")) // 2 for d in docs])  # `ngram_keys` units
+    # lists a document's n characters as n-1 2-grams at positions 0, 1, … and then n-2
+    # 3-grams at 0, 1, …
+    counts = np.array([len(g) for g in grams])
+    lengths = np.where(counts > 0, (counts + 3) // 2, 0)
     blocks = np.column_stack([np.maximum(lengths - 1, 0), np.maximum(lengths - 2, 0)]).ravel()
-    sizes = np.repeat(np.tile([2, 3], len(docs)), blocks)
+    sizes = np.repeat(np.tile([2, 3], len(grams)), blocks)
     offsets = np.concatenate([[0], np.cumsum(lengths + 1)])  # +1: documents never touch
-    first = (offsets[rows] + np.arange(len(every))
+    first = (offsets[rows] + np.arange(len(columns))
              - np.repeat(np.cumsum(blocks) - blocks, blocks))
     total = int(offsets[-1]) + 1
     covered = _covered(first, sizes, shared, total)
-    after = np.isin(every, _position_keys()) & (covered[first] > covered[first - 1])
+    after = (np.isin(vocabulary, _position_keys())[columns]
+             & (covered[first] > covered[first - 1]))
     covered = _covered(first, sizes, shared | after, total)
     touching: np.ndarray = covered[first + sizes] > covered[first]
     return touching
@@ -281,7 +302,9 @@ def _agree(a: str, b: str) -> bool:
 
 
 def _hotspot(area: int | None, members: list[HotspotInput], texts: list[str],
-             vectors: csr_matrix, vocabulary: np.ndarray, middle: datetime) -> Hotspot:
+             vectors: csr_matrix, vocabulary: np.ndarray,
+             middle: datetime) -> tuple[Hotspot, Callable[[], tuple[str, ...]]]:
+    """The hotspot without its terms, and how to find them."""
     order = sorted(range(len(members)), key=lambda m: (members[m].created_at,
                                                        members[m].appeal_id), reverse=True)
     volume = len(members)
@@ -301,7 +324,7 @@ def _hotspot(area: int | None, members: list[HotspotInput], texts: list[str],
         appeal_ids=tuple(members[m].appeal_id for m in order), volume=volume,
         requesters=requesters, recent=later, earlier=earlier, growth=round(growth, 3),
         dissatisfied=unhappy, heat=round(heat, 2), label=_label(members[nearest].text),
-        terms=_terms(centre, vocabulary[used], texts))
+        terms=()), partial(_terms, centre, vocabulary[used], texts)
 
 
 def _label(text: str) -> str:
@@ -316,8 +339,10 @@ def _terms(centre: np.ndarray, vocabulary: np.ndarray, texts: list[str],
            n: int = 5) -> tuple[str, ...]:
     """The heaviest n-grams of the cluster's centre as the words its members write: n-grams
     that overlap are joined when the members write the joined phrase (阳光 + 光小 + 小区 →
-    阳光小区), fragments of a longer term and n-grams with spaces, digits or punctuation are
-    left out."""
+    阳光小区); a phrase that cuts a word (区养老 of 小区养老, 路交叉 of 路交叉口) or starts or
+    ends with a particle (的路灯, 晚上很) is left out, unless it is a word itself (路灯 in 路灯不亮,
+    which jieba cuts 路/灯不亮); so are n-grams with spaces, digits or punctuation and
+    fragments of a longer term."""
     picked: list[str] = []
     for index in np.argsort(-centre, kind="stable"):
         if centre[index] <= 0 or len(picked) == 4 * n:
@@ -335,11 +360,48 @@ def _terms(centre: np.ndarray, vocabulary: np.ndarray, texts: list[str],
                 picked.remove(b)
                 joined = True
                 break
+    sample = texts[:TERM_TEXTS]
+    bounds = [_word_bounds(t) for t in sample]
+    readable = [t for t in picked if _readable(t, sample, bounds)]
     out: list[str] = []
-    for term in picked:
-        if term not in out and not any(term != other and term in other for other in picked):
+    for term in readable:
+        if term not in out and not any(term != other and term in other for other in readable):
             out.append(term)
     return tuple(out[:n])
+
+
+def _readable(term: str, texts: list[str], bounds: list[frozenset[int]]) -> bool:
+    """Whether `term` is a word, or starts and ends where words do in most of the texts that
+    write it, without a particle at either end."""
+    if _words().FREQ.get(term, 0) > 0:
+        return True
+    if term[0] in PARTICLES or term[-1] in PARTICLES:
+        return False
+    written = aligned = 0
+    for text, cuts in zip(texts, bounds, strict=True):
+        at = text.find(term)
+        while at >= 0:
+            written += 1
+            aligned += at in cuts and at + len(term) in cuts
+            at = text.find(term, at + 1)
+    return written > 0 and 2 * aligned >= written
+
+
+def _word_bounds(text: str) -> frozenset[int]:
+    """The positions where jieba's words start or end in `text`."""
+    return frozenset(itertools.chain.from_iterable(
+        (start, end) for _, start, end in _words().tokenize(text, HMM=False)))
+
+
+@cache
+def _words() -> Any:
+    """jieba's tokenizer, its dictionary loaded (about a second, once per process)."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
 
 
 def _overlap(a: str, b: str) -> str | None:

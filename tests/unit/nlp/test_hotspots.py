@@ -104,6 +104,9 @@ def test_one_problem_at_one_place_in_different_wordings_is_one_hotspot() -> None
     found = find_hotspots(street(LIGHTS + UNRELATED), NOW)
     [hot] = [h for h in found if set(h.appeal_ids) & set(range(9))]
     assert sorted(hot.appeal_ids) == [0, 1, 2]  # 路灯不亮 / 路灯坏了 / 没有路灯, no other
+    # words of the problem (and the place), not n-grams across words (区门, 的路灯, 晚上很)
+    assert hot.terms[0] == "路灯"
+    assert not {"区门", "小区门", "区门口", "的路灯", "晚上很", "灯坏了"} & set(hot.terms)
 
 
 def test_appeals_of_different_categories_are_not_one_hotspot() -> None:
