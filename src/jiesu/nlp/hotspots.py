@@ -24,6 +24,11 @@ place part and are compared as before. And when both appeals have a category (�
 disagree, neither equal nor one the other's parent (01.02 and 01.02.003), they are not
 similar at all: the city's own classification says they are different problems.
 
+A hotspot's terms are the heaviest n-grams of its centre joined into the phrases its members
+write (阳光 + 光小 + 小区 → 阳光小区), kept only when they are words: in jieba's dictionary, or
+starting and ending at jieba's word boundaries in the members' texts (丽发新城小区, not 区丽发
+or 路交叉). They are found for the hotspots returned only.
+
 Its heat grows with the people behind it, with its growth and with dissatisfaction:
 
     heat = distinct requesters × (1 + max(growth, 0)) × (1 + dissatisfied ÷ volume)
