@@ -246,6 +246,7 @@ def _build(rt: Runtime, *, appeals: int, seed: int, out: Console) -> None:
     _knowledge_base(rt, now, out)
     _make_appeals(rt, appeals, seed, now, out, enterprises)
     _patrol_reports(rt, now, out)
+    _water_hotspot(rt, now, out)
     _bad_ratings(rt, now, out)
 
 
@@ -646,6 +647,42 @@ def _patrol_reports(rt: Runtime, now: datetime, out: Console) -> None:
             rt.appeals.act(worker, reg.appeal_id, "sign", t + timedelta(hours=2))
     out.print(f"网格巡查上报 {len(PATROL)} 件（就地解决 "
               f"{sum(1 for *_, done in PATROL if done)} 件）")
+
+
+# One problem many people call about at one place in a few days, in their own words: what the
+# hotspots page (热点预警, 未诉先办) is for. The random appeals above share places, not problems.
+WATER_OUTAGE = [
+    ("13800010001", "翠湖苑小区从昨天晚上开始停水，到现在还没来水，家里老人做饭都成问题。"),
+    ("13800010002", "翠湖苑又停水了，事先没有任何通知，请尽快恢复供水。"),
+    ("13800010003", "翠湖苑这两天水压特别低，高层基本没水，洗澡都洗不了。"),
+    ("13800010004", "翠湖苑停水一整天了，物业说是市政供水管网的问题，请自来水公司尽快处理。"),
+    ("13800010005", "翠湖苑小区停水没有通知，请问什么时候恢复供水？"),
+    ("13800010006", "翠湖苑高层住户家里没水，已经停水两天了，希望尽快解决。"),
+]
+
+
+def _water_hotspot(rt: Runtime, now: datetime, out: Console) -> None:
+    """Six residents of one estate report the same water outage over the last two days (the
+    hotspot the demo's page shows); the first ones are dispatched to the water company."""
+    with rt.db.uow(write=False) as uow:
+        ids = {u.username: u.id for u in lookups.all_users(uow.session)}
+        cats = {c.full_name: c.code for c in lookups.all_categories(uow.session)}
+        water = uow.units.by_code("E01")
+        assert water is not None
+        water_id = water.id
+    operator = Actor(role=Role.OPERATOR, user_id=ids["operator"])
+    dispatcher = Actor(role=Role.DISPATCHER, user_id=ids["dispatcher"])
+    for n, (phone, text) in enumerate(WATER_OUTAGE):
+        t = now - timedelta(hours=44 - 8 * n)
+        data = NewAppeal(kind="help", content=text, title=text[:18], channel="hotline",
+                         category=cats.get("城乡建设/供水供电供气供热/停水"),
+                         requester_name=SURNAMES[n] + ("女士" if n % 2 else "先生"),
+                         requester_phone=phone, address="城东区东湖街道东湖社区翠湖苑")
+        reg = rt.appeals.register(operator, data, t)
+        if n < 3:
+            rt.appeals.act(dispatcher, reg.appeal_id, "dispatch", t + timedelta(minutes=30),
+                           {"unit_id": water_id})
+    out.print(f"热点示例：翠湖苑停水 {len(WATER_OUTAGE)} 件")
 
 
 # 差评 residents of 东湖街道 gave, and how far each rectification (整改) got, so that every
