@@ -10,25 +10,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from jiesu.services.api_keys import ApiKeyService
 from jiesu.services.clock import utcnow
 from jiesu.store.tables import AppealRow, EventRow
-from tests.support.city import PASSWORD, City
-
-
-def _login(client: TestClient, username: str) -> str:
-    """Sign in on the page; returns the session's CSRF token."""
-    m = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
-    assert m
-    r = client.post("/login", data={"username": username, "password": PASSWORD,
-                                    "csrf_token": m.group(1)}, follow_redirects=False)
-    assert r.status_code == 303, r.text
-    m = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/staff").text)
-    assert m
-    return m.group(1)
+from tests.support.city import City
+from tests.support.city import page_login as _login
 
 
 def _signed(city: City) -> int:

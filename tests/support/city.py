@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,3 +86,15 @@ def make_city(runtime: Runtime, client: TestClient) -> City:
     admin.import_categories([["城乡建设", "市政设施", "路灯"], ["城乡建设", "市政设施", "道路"],
                              ["环境保护", "噪音污染", "施工噪音"]])
     return city
+
+
+def page_login(client: TestClient, username: str) -> str:
+    """Sign in on the login page as a city user; returns the session's CSRF token."""
+    m = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert m
+    r = client.post("/login", data={"username": username, "password": PASSWORD,
+                                    "csrf_token": m.group(1)}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    m = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/staff").text)
+    assert m
+    return m.group(1)
