@@ -224,7 +224,7 @@ def calendar_load(year: Annotated[int, typer.Option("--year", help="e.g. 2026")]
     try:
         days = official_year(year)
     except CalendarYearUnavailable as exc:
-        _fail(f"{exc}。可用 jiesu calendar import FILE 导入该年的 CSV（date,is_workday）。")
+        _fail(f"{exc}。导入 CSV 的命令：jiesu calendar import FILE")
     _store_year(year, days, "chinesecalendar")
 
 
@@ -239,6 +239,8 @@ def calendar_import(file: Path) -> None:
         years = read_calendar_csv(file)
     except ValueError as exc:
         _fail(str(exc))
+    if not years:
+        _fail(f"{file} 中没有日期行，未导入任何内容")
     for year, days in sorted(years.items()):
         _store_year(year, days, f"csv:{file.name}")
 

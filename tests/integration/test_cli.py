@@ -6,6 +6,7 @@ Bad input exits non-zero with a Chinese message on stderr.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -37,6 +38,19 @@ class Cli:
             assert r.returncode != 0, (args, r.stdout, r.stderr)
             assert "错误" in r.stderr, (args, r.stderr)
         return r
+
+
+def _english_words(said: str) -> set[str]:
+    """The Latin-letter words of a message (identifiers, file names, commands among them)."""
+    return set(re.findall(r"[A-Za-z_]{2,}", said))
+
+
+def _all_chinese(said: str) -> None:
+    """A message an administrator reads is Chinese: English only for a command, a package, a
+    file format or a column name."""
+    allowed = {"jiesu", "calendar", "import", "FILE", "chinesecalendar", "CSV", "date",
+               "is_workday", "YYYY", "MM", "DD"}
+    assert _english_words(said) <= allowed, said
 
 
 @pytest.mark.slow
@@ -104,7 +118,10 @@ def test_cli_sets_up_and_checks_a_city(empty_db_url: str, tmp_path: Path) -> Non
     out = cli("calendar", "load", "--year", "2026").stdout
     assert "2026 年工作日历已导入" in out
     bad = cli("calendar", "load", "--year", "2027", ok=False)
-    assert "calendar import" in bad.stderr and "2027" in bad.stderr
+    assert "未收录 2027 年的官方工作日历" in bad.stderr, bad.stderr
+    assert "jiesu calendar import FILE" in bad.stderr
+    bad = cli("calendar", "load", "--year", "1800", ok=False)
+    _all_chinese(bad.stderr)
 
     # An appeal dispatched on 2026-12-28 runs 15 working days into 2027: a provisional deadline.
     rt = Runtime.create(Settings(database_url=empty_db_url, environment="test"),
@@ -143,7 +160,10 @@ def test_cli_sets_up_and_checks_a_city(empty_db_url: str, tmp_path: Path) -> Non
     assert kinds == ["register", "dispatch", "deadlines_recomputed"]
     bad_cal = tmp_path / "bad-calendar.csv"
     bad_cal.write_text("date,is_workday\n2027-13-01,1\n", encoding="utf-8")
-    cli("calendar", "import", str(bad_cal), ok=False)
+    bad = cli("calendar", "import", str(bad_cal), ok=False)
+    assert "第 2 行：日期“2027-13-01”不存在" in bad.stderr, bad.stderr
+    bad_cal.write_text("date,is_workday\n", encoding="utf-8")  # nothing imported, said so
+    assert "没有日期行" in cli("calendar", "import", str(bad_cal), ok=False).stderr
     cli("calendar", "import", str(tmp_path / "nope.csv"), ok=False)
 
     # --- the sweeper and the audit chain

@@ -248,7 +248,7 @@ def test_cli_trains_and_evaluates_on_the_database(history: History, cli_env: Pat
     assert result.exit_code == 0, result.output
     assert "已办结且有分类 59 条，用于训练 56 条，3 个分类" in result.output
     assert f"少于 5 条而未用的分类 1 个：{RARE}（3）" in result.output
-    assert "trained in" in result.output and "activated" in result.output
+    assert "训练完成" in result.output and "已启用模型" in result.output
     registry = ModelRegistry(cli_env)
     model = registry.active()
     assert model is not None
@@ -268,7 +268,7 @@ def test_cli_trains_and_evaluates_on_the_database(history: History, cli_env: Pat
     result = runner.invoke(nlp_app, ["eval", "--from-db", "--since", "2026-04-01",
                                      "--level", "3", "--model", version])
     assert result.exit_code == 0, result.output
-    assert f"model {version} on database" in result.output
+    assert f"模型 {version} 在 数据库 " in result.output
 
 
 def test_cli_errors_are_one_line_with_exit_2(history: History, cli_env: Path,

@@ -50,9 +50,9 @@ def official_year(year: int) -> dict[date, bool]:
     years = covered_years()
     if year not in years:
         raise CalendarYearUnavailable(
-            f"the official working-day calendar for {year} is not in chinesecalendar "
-            f"{_package_version()} (it covers {years[0]}–{years[-1]}); upload it as a CSV "
-            "(columns date,is_workday) or upgrade the package once it is published"
+            f"chinesecalendar {_package_version()} 未收录 {year} 年的官方工作日历"
+            f"（收录 {years[0]}–{years[-1]} 年）；请导入该年的 CSV（列为 date,is_workday），"
+            "或在该包发布收录该年的新版后升级它"
         )
     result: dict[date, bool] = {}
     day, end = date(year, 1, 1), date(year, 12, 31)
@@ -109,12 +109,12 @@ def read_calendar_csv(
             header = [cell.strip().lower() for cell in row]
             break
     if header is None:
-        raise ValueError("calendar CSV is empty; expected a header line 'date,is_workday'")
+        raise ValueError("工作日历 CSV 是空的；第一行应为表头 date,is_workday")
     missing = [c for c in _COLUMNS if c not in header]
     if missing:
         raise ValueError(
-            f"line {reader.line_num}: calendar CSV header must have columns date,is_workday; "
-            f"missing {', '.join(missing)} (got {','.join(header)})"
+            f"第 {reader.line_num} 行：工作日历 CSV 的表头须有 date,is_workday 两列，"
+            f"缺少 {'、'.join(missing)}（表头为 {','.join(header)}）"
         )
     date_col, flag_col = header.index("date"), header.index("is_workday")
 
@@ -125,24 +125,21 @@ def read_calendar_csv(
         if not any(cell.strip() for cell in row):
             continue
         if len(row) <= max(date_col, flag_col):
-            raise ValueError(f"line {line}: expected columns date,is_workday, got {row!r}")
+            raise ValueError(f"第 {line} 行：应有 date,is_workday 两列，实为 {','.join(row)}")
         raw_date, raw_flag = row[date_col].strip(), row[flag_col].strip()
         if not _DATE.fullmatch(raw_date):
-            raise ValueError(f"line {line}: date {raw_date!r} is not YYYY-MM-DD")
+            raise ValueError(f"第 {line} 行：日期“{raw_date}”不是 YYYY-MM-DD 格式")
         try:
             day = date.fromisoformat(raw_date)
         except ValueError:
-            raise ValueError(f"line {line}: {raw_date!r} is not a real date") from None
+            raise ValueError(f"第 {line} 行：日期“{raw_date}”不存在") from None
         flag = _parse_flag(raw_flag)
         if flag is None:
-            raise ValueError(
-                f"line {line}: is_workday {raw_flag!r} is not one of 1/0, true/false, 是/否, Y/N"
-            )
+            raise ValueError(f"第 {line} 行：is_workday 的值“{raw_flag}”无效，"
+                             "应为 1/0、true/false、是/否、Y/N 之一")
         per_year = years.setdefault(day.year, {})
         if day in per_year and per_year[day] != flag:
-            raise ValueError(
-                f"line {line}: {raw_date} contradicts line {seen_on[day]} for the same date"
-            )
+            raise ValueError(f"第 {line} 行：{raw_date} 与第 {seen_on[day]} 行同一日期的值相反")
         per_year[day] = flag
         seen_on.setdefault(day, line)
     return years

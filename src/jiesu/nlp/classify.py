@@ -359,10 +359,10 @@ class CategoryModel:
         if path.is_dir():
             path = path / ARTIFACT
         if not path.is_file():
-            raise FileNotFoundError(f"no model at {path}")
+            raise FileNotFoundError(f"模型文件不存在：{path}")
         blob = joblib.load(path)
         if not isinstance(blob, dict) or blob.get("state", {}).get("format") != FORMAT:
-            raise ValueError(f"{path} is not a jiesu category model (format {FORMAT})")
+            raise ValueError(f"{path} 不是本版本 jiesu 的分类模型（模型格式 {FORMAT}），请重新训练")
         model = cls(blob["state"], blob["metadata"])
         _ = model._vector(tokenize_appeal("", "预热"))  # warm the code path before the first appeal
         return model
@@ -476,7 +476,7 @@ def _oof_scores(counts: _Counts, y_rows: np.ndarray, rows: np.ndarray, n_classes
     inner = StratifiedKFold(folds, shuffle=True, random_state=seed)
     for i, (tr, va) in enumerate(inner.split(rows, y_rows), 1):
         oof[va] = _held_out_scores(counts, y_rows, rows, tr, va, n_classes, seed)
-        say(f"inner fold {i}/{folds} done")
+        say(f"内部第 {i}/{folds} 折完成")
     return oof
 
 
@@ -534,7 +534,7 @@ def _fit(counts: dict[int, _Counts], y: np.ndarray, rows: np.ndarray, labels: li
     y_rows = y[rows]
     folds = min(inner_cv, int(np.bincount(y_rows, minlength=n_classes).min()))
     if folds < 2:
-        raise ValueError("every category needs at least 2 examples to train")
+        raise ValueError("每个分类至少要有 2 条样本才能训练")
     # probabilities of the calibrator itself held out, so the threshold is not optimistic
     cal_folds = StratifiedKFold(folds, shuffle=True, random_state=seed + 1)
     # Each candidate detail length gets an inner CV; the one whose held-out calibrated
@@ -544,7 +544,7 @@ def _fit(counts: dict[int, _Counts], y: np.ndarray, rows: np.ndarray, labels: li
     candidates: dict[str, float] = {}
     for chars in sorted(counts):
         oof = _oof_scores(counts[chars], y_rows, rows, n_classes, folds, seed,
-                          _prefixed(say, f"detail {chars}: "))
+                          _prefixed(say, f"详情截取 {chars} 字："))
         proba = cross_val_predict(LogisticRegression(C=1.0, max_iter=1000), oof, y_rows,
                                   cv=cal_folds, method="predict_proba")
         loss = float(log_loss(y_rows, proba, labels=list(range(n_classes))))
@@ -553,15 +553,16 @@ def _fit(counts: dict[int, _Counts], y: np.ndarray, rows: np.ndarray, labels: li
             best = (loss, chars, oof, proba)
     assert best is not None
     _, chars, oof, proba = best
-    say(f"detail length {chars} chosen (inner log-loss {candidates})")
+    losses = "，".join(f"{c} 字 {loss}" for c, loss in candidates.items())
+    say(f"选定详情截取长度 {chars} 字（内部交叉验证的 log-loss：{losses}）")
     # The model itself is refitted on all training rows (features too): a quarter more data
     # than each inner model, which is worth about half a point of accuracy.
     feats = _Features.fit(counts[chars], rows)
     w, b = _fit_nbsvm(feats.transform(counts[chars], rows), y_rows, n_classes, seed)
-    say("refit on all rows done")
+    say("已用全部样本重新拟合")
     growth = _score_growth(counts[chars], y_rows, rows, oof, n_classes, folds, seed)
     w, b = w / np.float32(growth), b / np.float32(growth)
-    say(f"score growth from inner models to the refit: {growth:.4f}")
+    say(f"重新拟合后分数的放大倍数：{growth:.4f}（已除去）")
     calibrator = LogisticRegression(C=1.0, max_iter=1000).fit(oof, y_rows)
     pred = proba.argmax(axis=1)
     titled = _titled_rows(counts[chars], rows)
@@ -628,7 +629,7 @@ def _check(titles: Sequence[str], details: Sequence[str], labels: Sequence[str])
     if not (len(titles) == len(details) == len(labels)):
         raise ValueError("titles, details and labels must have the same length")
     if len(set(labels)) < 2:
-        raise ValueError("need at least two categories to train")
+        raise ValueError("至少要有 2 个分类才能训练")
 
 
 def train(titles: Sequence[str], details: Sequence[str], labels: Sequence[str], *,
@@ -639,7 +640,7 @@ def train(titles: Sequence[str], details: Sequence[str], labels: Sequence[str], 
     started = time.perf_counter()
     _, counts = _all_counts(titles, details)
     n = len(labels)
-    say(f"tokenised {n} appeals in {time.perf_counter() - started:.1f} s")
+    say(f"已切分 {n} 条诉求的文本（{time.perf_counter() - started:.1f} 秒）")
     names, y = _encode(labels)
     state, metrics = _fit(counts, y, np.arange(n), names, seed=seed, progress=say)
     now = datetime.now(UTC)
@@ -760,8 +761,9 @@ def evaluate(titles: Sequence[str], details: Sequence[str], labels: Sequence[str
         folds.append({**_summary(m), "threshold": state["threshold"],
                       "thresholds": model.thresholds, "detail_chars": state["detail_chars"],
                       "train_seconds": round(time.perf_counter() - t0, 2)})
-        say(f"fold {i}/{cv}: accuracy {m['accuracy']:.4f} macro-F1 {m['macro_f1']:.4f} "
-            f"coverage {m['coverage_at_97']:.3f} @ {m['precision_at_threshold']:.4f}")
+        say(f"第 {i}/{cv} 折：准确率 {m['accuracy']:.4f}，宏平均 F1 {m['macro_f1']:.4f}，"
+            f"自动派单覆盖率 {m['coverage_at_97']:.3f}（其准确率 "
+            f"{m['precision_at_threshold']:.4f}）")
     out = _metrics(y, pred, top, float(np.mean([f["threshold"] for f in folds])), n_classes,
                    names, row_thresholds=thresholds, titled=titled)
     out["thresholds"] = {g: float(np.mean([f["thresholds"][g] for f in folds]))
@@ -806,8 +808,10 @@ def _pick_columns(header: Sequence[Any], path: Path) -> dict[str, int | None]:
         found[key] = next((names.index(a) for a in aliases if a in names), None)
     missing = [k for k in ("detail", "label") if found[k] is None]
     if missing:
-        raise ValueError(f"{path}: missing column(s) {', '.join(missing)} "
-                         f"(found: {', '.join(n for n in names if n) or 'none'})")
+        wanted = "，".join(f"{k}（或 {'、'.join(a for a in _COLUMNS[k] if not a.isascii())}）"
+                          for k in missing)
+        raise ValueError(f"{path}：缺少列 {wanted}；"
+                         f"表头为 {', '.join(n for n in names if n) or '（空）'}")
     return found
 
 
@@ -828,7 +832,7 @@ def _read_rows(path: Path) -> list[list[Any]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise ValueError(f"{path}: not UTF-8 or GB18030 text")
+        raise ValueError(f"{path}：不是 UTF-8 或 GBK（GB18030）编码的文本")
     return list(csv.reader(text.splitlines()))
 
 
@@ -840,10 +844,10 @@ def read_labelled(path: str | os.PathLike[str]) -> tuple[list[str], list[str], l
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no such file: {path}")
+        raise FileNotFoundError(f"文件不存在：{path}")
     rows = _read_rows(path)
     if not rows:
-        raise ValueError(f"{path}: empty file")
+        raise ValueError(f"{path}：文件是空的")
     cols = _pick_columns(rows[0], path)
 
     def cell(row: list[Any], key: str) -> str:
@@ -860,7 +864,7 @@ def read_labelled(path: str | os.PathLike[str]) -> tuple[list[str], list[str], l
             details.append(detail)
             labels.append(label)
     if not labels:
-        raise ValueError(f"{path}: no labelled rows")
+        raise ValueError(f"{path}：没有既有分类（label）又有内容的行")
     return titles, details, labels
 
 
@@ -879,7 +883,7 @@ class ModelRegistry:
     def _artifact(self, version: str) -> Path:
         if (not version or len(version) > 200 or "/" in version or "\\" in version
                 or "\x00" in version or version.startswith(".")):
-            raise ValueError(f"invalid model version: {version!r}")
+            raise ValueError(f"模型版本号“{version}”无效")
         return self.root / version / ARTIFACT
 
     def save(self, model: CategoryModel) -> str:
@@ -916,7 +920,7 @@ class ModelRegistry:
     def activate(self, version: str) -> None:
         """Make `version` the model used for suggestions and auto-dispatch."""
         if not self._artifact(version).is_file():
-            raise KeyError(f"no model version {version!r} in {self.root}")
+            raise KeyError(f"模型目录 {self.root} 中没有版本 {version}")
         self.root.mkdir(parents=True, exist_ok=True)
         tmp = self.root / f".{ACTIVE_FILE}.tmp"
         tmp.write_text(version + "\n", encoding="utf-8")
@@ -946,7 +950,7 @@ class ModelRegistry:
             path = path / ARTIFACT
         if path.is_file():
             return path
-        raise FileNotFoundError(f"no model version or file {ref!r} (registry: {self.root})")
+        raise FileNotFoundError(f"没有模型版本或模型文件“{ref}”（模型目录 {self.root}）")
 
 
 def default_model_dir() -> Path:

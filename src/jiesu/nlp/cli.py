@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from jiesu.cli_output import console, err, print_error
+from jiesu.cli_output import console, err, print_error, settings_problems
 
 if TYPE_CHECKING:
     from jiesu.services.training import TrainingSet
@@ -63,15 +63,14 @@ def _training_set(data: Path | None, from_db: bool, *, since: datetime | None = 
     from jiesu.services import training
 
     if (data is None) == (not from_db):
-        raise _fail("请指定训练数据：--data FILE 或 --from-db 之一"
-                    "（give either --data FILE or --from-db）")
+        raise _fail("请指定训练数据：--data FILE 或 --from-db 之一")
     if data is not None:
         if any(v is not None for v in (since, limit, level, min_per_class)):
             raise _fail("--since、--limit、--level、--min-per-class 只能与 --from-db 一起使用")
         try:
             return training.file_training_set(data)
         except FileNotFoundError:
-            raise _fail(f"file not found: {data}") from None
+            raise _fail(f"文件不存在：{data}") from None
         except ValueError as exc:
             raise _fail(str(exc)) from None
     return _history(since=since, limit=limit, level=level,
@@ -80,6 +79,8 @@ def _training_set(data: Path | None, from_db: bool, *, since: datetime | None = 
 
 def _history(*, since: datetime | None, limit: int | None, level: int | None,
              min_per_class: int, quiet: bool) -> TrainingSet:
+    from pydantic import ValidationError
+
     from jiesu.config import Settings
     from jiesu.services import training
     from jiesu.store.db import DatabaseError, display_url
@@ -87,8 +88,8 @@ def _history(*, since: datetime | None, limit: int | None, level: int | None,
 
     try:
         settings = Settings()
-    except ValueError as exc:
-        raise _fail(f"配置无效（invalid settings）：{_first_line(exc)}") from None
+    except ValidationError as exc:
+        raise _fail("；".join(settings_problems(exc))) from None
     if since is not None:  # a calendar date in the city, compared with UTC timestamps
         since = since.replace(tzinfo=settings.tz).astimezone(UTC)
     say = err.print if not quiet else (lambda *_a, **_k: None)
@@ -97,18 +98,17 @@ def _history(*, since: datetime | None, limit: int | None, level: int | None,
     def progress(rows: int) -> None:
         if time.monotonic() - last[0] >= 2:
             last[0] = time.monotonic()
-            say(f"  已读取 {rows} 条（read {rows} appeals）", highlight=False)
+            say(f"  已读取 {rows} 条", highlight=False)
 
     db = Database(settings.database_url, pool_size=1)
     try:
-        say(f"从数据库读取已办结诉求（reading closed appeals）：{display_url(db.url)}",
-            highlight=False)
+        say(f"从数据库读取已办结诉求：{display_url(db.url)}", highlight=False)
         ts = training.history_training_set(db, level=level, since=since, limit=limit,
                                            min_per_class=min_per_class, progress=progress)
     except training.NotEnoughHistory as exc:
         raise _fail(str(exc)) from None
     except DatabaseError as exc:
-        raise _fail(f"无法读取数据库（cannot read the database）：{_first_line(exc)}") from None
+        raise _fail(f"无法读取数据库：{_first_line(exc)}") from None
     finally:
         db.dispose()
     src = ts.source
@@ -130,34 +130,34 @@ def _first_line(exc: BaseException) -> str:
 
 def _describe(ts: TrainingSet) -> str:
     src = ts.source
-    return f"database {src['database']}" if src.get("kind") == "database" else str(src["path"])
+    return f"数据库 {src['database']}" if src.get("kind") == "database" else str(src["path"])
 
 
 def _print_metrics(m: dict[str, Any], title: str) -> None:
-    console.print(f"[bold]{escape(title)}[/bold]  n={m['n']}", markup=True)
-    console.print(f"accuracy        {m['accuracy']:.4f}")
-    console.print(f"macro-F1        {m['macro_f1']:.4f}")
-    console.print(f"coverage_at_97  {m['coverage_at_97']:.4f}  "
-                  f"(precision {m['precision_at_threshold']:.4f})")
+    console.print(f"[bold]{escape(title)}[/bold]：{m['n']} 条", markup=True)
+    console.print(f"准确率（accuracy）               {m['accuracy']:.4f}")
+    console.print(f"宏平均 F1（macro-F1）            {m['macro_f1']:.4f}")
+    console.print(f"自动派单覆盖率（coverage_at_97） {m['coverage_at_97']:.4f}"
+                  f"（其准确率 {m['precision_at_threshold']:.4f}）")
     if "calibration_error" in m:
-        console.print(f"calibration err {m['calibration_error']:.4f}  "
-                      "(top-1 probability shown against the share right, 10 bins)")
+        console.print(f"校准误差（calibration error）    {m['calibration_error']:.4f}"
+                      "（最高概率与实际正确比例之差，分 10 档）")
     groups = m.get("by_title", {})
-    for name, label in (("untitled", "without a title"), ("titled", "with a title")):
+    for name, label in (("untitled", "无标题"), ("titled", "有标题")):
         if groups.get(name, {}).get("n"):
             g, threshold = groups[name], m.get("thresholds", {}).get(name, m["threshold"])
-            console.print(f"  {label:16s} n={g['n']:<5d} accuracy {g['accuracy']:.4f}  "
-                          f"coverage {g['coverage_at_97']:.4f} "
-                          f"(precision {g['precision_at_threshold']:.4f}, "
-                          f"threshold {threshold:.4f}, "
-                          f"calibration error {g.get('calibration_error', 0):.4f})")
-    table = Table("category", "precision", "recall", "F1", "support")
+            console.print(f"  {label} {g['n']:>5d} 条：准确率 {g['accuracy']:.4f}，"
+                          f"自动派单覆盖率 {g['coverage_at_97']:.4f}"
+                          f"（其准确率 {g['precision_at_threshold']:.4f}，"
+                          f"阈值 {threshold:.4f}，"
+                          f"校准误差 {g.get('calibration_error', 0):.4f}）")
+    table = Table("分类", "精确率", "召回率", "F1", "样本数")
     for label, c in m["per_class"].items():
         table.add_row(label, f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"{c['f1']:.3f}",
                       str(c["support"]))
     console.print(table)
     labels = m["confusion"]["labels"]
-    conf = Table("true \\ predicted", *[lab[:4] for lab in labels])
+    conf = Table("实际 \\ 预测", *[lab[:4] for lab in labels])
     for label, row in zip(labels, m["confusion"]["matrix"], strict=True):
         conf.add_row(label, *[str(v) for v in row])
     console.print(conf)
@@ -184,7 +184,7 @@ def train(
 
     ts = _training_set(data, from_db, since=since, limit=limit, level=level,
                        min_per_class=min_per_class)
-    console.print(f"training on {len(ts)} appeals, {len(set(ts.labels))} categories")
+    console.print(f"开始训练：{len(ts)} 条诉求，{len(set(ts.labels))} 个分类")
     started = time.perf_counter()
     try:
         model = train_model(ts, seed=seed, progress=lambda msg: console.print(f"  {msg}"))
@@ -192,21 +192,22 @@ def train(
         raise _fail(str(exc)) from None
     seconds = time.perf_counter() - started
     m = model.metadata["metrics"]
-    console.print(f"trained in {seconds:.1f} s; inner-CV accuracy {m['accuracy']:.4f}, "
-                  f"macro-F1 {m['macro_f1']:.4f}, auto-dispatch threshold "
-                  f"{model.thresholds['untitled']:.4f} without a title, "
-                  f"{model.thresholds['titled']:.4f} with one "
-                  f"(coverage {m['coverage_at_97']:.3f})")
+    console.print(f"训练完成，用时 {seconds:.1f} 秒；内部交叉验证：准确率 {m['accuracy']:.4f}，"
+                  f"宏平均 F1 {m['macro_f1']:.4f}；自动派单阈值：无标题 "
+                  f"{model.thresholds['untitled']:.4f}，有标题 "
+                  f"{model.thresholds['titled']:.4f}（自动派单覆盖率 {m['coverage_at_97']:.3f}）")
     if out is not None:
         model.save(out)
-        console.print(f"saved {model.version} to {out}")
+        console.print(f"模型 {model.version} 已保存到 {out}")
         return
     registry = ModelRegistry(_model_dir())
     version = registry.save(model)
-    console.print(f"saved {version} to {registry.root}")
+    console.print(f"模型 {version} 已保存到模型目录 {registry.root}")
     if registry.active_version() is None:
         registry.activate(version)
-        console.print(f"activated {version}")
+        console.print(f"已启用模型 {version}（此前没有启用的模型）")
+    else:
+        console.print(f"已有启用的模型，新模型未启用；要启用它：jiesu nlp activate {version}")
 
 
 @app.command("eval")
@@ -236,13 +237,15 @@ def eval_(
         except (FileNotFoundError, ValueError) as exc:
             raise _fail(str(exc)) from None
         metrics = evaluate_model(loaded, titles, details, labels)
-        title = f"model {loaded.version} on {_describe(ts)}"
+        title = f"模型 {loaded.version} 在 {_describe(ts)} 上的评估"
     else:
-        if min(Counter(labels).values(), default=0) < cv:
-            raise _fail(f"every category needs at least {cv} examples for {cv}-fold CV")
+        fewest = min(Counter(labels).items(), key=lambda item: item[1], default=None)
+        if fewest is not None and fewest[1] < cv:
+            raise _fail(f"{cv} 折交叉验证要求每个分类至少有 {cv} 条样本，"
+                        f"分类“{fewest[0]}”只有 {fewest[1]} 条（可用 --cv 减少折数）")
         progress = None if as_json else (lambda msg: console.print(f"  {msg}"))
         metrics = evaluate(titles, details, labels, cv=cv, seed=seed, progress=progress)
-        title = f"{cv}-fold cross-validation on {_describe(ts)}"
+        title = f"{_describe(ts)} 上的 {cv} 折交叉验证"
     metrics["source"] = ts.source
     if as_json:
         typer.echo(json.dumps(metrics, ensure_ascii=False))
@@ -265,9 +268,11 @@ def activate(
         else:
             version = registry.save(CategoryModel.load(path))
         registry.activate(version)
-    except (FileNotFoundError, KeyError, ValueError) as exc:
+    except KeyError as exc:  # str() of a KeyError is its repr, quotes included
+        raise _fail(str(exc.args[0])) from None
+    except (FileNotFoundError, ValueError) as exc:
         raise _fail(str(exc)) from None
-    console.print(f"activated {version}")
+    console.print(f"已启用模型 {version}")
 
 
 @app.command("list")
@@ -276,9 +281,13 @@ def list_() -> None:
     from jiesu.nlp.classify import ModelRegistry
 
     registry = ModelRegistry(_model_dir())
-    table = Table("", "version", "created", "n", "accuracy", "macro-F1",
-                  "threshold: no title / title")
-    for meta in registry.list():
+    models = registry.list()
+    if not models:
+        console.print(f"模型目录 {registry.root} 中还没有模型；训练：jiesu nlp train")
+        return
+    table = Table("启用", "版本", "训练时间", "训练样本", "准确率", "宏平均 F1",
+                  "阈值（无标题 / 有标题）")
+    for meta in models:
         m = meta.get("metrics", {})
         groups = meta.get("thresholds") or {}
         table.add_row("*" if meta["active"] else "", meta["version"],

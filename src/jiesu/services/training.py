@@ -73,7 +73,7 @@ def history_training_set(
     fewer than two categories remain. `progress` gets the number of rows read so far.
     """
     if level is not None and level < 1:
-        raise ValueError("level must be 1 or more")
+        raise ValueError("分类级别 level 须 ≥ 1")
     ts = TrainingSet()
     skipped: Counter[str] = Counter()
     read = 0
@@ -115,12 +115,11 @@ def history_training_set(
     }
     classes = len(counts) - len(rare)
     if read == 0:
-        raise NotEnoughHistory("数据库中没有已办结且有分类的诉求，无法训练"
-                               "（no closed appeals with a category）")
+        raise NotEnoughHistory("数据库中没有已办结且有分类的诉求，无法训练")
     if classes < 2:
         raise NotEnoughHistory(
             f"已办结诉求 {read} 条，其中达到每类至少 {min_per_class} 条的分类只有 {classes} 个，"
-            f"至少需要 2 个（categories with ≥ {min_per_class} closed appeals: {classes}）")
+            "至少需要 2 个")
     return ts
 
 

@@ -88,11 +88,11 @@ def test_hours_from_a_utc_start_are_wall_clock_over_the_holiday() -> None:
     assert not got.provisional
 
 
-def test_uncovered_year_raises_a_clear_error() -> None:
+def test_uncovered_year_raises_a_clear_error_in_chinese() -> None:
     year = covered_years()[-1] + 1
-    with pytest.raises(CalendarYearUnavailable, match=f"{year}.*CSV"):
+    with pytest.raises(CalendarYearUnavailable, match=f"未收录 {year} 年的官方工作日历.*CSV"):
         official_year(year)
-    with pytest.raises(CalendarYearUnavailable):
+    with pytest.raises(CalendarYearUnavailable, match="未收录 1999 年"):
         official_year(1999)
 
 
@@ -163,20 +163,20 @@ def test_csv_reads_files_with_bom_or_gbk_and_open_streams(tmp_path: Path) -> Non
 
 
 def test_csv_header_is_required() -> None:
-    with pytest.raises(ValueError, match="header"):
+    with pytest.raises(ValueError, match="第 1 行：工作日历 CSV 的表头须有 date,is_workday"):
         read_calendar_csv("2027-01-01,0\n2027-01-02,0\n")
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError, match="工作日历 CSV 是空的"):
         read_calendar_csv("\n\n")
 
 
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ("2027/01/01,0", "line 3: date '2027/01/01' is not YYYY-MM-DD"),
-        ("2027-02-30,0", "line 3: '2027-02-30' is not a real date"),
-        ("2027-01-04,maybe", "line 3: is_workday 'maybe' is not one of"),
-        ("2027-01-04", "line 3: expected columns"),
-        ("2027-01-01,1", "line 3: 2027-01-01 contradicts line 2"),
+        ("2027/01/01,0", "第 3 行：日期“2027/01/01”不是 YYYY-MM-DD 格式"),
+        ("2027-02-30,0", "第 3 行：日期“2027-02-30”不存在"),
+        ("2027-01-04,maybe", "第 3 行：is_workday 的值“maybe”无效，应为 1/0、true/false、是/否"),
+        ("2027-01-04", "第 3 行：应有 date,is_workday 两列，实为 2027-01-04"),
+        ("2027-01-01,1", "第 3 行：2027-01-01 与第 2 行同一日期的值相反"),
     ],
 )
 def test_csv_bad_rows_name_the_line(row: str, message: str) -> None:

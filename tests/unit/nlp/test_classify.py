@@ -162,7 +162,7 @@ def test_old_model_format_refused(model: CategoryModel, tmp_path: Path) -> None:
 
     path = tmp_path / "old.joblib"
     joblib.dump({"state": {**model._state(), "format": 3}, "metadata": {}}, path)
-    with pytest.raises(ValueError, match="format"):
+    with pytest.raises(ValueError, match="不是本版本 jiesu 的分类模型.*请重新训练"):
         CategoryModel.load(path)
 
 
@@ -436,7 +436,7 @@ def test_read_labelled_csv_and_xlsx(tmp_path: Path) -> None:
     assert read_labelled(no_title) == ([""], ["内容"], ["城乡建设"])
     bad = tmp_path / "c.csv"
     bad.write_text("title,text\na,b\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="missing column"):
+    with pytest.raises(ValueError, match="缺少列 detail（或 留言详情、详情、内容），label"):
         read_labelled(bad)
     with pytest.raises(FileNotFoundError):
         read_labelled(tmp_path / "none.csv")

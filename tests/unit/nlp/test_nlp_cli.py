@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,19 @@ from jiesu.nlp.cli import app
 from .test_classify import synthetic
 
 runner = CliRunner()
+
+# what may stay in Latin letters in a message: options, commands, column and metric names
+IDENTIFIERS = {"jiesu", "nlp", "activate", "train", "data", "from", "db", "cv", "FILE", "csv",
+               "labelled", "missing", "bad", "title", "text", "detail", "label", "accuracy",
+               "macro", "F1", "coverage_at_97", "calibration", "error", "UTF", "GBK", "GB",
+               "log", "loss", "nope", "no", "such", "version", "models", "n"}
+
+
+def chinese(output: str) -> bool:
+    """Every line is Chinese, English only for identifiers (and paths, removed first)."""
+    words = set(re.findall(r"[A-Za-z_]+[0-9]*", re.sub(r"/\S*|\d{8}T\S*", "", output)))
+    assert words <= IDENTIFIERS, words - IDENTIFIERS
+    return True
 
 
 @pytest.fixture
@@ -37,17 +51,21 @@ def model_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_train_into_registry_activates_first(data: Path, model_dir: Path) -> None:
     result = runner.invoke(app, ["train", "--data", str(data)])
     assert result.exit_code == 0, result.output
-    assert "trained in" in result.output and "activated" in result.output
+    assert "训练完成" in result.output and "已启用模型" in result.output
+    assert "内部第 1/5 折完成" in result.output and chinese(result.output)  # progress too
     reg = ModelRegistry(model_dir)
     first = reg.active_version()
     assert first is not None
     result = runner.invoke(app, ["train", "--data", str(data)])
     assert result.exit_code == 0
-    assert "activated" not in result.output  # a second model waits for `activate`
     versions = [m["version"] for m in reg.list()]
+    # a second model waits for `activate`, and the output says how
+    assert "已启用模型" not in result.output
+    assert f"要启用它：jiesu nlp activate {versions[1]}" in result.output
     assert len(versions) == 2 and reg.active_version() == first
     result = runner.invoke(app, ["activate", versions[1]])
     assert result.exit_code == 0 and reg.active_version() == versions[1]
+    assert f"已启用模型 {versions[1]}" in result.output
     listed = runner.invoke(app, ["list"])
     assert listed.exit_code == 0
     thresholds = reg.list()[1]["thresholds"]
@@ -71,10 +89,12 @@ def test_train_out_eval_model_json_and_activate_path(data: Path, model_dir: Path
 def test_eval_cross_validation_text_and_json(data: Path, model_dir: Path) -> None:
     result = runner.invoke(app, ["eval", "--data", str(data), "--cv", "3"])
     assert result.exit_code == 0, result.output
-    for word in ("accuracy", "macro-F1", "coverage_at_97", "precision", "城乡建设"):
+    for word in ("准确率", "宏平均 F1", "自动派单覆盖率（coverage_at_97）", "精确率", "城乡建设",
+                 "第 3/3 折"):
         assert word in result.output
     # each title group's figures, at its own threshold (30 of the 90 appeals have a title)
-    assert "without a title  n=60" in result.output and "with a title     n=30" in result.output
+    assert "无标题    60 条" in result.output and "有标题    30 条" in result.output
+    assert chinese(result.output)
     result = runner.invoke(app, ["eval", "--data", str(data), "--cv", "3", "--json"])
     assert result.exit_code == 0
     metrics = json.loads(result.output)
@@ -84,12 +104,23 @@ def test_eval_cross_validation_text_and_json(data: Path, model_dir: Path) -> Non
 def test_clear_errors(tmp_path: Path, model_dir: Path, data: Path) -> None:
     result = runner.invoke(app, ["eval", "--data", str(tmp_path / "missing.csv")])
     assert result.exit_code != 0
-    assert "file not found" in result.output and "missing.csv" in result.output
+    assert "文件不存在" in result.output and "missing.csv" in result.output
     bad = tmp_path / "bad.csv"
     bad.write_text("title,text\na,b\n", encoding="utf-8")
     result = runner.invoke(app, ["train", "--data", str(bad)])
-    assert result.exit_code != 0 and "missing column(s) detail, label" in result.output
+    assert result.exit_code != 0 and "缺少列 detail（或 留言详情" in result.output
+    assert "表头为 title, text" in result.output
     result = runner.invoke(app, ["activate", "no-such-version"])
-    assert result.exit_code != 0 and "no model version" in result.output
+    assert result.exit_code != 0 and "没有模型版本或模型文件“no-such-version”" in result.output
     result = runner.invoke(app, ["eval", "--data", str(data), "--model", "nope"])
-    assert result.exit_code != 0 and "no model version" in result.output
+    assert result.exit_code != 0 and "没有模型版本或模型文件“nope”" in result.output
+    result = runner.invoke(app, ["eval", "--data", str(data), "--cv", "31"])
+    assert result.exit_code != 0 and "只有 30 条" in result.output
+    result = runner.invoke(app, ["train"])
+    assert result.exit_code != 0 and "请指定训练数据" in result.output
+    assert chinese(result.output)
+
+
+def test_list_without_models_says_so(model_dir: Path) -> None:
+    result = runner.invoke(app, ["list"])
+    assert result.exit_code == 0 and "还没有模型" in result.output
