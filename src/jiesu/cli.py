@@ -264,15 +264,28 @@ def sweep() -> None:
     """Run the deadline sweeper and periodic jobs once (时限预警/自动督办)."""
     from jiesu.jobs.sweeper import run_all
 
-    result = run_all(_runtime(), _now())
+    rt = _runtime()
+    settings = rt.settings
+    result = run_all(rt, _now())
     console.print(f"检查 {result.checked} 件：黄色预警 {result.yellow}，红色预警 {result.red}，"
-                  f"自动督办 {result.supervised}；重算时限 {result.recomputed}；"
-                  f"锚定事件 {result.anchored}")
+                  f"自动督办 {result.supervised}，短信通知 {result.units_texted}；"
+                  f"重算时限 {result.recomputed}；锚定事件 {result.anchored}")
     rect = result.rectifications
     console.print(f"差评整改 {rect.checked} 件：黄色预警 {rect.yellow}，红色预警 {rect.red}，"
                   f"短信通知 {rect.units_texted}")
-    n = result.notified
-    console.print(_delivered(n))
+    if settings.rating_default_stars is None:
+        console.print("默认评价：未启用（设置 JIESU_RATING_DEFAULT_STARS 后生效）")
+    else:
+        console.print(f"默认评价 {result.default_ratings} 件（办结后 {settings.rating_window_days} "
+                      f"天未评价，给 {settings.rating_default_stars} 星）")
+    console.print("热点预警：已重算" if result.hotspots_refreshed else
+                  "热点预警：未重算（有人查看热点时计算）")
+    console.print(f"惠企政策：待申报的匹配因申报期结束而失效 {result.policies_expired} 条，"
+                  f"分批匹配企业 {result.policy_pages_matched} 批")
+    console.print(_delivered(result.notified))
+    console.print(f"清理：已发送超过 {settings.notify_keep_days} 天的通知 "
+                  f"{result.notifications_purged} 条，过期的查询失败记录 "
+                  f"{result.lookup_failures_purged} 条")
     for notice in result.notices:
         console.print(f"[yellow]提醒：[/yellow]{escape(notice)}", markup=True)
     check = result.audit_check
@@ -281,6 +294,11 @@ def sweep() -> None:
     elif check is not None:
         console.print(f"审计链完好：{check.events} 条记录，{check.appeals} 件诉求，"
                       f"{check.anchors} 个锚点")
+    elif settings.audit_verify_hours <= 0:
+        console.print("审计链校验：已关闭（JIESU_AUDIT_VERIFY_HOURS=0；可运行 jiesu audit verify）")
+    else:
+        console.print(f"审计链校验：本次未校验（每 {settings.audit_verify_hours} 小时一次，"
+                      "未到时间或另一进程正在校验）")
 
 
 def _delivered(n: DeliveryResult) -> str:

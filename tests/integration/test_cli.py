@@ -169,6 +169,8 @@ def test_cli_sets_up_and_checks_a_city(empty_db_url: str, tmp_path: Path) -> Non
     # --- the sweeper and the audit chain
     out = cli("sweep").stdout
     assert "检查" in out and "黄色预警" in out
+    for job in ("差评整改", "默认评价", "热点预警", "惠企政策", "通知：", "清理：", "审计链"):
+        assert job in out, (job, out)
     out = cli("audit", "verify").stdout
     assert "审计链完好：3 条记录，1 件诉求" in out, out
     engine.dispose()
