@@ -18,7 +18,7 @@ from jiesu.config import Settings
 from jiesu.domain.errors import DomainError
 from jiesu.nlp import pii
 from jiesu.runtime import Runtime
-from jiesu.store.db import DatabaseError, ping
+from jiesu.store.db import DatabaseError, missing_database, ping
 from jiesu.store.migrate import missing_migrations
 
 log = logging.getLogger("jiesu")
@@ -171,7 +171,12 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
                     missing = missing_migrations(uow.session.connection())
                     state.schema_current = not missing
         except (DatabaseError, DomainError) as exc:
-            log.warning("not ready: the database did not answer: %s", exc)
+            name = missing_database(exc)
+            if name is not None:  # an outage would pass; this wants an administrator
+                log.warning('not ready: the database "%s" does not exist (JIESU_DATABASE_URL)',
+                            name)
+            else:
+                log.warning("not ready: the database did not answer: %s", exc)
             return JSONResponse({"status": "unavailable", "database": "unreachable"},
                                 status_code=503)
         if missing:

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from rich.markup import escape
 
-from jiesu.cli_output import console, err, print_error, settings_problems
+from jiesu.cli_output import (
+    console,
+    database_problem,
+    err,
+    print_error,
+    refusal,
+    settings_problems,
+)
 from jiesu.config import Settings
 from jiesu.domain.errors import DomainError
 
@@ -84,7 +91,7 @@ def db_upgrade(
     try:
         upgrade(settings.database_url, revision, on_step=step)
     except DomainError as exc:  # a revision Alembic does not know
-        _fail(exc.message)
+        _fail(refusal(exc))
     console.print(f"数据库已升级到 {revision}：{where}")
 
 
@@ -104,7 +111,7 @@ def unit_add(
     try:
         row = AdminService(rt.db, rt.rules).add_unit(code, name, parent_code=parent, group=group)
     except DomainError as exc:
-        _fail(exc.message)
+        _fail(refusal(exc))
     console.print(f"已添加单位 {row.code} {row.name}（id={row.id}）")
 
 
@@ -125,7 +132,7 @@ def unit_population(
     except DomainError as exc:
         problems = exc.details.get("problems")
         if not isinstance(problems, list):
-            _fail(exc.message)
+            _fail(refusal(exc))
         print_error(f"{exc.details.get('summary', exc.message)}：")
         for problem in problems:
             err.print(f"  {problem}")
@@ -154,7 +161,7 @@ def user_add(
         row = AdminService(rt.db, rt.rules).add_user(username, password, role, unit_code=unit,
                                                      display_name=name, now=_now())
     except DomainError as exc:
-        _fail(exc.message)
+        _fail(refusal(exc))
     console.print(f"已添加用户 {row.username}（角色 {row.role}）")
 
 
@@ -174,7 +181,7 @@ def user_password(
     try:
         row = svc.reset_password(svc.user_id(username), password, by=COMMAND_LINE, now=_now())
     except DomainError as exc:
-        _fail(exc.message)
+        _fail(refusal(exc))
     console.print(f"已重置用户 {row.username} 的密码；其原有登录均已失效")
 
 
@@ -199,7 +206,7 @@ def _set_active(username: str, active: bool) -> None:
         row = svc.update(svc.user_id(username), UserChange(active=active), by=COMMAND_LINE,
                          now=_now())
     except DomainError as exc:
-        _fail(exc.message)
+        _fail(refusal(exc))
     console.print(f"已{'启用' if active else '停用'}用户 {row.username}")
 
 
@@ -212,7 +219,7 @@ def category_import(file: Path) -> None:
     try:
         result = AdminService(rt.db, rt.rules).import_categories_file(file)
     except DomainError as exc:
-        _fail(exc.message)
+        _fail(refusal(exc))
     console.print(f"分类导入完成：新增 {result.created} 个，已存在 {result.existing} 个")
 
 
@@ -411,25 +418,6 @@ def _mount_optional() -> None:
 _mount_optional()
 
 
-def _database_problem(exc: Exception) -> str:
-    """One line for a database error no command handled: a schema behind this version of
-    jiesu (a forgotten `jiesu db upgrade`) says so; otherwise the driver's first line."""
-    from jiesu.store.db import DatabaseError
-    from jiesu.store.migrate import missing_migrations_at
-
-    try:
-        missing = missing_migrations_at(Settings().database_url)
-    except DatabaseError:
-        missing = []
-    if missing:
-        more = f" 等 {len(missing)} 个" if len(missing) > 3 else ""
-        return (f"数据库结构不是当前版本（未执行的迁移：{'、'.join(missing[:3])}{more}），"
-                "请先运行 jiesu db upgrade")
-    orig = getattr(exc, "orig", None) or exc
-    lines = str(orig).strip().splitlines()
-    return f"数据库出错：{lines[0] if lines else type(orig).__name__}"
-
-
 def main() -> None:
     from pydantic import ValidationError
 
@@ -438,7 +426,7 @@ def main() -> None:
     try:
         app()
     except DomainError as exc:
-        print_error(exc.message)
+        print_error(refusal(exc))
         sys.exit(2)
     except ValidationError as exc:
         if exc.title != Settings.__name__:
@@ -447,7 +435,7 @@ def main() -> None:
             print_error(line)
         sys.exit(2)
     except DatabaseError as exc:  # e.g. unreachable, or a schema not yet upgraded
-        print_error(_database_problem(exc))
+        print_error(database_problem(exc, Settings().database_url))
         sys.exit(2)
     except OSError as exc:  # a file to read or write: missing, a directory, not allowed
         where = f"{exc.filename}：" if exc.filename else ""

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from jiesu.cli_output import console, err, print_error
+from jiesu.cli_output import console, err, print_error, refusal
 from jiesu.config import Settings
 from jiesu.domain.errors import DomainError
 
@@ -85,7 +85,7 @@ def import_command(
             result = ImportService(rt.db, rt.rules).run(file, m, _now(), dry_run=dry_run,
                                                         progress=progress)
     except DomainError as exc:
-        _fail(exc.message)
+        _fail(refusal(exc))
     finally:
         rt.close()
     verb = "可导入" if dry_run else "已导入"
@@ -129,7 +129,7 @@ def apikey_add(
     try:
         info, key = ApiKeyService(rt.db).create(name, _now(), rate_per_minute=rate, note=note)
     except DomainError as exc:
-        _fail(exc.message)
+        _fail(refusal(exc))
     finally:
         rt.close()
     err.print(f"已为“{info.name}”创建 API 密钥（id={info.id}，每分钟 {info.rate_per_minute} 次）。"
@@ -164,7 +164,7 @@ def apikey_revoke(name: Annotated[str, typer.Argument(help="client name or key i
         by_id = name.isascii() and name.isdigit()
         info = svc.revoke(int(name), _now()) if by_id else svc.revoke_by_name(name, _now())
     except DomainError as exc:
-        _fail(exc.message)
+        _fail(refusal(exc))
     finally:
         rt.close()
     console.print(f"已吊销“{info.name}”的 API 密钥", highlight=False)

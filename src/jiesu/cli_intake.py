@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from jiesu.cli_output import console, err, print_error
+from jiesu.cli_output import console, err, print_error, refusal
 
 app = typer.Typer(help="智能受理配置 Intake intelligence: routing, urgency, gazetteer, polygons, "
                        "keywords", no_args_is_help=True)
@@ -31,7 +31,7 @@ def _run(call: Any) -> Any:
     try:
         return call(IntakeConfigService(rt.db, rt.intake))
     except DomainError as exc:
-        print_error(exc.message)
+        print_error(refusal(exc))
         problems = exc.details.get("problems")
         if isinstance(problems, list) and len(problems) > MAX_PROBLEMS_SHOWN:
             for p in problems:

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from jiesu.config import Settings
+from jiesu.domain.errors import DomainError
 
 console = Console(soft_wrap=True, markup=False, highlight=False)
 err = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
@@ -60,3 +61,41 @@ def settings_problems(exc: ValidationError) -> list[str]:
         given = "" if secret else f"（{error['input']!r}）"
         lines.append(f"设置 JIESU_{field.upper()} 的值无效{given}：{reason}")
     return lines
+
+
+def refusal(exc: DomainError) -> str:
+    """What to print for a command's DomainError: its message, except that a database which
+    does not exist says so (the message, written for the pages, says to try again later)."""
+    from jiesu.store.db import missing_database
+
+    if missing_database(exc):
+        return database_problem(exc, Settings().database_url)
+    return exc.message
+
+
+def database_problem(exc: BaseException, url: str) -> str:
+    """One line for a database error no command handled: a database that does not exist says
+    how to create it and which setting names it; a schema behind this version of jiesu (a
+    forgotten `jiesu db upgrade`) says so; otherwise the driver's first line."""
+    from jiesu.store.db import DatabaseError, createdb_command, display_url, missing_database
+    from jiesu.store.migrate import missing_migrations_at
+
+    name = missing_database(exc)
+    if name is not None:
+        return (f"数据库 {name} 不存在：请先创建它（{createdb_command(url, name)}）再运行 "
+                f"jiesu db upgrade，或把设置 JIESU_DATABASE_URL（现为 {display_url(url)}）"
+                "改为已有的数据库")
+    if isinstance(exc, DomainError):  # already said for a person (e.g. 暂时无法访问数据库)
+        return exc.message
+    try:
+        missing = missing_migrations_at(url)
+    except DatabaseError:
+        missing = []
+    if missing:
+        more = f" 等 {len(missing)} 个" if len(missing) > 3 else ""
+        return (f"数据库结构不是当前版本（未执行的迁移：{'、'.join(missing[:3])}{more}），"
+                "请先运行 jiesu db upgrade")
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return f"数据库出错：{lines[0] if lines else type(orig).__name__}"
+

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from jiesu.cli_output import console, print_error
+from jiesu.cli_output import console, print_error, refusal
 from jiesu.config import Settings
 
 if TYPE_CHECKING:  # a command imports these when it runs (they load the whole application)
@@ -34,7 +34,7 @@ def _period(text: str) -> Period:
     try:
         return parse_period(text)
     except DomainError as exc:
-        print_error(exc.message)
+        print_error(refusal(exc))
         raise typer.Exit(2) from None
 
 

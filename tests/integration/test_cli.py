@@ -21,6 +21,7 @@ from jiesu.runtime import Runtime
 from jiesu.services.appeals import NewAppeal
 from jiesu.store.db import normalise_url
 from jiesu.store.tables import AppealRow, UnitRow, UserRow
+from tests.support.databases import _pg_url, require_pg
 
 
 class Cli:
@@ -270,6 +271,22 @@ def test_a_database_not_upgraded_or_unreachable_is_one_line_saying_so(empty_db_u
         for command in (("db", "upgrade"), ("audit", "verify")):
             said = _refused(cli, *command)
             assert len(said.strip().splitlines()) <= 3 and "secret" not in said, said
+
+
+@pytest.mark.slow
+def test_a_database_that_does_not_exist_says_so_and_how_to_create_it(tmp_path: Path) -> None:
+    """It said 暂时无法访问数据库，请稍后重试: an administrator waited for an outage to pass
+    while the setting named a database nobody had created."""
+    require_pg()
+    cli = Cli(_pg_url("jiesu_cli_never_created"), tmp_path)
+    for command in (("db", "upgrade"), ("audit", "verify"), ("sweep",),
+                    ("unit", "add", "C", "示范市"), ("nlp", "train", "--from-db")):
+        said = _refused(cli, *command)
+        assert "错误：数据库 jiesu_cli_never_created 不存在" in said, (command, said)
+        assert "createdb " in said and " jiesu_cli_never_created）" in said, said
+        assert "JIESU_DATABASE_URL" in said and "稍后重试" not in said, said
+    # the log line, which the pages' 503 leaves as the only word for the administrator
+    assert 'database "jiesu_cli_never_created" does not exist' in said, said
 
 
 @pytest.mark.slow

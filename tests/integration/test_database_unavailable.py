@@ -5,12 +5,17 @@ process, its one failure of this kind, a held write lock, is tested as 系统繁
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from fastapi.testclient import TestClient
 
+from jiesu.domain.errors import Unavailable
+from jiesu.store.db import ping
+from jiesu.store.uow import Database
 from tests.integration.test_web_pages import _login, _token
 from tests.support.city import City
-from tests.support.databases import _pg_exec
+from tests.support.databases import _pg_exec, _pg_url
 
 APPEAL = {"title": "路灯不亮", "content": "多福巷路灯坏了三天，晚上很黑", "channel": "hotline",
           "kind": "complaint", "requester_phone": "13800138000"}
@@ -84,3 +89,22 @@ def test_while_the_database_is_down_pages_and_api_say_so_and_the_form_keeps_the_
         _pg_exec(f'ALTER DATABASE "{pg_name}" ALLOW_CONNECTIONS true')
     r = c.post("/api/v1/appeals", json=APPEAL, headers=operator)
     assert r.status_code == 201, r.text
+
+
+def test_a_database_that_does_not_exist_is_named_in_the_log(
+        db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    """The pages answer it as any outage (503, 暂时无法访问数据库，请稍后重试: residents cannot
+    mend it), but the log says what the administrator must do instead of `database
+    unavailable`, which sent them waiting."""
+    db = Database(_pg_url("jiesu_cli_never_created"), pool_size=1)
+    try:
+        with caplog.at_level(logging.WARNING, logger="jiesu.store.uow"), \
+                pytest.raises(Unavailable) as refused, db.uow(write=False) as uow:
+            ping(uow.session)
+    finally:
+        db.dispose()
+    assert refused.value.message == "暂时无法访问数据库，请稍后重试"
+    assert refused.value.http_status == 503
+    said = caplog.text
+    assert 'database "jiesu_cli_never_created" does not exist' in said, said
+    assert "JIESU_DATABASE_URL" in said and "database unavailable" not in said

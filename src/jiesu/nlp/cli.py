@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from jiesu.cli_output import console, err, print_error, settings_problems
+from jiesu.cli_output import console, database_problem, err, print_error, settings_problems
 
 if TYPE_CHECKING:
     from jiesu.services.training import TrainingSet
@@ -82,6 +82,7 @@ def _history(*, since: datetime | None, limit: int | None, level: int | None,
     from pydantic import ValidationError
 
     from jiesu.config import Settings
+    from jiesu.domain.errors import Unavailable
     from jiesu.services import training
     from jiesu.store.db import DatabaseError, display_url
     from jiesu.store.uow import Database
@@ -107,8 +108,8 @@ def _history(*, since: datetime | None, limit: int | None, level: int | None,
                                            min_per_class=min_per_class, progress=progress)
     except training.NotEnoughHistory as exc:
         raise _fail(str(exc)) from None
-    except DatabaseError as exc:
-        raise _fail(f"无法读取数据库：{_first_line(exc)}") from None
+    except (DatabaseError, Unavailable) as exc:
+        raise _fail(database_problem(exc, settings.database_url)) from None
     finally:
         db.dispose()
     src = ts.source
@@ -122,10 +123,6 @@ def _history(*, since: datetime | None, limit: int | None, level: int | None,
         say(f"  少于 {min_per_class} 条而未用的分类 {len(rare)} 个：{shown}"
             f"{' ……' if len(rare) > 10 else ''}", highlight=False)
     return ts
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _describe(ts: TrainingSet) -> str:

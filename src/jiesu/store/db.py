@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -9,8 +10,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["DatabaseError", "Session", "display_url", "make_engine", "make_session_factory",
-           "normalise_url", "ping"]
+__all__ = ["DatabaseError", "Session", "createdb_command", "display_url", "make_engine",
+           "make_session_factory", "missing_database", "normalise_url", "ping"]
 
 # Whatever the database layer raises (SQLAlchemy's base error, not its narrower DatabaseError):
 # an entry point that turns a failed read into a one-line message catches this, and services
@@ -26,6 +27,36 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return url
+
+
+# What PostgreSQL says when the URL names a database that was never created, in English and
+# in the Chinese of a server whose lc_messages is zh_CN; libpq gives a refused connection no
+# SQLSTATE, so the words are all there is to tell it from an outage.
+_NO_DATABASE = re.compile(r'database "([^"]+)" does not exist|数据库 "([^"]+)" 不存在')
+
+
+def missing_database(exc: BaseException | None) -> str | None:
+    """The name of the database when `exc` (or what it wraps) says it does not exist: a
+    setting to correct or a database to create, which waiting does not mend; else None."""
+    seen = 0
+    while exc is not None and seen < 5:
+        found = _NO_DATABASE.search(str(getattr(exc, "orig", None) or exc))
+        if found:
+            return found.group(1) or found.group(2)
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
+
+
+def createdb_command(url: str, name: str) -> str:
+    """PostgreSQL's `createdb` command that makes database `name` on the server of `url`
+    (its host, port and user; never its password)."""
+    try:
+        parts = make_url(normalise_url(url))
+    except Exception:  # an unparsable URL: the bare command still helps
+        return f"createdb {name}"
+    options = [f"{flag} {value}" for flag, value in
+               (("-h", parts.host), ("-p", parts.port), ("-U", parts.username)) if value]
+    return " ".join(["createdb", *options, name])
 
 
 def ping(session: Session) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from jiesu.domain.errors import Busy, ConcurrencyConflict, InvalidArguments, Unavailable
-from jiesu.store.db import make_engine, make_session_factory
+from jiesu.store.db import make_engine, make_session_factory, missing_database
 from jiesu.store.repositories import AppealIds, AppealRepository, UnitRepository
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,12 @@ class UnitOfWork:
             # the whole pool, so the next request connects afresh), or a deadlock was broken:
             # a 503 the client may retry, not a server fault. A cut during COMMIT leaves the
             # outcome unknown, so the message does not claim that nothing was saved.
-            log.warning("database unavailable: %s", exc.orig)
+            name = missing_database(exc)
+            if name is not None:  # no outage: waiting will not create it
+                log.error('database "%s" does not exist: create it (createdb %s, then '
+                          "`jiesu db upgrade`) or correct JIESU_DATABASE_URL", name, name)
+            else:
+                log.warning("database unavailable: %s", exc.orig)
             raise Unavailable(_UNAVAILABLE) from exc
         if isinstance(exc, IntegrityError):
             # normally a race on a unique key; logged in case a bug of ours broke a constraint
