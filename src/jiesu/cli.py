@@ -92,6 +92,13 @@ def db_upgrade(
         upgrade(settings.database_url, revision, on_step=step)
     except DomainError as exc:  # a revision Alembic does not know
         _fail(refusal(exc))
+    if not done[0]:  # the database has that migration already: upgrading never goes back
+        missing = missing_migrations_at(settings.database_url)
+        later = (f"另有 {len(missing)} 个较新的迁移未执行（执行：jiesu db upgrade）" if missing
+                 else "已是最新版本")
+        console.print(f"未作任何修改：数据库已包含迁移 {revision}，{later}；"
+                      f"jiesu db upgrade 只向前升级，不会退回到较早的迁移：{where}")
+        return
     console.print(f"数据库已升级到 {revision}：{where}")
 
 

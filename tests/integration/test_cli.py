@@ -294,6 +294,10 @@ def test_db_upgrade_reports_each_migration_and_takes_head(empty_db_url: str,
                                                           tmp_path: Path) -> None:
     cli = Cli(empty_db_url, tmp_path)
     cli("db", "upgrade", "--revision", "0001")
+    # a revision the database has: it said 数据库已升级到 0001 though nothing was done
+    r = cli("db", "upgrade", "--revision", "0001")
+    assert "未作任何修改：数据库已包含迁移 0001，另有 " in r.stdout, r.stdout
+    assert "已升级" not in r.stdout and "完成" not in r.stderr, (r.stdout, r.stderr)
     # what Alembic users type (one head per feature branch made it ambiguous: a traceback),
     # and each migration as it is done, so a long index build is not a silent terminal
     r = cli("db", "upgrade", "--revision", "head")
@@ -301,6 +305,9 @@ def test_db_upgrade_reports_each_migration_and_takes_head(empty_db_url: str,
     assert "待执行 " in r.stderr and "[1/" in r.stderr and "0021_audit_checks 完成" in r.stderr
     r = cli("db", "upgrade")
     assert "已是最新版本" in r.stdout and "完成" not in r.stderr, (r.stdout, r.stderr)
+    r = cli("db", "upgrade", "--revision", "0001")  # never back to an older migration
+    assert "未作任何修改：数据库已包含迁移 0001，已是最新版本" in r.stdout, r.stdout
+    assert "不会退回" in r.stdout and "已升级" not in r.stdout
     assert "无法升级到 nonsense" in _refused(cli, "db", "upgrade", "--revision", "nonsense")
 
 
