@@ -37,6 +37,15 @@ REJECTED_BECAUSE = {
 }
 
 
+def rejected_because(reason: object) -> str:
+    """Why an appeal was not taken, as its requester reads it (SMS and tracking page); the
+    dispatcher's own note is internal."""
+    try:
+        return REJECTED_BECAUSE[RejectReason(str(reason))]
+    except ValueError:
+        return "不属于受理范围"
+
+
 def requester_notice(event_type: str, data: Mapping[str, Any], *, code: str, city: str,
                      track_url: str) -> str | None:
     """The message for one event of an appeal, or None when the step needs none."""
@@ -45,10 +54,7 @@ def requester_notice(event_type: str, data: Mapping[str, Any], *, code: str, cit
         return (f"{head}您的诉求已受理，编号 {code}。凭编号和手机号可在 {track_url} "
                 "查询办理进度。")
     if event_type == "reject":
-        try:
-            reason = REJECTED_BECAUSE[RejectReason(str(data.get("reason")))]
-        except ValueError:
-            reason = "不属于受理范围"
+        reason = rejected_because(data.get("reason"))
         return f"{head}您的诉求（编号 {code}）不予受理，原因：{reason}。如有疑问请拨打 12345。"
     if event_type == "merge":
         # the requester's own code and phone open the tracking page, which shows the appeal it

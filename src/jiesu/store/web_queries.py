@@ -92,6 +92,26 @@ def appeal(session: Session, appeal_id: int) -> AppealRow | None:
     return session.get(AppealRow, appeal_id)
 
 
+def merged_target(session: Session, row: AppealRow) -> dict[str, Any] | None:
+    """The appeal this one was merged into (following a later merge of that one too): its code,
+    status and unit, and whether the board shows it. Its text belongs to another requester, so
+    the page shows none of it; the board has the redacted version."""
+    target = row
+    for _ in range(5):
+        if target.merged_into_id is None:
+            break
+        nxt = appeal(session, target.merged_into_id)
+        if nxt is None:
+            break
+        target = nxt
+    if target is row:
+        return None
+    names = queries.unit_names(session, {target.lead_unit_id})
+    public = public_by_code(session, target.code or "") is not None
+    return {"code": target.code, "status": target.status,
+            "unit": names.get(target.lead_unit_id or 0), "public": public}
+
+
 def category_names(session: Session) -> dict[str, str]:
     return {code: name for code, name in session.execute(
         select(CategoryRow.code, CategoryRow.full_name))}

@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from jiesu.domain.appeal import Actor, RejectReason, Role, phone_digits, requester_reopen_ends
+from jiesu.domain.appeal import Actor, Role, phone_digits, requester_reopen_ends
 from jiesu.domain.errors import NotFound, TooManyAttempts
-from jiesu.domain.notices import REJECTED_BECAUSE
+from jiesu.domain.notices import rejected_because
 from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
 from jiesu.web import core, feedback
@@ -74,7 +74,8 @@ def track_detail(request: Request, code: str) -> Response:
         cats = web_queries.category_names(uow.session)
         steps = requester_view(row, queries.events_of(uow.session, row.id))
         rating = feedback.rating_of(rt, row.id)
-        merged = _merged_into(uow.session, row) if row.status == "merged" else None
+        merged = (web_queries.merged_target(uow.session, row) if row.status == "merged"
+                  else None)
     # a closed appeal can be reopened by its requester only for a while: past that, the form
     # would only collect a reason to refuse it
     reopen_ends = (requester_reopen_ends(row.closed_at, rt.rules.get())
@@ -85,42 +86,13 @@ def track_detail(request: Request, code: str) -> Response:
         "category": cats.get(row.category or ""), "steps": steps,
         "new": request.query_params.get("new") == "1", "rating": rating,
         "call_now": _call_now(row.suggestions) if row.status == "registered" else [],
-        "rejected_because": _rejected_because(row.reject_reason)
+        "rejected_because": rejected_because(row.reject_reason)
         if row.status == "rejected" else None,
         "merged": merged,
         "can_add": row.status in queries.OPEN,
         "can_reopen": row.status in ("replied", "closed") and not reopen_over,
         "reopen_over": reopen_over, "reopen_ends": reopen_ends,
         "can_rate": row.status in ("replied", "closed") and rating is None})
-
-
-def _rejected_because(reason: str | None) -> str:
-    """Why the appeal was not taken, in the words its SMS uses (the dispatcher's note is
-    internal)."""
-    try:
-        return REJECTED_BECAUSE[RejectReason(reason or "")]
-    except ValueError:
-        return "不属于受理范围"
-
-
-def _merged_into(session: Any, row: Any) -> dict[str, Any] | None:
-    """The appeal this one was merged into (following a later merge of that one too): its code,
-    status and unit, and whether the board shows it. Its text belongs to another requester, so
-    the page shows none of it; the board has the redacted version."""
-    target = row
-    for _ in range(5):
-        if target.merged_into_id is None:
-            break
-        nxt = web_queries.appeal(session, target.merged_into_id)
-        if nxt is None:
-            break
-        target = nxt
-    if target is row:
-        return None
-    names = queries.unit_names(session, {target.lead_unit_id})
-    public = web_queries.public_by_code(session, target.code or "") is not None
-    return {"code": target.code, "status": target.status,
-            "unit": names.get(target.lead_unit_id or 0), "public": public}
 
 
 def _call_now(suggestions: dict[str, Any] | None) -> list[str]:
