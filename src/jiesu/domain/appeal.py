@@ -869,7 +869,7 @@ def _dispatch(
     }
     if a.urgency != before:  # the dispatcher judged it more (or less) urgent than intake
         data["urgency"] = a.urgency.value
-        data["urgency_before"] = Urgency(before).value
+        data["urgency_before"] = before.value
     if note:  # e.g. who asked for a governance task the system dispatches
         data["note"] = note
     return data
