@@ -215,3 +215,21 @@ def test_the_grid_shows_its_residents_and_appeals_per_10000(city: City) -> None:
     line = re.search(r"data-residents>([^<]*)<", c.get("/staff/grid").text)
     assert line and "800" in line.group(1) and "2,000" in line.group(1)
     assert "本月万人诉求比 15.00" in line.group(1)
+
+
+def test_a_patrol_photo_is_held_when_the_report_comes_back_with_an_error(city: City) -> None:
+    c = city.client
+    _login(c, "grid")
+    r = c.post("/staff/grid/patrol", data={
+        "csrf_token": _token(c, "/staff/grid"), "kind": "help", "content": LITTER,
+        "latitude": "91", "longitude": "116.4"}, files={"photo": ("现场.png", PNG, "image/png")})
+    assert r.status_code == 422 and "附上已上传的照片：现场.png" in r.text
+    r = c.post("/staff/grid/patrol", data={
+        "csrf_token": _token(c, "/staff/grid"), "kind": "help", "content": LITTER,
+        "keep_photo": "on"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = c.get("/staff/grid").text
+    link = re.search(r'href="/staff/appeals/(\d+)"', page[page.index("data-reports"):])
+    assert link
+    detail = c.get(f"/staff/appeals/{link.group(1)}").text
+    assert re.search(rf'src="/staff/appeals/{link.group(1)}/photo/[0-9a-f]+\.png"', detail)

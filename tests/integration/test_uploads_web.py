@@ -16,22 +16,45 @@ from tests.support.city import City
 TEXT = "小区门口的路灯坏了一个多月，晚上出行不安全"
 
 
-def _submit(city: City, photo: tuple[str, bytes, str] | None) -> Response:
+def _submit(city: City, photo: tuple[str, bytes, str] | None, **fields: str) -> Response:
     data = {"csrf_token": _token(city.client, "/submit"), "kind": "complaint", "content": TEXT,
-            "requester_phone": "13800001234"}
+            "requester_phone": "13800001234", **fields}
     files = {"photo": photo} if photo else None
     return city.client.post("/submit", data=data, files=files, follow_redirects=False)
 
 
-def test_a_resident_attaches_a_photo(city: City, runtime: Runtime) -> None:
-    r = _submit(city, ("路灯.png", PNG, "image/png"))
+def _attachments(runtime: Runtime, r: Response) -> list[dict[str, object]]:
     assert r.status_code == 303, r.text
     code = re.search(r"/track/(\d+)", r.headers["location"])
     assert code
     with runtime.db.uow(write=False) as uow:
         row = uow.session.query(AppealRow).filter_by(code=code.group(1)).one()
-        [photo] = row.extra["attachments"]
+        return list(row.extra.get("attachments", []))
+
+
+def test_a_resident_attaches_a_photo(city: City, runtime: Runtime) -> None:
+    [photo] = _attachments(runtime, _submit(city, ("路灯.png", PNG, "image/png")))
     assert photo["content_type"] == "image/png" and photo["size"] == len(PNG)
+
+
+def test_a_photo_survives_the_form_coming_back_with_an_error(city: City,
+                                                             runtime: Runtime) -> None:
+    """A browser cannot fill a file field again: the photo stored on a refused try is held
+    (ticked) for the next; one that could not be stored is named, to be chosen again."""
+    r = _submit(city, ("路灯.png", PNG, "image/png"), content="")
+    assert r.status_code == 422
+    assert "附上已上传的照片：路灯.png" in r.text and 'name="keep_photo"' in r.text
+    [photo] = _attachments(runtime, _submit(city, None, keep_photo="on"))
+    assert photo["original"] == "路灯.png" and photo["size"] == len(PNG)
+    # held once only: the next appeal from this browser does not carry it
+    assert _attachments(runtime, _submit(city, None, keep_photo="on")) == []
+
+    r = _submit(city, ("路灯.png", PNG, "image/png"), content="")
+    assert _attachments(runtime, _submit(city, None)) == []  # box cleared: not attached
+
+    r = _submit(city, ("井盖.png", PNG, "image/png"), requester_phone="abc")
+    assert r.status_code == 422 and "照片“井盖.png”未能上传，请重新选择" in r.text
+    assert "keep_photo" not in r.text
 
 
 def test_a_photo_too_large_or_not_a_picture_is_refused(city: City) -> None:

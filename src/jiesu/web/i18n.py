@@ -162,6 +162,11 @@ EN: dict[str, str] = {
     "您的称呼": "Your name", "手机号码": "Mobile phone",
     "用于查询进度和回访，不会公开": "For tracking and the call-back; never published",
     "照片（选填）": "Photo (optional)",
+    "发生地点（选填）": "Location (optional)", "您的称呼（选填）": "Your name (optional)",
+    "附上已上传的照片：{name}": "Attach the photo already uploaded: {name}",
+    "另选照片将替换它": "Choosing another photo replaces it",
+    "照片“{name}”未能上传，请重新选择":
+        "The photo “{name}” was not uploaded; please choose it again",
     "支持 JPG、PNG、WEBP，最大 5MB": "JPG, PNG or WEBP, up to 5 MB",
     "保密：不在诉求公示中公开": "Confidential: do not show on the disclosure board",
     "事项分类": "Category", "请选择（可不选）": "Choose (optional)",

@@ -57,6 +57,35 @@ def save_photo(settings: Settings, upload: Any) -> dict[str, Any] | None:
             "original": (upload.filename or "")[:100]}
 
 
+def held_photo(settings: Settings, session: dict[str, Any], form: str,
+               wanted: bool) -> dict[str, Any] | None:
+    """The photo held from the form's last try, when the form still wants it (its box
+    keep_photo is ticked) and its file is still there. A browser cannot fill a file field
+    again, so a photo stored before the form came back with an error is held in the session."""
+    photo = session.get(f"held_photo:{form}")
+    if not wanted or not isinstance(photo, dict):
+        return None
+    return photo if (Path(settings.upload_dir) / str(photo.get("name"))).is_file() else None
+
+
+def hold(session: dict[str, Any], form: str, photo: dict[str, Any] | None) -> None:
+    """Hold `photo` for the next try of `form` (None lets go of any)."""
+    if photo is None:
+        session.pop(f"held_photo:{form}", None)
+    else:
+        session[f"held_photo:{form}"] = photo
+
+
+def refused(session: dict[str, Any], form: str, upload: Any, photo: dict[str, Any] | None,
+            held: dict[str, Any] | None, field: object) -> str | None:
+    """When `form` came back with an error: hold the photo it carried for the next try, and
+    return the name of a photo chosen in `upload` that was not stored (the error came first),
+    to be chosen again."""
+    hold(session, form, photo)
+    chosen = upload.filename if isinstance(upload, UploadFile) else None
+    return chosen if chosen and photo is held and field != "photo" else None
+
+
 def photo_path(settings: Settings, extra: dict[str, Any] | None, name: str) -> tuple[Path, str]:
     """The stored file of an attachment the appeal lists (never an arbitrary path)."""
     for item in (extra or {}).get("attachments", []):

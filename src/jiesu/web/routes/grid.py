@@ -25,7 +25,8 @@ FIELDS = ("kind", "title", "content", "address", "urgency", "latitude", "longitu
 
 
 def _page(request: Request, values: dict[str, Any], error: str | None = None,
-          status_code: int = 200) -> HTMLResponse:
+          status_code: int = 200, photo: dict[str, Any] | None = None,
+          lost: str | None = None) -> HTMLResponse:
     user = core.require(request, ROLES)
     rt = core.runtime_of(request)
     grid = GridService(rt.db, rt.settings.tz).overview(user.actor(), utcnow())
@@ -35,7 +36,8 @@ def _page(request: Request, values: dict[str, Any], error: str | None = None,
         "period": grid.period.label_en if lang == "en" else grid.period.label_zh,
         "kinds": [(k, i18n.label(lang, "kind", k)) for k in KINDS],
         "urgencies": i18n.choices(lang, "urgency"),
-        "reported": request.session.pop("last_patrol", None)}, status_code=status_code)
+        "reported": request.session.pop("last_patrol", None), "held_photo": photo,
+        "lost_photo": lost}, status_code=status_code)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -51,8 +53,11 @@ def report(request: Request, form: FormDep) -> Response:
     rt = core.runtime_of(request)
     values: dict[str, Any] = {k: core.text(form, k) for k in FIELDS}
     values["on_site"] = core.text(form, "on_site") == "on"
+    held = uploads.held_photo(rt.settings, request.session, "patrol",
+                              core.text(form, "keep_photo") == "on")
+    photo = held
     try:
-        photo = uploads.save_photo(rt.settings, form.get("photo"))
+        photo = uploads.save_photo(rt.settings, form.get("photo")) or held
         data = NewAppeal(
             kind=values["kind"] or "help", content=values["content"], title=values["title"],
             urgency=values["urgency"] or "normal", channel="grid_patrol",
@@ -65,7 +70,11 @@ def report(request: Request, form: FormDep) -> Response:
             user.actor(), data, utcnow(), idempotency_key=key,
             resolved_on_site=values["on_site_text"] if values["on_site"] else None)
     except DomainError as exc:
-        return _page(request, values, exc.message, status_code=exc.http_status)
+        lost = uploads.refused(request.session, "patrol", form.get("photo"), photo, held,
+                               exc.details.get("field"))
+        return _page(request, values, exc.message, status_code=exc.http_status, photo=photo,
+                     lost=lost)
+    uploads.hold(request.session, "patrol", None)
     request.session["last_patrol"] = {"code": result.code, "id": result.appeal_id,
                                       "on_site": values["on_site"]}
     return core.redirect("/staff/grid")

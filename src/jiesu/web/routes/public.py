@@ -48,13 +48,15 @@ def _public_items(session: Any, rows: list[Any]) -> list[Any]:
 
 
 def _submit_page(request: Request, values: dict[str, Any], error: str | None = None,
-                 field: str | None = None, status_code: int = 200) -> HTMLResponse:
+                 field: str | None = None, status_code: int = 200,
+                 photo: dict[str, Any] | None = None, lost: str | None = None) -> HTMLResponse:
     categories, branches = core.form_categories(core.runtime_of(request), error)
     lang = core.lang_of(request)
     kinds = [(k, i18n.label(lang, "kind", k)) for k in PUBLIC_KINDS]
     return core.render(request, "public/submit.html", {
         "values": values, "error": error, "error_field": field, "kinds": kinds,
-        "categories": categories, "branches": branches}, status_code=status_code)
+        "categories": categories, "branches": branches, "held_photo": photo,
+        "lost_photo": lost}, status_code=status_code)
 
 
 @router.get("/submit", response_class=HTMLResponse)
@@ -69,6 +71,9 @@ def submit(request: Request, form: FormDep) -> Response:
                                               "requester_name", "requester_phone", "category")}
     confidential = core.text(form, "confidential") == "on"
     phone = values["requester_phone"]
+    held = uploads.held_photo(rt.settings, request.session, "submit",
+                              core.text(form, "keep_photo") == "on")
+    photo = held
     try:
         if not 7 <= len(phone_digits(phone)) <= 20:
             raise InvalidArguments("请填写正确的手机号码，用于查询进度和回访",
@@ -78,7 +83,7 @@ def submit(request: Request, form: FormDep) -> Response:
         address = request.client.host if request.client else ""
         now = utcnow()
         rt.submission_limit.check(phone, address, now)  # against flooding; before the photo
-        photo = uploads.save_photo(rt.settings, form.get("photo"))
+        photo = uploads.save_photo(rt.settings, form.get("photo")) or held
         mobile = "mobile" in request.headers.get("user-agent", "").lower()
         data = NewAppeal(
             kind=values["kind"], content=values["content"], title=values["title"],
@@ -90,8 +95,12 @@ def submit(request: Request, form: FormDep) -> Response:
         result = rt.appeals.register(Actor(role=Role.REQUESTER, phone=phone), data, now)
     except DomainError as exc:
         field = exc.details.get("field")
+        lost = uploads.refused(request.session, "submit", form.get("photo"), photo, held,
+                               field)
         return _submit_page(request, {**values, "confidential": confidential}, exc.message,
-                            str(field) if field else None, status_code=exc.http_status)
+                            str(field) if field else None, status_code=exc.http_status,
+                            photo=photo, lost=lost)
+    uploads.hold(request.session, "submit", None)
     try:
         rt.submission_limit.record(phone, address, now)
     except DomainError as exc:  # the appeal is registered: a missed count must not hide that
