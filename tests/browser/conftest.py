@@ -103,7 +103,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # importing jiesu took 22 s on a loaded 2-core machine (load 10): wait for a
+        # process that is still starting, fail at once for one that exited
+        deadline = time.monotonic() + 120
         while True:
             try:
                 with urlopen(base + "/healthz", timeout=1) as r:
