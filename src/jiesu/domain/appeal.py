@@ -362,6 +362,7 @@ TRANSITIONS: dict[Action, Transition] = {
             (),
             {Role.DISPATCHER},
             "驳回退单(强制派单)",
+            "reason required: the unit is told why it must handle the appeal",
         ),
         _t(
             Action.CONTACT,
@@ -386,7 +387,14 @@ TRANSITIONS: dict[Action, Transition] = {
             {Role.DISPATCHER, Role.ADMIN},
             "同意延期",
         ),
-        _t(Action.DENY_EXTENSION, {_R.IN_PROGRESS}, (), {Role.DISPATCHER, Role.ADMIN}, "驳回延期"),
+        _t(
+            Action.DENY_EXTENSION,
+            {_R.IN_PROGRESS},
+            (),
+            {Role.DISPATCHER, Role.ADMIN},
+            "驳回延期",
+            "reason required: the unit is told why the deadline stays",
+        ),
         _t(Action.REPLY, {_R.IN_PROGRESS}, (_R.REPLIED,), set(_HANDLERS), "答复", "text + claim"),
         _t(
             Action.SEND_BACK,
@@ -394,7 +402,7 @@ TRANSITIONS: dict[Action, Transition] = {
             (_R.IN_PROGRESS,),
             {Role.DISPATCHER},
             "退回重新答复",
-            "dispatcher review of a reply",
+            "dispatcher review of a reply; reason (note) required: the unit is told what to redo",
         ),
         _t(
             Action.FOLLOW_UP,
@@ -928,8 +936,17 @@ def _deny_return(
 ) -> dict[str, Any]:
     if not a.return_pending:
         raise IllegalTransition("没有待审核的退单申请")
+    reason = _denial_reason(args)
     a.return_pending = False
-    return {"note": args.get("note"), "forced": True}
+    return {"reason": reason, "forced": True}
+
+
+def _denial_reason(args: dict[str, Any]) -> str:
+    """Why a dispatcher refuses a unit's request (驳回理由), which the unit reads. Clients
+    written before it was required sent it as `note`, which is taken when `reason` is absent."""
+    if clean_text(args.get("reason")) or args.get("note") is None:
+        return _required_text(args, "reason", "驳回理由")
+    return _required_text(args, "note", "驳回理由")
 
 
 def _contact(
@@ -990,8 +1007,10 @@ def _deny_extension(
 ) -> dict[str, Any]:
     if a.extension_pending_days is None:
         raise IllegalTransition("没有待审核的延期申请")
+    reason = _denial_reason(args)
+    days = a.extension_pending_days
     a.extension_pending_days = None
-    return {"note": args.get("note")}
+    return {"reason": reason, "days": days}
 
 
 def _reply(

@@ -501,6 +501,7 @@ EN: dict[str, str] = {
         "You have already rated this appeal; each appeal can be rated once",
     "评价等级须为 1 到 5 星": "Choose from 1 to 5 stars",
     "退回意见": "Why the answer was sent back",
+    "驳回理由": "Why the request is denied",
     # errors staff meet (the domain's and services' fixed messages)
     "该诉求不属于您所在单位办理": "This appeal is not handled by your unit",
     "只有咨询类诉求可以直接答复": "Only consultations can be answered directly",

@@ -324,6 +324,31 @@ def test_deny_return_keeps_the_status_and_the_unit() -> None:
     assert (a.status, a.lead_unit_id, a.return_pending, a.returned_count) == (
         Status.IN_PROGRESS, LEAD, False, 0)
     assert event.data["forced"] is True
+    assert event.data["reason"] == "属于本单位职责，请办理"
+
+
+@pytest.mark.parametrize("action", [Action.DENY_RETURN, Action.DENY_EXTENSION])
+def test_a_denial_needs_a_reason_and_a_refused_one_changes_nothing(action: Action) -> None:
+    built = appeal_in(Status.IN_PROGRESS)
+    built.do(Action.REQUEST_RETURN if action is Action.DENY_RETURN else Action.REQUEST_EXTENSION,
+             Role.HANDLER)
+    before = asdict(built.appeal)
+    for args in ({}, {"reason": "  "}, {"reason": None}, {"note": ""}):
+        error = refused(built, action, Role.DISPATCHER, InvalidArguments, **args)
+        assert "驳回理由" in str(error)
+        assert asdict(built.appeal) == before
+    refused(built, action, Role.DISPATCHER, InvalidArguments, reason="x" * 5001)
+    assert asdict(built.appeal) == before
+    (event,) = act(built, action, Role.DISPATCHER, built.now + STEP, reason=" 职责明确 ")
+    assert event.data["reason"] == "职责明确"
+
+
+def test_a_denial_sent_as_a_note_by_an_older_client_is_its_reason() -> None:
+    built = appeal_in(Status.IN_PROGRESS)
+    built.do(Action.REQUEST_EXTENSION, Role.HANDLER, days=3)
+    (event,) = act(built, Action.DENY_EXTENSION, Role.DISPATCHER, built.now + STEP,
+                   note="请按期办结")
+    assert (event.data["reason"], event.data["days"]) == ("请按期办结", 3)
 
 
 def test_approved_return_drops_a_pending_extension() -> None:

@@ -79,12 +79,12 @@ ARGS: dict[Action, st.SearchStrategy[dict[str, Any]]] = {
     Action.SUB_DISPATCH: st.fixed_dictionaries({"unit_id": maybe([CHILD, LEAD, OTHER])}),
     Action.REQUEST_RETURN: st.fixed_dictionaries({"reason": text}),
     Action.APPROVE_RETURN: st.just({}),
-    Action.DENY_RETURN: st.just({}),
+    Action.DENY_RETURN: st.fixed_dictionaries({"reason": text}),
     Action.CONTACT: st.just({}),
     Action.REQUEST_EXTENSION: st.fixed_dictionaries(
         {"days": maybe([1, 3, 10, 0, 11, None]), "reason": text}),
     Action.APPROVE_EXTENSION: st.fixed_dictionaries({"days": maybe([None, None, 1, 2, 20])}),
-    Action.DENY_EXTENSION: st.just({}),
+    Action.DENY_EXTENSION: st.fixed_dictionaries({"reason": text}),
     Action.REPLY: st.fixed_dictionaries({
         "text": text, "claim": maybe(["solved", "explained", "cannot_solve", "bogus"]),
         "reason": maybe([None, "规划未批"]),
