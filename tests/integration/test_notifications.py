@@ -359,6 +359,45 @@ def test_deadline_warnings_are_texted_to_the_responsible_units_duty_phone(city: 
     assert r.status_code == 200 and r.json()["contact_phone"] is None
 
 
+def test_a_denied_request_or_a_reply_sent_back_is_texted_to_the_unit_with_the_reason(
+        city: City) -> None:
+    """驳回退单, 驳回延期 and 退回重办 reach the handling unit's duty phone with the
+    dispatcher's reason, in the transaction of the decision; a denial without a reason is
+    refused (422, in Chinese) and leaves the request pending and nothing texted."""
+    admin = city.headers("admin")
+    assert city.client.put("/api/v1/admin/units/D1/contact", headers=admin,
+                           json={"contact_phone": "01065123456"}).status_code == 200
+
+    def texts(appeal_id: int) -> list[tuple[str, str]]:
+        with city.runtime.db.uow(write=False) as uow:
+            return [(n.recipient, n.body) for n in notify_store.notifications(
+                uow.session, kind="unit_decision") if n.ref and n.ref.startswith(
+                    f"appeal:{appeal_id}:")]
+
+    a = city.register(title="多福巷路灯不亮")
+    city.act("dispatcher", a["id"], "dispatch", unit_code="D1S1")
+    city.act("handler_s1", a["id"], "sign")
+    city.act("handler_s1", a["id"], "request_return", reason="不属于街道职责")
+    r = city.client.post(f"/api/v1/appeals/{a['id']}/deny_return", json={"reason": " "},
+                         headers=city.headers("dispatcher"))
+    assert r.status_code == 422 and r.json()["error"]["message"] == "请填写驳回理由", r.text
+    assert city.act("handler_s1", a["id"], "contact")["return_pending"] is True
+    assert texts(a["id"]) == []
+    out = city.act("dispatcher", a["id"], "deny_return", reason="路灯归街道管理，请继续办理")
+    assert out["return_pending"] is False
+    assert out["events"][-1]["data"]["reason"] == "路灯归街道管理，请继续办理"
+    city.act("handler_s1", a["id"], "request_extension", days=3, reason="需协调供电公司")
+    city.act("dispatcher", a["id"], "deny_extension", expect=422)
+    city.act("dispatcher", a["id"], "deny_extension", reason="一周内可修复")
+    city.act("handler_s1", a["id"], "reply", text="已修复", claim="solved")
+    city.act("dispatcher", a["id"], "send_back", note="现场仍不亮")
+    sent = texts(a["id"])
+    assert [p for p, _ in sent] == ["01065123456"] * 3  # the street has none: the district's
+    assert sent[0][1].endswith("退单申请未获同意，请继续办理。驳回理由：路灯归街道管理，请继续办理")
+    assert sent[1][1].endswith("延期申请未获同意，请在原办理时限内办结。驳回理由：一周内可修复")
+    assert sent[2][1].endswith("答复被退回，请重新办理后再答复。退回意见：现场仍不亮")
+
+
 def test_sent_messages_are_purged_after_the_keep_days_failed_ones_stay(city: City) -> None:
     """The outbox does not grow forever: a message sent more than JIESU_NOTIFY_KEEP_DAYS (90)
     ago is deleted by the jobs; failed ones stay for the administrator, and one sent just now

@@ -1,8 +1,9 @@
 """Text messages that steps of an appeal cause. To the requester (诉求人) at the steps that
 change what they can expect: 受理 (with the code to track it by), 不予受理 (why), 合并 (which code
 to follow now) and 答复 (a call-back is coming). To the responsible unit's duty phone when a
-签收 or 办理 deadline nears (黄牌预警) or passes (红牌, with the automatic 督办), and when a
-bad rating's rectification (整改) deadline does, DESIGN §4.
+签收 or 办理 deadline nears (黄牌预警) or passes (红牌, with the automatic 督办), when a
+bad rating's rectification (整改) deadline does, DESIGN §4, and when a dispatcher refuses the
+unit's request or its reply (驳回退单, 驳回延期, 退回重办), with the reason.
 Pure: the services put them in the notification outbox in the same transaction as the step,
 so a message goes out exactly when the step is saved."""
 
@@ -16,6 +17,7 @@ from jiesu.domain.appeal import RejectReason
 NOTICE_KIND = "requester_notice"
 WARNING_KIND = "deadline_warning"
 RECTIFICATION_WARNING_KIND = "rectification_warning"
+DECISION_KIND = "unit_decision"
 SURVEY_KIND = "survey"
 # the clocks a unit answers for, and which unit: sign → the lead unit, handle → the unit
 # handling it (the lead unit unless handed down by 二次派单)
@@ -78,6 +80,42 @@ def unit_warning_notice(data: Mapping[str, Any], *, code: str, title: str, city:
     if data.get("level") == "red":
         return f"{what}{clock}已超期（时限 {due_local}），已自动督办，请立即办理。"
     return f"{what}{clock}时限将于 {due_local} 到期，请抓紧办理。"
+
+
+# a dispatcher's decision on the unit's work that the unit must hear of: what was refused, what
+# to do now, and the event field that holds the dispatcher's reason
+UNIT_DECISIONS = {
+    "deny_return": ("退单申请未获同意", "请继续办理", "reason", "驳回理由"),
+    "deny_extension": ("延期申请未获同意", "请在原办理时限内办结", "reason", "驳回理由"),
+    "send_back": ("答复被退回", "请重新办理后再答复", "note", "退回意见"),
+}
+# how much of the dispatcher's reason a text carries; the appeal page has all of it
+REASON_IN_TEXT = 100
+
+
+def decision_reason(event_type: str, data: Mapping[str, Any]) -> str | None:
+    """The dispatcher's reason recorded on a decision event, None when it has none (events
+    written before a reason was required)."""
+    decision = UNIT_DECISIONS.get(event_type)
+    if decision is None:
+        return None
+    return str(data.get(decision[2]) or data.get("note") or "").strip() or None
+
+
+def unit_decision_notice(event_type: str, data: Mapping[str, Any], *, code: str, title: str,
+                         city: str) -> str | None:
+    """The message to the handling unit when a dispatcher refuses its request or sends its
+    reply back, with the reason; None for any other event."""
+    decision = UNIT_DECISIONS.get(event_type)
+    if decision is None:
+        return None
+    what, todo, _, label = decision
+    text = f"【{city}12345】诉求 {code}「{title[:20] or '无标题'}」{what}，{todo}。"
+    reason = decision_reason(event_type, data)
+    if reason:
+        cut = reason if len(reason) <= REASON_IN_TEXT else reason[:REASON_IN_TEXT - 1] + "…"
+        text += f"{label}：{cut}"
+    return text
 
 
 def rectification_warning_notice(level: str, *, code: str | None, title: str, city: str,

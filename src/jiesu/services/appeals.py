@@ -260,6 +260,8 @@ class AppealService:
                 self._note_merge_on_target(uow, appeal, actor, now)
             self._count_article_use(uow, events)
             notices.notify_requester(uow, self.rules.settings, appeal, events, now)
+            # a refused 退单/延期 or a reply sent back: the unit hears why (its duty phone)
+            notices.notify_units(uow, self.rules.settings, appeal, events, now)
             uow.commit()
         return appeal, events
 

@@ -33,9 +33,13 @@ def notify_requester(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
 def notify_units(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
                  events: list[DomainEvent], now: datetime) -> int:
     """Text the responsible unit's duty phone (its own, or the nearest unit above it that has
-    one) about each 签收/办理 deadline warning; returns how many messages were queued."""
+    one) about each 签收/办理 deadline warning, and the handling unit's about a dispatcher's
+    驳回退单, 驳回延期 or 退回重办 with the reason; returns how many messages were queued."""
     queued = 0
     for event in events:
+        if event.type in notices.UNIT_DECISIONS and appeal.code is not None:
+            queued += _notify_decision(uow, settings, appeal, event, now)
+            continue
         if event.type != "deadline_warning" or appeal.code is None:
             continue
         unit_id = (appeal.lead_unit_id if event.data.get("clock") == "sign"
@@ -54,6 +58,21 @@ def notify_units(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
                                      f"{event.data.get('level')}")
             queued += 1
     return queued
+
+
+def _notify_decision(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
+                     event: DomainEvent, now: datetime) -> int:
+    unit_id = appeal.handling_unit_id or appeal.lead_unit_id
+    assert appeal.code is not None
+    text = notices.unit_decision_notice(event.type, event.data, code=appeal.code,
+                                        title=appeal.title, city=settings.city_name)
+    phone = lookups.duty_phone(uow.session, unit_id) if unit_id is not None else None
+    if text is None or not phone:
+        return 0
+    notify_store.enqueue(uow.session, channel="sms", recipient=phone, body=text,
+                         kind=notices.DECISION_KIND, now=now,
+                         ref=f"appeal:{appeal.id}:{event.type}")
+    return 1
 
 
 def notify_rectification_unit(uow: UnitOfWork, settings: Settings,

@@ -56,3 +56,26 @@ def test_the_rated_unit_is_warned_about_its_rectification_deadline() -> None:
                                        due_local="12月18日 23:59")
     assert red == ("【示范市12345】服务事项「不动产登记」的差评整改已超期（时限 12月18日 23:59），"
                    "请尽快提交整改报告。")
+
+
+def test_the_unit_hears_why_a_dispatcher_refused_its_request_or_sent_its_reply_back() -> None:
+    from jiesu.domain.notices import unit_decision_notice
+
+    kw = {"code": "2026112700123", "title": "多福巷路灯不亮", "city": "示范市"}
+    denied = unit_decision_notice("deny_return", {"reason": "属于本单位职责", "forced": True},
+                                  **kw)
+    assert denied == ("【示范市12345】诉求 2026112700123「多福巷路灯不亮」退单申请未获同意，"
+                      "请继续办理。驳回理由：属于本单位职责")
+    extension = unit_decision_notice("deny_extension", {"reason": "可按期办结", "days": 3}, **kw)
+    assert extension is not None and "延期申请未获同意" in extension
+    assert extension.endswith("驳回理由：可按期办结")
+    sent_back = unit_decision_notice("send_back", {"note": "答复与现场不符"}, **kw)
+    assert sent_back is not None and sent_back.endswith("答复被退回，请重新办理后再答复。"
+                                                        "退回意见：答复与现场不符")
+    long = unit_decision_notice("deny_return", {"reason": "理" * 300}, **kw)
+    assert long is not None and long.endswith("理" * 99 + "…")
+    # an event recorded before a reason was required still makes a text, without one
+    old = unit_decision_notice("deny_extension", {"note": None}, **kw)
+    assert old is not None and old.endswith("请在原办理时限内办结。")
+    for other in ("approve_return", "approve_extension", "reply", "dispatch", "supervise"):
+        assert unit_decision_notice(other, {"reason": "x", "note": "y"}, **kw) is None
