@@ -236,3 +236,88 @@ def test_a_reply_sent_back_is_shown_as_the_last_one(city: City) -> None:
     page = city.client.get(f"/staff/appeals/{a['id']}").text
     # back in work: the old reply is not the appeal's answer any more
     assert '<h2 data-reply>上次答复（已退回重办）</h2>' in page
+
+
+def _timeline(page: str) -> str:
+    return page[page.index('class="timeline"'):]
+
+
+def test_a_denial_says_why_to_the_unit_on_its_inbox_and_appeal_page(city: City) -> None:
+    """The dispatcher denies a return and an extension from the lists: without a reason the
+    denial is refused and the request still waits; with one, the handler's inbox row and
+    appeal page say what was refused and why, and so does the timeline."""
+    a = city.register(title="多福巷路灯不亮")
+    appeal_id = int(a["id"])
+    city.act("dispatcher", appeal_id, "dispatch", unit_code="D1")
+    city.act("handler_d1", appeal_id, "sign")
+    city.act("handler_d1", appeal_id, "request_return", reason="不属于本区管辖")
+    token = _login(city.client, "dispatcher")
+    returns = city.client.get("/staff/dispatch?tab=returns").text
+    form = returns[returns.index('data-confirm="deny_return"'):]
+    assert 'name="reason"' in form[:form.index("</form>")] and "required" in form
+    post = {"csrf_token": token, "back": "/staff/dispatch?tab=returns"}
+    r = city.client.post(f"/staff/appeals/{appeal_id}/deny_return", data=post | {"reason": " "})
+    assert "请填写驳回理由" in r.text
+    assert _api(city, appeal_id)["return_pending"] is True
+    r = city.client.post(f"/staff/appeals/{appeal_id}/deny_return",
+                         data=post | {"reason": "路灯归东城区管理，请继续办理"})
+    assert "已驳回退单(强制派单)：" in r.text and _api(city, appeal_id)["return_pending"] is False
+    city.act("handler_d1", appeal_id, "request_extension", days=5, reason="需协调供电公司")
+    r = city.client.post(f"/staff/appeals/{appeal_id}/deny_extension",
+                         data=post | {"back": "/staff/dispatch?tab=extensions",
+                                      "reason": "一周内可修复"})
+    assert r.status_code == 200 and _api(city, appeal_id)["extension_pending_days"] is None
+
+    _login(city.client, "handler_d1")
+    inbox = city.client.get("/staff/inbox").text
+    row = inbox[inbox.index(f'data-code="{a["code"]}"'):]
+    row = row[:row.index("</li>")]
+    assert "退单申请未获同意" in row and "驳回理由：路灯归东城区管理，请继续办理" in row
+    assert "延期申请未获同意" in row and "驳回理由：一周内可修复" in row
+    page = city.client.get(f"/staff/appeals/{appeal_id}").text
+    head = page[:page.index('class="timeline"')]
+    assert re.search(r'data-decision="deny_extension">.*驳回理由：一周内可修复', head)
+    timeline = _timeline(page)
+    assert "data-decision-reason>驳回理由：路灯归东城区管理，请继续办理" in timeline
+    assert "data-decision-reason>驳回理由：一周内可修复" in timeline
+    # asking again answers the earlier denial: only the new request is news now
+    city.act("handler_d1", appeal_id, "request_extension", days=2, reason="材料到货需两天")
+    page = city.client.get(f"/staff/appeals/{appeal_id}").text
+    assert 'data-decision="deny_extension"' not in page and 'data-decision="deny_return"' in page
+    # a reply answers them all; sent back, the unit reads why
+    city.act("dispatcher", appeal_id, "approve_extension")
+    city.act("handler_d1", appeal_id, "reply", claim="solved", text="已修复")
+    city.act("dispatcher", appeal_id, "send_back", note="现场仍不亮")
+    page = city.client.get(f"/staff/appeals/{appeal_id}").text
+    assert re.findall(r'data-decision="(\w+)"', page) == ["send_back"]
+    assert "退回意见：现场仍不亮" in page[:page.index('class="timeline"')]
+    assert "data-decision-reason>退回意见：现场仍不亮" in _timeline(page)
+
+
+def test_an_old_denial_without_a_reason_and_a_rejection_read_well(city: City) -> None:
+    """Events written before a denial needed a reason still show (without one); a rejection
+    names its reason as the requester reads it, not its code."""
+    from jiesu.domain.events import DomainEvent
+
+    a = city.register()
+    appeal_id = int(a["id"])
+    city.act("dispatcher", appeal_id, "dispatch", unit_code="D1")
+    city.act("handler_d1", appeal_id, "request_return", reason="不属于本区管辖")
+    now = utcnow()
+    with city.runtime.db.uow() as uow:
+        appeal, row = uow.appeals.get(appeal_id)
+        appeal.return_pending = False
+        uow.appeals.save(appeal, row, [DomainEvent(
+            "deny_return", now, None, "dispatcher",
+            {"from": "dispatched", "to": "dispatched", "note": None, "forced": True})], now=now)
+        uow.commit()
+    _login(city.client, "handler_d1")
+    page = city.client.get(f"/staff/appeals/{appeal_id}").text
+    said = r'data-decision="deny_return"><strong>退单申请未获同意</strong> · 请继续办理 <small'
+    assert re.search(said, page), page[:3000]
+    assert "data-decision-reason" not in _timeline(page)
+    b = city.register()
+    city.act("dispatcher", b["id"], "reject", reason="litigation")
+    _login(city.client, "dispatcher")
+    timeline = _timeline(city.client.get(f"/staff/appeals/{b['id']}").text)
+    assert "data-reject-reason>理由：诉讼</p>" in timeline and "litigation" not in timeline

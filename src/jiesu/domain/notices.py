@@ -9,8 +9,10 @@ so a message goes out exactly when the step is saved."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
 from jiesu.domain.appeal import RejectReason
 
@@ -100,6 +102,53 @@ def decision_reason(event_type: str, data: Mapping[str, Any]) -> str | None:
     if decision is None:
         return None
     return str(data.get(decision[2]) or data.get("note") or "").strip() or None
+
+
+# what answers a decision: the unit's next request of that kind; a reply or a new dispatch
+# answers them all
+SUPERSEDED_BY = {"deny_return": "request_return", "deny_extension": "request_extension"}
+ANSWERS_ALL = frozenset({"reply", "dispatch"})
+
+
+class _Event(Protocol):
+    @property
+    def type(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def data(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A dispatcher's decision on the unit's work as the unit's pages show it."""
+
+    type: str
+    at: datetime
+    what: str  # 退单申请未获同意
+    todo: str  # 请继续办理
+    label: str  # 驳回理由
+    reason: str | None  # None on events written before a reason was required
+
+
+def standing_decisions(events: Iterable[_Event]) -> list[Decision]:
+    """The decisions of an appeal's events (in order) that still stand: no newer request of
+    the same kind, or reply, has answered them. Oldest first."""
+    last: dict[str, _Event] = {}
+    for e in events:
+        if e.type in UNIT_DECISIONS:
+            last[e.type] = e
+        elif e.type in ANSWERS_ALL:
+            last.clear()
+        for decision, answer in SUPERSEDED_BY.items():
+            if e.type == answer:
+                last.pop(decision, None)
+    out = []
+    for e in sorted(last.values(), key=lambda e: e.at):
+        what, todo, _, label = UNIT_DECISIONS[e.type]
+        data = e.data if isinstance(e.data, Mapping) else {}
+        out.append(Decision(e.type, e.at, what, todo, label, decision_reason(e.type, data)))
+    return out
 
 
 def unit_decision_notice(event_type: str, data: Mapping[str, Any], *, code: str, title: str,

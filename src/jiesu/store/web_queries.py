@@ -319,6 +319,19 @@ def open_count(session: Session) -> int:
     return _count(session, AppealRow.status.in_(queries.OPEN))
 
 
+def events_of_types(session: Session, appeal_ids: list[int],
+                    types: frozenset[str]) -> dict[int, list[EventRow]]:
+    """Each appeal's events of `types`, in order (one query for a page of a work list; the
+    unique (appeal_id, seq) index finds them)."""
+    out: dict[int, list[EventRow]] = {}
+    if appeal_ids:
+        for e in session.scalars(select(EventRow).where(
+                EventRow.appeal_id.in_(appeal_ids), EventRow.type.in_(sorted(types)))
+                .order_by(EventRow.appeal_id, EventRow.seq)):
+            out.setdefault(e.appeal_id, []).append(e)
+    return out
+
+
 def overdue_count(session: Session, now: datetime) -> int:
     return _count(session, AppealRow.status.in_(HANDLING), AppealRow.handle_due_at < now)
 

@@ -286,6 +286,16 @@ EN: dict[str, str] = {
     "派单队列": "Dispatch queue", "派单": "Dispatch", "不予受理": "Reject", "合并到": "Merge into",
     "目标编号": "Target code", "合并": "Merge", "同意": "Approve", "驳回": "Deny",
     "退单理由": "Return reason", "申请天数": "Days asked", "延期理由": "Extension reason",
+    # a dispatcher's decision on the unit's work (domain.notices.UNIT_DECISIONS), as the
+    # unit's inbox and appeal page say it
+    "退单申请未获同意": "The request to return was denied",
+    "延期申请未获同意": "The extension was denied",
+    "答复被退回": "The reply was sent back",
+    "请继续办理": "please go on handling it",
+    "请在原办理时限内办结": "please finish it by the current deadline",
+    "请重新办理后再答复": "please handle it again and reply",
+    "驳回…": "Deny…", "确认驳回": "Deny with this reason",
+    "驳回理由将告知承办单位。": "The unit is told this reason.",
     "退回重新答复": "Send back",
     # handler
     "待办诉求": "Inbox", "待签收": "To sign", "办理中": "In progress", "已答复": "Replied",
@@ -501,7 +511,7 @@ EN: dict[str, str] = {
         "You have already rated this appeal; each appeal can be rated once",
     "评价等级须为 1 到 5 星": "Choose from 1 to 5 stars",
     "退回意见": "Why the answer was sent back",
-    "驳回理由": "Why the request is denied",
+    "驳回理由": "Reason for denial",
     # errors staff meet (the domain's and services' fixed messages)
     "该诉求不属于您所在单位办理": "This appeal is not handled by your unit",
     "只有咨询类诉求可以直接答复": "Only consultations can be answered directly",

@@ -10,6 +10,7 @@ from typing import Any
 
 from jiesu.api.v1.appeals import scope_for
 from jiesu.domain import appeal as dom
+from jiesu.domain import notices
 from jiesu.domain.errors import InvalidArguments, NotFound
 from jiesu.services.auth import CurrentUser
 from jiesu.store import queries, web_queries
@@ -48,18 +49,19 @@ ACTION_FIELDS: dict[str, list[Field]] = {
                      Field("note", "备注")],
     "request_return": [Field("reason", "退单理由", "textarea", required=True)],
     "approve_return": [Field("note", "备注")],
-    "deny_return": [Field("note", "备注")],
+    # the unit is told why (its appeal page, its inbox and a text to its duty phone)
+    "deny_return": [Field("reason", "驳回理由", "textarea", required=True)],
     "contact": [Field("method", "联系方式", "select", options=[
         ("phone", "电话"), ("visit", "上门"), ("sms", "短信")]),
         Field("note", "备注", "textarea")],
     "request_extension": [Field("days", "延期工作日数", "number", required=True, default="3"),
                           Field("reason", "延期理由", "textarea", required=True)],
     "approve_extension": [Field("days", "延期工作日数", "number")],
-    "deny_extension": [Field("note", "备注")],
+    "deny_extension": [Field("reason", "驳回理由", "textarea", required=True)],
     "reply": [Field("claim", "办理结果", "select", "claim", required=True),
               Field("text", "答复内容", "textarea", required=True),
               Field("reason", "无法解决的原因")],
-    "send_back": [Field("note", "备注", "textarea", required=True)],
+    "send_back": [Field("note", "退回意见", "textarea", required=True)],
     "follow_up": [Field("reached", "是否联系上", "select", required=True, options=[
         ("yes", "已联系上"), ("no", "未联系上")]),
         Field("resolved", "解决情况", "select", "resolved"),
@@ -220,15 +222,34 @@ def suggestion_summary(row: AppealRow) -> dict[str, Any]:
     }
 
 
-def list_items(session: Session, rows: list[AppealRow], now: datetime) -> list[dict[str, Any]]:
-    """Rows of a work list with unit names, category, due mark and suggestions."""
+# The events that decide whether a dispatcher's decision on the unit's work still stands.
+DECISION_THREAD = (frozenset(notices.UNIT_DECISIONS) | frozenset(notices.SUPERSEDED_BY.values())
+                   | notices.ANSWERS_ALL)
+# While the unit works on the appeal: then a refused request or a reply sent back is news.
+IN_HANDS = frozenset({"dispatched", "in_progress"})
+
+
+def standing_decisions(row: AppealRow, events: list[Any]) -> list[notices.Decision]:
+    """What a dispatcher refused or sent back, with the reason, while the unit still works on
+    the appeal and has not answered it (a new request of that kind, a reply)."""
+    return notices.standing_decisions(events) if row.status in IN_HANDS else []
+
+
+def list_items(session: Session, rows: list[AppealRow], now: datetime, *,
+               decisions: bool = False) -> list[dict[str, Any]]:
+    """Rows of a work list with unit names, category, due mark and suggestions; with
+    `decisions`, also each row's standing decisions of a dispatcher (the handler's inbox)."""
     names = queries.unit_names(session, {r.lead_unit_id for r in rows} |
                                {r.handling_unit_id for r in rows})
     cats = web_queries.category_names(session) if rows else {}
+    threads = web_queries.events_of_types(
+        session, [r.id for r in rows if r.status in IN_HANDS], DECISION_THREAD) \
+        if decisions else {}
     return [{"row": r, "unit": names.get(r.lead_unit_id or 0),
              "handling": names.get(r.handling_unit_id or 0),
              "category": cats.get(r.category or ""), "mark": due_state(r, now),
-             "suggest": suggestion_summary(r)} for r in rows]
+             "suggest": suggestion_summary(r),
+             "decisions": standing_decisions(r, threads.get(r.id, []))} for r in rows]
 
 
 def unit_options(units: list[Any]) -> str:

@@ -79,3 +79,38 @@ def test_the_unit_hears_why_a_dispatcher_refused_its_request_or_sent_its_reply_b
     assert old is not None and old.endswith("请在原办理时限内办结。")
     for other in ("approve_return", "approve_extension", "reply", "dispatch", "supervise"):
         assert unit_decision_notice(other, {"reason": "x", "note": "y"}, **kw) is None
+
+
+def test_a_decision_stands_until_the_unit_asks_again_replies_or_is_dispatched_anew() -> None:
+    from dataclasses import dataclass
+    from datetime import UTC, datetime, timedelta
+    from typing import Any
+
+    from jiesu.domain.notices import standing_decisions
+
+    @dataclass
+    class E:
+        type: str
+        at: datetime
+        data: Any
+
+    t = datetime(2026, 11, 27, 9, tzinfo=UTC)
+
+    def events(*types: str) -> list[E]:
+        return [E(x, t + timedelta(minutes=i), {"reason": f"r{i}", "note": None})
+                for i, x in enumerate(types)]
+
+    def standing(*types: str) -> list[tuple[str, str | None]]:
+        return [(d.type, d.reason) for d in standing_decisions(events(*types))]
+
+    assert standing("request_return", "deny_return") == [("deny_return", "r1")]
+    assert standing("request_return", "deny_return", "request_extension",
+                    "deny_extension") == [("deny_return", "r1"), ("deny_extension", "r3")]
+    assert standing("request_return", "deny_return", "request_return") == []
+    assert standing("request_extension", "deny_extension", "reply") == []
+    assert standing("request_return", "deny_return", "dispatch") == []
+    assert standing("reply", "send_back") == [("send_back", None)]  # send_back's is its note
+    old = standing_decisions([E("deny_extension", t, {"note": None})])
+    assert [(d.what, d.reason) for d in old] == [("延期申请未获同意", None)]
+    legacy = standing_decisions([E("deny_return", t, {"note": "请继续办理", "forced": True})])
+    assert legacy[0].reason == "请继续办理"

@@ -247,3 +247,13 @@ def test_every_staff_tab_label_has_an_english_translation() -> None:
                for v in tabs.values()}
     labels |= {label for _, label in analyst.TABS}
     assert not labels - set(i18n.EN), sorted(labels - set(i18n.EN))
+
+
+def test_every_dispatcher_decision_the_unit_reads_has_english() -> None:
+    """What the inbox and the appeal page say of a refused request (domain.notices), passed to
+    the catalogue as values, not literals the template scan finds."""
+    from jiesu.domain.notices import UNIT_DECISIONS
+
+    for what, todo, _, label in UNIT_DECISIONS.values():
+        for zh in (what, todo, label):
+            assert zh in i18n.EN, zh

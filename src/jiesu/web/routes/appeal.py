@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from jiesu.domain import notices
 from jiesu.domain.errors import DomainError, NotFound
 from jiesu.services.auth import CurrentUser
 from jiesu.services.clock import utcnow
@@ -85,6 +86,9 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             "back": back, "stay": staff.STAY_ON_PAGE,
             "at": lambda iso: _local_iso(request, iso),
             "failed": failed,
+            # a refused 退单/延期 or a reply sent back, with why, while the unit works on it
+            "decisions": staff.standing_decisions(row, events),
+            "decision_labels": {t: d[3] for t, d in notices.UNIT_DECISIONS.items()},
             "here": f"/staff/appeals/{row.id}?back={quote(back, safe='')}"},
             status_code=status_code)
 
