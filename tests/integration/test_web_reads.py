@@ -5,10 +5,11 @@ for a minute."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
@@ -134,3 +135,74 @@ def test_the_category_buckets_of_ours_are_translated_and_the_citys_names_are_not
     assert "未分类" in chinese and "Uncategorised" not in chinese
     assert stats.category_label("en", stats.OTHER) == "Other"
     assert stats.category_label("en", "城乡建设") == "城乡建设"
+
+
+def _flagged_city(city: City) -> dict[str, int]:
+    """Open appeals waiting in each dispatcher and supervisor tab, and closed ones that still
+    carry old warnings (which no tab counts). Returns what each tab should count."""
+    from jiesu.jobs.sweeper import sweep_deadlines
+
+    ids = []
+    for _ in range(5):
+        a = city.register()
+        city.act("dispatcher", a["id"], "dispatch", unit_code="D1")
+        city.act("handler_d1", a["id"], "sign")
+        ids.append(a["id"])
+    city.act("handler_d1", ids[0], "request_return", reason="不属于本区")
+    city.act("handler_d1", ids[1], "request_return", reason="不属于本区")
+    city.act("handler_d1", ids[2], "request_extension", days=3, reason="需协调")
+    city.register()  # waits in the queue
+    due = datetime.fromisoformat(city.act("handler_d1", ids[3], "contact")["deadlines"]["handle"])
+    sweep_deadlines(city.runtime, due + timedelta(minutes=1))  # every handling clock: red
+    # a closed one keeps its red handling warning but waits in no tab
+    city.act("handler_d1", ids[4], "reply", text="已修复", claim="solved")
+    city.act("followup", ids[4], "follow_up", reached=True, resolved="yes",
+             satisfaction="satisfied")
+    return {"queue": 1, "returns": 2, "extensions": 1, "replied": 0, "red": 4, "yellow": 0,
+            "overdue": 4}
+
+
+def test_each_waiting_tab_shows_its_count_from_one_statement(city: City) -> None:
+    """The dispatcher's and supervisor's tabs say how many wait (退单申请 2), the same figures
+    as their lists' totals."""
+    from jiesu.web.routes import dispatcher, supervisor
+
+    want = _flagged_city(city)
+    now = utcnow() + timedelta(days=60)
+    with city.runtime.db.uow(write=False) as uow:
+        counts = web_queries.tab_counts(uow.session, now, web_queries.TAB_COUNTS)
+        assert counts == want
+        for tabs in (dispatcher.TABS, supervisor.TABS):
+            for key, (_, filters, *_) in tabs.items():
+                _, total, _ = queries.list_appeals(uow.session, filters, queries.Scope(), now)
+                assert total == counts[key], key
+    _login(city.client, "dispatcher")
+    page = city.client.get("/staff/dispatch").text
+    badges = dict(re.findall(r'href="\?tab=(\w+)"[^>]*>[^<]+ <span class="badge">(\d+)</span>',
+                             page))
+    assert badges == {"queue": "1", "returns": "2", "extensions": "1"}, badges
+    _login(city.client, "supervisor")
+    page = city.client.get("/staff/supervision?tab=red").text
+    badges = dict(re.findall(r'href="\?tab=(\w+)"[^>]*>[^<]+ <span class="badge">(\d+)</span>',
+                             page))
+    # red on the sweeper's clock (a minute past due); not overdue yet on the page's
+    assert badges == {"red": "4"}, badges
+
+
+def test_the_waiting_counts_read_the_partial_index(city: City) -> None:
+    """Pending requests and warnings are counted from ix_appeals_open_flagged (only the open
+    appeals that have one), not by scanning every appeal; on PostgreSQL with sequential scans
+    made expensive, as the test city is small enough that a scan would win on cost."""
+    _flagged_city(city)
+    with city.runtime.db.uow(write=False) as uow:
+        s = uow.session
+        pg = s.get_bind().dialect.name == "postgresql"
+        if pg:
+            s.execute(text("SET LOCAL enable_seqscan = off"))
+        stmt = web_queries.tab_counts_statement(utcnow(), ["returns", "extensions", "red",
+                                                           "yellow"])
+        sql = str(stmt.compile(s.get_bind(), compile_kwargs={"literal_binds": True}))
+        explain = "EXPLAIN " if pg else "EXPLAIN QUERY PLAN "
+        plan = "\n".join(str(r[-1]) for r in s.execute(text(explain + sql)))
+    assert "ix_appeals_open_flagged" in plan, plan
+    assert not re.search(r"Seq Scan|SCAN appeals\b(?! USING)", plan), plan

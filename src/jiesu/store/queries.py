@@ -128,7 +128,10 @@ def filtered(session: Session, f: AppealFilters, scope: Scope,
     if f.requester_phone:
         clauses.append(AppealRow.requester_phone == normalize_phone(f.requester_phone))
     if f.return_pending is not None:
-        clauses.append(AppealRow.return_pending.is_(f.return_pending))
+        # the column itself, not "IS true": PostgreSQL then sees that the partial index of
+        # the open appeals waiting for a decision (ix_appeals_open_flagged) holds them all
+        clauses.append(AppealRow.return_pending if f.return_pending
+                       else ~AppealRow.return_pending)
     if f.extension_pending is not None:
         pending = AppealRow.extension_pending_days.is_not(None)
         clauses.append(pending if f.extension_pending else ~pending)

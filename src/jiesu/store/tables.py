@@ -36,6 +36,13 @@ NAMING = {
 # The open statuses (store/queries.OPEN), as the partial index of the inbox writes them.
 OPEN_STATUS_SQL = "status IN ('registered', 'dispatched', 'in_progress', 'replied')"
 
+# Open appeals a dispatcher or supervisor must look at: a pending 退单 or 延期 request, or a
+# yellow or red warning on any clock. Their tabs count these (0023_waiting_counts); the
+# counting query writes this text as it is, so that SQLite matches the partial index too.
+OPEN_FLAGGED_SQL = (
+    OPEN_STATUS_SQL + " AND (return_pending OR extension_pending_days IS NOT NULL"
+    " OR sign_warning <> 'none' OR handle_warning <> 'none' OR followup_warning <> 'none')")
+
 # BIGINT primary keys on PostgreSQL, INTEGER (the rowid alias) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -239,6 +246,11 @@ class AppealRow(Base):
         # 0016_grid_reports: a grid worker's own reports; appeals located in an area by time
         Index("ix_appeals_registered_by_created", "registered_by", "created_at"),
         Index("ix_appeals_area_created", "area_unit_id", "created_at"),
+        # 0023_waiting_counts: the few open appeals waiting for a decision or warned, with
+        # what tells their tabs apart (an index-only count)
+        Index("ix_appeals_open_flagged", "status", "return_pending",
+              "extension_pending_days", "sign_warning", "handle_warning", "followup_warning",
+              postgresql_where=text(OPEN_FLAGGED_SQL), sqlite_where=text(OPEN_FLAGGED_SQL)),
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from jiesu.store import queries
 from jiesu.store.tables import (
+    OPEN_FLAGGED_SQL,
     AdminNoticeRow,
     AppealRow,
     CalendarYearRow,
@@ -334,6 +335,51 @@ def events_of_types(session: Session, appeal_ids: list[int],
 
 def overdue_count(session: Session, now: datetime) -> int:
     return _count(session, AppealRow.status.in_(HANDLING), AppealRow.handle_due_at < now)
+
+
+_WARNINGS = (AppealRow.sign_warning, AppealRow.handle_warning, AppealRow.followup_warning)
+# tabs of open appeals waiting for a decision or warned: each a condition within the partial
+# index ix_appeals_open_flagged (0023_waiting_counts), which holds only those appeals
+_FLAGGED: dict[str, Any] = {
+    "returns": AppealRow.return_pending.is_(True),
+    "extensions": AppealRow.extension_pending_days.is_not(None),
+    "red": or_(*(c == "red" for c in _WARNINGS)),
+    "yellow": or_(*(c == "yellow" for c in _WARNINGS)),
+}
+TAB_COUNTS = ("queue", "returns", "extensions", "replied", "overdue", "red", "yellow")
+
+
+def _by_status(name: str, now: datetime) -> Any:
+    if name == "overdue":
+        return and_(AppealRow.status.in_(HANDLING), AppealRow.handle_due_at < now)
+    return AppealRow.status == ("registered" if name == "queue" else "replied")
+
+
+def tab_counts(session: Session, now: datetime, tabs: Any) -> dict[str, int]:
+    """How many open appeals wait in each of `tabs` (of TAB_COUNTS: the dispatcher's 派单队列,
+    退单申请, 延期申请, 答复审核; the supervisor's 超期诉求, 红色预警, 黄色预警), as the tabs'
+    lists filter them; in one statement (`tab_counts_statement`)."""
+    names = [t for t in TAB_COUNTS if t in set(tabs)]
+    if not names:
+        return {}
+    _no_jit(session)
+    row = session.execute(tab_counts_statement(now, names)).one()
+    return {n: int(row._mapping[n] or 0) for n in names}
+
+
+def tab_counts_statement(now: datetime, names: list[str]) -> Any:
+    """Pending requests and warnings are one pass over the partial index of the open appeals
+    that have one (ix_appeals_open_flagged: its predicate is the WHERE, word for word, so that
+    SQLite uses it too); the other counts are a scalar subquery on a status index each."""
+    flagged = [n for n in names if n in _FLAGGED]
+    columns: list[Any] = []
+    if flagged:
+        sub = (select(*(func.count(case((_FLAGGED[n], 1))).label(n) for n in flagged))
+               .select_from(AppealRow).where(text(OPEN_FLAGGED_SQL)).subquery("flagged"))
+        columns += [sub.c[n] for n in flagged]
+    columns += [select(func.count()).select_from(AppealRow).where(_by_status(n, now))
+                .scalar_subquery().label(n) for n in names if n not in _FLAGGED]
+    return select(*columns)
 
 
 def handling_counts(session: Session, now: datetime) -> tuple[int, int, int]:

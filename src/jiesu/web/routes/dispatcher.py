@@ -38,10 +38,12 @@ def queue(request: Request) -> HTMLResponse:
                                                    page=page, per_page=PER_PAGE, order=order)
         items = staff.list_items(uow.session, rows, now)
         units = web_queries.units(uow.session, max_depth=2) if tab == "queue" else []
+        counts = web_queries.tab_counts(uow.session, now, TABS)
     lang = core.lang_of(request)
     return core.render(request, "staff/dispatch.html", {
         "unit_options": staff.unit_options(units),
         "tab": tab, "tabs": [(k, v[0]) for k, v in TABS.items()], "title": title,
+        "counts": counts,
         "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
         "hot": rt.hotspots.kept_by_appeal(),
         "units": units, "reasons": i18n.choices(lang, "reject_reason"),

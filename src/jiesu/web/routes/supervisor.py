@@ -34,7 +34,7 @@ def board(request: Request) -> HTMLResponse:
                                                    now, page=page, per_page=PER_PAGE,
                                                    order="due")
         items = staff.list_items(uow.session, rows, now)
-        counts = {"overdue": web_queries.overdue_count(uow.session, now)}
+        counts = web_queries.tab_counts(uow.session, now, TABS)
         rect_overdue = feedback_store.overdue_rectification_count(uow.session, now)
     return core.render(request, "staff/supervision.html", {
         "rect_overdue": rect_overdue,
