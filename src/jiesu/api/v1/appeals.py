@@ -20,6 +20,14 @@ from jiesu.store.tables import AppealRow, UnitRow
 router = APIRouter(prefix="/api/v1/appeals", tags=["appeals"])
 
 ACTIONS = [a.value for a in Action if a is not Action.REGISTER]
+# what a dispatcher's decision on a unit's work must say; the unit reads it (its pages and a
+# text to its duty phone)
+DECISION_ARGS = (
+    "\n\nA dispatcher's decision on a unit's work says why: `deny_return` and `deny_extension`"
+    " require `reason` (驳回理由; a `note` sent instead, as before, is taken as the reason),"
+    " `send_back` requires `note` (退回意见), `reject` requires `reason` from the fixed list."
+    " Without it: 422 `invalid_arguments` and nothing changes. The handling unit is texted the"
+    " decision and its reason at its duty phone.")
 
 
 def scope_for(session: Any, user: CurrentUser) -> queries.Scope:
@@ -188,7 +196,7 @@ def get_appeal(appeal_id: Annotated[int, Path(ge=1)], runtime: RuntimeDep,
 
 @router.post("/{appeal_id}/{action}", response_model=AppealOut,
              summary="执行办理操作 Perform a lifecycle action",
-             description="action: " + ", ".join(ACTIONS))
+             description="action: " + ", ".join(ACTIONS) + DECISION_ARGS)
 def act(
     appeal_id: Annotated[int, Path(ge=1)],
     action: str,
