@@ -142,10 +142,13 @@ _NEEDS_MAJOR = frozenset("FGHIK")
 
 def size_sector(industry: str) -> str | None:
     """The row of the size table an industry code falls in (the 2017 办法's 行业 column), or
-    None when the code is too coarse to tell (a bare F, G, H, I or K)."""
+    None when the code is too coarse to tell (a bare F, G, H, I or K; G59, whose 装卸搬运
+    counts as 交通运输业 and the rest as 仓储业; K70, whose 中类 have different rows)."""
     section, digits = industry[:1], industry[1:]
     major = int(digits[:2]) if len(digits) >= 2 else None
     if major is None and section in _NEEDS_MAJOR:
+        return None
+    if digits in ("59", "70"):
         return None
     if section == "A":
         return "其他未列明行业" if major == 5 else "农、林、牧、渔业"  # 05: 专业及辅助性活动
@@ -156,7 +159,12 @@ def size_sector(industry: str) -> str | None:
     if section == "F":
         return "零售业" if major == 52 else "批发业"
     if section == "G":
-        return {59: "仓储业", 60: "邮政业"}.get(major or 0, "交通运输业")
+        # the 办法's 交通运输业 leaves out 铁路运输业 (53) and takes in 装卸搬运 (591)
+        if major == 53:
+            return "其他未列明行业"
+        if major == 59:
+            return "交通运输业" if digits.startswith("591") else "仓储业"
+        return "邮政业" if major == 60 else "交通运输业"
     if section == "H":
         return "餐饮业" if major == 62 else "住宿业"
     if section == "I":
@@ -164,7 +172,7 @@ def size_sector(industry: str) -> str | None:
     if section == "K":
         if digits.startswith("702"):
             return "物业管理"
-        return "房地产开发经营" if digits == "70" or digits.startswith("701") else "其他未列明行业"
+        return "房地产开发经营" if digits.startswith("701") else "其他未列明行业"
     if section == "L":
         return "租赁和商务服务业"
     return "其他未列明行业"

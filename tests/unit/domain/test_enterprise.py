@@ -113,6 +113,17 @@ def test_industry_names() -> None:
     ("E", None, 300, 299, SizeClass.MICRO),
     # 物业管理 (K702x): 1000/300/100, 5000/1000/500
     ("K7020", 300, 1000, None, SizeClass.MEDIUM),
+    # 房地产开发经营 (K701x): 营业收入 200000/1000/100, 资产总额 10000/5000/2000
+    ("K7010", None, 1000, 5000, SizeClass.MEDIUM),
+    # 房地产中介 (K703x) is among 其他未列明行业: employees only
+    ("K7030", 100, None, None, SizeClass.MEDIUM),
+    # 交通运输业 300/… leaves out 铁路运输业 (其他未列明行业) and takes in 装卸搬运 (G591)
+    ("G54", 300, 3000, None, SizeClass.MEDIUM),
+    ("G53", 300, None, None, SizeClass.LARGE),
+    ("G5910", 300, 3000, None, SizeClass.MEDIUM),
+    # 仓储业 (G592–599): 200/100/20, 30000/1000/100
+    ("G592", 300, 3000, None, SizeClass.MEDIUM),
+    ("G592", 200, 30000, None, SizeClass.LARGE),
     # 租赁和商务服务业: 300/100/10 employees, 资产总额 120000/8000/100
     ("L", 10, None, 100, SizeClass.SMALL),
     # 其他未列明行业: employees only, 300/100/10
@@ -126,7 +137,7 @@ def test_size_classes(industry: str, employees: float | None, revenue: float | N
     assert classify_size(industry, employees=employees, revenue=revenue, assets=assets) is size
 
 
-@pytest.mark.parametrize("industry", ["F", "G", "H", "I", "K"])
+@pytest.mark.parametrize("industry", ["F", "G", "H", "I", "K", "K70", "G59"])
 def test_codes_too_coarse_to_classify_give_none(industry: str) -> None:
     assert classify_size(industry, employees=10, revenue=10, assets=10) is None
     assert size_indicators(industry) == ()
