@@ -223,6 +223,30 @@ def test_an_analyst_reads_but_cannot_post(city: City) -> None:
     assert c.get("/staff/policies").status_code == 403
 
 
+def test_industries_are_typed_and_read_by_name(city: City) -> None:
+    """The admin may type an industry's name; the enterprise and the staff read the
+    conditions with the names (所属行业属于 制造业（C）), not bare codes."""
+    c = city.client
+    _login(c, "admin")
+    ent_id, page = add_enterprise(c, industry="软件和信息技术服务业")
+    assert "data-industry>I65 软件和信息技术服务业<" in page
+    r = c.post("/staff/enterprises/new", data={
+        "csrf_token": _token(c, "/staff/enterprises/new"), "uscc": uscc(2), "name": "错码公司",
+        "industry": "C52"})
+    assert r.status_code == 422 and "大类 52 不属于门类 C（制造业），应为 F52" in r.text
+    policy_id = add_policy(c, policy_form(c) | _conditions(
+        ("industry", "in", "制造业、电力、热力、燃气及水生产和供应业")))
+    detail = publish(c, policy_id)
+    assert "所属行业属于 制造业（C）、电力、热力、燃气及水生产和供应业（D）" in detail
+    _logout(c)
+    assert lookup(c, uscc(1), PHONE).status_code == 303
+    unmet = c.get("/enterprise/policies").text.split('data-unmatched="P-2026-01"')[1]
+    assert "所属行业属于 制造业（C）、电力、热力、燃气及水生产和供应业（D）" in unmet
+    english = c.get("/enterprise/policies?lang=en").text
+    assert "Industry is in Manufacturing (C), Electricity, heat, gas and water supply (D)" \
+        in english
+
+
 def test_the_appeal_page_names_the_enterprise_and_its_liaison(city: City) -> None:
     build(city)
     appeal = city.register(enterprise_code=uscc(1), content="企业门前道路破损，货车无法进出")

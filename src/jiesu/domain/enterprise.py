@@ -75,12 +75,85 @@ def normalize_industry(raw: str, field: str = "industry") -> str:
         raise InvalidArguments(
             "行业代码应为国民经济行业分类代码：门类字母加 0、2、3 或 4 位数字，如 C、F52、K7020",
             field=field)
+    division = code[1:3]
+    if division and DIVISION_SECTION.get(division) != code[:1]:
+        right = DIVISION_SECTION.get(division)
+        hint = f"，应为 {right}{code[1:]}" if right else ""
+        raise InvalidArguments(
+            f"行业代码 {code} 有误：大类 {division} 不属于门类 {code[:1]}"
+            f"（{SECTIONS_ZH[code[:1]]}）{hint}", field=field)
     return code
 
 
+# GB/T 4754-2017 大类 (two digits, numbered across the 门类)
+DIVISIONS_ZH = {
+    "01": "农业", "02": "林业", "03": "畜牧业", "04": "渔业",
+    "05": "农、林、牧、渔专业及辅助性活动",
+    "06": "煤炭开采和洗选业", "07": "石油和天然气开采业", "08": "黑色金属矿采选业",
+    "09": "有色金属矿采选业", "10": "非金属矿采选业", "11": "开采专业及辅助性活动",
+    "12": "其他采矿业",
+    "13": "农副食品加工业", "14": "食品制造业", "15": "酒、饮料和精制茶制造业",
+    "16": "烟草制品业", "17": "纺织业", "18": "纺织服装、服饰业",
+    "19": "皮革、毛皮、羽毛及其制品和制鞋业", "20": "木材加工和木、竹、藤、棕、草制品业",
+    "21": "家具制造业", "22": "造纸和纸制品业", "23": "印刷和记录媒介复制业",
+    "24": "文教、工美、体育和娱乐用品制造业", "25": "石油、煤炭及其他燃料加工业",
+    "26": "化学原料和化学制品制造业", "27": "医药制造业", "28": "化学纤维制造业",
+    "29": "橡胶和塑料制品业", "30": "非金属矿物制品业", "31": "黑色金属冶炼和压延加工业",
+    "32": "有色金属冶炼和压延加工业", "33": "金属制品业", "34": "通用设备制造业",
+    "35": "专用设备制造业", "36": "汽车制造业",
+    "37": "铁路、船舶、航空航天和其他运输设备制造业", "38": "电气机械和器材制造业",
+    "39": "计算机、通信和其他电子设备制造业", "40": "仪器仪表制造业", "41": "其他制造业",
+    "42": "废弃资源综合利用业", "43": "金属制品、机械和设备修理业",
+    "44": "电力、热力生产和供应业", "45": "燃气生产和供应业", "46": "水的生产和供应业",
+    "47": "房屋建筑业", "48": "土木工程建筑业", "49": "建筑安装业",
+    "50": "建筑装饰、装修和其他建筑业",
+    "51": "批发业", "52": "零售业",
+    "53": "铁路运输业", "54": "道路运输业", "55": "水上运输业", "56": "航空运输业",
+    "57": "管道运输业", "58": "多式联运和运输代理业", "59": "装卸搬运和仓储业", "60": "邮政业",
+    "61": "住宿业", "62": "餐饮业",
+    "63": "电信、广播电视和卫星传输服务", "64": "互联网和相关服务", "65": "软件和信息技术服务业",
+    "66": "货币金融服务", "67": "资本市场服务", "68": "保险业", "69": "其他金融业",
+    "70": "房地产业", "71": "租赁业", "72": "商务服务业",
+    "73": "研究和试验发展", "74": "专业技术服务业", "75": "科技推广和应用服务业",
+    "76": "水利管理业", "77": "生态保护和环境治理业", "78": "公共设施管理业", "79": "土地管理业",
+    "80": "居民服务业", "81": "机动车、电子产品和日用产品修理业", "82": "其他服务业",
+    "83": "教育", "84": "卫生", "85": "社会工作",
+    "86": "新闻和出版业", "87": "广播、电视、电影和录音制作业", "88": "文化艺术业", "89": "体育",
+    "90": "娱乐业",
+    "91": "中国共产党机关", "92": "国家机构", "93": "人民政协、民主党派", "94": "社会保障",
+    "95": "群众团体、社会团体和其他成员组织", "96": "基层群众自治组织及其他组织",
+    "97": "国际组织",
+}
+
+
+# the first 大类 of each 门类
+_SECTION_STARTS = (("A", 1), ("B", 6), ("C", 13), ("D", 44), ("E", 47), ("F", 51), ("G", 53),
+                   ("H", 61), ("I", 63), ("J", 66), ("K", 70), ("L", 71), ("M", 73), ("N", 76),
+                   ("O", 80), ("P", 83), ("Q", 84), ("R", 86), ("S", 91), ("T", 97))
+DIVISION_SECTION = {d: next(s for s, first in reversed(_SECTION_STARTS) if int(d) >= first)
+                    for d in DIVISIONS_ZH}
+
+
+def industry_name(code: str) -> str:
+    """The most specific name known for a code: its 大类 when the code has one ("F52" →
+    "零售业"), else its 门类 ("C" → "制造业"); "" for a code of no known 门类."""
+    division = code[1:3]
+    if len(division) == 2 and DIVISION_SECTION.get(division) == code[:1]:
+        return DIVISIONS_ZH[division]
+    return SECTIONS_ZH.get(code[:1], "")
+
+
 def industry_zh(code: str) -> str:
-    """The 门类 name of a code, with the code: "F52 批发和零售业"."""
-    return f"{code} {SECTIONS_ZH.get(code[:1], '')}".strip()
+    """The code with its name, as a page shows it: "F52 零售业", "C 制造业"."""
+    return f"{code} {industry_name(code)}".strip()
+
+
+def industry_codes_of_names() -> dict[str, str]:
+    """Each 门类 and 大类 name with its code ("制造业" → "C", "零售业" → "F52"), so that a
+    form may take names; a 门类 wins where a 大类 has the same name ("教育" → "P")."""
+    out = {name: DIVISION_SECTION[d] + d for d, name in DIVISIONS_ZH.items()}
+    out.update({name: s for s, name in SECTIONS_ZH.items()})
+    return out
 
 
 # --- size class ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from jiesu.domain.enterprise import (
     SIZE_ZH,
     TAX_CREDIT_GRADES,
     SizeClass,
+    industry_name,
     normalize_industry,
 )
 from jiesu.domain.errors import IllegalTransition, InvalidArguments
@@ -164,7 +165,8 @@ def conditions_to_json(conditions: Iterable[Condition]) -> list[dict[str, Any]]:
 
 
 def describe(c: Condition, region_names: Mapping[int, str] | None = None) -> str:
-    """The condition in Chinese: "企业规模为 小型、微型", "成立年限不少于 2 年"."""
+    """The condition in Chinese: "企业规模为 小型、微型", "成立年限不少于 2 年",
+    "所属行业属于 制造业（C）、零售业（F52）"."""
     name = FIELD_ZH[c.field]
     if c.field in _NUMERIC:
         assert isinstance(c.value, float)
@@ -177,6 +179,9 @@ def describe(c: Condition, region_names: Mapping[int, str] | None = None) -> str
     elif c.field is Field.REGION:
         names = region_names or {}
         items = [names.get(int(v), f"单位 {v}") for v in c.value]
+    elif c.field is Field.INDUSTRY:
+        # the name first, the code after it: a 门类 name may itself hold 、
+        items = [f"{industry_name(str(v))}（{v}）" for v in c.value]
     else:
         items = [str(v) for v in c.value]
     listed = "、".join(items)

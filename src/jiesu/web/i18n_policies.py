@@ -121,7 +121,8 @@ EN: dict[str, str] = {
     "所属行业、企业规模、所在区域、纳税信用等级：用“属于”或“不属于”。资质：用“具有其一”“同时具有”或“不具有”。":
         "Industry, size, region, tax credit grade: use “is one of” or “is none of”. "
         "Certifications: “has any of”, “has all of” or “has none of”.",
-    "行业代码，如 C、F52、I65（前缀匹配）": "industry codes such as C, F52, I65 (prefixes)",
+    "行业名称或代码，如 制造业、零售业、C、F52（前缀匹配）":
+        "industry names (in Chinese) or codes such as C, F52 (prefixes)",
     "大型、中型、小型、微型": "large, medium, small, micro",
     "单位名称或编码，如 东城区": "unit names or codes",
     "A、B、M、C、D": "A, B, M, C, D",
@@ -142,12 +143,16 @@ EN: dict[str, str] = {
     "资产总额（万元）": "Total assets (10,000 yuan)", "成立日期": "Founded",
     "资质": "Certifications", "纳税信用等级": "Tax credit grade", "联系人": "Contact",
     "企业档案": "Profile", "企业名称": "Name", "行业代码": "Industry code",
+    "所属行业（名称或代码）": "Industry (name or code)",
     "国民经济行业分类门类": "Industry sections (GB/T 4754)",
-    "门类字母后可加 2–4 位大类、中类、小类代码，如 F52、I65；"
-    "批发零售、交通运输、住宿餐饮、信息传输软件、房地产须写到大类才能测算规模。":
-        "The section letter may be followed by 2–4 digits of the division, group and class, "
-        "e.g. F52, I65; for trade, transport, accommodation and catering, IT and real estate "
-        "the division is needed to compute the size.",
+    "可填门类或大类名称（如 制造业、零售业），或代码：门类字母后可加 2–4 位大类、中类、小类代码，"
+    "如 F52、I65；批发零售、交通运输、住宿餐饮、信息传输软件须写到大类，装卸搬运和仓储（G59）、"
+    "房地产（K70）须写到中类（如 G592、K7020）才能测算规模。":
+        "A section or division name (in Chinese), or the code: the "
+        "section letter may be followed by 2–4 digits of the division, group and class, e.g. "
+        "F52, I65; for trade, transport, accommodation and catering and IT the division is "
+        "needed to compute the size, for handling and storage (G59) and real estate (K70) "
+        "the group (e.g. G592, K7020).",
     "从业人员（人）": "Employees (people)",
     "申报规模（仅在缺少数据时使用）": "Declared size (used only when figures are missing)",
     "资质（多个用逗号或顿号分隔）": "Certifications (separate with commas)",
@@ -288,6 +293,13 @@ def _amount(zh: str) -> str:
     return f"{number} {_UNITS_EN[unit]}"
 
 
+def _industries(zh: str) -> str:
+    """"制造业（C）、零售业（F52）" → "Manufacturing (C), Wholesale and retail trade (F52)":
+    the English of the 门类, as the 大类 have none here."""
+    codes = re.findall(r"（([A-T]\d*)）", zh)
+    return ", ".join(f"{LABELS_EN['section'].get(c[:1], c)} ({c})" for c in codes)
+
+
 def _field(zh: str) -> str:
     return _FIELD_EN.get(zh, zh)
 
@@ -309,6 +321,8 @@ PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(rf"(?P<f>{_FIELDS})(?P<op>不少于|不超过) (?P<n>[\d.e+]+ (?:年|人|万元))"),
      "{f} {op} {n}", {"f": _field, "op": {"不少于": "at least", "不超过": "at most"}.get,
                       "n": _amount}),
+    (re.compile(r"所属行业(?P<op>属于|不属于) (?P<v>.+（[A-T]\d*）)"), "Industry {op} {v}",
+     {"op": {"属于": "is in", "不属于": "is not in"}.get, "v": _industries}),
     (re.compile(r"企业规模(?P<op>为|不为) (?P<v>.+)"), "Size {op} {v}",
      {"op": {"为": "is", "不为": "is not"}.get, "v": _list(lambda s: _SIZE_EN.get(s, s))}),
     (re.compile(rf"(?P<f>{_FIELDS})(?P<op>为|不为|属于|不属于) (?P<v>.+)"), "{f} {op} {v}",
@@ -350,6 +364,10 @@ PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"区域条件中的单位 (?P<ids>.+) 不存在"),
      "Units {ids} of a region condition do not exist", {"ids": _list()}),
     # codes and ids
+    (re.compile(r"行业代码 (?P<c>\S+) 有误：大类 (?P<d>\d+) 不属于门类 (?P<s>[A-T])（[^）]+）"
+                r"(?:，应为 (?P<r>\S+))?"),
+     "Industry code {c} is wrong: division {d} is not in section {s}{r}",
+     {"r": lambda r: f"; it should be {r}" if r else ""}),
     (re.compile(r"统一社会信用代码应为 18 位，现为 (?P<n>\d+) 位"),
      "A credit code has 18 characters; this one has {n}", {}),
     (re.compile(r"统一社会信用代码 (?P<c>\S+) 已登记（企业编号 (?P<id>\d+)）"),

@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from jiesu.domain.enterprise import SIZE_ZH, SizeClass
+from jiesu.domain.enterprise import SIZE_ZH, SizeClass, industry_codes_of_names
 from jiesu.domain.errors import InvalidArguments
 from jiesu.domain.policy import FIELD_ZH, MAX_CONDITIONS, OPS_OF, Field, Op
 
@@ -32,7 +32,7 @@ UNIT_OF = {Field.AGE_YEARS: "年", Field.EMPLOYEES: "人", Field.REVENUE: "万�
            Field.ASSETS: "万元"}
 # what the value box expects, per field (help under the editor)
 VALUE_HELP = {
-    Field.INDUSTRY: "行业代码，如 C、F52、I65（前缀匹配）",
+    Field.INDUSTRY: "行业名称或代码，如 制造业、零售业、C、F52（前缀匹配）",
     Field.SIZE: "大型、中型、小型、微型",
     Field.REGION: "单位名称或编码，如 东城区",
     Field.TAX_CREDIT: "A、B、M、C、D",
@@ -41,6 +41,10 @@ VALUE_HELP = {
 _SIZE_WORDS = {**{zh: s.value for s, zh in SIZE_ZH.items()},
                **{zh[0]: s.value for s, zh in SIZE_ZH.items()},
                **{s.value: s.value for s in SizeClass}}
+_INDUSTRY_CODE_OF = industry_codes_of_names()
+# longest first, so that "批发和零售业" is not read as "零售业" preceded by junk
+_INDUSTRY_NAMES = re.compile("|".join(
+    re.escape(n) for n in sorted(_INDUSTRY_CODE_OF, key=len, reverse=True)))
 _LIST = re.compile(r"[,，、;；\n]+")
 _CODES = re.compile(r"[,，、;；\s]+")
 _ROW = re.compile(r"第 (\d+) 条条件")
@@ -131,11 +135,27 @@ def conditions_json(rows: Sequence[ConditionRow], units: Iterable[UnitRef]
                 converted.append(size)
         elif f is Field.CERTIFICATIONS:
             converted = [w.strip() for w in _LIST.split(value) if w.strip()]
-        else:  # industry codes, tax credit grades
+        elif f is Field.INDUSTRY:
+            converted = industry_codes(value)
+        else:  # tax credit grades
             converted = [w for w in _CODES.split(value) if w]
         out.append({"field": f.value, "op": row.op, "value": converted})
         numbers.append(n)
     return out, numbers
+
+
+def industry_codes(value: str) -> list[str]:
+    """Industries as typed, names or codes ("制造业、F52", "电力、热力、燃气及水生产和供应业")
+    as codes ("C", "F52", "D"); whether a code is valid is the domain's to say."""
+    coded = _INDUSTRY_NAMES.sub(lambda m: f" {_INDUSTRY_CODE_OF[m.group(0)]} ", _nfkc(value))
+    return [w for w in _CODES.split(coded) if w]
+
+
+def industry_code(raw: str) -> str:
+    """One industry as typed in the enterprise form: a name becomes its code ("零售业" →
+    "F52"), anything else is left for the domain to check."""
+    value = _nfkc(raw)
+    return _INDUSTRY_CODE_OF.get(value, value)
 
 
 def _number(value: str, where: str, f: Field) -> int | float:

@@ -10,6 +10,10 @@ from jiesu.domain.enterprise import (
     USCC_ALPHABET,
     SizeClass,
     classify_size,
+    DIVISION_SECTION,
+    DIVISIONS_ZH,
+    industry_codes_of_names,
+    industry_name,
     industry_zh,
     is_valid_uscc,
     normalize_certifications,
@@ -82,7 +86,31 @@ def test_bad_industry_codes(raw: str) -> None:
 
 
 def test_industry_names() -> None:
-    assert industry_zh("F52") == "F52 批发和零售业"
+    """The 大类 name when the code has one, else the 门类's."""
+    assert industry_zh("F52") == "F52 零售业"
+    assert industry_zh("C3911") == "C3911 计算机、通信和其他电子设备制造业"
+    assert industry_zh("C") == "C 制造业"
+    assert industry_name("D44") == "电力、热力生产和供应业"
+
+
+def test_every_division_belongs_to_its_section() -> None:
+    assert len(DIVISIONS_ZH) == 97
+    assert DIVISION_SECTION["05"] == "A" and DIVISION_SECTION["06"] == "B"
+    assert DIVISION_SECTION["43"] == "C" and DIVISION_SECTION["70"] == "K"
+    assert DIVISION_SECTION["97"] == "T"
+
+
+def test_names_give_codes() -> None:
+    codes = industry_codes_of_names()
+    assert codes["制造业"] == "C" and codes["零售业"] == "F52"
+    assert codes["教育"] == "P"  # the 门类, not its one 大类
+
+
+@pytest.mark.parametrize("raw, hint", [("C52", "应为 F52"), ("F13", "应为 C13"),
+                                       ("A99", "大类 99 不属于门类 A")])
+def test_a_division_of_another_section_is_refused(raw: str, hint: str) -> None:
+    with pytest.raises(InvalidArguments, match=hint):
+        normalize_industry(raw)
 
 
 # --- size classes ----------------------------------------------------------------------------

@@ -36,6 +36,15 @@ def test_rows_become_the_conditions_the_service_takes() -> None:
                                        "高新技术企业、ISO 9001"]
 
 
+def test_industries_may_be_typed_by_name() -> None:
+    """Names of 门类 and 大类 become codes, a name holding 、 included; codes stay."""
+    rows = [ConditionRow("industry", "in", "电力、热力、燃气及水生产和供应业、制造业，批发和零售业 F52")]
+    conditions, _ = policy_forms.conditions_json(rows, UNITS)
+    assert conditions[0]["value"] == ["D", "C", "F", "F52"]
+    assert policy_forms.industry_code(" 零售业 ") == "F52"
+    assert policy_forms.industry_code("c39") == "c39"  # left for the domain to check
+
+
 @pytest.mark.parametrize(("row", "message"), [
     (ConditionRow("", "in", "小型"), "第 1 条条件：请选择条件项目"),
     (ConditionRow("size", "in", " "), "第 1 条条件：请填写“企业规模”的条件值"),
@@ -81,6 +90,11 @@ def test_conditions_and_formatted_errors_read_in_english() -> None:
     assert en("en", "企业规模为 小型、微型") == "Size is Small, Micro"
     assert en("en", "资产总额不少于 20000 万元") == "Total assets at least 200,000,000 yuan"
     assert en("en", "所属行业不属于 K") == "Industry is not in K"
+    assert en("en", "所属行业属于 采矿业（B）、电力、热力、燃气及水生产和供应业（D）、零售业（F52）") == \
+        "Industry is in Mining (B), Electricity, heat, gas and water supply (D), " \
+        "Wholesale and retail trade (F52)"
+    assert en("en", "行业代码 C52 有误：大类 52 不属于门类 C（制造业），应为 F52") == \
+        "Industry code C52 is wrong: division 52 is not in section C; it should be F52"
     assert en("en", "同时具有 高新技术企业、专精特新中小企业") == \
         "Has all of 高新技术企业, 专精特新中小企业"
     assert en("en", "第 4 条条件：“资质”不能用这种比较方式") == \

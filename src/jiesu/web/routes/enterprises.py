@@ -121,7 +121,8 @@ def _save(request: Request, form: dict[str, Any], enterprise_id: int | None) -> 
         if enterprise_id is not None:
             current = svc.enterprise(user.actor(), enterprise_id)
         data = EnterpriseInput(
-            uscc=values["uscc"], name=values["name"], industry=values["industry"] or None,
+            uscc=values["uscc"], name=values["name"],
+            industry=policy_forms.industry_code(values["industry"]) or None,
             employees=policy_forms.optional_int(values["employees"], "从业人员", "employees"),
             revenue=policy_forms.optional_number(values["revenue"], "营业收入", "revenue"),
             assets=policy_forms.optional_number(values["assets"], "资产总额", "assets"),
