@@ -247,6 +247,49 @@ def test_industries_are_typed_and_read_by_name(city: City) -> None:
         in english
 
 
+def test_an_enterprise_raises_an_appeal_in_its_name_from_the_web(city: City) -> None:
+    """From its policy page (which names its 精准帮扶 liaison) to the public form with its
+    credit code filled in: the appeal is a 涉企诉求; a mistyped code is refused, nothing
+    registered. The operator's form takes the code of a calling enterprise as well."""
+    build(city)
+    c = city.client
+    assert lookup(c, uscc(1), PHONE).status_code == 303
+    page = c.get("/enterprise/policies").text
+    assert re.search(r"data-liaison>\S+<", page) and "data-liaison>未指定<" not in page
+    assert f'href="/submit?uscc={uscc(1)}"' in page
+    form = c.get(f"/submit?uscc={uscc(1)}").text
+    assert f'name="enterprise_code" maxlength="40" autocomplete="off" autocapitalize="characters" value="{uscc(1)}"' in form
+    data = {"csrf_token": _token(c, "/submit"), "kind": "complaint",
+            "content": "园区道路施工封闭，货车无法进出厂区，影响交货", "requester_phone": PHONE,
+            "enterprise_code": uscc(1)[:-1] + ("0" if uscc(1)[-1] != "0" else "1")}
+    r = c.post("/submit", data=data, follow_redirects=False)
+    assert r.status_code == 422 and "统一社会信用代码校验位不正确" in r.text
+    assert 'aria-invalid="true"' in r.text.split('id="enterprise_code"')[1].split(">")[0]
+    headers = city.headers("dispatcher")
+    before = c.get("/api/v1/appeals", headers=headers).json()["total"]
+    r = c.post("/submit", data=data | {"enterprise_code": uscc(1).lower()},
+               follow_redirects=False)
+    assert r.status_code == 303, r.text
+    latest = c.get("/api/v1/appeals", headers=headers).json()
+    assert latest["total"] == before + 1
+    assert latest["items"][0]["requester_type"] == "enterprise"
+    c.cookies.clear()
+    _login(c, "dispatcher")
+    staff_page = c.get(f"/staff/appeals/{latest['items'][0]['id']}").text
+    assert re.search(r"涉企诉求：示范软件有限公司（小型） · 帮扶联络人：\S+", staff_page)
+    _logout(c)
+
+    _login(c, "operator")
+    r = c.post("/staff/operator", data={
+        "csrf_token": _token(c, "/staff/operator"), "kind": "complaint", "urgency": "normal",
+        "content": "企业反映用电报装迟迟未办", "requester_phone": PHONE,
+        "enterprise_code": uscc(1)}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    latest = c.get("/api/v1/appeals", headers=headers).json()
+    assert latest["total"] == before + 2
+    assert latest["items"][0]["requester_type"] == "enterprise"
+
+
 def test_the_appeal_page_names_the_enterprise_and_its_liaison(city: City) -> None:
     build(city)
     appeal = city.register(enterprise_code=uscc(1), content="企业门前道路破损，货车无法进出")

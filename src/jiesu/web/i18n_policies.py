@@ -201,6 +201,16 @@ EN: dict[str, str] = {
         "Application sent: you will get the decision by text message",
     # appeal page
     "涉企诉求": "Enterprise appeal", "未指定": "Not assigned",
+    # raising an appeal in an enterprise's name (the public form, the operator's)
+    "以企业名义反映经营中遇到的问题": "Report a problem your enterprise meets",
+    "以企业名义反映：统一社会信用代码（选填）":
+        "For an enterprise: its unified social credit code (optional)",
+    "企业反映经营中遇到的问题时填写，按涉企诉求办理":
+        "Give it when an enterprise reports a problem with its business: it is then handled "
+        "as an enterprise appeal",
+    "企业来电：统一社会信用代码（选填）":
+        "Calling for an enterprise: its unified social credit code (optional)",
+    "填写后按涉企诉求办理": "If given, the appeal is handled as an enterprise appeal",
     # flashes of the staff pages
     "已发布，符合条件的企业已匹配": "Published: qualifying enterprises are matched",
     "已撤回": "Withdrawn", "已审核：不通过": "Decided: not approved",

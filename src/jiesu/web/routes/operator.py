@@ -20,7 +20,7 @@ router = APIRouter(prefix="/staff/operator", include_in_schema=False)
 ROLES = {Role.OPERATOR}
 KINDS = ("complaint", "help", "consult", "report", "suggestion", "praise")
 FIELDS = ("requester_phone", "requester_name", "kind", "title", "content", "address",
-          "category", "urgency", "answer", "article_id")
+          "category", "urgency", "answer", "article_id", "enterprise_code")
 
 
 def _page(request: Request, values: dict[str, Any], error: str | None = None,
@@ -60,7 +60,10 @@ def register(request: Request, form: FormDep) -> Response:
             urgency=values["urgency"] or "normal", channel="hotline",
             category=values["category"] or None, requester_name=values["requester_name"],
             requester_phone=values["requester_phone"], address=values["address"],
-            confidential=values["confidential"])
+            confidential=values["confidential"],
+            # 涉企诉求: the caller speaks for an enterprise (its own limits, its liaison)
+            requester_type="enterprise" if values["enterprise_code"] else "resident",
+            enterprise_code=values["enterprise_code"][:40] or None)
         key = core.text(form, "idempotency_key")[:128] or None
         direct = values["direct"] and values["kind"] == "consult"
         # the knowledge-base article the answer was read from (用此口径答复), if any

@@ -61,14 +61,17 @@ def _submit_page(request: Request, values: dict[str, Any], error: str | None = N
 
 @router.get("/submit", response_class=HTMLResponse)
 def submit_form(request: Request) -> HTMLResponse:
-    return _submit_page(request, {"kind": "complaint"})
+    # from the enterprise's policy page: the appeal is raised in the enterprise's name
+    code = (request.query_params.get("uscc") or "").strip()[:40]
+    return _submit_page(request, {"kind": "complaint", "enterprise_code": code})
 
 
 @router.post("/submit", response_class=HTMLResponse, response_model=None)
 def submit(request: Request, form: FormDep) -> Response:
     rt = core.runtime_of(request)
     values = {k: core.text(form, k) for k in ("kind", "title", "content", "address",
-                                              "requester_name", "requester_phone", "category")}
+                                              "requester_name", "requester_phone", "category",
+                                              "enterprise_code")}
     confidential = core.text(form, "confidential") == "on"
     phone = values["requester_phone"]
     held = uploads.held_photo(rt.settings, request.session, "submit",
@@ -91,6 +94,9 @@ def submit(request: Request, form: FormDep) -> Response:
             requester_name=values["requester_name"] or None, requester_phone=phone,
             address=values["address"] or None, confidential=confidential,
             extra={"attachments": [photo]} if photo else {},
+            # 涉企诉求: raised in an enterprise's name (its own limits, its liaison)
+            requester_type="enterprise" if values["enterprise_code"] else "resident",
+            enterprise_code=values["enterprise_code"][:40] or None,
         )
         result = rt.appeals.register(Actor(role=Role.REQUESTER, phone=phone), data, now)
     except DomainError as exc:
