@@ -109,6 +109,9 @@ def test_policy_from_the_forms_to_the_payout(city: City) -> None:
     assert "已发布" in detail and "企业规模为 小型、微型" in detail
     assert "成立年限不少于 2 年" in detail and "所在区域为 东城区" in detail
     assert 'data-count="eligible">待申报 1' in detail
+    # a period with only its last day reads as such, not as "… – 2027-01-12"
+    last_day = (date.today() + timedelta(days=60)).isoformat()
+    assert f"data-validity>截至 {last_day}<" in detail
     c = city.client
 
     # the enterprise looks itself up: a wrong phone is refused like an unknown code

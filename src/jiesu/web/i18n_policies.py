@@ -87,6 +87,7 @@ EN: dict[str, str] = {
     "审核通过": "Approve", "不通过": "Reject", "兑现金额（元）": "Amount (yuan)",
     "登记兑现": "Record payout", "信息不全": "Not on file",
     # one policy
+    "截至 {d}": "until {d}", "{d} 起": "from {d}", "长期有效": "No end date",
     "政策编号": "Policy code", "兑现方式": "How it is granted", "标准金额": "Standard amount",
     "兑现时限": "Time to pay", "{n} 个工作日": "{n} working days", "发布时间": "Published",
     "政策内容": "About the policy", "支持内容": "What it gives", "申报条件": "Conditions",
