@@ -88,6 +88,9 @@ class Settings(BaseSettings):
                     "days (failed ones stay for the administrator)")
     notify_timeout_seconds: float = Field(
         10.0, gt=0, le=120, description="how long one SMS, webhook or SMTP call may take")
+    policy_review_days: int = Field(
+        10, ge=1, le=250, description="working days the issuing unit has to decide an "
+                                      "enterprise's application for a policy (申报审核)")
     submit_per_phone: int = Field(
         3, ge=0, le=1000, description="appeals the public form (/submit) takes from one phone "
                                       "number within 15 minutes; 0: no limit")

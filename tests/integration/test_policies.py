@@ -365,6 +365,33 @@ def test_matches_waiting_for_an_application_expire_after_the_last_day(
     assert svc.expire(utcnow() + timedelta(days=3)) == 0
 
 
+def test_an_application_has_a_decision_deadline_in_working_days(city: City,
+                                                                 runtime: Runtime) -> None:
+    """已申报: the issuing unit decides within JIESU_POLICY_REVIEW_DAYS (10) working days on
+    the city's calendar; past it the application is marked overdue; once decided, no more."""
+    add_enterprise(city, 80, industry="C", employees=50, revenue=1000,
+                   region_unit_id=city.unit_ids["D1S1"], contact_phone=PHONE_A)
+    policy = add_policy(city, "P-REV", small_in(city))
+    publish(city, policy["id"])
+    (waiting,) = matches(city, policy_id=policy["id"])
+    assert waiting["review_due_at"] is None  # nothing applied for yet
+    applied = city.client.post("/api/v1/enterprise-service/apply", json={
+        "uscc": uscc(80), "phone": PHONE_A, "match_id": waiting["id"], "text": "申请"}).json()
+    calendar = runtime.rules.get().calendar
+    sent = calendar.local_date(datetime.fromisoformat(applied["applied_at"]))
+    due_day = calendar.local_date(datetime.fromisoformat(applied["review_due_at"]))
+    days = [sent + timedelta(days=i) for i in range(1, (due_day - sent).days + 1)]
+    assert calendar.is_workday(due_day) and sum(map(calendar.is_workday, days)) == 10
+    assert not applied["review_overdue"]
+    svc = PolicyService(runtime.db, runtime.rules, runtime.settings)
+    admin = city.runtime.auth.user_from_token(city.headers("admin")["Authorization"][7:])
+    late = svc.match(admin.actor(), applied["id"], now=utcnow() + timedelta(days=30))
+    assert late.review_overdue
+    decided = city.client.post(f"/api/v1/policy-matches/{applied['id']}/decision",
+                               json={"approve": True}, headers=city.headers("handler_d1"))
+    assert decided.json()["review_due_at"] is None and not decided.json()["review_overdue"]
+
+
 def test_overdue_payouts_are_listed(city: City, runtime: Runtime) -> None:
     add_enterprise(city, 70, industry="C", employees=50, revenue=1000,
                    region_unit_id=city.unit_ids["D1"])

@@ -150,6 +150,7 @@ def test_policy_from_the_forms_to_the_payout(city: City) -> None:
     _login(c, "handler_d1")
     todo = c.get("/staff/policies").text
     assert f'data-match="{match_id}"' in todo and "申请研发补贴" in todo
+    assert "data-review-due>20" in todo  # the date the decision is due
     token = _token(c, "/staff/policies")
     r = c.post(f"/staff/policies/matches/{match_id}/decide",
                data={"csrf_token": token, "decision": "reject", "note": ""})

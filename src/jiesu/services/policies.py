@@ -210,6 +210,9 @@ class MatchView:
     amount_fen: int | None = None  # the policy's standard amount
     benefit: str = ""
     policy_open: bool = True  # published (not withdrawn)
+    # an application (已申报) is decided within `policy_review_days` working days
+    review_due_at: datetime | None = None
+    review_overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -886,6 +889,8 @@ class PolicyService:
                       if isinstance(v, int)}
         names = queries.unit_names(s, region_ids)
         parsed: dict[int, tuple[pol.Condition, ...]] = {}
+        calendar = self.rules.get().calendar
+        review = Limit.workdays(self.settings.policy_review_days)
         out = []
         for r in records:
             m = r.row
@@ -895,6 +900,8 @@ class PolicyService:
             checks = [] if f is None else _checks(parsed[m.policy_id], _facts(f, chains),
                                                   today, names)
             status = MatchStatus(m.status)
+            review_due = due(calendar, m.applied_at, review).at if (
+                status is MatchStatus.APPLIED and m.applied_at is not None) else None
             out.append(MatchView(
                 id=m.id, policy_id=m.policy_id, policy_code=r.policy_code,
                 policy_title=r.policy_title, mode=r.mode, enterprise_id=m.enterprise_id,
@@ -909,7 +916,9 @@ class PolicyService:
                 lapse_reason=m.lapse_reason,
                 lapse_reason_zh=LAPSE_ZH.get(m.lapse_reason or "", m.lapse_reason),
                 valid_from=r.valid_from, valid_until=r.valid_until, amount_fen=r.amount_fen,
-                benefit=r.benefit, policy_open=r.policy_status == pol.PolicyStatus.PUBLISHED))
+                benefit=r.benefit, policy_open=r.policy_status == pol.PolicyStatus.PUBLISHED,
+                review_due_at=review_due,
+                review_overdue=review_due is not None and review_due < now))
         return out
 
 

@@ -181,8 +181,10 @@ EN: dict[str, str] = {
     "退出查询": "Done: forget this lookup", "贵企业符合的政策": "Policies you qualify for",
     "申报截止": "Apply by", "长期受理": "No closing date", "受理开始": "Opens on",
     "预计兑现期限": "To be paid by",
-    "已提交申报，发布单位审核后将短信通知。":
-        "Application sent: you will get a text message once the issuing unit decides.",
+    "已提交申报，发布单位将在审核期限前审核，结果短信通知。":
+        "Application sent: the issuing unit decides by the date shown and you will get the "
+        "decision by text message.",
+    "审核期限": "Decide by", "审核超期": "Decision overdue",
     "免申即享：无需申报，将直接兑现到企业账户。":
         "Automatic: no application needed, it will be paid to your enterprise.",
     "为什么符合": "Why you qualify",

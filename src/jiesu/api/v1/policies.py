@@ -216,6 +216,10 @@ class MatchOut(BaseModel):
     lapse_reason_zh: str | None
     checks: list[CheckOut]
     version: int
+    review_due_at: datetime | None = Field(
+        None, description="已申报: the issuing unit decides by then (JIESU_POLICY_REVIEW_DAYS "
+                          "working days after the application)")
+    review_overdue: bool = False
 
 
 class MatchPage(BaseModel):
