@@ -272,6 +272,22 @@ def classify_size(industry: str, *, employees: float | None = None,
     return SizeClass.MICRO
 
 
+def size_missing(industry: str | None, *, employees: float | None = None,
+                 revenue: float | None = None, assets: float | None = None) -> str | None:
+    """Why the size class cannot be computed, in words that say what to fill in; None when
+    it can."""
+    if industry is None:
+        return "请填写所属行业"
+    sector = size_sector(industry)
+    if sector is None:
+        return f"行业 {industry} 包含规模标准不同的行业，请写到下一级代码（如 F52、G592、K7020）"
+    values = {Indicator.EMPLOYEES: employees, Indicator.REVENUE: revenue, Indicator.ASSETS: assets}
+    missing = [INDICATOR_ZH[ind] for ind, *_ in SIZE_TABLE[sector].bounds if values[ind] is None]
+    if missing:
+        return f"按“{sector}”的标准还须填写{'、'.join(missing)}"
+    return None
+
+
 def size_indicators(industry: str) -> tuple[Indicator, ...]:
     """The indicators the size class of this industry is decided on (for forms and messages);
     empty when the code is too coarse to tell."""

@@ -128,6 +128,8 @@ class EnterpriseView:
     liaison_name: str | None
     updated_at: datetime
     version: int
+    # why the size class could not be computed (what to fill in); None when it was
+    size_missing_zh: str | None = None
 
 
 @dataclass
@@ -836,7 +838,9 @@ class PolicyService:
                 contact_name=r.contact_name if staff else None, contact_phone=phone,
                 liaison_user_id=r.liaison_user_id,
                 liaison_name=liaisons.get(r.liaison_user_id or 0), updated_at=r.updated_at,
-                version=r.version))
+                version=r.version,
+                size_missing_zh=ent.size_missing(r.industry, employees=r.employees,
+                                                 revenue=r.revenue, assets=r.assets)))
         return out
 
     def _policy_view(self, uow: UnitOfWork, row: PolicyRow, *, staff: bool) -> PolicyView:

@@ -138,8 +138,8 @@ EN: dict[str, str] = {
     "企业规模": "Size",
     "（企业申报，缺少测算所需数据）": " (declared: the figures to compute it are missing)",
     "（按统计上大中小微型企业划分办法测算）": " (computed by the official size thresholds)",
-    "无法测算：请填写行业及从业人员、营业收入或资产总额":
-        "Cannot be computed: give the industry and the employees, revenue or assets",
+    "无法按划分办法测算": "Cannot be computed by the official thresholds",
+    "请填写所属行业": "give the industry",
     "从业人员": "Employees", "营业收入（万元）": "Revenue (10,000 yuan)",
     "资产总额（万元）": "Total assets (10,000 yuan)", "成立日期": "Founded",
     "资质": "Certifications", "纳税信用等级": "Tax credit grade", "联系人": "Contact",
@@ -276,6 +276,17 @@ _ACTION_EN = {"apply": "apply", "approve": "approve", "reject": "reject", "pay":
               "lapse": "lapse"}
 _MATCH_ACTION_EN = {zh: _ACTION_EN[k.value] for k, zh in MATCH_ACTION_ZH.items()}
 _UNITS_EN = {"年": "years", "人": "people"}
+# the rows of the size table (jiesu.domain.enterprise.SIZE_TABLE)
+_SECTOR_EN = {
+    "农、林、牧、渔业": "agriculture, forestry, animal husbandry and fishery",
+    "工业": "industry", "建筑业": "construction", "批发业": "wholesale", "零售业": "retail",
+    "交通运输业": "transport", "仓储业": "storage", "邮政业": "post",
+    "住宿业": "accommodation", "餐饮业": "catering", "信息传输业": "information transmission",
+    "软件和信息技术服务业": "software and IT services",
+    "房地产开发经营": "real estate development", "物业管理": "property management",
+    "租赁和商务服务业": "leasing and business services",
+    "其他未列明行业": "other industries"}
+_INDICATOR_EN = {"从业人员": "employees", "营业收入": "revenue", "资产总额": "total assets"}
 # what "“…”无权…" and "…可以…" name (the service's `what`)
 _WHAT_EN = {
     "维护企业档案": "maintain enterprise profiles", "查看企业档案": "see enterprise profiles",
@@ -376,6 +387,13 @@ PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"申报条件最多 (?P<n>\d+) 条"), "At most {n} conditions", {}),
     (re.compile(r"区域条件中的单位 (?P<ids>.+) 不存在"),
      "Units {ids} of a region condition do not exist", {"ids": _list()}),
+    # why a size class cannot be computed (jiesu.domain.enterprise.size_missing)
+    (re.compile(r"行业 (?P<c>\S+) 包含规模标准不同的行业，请写到下一级代码（如 F52、G592、K7020）"),
+     "industry {c} spans rows of the size table with different thresholds: give the next "
+     "level of the code (e.g. F52, G592, K7020)", {}),
+    (re.compile(r"按“(?P<s>[^”]+)”的标准还须填写(?P<v>.+)"),
+     "by the thresholds for {s}, also give {v}",
+     {"s": lambda zh: _SECTOR_EN.get(zh, zh), "v": _list(lambda zh: _INDICATOR_EN.get(zh, zh))}),
     # codes and ids
     (re.compile(r"行业代码 (?P<c>\S+) 有误：大类 (?P<d>\d+) 不属于门类 (?P<s>[A-T])（[^）]+）"
                 r"(?:，应为 (?P<r>\S+))?"),

@@ -7,11 +7,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jiesu.domain.enterprise import (
+    DIVISION_SECTION,
+    DIVISIONS_ZH,
     USCC_ALPHABET,
     SizeClass,
     classify_size,
-    DIVISION_SECTION,
-    DIVISIONS_ZH,
     industry_codes_of_names,
     industry_name,
     industry_zh,
@@ -21,6 +21,7 @@ from jiesu.domain.enterprise import (
     normalize_tax_credit,
     normalize_uscc,
     size_indicators,
+    size_missing,
     uscc_check_char,
 )
 from jiesu.domain.errors import InvalidArguments
@@ -169,6 +170,20 @@ def test_size_classes(industry: str, employees: float | None, revenue: float | N
 def test_codes_too_coarse_to_classify_give_none(industry: str) -> None:
     assert classify_size(industry, employees=10, revenue=10, assets=10) is None
     assert size_indicators(industry) == ()
+
+
+@pytest.mark.parametrize("industry, figures, why", [
+    (None, {"employees": 10}, "请填写所属行业"),
+    ("F", {"employees": 10, "revenue": 10}, "行业 F 包含规模标准不同的行业"),
+    ("L72", {"employees": 8}, "按“租赁和商务服务业”的标准还须填写资产总额"),
+    ("C", {}, "按“工业”的标准还须填写从业人员、营业收入"),
+    ("C", {"employees": 8, "revenue": 100}, None),
+])
+def test_what_is_missing_to_compute_the_size_is_said(industry: str | None,
+                                                     figures: dict[str, float],
+                                                     why: str | None) -> None:
+    said = size_missing(industry, **figures)
+    assert said == why if why is None else said is not None and said.startswith(why)
 
 
 def test_a_missing_indicator_gives_none() -> None:

@@ -88,7 +88,8 @@ def test_industries_are_described_by_name_with_the_code() -> None:
     """A 门类 or 大类 name, the code after it: staff and enterprises read names, not B、C、D."""
     (industry,) = parse_conditions([cond("industry", "in", ["B", "C", "D", "F52"])])
     assert describe(industry) == (
-        "所属行业属于 采矿业（B）、制造业（C）、电力、热力、燃气及水生产和供应业（D）、零售业（F52）")
+        "所属行业属于 采矿业（B）、制造业（C）、电力、热力、燃气及水生产和供应业（D）、"
+        "零售业（F52）")
     (other,) = parse_conditions([cond("industry", "not_in", ["K"])])
     assert describe(other) == "所属行业不属于 房地产业（K）"
 

@@ -38,7 +38,8 @@ def test_rows_become_the_conditions_the_service_takes() -> None:
 
 def test_industries_may_be_typed_by_name() -> None:
     """Names of 门类 and 大类 become codes, a name holding 、 included; codes stay."""
-    rows = [ConditionRow("industry", "in", "电力、热力、燃气及水生产和供应业、制造业，批发和零售业 F52")]
+    rows = [ConditionRow("industry", "in",
+                         "电力、热力、燃气及水生产和供应业、制造业，批发和零售业 F52")]
     conditions, _ = policy_forms.conditions_json(rows, UNITS)
     assert conditions[0]["value"] == ["D", "C", "F", "F52"]
     assert policy_forms.industry_code(" 零售业 ") == "F52"
@@ -90,7 +91,10 @@ def test_conditions_and_formatted_errors_read_in_english() -> None:
     assert en("en", "企业规模为 小型、微型") == "Size is Small, Micro"
     assert en("en", "资产总额不少于 20000 万元") == "Total assets at least 200,000,000 yuan"
     assert en("en", "所属行业不属于 K") == "Industry is not in K"
-    assert en("en", "所属行业属于 采矿业（B）、电力、热力、燃气及水生产和供应业（D）、零售业（F52）") == \
+    assert en("en", "按“租赁和商务服务业”的标准还须填写从业人员、资产总额") == \
+        "by the thresholds for leasing and business services, also give employees, total assets"
+    assert en("en", "所属行业属于 采矿业（B）、电力、热力、燃气及水生产和供应业（D）、"
+                    "零售业（F52）") == \
         "Industry is in Mining (B), Electricity, heat, gas and water supply (D), " \
         "Wholesale and retail trade (F52)"
     assert en("en", "行业代码 C52 有误：大类 52 不属于门类 C（制造业），应为 F52") == \
