@@ -184,7 +184,8 @@ def test_publishing_matches_exactly_the_eligible_enterprises_and_texts_each_once
     assert all(c["met"] is True for m in found for c in m["checks"])
     sms = outbox(runtime)
     assert [(n.channel, n.recipient) for n in sms] == [("sms", PHONE_A)]
-    assert "政策P-1" in sms[0].body and "前申报" in sms[0].body
+    until = date.fromisoformat(policy["valid_until"])
+    assert "政策P-1" in sms[0].body and f"申报截止{until:%Y年%m月%d日}（含当日）" in sms[0].body
     assert sms[0].body.endswith("/enterprise")
     # publishing twice is refused; the handler of the district sees the matches
     again = city.client.post(f"/api/v1/policies/{policy['id']}/publish",

@@ -590,7 +590,8 @@ class PolicyService:
         if policy.mode == pol.Mode.AUTO:
             what = "免申即享：无需申请，将直接兑现"
         elif policy.valid_until is not None:
-            what = f"请于{policy.valid_until:%Y年%m月%d日}前申报"
+            # the last day counts: "前" alone would read as the day before
+            what = f"申报截止{policy.valid_until:%Y年%m月%d日}（含当日）"
         else:
             what = "请及时申报"
         return (f"{self._head}贵企业符合“{policy.title}”政策条件，{what}。"
