@@ -393,6 +393,24 @@ def test_an_application_has_a_decision_deadline_in_working_days(city: City,
     assert decided.json()["review_due_at"] is None and not decided.json()["review_overdue"]
 
 
+def test_applications_waiting_for_a_decision_come_earliest_first(city: City,
+                                                                   runtime: Runtime) -> None:
+    """The 申报审核 list leads with the application whose decision is due first."""
+    for n, phone in ((81, PHONE_A), (82, PHONE_B)):
+        add_enterprise(city, n, industry="C", employees=50, revenue=1000,
+                       region_unit_id=city.unit_ids["D1S1"], contact_phone=phone)
+    policy = add_policy(city, "P-ORDER", small_in(city))
+    publish(city, policy["id"])
+    first, second = sorted(matches(city, policy_id=policy["id"]), key=lambda m: m["id"])
+    svc = PolicyService(runtime.db, runtime.rules, runtime.settings)
+    now = utcnow()
+    # the earlier match applied three days earlier: newest first would put it last
+    svc.apply(uscc(81), PHONE_A, first["id"], "早些申报", now - timedelta(days=3))
+    svc.apply(uscc(82), PHONE_B, second["id"], "晚些申报", now)
+    waiting = matches(city, status="applied", policy_id=policy["id"])
+    assert [m["id"] for m in waiting] == [first["id"], second["id"]]
+
+
 def test_overdue_payouts_are_listed(city: City, runtime: Runtime) -> None:
     add_enterprise(city, 70, industry="C", employees=50, revenue=1000,
                    region_unit_id=city.unit_ids["D1"])

@@ -779,10 +779,11 @@ class PolicyService:
                 offset: int = 0, now: datetime | None = None, *,
                 enterprise_id: int | None = None,
                 payouts_due: bool = False) -> tuple[list[MatchView], int]:
-        """Matches, newest first. `payouts_due`: the approved applications and 免申即享
-        entitlements not yet paid, the earliest due first (so the overdue ones lead);
-        `overdue_only`: only those past due. Handlers and grid workers see the matches of
-        policies issued in their unit subtree."""
+        """Matches, newest first; the applications waiting for a decision (status 已申报)
+        the earliest first, as their decision is due in that order. `payouts_due`: the
+        approved applications and 免申即享 entitlements not yet paid, the earliest due first
+        (so the overdue ones lead); `overdue_only`: only those past due. Handlers and grid
+        workers see the matches of policies issued in their unit subtree."""
         now = now or utcnow()
         if status is not None:
             _enum(MatchStatus, status, "status", "匹配状态")
@@ -793,6 +794,7 @@ class PolicyService:
                 uow.session, policy_id=policy_id, enterprise_id=enterprise_id,
                 statuses=[status] if status else due_statuses if payouts_due else None,
                 overdue_at=now if overdue_only else None, by_due=payouts_due or overdue_only,
+                by_applied=status == MatchStatus.APPLIED.value,
                 due_statuses=due_statuses, issuer_path=issuer_path,
                 limit=_limit(limit), offset=max(offset, 0))
             return self._match_views(uow, records, now, self._today(now)), total

@@ -312,11 +312,13 @@ def _match_select() -> Any:
 def match_records(session: Session, *, policy_id: int | None = None,
                   enterprise_id: int | None = None, statuses: Collection[str] | None = None,
                   overdue_at: datetime | None = None, due_statuses: Collection[str] = (),
-                  issuer_path: str | None = None, by_due: bool = False, limit: int = 50,
+                  issuer_path: str | None = None, by_due: bool = False,
+                  by_applied: bool = False, limit: int = 50,
                   offset: int = 0) -> tuple[list[MatchRecord], int]:
-    """A page of matches (newest first; `by_due`: the earliest payout due first) and how many
-    there are in all. `overdue_at` keeps payouts (in `due_statuses`) whose due time is before
-    it; `issuer_path` keeps the policies issued in that unit subtree."""
+    """A page of matches (newest first; `by_due`: the earliest payout due first;
+    `by_applied`: the earliest application first) and how many there are in all.
+    `overdue_at` keeps payouts (in `due_statuses`) whose due time is before it;
+    `issuer_path` keeps the policies issued in that unit subtree."""
     conds: list[Any] = []
     if policy_id is not None:
         conds.append(PolicyMatchRow.policy_id == policy_id)
@@ -333,6 +335,7 @@ def match_records(session: Session, *, policy_id: int | None = None,
                             conds, PolicyRow.issuer_unit_id, issuer_path)
     total = session.scalar(count) or 0
     order = (PolicyMatchRow.payout_due_at, PolicyMatchRow.id) if by_due else (
+        PolicyMatchRow.applied_at, PolicyMatchRow.id) if by_applied else (
         PolicyMatchRow.id.desc(),)
     rows = session.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
     return [MatchRecord(*r) for r in rows], int(total)
