@@ -64,7 +64,9 @@ def test_admin_replaces_rules_from_the_page_and_the_next_appeal_follows(city: Ci
     assert r.status_code == 303 and r.headers["location"] == PAGE
     page = c.get(PAGE).text
     assert "路由规则已保存：1 条" in page
-    assert re.search(r"<td>01\.01</td><td>全部</td><td>W</td>", page)
+    # named, with the codes the rule stores
+    assert re.search(r'<td>城乡建设/市政设施 <code class="muted">01\.01</code></td><td>全部</td>'
+                     r'<td>市水务局 <code class="muted">W</code></td>', page)
     unit = city.register(category="01.01.001")["suggestions"]["unit"]
     assert unit["unit_id"] == city.unit_ids["W"] and unit["reason"] == "rule"
 

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jiesu.adapters.calendar_source import read_calendar_csv
 from jiesu.adapters.tabular import open_table, uploaded_file
 from jiesu.domain import appeal as dom
 from jiesu.domain.deadlines import REQUESTER_TYPES, policy_limit
@@ -40,6 +41,7 @@ UNIT_GROUPS = ("city", "district", "street", "department", "enterprise", "commun
                "micro_grid")
 STAFF_ROLES = tuple(r.value for r in dom.Role if r not in (dom.Role.PUBLIC, dom.Role.REQUESTER,
                                                               dom.Role.SYSTEM))
+CALENDAR_YEARS = (2000, 2100)  # what the calendar forms accept
 UNIT_ROLES = ("handler", "grid_worker")  # act for a unit, so must belong to one
 
 
@@ -75,6 +77,11 @@ class AdminService:
         phone = _duty_phone(contact_phone)
         if not code or not name:
             raise InvalidArguments("单位编码和名称不能为空")
+        if not _UNIT_CODE.fullmatch(code):
+            raise InvalidArguments(f"单位编码不能超过 {UNIT_CODE_CHARS} 个字符，且不能含空格",
+                                   field="code")
+        if len(name) > UNIT_NAME_CHARS:
+            raise InvalidArguments(f"单位名称不能超过 {UNIT_NAME_CHARS} 字", field="name")
         if group not in UNIT_GROUPS:
             raise InvalidArguments(f"单位类别“{group}”无效，可选：{'、'.join(UNIT_GROUPS)}",
                                    field="group")
@@ -164,6 +171,7 @@ class AdminService:
     def add_user(self, username: str, password: str, role: str, *, unit_code: str | None = None,
                  display_name: str = "", now: datetime) -> UserRow:
         check_staff_role(role)
+        username = check_username(username)
         if role in UNIT_ROLES and not unit_code:
             raise InvalidArguments("承办人和网格员必须属于一个单位（--unit）", field="unit_code")
         name = check_display_name(display_name or username)
@@ -251,6 +259,8 @@ class AdminService:
         with self.db.uow() as uow:
             if unit_code and uow.units.by_code(unit_code) is None:
                 raise InvalidArguments(f"单位 {unit_code} 不存在", field="unit_code")
+            if category:
+                _check_leaf_category(uow.session, category)
             existing = admin_store.sla_policy(uow.session, clock=clock, kind=kind,
                                               urgency=urgency, category=category,
                                               unit=unit_code, requester=requester)
@@ -335,6 +345,28 @@ class AdminService:
         self.rules.invalidate()
         return self.recompute_provisional(now, progress=progress)
 
+    def import_calendar_csv(self, data: bytes, *, source: str, now: datetime
+                            ) -> list[tuple[int, int, int]]:
+        """Load the years of a calendar CSV (`date,is_workday`, UTF-8 or GBK) as an
+        administrator uploads it: all rows are checked before any year is stored. Returns
+        (year, days given, appeals whose deadlines changed) for each year."""
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("gb18030", errors="replace")  # what Chinese Excel saves
+        try:
+            years = read_calendar_csv(io.StringIO(text))  # never taken for a file name
+        except ValueError as exc:
+            raise InvalidArguments(f"工作日历文件有误，未导入：{exc}") from None
+        if not years:
+            raise InvalidArguments("工作日历文件中没有日期行，未导入任何内容")
+        bad = [y for y in years if not CALENDAR_YEARS[0] <= y <= CALENDAR_YEARS[1]]
+        if bad:
+            raise InvalidArguments(f"工作日历文件含 {bad[0]} 年的日期，年份须在 "
+                                   f"{CALENDAR_YEARS[0]}–{CALENDAR_YEARS[1]} 之间，未导入")
+        return [(year, len(days), self.load_calendar_year(year, days, source=source, now=now))
+                for year, days in sorted(years.items())]
+
     def recompute_provisional(self, now: datetime, *, batch: int = 500,
                               progress: Callable[[int, int], None] | None = None) -> int:
         """Recompute deadlines marked provisional (after a calendar year was loaded)."""
@@ -381,6 +413,17 @@ class AdminService:
                     uow.session.add(AdminNoticeRow(key=key, message=message, created_at=now))
             uow.commit()
         return messages
+
+
+def _check_leaf_category(session: Session, code: str) -> None:
+    """A time limit is matched against an appeal's own (末级) category, so a rule keyed on a
+    category that does not exist or has sub-categories would never apply: refused."""
+    row = category_store.category_by_code(session, code)
+    if row is None:
+        raise InvalidArguments(f"事项分类 {code} 不存在", field="category")
+    if category_store.category_codes_under(session, row.id):
+        raise InvalidArguments(f"事项分类 {code}（{row.full_name}）下还有子分类，时限规则按诉求的"
+                               "末级分类匹配：请填写末级分类的编码", field="category")
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -509,6 +552,22 @@ def _duty_phone(raw: str | None) -> str | None:
 
 
 DISPLAY_NAME_CHARS = 100  # users.display_name
+USERNAME_CHARS = 64  # users.username
+_USERNAME = re.compile(rf"[^\s]{{1,{USERNAME_CHARS}}}")
+UNIT_CODE_CHARS, UNIT_NAME_CHARS = 64, 200  # units.code, units.name
+_UNIT_CODE = re.compile(rf"[^\s]{{1,{UNIT_CODE_CHARS}}}")
+
+
+def check_username(raw: str) -> str:
+    """A new user's sign-in name: stripped, 1–64 characters, no spaces (one typed with a
+    space could not be told apart at sign-in, and a longer one does not fit the column)."""
+    name = raw.strip()
+    if not name:
+        raise InvalidArguments("用户名不能为空", field="username")
+    if not _USERNAME.fullmatch(name):
+        raise InvalidArguments(f"用户名不能超过 {USERNAME_CHARS} 个字符，且不能含空格",
+                               field="username")
+    return name
 
 
 def check_display_name(raw: str) -> str:

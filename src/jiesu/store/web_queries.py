@@ -151,6 +151,15 @@ def units(session: Session, *, max_depth: int | None = None,
     return list(session.scalars(stmt.order_by(UnitRow.path).limit(limit)))
 
 
+def unit_names_by_code(session: Session, codes: set[str]) -> dict[str, str]:
+    """The names of the units with these codes (an admin table that stores codes shows names)."""
+    wanted = sorted(c for c in codes if c)
+    if not wanted:
+        return {}
+    return {code: name for code, name in session.execute(
+        select(UnitRow.code, UnitRow.name).where(UnitRow.code.in_(wanted)))}
+
+
 def find_units(session: Session, q: str, *, limit: int = 20) -> list[UnitRow]:
     """Active units whose code starts with `q` (any case) or whose name contains it, the
     higher levels first: what an administrator picks from while typing a unit."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from jiesu.domain import appeal as dom
 from jiesu.web import (
+    i18n_admin,
     i18n_audit,
     i18n_config,
     i18n_feedback,
@@ -619,6 +620,8 @@ for _zh, _text in i18n_users.EN.items():  # 编辑用户, 停用/启用, 修改�
     EN.setdefault(_zh, _text)
 for _zh, _text in i18n_audit.EN.items():  # 审计链校验 on the auditor's and admin pages
     EN.setdefault(_zh, _text)
+for _zh, _text in i18n_admin.EN.items():  # the calendar upload and the KPI weights tab
+    EN.setdefault(_zh, _text)
 for _zh, _text in i18n_public.EN.items():  # the resident's pages (不予受理的原因, 合并办理)
     EN.setdefault(_zh, _text)
 
@@ -721,7 +724,7 @@ def gettext(lang: str, message: str, **kwargs: Any) -> str:
         matched = (_by_pattern(message) or i18n_config.translate(message)
                    or i18n_feedback.translate(message) or i18n_policies.translate(message)
                    or i18n_knowledge.translate(message) or i18n_population.translate(message)
-                   or i18n_audit.translate(message))
+                   or i18n_audit.translate(message) or i18n_admin.translate(message))
         if matched is not None:
             return matched
         text = message

@@ -19,6 +19,7 @@ from jiesu.adapters.notify import unconfigured
 from jiesu.domain.appeal import Role, SupervisionLevel
 from jiesu.domain.deadlines import Clock, LimitUnit
 from jiesu.domain.errors import DomainError, InvalidArguments
+from jiesu.domain.kpi import KpiFormula, ResponseMeasure
 from jiesu.services import training
 from jiesu.services.admin import STAFF_ROLES, UNIT_GROUPS, AdminService
 from jiesu.services.api_keys import ApiKeyService
@@ -26,7 +27,7 @@ from jiesu.services.audit import alarms, recent_checks, stale
 from jiesu.services.clock import utcnow
 from jiesu.services.intake_config import KIND_ZH, IntakeConfigService
 from jiesu.services.notifications import outbox_page, retry_failed
-from jiesu.services.reporting import pct
+from jiesu.services.reporting import ReportingService, pct
 from jiesu.services.rules import RULE_SETTINGS
 from jiesu.store import web_queries
 from jiesu.web import core, i18n, uploads
@@ -35,7 +36,7 @@ from jiesu.web.core import FormDep
 router = APIRouter(prefix="/staff/admin", include_in_schema=False)
 ROLES = {Role.ADMIN}
 TABS = [("units", "单位树"), ("users", "用户与角色"), ("taxonomy", "分类导入"),
-        ("sla", "时限规则"), ("calendar", "工作日历"), ("intake", "智能受理"),
+        ("sla", "时限规则"), ("calendar", "工作日历"), ("kpi", "考核权重"), ("intake", "智能受理"),
         ("apikeys", "API 密钥"), ("notifications", "通知发送"), ("settings", "系统设置")]
 # the outbox tab's filters, in this order
 NOTIFY_STATUSES = ("failed", "pending", "sent", "skipped")
@@ -59,6 +60,11 @@ def _service(request: Request) -> AdminService:
 def _intake(request: Request) -> IntakeConfigService:
     rt = core.runtime_of(request)
     return IntakeConfigService(rt.db, rt.intake)
+
+
+def _reporting(request: Request) -> ReportingService:
+    rt = core.runtime_of(request)
+    return ReportingService(rt.db, rt.rules, rt.settings)
 
 
 def _missing_years(request: Request) -> list[int]:
@@ -97,13 +103,16 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None) -> HT
             ctx["categories"] = web_queries.leaf_categories(s)
         elif tab == "sla":
             ctx["policies"] = web_queries.sla_policies(s)
+            ctx["category_names"] = web_queries.category_names(s)
+            ctx["leaf_categories"] = web_queries.leaf_categories(s)
+            ctx["unit_names"] = web_queries.unit_names_by_code(
+                s, {p.unit for p in ctx["policies"] if p.unit})
             ctx["clocks"] = [c.value for c in Clock]
             ctx["limit_units"] = [u.value for u in LimitUnit]
             ctx["kinds"] = i18n.choices(lang, "kind")
             ctx["urgencies"] = i18n.choices(lang, "urgency")
         elif tab == "calendar":
             ctx["years"] = web_queries.calendar_years(s)
-            ctx["notices"] = web_queries.open_notices(s)
         elif tab == "settings":
             ctx["settings"] = [(k, getattr(rt.settings, k)) for k in SHOWN_SETTINGS]
             ctx["rule_settings"] = [(k, RULE_LABELS[k]) for k in RULE_SETTINGS]
@@ -113,6 +122,11 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None) -> HT
                                          if lvl is not SupervisionLevel.NONE]
         elif tab == "apikeys":
             ctx["api_keys"] = ApiKeyService(rt.db).list()
+    if tab == "kpi":
+        versions = _reporting(request).formula_versions()
+        ctx["formula"] = versions[-1][0] if versions else KpiFormula()
+        ctx["formula_versions"] = list(reversed(versions))
+        ctx["response_measures"] = [m.value for m in ResponseMeasure]
     if tab == "notifications":
         ctx.update(_outbox(request))
     if tab == "intake":
@@ -121,6 +135,10 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None) -> HT
         ctx["intake_text"] = {kind: svc.export(kind) for kind in ("routing", "urgency",
                                                                   "keywords")}
         ctx["models"] = _models(request)
+        with core.reading(rt) as uow:  # the routing table names its categories and units
+            ctx["category_names"] = web_queries.category_names(uow.session)
+            ctx["unit_names"] = web_queries.unit_names_by_code(uow.session, {
+                code for r in ctx["intake"].routing for code in (r.area, r.unit) if code})
     return core.render(request, "staff/admin.html", ctx)
 
 
@@ -232,7 +250,8 @@ def add_user(request: Request, form: FormDep) -> Response:
         core.text(form, "username"), str(form.get("password") or ""), core.text(form, "role"),
         unit_code=core.text(form, "unit_code") or None,
         display_name=core.text(form, "display_name"), now=utcnow()),
-        lambda row: f"已添加用户：{row.username}")
+        lambda row: f"已添加用户：{row.username}",
+        keep=("user", form, ("username", "display_name", "role", "unit_code")))
 
 
 def _csv_rows(upload: Any) -> list[list[str]]:
@@ -305,10 +324,30 @@ def load_calendar(request: Request, form: FormDep) -> Response:
             days = official_year(year)
         except CalendarYearUnavailable:
             raise InvalidArguments(
-                f"{year} 年的官方日历尚未收录在 chinesecalendar 包中，请升级该包或用命令行导入 CSV"
-            ) from None
+                f"{year} 年的官方日历尚未收录在 chinesecalendar 包中：请按国务院公布的安排，"
+                "用下方的“上传工作日历”导入该年的 CSV", field="year") from None
         changed = svc.load_calendar_year(year, days, source="chinesecalendar", now=utcnow())
         return f"{year} 年日历已导入，重算时限 {changed} 件"
+
+    return _done(request, "calendar", run, "{result}")
+
+
+@router.post("/calendar/import", response_model=None)
+def import_calendar(request: Request, form: FormDep) -> Response:
+    """A year the chinesecalendar package does not cover yet (next year's, published late in
+    this one): the administrator uploads it as a CSV of the days that differ from Mon–Fri."""
+    core.require(request, ROLES)
+    svc = _service(request)
+
+    def run() -> str:
+        upload = form.get("file")
+        data = uploads.read(upload, 1024 * 1024, "工作日历文件不能超过 1MB")
+        if data is None:
+            raise InvalidArguments("请选择工作日历文件（CSV）")
+        name = upload.filename if isinstance(upload, UploadFile) else ""
+        loaded = svc.import_calendar_csv(data, source=f"csv:{(name or '')[:40]}", now=utcnow())
+        return "；".join(f"{year} 年日历已导入（{n} 个调整日），重算时限 {changed} 件"
+                        for year, n, changed in loaded)
 
     return _done(request, "calendar", run, "{result}")
 
@@ -372,6 +411,55 @@ def activate_model(request: Request, form: FormDep) -> Response:
         training.activate_model(rt.settings.model_dir, core.text(form, "version"), rt.intake)
 
     return _done(request, "intake", run, "已启用所选模型")
+
+
+# the KPI form's fields: the three weights of the composite score are typed as percentages
+KPI_PERCENT_FIELDS = {"weight_response": "响应率权重", "weight_resolution": "解决率权重",
+                      "weight_satisfaction": "满意率权重"}
+KPI_FACTOR_FIELDS = {"basic_satisfaction_weight": "基本满意折算系数",
+                     "partly_resolved_weight": "部分解决折算系数"}
+
+
+def _kpi_changes(form: dict[str, Any]) -> dict[str, Any]:
+    """The formula settings the KPI form gives; a figure that is not a number is refused."""
+    changes: dict[str, Any] = {}
+    for name, label in {**KPI_PERCENT_FIELDS, **KPI_FACTOR_FIELDS}.items():
+        raw = core.text(form, name).removesuffix("%").strip()
+        try:
+            value = float(raw)
+        except ValueError:
+            raise InvalidArguments(f"{label}须为数字", field=name) from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise InvalidArguments(f"{label}须为数字", field=name)
+        if name in KPI_PERCENT_FIELDS:
+            if not 0 <= value <= 100:
+                raise InvalidArguments(f"{label}须在 0% 到 100% 之间", field=name)
+            value = round(value / 100, 6)
+        changes[name] = value
+    total = sum(changes[n] for n in KPI_PERCENT_FIELDS)
+    if abs(total - 1) > 1e-6:
+        raise InvalidArguments(f"三项权重之和须为 100%，现为 {round(total * 100, 4):g}%",
+                               field="weight_response")
+    # the sum may be 100% only up to rounding: the last weight takes the rest
+    rest = 1 - changes["weight_response"] - changes["weight_resolution"]
+    changes["weight_satisfaction"] = max(0.0, round(rest, 9))
+    measure = core.text(form, "response_measure")
+    if measure:
+        changes["response_measure"] = measure
+    return changes
+
+
+@router.post("/kpi", response_model=None)
+def save_kpi_formula(request: Request, form: FormDep) -> Response:
+    """A new version of the KPI formula (考核权重): rankings and reports use it from now on;
+    results computed before keep the version they used."""
+    me = core.require(request, ROLES)
+    svc = _reporting(request)
+    return _done(request, "kpi", lambda: svc.set_formula(
+        me.actor(), _kpi_changes(form), core.text(form, "note"), utcnow()).version,
+        "考核公式已保存为第 {result} 版，排名和通报即按新权重计算",
+        keep=("kpi", form, (*KPI_PERCENT_FIELDS, *KPI_FACTOR_FIELDS, "response_measure",
+                            "note")))
 
 
 @router.post("/settings", response_model=None)

@@ -1,0 +1,139 @@
+"""English of the administrator's day-one pages that `jiesu.web.i18n` does not hold: the
+working calendar uploaded as a CSV, the KPI weights (考核权重) and what those forms answer.
+`jiesu.web.i18n` merges these in."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jiesu.web.i18n_config import apply_patterns
+
+EN: dict[str, str] = {
+    # the calendar tab
+    "内置官方日历（chinesecalendar）": "Built-in official calendar (chinesecalendar)",
+    "上传的文件": "Uploaded file",
+    "按内置的官方日历导入；内置日历尚未收录的年份（如国务院刚公布的明年安排），请在下方上传。":
+        "Loads the built-in official calendar; for a year it does not cover yet (such as "
+        "next year's schedule the State Council has just published), upload it below.",
+    "上传工作日历": "Upload a working calendar",
+    "CSV 文件，第一行为表头 date,is_workday；只需列出与“周一至周五上班、周末休息”不同的日期："
+    "放假的工作日填 0，调休上班的周末填 1。可含多个年份，文件中出现的年份整年替换，有一行出错则不作"
+    "任何修改。导入后，该年内按“暂定”计算的时限随即重算。":
+        "A CSV file whose first line is the header date,is_workday. List only the days that "
+        "differ from “Monday to Friday at work, weekends off”: 0 for a weekday holiday, 1 for "
+        "a weekend working day (调休). It may hold several years; each year in the file is "
+        "replaced whole, and one bad line changes nothing. Deadlines of that year counted as "
+        "provisional are recomputed at once.",
+    "示例": "Example", "工作日历文件（CSV）": "Calendar file (CSV)",
+    "上传并导入": "Upload and load",
+    "请选择工作日历文件（CSV）": "Please choose a calendar file (CSV)",
+    "工作日历文件不能超过 1MB": "The calendar file can be at most 1 MB",
+    "工作日历文件中没有日期行，未导入任何内容":
+        "The calendar file has no date lines: nothing was loaded",
+    # the time-limit tab
+    "末级分类编码": "Leaf category code",
+    "用户名不能为空": "The username cannot be empty",
+    # the KPI tab
+    "考核权重": "KPI weights",
+    "综合得分 = 响应率 × 权重 + 解决率 × 权重 + 满意率 × 权重，三项权重之和须为 100%。"
+    "保存即生成新的公式版本，排名和通报即按新版本计算；此前已算出的结果仍注明其所用的版本。":
+        "Composite score = response rate × weight + resolution rate × weight + satisfaction "
+        "rate × weight; the three weights add up to 100%. Saving makes a new formula version: "
+        "rankings and reports use it from then on, and results computed before still name the "
+        "version they used.",
+    "当前版本": "Current version",
+    "响应率权重（%）": "Response rate weight (%)", "解决率权重（%）": "Resolution rate weight (%)",
+    "满意率权重（%）": "Satisfaction rate weight (%)",
+    "基本满意折算系数（0–1）": "Weight of “basically satisfied” (0–1)",
+    "部分解决折算系数（0–1）": "Weight of “partly resolved” (0–1)",
+    "基本满意折算系数": "Weight of “basically satisfied”",
+    "响应口径": "Response measured by", "首次联系诉求人": "First contact with the requester",
+    "修改说明": "Note", "保存为新版本": "Save as a new version", "历史版本": "Versions",
+    "保存时间": "Saved at",
+    "尚未修改过，使用默认权重：响应率 10%、解决率 45%、满意率 45%":
+        "Never changed: the default weights are in use (response 10%, resolution 45%, "
+        "satisfaction 45%)",
+    "只有管理员可以修改考核公式": "Only administrators can change the KPI formula",
+    "综合得分三项权重之和须为 1": "The three weights of the composite score must add up to 100%",
+}
+
+_FIELDS = {"响应率权重": "Response rate weight", "解决率权重": "Resolution rate weight",
+           "满意率权重": "Satisfaction rate weight",
+           "基本满意折算系数": "Weight of “basically satisfied”",
+           "部分解决折算系数": "Weight of “partly resolved”"}
+_F = "|".join(_FIELDS)
+
+
+def _years(zh: str) -> str:
+    """"2027 年日历已导入（5 个调整日），重算时限 3 件；…" one year after another."""
+    done = re.compile(r"(\d+) 年日历已导入（(\d+) 个调整日），重算时限 (\d+) 件")
+    parts = []
+    for part in zh.split("；"):
+        found = done.fullmatch(part)
+        if found is None:
+            return zh
+        year, days, changed = found.groups()
+        parts.append(f"Calendar of {year} loaded ({days} adjusted days); deadlines of "
+                     f"{changed} appeals recomputed")
+    return "; ".join(parts)
+
+
+# what `jiesu.adapters.calendar_source.read_calendar_csv` finds wrong in a line
+_ROW_PROBLEMS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
+    (re.compile(r"第 (?P<n>\d+) 行：日期“(?P<d>.*)”不存在"),
+     "line {n}: there is no date “{d}”", {}),
+    (re.compile(r"第 (?P<n>\d+) 行：日期“(?P<d>.*)”不是 YYYY-MM-DD 格式"),
+     "line {n}: the date “{d}” is not written YYYY-MM-DD", {}),
+    (re.compile(r"第 (?P<n>\d+) 行：is_workday 的值“(?P<v>.*)”无效，应为 .+"),
+     "line {n}: is_workday “{v}” must be one of 1/0, true/false, 是/否, Y/N", {}),
+    (re.compile(r"第 (?P<n>\d+) 行：应有 date,is_workday 两列，实为 (?P<v>.*)"),
+     "line {n}: two columns date,is_workday expected, found {v}", {}),
+    (re.compile(r"第 (?P<n>\d+) 行：(?P<d>\S+) 与第 (?P<m>\d+) 行同一日期的值相反"),
+     "line {n}: {d} says the opposite of line {m}", {}),
+    (re.compile(r"第 (?P<n>\d+) 行：工作日历 CSV 的表头须有 date,is_workday 两列.*"),
+     "line {n}: the header must have the two columns date,is_workday", {}),
+    (re.compile(r"工作日历 CSV 是空的.*"),
+     "the file is empty; its first line must be the header date,is_workday", {}),
+]
+
+
+def _row_problem(zh: str) -> str:
+    return apply_patterns(_ROW_PROBLEMS, zh) or zh
+
+
+_PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
+    (re.compile(r"(?P<all>\d+ 年日历已导入（\d+ 个调整日），重算时限 \d+ 件(；.+)?)"), "{all}",
+     {"all": _years}),
+    (re.compile(r"(?P<year>\d+) 年日历已导入，重算时限 (?P<n>\d+) 件"),
+     "Calendar of {year} loaded; deadlines of {n} appeals recomputed", {}),
+    (re.compile(r"(?P<year>\d+) 年的官方日历尚未收录在 chinesecalendar 包中：.+"),
+     "The built-in calendar (chinesecalendar) does not cover {year} yet: upload that year's "
+     "schedule as published by the State Council as a CSV under “Upload a working calendar” "
+     "below", {}),
+    (re.compile(r"工作日历文件有误，未导入：(?P<m>.+)"),
+     "The calendar file has an error, nothing was loaded: {m}", {"m": _row_problem}),
+    (re.compile(r"工作日历文件含 (?P<y>\d+) 年的日期，年份须在 (?P<a>\d+)–(?P<b>\d+) 之间，未导入"),
+     "The calendar file has dates in {y}; years must be {a}–{b}. Nothing was loaded", {}),
+    (re.compile(r"事项分类 (?P<c>\S+)（(?P<n>.+)）下还有子分类，"
+                r"时限规则按诉求的末级分类匹配：请填写末级分类的编码"),
+     "Category {c} ({n}) has sub-categories, and time limits match an appeal's own (leaf) "
+     "category: give the code of a leaf category", {}),
+    (re.compile(r"(?P<what>用户名|单位编码)不能超过 (?P<n>\d+) 个字符，且不能含空格"),
+     "{what}: at most {n} characters, without spaces",
+     {"what": {"用户名": "Username", "单位编码": "Unit code"}.__getitem__}),
+    (re.compile(rf"(?P<f>{_F})须为数字"), "{f} must be a number", {"f": _FIELDS.__getitem__}),
+    (re.compile(rf"(?P<f>{_F})须在 0% 到 100% 之间"), "{f} must be between 0% and 100%",
+     {"f": _FIELDS.__getitem__}),
+    (re.compile(rf"(?P<f>{_F})须在 0 到 1 之间"), "{f} must be between 0 and 1",
+     {"f": _FIELDS.__getitem__}),
+    (re.compile(r"三项权重之和须为 100%，现为 (?P<n>[\d.]+)%"),
+     "The three weights must add up to 100% (now {n}%)", {}),
+    (re.compile(r"考核公式已保存为第 (?P<v>\d+) 版，排名和通报即按新权重计算"),
+     "KPI formula saved as version {v}: rankings and reports use the new weights now", {}),
+]
+
+
+def translate(message: str) -> str | None:
+    """English of one of these admin messages, or None if it is not one."""
+    return apply_patterns(_PATTERNS, message)

@@ -1,0 +1,175 @@
+"""What a new city's administrator does on day one through the admin page (SQLite and
+PostgreSQL): next year's working calendar uploaded as a CSV, the KPI weights changed, a time
+limit keyed on a category that would never apply refused, a refused new user kept as typed,
+and the codes the tables store shown with their names."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+from fastapi.testclient import TestClient
+
+from jiesu.services.reporting import ReportingService
+from jiesu.store.tables import SlaPolicyRow, UnitRow, UserRow
+from tests.integration.test_web_admin_intake import login_admin
+from tests.support.city import City
+
+
+def _token(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found
+    return found.group(1)
+
+
+def _value(page: str, field_id: str) -> str:
+    tag = re.search(rf'<input id="{field_id}"[^>]*>', page)
+    assert tag, field_id
+    value = re.search(r'value="([^"]*)"', tag.group(0))
+    return html.unescape(value.group(1)) if value else ""
+
+
+def _flash(page: str) -> str:
+    found = re.search(r'class="flash flash-(?:info|error)[^"]*"[^>]*>(.*?)</div>', page, re.S)
+    return html.unescape(found.group(1)) if found else ""
+
+
+def _upload_calendar(c: TestClient, token: str, body: bytes, name: str = "2027.csv") -> str:
+    return c.post("/staff/admin/calendar/import", data={"csrf_token": token},
+                  files={"file": (name, body, "text/csv")}, follow_redirects=True).text
+
+
+def test_next_years_calendar_is_uploaded_as_a_csv_and_moves_working_days(city: City) -> None:
+    c = city.client
+    login_admin(c)
+    page = c.get("/staff/admin?tab=calendar").text
+    assert 'action="/staff/admin/calendar/import"' in page and "date,is_workday" in page
+    # a year the package does not cover: the page points to the upload, not to a command
+    r = c.post("/staff/admin/calendar", data={"csrf_token": _token(page), "year": "2099"},
+               follow_redirects=True)
+    assert "上传工作日历" in r.text and "命令行" not in _flash(r.text)
+    # a bad line: a Chinese message naming it, and nothing loaded
+    bad = b"date,is_workday\n2027-10-01,0\n2027-13-01,0\n"
+    assert "工作日历文件有误，未导入：第 3 行" in _upload_calendar(c, _token(page), bad)
+    assert 2027 not in city.runtime.rules.get().calendar.loaded_years
+    # a GBK file as Chinese Excel saves it, with 是/否
+    good = "date,is_workday,说明\n2027-10-01,否,国庆\n2027-10-04,否,国庆\n2027-10-09,是,调休\n"
+    assert "2027 年日历已导入（3 个调整日）" in _upload_calendar(c, _token(page),
+                                                         good.encode("gb18030"))
+    calendar = city.runtime.rules.get().calendar
+    assert 2027 in calendar.loaded_years
+    assert not calendar.is_workday(date(2027, 10, 4))  # a Monday off
+    assert calendar.is_workday(date(2027, 10, 9))  # a Saturday at work
+    assert "2027.csv" in c.get("/staff/admin?tab=calendar").text
+    # no file, or one with no date line
+    r = c.post("/staff/admin/calendar/import", data={"csrf_token": _token(page)},
+               follow_redirects=True)
+    assert "请选择工作日历文件" in r.text
+    assert "没有日期行" in _upload_calendar(c, _token(page), b"date,is_workday\n")
+    r = c.get("/staff/admin?tab=calendar&lang=en")
+    assert "The calendar file has an error, nothing was loaded: line 2" in _upload_calendar(
+        c, _token(r.text), b"date,is_workday\n2027-10-01,maybe\n")
+
+
+def test_the_kpi_weights_are_changed_on_the_admin_page(city: City) -> None:
+    c = city.client
+    login_admin(c)
+    page = c.get("/staff/admin?tab=kpi").text
+    assert _value(page, "k-response") == "10" and _value(page, "k-satisfaction") == "45"
+    reporting = ReportingService(city.runtime.db, city.runtime.rules, city.runtime.settings)
+    before = reporting.formula().version
+    # weights that do not add up to 100%: refused, kept as typed, nothing stored
+    r = c.post("/staff/admin/kpi", follow_redirects=True, data={
+        "csrf_token": _token(page), "weight_response": "20", "weight_resolution": "45",
+        "weight_satisfaction": "45", "basic_satisfaction_weight": "0.8",
+        "partly_resolved_weight": "0", "note": "试行"})
+    assert "三项权重之和须为 100%，现为 110%" in r.text
+    assert _value(r.text, "k-response") == "20" and _value(r.text, "k-note") == "试行"
+    assert reporting.formula().version == before
+    r = c.post("/staff/admin/kpi", follow_redirects=True, data={
+        "csrf_token": _token(page), "weight_response": "二十", "weight_resolution": "40",
+        "weight_satisfaction": "40", "basic_satisfaction_weight": "0.8",
+        "partly_resolved_weight": "0"})
+    assert "响应率权重须为数字" in r.text and reporting.formula().version == before
+    r = c.post("/staff/admin/kpi", follow_redirects=True, data={
+        "csrf_token": _token(page), "weight_response": "20", "weight_resolution": "40",
+        "weight_satisfaction": "40", "basic_satisfaction_weight": "0.9",
+        "partly_resolved_weight": "0.5", "response_measure": "sign", "note": "2027 年考核办法"})
+    assert f"考核公式已保存为第 {before + 1} 版" in r.text
+    formula = reporting.formula()
+    assert (formula.version, formula.weight_response, formula.weight_resolution) == (
+        before + 1, 0.2, 0.4)
+    assert abs(formula.weight_satisfaction - 0.4) < 1e-9
+    assert (formula.basic_satisfaction_weight, str(formula.response_measure)) == (0.9, "sign")
+    page = c.get("/staff/admin?tab=kpi").text
+    assert _value(page, "k-response") == "20" and "2027 年考核办法" in page
+    assert f'data-formula-version="{before + 1}"' in page
+
+
+def test_a_time_limit_on_a_category_it_could_never_match_is_refused(city: City) -> None:
+    c = city.client
+    login_admin(c)
+    page = c.get("/staff/admin?tab=sla").text
+    leaf = re.search(r'<option value="([0-9.]+)">城乡建设/市政设施/路灯</option>', page)
+    assert leaf, "the category field offers the leaf categories"
+    base = {"csrf_token": _token(page), "clock": "handle", "amount": "3",
+            "limit_unit": "workday", "kind": "help"}
+    for code, said in (("99.99.999", "事项分类 99.99.999 不存在"),
+                       (leaf.group(1).rsplit(".", 1)[0], "下还有子分类")):
+        r = c.post("/staff/admin/sla", data={**base, "category": code}, follow_redirects=True)
+        assert said in r.text and _value(r.text, "s-category") == code
+    with city.runtime.db.uow(write=False) as uow:
+        assert not uow.session.query(SlaPolicyRow).filter(
+            SlaPolicyRow.category.is_not(None)).count()
+    r = c.post("/staff/admin/sla", data={**base, "category": leaf.group(1), "unit_code": "D1"},
+               follow_redirects=True)
+    assert "时限规则已保存" in r.text
+    # the table names the category and the unit, not only their codes
+    row = re.search(r"<td>城乡建设/市政设施/路灯 <code[^>]*>[0-9.]+</code></td><td>(.*?)</td>",
+                    r.text)
+    assert row and row.group(1).startswith("东城区 <code")
+
+
+def test_a_refused_new_user_keeps_what_was_typed_and_bad_names_are_refused(city: City) -> None:
+    c = city.client
+    login_admin(c)
+    page = c.get("/staff/admin?tab=users").text
+    base = {"csrf_token": _token(page), "password": "secret-123", "role": "handler",
+            "display_name": "新区承办人"}
+    r = c.post("/staff/admin/users", follow_redirects=True,
+               data={**base, "username": "h_new", "unit_code": "NOPE"})
+    assert "单位 NOPE 不存在" in r.text
+    assert [_value(r.text, f) for f in ("n-username", "n-display", "n-unit")] == [
+        "h_new", "新区承办人", "NOPE"]
+    assert re.search(r'<option value="handler" selected>', r.text)
+    for username in ("h new", "u" * 65):
+        r = c.post("/staff/admin/users", follow_redirects=True,
+                   data={**base, "username": username, "unit_code": "D1"})
+        assert "用户名不能超过 64 个字符，且不能含空格" in r.text, username
+    # a unit code or name too long for its column: a message, not a database error
+    r = c.post("/staff/admin/units", follow_redirects=True, data={
+        "csrf_token": _token(page), "code": "X" * 65, "name": "新区", "group": "district"})
+    assert "单位编码不能超过 64 个字符" in r.text
+    r = c.post("/staff/admin/units", follow_redirects=True, data={
+        "csrf_token": _token(page), "code": "N5", "name": "名" * 201, "group": "district"})
+    assert "单位名称不能超过 200 字" in r.text
+    with city.runtime.db.uow(write=False) as uow:
+        assert not uow.session.query(UserRow).filter(UserRow.username.like("%new%")).count()
+        assert not uow.session.query(UnitRow).filter(UnitRow.code == "N5").count()
+
+
+def test_the_routing_table_names_its_categories_and_units(city: City) -> None:
+    c = city.client
+    login_admin(c)
+    page = c.get("/staff/admin?tab=intake").text
+    leaf = re.search(r"<code>([0-9.]+)</code> 城乡建设/市政设施/路灯",
+                     c.get("/staff/admin?tab=taxonomy").text)
+    assert leaf
+    r = c.post("/staff/admin/intake/routing", data={
+        "csrf_token": _token(page), "text": f"category,area,unit\n{leaf.group(1)},D1,W\n"},
+        follow_redirects=True)
+    assert "路由规则已保存：1 条" in r.text
+    row = re.search(r"<td>城乡建设/市政设施/路灯 <code[^>]*>[0-9.]+</code></td><td>(.*?)</td>"
+                    r"<td>(.*?)</td>", r.text)
+    assert row and "东城区" in row.group(1) and "市水务局" in row.group(2)
