@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
 from jiesu.services.reporting import ReportingService
 from jiesu.store.tables import SlaPolicyRow, UnitRow, UserRow
 from tests.integration.test_web_admin_intake import login_admin
-from tests.support.city import City
+from tests.support.city import City, page_login
 
 
 def _token(page: str) -> str:
@@ -173,3 +173,27 @@ def test_the_routing_table_names_its_categories_and_units(city: City) -> None:
     row = re.search(r"<td>城乡建设/市政设施/路灯 <code[^>]*>[0-9.]+</code></td><td>(.*?)</td>"
                     r"<td>(.*?)</td>", r.text)
     assert row and "东城区" in row.group(1) and "市水务局" in row.group(2)
+
+
+def test_the_auditor_filters_events_by_type_and_day_and_sees_who_acted(city: City) -> None:
+    c = city.client
+    first = city.register()
+    city.register()
+    city.act("dispatcher", first["id"], "dispatch", unit_code="D1")
+    page_login(c, "auditor")
+    page = c.get("/staff/audit?type=dispatch").text
+    assert page.count("<tr><td>") == 1 and first["code"] in page
+    assert re.search(r'<option value="dispatch" selected>', page)
+    # who acted, by name (the test city's users are named after their username)
+    assert "<td>dispatcher</td>" in page
+    today = datetime.now(city.runtime.settings.tz).date()  # ± a day: midnight may pass
+    around = f"from={today - timedelta(days=1)}&to={today + timedelta(days=1)}"
+    assert c.get(f"/staff/audit?{around}").text.count("<tr><td>") == 3
+    later = today + timedelta(days=2)
+    assert "没有符合条件的流转记录" in c.get(f"/staff/audit?from={later}").text
+    # bad filters: a message, no list, no error page
+    for query, said in (("from=2026-13-01", "日期应为 YYYY-MM-DD 格式"),
+                        ("type=nope", "请从列表中选择事件类型"),
+                        (f"from={later}&to={today}", "起始日期不能晚于截止日期")):
+        r = c.get(f"/staff/audit?{query}")
+        assert r.status_code == 200 and said in r.text and "<tr><td>" not in r.text, query

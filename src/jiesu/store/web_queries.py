@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from jiesu.store import queries
 from jiesu.store.tables import (
@@ -226,15 +227,24 @@ def open_notices(session: Session) -> list[AdminNoticeRow]:
 
 
 def latest_events(session: Session, *, page: int = 1, per_page: int = 50,
+                  kind: str | None = None, since: datetime | None = None,
+                  until: datetime | None = None,
                   ) -> tuple[list[tuple[EventRow, str | None]], int, bool]:
     """One page of events, newest first by time (id breaks ties; ids are not in time order for
-    imported history or transactions that commit late), with a capped total. Reads the end
-    of ix_events_at_id."""
+    imported history or transactions that commit late), with a capped total; optionally of
+    one type (ix_events_type_at) and within [since, until). Reads the end of ix_events_at_id."""
+    where: list[ColumnElement[bool]] = []
+    if kind is not None:
+        where.append(EventRow.type == kind)
+    if since is not None:
+        where.append(EventRow.at >= since)
+    if until is not None:
+        where.append(EventRow.at < until)
     rows = session.execute(select(EventRow, AppealRow.code).join(
-        AppealRow, AppealRow.id == EventRow.appeal_id)
+        AppealRow, AppealRow.id == EventRow.appeal_id).where(*where)
         .order_by(EventRow.at.desc(), EventRow.id.desc())
         .limit(per_page).offset((page - 1) * per_page)).all()
-    capped = select(EventRow.id).limit(queries.COUNT_CAP + 1).subquery()
+    capped = select(EventRow.id).where(*where).limit(queries.COUNT_CAP + 1).subquery()
     total = session.scalar(select(func.count()).select_from(capped)) or 0
     return [(e, c) for e, c in rows], min(total, queries.COUNT_CAP), total > queries.COUNT_CAP
 

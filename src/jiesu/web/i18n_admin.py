@@ -34,6 +34,17 @@ EN: dict[str, str] = {
     # the time-limit tab
     "末级分类编码": "Leaf category code",
     "用户名不能为空": "The username cannot be empty",
+    # the auditor's list of events
+    "起始日期": "From", "截止日期": "To", "筛选": "Filter", "清除筛选": "Clear filters",
+    "操作人": "By", "没有符合条件的流转记录": "No event matches these filters",
+    "请从列表中选择事件类型": "Please choose an event type from the list",
+    "日期应为 YYYY-MM-DD 格式，例如 2026-11-01": "Dates are written YYYY-MM-DD, e.g. 2026-11-01",
+    "起始日期不能晚于截止日期": "The start date cannot be after the end date",
+    "每件诉求的流转记录各成一条哈希链：每条记录的哈希由其内容和上一条记录的哈希算出，改动、插入或删除任何"
+    "一条都会使校验失败。":
+        "The events of each appeal form a hash chain: each event's hash is computed from its "
+        "content and the previous event's hash, so editing, inserting or deleting any of them "
+        "makes the check fail.",
     # the KPI tab
     "考核权重": "KPI weights",
     "综合得分 = 响应率 × 权重 + 解决率 × 权重 + 满意率 × 权重，三项权重之和须为 100%。"

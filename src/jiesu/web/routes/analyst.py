@@ -5,7 +5,10 @@ recorded audit checks (审计链校验)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -18,7 +21,7 @@ from jiesu.services import reporting as rep
 from jiesu.services.audit import acknowledge, alarms, recent_checks, stale
 from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
-from jiesu.web import core, stats
+from jiesu.web import core, i18n, stats
 from jiesu.web.routes import admin
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -88,10 +91,14 @@ def audit(request: Request) -> HTMLResponse:
     # verify` recorded, and how far the anchors reach
     checks = [] if code else recent_checks(rt.db, AUDIT_CHECKS_SHOWN)
     raised = [] if code else alarms(rt.db)
+    lang = core.lang_of(request)
+    kinds = i18n.choices(lang, "action")
+    shown, problem = _audit_filters(request, rt.settings.tz, {k for k, _ in kinds})
     with core.reading(rt) as uow:
         if not code:
-            events, total, capped = web_queries.latest_events(
-                uow.session, page=page, per_page=AUDIT_PER_PAGE)
+            events, total, capped = ([], 0, False) if problem else web_queries.latest_events(
+                uow.session, page=page, per_page=AUDIT_PER_PAGE, kind=shown["type"] or None,
+                since=shown["since"], until=shown["until"])
             anchors = web_queries.anchor_state(uow.session)
         elif (row := web_queries.by_code(uow.session, code)) is not None:
             events = [(e, row.code) for e in queries.events_of(uow.session, row.id)]
@@ -99,13 +106,39 @@ def audit(request: Request) -> HTMLResponse:
             events = []
         who = {c.acknowledged_by for c in checks if c.acknowledged_by is not None}
         names = web_queries.user_names(uow.session, who) if who else {}
+        actors = web_queries.user_names(uow.session, {e.actor_id for e, _ in events
+                                                      if e.actor_id is not None})
+    query_base = urlencode([(k, shown[k]) for k in ("type", "from", "to") if shown[k]])
     return core.render(request, "staff/audit.html", {
         "events": events, "code": code, "anchors": anchors, "page": page, "total": total,
-        "capped": capped, "per_page": AUDIT_PER_PAGE, "query_base": "", "checks": checks,
+        "capped": capped, "per_page": AUDIT_PER_PAGE, "query_base": query_base,
+        "kinds": kinds, "shown": shown, "problem": problem, "actors": actors, "checks": checks,
         "alarms": raised, "names": names, "typed": core.take_typed(request),
         "stale": stale(checks[0] if checks else None, utcnow(),
                        rt.settings.audit_verify_hours),
         "verify_hours": rt.settings.audit_verify_hours})
+
+
+def _audit_filters(request: Request, tz: ZoneInfo, kinds: set[str]
+                   ) -> tuple[dict[str, Any], str]:
+    """The audit list's filters as typed (event type, from and to as local dates, both days
+    included) with the UTC bounds they give, and what is wrong with them ("" if nothing)."""
+    q = request.query_params
+    shown: dict[str, Any] = {"type": q.get("type", "")[:32], "from": q.get("from", "")[:10],
+                             "to": q.get("to", "")[:10], "since": None, "until": None}
+    if shown["type"] and shown["type"] not in kinds:
+        return shown, "请从列表中选择事件类型"
+    for key, bound, extra in (("from", "since", 0), ("to", "until", 1)):
+        if not shown[key]:
+            continue
+        try:
+            day = date.fromisoformat(shown[key]) + timedelta(days=extra)
+        except ValueError:
+            return shown, "日期应为 YYYY-MM-DD 格式，例如 2026-11-01"
+        shown[bound] = datetime.combine(day, time.min, tzinfo=tz)
+    if shown["since"] and shown["until"] and shown["since"] >= shown["until"]:
+        return shown, "起始日期不能晚于截止日期"
+    return shown, ""
 
 
 @router.post("/audit/checks/{check_id}/acknowledge", response_model=None)
