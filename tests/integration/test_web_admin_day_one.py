@@ -197,3 +197,30 @@ def test_the_auditor_filters_events_by_type_and_day_and_sees_who_acted(city: Cit
                         (f"from={later}&to={today}", "起始日期不能晚于截止日期")):
         r = c.get(f"/staff/audit?{query}")
         assert r.status_code == 200 and said in r.text and "<tr><td>" not in r.text, query
+
+
+def test_the_examples_the_intake_tab_shows_load_as_they_are(city: City) -> None:
+    """A new district with its street, community and grid added on the units tab, then the
+    gazetteer and grid-boundary examples of the intake tab uploaded unchanged."""
+    c = city.client
+    login_admin(c)
+    page = c.get("/staff/admin?tab=units").text
+    for code, name, parent, group in (("D05", "新区", "C", "district"),
+                                      ("D05S1", "新区一街道", "D05", "street"),
+                                      ("D05S1C1", "新区一社区", "D05S1", "community"),
+                                      ("D05S1C1G1", "新区一社区第一网格", "D05S1C1", "grid")):
+        r = c.post("/staff/admin/units", data={"csrf_token": _token(page), "code": code,
+                                               "name": name, "parent_code": parent,
+                                               "group": group}, follow_redirects=True)
+        assert f"已添加单位：{name}" in r.text
+    page = c.get("/staff/admin?tab=intake").text
+    examples = {k: html.unescape(v) for k, v in
+                re.findall(r'<pre data-example="(\w+)">(.*?)</pre>', page, re.S)}
+    assert set(examples) == {"gazetteer", "polygons"}
+    for kind, name, said in (
+            ("gazetteer", "places.csv", "地名表已导入：3 个地名，其中 3 个对应单位"),
+            ("polygons", "grids.geojson", "网格边界已导入：1 个区域")):
+        r = c.post(f"/staff/admin/intake/{kind}", data={"csrf_token": _token(page)},
+                   files={"file": (name, examples[kind].encode(), "text/plain")},
+                   follow_redirects=True)
+        assert said in r.text, kind

@@ -135,6 +135,7 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None) -> HT
         ctx["intake_text"] = {kind: svc.export(kind) for kind in ("routing", "urgency",
                                                                   "keywords")}
         ctx["models"] = _models(request)
+        ctx["gazetteer_example"] = GAZETTEER_EXAMPLE
         with core.reading(rt) as uow:  # the routing table names its categories and units
             ctx["category_names"] = web_queries.category_names(uow.session)
             ctx["unit_names"] = web_queries.unit_names_by_code(uow.session, {
@@ -353,6 +354,11 @@ def import_calendar(request: Request, form: FormDep) -> Response:
 
 
 MAX_INTAKE_UPLOAD = 20 * 1024 * 1024
+# shown on the intake tab: place names are Chinese data in either language of the page
+GAZETTEER_EXAMPLE = """code,name,level,parent_code,aliases
+D05,新区,district,,新区政府
+D05S1,新区一街道,street,D05,一街道|新一街
+D05S1C1,新区一社区,community,D05S1,一社区"""
 
 
 def _intake_text(form: dict[str, Any]) -> str:
