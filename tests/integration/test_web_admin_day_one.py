@@ -163,8 +163,7 @@ def test_the_routing_table_names_its_categories_and_units(city: City) -> None:
     c = city.client
     login_admin(c)
     page = c.get("/staff/admin?tab=intake").text
-    leaf = re.search(r"<code>([0-9.]+)</code> 城乡建设/市政设施/路灯",
-                     c.get("/staff/admin?tab=taxonomy").text)
+    leaf = re.search(r"<code>([0-9.]+)</code> 路灯", c.get("/staff/admin?tab=taxonomy").text)
     assert leaf
     r = c.post("/staff/admin/intake/routing", data={
         "csrf_token": _token(page), "text": f"category,area,unit\n{leaf.group(1)},D1,W\n"},
@@ -224,3 +223,42 @@ def test_the_examples_the_intake_tab_shows_load_as_they_are(city: City) -> None:
                    files={"file": (name, examples[kind].encode(), "text/plain")},
                    follow_redirects=True)
         assert said in r.text, kind
+
+
+def test_the_taxonomy_is_edited_on_the_page_and_a_mistake_can_be_stopped(city: City) -> None:
+    c = city.client
+    login_admin(c)
+    page = c.get("/staff/admin?tab=taxonomy").text
+    level2 = re.search(r"<code>([0-9.]+)</code> 市政设施", page)
+    assert level2
+    r = c.post("/staff/admin/taxonomy/add", follow_redirects=True, data={
+        "csrf_token": _token(page), "parent_code": level2.group(1), "name": "井盖缺失"})
+    added = re.search(r"已添加分类：(\S+) 城乡建设/市政设施/井盖缺失", r.text)
+    assert added
+    code = added.group(1)
+    # the same name again, or under a parent that does not exist: refused, kept as typed
+    r = c.post("/staff/admin/taxonomy/add", follow_redirects=True, data={
+        "csrf_token": _token(page), "parent_code": level2.group(1), "name": "井盖缺失"})
+    assert "下已有“井盖缺失”" in r.text and _value(r.text, "cat-name") == "井盖缺失"
+    r = c.post("/staff/admin/taxonomy/add", follow_redirects=True, data={
+        "csrf_token": _token(page), "parent_code": "99", "name": "新分类"})
+    assert "上级分类 99 不存在" in r.text
+    # renaming the second level renames the full names below it
+    r = c.post("/staff/admin/taxonomy/rename", follow_redirects=True, data={
+        "csrf_token": _token(page), "code": level2.group(1), "name": "市政公用设施"})
+    assert "分类已改名" in r.text
+    sla = c.get("/staff/admin?tab=sla").text
+    assert f'<option value="{code}">城乡建设/市政公用设施/井盖缺失</option>' in sla
+    r = c.post("/staff/admin/taxonomy/rename", follow_redirects=True, data={
+        "csrf_token": _token(page), "code": "nope", "name": "x"})
+    assert "事项分类 nope 不存在" in r.text and _value(r.text, "ren-code") == "nope"
+    # stopped: no longer offered, still listed (marked), and it comes back
+    r = c.post("/staff/admin/taxonomy/active", follow_redirects=True, data={
+        "csrf_token": _token(page), "code": code, "active": "0"})
+    assert f"已停用分类 {code}：1 个" in r.text
+    assert re.search(rf"data-inactive><code>{re.escape(code)}</code>", r.text)
+    assert f'<option value="{code}">' not in c.get("/staff/admin?tab=sla").text
+    r = c.post("/staff/admin/taxonomy/active", follow_redirects=True, data={
+        "csrf_token": _token(page), "code": code, "active": "1"})
+    assert f"已启用分类 {code}：1 个" in r.text
+    assert f'<option value="{code}">' in c.get("/staff/admin?tab=sla").text

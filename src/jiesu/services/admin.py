@@ -202,6 +202,52 @@ class AdminService:
             uow.commit()
             return row
 
+    def rename_category(self, code: str, name: str) -> CategoryRow:
+        """Rename a category (a typo, a new official name); the full names of its
+        sub-categories follow. Appeals keep their category: they store its code."""
+        name = dom.clean_text(name)
+        if not name:
+            raise InvalidArguments("分类名称不能为空", field="name")
+        if len(name) > CATEGORY_NAME_CHARS:
+            raise InvalidArguments(f"分类名称不能超过 {CATEGORY_NAME_CHARS} 字", field="name")
+        with _taxonomy_race(), self.db.uow() as uow:
+            everything = category_store.every_category(uow.session)
+            row = next((c for c in everything if c.code == code.strip()), None)
+            if row is None:
+                raise NotFound(f"事项分类 {code} 不存在")
+            if any(c.parent_id == row.parent_id and c.name == name and c.id != row.id
+                   for c in everything):
+                raise Conflict(f"同一上级分类下已有“{name}”")
+            old = row.full_name
+            row.name = name
+            row.full_name = old.rpartition("/")[0] + "/" + name if "/" in old else name
+            for c in _descendants(everything, row.id):
+                c.full_name = row.full_name + c.full_name[len(old):]
+            uow.commit()
+            return row
+
+    def set_category_active(self, code: str, active: bool) -> int:
+        """停用 a category added by mistake or no longer used (with its sub-categories): it is
+        no longer offered for new appeals, rules or suggestions; 启用 brings it back (with its
+        sub-categories and the categories above it). Returns the categories changed."""
+        with self.db.uow() as uow:
+            everything = category_store.every_category(uow.session)
+            row = next((c for c in everything if c.code == code.strip()), None)
+            if row is None:
+                raise NotFound(f"事项分类 {code} 不存在")
+            changed = [row, *_descendants(everything, row.id)]
+            if active:  # a category under a stopped one could not be chosen
+                by_id = {c.id: c for c in everything}
+                parent = by_id.get(row.parent_id or 0)
+                while parent is not None:
+                    changed.append(parent)
+                    parent = by_id.get(parent.parent_id or 0)
+            n = sum(1 for c in changed if c.active != active)
+            for c in changed:
+                c.active = active
+            uow.commit()
+        return n
+
     def import_categories(self, rows: Iterable[list[str]]) -> CategoryImport:
         """Load a 1–3 level taxonomy; rows are [level1, level2, level3] (blanks allowed)."""
         created = existing = 0
@@ -424,6 +470,17 @@ def _check_leaf_category(session: Session, code: str) -> None:
     if category_store.category_codes_under(session, row.id):
         raise InvalidArguments(f"事项分类 {code}（{row.full_name}）下还有子分类，时限规则按诉求的"
                                "末级分类匹配：请填写末级分类的编码", field="category")
+
+
+def _descendants(everything: list[CategoryRow], category_id: int) -> list[CategoryRow]:
+    """The categories under one, at any depth (three levels at most)."""
+    found: list[CategoryRow] = []
+    parents = {category_id}
+    for _ in range(3):
+        below = [c for c in everything if c.parent_id in parents]
+        found += below
+        parents = {c.id for c in below}
+    return found
 
 
 def _iso(t: datetime | None) -> str | None:

@@ -119,6 +119,11 @@ def category_names(session: Session) -> dict[str, str]:
         select(CategoryRow.code, CategoryRow.full_name))}
 
 
+def all_categories(session: Session) -> list[CategoryRow]:
+    """Every category, stopped ones too, in code order (the admin's taxonomy tab)."""
+    return list(session.scalars(select(CategoryRow).order_by(CategoryRow.code)))
+
+
 def leaf_categories(session: Session) -> list[CategoryRow]:
     parents = select(CategoryRow.parent_id).where(CategoryRow.parent_id.is_not(None))
     return list(session.scalars(select(CategoryRow).where(

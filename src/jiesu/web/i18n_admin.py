@@ -51,6 +51,21 @@ EN: dict[str, str] = {
         "community, street), coordinates as [longitude, latitude] (WGS84), properties.code the "
         "unit's code in the unit tree. An appeal with a location is placed in the unit whose "
         "boundary holds it. The whole file is replaced, and one error changes nothing.",
+    # the taxonomy tab
+    "新增分类": "Add a category", "上级分类编码": "Parent category code",
+    "留空为一级分类": "Empty for a first-level category", "分类名称": "Category name",
+    "添加": "Add", "修改分类": "Change a category", "分类编码": "Category code",
+    "新名称": "New name", "改名": "Rename", "停用": "Deactivate",
+    "编码自动生成（如 01.02.003）。事项分类最多三级，诉求使用末级分类。":
+        "The code is given automatically (such as 01.02.003). Categories have at most three "
+        "levels; appeals use the lowest (leaf) ones.",
+    "停用后该分类及其下级分类不再用于新诉求、时限规则和分类建议；已有诉求不受影响，可随时重新启用。确定停用？":
+        "Once deactivated, the category and those under it are no longer offered for new "
+        "appeals, time limits or suggestions; existing appeals keep it, and it can be "
+        "activated again at any time. Deactivate it?",
+    "每行一个末级分类，依次写一级、二级、三级名称；已有的分类不变，只添加新的。UTF-8 编码。":
+        "One leaf category a line: its first-, second- and third-level names. Existing "
+        "categories stay as they are; only new ones are added. UTF-8.",
     # the auditor's list of events
     "起始日期": "From", "截止日期": "To", "筛选": "Filter", "清除筛选": "Clear filters",
     "操作人": "By", "没有符合条件的流转记录": "No event matches these filters",
@@ -150,6 +165,18 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"(?P<what>用户名|单位编码)不能超过 (?P<n>\d+) 个字符，且不能含空格"),
      "{what}: at most {n} characters, without spaces",
      {"what": {"用户名": "Username", "单位编码": "Unit code"}.__getitem__}),
+    (re.compile(r"已添加分类：(?P<c>\S+) (?P<n>.+)"), "Category added: {c} {n}", {}),
+    (re.compile(r"分类已改名：(?P<c>\S+) (?P<n>.+)"), "Category renamed: {c} {n}", {}),
+    (re.compile(r"已启用分类 (?P<c>\S+)：(?P<n>\d+) 个"), "Category {c} activated: {n} changed",
+     {}),
+    (re.compile(r"已停用分类 (?P<c>\S+)：(?P<n>\d+) 个，新诉求不再使用，可随时重新启用"),
+     "Category {c} deactivated ({n} changed): new appeals no longer use it; it can be "
+     "activated again at any time", {}),
+    (re.compile(r"同一上级分类下已有“(?P<n>.+)”"), "There is a “{n}” under the same parent already",
+     {}),
+    (re.compile(r"一级分类中已有“(?P<n>.+)”"), "There is a first-level category “{n}” already", {}),
+    (re.compile(r"“(?P<p>[^”]+)”下已有“(?P<n>.+)”"), "There is a “{n}” under “{p}” already", {}),
+    (re.compile(r"分类名称不能超过 (?P<n>\d+) 字"), "Category name: at most {n} characters", {}),
     (re.compile(rf"(?P<f>{_F})须为数字"), "{f} must be a number", {"f": _FIELDS.__getitem__}),
     (re.compile(rf"(?P<f>{_F})须在 0% 到 100% 之间"), "{f} must be between 0% and 100%",
      {"f": _FIELDS.__getitem__}),

@@ -100,7 +100,8 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None) -> HT
             ctx["users"] = web_queries.users(s)
             ctx["roles"] = [(r, i18n.label(lang, "role", r)) for r in STAFF_ROLES]
         elif tab == "taxonomy":
-            ctx["categories"] = web_queries.leaf_categories(s)
+            ctx["categories"] = web_queries.all_categories(s)
+            ctx["taxonomy_example"] = TAXONOMY_EXAMPLE
         elif tab == "sla":
             ctx["policies"] = web_queries.sla_policies(s)
             ctx["category_names"] = web_queries.category_names(s)
@@ -282,6 +283,39 @@ def import_taxonomy(request: Request, form: FormDep) -> Response:
     return _done(request, "taxonomy", run, "分类已导入：{result}")
 
 
+@router.post("/taxonomy/add", response_model=None)
+def add_category(request: Request, form: FormDep) -> Response:
+    core.require(request, ROLES)
+    svc = _service(request)
+    return _done(request, "taxonomy", lambda: svc.add_category(
+        core.text(form, "name"), parent_code=core.text(form, "parent_code") or None),
+        lambda row: f"已添加分类：{row.code} {row.full_name}",
+        keep=("category", form, ("name", "parent_code")))
+
+
+@router.post("/taxonomy/rename", response_model=None)
+def rename_category(request: Request, form: FormDep) -> Response:
+    core.require(request, ROLES)
+    svc = _service(request)
+    return _done(request, "taxonomy", lambda: svc.rename_category(
+        core.text(form, "code"), core.text(form, "name")),
+        lambda row: f"分类已改名：{row.code} {row.full_name}",
+        keep=("rename", form, ("code", "name")))
+
+
+@router.post("/taxonomy/active", response_model=None)
+def set_category_active(request: Request, form: FormDep) -> Response:
+    """停用 or 启用 a category with its sub-categories (`active`: "1" or "0")."""
+    core.require(request, ROLES)
+    svc = _service(request)
+    active = core.text(form, "active") == "1"
+    code = core.text(form, "code")
+    return _done(request, "taxonomy", lambda: svc.set_category_active(code, active),
+                 (lambda n: f"已启用分类 {code}：{n} 个") if active
+                 else (lambda n: f"已停用分类 {code}：{n} 个，新诉求不再使用，可随时重新启用"),
+                 keep=("active", form, ("code",)))
+
+
 @router.post("/sla", response_model=None)
 def set_sla(request: Request, form: FormDep) -> Response:
     core.require(request, ROLES)
@@ -354,6 +388,10 @@ def import_calendar(request: Request, form: FormDep) -> Response:
 
 
 MAX_INTAKE_UPLOAD = 20 * 1024 * 1024
+TAXONOMY_EXAMPLE = """level1,level2,level3
+城乡建设,市政设施,路灯照明
+城乡建设,市政设施,道路破损
+环境保护,噪音污染,施工噪音"""
 # shown on the intake tab: place names are Chinese data in either language of the page
 GAZETTEER_EXAMPLE = """code,name,level,parent_code,aliases
 D05,新区,district,,新区政府
