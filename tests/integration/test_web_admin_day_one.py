@@ -262,3 +262,25 @@ def test_the_taxonomy_is_edited_on_the_page_and_a_mistake_can_be_stopped(city: C
         "csrf_token": _token(page), "code": code, "active": "1"})
     assert f"已启用分类 {code}：1 个" in r.text
     assert f'<option value="{code}">' in c.get("/staff/admin?tab=sla").text
+
+
+def test_a_refused_urgency_edit_comes_back_whole_with_every_problem(city: City) -> None:
+    """Adding one keyword means editing the whole rule set (several KB of JSON): a mistake
+    must not throw the edit away, and the message must not be cut."""
+    c = city.client
+    token = login_admin(c)
+    page = c.get("/staff/admin?tab=intake").text
+    edited = re.search(r'<textarea id="iu-text"[^>]*>(.*?)</textarea>', page, re.S)
+    assert edited and len(edited.group(1)) > 4000
+    typed = html.unescape(edited.group(1)).replace('"燃气泄漏"', '"燃气泄漏", "闻到臭鸡蛋味"', 1)
+    broken = typed.replace('"level": "emergency"', '"level": "very"')
+    r = c.post("/staff/admin/intake/urgency", data={"csrf_token": token, "text": broken})
+    assert r.status_code == 400 and 'data-intake-error="urgency"' in r.text
+    assert "闻到臭鸡蛋味" in r.text and '"level": "very"' in html.unescape(r.text)
+    assert "…" not in re.search(r'data-intake-error="urgency">(.*?)</div>', r.text, re.S
+                                ).group(1)  # type: ignore[union-attr]
+    assert "闻到臭鸡蛋味" not in c.get("/staff/admin?tab=intake").text  # nothing saved
+    r = c.post("/staff/admin/intake/urgency", data={"csrf_token": token, "text": typed},
+               follow_redirects=True)
+    assert "紧急规则已保存" in r.text
+    assert city.register(content="楼道里闻到臭鸡蛋味")["urgency"] == "emergency"

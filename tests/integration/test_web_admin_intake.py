@@ -70,11 +70,13 @@ def test_admin_replaces_rules_from_the_page_and_the_next_appeal_follows(city: Ci
     unit = city.register(category="01.01.001")["suggestions"]["unit"]
     assert unit["unit_id"] == city.unit_ids["W"] and unit["reason"] == "rule"
 
-    # a bad file is refused with the reason; the rules stay
+    # a bad file is refused with the reason (400, in the routing section); the rules stay,
+    # and the text area keeps what was typed, to be corrected
     r = c.post("/staff/admin/intake/routing",
                data={"csrf_token": token, "text": "category,area,unit\n01,D9,W\n"})
-    assert r.status_code == 200 and "第 2 行：区域单位 D9 不存在" in r.text
-    assert "01.01,,W" in r.text
+    assert r.status_code == 400 and "第 2 行：区域单位 D9 不存在" in r.text
+    assert 'data-intake-error="routing"' in r.text
+    assert "category,area,unit\n01,D9,W" in r.text and '<code class="muted">01.01</code>' in r.text
 
     rules = json.dumps([{"name": "well", "keywords": ["井喷"], "level": "emergency",
                          "transfer_to": ["119"], "message": "请转接 119"}], ensure_ascii=False)

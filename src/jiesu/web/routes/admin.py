@@ -79,7 +79,8 @@ def admin_page(request: Request) -> HTMLResponse:
     return _page(request, request.query_params.get("tab", "units"))
 
 
-def _page(request: Request, tab: str, extra: dict[str, Any] | None = None) -> HTMLResponse:
+def _page(request: Request, tab: str, extra: dict[str, Any] | None = None, *,
+          status_code: int = 200) -> HTMLResponse:
     rt = core.runtime_of(request)
     tab = tab if tab in dict(TABS) else "units"
     # a broken audit check stays up until someone acknowledges it (on /staff/audit)
@@ -133,15 +134,17 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None) -> HT
     if tab == "intake":
         svc = _intake(request)
         ctx["intake"] = svc.show()
-        ctx["intake_text"] = {kind: svc.export(kind) for kind in ("routing", "urgency",
-                                                                  "keywords")}
+        typed = ctx.get("intake_typed") or {}
+        ctx["intake_text"] = {kind: typed.get(kind) or svc.export(kind)
+                              for kind in ("routing", "urgency", "keywords")}
+        ctx.setdefault("intake_error", {})
         ctx["models"] = _models(request)
         ctx["gazetteer_example"] = GAZETTEER_EXAMPLE
         with core.reading(rt) as uow:  # the routing table names its categories and units
             ctx["category_names"] = web_queries.category_names(uow.session)
             ctx["unit_names"] = web_queries.unit_names_by_code(uow.session, {
                 code for r in ctx["intake"].routing for code in (r.area, r.unit) if code})
-    return core.render(request, "staff/admin.html", ctx)
+    return core.render(request, "staff/admin.html", ctx, status_code=status_code)
 
 
 def _outbox(request: Request) -> dict[str, Any]:
@@ -413,6 +416,9 @@ def _intake_text(form: dict[str, Any]) -> str:
 
 @router.post("/intake/{kind}", response_model=None)
 def save_intake(request: Request, kind: str, form: FormDep) -> Response:
+    """Replace one part of the intake configuration. A refusal shows the tab again at once
+    (400) with what was typed and the whole message in its section: an edited rule set is
+    often more than a session cookie keeps, and its list of problems longer than a flash."""
     core.require(request, ROLES)
     svc = _intake(request)
 
@@ -433,7 +439,15 @@ def save_intake(request: Request, kind: str, form: FormDep) -> Response:
             return f"网格边界已导入：{svc.replace_polygons(text, now=now).areas} 个区域"
         raise InvalidArguments("未知的配置类型")
 
-    return _done(request, "intake", run, "{result}")
+    try:
+        message = run()
+    except DomainError as exc:
+        typed = form.get("text")
+        extra = {"intake_error": {kind: exc.message}, "intake_typed": {
+            kind: typed if isinstance(typed, str) and typed.strip() else None}}
+        return _page(request, "intake", extra, status_code=400)
+    core.flash(request, message)
+    return core.redirect("/staff/admin?tab=intake")
 
 
 @router.post("/intake/{kind}/clear", response_model=None)
