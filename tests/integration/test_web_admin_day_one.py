@@ -284,3 +284,37 @@ def test_a_refused_urgency_edit_comes_back_whole_with_every_problem(city: City) 
                follow_redirects=True)
     assert "紧急规则已保存" in r.text
     assert city.register(content="楼道里闻到臭鸡蛋味")["urgency"] == "emergency"
+
+
+def test_a_unit_added_by_mistake_is_renamed_or_stopped_on_the_page(city: City) -> None:
+    c = city.client
+    login_admin(c)
+    page = c.get("/staff/admin?tab=units").text
+
+    def post(path: str, **data: str) -> str:
+        return c.post(f"/staff/admin/units{path}", data={"csrf_token": _token(page), **data},
+                      follow_redirects=True).text
+
+    post("", code="D05", name="新去", parent_code="C", group="district")
+    post("", code="D05S1", name="新区一街道", parent_code="D05", group="street")
+    assert "单位已改名：D05 新区" in post("/rename", code="D05", name="新区")
+    assert "单位名称不能超过 200 字" in post("/rename", code="D05", name="名" * 201)
+    # a unit with an active sub-unit (or users, or open appeals) cannot be stopped
+    r = post("/active", code="D05", active="0")
+    assert "单位 D05 还有1 个启用中的下级单位，不能停用" in r
+    assert "已停用单位：D05S1 新区一街道" in post("/active", code="D05S1", active="0")
+    page = c.get("/staff/admin?tab=units").text
+    assert re.search(r"data-inactive><code>D05S1</code> 新区一街道", page)
+    # a stopped unit takes no new users and no new sub-units
+    r = c.post("/staff/admin/users", follow_redirects=True, data={
+        "csrf_token": _token(page), "username": "h_d05", "password": "secret-123",
+        "role": "handler", "unit_code": "D05S1"}).text
+    assert "单位 D05S1 不存在或已停用" in r
+    assert "上级单位 D05S1 已停用" in post("", code="D05S1C1", name="社区", parent_code="D05S1",
+                                       group="community")
+    assert "已启用单位：D05S1" in post("/active", code="D05S1", active="1")
+    r = c.post("/staff/admin/users", follow_redirects=True, data={
+        "csrf_token": _token(page), "username": "h_d05", "password": "secret-123",
+        "role": "handler", "unit_code": "D05S1"}).text
+    assert "已添加用户：h_d05" in r
+    assert "启用中的用户" in post("/active", code="D05S1", active="0")

@@ -93,6 +93,8 @@ class AdminService:
                 parent = uow.units.by_code(parent_code)
                 if parent is None:
                     raise InvalidArguments(f"上级单位 {parent_code} 不存在", field="parent_code")
+                if not parent.active:
+                    raise InvalidArguments(f"上级单位 {parent_code} 已停用", field="parent_code")
             row = uow.units.add(code, name, parent=parent, group=group)
             row.contact_phone = phone
             uow.commit()
@@ -106,6 +108,46 @@ class AdminService:
             if row is None:
                 raise NotFound(f"单位 {code} 不存在")
             row.contact_phone = phone
+            uow.commit()
+            return row
+
+    def rename_unit(self, code: str, name: str) -> UnitRow:
+        """Correct a unit's name (a typo, a new official name); its code stays."""
+        name = name.strip()
+        if not name:
+            raise InvalidArguments("单位名称不能为空", field="name")
+        if len(name) > UNIT_NAME_CHARS:
+            raise InvalidArguments(f"单位名称不能超过 {UNIT_NAME_CHARS} 字", field="name")
+        with self.db.uow() as uow:
+            row = uow.units.by_code(code.strip())
+            if row is None:
+                raise NotFound(f"单位 {code} 不存在")
+            row.name = name
+            uow.commit()
+            return row
+
+    def set_unit_active(self, code: str, active: bool) -> UnitRow:
+        """停用 a unit added by mistake or dissolved: no longer offered for dispatch, users or
+        rules. Refused while it still has active sub-units, active users or open appeals it
+        leads (they would be stranded). 启用 brings it back (under an active parent)."""
+        with self.db.uow() as uow:
+            row = uow.units.by_code(code.strip())
+            if row is None:
+                raise NotFound(f"单位 {code} 不存在")
+            if not active:
+                units, users, appeals = admin_store.what_keeps_unit_busy(
+                    uow.session, row.id, sorted(s.value for s in dom.OPEN_STATUSES))
+                busy = [f"{n} 个{what}" for n, what in ((units, "启用中的下级单位"),
+                                                       (users, "启用中的用户"),
+                                                       (appeals, "未办结的诉求")) if n]
+                if busy:
+                    raise Conflict(f"单位 {row.code} 还有{'、'.join(busy)}，不能停用："
+                                   "请先停用或调整它们")
+            elif row.parent_id is not None:
+                parent = uow.session.get(UnitRow, row.parent_id)
+                if parent is not None and not parent.active:
+                    raise Conflict(f"上级单位 {parent.code} 已停用，请先启用上级单位")
+            row.active = active
             uow.commit()
             return row
 
@@ -643,6 +685,6 @@ def unit_id_by_code(uow: UnitOfWork, code: str) -> int | None:
     if not code:
         return None
     unit = uow.units.by_code(code)
-    if unit is None:
-        raise InvalidArguments(f"单位 {code} 不存在", field="unit_code")
+    if unit is None or not unit.active:
+        raise InvalidArguments(f"单位 {code} 不存在或已停用", field="unit_code")
     return unit.id

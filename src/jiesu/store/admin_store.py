@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from jiesu.store.lookups import PROVISIONAL_OPEN
@@ -15,6 +15,7 @@ from jiesu.store.tables import (
     AppealRow,
     CalendarDayRow,
     SlaPolicyRow,
+    UnitRow,
     UserRow,
 )
 
@@ -62,3 +63,16 @@ def provisional_open_appeal_ids(session: Session, after_id: int, limit: int) -> 
     return list(session.scalars(
         select(AppealRow.id).where(*PROVISIONAL_OPEN, AppealRow.id > after_id)
         .order_by(AppealRow.id).limit(limit)))
+
+
+def what_keeps_unit_busy(session: Session, unit_id: int, open_statuses: list[str]
+                         ) -> tuple[int, int, int]:
+    """(active sub-units, active users, open appeals it leads) of a unit an administrator
+    wants to stop (停用)."""
+    units = session.scalar(select(func.count()).select_from(UnitRow).where(
+        UnitRow.parent_id == unit_id, UnitRow.active.is_(True))) or 0
+    users = session.scalar(select(func.count()).select_from(UserRow).where(
+        UserRow.unit_id == unit_id, UserRow.active.is_(True))) or 0
+    appeals = session.scalar(select(func.count()).select_from(AppealRow).where(
+        AppealRow.lead_unit_id == unit_id, AppealRow.status.in_(open_statuses))) or 0
+    return units, users, appeals

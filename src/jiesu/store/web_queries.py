@@ -148,8 +148,9 @@ def category_branches(session: Session) -> dict[str, str]:
 
 
 def units(session: Session, *, max_depth: int | None = None,
-          under_path: str | None = None, limit: int = 2000) -> list[UnitRow]:
-    stmt = select(UnitRow).where(UnitRow.active.is_(True))
+          under_path: str | None = None, limit: int = 2000,
+          stopped_too: bool = False) -> list[UnitRow]:
+    stmt = select(UnitRow) if stopped_too else select(UnitRow).where(UnitRow.active.is_(True))
     if max_depth is not None:
         stmt = stmt.where(UnitRow.depth <= max_depth)
     if under_path is not None:

@@ -51,6 +51,13 @@ EN: dict[str, str] = {
         "community, street), coordinates as [longitude, latitude] (WGS84), properties.code the "
         "unit's code in the unit tree. An appeal with a location is placed in the unit whose "
         "boundary holds it. The whole file is replaced, and one error changes nothing.",
+    # the units tab
+    "修改单位": "Change a unit", "单位名称不能为空": "A unit needs a name",
+    "停用后该单位不再用于派单、新用户和规则。还有启用中的下级单位、用户或未办结诉求的单位不能停用。"
+    "可随时重新启用。确定停用？":
+        "Once deactivated, the unit is no longer offered for dispatch, new users or rules. A "
+        "unit with active sub-units, active users or open appeals cannot be deactivated. It "
+        "can be activated again at any time. Deactivate it?",
     # the taxonomy tab
     "新增分类": "Add a category", "上级分类编码": "Parent category code",
     "留空为一级分类": "Empty for a first-level category", "分类名称": "Category name",
@@ -145,6 +152,17 @@ def _row_problem(zh: str) -> str:
     return apply_patterns(_ROW_PROBLEMS, zh) or zh
 
 
+def _busy(zh: str) -> str:
+    """"2 个启用中的下级单位、1 个启用中的用户" in English."""
+    what = {"启用中的下级单位": "active sub-unit(s)", "启用中的用户": "active user(s)",
+            "未办结的诉求": "open appeal(s) it leads"}
+    parts = []
+    for part in zh.split("、"):
+        n, _, thing = part.partition(" 个")
+        parts.append(f"{n} {what.get(thing, thing)}")
+    return ", ".join(parts)
+
+
 _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"(?P<all>\d+ 年日历已导入（\d+ 个调整日），重算时限 \d+ 件(；.+)?)"), "{all}",
      {"all": _years}),
@@ -165,6 +183,17 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"(?P<what>用户名|单位编码)不能超过 (?P<n>\d+) 个字符，且不能含空格"),
      "{what}: at most {n} characters, without spaces",
      {"what": {"用户名": "Username", "单位编码": "Unit code"}.__getitem__}),
+    (re.compile(r"单位已改名：(?P<c>\S+) (?P<n>.+)"), "Unit renamed: {c} {n}", {}),
+    (re.compile(r"已启用单位：(?P<c>\S+) (?P<n>.+)"), "Unit activated: {c} {n}", {}),
+    (re.compile(r"已停用单位：(?P<c>\S+) (?P<n>.+)，不再用于派单和新用户，可随时重新启用"),
+     "Unit deactivated: {c} {n}. It is no longer offered for dispatch or new users; it can be "
+     "activated again at any time", {}),
+    (re.compile(r"单位 (?P<c>\S+) 还有(?P<what>.+)，不能停用：请先停用或调整它们"),
+     "Unit {c} still has {what}: it cannot be deactivated before they are deactivated or "
+     "moved", {"what": _busy}),
+    (re.compile(r"上级单位 (?P<c>\S+) 已停用(?P<tail>，请先启用上级单位)?"),
+     "Parent unit {c} is deactivated{tail}",
+     {"tail": lambda zh: ": activate it first" if zh else ""}),
     (re.compile(r"已添加分类：(?P<c>\S+) (?P<n>.+)"), "Category added: {c} {n}", {}),
     (re.compile(r"分类已改名：(?P<c>\S+) (?P<n>.+)"), "Category renamed: {c} {n}", {}),
     (re.compile(r"已启用分类 (?P<c>\S+)：(?P<n>\d+) 个"), "Category {c} activated: {n} changed",

@@ -95,7 +95,7 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None, *,
     with core.reading(rt) as uow:
         s = uow.session
         if tab == "units":
-            ctx["units"] = web_queries.units(s, limit=2000)
+            ctx["units"] = web_queries.units(s, limit=2000, stopped_too=True)
             ctx["groups"] = UNIT_GROUPS
         elif tab == "users":
             ctx["users"] = web_queries.users(s)
@@ -219,6 +219,29 @@ def set_unit_contact(request: Request, form: FormDep) -> Response:
     return _done(request, "units", lambda: svc.set_unit_contact(
         core.text(form, "code"), core.text(form, "contact_phone") or None), "值班电话已保存",
         keep=("contact", form, ("code", "contact_phone")))
+
+
+@router.post("/units/rename", response_model=None)
+def rename_unit(request: Request, form: FormDep) -> Response:
+    core.require(request, ROLES)
+    svc = _service(request)
+    return _done(request, "units", lambda: svc.rename_unit(
+        core.text(form, "code"), core.text(form, "name")),
+        lambda row: f"单位已改名：{row.code} {row.name}",
+        keep=("unit_edit", form, ("code", "name")))
+
+
+@router.post("/units/active", response_model=None)
+def set_unit_active(request: Request, form: FormDep) -> Response:
+    """停用 or 启用 a unit (`active`: "1" or "0")."""
+    core.require(request, ROLES)
+    svc = _service(request)
+    active = core.text(form, "active") == "1"
+    return _done(request, "units", lambda: svc.set_unit_active(core.text(form, "code"), active),
+                 (lambda row: f"已启用单位：{row.code} {row.name}") if active
+                 else (lambda row: f"已停用单位：{row.code} {row.name}，不再用于派单和新用户，"
+                                   "可随时重新启用"),
+                 keep=("unit_edit", form, ("code",)))
 
 
 @router.post("/units/population", response_model=None)
