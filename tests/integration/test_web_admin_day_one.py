@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
+from jiesu.services.admin import AdminService
 from jiesu.services.reporting import ReportingService
 from jiesu.store.tables import SlaPolicyRow, UnitRow, UserRow
 from tests.integration.test_web_admin_intake import login_admin
@@ -318,3 +319,20 @@ def test_a_unit_added_by_mistake_is_renamed_or_stopped_on_the_page(city: City) -
         "role": "handler", "unit_code": "D05S1"}).text
     assert "已添加用户：h_d05" in r
     assert "启用中的用户" in post("/active", code="D05S1", active="0")
+
+
+def test_the_users_tab_finds_a_user_and_pages_a_long_list(city: City) -> None:
+    c = city.client
+    login_admin(c)
+    admin = AdminService(city.runtime.db, city.runtime.rules)
+    now = datetime.now(city.runtime.settings.tz)
+    for n in range(105):  # more than a page; the list used to stop silently at 500
+        admin.add_user(f"grid{n:03d}", "secret-123", "grid_worker", unit_code="D1S1C1",
+                       display_name=f"网格员{n:03d}", now=now)
+    page = c.get("/staff/admin?tab=users").text
+    assert "page=2" in page and "grid104" not in page
+    assert "grid104" in c.get("/staff/admin?tab=users&page=2").text
+    found = c.get("/staff/admin?tab=users&q=网格员104").text
+    assert "grid104" in found and "grid103" not in found and "(1)" in found
+    assert "grid000" in c.get("/staff/admin?tab=users&q=多福巷").text  # by unit name
+    assert "没有符合条件的用户" in c.get("/staff/admin?tab=users&q=nobody%25").text

@@ -204,6 +204,21 @@ def users(session: Session, *, limit: int = 500) -> list[tuple[UserRow, str | No
     return [(u, n) for u, n in rows]
 
 
+def users_page(session: Session, *, q: str = "", page: int = 1, per_page: int = 100
+               ) -> tuple[list[tuple[UserRow, str | None]], int]:
+    """One page of users (the admin's users tab) whose username, name or unit name contains
+    `q`, with their count."""
+    stmt = select(UserRow, UnitRow.name).outerjoin(UnitRow, UnitRow.id == UserRow.unit_id)
+    if q:
+        stmt = stmt.where(or_(UserRow.username.contains(q, autoescape=True),
+                              UserRow.display_name.contains(q, autoescape=True),
+                              UnitRow.name.contains(q, autoescape=True)))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(stmt.order_by(UserRow.id).limit(per_page)
+                           .offset((page - 1) * per_page)).all()
+    return [(u, n) for u, n in rows], total
+
+
 def user(session: Session, user_id: int) -> tuple[UserRow, UnitRow | None] | None:
     """One user with their unit (the admin's edit page), if the user exists."""
     found = session.execute(select(UserRow, UnitRow).outerjoin(

@@ -58,6 +58,9 @@ EN: dict[str, str] = {
         "Once deactivated, the unit is no longer offered for dispatch, new users or rules. A "
         "unit with active sub-units, active users or open appeals cannot be deactivated. It "
         "can be activated again at any time. Deactivate it?",
+    # the users tab
+    "查找用户": "Find a user", "用户名、显示名称或单位名称": "Username, name or unit name",
+    "查找": "Find", "没有符合条件的用户": "No user matches",
     # the taxonomy tab
     "新增分类": "Add a category", "上级分类编码": "Parent category code",
     "留空为一级分类": "Empty for a first-level category", "分类名称": "Category name",

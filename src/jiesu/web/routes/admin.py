@@ -9,6 +9,7 @@ import io
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -41,6 +42,7 @@ TABS = [("units", "单位树"), ("users", "用户与角色"), ("taxonomy", "分�
 # the outbox tab's filters, in this order
 NOTIFY_STATUSES = ("failed", "pending", "sent", "skipped")
 NOTIFY_PER_PAGE = 50
+USERS_PER_PAGE = 100
 # The run-time rule settings as the form shows them.
 RULE_LABELS = {"reopen_window_days": "可申请重办的天数（办结后）",
                "max_extension_days": "单次延期最多天数", "max_extensions": "最多延期次数",
@@ -98,7 +100,12 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None, *,
             ctx["units"] = web_queries.units(s, limit=2000, stopped_too=True)
             ctx["groups"] = UNIT_GROUPS
         elif tab == "users":
-            ctx["users"] = web_queries.users(s)
+            q = (request.query_params.get("q") or "").strip()[:50]
+            page = core.page_number(request)
+            ctx["users"], ctx["total"] = web_queries.users_page(s, q=q, page=page,
+                                                                per_page=USERS_PER_PAGE)
+            ctx.update(q=q, page=page, per_page=USERS_PER_PAGE, capped=False,
+                       query_base=urlencode({"tab": "users", **({"q": q} if q else {})}))
             ctx["roles"] = [(r, i18n.label(lang, "role", r)) for r in STAFF_ROLES]
         elif tab == "taxonomy":
             ctx["categories"] = web_queries.all_categories(s)
