@@ -9,11 +9,13 @@ import html
 import re
 from datetime import date, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from jiesu.services.admin import AdminService
 from jiesu.services.reporting import ReportingService
 from jiesu.store.tables import SlaPolicyRow, UnitRow, UserRow
+from jiesu.web.routes import admin as admin_routes
 from tests.integration.test_web_admin_intake import login_admin
 from tests.support.city import City, page_login
 
@@ -336,3 +338,16 @@ def test_the_users_tab_finds_a_user_and_pages_a_long_list(city: City) -> None:
     assert "grid104" in found and "grid103" not in found and "(1)" in found
     assert "grid000" in c.get("/staff/admin?tab=users&q=多福巷").text  # by unit name
     assert "没有符合条件的用户" in c.get("/staff/admin?tab=users&q=nobody%25").text
+
+
+def test_the_unit_tree_is_searched_and_says_when_it_is_cut(
+        city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    c = city.client
+    login_admin(c)
+    found = c.get("/staff/admin?tab=units&q=东华").text
+    assert "<code>D1S1</code> 东华门街道" in found and "<code>D2</code>" not in found
+    assert "<code>D2S1</code>" in c.get("/staff/admin?tab=units&q=d2").text  # code, any case
+    assert "没有符合条件的单位" in c.get("/staff/admin?tab=units&q=不存在的单位").text
+    monkeypatch.setattr(admin_routes, "UNITS_SHOWN", 3)
+    page = c.get("/staff/admin?tab=units").text
+    assert "data-capped" in page and page.count("<li class=\"depth-") == 3

@@ -149,8 +149,12 @@ def category_branches(session: Session) -> dict[str, str]:
 
 def units(session: Session, *, max_depth: int | None = None,
           under_path: str | None = None, limit: int = 2000,
-          stopped_too: bool = False) -> list[UnitRow]:
+          stopped_too: bool = False, q: str = "") -> list[UnitRow]:
+    """Units in tree order; `q`: only those whose code starts with it or name contains it."""
     stmt = select(UnitRow) if stopped_too else select(UnitRow).where(UnitRow.active.is_(True))
+    if q:
+        stmt = stmt.where(or_(func.upper(UnitRow.code).startswith(q.upper(), autoescape=True),
+                              UnitRow.name.contains(q, autoescape=True)))
     if max_depth is not None:
         stmt = stmt.where(UnitRow.depth <= max_depth)
     if under_path is not None:

@@ -58,6 +58,9 @@ EN: dict[str, str] = {
         "Once deactivated, the unit is no longer offered for dispatch, new users or rules. A "
         "unit with active sub-units, active users or open appeals cannot be deactivated. It "
         "can be activated again at any time. Deactivate it?",
+    "查找单位": "Find a unit", "没有符合条件的单位": "No unit matches",
+    "单位较多，只显示前 {n} 个：请用上方的查找。":
+        "There are many units: only the first {n} are shown. Use the search above.",
     # the users tab
     "查找用户": "Find a user", "用户名、显示名称或单位名称": "Username, name or unit name",
     "查找": "Find", "没有符合条件的用户": "No user matches",

@@ -43,6 +43,7 @@ TABS = [("units", "单位树"), ("users", "用户与角色"), ("taxonomy", "分�
 NOTIFY_STATUSES = ("failed", "pending", "sent", "skipped")
 NOTIFY_PER_PAGE = 50
 USERS_PER_PAGE = 100
+UNITS_SHOWN = 2000  # of the unit tree; a larger city finds a unit with the search box
 # The run-time rule settings as the form shows them.
 RULE_LABELS = {"reopen_window_days": "可申请重办的天数（办结后）",
                "max_extension_days": "单次延期最多天数", "max_extensions": "最多延期次数",
@@ -97,7 +98,10 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None, *,
     with core.reading(rt) as uow:
         s = uow.session
         if tab == "units":
-            ctx["units"] = web_queries.units(s, limit=2000, stopped_too=True)
+            q = (request.query_params.get("q") or "").strip()[:50]
+            ctx["units"] = web_queries.units(s, limit=UNITS_SHOWN + 1, stopped_too=True, q=q)
+            ctx.update(q=q, units_capped=len(ctx["units"]) > UNITS_SHOWN)
+            ctx["units"] = ctx["units"][:UNITS_SHOWN]
             ctx["groups"] = UNIT_GROUPS
         elif tab == "users":
             q = (request.query_params.get("q") or "").strip()[:50]
