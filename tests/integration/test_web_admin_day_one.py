@@ -64,7 +64,14 @@ def test_next_years_calendar_is_uploaded_as_a_csv_and_moves_working_days(city: C
     assert 2027 in calendar.loaded_years
     assert not calendar.is_workday(date(2027, 10, 4))  # a Monday off
     assert calendar.is_workday(date(2027, 10, 9))  # a Saturday at work
-    assert "2027.csv" in c.get("/staff/admin?tab=calendar").text
+    tab = c.get("/staff/admin?tab=calendar").text
+    assert "2027.csv" in tab
+    # the tab lists what was loaded, to be checked against the State Council's notice
+    days = re.search(r'<details data-days="2027"><summary>(.*?)</summary>(.*?)</details>', tab,
+                     re.S)
+    assert days and days.group(1) == "3 天"
+    assert re.search(r"2027-10-04 周一 <span[^>]*>放假</span>", days.group(2))
+    assert re.search(r"2027-10-09 周六 <span[^>]*>调休上班</span>", days.group(2))
     # no file, or one with no date line
     r = c.post("/staff/admin/calendar/import", data={"csrf_token": _token(page)},
                follow_redirects=True)

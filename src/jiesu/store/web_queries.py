@@ -22,6 +22,7 @@ from jiesu.store.tables import (
     OPEN_FLAGGED_SQL,
     AdminNoticeRow,
     AppealRow,
+    CalendarDayRow,
     CalendarYearRow,
     CategoryRow,
     EventAnchorRow,
@@ -244,6 +245,14 @@ def sla_policies(session: Session) -> list[SlaPolicyRow]:
 
 def calendar_years(session: Session) -> list[CalendarYearRow]:
     return list(session.scalars(select(CalendarYearRow).order_by(CalendarYearRow.year)))
+
+
+def calendar_days_by_year(session: Session) -> dict[int, list[CalendarDayRow]]:
+    """The stored days that differ from Mon–Fri (holidays, 调休 working days), by year."""
+    found: dict[int, list[CalendarDayRow]] = {}
+    for row in session.scalars(select(CalendarDayRow).order_by(CalendarDayRow.day)):
+        found.setdefault(row.day.year, []).append(row)
+    return found
 
 
 def open_notices(session: Session) -> list[AdminNoticeRow]:

@@ -11,6 +11,9 @@ from jiesu.web.i18n_config import apply_patterns
 
 EN: dict[str, str] = {
     # the calendar tab
+    "周一": "Mon", "周二": "Tue", "周三": "Wed", "周四": "Thu", "周五": "Fri", "周六": "Sat",
+    "周日": "Sun", "调整日": "Adjusted days", "{n} 天": "{n} days", "调休上班": "Working day",
+    "放假": "Holiday",
     "内置官方日历（chinesecalendar）": "Built-in official calendar (chinesecalendar)",
     "上传的文件": "Uploaded file",
     "按内置的官方日历导入；内置日历尚未收录的年份（如国务院刚公布的明年安排），请在下方上传。":
@@ -65,6 +68,7 @@ EN: dict[str, str] = {
     "查找用户": "Find a user", "用户名、显示名称或单位名称": "Username, name or unit name",
     "查找": "Find", "没有符合条件的用户": "No user matches",
     # the taxonomy tab
+    "事项分类管理": "Taxonomy",
     "新增分类": "Add a category", "上级分类编码": "Parent category code",
     "留空为一级分类": "Empty for a first-level category", "分类名称": "Category name",
     "添加": "Add", "修改分类": "Change a category", "分类编码": "Category code",

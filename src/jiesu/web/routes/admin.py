@@ -36,7 +36,7 @@ from jiesu.web.core import FormDep
 
 router = APIRouter(prefix="/staff/admin", include_in_schema=False)
 ROLES = {Role.ADMIN}
-TABS = [("units", "单位树"), ("users", "用户与角色"), ("taxonomy", "分类导入"),
+TABS = [("units", "单位树"), ("users", "用户与角色"), ("taxonomy", "事项分类管理"),
         ("sla", "时限规则"), ("calendar", "工作日历"), ("kpi", "考核权重"), ("intake", "智能受理"),
         ("apikeys", "API 密钥"), ("notifications", "通知发送"), ("settings", "系统设置")]
 # the outbox tab's filters, in this order
@@ -126,6 +126,7 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None, *,
             ctx["urgencies"] = i18n.choices(lang, "urgency")
         elif tab == "calendar":
             ctx["years"] = web_queries.calendar_years(s)
+            ctx["calendar_days"] = web_queries.calendar_days_by_year(s)
         elif tab == "settings":
             ctx["settings"] = [(k, getattr(rt.settings, k)) for k in SHOWN_SETTINGS]
             ctx["rule_settings"] = [(k, RULE_LABELS[k]) for k in RULE_SETTINGS]
