@@ -325,6 +325,13 @@ EN: dict[str, str] = {
     "各单位办理情况": "By unit", "单位": "Unit", "总量": "Total", "受理量趋势": "Volume trend",
     "近7天": "Last 7 days", "前7天": "Previous 7 days", "变化": "Change",
     "分类趋势（近7天与前7天）": "Category trend (last 7 days vs the 7 before)",
+    "近30天暂无诉求": "No appeals in the last 30 days",
+    "近30天暂无回访满意度": "No follow-up satisfaction in the last 30 days",
+    "按主办单位汇总，含下级单位。总量、在办、办结和满意率为近30天受理的诉求；"
+    "超期为目前所有超期未答复的诉求，不限受理时间。":
+        "By lead unit, with the units below it. Total, open, closed and satisfaction rate "
+        "count the appeals received in the last 30 days; overdue counts every appeal now "
+        "past its handling deadline without a reply, whenever it was received.",
     # hotspots (热点预警)
     "热点预警": "Hotspots", "近 {n} 天": "last {n} days", "查看全部": "See all",
     "同一区域、相似内容的诉求聚在一起，按热度排序：诉求人越多、增长越快、不满意越多，热度越高。":

@@ -117,9 +117,9 @@ def open_charts(data: OpenStatistics, lang: str) -> dict[str, Markup]:
                                    [(_("受理"), data.received), (_("办结"), data.closed)],
                                    title=_("每日受理量")),
         "kinds": charts.bar_chart([(i18n.label(lang, "kind", k), n) for k, n in data.kinds],
-                                  title=_("类型分布")),
+                                  title=_("类型分布"), empty=_("近30天暂无诉求")),
         "categories": charts.bar_chart([(category_label(lang, c), n) for c, n in data.categories],
-                                       title=_("分类分布")),
+                                       title=_("分类分布"), empty=_("近30天暂无诉求")),
     }
 
 
@@ -203,10 +203,9 @@ def cached_open_statistics(rt: Runtime, now: datetime) -> OpenStatistics:
 
 def dashboard_charts(d: Dashboard, lang: str) -> dict[str, Markup]:
     out = open_charts(d.stats, lang)
-    out["units"] = charts.bar_chart([(u.name, u.total) for u in d.units[:12]],
-                                    title=i18n.gettext(lang, "各单位办理情况"))
+    rated = [(i18n.label(lang, "satisfaction", k), d.satisfaction.get(k, 0))
+             for k in ("satisfied", "basically", "dissatisfied")]
     out["satisfaction"] = charts.bar_chart(
-        [(i18n.label(lang, "satisfaction", k), d.satisfaction.get(k, 0))
-         for k in ("satisfied", "basically", "dissatisfied")],
-        title=i18n.gettext(lang, "满意度"))
+        rated if any(n for _, n in rated) else [], title=i18n.gettext(lang, "满意度"),
+        empty=i18n.gettext(lang, "近30天暂无回访满意度"))
     return out

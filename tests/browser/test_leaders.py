@@ -1,0 +1,98 @@
+"""Leaders and the public on a phone (390 px): the charts of the open statistics and of the
+analyst's dashboard keep legible type, and the dashboard's unit table keeps each unit's name on
+one line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.browser.conftest import Server, Visitor, as_admin
+
+pytestmark = pytest.mark.browser
+
+# The rendered size of every visible piece of chart text: an SVG's text is scaled by the SVG's
+# own scale on the screen (getScreenCTM), HTML text is what CSS says.
+CHART_TEXT = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll(
+      '.bar-chart .bar-label, .bar-chart .bar-value, svg.chart text')) {
+    if (!el.getClientRects().length) continue;  // the chart drawn for the other screen size
+    const svg = el.closest('svg');
+    let size = parseFloat(getComputedStyle(el).fontSize);
+    if (svg) size *= svg.getScreenCTM().a;
+    out.push([el.textContent, Math.round(size * 10) / 10]);
+  }
+  return out;
+}"""
+MIN_PX = 11
+
+
+LONG_NAME = "市人力资源和社会保障局"  # wider than a phone's table column
+
+
+def _seed(server: Server) -> None:
+    """A few appeals of several kinds dispatched to two districts and a department with a
+    long name, so that every chart has bars and the unit table rows."""
+    from jiesu.domain.appeal import Actor, Role
+    from jiesu.services.admin import AdminService
+    from jiesu.services.appeals import NewAppeal
+    from jiesu.services.clock import utcnow
+    from jiesu.store import lookups
+
+    with as_admin(server) as (rt, units, _):
+        if "HRSS" not in units:
+            units["HRSS"] = AdminService(rt.db, rt.rules).add_unit(
+                "HRSS", LONG_NAME, parent_code="C", group="department").id
+        with rt.db.uow(write=False) as uow:
+            ids = {u.username: u.id for u in lookups.all_users(uow.session)}
+        operator = Actor(role=Role.OPERATOR, user_id=ids["operator"])
+        dispatcher = Actor(role=Role.DISPATCHER, user_id=ids["dispatcher"])
+        for kind, text, unit in (("help", "楼道灯坏了，晚上看不见台阶", "D1"),
+                                 ("complaint", "工地夜间施工噪音很大，影响休息", "D2"),
+                                 ("consult", "想问一下社保卡补办需要带什么材料", "HRSS")):
+            reg = rt.appeals.register(operator, NewAppeal(
+                kind=kind, content=text, requester_phone="13800000031"), utcnow())
+            rt.appeals.act(dispatcher, reg.appeal_id, "dispatch", utcnow(),
+                           {"unit_id": units[unit]})
+
+
+def _legible(v: Visitor, path: str, shot: str) -> None:
+    v.goto(path)
+    sizes = v.page.evaluate(CHART_TEXT)  # type: ignore[attr-defined]
+    assert len(sizes) >= 8, sizes  # axis, legend and bar labels were found
+    small = [s for s in sizes if s[1] < MIN_PX]
+    assert not small, f"{path}: chart text under {MIN_PX} px on a phone: {small}"
+    v.shot(shot)
+
+
+def test_charts_are_legible_on_a_phone(visitor: Callable[..., Visitor],
+                                       server: Server) -> None:
+    _seed(server)
+    _legible(visitor("public-stats-phone", phone=True), "/stats", "leaders-stats-phone")
+    analyst = visitor("analyst-phone", phone=True)
+    analyst.login("analyst")
+    _legible(analyst, "/staff/dashboard", "leaders-dashboard-phone")
+    # and on a desktop the wide line chart is the one shown
+    desk = visitor("analyst-desk")
+    desk.login("analyst")
+    desk.goto("/staff/dashboard")
+    assert desk.page.locator("svg.line-chart.wide").is_visible()  # type: ignore[attr-defined]
+    assert desk.page.locator("svg.line-chart.compact").is_hidden()  # type: ignore[attr-defined]
+
+
+def test_dashboard_unit_names_stay_on_one_line_on_a_phone(
+        visitor: Callable[..., Visitor], server: Server) -> None:
+    _seed(server)
+    analyst = visitor("analyst-units-phone", phone=True)
+    analyst.login("analyst")
+    analyst.goto("/staff/dashboard")
+    lines = analyst.page.eval_on_selector_all(  # type: ignore[attr-defined]
+        "[data-unit-table] tbody th", """els => els.map(e => {
+            const r = document.createRange(); r.selectNodeContents(e);
+            const tops = [...r.getClientRects()].map(b => Math.round(b.top));
+            return [e.textContent, new Set(tops).size];
+        })""")
+    assert any(name == LONG_NAME for name, _ in lines), lines
+    assert all(n == 1 for _, n in lines), lines
