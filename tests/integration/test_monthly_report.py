@@ -57,6 +57,26 @@ def test_monthly_xlsx_opens_with_every_sheet_and_figure(scenario: Scenario) -> N
     assert len(bad) == 1 and bad[0][1] == "东华门街道" and bad[0][4].startswith("2 星")
 
 
+def test_xlsx_unit_details_name_every_group_and_keep_names_bare(scenario: Scenario) -> None:
+    """单位明细 is read in Excel: every unit's group in Chinese (not "city" or "community"),
+    names without the indenting spaces (a filter or VLOOKUP on "东华门街道" finds it), the tree
+    shown by the cells' indent, and every table sheet with filter buttons on its header."""
+    wb = load_workbook(io.BytesIO(_xlsx(scenario)))
+    ws = wb["单位明细"]
+    rows = list(ws.iter_rows(min_row=2))
+    groups = {r[2].value for r in rows}
+    named = {"市", "区", "街道/乡镇", "市级部门", "公共企业", "社区/村", "网格", "微网格"}
+    assert groups <= named, groups
+    assert "市" in groups and "社区/村" in groups
+    names = [r[1].value for r in rows]
+    assert all(n == n.strip("\u3000 ") for n in names), names
+    street = next(r for r in rows if r[1].value == "东华门街道")
+    assert street[1].alignment.indent == 2  # city 0 › district 1 › street 2
+    for name in SHEETS[1:]:
+        if name != "万人诉求比":  # without population it holds one sentence, no table
+            assert wb[name].auto_filter.ref, name
+
+
 def test_cli_writes_the_report(scenario: Scenario, tmp_path: Path,
                                monkeypatch: pytest.MonkeyPatch) -> None:
     from jiesu.cli import app

@@ -69,6 +69,9 @@ COUNT_ZH = {
     "satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意",
     "supervised": "督办数", "red_cards": "红牌督办", "ratings": "评价量", "bad_ratings": "差评数",
 }
+# Every unit group by its Chinese name (the XLSX 单位明细 lists units of every level).
+UNIT_GROUP_ZH = {"city": "市", **RANKING_GROUPS, "community": "社区/村", "grid": "网格",
+                 "micro_grid": "微网格"}
 RATE_ZH = {
     "response_rate": "响应率", "resolution_rate": "解决率", "satisfaction_rate": "满意率",
     "composite": "综合得分", "on_time_rate": "按时办结率", "return_rate": "退单率",
@@ -568,10 +571,13 @@ class ReportingService:
                   + [COUNT_ZH[n] for n in count_names])
         for r in m.kpi.rows:
             rd = r.rates.as_dict()
-            ws.append([r.code, "　" * r.depth + r.name, RANKING_GROUPS.get(r.group, r.group),
+            ws.append([r.code, r.name, UNIT_GROUP_ZH.get(r.group, r.group),
                        r.rank if r.rank is not None else ""]
                       + [_num(rd[n]) for n in rate_names]
                       + [getattr(r.counts, n) for n in count_names])
+            # the tree shows as Excel's own indent: the name stays the bare name, so that a
+            # filter, a sort or a VLOOKUP on it finds "城西区", not "　城西区"
+            ws.cell(ws.max_row, 2).alignment = Alignment(indent=r.depth)
             _formats(ws, ws.max_row, {5 + i: ("0.00" if n == "composite" else "0.00%")
                                       for i, n in enumerate(rate_names)})
         _header(ws, bold, [12, 24, 10, 8] + [10] * (len(rate_names) + len(count_names)))
@@ -635,6 +641,7 @@ def _header(ws: Any, bold: Any, widths: list[int]) -> None:
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
     ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions  # the header row gets Excel's filter and sort buttons
 
 
 def _local(at: datetime | None, tz: Any) -> str:
