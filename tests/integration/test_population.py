@@ -378,9 +378,14 @@ def test_the_dashboard_tab_shows_the_ranking_and_reads_well_in_english(city: Cit
     en = c.get(PAGE + "&period=2026-03&group=district&lang=en").text
     assert "Appeals per 10,000 residents" in en and ">Residents<" in en
     assert "March 2026" in en and ">50,000<" in en
-    # a bad period is said on the page, with the form to correct it
+    # a bad period is said on the page, with the form to correct it, as the asker's mistake
+    # (422), and in English in English
     bad = c.get(PAGE + "&period=2026-13&group=street&lang=zh")
-    assert bad.status_code == 200 and "flash-error" in bad.text and 'id="i-period"' in bad.text
+    assert bad.status_code == 422 and "flash-error" in bad.text and 'id="i-period"' in bad.text
+    assert "统计周期的月份须在 1 到 12 之间" in bad.text
+    bad_en = c.get(PAGE + "&period=2026-13&group=street&lang=en")
+    assert bad_en.status_code == 422
+    assert "The month of a period must be from 01 to 12" in bad_en.text
 
 
 def test_areas_without_population_show_a_dash_and_where_to_load_it(city: City) -> None:

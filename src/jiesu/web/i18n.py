@@ -676,6 +676,11 @@ _DONE_EN = {
 
 # (pattern over the Chinese message, English template, how each named group is translated)
 _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
+    # a ranking or area group asked of the 万人诉求比 tab or the KPI API (before the generic
+    # "X“v”无效，可选：…" of the policy forms, which keeps an unknown X in Chinese)
+    (re.compile(r"单位分组“(?P<group>.*)”无效，可选：(?P<choices>.+)"),
+     "The group “{group}” is not valid: choose one of {choices}",
+     {"choices": lambda zh: zh.replace("、", ", ")}),
     (re.compile(r"诉求当前状态为“(?P<status>[^”]+)”，不能执行“(?P<action>[^”]+)”"),
      "The appeal is “{status}”: “{action}” cannot be done now",
      {"status": _from_zh("status"), "action": _from_zh("action")}),

@@ -62,6 +62,11 @@ EN: dict[str, str] = {
     "有一行出错则不作任何修改；只含户数或常住人口一列时，另一项保持不变。":
         "If any row is wrong nothing is changed; a file with only one of the two figure "
         "columns leaves the other figure as it is.",
+    # a reporting period typed on the 万人诉求比 tab or asked of the 通报 (jiesu.domain.kpi)
+    "统计周期的月份须在 1 到 12 之间": "The month of a period must be from 01 to 12",
+    "统计周期的结束日期须晚于开始日期": "A period must end after it starts",
+    "统计周期不能超过 5 年": "A period may not be longer than 5 years",
+    "趋势最多 60 个月": "A trend covers at most 60 months",
     # errors
     "请选择人口数据文件（CSV 或 XLSX）": "Choose a population data file (CSV or XLSX)",
     "人口数据文件中没有数据行": "The population data file has no data rows",
@@ -109,6 +114,10 @@ PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
      "it as “CSV UTF-8” or XLSX in Excel or WPS and import it again",
      {"line": lambda n: f" (near line {n})" if n else ""}),
     *_PROBLEMS[:1],  # a figure typed into the one-unit form
+    (re.compile(r"统计周期“(?P<text>.*)”无效，可用格式：2026-03（月）、2026-03-05（日）、"
+                r"2026-W10（周）、2026-03-01\.\.2026-03-15（自定义）"),
+     "The period “{text}” is not valid: use 2026-03 (a month), 2026-03-05 (a day), 2026-W10 "
+     "(a week) or 2026-03-01..2026-03-15 (from one day to another)", {}),
 ]
 
 

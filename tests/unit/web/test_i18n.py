@@ -257,3 +257,28 @@ def test_every_dispatcher_decision_the_unit_reads_has_english() -> None:
     for what, todo, _, label in UNIT_DECISIONS.values():
         for zh in (what, todo, label):
             assert zh in i18n.EN, zh
+
+
+@pytest.mark.parametrize("text", ["2026-13", "2026-1", "last month", "2026-03-05..2026-03-01",
+                                  "2000-01-01..2026-01-01"])
+def test_every_period_error_has_english(text: str) -> None:
+    """A period an analyst mistyped (万人诉求比 tab, 通报 month) is refused in English too,
+    with nothing of the Chinese message left."""
+    from jiesu.domain.errors import DomainError
+    from jiesu.domain.kpi import parse_period
+
+    with pytest.raises(DomainError) as caught:
+        parse_period(text)
+    english = i18n.gettext("en", caught.value.message)
+    assert not re.search(r"[\u4e00-\u9fff]", english), english
+
+
+def test_an_unknown_ranking_group_is_refused_in_english() -> None:
+    from jiesu.domain.errors import DomainError
+    from jiesu.domain.population import check_area_group
+
+    with pytest.raises(DomainError) as caught:
+        check_area_group("foo")
+    english = i18n.gettext("en", caught.value.message)
+    assert english.startswith("The group “foo” is not valid"), english
+    assert not re.search(r"[\u4e00-\u9fff]", english), english

@@ -71,7 +71,9 @@ def _intensity(request: Request) -> HTMLResponse:
         ctx["r"] = svc.intensity(parse_period(period), group, now=utcnow())
     except DomainError as exc:
         ctx["error"] = exc.message
-    return core.render(request, "staff/intensity.html", ctx)
+    # a period or group that cannot be read is the asker's mistake: said on the page, as 422
+    return core.render(request, "staff/intensity.html", ctx,
+                       status_code=422 if ctx["error"] else 200)
 
 
 AUDIT_PER_PAGE = 50
