@@ -96,3 +96,27 @@ def test_dashboard_unit_names_stay_on_one_line_on_a_phone(
         })""")
     assert any(name == LONG_NAME for name, _ in lines), lines
     assert all(n == 1 for _, n in lines), lines
+
+
+def _lines_of(v: Visitor, selector: str) -> list[list[object]]:
+    """Each matched cell's text and the number of lines it takes."""
+    return v.page.eval_on_selector_all(selector, """els => els.map(e => {
+        const r = document.createRange(); r.selectNodeContents(e);
+        const tops = [...r.getClientRects()].map(b => Math.round(b.top));
+        return [e.textContent.trim(), new Set(tops).size];
+    })""")  # type: ignore[attr-defined,no-any-return]
+
+
+def test_monthly_report_unit_names_stay_on_one_line_in_english(
+        visitor: Callable[..., Visitor], server: Server) -> None:
+    """The English headers of 各单位明细 are wider than the Chinese; the unit column was
+    squeezed until 市人力资源和社会保障局 took three lines."""
+    _seed(server)
+    analyst = visitor("analyst-report-desk")
+    analyst.login("analyst")
+    for lang in ("en", "zh"):
+        analyst.goto(f"/reports/monthly?lang={lang}")
+        lines = _lines_of(analyst, "#details td.name")
+        assert any(name == LONG_NAME for name, _ in lines), lines
+        assert all(n == 1 for _, n in lines), (lang, lines)
+    analyst.shot("leaders-monthly-report")
