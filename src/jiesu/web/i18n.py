@@ -319,6 +319,7 @@ EN: dict[str, str] = {
     # supervisor
     "督办看板": "Supervision board", "超期诉求": "Overdue", "红色预警": "Red warnings",
     "黄色预警": "Yellow warnings", "督办": "Supervise", "督办意见": "Supervision note",
+    "回访超期": "Follow-up overdue", "回访即将到期": "Follow-up due soon",
     # analyst
     "数据看板": "Dashboard", "大屏": "Big screen", "新受理": "New", "在办": "Open",
     "办结率": "Closed share",

@@ -1,0 +1,47 @@
+"""The supervisor's board (督办看板) as a supervisor reads it: a replied appeal whose follow-up
+(回访) is late is in the red tab with the clock that ran out, not as a bare "超期" that reads
+like the unit's fault."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from jiesu.domain.appeal import Actor, Role
+from jiesu.jobs.sweeper import sweep_deadlines
+from jiesu.services.appeals import NewAppeal
+from tests.support.city import City, page_login
+
+T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Asia/Shanghai
+
+
+def _replied_and_not_followed_up(city: City) -> str:
+    rt = city.runtime
+    op = Actor(role=Role.OPERATOR, user_id=None)
+    disp = Actor(role=Role.DISPATCHER, user_id=None)
+    d1 = city.unit_ids["D1"]
+    with rt.db.uow(write=False) as uow:
+        scope = uow.units.subtree_ids(d1)
+    handler = Actor(role=Role.HANDLER, user_id=None, unit_id=d1, unit_scope=scope)
+    reg = rt.appeals.register(op, NewAppeal(kind="help", content="楼道灯坏了，晚上看不见台阶",
+                                            requester_phone="13800000041"), T0)
+    rt.appeals.act(disp, reg.appeal_id, "dispatch", T0, {"unit_id": d1})
+    rt.appeals.act(handler, reg.appeal_id, "sign", T0)
+    rt.appeals.act(handler, reg.appeal_id, "contact", T0)
+    rt.appeals.act(handler, reg.appeal_id, "reply", T0, {"text": "已更换灯泡", "claim": "solved"})
+    # follow-up: 1 working day after the reply (Tue 3 March); a week on it is red
+    sweep_deadlines(rt, datetime(2026, 3, 9, 2, 0, tzinfo=UTC))
+    return reg.code
+
+
+def test_a_late_follow_up_shows_its_clock_on_the_red_tab(city: City) -> None:
+    code = _replied_and_not_followed_up(city)
+    page_login(city.client, "supervisor")
+    for lang, late, due in (("zh", "回访超期", "回访时限"), ("en", "Follow-up overdue",
+                                                       "Follow-up due")):
+        html = city.client.get(f"/staff/supervision?tab=red&lang={lang}").text
+        row = re.search(rf'data-code="{code}".*?</li>', html, re.S)
+        assert row, html
+        text = row.group(0)
+        assert f"● {late}" in text, text
+        assert 'data-due="follow_up"' in text and due in text and "03-03 23:59" in text, text
