@@ -167,6 +167,18 @@ def test_governance_tasks_never_form_a_hotspot_but_other_supervisor_appeals_do(
     assert sorted(a["id"] for a in hot["appeals"]) == ordinary
 
 
+def test_praise_never_forms_a_hotspot(city: City) -> None:
+    """表扬 is not a problem to govern: five thanks for one care station are no 热点预警 to
+    turn into a governance task (the demo city listed one)."""
+    r = city.client.put("/api/v1/admin/intake/gazetteer", content=GAZETTEER.encode(),
+                        headers={**city.headers("admin"), "Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    for i in range(5):
+        city.register(kind="praise", content="幸福家园养老驿站工作人员照顾老人非常细心，特此表扬",
+                      address=f"{HERE}{i}号楼", requester_phone=f"1390000010{i}")
+    assert listed(city) == []
+
+
 def _page_text(html: str) -> str:
     main = re.search(r"<main.*?</main>", html, re.S)
     assert main

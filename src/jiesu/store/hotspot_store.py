@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from jiesu.store.tables import AppealRow, UserRow
 
 SKIPPED_STATUSES = ("rejected", "merged")  # not appeals of their own
+# Kinds that ask nothing of anyone: many thanks (表扬) for one place are no problem to govern.
+SKIPPED_KINDS = ("praise",)
 TASK_CHANNEL = "supervisor"
 # The clustering reads the start of an appeal; the rest of a long text is not loaded.
 CONTENT_CHARS = 500
@@ -74,15 +76,16 @@ def _hotspot_key(extra: Any) -> str | None:
 def hotspot_inputs(session: Session, since: datetime, tasks: Collection[int],
                    limit: int = 20_000) -> list[RecentAppeal]:
     """The appeals created since `since`, newest first, at most `limit`: without rejected and
-    merged ones, and without the governance tasks `tasks` (ids; a task must not feed the
-    hotspot it came from)."""
+    merged ones, without praise, and without the governance tasks `tasks` (ids; a task must
+    not feed the hotspot it came from)."""
     rows = session.execute(
         select(AppealRow.id, AppealRow.code, AppealRow.kind, AppealRow.category,
                AppealRow.title, func.substr(AppealRow.content, 1, CONTENT_CHARS),
                AppealRow.address, AppealRow.area_unit_id, AppealRow.created_at,
                AppealRow.requester_phone, AppealRow.followup_satisfaction,
                AppealRow.reopened_count)
-        .where(AppealRow.created_at >= since, AppealRow.status.not_in(SKIPPED_STATUSES))
+        .where(AppealRow.created_at >= since, AppealRow.status.not_in(SKIPPED_STATUSES),
+               AppealRow.kind.not_in(SKIPPED_KINDS))
         .order_by(AppealRow.created_at.desc(), AppealRow.id.desc())
         .limit(limit + len(tasks)))
     out = []
