@@ -45,3 +45,17 @@ def test_a_late_follow_up_shows_its_clock_on_the_red_tab(city: City) -> None:
         text = row.group(0)
         assert f"● {late}" in text, text
         assert 'data-due="follow_up"' in text and due in text and "03-03 23:59" in text, text
+
+
+def test_the_supervise_form_names_the_levels_in_the_page_language(city: City) -> None:
+    """The appeal page's 督办 form offered 催办 and 黄牌督办 untranslated in English and the red
+    card as "Red cards" (the monthly report's column)."""
+    reg = city.register()
+    page_login(city.client, "supervisor")
+    for lang, levels in (("zh", ["催办", "黄牌督办", "红牌督办"]),
+                         ("en", ["Reminder", "Yellow card", "Red card"])):
+        html = city.client.get(f"/staff/appeals/{reg['id']}?lang={lang}").text
+        form = re.search(r'<form[^>]*data-action="supervise".*?</form>', html, re.S)
+        assert form, html
+        options = re.findall(r'<option value="(\w+)"[^>]*>([^<]*)</option>', form.group(0))
+        assert options == list(zip(["remind", "yellow", "red"], levels, strict=True)), options

@@ -30,6 +30,7 @@ class Field:
     required: bool = False
     default: str = ""
     options: list[tuple[str, str]] = field(default_factory=list)
+    only: tuple[str, ...] = ()  # with `choices`: offer just these values of the group
 
 
 ACTION_FIELDS: dict[str, list[Field]] = {
@@ -69,9 +70,11 @@ ACTION_FIELDS: dict[str, list[Field]] = {
         Field("fault", "责任方", "select", "fault"),
         Field("note", "备注")],
     "reopen": [Field("reason", "重办理由", "textarea", required=True)],
-    "supervise": [Field("level", "督办级别", "select", required=True, options=[
-        ("remind", "催办"), ("yellow", "黄牌督办"), ("red", "红牌督办")]),
-        Field("note", "督办意见")],
+    # the levels by the vocabulary's labels ("Red card"), not by the catalogue, where 红牌督办
+    # is also the monthly report's column "Red cards"
+    "supervise": [Field("level", "督办级别", "select", "supervision", required=True,
+                        only=("remind", "yellow", "red")),
+                  Field("note", "督办意见")],
     "add_info": [Field("text", "补充内容", "textarea", required=True)],
 }
 
