@@ -120,3 +120,40 @@ def test_monthly_report_unit_names_stay_on_one_line_in_english(
         assert any(name == LONG_NAME for name, _ in lines), lines
         assert all(n == 1 for _, n in lines), (lang, lines)
     analyst.shot("leaders-monthly-report")
+
+
+# WCAG contrast of each visible link in <main> against the first opaque background behind it.
+LINK_CONTRAST = """() => {
+  const rgb = c => c.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const behind = e => {
+    for (let n = e; n; n = n.parentElement) {
+      const c = rgb(getComputedStyle(n).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  return [...document.querySelectorAll('main a:not(.button)')]
+    .filter(a => a.getClientRects().length)
+    .map(a => {
+      const l1 = lum(rgb(getComputedStyle(a).color).slice(0, 3)), l2 = lum(behind(a));
+      const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+      return [a.textContent.trim().slice(0, 20), Math.round(ratio * 10) / 10];
+    });
+}"""
+
+
+def test_the_big_screen_links_and_tabs_can_be_read(
+        visitor: Callable[..., Visitor], server: Server) -> None:
+    """On the dark big screen (大屏) the 万人诉求比 tab was dark ink on navy."""
+    _seed(server)
+    analyst = visitor("analyst-big-screen")
+    analyst.login("analyst")
+    analyst.goto("/staff/dashboard?big=1")
+    links = analyst.page.evaluate(LINK_CONTRAST)  # type: ignore[attr-defined]
+    assert any(text == "万人诉求比" for text, _ in links), links
+    low = [link for link in links if link[1] < 4.5]
+    assert not low, low
