@@ -59,3 +59,13 @@ def test_the_supervise_form_names_the_levels_in_the_page_language(city: City) ->
         assert form, html
         options = re.findall(r'<option value="(\w+)"[^>]*>([^<]*)</option>', form.group(0))
         assert options == list(zip(["remind", "yellow", "red"], levels, strict=True)), options
+
+
+def test_the_supervisor_reaches_the_monthly_report_from_the_navigation(city: City) -> None:
+    """The 通报's 超期清单 and 差评清单 (with the handler) are the supervisor's accountability
+    lists: a supervisor may read it, and now finds it in the navigation."""
+    page_login(city.client, "supervisor")
+    board = city.client.get("/staff/supervision").text
+    nav = re.search(r'<nav class="nav".*?</nav>', board, re.S)
+    assert nav and 'href="/reports/monthly"' in nav.group(0), board
+    assert city.client.get("/reports/monthly").status_code == 200

@@ -57,8 +57,10 @@ NAV: dict[Role, list[tuple[str, str]]] = {
                        ("/staff/knowledge", "知识库")],
     Role.FOLLOWUP_AGENT: [("/staff/followup", "回访队列"),
                           ("/staff/rectifications?tab=reported", "整改回访")],
+    # the 通报 carries the accountability lists (超期清单, 差评清单 with the handler) a
+    # supervisor follows up
     Role.SUPERVISOR: [("/staff/supervision", "督办看板"), ("/staff/rectifications", "差评整改"),
-                      ("/staff/hotspots", "热点预警"),
+                      ("/staff/hotspots", "热点预警"), ("/reports/monthly", "月度通报"),
                       ("/staff/policies", "惠企政策")],
     Role.ANALYST: [("/staff/dashboard", "数据看板"), ("/reports/monthly", "月度通报"),
                    ("/staff/hotspots", "热点预警"),
