@@ -139,6 +139,19 @@ def test_open_statistics_give_the_figures_of_the_bar_charts_as_tables(city: City
     assert "Show the figures" in english and "<td>Request for help</td>" in english
 
 
+def test_open_statistics_json_holds_what_the_page_shows(city: City) -> None:
+    """/stats.json gave only the daily line: the kinds and categories of the page's bar charts
+    and its three figures (and the days they cover) were on the page only."""
+    _submit(city.client)
+    data = city.client.get("/stats.json").json()
+    assert len(data["daily"]) == 30
+    assert (data["from"], data["to"]) == (data["daily"][0]["date"], data["daily"][-1]["date"])
+    assert data["received"] == sum(d["received"] for d in data["daily"]) >= 1
+    assert data["closed"] >= 0 and "satisfaction_rate" in data
+    assert {"kind": "help", "name": "求助", "received": 1} in data["kinds"]
+    assert sum(c["received"] for c in data["categories"]) == data["received"]
+
+
 def _lang_link(html: str) -> str:
     m = re.search(r'<a class="lang" href="([^"]*)"', html)
     assert m, "page has no language switch"

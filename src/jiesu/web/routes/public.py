@@ -186,7 +186,20 @@ def _open_rows(request: Request) -> list[dict[str, Any]]:
 
 @router.get("/stats.json")
 def open_stats_json(request: Request) -> JSONResponse:
-    return JSONResponse({"daily": _open_rows(request)})
+    """What the /stats page shows: the days it covers, its three figures, received and closed
+    per day, and the kinds and categories of its bar charts (names in Chinese, as on the
+    page; kinds also by code)."""
+    rt = core.runtime_of(request)
+    data = stats.cached_open_statistics(rt, utcnow())
+    h = data.headline
+    return JSONResponse({
+        "from": data.days[0], "to": data.days[-1],
+        "received": h.received, "closed": h.closed,
+        "satisfaction_rate": None if h.satisfaction is None else round(h.satisfaction, 4),
+        "daily": _open_rows(request),
+        "kinds": [{"kind": k, "name": i18n.label("zh", "kind", k), "received": n}
+                  for k, n in data.kinds],
+        "categories": [{"name": c, "received": n} for c, n in data.categories]})
 
 
 @router.get("/stats.csv")
