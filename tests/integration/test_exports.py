@@ -67,6 +67,9 @@ def test_open_data_is_public_redacted_and_hides_reports(client: Any, city: Any) 
     assert lamp["created_at"].endswith("+08:00")
     rows = _csv(client.get("/open-data/appeals.csv").text)
     assert {x["工单编号"] for x in rows} == codes
+    # the channel as its code and, like the status, in Chinese beside it
+    assert {(x["来源渠道"], x["来源渠道(中文)"]) for x in rows} == {("hotline", "12345热线")}
+    assert lamp["channel_zh"] == "12345热线"
     assert all("13812345678" not in x["诉求内容"] for x in rows)
     assert client.get("/open-data/appeals.json", params={"limit": 1}).json().__len__() == 1
     assert client.get("/open-data/appeals.json", params={"from": "2000-01-01",

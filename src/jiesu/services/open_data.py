@@ -24,7 +24,9 @@ from jiesu.store.tables import AppealRow
 from jiesu.store.uow import Database
 
 OPEN_DATA_FIELDS = [
-    ("code", "工单编号"), ("created_at", "登记时间"), ("channel", "来源渠道"), ("kind", "诉求类型"),
+    # codes that a program filters on keep a column in Chinese beside them (状态, 来源渠道)
+    ("code", "工单编号"), ("created_at", "登记时间"), ("channel", "来源渠道"),
+    ("channel_zh", "来源渠道(中文)"), ("kind", "诉求类型"),
     ("category_code", "分类编码"), ("category", "事项分类"), ("title", "标题"),
     ("content", "诉求内容"), ("address", "地址"), ("status", "状态"), ("status_zh", "状态(中文)"),
     ("lead_unit", "承办单位"), ("replied_at", "答复时间"), ("reply", "答复内容"),
@@ -76,7 +78,8 @@ class OpenDataService:
         cat = categories.get(row.category or "")
         return {
             "code": row.code, "created_at": _local(row.created_at, self.tz),
-            "channel": row.channel, "kind": _zh(dom.KIND_ZH, row.kind),
+            "channel": row.channel, "channel_zh": _zh(dom.CHANNEL_ZH, row.channel),
+            "kind": _zh(dom.KIND_ZH, row.kind),
             "category_code": row.category or "", "category": cat.full_name if cat else "",
             "title": redact(row.title or "", names), "content": redact(row.content, names),
             "address": redact(row.address or "", names), "status": row.status,
