@@ -69,3 +69,16 @@ def test_the_supervisor_reaches_the_monthly_report_from_the_navigation(city: Cit
     nav = re.search(r'<nav class="nav".*?</nav>', board, re.S)
     assert nav and 'href="/reports/monthly"' in nav.group(0), board
     assert city.client.get("/reports/monthly").status_code == 200
+
+
+def test_the_appeal_page_and_the_code_search_speak_of_the_follow_up(city: City) -> None:
+    """Opened from the board by its code, the appeal marks the late follow-up as such; a code
+    that does not exist is said in the page's language."""
+    code = _replied_and_not_followed_up(city)
+    page_login(city.client, "supervisor")
+    zh = city.client.get(f"/staff/appeals/?code={code}&lang=zh")
+    assert zh.status_code == 200 and "● 回访超期" in zh.text
+    assert "● Follow-up overdue" in city.client.get(f"{zh.url.path}?lang=en").text
+    missing = city.client.get("/staff/appeals/?code=123&lang=en")
+    assert missing.status_code == 404 and "No appeal has the code 123" in missing.text
+    assert "没有编号为" not in missing.text

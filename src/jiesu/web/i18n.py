@@ -677,6 +677,8 @@ _DONE_EN = {
 
 # (pattern over the Chinese message, English template, how each named group is translated)
 _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
+    # the code typed in the header's search box (诉求编号), not found
+    (re.compile(r"没有编号为 (?P<code>.+) 的诉求"), "No appeal has the code {code}", {}),
     # a ranking or area group asked of the 万人诉求比 tab or the KPI API (before the generic
     # "X“v”无效，可选：…" of the policy forms, which keeps an unknown X in Chinese)
     (re.compile(r"单位分组“(?P<group>.*)”无效，可选：(?P<choices>.+)"),
