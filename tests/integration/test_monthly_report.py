@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,25 @@ def test_xlsx_unit_details_name_every_group_and_keep_names_bare(scenario: Scenar
     for name in SHEETS[1:]:
         if name != "万人诉求比":  # without population it holds one sentence, no table
             assert wb[name].auto_filter.ref, name
+
+
+def test_a_month_not_over_says_its_figures_are_not_the_whole_month(scenario: Scenario) -> None:
+    """The 通报 opens on this month by default: a leader must not read 28 days as the month."""
+    from jiesu.domain.kpi import parse_period
+    from jiesu.services.reporting import ReportingService
+    from jiesu.web.report_pages import render_monthly
+
+    rt = scenario.rt
+    mid_april = datetime(2026, 4, 15, 6, 0, tzinfo=UTC)  # 14:00 in Asia/Shanghai
+    html = render_monthly(rt, "2026-04", mid_april)
+    assert "data-partial" in html and "2026-04-15 14:00，不是全月数据" in html
+    assert "The month is not over" in render_monthly(rt, "2026-04", mid_april, "en")
+    assert "data-partial" not in render_monthly(rt, "2026-03", mid_april)
+    svc = ReportingService(rt.db, rt.rules, rt.settings)
+    ws = load_workbook(io.BytesIO(svc.monthly_xlsx(svc.monthly(parse_period("2026-04"),
+                                                               mid_april))))["汇总"]
+    assert ws["A2"].value == "本月尚未结束：数据截至 2026-04-15 14:00，不是全月数据"
+    assert load_workbook(io.BytesIO(_xlsx(scenario)))["汇总"]["A2"].value is None
 
 
 def test_cli_writes_the_report(scenario: Scenario, tmp_path: Path,

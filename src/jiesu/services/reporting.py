@@ -523,6 +523,10 @@ class ReportingService:
         ws.append([f"{m.city_name}12345接诉即办{m.period.label_zh}通报"])
         ws["A1"].font = Font(bold=True, size=14)
         ws.append([])
+        if m.kpi.computed_at < m.period.bounds(self.settings.tz)[1]:
+            # the month is not over: say so under the title, as the printable page does
+            at = m.kpi.computed_at.astimezone(self.settings.tz).strftime("%Y-%m-%d %H:%M")
+            ws["A2"] = f"本月尚未结束：数据截至 {at}，不是全月数据"
         rate_labels = set(RATE_ZH.values()) - {"综合得分"}
         for label, value in m.summary:
             ws.append([label, value])

@@ -327,6 +327,8 @@ EN: dict[str, str] = {
     "近7天": "Last 7 days", "前7天": "Previous 7 days", "变化": "Change",
     "分类趋势（近7天与前7天）": "Category trend (last 7 days vs the 7 before)",
     "近30天暂无诉求": "No appeals in the last 30 days",
+    "本月尚未结束：以下数据截至 {at}，不是全月数据。":
+        "The month is not over: the figures below are as of {at}, not the whole month's.",
     "近30天暂无回访满意度": "No follow-up satisfaction in the last 30 days",
     "按主办单位汇总，含下级单位。总量、在办、办结和满意率为近30天受理的诉求；"
     "超期为目前所有超期未答复的诉求，不限受理时间。":

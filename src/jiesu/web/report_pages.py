@@ -77,8 +77,11 @@ def render_monthly(runtime: Runtime, month: str, now: datetime, lang: str = "zh"
     def _(message: str, **kwargs: object) -> str:
         return i18n.gettext(lang, message, **kwargs)
 
+    # the month is not over (the default is this month): its figures are not the month's yet
+    partial = now < report.period.bounds(tz)[1]
     return _env.get_template("report_monthly.html").render(
         r=report, summary=summary, groups=RANKING_GROUPS, pct=rep.pct, points=rep.points,
+        partial=partial,
         area_groups=AREA_GROUPS, no_population=rep.NO_POPULATION_ZH,
         lang=lang, _=_, title=_("{city}12345接诉即办工作{period}通报", city=report.city_name,
                                  period=period),
