@@ -82,3 +82,14 @@ def test_the_appeal_page_and_the_code_search_speak_of_the_follow_up(city: City) 
     missing = city.client.get("/staff/appeals/?code=123&lang=en")
     assert missing.status_code == 404 and "No appeal has the code 123" in missing.text
     assert "没有编号为" not in missing.text
+
+
+def test_an_empty_tab_says_what_there_is_none_of(city: City) -> None:
+    """"暂无待办" (nothing to do) said nothing about which warning there is none of."""
+    page_login(city.client, "supervisor")
+    for tab, zh, en in (("overdue", "目前没有超期未答复的诉求",
+                         "No appeal is past its handling deadline without a reply"),
+                        ("red", "目前没有红色预警的诉求", "No appeal has a red warning"),
+                        ("yellow", "目前没有黄色预警的诉求", "No appeal has a yellow warning")):
+        assert zh in city.client.get(f"/staff/supervision?tab={tab}&lang=zh").text
+        assert en in city.client.get(f"/staff/supervision?tab={tab}&lang=en").text

@@ -320,6 +320,9 @@ EN: dict[str, str] = {
     "督办看板": "Supervision board", "超期诉求": "Overdue", "红色预警": "Red warnings",
     "黄色预警": "Yellow warnings", "督办": "Supervise", "督办意见": "Supervision note",
     "回访超期": "Follow-up overdue", "回访即将到期": "Follow-up due soon",
+    "目前没有超期未答复的诉求": "No appeal is past its handling deadline without a reply",
+    "目前没有红色预警的诉求": "No appeal has a red warning",
+    "目前没有黄色预警的诉求": "No appeal has a yellow warning",
     # analyst
     "数据看板": "Dashboard", "大屏": "Big screen", "新受理": "New", "在办": "Open",
     "办结率": "Closed share",
