@@ -120,7 +120,9 @@ def test_dashboard_unit_satisfaction_uses_the_kpi_formula(city: City) -> None:
     page = c.get("/staff/dashboard").text
     row = re.search(r'<th scope="row">东城区</th>(.*?)</tr>', page, re.S)
     assert row, page
-    assert row.group(1).rstrip().endswith("<td>90%</td>")
+    # … on the 2 follow-ups it stands on
+    assert row.group(1).rstrip().endswith(
+        '<td data-rated="2">90% <span class="muted">(2)</span></td>')
 
 
 def test_the_category_buckets_of_ours_are_translated_and_the_citys_names_are_not(

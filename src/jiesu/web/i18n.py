@@ -330,6 +330,7 @@ EN: dict[str, str] = {
     "近7天": "Last 7 days", "前7天": "Previous 7 days", "变化": "Change",
     "分类趋势（近7天与前7天）": "Category trend (last 7 days vs the 7 before)",
     "近30天暂无诉求": "No appeals in the last 30 days",
+    "满意率（回访数）": "Satisfaction rate (follow-ups)",
     "本月尚未结束：以下数据截至 {at}，不是全月数据。":
         "The month is not over: the figures below are as of {at}, not the whole month's.",
     "近30天暂无回访满意度": "No follow-up satisfaction in the last 30 days",

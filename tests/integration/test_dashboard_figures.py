@@ -1,0 +1,40 @@
+"""The analyst's dashboard, checked by hand: the unit table's satisfaction rate is the KPI
+formula's (满意 + 0.8·基本满意) ÷ rated, and says how many follow-ups it stands on."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from jiesu.domain.appeal import Role
+from jiesu.services.clock import utcnow
+from jiesu.store.tables import UserRow
+from tests.integration.test_kpi_scenarios import Scenario
+from tests.support.city import City, page_login
+
+
+def test_the_unit_satisfaction_rate_names_its_follow_ups(city: City) -> None:
+    rt = city.runtime
+    s = Scenario(rt, city)
+    with rt.db.uow(write=False) as uow:
+        s.users = {u.username: u.id for u in uow.session.scalars(select(UserRow))}
+    d1 = s.actor("handler_d1", Role.HANDLER, "D1")
+    start = utcnow() - timedelta(days=3)
+    for i, level in enumerate(("satisfied", "basically", "dissatisfied")):
+        name = f"a{i}"
+        s.new(name, "D1", start)
+        s.act(d1, name, "sign", start + timedelta(hours=1))
+        s.act(d1, name, "contact", start + timedelta(hours=2))
+        s.act(d1, name, "reply", start + timedelta(hours=3), text="已处理", claim="solved")
+        s.follow(name, start + timedelta(hours=4), satisfaction=level)
+    page_login(city.client, "analyst")
+    html = city.client.get("/staff/dashboard").text
+    row = re.search(r"<tr><th scope=\"row\">东城区</th>.*?</tr>", html, re.S)
+    assert row, html
+    # (1 + 0.8) ÷ 3 = 60 %, on 3 follow-ups
+    assert '<td data-rated="3">60% <span class="muted">(3)</span></td>' in row.group(0), row
+    assert "满意率（回访数）" in html
+    english = city.client.get("/staff/dashboard?lang=en").text
+    assert "Satisfaction rate (follow-ups)" in english
