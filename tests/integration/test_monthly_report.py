@@ -97,6 +97,21 @@ def test_a_month_not_over_says_its_figures_are_not_the_whole_month(scenario: Sce
     assert load_workbook(io.BytesIO(_xlsx(scenario)))["汇总"]["A2"].value is None
 
 
+def test_the_english_lists_say_what_happened_in_english(scenario: Scenario) -> None:
+    """超期清单's "what happened" (超期未答复) was left in Chinese on the English page; a bad
+    rating's stars are translated, the requester's words stay as written."""
+    from jiesu.web.report_pages import render_monthly
+
+    html = render_monthly(scenario.rt, "2026-03", NOW, "en")
+    overdue = re.search(r'<table id="overdue">.*?</table>', html, re.S)
+    bad = re.search(r'<table id="bad-ratings">.*?</table>', html, re.S)
+    assert overdue and bad, html
+    details = re.findall(r"<td class=\"text\" data-detail>([^<]*)</td>", overdue.group(0))
+    assert details == ["Overdue, not replied yet"], details
+    assert re.findall(r"<td class=\"text\" data-detail>([^<]*)</td>", bad.group(0)) == [
+        "2 star(s): 态度差"]
+
+
 def test_cli_writes_the_report(scenario: Scenario, tmp_path: Path,
                                monkeypatch: pytest.MonkeyPatch) -> None:
     from jiesu.cli import app

@@ -331,6 +331,8 @@ EN: dict[str, str] = {
     "分类趋势（近7天与前7天）": "Category trend (last 7 days vs the 7 before)",
     "近30天暂无诉求": "No appeals in the last 30 days",
     "满意率（回访数）": "Satisfaction rate (follow-ups)",
+    # the 通报's 超期清单: what happened (jiesu.store.kpi_queries.accountability_items)
+    "逾期答复": "Replied late", "超期未答复": "Overdue, not replied yet",
     "本月尚未结束：以下数据截至 {at}，不是全月数据。":
         "The month is not over: the figures below are as of {at}, not the whole month's.",
     "近30天暂无回访满意度": "No follow-up satisfaction in the last 30 days",
@@ -683,6 +685,8 @@ _DONE_EN = {
 
 # (pattern over the Chinese message, English template, how each named group is translated)
 _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
+    # the 通报's 差评清单: the stars, then the requester's own words (data, kept as written)
+    (re.compile(r"(?P<n>[1-5]) 星：(?P<text>.*)", re.S), "{n} star(s): {text}", {}),
     # the code typed in the header's search box (诉求编号), not found
     (re.compile(r"没有编号为 (?P<code>.+) 的诉求"), "No appeal has the code {code}", {}),
     # a ranking or area group asked of the 万人诉求比 tab or the KPI API (before the generic
