@@ -364,8 +364,10 @@ def audit_verify() -> None:
 
 def _print_broken(b: Broken) -> None:
     where = f"事件 id={b.event_id}" if b.event_id else "（见原因）"
+    # a break in the configuration-change log names no appeal
+    appeal = f"诉求 {b.appeal_id}，" if b.appeal_id is not None or b.event_id else ""
     console.print(f"[red]审计链已损坏[/red]：{escape(where)}，"
-                  f"诉求 {b.appeal_id}，序号 {b.seq}：{escape(b.reason)}", markup=True)
+                  f"{appeal}序号 {b.seq}：{escape(b.reason)}", markup=True)
 
 
 @app.command()

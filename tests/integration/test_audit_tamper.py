@@ -188,3 +188,12 @@ def _rehash(row: object, data: dict[str, object], prev: str | None = None) -> st
     event = DomainEvent(r["type"], at, r["actor_id"], r["actor_role"], data)  # type: ignore[index]
     return chain_hash(prev if prev is not None else r["prev_hash"],  # type: ignore[index]
                       canonical(r["appeal_id"], r["seq"], event))  # type: ignore[index]
+
+
+def test_an_edited_configuration_change_fails_the_cli(db_url: str, appeals: list[int],
+                                                      engine: Engine) -> None:
+    """The configuration-change log (配置变更记录) is checked with the appeal chains."""
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE config_events SET actor_role = 'auditor' WHERE seq = 2"))
+    out = _broken(verify_cli(db_url))
+    assert "配置变更记录第 2 条" in out and "诉求 None" not in out

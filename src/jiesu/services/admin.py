@@ -20,7 +20,8 @@ from jiesu.domain.deadlines import REQUESTER_TYPES, policy_limit
 from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
 from jiesu.domain.events import DomainEvent
 from jiesu.domain.population import parse_figure
-from jiesu.services.auth import hash_password
+from jiesu.services.auth import CurrentUser, hash_password
+from jiesu.services.config_log import record_change
 from jiesu.services.rules import RULE_LIMITS, RULE_SETTINGS, RulesProvider
 from jiesu.store import admin_store, category_store, lookups
 from jiesu.store.tables import (
@@ -65,9 +66,17 @@ class CategoryImport:
 
 
 class AdminService:
-    def __init__(self, db: Database, rules: RulesProvider) -> None:
+    """Admin use cases; each change is recorded in the configuration-change log as made by
+    `by` (None: the command line) in the same transaction."""
+
+    def __init__(self, db: Database, rules: RulesProvider, by: CurrentUser | None = None) -> None:
         self.db = db
         self.rules = rules
+        self.by = by
+
+    def _log(self, uow: UnitOfWork, area: str, action: str, summary: str,
+             details: dict[str, Any] | None = None, now: datetime | None = None) -> None:
+        record_change(uow, self.by, area, action, summary, details, now=now)
 
     # --- units ------------------------------------------------------------------------------
 
@@ -97,6 +106,9 @@ class AdminService:
                     raise InvalidArguments(f"上级单位 {parent_code} 已停用", field="parent_code")
             row = uow.units.add(code, name, parent=parent, group=group)
             row.contact_phone = phone
+            self._log(uow, "units", "add", f"新增单位 {code} {name}",
+                      {"after": {"code": code, "name": name, "parent_code": parent_code or None,
+                                 "group": group, "contact_phone": phone}})
             uow.commit()
             return row
 
@@ -122,6 +134,8 @@ class AdminService:
             row = uow.units.by_code(code.strip())
             if row is None:
                 raise NotFound(f"单位 {code} 不存在")
+            self._log(uow, "units", "rename", f"单位 {row.code} 改名为 {name}",
+                      {"code": row.code, "before": {"name": row.name}, "after": {"name": name}})
             row.name = name
             uow.commit()
             return row
@@ -147,6 +161,11 @@ class AdminService:
                 parent = uow.session.get(UnitRow, row.parent_id)
                 if parent is not None and not parent.active:
                     raise Conflict(f"上级单位 {parent.code} 已停用，请先启用上级单位")
+            if row.active != active:
+                self._log(uow, "units", "activate" if active else "deactivate",
+                          f"{'启用' if active else '停用'}单位 {row.code} {row.name}",
+                          {"code": row.code, "before": {"active": row.active},
+                           "after": {"active": active}})
             row.active = active
             uow.commit()
             return row
@@ -225,6 +244,9 @@ class AdminService:
                           unit_id=unit_id_by_code(uow, unit_code or ""), display_name=name,
                           active=True, created_at=now)
             uow.session.add(row)
+            self._log(uow, "users", "add", f"新增用户 {username}（{role}）",
+                      {"after": {"username": username, "display_name": name, "role": role,
+                                 "unit_code": unit_code or None}}, now)
             uow.commit()
             return row
 

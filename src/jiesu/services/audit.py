@@ -1,5 +1,6 @@
-"""Tamper evidence: verify every per-appeal hash chain and the global anchors over them, and
-record each check (审计链校验), run by hand (`jiesu audit verify`) or by the periodic jobs."""
+"""Tamper evidence: verify every per-appeal hash chain, the global anchors over them and the
+chain of the configuration-change log (配置变更记录), and record each check (审计链校验), run
+by hand (`jiesu audit verify`) or by the periodic jobs."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from jiesu.domain.appeal import Actor, Role
+from jiesu.domain.config_events import ConfigChange, entry_hash
 from jiesu.domain.errors import ConcurrencyConflict, InvalidArguments, NotFound, PermissionDenied
 from jiesu.domain.events import GENESIS_HASH, DomainEvent, anchor_digest, canonical, chain_hash
 from jiesu.store import audit_store as aq
+from jiesu.store import config_store
 from jiesu.store.audit_tables import PROCESS_LENGTH, AuditCheckRow
 from jiesu.store.db import Session
 from jiesu.store.tables import EventAnchorRow, EventRow, JobLeaseRow
@@ -167,11 +170,38 @@ class _Walk:
                     f"锚点 {a.id}（事件 {a.first_event_id}–{a.last_event_id}）校验失败："
                     "其间有记录被删除、插入或改动"))
             prev_digest = a.digest
-        return self.result(None)
+        self.phase = "config"
+        return self.result(self.config_chain(s))
+
+    def config_chain(self, s: Session) -> Broken | None:
+        """The configuration-change log (配置变更记录): one chain, checked like an appeal's."""
+        prev, seq = GENESIS_HASH, 0
+        for c in config_store.in_chain_order(s, self.chunk):
+            where = f"配置变更记录第 {c.seq} 条（#{c.id}）"
+            if c.seq != seq + 1:
+                return Broken(None, None, c.seq, f"{where}序号不连续：应为 {seq + 1}"
+                                                 "（记录被删除或插入）")
+            if c.prev_hash != prev:
+                return Broken(None, None, c.seq,
+                              f"{where}前一记录哈希不符（记录被删除、插入或改动）")
+            change = ConfigChange(c.area, c.action, c.at, c.actor_id, c.actor_role, c.summary,
+                                  c.details)
+            if entry_hash(c.prev_hash, c.seq, change) != c.hash:
+                return Broken(None, None, c.seq, f"{where}内容与哈希不符（记录被改动）")
+            prev, seq = c.hash, c.seq
+        recorded = config_store.head(s) or (0, GENESIS_HASH)
+        if recorded != (seq, prev):
+            return Broken(None, None, seq + 1 if seq < recorded[0] else seq,
+                          f"配置变更记录应有 {recorded[0]} 条，链上只找到 {seq} 条或链头不符"
+                          "（记录被删除或改动）")
+        return None
 
     def unreadable(self, s: Session, exc: Exception) -> VerifyResult:
         """The walk stopped on a row the database holds but cannot be read back as written."""
         why = f"{type(exc).__name__}: {str(exc)[:200]}"
+        if self.phase == "config":
+            return self.result(Broken(None, None, None,
+                                      f"配置变更记录无法读取（记录被改动）：{why}"))
         if self.phase == "anchors":
             return self.result(Broken(None, None, None, f"锚点记录无法读取（记录被改动）：{why}"))
         if self.phase == "heads":

@@ -4,8 +4,8 @@ changes their own password (修改密码).
 
 A password change or reset and a deactivation raise the account's credentials version, so the
 bearer tokens and page sessions issued before are refused (`Authenticator.signed_in`). Each
-administrator change is recorded on the account (`updated_at`, `updated_by`) and logged: the
-project keeps no separate log of admin changes.
+administrator change is recorded on the account (`updated_at`, `updated_by`), logged, and
+written to the configuration-change log (配置变更记录) that the auditor reads.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from jiesu.services.auth import (
     hash_password,
     verify_password,
 )
+from jiesu.services.config_log import record_change
 from jiesu.store import accounts
 from jiesu.store.tables import UserRow
 from jiesu.store.uow import Database, UnitOfWork
@@ -39,6 +40,8 @@ log = logging.getLogger("jiesu.users")
 # Whoever runs `jiesu user ...` on the server: trusted like an administrator (they hold the
 # database), recorded as updated_by 0; the rule that one active administrator stays holds too.
 COMMAND_LINE = CurrentUser(0, "command-line", "命令行", Role.ADMIN, None, frozenset())
+# how the configuration-change log names what changed on a user
+_CHANGED_ZH = {"display_name": "姓名", "role": "角色", "unit_id": "所属单位", "active": "启用状态"}
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ class UserService:
                 raise Conflict("不能停用自己的账号")
             if admins == [row.id] and (demoted or change.active is False):
                 raise Conflict("至少要保留一位启用的管理员：不能停用最后一位管理员或更改其角色")
+            before = {"display_name": row.display_name, "role": row.role,
+                      "unit_id": row.unit_id, "active": row.active}
             unit_id = row.unit_id
             if change.unit_code is not None:
                 unit_id = unit_id_by_code(uow, change.unit_code.strip())
@@ -98,6 +103,16 @@ class UserService:
                     row.credentials_version += 1
             if done:
                 row.updated_at, row.updated_by = now, by.id
+                after = {"display_name": row.display_name, "role": row.role,
+                         "unit_id": row.unit_id, "active": row.active}
+                changed = [k for k in after if after[k] != before[k]]
+                record_change(uow, by, "users", "update",
+                              f"修改用户 {row.username}："
+                              + "、".join(_CHANGED_ZH[k] for k in changed),
+                              {"user_id": row.id, "username": row.username,
+                               "before": {k: before[k] for k in changed},
+                               "after": {k: after[k] for k in changed}},
+                              now=now)
             uow.commit()
         self.auth.forget(user_id)
         if done:
@@ -123,6 +138,8 @@ class UserService:
             row = _user(uow, user_id)
             _set_password(row, password_hash, now)
             row.updated_at, row.updated_by = now, by.id
+            record_change(uow, by, "users", "reset_password", f"重置用户 {row.username} 的密码",
+                          {"user_id": row.id, "username": row.username}, now=now)
             uow.commit()
         self.auth.forget(user_id)
         log.info("password of user %s (#%d) reset by admin #%d", row.username, row.id, by.id)

@@ -29,6 +29,7 @@ from jiesu.api.v1.schemas import (
 from jiesu.domain.deadlines import SlaTable
 from jiesu.domain.errors import InvalidArguments
 from jiesu.services.admin import AdminService
+from jiesu.services.auth import CurrentUser
 from jiesu.services.clock import utcnow
 from jiesu.services.users import UserChange, UserService
 from jiesu.store import lookups
@@ -37,8 +38,8 @@ from jiesu.store.tables import UnitRow, UserRow
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
 
-def _admin(runtime: RuntimeDep) -> AdminService:
-    return AdminService(runtime.db, runtime.rules)
+def _admin(runtime: RuntimeDep, by: CurrentUser) -> AdminService:
+    return AdminService(runtime.db, runtime.rules, by)
 
 
 def _unit_out(r: UnitRow) -> UnitOut:
@@ -55,23 +56,23 @@ def list_units(runtime: RuntimeDep, _: CurrentUserDep) -> list[UnitOut]:
 
 
 @router.post("/units", response_model=UnitOut, status_code=201, summary="新增单位")
-def add_unit(body: UnitIn, runtime: RuntimeDep, _: AdminDep) -> UnitOut:
-    row = _admin(runtime).add_unit(body.code, body.name, parent_code=body.parent_code,
+def add_unit(body: UnitIn, runtime: RuntimeDep, admin: AdminDep) -> UnitOut:
+    row = _admin(runtime, admin).add_unit(body.code, body.name, parent_code=body.parent_code,
                                    group=body.group, contact_phone=body.contact_phone)
     return _unit_out(row)
 
 
 @router.put("/units/{code}/contact", response_model=UnitOut, summary="设置单位值班电话")
 def set_unit_contact(code: Annotated[str, Path(max_length=64)], body: UnitContactIn,
-                     runtime: RuntimeDep, _: AdminDep) -> UnitOut:
-    return _unit_out(_admin(runtime).set_unit_contact(code, body.contact_phone))
+                     runtime: RuntimeDep, admin: AdminDep) -> UnitOut:
+    return _unit_out(_admin(runtime, admin).set_unit_contact(code, body.contact_phone))
 
 
 @router.put("/units/{code}/population", response_model=UnitOut,
             summary="设置单位户数和常住人口（万人诉求比）")
 def set_unit_population(code: Annotated[str, Path(max_length=64)], body: UnitPopulationIn,
-                        runtime: RuntimeDep, _: AdminDep) -> UnitOut:
-    return _unit_out(_admin(runtime).set_unit_population(code, body.households,
+                        runtime: RuntimeDep, admin: AdminDep) -> UnitOut:
+    return _unit_out(_admin(runtime, admin).set_unit_population(code, body.households,
                                                          body.population))
 
 
@@ -88,9 +89,9 @@ class PopulationImportOut(BaseModel):
                      "schema": {"type": "string", "format": "binary"}},
                  "multipart/form-data": {"schema": {"type": "object", "properties": {
                      "file": {"type": "string", "format": "binary"}}}}}}})
-def import_unit_population(_: AdminDep, upload: RawUploadDep,
+def import_unit_population(admin: AdminDep, upload: RawUploadDep,
                            runtime: RuntimeDep) -> PopulationImportOut:
-    n = _admin(runtime).import_unit_population_upload(upload.data, upload.filename)
+    n = _admin(runtime, admin).import_unit_population_upload(upload.data, upload.filename)
     return PopulationImportOut(units=n)
 
 
@@ -102,15 +103,15 @@ def admin_user_out(r: UserRow) -> AdminUserOut:
 
 
 @router.get("/users", response_model=list[AdminUserOut], summary="用户列表 List users")
-def list_users(runtime: RuntimeDep, _: AdminDep) -> list[AdminUserOut]:
+def list_users(runtime: RuntimeDep, admin: AdminDep) -> list[AdminUserOut]:
     with runtime.db.uow(write=False) as uow:
         return [admin_user_out(r) for r in lookups.all_users(uow.session)]
 
 
 @router.post("/users", response_model=AdminUserOut, status_code=201,
              summary="新增用户 Add a user")
-def add_user(body: UserIn, runtime: RuntimeDep, _: AdminDep) -> AdminUserOut:
-    r = _admin(runtime).add_user(body.username, body.password, body.role,
+def add_user(body: UserIn, runtime: RuntimeDep, admin: AdminDep) -> AdminUserOut:
+    r = _admin(runtime, admin).add_user(body.username, body.password, body.role,
                                  unit_code=body.unit_code, display_name=body.display_name,
                                  now=utcnow())
     return admin_user_out(r)
@@ -157,8 +158,8 @@ def list_categories(runtime: RuntimeDep, _: CurrentUserDep) -> list[CategoryOut]
 
 
 @router.post("/categories", response_model=CategoryOut, status_code=201, summary="新增分类")
-def add_category(body: CategoryIn, runtime: RuntimeDep, _: AdminDep) -> CategoryOut:
-    r = _admin(runtime).add_category(body.name, parent_code=body.parent_code, code=body.code)
+def add_category(body: CategoryIn, runtime: RuntimeDep, admin: AdminDep) -> CategoryOut:
+    r = _admin(runtime, admin).add_category(body.name, parent_code=body.parent_code, code=body.code)
     return CategoryOut(id=r.id, code=r.code, name=r.name, level=r.level, parent_id=r.parent_id,
                        full_name=r.full_name, active=r.active)
 
@@ -179,8 +180,8 @@ def list_sla(runtime: RuntimeDep, _: CurrentUserDep) -> list[SlaPolicyOut]:
 
 @router.post("/sla-policies", response_model=SlaPolicyOut, status_code=201,
              summary="新增或修改时限规则")
-def set_sla(body: SlaPolicyIn, runtime: RuntimeDep, _: AdminDep) -> SlaPolicyOut:
-    policy_id = _admin(runtime).set_sla_policy(
+def set_sla(body: SlaPolicyIn, runtime: RuntimeDep, admin: AdminDep) -> SlaPolicyOut:
+    policy_id = _admin(runtime, admin).set_sla_policy(
         clock=body.clock, amount=body.amount, limit_unit=body.unit, kind=body.kind,
         urgency=body.urgency, category=body.category, unit_code=body.unit_code,
         requester=body.requester)
@@ -188,21 +189,21 @@ def set_sla(body: SlaPolicyIn, runtime: RuntimeDep, _: AdminDep) -> SlaPolicyOut
 
 
 @router.delete("/sla-policies/{policy_id}", status_code=204, summary="删除时限规则")
-def delete_sla(policy_id: int, runtime: RuntimeDep, _: AdminDep) -> None:
-    _admin(runtime).delete_sla_policy(policy_id)
+def delete_sla(policy_id: int, runtime: RuntimeDep, admin: AdminDep) -> None:
+    _admin(runtime, admin).delete_sla_policy(policy_id)
 
 
 @router.get("/calendar", summary="已导入的工作日历年份及提醒")
-def calendar_status(runtime: RuntimeDep, _: CurrentUserDep) -> dict[str, object]:
+def calendar_status(runtime: RuntimeDep, user: CurrentUserDep) -> dict[str, object]:
     with runtime.db.uow(write=False) as uow:
         years = [{"year": r.year, "source": r.source, "loaded_at": r.loaded_at}
                  for r in lookups.calendar_years(uow.session)]
-    notices = _admin(runtime).calendar_notices(utcnow())
+    notices = _admin(runtime, user).calendar_notices(utcnow())
     return {"years": years, "warnings": notices}
 
 
 @router.post("/calendar", summary="导入某年工作日历并重算暂定时限")
-def load_calendar(body: CalendarYearIn, runtime: RuntimeDep, _: AdminDep) -> dict[str, object]:
+def load_calendar(body: CalendarYearIn, runtime: RuntimeDep, admin: AdminDep) -> dict[str, object]:
     if body.days is None:
         try:
             days = official_year(body.year)
@@ -212,5 +213,6 @@ def load_calendar(body: CalendarYearIn, runtime: RuntimeDep, _: AdminDep) -> dic
     else:
         days = {date.fromisoformat(d.day): d.is_workday for d in body.days}
         source = "api"
-    changed = _admin(runtime).load_calendar_year(body.year, days, source=source, now=utcnow())
+    changed = _admin(runtime, admin).load_calendar_year(body.year, days, source=source,
+                                                        now=utcnow())
     return {"year": body.year, "days": len(days), "recomputed_appeals": changed}

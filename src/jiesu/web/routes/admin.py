@@ -57,7 +57,7 @@ SHOWN_SETTINGS = ("environment", "timezone", "count_from_next_day", "token_ttl_h
 
 def _service(request: Request) -> AdminService:
     rt = core.runtime_of(request)
-    return AdminService(rt.db, rt.rules)
+    return AdminService(rt.db, rt.rules, core.current_user(request))
 
 
 def _intake(request: Request) -> IntakeConfigService:

@@ -1,0 +1,63 @@
+"""Configuration changes (配置变更记录): what administrators change — units, users, deadline
+rules, the calendar, the taxonomy, intake rules, KPI weights — as one append-only record per
+change, hash-chained in one chain of their own the same way an appeal's events are."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from jiesu.domain.events import chain_hash
+
+# What an entry is about; the audit page filters on these.
+AREAS = ("users", "units", "deadlines", "calendar", "taxonomy", "kpi", "intake", "settings",
+         "notifications")
+
+# Keys whose values never go into the log, however deep they sit in the details: a hash of a
+# password or an API key's secret would let whoever reads the log attack it.
+_SECRET_PARTS = ("password", "secret", "token", "api_key", "key_hash")
+
+
+@dataclass(frozen=True)
+class ConfigChange:
+    """One administrator change: who, when, to what (area, action), in a line and in detail."""
+
+    area: str
+    action: str
+    at: datetime
+    actor_id: int | None
+    actor_role: str
+    summary: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def without_secrets(value: Any) -> Any:
+    """`value` with every mapping key that names a secret (password, token, …) left out."""
+    if isinstance(value, dict):
+        return {str(k): without_secrets(v) for k, v in value.items()
+                if not any(part in str(k).lower() for part in _SECRET_PARTS)}
+    if isinstance(value, list | tuple):
+        return [without_secrets(v) for v in value]
+    return value
+
+
+def canonical(seq: int, change: ConfigChange) -> str:
+    """The canonical text of an entry that its hash covers (stable key order, UTC ISO time)."""
+    body = {
+        "seq": seq,
+        "area": change.area,
+        "action": change.action,
+        "at": change.at.isoformat(timespec="microseconds"),
+        "actor_id": change.actor_id,
+        "actor_role": change.actor_role,
+        "summary": change.summary,
+        "details": change.details,
+    }
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def entry_hash(prev_hash: str, seq: int, change: ConfigChange) -> str:
+    """The entry's chain hash: as an appeal event's, SHA-256 of the previous hash + content."""
+    return chain_hash(prev_hash, canonical(seq, change))

@@ -1,0 +1,45 @@
+"""Recording an administrator's change in the configuration-change log (配置变更记录), inside
+the use case's own unit of work: the change and its record commit together or not at all."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from jiesu.domain.config_events import AREAS, ConfigChange, entry_hash, without_secrets
+from jiesu.services.auth import CurrentUser
+from jiesu.services.clock import utcnow
+from jiesu.store import config_store
+from jiesu.store.config_tables import SUMMARY_LENGTH, ConfigEventRow
+from jiesu.store.uow import UnitOfWork
+
+COMMAND_LINE_ROLE = "command_line"  # `jiesu ...` run on the server: no user signed in
+
+
+def record_change(uow: UnitOfWork, by: CurrentUser | None, area: str, action: str,
+                  summary: str, details: dict[str, Any] | None = None, *,
+                  now: datetime | None = None) -> None:
+    """Append one entry for a change made in `uow` by `by` (None: the command line). Secrets
+    in `details` (passwords, their hashes, API key secrets) are left out."""
+    if area not in AREAS:
+        raise ValueError(f"unknown configuration area {area!r}")
+    at = now or utcnow()
+    actor_id, role = ((None, COMMAND_LINE_ROLE) if by is None or by.id == 0
+                      else (by.id, by.role.value))
+    change = ConfigChange(area=area, action=action, at=at, actor_id=actor_id, actor_role=role,
+                          summary=summary[:SUMMARY_LENGTH],
+                          details=_plain(without_secrets(dict(details or {}))))
+    head = config_store.locked_head(uow.session)
+    seq = head.count + 1
+    digest = entry_hash(head.head, seq, change)
+    config_store.add(uow.session, ConfigEventRow(
+        seq=seq, at=at, actor_id=actor_id, actor_role=role, area=area, action=action,
+        summary=change.summary, details=change.details, prev_hash=head.head, hash=digest))
+    head.count, head.head = seq, digest
+
+
+def _plain(details: dict[str, Any]) -> dict[str, Any]:
+    """Details as the database gives them back (JSON types only), so the hash stays true."""
+    plain: dict[str, Any] = json.loads(json.dumps(details, ensure_ascii=False, default=str))
+    return plain

@@ -1,0 +1,139 @@
+"""The configuration-change log (配置变更记录): administrators' changes are recorded with who
+made them, in the same transaction, without secrets, hash-chained, and the audit check finds
+an entry edited or deleted behind the application's back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from jiesu.domain.events import GENESIS_HASH
+from jiesu.runtime import Runtime
+from jiesu.services import audit
+from jiesu.services.admin import AdminService, Conflict
+from jiesu.store.db import normalise_url
+from tests.support.city import City
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    e = create_engine(normalise_url(db_url))
+    yield e
+    e.dispose()
+
+
+def _entries(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(text(
+            "SELECT id, seq, actor_id, actor_role, area, action, summary, details, prev_hash, "
+            "hash FROM config_events ORDER BY seq"))]
+    for r in rows:  # SQLite gives JSON back as text
+        if isinstance(r["details"], str):
+            r["details"] = json.loads(r["details"])
+    return rows
+
+
+def _admin_id(city: City) -> int:
+    r = city.client.get("/api/v1/auth/me", headers=city.headers("admin"))
+    assert r.status_code == 200, r.text
+    return int(r.json()["id"])
+
+
+def test_admin_changes_are_recorded_with_who_made_them_and_no_secrets(
+        city: City, engine: Engine) -> None:
+    before = len(_entries(engine))  # the city's own set-up, from the command line
+    h = city.headers("admin")
+    assert city.client.post("/api/v1/admin/units", json={
+        "code": "D9", "name": "新区", "parent_code": "C", "group": "district"},
+        headers=h).status_code == 201
+    r = city.client.post("/api/v1/admin/users", json={
+        "username": "newbie", "password": "Secret-pass-1234", "role": "dispatcher"}, headers=h)
+    assert r.status_code == 201, r.text
+    user_id = r.json()["id"]
+    assert city.client.patch(f"/api/v1/admin/users/{user_id}", json={"role": "supervisor"},
+                             headers=h).status_code == 200
+    assert city.client.post(f"/api/v1/admin/users/{user_id}/password",
+                            json={"password": "Other-pass-5678"}, headers=h).status_code == 200
+    entries = _entries(engine)[before:]
+    assert [(e["area"], e["action"]) for e in entries] == [
+        ("units", "add"), ("users", "add"), ("users", "update"), ("users", "reset_password")]
+    admin_id = _admin_id(city)
+    assert {(e["actor_id"], e["actor_role"]) for e in entries} == {(admin_id, "admin")}
+    assert entries[2]["details"]["before"] == {"role": "dispatcher"}
+    assert entries[2]["details"]["after"] == {"role": "supervisor"}
+    assert "角色" in entries[2]["summary"]
+    everything = json.dumps([e["details"] for e in _entries(engine)], ensure_ascii=False)
+    assert "pass" not in everything.lower() and "$" not in everything  # no password, no hash
+    assert audit.verify(city.runtime.db).ok
+
+
+def test_the_command_line_set_up_is_recorded_as_the_command_line(city: City,
+                                                                 engine: Engine) -> None:
+    first = _entries(engine)[0]
+    assert (first["area"], first["action"], first["actor_id"], first["actor_role"]) == (
+        "units", "add", None, "command_line")
+    assert first["prev_hash"] == GENESIS_HASH
+
+
+def test_a_refused_change_leaves_no_entry(city: City, runtime: Runtime,
+                                         engine: Engine) -> None:
+    before = len(_entries(engine))
+    with pytest.raises(Conflict):
+        AdminService(runtime.db, runtime.rules).add_unit("D1", "重复的单位")
+    assert len(_entries(engine)) == before
+
+
+def test_unit_rename_and_stop_are_recorded_with_before_and_after(city: City, runtime: Runtime,
+                                                                 engine: Engine) -> None:
+    admin = AdminService(runtime.db, runtime.rules)
+    admin.add_unit("X1", "临时单位", parent_code="C")
+    admin.rename_unit("X1", "正式单位")
+    admin.set_unit_active("X1", False)
+    rename, stop = _entries(engine)[-2:]
+    assert rename["details"] == {"code": "X1", "before": {"name": "临时单位"},
+                                 "after": {"name": "正式单位"}}
+    assert (stop["action"], stop["details"]["after"]) == ("deactivate", {"active": False})
+
+
+def _tamper(engine: Engine, sql: str, **params: object) -> None:
+    with engine.begin() as conn:
+        conn.execute(text(sql), params)
+
+
+def test_an_edited_entry_breaks_the_check(city: City, runtime: Runtime,
+                                          engine: Engine) -> None:
+    assert audit.verify(runtime.db).ok
+    target = _entries(engine)[3]
+    _tamper(engine, "UPDATE config_events SET summary = :s WHERE id = :i",
+            s="新增用户 nobody", i=target["id"])
+    broken = audit.verify(runtime.db).broken
+    assert broken is not None and "配置变更记录" in broken.reason
+    assert broken.seq == target["seq"] and "改动" in broken.reason
+
+
+def test_edited_details_break_the_check(city: City, runtime: Runtime, engine: Engine) -> None:
+    target = _entries(engine)[0]
+    details = {**target["details"], "after": {**target["details"]["after"], "name": "假单位"}}
+    _tamper(engine, "UPDATE config_events SET details = :d WHERE id = :i",
+            d=json.dumps(details, ensure_ascii=False), i=target["id"])
+    broken = audit.verify(runtime.db).broken
+    assert broken is not None and broken.seq == target["seq"]
+
+
+def test_a_deleted_entry_breaks_the_check(city: City, runtime: Runtime, engine: Engine) -> None:
+    target = _entries(engine)[2]
+    _tamper(engine, "DELETE FROM config_events WHERE id = :i", i=target["id"])
+    broken = audit.verify(runtime.db).broken
+    assert broken is not None and "配置变更记录" in broken.reason
+
+
+def test_the_last_entry_deleted_breaks_the_check(city: City, runtime: Runtime,
+                                                 engine: Engine) -> None:
+    last = _entries(engine)[-1]
+    _tamper(engine, "DELETE FROM config_events WHERE id = :i", i=last["id"])
+    broken = audit.verify(runtime.db).broken
+    assert broken is not None and "配置变更记录应有" in broken.reason
