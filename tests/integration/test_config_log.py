@@ -15,6 +15,8 @@ from jiesu.domain.events import GENESIS_HASH
 from jiesu.runtime import Runtime
 from jiesu.services import audit
 from jiesu.services.admin import AdminService, Conflict
+from jiesu.services.clock import utcnow
+from jiesu.services.reporting import ReportingService
 from jiesu.store.db import normalise_url
 from tests.support.city import City
 
@@ -137,3 +139,62 @@ def test_the_last_entry_deleted_breaks_the_check(city: City, runtime: Runtime,
     _tamper(engine, "DELETE FROM config_events WHERE id = :i", i=last["id"])
     broken = audit.verify(runtime.db).broken
     assert broken is not None and "配置变更记录应有" in broken.reason
+
+
+def _new_entries(engine: Engine, before: int) -> list[tuple[str, str]]:
+    return [(e["area"], e["action"]) for e in _entries(engine)[before:]]
+
+
+def test_deadline_rules_calendar_and_taxonomy_changes_are_recorded(city: City,
+                                                                   engine: Engine) -> None:
+    before = len(_entries(engine))
+    h = city.headers("admin")
+    r = city.client.post("/api/v1/admin/sla-policies", json={
+        "clock": "handle", "amount": 3, "unit": "workday", "kind": "consult"}, headers=h)
+    assert r.status_code == 201, r.text
+    assert city.client.delete(f"/api/v1/admin/sla-policies/{r.json()['id']}",
+                              headers=h).status_code == 204
+    days = [{"day": "2030-01-01", "is_workday": False}, {"day": "2030-01-05", "is_workday": True}]
+    assert city.client.post("/api/v1/admin/calendar", json={"year": 2030, "days": days},
+                            headers=h).status_code == 200
+    assert city.client.post("/api/v1/admin/categories", json={"name": "交通管理"},
+                            headers=h).status_code == 201
+    assert _new_entries(engine, before) == [
+        ("deadlines", "set"), ("deadlines", "delete"), ("calendar", "load_year"),
+        ("taxonomy", "add")]
+    sla, deleted, calendar, _ = _entries(engine)[before:]
+    assert sla["details"]["after"]["amount"] == 3 and deleted["details"]["before"]["kind"] == (
+        "consult")
+    assert calendar["details"]["working_weekend_days"] == ["2030-01-05"]
+    assert calendar["details"]["holidays_on_weekdays"] == ["2030-01-01"]
+
+
+def test_intake_rules_kpi_weights_and_settings_are_recorded(city: City, runtime: Runtime,
+                                                            engine: Engine) -> None:
+    before = len(_entries(engine))
+    h = {**city.headers("admin"), "Content-Type": "application/json"}
+    rule = {"name": "burst_hydrant", "keywords": ["井喷"], "level": "emergency",
+            "message": "请立即转接 119"}
+    assert city.client.put("/api/v1/admin/intake/urgency", headers=h, content=json.dumps(
+        {"rules": [rule]}, ensure_ascii=False).encode()).status_code == 200
+    assert city.client.put("/api/v1/admin/intake/routing", headers=h, content=json.dumps(
+        {"rules": [{"category": "01.01", "unit": "D1"}]}).encode()).status_code == 200
+    assert city.client.delete("/api/v1/admin/intake/routing",
+                              headers=city.headers("admin")).status_code == 204
+    admin = runtime.auth.user(_admin_id(city), fresh=True)
+    assert admin is not None
+    ReportingService(runtime.db, runtime.rules, runtime.settings).set_formula(
+        admin.actor(), {"basic_satisfaction_weight": 0.5}, "基本满意按一半计", utcnow())
+    AdminService(runtime.db, runtime.rules, admin).set_rule_settings(
+        {"max_extensions": "2"}, utcnow())
+    assert _new_entries(engine, before) == [
+        ("intake", "replace"), ("intake", "replace"), ("intake", "clear"),
+        ("kpi", "set_formula"), ("settings", "set")]
+    urgency, routing, cleared, kpi, settings = _entries(engine)[before:]
+    assert urgency["details"]["kind"] == "urgency" and urgency["details"]["count"] == 1
+    assert routing["details"]["rules"] == [{"category": "01.01", "unit": "D1"}]
+    assert cleared["details"] == {"kind": "routing"}
+    assert kpi["details"]["after"] == {"basic_satisfaction_weight": 0.5}
+    assert kpi["actor_id"] == admin.id
+    assert settings["details"]["after"] == {"max_extensions": 2}
+    assert audit.verify(runtime.db).ok

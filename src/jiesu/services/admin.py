@@ -119,6 +119,10 @@ class AdminService:
             row = uow.units.by_code(code.strip())
             if row is None:
                 raise NotFound(f"单位 {code} 不存在")
+            if row.contact_phone != phone:
+                self._log(uow, "units", "set_contact", f"修改单位 {row.code} 的值班电话",
+                          {"code": row.code, "before": {"contact_phone": row.contact_phone},
+                           "after": {"contact_phone": phone}})
             row.contact_phone = phone
             uow.commit()
             return row
@@ -181,6 +185,10 @@ class AdminService:
             row = uow.units.by_code(code.strip())
             if row is None:
                 raise NotFound(f"单位 {code} 不存在")
+            self._log(uow, "units", "set_population", f"修改单位 {row.code} 的户数和常住人口",
+                      {"code": row.code,
+                       "before": {"households": row.households, "population": row.population},
+                       "after": {"households": figures[0], "population": figures[1]}})
             row.households, row.population = figures
             uow.commit()
             return row
@@ -214,6 +222,9 @@ class AdminService:
             for code, figures in parsed:
                 for name, value in figures.items():
                     setattr(units[code], name, value)
+            self._log(uow, "units", "import_population",
+                      f"导入户数和常住人口：{len(parsed)} 个单位",
+                      {"units": len(parsed), "codes": [code for code, _ in parsed][:200]})
             uow.commit()
         return len(parsed)
 
@@ -263,6 +274,8 @@ class AdminService:
                 if parent.level >= 3:
                     raise InvalidArguments("事项分类最多三级", field="parent_code")
             row = _ensure_category(uow.session, parent, name.strip(), code)
+            self._log(uow, "taxonomy", "add", f"新增事项分类 {row.code} {row.full_name}",
+                      {"after": {"code": row.code, "full_name": row.full_name}})
             uow.commit()
             return row
 
@@ -287,6 +300,9 @@ class AdminService:
             row.full_name = old.rpartition("/")[0] + "/" + name if "/" in old else name
             for c in _descendants(everything, row.id):
                 c.full_name = row.full_name + c.full_name[len(old):]
+            self._log(uow, "taxonomy", "rename", f"事项分类 {row.code} 改名为 {row.full_name}",
+                      {"code": row.code, "before": {"full_name": old},
+                       "after": {"full_name": row.full_name}})
             uow.commit()
             return row
 
@@ -306,9 +322,15 @@ class AdminService:
                 while parent is not None:
                     changed.append(parent)
                     parent = by_id.get(parent.parent_id or 0)
-            n = sum(1 for c in changed if c.active != active)
+            flipped = [c.code for c in changed if c.active != active]
+            n = len(flipped)
             for c in changed:
                 c.active = active
+            if flipped:
+                self._log(uow, "taxonomy", "activate" if active else "deactivate",
+                          f"{'启用' if active else '停用'}事项分类 {row.code} {row.full_name}"
+                          f"（共 {n} 项）", {"code": row.code, "changed": flipped[:200],
+                                           "after": {"active": active}})
             uow.commit()
         return n
 
@@ -338,6 +360,9 @@ class AdminService:
                     else:
                         existing += 1
                     parent = hit
+            if created:
+                self._log(uow, "taxonomy", "import", f"导入事项分类：新增 {created} 项",
+                          {"created": created, "existing": existing})
             uow.commit()
         return CategoryImport(created, existing)
 
@@ -383,6 +408,11 @@ class AdminService:
                 existing.amount, existing.limit_unit = amount, limit_unit
             uow.session.flush()
             policy_id = existing.id
+            self._log(uow, "deadlines", "set", f"设置时限规则 #{policy_id}：{clock} "
+                      f"{amount:g} {limit_unit}", {"policy_id": policy_id, "after": {
+                          "clock": clock, "kind": kind, "urgency": urgency,
+                          "category": category, "unit": unit_code, "requester": requester,
+                          "amount": amount, "limit_unit": limit_unit}})
             uow.commit()
         self.rules.invalidate()
         return policy_id
@@ -392,6 +422,12 @@ class AdminService:
             row = uow.session.get(SlaPolicyRow, policy_id)
             if row is None:
                 raise NotFound(f"时限规则 {policy_id} 不存在")
+            self._log(uow, "deadlines", "delete", f"删除时限规则 #{policy_id}：{row.clock} "
+                      f"{row.amount:g} {row.limit_unit}", {"policy_id": policy_id, "before": {
+                          "clock": row.clock, "kind": row.kind, "urgency": row.urgency,
+                          "category": row.category, "unit": row.unit,
+                          "requester": row.requester, "amount": row.amount,
+                          "limit_unit": row.limit_unit}})
             uow.session.delete(row)
             uow.commit()
         self.rules.invalidate()
@@ -423,8 +459,15 @@ class AdminService:
                 raise InvalidArguments(f"{label}须在 {low}–{high} 之间", field=key)
             clean[key] = number
         with self.db.uow() as uow:
+            before = {key: (row.value if row is not None else None) for key in clean
+                      for row in [uow.session.get(SettingRow, key)]}
             for key, value in clean.items():
                 uow.session.merge(SettingRow(key=key, value=value, updated_at=now))
+            changed = [k for k in clean if before[k] != clean[k]]
+            if changed:
+                self._log(uow, "settings", "set", "修改系统设置：" + "、".join(changed),
+                          {"before": {k: before[k] for k in changed},
+                           "after": {k: clean[k] for k in changed}}, now)
             uow.commit()
         self.rules.invalidate()
         return clean
@@ -451,6 +494,13 @@ class AdminService:
             notice = admin_store.admin_notice(uow.session, f"calendar-missing-{year}")
             if notice is not None and notice.resolved_at is None:
                 notice.resolved_at = now
+            self._log(uow, "calendar", "load_year", f"导入 {year} 年工作日历（{source}）",
+                      {"year": year, "source": source, "days": len(days),
+                       "working_weekend_days": sorted(
+                           d.isoformat() for d, work in days.items() if work and d.weekday() >= 5),
+                       "holidays_on_weekdays": sorted(
+                           d.isoformat() for d, work in days.items()
+                           if not work and d.weekday() < 5)}, now)
             uow.commit()
         self.rules.invalidate()
         return self.recompute_provisional(now, progress=progress)

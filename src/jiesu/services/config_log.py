@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from jiesu.domain.appeal import Actor
 from jiesu.domain.config_events import AREAS, ConfigChange, entry_hash, without_secrets
 from jiesu.services.auth import CurrentUser
 from jiesu.services.clock import utcnow
@@ -17,7 +18,7 @@ from jiesu.store.uow import UnitOfWork
 COMMAND_LINE_ROLE = "command_line"  # `jiesu ...` run on the server: no user signed in
 
 
-def record_change(uow: UnitOfWork, by: CurrentUser | None, area: str, action: str,
+def record_change(uow: UnitOfWork, by: CurrentUser | Actor | None, area: str, action: str,
                   summary: str, details: dict[str, Any] | None = None, *,
                   now: datetime | None = None) -> None:
     """Append one entry for a change made in `uow` by `by` (None: the command line). Secrets
@@ -25,8 +26,9 @@ def record_change(uow: UnitOfWork, by: CurrentUser | None, area: str, action: st
     if area not in AREAS:
         raise ValueError(f"unknown configuration area {area!r}")
     at = now or utcnow()
-    actor_id, role = ((None, COMMAND_LINE_ROLE) if by is None or by.id == 0
-                      else (by.id, by.role.value))
+    who = by.user_id if isinstance(by, Actor) else (by.id if by is not None else None)
+    actor_id, role = ((None, COMMAND_LINE_ROLE) if by is None or not who
+                      else (who, by.role.value))
     change = ConfigChange(area=area, action=action, at=at, actor_id=actor_id, actor_role=role,
                           summary=summary[:SUMMARY_LENGTH],
                           details=_plain(without_secrets(dict(details or {}))))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import io
 import json
 import re
@@ -32,6 +33,8 @@ from typing import Any, Protocol
 from jiesu.domain.errors import InvalidArguments
 from jiesu.nlp import urgency
 from jiesu.nlp.location import LEVELS, Gazetteer, PolygonIndex
+from jiesu.services.auth import CurrentUser
+from jiesu.services.config_log import record_change
 from jiesu.store import intake_store as store
 from jiesu.store.intake_store import (
     GAZETTEER_KEY,
@@ -39,8 +42,9 @@ from jiesu.store.intake_store import (
     ROUTING_RULES_KEY,
     URGENCY_RULES_KEY,
 )
-from jiesu.store.uow import Database
+from jiesu.store.uow import Database, UnitOfWork
 
+LOGGED = 200  # at most this many rules of a replacement are kept in the change log
 KINDS = ("routing", "urgency", "gazetteer", "polygons", "keywords")
 KIND_ZH = {"routing": "路由规则", "urgency": "紧急规则", "gazetteer": "地名表",
            "polygons": "网格边界", "keywords": "分类关键词"}
@@ -146,9 +150,19 @@ class _Problems:
 
 
 class IntakeConfigService:
-    def __init__(self, db: Database, intake: Reloadable | None = None) -> None:
+    """Intake configuration use cases; each replacement is recorded in the configuration-change
+    log as made by `by` (None: the command line) in the same transaction."""
+
+    def __init__(self, db: Database, intake: Reloadable | None = None,
+                 by: CurrentUser | None = None) -> None:
         self.db = db
         self.intake = intake
+        self.by = by
+
+    def _log(self, uow: UnitOfWork, kind: str, action: str, summary: str,
+             details: dict[str, Any], now: datetime | None = None) -> None:
+        record_change(uow, self.by, "intake", action, summary, {"kind": kind, **details},
+                      now=now)
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -217,6 +231,9 @@ class IntakeConfigService:
             cats = store.categories(s)
             parsed = _validate_routing(items, units, cats)
             store.write_setting(s, ROUTING_RULES_KEY, [r.as_dict() for r in parsed], now)
+            self._log(uow, "routing", "replace", f"替换路由规则：{len(parsed)} 条",
+                      {"count": len(parsed), "rules": [r.as_dict() for r in parsed][:LOGGED]},
+                      now)
             uow.commit()
         self._changed()
         return parsed
@@ -235,6 +252,10 @@ class IntakeConfigService:
                                     urgency.rules_to_dicts(parsed), now)
             else:
                 store.delete_setting(uow.session, URGENCY_RULES_KEY)
+            self._log(uow, "urgency", "replace",
+                      f"替换紧急规则：{len(parsed)} 条" if parsed else "紧急规则恢复为内置规则",
+                      {"count": len(parsed),
+                       "rules": urgency.rules_to_dicts(parsed)[:LOGGED] if parsed else []}, now)
             uow.commit()
         self._changed()
         return len(parsed) if parsed else len(urgency.DEFAULT_RULES)
@@ -256,6 +277,8 @@ class IntakeConfigService:
                     "社区的编码与单位树中的单位编码一致（例如 jiesu unit add 时用的编码）",
                     problems=[f"编码 {c} 不是单位编码" for c in summary.unlinked])
             store.write_setting(uow.session, GAZETTEER_KEY, normalised, now)
+            self._log(uow, "gazetteer", "replace", f"替换地名表：{len(rows)} 行",
+                      {"rows": len(rows), "sha256": _digest(normalised)}, now)
             uow.commit()
         self._changed()
         return summary
@@ -279,6 +302,9 @@ class IntakeConfigService:
                                  "不是单位编码（须与单位树中的编码一致）")
             problems.raise_if_any()
             store.write_setting(uow.session, POLYGONS_KEY, data, now)
+            self._log(uow, "polygons", "replace", f"替换网格边界：{len(codes)} 个网格",
+                      {"grids": len(codes), "codes": codes[:LOGGED],
+                       "sha256": _digest(json.dumps(data, sort_keys=True))}, now)
             uow.commit()
         self._changed()
         return PolygonsSummary(len(codes), codes, now)
@@ -297,6 +323,9 @@ class IntakeConfigService:
             chosen = _validate_keywords(items, cats)
             store.replace_keywords(uow.session, {
                 c.id: store.join_keywords(words) for c, words in chosen})
+            self._log(uow, "keywords", "replace", f"替换分类关键词：{len(chosen)} 个分类",
+                      {"categories": len(chosen),
+                       "keywords": {c.code: list(words) for c, words in chosen[:LOGGED]}}, now)
             uow.commit()
         self._changed()
         return [CategoryKeywords(c.code, c.full_name, words) for c, words in chosen]
@@ -312,6 +341,7 @@ class IntakeConfigService:
                 store.delete_setting(uow.session, {
                     "routing": ROUTING_RULES_KEY, "urgency": URGENCY_RULES_KEY,
                     "gazetteer": GAZETTEER_KEY, "polygons": POLYGONS_KEY}[kind])
+            self._log(uow, kind, "clear", f"清除{KIND_ZH[kind]}", {})
             uow.commit()
         self._changed()
 
@@ -767,3 +797,8 @@ def keyword_rules(cats: Sequence[store.CategoryInfo]) -> dict[str, list[str]]:
     """
     return {c.full_name: words for c in cats
             if c.active and (words := store.split_keywords(c.keywords))}
+
+
+def _digest(text: str) -> str:
+    """SHA-256 of a large replacement (gazetteer, polygons): the log names it, not holds it."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

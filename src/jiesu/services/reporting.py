@@ -36,6 +36,7 @@ from jiesu.domain.population import (
 )
 from jiesu.domain.rating import RATING_APPEAL_ZH, RECTIFICATION_ZH, STARS_ZH
 from jiesu.services.clock import utcnow
+from jiesu.services.config_log import record_change
 from jiesu.services.kept import KeptFigures
 from jiesu.services.rules import RulesProvider
 from jiesu.store import kpi_queries as kq
@@ -255,6 +256,12 @@ class ReportingService:
             uow.session.add(KpiFormulaVersionRow(version=version, settings=new.settings(),
                                                  note=(note or "").strip()[:500],
                                                  created_at=now, created_by=actor.user_id))
+            old = current.settings()
+            record_change(uow, actor, "kpi", "set_formula", f"考核公式第 {version} 版",
+                          {"version": version, "note": (note or "").strip()[:500],
+                           "before": {k: v for k, v in old.items() if new.settings().get(k) != v},
+                           "after": {k: v for k, v in new.settings().items()
+                                     if old.get(k) != v}}, now=now)
             uow.commit()
         return new
 

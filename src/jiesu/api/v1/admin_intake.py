@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 from jiesu.api.deps import AdminDep, RuntimeDep
 from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.runtime import Runtime
+from jiesu.services.auth import CurrentUser
 from jiesu.services.clock import utcnow
 from jiesu.services.intake_config import (
     KINDS,
@@ -94,8 +95,8 @@ UploadDep = Annotated[Upload, Depends(read_upload)]
 RawUploadDep = Annotated[RawUpload, Depends(read_raw_upload)]
 
 
-def _service(runtime: Runtime) -> IntakeConfigService:
-    return IntakeConfigService(runtime.db, runtime.intake)
+def _service(runtime: Runtime, by: CurrentUser) -> IntakeConfigService:
+    return IntakeConfigService(runtime.db, runtime.intake, by)
 
 
 def _body(json_example: Any, *others: str) -> dict[str, Any]:
@@ -192,8 +193,8 @@ def _keywords(items: list[CategoryKeywords]) -> KeywordsOut:
 # --- endpoints ----------------------------------------------------------------------------------
 
 @router.get("", response_model=IntakeOverview, summary="智能受理配置总览")
-def overview(runtime: RuntimeDep, _: AdminDep) -> IntakeOverview:
-    s = _service(runtime).show()
+def overview(runtime: RuntimeDep, admin: AdminDep) -> IntakeOverview:
+    s = _service(runtime, admin).show()
     return IntakeOverview(
         routing=_routing(s.routing, s.routing_updated_at),
         urgency=UrgencyOut(source=s.urgency_source, rules=s.urgency_rules,
@@ -203,22 +204,22 @@ def overview(runtime: RuntimeDep, _: AdminDep) -> IntakeOverview:
 
 
 @router.get("/routing", response_model=RoutingOut, summary="派单路由规则（分类 × 区域 → 单位）")
-def get_routing(runtime: RuntimeDep, _: AdminDep) -> RoutingOut:
-    s = _service(runtime).show()
+def get_routing(runtime: RuntimeDep, admin: AdminDep) -> RoutingOut:
+    s = _service(runtime, admin).show()
     return _routing(s.routing, s.routing_updated_at)
 
 
 @router.put("/routing", response_model=RoutingOut, summary="替换派单路由规则",
             openapi_extra=_body({"rules": [{"category": "01.01", "area": "D1", "unit": "W"}]},
                                 "text/csv"))
-def put_routing(_: AdminDep, upload: UploadDep, runtime: RuntimeDep) -> RoutingOut:
+def put_routing(admin: AdminDep, upload: UploadDep, runtime: RuntimeDep) -> RoutingOut:
     now = utcnow()
-    return _routing(_service(runtime).replace_routing(upload.text, now=now), now)
+    return _routing(_service(runtime, admin).replace_routing(upload.text, now=now), now)
 
 
 @router.get("/urgency", response_model=UrgencyOut, summary="紧急程度规则")
-def get_urgency(runtime: RuntimeDep, _: AdminDep) -> UrgencyOut:
-    s = _service(runtime).show()
+def get_urgency(runtime: RuntimeDep, admin: AdminDep) -> UrgencyOut:
+    s = _service(runtime, admin).show()
     return UrgencyOut(source=s.urgency_source, rules=s.urgency_rules,
                       updated_at=s.urgency_updated_at)
 
@@ -229,8 +230,8 @@ def get_urgency(runtime: RuntimeDep, _: AdminDep) -> UrgencyOut:
                                             "level": "emergency", "transfer_to": ["119"],
                                             "message": "请立即转接 119"}]},
                                 "application/toml"))
-def put_urgency(_: AdminDep, upload: UploadDep, runtime: RuntimeDep) -> UrgencyOut:
-    svc = _service(runtime)
+def put_urgency(admin: AdminDep, upload: UploadDep, runtime: RuntimeDep) -> UrgencyOut:
+    svc = _service(runtime, admin)
     svc.replace_urgency(upload.text, now=utcnow())
     s = svc.show()
     return UrgencyOut(source=s.urgency_source, rules=s.urgency_rules,
@@ -238,8 +239,8 @@ def put_urgency(_: AdminDep, upload: UploadDep, runtime: RuntimeDep) -> UrgencyO
 
 
 @router.get("/gazetteer", response_model=GazetteerOut, summary="地名表（含 CSV 原文）")
-def get_gazetteer(runtime: RuntimeDep, _: AdminDep) -> GazetteerOut:
-    svc = _service(runtime)
+def get_gazetteer(runtime: RuntimeDep, admin: AdminDep) -> GazetteerOut:
+    svc = _service(runtime, admin)
     return _gazetteer(svc.show().gazetteer, svc.gazetteer_csv())
 
 
@@ -250,13 +251,13 @@ def get_gazetteer(runtime: RuntimeDep, _: AdminDep) -> GazetteerOut:
                                         "D1,东城区,district,,东城\n"},
                 "multipart/form-data": {"schema": {"type": "object", "properties": {
                     "file": {"type": "string", "format": "binary"}}}}}}})
-def put_gazetteer(_: AdminDep, upload: UploadDep, runtime: RuntimeDep) -> GazetteerOut:
-    return _gazetteer(_service(runtime).replace_gazetteer(upload.text, now=utcnow()))
+def put_gazetteer(admin: AdminDep, upload: UploadDep, runtime: RuntimeDep) -> GazetteerOut:
+    return _gazetteer(_service(runtime, admin).replace_gazetteer(upload.text, now=utcnow()))
 
 
 @router.get("/polygons", response_model=PolygonsOut, summary="网格边界（含 GeoJSON）")
-def get_polygons(runtime: RuntimeDep, _: AdminDep) -> PolygonsOut:
-    svc = _service(runtime)
+def get_polygons(runtime: RuntimeDep, admin: AdminDep) -> PolygonsOut:
+    svc = _service(runtime, admin)
     return _polygons(svc.show().polygons, svc.polygons_geojson())
 
 
@@ -266,25 +267,25 @@ def get_polygons(runtime: RuntimeDep, _: AdminDep) -> PolygonsOut:
                     "type": "Polygon", "coordinates": [[[116.40, 39.91], [116.41, 39.91],
                                                         [116.41, 39.92], [116.40, 39.91]]]}}]},
                 "application/geo+json"))
-def put_polygons(_: AdminDep, upload: UploadDep, runtime: RuntimeDep) -> PolygonsOut:
-    return _polygons(_service(runtime).replace_polygons(upload.text, now=utcnow()))
+def put_polygons(admin: AdminDep, upload: UploadDep, runtime: RuntimeDep) -> PolygonsOut:
+    return _polygons(_service(runtime, admin).replace_polygons(upload.text, now=utcnow()))
 
 
 @router.get("/keywords", response_model=KeywordsOut, summary="分类关键词（冷启动分类）")
-def get_keywords(runtime: RuntimeDep, _: AdminDep) -> KeywordsOut:
-    return _keywords(_service(runtime).show().keywords)
+def get_keywords(runtime: RuntimeDep, admin: AdminDep) -> KeywordsOut:
+    return _keywords(_service(runtime, admin).show().keywords)
 
 
 @router.put("/keywords", response_model=KeywordsOut,
             summary="替换分类关键词（未列出的分类清空）",
             openapi_extra=_body({"城乡建设/市政设施/路灯": ["路灯", "灯不亮"]}, "text/csv"))
-def put_keywords(_: AdminDep, upload: UploadDep, runtime: RuntimeDep) -> KeywordsOut:
-    return _keywords(_service(runtime).replace_keywords(upload.text, now=utcnow()))
+def put_keywords(admin: AdminDep, upload: UploadDep, runtime: RuntimeDep) -> KeywordsOut:
+    return _keywords(_service(runtime, admin).replace_keywords(upload.text, now=utcnow()))
 
 
 @router.delete("/{kind}", status_code=204,
                summary="删除某类配置（urgency 恢复内置规则）")
-def clear(kind: str, runtime: RuntimeDep, _: AdminDep) -> None:
+def clear(kind: str, runtime: RuntimeDep, admin: AdminDep) -> None:
     if kind not in KINDS:
         raise InvalidArguments(f"配置类型“{kind}”无效，可选：{'、'.join(KINDS)}", field="kind")
-    _service(runtime).clear(kind)
+    _service(runtime, admin).clear(kind)

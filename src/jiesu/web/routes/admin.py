@@ -62,7 +62,7 @@ def _service(request: Request) -> AdminService:
 
 def _intake(request: Request) -> IntakeConfigService:
     rt = core.runtime_of(request)
-    return IntakeConfigService(rt.db, rt.intake)
+    return IntakeConfigService(rt.db, rt.intake, core.current_user(request))
 
 
 def _reporting(request: Request) -> ReportingService:
