@@ -5,6 +5,7 @@ an entry edited or deleted behind the application's back."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +19,7 @@ from jiesu.services.admin import AdminService, Conflict
 from jiesu.services.clock import utcnow
 from jiesu.services.reporting import ReportingService
 from jiesu.store.db import normalise_url
-from tests.support.city import City
+from tests.support.city import City, page_login
 
 
 @pytest.fixture
@@ -198,3 +199,34 @@ def test_intake_rules_kpi_weights_and_settings_are_recorded(city: City, runtime:
     assert kpi["actor_id"] == admin.id
     assert settings["details"]["after"] == {"max_extensions": 2}
     assert audit.verify(runtime.db).ok
+
+
+def test_the_auditor_reads_the_changes_with_who_made_them_and_filters_them(
+        city: City, runtime: Runtime) -> None:
+    h = city.headers("admin")
+    assert city.client.post("/api/v1/admin/units", json={
+        "code": "D9", "name": "新区", "parent_code": "C", "group": "district"},
+        headers=h).status_code == 201
+    c = city.client
+    page_login(c, "auditor")
+    audit_page = c.get("/staff/audit").text
+    assert 'href="/staff/audit/config"' in audit_page
+    page = c.get("/staff/audit/config").text
+    assert "配置变更记录" in page and "新增单位 D9 新区" in page
+    row = re.search(r'<tr data-entry="\d+">(.*?)</tr>', page, re.S)
+    assert row is not None
+    assert "新增单位 D9 新区" in row.group(1) and "管理员" in row.group(1)  # newest first
+    assert "命令行" in page  # the city's set-up
+    only_users = c.get("/staff/audit/config?type=users").text
+    assert "新增用户" in only_users and "新增单位" not in only_users
+    empty = c.get("/staff/audit/config?from=2000-01-01&to=2000-01-02").text
+    assert "没有符合条件的配置变更记录" in empty
+    assert "请从列表中选择配置类别" in c.get("/staff/audit/config?type=nope").text
+    english = c.get("/staff/audit/config?lang=en").text
+    assert "Configuration changes" in english and "Area" in english, english[-3000:]
+
+
+def test_only_auditors_and_administrators_read_the_changes(city: City) -> None:
+    page_login(city.client, "dispatcher")
+    r = city.client.get("/staff/audit/config", follow_redirects=False)
+    assert r.status_code in (303, 403)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from jiesu.domain.events import GENESIS_HASH
@@ -45,14 +45,19 @@ def in_chain_order(session: Session, chunk: int) -> Iterator[ConfigEventRow]:
 
 
 def recent(session: Session, *, area: str | None, since: datetime | None,
-           until: datetime | None, limit: int, offset: int = 0) -> list[ConfigEventRow]:
-    """Entries newest first, optionally of one area and within [since, until)."""
-    stmt = select(ConfigEventRow)
+           until: datetime | None, page: int = 1, per_page: int = 50
+           ) -> tuple[list[ConfigEventRow], int]:
+    """One page of entries, newest first by time, optionally of one area and within
+    [since, until); with how many match (administrators' changes are few: counted in full)."""
+    where: list[ColumnElement[bool]] = []
     if area:
-        stmt = stmt.where(ConfigEventRow.area == area)
+        where.append(ConfigEventRow.area == area)
     if since is not None:
-        stmt = stmt.where(ConfigEventRow.at >= since)
+        where.append(ConfigEventRow.at >= since)
     if until is not None:
-        stmt = stmt.where(ConfigEventRow.at < until)
-    return list(session.scalars(stmt.order_by(ConfigEventRow.at.desc(), ConfigEventRow.id.desc())
-                                .limit(limit).offset(offset)))
+        where.append(ConfigEventRow.at < until)
+    rows = list(session.scalars(select(ConfigEventRow).where(*where)
+                                .order_by(ConfigEventRow.at.desc(), ConfigEventRow.id.desc())
+                                .limit(per_page).offset((page - 1) * per_page)))
+    total = session.scalar(select(func.count()).select_from(ConfigEventRow).where(*where)) or 0
+    return rows, total

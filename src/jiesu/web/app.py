@@ -21,6 +21,7 @@ from jiesu.web.routes import (
     admin,
     analyst,
     appeal,
+    audit_config,
     auth,
     dispatcher,
     enterprise_public,
@@ -60,8 +61,8 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     # rectifications before public: /board/rectifications is not an appeal's /board/{code}
     for module in (rectifications, public, track, auth, operator, dispatcher, handler, followup,
-                   supervisor, analyst, hotspots, admin, appeal, policies, enterprises,
-                   enterprise_public, knowledge, survey, grid, users):
+                   supervisor, analyst, audit_config, hotspots, admin, appeal, policies,
+                   enterprises, enterprise_public, knowledge, survey, grid, users):
         app.include_router(module.router)
     _install_error_pages(app)
 

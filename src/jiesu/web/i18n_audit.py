@@ -59,6 +59,32 @@ EN: dict[str, str] = {
     "最近的校验": "Latest checks", "开始时间": "Started", "执行方": "Run by", "用时": "Took",
     "记录": "Events", "锚点": "Anchors", "结果": "Result", "定时任务": "Periodic jobs",
     "命令行": "Command line", "{n} 秒": "{n} s", "完好": "Whole", "已损坏": "Broken",
+    # the configuration-change log (配置变更记录)
+    "配置变更记录": "Configuration changes",
+    "管理员对单位、用户、时限、日历、分类、权重和受理规则的修改":
+        "what administrators changed in units, users, deadlines, the calendar, categories, "
+        "weights and intake rules",
+    "管理员对单位、用户与角色、时限规则、工作日历、事项分类、考核权重、智能受理规则和系统设置的每一次修改"
+    "都记录在此，与修改在同一事务中写入。这些记录自成一条哈希链，防篡改校验会一并检查：改动、插入或删除"
+    "任何一条都会使校验失败。记录中不含密码和密钥。":
+        "Every change administrators make to units, users and roles, deadline rules, the "
+        "working-day calendar, categories, KPI weights, intake rules and settings is recorded "
+        "here, in the same transaction as the change. The records form a hash chain of their "
+        "own that the tamper-evidence check walks too: editing, inserting or deleting any of "
+        "them makes the check fail. No passwords or keys are recorded.",
+    "类别": "Area", "操作": "Action", "内容": "What changed", "详情": "Details",
+    "请从列表中选择配置类别": "Choose an area from the list",
+    "没有符合条件的配置变更记录": "No configuration changes match",
+    "暂无配置变更记录": "No configuration changes yet",
+    # areas and actions of the configuration-change log (domain/config_events.py)
+    "用户与角色": "Users and roles", "单位": "Units", "时限规则": "Deadline rules",
+    "工作日历": "Working-day calendar", "事项分类": "Categories", "考核权重": "KPI weights",
+    "智能受理规则": "Intake rules", "系统设置": "Settings", "通知设置": "Notification settings",
+    "新增": "Added", "修改": "Changed", "改名": "Renamed", "启用": "Restarted",
+    "停用": "Stopped", "重置密码": "Password reset", "设置": "Set", "删除": "Deleted",
+    "导入年度日历": "Year's calendar loaded", "导入": "Imported", "替换": "Replaced",
+    "清除": "Cleared", "新版考核公式": "New KPI formula", "修改值班电话": "Duty phone changed",
+    "修改户数和人口": "Resident figures changed", "导入户数和人口": "Resident figures imported",
     # reasons without numbers
     "前一记录哈希不符（记录被删除、插入或改动）":
         "The previous event's hash does not match (an event was deleted, inserted or edited)",
@@ -66,6 +92,22 @@ EN: dict[str, str] = {
 }
 
 _REASONS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
+    (re.compile(r"配置变更记录第 (?P<s>\d+) 条（#(?P<id>\d+)）序号不连续：应为 (?P<a>-?\d+)"
+                r"（记录被删除或插入）"),
+     "Configuration change {s} (#{id}) is out of sequence: {a} was expected (a change was "
+     "deleted or inserted)", {}),
+    (re.compile(r"配置变更记录第 (?P<s>\d+) 条（#(?P<id>\d+)）前一记录哈希不符"
+                r"（记录被删除、插入或改动）"),
+     "Configuration change {s} (#{id}): the previous change's hash does not match (a change "
+     "was deleted, inserted or edited)", {}),
+    (re.compile(r"配置变更记录第 (?P<s>\d+) 条（#(?P<id>\d+)）内容与哈希不符（记录被改动）"),
+     "Configuration change {s} (#{id}) does not match its hash (it was edited)", {}),
+    (re.compile(r"配置变更记录应有 (?P<n>-?\d+) 条，链上只找到 (?P<m>-?\d+) 条或链头不符"
+                r"（记录被删除或改动）"),
+     "The configuration-change log should have {n} changes: its chain has {m}, or its head "
+     "does not match (changes were deleted or edited)", {}),
+    (re.compile(r"配置变更记录无法读取（记录被改动）：(?P<why>.*)", re.S),
+     "A configuration change cannot be read (it was edited): {why}", {}),
     (re.compile(r"序号不连续：应为 (?P<a>-?\d+)，实为 (?P<b>-?\d+)（记录被删除或插入）"),
      "The sequence is broken: {a} was expected, {b} found (an event was deleted or inserted)",
      {}),

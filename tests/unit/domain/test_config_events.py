@@ -1,0 +1,33 @@
+"""The configuration-change log's pure rules: secrets never kept, and the hash covers every
+part of an entry."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from jiesu.domain.config_events import ConfigChange, entry_hash, without_secrets
+from jiesu.domain.events import GENESIS_HASH
+
+AT = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+CHANGE = ConfigChange("users", "add", AT, 1, "admin", "新增用户 li", {"after": {"role": "admin"}})
+
+
+def test_secrets_are_left_out_however_deep() -> None:
+    details = {"username": "li", "password": "x", "password_hash": "$argon2$",
+               "after": {"api_key_secret": "k", "token": "t", "name": "李"},
+               "rules": [{"secret": "s", "unit": "D1"}]}
+    assert without_secrets(details) == {"username": "li", "after": {"name": "李"},
+                                        "rules": [{"unit": "D1"}]}
+
+
+def test_the_hash_covers_every_part_and_the_previous_hash() -> None:
+    h = entry_hash(GENESIS_HASH, 1, CHANGE)
+    assert entry_hash(GENESIS_HASH, 1, CHANGE) == h
+    assert entry_hash("1" * 64, 1, CHANGE) != h
+    assert entry_hash(GENESIS_HASH, 2, CHANGE) != h
+    for other in (replace(CHANGE, area="units"), replace(CHANGE, action="update"),
+                  replace(CHANGE, actor_id=2), replace(CHANGE, actor_role="auditor"),
+                  replace(CHANGE, summary="x"), replace(CHANGE, details={}),
+                  replace(CHANGE, at=AT.replace(microsecond=1))):
+        assert entry_hash(GENESIS_HASH, 1, other) != h
