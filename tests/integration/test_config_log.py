@@ -16,6 +16,7 @@ from jiesu.domain.events import GENESIS_HASH
 from jiesu.runtime import Runtime
 from jiesu.services import audit
 from jiesu.services.admin import AdminService, Conflict
+from jiesu.services.api_keys import ApiKeyService, hash_key
 from jiesu.services.clock import utcnow
 from jiesu.services.reporting import ReportingService
 from jiesu.store.db import normalise_url
@@ -230,3 +231,21 @@ def test_only_auditors_and_administrators_read_the_changes(city: City) -> None:
     page_login(city.client, "dispatcher")
     r = city.client.get("/staff/audit/config", follow_redirects=False)
     assert r.status_code in (303, 403)
+
+
+def test_api_keys_are_recorded_by_client_name_never_the_key(city: City, runtime: Runtime,
+                                                             engine: Engine) -> None:
+    before = len(_entries(engine))
+    admin = runtime.auth.user(_admin_id(city), fresh=True)
+    assert admin is not None
+    svc = ApiKeyService(runtime.db)
+    info, key = svc.create("街道网格系统", utcnow(), rate_per_minute=30, by=admin)
+    svc.revoke(info.id, utcnow(), by=admin)
+    svc.revoke(info.id, utcnow(), by=admin)  # already revoked: nothing changes, nothing kept
+    created, revoked = _entries(engine)[before:]
+    assert (created["area"], created["action"], revoked["action"]) == (
+        "api_keys", "create", "revoke")
+    assert created["details"]["name"] == "街道网格系统" and created["actor_id"] == admin.id
+    kept = json.dumps([created, revoked], ensure_ascii=False, default=str)
+    assert key not in kept and hash_key(key) not in kept and key[:10] not in kept
+    assert audit.verify(runtime.db).ok

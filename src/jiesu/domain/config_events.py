@@ -14,13 +14,15 @@ from jiesu.domain.events import chain_hash
 # What an entry is about, with its Chinese name; the audit page filters on these.
 AREA_ZH = {"users": "用户与角色", "units": "单位", "deadlines": "时限规则", "calendar": "工作日历",
            "taxonomy": "事项分类", "kpi": "考核权重", "intake": "智能受理规则",
-           "settings": "系统设置", "notifications": "通知设置"}
+           "settings": "系统设置", "notifications": "通知设置",
+           "api_keys": "API 密钥"}
 AREAS = tuple(AREA_ZH)
 ACTION_ZH = {"add": "新增", "update": "修改", "rename": "改名", "activate": "启用",
              "deactivate": "停用", "reset_password": "重置密码", "set": "设置", "delete": "删除",
              "load_year": "导入年度日历", "import": "导入", "replace": "替换", "clear": "清除",
              "set_formula": "新版考核公式", "set_contact": "修改值班电话",
-             "set_population": "修改户数和人口", "import_population": "导入户数和人口"}
+             "set_population": "修改户数和人口", "import_population": "导入户数和人口",
+             "create": "创建", "revoke": "吊销"}
 
 # Keys whose values never go into the log, however deep they sit in the details: a hash of a
 # password or an API key's secret would let whoever reads the log attack it.

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
+from jiesu.services.auth import CurrentUser
+from jiesu.services.config_log import record_change
 from jiesu.store import accounts
 from jiesu.store.exchange_tables import ApiKeyRow
 from jiesu.store.uow import Database
@@ -86,8 +88,9 @@ class ApiKeyService:
         self._touched: dict[int, datetime] = {}
 
     def create(self, name: str, now: datetime, *, rate_per_minute: int = 60,
-               note: str = "") -> tuple[ApiKeyInfo, str]:
-        """Create a key for one client; the plain key is returned once and never stored."""
+               note: str = "", by: CurrentUser | None = None) -> tuple[ApiKeyInfo, str]:
+        """Create a key for one client; the plain key is returned once and never stored (nor
+        recorded in the configuration-change log, which names the client only)."""
         name = name.strip()
         if not name or len(name) > 100:
             raise InvalidArguments("客户端名称须为 1–100 个字符", field="name")
@@ -103,26 +106,33 @@ class ApiKeyService:
             uow.session.add(row)
             uow.session.flush()
             info = _info(row)
+            record_change(uow, by, "api_keys", "create", f"创建 API 密钥：{name}",
+                          {"key_id": row.id, "name": name, "rate_per_minute": rate_per_minute,
+                           "note": note}, now=now)
             uow.commit()
         return info, key
 
-    def revoke(self, key_id: int, now: datetime) -> ApiKeyInfo:
+    def revoke(self, key_id: int, now: datetime, *, by: CurrentUser | None = None
+               ) -> ApiKeyInfo:
         with self.db.uow() as uow:
             row = uow.session.get(ApiKeyRow, key_id)
             if row is None:
                 raise NotFound(f"API 密钥 {key_id} 不存在")
             if row.revoked_at is None:
                 row.revoked_at = now
+                record_change(uow, by, "api_keys", "revoke", f"吊销 API 密钥：{row.name}",
+                              {"key_id": row.id, "name": row.name}, now=now)
             info = _info(row)
             uow.commit()
         return info
 
-    def revoke_by_name(self, name: str, now: datetime) -> ApiKeyInfo:
+    def revoke_by_name(self, name: str, now: datetime, *, by: CurrentUser | None = None
+                       ) -> ApiKeyInfo:
         with self.db.uow(write=False) as uow:
             key_id = accounts.api_key_id_by_name(uow.session, name)
         if key_id is None:
             raise NotFound(f"没有名为“{name}”的 API 密钥")
-        return self.revoke(key_id, now)
+        return self.revoke(key_id, now, by=by)
 
     def list(self) -> list[ApiKeyInfo]:
         with self.db.uow(write=False) as uow:

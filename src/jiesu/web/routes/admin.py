@@ -567,7 +567,7 @@ def save_settings(request: Request, form: FormDep) -> Response:
 @router.post("/apikeys", response_model=None)
 def create_api_key(request: Request, form: FormDep) -> Response:
     """The new key is shown on this response only (never stored in plain text or a cookie)."""
-    core.require(request, ROLES)
+    me = core.require(request, ROLES)
     rt = core.runtime_of(request)
     try:
         rate = int(core.text(form, "rate_per_minute") or "60")
@@ -577,7 +577,7 @@ def create_api_key(request: Request, form: FormDep) -> Response:
     try:
         info, key = ApiKeyService(rt.db).create(core.text(form, "name"), utcnow(),
                                                 rate_per_minute=rate,
-                                                note=core.text(form, "note"))
+                                                note=core.text(form, "note"), by=me)
     except DomainError as exc:
         core.flash(request, exc.message, "error")
         return core.redirect("/staff/admin?tab=apikeys")
@@ -586,10 +586,10 @@ def create_api_key(request: Request, form: FormDep) -> Response:
 
 @router.post("/apikeys/{key_id}/revoke", response_model=None)
 def revoke_api_key(request: Request, key_id: int, form: FormDep) -> Response:
-    core.require(request, ROLES)
+    me = core.require(request, ROLES)
     rt = core.runtime_of(request)
     return _done(request, "apikeys",
-                 lambda: ApiKeyService(rt.db).revoke(key_id, utcnow()).name,
+                 lambda: ApiKeyService(rt.db).revoke(key_id, utcnow(), by=me).name,
                  "已吊销“{result}”的 API 密钥")
 
 
