@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -248,4 +249,43 @@ def test_api_keys_are_recorded_by_client_name_never_the_key(city: City, runtime:
     assert created["details"]["name"] == "街道网格系统" and created["actor_id"] == admin.id
     kept = json.dumps([created, revoked], ensure_ascii=False, default=str)
     assert key not in kept and hash_key(key) not in kept and key[:10] not in kept
+    assert audit.verify(runtime.db).ok
+
+
+def test_a_change_on_the_admin_page_is_recorded_as_the_signed_in_administrator(
+        city: City, engine: Engine) -> None:
+    c = city.client
+    token = page_login(c, "admin")
+    r = c.post("/staff/admin/units", follow_redirects=True, data={
+        "csrf_token": token, "code": "N7", "name": "新区水务局", "parent_code": "C",
+        "group": "department"})
+    assert "已添加单位：新区水务局" in r.text
+    r = c.post("/staff/admin/sla", follow_redirects=True, data={
+        "csrf_token": token, "clock": "sign", "amount": "4", "limit_unit": "hour"})
+    last_two = _entries(engine)[-2:]
+    assert "时限规则已保存" in r.text
+    assert [(e["area"], e["action"]) for e in last_two] == [("units", "add"),
+                                                            ("deadlines", "set")]
+    assert {e["actor_id"] for e in last_two} == {_admin_id(city)}
+
+
+def test_changes_made_at_the_same_moment_keep_one_unbroken_chain(city: City,
+                                                                 runtime: Runtime) -> None:
+    """Two administrators at once: each writer locks the chain head, so it never forks."""
+    admin = AdminService(runtime.db, runtime.rules)
+    failures: list[BaseException] = []
+
+    def rename(code: str) -> None:
+        try:
+            for n in range(5):
+                admin.rename_unit(code, f"{code} 第 {n} 次改名")
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            failures.append(exc)
+
+    workers = [threading.Thread(target=rename, args=(code,)) for code in ("D1", "D2")]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert failures == []
     assert audit.verify(runtime.db).ok
