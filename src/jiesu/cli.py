@@ -359,7 +359,7 @@ def audit_verify() -> None:
         _print_broken(result.broken)
         raise typer.Exit(1)
     console.print(f"审计链完好：{result.events} 条记录，{result.appeals} 件诉求，"
-                  f"{result.anchors} 个锚点")
+                  f"{result.anchors} 个锚点，{result.config_changes} 条配置变更记录")
 
 
 def _print_broken(b: Broken) -> None:

@@ -9,6 +9,7 @@ auditor's page (tests/integration/test_audit_checks.py has the periodic check).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -70,6 +71,7 @@ def test_clean_chain_passes(db_url: str, appeals: list[int]) -> None:
     r = verify_cli(db_url)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "审计链完好：8 条记录，3 件诉求" in r.stdout
+    assert re.search(r"个锚点，\d+ 条配置变更记录", r.stdout), r.stdout  # the city's set-up
 
 
 def test_the_cli_records_each_run_for_the_auditors_page(db_url: str, appeals: list[int],

@@ -49,6 +49,7 @@ class VerifyResult:
     appeals: int
     anchors: int
     broken: Broken | None
+    config_changes: int = 0  # entries of the configuration-change log walked (not recorded)
 
     @property
     def ok(self) -> bool:
@@ -117,13 +118,13 @@ class _Walk:
 
     def __init__(self, chunk: int) -> None:
         self.chunk = chunk  # events are read (and decoded) this many at a time
-        self.events = self.appeals = self.anchors = 0
+        self.events = self.appeals = self.anchors = self.config_changes = 0
         self.current: int | None = None  # the appeal being walked
         self.seq = 0  # the last good event's seq in it
         self.phase = "heads"  # then "events", then "anchors"
 
     def result(self, broken: Broken | None) -> VerifyResult:
-        return VerifyResult(self.events, self.appeals, self.anchors, broken)
+        return VerifyResult(self.events, self.appeals, self.anchors, broken, self.config_changes)
 
     def run(self, s: Session, progress: Callable[[int], None] | None) -> VerifyResult:
         heads: dict[int, tuple[int, str]] = {}
@@ -189,6 +190,7 @@ class _Walk:
             if entry_hash(c.prev_hash, c.seq, change) != c.hash:
                 return Broken(None, None, c.seq, f"{where}内容与哈希不符（记录被改动）")
             prev, seq = c.hash, c.seq
+            self.config_changes += 1
         recorded = config_store.head(s) or (0, GENESIS_HASH)
         if recorded != (seq, prev):
             return Broken(None, None, seq + 1 if seq < recorded[0] else seq,
