@@ -97,7 +97,7 @@ def audit(request: Request) -> HTMLResponse:
     raised = [] if code else alarms(rt.db)
     lang = core.lang_of(request)
     kinds = i18n.choices(lang, "action")
-    shown, problem = _audit_filters(request, rt.settings.tz, {k for k, _ in kinds})
+    shown, problem = audit_filters(request, rt.settings.tz, {k for k, _ in kinds})
     with core.reading(rt) as uow:
         if not code:
             events, total, capped = ([], 0, False) if problem else web_queries.latest_events(
@@ -123,7 +123,7 @@ def audit(request: Request) -> HTMLResponse:
         "verify_hours": rt.settings.audit_verify_hours})
 
 
-def _audit_filters(request: Request, tz: ZoneInfo, kinds: set[str]
+def audit_filters(request: Request, tz: ZoneInfo, kinds: set[str]
                    ) -> tuple[dict[str, Any], str]:
     """The audit list's filters as typed (event type, from and to as local dates, both days
     included) with the UTC bounds they give, and what is wrong with them ("" if nothing)."""

@@ -13,7 +13,7 @@ from jiesu.domain.config_events import ACTION_ZH, AREA_ZH
 from jiesu.store import config_store, web_queries
 from jiesu.store.config_tables import ConfigEventRow
 from jiesu.web import core
-from jiesu.web.routes.analyst import _audit_filters
+from jiesu.web.routes.analyst import audit_filters
 
 router = APIRouter(prefix="/staff/audit", include_in_schema=False)
 PER_PAGE = 50
@@ -24,7 +24,7 @@ def config_changes(request: Request) -> HTMLResponse:
     core.require(request, {Role.AUDITOR, Role.ADMIN})
     rt = core.runtime_of(request)
     page = core.page_number(request)
-    shown, problem = _audit_filters(request, rt.settings.tz, set(AREA_ZH))
+    shown, problem = audit_filters(request, rt.settings.tz, set(AREA_ZH))
     if problem == "请从列表中选择事件类型":
         problem = "请从列表中选择配置类别"
     entries: list[ConfigEventRow] = []
