@@ -124,7 +124,7 @@ def audit(request: Request) -> HTMLResponse:
 
 
 def audit_filters(request: Request, tz: ZoneInfo, kinds: set[str]
-                   ) -> tuple[dict[str, Any], str]:
+                  ) -> tuple[dict[str, Any], str]:
     """The audit list's filters as typed (event type, from and to as local dates, both days
     included) with the UTC bounds they give, and what is wrong with them ("" if nothing)."""
     q = request.query_params
