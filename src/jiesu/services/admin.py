@@ -116,9 +116,7 @@ class AdminService:
         """Set (or, empty, clear) a unit's duty phone, where deadline warnings are texted."""
         phone = _duty_phone(contact_phone)
         with self.db.uow() as uow:
-            row = uow.units.by_code(code.strip())
-            if row is None:
-                raise NotFound(f"单位 {code} 不存在")
+            row = _unit(uow, code)
             if row.contact_phone != phone:
                 self._log(uow, "units", "set_contact", f"修改单位 {row.code} 的值班电话",
                           {"code": row.code, "before": {"contact_phone": row.contact_phone},
@@ -135,9 +133,7 @@ class AdminService:
         if len(name) > UNIT_NAME_CHARS:
             raise InvalidArguments(f"单位名称不能超过 {UNIT_NAME_CHARS} 字", field="name")
         with self.db.uow() as uow:
-            row = uow.units.by_code(code.strip())
-            if row is None:
-                raise NotFound(f"单位 {code} 不存在")
+            row = _unit(uow, code)
             self._log(uow, "units", "rename", f"单位 {row.code} 改名为 {name}",
                       {"code": row.code, "before": {"name": row.name}, "after": {"name": name}})
             row.name = name
@@ -149,9 +145,7 @@ class AdminService:
         rules. Refused while it still has active sub-units, active users or open appeals it
         leads (they would be stranded). 启用 brings it back (under an active parent)."""
         with self.db.uow() as uow:
-            row = uow.units.by_code(code.strip())
-            if row is None:
-                raise NotFound(f"单位 {code} 不存在")
+            row = _unit(uow, code)
             if not active:
                 units, users, appeals = admin_store.what_keeps_unit_busy(
                     uow.session, row.id, sorted(s.value for s in dom.OPEN_STATUSES))
@@ -182,9 +176,7 @@ class AdminService:
         the sum of its children's)."""
         figures = parse_figure(households, "households"), parse_figure(population, "population")
         with self.db.uow() as uow:
-            row = uow.units.by_code(code.strip())
-            if row is None:
-                raise NotFound(f"单位 {code} 不存在")
+            row = _unit(uow, code)
             self._log(uow, "units", "set_population", f"修改单位 {row.code} 的户数和常住人口",
                       {"code": row.code,
                        "before": {"households": row.households, "population": row.population},
@@ -289,9 +281,7 @@ class AdminService:
             raise InvalidArguments(f"分类名称不能超过 {CATEGORY_NAME_CHARS} 字", field="name")
         with _taxonomy_race(), self.db.uow() as uow:
             everything = category_store.every_category(uow.session)
-            row = next((c for c in everything if c.code == code.strip()), None)
-            if row is None:
-                raise NotFound(f"事项分类 {code} 不存在")
+            row = _category(everything, code)
             if any(c.parent_id == row.parent_id and c.name == name and c.id != row.id
                    for c in everything):
                 raise Conflict(f"同一上级分类下已有“{name}”")
@@ -312,9 +302,7 @@ class AdminService:
         sub-categories and the categories above it). Returns the categories changed."""
         with self.db.uow() as uow:
             everything = category_store.every_category(uow.session)
-            row = next((c for c in everything if c.code == code.strip()), None)
-            if row is None:
-                raise NotFound(f"事项分类 {code} 不存在")
+            row = _category(everything, code)
             changed = [row, *_descendants(everything, row.id)]
             if active:  # a category under a stopped one could not be chosen
                 by_id = {c.id: c for c in everything}
@@ -750,6 +738,22 @@ def check_display_name(raw: str) -> str:
         raise InvalidArguments(f"显示名称不能超过 {DISPLAY_NAME_CHARS} 字",
                                field="display_name")
     return name
+
+
+def _unit(uow: UnitOfWork, code: str) -> UnitRow:
+    """The unit an administrator names by its code (stopped ones too); unknown: NotFound."""
+    row = uow.units.by_code(code.strip())
+    if row is None:
+        raise NotFound(f"单位 {code} 不存在")
+    return row
+
+
+def _category(everything: list[CategoryRow], code: str) -> CategoryRow:
+    """The category with this code among `everything`; unknown: NotFound."""
+    row = next((c for c in everything if c.code == code.strip()), None)
+    if row is None:
+        raise NotFound(f"事项分类 {code} 不存在")
+    return row
 
 
 def unit_id_by_code(uow: UnitOfWork, code: str) -> int | None:
