@@ -514,21 +514,19 @@ KPI_FACTOR_FIELDS = {"basic_satisfaction_weight": "基本满意折算系数",
 
 
 def _kpi_changes(form: dict[str, Any]) -> dict[str, Any]:
-    """The formula settings the KPI form gives; a figure that is not a number is refused."""
-    changes: dict[str, Any] = {}
-    for name, label in {**KPI_PERCENT_FIELDS, **KPI_FACTOR_FIELDS}.items():
+    """The formula settings the KPI form gives. The three weights are typed as percentages, so
+    they are read and checked here, where a message can speak in percent; the other settings
+    go as typed to the formula, which checks them (KpiFormula)."""
+    changes: dict[str, Any] = {name: core.text(form, name) for name in KPI_FACTOR_FIELDS}
+    for name, label in KPI_PERCENT_FIELDS.items():
         raw = core.text(form, name).removesuffix("%").strip()
         try:
             value = float(raw)
         except ValueError:
             raise InvalidArguments(f"{label}须为数字", field=name) from None
-        if value != value or value in (float("inf"), float("-inf")):
-            raise InvalidArguments(f"{label}须为数字", field=name)
-        if name in KPI_PERCENT_FIELDS:
-            if not 0 <= value <= 100:
-                raise InvalidArguments(f"{label}须在 0% 到 100% 之间", field=name)
-            value = round(value / 100, 6)
-        changes[name] = value
+        if not 0 <= value <= 100:  # NaN and infinity too
+            raise InvalidArguments(f"{label}须在 0% 到 100% 之间", field=name)
+        changes[name] = round(value / 100, 6)
     total = sum(changes[n] for n in KPI_PERCENT_FIELDS)
     if abs(total - 1) > 1e-6:
         raise InvalidArguments(f"三项权重之和须为 100%，现为 {round(total * 100, 4):g}%",
