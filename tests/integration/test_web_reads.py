@@ -101,7 +101,7 @@ def test_handling_counts_match_the_single_counts(city: City) -> None:
     later = utcnow() + timedelta(days=60)  # every handle deadline has passed
     with city.runtime.db.uow(write=False) as uow:
         overdue, red, yellow = web_queries.handling_counts(uow.session, later)
-        assert overdue == web_queries.overdue_count(uow.session, later) == 3
+        assert overdue == web_queries.tab_counts(uow.session, later, ['overdue'])['overdue'] == 3
         assert (red, yellow) == (0, 0)
 
 

@@ -20,7 +20,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from jiesu.store import queries
 from jiesu.store.tables import (
     OPEN_FLAGGED_SQL,
-    AdminNoticeRow,
     AppealRow,
     CalendarDayRow,
     CalendarYearRow,
@@ -255,11 +254,6 @@ def calendar_days_by_year(session: Session) -> dict[int, list[CalendarDayRow]]:
     return found
 
 
-def open_notices(session: Session) -> list[AdminNoticeRow]:
-    return list(session.scalars(select(AdminNoticeRow).where(
-        AdminNoticeRow.resolved_at.is_(None)).order_by(AdminNoticeRow.id)))
-
-
 def latest_events(session: Session, *, page: int = 1, per_page: int = 50,
                   kind: str | None = None, since: datetime | None = None,
                   until: datetime | None = None,
@@ -384,10 +378,6 @@ def events_of_types(session: Session, appeal_ids: list[int],
                 .order_by(EventRow.appeal_id, EventRow.seq)):
             out.setdefault(e.appeal_id, []).append(e)
     return out
-
-
-def overdue_count(session: Session, now: datetime) -> int:
-    return _count(session, AppealRow.status.in_(HANDLING), AppealRow.handle_due_at < now)
 
 
 _WARNINGS = (AppealRow.sign_warning, AppealRow.handle_warning, AppealRow.followup_warning)

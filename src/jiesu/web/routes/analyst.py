@@ -123,15 +123,16 @@ def audit(request: Request) -> HTMLResponse:
         "verify_hours": rt.settings.audit_verify_hours})
 
 
-def audit_filters(request: Request, tz: ZoneInfo, kinds: set[str]
-                  ) -> tuple[dict[str, Any], str]:
-    """The audit list's filters as typed (event type, from and to as local dates, both days
-    included) with the UTC bounds they give, and what is wrong with them ("" if nothing)."""
+def audit_filters(request: Request, tz: ZoneInfo, kinds: set[str],
+                  unknown_kind: str = "请从列表中选择事件类型") -> tuple[dict[str, Any], str]:
+    """The audit lists' filters as typed (`type`, one of `kinds`; from and to as local dates,
+    both days included) with the UTC bounds they give, and what is wrong with them ("" if
+    nothing; `unknown_kind` for a type not in `kinds`)."""
     q = request.query_params
     shown: dict[str, Any] = {"type": q.get("type", "")[:32], "from": q.get("from", "")[:10],
                              "to": q.get("to", "")[:10], "since": None, "until": None}
     if shown["type"] and shown["type"] not in kinds:
-        return shown, "请从列表中选择事件类型"
+        return shown, unknown_kind
     for key, bound, extra in (("from", "since", 0), ("to", "until", 1)):
         if not shown[key]:
             continue

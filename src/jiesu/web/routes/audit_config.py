@@ -24,9 +24,8 @@ def config_changes(request: Request) -> HTMLResponse:
     core.require(request, {Role.AUDITOR, Role.ADMIN})
     rt = core.runtime_of(request)
     page = core.page_number(request)
-    shown, problem = audit_filters(request, rt.settings.tz, set(AREA_ZH))
-    if problem == "请从列表中选择事件类型":
-        problem = "请从列表中选择配置类别"
+    shown, problem = audit_filters(request, rt.settings.tz, set(AREA_ZH),
+                                   "请从列表中选择配置类别")
     entries: list[ConfigEventRow] = []
     total = 0
     with core.reading(rt) as uow:
