@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from jiesu.domain.appeal import RejectReason
 
@@ -84,12 +84,20 @@ def unit_warning_notice(data: Mapping[str, Any], *, code: str, title: str, city:
     return f"{what}{clock}时限将于 {due_local} 到期，请抓紧办理。"
 
 
-# a dispatcher's decision on the unit's work that the unit must hear of: what was refused, what
-# to do now, and the event field that holds the dispatcher's reason
+class UnitDecision(NamedTuple):
+    """A dispatcher's decision on the unit's work that the unit must hear of."""
+
+    what: str  # what was refused: 退单申请未获同意
+    todo: str  # what to do now: 请继续办理
+    field: str  # the event field that holds the dispatcher's reason
+    label: str  # what the reason is called: 驳回理由
+
+
 UNIT_DECISIONS = {
-    "deny_return": ("退单申请未获同意", "请继续办理", "reason", "驳回理由"),
-    "deny_extension": ("延期申请未获同意", "请在原办理时限内办结", "reason", "驳回理由"),
-    "send_back": ("答复被退回", "请重新办理后再答复", "note", "退回意见"),
+    "deny_return": UnitDecision("退单申请未获同意", "请继续办理", "reason", "驳回理由"),
+    "deny_extension": UnitDecision("延期申请未获同意", "请在原办理时限内办结", "reason",
+                                   "驳回理由"),
+    "send_back": UnitDecision("答复被退回", "请重新办理后再答复", "note", "退回意见"),
 }
 # how much of the dispatcher's reason a text carries; the appeal page has all of it
 REASON_IN_TEXT = 100
@@ -101,7 +109,7 @@ def decision_reason(event_type: str, data: Mapping[str, Any]) -> str | None:
     decision = UNIT_DECISIONS.get(event_type)
     if decision is None:
         return None
-    return str(data.get(decision[2]) or data.get("note") or "").strip() or None
+    return str(data.get(decision.field) or data.get("note") or "").strip() or None
 
 
 # what answers a decision: the unit's next request of that kind; a reply or a new dispatch
@@ -145,9 +153,10 @@ def standing_decisions(events: Iterable[_Event]) -> list[Decision]:
                 last.pop(decision, None)
     out = []
     for e in sorted(last.values(), key=lambda e: e.at):
-        what, todo, _, label = UNIT_DECISIONS[e.type]
+        d = UNIT_DECISIONS[e.type]
         data = e.data if isinstance(e.data, Mapping) else {}
-        out.append(Decision(e.type, e.at, what, todo, label, decision_reason(e.type, data)))
+        out.append(Decision(e.type, e.at, d.what, d.todo, d.label,
+                            decision_reason(e.type, data)))
     return out
 
 
@@ -158,12 +167,12 @@ def unit_decision_notice(event_type: str, data: Mapping[str, Any], *, code: str,
     decision = UNIT_DECISIONS.get(event_type)
     if decision is None:
         return None
-    what, todo, _, label = decision
-    text = f"【{city}12345】诉求 {code}「{title[:20] or '无标题'}」{what}，{todo}。"
+    text = (f"【{city}12345】诉求 {code}「{title[:20] or '无标题'}」{decision.what}，"
+            f"{decision.todo}。")
     reason = decision_reason(event_type, data)
     if reason:
         cut = reason if len(reason) <= REASON_IN_TEXT else reason[:REASON_IN_TEXT - 1] + "…"
-        text += f"{label}：{cut}"
+        text += f"{decision.label}：{cut}"
     return text
 
 

@@ -88,7 +88,7 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             "failed": failed,
             # a refused 退单/延期 or a reply sent back, with why, while the unit works on it
             "decisions": staff.standing_decisions(row, events),
-            "decision_labels": {t: d[3] for t, d in notices.UNIT_DECISIONS.items()},
+            "decision_labels": {t: d.label for t, d in notices.UNIT_DECISIONS.items()},
             "here": f"/staff/appeals/{row.id}?back={quote(back, safe='')}"},
             status_code=status_code)
 
