@@ -386,6 +386,7 @@ TRANSITIONS: dict[Action, Transition] = {
             (),
             {Role.DISPATCHER, Role.ADMIN},
             "同意延期",
+            "fewer days than asked need a reason: the unit is told why",
         ),
         _t(
             Action.DENY_EXTENSION,
@@ -988,18 +989,23 @@ def _approve_extension(
             f"该诉求已延期 {a.extension_count} 次，再次延期须由管理员审批",
             action="approve_extension",
         )
-    days = a.extension_pending_days
+    asked = days = a.extension_pending_days
     if args.get("days") is not None:
         days = _int_arg(args, "days", "批准延期天数")
-        if not 1 <= days <= a.extension_pending_days:
+        if not 1 <= days <= asked:
             raise InvalidArguments("批准的延期天数不能超过申请的天数", field="days")
+    # 部分批准: the unit planned on the days it asked for, so it is told why it gets fewer
+    reason = _required_text(args, "reason", "部分批准理由") if days < asked else None
     a.extension_pending_days = None
     a.extension_count += 1
     a.handle_extra_days += days
     # Only the handling clock runs in progress; an extension into an unloaded year is provisional.
     a.deadlines_provisional = _recompute_handle(a, r)
     a.handle_warning = Warning.NONE
-    return {"days": days, "handle_due_at": _iso(a.handle_due_at)}
+    data: dict[str, Any] = {"days": days, "asked": asked, "handle_due_at": _iso(a.handle_due_at)}
+    if reason is not None:
+        data["reason"] = reason
+    return data
 
 
 def _deny_extension(

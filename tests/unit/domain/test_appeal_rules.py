@@ -431,7 +431,7 @@ def test_approved_extension_adds_exactly_n_working_days(
     assert cal.is_workday(cal.local_date(new))
     assert new.astimezone(SH).time() == END
     assert event.data == {"from": Status.IN_PROGRESS, "to": Status.IN_PROGRESS, "days": days,
-                          "handle_due_at": new.isoformat()}
+                          "asked": days, "handle_due_at": new.isoformat()}
 
 
 @pytest.mark.parametrize(
@@ -454,9 +454,31 @@ def test_approval_may_grant_fewer_days_but_not_more() -> None:
     built.do(Action.REQUEST_EXTENSION, Role.HANDLER, days=3)
     refused(built, Action.APPROVE_EXTENSION, Role.DISPATCHER, InvalidArguments, days=4)
     refused(built, Action.APPROVE_EXTENSION, Role.DISPATCHER, InvalidArguments, days=0)
-    built.do(Action.APPROVE_EXTENSION, Role.DISPATCHER, days=1)
+    built.do(Action.APPROVE_EXTENSION, Role.DISPATCHER, days=1, reason="一天足够更换灯杆")
     assert built.appeal.handle_due_at == end_of(2026, 10, 12)
     assert built.appeal.extension_pending_days is None
+
+
+def test_a_partial_approval_needs_a_reason_and_a_refused_one_changes_nothing() -> None:
+    """延期部分批准: fewer days than asked say why (the unit is told it), recorded on the event
+    with the days asked and granted; the full days need none."""
+    built = in_progress_at(SEPT_14)
+    built.do(Action.REQUEST_EXTENSION, Role.HANDLER, days=5)
+    for args in ({}, {"reason": "  "}, {"reason": None}, {"note": "少批两天"}):
+        error = refused(built, Action.APPROVE_EXTENSION, Role.DISPATCHER, InvalidArguments,
+                        days=3, **args)
+        assert str(error) == "请填写部分批准理由"
+        assert error.details["field"] == "reason"  # type: ignore[attr-defined]
+    refused(built, Action.APPROVE_EXTENSION, Role.DISPATCHER, InvalidArguments, days=3,
+            reason="x" * 5001)
+    (event,) = act(built, Action.APPROVE_EXTENSION, Role.DISPATCHER, built.now + STEP, days=3,
+                   reason=" 材料三天内到货 ")
+    assert (event.data["days"], event.data["asked"], event.data["reason"]) == (
+        3, 5, "材料三天内到货")
+    assert event.data["handle_due_at"] == end_of(2026, 10, 14).isoformat()
+    built.do(Action.REQUEST_EXTENSION, Role.HANDLER, days=2)
+    (full,) = act(built, Action.APPROVE_EXTENSION, Role.ADMIN, built.now + STEP, days=2)
+    assert (full.data["days"], full.data["asked"], "reason" in full.data) == (2, 2, False)
 
 
 def test_denied_extension_keeps_the_deadline() -> None:

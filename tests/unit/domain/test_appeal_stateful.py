@@ -83,7 +83,8 @@ ARGS: dict[Action, st.SearchStrategy[dict[str, Any]]] = {
     Action.CONTACT: st.just({}),
     Action.REQUEST_EXTENSION: st.fixed_dictionaries(
         {"days": maybe([1, 3, 10, 0, 11, None]), "reason": text}),
-    Action.APPROVE_EXTENSION: st.fixed_dictionaries({"days": maybe([None, None, 1, 2, 20])}),
+    Action.APPROVE_EXTENSION: st.fixed_dictionaries(
+        {"days": maybe([None, None, 1, 2, 20]), "reason": maybe([None, "材料已到货", " "])}),
     Action.DENY_EXTENSION: st.fixed_dictionaries({"reason": text}),
     Action.REPLY: st.fixed_dictionaries({
         "text": text, "claim": maybe(["solved", "explained", "cannot_solve", "bogus"]),
