@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -396,6 +397,100 @@ def test_a_denied_request_or_a_reply_sent_back_is_texted_to_the_unit_with_the_re
     assert sent[0][1].endswith("退单申请未获同意，请继续办理。驳回理由：路灯归街道管理，请继续办理")
     assert sent[1][1].endswith("延期申请未获同意，请在原办理时限内办结。驳回理由：一周内可修复")
     assert sent[2][1].endswith("答复被退回，请重新办理后再答复。退回意见：现场仍不亮")
+
+
+def _texts(city: City, appeal_id: int, kind: str) -> list[tuple[int, str, str]]:
+    """(id, recipient, text) of each message of `kind` an appeal caused, oldest first."""
+    with city.runtime.db.uow(write=False) as uow:
+        return sorted((n.id, n.recipient, n.body) for n in notify_store.notifications(
+            uow.session, kind=kind) if n.ref and n.ref.startswith(f"appeal:{appeal_id}:"))
+
+
+def _local_due(due: str) -> str:
+    return f"{datetime.fromisoformat(due).astimezone(ZoneInfo('Asia/Shanghai')):%m月%d日 %H:%M}"
+
+
+def test_fewer_days_granted_need_a_reason_and_the_unit_is_texted_the_days_and_why(
+        city: City) -> None:
+    """延期部分批准: without a reason it is refused (422, in Chinese) and the request still
+    waits, nothing texted; with one the event records asked, granted and why, and the handling
+    unit's duty phone is texted them with the new deadline. Days granted in full say nothing."""
+    assert city.client.put("/api/v1/admin/units/D1/contact", headers=city.headers("admin"),
+                           json={"contact_phone": "01065123456"}).status_code == 200
+    a = city.register(title="多福巷路灯不亮")
+    city.act("dispatcher", a["id"], "dispatch", unit_code="D1S1")
+    city.act("handler_s1", a["id"], "sign")
+    city.act("handler_s1", a["id"], "request_extension", days=5, reason="需协调供电公司")
+    for body in ({"days": 2}, {"days": 2, "reason": "  "}):
+        r = city.client.post(f"/api/v1/appeals/{a['id']}/approve_extension", json=body,
+                             headers=city.headers("dispatcher"))
+        assert r.status_code == 422 and r.json()["error"]["message"] == "请填写部分批准理由"
+    assert city.act("handler_s1", a["id"], "contact")["extension_pending_days"] == 5
+    assert _texts(city, a["id"], "unit_decision") == []
+    out = city.act("dispatcher", a["id"], "approve_extension", days=2, reason="材料两天内到货")
+    data = out["events"][-1]["data"]
+    assert (data["days"], data["asked"], data["reason"]) == (2, 5, "材料两天内到货")
+    ((phone, text),) = [(p, t) for _, p, t in _texts(city, a["id"], "unit_decision")]
+    assert phone == "01065123456"  # the street has none: the district's
+    assert text.endswith(f"延期申请部分批准（申请 5 个工作日，批准 2 个工作日，办理时限 "
+                         f"{_local_due(out['deadlines']['handle'])}），请在新的办理时限内办结。"
+                         "部分批准理由：材料两天内到货")
+    # a second extension (an administrator's to approve), granted in full: nothing to hear of
+    city.act("handler_s1", a["id"], "request_extension", days=1, reason="验收")
+    full = city.act("admin", a["id"], "approve_extension")
+    assert "reason" not in full["events"][-1]["data"]
+    assert len(_texts(city, a["id"], "unit_decision")) == 1
+
+
+def test_a_reopen_texts_the_unit_that_handles_it_again_and_the_requester(city: City) -> None:
+    """重办 by a dispatcher: the unit that handles the appeal again hears of it at its duty
+    phone with the reason and the new deadline, and the requester that it is handled again
+    (without the reason), in the transaction of the reopening. A refused reopen writes
+    nothing; the requester's own reopen tells the unit and the requester alike; one back to
+    registration tells only the requester (no unit has it yet)."""
+    from jiesu.domain.appeal import Actor, Role
+    from jiesu.services.clock import utcnow
+
+    assert city.client.put("/api/v1/admin/units/D1/contact", headers=city.headers("admin"),
+                           json={"contact_phone": "01065123456"}).status_code == 200
+    a = city.register(title="多福巷路灯不亮", requester_phone="13700001234")
+    city.act("dispatcher", a["id"], "dispatch", unit_code="D1S1")
+    city.act("handler_s1", a["id"], "sign")
+    city.act("handler_s1", a["id"], "reply", text="已修复", claim="solved")
+    told = len(_texts(city, a["id"], "requester_notice"))  # 受理 and 答复
+    city.act("dispatcher", a["id"], "reopen", expect=422)
+    city.act("handler_s1", a["id"], "reopen", expect=403, reason="再办一次")
+    assert _texts(city, a["id"], "unit_decision") == []
+    assert len(_texts(city, a["id"], "requester_notice")) == told
+    out = city.act("dispatcher", a["id"], "reopen", reason="现场核实路灯仍不亮")
+    assert out["status"] == "in_progress"
+    due = _local_due(out["deadlines"]["handle"])
+    ((phone, text),) = [(p, t) for _, p, t in _texts(city, a["id"], "unit_decision")]
+    assert phone == "01065123456"
+    assert text.endswith(f"「多福巷路灯不亮」诉求已转重办（办理时限 {due}），"
+                         "请重新办理后再答复。重办理由：现场核实路灯仍不亮")
+    sms = _texts(city, a["id"], "requester_notice")
+    assert len(sms) == told + 1 and sms[-1][1] == "13700001234"
+    assert sms[-1][2] == (f"【示范市12345】您的诉求（编号 {a['code']}）已转重办，承办单位正在"
+                          "重新办理，办理结果将再次答复您。查询：/track")
+    # the requester's own reopen: the same two texts
+    city.act("handler_s1", a["id"], "reply", text="已更换灯杆", claim="solved")
+    requester = Actor(role=Role.REQUESTER, phone="13700001234")
+    city.runtime.appeals.act(requester, a["id"], "reopen", utcnow(), {"reason": "还是不亮"})
+    assert _texts(city, a["id"], "unit_decision")[-1][2].endswith("重办理由：还是不亮")
+    assert "已转重办" in _texts(city, a["id"], "requester_notice")[-1][2]
+    # closed, then reopened back to registration: no unit has it, the requester is told
+    b = city.register(requester_phone="13700004321")
+    city.act("dispatcher", b["id"], "dispatch", unit_code="D1")
+    city.act("handler_d1", b["id"], "sign")
+    city.act("handler_d1", b["id"], "reply", text="已修复", claim="solved")
+    city.act("followup", b["id"], "follow_up", reached=True, resolved="yes",
+             satisfaction="satisfied")
+    assert city.act("dispatcher", b["id"], "reopen", reason="派错单位", to="registered")[
+        "status"] == "registered"
+    assert _texts(city, b["id"], "unit_decision") == []
+    last = _texts(city, b["id"], "requester_notice")[-1][2]
+    assert "已重新受理，将重新派单办理" in last and "派错单位" not in last
 
 
 def test_sent_messages_are_purged_after_the_keep_days_failed_ones_stay(city: City) -> None:

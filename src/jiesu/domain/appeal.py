@@ -419,7 +419,7 @@ TRANSITIONS: dict[Action, Transition] = {
             (_R.IN_PROGRESS, _R.REGISTERED),
             {Role.REQUESTER, Role.DISPATCHER},
             "重办",
-            "requester within N days; counts as rework",
+            "requester within N days; counts as rework; the unit and the requester are texted",
         ),
         _t(
             Action.SUPERVISE,

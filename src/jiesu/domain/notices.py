@@ -1,9 +1,10 @@
 """Text messages that steps of an appeal cause. To the requester (诉求人) at the steps that
 change what they can expect: 受理 (with the code to track it by), 不予受理 (why), 合并 (which code
-to follow now) and 答复 (a call-back is coming). To the responsible unit's duty phone when a
-签收 or 办理 deadline nears (黄牌预警) or passes (红牌, with the automatic 督办), when a
-bad rating's rectification (整改) deadline does, DESIGN §4, and when a dispatcher refuses the
-unit's request or its reply (驳回退单, 驳回延期, 退回重办), with the reason.
+to follow now), 答复 (a call-back is coming) and 重办 (it is handled again). To the responsible
+unit's duty phone when a 签收 or 办理 deadline nears (黄牌预警) or passes (红牌, with the
+automatic 督办), when a bad rating's rectification (整改) deadline does, DESIGN §4, when a
+dispatcher refuses the unit's request or its reply (驳回退单, 驳回延期, 退回重办) or grants fewer
+days than it asked (延期部分批准), with the reason, and when the appeal is reopened (重办).
 Pure: the services put them in the notification outbox in the same transaction as the step,
 so a message goes out exactly when the step is saved."""
 
@@ -68,6 +69,11 @@ def requester_notice(event_type: str, data: Mapping[str, Any], *, code: str, cit
     if event_type == "reply":
         return (f"{head}您的诉求（编号 {code}）承办单位已答复，我们将回访了解是否解决。"
                 f"查询：{track_url}")
+    if event_type == "reopen":
+        # the reason stays out: a dispatcher's may be internal, and the requester knows theirs
+        again = ("已重新受理，将重新派单办理" if str(data.get("to")) == "registered"
+                 else "已转重办，承办单位正在重新办理")
+        return f"{head}您的诉求（编号 {code}）{again}，办理结果将再次答复您。查询：{track_url}"
     return None
 
 
@@ -85,28 +91,50 @@ def unit_warning_notice(data: Mapping[str, Any], *, code: str, title: str, city:
 
 
 class UnitDecision(NamedTuple):
-    """A dispatcher's decision on the unit's work that the unit must hear of."""
+    """A decision on the unit's work that the unit must hear of: a dispatcher's on its request
+    or reply, or a reopening (重办, by a dispatcher or the requester)."""
 
-    what: str  # what was refused: 退单申请未获同意
+    what: str  # what was decided: 退单申请未获同意
     todo: str  # what to do now: 请继续办理
-    field: str  # the event field that holds the dispatcher's reason
+    field: str  # the event field that holds the reason
     label: str  # what the reason is called: 驳回理由
+    new_deadline: bool = False  # the handling deadline moved: the text says the new one
 
 
+# keyed by the event that records the decision; an approved extension is one only when fewer
+# days were granted than asked (partly_approved)
 UNIT_DECISIONS = {
     "deny_return": UnitDecision("退单申请未获同意", "请继续办理", "reason", "驳回理由"),
     "deny_extension": UnitDecision("延期申请未获同意", "请在原办理时限内办结", "reason",
                                    "驳回理由"),
+    "approve_extension": UnitDecision("延期申请部分批准", "请在新的办理时限内办结", "reason",
+                                      "部分批准理由", new_deadline=True),
     "send_back": UnitDecision("答复被退回", "请重新办理后再答复", "note", "退回意见"),
+    "reopen": UnitDecision("诉求已转重办", "请重新办理后再答复", "reason", "重办理由",
+                           new_deadline=True),
 }
 # how much of the dispatcher's reason a text carries; the appeal page has all of it
 REASON_IN_TEXT = 100
 
 
+def partly_approved(data: Mapping[str, Any]) -> bool:
+    """Whether an approved extension granted fewer days than were asked (延期部分批准)."""
+    asked, days = data.get("asked"), data.get("days")
+    return isinstance(asked, int) and isinstance(days, int) and days < asked
+
+
+def decision_of(event_type: str, data: Mapping[str, Any]) -> UnitDecision | None:
+    """The decision an event records that the unit must hear of, None for any other event
+    (an extension approved in full among them)."""
+    if event_type == "approve_extension" and not partly_approved(data):
+        return None
+    return UNIT_DECISIONS.get(event_type)
+
+
 def decision_reason(event_type: str, data: Mapping[str, Any]) -> str | None:
-    """The dispatcher's reason recorded on a decision event, None when it has none (events
-    written before a reason was required)."""
-    decision = UNIT_DECISIONS.get(event_type)
+    """The reason recorded on a decision event, None when it has none (denials written before
+    a reason was required)."""
+    decision = decision_of(event_type, data)
     if decision is None:
         return None
     return str(data.get(decision.field) or data.get("note") or "").strip() or None
@@ -114,8 +142,13 @@ def decision_reason(event_type: str, data: Mapping[str, Any]) -> str | None:
 
 # what answers a decision: the unit's next request of that kind; a reply or a new dispatch
 # answers them all
-SUPERSEDED_BY = {"deny_return": "request_return", "deny_extension": "request_extension"}
+SUPERSEDED_BY = {"deny_return": "request_return", "deny_extension": "request_extension",
+                 "approve_extension": "request_extension"}
 ANSWERS_ALL = frozenset({"reply", "dispatch"})
+# every event that decides whether a decision still stands
+DECISION_THREAD = frozenset(UNIT_DECISIONS) | frozenset(SUPERSEDED_BY.values()) | ANSWERS_ALL
+# while the unit works on the appeal: then a decision on its work is news
+IN_HANDS = frozenset({"dispatched", "in_progress"})
 
 
 class _Event(Protocol):
@@ -129,7 +162,7 @@ class _Event(Protocol):
 
 @dataclass(frozen=True)
 class Decision:
-    """A dispatcher's decision on the unit's work as the unit's pages show it."""
+    """A decision on the unit's work as the unit's pages show it."""
 
     type: str
     at: datetime
@@ -137,6 +170,12 @@ class Decision:
     todo: str  # 请继续办理
     label: str  # 驳回理由
     reason: str | None  # None on events written before a reason was required
+    asked: int | None = None  # 延期部分批准: the working days asked ...
+    granted: int | None = None  # ... and granted
+
+
+def _data(e: _Event) -> Mapping[str, Any]:
+    return e.data if isinstance(e.data, Mapping) else {}
 
 
 def standing_decisions(events: Iterable[_Event]) -> list[Decision]:
@@ -144,7 +183,7 @@ def standing_decisions(events: Iterable[_Event]) -> list[Decision]:
     the same kind, or reply, has answered them. Oldest first."""
     last: dict[str, _Event] = {}
     for e in events:
-        if e.type in UNIT_DECISIONS:
+        if decision_of(e.type, _data(e)) is not None:
             last[e.type] = e
         elif e.type in ANSWERS_ALL:
             last.clear()
@@ -153,21 +192,29 @@ def standing_decisions(events: Iterable[_Event]) -> list[Decision]:
                 last.pop(decision, None)
     out = []
     for e in sorted(last.values(), key=lambda e: e.at):
-        d = UNIT_DECISIONS[e.type]
-        data = e.data if isinstance(e.data, Mapping) else {}
-        out.append(Decision(e.type, e.at, d.what, d.todo, d.label,
-                            decision_reason(e.type, data)))
+        d, data = UNIT_DECISIONS[e.type], _data(e)
+        partly = partly_approved(data)
+        out.append(Decision(e.type, e.at, d.what, d.todo, d.label, decision_reason(e.type, data),
+                            asked=data["asked"] if partly else None,
+                            granted=data["days"] if partly else None))
     return out
 
 
 def unit_decision_notice(event_type: str, data: Mapping[str, Any], *, code: str, title: str,
-                         city: str) -> str | None:
-    """The message to the handling unit when a dispatcher refuses its request or sends its
-    reply back, with the reason; None for any other event."""
-    decision = UNIT_DECISIONS.get(event_type)
+                         city: str, due_local: str | None = None) -> str | None:
+    """The message to the handling unit when a dispatcher refuses its request, sends its reply
+    back or grants fewer days than asked, or the appeal is reopened, with the reason and, when
+    the handling deadline moved, the new one (`due_local`); None for any other event."""
+    decision = decision_of(event_type, data)
     if decision is None:
         return None
-    text = (f"【{city}12345】诉求 {code}「{title[:20] or '无标题'}」{decision.what}，"
+    detail = []
+    if partly_approved(data):
+        detail.append(f"申请 {data['asked']} 个工作日，批准 {data['days']} 个工作日")
+    if decision.new_deadline and due_local:
+        detail.append(f"办理时限 {due_local}")
+    said = f"（{'，'.join(detail)}）" if detail else ""
+    text = (f"【{city}12345】诉求 {code}「{title[:20] or '无标题'}」{decision.what}{said}，"
             f"{decision.todo}。")
     reason = decision_reason(event_type, data)
     if reason:

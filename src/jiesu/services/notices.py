@@ -16,7 +16,7 @@ from jiesu.store.uow import UnitOfWork
 
 def notify_requester(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
                      events: list[DomainEvent], now: datetime) -> None:
-    """Text the requester about 受理, 不予受理, 合并 and 答复 (JIESU_NOTIFY_REQUESTERS)."""
+    """Text the requester about 受理, 不予受理, 合并, 答复 and 重办 (JIESU_NOTIFY_REQUESTERS)."""
     if (not settings.notify_requesters or not appeal.requester_phone or appeal.code is None
             or appeal.channel in notices.QUIET_CHANNELS):
         return
@@ -34,10 +34,11 @@ def notify_units(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
                  events: list[DomainEvent], now: datetime) -> int:
     """Text the responsible unit's duty phone (its own, or the nearest unit above it that has
     one) about each 签收/办理 deadline warning, and the handling unit's about a dispatcher's
-    驳回退单, 驳回延期 or 退回重办 with the reason; returns how many messages were queued."""
+    驳回退单, 驳回延期, 延期部分批准 or 退回重办 and about a 重办, with the reason; returns how
+    many messages were queued."""
     queued = 0
     for event in events:
-        if event.type in notices.UNIT_DECISIONS and appeal.code is not None:
+        if notices.decision_of(event.type, event.data) is not None and appeal.code is not None:
             queued += _notify_decision(uow, settings, appeal, event, now)
             continue
         if event.type != "deadline_warning" or appeal.code is None:
@@ -62,10 +63,13 @@ def notify_units(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
 
 def _notify_decision(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
                      event: DomainEvent, now: datetime) -> int:
+    # the unit handling it now: after a 重办 back to registration there is none yet
     unit_id = appeal.handling_unit_id or appeal.lead_unit_id
     assert appeal.code is not None
+    due = appeal.handle_due_at.astimezone(settings.tz) if appeal.handle_due_at else None
     text = notices.unit_decision_notice(event.type, event.data, code=appeal.code,
-                                        title=appeal.title, city=settings.city_name)
+                                        title=appeal.title, city=settings.city_name,
+                                        due_local=f"{due:%m月%d日 %H:%M}" if due else None)
     phone = lookups.duty_phone(uow.session, unit_id) if unit_id is not None else None
     if text is None or not phone:
         return 0

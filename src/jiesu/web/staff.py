@@ -225,17 +225,10 @@ def suggestion_summary(row: AppealRow) -> dict[str, Any]:
     }
 
 
-# The events that decide whether a dispatcher's decision on the unit's work still stands.
-DECISION_THREAD = (frozenset(notices.UNIT_DECISIONS) | frozenset(notices.SUPERSEDED_BY.values())
-                   | notices.ANSWERS_ALL)
-# While the unit works on the appeal: then a refused request or a reply sent back is news.
-IN_HANDS = frozenset({"dispatched", "in_progress"})
-
-
 def standing_decisions(row: AppealRow, events: list[Any]) -> list[notices.Decision]:
     """What a dispatcher refused or sent back, with the reason, while the unit still works on
     the appeal and has not answered it (a new request of that kind, a reply)."""
-    return notices.standing_decisions(events) if row.status in IN_HANDS else []
+    return notices.standing_decisions(events) if row.status in notices.IN_HANDS else []
 
 
 def list_items(session: Session, rows: list[AppealRow], now: datetime, *,
@@ -246,7 +239,7 @@ def list_items(session: Session, rows: list[AppealRow], now: datetime, *,
                                {r.handling_unit_id for r in rows})
     cats = web_queries.category_names(session) if rows else {}
     threads = web_queries.events_of_types(
-        session, [r.id for r in rows if r.status in IN_HANDS], DECISION_THREAD) \
+        session, [r.id for r in rows if r.status in notices.IN_HANDS], notices.DECISION_THREAD) \
         if decisions else {}
     return [{"row": r, "unit": names.get(r.lead_unit_id or 0),
              "handling": names.get(r.handling_unit_id or 0),

@@ -27,6 +27,14 @@ def test_each_step_that_changes_what_the_requester_can_expect_has_a_text() -> No
         assert requester_notice(quiet, {}, **KW) is None
 
 
+def test_a_reopened_appeal_tells_the_requester_it_is_handled_again_without_the_reason() -> None:
+    again = requester_notice("reopen", {"to": "in_progress", "reason": "内部：答复敷衍"}, **KW)
+    assert again == ("【示范市12345】您的诉求（编号 2026112700123）已转重办，承办单位正在重新办理，"
+                     "办理结果将再次答复您。查询：https://12345.example.cn/track")
+    anew = requester_notice("reopen", {"to": "registered", "reason": "派错单位"}, **KW)
+    assert anew is not None and "已重新受理，将重新派单办理" in anew and "派错单位" not in anew
+
+
 def test_every_reject_reason_reads_as_a_sentence() -> None:
     assert set(REJECTED_BECAUSE) == set(RejectReason)
     assert "不属于受理范围" in (requester_notice("reject", {"reason": "?"}, **KW) or "")
@@ -81,6 +89,27 @@ def test_the_unit_hears_why_a_dispatcher_refused_its_request_or_sent_its_reply_b
         assert unit_decision_notice(other, {"reason": "x", "note": "y"}, **kw) is None
 
 
+def test_the_unit_hears_of_fewer_days_granted_and_of_a_reopening_with_the_new_deadline() -> None:
+    from jiesu.domain.notices import unit_decision_notice
+
+    kw = {"code": "2026112700123", "title": "多福巷路灯不亮", "city": "示范市",
+          "due_local": "12月03日 23:59"}
+    partly = unit_decision_notice(
+        "approve_extension", {"days": 2, "asked": 5, "reason": "材料两天内到货"}, **kw)
+    assert partly == ("【示范市12345】诉求 2026112700123「多福巷路灯不亮」延期申请部分批准"
+                      "（申请 5 个工作日，批准 2 个工作日，办理时限 12月03日 23:59），"
+                      "请在新的办理时限内办结。部分批准理由：材料两天内到货")
+    # approved in full, or recorded before the days asked were: nothing to hear of
+    assert unit_decision_notice("approve_extension", {"days": 5, "asked": 5}, **kw) is None
+    assert unit_decision_notice("approve_extension", {"days": 5}, **kw) is None
+    reopened = unit_decision_notice("reopen", {"to": "in_progress", "reason": "路灯仍不亮"},
+                                    **kw)
+    assert reopened == ("【示范市12345】诉求 2026112700123「多福巷路灯不亮」诉求已转重办"
+                        "（办理时限 12月03日 23:59），请重新办理后再答复。重办理由：路灯仍不亮")
+    denied = unit_decision_notice("deny_extension", {"reason": "可按期办结", "days": 3}, **kw)
+    assert denied is not None and "12月03日" not in denied  # the deadline did not move
+
+
 def test_a_decision_stands_until_the_unit_asks_again_replies_or_is_dispatched_anew() -> None:
     from dataclasses import dataclass
     from datetime import UTC, datetime, timedelta
@@ -114,3 +143,15 @@ def test_a_decision_stands_until_the_unit_asks_again_replies_or_is_dispatched_an
     assert [(d.what, d.reason) for d in old] == [("延期申请未获同意", None)]
     legacy = standing_decisions([E("deny_return", t, {"note": "请继续办理", "forced": True})])
     assert legacy[0].reason == "请继续办理"
+    # fewer days granted stands like a denial; days granted in full are no news
+    partly = E("approve_extension", t, {"days": 2, "asked": 5, "reason": "两天足够"})
+    full = E("approve_extension", t, {"days": 5, "asked": 5})
+    (d,) = standing_decisions([partly])
+    assert (d.what, d.asked, d.granted, d.label, d.reason) == (
+        "延期申请部分批准", 5, 2, "部分批准理由", "两天足够")
+    assert standing_decisions([full]) == []
+    assert standing_decisions([partly, E("request_extension", t, {})]) == []
+    # a reopening stands until the unit replies
+    reopened = E("reopen", t, {"reason": "路灯仍不亮"})
+    assert [x.type for x in standing_decisions([reopened])] == ["reopen"]
+    assert standing_decisions([reopened, E("reply", t, {})]) == []

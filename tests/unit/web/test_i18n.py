@@ -254,8 +254,8 @@ def test_every_dispatcher_decision_the_unit_reads_has_english() -> None:
     the catalogue as values, not literals the template scan finds."""
     from jiesu.domain.notices import UNIT_DECISIONS
 
-    for what, todo, _, label in UNIT_DECISIONS.values():
-        for zh in (what, todo, label):
+    for d in UNIT_DECISIONS.values():
+        for zh in (d.what, d.todo, d.label):
             assert zh in i18n.EN, zh
 
 

@@ -25,9 +25,13 @@ ACTIONS = [a.value for a in Action if a is not Action.REGISTER]
 DECISION_ARGS = (
     "\n\nA dispatcher's decision on a unit's work says why: `deny_return` and `deny_extension`"
     " require `reason` (驳回理由; a `note` sent instead, as before, is taken as the reason),"
-    " `send_back` requires `note` (退回意见), `reject` requires `reason` from the fixed list."
-    " Without it: 422 `invalid_arguments` and nothing changes. The handling unit is texted the"
-    " decision and its reason at its duty phone.")
+    " `approve_extension` with fewer `days` than asked requires `reason` (部分批准理由; the"
+    " days asked in full need none), `send_back` requires `note` (退回意见), `reject` requires"
+    " `reason` from the fixed list. Without it: 422 `invalid_arguments` and nothing changes."
+    " The handling unit is texted the decision and its reason at its duty phone (for fewer"
+    " days, also the days asked and granted and the new deadline). `reopen` requires `reason`"
+    " (重办理由); the unit that handles the appeal again is texted it with the new deadline, and"
+    " the requester that the appeal is handled again.")
 
 
 def scope_for(session: Any, user: CurrentUser) -> queries.Scope:
