@@ -321,3 +321,73 @@ def test_an_old_denial_without_a_reason_and_a_rejection_read_well(city: City) ->
     _login(city.client, "dispatcher")
     timeline = _timeline(city.client.get(f"/staff/appeals/{b['id']}").text)
     assert "data-reject-reason>理由：诉讼</p>" in timeline and "litigation" not in timeline
+
+
+def test_fewer_days_granted_say_why_on_the_dispatcher_tab_inbox_and_timeline(
+        city: City) -> None:
+    """延期申请 tab: 部分批准… takes the days and a required reason. Refused without one (the
+    request still waits); with one the unit's inbox row and appeal page say how many days were
+    asked and granted and why, and so does the timeline. The appeal page's 同意延期 form asks
+    for the reason too, with the days asked filled in."""
+    a = city.register(title="多福巷路灯不亮")
+    appeal_id = int(a["id"])
+    city.act("dispatcher", appeal_id, "dispatch", unit_code="D1")
+    city.act("handler_d1", appeal_id, "sign")
+    city.act("handler_d1", appeal_id, "request_extension", days=5, reason="需协调供电公司")
+    token = _login(city.client, "dispatcher")
+    tab = city.client.get("/staff/dispatch?tab=extensions").text
+    form = tab[tab.index('data-confirm="partial_extension"'):]
+    form = form[:form.index("</form>")]
+    assert 'name="days"' in form and 'max="4"' in form
+    assert re.search(r'<textarea[^>]*name="reason"[^>]*required', form)
+    page = city.client.get(f"/staff/appeals/{appeal_id}").text
+    approve = page[page.index('data-action="approve_extension"'):]
+    approve = approve[:approve.index("</form>")]
+    assert 'name="days"' in approve and 'max="5" value="5"' in approve
+    assert "申请 5 个工作日" in approve
+    assert "部分批准理由" in approve and "批准天数少于申请天数时必填" in approve
+    post = {"csrf_token": token, "back": "/staff/dispatch?tab=extensions", "days": "2"}
+    r = city.client.post(f"/staff/appeals/{appeal_id}/approve_extension",
+                         data=post | {"reason": " "})
+    assert "请填写部分批准理由" in r.text and _api(city, appeal_id)["extension_pending_days"] == 5
+    r = city.client.post(f"/staff/appeals/{appeal_id}/approve_extension",
+                         data=post | {"reason": "材料两天内到货"})
+    assert r.status_code == 200 and _api(city, appeal_id)["extension_pending_days"] is None
+
+    _login(city.client, "handler_d1")
+    inbox = city.client.get("/staff/inbox").text
+    row = inbox[inbox.index(f'data-code="{a["code"]}"'):]
+    row = row[:row.index("</li>")]
+    assert re.search(r'data-decision="approve_extension"><strong>延期申请部分批准</strong> · '
+                     r"申请 5 个工作日，批准 2 个工作日 · 请在新的办理时限内办结<br>"
+                     r"部分批准理由：材料两天内到货", row), row
+    page = city.client.get(f"/staff/appeals/{appeal_id}").text
+    assert "部分批准理由：材料两天内到货" in page[:page.index('class="timeline"')]
+    timeline = _timeline(page)
+    assert "data-decision-reason>部分批准理由：材料两天内到货" in timeline
+    assert "data-extension-days>申请 5 个工作日，批准 2 个工作日 · " in timeline
+    english = city.client.get(f"/staff/appeals/{appeal_id}?lang=en").text
+    assert "The extension was partly approved" in english
+    assert "5 working days asked, 2 granted" in english
+    assert "Why fewer days are granted: 材料两天内到货" in english
+
+
+def test_a_reopened_appeal_says_why_on_the_units_inbox_and_timeline(city: City) -> None:
+    """重办 puts the appeal back in the unit's hands: its inbox row says so with the reason
+    until it replies again, and the timeline labels the reason."""
+    a = city.register()
+    appeal_id = int(a["id"])
+    city.act("dispatcher", appeal_id, "dispatch", unit_code="D1")
+    city.act("handler_d1", appeal_id, "sign")
+    city.act("handler_d1", appeal_id, "reply", claim="solved", text="已修复")
+    city.act("dispatcher", appeal_id, "reopen", reason="现场核实路灯仍不亮")
+    _login(city.client, "handler_d1")
+    inbox = city.client.get("/staff/inbox").text
+    row = inbox[inbox.index(f'data-code="{a["code"]}"'):]
+    row = row[:row.index("</li>")]
+    assert re.search(r'data-decision="reopen"><strong>诉求已转重办</strong> · 请重新办理后再答复'
+                     r"<br>重办理由：现场核实路灯仍不亮", row), row
+    page = city.client.get(f"/staff/appeals/{appeal_id}").text
+    assert "data-decision-reason>重办理由：现场核实路灯仍不亮" in _timeline(page)
+    city.act("handler_d1", appeal_id, "reply", claim="solved", text="已更换灯杆")
+    assert 'data-decision="reopen"' not in city.client.get(f"/staff/appeals/{appeal_id}").text

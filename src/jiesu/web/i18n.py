@@ -299,6 +299,14 @@ EN: dict[str, str] = {
     "请在新的办理时限内办结": "please finish it by the new deadline",
     "请重新办理后再答复": "please handle it again and reply",
     "部分批准理由": "Why fewer days are granted",
+    "申请 {asked} 个工作日，批准 {granted} 个工作日":
+        "{asked} working days asked, {granted} granted",
+    "申请 {n} 个工作日": "{n} working days asked",
+    "批准工作日数": "Working days granted",
+    "部分批准…": "Approve fewer days…", "确认部分批准": "Approve these days",
+    "批准天数和理由将告知承办单位。": "The unit is told the days and the reason.",
+    "批准天数少于申请天数时必填，将告知承办单位。":
+        "Required when fewer days are granted than asked; the unit is told it.",
     "驳回…": "Deny…", "确认驳回": "Deny with this reason",
     "驳回理由将告知承办单位。": "The unit is told this reason.",
     "退回重新答复": "Send back",

@@ -31,6 +31,7 @@ class Field:
     default: str = ""
     options: list[tuple[str, str]] = field(default_factory=list)
     only: tuple[str, ...] = ()  # with `choices`: offer just these values of the group
+    hint: str = ""  # said under the field
 
 
 ACTION_FIELDS: dict[str, list[Field]] = {
@@ -57,7 +58,10 @@ ACTION_FIELDS: dict[str, list[Field]] = {
         Field("note", "备注", "textarea")],
     "request_extension": [Field("days", "延期工作日数", "number", required=True, default="3"),
                           Field("reason", "延期理由", "textarea", required=True)],
-    "approve_extension": [Field("days", "延期工作日数", "number")],
+    # fewer days than asked need a reason, which the unit is told (like a denial's)
+    "approve_extension": [Field("days", "批准工作日数", "number"),
+                          Field("reason", "部分批准理由", "textarea",
+                                hint="批准天数少于申请天数时必填，将告知承办单位。")],
     "deny_extension": [Field("reason", "驳回理由", "textarea", required=True)],
     "reply": [Field("claim", "办理结果", "select", "claim", required=True),
               Field("text", "答复内容", "textarea", required=True),
