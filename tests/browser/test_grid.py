@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.browser.conftest import Server, Visitor
+from tests.browser.conftest import Server, Visitor, as_admin
 
 pytestmark = pytest.mark.browser
 
@@ -57,3 +57,55 @@ def test_a_grid_worker_reports_from_patrol_on_a_phone(visitor: Callable[..., Vis
     queued = dispatcher.page.locator(".work-item").filter(has_text="井盖松动")
     assert queued.count() == 1
     assert "楼道堆物" not in dispatcher.page.content()  # solved on the spot: never queued
+
+
+def _returned_by_the_grid(server: Server) -> str:
+    """A patrol report dispatched to the grid, signed, and asked to be returned: its code."""
+    from jiesu.domain.appeal import Actor, Role
+    from jiesu.services.appeals import NewAppeal
+    from jiesu.services.clock import utcnow
+    from jiesu.store import lookups
+
+    with as_admin(server) as (rt, units, _):
+        with rt.db.uow(write=False) as uow:
+            ids = {u.username: u.id for u in lookups.all_users(uow.session)}
+        grid = units["D1S1C1"]
+        worker = Actor(role=Role.GRID_WORKER, user_id=ids["grid"], unit_id=grid,
+                       unit_scope=frozenset({grid}))
+        reg = rt.appeals.register(worker, NewAppeal(
+            kind="help", title="楼道堆物", content=LITTER, channel="grid_patrol"), utcnow())
+        for actor, action, args in (
+                (Actor(role=Role.DISPATCHER, user_id=ids["dispatcher"]), "dispatch",
+                 {"unit_id": grid}),
+                (worker, "sign", {}),
+                (worker, "request_return", {"reason": "需物业清理，不属网格职责"})):
+            rt.appeals.act(actor, reg.appeal_id, action, utcnow(), args)
+        return reg.code
+
+
+def test_a_grid_worker_reads_why_a_return_was_refused_on_the_phone(
+        visitor: Callable[..., Visitor], server: Server) -> None:
+    """The dispatcher refuses the grid's 退单 with a reason on the 退单申请 tab; the grid
+    worker's home lists the report with what was refused, what to do and why, as the inbox
+    does."""
+    code = _returned_by_the_grid(server)
+    dispatcher = visitor("dispatcher")
+    dispatcher.login("dispatcher")
+    dispatcher.goto("/staff/dispatch?tab=returns")
+    row = dispatcher.page.locator(f'.work-item[data-code="{code}"]')
+    row.get_by_text("驳回…").click()
+    row.get_by_label("驳回理由").fill("楼道堆物属网格巡查处置范围，请协调物业清理。")
+    row.get_by_role("button", name="确认驳回").click()
+    dispatcher.page.wait_for_load_state()
+    assert f"已驳回退单(强制派单)：{code}" in dispatcher.page.content()
+
+    worker = visitor("grid", phone=True)
+    worker.login("grid")
+    item = worker.page.locator("[data-reports] li").filter(has_text=code)
+    said = item.locator('[data-decision="deny_return"]')
+    assert said.count() == 1
+    text = said.inner_text()
+    assert "退单申请未获同意" in text and "请继续办理" in text
+    assert "驳回理由：楼道堆物属网格巡查处置范围，请协调物业清理。" in text
+    item.scroll_into_view_if_needed()
+    worker.shot("49-grid-refused-return")

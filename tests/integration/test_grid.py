@@ -233,3 +233,39 @@ def test_a_patrol_photo_is_held_when_the_report_comes_back_with_an_error(city: C
     assert link
     detail = c.get(f"/staff/appeals/{link.group(1)}").text
     assert re.search(rf'src="/staff/appeals/{link.group(1)}/photo/[0-9a-f]+\.png"', detail)
+
+
+def _report_item(page: str, code: str) -> str:
+    """The 我的上报 row of the report `code` on the grid page."""
+    reports = page[page.index("data-reports"):]
+    start = reports.rindex('<li class="work-item">', 0, reports.index(f">{code}</a>"))
+    return reports[start:reports.index("</li>", start)]
+
+
+def test_the_grid_page_shows_a_standing_refusal_on_the_grids_own_reports(city: City) -> None:
+    """A report the grid handles shows, like the inbox row, what a dispatcher refused or sent
+    back and why, until the grid answers it; one sent to another unit is that unit's news."""
+    ours = city.register("grid", kind="help", channel="grid_patrol", content=LITTER,
+                         title="楼道堆物", requester_phone=None, requester_name=None)
+    theirs = city.register("grid", kind="help", channel="grid_patrol", title="路灯不亮",
+                           content="多福巷与东四北大街路口的路灯连续三晚不亮",
+                           requester_phone=None, requester_name=None)
+    city.act("dispatcher", ours["id"], "dispatch", unit_code="D1S1C1")
+    city.act("grid", ours["id"], "sign")
+    city.act("grid", ours["id"], "request_return", reason="需物业处理，不属网格职责")
+    city.act("dispatcher", ours["id"], "deny_return", reason="楼道堆物属网格巡查处置范围")
+    city.act("dispatcher", theirs["id"], "dispatch", unit_code="D2")
+    city.act("handler_d2", theirs["id"], "sign")
+    city.act("handler_d2", theirs["id"], "reply", claim="solved", text="已修复")
+    city.act("dispatcher", theirs["id"], "send_back", note="现场仍不亮")
+    _login(city.client, "grid")
+    page = city.client.get("/staff/grid").text
+    item = _report_item(page, ours["code"])
+    assert re.search(r'data-decision="deny_return"><strong>退单申请未获同意</strong> · 请继续办理'
+                     r"<br>驳回理由：楼道堆物属网格巡查处置范围", item), item
+    assert "data-decision" not in _report_item(page, theirs["code"])
+    english = city.client.get("/staff/grid?lang=en").text
+    assert "The request to return was denied" in _report_item(english, ours["code"])
+    # answered (a reply): no longer news
+    city.act("grid", ours["id"], "reply", claim="solved", text="已清理")
+    assert "data-decision" not in city.client.get("/staff/grid").text

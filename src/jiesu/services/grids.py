@@ -13,10 +13,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from jiesu.domain import appeal as dom
+from jiesu.domain import notices
 from jiesu.domain.errors import PermissionDenied
 from jiesu.domain.kpi import Period, month
 from jiesu.domain.population import per_10k, roll_up
 from jiesu.store import grid_queries, queries, web_queries
+from jiesu.store.tables import AppealRow
 from jiesu.store.uow import Database
 
 REPORTS_SHOWN = 10
@@ -32,6 +34,8 @@ class Report:
     status: str
     created_at: datetime
     unit: str | None  # where it was sent (the lead unit), if anywhere yet
+    # while the grid handles it: decisions on its work that still stand (驳回退单, 退回重办, …)
+    decisions: tuple[notices.Decision, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class GridService:
             residents = roll_up(grid_queries.subtree_figures(s, unit.path))[unit.id]
             rows = grid_queries.reports_of(s, actor.user_id, limit=REPORTS_SHOWN)
             names = queries.unit_names(s, {r.lead_unit_id for r in rows})
+            decided = _standing_decisions(s, rows, uow.units.subtree_ids(unit.id))
             return GridOverview(
                 unit_id=unit.id, code=unit.code, name=unit.name,
                 chain=[name for uid, name in chain if uid != unit.id],
@@ -88,5 +93,16 @@ class GridService:
                 resolved_on_site=area.resolved_on_site,
                 per_10k=per_10k(area.received, residents.population),
                 reports=[Report(r.id, r.code or "", r.title or r.content[:30], r.status,
-                                r.created_at, names.get(r.lead_unit_id or -1))
+                                r.created_at, names.get(r.lead_unit_id or -1),
+                                decided.get(r.id, ()))
                          for r in rows])
+
+
+def _standing_decisions(session: web_queries.ReadSession, rows: list[AppealRow],
+                        grid: frozenset[int]) -> dict[int, tuple[notices.Decision, ...]]:
+    """The decisions that still stand on the reports the grid itself handles (as its inbox
+    shows them); a report sent to another unit is that unit's to hear of."""
+    handled = [r.id for r in rows if r.status in notices.IN_HANDS
+               and {r.lead_unit_id, r.handling_unit_id} & grid]
+    threads = web_queries.events_of_types(session, handled, notices.DECISION_THREAD)
+    return {i: tuple(notices.standing_decisions(events)) for i, events in threads.items()}
