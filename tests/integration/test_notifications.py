@@ -447,7 +447,8 @@ def test_a_reopen_texts_the_unit_that_handles_it_again_and_the_requester(city: C
     phone with the reason and the new deadline, and the requester that it is handled again
     (without the reason), in the transaction of the reopening. A refused reopen writes
     nothing; the requester's own reopen tells the unit and the requester alike; one back to
-    registration tells only the requester (no unit has it yet)."""
+    registration tells only the requester (no unit has it yet); the requester of an imported
+    appeal is not texted (the quiet channels of every requester text)."""
     from jiesu.domain.appeal import Actor, Role
     from jiesu.services.clock import utcnow
 
@@ -491,6 +492,14 @@ def test_a_reopen_texts_the_unit_that_handles_it_again_and_the_requester(city: C
     assert _texts(city, b["id"], "unit_decision") == []
     last = _texts(city, b["id"], "requester_notice")[-1][2]
     assert "已重新受理，将重新派单办理" in last and "派错单位" not in last
+    # an imported appeal's requester is never texted, a reopening included; its unit is
+    quiet = city.register(channel="import", requester_phone="13700006666")
+    city.act("dispatcher", quiet["id"], "dispatch", unit_code="D1")
+    city.act("handler_d1", quiet["id"], "sign")
+    city.act("handler_d1", quiet["id"], "reply", text="已修复", claim="solved")
+    city.act("dispatcher", quiet["id"], "reopen", reason="现场仍不亮")
+    assert _texts(city, quiet["id"], "requester_notice") == []
+    assert len(_texts(city, quiet["id"], "unit_decision")) == 1
 
 
 def test_sent_messages_are_purged_after_the_keep_days_failed_ones_stay(city: City) -> None:
