@@ -83,7 +83,9 @@ class GridService:
             residents = roll_up(grid_queries.subtree_figures(s, unit.path))[unit.id]
             rows = grid_queries.reports_of(s, actor.user_id, limit=REPORTS_SHOWN)
             names = queries.unit_names(s, {r.lead_unit_id for r in rows})
-            decided = _standing_decisions(s, rows, uow.units.subtree_ids(unit.id))
+            in_hands = [r for r in rows if r.status in notices.IN_HANDS]
+            decided = (_standing_decisions(s, in_hands, uow.units.subtree_ids(unit.id))
+                       if in_hands else {})
             return GridOverview(
                 unit_id=unit.id, code=unit.code, name=unit.name,
                 chain=[name for uid, name in chain if uid != unit.id],
@@ -100,9 +102,8 @@ class GridService:
 
 def _standing_decisions(session: web_queries.ReadSession, rows: list[AppealRow],
                         grid: frozenset[int]) -> dict[int, tuple[notices.Decision, ...]]:
-    """The decisions that still stand on the reports the grid itself handles (as its inbox
-    shows them); a report sent to another unit is that unit's to hear of."""
-    handled = [r.id for r in rows if r.status in notices.IN_HANDS
-               and {r.lead_unit_id, r.handling_unit_id} & grid]
+    """The decisions that still stand on the reports in hands that the grid itself handles
+    (as its inbox shows them); a report sent to another unit is that unit's to hear of."""
+    handled = [r.id for r in rows if {r.lead_unit_id, r.handling_unit_id} & grid]
     threads = web_queries.events_of_types(session, handled, notices.DECISION_THREAD)
     return {i: tuple(notices.standing_decisions(events)) for i, events in threads.items()}
