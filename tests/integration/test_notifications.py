@@ -468,7 +468,7 @@ def test_a_reopen_texts_the_unit_that_handles_it_again_and_the_requester(city: C
     due = _local_due(out["deadlines"]["handle"])
     ((phone, text),) = [(p, t) for _, p, t in _texts(city, a["id"], "unit_decision")]
     assert phone == "01065123456"
-    assert text.endswith(f"「多福巷路灯不亮」诉求已转重办（办理时限 {due}），"
+    assert text.endswith(f"「多福巷路灯不亮」已转重办（办理时限 {due}），"
                          "请重新办理后再答复。重办理由：现场核实路灯仍不亮")
     sms = _texts(city, a["id"], "requester_notice")
     assert len(sms) == told + 1 and sms[-1][1] == "13700001234"

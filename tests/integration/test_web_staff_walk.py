@@ -385,7 +385,7 @@ def test_a_reopened_appeal_says_why_on_the_units_inbox_and_timeline(city: City) 
     inbox = city.client.get("/staff/inbox").text
     row = inbox[inbox.index(f'data-code="{a["code"]}"'):]
     row = row[:row.index("</li>")]
-    assert re.search(r'data-decision="reopen"><strong>诉求已转重办</strong> · 请重新办理后再答复'
+    assert re.search(r'data-decision="reopen"><strong>已转重办</strong> · 请重新办理后再答复'
                      r"<br>重办理由：现场核实路灯仍不亮", row), row
     page = city.client.get(f"/staff/appeals/{appeal_id}").text
     assert "data-decision-reason>重办理由：现场核实路灯仍不亮" in _timeline(page)

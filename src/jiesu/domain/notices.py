@@ -110,7 +110,7 @@ UNIT_DECISIONS = {
     "approve_extension": UnitDecision("延期申请部分批准", "请在新的办理时限内办结", "reason",
                                       "部分批准理由", new_deadline=True),
     "send_back": UnitDecision("答复被退回", "请重新办理后再答复", "note", "退回意见"),
-    "reopen": UnitDecision("诉求已转重办", "请重新办理后再答复", "reason", "重办理由",
+    "reopen": UnitDecision("已转重办", "请重新办理后再答复", "reason", "重办理由",
                            new_deadline=True),
 }
 # how much of the dispatcher's reason a text carries; the appeal page has all of it

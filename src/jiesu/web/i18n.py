@@ -293,7 +293,7 @@ EN: dict[str, str] = {
     "延期申请未获同意": "The extension was denied",
     "答复被退回": "The reply was sent back",
     "延期申请部分批准": "The extension was partly approved",
-    "诉求已转重办": "The appeal was reopened",
+    "已转重办": "Reopened",
     "请继续办理": "please go on handling it",
     "请在原办理时限内办结": "please finish it by the current deadline",
     "请在新的办理时限内办结": "please finish it by the new deadline",

@@ -104,7 +104,7 @@ def test_the_unit_hears_of_fewer_days_granted_and_of_a_reopening_with_the_new_de
     assert unit_decision_notice("approve_extension", {"days": 5}, **kw) is None
     reopened = unit_decision_notice("reopen", {"to": "in_progress", "reason": "路灯仍不亮"},
                                     **kw)
-    assert reopened == ("【示范市12345】诉求 2026112700123「多福巷路灯不亮」诉求已转重办"
+    assert reopened == ("【示范市12345】诉求 2026112700123「多福巷路灯不亮」已转重办"
                         "（办理时限 12月03日 23:59），请重新办理后再答复。重办理由：路灯仍不亮")
     denied = unit_decision_notice("deny_extension", {"reason": "可按期办结", "days": 3}, **kw)
     assert denied is not None and "12月03日" not in denied  # the deadline did not move
