@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,7 +24,7 @@ from jiesu.runtime import Runtime
 from jiesu.services.notifications import DeliveryResult, deliver_due
 from jiesu.store import notify_store
 from jiesu.store.notify_tables import NotificationRow
-from tests.support.city import City
+from tests.support.city import City, page_login
 from tests.support.concurrency import side_by_side
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -500,6 +501,60 @@ def test_a_reopen_texts_the_unit_that_handles_it_again_and_the_requester(city: C
     city.act("dispatcher", quiet["id"], "reopen", reason="现场仍不亮")
     assert _texts(city, quiet["id"], "requester_notice") == []
     assert len(_texts(city, quiet["id"], "unit_decision")) == 1
+
+
+def test_a_follow_up_that_reopens_texts_the_unit_and_the_requester(city: City) -> None:
+    """回访 that finds it unresolved or unsatisfying by the unit's fault sends it back (重办):
+    the unit hears what the requester said and the new deadline, the requester that it is
+    handled again, whether the agent recorded it or the requester answered the online
+    survey. A follow-up that closes it, or blames no unit, texts no one."""
+    assert city.client.put("/api/v1/admin/units/D1/contact", headers=city.headers("admin"),
+                           json={"contact_phone": "01065123456"}).status_code == 200
+
+    def replied(phone: str) -> dict[str, Any]:
+        a = city.register(title="多福巷路灯不亮", requester_phone=phone)
+        city.act("dispatcher", a["id"], "dispatch", unit_code="D1S1")
+        city.act("handler_s1", a["id"], "sign")
+        city.act("handler_s1", a["id"], "reply", text="已修复", claim="solved")
+        return a
+
+    a = replied("13700001234")
+    told = len(_texts(city, a["id"], "requester_notice"))  # 受理 and 答复
+    out = city.act("followup", a["id"], "follow_up", reached=True, resolved="no",
+                   satisfaction="dissatisfied", note="路灯晚上还是不亮")
+    assert out["status"] == "in_progress"
+    ((phone, text),) = [(p, t) for _, p, t in _texts(city, a["id"], "unit_decision")]
+    assert phone == "01065123456"
+    assert text.endswith(f"「多福巷路灯不亮」经回访已转重办（诉求人反映未解决、不满意，办理时限 "
+                         f"{_local_due(out['deadlines']['handle'])}），请重新办理后再答复。"
+                         "回访记录：路灯晚上还是不亮")
+    sms = _texts(city, a["id"], "requester_notice")
+    assert len(sms) == told + 1 and sms[-1][1] == "13700001234"
+    assert sms[-1][2] == (f"【示范市12345】您反映诉求（编号 {a['code']}）未解决或不满意，已转承办"
+                          "单位重新办理，办理结果将再次答复您。查询：/track")
+    # the unit's inbox says so until it replies
+    page_login(city.client, "handler_s1")
+    inbox = city.client.get("/staff/inbox").text
+    assert "经回访已转重办" in inbox and "诉求人反映未解决、不满意" in inbox
+
+    # the online survey answered unsatisfied: the same two texts
+    b = replied("13700004321")
+    link = city.client.post(f"/api/v1/feedback/followups/{b['id']}/survey",
+                            headers=city.headers("followup")).json()["url"]
+    assert city.client.post(link, json={"resolved": "partly", "satisfaction": "dissatisfied"}
+                            ).json()["status"] == "in_progress"
+    assert "诉求人反映部分解决、不满意" in _texts(city, b["id"], "unit_decision")[-1][2]
+    assert "已转承办单位重新办理" in _texts(city, b["id"], "requester_notice")[-1][2]
+
+    # closed, or unhappy for a reason that is not the unit's: nobody is texted
+    for args in ({"resolved": "yes", "satisfaction": "satisfied"},
+                 {"resolved": "no", "satisfaction": "dissatisfied", "fault": "policy"}):
+        c = replied("13700006666")
+        told = len(_texts(city, c["id"], "requester_notice"))
+        assert city.act("followup", c["id"], "follow_up", reached=True, **args)[
+            "status"] == "closed"
+        assert _texts(city, c["id"], "unit_decision") == []
+        assert len(_texts(city, c["id"], "requester_notice")) == told
 
 
 def test_sent_messages_are_purged_after_the_keep_days_failed_ones_stay(city: City) -> None:

@@ -206,6 +206,7 @@ class Satisfaction(StrEnum):
     DISSATISFIED = "dissatisfied"
 
 
+RESOLVED_ZH = {Resolved.YES: "已解决", Resolved.PARTLY: "部分解决", Resolved.NO: "未解决"}
 SATISFACTION_ZH = {
     Satisfaction.SATISFIED: "满意",
     Satisfaction.BASICALLY: "基本满意",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from jiesu.domain.appeal import RejectReason
+from jiesu.domain.appeal import RESOLVED_ZH, SATISFACTION_ZH, RejectReason
 
 NOTICE_KIND = "requester_notice"
 WARNING_KIND = "deadline_warning"
@@ -74,6 +74,9 @@ def requester_notice(event_type: str, data: Mapping[str, Any], *, code: str, cit
         again = ("已重新受理，将重新派单办理" if str(data.get("to")) == "registered"
                  else "已转重办，承办单位正在重新办理")
         return f"{head}您的诉求（编号 {code}）{again}，办理结果将再次答复您。查询：{track_url}"
+    if event_type == "follow_up" and data.get("reopened") is True:
+        return (f"{head}您反映诉求（编号 {code}）未解决或不满意，已转承办单位重新办理，"
+                f"办理结果将再次答复您。查询：{track_url}")
     return None
 
 
@@ -112,6 +115,9 @@ UNIT_DECISIONS = {
     "send_back": UnitDecision("答复被退回", "请重新办理后再答复", "note", "退回意见"),
     "reopen": UnitDecision("已转重办", "请重新办理后再答复", "reason", "重办理由",
                            new_deadline=True),
+    # a follow-up that found it unresolved or unsatisfying by the unit's fault reopens it
+    "follow_up": UnitDecision("经回访已转重办", "请重新办理后再答复", "note", "回访记录",
+                              new_deadline=True),
 }
 # how much of the dispatcher's reason a text carries; the appeal page has all of it
 REASON_IN_TEXT = 100
@@ -123,10 +129,26 @@ def partly_approved(data: Mapping[str, Any]) -> bool:
     return isinstance(asked, int) and isinstance(days, int) and days < asked
 
 
+def _verdict(event_type: str, data: Mapping[str, Any]) -> dict[str, str | None]:
+    if event_type != "follow_up":
+        return {}
+    return {k: str(data[k]) if data.get(k) else None for k in ("resolved", "satisfaction")}
+
+
+def follow_up_verdict(data: Mapping[str, Any]) -> str:
+    """What a follow-up found, e.g. 未解决、不满意 (as recorded on its event)."""
+    found: tuple[tuple[Any, Mapping[Any, str]], ...] = (
+        (data.get("resolved"), RESOLVED_ZH), (data.get("satisfaction"), SATISFACTION_ZH))
+    said = [names[value] for value, names in found if value in names]  # StrEnum keys: "no"
+    return "诉求人反映" + "、".join(said) if said else "回访结果为未解决或不满意"
+
+
 def decision_of(event_type: str, data: Mapping[str, Any]) -> UnitDecision | None:
     """The decision an event records that the unit must hear of, None for any other event
     (an extension approved in full among them)."""
     if event_type == "approve_extension" and not partly_approved(data):
+        return None
+    if event_type == "follow_up" and data.get("reopened") is not True:
         return None
     return UNIT_DECISIONS.get(event_type)
 
@@ -172,6 +194,8 @@ class Decision:
     reason: str | None  # None on events written before a reason was required
     asked: int | None = None  # 延期部分批准: the working days asked ...
     granted: int | None = None  # ... and granted
+    resolved: str | None = None  # a follow-up that reopened it: what the requester said
+    satisfaction: str | None = None
 
 
 def _data(e: _Event) -> Mapping[str, Any]:
@@ -196,7 +220,8 @@ def standing_decisions(events: Iterable[_Event]) -> list[Decision]:
         partly = partly_approved(data)
         out.append(Decision(e.type, e.at, d.what, d.todo, d.label, decision_reason(e.type, data),
                             asked=data["asked"] if partly else None,
-                            granted=data["days"] if partly else None))
+                            granted=data["days"] if partly else None,
+                            **_verdict(e.type, data)))
     return out
 
 
@@ -211,6 +236,8 @@ def unit_decision_notice(event_type: str, data: Mapping[str, Any], *, code: str,
     detail = []
     if partly_approved(data):
         detail.append(f"申请 {data['asked']} 个工作日，批准 {data['days']} 个工作日")
+    if event_type == "follow_up":
+        detail.append(follow_up_verdict(data))
     if decision.new_deadline and due_local:
         detail.append(f"办理时限 {due_local}")
     said = f"（{'，'.join(detail)}）" if detail else ""

@@ -209,6 +209,9 @@ class FeedbackService:
                                note=f"网上回访问卷{('：' + comment.strip()) if comment else ''}")
             uow.appeals.save(appeal, arow, events, now=now)
             row.used_at = now
+            # an answer that sends it back to the unit (重办): the unit and the requester hear
+            unit_notices.notify_requester(uow, self.rules.settings, appeal, events, now)
+            unit_notices.notify_units(uow, self.rules.settings, appeal, events, now)
             if stars is not None:
                 # Rated with the answer, even when the answer sent the appeal back to rework.
                 self._rate_appeal(uow, appeal, appeal.requester_phone or "", stars, comment,

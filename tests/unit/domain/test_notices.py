@@ -110,6 +110,25 @@ def test_the_unit_hears_of_fewer_days_granted_and_of_a_reopening_with_the_new_de
     assert denied is not None and "12月03日" not in denied  # the deadline did not move
 
 
+def test_a_follow_up_that_reopens_tells_the_unit_what_the_requester_said() -> None:
+    from jiesu.domain.notices import requester_notice, unit_decision_notice
+
+    kw = {"code": "2026112700123", "title": "多福巷路灯不亮", "city": "示范市",
+          "due_local": "12月03日 23:59"}
+    data = {"reached": True, "resolved": "no", "satisfaction": "dissatisfied",
+            "reopened": True, "note": "晚上还是不亮", "to": "in_progress"}
+    assert unit_decision_notice("follow_up", data, **kw) == (
+        "【示范市12345】诉求 2026112700123「多福巷路灯不亮」经回访已转重办（诉求人反映未解决、"
+        "不满意，办理时限 12月03日 23:59），请重新办理后再答复。回访记录：晚上还是不亮")
+    told = requester_notice("follow_up", data, code=kw["code"], city="示范市", track_url="/track")
+    assert told is not None and "已转承办单位重新办理" in told and "晚上还是不亮" not in told
+    # a follow-up that closes it, or an attempt that did not reach anyone: nothing to say
+    for quiet in ({**data, "reopened": False}, {"reached": False, "attempt": 1}):
+        assert unit_decision_notice("follow_up", quiet, **kw) is None
+        assert requester_notice("follow_up", quiet, code=kw["code"], city="示范市",
+                                track_url="/track") is None
+
+
 def test_a_decision_stands_until_the_unit_asks_again_replies_or_is_dispatched_anew() -> None:
     from dataclasses import dataclass
     from datetime import UTC, datetime, timedelta
