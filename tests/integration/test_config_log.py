@@ -21,6 +21,8 @@ from jiesu.services.api_keys import ApiKeyService, hash_key
 from jiesu.services.clock import utcnow
 from jiesu.services.reporting import ReportingService
 from jiesu.store.db import normalise_url
+from tests.integration.test_auto_dispatch import _model
+from tests.integration.test_policies import uscc
 from tests.support.city import City, page_login
 
 
@@ -289,3 +291,147 @@ def test_changes_made_at_the_same_moment_keep_one_unbroken_chain(city: City,
         w.join()
     assert failures == []
     assert audit.verify(runtime.db).ok
+
+
+# --- the classifier model in use, the knowledge base and support policies ---------------------
+
+
+def test_knowledge_base_edits_are_recorded_with_the_words_before_and_after(
+        city: City, engine: Engine) -> None:
+    before = len(_entries(engine))
+    c, admin = city.client, city.headers("admin")
+    article = {"title": "公积金怎么提取？", "answer": "登录公积金网上大厅提交申请。",
+               "keywords": "公积金", "owner_unit_id": city.unit_ids["D1"]}
+    r = c.post("/api/v1/knowledge/articles", json=article, headers=admin)
+    assert r.status_code == 201, r.text
+    made = r.json()["id"]
+    edited = article | {"answer": "登录网上大厅或到柜台申请，3 个工作日到账。", "version": 0}
+    assert c.put(f"/api/v1/knowledge/articles/{made}", json=edited,
+                 headers=admin).status_code == 200
+    # saved again as it is: nothing changed, nothing recorded
+    assert c.put(f"/api/v1/knowledge/articles/{made}", json=edited | {"version": 1},
+                 headers=admin).status_code == 200
+    for action in ("publish", "archive"):
+        assert c.post(f"/api/v1/knowledge/articles/{made}/{action}",
+                      headers=admin).status_code == 200
+    # a handler keeps its own unit's articles: recorded as the handler
+    r = c.post("/api/v1/knowledge/articles", headers=city.headers("handler_d1"),
+               json=article | {"title": "居住证怎么办？", "owner_unit_id": city.unit_ids["D1S1"]})
+    assert r.status_code == 201, r.text
+    # refused: another district's article, an empty title, publishing an archived one twice
+    assert c.post("/api/v1/knowledge/articles", headers=city.headers("handler_d1"),
+                  json=article | {"owner_unit_id": city.unit_ids["D2"]}).status_code == 403
+    assert c.post("/api/v1/knowledge/articles", json=article | {"title": " "},
+                  headers=admin).status_code == 422
+    assert c.post(f"/api/v1/knowledge/articles/{made}/archive",
+                  headers=admin).status_code == 409
+    entries = _entries(engine)[before:]
+    assert [(e["area"], e["action"]) for e in entries] == [
+        ("knowledge", "add"), ("knowledge", "update"), ("knowledge", "publish"),
+        ("knowledge", "archive"), ("knowledge", "add")]
+    added, update, publish, archive, by_handler = entries
+    assert added["summary"] == f"新增知识库文章 #{made}《公积金怎么提取？》（草稿）"
+    assert added["details"]["after"]["answer"] == article["answer"]
+    assert update["summary"] == f"修改知识库文章 #{made}《公积金怎么提取？》：答复口径"
+    assert update["details"] == {"article_id": made,
+                                 "before": {"answer": article["answer"]},
+                                 "after": {"answer": edited["answer"]}}
+    assert publish["details"]["after"] == {"status": "published"}
+    assert archive["details"] == {"article_id": made, "before": {"status": "published"},
+                                  "after": {"status": "archived"}}
+    assert {e["actor_id"] for e in entries[:4]} == {_admin_id(city)}
+    assert by_handler["actor_role"] == "handler" and by_handler["actor_id"] is not None
+    assert audit.verify(city.runtime.db).ok
+
+
+def test_policy_edits_are_recorded_but_not_enterprises_nor_casework(
+        city: City, engine: Engine) -> None:
+    before = len(_entries(engine))
+    c, admin = city.client, city.headers("admin")
+    small = [{"field": "size", "op": "in", "value": ["micro", "small"]}]
+    policy = {"code": "P-RENT", "title": "小微企业房租补贴", "mode": "apply",
+              "issuer_unit_id": city.unit_ids["D1"], "conditions": small}
+    r = c.post("/api/v1/policies", json=policy, headers=admin)
+    assert r.status_code == 201, r.text
+    made = r.json()["id"]
+    stricter = small + [{"field": "employees", "op": "lte", "value": 100}]
+    r = c.put(f"/api/v1/policies/{made}", json=policy | {"conditions": stricter, "version": 0},
+              headers=admin)
+    assert r.status_code == 200, r.text
+    assert c.post(f"/api/v1/policies/{made}/publish", headers=admin).status_code == 200
+    # an enterprise profile and its match are casework: not in the log
+    r = c.post("/api/v1/enterprises", headers=admin, json={
+        "uscc": uscc(1), "name": "示范科技有限公司", "industry": "C", "employees": 50,
+        "revenue": 1000})
+    assert r.status_code == 201, r.text
+    # refused: a second policy with the same code, withdrawing without a reason
+    assert c.post("/api/v1/policies", json=policy, headers=admin).status_code == 409
+    assert c.post(f"/api/v1/policies/{made}/withdraw", json={"reason": " "},
+                  headers=admin).status_code == 422
+    r = c.post(f"/api/v1/policies/{made}/withdraw", json={"reason": "资金已用完"},
+               headers=admin)
+    assert r.status_code == 200, r.text
+    entries = _entries(engine)[before:]
+    assert [(e["area"], e["action"]) for e in entries] == [
+        ("policies", "add"), ("policies", "update"), ("policies", "publish"),
+        ("policies", "withdraw")]
+    added, update, publish, withdraw = entries
+    assert added["summary"] == "新增惠企政策 P-RENT《小微企业房租补贴》（草稿）"
+    assert added["details"]["after"]["conditions"] == small
+    assert update["summary"] == "修改惠企政策 P-RENT《小微企业房租补贴》：申报条件"
+    assert update["details"]["before"] == {"conditions": small}
+    assert update["details"]["after"]["conditions"][1]["field"] == "employees"
+    assert publish["details"]["after"] == {"status": "published"}
+    assert withdraw["summary"] == "撤回惠企政策 P-RENT《小微企业房租补贴》：资金已用完"
+    assert withdraw["details"]["reason"] == "资金已用完"
+    assert {e["actor_id"] for e in entries} == {_admin_id(city)}
+    assert audit.verify(city.runtime.db).ok
+
+
+def test_activating_a_classifier_model_on_the_admin_page_is_recorded(
+        city: City, engine: Engine) -> None:
+    from jiesu.nlp.classify import ModelRegistry
+
+    registry = ModelRegistry(city.runtime.settings.model_dir)
+    model = _model()
+    first, second = registry.save(model), registry.save(model)
+    registry.activate(first)
+    before = len(_entries(engine))
+    c = city.client
+    token = page_login(c, "admin")
+    for bad in ("nope", "../escape"):  # refused: nothing changes, nothing recorded
+        c.post("/staff/admin/models/activate", data={"version": bad, "csrf_token": token})
+    assert registry.active_version() == first and len(_entries(engine)) == before
+    r = c.post("/staff/admin/models/activate", follow_redirects=True,
+               data={"version": second, "csrf_token": token})
+    assert "已启用所选模型" in r.text and registry.active_version() == second
+    (entry,) = _entries(engine)[before:]
+    assert (entry["area"], entry["action"], entry["actor_id"], entry["actor_role"]) == (
+        "models", "activate", _admin_id(city), "admin")
+    assert entry["summary"] == f"启用分类模型 {second}（此前启用：{first}）"
+    assert entry["details"]["before"] == {"version": first}
+    after = entry["details"]["after"]
+    assert after["version"] == second and after["n_samples"] == model.metadata["n_samples"]
+    assert after["accuracy"] == model.metadata["metrics"]["accuracy"]
+    assert audit.verify(city.runtime.db).ok
+
+
+def test_the_auditor_filters_the_new_areas(city: City, runtime: Runtime) -> None:
+    c, admin = city.client, city.headers("admin")
+    assert c.post("/api/v1/knowledge/articles", headers=admin, json={
+        "title": "供暖时间", "answer": "每年 11 月 15 日起供暖。",
+        "owner_unit_id": city.unit_ids["D1"]}).status_code == 201
+    assert c.post("/api/v1/policies", headers=admin, json={
+        "code": "P-AUTO", "title": "稳岗补贴", "mode": "auto",
+        "issuer_unit_id": city.unit_ids["D1"], "conditions": []}).status_code == 201
+    page_login(c, "auditor")
+    page = c.get("/staff/audit/config").text
+    for area, name in (("models", "分类模型"), ("knowledge", "知识库"), ("policies", "惠企政策")):
+        assert f'<option value="{area}">{name}</option>' in page
+    knowledge = c.get("/staff/audit/config?type=knowledge").text
+    assert "新增知识库文章" in knowledge and "稳岗补贴" not in knowledge
+    policies = c.get("/staff/audit/config?type=policies").text
+    assert "新增惠企政策 P-AUTO《稳岗补贴》（草稿）" in policies and "供暖时间" not in policies
+    assert "没有符合条件的配置变更记录" in c.get("/staff/audit/config?type=models").text
+    english = c.get("/staff/audit/config?type=policies&lang=en").text
+    assert "Support policies" in english

@@ -926,6 +926,10 @@ class ModelRegistry:
         tmp.write_text(version + "\n", encoding="utf-8")
         os.replace(tmp, self.root / ACTIVE_FILE)
 
+    def deactivate(self) -> None:
+        """Leave no model active (undoes the first `activate` of a registry)."""
+        (self.root / ACTIVE_FILE).unlink(missing_ok=True)
+
     def active_version(self) -> str | None:
         try:
             version = (self.root / ACTIVE_FILE).read_text(encoding="utf-8").strip()

@@ -201,7 +201,7 @@ def train(
     version = registry.save(model)
     console.print(f"模型 {version} 已保存到模型目录 {registry.root}")
     if registry.active_version() is None:
-        registry.activate(version)
+        _activate(registry.root, version)
         console.print(f"已启用模型 {version}（此前没有启用的模型）")
     else:
         console.print(f"已有启用的模型，新模型未启用；要启用它：jiesu nlp activate {version}")
@@ -254,7 +254,8 @@ def eval_(
 def activate(
     model: Annotated[str, typer.Argument(help="version id in the registry, or a model path")],
 ) -> None:
-    """Make a model the active one (a path is first copied into the registry)."""
+    """Make a model the active one (a path is first copied into the registry); recorded in
+    the configuration-change log as a change made on the command line."""
     from jiesu.nlp.classify import CategoryModel, ModelRegistry
 
     registry = ModelRegistry(_model_dir())
@@ -264,12 +265,40 @@ def activate(
             version = path.parent.name
         else:
             version = registry.save(CategoryModel.load(path))
-        registry.activate(version)
-    except KeyError as exc:  # str() of a KeyError is its repr, quotes included
-        raise _fail(str(exc.args[0])) from None
     except (FileNotFoundError, ValueError) as exc:
         raise _fail(str(exc)) from None
-    console.print(f"已启用模型 {version}")
+    if _activate(registry.root, version):
+        console.print(f"已启用模型 {version}")
+    else:
+        console.print(f"模型 {version} 已是启用的模型，未作改动")
+
+
+def _activate(model_dir: Path, version: str) -> bool:
+    """Activate `version`, recorded in the city's configuration-change log (JIESU_DATABASE_URL)
+    in the same transaction; a database that cannot record it leaves the model inactive
+    (exit 2). False when it already was the active model."""
+    from pydantic import ValidationError
+
+    from jiesu.config import Settings
+    from jiesu.domain.errors import DomainError, Unavailable
+    from jiesu.services import training
+    from jiesu.store.db import DatabaseError
+    from jiesu.store.uow import Database
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        raise _fail("；".join(settings_problems(exc))) from None
+    db = Database(settings.database_url, pool_size=1)
+    try:
+        return training.activate_model(db, model_dir, version)
+    except (DatabaseError, Unavailable) as exc:
+        raise _fail(f"模型 {version} 未启用：启用要记入配置变更记录，但"
+                    + database_problem(exc, settings.database_url)) from None
+    except DomainError as exc:
+        raise _fail(exc.message) from None
+    finally:
+        db.dispose()
 
 
 @app.command("list")

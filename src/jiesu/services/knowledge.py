@@ -1,6 +1,8 @@
 """The knowledge base (知识库): articles operators answer consultations from, and their search.
 
-One transaction per public method. Who may do what:
+One transaction per public method; every change to an article (created, edited, published,
+archived) is recorded in the configuration-change log (配置变更记录) in that transaction, as
+made by the editor. Who may do what:
 - admin: create, edit, publish and archive any article;
 - handler: the same for articles owned by a unit of its own subtree (it keeps them correct);
 - every staff role (operator, dispatcher, handler, grid worker, supervisor, follow-up agent,
@@ -25,6 +27,7 @@ from datetime import date, datetime
 from jiesu.config import Settings
 from jiesu.domain import appeal as dom
 from jiesu.domain import knowledge as kb
+from jiesu.domain.config_events import difference
 from jiesu.domain.errors import (
     ConcurrencyConflict,
     InvalidArguments,
@@ -33,6 +36,7 @@ from jiesu.domain.errors import (
 )
 from jiesu.nlp.knowledge import DEFAULT_MIN_SCORE, Document, KnowledgeIndex
 from jiesu.services.clock import utcnow
+from jiesu.services.config_log import record_change
 from jiesu.store import knowledge_store as ks
 from jiesu.store import queries
 from jiesu.store.knowledge_tables import KnowledgeArticleRow
@@ -47,6 +51,9 @@ EDITORS = frozenset({Role.ADMIN, Role.HANDLER})
 MAX_PAGE = 200
 MAX_HITS = 20
 REFRESH_SECONDS = 60.0
+# an article's parts as the configuration-change log names them
+_FIELD_ZH = {"title": "标题", "answer": "答复口径", "keywords": "关键词", "category": "事项分类",
+             "owner_unit_id": "负责单位", "review_by": "复核日期"}
 
 
 # --- inputs and views ------------------------------------------------------------------------
@@ -123,6 +130,29 @@ def _check_edit(actor: dom.Actor, owner_unit_id: int) -> None:
         raise PermissionDenied("只能维护本单位及下级单位负责的知识库文章")
 
 
+# --- the configuration-change log ------------------------------------------------------------
+
+
+def _recorded(row: KnowledgeArticleRow) -> dict[str, object]:
+    """What the log keeps of an article: its words in full (what operators are told to say)
+    and who owns it."""
+    return {"title": row.title, "answer": row.answer, "keywords": list(row.keywords or []),
+            "category": row.category, "owner_unit_id": row.owner_unit_id,
+            "review_by": row.review_by}
+
+
+def _record_edit(uow: UnitOfWork, actor: dom.Actor, row: KnowledgeArticleRow,
+                 before: dict[str, object], now: datetime) -> None:
+    """One entry naming the parts that changed, before and after; none when nothing did."""
+    was, now_is = difference(before, _recorded(row))
+    if not now_is:
+        return
+    record_change(uow, actor, "knowledge", "update",
+                  f"修改知识库文章 #{row.id}《{row.title}》：" + "、".join(
+                      _FIELD_ZH[k] for k in now_is),
+                  {"article_id": row.id, "before": was, "after": now_is}, now=now)
+
+
 # --- the service -----------------------------------------------------------------------------
 
 
@@ -158,6 +188,7 @@ class KnowledgeService:
             _check_edit(actor, data.owner_unit_id)
             if category is not None and not ks.category_names(s, {category}):
                 raise InvalidArguments(f"事项分类 {category} 不存在", field="category")
+            before: dict[str, object] = {}
             if article_id is None:
                 row = KnowledgeArticleRow(
                     status=ArticleStatus.DRAFT.value, use_count=0, created_at=now,
@@ -172,14 +203,19 @@ class KnowledgeService:
                     raise ConcurrencyConflict("该文章已被他人修改，请刷新后重试",
                                               version=row.version)
                 row.version += 1
+                before = _recorded(row)
             row.title, row.answer, row.keywords = text.title, text.answer, list(text.keywords)
             row.category, row.owner_unit_id = category, data.owner_unit_id
             row.review_by = data.review_by
             row.updated_at, row.updated_by = now, actor.user_id
             if article_id is None:
                 ks.add(s, row)
+                record_change(uow, actor, "knowledge", "add",
+                              f"新增知识库文章 #{row.id}《{row.title}》（草稿）",
+                              {"article_id": row.id, "after": _recorded(row)}, now=now)
             else:
                 ks.flush(s)
+                _record_edit(uow, actor, row, before, now)
             view = self._views(uow, actor, [row], now)[0]
             uow.commit()
         self._dirty = True
@@ -198,11 +234,16 @@ class KnowledgeService:
             if row is None:
                 raise NotFound(f"知识库文章 {article_id} 不存在")
             _check_edit(actor, row.owner_unit_id)
+            was = row.status
             row.status = kb.advance(ArticleStatus(row.status), action).value
             if action is kb.ArticleAction.PUBLISH:
                 row.published_at = now
             row.updated_at, row.updated_by, row.version = now, actor.user_id, row.version + 1
             ks.flush(uow.session)
+            record_change(uow, actor, "knowledge", action.value,
+                          f"{kb.ARTICLE_ACTION_ZH[action]}知识库文章 #{row.id}《{row.title}》",
+                          {"article_id": row.id, "before": {"status": was},
+                           "after": {"status": row.status}}, now=now)
             view = self._views(uow, actor, [row], now)[0]
             uow.commit()
         self._dirty = True

@@ -1,6 +1,9 @@
 """Enterprises (企业) and support policies (惠企政策): profiles, matching, 申报, 审核, 兑现.
 
-One transaction per public method. Matching follows one rule wherever it runs (publishing or
+One transaction per public method. Creating, editing (its eligibility rules included),
+publishing and withdrawing a policy are recorded in the configuration-change log (配置变更记录)
+in that transaction; enterprise profiles, applications, decisions and payouts are casework,
+not configuration, and are not. Matching follows one rule wherever it runs (publishing or
 editing a policy, saving an enterprise profile): a policy *takes matches* while it is published
 and not past its last day (`valid_until`); an enterprise is matched only when every condition
 is met (`verdict.eligible is True` — an unknown attribute is not a match). A match that no
@@ -31,6 +34,7 @@ from jiesu.config import Settings
 from jiesu.domain import appeal as dom
 from jiesu.domain import enterprise as ent
 from jiesu.domain import policy as pol
+from jiesu.domain.config_events import difference
 from jiesu.domain.deadlines import Limit, due
 from jiesu.domain.errors import (
     ConcurrencyConflict,
@@ -42,6 +46,7 @@ from jiesu.domain.errors import (
 )
 from jiesu.domain.privacy import mask_phone
 from jiesu.services.clock import utcnow
+from jiesu.services.config_log import record_change
 from jiesu.services.rules import RulesProvider
 from jiesu.services.throttle import AttemptLimiter
 from jiesu.store import notify_store, queries
@@ -72,6 +77,11 @@ INLINE_PAGES = 5
 MAX_PAGE = 500
 
 _REFUSED = "统一社会信用代码或联系电话不正确"
+# a policy's parts as the configuration-change log names them (the columns _policy_values sets)
+_FIELD_ZH = {"code": "政策编号", "title": "政策名称", "issuer_unit_id": "发布单位",
+             "mode": "申报方式", "conditions": "申报条件", "summary": "政策摘要",
+             "benefit": "支持内容", "amount_fen": "支持金额", "valid_from": "有效期开始",
+             "valid_until": "有效期截止", "payout_days": "兑现时限"}
 
 
 class Duplicate(DomainError):
@@ -399,6 +409,9 @@ class PolicyService:
                 row = PolicyRow(status=pol.PolicyStatus.DRAFT.value, created_at=now,
                                 created_by=actor.user_id, updated_at=now, version=0, **values)
                 ps.add_rows(s, [row])
+                record_change(uow, actor, "policies", "add",
+                              f"新增惠企政策 {row.code}《{row.title}》（草稿）",
+                              {"policy_id": row.id, "after": _recorded(row)}, now=now)
             else:
                 found = ps.policy(s, policy_id, lock=True)
                 if found is None:
@@ -411,10 +424,12 @@ class PolicyService:
                 if row.status == pol.PolicyStatus.PUBLISHED and row.mode != values["mode"]:
                     raise InvalidArguments("已发布的政策不能更改申报方式（申报制/免申即享）",
                                            field="mode")
+                before = _recorded(row)
                 for key, value in values.items():
                     setattr(row, key, value)
                 row.updated_at, row.version = now, row.version + 1
                 ps.add_rows(s, [])
+                _record_edit(uow, actor, row, before, now)
                 if row.status == pol.PolicyStatus.PUBLISHED and _takes_matches(row, today):
                     self._start_matching(uow, row, now, today)
             view = self._policy_view(uow, row, staff=True)
@@ -435,6 +450,10 @@ class PolicyService:
                 raise InvalidArguments("政策有效期已过，不能发布", field="valid_until")
             row.status, row.published_at = pol.PolicyStatus.PUBLISHED.value, now
             row.updated_at, row.version = now, row.version + 1
+            record_change(uow, actor, "policies", "publish",
+                          f"发布惠企政策 {row.code}《{row.title}》",
+                          {"policy_id": row.id, "before": {"status": pol.PolicyStatus.DRAFT.value},
+                           "after": {"status": row.status}}, now=now)
             self._start_matching(uow, row, now, today)
             view = self._policy_view(uow, row, staff=True)
             uow.commit()
@@ -455,6 +474,11 @@ class PolicyService:
             row.status = pol.PolicyStatus.WITHDRAWN.value
             row.updated_at, row.version = now, row.version + 1
             row.matched_through = None  # a matching pass still running stops
+            record_change(uow, actor, "policies", "withdraw",
+                          f"撤回惠企政策 {row.code}《{row.title}》：{reason}",
+                          {"policy_id": row.id, "reason": reason,
+                           "before": {"status": pol.PolicyStatus.PUBLISHED.value},
+                           "after": {"status": row.status}}, now=now)
             lapsing = ps.open_matches_of_policy(uow.session, row.id, (
                 MatchStatus.ELIGIBLE.value, MatchStatus.ENTITLED.value))
             phones = {f.id: f.contact_phone for f in ps.enterprise_facts(
@@ -930,6 +954,25 @@ class PolicyService:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _recorded(row: PolicyRow) -> dict[str, Any]:
+    """What the configuration-change log keeps of a policy: every part an administrator sets,
+    its eligibility rules (conditions) as stored."""
+    return {key: getattr(row, key) for key in _FIELD_ZH}
+
+
+def _record_edit(uow: UnitOfWork, actor: dom.Actor, row: PolicyRow, before: dict[str, Any],
+                 now: datetime) -> None:
+    """One entry naming the parts that changed, before and after; none when nothing did."""
+    was, now_is = difference(before, _recorded(row))
+    if not now_is:
+        return
+    record_change(uow, actor, "policies", "update",
+                  f"修改惠企政策 {row.code}《{row.title}》：" + "、".join(
+                      _FIELD_ZH[k] for k in now_is),
+                  {"policy_id": row.id, "status": row.status, "before": was, "after": now_is},
+                  now=now)
 
 
 def _decide_match(policy: PolicyRow, facts: ps.EnterpriseFacts, current: PolicyMatchRow | None,

@@ -19,14 +19,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from jiesu.domain.appeal import Actor
 from jiesu.domain.errors import InvalidArguments
+from jiesu.services.auth import CurrentUser
+from jiesu.services.config_log import record_change
 from jiesu.services.intake_config import Reloadable
 from jiesu.store import training as queries
 from jiesu.store.db import display_url
 from jiesu.store.uow import Database
 
 if TYPE_CHECKING:
-    from jiesu.nlp.classify import CategoryModel
+    from jiesu.nlp.classify import CategoryModel, ModelRegistry
 
 # The classifier's inner cross-validation has 5 folds: fewer examples shrink it for every
 # class, and a category seen less often than this cannot be learned or calibrated anyway.
@@ -153,18 +156,50 @@ def stored_models(model_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
         return []
 
 
-def activate_model(model_dir: str | os.PathLike[str], version: str,
-                   intake: Reloadable | None = None) -> None:
-    """Make a stored model the active one. This process's intake uses it at once; others
-    follow the ACTIVE file when they next refresh their knowledge (within a minute)."""
+def activate_model(db: Database, model_dir: str | os.PathLike[str], version: str,
+                   intake: Reloadable | None = None, *,
+                   by: CurrentUser | Actor | None = None) -> bool:
+    """Make a stored model the active one, recorded in the configuration-change log as made by
+    `by` (None: the command line): the previous model is put back when the entry cannot be
+    written. This process's intake uses it at once; others follow the ACTIVE file when they
+    next refresh their knowledge (within a minute). False when it already was the active
+    model (nothing changed, nothing recorded)."""
     from jiesu.nlp.classify import ModelRegistry
 
-    try:
-        ModelRegistry(model_dir).activate(version)
-    except (KeyError, ValueError):
-        raise InvalidArguments("没有这个模型版本，请刷新页面后重试", field="version") from None
+    registry = ModelRegistry(model_dir)
+    before = registry.active_version()
+    if version == before:
+        return False
+    with db.uow() as uow:
+        try:
+            registry.activate(version)
+        except (KeyError, ValueError):
+            raise InvalidArguments("没有这个模型版本，请刷新页面后重试", field="version") from None
+        try:
+            record_change(uow, by, "models", "activate",
+                          f"启用分类模型 {version}（此前启用：{before or '无'}）",
+                          {"before": {"version": before},
+                           "after": _model_facts(registry, version)})
+            uow.commit()
+        except BaseException:
+            if before is None:
+                registry.deactivate()
+            else:
+                registry.activate(before)
+            raise
     if intake is not None:
         intake.reload()
+    return True
+
+
+def _model_facts(registry: ModelRegistry, version: str) -> dict[str, Any]:
+    """What the log keeps of a model: its version, when it was trained, on how many appeals,
+    its inner cross-validated accuracy and macro-F1, and its auto-dispatch thresholds."""
+    meta = next((m for m in registry.list() if m["version"] == version), {})
+    metrics = meta.get("metrics") or {}
+    return {"version": version, "created_at": meta.get("created_at"),
+            "n_samples": meta.get("n_samples"), "accuracy": metrics.get("accuracy"),
+            "macro_f1": metrics.get("macro_f1"), "thresholds": meta.get("thresholds")}
 
 
 def _labels(tree: list[queries.CategoryNode], level: int | None

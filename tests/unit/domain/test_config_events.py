@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from jiesu.domain.config_events import ConfigChange, entry_hash, without_secrets
+from jiesu.domain.config_events import ConfigChange, difference, entry_hash, without_secrets
 from jiesu.domain.events import GENESIS_HASH
 
 AT = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
@@ -31,3 +31,11 @@ def test_the_hash_covers_every_part_and_the_previous_hash() -> None:
                   replace(CHANGE, summary="x"), replace(CHANGE, details={}),
                   replace(CHANGE, at=AT.replace(microsecond=1))):
         assert entry_hash(GENESIS_HASH, 1, other) != h
+
+
+def test_the_difference_keeps_only_what_changed() -> None:
+    before = {"title": "公积金", "answer": "旧口径", "keywords": ["公积金"]}
+    after = {"title": "公积金", "answer": "新口径", "keywords": ["公积金", "提取"]}
+    assert difference(before, after) == ({"answer": "旧口径", "keywords": ["公积金"]},
+                                         {"answer": "新口径", "keywords": ["公积金", "提取"]})
+    assert difference(after, after) == ({}, {})

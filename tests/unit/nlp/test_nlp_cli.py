@@ -48,7 +48,31 @@ def model_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def test_train_into_registry_activates_first(data: Path, model_dir: Path) -> None:
+@pytest.fixture
+def city_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The city's database (SQLite), where activating a model is recorded."""
+    from jiesu.store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'city.db'}"
+    upgrade(url)
+    monkeypatch.setenv("JIESU_DATABASE_URL", url)
+    return url
+
+
+def _recorded_activations(url: str) -> list[tuple[str, str]]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [(r.summary, r.actor_role) for r in conn.execute(text(
+                "SELECT summary, actor_role FROM config_events WHERE area = 'models' "
+                "ORDER BY seq"))]
+    finally:
+        engine.dispose()
+
+
+def test_train_into_registry_activates_first(data: Path, model_dir: Path, city_db: str) -> None:
     result = runner.invoke(app, ["train", "--data", str(data)])
     assert result.exit_code == 0, result.output
     assert "训练完成" in result.output and "已启用模型" in result.output
@@ -66,6 +90,12 @@ def test_train_into_registry_activates_first(data: Path, model_dir: Path) -> Non
     result = runner.invoke(app, ["activate", versions[1]])
     assert result.exit_code == 0 and reg.active_version() == versions[1]
     assert f"已启用模型 {versions[1]}" in result.output
+    again = runner.invoke(app, ["activate", versions[1]])
+    assert again.exit_code == 0 and "已是启用的模型" in again.output
+    # both activations (the first by `train`) in the log, as the command line's; not the no-op
+    assert _recorded_activations(city_db) == [
+        (f"启用分类模型 {first}（此前启用：无）", "command_line"),
+        (f"启用分类模型 {versions[1]}（此前启用：{first}）", "command_line")]
     listed = runner.invoke(app, ["list"])
     assert listed.exit_code == 0
     thresholds = reg.list()[1]["thresholds"]
@@ -73,7 +103,7 @@ def test_train_into_registry_activates_first(data: Path, model_dir: Path) -> Non
 
 
 def test_train_out_eval_model_json_and_activate_path(data: Path, model_dir: Path,
-                                                     tmp_path: Path) -> None:
+                                                     tmp_path: Path, city_db: str) -> None:
     out = tmp_path / "m.joblib"
     assert runner.invoke(app, ["train", "--data", str(data), "--out", str(out)]).exit_code == 0
     assert out.exists() and out.with_suffix(".json").exists()
@@ -119,6 +149,19 @@ def test_clear_errors(tmp_path: Path, model_dir: Path, data: Path) -> None:
     result = runner.invoke(app, ["train"])
     assert result.exit_code != 0 and "请指定训练数据" in result.output
     assert chinese(result.output)
+
+
+def test_a_model_is_not_activated_when_the_change_cannot_be_recorded(
+        data: Path, model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "m.joblib"
+    assert runner.invoke(app, ["train", "--data", str(data), "--out", str(out)]).exit_code == 0
+    # a database without the schema: the configuration-change log cannot be written
+    monkeypatch.setenv("JIESU_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    result = runner.invoke(app, ["activate", str(out)])
+    assert result.exit_code == 2
+    assert "未启用：启用要记入配置变更记录" in result.output
+    assert "jiesu db upgrade" in result.output
+    assert ModelRegistry(model_dir).active_version() is None
 
 
 def test_list_without_models_says_so(model_dir: Path) -> None:

@@ -495,13 +495,15 @@ def clear_intake(request: Request, kind: str, form: FormDep) -> Response:
 
 @router.post("/models/activate", response_model=None)
 def activate_model(request: Request, form: FormDep) -> Response:
-    """Make a stored classifier model the active one; this process uses it at once, the
-    others when they next refresh their intake knowledge (within a minute)."""
+    """Make a stored classifier model the active one (recorded as this administrator's
+    change); this process uses it at once, the others when they next refresh their intake
+    knowledge (within a minute)."""
     core.require(request, ROLES)
     rt = core.runtime_of(request)
 
     def run() -> None:
-        training.activate_model(rt.settings.model_dir, core.text(form, "version"), rt.intake)
+        training.activate_model(rt.db, rt.settings.model_dir, core.text(form, "version"),
+                                rt.intake, by=core.current_user(request))
 
     return _done(request, "intake", run, "已启用所选模型")
 
