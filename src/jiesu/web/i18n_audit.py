@@ -61,17 +61,20 @@ EN: dict[str, str] = {
     "命令行": "Command line", "{n} 秒": "{n} s", "完好": "Whole", "已损坏": "Broken",
     # the configuration-change log (配置变更记录)
     "配置变更记录": "Configuration changes",
-    "管理员对单位、用户、时限、日历、分类、权重和受理规则的修改":
+    "管理员对单位、用户、时限、日历、分类、权重、受理规则、分类模型、知识库和惠企政策的修改":
         "what administrators changed in units, users, deadlines, the calendar, categories, "
-        "weights and intake rules",
-    "管理员对单位、用户与角色、时限规则、工作日历、事项分类、考核权重、智能受理规则和系统设置的每一次修改"
-    "都记录在此，与修改在同一事务中写入。这些记录自成一条哈希链，防篡改校验会一并检查：改动、插入或删除"
-    "任何一条都会使校验失败。记录中不含密码和密钥。":
+        "weights, intake rules, the classifier model, the knowledge base and support policies",
+    "管理员对单位、用户与角色、时限规则、工作日历、事项分类、考核权重、智能受理规则、"
+    "系统设置、API 密钥、分类模型和惠企政策的每一次修改，以及知识库文章的每一次编辑，"
+    "都记录在此，与修改在同一事务中写入。"
+    "这些记录自成一条哈希链，防篡改校验会一并检查：改动、插入或删除任何一条都会使校验失败。"
+    "记录中不含密码和密钥。":
         "Every change administrators make to units, users and roles, deadline rules, the "
-        "working-day calendar, categories, KPI weights, intake rules and settings is recorded "
-        "here, in the same transaction as the change. The records form a hash chain of their "
-        "own that the tamper-evidence check walks too: editing, inserting or deleting any of "
-        "them makes the check fail. No passwords or keys are recorded.",
+        "working-day calendar, categories, KPI weights, intake rules, settings, API keys, the "
+        "classifier model in use and support policies, and every edit of a knowledge-base "
+        "article, is recorded here, in the same transaction as the change. The records form a "
+        "hash chain of their own that the tamper-evidence check walks too: editing, inserting "
+        "or deleting any of them makes the check fail. No passwords or keys are recorded.",
     "类别": "Area", "操作": "Action", "内容": "What changed", "详情": "Details",
     "请从列表中选择配置类别": "Choose an area from the list",
     "没有符合条件的配置变更记录": "No configuration changes match",
