@@ -307,7 +307,7 @@ def sweep() -> None:
         _print_broken(check.broken)
     elif check is not None:
         console.print(f"审计链完好：{check.events} 条记录，{check.appeals} 件诉求，"
-                      f"{check.anchors} 个锚点")
+                      f"{check.anchors} 个锚点，{check.config_changes} 条配置变更记录")
     elif settings.audit_verify_hours <= 0:
         console.print("审计链校验：已关闭（JIESU_AUDIT_VERIFY_HOURS=0；可运行 jiesu audit verify）")
     else:

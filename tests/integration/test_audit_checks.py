@@ -291,6 +291,43 @@ def test_the_page_says_never_checked_then_whole(runtime: Runtime, city: City) ->
     assert "定时任务" in page.split("data-checks", 1)[1]
 
 
+def _config_entries(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM config_events")).scalar_one())
+
+
+def test_each_check_records_how_many_configuration_changes_it_verified(
+        runtime: Runtime, city: City, engine: Engine) -> None:
+    """The configuration-change log is walked too: the number is stored with the check and
+    shown on the auditor's page and in the API; checks recorded before it was counted show
+    a dash."""
+    city.register()
+    entries = _config_entries(engine)
+    assert entries > 0  # the city's set-up
+    check = run_all(runtime, utcnow()).audit_check
+    assert check is not None and check.ok and check.config_changes == entries
+    assert _checks(runtime)[0].config_changes == entries
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT config_changes FROM audit_checks")).scalar_one() == (
+            entries)
+    c = city.client
+    _login(c, "auditor")
+    page = c.get("/staff/audit").text
+    assert f"个锚点和 {entries} 条配置变更记录，用时" in page
+    assert re.findall(r"<td data-config-changes>([^<]*)</td>", page) == [str(entries)]
+    assert f"{entries} configuration changes" in c.get("/staff/audit?lang=en").text
+    r = c.get("/api/v1/audit/checks", headers=city.headers("auditor"))
+    assert r.status_code == 200 and r.json()["last"]["config_changes"] == entries
+    # a check recorded before the number was kept (migration 0025)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_checks SET config_changes = NULL"))
+    page = c.get("/staff/audit?lang=zh").text
+    assert re.findall(r"<td data-config-changes>([^<]*)</td>", page) == ["—"]
+    assert "条配置变更记录，用时" not in page and "件诉求和 0 个锚点，用时" in page
+    assert c.get("/api/v1/audit/checks",
+                 headers=city.headers("auditor")).json()["last"]["config_changes"] is None
+
+
 # SQLite only, without a PostgreSQL copy to skip: PostgreSQL refuses such text in a JSON column
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_an_event_that_cannot_be_read_is_a_break(runtime: Runtime, city: City,

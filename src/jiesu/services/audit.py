@@ -49,7 +49,7 @@ class VerifyResult:
     appeals: int
     anchors: int
     broken: Broken | None
-    config_changes: int = 0  # entries of the configuration-change log walked (not recorded)
+    config_changes: int = 0  # entries of the configuration-change log verified
 
     @property
     def ok(self) -> bool:
@@ -74,6 +74,9 @@ class Check:
     acknowledged_at: datetime | None = None
     acknowledged_by: int | None = None  # the user's id
     acknowledgement: str | None = None  # what they found and did
+    # entries of the configuration-change log verified; None for checks recorded before
+    # they were counted (migration 0025)
+    config_changes: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -299,8 +302,9 @@ def run_due(db: Database, now: datetime, *, every: timedelta) -> Check | None:
         log.error("audit chain broken: check %s found appeal %s (code %s), event %s, seq %s: "
                   "%s", check.id, b.appeal_id, check.appeal_code, b.event_id, b.seq, b.reason)
     else:
-        log.info("audit chain whole: %s events, %s appeals, %s anchors in %.1f s",
-                 check.events, check.appeals, check.anchors, check.seconds)
+        log.info("audit chain whole: %s events, %s appeals, %s anchors, %s configuration "
+                 "changes in %.1f s", check.events, check.appeals, check.anchors,
+                 check.config_changes, check.seconds)
     return check
 
 
@@ -378,9 +382,9 @@ def _record(s: Session, result: VerifyResult, *, started_at: datetime, finished_
     row = AuditCheckRow(
         started_at=started_at, finished_at=finished_at, runner=runner,
         process=_process()[:PROCESS_LENGTH], events=result.events, appeals=result.appeals,
-        anchors=result.anchors, ok=b is None, broken_event_id=b.event_id if b else None,
-        broken_appeal_id=b.appeal_id if b else None, broken_seq=b.seq if b else None,
-        reason=b.reason if b else None)
+        anchors=result.anchors, config_changes=result.config_changes, ok=b is None,
+        broken_event_id=b.event_id if b else None, broken_appeal_id=b.appeal_id if b else None,
+        broken_seq=b.seq if b else None, reason=b.reason if b else None)
     aq.add_check(s, row)
     code = aq.appeal_code(s, b.appeal_id) if b is not None and b.appeal_id is not None else None
     return _check(row, code)
@@ -391,7 +395,7 @@ def _check(row: AuditCheckRow, appeal_code: str | None) -> Check:
                                         row.broken_seq, row.reason or "")
     return Check(row.id, row.started_at, row.finished_at, row.runner, row.process, row.events,
                  row.appeals, row.anchors, broken, appeal_code, row.acknowledged_at,
-                 row.acknowledged_by, row.acknowledgement)
+                 row.acknowledged_by, row.acknowledgement, row.config_changes)
 
 
 def _process() -> str:

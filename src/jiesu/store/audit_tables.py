@@ -15,7 +15,8 @@ PROCESS_LENGTH = 128
 
 
 class AuditCheckRow(Base):
-    """One full walk of every hash chain and anchor: what it covered and the first break.
+    """One full walk of every hash chain and anchor (the appeals' and the configuration-change
+    log's): what it covered and the first break.
 
     The broken appeal is kept by id without a foreign key: a tamperer may have deleted it.
     """
@@ -38,3 +39,5 @@ class AuditCheckRow(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[int | None] = mapped_column(BigId)
     acknowledgement: Mapped[str | None] = mapped_column(Text)
+    # 0025: configuration-change entries verified; None on checks recorded before 0025
+    config_changes: Mapped[int | None] = mapped_column(BigInteger)

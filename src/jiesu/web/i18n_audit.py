@@ -18,6 +18,10 @@ EN: dict[str, str] = {
     "{at} 校验了 {events} 条记录、{appeals} 件诉求和 {anchors} 个锚点，用时 {seconds} 秒。":
         "checked at {at}: {events} events, {appeals} appeals and {anchors} anchors, in "
         "{seconds} s.",
+    "{at} 校验了 {events} 条记录、{appeals} 件诉求、{anchors} 个锚点和 {config} 条配置变更记录，"
+    "用时 {seconds} 秒。":
+        "checked at {at}: {events} events, {appeals} appeals, {anchors} anchors and {config} "
+        "configuration changes, in {seconds} s.",
     "审计链已损坏": "The audit chain is broken",
     "{at} 的校验发现流转记录被删除、插入或改动。请保留现场，核查数据库的修改记录和备份。":
         "the check of {at} found events deleted, inserted or edited. Keep everything as it "
@@ -57,7 +61,8 @@ EN: dict[str, str] = {
         "so opening this page checks nothing.",
     # the latest checks
     "最近的校验": "Latest checks", "开始时间": "Started", "执行方": "Run by", "用时": "Took",
-    "记录": "Events", "锚点": "Anchors", "结果": "Result", "定时任务": "Periodic jobs",
+    "记录": "Events", "锚点": "Anchors", "配置变更": "Configuration changes", "结果": "Result",
+    "定时任务": "Periodic jobs",
     "命令行": "Command line", "{n} 秒": "{n} s", "完好": "Whole", "已损坏": "Broken",
     # the configuration-change log (配置变更记录)
     "配置变更记录": "Configuration changes",

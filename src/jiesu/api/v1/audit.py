@@ -38,6 +38,9 @@ class AuditCheckOut(BaseModel):
     events: int = Field(description="events walked (up to the break, when broken)")
     appeals: int = Field(description="appeal chains walked")
     anchors: int = Field(description="global anchors checked")
+    config_changes: int | None = Field(
+        description="configuration-change entries (配置变更记录) verified; null for checks "
+                    "recorded before they were counted")
     ok: bool = Field(description="every chain and anchor was whole")
     broken: BrokenOut | None = Field(description="the first break found; null when ok")
     acknowledged_at: datetime | None = Field(
@@ -60,7 +63,8 @@ def _out(c: Check) -> AuditCheckOut:
     b = c.broken
     return AuditCheckOut(
         id=c.id, started_at=c.started_at, finished_at=c.finished_at, runner=c.runner,
-        process=c.process, events=c.events, appeals=c.appeals, anchors=c.anchors, ok=c.ok,
+        process=c.process, events=c.events, appeals=c.appeals, anchors=c.anchors,
+        config_changes=c.config_changes, ok=c.ok,
         broken=None if b is None else BrokenOut(event_id=b.event_id, appeal_id=b.appeal_id,
                                                 appeal_code=c.appeal_code, seq=b.seq,
                                                 reason=b.reason),
