@@ -5,6 +5,7 @@ an entry edited or deleted behind the application's back."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 from collections.abc import Iterator
@@ -435,3 +436,80 @@ def test_the_auditor_filters_the_new_areas(city: City, runtime: Runtime) -> None
     assert "没有符合条件的配置变更记录" in c.get("/staff/audit/config?type=models").text
     english = c.get("/staff/audit/config?type=policies&lang=en").text
     assert "Support policies" in english
+
+
+# --- the periodic anchor keeps the configuration chain's head -----------------------------------
+
+
+def _rewrite_history(runtime: Runtime, *, summary_of_first: str | None = None,
+                     keep: int | None = None) -> None:
+    """What a tamperer with database access can do: rewrite the configuration chain from its
+    first entry (a new summary, or only the first `keep` entries) and its head consistently,
+    every hash recomputed."""
+    from jiesu.domain.config_events import ConfigChange, entry_hash
+    from jiesu.store import config_store
+
+    with runtime.db.uow() as uow:
+        s = uow.session
+        rows = list(config_store.in_chain_order(s, 1000))
+        for row in rows[keep:] if keep is not None else []:
+            s.delete(row)
+        prev = GENESIS_HASH
+        for row in rows[:keep] if keep is not None else rows:
+            if row.seq == 1 and summary_of_first is not None:
+                row.summary = summary_of_first
+            row.prev_hash = prev
+            row.hash = prev = entry_hash(prev, row.seq, ConfigChange(
+                row.area, row.action, row.at, row.actor_id, row.actor_role, row.summary,
+                row.details))
+        head = config_store.locked_head(s)
+        head.count, head.head = (keep if keep is not None else len(rows)), prev
+        uow.commit()
+
+
+def _anchor(city: City, runtime: Runtime) -> None:
+    from datetime import timedelta
+
+    city.register()  # an anchor is written over new events
+    assert audit.anchor(runtime.db, utcnow() + timedelta(minutes=2)) > 0
+
+
+def test_a_consistently_rewritten_history_is_caught_once_an_anchor_kept_its_head(
+        city: City, runtime: Runtime, engine: Engine) -> None:
+    _rewrite_history(runtime, summary_of_first="新增单位 C 假城市")
+    assert audit.verify(runtime.db).ok  # before any anchor: the chain alone cannot tell
+    _anchor(city, runtime)
+    anchored = len(_entries(engine))
+    AdminService(runtime.db, runtime.rules).add_unit("X1", "锚定后新增的单位", parent_code="C")
+    assert audit.verify(runtime.db).ok  # changes after the anchor are whole
+    _rewrite_history(runtime, summary_of_first="新增单位 C 另一个城市")
+    broken = audit.verify(runtime.db).broken
+    assert broken is not None, "a rewritten configuration history went unnoticed"
+    assert "与锚点" in broken.reason and "配置变更记录被改写" in broken.reason, broken.reason
+    assert broken.seq == anchored  # the head the anchor kept no longer matches
+
+
+def test_the_anchor_s_digest_and_the_head_it_kept_are_shown_and_logged(
+        city: City, runtime: Runtime, engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="jiesu.audit"):
+        _anchor(city, runtime)
+    entries = len(_entries(engine))
+    with engine.connect() as conn:
+        digest, kept = conn.execute(text(
+            "SELECT digest, config_seq FROM event_anchors ORDER BY id DESC")).first()
+    assert kept == entries
+    assert f"configuration changes 1-{entries}, digest {digest}" in caplog.text
+    page_login(city.client, "auditor")
+    line = re.search(r"<p data-anchor>(.*?)</p>", city.client.get("/staff/audit").text, re.S)
+    assert line is not None
+    assert f"锚点同时记下了配置变更记录的链头（前 {entries} 条）" in line.group(1)
+    assert f'<code title="{digest}">{digest[:16]}</code>' in line.group(1)
+
+
+def test_a_configuration_history_cut_short_behind_an_anchor_is_caught(
+        city: City, runtime: Runtime, engine: Engine) -> None:
+    _anchor(city, runtime)
+    _rewrite_history(runtime, keep=len(_entries(engine)) - 2)
+    broken = audit.verify(runtime.db).broken
+    assert broken is not None and "配置变更记录只有" in broken.reason, broken
+    assert "锚点" in broken.reason

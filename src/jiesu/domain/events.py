@@ -41,9 +41,15 @@ def chain_hash(prev_hash: str, canonical_text: str) -> str:
     return hashlib.sha256((prev_hash + canonical_text).encode("utf-8")).hexdigest()
 
 
-def anchor_digest(prev_digest: str, event_hashes: list[str]) -> str:
-    """Digest of a batch of event hashes, chained to the previous anchor."""
+def anchor_digest(prev_digest: str, event_hashes: list[str],
+                  config_head: tuple[int, str] | None = None) -> str:
+    """Digest of a batch of event hashes, chained to the previous anchor, and of the
+    configuration-change chain's head (its length and last hash) when the anchor was taken
+    (anchors written before it was kept have none)."""
     h = hashlib.sha256(prev_digest.encode("ascii"))
     for eh in event_hashes:
         h.update(eh.encode("ascii"))
+    if config_head is not None:
+        count, head = config_head
+        h.update(f"config:{count}:{head}".encode("ascii"))
     return h.hexdigest()

@@ -124,7 +124,9 @@ class _Walk:
         self.events = self.appeals = self.anchors = self.config_changes = 0
         self.current: int | None = None  # the appeal being walked
         self.seq = 0  # the last good event's seq in it
-        self.phase = "heads"  # then "events", then "anchors"
+        self.phase = "heads"  # then "events", "anchors" and "config"
+        # the configuration chain's head as the anchors kept it: seq → (anchor id, hash)
+        self.anchored_config: dict[int, tuple[int, str]] = {}
 
     def result(self, broken: Broken | None) -> VerifyResult:
         return VerifyResult(self.events, self.appeals, self.anchors, broken, self.config_changes)
@@ -167,12 +169,15 @@ class _Walk:
         for a in aq.anchors(s):
             self.anchors += 1
             hashes = aq.event_hashes(s, a.first_event_id, a.last_event_id)
+            config = _anchored_config(a)
             if a.prev_digest != prev_digest or len(hashes) != a.event_count or \
-                    anchor_digest(a.prev_digest, hashes) != a.digest:
+                    anchor_digest(a.prev_digest, hashes, config) != a.digest:
                 return self.result(Broken(
                     None, None, None,
                     f"锚点 {a.id}（事件 {a.first_event_id}–{a.last_event_id}）校验失败："
                     "其间有记录被删除、插入或改动"))
+            if config is not None:
+                self.anchored_config.setdefault(config[0], (a.id, config[1]))
             prev_digest = a.digest
         self.phase = "config"
         return self.result(self.config_chain(s))
@@ -192,6 +197,10 @@ class _Walk:
                                   c.details)
             if entry_hash(c.prev_hash, c.seq, change) != c.hash:
                 return Broken(None, None, c.seq, f"{where}内容与哈希不符（记录被改动）")
+            anchored = self.anchored_config.get(c.seq)
+            if anchored is not None and anchored[1] != c.hash:
+                return Broken(None, None, c.seq, f"{where}与锚点 {anchored[0]} 记下的链头不符"
+                                                 "（配置变更记录被改写）")
             prev, seq = c.hash, c.seq
             self.config_changes += 1
         recorded = config_store.head(s) or (0, GENESIS_HASH)
@@ -199,6 +208,16 @@ class _Walk:
             return Broken(None, None, seq + 1 if seq < recorded[0] else seq,
                           f"配置变更记录应有 {recorded[0]} 条，链上只找到 {seq} 条或链头不符"
                           "（记录被删除或改动）")
+        return self.beyond_anchors(seq)
+
+    def beyond_anchors(self, seq: int) -> Broken | None:
+        """An anchor kept a head the walked chain (of `seq` entries) no longer reaches."""
+        longest = max(self.anchored_config, default=0)
+        if longest > seq:
+            anchor_id = self.anchored_config[longest][0]
+            return Broken(None, None, seq + 1,
+                          f"配置变更记录只有 {seq} 条，锚点 {anchor_id} 记下时已有 {longest} 条"
+                          "（记录被删除或改写）")
         return None
 
     def unreadable(self, s: Session, exc: Exception) -> VerifyResult:
@@ -221,12 +240,24 @@ class _Walk:
         return self.result(Broken(event_id, appeal_id, seq, f"记录无法读取（记录被改动）：{why}"))
 
 
+def _anchored_config(a: EventAnchorRow) -> tuple[int, str] | None:
+    """The configuration chain's head an anchor kept (None on anchors written before 0025; a
+    half-empty pair, which the application never writes, then fails the anchor's digest)."""
+    if a.config_seq is None and a.config_head is None:
+        return None
+    return (a.config_seq if a.config_seq is not None else -1, a.config_head or "")
+
+
 def anchor(db: Database, now: datetime, *, min_age: timedelta = timedelta(seconds=60),
            limit: int = 100_000) -> int:
-    """Write one anchor over events older than `min_age` not yet anchored. Returns its size.
+    """Write one anchor over events older than `min_age` not yet anchored, keeping the
+    configuration-change chain's head as it is now. Returns its size (no anchor without new
+    events).
 
     Only events older than `min_age` are anchored so that transactions still in flight (whose
-    ids are lower than already committed ones) cannot slip in behind an anchor.
+    ids are lower than already committed ones) cannot slip in behind an anchor. The
+    configuration chain needs no such margin: its writers take the head row's lock, so the
+    head read here is always that of entries already committed.
     """
     with db.uow() as uow:
         s = uow.session
@@ -247,12 +278,19 @@ def anchor(db: Database, now: datetime, *, min_age: timedelta = timedelta(second
         if not rows:
             uow.commit()
             return 0
-        s.add(EventAnchorRow(first_event_id=rows[0][0], last_event_id=rows[-1][0],
+        config = config_store.head(s) or (0, GENESIS_HASH)
+        row = EventAnchorRow(first_event_id=rows[0][0], last_event_id=rows[-1][0],
                              event_count=len(rows), prev_digest=prev_digest,
-                             digest=anchor_digest(prev_digest, [h for _, h in rows]),
-                             created_at=now))
+                             digest=anchor_digest(prev_digest, [h for _, h in rows], config),
+                             config_seq=config[0], config_head=config[1], created_at=now)
+        aq.add_anchor(s, row)
         uow.commit()
-        return len(rows)
+    # the digest in the log is a copy outside the database: kept where the logs are shipped,
+    # it shows a rewrite of everything before it, anchors included
+    log.info("anchor %s: events %s-%s (%s), configuration changes 1-%s, digest %s", row.id,
+             row.first_event_id, row.last_event_id, row.event_count, row.config_seq,
+             row.digest)
+    return len(rows)
 
 
 # --- recorded checks ---------------------------------------------------------------------------

@@ -82,6 +82,11 @@ def claim_lease(session: Session, name: str) -> JobLeaseRow | None:
                           .with_for_update(skip_locked=True))
 
 
+def add_anchor(session: Session, row: EventAnchorRow) -> None:
+    session.add(row)
+    session.flush()
+
+
 def last_anchor(session: Session) -> EventAnchorRow | None:
     """The newest anchor (None before the first)."""
     return session.scalar(select(EventAnchorRow).order_by(EventAnchorRow.id.desc()).limit(1))

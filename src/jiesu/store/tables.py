@@ -283,7 +283,9 @@ class EventRow(Base):
 
 
 class EventAnchorRow(Base):
-    """A periodic digest over all events written since the previous anchor."""
+    """A periodic digest over all events written since the previous anchor and over the
+    configuration-change chain's head at that moment (0025: its length and last hash; empty
+    on anchors written before)."""
 
     __tablename__ = "event_anchors"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -293,6 +295,8 @@ class EventAnchorRow(Base):
     prev_digest: Mapped[str] = mapped_column(String(64))
     digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    config_seq: Mapped[int | None] = mapped_column(BigInteger)
+    config_head: Mapped[str | None] = mapped_column(String(64))
 
 
 class JobLeaseRow(Base):

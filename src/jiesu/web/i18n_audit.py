@@ -64,6 +64,11 @@ EN: dict[str, str] = {
     "记录": "Events", "锚点": "Anchors", "配置变更": "Configuration changes", "结果": "Result",
     "定时任务": "Periodic jobs",
     "命令行": "Command line", "{n} 秒": "{n} s", "完好": "Whole", "已损坏": "Broken",
+    # the anchors keep the configuration chain's head (0025)
+    "锚点同时记下了配置变更记录的链头（前 {n} 条）。":
+        "The anchor also keeps the head of the configuration-change log (its first {n} "
+        "changes).",
+    "锚点摘要": "Anchor digest",
     # the configuration-change log (配置变更记录)
     "配置变更记录": "Configuration changes",
     "管理员对单位、用户、时限、日历、分类、权重、受理规则、分类模型、知识库和惠企政策的修改":
@@ -114,6 +119,14 @@ _REASONS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
                 r"（记录被删除或改动）"),
      "The configuration-change log should have {n} changes: its chain has {m}, or its head "
      "does not match (changes were deleted or edited)", {}),
+    (re.compile(r"配置变更记录第 (?P<s>\d+) 条（#(?P<id>\d+)）与锚点 (?P<a>\d+) 记下的链头不符"
+                r"（配置变更记录被改写）"),
+     "Configuration change {s} (#{id}) does not match the head anchor {a} kept (the "
+     "configuration history was rewritten)", {}),
+    (re.compile(r"配置变更记录只有 (?P<n>-?\d+) 条，锚点 (?P<a>\d+) 记下时已有 (?P<m>-?\d+) 条"
+                r"（记录被删除或改写）"),
+     "The configuration-change log has {n} changes; it had {m} when anchor {a} was taken "
+     "(changes were deleted or rewritten)", {}),
     (re.compile(r"配置变更记录无法读取（记录被改动）：(?P<why>.*)", re.S),
      "A configuration change cannot be read (it was edited): {why}", {}),
     (re.compile(r"序号不连续：应为 (?P<a>-?\d+)，实为 (?P<b>-?\d+)（记录被删除或插入）"),

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from jiesu.domain.config_events import ConfigChange, difference, entry_hash, without_secrets
-from jiesu.domain.events import GENESIS_HASH
+from jiesu.domain.events import GENESIS_HASH, anchor_digest
 
 AT = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 CHANGE = ConfigChange("users", "add", AT, 1, "admin", "新增用户 li", {"after": {"role": "admin"}})
@@ -39,3 +39,13 @@ def test_the_difference_keeps_only_what_changed() -> None:
     assert difference(before, after) == ({"answer": "旧口径", "keywords": ["公积金"]},
                                          {"answer": "新口径", "keywords": ["公积金", "提取"]})
     assert difference(after, after) == ({}, {})
+
+
+def test_an_anchor_digest_covers_the_configuration_head_it_kept() -> None:
+    events = ["a" * 64, "b" * 64]
+    old = anchor_digest(GENESIS_HASH, events)  # anchors written before the head was kept
+    assert old == anchor_digest(GENESIS_HASH, events, None)
+    kept = anchor_digest(GENESIS_HASH, events, (3, "c" * 64))
+    assert kept != old
+    assert anchor_digest(GENESIS_HASH, events, (4, "c" * 64)) != kept
+    assert anchor_digest(GENESIS_HASH, events, (3, "d" * 64)) != kept
