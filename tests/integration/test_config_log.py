@@ -385,6 +385,7 @@ def test_policy_edits_are_recorded_but_not_enterprises_nor_casework(
     assert publish["details"]["after"] == {"status": "published"}
     assert withdraw["summary"] == "撤回惠企政策 P-RENT《小微企业房租补贴》：资金已用完"
     assert withdraw["details"]["reason"] == "资金已用完"
+    assert withdraw["details"]["lapsed_matches"] == 1  # the enterprise's match, told by SMS
     assert {e["actor_id"] for e in entries} == {_admin_id(city)}
     assert audit.verify(city.runtime.db).ok
 

@@ -429,9 +429,10 @@ class PolicyService:
                     setattr(row, key, value)
                 row.updated_at, row.version = now, row.version + 1
                 ps.add_rows(s, [])
-                _record_edit(uow, actor, row, before, now)
                 if row.status == pol.PolicyStatus.PUBLISHED and _takes_matches(row, today):
                     self._start_matching(uow, row, now, today)
+                # last: recording locks the log's head until commit, not during the matching
+                _record_edit(uow, actor, row, before, now)
             view = self._policy_view(uow, row, staff=True)
             uow.commit()
         return view
@@ -450,11 +451,11 @@ class PolicyService:
                 raise InvalidArguments("政策有效期已过，不能发布", field="valid_until")
             row.status, row.published_at = pol.PolicyStatus.PUBLISHED.value, now
             row.updated_at, row.version = now, row.version + 1
+            self._start_matching(uow, row, now, today)
             record_change(uow, actor, "policies", "publish",
                           f"发布惠企政策 {row.code}《{row.title}》",
                           {"policy_id": row.id, "before": {"status": pol.PolicyStatus.DRAFT.value},
                            "after": {"status": row.status}}, now=now)
-            self._start_matching(uow, row, now, today)
             view = self._policy_view(uow, row, staff=True)
             uow.commit()
         return view
@@ -474,11 +475,6 @@ class PolicyService:
             row.status = pol.PolicyStatus.WITHDRAWN.value
             row.updated_at, row.version = now, row.version + 1
             row.matched_through = None  # a matching pass still running stops
-            record_change(uow, actor, "policies", "withdraw",
-                          f"撤回惠企政策 {row.code}《{row.title}》：{reason}",
-                          {"policy_id": row.id, "reason": reason,
-                           "before": {"status": pol.PolicyStatus.PUBLISHED.value},
-                           "after": {"status": row.status}}, now=now)
             lapsing = ps.open_matches_of_policy(uow.session, row.id, (
                 MatchStatus.ELIGIBLE.value, MatchStatus.ENTITLED.value))
             phones = {f.id: f.contact_phone for f in ps.enterprise_facts(
@@ -490,6 +486,11 @@ class PolicyService:
                 if phone:
                     self._sms(uow, phone, f"{self._head}“{row.title}”政策已撤回：{reason}。",
                               m.id, now)
+            record_change(uow, actor, "policies", "withdraw",
+                          f"撤回惠企政策 {row.code}《{row.title}》：{reason}",
+                          {"policy_id": row.id, "reason": reason, "lapsed_matches": len(lapsing),
+                           "before": {"status": pol.PolicyStatus.PUBLISHED.value},
+                           "after": {"status": row.status}}, now=now)
             view = self._policy_view(uow, row, staff=True)
             uow.commit()
         return view
