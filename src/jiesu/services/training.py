@@ -24,6 +24,7 @@ from jiesu.domain.errors import InvalidArguments
 from jiesu.services.auth import CurrentUser
 from jiesu.services.config_log import record_change
 from jiesu.services.intake_config import Reloadable
+from jiesu.store import config_store
 from jiesu.store import training as queries
 from jiesu.store.db import display_url
 from jiesu.store.uow import Database
@@ -167,10 +168,13 @@ def activate_model(db: Database, model_dir: str | os.PathLike[str], version: str
     from jiesu.nlp.classify import ModelRegistry
 
     registry = ModelRegistry(model_dir)
-    before = registry.active_version()
-    if version == before:
-        return False
     with db.uow() as uow:
+        # the log's head lock first: two activations at once take turns, so `before` is the
+        # model each one really replaced
+        config_store.locked_head(uow.session)
+        before = registry.active_version()
+        if version == before:
+            return False
         try:
             registry.activate(version)
         except (KeyError, ValueError):
