@@ -4,11 +4,18 @@ the use case's own unit of work: the change and its record commit together or no
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from jiesu.domain.appeal import Actor
-from jiesu.domain.config_events import AREAS, ConfigChange, entry_hash, without_secrets
+from jiesu.domain.config_events import (
+    AREAS,
+    ConfigChange,
+    difference,
+    entry_hash,
+    without_secrets,
+)
 from jiesu.services.auth import CurrentUser
 from jiesu.services.clock import utcnow
 from jiesu.store import config_store
@@ -39,6 +46,19 @@ def record_change(uow: UnitOfWork, by: CurrentUser | Actor | None, area: str, ac
         seq=seq, at=at, actor_id=actor_id, actor_role=role, area=area, action=action,
         summary=change.summary, details=change.details, prev_hash=head.head, hash=digest))
     head.count, head.head = seq, digest
+
+
+def record_update(uow: UnitOfWork, by: CurrentUser | Actor | None, area: str, what: str,
+                  names: Mapping[str, str], before: dict[str, Any], after: dict[str, Any],
+                  details: dict[str, Any] | None = None, *, now: datetime | None = None) -> None:
+    """One `update` entry for an edit of `what` (e.g. 知识库文章 #3《…》) naming the parts that
+    changed by their Chinese `names`, with their values before and after; none when nothing
+    changed."""
+    was, now_is = difference(before, after)
+    if now_is:
+        record_change(uow, by, area, "update",
+                      f"修改{what}：" + "、".join(names[k] for k in now_is),
+                      {**(details or {}), "before": was, "after": now_is}, now=now)
 
 
 def _plain(details: dict[str, Any]) -> dict[str, Any]:

@@ -27,7 +27,6 @@ from datetime import date, datetime
 from jiesu.config import Settings
 from jiesu.domain import appeal as dom
 from jiesu.domain import knowledge as kb
-from jiesu.domain.config_events import difference
 from jiesu.domain.errors import (
     ConcurrencyConflict,
     InvalidArguments,
@@ -36,7 +35,7 @@ from jiesu.domain.errors import (
 )
 from jiesu.nlp.knowledge import DEFAULT_MIN_SCORE, Document, KnowledgeIndex
 from jiesu.services.clock import utcnow
-from jiesu.services.config_log import record_change
+from jiesu.services.config_log import record_change, record_update
 from jiesu.store import knowledge_store as ks
 from jiesu.store import queries
 from jiesu.store.knowledge_tables import KnowledgeArticleRow
@@ -141,18 +140,6 @@ def _recorded(row: KnowledgeArticleRow) -> dict[str, object]:
             "review_by": row.review_by}
 
 
-def _record_edit(uow: UnitOfWork, actor: dom.Actor, row: KnowledgeArticleRow,
-                 before: dict[str, object], now: datetime) -> None:
-    """One entry naming the parts that changed, before and after; none when nothing did."""
-    was, now_is = difference(before, _recorded(row))
-    if not now_is:
-        return
-    record_change(uow, actor, "knowledge", "update",
-                  f"修改知识库文章 #{row.id}《{row.title}》：" + "、".join(
-                      _FIELD_ZH[k] for k in now_is),
-                  {"article_id": row.id, "before": was, "after": now_is}, now=now)
-
-
 # --- the service -----------------------------------------------------------------------------
 
 
@@ -215,7 +202,9 @@ class KnowledgeService:
                               {"article_id": row.id, "after": _recorded(row)}, now=now)
             else:
                 ks.flush(s)
-                _record_edit(uow, actor, row, before, now)
+                record_update(uow, actor, "knowledge", f"知识库文章 #{row.id}《{row.title}》",
+                              _FIELD_ZH, before, _recorded(row), {"article_id": row.id},
+                              now=now)
             view = self._views(uow, actor, [row], now)[0]
             uow.commit()
         self._dirty = True

@@ -34,7 +34,6 @@ from jiesu.config import Settings
 from jiesu.domain import appeal as dom
 from jiesu.domain import enterprise as ent
 from jiesu.domain import policy as pol
-from jiesu.domain.config_events import difference
 from jiesu.domain.deadlines import Limit, due
 from jiesu.domain.errors import (
     ConcurrencyConflict,
@@ -46,7 +45,7 @@ from jiesu.domain.errors import (
 )
 from jiesu.domain.privacy import mask_phone
 from jiesu.services.clock import utcnow
-from jiesu.services.config_log import record_change
+from jiesu.services.config_log import record_change, record_update
 from jiesu.services.rules import RulesProvider
 from jiesu.services.throttle import AttemptLimiter
 from jiesu.store import notify_store, queries
@@ -432,7 +431,9 @@ class PolicyService:
                 if row.status == pol.PolicyStatus.PUBLISHED and _takes_matches(row, today):
                     self._start_matching(uow, row, now, today)
                 # last: recording locks the log's head until commit, not during the matching
-                _record_edit(uow, actor, row, before, now)
+                record_update(uow, actor, "policies", f"惠企政策 {row.code}《{row.title}》",
+                              _FIELD_ZH, before, _recorded(row),
+                              {"policy_id": row.id, "status": row.status}, now=now)
             view = self._policy_view(uow, row, staff=True)
             uow.commit()
         return view
@@ -961,19 +962,6 @@ def _recorded(row: PolicyRow) -> dict[str, Any]:
     """What the configuration-change log keeps of a policy: every part an administrator sets,
     its eligibility rules (conditions) as stored."""
     return {key: getattr(row, key) for key in _FIELD_ZH}
-
-
-def _record_edit(uow: UnitOfWork, actor: dom.Actor, row: PolicyRow, before: dict[str, Any],
-                 now: datetime) -> None:
-    """One entry naming the parts that changed, before and after; none when nothing did."""
-    was, now_is = difference(before, _recorded(row))
-    if not now_is:
-        return
-    record_change(uow, actor, "policies", "update",
-                  f"修改惠企政策 {row.code}《{row.title}》：" + "、".join(
-                      _FIELD_ZH[k] for k in now_is),
-                  {"policy_id": row.id, "status": row.status, "before": was, "after": now_is},
-                  now=now)
 
 
 def _decide_match(policy: PolicyRow, facts: ps.EnterpriseFacts, current: PolicyMatchRow | None,
