@@ -266,7 +266,7 @@ def test_a_change_on_the_admin_page_is_recorded_as_the_signed_in_administrator(
     r = c.post("/staff/admin/sla", follow_redirects=True, data={
         "csrf_token": token, "clock": "sign", "amount": "4", "limit_unit": "hour"})
     last_two = _entries(engine)[-2:]
-    assert "时限规则已保存" in r.text
+    assert "已新增时限规则：签收·全部诉求 4 小时" in r.text
     assert [(e["area"], e["action"]) for e in last_two] == [("units", "add"),
                                                             ("deadlines", "set")]
     assert {e["actor_id"] for e in last_two} == {_admin_id(city)}

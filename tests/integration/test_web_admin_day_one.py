@@ -134,7 +134,7 @@ def test_a_time_limit_on_a_category_it_could_never_match_is_refused(city: City) 
             SlaPolicyRow.category.is_not(None)).count()
     r = c.post("/staff/admin/sla", data={**base, "category": leaf.group(1), "unit_code": "D1"},
                follow_redirects=True)
-    assert "时限规则已保存" in r.text
+    assert "已新增时限规则：办理·求助·城乡建设/市政设施/路灯·东城区 3 个工作日" in r.text
     # the table names the category and the unit, not only their codes
     row = re.search(r"<td>城乡建设/市政设施/路灯 <code[^>]*>[0-9.]+</code></td><td>(.*?)</td>",
                     r.text)

@@ -260,7 +260,7 @@ def test_admin_messages_say_what_was_done(city: City) -> None:
     r = c.post("/staff/admin/sla", data={"csrf_token": _token(page), "clock": "handle",
                                          "amount": "3", "limit_unit": "workday",
                                          "kind": "help"})
-    assert "时限规则已保存" in r.text
+    assert "已新增时限规则：办理·求助 3 个工作日" in r.text
     r = c.get("/staff/admin?tab=units&lang=en")
     r = c.post("/staff/admin/units/contact", data={"csrf_token": _token(r.text), "code": "N9",
                                                    "contact_phone": "01066001234"})

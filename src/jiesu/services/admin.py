@@ -59,6 +59,26 @@ class Conflict(DomainError):
     http_status = 409
 
 
+@dataclass(frozen=True)
+class SlaSaved:
+    """What saving a time-limit rule (时限规则) did: the rule it stored and, when a rule of
+    the same scope was there, that rule's length (`before`: amount and limit unit)."""
+
+    policy_id: int
+    before: tuple[float, str] | None
+    after: tuple[float, str]
+    category_name: str | None = None  # the full name of the rule's category
+    unit_name: str | None = None
+
+    @property
+    def replaced(self) -> bool:
+        return self.before is not None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
 @dataclass
 class CategoryImport:
     created: int
@@ -374,19 +394,21 @@ class AdminService:
 
     def set_sla_policy(self, *, clock: str, amount: float, limit_unit: str, kind: str | None,
                        urgency: str | None, category: str | None, unit_code: str | None,
-                       requester: str | None = None) -> int:
-        """Store the limit of one scope; `requester` "enterprise" gives 涉企诉求 their own."""
+                       requester: str | None = None) -> SlaSaved:
+        """Store the limit of one scope; `requester` "enterprise" gives 涉企诉求 their own.
+        A rule of the same scope is replaced, and the result says what it was."""
         policy_limit(clock, amount, limit_unit)
         if requester is not None and requester not in REQUESTER_TYPES:
             raise InvalidArguments("诉求人类型应为个人或企业", field="requester")
         with self.db.uow() as uow:
-            if unit_code and uow.units.by_code(unit_code) is None:
+            unit = uow.units.by_code(unit_code) if unit_code else None
+            if unit_code and unit is None:
                 raise InvalidArguments(f"单位 {unit_code} 不存在", field="unit_code")
-            if category:
-                _check_leaf_category(uow.session, category)
+            category_name = _check_leaf_category(uow.session, category) if category else None
             existing = admin_store.sla_policy(uow.session, clock=clock, kind=kind,
                                               urgency=urgency, category=category,
                                               unit=unit_code, requester=requester)
+            before = None if existing is None else (existing.amount, existing.limit_unit)
             if existing is None:
                 existing = SlaPolicyRow(clock=clock, kind=kind, urgency=urgency,
                                         category=category, unit=unit_code, requester=requester,
@@ -395,15 +417,19 @@ class AdminService:
             else:
                 existing.amount, existing.limit_unit = amount, limit_unit
             uow.session.flush()
-            policy_id = existing.id
-            self._log(uow, "deadlines", "set", f"设置时限规则 #{policy_id}：{clock} "
-                      f"{amount:g} {limit_unit}", {"policy_id": policy_id, "after": {
-                          "clock": clock, "kind": kind, "urgency": urgency,
-                          "category": category, "unit": unit_code, "requester": requester,
-                          "amount": amount, "limit_unit": limit_unit}})
+            saved = SlaSaved(existing.id, before, (amount, limit_unit), category_name,
+                             unit.name if unit is not None else None)
+            if saved.changed:
+                self._log(uow, "deadlines", "set", f"设置时限规则 #{saved.policy_id}：{clock} "
+                          f"{amount:g} {limit_unit}", {"policy_id": saved.policy_id, **(
+                              {} if before is None else {"before": {
+                                  "amount": before[0], "limit_unit": before[1]}}), "after": {
+                              "clock": clock, "kind": kind, "urgency": urgency,
+                              "category": category, "unit": unit_code, "requester": requester,
+                              "amount": amount, "limit_unit": limit_unit}})
             uow.commit()
         self.rules.invalidate()
-        return policy_id
+        return saved
 
     def delete_sla_policy(self, policy_id: int) -> None:
         with self.db.uow() as uow:
@@ -563,15 +589,17 @@ class AdminService:
         return messages
 
 
-def _check_leaf_category(session: Session, code: str) -> None:
+def _check_leaf_category(session: Session, code: str) -> str:
     """A time limit is matched against an appeal's own (末级) category, so a rule keyed on a
-    category that does not exist or has sub-categories would never apply: refused."""
+    category that does not exist or has sub-categories would never apply: refused. Returns
+    the category's full name."""
     row = category_store.category_by_code(session, code)
     if row is None:
         raise InvalidArguments(f"事项分类 {code} 不存在", field="category")
     if category_store.category_codes_under(session, row.id):
         raise InvalidArguments(f"事项分类 {code}（{row.full_name}）下还有子分类，时限规则按诉求的"
                                "末级分类匹配：请填写末级分类的编码", field="category")
+    return row.full_name
 
 
 def _descendants(everything: list[CategoryRow], category_id: int) -> list[CategoryRow]:

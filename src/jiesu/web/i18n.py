@@ -449,7 +449,7 @@ EN: dict[str, str] = {
     "下次尝试": "Next attempt", "暂无通知": "No messages yet",
     "没有需要重发的失败通知": "No failed messages to send again",
     "值班电话已保存": "Duty phone saved", "户数和常住人口已保存": "Households and population saved",
-    "时限规则已保存": "Time-limit rule saved", "时限规则已删除": "Time-limit rule deleted",
+    "时限规则已删除": "Time-limit rule deleted",
     "已清除路由规则": "Routing rules removed",
     "已清除紧急规则": "Urgency rules reset to the built-in ones",
     "已清除地名表": "Gazetteer removed", "已清除网格边界": "Grid boundaries removed",

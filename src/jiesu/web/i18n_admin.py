@@ -173,7 +173,34 @@ def _busy(zh: str) -> str:
     return ", ".join(parts)
 
 
+_LENGTH_UNITS = {"个工作日": "working days", "小时": "hours", "分钟": "minutes"}
+_LEN = rf"(?P<{{0}}>[\d.]+) (?P<{{0}}u>{'|'.join(_LENGTH_UNITS)})"
+_SCOPE_EN = {"全部诉求": "all appeals", "涉企诉求": "enterprise appeals",
+             "个人诉求": "residents' appeals"}
+
+
+def _scope(zh: str) -> str:
+    """"办理·投诉·一般·多福巷社区" in English: the clock, kind and urgency labels translated,
+    category and unit names kept as written."""
+    from jiesu.web import i18n  # it imports this module: asked only once both are loaded
+
+    english: dict[str, str] = dict(_SCOPE_EN)
+    for group in ("clock", "kind", "urgency"):
+        for value, label in i18n.choices("zh", group):
+            english.setdefault(label, i18n.label("en", group, value))
+    return " · ".join(english.get(part, part) for part in zh.split("·"))
+
+
 _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
+    (re.compile(rf"已新增时限规则：(?P<scope>.+) {_LEN.format('a')}"),
+     "Time-limit rule added: {scope} {a} {au}",
+     {"scope": _scope, "au": _LENGTH_UNITS.__getitem__}),
+    (re.compile(rf"时限规则未变：(?P<scope>.+) {_LEN.format('a')}"),
+     "The time-limit rule is unchanged: {scope} {a} {au}",
+     {"scope": _scope, "au": _LENGTH_UNITS.__getitem__}),
+    (re.compile(rf"已替换原规则：(?P<scope>.+) {_LEN.format('a')} → {_LEN.format('b')}"),
+     "Replaced the existing rule: {scope} {a} {au} → {b} {bu}",
+     {"scope": _scope, "au": _LENGTH_UNITS.__getitem__, "bu": _LENGTH_UNITS.__getitem__}),
     (re.compile(r"(?P<all>\d+ 年日历已导入（\d+ 个调整日），重算时限 \d+ 件(；.+)?)"), "{all}",
      {"all": _years}),
     (re.compile(r"(?P<year>\d+) 年日历已导入，重算时限 (?P<n>\d+) 件"),

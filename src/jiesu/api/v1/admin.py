@@ -181,11 +181,11 @@ def list_sla(runtime: RuntimeDep, _: CurrentUserDep) -> list[SlaPolicyOut]:
 @router.post("/sla-policies", response_model=SlaPolicyOut, status_code=201,
              summary="新增或修改时限规则")
 def set_sla(body: SlaPolicyIn, runtime: RuntimeDep, admin: AdminDep) -> SlaPolicyOut:
-    policy_id = _admin(runtime, admin).set_sla_policy(
+    saved = _admin(runtime, admin).set_sla_policy(
         clock=body.clock, amount=body.amount, limit_unit=body.unit, kind=body.kind,
         urgency=body.urgency, category=body.category, unit_code=body.unit_code,
         requester=body.requester)
-    return SlaPolicyOut(id=policy_id, **body.model_dump())
+    return SlaPolicyOut(id=saved.policy_id, **body.model_dump())
 
 
 @router.delete("/sla-policies/{policy_id}", status_code=204, summary="删除时限规则")

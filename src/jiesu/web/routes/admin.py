@@ -22,7 +22,7 @@ from jiesu.domain.deadlines import Clock, LimitUnit
 from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.domain.kpi import KpiFormula, ResponseMeasure
 from jiesu.services import training
-from jiesu.services.admin import STAFF_ROLES, UNIT_GROUPS, AdminService
+from jiesu.services.admin import STAFF_ROLES, UNIT_GROUPS, AdminService, SlaSaved
 from jiesu.services.api_keys import ApiKeyService
 from jiesu.services.audit import alarms, recent_checks, stale
 from jiesu.services.clock import utcnow
@@ -359,7 +359,7 @@ def set_sla(request: Request, form: FormDep) -> Response:
     core.require(request, ROLES)
     svc = _service(request)
 
-    def run() -> int:
+    def run() -> SlaSaved:
         try:
             amount = float(core.text(form, "amount"))
         except ValueError:
@@ -371,9 +371,43 @@ def set_sla(request: Request, form: FormDep) -> Response:
             unit_code=core.text(form, "unit_code") or None,
             requester=core.text(form, "requester") or None)
 
-    return _done(request, "sla", run, "时限规则已保存", keep=("sla", form, (
-        "clock", "amount", "limit_unit", "kind", "urgency", "category", "unit_code",
-        "requester")))
+    return _done(request, "sla", run, lambda saved: sla_saved_message(form, saved),
+                 keep=("sla", form, ("clock", "amount", "limit_unit", "kind", "urgency",
+                                     "category", "unit_code", "requester")))
+
+
+def sla_saved_message(form: dict[str, Any], saved: SlaSaved) -> str:
+    """已新增 a rule, 已替换原规则 with its old and new length, or 时限规则未变 (the same length
+    again), naming the rule's scope: 办理·投诉·一般 15 个工作日 → 10 个工作日."""
+    scope = sla_scope(form, saved)
+    after = _sla_length(*saved.after)
+    if saved.before is None:
+        return f"已新增时限规则：{scope} {after}"
+    if not saved.changed:
+        return f"时限规则未变：{scope} {after}"
+    return f"已替换原规则：{scope} {_sla_length(*saved.before)} → {after}"
+
+
+def sla_scope(form: dict[str, Any], saved: SlaSaved) -> str:
+    """A rule's scope in words, parts joined by “·”: clock, kind, urgency, category, unit and
+    requester, each only when the rule has it."""
+    parts = [i18n.label("zh", "clock", core.text(form, "clock"))]
+    for group in ("kind", "urgency"):
+        if core.text(form, group):
+            parts.append(i18n.label("zh", group, core.text(form, group)))
+    parts += [name for name in (saved.category_name, saved.unit_name) if name]
+    parts += [SLA_REQUESTERS[r] for r in [core.text(form, "requester")] if r in SLA_REQUESTERS]
+    if len(parts) == 1:
+        parts.append("全部诉求")
+    return "·".join(parts)
+
+
+SLA_REQUESTERS = {"enterprise": "涉企诉求", "resident": "个人诉求"}
+SLA_UNITS = {"workday": "个工作日", "hour": "小时", "minute": "分钟"}
+
+
+def _sla_length(amount: float, limit_unit: str) -> str:
+    return f"{amount:g} {SLA_UNITS.get(limit_unit, limit_unit)}"
 
 
 @router.post("/sla/{policy_id}/delete", response_model=None)
