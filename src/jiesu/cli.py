@@ -122,6 +122,26 @@ def unit_add(
     console.print(f"已添加单位 {row.code} {row.name}（id={row.id}）")
 
 
+@unit_app.command("move")
+def unit_move(
+    code: str,
+    parent: Annotated[str, typer.Option("--parent", help="新的上级单位编码")],
+) -> None:
+    """Move a unit with its sub-units under another parent (移动单位), e.g. a community
+    reassigned to another street. Refused under itself or a sub-unit, or under a unit whose
+    level does not fit. Running servers see the new tree within 30 s."""
+    from jiesu.services.admin import AdminService
+
+    rt = _runtime()
+    try:
+        moved = AdminService(rt.db, rt.rules).move_unit(code, parent)
+    except DomainError as exc:
+        _fail(refusal(exc))
+    left = moved.left[1] if moved.left else "（无）"
+    console.print(f"已移动单位 {moved.code} {moved.name}：{left} → {moved.parent[1]}"
+                  f"（共 {moved.units} 个单位）")
+
+
 @unit_app.command("population")
 def unit_population(
     file: Annotated[Path, typer.Argument(help=(

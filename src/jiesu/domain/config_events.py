@@ -25,7 +25,7 @@ ACTION_ZH = {"add": "新增", "update": "修改", "rename": "改名", "activate"
              "set_formula": "新版考核公式", "set_contact": "修改值班电话",
              "set_population": "修改户数和人口", "import_population": "导入户数和人口",
              "create": "创建", "revoke": "吊销", "publish": "发布", "archive": "归档",
-             "withdraw": "撤回"}
+             "withdraw": "撤回", "move": "移动"}
 
 # Keys whose values never go into the log, however deep they sit in the details: a hash of a
 # password or an API key's secret would let whoever reads the log attack it.

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from jiesu.adapters.calendar_source import read_calendar_csv
 from jiesu.adapters.tabular import open_table, uploaded_file
 from jiesu.domain import appeal as dom
+from jiesu.domain import unit_tree
 from jiesu.domain.deadlines import REQUESTER_TYPES, policy_limit
 from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
 from jiesu.domain.events import DomainEvent
@@ -79,6 +80,18 @@ class SlaSaved:
         return self.before != self.after
 
 
+@dataclass(frozen=True)
+class MovedUnit:
+    """A unit moved to another parent: (code, name) of the parent it left and of the one it
+    is under now, and how many units moved with it (itself included)."""
+
+    code: str
+    name: str
+    left: tuple[str, str] | None
+    parent: tuple[str, str]
+    units: int
+
+
 @dataclass
 class CategoryImport:
     created: int
@@ -124,6 +137,8 @@ class AdminService:
                     raise InvalidArguments(f"上级单位 {parent_code} 不存在", field="parent_code")
                 if not parent.active:
                     raise InvalidArguments(f"上级单位 {parent_code} 已停用", field="parent_code")
+                # read again under a lock: a move of the parent at this moment changes its path
+                parent = admin_store.locked_units(uow.session, [parent.id])[parent.id]
             row = uow.units.add(code, name, parent=parent, group=group)
             row.contact_phone = phone
             self._log(uow, "units", "add", f"新增单位 {code} {name}",
@@ -187,6 +202,37 @@ class AdminService:
             row.active = active
             uow.commit()
             return row
+
+    def move_unit(self, code: str, parent_code: str) -> MovedUnit:
+        """Put a unit, with every unit below it, under another parent (a community reassigned
+        to another street). Refused: under itself or one of its own sub-units, under a stopped
+        unit, under a unit whose level does not fit (`domain.unit_tree`). What hangs on the
+        tree follows at once: the materialised paths and depths of the whole subtree, so the
+        new parent's handlers see its appeals and the old parent's no longer do; open appeals
+        keep their lead unit."""
+        if not parent_code.strip():
+            raise InvalidArguments("请选择新的上级单位", field="parent_code")
+        with self.db.uow() as uow:
+            unit = _unit(uow, code)
+            parent = uow.units.by_code(parent_code.strip())
+            if parent is None:
+                raise InvalidArguments(f"上级单位 {parent_code.strip()} 不存在",
+                                       field="parent_code")
+            locked = admin_store.locked_units(uow.session, [unit.id, parent.id])
+            unit, parent = locked[unit.id], locked[parent.id]
+            _check_move(unit, parent)
+            old = uow.session.get(UnitRow, unit.parent_id) if unit.parent_id else None
+            before = (old.code, old.name) if old is not None else None
+            moved = MovedUnit(unit.code, unit.name, before, (parent.code, parent.name),
+                              admin_store.move_subtree(uow.session, unit, parent))
+            self._log(uow, "units", "move",
+                      f"移动单位 {moved.code} {moved.name}：{before[0] if before else '（无）'}"
+                      f" → {parent_code.strip()}",
+                      {"code": moved.code, "units": moved.units,
+                       "before": {"parent_code": before[0] if before else None},
+                       "after": {"parent_code": moved.parent[0]}})
+            uow.commit()
+        return moved
 
     # --- resident figures (户数, 常住人口) for 万人诉求比 ----------------------------------------
 
@@ -600,6 +646,29 @@ def _check_leaf_category(session: Session, code: str) -> str:
         raise InvalidArguments(f"事项分类 {code}（{row.full_name}）下还有子分类，时限规则按诉求的"
                                "末级分类匹配：请填写末级分类的编码", field="category")
     return row.full_name
+
+
+def _check_move(unit: UnitRow, parent: UnitRow) -> None:
+    """Refuse a move that would make a cycle, put a unit under a stopped one or under a unit
+    of a level it cannot belong to, or change nothing."""
+    if parent.id == unit.id:
+        raise InvalidArguments(f"不能把单位 {unit.code} 移到它自己之下", field="parent_code")
+    if parent.path.startswith(unit.path):
+        raise InvalidArguments(f"{parent.code} 是 {unit.code} 的下级单位，不能把 {unit.code} "
+                               "移到它之下", field="parent_code")
+    if unit.parent_id == parent.id:
+        raise InvalidArguments(f"单位 {unit.code} 已在 {parent.code} {parent.name} 之下",
+                               field="parent_code")
+    if not parent.active:
+        raise InvalidArguments(f"上级单位 {parent.code} 已停用", field="parent_code")
+    if not unit_tree.parent_fits(parent.group, unit.group):
+        fits = "、".join(unit_tree.GROUP_ZH[g] for g in unit_tree.parent_groups(unit.group))
+        if not fits:
+            raise InvalidArguments(f"{unit_tree.GROUP_ZH[unit.group]}是单位树的顶层，"
+                                   "不能移到其他单位之下", field="code")
+        raise InvalidArguments(
+            f"{unit_tree.GROUP_ZH[unit.group]}不能隶属于{unit_tree.GROUP_ZH[parent.group]}"
+            f"（{parent.code}）：可选的上级为{fits}", field="parent_code")
 
 
 def _descendants(everything: list[CategoryRow], category_id: int) -> list[CategoryRow]:

@@ -1,12 +1,12 @@
-"""Admin reads and writes: user names, time-limit policies, the calendar, admin notices and
-the appeals whose deadlines wait for a calendar year."""
+"""Admin reads and writes: user names, time-limit policies, the calendar, admin notices, the
+appeals whose deadlines wait for a calendar year, and moving a unit subtree."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import String, delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from jiesu.store.lookups import PROVISIONAL_OPEN
@@ -76,3 +76,30 @@ def what_keeps_unit_busy(session: Session, unit_id: int, open_statuses: list[str
     appeals = session.scalar(select(func.count()).select_from(AppealRow).where(
         AppealRow.lead_unit_id == unit_id, AppealRow.status.in_(open_statuses))) or 0
     return units, users, appeals
+
+
+def locked_units(session: Session, unit_ids: list[int]) -> dict[int, UnitRow]:
+    """These units read afresh and locked until the transaction ends (in id order, so two
+    moves at once wait for each other instead of deadlocking): a move, and a unit added
+    under a unit being moved, see the tree as the other left it."""
+    rows = session.scalars(select(UnitRow).where(UnitRow.id.in_(unit_ids))
+                           .order_by(UnitRow.id).with_for_update()
+                           .execution_options(populate_existing=True))
+    return {row.id: row for row in rows}
+
+
+def move_subtree(session: Session, unit: UnitRow, parent: UnitRow) -> int:
+    """Put `unit` under `parent`: its parent link, and the materialised path and depth of
+    it and every unit below it, in two statements. Returns how many units moved."""
+    old_path, new_path = unit.path, f"{parent.path}{unit.id}/"
+    depth_change = parent.depth + 1 - unit.depth
+    session.execute(update(UnitRow).where(UnitRow.id == unit.id)
+                    .values(parent_id=parent.id).execution_options(synchronize_session=False))
+    moved = session.execute(
+        update(UnitRow).where(UnitRow.path.startswith(old_path))
+        .values(path=literal(new_path, String) + func.substr(UnitRow.path, len(old_path) + 1),
+                depth=UnitRow.depth + depth_change)
+        .execution_options(synchronize_session=False))
+    session.expire_all()  # the rows this session holds still have the old paths
+    return int(getattr(moved, "rowcount", 0) or 0)
+

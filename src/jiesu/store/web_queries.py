@@ -162,6 +162,25 @@ def units(session: Session, *, max_depth: int | None = None,
     return list(session.scalars(stmt.order_by(UnitRow.path).limit(limit)))
 
 
+def unit_by_code(session: Session, code: str) -> UnitRow | None:
+    return session.scalar(select(UnitRow).where(UnitRow.code == code))
+
+
+def unit_by_id(session: Session, unit_id: int) -> UnitRow | None:
+    return session.get(UnitRow, unit_id)
+
+
+def move_targets(session: Session, unit: UnitRow, groups: list[str], *,
+                 limit: int) -> list[UnitRow]:
+    """Active units of these groups outside `unit`'s subtree, other than its parent, in tree
+    order: where an administrator may move it."""
+    stmt = select(UnitRow).where(UnitRow.active.is_(True), UnitRow.group.in_(groups),
+                                 ~UnitRow.path.startswith(unit.path))
+    if unit.parent_id is not None:
+        stmt = stmt.where(UnitRow.id != unit.parent_id)
+    return list(session.scalars(stmt.order_by(UnitRow.path).limit(limit)))
+
+
 def unit_names_by_code(session: Session, codes: set[str]) -> dict[str, str]:
     """The names of the units with these codes (an admin table that stores codes shows names)."""
     wanted = sorted(c for c in codes if c)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jiesu.domain import appeal as dom
+from jiesu.domain import unit_tree
 from jiesu.web import (
     i18n_admin,
     i18n_audit,
@@ -96,9 +97,7 @@ _LABELS_ZH.update(i18n_feedback.LABELS_ZH)  # 好差评: stars, 整改 and 申�
 _LABELS_EN.update(i18n_feedback.LABELS_EN)
 _LABELS_ZH["action"].update(i18n_feedback.ACTION_ZH)  # their events on the timeline
 # The administrator's unit tree and time-limit rules (系统管理)
-_LABELS_ZH["unit_group"] = {
-    "city": "市", "district": "区", "street": "街道/乡镇", "department": "市级部门",
-    "enterprise": "公共企业", "community": "社区/村", "grid": "网格", "micro_grid": "微网格"}
+_LABELS_ZH["unit_group"] = dict(unit_tree.GROUP_ZH)
 _LABELS_EN["unit_group"] = {
     "city": "City", "district": "District", "street": "Street/township",
     "department": "City department", "enterprise": "Public utility",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from jiesu.domain.unit_tree import GROUP_ZH
 from jiesu.web.i18n_config import apply_patterns
 
 EN: dict[str, str] = {
@@ -62,6 +63,20 @@ EN: dict[str, str] = {
         "unit with active sub-units, active users or open appeals cannot be deactivated. It "
         "can be activated again at any time. Deactivate it?",
     "查找单位": "Find a unit", "没有符合条件的单位": "No unit matches",
+    # moving a unit (移动到…)
+    "移动单位": "Move a unit", "移动到…": "Move to…", "移动到": "Move to", "移动": "Move",
+    "把单位连同其全部下级单位移到另一个上级单位之下，例如社区划归另一个街道。移动后，新上级单位的承办人"
+    "即可看到并办理它的诉求，原上级单位的承办人不再看到；未办结诉求的承办单位不变。":
+        "Moves a unit with every unit below it under another parent, such as a community "
+        "reassigned to another street. From then on the new parent's handlers see and handle "
+        "its appeals and the old parent's no longer do; open appeals keep their lead unit.",
+    "要移动的单位": "Unit to move", "现属": "now under",
+    "新的上级单位编码": "Code of the new parent unit",
+    "请选择新的上级单位": "Please choose the new parent unit",
+    "没有可以移到的上级单位": "There is no unit it could be moved under",
+    "可选的上级": "It may go under", "取消": "Cancel",
+    "也可在下方单位树中点单位旁的“移动到…”。":
+        "Or use “Move to…” next to a unit in the unit tree below.",
     "单位较多，只显示前 {n} 个：请用上方的查找。":
         "There are many units: only the first {n} are shown. Use the search above.",
     # the users tab
@@ -191,6 +206,17 @@ def _scope(zh: str) -> str:
     return " · ".join(english.get(part, part) for part in zh.split("·"))
 
 
+_NONE = {"（无）": "(none)"}
+
+
+def _group(zh: str) -> str:
+    """A unit level (区, 街道/乡镇, …) in English."""
+    from jiesu.web import i18n  # it imports this module: asked only once both are loaded
+
+    english = {v: k for k, v in GROUP_ZH.items()}
+    return i18n.label("en", "unit_group", english[zh]) if zh in english else zh
+
+
 _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(rf"已新增时限规则：(?P<scope>.+) {_LEN.format('a')}"),
      "Time-limit rule added: {scope} {a} {au}",
@@ -222,6 +248,20 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
      {"what": {"用户名": "Username", "单位编码": "Unit code"}.__getitem__}),
     (re.compile(r"单位已改名：(?P<c>\S+) (?P<n>.+)"), "Unit renamed: {c} {n}", {}),
     (re.compile(r"已启用单位：(?P<c>\S+) (?P<n>.+)"), "Unit activated: {c} {n}", {}),
+    (re.compile(r"已移动单位：(?P<c>\S+) (?P<n>.+)，(?P<a>.+) → (?P<b>.+)（共 (?P<k>\d+) 个单位）"),
+     "Unit moved: {c} {n}, {a} → {b} ({k} unit(s) in all)", {"a": lambda zh: _NONE.get(zh, zh)}),
+    (re.compile(r"不能把单位 (?P<c>\S+) 移到它自己之下"), "Unit {c} cannot be moved under itself",
+     {}),
+    (re.compile(r"(?P<p>\S+) 是 (?P<c>\S+) 的下级单位，不能把 \S+ 移到它之下"),
+     "{p} is below {c}: {c} cannot be moved under it", {}),
+    (re.compile(r"单位 (?P<c>\S+) 已在 (?P<p>\S+) (?P<n>.+) 之下"),
+     "Unit {c} is under {p} {n} already", {}),
+    (re.compile(r"(?P<g>[^，：]+)不能隶属于(?P<p>[^，：（]+)（(?P<pc>[^）]+)）：可选的上级为(?P<fits>.+)"),
+     "A unit of the level “{g}” cannot be under a “{p}” ({pc}); it may go under {fits}",
+     {"g": _group, "p": _group, "fits": lambda zh: ", ".join(map(_group, zh.split("、")))}),
+    (re.compile(r"(?P<g>.+)是单位树的顶层，不能移到其他单位之下"),
+     "A “{g}” unit is the top of the unit tree: it cannot be moved under another unit",
+     {"g": _group}),
     (re.compile(r"已停用单位：(?P<c>\S+) (?P<n>.+)，不再用于派单和新用户，可随时重新启用"),
      "Unit deactivated: {c} {n}. It is no longer offered for dispatch or new users; it can be "
      "activated again at any time", {}),

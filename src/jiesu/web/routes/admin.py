@@ -17,12 +17,19 @@ from starlette.datastructures import UploadFile
 
 from jiesu.adapters.calendar_source import CalendarYearUnavailable, official_year
 from jiesu.adapters.notify import unconfigured
+from jiesu.domain import unit_tree
 from jiesu.domain.appeal import Role, SupervisionLevel
 from jiesu.domain.deadlines import Clock, LimitUnit
 from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.domain.kpi import KpiFormula, ResponseMeasure
 from jiesu.services import training
-from jiesu.services.admin import STAFF_ROLES, UNIT_GROUPS, AdminService, SlaSaved
+from jiesu.services.admin import (
+    STAFF_ROLES,
+    UNIT_GROUPS,
+    AdminService,
+    MovedUnit,
+    SlaSaved,
+)
 from jiesu.services.api_keys import ApiKeyService
 from jiesu.services.audit import alarms, recent_checks, stale
 from jiesu.services.clock import utcnow
@@ -44,6 +51,7 @@ NOTIFY_STATUSES = ("failed", "pending", "sent", "skipped")
 NOTIFY_PER_PAGE = 50
 USERS_PER_PAGE = 100
 UNITS_SHOWN = 2000  # of the unit tree; a larger city finds a unit with the search box
+MOVE_CHOICES = 500  # new parents offered as a select; beyond, the code is typed
 # The run-time rule settings as the form shows them.
 RULE_LABELS = {"reopen_window_days": "可申请重办的天数（办结后）",
                "max_extension_days": "单次延期最多天数", "max_extensions": "最多延期次数",
@@ -103,6 +111,7 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None, *,
             ctx.update(q=q, units_capped=len(ctx["units"]) > UNITS_SHOWN)
             ctx["units"] = ctx["units"][:UNITS_SHOWN]
             ctx["groups"] = UNIT_GROUPS
+            ctx.update(_move_choices(s, request.query_params.get("move", "")))
         elif tab == "users":
             q = (request.query_params.get("q") or "").strip()[:50]
             page = core.page_number(request)
@@ -254,6 +263,49 @@ def set_unit_active(request: Request, form: FormDep) -> Response:
                  else (lambda row: f"已停用单位：{row.code} {row.name}，不再用于派单和新用户，"
                                    "可随时重新启用"),
                  keep=("unit_edit", form, ("code",)))
+
+
+def _move_choices(s: Any, code: str) -> dict[str, Any]:
+    """The unit 移动到… was chosen for, its parent, and the units it may go under (a select
+    when there are few enough; otherwise the code is typed, with the unit search)."""
+    unit = web_queries.unit_by_code(s, code.strip()[:64]) if code.strip() else None
+    if unit is None:
+        return {}
+    groups = unit_tree.parent_groups(unit.group)
+    targets = web_queries.move_targets(s, unit, groups, limit=MOVE_CHOICES + 1)
+    parent = web_queries.unit_by_id(s, unit.parent_id) if unit.parent_id else None
+    return {"move_unit": unit, "move_parent": parent,
+            "move_targets": targets if len(targets) <= MOVE_CHOICES else None,
+            "move_groups": groups}
+
+
+@router.post("/units/move", response_model=None)
+def move_unit(request: Request, form: FormDep) -> Response:
+    """移动到…: a unit with its subtree under another parent. The handlers' unit scopes this
+    process keeps and its intake routing knowledge are refreshed at once; other processes
+    within their cache times (30 s for a signed-in user's scope)."""
+    core.require(request, ROLES)
+    rt = core.runtime_of(request)
+    svc = _service(request)
+    code = core.text(form, "code")
+
+    def run() -> MovedUnit:
+        moved = svc.move_unit(code, core.text(form, "parent_code"))
+        rt.auth.forget()
+        if rt.intake is not None:
+            rt.intake.reload()
+        return moved
+
+    to = "/staff/admin?tab=units" + (f"&{urlencode({'move': code[:64]})}" if code else "")
+    return core.done(request, run, moved_message, to + "#unit-move",
+                     keep=("move", {"code": code, "parent_code": core.text(form, "parent_code")}))
+
+
+def moved_message(moved: MovedUnit) -> str:
+    """已移动单位：D1S1C1 多福巷社区，东华门街道 → 西长安街街道（共 3 个单位）."""
+    left = moved.left[1] if moved.left else "（无）"
+    return (f"已移动单位：{moved.code} {moved.name}，{left} → {moved.parent[1]}"
+            f"（共 {moved.units} 个单位）")
 
 
 @router.post("/units/population", response_model=None)
