@@ -34,9 +34,14 @@ def test_intake_tab_shows_the_rules_and_every_form_has_labels_and_csrf(city: Cit
     assert 'aria-current="page">智能受理' in page
     forms = re.findall(r'<form method="post" action="(/staff/admin/intake/[^"]+)".*?</form>',
                        page, re.S)
-    assert forms == ["/staff/admin/intake/routing", "/staff/admin/intake/urgency",
+    # a form per rule row (its 删除), one to add a rule, and the bulk import of each kind
+    delete_urgency = "/staff/admin/intake/urgency/rule/delete"
+    assert forms == ["/staff/admin/intake/routing/rule", "/staff/admin/intake/routing",
+                     *[delete_urgency] * forms.count(delete_urgency),
+                     "/staff/admin/intake/urgency/rule", "/staff/admin/intake/urgency",
                      "/staff/admin/intake/keywords", "/staff/admin/intake/gazetteer",
                      "/staff/admin/intake/polygons"]
+    assert forms.count(delete_urgency) == page.count("data-urgency-rule=") > 3
     for form in re.findall(r'<form method="post" action="/staff/admin/intake/.*?</form>',
                            page, re.S):
         assert f'name="csrf_token" value="{token}"' in form
@@ -65,8 +70,9 @@ def test_admin_replaces_rules_from_the_page_and_the_next_appeal_follows(city: Ci
     page = c.get(PAGE).text
     assert "路由规则已保存：1 条" in page
     # named, with the codes the rule stores
-    assert re.search(r'<td>城乡建设/市政设施 <code class="muted">01\.01</code></td><td>全部</td>'
-                     r'<td>市水务局 <code class="muted">W</code></td>', page)
+    assert re.search(r'<td data-label="事项分类">城乡建设/市政设施 '
+                     r'<code class="muted">01\.01</code></td><td data-label="区域">全部</td>'
+                     r'<td data-label="承办单位">市水务局 <code class="muted">W</code></td>', page)
     unit = city.register(category="01.01.001")["suggestions"]["unit"]
     assert unit["unit_id"] == city.unit_ids["W"] and unit["reason"] == "rule"
 

@@ -65,3 +65,10 @@ def _plain(details: dict[str, Any]) -> dict[str, Any]:
     """Details as the database gives them back (JSON types only), so the hash stays true."""
     plain: dict[str, Any] = json.loads(json.dumps(details, ensure_ascii=False, default=str))
     return plain
+
+
+def hold_log(uow: UnitOfWork) -> None:
+    """Take the log's lock now, before reading what a change edits: a change made of a read
+    and a write (a rule added to a stored list) then never loses another administrator's
+    change made at the same moment, since every recorded change takes this lock."""
+    config_store.locked_head(uow.session)

@@ -24,17 +24,17 @@ import json
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from jiesu.domain.errors import InvalidArguments
+from jiesu.domain.errors import InvalidArguments, NotFound
 from jiesu.nlp import urgency
 from jiesu.nlp.location import LEVELS, Gazetteer, PolygonIndex
 from jiesu.services.auth import CurrentUser
-from jiesu.services.config_log import record_change
+from jiesu.services.config_log import hold_log, record_change
 from jiesu.store import intake_store as store
 from jiesu.store.intake_store import (
     GAZETTEER_KEY,
@@ -44,6 +44,7 @@ from jiesu.store.intake_store import (
 )
 from jiesu.store.uow import Database, UnitOfWork
 
+T = TypeVar("T")
 LOGGED = 200  # at most this many rules of a replacement are kept in the change log
 KINDS = ("routing", "urgency", "gazetteer", "polygons", "keywords")
 KIND_ZH = {"routing": "路由规则", "urgency": "紧急规则", "gazetteer": "地名表",
@@ -330,6 +331,114 @@ class IntakeConfigService:
         self._changed()
         return [CategoryKeywords(c.code, c.full_name, words) for c, words in chosen]
 
+    # --- one rule at a time (the admin page's rows) ----------------------------------------
+
+    def save_routing_rule(self, rule: Mapping[str, str], *, replacing: RoutingKey | None = None,
+                          now: datetime) -> RoutingRule:
+        """Add a routing rule, or change the one whose category and area are `replacing`; a
+        rule of the same category and area as another is refused, so is a bad one."""
+        with self.db.uow() as uow:
+            hold_log(uow)
+            s = uow.session
+            rules = self._stored_routing(s)
+            at = _routing_index(rules, replacing) if replacing is not None else None
+            new = _one_rule(lambda items: _validate_routing(
+                items, store.unit_ids_by_code(s), store.categories(s)), rule, "路由规则")[0]
+            clash = next((r for i, r in enumerate(rules)
+                          if i != at and (r.category, r.area) == (new.category, new.area)), None)
+            if clash is not None:
+                raise InvalidArguments(f"已有同一分类和区域的路由规则（派给 {clash.unit}），"
+                                       "请修改那一条", field="category")
+            before = rules[at] if at is not None else None
+            if at is None:
+                rules.append(new)
+            else:
+                rules[at] = new
+            self._write_routing(uow, rules, "update" if before else "add",
+                                f"{'修改' if before else '新增'}路由规则："
+                                f"{_routing_words(new)}", before, new, now)
+        self._changed()
+        return new
+
+    def delete_routing_rule(self, key: RoutingKey, *, now: datetime) -> RoutingRule:
+        """Remove the routing rule of this category and area."""
+        with self.db.uow() as uow:
+            hold_log(uow)
+            rules = self._stored_routing(uow.session)
+            gone = rules.pop(_routing_index(rules, key))
+            self._write_routing(uow, rules, "delete", f"删除路由规则：{_routing_words(gone)}",
+                                gone, None, now)
+        self._changed()
+        return gone
+
+    def save_urgency_rule(self, rule: Mapping[str, Any], *, replacing: str | None = None,
+                          now: datetime) -> urgency.UrgencyRule:
+        """Add an urgency rule, or change the one named `replacing`. The built-in rules are
+        what is edited until custom ones are stored; the first change stores them all."""
+        for key, label in (("name", "规则名称"), ("keywords", "关键词")):
+            if not rule.get(key):
+                raise InvalidArguments(f"请填写{label}", field=key)
+        new = _one_rule(validate_urgency, rule, "紧急规则")[0]
+        with self.db.uow() as uow:
+            hold_log(uow)
+            rules = self._stored_urgency(uow.session)
+            names = [r["name"] for r in rules]
+            at = _urgency_index(names, replacing) if replacing is not None else None
+            if new.name in names and names.index(new.name) != at:
+                raise InvalidArguments(f"已有名为 {new.name} 的紧急规则", field="name")
+            after = urgency.rules_to_dicts([new])[0]
+            before = rules[at] if at is not None else None
+            if at is None:
+                rules.append(after)
+            else:
+                rules[at] = after
+            self._write_urgency(uow, rules, "update" if before else "add",
+                                f"{'修改' if before else '新增'}紧急规则：{new.name}",
+                                before, after, now)
+        self._changed()
+        return new
+
+    def delete_urgency_rule(self, name: str, *, now: datetime) -> str:
+        """Remove the urgency rule of this name; the last one stays (none stored means the
+        built-in rules: 恢复内置规则 does that on purpose)."""
+        with self.db.uow() as uow:
+            hold_log(uow)
+            rules = self._stored_urgency(uow.session)
+            gone = rules.pop(_urgency_index([r["name"] for r in rules], name))
+            if not rules:
+                raise InvalidArguments("至少须保留一条紧急规则；要改用内置规则，请点“恢复内置规则”")
+            self._write_urgency(uow, rules, "delete", f"删除紧急规则：{gone['name']}", gone,
+                                None, now)
+        self._changed()
+        return str(gone["name"])
+
+    def _stored_routing(self, session: Any) -> list[RoutingRule]:
+        found = store.read_settings(session, [ROUTING_RULES_KEY]).get(ROUTING_RULES_KEY)
+        return [_rule_of(r) for r in (found.value if found else None) or []]
+
+    def _write_routing(self, uow: UnitOfWork, rules: list[RoutingRule], action: str,
+                       summary: str, before: RoutingRule | None, after: RoutingRule | None,
+                       now: datetime) -> None:
+        store.write_setting(uow.session, ROUTING_RULES_KEY, [r.as_dict() for r in rules], now)
+        self._log(uow, "routing", action, summary, {
+            "count": len(rules), "before": before.as_dict() if before else None,
+            "after": after.as_dict() if after else None}, now)
+        uow.commit()
+
+    def _stored_urgency(self, session: Any) -> list[dict[str, Any]]:
+        found = store.read_settings(session, [URGENCY_RULES_KEY]).get(URGENCY_RULES_KEY)
+        if found is None or not found.value:
+            return urgency.rules_to_dicts(urgency.DEFAULT_RULES)
+        return [dict(r) for r in found.value]
+
+    def _write_urgency(self, uow: UnitOfWork, rules: list[dict[str, Any]], action: str,
+                       summary: str, before: dict[str, Any] | None,
+                       after: dict[str, Any] | None, now: datetime) -> None:
+        store.write_setting(uow.session, URGENCY_RULES_KEY, rules, now)
+        self._log(uow, "urgency", action, summary,
+                  {"count": len(rules), "before": before, "after": after}, now)
+        uow.commit()
+
     def clear(self, kind: str) -> None:
         """Remove a kind's configuration (urgency: back to the built-in rules)."""
         if kind not in KINDS:
@@ -480,6 +589,46 @@ def _validate_routing(items: Sequence[Item], units: Mapping[str, int],
     return rules
 
 
+RoutingKey = tuple[str | None, str | None]  # a routing rule's category and area
+
+
+def _one_rule(validate: Callable[[list[Item]], Sequence[T]], rule: Mapping[str, Any],
+              what: str) -> Sequence[T]:
+    """One rule typed into a form, checked as an upload's rule is; its problems come back
+    without the line numbers an upload's have (what was wrong, for the form)."""
+    try:
+        return validate([("", dict(rule))])
+    except InvalidArguments as exc:
+        problems = exc.details.get("problems")
+        if not isinstance(problems, list) or not problems:
+            raise
+        raise InvalidArguments(f"{what}未保存：{'；'.join(map(str, problems))}",
+                               problems=problems) from None
+
+
+def _routing_index(rules: Sequence[RoutingRule], key: RoutingKey) -> int:
+    category, area = (k or None for k in key)
+    for i, r in enumerate(rules):
+        if (r.category, r.area) == (category, area):
+            return i
+    raise NotFound("该路由规则已不存在（可能刚被修改或删除），请刷新后重试")
+
+
+def _urgency_index(names: Sequence[str], name: str) -> int:
+    if name not in names:
+        raise NotFound(f"紧急规则 {name} 已不存在（可能刚被修改或删除），请刷新后重试")
+    return names.index(name)
+
+
+def phrases(text: str) -> list[str]:
+    """Keywords or phrases typed into one field, separated by commas, 、, |, ; or lines."""
+    return store.split_keywords(text)
+
+
+def _routing_words(rule: RoutingRule) -> str:
+    return f"{rule.category or '全部分类'} × {rule.area or '全部区域'} → {rule.unit}"
+
+
 def _rule_of(data: Mapping[str, Any]) -> RoutingRule:
     return RoutingRule(data.get("category") or None, data.get("area") or None,
                        str(data.get("unit") or ""))
@@ -521,7 +670,7 @@ def validate_urgency(items: Sequence[Item]) -> tuple[urgency.UrgencyRule, ...]:
         if not isinstance(item, Mapping):
             problems.add(where, "每条规则须为对象（name、keywords、level…）")
             continue
-        label = f"{where}（{item.get('name')}）" if item.get("name") else where
+        label = f"{where}（{item.get('name')}）" if item.get("name") and where else where
         before = len(problems.items)
         unknown = set(item) - allowed
         if unknown:

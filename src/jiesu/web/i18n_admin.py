@@ -79,6 +79,34 @@ EN: dict[str, str] = {
         "Or use “Move to…” next to a unit in the unit tree below.",
     "单位较多，只显示前 {n} 个：请用上方的查找。":
         "There are many units: only the first {n} are shown. Use the search above.",
+    # the intake tab's rule rows (路由规则, 紧急规则)
+    "新增路由规则": "Add a routing rule", "修改路由规则": "Change a routing rule",
+    "新增紧急规则": "Add an urgency rule", "修改紧急规则": "Change an urgency rule",
+    "全部分类": "All categories", "全部区域": "All areas", "请选择": "Please choose",
+    "须指定分类或区域；分类含其下级分类，区域含其下级单位。":
+        "Give a category or an area; a category includes those below it, an area the units "
+        "below it.",
+    "删除后，这类诉求按其余规则和历史数据建议承办单位。确定删除？":
+        "Once deleted, the unit for these appeals is suggested by the other rules and by "
+        "history. Delete it?",
+    "删除后，命中这些关键词的诉求不再标为紧急。确定删除？":
+        "Once deleted, appeals with these keywords are no longer marked urgent. Delete it?",
+    "批量导入或导出（CSV）": "Import or export all at once (CSV)",
+    "批量导入或导出（JSON）": "Import or export all at once (JSON)",
+    "保存即替换全部路由规则。": "Saving replaces every routing rule.",
+    "保存即替换全部紧急规则。": "Saving replaces every urgency rule.",
+    "内置规则也可逐条修改或删除：第一次修改时，全部规则存为自定义规则。":
+        "The built-in rules can be changed or deleted one by one too: the first change stores "
+        "them all as custom rules.",
+    "规则名称": "Rule name", "如 gas_leak": "e.g. gas_leak",
+    "关键词（以顿号或逗号分隔）": "Keywords (separated by commas or 、)",
+    "如 燃气泄漏、煤气泄漏": "e.g. 燃气泄漏、煤气泄漏", "另转接": "Also transfer to",
+    "不转接": "No transfer", "给话务员的提示": "What the operator is told",
+    "如 请立即转接 119": "e.g. 请立即转接 119",
+    "不算命中的短语（可不填）": "Phrases that do not count (optional)",
+    "如 火灾隐患": "e.g. 火灾隐患",
+    "公安": "police", "消防": "fire service", "急救": "ambulance", "交通事故": "traffic accidents",
+    "环保": "environment", "燃气抢修": "gas emergency",
     # the users tab
     "查找用户": "Find a user", "用户名、显示名称或单位名称": "Username, name or unit name",
     "查找": "Find", "没有符合条件的用户": "No user matches",

@@ -22,6 +22,14 @@ def _list(zh: str) -> str:
     return zh.replace("、", ", ")
 
 
+_DONE = {"新增": "added", "修改": "changed", "删除": "deleted"}
+
+
+def _all(zh: str) -> str:
+    """A routing rule in words: “全部分类 × 东城区 → 市水务局”, the “all” parts translated."""
+    return zh.replace("全部分类", "all categories").replace("全部区域", "all areas")
+
+
 def _What(zh: str) -> str:
     return _WHAT[zh][0].upper() + _WHAT[zh][1:]
 
@@ -112,6 +120,27 @@ _MESSAGES: list[tuple[re.Pattern[str], str, Convert]] = [
     (re.compile(r"地名表已导入：(?P<n>\d+) 个地名，其中 (?P<m>\d+) 个对应单位"),
      "Gazetteer loaded: {n} place(s), {m} of them linked to units", {}),
     (re.compile(r"网格边界已导入：(?P<n>\d+) 个区域"), "Grid boundaries loaded: {n} area(s)", {}),
+    # one rule saved from the rows of the intake tab
+    (re.compile(r"已(?P<done>新增|修改|删除)路由规则：(?P<rule>.+)"),
+     "Routing rule {done}: {rule}", {"done": _DONE.__getitem__, "rule": _all}),
+    (re.compile(r"已(?P<done>新增|修改|删除)紧急规则：(?P<name>.+)"),
+     "Urgency rule {done}: {name}", {"done": _DONE.__getitem__}),
+    (re.compile(rf"(?P<what>{_W})未保存：(?P<items>.+)"), "{what}: not saved: {items}",
+     {"what": _What, "items": lambda zh: "; ".join(_item(i) for i in zh.split("；"))}),
+    (re.compile(r"已有同一分类和区域的路由规则（派给 (?P<u>.+)），请修改那一条"),
+     "There is a routing rule of this category and area already (to {u}): change that one",
+     {}),
+    (re.compile(r"已有名为 (?P<n>.+) 的紧急规则"), "There is an urgency rule named {n} already",
+     {}),
+    (re.compile(r"至少须保留一条紧急规则；要改用内置规则，请点“恢复内置规则”"),
+     "At least one urgency rule must stay; to use the built-in rules, choose “Restore the "
+     "built-in rules”", {}),
+    (re.compile(r"该路由规则已不存在（可能刚被修改或删除），请刷新后重试"),
+     "This routing rule is no longer there (it may just have been changed or deleted): "
+     "reload the page and try again", {}),
+    (re.compile(r"紧急规则 (?P<n>.+) 已不存在（可能刚被修改或删除），请刷新后重试"),
+     "The urgency rule {n} is no longer there (it may just have been changed or deleted): "
+     "reload the page and try again", {}),
     (re.compile(r"分类已导入：新增 (?P<n>\d+)，已有 (?P<m>\d+)"),
      "Categories imported: {n} new, {m} already there", {}),
     (re.compile(rf"(?P<what>{_W})有 (?P<n>\d+) 处问题，未作任何修改：(?P<items>.+?)"
@@ -184,6 +213,9 @@ def _where(zh: str) -> str:
 
 
 def _item(zh: str) -> str:
+    whole = apply_patterns(_PROBLEMS, zh)  # a form's problem has no line or item before it
+    if whole is not None:
+        return whole
     where, sep, problem = zh.partition("：")
     if not sep:
         return apply_patterns(_PROBLEMS, zh) or zh

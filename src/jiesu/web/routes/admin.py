@@ -33,7 +33,13 @@ from jiesu.services.admin import (
 from jiesu.services.api_keys import ApiKeyService
 from jiesu.services.audit import alarms, recent_checks, stale
 from jiesu.services.clock import utcnow
-from jiesu.services.intake_config import KIND_ZH, IntakeConfigService
+from jiesu.services.intake_config import (
+    KIND_ZH,
+    IntakeConfigService,
+    IntakeSettings,
+    RoutingRule,
+    phrases,
+)
 from jiesu.services.notifications import outbox_page, retry_failed
 from jiesu.services.reporting import ReportingService, pct
 from jiesu.services.rules import RULE_SETTINGS
@@ -165,6 +171,7 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None, *,
             ctx["category_names"] = web_queries.category_names(uow.session)
             ctx["unit_names"] = web_queries.unit_names_by_code(uow.session, {
                 code for r in ctx["intake"].routing for code in (r.area, r.unit) if code})
+            _rule_forms(request, ctx, uow.session)
     return core.render(request, "staff/admin.html", ctx, status_code=status_code)
 
 
@@ -569,6 +576,130 @@ def save_intake(request: Request, kind: str, form: FormDep) -> Response:
         return _page(request, "intake", extra, status_code=400)
     core.flash(request, message)
     return core.redirect("/staff/admin?tab=intake")
+
+
+# the transfer lines an urgency rule's form offers (jiesu.nlp.urgency.TRANSFER_LINES)
+TRANSFER_LINE_ZH = {"110": "公安", "119": "消防", "120": "急救", "122": "交通事故",
+                    "12369": "环保", "96777": "燃气抢修"}
+ROUTING_FIELDS = ("category", "area", "unit")
+URGENCY_FIELDS = ("name", "keywords", "level", "message", "exclude")
+
+
+def _routing_key(form: dict[str, Any]) -> tuple[str | None, str | None] | None:
+    """The category and area of the routing rule a form edits; None: the form adds one."""
+    if core.text(form, "editing") != "1":
+        return None
+    return core.text(form, "orig_category") or None, core.text(form, "orig_area") or None
+
+
+@router.post("/intake/routing/rule", response_model=None)
+def save_routing_rule(request: Request, form: FormDep) -> Response:
+    """新增 or 修改 one routing rule (category × area → unit) from the intake tab's form."""
+    core.require(request, ROLES)
+    svc = _intake(request)
+    key = _routing_key(form)
+    rule = {f: core.text(form, f) for f in ROUTING_FIELDS}
+    return _rule_saved(request, "routing", form, lambda: svc.save_routing_rule(
+        rule, replacing=key, now=utcnow()), lambda saved: (
+            f"{'已修改' if key else '已新增'}路由规则：{_routing_words(request, saved)}"))
+
+
+@router.post("/intake/routing/rule/delete", response_model=None)
+def delete_routing_rule(request: Request, form: FormDep) -> Response:
+    core.require(request, ROLES)
+    svc = _intake(request)
+    key = (core.text(form, "orig_category") or None, core.text(form, "orig_area") or None)
+    return core.done(request, lambda: svc.delete_routing_rule(key, now=utcnow()),
+                     lambda gone: f"已删除路由规则：{_routing_words(request, gone)}",
+                     "/staff/admin?tab=intake#intake-routing")
+
+
+@router.post("/intake/urgency/rule", response_model=None)
+def save_urgency_rule(request: Request, form: FormDep) -> Response:
+    """新增 or 修改 one urgency rule from the intake tab's form."""
+    core.require(request, ROLES)
+    svc = _intake(request)
+    replacing = core.text(form, "orig_name") if core.text(form, "editing") == "1" else None
+    rule = {"name": core.text(form, "name"), "keywords": phrases(core.text(form, "keywords")),
+            "level": core.text(form, "level"),
+            "transfer_to": list(dict.fromkeys(core.values(form, "transfer_to"))),
+            "message": core.text(form, "message") or None,
+            "exclude": phrases(core.text(form, "exclude"))}
+    return _rule_saved(request, "urgency", form, lambda: svc.save_urgency_rule(
+        rule, replacing=replacing, now=utcnow()),
+        lambda saved: f"{'已修改' if replacing else '已新增'}紧急规则：{saved.name}")
+
+
+@router.post("/intake/urgency/rule/delete", response_model=None)
+def delete_urgency_rule(request: Request, form: FormDep) -> Response:
+    core.require(request, ROLES)
+    svc = _intake(request)
+    return core.done(request, lambda: svc.delete_urgency_rule(
+        core.text(form, "orig_name"), now=utcnow()), lambda name: f"已删除紧急规则：{name}",
+        "/staff/admin?tab=intake#intake-urgency")
+
+
+def _rule_saved(request: Request, kind: str, form: dict[str, Any], call: Callable[[], Any],
+                message: Callable[[Any], str]) -> Response:
+    """Save one rule; a refusal shows the tab again at once (400) with the form as typed and
+    the message above it (a rule's keywords and message are more than a session keeps)."""
+    try:
+        saved = call()
+    except DomainError as exc:
+        fields = ROUTING_FIELDS if kind == "routing" else URGENCY_FIELDS
+        typed: dict[str, Any] = {f: core.text(form, f) for f in fields}
+        typed.update({f: core.text(form, f) for f in ("editing", "orig_category", "orig_area",
+                                                       "orig_name")})
+        typed["transfer_to"] = core.values(form, "transfer_to")
+        return _page(request, "intake", {f"{kind}_typed": typed, f"{kind}_error": exc.message},
+                     status_code=400)
+    core.flash(request, message(saved))
+    return core.redirect(f"/staff/admin?tab=intake#intake-{kind}")
+
+
+def _routing_words(request: Request, rule: RoutingRule) -> str:
+    """“城乡建设/市政设施 × 全部区域 → 市水务局”: a routing rule with the names of its codes."""
+    rt = core.runtime_of(request)
+    with core.reading(rt) as uow:
+        categories = web_queries.category_names(uow.session)
+        units = web_queries.unit_names_by_code(uow.session, {rule.area or "", rule.unit})
+    category = categories.get(rule.category, rule.category) if rule.category else "全部分类"
+    area = units.get(rule.area, rule.area) if rule.area else "全部区域"
+    return f"{category} × {area} → {units.get(rule.unit, rule.unit)}"
+
+
+def _rule_forms(request: Request, ctx: dict[str, Any], s: Any) -> None:
+    """What the intake tab's rule forms show: the rule a 修改 link chose (`routing=N`,
+    `urgency=N`) or what a refused form had typed, and the choices of their selects."""
+    intake: IntakeSettings = ctx["intake"]
+    routing: dict[str, Any] = ctx.get("routing_typed") or {}
+    chosen = _chosen(request, "routing", len(intake.routing))
+    if not routing and chosen is not None:
+        r = intake.routing[chosen]
+        routing = {"category": r.category or "", "area": r.area or "", "unit": r.unit,
+                   "editing": "1", "orig_category": r.category or "",
+                   "orig_area": r.area or ""}
+    rule: dict[str, Any] = ctx.get("urgency_typed") or {}
+    chosen = _chosen(request, "urgency", len(intake.urgency_rules))
+    if not rule and chosen is not None:
+        u = intake.urgency_rules[chosen]
+        rule = {"name": u["name"], "keywords": "、".join(u["keywords"]), "level": u["level"],
+                "transfer_to": list(u.get("transfer_to") or []),
+                "message": u.get("message") or "", "exclude": "、".join(u.get("exclude") or []),
+                "editing": "1", "orig_name": u["name"]}
+    units = web_queries.units(s, limit=MOVE_CHOICES + 1)
+    lines = list(TRANSFER_LINE_ZH) + [t for t in rule.get("transfer_to", [])
+                                      if t not in TRANSFER_LINE_ZH]
+    ctx.update(routing_form=routing, urgency_form=rule, transfer_lines=lines,
+               transfer_names=TRANSFER_LINE_ZH,
+               rule_categories=[c for c in web_queries.all_categories(s) if c.active],
+               rule_units=units if len(units) <= MOVE_CHOICES else None)
+
+
+def _chosen(request: Request, name: str, count: int) -> int | None:
+    """The 0-based row a 修改 link names (`?routing=3` is the third rule), if there is one."""
+    raw = request.query_params.get(name, "")
+    return int(raw) - 1 if raw.isdigit() and 1 <= int(raw) <= count else None
 
 
 @router.post("/intake/{kind}/clear", response_model=None)
