@@ -71,7 +71,7 @@ def test_routing_rules_are_added_changed_and_deleted_row_by_row(city: City) -> N
     assert "新增路由规则" in c.get(PAGE).text
     # the fields are selects of the city's categories and units, each with its label
     assert '<option value="01.01">城乡建设/市政设施 · 01.01</option>' in form
-    assert '<option value="W">· 市水务局 · W</option>' in form
+    assert '<option value="W">&nbsp;&nbsp;市水务局 · W</option>' in form
     for field in ("rr-category", "rr-area", "rr-unit"):
         assert f'<label for="{field}">' in form
 
