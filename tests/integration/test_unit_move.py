@@ -11,10 +11,12 @@ import os
 import re
 import subprocess
 import sys
+import threading
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from jiesu.domain.errors import InvalidArguments
 from jiesu.services import audit
 from jiesu.services.admin import AdminService
 from jiesu.store.config_tables import ConfigEventRow
@@ -151,3 +153,31 @@ def test_the_command_line_moves_a_unit_and_refuses_a_cycle(city: City) -> None:
     assert done.returncode == 0, done.stderr
     assert "已移动单位 D1S1 东华门街道：东城区 → 西城区（共 2 个单位）" in done.stdout
     assert _tree(city)["D1S1C1"][1].startswith(_tree(city)["D2"][1])
+
+
+def test_two_moves_at_once_that_would_make_a_cycle_leave_one_tree(city: City) -> None:
+    """W under W2 and W2 under W at the same moment: each alone is fine, together they would
+    cut both off from the city. The second waits for the first's locks, reads the tree
+    afresh and is refused."""
+    admin = AdminService(city.runtime.db, city.runtime.rules)
+    admin.add_unit("W2", "市排水集团", parent_code="C", group="enterprise")
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def move(code: str, parent: str) -> None:
+        start.wait()
+        try:
+            admin.move_unit(code, parent)
+            outcomes.append("moved")
+        except InvalidArguments as exc:
+            outcomes.append(exc.message)
+
+    workers = [threading.Thread(target=move, args=pair) for pair in (("W", "W2"), ("W2", "W"))]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    refused = [o for o in outcomes if o != "moved"]
+    assert len(outcomes) == 2 and len(refused) == 1 and "的下级单位，不能把" in refused[0]
+    tree = _tree(city)  # every path still runs from the city
+    assert {tree["W"][0], tree["W2"][0]} & {"C"}

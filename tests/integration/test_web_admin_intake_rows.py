@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from typing import Any
 
 import pytest
@@ -213,3 +214,29 @@ def test_the_last_urgency_rule_is_kept(city: City) -> None:
     with pytest.raises(InvalidArguments, match="至少须保留一条紧急规则"):
         svc.delete_urgency_rule("only", now=utcnow())
     assert [r["name"] for r in svc.show().urgency_rules] == ["only"]
+
+
+def test_two_administrators_adding_rules_at_once_keep_every_rule(city: City) -> None:
+    """Each change reads the stored list and writes it back: without the log's lock taken
+    first, one administrator's rule would overwrite the other's."""
+    svc = IntakeConfigService(city.runtime.db)
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def add(area: str) -> None:
+        start.wait()
+        try:
+            for category in ("01", "01.01", "01.01.001", "02"):
+                svc.save_routing_rule({"category": category, "area": area, "unit": "W"},
+                                      now=utcnow())
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            failures.append(exc)
+
+    workers = [threading.Thread(target=add, args=(area,)) for area in ("D1", "D2")]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert failures == []
+    assert len(svc.show().routing) == 8
+    assert audit.verify(city.runtime.db).ok
