@@ -129,7 +129,7 @@ def unit_move(
 ) -> None:
     """Move a unit with its sub-units under another parent (移动单位), e.g. a community
     reassigned to another street. Refused under itself or a sub-unit, or under a unit whose
-    level does not fit. Running servers see the new tree within 30 s."""
+    level does not fit. Running servers see it within a minute (handlers' scopes 30 s)."""
     from jiesu.services.admin import AdminService
 
     rt = _runtime()

@@ -49,6 +49,13 @@ class Runtime:
         value = self.extras.get("intake")
         return value if isinstance(value, IntakeIntelligence) else None
 
+    def unit_tree_changed(self) -> None:
+        """After a unit moved: this process forgets the users it keeps (each carries its unit
+        subtree) and intake's unit paths; other processes within their cache times."""
+        self.auth.forget()
+        if self.intake is not None:
+            self.intake.reload()
+
     @property
     def hotspots(self) -> HotspotService:
         """The process's hotspot service (it keeps the hotspots it computed for five minutes)."""

@@ -181,3 +181,19 @@ def test_two_moves_at_once_that_would_make_a_cycle_leave_one_tree(city: City) ->
     assert len(outcomes) == 2 and len(refused) == 1 and "的下级单位，不能把" in refused[0]
     tree = _tree(city)  # every path still runs from the city
     assert {tree["W"][0], tree["W2"][0]} & {"C"}
+
+
+def test_the_api_moves_a_unit_and_refuses_a_level_that_does_not_fit(city: City) -> None:
+    h = city.headers("admin")
+    r = city.client.put("/api/v1/admin/units/D1S1C1/parent", headers=h,
+                        json={"parent_code": "W"})
+    assert r.status_code == 422 and "社区/村不能隶属于市级部门" in r.json()["error"]["message"]
+    r = city.client.put("/api/v1/admin/units/D1S1C1/parent", headers=h,
+                        json={"parent_code": "D2S1"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["parent_id"], r.json()["depth"]) == (city.unit_ids["D2S1"], 3)
+    r = city.client.put("/api/v1/admin/units/D1S1C1/parent", headers=city.headers("handler_d2"),
+                        json={"parent_code": "D1S1"})
+    assert r.status_code == 403
+    assert city.client.put("/api/v1/admin/units/NOPE/parent", headers=h,
+                           json={"parent_code": "D1S1"}).status_code == 404

@@ -21,6 +21,7 @@ from jiesu.api.v1.schemas import (
     SlaPolicyOut,
     UnitContactIn,
     UnitIn,
+    UnitMoveIn,
     UnitOut,
     UnitPopulationIn,
     UserIn,
@@ -66,6 +67,20 @@ def add_unit(body: UnitIn, runtime: RuntimeDep, admin: AdminDep) -> UnitOut:
 def set_unit_contact(code: Annotated[str, Path(max_length=64)], body: UnitContactIn,
                      runtime: RuntimeDep, admin: AdminDep) -> UnitOut:
     return _unit_out(_admin(runtime, admin).set_unit_contact(code, body.contact_phone))
+
+
+@router.put("/units/{code}/parent", response_model=UnitOut,
+            summary="移动单位：连同其全部下级单位移到另一个上级单位之下",
+            description="如社区划归另一个街道。不能移到单位自身、它的下级单位、已停用的单位"
+                        "或层级不符的单位之下（422）；未办结诉求的承办单位不变。")
+def move_unit(code: Annotated[str, Path(max_length=64)], body: UnitMoveIn,
+              runtime: RuntimeDep, admin: AdminDep) -> UnitOut:
+    moved = _admin(runtime, admin).move_unit(code, body.parent_code)
+    runtime.unit_tree_changed()
+    with runtime.db.uow(write=False) as uow:
+        row = uow.units.by_code(moved.code)
+        assert row is not None  # it was just moved
+        return _unit_out(row)
 
 
 @router.put("/units/{code}/population", response_model=UnitOut,

@@ -135,6 +135,11 @@ class UnitContactIn(BaseModel):
                                       description="值班电话；空值表示清除（预警发往上级单位）")
 
 
+class UnitMoveIn(BaseModel):
+    parent_code: str = Field(..., min_length=1, max_length=64,
+                             description="新的上级单位编码；单位连同其全部下级单位移到它之下")
+
+
 class UnitPopulationIn(BaseModel):
     households: int | None = Field(None, ge=0, le=1_000_000_000,
                                    description="户数；空值表示清除（取下级单位之和）")

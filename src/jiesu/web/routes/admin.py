@@ -298,9 +298,7 @@ def move_unit(request: Request, form: FormDep) -> Response:
 
     def run() -> MovedUnit:
         moved = svc.move_unit(code, core.text(form, "parent_code"))
-        rt.auth.forget()
-        if rt.intake is not None:
-            rt.intake.reload()
+        rt.unit_tree_changed()
         return moved
 
     to = "/staff/admin?tab=units" + (f"&{urlencode({'move': code[:64]})}" if code else "")
