@@ -179,8 +179,8 @@ def test_the_routing_table_names_its_categories_and_units(city: City) -> None:
         "csrf_token": _token(page), "text": f"category,area,unit\n{leaf.group(1)},D1,W\n"},
         follow_redirects=True)
     assert "路由规则已保存：1 条" in r.text
-    row = re.search(r"<td>城乡建设/市政设施/路灯 <code[^>]*>[0-9.]+</code></td><td>(.*?)</td>"
-                    r"<td>(.*?)</td>", r.text)
+    row = re.search(r"<td[^>]*>城乡建设/市政设施/路灯 <code[^>]*>[0-9.]+</code></td>"
+                    r"<td[^>]*>(.*?)</td><td[^>]*>(.*?)</td>", r.text)
     assert row and "东城区" in row.group(1) and "市水务局" in row.group(2)
 
 
