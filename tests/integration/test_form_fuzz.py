@@ -145,7 +145,10 @@ def test_no_page_answers_odd_query_parameters_with_a_server_error(city: City) ->
         "analyst": ["/reports/monthly", "/reports/monthly.xlsx", "/staff/hotspots",
                     "/staff/policies", "/staff/policies?tab=payouts", "/staff/enterprises"],
         "auditor": ["/staff/audit"],
-        "admin": ["/staff/admin", "/staff/policies", "/staff/policies/new",
+        # the row a 修改 or 移动到… link names (odd ones: "²" is a digit to str.isdigit)
+        "admin": ["/staff/admin", "/staff/admin?tab=intake&routing=²&urgency=0",
+                  "/staff/admin?tab=intake&urgency=" + "9" * 30,
+                  "/staff/admin?tab=units&move=%00", "/staff/policies", "/staff/policies/new",
                   "/staff/enterprises", "/staff/enterprises/new", "/staff/knowledge",
                   "/staff/knowledge/new"],
     }

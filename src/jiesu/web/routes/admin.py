@@ -275,8 +275,9 @@ def set_unit_active(request: Request, form: FormDep) -> Response:
 def _move_choices(s: Any, code: str) -> dict[str, Any]:
     """The unit 移动到… was chosen for, its parent, and the units it may go under (a select
     when there are few enough; otherwise the code is typed, with the unit search)."""
-    unit = web_queries.unit_by_code(s, code.strip()[:64]) if code.strip() else None
-    if unit is None:
+    code = code.strip()[:64]
+    unit = web_queries.unit_by_code(s, code) if code.isprintable() and code else None
+    if unit is None:  # no unit of that code ("\x00" none either: PostgreSQL refuses to look)
         return {}
     groups = unit_tree.parent_groups(unit.group)
     targets = web_queries.move_targets(s, unit, groups, limit=MOVE_CHOICES + 1)
@@ -697,7 +698,7 @@ def _rule_forms(request: Request, ctx: dict[str, Any], s: Any) -> None:
 def _chosen(request: Request, name: str, count: int) -> int | None:
     """The 0-based row a 修改 link names (`?routing=3` is the third rule), if there is one."""
     raw = request.query_params.get(name, "")
-    return int(raw) - 1 if raw.isdigit() and 1 <= int(raw) <= count else None
+    return int(raw) - 1 if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= count else None
 
 
 @router.post("/intake/{kind}/clear", response_model=None)
