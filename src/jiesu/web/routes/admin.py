@@ -295,16 +295,17 @@ def move_unit(request: Request, form: FormDep) -> Response:
     core.require(request, ROLES)
     rt = core.runtime_of(request)
     svc = _service(request)
-    code = core.text(form, "code")
-
-    def run() -> MovedUnit:
-        moved = svc.move_unit(code, core.text(form, "parent_code"))
-        rt.unit_tree_changed()
-        return moved
-
-    to = "/staff/admin?tab=units" + (f"&{urlencode({'move': code[:64]})}" if code else "")
-    return core.done(request, run, moved_message, to + "#unit-move",
-                     keep=("move", {"code": code, "parent_code": core.text(form, "parent_code")}))
+    code, parent_code = core.text(form, "code"), core.text(form, "parent_code")
+    try:
+        moved = svc.move_unit(code, parent_code)
+    except DomainError as exc:  # the tab's top says why; its card holds the unit again
+        core.flash(request, exc.message, "error")
+        core.keep_typed(request, "move", {"code": code, "parent_code": parent_code})
+        return core.redirect("/staff/admin?tab=units"
+                             + (f"&{urlencode({'move': code[:64]})}" if code else ""))
+    rt.unit_tree_changed()
+    core.flash(request, moved_message(moved))
+    return core.redirect("/staff/admin?tab=units")
 
 
 def moved_message(moved: MovedUnit) -> str:
@@ -610,7 +611,7 @@ def delete_routing_rule(request: Request, form: FormDep) -> Response:
     key = (core.text(form, "orig_category") or None, core.text(form, "orig_area") or None)
     return core.done(request, lambda: svc.delete_routing_rule(key, now=utcnow()),
                      lambda gone: f"已删除路由规则：{_routing_words(request, gone)}",
-                     "/staff/admin?tab=intake#intake-routing")
+                     "/staff/admin?tab=intake")
 
 
 @router.post("/intake/urgency/rule", response_model=None)
@@ -635,7 +636,7 @@ def delete_urgency_rule(request: Request, form: FormDep) -> Response:
     svc = _intake(request)
     return core.done(request, lambda: svc.delete_urgency_rule(
         core.text(form, "orig_name"), now=utcnow()), lambda name: f"已删除紧急规则：{name}",
-        "/staff/admin?tab=intake#intake-urgency")
+        "/staff/admin?tab=intake")
 
 
 def _rule_saved(request: Request, kind: str, form: dict[str, Any], call: Callable[[], Any],
@@ -653,7 +654,7 @@ def _rule_saved(request: Request, kind: str, form: dict[str, Any], call: Callabl
         return _page(request, "intake", {f"{kind}_typed": typed, f"{kind}_error": exc.message},
                      status_code=400)
     core.flash(request, message(saved))
-    return core.redirect(f"/staff/admin?tab=intake#intake-{kind}")
+    return core.redirect("/staff/admin?tab=intake")  # the top, where the message is
 
 
 def _routing_words(request: Request, rule: RoutingRule) -> str:
