@@ -110,7 +110,8 @@ def test_a_move_under_itself_a_sub_unit_or_a_level_that_does_not_fit_is_refused(
             ("D1S1C1", "D1S1", "单位 D1S1C1 已在 D1S1 东华门街道 之下"),
             ("D1S1C1", "W", "社区/村不能隶属于市级部门（W）：可选的上级为市、区、街道/乡镇"),
             ("D2S1", "D1S1", "街道/乡镇不能隶属于街道/乡镇（D1S1）：可选的上级为市、区"),
-            ("W", "D1", "市级部门不能隶属于区（D1）：可选的上级为市、市级部门、公共企业"),
+            ("W", "D1S1",
+             "市级部门不能隶属于街道/乡镇（D1S1）：可选的上级为市、区、市级部门、公共企业"),
             ("D1S1C1", "NOPE", "上级单位 NOPE 不存在"),
             ("NOPE", "D2", "单位 NOPE 不存在"),
             ("D1S1C1", "", "请选择新的上级单位")):
@@ -197,3 +198,25 @@ def test_the_api_moves_a_unit_and_refuses_a_level_that_does_not_fit(city: City) 
     assert r.status_code == 403
     assert city.client.put("/api/v1/admin/units/NOPE/parent", headers=h,
                            json={"parent_code": "D1S1"}).status_code == 404
+
+
+def test_a_new_unit_follows_the_levels_a_move_does(city: City) -> None:
+    """Adding a unit checks its level against its parent as moving one does: a community under
+    a department or a street under a street is refused (422, nothing added); a district's own
+    department (区级部门) sits under the district, added or moved there."""
+    h = city.headers("admin")
+    for code, parent, group, said in (
+            ("X1", "W", "community", "社区/村不能隶属于市级部门（W）"),
+            ("X2", "D1S1", "street", "街道/乡镇不能隶属于街道/乡镇（D1S1）"),
+            ("X3", "D1S1C1", "department", "市级部门不能隶属于社区/村（D1S1C1）")):
+        r = city.client.post("/api/v1/admin/units", headers=h,
+                             json={"code": code, "name": "新单位", "parent_code": parent,
+                                   "group": group})
+        assert r.status_code == 422 and said in r.json()["error"]["message"], r.text
+    assert not {"X1", "X2", "X3"} & set(_tree(city))
+    r = city.client.post("/api/v1/admin/units", headers=h, json={
+        "code": "D1B1", "name": "东城区住房和城乡建设委员会", "parent_code": "D1",
+        "group": "department"})
+    assert r.status_code == 201, r.text
+    r = city.client.put("/api/v1/admin/units/W/parent", headers=h, json={"parent_code": "D2"})
+    assert r.status_code == 200 and r.json()["parent_id"] == city.unit_ids["D2"], r.text

@@ -3,8 +3,9 @@ administrator moving a unit to another parent (a community reassigned to another
 
 Two branches hang from the city (DESIGN §1). The territorial one runs city → district →
 street/township → community/village → grid → micro-grid: a unit goes under a unit of a higher
-level of it (a community straight under a district too). City departments and public
-enterprises sit under the city, or under a department or enterprise (下属单位)."""
+level of it (a community straight under a district too). Departments and public enterprises
+sit under the city, under a district (区级部门: a district's own departments, to which the
+district hands its appeals on) or under a department or enterprise (下属单位)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def parent_fits(parent_group: str, child_group: str) -> bool:
     if parent_group not in GROUP_ZH or child_group not in GROUP_ZH:
         return True
     if child_group in SECTORAL:
-        return parent_group == "city" or parent_group in SECTORAL
+        return parent_group in ("city", "district") or parent_group in SECTORAL
     return (parent_group in TERRITORIAL_LEVEL
             and TERRITORIAL_LEVEL[parent_group] < TERRITORIAL_LEVEL[child_group])
 

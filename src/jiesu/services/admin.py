@@ -137,6 +137,7 @@ class AdminService:
                     raise InvalidArguments(f"上级单位 {parent_code} 不存在", field="parent_code")
                 if not parent.active:
                     raise InvalidArguments(f"上级单位 {parent_code} 已停用", field="parent_code")
+                _check_level(group, parent)
                 # read again under a lock: a move of the parent at this moment changes its path
                 parent = admin_store.locked_units(uow.session, [parent.id])[parent.id]
             row = uow.units.add(code, name, parent=parent, group=group)
@@ -661,13 +662,19 @@ def _check_move(unit: UnitRow, parent: UnitRow) -> None:
                                field="parent_code")
     if not parent.active:
         raise InvalidArguments(f"上级单位 {parent.code} 已停用", field="parent_code")
-    if not unit_tree.parent_fits(parent.group, unit.group):
-        fits = "、".join(unit_tree.GROUP_ZH[g] for g in unit_tree.parent_groups(unit.group))
+    _check_level(unit.group, parent)
+
+
+def _check_level(group: str, parent: UnitRow) -> None:
+    """Refuse a unit of `group` under `parent` when the tree's levels do not allow it (a
+    community under a grid, a street under a department)."""
+    if not unit_tree.parent_fits(parent.group, group):
+        fits = "、".join(unit_tree.GROUP_ZH[g] for g in unit_tree.parent_groups(group))
         if not fits:
-            raise InvalidArguments(f"{unit_tree.GROUP_ZH[unit.group]}是单位树的顶层，"
-                                   "不能移到其他单位之下", field="code")
+            raise InvalidArguments(f"{unit_tree.GROUP_ZH[group]}是单位树的顶层，"
+                                   "不能隶属于其他单位", field="group")
         raise InvalidArguments(
-            f"{unit_tree.GROUP_ZH[unit.group]}不能隶属于{unit_tree.GROUP_ZH[parent.group]}"
+            f"{unit_tree.GROUP_ZH[group]}不能隶属于{unit_tree.GROUP_ZH[parent.group]}"
             f"（{parent.code}）：可选的上级为{fits}", field="parent_code")
 
 

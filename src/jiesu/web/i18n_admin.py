@@ -287,8 +287,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"(?P<g>[^，：]+)不能隶属于(?P<p>[^，：（]+)（(?P<pc>[^）]+)）：可选的上级为(?P<fits>.+)"),
      "A unit of the level “{g}” cannot be under a “{p}” ({pc}); it may go under {fits}",
      {"g": _group, "p": _group, "fits": lambda zh: ", ".join(map(_group, zh.split("、")))}),
-    (re.compile(r"(?P<g>.+)是单位树的顶层，不能移到其他单位之下"),
-     "A “{g}” unit is the top of the unit tree: it cannot be moved under another unit",
+    (re.compile(r"(?P<g>.+)是单位树的顶层，不能隶属于其他单位"),
+     "A “{g}” unit is the top of the unit tree: it cannot be under another unit",
      {"g": _group}),
     (re.compile(r"已停用单位：(?P<c>\S+) (?P<n>.+)，不再用于派单和新用户，可随时重新启用"),
      "Unit deactivated: {c} {n}. It is no longer offered for dispatch or new users; it can be "
