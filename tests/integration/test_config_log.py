@@ -157,7 +157,11 @@ def test_deadline_rules_calendar_and_taxonomy_changes_are_recorded(city: City,
     h = city.headers("admin")
     r = city.client.post("/api/v1/admin/sla-policies", json={
         "clock": "handle", "amount": 3, "unit": "workday", "kind": "consult"}, headers=h)
-    assert r.status_code == 201, r.text
+    assert r.status_code == 201 and r.json()["replaced"] is None, r.text
+    again = city.client.post("/api/v1/admin/sla-policies", json={
+        "clock": "handle", "amount": 2, "unit": "workday", "kind": "consult"}, headers=h)
+    assert again.json()["id"] == r.json()["id"]  # the same scope: replaced, and says so
+    assert again.json()["replaced"] == {"amount": 3, "unit": "workday"}
     assert city.client.delete(f"/api/v1/admin/sla-policies/{r.json()['id']}",
                               headers=h).status_code == 204
     days = [{"day": "2030-01-01", "is_workday": False}, {"day": "2030-01-05", "is_workday": True}]
@@ -166,11 +170,13 @@ def test_deadline_rules_calendar_and_taxonomy_changes_are_recorded(city: City,
     assert city.client.post("/api/v1/admin/categories", json={"name": "交通管理"},
                             headers=h).status_code == 201
     assert _new_entries(engine, before) == [
-        ("deadlines", "set"), ("deadlines", "delete"), ("calendar", "load_year"),
+        ("deadlines", "set"), ("deadlines", "set"), ("deadlines", "delete"),
+        ("calendar", "load_year"),
         ("taxonomy", "add")]
-    sla, deleted, calendar, _ = _entries(engine)[before:]
+    sla, replaced, deleted, calendar, _ = _entries(engine)[before:]
     assert sla["details"]["after"]["amount"] == 3 and deleted["details"]["before"]["kind"] == (
         "consult")
+    assert replaced["details"]["after"]["amount"] == 2
     assert calendar["details"]["working_weekend_days"] == ["2030-01-05"]
     assert calendar["details"]["holidays_on_weekdays"] == ["2030-01-01"]
 

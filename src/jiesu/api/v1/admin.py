@@ -17,8 +17,10 @@ from jiesu.api.v1.schemas import (
     CategoryIn,
     CategoryOut,
     PasswordResetIn,
+    SlaLength,
     SlaPolicyIn,
     SlaPolicyOut,
+    SlaSavedOut,
     UnitContactIn,
     UnitIn,
     UnitMoveIn,
@@ -193,14 +195,16 @@ def list_sla(runtime: RuntimeDep, _: CurrentUserDep) -> list[SlaPolicyOut]:
     return out
 
 
-@router.post("/sla-policies", response_model=SlaPolicyOut, status_code=201,
-             summary="新增或修改时限规则")
-def set_sla(body: SlaPolicyIn, runtime: RuntimeDep, admin: AdminDep) -> SlaPolicyOut:
+@router.post("/sla-policies", response_model=SlaSavedOut, status_code=201,
+             summary="新增或修改时限规则（同一范围已有规则时替换它，replaced 为原时限）")
+def set_sla(body: SlaPolicyIn, runtime: RuntimeDep, admin: AdminDep) -> SlaSavedOut:
     saved = _admin(runtime, admin).set_sla_policy(
         clock=body.clock, amount=body.amount, limit_unit=body.unit, kind=body.kind,
         urgency=body.urgency, category=body.category, unit_code=body.unit_code,
         requester=body.requester)
-    return SlaPolicyOut(id=saved.policy_id, **body.model_dump())
+    before = (SlaLength(amount=saved.before[0], unit=saved.before[1])
+              if saved.before is not None else None)
+    return SlaSavedOut(id=saved.policy_id, replaced=before, **body.model_dump())
 
 
 @router.delete("/sla-policies/{policy_id}", status_code=204, summary="删除时限规则")

@@ -242,6 +242,16 @@ class SlaPolicyOut(SlaPolicyIn):
     source: Literal["default", "custom"] = "custom"
 
 
+class SlaLength(BaseModel):
+    amount: float
+    unit: Literal["workday", "hour", "minute"]
+
+
+class SlaSavedOut(SlaPolicyOut):
+    replaced: SlaLength | None = Field(
+        None, description="已替换的原规则时限（同一范围已有规则时）；新增规则时为空")
+
+
 class CalendarDayIn(BaseModel):
     day: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     is_workday: bool
