@@ -65,7 +65,8 @@ def run(kind: str, n: int, keep: bool) -> None:
     from jiesu.domain.appeal import Actor, Role
     from jiesu.runtime import Runtime
     from jiesu.services.clock import utcnow
-    from jiesu.services.policies import PolicyInput, PolicyService
+    from jiesu.services.policies import PolicyService
+    from jiesu.services.policy_inputs import PolicyInput
     from jiesu.store import notify_store
 
     url = create_database(kind, "policies")

@@ -23,7 +23,8 @@ from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
 from jiesu.services.intake_config import IntakeConfigService
 from jiesu.services.knowledge import ArticleInput
-from jiesu.services.policies import EnterpriseInput, PolicyInput, PolicyService
+from jiesu.services.policies import PolicyService
+from jiesu.services.policy_inputs import EnterpriseInput, PolicyInput
 from jiesu.store import lookups
 from jiesu.store.migrate import upgrade
 

@@ -21,7 +21,7 @@ def test_the_auditor_reads_the_checks_and_the_configuration_changes(
     from jiesu.services import audit
     from jiesu.services.appeals import NewAppeal
     from jiesu.services.clock import utcnow
-    from jiesu.services.policies import PolicyInput
+    from jiesu.services.policy_inputs import PolicyInput
 
     with as_admin(server) as (rt, units, boss):
         rt.policies.save_policy(boss, PolicyInput(

@@ -19,7 +19,7 @@ def _seed(server: Server) -> str:
     """An enterprise in 东城区 and a published 申报制 policy for small firms there."""
     from jiesu.domain.enterprise import uscc_check_char
     from jiesu.services.clock import utcnow
-    from jiesu.services.policies import EnterpriseInput, PolicyInput
+    from jiesu.services.policy_inputs import EnterpriseInput, PolicyInput
 
     code = "91110101MA0BRWXY4"
     code += uscc_check_char(code)

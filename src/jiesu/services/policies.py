@@ -24,7 +24,6 @@ Who may do what:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -46,6 +45,14 @@ from jiesu.domain.errors import (
 from jiesu.domain.privacy import mask_phone
 from jiesu.services.clock import utcnow
 from jiesu.services.config_log import record_change, record_update
+from jiesu.services.policy_inputs import (
+    EnterpriseInput,
+    PolicyInput,
+    choice,
+    enterprise_values,
+    policy_values,
+    required_text,
+)
 from jiesu.services.rules import RulesProvider
 from jiesu.services.throttle import AttemptLimiter
 from jiesu.store import notify_store, queries
@@ -94,26 +101,6 @@ class Duplicate(DomainError):
 
 
 @dataclass
-class EnterpriseInput:
-    """An enterprise profile as an administrator enters it. Revenue and assets in 万元."""
-
-    uscc: str
-    name: str
-    industry: str | None = None
-    employees: int | None = None
-    revenue: float | None = None
-    assets: float | None = None
-    size_class: str | None = None  # declared; used only when the figures cannot classify
-    region_unit_id: int | None = None
-    founded_on: date | None = None
-    certifications: tuple[str, ...] | list[str] | str = ()
-    tax_credit: str | None = None
-    contact_name: str | None = None
-    contact_phone: str | None = None
-    liaison_user_id: int | None = None
-
-
-@dataclass
 class EnterpriseView:
     id: int
     uscc: str
@@ -139,21 +126,6 @@ class EnterpriseView:
     version: int
     # why the size class could not be computed (what to fill in); None when it was
     size_missing_zh: str | None = None
-
-
-@dataclass
-class PolicyInput:
-    code: str
-    title: str
-    issuer_unit_id: int
-    mode: str  # apply (申报制) / auto (免申即享)
-    conditions: list[dict[str, Any]]
-    summary: str = ""
-    benefit: str = ""
-    amount_fen: int | None = None
-    valid_from: date | None = None
-    valid_until: date | None = None
-    payout_days: int = 15
 
 
 @dataclass
@@ -289,7 +261,7 @@ class PolicyService:
         policy taking matches (new matches notified by SMS, lapsed and revived ones updated)."""
         _require(actor, frozenset({Role.ADMIN}), "维护企业档案")
         today = self._today(now)
-        values = _enterprise_values(data, today)
+        values = enterprise_values(data, today)
         with self.db.uow() as uow:
             s = uow.session
             if values["region_unit_id"] is not None and not queries.unit_names(
@@ -386,7 +358,7 @@ class PolicyService:
                     expected_version: int | None = None) -> PolicyView:
         """Create a draft (no id) or edit a policy; editing a published one matches again."""
         _require(actor, frozenset({Role.ADMIN}), "维护惠企政策")
-        values, conds = _policy_values(data)
+        values, conds = policy_values(data)
         today = self._today(now)
         with self.db.uow() as uow:
             s = uow.session
@@ -467,7 +439,7 @@ class PolicyService:
         payout without one (免申即享 待兑现) lapse ("withdrawn", the enterprises are told);
         applications already made stay to be decided, approved ones to be paid."""
         _require(actor, frozenset({Role.ADMIN}), "撤回惠企政策")
-        reason = _text(reason, 500, "reason", "请填写撤回原因")
+        reason = required_text(reason, 500, "reason", "请填写撤回原因")
         with self.db.uow() as uow:
             row = self._policy_row(uow, policy_id, lock=True)
             if row.status != pol.PolicyStatus.PUBLISHED:
@@ -506,7 +478,7 @@ class PolicyService:
         """Policies, newest first, with their match counts and the sum paid."""
         _require(actor, STAFF, "查看惠企政策")
         if status is not None:
-            _enum(pol.PolicyStatus, status, "status", "政策状态")
+            choice(pol.PolicyStatus, status, "status", "政策状态")
         with self.db.uow(write=False) as uow:
             rows, total = ps.policies(uow.session, status=status, limit=_limit(limit),
                                       offset=max(offset, 0))
@@ -694,7 +666,7 @@ class PolicyService:
               now: datetime) -> MatchView:
         """The enterprise applies (申报) for a policy it is matched with (待申报 only, while
         the policy is open)."""
-        text = _text(text, 2000, "text", "请填写申报内容")
+        text = required_text(text, 2000, "text", "请填写申报内容")
         today = self._today(now)
         enterprise_id = self._identify(uscc, phone)
         with self.db.uow() as uow:
@@ -770,7 +742,7 @@ class PolicyService:
         the amount in 分 and the payment's reference (凭证号)."""
         _require(actor, DECIDERS, "登记政策兑现")
         amount = pol.check_amount_fen(amount_fen)
-        ref = _text(ref, 100, "ref", "请填写兑现凭证号")
+        ref = required_text(ref, 100, "ref", "请填写兑现凭证号")
         with self.db.uow() as uow:
             m, policy = self._locked_match(uow, actor, match_id, expected_version, "登记政策兑现")
             m.status = pol.advance(MatchStatus(m.status), pol.MatchAction.PAY).value
@@ -812,7 +784,7 @@ class PolicyService:
         workers see the matches of policies issued in their unit subtree."""
         now = now or utcnow()
         if status is not None:
-            _enum(MatchStatus, status, "status", "匹配状态")
+            choice(MatchStatus, status, "status", "匹配状态")
         due_statuses = [s.value for s in pol.PAYOUT_DUE]
         with self.db.uow(write=False) as uow:
             issuer_path = self._scope_path(uow, actor, "查看政策匹配")
@@ -1019,100 +991,9 @@ def _status_zh(status: str) -> str:
         return status
 
 
-def _enum(cls: Any, value: str, name: str, label: str) -> Any:
-    try:
-        return cls(value)
-    except ValueError:
-        choices = "、".join(m.value for m in cls)
-        raise InvalidArguments(f"{label}“{value[:40]}”无效，可选：{choices}", field=name) from None
-
-
 def _limit(limit: int) -> int:
     return min(max(int(limit), 1), MAX_PAGE)
 
 
 def _query(q: str) -> str:
     return (q or "").strip()[:100]
-
-
-def _text(value: str | None, max_len: int, name: str, empty: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise InvalidArguments(empty, field=name)
-    if len(text) > max_len:
-        raise InvalidArguments(f"内容不超过 {max_len} 字", field=name)
-    return text
-
-
-def _optional(value: str | None, max_len: int, name: str, label: str) -> str | None:
-    text = (value or "").strip()
-    if len(text) > max_len:
-        raise InvalidArguments(f"{label}不超过 {max_len} 字", field=name)
-    return text or None
-
-
-def _number(value: object, name: str, label: str, *, whole: bool = False
-            ) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
-            value) or not 0 <= value <= 1e12 or (whole and value != int(value)):
-        kind = "不小于 0 的整数" if whole else "不小于 0 的数"
-        raise InvalidArguments(f"{label}应为{kind}", field=name)
-    return float(value)
-
-
-def _enterprise_values(data: EnterpriseInput, today: date) -> dict[str, Any]:
-    """The row's columns from an input, checked by the domain rules; the size class computed
-    by the 2017 办法 when the figures allow, else the declared one."""
-    uscc = ent.normalize_uscc(data.uscc)
-    name = _text(data.name, 200, "name", "请填写企业名称")
-    industry = ent.normalize_industry(data.industry) if data.industry and data.industry.strip(
-    ) else None
-    employees = _number(data.employees, "employees", "从业人员", whole=True)
-    revenue = _number(data.revenue, "revenue", "营业收入（万元）")
-    assets = _number(data.assets, "assets", "资产总额（万元）")
-    declared = None
-    if (data.size_class or "").strip():
-        declared = _enum(ent.SizeClass, str(data.size_class).strip().lower(), "size_class",
-                         "企业规模")
-    computed = None if industry is None else ent.classify_size(
-        industry, employees=employees, revenue=revenue, assets=assets)
-    size = computed or declared
-    if data.founded_on is not None and data.founded_on > today:
-        raise InvalidArguments("成立日期不能晚于今天", field="founded_on")
-    phone = dom.normalize_phone(data.contact_phone) if data.contact_phone else ""
-    if phone and not 7 <= len(dom.phone_digits(phone)) <= 20:
-        raise InvalidArguments("联系电话格式不正确", field="contact_phone")
-    return {
-        "uscc": uscc, "name": name, "industry": industry,
-        "employees": None if employees is None else int(employees),
-        "revenue": revenue, "assets": assets,
-        "size_class": None if size is None else size.value,
-        "size_declared": computed is None and declared is not None,
-        "region_unit_id": data.region_unit_id, "founded_on": data.founded_on,
-        "certifications": list(ent.normalize_certifications(data.certifications)),
-        "tax_credit": ent.normalize_tax_credit(data.tax_credit),
-        "contact_name": _optional(data.contact_name, 100, "contact_name", "联系人"),
-        "contact_phone": phone[:32] or None, "liaison_user_id": data.liaison_user_id,
-    }
-
-
-def _policy_values(data: PolicyInput) -> tuple[dict[str, Any], tuple[pol.Condition, ...]]:
-    code = _text(data.code, 64, "code", "请填写政策编号")
-    title = _text(data.title, 200, "title", "请填写政策名称")
-    mode = _enum(pol.Mode, str(data.mode), "mode", "申报方式")
-    conds = pol.parse_conditions(data.conditions)
-    amount = None if data.amount_fen is None else pol.check_amount_fen(data.amount_fen)
-    if data.valid_from and data.valid_until and data.valid_from > data.valid_until:
-        raise InvalidArguments("有效期开始日期不能晚于截止日期", field="valid_until")
-    days = data.payout_days
-    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 250:
-        raise InvalidArguments("兑现时限应为 1–250 个工作日", field="payout_days")
-    summary = _optional(data.summary, 5000, "summary", "政策摘要") or ""
-    benefit = _optional(data.benefit, 2000, "benefit", "支持内容") or ""
-    return {"code": code, "title": title, "issuer_unit_id": data.issuer_unit_id,
-            "mode": mode.value, "conditions": pol.conditions_to_json(conds),
-            "summary": summary, "benefit": benefit, "amount_fen": amount,
-            "valid_from": data.valid_from, "valid_until": data.valid_until,
-            "payout_days": days}, conds

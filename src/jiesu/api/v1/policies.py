@@ -14,6 +14,7 @@ from jiesu.api.deps import RuntimeDep, expected_version, require_roles
 from jiesu.domain.appeal import Role
 from jiesu.runtime import Runtime
 from jiesu.services import policies as svc
+from jiesu.services import policy_inputs as inputs
 from jiesu.services.auth import CurrentUser
 from jiesu.services.clock import utcnow
 
@@ -79,8 +80,8 @@ class EnterpriseIn(BaseModel):
                                         description="精准帮扶联络人（用户编号）")
     version: int | None = Field(None, ge=0, le=2**31, description="修改时：读到的版本号")
 
-    def data(self) -> svc.EnterpriseInput:
-        return svc.EnterpriseInput(
+    def data(self) -> inputs.EnterpriseInput:
+        return inputs.EnterpriseInput(
             uscc=self.uscc, name=self.name, industry=self.industry, employees=self.employees,
             revenue=self.revenue, assets=self.assets, size_class=self.size_class,
             region_unit_id=self.region_unit_id, founded_on=self.founded_on,
@@ -140,8 +141,8 @@ class PolicyIn(BaseModel):
     payout_days: int = Field(15, description="兑现时限（工作日）")
     version: int | None = Field(None, ge=0, le=2**31, description="修改时：读到的版本号")
 
-    def data(self) -> svc.PolicyInput:
-        return svc.PolicyInput(
+    def data(self) -> inputs.PolicyInput:
+        return inputs.PolicyInput(
             code=self.code, title=self.title, issuer_unit_id=self.issuer_unit_id,
             mode=self.mode, conditions=self.conditions, summary=self.summary,
             benefit=self.benefit, amount_fen=self.amount_fen, valid_from=self.valid_from,

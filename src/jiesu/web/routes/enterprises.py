@@ -18,7 +18,8 @@ from jiesu.domain.enterprise import (
 )
 from jiesu.domain.errors import DomainError
 from jiesu.services.clock import utcnow
-from jiesu.services.policies import EnterpriseInput, EnterpriseView
+from jiesu.services.policies import EnterpriseView
+from jiesu.services.policy_inputs import EnterpriseInput
 from jiesu.store import web_queries
 from jiesu.web import core, policy_forms
 from jiesu.web.core import FormDep

@@ -22,7 +22,8 @@ from jiesu.domain.policy import (
 )
 from jiesu.runtime import Runtime
 from jiesu.services.clock import utcnow
-from jiesu.services.policies import PolicyInput, PolicyService
+from jiesu.services.policies import PolicyService
+from jiesu.services.policy_inputs import PolicyInput
 from jiesu.store import web_queries
 from jiesu.web import core, policy_forms
 from jiesu.web.core import FormDep
