@@ -43,8 +43,14 @@ class Settings(BaseSettings):
                     "database); more lets slow pages overlap, fewer wastes less CPU on "
                     "switching between Python threads")
     city_name: str = Field("示范市", description="name shown on pages and reports")
-    notify_requesters: bool = Field(True, description="text the requester (SMS) when the "
-                                    "appeal is registered, rejected, merged or replied to")
+    notify_requesters: bool = Field(
+        True, description="text the requester (SMS) when the appeal is registered, rejected, "
+                          "merged, replied to or reopened")
+    notify_units_on_dispatch: Literal["urgent", "all", "none"] = Field(
+        "urgent",
+        description="text the duty phone of the unit an appeal is dispatched (or passed on) to, "
+                    "at once: urgent = 紧急 and 特急 appeals only, whose signing limits (2 hours, "
+                    "30 minutes) leave no time to wait for someone to open the inbox; all; none")
     public_base_url: str = Field("", description="the site's public address, e.g. "
                                  "https://12345.example.gov.cn, put before links in SMS; unset: "
                                  "the links are paths only")

@@ -12,6 +12,7 @@ import math
 import random
 
 from jiesu.nlp.classify import CategoryModel, ModelRegistry, train
+from jiesu.store import notify_store
 from tests.support.city import City
 
 PHRASES = {
@@ -60,6 +61,20 @@ def test_auto_dispatch_uses_the_threshold_of_the_title_group(city: City) -> None
     assert sure["lead_unit"]["id"] == city.unit_ids["W"]
     assert sure["category"] == "01"
     assert sure["suggestions"]["auto_dispatch"]["threshold"] == state["thresholds"]["untitled"]
+
+    # an urgent one dispatched at registration: its unit is texted in the same transaction
+    assert city.client.put("/api/v1/admin/units/W/contact", json={
+        "contact_phone": "01066120002"}, headers=city.headers("admin")).status_code == 200
+    urgent = city.register(content=CONTENT, urgency="urgent", requester_phone="13800000004")
+    assert urgent["status"] == "dispatched"
+    with city.runtime.db.uow(write=False) as uow:
+        texted = [(n.recipient, n.body) for n in notify_store.notifications(
+            uow.session, kind="unit_dispatch")
+            if n.ref and n.ref.startswith(f"appeal:{urgent['id']}:dispatch")]
+    assert len(texted) == 1 and texted[0][0] == "01066120002" and "已派你单位主办" in texted[0][1]
+    with city.runtime.db.uow(write=False) as uow:
+        assert not [n for n in notify_store.notifications(uow.session, kind="unit_dispatch")
+                    if n.ref and n.ref.startswith(f"appeal:{sure['id']}:")]
 
     unsure = city.register(title=TITLE, content=CONTENT, requester_phone="13800000002")
     assert unsure["status"] == "registered" and unsure["lead_unit"] is None

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from jiesu.domain.appeal import RESOLVED_ZH, SATISFACTION_ZH, RejectReason
+from jiesu.domain.appeal import RESOLVED_ZH, SATISFACTION_ZH, URGENCY_ZH, RejectReason, Urgency
 
 NOTICE_KIND = "requester_notice"
 WARNING_KIND = "deadline_warning"
 RECTIFICATION_WARNING_KIND = "rectification_warning"
 DECISION_KIND = "unit_decision"
+DISPATCH_KIND = "unit_dispatch"
 SURVEY_KIND = "survey"
 # the clocks a unit answers for, and which unit: sign → the lead unit, handle → the unit
 # handling it (the lead unit unless handed down by 二次派单)
@@ -248,6 +249,26 @@ def unit_decision_notice(event_type: str, data: Mapping[str, Any], *, code: str,
         cut = reason if len(reason) <= REASON_IN_TEXT else reason[:REASON_IN_TEXT - 1] + "…"
         text += f"{decision.label}：{cut}"
     return text
+
+
+def dispatch_notices(event_type: str, data: Mapping[str, Any], *, urgency: str, code: str,
+                     title: str, city: str, due_local: str | None
+                     ) -> list[tuple[int, str]]:
+    """(unit id, message) for each unit an appeal was just given to: the lead unit and the
+    co-units of a 派单 (the lead unit to sign by `due_local`), the unit below of a 二次派单 (to
+    finish by `due_local`); [] for any other event. The urgency (紧急/特急) leads the text."""
+    level = URGENCY_ZH[Urgency(urgency)] if urgency in (Urgency.URGENT, Urgency.EMERGENCY) else ""
+    head = f"【{city}12345】{level}诉求 {code}「{title[:20] or '无标题'}」"
+    if event_type == "dispatch":
+        sign = f"，请于 {due_local} 前签收并办理" if due_local else "，请及时签收并办理"
+        out = [(int(data["unit_id"]), f"{head}已派你单位主办{sign}。")]
+        out += [(int(u), f"{head}已派你单位协办，请配合主办单位办理。")
+                for u in data.get("co_unit_ids") or ()]
+        return out
+    if event_type == "sub_dispatch":
+        by = f"，请于 {due_local} 前办结" if due_local else ""
+        return [(int(data["unit_id"]), f"{head}已由上级单位转派你单位办理{by}。")]
+    return []
 
 
 def rectification_warning_notice(level: str, *, code: str | None, title: str, city: str,

@@ -141,6 +141,8 @@ class AppealService:
                 if new_id is not None:
                     self._count_article_use(uow, events)
                     notices.notify_requester(uow, self.rules.settings, appeal, events, now)
+                    # an urgent appeal dispatched at once (auto-dispatch): its unit hears now
+                    notices.notify_units(uow, self.rules.settings, appeal, events, now)
                     uow.commit()
         except WriteRaced:
             if (first := self._replay(idempotency_key)) is None:

@@ -33,11 +33,15 @@ def notify_requester(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
 def notify_units(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
                  events: list[DomainEvent], now: datetime) -> int:
     """Text the responsible unit's duty phone (its own, or the nearest unit above it that has
-    one) about each 签收/办理 deadline warning, and the handling unit's about a dispatcher's
+    one) about each 签收/办理 deadline warning, the units an urgent appeal is dispatched to
+    (JIESU_NOTIFY_UNITS_ON_DISPATCH), and the handling unit's about a dispatcher's
     驳回退单, 驳回延期, 延期部分批准 or 退回重办 and about a 重办, with the reason; returns how
     many messages were queued."""
     queued = 0
     for event in events:
+        if event.type in ("dispatch", "sub_dispatch"):
+            queued += _notify_dispatch(uow, settings, appeal, event, now)
+            continue
         if notices.decision_of(event.type, event.data) is not None and appeal.code is not None:
             queued += _notify_decision(uow, settings, appeal, event, now)
             continue
@@ -57,6 +61,31 @@ def notify_units(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
                                  kind=notices.WARNING_KIND, now=now,
                                  ref=f"appeal:{appeal.id}:{event.data.get('clock')}:"
                                      f"{event.data.get('level')}")
+            queued += 1
+    return queued
+
+
+def _notify_dispatch(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
+                     event: DomainEvent, now: datetime) -> int:
+    """The units an appeal was just dispatched (or passed on) to, at their duty phones, when
+    JIESU_NOTIFY_UNITS_ON_DISPATCH says so (default: 紧急 and 特急 appeals). Imported history
+    texts no one."""
+    wanted = settings.notify_units_on_dispatch
+    if (wanted == "none" or appeal.code is None or appeal.channel == "import"
+            or (wanted == "urgent" and appeal.urgency is dom.Urgency.NORMAL)):
+        return 0
+    due = appeal.sign_due_at if event.type == "dispatch" else appeal.handle_due_at
+    texts = notices.dispatch_notices(
+        event.type, event.data, urgency=appeal.urgency.value, code=appeal.code,
+        title=appeal.title, city=settings.city_name,
+        due_local=f"{due.astimezone(settings.tz):%m月%d日 %H:%M}" if due else None)
+    queued = 0
+    for unit_id, text in texts:
+        phone = lookups.duty_phone(uow.session, unit_id)
+        if phone:
+            notify_store.enqueue(uow.session, channel="sms", recipient=phone, body=text,
+                                 kind=notices.DISPATCH_KIND, now=now,
+                                 ref=f"appeal:{appeal.id}:{event.type}:{unit_id}")
             queued += 1
     return queued
 

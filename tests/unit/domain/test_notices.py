@@ -174,3 +174,21 @@ def test_a_decision_stands_until_the_unit_asks_again_replies_or_is_dispatched_an
     reopened = E("reopen", t, {"reason": "路灯仍不亮"})
     assert [x.type for x in standing_decisions([reopened])] == ["reopen"]
     assert standing_decisions([reopened, E("reply", t, {})]) == []
+
+
+def test_the_units_an_appeal_is_given_to_hear_what_to_do_and_by_when() -> None:
+    from jiesu.domain.notices import dispatch_notices
+
+    kw = {"code": "2026112700123", "title": "燃气管道漏气", "city": "示范市",
+          "due_local": "11月27日 10:30"}
+    assert dispatch_notices("dispatch", {"unit_id": 3, "co_unit_ids": [7]},
+                            urgency="emergency", **kw) == [
+        (3, "【示范市12345】特急诉求 2026112700123「燃气管道漏气」已派你单位主办，"
+            "请于 11月27日 10:30 前签收并办理。"),
+        (7, "【示范市12345】特急诉求 2026112700123「燃气管道漏气」已派你单位协办，"
+            "请配合主办单位办理。")]
+    ((unit, text),) = dispatch_notices("sub_dispatch", {"unit_id": 9}, urgency="normal", **kw)
+    assert unit == 9 and text == ("【示范市12345】诉求 2026112700123「燃气管道漏气」已由上级"
+                                  "单位转派你单位办理，请于 11月27日 10:30 前办结。")
+    for other in ("sign", "reply", "approve_return"):
+        assert dispatch_notices(other, {"unit_id": 3}, urgency="urgent", **kw) == []
