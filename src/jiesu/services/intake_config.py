@@ -357,6 +357,7 @@ class IntakeConfigService:
             self._write_routing(uow, rules, "update" if before else "add",
                                 f"{'修改' if before else '新增'}路由规则："
                                 f"{_routing_words(new)}", before, new, now)
+            uow.commit()
         self._changed()
         return new
 
@@ -368,6 +369,7 @@ class IntakeConfigService:
             gone = rules.pop(_routing_index(rules, key))
             self._write_routing(uow, rules, "delete", f"删除路由规则：{_routing_words(gone)}",
                                 gone, None, now)
+            uow.commit()
         self._changed()
         return gone
 
@@ -395,6 +397,7 @@ class IntakeConfigService:
             self._write_urgency(uow, rules, "update" if before else "add",
                                 f"{'修改' if before else '新增'}紧急规则：{new.name}",
                                 before, after, now)
+            uow.commit()
         self._changed()
         return new
 
@@ -409,6 +412,7 @@ class IntakeConfigService:
                 raise InvalidArguments("至少须保留一条紧急规则；要改用内置规则，请点“恢复内置规则”")
             self._write_urgency(uow, rules, "delete", f"删除紧急规则：{gone['name']}", gone,
                                 None, now)
+            uow.commit()
         self._changed()
         return str(gone["name"])
 
@@ -423,7 +427,6 @@ class IntakeConfigService:
         self._log(uow, "routing", action, summary, {
             "count": len(rules), "before": before.as_dict() if before else None,
             "after": after.as_dict() if after else None}, now)
-        uow.commit()
 
     def _stored_urgency(self, session: Any) -> list[dict[str, Any]]:
         found = store.read_settings(session, [URGENCY_RULES_KEY]).get(URGENCY_RULES_KEY)
@@ -437,7 +440,6 @@ class IntakeConfigService:
         store.write_setting(uow.session, URGENCY_RULES_KEY, rules, now)
         self._log(uow, "urgency", action, summary,
                   {"count": len(rules), "before": before, "after": after}, now)
-        uow.commit()
 
     def clear(self, kind: str) -> None:
         """Remove a kind's configuration (urgency: back to the built-in rules)."""
