@@ -11,6 +11,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "jiesu-development-secret-change-me"
+# secrets.token_urlsafe(32) gives 43 characters; a shorter key is a placeholder or a word
+MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -21,7 +23,8 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = Field(
         "development", description="development, test or production")
     database_url: str = Field("sqlite:///./jiesu.db", description="SQLAlchemy URL of the database")
-    secret_key: str = Field(DEV_SECRET, description="signs tokens and sessions; set in production")
+    secret_key: str = Field(DEV_SECRET, description="signs tokens and sessions; required in "
+                            "production, at least 32 characters")
     timezone: str = Field("Asia/Shanghai", description="the city's time zone")
     count_from_next_day: bool = Field(True, description="working-day counting starts next day")
     token_ttl_hours: int = Field(12, ge=1, le=8760, description="lifetime of API bearer tokens")
@@ -138,8 +141,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
-        if self.environment == "production" and self.secret_key == DEV_SECRET:
-            raise ValueError("JIESU_SECRET_KEY must be set to a real secret in production")
+        if self.environment == "production":
+            problem = _secret_key_problem(self.secret_key, "secret_key" in self.model_fields_set)
+            if problem:
+                raise ValueError(
+                    f"生产环境的 JIESU_SECRET_KEY {problem}，须为至少 {MIN_SECRET_LENGTH} 个字符"
+                    "的随机值（python3 -c \"import secrets; print(secrets.token_urlsafe(32))\" "
+                    "生成一次并保存，各进程用同一个值）")
         return self
 
     @model_validator(mode="after")
@@ -160,3 +168,15 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+
+
+def _secret_key_problem(key: str, given: bool) -> str:
+    """What is wrong with a production secret key, in words that do not repeat it; "" if
+    nothing. An empty value or the docs' `…` placeholder used to be taken and sign sessions."""
+    if key == DEV_SECRET:
+        return "仍是开发用的默认值" if given else "未设置"
+    if not key.strip():
+        return "为空"
+    if len(key) < MIN_SECRET_LENGTH:
+        return f"只有 {len(key)} 个字符"
+    return ""

@@ -46,10 +46,36 @@ def test_the_documented_empty_defaults_mean_unset(monkeypatch: pytest.MonkeyPatc
     assert settings.smtp_ca_file is None
 
 
+@pytest.mark.parametrize(("key", "said"), [
+    (None, "未设置"),
+    ("jiesu-development-secret-change-me", "开发用的默认值"),
+    ("", "为空"),
+    ("   ", "为空"),
+    ("…", "只有 1 个字符"),  # pasted from the .env of docs/operations.md
+    ("change-me", "只有 9 个字符"),
+    ("x" * 31, "只有 31 个字符"),
+])
+def test_production_refuses_a_placeholder_secret_key(key: str | None, said: str) -> None:
+    """A missing, empty or short key used to be taken in production (only the development
+    value was refused): every token and session was then signed with a guessable key."""
+    values: dict[str, object] = {"environment": "production"}
+    if key is not None:
+        values["secret_key"] = key
+    with pytest.raises(ValidationError) as caught:
+        _settings(**values)
+    message = str(caught.value.errors()[0]["ctx"]["error"])
+    assert message.startswith("生产环境的 JIESU_SECRET_KEY ") and said in message
+    assert "至少 32 个字符" in message and "token_urlsafe" in message
+    assert key is None or not key.strip() or key not in message.replace("JIESU_SECRET_KEY", "")
+    assert _settings(environment="production", secret_key="k" * 32).secret_key == "k" * 32
+    assert _settings(environment="development", secret_key="").secret_key == ""
+
+
 def test_good_values_are_taken(tmp_path: Path) -> None:
     ca = tmp_path / "ca.pem"
     ca.write_text("-----BEGIN CERTIFICATE-----\n", encoding="ascii")
-    settings = _settings(environment="production", secret_key="a-real-secret-for-production",
+    settings = _settings(environment="production",
+                         secret_key="a-real-secret-for-production-0123456789",
                          timezone="Asia/Urumqi", rating_default_stars=5,
                          database_url="postgres://jiesu@db.example/jiesu", smtp_ca_file=ca)
     assert settings.tz.key == "Asia/Urumqi" and settings.smtp_ca_file == ca

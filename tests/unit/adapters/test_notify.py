@@ -404,4 +404,5 @@ def test_half_configured_notifications_are_refused() -> None:
         Settings(_env_file=None, smtp_host="smtp.example")  # type: ignore[call-arg]
     with pytest.raises(ValidationError, match="JIESU_WEBHOOK_SECRET"):
         Settings(_env_file=None, environment="production",  # type: ignore[call-arg]
-                 secret_key="a-real-secret-for-production", webhook_url="http://hook.example/")
+                 secret_key="a-real-secret-for-production-0123456789",
+                 webhook_url="http://hook.example/")
