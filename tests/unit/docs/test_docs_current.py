@@ -114,3 +114,24 @@ def test_readme_starts_with_install_demo_and_test_commands() -> None:
     assert "python3 -m pytest" in head
     ci = (ROOT / ".ci/run").read_text(encoding="utf-8")
     assert "python3 -m pytest" in ci
+
+
+# Environment variables the docs name that are not settings: the tests' and benchmarks' own.
+NOT_SETTINGS = {"JIESU_TEST_PG_URL", "JIESU_BENCH_PG_URL", "JIESU_FUZZ_EXAMPLES",
+                "JIESU_CHROMIUM", "JIESU_SCREENSHOTS"}
+
+
+def test_every_variable_the_docs_name_is_a_setting() -> None:
+    """settings.md is generated from the settings, but README, operations.md and the other
+    pages name variables by hand: a misspelt or removed one would be set and silently ignored
+    (the settings ignore unknown JIESU_ variables)."""
+    import re
+
+    from jiesu.config import Settings
+
+    known = {f"JIESU_{name.upper()}" for name in Settings.model_fields} | NOT_SETTINGS
+    pages = [ROOT / "README.md", ROOT / "bench/README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    unknown = {f"{page.name}: {name}" for page in pages
+               for name in re.findall(r"JIESU_[A-Z0-9_]*[A-Z0-9]", page.read_text("utf-8"))
+               if name not in known}
+    assert not unknown, f"not settings: {sorted(unknown)}"
