@@ -24,20 +24,32 @@ from jiesu.store.migrate import missing_migrations
 log = logging.getLogger("jiesu")
 
 
-def _job_loop(runtime: Runtime, stop: threading.Event) -> None:
+def _job_loop(runtime: Runtime, stop: threading.Event, schema_current: bool = True) -> None:
     from jiesu.jobs.sweeper import run_all
     from jiesu.services.clock import utcnow
 
-    try:
-        runtime.knowledge.warm()
-    except Exception:  # searching builds it later
-        log.exception("building the knowledge index at startup failed")
+    if schema_current:  # else the start said why in one line; searching builds it later
+        _warm_knowledge(runtime)
     interval = runtime.settings.sweep_interval_seconds
     while not stop.wait(interval):
         try:
             run_all(runtime, utcnow(), audit=False)
         except Exception:  # keep the loop alive; the next pass retries
             log.exception("periodic jobs failed")
+
+
+def _warm_knowledge(runtime: Runtime) -> None:
+    """Build the knowledge index before the first search needs it. A database that does not
+    answer is one line in the log (it printed a page of traceback at every start during an
+    outage); searching builds the index later."""
+    try:
+        runtime.knowledge.warm()
+    except (DatabaseError, DomainError) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        log.warning("the knowledge index was not built at startup (%s); searching builds it",
+                    reason)
+    except Exception:
+        log.exception("building the knowledge index at startup failed")
 
 
 def _audit_loop(runtime: Runtime, stop: threading.Event) -> None:
@@ -94,9 +106,11 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False,
         stop = threading.Event()
         workers = []
         if run_jobs:
-            workers = [threading.Thread(target=loop, args=(rt, stop), daemon=True, name=name)
-                       for loop, name in ((_job_loop, "jiesu-jobs"),
-                                          (_audit_loop, "jiesu-audit"))]
+            workers = [
+                threading.Thread(target=_job_loop, args=(rt, stop, app.state.schema_current),
+                                 daemon=True, name="jiesu-jobs"),
+                threading.Thread(target=_audit_loop, args=(rt, stop), daemon=True,
+                                 name="jiesu-audit")]
             for worker in workers:
                 worker.start()
         try:
