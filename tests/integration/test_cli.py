@@ -107,8 +107,11 @@ def test_cli_sets_up_and_checks_a_city(empty_db_url: str, tmp_path: Path) -> Non
     csv.write_text("level1,level2,level3\n城乡建设,市政设施,路灯\n城乡建设,市政设施,道路\n"
                    "环境保护,噪音污染,施工噪音\n", encoding="utf-8")
     out = cli("category", "import", str(csv)).stdout
-    assert "新增 7 个" in out, out  # 2 + 2 + 3 levels
-    assert "新增 0 个" in cli("category", "import", str(csv)).stdout  # idempotent
+    # 2 + 2 + 3 levels; none was there before (a parent repeated by the next row was counted
+    # as 已存在, so a first import into an empty taxonomy said 已存在 39 个)
+    assert "新增 7 个，已存在 0 个" in out, out
+    again = cli("category", "import", str(csv)).stdout  # idempotent: each category once
+    assert "新增 0 个，已存在 7 个" in again, again
     headless = tmp_path / "bad.csv"
     headless.write_text("", encoding="utf-8")
     cli("category", "import", str(headless), ok=False)

@@ -390,14 +390,18 @@ class AdminService:
         return n
 
     def import_categories(self, rows: Iterable[list[str]]) -> CategoryImport:
-        """Load a 1–3 level taxonomy; rows are [level1, level2, level3] (blanks allowed)."""
-        created = existing = 0
+        """Load a 1–3 level taxonomy; rows are [level1, level2, level3] (blanks allowed).
+        The result counts categories, each once: those made and those that were there before
+        (not a parent once per row that repeats it)."""
+        created = 0
         with _taxonomy_race(), self.db.uow() as uow:
             cache: dict[tuple[int | None, str], CategoryRow] = {}
             codes: dict[int | None, set[str]] = defaultdict(set)  # under each parent
             for c in category_store.every_category(uow.session):
                 cache[(c.parent_id, c.name)] = c
                 codes[c.parent_id].add(c.code)
+            before = set(cache)
+            named: set[tuple[int | None, str]] = set()  # of those, the ones the file names
             for line_no, parts in enumerate(rows, start=2):
                 names = [dom.clean_text(p) for p in parts[:3]]
                 if not names or not names[0]:
@@ -412,14 +416,14 @@ class AdminService:
                         hit = _ensure_category(uow.session, parent, name, None, codes[key[0]])
                         cache[key] = hit
                         created += 1
-                    else:
-                        existing += 1
+                    elif key in before:
+                        named.add(key)
                     parent = hit
             if created:
                 self._log(uow, "taxonomy", "import", f"导入事项分类：新增 {created} 项",
-                          {"created": created, "existing": existing})
+                          {"created": created, "existing": len(named)})
             uow.commit()
-        return CategoryImport(created, existing)
+        return CategoryImport(created, len(named))
 
     def import_categories_file(self, path: Path) -> CategoryImport:
         if not path.exists():
