@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
+from jiesu.app import create_app
 from tests.support.city import PASSWORD, City
 
 
@@ -35,6 +37,29 @@ def test_post_without_csrf_token_is_rejected(city: City) -> None:
     r = c.post("/login", data={"username": "admin", "password": PASSWORD,
                                "csrf_token": "forged"})
     assert r.status_code == 403
+
+
+def test_a_form_posted_over_plain_http_in_production_says_to_use_https(
+        city: City, caplog: pytest.LogCaptureFixture) -> None:
+    """In production the session cookie is HTTPS-only, so a sign-in over http:// (the README's
+    `jiesu serve --host 0.0.0.0` opened directly) came back without it and was told to reload
+    the page, which never helped."""
+    settings = city.runtime.settings.model_copy(
+        update={"environment": "production", "secret_key": "s" * 43})
+    with TestClient(create_app(settings)) as plain:
+        r = plain.post("/login", data={"username": "admin", "password": PASSWORD,
+                                       "csrf_token": _token(plain)})
+        assert r.status_code == 403 and "本站须通过 HTTPS 访问" in r.text, r.text
+        assert "刷新页面" not in r.text
+        r = plain.post("/login?lang=en", data={"username": "admin", "csrf_token": "x"})
+        assert "This site must be used over HTTPS" in r.text
+    assert "over plain HTTP in production" in caplog.text
+    with TestClient(create_app(settings), base_url="https://testserver") as tls:
+        r = tls.post("/login", data={"username": "admin", "password": PASSWORD,
+                                     "csrf_token": _token(tls)}, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        r = tls.post("/login", data={"username": "admin", "csrf_token": "forged"})
+        assert r.status_code == 403 and "刷新页面" in r.text  # a session, a wrong token
 
 
 def test_staff_pages_need_login_and_the_right_role(city: City) -> None:

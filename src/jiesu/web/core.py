@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,8 @@ from jiesu.services.auth import CurrentUser
 from jiesu.store import web_queries
 from jiesu.store.uow import UnitOfWork
 from jiesu.web import i18n
+
+log = logging.getLogger("jiesu.web")
 
 LANG_COOKIE = "jiesu_lang"
 # Every asset comes from jiesu itself; scripts only from files (no inline script).
@@ -126,6 +129,21 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
+HTTPS_ONLY = "本站须通过 HTTPS 访问：请改用 https:// 开头的地址打开本页，再重新提交"
+
+
+def _plain_http_in_production(request: Request) -> bool:
+    """A form posted over plain HTTP in production came without its session: the cookie is
+    sent over HTTPS only, so reloading (what the usual message says) can never help. Behind a
+    TLS proxy the scheme is https (uvicorn reads X-Forwarded-Proto from a trusted proxy)."""
+    if request.url.scheme != "http" or runtime_of(request).settings.environment != "production":
+        return False
+    log.warning("a form was posted over plain HTTP in production, without the session cookie "
+                "(sent over HTTPS only): serve the pages through a TLS proxy that sets "
+                "X-Forwarded-Proto (docs/operations.md)")
+    return True
+
+
 async def posted_form(request: Request) -> dict[str, Any]:
     """The submitted form after checking its CSRF token (every POST form goes through here).
 
@@ -135,6 +153,8 @@ async def posted_form(request: Request) -> dict[str, Any]:
     expected = request.session.get("csrf")
     given = form.get("csrf_token") or request.headers.get("x-csrf-token")
     if not expected or not isinstance(given, str) or not secrets.compare_digest(expected, given):
+        if not expected and _plain_http_in_production(request):
+            raise CsrfFailed(HTTPS_ONLY)
         raise CsrfFailed("页面已过期或来源不明，请刷新页面后重新提交")
     data: dict[str, Any] = {}
     for key in form:

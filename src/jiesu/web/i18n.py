@@ -577,6 +577,9 @@ EN: dict[str, str] = {
     "该申诉已审核": "This appeal against a rating has already been decided",
     "页面已过期或来源不明，请刷新页面后重新提交":
         "The page has expired or came from elsewhere: reload it and submit again",
+    "本站须通过 HTTPS 访问：请改用 https:// 开头的地址打开本页，再重新提交":
+        "This site must be used over HTTPS: open this page at its https:// address and submit "
+        "again",
     "您的角色无权打开此页面": "Your role may not open this page",
     "登记冲突，请重试": "Registration clashed with another: try again",
     "该诉求已被其他人修改，请刷新后重试":
