@@ -172,11 +172,18 @@ def unit_population(
     console.print(f"人口数据已导入：{count} 个单位")
 
 
+_ROLES_HELP = ("operator/dispatcher/handler/grid_worker/supervisor/followup_agent/analyst/"
+               "admin/auditor; handler and grid_worker need --unit")
+
+
 @user_app.command("add")
 def user_add(
     username: str,
-    role: Annotated[str, typer.Option("--role", help="operator/dispatcher/handler/...")],
-    password: Annotated[str, typer.Option("--password", help="at least 6 characters")],
+    role: Annotated[str, typer.Option("--role", help=_ROLES_HELP)],
+    password: Annotated[str, typer.Option(
+        "--password", prompt="密码", hide_input=True, confirmation_prompt=True,
+        help="at least 6 characters; asked for (hidden) when not given, so that it is not "
+             "kept in the shell's history")],
     unit: Annotated[str | None, typer.Option("--unit", help="单位编码")] = None,
     name: Annotated[str, typer.Option("--name", help="显示名称")] = "",
 ) -> None:

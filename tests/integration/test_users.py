@@ -463,6 +463,16 @@ def test_the_command_line_resets_a_password_and_deactivates(
                          json={"username": "operator", "password": "new-secret-1"})
     assert r.status_code == 200
 
+    # a new user's password need not be typed into the shell's history either
+    result = jiesu("add", "auditor2", "--role", "auditor", typed="first-secret\nfirst-secret\n")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert "first-secret" not in result.output  # type: ignore[attr-defined]
+    r = city.client.post("/api/v1/auth/token",
+                         json={"username": "auditor2", "password": "first-secret"})
+    assert r.status_code == 200
+    result = jiesu("add", "--help")
+    assert "grid_worker" in result.output and "auditor" in result.output  # type: ignore[attr-defined]
+
     result = jiesu("password", "nobody", "--password", "whatever-1")
     assert result.exit_code == 2 and "用户 nobody 不存在" in result.output  # type: ignore[attr-defined]
     result = jiesu("password", "operator", "--password", "123")
