@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.markup import escape
@@ -413,7 +413,24 @@ def serve(
     factory = "jiesu.app:serve_app" if jobs else "jiesu.app:serve_app_without_jobs"
     console.print(f"jiesu 正在 http://{host}:{port} 提供服务（{workers} 个进程）")
     uvicorn.run(factory, factory=True, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False)
+                log_level="warning", access_log=False, log_config=serve_log_config())
+
+
+def serve_log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus the `jiesu` loggers at INFO on standard error with level and
+    logger name: with no handler of their own, Python printed only warnings, bare, so the audit
+    anchors' digests (kept outside the database, docs/operations.md) and the users' changes
+    never reached the log. uvicorn applies it in each worker process."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["jiesu"] = {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    config["handlers"]["jiesu"] = {"class": "logging.StreamHandler", "formatter": "jiesu",
+                                   "stream": "ext://sys.stderr"}
+    config["loggers"]["jiesu"] = {"handlers": ["jiesu"], "level": "INFO", "propagate": False}
+    return config
 
 
 @app.command()

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -341,3 +343,40 @@ def test_serve_refuses_a_worker_count_or_port_that_cannot_be(option: tuple[str, 
     r = subprocess.run([sys.executable, "-m", "jiesu.cli", "serve", *option], env=cli.env,
                        cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "Invalid value" in r.stderr and option[0] in r.stderr, r.stderr
+
+
+def test_serve_logs_the_jiesu_loggers_at_info_with_their_level(tmp_path: Path) -> None:
+    """operations.md tells the city to keep each audit anchor's digest, logged at INFO on
+    `jiesu.audit`, outside the database; with no handler of their own the jiesu loggers went to
+    Python's last resort, which prints warnings only, bare: no INFO line ever reached the log,
+    and a warning did not say its level. Here the jobs' first audit check says the chain is
+    whole (INFO), in each of two worker processes' log format."""
+    import socket
+
+    import httpx
+
+    url = f"sqlite:///{tmp_path / 'jiesu.db'}"
+    cli = Cli(url, tmp_path)
+    cli("db", "upgrade")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    log = tmp_path / "serve.log"
+    env = {**cli.env, "JIESU_SWEEP_INTERVAL_SECONDS": "1"}
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "jiesu.cli", "serve", "--port", str(port),
+                                 "--workers", "2"], env=env, cwd=tmp_path, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 90
+            while "audit chain whole" not in log.read_text("utf-8", "replace"):
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.5)
+            assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+    text = log.read_text("utf-8")
+    assert re.search(r"^\d{4}-\d\d-\d\d [\d:,]+ INFO jiesu\.audit: audit chain whole", text,
+                     re.M), text
+    assert "Traceback" not in text, text
