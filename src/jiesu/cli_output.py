@@ -66,10 +66,18 @@ def settings_problems(exc: ValidationError) -> list[str]:
 def refusal(exc: DomainError) -> str:
     """What to print for a command's DomainError: its message, except that a database which
     does not exist says so (the message, written for the pages, says to try again later)."""
-    from jiesu.store.db import missing_database
+    from jiesu.domain.errors import Unavailable
+    from jiesu.store.db import display_url, missing_database
 
     if missing_database(exc):
         return database_problem(exc, Settings().database_url)
+    cause = getattr(exc.__cause__, "orig", None) or exc.__cause__
+    if isinstance(exc, Unavailable) and cause is not None:
+        # the page's "try again later" does not tell whoever runs a command which database
+        # it tried, nor why it could not reach it
+        said = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        return (f"无法访问数据库（设置 JIESU_DATABASE_URL 现为 "
+                f"{display_url(Settings().database_url)}）：{said}")
     return exc.message
 
 

@@ -380,3 +380,16 @@ def test_serve_logs_the_jiesu_loggers_at_info_with_their_level(tmp_path: Path) -
     assert re.search(r"^\d{4}-\d\d-\d\d [\d:,]+ INFO jiesu\.audit: audit chain whole", text,
                      re.M), text
     assert "Traceback" not in text, text
+
+
+def test_a_command_on_an_unreachable_database_says_which_and_why(tmp_path: Path) -> None:
+    """`jiesu unit add` on a database server that does not answer said only 暂时无法访问数据库，
+    请稍后重试 (the pages' words): not which JIESU_DATABASE_URL it tried nor what failed."""
+    cli = Cli("postgresql://postgres:hunter2@127.0.0.1:1/jiesu", tmp_path)
+    for command in (("unit", "add", "C", "示范市", "--group", "city"),
+                    ("user", "add", "admin", "--role", "admin", "--password", "secret-1")):
+        r = cli(*command, ok=False)
+        said = [line for line in r.stderr.splitlines() if line.startswith("错误")]
+        assert r.returncode == 2 and len(said) == 1, r.stderr
+        assert "JIESU_DATABASE_URL" in said[0] and "127.0.0.1:1/jiesu" in said[0], said
+        assert "hunter2" not in r.stderr and "Traceback" not in r.stderr, r.stderr
