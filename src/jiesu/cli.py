@@ -99,7 +99,9 @@ def db_upgrade(
         console.print(f"未作任何修改：数据库已包含迁移 {revision}，{later}；"
                       f"jiesu db upgrade 只向前升级，不会退回到较早的迁移：{where}")
         return
-    console.print(f"数据库已升级到 {revision}：{where}")
+    # "heads" is Alembic's word; the engineer reads how many migrations ran
+    reached = "最新版本" if revision == "heads" else f"迁移 {revision}"
+    console.print(f"数据库已升级到{reached}（执行了 {done[0]} 个迁移）：{where}")
 
 
 @unit_app.command("add")
