@@ -110,3 +110,17 @@ def test_the_automatic_supervision_note_reads_in_english(runtime: Runtime, city:
     # the system's note is translated; the same words typed by a person stay as written
     assert en.count("Signing overdue: supervised automatically") == 1
     assert en.count("签收已超期，系统自动督办") == 1
+
+
+def test_the_calendar_reminder_says_how_to_load_the_missing_year(runtime: Runtime,
+                                                                  city: City) -> None:
+    """The reminder for next year said `jiesu calendar load --year 2027`, which fails while the
+    installed chinesecalendar does not hold 2027: it names the CSV import then."""
+    admin = AdminService(runtime.db, runtime.rules)
+    # years no chinesecalendar holds yet (2027 was one when this was written)
+    this_year, next_year = admin.calendar_notices(datetime(2098, 12, 1, tzinfo=UTC))
+    assert next_year.startswith("2099 年的法定节假日安排尚未导入")
+    assert "jiesu calendar import FILE" in next_year and "date,is_workday" in next_year
+    assert "尚未收录该年" in next_year
+    [past] = admin.calendar_notices(datetime(2024, 6, 1, tzinfo=UTC))  # the package has 2024
+    assert "请执行 jiesu calendar load --year 2024" in past and "import" not in past

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jiesu.adapters.calendar_source import read_calendar_csv
+from jiesu.adapters.calendar_source import covered_years, read_calendar_csv
 from jiesu.adapters.tabular import open_table, uploaded_file
 from jiesu.domain import appeal as dom
 from jiesu.domain import unit_tree
@@ -631,13 +631,23 @@ class AdminService:
             for year in missing:
                 key = f"calendar-missing-{year}"
                 message = (f"{year} 年的法定节假日安排尚未导入，涉及该年的办理时限暂按周一至周五"
-                           f"计算并标记为“暂定”。请在国务院公布后执行 jiesu calendar load --year "
-                           f"{year} 或在管理页面导入。")
+                           f"计算并标记为“暂定”。{_calendar_instruction(year)}")
                 messages.append(message)
                 if not admin_store.admin_notice_raised(uow.session, key):
                     uow.session.add(AdminNoticeRow(key=key, message=message, created_at=now))
             uow.commit()
         return messages
+
+
+def _calendar_instruction(year: int) -> str:
+    """How to load a missing year: `calendar load` only works for a year the installed
+    chinesecalendar holds (for next year it did not, and the reminder named only that)."""
+    if year in covered_years():
+        return f"请执行 jiesu calendar load --year {year} 或在管理页面导入。"
+    return (f"已安装的 chinesecalendar 尚未收录该年：国务院公布后，请用 jiesu calendar import FILE"
+            f"（CSV date,is_workday，只列与周一至周五不同的日期）或在管理页面导入；该包收录后，"
+            f"也可升级它（pip install -U chinesecalendar）再执行 "
+            f"jiesu calendar load --year {year}。")
 
 
 def _check_leaf_category(session: Session, code: str) -> str:
