@@ -120,6 +120,15 @@ def test_deeply_nested_json_is_a_message(city: City) -> None:
     assert r.status_code == 400 and r.json()["error"]["message"] == "请求格式不正确"
 
 
+def test_a_field_the_api_does_not_have_is_named_as_such(city: City) -> None:
+    """A misspelt field (the requester's phone is `requester_phone`) said
+    phone格式不正确：Extra inputs are not permitted, as if its value were wrong."""
+    r = city.client.post("/api/v1/appeals", headers=city.headers("operator"),
+                         json={"kind": "complaint", "content": "路灯坏了", "phone": "13800138000"})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["message"] == "没有名为 phone 的字段（各字段见 /docs）", r.text
+
+
 def test_action_forms_read_only_ascii_digits_as_numbers(city: City) -> None:
     """"²".isdigit() is true but int("²") fails: it was a 500 on every action form."""
     a = city.register()

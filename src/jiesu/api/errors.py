@@ -69,6 +69,8 @@ def _describe(err: dict[str, Any]) -> str:
         return f"{label}不能为空"
     if kind == "json_invalid":
         return "请求体不是有效的 JSON"
+    if kind == "extra_forbidden":  # said "phone格式不正确：Extra inputs are not permitted"
+        return f"没有名为 {field} 的字段（各字段见 /docs）"
     if kind in ("enum", "literal_error"):
         return f"{label}的取值无效（{err.get('ctx', {}).get('expected', '')}）"
     return f"{label or '参数'}格式不正确：{err.get('msg', '')}"
