@@ -46,6 +46,8 @@ def test_the_unit_runs_jiesu_serve_in_a_working_directory(
     result = CliRunner().invoke(cli.app, args)  # the options `jiesu serve` has, and no other
     assert result.exit_code == 0, result.output
     assert served["host"] == "127.0.0.1"  # only nginx reaches it
+    # a bad setting exits 2 (tests/integration/test_cli.py): not restarted every 5 s forever
+    assert unit["Restart"] == "on-failure" and unit["RestartPreventExitStatus"] == "2", unit
     assert "proxy_headers" not in served and "forwarded_allow_ips" not in served  # uvicorn's
 
 
