@@ -407,6 +407,10 @@ def serve(
     jobs: Annotated[bool, typer.Option(help="run the deadline sweeper in the background")] = True,
 ) -> None:
     """Serve the web pages, REST API and Open311 (启动服务)."""
+    _serve(host, port, workers, jobs=jobs, log_level="INFO")
+
+
+def _serve(host: str, port: int, workers: int, *, jobs: bool, log_level: str) -> None:
     import uvicorn
 
     # Each app process loads the settings again; a bad one must stop the command here, once,
@@ -415,10 +419,10 @@ def serve(
     factory = "jiesu.app:serve_app" if jobs else "jiesu.app:serve_app_without_jobs"
     console.print(f"jiesu 正在 http://{host}:{port} 提供服务（{workers} 个进程）")
     uvicorn.run(factory, factory=True, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False, log_config=serve_log_config())
+                log_level="warning", access_log=False, log_config=serve_log_config(log_level))
 
 
-def serve_log_config() -> dict[str, Any]:
+def serve_log_config(level: str = "INFO") -> dict[str, Any]:
     """uvicorn's logging, plus the `jiesu` loggers at INFO on standard error with level and
     logger name: with no handler of their own, Python printed only warnings, bare, so the audit
     anchors' digests (kept outside the database, docs/operations.md) and the users' changes
@@ -431,7 +435,7 @@ def serve_log_config() -> dict[str, Any]:
     config["formatters"]["jiesu"] = {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
     config["handlers"]["jiesu"] = {"class": "logging.StreamHandler", "formatter": "jiesu",
                                    "stream": "ext://sys.stderr"}
-    config["loggers"]["jiesu"] = {"handlers": ["jiesu"], "level": "INFO", "propagate": False}
+    config["loggers"]["jiesu"] = {"handlers": ["jiesu"], "level": level, "propagate": False}
     return config
 
 
@@ -447,8 +451,9 @@ def demo(
 
     settings = Settings()
     build_demo(settings, appeals=appeals, out=console)
-    if serve_after:
-        serve(host=host, port=port, workers=1, jobs=True)
+    if serve_after:  # warnings only: a line per demo text (no SMS gateway) would bury the
+        # accounts printed above
+        _serve(host, port, 1, jobs=True, log_level="WARNING")
 
 
 def _mount_optional() -> None:
