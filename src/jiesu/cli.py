@@ -309,6 +309,7 @@ def sweep() -> None:
 
     rt = _runtime()
     settings = rt.settings
+    _log_audit_lines()
     result = run_all(rt, _now())
     console.print(f"检查 {result.checked} 件：黄色预警 {result.yellow}，红色预警 {result.red}，"
                   f"自动督办 {result.supervised}，短信通知 {result.units_texted}；"
@@ -422,6 +423,25 @@ def _serve(host: str, port: int, workers: int, *, jobs: bool, log_level: str) ->
                 log_level="warning", access_log=False, log_config=serve_log_config(log_level))
 
 
+def _log_audit_lines() -> None:
+    """`jiesu sweep` from cron: the audit logger's lines (each anchor's digest, each check)
+    go to standard error with time and level, as `jiesu serve` writes them, so the digests
+    operations.md says to keep outside the database reach cron's log too; the other jobs'
+    INFO lines (every message sent) stay out of it."""
+    import logging
+
+    audit = logging.getLogger("jiesu.audit")
+    if not audit.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        audit.addHandler(handler)
+        audit.setLevel(logging.INFO)
+        audit.propagate = False
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
 def serve_log_config(level: str = "INFO") -> dict[str, Any]:
     """uvicorn's logging, plus the `jiesu` loggers at INFO on standard error with level and
     logger name: with no handler of their own, Python printed only warnings, bare, so the audit
@@ -432,7 +452,7 @@ def serve_log_config(level: str = "INFO") -> dict[str, Any]:
     from uvicorn.config import LOGGING_CONFIG
 
     config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["jiesu"] = {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    config["formatters"]["jiesu"] = {"format": LOG_FORMAT}
     config["handlers"]["jiesu"] = {"class": "logging.StreamHandler", "formatter": "jiesu",
                                    "stream": "ext://sys.stderr"}
     config["loggers"]["jiesu"] = {"handlers": ["jiesu"], "level": level, "propagate": False}

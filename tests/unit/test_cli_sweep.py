@@ -60,3 +60,30 @@ def test_jobs_turned_off_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "默认评价：未启用（设置 JIESU_RATING_DEFAULT_STARS 后生效）" in out
     assert "热点预警：未重算" in out
     assert "审计链校验：已关闭（JIESU_AUDIT_VERIFY_HOURS=0" in out
+
+
+def test_the_audit_lines_reach_cron_with_time_and_level(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An anchor's digest, logged while the jobs run, is written to standard error as `jiesu
+    serve` writes it (operations.md: keep the digests outside the database); other jobs'
+    INFO lines are not."""
+    import logging
+
+    audit, other = logging.getLogger("jiesu.audit"), logging.getLogger("jiesu.notify")
+    monkeypatch.setattr(audit, "handlers", [])
+    monkeypatch.setattr(audit, "propagate", True)
+    monkeypatch.setattr(audit, "level", logging.NOTSET)
+
+    def run_all(_rt: object, _now: object) -> sweeper.SweepResult:
+        audit.info("anchor 7: events 1-3 (3), configuration changes 1-2, digest abc123")
+        other.info("message 5 sent nowhere")
+        return sweeper.SweepResult()
+
+    monkeypatch.setattr(cli, "_runtime", lambda: SimpleNamespace(
+        settings=Settings(environment="test")))
+    monkeypatch.setattr(sweeper, "run_all", run_all)
+    out = runner.invoke(cli.app, ["sweep"])
+    assert out.exit_code == 0, out.output
+    logged = [x for x in out.stderr.splitlines() if "jiesu.audit" in x]
+    assert len(logged) == 1 and logged[0].endswith(
+        " INFO jiesu.audit: anchor 7: events 1-3 (3), configuration changes 1-2, digest abc123")
+    assert "sent nowhere" not in out.stderr + out.stdout
