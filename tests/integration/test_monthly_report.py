@@ -246,3 +246,30 @@ def test_without_any_population_the_section_says_so_in_one_line(city: City) -> N
     assert "No area has resident population data yet" in en
     assert intensity_sheet(city) == [("尚无区域常住人口数据，本期不计算万人诉求比。"
                                       "请管理员在系统管理的单位树中填写或上传户数和常住人口。",)]
+
+
+def test_xlsx_numbers_its_rows_without_asking_the_sheet(scenario: Scenario,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """openpyxl's `max_row` looks at every cell of the sheet: asked after each appended row it
+    made the workbook of a city of 5,000 units take minutes (bench/pages.py). The rows are
+    numbered as they are written; the sheet is asked a few times per sheet, however many
+    units there are."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    asked = []
+    real = Worksheet.max_row
+
+    def counted(ws: Worksheet) -> int:
+        asked.append(ws.title)
+        return int(real.fget(ws))  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(Worksheet, "max_row", property(counted))
+    wb = load_workbook(io.BytesIO(_xlsx(scenario)))
+    assert len(asked) <= 2 * len(SHEETS), asked
+    summary = wb["汇总"]
+    assert summary["B7"].number_format == "0.00%"  # 响应率, formatted on its own row
+    streets = wb["排名-街道乡镇"]
+    assert streets["C2"].number_format == "0.00" and streets["D2"].number_format == "0.00%"
+    details = wb["单位明细"]
+    assert [details.cell(n, 2).alignment.indent for n in range(2, details.max_row + 1)][:2] \
+        == [0, 1]

@@ -535,9 +535,13 @@ class ReportingService:
             at = m.kpi.computed_at.astimezone(self.settings.tz).strftime("%Y-%m-%d %H:%M")
             ws["A2"] = f"本月尚未结束：数据截至 {at}，不是全月数据"
         rate_labels = set(RATE_ZH.values()) - {"综合得分"}
+        # rows are numbered as they are appended: ws.max_row looks at every cell of the sheet,
+        # and asked after each row it took minutes for a city of 5,000 units
+        line = 2
         for label, value in m.summary:
             ws.append([label, value])
-            cell = ws.cell(ws.max_row, 2)
+            line += 1
+            cell = ws.cell(line, 2)
             if label in rate_labels and value is not None:
                 cell.number_format = "0.00%"
             elif label == "综合得分" and value is not None:
@@ -552,25 +556,26 @@ class ReportingService:
         for g, label in RANKING_GROUPS.items():
             ws = wb.create_sheet(f"排名-{label.replace('/', '')}")
             ws.append(rank_header)
-            for r in m.rankings[g]:
+            for line, r in enumerate(m.rankings[g], start=2):
                 ws.append([r.rank if r.rank is not None else "—", r.name,
                            _num(r.rates.composite), _num(r.rates.response_rate),
                            _num(r.rates.resolution_rate), _num(r.rates.satisfaction_rate),
                            _num(r.rates.on_time_rate), r.counts.dispatched, r.counts.overdue,
                            r.counts.bad_ratings])
-                _formats(ws, ws.max_row, {3: "0.00", 4: "0.00%", 5: "0.00%", 6: "0.00%",
-                                          7: "0.00%"})
+                _formats(ws, line, {3: "0.00", 4: "0.00%", 5: "0.00%", 6: "0.00%", 7: "0.00%"})
             _header(ws, bold, [8, 24, 10, 10, 10, 10, 12, 10, 10, 10])
 
         ws = wb.create_sheet("万人诉求比")
         if m.has_population:
             ws.append(["分组", "排名", "单位", "诉求量", "常住人口", "万人诉求比"])
+            line = 1
             for g, areas in m.intensity.items():
                 for a in areas.rows:
+                    line += 1
                     ws.append([AREA_GROUPS[g], a.rank if a.rank is not None else "—", a.name,
                                a.appeals, a.population if a.population is not None else "—",
                                _num(a.per_10k)])
-                    _formats(ws, ws.max_row, {5: "#,##0", 6: "0.00"})
+                    _formats(ws, line, {5: "#,##0", 6: "0.00"})
             _header(ws, bold, [12, 8, 24, 10, 12, 12])
         else:
             ws.append([NO_POPULATION_ZH])
@@ -580,7 +585,7 @@ class ReportingService:
         rate_names = list(RATE_ZH)
         ws.append(["单位编码", "单位", "分组", "组内排名"] + [RATE_ZH[n] for n in rate_names]
                   + [COUNT_ZH[n] for n in count_names])
-        for r in m.kpi.rows:
+        for line, r in enumerate(m.kpi.rows, start=2):
             rd = r.rates.as_dict()
             ws.append([r.code, r.name, UNIT_GROUP_ZH.get(r.group, r.group),
                        r.rank if r.rank is not None else ""]
@@ -588,9 +593,9 @@ class ReportingService:
                       + [getattr(r.counts, n) for n in count_names])
             # the tree shows as Excel's own indent: the name stays the bare name, so that a
             # filter, a sort or a VLOOKUP on it finds "城西区", not "　城西区"
-            ws.cell(ws.max_row, 2).alignment = Alignment(indent=r.depth)
-            _formats(ws, ws.max_row, {5 + i: ("0.00" if n == "composite" else "0.00%")
-                                      for i, n in enumerate(rate_names)})
+            ws.cell(line, 2).alignment = Alignment(indent=r.depth)
+            _formats(ws, line, {5 + i: ("0.00" if n == "composite" else "0.00%")
+                                for i, n in enumerate(rate_names)})
         _header(ws, bold, [12, 24, 10, 8] + [10] * (len(rate_names) + len(count_names)))
 
         ws = wb.create_sheet("超期清单")
