@@ -36,6 +36,10 @@ NAMING = {
 # The open statuses (store/queries.OPEN), as the partial index of the inbox writes them.
 OPEN_STATUS_SQL = "status IN ('registered', 'dispatched', 'in_progress', 'replied')"
 
+# The statuses in which the handling clock runs (store/queries.HANDLING), as the partial index
+# of their deadlines writes them (0027_handling_due; queries.in_handling writes it out too).
+HANDLING_STATUS_SQL = "status IN ('dispatched', 'in_progress')"
+
 # Open appeals a dispatcher or supervisor must look at: a pending 退单 or 延期 request, or a
 # yellow or red warning on any clock. Their tabs count these (0023_waiting_counts); the
 # counting query writes this text as it is, so that SQLite matches the partial index too.
@@ -251,6 +255,10 @@ class AppealRow(Base):
         Index("ix_appeals_open_flagged", "status", "return_pending",
               "extension_pending_days", "sign_warning", "handle_warning", "followup_warning",
               postgresql_where=text(OPEN_FLAGGED_SQL), sqlite_where=text(OPEN_FLAGGED_SQL)),
+        # 0027_handling_due: the appeals in handling by deadline (超期诉求: count and list)
+        Index("ix_appeals_handling_due", "handle_due_at", "id",
+              postgresql_where=text(HANDLING_STATUS_SQL),
+              sqlite_where=text(HANDLING_STATUS_SQL)),
     )
 
 

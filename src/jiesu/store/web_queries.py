@@ -412,8 +412,8 @@ TAB_COUNTS = ("queue", "returns", "extensions", "replied", "overdue", "red", "ye
 
 
 def _by_status(name: str, now: datetime) -> Any:
-    if name == "overdue":
-        return and_(AppealRow.status.in_(HANDLING), AppealRow.handle_due_at < now)
+    if name == "overdue":  # a range of ix_appeals_handling_due
+        return and_(queries.in_handling(), AppealRow.handle_due_at < now)
     return AppealRow.status == ("registered" if name == "queue" else "replied")
 
 
