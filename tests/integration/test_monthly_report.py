@@ -273,3 +273,32 @@ def test_xlsx_numbers_its_rows_without_asking_the_sheet(scenario: Scenario,
     details = wb["单位明细"]
     assert [details.cell(n, 2).alignment.indent for n in range(2, details.max_row + 1)][:2] \
         == [0, 1]
+
+
+def test_the_report_is_kept_a_minute_and_a_new_formula_counts_at_once(
+        scenario: Scenario) -> None:
+    """The printable 通报 and its XLSX aggregate a whole month (seconds at a million appeals,
+    bench/pages.py): the page's service keeps one copy a minute per month (runtime.figures),
+    the XLSX built from it with it; a new formula version is computed at once, as the admin
+    page promises (排名和通报即按新权重计算)."""
+    from datetime import timedelta
+
+    from jiesu.domain.appeal import Role
+    from jiesu.domain.kpi import parse_period
+    from jiesu.services.reporting import ReportingService
+
+    rt = scenario.rt
+    svc = ReportingService(rt.db, rt.rules, rt.settings, figures=rt.figures)
+    march = parse_period("2026-03")
+    first = svc.monthly(march, NOW)
+    assert svc.monthly(march, NOW + timedelta(seconds=30)) is first
+    workbook = svc.monthly_workbook(march, NOW)
+    assert svc.monthly_workbook(march, NOW + timedelta(seconds=30)) is workbook
+    assert svc.monthly(march, NOW + timedelta(seconds=90)) is not first  # a minute on
+    svc.set_formula(scenario.actor("admin", Role.ADMIN), {"response_measure": "sign"},
+                    "按签收计响应", NOW)
+    again = svc.monthly(march, NOW + timedelta(seconds=91))
+    assert again.kpi.formula.version == 2
+    assert svc.monthly_workbook(march, NOW + timedelta(seconds=91)) is not workbook
+    uncached = ReportingService(rt.db, rt.rules, rt.settings)  # commands: every time
+    assert uncached.monthly(march, NOW) is not uncached.monthly(march, NOW)

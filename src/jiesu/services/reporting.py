@@ -211,8 +211,8 @@ class ReportingService:
     def __init__(self, db: Database, rules: RulesProvider, settings: Settings, *,
                  figures: KeptFigures | None = None) -> None:
         """`figures`: the process's kept figures (`Runtime.figures`), for the reads that may
-        be a minute old (万人诉求比 of the API and the dashboard); None computes every time
-        (the monthly report, commands)."""
+        be a minute old (万人诉求比 of the API and the dashboard, the printable 通报 and its
+        XLSX); None computes every time (commands)."""
         self.db = db
         self.rules = rules
         self.settings = settings
@@ -488,6 +488,26 @@ class ReportingService:
     # --- monthly report (通报) -----------------------------------------------------------------
 
     def monthly(self, period: Period, now: datetime) -> MonthlyReport:
+        """The 通报 of a month. With `figures`, kept per period and formula version for
+        FIGURES_TTL from `now` (a month of a city of a million appeals is seconds of SQL; the
+        page and its XLSX share one copy, and a new formula version counts at once)."""
+        if self.figures is None:
+            return self._monthly(period, now)
+        with self.db.uow(write=False) as uow:
+            version = self._formula(uow).version
+        return self.figures.get(("monthly", period, version), now,
+                                lambda: self._monthly(period, now))
+
+    def monthly_workbook(self, period: Period, now: datetime) -> bytes:
+        """`monthly_xlsx` of `monthly(period, now)`; with `figures`, kept with that copy of
+        the report (building the workbook of 5,000 units takes seconds too)."""
+        m = self.monthly(period, now)
+        if self.figures is None:
+            return self.monthly_xlsx(m)
+        key = ("monthly.xlsx", period, m.kpi.formula.version, m.kpi.computed_at)
+        return self.figures.get(key, now, lambda: self.monthly_xlsx(m))
+
+    def _monthly(self, period: Period, now: datetime) -> MonthlyReport:
         report = self.kpi(period, now)
         rankings = {g: sorted((r for r in report.rows if r.group == g),
                               key=lambda r: (r.rank is None, r.rank or 0, r.code))
@@ -513,7 +533,7 @@ class ReportingService:
         overdue = [e for e in acc.items if e.kind == "overdue"]
         bad = [{"code": e.code or "", "unit": e.unit_name, "handler": e.handler_name,
                 "at": e.at, "detail": e.detail} for e in acc.items if e.kind == "bad_rating"]
-        intensity = {g: self.intensity(period, g) for g in MONTHLY_AREA_GROUPS}
+        intensity = {g: self.intensity(period, g, now=now) for g in MONTHLY_AREA_GROUPS}
         return MonthlyReport(period, self.settings.city_name, report, summary, rankings,
                              overdue, bad, intensity)
 

@@ -60,7 +60,9 @@ def render_monthly(runtime: Runtime, month: str, now: datetime, lang: str = "zh"
     Headings, labels and the period are translated; unit names and appeal texts are data and
     stay as they are.
     """
-    svc = rep.ReportingService(runtime.db, runtime.rules, runtime.settings)
+    # kept a minute per month (runtime.figures), shared with the XLSX download
+    svc = rep.ReportingService(runtime.db, runtime.rules, runtime.settings,
+                               figures=runtime.figures)
     report = svc.monthly(parse_period(month), now)
     tz = runtime.settings.tz
     period = report.period.label_en if lang == "en" else report.period.label_zh
@@ -109,7 +111,8 @@ def monthly_xlsx(request: Request, runtime: RuntimeDep, month: _MONTH | None = N
     if isinstance(user, HTMLResponse):
         return user
     month = month or _default_month(runtime)
-    svc = rep.ReportingService(runtime.db, runtime.rules, runtime.settings)
-    data = svc.monthly_xlsx(svc.monthly(parse_period(month), utcnow()))
+    svc = rep.ReportingService(runtime.db, runtime.rules, runtime.settings,
+                               figures=runtime.figures)
+    data = svc.monthly_workbook(parse_period(month), utcnow())
     return Response(data, media_type=_XLSX, headers={
         "Content-Disposition": f'attachment; filename="monthly-report-{month}.xlsx"'})
