@@ -302,3 +302,24 @@ def test_the_report_is_kept_a_minute_and_a_new_formula_counts_at_once(
     assert svc.monthly_workbook(march, NOW + timedelta(seconds=91)) is not workbook
     uncached = ReportingService(rt.db, rt.rules, rt.settings)  # commands: every time
     assert uncached.monthly(march, NOW) is not uncached.monthly(march, NOW)
+
+
+def test_a_long_list_shows_its_first_entries_and_sends_to_the_xlsx(
+        scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big city's month has tens of thousands of overdue appeals: the page lists the first
+    LIST_SHOWN of each list and says how many there are and that the XLSX has them all (in
+    the page's language); a list within the limit is shown whole without the note. The page
+    is kept with its report, per language."""
+    from jiesu.web import report_pages
+
+    rt = scenario.rt
+    html = report_pages.render_monthly(rt, "2026-03", NOW)
+    assert "data-list-cut" not in html and html.count("超期未答复") == 1
+    assert report_pages.render_monthly(rt, "2026-03", NOW) is html  # kept a minute
+    rt.figures.clear()
+    monkeypatch.setattr(report_pages, "LIST_SHOWN", 0)
+    html = report_pages.render_monthly(rt, "2026-03", NOW)
+    assert "超期未答复" not in html
+    assert html.count("共 1 件，此处列出前 0 件，完整清单见 Excel。") == 2  # overdue, bad ratings
+    english = report_pages.render_monthly(rt, "2026-03", NOW, "en")
+    assert "1 in all: the first 0 are listed here; the Excel file lists them all." in english

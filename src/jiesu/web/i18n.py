@@ -488,6 +488,9 @@ EN: dict[str, str] = {
     "一、总体情况": "1. Overview", "二、分组排名": "2. Rankings by group",
     "四、各单位明细": "4. Figures by unit", "五、超期清单": "5. Overdue appeals",
     "六、差评清单": "6. Bad ratings",
+    # a long list of the printable 通报 (a big city's month): the first ones, the XLSX has all
+    "共 {n} 件，此处列出前 {shown} 件，完整清单见 Excel。":
+        "{n} in all: the first {shown} are listed here; the Excel file lists them all.",
     "区": "Districts", "街道/乡镇": "Streets and towns", "市级部门": "City departments",
     "公共企业": "Public utilities", "本组暂无单位。": "No units in this group.",
     "排名": "Rank", "综合得分": "Score", "响应率": "Response rate", "解决率": "Resolution rate",

@@ -30,6 +30,9 @@ _TEMPLATES = Path(__file__).parent / "templates"
 _env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]))
 _MONTH = Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# entries of the 超期清单 and 差评清单 on the page (a big city's month has tens of thousands of
+# overdue appeals: a page of megabytes); the XLSX lists them all
+LIST_SHOWN = 500
 
 
 def _page(request: Request, message: str, status: int) -> HTMLResponse:
@@ -58,12 +61,20 @@ def render_monthly(runtime: Runtime, month: str, now: datetime, lang: str = "zh"
     """The monthly report as a printable HTML page, in Chinese or (lang "en") English.
 
     Headings, labels and the period are translated; unit names and appeal texts are data and
-    stay as they are.
+    stay as they are. The report is kept a minute per month (runtime.figures), shared with the
+    XLSX download, and so is its page in each language: for a city of 5,000 units and a month
+    of tens of thousands of overdue appeals the page is megabytes, a second to render.
     """
-    # kept a minute per month (runtime.figures), shared with the XLSX download
     svc = rep.ReportingService(runtime.db, runtime.rules, runtime.settings,
                                figures=runtime.figures)
     report = svc.monthly(parse_period(month), now)
+    key = ("monthly.html", report.period, report.kpi.formula.version, report.kpi.computed_at,
+           lang)
+    return runtime.figures.get(key, now, lambda: _render_monthly(runtime, report, now, lang))
+
+
+def _render_monthly(runtime: Runtime, report: rep.MonthlyReport, now: datetime,
+                    lang: str) -> str:
     tz = runtime.settings.tz
     period = report.period.label_en if lang == "en" else report.period.label_zh
     summary = []
@@ -83,7 +94,7 @@ def render_monthly(runtime: Runtime, month: str, now: datetime, lang: str = "zh"
     partial = now < report.period.bounds(tz)[1]
     return _env.get_template("report_monthly.html").render(
         r=report, summary=summary, groups=RANKING_GROUPS, pct=rep.pct, points=rep.points,
-        partial=partial,
+        partial=partial, list_shown=LIST_SHOWN,
         area_groups=AREA_GROUPS, no_population=rep.NO_POPULATION_ZH,
         lang=lang, _=_, title=_("{city}12345接诉即办工作{period}通报", city=report.city_name,
                                  period=period),
