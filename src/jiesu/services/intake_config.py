@@ -349,11 +349,7 @@ class IntakeConfigService:
             if clash is not None:
                 raise InvalidArguments(f"已有同一分类和区域的路由规则（派给 {clash.unit}），"
                                        "请修改那一条", field="category")
-            before = rules[at] if at is not None else None
-            if at is None:
-                rules.append(new)
-            else:
-                rules[at] = new
+            before = _put(rules, at, new)
             self._write_routing(uow, rules, "update" if before else "add",
                                 f"{'修改' if before else '新增'}路由规则："
                                 f"{_routing_words(new)}", before, new, now)
@@ -389,11 +385,7 @@ class IntakeConfigService:
             if new.name in names and names.index(new.name) != at:
                 raise InvalidArguments(f"已有名为 {new.name} 的紧急规则", field="name")
             after = urgency.rules_to_dicts([new])[0]
-            before = rules[at] if at is not None else None
-            if at is None:
-                rules.append(after)
-            else:
-                rules[at] = after
+            before = _put(rules, at, after)
             self._write_urgency(uow, rules, "update" if before else "add",
                                 f"{'修改' if before else '新增'}紧急规则：{new.name}",
                                 before, after, now)
@@ -606,6 +598,15 @@ def _one_rule(validate: Callable[[list[Item]], Sequence[T]], rule: Mapping[str, 
             raise
         raise InvalidArguments(f"{what}未保存：{'；'.join(map(str, problems))}",
                                problems=problems) from None
+
+
+def _put(rules: list[T], at: int | None, rule: T) -> T | None:
+    """Put `rule` in place of the one at `at` (returned) or, with no place, at the end."""
+    if at is None:
+        rules.append(rule)
+        return None
+    before, rules[at] = rules[at], rule
+    return before
 
 
 def _routing_index(rules: Sequence[RoutingRule], key: RoutingKey) -> int:
