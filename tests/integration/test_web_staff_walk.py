@@ -370,6 +370,14 @@ def test_fewer_days_granted_say_why_on_the_dispatcher_tab_inbox_and_timeline(
     assert "The extension was partly approved" in english
     assert "5 working days asked, 2 granted" in english
     assert "Why fewer days are granted: 材料两天内到货" in english
+    # the full days, with words typed anyway: kept on the timeline as a note, not as a reason
+    # for fewer days, and no standing decision for the unit
+    city.act("handler_d1", appeal_id, "request_extension", days=1, reason="验收")
+    city.act("admin", appeal_id, "approve_extension", reason="同意，请抓紧")
+    page = city.client.get(f"/staff/appeals/{appeal_id}").text
+    timeline = _timeline(page)
+    assert '<p class="step-text">同意，请抓紧</p>' in timeline
+    assert "部分批准理由：同意，请抓紧" not in page
 
 
 def test_a_reopened_appeal_says_why_on_the_units_inbox_and_timeline(city: City) -> None:

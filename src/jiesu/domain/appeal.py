@@ -995,8 +995,10 @@ def _approve_extension(
         days = _int_arg(args, "days", "批准延期天数")
         if not 1 <= days <= asked:
             raise InvalidArguments("批准的延期天数不能超过申请的天数", field="days")
-    # 部分批准: the unit planned on the days it asked for, so it is told why it gets fewer
+    # 部分批准: the unit planned on the days it asked for, so it is told why it gets fewer;
+    # words typed with a full approval are kept as its note, not dropped
     reason = _required_text(args, "reason", "部分批准理由") if days < asked else None
+    note = None if reason else clean_text(args.get("reason") or args.get("note"))[:5000]
     a.extension_pending_days = None
     a.extension_count += 1
     a.handle_extra_days += days
@@ -1006,6 +1008,8 @@ def _approve_extension(
     data: dict[str, Any] = {"days": days, "asked": asked, "handle_due_at": _iso(a.handle_due_at)}
     if reason is not None:
         data["reason"] = reason
+    elif note:
+        data["note"] = note
     return data
 
 

@@ -479,6 +479,11 @@ def test_a_partial_approval_needs_a_reason_and_a_refused_one_changes_nothing() -
     built.do(Action.REQUEST_EXTENSION, Role.HANDLER, days=2)
     (full,) = act(built, Action.APPROVE_EXTENSION, Role.ADMIN, built.now + STEP, days=2)
     assert (full.data["days"], full.data["asked"], "reason" in full.data) == (2, 2, False)
+    # words typed with a full approval are kept as its note (the unit is not texted for it)
+    built.do(Action.REQUEST_EXTENSION, Role.HANDLER, days=1)
+    (noted,) = act(built, Action.APPROVE_EXTENSION, Role.ADMIN, built.now + STEP * 2,
+                   reason=" 同意，请抓紧 ")
+    assert ("reason" in noted.data, noted.data["note"]) == (False, "同意，请抓紧")
 
 
 def test_denied_extension_keeps_the_deadline() -> None:
