@@ -112,16 +112,42 @@ def unit_add(
     group: Annotated[str, typer.Option(
         "--group", help="city/district/street/department/enterprise/community/grid/micro_grid"
     )] = "department",
+    phone: Annotated[str | None, typer.Option(
+        "--phone", help="值班电话 duty phone: deadline warnings and urgent dispatches are texted "
+                        "here (unset: to the nearest unit above that has one)")] = None,
 ) -> None:
     """Add a unit to the unit tree (新增承办单位)."""
     from jiesu.services.admin import AdminService
 
     rt = _runtime()
     try:
-        row = AdminService(rt.db, rt.rules).add_unit(code, name, parent_code=parent, group=group)
+        row = AdminService(rt.db, rt.rules).add_unit(code, name, parent_code=parent, group=group,
+                                                     contact_phone=phone)
     except DomainError as exc:
         _fail(refusal(exc))
-    console.print(f"已添加单位 {row.code} {row.name}（id={row.id}）")
+    console.print(f"已添加单位 {row.code} {row.name}（id={row.id}）"
+                  + (f"，值班电话 {row.contact_phone}" if row.contact_phone else ""))
+
+
+@unit_app.command("phone")
+def unit_phone(
+    code: str,
+    phone: Annotated[str, typer.Argument(help="值班电话; \"\" clears it")],
+) -> None:
+    """Set a unit's duty phone (值班电话), where its deadline warnings and urgent dispatches are
+    texted; an empty one clears it (they go to the nearest unit above that has one)."""
+    from jiesu.services.admin import AdminService
+
+    rt = _runtime()
+    try:
+        row = AdminService(rt.db, rt.rules).set_unit_contact(code, phone)
+    except DomainError as exc:
+        _fail(refusal(exc))
+    if row.contact_phone:
+        console.print(f"单位 {row.code} {row.name} 的值班电话：{row.contact_phone}")
+    else:
+        console.print(f"已清除单位 {row.code} {row.name} 的值班电话"
+                      "（短信发往最近的设置了值班电话的上级单位）")
 
 
 @unit_app.command("move")

@@ -70,7 +70,13 @@ def test_cli_sets_up_and_checks_a_city(empty_db_url: str, tmp_path: Path) -> Non
     # --- units
     assert "已添加单位 C 示范市" in cli("unit", "add", "C", "示范市", "--group", "city").stdout
     cli("unit", "add", "D1", "东城区", "--parent", "C", "--group", "district")
-    cli("unit", "add", "D1S1", "东华门街道", "--parent", "D1", "--group", "street")
+    assert "值班电话 01065120001" in cli("unit", "add", "D1S1", "东华门街道", "--parent", "D1",
+                                      "--group", "street", "--phone", "010-6512 0001").stdout
+    assert "单位 D1 东城区 的值班电话：01065120000" in cli("unit", "phone", "D1",
+                                                     "01065120000").stdout
+    assert "已清除单位 D1S1 东华门街道 的值班电话" in cli("unit", "phone", "D1S1", "").stdout
+    assert "值班电话应为 7–20 位数字" in cli("unit", "phone", "D1", "12", ok=False).stderr
+    assert "单位 NOPE 不存在" in cli("unit", "phone", "NOPE", "01065120000", ok=False).stderr
     bad = cli("unit", "add", "X9", "某街道", "--parent", "NOPE", "--group", "street", ok=False)
     assert "上级单位 NOPE 不存在" in bad.stderr
     bad = cli("unit", "add", "D1", "重复的区", "--parent", "C", "--group", "district", ok=False)
