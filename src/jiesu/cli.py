@@ -314,6 +314,33 @@ def calendar_import(file: Path) -> None:
         _store_year(year, days, f"csv:{file.name}")
 
 
+@calendar_app.command("export")
+def calendar_export(
+    year: Annotated[int, typer.Option("--year", help="e.g. 2026")],
+    out: Annotated[Path | None, typer.Option("--out", help="file to write (default: print)")
+                   ] = None,
+) -> None:
+    """Write a loaded year as the CSV `calendar import` reads (导出工作日历): the days that differ
+    from Mon–Fri, with a note each; next year's file starts as this one with its dates changed."""
+    from jiesu.adapters.calendar_source import calendar_csv
+    from jiesu.services.admin import AdminService
+
+    rt = _runtime()
+    try:
+        text = calendar_csv(AdminService(rt.db, rt.rules).calendar_year(year))
+    except DomainError as exc:
+        _fail(refusal(exc))
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"无法写入 {out}：{exc.strerror or exc}")
+    differ = text.count("\n") - 1
+    console.print(f"已导出 {year} 年工作日历到 {out}（{differ} 天与周一至周五不同）")
+
+
 def _store_year(year: int, days: dict[date, bool], source: str) -> None:
     from jiesu.services.admin import AdminService
 

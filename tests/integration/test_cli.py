@@ -170,6 +170,17 @@ def test_cli_sets_up_and_checks_a_city(empty_db_url: str, tmp_path: Path) -> Non
     # three more holidays push the deadline three working days later
     assert (due - provisional_due).days >= 3, (provisional_due, due)
     assert kinds == ["register", "dispatch", "deadlines_recomputed"]
+    # exported as the import reads it: the days that differ from Mon–Fri, with a note each
+    exported = cli("calendar", "export", "--year", "2027").stdout
+    assert exported.splitlines() == ["date,is_workday,note", "2027-01-01,0,放假",
+                                     "2027-01-04,0,放假", "2027-01-05,0,放假",
+                                     "2027-02-20,1,调休上班"], exported
+    out_file = tmp_path / "calendar-2027-again.csv"
+    assert "4 天与周一至周五不同" in cli("calendar", "export", "--year", "2027", "--out",
+                                    str(out_file)).stdout
+    assert out_file.read_text(encoding="utf-8") == exported
+    assert "2031 年的工作日历尚未导入" in cli("calendar", "export", "--year", "2031",
+                                        ok=False).stderr
     bad_cal = tmp_path / "bad-calendar.csv"
     bad_cal.write_text("date,is_workday\n2027-13-01,1\n", encoding="utf-8")
     bad = cli("calendar", "import", str(bad_cal), ok=False)

@@ -146,10 +146,14 @@ def read_calendar_csv(
 
 
 def calendar_csv(days: Mapping[date, bool]) -> str:
-    """Write overrides as CSV text that `read_calendar_csv` reads back (for admin export)."""
+    """The calendar CSV `read_calendar_csv` reads back: the days that differ from Mon–Fri
+    (a weekday off, a weekend day worked), in date order, with a note for the person editing
+    it (next year's file is this year's with the dates changed)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(_COLUMNS)
+    writer.writerow(["date", "is_workday", "note"])
     for day in sorted(days):
-        writer.writerow((day.isoformat(), 1 if days[day] else 0))
+        if days[day] != (day.weekday() < 5):
+            writer.writerow([day.isoformat(), int(days[day]),
+                             "调休上班" if days[day] else "放假"])
     return out.getvalue()

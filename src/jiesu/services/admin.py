@@ -24,7 +24,7 @@ from jiesu.domain.population import parse_figure
 from jiesu.services.auth import CurrentUser, hash_password
 from jiesu.services.config_log import record_change
 from jiesu.services.rules import RULE_LIMITS, RULE_SETTINGS, RulesProvider
-from jiesu.store import admin_store, category_store, lookups
+from jiesu.store import admin_store, category_store, lookups, rules_store
 from jiesu.store.tables import (
     AdminNoticeRow,
     CalendarYearRow,
@@ -621,6 +621,15 @@ class AdminService:
             if progress:
                 progress(done, changed)
         return changed
+
+    def calendar_year(self, year: int) -> dict[date, bool]:
+        """The stored days of one year (whether each is a working day); refused when the
+        year was never loaded (its deadlines count Mon–Fri, provisionally)."""
+        with self.db.uow(write=False) as uow:
+            if year not in rules_store.loaded_calendar_years(uow.session):
+                raise NotFound(f"{year} 年的工作日历尚未导入")
+            return {d: w for d, w in rules_store.calendar_days(uow.session).items()
+                    if d.year == year}
 
     def calendar_notices(self, now: datetime) -> list[str]:
         """Raise (once) and return admin warnings about calendar years not yet loaded."""

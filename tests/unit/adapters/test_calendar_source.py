@@ -188,5 +188,5 @@ def test_csv_bad_rows_name_the_line(row: str, message: str) -> None:
 def test_csv_round_trip() -> None:
     days = official_year(2025)
     text = calendar_csv(days)
-    assert text.startswith("date,is_workday\n")
+    assert text.startswith("date,is_workday,note\n2025-01-01,0,放假\n")
     assert read_calendar_csv(text) == {2025: days}
