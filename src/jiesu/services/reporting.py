@@ -13,6 +13,7 @@ from typing import Any
 
 from jiesu.config import Settings
 from jiesu.domain import appeal as dom
+from jiesu.domain.config_events import difference
 from jiesu.domain.errors import InvalidArguments, NotFound, PermissionDenied
 from jiesu.domain.kpi import (
     RANKING_GROUPS,
@@ -256,12 +257,10 @@ class ReportingService:
             uow.session.add(KpiFormulaVersionRow(version=version, settings=new.settings(),
                                                  note=(note or "").strip()[:500],
                                                  created_at=now, created_by=actor.user_id))
-            old = current.settings()
+            before, after = difference(current.settings(), new.settings())
             record_change(uow, actor, "kpi", "set_formula", f"考核公式第 {version} 版",
                           {"version": version, "note": (note or "").strip()[:500],
-                           "before": {k: v for k, v in old.items() if new.settings().get(k) != v},
-                           "after": {k: v for k, v in new.settings().items()
-                                     if old.get(k) != v}}, now=now)
+                           "before": before, "after": after}, now=now)
             uow.commit()
         return new
 
