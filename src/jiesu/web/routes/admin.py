@@ -22,6 +22,7 @@ from jiesu.domain.appeal import Role, SupervisionLevel
 from jiesu.domain.deadlines import Clock, LimitUnit
 from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.domain.kpi import KpiFormula, ResponseMeasure
+from jiesu.nlp.urgency import TRANSFER_LINES
 from jiesu.services import training
 from jiesu.services.admin import (
     STAFF_ROLES,
@@ -578,7 +579,7 @@ def save_intake(request: Request, kind: str, form: FormDep) -> Response:
     return core.redirect("/staff/admin?tab=intake")
 
 
-# the transfer lines an urgency rule's form offers (jiesu.nlp.urgency.TRANSFER_LINES)
+# what the transfer lines an urgency rule's form offers (jiesu.nlp.urgency.TRANSFER_LINES) are
 TRANSFER_LINE_ZH = {"110": "公安", "119": "消防", "120": "急救", "122": "交通事故",
                     "12369": "环保", "96777": "燃气抢修"}
 ROUTING_FIELDS = ("category", "area", "unit")
@@ -688,8 +689,8 @@ def _rule_forms(request: Request, ctx: dict[str, Any], s: Any) -> None:
                 "message": u.get("message") or "", "exclude": "、".join(u.get("exclude") or []),
                 "editing": "1", "orig_name": u["name"]}
     units = web_queries.units(s, limit=MOVE_CHOICES + 1)
-    lines = list(TRANSFER_LINE_ZH) + [t for t in rule.get("transfer_to", [])
-                                      if t not in TRANSFER_LINE_ZH]
+    lines = list(TRANSFER_LINES) + [t for t in rule.get("transfer_to", [])
+                                    if t not in TRANSFER_LINES]
     ctx.update(routing_form=routing, urgency_form=rule, transfer_lines=lines,
                transfer_names=TRANSFER_LINE_ZH,
                rule_categories=[c for c in web_queries.all_categories(s) if c.active],
