@@ -503,6 +503,47 @@ def test_a_reopen_texts_the_unit_that_handles_it_again_and_the_requester(city: C
     assert len(_texts(city, quiet["id"], "unit_decision")) == 1
 
 
+def test_the_co_units_of_a_reopened_appeal_hear_of_it_too(city: City) -> None:
+    """重办 sends the appeal back to its lead unit with its co-units (协办), who work on it again
+    too: each co-unit's duty phone hears of it (to help the lead unit), whether a dispatcher or
+    a follow-up reopened it. A decision on the lead unit's own request or reply is not theirs;
+    a co-unit that shares the lead unit's phone (none of its own) is texted once."""
+    for code, phone in (("D1", "01065120001"), ("W", "01066120002")):
+        assert city.client.put(f"/api/v1/admin/units/{code}/contact", json={
+            "contact_phone": phone}, headers=city.headers("admin")).status_code == 200
+
+    def replied(co_units: list[str]) -> dict[str, Any]:
+        a = city.register(title="多福巷积水", requester_phone="13700001234")
+        city.act("dispatcher", a["id"], "dispatch", unit_code="D1",
+                 co_unit_ids=[city.unit_ids[c] for c in co_units])
+        city.act("handler_d1", a["id"], "sign")
+        city.act("handler_d1", a["id"], "reply", text="已疏通", claim="solved")
+        return a
+
+    a = replied(["W"])
+    city.act("dispatcher", a["id"], "send_back", note="未附现场照片")
+    assert [p for _, p, _ in _texts(city, a["id"], "unit_decision")] == ["01065120001"]
+    city.act("handler_d1", a["id"], "reply", text="已疏通，附照片", claim="solved")
+    out = city.act("dispatcher", a["id"], "reopen", reason="雨后仍积水")
+    lead, co = [(p, t) for _, p, t in _texts(city, a["id"], "unit_decision")][1:]
+    due = _local_due(out["deadlines"]["handle"])
+    assert lead[0] == "01065120001" and lead[1].endswith("请重新办理后再答复。重办理由：雨后仍积水")
+    assert co == ("01066120002", f"【示范市12345】诉求 {a['code']}「多福巷积水」已转重办（办理时限 "
+                                 f"{due}），请配合主办单位重新办理。重办理由：雨后仍积水")
+
+    b = replied(["W"])
+    city.act("followup", b["id"], "follow_up", reached=True, resolved="no",
+             satisfaction="dissatisfied", note="还是积水")
+    texts = _texts(city, b["id"], "unit_decision")
+    assert [p for _, p, _ in texts] == ["01065120001", "01066120002"]
+    assert "经回访已转重办" in texts[1][2] and "请配合主办单位重新办理" in texts[1][2]
+
+    # the street below the district has no phone of its own: it shares the district's
+    c = replied(["D1S1"])
+    city.act("dispatcher", c["id"], "reopen", reason="雨后仍积水")
+    assert [p for _, p, _ in _texts(city, c["id"], "unit_decision")] == ["01065120001"]
+
+
 def test_a_follow_up_that_reopens_texts_the_unit_and_the_requester(city: City) -> None:
     """回访 that finds it unresolved or unsatisfying by the unit's fault sends it back (重办):
     the unit hears what the requester said and the new deadline, the requester that it is

@@ -103,8 +103,11 @@ class UnitDecision(NamedTuple):
     field: str  # the event field that holds the reason
     label: str  # what the reason is called: 驳回理由
     new_deadline: bool = False  # the handling deadline moved: the text says the new one
+    co_todo: str | None = None  # what the co-units (协办) are to do; None: not theirs to hear
 
 
+# a reopened appeal goes back to its lead unit with its co-units: they work on it again too
+CO_REDO = "请配合主办单位重新办理"
 # keyed by the event that records the decision; an approved extension is one only when fewer
 # days were granted than asked (partly_approved)
 UNIT_DECISIONS = {
@@ -115,10 +118,10 @@ UNIT_DECISIONS = {
                                       "部分批准理由", new_deadline=True),
     "send_back": UnitDecision("答复被退回", "请重新办理后再答复", "note", "退回意见"),
     "reopen": UnitDecision("已转重办", "请重新办理后再答复", "reason", "重办理由",
-                           new_deadline=True),
+                           new_deadline=True, co_todo=CO_REDO),
     # a follow-up that found it unresolved or unsatisfying by the unit's fault reopens it
     "follow_up": UnitDecision("经回访已转重办", "请重新办理后再答复", "note", "回访记录",
-                              new_deadline=True),
+                              new_deadline=True, co_todo=CO_REDO),
 }
 # how much of the dispatcher's reason a text carries; the appeal page has all of it
 REASON_IN_TEXT = 100
@@ -227,12 +230,14 @@ def standing_decisions(events: Iterable[_Event]) -> list[Decision]:
 
 
 def unit_decision_notice(event_type: str, data: Mapping[str, Any], *, code: str, title: str,
-                         city: str, due_local: str | None = None) -> str | None:
+                         city: str, due_local: str | None = None,
+                         co_unit: bool = False) -> str | None:
     """The message to the handling unit when a dispatcher refuses its request, sends its reply
     back or grants fewer days than asked, or the appeal is reopened, with the reason and, when
-    the handling deadline moved, the new one (`due_local`); None for any other event."""
+    the handling deadline moved, the new one (`due_local`); None for any other event. With
+    `co_unit`, the message to a co-unit (协办) of a reopened appeal; None for any other."""
     decision = decision_of(event_type, data)
-    if decision is None:
+    if decision is None or (co_unit and decision.co_todo is None):
         return None
     detail = []
     if partly_approved(data):
@@ -242,8 +247,8 @@ def unit_decision_notice(event_type: str, data: Mapping[str, Any], *, code: str,
     if decision.new_deadline and due_local:
         detail.append(f"办理时限 {due_local}")
     said = f"（{'，'.join(detail)}）" if detail else ""
-    text = (f"【{city}12345】诉求 {code}「{title[:20] or '无标题'}」{decision.what}{said}，"
-            f"{decision.todo}。")
+    todo = decision.co_todo if co_unit else decision.todo
+    text = f"【{city}12345】诉求 {code}「{title[:20] or '无标题'}」{decision.what}{said}，{todo}。"
     reason = decision_reason(event_type, data)
     if reason:
         cut = reason if len(reason) <= REASON_IN_TEXT else reason[:REASON_IN_TEXT - 1] + "…"

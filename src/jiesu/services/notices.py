@@ -35,8 +35,8 @@ def notify_units(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
     """Text the responsible unit's duty phone (its own, or the nearest unit above it that has
     one) about each 签收/办理 deadline warning, the units an urgent appeal is dispatched to
     (JIESU_NOTIFY_UNITS_ON_DISPATCH), and the handling unit's about a dispatcher's
-    驳回退单, 驳回延期, 延期部分批准 or 退回重办 and about a 重办, with the reason; returns how
-    many messages were queued."""
+    驳回退单, 驳回延期, 延期部分批准 or 退回重办 and about a 重办 (its co-units too), with the
+    reason; returns how many messages were queued."""
     queued = 0
     for event in events:
         if event.type in ("dispatch", "sub_dispatch"):
@@ -92,20 +92,29 @@ def _notify_dispatch(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
 
 def _notify_decision(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
                      event: DomainEvent, now: datetime) -> int:
-    # the unit handling it now: after a 重办 back to registration there is none yet
-    unit_id = appeal.handling_unit_id or appeal.lead_unit_id
+    """The unit handling the appeal now (after a 重办 back to registration there is none yet)
+    and, when it is reopened, its co-units; one text per duty phone (units without their own
+    share the phone of the unit above them)."""
     assert appeal.code is not None
     due = appeal.handle_due_at.astimezone(settings.tz) if appeal.handle_due_at else None
-    text = notices.unit_decision_notice(event.type, event.data, code=appeal.code,
-                                        title=appeal.title, city=settings.city_name,
-                                        due_local=f"{due:%m月%d日 %H:%M}" if due else None)
-    phone = lookups.duty_phone(uow.session, unit_id) if unit_id is not None else None
-    if text is None or not phone:
+    lead = appeal.handling_unit_id or appeal.lead_unit_id
+    if lead is None:
         return 0
-    notify_store.enqueue(uow.session, channel="sms", recipient=phone, body=text,
-                         kind=notices.DECISION_KIND, now=now,
-                         ref=f"appeal:{appeal.id}:{event.type}")
-    return 1
+    texted: set[str] = set()
+    for unit_id, co_unit in [(lead, False), *((u, True) for u in appeal.co_unit_ids)]:
+        text = notices.unit_decision_notice(
+            event.type, event.data, code=appeal.code, title=appeal.title,
+            city=settings.city_name, due_local=f"{due:%m月%d日 %H:%M}" if due else None,
+            co_unit=co_unit)
+        phone = lookups.duty_phone(uow.session, unit_id) if text is not None else None
+        if text is None or not phone or phone in texted:
+            continue
+        notify_store.enqueue(uow.session, channel="sms", recipient=phone, body=text,
+                             kind=notices.DECISION_KIND, now=now,
+                             ref=f"appeal:{appeal.id}:{event.type}"
+                                 + (f":{unit_id}" if co_unit else ""))
+        texted.add(phone)
+    return len(texted)
 
 
 def notify_rectification_unit(uow: UnitOfWork, settings: Settings,

@@ -30,8 +30,8 @@ DECISION_ARGS = (
     " `reason` from the fixed list. Without it: 422 `invalid_arguments` and nothing changes."
     " The handling unit is texted the decision and its reason at its duty phone (for fewer"
     " days, also the days asked and granted and the new deadline). `reopen` requires `reason`"
-    " (重办理由); the unit that handles the appeal again is texted it with the new deadline, and"
-    " the requester that the appeal is handled again.")
+    " (重办理由); the unit that handles the appeal again and its co-units are texted it with the"
+    " new deadline, and the requester that the appeal is handled again.")
 
 
 def scope_for(session: Any, user: CurrentUser) -> queries.Scope:
