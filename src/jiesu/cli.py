@@ -551,11 +551,27 @@ def _mount_optional() -> None:
 _mount_optional()
 
 
+def _log_warnings() -> None:
+    """Every command: the `jiesu` loggers' warnings and errors (a database that went away, a
+    write a constraint refused) on standard error with time, level and logger, as `serve` and
+    `sweep` write them; without a handler Python printed them bare, an English line of unknown
+    origin before the command's own Chinese error. `serve` replaces it with its own."""
+    import logging
+
+    logger = logging.getLogger("jiesu")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        handler.setLevel(logging.WARNING)
+        logger.addHandler(handler)
+
+
 def main() -> None:
     from pydantic import ValidationError
 
     from jiesu.store.db import DatabaseError
 
+    _log_warnings()
     try:
         app()
     except DomainError as exc:

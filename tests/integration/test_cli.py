@@ -411,3 +411,7 @@ def test_a_command_on_an_unreachable_database_says_which_and_why(tmp_path: Path)
         assert r.returncode == 2 and len(said) == 1, r.stderr
         assert "JIESU_DATABASE_URL" in said[0] and "127.0.0.1:1/jiesu" in said[0], said
         assert "hunter2" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+        # the store's warning comes with time, level and where from, as `serve` logs it
+        logged = [line for line in r.stderr.splitlines() if "database unavailable" in line]
+        assert logged and all(re.match(r"\d{4}-\d\d-\d\d [\d:,]+ WARNING jiesu\.store\.uow: ",
+                                       line) for line in logged), r.stderr
