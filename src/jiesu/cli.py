@@ -157,7 +157,8 @@ def unit_move(
 ) -> None:
     """Move a unit with its sub-units under another parent (移动单位), e.g. a community
     reassigned to another street. Refused under itself or a sub-unit, or under a unit whose
-    level does not fit. Running servers see it within a minute (handlers' scopes 30 s)."""
+    level does not fit. Its place in the gazetteer (地名表) follows it where the gazetteer has
+    the new parent. Running servers see it within a minute (handlers' scopes 30 s)."""
     from jiesu.services.admin import AdminService
 
     rt = _runtime()
@@ -165,9 +166,7 @@ def unit_move(
         moved = AdminService(rt.db, rt.rules).move_unit(code, parent)
     except DomainError as exc:
         _fail(refusal(exc))
-    left = moved.left[1] if moved.left else "（无）"
-    console.print(f"已移动单位 {moved.code} {moved.name}：{left} → {moved.parent[1]}"
-                  f"（共 {moved.units} 个单位）")
+    console.print(moved.summary())
 
 
 @unit_app.command("population")

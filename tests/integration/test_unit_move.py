@@ -152,7 +152,7 @@ def test_the_command_line_moves_a_unit_and_refuses_a_cycle(city: City) -> None:
     assert refused.returncode != 0 and "D1S1 是 D1 的下级单位" in refused.stderr
     done = cli("D1S1", "--parent", "D2")
     assert done.returncode == 0, done.stderr
-    assert "已移动单位 D1S1 东华门街道：东城区 → 西城区（共 2 个单位）" in done.stdout
+    assert "已移动单位：D1S1 东华门街道，东城区 → 西城区（共 2 个单位）" in done.stdout
     assert _tree(city)["D1S1C1"][1].startswith(_tree(city)["D2"][1])
 
 
@@ -220,3 +220,54 @@ def test_a_new_unit_follows_the_levels_a_move_does(city: City) -> None:
     assert r.status_code == 201, r.text
     r = city.client.put("/api/v1/admin/units/W/parent", headers=h, json={"parent_code": "D2"})
     assert r.status_code == 200 and r.json()["parent_id"] == city.unit_ids["D2"], r.text
+
+
+def test_the_moved_units_place_in_the_gazetteer_follows_it(city: City) -> None:
+    """A community moved to another street is under that street in the gazetteer (地名表) too,
+    so an address naming the new street still finds it, and the change is in the
+    configuration log; where the gazetteer has no place for the new parent, or one of a level
+    that does not fit, the gazetteer is left as it was and the administrator is told so."""
+    from jiesu.services.clock import utcnow
+    from jiesu.services.intake_config import IntakeConfigService
+    from jiesu.web.i18n import gettext
+    from tests.integration.test_intake_config import GAZETTEER, suggested
+
+    intake = IntakeConfigService(city.runtime.db, city.runtime.intake)
+    intake.replace_gazetteer(GAZETTEER, now=utcnow())
+    address = "西长安街街道多福巷社区5号楼"
+    admin = AdminService(city.runtime.db, city.runtime.rules)
+    moved = admin.move_unit("D1S1C1", "D2S1")
+    assert moved.summary() == ("已移动单位：D1S1C1 多福巷社区，东华门街道 → 西长安街街道"
+                               "（共 1 个单位）；地名表中 D1S1C1 的上级已随之改为 D2S1")
+    assert gettext("en", moved.summary()) == (
+        "Unit moved: D1S1C1 多福巷社区, 东华门街道 → 西长安街街道 (1 unit(s) in all); "
+        "in the gazetteer, D1S1C1 is now under D2S1 too")
+    stored = intake.gazetteer_csv() or ""
+    assert "D1S1C1,多福巷社区,community,D2S1,多福巷" in stored.splitlines()
+    city.runtime.unit_tree_changed()
+    assert suggested(city, address=address)["area"]["unit_id"] == city.unit_ids["D1S1C1"]
+    with city.runtime.db.uow(write=False) as uow:
+        last = [(e.area, e.action, e.details["after"]) for e in uow.session.scalars(
+            select(ConfigEventRow).order_by(ConfigEventRow.seq.desc()).limit(2))]
+    assert last == [("intake", "move", {"parent_code": "D2S1"}),
+                    ("units", "move", {"parent_code": "D2S1"})]
+    assert audit.verify(city.runtime.db).ok
+
+    # a new parent the gazetteer does not know: it stays as it was, and says why
+    admin.add_unit("D2S2", "新街口街道", parent_code="D2", group="street")
+    moved = admin.move_unit("D1S1C1", "D2S2")
+    assert moved.gazetteer == ("地名表中没有 D2S2，D1S1C1 在地名表中的上级仍是 D2S1，"
+                               "请在智能受理页更新地名表")
+    assert intake.gazetteer_csv() == stored
+    assert gettext("en", moved.summary()).endswith(
+        "; the gazetteer has no D2S2: D1S1C1 is still under D2S1 there; update the gazetteer "
+        "on the Intake intelligence tab")
+    # a gazetteer whose place for the new parent is of a level that does not fit
+    odd = (stored.replace("D2S1,西长安街街道,street", "D2S1,西长安街街道,community")
+           .replace("多福巷社区,community,D2S1", "多福巷社区,community,D1S1"))
+    intake.replace_gazetteer(odd, now=utcnow())
+    moved = admin.move_unit("D1S1C1", "D2S1")
+    assert moved.gazetteer == ("地名表中 D2S1 是社区，不能作为社区 D1S1C1 的上级，D1S1C1 在地名表"
+                               "中的上级仍是 D1S1，请在智能受理页更新地名表")
+    assert "in the gazetteer D2S1 is a community and cannot be above the community D1S1C1" in (
+        gettext("en", moved.summary()))

@@ -8,7 +8,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,9 +22,11 @@ from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
 from jiesu.domain.events import DomainEvent
 from jiesu.domain.population import parse_figure
 from jiesu.services.auth import CurrentUser, hash_password
+from jiesu.services.clock import utcnow
 from jiesu.services.config_log import record_change
+from jiesu.services.intake_config import reparent_place
 from jiesu.services.rules import RULE_LIMITS, RULE_SETTINGS, RulesProvider
-from jiesu.store import admin_store, category_store, lookups, rules_store
+from jiesu.store import admin_store, category_store, intake_store, lookups, rules_store
 from jiesu.store.tables import (
     AdminNoticeRow,
     CalendarYearRow,
@@ -90,6 +92,15 @@ class MovedUnit:
     left: tuple[str, str] | None
     parent: tuple[str, str]
     units: int
+    gazetteer: str | None = None  # what became of its place in the gazetteer (地名表), if any
+
+    def summary(self) -> str:
+        """已移动单位：D1S1C1 多福巷社区，东华门街道 → 西长安街街道（共 3 个单位）, and what
+        became of its place in the gazetteer."""
+        left = self.left[1] if self.left else "（无）"
+        said = (f"已移动单位：{self.code} {self.name}，{left} → {self.parent[1]}"
+                f"（共 {self.units} 个单位）")
+        return f"{said}；{self.gazetteer}" if self.gazetteer else said
 
 
 @dataclass
@@ -232,8 +243,32 @@ class AdminService:
                       {"code": moved.code, "units": moved.units,
                        "before": {"parent_code": before[0] if before else None},
                        "after": {"parent_code": moved.parent[0]}})
+            moved = replace(moved, gazetteer=self._move_place(uow, unit.code, parent.code))
             uow.commit()
         return moved
+
+    def _move_place(self, uow: UnitOfWork, code: str, parent_code: str) -> str | None:
+        """The moved unit's place in the gazetteer follows it under the new parent's place, so
+        that an address naming the new street finds the community; what became of it (None:
+        the unit has no place there). Left as it was, and said so, when the new parent has no
+        place there or one of a level that does not fit."""
+        stored = intake_store.read_settings(uow.session, [intake_store.GAZETTEER_KEY])
+        text = stored.get(intake_store.GAZETTEER_KEY)
+        if text is None or not text.value:
+            return None
+        try:
+            moved = reparent_place(text.value, code, parent_code)
+        except InvalidArguments as exc:
+            return exc.message
+        if moved is None:
+            return None
+        now = utcnow()
+        intake_store.write_setting(uow.session, intake_store.GAZETTEER_KEY, moved, now)
+        record_change(uow, self.by, "intake", "move",
+                      f"地名表随单位移动：{code} 的上级改为 {parent_code}",
+                      {"kind": "gazetteer", "code": code, "after": {"parent_code": parent_code}},
+                      now=now)
+        return f"地名表中 {code} 的上级已随之改为 {parent_code}"
 
     # --- resident figures (户数, 常住人口) for 万人诉求比 ----------------------------------------
 

@@ -17,6 +17,7 @@ intake intelligence reloads at once; other processes pick it up within their rel
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import hashlib
 import io
@@ -58,6 +59,7 @@ LEVEL_ALIASES = {"区": "district", "县": "district", "区县": "district", "�
                  "街道": "street", "乡镇": "street", "乡": "street", "镇": "street",
                  "社区": "community", "村": "community", "村居": "community",
                  "社区村": "community", "网格": "grid"}
+LEVEL_ZH = {"district": "区", "street": "街道", "community": "社区", "grid": "网格"}
 _ROUTING_COLUMNS = {"category": "category", "分类": "category", "事项分类": "category",
                     "area": "area", "区域": "area", "地区": "area",
                     "unit": "unit", "单位": "unit", "承办单位": "unit"}
@@ -791,6 +793,28 @@ def gazetteer_csv_text(rows: Sequence[GazetteerRow]) -> str:
     for r in rows:
         w.writerow([r.code, r.name, r.level, r.parent_code, r.aliases])
     return out.getvalue()
+
+
+def reparent_place(text: str, code: str, parent_code: str) -> str | None:
+    """The gazetteer CSV with place `code` under `parent_code` (a unit moved to another
+    parent, say a community to another street: the place moved with it); None when `code` is
+    not in it or is there already. InvalidArguments, in words an administrator can act on,
+    when the new parent is not in it or its level does not fit."""
+    rows = parse_gazetteer(text)
+    place = next((r for r in rows if r.code == code), None)
+    if place is None or place.parent_code == parent_code:
+        return None
+    parent = next((r for r in rows if r.code == parent_code), None)
+    if parent is None:
+        raise InvalidArguments(f"地名表中没有 {parent_code}，{code} 在地名表中的上级仍是 "
+                               f"{place.parent_code or '（无）'}，请在智能受理页更新地名表")
+    if LEVELS.index(parent.level) >= LEVELS.index(place.level):
+        raise InvalidArguments(
+            f"地名表中 {parent_code} 是{LEVEL_ZH[parent.level]}，不能作为{LEVEL_ZH[place.level]} "
+            f"{code} 的上级，{code} 在地名表中的上级仍是 {place.parent_code or '（无）'}，"
+            "请在智能受理页更新地名表")
+    return gazetteer_csv_text([dataclasses.replace(r, parent_code=parent_code)
+                               if r is place else r for r in rows])
 
 
 def _gazetteer_summary(rows: Sequence[GazetteerRow], units: Mapping[str, int],

@@ -235,6 +235,24 @@ def _scope(zh: str) -> str:
 
 
 _NONE = {"（无）": "(none)"}
+_LEVEL_EN = {"区": "district", "街道": "street", "社区": "community", "网格": "grid"}
+_STILL = (r"(?P<c>\S+) 在地名表中的上级仍是 (?P<o>\S+)，请在智能受理页更新地名表")
+_STILL_EN = "{c} is still under {o} there; update the gazetteer on the Intake intelligence tab"
+_PLACE_MOVED: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
+    (re.compile(r"地名表中 (?P<c>\S+) 的上级已随之改为 (?P<p>\S+)"),
+     "; in the gazetteer, {c} is now under {p} too", {}),
+    (re.compile(rf"地名表中没有 (?P<p>\S+)，{_STILL}"),
+     f"; the gazetteer has no {{p}}: {_STILL_EN}", {"o": lambda zh: _NONE.get(zh, zh)}),
+    (re.compile(rf"地名表中 (?P<p>\S+) 是(?P<lp>\S+)，不能作为(?P<lc>\S+) \S+ 的上级，{_STILL}"),
+     f"; in the gazetteer {{p}} is a {{lp}} and cannot be above the {{lc}} {{c}}: {_STILL_EN}",
+     {"o": lambda zh: _NONE.get(zh, zh), "lp": _LEVEL_EN.__getitem__,
+      "lc": _LEVEL_EN.__getitem__}),
+]
+
+
+def _place_moved(zh: str) -> str:
+    """What became of a moved unit's place in the gazetteer, in English."""
+    return apply_patterns(_PLACE_MOVED, zh) or f"; {zh}"
 
 
 def _group(zh: str) -> str:
@@ -276,8 +294,10 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
      {"what": {"用户名": "Username", "单位编码": "Unit code"}.__getitem__}),
     (re.compile(r"单位已改名：(?P<c>\S+) (?P<n>.+)"), "Unit renamed: {c} {n}", {}),
     (re.compile(r"已启用单位：(?P<c>\S+) (?P<n>.+)"), "Unit activated: {c} {n}", {}),
-    (re.compile(r"已移动单位：(?P<c>\S+) (?P<n>.+)，(?P<a>.+) → (?P<b>.+)（共 (?P<k>\d+) 个单位）"),
-     "Unit moved: {c} {n}, {a} → {b} ({k} unit(s) in all)", {"a": lambda zh: _NONE.get(zh, zh)}),
+    (re.compile(r"已移动单位：(?P<c>\S+) (?P<n>.+)，(?P<a>.+) → (?P<b>.+)（共 (?P<k>\d+) 个单位）"
+                r"(?P<g>；.+)?"),
+     "Unit moved: {c} {n}, {a} → {b} ({k} unit(s) in all){g}",
+     {"a": lambda zh: _NONE.get(zh, zh), "g": lambda zh: _place_moved(zh[1:]) if zh else ""}),
     (re.compile(r"不能把单位 (?P<c>\S+) 移到它自己之下"), "Unit {c} cannot be moved under itself",
      {}),
     (re.compile(r"(?P<p>\S+) 是 (?P<c>\S+) 的下级单位，不能把 \S+ 移到它之下"),

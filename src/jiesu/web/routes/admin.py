@@ -28,7 +28,6 @@ from jiesu.services.admin import (
     STAFF_ROLES,
     UNIT_GROUPS,
     AdminService,
-    MovedUnit,
     SlaSaved,
 )
 from jiesu.services.api_keys import ApiKeyService
@@ -305,15 +304,8 @@ def move_unit(request: Request, form: FormDep) -> Response:
         return core.redirect("/staff/admin?tab=units"
                              + (f"&{urlencode({'move': code[:64]})}" if code else ""))
     rt.unit_tree_changed()
-    core.flash(request, moved_message(moved))
+    core.flash(request, moved.summary())
     return core.redirect("/staff/admin?tab=units")
-
-
-def moved_message(moved: MovedUnit) -> str:
-    """已移动单位：D1S1C1 多福巷社区，东华门街道 → 西长安街街道（共 3 个单位）."""
-    left = moved.left[1] if moved.left else "（无）"
-    return (f"已移动单位：{moved.code} {moved.name}，{left} → {moved.parent[1]}"
-            f"（共 {moved.units} 个单位）")
 
 
 @router.post("/units/population", response_model=None)
