@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from jiesu.services.audit import verify
 from jiesu.services.clock import utcnow
 from jiesu.services.exchange import ImportService
 from jiesu.services.import_mapping import load_mapping
-from jiesu.store.tables import AppealRow, CategoryRow, EventRow
+from jiesu.store.tables import AppealRow, CategoryRow, EventRow, UnitRow
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "src" / "jiesu" / "data" / "mappings"
 SHARED = Path(os.environ.get("JIESU_SHARED_DATA")
@@ -191,6 +192,35 @@ def test_mapping_problems_stop_before_any_row(runtime: Any, city: Any, tmp_path:
     with pytest.raises(InvalidArguments, match="责任部门.*是否为“责任单位”"):
         _import(runtime, data, mapping)
     assert _count(runtime) == 0
+
+
+def test_units_an_import_creates_sit_in_the_tree_where_their_level_fits(
+        runtime: Any, city: Any, tmp_path: Path) -> None:
+    """unknown_unit = "create" made a unit loose at the top of the tree beside the city (no
+    unit_parent), or under any parent whatever its level (a department under a community):
+    a mapping that would is refused before any row is read, in the words `jiesu unit add`
+    uses, and nothing is imported; a department under the city is created there."""
+    from jiesu.domain.errors import InvalidArguments
+
+    data, mapping = _write(tmp_path, ROWS + [BAD_ROWS[2]])  # GD-006: 不存在的局
+    create = OTHER_MAPPING.replace('unknown_unit = "reject"', 'unknown_unit = "create"')
+    for options, refused in (
+            ("", 'unknown_unit = "create" 时须用 unit_parent 指明新建单位的上级单位编码'),
+            ('unit_parent = "NOPE"\n', "unit_parent 指定的上级单位 NOPE 不存在"),
+            ('unit_parent = "D1S1C1"\n',
+             "unit_group 与 unit_parent 不符：市级部门不能隶属于社区/村（D1S1C1）"),
+            ('unit_parent = "C"\nunit_group = "bureau"\n', "unit_group 须为 city、district")):
+        mapping.write_text(create.replace("[fields]", options + "[fields]", 1), encoding="utf-8")
+        with pytest.raises(InvalidArguments, match=re.escape(refused)):
+            _import(runtime, data, mapping)
+        assert _count(runtime) == 0
+    mapping.write_text(create.replace("[fields]", 'unit_parent = "C"\n[fields]', 1),
+                       encoding="utf-8")
+    report = _import(runtime, data, mapping)
+    assert report.imported == 4 and report.created_units == ["不存在的局"]
+    with runtime.db.uow(write=False) as uow:
+        made = uow.session.query(UnitRow).filter_by(name="不存在的局").one()
+        assert made.parent_id == city.unit_ids["C"] and made.group == "department"
 
 
 def test_cli_import_dry_run_and_report(runtime: Any, city: Any, tmp_path: Path,

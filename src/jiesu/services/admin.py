@@ -148,7 +148,7 @@ class AdminService:
                     raise InvalidArguments(f"上级单位 {parent_code} 不存在", field="parent_code")
                 if not parent.active:
                     raise InvalidArguments(f"上级单位 {parent_code} 已停用", field="parent_code")
-                _check_level(group, parent)
+                check_unit_level(group, parent)
                 # read again under a lock: a move of the parent at this moment changes its path
                 parent = admin_store.locked_units(uow.session, [parent.id])[parent.id]
             row = uow.units.add(code, name, parent=parent, group=group)
@@ -720,10 +720,10 @@ def _check_move(unit: UnitRow, parent: UnitRow) -> None:
                                field="parent_code")
     if not parent.active:
         raise InvalidArguments(f"上级单位 {parent.code} 已停用", field="parent_code")
-    _check_level(unit.group, parent)
+    check_unit_level(unit.group, parent)
 
 
-def _check_level(group: str, parent: UnitRow) -> None:
+def check_unit_level(group: str, parent: UnitRow) -> None:
     """Refuse a unit of `group` under `parent` when the tree's levels do not allow it (a
     community under a grid, a street under a department)."""
     if not unit_tree.parent_fits(parent.group, group):

@@ -18,10 +18,12 @@ from typing import Any
 
 from jiesu.adapters.tabular import open_table
 from jiesu.domain import appeal as dom
+from jiesu.domain import unit_tree
 from jiesu.domain.enterprise import is_valid_uscc, normalize_uscc
+from jiesu.domain.errors import InvalidArguments
 from jiesu.domain.events import DomainEvent
-from jiesu.services.admin import _ensure_category
-from jiesu.services.import_mapping import ImportRecord, Mapping, RowError
+from jiesu.services.admin import _ensure_category, check_unit_level
+from jiesu.services.import_mapping import ImportRecord, Mapping, MappingError, RowError
 from jiesu.services.rules import RulesProvider
 from jiesu.store.exchange_store import ImportStore, NewAppeal
 from jiesu.store.uow import Database, UnitOfWork
@@ -105,6 +107,8 @@ class ImportService:
         rules = self.rules.get()
         with self.db.uow(write=False) as uow:
             refs = _Refs(ImportStore(uow.session))
+            if mapping.unknown_unit == "create":
+                _check_created_units(uow, mapping)
         batch_id = None
         if not dry_run:
             with self.db.uow() as uow:
@@ -281,6 +285,25 @@ class ImportService:
         refs.units_by_name.setdefault(value, []).append(unit_id)
         report.created_units.append(value)
         return unit_id
+
+
+def _check_created_units(uow: UnitOfWork, mapping: Mapping) -> None:
+    """Units an import creates (unknown_unit = "create") sit where the tree's levels allow,
+    as one an administrator adds does: under `unit_parent` (a department under the city),
+    not loose at the top beside it. Checked once, before any row is read."""
+    if not mapping.unit_parent:
+        if unit_tree.parent_groups(mapping.unit_group):  # only the city may be a top level
+            raise MappingError("[options] unknown_unit = \"create\" 时须用 unit_parent 指明新建"
+                               "单位的上级单位编码（如 unit_parent = \"C\"），新建的单位才在"
+                               "单位树中")
+        return
+    parent = uow.units.by_code(mapping.unit_parent)
+    if parent is None:
+        raise MappingError(f"[options] unit_parent 指定的上级单位 {mapping.unit_parent} 不存在")
+    try:
+        check_unit_level(mapping.unit_group, parent)
+    except InvalidArguments as exc:
+        raise MappingError(f"[options] unit_group 与 unit_parent 不符：{exc.message}") from None
 
 
 def _appeal(rec: ImportRecord, category: str | None, lead: int | None, co: tuple[int, ...],

@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jiesu.domain import appeal as dom
+from jiesu.domain import unit_tree
 from jiesu.domain.errors import InvalidArguments
 
 
@@ -324,6 +325,9 @@ def parse_mapping(data: dict[str, Any], *, name: str = "mapping") -> Mapping:
     for key in ("unknown_category", "unknown_unit"):
         if getattr(mapping, key) not in ("create", "reject"):
             raise MappingError(f"[options] {key} 须为 \"create\" 或 \"reject\"")
+    if mapping.unit_group not in unit_tree.GROUP_ZH:
+        raise MappingError(f"[options] unit_group 须为 {'、'.join(unit_tree.GROUP_ZH)} 之一"
+                           f"（{'、'.join(unit_tree.GROUP_ZH.values())}）")
     if mapping.header_row < 1:
         raise MappingError("[source] header_row 从 1 开始计数")
     if not 1 <= mapping.batch_size <= 10_000:
