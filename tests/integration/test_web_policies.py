@@ -304,12 +304,29 @@ def test_an_enterprise_raises_an_appeal_in_its_name_from_the_web(city: City) -> 
 
 
 def test_the_appeal_page_names_the_enterprise_and_its_liaison(city: City) -> None:
+    """…and whether the caller is the enterprise's own contact: anyone may give a credit code,
+    so the page says when the phone differs from the one on file, or the code is not on file
+    at all (the appeal is still a 涉企诉求)."""
     build(city)
-    appeal = city.register(enterprise_code=uscc(1), content="企业门前道路破损，货车无法进出")
     c = city.client
     _login(c, "dispatcher")
-    page = c.get(f"/staff/appeals/{appeal['id']}").text
-    assert re.search(r"涉企诉求：示范软件有限公司（小型） · 帮扶联络人：\S+", page)
+
+    def note(**body: Any) -> str:
+        appeal = city.register(content="企业门前道路破损，货车无法进出", **body)
+        page = c.get(f"/staff/appeals/{appeal['id']}").text
+        found = re.search(r'<p class="note" data-enterprise>(.*?)</p>', page, re.S)
+        assert found, page
+        return re.sub(r"<[^>]+>", "", found.group(1))
+
+    assert re.fullmatch(r"涉企诉求：示范软件有限公司（小型） · 帮扶联络人：\S+ · "
+                        r"来电号码与企业登记的联系电话一致",
+                        note(enterprise_code=uscc(1), requester_phone=f"139-0000-{PHONE[-4:]}"))
+    assert note(enterprise_code=uscc(1), requester_phone="13700002222").endswith(
+        " · 来电号码与企业登记的联系电话不同，请核实是否为该企业的诉求")
+    assert re.fullmatch(r"涉企诉求：示范软件有限公司（小型） · 帮扶联络人：\S+",
+                        note(enterprise_code=uscc(1), requester_phone=None))  # nothing to compare
+    assert note(enterprise_code=uscc(42), requester_phone=PHONE) == (
+        f"涉企诉求：统一社会信用代码 {uscc(42)} · 未在企业库中登记，请核实是否为该企业的诉求")
 
 
 def test_withdrawing_asks_for_a_reason_and_lapses_what_was_not_applied_for(city: City) -> None:

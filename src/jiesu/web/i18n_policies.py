@@ -204,6 +204,11 @@ EN: dict[str, str] = {
         "Application sent: you will get the decision by text message",
     # appeal page
     "涉企诉求": "Enterprise appeal", "未指定": "Not assigned",
+    "来电号码与企业登记的联系电话一致": "called from the phone the enterprise has on file",
+    "来电号码与企业登记的联系电话不同，请核实是否为该企业的诉求":
+        "not from the phone the enterprise has on file: check that it is this enterprise's",
+    "未在企业库中登记，请核实是否为该企业的诉求":
+        "not in the enterprise register: check that it is this enterprise's",
     # raising an appeal in an enterprise's name (the public form, the operator's)
     "以企业名义反映经营中遇到的问题": "Report a problem your enterprise meets",
     "以企业名义反映：统一社会信用代码（选填）":
