@@ -376,6 +376,11 @@ def sweep() -> None:
                       f"天未评价，给 {settings.rating_default_stars} 星）")
     console.print("热点预警：已重算" if result.hotspots_refreshed else
                   "热点预警：未重算（有人查看热点时计算）")
+    if settings.hotspot_alert_people <= 0:
+        console.print("热点预警短信：未启用（JIESU_HOTSPOT_ALERT_PEOPLE=0）")
+    else:
+        console.print(f"热点预警短信：新热点 {result.hotspot_alerts} 个"
+                      f"（{settings.hotspot_alert_people} 人以上反映的热点，每 15 分钟检查一次）")
     console.print(f"惠企政策：待申报的匹配因申报期结束而失效 {result.policies_expired} 条，"
                   f"分批匹配企业 {result.policy_pages_matched} 批")
     console.print(_delivered(result.notified))

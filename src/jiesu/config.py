@@ -68,6 +68,15 @@ class Settings(BaseSettings):
         7, ge=1, le=90,
         description="days of appeals clustered into hotspots (热点预警); the later half of the "
                     "window against the earlier half is a hotspot's growth")
+    hotspot_alert_people: int = Field(
+        5, ge=0, le=100_000,
+        description="the periodic jobs text a hotspot warning (热点预警) once, when a hotspot "
+                    "has this many different requesters: to the duty phone of its area's unit "
+                    "(or the nearest unit above it with one) and to JIESU_HOTSPOT_ALERT_PHONES; "
+                    "0: no warnings are texted (the hotspots page still lists them)")
+    hotspot_alert_phones: str = Field(
+        "", description="phones, separated by commas, that get every hotspot warning as well, "
+                        "e.g. the 12345 centre's duty leader")
     upload_dir: Path = Field(Path("var/uploads"),
                              description="where photos attached on the web pages are stored")
     # notifications (docs/operations.md, "Notifications"): an unset channel only logs

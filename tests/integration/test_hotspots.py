@@ -266,6 +266,7 @@ def test_the_periodic_jobs_refresh_hotspots_only_while_someone_looks(
         city: City, monkeypatch: Any) -> None:
     from jiesu.jobs.sweeper import run_all
 
+    city.runtime.settings.hotspot_alert_people = 0  # its texts need hotspots every 15 minutes
     service = city.runtime.hotspots
     computed: list[Any] = []
     monkeypatch.setattr(service, "_compute", lambda now: computed.append(now) or [])
@@ -333,3 +334,69 @@ def test_the_dashboard_never_waits_for_the_clustering(city: City, monkeypatch: A
     release.set()
     service.wait_for_background(10)
     assert service._kept is not None and service._kept[0] == later
+
+
+def _alerts(city: City) -> list[tuple[str, str]]:
+    from jiesu.store import notify_store
+
+    with city.runtime.db.uow(write=False) as uow:
+        return [(n.recipient, n.body) for n in sorted(notify_store.notifications(
+            uow.session, kind="hotspot_alert"), key=lambda n: n.id)]
+
+
+def test_a_hotspot_with_enough_people_is_texted_once_to_its_area_and_the_leaders(
+        city: City) -> None:
+    """热点预警 (未诉先办): the periodic jobs text a hotspot once it has
+    JIESU_HOTSPOT_ALERT_PEOPLE different requesters, whether or not anyone has the page open,
+    to its area unit's duty phone and to JIESU_HOTSPOT_ALERT_PHONES; they look every 15
+    minutes and never text the same hotspot twice, nor one that has a governance task. Its
+    words, not a member's text (which may hold a phone number), say what it is about."""
+    from jiesu.jobs.sweeper import run_all
+    from jiesu.store.hotspot_tables import HotspotAlertRow
+
+    settings = city.runtime.settings
+    settings.hotspot_alert_phones = "13800000099, 13800000098"
+    assert city.client.put("/api/v1/admin/units/D1/contact", headers=city.headers("admin"),
+                           json={"contact_phone": "01065120001"}).status_code == 200
+    build(city)  # four people in 东华门街道 (the fifth appeal is the first caller again)
+    now = utcnow()
+    settings.hotspot_alert_people = 5
+    assert run_all(city.runtime, now).hotspot_alerts == 0 and _alerts(city) == []
+    settings.hotspot_alert_people = 4
+    # looked at a minute ago: not again before 15 minutes have passed
+    assert run_all(city.runtime, now + timedelta(minutes=1)).hotspot_alerts == 0
+    later = now + timedelta(minutes=16)
+    assert run_all(city.runtime, later).hotspot_alerts == 1
+    texts = _alerts(city)
+    assert [phone for phone, _ in texts] == ["01065120001", "13800000099", "13800000098"]
+    body = texts[0][1]
+    assert body.startswith("【示范市12345】热点预警：东华门街道近 7 天有 4 人反映“")
+    assert "停水" in body and body.endswith("（5 件），请关注并提前处置。详见 /staff/hotspots")
+    assert "1390000" not in body
+    with city.runtime.db.uow(write=False) as uow:
+        row = uow.session.scalars(select(HotspotAlertRow)).one()
+        assert (row.requesters, row.appeals, row.texted) == (4, 5, 3)
+        assert row.area_unit_id == city.unit_ids["D1S1"]
+    # recomputed, grown by one appeal: the same hotspot, not texted again
+    city.register(content="阳光小区停水第四天了，还是没有来水", requester_phone="13900000005",
+                  address=f"{HERE}5号楼")
+    city.runtime.hotspots.forget()
+    assert run_all(city.runtime, later + timedelta(minutes=16)).hotspot_alerts == 0
+    assert len(_alerts(city)) == 3
+
+
+def test_no_hotspot_warning_when_turned_off_or_already_in_hand(city: City) -> None:
+    from jiesu.jobs.sweeper import run_all
+
+    settings = city.runtime.settings
+    build(city)
+    settings.hotspot_alert_people = 0
+    assert run_all(city.runtime, utcnow()).hotspot_alerts == 0
+    settings.hotspot_alert_people = 2
+    [hot] = listed(city)
+    r = city.client.post(f"{API}/{hot['key']}/task", headers=city.headers("supervisor"),
+                         json={"unit_id": city.unit_ids["D1S1"], "note": "排查供水管网"})
+    assert r.status_code == 201, r.text
+    city.runtime.hotspots.forget()
+    assert run_all(city.runtime, utcnow() + timedelta(minutes=1)).hotspot_alerts == 0
+    assert _alerts(city) == []

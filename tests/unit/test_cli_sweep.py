@@ -33,7 +33,7 @@ def test_every_job_of_the_pass_is_reported_with_its_count(
         checked=11, yellow=12, red=13, supervised=14, units_texted=15, recomputed=16,
         anchored=17, rectifications=RectificationWarnings(checked=21, yellow=22, red=23,
                                                           units_texted=24),
-        default_ratings=31, hotspots_refreshed=True, policies_expired=41,
+        default_ratings=31, hotspots_refreshed=True, hotspot_alerts=2, policies_expired=41,
         policy_pages_matched=42, notified=DeliveryResult(sent=51, failed=52, retried=53),
         notifications_purged=61, lookup_failures_purged=62)
     lines = _sweep(monkeypatch, settings, result).splitlines()
@@ -47,7 +47,9 @@ def test_every_job_of_the_pass_is_reported_with_its_count(
                                  "短信通知 15；重算时限 16；锚定事件 17")
     assert line("差评整改 21 件：") == "差评整改 21 件：黄色预警 22，红色预警 23，短信通知 24"
     assert line("默认评价") == "默认评价 31 件（办结后 7 天未评价，给 5 星）"
-    assert line("热点预警") == "热点预警：已重算"
+    assert line("热点预警：") == "热点预警：已重算"
+    assert line("热点预警短信") == ("热点预警短信：新热点 2 个（5 人以上反映的热点，"
+                                 "每 15 分钟检查一次）")
     assert line("惠企政策") == "惠企政策：待申报的匹配因申报期结束而失效 41 条，分批匹配企业 42 批"
     assert line("通知：") == "通知：发出 51，待重试 53，失败 52"
     assert line("清理：") == ("清理：已发送超过 90 天的通知 61 条，过期的查询失败记录 62 条")
@@ -55,8 +57,10 @@ def test_every_job_of_the_pass_is_reported_with_its_count(
 
 
 def test_jobs_turned_off_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = Settings(environment="test", rating_default_stars=None, audit_verify_hours=0)
+    settings = Settings(environment="test", rating_default_stars=None, audit_verify_hours=0,
+                        hotspot_alert_people=0)
     out = _sweep(monkeypatch, settings, sweeper.SweepResult())
+    assert "热点预警短信：未启用（JIESU_HOTSPOT_ALERT_PEOPLE=0）" in out
     assert "默认评价：未启用（设置 JIESU_RATING_DEFAULT_STARS 后生效）" in out
     assert "热点预警：未重算" in out
     assert "审计链校验：已关闭（JIESU_AUDIT_VERIFY_HOURS=0" in out

@@ -22,6 +22,7 @@ WARNING_KIND = "deadline_warning"
 RECTIFICATION_WARNING_KIND = "rectification_warning"
 DECISION_KIND = "unit_decision"
 DISPATCH_KIND = "unit_dispatch"
+HOTSPOT_KIND = "hotspot_alert"
 SURVEY_KIND = "survey"
 # the clocks a unit answers for, and which unit: sign → the lead unit, handle → the unit
 # handling it (the lead unit unless handed down by 二次派单)
@@ -286,6 +287,15 @@ def rectification_warning_notice(level: str, *, code: str | None, title: str, ci
     if level == "red":
         return f"{head}已超期（时限 {due_local}），请尽快提交整改报告。"
     return f"{head}时限将于 {due_local} 到期，请尽快提交整改报告。"
+
+
+def hotspot_notice(*, area: str | None, label: str, requesters: int, appeals: int, days: int,
+                   city: str, url: str) -> str:
+    """The hotspot warning (热点预警, 未诉先办): many people report one problem at one place;
+    the area's unit may act before the next hundred calls."""
+    where = area or "同一地点"
+    return (f"【{city}12345】热点预警：{where}近 {days} 天有 {requesters} 人反映“{label[:30]}”"
+            f"（{appeals} 件），请关注并提前处置。详见 {url}")
 
 
 def survey_notice(*, code: str, city: str, url: str, days: int) -> str:

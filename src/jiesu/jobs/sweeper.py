@@ -36,6 +36,7 @@ class SweepResult:
     anchored: int = 0
     default_ratings: int = 0
     hotspots_refreshed: bool = False
+    hotspot_alerts: int = 0  # hotspots texted as warnings (热点预警) in this pass
     policies_expired: int = 0
     policy_pages_matched: int = 0  # pages of enterprises matched for large registries
     notified: DeliveryResult = field(default_factory=DeliveryResult)
@@ -88,6 +89,7 @@ def run_all(runtime: Runtime, now: datetime, *, audit: bool = True) -> SweepResu
     result.default_ratings = feedback.apply_default_ratings(now)
     result.anchored = anchor(runtime.db, now)
     result.hotspots_refreshed = runtime.hotspots.refresh(now)
+    result.hotspot_alerts = runtime.hotspots.alert(now, runtime.settings)  # every 15 minutes
     result.policies_expired = runtime.policies.expire(now)
     result.policy_pages_matched = runtime.policies.match_pending(now)
     # what is due, within half a pass's interval (a burst of 受理 texts at a busy hour goes out

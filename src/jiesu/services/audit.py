@@ -300,7 +300,7 @@ def run_due(db: Database, now: datetime, *, every: timedelta) -> Check | None:
     """The periodic jobs' check: a full `verify`, recorded, when the jobs' last one started
     `every` or longer before `now` and no other process is running one (a job lease). None
     when not due. A broken chain is logged at ERROR."""
-    holder = f"{_process()}:{uuid.uuid4().hex[:8]}"[:PROCESS_LENGTH]
+    holder = f"{process_name()}:{uuid.uuid4().hex[:8]}"[:PROCESS_LENGTH]
     try:
         with db.uow() as uow:
             taken = aq.take_lease(uow.session, VERIFY_JOB, holder, now, until=now + LEASE,
@@ -419,7 +419,7 @@ def _record(s: Session, result: VerifyResult, *, started_at: datetime, finished_
     b = result.broken
     row = AuditCheckRow(
         started_at=started_at, finished_at=finished_at, runner=runner,
-        process=_process()[:PROCESS_LENGTH], events=result.events, appeals=result.appeals,
+        process=process_name()[:PROCESS_LENGTH], events=result.events, appeals=result.appeals,
         anchors=result.anchors, config_changes=result.config_changes, ok=b is None,
         broken_event_id=b.event_id if b else None, broken_appeal_id=b.appeal_id if b else None,
         broken_seq=b.seq if b else None, reason=b.reason if b else None)
@@ -436,5 +436,6 @@ def _check(row: AuditCheckRow, appeal_code: str | None) -> Check:
                  row.acknowledged_by, row.acknowledgement, row.config_changes)
 
 
-def _process() -> str:
+def process_name() -> str:
+    """This process, as a job lease's holder and a check's runner name it: host:pid."""
     return f"{socket.gethostname()}:{os.getpid()}"

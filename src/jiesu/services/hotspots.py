@@ -17,17 +17,25 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from jiesu.config import Settings
 from jiesu.domain import appeal as dom
+from jiesu.domain import notices
 from jiesu.domain.errors import ConcurrencyConflict, InvalidArguments, NotFound, PermissionDenied
+from jiesu.nlp.pii import redact
 from jiesu.services.appeals import AppealService, NewAppeal, Suggestions
-from jiesu.store import hotspot_store, queries
+from jiesu.services.audit import process_name
+from jiesu.store import audit_store, hotspot_store, lookups, notify_store, queries
+from jiesu.store.audit_tables import PROCESS_LENGTH
 from jiesu.store.hotspot_store import RecentAppeal
-from jiesu.store.uow import Database
+from jiesu.store.hotspot_tables import HotspotAlertRow
+from jiesu.store.uow import Database, UnitOfWork, WriteRaced
 
 if TYPE_CHECKING:
     from jiesu.nlp.hotspots import Hotspot
@@ -40,6 +48,9 @@ KEPT_FOR = timedelta(minutes=5)
 REFRESH_AHEAD = timedelta(minutes=2)  # the jobs recompute this long before expiry …
 WATCHED = timedelta(hours=1)  # … when a page or the API asked within this
 NOTE_CHARS = 500
+ALERT_JOB = "hotspot_alerts"
+ALERT_EVERY = timedelta(minutes=15)  # how often the jobs look for hotspots to warn of
+ALERT_LEASE = timedelta(minutes=10)  # a scan that died leaves the lease to the next after this
 CODES_LISTED = 100  # member codes written into a task's content; the rest are counted
 INPUT_LIMIT = 20_000  # the newest appeals of the window that are clustered
 
@@ -97,6 +108,9 @@ class HotspotService:
     def current(self, now: datetime) -> list[CurrentHotspot]:
         """The hotspots of the last `window_days`, hottest first; at most KEPT_FOR old."""
         self._asked = now
+        return self._fresh(now)
+
+    def _fresh(self, now: datetime) -> list[CurrentHotspot]:
         # One computation at a time: requests arriving meanwhile wait for it and share it.
         with self._lock:
             if self._kept is not None and timedelta(0) <= now - self._kept[0] < KEPT_FOR:
@@ -104,6 +118,72 @@ class HotspotService:
             found = self._compute(now)
             self._kept = (now, found)
             return found
+
+    def alert(self, now: datetime, settings: Settings) -> int:
+        """热点预警 (未诉先办): text each hotspot once it has JIESU_HOTSPOT_ALERT_PEOPLE different
+        requesters, to its area unit's duty phone (or the nearest one above it) and to
+        JIESU_HOTSPOT_ALERT_PHONES, so that the area acts before the next hundred calls. Run by
+        the periodic jobs, in one process at a time (a job lease) every ALERT_EVERY, whether
+        or not anyone has the page open. A hotspot that shares half of its appeals with one
+        texted within two windows is the same one; one with a governance task is in hand.
+        Returns how many hotspots were texted."""
+        wanted = settings.hotspot_alert_people
+        if wanted <= 0:
+            return 0
+        holder = f"{process_name()}:{uuid.uuid4().hex[:8]}"[:PROCESS_LENGTH]
+        try:
+            with self.db.uow() as uow:
+                taken = audit_store.take_lease(uow.session, ALERT_JOB, holder, now,
+                                               until=now + ALERT_LEASE,
+                                               not_since=now - ALERT_EVERY)
+                uow.commit()
+        except WriteRaced:
+            return 0  # another process made the lease at the same moment and scans
+        if not taken:
+            return 0
+        try:
+            spots = [h for h in self._fresh(now)
+                     if h.spot.requesters >= wanted and h.task is None]
+            with self.db.uow() as uow:
+                texted = hotspot_store.alerted_since(
+                    uow.session, now - timedelta(days=2 * self.window_days))
+                sent = 0
+                for h in spots:
+                    ids = frozenset(h.spot.appeal_ids)
+                    if any(2 * len(ids & old) >= min(len(ids), len(old)) for old in texted):
+                        continue
+                    self._text_alert(uow, h, settings, now)
+                    texted.append(ids)
+                    sent += 1
+                audit_store.release_lease(uow.session, ALERT_JOB, holder, ran_at=now)
+                uow.commit()
+        except Exception:
+            with suppress(Exception), self.db.uow() as uow:  # else the lease runs out by itself
+                audit_store.release_lease(uow.session, ALERT_JOB, holder, ran_at=None)
+                uow.commit()
+            raise
+        return sent
+
+    def _text_alert(self, uow: UnitOfWork, h: CurrentHotspot, settings: Settings,
+                    now: datetime) -> None:
+        """One hotspot's warning into the outbox (one text per phone) and its record."""
+        about = "、".join(h.spot.terms[:3]) or redact(h.spot.label)  # never a member's phone
+        text = notices.hotspot_notice(
+            area=h.area_name, label=about, requesters=h.spot.requesters,
+            appeals=h.spot.volume, days=self.window_days, city=settings.city_name,
+            url=f"{settings.public_base_url.strip().rstrip('/')}/staff/hotspots")
+        phones = [p.strip() for p in settings.hotspot_alert_phones.split(",") if p.strip()]
+        if h.spot.area_unit_id is not None:
+            phones.insert(0, lookups.duty_phone(uow.session, h.spot.area_unit_id) or "")
+        sent = list(dict.fromkeys(p for p in phones if p))
+        for phone in sent:
+            notify_store.enqueue(uow.session, channel="sms", recipient=phone, body=text,
+                                 kind=notices.HOTSPOT_KIND, now=now,
+                                 ref=f"hotspot:{h.spot.key}")
+        hotspot_store.add_alert(uow.session, HotspotAlertRow(
+            created_at=now, area_unit_id=h.spot.area_unit_id, label=about[:200],
+            requesters=h.spot.requesters, appeals=h.spot.volume,
+            appeal_ids=sorted(h.spot.appeal_ids), texted=len(sent)))
 
     def without_waiting(self, now: datetime) -> list[CurrentHotspot] | None:
         """The kept hotspots at once, for a page that must not wait seconds (the dashboard).

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from jiesu.store.hotspot_tables import HotspotAlertRow
 from jiesu.store.tables import AppealRow, UserRow
 
 SKIPPED_STATUSES = ("rejected", "merged")  # not appeals of their own
@@ -108,3 +109,16 @@ def user_label(session: Session, user_id: int | None) -> str | None:
     row = session.execute(select(UserRow.display_name, UserRow.username)
                           .where(UserRow.id == user_id)).first()
     return (row[0] or row[1]) if row else None
+
+
+def alerted_since(session: Session, since: datetime) -> list[frozenset[int]]:
+    """The appeal ids of each hotspot warning sent since `since` (oldest first)."""
+    rows = session.scalars(select(HotspotAlertRow.appeal_ids)
+                           .where(HotspotAlertRow.created_at >= since)
+                           .order_by(HotspotAlertRow.id))
+    return [frozenset(int(i) for i in ids) for ids in rows]
+
+
+def add_alert(session: Session, row: HotspotAlertRow) -> None:
+    session.add(row)
+    session.flush()

@@ -121,12 +121,12 @@ _LABELS_ZH["notify_kind"] = {
     "requester_notice": "诉求人通知", "deadline_warning": "时限预警",
     "rectification_warning": "整改时限预警", "survey": "满意度评价邀请",
     "policy_match": "政策匹配通知", "unit_decision": "审核意见与重办通知",
-    "unit_dispatch": "派单通知"}
+    "unit_dispatch": "派单通知", "hotspot_alert": "热点预警"}
 _LABELS_EN["notify_kind"] = {
     "requester_notice": "Requester notice", "deadline_warning": "Deadline warning",
     "rectification_warning": "Rectification deadline warning", "survey": "Rating invitation",
     "policy_match": "Policy match", "unit_decision": "Decision or reopening",
-    "unit_dispatch": "Dispatch notice"}
+    "unit_dispatch": "Dispatch notice", "hotspot_alert": "Hotspot warning"}
 # The public timeline says what happened ("Dispatched"), where "action" names a button
 # ("Dispatch"); Chinese uses the action labels for both (派单, 签收), so only English is here.
 _LABELS_EN["step"] = {
