@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # a command imports these when it runs (they load the whole a
     from jiesu.runtime import Runtime
     from jiesu.services.audit import Broken
     from jiesu.services.notifications import DeliveryResult
+    from jiesu.services.retention import ErasureResult
 
 app = typer.Typer(help="jiesu 接诉即办 — 12345 热线诉求办理平台", no_args_is_help=True,
                   rich_markup_mode=None,
@@ -387,6 +388,7 @@ def sweep() -> None:
     console.print(f"清理：已发送超过 {settings.notify_keep_days} 天的通知 "
                   f"{result.notifications_purged} 条，过期的查询失败记录 "
                   f"{result.lookup_failures_purged} 条")
+    console.print(_erased_line(settings, result.erased))
     for notice in result.notices:
         console.print(f"[yellow]提醒：[/yellow]{escape(notice)}", markup=True)
     check = result.audit_check
@@ -400,6 +402,14 @@ def sweep() -> None:
     else:
         console.print(f"审计链校验：本次未校验（每 {settings.audit_verify_hours} 小时一次，"
                       "未到时间或另一进程正在校验）")
+
+
+def _erased_line(settings: Settings, e: ErasureResult) -> str:
+    if settings.personal_data_days <= 0:
+        return "个人信息保存期限：未启用，个人信息一直保存（设置 JIESU_PERSONAL_DATA_DAYS 后生效）"
+    line = (f"个人信息保存期限 {settings.personal_data_days} 天：删除了 {e.appeals} 件诉求的"
+            f"诉求人信息，照片 {e.photos} 张，评价人电话 {e.ratings} 条，短信 {e.messages} 条")
+    return line + ("（未删完，下次继续）" if e.more else "")
 
 
 def _delivered(n: DeliveryResult) -> str:
@@ -425,6 +435,49 @@ def notify_send(
     console.print(_delivered(result))
     if result.failed:
         raise typer.Exit(1)
+
+
+privacy_app = typer.Typer(help="个人信息 Personal data retention", no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
+
+
+@privacy_app.command("erase")
+def privacy_erase(
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="only count what is due, change nothing")] = False,
+) -> None:
+    """Erase the requester's personal data of appeals ended longer ago than
+    JIESU_PERSONAL_DATA_DAYS, all of them now (删除超过保存期限的个人信息); each pass of the
+    periodic jobs erases up to 20,000."""
+    from jiesu.jobs.sweeper import erase_personal_data
+
+    rt = _runtime()
+    try:
+        days = rt.settings.personal_data_days
+        if days <= 0:
+            _fail("个人信息保存期限未启用（JIESU_PERSONAL_DATA_DAYS=0：个人信息一直保存），"
+                  "未作任何修改；启用前请确定本市的保存期限（docs/operations.md）")
+        now = _now()
+        total = erase_personal_data(rt, now, dry_run=dry_run)
+        while total.more:
+            err.print(f"  已删除 {total.appeals} 件")
+            more = erase_personal_data(rt, now)
+            for name in ("appeals", "photos", "ratings", "messages", "item_ratings"):
+                setattr(total, name, getattr(total, name) + getattr(more, name))
+            total.more = more.more
+    finally:
+        rt.close()
+    assert total.ended_before is not None
+    cutoff = f"{total.ended_before.astimezone(rt.settings.tz):%Y-%m-%d %H:%M}"
+    if dry_run:
+        console.print(f"[试运行，未写入] 保存期限 {days} 天：{cutoff} 以前结束（办结、不予受理或"
+                      f"合并）的诉求中，有 {total.appeals} 件待删除诉求人个人信息；服务事项评价"
+                      f"中，有 {total.item_ratings} 条待清除评价人电话", highlight=False)
+        return
+    console.print(f"保存期限 {days} 天：已删除 {cutoff} 以前结束的 {total.appeals} 件诉求的诉求人"
+                  f"个人信息（照片 {total.photos} 张，短信 {total.messages} 条），清除评价人电话 "
+                  f"{total.ratings} 条（其中服务事项评价 {total.item_ratings} 条）",
+                  highlight=False)
 
 
 @audit_app.command("verify")

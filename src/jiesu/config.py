@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from jiesu.domain import retention
+
 DEV_SECRET = "jiesu-development-secret-change-me"
 # secrets.token_urlsafe(32) gives 43 characters; a shorter key is a placeholder or a word
 MIN_SECRET_LENGTH = 32
@@ -115,6 +117,13 @@ class Settings(BaseSettings):
     submit_per_address: int = Field(
         10, ge=0, le=100_000, description="appeals the public form takes from one client address "
                                           "within 15 minutes; 0: no limit")
+    personal_data_days: int = Field(
+        0, ge=0, le=36_500,
+        description="个人信息保存期限: days after an appeal ended (办结, 不予受理 or 合并) after "
+                    "which the periodic jobs erase its requester's name, phone number and photos "
+                    "and de-identify its texts (docs/operations.md, \"Personal data "
+                    "retention\"); at least 180 and at least JIESU_RATING_WINDOW_DAYS + 90; "
+                    "0: kept (turning erasure on is the city's decision)")
 
     @field_validator("rating_default_stars", "smtp_ca_file", mode="before")
     @classmethod
@@ -167,6 +176,17 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.webhook_url and not self.webhook_secret:
             raise ValueError("JIESU_WEBHOOK_SECRET must be set when JIESU_WEBHOOK_URL is, in "
                              "production (receivers check the signature)")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_short_retention(self) -> Settings:
+        days, floor = self.personal_data_days, retention.minimum_days(self.rating_window_days)
+        if 0 < days < floor:
+            raise ValueError(
+                f"JIESU_PERSONAL_DATA_DAYS={days} 太短：个人信息保存期限须至少 {floor} 天"
+                f"（不少于 {retention.MIN_DAYS} 天，且不少于评价期限 JIESU_RATING_WINDOW_DAYS "
+                f"加 {retention.DEFAULT_RATING_LOOKBACK_DAYS} 天：办结后的重办、回访、评价和"
+                "行政复议、诉讼期间仍需联系诉求人）；设为 0 则不删除")
         return self
 
     @cached_property

@@ -12,6 +12,7 @@ from jiesu.config import Settings
 from jiesu.jobs import sweeper
 from jiesu.services.feedback import RectificationWarnings
 from jiesu.services.notifications import DeliveryResult
+from jiesu.services.retention import ErasureResult
 
 runner = CliRunner()
 
@@ -28,14 +29,15 @@ def _sweep(monkeypatch: pytest.MonkeyPatch, settings: Settings,
 def test_every_job_of_the_pass_is_reported_with_its_count(
         monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings(environment="test", rating_default_stars=5, rating_window_days=7,
-                        notify_keep_days=90)
+                        notify_keep_days=90, personal_data_days=365)
     result = sweeper.SweepResult(
         checked=11, yellow=12, red=13, supervised=14, units_texted=15, recomputed=16,
         anchored=17, rectifications=RectificationWarnings(checked=21, yellow=22, red=23,
                                                           units_texted=24),
         default_ratings=31, hotspots_refreshed=True, hotspot_alerts=2, policies_expired=41,
         policy_pages_matched=42, notified=DeliveryResult(sent=51, failed=52, retried=53),
-        notifications_purged=61, lookup_failures_purged=62)
+        notifications_purged=61, lookup_failures_purged=62,
+        erased=ErasureResult(appeals=71, photos=72, ratings=73, messages=74, more=True))
     lines = _sweep(monkeypatch, settings, result).splitlines()
 
     def line(start: str) -> str:
@@ -53,6 +55,8 @@ def test_every_job_of_the_pass_is_reported_with_its_count(
     assert line("惠企政策") == "惠企政策：待申报的匹配因申报期结束而失效 41 条，分批匹配企业 42 批"
     assert line("通知：") == "通知：发出 51，待重试 53，失败 52"
     assert line("清理：") == ("清理：已发送超过 90 天的通知 61 条，过期的查询失败记录 62 条")
+    assert line("个人信息保存期限") == ("个人信息保存期限 365 天：删除了 71 件诉求的诉求人信息，"
+                                 "照片 72 张，评价人电话 73 条，短信 74 条（未删完，下次继续）")
     assert line("审计链校验").startswith("审计链校验：本次未校验（每 24 小时一次")
 
 
@@ -64,6 +68,8 @@ def test_jobs_turned_off_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "默认评价：未启用（设置 JIESU_RATING_DEFAULT_STARS 后生效）" in out
     assert "热点预警：未重算" in out
     assert "审计链校验：已关闭（JIESU_AUDIT_VERIFY_HOURS=0" in out
+    assert ("个人信息保存期限：未启用，个人信息一直保存"
+            "（设置 JIESU_PERSONAL_DATA_DAYS 后生效）") in out
 
 
 def test_the_audit_lines_reach_cron_with_time_and_level(monkeypatch: pytest.MonkeyPatch) -> None:

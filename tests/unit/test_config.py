@@ -81,3 +81,26 @@ def test_good_values_are_taken(tmp_path: Path) -> None:
     assert settings.tz.key == "Asia/Urumqi" and settings.smtp_ca_file == ca
     assert _settings(database_url="postgresql+psycopg://u@h/d").database_url.endswith("/d")
     assert _settings(database_url="sqlite:////var/lib/jiesu/jiesu.db").is_sqlite
+
+
+@pytest.mark.parametrize(("values", "floor"), [
+    ({"personal_data_days": 1}, 180),
+    ({"personal_data_days": 179}, 180),  # shorter than half a year
+    ({"personal_data_days": 200, "rating_window_days": 120}, 210),  # the default rating's reach
+])
+def test_a_retention_period_too_short_to_be_safe_is_refused(values: dict[str, object],
+                                                             floor: int) -> None:
+    """Erasing a requester's data while they may still reopen, rate or sue, or while the
+    default rating still looks for the appeal, must not be possible by a typo."""
+    with pytest.raises(ValidationError) as caught:
+        _settings(**values)
+    [error] = caught.value.errors()
+    message = str(error["ctx"]["error"])
+    assert message.startswith(f"JIESU_PERSONAL_DATA_DAYS={values['personal_data_days']} 太短")
+    assert f"至少 {floor} 天" in message and "设为 0 则不删除" in message
+
+
+def test_retention_is_off_by_default_and_a_safe_period_is_taken() -> None:
+    assert _settings().personal_data_days == 0  # kept: turning erasure on is the city's call
+    assert _settings(personal_data_days=180).personal_data_days == 180
+    assert _settings(personal_data_days=1825, rating_window_days=365).personal_data_days == 1825

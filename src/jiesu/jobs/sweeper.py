@@ -1,6 +1,7 @@
 """Deadline sweeper: yellow/red warnings and automatic 督办, once per appeal and clock, and
 yellow/red warnings once per open rectification (整改) round; and `run_all`, one pass of every
-periodic job, the audit check (审计链校验) among them once per JIESU_AUDIT_VERIFY_HOURS.
+periodic job, the erasure of personal data past its retention period (个人信息保存期限) and the
+audit check (审计链校验, once per JIESU_AUDIT_VERIFY_HOURS) among them.
 
 Safe with several app processes on one PostgreSQL: each batch claims its rows with
 FOR UPDATE SKIP LOCKED, so two sweepers never handle the same appeal or rectification at once,
@@ -19,6 +20,7 @@ from jiesu.services.admin import AdminService
 from jiesu.services.audit import Check, anchor, run_due
 from jiesu.services.feedback import FeedbackService, RectificationWarnings
 from jiesu.services.notifications import DeliveryResult, deliver_due, purge_sent
+from jiesu.services.retention import ErasureResult, erase_due
 from jiesu.store import lookups
 
 NOTIFY_PER_PASS = 10_000  # messages one pass sends at most (its time budget comes first)
@@ -42,6 +44,8 @@ class SweepResult:
     notified: DeliveryResult = field(default_factory=DeliveryResult)
     notifications_purged: int = 0  # sent messages older than JIESU_NOTIFY_KEEP_DAYS
     lookup_failures_purged: int = 0  # wrong lookup guesses that left the limiter's window
+    # personal data erased after JIESU_PERSONAL_DATA_DAYS (个人信息保存期限)
+    erased: ErasureResult = field(default_factory=ErasureResult)
     notices: list[str] = field(default_factory=list)
     audit_check: Check | None = None  # the audit check, when this pass ran one
 
@@ -101,9 +105,20 @@ def run_all(runtime: Runtime, now: datetime, *, audit: bool = True) -> SweepResu
     result.notifications_purged = purge_sent(runtime.db, now,
                                              keep_days=runtime.settings.notify_keep_days)
     result.lookup_failures_purged = runtime.lookup_limiter.purge(now)
+    result.erased = erase_personal_data(runtime, now)
     if audit:  # last: a full walk takes about a minute per million events
         result.audit_check = audit_check(runtime, now)
     return result
+
+
+def erase_personal_data(runtime: Runtime, now: datetime, *,
+                        dry_run: bool = False) -> ErasureResult:
+    """The requester's personal data of the appeals ended more than JIESU_PERSONAL_DATA_DAYS
+    ago (and past the requester's reopen window), erased; nothing when that setting is 0."""
+    settings = runtime.settings
+    return erase_due(runtime.db, now, days=settings.personal_data_days,
+                     reopen_window_days=runtime.rules.get().reopen_window_days,
+                     upload_dir=settings.upload_dir, dry_run=dry_run)
 
 
 def audit_check(runtime: Runtime, now: datetime) -> Check | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from jiesu.config import Settings
 from jiesu.domain import appeal as dom
-from jiesu.domain import notices
+from jiesu.domain import notices, retention
 from jiesu.domain import rating as rules_rating
 from jiesu.domain.deadlines import WarningLevel
 from jiesu.domain.errors import (
@@ -319,7 +319,9 @@ class FeedbackService:
         done = 0
         with self.db.uow() as uow:
             ids = fq.appeals_awaiting_default_rating(
-                uow.session, closed_by=cutoff, closed_after=cutoff - timedelta(days=90),
+                uow.session, closed_by=cutoff,
+                # bounded, so the query stays short; personal data is kept at least this long
+                closed_after=cutoff - timedelta(days=retention.DEFAULT_RATING_LOOKBACK_DAYS),
                 limit=batch)
             for appeal_id in ids:
                 appeal, _ = uow.appeals.get(appeal_id)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,6 +25,11 @@ from jiesu.store.tables import AppealRow, Base, BigId, UTCDateTime
 # KPI periods select appeals by these deadlines (docs/kpi.md); closed_at is indexed already.
 Index("ix_appeals_sign_due_at", AppealRow.__table__.c.sign_due_at)
 Index("ix_appeals_handle_due_at", AppealRow.__table__.c.handle_due_at)
+
+
+# Ratings of a service item (no appeal) whose rater's phone is still kept: the retention job
+# clears it after JIESU_PERSONAL_DATA_DAYS (an appeal's ratings go with the appeal).
+ITEM_RATER_SQL = "appeal_id IS NULL AND rater_phone IS NOT NULL"
 
 
 class ServiceItemRow(Base):
@@ -59,6 +65,9 @@ class RatingRow(Base):
         UniqueConstraint("appeal_id", "rater_phone", name="uq_ratings_appeal_rater"),
         Index("ix_ratings_unit_created", "unit_id", "created_at"),
         Index("ix_ratings_created_at", "created_at"),
+        # 0029_personal_data: service-item ratings that still name a phone, by time
+        Index("ix_ratings_item_rater_created", "created_at",
+              postgresql_where=text(ITEM_RATER_SQL), sqlite_where=text(ITEM_RATER_SQL)),
     )
 
 

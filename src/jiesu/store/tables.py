@@ -47,6 +47,13 @@ OPEN_FLAGGED_SQL = (
     OPEN_STATUS_SQL + " AND (return_pending OR extension_pending_days IS NOT NULL"
     " OR sign_warning <> 'none' OR handle_warning <> 'none' OR followup_warning <> 'none')")
 
+# Ended appeals whose requester's personal data is not yet erased (0029_personal_data): the
+# retention job finds those due by end time in a partial index that holds only them, so it
+# reads no more than it erases however many appeals were erased before. The job's query writes
+# this text as it is, so that SQLite matches the partial index too.
+NOT_ERASED_ENDED_SQL = ("personal_data_erased_at IS NULL"
+                        " AND status IN ('closed', 'rejected', 'merged')")
+
 # BIGINT primary keys on PostgreSQL, INTEGER (the rowid alias) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -233,6 +240,8 @@ class AppealRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
     event_count: Mapped[int] = mapped_column(Integer, default=0)
     chain_head: Mapped[str] = mapped_column(String(64))
+    # 0029_personal_data: when the requester's personal data was erased (个人信息保存期限)
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     __table_args__ = (
         Index("ix_appeals_status_created", "status", "created_at"),
         Index("ix_appeals_closed_at", "closed_at"),
@@ -259,6 +268,10 @@ class AppealRow(Base):
         Index("ix_appeals_handling_due", "handle_due_at", "id",
               postgresql_where=text(HANDLING_STATUS_SQL),
               sqlite_where=text(HANDLING_STATUS_SQL)),
+        # 0029_personal_data: the ended appeals not yet erased, by end time
+        Index("ix_appeals_erasure_due", "closed_at", "id",
+              postgresql_where=text(NOT_ERASED_ENDED_SQL),
+              sqlite_where=text(NOT_ERASED_ENDED_SQL)),
     )
 
 

@@ -20,6 +20,7 @@ from jiesu.web import (
     i18n_knowledge,
     i18n_policies,
     i18n_population,
+    i18n_privacy,
     i18n_public,
     i18n_users,
 )
@@ -661,6 +662,8 @@ for _zh, _text in i18n_audit.EN.items():  # 审计链校验 on the auditor's and
 for _zh, _text in i18n_admin.EN.items():  # the calendar upload and the KPI weights tab
     EN.setdefault(_zh, _text)
 for _zh, _text in i18n_public.EN.items():  # the resident's pages (不予受理的原因, 合并办理)
+    EN.setdefault(_zh, _text)
+for _zh, _text in i18n_privacy.EN.items():  # personal data erased (个人信息保存期限)
     EN.setdefault(_zh, _text)
 
 

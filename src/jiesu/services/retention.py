@@ -1,0 +1,154 @@
+"""Personal data kept only as long as the city's retention period (个人信息保存期限,
+JIESU_PERSONAL_DATA_DAYS; 个人信息保护法 第十九条): once an appeal has been over for that long,
+its requester's name and phone number are cleared, its texts de-identified with the redaction
+every public output uses, the requester's photos deleted and the requester's text messages
+taken out of the outbox. Statistics and the audit log stay as they were: no status, category,
+unit, time, rating's stars or event is touched (docs/operations.md, "Personal data retention").
+
+One transaction per batch; safe with several processes on PostgreSQL (claimed with
+FOR UPDATE SKIP LOCKED, like the deadline sweeper)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from jiesu.domain import notices, retention
+from jiesu.nlp.pii import redact
+from jiesu.store import retention_store as rs
+from jiesu.store.db import Session
+from jiesu.store.uow import Database
+
+log = logging.getLogger("jiesu.retention")
+
+BATCH = 500  # appeals a transaction erases (about a second of work; bench/retention.py)
+
+# The requester's text messages (受理, 不予受理, 合并, 答复, 重办, and the survey link), by the
+# refs jiesu.services.notices and feedback give them; a unit's messages stay until
+# JIESU_NOTIFY_KEEP_DAYS (they name the unit's duty phone, not the requester).
+REQUESTER_MESSAGE_KINDS = (notices.NOTICE_KIND, notices.SURVEY_KIND)
+REQUESTER_MESSAGE_STEPS = ("register", "reject", "merge", "reply", "reopen", "follow_up",
+                           "survey")
+# Columns cut to their size: a mask is never longer than what it hides, but be sure
+_LIMITS = {"title": 200, "address": 500}
+
+
+@dataclass
+class ErasureResult:
+    """What one run erased (or, in a dry run, would erase)."""
+
+    appeals: int = 0
+    photos: int = 0  # photo files deleted
+    ratings: int = 0  # ratings whose rater's phone was cleared (of the appeals and items)
+    messages: int = 0  # requester messages deleted from the outbox
+    item_ratings: int = 0  # of those ratings, the service items' (no appeal)
+    ended_before: datetime | None = None  # the cutoff; None when erasure is off
+    dry_run: bool = False
+    more: bool = False  # stopped at max_batches with more due (the next pass goes on)
+
+
+def erase_due(db: Database, now: datetime, *, days: int, reopen_window_days: int,
+              upload_dir: Path, dry_run: bool = False, batch: int = BATCH,
+              max_batches: int = 40) -> ErasureResult:
+    """Erase the personal data of the appeals that ended more than `days` (and the requester's
+    reopen window) ago, a batch per transaction, at most `max_batches`; with `dry_run`, only
+    count them. Does nothing when `days` is 0 (the default: kept)."""
+    before = retention.ended_before(now, days, reopen_window_days)
+    result = ErasureResult(ended_before=before, dry_run=dry_run)
+    if before is None:
+        return result
+    if dry_run:
+        with db.uow(write=False) as uow:
+            result.appeals = rs.count_due(uow.session, before)
+            result.item_ratings = rs.count_item_ratings_due(uow.session, before)
+        return result
+    for i in range(max_batches):
+        with db.uow() as uow:
+            ids = rs.claim_due(uow.session, before, batch)
+            if ids:
+                _erase_appeals(uow.session, ids, now, Path(upload_dir), result)
+            items = rs.claim_item_ratings(uow.session, before, batch)
+            if items:
+                rs.erase_ratings(uow.session, {r: _redacted(c, ()) for r, c in items})
+                result.item_ratings += len(items)
+                result.ratings += len(items)
+            uow.commit()
+        if len(ids) < batch and len(items) < batch:
+            break
+        result.more = i == max_batches - 1
+    if result.appeals or result.item_ratings:
+        log.info("personal data erased: %d appeals (ended before %s), %d photos, %d ratings, "
+                 "%d messages", result.appeals, before.isoformat(), result.photos,
+                 result.ratings, result.messages)
+    return result
+
+
+def _erase_appeals(session: Session, ids: list[int], now: datetime, upload_dir: Path,
+                   result: ErasureResult) -> None:
+    rows = rs.appeals(session, ids)
+    names: dict[int, tuple[str, ...]] = {}
+    photos: list[str] = []
+    for row in rows:
+        given = (row["requester_name"],) if row["requester_name"] else ()
+        names[row["id"]] = given
+        clean = partial(_redacted, names=given)
+        for column in ("title", "content", "address", "reply_text", "reject_note"):
+            value = clean(row[column])
+            limit = _LIMITS.get(column)
+            row[column] = value[:limit] if value is not None and limit else value
+        if row["content"] is None:  # NOT NULL
+            row["content"] = ""
+        row["extra"], files = retention.erased_extra(
+            row["extra"], keep_photos=row["channel"] == "grid_patrol",
+            redact=partial(redact, names=given))
+        photos += files
+        row["suggestions"] = _erased_suggestions(row["suggestions"])
+    rs.erase(session, rows, now)
+    ratings = rs.ratings_of(session, ids)
+    rs.erase_ratings(session, {r: _redacted(c, names.get(a, ())) for r, a, c in ratings})
+    appeal_of = {r: a for r, a, _ in ratings}
+    rs.set_reports(session, {
+        i: redact(t or "", names.get(appeal_of[r], ()))
+        for i, r, t in rs.rectification_reports(session, list(appeal_of))})
+    refs = [f"appeal:{i}:{step}" for i in ids for step in REQUESTER_MESSAGE_STEPS]
+    result.messages += rs.delete_messages(session, refs, REQUESTER_MESSAGE_KINDS)
+    # The files go before the commit: should it fail, the rows still list photos that are
+    # gone (and the next pass erases them again); after it, a failure would leave photos that
+    # nothing lists any more, kept for ever.
+    result.photos += _delete_photos(upload_dir, photos)
+    result.appeals += len(rows)
+    result.ratings += len(ratings)
+
+
+def _redacted(text: str | None, names: tuple[str, ...]) -> str | None:
+    return None if text is None else redact(text, names=names)
+
+
+def _erased_suggestions(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Intake's suggestions keep the title of each likely duplicate, another requester's
+    text: redacted (that requester's own name is not known here)."""
+    if not data or not isinstance(data.get("duplicates"), list):
+        return data
+    out = dict(data)
+    out["duplicates"] = [
+        {**d, "title": redact(d["title"])} if isinstance(d, dict)
+        and isinstance(d.get("title"), str) else d for d in data["duplicates"]]
+    return out
+
+
+def _delete_photos(folder: Path, names: list[str]) -> int:
+    """Delete the stored photos; a name that is not a plain file name is never followed."""
+    done = 0
+    for name in names:
+        if not name or Path(name).name != name or name.startswith("."):
+            continue
+        try:
+            (folder / name).unlink()
+            done += 1
+        except FileNotFoundError:
+            pass
+    return done

@@ -1,0 +1,137 @@
+"""Queries of the personal-data retention job (个人信息保存期限, jiesu.services.retention): the
+ended appeals due for erasure, claimed with FOR UPDATE SKIP LOCKED, and the writes that erase."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, select, text, update
+from sqlalchemy.orm import Session
+
+from jiesu.store.feedback_tables import ITEM_RATER_SQL, RatingRow, RectificationRow
+from jiesu.store.notify_tables import NotificationRow
+from jiesu.store.tables import NOT_ERASED_ENDED_SQL, AppealRow
+
+_NOT_ERASED_ENDED = text(NOT_ERASED_ENDED_SQL)
+_ITEM_RATER = text(ITEM_RATER_SQL)
+
+# What erasing reads of an appeal, and writes back (jiesu.services.retention.ErasedAppeal)
+ERASED_COLUMNS = ("title", "content", "address", "reply_text", "reject_note", "extra",
+                  "suggestions")
+
+
+def _due(before: datetime) -> Any:
+    """Ended appeals not yet erased that ended before `before`. An appeal that ended with no
+    end time (history imported without one) counts from its last change, which is no earlier."""
+    return select(AppealRow.id).where(_NOT_ERASED_ENDED).where(
+        (AppealRow.closed_at < before)
+        | (AppealRow.closed_at.is_(None) & (AppealRow.updated_at < before)))
+
+
+def count_due(session: Session, before: datetime) -> int:
+    return int(session.scalar(select(func.count()).select_from(_due(before).subquery())) or 0)
+
+
+def claim_due(session: Session, before: datetime, limit: int) -> list[int]:
+    """Up to `limit` due appeals, earliest end first, claimed with FOR UPDATE SKIP LOCKED (two
+    processes never take the same one; an appeal a person is acting on waits for the next
+    pass)."""
+    ended = list(session.scalars(
+        select(AppealRow.id).where(_NOT_ERASED_ENDED, AppealRow.closed_at < before)
+        .order_by(AppealRow.closed_at, AppealRow.id).limit(limit)
+        .with_for_update(skip_locked=True)))
+    if len(ended) < limit:
+        ended += session.scalars(
+            select(AppealRow.id).where(_NOT_ERASED_ENDED, AppealRow.closed_at.is_(None),
+                                       AppealRow.updated_at < before)
+            .order_by(AppealRow.id).limit(limit - len(ended))
+            .with_for_update(skip_locked=True))
+    return ended
+
+
+def appeals(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """What erasure needs of each appeal: the texts, the requester's name, the channel."""
+    cols = [AppealRow.__table__.c[name] for name in ("id", "channel", "requester_name",
+                                                     *ERASED_COLUMNS)]
+    return [dict(r._mapping) for r in session.execute(select(*cols).where(
+        AppealRow.id.in_(ids)).order_by(AppealRow.id))]
+
+
+_T = AppealRow.__table__
+_ERASE = (
+    update(_T).where(_T.c.id == bindparam("p_id"))
+    .values({name: bindparam(f"p_{name}", type_=_T.c[name].type) for name in ERASED_COLUMNS}
+            | {"requester_name": None, "requester_phone": None,
+               "personal_data_erased_at": bindparam("p_at", type_=_T.c.closed_at.type),
+               # a person who read the appeal before cannot save its old texts back over
+               # these (optimistic locking: they get 409 and read it again)
+               "version": _T.c.version + 1})
+)
+
+
+def erase(session: Session, rows: Iterable[dict[str, Any]], at: datetime) -> None:
+    """Write the erased appeals (each a dict of ERASED_COLUMNS and its id)."""
+    params = [{"p_id": r["id"], "p_at": at, **{f"p_{n}": r[n] for n in ERASED_COLUMNS}}
+              for r in rows]
+    if params:
+        session.connection().execute(_ERASE, params)
+
+
+def ratings_of(session: Session, appeal_ids: Sequence[int]) -> list[tuple[int, int, str | None]]:
+    """(rating id, appeal id, comment) of the appeals' ratings."""
+    return [(i, a, c) for i, a, c in session.execute(
+        select(RatingRow.id, RatingRow.appeal_id, RatingRow.comment)
+        .where(RatingRow.appeal_id.in_(appeal_ids))) if a is not None]
+
+
+def rectification_reports(session: Session, rating_ids: Sequence[int]
+                          ) -> list[tuple[int, int, str | None]]:
+    """(rectification id, rating id, report) of the ratings' rectifications that have one."""
+    return [(i, r, t) for i, r, t in session.execute(
+        select(RectificationRow.id, RectificationRow.rating_id, RectificationRow.report)
+        .where(RectificationRow.rating_id.in_(rating_ids),
+               RectificationRow.report.is_not(None)))]
+
+
+def erase_ratings(session: Session, comments: dict[int, str | None]) -> None:
+    """Clear the rater's phone of these ratings and set their (redacted) comments."""
+    if comments:
+        session.connection().execute(
+            update(RatingRow.__table__).where(RatingRow.__table__.c.id == bindparam("p_id"))
+            .values(rater_phone=None, comment=bindparam("p_comment")),
+            [{"p_id": i, "p_comment": c} for i, c in comments.items()])
+
+
+def set_reports(session: Session, reports: dict[int, str]) -> None:
+    if reports:
+        session.connection().execute(
+            update(RectificationRow.__table__)
+            .where(RectificationRow.__table__.c.id == bindparam("p_id"))
+            .values(report=bindparam("p_report")),
+            [{"p_id": i, "p_report": t} for i, t in reports.items()])
+
+
+def delete_messages(session: Session, refs: Sequence[str], kinds: Sequence[str]) -> int:
+    """Delete the outbox messages of these refs and kinds (whatever their status); how many."""
+    if not refs:
+        return 0
+    result = session.execute(delete(NotificationRow).where(
+        NotificationRow.ref.in_(refs), NotificationRow.kind.in_(kinds)))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def count_item_ratings_due(session: Session, before: datetime) -> int:
+    return int(session.scalar(select(func.count()).select_from(RatingRow).where(
+        _ITEM_RATER, RatingRow.created_at < before)) or 0)
+
+
+def claim_item_ratings(session: Session, before: datetime, limit: int
+                       ) -> list[tuple[int, str | None]]:
+    """(id, comment) of up to `limit` service-item ratings given before `before` that still
+    keep the rater's phone, claimed with FOR UPDATE SKIP LOCKED."""
+    return [(i, c) for i, c in session.execute(
+        select(RatingRow.id, RatingRow.comment).where(_ITEM_RATER, RatingRow.created_at < before)
+        .order_by(RatingRow.created_at, RatingRow.id).limit(limit)
+        .with_for_update(skip_locked=True))]

@@ -1,0 +1,313 @@
+"""Personal data kept only as long as the retention period (个人信息保存期限,
+JIESU_PERSONAL_DATA_DAYS): erased once, only from appeals that ended long enough ago, with
+statistics and the audit log exactly as they were."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from jiesu import cli
+from jiesu.config import Settings
+from jiesu.domain.appeal import Actor, Role
+from jiesu.domain.kpi import month
+from jiesu.jobs.sweeper import erase_personal_data, run_all
+from jiesu.nlp.pii import contains_pii
+from jiesu.runtime import Runtime
+from jiesu.services import audit
+from jiesu.services.appeals import NewAppeal
+from jiesu.services.clock import utcnow
+from jiesu.services.feedback import FeedbackService
+from jiesu.services.reporting import ReportingService
+from jiesu.services.retention import erase_due
+from jiesu.store.feedback_tables import RatingRow
+from jiesu.store.notify_tables import NotificationRow
+from jiesu.store.tables import AppealRow, EventRow
+from tests.support.city import City
+from tests.support.concurrency import side_by_side
+
+DAYS = 200
+T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Asia/Shanghai
+PHONE = "13812345678"
+ID_NUMBER = "110101199003071233"
+TEXT = (f"我叫张三，电话{PHONE}，身份证{ID_NUMBER}，车牌京A12345，邮箱zhangsan@example.com。"
+        "小区门口的路灯坏了一个多月，晚上出行不安全")
+JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(database_url=db_url, environment="test", sweep_interval_seconds=3600,
+                    model_dir=tmp_path_factory.mktemp("models"), personal_data_days=DAYS,
+                    upload_dir=tmp_path_factory.mktemp("uploads"))
+
+
+def _photo(settings: Settings, name: str) -> dict[str, object]:
+    Path(settings.upload_dir).mkdir(parents=True, exist_ok=True)
+    (Path(settings.upload_dir) / name).write_bytes(JPEG)
+    return {"name": name, "content_type": "image/jpeg", "size": len(JPEG), "original": "a.jpg"}
+
+
+class Story:
+    """Appeals in every state, registered at T0 and after."""
+
+    def __init__(self, runtime: Runtime, city: City) -> None:
+        self.rt, self.city = runtime, city
+        d1 = city.unit_ids["D1"]
+        self.dispatcher = Actor(role=Role.DISPATCHER)
+        self.handler = Actor(role=Role.HANDLER, unit_id=d1, unit_scope=frozenset({d1}))
+        self.followup = Actor(role=Role.FOLLOWUP_AGENT)
+
+    def register(self, at: datetime, *, photo: str | None = None, **more: object) -> int:
+        extra = {"attachments": [_photo(self.rt.settings, photo)]} if photo else {}
+        data = NewAppeal(kind="complaint", title=f"张三反映路灯坏了，电话{PHONE}", content=TEXT,
+                         requester_name="张三", requester_phone=PHONE,
+                         address="东城区幸福路12号3单元502室", extra=extra)
+        for k, v in more.items():
+            setattr(data, k, v)
+        return self.rt.appeals.register(Actor(role=Role.OPERATOR), data, at).appeal_id
+
+    def act(self, actor: Actor, appeal_id: int, action: str, at: datetime,
+            **args: object) -> None:
+        self.rt.appeals.act(actor, appeal_id, action, at, dict(args))
+
+    def closed(self, at: datetime, *, photo: str | None = None) -> int:
+        """Dispatched, replied, followed up and rated 1 star (a rectification with a report)."""
+        i = self.register(at, photo=photo)
+        self.act(self.dispatcher, i, "dispatch", at, unit_id=self.city.unit_ids["D1"])
+        self.act(self.handler, i, "sign", at + timedelta(hours=1))
+        self.act(self.handler, i, "reply", at + timedelta(days=1), claim="solved",
+                 text="张三您好，路灯已修复，如有问题请拨打13900001111")
+        self.act(self.followup, i, "follow_up", at + timedelta(days=2), reached=True,
+                 resolved="yes", satisfaction="satisfied")
+        feedback = FeedbackService(self.rt.db, self.rt.rules, self.rt.settings)
+        rated = feedback.rate_appeal(Actor(role=Role.REQUESTER, phone=PHONE), i, 1,
+                                     f"张三：修得太慢，{PHONE}", at + timedelta(days=3))
+        assert rated.rectification_id is not None
+        feedback.report_rectification(
+            Actor(role=Role.HANDLER, unit_id=self.city.unit_ids["D1"],
+                  unit_scope=frozenset({self.city.unit_ids["D1"]})),
+            rated.rectification_id, "已向张三道歉并加快维修", at + timedelta(days=4))
+        return i
+
+    def rejected(self, at: datetime, *, photo: str | None = None) -> int:
+        i = self.register(at, photo=photo)
+        self.act(self.dispatcher, i, "reject", at, reason="invalid", note="张三来电无实际诉求")
+        return i
+
+    def open(self, at: datetime) -> int:
+        i = self.register(at)
+        self.act(self.dispatcher, i, "dispatch", at, unit_id=self.city.unit_ids["D1"])
+        return i
+
+    def patrol(self, at: datetime, photo: str) -> int:
+        grid = self.city.unit_ids["D1S1C1"]
+        data = NewAppeal(kind="help", content="井盖缺失，已设置围挡", channel="grid_patrol",
+                         address="幸福路口", extra={"attachments": [_photo(self.rt.settings,
+                                                                            photo)]})
+        return self.rt.appeals.register(
+            Actor(role=Role.GRID_WORKER, unit_id=grid, unit_scope=frozenset({grid})), data,
+            at, resolved_on_site="已当场盖好").appeal_id
+
+
+def _row(runtime: Runtime, appeal_id: int) -> AppealRow:
+    with runtime.db.uow(write=False) as uow:
+        row = uow.session.get(AppealRow, appeal_id)
+        assert row is not None
+        uow.session.expunge(row)
+        return row
+
+
+def _figures(runtime: Runtime, now: datetime) -> str:
+    """Every statistic of March 2026 as text: KPIs and rankings, ratings, the monthly report
+    (通报) without the words of the cases it lists, which are de-identified."""
+    reporting = ReportingService(runtime.db, runtime.rules, runtime.settings)
+    period = month(2026, 3)
+    monthly = reporting.monthly(period, now)
+    cases = [c for c in vars(monthly).values() if isinstance(c, list)
+             and c and isinstance(c[0], dict) and "detail" in c[0]]
+    assert cases  # the 1-star rating of the closed appeal is listed
+    for listed in cases:
+        for case in listed:
+            case["detail"] = "…"
+    return repr((reporting.kpi(period, now).rows, reporting.rating_stats(period, now), monthly))
+
+
+def test_erased_after_the_period_only_from_ended_appeals(runtime: Runtime, city: City) -> None:
+    story = Story(runtime, city)
+    closed = story.closed(T0, photo="a" * 32 + ".jpg")
+    rejected = story.rejected(T0, photo="b" * 32 + ".jpg")
+    still_open = story.open(T0)
+    patrol = story.patrol(T0, "c" * 32 + ".jpg")
+    later = story.closed(T0 + timedelta(days=20))
+    audit.anchor(runtime.db, T0 + timedelta(days=30))
+    with runtime.db.uow(write=False) as uow:
+        events_before = uow.session.scalar(select(func.count()).select_from(EventRow))
+        messages = uow.session.scalars(select(NotificationRow.ref).where(
+            NotificationRow.ref.like(f"appeal:{closed}:%"))).all()
+    assert f"appeal:{closed}:register" in messages  # the requester's 受理 text
+    ended = _row(runtime, closed).closed_at
+    assert ended is not None
+    now = T0 + timedelta(days=40)
+    figures = _figures(runtime, now)
+
+    # not yet: the period counts from the end (the first of them ended at T0)
+    r = erase_due(runtime.db, T0 + timedelta(days=DAYS - 1), days=DAYS, reopen_window_days=15,
+                  upload_dir=runtime.settings.upload_dir)
+    assert (r.appeals, r.photos) == (0, 0)
+    assert _row(runtime, closed).requester_phone == PHONE
+
+    when = ended + timedelta(days=DAYS + 1)
+    r = erase_due(runtime.db, when, days=DAYS, reopen_window_days=15,
+                  upload_dir=runtime.settings.upload_dir)
+    assert (r.appeals, r.photos, r.ratings) == (3, 2, 1)  # closed, rejected, patrol
+    assert r.messages >= 2  # 受理 and 答复 texts of the closed one, 受理 and 不予受理 of the other
+
+    row = _row(runtime, closed)
+    assert row.requester_name is None and row.requester_phone is None
+    assert row.personal_data_erased_at == when
+    for text in (row.title, row.content, row.address, row.reply_text):
+        assert text and not contains_pii(text) and "张三" not in text, text
+    assert "路灯坏了一个多月" in row.content and "幸福路" in (row.address or "")
+    assert "example.com" in row.content and "zhangsan@" not in row.content
+    assert "京A12345" not in row.content and "502" not in (row.address or "")
+    assert (row.extra or {}).get("attachments_erased") == 1
+    assert "attachments" not in (row.extra or {})
+    assert not (Path(runtime.settings.upload_dir) / ("a" * 32 + ".jpg")).exists()
+    assert not (Path(runtime.settings.upload_dir) / ("b" * 32 + ".jpg")).exists()
+    # what the statistics count stays
+    assert (row.status, row.category, row.lead_unit_id, row.followup_satisfaction) == (
+        "closed", None, city.unit_ids["D1"], "satisfied")
+    assert _row(runtime, rejected).reject_note == "张**来电无实际诉求"
+    with runtime.db.uow(write=False) as uow:
+        rating = uow.session.scalars(select(RatingRow).where(RatingRow.appeal_id == closed)).one()
+        assert (rating.rater_phone, rating.stars) == (None, 1)
+        assert rating.comment is not None and "张三" not in rating.comment
+        assert PHONE not in rating.comment
+        left = uow.session.scalars(select(NotificationRow.kind).where(
+            NotificationRow.ref.like(f"appeal:{closed}:%"))).all()
+        assert set(left) <= {"unit_dispatch", "deadline_warning", "unit_decision"}, left
+        events_after = uow.session.scalar(select(func.count()).select_from(EventRow))
+    rects = ReportingService(runtime.db, runtime.rules, runtime.settings).rectifications(now=when)
+    reports = {x["appeal_id"]: x["report"] for x in rects}
+    assert reports[closed] == "已向张**道歉并加快维修"
+    assert reports[later] == "已向张三道歉并加快维修"
+
+    # a grid worker's patrol photo is the grid's record, not a requester's: it stays
+    assert (Path(runtime.settings.upload_dir) / ("c" * 32 + ".jpg")).exists()
+    assert _row(runtime, patrol).personal_data_erased_at == when
+    # an appeal still open, and one that ended less than the period ago, are untouched
+    for untouched in (still_open, later):
+        row = _row(runtime, untouched)
+        assert (row.requester_name, row.requester_phone) == ("张三", PHONE)
+        assert row.personal_data_erased_at is None and PHONE in row.content
+
+    assert events_after == events_before  # no event written, none changed
+    check = audit.verify(runtime.db)
+    assert check.ok, check.broken
+    assert _figures(runtime, now) == figures
+
+    # once: a second run finds nothing
+    again = erase_due(runtime.db, when + timedelta(days=1), days=DAYS, reopen_window_days=15,
+                      upload_dir=runtime.settings.upload_dir)
+    assert (again.appeals, again.ratings, again.messages) == (0, 0, 0)
+    assert _row(runtime, closed).personal_data_erased_at == when
+
+
+def test_the_reopen_window_is_waited_out_and_zero_days_keeps_all(runtime: Runtime,
+                                                                   city: City) -> None:
+    story = Story(runtime, city)
+    rejected = story.rejected(T0)
+    ended = _row(runtime, rejected).closed_at
+    assert ended is not None
+    upload = runtime.settings.upload_dir
+    when = ended + timedelta(days=DAYS + 1)
+    assert erase_due(runtime.db, when, days=0, reopen_window_days=15,
+                     upload_dir=upload).appeals == 0
+    # an administrator's reopen window longer than the period: the longer one counts
+    assert erase_due(runtime.db, when, days=DAYS, reopen_window_days=300,
+                     upload_dir=upload).appeals == 0
+    assert erase_due(runtime.db, ended + timedelta(days=301), days=DAYS, reopen_window_days=300,
+                     upload_dir=upload).appeals == 1
+
+
+def test_a_service_item_rating_loses_its_phone_after_the_period(runtime: Runtime,
+                                                                 city: City) -> None:
+    feedback = FeedbackService(runtime.db, runtime.rules, runtime.settings)
+    item = feedback.add_service_item(Actor(role=Role.ADMIN), "D1", "SI1", "户籍办理", T0)
+    old = feedback.rate_service_item(item, PHONE, 4, T0, comment=f"张三 {PHONE} 办得快").rating_id
+    new = feedback.rate_service_item(item, PHONE, 5, T0 + timedelta(days=30)).rating_id
+    r = erase_due(runtime.db, T0 + timedelta(days=DAYS + 1), days=DAYS, reopen_window_days=15,
+                  upload_dir=runtime.settings.upload_dir)
+    assert (r.appeals, r.item_ratings) == (0, 1)
+    with runtime.db.uow(write=False) as uow:
+        rows = {x.id: x for x in uow.session.scalars(select(RatingRow))}
+        uow.session.expunge_all()
+    assert (rows[old].rater_phone, rows[old].stars, rows[old].comment) == (
+        None, 4, "张三 138****5678 办得快")  # the rater's name is not known: only the phone
+    assert (rows[new].rater_phone, rows[new].stars) == (PHONE, 5)
+
+
+def test_the_periodic_jobs_erase_and_say_so(runtime: Runtime, city: City) -> None:
+    story = Story(runtime, city)
+    ids = [story.rejected(T0) for _ in range(3)]
+    result = run_all(runtime, T0 + timedelta(days=DAYS + 1), audit=False)
+    assert result.erased.appeals == 3 and result.erased.ended_before is not None
+    assert all(_row(runtime, i).requester_phone is None for i in ids)
+
+
+def test_two_processes_at_once_erase_each_appeal_once(runtime: Runtime, city: City) -> None:
+    if runtime.db.dialect != "postgresql":
+        pytest.skip("SQLite takes the write lock at BEGIN IMMEDIATE: two writers cannot overlap")
+    story = Story(runtime, city)
+    ids = [story.rejected(T0 + timedelta(minutes=i)) for i in range(40)]
+    versions = {i: _row(runtime, i).version for i in ids}
+    when = T0 + timedelta(days=DAYS + 1)
+    results = side_by_side(runtime, lambda rt: erase_due(
+        rt.db, when, days=DAYS, reopen_window_days=15, upload_dir=rt.settings.upload_dir,
+        batch=3))
+    assert sum(r.appeals for r in results) == 40
+    # erased once each: one version step, one erasure time
+    assert {i: _row(runtime, i).version for i in ids} == {i: v + 1 for i, v in versions.items()}
+    assert audit.verify(runtime.db).ok
+
+
+def test_the_command_line_counts_in_a_dry_run_then_erases(runtime: Runtime, city: City,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    story = Story(runtime, city)
+    long_ago = utcnow() - timedelta(days=DAYS + 30)
+    ids = [story.rejected(long_ago) for _ in range(2)] + [story.open(long_ago)]
+    monkeypatch.setattr(cli, "_runtime", lambda: Runtime.create(runtime.settings))
+    runner = CliRunner()
+    out = runner.invoke(cli.app, ["privacy", "erase", "--dry-run"])
+    assert out.exit_code == 0, out.output
+    assert "[试运行，未写入] 保存期限 200 天：" in out.output
+    assert "有 2 件待删除诉求人个人信息" in out.output
+    assert all(_row(runtime, i).requester_phone == PHONE for i in ids)
+    out = runner.invoke(cli.app, ["privacy", "erase"])
+    assert out.exit_code == 0, out.output
+    assert "的 2 件诉求的诉求人个人信息" in out.output
+    assert [_row(runtime, i).requester_phone for i in ids] == [None, None, PHONE]
+    off = runtime.settings.model_copy(update={"personal_data_days": 0})
+    monkeypatch.setattr(cli, "_runtime", lambda: Runtime.create(off))
+    out = runner.invoke(cli.app, ["privacy", "erase", "--dry-run"])
+    assert out.exit_code == 2 and "未启用" in out.output, out.output
+
+
+def test_the_staff_page_says_the_data_was_erased(runtime: Runtime, city: City) -> None:
+    story = Story(runtime, city)
+    i = story.rejected(T0, photo="d" * 32 + ".jpg")
+    erase_personal_data(runtime, T0 + timedelta(days=DAYS + 1))
+    from tests.support.city import page_login
+
+    page_login(city.client, "dispatcher")
+    html = city.client.get(f"/staff/appeals/{i}").text
+    assert "个人信息已于 2026-" in html and "按保存期限删除（含照片 1 张）" in html
+    assert PHONE not in html and "<dd>张三</dd>" not in html
+    # the events keep what they said (their hashes cover it): the dispatcher's note is there
+    assert "张三来电无实际诉求" in html
