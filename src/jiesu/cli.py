@@ -448,7 +448,7 @@ def privacy_erase(
 ) -> None:
     """Erase the requester's personal data of appeals ended longer ago than
     JIESU_PERSONAL_DATA_DAYS, all of them now (删除超过保存期限的个人信息); each pass of the
-    periodic jobs erases up to 20,000."""
+    periodic jobs erases what it can in a quarter of JIESU_SWEEP_INTERVAL_SECONDS."""
     from jiesu.jobs.sweeper import erase_personal_data
 
     rt = _runtime()

@@ -66,7 +66,8 @@ class Story:
         extra = {"attachments": [_photo(self.rt.settings, photo)]} if photo else {}
         data = NewAppeal(kind="complaint", title=f"张三反映路灯坏了，电话{PHONE}", content=TEXT,
                          requester_name="张三", requester_phone=PHONE,
-                         address="东城区幸福路12号3单元502室", extra=extra)
+                         address="东城区幸福路12号3单元502室", latitude=39.912345,
+                         longitude=116.401234, extra=extra)
         for k, v in more.items():
             setattr(data, k, v)
         return self.rt.appeals.register(Actor(role=Role.OPERATOR), data, at).appeal_id
@@ -107,8 +108,8 @@ class Story:
     def patrol(self, at: datetime, photo: str) -> int:
         grid = self.city.unit_ids["D1S1C1"]
         data = NewAppeal(kind="help", content="井盖缺失，已设置围挡", channel="grid_patrol",
-                         address="幸福路口", extra={"attachments": [_photo(self.rt.settings,
-                                                                            photo)]})
+                         address="幸福路口", latitude=39.912345, longitude=116.401234,
+                         extra={"attachments": [_photo(self.rt.settings, photo)]})
         return self.rt.appeals.register(
             Actor(role=Role.GRID_WORKER, unit_id=grid, unit_scope=frozenset({grid})), data,
             at, resolved_on_site="已当场盖好").appeal_id
@@ -175,6 +176,7 @@ def test_erased_after_the_period_only_from_ended_appeals(runtime: Runtime, city:
     assert "路灯坏了一个多月" in row.content and "幸福路" in (row.address or "")
     assert "example.com" in row.content and "zhangsan@" not in row.content
     assert "京A12345" not in row.content and "502" not in (row.address or "")
+    assert (row.latitude, row.longitude) == (39.912, 116.401)  # the street, not the door
     assert (row.extra or {}).get("attachments_erased") == 1
     assert "attachments" not in (row.extra or {})
     assert not (Path(runtime.settings.upload_dir) / ("a" * 32 + ".jpg")).exists()
@@ -200,6 +202,8 @@ def test_erased_after_the_period_only_from_ended_appeals(runtime: Runtime, city:
     # a grid worker's patrol photo is the grid's record, not a requester's: it stays
     assert (Path(runtime.settings.upload_dir) / ("c" * 32 + ".jpg")).exists()
     assert _row(runtime, patrol).personal_data_erased_at == when
+    assert (_row(runtime, patrol).latitude, _row(runtime, patrol).longitude) == (
+        39.912345, 116.401234)
     # an appeal still open, and one that ended less than the period ago, are untouched
     for untouched in (still_open, later):
         row = _row(runtime, untouched)
@@ -258,6 +262,21 @@ def test_the_periodic_jobs_erase_and_say_so(runtime: Runtime, city: City) -> Non
     result = run_all(runtime, T0 + timedelta(days=DAYS + 1), audit=False)
     assert result.erased.appeals == 3 and result.erased.ended_before is not None
     assert all(_row(runtime, i).requester_phone is None for i in ids)
+
+
+def test_a_pass_of_the_jobs_stops_at_its_time_budget(runtime: Runtime, city: City) -> None:
+    """A backlog (erasure just turned on) must not hold up the deadline warnings of the pass:
+    once the budget is spent no further batch begins, and the next pass goes on."""
+    story = Story(runtime, city)
+    for _ in range(5):
+        story.rejected(T0)
+    when, upload = T0 + timedelta(days=DAYS + 1), runtime.settings.upload_dir
+    first = erase_due(runtime.db, when, days=DAYS, reopen_window_days=15, upload_dir=upload,
+                      batch=2, budget=timedelta(0))
+    assert (first.appeals, first.more) == (2, True)
+    rest = erase_due(runtime.db, when, days=DAYS, reopen_window_days=15, upload_dir=upload,
+                     batch=2)
+    assert (rest.appeals, rest.more) == (3, False)
 
 
 def test_two_processes_at_once_erase_each_appeal_once(runtime: Runtime, city: City) -> None:

@@ -25,6 +25,16 @@ DEFAULT_RATING_LOOKBACK_DAYS = 90
 OPEN311_PERSONAL = ("email", "device_id", "account_id", "media_url")
 
 
+# Decimal places a requester's coordinates keep (about 100 m): the street, not the door, as
+# the redacted address keeps it.
+COORDINATE_DECIMALS = 3
+
+
+def coarse(value: float | None) -> float | None:
+    """A requester's latitude or longitude to about 100 m."""
+    return None if value is None else round(value, COORDINATE_DECIMALS)
+
+
 def minimum_days(rating_window_days: int) -> int:
     """The shortest JIESU_PERSONAL_DATA_DAYS accepted with this rating window."""
     return max(MIN_DAYS, rating_window_days + DEFAULT_RATING_LOOKBACK_DAYS)

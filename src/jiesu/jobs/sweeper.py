@@ -105,20 +105,24 @@ def run_all(runtime: Runtime, now: datetime, *, audit: bool = True) -> SweepResu
     result.notifications_purged = purge_sent(runtime.db, now,
                                              keep_days=runtime.settings.notify_keep_days)
     result.lookup_failures_purged = runtime.lookup_limiter.purge(now)
-    result.erased = erase_personal_data(runtime, now)
+    # a backlog (the first passes after erasure is turned on) goes a few thousand a pass, in
+    # at most a quarter of the pass's interval, so that warnings and texts are not held up
+    result.erased = erase_personal_data(
+        runtime, now,
+        budget=timedelta(seconds=max(runtime.settings.sweep_interval_seconds / 4, 5)))
     if audit:  # last: a full walk takes about a minute per million events
         result.audit_check = audit_check(runtime, now)
     return result
 
 
-def erase_personal_data(runtime: Runtime, now: datetime, *,
-                        dry_run: bool = False) -> ErasureResult:
+def erase_personal_data(runtime: Runtime, now: datetime, *, dry_run: bool = False,
+                        budget: timedelta | None = None) -> ErasureResult:
     """The requester's personal data of the appeals ended more than JIESU_PERSONAL_DATA_DAYS
     ago (and past the requester's reopen window), erased; nothing when that setting is 0."""
     settings = runtime.settings
     return erase_due(runtime.db, now, days=settings.personal_data_days,
                      reopen_window_days=runtime.rules.get().reopen_window_days,
-                     upload_dir=settings.upload_dir, dry_run=dry_run)
+                     upload_dir=settings.upload_dir, dry_run=dry_run, budget=budget)
 
 
 def audit_check(runtime: Runtime, now: datetime) -> Check | None:

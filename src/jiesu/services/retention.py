@@ -1,9 +1,10 @@
 """Personal data kept only as long as the city's retention period (个人信息保存期限,
 JIESU_PERSONAL_DATA_DAYS; 个人信息保护法 第十九条): once an appeal has been over for that long,
 its requester's name and phone number are cleared, its texts de-identified with the redaction
-every public output uses, the requester's photos deleted and the requester's text messages
-taken out of the outbox. Statistics and the audit log stay as they were: no status, category,
-unit, time, rating's stars or event is touched (docs/operations.md, "Personal data retention").
+every public output uses, its position rounded to about 100 m, the requester's photos deleted
+and the requester's text messages taken out of the outbox. Statistics and the audit log stay
+as they were: no status, category, unit, time, rating's stars or event is touched
+(docs/operations.md, "Personal data retention").
 
 One transaction per batch; safe with several processes on PostgreSQL (claimed with
 FOR UPDATE SKIP LOCKED, like the deadline sweeper)."""
@@ -11,8 +12,9 @@ FOR UPDATE SKIP LOCKED, like the deadline sweeper)."""
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -48,15 +50,16 @@ class ErasureResult:
     item_ratings: int = 0  # of those ratings, the service items' (no appeal)
     ended_before: datetime | None = None  # the cutoff; None when erasure is off
     dry_run: bool = False
-    more: bool = False  # stopped at max_batches with more due (the next pass goes on)
+    more: bool = False  # stopped (max_batches or the time budget) with more due
 
 
 def erase_due(db: Database, now: datetime, *, days: int, reopen_window_days: int,
               upload_dir: Path, dry_run: bool = False, batch: int = BATCH,
-              max_batches: int = 40) -> ErasureResult:
+              max_batches: int = 40, budget: timedelta | None = None) -> ErasureResult:
     """Erase the personal data of the appeals that ended more than `days` (and the requester's
-    reopen window) ago, a batch per transaction, at most `max_batches`; with `dry_run`, only
-    count them. Does nothing when `days` is 0 (the default: kept)."""
+    reopen window) ago, a batch per transaction, at most `max_batches` and no batch begun once
+    `budget` (wall time) is spent; with `dry_run`, only count them. Does nothing when `days`
+    is 0 (the default: kept)."""
     before = retention.ended_before(now, days, reopen_window_days)
     result = ErasureResult(ended_before=before, dry_run=dry_run)
     if before is None:
@@ -66,7 +69,11 @@ def erase_due(db: Database, now: datetime, *, days: int, reopen_window_days: int
             result.appeals = rs.count_due(uow.session, before)
             result.item_ratings = rs.count_item_ratings_due(uow.session, before)
         return result
+    started = time.monotonic()
     for i in range(max_batches):
+        if budget is not None and i and time.monotonic() - started >= budget.total_seconds():
+            result.more = True
+            break
         with db.uow() as uow:
             ids = rs.claim_due(uow.session, before, batch)
             if ids:
@@ -102,9 +109,13 @@ def _erase_appeals(session: Session, ids: list[int], now: datetime, upload_dir: 
             row[column] = value[:limit] if value is not None and limit else value
         if row["content"] is None:  # NOT NULL
             row["content"] = ""
+        # a grid worker's patrol is the grid's work: its photos and position are no one's
+        patrol = row["channel"] == "grid_patrol"
+        if not patrol:
+            row["latitude"] = retention.coarse(row["latitude"])
+            row["longitude"] = retention.coarse(row["longitude"])
         row["extra"], files = retention.erased_extra(
-            row["extra"], keep_photos=row["channel"] == "grid_patrol",
-            redact=partial(redact, names=given))
+            row["extra"], keep_photos=patrol, redact=partial(redact, names=given))
         photos += files
         row["suggestions"] = _erased_suggestions(row["suggestions"])
     rs.erase(session, rows, now)

@@ -18,8 +18,8 @@ _NOT_ERASED_ENDED = text(NOT_ERASED_ENDED_SQL)
 _ITEM_RATER = text(ITEM_RATER_SQL)
 
 # What erasing reads of an appeal, and writes back (jiesu.services.retention.ErasedAppeal)
-ERASED_COLUMNS = ("title", "content", "address", "reply_text", "reject_note", "extra",
-                  "suggestions")
+ERASED_COLUMNS = ("title", "content", "address", "reply_text", "reject_note", "latitude",
+                  "longitude", "extra", "suggestions")
 
 
 def _due(before: datetime) -> Any:

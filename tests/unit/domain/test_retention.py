@@ -37,3 +37,9 @@ def test_a_requesters_photos_and_open311_identity_go_a_patrol_photo_stays() -> N
     kept, none = erased_extra({"attachments": [photo]}, keep_photos=True, redact=str)
     assert (kept, none) == ({"attachments": [photo]}, [])
     assert erased_extra(None, keep_photos=False, redact=str) == ({}, [])
+
+
+def test_coordinates_keep_about_a_hundred_metres() -> None:
+    from jiesu.domain.retention import coarse
+
+    assert coarse(39.912345) == 39.912 and coarse(None) is None
