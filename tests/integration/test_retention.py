@@ -27,7 +27,7 @@ from jiesu.services.retention import erase_due
 from jiesu.store.feedback_tables import RatingRow
 from jiesu.store.notify_tables import NotificationRow
 from jiesu.store.tables import AppealRow, EventRow
-from tests.support.city import City
+from tests.support.city import City, page_login
 from tests.support.concurrency import side_by_side
 
 DAYS = 200
@@ -322,9 +322,17 @@ def test_the_staff_page_says_the_data_was_erased(runtime: Runtime, city: City) -
     story = Story(runtime, city)
     i = story.rejected(T0, photo="d" * 32 + ".jpg")
     erase_personal_data(runtime, T0 + timedelta(days=DAYS + 1))
-    from tests.support.city import page_login
-
+    closed = story.closed(T0)
     page_login(city.client, "dispatcher")
+    reopen = f'action="/staff/appeals/{closed}/reopen"'
+    assert reopen in city.client.get(f"/staff/appeals/{closed}").text
+    erase_personal_data(runtime, T0 + timedelta(days=DAYS + 10))
+    # no one to call back: not offered, and refused (409, nothing changed) when asked for
+    assert reopen not in city.client.get(f"/staff/appeals/{closed}").text
+    r = city.client.post(f"/api/v1/appeals/{closed}/reopen", json={"reason": "再看看"},
+                         headers=city.headers("dispatcher"))
+    assert r.status_code == 409 and "不能重办" in r.json()["error"]["message"], r.text
+    assert _row(runtime, closed).status == "closed"
     html = city.client.get(f"/staff/appeals/{i}").text
     assert "个人信息已于 2026-" in html and "按保存期限删除（含照片 1 张）" in html
     assert PHONE not in html and "<dd>张三</dd>" not in html

@@ -255,6 +255,9 @@ class AppealService:
             if expected_version is not None and expected_version != row.version:
                 raise ConcurrencyConflict("该诉求已被其他人修改，请刷新后重试")
             dom.authorize(appeal, action, actor)
+            if action == dom.Action.REOPEN and row.personal_data_erased_at is not None:
+                # no one to call back or answer, and its erased texts would not be erased again
+                raise IllegalTransition(ERASED_NO_REOPEN)
             self._check_references(uow, appeal, action, args)
             events = dom.apply(appeal, action, actor, now, rules=rules, **args)
             uow.appeals.save(appeal, row, events, now=now)
@@ -348,6 +351,10 @@ def _unit_ref(uow: UnitOfWork, unit_id: Any, code: Any, label: str) -> int:
     if row is None or not row.active:
         raise InvalidArguments(f"{label} {code or unit_id} 不存在或已停用", field="unit_id")
     return row.id
+
+
+ERASED_NO_REOPEN = ("该诉求的诉求人个人信息已按保存期限删除，无法联系诉求人，不能重办；"
+                    "如需继续办理，请登记新的诉求")
 
 
 # How long a category seen in the database is taken as existing without asking again

@@ -133,6 +133,8 @@ def available_actions(row: AppealRow, user: CurrentUser,
             continue
         if action is dom.Action.ANSWER_DIRECTLY and row.kind != "consult":
             continue
+        if action is dom.Action.REOPEN and row.personal_data_erased_at is not None:
+            continue  # the requester's data is gone (个人信息保存期限): the service refuses
         if action is dom.Action.RESOLVE_ON_SITE and (
                 row.channel != "grid_patrol" or row.registered_by != user.id):
             continue
