@@ -333,6 +333,9 @@ def test_the_staff_page_says_the_data_was_erased(runtime: Runtime, city: City) -
                          headers=city.headers("dispatcher"))
     assert r.status_code == 409 and "不能重办" in r.json()["error"]["message"], r.text
     assert _row(runtime, closed).status == "closed"
+    detail = city.client.get(f"/api/v1/appeals/{closed}", headers=city.headers("dispatcher"))
+    assert detail.json()["requester_phone"] is None
+    assert detail.json()["personal_data_erased_at"].startswith("2026-")
     html = city.client.get(f"/staff/appeals/{i}").text
     assert "个人信息已于 2026-" in html and "按保存期限删除（含照片 1 张）" in html
     assert PHONE not in html and "<dd>张三</dd>" not in html

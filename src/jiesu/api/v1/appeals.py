@@ -99,6 +99,7 @@ def appeal_out(session: Any, row: AppealRow | Appeal, now: datetime, *,
                    if row.followup_attempts else None),
         merged_into_id=row.merged_into_id, reject_reason=row.reject_reason,
         suggestions=getattr(row, "suggestions", None), version=row.version, events=events,
+        personal_data_erased_at=getattr(row, "personal_data_erased_at", None),
     )
 
 

@@ -108,6 +108,8 @@ class AppealOut(BaseModel):
     merged_into_id: int | None
     reject_reason: str | None
     suggestions: dict[str, Any] | None = None
+    # when the requester's personal data was erased (个人信息保存期限, JIESU_PERSONAL_DATA_DAYS)
+    personal_data_erased_at: datetime | None = None
     version: int
     events: list[EventOut] | None = None
 
