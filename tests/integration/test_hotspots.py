@@ -377,6 +377,12 @@ def test_a_hotspot_with_enough_people_is_texted_once_to_its_area_and_the_leaders
         row = uow.session.scalars(select(HotspotAlertRow)).one()
         assert (row.requesters, row.appeals, row.texted) == (4, 5, 3)
         assert row.area_unit_id == city.unit_ids["D1S1"]
+    # the page and the API say it was warned of
+    [hot] = listed(city)
+    assert hot["alerted_at"] is not None
+    _login(city.client, "analyst")
+    page = city.client.get("/staff/hotspots").text
+    assert re.search(r"data-alerted>已于 \d{4}-\d\d-\d\d \d\d:\d\d 短信预警<", page), page
     # recomputed, grown by one appeal: the same hotspot, not texted again
     city.register(content="阳光小区停水第四天了，还是没有来水", requester_phone="13900000005",
                   address=f"{HERE}5号楼")

@@ -82,6 +82,7 @@ class CurrentHotspot:
     kind: str  # the most common kind among the members
     category: str | None  # the most common category among them, if any has one
     task: TaskRef | None  # the governance task created for it, if any
+    alerted_at: datetime | None = None  # when its warning was texted (热点预警短信), if it was
 
 
 @dataclass(frozen=True)
@@ -145,12 +146,12 @@ class HotspotService:
             spots = [h for h in self._fresh(now)
                      if h.spot.requesters >= wanted and h.task is None]
             with self.db.uow() as uow:
-                texted = hotspot_store.alerted_since(
-                    uow.session, now - timedelta(days=2 * self.window_days))
+                texted = [ids for _, ids in hotspot_store.alerted_since(
+                    uow.session, now - self._alert_memory)]
                 sent = 0
                 for h in spots:
                     ids = frozenset(h.spot.appeal_ids)
-                    if any(2 * len(ids & old) >= min(len(ids), len(old)) for old in texted):
+                    if any(_same_hotspot(ids, old) for old in texted):
                         continue
                     self._text_alert(uow, h, settings, now)
                     texted.append(ids)
@@ -163,6 +164,11 @@ class HotspotService:
                 uow.commit()
             raise
         return sent
+
+    @property
+    def _alert_memory(self) -> timedelta:
+        """How far back a warning still counts for a hotspot (two windows)."""
+        return timedelta(days=2 * self.window_days)
 
     def _text_alert(self, uow: UnitOfWork, h: CurrentHotspot, settings: Settings,
                     now: datetime) -> None:
@@ -314,20 +320,31 @@ class HotspotService:
                               category=r.category) for r in recent],
                 now, window_days=self.window_days)
             names = queries.unit_names(uow.session, {s.area_unit_id for s in spots})
+            alerts = hotspot_store.alerted_since(uow.session, now - self._alert_memory)
         by_id = {r.appeal_id: r for r in recent}
         return [_current(s, names.get(s.area_unit_id) if s.area_unit_id else None,
-                         [by_id[i] for i in s.appeal_ids], tasks.get(s.key)) for s in spots]
+                         [by_id[i] for i in s.appeal_ids], tasks.get(s.key),
+                         next((at for at, ids in alerts
+                               if _same_hotspot(frozenset(s.appeal_ids), ids)), None))
+                for s in spots]
+
+
+def _same_hotspot(ids: frozenset[int], texted: frozenset[int]) -> bool:
+    """Whether a hotspot of these appeals is the one a warning named: they share half of the
+    smaller of the two (it grew, lost its oldest appeal or changed its key meanwhile)."""
+    return 2 * len(ids & texted) >= min(len(ids), len(texted))
 
 
 def _current(spot: Hotspot, area_name: str | None, members: list[RecentAppeal],
-             task: TaskRef | None) -> CurrentHotspot:
+             task: TaskRef | None, alerted_at: datetime | None = None) -> CurrentHotspot:
     kinds = Counter(m.kind for m in members)
     categories = Counter(m.category for m in members if m.category)
     return CurrentHotspot(
         spot=spot, area_name=area_name,
         members=tuple(Member(m.appeal_id, m.code) for m in members),
         kind=kinds.most_common(1)[0][0],
-        category=categories.most_common(1)[0][0] if categories else None, task=task)
+        category=categories.most_common(1)[0][0] if categories else None, task=task,
+        alerted_at=alerted_at)
 
 
 def _already(code: str | None) -> ConcurrencyConflict:

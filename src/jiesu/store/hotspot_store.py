@@ -111,12 +111,13 @@ def user_label(session: Session, user_id: int | None) -> str | None:
     return (row[0] or row[1]) if row else None
 
 
-def alerted_since(session: Session, since: datetime) -> list[frozenset[int]]:
-    """The appeal ids of each hotspot warning sent since `since` (oldest first)."""
-    rows = session.scalars(select(HotspotAlertRow.appeal_ids)
+def alerted_since(session: Session, since: datetime) -> list[tuple[datetime, frozenset[int]]]:
+    """When each hotspot warning since `since` was sent and the appeal ids it named, oldest
+    first."""
+    rows = session.execute(select(HotspotAlertRow.created_at, HotspotAlertRow.appeal_ids)
                            .where(HotspotAlertRow.created_at >= since)
                            .order_by(HotspotAlertRow.id))
-    return [frozenset(int(i) for i in ids) for ids in rows]
+    return [(at, frozenset(int(i) for i in ids)) for at, ids in rows]
 
 
 def add_alert(session: Session, row: HotspotAlertRow) -> None:

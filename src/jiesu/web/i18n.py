@@ -367,6 +367,7 @@ EN: dict[str, str] = {
     "诉求人数": "Requesters", "增长": "Growth", "相关诉求": "Appeals", "共 {n} 件": "{n} in all",
     "已转为治理任务": "Governance task", "交办意见": "Instructions",
     "转为治理任务": "Make a governance task", "暂无热点": "No hotspots",
+    "已于 {at} 短信预警": "Warned by text message at {at}",
     "您的角色无权把热点转为治理任务": "Your role may not turn a hotspot into a governance task",
     "热点已变化，请刷新后重试": "The hotspot has changed: reload the page and try again",
     "请指定主办单位": "Choose the lead unit",

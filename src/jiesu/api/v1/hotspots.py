@@ -3,6 +3,7 @@ into a governance task (治理任务) dispatched to a lead unit."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path
@@ -46,6 +47,8 @@ class HotspotOut(BaseModel):
     kind: str = Field(description="the most common kind among the appeals")
     appeals: list[HotspotAppealOut] = Field(description="the hotspot's appeals, newest first")
     task: HotspotTaskRefOut | None = Field(description="its governance task, once created")
+    alerted_at: datetime | None = Field(
+        None, description="when its warning was texted (热点预警短信, JIESU_HOTSPOT_ALERT_PEOPLE)")
 
 
 class HotspotTaskIn(BaseModel):
@@ -69,7 +72,7 @@ def _out(h: hs.CurrentHotspot) -> HotspotOut:
         key=s.key, area_unit_id=s.area_unit_id, area_name=h.area_name, label=s.label,
         terms=list(s.terms), volume=s.volume, requesters=s.requesters, recent=s.recent,
         earlier=s.earlier, growth=s.growth, dissatisfied=s.dissatisfied, heat=s.heat,
-        kind=h.kind, task=task,
+        kind=h.kind, task=task, alerted_at=h.alerted_at,
         appeals=[HotspotAppealOut(id=m.appeal_id, code=m.code,
                                   url=f"/api/v1/appeals/{m.appeal_id}") for m in h.members])
 
