@@ -115,9 +115,12 @@ _ROOM_END = r"(?:室|号房|房间|号|户)"
 _HOUSE = re.compile(
     "|".join(
         (
-            # 3栋2单元501室, G2栋320, 12号楼3单元, 5幢1-502
-            _NUM + r"(?:栋|幢|号楼|座)(?:" + _NUM + r"(?:单元|层|楼))*"
+            # 3栋2单元501室, G2栋320, 12号楼3单元, 5幢1-502, 8号楼1门302 (门: a unit's door,
+            # as northern cities number them)
+            _NUM + r"(?:栋|幢|号楼|座)(?:" + _NUM + r"(?:单元|门|层|楼))*"
             r"(?:\d{1,2}-\d{3,4}|" + _NUM + _ROOM_END + r"?)?",
+            # 12楼3门201号: 楼 is the building when a 门 follows (北京 和平里七区12楼3门)
+            r"\d{1,3}楼\d{1,2}门(?:\d{2,4}" + _ROOM_END + r"?)?",
             # 2单元501室, 3单元
             _NUM + r"单元(?:" + _NUM + r"(?:层|楼))?(?:" + _NUM + _ROOM_END + r"?)?",
             # 5楼503, 3层301室
@@ -332,10 +335,9 @@ def _names_a_dwelling(s: str) -> bool:
     """A room (501室, 25栋1703) or building + unit (12号楼3单元): not a bare "16栋电梯"."""
     if s[-1].isdigit() or s.endswith(("室", "号房", "房间", "户", "号")):
         return True
-    return (
-        "单元" in s
-        and any(ch.isdigit() for ch in s)
-        and any(b in s for b in ("栋", "幢", "号楼", "座"))
+    return any(ch.isdigit() for ch in s) and (
+        ("门" in s and any(b in s for b in ("栋", "幢", "楼", "座")))
+        or ("单元" in s and any(b in s for b in ("栋", "幢", "号楼", "座")))
     )
 
 

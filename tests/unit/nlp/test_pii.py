@@ -158,6 +158,14 @@ def test_email_qq_wechat():
         ("G2栋320的影楼", "**栋***的影楼"),
         ("三栋二单元402", "*栋*单元***"),
         ("5楼503房门口", "*楼***房门口"),
+        # northern cities number a unit's door (门)
+        ("幸福里小区8号楼1门302漏水", "幸福里小区*号楼*门***漏水"),
+        ("家住和平里七区12楼3门201号", "家住和平里七区**楼*门***号"),
+        ("3号楼2门门口堆满杂物", "*号楼*门门口堆满杂物"),
+        ("B2栋155门面通宵噪音", "**栋***门面通宵噪音"),
+        # a building alone is a place, not a household
+        ("3号楼旁边的垃圾桶满了", "3号楼旁边的垃圾桶满了"),
+        ("小区东门2楼的商铺", "小区东门2楼的商铺"),
     ],
 )
 def test_house_numbers_mask_building_unit_and_room(text, masked):
