@@ -659,12 +659,14 @@ WATER_OUTAGE = [
     ("13800010004", "翠湖苑停水一整天了，物业说是市政供水管网的问题，请自来水公司尽快处理。"),
     ("13800010005", "翠湖苑小区停水没有通知，请问什么时候恢复供水？"),
     ("13800010006", "翠湖苑高层住户家里没水，已经停水两天了，希望尽快解决。"),
+    ("13800010007", "翠湖苑停水两天了，家里一直没水，高层住户生活很不方便。"),
 ]
 
 
 def _water_hotspot(rt: Runtime, now: datetime, out: Console) -> None:
-    """Six residents of one estate report the same water outage over the last two days (the
-    hotspot the demo's page shows); the first ones are dispatched to the water company."""
+    """Seven residents of one estate report the same water outage over the last two days (the
+    hotspot the demo's page shows, texted as a warning: JIESU_HOTSPOT_ALERT_PEOPLE is 5); the
+    first ones are dispatched to the water company."""
     with rt.db.uow(write=False) as uow:
         ids = {u.username: u.id for u in lookups.all_users(uow.session)}
         cats = {c.full_name: c.code for c in lookups.all_categories(uow.session)}
@@ -674,7 +676,7 @@ def _water_hotspot(rt: Runtime, now: datetime, out: Console) -> None:
     operator = Actor(role=Role.OPERATOR, user_id=ids["operator"])
     dispatcher = Actor(role=Role.DISPATCHER, user_id=ids["dispatcher"])
     for n, (phone, text) in enumerate(WATER_OUTAGE):
-        t = now - timedelta(hours=44 - 8 * n)
+        t = now - timedelta(hours=44 - 7 * n)
         data = NewAppeal(kind="help", content=text, title=text[:18], channel="hotline",
                          category=cats.get("城乡建设/供水供电供气供热/停水"),
                          requester_name=SURNAMES[n] + ("女士" if n % 2 else "先生"),

@@ -10,7 +10,7 @@ so a message goes out exactly when the step is saved."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
@@ -289,13 +289,16 @@ def rectification_warning_notice(level: str, *, code: str | None, title: str, ci
     return f"{head}时限将于 {due_local} 到期，请尽快提交整改报告。"
 
 
-def hotspot_notice(*, area: str | None, label: str, requesters: int, appeals: int, days: int,
-                   city: str, url: str) -> str:
+def hotspot_notice(*, area: str | None, topic: str | None, terms: Sequence[str],
+                   requesters: int, appeals: int, days: int, city: str, url: str) -> str:
     """The hotspot warning (热点预警, 未诉先办): many people report one problem at one place;
-    the area's unit may act before the next hundred calls."""
+    the area's unit may act before the next hundred calls. `topic` is the category the
+    appeals share (停水), `terms` the hotspot's key words."""
     where = area or "同一地点"
-    return (f"【{city}12345】热点预警：{where}近 {days} 天有 {requesters} 人反映“{label[:30]}”"
-            f"（{appeals} 件），请关注并提前处置。详见 {url}")
+    what = f"“{topic}”问题" if topic else "同一问题"
+    words = f"，关键词：{'、'.join(terms[:3])}" if terms else ""
+    return (f"【{city}12345】热点预警：{where}近 {days} 天有 {requesters} 人反映{what}"
+            f"（{appeals} 件{words}），请关注并提前处置。详见 {url}")
 
 
 def survey_notice(*, code: str, city: str, url: str, days: int) -> str:

@@ -20,7 +20,7 @@ import threading
 import uuid
 from collections import Counter
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -31,7 +31,14 @@ from jiesu.domain.errors import ConcurrencyConflict, InvalidArguments, NotFound,
 from jiesu.nlp.pii import redact
 from jiesu.services.appeals import AppealService, NewAppeal, Suggestions
 from jiesu.services.audit import process_name
-from jiesu.store import audit_store, hotspot_store, lookups, notify_store, queries
+from jiesu.store import (
+    audit_store,
+    category_store,
+    hotspot_store,
+    lookups,
+    notify_store,
+    queries,
+)
 from jiesu.store.audit_tables import PROCESS_LENGTH
 from jiesu.store.hotspot_store import RecentAppeal
 from jiesu.store.hotspot_tables import HotspotAlertRow
@@ -148,22 +155,33 @@ class HotspotService:
             with self.db.uow() as uow:
                 texted = [ids for _, ids in hotspot_store.alerted_since(
                     uow.session, now - self._alert_memory)]
-                sent = 0
+                sent, keys = 0, set[str]()
                 for h in spots:
                     ids = frozenset(h.spot.appeal_ids)
                     if any(_same_hotspot(ids, old) for old in texted):
                         continue
                     self._text_alert(uow, h, settings, now)
                     texted.append(ids)
+                    keys.add(h.spot.key)
                     sent += 1
                 audit_store.release_lease(uow.session, ALERT_JOB, holder, ran_at=now)
                 uow.commit()
+            self._mark_alerted(keys, now)
         except Exception:
             with suppress(Exception), self.db.uow() as uow:  # else the lease runs out by itself
                 audit_store.release_lease(uow.session, ALERT_JOB, holder, ran_at=None)
                 uow.commit()
             raise
         return sent
+
+    def _mark_alerted(self, keys: set[str], at: datetime) -> None:
+        """The kept hotspots just texted say so at once (the page shows 已于 … 短信预警)."""
+        if not keys:
+            return
+        with self._lock:
+            if self._kept is not None:
+                self._kept = (self._kept[0], [replace(h, alerted_at=at) if h.spot.key in keys
+                                              else h for h in self._kept[1]])
 
     @property
     def _alert_memory(self) -> timedelta:
@@ -173,11 +191,15 @@ class HotspotService:
     def _text_alert(self, uow: UnitOfWork, h: CurrentHotspot, settings: Settings,
                     now: datetime) -> None:
         """One hotspot's warning into the outbox (one text per phone) and its record."""
-        about = "、".join(h.spot.terms[:3]) or redact(h.spot.label)  # never a member's phone
+        # its category and key words: never a member's own text, which may hold a phone number
+        category = (category_store.category_by_code(uow.session, h.category)
+                    if h.category else None)
+        topic = category.name if category is not None else None
         text = notices.hotspot_notice(
-            area=h.area_name, label=about, requesters=h.spot.requesters,
+            area=h.area_name, topic=topic, terms=h.spot.terms, requesters=h.spot.requesters,
             appeals=h.spot.volume, days=self.window_days, city=settings.city_name,
             url=f"{settings.public_base_url.strip().rstrip('/')}/staff/hotspots")
+        about = "、".join(filter(None, [topic, *h.spot.terms[:3]])) or redact(h.spot.label)
         phones = [p.strip() for p in settings.hotspot_alert_phones.split(",") if p.strip()]
         if h.spot.area_unit_id is not None:
             phones.insert(0, lookups.duty_phone(uow.session, h.spot.area_unit_id) or "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from jiesu.domain.appeal import RejectReason
 from jiesu.domain.notices import (
     REJECTED_BECAUSE,
+    hotspot_notice,
     rectification_warning_notice,
     requester_notice,
 )
@@ -192,3 +193,16 @@ def test_the_units_an_appeal_is_given_to_hear_what_to_do_and_by_when() -> None:
                                   "单位转派你单位办理，请于 11月27日 10:30 前办结。")
     for other in ("sign", "reply", "approve_return"):
         assert dispatch_notices(other, {"unit_id": 3}, urgency="urgent", **kw) == []
+
+
+def test_a_hotspot_warning_names_the_place_the_category_and_its_words() -> None:
+    text = hotspot_notice(area="东湖社区", topic="停水", terms=("两天", "高层", "没水", "家里"),
+                          requesters=5, appeals=6, days=7, city="示范市",
+                          url="https://12345.example.gov.cn/staff/hotspots")
+    assert text == ("【示范市12345】热点预警：东湖社区近 7 天有 5 人反映“停水”问题（6 件，关键词："
+                    "两天、高层、没水），请关注并提前处置。"
+                    "详见 https://12345.example.gov.cn/staff/hotspots")
+    bare = hotspot_notice(area=None, topic=None, terms=(), requesters=3, appeals=3, days=7,
+                          city="示范市", url="/staff/hotspots")
+    assert bare == ("【示范市12345】热点预警：同一地点近 7 天有 3 人反映同一问题（3 件），"
+                    "请关注并提前处置。详见 /staff/hotspots")
