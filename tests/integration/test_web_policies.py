@@ -342,6 +342,31 @@ def test_withdrawing_asks_for_a_reason_and_lapses_what_was_not_applied_for(city:
     assert "已撤回" in r.text and 'data-count="lapsed">已失效 1' in r.text
 
 
+def test_a_division_is_named_in_english_by_its_own_name(city: City) -> None:
+    """A 大类 reads in English as itself ("F52 Retail trade"), not as its 门类 ("Wholesale
+    and retail trade"), on the profile, in the register, in a condition and in the form's list."""
+    c = city.client
+    _login(c, "admin")
+    ent_id, _ = add_enterprise(c, industry="F52")
+    page = c.get(f"/staff/enterprises/{ent_id}?lang=en").text
+    assert "data-industry>F52 Retail trade<" in page
+    assert '<option value="C13">Processing of food from agricultural products</option>' in page
+    listed = c.get("/staff/enterprises?lang=en").text
+    assert "F52 Retail trade" in listed and "Wholesale and retail trade" not in listed
+    assert "data-industry>F52 零售业<" in c.get(f"/staff/enterprises/{ent_id}?lang=zh").text
+    policy_id = add_policy(c, policy_form(c) | _conditions(
+        ("industry", "in", "农副食品加工业、F52、I、K7020")))
+    detail = publish(c, policy_id)
+    assert "所属行业属于 农副食品加工业（C13）、零售业（F52）" in detail
+    english = c.get(f"/staff/policies/{policy_id}?lang=en").text
+    assert ("Industry is in Processing of food from agricultural products (C13), "
+            "Retail trade (F52), Information transmission, software and IT services (I), "
+            "Real estate (K7020)") in english
+    _logout(c)
+    assert lookup(c, uscc(1), PHONE).status_code == 303
+    assert "F52 Retail trade" in c.get("/enterprise/policies?lang=en").text
+
+
 def test_the_english_pages_have_no_chinese_of_their_own(city: City) -> None:
     made = build(city)
     c = city.client

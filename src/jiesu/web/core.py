@@ -314,6 +314,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "_": lambda s, **kw: i18n.gettext(lang, s, **kw),
         "label": lambda group, value: i18n.label(lang, group, value),
         "label_choices": lambda group: i18n.choices(lang, group),
+        "industry": lambda code: i18n.industry(lang, code),
         "csrf_token": csrf_token(request),
         "user": user,
         "nav": NAV.get(user.role, []) if user else [],

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jiesu.domain import appeal as dom
-from jiesu.domain import unit_tree
+from jiesu.domain import enterprise, unit_tree
 from jiesu.web import (
     i18n_admin,
     i18n_audit,
@@ -788,6 +788,13 @@ def label(lang: str, group: str, value: Any) -> str:
     key = str(getattr(value, "value", value))
     table = _LABELS_EN if lang == "en" else _LABELS_ZH
     return table.get(group, {}).get(key, key)
+
+
+def industry(lang: str, code: str) -> str:
+    """An industry code with its most specific name in the page's language: "F52 零售业",
+    "F52 Retail trade"."""
+    name = i18n_policies.industry_en(code) if lang == "en" else enterprise.industry_name(code)
+    return f"{code} {name}".strip()
 
 
 def choices(lang: str, group: str) -> list[tuple[str, str]]:

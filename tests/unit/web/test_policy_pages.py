@@ -111,3 +111,21 @@ def test_conditions_and_formatted_errors_read_in_english() -> None:
         "Credit code 91110101MA00000011 is on file already (enterprise 3)"
     assert i18n.label("en", "match_status", "entitled") == "Entitled: to be paid"
     assert i18n.label("zh", "policy_op", "has_any") == "具有其一"
+
+
+def test_every_division_has_its_own_english() -> None:
+    """Each of the 97 大类 has an English title of its own, not its 门类's."""
+    from jiesu.domain.enterprise import DIVISIONS_ZH
+    from jiesu.web import i18n_policies
+
+    english = i18n_policies.LABELS_EN["division"]
+    assert english.keys() == DIVISIONS_ZH.keys() and len(english) == 97
+    assert i18n.industry("en", "C13") == "C13 Processing of food from agricultural products"
+    assert i18n.industry("en", "A01") == "A01 Agriculture"
+    assert i18n.industry("en", "K7020") == "K7020 Real estate"
+    assert i18n.industry("en", "C") == "C Manufacturing"
+    assert i18n.industry("zh", "F52") == "F52 零售业"
+    # a division differs from its section unless the two share one name (房地产业, 教育, 国际组织)
+    same = {d for d, en in english.items()
+            if en == i18n_policies.LABELS_EN["section"][f"{i18n_policies.DIVISION_SECTION[d]}"]}
+    assert same == {"70", "83", "97"}

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from jiesu.domain.appeal import Role
 from jiesu.domain.enterprise import (
+    DIVISION_SECTION,
     SECTIONS_ZH,
     SIZE_ZH,
     TAX_CREDIT_GRADES,
@@ -83,7 +84,7 @@ def _page(request: Request, values: dict[str, str], e: EnterpriseView | None, *,
         "e": e, "values": values, "version": version or (str(e.version) if e else ""),
         "error": error, "error_field": error_field,
         "may_edit": may_edit, "regions": regions, "liaisons": liaisons,
-        "sections": SECTIONS_ZH, "sizes": [s.value for s in SIZE_ZH],
+        "sections": SECTIONS_ZH, "divisions": DIVISION_SECTION, "sizes": [s.value for s in SIZE_ZH],
         "grades": TAX_CREDIT_GRADES, "matches": matches, "unmatched": unmatched,
         "may_decide": False, "may_see_enterprises": False, "back": PAGE,
         "yuan": policy_forms.yuan}, status_code=status_code)
