@@ -96,7 +96,7 @@ def test_conditions_and_formatted_errors_read_in_english() -> None:
     assert en("en", "所属行业属于 采矿业（B）、电力、热力、燃气及水生产和供应业（D）、"
                     "零售业（F52）") == \
         "Industry is in Mining (B), Electricity, heat, gas and water supply (D), " \
-        "Wholesale and retail trade (F52)"
+        "Retail trade (F52)"
     assert en("en", "行业代码 C52 有误：大类 52 不属于门类 C（制造业），应为 F52") == \
         "Industry code C52 is wrong: division 52 is not in section C; it should be F52"
     assert en("en", "同时具有 高新技术企业、专精特新中小企业") == \
