@@ -93,3 +93,21 @@ def test_an_empty_tab_says_what_there_is_none_of(city: City) -> None:
                         ("yellow", "目前没有黄色预警的诉求", "No appeal has a yellow warning")):
         assert zh in city.client.get(f"/staff/supervision?tab={tab}&lang=zh").text
         assert en in city.client.get(f"/staff/supervision?tab={tab}&lang=en").text
+
+
+def test_the_header_search_keeps_the_page_language(city: City) -> None:
+    """Searching a code from the header of an English page landed on a Chinese page: the box
+    sent the code alone and the jump to the appeal dropped ?lang=."""
+    code = _replied_and_not_followed_up(city)
+    page_login(city.client, "supervisor")
+    board = city.client.get("/staff/supervision?lang=en").text
+    form = re.search(r'<form class="inline find" method="get" action="([^"]+)".*?</form>', board,
+                     re.S)
+    assert form, board
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form.group(0)))
+    assert fields == {"lang": "en"}, form.group(0)
+    city.client.cookies.delete("jiesu_lang")  # a browser that keeps no language cookie
+    r = city.client.get(form.group(1), params={"code": code, **fields}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("?lang=en"), r.headers
+    page = city.client.get(r.headers["location"]).text
+    assert "● Follow-up overdue" in page and "回访超期" not in page

@@ -17,7 +17,7 @@ from jiesu.services.clock import utcnow
 from jiesu.services.policies import EnterpriseView
 from jiesu.store import queries, web_queries
 from jiesu.store.tables import AppealRow
-from jiesu.web import core, staff, uploads
+from jiesu.web import core, i18n, staff, uploads
 from jiesu.web.core import FormDep
 from jiesu.web.routes.policies import ENTERPRISE_READERS, policy_service
 
@@ -172,4 +172,8 @@ def find(request: Request) -> Response:
         if row is None:
             raise NotFound(f"没有编号为 {code} 的诉求")
         staff.visible_row(uow.session, user, row.id)
-        return core.redirect(f"/staff/appeals/{row.id}")
+        # the box keeps the page's language: a page asked in English is followed in English
+        # even where the language cookie is not kept
+        lang = request.query_params.get("lang")
+        return core.redirect(f"/staff/appeals/{row.id}"
+                             + (f"?lang={lang}" if lang in i18n.LANGS else ""))
