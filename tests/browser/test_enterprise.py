@@ -74,3 +74,34 @@ def test_an_enterprise_applies_and_sees_the_approval(visitor: Callable[..., Visi
     assert card.locator("[data-match-status]").inner_text() == "已通过"
     assert card.locator("[data-payout-due]").inner_text().startswith("20")
     firm.shot("42-enterprise-approved")
+
+
+# the line boxes of an element's text: a code broken across lines has more than one
+_LINES = """e => { const r = document.createRange(); r.selectNodeContents(e);
+                  return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; }"""
+
+
+def test_a_credit_code_never_breaks_inside_itself_on_a_phone(
+        visitor: Callable[..., Visitor], server: Server) -> None:
+    """At 390 px the 18 characters of a 统一社会信用代码 wrapped inside the profile ("…MA01K /
+    XY409"); the code goes under its label whole, in English as in Chinese."""
+    from jiesu.domain.enterprise import uscc_check_char
+    from jiesu.services.clock import utcnow
+    from jiesu.services.policy_inputs import EnterpriseInput
+
+    code = "91110101MA0BRWXY5"
+    code += uscc_check_char(code)
+    with as_admin(server) as (rt, units, boss):
+        made = rt.policies.save_enterprise(boss, EnterpriseInput(
+            uscc=code, name="东华门精密仪器制造有限公司", industry="C40", employees=40,
+            revenue=900, region_unit_id=units["D1"], contact_phone="13800138001"), utcnow())
+    admin = visitor("admin", phone=True)
+    admin.login("admin")
+    for lang in ("en", "zh"):
+        for path in (f"/staff/enterprises/{made.id}", "/staff/enterprises"):
+            admin.goto(f"{path}?lang={lang}")
+            shown = admin.page.locator(f"dd.uscc:text-is('{code}')")  # type: ignore[attr-defined]
+            assert shown.count() == 1, (path, lang)
+            assert shown.evaluate(_LINES) == 1, (path, lang)
+    admin.goto(f"/staff/enterprises/{made.id}?lang=en")
+    admin.shot("43-enterprise-profile-en")
