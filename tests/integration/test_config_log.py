@@ -235,6 +235,7 @@ def test_the_auditor_reads_the_changes_with_who_made_them_and_filters_them(
     assert "请从列表中选择配置类别" in c.get("/staff/audit/config?type=nope").text
     english = c.get("/staff/audit/config?lang=en").text
     assert "Configuration changes" in english and "Area" in english, english[-3000:]
+    assert "Unit D9 新区 added" in english and "新增单位" not in english
 
 
 def test_only_auditors_and_administrators_read_the_changes(city: City) -> None:
@@ -443,6 +444,7 @@ def test_the_auditor_filters_the_new_areas(city: City, runtime: Runtime) -> None
     assert "没有符合条件的配置变更记录" in c.get("/staff/audit/config?type=models").text
     english = c.get("/staff/audit/config?type=policies&lang=en").text
     assert "Support policies" in english
+    assert "Support policy P-AUTO “稳岗补贴” added (draft)" in english
 
 
 # --- the periodic anchor keeps the configuration chain's head -----------------------------------

@@ -147,6 +147,118 @@ _REASONS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
 ]
 
 
+# the parts a "修改…：a、b" summary names (jiesu.services: users, knowledge, policies)
+_CHANGED_EN = {
+    "姓名": "name", "角色": "role", "所属单位": "unit", "启用状态": "in use",
+    "标题": "title", "答复口径": "answer", "关键词": "keywords", "事项分类": "category",
+    "负责单位": "owning unit", "复核日期": "review date",
+    "政策编号": "code", "政策名称": "title", "发布单位": "issuing unit",
+    "申报方式": "how it is granted",
+    "申报条件": "conditions", "政策摘要": "summary", "支持内容": "what it gives",
+    "支持金额": "amount", "有效期开始": "valid from", "有效期截止": "valid until",
+    "兑现时限": "time to pay"}
+_INTAKE_KIND_EN = {"路由规则": "Routing rules", "紧急规则": "Urgency rules",
+                   "地名表": "Gazetteer", "网格边界": "Grid polygons",
+                   "分类关键词": "Category keywords"}
+_ADDED = {"新增": "added", "修改": "changed", "删除": "deleted"}
+_IN_USE = {"启用": "back in use", "停用": "out of use"}
+_TIME_UNIT_EN = {"workday": "working days", "hour": "hours", "minute": "minutes"}
+
+
+def _changed(zh: str) -> str:
+    return ", ".join(_CHANGED_EN.get(w, w) for w in zh.split("、"))
+
+
+def _role(code: str) -> str:
+    from jiesu.web import i18n  # that module merges this one in
+
+    return i18n.label("en", "role", code)
+
+
+def _limit(zh: str) -> str:
+    """"handle 10 workday" (a clock, an amount and its unit, as the rule was saved)."""
+    from jiesu.web import i18n
+
+    clock, amount, unit = zh.split(" ")
+    return f"{i18n.label('en', 'clock', clock)} {amount} {_TIME_UNIT_EN.get(unit, unit)}"
+
+
+def _routing(zh: str) -> str:
+    return zh.replace("全部分类", "all categories").replace("全部区域", "all areas")
+
+
+_LIMIT = r"(?P<limit>\S+ [\d.e+-]+ \S+)"
+# the summaries of the configuration-change log (配置变更记录), as jiesu.services writes them;
+# the names they quote (a unit, a title, a user) stay as written
+_SUMMARIES: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
+    (re.compile(r"新增单位 (?P<code>\S+) (?P<name>.+)"), "Unit {code} {name} added", {}),
+    (re.compile(r"修改单位 (?P<code>\S+) 的值班电话"), "Duty phone of unit {code} changed", {}),
+    (re.compile(r"修改单位 (?P<code>\S+) 的户数和常住人口"),
+     "Households and residents of unit {code} changed", {}),
+    (re.compile(r"单位 (?P<code>\S+) 改名为 (?P<name>.+)"), "Unit {code} renamed {name}", {}),
+    (re.compile(r"(?P<a>启用|停用)单位 (?P<code>\S+) (?P<name>.+)"), "Unit {code} {name} {a}",
+     {"a": _IN_USE.__getitem__}),
+    (re.compile(r"移动单位 (?P<code>\S+) (?P<name>.+)：(?P<was>\S+) → (?P<to>\S+)"),
+     "Unit {code} {name} moved: {was} → {to}", {"was": lambda w: "(none)" if w == "（无）" else w}),
+    (re.compile(r"导入户数和常住人口：(?P<n>\d+) 个单位"),
+     "Households and residents imported: {n} units", {}),
+    (re.compile(r"新增用户 (?P<u>\S+)（(?P<role>\w+)）"), "User {u} added ({role})",
+     {"role": _role}),
+    (re.compile(r"修改用户 (?P<u>\S+)：(?P<what>.+)"), "User {u} changed: {what}",
+     {"what": _changed}),
+    (re.compile(r"重置用户 (?P<u>\S+) 的密码"), "Password of user {u} reset", {}),
+    (re.compile(r"新增事项分类 (?P<code>\S+) (?P<name>.+)"), "Category {code} {name} added", {}),
+    (re.compile(r"事项分类 (?P<code>\S+) 改名为 (?P<name>.+)"),
+     "Category {code} renamed {name}", {}),
+    (re.compile(r"(?P<a>启用|停用)事项分类 (?P<code>\S+) (?P<name>.+)（共 (?P<n>\d+) 项）"),
+     "Category {code} {name} {a} ({n} in all)", {"a": _IN_USE.__getitem__}),
+    (re.compile(r"导入事项分类：新增 (?P<n>\d+) 项"), "Categories imported: {n} added", {}),
+    (re.compile(rf"设置时限规则 #(?P<id>\d+)：{_LIMIT}"), "Deadline rule #{id} set: {limit}",
+     {"limit": _limit}),
+    (re.compile(rf"删除时限规则 #(?P<id>\d+)：{_LIMIT}"),
+     "Deadline rule #{id} deleted: {limit}", {"limit": _limit}),
+    (re.compile(r"修改系统设置：(?P<keys>.+)"), "Settings changed: {keys}",
+     {"keys": lambda zh: zh.replace("、", ", ")}),
+    (re.compile(r"导入 (?P<y>\d+) 年工作日历（(?P<src>.+)）"),
+     "Working-day calendar of {y} loaded ({src})", {}),
+    (re.compile(r"创建 API 密钥：(?P<name>.+)"), "API key {name} created", {}),
+    (re.compile(r"吊销 API 密钥：(?P<name>.+)"), "API key {name} revoked", {}),
+    (re.compile(r"替换路由规则：(?P<n>\d+) 条"), "Routing rules replaced: {n}", {}),
+    (re.compile(r"替换紧急规则：(?P<n>\d+) 条"), "Urgency rules replaced: {n}", {}),
+    (re.compile(r"紧急规则恢复为内置规则"), "Urgency rules back to the built-in ones", {}),
+    (re.compile(r"替换地名表：(?P<n>\d+) 行"), "Gazetteer replaced: {n} rows", {}),
+    (re.compile(r"替换网格边界：(?P<n>\d+) 个网格"), "Grid polygons replaced: {n} grids", {}),
+    (re.compile(r"替换分类关键词：(?P<n>\d+) 个分类"),
+     "Category keywords replaced: {n} categories", {}),
+    (re.compile(rf"清除(?P<kind>{'|'.join(_INTAKE_KIND_EN)})"), "{kind} cleared",
+     {"kind": _INTAKE_KIND_EN.__getitem__}),
+    (re.compile(r"(?P<a>新增|修改|删除)路由规则：(?P<rule>.+)"), "Routing rule {a}: {rule}",
+     {"a": _ADDED.__getitem__, "rule": _routing}),
+    (re.compile(r"(?P<a>新增|修改|删除)紧急规则：(?P<name>.+)"), "Urgency rule {a}: {name}",
+     {"a": _ADDED.__getitem__}),
+    (re.compile(r"新增知识库文章 #(?P<id>\d+)《(?P<t>.*)》（草稿）"),
+     "Knowledge article #{id} “{t}” added (draft)", {}),
+    (re.compile(r"修改知识库文章 #(?P<id>\d+)《(?P<t>.*)》：(?P<what>.+)"),
+     "Knowledge article #{id} “{t}” changed: {what}", {"what": _changed}),
+    (re.compile(r"(?P<a>发布|归档)知识库文章 #(?P<id>\d+)《(?P<t>.*)》"),
+     "Knowledge article #{id} “{t}” {a}", {"a": {"发布": "published", "归档": "archived"}.get}),
+    (re.compile(r"新增惠企政策 (?P<code>\S+)《(?P<t>.*)》（草稿）"),
+     "Support policy {code} “{t}” added (draft)", {}),
+    (re.compile(r"修改惠企政策 (?P<code>\S+)《(?P<t>.*)》：(?P<what>.+)"),
+     "Support policy {code} “{t}” changed: {what}", {"what": _changed}),
+    (re.compile(r"发布惠企政策 (?P<code>\S+)《(?P<t>.*)》"),
+     "Support policy {code} “{t}” published", {}),
+    (re.compile(r"撤回惠企政策 (?P<code>\S+)《(?P<t>.*)》：(?P<why>.*)", re.S),
+     "Support policy {code} “{t}” withdrawn: {why}", {}),
+    (re.compile(r"考核公式第 (?P<v>\d+) 版"), "KPI formula version {v}", {}),
+    (re.compile(r"启用分类模型 (?P<v>\S+)（此前启用：(?P<was>.*)）"),
+     "Classification model {v} in use (before it: {was})",
+     {"was": lambda w: "none" if w == "无" else w}),
+]
+
+
 def translate(message: str) -> str | None:
-    """English of a reason for a broken chain, or None."""
-    return i18n_config.apply_patterns(_REASONS, message)
+    """English of a reason for a broken chain or of a configuration change's summary, or
+    None."""
+    return (i18n_config.apply_patterns(_REASONS, message)
+            or i18n_config.apply_patterns(_SUMMARIES, message))
