@@ -94,6 +94,8 @@ _LABELS_ZH.update(i18n_policies.LABELS_ZH)  # enterprises and policies (惠企�
 _LABELS_EN.update(i18n_policies.LABELS_EN)
 _LABELS_ZH.update(i18n_knowledge.LABELS_ZH)  # the knowledge base (知识库)
 _LABELS_EN.update(i18n_knowledge.LABELS_EN)
+_LABELS_ZH.update(i18n_audit.LABELS_ZH)  # the configuration-change log's areas and actions
+_LABELS_EN.update(i18n_audit.LABELS_EN)
 _LABELS_ZH.update(i18n_feedback.LABELS_ZH)  # 好差评: stars, 整改 and 申诉 statuses
 _LABELS_EN.update(i18n_feedback.LABELS_EN)
 _LABELS_ZH["action"].update(i18n_feedback.ACTION_ZH)  # their events on the timeline

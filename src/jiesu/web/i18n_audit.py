@@ -7,7 +7,31 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from jiesu.domain.config_events import ACTION_ZH, AREA_ZH
 from jiesu.web import i18n_config
+
+# The areas and actions of the configuration-change log (domain/config_events.py) as label
+# groups, not catalogue entries: an action is said as what happened ("Renamed"), where the
+# same Chinese word on a button of the admin page (改名, 停用) asks for it ("Rename").
+LABELS_ZH: dict[str, dict[str, str]] = {"config_area": dict(AREA_ZH),
+                                        "config_action": dict(ACTION_ZH)}
+LABELS_EN: dict[str, dict[str, str]] = {
+    "config_area": {
+        "users": "Users and roles", "units": "Units", "deadlines": "Deadline rules",
+        "calendar": "Working-day calendar", "taxonomy": "Categories", "kpi": "KPI weights",
+        "intake": "Intake rules", "settings": "Settings", "notifications": "Notification settings",
+        "api_keys": "API keys", "models": "Classifier models", "knowledge": "Knowledge base",
+        "policies": "Support policies"},
+    "config_action": {
+        "add": "Added", "update": "Changed", "rename": "Renamed", "activate": "Back in use",
+        "deactivate": "Out of use", "reset_password": "Password reset", "set": "Set",
+        "delete": "Deleted", "load_year": "Year's calendar loaded", "import": "Imported",
+        "replace": "Replaced", "clear": "Cleared", "set_formula": "New KPI formula",
+        "set_contact": "Duty phone changed", "set_population": "Resident figures changed",
+        "import_population": "Resident figures imported", "create": "Created",
+        "revoke": "Revoked", "publish": "Published", "archive": "Archived",
+        "withdraw": "Withdrawn", "move": "Moved"},
+}
 
 EN: dict[str, str] = {
     # the auditor's page: the last check
@@ -89,15 +113,6 @@ EN: dict[str, str] = {
     "请从列表中选择配置类别": "Choose an area from the list",
     "没有符合条件的配置变更记录": "No configuration changes match",
     "暂无配置变更记录": "No configuration changes yet",
-    # areas and actions of the configuration-change log (domain/config_events.py)
-    "用户与角色": "Users and roles", "单位": "Units", "时限规则": "Deadline rules",
-    "工作日历": "Working-day calendar", "事项分类": "Categories", "考核权重": "KPI weights",
-    "智能受理规则": "Intake rules", "系统设置": "Settings", "通知设置": "Notification settings",
-    "新增": "Added", "修改": "Changed", "改名": "Renamed", "启用": "Restarted",
-    "停用": "Stopped", "重置密码": "Password reset", "设置": "Set", "删除": "Deleted",
-    "导入年度日历": "Year's calendar loaded", "导入": "Imported", "替换": "Replaced",
-    "清除": "Cleared", "新版考核公式": "New KPI formula", "修改值班电话": "Duty phone changed",
-    "修改户数和人口": "Resident figures changed", "导入户数和人口": "Resident figures imported",
     # reasons without numbers
     "前一记录哈希不符（记录被删除、插入或改动）":
         "The previous event's hash does not match (an event was deleted, inserted or edited)",

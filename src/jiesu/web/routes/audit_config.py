@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from jiesu.domain.appeal import Role
-from jiesu.domain.config_events import ACTION_ZH, AREA_ZH
+from jiesu.domain.config_events import AREA_ZH
 from jiesu.store import config_store, web_queries
 from jiesu.store.config_tables import ConfigEventRow
 from jiesu.web import core
@@ -39,4 +39,4 @@ def config_changes(request: Request) -> HTMLResponse:
     return core.render(request, "staff/audit_config.html", {
         "entries": entries, "total": total, "page": page, "per_page": PER_PAGE,
         "capped": False, "query_base": query_base, "shown": shown, "problem": problem,
-        "actors": actors, "areas": AREA_ZH, "actions": ACTION_ZH})
+        "actors": actors})
