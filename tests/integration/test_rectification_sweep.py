@@ -151,4 +151,4 @@ def test_the_supervision_board_counts_overdue_rectifications(city: City) -> None
         uow.commit()
     zh = c.get("/staff/supervision?lang=zh").text
     assert 'href="/staff/rectifications?tab=open">差评整改超期 1 件</a>' in zh
-    assert "1 rectifications overdue" in c.get("/staff/supervision?lang=en").text
+    assert "Rectifications overdue: 1" in c.get("/staff/supervision?lang=en").text

@@ -51,7 +51,9 @@ def test_intake_tab_shows_the_rules_and_every_form_has_labels_and_csrf(city: Cit
     assert "内置规则" in page and "gas_leak" in page
     assert json.loads(html.unescape(re.search(
         r'<textarea id="iu-text"[^>]*>(.*?)</textarea>', page, re.S).group(1)))["rules"]
-    assert "Intake intelligence" in c.get(PAGE + "&lang=en").text
+    english = c.get(PAGE + "&lang=en").text
+    assert "Intake intelligence" in english
+    assert "blank means any. Saving replaces every routing rule." in english  # two sentences
     # without the token nothing is saved
     r = c.post("/staff/admin/intake/routing", data={"text": "category,unit\n01,W\n"})
     assert r.status_code == 403

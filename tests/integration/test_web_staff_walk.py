@@ -127,6 +127,8 @@ def test_the_inbox_puts_what_waits_to_be_signed_first(city: City) -> None:
     assert re.search(r"<h1>已答复 <small[^>]*>共 1 条", done)
     english = c.get("/staff/inbox?tab=replied&lang=en").text
     assert re.search(r"<h1>Replied <small", english) and ">已答复<" not in english
+    # one count, said once ("Total 1 items" read badly)
+    assert re.search(r"<h1>Replied <small[^>]*>Total: 1</small>", english), english[:3000]
     c.get("/staff/inbox?lang=zh")
 
 

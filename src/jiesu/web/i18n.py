@@ -204,8 +204,8 @@ EN: dict[str, str] = {
     # board
     "诉求公示栏": "Disclosure board", "搜索": "Search", "关键词": "Keyword",
     "全部状态": "All statuses", "受理时间": "Received", "状态": "Status", "类型": "Kind",
-    "内容": "Content", "评价结果": "Rating", "暂无": "None yet", "共": "Total",
-    "条": "items", "上一页": "Previous", "下一页": "Next", "第": "Page", "页": "",
+    "内容": "Content", "评价结果": "Rating", "暂无": "None yet",
+    "上一页": "Previous", "下一页": "Next", "第": "Page", "页": "",
     "详情": "Details", "没有找到符合条件的诉求。": "No appeals match.",
     "公示内容已隐去姓名、电话、证件号、银行卡号、门牌号和楼栋房号等个人信息。":
         "Names, phone, ID and bank card numbers, house, building and flat numbers are removed.",

@@ -46,7 +46,7 @@ EN: dict[str, str] = {
     "已公示": "Published", "评价申诉": "Rating appeals", "全部单位": "All units",
     "服务事项评价": "Service item rating", "评价意见": "Comment", "第 {n} 轮整改": "round {n}",
     "整改时限": "Rectify by", "报告时间": "Reported", "回访时间": "Followed up",
-    "差评整改超期 {n} 件": "{n} rectifications overdue",
+    "差评整改超期 {n} 件": "Rectifications overdue: {n}",
     "公示时间": "Published", "整改报告": "Rectification report",
     "不满意，重新整改": "Dissatisfied: rectify again",
     "写明查找的原因、采取的整改措施和结果": "The cause found, what was done and the result",
