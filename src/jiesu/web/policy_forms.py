@@ -182,9 +182,10 @@ def bad_row(message: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def rows_of(conditions: Iterable[Mapping[str, Any]], unit_names: Mapping[int, str]
-            ) -> list[ConditionRow]:
-    """The editor rows of a stored policy's conditions."""
+def rows_of(conditions: Iterable[Mapping[str, Any]], unit_names: Mapping[int, str],
+            lang: str = "zh") -> list[ConditionRow]:
+    """The editor rows of a stored policy's conditions, in the page's language where the
+    editor takes either (a size is 小型 or small; several values are listed with 、 or ,)."""
     rows = []
     for c in conditions:
         f, value = str(c.get("field", "")), c.get("value")
@@ -193,13 +194,14 @@ def rows_of(conditions: Iterable[Mapping[str, Any]], unit_names: Mapping[int, st
             words = [unit_names.get(int(v), str(v)) if isinstance(v, int) else str(v)
                      for v in items]
         elif f == Field.SIZE.value:
-            words = [SIZE_ZH.get(SizeClass(v), str(v)) if v in set(SizeClass) else str(v)
-                     for v in items]
+            words = [str(v) if lang == "en" or v not in set(SizeClass)
+                     else SIZE_ZH[SizeClass(v)] for v in items]
         elif f in {x.value for x in NUMERIC} and isinstance(value, int | float):
             words = [plain_number(value)]
         else:
             words = [str(v) for v in items]
-        rows.append(ConditionRow(f, str(c.get("op", "")), "、".join(words)))
+        rows.append(ConditionRow(f, str(c.get("op", "")),
+                                 (", " if lang == "en" else "、").join(words)))
     return rows
 
 

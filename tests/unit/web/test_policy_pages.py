@@ -34,6 +34,11 @@ def test_rows_become_the_conditions_the_service_takes() -> None:
     back = policy_forms.rows_of(conditions, {2: "东城区", 3: "西城区"})
     assert [r.value for r in back] == ["小型、微型", "东城区、西城区", "2", "C、F52",
                                        "高新技术企业、ISO 9001"]
+    # on the English page a size reads as the English the editor also takes, and reads back
+    english = policy_forms.rows_of(conditions, {2: "东城区", 3: "西城区"}, "en")
+    assert [r.value for r in english] == ["small, micro", "东城区, 西城区", "2", "C, F52",
+                                          "高新技术企业, ISO 9001"]
+    assert policy_forms.conditions_json([ConditionRow(), *english], UNITS)[0] == conditions
 
 
 def test_industries_may_be_typed_by_name() -> None:

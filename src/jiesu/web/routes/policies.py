@@ -146,7 +146,8 @@ def edit_form(request: Request, policy_id: int) -> HTMLResponse:
               "valid_from": p.valid_from.isoformat() if p.valid_from else "",
               "valid_until": p.valid_until.isoformat() if p.valid_until else "",
               "payout_days": str(p.payout_days)}
-    return _form_page(request, values, policy_forms.rows_of(p.conditions, names),
+    return _form_page(request, values,
+                      policy_forms.rows_of(p.conditions, names, core.lang_of(request)),
                       policy_id=policy_id, version=str(p.version))
 
 
