@@ -143,3 +143,16 @@ def test_every_page_reads_in_english_for_every_role(city: City) -> None:
     walk("resident", [f"/track/{rated['code']}", "/enterprise/policies"], limit=2)
     assert made["enterprise_id"] and len(read) > 100, sorted(read)  # the walk reaches them
     assert not found, "\n".join(f"{p}: {sorted(left)}" for p, left in found.items())
+
+
+def test_a_sentence_and_the_link_after_it_have_a_space_between_them(city: City) -> None:
+    """The admin page's calendar warning read "…marked provisional.Load calendar"; the test
+    city loads 2025 and 2026 only, so next year's warning is shown."""
+    page_login(city.client, "admin")
+    page = city.client.get("/staff/admin?lang=en").text
+    warning = re.search(r"<div[^>]*data-calendar-warning>(.*?)</div>", page, re.S)
+    assert warning, page[:2000]
+    assert re.search(r'provisional\. <a href="\?tab=calendar">Load calendar</a>',
+                     warning.group(1)), warning.group(1)
+    zh = city.client.get("/staff/admin?lang=zh").text
+    assert "标记为“暂定”。<a" in zh  # Chinese runs on without a space
