@@ -236,6 +236,8 @@ def test_the_auditor_reads_the_changes_with_who_made_them_and_filters_them(
     english = c.get("/staff/audit/config?lang=en").text
     assert "Configuration changes" in english and "Area" in english, english[-3000:]
     assert "Unit D9 新区 added" in english and "新增单位" not in english
+    # its columns say what they hold: the other tables' "Actions" column holds buttons
+    assert '<th scope="col">Action</th><th scope="col">What changed</th>' in english
 
 
 def test_only_auditors_and_administrators_read_the_changes(city: City) -> None:

@@ -202,7 +202,7 @@ EN: dict[str, str] = {
     "感谢您的评价": "Thank you for your rating", "已补充": "Information added",
     "已提交重办申请": "Reopen request sent", "回访结果": "Follow-up result",
     # board
-    "诉求公示栏": "Disclosure board", "搜索": "Search", "关键词": "Keyword",
+    "诉求公示栏": "Disclosure board", "搜索": "Search", "关键词": "Keywords",
     "全部状态": "All statuses", "受理时间": "Received", "状态": "Status", "类型": "Kind",
     "内容": "Content", "评价结果": "Rating", "暂无": "None yet",
     "上一页": "Previous", "下一页": "Next", "第": "Page", "页": "",

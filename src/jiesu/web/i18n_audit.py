@@ -109,7 +109,8 @@ EN: dict[str, str] = {
         "article, is recorded here, in the same transaction as the change. The records form a "
         "hash chain of their own that the tamper-evidence check walks too: editing, inserting "
         "or deleting any of them makes the check fail. No passwords or keys are recorded.",
-    "类别": "Area", "操作": "Action", "内容": "What changed", "详情": "Details",
+    # the columns are named apart from the tables' 操作 (Actions) and 内容 (Content)
+    "类别": "Area", "变更操作": "Action", "变更内容": "What changed", "详情": "Details",
     "请从列表中选择配置类别": "Choose an area from the list",
     "没有符合条件的配置变更记录": "No configuration changes match",
     "暂无配置变更记录": "No configuration changes yet",

@@ -282,3 +282,14 @@ def test_an_unknown_ranking_group_is_refused_in_english() -> None:
     english = i18n.gettext("en", caught.value.message)
     assert english.startswith("The group “foo” is not valid"), english
     assert not re.search(r"[\u4e00-\u9fff]", english), english
+
+
+def test_no_catalogue_of_an_area_is_overruled_by_another() -> None:
+    """The catalogues are merged first come first served: an entry another one already has
+    is silently dropped (the configuration log's "Action" column read "Actions")."""
+    overruled = {(m.__name__, zh): (en, i18n.EN[zh])
+                 for m in (i18n.i18n_policies, i18n.i18n_knowledge, i18n.i18n_grid,
+                           i18n.i18n_feedback, i18n.i18n_population, i18n.i18n_users,
+                           i18n.i18n_audit, i18n.i18n_admin, i18n.i18n_public)
+                 for zh, en in m.EN.items() if i18n.EN[zh] != en}
+    assert not overruled, overruled
