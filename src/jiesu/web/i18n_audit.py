@@ -216,6 +216,8 @@ _SUMMARIES: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
      {"a": _IN_USE.__getitem__}),
     (re.compile(r"移动单位 (?P<code>\S+) (?P<name>.+)：(?P<was>\S+) → (?P<to>\S+)"),
      "Unit {code} {name} moved: {was} → {to}", {"was": lambda w: "(none)" if w == "（无）" else w}),
+    (re.compile(r"地名表随单位移动：(?P<code>\S+) 的上级改为 (?P<to>\S+)"),
+     "Gazetteer follows the unit move: {code} now under {to}", {}),
     (re.compile(r"导入户数和常住人口：(?P<n>\d+) 个单位"),
      "Households and residents imported: {n} units", {}),
     (re.compile(r"新增用户 (?P<u>\S+)（(?P<role>\w+)）"), "User {u} added ({role})",

@@ -42,6 +42,8 @@ SUMMARIES = {
     "启用单位 D9 新区": "Unit D9 新区 back in use",
     "移动单位 S1 东街道：D1 → D2": "Unit S1 东街道 moved: D1 → D2",
     "移动单位 D1 城东区：（无） → C": "Unit D1 城东区 moved: (none) → C",
+    "地名表随单位移动：D1S1C1 的上级改为 D2S1":
+        "Gazetteer follows the unit move: D1S1C1 now under D2S1",
     "导入户数和常住人口：11 个单位": "Households and residents imported: 11 units",
     "新增用户 wang（grid_worker）": "User wang added (Grid worker)",
     "修改用户 wang：姓名、角色、启用状态": "User wang changed: name, role, in use",
