@@ -124,6 +124,16 @@ class KpiCounts:
         """Handling due in the period and not replied on time (超期)."""
         return self.handle_due - self.completed_on_time
 
+    @property
+    def late_response(self) -> int:
+        """Response due in the period and not responded by the deadline (未按时响应)."""
+        return self.response_due - self.responded_on_time
+
+    @property
+    def unresolved(self) -> int:
+        """Follow-ups that reached the requester and were not fully resolved (未解决/部分解决)."""
+        return self.reached - self.resolved
+
     def __add__(self, other: KpiCounts) -> KpiCounts:
         return KpiCounts(**{f.name: getattr(self, f.name) + getattr(other, f.name)
                             for f in fields(self)})
@@ -138,6 +148,11 @@ class KpiCounts:
 
 
 COUNT_NAMES: tuple[str, ...] = tuple(f.name for f in fields(KpiCounts))
+# The appeals that cost a unit points, each the complement of a count (a property of
+# KpiCounts): 响应率's late responses, 按时办结率's overdue, 解决率's unresolved follow-ups.
+SHORTFALL_NAMES: tuple[str, ...] = ("late_response", "overdue", "unresolved")
+# Everything the drill-down to the appeals behind a number answers.
+MEASURE_NAMES: tuple[str, ...] = COUNT_NAMES + SHORTFALL_NAMES
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,19 @@ READERS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER,
 REPORT_READERS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN})
 # Who reads the rankings between units (分组排名, 万人诉求比).
 RANKING_READERS = REPORT_READERS | {Role.DISPATCHER}
+# Who opens a unit's 考核 page (本单位考核): handlers and grid workers their own unit subtree,
+# the readers of the 通报 any unit.
+UNIT_KPI_READERS = REPORT_READERS | dom.UNIT_SCOPED_ROLES
+# What cost a unit points, in the order its page lists them, each with the rate it lowers.
+SHORTFALLS = (("late_response", "response_rate"), ("unresolved", "resolution_rate"),
+              ("dissatisfied", "satisfaction_rate"),
+              ("basically_satisfied", "satisfaction_rate"), ("overdue", "on_time_rate"),
+              ("bad_ratings", "bad_rating_rate"))
+SHORTFALL_ZH = {"late_response": "未按时响应", "unresolved": "未解决或部分解决",
+                "dissatisfied": "回访不满意", "basically_satisfied": "回访基本满意",
+                "overdue": "超期", "bad_ratings": "差评"}
+SHORTFALL_SHOWN = 50  # appeals listed per shortfall on the page (a district's may be thousands)
+TREND_MONTHS = 6
 # The area groups whose 万人诉求比 the monthly report (通报) publishes beside the 三率.
 MONTHLY_AREA_GROUPS = ("district", "street")
 # What the 通报 says instead of empty 万人诉求比 tables when no area has a population.
@@ -199,6 +212,35 @@ class MonthlyReport:
         return any(len(r.rows) > r.without_population for r in self.intensity.values())
 
 
+@dataclass
+class Shortfall:
+    """Appeals that cost a unit points on one measure: how many, and the first of them."""
+
+    measure: str  # SHORTFALLS
+    rate: str  # the rate it lowers (RATE_ZH)
+    count: int
+    appeals: list[tuple[int, str | None]]  # (id, code), at most SHORTFALL_SHOWN
+
+    @property
+    def cut(self) -> bool:
+        """Whether more appeals are behind it than listed."""
+        return len(self.appeals) >= SHORTFALL_SHOWN and self.count > len(self.appeals)
+
+
+@dataclass
+class UnitReport:
+    """One unit's 考核 for a month (本单位考核): its row of the city's KPI report (the 通报's),
+    its sub-units' rows, the appeals behind its lost points and its monthly trend."""
+
+    period: Period
+    formula: KpiFormula
+    computed_at: datetime
+    row: KpiRow
+    sub_rows: list[KpiRow]
+    shortfalls: list[Shortfall]
+    trend: list[tuple[Period, KpiRow | None]]  # oldest month first; None: no such unit then
+
+
 def pct(value: float | None, digits: int = 2) -> str:
     """A rate as text, e.g. 87.50%; "—" without data."""
     return "—" if value is None else f"{value * 100:.{digits}f}%"
@@ -303,6 +345,64 @@ class ReportingService:
             rows = [r for r in rows if r.group == group]
             rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.code))
         return KpiReport(period, formula, now, rows)
+
+    def city_kpi(self, period: Period, now: datetime) -> KpiReport:
+        """`kpi` of every unit for a period; with `figures`, kept per period and formula version
+        for FIGURES_TTL from `now`, shared by the 通报 and every unit's 考核 page (a month of a
+        city of a million appeals is seconds of SQL). The report is shared: do not change it."""
+        if self.figures is None:
+            return self.kpi(period, now)
+        with self.db.uow(write=False) as uow:
+            version = self._formula(uow).version
+        return self.figures.get(("kpi", period, version), now, lambda: self.kpi(period, now))
+
+    def unit_report(self, actor: dom.Actor, period: Period, now: datetime, *,
+                    unit_code: str | None = None) -> UnitReport:
+        """A unit's 考核 for a month: the figures and rank the 通报 gives it, its sub-units, the
+        appeals behind what cost it points and the last TREND_MONTHS months. Handlers and grid
+        workers read their own unit (the default) or one within it; the 通报's readers any
+        unit (the default: the city)."""
+        if actor.role not in UNIT_KPI_READERS:
+            raise PermissionDenied("您的角色无权查看单位考核")
+        scoped = actor.role in dom.UNIT_SCOPED_ROLES
+        if scoped and actor.unit_id is None:
+            raise PermissionDenied("您的账号未关联承办单位，请联系管理员")
+        report = self.city_kpi(period, now)
+        row: KpiRow | None
+        if unit_code:
+            row = next((r for r in report.rows if r.code == unit_code), None)
+            if row is None:
+                raise NotFound(f"单位 {unit_code} 不存在")
+        elif scoped:
+            row = next((r for r in report.rows if r.unit_id == actor.unit_id), None)
+            if row is None:
+                raise NotFound("您所在的承办单位已停用，请联系管理员")
+        else:
+            row = next((r for r in report.rows if r.parent_id is None), None)
+            if row is None:
+                raise NotFound("尚未建立单位")
+        if scoped and row.unit_id not in actor.unit_scope:
+            raise PermissionDenied("只能查看本单位及下级单位的考核")
+        # the appeals as of the moment the kept figures were computed: as many as they count
+        window = self.window(period, report.computed_at)
+        shortfalls = []
+        with self.db.uow(write=False) as uow:
+            for measure, rate in SHORTFALLS:
+                n = getattr(row.counts, measure)
+                if n:
+                    found = kq.appeals_behind(uow.session, report.formula, window, row.unit_id,
+                                              measure, limit=SHORTFALL_SHOWN)
+                    shortfalls.append(Shortfall(measure, rate, n, found))
+        trend: list[tuple[Period, KpiRow | None]] = []
+        months = [period]
+        for _ in range(TREND_MONTHS - 1):
+            months.insert(0, months[0].previous())
+        for p in months:
+            rows = report.rows if p == period else self.city_kpi(p, now).rows
+            trend.append((p, next((r for r in rows if r.unit_id == row.unit_id), None)))
+        return UnitReport(period, report.formula, report.computed_at, row,
+                          [r for r in report.rows if r.parent_id == row.unit_id],
+                          shortfalls, trend)
 
     def store_kpi(self, period: Period, now: datetime) -> tuple[int, int]:
         """Compute and store every unit's KPIs (replacing earlier results of the same version).
@@ -507,7 +607,7 @@ class ReportingService:
         return self.figures.get(key, now, lambda: self.monthly_xlsx(m))
 
     def _monthly(self, period: Period, now: datetime) -> MonthlyReport:
-        report = self.kpi(period, now)
+        report = self.city_kpi(period, now)
         rankings = {g: sorted((r for r in report.rows if r.group == g),
                               key=lambda r: (r.rank is None, r.rank or 0, r.code))
                     for g in RANKING_GROUPS}

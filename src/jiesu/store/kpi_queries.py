@@ -30,7 +30,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from jiesu.domain.kpi import COUNT_NAMES, KpiCounts, KpiFormula, Period, ResponseMeasure
+from jiesu.domain.kpi import (
+    COUNT_NAMES,
+    MEASURE_NAMES,
+    SHORTFALL_NAMES,
+    KpiCounts,
+    KpiFormula,
+    Period,
+    ResponseMeasure,
+)
 from jiesu.store.feedback_tables import KpiFormulaVersionRow, KpiResultRow, RatingRow
 from jiesu.store.tables import AppealRow, EventRow, UnitRow
 
@@ -65,6 +73,7 @@ CLOSED_COUNTS = ("closed", "reworked", "followed_up", "unreachable", "reached", 
                  "partly_resolved", "satisfied", "basically_satisfied", "dissatisfied")
 EVENT_COUNTS = ("dispatched", "returned", "supervised", "red_cards")
 RATING_COUNTS = ("ratings", "bad_ratings")
+SHORTFALLS = SHORTFALL_NAMES
 
 
 def _sign_window(w: Window) -> ColumnElement[bool]:
@@ -121,6 +130,30 @@ def appeal_predicates(f: KpiFormula, w: Window) -> dict[str, ColumnElement[bool]
     windows = _windows(w)
     return {n: windows[n] if c is None else and_(windows[n], c)
             for n, c in appeal_conditions(f).items()}
+
+
+def _not(cond: ColumnElement[bool]) -> ColumnElement[bool]:
+    """NOT `cond` where NULL counts as false, as the CASE of the counts does: an appeal never
+    contacted (NULL) was not contacted on time."""
+    return case((cond, 0), else_=1) == 1
+
+
+def shortfall_predicates(f: KpiFormula, w: Window) -> dict[str, ColumnElement[bool]]:
+    """The appeals behind each shortfall (`domain.kpi.SHORTFALL_NAMES`): in a count's window
+    and not in its good part, so that there are exactly as many as the counts' difference."""
+    conds = appeal_conditions(f)
+
+    def missing(name: str) -> ColumnElement[bool]:
+        cond = conds[name]
+        assert cond is not None
+        return _not(cond)
+
+    return {
+        "late_response": and_(_sign_window(w), missing("responded_on_time")),
+        "overdue": and_(_handle_window(w), missing("completed_on_time")),
+        "unresolved": and_(_closed_window(w), A.followup_reached.is_(True),
+                           missing("resolved")),
+    }
 
 
 def _sum(cond: ColumnElement[bool]) -> Any:
@@ -208,7 +241,7 @@ def counts_by_unit(session: Session, f: KpiFormula, w: Window, *, subtree: bool 
 
 # --- drill-down: the appeals behind a number -------------------------------------------------
 
-MEASURES: tuple[str, ...] = COUNT_NAMES
+MEASURES: tuple[str, ...] = MEASURE_NAMES
 
 
 def subtree_units(session: Session, unit_id: int) -> Select[int]:
@@ -224,6 +257,9 @@ def appeals_behind(session: Session, f: KpiFormula, w: Window, unit_id: int, mea
     if measure in SIGN_COUNTS + HANDLE_COUNTS + CLOSED_COUNTS:
         cond = appeal_predicates(f, w)[measure]
         ids = select(A.id).where(cond, A.lead_unit_id.in_(units))
+    elif measure in SHORTFALLS:
+        ids = select(A.id).where(shortfall_predicates(f, w)[measure],
+                                 A.lead_unit_id.in_(units))
     elif measure in ("dispatched", "returned"):
         etype = "dispatch" if measure == "dispatched" else "approve_return"
         ids = select(E.appeal_id).where(E.type == etype, _in(E.at, w.start, w.end),

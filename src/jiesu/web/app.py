@@ -38,6 +38,7 @@ from jiesu.web.routes import (
     supervisor,
     survey,
     track,
+    unit_kpi,
     users,
 )
 
@@ -62,7 +63,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     # rectifications before public: /board/rectifications is not an appeal's /board/{code}
     for module in (rectifications, public, track, auth, operator, dispatcher, handler, followup,
                    supervisor, analyst, audit_config, hotspots, admin, appeal, policies,
-                   enterprises, enterprise_public, knowledge, survey, grid, users):
+                   enterprises, enterprise_public, knowledge, survey, grid, users, unit_kpi):
         app.include_router(module.router)
     _install_error_pages(app)
 

@@ -22,6 +22,7 @@ from jiesu.web import (
     i18n_population,
     i18n_privacy,
     i18n_public,
+    i18n_unitkpi,
     i18n_users,
 )
 
@@ -667,6 +668,8 @@ for _zh, _text in i18n_admin.EN.items():  # the calendar upload and the KPI weig
 for _zh, _text in i18n_public.EN.items():  # the resident's pages (不予受理的原因, 合并办理)
     EN.setdefault(_zh, _text)
 for _zh, _text in i18n_privacy.EN.items():  # personal data erased (个人信息保存期限)
+    EN.setdefault(_zh, _text)
+for _zh, _text in i18n_unitkpi.EN.items():  # 本单位考核: a unit's 三率, rank and lost points
     EN.setdefault(_zh, _text)
 
 
