@@ -100,6 +100,12 @@ PAGES = [
     ("admin users p.150", "admin", "/staff/admin?tab=users&page=150"),
     ("monthly report (通报)", "analyst", "/reports/monthly"),
     ("monthly report XLSX", "analyst", "/reports/monthly.xlsx"),
+    # 本单位考核: the city's month kept a minute (shared with the 通报), the trend's earlier
+    # months an hour, the appeals behind lost points asked each time
+    ("unit KPI, district", "handler_d1", "/staff/unit-kpi"),
+    ("unit KPI, street", "handler_d1s1", "/staff/unit-kpi"),
+    ("unit KPI, last month", "handler_d1", "/staff/unit-kpi?period={last_month}"),
+    ("unit KPI, leader", "analyst", "/staff/unit-kpi?unit=D2"),
     ("open statistics", None, "/stats"),
     ("stats.json", None, "/stats.json"),
 ]
@@ -393,7 +399,9 @@ def main() -> None:
     try:
         app.wait_ready()
         fill = {"appeal": shown_appeal(url),
-                "month_ago": (datetime.now(UTC) - timedelta(days=30)).date().isoformat()}
+                "month_ago": (datetime.now(UTC) - timedelta(days=30)).date().isoformat(),
+                "last_month": (datetime.now(UTC).replace(day=1) - timedelta(days=1)
+                               ).strftime("%Y-%m")}
         clients: dict[str | None, object] = {}
         for label, user, path in chosen:
             path = path.format(**fill)

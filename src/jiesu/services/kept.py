@@ -40,9 +40,12 @@ class KeptFigures:
         self._lock = threading.Lock()
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
 
-    def get(self, key: Hashable, now: datetime, compute: Callable[[], T]) -> T:
-        """The value kept under `key` if it was computed less than `ttl` before `now`, else
+    def get(self, key: Hashable, now: datetime, compute: Callable[[], T], *,
+            ttl: timedelta | None = None) -> T:
+        """The value kept under `key` if it was computed less than `ttl` (this store's unless
+        given: a figure that changes little may be kept longer) before `now`, else
         `compute()` (kept from `now` on)."""
+        ttl = self.ttl if ttl is None else ttl
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -52,7 +55,7 @@ class KeptFigures:
             else:
                 self._entries.move_to_end(key)
         with entry.lock:
-            if entry.at is not None and timedelta(0) <= now - entry.at < self.ttl:
+            if entry.at is not None and timedelta(0) <= now - entry.at < ttl:
                 kept: T = entry.value
                 return kept
             value = compute()

@@ -16,7 +16,7 @@ EN: dict[str, str] = {
     "考核数据": "Figures", "扣分诉求": "Appeals that cost points",
     "以下诉求使本单位失分，点击编号查看诉求并处理。":
         "These appeals lowered the unit's figures; open one by its code to act on it.",
-    "影响{rate}": "lowers the {rate}",
+    "影响{rate}": "counts against: {rate}",
     "共 {n} 件，此处列出前 {shown} 件。": "{n} in all: the first {shown} are listed here.",
     "本期没有失分的诉求。": "No appeal cost points this period.",
     "下级单位": "Sub-units", "近六个月趋势": "The last six months",

@@ -35,6 +35,16 @@ def test_a_value_is_kept_for_a_minute_per_key() -> None:
     assert kept.get("a", NOW - timedelta(seconds=1), compute) == 5
 
 
+def test_a_figure_that_changes_little_may_be_kept_longer() -> None:
+    """A unit's trend keeps earlier months an hour (reporting.EARLIER_MONTH_TTL)."""
+    kept, compute = KeptFigures(), Counting()
+    hour = timedelta(hours=1)
+    assert kept.get("march", NOW, compute, ttl=hour) == 1
+    assert kept.get("march", NOW + timedelta(minutes=59), compute, ttl=hour) == 1
+    assert kept.get("march", NOW + hour, compute, ttl=hour) == 2
+    assert kept.get("march", NOW + hour + FIGURES_TTL, compute) == 3  # the store's minute
+
+
 def test_a_failed_computation_is_not_kept() -> None:
     kept, compute = KeptFigures(), Counting()
 

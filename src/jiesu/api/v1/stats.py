@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from jiesu.api.deps import CurrentUserDep, RuntimeDep, require_roles
 from jiesu.domain.appeal import Role
 from jiesu.domain.errors import PermissionDenied
-from jiesu.domain.kpi import COUNT_NAMES, RANKING_GROUPS, parse_period
+from jiesu.domain.kpi import COUNT_NAMES, MEASURE_NAMES, RANKING_GROUPS, parse_period
 from jiesu.domain.population import AREA_GROUPS
 from jiesu.domain.rating import STARS_ZH
 from jiesu.runtime import Runtime
@@ -183,7 +183,7 @@ class AppealsBehindOut(BaseModel):
 
 @router.get("/kpi/appeals", response_model=AppealsBehindOut, summary="指标对应的诉求清单")
 def appeals_behind(runtime: RuntimeDep, user: CurrentUserDep, period: PeriodQ, unit: int,
-                   measure: Annotated[str, Query(description=", ".join(COUNT_NAMES))]
+                   measure: Annotated[str, Query(description=", ".join(MEASURE_NAMES))]
                    ) -> AppealsBehindOut:
     check_reader(user, unit)
     p = parse_period(period)
