@@ -115,13 +115,27 @@ def test_the_appeals_behind_each_lost_point_are_listed(scenario: Scenario,
 
 
 def test_every_shortfall_lists_as_many_appeals_as_the_counts_differ(scenario: Scenario) -> None:
+    """The drill-down's shortfalls are the complements of their counts, and the city-wide
+    lists the page merges per subtree (`first_appeals_by_unit`) give the same appeals."""
+    from jiesu.store import kpi_queries as kq
+
     rt = scenario.rt
     svc = rep.ReportingService(rt.db, rt.rules, rt.settings)
-    report = svc.kpi(parse_period("2026-03"), NOW)
+    march = parse_period("2026-03")
+    report = svc.kpi(march, NOW)
     for row in report.rows:
         for measure in SHORTFALL_NAMES:
-            found = svc.appeals_behind(parse_period("2026-03"), row.unit_id, measure, NOW)
+            found = svc.appeals_behind(march, row.unit_id, measure, NOW)
             assert len(found) == getattr(row.counts, measure), (row.code, measure)
+    with rt.db.uow(write=False) as uow:
+        for measure, _ in rep.SHORTFALLS:
+            by_unit = kq.first_appeals_by_unit(uow.session, report.formula,
+                                               svc.window(march, NOW), measure, 50)
+            for row in report.rows:
+                subtree = list(uow.session.scalars(kq.subtree_units(uow.session, row.unit_id)))
+                merged = sorted(i for u in subtree for i in by_unit.get(u, ()))
+                behind = [i for i, _ in svc.appeals_behind(march, row.unit_id, measure, NOW)]
+                assert merged == behind, (row.code, measure)
 
 
 def test_a_district_sees_its_streets_and_the_trend(scenario: Scenario,
@@ -184,3 +198,15 @@ def test_the_page_in_english(scenario: Scenario, client: TestClient) -> None:
     assert chinese <= {"东华门街道", "多福巷社区"}, chinese
     nav = _page(client, "grid", "lang=en")
     assert 'href="/staff/unit-kpi" aria-current="page">Our scores<' in nav
+
+
+def test_a_long_list_is_cut_with_a_note(scenario: Scenario, client: TestClient,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The district's late responses come from its street (a2) and its community (a5): the
+    lists of its subtree are merged, the first by id kept, and the page says how many more."""
+    monkeypatch.setattr(rep, "SHORTFALL_SHOWN", 1)
+    html = _page(client, "handler_d1")
+    assert _shortfalls(html)["late_response"] == _codes(scenario, "a2")
+    cut = re.search(r'data-shortfall="late_response">.*?data-cut>([^<]*)<', html, re.S)
+    assert cut and cut.group(1) == "共 2 件，此处列出前 1 件。"
+    assert "data-cut" not in html.split('data-shortfall="overdue"', 1)[1].split("</div>", 1)[0]

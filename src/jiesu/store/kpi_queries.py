@@ -8,6 +8,7 @@ docs/kpi.md explains the definitions.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -282,6 +283,48 @@ def appeals_behind(session: Session, f: KpiFormula, w: Window, unit_id: int, mea
     stmt = (select(A.id, A.code).where(A.id.in_(ids.scalar_subquery()))
             .order_by(A.id).limit(limit))
     return [(int(i), c) for i, c in session.execute(stmt).all()]
+
+
+def first_appeals_by_unit(session: Session, f: KpiFormula, w: Window, measure: str,
+                          per_unit: int) -> dict[int, array[int]]:
+    """The ids of the first `per_unit` appeals (by id) behind an appeal-based count or a
+    shortfall, or behind `bad_ratings`, per unit they count for (lead unit; the rated unit):
+    one pass over the period for the whole city, so that every unit's list is then a merge of
+    its subtree's (`appeals_behind` asks the period once per unit)."""
+    if measure in SHORTFALLS:
+        cond = shortfall_predicates(f, w)[measure]
+    elif measure in SIGN_COUNTS + HANDLE_COUNTS + CLOSED_COUNTS:
+        cond = appeal_predicates(f, w)[measure]
+    elif measure != "bad_ratings":
+        raise KeyError(measure)
+    if measure == "bad_ratings":
+        rated = (select(R.unit_id.label("unit_id"), R.appeal_id.label("id"))
+                 .where(_in(R.created_at, w.start, w.end), R.excluded.is_(False), R.stars <= 2,
+                        R.appeal_id.is_not(None), R.unit_id.is_not(None))
+                 .distinct().subquery("rated"))
+        unit_col, id_col, source = rated.c.unit_id, rated.c.id, select(rated)
+    else:
+        unit_col, id_col = A.lead_unit_id, A.id
+        source = select(A.lead_unit_id.label("unit_id"), A.id.label("id")).where(
+            cond, A.lead_unit_id.is_not(None))
+    numbered = source.add_columns(
+        func.row_number().over(partition_by=unit_col, order_by=id_col).label("n")
+    ).subquery("numbered")
+    c = numbered.c
+    stmt = select(c.unit_id, c.id).where(c.n <= per_unit)
+    out: dict[int, array[int]] = {}
+    for unit_id, appeal_id in session.execute(stmt):
+        out.setdefault(int(unit_id), array("q")).append(int(appeal_id))
+    return out
+
+
+def appeal_codes(session: Session, ids: Iterable[int]) -> list[tuple[int, str | None]]:
+    """(id, code) of these appeals, by id."""
+    wanted = list(ids)
+    if not wanted:
+        return []
+    rows = session.execute(select(A.id, A.code).where(A.id.in_(wanted)).order_by(A.id))
+    return [(int(i), code) for i, code in rows]
 
 
 # --- accountability (责任追究) -----------------------------------------------------------------
