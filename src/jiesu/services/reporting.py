@@ -625,11 +625,13 @@ class ReportingService:
         FIGURES_TTL from `now` (a month of a city of a million appeals is seconds of SQL; the
         page and its XLSX share one copy, and a new formula version counts at once)."""
         if self.figures is None:
-            return self._monthly(period, now)
-        with self.db.uow(write=False) as uow:
-            version = self._formula(uow).version
-        return self.figures.get(("monthly", period, version), now,
-                                lambda: self._monthly(period, now))
+            return self._monthly(period, now, self.kpi(period, now))
+        # built on the city's KPI report, kept on its own and shared with every unit's 考核
+        # page: one copy of the 通报 per copy of that report, so it is never older than it
+        report = self.city_kpi(period, now)
+        return self.figures.get(
+            ("monthly", period, report.formula.version, report.computed_at), now,
+            lambda: self._monthly(period, report.computed_at, report))
 
     def monthly_workbook(self, period: Period, now: datetime) -> bytes:
         """`monthly_xlsx` of `monthly(period, now)`; with `figures`, kept with that copy of
@@ -640,8 +642,7 @@ class ReportingService:
         key = ("monthly.xlsx", period, m.kpi.formula.version, m.kpi.computed_at)
         return self.figures.get(key, now, lambda: self.monthly_xlsx(m))
 
-    def _monthly(self, period: Period, now: datetime) -> MonthlyReport:
-        report = self.city_kpi(period, now)
+    def _monthly(self, period: Period, now: datetime, report: KpiReport) -> MonthlyReport:
         rankings = {g: sorted((r for r in report.rows if r.group == g),
                               key=lambda r: (r.rank is None, r.rank or 0, r.code))
                     for g in RANKING_GROUPS}
