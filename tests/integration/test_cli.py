@@ -206,7 +206,7 @@ def test_demo_builds_a_city_once_and_prints_plain_text(empty_db_url: str,
     first = jiesu("demo", "--no-serve", "--appeals", "20").stdout
     assert "示范账号（密码均为 jiesu-demo）" in first and "dispatcher" in first
     assert "网格巡查上报 6 件（就地解决 4 件）" in first  # the grid worker's patrol
-    assert "热点示例：翠湖苑停水 6 件" in first
+    assert "热点示例：翠湖苑停水 7 件" in first
     assert "[/" not in first  # rich markup printed as text by the plain console
     again = jiesu("demo", "--no-serve").stdout
     assert "直接使用现有示范城市" in again and "[/" not in again

@@ -32,7 +32,9 @@ _T = AppealRow.__table__
 # Columns a new appeal row fills itself; every other column is the domain field of that name.
 _OWN = ("id", "code", "updated_at", "idempotency_key", "source_ref", "suggestions", "version",
         "event_count", "chain_head")
-_DOMAIN = tuple(c.name for c in _T.columns if c.name not in _OWN)
+# Columns only a later job writes, NULL on a new row: when its personal data was erased
+_LATER = ("personal_data_erased_at",)
+_DOMAIN = tuple(c.name for c in _T.columns if c.name not in _OWN + _LATER)
 _missing = set(_DOMAIN) - {f.name for f in fields(dom.Appeal)}
 assert not _missing, f"appeals columns without a domain field: {_missing}"
 # The order rows are written in: domain fields first, then the writer's own columns.
