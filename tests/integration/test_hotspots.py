@@ -391,6 +391,20 @@ def test_a_hotspot_with_enough_people_is_texted_once_to_its_area_and_the_leaders
     city.runtime.hotspots.forget()
     assert run_all(city.runtime, later + timedelta(minutes=16)).hotspot_alerts == 0
     assert len(_alerts(city)) == 3
+    # twice the people it had when texted: texted again, as grown (热点扩大); here the warning
+    # is made to have named two people (the clustering of a grown hotspot is not the point)
+    with city.runtime.db.uow() as uow:
+        uow.session.execute(update(HotspotAlertRow).values(requesters=2))
+        uow.commit()
+    city.runtime.hotspots.forget()
+    assert run_all(city.runtime, later + timedelta(minutes=32)).hotspot_alerts == 1
+    grown = _alerts(city)[3:]
+    assert [phone for phone, _ in grown] == ["01065120001", "13800000099", "13800000098"]
+    assert re.fullmatch(r"【示范市12345】热点预警（扩大）：东华门街道近 7 天反映同一问题的已由 2 人"
+                        r"增至 5 人（6 件，关键词：\S+），请尽快处置。详见 /staff/hotspots",
+                        grown[0][1]), grown
+    city.runtime.hotspots.forget()
+    assert run_all(city.runtime, later + timedelta(minutes=48)).hotspot_alerts == 0
 
 
 def test_no_hotspot_warning_when_turned_off_or_already_in_hand(city: City) -> None:

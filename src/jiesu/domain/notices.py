@@ -290,13 +290,19 @@ def rectification_warning_notice(level: str, *, code: str | None, title: str, ci
 
 
 def hotspot_notice(*, area: str | None, topic: str | None, terms: Sequence[str],
-                   requesters: int, appeals: int, days: int, city: str, url: str) -> str:
+                   requesters: int, appeals: int, days: int, city: str, url: str,
+                   grown_from: int | None = None) -> str:
     """The hotspot warning (热点预警, 未诉先办): many people report one problem at one place;
     the area's unit may act before the next hundred calls. `topic` is the category the
-    appeals share (停水), `terms` the hotspot's key words."""
+    appeals share (停水), `terms` the hotspot's key words; `grown_from`, the people of the
+    warning sent before, when this one says it has grown (热点扩大)."""
     where = area or "同一地点"
     what = f"“{topic}”问题" if topic else "同一问题"
     words = f"，关键词：{'、'.join(terms[:3])}" if terms else ""
+    if grown_from is not None:
+        return (f"【{city}12345】热点预警（扩大）：{where}近 {days} 天反映{what}的已由 "
+                f"{grown_from} 人增至 {requesters} 人（{appeals} 件{words}），请尽快处置。"
+                f"详见 {url}")
     return (f"【{city}12345】热点预警：{where}近 {days} 天有 {requesters} 人反映{what}"
             f"（{appeals} 件{words}），请关注并提前处置。详见 {url}")
 

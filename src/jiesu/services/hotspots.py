@@ -133,8 +133,9 @@ class HotspotService:
         JIESU_HOTSPOT_ALERT_PHONES, so that the area acts before the next hundred calls. Run by
         the periodic jobs, in one process at a time (a job lease) every ALERT_EVERY, whether
         or not anyone has the page open. A hotspot that shares half of its appeals with one
-        texted within two windows is the same one; one with a governance task is in hand.
-        Returns how many hotspots were texted."""
+        texted within two windows is the same one: texted again only once it has twice the
+        people it had then (热点扩大). One with a governance task is in hand. Returns how many
+        hotspots were texted."""
         wanted = settings.hotspot_alert_people
         if wanted <= 0:
             return 0
@@ -153,15 +154,16 @@ class HotspotService:
             spots = [h for h in self._fresh(now)
                      if h.spot.requesters >= wanted and h.task is None]
             with self.db.uow() as uow:
-                texted = [ids for _, ids in hotspot_store.alerted_since(
-                    uow.session, now - self._alert_memory)]
+                texted = hotspot_store.alerted_since(uow.session, now - self._alert_memory)
                 sent, keys = 0, set[str]()
                 for h in spots:
                     ids = frozenset(h.spot.appeal_ids)
-                    if any(_same_hotspot(ids, old) for old in texted):
+                    before = max((a.requesters for a in texted
+                                  if _same_hotspot(ids, a.appeal_ids)), default=None)
+                    if before is not None and h.spot.requesters < 2 * before:
                         continue
-                    self._text_alert(uow, h, settings, now)
-                    texted.append(ids)
+                    self._text_alert(uow, h, settings, now, grown_from=before)
+                    texted.append(hotspot_store.SentAlert(now, ids, h.spot.requesters))
                     keys.add(h.spot.key)
                     sent += 1
                 audit_store.release_lease(uow.session, ALERT_JOB, holder, ran_at=now)
@@ -189,7 +191,7 @@ class HotspotService:
         return timedelta(days=2 * self.window_days)
 
     def _text_alert(self, uow: UnitOfWork, h: CurrentHotspot, settings: Settings,
-                    now: datetime) -> None:
+                    now: datetime, *, grown_from: int | None = None) -> None:
         """One hotspot's warning into the outbox (one text per phone) and its record."""
         # its category and key words: never a member's own text, which may hold a phone number
         category = (category_store.category_by_code(uow.session, h.category)
@@ -198,7 +200,8 @@ class HotspotService:
         text = notices.hotspot_notice(
             area=h.area_name, topic=topic, terms=h.spot.terms, requesters=h.spot.requesters,
             appeals=h.spot.volume, days=self.window_days, city=settings.city_name,
-            url=f"{settings.public_base_url.strip().rstrip('/')}/staff/hotspots")
+            url=f"{settings.public_base_url.strip().rstrip('/')}/staff/hotspots",
+            grown_from=grown_from)
         about = "、".join(filter(None, [topic, *h.spot.terms[:3]])) or redact(h.spot.label)
         phones = [p.strip() for p in settings.hotspot_alert_phones.split(",") if p.strip()]
         if h.spot.area_unit_id is not None:
@@ -346,8 +349,9 @@ class HotspotService:
         by_id = {r.appeal_id: r for r in recent}
         return [_current(s, names.get(s.area_unit_id) if s.area_unit_id else None,
                          [by_id[i] for i in s.appeal_ids], tasks.get(s.key),
-                         next((at for at, ids in alerts
-                               if _same_hotspot(frozenset(s.appeal_ids), ids)), None))
+                         max((a.at for a in alerts
+                              if _same_hotspot(frozenset(s.appeal_ids), a.appeal_ids)),
+                             default=None))
                 for s in spots]
 
 

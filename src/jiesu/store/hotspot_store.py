@@ -111,13 +111,22 @@ def user_label(session: Session, user_id: int | None) -> str | None:
     return (row[0] or row[1]) if row else None
 
 
-def alerted_since(session: Session, since: datetime) -> list[tuple[datetime, frozenset[int]]]:
-    """When each hotspot warning since `since` was sent and the appeal ids it named, oldest
-    first."""
-    rows = session.execute(select(HotspotAlertRow.created_at, HotspotAlertRow.appeal_ids)
+@dataclass(frozen=True)
+class SentAlert:
+    """A hotspot warning sent: when, the appeals it named and how many people they were."""
+
+    at: datetime
+    appeal_ids: frozenset[int]
+    requesters: int
+
+
+def alerted_since(session: Session, since: datetime) -> list[SentAlert]:
+    """The hotspot warnings sent since `since`, oldest first."""
+    rows = session.execute(select(HotspotAlertRow.created_at, HotspotAlertRow.appeal_ids,
+                                  HotspotAlertRow.requesters)
                            .where(HotspotAlertRow.created_at >= since)
                            .order_by(HotspotAlertRow.id))
-    return [(at, frozenset(int(i) for i in ids)) for at, ids in rows]
+    return [SentAlert(at, frozenset(int(i) for i in ids), people) for at, ids, people in rows]
 
 
 def add_alert(session: Session, row: HotspotAlertRow) -> None:

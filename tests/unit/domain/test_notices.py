@@ -206,3 +206,7 @@ def test_a_hotspot_warning_names_the_place_the_category_and_its_words() -> None:
                           city="示范市", url="/staff/hotspots")
     assert bare == ("【示范市12345】热点预警：同一地点近 7 天有 3 人反映同一问题（3 件），"
                     "请关注并提前处置。详见 /staff/hotspots")
+    grown = hotspot_notice(area="东湖社区", topic="停水", terms=("没水",), requesters=10,
+                           appeals=12, days=7, city="示范市", url="/staff/hotspots", grown_from=5)
+    assert grown == ("【示范市12345】热点预警（扩大）：东湖社区近 7 天反映“停水”问题的已由 5 人"
+                     "增至 10 人（12 件，关键词：没水），请尽快处置。详见 /staff/hotspots")
