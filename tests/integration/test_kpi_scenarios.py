@@ -307,6 +307,11 @@ def test_kpi_api(scenario: Scenario, city: City) -> None:
     assert d1["response_rate"] == round(4 / 6, 4)
     link = city.client.get(d1["links"]["closed"], headers=city.headers("analyst"))
     assert link.status_code == 200 and link.json()["count"] == 4
+    # every count and every shortfall (what cost the unit points) links to its appeals
+    assert set(d1["links"]) == set(d1["counts"])
+    for measure in ("late_response", "overdue", "unresolved"):
+        behind = city.client.get(d1["links"][measure], headers=city.headers("analyst"))
+        assert behind.status_code == 200 and behind.json()["count"] == d1["counts"][measure]
     # A handler sees its own subtree only.
     mine = city.client.get("/api/v1/stats/kpi", params={"period": "2026-03"},
                            headers=city.headers("handler_s1"))

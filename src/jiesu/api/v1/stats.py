@@ -15,7 +15,12 @@ from pydantic import BaseModel, Field
 from jiesu.api.deps import CurrentUserDep, RuntimeDep, require_roles
 from jiesu.domain.appeal import Role
 from jiesu.domain.errors import PermissionDenied
-from jiesu.domain.kpi import COUNT_NAMES, MEASURE_NAMES, RANKING_GROUPS, parse_period
+from jiesu.domain.kpi import (
+    MEASURE_NAMES,
+    RANKING_GROUPS,
+    SHORTFALL_NAMES,
+    parse_period,
+)
 from jiesu.domain.population import AREA_GROUPS
 from jiesu.domain.rating import STARS_ZH
 from jiesu.runtime import Runtime
@@ -72,8 +77,11 @@ class KpiRowOut(BaseModel):
     extension_rate: float | None
     unreachable_rate: float | None
     bad_rating_rate: float | None
-    counts: dict[str, int]
-    links: dict[str, str] = Field(description="measure → URL listing the appeals behind it")
+    counts: dict[str, int] = Field(
+        description="the counts behind the rates, and the shortfalls that cost the unit points "
+                    "(late_response, overdue, unresolved)")
+    links: dict[str, str] = Field(description="measure → URL listing the appeals behind it "
+                                              "(every count and shortfall)")
 
 
 class KpiOut(BaseModel):
@@ -92,12 +100,13 @@ def _round(v: float | None, digits: int = 4) -> float | None:
 def _row_out(r: rep.KpiRow, period: str) -> KpiRowOut:
     rd = r.rates.as_dict()
     links = {n: "/api/v1/stats/kpi/appeals?" + urlencode(
-        {"period": period, "unit": r.unit_id, "measure": n}) for n in COUNT_NAMES}
+        {"period": period, "unit": r.unit_id, "measure": n}) for n in MEASURE_NAMES}
+    counts = r.counts.as_dict() | {n: int(getattr(r.counts, n)) for n in SHORTFALL_NAMES}
     return KpiRowOut(
         unit=r.unit_id, unit_code=r.code, unit_name=r.name, group=r.group, depth=r.depth,
         parent_id=r.parent_id, rank=r.rank, group_size=r.group_size,
         **{k: _round(v, 2 if k == "composite" else 4) for k, v in rd.items()},
-        counts=r.counts.as_dict(), links=links,
+        counts=counts, links=links,
     )
 
 
