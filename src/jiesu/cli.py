@@ -22,6 +22,8 @@ from jiesu.config import Settings
 from jiesu.domain.errors import DomainError
 
 if TYPE_CHECKING:  # a command imports these when it runs (they load the whole application)
+    import logging
+
     from jiesu.runtime import Runtime
     from jiesu.services.audit import Broken
     from jiesu.services.notifications import DeliveryResult
@@ -542,14 +544,22 @@ def _log_audit_lines() -> None:
 
     audit = logging.getLogger("jiesu.audit")
     if not audit.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter(LOG_FORMAT))
-        audit.addHandler(handler)
+        audit.addHandler(_stderr_handler())
         audit.setLevel(logging.INFO)
         audit.propagate = False
 
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def _stderr_handler(level: int = 0) -> logging.Handler:
+    """Standard error with time, level and logger, as `serve` logs (LOG_FORMAT)."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setLevel(level)
+    return handler
 
 
 def serve_log_config(level: str = "INFO") -> dict[str, Any]:
@@ -617,10 +627,7 @@ def _log_warnings() -> None:
 
     logger = logging.getLogger("jiesu")
     if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter(LOG_FORMAT))
-        handler.setLevel(logging.WARNING)
-        logger.addHandler(handler)
+        logger.addHandler(_stderr_handler(logging.WARNING))
 
 
 def main() -> None:

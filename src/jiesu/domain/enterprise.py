@@ -323,3 +323,14 @@ def normalize_certifications(raw: list[str] | tuple[str, ...] | str | None) -> t
     if len(out) > 50:
         raise InvalidArguments("资质最多 50 项", field="certifications")
     return tuple(sorted(i for i in out if i))
+
+
+def from_own_contact(requester_phone: str | None, contact_phone: str | None) -> bool | None:
+    """Whether a 涉企诉求 came from the phone the enterprise has on file: anyone may give a
+    credit code, and the handler should know whether the caller is the enterprise's own
+    contact. None when either number is missing."""
+    from jiesu.domain.appeal import phone_digits
+
+    if not requester_phone or not contact_phone:
+        return None
+    return phone_digits(requester_phone) == phone_digits(contact_phone)

@@ -396,6 +396,8 @@ class ReportingService:
         unit (the default: the city)."""
         if actor.role not in UNIT_KPI_READERS:
             raise PermissionDenied("您的角色无权查看单位考核")
+        if period.start > now.astimezone(self.settings.tz).date():
+            raise InvalidArguments("不能查看尚未开始的月份", field="period")
         scoped = actor.role in dom.UNIT_SCOPED_ROLES
         if scoped and actor.unit_id is None:
             raise PermissionDenied("您的账号未关联承办单位，请联系管理员")

@@ -10,11 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from jiesu.domain import notices
-from jiesu.domain.appeal import phone_digits
+from jiesu.domain.enterprise import from_own_contact
 from jiesu.domain.errors import DomainError, NotFound
 from jiesu.services.auth import CurrentUser
 from jiesu.services.clock import utcnow
-from jiesu.services.policies import EnterpriseView
 from jiesu.store import queries, web_queries
 from jiesu.store.tables import AppealRow
 from jiesu.web import core, i18n, staff, uploads
@@ -76,7 +75,8 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
         return core.render(request, "staff/appeal.html", {
             "row": row, "names": names, "co": co, "events": events, "people": people,
             "enterprise": enterprise, "may_see_enterprises": user.role in ENTERPRISE_READERS,
-            "enterprise_phone": _same_phone(row.requester_phone, enterprise),
+            "enterprise_phone": from_own_contact(
+                row.requester_phone, enterprise.contact_phone if enterprise else None),
             "area": [name for _, name in area],
             "hot": rt.hotspots.kept_by_appeal().get(row.id),
             "category": cats.get(row.category or ""), "category_names": cats,
@@ -94,15 +94,6 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             "decision_labels": {t: d.label for t, d in notices.UNIT_DECISIONS.items()},
             "here": f"/staff/appeals/{row.id}?back={quote(back, safe='')}"},
             status_code=status_code)
-
-
-def _same_phone(requester_phone: str | None, enterprise: EnterpriseView | None) -> bool | None:
-    """Whether a 涉企诉求 came from the phone the enterprise has on file: anyone may give a
-    credit code, and the handler should know whether the caller is the enterprise's own
-    contact. None when either number is missing."""
-    if enterprise is None or not requester_phone or not enterprise.contact_phone:
-        return None
-    return phone_digits(requester_phone) == phone_digits(enterprise.contact_phone)
 
 
 @router.post("/{appeal_id}/{action}", response_model=None)

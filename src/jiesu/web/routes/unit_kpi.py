@@ -62,8 +62,6 @@ def unit_kpi(request: Request) -> HTMLResponse:
         if not MONTH.match(period):
             raise InvalidArguments("月份应为 YYYY-MM 格式，例如 2026-11", field="period")
         p = parse_period(period)
-        if p.label > this_month.strftime("%Y-%m"):
-            raise InvalidArguments("不能查看尚未开始的月份", field="period")
         svc = rep.ReportingService(rt.db, rt.rules, rt.settings, figures=rt.figures)
         r = svc.unit_report(user.actor(), p, now, unit_code=unit_code)
     except DomainError as exc:
