@@ -218,3 +218,32 @@ def test_the_navigation_marks_only_the_open_tab(city: City) -> None:
     assert current("/staff/dispatch?tab=queue") == ["派单队列"]
     assert current("/staff/dispatch?tab=returns") == ["退单申请"]
     assert current("/staff/dashboard?tab=intensity") == []  # not in the dispatcher's menu
+
+
+def test_a_co_unit_reads_the_appeal_and_is_offered_nothing_it_would_be_refused(
+        city: City) -> None:
+    """协办: the co-unit's handler finds the appeal in its inbox, marked as its unit assisting,
+    without a 签收 button, and its page names the lead unit instead of offering forms that the
+    domain refuses (签收, 申请退单: "该诉求不属于您所在单位办理"). The lead unit's handler still
+    signs it from the list; the timeline names the co-units it was dispatched with."""
+    a = city.register(title="西长安街路面塌陷")
+    city.act("dispatcher", a["id"], "dispatch", unit_code="D2",
+             co_unit_ids=[city.unit_ids["D1"]])
+    c = city.client
+    _login(c, "handler_d1")
+    inbox = c.get("/staff/inbox").text
+    item = inbox[inbox.index(f'data-code="{a["code"]}"'):]
+    item = item[:item.index("</li>")]
+    assert "data-helping" in item and "本单位协办" in item
+    assert f'/staff/appeals/{a["id"]}/sign' not in item
+    page = c.get(f"/staff/appeals/{a['id']}").text
+    assert "data-action=" not in page
+    assert "请配合主办单位（西城区）办理" in page and "暂无待办" not in page
+    assert "协办单位：东城区" in page  # the dispatch step on the timeline
+    city.act("handler_d1", a["id"], "sign", expect=403)
+    _login(c, "handler_d2")
+    inbox = c.get("/staff/inbox").text
+    item = inbox[inbox.index(f'data-code="{a["code"]}"'):]
+    assert f'/staff/appeals/{a["id"]}/sign' in item[:item.index("</li>")]
+    page = c.get(f"/staff/appeals/{a['id']}").text
+    assert 'data-action="sign"' in page and "data-helping" not in page

@@ -679,8 +679,7 @@ def _check_scope(transition: Transition, appeal: Appeal, actor: Actor) -> None:
                 action=transition.action
             )
     elif actor.role in UNIT_SCOPED_ROLES:
-        owners = {appeal.lead_unit_id, appeal.handling_unit_id} - {None}
-        if not owners & actor.unit_scope:
+        if not owned_by(appeal.lead_unit_id, appeal.handling_unit_id, actor):
             raise PermissionDenied(
                 "该诉求不属于您所在单位办理", role=actor.role, action=transition.action
             )
@@ -690,6 +689,12 @@ def _check_scope(transition: Transition, appeal: Appeal, actor: Actor) -> None:
         or phone_digits(actor.phone) != phone_digits(appeal.requester_phone)
     ):
         raise PermissionDenied("只有诉求人本人可以执行此操作", action=transition.action)
+
+
+def owned_by(lead_unit_id: int | None, handling_unit_id: int | None, actor: Actor) -> bool:
+    """Whether a handler's or grid worker's unit subtree holds the appeal's lead (主办) or
+    handling unit, so that it may act on it; a co-unit (协办) only helps and acts on nothing."""
+    return bool(({lead_unit_id, handling_unit_id} - {None}) & actor.unit_scope)
 
 
 # what people put between the digits of a phone number (after NFKC, which turns a Chinese

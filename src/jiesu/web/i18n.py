@@ -281,6 +281,11 @@ EN: dict[str, str] = {
     "系统建议": "Suggestions", "可能重复": "Possible duplicates", "超期": "Overdue",
     "即将到期": "Due soon", "操作成功": "Done", "返回列表": "Back to list",
     "天": "days", "每页": "per page",
+    # a co-unit (协办) reads the appeal; the lead unit acts on it
+    "本单位协办": "Assisting",
+    "本单位为协办单位，请配合主办单位（{unit}）办理；签收、答复、退单和延期由主办单位办理。":
+        "Your unit assists on this appeal: help the lead unit ({unit}), which signs, replies "
+        "and asks for a return or an extension.",
     # operator
     "来电登记": "Register a call", "来电号码": "Caller's phone",
     "该号码的历史诉求": "Earlier appeals from this number", "无历史诉求": "No earlier appeals",

@@ -121,8 +121,13 @@ def available_actions(row: AppealRow, user: CurrentUser,
     return or extend is not offered once its window has passed (the domain would refuse it).
     """
     out = []
+    # a co-unit (协办) sees the appeal but acts on nothing: the domain would refuse it all
+    helper = user.role in dom.UNIT_SCOPED_ROLES and not dom.owned_by(
+        row.lead_unit_id, row.handling_unit_id, user.actor())
     for action, t in dom.TRANSITIONS.items():
         if action is dom.Action.REGISTER or user.role not in t.roles:
+            continue
+        if helper and action is not dom.Action.RESOLVE_ON_SITE:
             continue
         if dom.Status(row.status) not in t.sources:
             continue
@@ -150,6 +155,15 @@ def available_actions(row: AppealRow, user: CurrentUser,
         order.remove("reply")
         order.insert(order.index("contact"), "reply")
     return sorted(out, key=lambda a: order.index(a) if a in order else len(order))
+
+
+def helping(row: AppealRow, co_unit_ids: list[int], user: CurrentUser) -> bool:
+    """Whether a handler sees the appeal as a co-unit (协办) only: it helps the lead unit, which
+    signs, replies and asks for a return or an extension."""
+    actor = user.actor()
+    return (user.role in dom.UNIT_SCOPED_ROLES
+            and not dom.owned_by(row.lead_unit_id, row.handling_unit_id, actor)
+            and bool(set(co_unit_ids) & actor.unit_scope))
 
 
 def typed_values(action: str, form: dict[str, Any]) -> dict[str, Any]:
@@ -238,11 +252,14 @@ def standing_decisions(row: AppealRow, events: list[Any]) -> list[notices.Decisi
 
 
 def list_items(session: Session, rows: list[AppealRow], now: datetime, *,
-               decisions: bool = False) -> list[dict[str, Any]]:
+               decisions: bool = False, user: CurrentUser | None = None
+               ) -> list[dict[str, Any]]:
     """Rows of a work list with unit names, category, due mark and suggestions; with
-    `decisions`, also each row's standing decisions of a dispatcher (the handler's inbox)."""
+    `decisions`, also each row's standing decisions of a dispatcher (the handler's inbox);
+    with `user`, whether they see each row as a co-unit (协办) only."""
     names = queries.unit_names(session, {r.lead_unit_id for r in rows} |
                                {r.handling_unit_id for r in rows})
+    co = queries.co_units_of_many(session, [r.id for r in rows]) if user is not None else {}
     cats = web_queries.category_names(session) if rows else {}
     threads = web_queries.events_of_types(
         session, [r.id for r in rows if r.status in notices.IN_HANDS], notices.DECISION_THREAD) \
@@ -251,7 +268,8 @@ def list_items(session: Session, rows: list[AppealRow], now: datetime, *,
              "handling": names.get(r.handling_unit_id or 0),
              "category": cats.get(r.category or ""), "mark": due_state(r, now),
              "suggest": suggestion_summary(r),
-             "decisions": standing_decisions(r, threads.get(r.id, []))} for r in rows]
+             "decisions": standing_decisions(r, threads.get(r.id, [])),
+             "helping": user is not None and helping(r, co.get(r.id, []), user)} for r in rows]
 
 
 def unit_options(units: list[Any]) -> str:

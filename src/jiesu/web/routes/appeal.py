@@ -46,6 +46,8 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
         events = queries.events_of(s, row.id)
         # and the units the timeline names: a unit that returned the appeal is no longer on it
         named = {e.data.get("unit_id") for e in events if isinstance(e.data, dict)}
+        named |= {u for e in events if e.type == "dispatch" and isinstance(e.data, dict)
+                  for u in e.data.get("co_unit_ids") or ()}
         names = queries.unit_names(s, {row.lead_unit_id, row.handling_unit_id, *co,
                                        *(u for u in named if isinstance(u, int))})
         # where the address was located (智能受理, gazetteer or polygons): its unit and the
@@ -55,6 +57,7 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
         people = web_queries.user_names(s, actor_ids)
         cats = web_queries.category_names(s)
         actions = staff.available_actions(row, user, now)
+        helping = staff.helping(row, co, user)
         if failed and failed["action"] not in actions:  # e.g. someone else acted first
             core.flash(request, failed["message"], "error")
             failed = None
@@ -80,7 +83,7 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             "area": [name for _, name in area],
             "hot": rt.hotspots.kept_by_appeal().get(row.id),
             "category": cats.get(row.category or ""), "category_names": cats,
-            "actions": actions, "fields": staff.ACTION_FIELDS, "units": units,
+            "actions": actions, "helping": helping, "fields": staff.ACTION_FIELDS, "units": units,
             "subunits": subunits, "categories": categories,
             "current": {"category": row.category, "urgency": row.urgency},
             "max_extension_days": rt.rules.get().max_extension_days,

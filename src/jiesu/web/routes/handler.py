@@ -36,12 +36,13 @@ def inbox(request: Request) -> HTMLResponse:
         scope = scope_for(uow.session, user)
         rows, total, capped = web_queries.scoped_page(
             uow.session, TABS[tab][1], scope, now, page=page, per_page=PER_PAGE)
-        items = staff.list_items(uow.session, rows, now, decisions=True)
+        items = staff.list_items(uow.session, rows, now, decisions=True, user=user)
         if tab == "todo":
             signing, sign_total, sign_capped = web_queries.scoped_page(
                 uow.session, ["dispatched"], scope, now, page=1, per_page=SIGN_MAX)
             if page == 1:
-                to_sign = staff.list_items(uow.session, signing, now, decisions=True)
+                to_sign = staff.list_items(uow.session, signing, now, decisions=True,
+                                              user=user)
     return core.render(request, "staff/inbox.html", {
         "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
         "to_sign": to_sign, "sign_total": sign_total, "sign_capped": sign_capped,
