@@ -506,8 +506,8 @@ def test_a_reopen_texts_the_unit_that_handles_it_again_and_the_requester(city: C
 def test_the_co_units_of_a_reopened_appeal_hear_of_it_too(city: City) -> None:
     """重办 sends the appeal back to its lead unit with its co-units (协办), who work on it again
     too: each co-unit's duty phone hears of it (to help the lead unit), whether a dispatcher or
-    a follow-up reopened it. A decision on the lead unit's own request or reply is not theirs;
-    a co-unit that shares the lead unit's phone (none of its own) is texted once."""
+    a follow-up reopened it. A reply sent back is the lead unit's alone; a co-unit that shares
+    the lead unit's phone (none of its own) is texted once."""
     for code, phone in (("D1", "01065120001"), ("W", "01066120002")):
         assert city.client.put(f"/api/v1/admin/units/{code}/contact", json={
             "contact_phone": phone}, headers=city.headers("admin")).status_code == 200
@@ -542,6 +542,52 @@ def test_the_co_units_of_a_reopened_appeal_hear_of_it_too(city: City) -> None:
     c = replied(["D1S1"])
     city.act("dispatcher", c["id"], "reopen", reason="雨后仍积水")
     assert [p for _, p, _ in _texts(city, c["id"], "unit_decision")] == ["01065120001"]
+
+
+def test_the_co_units_hear_when_the_lead_units_return_or_extension_is_decided(
+        city: City) -> None:
+    """What the dispatcher decides on the lead unit's 退单 or 延期 changes what its co-units
+    (协办) must do, so each co-unit's duty phone hears of it: a return denied (keep helping,
+    with the reason), approved (they leave the appeal with the lead unit: stop), an extension
+    approved, in full too (help by the new deadline), or denied (the old one holds)."""
+    for code, phone in (("D1", "01065120001"), ("W", "01066120002")):
+        assert city.client.put(f"/api/v1/admin/units/{code}/contact", json={
+            "contact_phone": phone}, headers=city.headers("admin")).status_code == 200
+
+    def signed() -> dict[str, Any]:
+        a = city.register(title="多福巷积水")
+        city.act("dispatcher", a["id"], "dispatch", unit_code="D1",
+                 co_unit_ids=[city.unit_ids["W"]])
+        city.act("handler_d1", a["id"], "sign")
+        return a
+
+    def co_texts(appeal_id: int) -> list[str]:
+        return [t for _, p, t in _texts(city, appeal_id, "unit_decision") if p == "01066120002"]
+
+    a = signed()
+    head = f"【示范市12345】诉求 {a['code']}「多福巷积水」"
+    city.act("handler_d1", a["id"], "request_return", reason="应由水务局主办")
+    city.act("dispatcher", a["id"], "deny_return", reason="排水设施属区管")
+    assert co_texts(a["id"]) == [f"{head}主办单位退单申请未获同意，请继续配合主办单位办理。"
+                                 "驳回理由：排水设施属区管"]
+    city.act("handler_d1", a["id"], "request_extension", days=3, reason="等待抽水设备")
+    out = city.act("dispatcher", a["id"], "approve_extension")
+    due = _local_due(out["deadlines"]["handle"])
+    assert co_texts(a["id"])[1] == (f"{head}主办单位延期申请已获批准（延期 3 个工作日，办理时限 "
+                                    f"{due}），请在新的办理时限内配合办理。")
+    # the lead unit asked for those days: it is not texted them
+    assert [p for _, p, _ in _texts(city, a["id"], "unit_decision")].count("01065120001") == 1
+
+    b = signed()
+    city.act("handler_d1", b["id"], "request_extension", days=3, reason="等待抽水设备")
+    city.act("dispatcher", b["id"], "deny_extension", reason="可按期办结")
+    assert co_texts(b["id"]) == [f"【示范市12345】诉求 {b['code']}「多福巷积水」主办单位延期申请"
+                                 "未获同意，请配合主办单位在原办理时限内办结。驳回理由：可按期办结"]
+    city.act("handler_d1", b["id"], "request_return", reason="应由水务局主办")
+    out = city.act("dispatcher", b["id"], "approve_return")
+    assert out["status"] == "registered" and out["co_units"] == []
+    assert co_texts(b["id"])[1] == (f"【示范市12345】诉求 {b['code']}「多福巷积水」主办单位退单申请"
+                                    "已获同意，该诉求将重新派单，你单位暂无需继续协办。")
 
 
 def test_a_follow_up_that_reopens_texts_the_unit_and_the_requester(city: City) -> None:

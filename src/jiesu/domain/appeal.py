@@ -926,7 +926,7 @@ def _approve_return(
 ) -> dict[str, Any]:
     if not a.return_pending:
         raise IllegalTransition("没有待审核的退单申请")
-    unit = a.lead_unit_id
+    unit, co_units = a.lead_unit_id, list(a.co_unit_ids)
     a.return_pending = False
     a.returned_count += 1
     a.status = Status.REGISTERED
@@ -935,7 +935,9 @@ def _approve_return(
     a.handling_unit_id = None
     a.signed_at = None
     _clear_clocks(a)
-    return {"unit_id": unit, "reason": a.return_reason, "note": args.get("note")}
+    # the co-units leave with it: they are told to stop (services/notices.py)
+    return {"unit_id": unit, "co_unit_ids": co_units, "reason": a.return_reason,
+            "note": args.get("note")}
 
 
 def _deny_return(

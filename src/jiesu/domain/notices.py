@@ -4,7 +4,8 @@ to follow now), 答复 (a call-back is coming) and 重办 (it is handled again).
 unit's duty phone when a 签收 or 办理 deadline nears (黄牌预警) or passes (红牌, with the
 automatic 督办), when a bad rating's rectification (整改) deadline does, DESIGN §4, when a
 dispatcher refuses the unit's request or its reply (驳回退单, 驳回延期, 退回重办) or grants fewer
-days than it asked (延期部分批准), with the reason, and when the appeal is reopened (重办).
+days than it asked (延期部分批准), with the reason, and when the appeal is reopened (重办); to its
+co-units (协办) when the lead unit's return or extension is decided or the appeal reopened.
 Pure: the services put them in the notification outbox in the same transaction as the step,
 so a message goes out exactly when the step is saved."""
 
@@ -254,6 +255,53 @@ def unit_decision_notice(event_type: str, data: Mapping[str, Any], *, code: str,
     if reason:
         cut = reason if len(reason) <= REASON_IN_TEXT else reason[:REASON_IN_TEXT - 1] + "…"
         text += f"{decision.label}：{cut}"
+    return text
+
+
+class CoUnitNews(NamedTuple):
+    """A dispatcher's decision on the lead unit's request that changes what its co-units (协办)
+    must do: keep helping, stop, or help by another deadline."""
+
+    what: str  # 主办单位退单申请未获同意
+    todo: str  # 请继续配合主办单位办理
+    reason: bool = False  # the text carries the dispatcher's reason (驳回理由)
+    new_deadline: bool = False  # the text says the handling deadline
+
+
+# keyed by the event that records the decision; an extension approved in full is news to
+# the co-units as well (their deadline moved), though not to the lead unit that asked for it
+CO_UNIT_NEWS = {
+    "approve_return": CoUnitNews("主办单位退单申请已获同意，该诉求将重新派单",
+                                 "你单位暂无需继续协办"),
+    "deny_return": CoUnitNews("主办单位退单申请未获同意", "请继续配合主办单位办理",
+                              reason=True),
+    "approve_extension": CoUnitNews("主办单位延期申请已获批准", "请在新的办理时限内配合办理",
+                                    new_deadline=True),
+    "deny_extension": CoUnitNews("主办单位延期申请未获同意",
+                                 "请配合主办单位在原办理时限内办结", reason=True),
+}
+
+
+def co_unit_notice(event_type: str, data: Mapping[str, Any], *, code: str, title: str,
+                   city: str, due_local: str | None = None) -> str | None:
+    """The message to a co-unit (协办) of the appeal when a decision changes what it must do:
+    the lead unit's return or extension decided, or the appeal reopened (重办); None for any
+    other event (a reply sent back is the lead unit's alone)."""
+    news = CO_UNIT_NEWS.get(event_type)
+    if news is None:
+        return unit_decision_notice(event_type, data, code=code, title=title, city=city,
+                                    due_local=due_local, co_unit=True)
+    detail = []
+    if event_type == "approve_extension" and isinstance(data.get("days"), int):
+        detail.append(f"延期 {data['days']} 个工作日")
+    if news.new_deadline and due_local:
+        detail.append(f"办理时限 {due_local}")
+    said = f"（{'，'.join(detail)}）" if detail else ""
+    text = f"【{city}12345】诉求 {code}「{title[:20] or '无标题'}」{news.what}{said}，{news.todo}。"
+    reason = str(data.get("reason") or "").strip() if news.reason else ""
+    if reason:
+        cut = reason if len(reason) <= REASON_IN_TEXT else reason[:REASON_IN_TEXT - 1] + "…"
+        text += f"驳回理由：{cut}"
     return text
 
 

@@ -34,15 +34,17 @@ def notify_units(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
                  events: list[DomainEvent], now: datetime) -> int:
     """Text the responsible unit's duty phone (its own, or the nearest unit above it that has
     one) about each 签收/办理 deadline warning, the units an urgent appeal is dispatched to
-    (JIESU_NOTIFY_UNITS_ON_DISPATCH), and the handling unit's about a dispatcher's
-    驳回退单, 驳回延期, 延期部分批准 or 退回重办 and about a 重办 (its co-units too), with the
-    reason; returns how many messages were queued."""
+    (JIESU_NOTIFY_UNITS_ON_DISPATCH), the handling unit's about a dispatcher's 驳回退单,
+    驳回延期, 延期部分批准 or 退回重办 and about a 重办, with the reason, and its co-units'
+    about a 重办 and about the lead unit's 退单 or 延期 decided; returns how many messages were
+    queued."""
     queued = 0
     for event in events:
         if event.type in ("dispatch", "sub_dispatch"):
             queued += _notify_dispatch(uow, settings, appeal, event, now)
             continue
-        if notices.decision_of(event.type, event.data) is not None and appeal.code is not None:
+        if appeal.code is not None and (notices.decision_of(event.type, event.data) is not None
+                                        or event.type in notices.CO_UNIT_NEWS):
             queued += _notify_decision(uow, settings, appeal, event, now)
             continue
         if event.type != "deadline_warning" or appeal.code is None:
@@ -92,20 +94,27 @@ def _notify_dispatch(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
 
 def _notify_decision(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
                      event: DomainEvent, now: datetime) -> int:
-    """The unit handling the appeal now (after a 重办 back to registration there is none yet)
-    and, when it is reopened, its co-units; one text per duty phone (units without their own
-    share the phone of the unit above them)."""
+    """The unit handling the appeal now (after a 重办 back to registration, or a 退单 approved,
+    there is none) and its co-units when the decision changes what they must do (the co-units
+    of an approved 退单 are read from its event: they left with it); one text per duty phone
+    (units without their own share the phone of the unit above them)."""
     assert appeal.code is not None
     due = appeal.handle_due_at.astimezone(settings.tz) if appeal.handle_due_at else None
+    due_local = f"{due:%m月%d日 %H:%M}" if due else None
     lead = appeal.handling_unit_id or appeal.lead_unit_id
-    if lead is None:
-        return 0
+    co_units = appeal.co_unit_ids or tuple(
+        int(u) for u in event.data.get("co_unit_ids") or () if event.type == "approve_return")
     texted: set[str] = set()
-    for unit_id, co_unit in [(lead, False), *((u, True) for u in appeal.co_unit_ids)]:
-        text = notices.unit_decision_notice(
-            event.type, event.data, code=appeal.code, title=appeal.title,
-            city=settings.city_name, due_local=f"{due:%m月%d日 %H:%M}" if due else None,
-            co_unit=co_unit)
+    units = [(lead, False)] if lead is not None else []
+    for unit_id, co_unit in [*units, *((u, True) for u in co_units)]:
+        if co_unit:
+            text = notices.co_unit_notice(event.type, event.data, code=appeal.code,
+                                          title=appeal.title, city=settings.city_name,
+                                          due_local=due_local)
+        else:
+            text = notices.unit_decision_notice(
+                event.type, event.data, code=appeal.code, title=appeal.title,
+                city=settings.city_name, due_local=due_local)
         phone = lookups.duty_phone(uow.session, unit_id) if text is not None else None
         if text is None or not phone or phone in texted:
             continue

@@ -210,3 +210,27 @@ def test_a_hotspot_warning_names_the_place_the_category_and_its_words() -> None:
                            appeals=12, days=7, city="示范市", url="/staff/hotspots", grown_from=5)
     assert grown == ("【示范市12345】热点预警（扩大）：东湖社区近 7 天反映“停水”问题的已由 5 人"
                      "增至 10 人（12 件，关键词：没水），请尽快处置。详见 /staff/hotspots")
+
+
+def test_a_co_unit_hears_what_the_lead_units_return_or_extension_decided_means_for_it() -> None:
+    from jiesu.domain.notices import co_unit_notice
+
+    kw = {"code": "2026112700123", "title": "多福巷积水", "city": "示范市",
+          "due_local": "12月03日 23:59"}
+    head = "【示范市12345】诉求 2026112700123「多福巷积水」"
+    assert co_unit_notice("deny_return", {"reason": "属区管", "forced": True}, **kw) == (
+        f"{head}主办单位退单申请未获同意，请继续配合主办单位办理。驳回理由：属区管")
+    assert co_unit_notice("approve_return", {"unit_id": 3, "note": "内部"}, **kw) == (
+        f"{head}主办单位退单申请已获同意，该诉求将重新派单，你单位暂无需继续协办。")
+    # an extension in full is news to the co-unit (its deadline moved), in part too
+    for data in ({"days": 3, "asked": 3}, {"days": 2, "asked": 5, "reason": "材料两天内到货"}):
+        assert co_unit_notice("approve_extension", data, **kw) == (
+            f"{head}主办单位延期申请已获批准（延期 {data['days']} 个工作日，办理时限 "
+            "12月03日 23:59），请在新的办理时限内配合办理。")
+    denied = co_unit_notice("deny_extension", {"reason": "可按期办结", "days": 3}, **kw)
+    assert denied == (f"{head}主办单位延期申请未获同意，请配合主办单位在原办理时限内办结。"
+                      "驳回理由：可按期办结")
+    reopened = co_unit_notice("reopen", {"to": "in_progress", "reason": "仍积水"}, **kw)
+    assert reopened is not None and "请配合主办单位重新办理" in reopened
+    for other in ("send_back", "request_return", "request_extension", "reply", "sign"):
+        assert co_unit_notice(other, {"reason": "x", "note": "y"}, **kw) is None

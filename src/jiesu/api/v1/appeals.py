@@ -31,7 +31,10 @@ DECISION_ARGS = (
     " The handling unit is texted the decision and its reason at its duty phone (for fewer"
     " days, also the days asked and granted and the new deadline). `reopen` requires `reason`"
     " (重办理由); the unit that handles the appeal again and its co-units are texted it with the"
-    " new deadline, and the requester that the appeal is handled again.")
+    " new deadline, and the requester that the appeal is handled again. Co-units are also"
+    " texted when the lead unit's `request_return` or `request_extension` is approved or"
+    " denied (an approved return's event lists them in `co_unit_ids`: they leave the appeal"
+    " with the lead unit).")
 
 
 def scope_for(session: Any, user: CurrentUser) -> queries.Scope:
