@@ -132,6 +132,26 @@ def test_the_inbox_puts_what_waits_to_be_signed_first(city: City) -> None:
     c.get("/staff/inbox?lang=zh")
 
 
+def test_what_waits_to_be_signed_is_listed_by_its_signing_deadline(city: City) -> None:
+    """The 待签收 section shows each appeal's 签收时限 and is capped, so it lists the earliest
+    to sign first: a complaint already late to sign (its handling deadline weeks away) heads a
+    consultation signed by tomorrow (handled within two working days), not the other way."""
+    from jiesu.store.tables import AppealRow
+
+    late = city.register(kind="complaint")
+    city.act("dispatcher", late["id"], "dispatch", unit_id=city.unit_ids["D1"])
+    soon = city.register(kind="consult", content="请问社区卫生服务中心周末开门吗")
+    city.act("dispatcher", soon["id"], "dispatch", unit_id=city.unit_ids["D1"])
+    with city.runtime.db.uow() as uow:
+        row = uow.session.get(AppealRow, late["id"])
+        assert row is not None
+        row.sign_due_at = utcnow() - timedelta(hours=3)  # dispatched days ago, not signed
+        uow.commit()
+    _login(city.client, "handler_d1")
+    inbox = city.client.get("/staff/inbox").text
+    assert _codes(inbox) == [late["code"], soon["code"]]
+
+
 def test_a_rectification_of_an_appeal_without_a_title_shows_its_text(city: City) -> None:
     phone = "13911112222"
     a = city.register(content="东湖社区3号楼门口的路灯坏了两个星期，晚上很黑", title="",

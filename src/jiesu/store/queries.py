@@ -156,6 +156,10 @@ ORDERS: dict[str, tuple[UnaryExpression[Any], ...]] = {
     "created_desc": (AppealRow.created_at.desc(), AppealRow.id.desc()),
     "created_asc": (AppealRow.created_at.asc(), AppealRow.id.asc()),
     "due": (AppealRow.handle_due_at.asc(), AppealRow.id.asc()),
+    # the appeals waiting to be signed: their short clock is the signing one (a working day,
+    # hours when urgent), which the handling deadline does not follow (a consultation's is
+    # two working days, a complaint's fifteen)
+    "sign_due": (AppealRow.sign_due_at.asc(), AppealRow.id.asc()),
     # the dispatch queue: 特急 and 紧急 before the rest, each oldest first (a gas leak
     # registered now must not wait behind a page of yesterday's streetlights)
     "urgent_first": (case({"emergency": 0, "urgent": 1}, value=AppealRow.urgency,

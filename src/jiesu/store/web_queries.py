@@ -72,8 +72,13 @@ def followup_page(session: Session, now: datetime, *, page: int,
 
 
 def scoped_page(session: Session, statuses: list[str], scope: queries.Scope, now: datetime, *,
-                page: int, per_page: int = 20) -> tuple[list[AppealRow], int, bool]:
-    """A unit subtree's appeals in `statuses`, the earliest handling deadline first (the inbox)."""
+                page: int, per_page: int = 20, by_sign: bool = False
+                ) -> tuple[list[AppealRow], int, bool]:
+    """A unit subtree's appeals in `statuses`, the earliest handling deadline first (the inbox);
+    `by_sign`: the earliest signing deadline first (those waiting to be signed, a few)."""
+    if by_sign:
+        return queries.list_appeals(session, queries.AppealFilters(status=statuses), scope, now,
+                                    page=page, per_page=per_page, order="sign_due")
     if scope.unit_path is None:
         return queries.list_appeals(session, queries.AppealFilters(status=statuses), scope, now,
                                     page=page, per_page=per_page, order="due")

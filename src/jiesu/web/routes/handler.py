@@ -16,7 +16,8 @@ router = APIRouter(prefix="/staff/inbox", include_in_schema=False)
 ROLES = {Role.HANDLER, Role.GRID_WORKER}
 PER_PAGE = 20
 # Appeals waiting to be signed head the first page of the inbox: their clock is the short one
-# (a working day, or hours when urgent). Below them the ones in progress, earliest due first.
+# (a working day, or hours when urgent), the earliest to sign first. Below them the ones in
+# progress, the earliest handling deadline first.
 SIGN_MAX = 50
 TABS = {"todo": ("待办诉求", ["in_progress"]),
         "replied": ("已答复", ["replied"])}
@@ -39,7 +40,8 @@ def inbox(request: Request) -> HTMLResponse:
         items = staff.list_items(uow.session, rows, now, decisions=True, user=user)
         if tab == "todo":
             signing, sign_total, sign_capped = web_queries.scoped_page(
-                uow.session, ["dispatched"], scope, now, page=1, per_page=SIGN_MAX)
+                uow.session, ["dispatched"], scope, now, page=1, per_page=SIGN_MAX,
+                by_sign=True)
             if page == 1:
                 to_sign = staff.list_items(uow.session, signing, now, decisions=True,
                                               user=user)
