@@ -109,3 +109,27 @@ def test_a_grid_worker_reads_why_a_return_was_refused_on_the_phone(
     assert "驳回理由：楼道堆物属网格巡查处置范围，请协调物业清理。" in text
     item.scroll_into_view_if_needed()
     worker.shot("49-grid-refused-return")
+
+
+def test_a_report_sent_without_signal_stays_on_the_page(visitor: Callable[..., Visitor],
+                                                        server: Server) -> None:
+    """In the street the signal comes and goes: 提交 without a connection keeps the grid worker
+    on the form with what was typed and says why (not the browser's error page, which loses
+    the chosen photo and the position); back online, the same press sends it."""
+    worker = visitor("grid", phone=True)
+    page = worker.page
+    worker.login("grid")
+    page.get_by_label("标题").fill("路灯不亮")
+    page.get_by_label("发现的问题").fill("多福巷8号楼北侧路灯连续三晚不亮，夜间行人看不清路。")
+    page.context.set_offline(True)
+    page.get_by_role("button", name="提交").click()
+    note = page.locator("[data-offline-note]")
+    note.wait_for()
+    assert "当前没有网络连接，未提交" in note.inner_text()
+    assert page.url.endswith("/staff/grid")
+    assert page.get_by_label("标题").input_value() == "路灯不亮"
+    worker.shot("49-grid-patrol-offline")
+    page.context.set_offline(False)
+    page.get_by_role("button", name="提交").click()
+    page.wait_for_selector("[data-reported]")
+    assert "路灯不亮" in page.locator("[data-reports] li").nth(0).inner_text()

@@ -281,6 +281,9 @@ EN: dict[str, str] = {
     "系统建议": "Suggestions", "可能重复": "Possible duplicates", "超期": "Overdue",
     "即将到期": "Due soon", "操作成功": "Done", "返回列表": "Back to list",
     "天": "days", "每页": "per page",
+    "当前没有网络连接，未提交。已填写的内容仍在本页，恢复网络后请再点提交。":
+        "No network connection: nothing was sent. What you typed is still here; send it "
+        "again once you are back online.",
     # a co-unit (协办) reads the appeal; the lead unit acts on it
     "本单位协办": "Assisting",
     "本单位为协办单位，请配合主办单位（{unit}）办理；签收、答复、退单和延期由主办单位办理。":

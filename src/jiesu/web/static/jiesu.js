@@ -257,6 +257,25 @@
     });
   }
 
+  /* In the street the signal comes and goes: a form sent without a connection would leave
+     the page for the browser's error page, and a chosen photo and the position with it.
+     Stay, and say so; the typed text is still there to send once the phone is back online. */
+  function setupOffline(form) {
+    form.addEventListener("submit", function (e) {
+      if (navigator.onLine !== false) { return; }
+      e.preventDefault();
+      var note = form.querySelector("[data-offline-note]");
+      if (!note) {
+        note = document.createElement("div");
+        note.className = "flash flash-error";
+        note.setAttribute("role", "alert");
+        note.setAttribute("data-offline-note", "");
+        form.insertBefore(note, form.firstChild);
+      }
+      note.textContent = form.getAttribute("data-offline");
+    });
+  }
+
   function uuid() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
     return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2);
@@ -269,6 +288,7 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-unit-find]"), setupUnitFind);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-shortcuts]"), setupShortcuts);
     Array.prototype.forEach.call(document.querySelectorAll("[data-locate]"), setupLocate);
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-offline]"), setupOffline);
     /* One registration per screen load, even if the operator presses submit twice. */
     Array.prototype.forEach.call(document.querySelectorAll("[data-idempotency]"), function (i) { i.value = uuid(); });
   });
