@@ -86,6 +86,21 @@ def test_late_appeals_do_not_offer_an_extension_or_a_return(city: City) -> None:
     assert 'data-action="reply"' in page
 
 
+def test_while_a_return_waits_for_the_dispatcher_no_reply_is_offered(city: City) -> None:
+    """申请退单 pending: the domain refuses a reply until the dispatcher decides, so the page
+    offers none and says why, instead of a form that ends in an error; denied, it is back."""
+    appeal_id = _signed(city)
+    city.act("handler_d1", appeal_id, "request_return", reason="不属于本区管辖")
+    c = city.client
+    _login(c, "handler_d1")
+    page = c.get(f"/staff/appeals/{appeal_id}").text
+    assert 'data-action="reply"' not in page and 'data-action="contact"' in page
+    assert "等待派单员审核；审核前不能答复" in page
+    city.act("dispatcher", appeal_id, "deny_return", reason="属本区职责")
+    page = c.get(f"/staff/appeals/{appeal_id}").text
+    assert 'data-action="reply"' in page and "审核前不能答复" not in page
+
+
 def _appeals_of(city: City, phone: str) -> list[str]:
     """The statuses of the appeals registered for a phone."""
     with city.runtime.db.uow(write=False) as uow:

@@ -284,6 +284,8 @@ EN: dict[str, str] = {
     "当前没有网络连接，未提交。已填写的内容仍在本页，恢复网络后请再点提交。":
         "No network connection: nothing was sent. What you typed is still here; send it "
         "again once you are back online.",
+    "等待派单员审核；审核前不能答复。":
+        "Waiting for the dispatcher's decision; no reply can be sent before it.",
     # a co-unit (协办) reads the appeal; the lead unit acts on it
     "本单位协办": "Assisting",
     "本单位为协办单位，请配合主办单位（{unit}）办理；签收、答复、退单和延期由主办单位办理。":

@@ -146,6 +146,8 @@ def available_actions(row: AppealRow, user: CurrentUser,
         if action is dom.Action.REQUEST_RETURN and (row.return_pending or _past(
                 row.return_due_at, now)):
             continue
+        if action is dom.Action.REPLY and row.return_pending:
+            continue  # the domain refuses it until the dispatcher decides the return
         if action is dom.Action.REQUEST_EXTENSION and (
                 row.extension_pending_days is not None or _past(row.handle_due_at, now)):
             continue
