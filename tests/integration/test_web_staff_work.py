@@ -239,8 +239,9 @@ def test_a_co_unit_reads_the_appeal_and_is_offered_nothing_it_would_be_refused(
         city: City) -> None:
     """协办: the co-unit's handler finds the appeal in its inbox, marked as its unit assisting,
     without a 签收 button, and its page names the lead unit instead of offering forms that the
-    domain refuses (签收, 申请退单: "该诉求不属于您所在单位办理"). The lead unit's handler still
-    signs it from the list; the timeline names the co-units it was dispatched with."""
+    domain refuses (签收, 申请退单), and the API's refusal says the lead unit acts. The lead
+    unit's handler still signs it from the list; the timeline names the co-units it was
+    dispatched with."""
     a = city.register(title="西长安街路面塌陷")
     city.act("dispatcher", a["id"], "dispatch", unit_code="D2",
              co_unit_ids=[city.unit_ids["D1"]])
@@ -255,7 +256,8 @@ def test_a_co_unit_reads_the_appeal_and_is_offered_nothing_it_would_be_refused(
     assert "data-action=" not in page
     assert "请配合主办单位（西城区）办理" in page and "暂无待办" not in page
     assert "协办单位：东城区" in page  # the dispatch step on the timeline
-    city.act("handler_d1", a["id"], "sign", expect=403)
+    refused = city.act("handler_d1", a["id"], "sign", expect=403)
+    assert refused["error"]["message"] == "本单位为该诉求的协办单位，签收、答复等由主办单位办理"
     _login(c, "handler_d2")
     inbox = c.get("/staff/inbox").text
     item = inbox[inbox.index(f'data-code="{a["code"]}"'):]

@@ -680,8 +680,11 @@ def _check_scope(transition: Transition, appeal: Appeal, actor: Actor) -> None:
             )
     elif actor.role in UNIT_SCOPED_ROLES:
         if not owned_by(appeal.lead_unit_id, appeal.handling_unit_id, actor):
+            # a co-unit (协办) sees the appeal: tell it who acts, not that it is not its own
+            helping = bool(set(appeal.co_unit_ids) & actor.unit_scope)
             raise PermissionDenied(
-                "该诉求不属于您所在单位办理", role=actor.role, action=transition.action
+                "本单位为该诉求的协办单位，签收、答复等由主办单位办理" if helping
+                else "该诉求不属于您所在单位办理", role=actor.role, action=transition.action
             )
     elif actor.role is Role.REQUESTER and (
         # A phone without digits must not match an appeal that has no phone on record.

@@ -565,6 +565,8 @@ EN: dict[str, str] = {
     "驳回理由": "Reason for denial",
     # errors staff meet (the domain's and services' fixed messages)
     "该诉求不属于您所在单位办理": "This appeal is not handled by your unit",
+    "本单位为该诉求的协办单位，签收、答复等由主办单位办理":
+        "Your unit assists on this appeal: the lead unit signs and replies",
     "只有咨询类诉求可以直接答复": "Only consultations can be answered directly",
     "请选择不予受理的理由": "Choose why the appeal is rejected",
     "不能合并到自身": "An appeal cannot be merged into itself",

@@ -88,6 +88,21 @@ def in_progress_at(at: datetime, **kw: Any) -> Built:
     return built
 
 
+def test_a_co_unit_is_told_the_lead_unit_acts_and_changes_nothing() -> None:
+    """协办: the co-unit sees the appeal, so "not your unit's" would read wrong; it is told
+    that the lead unit signs and replies. A unit outside keeps the plain refusal."""
+    built = dispatched_at(local(2026, 3, 2, 9))
+    helper = actor(Role.HANDLER, unit_id=CO, unit_scope=frozenset({CO}))
+    outsider = actor(Role.HANDLER, unit_id=OTHER, unit_scope=frozenset({OTHER}))
+    for who, said in ((helper, "本单位为该诉求的协办单位，签收、答复等由主办单位办理"),
+                      (outsider, "该诉求不属于您所在单位办理")):
+        before = asdict(built.appeal)
+        with pytest.raises(PermissionDenied) as info:
+            apply(built.appeal, Action.SIGN, who, built.now + STEP, rules=built.rules)
+        assert info.value.message == said
+        assert asdict(built.appeal) == before
+
+
 # -- reject / merge / answer directly -------------------------------------------------------
 
 
