@@ -101,6 +101,21 @@ def test_while_a_return_waits_for_the_dispatcher_no_reply_is_offered(city: City)
     assert 'data-action="reply"' in page and "审核前不能答复" not in page
 
 
+def test_a_unit_passed_the_appeal_down_is_not_offered_a_return_to_12345(city: City) -> None:
+    """二次派单: the street the district passed the appeal to answers to the district; its page
+    offers no 申请退单 (which would take the appeal from the district), the district's does."""
+    appeal_id = _signed(city)
+    city.act("handler_d1", appeal_id, "sub_dispatch", unit_code="D1S1")
+    c = city.client
+    _login(c, "handler_s1")
+    page = c.get(f"/staff/appeals/{appeal_id}").text
+    assert 'data-action="reply"' in page and 'data-action="request_return"' not in page
+    refused = city.act("handler_s1", appeal_id, "request_return", reason="不属于街道", expect=403)
+    assert "请联系上级单位改派" in refused["error"]["message"]
+    _login(c, "handler_d1")
+    assert 'data-action="request_return"' in c.get(f"/staff/appeals/{appeal_id}").text
+
+
 def _appeals_of(city: City, phone: str) -> list[str]:
     """The statuses of the appeals registered for a phone."""
     with city.runtime.db.uow(write=False) as uow:

@@ -348,7 +348,8 @@ TRANSITIONS: dict[Action, Transition] = {
             (),
             set(_HANDLERS),
             "申请退单",
-            "within the return window; reason required",
+            "within the return window; reason required; by the lead unit, not a unit it passed"
+            " the appeal down to (二次派单)",
         ),
         _t(
             Action.APPROVE_RETURN,
@@ -700,6 +701,18 @@ def owned_by(lead_unit_id: int | None, handling_unit_id: int | None, actor: Acto
     return bool(({lead_unit_id, handling_unit_id} - {None}) & actor.unit_scope)
 
 
+# a unit below the lead unit that got the appeal by 二次派单 answers to the lead unit, which
+# did not ask to give it back: its 退单 would take the appeal from the lead unit
+NOT_YOURS_TO_RETURN = ("本单位经上级单位二次派单承办，不能向12345退单；"
+                       "如不属于本单位职责，请联系上级单位改派")
+
+
+def may_return(lead_unit_id: int | None, actor: Actor) -> bool:
+    """Whether the actor may ask to return the appeal (退单): the lead unit (主办) or a unit above
+    it may; a unit it was passed down to (二次派单) may not. Other roles: the table decides."""
+    return actor.role not in UNIT_SCOPED_ROLES or lead_unit_id in actor.unit_scope
+
+
 # what people put between the digits of a phone number (after NFKC, which turns a Chinese
 # input method's full-width digits, brackets and hyphens into ASCII)
 _PHONE_SEPARATORS = re.compile(r"[\s\-–—()./·]")
@@ -915,6 +928,8 @@ def _request_return(
     a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
 ) -> dict[str, Any]:
     reason = _required_text(args, "reason", "退单理由")
+    if not may_return(a.lead_unit_id, actor):
+        raise PermissionDenied(NOT_YOURS_TO_RETURN, role=actor.role, action=Action.REQUEST_RETURN)
     if a.return_pending:
         raise IllegalTransition("已有待审核的退单申请")
     if a.return_due_at is not None and now > a.return_due_at:

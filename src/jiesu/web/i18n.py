@@ -565,6 +565,9 @@ EN: dict[str, str] = {
     "驳回理由": "Reason for denial",
     # errors staff meet (the domain's and services' fixed messages)
     "该诉求不属于您所在单位办理": "This appeal is not handled by your unit",
+    "本单位经上级单位二次派单承办，不能向12345退单；如不属于本单位职责，请联系上级单位改派":
+        "Your unit was passed this appeal by the unit above it and cannot return it to 12345; "
+        "if it is not your unit's to handle, ask that unit to pass it on elsewhere",
     "本单位为该诉求的协办单位，签收、答复等由主办单位办理":
         "Your unit assists on this appeal: the lead unit signs and replies",
     "只有咨询类诉求可以直接答复": "Only consultations can be answered directly",

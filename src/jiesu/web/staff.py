@@ -144,7 +144,7 @@ def available_actions(row: AppealRow, user: CurrentUser,
                 row.channel != "grid_patrol" or row.registered_by != user.id):
             continue
         if action is dom.Action.REQUEST_RETURN and (row.return_pending or _past(
-                row.return_due_at, now)):
+                row.return_due_at, now) or not dom.may_return(row.lead_unit_id, user.actor())):
             continue
         if action is dom.Action.REPLY and row.return_pending:
             continue  # the domain refuses it until the dispatcher decides the return

@@ -103,6 +103,22 @@ def test_a_co_unit_is_told_the_lead_unit_acts_and_changes_nothing() -> None:
         assert asdict(built.appeal) == before
 
 
+def test_a_unit_given_the_appeal_by_sub_dispatch_cannot_return_it_to_12345() -> None:
+    """二次派单 leaves the lead unit accountable: the unit below answers to it, and its 退单
+    would take the appeal from the lead unit, which did not ask. The lead unit still may."""
+    built = in_progress_at(local(2026, 3, 2, 9))
+    act(built, Action.SUB_DISPATCH, Role.HANDLER, built.now + STEP, unit_id=CHILD)
+    below = actor(Role.HANDLER, unit_id=CHILD, unit_scope=frozenset({CHILD}))
+    before = asdict(built.appeal)
+    with pytest.raises(PermissionDenied) as info:
+        apply(built.appeal, Action.REQUEST_RETURN, below, built.now + STEP, rules=built.rules,
+              reason="不属于街道职责")
+    assert "请联系上级单位改派" in info.value.message
+    assert asdict(built.appeal) == before
+    act(built, Action.REQUEST_RETURN, Role.HANDLER, built.now + STEP, reason="不属于本区职责")
+    assert built.appeal.return_pending
+
+
 # -- reject / merge / answer directly -------------------------------------------------------
 
 
