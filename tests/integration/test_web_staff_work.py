@@ -279,3 +279,22 @@ def test_a_co_unit_reads_the_appeal_and_is_offered_nothing_it_would_be_refused(
     assert f'/staff/appeals/{a["id"]}/sign' in item[:item.index("</li>")]
     page = c.get(f"/staff/appeals/{a['id']}").text
     assert 'data-action="sign"' in page and "data-helping" not in page
+    # the lead unit's refused return is its own news; a reopening is the co-unit's work too
+    city.act("handler_d2", a["id"], "sign")
+    city.act("handler_d2", a["id"], "request_return", reason="不属于本区")
+    city.act("dispatcher", a["id"], "deny_return", reason="属本区职责")
+
+    def row_of(username: str) -> str:
+        _login(c, username)
+        inbox = c.get("/staff/inbox").text
+        item = inbox[inbox.index(f'data-code="{a["code"]}"'):]
+        return item[:item.index("</li>")]
+
+    assert 'data-decision="deny_return"' in row_of("handler_d2")
+    assert "data-decision=" not in row_of("handler_d1")
+    assert "data-decision=" not in c.get(f"/staff/appeals/{a['id']}").text
+    city.act("handler_d2", a["id"], "reply", claim="solved", text="已修复")
+    city.act("dispatcher", a["id"], "reopen", reason="仍有塌陷")
+    helping = row_of("handler_d1")
+    assert 'data-decision="reopen"' in helping and "请配合主办单位重新办理" in helping
+    assert "请重新办理后再答复" in row_of("handler_d2")

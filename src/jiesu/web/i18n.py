@@ -316,6 +316,7 @@ EN: dict[str, str] = {
     "请在原办理时限内办结": "please finish it by the current deadline",
     "请在新的办理时限内办结": "please finish it by the new deadline",
     "请重新办理后再答复": "please handle it again and reply",
+    "请配合主办单位重新办理": "please help the lead unit handle it again",
     "部分批准理由": "Why fewer days are granted",
     "申请 {asked} 个工作日，批准 {granted} 个工作日":
         "{asked} working days asked, {granted} granted",

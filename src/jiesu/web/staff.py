@@ -3,7 +3,7 @@ of each action's form and how a submitted form becomes the action's arguments.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -247,10 +247,16 @@ def suggestion_summary(row: AppealRow) -> dict[str, Any]:
     }
 
 
-def standing_decisions(row: AppealRow, events: list[Any]) -> list[notices.Decision]:
+def standing_decisions(row: AppealRow, events: list[Any], *,
+                       helping: bool = False) -> list[notices.Decision]:
     """What a dispatcher refused or sent back, with the reason, while the unit still works on
-    the appeal and has not answered it (a new request of that kind, a reply)."""
-    return notices.standing_decisions(events) if row.status in notices.IN_HANDS else []
+    the appeal and has not answered it (a new request of that kind, a reply). `helping`: as a
+    co-unit (协办) reads them: only a reopening is its work too, with what it is to do."""
+    found = notices.standing_decisions(events) if row.status in notices.IN_HANDS else []
+    if not helping:
+        return found
+    co_todo = {t: d.co_todo for t, d in notices.UNIT_DECISIONS.items() if d.co_todo}
+    return [replace(d, todo=co_todo[d.type]) for d in found if d.type in co_todo]
 
 
 def list_items(session: Session, rows: list[AppealRow], now: datetime, *,
@@ -270,8 +276,14 @@ def list_items(session: Session, rows: list[AppealRow], now: datetime, *,
              "handling": names.get(r.handling_unit_id or 0),
              "category": cats.get(r.category or ""), "mark": due_state(r, now),
              "suggest": suggestion_summary(r),
-             "decisions": standing_decisions(r, threads.get(r.id, [])),
-             "helping": user is not None and helping(r, co.get(r.id, []), user)} for r in rows]
+             **_helping_decisions(r, threads.get(r.id, []), co.get(r.id, []), user)}
+            for r in rows]
+
+
+def _helping_decisions(row: AppealRow, thread: list[Any], co_unit_ids: list[int],
+                       user: CurrentUser | None) -> dict[str, Any]:
+    helps = user is not None and helping(row, co_unit_ids, user)
+    return {"helping": helps, "decisions": standing_decisions(row, thread, helping=helps)}
 
 
 def unit_options(units: list[Any]) -> str:

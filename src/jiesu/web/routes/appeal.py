@@ -93,7 +93,7 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             "at": lambda iso: _local_iso(request, iso),
             "failed": failed,
             # a refused 退单/延期 or a reply sent back, with why, while the unit works on it
-            "decisions": staff.standing_decisions(row, events),
+            "decisions": staff.standing_decisions(row, events, helping=helping),
             "decision_labels": {t: d.label for t, d in notices.UNIT_DECISIONS.items()},
             "here": f"/staff/appeals/{row.id}?back={quote(back, safe='')}"},
             status_code=status_code)
