@@ -86,6 +86,18 @@ def test_late_appeals_do_not_offer_an_extension_or_a_return(city: City) -> None:
     assert 'data-action="reply"' in page
 
 
+def test_contacting_the_requester_is_by_phone_unless_changed(city: City) -> None:
+    """联系诉求人, the form open first on a signed appeal: 电话 is picked (the domain records
+    phone when none is), not a blank "—" that a handler on a phone must change."""
+    appeal_id = _signed(city)
+    c = city.client
+    _login(c, "handler_d1")
+    page = c.get(f"/staff/appeals/{appeal_id}").text
+    form = page[page.index('data-action="contact"'):]
+    form = form[:form.index("</form>")]
+    assert '<option value="phone" selected>' in form and '<option value="">' not in form
+
+
 def test_while_a_return_waits_for_the_dispatcher_no_reply_is_offered(city: City) -> None:
     """申请退单 pending: the domain refuses a reply until the dispatcher decides, so the page
     offers none and says why, instead of a form that ends in an error; denied, it is back."""
