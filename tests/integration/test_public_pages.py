@@ -128,6 +128,25 @@ def test_a_board_link_past_the_last_page_shows_the_last_page(city: City) -> None
     assert re.search(r"Total: \d+<", english) and " items<" not in english
 
 
+def test_the_board_search_finds_only_what_the_board_shows(city: City) -> None:
+    """A name, phone or ID number typed into the board's search must not find the appeal that
+    holds it: the list would tell anyone who typed one what that person asked for."""
+    shown = city.register(
+        content="我叫王小明，住阳光小区3号楼2单元501室，电话13912345678，"
+                "身份证110101199003074514，楼下餐馆油烟太大",
+        requester_name="王小明", requester_phone="13912345678")
+    c = city.client
+    link = f'href="/board/{shown["code"]}"'
+    for typed in ("王小明", "小明", "13912345678", "1391234", "110101199003074514", "501"):
+        found = c.get("/board", params={"q": typed})
+        assert found.status_code == 200 and link not in found.text, typed
+        assert "共 0 条" in found.text, typed
+    # what the board publishes is still found: its words and its code
+    for typed in ("餐馆油烟", shown["code"]):
+        found = c.get("/board", params={"q": typed})
+        assert link in found.text and "共 1 条" in found.text, typed
+
+
 def test_open_statistics_give_the_figures_of_the_bar_charts_as_tables(city: City) -> None:
     _submit(city.client)
     page = city.client.get("/stats").text

@@ -62,6 +62,15 @@ def public_page(session: Session, f: queries.AppealFilters, now: datetime, *, pa
     return _page(session, stmt, queries.ORDERS["created_desc"], page=page, per_page=per_page)
 
 
+def public_matches(session: Session, f: queries.AppealFilters, now: datetime, *,
+                   limit: int) -> list[AppealRow]:
+    """The newest `limit` public appeals the board's search finds in the stored text, before
+    the page keeps those whose published (redacted) text says it too."""
+    _no_jit(session)
+    stmt = queries.filtered(session, f, queries.Scope(), now).where(public_clause())
+    return list(session.scalars(stmt.order_by(*queries.ORDERS["created_desc"]).limit(limit)))
+
+
 def followup_page(session: Session, now: datetime, *, page: int,
                   per_page: int = 20) -> tuple[list[AppealRow], int, bool]:
     """Replied appeals waiting for their call-back, the earliest follow-up deadline first."""

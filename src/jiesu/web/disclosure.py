@@ -49,6 +49,15 @@ def public_text(row: AppealRow, text: str | None) -> str:
     return redact(text or "", names=_names(row))
 
 
+def found_by(row: AppealRow, q: str) -> bool:
+    """Whether the board's search for `q` may list `row`: by its code or by the text the board
+    publishes. A name, phone or ID number is found only in the stored text, and listing the
+    appeal for it would tell anyone who typed one what that person asked for."""
+    needle = q.strip().casefold()
+    return row.code == q.strip() or any(
+        needle in public_text(row, text).casefold() for text in (row.title, row.content))
+
+
 def public_appeal(row: AppealRow, unit_name: str | None, category: str | None,
                   events: list[EventRow] | None = None) -> PublicAppeal:
     """The redacted view; `events` adds the status timeline (types and times only)."""

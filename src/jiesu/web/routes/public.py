@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,13 +18,14 @@ from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
 from jiesu.web import core, i18n, stats, uploads
 from jiesu.web.core import FormDep
-from jiesu.web.disclosure import public_appeal
+from jiesu.web.disclosure import found_by, public_appeal
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
 
 PUBLIC_KINDS = ("complaint", "help", "consult", "suggestion", "report", "praise")
 PER_PAGE = 20
+SEARCH_CAP = 500  # a board search reads at most this many appeals, the newest first
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -134,17 +136,33 @@ def board(request: Request) -> HTMLResponse:
                               status=[status] if status in queries.OPEN + ("closed",) else None)
     now = utcnow()
     with core.reading(rt) as uow:
-        rows, total, capped = web_queries.public_page(uow.session, f, now, page=page,
-                                                      per_page=PER_PAGE)
+        rows, total, capped, more = _board_page(uow.session, f, q, now, page)
         last = max(1, -(-total // PER_PAGE))
         if page > last and not capped:  # an old link past the end: show the last page
             page = last
-            rows, total, capped = web_queries.public_page(uow.session, f, now, page=page,
-                                                          per_page=PER_PAGE)
+            rows, total, capped, more = _board_page(uow.session, f, q, now, page)
         items = _public_items(uow.session, rows)
     return core.render(request, "public/board.html", {
-        "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
-        "q": q, "status": status, "statuses": list(queries.OPEN) + ["closed"]})
+        "items": items, "total": total, "capped": capped, "more": more, "page": page,
+        "per_page": PER_PAGE, "q": q, "status": status,
+        "statuses": list(queries.OPEN) + ["closed"]})
+
+
+def _board_page(session: Any, f: queries.AppealFilters, q: str, now: datetime,
+                page: int) -> tuple[list[Any], int, bool, bool]:
+    """One page of the board: its rows, their (capped) total, whether the total is capped, and
+    for a search whether more appeals than it read may match."""
+    if not q:
+        rows, total, capped = web_queries.public_page(session, f, now, page=page,
+                                                      per_page=PER_PAGE)
+        return rows, total, capped, False
+    # The database finds `q` in the stored text; of the newest SEARCH_CAP it found, the board
+    # lists those whose published (redacted) text says it too: a name or phone typed in would
+    # otherwise tell anyone what that person asked for. The pages end where these hits do.
+    found = web_queries.public_matches(session, f, now, limit=SEARCH_CAP + 1)
+    hits = [row for row in found[:SEARCH_CAP] if found_by(row, q)]
+    start = (page - 1) * PER_PAGE
+    return hits[start:start + PER_PAGE], len(hits), False, len(found) > SEARCH_CAP
 
 
 @router.get("/board/{code}", response_class=HTMLResponse)
