@@ -171,6 +171,25 @@ def test_open_statistics_json_holds_what_the_page_shows(city: City) -> None:
     assert sum(c["received"] for c in data["categories"]) == data["received"]
 
 
+def test_open_statistics_csv_is_headed_in_the_readers_language(city: City) -> None:
+    """/stats.csv had English headers (date, received, closed) for a Chinese resident opening it
+    in Excel; scripts keep those keys with ?header=code, the names of /stats.json."""
+    _submit(city.client)
+    data = city.client.get("/stats.json").json()
+    rows = city.client.get("/stats.csv")
+    assert rows.status_code == 200 and rows.text.startswith("\ufeff")
+    lines = rows.text.lstrip("\ufeff").splitlines()
+    assert lines[0] == "日期,受理量,办结量" and len(lines) == 31
+    today = data["daily"][-1]
+    assert lines[-1] == f"{today['date']},{today['received']},{today['closed']}"
+    english = city.client.get("/stats.csv?lang=en").text.lstrip("\ufeff").splitlines()
+    assert english[0] == "Date,Received,Closed"
+    for lang in ("zh", "en"):  # whatever the language the reader chose
+        coded = city.client.get(f"/stats.csv?header=code&lang={lang}").text
+        assert coded.lstrip("\ufeff").splitlines()[0] == "date,received,closed"
+        assert coded.lstrip("\ufeff").splitlines()[1:] == lines[1:]
+
+
 def _lang_link(html: str) -> str:
     m = re.search(r'<a class="lang" href="([^"]*)"', html)
     assert m, "page has no language switch"

@@ -244,7 +244,7 @@ EN: dict[str, str] = {
         "The international Open311 GeoReport v2 API (JSON and XML): the services and the "
         "requests; with an API key, new requests can be sent.",
     "近30天": "Last 30 days", "数量": "Count", "日期": "Date", "件": "",
-    "查看数据": "Show the figures", "受理量": "Received",
+    "查看数据": "Show the figures", "受理量": "Received", "办结量": "Closed",
     # login
     "登录": "Log in", "用户名": "Username", "密码": "Password",
     "用户名或密码错误": "Wrong username or password", "已退出": "Logged out",

@@ -220,12 +220,21 @@ def open_stats_json(request: Request) -> JSONResponse:
         "categories": [{"name": c, "received": n} for c, n in data.categories]})
 
 
+# The columns of /stats.csv: the key of each, which `?header=code` writes as the header (the
+# names /stats.json uses, for scripts), and its name for a person, in the page's language.
+DAILY_COLUMNS = (("date", "日期"), ("received", "受理量"), ("closed", "办结量"))
+
+
 @router.get("/stats.csv")
 def open_stats_csv(request: Request) -> Response:
+    """The days of /stats, headed as a resident reads them (日期, 受理量, 办结量; English on
+    English pages), or by the JSON's keys with `?header=code`."""
+    lang = core.lang_of(request)
+    by_code = request.query_params.get("header") == "code"
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=["date", "received", "closed"])
-    writer.writeheader()
-    writer.writerows(_open_rows(request))
+    writer = csv.writer(buf)
+    writer.writerow([key if by_code else i18n.gettext(lang, name) for key, name in DAILY_COLUMNS])
+    writer.writerows([row[key] for key, _ in DAILY_COLUMNS] for row in _open_rows(request))
     return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="jiesu-daily.csv"'})
 
