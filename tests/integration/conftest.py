@@ -44,8 +44,10 @@ def db_url(request: pytest.FixtureRequest, _db_factories: dict[str, DatabaseFact
 
 @pytest.fixture
 def settings(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    # photos of its own: a test can count what it stored (var/uploads was shared by all)
     return Settings(database_url=db_url, environment="test", sweep_interval_seconds=3600,
-                    model_dir=tmp_path_factory.mktemp("models"))
+                    model_dir=tmp_path_factory.mktemp("models"),
+                    upload_dir=tmp_path_factory.mktemp("uploads"))
 
 
 @pytest.fixture

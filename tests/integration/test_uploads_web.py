@@ -69,6 +69,36 @@ def test_a_photo_too_large_or_not_a_picture_is_refused(city: City) -> None:
     assert listed["total"] == 0
 
 
+def test_a_resident_adds_information_with_a_photo(city: City, runtime: Runtime) -> None:
+    """补充 had no photo field: a resident could say the road was still broken but not show it.
+    The photo joins the appeal's own (staff see it there), and a refused one is not kept."""
+    r = _submit(city, ("路灯.png", PNG, "image/png"))
+    code = r.headers["location"].split("/")[2].split("?")[0]
+    page = f"/track/{code}"
+    assert 'enctype="multipart/form-data"' in city.client.get(page).text.split("add_info")[1]
+
+    def add(text: str, photo: tuple[str, bytes, str]) -> Response:
+        return city.client.post(f"{page}/add_info", data={"csrf_token": _token(city.client, page),
+                                                           "text": text},
+                                files={"photo": photo}, follow_redirects=True)
+
+    refused = add("不是照片", ("x.png", b"GIF89a", "image/png"))
+    assert "照片须为 JPG、PNG 或 WEBP 格式" in refused.text
+    assert "请填写补充内容" in add("", ("晚上.png", PNG, "image/png")).text
+    assert len(list(runtime.settings.upload_dir.iterdir())) == 1  # neither refused one stored
+    shown = add("晚上更黑了，见照片", ("晚上.png", PNG, "image/png"))
+    assert "已补充" in shown.text and "附照片 1 张" in shown.text
+    first, added = _attachments(runtime, r)
+    assert added["original"] == "晚上.png" and first["original"] == "路灯.png"
+    assert len(list(runtime.settings.upload_dir.iterdir())) == 2
+    with runtime.db.uow(write=False) as uow:
+        appeal_id = uow.session.query(AppealRow).filter_by(code=code).one().id
+    _login(city.client, "dispatcher")
+    staff = city.client.get(f"/staff/appeals/{appeal_id}").text
+    assert f'/staff/appeals/{appeal_id}/photo/{added["name"]}' in staff
+    assert city.client.get(f"/staff/appeals/{appeal_id}/photo/{added['name']}").content == PNG
+
+
 def test_an_administrator_uploads_a_taxonomy_file(city: City) -> None:
     c = city.client
     _login(c, "admin")

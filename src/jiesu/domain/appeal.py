@@ -1172,7 +1172,12 @@ def _add_info(
     a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
 ) -> dict[str, Any]:
     text = _required_text(args, "text", "补充内容")
-    return {"text": text, "attachments": list(args.get("attachments") or [])}
+    attachments = list(args.get("attachments") or [])
+    # a stored photo joins the appeal's own, which staff see with it and retention erases
+    photos = [p for p in attachments if isinstance(p, dict) and p.get("name")]
+    if photos:
+        a.extra = {**a.extra, "attachments": [*(a.extra.get("attachments") or []), *photos]}
+    return {"text": text, "attachments": attachments}
 
 
 _HANDLERS_BY_ACTION: dict[Action, Handler] = {

@@ -44,6 +44,7 @@ EN: dict[str, str] = {
         "The time to ask for a reopening has passed (it ended {date}).",
     "如问题仍未解决，请提交新的诉求或拨打 12345 热线。":
         "If the problem is still there, submit a new appeal or call the 12345 hotline.",
+    "附照片 {n} 张": "Photos attached: {n}",
 }
 
 # the requester's own timeline also names these steps (jiesu.web.disclosure.REQUESTER_EVENTS)

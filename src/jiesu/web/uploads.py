@@ -57,6 +57,12 @@ def save_photo(settings: Settings, upload: Any) -> dict[str, Any] | None:
             "original": (upload.filename or "")[:100]}
 
 
+def discard(settings: Settings, photo: dict[str, Any] | None) -> None:
+    """Remove a photo stored for an action that was then refused (nothing lists it)."""
+    if photo is not None:
+        (Path(settings.upload_dir) / str(photo["name"])).unlink(missing_ok=True)
+
+
 def held_photo(settings: Settings, session: dict[str, Any], form: str,
                wanted: bool) -> dict[str, Any] | None:
     """The photo held from the form's last try, when the form still wants it (its box

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from jiesu.domain.appeal import Actor, Role, phone_digits, requester_reopen_ends
-from jiesu.domain.errors import NotFound, TooManyAttempts
+from jiesu.domain.errors import DomainError, NotFound, TooManyAttempts
 from jiesu.domain.notices import rejected_because
 from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
-from jiesu.web import core, feedback
+from jiesu.web import core, feedback, uploads
 from jiesu.web.core import FormDep
 from jiesu.web.disclosure import requester_view
 from jiesu.web.routes.public import _remember
@@ -105,7 +105,9 @@ def _call_now(suggestions: dict[str, Any] | None) -> list[str]:
 
 
 def _requester_act(request: Request, code: str, action: str, args: dict[str, object],
-                   message: str) -> Response:
+                   message: str, photo: Any = None) -> Response:
+    """`action` by the appeal's requester; `photo`, the file chosen in the form, if any, is
+    stored with it (and let go of again when the action is refused)."""
     if code not in request.session.get("tracked", []):
         return _ask_phone(code)
     rt = core.runtime_of(request)
@@ -115,13 +117,24 @@ def _requester_act(request: Request, code: str, action: str, args: dict[str, obj
             raise NotFound("诉求不存在")
         appeal_id, phone = row.id, row.requester_phone
     requester = Actor(role=Role.REQUESTER, phone=phone)
-    return core.done(request, lambda: rt.appeals.act(requester, appeal_id, action, utcnow(), args),
-                     message, f"/track/{code}")
+
+    def act() -> object:
+        # an empty text is refused anyway: its photo is not stored first
+        saved = uploads.save_photo(rt.settings, photo) if args.get("text") else None
+        try:
+            return rt.appeals.act(requester, appeal_id, action, utcnow(),
+                                  {**args, "attachments": [saved]} if saved else args)
+        except DomainError:
+            uploads.discard(rt.settings, saved)
+            raise
+
+    return core.done(request, act, message, f"/track/{code}")
 
 
 @router.post("/track/{code}/add_info", response_model=None)
 def add_info(request: Request, code: str, form: FormDep) -> Response:
-    return _requester_act(request, code, "add_info", {"text": core.text(form, "text")}, "已补充")
+    return _requester_act(request, code, "add_info", {"text": core.text(form, "text")}, "已补充",
+                          photo=form.get("photo"))
 
 
 @router.post("/track/{code}/reopen", response_model=None)
