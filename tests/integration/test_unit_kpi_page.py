@@ -210,3 +210,28 @@ def test_a_long_list_is_cut_with_a_note(scenario: Scenario, client: TestClient,
     cut = re.search(r'data-shortfall="late_response">.*?data-cut>([^<]*)<', html, re.S)
     assert cut and cut.group(1) == "共 2 件，此处列出前 1 件。"
     assert "data-cut" not in html.split('data-shortfall="overdue"', 1)[1].split("</div>", 1)[0]
+
+
+def test_the_public_ranking_gives_the_reports_figures(scenario: Scenario, city: City) -> None:
+    """DESIGN §7 makes rankings open statistics: /stats/rankings shows, without login, a
+    group's units ranked as the 通报 and the API rank them, for months that have ended."""
+    with TestClient(city.client.app) as public:
+        html = public.get("/stats/rankings", params={"period": "2026-03", "group": "street"})
+        assert html.status_code == 200, html.text[:2000]
+        api = city.client.get("/api/v1/stats/rankings", params={"period": "2026-03",
+                                                                "group": "street"},
+                              headers=city.headers("analyst")).json()
+        ranked = [r for r in api["rows"] if r["rank"] is not None]
+        assert ranked
+        rows = re.findall(r'<tr data-unit="([^"]+)"><td[^>]*>([^<]*)</td><th scope="row">'
+                          r'[^<]*</th><td[^>]*>([^<]*)</td>', html.text)
+        assert rows[:len(ranked)] == [(r["unit_code"], str(r["rank"]), rep.points(r["composite"]))
+                                      for r in sorted(ranked, key=lambda r: r["rank"])]
+        assert ("D1S1", "1", "78.00") in rows
+        assert "/stats/rankings" in public.get("/stats").text  # the statistics page links it
+        this_month = utcnow().astimezone(city.runtime.settings.tz).strftime("%Y-%m")
+        running = public.get("/stats/rankings", params={"period": this_month})
+        assert running.status_code == 422 and "只公布已结束月份的排名" in running.text
+        assert public.get("/stats/rankings", params={"group": "x"}).status_code == 422
+        english = public.get("/stats/rankings?period=2026-03&group=street&lang=en").text
+        assert "Rankings of the handling units" in english and "Streets and towns" in english

@@ -362,6 +362,18 @@ class ReportingService:
             version = self._formula(uow).version
         return self.figures.get(("kpi", period, version), now, lambda: self.kpi(period, now))
 
+    def public_ranking(self, period: Period, group: str, now: datetime) -> list[KpiRow]:
+        """A group's ranking of a month that has ended, as the 通报 gives it (the kept city
+        report), for the public statistics (DESIGN §7): ranked units first, by rank, then the
+        units without data. A month still running would rank units on part of it."""
+        if group not in RANKING_GROUPS:
+            choices = "、".join(RANKING_GROUPS.values())
+            raise InvalidArguments(f"单位分组“{group}”无效，可选：{choices}", field="group")
+        if period.bounds(self.settings.tz)[1] > now:
+            raise InvalidArguments("只公布已结束月份的排名", field="period")
+        rows = [r for r in self.city_kpi(period, now).rows if r.group == group]
+        return sorted(rows, key=lambda r: (r.rank is None, r.rank or 0, r.code))
+
     def _first_appeals(self, report: KpiReport, period: Period, measure: str,
                        now: datetime) -> dict[int, array[int]]:
         """The first SHORTFALL_SHOWN appeals behind `measure` per unit, for the whole city as

@@ -45,6 +45,15 @@ EN: dict[str, str] = {
     "如问题仍未解决，请提交新的诉求或拨打 12345 热线。":
         "If the problem is still there, submit a new appeal or call the 12345 hotline.",
     "附照片 {n} 张": "Photos attached: {n}",
+    # the public ranking (/stats/rankings)
+    "承办单位排名": "Rankings of the handling units",
+    "承办单位排名（综合得分、响应率、解决率、满意率）":
+        "Rankings of the handling units (score, response, resolution and satisfaction rates)",
+    "按月度通报的综合得分在组内排名：响应率、解决率和满意率来自办理记录和回访；只公布已结束的月份。":
+        "Units are ranked within their group by the score of the monthly report: the response, "
+        "resolution and satisfaction rates come from the handling records and the call-backs. "
+        "Only months that have ended are published.",
+    "只公布已结束月份的排名": "Rankings are published only for months that have ended",
 }
 
 # the requester's own timeline also names these steps (jiesu.web.disclosure.REQUESTER_EVENTS)

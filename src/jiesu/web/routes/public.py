@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from jiesu.domain.appeal import Actor, Role, phone_digits
 from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
+from jiesu.domain.kpi import RANKING_GROUPS, month, parse_period
+from jiesu.services import reporting as rep
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
@@ -25,6 +28,7 @@ log = logging.getLogger(__name__)
 
 PUBLIC_KINDS = ("complaint", "help", "consult", "suggestion", "report", "praise")
 PER_PAGE = 20
+MONTH = re.compile(r"^\d{4}-\d{2}$")
 SEARCH_CAP = 500  # a board search reads at most this many appeals, the newest first
 
 
@@ -193,6 +197,41 @@ def open_stats(request: Request) -> HTMLResponse:
               "categories": [(stats.category_label(lang, c), n) for c, n in data.categories]}
     return core.render(request, "public/stats.html", {
         "data": data, "charts": stats.open_charts(data, lang), "tables": tables})
+
+
+RANKING_MONTHS = 12  # the month picker of the public ranking: the last months that ended
+
+
+@router.get("/stats/rankings", response_class=HTMLResponse)
+def open_rankings(request: Request) -> HTMLResponse:
+    """排名公开: a group's units ranked for a month that has ended, with the composite and the
+    three rates, as the 通报 gives them (DESIGN §7: rankings are open statistics)."""
+    rt = core.runtime_of(request)
+    now = utcnow()
+    ended = month(*_this_month(rt, now)).previous()
+    months = [ended]
+    while len(months) < RANKING_MONTHS:
+        months.append(months[-1].previous())
+    q = request.query_params
+    period = (q.get("period") or "").strip()[:7] or ended.label
+    group = (q.get("group") or "").strip()[:20] or "district"
+    ctx: dict[str, Any] = {"period": period, "group": group, "rows": None, "error": None,
+                           "months": [m.label for m in months], "groups": RANKING_GROUPS,
+                           "pct": rep.pct, "points": rep.points}
+    try:
+        if not MONTH.match(period):
+            raise InvalidArguments("月份应为 YYYY-MM 格式，例如 2026-11", field="period")
+        svc = rep.ReportingService(rt.db, rt.rules, rt.settings, figures=rt.figures)
+        ctx["rows"] = svc.public_ranking(parse_period(period), group, now)
+    except InvalidArguments as exc:
+        ctx["error"] = exc.message
+        return core.render(request, "public/rankings.html", ctx, status_code=422)
+    return core.render(request, "public/rankings.html", ctx)
+
+
+def _this_month(rt: Any, now: datetime) -> tuple[int, int]:
+    today = now.astimezone(rt.settings.tz).date()
+    return today.year, today.month
 
 
 def _open_rows(request: Request) -> list[dict[str, Any]]:
