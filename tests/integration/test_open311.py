@@ -155,7 +155,11 @@ def test_post_request_by_lat_long_and_read_it_back(client: Any, city: Any, api_k
     req = got[0]
     assert req["status"] == "open" and req["service_code"] == code
     assert "13812345678" not in req["description"]  # redacted like the public board
-    assert req["lat"] == pytest.approx(39.9042)
+    # the street, not the door: published to about 100 m, as the redacted address is
+    assert (req["lat"], req["long"]) == (39.904, 116.407)
+    both(client, "requests", "service_requests", S.SERVICE_REQUESTS)
+    listed = client.get(f"{BASE}/requests.json", params={"service_request_id": sid}).json()
+    assert (listed[0]["lat"], listed[0]["long"]) == (39.904, 116.407)
     assert req["requested_datetime"].endswith("+08:00")
     detail = client.get(f"/api/v1/appeals?text={sid}", headers=city.headers("dispatcher")).json()
     appeal = detail["items"][0]

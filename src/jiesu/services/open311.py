@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from jiesu.domain import appeal as dom
 from jiesu.domain.errors import DomainError
+from jiesu.domain.retention import coarse
 from jiesu.nlp.pii import redact
 from jiesu.services.api_keys import ApiKeyService
 from jiesu.services.appeals import AppealService, NewAppeal
@@ -168,7 +169,9 @@ class Open311Service:
             "updated_datetime": self._w3c(updated),
             "expected_datetime": self._w3c(row.handle_due_at) if not closed else None,
             "address": redact(row.address, names) if row.address else None,
-            "address_id": None, "zipcode": None, "lat": row.latitude, "long": row.longitude,
+            # a requester's position to about 100 m, as the redacted address keeps the street
+            "address_id": None, "zipcode": None,
+            "lat": coarse(row.latitude), "long": coarse(row.longitude),
             "media_url": None,
         }
 
