@@ -259,4 +259,10 @@ def notifiers_from_settings(settings: Settings) -> dict[str, Notifier]:
     if unset and settings.environment == "production":
         log.warning("notification channels not configured, their messages are only logged: %s",
                     ", ".join(unset))
+    if (settings.environment == "production" and "sms" not in unset
+            and not settings.public_base_url.strip()):
+        # a resident's text would hold "/survey/…" and "/track": nothing a phone can open
+        log.warning("JIESU_PUBLIC_BASE_URL is not set: the links in text messages to "
+                    "requesters (tracking, the follow-up survey) are paths only, which a phone "
+                    "cannot open; set it to the site's public address")
     return notifiers

@@ -399,6 +399,23 @@ def test_configured_channels_and_secrets_never_shown() -> None:
         assert secret not in shown
 
 
+def test_texts_without_the_sites_address_are_warned_of_in_production(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Without JIESU_PUBLIC_BASE_URL a requester's text says "/survey/…": nothing to tap."""
+    production = {"_env_file": None, "environment": "production",
+                  "secret_key": "a-real-secret-for-production-0123456789",
+                  "sms_url": "http://sms.example/send"}
+    with caplog.at_level(logging.WARNING, logger="jiesu.notify"):
+        notifiers_from_settings(Settings(**production))  # type: ignore[arg-type]
+    assert "JIESU_PUBLIC_BASE_URL is not set" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="jiesu.notify"):
+        notifiers_from_settings(Settings(**production,  # type: ignore[arg-type]
+                                         public_base_url="https://12345.example.gov.cn"))
+        notifiers_from_settings(Settings(_env_file=None))  # type: ignore[call-arg]
+    assert "JIESU_PUBLIC_BASE_URL" not in caplog.text
+
+
 def test_half_configured_notifications_are_refused() -> None:
     with pytest.raises(ValidationError, match="JIESU_SMTP_FROM"):
         Settings(_env_file=None, smtp_host="smtp.example")  # type: ignore[call-arg]
