@@ -55,6 +55,18 @@ def test_a_wrong_guess_keeps_the_code_and_phone_typed(city: City) -> None:
         assert "if you have lost the code, call 12345" in english.text
 
 
+def test_a_code_typed_with_spaces_or_full_width_digits_is_found(city: City) -> None:
+    """Copied from an SMS or typed on a Chinese keyboard, "２０２６ １１２８ ０００１" is the code:
+    the phone number was already read this way, the code was refused as wrong."""
+    code = _submit(city.client)
+    wide = " ".join(code[i:i + 4] for i in range(0, len(code), 4)).translate(
+        {ord(d): ord(d) + 0xFEE0 for d in "0123456789"})
+    with TestClient(city.client.app) as other:
+        r = other.post("/track", data={"csrf_token": _token(other, "/track"), "code": wide,
+                                       "phone": "１３６ ００００ ０００１"}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == f"/track/{code}"
+
+
 def test_a_tracking_link_on_another_device_keeps_its_code(city: City) -> None:
     code = _submit(city.client)
     with TestClient(city.client.app) as other:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,7 +35,7 @@ def track_form(request: Request) -> HTMLResponse:
 @router.post("/track", response_class=HTMLResponse, response_model=None)
 def track(request: Request, form: FormDep) -> Response:
     rt = core.runtime_of(request)
-    code, phone = core.text(form, "code")[:32], core.text(form, "phone")[:32]
+    code, phone = typed_code(core.text(form, "code")), core.text(form, "phone")[:32]
     key, now = f"track:{code}", utcnow()
     try:  # codes are printed on receipts: phone numbers must not be guessable
         failures = rt.lookup_limiter.check(key, now)
@@ -54,6 +55,12 @@ def track(request: Request, form: FormDep) -> Response:
     rt.lookup_limiter.succeeded(key, failures)
     _remember(request, code)
     return core.redirect(f"/track/{code}")
+
+
+def typed_code(value: str) -> str:
+    """A tracking code as typed from an SMS or a receipt: "２０２６ １１２８ ００１２３" (a
+    Chinese keyboard's full-width digits, spaces between groups) is 2026112800123."""
+    return "".join(unicodedata.normalize("NFKC", value).split())[:32]
 
 
 def _ask_phone(code: str) -> Response:
