@@ -118,6 +118,25 @@ def test_the_rating_is_said_in_words_not_only_stars(city: City) -> None:
     assert rating and "Dissatisfied" in rating.group(1)
 
 
+def test_the_board_shows_the_requesters_rating_apart_from_the_follow_up(city: City) -> None:
+    """The board gave the follow-up result under 评价结果 and never the 好差评 stars; it shows
+    both now, each named, and not the rater's comment."""
+    a = _replied_from_the_web(city)
+    c = city.client
+    before = c.get(f"/board/{a['code']}").text
+    assert re.search(r"<p data-rating>\s*<span class=\"muted\">暂无</span>", before)
+    c.post(f"/track/{a['code']}/rate", data={"csrf_token": _token(c, f"/track/{a['code']}"),
+                                             "stars": "2", "comment": "灯还是不亮，敷衍了事"})
+    with TestClient(c.app) as public:
+        page = public.get(f"/board/{a['code']}").text
+        rating = re.search(r"<p data-rating>(.*?)</p>", page, re.S)
+        assert rating and "★★☆☆☆" in rating.group(1) and "不满意" in rating.group(1)
+        assert "诉求人评价" in page and "回访结果" in page and "评价结果" not in page
+        assert "敷衍了事" not in page
+        english = public.get(f"/board/{a['code']}?lang=en").text
+        assert "The requester&#39;s rating" in english or "The requester's rating" in english
+
+
 def test_the_english_timeline_says_what_happened(city: City) -> None:
     a = _replied_from_the_web(city)
     page = city.client.get(f"/board/{a['code']}?lang=en").text

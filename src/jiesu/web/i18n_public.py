@@ -45,6 +45,7 @@ EN: dict[str, str] = {
     "如问题仍未解决，请提交新的诉求或拨打 12345 热线。":
         "If the problem is still there, submit a new appeal or call the 12345 hotline.",
     "附照片 {n} 张": "Photos attached: {n}",
+    "诉求人评价": "The requester's rating",
     # the public ranking (/stats/rankings)
     "承办单位排名": "Rankings of the handling units",
     "承办单位排名（综合得分、响应率、解决率、满意率）":

@@ -180,7 +180,9 @@ def board_item(request: Request, code: str) -> HTMLResponse:
         cats = web_queries.category_names(uow.session)
         item = public_appeal(row, names.get(row.lead_unit_id or 0), cats.get(row.category or ""),
                              queries.events_of(uow.session, row.id))
-    return core.render(request, "public/board_item.html", {"item": item})
+        # 好差评: the requester's stars (not their comment), unless excluded on 申诉
+        rating = web_queries.appeal_rating(uow.session, row.id)
+    return core.render(request, "public/board_item.html", {"item": item, "rating": rating})
 
 
 # --- open statistics ------------------------------------------------------------------------
