@@ -235,3 +235,14 @@ def test_the_public_ranking_gives_the_reports_figures(scenario: Scenario, city: 
         assert public.get("/stats/rankings", params={"group": "x"}).status_code == 422
         english = public.get("/stats/rankings?period=2026-03&group=street&lang=en").text
         assert "Rankings of the handling units" in english and "Streets and towns" in english
+        # districts are areas: their 万人诉求比 too, with the API's counts
+        districts = public.get("/stats/rankings?period=2026-03&group=district&lang=zh").text
+        api = city.client.get("/api/v1/stats/intensity", params={"period": "2026-03",
+                                                                 "group": "district"},
+                              headers=city.headers("analyst")).json()
+        section = districts.split("data-intensity", 1)[1]
+        shown = dict(re.findall(r'<tr data-area="([^"]+)">.*?data-label="诉求量">(\d+)<',
+                                section))
+        assert shown == {r["unit_code"]: str(r["appeals"]) for r in api["rows"]} != {}
+        assert "data-intensity" not in public.get("/stats/rankings?period=2026-03&group="
+                                                  "department").text

@@ -202,6 +202,7 @@ def open_stats(request: Request) -> HTMLResponse:
 
 
 RANKING_MONTHS = 12  # the month picker of the public ranking: the last months that ended
+AREA_GROUPS = ("district", "street")  # ranking groups that are areas, with 万人诉求比
 
 
 @router.get("/stats/rankings", response_class=HTMLResponse)
@@ -218,13 +219,18 @@ def open_rankings(request: Request) -> HTMLResponse:
     period = (q.get("period") or "").strip()[:7] or ended.label
     group = (q.get("group") or "").strip()[:20] or "district"
     ctx: dict[str, Any] = {"period": period, "group": group, "rows": None, "error": None,
+                           "intensity": None,
                            "months": [m.label for m in months], "groups": RANKING_GROUPS,
                            "pct": rep.pct, "points": rep.points}
     try:
         if not MONTH.match(period):
             raise InvalidArguments("月份应为 YYYY-MM 格式，例如 2026-11", field="period")
         svc = rep.ReportingService(rt.db, rt.rules, rt.settings, figures=rt.figures)
-        ctx["rows"] = svc.public_ranking(parse_period(period), group, now)
+        p = parse_period(period)
+        ctx["rows"] = svc.public_ranking(p, group, now)
+        if group in AREA_GROUPS:  # areas with residents: 万人诉求比 too, the lowest first
+            rows = svc.intensity(p, group, now=now).rows
+            ctx["intensity"] = sorted(rows, key=lambda r: (r.rank is None, r.rank or 0, r.code))
     except InvalidArguments as exc:
         ctx["error"] = exc.message
         return core.render(request, "public/rankings.html", ctx, status_code=422)
