@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from jiesu.web.routes import public as public_routes
 from tests.support.city import City
 
 PHONE = "13600000001"
@@ -176,6 +178,16 @@ def test_the_board_search_finds_only_what_the_board_shows(city: City) -> None:
     for typed in ("餐馆油烟", shown["code"]):
         found = c.get("/board", params={"q": typed})
         assert link in found.text and "共 1 条" in found.text, typed
+
+
+def test_a_board_search_past_its_cap_says_there_may_be_more(
+        city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(public_routes, "SEARCH_CAP", 2)
+    codes = [city.register(content=f"幸福路第{n}盏路灯不亮")["code"] for n in range(3)]
+    found = city.client.get("/board", params={"q": "路灯不亮"}).text
+    assert "共 2+ 条" in found
+    assert [c for c in codes if f'href="/board/{c}"' in found] == codes[1:]  # the newest
+    assert "page=2" not in found  # no page past the hits it read
 
 
 def test_open_statistics_give_the_figures_of_the_bar_charts_as_tables(city: City) -> None:
