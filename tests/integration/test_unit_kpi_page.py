@@ -235,6 +235,20 @@ def test_the_public_ranking_gives_the_reports_figures(scenario: Scenario, city: 
         assert public.get("/stats/rankings", params={"group": "x"}).status_code == 422
         english = public.get("/stats/rankings?period=2026-03&group=street&lang=en").text
         assert "Rankings of the handling units" in english and "Streets and towns" in english
+        # and as open data: JSON with the API's figures, CSV headed in the reader's language
+        data = public.get("/stats/rankings.json?period=2026-03&group=street").json()
+        assert (data["period"], data["group"], data["group_name"]) == ("2026-03", "street",
+                                                                       "街道/乡镇")
+        assert [(r["unit_code"], r["rank"], r["composite"]) for r in data["rows"]][:len(ranked)] \
+            == [(r["unit_code"], r["rank"], round(r["composite"], 2))
+                for r in sorted(ranked, key=lambda r: r["rank"])]
+        table = public.get("/stats/rankings.csv?period=2026-03&group=street&lang=zh")
+        lines = table.text.lstrip("\ufeff").splitlines()
+        assert lines[0] == "排名,单位编码,单位,综合得分,响应率,解决率,满意率"
+        assert any(line.startswith("1,D1S1,") and ",78.00,60.00%," in line for line in lines)
+        coded = public.get("/stats/rankings.csv?period=2026-03&group=street&header=code").text
+        assert coded.lstrip("\ufeff").startswith("rank,unit_code,unit_name,composite,")
+        assert 'href="/stats/rankings.csv?period=2026-03&amp;group=street"' in html.text
         # districts are areas: their 万人诉求比 too, with the API's counts
         districts = public.get("/stats/rankings?period=2026-03&group=district&lang=zh").text
         api = city.client.get("/api/v1/stats/intensity", params={"period": "2026-03",

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from jiesu.domain.appeal import Actor, Role, phone_digits
 from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
-from jiesu.domain.kpi import RANKING_GROUPS, month, parse_period
+from jiesu.domain.kpi import RANKING_GROUPS, Period, month, parse_period
 from jiesu.services import reporting as rep
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
@@ -216,18 +216,14 @@ def open_rankings(request: Request) -> HTMLResponse:
     months = [ended]
     while len(months) < RANKING_MONTHS:
         months.append(months[-1].previous())
-    q = request.query_params
-    period = (q.get("period") or "").strip()[:7] or ended.label
-    group = (q.get("group") or "").strip()[:20] or "district"
+    period, group = _ranking_query(request, ended.label)
     ctx: dict[str, Any] = {"period": period, "group": group, "rows": None, "error": None,
                            "intensity": None,
                            "months": [m.label for m in months], "groups": RANKING_GROUPS,
                            "pct": rep.pct, "points": rep.points}
     try:
-        if not MONTH.match(period):
-            raise InvalidArguments("月份应为 YYYY-MM 格式，例如 2026-11", field="period")
         svc = rep.ReportingService(rt.db, rt.rules, rt.settings, figures=rt.figures)
-        p = parse_period(period)
+        p = _ranking_period(period)
         ctx["rows"] = svc.public_ranking(p, group, now)
         if group in AREA_GROUPS:  # areas with residents: 万人诉求比 too, the lowest first
             rows = svc.intensity(p, group, now=now).rows
@@ -236,6 +232,72 @@ def open_rankings(request: Request) -> HTMLResponse:
         ctx["error"] = exc.message
         return core.render(request, "public/rankings.html", ctx, status_code=422)
     return core.render(request, "public/rankings.html", ctx)
+
+
+def _ranking_query(request: Request, default_period: str) -> tuple[str, str]:
+    q = request.query_params
+    return ((q.get("period") or "").strip()[:7] or default_period,
+            (q.get("group") or "").strip()[:20] or "district")
+
+
+def _ranking_period(period: str) -> Period:
+    if not MONTH.match(period):
+        raise InvalidArguments("月份应为 YYYY-MM 格式，例如 2026-11", field="period")
+    return parse_period(period)
+
+
+# the columns of /stats/rankings.csv and the keys of /stats/rankings.json, with their names
+RANKING_COLUMNS = (("rank", "排名"), ("unit_code", "单位编码"), ("unit_name", "单位"),
+                   ("composite", "综合得分"), ("response_rate", "响应率"),
+                   ("resolution_rate", "解决率"), ("satisfaction_rate", "满意率"))
+
+
+def _ranking_data(request: Request) -> tuple[str, str, list[dict[str, Any]]]:
+    """The month, group and rows of the public ranking asked for (rates as fractions)."""
+    rt = core.runtime_of(request)
+    now = utcnow()
+    period, group = _ranking_query(request, month(*_this_month(rt, now)).previous().label)
+    svc = rep.ReportingService(rt.db, rt.rules, rt.settings, figures=rt.figures)
+    rows = svc.public_ranking(_ranking_period(period), group, now)
+
+    def rate(value: float | None, digits: int = 4) -> float | None:
+        return None if value is None else round(value, digits)
+
+    return period, group, [
+        {"rank": r.rank, "unit_code": r.code, "unit_name": r.name,
+         "composite": rate(r.rates.composite, 2), "response_rate": rate(r.rates.response_rate),
+         "resolution_rate": rate(r.rates.resolution_rate),
+         "satisfaction_rate": rate(r.rates.satisfaction_rate)} for r in rows]
+
+
+@router.get("/stats/rankings.json")
+def open_rankings_json(request: Request) -> JSONResponse:
+    """The public ranking as JSON: rates are fractions, the composite points; null: no data."""
+    period, group, rows = _ranking_data(request)
+    return JSONResponse({"period": period, "group": group, "group_name": RANKING_GROUPS[group],
+                         "rows": rows})
+
+
+@router.get("/stats/rankings.csv")
+def open_rankings_csv(request: Request) -> Response:
+    """The public ranking as CSV, headed as /stats.csv is (the reader's language, or the JSON's
+    keys with ?header=code); the figures as the page gives them (78.00, 60.00%)."""
+    period, group, rows = _ranking_data(request)
+    lang = core.lang_of(request)
+    by_code = request.query_params.get("header") == "code"
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow([key if by_code else i18n.gettext(lang, name)
+                     for key, name in RANKING_COLUMNS])
+    for row in rows:
+        writer.writerow([
+            "" if row[key] is None
+            else f"{row[key] * 100:.2f}%" if key.endswith("_rate")
+            else f"{row[key]:.2f}" if key == "composite" else row[key]
+            for key, _ in RANKING_COLUMNS])
+    return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="jiesu-ranking-{period}-{group}.csv"'})
 
 
 def _this_month(rt: Any, now: datetime) -> tuple[int, int]:
