@@ -139,6 +139,25 @@ def test_the_board_shows_the_requesters_rating_apart_from_the_follow_up(city: Ci
         assert "The requester&#39;s rating" in english or "The requester's rating" in english
 
 
+def test_a_call_back_nobody_answered_says_so_in_the_timeline(city: City) -> None:
+    """A 回访 step with nothing after it read as a call-back done, on an appeal still waiting
+    for one (已答复(待回访)): the requester could not tell a call had been missed."""
+    a = _replied_from_the_web(city)
+    city.act("followup", a["id"], "follow_up", reached=False)
+    own = city.client.get(f"/track/{a['code']}").text
+    board = city.client.get(f"/board/{a['code']}").text
+    for page in (own, board):
+        step = re.search(r'<li class="step step-follow_up">(.*?)</li>', page, re.S)
+        assert step and "未联系上" in step.group(1), page[-3000:]
+    english = city.client.get(f"/board/{a['code']}?lang=en").text
+    assert "Not reached" in english
+    city.act("followup", a["id"], "follow_up", reached=True, resolved="yes",
+             satisfaction="satisfied")
+    steps = re.findall(r'<li class="step step-follow_up">(.*?)</li>',
+                       city.client.get(f"/track/{a['code']}?lang=zh").text, re.S)
+    assert len(steps) == 2 and "未联系上" in steps[0] and "满意" in steps[1]
+
+
 def test_the_english_timeline_says_what_happened(city: City) -> None:
     a = _replied_from_the_web(city)
     page = city.client.get(f"/board/{a['code']}?lang=en").text

@@ -16,6 +16,9 @@ PUBLIC_EVENTS = ("register", "answer_directly", "resolve_on_site", "dispatch", "
                  "rating")
 
 
+UNREACHED = "unreached"  # a step detail: the call-back reached nobody
+
+
 @dataclass
 class PublicStep:
     type: str
@@ -49,6 +52,16 @@ def public_text(row: AppealRow, text: str | None) -> str:
     return redact(text or "", names=_names(row))
 
 
+def _follow_up_detail(e: EventRow) -> str:
+    """What a call-back step adds: the satisfaction, or "unreached" for a call nobody answered
+    (the step alone read as a call-back done, while the appeal still waited for one)."""
+    if e.type != "follow_up":
+        return ""
+    if e.data.get("reached") is False:
+        return UNREACHED
+    return str(e.data.get("satisfaction") or "") if e.data.get("reached") else ""
+
+
 def found_by(row: AppealRow, q: str) -> bool:
     """Whether the board's search for `q` may list `row`: by its code or by the text the board
     publishes. A name, phone or ID number is found only in the stored text, and listing the
@@ -65,10 +78,7 @@ def public_appeal(row: AppealRow, unit_name: str | None, category: str | None,
     for e in events or []:
         if e.type not in PUBLIC_EVENTS:
             continue
-        detail = ""
-        if e.type == "follow_up" and e.data.get("reached"):
-            detail = str(e.data.get("satisfaction") or "")
-        steps.append(PublicStep(e.type, e.at, detail))
+        steps.append(PublicStep(e.type, e.at, _follow_up_detail(e)))
     return PublicAppeal(
         code=row.code or "",
         status=row.status,
@@ -97,7 +107,7 @@ def requester_view(row: AppealRow, events: list[EventRow]) -> list[dict[str, Any
     for e in events:
         if e.type not in PUBLIC_EVENTS and e.type not in REQUESTER_EVENTS:
             continue
-        item: dict[str, Any] = {"type": e.type, "at": e.at}
+        item: dict[str, Any] = {"type": e.type, "at": e.at, "detail": _follow_up_detail(e)}
         if e.type == "add_info" and e.actor_role == "requester":
             item["text"] = e.data.get("text")
             item["photos"] = len(e.data.get("attachments") or [])
