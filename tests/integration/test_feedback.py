@@ -267,8 +267,14 @@ def test_the_questionnaire_is_texted_and_answered_on_a_phone_page(city: Any) -> 
         assert form.status_code == 200 and "路灯已修复" in form.text
         token = _re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
         bad = public.post(link.group(0), data={"csrf_token": token, "resolved": "maybe",
-                                                "satisfaction": "satisfied"})
+                                                "satisfaction": "satisfied", "stars": "4",
+                                                "comment": "修得很及时，谢谢"})
         assert bad.status_code == 422 and "请选择是否解决和满意程度" in bad.text
+        # what was answered is still answered, and the comment still there
+        assert _re.search(r'name="satisfaction" value="satisfied" required checked', bad.text)
+        assert 'name="resolved" value="yes" required checked' not in bad.text
+        assert _re.search(r'<option value="4" selected>', bad.text)
+        assert "修得很及时，谢谢</textarea>" in bad.text
         done = public.post(link.group(0), data={"csrf_token": token, "resolved": "yes",
                                                  "satisfaction": "satisfied", "stars": "5"})
         assert done.status_code == 200 and "感谢您的反馈，诉求已办结" in done.text

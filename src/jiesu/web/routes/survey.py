@@ -18,7 +18,7 @@ SATISFACTION = (("satisfied", "满意"), ("basically", "基本满意"), ("dissat
 
 
 def _page(request: Request, token: str, *, error: str | None = None, done: str | None = None,
-          status_code: int = 200) -> HTMLResponse:
+          status_code: int = 200, chosen: dict[str, str] | None = None) -> HTMLResponse:
     info = None
     if done is None:
         try:
@@ -26,7 +26,7 @@ def _page(request: Request, token: str, *, error: str | None = None, done: str |
         except DomainError as exc:  # unknown, used or expired: say which, show no form
             error, status_code = exc.message, exc.http_status
     return core.render(request, "public/survey.html", {
-        "token": token, "info": info, "error": error, "done": done,
+        "token": token, "info": info, "error": error, "done": done, "chosen": chosen or {},
         "resolved": RESOLVED, "satisfaction": SATISFACTION,
         "stars": sorted(STARS_ZH.items(), reverse=True)}, status_code=status_code)
 
@@ -50,8 +50,11 @@ def answer(request: Request, token: str, form: FormDep) -> HTMLResponse:
             token, utcnow(), resolved=resolved, satisfaction=satisfaction,
             stars=int(stars) if stars else None,
             comment=core.text(form, "comment")[:1000] or None)
-    except DomainError as exc:
-        return _page(request, token, error=exc.message, status_code=exc.http_status)
+    except DomainError as exc:  # what was answered stays answered, the comment too
+        chosen = {"resolved": resolved, "satisfaction": satisfaction, "stars": stars,
+                  "comment": core.text(form, "comment")[:1000]}
+        return _page(request, token, error=exc.message, status_code=exc.http_status,
+                     chosen=chosen)
     done = ("感谢您的反馈，诉求已办结" if appeal.status == "closed"
             else "感谢您的反馈，诉求已退回承办单位重新办理")
     return _page(request, token, done=done)
