@@ -97,6 +97,19 @@ def test_a_resident_adds_information_with_a_photo(city: City, runtime: Runtime) 
     staff = city.client.get(f"/staff/appeals/{appeal_id}").text
     assert f'/staff/appeals/{appeal_id}/photo/{added["name"]}' in staff
     assert city.client.get(f"/staff/appeals/{appeal_id}/photo/{added['name']}").content == PNG
+    # a caller of the API cannot make another appeal's stored photo this one's by naming it
+    # (retention would delete it with this appeal; its page would show it)
+    other = city.register(content="楼道灯不亮")
+    r = city.client.post(f"/api/v1/appeals/{other['id']}/add_info",
+                         headers=city.headers("operator"),
+                         json={"text": "见附件", "attachments": [added],
+                               "photos": [added]})
+    assert r.status_code == 200, r.text
+    with runtime.db.uow(write=False) as uow:
+        extra = uow.session.get(AppealRow, other["id"]).extra or {}
+    assert not extra.get("attachments"), extra
+    assert city.client.get(f"/staff/appeals/{other['id']}/photo/{added['name']}"
+                           ).status_code == 404
 
 
 def test_an_administrator_uploads_a_taxonomy_file(city: City) -> None:

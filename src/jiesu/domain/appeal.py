@@ -1172,12 +1172,14 @@ def _add_info(
     a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
 ) -> dict[str, Any]:
     text = _required_text(args, "text", "补充内容")
-    attachments = list(args.get("attachments") or [])
-    # a stored photo joins the appeal's own, which staff see with it and retention erases
-    photos = [p for p in attachments if isinstance(p, dict) and p.get("name")]
+    data: dict[str, Any] = {"text": text, "attachments": list(args.get("attachments") or [])}
+    # photos stored by the pages (never named by a caller: the service sees to that) join
+    # the appeal's own, which staff see with it and retention erases
+    photos = [p for p in args.get("photos") or [] if isinstance(p, dict) and p.get("name")]
     if photos:
         a.extra = {**a.extra, "attachments": [*(a.extra.get("attachments") or []), *photos]}
-    return {"text": text, "attachments": attachments}
+        data["photos"] = [p["name"] for p in photos]
+    return data
 
 
 _HANDLERS_BY_ACTION: dict[Action, Handler] = {

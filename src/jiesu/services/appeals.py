@@ -246,9 +246,15 @@ class AppealService:
         args: dict[str, Any] | None = None,
         *,
         expected_version: int | None = None,
+        photos: list[dict[str, Any]] | None = None,
     ) -> tuple[dom.Appeal, list[DomainEvent]]:
-        """Apply one action; a stale `expected_version` or a lost race raises a conflict."""
+        """Apply one action; a stale `expected_version` or a lost race raises a conflict.
+        `photos`: files the pages stored (uploads.save_photo) to join the appeal's own with
+        a 补充; `args` come from outside and cannot name stored files."""
         args = dict(args or {})
+        args.pop("photos", None)
+        if photos:
+            args["photos"] = photos
         rules = self.rules.get()
         with self.db.uow() as uow:
             appeal, row = uow.appeals.get(appeal_id)

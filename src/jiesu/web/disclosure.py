@@ -110,6 +110,6 @@ def requester_view(row: AppealRow, events: list[EventRow]) -> list[dict[str, Any
         item: dict[str, Any] = {"type": e.type, "at": e.at, "detail": _follow_up_detail(e)}
         if e.type == "add_info" and e.actor_role == "requester":
             item["text"] = e.data.get("text")
-            item["photos"] = len(e.data.get("attachments") or [])
+            item["photos"] = len(e.data.get("photos") or [])
         out.append(item)
     return out

@@ -129,8 +129,8 @@ def _requester_act(request: Request, code: str, action: str, args: dict[str, obj
         # an empty text is refused anyway: its photo is not stored first
         saved = uploads.save_photo(rt.settings, photo) if args.get("text") else None
         try:
-            return rt.appeals.act(requester, appeal_id, action, utcnow(),
-                                  {**args, "attachments": [saved]} if saved else args)
+            return rt.appeals.act(requester, appeal_id, action, utcnow(), args,
+                                  photos=[saved] if saved else None)
         except DomainError:
             uploads.discard(rt.settings, saved)
             raise
