@@ -206,24 +206,40 @@ _ROLES_HELP = ("operator/dispatcher/handler/grid_worker/supervisor/followup_agen
                "admin/auditor; handler and grid_worker need --unit")
 
 
+def _ask_password(prompt: str) -> str:
+    """A password typed twice, hidden, asked again until both agree (click's own
+    confirmation speaks English: "Repeat for confirmation", "The two entered values do not
+    match")."""
+    while True:
+        first = str(typer.prompt(prompt, hide_input=True))
+        if first == str(typer.prompt(f"再次输入{prompt}", hide_input=True)):
+            return first
+        console.print("两次输入的密码不一致，请重新输入")
+
+
 @user_app.command("add")
 def user_add(
     username: str,
     role: Annotated[str, typer.Option("--role", help=_ROLES_HELP)],
-    password: Annotated[str, typer.Option(
-        "--password", prompt="密码", hide_input=True, confirmation_prompt=True,
-        help="at least 6 characters; asked for (hidden) when not given, so that it is not "
-             "kept in the shell's history")],
     unit: Annotated[str | None, typer.Option("--unit", help="单位编码")] = None,
     name: Annotated[str, typer.Option("--name", help="显示名称")] = "",
+    password: Annotated[str | None, typer.Option(
+        "--password",
+        help="at least 6 characters; asked for (hidden) when not given, so that it is not "
+             "kept in the shell's history")] = None,
 ) -> None:
     """Add a user with a role (新增用户)."""
     from jiesu.services.admin import AdminService
 
     rt = _runtime()
+    svc = AdminService(rt.db, rt.rules)
     try:
-        row = AdminService(rt.db, rt.rules).add_user(username, password, role, unit_code=unit,
-                                                     display_name=name, now=_now())
+        if password is None:
+            # The details first: nobody should type a password twice to hear the role is wrong.
+            svc.check_new_user(username, role, unit_code=unit, display_name=name)
+            password = _ask_password("密码")
+        row = svc.add_user(username, password, role, unit_code=unit, display_name=name,
+                           now=_now())
     except DomainError as exc:
         _fail(refusal(exc))
     console.print(f"已添加用户 {row.username}（角色 {row.role}）")
@@ -232,9 +248,8 @@ def user_add(
 @user_app.command("password")
 def user_password(
     username: str,
-    password: Annotated[str, typer.Option(
-        "--password", prompt="新密码", hide_input=True, confirmation_prompt=True,
-        help="at least 6 characters; asked for (hidden) when not given")],
+    password: Annotated[str | None, typer.Option(
+        "--password", help="at least 6 characters; asked for (hidden) when not given")] = None,
 ) -> None:
     """Set a user's password (重置密码), e.g. when the last administrator forgot theirs; the
     user's earlier tokens and page sessions end."""
@@ -243,7 +258,9 @@ def user_password(
     rt = _runtime()
     svc = UserService(rt.db, rt.auth)
     try:
-        row = svc.reset_password(svc.user_id(username), password, by=COMMAND_LINE, now=_now())
+        user_id = svc.user_id(username)
+        row = svc.reset_password(user_id, password or _ask_password("新密码"), by=COMMAND_LINE,
+                                 now=_now())
     except DomainError as exc:
         _fail(refusal(exc))
     console.print(f"已重置用户 {row.username} 的密码；其原有登录均已失效")

@@ -32,9 +32,11 @@ class Cli:
                     "COLUMNS": "200"}
         self.cwd = cwd
 
-    def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    def __call__(self, *args: str, ok: bool = True,
+                 typed: str = "") -> subprocess.CompletedProcess[str]:
         r = subprocess.run([sys.executable, "-m", "jiesu.cli", *args], env=self.env,
-                           cwd=self.cwd, capture_output=True, text=True, timeout=300)
+                           cwd=self.cwd, capture_output=True, text=True, timeout=300,
+                           input=typed)
         if ok:
             assert r.returncode == 0, (args, r.returncode, r.stdout, r.stderr)
         else:
@@ -197,6 +199,31 @@ def test_cli_sets_up_and_checks_a_city(empty_db_url: str, tmp_path: Path) -> Non
     out = cli("audit", "verify").stdout
     assert "审计链完好：3 条记录，1 件诉求" in out, out
     engine.dispose()
+
+
+def test_user_commands_check_the_details_before_asking_for_a_password(
+        empty_db_url: str, tmp_path: Path) -> None:
+    cli = Cli(empty_db_url, tmp_path)
+    cli("db", "upgrade")
+    cli("unit", "add", "C", "示范市", "--group", "city")
+    # a wrong role, unit or name is said before anyone types a password (it was asked for
+    # twice first, then refused)
+    for args, said in [(("h1", "--role", "handlr", "--unit", "C"), "角色“handlr”无效"),
+                       (("h1", "--role", "handler"), "必须属于一个单位"),
+                       (("h1", "--role", "handler", "--unit", "NOPE"), "单位 NOPE 不存在")]:
+        bad = cli("user", "add", *args, ok=False, typed="secret-123\nsecret-123\n")
+        assert said in bad.stderr and "密码" not in bad.stdout + bad.stderr, bad
+    # two different passwords are asked again, in Chinese
+    done = cli("user", "add", "op1", "--role", "operator",
+               typed="secret-123\nsecret-321\nsecret-456\nsecret-456\n")
+    assert "两次输入的密码不一致，请重新输入" in done.stdout and "已添加用户 op1" in done.stdout
+    assert "Repeat" not in done.stdout + done.stderr
+    taken = cli("user", "add", "op1", "--role", "analyst", ok=False, typed="secret-123\n" * 2)
+    assert "用户名 op1 已存在" in taken.stderr and "密码" not in taken.stdout
+    unknown = cli("user", "password", "nobody", ok=False, typed="secret-123\n" * 2)
+    assert "用户 nobody 不存在" in unknown.stderr and "密码" not in unknown.stdout
+    assert "已重置用户 op1 的密码" in cli("user", "password", "op1",
+                                      typed="secret-789\nsecret-789\n").stdout
 
 
 @pytest.mark.slow

@@ -334,17 +334,35 @@ class AdminService:
 
     # --- users ------------------------------------------------------------------------------
 
-    def add_user(self, username: str, password: str, role: str, *, unit_code: str | None = None,
-                 display_name: str = "", now: datetime) -> UserRow:
+    def check_new_user(self, username: str, role: str, *, unit_code: str | None = None,
+                       display_name: str = "") -> None:
+        """Refuse what `add_user` would refuse for these details (bad role or name, a taken
+        username, a missing or unknown unit) before anyone is asked for a password."""
+        self._new_user(username, role, unit_code, display_name)
+        with self.db.uow() as uow:
+            self._free_username(uow, username)
+            unit_id_by_code(uow, unit_code or "")
+
+    @staticmethod
+    def _new_user(username: str, role: str, unit_code: str | None,
+                  display_name: str) -> tuple[str, str]:
         check_staff_role(role)
         username = check_username(username)
         if role in UNIT_ROLES and not unit_code:
             raise InvalidArguments("承办人和网格员必须属于一个单位（--unit）", field="unit_code")
-        name = check_display_name(display_name or username)
+        return username, check_display_name(display_name or username)
+
+    @staticmethod
+    def _free_username(uow: UnitOfWork, username: str) -> None:
+        if admin_store.username_taken(uow.session, username):
+            raise Conflict(f"用户名 {username} 已存在")
+
+    def add_user(self, username: str, password: str, role: str, *, unit_code: str | None = None,
+                 display_name: str = "", now: datetime) -> UserRow:
+        username, name = self._new_user(username, role, unit_code, display_name)
         password_hash = hash_password(password)
         with self.db.uow() as uow:
-            if admin_store.username_taken(uow.session, username):
-                raise Conflict(f"用户名 {username} 已存在")
+            self._free_username(uow, username)
             row = UserRow(username=username, password_hash=password_hash, role=role,
                           unit_id=unit_id_by_code(uow, unit_code or ""), display_name=name,
                           active=True, created_at=now)
