@@ -45,10 +45,13 @@ def _read(file: Path) -> str:
     if not file.is_file():
         print_error(f"文件不存在：{file}")
         raise typer.Exit(2)
+    from jiesu.adapters.tabular import decode_text
+    from jiesu.domain.errors import InvalidArguments
+
     try:
-        return file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        print_error(f"{file} 不是 UTF-8 编码（Excel 请另存为“CSV UTF-8”）")
+        return decode_text(file.read_bytes(), f"文件 {file} ")
+    except InvalidArguments as exc:
+        print_error(exc.message)
         raise typer.Exit(2) from None
 
 

@@ -365,9 +365,11 @@ def test_db_upgrade_reports_each_migration_and_takes_head(empty_db_url: str,
 def test_a_file_that_cannot_be_read_or_written_is_one_line(tmp_path: Path) -> None:
     cli = Cli(f"sqlite:///{tmp_path / 'jiesu.db'}", tmp_path)
     cli("db", "upgrade")
-    gbk = tmp_path / "categories.csv"  # saved by Chinese Excel as plain "CSV"
+    gbk = tmp_path / "categories.csv"  # saved by Chinese Excel as plain "CSV": read
     gbk.write_bytes("level1,level2,level3\n城乡建设,市政设施,路灯\n".encode("gbk"))
-    assert "UTF-8" in _refused(cli, "category", "import", str(gbk))
+    assert "新增 3 个" in cli("category", "import", str(gbk)).stdout
+    gbk.write_bytes(b"level1,level2,level3\n\x80\xff,a,b\n")  # neither UTF-8 nor GBK
+    assert "不是 UTF-8 或 GB18030（GBK）编码的文本" in _refused(cli, "category", "import", str(gbk))
     folder = tmp_path / "folder"
     folder.mkdir()
     taken = tmp_path / "taken"

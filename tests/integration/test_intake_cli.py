@@ -80,8 +80,10 @@ def test_intake_commands_load_show_and_refuse(db_url: str, tmp_path: Path) -> No
     bad = run("gazetteer", write("bad-places.csv", "code,name\nD1,东城区\n"), code=2)
     assert "缺少 level" in bad.stderr
     assert "文件不存在" in run("keywords", str(tmp_path / "missing.csv"), code=2).stderr
-    (tmp_path / "gbk.csv").write_bytes("code,name,level\nD1,东城区,区\n".encode("gbk"))
-    assert "UTF-8" in run("gazetteer", str(tmp_path / "gbk.csv"), code=2).stderr
+    # neither UTF-8 nor GBK (what Chinese Excel saves as "CSV", read since 2026-11-28)
+    (tmp_path / "binary.csv").write_bytes(b"code,name,level\nD1,\x80\xff,district\n")
+    assert ("不是 UTF-8 或 GB18030（GBK）编码的文本" in
+            run("gazetteer", str(tmp_path / "binary.csv"), code=2).stderr)
     assert "配置类型" in run("show", "weather", code=2).stderr
     assert run("show", "routing").stdout == "category,area,unit\n01.01,D1,W\n"
 

@@ -111,6 +111,21 @@ def test_bad_gazetteer_changes_nothing_and_lists_its_problems(city: City) -> Non
     assert r.status_code == 422
 
 
+def test_a_gbk_file_as_chinese_excel_saves_it_is_read(city: City) -> None:
+    # Excel and WPS on a Chinese Windows save "CSV" in GBK; it was refused as "not UTF-8"
+    h = {**city.headers("admin"), "Content-Type": "text/csv"}
+    r = city.client.put(f"{BASE}/gazetteer", content=GAZETTEER.encode("gbk"), headers=h)
+    assert r.status_code == 200 and r.json()["places"] == 6, r.text
+    assert "多福巷社区" in city.client.get(f"{BASE}/gazetteer", headers=h).text
+    r = city.client.put(f"{BASE}/gazetteer", content=b"code,name,level\nD1,\x80\xff,district\n",
+                        headers=h)
+    assert r.status_code == 422
+    assert r.json()["error"]["message"] == (
+        "上传内容不是 UTF-8 或 GB18030（GBK）编码的文本，无法读取；"
+        "请在 Excel 或 WPS 中另存为“CSV UTF-8”后再上传")
+    assert get(city, "gazetteer")["places"] == 6  # unchanged
+
+
 def test_gazetteer_and_polygons_as_multipart_uploads(city: City) -> None:
     h = city.headers("admin")
     r = city.client.put(f"{BASE}/gazetteer", headers=h,

@@ -106,7 +106,7 @@ def test_gazetteer_and_polygons_upload_as_files(city: City) -> None:
     c = city.client
     token = login_admin(c)
     gazetteer = ("code,name,level,parent_code\nD1,东城区,district,\n"
-                 "D1S1,东华门街道,street,D1\n").encode("utf-8-sig")
+                 "D1S1,东华门街道,street,D1\n").encode("gbk")  # as Chinese Excel saves "CSV"
     page = c.post("/staff/admin/intake/gazetteer", data={"csrf_token": token},
                   files={"file": ("places.csv", gazetteer, "text/csv")}).text
     assert "地名表已导入：2 个地名，其中 2 个对应单位" in page
@@ -138,6 +138,10 @@ def test_gazetteer_and_polygons_upload_as_files(city: City) -> None:
     page = c.post("/staff/admin/intake/polygons", data={"csrf_token": token},
                   files={"file": ("grid.geojson", json.dumps(polygons), "application/json")}).text
     assert "Grid boundaries loaded: 1 area(s)" in page
+    page = c.post("/staff/admin/intake/gazetteer", data={"csrf_token": token},
+                  files={"file": ("places.csv", b"code,name\n\x80\xff", "text/csv")}).text
+    assert ("The file is not UTF-8 or GB18030 (GBK) text, so it cannot be read: save it as "
+            "“CSV UTF-8” in Excel or WPS and upload it again") in page
     c.get("/staff/admin?tab=intake&lang=zh")
     page = c.post("/staff/admin/intake/gazetteer", data={"csrf_token": token}).text
     assert "请选择文件或填写内容" in page

@@ -85,6 +85,19 @@ def _not_text(path: Path, encoding: str, options_at: str | None,
     return InvalidArguments(f"文件 {path.name} 不是 {what}编码的文本{near}，无法读取；{fix}")
 
 
+def decode_text(raw: bytes, what: str) -> str:
+    """The text of an uploaded or given file: UTF-8 (BOM stripped) when it decodes so, else
+    GB18030 (a superset of GBK, what Excel and WPS on a Chinese Windows save as "CSV");
+    neither is refused with a message naming `what` ("地名表文件")."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidArguments(f"{what}不是 UTF-8 或 GB18030（GBK）编码的文本，无法读取；"
+                           "请在 Excel 或 WPS 中另存为“CSV UTF-8”后再上传")
+
+
 def detect_encoding(path: Path) -> str:
     """UTF-8 (BOM stripped) when the file decodes as UTF-8, else GB18030 (a superset of GBK)."""
     with path.open("rb") as f:

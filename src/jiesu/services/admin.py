@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jiesu.adapters.calendar_source import covered_years, read_calendar_csv
-from jiesu.adapters.tabular import open_table, uploaded_file
+from jiesu.adapters.tabular import decode_text, open_table, uploaded_file
 from jiesu.domain import appeal as dom
 from jiesu.domain import unit_tree
 from jiesu.domain.deadlines import REQUESTER_TYPES, policy_limit
@@ -481,12 +481,7 @@ class AdminService:
     def import_categories_file(self, path: Path) -> CategoryImport:
         if not path.exists():
             raise InvalidArguments(f"文件不存在：{path}")
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:  # what the admin page says of the same file
-            raise InvalidArguments("分类文件须为 UTF-8 编码的 CSV（Excel 请另存为“CSV UTF-8”）"
-                                   ) from None
-        reader = csv.reader(io.StringIO(text, newline=""))
+        reader = csv.reader(io.StringIO(decode_text(path.read_bytes(), "分类文件"), newline=""))
         header = next(reader, None)
         if header is None:
             raise InvalidArguments("分类文件为空")
@@ -628,10 +623,7 @@ class AdminService:
         """Load the years of a calendar CSV (`date,is_workday`, UTF-8 or GBK) as an
         administrator uploads it: all rows are checked before any year is stored. Returns
         (year, days given, appeals whose deadlines changed) for each year."""
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("gb18030", errors="replace")  # what Chinese Excel saves
+        text = decode_text(data, "工作日历文件")
         try:
             years = read_calendar_csv(io.StringIO(text))  # never taken for a file name
         except ValueError as exc:

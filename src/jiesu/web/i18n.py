@@ -642,12 +642,7 @@ EN: dict[str, str] = {
     "诉求人类型应为个人或企业": "The requester type must be resident or enterprise",
     "请选择分类文件": "Choose a category file",
     "分类文件不能超过 2MB": "The category file can be at most 2 MB",
-    "分类文件须为 UTF-8 编码的 CSV": "The category file must be a CSV in UTF-8",
-    "分类文件须为 UTF-8 编码的 CSV（Excel 请另存为“CSV UTF-8”）":
-        "The category file must be a CSV in UTF-8 (in Excel, save it as “CSV UTF-8”)",
     "文件不能超过 20MB": "The file can be at most 20 MB",
-    "文件须为 UTF-8 编码（Excel 请另存为“CSV UTF-8”）":
-        "The file must be in UTF-8 (in Excel, save it as “CSV UTF-8”)",
     "请选择文件或填写内容": "Choose a file or fill in the text",
     "未知的配置类型": "Unknown kind of setting",
     "系统繁忙，请稍后重试": "The system is busy: try again in a moment",

@@ -42,11 +42,11 @@ EN: dict[str, str] = {
     "每行一个地名：code 填单位树中的单位编码（地址定位到该单位），"
     "level 为 district/street/community/grid（或 区、街道、社区、网格），"
     "parent_code 为上级地名的编码，aliases 为别称，以 | 分隔。"
-    "UTF-8 编码，整表替换，有一行出错则不作任何修改。":
+    "UTF-8 或 GBK 编码，整表替换，有一行出错则不作任何修改。":
         "One place a line: code is the unit's code in the unit tree (an address is placed in "
         "that unit), level is district/street/community/grid (or 区, 街道, 社区, 网格), "
-        "parent_code the code of the place above, aliases other names separated by |. UTF-8; "
-        "the whole table is replaced, and one bad line changes nothing.",
+        "parent_code the code of the place above, aliases other names separated by |. UTF-8 or "
+        "GBK; the whole table is replaced, and one bad line changes nothing.",
     "GeoJSON FeatureCollection：每个要素是一个网格（或社区、街道）的 "
     "Polygon 或 MultiPolygon，坐标为 [经度, 纬度]（WGS84），"
     "properties.code 为单位树中的单位编码。带经纬度的诉求按所在的边界定位到该单位。"
@@ -123,9 +123,9 @@ EN: dict[str, str] = {
         "Once deactivated, the category and those under it are no longer offered for new "
         "appeals, time limits or suggestions; existing appeals keep it, and it can be "
         "activated again at any time. Deactivate it?",
-    "每行一个末级分类，依次写一级、二级、三级名称；已有的分类不变，只添加新的。UTF-8 编码。":
+    "每行一个末级分类，依次写一级、二级、三级名称；已有的分类不变，只添加新的。UTF-8 或 GBK 编码。":
         "One leaf category a line: its first-, second- and third-level names. Existing "
-        "categories stay as they are; only new ones are added. UTF-8.",
+        "categories stay as they are; only new ones are added. UTF-8 or GBK.",
     # the auditor's list of events
     "起始日期": "From", "截止日期": "To", "筛选": "Filter", "清除筛选": "Clear filters",
     "操作人": "By", "没有符合条件的流转记录": "No event matches these filters",

@@ -113,6 +113,13 @@ PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
      "The file {name} is not UTF-8 or GB18030 (GBK) text{line}, so it cannot be read: save "
      "it as “CSV UTF-8” or XLSX in Excel or WPS and import it again",
      {"line": lambda n: f" (near line {n})" if n else ""}),
+    # an uploaded text file (intake configuration, categories, calendar) in neither
+    (re.compile(r"(?P<what>分类文件|工作日历文件|文件|上传内容)不是 UTF-8 或 GB18030（GBK）"
+                r"编码的文本，无法读取；请在 Excel 或 WPS 中另存为“CSV UTF-8”后再上传"),
+     "{what} is not UTF-8 or GB18030 (GBK) text, so it cannot be read: save it as "
+     "“CSV UTF-8” in Excel or WPS and upload it again",
+     {"what": lambda zh: {"分类文件": "The category file", "工作日历文件": "The calendar file",
+                          "上传内容": "The upload"}.get(zh, "The file")}),
     *_PROBLEMS[:1],  # a figure typed into the one-unit form
     (re.compile(r"统计周期“(?P<text>.*)”无效，可用格式：2026-03（月）、2026-03-05（日）、"
                 r"2026-W10（周）、2026-03-01\.\.2026-03-15（自定义）"),

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
+from jiesu.adapters.tabular import decode_text
 from jiesu.api.deps import AdminDep, RuntimeDep
 from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.runtime import Runtime
@@ -82,10 +83,7 @@ async def read_raw_upload(request: Request) -> RawUpload:
 async def read_upload(request: Request) -> Upload:
     """The request body as text: a multipart field `file`, or the raw body."""
     upload = await read_raw_upload(request)
-    try:
-        text = upload.data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidArguments("上传内容须为 UTF-8 编码（Excel 请另存为“CSV UTF-8”）") from None
+    text = decode_text(upload.data, "上传内容")
     if not text.strip():
         raise InvalidArguments("上传内容为空")
     return Upload(text, upload.filename)

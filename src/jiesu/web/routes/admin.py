@@ -17,6 +17,7 @@ from starlette.datastructures import UploadFile
 
 from jiesu.adapters.calendar_source import CalendarYearUnavailable, official_year
 from jiesu.adapters.notify import unconfigured
+from jiesu.adapters.tabular import decode_text
 from jiesu.domain import unit_tree
 from jiesu.domain.appeal import Role, SupervisionLevel
 from jiesu.domain.deadlines import Clock, LimitUnit
@@ -350,11 +351,7 @@ def _csv_rows(upload: Any) -> list[list[str]]:
     raw = uploads.read(upload, 2 * 1024 * 1024, "分类文件不能超过 2MB")
     if raw is None:
         raise InvalidArguments("请选择分类文件")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidArguments("分类文件须为 UTF-8 编码的 CSV") from None
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(decode_text(raw, "分类文件")))
     header = next(reader, None)
     if header is None or not any("level" in h.lower() or "级" in h for h in header):
         raise InvalidArguments("分类文件第一行须为表头，例如 level1,level2,level3")
@@ -527,10 +524,7 @@ def _intake_text(form: dict[str, Any]) -> str:
     """The uploaded file if one was chosen, else the text area."""
     raw = uploads.read(form.get("file"), MAX_INTAKE_UPLOAD, "文件不能超过 20MB")
     if raw is not None:
-        try:
-            return raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InvalidArguments("文件须为 UTF-8 编码（Excel 请另存为“CSV UTF-8”）") from None
+        return decode_text(raw, "文件")
     value = form.get("text")
     return value if isinstance(value, str) else ""
 
