@@ -18,7 +18,7 @@ from jiesu.cli_output import console, err, print_error, refusal
 app = typer.Typer(help="智能受理配置 Intake intelligence: routing, urgency, gazetteer, polygons, "
                        "keywords", no_args_is_help=True)
 
-FileArg = Annotated[Path, typer.Argument(help="the file to load (UTF-8)")]
+FileArg = Annotated[Path, typer.Argument(help="the file to load (UTF-8 or GBK)")]
 
 
 def _run(call: Any) -> Any:
