@@ -53,6 +53,13 @@ def test_errors_are_json_with_a_message(city: City) -> None:
     r = city.client.post("/api/v1/appeals", json={"kind": "complaint"}, headers=h)
     assert r.status_code == 422
     assert "诉求内容" in r.json()["error"]["message"]
+    # a number the follow-up cannot call was taken from every channel but the two forms
+    for phone in ("123", "abc", "1" * 21):
+        r = city.client.post("/api/v1/appeals", headers=h, json={
+            "kind": "complaint", "content": "路灯不亮", "requester_phone": phone})
+        assert r.status_code == 422, (phone, r.text)
+        assert r.json()["error"]["message"] == "联系电话应为 7–20 位数字（手机或座机），用于回访"
+    assert city.client.get("/api/v1/appeals", headers=h).json()["total"] == 0
     r = city.client.get("/api/v1/appeals")
     assert r.status_code == 401 and r.json()["error"]["message"]
     a = city.register()

@@ -190,6 +190,7 @@ def test_post_request_xml_by_address(client: Any, city: Any, api_key: str) -> No
     ({"media_url": "data:text/html,<b>x</b>"}, 400, "media_url"),
     ({"media_url": "https://"}, 400, "media_url"),
     ({"device_id": "d" * 1001}, 400, "device_id"),
+    ({"phone": "123"}, 400, "phone"),  # a number nobody can call back
 ])
 def test_post_validation_follows_the_spec(client: Any, city: Any, api_key: str,
                                           form: dict[str, Any], status: int, words: str) -> None:

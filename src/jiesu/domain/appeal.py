@@ -588,6 +588,10 @@ def register(
     fields = {k: _CONTROL.sub("", v) if isinstance(v, str) else v for k, v in fields.items()}
     if fields.get("requester_phone"):
         fields["requester_phone"] = normalize_phone(fields["requester_phone"]) or None
+        # a number the follow-up cannot call (123, abc) is refused on every channel, not only
+        # on the two forms; blank stays an anonymous appeal
+        if not callable_phone(fields["requester_phone"]):
+            raise InvalidArguments(PHONE_REFUSED, field="requester_phone")
     appeal = Appeal(
         kind=_enum(Kind, kind, "kind", "诉求类型"),
         content=content,
@@ -718,6 +722,9 @@ def may_return(lead_unit_id: int | None, actor: Actor) -> bool:
 _PHONE_SEPARATORS = re.compile(r"[\s\-–—()./·]")
 
 
+PHONE_REFUSED = "联系电话应为 7–20 位数字（手机或座机），用于回访"
+
+
 def normalize_phone(value: Any) -> str:
     """A phone number as stored and looked up: "１３８ ０００１－３８００" and "(138) 0001-3800"
     are both "13800013800"; a leading + and an extension stay."""
@@ -727,6 +734,13 @@ def normalize_phone(value: Any) -> str:
 def phone_digits(value: Any) -> str:
     """The ASCII digits of a phone number, which is how two numbers are compared."""
     return "".join(ch for ch in normalize_phone(value) if "0" <= ch <= "9")
+
+
+def callable_phone(value: Any) -> bool:
+    """Whether a requester's number is one the follow-up can call: 7–20 digits, a landline
+    without its area code to an international one with an extension, in at most 32
+    characters as stored."""
+    return 7 <= len(phone_digits(value)) <= 20 and len(normalize_phone(value)) <= 32
 
 
 def _enum(cls: type[Any], value: Any, name: str, label: str) -> Any:

@@ -214,6 +214,10 @@ class Open311Service:
             if allowed is not None and value not in allowed:
                 raise Open311Error(f"attribute[{key}] must be one of {', '.join(sorted(allowed))}"
                                    f"（属性 {key} 的取值无效）")
+        phone = (form.get("phone") or "").strip()
+        if phone and not dom.callable_phone(phone):
+            raise Open311Error("phone must be a number of 7 to 20 digits"
+                               "（phone 须为 7–20 位数字的电话号码，用于回访）")
         name = ((form.get("last_name") or "").strip() + (form.get("first_name") or "").strip())
         extra = {"open311": _extra(form) | {"client": client.name}}
         data = NewAppeal(
@@ -222,7 +226,7 @@ class Open311Service:
             content=description or f"{service['service_name']}（通过 Open311 提交，未填写描述）",
             title=service["service_name"][:200], channel=dom.Channel.OPEN311.value,
             category=code, requester_name=name[:100] or None,
-            requester_phone=(form.get("phone") or "").strip()[:32] or None,
+            requester_phone=phone or None,
             address=(address or address_id)[:500] or None, latitude=lat, longitude=lon,
             extra=extra,
         )

@@ -343,6 +343,8 @@ EN: dict[str, str] = {
     "已联系上": "Reached", "未联系上": "Not reached", "解决情况": "Resolved?",
     "满意度": "Satisfaction", "责任方": "Whose fault", "答复时间": "Replied",
     "回访时限": "Follow-up due", "签收时限": "Sign by", "退单时限": "Return by",
+    "联系电话应为 7–20 位数字（手机或座机），用于回访":
+        "The phone number must be 7 to 20 digits (mobile or landline): it is called back",
     "来电号码应为 7–20 位数字（手机或座机），用于回访":
         "The caller's number has 7 to 20 digits (mobile or landline): it is used to call back",
     "退回单位": "Returned by", "转重办": "sent back for rework", "第 {n} 次": "attempt {n}",

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from jiesu.domain.appeal import Role, phone_digits
+from jiesu.domain.appeal import Role, callable_phone, phone_digits
 from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.domain.knowledge import article_ref
 from jiesu.services.appeals import DirectAnswer, NewAppeal
@@ -52,7 +52,7 @@ def register(request: Request, form: FormDep) -> Response:
     try:
         phone = values["requester_phone"]
         # blank is an anonymous call; a number must be one the follow-up can call back
-        if phone and not 7 <= len(phone_digits(phone)) <= 20:
+        if phone and not callable_phone(phone):
             raise InvalidArguments("来电号码应为 7–20 位数字（手机或座机），用于回访",
                                    field="requester_phone")
         data = NewAppeal(

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from jiesu.domain.appeal import Actor, Role, phone_digits
+from jiesu.domain.appeal import Actor, Role, callable_phone
 from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
 from jiesu.domain.kpi import RANKING_GROUPS, Period, month, parse_period
 from jiesu.services import reporting as rep
@@ -85,7 +85,7 @@ def submit(request: Request, form: FormDep) -> Response:
                               core.text(form, "keep_photo") == "on")
     photo = held
     try:
-        if not 7 <= len(phone_digits(phone)) <= 20:
+        if not callable_phone(phone):
             raise InvalidArguments("请填写正确的手机号码，用于查询进度和回访",
                                    field="requester_phone")
         if values["kind"] not in PUBLIC_KINDS:
