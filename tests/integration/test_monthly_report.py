@@ -49,7 +49,7 @@ def test_monthly_xlsx_opens_with_every_sheet_and_figure(scenario: Scenario) -> N
     assert [(r[0], r[1]) for r in districts] == [(1, "西城区"), (2, "东城区")]
     streets = list(wb["排名-街道乡镇"].iter_rows(min_row=2, values_only=True))
     assert streets[0][:3] == (1, "东华门街道", pytest.approx(78.0))
-    assert streets[1][0] == "—"  # no data, no rank
+    assert streets[1][0] is None and streets[1][2:7] == (None,) * 5  # no data: empty cells
     details = list(wb["单位明细"].iter_rows(min_row=2, values_only=True))
     assert len(details) == 7 and details[0][1] == "示范市"
     overdue = list(wb["超期清单"].iter_rows(min_row=2, values_only=True))
@@ -76,6 +76,47 @@ def test_xlsx_unit_details_name_every_group_and_keep_names_bare(scenario: Scenar
     for name in SHEETS[1:]:
         if name != "万人诉求比":  # without population it holds one sentence, no table
             assert wb[name].auto_filter.ref, name
+
+
+def test_xlsx_figures_are_numbers_or_empty_cells_never_text(scenario: Scenario) -> None:
+    """The page shows "—" where a figure is missing; in the workbook that text broke a SUM,
+    a sort or a filter in Excel/WPS. A missing figure is an empty cell, every figure a number
+    (rates with a percent format), every time a real date; only names and codes are text."""
+    from datetime import datetime as dt
+
+    wb = load_workbook(io.BytesIO(_xlsx(scenario)))
+    text_columns = {"单位", "单位编码", "分组", "诉求编号", "承办单位", "承办人", "情况", "评价"}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            assert all(c.value != "—" for c in row), (ws.title, [c.value for c in row])
+        if ws.title == "汇总":
+            continue
+        header = [c.value for c in ws[1]]
+        for row in ws.iter_rows(min_row=2):
+            for name, c in zip(header, row, strict=True):
+                if name in text_columns:
+                    assert c.value is None or isinstance(c.value, str), (ws.title, c.value)
+                elif name in ("办理时限", "评价时间"):
+                    assert isinstance(c.value, dt) and c.number_format == "yyyy-mm-dd hh:mm"
+                else:
+                    assert c.value is None or isinstance(c.value, int | float), \
+                        (ws.title, name, c.value)
+    summary = {r[0].value: r[1] for r in wb["汇总"].iter_rows(min_row=3)}
+    assert isinstance(summary["退单率"].value, float)
+    assert summary["退单率"].number_format == "0.00%"
+    details = list(wb["单位明细"].iter_rows(min_row=2, values_only=True))
+    idle = next(r for r in details if r[4] is None)  # no response rate this month: no rank
+    assert idle[3] is None
+    overdue = wb["超期清单"]["D2"].value  # the city's wall-clock time, as the page shows
+    assert overdue.tzinfo is None and overdue.second == 0
+    from jiesu.domain.kpi import parse_period
+    from jiesu.services.reporting import ReportingService
+
+    svc = ReportingService(scenario.rt.db, scenario.rt.rules, scenario.rt.settings)
+    quiet = load_workbook(io.BytesIO(svc.monthly_xlsx(svc.monthly(parse_period("2026-01"),
+                                                                  NOW))))
+    summary = {r[0].value: r[1].value for r in quiet["汇总"].iter_rows(min_row=3)}
+    assert summary["派单量"] == 0 and summary["响应率"] is None and summary["综合得分"] is None
 
 
 def test_a_month_not_over_says_its_figures_are_not_the_whole_month(scenario: Scenario) -> None:
@@ -232,7 +273,7 @@ def test_an_area_without_population_is_listed_last_with_a_dash(city: City) -> No
     assert "“—”表示该单位及其下级单位都没有常住人口数据" in html
     streets = [r for r in intensity_sheet(city) if r[0] == "街道/乡镇"]
     assert streets == [("街道/乡镇", 1, "东华门街道", 2, 8000, 2.5),
-                       ("街道/乡镇", "—", "西长安街街道", 2, "—", "—")]
+                       ("街道/乡镇", None, "西长安街街道", 2, None, None)]
 
 
 def test_without_any_population_the_section_says_so_in_one_line(city: City) -> None:

@@ -703,19 +703,18 @@ class ReportingService:
             at = m.kpi.computed_at.astimezone(self.settings.tz).strftime("%Y-%m-%d %H:%M")
             ws["A2"] = f"本月尚未结束：数据截至 {at}，不是全月数据"
         rate_labels = set(RATE_ZH.values()) - {"综合得分"}
-        # rows are numbered as they are appended: ws.max_row looks at every cell of the sheet,
-        # and asked after each row it took minutes for a city of 5,000 units
+        # A figure without data is an empty cell, not the page's "—": text in a column of
+        # numbers breaks a sum, a sort or a filter in Excel/WPS. Rows are numbered as they are
+        # appended: ws.max_row looks at every cell of the sheet, and asked after each row it
+        # took minutes for a city of 5,000 units.
         line = 2
         for label, value in m.summary:
             ws.append([label, value])
             line += 1
-            cell = ws.cell(line, 2)
-            if label in rate_labels and value is not None:
-                cell.number_format = "0.00%"
-            elif label == "综合得分" and value is not None:
-                cell.number_format = "0.00"
-            elif value is None:
-                cell.value = "—"
+            if label in rate_labels:
+                _formats(ws, line, {2: "0.00%"})
+            elif label == "综合得分":
+                _formats(ws, line, {2: "0.00"})
         ws.column_dimensions["A"].width = 16
         ws.column_dimensions["B"].width = 20
 
@@ -725,7 +724,7 @@ class ReportingService:
             ws = wb.create_sheet(f"排名-{label.replace('/', '')}")
             ws.append(rank_header)
             for line, r in enumerate(m.rankings[g], start=2):
-                ws.append([r.rank if r.rank is not None else "—", r.name,
+                ws.append([r.rank, r.name,
                            _num(r.rates.composite), _num(r.rates.response_rate),
                            _num(r.rates.resolution_rate), _num(r.rates.satisfaction_rate),
                            _num(r.rates.on_time_rate), r.counts.dispatched, r.counts.overdue,
@@ -740,8 +739,7 @@ class ReportingService:
             for g, areas in m.intensity.items():
                 for a in areas.rows:
                     line += 1
-                    ws.append([AREA_GROUPS[g], a.rank if a.rank is not None else "—", a.name,
-                               a.appeals, a.population if a.population is not None else "—",
+                    ws.append([AREA_GROUPS[g], a.rank, a.name, a.appeals, a.population,
                                _num(a.per_10k)])
                     _formats(ws, line, {5: "#,##0", 6: "0.00"})
             _header(ws, bold, [12, 8, 24, 10, 12, 12])
@@ -756,7 +754,7 @@ class ReportingService:
         for line, r in enumerate(m.kpi.rows, start=2):
             rd = r.rates.as_dict()
             ws.append([r.code, r.name, UNIT_GROUP_ZH.get(r.group, r.group),
-                       r.rank if r.rank is not None else ""]
+                       r.rank]
                       + [_num(rd[n]) for n in rate_names]
                       + [getattr(r.counts, n) for n in count_names])
             # the tree shows as Excel's own indent: the name stays the bare name, so that a
@@ -768,16 +766,18 @@ class ReportingService:
 
         ws = wb.create_sheet("超期清单")
         ws.append(["诉求编号", "承办单位", "承办人", "办理时限", "情况"])
-        for e in m.overdue:
+        for line, e in enumerate(m.overdue, start=2):
             ws.append([e.code or "", e.unit_name, e.handler_name,
-                       _local(e.at, self.settings.tz), e.detail])
+                       _when(e.at, self.settings.tz), e.detail])
+            _formats(ws, line, {4: DATETIME_FORMAT})
         _header(ws, bold, [18, 24, 12, 20, 14])
 
         ws = wb.create_sheet("差评清单")
         ws.append(["诉求编号", "承办单位", "承办人", "评价时间", "评价"])
-        for b in m.bad_ratings:
-            ws.append([b["code"], b["unit"], b["handler"], _local(b["at"], self.settings.tz),
+        for line, b in enumerate(m.bad_ratings, start=2):
+            ws.append([b["code"], b["unit"], b["handler"], _when(b["at"], self.settings.tz),
                        b["detail"]])
+            _formats(ws, line, {4: DATETIME_FORMAT})
         _header(ws, bold, [18, 24, 12, 20, 40])
         for sheet in wb.worksheets:
             for row in sheet.iter_rows(min_row=1, max_row=1):
@@ -806,14 +806,18 @@ def _ras(status: str) -> Any:
         return status
 
 
-def _num(value: float | None) -> float | str:
-    return "—" if value is None else round(value, 6)
+def _num(value: float | None) -> float | None:
+    """A figure for a spreadsheet cell: None (an empty cell) without data."""
+    return None if value is None else round(value, 6)
+
+
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 
 def _formats(ws: Any, row: int, formats: dict[int, str]) -> None:
     for col, fmt in formats.items():
         cell = ws.cell(row, col)
-        if isinstance(cell.value, float | int):
+        if isinstance(cell.value, float | int | datetime):
             cell.number_format = fmt
 
 
@@ -828,8 +832,12 @@ def _header(ws: Any, bold: Any, widths: list[int]) -> None:
     ws.auto_filter.ref = ws.dimensions  # the header row gets Excel's filter and sort buttons
 
 
-def _local(at: datetime | None, tz: Any) -> str:
-    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if at else ""
+def _when(at: datetime | None, tz: Any) -> datetime | None:
+    """A time for a spreadsheet cell: the city's wall-clock time as a real date (a spreadsheet
+    has no time zones), to the minute as the page shows it; None (an empty cell) without one."""
+    if at is None:
+        return None
+    return at.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def to_csv(header: list[str], rows: list[list[Any]]) -> str:
