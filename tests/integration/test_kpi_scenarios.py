@@ -9,12 +9,15 @@ Unit tree: 示范市 C → 东城区 D1 → 东华门街道 D1S1 → 多福巷�
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from jiesu.domain.appeal import Actor, Role
@@ -336,6 +339,16 @@ def _accountability_export(city: City) -> None:
     xlsx = city.client.get("/api/v1/stats/accountability.xlsx", params={"period": "2026-03"},
                            headers=h)
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    # the exports' times are the city's, as the pages show them, not the API's UTC
+    tz = ZoneInfo("Asia/Shanghai")
+    first = r.json()["items"][0]
+    local = datetime.fromisoformat(first["at"]).astimezone(tz).replace(tzinfo=None, second=0,
+                                                                       microsecond=0)
+    rows = list(csv.reader(io.StringIO(csv_.text.lstrip("\ufeff"))))
+    assert rows[0][4] == "时间" and rows[1][1] == first["code"]
+    assert rows[1][4] == local.strftime("%Y-%m-%d %H:%M")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet["E2"].value == local and sheet["E2"].number_format == "yyyy-mm-dd hh:mm"
 
 
 def _periods(scenario: Scenario) -> None:

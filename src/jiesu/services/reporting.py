@@ -567,10 +567,13 @@ class ReportingService:
                               {k: dict(v) for k, v in by_handler.items()})
 
     @staticmethod
-    def accountability_table(acc: Accountability) -> tuple[list[str], list[list[Any]]]:
+    def accountability_table(acc: Accountability,
+                             tz: Any) -> tuple[list[str], list[list[Any]]]:
+        """The records as rows for `to_csv` and `to_xlsx`; times in the city's time zone `tz`,
+        as the pages show them (not UTC)."""
         header = ["类型", "诉求编号", "承办单位", "承办人", "时间", "说明"]
         rows = [[ACCOUNTABILITY_ZH[e.kind], e.code or "", e.unit_name, e.handler_name,
-                 e.at.isoformat() if e.at else "", e.detail] for e in acc.items]
+                 _when(e.at, tz), e.detail] for e in acc.items]
         return header, rows
 
     # --- 好差评 statistics (public) ------------------------------------------------------------
@@ -841,16 +844,19 @@ def _when(at: datetime | None, tz: Any) -> datetime | None:
 
 
 def to_csv(header: list[str], rows: list[list[Any]]) -> str:
-    """CSV with a BOM so that spreadsheet programs read the Chinese text correctly."""
+    """CSV with a BOM so that spreadsheet programs read the Chinese text correctly; times
+    (naive, the city's wall clock) as 2026-03-05 14:30."""
     buf = io.StringIO()
     buf.write("\ufeff")
     w = csv.writer(buf)
     w.writerow(header)
-    w.writerows(rows)
+    w.writerows([[v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else v for v in r]
+                 for r in rows])
     return buf.getvalue()
 
 
 def to_xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
+    """One sheet with a bold, filterable header; times as dates (yyyy-mm-dd hh:mm)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -858,8 +864,10 @@ def to_xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
     ws = wb.active
     ws.title = title[:31]
     ws.append(header)
-    for r in rows:
+    for line, r in enumerate(rows, start=2):
         ws.append(r)
+        _formats(ws, line, {col: DATETIME_FORMAT for col, v in enumerate(r, start=1)
+                            if isinstance(v, datetime)})
     _header(ws, Font(bold=True), [14] * len(header))
     buf = io.BytesIO()
     wb.save(buf)

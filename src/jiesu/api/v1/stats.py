@@ -326,7 +326,7 @@ def accountability(runtime: RuntimeDep, user: CurrentUserDep, period: PeriodQ,
 def accountability_csv(runtime: RuntimeDep, user: CurrentUserDep, period: PeriodQ,
                        unit: int | None = None) -> Response:
     acc = _accountability(runtime, user, period, unit)
-    header, rows = rep.ReportingService.accountability_table(acc)
+    header, rows = rep.ReportingService.accountability_table(acc, runtime.settings.tz)
     return Response(rep.to_csv(header, rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition":
                              f'attachment; filename="accountability-{acc.period.label}.csv"'})
@@ -336,7 +336,7 @@ def accountability_csv(runtime: RuntimeDep, user: CurrentUserDep, period: Period
 def accountability_xlsx(runtime: RuntimeDep, user: CurrentUserDep, period: PeriodQ,
                         unit: int | None = None) -> Response:
     acc = _accountability(runtime, user, period, unit)
-    header, rows = rep.ReportingService.accountability_table(acc)
+    header, rows = rep.ReportingService.accountability_table(acc, runtime.settings.tz)
     return Response(rep.to_xlsx("责任追究", header, rows),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition":
