@@ -106,3 +106,27 @@ def test_cli_export_open_data_and_apikey(runtime: Any, city: Any, tmp_path: Any,
     assert runner.invoke(app, ["apikey", "add", "citizen-app"]).exit_code == 2
     assert runner.invoke(app, ["apikey", "revoke", "citizen-app"]).exit_code == 0
     assert "已吊销" in runner.invoke(app, ["apikey", "list"]).output
+
+
+def test_ledger_says_resolved_in_chinese_and_runs_no_typed_formula(client: Any,
+                                                                  city: Any) -> None:
+    """是否解决 was the stored code (yes/partly/no) in a Chinese export; and a requester's text
+    starting with = became a live formula (=HYPERLINK…) in the CSV once opened in Excel/WPS,
+    as it already did not in the XLSX."""
+    a = city.register(content="=HYPERLINK(\"http://example.invalid\",\"点此查看\") 路灯坏了")
+    city.act("dispatcher", a["id"], "dispatch", unit_code="D1")
+    city.act("handler_d1", a["id"], "sign")
+    city.act("handler_d1", a["id"], "reply", text="已更换路灯", claim="solved")
+    city.act("followup", a["id"], "follow_up", reached=True, resolved="partly",
+             satisfaction="basically")
+    rows = _csv(client.get("/api/v1/exports/ledger.csv", headers=city.headers("analyst")).text)
+    assert rows[0]["是否解决"] == "部分解决" and rows[0]["回访满意度"] == "基本满意"
+    assert rows[0]["诉求内容"].startswith("'=HYPERLINK(")
+    x = client.get("/api/v1/exports/ledger.xlsx", headers=city.headers("analyst"))
+    ws = load_workbook(io.BytesIO(x.content)).active
+    header = [c.value for c in ws[1]]
+    assert ws.cell(2, header.index("是否解决") + 1).value == "部分解决"
+    content = ws.cell(2, header.index("诉求内容") + 1)
+    assert content.data_type == "s" and content.value.startswith("'=HYPERLINK(")
+    public = _csv(client.get("/open-data/appeals.csv").text)
+    assert public[0]["诉求内容"].startswith("'=HYPERLINK(")

@@ -174,7 +174,7 @@ class OpenDataService:
                     "returned_count": row.returned_count,
                     "extension_count": row.extension_count,
                     "reopened_count": row.reopened_count,
-                    "followup_resolved": row.followup_resolved or "",
+                    "followup_resolved": _zh(dom.RESOLVED_ZH, row.followup_resolved),
                     "satisfaction": _zh(dom.SATISFACTION_ZH, row.followup_satisfaction),
                     "source_ref": row.source_ref or "",
                 }
@@ -192,7 +192,7 @@ def csv_chunks(rows: Iterable[dict[str, Any]], fields: list[tuple[str, str]], *,
         buf.write("\ufeff")
     writer.writerow([label for _, label in fields])
     for n, row in enumerate(rows, start=1):
-        writer.writerow([row.get(key, "") for key, _ in fields])
+        writer.writerow([_cell(row.get(key, "")) for key, _ in fields])
         if n % chunk_rows == 0:
             yield buf.getvalue()
             buf.seek(0)
@@ -228,7 +228,9 @@ def xlsx_bytes(rows: Iterable[dict[str, Any]], fields: list[tuple[str, str]], *,
 
 
 def _cell(value: Any) -> Any:
-    # Text cells starting with = + - @ would be read as formulas by spreadsheet programs.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    """A value for a spreadsheet cell, CSV or XLSX: text that a requester typed and that
+    starts with = + - @ (or a tab or carriage return before one) would be run as a formula
+    by Excel/WPS when the export is opened (=HYPERLINK(...)), so it is quoted with '."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
