@@ -125,6 +125,30 @@ def test_enterprise_profiles_check_the_code_classify_the_size_and_refuse_duplica
                             headers=city.headers("analyst")).status_code == 403
 
 
+def test_the_api_names_industries_in_english_too(city: City) -> None:
+    """The pages show an enterprise's industry and a policy's industry condition in Chinese
+    or English; the API gave only the Chinese. An enterprise now carries industry_en beside
+    industry_zh, and the vocabulary of codes a condition may use is readable with both."""
+    e = add_enterprise(city, 1, industry="C34", employees=50, revenue=1000)
+    assert e["industry_zh"] == "C34 通用设备制造业"
+    assert e["industry_en"] == "C34 Manufacture of general-purpose machinery"
+    assert add_enterprise(city, 2, industry="F", employees=5, size_class="micro"
+                          )["industry_en"] == "F Wholesale and retail trade"
+    r = city.client.get("/api/v1/policies/industries", headers=city.headers("analyst"))
+    assert r.status_code == 200, r.text
+    rows = r.json()
+    assert len(rows) == 20 + 97
+    by_code = {x["code"]: x for x in rows}
+    assert by_code["C"] == {"code": "C", "level": "section", "section": "C",
+                            "name_zh": "制造业", "name_en": "Manufacturing"}
+    assert by_code["F52"] == {"code": "F52", "level": "division", "section": "F",
+                              "name_zh": "零售业", "name_en": "Retail trade"}
+    codes = [x["code"] for x in rows]
+    assert codes.index("C") < codes.index("C13") < codes.index("C43") < codes.index("D")
+    assert all(x["name_en"] and x["name_zh"] for x in rows)
+    assert city.client.get("/api/v1/policies/industries").status_code == 401
+
+
 def test_the_appeal_page_finds_the_enterprise_of_a_code(city: City, runtime: Runtime) -> None:
     liaison = city.runtime.auth.user_from_token(city.headers("handler_d1")["Authorization"][7:])
     add_enterprise(city, 5, industry="C", employees=50, revenue=1000, contact_phone=PHONE_A,

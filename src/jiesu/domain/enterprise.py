@@ -126,6 +126,96 @@ DIVISIONS_ZH = {
 }
 
 
+# The English titles (ISIC-style) of the 门类 and 大类, for the English pages and the API's
+# industry_en beside industry_zh.
+SECTIONS_EN = {
+    "A": "Agriculture, forestry, animal husbandry and fishery", "B": "Mining",
+    "C": "Manufacturing", "D": "Electricity, heat, gas and water supply",
+    "E": "Construction", "F": "Wholesale and retail trade",
+    "G": "Transport, storage and post", "H": "Accommodation and catering",
+    "I": "Information transmission, software and IT services", "J": "Finance",
+    "K": "Real estate", "L": "Leasing and business services",
+    "M": "Scientific research and technical services",
+    "N": "Water conservancy, environment and public facilities",
+    "O": "Resident, repair and other services", "P": "Education",
+    "Q": "Health and social work", "R": "Culture, sports and entertainment",
+    "S": "Public administration, social security and social organisations",
+    "T": "International organisations",
+}
+
+DIVISIONS_EN = {
+    "01": "Agriculture", "02": "Forestry", "03": "Animal husbandry", "04": "Fishery",
+    "05": "Support activities for agriculture, forestry, animal husbandry and fishery",
+    "06": "Mining and washing of coal", "07": "Extraction of petroleum and natural gas",
+    "08": "Mining and processing of ferrous metal ores",
+    "09": "Mining and processing of non-ferrous metal ores",
+    "10": "Mining and processing of non-metallic minerals",
+    "11": "Support activities for mining", "12": "Other mining",
+    "13": "Processing of food from agricultural products", "14": "Manufacture of foods",
+    "15": "Manufacture of liquor, beverages and refined tea",
+    "16": "Manufacture of tobacco products", "17": "Manufacture of textiles",
+    "18": "Manufacture of textile garments and apparel",
+    "19": "Manufacture of leather, fur, feathers and related products, and footwear",
+    "20": "Processing of timber and manufacture of wood, bamboo, rattan, palm and "
+          "straw products",
+    "21": "Manufacture of furniture", "22": "Manufacture of paper and paper products",
+    "23": "Printing and reproduction of recording media",
+    "24": "Manufacture of articles for culture, education, arts and crafts, sport and "
+          "entertainment",
+    "25": "Processing of petroleum, coal and other fuels",
+    "26": "Manufacture of raw chemical materials and chemical products",
+    "27": "Manufacture of medicines", "28": "Manufacture of chemical fibres",
+    "29": "Manufacture of rubber and plastic products",
+    "30": "Manufacture of non-metallic mineral products",
+    "31": "Smelting and pressing of ferrous metals",
+    "32": "Smelting and pressing of non-ferrous metals",
+    "33": "Manufacture of metal products", "34": "Manufacture of general-purpose machinery",
+    "35": "Manufacture of special-purpose machinery", "36": "Manufacture of motor vehicles",
+    "37": "Manufacture of railway, ship, aerospace and other transport equipment",
+    "38": "Manufacture of electrical machinery and apparatus",
+    "39": "Manufacture of computers, communication and other electronic equipment",
+    "40": "Manufacture of measuring instruments and meters", "41": "Other manufacturing",
+    "42": "Comprehensive use of waste resources",
+    "43": "Repair of metal products, machinery and equipment",
+    "44": "Production and supply of electricity and heat",
+    "45": "Production and supply of gas", "46": "Production and supply of water",
+    "47": "Construction of buildings", "48": "Civil engineering",
+    "49": "Construction installation",
+    "50": "Building decoration, renovation and other construction",
+    "51": "Wholesale trade", "52": "Retail trade",
+    "53": "Rail transport", "54": "Road transport", "55": "Water transport",
+    "56": "Air transport", "57": "Pipeline transport",
+    "58": "Multimodal transport and transport agency",
+    "59": "Loading, unloading and storage", "60": "Postal services",
+    "61": "Accommodation", "62": "Food and beverage services",
+    "63": "Telecommunications, broadcasting and satellite transmission services",
+    "64": "Internet and related services",
+    "65": "Software and information technology services",
+    "66": "Monetary and financial services", "67": "Capital market services",
+    "68": "Insurance", "69": "Other financial services",
+    "70": "Real estate", "71": "Leasing", "72": "Business services",
+    "73": "Research and experimental development",
+    "74": "Professional technical services",
+    "75": "Technology promotion and application services",
+    "76": "Water conservancy management",
+    "77": "Ecological protection and environmental management",
+    "78": "Public facilities management", "79": "Land management",
+    "80": "Resident services",
+    "81": "Repair of motor vehicles, electronic products and household goods",
+    "82": "Other services",
+    "83": "Education", "84": "Health", "85": "Social work",
+    "86": "News and publishing",
+    "87": "Radio, television, film and sound recording production",
+    "88": "Culture and art", "89": "Sports", "90": "Entertainment",
+    "91": "Organs of the Communist Party of China", "92": "State organs",
+    "93": "Chinese People's Political Consultative Conference and democratic parties",
+    "94": "Social security",
+    "95": "Mass organisations, social organisations and other membership organisations",
+    "96": "Grassroots self-governing organisations and other organisations",
+    "97": "International organisations",
+}
+
+
 # the first 大类 of each 门类
 _SECTION_STARTS = (("A", 1), ("B", 6), ("C", 13), ("D", 44), ("E", 47), ("F", 51), ("G", 53),
                    ("H", 61), ("I", 63), ("J", 66), ("K", 70), ("L", 71), ("M", 73), ("N", 76),
@@ -141,6 +231,19 @@ def industry_name(code: str) -> str:
     if len(division) == 2 and DIVISION_SECTION.get(division) == code[:1]:
         return DIVISIONS_ZH[division]
     return SECTIONS_ZH.get(code[:1], "")
+
+
+def industry_name_en(code: str) -> str:
+    """`industry_name` in English: "F52" → "Retail trade", "C" → "Manufacturing"."""
+    division = code[1:3]
+    if len(division) == 2 and DIVISION_SECTION.get(division) == code[:1]:
+        return DIVISIONS_EN[division]
+    return SECTIONS_EN.get(code[:1], "")
+
+
+def industry_en(code: str) -> str:
+    """`industry_zh` in English: "F52 Retail trade", "C Manufacturing"."""
+    return f"{code} {industry_name_en(code)}".strip()
 
 
 def industry_zh(code: str) -> str:

@@ -107,6 +107,7 @@ class EnterpriseView:
     name: str
     industry: str | None
     industry_zh: str | None
+    industry_en: str | None
     employees: int | None
     revenue: float | None
     assets: float | None
@@ -830,6 +831,7 @@ class PolicyService:
             out.append(EnterpriseView(
                 id=r.id, uscc=r.uscc, name=r.name, industry=r.industry,
                 industry_zh=ent.industry_zh(r.industry) if r.industry else None,
+                industry_en=ent.industry_en(r.industry) if r.industry else None,
                 employees=r.employees, revenue=r.revenue, assets=r.assets,
                 size_class=r.size_class,
                 size_zh=ent.SIZE_ZH[ent.SizeClass(r.size_class)] if r.size_class else None,

@@ -10,7 +10,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from jiesu.domain.enterprise import DIVISION_SECTION, DIVISIONS_ZH, SECTIONS_ZH, SIZE_ZH
+from jiesu.domain.enterprise import (
+    DIVISIONS_EN,
+    DIVISIONS_ZH,
+    SECTIONS_EN,
+    SECTIONS_ZH,
+    SIZE_ZH,
+    industry_name_en,
+)
 from jiesu.domain.policy import (
     FIELD_ZH,
     MATCH_ACTION_ZH,
@@ -46,90 +53,8 @@ LABELS_EN: dict[str, dict[str, str]] = {
     "policy_op": {"in": "is one of", "not_in": "is none of", "gte": "at least",
                   "lte": "at most", "has_any": "has any of", "has_all": "has all of",
                   "has_none": "has none of"},
-    "section": {
-        "A": "Agriculture, forestry, animal husbandry and fishery", "B": "Mining",
-        "C": "Manufacturing", "D": "Electricity, heat, gas and water supply",
-        "E": "Construction", "F": "Wholesale and retail trade",
-        "G": "Transport, storage and post", "H": "Accommodation and catering",
-        "I": "Information transmission, software and IT services", "J": "Finance",
-        "K": "Real estate", "L": "Leasing and business services",
-        "M": "Scientific research and technical services",
-        "N": "Water conservancy, environment and public facilities",
-        "O": "Resident, repair and other services", "P": "Education",
-        "Q": "Health and social work", "R": "Culture, sports and entertainment",
-        "S": "Public administration, social security and social organisations",
-        "T": "International organisations"},
-    # GB/T 4754-2017 大类, ISIC-style titles (of jiesu.domain.enterprise.DIVISIONS_ZH)
-    "division": {
-        "01": "Agriculture", "02": "Forestry", "03": "Animal husbandry", "04": "Fishery",
-        "05": "Support activities for agriculture, forestry, animal husbandry and fishery",
-        "06": "Mining and washing of coal", "07": "Extraction of petroleum and natural gas",
-        "08": "Mining and processing of ferrous metal ores",
-        "09": "Mining and processing of non-ferrous metal ores",
-        "10": "Mining and processing of non-metallic minerals",
-        "11": "Support activities for mining", "12": "Other mining",
-        "13": "Processing of food from agricultural products", "14": "Manufacture of foods",
-        "15": "Manufacture of liquor, beverages and refined tea",
-        "16": "Manufacture of tobacco products", "17": "Manufacture of textiles",
-        "18": "Manufacture of textile garments and apparel",
-        "19": "Manufacture of leather, fur, feathers and related products, and footwear",
-        "20": "Processing of timber and manufacture of wood, bamboo, rattan, palm and "
-              "straw products",
-        "21": "Manufacture of furniture", "22": "Manufacture of paper and paper products",
-        "23": "Printing and reproduction of recording media",
-        "24": "Manufacture of articles for culture, education, arts and crafts, sport and "
-              "entertainment",
-        "25": "Processing of petroleum, coal and other fuels",
-        "26": "Manufacture of raw chemical materials and chemical products",
-        "27": "Manufacture of medicines", "28": "Manufacture of chemical fibres",
-        "29": "Manufacture of rubber and plastic products",
-        "30": "Manufacture of non-metallic mineral products",
-        "31": "Smelting and pressing of ferrous metals",
-        "32": "Smelting and pressing of non-ferrous metals",
-        "33": "Manufacture of metal products", "34": "Manufacture of general-purpose machinery",
-        "35": "Manufacture of special-purpose machinery", "36": "Manufacture of motor vehicles",
-        "37": "Manufacture of railway, ship, aerospace and other transport equipment",
-        "38": "Manufacture of electrical machinery and apparatus",
-        "39": "Manufacture of computers, communication and other electronic equipment",
-        "40": "Manufacture of measuring instruments and meters", "41": "Other manufacturing",
-        "42": "Comprehensive use of waste resources",
-        "43": "Repair of metal products, machinery and equipment",
-        "44": "Production and supply of electricity and heat",
-        "45": "Production and supply of gas", "46": "Production and supply of water",
-        "47": "Construction of buildings", "48": "Civil engineering",
-        "49": "Construction installation",
-        "50": "Building decoration, renovation and other construction",
-        "51": "Wholesale trade", "52": "Retail trade",
-        "53": "Rail transport", "54": "Road transport", "55": "Water transport",
-        "56": "Air transport", "57": "Pipeline transport",
-        "58": "Multimodal transport and transport agency",
-        "59": "Loading, unloading and storage", "60": "Postal services",
-        "61": "Accommodation", "62": "Food and beverage services",
-        "63": "Telecommunications, broadcasting and satellite transmission services",
-        "64": "Internet and related services",
-        "65": "Software and information technology services",
-        "66": "Monetary and financial services", "67": "Capital market services",
-        "68": "Insurance", "69": "Other financial services",
-        "70": "Real estate", "71": "Leasing", "72": "Business services",
-        "73": "Research and experimental development",
-        "74": "Professional technical services",
-        "75": "Technology promotion and application services",
-        "76": "Water conservancy management",
-        "77": "Ecological protection and environmental management",
-        "78": "Public facilities management", "79": "Land management",
-        "80": "Resident services",
-        "81": "Repair of motor vehicles, electronic products and household goods",
-        "82": "Other services",
-        "83": "Education", "84": "Health", "85": "Social work",
-        "86": "News and publishing",
-        "87": "Radio, television, film and sound recording production",
-        "88": "Culture and art", "89": "Sports", "90": "Entertainment",
-        "91": "Organs of the Communist Party of China", "92": "State organs",
-        "93": "Chinese People's Political Consultative Conference and democratic parties",
-        "94": "Social security",
-        "95": "Mass organisations, social organisations and other membership organisations",
-        "96": "Grassroots self-governing organisations and other organisations",
-        "97": "International organisations"},
+    "section": dict(SECTIONS_EN),
+    "division": dict(DIVISIONS_EN),
 }
 
 EN: dict[str, str] = {
@@ -395,13 +320,8 @@ def _amount(zh: str) -> str:
 
 
 def industry_en(code: str) -> str:
-    """The English of the most specific name known for a code, as
-    `jiesu.domain.enterprise.industry_name` gives the Chinese: "F52" → "Retail trade",
-    "C" → "Manufacturing"; "" for a code of no known 门类."""
-    division = code[1:3]
-    if len(division) == 2 and DIVISION_SECTION.get(division) == code[:1]:
-        return LABELS_EN["division"][division]
-    return LABELS_EN["section"].get(code[:1], "")
+    """The English of the most specific name known for a code: "F52" → "Retail trade"."""
+    return industry_name_en(code)
 
 
 def _industries(zh: str) -> str:

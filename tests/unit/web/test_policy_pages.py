@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from jiesu.domain.enterprise import DIVISION_SECTION
 from jiesu.domain.errors import InvalidArguments
 from jiesu.web import i18n, policy_forms
 from jiesu.web.policy_forms import ConditionRow, UnitRef
@@ -132,5 +133,5 @@ def test_every_division_has_its_own_english() -> None:
     assert i18n.industry("zh", "F52") == "F52 零售业"
     # a division differs from its section unless the two share one name (房地产业, 教育, 国际组织)
     same = {d for d, en in english.items()
-            if en == i18n_policies.LABELS_EN["section"][f"{i18n_policies.DIVISION_SECTION[d]}"]}
+            if en == i18n_policies.LABELS_EN["section"][DIVISION_SECTION[d]]}
     assert same == {"70", "83", "97"}

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from jiesu.api.deps import RuntimeDep, expected_version, require_roles
+from jiesu.domain import enterprise as ent
 from jiesu.domain.appeal import Role
 from jiesu.runtime import Runtime
 from jiesu.services import policies as svc
@@ -96,8 +97,11 @@ class EnterpriseOut(BaseModel):
     id: int
     uscc: str
     name: str
-    industry: str | None
-    industry_zh: str | None
+    industry: str | None = Field(description="国民经济行业分类代码 (GB/T 4754-2017): 门类 or 大类, "
+                                            "e.g. C or C34")
+    industry_zh: str | None = Field(description="代码和中文名称，如 C34 通用设备制造业")
+    industry_en: str | None = Field(description="The code with its English title, e.g. "
+                                                "C34 Manufacture of general-purpose machinery")
     employees: int | None
     revenue: float | None
     assets: float | None
@@ -321,6 +325,30 @@ def list_policies(runtime: RuntimeDep, user: PolicyReader, status: PolicyStatusQ
                       summary="新建惠企政策（草稿）")
 def create_policy(body: PolicyIn, runtime: RuntimeDep, user: Admin) -> PolicyOut:
     return _policy(service(runtime).save_policy(user.actor(), body.data(), utcnow()))
+
+
+class IndustryOut(BaseModel):
+    code: str = Field(description="门类 A–T or 大类 with its 门类 letter, e.g. C34")
+    level: Literal["section", "division"] = Field(description="section 门类 / division 大类")
+    section: str = Field(description="the 门类 letter")
+    name_zh: str
+    name_en: str
+
+
+@policies_router.get("/industries", response_model=list[IndustryOut],
+                     summary="行业分类（门类和大类，中英文）Industry codes with their names")
+def list_industries(_: PolicyReader) -> list[IndustryOut]:
+    """The 20 门类 and 97 大类 of GB/T 4754-2017 that enterprises' `industry` and policies'
+    industry conditions use, each 门类 followed by its 大类, with the Chinese and English
+    names the pages show."""
+    out = []
+    for letter, name_zh in ent.SECTIONS_ZH.items():
+        out.append(IndustryOut(code=letter, level="section", section=letter, name_zh=name_zh,
+                               name_en=ent.SECTIONS_EN[letter]))
+        out.extend(IndustryOut(code=letter + d, level="division", section=letter,
+                               name_zh=ent.DIVISIONS_ZH[d], name_en=ent.DIVISIONS_EN[d])
+                   for d, s in ent.DIVISION_SECTION.items() if s == letter)
+    return out
 
 
 @policies_router.get("/{policy_id}", response_model=PolicyOut, summary="惠企政策详情")
