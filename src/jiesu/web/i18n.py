@@ -37,7 +37,7 @@ _LABELS_ZH: dict[str, dict[str, str]] = {
     "role": {k.value: v for k, v in dom.ROLE_ZH.items()},
     "action": {k.value: v for k, v in dom.ACTION_ZH.items()} | {
         "register": "登记", "merged_in": "同类诉求并入", "deadline_warning": "时限预警",
-        "deadlines_recomputed": "时限重算", "rating": "评价"},
+        "deadlines_recomputed": "时限重算"},
     "reject_reason": {k.value: v for k, v in dom.REJECT_REASON_ZH.items()},
     "claim": {k.value: v for k, v in dom.REPLY_CLAIM_ZH.items()},
     "satisfaction": {k.value: v for k, v in dom.SATISFACTION_ZH.items()},
@@ -74,7 +74,7 @@ _LABELS_EN: dict[str, dict[str, str]] = {
                "reply": "Reply", "send_back": "Send reply back", "follow_up": "Follow-up",
                "reopen": "Reopen", "supervise": "Supervise", "add_info": "Add information",
                "merged_in": "Merged in", "deadline_warning": "Deadline warning",
-               "deadlines_recomputed": "Deadlines recomputed", "rating": "Rating"},
+               "deadlines_recomputed": "Deadlines recomputed"},
     "reject_reason": {"litigation": "Litigation", "arbitration": "Arbitration",
                       "discipline": "Discipline inspection", "admin_review": "Admin review",
                       "petition": "Petition", "info_disclosure": "Information disclosure",

@@ -36,6 +36,20 @@ def test_labels_fall_back_and_translate() -> None:
     assert i18n.gettext("en", "没有这条消息") == "没有这条消息"
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_event_type_of_the_audit_filter_is_written_and_named_once(lang: str) -> None:
+    """The auditor's 事件 filter offered 评价 twice: "rating", a name no event has ever had (a
+    rating is the "rated" event), and "rated"; the first found nothing."""
+    from jiesu.domain.appeal import Action
+    from jiesu.web.i18n_feedback import ACTION_ZH
+
+    kinds = dict(i18n.choices(lang, "action"))
+    assert len(set(kinds.values())) == len(kinds), kinds
+    written = ({a.value for a in Action} | set(ACTION_ZH)
+               | {"register", "merged_in", "deadline_warning", "deadlines_recomputed"})
+    assert set(kinds) <= written, set(kinds) - written
+
+
 def test_templates_have_no_chinese_outside_the_catalogue() -> None:
     """Chinese text or punctuation written straight into a template would show on the English
     pages too."""
