@@ -364,3 +364,36 @@ def test_a_long_list_shows_its_first_entries_and_sends_to_the_xlsx(
     assert html.count("共 1 件，此处列出前 0 件，完整清单见 Excel。") == 2  # overdue, bad ratings
     english = report_pages.render_monthly(rt, "2026-03", NOW, "en")
     assert "1 in all: the first 0 are listed here; the Excel file lists them all." in english
+
+
+def test_the_report_and_the_admin_history_state_every_term_of_the_formula(city: City) -> None:
+    """A formula is its weights, the 基本满意 and 部分解决 factors and what counts as 响应. The
+    通报 and the 考核 page named only the first two, with the weights rounded to whole percent
+    (12.5% read 12%), and the admin's history of versions left out the 部分解决 factor and the
+    response measure: a version changing only those looked like the one before."""
+    from jiesu.domain.appeal import Actor, Role
+    from jiesu.services.reporting import ReportingService
+    from jiesu.store.tables import UserRow
+    from tests.integration.test_web_staff_work import _login
+
+    rt = city.runtime
+    with rt.db.uow(write=False) as uow:
+        admin = uow.session.query(UserRow).filter_by(username="admin").one().id
+    ReportingService(rt.db, rt.rules, rt.settings).set_formula(
+        Actor(role=Role.ADMIN, user_id=admin),
+        {"weight_response": 0.125, "weight_resolution": 0.4375, "weight_satisfaction": 0.4375,
+         "partly_resolved_weight": 0.5, "response_measure": "sign"}, "按签收计响应", NOW)
+    html = city.client.get(PAGE, headers=city.headers("analyst")).text
+    assert "（响应 12.5%、解决 43.75%、满意 43.75%；基本满意按 0.8 计）" in html
+    assert "解决率中部分解决按 0.5 计。" in html and "响应率按签收计，不按首次联系诉求人。" in html
+    en = city.client.get(PAGE + "&lang=en", headers=city.headers("analyst")).text
+    assert "counts 0.5 in the resolution rate" in en and "accepting the appeal" in en
+    _login(city.client, "admin")
+    unit = city.client.get("/staff/unit-kpi?unit=D1&period=2026-03&lang=zh").text
+    assert "响应 12.5%" in unit and "解决率中部分解决按 0.5 计。" in unit
+    page = city.client.get("/staff/admin?tab=kpi").text
+    row = re.search(r'<tr data-formula-version="2">(.*?)</tr>', page, re.S)
+    assert row and re.findall(r"<td>([^<]*)</td>", row.group(1))[:7] == [
+        "2", "12.5%", "43.75%", "43.75%", "0.8", "0.5", "签收"]
+    first = re.search(r'<tr data-formula-version="1">(.*?)</tr>', page, re.S)
+    assert first and "<td>0</td><td>首次联系诉求人</td>" in first.group(1)

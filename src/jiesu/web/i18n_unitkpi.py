@@ -5,6 +5,13 @@ from __future__ import annotations
 
 EN: dict[str, str] = {
     "本单位考核": "Our scores", "单位考核": "Unit scores", "考核": "Scores",
+    # the formula's terms beside its weights, on this page, the 通报 and the admin's history
+    "解决率中部分解决按 {partly} 计。":
+        "A “partly resolved” follow-up counts {partly} in the resolution rate. ",
+    "响应率按签收计，不按首次联系诉求人。":
+        "The response rate counts the unit accepting the appeal, not its first contact with "
+        "the requester.",
+    "部分解决折算系数": "Weight of “partly resolved”",
     "组内排名": "Rank in its group", "第 {rank} 名 / 共 {n} 个": "No. {rank} of {n}",
     "分组：{group}": "group: {group}",
     "本期没有可计算综合得分的诉求，不参与排名（{group}共 {n} 个）。":
