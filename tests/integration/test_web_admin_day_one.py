@@ -330,6 +330,41 @@ def test_a_unit_added_by_mistake_is_renamed_or_stopped_on_the_page(city: City) -
     assert "启用中的用户" in post("/active", code="D05S1", active="0")
 
 
+def test_two_units_of_one_name_under_one_parent_are_refused(city: City) -> None:
+    """A second 西城区 beside the first was added (or named, moved or 启用 again) without a word;
+    the rankings, the 通报 and the dispatchers' lists then showed two rows of one name. Under
+    another parent the same name is fine (two streets may each have a 新村社区)."""
+    c = city.client
+    login_admin(c)
+    page = c.get("/staff/admin?tab=units").text
+
+    def post(path: str, **data: str) -> str:
+        return c.post(f"/staff/admin/units{path}", data={"csrf_token": _token(page), **data},
+                      follow_redirects=True).text
+
+    taken = "上级单位 C 下已有名为“西城区”的单位 D2，同一上级单位下的单位名称不能相同"
+    assert taken in post("", code="D09", name="西城区", parent_code="C", group="district")
+    assert taken in post("/rename", code="D1", name=" 西城区 ")
+    assert "已添加单位：新村社区" in post("", code="D1S1C9", name="新村社区",
+                                     parent_code="D1S1", group="community")
+    assert "已添加单位：新村社区" in post("", code="D2S1C9", name="新村社区",
+                                     parent_code="D2S1", group="community")
+    moved = post("/move", code="D2S1C9", parent_code="D1S1")
+    assert "上级单位 D1S1 下已有名为“新村社区”的单位 D1S1C9" in moved
+    # a stopped unit's name may be used again, but the two cannot both be active
+    assert "已停用单位：D2S1C9" in post("/active", code="D2S1C9", active="0")
+    assert "已移动单位：D2S1C9 新村社区，西长安街街道 → 东华门街道" in post(
+        "/move", code="D2S1C9", parent_code="D1S1")
+    assert "已有名为“新村社区”的单位 D1S1C9" in post("/active", code="D2S1C9", active="1")
+    assert "单位已改名：D1 东城区" in post("/rename", code="D1", name="东城区")  # its own name
+    c.get("/staff/admin?tab=units&lang=en")
+    english = post("", code="D09", name="西城区", parent_code="C", group="district")
+    assert "Parent unit C already has a unit named “西城区” (D2)" in english
+    tree = {r["code"]: r["name"] for r in city.client.get(
+        "/api/v1/admin/units", headers=city.headers("admin")).json()}
+    assert "D09" not in tree and tree["D1"] == "东城区"
+
+
 def test_the_users_tab_finds_a_user_and_pages_a_long_list(city: City) -> None:
     c = city.client
     login_admin(c)

@@ -151,6 +151,7 @@ class AdminService:
                 check_unit_level(group, parent)
                 # read again under a lock: a move of the parent at this moment changes its path
                 parent = admin_store.locked_units(uow.session, [parent.id])[parent.id]
+            _check_name_free(uow, parent, name)
             row = uow.units.add(code, name, parent=parent, group=group)
             row.contact_phone = phone
             self._log(uow, "units", "add", f"新增单位 {code} {name}",
@@ -181,6 +182,8 @@ class AdminService:
             raise InvalidArguments(f"单位名称不能超过 {UNIT_NAME_CHARS} 字", field="name")
         with self.db.uow() as uow:
             row = _unit(uow, code)
+            parent = uow.session.get(UnitRow, row.parent_id) if row.parent_id else None
+            _check_name_free(uow, parent, name, row)
             self._log(uow, "units", "rename", f"单位 {row.code} 改名为 {name}",
                       {"code": row.code, "before": {"name": row.name}, "after": {"name": name}})
             row.name = name
@@ -202,10 +205,12 @@ class AdminService:
                 if busy:
                     raise Conflict(f"单位 {row.code} 还有{'、'.join(busy)}，不能停用："
                                    "请先停用或调整它们")
-            elif row.parent_id is not None:
-                parent = uow.session.get(UnitRow, row.parent_id)
+            else:
+                parent = uow.session.get(UnitRow, row.parent_id) if row.parent_id else None
                 if parent is not None and not parent.active:
                     raise Conflict(f"上级单位 {parent.code} 已停用，请先启用上级单位")
+                if not row.active:
+                    _check_name_free(uow, parent, row.name, row)
             if row.active != active:
                 self._log(uow, "units", "activate" if active else "deactivate",
                           f"{'启用' if active else '停用'}单位 {row.code} {row.name}",
@@ -233,6 +238,8 @@ class AdminService:
             locked = admin_store.locked_units(uow.session, [unit.id, parent.id])
             unit, parent = locked[unit.id], locked[parent.id]
             _check_move(unit, parent)
+            if unit.active:
+                _check_name_free(uow, parent, unit.name, unit)
             old = uow.session.get(UnitRow, unit.parent_id) if unit.parent_id else None
             before = (old.code, old.name) if old is not None else None
             moved = MovedUnit(unit.code, unit.name, before, (parent.code, parent.name),
@@ -715,6 +722,20 @@ def _check_leaf_category(session: Session, code: str) -> str:
         raise InvalidArguments(f"事项分类 {code}（{row.full_name}）下还有子分类，时限规则按诉求的"
                                "末级分类匹配：请填写末级分类的编码", field="category")
     return row.full_name
+
+
+def _check_name_free(uow: UnitOfWork, parent: UnitRow | None, name: str,
+                     unit: UnitRow | None = None) -> None:
+    """Refuse a second active unit of one name under one parent (added, renamed, moved or
+    启用 again): the rankings, the 通报 and the dispatchers' lists name units, and two 城西区
+    side by side cannot be told apart. The same name under different parents is fine (两个街道
+    may each have a 新村社区)."""
+    other = admin_store.active_sibling_named(uow.session, parent.id if parent else None, name,
+                                             unit.id if unit else None)
+    if other is not None:
+        where = f"上级单位 {parent.code} 下" if parent is not None else "最上级"
+        raise Conflict(f"{where}已有名为“{name}”的单位 {other.code}，同一上级单位下的单位名称不能"
+                       "相同", field="name")
 
 
 def _check_move(unit: UnitRow, parent: UnitRow) -> None:

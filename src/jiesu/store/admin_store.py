@@ -78,6 +78,19 @@ def what_keeps_unit_busy(session: Session, unit_id: int, open_statuses: list[str
     return units, users, appeals
 
 
+def active_sibling_named(session: Session, parent_id: int | None, name: str,
+                         other_than: int | None = None) -> UnitRow | None:
+    """An active unit directly under `parent_id` (None: a top unit) called `name`, other than
+    the unit `other_than`: two of one name under one parent cannot be told apart in the
+    rankings, the 通报 or a dispatcher's list."""
+    stmt = select(UnitRow).where(
+        UnitRow.parent_id.is_(None) if parent_id is None else UnitRow.parent_id == parent_id,
+        UnitRow.name == name, UnitRow.active.is_(True))
+    if other_than is not None:
+        stmt = stmt.where(UnitRow.id != other_than)
+    return session.scalars(stmt.order_by(UnitRow.id).limit(1)).first()
+
+
 def locked_units(session: Session, unit_ids: list[int]) -> dict[int, UnitRow]:
     """These units read afresh and locked until the transaction ends (in id order, so two
     moves at once wait for each other instead of deadlocking): a move, and a unit added

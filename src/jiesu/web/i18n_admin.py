@@ -316,6 +316,13 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"单位 (?P<c>\S+) 还有(?P<what>.+)，不能停用：请先停用或调整它们"),
      "Unit {c} still has {what}: it cannot be deactivated before they are deactivated or "
      "moved", {"what": _busy}),
+    (re.compile(r"上级单位 (?P<p>\S+) 下已有名为“(?P<n>.+)”的单位 (?P<c>\S+)，"
+                r"同一上级单位下的单位名称不能相同"),
+     "Parent unit {p} already has a unit named “{n}” ({c}): units under one parent need "
+     "different names", {}),
+    (re.compile(r"最上级已有名为“(?P<n>.+)”的单位 (?P<c>\S+)，同一上级单位下的单位名称不能相同"),
+     "There already is a top unit named “{n}” ({c}): units under one parent need different "
+     "names", {}),
     (re.compile(r"上级单位 (?P<c>\S+) 已停用(?P<tail>，请先启用上级单位)?"),
      "Parent unit {c} is deactivated{tail}",
      {"tail": lambda zh: ": activate it first" if zh else ""}),
