@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from typing import Any
 
 from openpyxl import load_workbook
@@ -128,5 +129,11 @@ def test_ledger_says_resolved_in_chinese_and_runs_no_typed_formula(client: Any,
     assert ws.cell(2, header.index("是否解决") + 1).value == "部分解决"
     content = ws.cell(2, header.index("诉求内容") + 1)
     assert content.data_type == "s" and content.value.startswith("'=HYPERLINK(")
+    # times are dates in the city's time zone, as the CSV's text says; none is an empty cell
+    registered = ws.cell(2, header.index("登记时间") + 1)
+    assert isinstance(registered.value, datetime) and registered.is_date
+    assert registered.value.isoformat() == rows[0]["登记时间"].removesuffix("+08:00")
+    assert ws.cell(2, header.index("办理时限") + 1).value is not None
+    assert ws.cell(2, header.index("首次联系时间") + 1).value is None  # never contacted
     public = _csv(client.get("/open-data/appeals.csv").text)
     assert public[0]["诉求内容"].startswith("'=HYPERLINK(")

@@ -214,14 +214,32 @@ def xlsx_bytes(rows: Iterable[dict[str, Any]], fields: list[tuple[str, str]], *,
                title: str = "诉求台账") -> bytes:
     """An XLSX workbook (write-only mode keeps memory flat); stops at Excel's row limit."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title)
     ws.append([label for _, label in fields])
+
+    def cell(key: str, value: Any) -> Any:
+        # a time (the rows carry the city's time as ISO text, e.g. 2026-03-05T14:30:00+08:00)
+        # is a date in the workbook, so that Excel/WPS sorts and filters it by date; the city's
+        # wall clock, since a spreadsheet has no time zones
+        if not key.endswith("_at") or not isinstance(value, str):
+            return _cell(value)
+        if not value:
+            return None  # no such time yet: an empty cell
+        try:
+            at = datetime.fromisoformat(value).replace(tzinfo=None)
+        except ValueError:
+            return _cell(value)
+        dated = WriteOnlyCell(ws, value=at)
+        dated.number_format = "yyyy-mm-dd hh:mm:ss"
+        return dated
+
     for n, row in enumerate(rows, start=1):
         if n >= XLSX_MAX_ROWS:
             break
-        ws.append([_cell(row.get(key, "")) for key, _ in fields])
+        ws.append([cell(key, row.get(key, "")) for key, _ in fields])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
