@@ -192,7 +192,7 @@ def csv_chunks(rows: Iterable[dict[str, Any]], fields: list[tuple[str, str]], *,
         buf.write("\ufeff")
     writer.writerow([label for _, label in fields])
     for n, row in enumerate(rows, start=1):
-        writer.writerow([_cell(row.get(key, "")) for key, _ in fields])
+        writer.writerow([spreadsheet_cell(row.get(key, "")) for key, _ in fields])
         if n % chunk_rows == 0:
             yield buf.getvalue()
             buf.seek(0)
@@ -225,13 +225,13 @@ def xlsx_bytes(rows: Iterable[dict[str, Any]], fields: list[tuple[str, str]], *,
         # is a date in the workbook, so that Excel/WPS sorts and filters it by date; the city's
         # wall clock, since a spreadsheet has no time zones
         if not key.endswith("_at") or not isinstance(value, str):
-            return _cell(value)
+            return spreadsheet_cell(value)
         if not value:
             return None  # no such time yet: an empty cell
         try:
             at = datetime.fromisoformat(value).replace(tzinfo=None)
         except ValueError:
-            return _cell(value)
+            return spreadsheet_cell(value)
         dated = WriteOnlyCell(ws, value=at)
         dated.number_format = "yyyy-mm-dd hh:mm:ss"
         return dated
@@ -245,7 +245,7 @@ def xlsx_bytes(rows: Iterable[dict[str, Any]], fields: list[tuple[str, str]], *,
     return out.getvalue()
 
 
-def _cell(value: Any) -> Any:
+def spreadsheet_cell(value: Any) -> Any:
     """A value for a spreadsheet cell, CSV or XLSX: text that a requester typed and that
     starts with = + - @ (or a tab or carriage return before one) would be run as a formula
     by Excel/WPS when the export is opened (=HYPERLINK(...)), so it is quoted with '."""

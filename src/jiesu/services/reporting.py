@@ -42,6 +42,7 @@ from jiesu.domain.rating import RATING_APPEAL_ZH, RECTIFICATION_ZH, STARS_ZH
 from jiesu.services.clock import utcnow
 from jiesu.services.config_log import record_change
 from jiesu.services.kept import KeptFigures
+from jiesu.services.open_data import spreadsheet_cell
 from jiesu.services.rules import RulesProvider
 from jiesu.store import kpi_queries as kq
 from jiesu.store import population_queries as pq
@@ -845,13 +846,14 @@ def _when(at: datetime | None, tz: Any) -> datetime | None:
 
 def to_csv(header: list[str], rows: list[list[Any]]) -> str:
     """CSV with a BOM so that spreadsheet programs read the Chinese text correctly; times
-    (naive, the city's wall clock) as 2026-03-05 14:30."""
+    (naive, the city's wall clock) as 2026-03-05 14:30; typed text that a spreadsheet would
+    run as a formula (a requester's 重办 reason "=HYPERLINK(...)") quoted with '."""
     buf = io.StringIO()
     buf.write("\ufeff")
     w = csv.writer(buf)
     w.writerow(header)
-    w.writerows([[v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else v for v in r]
-                 for r in rows])
+    w.writerows([[v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime)
+                  else spreadsheet_cell(v) for v in r] for r in rows])
     return buf.getvalue()
 
 
@@ -865,7 +867,7 @@ def to_xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
     ws.title = title[:31]
     ws.append(header)
     for line, r in enumerate(rows, start=2):
-        ws.append(r)
+        ws.append([spreadsheet_cell(v) for v in r])
         _formats(ws, line, {col: DATETIME_FORMAT for col, v in enumerate(r, start=1)
                             if isinstance(v, datetime)})
     _header(ws, Font(bold=True), [14] * len(header))
