@@ -311,7 +311,11 @@ def test_a_unit_added_by_mistake_is_renamed_or_stopped_on_the_page(city: City) -
     assert "单位名称不能超过 200 字" in post("/rename", code="D05", name="名" * 201)
     # a unit with an active sub-unit (or users, or open appeals) cannot be stopped
     r = post("/active", code="D05", active="0")
-    assert "单位 D05 还有1 个启用中的下级单位，不能停用" in r
+    assert "单位 D05 还有 1 个启用中的下级单位，不能停用" in r  # a space between 有 and 1
+    c.get("/staff/admin?tab=units&lang=en")
+    english = post("/active", code="D05", active="0")
+    assert "Unit D05 still has 1 active sub-unit(s)" in english
+    c.get("/staff/admin?tab=units&lang=zh")
     assert "已停用单位：D05S1 新区一街道" in post("/active", code="D05S1", active="0")
     page = c.get("/staff/admin?tab=units").text
     assert re.search(r"data-inactive><code>D05S1</code> 新区一街道", page)

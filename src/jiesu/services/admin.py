@@ -203,7 +203,7 @@ class AdminService:
                                                        (users, "启用中的用户"),
                                                        (appeals, "未办结的诉求")) if n]
                 if busy:
-                    raise Conflict(f"单位 {row.code} 还有{'、'.join(busy)}，不能停用："
+                    raise Conflict(f"单位 {row.code} 还有 {'、'.join(busy)}，不能停用："
                                    "请先停用或调整它们")
             else:
                 parent = uow.session.get(UnitRow, row.parent_id) if row.parent_id else None

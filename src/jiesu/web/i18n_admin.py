@@ -313,7 +313,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"已停用单位：(?P<c>\S+) (?P<n>.+)，不再用于派单和新用户，可随时重新启用"),
      "Unit deactivated: {c} {n}. It is no longer offered for dispatch or new users; it can be "
      "activated again at any time", {}),
-    (re.compile(r"单位 (?P<c>\S+) 还有(?P<what>.+)，不能停用：请先停用或调整它们"),
+    (re.compile(r"单位 (?P<c>\S+) 还有 ?(?P<what>.+)，不能停用：请先停用或调整它们"),
      "Unit {c} still has {what}: it cannot be deactivated before they are deactivated or "
      "moved", {"what": _busy}),
     (re.compile(r"上级单位 (?P<p>\S+) 下已有名为“(?P<n>.+)”的单位 (?P<c>\S+)，"
