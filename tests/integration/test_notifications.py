@@ -749,3 +749,29 @@ def test_a_pass_sends_a_burst_within_its_time_budget(runtime: Runtime) -> None:
     assert first.sent == len(slow.sent) and 0 < first.sent < 30  # stopped by the budget
     rest = deliver_due(runtime.db, _channels(slow), T0, batch=1000)
     assert first.sent + rest.sent == 30 and sorted(slow.sent) == more
+
+
+def test_a_supervisors_urging_reaches_the_unit_that_has_the_appeal(city: City) -> None:
+    """催办/黄牌/红牌 from the supervision board: the unit handling the appeal is texted the
+    level, the deadline and the note, and its inbox says so until it replies. An appeal no
+    unit has (registered) or whose unit already replied is texted to no one."""
+    assert city.client.put("/api/v1/admin/units/D1/contact", headers=city.headers("admin"),
+                           json={"contact_phone": "01065123456"}).status_code == 200
+    a = city.register(title="多福巷路灯不亮")
+    city.act("supervisor", a["id"], "supervise", level="remind")  # nobody has it yet
+    assert _texts(city, a["id"], "unit_decision") == []
+    out = city.act("dispatcher", a["id"], "dispatch", unit_code="D1S1")
+    city.act("handler_s1", a["id"], "sign")
+    city.act("supervisor", a["id"], "supervise", level="red", note="群众反映强烈，今日办结")
+    ((phone, text),) = [(p, t) for _, p, t in _texts(city, a["id"], "unit_decision")]
+    assert phone == "01065123456"  # the street has none: the district's
+    assert text.endswith(f"「多福巷路灯不亮」收到督办（红牌督办，办理时限 "
+                         f"{_local_due(out['deadlines']['handle'])}），请加快办理，按时办结。"
+                         "督办意见：群众反映强烈，今日办结")
+    page_login(city.client, "handler_s1")
+    inbox = city.client.get("/staff/inbox").text
+    assert "收到督办</strong> · 红牌督办" in inbox and "群众反映强烈，今日办结" in inbox
+    city.act("handler_s1", a["id"], "reply", text="已修复", claim="solved")
+    assert "收到督办" not in city.client.get("/staff/inbox").text
+    city.act("supervisor", a["id"], "supervise", level="yellow")  # replied: the follow-up's
+    assert len(_texts(city, a["id"], "unit_decision")) == 1

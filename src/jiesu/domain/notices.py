@@ -4,7 +4,8 @@ to follow now), 答复 (a call-back is coming) and 重办 (it is handled again).
 unit's duty phone when a 签收 or 办理 deadline nears (黄牌预警) or passes (红牌, with the
 automatic 督办), when a bad rating's rectification (整改) deadline does, DESIGN §4, when a
 dispatcher refuses the unit's request or its reply (驳回退单, 驳回延期, 退回重办) or grants fewer
-days than it asked (延期部分批准), with the reason, and when the appeal is reopened (重办); to its
+days than it asked (延期部分批准), with the reason, when the appeal is reopened (重办), and when a
+supervisor issues a 催办, 黄牌 or 红牌 督办, with the level and the supervisor's note; to its
 co-units (协办) when the lead unit's return or extension is decided or the appeal reopened.
 Pure: the services put them in the notification outbox in the same transaction as the step,
 so a message goes out exactly when the step is saved."""
@@ -16,7 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from jiesu.domain.appeal import RESOLVED_ZH, SATISFACTION_ZH, URGENCY_ZH, RejectReason, Urgency
+from jiesu.domain.appeal import (
+    RESOLVED_ZH,
+    SATISFACTION_ZH,
+    SUPERVISION_ZH,
+    URGENCY_ZH,
+    RejectReason,
+    SupervisionLevel,
+    Urgency,
+)
 
 NOTICE_KIND = "requester_notice"
 WARNING_KIND = "deadline_warning"
@@ -104,7 +113,7 @@ class UnitDecision(NamedTuple):
     todo: str  # what to do now: 请继续办理
     field: str  # the event field that holds the reason
     label: str  # what the reason is called: 驳回理由
-    new_deadline: bool = False  # the handling deadline moved: the text says the new one
+    new_deadline: bool = False  # the text says the handling deadline (it moved, or it presses)
     co_todo: str | None = None  # what the co-units (协办) are to do; None: not theirs to hear
 
 
@@ -124,6 +133,9 @@ UNIT_DECISIONS = {
     # a follow-up that found it unresolved or unsatisfying by the unit's fault reopens it
     "follow_up": UnitDecision("经回访已转重办", "请重新办理后再答复", "note", "回访记录",
                               new_deadline=True, co_todo=CO_REDO),
+    # a supervisor's 催办/黄牌/红牌 (the automatic one of a red warning comes with its text)
+    "supervise": UnitDecision("收到督办", "请加快办理，按时办结", "note", "督办意见",
+                              new_deadline=True),
 }
 # how much of the dispatcher's reason a text carries; the appeal page has all of it
 REASON_IN_TEXT = 100
@@ -135,7 +147,17 @@ def partly_approved(data: Mapping[str, Any]) -> bool:
     return isinstance(asked, int) and isinstance(days, int) and days < asked
 
 
+def supervision_label(data: Mapping[str, Any]) -> str | None:
+    """The level a 督办 event records, as the unit reads it (红牌督办), None without one."""
+    try:
+        return SUPERVISION_ZH[SupervisionLevel(str(data.get("level")))]
+    except ValueError:
+        return None
+
+
 def _verdict(event_type: str, data: Mapping[str, Any]) -> dict[str, str | None]:
+    if event_type == "supervise":
+        return {"level": str(data["level"]) if supervision_label(data) else None}
     if event_type != "follow_up":
         return {}
     return {k: str(data[k]) if data.get(k) else None for k in ("resolved", "satisfaction")}
@@ -156,6 +178,8 @@ def decision_of(event_type: str, data: Mapping[str, Any]) -> UnitDecision | None
         return None
     if event_type == "follow_up" and data.get("reopened") is not True:
         return None
+    if event_type == "supervise" and data.get("auto"):
+        return None  # the system's, on a red warning: the warning's own text says it
     return UNIT_DECISIONS.get(event_type)
 
 
@@ -202,6 +226,7 @@ class Decision:
     granted: int | None = None  # ... and granted
     resolved: str | None = None  # a follow-up that reopened it: what the requester said
     satisfaction: str | None = None
+    level: str | None = None  # a 督办: remind, yellow or red
 
 
 def _data(e: _Event) -> Mapping[str, Any]:
@@ -235,8 +260,9 @@ def unit_decision_notice(event_type: str, data: Mapping[str, Any], *, code: str,
                          city: str, due_local: str | None = None,
                          co_unit: bool = False) -> str | None:
     """The message to the handling unit when a dispatcher refuses its request, sends its reply
-    back or grants fewer days than asked, or the appeal is reopened, with the reason and, when
-    the handling deadline moved, the new one (`due_local`); None for any other event. With
+    back or grants fewer days than asked, the appeal is reopened or a supervisor presses it
+    (督办, with its level), with the reason and, when the handling deadline moved or presses,
+    that deadline (`due_local`); None for any other event. With
     `co_unit`, the message to a co-unit (协办) of a reopened appeal; None for any other."""
     decision = decision_of(event_type, data)
     if decision is None or (co_unit and decision.co_todo is None):
@@ -246,6 +272,8 @@ def unit_decision_notice(event_type: str, data: Mapping[str, Any], *, code: str,
         detail.append(f"申请 {data['asked']} 个工作日，批准 {data['days']} 个工作日")
     if event_type == "follow_up":
         detail.append(follow_up_verdict(data))
+    if event_type == "supervise" and (level := supervision_label(data)):
+        detail.append(level)
     if decision.new_deadline and due_local:
         detail.append(f"办理时限 {due_local}")
     said = f"（{'，'.join(detail)}）" if detail else ""

@@ -36,8 +36,8 @@ def notify_units(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
     one) about each 签收/办理 deadline warning, the units an urgent appeal is dispatched to
     (JIESU_NOTIFY_UNITS_ON_DISPATCH), the handling unit's about a dispatcher's 驳回退单,
     驳回延期, 延期部分批准 or 退回重办 and about a 重办, with the reason, and its co-units'
-    about a 重办 and about the lead unit's 退单 or 延期 decided; returns how many messages were
-    queued."""
+    about a 重办 and about the lead unit's 退单 or 延期 decided, and the handling unit's about
+    a supervisor's 督办 while it has the appeal; returns how many messages were queued."""
     queued = 0
     for event in events:
         if event.type in ("dispatch", "sub_dispatch"):
@@ -45,7 +45,9 @@ def notify_units(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
             continue
         if appeal.code is not None and (notices.decision_of(event.type, event.data) is not None
                                         or event.type in notices.CO_UNIT_NEWS):
-            queued += _notify_decision(uow, settings, appeal, event, now)
+            # a 督办 presses the unit that has the appeal; registered or replied, none has it
+            if event.type != "supervise" or appeal.status.value in notices.IN_HANDS:
+                queued += _notify_decision(uow, settings, appeal, event, now)
             continue
         if event.type != "deadline_warning" or appeal.code is None:
             continue

@@ -310,6 +310,8 @@ EN: dict[str, str] = {
     "延期申请部分批准": "The extension was partly approved",
     "已转重办": "Reopened",
     "经回访已转重办": "Reopened after the follow-up",
+    "收到督办": "A supervisor pressed it",
+    "请加快办理，按时办结": "please speed it up and finish it on time",
     "诉求人反映": "the requester said: ",
     "回访记录": "Follow-up notes",
     "请继续办理": "please go on handling it",

@@ -86,7 +86,7 @@ def test_the_unit_hears_why_a_dispatcher_refused_its_request_or_sent_its_reply_b
     # an event recorded before a reason was required still makes a text, without one
     old = unit_decision_notice("deny_extension", {"note": None}, **kw)
     assert old is not None and old.endswith("请在原办理时限内办结。")
-    for other in ("approve_return", "approve_extension", "reply", "dispatch", "supervise"):
+    for other in ("approve_return", "approve_extension", "reply", "dispatch"):
         assert unit_decision_notice(other, {"reason": "x", "note": "y"}, **kw) is None
 
 
@@ -128,6 +128,26 @@ def test_a_follow_up_that_reopens_tells_the_unit_what_the_requester_said() -> No
         assert unit_decision_notice("follow_up", quiet, **kw) is None
         assert requester_notice("follow_up", quiet, code=kw["code"], city="示范市",
                                 track_url="/track") is None
+
+
+def test_a_supervisors_urging_tells_the_unit_the_level_the_deadline_and_the_note() -> None:
+    """催办/黄牌/红牌 by a supervisor reach the unit that has the appeal: a 督办 nobody hears of
+    presses no one. The automatic one of a red warning is said by the warning's own text."""
+    from jiesu.domain.notices import unit_decision_notice
+
+    kw = {"code": "2026112700123", "title": "多福巷路灯不亮", "city": "示范市",
+          "due_local": "12月03日 23:59"}
+    red = unit_decision_notice("supervise", {"level": "red", "note": "群众反映强烈，今日办结"},
+                               **kw)
+    assert red == ("【示范市12345】诉求 2026112700123「多福巷路灯不亮」收到督办（红牌督办，"
+                   "办理时限 12月03日 23:59），请加快办理，按时办结。"
+                   "督办意见：群众反映强烈，今日办结")
+    remind = unit_decision_notice("supervise", {"level": "remind", "note": None}, **kw)
+    assert remind is not None and "（催办，办理时限" in remind and remind.endswith("按时办结。")
+    assert unit_decision_notice("supervise", {"level": "red", "auto": True,
+                                              "note": "超期自动督办"}, **kw) is None
+    assert unit_decision_notice("supervise", {"level": "red", "note": "x"}, co_unit=True,
+                                **kw) is None
 
 
 def test_a_decision_stands_until_the_unit_asks_again_replies_or_is_dispatched_anew() -> None:
@@ -175,6 +195,14 @@ def test_a_decision_stands_until_the_unit_asks_again_replies_or_is_dispatched_an
     reopened = E("reopen", t, {"reason": "路灯仍不亮"})
     assert [x.type for x in standing_decisions([reopened])] == ["reopen"]
     assert standing_decisions([reopened, E("reply", t, {})]) == []
+    # a supervisor's 督办 stands, with its level, until the unit replies; a later one replaces
+    # it; the automatic one of a red warning is not the supervisor's word
+    urged = E("supervise", t, {"level": "yellow", "note": "请本周内办结"})
+    (d,) = standing_decisions([E("supervise", t, {"level": "remind", "note": None}), urged])
+    assert (d.what, d.level, d.label, d.reason) == (
+        "收到督办", "yellow", "督办意见", "请本周内办结")
+    assert standing_decisions([urged, E("reply", t, {})]) == []
+    assert standing_decisions([E("supervise", t, {"level": "red", "auto": True})]) == []
 
 
 def test_the_units_an_appeal_is_given_to_hear_what_to_do_and_by_when() -> None:
