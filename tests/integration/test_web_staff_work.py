@@ -310,3 +310,49 @@ def test_a_co_unit_reads_the_appeal_and_is_offered_nothing_it_would_be_refused(
     helping = row_of("handler_d1")
     assert 'data-decision="reopen"' in helping and "请配合主办单位重新办理" in helping
     assert "请重新办理后再答复" in row_of("handler_d2")
+
+
+def test_a_follow_up_says_what_it_came_to_and_how_many_calls_reached_no_one(
+        city: City) -> None:
+    """回访: a call that reached no one is no follow-up done. The agent reads which attempt it
+    was and that the third closes the appeal, the list and the form say how many failed so
+    far; a reached one says whether it closed the appeal or sent it back to the unit."""
+    def replied() -> int:
+        appeal_id = _signed(city)
+        city.act("handler_d1", appeal_id, "reply", claim="solved", text="已修复")
+        return appeal_id
+
+    c = city.client
+    token = _login(c, "followup")
+    a = replied()
+
+    def follow_up(appeal_id: int, **fields: str) -> str:
+        r = c.post(f"/staff/appeals/{appeal_id}/follow_up", follow_redirects=True, data={
+            "csrf_token": token, "back": "/staff/followup", "origin": "detail", **fields})
+        assert r.status_code == 200 and r.url.path == "/staff/followup", r.text
+        return r.text
+
+    code = _api_code(city, a)
+    page = follow_up(a, reached="no")
+    assert f"未联系上（第 1 次，满 3 次按未联系上办结）：{code}" in page
+    row = page[page.index(f'data-code="{code}"'):]
+    assert "<dt>未联系上</dt><dd>1 次</dd>" in row[:row.index("</li>")]
+    form = c.get(f"/staff/appeals/{a}").text
+    assert "已 1 次未联系上，满 3 次按未联系上办结" in form
+    assert "第 2 次" in follow_up(a, reached="no")
+    assert f"第 3 次未联系上，已按未联系上办结：{code}" in follow_up(a, reached="no")
+    assert f"已回访并办结：{_api_code(city, b := replied())}" in follow_up(
+        b, reached="yes", resolved="yes", satisfaction="satisfied")
+    assert f"已回访，转承办单位重办：{_api_code(city, d := replied())}" in follow_up(
+        d, reached="yes", resolved="no", satisfaction="dissatisfied", fault="unit")
+    # and in English
+    e = replied()
+    english = c.post(f"/staff/appeals/{e}/follow_up?lang=en", follow_redirects=True, data={
+        "csrf_token": token, "back": "/staff/followup?lang=en", "reached": "no"}).text
+    assert (f"Not reached (attempt 1; after 3 it is closed as not reached): "
+            f"{_api_code(city, e)}") in english
+
+
+def _api_code(city: City, appeal_id: int) -> str:
+    r = city.client.get(f"/api/v1/appeals/{appeal_id}", headers=city.headers("admin"))
+    return str(r.json()["code"])

@@ -350,6 +350,9 @@ EN: dict[str, str] = {
     "来电号码应为 7–20 位数字（手机或座机），用于回访":
         "The caller's number has 7 to 20 digits (mobile or landline): it is used to call back",
     "退回单位": "Returned by", "转重办": "sent back for rework", "第 {n} 次": "attempt {n}",
+    "{n} 次": "{n} time(s)",
+    "已 {n} 次未联系上，满 {max} 次按未联系上办结":
+        "Not reached {n} time(s) so far; after {max} it is closed as not reached",
     "已退单 {n} 次": "Returned {n} time(s)",
     # supervisor
     "督办看板": "Supervision board", "超期诉求": "Overdue", "红色预警": "Red warnings",
@@ -775,6 +778,14 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
      "Hotspot made a governance task, asked by {who}", {}),
     (re.compile(r"时长不能超过 (?P<n>\d+) (?P<unit>个工作日|小时|分钟)"),
      "The length can be at most {n} {unit}", {"unit": _TIME_UNITS_EN.__getitem__}),
+    # what a follow-up came to (`staff.follow_up_message`)
+    (re.compile(r"未联系上（第 (?P<n>\d+) 次，满 (?P<max>\d+) 次按未联系上办结）：(?P<code>\d+)"),
+     "Not reached (attempt {n}; after {max} it is closed as not reached): {code}", {}),
+    (re.compile(r"第 (?P<n>\d+) 次未联系上，已按未联系上办结：(?P<code>\d+)"),
+     "Not reached {n} times: closed as not reached: {code}", {}),
+    (re.compile(r"已回访，转承办单位重办：(?P<code>\d+)"),
+     "Follow-up recorded, back to the unit to handle again: {code}", {}),
+    (re.compile(r"已回访并办结：(?P<code>\d+)"), "Follow-up recorded, closed: {code}", {}),
     (re.compile(rf"已(?P<action>{'|'.join(map(re.escape, _DONE_EN))})：(?P<code>\d+)"),
      "{action}: {code}", {"action": _DONE_EN.__getitem__}),
 ]

@@ -106,6 +106,20 @@ def done_message(action: str, code: str) -> str:
         label = "办理"
     return f"已{label}：{code}"
 
+def follow_up_message(code: str, data: dict[str, Any], closed: bool, max_attempts: int) -> str:
+    """The flash after a 回访 says what it came to: an attempt that reached no one is no
+    follow-up done (第 n 次, and that the last one closes the appeal), a reached one closed
+    it or sent it back to the unit (重办)."""
+    if data.get("reached") is False:
+        n = data.get("attempt") or 1
+        if closed:
+            return f"第 {n} 次未联系上，已按未联系上办结：{code}"
+        return f"未联系上（第 {n} 次，满 {max_attempts} 次按未联系上办结）：{code}"
+    if data.get("reopened") is True:
+        return f"已回访，转承办单位重办：{code}"
+    return f"已回访并办结：{code}"
+
+
 def visible_row(session: Session, user: CurrentUser, appeal_id: int) -> AppealRow:
     row = web_queries.appeal(session, appeal_id)
     if row is None or not queries.visible(session, row, scope_for(session, user)):

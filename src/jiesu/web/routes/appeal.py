@@ -88,6 +88,7 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             # 联系诉求人 is by phone far most often (and recorded so when none is picked)
             "current": {"category": row.category, "urgency": row.urgency, "method": "phone"},
             "max_extension_days": rt.rules.get().max_extension_days,
+            "followup_max_attempts": rt.rules.get().followup_max_attempts,
             "suggest": staff.suggestion_summary(row), "due_state": staff.due_state(row, now),
             "earlier": earlier, "attachments": (row.extra or {}).get("attachments", []),
             "back": back, "stay": staff.STAY_ON_PAGE,
@@ -113,8 +114,8 @@ def act(request: Request, appeal_id: int, action: str, form: FormDep) -> Respons
     expected = int(version_text) if staff.is_number(version_text) else None
     try:
         args = staff.action_args(action, form)
-        rt.appeals.act(user.actor(), appeal_id, action, utcnow(), args,
-                       expected_version=expected)
+        appeal, events = rt.appeals.act(user.actor(), appeal_id, action, utcnow(), args,
+                                        expected_version=expected)
     except DomainError as exc:
         here = f"/staff/appeals/{appeal_id}"
         if core.text(form, "origin") == "detail":  # sent from the appeal page: keep the text
@@ -124,7 +125,10 @@ def act(request: Request, appeal_id: int, action: str, form: FormDep) -> Respons
                                 status_code=exc.http_status)
         core.flash(request, exc.message, "error")
         return core.redirect(back if back.startswith(here) else f"{here}?back={quote(back)}")
-    core.flash(request, staff.done_message(action, code))
+    followed = [e.data for e in events if e.type == "follow_up"]
+    core.flash(request, staff.follow_up_message(
+        code, followed[-1], appeal.status == "closed", rt.rules.get().followup_max_attempts)
+        if followed else staff.done_message(action, code))
     return core.redirect(back)
 
 
