@@ -47,6 +47,35 @@ def test_a_late_follow_up_shows_its_clock_on_the_red_tab(city: City) -> None:
         assert 'data-due="follow_up"' in text and due in text and "03-03 23:59" in text, text
 
 
+def test_the_follow_ups_not_done_in_time_have_their_own_tab(city: City) -> None:
+    """DESIGN §5: a supervisor sees the follow-ups not done in time. They were only mixed into
+    the red tab among the units' overdue appeals, ordered by a handling deadline that no longer
+    ran. 回访超期 lists them by follow-up deadline with the reply and the calls that reached
+    no one, and no 督办 form: the unit has replied, the call-back is the follow-up centre's."""
+    code = _replied_and_not_followed_up(city)
+    page_login(city.client, "supervisor")
+    html = city.client.get("/staff/supervision?tab=followup").text
+    assert re.search(r'href="\?tab=followup"[^>]*>回访超期 <span class="badge">1</span>', html)
+    row = re.search(rf'data-code="{code}".*?</li>', html, re.S)
+    assert row, html
+    assert "已更换灯泡" in row.group(0) and 'data-due="follow_up"' in row.group(0)
+    assert 'action="/staff/appeals/' not in row.group(0)
+    city.act("followup", _id_of(city, code), "follow_up", reached=False)
+    html = city.client.get("/staff/supervision?tab=followup&lang=en").text
+    assert "Follow-up overdue" in html and "<dt>Not reached</dt><dd>1 time(s)</dd>" in html
+    assert code not in city.client.get("/staff/supervision?tab=overdue&lang=zh").text
+    city.act("followup", _id_of(city, code), "follow_up", reached=True, resolved="yes",
+             satisfaction="satisfied")
+    assert "目前没有回访超期的诉求" in city.client.get("/staff/supervision?tab=followup").text
+
+
+def _id_of(city: City, code: str) -> int:
+    with city.runtime.db.uow(write=False) as uow:
+        found = uow.appeals.find_by_code(code)
+    assert found is not None
+    return int(found)
+
+
 def test_the_supervise_form_names_the_levels_in_the_page_language(city: City) -> None:
     """The appeal page's 督办 form offered 催办 and 黄牌督办 untranslated in English and the red
     card as "Red cards" (the monthly report's column)."""
@@ -89,6 +118,7 @@ def test_an_empty_tab_says_what_there_is_none_of(city: City) -> None:
     page_login(city.client, "supervisor")
     for tab, zh, en in (("overdue", "目前没有超期未答复的诉求",
                          "No appeal is past its handling deadline without a reply"),
+                        ("followup", "目前没有回访超期的诉求", "No follow-up is past its deadline"),
                         ("red", "目前没有红色预警的诉求", "No appeal has a red warning"),
                         ("yellow", "目前没有黄色预警的诉求", "No appeal has a yellow warning")):
         assert zh in city.client.get(f"/staff/supervision?tab={tab}&lang=zh").text

@@ -161,7 +161,7 @@ def _flagged_city(city: City) -> dict[str, int]:
     city.act("followup", ids[4], "follow_up", reached=True, resolved="yes",
              satisfaction="satisfied")
     return {"queue": 1, "returns": 2, "extensions": 1, "replied": 0, "red": 4, "yellow": 0,
-            "overdue": 4}
+            "overdue": 4, "followup": 0}
 
 
 def test_each_waiting_tab_shows_its_count_from_one_statement(city: City) -> None:

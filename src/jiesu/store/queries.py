@@ -61,6 +61,7 @@ class AppealFilters:
     return_pending: bool | None = None
     extension_pending: bool | None = None
     warning: str | None = None  # "yellow" / "red": any clock at that level
+    followup_overdue: bool | None = None  # replied, and its 回访 deadline has passed
 
 
 @dataclass
@@ -143,6 +144,9 @@ def filtered(session: Session, f: AppealFilters, scope: Scope,
     if f.extension_pending is not None:
         pending = AppealRow.extension_pending_days.is_not(None)
         clauses.append(pending if f.extension_pending else ~pending)
+    if f.followup_overdue is not None:
+        late = and_(AppealRow.status == "replied", AppealRow.followup_due_at < now)
+        clauses.append(late if f.followup_overdue else ~late)
     if f.warning:
         clauses.append(or_(AppealRow.sign_warning == f.warning,
                            AppealRow.handle_warning == f.warning,
@@ -160,6 +164,7 @@ ORDERS: dict[str, tuple[UnaryExpression[Any], ...]] = {
     # hours when urgent), which the handling deadline does not follow (a consultation's is
     # two working days, a complaint's fifteen)
     "sign_due": (AppealRow.sign_due_at.asc(), AppealRow.id.asc()),
+    "followup_due": (AppealRow.followup_due_at.asc(), AppealRow.id.asc()),
     # the dispatch queue: 特急 and 紧急 before the rest, each oldest first (a gas leak
     # registered now must not wait behind a page of yesterday's streetlights)
     "urgent_first": (case({"emergency": 0, "urgent": 1}, value=AppealRow.urgency,

@@ -422,19 +422,22 @@ _FLAGGED: dict[str, Any] = {
     "red": or_(*(c == "red" for c in _WARNINGS)),
     "yellow": or_(*(c == "yellow" for c in _WARNINGS)),
 }
-TAB_COUNTS = ("queue", "returns", "extensions", "replied", "overdue", "red", "yellow")
+TAB_COUNTS = ("queue", "returns", "extensions", "replied", "overdue", "followup", "red",
+              "yellow")
 
 
 def _by_status(name: str, now: datetime) -> Any:
     if name == "overdue":  # a range of ix_appeals_handling_due
         return and_(queries.in_handling(), AppealRow.handle_due_at < now)
+    if name == "followup":  # the replied appeals (a day or two of them), late for 回访
+        return and_(AppealRow.status == "replied", AppealRow.followup_due_at < now)
     return AppealRow.status == ("registered" if name == "queue" else "replied")
 
 
 def tab_counts(session: Session, now: datetime, tabs: Any) -> dict[str, int]:
     """How many open appeals wait in each of `tabs` (of TAB_COUNTS: the dispatcher's 派单队列,
-    退单申请, 延期申请, 答复审核; the supervisor's 超期诉求, 红色预警, 黄色预警), as the tabs'
-    lists filter them; in one statement (`tab_counts_statement`)."""
+    退单申请, 延期申请, 答复审核; the supervisor's 超期诉求, 回访超期, 红色预警, 黄色预警), as
+    the tabs' lists filter them; in one statement (`tab_counts_statement`)."""
     names = [t for t in TAB_COUNTS if t in set(tabs)]
     if not names:
         return {}

@@ -355,7 +355,8 @@ EN: dict[str, str] = {
         "Not reached {n} time(s) so far; after {max} it is closed as not reached",
     "已退单 {n} 次": "Returned {n} time(s)",
     # supervisor
-    "督办看板": "Supervision board", "超期诉求": "Overdue", "红色预警": "Red warnings",
+    "督办看板": "Supervision board", "超期诉求": "Overdue",
+    "目前没有回访超期的诉求": "No follow-up is past its deadline", "红色预警": "Red warnings",
     "黄色预警": "Yellow warnings", "督办": "Supervise", "督办意见": "Supervision note",
     "回访超期": "Follow-up overdue", "回访即将到期": "Follow-up due soon",
     "目前没有超期未答复的诉求": "No appeal is past its handling deadline without a reply",

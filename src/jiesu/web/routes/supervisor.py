@@ -1,5 +1,6 @@
-"""Supervisor (督办员): overdue and at-risk appeals; issue 催办/黄牌/红牌 from the list; how many
-bad-rating rectifications (整改) are overdue, with the way to them."""
+"""Supervisor (督办员): overdue and at-risk appeals; issue 催办/黄牌/红牌 from the list; the
+follow-ups not done in time (回访超期); how many bad-rating rectifications (整改) are overdue,
+with the way to them."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ router = APIRouter(prefix="/staff/supervision", include_in_schema=False)
 ROLES = {Role.SUPERVISOR}
 PER_PAGE = 20
 TABS = {
-    "overdue": ("超期诉求", queries.AppealFilters(overdue=True)),
-    "red": ("红色预警", queries.AppealFilters(warning="red", open_only=True)),
-    "yellow": ("黄色预警", queries.AppealFilters(warning="yellow", open_only=True)),
+    "overdue": ("超期诉求", queries.AppealFilters(overdue=True), "due"),
+    # DESIGN §5: the follow-ups not done in time (回访超期), the follow-up centre's to catch up
+    "followup": ("回访超期", queries.AppealFilters(followup_overdue=True), "followup_due"),
+    "red": ("红色预警", queries.AppealFilters(warning="red", open_only=True), "due"),
+    "yellow": ("黄色预警", queries.AppealFilters(warning="yellow", open_only=True), "due"),
 }
 
 
@@ -30,9 +33,10 @@ def board(request: Request) -> HTMLResponse:
     page = core.page_number(request)
     now = utcnow()
     with core.reading(rt) as uow:
-        rows, total, capped = queries.list_appeals(uow.session, TABS[tab][1], queries.Scope(),
+        _, filters, order = TABS[tab]
+        rows, total, capped = queries.list_appeals(uow.session, filters, queries.Scope(),
                                                    now, page=page, per_page=PER_PAGE,
-                                                   order="due")
+                                                   order=order)
         items = staff.list_items(uow.session, rows, now)
         counts = web_queries.tab_counts(uow.session, now, TABS)
         rect_overdue = feedback_store.overdue_rectification_count(uow.session, now)
