@@ -356,3 +356,45 @@ def test_a_follow_up_says_what_it_came_to_and_how_many_calls_reached_no_one(
 def _api_code(city: City, appeal_id: int) -> str:
     r = city.client.get(f"/api/v1/appeals/{appeal_id}", headers=city.headers("admin"))
     return str(r.json()["code"])
+
+
+def _form_fields(html: str, action: str) -> dict[str, str]:
+    """The hidden fields of the form posting to `action` on a page."""
+    form = re.search(rf'<form method="post" action="{re.escape(action)}".*?</form>', html, re.S)
+    assert form, html
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form.group(0)))
+
+
+def test_a_stale_queue_row_cannot_merge_or_decide_what_another_dispatcher_changed(
+        city: City) -> None:
+    """Two dispatchers on one queue: one dispatches an appeal, the other, on the page as it
+    was, merges it into another. The merge was taken (a dispatched appeal may be merged), and
+    the unit just given it lost it. Every form of the queue and of the returns and extensions
+    tabs now carries the row's version: the second dispatcher is told someone changed it."""
+    c = city.client
+    _login(c, "dispatcher")
+    a, target = city.register(), city.register()
+    queue = c.get("/staff/dispatch?tab=queue").text
+    merge = _form_fields(queue, f"/staff/appeals/{a['id']}/merge")
+    reject = _form_fields(queue, f"/staff/appeals/{a['id']}/reject")
+    assert merge["version"] == reject["version"] == str(a["version"])
+    city.act("dispatcher", a["id"], "dispatch", unit_code="D1")  # the other dispatcher
+    r = c.post(f"/staff/appeals/{a['id']}/merge", data=merge | {"target_code": target["code"]})
+    assert r.status_code == 200 and "该诉求已被其他人修改，请刷新后重试" in r.text
+    assert _api_status(city, a["id"]) == "dispatched"
+    # a return one dispatcher approved is not then denied by another's stale page
+    city.act("handler_d1", a["id"], "sign")
+    city.act("handler_d1", a["id"], "request_return", reason="不属于本单位职责")
+    returns = c.get("/staff/dispatch?tab=returns").text
+    deny = _form_fields(returns, f"/staff/appeals/{a['id']}/deny_return")
+    assert _form_fields(returns, f"/staff/appeals/{a['id']}/approve_return")["version"] == \
+        deny["version"]
+    city.act("dispatcher", a["id"], "approve_return")
+    r = c.post(f"/staff/appeals/{a['id']}/deny_return", data=deny | {"reason": "请继续办理"})
+    assert "该诉求已被其他人修改，请刷新后重试" in r.text
+    assert _api_status(city, a["id"]) == "registered"
+
+
+def _api_status(city: City, appeal_id: int) -> str:
+    r = city.client.get(f"/api/v1/appeals/{appeal_id}", headers=city.headers("admin"))
+    return str(r.json()["status"])
