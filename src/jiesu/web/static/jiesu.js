@@ -78,7 +78,10 @@
         var pub = urg.getAttribute("data-public-message");
         if (u.level && u.level !== "normal" && (!pub || calls.length)) {
           var msg = u.message || u.level;
-          if (calls.length) { msg += "（" + calls.join("、") + "）"; }
+          // the lines to transfer to that the rule's own words do not name already
+          // ("请立即转接 119…" said 119 twice, the second as a stray "（119）" at the end)
+          var unsaid = calls.filter(function (c) { return msg.indexOf(c) < 0; });
+          if (unsaid.length) { msg += "（" + unsaid.join("、") + "）"; }
           if (pub) { msg = pub.replace("{phones}", calls.join(urg.getAttribute("data-joiner") || "、")); }
           urg.textContent = msg; urg.hidden = false; any = true;
           if (urgencySelect && urgencySelect.selectedIndex < ["normal", "urgent", "emergency"].indexOf(u.level)) {

@@ -1,0 +1,34 @@
+"""The operator's desk (来电登记) in a real browser: what the intake rules tell an operator
+while a caller describes an emergency."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.browser.conftest import Visitor
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_emergency_tells_the_operator_whom_to_transfer_to_once(
+        visitor: Callable[..., Visitor]) -> None:
+    """燃气泄漏: a red banner says to transfer to 119 and what to tell the caller, and the
+    urgency becomes 特急. The lines were also appended after the rule's words, which already
+    name them: "…开窗通风（119）". A line the words do not name is still added."""
+    operator = visitor("operator-emergency")
+    operator.login("operator")
+    page = operator.page
+    page.get_by_label("诉求内容").fill("楼道里燃气泄漏，味道很大，请赶快派人来")
+    banner = page.locator("[data-urgency]")
+    banner.wait_for(state="visible")
+    text = banner.inner_text()
+    assert text.startswith("疑似燃气泄漏，请立即转接 119") and text.count("119") == 1, text
+    assert page.get_by_label("紧急程度").input_value() == "emergency"
+    operator.shot("operator-emergency")
+    # 坍塌 transfers to 119 and 110, its words name 119 only: 110 is added
+    page.get_by_label("诉求内容").fill("小区围墙发生坍塌，有人被压住了")
+    page.locator("[data-urgency]:has-text('坍塌')").wait_for()
+    text = banner.inner_text()
+    assert "110" in text and text.count("119") == 1, text
