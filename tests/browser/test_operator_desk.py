@@ -32,3 +32,26 @@ def test_an_emergency_tells_the_operator_whom_to_transfer_to_once(
     page.locator("[data-urgency]:has-text('坍塌')").wait_for()
     text = banner.inner_text()
     assert "110" in text and text.count("119") == 1, text
+
+
+def test_a_call_is_registered_with_the_keyboard_alone(visitor: Callable[..., Visitor]) -> None:
+    """The caller's number has the focus; Tab goes on to the name, the kind (Alt+1…6 picks
+    it), the title and what the caller says, and Ctrl+Enter registers it. The optional 涉企
+    field (统一社会信用代码) sat between the name and the kind: one more Tab on every call."""
+    operator = visitor("operator-keyboard")
+    operator.login("operator")
+    page = operator.page
+    focused = "document.activeElement.id || document.activeElement.name"
+    assert page.evaluate(focused) == "requester_phone"
+    page.keyboard.type("13912345670")
+    stops = []
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate(focused))
+    assert stops == ["requester_name", "kind", "title", "content"], stops
+    page.keyboard.press("Alt+2")  # 求助
+    page.keyboard.type("东华门街道小区楼道灯坏了一周，晚上看不见台阶")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("[data-registered]")
+    assert page.evaluate(focused) == "requester_phone"  # ready for the next call
+    assert page.get_by_label("企业来电：统一社会信用代码（选填）").is_visible()
