@@ -146,3 +146,33 @@ def test_english_pages_have_no_untranslated_chinese(city: City) -> None:
     hints = c.get("/staff/knowledge/hints", params={"q": "公积金提取"}).text
     assert "Answer with this" in hints and not leftover(hints), leftover(hints)
     assert not leftover(c.get("/staff/operator").text)
+
+
+def test_a_call_answered_from_an_article_takes_the_articles_category(city: City) -> None:
+    """A consultation answered on the spot is never dispatched, where a category is settled
+    otherwise: left unchosen on the form, it counted as 未分类 in every statistic. The
+    article it was read from names one; a category the operator chose still wins."""
+    c = city.client
+    _login(c, "admin")
+    form = c.get("/staff/knowledge/new").text
+    m = re.search(r'<option value="([^"]+)"[^>]*>城乡建设/市政设施/路灯</option>', form)
+    assert m, form
+    lamp = m.group(1)
+    article = write_article(c, category=lamp)
+    c.cookies.clear()
+    _login(c, "operator")
+
+    def answered(phone: str, **fields: str) -> str | None:
+        r = c.post("/staff/operator", data={
+            "csrf_token": _token(c, "/staff/operator"), "requester_phone": phone,
+            "kind": "consult", "content": "请问公积金怎么提取？", "direct": "on",
+            "answer": ANSWER, "article_id": str(article)} | fields, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        [appeal] = [a for a in c.get("/api/v1/appeals", headers=city.headers(
+            "dispatcher")).json()["items"] if a["requester_phone"] == phone]
+        assert appeal["status"] == "closed"
+        return appeal["category"]  # type: ignore[no-any-return]
+
+    assert answered("13800004444") == lamp
+    road = re.search(r'<option value="([^"]+)"[^>]*>城乡建设/市政设施/道路</option>', form)
+    assert road and answered("13800005555", category=road.group(1)) == road.group(1)

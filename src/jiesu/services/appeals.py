@@ -169,7 +169,7 @@ class AppealService:
             enterprise_code = normalize_uscc(enterprise_code, field="enterprise_code")
         suggestions = self.suggester(data, now) if self.suggester else Suggestions()
         urgency = _max_urgency(data.urgency, suggestions.urgency)
-        category = data.category or suggestions.auto_category
+        category = data.category or self._answered_category(answer) or suggestions.auto_category
         appeal, events = dom.register(
             actor=actor, now=now, kind=data.kind, content=data.content, title=data.title,
             urgency=urgency, channel=data.channel, category=category,
@@ -193,6 +193,16 @@ class AppealService:
             events += dom.apply(appeal, dom.Action.DISPATCH, dom.Actor.system(), now, rules=rules,
                                 unit_id=suggestions.auto_dispatch_unit_id, auto=True)
         return appeal, events, suggestions, category, rules
+
+    def _answered_category(self, answer: DirectAnswer | None) -> str | None:
+        """The category of the knowledge-base article a 直接答复 was read from: a call answered
+        on the spot is never dispatched, where a category is otherwise settled, and would
+        count as 未分类 in every statistic."""
+        if answer is None or answer.article_id is None:
+            return None
+        with self.db.uow(write=False) as uow:
+            row = knowledge_store.article(uow.session, answer.article_id)
+            return row.category if row is not None else None
 
     def _area(self, actor: dom.Actor, suggestions: Suggestions) -> int | None:
         """Where the appeal is, as located from its address or coordinates. A grid worker's
