@@ -339,6 +339,9 @@ def test_a_follow_up_says_what_it_came_to_and_how_many_calls_reached_no_one(
     assert "<dt>未联系上</dt><dd>1 次</dd>" in row[:row.index("</li>")]
     form = c.get(f"/staff/appeals/{a}").text
     assert "已 1 次未联系上，满 3 次按未联系上办结" in form
+    # unhappy with no fault chosen goes back to the unit: the form says so beside the choice
+    assert 'aria-describedby="follow_up-fault-hint"' in form
+    assert "不选即为承办单位，诉求将转承办单位重办" in form
     assert "第 2 次" in follow_up(a, reached="no")
     assert f"第 3 次未联系上，已按未联系上办结：{code}" in follow_up(a, reached="no")
     assert f"已回访并办结：{_api_code(city, b := replied())}" in follow_up(
@@ -351,6 +354,7 @@ def test_a_follow_up_says_what_it_came_to_and_how_many_calls_reached_no_one(
         "csrf_token": token, "back": "/staff/followup?lang=en", "reached": "no"}).text
     assert (f"Not reached (attempt 1; after 3 it is closed as not reached): "
             f"{_api_code(city, e)}") in english
+    assert "none chosen means the unit" in c.get(f"/staff/appeals/{e}?lang=en").text
 
 
 def _api_code(city: City, appeal_id: int) -> str:

@@ -351,6 +351,9 @@ EN: dict[str, str] = {
         "The caller's number has 7 to 20 digits (mobile or landline): it is used to call back",
     "退回单位": "Returned by", "转重办": "sent back for rework", "第 {n} 次": "attempt {n}",
     "{n} 次": "{n} time(s)",
+    "未解决或不满意时：不选即为承办单位，诉求将转承办单位重办":
+        "If unresolved or dissatisfied: none chosen means the unit, and it goes back to the "
+        "unit to handle again",
     "已 {n} 次未联系上，满 {max} 次按未联系上办结":
         "Not reached {n} time(s) so far; after {max} it is closed as not reached",
     "已退单 {n} 次": "Returned {n} time(s)",

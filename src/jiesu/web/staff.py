@@ -71,7 +71,9 @@ ACTION_FIELDS: dict[str, list[Field]] = {
         ("yes", "已联系上"), ("no", "未联系上")]),
         Field("resolved", "解决情况", "select", "resolved"),
         Field("satisfaction", "满意度", "select", "satisfaction"),
-        Field("fault", "责任方", "select", "fault"),
+        # unhappy with no fault chosen is the unit's (domain): it goes back to the unit
+        Field("fault", "责任方", "select", "fault",
+              hint="未解决或不满意时：不选即为承办单位，诉求将转承办单位重办"),
         Field("note", "备注")],
     "reopen": [Field("reason", "重办理由", "textarea", required=True)],
     # the levels by the vocabulary's labels ("Red card"), not by the catalogue, where 红牌督办
