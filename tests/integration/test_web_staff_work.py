@@ -402,3 +402,17 @@ def test_a_stale_queue_row_cannot_merge_or_decide_what_another_dispatcher_change
 def _api_status(city: City, appeal_id: int) -> str:
     r = city.client.get(f"/api/v1/appeals/{appeal_id}", headers=city.headers("admin"))
     return str(r.json()["status"])
+
+
+def test_the_co_unit_list_says_it_takes_several(city: City) -> None:
+    """协办单位 is a list that takes several units with Ctrl-click, which nothing said: a
+    dispatcher picked one, or clicked a second and lost the first."""
+    a = city.register()
+    c = city.client
+    _login(c, "dispatcher")
+    page = c.get(f"/staff/appeals/{a['id']}?lang=zh").text
+    assert re.search(r'<select id="dispatch-co_unit_ids" name="co_unit_ids"[^>]*multiple[^>]*'
+                     r'aria-describedby="dispatch-co_unit_ids-hint"', page), page
+    assert "选填，可多选：按住 Ctrl（Mac 上为 ⌘）逐个点选" in page
+    assert "hold Ctrl (⌘ on a Mac) and click each" in c.get(
+        f"/staff/appeals/{a['id']}?lang=en").text

@@ -351,6 +351,8 @@ EN: dict[str, str] = {
         "The caller's number has 7 to 20 digits (mobile or landline): it is used to call back",
     "退回单位": "Returned by", "转重办": "sent back for rework", "第 {n} 次": "attempt {n}",
     "{n} 次": "{n} time(s)",
+    "选填，可多选：按住 Ctrl（Mac 上为 ⌘）逐个点选":
+        "Optional, several allowed: hold Ctrl (⌘ on a Mac) and click each",
     "未解决或不满意时：不选即为承办单位，诉求将转承办单位重办":
         "If unresolved or dissatisfied: none chosen means the unit, and it goes back to the "
         "unit to handle again",
