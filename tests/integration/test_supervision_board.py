@@ -45,6 +45,8 @@ def test_a_late_follow_up_shows_its_clock_on_the_red_tab(city: City) -> None:
         text = row.group(0)
         assert f"● {late}" in text, text
         assert 'data-due="follow_up"' in text and due in text and "03-03 23:59" in text, text
+        # the unit replied: no 督办 form to press it (the follow-up centre is late)
+        assert 'action="/staff/appeals/' not in text and "已更换灯泡" in text, text
 
 
 def test_the_follow_ups_not_done_in_time_have_their_own_tab(city: City) -> None:
