@@ -775,3 +775,24 @@ def test_a_supervisors_urging_reaches_the_unit_that_has_the_appeal(city: City) -
     assert "收到督办" not in city.client.get("/staff/inbox").text
     city.act("supervisor", a["id"], "supervise", level="yellow")  # replied: the follow-up's
     assert len(_texts(city, a["id"], "unit_decision")) == 1
+
+
+def test_information_added_on_a_call_shows_in_the_units_inbox_without_a_text(
+        city: City) -> None:
+    """An operator adds what a caller says about an appeal already in handling (补充): the
+    unit's inbox and appeal page say 收到补充信息 with it until the unit replies. A requester
+    may add as often as they like, so the duty phone is not texted."""
+    assert city.client.put("/api/v1/admin/units/D1/contact", headers=city.headers("admin"),
+                           json={"contact_phone": "01065123456"}).status_code == 200
+    a = city.register(title="多福巷路灯不亮")
+    city.act("dispatcher", a["id"], "dispatch", unit_code="D1S1")
+    city.act("handler_s1", a["id"], "sign")
+    city.act("operator", a["id"], "add_info", text="来电补充：路灯在3号楼东侧")
+    assert _texts(city, a["id"], "unit_decision") == []
+    page_login(city.client, "handler_s1")
+    inbox = city.client.get("/staff/inbox?lang=zh").text
+    assert "收到补充信息</strong> · 请一并办理" in inbox
+    assert "补充情况：来电补充：路灯在3号楼东侧" in inbox
+    assert "收到补充信息" in city.client.get(f"/staff/appeals/{a['id']}").text
+    city.act("handler_s1", a["id"], "reply", text="已修复", claim="solved")
+    assert "收到补充信息" not in city.client.get("/staff/inbox").text

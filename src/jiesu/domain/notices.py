@@ -107,7 +107,8 @@ def unit_warning_notice(data: Mapping[str, Any], *, code: str, title: str, city:
 
 class UnitDecision(NamedTuple):
     """A decision on the unit's work that the unit must hear of: a dispatcher's on its request
-    or reply, or a reopening (重办, by a dispatcher or the requester)."""
+    or reply, a reopening (重办, by a dispatcher or the requester), a supervisor's 督办, or
+    information the requester added (补充)."""
 
     what: str  # what was decided: 退单申请未获同意
     todo: str  # what to do now: 请继续办理
@@ -136,7 +137,13 @@ UNIT_DECISIONS = {
     # a supervisor's 催办/黄牌/红牌 (the automatic one of a red warning comes with its text)
     "supervise": UnitDecision("收到督办", "请加快办理，按时办结", "note", "督办意见",
                               new_deadline=True),
+    # what the requester (on the tracking page) or an operator (on a call) added: news for
+    # the unit's pages, not a text (`notices.QUIET_DECISIONS`)
+    "add_info": UnitDecision("收到补充信息", "请一并办理", "text", "补充情况"),
 }
+# decisions the unit's pages show but its duty phone is not texted: a requester may add
+# information as often as they like
+QUIET_DECISIONS = frozenset({"add_info"})
 # how much of the dispatcher's reason a text carries; the appeal page has all of it
 REASON_IN_TEXT = 100
 

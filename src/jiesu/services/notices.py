@@ -46,6 +46,8 @@ def notify_units(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
         if appeal.code is not None and (notices.decision_of(event.type, event.data) is not None
                                         or event.type in notices.CO_UNIT_NEWS):
             # a 督办 presses the unit that has the appeal; registered or replied, none has it
+            if event.type in notices.QUIET_DECISIONS:
+                continue
             if event.type != "supervise" or appeal.status.value in notices.IN_HANDS:
                 queued += _notify_decision(uow, settings, appeal, event, now)
             continue

@@ -311,6 +311,8 @@ EN: dict[str, str] = {
     "已转重办": "Reopened",
     "经回访已转重办": "Reopened after the follow-up",
     "收到督办": "A supervisor pressed it",
+    "收到补充信息": "More information came in", "请一并办理": "please take it into account",
+    "补充情况": "Added information",
     "请加快办理，按时办结": "please speed it up and finish it on time",
     "诉求人反映": "the requester said: ",
     "回访记录": "Follow-up notes",

@@ -203,6 +203,11 @@ def test_a_decision_stands_until_the_unit_asks_again_replies_or_is_dispatched_an
         "收到督办", "yellow", "督办意见", "请本周内办结")
     assert standing_decisions([urged, E("reply", t, {})]) == []
     assert standing_decisions([E("supervise", t, {"level": "red", "auto": True})]) == []
+    # information added (补充) stands until the unit replies: the latest one
+    added = [E("add_info", t, {"text": "路灯在3号楼东侧"}), E("add_info", t, {"text": "晚上7点后"})]
+    (d,) = standing_decisions(added)
+    assert (d.what, d.label, d.reason) == ("收到补充信息", "补充情况", "晚上7点后")
+    assert standing_decisions([*added, E("reply", t, {})]) == []
 
 
 def test_the_units_an_appeal_is_given_to_hear_what_to_do_and_by_when() -> None:
