@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     public_base_url: str = Field("", description="the site's public address, e.g. "
                                  "https://12345.example.gov.cn, put before links in SMS; unset: "
                                  "the links are paths only")
+    followup_retry_minutes: int = Field(
+        120, ge=0, le=10080,
+        description="least minutes between two follow-up calls that reached nobody (未联系上), "
+                    "so the attempts are made at different times; 0: no spacing")
     survey_token_days: int = Field(7, ge=1, le=365,
                                    description="days an online follow-up survey link is valid")
     rating_window_days: int = Field(7, ge=1, le=365,

@@ -13,7 +13,7 @@ from jiesu.runtime import Runtime
 from jiesu.services.audit import verify
 from jiesu.services.clock import utcnow
 from jiesu.services.feedback import FeedbackService
-from tests.support.city import City
+from tests.support.city import City, page_login
 
 PHONE = "13812345678"
 
@@ -48,9 +48,11 @@ def test_every_replied_appeal_is_a_follow_up_task_and_late_ones_are_listed(
     assert late.json()["total"] == 0  # not late yet in real time
     assert city.client.get("/api/v1/feedback/followups",
                            headers=city.headers("handler_s1")).status_code == 403
-    # Three failed calls: unreachable, closed, no longer a task.
-    for _ in range(3):
-        city.act("followup", a["id"], "follow_up", reached=False)
+    # Three failed calls at different times: unreachable, closed, no longer a task.
+    agent = city.runtime.auth.user_from_token(city.headers("followup")["Authorization"][7:])
+    for hours in (0, 2, 4):
+        runtime.appeals.act(agent.actor(), a["id"], "follow_up",
+                            utcnow() - timedelta(hours=6 - hours), {"reached": False})
     items = city.client.get("/api/v1/feedback/followups",
                             headers=city.headers("followup")).json()["items"]
     assert [t["appeal_id"] for t in items] == [b["id"]]
@@ -284,3 +286,37 @@ def test_the_questionnaire_is_texted_and_answered_on_a_phone_page(city: Any) -> 
         assert "already answered" in en.text
     got = city.client.get(f"/api/v1/appeals/{a['id']}", headers=city.headers("dispatcher"))
     assert got.json()["status"] == "closed"
+
+
+def test_a_second_unanswered_call_back_waits_and_the_queue_says_when(city: City) -> None:
+    """Three 未联系上 within a minute closed an appeal as unreachable: the next failed call is
+    refused (409) until `followup_retry_minutes` have passed, and the queue, the appeal page and
+    the API say from when; a call that reaches the requester is recorded at once."""
+    a = replied(city)
+    first = city.act("followup", a["id"], "follow_up", reached=False)
+    assert first["status"] == "replied"
+    r = city.client.post(f"/api/v1/appeals/{a['id']}/follow_up", json={"reached": False},
+                         headers=city.headers("followup"))
+    assert r.status_code == 409, r.text
+    assert "距上次回访未联系上不足 2 小时，请换个时间再打：" in r.json()["error"]["message"]
+    (task,) = city.client.get("/api/v1/feedback/followups",
+                              headers=city.headers("followup")).json()["items"]
+    assert task["attempts"] == 1 and task["next_call_at"] is not None
+    page_login(city.client, "followup")
+    queue = city.client.get("/staff/followup").text
+    assert "下次可拨打" in queue and "data-next-call" in queue
+    assert city.client.get(f"/staff/appeals/{a['id']}").text.count("data-next-call") == 1
+    # reaching the requester is never held back
+    done = city.act("followup", a["id"], "follow_up", reached=True, resolved="yes",
+                    satisfaction="satisfied")
+    assert done["status"] == "closed"
+
+
+def test_the_follow_up_spacing_can_be_turned_off(city: City, runtime: Runtime) -> None:
+    runtime.rules.settings = runtime.settings.model_copy(update={"followup_retry_minutes": 0})
+    runtime.rules.invalidate()
+    a = replied(city)
+    for _ in range(3):
+        city.act("followup", a["id"], "follow_up", reached=False)
+    assert city.client.get(f"/api/v1/appeals/{a['id']}",
+                           headers=city.headers("followup")).json()["status"] == "closed"

@@ -463,6 +463,9 @@ class Rules:
     max_extension_days: int = MAX_EXTENSION_WORKDAYS
     max_extensions: int = 1
     followup_max_attempts: int = 3
+    # least minutes between two 未联系上 call-backs, so the attempts are tries at different
+    # times (0: no spacing)
+    followup_retry_minutes: int = 120
     auto_supervision_level: SupervisionLevel = SupervisionLevel.YELLOW
 
     @classmethod
@@ -526,6 +529,7 @@ class Appeal:
     reply_claim: ReplyClaim | None = None
     reply_reason: str | None = None
     followup_attempts: int = 0
+    followup_last_attempt_at: datetime | None = None  # the last call-back nobody answered
     followup_reached: bool | None = None
     followup_resolved: Resolved | None = None
     followup_satisfaction: Satisfaction | None = None
@@ -1077,6 +1081,7 @@ def _reply(
     a.replied_at = now
     a.status = Status.REPLIED
     a.followup_attempts = 0
+    a.followup_last_attempt_at = None
     a.followup_warning = Warning.NONE
     d = _due(r, Clock.FOLLOW_UP, a, now)
     a.followup_due_at = d.at if d else None
@@ -1104,7 +1109,14 @@ def _follow_up(
     if not isinstance(reached, bool):
         raise InvalidArguments("请填写是否联系上诉求人", field="reached")
     if not reached:
+        retry_at = next_followup_attempt_at(a, r)
+        if retry_at is not None and now < retry_at:
+            local = retry_at.astimezone(r.calendar.tz)
+            raise IllegalTransition(
+                f"距上次回访未联系上不足{_span_zh(r.followup_retry_minutes)}，请换个时间再打："
+                f"{local:%m-%d %H:%M} 后可再记录未联系上（联系上了可随时记录回访结果）")
         a.followup_attempts += 1
+        a.followup_last_attempt_at = now
         if a.followup_attempts >= r.followup_max_attempts:
             a.followup_reached = False
             a.status = Status.CLOSED
@@ -1132,6 +1144,26 @@ def _follow_up(
         "reopened": a.status is Status.IN_PROGRESS,
         "note": args.get("note"),
     }
+
+
+def next_followup_attempt_at(a: Appeal, r: Rules) -> datetime | None:
+    """When the next 未联系上 call-back may be recorded (the attempts are tries at different
+    times); None when there is no wait: no failed call yet, no spacing set, or not in 回访."""
+    if a.status is not Status.REPLIED:
+        return None
+    return followup_retry_at(a.followup_last_attempt_at, r.followup_retry_minutes)
+
+
+def followup_retry_at(last_failed_at: datetime | None, retry_minutes: int) -> datetime | None:
+    """The earliest time for the next 未联系上 after one recorded at `last_failed_at`."""
+    if last_failed_at is None or retry_minutes <= 0:
+        return None
+    return last_failed_at + timedelta(minutes=retry_minutes)
+
+
+def _span_zh(minutes: int) -> str:
+    """A spacing in minutes as read aloud: 2 小时, 90 分钟."""
+    return f" {minutes // 60} 小时" if minutes % 60 == 0 else f" {minutes} 分钟"
 
 
 def requester_reopen_ends(closed_at: datetime | None, r: Rules) -> datetime | None:

@@ -91,6 +91,7 @@ class FollowUpTask:
     due_at: datetime | None
     attempts: int
     late: bool
+    next_call_at: datetime | None = None  # the next 未联系上 may be recorded from then
 
 
 @dataclass
@@ -143,9 +144,12 @@ class FeedbackService:
             rows, total = fq.awaiting_followup(uow.session,
                                                late_before=now if late_only else None,
                                                limit=limit, offset=offset)
+        retry = self.rules.get().followup_retry_minutes
         tasks = [FollowUpTask(r.appeal_id, r.code, r.title, r.lead_unit_id, r.replied_at,
                               r.followup_due_at, r.followup_attempts,
-                              r.followup_due_at is not None and now > r.followup_due_at)
+                              r.followup_due_at is not None and now > r.followup_due_at,
+                              _later(dom.followup_retry_at(r.followup_last_attempt_at, retry),
+                                     now))
                  for r in rows]
         return tasks, total
 
@@ -598,6 +602,10 @@ def _append_events(uow: UnitOfWork, appeal_id: int, events: list[DomainEvent],
         uow.session.expire(cached)
     appeal, row = uow.appeals.get(appeal_id)
     uow.appeals.save(appeal, row, events, now=now)
+
+
+def _later(at: datetime | None, now: datetime) -> datetime | None:
+    return at if at is not None and at > now else None
 
 
 def _same_phone(a: str | None, b: str | None) -> bool:

@@ -65,6 +65,7 @@ def load_rules(uow: UnitOfWork, settings: Settings) -> Rules:
         max_extension_days=_whole(values["max_extension_days"]),
         max_extensions=_whole(values["max_extensions"]),
         followup_max_attempts=_whole(values["followup_max_attempts"]),
+        followup_retry_minutes=settings.followup_retry_minutes,
         auto_supervision_level=SupervisionLevel(str(values["auto_supervision_level"])),
     )
 

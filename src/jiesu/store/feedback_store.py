@@ -34,6 +34,7 @@ class AwaitingFollowUp:
     replied_at: datetime | None
     followup_due_at: datetime | None
     followup_attempts: int
+    followup_last_attempt_at: datetime | None
 
 
 def awaiting_followup(session: Session, *, late_before: datetime | None = None,
@@ -48,7 +49,8 @@ def awaiting_followup(session: Session, *, late_before: datetime | None = None,
     total = session.scalar(select(func.count()).select_from(AppealRow).where(cond))
     rows = session.execute(
         select(AppealRow.id, AppealRow.code, AppealRow.title, AppealRow.lead_unit_id,
-               AppealRow.replied_at, AppealRow.followup_due_at, AppealRow.followup_attempts)
+               AppealRow.replied_at, AppealRow.followup_due_at, AppealRow.followup_attempts,
+               AppealRow.followup_last_attempt_at)
         .where(cond).order_by(AppealRow.followup_due_at, AppealRow.id)
         .limit(limit).offset(offset)).all()
     return [AwaitingFollowUp(*r) for r in rows], int(total or 0)

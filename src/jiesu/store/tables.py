@@ -227,6 +227,7 @@ class AppealRow(Base):
     reply_claim: Mapped[str | None] = mapped_column(String(16))
     reply_reason: Mapped[str | None] = mapped_column(Text)
     followup_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    followup_last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     followup_reached: Mapped[bool | None] = mapped_column(Boolean)
     followup_resolved: Mapped[str | None] = mapped_column(String(8))
     followup_satisfaction: Mapped[str | None] = mapped_column(String(16))

@@ -361,6 +361,8 @@ EN: dict[str, str] = {
     "已 {n} 次未联系上，满 {max} 次按未联系上办结":
         "Not reached {n} time(s) so far; after {max} it is closed as not reached",
     "已退单 {n} 次": "Returned {n} time(s)",
+    "{n} 次": "{n} time(s)", "，最近 {at}": ", last at {at}", "下次可拨打": "Next call from",
+    "（此前联系上了可随时记录）": " (a call that reaches them can be recorded any time)",
     # supervisor
     "督办看板": "Supervision board", "超期诉求": "Overdue",
     "目前没有回访超期的诉求": "No follow-up is past its deadline", "红色预警": "Red warnings",
@@ -767,6 +769,11 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"提交过于频繁，请 (?P<n>\d+) 分钟后再试；情况紧急请直接拨打 12345 热线"),
      "Too many appeals sent in a short time: please try again in {n} minutes; if it is "
      "urgent, call the 12345 hotline", {}),
+    (re.compile(r"距上次回访未联系上不足 (?P<n>\d+) (?P<unit>小时|分钟)，请换个时间再打："
+                r"(?P<at>[\d\- :]+) 后可再记录未联系上（联系上了可随时记录回访结果）"),
+     "Less than {n} {unit} since the last call-back that reached nobody: call at another time,"
+     " a call nobody answers can be recorded from {at} (one that reaches them, any time)",
+     {"unit": {"小时": "hour(s)", "分钟": "minutes"}.__getitem__}),
     (re.compile(r"已超过 (?P<n>\d+) 天的重办申请期限"),
      "The {n} days in which an appeal can be reopened have passed", {}),
     (re.compile(rf"(?P<noun>{_NOUN}) (?P<id>\S+) 不存在"),

@@ -236,6 +236,15 @@ def action_args(action: str, form: dict[str, Any]) -> dict[str, Any]:
     return args
 
 
+def next_call_at(row: AppealRow, retry_minutes: int, now: datetime) -> datetime | None:
+    """When the follow-up agent may record the next 未联系上 (the attempts are tries at
+    different times); None when they may now."""
+    if row.status != "replied":
+        return None
+    at = dom.followup_retry_at(row.followup_last_attempt_at, retry_minutes)
+    return at if at is not None and at > now else None
+
+
 def due_state(row: AppealRow, now: datetime) -> str:
     """'red' (overdue), 'yellow' (warned) or '' for list marks."""
     late = row.handle_due_at is not None and now > row.handle_due_at

@@ -37,6 +37,7 @@ from jiesu.domain.appeal import (
     Warning,
     apply,
     check_deadlines,
+    next_followup_attempt_at,
     recompute_deadlines,
 )
 from jiesu.domain.errors import IllegalTransition, InvalidArguments, PermissionDenied
@@ -580,10 +581,49 @@ def test_three_failed_follow_up_attempts_close_the_appeal_as_unreachable() -> No
     for attempt in (1, 2):
         (event,) = built.do(Action.FOLLOW_UP, Role.FOLLOWUP_AGENT, reached=False)
         assert (built.appeal.status, event.data["attempt"]) == (Status.REPLIED, attempt)
+        built.now += timedelta(hours=2)  # the next try at another time of day
     built.do(Action.FOLLOW_UP, Role.FOLLOWUP_AGENT, reached=False)
     a = built.appeal
     assert (a.status, a.followup_reached, a.followup_attempts) == (Status.CLOSED, False, 3)
     assert a.closed_at == built.now
+
+
+def test_a_failed_call_back_too_soon_after_the_last_is_refused_with_when_to_call() -> None:
+    """Three 未联系上 within a minute closed the appeal as unreachable: the attempts are to be
+    tries at different times, so the next one waits `followup_retry_minutes` (default 2 h)."""
+    built = appeal_in(Status.REPLIED)
+    built.do(Action.FOLLOW_UP, Role.FOLLOWUP_AGENT, reached=False)
+    first = built.now
+    assert built.appeal.followup_last_attempt_at == first
+    with pytest.raises(IllegalTransition) as err:
+        built.do(Action.FOLLOW_UP, Role.FOLLOWUP_AGENT, reached=False)
+    due = (first + timedelta(hours=2)).astimezone(SH)
+    assert err.value.message == (
+        "距上次回访未联系上不足 2 小时，请换个时间再打："
+        f"{due:%m-%d %H:%M} 后可再记录未联系上（联系上了可随时记录回访结果）")
+    assert built.appeal.followup_attempts == 1
+    assert next_followup_attempt_at(built.appeal, built.rules) == first + timedelta(hours=2)
+    built.now = first + timedelta(hours=2) - STEP  # do() adds STEP: exactly at the time
+    (event,) = built.do(Action.FOLLOW_UP, Role.FOLLOWUP_AGENT, reached=False)
+    assert event.data["attempt"] == 2
+    # reaching the requester is never held back
+    built.do(Action.FOLLOW_UP, Role.FOLLOWUP_AGENT, reached=True, resolved="yes",
+             satisfaction="satisfied")
+    assert built.appeal.status is Status.CLOSED
+    assert next_followup_attempt_at(built.appeal, built.rules) is None
+
+
+def test_follow_up_spacing_can_be_turned_off_and_starts_again_after_a_new_reply() -> None:
+    built = appeal_in(Status.REPLIED, r=rules(followup_retry_minutes=0))
+    for _ in range(3):
+        built.do(Action.FOLLOW_UP, Role.FOLLOWUP_AGENT, reached=False)
+    assert built.appeal.status is Status.CLOSED
+    spaced = appeal_in(Status.REPLIED)
+    spaced.do(Action.FOLLOW_UP, Role.FOLLOWUP_AGENT, reached=False)
+    spaced.do(Action.SEND_BACK, Role.DISPATCHER, note="答复不完整")
+    spaced.do(Action.REPLY, Role.HANDLER)
+    assert spaced.appeal.followup_last_attempt_at is None
+    spaced.do(Action.FOLLOW_UP, Role.FOLLOWUP_AGENT, reached=False)  # a new reply, a new round
 
 
 def test_follow_up_attempts_are_configurable() -> None:

@@ -57,6 +57,9 @@ class FollowUpTaskOut(BaseModel):
     due_at: datetime | None
     attempts: int
     late: bool
+    next_call_at: datetime | None = Field(
+        None, description="after a call that reached nobody (未联系上): the earliest time the "
+                          "next such call may be recorded (followup_retry_minutes); null: now")
 
 
 class FollowUpPage(BaseModel):

@@ -27,6 +27,9 @@ def followup_queue(request: Request) -> HTMLResponse:
         rows, total, capped = web_queries.followup_page(uow.session, now, page=page,
                                                   per_page=PER_PAGE)
         items = staff.list_items(uow.session, rows, now)
+    retry = rt.rules.get().followup_retry_minutes
+    for it in items:
+        it["next_call"] = staff.next_call_at(it["row"], retry, now)
     return core.render(request, "staff/followup.html", {
         "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
         "back": "/staff/followup"})
