@@ -50,6 +50,11 @@ def test_the_units_of_an_urgent_appeal_hear_of_it_when_it_is_dispatched(city: Ci
     assert _texts(city, a["id"])[-1] == (
         DUTY["D1S1"], f"{head}已由上级单位转派你单位办理，"
                       f"请于 {_local(passed['deadlines']['handle'])} 前办结。")
+    # taken back (收回): the street is told to stop; the district, which acted, is not texted
+    city.act("handler_d1", a["id"], "sub_dispatch", unit_id=city.unit_ids["D1"])
+    assert _texts(city, a["id"])[-1] == (DUTY["D1S1"],
+                                         f"{head}已由上级单位收回，你单位无需继续办理。")
+    assert len(_texts(city, a["id"])) == 4
 
 
 def test_an_ordinary_or_imported_appeal_texts_no_unit_by_default(city: City) -> None:

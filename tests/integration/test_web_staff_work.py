@@ -316,7 +316,11 @@ def test_a_follow_up_says_what_it_came_to_and_how_many_calls_reached_no_one(
         city: City) -> None:
     """回访: a call that reached no one is no follow-up done. The agent reads which attempt it
     was and that the third closes the appeal, the list and the form say how many failed so
-    far; a reached one says whether it closed the appeal or sent it back to the unit."""
+    far; a reached one says whether it closed the appeal or sent it back to the unit. (The
+    calls follow each other at once here: the least time between two failed calls is off.)"""
+    rt = city.runtime
+    rt.rules.settings = rt.settings.model_copy(update={"followup_retry_minutes": 0})
+
     def replied() -> int:
         appeal_id = _signed(city)
         city.act("handler_d1", appeal_id, "reply", claim="solved", text="已修复")
@@ -416,3 +420,38 @@ def test_the_co_unit_list_says_it_takes_several(city: City) -> None:
     assert "选填，可多选：按住 Ctrl（Mac 上为 ⌘）逐个点选" in page
     assert "hold Ctrl (⌘ on a Mac) and click each" in c.get(
         f"/staff/appeals/{a['id']}?lang=en").text
+
+
+def test_the_lead_unit_takes_back_an_appeal_it_passed_down(city: City) -> None:
+    """二次派单 refused the lead unit's own id, so a district (or street) that sent a case to
+    the wrong unit below could not take it back (收回). Now its form offers itself, the
+    timeline says from whom it was taken, and the unit below no longer has it."""
+    appeal_id = _signed(city)
+    before = city.client.get(f"/api/v1/appeals/{appeal_id}",
+                             headers=city.headers("handler_d1")).json()
+    city.act("handler_d1", appeal_id, "sub_dispatch", unit_code="D1S1")
+    c = city.client
+    token = _login(c, "handler_d1")
+    page = c.get(f"/staff/appeals/{appeal_id}").text
+    form = page[page.index('id="act-sub_dispatch"'):]
+    form = form[:form.index("</details>")]
+    assert f'<option value="{city.unit_ids["D1"]}" >东城区（收回，由主办单位办理）' in form
+    assert f'<option value="{city.unit_ids["D1S1"]}"' not in form  # it has it already
+    r = c.post(f"/staff/appeals/{appeal_id}/sub_dispatch",
+               data={"csrf_token": token, "origin": "detail", "note": "派错了",
+                     "unit_id": str(city.unit_ids["D1"])}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = c.get(f"/staff/appeals/{appeal_id}").text
+    assert "从 东华门街道 收回，由主办单位 东城区 办理" in page
+    after = city.client.get(f"/api/v1/appeals/{appeal_id}",
+                            headers=city.headers("handler_d1")).json()
+    assert after["handling_unit"]["id"] == city.unit_ids["D1"]
+    assert after["deadlines"]["handle"] == before["deadlines"]["handle"]  # the clock runs on
+    assert city.client.get(f"/api/v1/appeals/{appeal_id}",
+                           headers=city.headers("handler_s1")).status_code in (403, 404)
+    # passed on again through the API, to another unit below; then back once more
+    city.act("handler_d1", appeal_id, "sub_dispatch", unit_code="D1S1C1")
+    again = city.act("handler_d1", appeal_id, "sub_dispatch", unit_code="D1")
+    assert again["handling_unit"]["id"] == city.unit_ids["D1"]
+    refused = city.act("handler_d1", appeal_id, "sub_dispatch", unit_code="D1", expect=422)
+    assert "无需收回" in refused["error"]["message"]

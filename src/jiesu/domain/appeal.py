@@ -340,7 +340,8 @@ TRANSITIONS: dict[Action, Transition] = {
             (),
             set(_HANDLERS),
             "二次派单",
-            "to a descendant unit; the lead unit stays accountable",
+            "to a descendant unit, or taken back (收回) by the lead unit or one above it; the"
+            " lead unit stays accountable and the handling clock runs on",
         ),
         _t(
             Action.REQUEST_RETURN,
@@ -936,10 +937,24 @@ def _sub_dispatch(
     a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
 ) -> dict[str, Any]:
     unit = _int_arg(args, "unit_id", "下级承办单位")
-    if unit not in actor.unit_scope or unit == actor.unit_id:
+    # the lead unit (or one above it) may take back (收回) what it passed down, e.g. sent to
+    # the wrong community, as well as pass it on to another unit below it
+    take_back = unit == a.lead_unit_id and unit in actor.unit_scope
+    if not take_back and (unit not in actor.unit_scope or unit == actor.unit_id):
         raise InvalidArguments("二次派单只能派给本单位的下级单位", field="unit_id")
+    before = a.handling_unit_id or a.lead_unit_id
+    if unit == before:
+        raise InvalidArguments(
+            "该诉求就在本单位办理，无需收回" if take_back else "该诉求已由这个单位办理",
+            field="unit_id")
     a.handling_unit_id = unit
-    return {"unit_id": unit, "note": args.get("note")}
+    # the handling clock is not restarted: the lead unit stays accountable for its deadline
+    data: dict[str, Any] = {"unit_id": unit, "note": args.get("note"), "from_unit_id": before}
+    if take_back:
+        data["taken_back"] = True
+    if before not in (a.lead_unit_id, actor.unit_id):
+        data["taken_from"] = before  # a unit below that had it and did not pass it on itself
+    return data
 
 
 def _request_return(

@@ -345,7 +345,8 @@ def dispatch_notices(event_type: str, data: Mapping[str, Any], *, urgency: str, 
                      ) -> list[tuple[int, str]]:
     """(unit id, message) for each unit an appeal was just given to: the lead unit and the
     co-units of a 派单 (the lead unit to sign by `due_local`), the unit below of a 二次派单 (to
-    finish by `due_local`); [] for any other event. The urgency (紧急/特急) leads the text."""
+    finish by `due_local`) and the one it was taken from (收回); [] for any other event. The
+    urgency (紧急/特急) leads the text."""
     level = URGENCY_ZH[Urgency(urgency)] if urgency in (Urgency.URGENT, Urgency.EMERGENCY) else ""
     head = f"【{city}12345】{level}诉求 {code}「{title[:20] or '无标题'}」"
     if event_type == "dispatch":
@@ -356,7 +357,13 @@ def dispatch_notices(event_type: str, data: Mapping[str, Any], *, urgency: str, 
         return out
     if event_type == "sub_dispatch":
         by = f"，请于 {due_local} 前办结" if due_local else ""
-        return [(int(data["unit_id"]), f"{head}已由上级单位转派你单位办理{by}。")]
+        # taken back (收回) by the lead unit: nothing for it to be told; the unit below that
+        # had it stops
+        out = [] if data.get("taken_back") else [
+            (int(data["unit_id"]), f"{head}已由上级单位转派你单位办理{by}。")]
+        if data.get("taken_from") is not None:
+            out.append((int(data["taken_from"]), f"{head}已由上级单位收回，你单位无需继续办理。"))
+        return out
     return []
 
 

@@ -361,6 +361,12 @@ EN: dict[str, str] = {
     "已 {n} 次未联系上，满 {max} 次按未联系上办结":
         "Not reached {n} time(s) so far; after {max} it is closed as not reached",
     "已退单 {n} 次": "Returned {n} time(s)",
+    "收回": "Taken back", "从 {below} 收回，由主办单位 {unit} 办理":
+        "taken back from {below}: the lead unit {unit} handles it",
+    "改派，原承办": "passed on elsewhere, before with", "（收回，由主办单位办理）":
+        " (take back: the lead unit handles it)",
+    "该诉求就在本单位办理，无需收回": "Your unit handles this appeal already: nothing to take back",
+    "该诉求已由这个单位办理": "That unit handles this appeal already",
     "{n} 次": "{n} time(s)", "，最近 {at}": ", last at {at}", "下次可拨打": "Next call from",
     "（此前联系上了可随时记录）": " (a call that reaches them can be recorded any time)",
     # supervisor

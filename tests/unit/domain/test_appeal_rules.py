@@ -313,6 +313,34 @@ def test_sub_dispatch_only_to_a_descendant() -> None:
     refused(built, Action.SUB_DISPATCH, Role.HANDLER, InvalidArguments, unit_id=OTHER)
     built.do(Action.SUB_DISPATCH, Role.HANDLER, unit_id=CHILD)
     assert (built.appeal.lead_unit_id, built.appeal.handling_unit_id) == (LEAD, CHILD)
+    refused(built, Action.SUB_DISPATCH, Role.HANDLER, InvalidArguments, unit_id=CHILD)
+
+
+def test_the_lead_unit_takes_back_what_it_passed_down_and_the_clock_runs_on() -> None:
+    """A street that sent a case to the wrong community could not take it back: 二次派单
+    refused its own unit. Now the lead unit may (收回), or pass it on to another unit below."""
+    built = appeal_in(Status.IN_PROGRESS)
+    due = built.appeal.handle_due_at
+    built.do(Action.SUB_DISPATCH, Role.HANDLER, unit_id=CHILD)
+    (event,) = built.do(Action.SUB_DISPATCH, Role.HANDLER, unit_id=LEAD, note="派错社区")
+    assert (built.appeal.lead_unit_id, built.appeal.handling_unit_id) == (LEAD, LEAD)
+    assert (event.type, event.data["unit_id"], event.data["from_unit_id"]) == (
+        "sub_dispatch", LEAD, CHILD)
+    assert event.data["taken_back"] is True and event.data["taken_from"] == CHILD
+    assert built.appeal.handle_due_at == due  # the lead unit stays accountable: no new clock
+    # nothing to take back once it is back
+    refused(built, Action.SUB_DISPATCH, Role.HANDLER, InvalidArguments, unit_id=LEAD)
+
+
+def test_the_unit_below_cannot_take_the_appeal_up_to_the_lead_unit() -> None:
+    built = appeal_in(Status.IN_PROGRESS)
+    built.do(Action.SUB_DISPATCH, Role.HANDLER, unit_id=CHILD)
+    community = actor(Role.HANDLER, unit_id=CHILD, unit_scope=frozenset({CHILD}))
+    for unit in (LEAD, CHILD):
+        with pytest.raises(InvalidArguments):
+            apply(built.appeal, Action.SUB_DISPATCH, community, built.now + STEP,
+                  rules=built.rules, unit_id=unit)
+    assert built.appeal.handling_unit_id == CHILD
 
 
 def test_sign_records_lateness() -> None:

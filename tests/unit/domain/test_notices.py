@@ -224,6 +224,14 @@ def test_the_units_an_appeal_is_given_to_hear_what_to_do_and_by_when() -> None:
     ((unit, text),) = dispatch_notices("sub_dispatch", {"unit_id": 9}, urgency="normal", **kw)
     assert unit == 9 and text == ("【示范市12345】诉求 2026112700123「燃气管道漏气」已由上级"
                                   "单位转派你单位办理，请于 11月27日 10:30 前办结。")
+    # taken back (收回) by the lead unit: the unit below stops; the lead unit acted itself
+    assert dispatch_notices("sub_dispatch", {"unit_id": 3, "taken_back": True, "taken_from": 9},
+                            urgency="normal", **kw) == [
+        (9, "【示范市12345】诉求 2026112700123「燃气管道漏气」已由上级单位收回，"
+            "你单位无需继续办理。")]
+    # passed on from one unit below to another: both hear of it
+    assert [u for u, _ in dispatch_notices("sub_dispatch", {"unit_id": 8, "taken_from": 9},
+                                           urgency="normal", **kw)] == [8, 9]
     for other in ("sign", "reply", "approve_return"):
         assert dispatch_notices(other, {"unit_id": 3}, urgency="urgent", **kw) == []
 

@@ -45,7 +45,8 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
         co = queries.co_units_of(s, row.id)
         events = queries.events_of(s, row.id)
         # and the units the timeline names: a unit that returned the appeal is no longer on it
-        named = {e.data.get("unit_id") for e in events if isinstance(e.data, dict)}
+        named = {e.data.get(k) for e in events if isinstance(e.data, dict)
+                 for k in ("unit_id", "from_unit_id")}
         named |= {u for e in events if e.type == "dispatch" and isinstance(e.data, dict)
                   for u in e.data.get("co_unit_ids") or ()}
         names = queries.unit_names(s, {row.lead_unit_id, row.handling_unit_id, *co,
@@ -67,8 +68,12 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
         subunits = []
         if "sub_dispatch" in actions and user.unit_id is not None:
             path = queries.unit_path(s, user.unit_id)
+            now_with = row.handling_unit_id or row.lead_unit_id
+            # below the user's unit, and the lead unit itself to take the appeal back (收回)
+            # once it is with a unit below; not the unit that has it now
             subunits = [u for u in web_queries.units(s, under_path=path, limit=500)
-                        if u.id != user.unit_id]
+                        if u.id != now_with and (u.id != user.unit_id
+                                                 or u.id == row.lead_unit_id)]
         earlier: list[AppealRow] = []
         if row.requester_phone:
             earlier, _, _ = queries.list_appeals(
