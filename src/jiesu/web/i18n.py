@@ -367,7 +367,7 @@ EN: dict[str, str] = {
         " (take back: the lead unit handles it)",
     "该诉求就在本单位办理，无需收回": "Your unit handles this appeal already: nothing to take back",
     "该诉求已由这个单位办理": "That unit handles this appeal already",
-    "{n} 次": "{n} time(s)", "，最近 {at}": ", last at {at}", "下次可拨打": "Next call from",
+    "，最近 {at}": ", last at {at}", "下次可拨打": "Next call from",
     "（此前联系上了可随时记录）": " (a call that reaches them can be recorded any time)",
     # supervisor
     "督办看板": "Supervision board", "超期诉求": "Overdue",
