@@ -320,6 +320,7 @@ def test_a_follow_up_says_what_it_came_to_and_how_many_calls_reached_no_one(
     calls follow each other at once here: the least time between two failed calls is off.)"""
     rt = city.runtime
     rt.rules.settings = rt.settings.model_copy(update={"followup_retry_minutes": 0})
+    rt.rules.invalidate()
 
     def replied() -> int:
         appeal_id = _signed(city)
@@ -340,7 +341,7 @@ def test_a_follow_up_says_what_it_came_to_and_how_many_calls_reached_no_one(
     page = follow_up(a, reached="no")
     assert f"未联系上（第 1 次，满 3 次按未联系上办结）：{code}" in page
     row = page[page.index(f'data-code="{code}"'):]
-    assert "<dt>未联系上</dt><dd>1 次</dd>" in row[:row.index("</li>")]
+    assert "<dt>未联系上</dt><dd>1 次，最近 " in row[:row.index("</li>")]
     form = c.get(f"/staff/appeals/{a}").text
     assert "已 1 次未联系上，满 3 次按未联系上办结" in form
     # unhappy with no fault chosen goes back to the unit: the form says so beside the choice
