@@ -18,9 +18,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from jiesu.adapters.notify import Notifier, NotifyError, NullNotifier
+from jiesu.domain.appeal import Actor, Role
 from jiesu.domain.notification import Message
 from jiesu.jobs.sweeper import run_all
 from jiesu.runtime import Runtime
+from jiesu.services.appeals import DirectAnswer, NewAppeal
+from jiesu.services.clock import utcnow
 from jiesu.services.notifications import DeliveryResult, deliver_due
 from jiesu.store import notify_store
 from jiesu.store.notify_tables import NotificationRow
@@ -327,6 +330,22 @@ def test_the_requester_is_texted_at_registration_rejection_merge_and_reply(
     assert sms == ["13700005555"]
     quiet = city.register(channel="import", requester_phone="13700006666")
     assert texts(quiet["id"]) == []
+
+
+def test_a_consultation_answered_on_the_call_is_texted_as_answered_not_as_accepted(
+        city: City) -> None:
+    """直接答复 closes the appeal as it is registered: one text saying it was answered (with the
+    code to read the answer by), not 已受理…查询办理进度 for progress that will never come."""
+    operator = Actor(role=Role.OPERATOR, user_id=1)
+    result = city.runtime.appeals.register(
+        operator, NewAppeal(kind="consult", content="公积金怎么提取？",
+                            requester_phone="13700007777"),
+        utcnow(), answer=DirectAnswer("登录公积金网上大厅提交申请即可。"))
+    with city.runtime.db.uow(write=False) as uow:
+        texts = [n.body for n in notify_store.notifications(uow.session, kind="requester_notice")
+                 if n.ref and n.ref.startswith(f"appeal:{result.appeal_id}:")]
+    assert texts == [f"【示范市12345】您的咨询（编号 {result.code}）已直接答复办结。"
+                     "凭编号和手机号可在 /track 查看答复内容。"]
 
 
 def test_deadline_warnings_are_texted_to_the_responsible_units_duty_phone(city: City) -> None:

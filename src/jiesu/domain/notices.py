@@ -1,5 +1,6 @@
 """Text messages that steps of an appeal cause. To the requester (诉求人) at the steps that
-change what they can expect: 受理 (with the code to track it by), 不予受理 (why), 合并 (which code
+change what they can expect: 受理 (with the code to track it by), 直接答复 (answered on the
+call, in place of 受理), 不予受理 (why), 合并 (which code
 to follow now), 答复 (a call-back is coming) and 重办 (it is handled again). To the responsible
 unit's duty phone when a 签收 or 办理 deadline nears (黄牌预警) or passes (红牌, with the
 automatic 督办), when a bad rating's rectification (整改) deadline does, DESIGN §4, when a
@@ -63,6 +64,11 @@ def rejected_because(reason: object) -> str:
         return "不属于受理范围"
 
 
+# a step that makes the message of an earlier step of the same save untrue: the caller is told
+# only what is now the case (a consultation answered on the call is not 已受理, to be followed)
+SUPERSEDES = {"answer_directly": "register"}
+
+
 def requester_notice(event_type: str, data: Mapping[str, Any], *, code: str, city: str,
                      track_url: str) -> str | None:
     """The message for one event of an appeal, or None when the step needs none."""
@@ -70,6 +76,10 @@ def requester_notice(event_type: str, data: Mapping[str, Any], *, code: str, cit
     if event_type == "register":
         return (f"{head}您的诉求已受理，编号 {code}。凭编号和手机号可在 {track_url} "
                 "查询办理进度。")
+    if event_type == "answer_directly":
+        # 直接答复: answered on the call and closed, no progress to wait for
+        return (f"{head}您的咨询（编号 {code}）已直接答复办结。凭编号和手机号可在 {track_url} "
+                "查看答复内容。")
     if event_type == "reject":
         reason = rejected_because(data.get("reason"))
         return f"{head}您的诉求（编号 {code}）不予受理，原因：{reason}。如有疑问请拨打 12345。"

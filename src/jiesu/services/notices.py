@@ -16,12 +16,16 @@ from jiesu.store.uow import UnitOfWork
 
 def notify_requester(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
                      events: list[DomainEvent], now: datetime) -> None:
-    """Text the requester about 受理, 不予受理, 合并, 答复 and 重办 (JIESU_NOTIFY_REQUESTERS)."""
+    """Text the requester about 受理 (or 直接答复), 不予受理, 合并, 答复 and 重办
+    (JIESU_NOTIFY_REQUESTERS)."""
     if (not settings.notify_requesters or not appeal.requester_phone or appeal.code is None
             or appeal.channel in notices.QUIET_CHANNELS):
         return
     track_url = f"{settings.public_base_url.strip().rstrip('/')}/track"
+    superseded = {notices.SUPERSEDES[e.type] for e in events if e.type in notices.SUPERSEDES}
     for event in events:
+        if event.type in superseded:
+            continue
         text = notices.requester_notice(event.type, event.data, code=appeal.code,
                                         city=settings.city_name, track_url=track_url)
         if text is not None:
