@@ -185,7 +185,7 @@ def export_open_data(
 
     rt = _runtime()
     try:
-        svc = OpenDataService(rt.db, rt.settings.tz)
+        svc = OpenDataService(rt.db, rt.settings.tz, rt.settings.published_statuses)
         out.mkdir(parents=True, exist_ok=True)
         with (out / "appeals.csv").open("w", encoding="utf-8", newline="") as f:
             for chunk in csv_chunks(svc.appeals(), OPEN_DATA_FIELDS):

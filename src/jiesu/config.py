@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from jiesu.domain import retention
+from jiesu.domain.appeal import PUBLISHED_STATUSES
 
 DEV_SECRET = "jiesu-development-secret-change-me"
 # secrets.token_urlsafe(32) gives 43 characters; a shorter key is a placeholder or a word
@@ -56,6 +57,12 @@ class Settings(BaseSettings):
         description="text the duty phone of the unit an appeal is dispatched (or passed on) to, "
                     "at once: urgent = 紧急 and 特急 appeals only, whose signing limits (2 hours, "
                     "30 minutes) leave no time to wait for someone to open the inbox; all; none")
+    board_publish: Literal["accepted", "closed"] = Field(
+        "accepted",
+        description="when an appeal is published (公示) on the board, in open data and Open311: "
+                    "accepted = once dispatched (派单) or answered; closed = only once 办结. Never "
+                    "while only registered, nor when rejected (不予受理), merged, a 举报 or "
+                    "confidential")
     public_base_url: str = Field("", description="the site's public address, e.g. "
                                  "https://12345.example.gov.cn, put before links in SMS; unset: "
                                  "the links are paths only")
@@ -196,6 +203,11 @@ class Settings(BaseSettings):
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def published_statuses(self) -> frozenset[str]:
+        """The statuses in which an appeal is public (公示), by `board_publish`."""
+        return frozenset(str(s) for s in PUBLISHED_STATUSES[self.board_publish])
 
     @property
     def is_sqlite(self) -> bool:

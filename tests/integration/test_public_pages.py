@@ -169,8 +169,14 @@ def test_the_english_timeline_says_what_happened(city: City) -> None:
         "登记", "派单", "签收", "答复"]
 
 
+def _dispatched(city: City, code: str) -> str:
+    """The dispatcher sends the appeal to D1: from then on the board shows it."""
+    city.act("dispatcher", _appeal_id(city, code), "dispatch", unit_code="D1")
+    return code
+
+
 def test_a_board_link_past_the_last_page_shows_the_last_page(city: City) -> None:
-    code = _submit(city.client)
+    code = _dispatched(city, _submit(city.client))
     r = city.client.get("/board?page=40")
     assert r.status_code == 200
     assert f'href="/board/{code}"' in r.text
@@ -187,6 +193,7 @@ def test_the_board_search_finds_only_what_the_board_shows(city: City) -> None:
         content="我叫王小明，住阳光小区3号楼2单元501室，电话13912345678，"
                 "身份证110101199003074514，楼下餐馆油烟太大",
         requester_name="王小明", requester_phone="13912345678")
+    _dispatched(city, shown["code"])
     c = city.client
     link = f'href="/board/{shown["code"]}"'
     for typed in ("王小明", "小明", "13912345678", "1391234", "110101199003074514", "501"):
@@ -202,7 +209,8 @@ def test_the_board_search_finds_only_what_the_board_shows(city: City) -> None:
 def test_a_board_search_past_its_cap_says_there_may_be_more(
         city: City, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(public_routes, "SEARCH_CAP", 2)
-    codes = [city.register(content=f"幸福路第{n}盏路灯不亮")["code"] for n in range(3)]
+    codes = [_dispatched(city, city.register(content=f"幸福路第{n}盏路灯不亮")["code"])
+             for n in range(3)]
     found = city.client.get("/board", params={"q": "路灯不亮"}).text
     assert "共 2+ 条" in found
     assert [c for c in codes if f'href="/board/{c}"' in found] == codes[1:]  # the newest
@@ -347,20 +355,21 @@ def test_a_rejected_appeal_tells_its_requester_why(city: City) -> None:
 
 
 def test_a_merged_appeal_shows_its_requester_the_appeal_it_follows(city: City) -> None:
-    target = _submit(city.client, content="楼道灯不亮，已经一周了")
+    target = _dispatched(city, _submit(city.client, content="楼道灯不亮，已经一周了"))
     with TestClient(city.client.app) as neighbour:  # another resident, the same problem
         merged = _submit(neighbour, requester_phone="13600000002")
         city.act("dispatcher", _appeal_id(city, merged), "merge",
                  target_id=_appeal_id(city, target))
         page = neighbour.get(f"/track/{merged}").text
     assert "data-merged>" in page and f"<dd data-merged-code>{target}</dd>" in page, page[-3000:]
-    assert re.search(r"data-merged-status>已登记<", page)
+    assert re.search(r"data-merged-status>已派单\(待签收\)<", page)
     assert f'href="/board/{target}"' in page  # its redacted steps and reply are on the board
     assert "一周了" not in page  # the other requester's words are not on this page
     assert re.findall(r'<span class="step-label">([^<]*)</span>', page) == ["登记", "合并"]
     # and the appeal it follows says, in plain words, that one like it joined
     board = city.client.get(f"/board/{target}?lang=zh").text
-    assert re.findall(r'<span class="step-label">([^<]*)</span>', board) == ["登记", "同类诉求并入"]
+    assert re.findall(r'<span class="step-label">([^<]*)</span>', board) == [
+        "登记", "派单", "同类诉求并入"]
 
 
 def test_the_reopen_form_is_offered_only_while_the_requester_may_reopen(city: City) -> None:
@@ -442,3 +451,60 @@ def test_chinese_sentences_run_on_without_a_space_and_english_ones_have_one(city
         assert zh and "。 " not in zh.group(1), (path, zh and zh.group(1))
         en = re.search(r'<p class="muted">([^<]*)</p>', city.client.get(f"{path}?lang=en").text)
         assert en and ". " in en.group(1) and ".R" not in en.group(1) and ".P" not in en.group(1)
+
+
+def _everywhere(client: TestClient, code: str) -> dict[str, bool]:
+    """Where the public finds the appeal of `code`: every output of the disclosure rule."""
+    link = f'href="/board/{code}"'
+    return {
+        "board": link in client.get("/board").text,
+        "item": client.get(f"/board/{code}").status_code == 200,
+        "search": link in client.get("/board", params={"q": code}).text,
+        "home": link in client.get("/").text,
+        "open data": code in client.get("/open-data/appeals.json").text,
+        "open311 list": code in client.get("/open311/v2/requests.json").text,
+        "open311 item": client.get(f"/open311/v2/requests/{code}.json").status_code == 200,
+    }
+
+
+def test_an_appeal_is_public_once_dispatched_never_while_registered_rejected_or_merged(
+        city: City) -> None:
+    """公示 waits for a dispatcher: what is then 不予受理 (违背公序良俗, 无效: "啊") would be
+    public until they looked at it. Board, item, search, home, open data and Open311 agree."""
+    c = city.client
+    waiting = city.register(content="啊")
+    rejected = city.register(content="这是一条违背公序良俗的内容")
+    city.act("dispatcher", rejected["id"], "reject", reason="immoral")
+    shown, merged = city.register(), city.register()
+    city.act("dispatcher", shown["id"], "dispatch", unit_code="D1")
+    city.act("dispatcher", merged["id"], "merge", target_code=shown["code"])
+    nowhere = dict.fromkeys(_everywhere(c, shown["code"]), False)
+    for hidden in (waiting, rejected, merged):
+        assert _everywhere(c, hidden["code"]) == nowhere, hidden
+    assert _everywhere(c, shown["code"]) == dict.fromkeys(nowhere, True)
+    # the board's status filter offers no status it never shows
+    assert 'value="registered"' not in c.get("/board").text
+
+
+def test_a_city_may_publish_only_what_is_closed(city: City) -> None:
+    """JIESU_BOARD_PUBLISH=closed: an appeal is public only once 办结."""
+    from jiesu.app import create_app
+    from jiesu.runtime import Runtime
+
+    dispatched, closed = city.register(), city.register(kind="consult")
+    city.act("dispatcher", dispatched["id"], "dispatch", unit_code="D1")
+    for a in (closed,):
+        city.act("dispatcher", a["id"], "dispatch", unit_code="D1")
+        city.act("handler_d1", a["id"], "sign")
+        city.act("handler_d1", a["id"], "reply", text="已答复政策口径", claim="explained")
+        city.act("followup", a["id"], "follow_up", reached=True, resolved="yes",
+                 satisfaction="satisfied")
+    other = Runtime.create(city.runtime.settings.model_copy(update={"board_publish": "closed"}))
+    try:
+        with TestClient(create_app(other.settings, runtime=other)) as c:
+            seen = _everywhere(c, closed["code"])
+            assert seen == dict.fromkeys(seen, True)
+            assert _everywhere(c, dispatched["code"]) == dict.fromkeys(seen, False)
+            assert re.findall(r'<option value="(\w+)"', c.get("/board").text) == ["closed"]
+    finally:
+        other.close()

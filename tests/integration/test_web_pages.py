@@ -83,6 +83,8 @@ def test_public_board_redacts_and_hides_reports_and_confidential(city: City) -> 
                           requester_name="张三", requester_phone="13812345678")
     report = city.register(kind="report", content="有人在河边倾倒建筑垃圾，我举报")
     secret = city.register(content="小区门口下水道堵塞，希望保密处理", confidential=True)
+    for a in (shown, report, secret):
+        city.act("dispatcher", a["id"], "dispatch", unit_code="D1")
     c = city.client
     board = c.get("/board").text
     assert shown["code"] in board

@@ -27,11 +27,12 @@ def api_keys(runtime: Runtime) -> ApiKeyService:
 def open311(runtime: Runtime) -> Open311Service:
     service: Open311Service = _cached(runtime, "exchange.open311", lambda: Open311Service(
         runtime.db, runtime.appeals, api_keys(runtime), runtime.settings.tz,
-        runtime.settings.city_name))
+        runtime.settings.city_name, runtime.settings.published_statuses))
     return service
 
 
 def open_data(runtime: Runtime) -> OpenDataService:
     service: OpenDataService = _cached(runtime, "exchange.open_data",
-                                       lambda: OpenDataService(runtime.db, runtime.settings.tz))
+                                       lambda: OpenDataService(runtime.db, runtime.settings.tz,
+                                                               runtime.settings.published_statuses))
     return service

@@ -45,6 +45,15 @@ OPEN_STATUSES = frozenset(
 )
 TERMINAL_STATUSES = frozenset({Status.CLOSED, Status.REJECTED, Status.MERGED})
 
+# 公示: what the board, open data and Open311 may show, by the city's rule (JIESU_BOARD_PUBLISH).
+# Never an appeal only 已登记 (no dispatcher has read it: what is later 不予受理 would be public
+# until then), nor one 不予受理 or 已合并 (the merged-into appeal is the one shown).
+PUBLISHED_STATUSES: dict[str, frozenset[Status]] = {
+    "accepted": frozenset({Status.DISPATCHED, Status.IN_PROGRESS, Status.REPLIED,
+                           Status.CLOSED}),
+    "closed": frozenset({Status.CLOSED}),
+}
+
 
 class Role(StrEnum):
     PUBLIC = "public"

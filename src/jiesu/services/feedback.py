@@ -544,7 +544,8 @@ class FeedbackService:
         """Published rectification results (整改公示), newest first, as the public may see
         them (redacted); never those of reports or confidential appeals."""
         with self.db.uow(write=False) as uow:
-            lines, total = rq.published_page(uow.session, page=page, per_page=per_page)
+            lines, total = rq.published_page(uow.session, page=page, per_page=per_page,
+                                             published=self.settings.published_statuses)
         return [_public(line) for line in lines], total
 
     # --- service items (服务事项目录) ----------------------------------------------------------

@@ -6,7 +6,7 @@ ever listed or returned, and every text is redacted. Posting works for every kin
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -67,6 +67,8 @@ class Open311Service:
     keys: ApiKeyService
     tz: ZoneInfo
     city_name: str = "示范市"
+    # the statuses the board shows (JIESU_BOARD_PUBLISH): GET requests show no other
+    published: Collection[str] = dom.PUBLISHED_STATUSES["accepted"]
 
     # --- discovery and services -------------------------------------------------------------
 
@@ -130,7 +132,8 @@ class Open311Service:
                 start, end = now - MAX_SPAN, now
         with self.db.uow(write=False) as uow:
             rows = xq.open311_requests(uow.session, codes=ids, service_codes=codes, start=start,
-                                       end=end, statuses=statuses, limit=DEFAULT_LIMIT)
+                                       end=end, statuses=statuses, limit=DEFAULT_LIMIT,
+                                       published=self.published)
             cats = xq.categories_by_code(uow.session)
             units = xq.unit_names(uow.session)
             return [self.request_out(r, cats, units) for r in rows]
@@ -139,7 +142,7 @@ class Open311Service:
         with self.db.uow(write=False) as uow:
             rows = xq.open311_requests(uow.session, codes=[service_request_id],
                                        service_codes=None, start=None, end=None, statuses=None,
-                                       limit=1)
+                                       limit=1, published=self.published)
             if not rows:
                 raise Open311NotFound(f"service_request_id {service_request_id} not found"
                                       "（没有该工单或不公开）")

@@ -1,6 +1,7 @@
 """Open data (一网通享) and the appeal ledger (台账) export.
 
-Open data is what anyone may download: appeals that are neither 举报 nor confidential, every text
+Open data is what anyone may download: the appeals the board shows (never 举报 nor confidential
+ones, and only once published by `board_publish`), every text
 redacted with `nlp.pii.redact` exactly as on the public board, plus counts by month, category,
 kind and status. The ledger is the staff export of the appeal list with the list's filters.
 """
@@ -11,7 +12,7 @@ import csv
 import io
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -65,9 +66,11 @@ def _zh(table: dict[Any, str], value: str | None) -> str:
 
 
 class OpenDataService:
-    def __init__(self, db: Database, tz: ZoneInfo) -> None:
+    def __init__(self, db: Database, tz: ZoneInfo,
+                 published: Collection[str] = dom.PUBLISHED_STATUSES["accepted"]) -> None:
         self.db = db
         self.tz = tz
+        self.published = published  # the statuses the board shows (JIESU_BOARD_PUBLISH)
 
     # --- public appeals ---------------------------------------------------------------------
 
@@ -99,7 +102,7 @@ class OpenDataService:
             cats = xq.categories_by_code(uow.session)
             units = xq.unit_names(uow.session)
             stmt = xq.open_data_statement(created_from=created_from, created_to=created_to,
-                                          category=category)
+                                          category=category, published=self.published)
             if limit is not None:
                 rows: Iterable[AppealRow] = uow.session.scalars(
                     stmt.order_by(AppealRow.id).limit(limit).offset(offset))

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from jiesu.store import web_queries
 from jiesu.store.tables import AppealRow, CategoryRow, UnitRow
 
 OPEN = ("registered", "dispatched", "in_progress", "replied")
 CLOSED = ("closed", "rejected", "merged")
 
 
-def public_clause() -> Any:
-    """Appeals that may be shown publicly: never 举报 (report) nor confidential ones."""
-    return and_(AppealRow.confidential.is_(False), AppealRow.kind != "report")
+def public_clause(published: Collection[str]) -> Any:
+    """Appeals that may be shown publicly: the board's rule (`web_queries.public_clause`)."""
+    return web_queries.public_clause(published)
 
 
 def public_services(session: Session) -> list[CategoryRow]:
@@ -40,8 +41,9 @@ def unit_names(session: Session) -> dict[int, str]:
 def open311_requests(
     session: Session, *, codes: list[str] | None, service_codes: list[str] | None,
     start: datetime | None, end: datetime | None, statuses: list[str] | None, limit: int,
+    published: Collection[str],
 ) -> list[AppealRow]:
-    stmt = select(AppealRow).where(public_clause())
+    stmt = select(AppealRow).where(public_clause(published))
     if codes is not None:
         stmt = stmt.where(AppealRow.code.in_(codes))
     else:
@@ -73,8 +75,8 @@ def iterate(session: Session, stmt: Select[Any], *, batch: int = 1000) -> Iterat
 
 
 def open_data_statement(*, created_from: datetime | None, created_to: datetime | None,
-                        category: str | None) -> Select[Any]:
-    stmt = select(AppealRow).where(public_clause())
+                        category: str | None, published: Collection[str]) -> Select[Any]:
+    stmt = select(AppealRow).where(public_clause(published))
     if created_from is not None:
         stmt = stmt.where(AppealRow.created_at >= created_from)
     if created_to is not None:

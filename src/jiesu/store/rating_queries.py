@@ -3,7 +3,7 @@ the paged lists of the 差评整改 and 整改公示 pages."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVarTuple
@@ -284,10 +284,10 @@ def rating_appeal_page(session: Session, *, status: str | None, unit_id: int | N
         for a, unit, r, code, title in rows], total
 
 
-def published_page(session: Session, *, page: int,
-                   per_page: int) -> tuple[list[PublishedLine], int]:
-    """Published rectifications, newest first, leaving out those of appeals the board never
-    shows (reports, confidential appeals: `web_queries.public_clause`)."""
+def published_page(session: Session, *, page: int, per_page: int,
+                   published: Collection[str]) -> tuple[list[PublishedLine], int]:
+    """Published rectifications, newest first, leaving out those of appeals the board does not
+    show (reports, confidential appeals, not yet published: `web_queries.public_clause`)."""
     stmt = (select(RectificationRow, RatingRow.stars, UnitRow.name, ServiceItemRow.name,
                    AppealRow.code, AppealRow.title, AppealRow.content, AppealRow.requester_name)
             .join(RatingRow, RatingRow.id == RectificationRow.rating_id)
@@ -295,7 +295,7 @@ def published_page(session: Session, *, page: int,
             .outerjoin(ServiceItemRow, ServiceItemRow.id == RatingRow.service_item_id)
             .outerjoin(AppealRow, AppealRow.id == RectificationRow.appeal_id)
             .where(RectificationRow.status == "published",
-                   or_(RectificationRow.appeal_id.is_(None), public_clause())))
+                   or_(RectificationRow.appeal_id.is_(None), public_clause(published))))
     total = _count(session, stmt, RectificationRow.id)
     rows = session.execute(_paged(stmt.order_by(RectificationRow.published_at.desc(),
                                                 RectificationRow.id.desc()),

@@ -8,6 +8,7 @@ functions with the session of a reading unit of work and never build SQL themsel
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -34,14 +35,14 @@ from jiesu.store.tables import (
 # The session type the pages hold while reading (so that `web/` needs no SQLAlchemy import).
 ReadSession = Session
 
-PUBLIC_HIDDEN_STATUSES = ("rejected", "merged")
 HANDLING = ("dispatched", "in_progress")  # the statuses in which the handle clock runs
 
 
-def public_clause() -> Any:
-    """DESIGN §7: reports (举报) and confidential appeals are never public."""
+def public_clause(published: Collection[str]) -> Any:
+    """DESIGN §7: reports (举报) and confidential appeals are never public; the others once
+    their status is one of `published` (`domain.appeal.PUBLISHED_STATUSES` of the setting)."""
     return and_(AppealRow.kind != "report", AppealRow.confidential.is_(False),
-                AppealRow.status.not_in(PUBLIC_HIDDEN_STATUSES))
+                AppealRow.status.in_(sorted(published)))
 
 
 def _page(session: Session, stmt: Any, order: Any, *, page: int,
@@ -56,18 +57,18 @@ def _page(session: Session, stmt: Any, order: Any, *, page: int,
 
 
 def public_page(session: Session, f: queries.AppealFilters, now: datetime, *, page: int,
-                per_page: int) -> tuple[list[AppealRow], int, bool]:
+                per_page: int, published: Collection[str]) -> tuple[list[AppealRow], int, bool]:
     """One page of the disclosure board, newest first, with a capped total."""
-    stmt = queries.filtered(session, f, queries.Scope(), now).where(public_clause())
+    stmt = queries.filtered(session, f, queries.Scope(), now).where(public_clause(published))
     return _page(session, stmt, queries.ORDERS["created_desc"], page=page, per_page=per_page)
 
 
 def public_matches(session: Session, f: queries.AppealFilters, now: datetime, *,
-                   limit: int) -> list[AppealRow]:
+                   limit: int, published: Collection[str]) -> list[AppealRow]:
     """The newest `limit` public appeals the board's search finds in the stored text, before
     the page keeps those whose published (redacted) text says it too."""
     _no_jit(session)
-    stmt = queries.filtered(session, f, queries.Scope(), now).where(public_clause())
+    stmt = queries.filtered(session, f, queries.Scope(), now).where(public_clause(published))
     return list(session.scalars(stmt.order_by(*queries.ORDERS["created_desc"]).limit(limit)))
 
 
@@ -99,16 +100,17 @@ def by_code(session: Session, code: str) -> AppealRow | None:
     return session.scalar(select(AppealRow).where(AppealRow.code == code.strip()))
 
 
-def public_by_code(session: Session, code: str) -> AppealRow | None:
+def public_by_code(session: Session, code: str, published: Collection[str]) -> AppealRow | None:
     return session.scalar(select(AppealRow).where(AppealRow.code == code.strip(),
-                                                  public_clause()))
+                                                  public_clause(published)))
 
 
 def appeal(session: Session, appeal_id: int) -> AppealRow | None:
     return session.get(AppealRow, appeal_id)
 
 
-def merged_target(session: Session, row: AppealRow) -> dict[str, Any] | None:
+def merged_target(session: Session, row: AppealRow,
+                  published: Collection[str]) -> dict[str, Any] | None:
     """The appeal this one was merged into (following a later merge of that one too): its code,
     status and unit, and whether the board shows it. Its text belongs to another requester, so
     the page shows none of it; the board has the redacted version."""
@@ -123,7 +125,7 @@ def merged_target(session: Session, row: AppealRow) -> dict[str, Any] | None:
     if target is row:
         return None
     names = queries.unit_names(session, {target.lead_unit_id})
-    public = public_by_code(session, target.code or "") is not None
+    public = public_by_code(session, target.code or "", published) is not None
     return {"code": target.code, "status": target.status,
             "unit": names.get(target.lead_unit_id or 0), "public": public}
 

@@ -40,7 +40,8 @@ def home(request: Request) -> HTMLResponse:
     figures = stats.cached_headline(rt, now)
     with core.reading(rt) as uow:
         rows, _, _ = web_queries.public_page(uow.session, queries.AppealFilters(), now, page=1,
-                                       per_page=5)
+                                             per_page=5,
+                                             published=rt.settings.published_statuses)
         latest = _public_items(uow.session, rows)
     return core.render(request, "public/home.html", {"figures": figures, "latest": latest})
 
@@ -137,34 +138,37 @@ def board(request: Request) -> HTMLResponse:
     page = core.page_number(request)
     q = (request.query_params.get("q") or "").strip()[:50]
     status = request.query_params.get("status") or ""
-    f = queries.AppealFilters(text=q or None,
-                              status=[status] if status in queries.OPEN + ("closed",) else None)
+    published = rt.settings.published_statuses
+    # the status filter offers only what the board may show, in the life cycle's order
+    statuses = [s for s in queries.OPEN + ("closed",) if s in published]
+    f = queries.AppealFilters(text=q or None, status=[status] if status in statuses else None)
     now = utcnow()
     with core.reading(rt) as uow:
-        rows, total, capped, more = _board_page(uow.session, f, q, now, page)
+        rows, total, capped, more = _board_page(uow.session, f, q, now, page, published)
         last = max(1, -(-total // PER_PAGE))
         if page > last and not capped:  # an old link past the end: show the last page
             page = last
-            rows, total, capped, more = _board_page(uow.session, f, q, now, page)
+            rows, total, capped, more = _board_page(uow.session, f, q, now, page, published)
         items = _public_items(uow.session, rows)
     return core.render(request, "public/board.html", {
         "items": items, "total": total, "capped": capped, "more": more, "page": page,
         "per_page": PER_PAGE, "q": q, "status": status,
-        "statuses": list(queries.OPEN) + ["closed"]})
+        "statuses": statuses})
 
 
 def _board_page(session: Any, f: queries.AppealFilters, q: str, now: datetime,
-                page: int) -> tuple[list[Any], int, bool, bool]:
+                page: int, published: frozenset[str]) -> tuple[list[Any], int, bool, bool]:
     """One page of the board: its rows, their (capped) total, whether the total is capped, and
     for a search whether more appeals than it read may match."""
     if not q:
         rows, total, capped = web_queries.public_page(session, f, now, page=page,
-                                                      per_page=PER_PAGE)
+                                                      per_page=PER_PAGE, published=published)
         return rows, total, capped, False
     # The database finds `q` in the stored text; of the newest SEARCH_CAP it found, the board
     # lists those whose published (redacted) text says it too: a name or phone typed in would
     # otherwise tell anyone what that person asked for. The pages end where these hits do.
-    found = web_queries.public_matches(session, f, now, limit=SEARCH_CAP + 1)
+    found = web_queries.public_matches(session, f, now, limit=SEARCH_CAP + 1,
+                                       published=published)
     hits = [row for row in found[:SEARCH_CAP] if found_by(row, q)]
     start = (page - 1) * PER_PAGE
     return hits[start:start + PER_PAGE], len(hits), False, len(found) > SEARCH_CAP
@@ -174,7 +178,7 @@ def _board_page(session: Any, f: queries.AppealFilters, q: str, now: datetime,
 def board_item(request: Request, code: str) -> HTMLResponse:
     rt = core.runtime_of(request)
     with core.reading(rt) as uow:
-        row = web_queries.public_by_code(uow.session, code[:32])
+        row = web_queries.public_by_code(uow.session, code[:32], rt.settings.published_statuses)
         if row is None:
             raise NotFound("该诉求不存在或不予公示")
         names = queries.unit_names(uow.session, {row.lead_unit_id})

@@ -81,7 +81,8 @@ def track_detail(request: Request, code: str) -> Response:
         cats = web_queries.category_names(uow.session)
         steps = requester_view(row, queries.events_of(uow.session, row.id))
         rating = feedback.rating_of(rt, row.id)
-        merged = (web_queries.merged_target(uow.session, row) if row.status == "merged"
+        merged = (web_queries.merged_target(uow.session, row, rt.settings.published_statuses)
+                  if row.status == "merged"
                   else None)
     # a closed appeal can be reopened by its requester only for a while: past that, the form
     # would only collect a reason to refuse it
