@@ -139,6 +139,35 @@ def test_the_board_shows_the_requesters_rating_apart_from_the_follow_up(city: Ci
         assert "The requester&#39;s rating" in english or "The requester's rating" in english
 
 
+def test_the_timeline_says_when_the_requester_rated_and_the_stars_are_said_once(
+        city: City) -> None:
+    """The public steps named `rating`, the event is `rated`: the timeline never showed it. It
+    says when now; the stars stay in 诉求人评价 alone, and a rating excluded on 申诉 is in
+    neither (the two never disagree)."""
+    from sqlalchemy import update
+
+    from jiesu.store.feedback_tables import RatingRow
+
+    a = _replied_from_the_web(city)
+    c = city.client
+    c.post(f"/track/{a['code']}/rate", data={"csrf_token": _token(c, f"/track/{a['code']}"),
+                                             "stars": "4"})
+    with TestClient(c.app) as public:
+        page = public.get(f"/board/{a['code']}").text
+        steps = re.findall(r'<span class="step-label">([^<]*)</span>', page)
+        assert steps[-1] == "评价" and steps.count("评价") == 1, steps
+        assert page.count("★★★★☆") == 1
+        english = public.get(f"/board/{a['code']}?lang=en").text
+        assert "Rated by the requester" in english
+        with city.runtime.db.uow() as uow:  # the 申诉 was upheld: the rating is excluded
+            uow.session.execute(update(RatingRow).where(RatingRow.appeal_id == a["id"])
+                                .values(excluded=True))
+            uow.commit()
+        page = public.get(f"/board/{a['code']}").text
+        assert "评价" not in re.findall(r'<span class="step-label">([^<]*)</span>', page)
+        assert "★" not in page
+
+
 def test_a_call_back_nobody_answered_says_so_in_the_timeline(city: City) -> None:
     """A 回访 step with nothing after it read as a call-back done, on an appeal still waiting
     for one (已答复(待回访)): the requester could not tell a call had been missed."""

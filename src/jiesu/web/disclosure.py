@@ -13,7 +13,7 @@ from jiesu.store.tables import AppealRow, EventRow
 # Events a resident may see on the board and on the tracking page, in the order they happen.
 PUBLIC_EVENTS = ("register", "answer_directly", "resolve_on_site", "dispatch", "sign",
                  "contact", "reply", "follow_up", "reopen", "approve_extension", "merged_in",
-                 "rating")
+                 "rated")
 
 
 UNREACHED = "unreached"  # a step detail: the call-back reached nobody
@@ -72,11 +72,13 @@ def found_by(row: AppealRow, q: str) -> bool:
 
 
 def public_appeal(row: AppealRow, unit_name: str | None, category: str | None,
-                  events: list[EventRow] | None = None) -> PublicAppeal:
-    """The redacted view; `events` adds the status timeline (types and times only)."""
+                  events: list[EventRow] | None = None, *, rated: bool = True) -> PublicAppeal:
+    """The redacted view; `events` adds the status timeline (types and times only). The stars
+    are the page's own (its 诉求人评价): the step says only when; `rated` False (no rating shown,
+    e.g. one excluded on 申诉) leaves the step out too, so the two never disagree."""
     steps = []
     for e in events or []:
-        if e.type not in PUBLIC_EVENTS:
+        if e.type not in PUBLIC_EVENTS or (e.type == "rated" and not rated):
             continue
         steps.append(PublicStep(e.type, e.at, _follow_up_detail(e)))
     return PublicAppeal(

@@ -140,7 +140,8 @@ _LABELS_EN["step"] = {
     "reply": "The unit replied", "follow_up": "Followed up", "reopen": "Reopened",
     "approve_extension": "Deadline extended",
     "merged_in": "An appeal about the same problem was merged in",
-    "add_info": "Information added", "rating": "Rated", **i18n_public.STEP_EN}
+    "add_info": "Information added", "rated": "Rated by the requester",
+    **i18n_public.STEP_EN}
 
 EN: dict[str, str] = {
     # layout

@@ -183,10 +183,10 @@ def board_item(request: Request, code: str) -> HTMLResponse:
             raise NotFound("该诉求不存在或不予公示")
         names = queries.unit_names(uow.session, {row.lead_unit_id})
         cats = web_queries.category_names(uow.session)
-        item = public_appeal(row, names.get(row.lead_unit_id or 0), cats.get(row.category or ""),
-                             queries.events_of(uow.session, row.id))
         # 好差评: the requester's stars (not their comment), unless excluded on 申诉
         rating = web_queries.appeal_rating(uow.session, row.id)
+        item = public_appeal(row, names.get(row.lead_unit_id or 0), cats.get(row.category or ""),
+                             queries.events_of(uow.session, row.id), rated=rating is not None)
     return core.render(request, "public/board_item.html", {"item": item, "rating": rating})
 
 
