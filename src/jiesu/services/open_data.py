@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from datetime import UTC, datetime
@@ -50,6 +51,8 @@ LEDGER_FIELDS = [
     ("satisfaction", "回访满意度"), ("source_ref", "来源编号"),
 ]
 XLSX_MAX_ROWS = 1_048_575
+
+log = logging.getLogger("jiesu.export")
 
 
 def _local(t: datetime | None, tz: ZoneInfo) -> str:
@@ -181,6 +184,22 @@ class OpenDataService:
                     "satisfaction": _zh(dom.SATISFACTION_ZH, row.followup_satisfaction),
                     "source_ref": row.source_ref or "",
                 }
+
+
+def logged_export(rows: Iterable[dict[str, Any]], *, user: Any, fmt: str, via: str,
+                  filters: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The ledger's rows, logged once the file is written (or the download stopped): the
+    requesters' names and phones leave the system, so who took how many rows with which
+    filters is kept in the log (`user`: who asked, with `id`, `username` and `role`)."""
+    n = 0
+    try:
+        for row in rows:
+            n += 1
+            yield row
+    finally:
+        log.info("ledger export (%s, %s): %d rows by user %s (#%s, %s), filters %s", via, fmt,
+                 n, user.username, user.id, user.role,
+                 json.dumps(filters, ensure_ascii=False, sort_keys=True, default=str))
 
 
 # --- file formats -------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from jiesu.web.routes import (
     handler,
     hotspots,
     knowledge,
+    ledger,
     operator,
     policies,
     public,
@@ -63,7 +64,8 @@ def mount(app: FastAPI, settings: Settings) -> None:
     # rectifications before public: /board/rectifications is not an appeal's /board/{code}
     for module in (rectifications, public, track, auth, operator, dispatcher, handler, followup,
                    supervisor, analyst, audit_config, hotspots, admin, appeal, policies,
-                   enterprises, enterprise_public, knowledge, survey, grid, users, unit_kpi):
+                   enterprises, enterprise_public, knowledge, survey, grid, users, unit_kpi,
+                   ledger):
         app.include_router(module.router)
     _install_error_pages(app)
 

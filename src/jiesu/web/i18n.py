@@ -18,6 +18,7 @@ from jiesu.web import (
     i18n_feedback,
     i18n_grid,
     i18n_knowledge,
+    i18n_ledger,
     i18n_policies,
     i18n_population,
     i18n_privacy,
@@ -706,6 +707,8 @@ for _zh, _text in i18n_privacy.EN.items():  # personal data erased (个人信息
     EN.setdefault(_zh, _text)
 for _zh, _text in i18n_unitkpi.EN.items():  # 本单位考核: a unit's 三率, rank and lost points
     EN.setdefault(_zh, _text)
+for _zh, _text in i18n_ledger.EN.items():  # 诉求台账: the staff's filtered download
+    EN.setdefault(_zh, _text)
 
 
 def _from_zh(group: str) -> Callable[[str], str]:
@@ -828,7 +831,8 @@ def gettext(lang: str, message: str, **kwargs: Any) -> str:
         matched = (_by_pattern(message) or i18n_config.translate(message)
                    or i18n_feedback.translate(message) or i18n_policies.translate(message)
                    or i18n_knowledge.translate(message) or i18n_population.translate(message)
-                   or i18n_audit.translate(message) or i18n_admin.translate(message))
+                   or i18n_audit.translate(message) or i18n_admin.translate(message)
+                   or i18n_ledger.translate(message))
         if matched is not None:
             return matched
         text = message

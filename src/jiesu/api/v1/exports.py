@@ -23,6 +23,7 @@ from jiesu.services.open_data import (
     STATS_FIELDS,
     csv_chunks,
     json_text,
+    logged_export,
     xlsx_bytes,
 )
 
@@ -52,7 +53,8 @@ def ledger(
     with runtime.db.uow(write=False) as uow:
         scope = scope_for(uow.session, user)
     service = open_data(runtime)
-    rows = service.ledger(filters, scope, utcnow())
+    rows = logged_export(service.ledger(filters, scope, utcnow()), user=user, fmt=fmt,
+                         via="api", filters={k: v for k, v in vars(filters).items() if v})
     stamp = utcnow().astimezone(runtime.settings.tz).strftime("%Y%m%d-%H%M")
     if fmt == "csv":
         return StreamingResponse(csv_chunks(rows, LEDGER_FIELDS), media_type=CSV_TYPE,
