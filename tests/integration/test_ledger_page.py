@@ -137,3 +137,24 @@ def test_the_roles_that_export_find_the_ledger_in_their_navigation(city: City) -
     assert '<a href="/staff/ledger"' in page and "Appeal ledger" in page
     en = city.client.get("/staff/ledger?lang=en").text
     assert "No appeal matches these filters" in en and "Overdue only" in en
+
+
+def test_the_page_counts_the_files_rows_and_steers_a_big_one_to_csv(
+        city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The work lists count up to a cap ("1000+"); the ledger page says how many rows the
+    file will hold, and past XLSX_SLOW_ROWS (an XLSX is sent only once complete: about 90 s
+    for 100,000 rows) recommends the CSV, which streams."""
+    from jiesu.store import queries
+    from jiesu.web.routes import ledger
+
+    _seed(city)
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    page_login(city.client, "analyst")
+    page = city.client.get("/staff/ledger").text
+    assert "共 4 条" in page and "data-xlsx-slow" not in page
+    monkeypatch.setattr(ledger, "XLSX_SLOW_ROWS", 3)
+    page = city.client.get("/staff/ledger").text
+    assert "data-xlsx-slow" in page and "建议下载 CSV" in page
+    assert "Download the CSV instead" in city.client.get("/staff/ledger?lang=en").text
+    monkeypatch.setattr(ledger, "COUNT_CAP", 3)
+    assert "共 3+ 条" in city.client.get("/staff/ledger?lang=zh").text

@@ -144,6 +144,13 @@ class OpenDataService:
 
     # --- ledger -----------------------------------------------------------------------------
 
+    def ledger_size(self, filters: queries.AppealFilters, scope: queries.Scope, now: datetime,
+                    *, cap: int = XLSX_MAX_ROWS) -> int:
+        """How many rows the ledger of these filters holds (cap + 1: more than cap)."""
+        with self.db.uow(write=False) as uow:
+            return xq.count(uow.session, queries.filtered(uow.session, filters, scope, now),
+                            cap=cap)
+
     def ledger(self, filters: queries.AppealFilters, scope: queries.Scope,
                now: datetime) -> Iterator[dict[str, Any]]:
         """The appeal ledger (台账) for staff: every appeal the filters and scope select."""

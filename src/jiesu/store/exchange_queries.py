@@ -74,6 +74,12 @@ def iterate(session: Session, stmt: Select[Any], *, batch: int = 1000) -> Iterat
         last = rows[-1].id
 
 
+def count(session: Session, stmt: Select[Any], *, cap: int) -> int:
+    """How many rows `stmt` selects, counted up to `cap` (cap + 1 means more)."""
+    limited = stmt.with_only_columns(AppealRow.id).order_by(None).limit(cap + 1).subquery()
+    return session.scalar(select(func.count()).select_from(limited)) or 0
+
+
 def open_data_statement(*, created_from: datetime | None, created_to: datetime | None,
                         category: str | None, published: Collection[str]) -> Select[Any]:
     stmt = select(AppealRow).where(public_clause(published))

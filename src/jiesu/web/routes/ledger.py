@@ -34,6 +34,11 @@ PER_PAGE = 20
 # the filters of the form, in the order of its fields (also what a download link carries)
 FILTER_KEYS = ("from", "to", "status", "category", "unit", "channel", "kind", "overdue")
 OPEN = "open"  # the status choice "办理中": every status not yet ended
+# An XLSX is sent once it is complete (a zip); openpyxl writes about 1,500 rows a second here
+# (100,000 rows: about 90 s, bench figures in docs/web.md), longer than a proxy waits for a
+# first byte (nginx: 60 s). Past this many rows the page recommends the CSV, which streams.
+XLSX_SLOW_ROWS = 20_000
+COUNT_CAP = 200_000  # the page counts the file's rows exactly up to this many
 
 
 def _day(value: str, tz: ZoneInfo, label: str, *, end: bool = False) -> datetime | None:
@@ -120,7 +125,7 @@ def page(request: Request) -> HTMLResponse:
     now = utcnow()
     error: str | None = None
     items: list[dict[str, Any]] = []
-    total, capped = 0, False
+    total, capped, size = 0, False, 0
     with core.reading(rt) as uow:
         scope = scope_for(uow.session, user)
         cats = _categories(uow.session)
@@ -135,10 +140,15 @@ def page(request: Request) -> HTMLResponse:
             rows, total, capped = queries.list_appeals(uow.session, filters, scope, now,
                                                        page=pageno, per_page=PER_PAGE)
             items = staff.list_items(uow.session, rows, now)
+    if error is None:
+        # the list counts up to 1,000 (a work list's cap); the file's rows are counted here
+        size = OpenDataService(rt.db, tz).ledger_size(filters, scope, now, cap=COUNT_CAP)
     query = urlencode({k: v for k, v in params.items() if v})
     return core.render(request, "staff/ledger.html", {
         "p": params, "error": error, "items": items, "total": total, "capped": capped,
         "page": pageno, "per_page": PER_PAGE, "query_base": query,
+        "size": min(size, COUNT_CAP), "size_capped": size > COUNT_CAP,
+        "xlsx_slow": size > XLSX_SLOW_ROWS,
         "categories": cats, "units": units, "months": _months(now, tz),
         "statuses": list(dom.STATUS_ZH), "kinds": list(dom.KIND_ZH),
         "channels": list(dom.CHANNEL_ZH),
