@@ -54,7 +54,10 @@ def test_the_download_holds_the_rows_of_the_filtered_list(city: City) -> None:
     assert "status=dispatched" in links["csv"] and f"from={today}" in links["csv"]
     csv_r = city.client.get(links["csv"])
     assert csv_r.status_code == 200 and csv_r.headers["content-type"].startswith("text/csv")
-    assert "attachment" in csv_r.headers["content-disposition"]
+    disposition = csv_r.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="ledger-')
+    # saved as 诉求台账-YYYYMMDD-HHMM.csv by a browser
+    assert "filename*=UTF-8''%E8%AF%89%E6%B1%82%E5%8F%B0%E8%B4%A6-" in disposition
     rows = _csv(csv_r.text)
     assert {x["工单编号"] for x in rows} == shown
     assert {x["办理状态"] for x in rows} == {"已派单(待签收)"}

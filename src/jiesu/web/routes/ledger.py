@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -174,7 +174,9 @@ def download(request: Request, fmt: str) -> Response:
                          user=user, fmt=fmt, via="web",
                          filters={k: v for k, v in params.items() if v})
     stamp = now.astimezone(rt.settings.tz).strftime("%Y%m%d-%H%M")
-    name = {"Content-Disposition": f'attachment; filename="ledger-{stamp}.{fmt}"'}
+    # the name a person sees in their downloads: 诉求台账-…, with an ASCII one for old clients
+    name = {"Content-Disposition": f'attachment; filename="ledger-{stamp}.{fmt}"; '
+            f"filename*=UTF-8''{quote(f'诉求台账-{stamp}.{fmt}')}"}
     if fmt == "csv":
         return StreamingResponse(csv_chunks(rows, LEDGER_FIELDS), media_type=CSV_TYPE,
                                  headers=name)
