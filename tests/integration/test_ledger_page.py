@@ -161,3 +161,35 @@ def test_the_page_counts_the_files_rows_and_steers_a_big_one_to_csv(
     assert "Download the CSV instead" in city.client.get("/staff/ledger?lang=en").text
     monkeypatch.setattr(ledger, "COUNT_CAP", 3)
     assert "共 3+ 条" in city.client.get("/staff/ledger?lang=zh").text
+
+
+def test_the_supervisors_overdue_tab_leads_to_its_ledger(city: City) -> None:
+    """督办看板's 超期诉求 is the list a supervisor is asked for in Excel: the tab links the
+    ledger of the same filter, whose file holds the tab's appeals."""
+    from datetime import UTC, datetime
+
+    from jiesu.domain.appeal import Actor, Role
+    from jiesu.services.appeals import NewAppeal
+
+    rt = city.runtime
+    t0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+    d1 = city.unit_ids["D1"]
+    with rt.db.uow(write=False) as uow:
+        scope = uow.units.subtree_ids(d1)
+    handler = Actor(role=Role.HANDLER, user_id=None, unit_id=d1, unit_scope=scope)
+    reg = rt.appeals.register(Actor(role=Role.OPERATOR, user_id=None),
+                              NewAppeal(kind="help", content="楼道灯坏了，晚上看不见台阶",
+                                        requester_phone="13800000041"), t0)
+    rt.appeals.act(Actor(role=Role.DISPATCHER, user_id=None), reg.appeal_id, "dispatch", t0,
+                   {"unit_id": d1})
+    rt.appeals.act(handler, reg.appeal_id, "sign", t0)
+    city.register(content="今天刚登记的诉求，未超期")
+    page_login(city.client, "supervisor")
+    board = city.client.get("/staff/supervision?tab=overdue").text
+    assert _codes(board) == {reg.code}
+    link = re.search(r'<a href="([^"]+)" data-ledger>导出超期台账</a>', board)
+    assert link, board
+    ledger = city.client.get(html.unescape(link.group(1))).text
+    assert _codes(ledger) == {reg.code} and 'id="l-overdue" name="overdue"' in ledger
+    rows = _csv(city.client.get(_downloads(ledger)["csv"]).text)
+    assert [(x["工单编号"], x["是否超期"]) for x in rows] == [(reg.code, "是")]

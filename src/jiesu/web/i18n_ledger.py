@@ -17,6 +17,7 @@ EN: dict[str, str] = {
     "未办结（全部办理中）": "Not closed (all in hand)", "单位（含下级）": "Unit (with sub-units)",
     "仅超期": "Overdue only", "清除条件": "Clear filters", "快捷时段：": "Quick periods: ",
     "本月": "This month", "上月": "Last month",
+    "导出超期台账": "Export the overdue ledger",
     "下载 Excel": "Download Excel", "下载 CSV": "Download CSV",
     ("条数较多：Excel 文件须全部生成后才开始下载，每万条约需 10 秒，可能超时；"
      "建议下载 CSV（边生成边下载，可用 Excel 或 WPS 直接打开），或缩小时间范围。"):
