@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -296,7 +297,8 @@ def test_a_refused_urgency_edit_comes_back_whole_with_every_problem(city: City) 
     assert city.register(content="楼道里闻到臭鸡蛋味")["urgency"] == "emergency"
 
 
-def test_a_unit_added_by_mistake_is_renamed_or_stopped_on_the_page(city: City) -> None:
+def _units_form(city: City) -> Callable[..., str]:
+    """Post to the admin page's 单位 tab as a signed-in administrator; the page that follows."""
     c = city.client
     login_admin(c)
     page = c.get("/staff/admin?tab=units").text
@@ -304,7 +306,12 @@ def test_a_unit_added_by_mistake_is_renamed_or_stopped_on_the_page(city: City) -
     def post(path: str, **data: str) -> str:
         return c.post(f"/staff/admin/units{path}", data={"csrf_token": _token(page), **data},
                       follow_redirects=True).text
+    return post
 
+
+def test_a_unit_added_by_mistake_is_renamed_or_stopped_on_the_page(city: City) -> None:
+    c = city.client
+    post = _units_form(city)
     post("", code="D05", name="新去", parent_code="C", group="district")
     post("", code="D05S1", name="新区一街道", parent_code="D05", group="street")
     assert "单位已改名：D05 新区" in post("/rename", code="D05", name="新区")
@@ -339,13 +346,7 @@ def test_two_units_of_one_name_under_one_parent_are_refused(city: City) -> None:
     the rankings, the 通报 and the dispatchers' lists then showed two rows of one name. Under
     another parent the same name is fine (two streets may each have a 新村社区)."""
     c = city.client
-    login_admin(c)
-    page = c.get("/staff/admin?tab=units").text
-
-    def post(path: str, **data: str) -> str:
-        return c.post(f"/staff/admin/units{path}", data={"csrf_token": _token(page), **data},
-                      follow_redirects=True).text
-
+    post = _units_form(city)
     taken = "上级单位 C 下已有名为“西城区”的单位 D2，同一上级单位下的单位名称不能相同"
     assert taken in post("", code="D09", name="西城区", parent_code="C", group="district")
     assert taken in post("/rename", code="D1", name=" 西城区 ")
