@@ -131,6 +131,7 @@ ODD_QUERIES = [{"page": "-1"}, {"page": str(10**30)}, {"per_page": "0"}, {"statu
 def test_no_page_answers_odd_query_parameters_with_a_server_error(city: City) -> None:
     c = city.client
     a = city.register()
+    city.act("dispatcher", a["id"], "dispatch", unit_code="D1")  # public once dispatched
     pages: dict[str | None, list[str]] = {
         None: ["/", "/board", f"/board/{a['code']}", "/stats", "/stats.json", "/stats.csv",
                "/submit", "/track", "/login", "/enterprise", "/enterprise/policies"],

@@ -105,11 +105,13 @@ def test_the_automatic_supervision_note_reads_in_english(runtime: Runtime, city:
     page = f"/staff/appeals/{appeal_id}"
     zh = c.get(page + "?lang=zh")
     assert zh.status_code == 200, zh.text
-    assert zh.text.count("签收已超期，系统自动督办") == 2
+    # twice on the timeline, and once more in the note to the unit of the last 督办 (收到督办,
+    # the one a person typed) above the details
+    assert zh.text.count("签收已超期，系统自动督办") == 3
     en = c.get(page + "?lang=en").text
     # the system's note is translated; the same words typed by a person stay as written
     assert en.count("Signing overdue: supervised automatically") == 1
-    assert en.count("签收已超期，系统自动督办") == 1
+    assert en.count("签收已超期，系统自动督办") == 2
 
 
 def test_the_calendar_reminder_says_how_to_load_the_missing_year(runtime: Runtime,
