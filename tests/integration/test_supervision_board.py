@@ -113,6 +113,10 @@ def test_the_appeal_page_and_the_code_search_speak_of_the_follow_up(city: City) 
     missing = city.client.get("/staff/appeals/?code=123&lang=en")
     assert missing.status_code == 404 and "No appeal has the code 123" in missing.text
     assert "没有编号为" not in missing.text
+    # read off a phone call or pasted from an SMS: spaces and full-width digits are the code
+    spaced = " ".join(code[i:i + 4] for i in range(0, len(code), 4)).translate(
+        {ord(d): ord(d) + 0xFEE0 for d in "0123456789"})
+    assert city.client.get("/staff/appeals/", params={"code": spaced}).url.path == zh.url.path
 
 
 def test_an_empty_tab_says_what_there_is_none_of(city: City) -> None:

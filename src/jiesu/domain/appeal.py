@@ -750,6 +750,12 @@ def phone_digits(value: Any) -> str:
     return "".join(ch for ch in normalize_phone(value) if "0" <= ch <= "9")
 
 
+def typed_code(value: Any) -> str:
+    """A tracking code as typed from an SMS or a receipt: "２０２６ １１２８ ００１２３" (a
+    Chinese keyboard's full-width digits, spaces between groups) is 2026112800123."""
+    return "".join(unicodedata.normalize("NFKC", str(value or "")).split())[:32]
+
+
 def callable_phone(value: Any) -> bool:
     """Whether a requester's number is one the follow-up can call: 7–20 digits, a landline
     without its area code to an international one with an extension, in at most 32

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jiesu.domain.appeal import clean_text, normalize_phone, phone_digits
+from jiesu.domain.appeal import clean_text, normalize_phone, phone_digits, typed_code
 
 
 @pytest.mark.parametrize(("typed", "stored"), [
@@ -30,3 +30,10 @@ def test_phone_digits_are_ascii_only() -> None:
 def test_clean_text_drops_control_characters_but_keeps_lines() -> None:
     assert clean_text(" 路灯\x00坏了\x07\n第二行\t \x7f") == "路灯坏了\n第二行"
     assert clean_text(None) == ""
+
+
+def test_a_tracking_code_is_read_as_typed_from_a_receipt_or_an_sms() -> None:
+    assert typed_code("２０２６ １１２８ ００１２３") == "2026112800123"
+    assert typed_code(" 2026112800123\n") == "2026112800123"
+    assert typed_code(None) == ""
+    assert len(typed_code("9" * 100)) == 32  # a pasted paragraph is not looked up whole

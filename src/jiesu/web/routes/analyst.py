@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from jiesu.domain.appeal import Role
+from jiesu.domain.appeal import Role, typed_code
 from jiesu.domain.errors import DomainError
 from jiesu.domain.kpi import parse_period
 from jiesu.domain.population import AREA_GROUPS
@@ -88,7 +88,7 @@ def audit(request: Request) -> HTMLResponse:
     rt = core.runtime_of(request)
     # the auditor's search box: every event of one appeal, in order (auditors do not open
     # appeal pages)
-    code = (request.query_params.get("code") or "").strip()[:32]
+    code = typed_code(request.query_params.get("code"))
     page, total, capped, anchors = core.page_number(request), 0, False, None
     # verifying recomputes every event's hash (about 60 µs an event: a minute at a million),
     # too slow for a page: the page shows the checks the periodic jobs and `jiesu audit

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from jiesu.domain import notices
+from jiesu.domain.appeal import typed_code
 from jiesu.domain.enterprise import from_own_contact
 from jiesu.domain.errors import DomainError, NotFound
 from jiesu.services.auth import CurrentUser
@@ -171,7 +172,7 @@ def find(request: Request) -> Response:
     """Jump to an appeal by its code (the search box in the header)."""
     user = core.require(request, staff.STAFF_ROLES)
     rt = core.runtime_of(request)
-    code = (request.query_params.get("code") or "").strip()[:32]
+    code = typed_code(request.query_params.get("code"))
     with core.reading(rt) as uow:
         row = web_queries.by_code(uow.session, code) if code else None
         if row is None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from jiesu.domain.appeal import Actor, Role, phone_digits, requester_reopen_ends
+from jiesu.domain.appeal import Actor, Role, phone_digits, requester_reopen_ends, typed_code
 from jiesu.domain.errors import DomainError, NotFound, TooManyAttempts
 from jiesu.domain.notices import rejected_because
 from jiesu.services.clock import utcnow
@@ -28,7 +27,7 @@ NOT_FOUND = ("编号或手机号不正确。请核对提交成功时显示的诉
 @router.get("/track", response_class=HTMLResponse)
 def track_form(request: Request) -> HTMLResponse:
     # a tracking link opened on another device comes here with its code: keep it filled in
-    code = (request.query_params.get("code") or "").strip()[:32]
+    code = typed_code(request.query_params.get("code"))
     return core.render(request, "public/track.html", {"code": code, "phone": "", "error": None})
 
 
@@ -55,12 +54,6 @@ def track(request: Request, form: FormDep) -> Response:
     rt.lookup_limiter.succeeded(key, failures)
     _remember(request, code)
     return core.redirect(f"/track/{code}")
-
-
-def typed_code(value: str) -> str:
-    """A tracking code as typed from an SMS or a receipt: "２０２６ １１２８ ００１２３" (a
-    Chinese keyboard's full-width digits, spaces between groups) is 2026112800123."""
-    return "".join(unicodedata.normalize("NFKC", value).split())[:32]
 
 
 def _ask_phone(code: str) -> Response:
