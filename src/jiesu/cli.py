@@ -14,9 +14,11 @@ from jiesu.cli_output import (
     console,
     database_problem,
     err,
+    is_usage_error,
     print_error,
     refusal,
     settings_problems,
+    usage_problem,
 )
 from jiesu.config import Settings
 from jiesu.domain.errors import DomainError
@@ -654,7 +656,22 @@ def main() -> None:
 
     _log_warnings()
     try:
-        app()
+        # not standalone: a usage error comes here to be said in Chinese (click's own words
+        # are English); an explicit exit code comes back as the result
+        code = app(standalone_mode=False, prog_name="jiesu")
+        if isinstance(code, int) and code:
+            sys.exit(code)
+    except typer.Abort:  # Ctrl-C or Ctrl-D at a prompt
+        print_error("已取消")
+        sys.exit(1)
+    except Exception as exc:
+        if not is_usage_error(exc):
+            raise
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `jiesu user`: the group's help
+            exc.show()  # type: ignore[attr-defined]
+        else:
+            print_error(usage_problem(exc))
+        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
     except DomainError as exc:
         print_error(refusal(exc))
         sys.exit(2)

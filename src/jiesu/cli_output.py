@@ -7,6 +7,9 @@ saved). A line that wants colour passes `markup=True` and escapes what it quotes
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
@@ -107,3 +110,79 @@ def database_problem(exc: BaseException, url: str) -> str:
     lines = str(orig).strip().splitlines()
     return f"数据库出错：{lines[0] if lines else type(orig).__name__}"
 
+
+
+# click's messages for a command line it refuses, as they read in English (click and typer
+# are not translated): the common ones are said in Chinese, any other is kept as written
+_Q = r"['\"]?(.*?)['\"]?"
+# (click's words, the Chinese with {n} for the n-th group, and parts added only when their
+# group matched: "Did you mean …?" is not always there)
+_CLICK_MESSAGES: tuple[tuple[re.Pattern[str], str, tuple[tuple[int, str], ...]], ...] = tuple(
+    (re.compile(p, re.S), zh, more) for p, zh, more in (
+        (rf"^Missing argument {_Q}\.?$", "缺少参数 {0}", ()),
+        (rf"^Missing option {_Q}\.?$", "缺少选项 {0}", ()),
+        (rf"^Missing parameter:? {_Q}\.?$", "缺少参数 {0}", ()),
+        (rf"^No such option:? {_Q}(?: \(Possible options: (.*)\)| Did you mean {_Q}\?)?$",
+         "没有选项 {0}", ((1, "，是否想用：{1}"), (2, "，是否想用：{2}"))),
+        (rf"^No such command {_Q}\.(?: Did you mean {_Q}\?)?$", "没有命令 {0}",
+         ((1, "，是否想用：{1}"),)),
+        (rf"^Option {_Q} requires an argument\.$", "选项 {0} 后面要给出值", ()),
+        (rf"^Option {_Q} requires (\d+) arguments\.$", "选项 {0} 后面要给出 {1} 个值", ()),
+        (r"^Got unexpected extra arguments? ?(?:\(s\))? \((.*)\)$", "多余的参数：{0}", ()),
+        (rf"^Invalid value for {_Q}: (.*)$", "{0} 的值无效：{1}", ()),
+    ))
+# what click's types (or typer's pydantic coercion) say of a value they refuse
+_CLICK_VALUES: tuple[tuple[re.Pattern[str], str, tuple[tuple[int, str], ...]], ...] = tuple(
+    (re.compile(p, re.S), zh, ()) for p, zh in (
+        (r"^'(.*)' is not a valid integer(?: range)?\.$", "“{0}”不是整数"),
+        (r"^Input should be a valid integer.*$", "须为整数"),
+        (r"^'(.*)' is not a valid float(?: range)?\.$", "“{0}”不是数字"),
+        (r"^Input should be a valid number.*$", "须为数字"),
+        (r"^'(.*)' is not a valid boolean\.$", "“{0}”须为 true 或 false"),
+        (r"^Input should be a valid boolean.*$", "须为 true 或 false"),
+        (r"^Input should be a valid date.*$", "须为日期（如 2026-11-28）"),
+        (r"^'(.*)' is not one of (.*)\.$", "“{0}”无效，可选：{1}"),
+        (r"^'(.*)' is not (.*)\.$", "“{0}”无效，可选：{1}"),
+        (r"^(?:File|Directory|Path) '(.*)' does not exist\.$", "“{0}”不存在"),
+        (r"^(?:File|Directory|Path) '(.*)' is a directory\.$", "“{0}”是目录，不是文件"),
+        (r"^(?:File|Directory|Path) '(.*)' is a file\.$", "“{0}”是文件，不是目录"),
+        (r"^'(.*)' does not match the formats? (.*)\.$", "“{0}”格式不对，应为 {1}"),
+        (r"^(.*) is not in the range (.*)\.$", "{0} 超出范围 {1}"),
+    ))
+
+
+def _said(message: str, table: tuple[tuple[re.Pattern[str], str, tuple[tuple[int, str], ...]],
+                                     ...]) -> str | None:
+    for pattern, chinese, more in table:
+        m = pattern.match(message)
+        if m is not None:
+            groups = [_listed(g) for g in m.groups()]
+            return chinese.format(*groups) + "".join(
+                part.format(*groups) for i, part in more if m.group(i + 1))
+    return None
+
+
+def _listed(group: str | None) -> str:
+    """click's lists ('a', 'b' or 'c'; --role, --rule) read as a Chinese list: a、b、c."""
+    text = (group or "").replace("', '", "、").replace("' or '", "、").replace(", ", "、")
+    return text.strip("'\"")
+
+
+def is_usage_error(exc: BaseException) -> bool:
+    """Whether `exc` is click's UsageError: by name, as newer typer versions raise the classes
+    of the copy of click they carry, older ones click's own."""
+    return any(c.__name__ == "UsageError" for c in type(exc).__mro__)
+
+
+def usage_problem(exc: Any) -> str:
+    """A command line click refused (a missing or unknown option, a value of the wrong type),
+    said in Chinese with the command's help to look at; click writes it in English."""
+    message = str(exc.format_message())
+    said = _said(message, _CLICK_MESSAGES) or message
+    invalid = re.match(r"^(.*) 的值无效：(.*)$", said, re.S)
+    if invalid:  # and what click's types said of the value
+        value = invalid.group(2)
+        said = f"{invalid.group(1)} 的值无效：{_said(value, _CLICK_VALUES) or value}"
+    ctx = exc.ctx
+    where = f"{ctx.command_path} --help" if ctx is not None else "--help"
+    return f"{said}（用法见 {where}）"
