@@ -62,7 +62,8 @@ class Settings(BaseSettings):
         description="when an appeal is published (公示) on the board, in open data and Open311: "
                     "accepted = once dispatched (派单) or answered; closed = only once 办结. Never "
                     "while only registered, nor when rejected (不予受理), merged, a 举报 or "
-                    "confidential")
+                    "confidential; Open311 answers an unpublished one by id with its status only "
+                    "(a 举报 or confidential one not at all)")
     public_base_url: str = Field("", description="the site's public address, e.g. "
                                  "https://12345.example.gov.cn, put before links in SMS; unset: "
                                  "the links are paths only")

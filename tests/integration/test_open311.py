@@ -157,8 +157,9 @@ def test_post_request_by_lat_long_and_read_it_back(client: Any, city: Any, api_k
     assert r.status_code == 200, r.text
     jsonschema.validate(r.json(), S.POST_RESPONSE)
     sid = r.json()[0]["service_request_id"]
-    # published as the board is: not while only registered, from its dispatch on
-    both(client, f"requests/{sid}", "errors", S.ERRORS, status=404)
+    # published as the board is: not while only registered (its status only), from dispatch on
+    waiting = both(client, f"requests/{sid}", "service_requests", S.SERVICE_REQUESTS)
+    assert waiting[0]["status"] == "open" and waiting[0]["description"] is None
     _dispatch(city, sid)
     got = both(client, f"requests/{sid}", "service_requests", S.SERVICE_REQUESTS)
     req = got[0]
@@ -272,8 +273,12 @@ def test_get_requests_filters_and_privacy(client: Any, city: Any, api_key: str) 
     ids = {r["service_request_id"] for r in listed}
     assert public["code"] in ids and other["code"] in ids
     assert not ids & {secret["code"], report["code"], waiting["code"], rejected["code"]}
-    for hidden in (secret, report, waiting, rejected):
+    for hidden in (secret, report):
         both(client, f"requests/{hidden['code']}", "errors", S.ERRORS, status=404)
+    # a list by id is the list: only what the board publishes (by id alone, see below)
+    by_id = client.get(f"{BASE}/requests.json",
+                       params={"service_request_id": f"{waiting['code']},{rejected['code']}"})
+    assert by_id.json() == []
     desc = next(r for r in listed if r["service_request_id"] == public["code"])["description"]
     assert "13812345678" not in desc and "张三" not in desc
     # comma lists of ids (override other filters) and of service codes
@@ -302,6 +307,104 @@ def test_get_requests_filters_and_privacy(client: Any, city: Any, api_key: str) 
     assert both(client, "requests", "errors", S.ERRORS, status=400,
                 params={"start_date": "yesterday"})
     assert both(client, "requests", "errors", S.ERRORS, status=400, params={"status": "pending"})
+
+
+# What GET of an unpublished request by id may say: its status, never a word of its content.
+_CONTENT = ("description", "address", "address_id", "zipcode", "lat", "long", "media_url",
+            "agency_responsible", "expected_datetime")
+
+
+def _status_only(client: Any, code: str) -> dict[str, Any]:
+    """GET requests/{code} in JSON and XML: one request, with nothing of what it says."""
+    got = both(client, f"requests/{code}", "service_requests", S.SERVICE_REQUESTS)
+    assert len(got) == 1 and got[0]["service_request_id"] == code
+    req: dict[str, Any] = got[0]
+    assert {k: req[k] for k in _CONTENT} == dict.fromkeys(_CONTENT)
+    assert req["requested_datetime"].endswith("+08:00") and req["updated_datetime"]
+    return req
+
+
+def test_a_request_just_posted_is_answered_by_id_with_its_status_only(
+        client: Any, city: Any, api_key: str) -> None:
+    """FixMyStreet and apps show what they have just posted by GET of its id: before a
+    dispatcher has read it (it may yet be 不予受理) they get its status, not its text."""
+    code = _service_code(client)
+    words = "多福巷12号门口路灯不亮，王五 13912345678"
+    sids = []
+    for fmt in ("json", "xml"):
+        r = _post(client, fmt, api_key=api_key, service_code=code, lat="39.91234",
+                  long="116.40456", address_string="东城区多福巷 12 号", description=words,
+                  first_name="五", last_name="王", phone="13912345678",
+                  media_url="https://img.example.cn/lamp.jpg")
+        assert r.status_code == 200, r.text
+        body = r.json() if fmt == "json" else xml_as_json(r.content, "service_requests",
+                                                          S.POST_RESPONSE)
+        sids.append(body[0]["service_request_id"])
+    for sid in sids:
+        req = _status_only(client, sid)
+        assert req["status"] == "open" and req["service_code"] == code
+        assert req["service_name"] == "路灯"
+        assert req["status_notes"] == "已受理登记，待审核后公开"
+        for fmt in ("json", "xml"):
+            text = client.get(f"{BASE}/requests/{sid}.{fmt}").text
+            for leak in ("多福巷", "王五", "13912345678", "39.91", "116.40", "img.example.cn"):
+                assert leak not in text, (fmt, leak)
+    # the list stays what the board publishes
+    assert not {r["service_request_id"] for r in client.get(f"{BASE}/requests.json").json()} \
+        & set(sids)
+    _dispatch(city, sids[0])
+    full = both(client, f"requests/{sids[0]}", "service_requests", S.SERVICE_REQUESTS)[0]
+    assert full["description"] and full["lat"] == 39.912
+    assert full["status_notes"] == "已派单(待签收)"
+
+
+def test_rejected_and_merged_requests_are_closed_with_a_note_and_no_content(
+        client: Any, city: Any) -> None:
+    lamp = _service_code(client)
+    rejected = city.register(category=lamp, content="这是一条违背公序良俗的内容 13812345678",
+                             address="多福巷 12 号")
+    city.act("dispatcher", rejected["id"], "reject", reason="immoral")
+    target, merged = city.register(category=lamp), city.register(category=lamp, content="同上")
+    city.act("dispatcher", target["id"], "dispatch", unit_code="D1")
+    city.act("dispatcher", merged["id"], "merge", target_code=target["code"])
+    secret = city.register(category=lamp, confidential=True)
+    into_secret = city.register(category=lamp)
+    city.act("dispatcher", into_secret["id"], "merge", target_code=secret["code"])
+
+    req = _status_only(client, rejected["code"])
+    # the reason (违背公序良俗, 纪检监察, 涉密…) would say what it was about: not given here
+    assert req["status"] == "closed" and req["status_notes"].startswith("不予受理")
+    assert "公序良俗" not in client.get(f"{BASE}/requests/{rejected['code']}.xml").text
+    req = _status_only(client, merged["code"])
+    assert req["status"] == "closed"
+    assert req["status_notes"] == f"已与同类诉求合并办理，请查询工单 {target['code']}"
+    # a confidential appeal it was merged into is not named (nor answered by id)
+    req = _status_only(client, into_secret["code"])
+    assert req["status_notes"] == "已与同类诉求合并办理"
+    both(client, f"requests/{secret['code']}", "errors", S.ERRORS, status=404)
+    listed = {r["service_request_id"] for r in client.get(f"{BASE}/requests.json",
+                                                          params={"status": "closed"}).json()}
+    assert not listed & {rejected["code"], merged["code"], into_secret["code"]}
+
+
+def test_a_city_publishing_only_closed_requests_answers_the_others_by_status(
+        city: Any, runtime: Any) -> None:
+    """JIESU_BOARD_PUBLISH=closed: a request being handled is status only until 办结."""
+    from fastapi.testclient import TestClient
+
+    from jiesu.runtime import Runtime
+
+    waiting, handled = city.register(), city.register()
+    city.act("dispatcher", handled["id"], "dispatch", unit_code="D1")
+    other = Runtime.create(runtime.settings.model_copy(update={"board_publish": "closed"}))
+    try:
+        with TestClient(create_app(other.settings, runtime=other)) as c:
+            assert _status_only(c, waiting["code"])["status_notes"] == "已受理登记，办结后公开"
+            req = _status_only(c, handled["code"])
+            assert req["status"] == "open" and req["status_notes"] == "已派单(待签收)，办结后公开"
+            assert c.get(f"{BASE}/requests.json").json() == []
+    finally:
+        other.close()
 
 
 def test_default_limit_is_1000(client: Any, city: Any, runtime: Any, monkeypatch: Any) -> None:

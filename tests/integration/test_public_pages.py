@@ -492,8 +492,15 @@ def _everywhere(client: TestClient, code: str) -> dict[str, bool]:
         "home": link in client.get("/").text,
         "open data": code in client.get("/open-data/appeals.json").text,
         "open311 list": code in client.get("/open311/v2/requests.json").text,
-        "open311 item": client.get(f"/open311/v2/requests/{code}.json").status_code == 200,
+        "open311 item": _open311_content(client, code),
     }
+
+
+def _open311_content(client: TestClient, code: str) -> bool:
+    """Whether Open311 gives the appeal of `code` by id with its content: an unpublished one
+    is answered with its status only (a client shows what it has just posted), no text."""
+    r = client.get(f"/open311/v2/requests/{code}.json")
+    return r.status_code == 200 and r.json()[0]["description"] is not None
 
 
 def test_an_appeal_is_public_once_dispatched_never_while_registered_rejected_or_merged(

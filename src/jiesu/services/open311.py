@@ -1,7 +1,9 @@
 """Open311 GeoReport v2: services (public categories), requests (public appeals), new requests.
 
 Only what the public board may show leaves here: no 举报 (report) and no confidential appeal is
-ever listed or returned, and every text is redacted. Posting works for every kind.
+ever listed or returned, and every text is redacted. An appeal the board does not publish (only
+registered, 不予受理, merged) is not listed; by id it is answered with its status only, so that a
+client can show the request it has just posted. Posting works for every kind.
 """
 
 from __future__ import annotations
@@ -139,37 +141,35 @@ class Open311Service:
             return [self.request_out(r, cats, units) for r in rows]
 
     def request(self, service_request_id: str) -> list[dict[str, Any]]:
+        """One request by id: in full once the board publishes it; before that, or once 不予受理
+        or merged, its status only (a client shows the request it has just posted at once)."""
         with self.db.uow(write=False) as uow:
-            rows = xq.open311_requests(uow.session, codes=[service_request_id],
-                                       service_codes=None, start=None, end=None, statuses=None,
-                                       limit=1, published=self.published)
-            if not rows:
+            row = xq.open311_request(uow.session, service_request_id)
+            if row is None:
                 raise Open311NotFound(f"service_request_id {service_request_id} not found"
                                       "（没有该工单或不公开）")
             cats = xq.categories_by_code(uow.session)
-            units = xq.unit_names(uow.session)
-            return [self.request_out(rows[0], cats, units)]
+            if row.status in self.published:
+                return [self.request_out(row, cats, xq.unit_names(uow.session))]
+            target = (xq.disclosable_code(uow.session, row.merged_into_id)
+                      if row.status == dom.Status.MERGED and row.merged_into_id else None)
+            return [self.status_only(row, cats, target)]
 
     def request_out(self, row: AppealRow, cats: dict[str, CategoryRow],
                     units: dict[int, str]) -> dict[str, Any]:
+        """A published appeal as a GeoReport request, every text redacted."""
         names = [row.requester_name] if row.requester_name else []
         cat = cats.get(row.category or "")
         closed = row.status in xq.CLOSED
-        if row.reply_text:
-            notes = redact(row.reply_text, names)
-        elif row.status == "rejected":
-            notes = "不予受理" + (f"：{_zh(dom.REJECT_REASON_ZH, row.reject_reason)}"
-                              if row.reject_reason else "")
-        else:
-            notes = _zh(dom.STATUS_ZH, row.status)
-        updated = (row.closed_at if closed and row.closed_at else row.updated_at)
+        notes = redact(row.reply_text, names) if row.reply_text else _zh(dom.STATUS_ZH,
+                                                                          row.status)
         return {
             "service_request_id": row.code, "status": "closed" if closed else "open",
             "status_notes": notes, "service_name": cat.name if cat else None,
             "service_code": row.category, "description": redact(row.content, names),
             "agency_responsible": units.get(row.lead_unit_id) if row.lead_unit_id else None,
             "service_notice": None, "requested_datetime": self._w3c(row.created_at),
-            "updated_datetime": self._w3c(updated),
+            "updated_datetime": self._w3c(self._updated(row)),
             "expected_datetime": self._w3c(row.handle_due_at) if not closed else None,
             "address": redact(row.address, names) if row.address else None,
             # a requester's position to about 100 m, as the redacted address keeps the street
@@ -177,6 +177,36 @@ class Open311Service:
             "lat": coarse(row.latitude), "long": coarse(row.longitude),
             "media_url": None,
         }
+
+    def status_only(self, row: AppealRow, cats: dict[str, CategoryRow],
+                    merged_into: str | None) -> dict[str, Any]:
+        """An appeal the board does not publish: its status and nothing it says. Until a
+        dispatcher has read it, it may yet be 不予受理 (违背公序良俗…); a rejected one's reason
+        would tell what it was about (纪检监察, 涉密), so the note only says where to ask."""
+        cat = cats.get(row.category or "")
+        if row.status == dom.Status.REJECTED:
+            notes = "不予受理；原因请凭工单编号和登记的电话号码在“查询诉求”页查看"
+        elif row.status == dom.Status.MERGED:
+            notes = "已与同类诉求合并办理" + (f"，请查询工单 {merged_into}" if merged_into else "")
+        else:
+            later = ("待审核后公开" if dom.Status.DISPATCHED in self.published
+                     else "办结后公开")
+            notes = ("已受理登记，" if row.status == dom.Status.REGISTERED
+                     else _zh(dom.STATUS_ZH, row.status) + "，") + later
+        closed = row.status in xq.CLOSED
+        return {
+            "service_request_id": row.code, "status": "closed" if closed else "open",
+            "status_notes": notes, "service_name": cat.name if cat else None,
+            "service_code": row.category, "description": None, "agency_responsible": None,
+            "service_notice": None, "requested_datetime": self._w3c(row.created_at),
+            "updated_datetime": self._w3c(self._updated(row)), "expected_datetime": None,
+            "address": None, "address_id": None, "zipcode": None, "lat": None, "long": None,
+            "media_url": None,
+        }
+
+    @staticmethod
+    def _updated(row: AppealRow) -> datetime | None:
+        return row.closed_at if row.status in xq.CLOSED and row.closed_at else row.updated_at
 
     def _w3c(self, t: datetime | None) -> str | None:
         return t.astimezone(self.tz).isoformat(timespec="seconds") if t else None

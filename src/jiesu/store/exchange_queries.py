@@ -62,6 +62,20 @@ def open311_requests(
                                 .limit(limit)))
 
 
+def open311_request(session: Session, code: str) -> AppealRow | None:
+    """The appeal of tracking code `code` whatever its status, unless it is never public
+    (举报, confidential): Open311 answers an unpublished one with its status only."""
+    return session.scalars(select(AppealRow).where(AppealRow.code == code,
+                                                   web_queries.disclosable_clause())).first()
+
+
+def disclosable_code(session: Session, appeal_id: int) -> str | None:
+    """The tracking code of appeal `appeal_id` if it is not one never public (举报,
+    confidential): the merged-into appeal an Open311 status note may name."""
+    return session.scalar(select(AppealRow.code).where(AppealRow.id == appeal_id,
+                                                       web_queries.disclosable_clause()))
+
+
 def iterate(session: Session, stmt: Select[Any], *, batch: int = 1000) -> Iterator[AppealRow]:
     """Rows of `stmt` in id order, fetched in keyset pages (flat memory for large exports)."""
     last = 0

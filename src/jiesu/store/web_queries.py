@@ -38,11 +38,16 @@ ReadSession = Session
 HANDLING = ("dispatched", "in_progress")  # the statuses in which the handle clock runs
 
 
+def disclosable_clause() -> Any:
+    """DESIGN §7: reports (举报) and confidential appeals are never public, whatever their
+    status; every other appeal may be, by the board's rule (`public_clause`)."""
+    return and_(AppealRow.kind != "report", AppealRow.confidential.is_(False))
+
+
 def public_clause(published: Collection[str]) -> Any:
-    """DESIGN §7: reports (举报) and confidential appeals are never public; the others once
-    their status is one of `published` (`domain.appeal.PUBLISHED_STATUSES` of the setting)."""
-    return and_(AppealRow.kind != "report", AppealRow.confidential.is_(False),
-                AppealRow.status.in_(sorted(published)))
+    """The appeals the board shows: disclosable ones (`disclosable_clause`) whose status is one
+    of `published` (`domain.appeal.PUBLISHED_STATUSES` of the setting)."""
+    return and_(disclosable_clause(), AppealRow.status.in_(sorted(published)))
 
 
 def _page(session: Session, stmt: Any, order: Any, *, page: int,

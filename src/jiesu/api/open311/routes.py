@@ -60,6 +60,9 @@ def service_requests(fmt: str, request: Request, runtime: RuntimeDep) -> Respons
 
 @router.get("/requests/{service_request_id}.{fmt}", summary="GET Service Request")
 def service_request(service_request_id: str, fmt: str, runtime: RuntimeDep) -> Response:
+    """One request. One the board does not publish (only registered, 不予受理, merged) is
+    answered with its status only — no text, address or position — so that a client can show
+    what it has just posted; a 举报 or confidential one is 404."""
     return _answer(fmt, "service_requests",
                    lambda: open311(runtime).request(service_request_id))
 
