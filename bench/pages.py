@@ -1,16 +1,21 @@
-"""Page benchmark (issue 3): server time of the busiest pages with 1,000,000 appeals in PostgreSQL.
+"""Page benchmark (issue 3): server time of the busiest pages with 1,000,000 appeals, on
+PostgreSQL (the default here) or on SQLite, the app's embedded default.
 
-    python bench/pages.py [--rows 1000000] [--requests 200] [--keep] [--reuse] [--extra]
-                          [--only WORD ...]
+    python bench/pages.py [--db postgresql|sqlite] [--path FILE] [--rows 1000000]
+                          [--requests 200] [--keep] [--reuse] [--extra] [--only WORD ...]
+    python bench/pages.py --db sqlite --rows 20000 --requests 5    # a quick look on SQLite
 
-Seeds a scratch database `jiesu_bench_pages` (migrated to heads) with ~200 units, a few staff
-users and --rows appeals made by INSERT ... SELECT generate_series: spread evenly over the last
-90 days in time order, realistic kinds, statuses (older appeals mostly closed, recent ones
-open), deadlines, warnings and satisfaction. Then bench/pages_data.py adds what the pages added
-since read: the appeals' register and dispatch events, decision threads (驳回退单/延期, 部分批准,
-答复退回, 重办) on one open appeal in ten, pending returns and extensions, the grid worker's
-reports, 4,800 grid units and 19,200 grid workers (a big city's administration), 50,000
-configuration-change entries on a valid hash chain and 2,000 recorded audit checks.
+Seeds a scratch database (migrated to heads): on PostgreSQL `jiesu_bench_pages`, on SQLite the
+file --path (default jiesu_bench_pages.db in the temp directory), with ~200 units, a few staff
+users and --rows appeals: spread evenly over the last 90 days in time order, realistic kinds,
+statuses (older appeals mostly closed, recent ones open), deadlines, warnings and satisfaction.
+PostgreSQL makes them by INSERT ... SELECT generate_series; SQLite has no such thing, so
+bench/pages_sqlite.py builds the same rows in Python. Then bench/pages_data.py (its SQLite twin
+in pages_sqlite.py) adds what the pages added since read: the appeals' register and dispatch
+events, decision threads (驳回退单/延期, 部分批准, 答复退回, 重办) on one open appeal in ten,
+pending returns and extensions, the grid worker's reports, 4,800 grid units and 19,200 grid
+workers (a big city's administration), 50,000 configuration-change entries on a valid hash
+chain and 2,000 recorded audit checks.
 
 Then it starts the real app (`uvicorn --factory jiesu.app:serve_app_without_jobs`, one worker,
 no access log), logs in through the /login form (CSRF token from the page) and requests every
@@ -44,10 +49,12 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import pages_sqlite  # noqa: E402
 from common import (  # noqa: E402
     CATEGORIES,
     PASSWORD,
@@ -213,21 +220,27 @@ FROM (
 
 def seed(url: str, rows: int) -> None:
     """City, users, taxonomy and `rows` appeals; VACUUM ANALYZE at the end."""
-    import psycopg
-
     from jiesu.config import Settings
     from jiesu.runtime import Runtime
     from jiesu.services.admin import AdminService
     from jiesu.services.clock import utcnow
+    from jiesu.store.db import make_engine
 
     libpq = url.replace("postgresql+psycopg://", "postgresql://")
     city = units()
-    with psycopg.connect(libpq) as conn, conn.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO units (id, code, name, parent_id, unit_group, path, depth, active) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, true)", city)
-        cur.execute("SELECT setval(pg_get_serial_sequence('units', 'id'), %s)", (len(city),))
-        conn.commit()
+    sqlite = make_engine(url) if url.startswith("sqlite") else None
+    if sqlite is not None:
+        pages_sqlite.insert_units(sqlite, city)
+    else:
+        import psycopg
+
+        with psycopg.connect(libpq) as conn, conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO units (id, code, name, parent_id, unit_group, path, depth, active) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, true)", city)
+            cur.execute("SELECT setval(pg_get_serial_sequence('units', 'id'), %s)",
+                        (len(city),))
+            conn.commit()
     rt = Runtime.create(Settings(database_url=url, environment="test"))
     try:
         admin = AdminService(rt.db, rt.rules)
@@ -246,6 +259,15 @@ def seed(url: str, rows: int) -> None:
         admin.import_categories([list(c) for c in CATEGORIES])
     finally:
         rt.close()
+    if sqlite is not None:
+        try:
+            pages_sqlite.seed_appeals(sqlite, city, rows, DAYS)
+            pages_sqlite.seed_workload(sqlite, city, rows)
+        finally:
+            sqlite.dispose()
+        return
+    import psycopg
+
     t0 = time.perf_counter()
     with psycopg.connect(libpq) as conn:
         cats = [c for (c,) in conn.execute(
@@ -273,12 +295,32 @@ def seed(url: str, rows: int) -> None:
     seed_workload(libpq, city, rows)
 
 
-def appeal_count(url: str) -> int:
-    import psycopg
+def _drop(url: str) -> None:
+    """Drop the scratch database: the PostgreSQL one, or the SQLite file and its WAL."""
+    if not url.startswith("sqlite"):
+        drop_database(url)
+        return
+    path = Path(url.removeprefix("sqlite:///"))
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-        row = conn.execute("SELECT count(*) FROM appeals").fetchone()
-        return int(row[0]) if row else 0
+
+def _scalar(url: str, sql: str) -> Any:
+    """One value of `sql` on the database at `url` (PostgreSQL or SQLite)."""
+    from sqlalchemy import text
+
+    from jiesu.store.db import make_engine
+
+    engine = make_engine(url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(sql)).scalar()
+    finally:
+        engine.dispose()
+
+
+def appeal_count(url: str) -> int:
+    return int(_scalar(url, "SELECT count(*) FROM appeals") or 0)
 
 
 class App:
@@ -369,6 +411,10 @@ def measure(client: object, path: str, n: int, warmup: int = 5,
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql",
+                    help="the database to measure on (default postgresql)")
+    ap.add_argument("--path", type=Path, default=Path(tempfile.gettempdir()) / f"{DB}.db",
+                    help="the SQLite file with --db sqlite (kept with --keep for --reuse)")
     ap.add_argument("--rows", type=int, default=1_000_000, help="appeals to seed")
     ap.add_argument("--requests", type=int, default=200, help="measured requests per page")
     ap.add_argument("--keep", action="store_true", help="keep the scratch database")
@@ -380,17 +426,23 @@ def main() -> None:
                     help="only the pages whose label contains one of these words")
     args = ap.parse_args()
 
-    url = pg_url(DB)
-    if args.reuse and pg_exists(DB):
-        from jiesu.store.migrate import upgrade
+    from jiesu.store.migrate import upgrade
 
+    sqlite = args.db == "sqlite"
+    url = f"sqlite:///{args.path.resolve()}" if sqlite else pg_url(DB)
+    name = str(args.path) if sqlite else DB
+    if args.reuse and (args.path.exists() if sqlite else pg_exists(DB)):
         upgrade(url, "heads")  # new indexes of a migration added since the database was kept
         if appeal_count(url) != args.rows:
-            raise SystemExit(f"{DB} does not hold {args.rows:,} appeals; run without --reuse")
-        log(f"reusing {DB}")
+            raise SystemExit(f"{name} does not hold {args.rows:,} appeals; run without --reuse")
+        log(f"reusing {name}")
     else:
-        log(f"creating {DB} …")
-        url = create_database("postgresql", DB.removeprefix("jiesu_bench_"))
+        log(f"creating {name} …")
+        if sqlite:
+            _drop(url)
+            upgrade(url, "heads")
+        else:
+            url = create_database("postgresql", DB.removeprefix("jiesu_bench_"))
         seed(url, args.rows)
     chosen = [p for p in PAGES + (EXTRA_PAGES if args.extra else [])
               if not args.only or any(o in p[0] for o in args.only)]
@@ -418,11 +470,12 @@ def main() -> None:
     finally:
         app.stop()
         if not args.keep:
-            drop_database(url)
+            _drop(url)
     measured = [r for r in results if r[4]] or results
     worst = max(measured, key=lambda r: r[2])
     ok = all(r[2] < TARGET_MS for r in measured)
-    print(f"summary: {args.rows:,} appeals, {len(measured)} pages x {args.requests} requests, "
+    print(f"summary: {args.db}, {args.rows:,} appeals, {len(measured)} pages x {args.requests} "
+          "requests, "
           f"client latency on loopback; worst p95 {worst[2]:.1f} ms ({worst[0]}); "
           f"target p95 < {TARGET_MS:.0f} ms {'met' if ok else 'MISSED'}; "
           f"load {load_average()}", flush=True)
@@ -431,16 +484,12 @@ def main() -> None:
 def shown_appeal(url: str) -> int:
     """An appeal in progress in district D1 with a standing decision (驳回退单) for the appeal
     page."""
-    import psycopg
-
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-        row = conn.execute(
-            "SELECT max(a.id) FROM appeals a JOIN units u ON u.id = a.lead_unit_id "
-            "JOIN units d ON d.code = 'D1' AND u.path LIKE d.path || '%' "
-            "WHERE a.status = 'in_progress' AND a.id % 50 = 3").fetchone()
-    if not row or row[0] is None:
-        raise SystemExit("no appeal with a decision in D1: seed again")
-    return int(row[0])
+    found = _scalar(url, "SELECT max(a.id) FROM appeals a JOIN units u ON u.id = a.lead_unit_id "
+                         "JOIN units d ON d.code = 'D1' AND u.path LIKE d.path || '%' "
+                         "WHERE a.status = 'in_progress' AND a.id % 50 = 3")
+    if found is None:
+        raise SystemExit("no appeal with a decision in D1: seed again (more --rows)")
+    return int(found)
 
 if __name__ == "__main__":
     main()

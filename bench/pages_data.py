@@ -136,9 +136,10 @@ def _grid_reports(conn: Any, city: list[tuple[int, str, str, int | None, str, st
                  "WHERE lead_unit_id = %s", (grid_worker, community))
 
 
-def _grid_units_and_users(conn: Any,
-                          city: list[tuple[int, str, str, int | None, str, str, int]]) -> None:
-    """Grids under every community and USERS_PER_GRID grid workers in each."""
+def grid_units(city: list[tuple[int, str, str, int | None, str, str, int]]
+               ) -> list[tuple[Any, ...]]:
+    """(id, code, name, parent, group, path, depth) of GRIDS_PER_COMMUNITY grids under every
+    community, ids following the city's."""
     next_id = max(u[0] for u in city) + 1
     units: list[tuple[Any, ...]] = []
     for uid, code, name, _parent, group, path, depth in city:
@@ -148,33 +149,49 @@ def _grid_units_and_users(conn: Any,
             units.append((next_id, f"{code}G{g}", f"{name}第{g}网格", uid, "grid",
                           f"{path}{next_id}/", depth + 1))
             next_id += 1
+    return units
+
+
+def grid_workers(units: list[tuple[Any, ...]], password_hash: str,
+                 now: datetime) -> list[tuple[Any, ...]]:
+    """(username, display_name, password_hash, role, unit_id, active, created_at,
+    credentials_version) of USERS_PER_GRID grid workers in each grid of `units`."""
+    return [(f"grid_{code.lower()}_{w}", f"{name}网格员{w}", password_hash, "grid_worker", uid,
+             True, now, 0)
+            for uid, code, name, *_ in units for w in range(1, USERS_PER_GRID + 1)]
+
+
+def _grid_units_and_users(conn: Any,
+                          city: list[tuple[int, str, str, int | None, str, str, int]]) -> None:
+    """Grids under every community and USERS_PER_GRID grid workers in each."""
+    units = grid_units(city)
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO units (id, code, name, parent_id, unit_group, path, depth, active) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s, true)", units)
-        cur.execute("SELECT setval(pg_get_serial_sequence('units', 'id'), %s)", (next_id,))
+        cur.execute("SELECT setval(pg_get_serial_sequence('units', 'id'), %s)",
+                    (units[-1][0] + 1,))
     password_hash = conn.execute(
         "SELECT password_hash FROM users WHERE username = 'dispatcher'").fetchone()[0]
-    now = datetime.now(UTC)
     buf = io.StringIO()
-    for uid, code, name, *_ in units:
-        for w in range(1, USERS_PER_GRID + 1):
-            buf.write(f"grid_{code.lower()}_{w}\t{name}网格员{w}\t{password_hash}\tgrid_worker\t"
-                      f"{uid}\tt\t{now.isoformat()}\t0\n")
+    for username, display, digest, role, uid, _, created, version in grid_workers(
+            units, password_hash, datetime.now(UTC)):
+        buf.write(f"{username}\t{display}\t{digest}\t{role}\t{uid}\tt\t{created.isoformat()}"
+                  f"\t{version}\n")
     with conn.cursor() as cur, cur.copy(
             "COPY users (username, display_name, password_hash, role, unit_id, active, "
             "created_at, credentials_version) FROM STDIN") as cp:
         cp.write(buf.getvalue())
 
 
-def _config_log(conn: Any, admin: int) -> None:
-    """CONFIG_ENTRIES entries continuing the chain (hashes as record_change makes them)."""
+def config_entries(count: int, head: str, admin: int) -> tuple[list[dict[str, Any]], str]:
+    """CONFIG_ENTRIES config_events rows continuing a chain of `count` entries ending in
+    `head` (hashes as record_change makes them), and the chain's new head."""
     from jiesu.domain.config_events import AREAS, ConfigChange, entry_hash
 
-    count, head = conn.execute("SELECT count, head FROM config_chain WHERE id = 1").fetchone()
     first = datetime.now(UTC) - timedelta(days=365)
     step = timedelta(days=365) / CONFIG_ENTRIES
-    buf = io.StringIO()
+    rows = []
     for n in range(CONFIG_ENTRIES):
         seq = count + n + 1
         area = AREAS[n % len(AREAS)]
@@ -182,10 +199,22 @@ def _config_log(conn: Any, admin: int) -> None:
                               actor_role="admin", summary=f"修改设置第{seq}项",
                               details={"before": {"value": n}, "after": {"value": n + 1}})
         digest = entry_hash(head, seq, change)
-        details = json.dumps(change.details, ensure_ascii=False)
-        buf.write(f"{seq}\t{change.at.isoformat()}\t{admin}\tadmin\t{area}\tupdate\t"
-                  f"{change.summary}\t{details}\t{head}\t{digest}\n")
+        rows.append({"seq": seq, "at": change.at, "actor_id": admin, "actor_role": "admin",
+                     "area": area, "action": "update", "summary": change.summary,
+                     "details": change.details, "prev_hash": head, "hash": digest})
         head = digest
+    return rows, head
+
+
+def _config_log(conn: Any, admin: int) -> None:
+    """CONFIG_ENTRIES entries continuing the chain (hashes as record_change makes them)."""
+    count, head = conn.execute("SELECT count, head FROM config_chain WHERE id = 1").fetchone()
+    rows, head = config_entries(count, head, admin)
+    buf = io.StringIO()
+    for r in rows:
+        details = json.dumps(r["details"], ensure_ascii=False)
+        buf.write(f"{r['seq']}\t{r['at'].isoformat()}\t{admin}\tadmin\t{r['area']}\tupdate\t"
+                  f"{r['summary']}\t{details}\t{r['prev_hash']}\t{r['hash']}\n")
     with conn.cursor() as cur, cur.copy(
             "COPY config_events (seq, at, actor_id, actor_role, area, action, summary, "
             "details, prev_hash, hash) FROM STDIN") as cp:
@@ -194,7 +223,14 @@ def _config_log(conn: Any, admin: int) -> None:
                  (count + CONFIG_ENTRIES, head))
 
 
-def _audit_checks(conn: Any, auditor: int) -> None:
+AUDIT_CHECK_COLUMNS = ("started_at", "finished_at", "runner", "process", "events", "appeals",
+                       "anchors", "ok", "broken_appeal_id", "reason", "acknowledged_at",
+                       "acknowledged_by", "acknowledgement", "config_changes")
+
+
+def audit_checks(auditor: int) -> list[tuple[Any, ...]]:
+    """AUDIT_CHECKS audit_checks rows (AUDIT_CHECK_COLUMNS), hourly back from now, one broken
+    and acknowledged."""
     now = datetime.now(UTC)
     rows = []
     for n in range(AUDIT_CHECKS):
@@ -206,10 +242,12 @@ def _audit_checks(conn: Any, auditor: int) -> None:
                      started + timedelta(hours=1) if broken else None,
                      auditor if broken else None, "已核实并恢复" if broken else None,
                      CONFIG_ENTRIES))
+    return rows
+
+
+def _audit_checks(conn: Any, auditor: int) -> None:
     with conn.cursor() as cur:
         cur.executemany(
-            "INSERT INTO audit_checks (started_at, finished_at, runner, process, events, "
-            "appeals, anchors, ok, broken_appeal_id, reason, acknowledged_at, "
-            "acknowledged_by, acknowledgement, config_changes) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
-
+            f"INSERT INTO audit_checks ({', '.join(AUDIT_CHECK_COLUMNS)}) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            audit_checks(auditor))
