@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -664,14 +665,6 @@ def main() -> None:
     except typer.Abort:  # Ctrl-C or Ctrl-D at a prompt
         print_error("已取消")
         sys.exit(1)
-    except Exception as exc:
-        if not is_usage_error(exc):
-            raise
-        if type(exc).__name__ == "NoArgsIsHelpError":  # `jiesu user`: the group's help
-            exc.show()  # type: ignore[attr-defined]
-        else:
-            print_error(usage_problem(exc))
-        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
     except DomainError as exc:
         print_error(refusal(exc))
         sys.exit(2)
@@ -685,9 +678,19 @@ def main() -> None:
         print_error(database_problem(exc, Settings().database_url))
         sys.exit(2)
     except OSError as exc:  # a file to read or write: missing, a directory, not allowed
+        if exc.errno == errno.EPIPE:  # `jiesu export … | head` closed the pipe: nothing to say
+            sys.exit(1)
         where = f"{exc.filename}：" if exc.filename else ""
         print_error(f"无法读写文件：{where}{exc.strerror or exc}")
         sys.exit(2)
+    except Exception as exc:  # last: a clause re-raising does not reach the ones after it
+        if not is_usage_error(exc):
+            raise
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `jiesu user`: the group's help
+            exc.show()  # type: ignore[attr-defined]
+        else:
+            print_error(usage_problem(exc))
+        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

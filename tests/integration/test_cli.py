@@ -389,7 +389,7 @@ def test_serve_refuses_a_worker_count_or_port_that_cannot_be(option: tuple[str, 
     cli = Cli(f"sqlite:///{tmp_path / 'jiesu.db'}", tmp_path)
     r = subprocess.run([sys.executable, "-m", "jiesu.cli", "serve", *option], env=cli.env,
                        cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert r.returncode == 2 and "Invalid value" in r.stderr and option[0] in r.stderr, r.stderr
+    assert r.returncode == 2 and f"{option[0]} 的值无效：须" in r.stderr, r.stderr
 
 
 def test_serve_logs_the_jiesu_loggers_at_info_with_their_level(tmp_path: Path) -> None:
