@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 
 from jiesu.cli_output import (
+    LOG_FORMAT,
     console,
     database_problem,
     err,
@@ -19,13 +20,13 @@ from jiesu.cli_output import (
     print_error,
     refusal,
     settings_problems,
+    stderr_handler,
     usage_problem,
 )
 from jiesu.config import Settings
 from jiesu.domain.errors import DomainError
 
 if TYPE_CHECKING:  # a command imports these when it runs (they load the whole application)
-    import logging
 
     from jiesu.runtime import Runtime
     from jiesu.services.audit import Broken
@@ -564,22 +565,9 @@ def _log_audit_lines() -> None:
 
     audit = logging.getLogger("jiesu.audit")
     if not audit.handlers:
-        audit.addHandler(_stderr_handler())
+        audit.addHandler(stderr_handler())
         audit.setLevel(logging.INFO)
         audit.propagate = False
-
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
-def _stderr_handler(level: int = 0) -> logging.Handler:
-    """Standard error with time, level and logger, as `serve` logs (LOG_FORMAT)."""
-    import logging
-
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    handler.setLevel(level)
-    return handler
 
 
 def serve_log_config(level: str = "INFO") -> dict[str, Any]:
@@ -592,7 +580,7 @@ def serve_log_config(level: str = "INFO") -> dict[str, Any]:
     from uvicorn.config import LOGGING_CONFIG
 
     config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["jiesu"] = {"format": LOG_FORMAT}
+    config["formatters"]["jiesu"] = {"format": LOG_FORMAT}  # as stderr_handler writes
     config["handlers"]["jiesu"] = {"class": "logging.StreamHandler", "formatter": "jiesu",
                                    "stream": "ext://sys.stderr"}
     config["loggers"]["jiesu"] = {"handlers": ["jiesu"], "level": level, "propagate": False}
@@ -647,7 +635,7 @@ def _log_warnings() -> None:
 
     logger = logging.getLogger("jiesu")
     if not logger.handlers:
-        logger.addHandler(_stderr_handler(logging.WARNING))
+        logger.addHandler(stderr_handler(logging.WARNING))
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -12,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from jiesu.cli_output import console, err, print_error, refusal
+from jiesu.cli_output import console, err, info_lines_on_stderr, print_error, refusal
 from jiesu.config import Settings
 from jiesu.domain.errors import DomainError
 
@@ -210,21 +211,43 @@ def export_ledger(
                         ] = None,
     open_only: Annotated[bool, typer.Option("--open-only")] = False,
 ) -> None:
-    """Export the appeal ledger (台账) as CSV or XLSX (all appeals, admin view)."""
-    from jiesu.services.open_data import LEDGER_FIELDS, OpenDataService, csv_chunks, xlsx_bytes
+    """Export the appeal ledger (台账) as CSV or XLSX (all appeals, admin view); logged on
+    jiesu.export (standard error) with the OS user, filters and rows, as downloads are."""
+    from jiesu.services.open_data import (
+        LEDGER_FIELDS,
+        OpenDataService,
+        csv_chunks,
+        logged_export,
+        xlsx_chunks,
+    )
     from jiesu.store import queries
 
+    fmt = "xlsx" if out.suffix.lower() == ".xlsx" else "csv"
+    asked = {"status": status, "category": category, "open_only": open_only}
     rt = _runtime()
     try:
         filters = queries.AppealFilters(status=status.split(",") if status else None,
                                         category=category, open_only=open_only)
-        rows = OpenDataService(rt.db, rt.settings.tz).ledger(filters, queries.Scope(), _now())
-        if out.suffix.lower() == ".xlsx":
-            out.write_bytes(xlsx_bytes(rows, LEDGER_FIELDS))
-        else:
-            with out.open("w", encoding="utf-8", newline="") as f:
-                for chunk in csv_chunks(rows, LEDGER_FIELDS):
-                    f.write(chunk)
+        rows = logged_export(
+            OpenDataService(rt.db, rt.settings.tz).ledger(filters, queries.Scope(), _now()),
+            actor=f"OS user {_os_user()} (cli)", fmt=fmt, via="cli",
+            filters={k: v for k, v in asked.items() if v}, target=str(out.resolve()))
+        # closed in the block: its log line is written before the handler goes
+        with info_lines_on_stderr("jiesu.export"), closing(rows), out.open("wb") as f:
+            chunks = (xlsx_chunks(rows, LEDGER_FIELDS) if fmt == "xlsx"
+                      else (c.encode() for c in csv_chunks(rows, LEDGER_FIELDS)))
+            for chunk in chunks:
+                f.write(chunk)
     finally:
         rt.close()
     console.print(f"台账已导出到 {out}")
+
+
+def _os_user() -> str:
+    """Who ran the command, as the operating system names them (the export log's actor)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in the environment nor the password database
+        return "?"

@@ -7,7 +7,11 @@ saved). A line that wants colour passes `markup=True` and escapes what it quotes
 
 from __future__ import annotations
 
+import logging
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,6 +23,35 @@ from jiesu.domain.errors import DomainError
 
 console = Console(soft_wrap=True, markup=False, highlight=False)
 err = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def stderr_handler(level: int = 0) -> logging.Handler:
+    """Standard error with time, level and logger, as `serve` logs (LOG_FORMAT)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setLevel(level)
+    return handler
+
+
+@contextmanager
+def info_lines_on_stderr(name: str) -> Iterator[None]:
+    """While a command runs, one logger's INFO lines (`jiesu.export`: who took which file) on
+    standard error with time and level, as `jiesu serve` writes them, so that they reach the
+    shell's or cron's log; without it Python drops INFO lines."""
+    logger = logging.getLogger(name)
+    handler = stderr_handler()
+    level = logger.level
+    logger.addHandler(handler)
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def print_error(message: str) -> None:

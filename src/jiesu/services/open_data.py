@@ -13,11 +13,12 @@ import io
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Generator, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from jiesu.adapters.xlsx_stream import MAX_ROWS, stream_xlsx
 from jiesu.domain import appeal as dom
 from jiesu.nlp.pii import redact
 from jiesu.store import exchange_queries as xq
@@ -50,7 +51,7 @@ LEDGER_FIELDS = [
     ("reopened_count", "重办次数"), ("followup_resolved", "是否解决"),
     ("satisfaction", "回访满意度"), ("source_ref", "来源编号"),
 ]
-XLSX_MAX_ROWS = 1_048_575
+XLSX_MAX_ROWS = MAX_ROWS - 1  # the rows of data an XLSX holds below its header
 
 log = logging.getLogger("jiesu.export")
 
@@ -193,20 +194,27 @@ class OpenDataService:
                 }
 
 
-def logged_export(rows: Iterable[dict[str, Any]], *, user: Any, fmt: str, via: str,
-                  filters: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def logged_export(rows: Iterable[dict[str, Any]], *, actor: str, fmt: str, via: str,
+                  filters: dict[str, Any], target: str = "",
+                  ) -> Generator[dict[str, Any], None, None]:
     """The ledger's rows, logged once the file is written (or the download stopped): the
     requesters' names and phones leave the system, so who took how many rows with which
-    filters is kept in the log (`user`: who asked, with `id`, `username` and `role`)."""
+    filters is kept in the log (`actor`: `signed_in(user)`, or who ran the command; `target`:
+    where a command wrote the file)."""
     n = 0
     try:
         for row in rows:
             n += 1
             yield row
     finally:
-        log.info("ledger export (%s, %s): %d rows by user %s (#%s, %s), filters %s", via, fmt,
-                 n, user.username, user.id, user.role,
-                 json.dumps(filters, ensure_ascii=False, sort_keys=True, default=str))
+        log.info("ledger export (%s, %s): %d rows by %s, filters %s%s", via, fmt, n, actor,
+                 json.dumps(filters, ensure_ascii=False, sort_keys=True, default=str),
+                 f", written to {target}" if target else "")
+
+
+def signed_in(user: Any) -> str:
+    """How the export log names a signed-in user (with `id`, `username` and `role`)."""
+    return f"user {user.username} (#{user.id}, {user.role})"
 
 
 # --- file formats -------------------------------------------------------------------------------
@@ -239,15 +247,11 @@ def json_text(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
     yield "]\n"
 
 
-def xlsx_bytes(rows: Iterable[dict[str, Any]], fields: list[tuple[str, str]], *,
-               title: str = "诉求台账") -> bytes:
-    """An XLSX workbook (write-only mode keeps memory flat); stops at Excel's row limit."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title)
-    ws.append([label for _, label in fields])
+def xlsx_chunks(rows: Iterable[dict[str, Any]], fields: list[tuple[str, str]], *,
+                title: str = "诉求台账") -> Iterator[bytes]:
+    """An XLSX workbook, header in Chinese, sent as it is written (`adapters.xlsx_stream`:
+    memory stays flat and the first bytes leave at once); stops at Excel's row limit."""
+    keys = [key for key, _ in fields]
 
     def cell(key: str, value: Any) -> Any:
         # a time (the rows carry the city's time as ISO text, e.g. 2026-03-05T14:30:00+08:00)
@@ -258,20 +262,13 @@ def xlsx_bytes(rows: Iterable[dict[str, Any]], fields: list[tuple[str, str]], *,
         if not value:
             return None  # no such time yet: an empty cell
         try:
-            at = datetime.fromisoformat(value).replace(tzinfo=None)
+            return datetime.fromisoformat(value).replace(tzinfo=None)
         except ValueError:
             return spreadsheet_cell(value)
-        dated = WriteOnlyCell(ws, value=at)
-        dated.number_format = "yyyy-mm-dd hh:mm:ss"
-        return dated
 
-    for n, row in enumerate(rows, start=1):
-        if n >= XLSX_MAX_ROWS:
-            break
-        ws.append([cell(key, row.get(key, "")) for key, _ in fields])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return stream_xlsx([label for _, label in fields],
+                       ([cell(key, row.get(key, "")) for key in keys] for row in rows),
+                       sheet=title)
 
 
 def spreadsheet_cell(value: Any) -> Any:

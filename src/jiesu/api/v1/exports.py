@@ -24,7 +24,8 @@ from jiesu.services.open_data import (
     csv_chunks,
     json_text,
     logged_export,
-    xlsx_bytes,
+    signed_in,
+    xlsx_chunks,
 )
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
@@ -53,14 +54,14 @@ def ledger(
     with runtime.db.uow(write=False) as uow:
         scope = scope_for(uow.session, user)
     service = open_data(runtime)
-    rows = logged_export(service.ledger(filters, scope, utcnow()), user=user, fmt=fmt,
-                         via="api", filters={k: v for k, v in vars(filters).items() if v})
+    rows = logged_export(service.ledger(filters, scope, utcnow()), actor=signed_in(user),
+                         fmt=fmt, via="api", filters={k: v for k, v in vars(filters).items() if v})
     stamp = utcnow().astimezone(runtime.settings.tz).strftime("%Y%m%d-%H%M")
     if fmt == "csv":
         return StreamingResponse(csv_chunks(rows, LEDGER_FIELDS), media_type=CSV_TYPE,
                                  headers=_attachment(f"ledger-{stamp}.csv"))
-    return Response(xlsx_bytes(rows, LEDGER_FIELDS), media_type=XLSX_TYPE,
-                    headers=_attachment(f"ledger-{stamp}.xlsx"))
+    return StreamingResponse(xlsx_chunks(rows, LEDGER_FIELDS), media_type=XLSX_TYPE,
+                             headers=_attachment(f"ledger-{stamp}.xlsx"))
 
 
 def _day(value: date | None, tz: Any, *, end: bool = False) -> datetime | None:
