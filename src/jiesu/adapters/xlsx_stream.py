@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from itertools import islice
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
 Cell = str | int | float | bool | datetime | date | None
 
@@ -94,14 +94,21 @@ def excel_serial(value: datetime | date) -> float:
     """A wall-clock date or time as Excel's serial day number (a spreadsheet has no zones)."""
     if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
-    delta = value.replace(tzinfo=None) - _EPOCH
+    elif value.tzinfo is not None:
+        value = value.replace(tzinfo=None)
+    delta = value - _EPOCH
     return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
 
 
 def _text(ref: str, value: str) -> str:
-    value = _NOT_XML.sub("", value)[:MAX_CELL_CHARS]
+    # the common case costs three C-level scans: printable text with nothing to escape
+    if not value.isprintable():  # also line breaks and tabs, which XML keeps
+        value = _NOT_XML.sub("", value)
+    if len(value) > MAX_CELL_CHARS:
+        value = value[:MAX_CELL_CHARS]
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
-    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>'
+    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{value}</t></is></c>'
 
 
 def _cell(ref: str, value: Cell) -> str:
@@ -178,12 +185,18 @@ def _sheet_rows(write: Callable[[bytes], object], sink: _Sink, header: list[str]
     letters = [column_letter(i) for i in range(len(header))]
 
     def row_xml(number: int, values: Iterable[Cell]) -> str:
+        row = str(number)
         cells = []
         for i, value in enumerate(values):
+            if value is None or value == "":
+                continue
             if i >= len(letters):
-                letters.append(column_letter(i))
-            cells.append(_cell(f"{letters[i]}{number}", value))
-        return f'<row r="{number}">{"".join(cells)}</row>'
+                letters.extend(column_letter(j) for j in range(len(letters), i + 1))
+            if type(value) is str:  # most cells: spare _cell's checks
+                cells.append(_text(letters[i] + row, value))
+            else:
+                cells.append(_cell(letters[i] + row, value))
+        return f'<row r="{row}">{"".join(cells)}</row>'
 
     written = 0
     chunk = [row_xml(1, header)]
