@@ -142,11 +142,11 @@ def test_the_roles_that_export_find_the_ledger_in_their_navigation(city: City) -
     assert "No appeal matches these filters" in en and "Overdue only" in en
 
 
-def test_the_page_counts_the_files_rows_and_steers_a_big_one_to_csv(
+def test_the_page_counts_the_files_rows_and_warns_of_a_very_big_workbook(
         city: City, monkeypatch: pytest.MonkeyPatch) -> None:
     """The work lists count up to a cap ("1000+"); the ledger page says how many rows the
-    file will hold, and past XLSX_SLOW_ROWS (an XLSX is sent only once complete: about 90 s
-    for 100,000 rows) recommends the CSV, which streams."""
+    file will hold, and past XLSX_BIG_ROWS says what an Excel file cannot hold (both files
+    stream now: the XLSX no longer needs steering to the CSV at 20,000 rows)."""
     from jiesu.store import queries
     from jiesu.web.routes import ledger
 
@@ -154,11 +154,11 @@ def test_the_page_counts_the_files_rows_and_steers_a_big_one_to_csv(
     monkeypatch.setattr(queries, "COUNT_CAP", 2)
     page_login(city.client, "analyst")
     page = city.client.get("/staff/ledger").text
-    assert "共 4 条" in page and "data-xlsx-slow" not in page
-    monkeypatch.setattr(ledger, "XLSX_SLOW_ROWS", 3)
+    assert "共 4 条" in page and "data-xlsx-big" not in page
+    monkeypatch.setattr(ledger, "XLSX_BIG_ROWS", 3)
     page = city.client.get("/staff/ledger").text
-    assert "data-xlsx-slow" in page and "建议下载 CSV" in page
-    assert "Download the CSV instead" in city.client.get("/staff/ledger?lang=en").text
+    assert "data-xlsx-big" in page and "最多容纳 1,048,575 条" in page
+    assert "holds at most 1,048,575 rows" in city.client.get("/staff/ledger?lang=en").text
     monkeypatch.setattr(ledger, "COUNT_CAP", 3)
     assert "共 3+ 条" in city.client.get("/staff/ledger?lang=zh").text
 

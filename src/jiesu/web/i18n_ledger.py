@@ -19,11 +19,10 @@ EN: dict[str, str] = {
     "本月": "This month", "上月": "Last month",
     "导出超期台账": "Export the overdue ledger",
     "下载 Excel": "Download Excel", "下载 CSV": "Download CSV",
-    ("条数较多：Excel 文件须全部生成后才开始下载，每万条约需 10 秒，可能超时；"
-     "建议下载 CSV（边生成边下载，可用 Excel 或 WPS 直接打开），或缩小时间范围。"):
-        "Many rows: an Excel file is sent only once it is complete, about 10 seconds per "
-        "10,000 rows, and may time out. Download the CSV instead (it is sent as it is written "
-        "and opens in Excel or WPS), or choose a shorter period.",
+    ("条数很多：Excel 文件最多容纳 1,048,575 条，超出的不会写入，打开也较慢；"
+     "建议缩小时间范围，或下载 CSV。"):
+        "Many rows: an Excel file holds at most 1,048,575 rows (the rest is left out) and "
+        "opens slowly. Choose a shorter period, or download the CSV.",
     "没有符合条件的诉求": "No appeal matches these filters",
     "开始日期不能晚于结束日期": "The start date cannot be after the end date",
     "“仅超期”的值无效": "The value of “Overdue only” is not valid",
