@@ -252,29 +252,39 @@ def xlsx_chunks(rows: Iterable[dict[str, Any]], fields: list[tuple[str, str]], *
     """An XLSX workbook, header in Chinese, sent as it is written (`adapters.xlsx_stream`:
     memory stays flat and the first bytes leave at once); stops at Excel's row limit."""
     keys = [key for key, _ in fields]
+    times = {key for key in keys if key.endswith("_at")}
 
-    def cell(key: str, value: Any) -> Any:
+    def time_cell(value: str) -> Any:
         # a time (the rows carry the city's time as ISO text, e.g. 2026-03-05T14:30:00+08:00)
         # is a date in the workbook, so that Excel/WPS sorts and filters it by date; the city's
         # wall clock, since a spreadsheet has no time zones
-        if not key.endswith("_at") or not isinstance(value, str):
-            return spreadsheet_cell(value)
-        if not value:
-            return None  # no such time yet: an empty cell
         try:
             return datetime.fromisoformat(value).replace(tzinfo=None)
         except ValueError:
             return spreadsheet_cell(value)
 
-    return stream_xlsx([label for _, label in fields],
-                       ([cell(key, row.get(key, "")) for key in keys] for row in rows),
-                       sheet=title)
+    def cells(row: dict[str, Any]) -> list[Any]:
+        out = []
+        for key in keys:
+            value = row.get(key, "")
+            if type(value) is str and value:  # "" (no such time yet): an empty cell
+                if key in times:
+                    value = time_cell(value)
+                elif value[0] in _FORMULA_START:
+                    value = "'" + value  # as spreadsheet_cell, without a call per cell
+            out.append(value)
+        return out
+
+    return stream_xlsx([label for _, label in fields], map(cells, rows), sheet=title)
+
+
+_FORMULA_START = "=+-@\t\r"
 
 
 def spreadsheet_cell(value: Any) -> Any:
     """A value for a spreadsheet cell, CSV or XLSX: text that a requester typed and that
     starts with = + - @ (or a tab or carriage return before one) would be run as a formula
     by Excel/WPS when the export is opened (=HYPERLINK(...)), so it is quoted with '."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value and value[0] in _FORMULA_START:
         return "'" + value
     return value
