@@ -211,8 +211,10 @@ def export_ledger(
                         ] = None,
     open_only: Annotated[bool, typer.Option("--open-only")] = False,
 ) -> None:
-    """Export the appeal ledger (台账) as CSV or XLSX (all appeals, admin view); logged on
-    jiesu.export (standard error) with the OS user, filters and rows, as downloads are."""
+    """Export the appeal ledger (台账) as CSV or XLSX (all appeals, admin view).
+
+    Logged on jiesu.export (standard error) with the OS user, filters, rows and file, as
+    downloads are."""
     from jiesu.services.open_data import (
         LEDGER_FIELDS,
         OpenDataService,
