@@ -193,3 +193,16 @@ def test_the_supervisors_overdue_tab_leads_to_its_ledger(city: City) -> None:
     assert _codes(ledger) == {reg.code} and 'id="l-overdue" name="overdue"' in ledger
     rows = _csv(city.client.get(_downloads(ledger)["csv"]).text)
     assert [(x["工单编号"], x["是否超期"]) for x in rows] == [(reg.code, "是")]
+
+
+def test_the_page_uses_the_processs_ledger_service_as_the_api_does(
+        city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page built an OpenDataService per request (without the board's statuses) while
+    the API kept one per process: both now take `exchange_deps.open_data`."""
+    from jiesu.api.exchange_deps import open_data
+
+    _seed(city)
+    service = open_data(city.runtime)
+    monkeypatch.setattr(service, "ledger_size", lambda *a, **k: 7)
+    page_login(city.client, "analyst")
+    assert "共 7 条" in city.client.get("/staff/ledger").text
