@@ -7,6 +7,21 @@ tracking codes like 2026112600123 — stay readable.
 
 Masks never match a detector again, so `redact(redact(t)) == redact(t)` and
 `contains_pii(redact(t))` is False.
+
+House numbers (门牌号, 楼栋房号): what names one household is masked, what names a place stays.
+- A street number (the number after a road, lane, village or a village row: 多福巷12号, 王庄
+  3号院, 5排2号) is masked and the street kept.
+- Below a building everything is masked: a room (501室, 25栋1703), a building + unit or door
+  (12号楼3单元, 8号楼1门), a unit + floor (3单元5楼). A numbered courtyard (8号院) before its
+  building is part of the chain.
+- A building + floor (2号楼3层), or a unit alone (3单元), is masked only after a dwelling
+  anchor: a street number or a numbered courtyard (幸福路8号院2号楼3层), a residential
+  compound's name (阳光小区, 和平里, 三期, 家属院) or a word of dwelling (住在). Without one
+  it may be an office or a hotel (市民中心1号楼一楼), or a count of buildings with their height
+  (3栋24层的高楼, never masked, nor a floor followed by 高/以上).
+- Stays: a building alone (12号楼东侧路灯不亮, 幸福路8号院2号楼门口), a shopfront or lobby
+  on a floor (2栋一楼门面), 两 (a count: 两栋, 1楼两家), a building's height (3层楼高), bus and
+  metro lines (3路, 2号线), dates and times, amounts, tracking codes.
 """
 
 from __future__ import annotations
@@ -110,19 +125,24 @@ _WECHAT = re.compile(r"微信(?:号)?(?:是|为)?[:：]\s*([A-Za-z][-_A-Za-z0-9]
 
 # 楼栋房号: the building–unit–room part of an address. "3室1厅" describes a flat's layout, not
 # which flat, and stays.
-_NUM = r"(?:[A-Za-z]?\d{1,5}[A-Za-z]?|[一二三四五六七八九十两]{1,3})"
+# 两 counts ("两栋", "两单元"), it never numbers one.
+_NUM = r"(?:[A-Za-z]?\d{1,5}[A-Za-z]?|[一二三四五六七八九十]{1,3})"
 _ROOM_END = r"(?:室|号房|房间|号|户)"
+# A room number: digits, or a Chinese numeral only with its 室/号/户 ("1楼两家住户" is a count).
+_ROOM = (
+    r"(?:[A-Za-z]?\d{1,5}[A-Za-z]?" + _ROOM_END + r"?|[一二三四五六七八九十]{1,3}" + _ROOM_END + ")"
+)
 _HOUSE = re.compile(
     "|".join(
         (
             # 3栋2单元501室, G2栋320, 12号楼3单元, 5幢1-502, 8号楼1门302 (门: a unit's door,
-            # as northern cities number them)
-            _NUM + r"(?:栋|幢|号楼|座)(?:" + _NUM + r"(?:单元|门|层|楼))*"
-            r"(?:\d{1,2}-\d{3,4}|" + _NUM + _ROOM_END + r"?)?",
+            # as northern cities number them), 8号院2号楼3层 (a numbered courtyard first)
+            r"(?:\d{1,4}号院)?" + _NUM + r"(?:栋|幢|号楼|座)(?:" + _NUM + r"(?:单元|门|层|楼))*"
+            r"(?:\d{1,2}-\d{3,4}|" + _ROOM + r")?",
             # 12楼3门201号: 楼 is the building when a 门 follows (北京 和平里七区12楼3门)
             r"\d{1,3}楼\d{1,2}门(?:\d{2,4}" + _ROOM_END + r"?)?",
             # 2单元501室, 3单元
-            _NUM + r"单元(?:" + _NUM + r"(?:层|楼))?(?:" + _NUM + _ROOM_END + r"?)?",
+            _NUM + r"单元(?:" + _NUM + r"(?:层|楼))?" + _ROOM + "?",
             # 5楼503, 3层301室
             r"\d{1,2}(?:楼|层)\d{3,4}" + _ROOM_END + "?",
             # 501室, 1201号房 (a single digit before 室 is usually a layout like 3室2厅)
@@ -132,13 +152,31 @@ _HOUSE = re.compile(
     + r"(?![0-9A-Za-z])"
 )
 
+# A floor after a building or a unit: "2号楼3层", "3单元5楼".
+_FLOOR_AFTER = re.compile(r"(?:栋|幢|座|号楼|单元|门)" + _NUM + r"[层楼]")
+# "3栋24层的高楼", "2栋11层板楼": buildings counted with their height, not a flat.
+_COUNTED_FLOOR = re.compile(
+    r"的?(?:高|楼高|楼房|高楼|高层|小高层|住宅|公寓|大楼|建筑|板楼|塔楼|洋房|平房)|以上|以下|左右"
+)
+# "2栋一楼门面": a shopfront or a lobby on that floor is a public place, not a home.
+_PUBLIC_FLOOR = re.compile(r"的?(?:门面|商铺|铺面|大堂|大厅)")
+# What makes a building + floor (or a unit alone) one household's address: right after a
+# street number or a numbered courtyard (幸福路8号院), a residential compound's name
+# (阳光小区, 和平里, 三期) or a word of dwelling (住在). Elsewhere "2号楼3层" may be an office
+# or a hotel (市民中心1号楼一楼) and "3栋24层" three buildings of 24 storeys.
+_DWELLING_ANCHOR = re.compile(
+    r"(?:(?:[路街巷弄里条村组屯庄坊]|胡同) ?\d{1,5}(?:[-之]\d{1,4})? ?号院?"
+    r"|\d{1,4}号院|小区|花园|家园|新村|公寓|宿舍|大院|家属院|家属区|家属楼|山庄|公馆"
+    r"|(?<!工业)(?<!产业)(?<!科技)(?<!软件)(?<!公)园|[苑庭府城居湾郡里]"
+    r"|[A-Za-z\d一二三四五六七八九十]区|[\d一二三四五六七八九十]期|住|住在|家住|家在)$"
+)
 
 # 门牌号: the number after a road, lane or village ("多福巷12号", "芙蓉路88-2号", "王庄3号院"). In a
 # hutong or a village it is one household's gate, so every street number is masked; the road
 # name stays, so a reader still knows where. Not after 街道 (a subdistrict office: in
 # "街道3号通知" it is a date), 知道 or 这里/那里/公里 ("这里3号停水").
 _STREET_NUMBER = re.compile(
-    r"(?:(?<=[路街道巷弄里条村组屯庄坊])|(?<=胡同))"
+    r"(?:(?<=[路街道巷弄里条村组屯庄坊])|(?<=胡同)|(?<=\d排))"
     r"(?<!街道)(?<!知道)(?<!这里)(?<!那里)(?<!哪里)(?<!公里)(?<!千里)"
     r" ?\d{1,5}(?:[-之]\d{1,4})? ?号(?![线文令])"
 )
@@ -324,21 +362,38 @@ def _candidates(folded: str, names: Iterable[str]) -> Iterable[tuple[str, int, i
     for m in _WECHAT.finditer(folded):
         yield "wechat", m.start(1), m.end(1)
     for m in _HOUSE.finditer(folded):
-        if _names_a_dwelling(m.group()):
+        if _names_a_dwelling(folded, m.start(), m.end()):
             yield "house_number", m.start(), m.end()
     for m in _STREET_NUMBER.finditer(folded):
         yield "house_number", m.start(), m.end()
     yield from _names(folded, names)
 
 
-def _names_a_dwelling(s: str) -> bool:
-    """A room (501室, 25栋1703) or building + unit (12号楼3单元): not a bare "16栋电梯"."""
+def _names_a_dwelling(text: str, start: int, end: int) -> bool:
+    """Whether the building/unit/floor/room chain `text[start:end]` names a household.
+
+    A room (501室, 25栋1703) or a building + unit or door (12号楼3单元) always does; a floor
+    (层/楼) or a unit alone does after an anchor (see `_DWELLING_ANCHOR`); a bare building
+    ("16栋电梯") never does.
+    """
+    s = text[start:end]
     if s[-1].isdigit() or s.endswith(("室", "号房", "房间", "户", "号")):
         return True
-    return any(ch.isdigit() for ch in s) and (
-        ("门" in s and any(b in s for b in ("栋", "幢", "楼", "座")))
-        or ("单元" in s and any(b in s for b in ("栋", "幢", "号楼", "座")))
-    )
+    building = any(b in s for b in ("栋", "幢", "号楼", "座"))
+    below = "单元" in s or "门" in s or _FLOOR_AFTER.search(s) is not None
+    if not below:
+        return False
+    has_digit = any(ch.isdigit() for ch in s)
+    if has_digit and building and ("门" in s or "单元" in s):
+        return True
+    if _COUNTED_FLOOR.match(text, end) or _PUBLIC_FLOOR.match(text, end):
+        return False  # 3栋24层的高楼 (three 24-storey buildings), 2栋一楼门面 (a shop)
+    floor = _FLOOR_AFTER.search(s) is not None
+    if has_digit and "单元" in s and not building and floor:
+        return True  # 3单元5楼: one landing of one stairway
+    if not (building or floor or has_digit):
+        return False  # 一二单元: which units, in words, of which building?
+    return "号院" in s or _DWELLING_ANCHOR.search(text, max(0, start - 24), start) is not None
 
 
 _PRIORITY = {kind: i for i, kind in enumerate(KINDS)}

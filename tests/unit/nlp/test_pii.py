@@ -175,6 +175,57 @@ def test_house_numbers_mask_building_unit_and_room(text, masked):
 @pytest.mark.parametrize(
     ("text", "masked"),
     [
+        # a building + floor after a street number, a numbered courtyard, a compound's name
+        # or a word of dwelling is one household's landing
+        ("我住幸福路8号院2号楼3层", "我住幸福路*号院*号楼*层"),
+        ("幸福路8号院2号楼3层301室", "幸福路*号院*号楼*层***室"),
+        ("8号院2号楼3层东户", "*号院*号楼*层东户"),
+        ("芙蓉路88号2栋3层漏水", "芙蓉路**号*栋*层漏水"),
+        ("幸福小区8号楼3层", "幸福小区*号楼*层"),
+        ("珠江郦城探香里5栋18楼非法装修", "珠江郦城探香里*栋**楼非法装修"),
+        ("家属院一栋二单元二楼", "家属院*栋*单元*楼"),
+        ("西湖小区c区10栋1楼", "西湖小区c区**栋*楼"),
+        ("我住5栋3层", "我住*栋*层"),
+        ("山水嘉园16栋1楼两家住户", "山水嘉园**栋*楼两家住户"),  # 两 counts, stays
+        ("幸福路8号院2号楼门口", "幸福路*号院2号楼门口"),  # a building alone stays a place
+        ("幸福路18号3单元", "幸福路**号*单元"),
+        # a unit and its floor need no anchor: one landing of one stairway
+        ("3单元5楼漏水", "*单元*楼漏水"),
+        # a row of a village's courtyard houses
+        ("王庄3号院5排2号", "王庄*号院5排*号"),
+    ],
+)
+def test_household_addresses_are_masked_whole(text, masked):
+    assert redact(text) == masked
+    assert redact(masked) == masked
+    assert find_pii(masked) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12号楼东侧路灯不亮",  # a building as a landmark
+        "3层楼高的广告牌",
+        "坐3路公交到12号楼",
+        "市民中心1号楼一楼综合服务办理区",  # an office, no dwelling anchor
+        "天成国际酒店2号楼6楼",
+        "全小区26栋34层的高楼",  # 26 buildings of 34 storeys
+        "小区共有3栋32层的住宅",
+        "家园2栋11层板楼",
+        "龙福小区2栋一楼门面的饺子馆",  # a shopfront
+        "工业园3栋2楼的车间",
+        "两栋80多米的公寓楼，共一栋一门两户",  # 两 counts
+        "小区一二单元的通道",
+        "安排3号去，2020年3月5日14时",
+    ],
+)
+def test_what_is_not_a_household_stays(text):
+    assert "house_number" not in kinds(text), text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
         ("长沙市芙蓉路88号", "长沙市芙蓉路**号"),
         ("多福巷12号门前的下水道", "多福巷**号门前的下水道"),
         ("东四十条12号", "东四十条**号"),  # the street's own numeral stays
