@@ -160,9 +160,10 @@ COMPOUND_SURNAMES = frozenset(
     )
 )
 
-# The ~300 most common single-character surnames (百家姓 by frequency). Used to recognise
-# "我叫张三"-style self-introductions without flagging ordinary words.
-COMMON_SURNAMES = frozenset(
+# The ~300 most common single-character surnames (百家姓), most frequent first. Used to
+# recognise "我叫张三"-style self-introductions without flagging ordinary words; the third-party
+# name detector takes only the head of the list.
+SURNAMES_BY_FREQUENCY = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
     "龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞"
@@ -173,3 +174,4 @@ COMMON_SURNAMES = frozenset(
     "卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印"
     "逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
 )
+COMMON_SURNAMES = frozenset(SURNAMES_BY_FREQUENCY)

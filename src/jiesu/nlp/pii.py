@@ -37,6 +37,7 @@ from jiesu.domain.privacy import (
     COMMON_SURNAMES,
     COMPOUND_SURNAMES,
     MASK,
+    SURNAMES_BY_FREQUENCY,
     luhn_ok,
     mask_name,
     mask_phone,
@@ -133,7 +134,8 @@ _ROOM = (
     r"(?:[A-Za-z]?\d{1,5}[A-Za-z]?" + _ROOM_END + r"?|[一二三四五六七八九十]{1,3}" + _ROOM_END + ")"
 )
 _HOUSE = re.compile(
-    "|".join(
+    r"(?=[A-Za-z\d一二三四五六七八九十])(?:"
+    + "|".join(
         (
             # 3栋2单元501室, G2栋320, 12号楼3单元, 5幢1-502, 8号楼1门302 (门: a unit's door,
             # as northern cities number them), 8号院2号楼3层 (a numbered courtyard first)
@@ -146,10 +148,10 @@ _HOUSE = re.compile(
             # 5楼503, 3层301室
             r"\d{1,2}(?:楼|层)\d{3,4}" + _ROOM_END + "?",
             # 501室, 1201号房 (a single digit before 室 is usually a layout like 3室2厅)
-            r"\d{2,5}(?:室|号房|房间)(?![厅卫])",
+            r"\d{2,5}(?:室|号房|房间)(?![厅卫])(?![0-9A-Za-z])",
         )
     )
-    + r"(?![0-9A-Za-z])"
+    + ")"
 )
 
 # A floor after a building or a unit: "2号楼3层", "3单元5楼".
@@ -211,36 +213,63 @@ _FUNCTION_CHARS = frozenset("的了是在们个和与跟给被把对")
 _NOT_NAME_START = frozenset("和与给找请对跟让叫被由同及是位名的了这那该有个在为将把从令即或来")
 
 
-@cache
-def _ordinary_words() -> frozenset[str]:
-    """Dictionary words that start with a surname character but are not names (公务员, 居住).
+@dataclass(frozen=True)
+class _Lexicon:
+    """What the name detectors need of jieba's dictionary (its tags mark names as nr*)."""
 
-    Read from jieba's dictionary (its part-of-speech tags mark names as nr*), without
-    importing jieba (its import scans every installed distribution through pkg_resources)
-    or starting its tokenizer: ~30,000 words, about 0.2 s once per process, which `prepare`
-    spends at startup rather than in the first registration that mentions a name.
+    ordinary: frozenset[str]  # 2-4 character words that start with a surname, not names
+    tags: dict[str, str]  # 2-character words in common use (not names) -> part of speech
+    # words jieba tags as names but that are mostly words (陈述, 许可, 顾全大局) or public figures
+    frequent_names: frozenset[str]
+    frequent: frozenset[str]  # two-character words used very often (电话, 工作), never a given name
+
+
+@cache
+def _lexicon() -> _Lexicon:
+    """Read jieba's dictionary once, without importing jieba.
+
+    Importing jieba scans every installed distribution through pkg_resources, and its
+    tokenizer is not needed: ~30,000 ordinary words starting with a surname (公务员, 居住) and
+    ~43,000 common two-character words, about 0.3 s once per process, which `prepare` spends
+    at startup rather than in the first registration that mentions a name.
     """
     spec = importlib.util.find_spec("jieba")
     if spec is None or spec.origin is None:
         raise RuntimeError("the jieba package (a dependency) is not installed")
     words = set()
+    tags = {}
+    frequent_names = set()
+    frequent = set()
     path = os.path.join(os.path.dirname(spec.origin), "dict.txt")
     with open(path, encoding="utf-8") as f:
         for line in f:
             parts = line.split()
-            if (
-                len(parts) == 3
-                and 2 <= len(parts[0]) <= 4
-                and (parts[0][0] in COMMON_SURNAMES or parts[0][:2] in COMPOUND_SURNAMES)
-                and not parts[2].startswith("nr")
+            if len(parts) != 3:
+                continue
+            word = parts[0]
+            if parts[2].startswith("nr"):
+                if word[0] in COMMON_SURNAMES and (int(parts[1]) >= 200 or len(word) == 4):
+                    frequent_names.add(word)
+                continue
+            if 2 <= len(word) <= 4 and (
+                word[0] in COMMON_SURNAMES or word[:2] in COMPOUND_SURNAMES
             ):
-                words.add(parts[0])
-    return frozenset(words)
+                words.add(word)
+            if len(word) == 2 and int(parts[1]) >= 20:
+                tags[word] = parts[2]
+                if int(parts[1]) >= 2000 and not parts[2].startswith(("ns", "nz", "t", "s")):
+                    frequent.add(word)
+    return _Lexicon(frozenset(words), tags, frozenset(frequent_names), frozenset(frequent))
+
+
+def _ordinary_words() -> frozenset[str]:
+    """Dictionary words that start with a surname character but are not names (公务员, 居住)."""
+    return _lexicon().ordinary
 
 
 def prepare() -> None:
-    """Load the name detector's word list now (at startup), not in the first request."""
-    _ordinary_words()
+    """Load the name detectors' word lists now (at startup), not in the first request."""
+    _lexicon()
 
 
 def _name_at(
@@ -334,6 +363,161 @@ def _titled_name(text: str, title_at: int) -> Iterable[tuple[str, int, int]]:
                 return
 
 
+# Third parties the requester names (邻居张建国, 楼上李四家门口, 法人付华俊, 刘毅俊夫妇). A full
+# name, a surname and one or two given characters, counts only where the words around it say
+# it is a person: right after a role (邻居, 业主, 老板, 负责人 …), right before 家 and what is
+# at a home (家门口, 家的狗), before 夫妇/一家/等人, or, with two given characters, before an
+# official's title (胡华衡书记). Surname + title alone (王先生, 李经理, 胡书记) is the usual public
+# form and stays; so do place and shop names that only look like names (王府井, 张家湾, 李村,
+# 刘记): they come without such a context, or start a dictionary word.
+_PARTY_ROLES = _words(
+    "邻居 房东 房主 租户 租客 住户 户主 业主 村民 居民 老板 老板娘 店主 车主 负责人 法人 "
+    "法人代表 法定代表人 承包人 包工头 经理 组长 队长 村长 支书 会计 出纳 主任 书记 局长 科长 "
+    "所长 站长 处长 院长 校长 厂长 部长 楼长 网格员 委员 干部 老师 医生 护士 民警 警官 司机 保安 "
+    "员工 工人 同事 丈夫 妻子 老公 老婆 儿子 女儿 父亲 母亲 哥哥 姐姐 弟弟 妹妹 当事人 男子 女子"
+)
+# Where a neighbour lives: a name after these counts only with 家 after it (楼下李四家), as a
+# shop's name often follows them too (楼下牛聋子粉馆).
+_NEIGHBOURS = _words("楼上 楼下 隔壁 对门 对面")
+_ROLES_AND_NEIGHBOURS = frozenset((*_PARTY_ROLES, *_NEIGHBOURS))
+_ROLE_SIZES = sorted({len(w) for w in _ROLES_AND_NEIGHBOURS})
+_PARTY_TITLES = _words(
+    "书记 主任 经理 局长 科长 所长 队长 站长 处长 院长 校长 厂长 部长 组长 村长 老板 医生 会计 "
+    "律师 警官 主席 董事长"
+)
+_PARTY_GROUPS = _words("夫妇 一家 全家 父子 母子 父女 母女 兄弟 姐妹 等人 一伙 两口子")
+# 家 followed by what is at someone's home: 李四家门口, 王二家的狗, 张三家违建.
+_AT_HOME = (
+    r"家(?=门|的|里|中|院|房|屋|楼|后|前|旁|对面|附近|隔壁|装修|违|私自|搭|占|养|堆|乱|擅|一直|经常|总是"
+    r"|长期|人|孩子|小孩|老人|狗|[，。、；！？,.;!?\s]|$)"
+)
+
+
+def _first_chars(words: Iterable[str]) -> str:
+    # A leading class lets the regex skip most positions at once (an alternation of literals
+    # is tried word by word at every position): the scan is on the board's search path.
+    return "(?=[" + "".join(sorted({w[0] for w in words})) + "])"
+
+
+_PARTY_AFTER = re.compile(
+    _first_chars(("家", "副", *_PARTY_GROUPS, *_PARTY_TITLES))
+    + "(?:"
+    + "|".join((_AT_HOME, *_PARTY_GROUPS, "副?(?:" + "|".join(_PARTY_TITLES) + ")"))
+    + ")"
+)
+_PARTY_BEFORE = re.compile(
+    _first_chars(_PARTY_ROLES)
+    + "(?:"
+    + "|".join(sorted(_PARTY_ROLES, key=len, reverse=True))
+    + ")(?=["
+    + "".join(sorted(COMMON_SURNAMES))
+    + "])"
+)
+# The ~200 most common surnames, less those that are more often a word of their own (于, 和,
+# 都, 全 …), so that "业主都知道" is not read as a name.
+_PARTY_SURNAMES = frozenset(SURNAMES_BY_FREQUENCY[:200]) - frozenset(
+    "于向和都时全应万那由来但常连车祝房路"
+)
+# 曾 is a common surname and a common adverb (业主曾多次反映, 曾有, 曾为).
+_ADVERB_SURNAMES = {"曾": frozenset("多有为在被向经与和对把打一几两三数")}
+# 小姐, 大哥, 老爷: a title made of a given-name-like character and a kin word.
+_KIN = frozenset("姐哥爷妈叔婶伯娘嫂妹弟姨舅")
+_NUMERALS = frozenset("一二三四五六七八九十两几百千万零")
+# Characters that never stand in a given name here: grammar words, and the first characters
+# of titles and kin words (王先生, 李经理, 张师傅, 刘某, 王家).
+_GIVEN_STOP = frozenset(
+    "的地得了着过说讲称道问叫在是和与跟及等也都又还就才却把被将对向给从到让请找要会能不没未已曾再"
+    "很更最太这那其此该每各某个们于因所无竟仍即便则但并均皆亦乃吗呢吧啊呀自以时违副两"
+    "先女同师阿老总经局科所站书主处院校医警队组村支会董厂店氏记家姓哥弟叔婶伯爷奶妈爸嫂姨舅"
+    "年月日号区市县镇乡省路街巷楼栋室层门"
+)
+# Parts of speech of a two-character word that a given name never is (重申, 知道, 一直).
+_NOT_GIVEN_TAGS = frozenset(("v", "vn", "vd", "d", "ad", "p", "c", "u", "uj", "r", "f", "m", "q"))
+# What may stand right before a name found by what follows it: a boundary, a grammar word, or
+# the end of a role or a verb of telling (举报李四家, 楼上李四家, 尊敬的胡华衡书记).
+_PARTY_BOUNDARY = frozenset("的了是和与跟及同给对向把被让叫请找由在到去从为说称问将即或报诉映告委")
+
+
+def _party_name_ok(cand: str) -> bool:
+    """Whether `cand` (surname + 1-2 given characters) reads as a person's full name."""
+    if not all("\u4e00" <= c <= "\u9fff" for c in cand):
+        return False
+    surname = 2 if cand[:2] in COMPOUND_SURNAMES and len(cand) >= 3 else 1
+    if surname == 1 and cand[0] not in _PARTY_SURNAMES:
+        return False
+    given = cand[surname:]
+    if not 1 <= len(given) <= 2 or any(c in _GIVEN_STOP for c in given):
+        return False
+    if given[0] in _ADVERB_SURNAMES.get(cand[0], ()):
+        return False
+    if given[0] in "小大老" and given[1:2] in _KIN:
+        return False  # 陈小姐, 王大哥
+    lex = _lexicon()
+    if any(w in lex.ordinary or w in lex.frequent_names for w in (cand, cand[: surname + 1])):
+        return False
+    # 都重申, 张电话: a given name is not a verb or a word used every day
+    return not (
+        len(given) == 2 and (lex.tags.get(given) in _NOT_GIVEN_TAGS or given in lex.frequent)
+    )
+
+
+def _party_name_at(text: str, pos: int) -> str | None:
+    """The full name starting at `pos` (after a role): three characters unless the third
+    starts the next word (邻居张三每天 -> 张三, 邻居张建国每天 -> 张建国)."""
+    lex = _lexicon()
+    if text[pos : pos + 4] in lex.ordinary or text[pos : pos + 4] in lex.frequent_names:
+        return None  # an idiom: 何去何从, 顾全大局
+    for size in (3, 2) if text[pos : pos + 2] not in COMPOUND_SURNAMES else (4, 3):
+        cand = text[pos : pos + size]
+        if len(cand) != size:
+            continue
+        last, nxt = cand[-1], text[pos + size : pos + size + 1]
+        if size == 3 and cand[1] in "小大老" and last in _KIN:
+            return None  # 陈小姐, 王大哥
+        if last in _GIVEN_STOP or (
+            nxt and last + nxt in lex.tags and not (last in _NUMERALS and nxt == "家")
+        ):
+            continue  # the last character starts the next word: 张三每天; but 李四家 is 四 + 家
+        if _party_name_ok(cand):
+            return cand
+    return None
+
+
+def _party_boundary(text: str, start: int) -> bool:
+    if start == 0 or not is_han(text[start - 1]):
+        return True
+    return text[start - 1] in _PARTY_BOUNDARY or any(
+        text[start - size : start] in _ROLES_AND_NEIGHBOURS for size in _ROLE_SIZES
+    )
+
+
+def _third_parties(text: str) -> Iterable[tuple[str, int, int]]:
+    """Names of people other than the requester, found by their context (see _PARTY_ROLES)."""
+    tags = _lexicon().tags
+    for m in _PARTY_BEFORE.finditer(text):
+        before = text[m.start() - 1 : m.start() + 1] if m.start() else ""
+        if before in tags or text[m.end() - 1 : m.end() + 1] in tags:
+            continue  # the role is part of another word: 企业主, 行业主管, 妇女儿童
+        found = _party_name_at(text, m.end())
+        if found:
+            yield "name", m.end(), m.end() + len(found)
+    for m in _PARTY_AFTER.finditer(text):
+        cue, end = m.group(), m.start()
+        titled = cue.removeprefix("副") in _PARTY_TITLES
+        for size in (4, 3, 2):
+            start = end - size
+            cand = text[max(start, 0) : end]
+            if start < 0 or not _party_boundary(text, start):
+                continue
+            if cue == "家" and cand[-1] + "家" in tags and tags[cand[-1] + "家"] != "m":
+                break  # 回家, 国家, 大家: the word ends at 家
+            # a two-character name before a title only after a clear boundary (，郭钢副书记)
+            short_ok = not titled or start == 0 or not is_han(text[start - 1])
+            if _party_name_ok(cand) and (len(cand) >= 3 or short_ok):
+                yield "name", start, end
+                break
+
+
 def _candidates(folded: str, names: Iterable[str]) -> Iterable[tuple[str, int, int]]:
     for m in _ID_NUMBER.finditer(folded):
         if valid_id_number(m.group().replace(" ", "")):
@@ -367,6 +551,7 @@ def _candidates(folded: str, names: Iterable[str]) -> Iterable[tuple[str, int, i
     for m in _STREET_NUMBER.finditer(folded):
         yield "house_number", m.start(), m.end()
     yield from _names(folded, names)
+    yield from _third_parties(folded)
 
 
 def _names_a_dwelling(text: str, start: int, end: int) -> bool:
