@@ -35,6 +35,15 @@ LEAD = 110  # the lead unit (主办单位) every factory appeal is dispatched to
 CHILD = 111  # a descendant of LEAD, for 二次派单
 CO = 120  # a co-unit (协办)
 OTHER = 220  # a unit outside LEAD's subtree
+CITY = 1  # the top of the unit tree
+ABOVE = 100  # the unit above LEAD (a district above the lead street)
+SIBLING = 112  # another unit below ABOVE, outside LEAD's subtree
+# each unit's ids from the top of the tree down to it, as the service reads them for 二次派单
+UNIT_PATHS: dict[int, tuple[int, ...]] = {
+    CITY: (CITY,), ABOVE: (CITY, ABOVE), LEAD: (CITY, ABOVE, LEAD),
+    CHILD: (CITY, ABOVE, LEAD, CHILD), SIBLING: (CITY, ABOVE, SIBLING), CO: (CITY, CO),
+    OTHER: (CITY, OTHER),
+}
 PHONE = "138-0013-8000"
 OTHER_PHONE = "139-0000-0000"
 APPEAL_ID = 1
@@ -84,6 +93,11 @@ def actor(role: Role | str, *, user_id: int = 7, **kw: Any) -> Actor:
     return Actor(role=role, user_id=user_id, **kw)
 
 
+def sub_dispatch_to(unit: int) -> dict[str, Any]:
+    """二次派单 arguments for `unit` with its place in the tree, as the service gives them."""
+    return {"unit_id": unit, "unit_path": UNIT_PATHS[unit]}
+
+
 def allowed_actor(action: Action) -> Actor:
     """A valid actor for `action`: its first allowed role, in a stable order."""
     roles = sorted(TRANSITIONS[action].roles, key=list(Role).index)
@@ -115,7 +129,8 @@ def valid_args(action: Action, appeal: Appeal | None = None) -> dict[str, Any]:
         Action.MERGE: {"target_id": 999, "target_code": "2026030200999"},
         Action.DISPATCH: {"unit_id": LEAD, "co_unit_ids": [CO]},
         Action.SIGN: {},
-        Action.SUB_DISPATCH: {"unit_id": CHILD, "note": "请社区处理"},
+        Action.SUB_DISPATCH: {"unit_id": CHILD, "unit_path": UNIT_PATHS[CHILD],
+                              "note": "请社区处理"},
         Action.REQUEST_RETURN: {"reason": "不属于本单位职责"},
         Action.APPROVE_RETURN: {"note": "同意"},
         Action.DENY_RETURN: {"reason": "属于本单位职责，请办理"},

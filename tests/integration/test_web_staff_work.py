@@ -456,3 +456,29 @@ def test_the_lead_unit_takes_back_an_appeal_it_passed_down(city: City) -> None:
     assert again["handling_unit"]["id"] == city.unit_ids["D1"]
     refused = city.act("handler_d1", appeal_id, "sub_dispatch", unit_code="D1", expect=422)
     assert "无需收回" in refused["error"]["message"]
+
+
+def test_a_district_above_the_lead_street_passes_the_appeal_below_that_street_only(
+        city: City) -> None:
+    """二次派单 checked the actor's subtree, not the lead unit's: the district above a lead
+    street could give the appeal to another street of the district, and the street, still
+    accountable for it, lost it. The page offers, and the API accepts, the lead street's
+    subtree only (and the street itself, to take it back)."""
+    from jiesu.services.admin import AdminService
+
+    AdminService(city.runtime.db, city.runtime.rules).add_unit(
+        "D1S2", "景山街道", parent_code="D1", group="street")
+    a = city.register()
+    city.act("dispatcher", a["id"], "dispatch", unit_code="D1S1")
+    city.act("handler_s1", a["id"], "sign")
+    refused = city.act("handler_d1", a["id"], "sub_dispatch", unit_code="D1S2", expect=422)
+    assert refused["error"]["message"] == "二次派单只能派给主办单位的下级单位"
+    c = city.client
+    _login(c, "handler_d1")
+    page = c.get(f"/staff/appeals/{a['id']}").text
+    form = page[page.index('id="act-sub_dispatch"'):]
+    form = form[:form.index("</details>")]
+    assert "景山街道" not in form and "东城区" not in form
+    assert f'<option value="{city.unit_ids["D1S1C1"]}"' in form
+    passed = city.act("handler_d1", a["id"], "sub_dispatch", unit_code="D1S1C1")
+    assert passed["handling_unit"]["id"] == city.unit_ids["D1S1C1"]

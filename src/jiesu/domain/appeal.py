@@ -349,8 +349,9 @@ TRANSITIONS: dict[Action, Transition] = {
             (),
             set(_HANDLERS),
             "二次派单",
-            "to a descendant unit, or taken back (收回) by the lead unit or one above it; the"
-            " lead unit stays accountable and the handling clock runs on",
+            "to a unit below the lead unit (and below the acting unit), or taken back (收回) by"
+            " the lead unit or one above it; the lead unit stays accountable and the handling"
+            " clock runs on",
         ),
         _t(
             Action.REQUEST_RETURN,
@@ -957,6 +958,10 @@ def _sub_dispatch(
     take_back = unit == a.lead_unit_id and unit in actor.unit_scope
     if not take_back and (unit not in actor.unit_scope or unit == actor.unit_id):
         raise InvalidArguments("二次派单只能派给本单位的下级单位", field="unit_id")
+    # the lead unit stays accountable (DESIGN §3), so the appeal goes down its own subtree
+    # only: a district handler above the lead street may not pass it to another street
+    if not take_back and not below_lead(a.lead_unit_id, args.get("unit_path")):
+        raise InvalidArguments("二次派单只能派给主办单位的下级单位", field="unit_id")
     before = a.handling_unit_id or a.lead_unit_id
     if unit == before:
         raise InvalidArguments(
@@ -970,6 +975,14 @@ def _sub_dispatch(
     if before not in (a.lead_unit_id, actor.unit_id):
         data["taken_from"] = before  # a unit below that had it and did not pass it on itself
     return data
+
+
+def below_lead(lead_unit_id: int | None, unit_path: Any) -> bool:
+    """Whether a unit lies strictly below the lead unit, given `unit_path`: the ids from the
+    top of the unit tree down to that unit (the service reads it from the unit tree)."""
+    if lead_unit_id is None or not isinstance(unit_path, list | tuple) or len(unit_path) < 2:
+        return False
+    return lead_unit_id in unit_path[:-1]
 
 
 def _request_return(

@@ -302,8 +302,12 @@ class AppealService:
                 self._check_category(str(args["category"]), uow)
             args["suggested"] = _suggested(uow, appeal.id)
         elif action == dom.Action.SUB_DISPATCH:
-            args["unit_id"] = _unit_ref(uow, args.get("unit_id"), args.pop("unit_code", None),
-                                        "下级承办单位")
+            unit_id = _unit_ref(uow, args.get("unit_id"), args.pop("unit_code", None),
+                                "下级承办单位")
+            args["unit_id"] = unit_id
+            # where the unit lies in the tree, so the domain keeps the appeal below its lead
+            # unit; always read here, never taken from the caller
+            args["unit_path"] = _path_ids(uow.units.get(unit_id))
         elif action == dom.Action.MERGE:
             target_id = args.get("target_id")
             if target_id is None and args.get("target_code"):
@@ -367,6 +371,12 @@ def _unit_ref(uow: UnitOfWork, unit_id: Any, code: Any, label: str) -> int:
     if row is None or not row.active:
         raise InvalidArguments(f"{label} {code or unit_id} 不存在或已停用", field="unit_id")
     return row.id
+
+
+def _path_ids(row: UnitRow | None) -> tuple[int, ...]:
+    """The unit ids from the top of the tree down to `row` (its materialised path)."""
+    path = row.path if row is not None else ""
+    return tuple(int(part) for part in path.strip("/").split("/") if part)
 
 
 ERASED_NO_REOPEN = ("该诉求的诉求人个人信息已按保存期限删除，无法联系诉求人，不能重办；"

@@ -8,18 +8,21 @@ from typing import Any
 
 import pytest
 from tests.factories.domain import (
+    ABOVE,
     APPEAL_ID,
     CHILD,
     CO,
     LEAD,
     OTHER,
     SH,
+    SIBLING,
     STEP,
     Built,
     actor,
     appeal_in,
     calendar,
     rules,
+    sub_dispatch_to,
 )
 
 from jiesu.domain.appeal import (
@@ -108,7 +111,7 @@ def test_a_unit_given_the_appeal_by_sub_dispatch_cannot_return_it_to_12345() -> 
     """二次派单 leaves the lead unit accountable: the unit below answers to it, and its 退单
     would take the appeal from the lead unit, which did not ask. The lead unit still may."""
     built = in_progress_at(local(2026, 3, 2, 9))
-    act(built, Action.SUB_DISPATCH, Role.HANDLER, built.now + STEP, unit_id=CHILD)
+    act(built, Action.SUB_DISPATCH, Role.HANDLER, built.now + STEP, **sub_dispatch_to(CHILD))
     below = actor(Role.HANDLER, unit_id=CHILD, unit_scope=frozenset({CHILD}))
     before = asdict(built.appeal)
     with pytest.raises(PermissionDenied) as info:
@@ -341,6 +344,26 @@ def test_the_unit_below_cannot_take_the_appeal_up_to_the_lead_unit() -> None:
             apply(built.appeal, Action.SUB_DISPATCH, community, built.now + STEP,
                   rules=built.rules, unit_id=unit)
     assert built.appeal.handling_unit_id == CHILD
+
+
+def test_a_unit_above_the_lead_unit_passes_the_appeal_down_the_lead_units_subtree_only() -> None:
+    """A district handler above the lead street could 二次派单 to any unit of the district,
+    another street among them: the lead street, still accountable, lost the appeal. Now it
+    goes below the lead unit only (or back to it, 收回)."""
+    built = appeal_in(Status.IN_PROGRESS)
+    district = actor(Role.HANDLER, unit_id=ABOVE,
+                     unit_scope=frozenset({ABOVE, LEAD, CHILD, SIBLING}))
+    with pytest.raises(InvalidArguments, match="主办单位的下级单位"):
+        apply(built.appeal, Action.SUB_DISPATCH, district, built.now + STEP,
+              rules=built.rules, **sub_dispatch_to(SIBLING))
+    with pytest.raises(InvalidArguments):  # without its place in the tree: not taken on trust
+        apply(built.appeal, Action.SUB_DISPATCH, district, built.now + STEP,
+              rules=built.rules, unit_id=CHILD)
+    assert built.appeal.handling_unit_id == LEAD
+    built.do(Action.SUB_DISPATCH, district, **sub_dispatch_to(CHILD))
+    assert built.appeal.handling_unit_id == CHILD
+    (event,) = built.do(Action.SUB_DISPATCH, district, **sub_dispatch_to(LEAD))
+    assert built.appeal.handling_unit_id == LEAD and event.data["taken_back"] is True
 
 
 def test_sign_records_lateness() -> None:

@@ -25,6 +25,7 @@ from tests.factories.domain import (
     copy,
     new_appeal,
     rules,
+    sub_dispatch_to,
     valid_args,
 )
 
@@ -76,7 +77,8 @@ ARGS: dict[Action, st.SearchStrategy[dict[str, Any]]] = {
         "category": maybe([None, "市政/路灯"]),
     }),
     Action.SIGN: st.just({}),
-    Action.SUB_DISPATCH: st.fixed_dictionaries({"unit_id": maybe([CHILD, LEAD, OTHER])}),
+    Action.SUB_DISPATCH: maybe([sub_dispatch_to(u) for u in (CHILD, LEAD, OTHER)]
+                               + [{"unit_id": CHILD}]),
     Action.REQUEST_RETURN: st.fixed_dictionaries({"reason": text}),
     Action.APPROVE_RETURN: st.just({}),
     Action.DENY_RETURN: st.fixed_dictionaries({"reason": text}),

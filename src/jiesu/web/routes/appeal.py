@@ -68,10 +68,14 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
         categories = list(web_queries.leaf_categories(s)) if dispatching else []
         subunits = []
         if "sub_dispatch" in actions and user.unit_id is not None:
-            path = queries.unit_path(s, user.unit_id)
+            path = queries.unit_path(s, user.unit_id) or ""
+            # the lead unit stays accountable: below the user's unit and the lead unit both
+            # (a district above the lead street offers that street's subtree, not the others)
+            lead_path = queries.unit_path(s, row.lead_unit_id) or ""
+            path = lead_path if lead_path.startswith(path) else path
             now_with = row.handling_unit_id or row.lead_unit_id
-            # below the user's unit, and the lead unit itself to take the appeal back (收回)
-            # once it is with a unit below; not the unit that has it now
+            # below, and the lead unit itself to take the appeal back (收回) once it is with a
+            # unit below; not the unit that has it now
             subunits = [u for u in web_queries.units(s, under_path=path, limit=500)
                         if u.id != now_with and (u.id != user.unit_id
                                                  or u.id == row.lead_unit_id)]
