@@ -98,10 +98,16 @@ def sub_dispatch_to(unit: int) -> dict[str, Any]:
     return {"unit_id": unit, "unit_path": UNIT_PATHS[unit]}
 
 
+def co_handler(role: Role | str = Role.HANDLER) -> Actor:
+    """A handler of the co-unit (协办) every factory appeal is dispatched with."""
+    return actor(role, unit_id=CO, unit_scope=frozenset({CO}))
+
+
 def allowed_actor(action: Action) -> Actor:
-    """A valid actor for `action`: its first allowed role, in a stable order."""
+    """A valid actor for `action`: its first allowed role, in a stable order (for 协办意见,
+    of the co-unit)."""
     roles = sorted(TRANSITIONS[action].roles, key=list(Role).index)
-    return actor(roles[0])
+    return co_handler(roles[0]) if action is Action.CO_OPINION else actor(roles[0])
 
 
 def new_appeal(
@@ -144,6 +150,7 @@ def valid_args(action: Action, appeal: Appeal | None = None) -> dict[str, Any]:
         Action.REOPEN: {"reason": "路灯又坏了"},
         Action.SUPERVISE: {"level": "remind", "note": "请加快办理"},
         Action.ADD_INFO: {"text": "补充：晚上十点后完全不亮", "attachments": ["a.jpg"]},
+        Action.CO_OPINION: {"text": "供电线路归我单位维护，已安排明日检修"},
     }
     return dict(args[Action(action)])
 

@@ -161,6 +161,7 @@ class Action(StrEnum):
     REOPEN = "reopen"
     SUPERVISE = "supervise"
     ADD_INFO = "add_info"
+    CO_OPINION = "co_opinion"
 
 
 class RejectReason(StrEnum):
@@ -443,6 +444,15 @@ TRANSITIONS: dict[Action, Transition] = {
             "remind / yellow / red",
         ),
         _t(Action.ADD_INFO, set(_OPEN), (), {Role.REQUESTER, Role.OPERATOR}, "补充"),
+        _t(
+            Action.CO_OPINION,
+            {_R.DISPATCHED, _R.IN_PROGRESS, _R.REPLIED},
+            (),
+            set(_HANDLERS),
+            "协办意见",
+            "by a co-unit (协办) only, to the lead unit, which reads it on its inbox and the"
+            " appeal page; text required",
+        ),
     ]
 }
 
@@ -698,6 +708,15 @@ def _check_scope(transition: Transition, appeal: Appeal, actor: Actor) -> None:
                 "事件地点不在您负责的网格内，请上报派单", role=actor.role,
                 action=transition.action
             )
+    elif actor.role in UNIT_SCOPED_ROLES and transition.action is Action.CO_OPINION:
+        # the co-unit's word to the lead unit: a unit that leads or handles the appeal acts on
+        # it instead, and a unit that is neither has no say
+        if owned_by(appeal.lead_unit_id, appeal.handling_unit_id, actor):
+            raise PermissionDenied("本单位承办该诉求，请直接办理；协办意见由协办单位提交",
+                                   role=actor.role, action=transition.action)
+        if co_unit_of(appeal.co_unit_ids, actor) is None:
+            raise PermissionDenied("只有该诉求的协办单位可以提交协办意见", role=actor.role,
+                                   action=transition.action)
     elif actor.role in UNIT_SCOPED_ROLES:
         if not owned_by(appeal.lead_unit_id, appeal.handling_unit_id, actor):
             # a co-unit (协办) sees the appeal: tell it who acts, not that it is not its own
@@ -718,6 +737,18 @@ def owned_by(lead_unit_id: int | None, handling_unit_id: int | None, actor: Acto
     """Whether a handler's or grid worker's unit subtree holds the appeal's lead (主办) or
     handling unit, so that it may act on it; a co-unit (协办) only helps and acts on nothing."""
     return bool(({lead_unit_id, handling_unit_id} - {None}) & actor.unit_scope)
+
+
+def co_unit_of(co_unit_ids: tuple[int, ...] | list[int], actor: Actor) -> int | None:
+    """The co-unit (协办) of the appeal the actor speaks for: their own unit, else the first
+    co-unit in their unit subtree; None when no co-unit is theirs."""
+    if actor.unit_id in co_unit_ids:
+        return actor.unit_id
+    return next((u for u in co_unit_ids if u in actor.unit_scope), None)
+
+
+# longest 协办意见: an opinion for the lead unit to read, not a report
+CO_OPINION_MAX = 2000
 
 
 # a unit below the lead unit that got the appeal by 二次派单 answers to the lead unit, which
@@ -1271,6 +1302,14 @@ def _add_info(
     return data
 
 
+def _co_opinion(
+    a: Appeal, actor: Actor, now: datetime, r: Rules, args: dict[str, Any]
+) -> dict[str, Any]:
+    """协办意见: a co-unit tells the lead unit what it found or will do; nothing else changes."""
+    text = _required_text(args, "text", "协办意见", max_len=CO_OPINION_MAX)
+    return {"text": text, "co_unit_id": co_unit_of(a.co_unit_ids, actor)}
+
+
 _HANDLERS_BY_ACTION: dict[Action, Handler] = {
     Action.ANSWER_DIRECTLY: _answer_directly,
     Action.RESOLVE_ON_SITE: _resolve_on_site,
@@ -1292,6 +1331,7 @@ _HANDLERS_BY_ACTION: dict[Action, Handler] = {
     Action.REOPEN: _reopen,
     Action.SUPERVISE: _supervise,
     Action.ADD_INFO: _add_info,
+    Action.CO_OPINION: _co_opinion,
 }
 
 

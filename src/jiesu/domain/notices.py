@@ -150,10 +150,12 @@ UNIT_DECISIONS = {
     # what the requester (on the tracking page) or an operator (on a call) added: news for
     # the unit's pages, not a text (`notices.QUIET_DECISIONS`)
     "add_info": UnitDecision("收到补充信息", "请一并办理", "text", "补充情况"),
+    # what a co-unit (协办) found or will do, for the lead unit to weigh: news for its pages
+    "co_opinion": UnitDecision("收到协办意见", "请结合协办意见办理", "text", "协办意见"),
 }
 # decisions the unit's pages show but its duty phone is not texted: a requester may add
-# information as often as they like
-QUIET_DECISIONS = frozenset({"add_info"})
+# information as often as they like, and a co-unit writes to the lead unit's pages
+QUIET_DECISIONS = frozenset({"add_info", "co_opinion"})
 # how much of the dispatcher's reason a text carries; the appeal page has all of it
 REASON_IN_TEXT = 100
 
@@ -244,6 +246,7 @@ class Decision:
     resolved: str | None = None  # a follow-up that reopened it: what the requester said
     satisfaction: str | None = None
     level: str | None = None  # a 督办: remind, yellow or red
+    unit_id: int | None = None  # a 协办意见: the co-unit that wrote it
 
 
 def _data(e: _Event) -> Mapping[str, Any]:
@@ -256,7 +259,7 @@ def standing_decisions(events: Iterable[_Event]) -> list[Decision]:
     last: dict[str, _Event] = {}
     for e in events:
         if decision_of(e.type, _data(e)) is not None:
-            last[e.type] = e
+            last[_thread_key(e)] = e
         elif e.type in ANSWERS_ALL:
             last.clear()
         for decision, answer in SUPERSEDED_BY.items():
@@ -266,11 +269,21 @@ def standing_decisions(events: Iterable[_Event]) -> list[Decision]:
     for e in sorted(last.values(), key=lambda e: e.at):
         d, data = UNIT_DECISIONS[e.type], _data(e)
         partly = partly_approved(data)
+        co_unit = data.get("co_unit_id") if e.type == "co_opinion" else None
         out.append(Decision(e.type, e.at, d.what, d.todo, d.label, decision_reason(e.type, data),
                             asked=data["asked"] if partly else None,
                             granted=data["days"] if partly else None,
+                            unit_id=co_unit if isinstance(co_unit, int) else None,
                             **_verdict(e.type, data)))
     return out
+
+
+def _thread_key(e: _Event) -> str:
+    """Which standing decision an event replaces: the last of its type, except that each
+    co-unit's last 协办意见 stands beside the others'."""
+    if e.type == "co_opinion":
+        return f"co_opinion:{_data(e).get('co_unit_id')}"
+    return e.type
 
 
 def unit_decision_notice(event_type: str, data: Mapping[str, Any], *, code: str, title: str,

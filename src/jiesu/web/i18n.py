@@ -74,6 +74,7 @@ _LABELS_EN: dict[str, dict[str, str]] = {
                "approve_extension": "Approve extension", "deny_extension": "Deny extension",
                "reply": "Reply", "send_back": "Send reply back", "follow_up": "Follow-up",
                "reopen": "Reopen", "supervise": "Supervise", "add_info": "Add information",
+               "co_opinion": "Co-unit opinion",
                "merged_in": "Merged in", "deadline_warning": "Deadline warning",
                "deadlines_recomputed": "Deadlines recomputed"},
     "reject_reason": {"litigation": "Litigation", "arbitration": "Arbitration",
@@ -290,9 +291,15 @@ EN: dict[str, str] = {
         "Waiting for the dispatcher's decision; no reply can be sent before it.",
     # a co-unit (协办) reads the appeal; the lead unit acts on it
     "本单位协办": "Assisting",
-    "本单位为协办单位，请配合主办单位（{unit}）办理；签收、答复、退单和延期由主办单位办理。":
+    "本单位为协办单位，请配合主办单位（{unit}）办理；签收、答复、退单和延期由主办单位办理；"
+    "本单位的意见请以协办意见发给主办单位。":
         "Your unit assists on this appeal: help the lead unit ({unit}), which signs, replies "
-        "and asks for a return or an extension.",
+        "and asks for a return or an extension; send it your unit's view as a co-unit opinion.",
+    "协办意见": "Co-unit opinion",
+    "发给主办单位，显示在其待办列表和诉求页面上。":
+        "Sent to the lead unit, shown in its inbox and on the appeal page.",
+    "收到协办意见": "A co-unit sent its opinion",
+    "请结合协办意见办理": "please take it into account",
     # operator
     "来电登记": "Register a call", "来电号码": "Caller's phone",
     "该号码的历史诉求": "Earlier appeals from this number", "无历史诉求": "No earlier appeals",
@@ -603,6 +610,12 @@ EN: dict[str, str] = {
     "主办单位不能同时作为协办单位": "The lead unit cannot also assist",
     "协办单位重复": "An assisting unit is listed twice",
     "二次派单只能派给本单位的下级单位": "Sub-dispatch can only go to a unit below yours",
+    "二次派单只能派给主办单位的下级单位":
+        "Sub-dispatch can only go to a unit below the lead unit",
+    "本单位承办该诉求，请直接办理；协办意见由协办单位提交":
+        "Your unit handles this appeal: act on it; co-unit opinions come from the co-units",
+    "只有该诉求的协办单位可以提交协办意见":
+        "Only a co-unit of this appeal can send a co-unit opinion",
     "已有待审核的退单申请": "A request to return is already waiting for review",
     "已超过退单时限，不能退单": "The time to return this appeal has passed",
     "没有待审核的退单申请": "There is no request to return waiting for review",
@@ -749,7 +762,7 @@ _DONE_EN = {
     "申请延期": "Extension requested", "同意延期": "Extension approved",
     "驳回延期": "Extension denied", "答复": "Replied", "退回重新答复": "Reply sent back",
     "回访": "Follow-up recorded", "重办": "Reopened", "督办": "Supervised",
-    "补充": "Information added", "办理": "Done",
+    "补充": "Information added", "发送协办意见": "Co-unit opinion sent", "办理": "Done",
 }
 
 # (pattern over the Chinese message, English template, how each named group is translated)

@@ -82,20 +82,23 @@ ACTION_FIELDS: dict[str, list[Field]] = {
                         only=("remind", "yellow", "red")),
                   Field("note", "督办意见")],
     "add_info": [Field("text", "补充内容", "textarea", required=True)],
+    "co_opinion": [Field("text", "协办意见", "textarea", required=True,
+                         hint="发给主办单位，显示在其待办列表和诉求页面上。")],
 }
 
 
 # The usual next step first (its form opens by default), rare ones last.
 PREFERRED_ORDER = ("sign", "dispatch", "follow_up", "contact", "reply", "approve_return",
                    "deny_return", "approve_extension", "deny_extension", "send_back",
-                   "supervise", "resolve_on_site", "answer_directly", "merge", "reject",
-                   "sub_dispatch", "request_extension", "request_return", "reopen", "add_info")
+                   "supervise", "co_opinion", "resolve_on_site", "answer_directly", "merge",
+                   "reject", "sub_dispatch", "request_extension", "request_return", "reopen",
+                   "add_info")
 
 
 # After these the appeal stays with the same person: stay on its page (others go back to the list).
 STAY_ON_PAGE = frozenset({"contact", "sub_dispatch", "request_extension", "request_return",
                           "approve_extension", "deny_extension", "deny_return", "add_info",
-                          "supervise"})
+                          "supervise", "co_opinion"})
 
 
 
@@ -103,10 +106,14 @@ def done_message(action: str, code: str) -> str:
     """The flash after an action from a list or the appeal page: what was done to which appeal
     ("已派单：2026112600123"), so a list of many says which row the message is about."""
     try:
-        label = dom.ACTION_ZH[dom.Action(action)]
+        label = _DONE_ZH.get(action) or dom.ACTION_ZH[dom.Action(action)]
     except ValueError:
         label = "办理"
     return f"已{label}：{code}"
+
+
+# where "已" + the action's name does not read as what was done
+_DONE_ZH = {"co_opinion": "发送协办意见"}
 
 def follow_up_message(code: str, data: dict[str, Any], closed: bool, max_attempts: int) -> str:
     """The flash after a 回访 says what it came to: an attempt that reached no one is no
@@ -129,21 +136,26 @@ def visible_row(session: Session, user: CurrentUser, appeal_id: int) -> AppealRo
     return row
 
 
-def available_actions(row: AppealRow, user: CurrentUser,
-                      now: datetime | None = None) -> list[str]:
+def available_actions(row: AppealRow, user: CurrentUser, now: datetime | None = None,
+                      co_unit_ids: list[int] | tuple[int, ...] = ()) -> list[str]:
     """Actions the transition table allows this user in the appeal's current status.
 
     Pending-request actions appear only while a request is pending; given `now`, asking to
     return or extend is not offered once its window has passed (the domain would refuse it).
+    `co_unit_ids`: the appeal's co-units (协办), whose handlers may send their 协办意见.
     """
     out = []
-    # a co-unit (协办) sees the appeal but acts on nothing: the domain would refuse it all
+    # a co-unit (协办) sees the appeal and acts on nothing but its 协办意见: the domain
+    # would refuse the rest
     helper = user.role in dom.UNIT_SCOPED_ROLES and not dom.owned_by(
         row.lead_unit_id, row.handling_unit_id, user.actor())
     for action, t in dom.TRANSITIONS.items():
         if action is dom.Action.REGISTER or user.role not in t.roles:
             continue
-        if helper and action is not dom.Action.RESOLVE_ON_SITE:
+        if action is dom.Action.CO_OPINION:
+            if not helper or dom.co_unit_of(tuple(co_unit_ids), user.actor()) is None:
+                continue
+        elif helper and action is not dom.Action.RESOLVE_ON_SITE:
             continue
         if dom.Status(row.status) not in t.sources:
             continue
@@ -290,9 +302,11 @@ def list_items(session: Session, rows: list[AppealRow], now: datetime, *,
     """Rows of a work list with unit names, category, due mark and suggestions; with
     `decisions`, also each row's standing decisions of a dispatcher (the handler's inbox);
     with `user`, whether they see each row as a co-unit (协办) only."""
-    names = queries.unit_names(session, {r.lead_unit_id for r in rows} |
-                               {r.handling_unit_id for r in rows})
     co = queries.co_units_of_many(session, [r.id for r in rows]) if user is not None else {}
+    # co-units too: a 协办意见 on a row names the co-unit that wrote it
+    names = queries.unit_names(session, {r.lead_unit_id for r in rows} |
+                               {r.handling_unit_id for r in rows} |
+                               {u for units in co.values() for u in units})
     cats = web_queries.category_names(session) if rows else {}
     threads = web_queries.events_of_types(
         session, [r.id for r in rows if r.status in notices.IN_HANDS], notices.DECISION_THREAD) \
@@ -300,7 +314,7 @@ def list_items(session: Session, rows: list[AppealRow], now: datetime, *,
     return [{"row": r, "unit": names.get(r.lead_unit_id or 0),
              "handling": names.get(r.handling_unit_id or 0),
              "category": cats.get(r.category or ""), "mark": due_state(r, now),
-             "suggest": suggestion_summary(r),
+             "suggest": suggestion_summary(r), "names": names,
              **_helping_decisions(r, threads.get(r.id, []), co.get(r.id, []), user)}
             for r in rows]
 

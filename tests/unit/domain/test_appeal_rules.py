@@ -21,6 +21,7 @@ from tests.factories.domain import (
     actor,
     appeal_in,
     calendar,
+    co_handler,
     rules,
     sub_dispatch_to,
 )
@@ -954,3 +955,55 @@ def test_apply_changes_the_callers_object() -> None:
 def test_unknown_action_is_invalid() -> None:
     built = appeal_in(Status.REGISTERED)
     refused(built, "teleport", Role.ADMIN, InvalidArguments)  # type: ignore[arg-type]
+
+
+# -- 协办意见 (co-unit opinion) ---------------------------------------------------------------
+
+
+def test_a_co_unit_sends_its_opinion_to_the_lead_unit_and_nothing_else_changes() -> None:
+    """A co-unit (协办) could only read the appeal; now its handler writes to the lead unit."""
+    built = appeal_in(Status.IN_PROGRESS)
+    before = asdict(built.appeal)
+    (event,) = built.do(Action.CO_OPINION, co_handler(), text="  管线归我局维护，明日检修  ")
+    assert (event.type, event.data["text"], event.data["co_unit_id"]) == (
+        "co_opinion", "管线归我局维护，明日检修", CO)
+    assert asdict(built.appeal) == before | {"next_check_at": built.appeal.next_check_at}
+    # a handler above the co-unit speaks for it
+    above = actor(Role.HANDLER, unit_id=900, unit_scope=frozenset({900, CO}))
+    (event,) = built.do(Action.CO_OPINION, above, text="同意")
+    assert event.data["co_unit_id"] == CO
+
+
+@pytest.mark.parametrize(
+    ("who", "message"),
+    [(actor(Role.HANDLER), "请直接办理"),  # the lead unit acts on the appeal itself
+     (actor(Role.HANDLER, unit_id=CHILD, unit_scope=frozenset({CHILD})), "请直接办理"),
+     (actor(Role.HANDLER, unit_id=OTHER, unit_scope=frozenset({OTHER})), "只有该诉求的协办单位"),
+     (actor(Role.DISPATCHER), "无权执行“协办意见”")],
+    ids=["lead", "handling-below", "outsider", "dispatcher"])
+def test_only_a_co_unit_may_send_a_co_unit_opinion(who: Any, message: str) -> None:
+    built = appeal_in(Status.IN_PROGRESS)
+    built.do(Action.SUB_DISPATCH, Role.HANDLER)  # now handled by CHILD
+    before = asdict(built.appeal)
+    with pytest.raises(PermissionDenied, match=message):
+        apply(built.appeal, Action.CO_OPINION, who, built.now + STEP, rules=built.rules,
+              text="意见")
+    assert asdict(built.appeal) == before
+
+
+@pytest.mark.parametrize("text", ["", "   ", None, "字" * 2001])
+def test_a_co_unit_opinion_needs_text_of_bounded_length(text: str | None) -> None:
+    built = appeal_in(Status.DISPATCHED)
+    with pytest.raises(InvalidArguments) as info:
+        apply(built.appeal, Action.CO_OPINION, co_handler(), built.now + STEP,
+              rules=built.rules, text=text)
+    assert info.value.details["field"] == "text"
+    built.do(Action.CO_OPINION, co_handler(), text="字" * 2000)
+
+
+@pytest.mark.parametrize("status", [Status.CLOSED, Status.REGISTERED])
+def test_no_co_unit_opinion_once_closed_or_before_dispatch(status: Status) -> None:
+    built = appeal_in(status)
+    with pytest.raises(IllegalTransition):
+        apply(built.appeal, Action.CO_OPINION, co_handler(), built.now + STEP,
+              rules=built.rules, text="意见")

@@ -104,11 +104,13 @@ ARGS: dict[Action, st.SearchStrategy[dict[str, Any]]] = {
     Action.SUPERVISE: st.fixed_dictionaries(
         {"level": maybe(["remind", "yellow", "red", "none"])}),
     Action.ADD_INFO: st.fixed_dictionaries({"text": text}),
+    Action.CO_OPINION: st.fixed_dictionaries({"text": text}),
 }
 
 WHO = {
     "own": lambda role: actor(role),
     "child": lambda role: actor(role, unit_id=CHILD, unit_scope=frozenset({CHILD})),
+    "co": lambda role: actor(role, unit_id=CO, unit_scope=frozenset({CO})),
     "outsider": lambda role: actor(role, unit_id=OTHER, unit_scope=frozenset({OTHER}),
                                    phone=OTHER_PHONE),
 }

@@ -19,6 +19,7 @@ from tests.factories.domain import (
     T0,
     actor,
     allowed_actor,
+    co_handler,
     ready_for,
     valid_args,
 )
@@ -107,7 +108,8 @@ def test_generated_cases_cover_the_whole_table() -> None:
 def test_allowed_source_and_role_succeeds(action: Action, status: Status, role: Role) -> None:
     built = ready_for(action, status)
     appeal, now = built.appeal, built.now + STEP
-    who = actor(role)
+    # 协办意见 is the co-unit's: the lead unit's handler is refused it
+    who = co_handler(role) if action is Action.CO_OPINION else actor(role)
     t = TRANSITIONS[action]
 
     events = apply(appeal, action, who, now, rules=built.rules, **valid_args(action, appeal))

@@ -208,6 +208,25 @@ def test_a_decision_stands_until_the_unit_asks_again_replies_or_is_dispatched_an
     (d,) = standing_decisions(added)
     assert (d.what, d.label, d.reason) == ("收到补充信息", "补充情况", "晚上7点后")
     assert standing_decisions([*added, E("reply", t, {})]) == []
+    # each co-unit's latest 协办意见 stands beside the others' until the lead unit replies
+    said = [E("co_opinion", t, {"text": "旧意见", "co_unit_id": 7}),
+            E("co_opinion", t + timedelta(minutes=1),
+              {"text": "水务：管线归我局", "co_unit_id": 8}),
+            E("co_opinion", t + timedelta(minutes=2), {"text": "城管：已清障", "co_unit_id": 7})]
+    assert [(d.what, d.unit_id, d.label, d.reason) for d in standing_decisions(said)] == [
+        ("收到协办意见", 8, "协办意见", "水务：管线归我局"),
+        ("收到协办意见", 7, "协办意见", "城管：已清障")]
+    assert standing_decisions([*said, E("reply", t, {})]) == []
+
+
+def test_a_co_unit_opinion_is_for_the_lead_units_pages_not_a_text() -> None:
+    from jiesu.domain.notices import QUIET_DECISIONS, co_unit_notice, unit_decision_notice
+
+    data = {"text": "管线归我局维护", "co_unit_id": 8}
+    assert "co_opinion" in QUIET_DECISIONS
+    assert co_unit_notice("co_opinion", data, code="1", title="t", city="示范市") is None
+    assert "协办意见：管线归我局维护" in (unit_decision_notice(
+        "co_opinion", data, code="1", title="t", city="示范市") or "")
 
 
 def test_the_units_an_appeal_is_given_to_hear_what_to_do_and_by_when() -> None:

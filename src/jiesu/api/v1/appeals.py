@@ -34,7 +34,11 @@ DECISION_ARGS = (
     " new deadline, and the requester that the appeal is handled again. Co-units are also"
     " texted when the lead unit's `request_return` or `request_extension` is approved or"
     " denied (an approved return's event lists them in `co_unit_ids`: they leave the appeal"
-    " with the lead unit).")
+    " with the lead unit)."
+    "\n\n`co_opinion` (协办意见) is a co-unit's word to the lead unit: `text` required (at most"
+    " 2000 characters). Only a handler of a co-unit may send it, while the appeal is dispatched,"
+    " in progress or replied (403 for any other unit, 409 in another status); the lead unit"
+    " reads it on its inbox and the appeal page, and it is not published.")
 
 
 def scope_for(session: Any, user: CurrentUser) -> queries.Scope:

@@ -47,7 +47,7 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
         events = queries.events_of(s, row.id)
         # and the units the timeline names: a unit that returned the appeal is no longer on it
         named = {e.data.get(k) for e in events if isinstance(e.data, dict)
-                 for k in ("unit_id", "from_unit_id")}
+                 for k in ("unit_id", "from_unit_id", "co_unit_id")}
         named |= {u for e in events if e.type == "dispatch" and isinstance(e.data, dict)
                   for u in e.data.get("co_unit_ids") or ()}
         names = queries.unit_names(s, {row.lead_unit_id, row.handling_unit_id, *co,
@@ -58,7 +58,7 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
         actor_ids = {e.actor_id for e in events if e.actor_id}
         people = web_queries.user_names(s, actor_ids)
         cats = web_queries.category_names(s)
-        actions = staff.available_actions(row, user, now)
+        actions = staff.available_actions(row, user, now, co)
         helping = staff.helping(row, co, user)
         if failed and failed["action"] not in actions:  # e.g. someone else acted first
             core.flash(request, failed["message"], "error")

@@ -1,0 +1,63 @@
+"""Co-units (协办单位) and the lead unit's inbox (SQLite and PostgreSQL): a co-unit sends its
+协办意见 to the lead unit."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.support.city import City
+from tests.support.city import page_login as _login
+
+OPINION = "该路段路灯线路归西城区维护，我区已安排明日检修"
+
+
+def _with_co_unit(city: City, lead: str = "D1S1", co: str = "D2") -> int:
+    a = city.register()
+    city.act("dispatcher", a["id"], "dispatch", unit_code=lead,
+             co_unit_ids=[city.unit_ids[co]])
+    return int(a["id"])
+
+
+def test_a_co_unit_sends_its_opinion_and_the_lead_unit_reads_it(city: City) -> None:
+    """A co-unit could only read the appeal. Its handler now sends 协办意见 (API and page); the
+    lead unit reads it in its inbox and on the appeal page, the public never."""
+    appeal_id = _with_co_unit(city)
+    # the lead unit and the unit above it act on the appeal themselves; 422 for no text
+    for lead in ("handler_s1", "handler_d1"):
+        refused = city.act(lead, appeal_id, "co_opinion", text=OPINION, expect=403)
+        assert "协办意见由协办单位提交" in refused["error"]["message"]
+    assert city.act("handler_d2", appeal_id, "co_opinion", text=" ", expect=422)
+    assert city.act("handler_d2", appeal_id, "co_opinion", text="字" * 2001, expect=422)
+    out = city.act("handler_d2", appeal_id, "co_opinion", text=OPINION)
+    (said,) = [e for e in out["events"] if e["type"] == "co_opinion"]
+    assert said["data"]["text"] == OPINION
+    assert said["data"]["co_unit_id"] == city.unit_ids["D2"]
+    assert out["status"] == "dispatched"
+
+    c = city.client
+    _login(c, "handler_s1")
+    inbox = c.get("/staff/inbox").text
+    row = inbox[inbox.index('data-section="sign"'):]
+    assert 'data-decision="co_opinion"' in row and "收到协办意见" in row
+    assert "西城区" in row and OPINION in row
+    page = c.get(f"/staff/appeals/{appeal_id}").text
+    assert 'data-action="co_opinion"' not in page
+    assert re.search(r"协办单位：\s*西城区", page) and OPINION in page
+
+    # the co-unit's page offers the form and tells it what it is for
+    token = _login(c, "handler_d2")
+    page = c.get(f"/staff/appeals/{appeal_id}").text
+    assert 'data-action="co_opinion"' in page and "以协办意见发给主办单位" in page
+    assert 'data-action="sign"' not in page
+    r = c.post(f"/staff/appeals/{appeal_id}/co_opinion",
+               data={"csrf_token": token, "origin": "detail", "text": "补充：检修需停电两小时"},
+               follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert "已发送协办意见" in c.get(r.headers["location"]).text
+
+    with TestClient(c.app) as public:
+        board = public.get(f"/board/{out['code']}").text
+        assert OPINION not in board and "协办意见" not in board
+
