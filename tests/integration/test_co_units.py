@@ -1,5 +1,5 @@
 """Co-units (协办单位) and the lead unit's inbox (SQLite and PostgreSQL): a co-unit sends its
-协办意见 to the lead unit."""
+协办意见 to the lead unit, and the 待签收 count is what the unit itself must sign."""
 
 from __future__ import annotations
 
@@ -60,4 +60,27 @@ def test_a_co_unit_sends_its_opinion_and_the_lead_unit_reads_it(city: City) -> N
     with TestClient(c.app) as public:
         board = public.get(f"/board/{out['code']}").text
         assert OPINION not in board and "协办意见" not in board
+
+
+def test_the_sign_count_is_what_the_unit_must_sign_not_what_it_helps_with(city: City) -> None:
+    """The 待签收 count took in the appeals the unit only helps with (协办), which it cannot
+    sign: now they are listed apart, and the count is the unit's own."""
+    helping = _with_co_unit(city, lead="D1S1", co="D2")
+    own = city.register()
+    city.act("dispatcher", own["id"], "dispatch", unit_code="D2S1")
+    c = city.client
+    _login(c, "handler_d2")
+    page = c.get("/staff/inbox").text
+    sign = re.search(r'data-section="sign">[^<]*<span class="badge">([^<]*)</span>', page)
+    assert sign and sign.group(1) == "1"
+    signing = page[page.index('data-list="sign"'):]
+    signing = signing[:signing.index("</ul>")]
+    assert f'data-code="{own["code"]}"' in signing and "data-helping" not in signing
+    assert 'data-section="co_sign"' in page
+    co = page[page.index('data-list="co_sign"'):]
+    co = co[:co.index("</ul>")]
+    code = city.client.get(f"/api/v1/appeals/{helping}",
+                           headers=city.headers("dispatcher")).json()["code"]
+    assert f'data-code="{code}"' in co and "data-helping" in co
+    assert "共 2 条" in page  # the inbox lists both
 

@@ -101,6 +101,16 @@ def scoped_page(session: Session, statuses: list[str], scope: queries.Scope, now
                                 per_page=per_page)
 
 
+def to_sign_total(session: Session, unit_id: int, scope: queries.Scope, now: datetime
+                  ) -> tuple[int, bool]:
+    """How many appeals a unit subtree must sign (待签收): those dispatched to it as lead unit,
+    not those it only helps with (协办), which the lead unit signs. (total, capped)"""
+    _, total, capped = queries.list_appeals(
+        session, queries.AppealFilters(status=["dispatched"], unit_id=unit_id), scope, now,
+        page=1, per_page=1, order="sign_due")
+    return total, capped
+
+
 def by_code(session: Session, code: str) -> AppealRow | None:
     return session.scalar(select(AppealRow).where(AppealRow.code == code.strip()))
 

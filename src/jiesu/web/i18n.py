@@ -291,6 +291,7 @@ EN: dict[str, str] = {
         "Waiting for the dispatcher's decision; no reply can be sent before it.",
     # a co-unit (协办) reads the appeal; the lead unit acts on it
     "本单位协办": "Assisting",
+    "协办（待主办单位签收）": "Assisting (waiting for the lead unit to sign)",
     "本单位为协办单位，请配合主办单位（{unit}）办理；签收、答复、退单和延期由主办单位办理；"
     "本单位的意见请以协办意见发给主办单位。":
         "Your unit assists on this appeal: help the lead unit ({unit}), which signs, replies "

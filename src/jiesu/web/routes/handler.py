@@ -32,21 +32,30 @@ def inbox(request: Request) -> HTMLResponse:
     page = core.page_number(request)
     now = utcnow()
     to_sign: list[dict[str, object]] = []
-    sign_total, sign_capped = 0, False
+    co_waiting: list[dict[str, object]] = []  # 协办: dispatched, for the lead unit to sign
+    listed_total, listed_capped, sign_total, sign_capped = 0, False, 0, False
     with core.reading(rt) as uow:
         scope = scope_for(uow.session, user)
         rows, total, capped = web_queries.scoped_page(
             uow.session, TABS[tab][1], scope, now, page=page, per_page=PER_PAGE)
         items = staff.list_items(uow.session, rows, now, decisions=True, user=user)
         if tab == "todo":
-            signing, sign_total, sign_capped = web_queries.scoped_page(
+            signing, listed_total, listed_capped = web_queries.scoped_page(
                 uow.session, ["dispatched"], scope, now, page=1, per_page=SIGN_MAX,
                 by_sign=True)
+            # the 待签收 count is what the unit must sign: not what it only helps with (协办)
+            sign_total, sign_capped = (
+                web_queries.to_sign_total(uow.session, user.unit_id, scope, now)
+                if user.unit_id is not None else (listed_total, listed_capped))
             if page == 1:
-                to_sign = staff.list_items(uow.session, signing, now, decisions=True,
-                                              user=user)
+                listed = staff.list_items(uow.session, signing, now, decisions=True, user=user)
+                to_sign = [it for it in listed if not it["helping"]]
+                co_waiting = [it for it in listed if it["helping"]]
     return core.render(request, "staff/inbox.html", {
         "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
-        "to_sign": to_sign, "sign_total": sign_total, "sign_capped": sign_capped,
+        # the inbox's size: all it lists (what the unit helps with, 协办, among it)
+        "all_total": total + listed_total, "all_capped": capped or listed_capped,
+        "to_sign": to_sign, "co_waiting": co_waiting,
+        "sign_total": sign_total, "sign_capped": sign_capped,
         "title": TABS[tab][0], "tab": tab, "tabs": [(k, v[0]) for k, v in TABS.items()],
         "back": f"/staff/inbox?tab={tab}"})
