@@ -84,3 +84,33 @@ def test_the_sign_count_is_what_the_unit_must_sign_not_what_it_helps_with(city: 
     assert f'data-code="{code}"' in co and "data-helping" in co
     assert "共 2 条" in page  # the inbox lists both
 
+
+def test_a_second_extension_is_said_to_need_an_administrator_before_it_is_asked(
+        city: City) -> None:
+    """At most one extension unless an administrator approves: the unit learned it only when a
+    dispatcher's approval was refused. The form says so before it types, the dispatcher is
+    not offered an approval the domain refuses, the administrator is."""
+    a = city.register()
+    city.act("dispatcher", a["id"], "dispatch", unit_code="D1")
+    city.act("handler_d1", a["id"], "sign")
+    c = city.client
+    _login(c, "handler_d1")
+    assert "data-extension-admin" not in c.get(f"/staff/appeals/{a['id']}").text
+    city.act("handler_d1", a["id"], "request_extension", days=3, reason="需协调供电公司")
+    city.act("dispatcher", a["id"], "approve_extension")
+    page = c.get(f"/staff/appeals/{a['id']}").text
+    form = page[page.index('data-action="request_extension"'):]
+    form = form[:form.index("</form>")]
+    assert "该诉求已延期 1 次（每件最多 1 次），再次申请须由管理员审批" in form
+    city.act("handler_d1", a["id"], "request_extension", days=2, reason="仍需协调")
+    _login(c, "dispatcher")
+    page = c.get(f"/staff/appeals/{a['id']}").text
+    assert 'data-action="approve_extension"' not in page
+    assert 'data-action="deny_extension"' in page and "再次延期须由管理员批准" in page
+    queue = c.get("/staff/dispatch?tab=extensions").text
+    assert "再次延期须由管理员批准" in queue
+    assert f'/staff/appeals/{a["id"]}/approve_extension' not in queue
+    _login(c, "admin")
+    assert 'data-action="approve_extension"' in c.get(f"/staff/appeals/{a['id']}").text
+    english = c.get(f"/staff/appeals/{a['id']}?lang=en").text
+    assert "only an administrator can grant another extension" in english

@@ -292,6 +292,14 @@ EN: dict[str, str] = {
     # a co-unit (协办) reads the appeal; the lead unit acts on it
     "本单位协办": "Assisting",
     "协办（待主办单位签收）": "Assisting (waiting for the lead unit to sign)",
+    "该诉求已延期 {n} 次（每件最多 {max} 次），再次申请须由管理员审批，派单员不能批准。":
+        "This appeal has been extended {n} time(s) (at most {max} per appeal): another "
+        "extension needs an administrator's approval; a dispatcher cannot grant it.",
+    "按本市规定，延期申请须由管理员审批，派单员不能批准。":
+        "Here an extension needs an administrator's approval; a dispatcher cannot grant it.",
+    "该诉求已延期 {n} 次（每件最多 {max} 次），再次延期须由管理员批准。":
+        "This appeal has been extended {n} time(s) (at most {max} per appeal): only an "
+        "administrator can grant another extension.",
     "本单位为协办单位，请配合主办单位（{unit}）办理；签收、答复、退单和延期由主办单位办理；"
     "本单位的意见请以协办意见发给主办单位。":
         "Your unit assists on this appeal: help the lead unit ({unit}), which signs, replies "

@@ -137,12 +137,14 @@ def visible_row(session: Session, user: CurrentUser, appeal_id: int) -> AppealRo
 
 
 def available_actions(row: AppealRow, user: CurrentUser, now: datetime | None = None,
-                      co_unit_ids: list[int] | tuple[int, ...] = ()) -> list[str]:
+                      co_unit_ids: list[int] | tuple[int, ...] = (),
+                      max_extensions: int | None = None) -> list[str]:
     """Actions the transition table allows this user in the appeal's current status.
 
     Pending-request actions appear only while a request is pending; given `now`, asking to
     return or extend is not offered once its window has passed (the domain would refuse it).
     `co_unit_ids`: the appeal's co-units (协办), whose handlers may send their 协办意见.
+    Given `max_extensions`, approving an extension past it is offered to an admin only.
     """
     out = []
     # a co-unit (协办) sees the appeal and acts on nothing but its 协办意见: the domain
@@ -164,6 +166,9 @@ def available_actions(row: AppealRow, user: CurrentUser, now: datetime | None = 
         if action in (dom.Action.APPROVE_EXTENSION, dom.Action.DENY_EXTENSION) and \
                 row.extension_pending_days is None:
             continue
+        if action is dom.Action.APPROVE_EXTENSION and user.role is not dom.Role.ADMIN and \
+                max_extensions is not None and row.extension_count >= max_extensions:
+            continue  # past the allowed extensions only an administrator may approve
         if action is dom.Action.ANSWER_DIRECTLY and row.kind != "consult":
             continue
         if action is dom.Action.REOPEN and row.personal_data_erased_at is not None:

@@ -58,7 +58,8 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
         actor_ids = {e.actor_id for e in events if e.actor_id}
         people = web_queries.user_names(s, actor_ids)
         cats = web_queries.category_names(s)
-        actions = staff.available_actions(row, user, now, co)
+        actions = staff.available_actions(row, user, now, co,
+                                          max_extensions=rt.rules.get().max_extensions)
         helping = staff.helping(row, co, user)
         if failed and failed["action"] not in actions:  # e.g. someone else acted first
             core.flash(request, failed["message"], "error")
@@ -98,6 +99,7 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             # 联系诉求人 is by phone far most often (and recorded so when none is picked)
             "current": {"category": row.category, "urgency": row.urgency, "method": "phone"},
             "max_extension_days": rt.rules.get().max_extension_days,
+            "max_extensions": rt.rules.get().max_extensions,
             "followup_max_attempts": rt.rules.get().followup_max_attempts,
             "next_call": staff.next_call_at(row, rt.rules.get().followup_retry_minutes, now),
             "suggest": staff.suggestion_summary(row), "due_state": staff.due_state(row, now),
