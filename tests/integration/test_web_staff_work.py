@@ -266,9 +266,9 @@ def test_a_co_unit_reads_the_appeal_and_is_offered_nothing_it_would_be_refused(
         city: City) -> None:
     """协办: the co-unit's handler finds the appeal in its inbox, marked as its unit assisting,
     without a 签收 button, and its page names the lead unit instead of offering forms that the
-    domain refuses (签收, 申请退单), and the API's refusal says the lead unit acts. The lead
-    unit's handler still signs it from the list; the timeline names the co-units it was
-    dispatched with."""
+    domain refuses (签收, 申请退单; its one form is its 协办意见), and the API's refusal says
+    the lead unit acts. The lead unit's handler still signs it from the list; the timeline
+    names the co-units it was dispatched with."""
     a = city.register(title="西长安街路面塌陷")
     city.act("dispatcher", a["id"], "dispatch", unit_code="D2",
              co_unit_ids=[city.unit_ids["D1"]])
@@ -280,7 +280,8 @@ def test_a_co_unit_reads_the_appeal_and_is_offered_nothing_it_would_be_refused(
     assert "data-helping" in item and "本单位协办" in item
     assert f'/staff/appeals/{a["id"]}/sign' not in item
     page = c.get(f"/staff/appeals/{a['id']}").text
-    assert "data-action=" not in page
+    # its one form: its own word to the lead unit (协办意见)
+    assert re.findall(r'data-action="(\w+)"', page) == ["co_opinion"]
     assert "请配合主办单位（西城区）办理" in page and "暂无待办" not in page
     assert "协办单位：东城区" in page  # the dispatch step on the timeline
     refused = city.act("handler_d1", a["id"], "sign", expect=403)
