@@ -278,8 +278,8 @@ def _met(c: Condition, facts: Facts, today: date) -> bool | None:
         return not (wanted & has)
     inside: bool | None
     if c.field is Field.INDUSTRY:
-        inside = None if facts.industry is None else any(
-            facts.industry.startswith(str(p)) for p in c.value)
+        inside = None if facts.industry is None else _industry_inside(
+            facts.industry, [str(p) for p in c.value])
     elif c.field is Field.REGION:
         inside = None if not facts.region_chain else bool(set(facts.region_chain) & set(c.value))
     elif c.field is Field.SIZE:
@@ -289,6 +289,17 @@ def _met(c: Condition, facts: Facts, today: date) -> bool | None:
     if inside is None:
         return None
     return inside if c.op is Op.IN else not inside
+
+
+def _industry_inside(industry: str, prefixes: Sequence[str]) -> bool | None:
+    """Whether an enterprise's industry lies under one of the prefixes; None when the profile
+    names a coarser code than a prefix it might fall under (a bare "C" and the prefix "C39"):
+    the enterprise may or may not be in C39, so neither `in` nor `not_in` is decided."""
+    if any(industry.startswith(p) for p in prefixes):
+        return True
+    if any(p.startswith(industry) for p in prefixes):
+        return None
+    return False
 
 
 def open_on(valid_from: date | None, valid_until: date | None, today: date) -> bool:

@@ -135,6 +135,19 @@ def test_what_the_profile_does_not_say_is_unknown(raw: dict[str, Any]) -> None:
     assert verdict.unknown == (verdict.checks[0].condition,)
 
 
+@pytest.mark.parametrize("raw, met", [
+    (cond("industry", "in", ["C39"]), None),      # a bare C may or may not be C39
+    (cond("industry", "not_in", ["C39"]), None),  # so it is neither in nor out
+    (cond("industry", "in", ["C", "F52"]), True),
+    (cond("industry", "in", ["F52"]), False),
+    (cond("industry", "not_in", ["F", "C39"]), None),
+])
+def test_a_coarser_industry_than_the_condition_is_unknown(raw: dict[str, Any],
+                                                          met: bool | None) -> None:
+    verdict = evaluate(parse_conditions([raw]), Facts(industry="C"), TODAY)
+    assert verdict.checks[0].met is met
+
+
 def test_one_unmet_condition_outweighs_unknown_ones() -> None:
     conds = parse_conditions([cond("size", "in", ["large"]), cond("assets", "gte", 1)])
     verdict = evaluate(conds, SMALL_MAKER, TODAY)
