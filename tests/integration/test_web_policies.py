@@ -430,3 +430,37 @@ def test_guessing_phone_numbers_on_the_enterprise_page_is_stopped(city: City) ->
         assert lookup(city.client, uscc(1), f"1350000{n:04d}").status_code == 404
     r = lookup(city.client, uscc(1), PHONE)
     assert r.status_code == 429 and "尝试次数过多" in r.text
+
+
+def test_the_liaison_follows_the_enterprise_appeals_sent_to_other_units(city: City) -> None:
+    """精准帮扶: the enterprise's liaison (handler_d1) reads its 涉企诉求 wherever they were
+    sent, in the API and in the inbox's own tab, and acts on none of them; other handlers
+    still see only their units' appeals."""
+    build(city)
+    theirs = city.register(content="企业门前道路破损，货车无法进出", enterprise_code=uscc(1))
+    other = city.register(content="西城区路灯不亮")
+    for appeal in (theirs, other):
+        city.act("dispatcher", appeal["id"], "dispatch", unit_id=city.unit_ids["D2"])
+    liaison = city.headers("handler_d1")
+    r = city.client.get(f"/api/v1/appeals/{theirs['id']}", headers=liaison)
+    assert r.status_code == 200 and r.json()["lead_unit"]["id"] == city.unit_ids["D2"]
+    assert city.client.get(f"/api/v1/appeals/{other['id']}", headers=liaison).status_code == 404
+    assert city.client.get(f"/api/v1/appeals/{theirs['id']}",
+                           headers=city.headers("handler_s1")).status_code == 404
+    city.act("handler_d1", theirs["id"], "sign", expect=403)  # the unit it was sent to signs
+
+    c = city.client
+    _login(c, "handler_d1")
+    inbox = c.get("/staff/inbox").text
+    assert 'href="?tab=liaison"' in inbox and "帮扶企业诉求" in inbox
+    listed = c.get("/staff/inbox?tab=liaison").text
+    assert f'data-code="{theirs["code"]}"' in listed and other["code"] not in listed
+    assert "data-liaison" in listed and f'/staff/appeals/{theirs["id"]}/sign' not in listed
+    page = c.get(f"/staff/appeals/{theirs['id']}")
+    assert page.status_code == 200 and "data-enterprise" in page.text
+    assert f'action="/staff/appeals/{theirs["id"]}/sign"' not in page.text
+    assert c.get(f"/staff/appeals/{other['id']}").status_code == 404
+    _logout(c)
+    _login(c, "handler_d2")  # no enterprise to look after: no such tab
+    assert "tab=liaison" not in c.get("/staff/inbox").text
+    assert c.get("/staff/inbox?tab=liaison").status_code == 200  # the usual inbox instead

@@ -43,7 +43,8 @@ class EnterpriseRow(Base):
     contact_name: Mapped[str | None] = mapped_column(String(100))
     contact_phone: Mapped[str | None] = mapped_column(String(32))
     # 精准帮扶: the staff member who looks after this enterprise's appeals and policies
-    liaison_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # (0030_liaison_appeals: indexed, for the enterprises a liaison looks after)
+    liaison_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=0)

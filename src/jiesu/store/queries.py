@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from jiesu.domain.appeal import normalize_phone
+from jiesu.store.enterprise_tables import EnterpriseRow
 from jiesu.store.tables import AppealCoUnitRow, AppealRow, EventRow, UnitRow, UserRow
 
 OPEN = ("registered", "dispatched", "in_progress", "replied")
@@ -62,6 +63,7 @@ class AppealFilters:
     extension_pending: bool | None = None
     warning: str | None = None  # "yellow" / "red": any clock at that level
     followup_overdue: bool | None = None  # replied, and its 回访 deadline has passed
+    liaison_id: int | None = None  # 涉企诉求 of the enterprises this user is the liaison of
 
 
 @dataclass
@@ -72,6 +74,19 @@ class Scope:
     # A grid worker also sees the appeals they reported themselves, wherever they were sent
     # (one appeal at a time: lists stay by unit).
     reporter_id: int | None = None
+    # A handler or grid worker named an enterprise's 精准帮扶 liaison also sees that
+    # enterprise's 涉企诉求, read only: acting stays with the units it was sent to.
+    liaison_id: int | None = None
+
+
+def liaison_codes(user_id: int) -> Select[str]:
+    """The credit codes of the enterprises a staff member is the 精准帮扶 liaison of."""
+    return select(EnterpriseRow.uscc).where(EnterpriseRow.liaison_user_id == user_id)
+
+
+def is_liaison(session: Session, user_id: int) -> bool:
+    """Whether a staff member is the 精准帮扶 liaison of any enterprise."""
+    return session.scalar(select(liaison_codes(user_id).exists())) is True
 
 
 def subtree(session: Session, unit_id: int) -> Select[int]:
@@ -134,6 +149,8 @@ def filtered(session: Session, f: AppealFilters, scope: Scope,
         like = f"%{f.text.strip()}%"
         clauses.append(or_(AppealRow.content.like(like), AppealRow.title.like(like),
                            AppealRow.code == f.text.strip()))
+    if f.liaison_id is not None:
+        clauses.append(AppealRow.enterprise_code.in_(liaison_codes(f.liaison_id)))
     if f.requester_phone:
         clauses.append(AppealRow.requester_phone == normalize_phone(f.requester_phone))
     if f.return_pending is not None:
@@ -346,6 +363,11 @@ def visible(session: Session, row: AppealRow, scope: Scope) -> bool:
     if scope.unit_path is None:
         return True
     if scope.reporter_id is not None and row.registered_by == scope.reporter_id:
+        return True
+    if scope.liaison_id is not None and row.enterprise_code and session.scalar(
+            select(EnterpriseRow.id).where(EnterpriseRow.uscc == row.enterprise_code,
+                                           EnterpriseRow.liaison_user_id == scope.liaison_id)
+    ) is not None:
         return True
     ids = set(session.scalars(
         select(UnitRow.id).where(UnitRow.path.startswith(scope.unit_path))).all())

@@ -273,6 +273,8 @@ class AppealRow(Base):
         Index("ix_appeals_erasure_due", "closed_at", "id",
               postgresql_where=text(NOT_ERASED_ENDED_SQL),
               sqlite_where=text(NOT_ERASED_ENDED_SQL)),
+        # 0030_liaison_appeals: an enterprise's 涉企诉求, newest first (its liaison's list)
+        Index("ix_appeals_enterprise_created", "enterprise_code", "created_at"),
     )
 
 

@@ -291,6 +291,9 @@ EN: dict[str, str] = {
         "Waiting for the dispatcher's decision; no reply can be sent before it.",
     # a co-unit (协办) reads the appeal; the lead unit acts on it
     "本单位协办": "Assisting",
+    # a 精准帮扶 liaison follows the appeals of the enterprises it looks after
+    "帮扶企业诉求": "My enterprises' appeals", "帮扶企业": "Enterprise I support",
+    "所帮扶的企业暂无诉求": "No appeals from the enterprises you support",
     "协办（待主办单位签收）": "Assisting (waiting for the lead unit to sign)",
     "该诉求已延期 {n} 次（每件最多 {max} 次），再次申请须由管理员审批，派单员不能批准。":
         "This appeal has been extended {n} time(s) (at most {max} per appeal): another "

@@ -327,7 +327,11 @@ def list_items(session: Session, rows: list[AppealRow], now: datetime, *,
 def _helping_decisions(row: AppealRow, thread: list[Any], co_unit_ids: list[int],
                        user: CurrentUser | None) -> dict[str, Any]:
     helps = user is not None and helping(row, co_unit_ids, user)
-    return {"helping": helps, "decisions": standing_decisions(row, thread, helping=helps)}
+    # (a 精准帮扶 liaison's list holds appeals of other units too: those it only reads)
+    owned = user is not None and dom.owned_by(row.lead_unit_id, row.handling_unit_id,
+                                              user.actor())
+    return {"helping": helps, "owned": owned,
+            "decisions": standing_decisions(row, thread, helping=helps)}
 
 
 def unit_options(units: list[Any]) -> str:

@@ -43,13 +43,14 @@ DECISION_ARGS = (
 
 def scope_for(session: Any, user: CurrentUser) -> queries.Scope:
     """Handlers and grid workers see their unit's subtree (grid workers also what they reported
-    themselves); other staff roles see everything."""
+    themselves, and both the 涉企诉求 of the enterprises they are the 精准帮扶 liaison of); other
+    staff roles see everything."""
     if user.role in (Role.HANDLER, Role.GRID_WORKER):
         reporter = user.id if user.role is Role.GRID_WORKER else None
         if user.unit_id is None:
-            return queries.Scope(unit_path="/-/", reporter_id=reporter)
+            return queries.Scope(unit_path="/-/", reporter_id=reporter, liaison_id=user.id)
         path = session.get(UnitRow, user.unit_id).path
-        return queries.Scope(unit_path=path, reporter_id=reporter)
+        return queries.Scope(unit_path=path, reporter_id=reporter, liaison_id=user.id)
     return queries.Scope()
 
 

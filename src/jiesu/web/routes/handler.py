@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from jiesu.api.v1.appeals import scope_for
 from jiesu.domain.appeal import Role
 from jiesu.services.clock import utcnow
-from jiesu.store import web_queries
+from jiesu.store import queries, web_queries
 from jiesu.web import core, staff
 
 router = APIRouter(prefix="/staff/inbox", include_in_schema=False)
@@ -21,6 +21,9 @@ PER_PAGE = 20
 SIGN_MAX = 50
 TABS = {"todo": ("待办诉求", ["in_progress"]),
         "replied": ("已答复", ["replied"])}
+# 精准帮扶: the 涉企诉求 of the enterprises the user is the liaison of, whichever unit has them,
+# newest first; a tab only for those who are someone's liaison
+LIAISON_TAB = ("liaison", "帮扶企业诉求")
 
 
 @router.get("", response_class=HTMLResponse)
@@ -28,16 +31,25 @@ def inbox(request: Request) -> HTMLResponse:
     user = core.require(request, ROLES)
     rt = core.runtime_of(request)
     tab = request.query_params.get("tab", "todo")
-    tab = tab if tab in TABS else "todo"
     page = core.page_number(request)
     now = utcnow()
     to_sign: list[dict[str, object]] = []
     co_waiting: list[dict[str, object]] = []  # 协办: dispatched, for the lead unit to sign
     listed_total, listed_capped, sign_total, sign_capped = 0, False, 0, False
     with core.reading(rt) as uow:
+        tabs = [(k, v[0]) for k, v in TABS.items()]
+        liaison = queries.is_liaison(uow.session, user.id)
+        if liaison:
+            tabs.append(LIAISON_TAB)
+        tab = tab if tab in dict(tabs) else "todo"
         scope = scope_for(uow.session, user)
-        rows, total, capped = web_queries.scoped_page(
-            uow.session, TABS[tab][1], scope, now, page=page, per_page=PER_PAGE)
+        if tab == LIAISON_TAB[0]:
+            rows, total, capped = queries.list_appeals(
+                uow.session, queries.AppealFilters(liaison_id=user.id), queries.Scope(), now,
+                page=page, per_page=PER_PAGE)
+        else:
+            rows, total, capped = web_queries.scoped_page(
+                uow.session, TABS[tab][1], scope, now, page=page, per_page=PER_PAGE)
         items = staff.list_items(uow.session, rows, now, decisions=True, user=user)
         if tab == "todo":
             signing, listed_total, listed_capped = web_queries.scoped_page(
@@ -57,5 +69,5 @@ def inbox(request: Request) -> HTMLResponse:
         "all_total": total + listed_total, "all_capped": capped or listed_capped,
         "to_sign": to_sign, "co_waiting": co_waiting,
         "sign_total": sign_total, "sign_capped": sign_capped,
-        "title": TABS[tab][0], "tab": tab, "tabs": [(k, v[0]) for k, v in TABS.items()],
-        "back": f"/staff/inbox?tab={tab}"})
+        "title": dict(tabs)[tab], "tab": tab, "tabs": tabs,
+        "liaison_list": tab == LIAISON_TAB[0], "back": f"/staff/inbox?tab={tab}"})
