@@ -437,8 +437,11 @@ def test_the_liaison_follows_the_enterprise_appeals_sent_to_other_units(city: Ci
     sent, in the API and in the inbox's own tab, and acts on none of them; other handlers
     still see only their units' appeals."""
     build(city)
-    theirs = city.register(content="企业门前道路破损，货车无法进出", enterprise_code=uscc(1))
+    theirs = city.register(content="企业门前道路破损，货车无法进出",
+                           enterprise_code=uscc(1).lower())
     other = city.register(content="西城区路灯不亮")
+    # the API says whose appeal it is, normalised as stored
+    assert (theirs["enterprise_code"], other["enterprise_code"]) == (uscc(1), None)
     for appeal in (theirs, other):
         city.act("dispatcher", appeal["id"], "dispatch", unit_id=city.unit_ids["D2"])
     liaison = city.headers("handler_d1")

@@ -82,6 +82,8 @@ class AppealOut(BaseModel):
     requester_name: str | None = None
     requester_phone: str | None = None
     requester_type: str
+    enterprise_code: str | None = Field(
+        None, description="涉企诉求的统一社会信用代码（已规范化）；非涉企诉求为 null")
     address: str | None
     confidential: bool
     created_at: datetime
