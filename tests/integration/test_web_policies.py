@@ -467,3 +467,25 @@ def test_the_liaison_follows_the_enterprise_appeals_sent_to_other_units(city: Ci
     _login(c, "handler_d2")  # no enterprise to look after: no such tab
     assert "tab=liaison" not in c.get("/staff/inbox").text
     assert c.get("/staff/inbox?tab=liaison").status_code == 200  # the usual inbox instead
+
+
+def test_editing_a_published_policy_warns_that_saving_matches_again(city: City) -> None:
+    """The form said "新建的政策为草稿，发布后才匹配企业" under every save button, also while a
+    published policy was edited, whose save texts the enterprises that now qualify and lapses
+    the matches of those that no longer do."""
+    made = build(city)
+    c = city.client
+    _login(c, "admin")
+    new = c.get("/staff/policies/new").text
+    assert "新建的政策为草稿" in new and "data-save-note" not in new
+    published = c.get(f"/staff/policies/{made['policy_id']}/edit").text
+    assert 'data-save-note="published"' in published and "新建的政策为草稿" not in published
+    assert "新符合条件的企业会收到短信" in published
+    draft = add_policy(c, policy_form(c, code="P-2026-03", title="草稿政策"))
+    page = c.get(f"/staff/policies/{draft}/edit").text
+    assert 'data-save-note="draft"' in page and "新建的政策为草稿" not in page
+    # shown again after a refused save, too
+    form = policy_form(c, version="") | {"csrf_token": _token(c, "/staff/policies/new"),
+                                         "payout_days": "0"}
+    r = c.post(f"/staff/policies/{made['policy_id']}/edit", data=form)
+    assert r.status_code == 422 and 'data-save-note="published"' in r.text

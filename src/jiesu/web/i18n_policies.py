@@ -127,6 +127,13 @@ EN: dict[str, str] = {
     "资质名称，如 高新技术企业": "certification names",
     "新建的政策为草稿，发布后才匹配企业。":
         "A new policy is a draft: enterprises are matched once it is published.",
+    "草稿保存后不匹配企业，发布后才匹配。":
+        "A draft matches no enterprise when saved: enterprises are matched once it is published.",
+    "此政策已发布：保存后立即按新的条件和有效期重新匹配全部企业，新符合条件的企业会收到短信，不再符合的“待申报”“待兑现”事项随即失效。":
+        "This policy is published: saving matches every enterprise again at once against the "
+        "new conditions and validity; enterprises that now qualify are texted, and the "
+        "\u201cto apply\u201d and \u201cpayout due\u201d items of those that no longer "
+        "qualify lapse.",
     "年": "years", "人": "people", "万元": "10,000 yuan",
     # enterprises
     "新增企业": "Add enterprise", "企业名称或统一社会信用代码": "Name or credit code",

@@ -109,9 +109,13 @@ def _form_page(request: Request, values: dict[str, Any], rows: list[policy_forms
     rt = core.runtime_of(request)
     with core.reading(rt) as uow:
         units = web_queries.units(uow.session, max_depth=ISSUER_DEPTH)
+    # what saving will do depends on it: a published policy matches again at once
+    status = None if policy_id is None else policy_service(rt).policy(
+        core.require(request, EDITORS).actor(), policy_id).status
     bad = policy_forms.bad_row(error) if error and error_field == "conditions" else None
     return core.render(request, "staff/policy_form.html", {
         "values": values, "rows": policy_forms.shown_rows(rows), "policy_id": policy_id,
+        "status": status,
         "version": version, "error": error, "error_field": error_field, "bad_row": bad,
         "units": units, "modes": list(MODE_ZH), "fields": list(FIELD_ZH),
         "ops": list(policy_forms.OP_ZH), "value_help": policy_forms.VALUE_HELP,
