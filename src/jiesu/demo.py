@@ -343,8 +343,9 @@ POLICIES: list[tuple[str, str, str, str, int, str, list[dict[str, Any]]]] = [
          {"field": "age_years", "op": "gte", "value": 2}]),
     ("JG-2026-03", "规上工业企业技术改造奖励", "B09", "apply", 20_000_000,
      "技改投资额的 10%，最高 20 万元", [
+         # 规模以上工业企业: 年主营业务收入 2000 万元及以上 (by revenue, not by size class)
          {"field": "industry", "op": "in", "value": ["B", "C", "D"]},
-         {"field": "size", "op": "in", "value": ["large", "medium"]}]),
+         {"field": "revenue", "op": "gte", "value": 2000}]),
     ("ZJ-2026-04", "专精特新中小企业一次性奖励", "B09", "auto", 10_000_000,
      "一次性奖励 10 万元", [
          {"field": "certifications", "op": "has_all", "value": ["专精特新中小企业"]},
