@@ -459,6 +459,7 @@ def test_the_liaison_follows_the_enterprise_appeals_sent_to_other_units(city: Ci
     listed = c.get("/staff/inbox?tab=liaison").text
     assert f'data-code="{theirs["code"]}"' in listed and other["code"] not in listed
     assert "data-liaison" in listed and f'/staff/appeals/{theirs["id"]}/sign' not in listed
+    assert re.search(r"data-enterprise-name><dt>企业</dt><dd>示范软件有限公司</dd>", listed)
     page = c.get(f"/staff/appeals/{theirs['id']}")
     assert page.status_code == 200 and "data-enterprise" in page.text
     assert f'action="/staff/appeals/{theirs["id"]}/sign"' not in page.text

@@ -84,6 +84,15 @@ def liaison_codes(user_id: int) -> Select[str]:
     return select(EnterpriseRow.uscc).where(EnterpriseRow.liaison_user_id == user_id)
 
 
+def enterprise_names(session: Session, codes: Iterable[str | None]) -> dict[str, str]:
+    """The names of the enterprises on file by credit code (codes not on file are left out)."""
+    wanted = {c for c in codes if c}
+    if not wanted:
+        return {}
+    return {code: name for code, name in session.execute(
+        select(EnterpriseRow.uscc, EnterpriseRow.name).where(EnterpriseRow.uscc.in_(wanted)))}
+
+
 def is_liaison(session: Session, user_id: int) -> bool:
     """Whether a staff member is the 精准帮扶 liaison of any enterprise."""
     return session.scalar(select(liaison_codes(user_id).exists())) is True

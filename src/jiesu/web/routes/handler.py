@@ -51,6 +51,10 @@ def inbox(request: Request) -> HTMLResponse:
             rows, total, capped = web_queries.scoped_page(
                 uow.session, TABS[tab][1], scope, now, page=page, per_page=PER_PAGE)
         items = staff.list_items(uow.session, rows, now, decisions=True, user=user)
+        if tab == LIAISON_TAB[0]:  # which of the enterprises looked after raised each
+            names = queries.enterprise_names(uow.session, [r.enterprise_code for r in rows])
+            for it in items:
+                it["enterprise"] = names.get(it["row"].enterprise_code or "")
         if tab == "todo":
             signing, listed_total, listed_capped = web_queries.scoped_page(
                 uow.session, ["dispatched"], scope, now, page=1, per_page=SIGN_MAX,
