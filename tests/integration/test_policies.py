@@ -548,3 +548,16 @@ def test_a_large_registry_is_matched_on_by_the_periodic_jobs(city: City, runtime
                          headers=city.headers("admin"))
     assert w.status_code == 200 and w.json()["matching_pending"] is False
     assert run_all(city.runtime, utcnow()).policy_pages_matched == 0
+
+
+def test_one_figure_below_the_small_bound_makes_a_micro_enterprise_that_matches(
+        city: City) -> None:
+    """微型企业只须满足所列指标中的一项即可: eight people in 商务服务 make a micro enterprise
+    without its assets, and a 小微 policy matches it (it was left without a size class)."""
+    d1 = city.unit_ids["D1S1"]
+    tiny = add_enterprise(city, 30, industry="L72", employees=8, region_unit_id=d1)
+    assert (tiny["size_class"], tiny["size_declared"]) == ("micro", False)
+    unknown = add_enterprise(city, 31, industry="L72", employees=80, region_unit_id=d1)
+    assert unknown["size_class"] is None  # 80 people: small or more, the assets decide
+    policy = publish(city, add_policy(city, "P-MICRO", small_in(city))["id"])
+    assert {m["enterprise_id"] for m in matches(city, policy_id=policy["id"])} == {tiny["id"]}

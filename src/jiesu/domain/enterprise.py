@@ -356,10 +356,13 @@ def size_sector(industry: str) -> str | None:
 
 def classify_size(industry: str, *, employees: float | None = None,
                   revenue: float | None = None, assets: float | None = None) -> SizeClass | None:
-    """The size class by the 2017 办法, or None when an indicator its row needs is unknown.
+    """The size class by the 2017 办法, or None when an indicator its row needs is unknown
+    and the known ones do not decide it.
 
     大型、中型、小型 must reach every listed lower bound, otherwise one class down; what reaches
-    no 小型 bound on every indicator is 微型. Revenue and assets are in 万元 (ten thousand yuan).
+    no 小型 bound on every indicator is 微型. 微型 needs only one indicator below its 小型 bound
+    (微型企业只须满足所列指标中的一项即可), so such an indicator decides it even while another is
+    unknown. Revenue and assets are in 万元 (ten thousand yuan).
     """
     values = {Indicator.EMPLOYEES: employees, Indicator.REVENUE: revenue, Indicator.ASSETS: assets}
     sector = size_sector(industry)
@@ -368,6 +371,8 @@ def classify_size(industry: str, *, employees: float | None = None,
     row = SIZE_TABLE[sector]
     needed = [(values[ind], bounds) for ind, *bounds in row.bounds]
     if any(v is None for v, _ in needed):
+        if any(v is not None and v < bounds[2] for v, bounds in needed):
+            return SizeClass.MICRO
         return None
     for level, size in enumerate((SizeClass.LARGE, SizeClass.MEDIUM, SizeClass.SMALL)):
         if all(v is not None and v >= bounds[level] for v, bounds in needed):
@@ -386,7 +391,8 @@ def size_missing(industry: str | None, *, employees: float | None = None,
         return f"行业 {industry} 包含规模标准不同的行业，请写到下一级代码（如 F52、G592、K7020）"
     values = {Indicator.EMPLOYEES: employees, Indicator.REVENUE: revenue, Indicator.ASSETS: assets}
     missing = [INDICATOR_ZH[ind] for ind, *_ in SIZE_TABLE[sector].bounds if values[ind] is None]
-    if missing:
+    if missing and classify_size(industry, employees=employees, revenue=revenue,
+                                 assets=assets) is None:
         return f"按“{sector}”的标准还须填写{'、'.join(missing)}"
     return None
 

@@ -175,7 +175,8 @@ def test_codes_too_coarse_to_classify_give_none(industry: str) -> None:
 @pytest.mark.parametrize("industry, figures, why", [
     (None, {"employees": 10}, "请填写所属行业"),
     ("F", {"employees": 10, "revenue": 10}, "行业 F 包含规模标准不同的行业"),
-    ("L72", {"employees": 8}, "按“租赁和商务服务业”的标准还须填写资产总额"),
+    ("L72", {"employees": 80}, "按“租赁和商务服务业”的标准还须填写资产总额"),
+    ("L72", {"employees": 8}, None),  # fewer than 10 people: 微型 whatever the assets
     ("C", {}, "按“工业”的标准还须填写从业人员、营业收入"),
     ("C", {"employees": 8, "revenue": 100}, None),
 ])
@@ -188,8 +189,21 @@ def test_what_is_missing_to_compute_the_size_is_said(industry: str | None,
 
 def test_a_missing_indicator_gives_none() -> None:
     assert classify_size("C", employees=500) is None
-    assert classify_size("E", revenue=100) is None
+    assert classify_size("E", revenue=1000) is None
     assert size_indicators("E") != ()
+
+
+@pytest.mark.parametrize("industry, figures", [
+    ("L72", {"employees": 8}),     # 租赁和商务服务业: fewer than 10 people
+    ("C", {"employees": 19}),      # 工业: fewer than 20 people …
+    ("C", {"revenue": 299}),       # … or less than 300 万元
+    ("E", {"assets": 299}),        # 建筑业: less than 300 万元 of assets
+    ("K7010", {"revenue": 99}),    # 房地产开发经营: less than 100 万元
+])
+def test_one_indicator_below_the_small_bound_makes_a_micro_enterprise(
+        industry: str, figures: dict[str, float]) -> None:
+    """微型企业只须满足所列指标中的一项即可: the unknown indicator cannot lift it."""
+    assert classify_size(industry, **figures) is SizeClass.MICRO
 
 
 # --- the rest of the profile --------------------------------------------------------------------
