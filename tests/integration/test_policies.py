@@ -561,3 +561,20 @@ def test_one_figure_below_the_small_bound_makes_a_micro_enterprise_that_matches(
     assert unknown["size_class"] is None  # 80 people: small or more, the assets decide
     policy = publish(city, add_policy(city, "P-MICRO", small_in(city))["id"])
     assert {m["enterprise_id"] for m in matches(city, policy_id=policy["id"])} == {tiny["id"]}
+
+
+def test_a_liaison_is_someone_who_works_on_appeals(city: City) -> None:
+    """The page offers handlers, grid workers, dispatchers, supervisors and administrators
+    only; the API took any active user, an operator or an auditor too."""
+    users = city.client.get("/api/v1/admin/users", headers=city.headers("admin")).json()
+    listed = users["items"] if isinstance(users, dict) else users
+    ids = {u["username"]: u["id"] for u in listed}
+    for who in ("operator", "auditor", "analyst"):
+        r = city.client.post("/api/v1/enterprises", headers=city.headers("admin"), json={
+            "uscc": uscc(40), "name": "示范科技有限公司40", "liaison_user_id": ids[who]})
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["message"].startswith("帮扶联络人应为承办人、网格员")
+    assert city.client.get("/api/v1/enterprises", params={"q": uscc(40)},
+                           headers=city.headers("admin")).json()["total"] == 0
+    made = add_enterprise(city, 40, liaison_user_id=ids["handler_d1"])
+    assert made["liaison_user_id"] == ids["handler_d1"]

@@ -97,6 +97,13 @@ class Duplicate(DomainError):
     http_status = 409
 
 
+# staff who can be an enterprise's 精准帮扶 liaison: those who work on appeals (a handler or grid
+# worker then sees the enterprise's 涉企诉求), not the call centre, the follow-up desk, analysts
+# or auditors
+LIAISON_ROLES = frozenset({dom.Role.HANDLER, dom.Role.GRID_WORKER, dom.Role.DISPATCHER,
+                           dom.Role.SUPERVISOR, dom.Role.ADMIN})
+
+
 # --- inputs and views ------------------------------------------------------------------------
 
 
@@ -270,9 +277,15 @@ class PolicyService:
                 raise InvalidArguments(f"区域单位 {values['region_unit_id']} 不存在",
                                        field="region_unit_id")
             liaison = values["liaison_user_id"]
-            if liaison is not None and not ps.active_user_exists(s, liaison):
+            role = None if liaison is None else ps.active_user_role(s, liaison)
+            if liaison is not None and role is None:
                 raise InvalidArguments(f"帮扶联络人（用户 {liaison}）不存在或已停用",
                                        field="liaison_user_id")
+            if role is not None and role not in LIAISON_ROLES:
+                raise InvalidArguments(
+                    f"帮扶联络人应为承办人、网格员、派单员、督办员或管理员，"
+                    f"用户 {liaison} 是{dom.ROLE_ZH.get(dom.Role(role), role)}",
+                    field="liaison_user_id")
             taken = ps.enterprise_id_by_uscc(s, values["uscc"])
             if taken is not None and taken != enterprise_id:
                 raise Duplicate(f"统一社会信用代码 {values['uscc']} 已登记（企业编号 {taken}）",

@@ -39,9 +39,10 @@ def unit_chains(session: Session, unit_ids: Collection[int | None]
 
 
 
-def active_user_exists(session: Session, user_id: int) -> bool:
-    return session.scalar(select(UserRow.id).where(UserRow.id == user_id,
-                                                   UserRow.active.is_(True))) is not None
+def active_user_role(session: Session, user_id: int) -> str | None:
+    """The role of an active user; None for an unknown or deactivated one."""
+    return session.scalar(select(UserRow.role).where(UserRow.id == user_id,
+                                                     UserRow.active.is_(True)))
 
 
 # --- enterprises -----------------------------------------------------------------------------

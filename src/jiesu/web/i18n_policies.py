@@ -423,6 +423,10 @@ PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
                "发布单位": "Issuing unit"}.get}),
     (re.compile(r"帮扶联络人（用户 (?P<id>\d+)）不存在或已停用"),
      "Liaison (user {id}) does not exist or is disabled", {}),
+    (re.compile(r"帮扶联络人应为承办人、网格员、派单员、督办员或管理员，"
+                r"用户 (?P<id>\d+) 是(?P<r>.+)"),
+     "The liaison must be a handler, grid worker, dispatcher, supervisor or administrator: "
+     "user {id} is {r}", {"r": _role}),
     # state and rights
     (re.compile(r"该政策当前为“(?P<s>[^”]+)”，只有草稿可以发布"),
      "The policy is “{s}”: only a draft can be published", {"s": _STATUS_EN.get}),

@@ -19,7 +19,7 @@ from jiesu.domain.enterprise import (
 )
 from jiesu.domain.errors import DomainError
 from jiesu.services.clock import utcnow
-from jiesu.services.policies import EnterpriseView
+from jiesu.services.policies import LIAISON_ROLES, EnterpriseView
 from jiesu.services.policy_inputs import EnterpriseInput
 from jiesu.store import web_queries
 from jiesu.web import core, policy_forms
@@ -31,8 +31,6 @@ PAGE = "/staff/enterprises"
 EDITORS = {Role.ADMIN}
 PER_PAGE = 20
 REGION_DEPTH = 4  # regions offered: down to the communities
-LIAISON_ROLES = {Role.HANDLER, Role.GRID_WORKER, Role.DISPATCHER, Role.SUPERVISOR,
-                 Role.ADMIN}  # staff who can be an enterprise's 精准帮扶 liaison
 
 _TEXT = ("uscc", "name", "industry", "employees", "revenue", "assets", "size_class",
          "region_unit_id", "founded_on", "certifications", "tax_credit", "contact_name",
