@@ -105,3 +105,49 @@ def test_a_credit_code_never_breaks_inside_itself_on_a_phone(
             assert shown.evaluate(_LINES) == 1, (path, lang)
     admin.goto(f"/staff/enterprises/{made.id}?lang=en")
     admin.shot("43-enterprise-profile-en")
+
+
+def test_the_liaison_follows_an_enterprise_appeal_another_unit_handles_on_a_phone(
+        visitor: Callable[..., Visitor], server: Server) -> None:
+    """精准帮扶: 西城区's handler looks after an enterprise whose appeal went to 东城区; it finds
+    the appeal in its own inbox tab, with the enterprise's name, and reads it without the
+    buttons of the unit that handles it."""
+    from jiesu.domain.appeal import Actor, Role
+    from jiesu.domain.enterprise import uscc_check_char
+    from jiesu.services.appeals import NewAppeal
+    from jiesu.services.clock import utcnow
+    from jiesu.services.policy_inputs import EnterpriseInput
+    from jiesu.store import lookups
+
+    code = "91110101MA0BRWXY6"
+    code += uscc_check_char(code)
+    with as_admin(server) as (rt, units, boss):
+        with rt.db.uow(write=False) as uow:
+            ids = {u.username: u.id for u in lookups.all_users(uow.session)}
+        rt.policies.save_enterprise(boss, EnterpriseInput(
+            uscc=code, name="西长安精密铸造有限公司", industry="C33", employees=60,
+            revenue=1500, region_unit_id=units["D2"], contact_phone="13800138002",
+            liaison_user_id=ids["handler_d2"]), utcnow())
+        reg = rt.appeals.register(Actor(role=Role.OPERATOR, user_id=ids["operator"]), NewAppeal(
+            kind="help", title="厂区门前道路施工围挡影响货车进出",
+            content="东城区多福巷道路施工三个月，围挡挡住厂区大门，货车无法进出。",
+            requester_phone="13800138002", requester_type="enterprise",
+            enterprise_code=code), utcnow())
+        rt.appeals.act(Actor(role=Role.DISPATCHER, user_id=ids["dispatcher"]), reg.appeal_id,
+                       "dispatch", utcnow(), {"unit_id": units["D1"]})
+    liaison = visitor("handler_d2", phone=True)
+    liaison.login("handler_d2")
+    liaison.goto("/staff/inbox")
+    page = liaison.page
+    page.get_by_role("link", name="帮扶企业诉求").click()  # type: ignore[attr-defined]
+    page.wait_for_url("**/staff/inbox?tab=liaison")  # type: ignore[attr-defined]
+    row = page.locator(f'.work-item[data-code="{reg.code}"]')  # type: ignore[attr-defined]
+    assert row.locator("[data-enterprise-name] dd").inner_text() == "西长安精密铸造有限公司"
+    assert row.locator("[data-liaison]").count() == 1
+    assert row.get_by_role("button", name="签收").count() == 0
+    liaison.shot("44-liaison-enterprise-appeals")
+    row.get_by_role("link", name="查看").click()
+    page.wait_for_load_state()  # type: ignore[attr-defined]
+    assert "西长安精密铸造有限公司" in page.locator("[data-enterprise]").inner_text()  # type: ignore[attr-defined]
+    assert page.get_by_role("button", name="签收").count() == 0  # type: ignore[attr-defined]
+    liaison.shot("45-liaison-reads-the-appeal")
