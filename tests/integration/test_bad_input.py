@@ -129,6 +129,26 @@ def test_a_field_the_api_does_not_have_is_named_as_such(city: City) -> None:
     assert r.json()["error"]["message"] == "没有名为 phone 的字段（各字段见 /docs）", r.text
 
 
+def test_a_value_of_the_wrong_type_or_out_of_bounds_is_refused_in_chinese(city: City) -> None:
+    """The API's schema refusals read "employees格式不正确：Input should be a valid integer,
+    unable to parse string as an integer": pydantic's English after an English field name."""
+    admin = city.headers("admin")
+    base = {"uscc": "911101010000000002", "name": "示范企业"}
+    for body, said in (
+            ({"employees": "八十"}, "从业人员应为整数"),
+            ({"revenue": -1}, "营业收入不能小于 0"),
+            ({"founded_on": "2020-13-01"}, "成立日期应为日期，如 2026-01-31"),
+            ({"employees": 10**9}, "从业人员不能大于 100000000")):
+        r = city.client.post("/api/v1/enterprises", headers=admin, json=base | body)
+        assert r.status_code == 422 and r.json()["error"]["message"] == said, r.text
+    r = city.client.get("/api/v1/enterprises", headers=admin, params={"per_page": 1000})
+    assert r.json()["error"]["message"] == "每页条数不能大于 500", r.text
+    r = city.client.post("/api/v1/policy-matches/1/decision", headers=admin,
+                         json={"approve": "也许"})
+    assert r.json()["error"]["message"] == "审核结论应为 true 或 false", r.text
+    assert city.client.get("/api/v1/enterprises", headers=admin).json()["total"] == 0
+
+
 def test_action_forms_read_only_ascii_digits_as_numbers(city: City) -> None:
     """"²".isdigit() is true but int("²") fails: it was a 500 on every action form."""
     a = city.register()

@@ -28,7 +28,33 @@ _FIELD_ZH = {
     "channel": "来源渠道", "requester_phone": "联系电话", "requester_name": "诉求人姓名",
     "username": "用户名", "password": "密码", "unit_id": "单位", "code": "编码", "name": "名称",
     "page": "页码", "per_page": "每页条数", "latitude": "纬度", "longitude": "经度",
+    # enterprises and policies
+    "uscc": "统一社会信用代码", "industry": "所属行业", "employees": "从业人员",
+    "revenue": "营业收入", "assets": "资产总额", "size_class": "企业规模",
+    "region_unit_id": "所在区域", "founded_on": "成立日期", "certifications": "资质",
+    "tax_credit": "纳税信用等级", "contact_name": "联系人", "contact_phone": "联系电话",
+    "liaison_user_id": "帮扶联络人", "issuer_unit_id": "发布单位", "mode": "兑现方式",
+    "conditions": "申报条件", "benefit": "支持内容", "summary": "政策内容",
+    "amount_fen": "金额（分）", "valid_from": "开始日期", "valid_until": "截止日期",
+    "payout_days": "兑现时限", "approve": "审核结论", "note": "审核意见", "ref": "兑现凭证号",
+    "match_id": "政策事项编号", "phone": "联系电话", "text": "申报内容", "reason": "原因",
+    "version": "版本号",
 }
+# what pydantic's most common refusals say, in Chinese (its own words are English)
+_KIND_ZH = {
+    "int_parsing": "应为整数", "int_type": "应为整数", "int_from_float": "应为整数",
+    "float_parsing": "应为数字", "float_type": "应为数字", "finite_number": "应为有限的数字",
+    "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false",
+    "date_parsing": "应为日期，如 2026-01-31", "date_type": "应为日期，如 2026-01-31",
+    "date_from_datetime_parsing": "应为日期，如 2026-01-31",
+    "date_from_datetime_inexact": "应为日期，如 2026-01-31",
+    "datetime_parsing": "应为时间，如 2026-01-31T08:00:00+08:00",
+    "datetime_type": "应为时间，如 2026-01-31T08:00:00+08:00",
+    "string_type": "应为文字", "list_type": "应为列表", "dict_type": "应为对象",
+    "model_type": "应为对象", "model_attributes_type": "应为对象",
+}
+_BOUND_ZH = {"greater_than_equal": ("ge", "不能小于"), "greater_than": ("gt", "应大于"),
+             "less_than_equal": ("le", "不能大于"), "less_than": ("lt", "应小于")}
 
 
 class ProblemOut(BaseModel):
@@ -73,6 +99,14 @@ def _describe(err: dict[str, Any]) -> str:
         return f"没有名为 {field} 的字段（各字段见 /docs）"
     if kind in ("enum", "literal_error"):
         return f"{label}的取值无效（{err.get('ctx', {}).get('expected', '')}）"
+    if kind in _KIND_ZH:
+        return f"{label or '参数'}{_KIND_ZH[kind]}"
+    if kind in _BOUND_ZH:
+        key, words = _BOUND_ZH[kind]
+        bound = err.get("ctx", {}).get(key, "")
+        if isinstance(bound, float) and bound.is_integer():
+            bound = int(bound)  # "不能小于 0", not "0.0"
+        return f"{label or '参数'}{words} {bound}"
     return f"{label or '参数'}格式不正确：{err.get('msg', '')}"
 
 
