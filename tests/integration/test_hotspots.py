@@ -422,3 +422,33 @@ def test_no_hotspot_warning_when_turned_off_or_already_in_hand(city: City) -> No
     city.runtime.hotspots.forget()
     assert run_all(city.runtime, utcnow() + timedelta(minutes=1)).hotspot_alerts == 0
     assert _alerts(city) == []
+
+
+def test_a_hotspot_keeps_its_task_when_its_oldest_appeal_leaves_the_window(city: City) -> None:
+    """A hotspot's key is its oldest appeal: once that one is older than the window the key
+    changes, but the hotspot is the same and in hand. It kept offering 转为治理任务 (a second
+    task for the same problem, dispatched again) and its warning was texted as if nobody
+    acted."""
+    built = build(city)
+    [hot] = listed(city)
+    r = city.client.post(f"{API}/{hot['key']}/task", headers=city.headers("analyst"),
+                         json={"unit_id": city.unit_ids["D1S1"], "note": "排查供水管网"})
+    assert r.status_code == 201, r.text
+    task = r.json()
+    oldest = min(m["id"] for m in built["members"])
+    with city.runtime.db.uow() as uow:  # the first appeal leaves the seven days
+        uow.session.execute(update(AppealRow).where(AppealRow.id == oldest)
+                            .values(created_at=utcnow() - timedelta(days=8)))
+        uow.commit()
+    city.runtime.hotspots.forget()
+    [again] = listed(city)
+    assert again["key"] != hot["key"] and oldest not in [a["id"] for a in again["appeals"]]
+    assert again["task"] is not None and again["task"]["code"] == task["code"]
+    r = city.client.post(f"{API}/{again['key']}/task", headers=city.headers("supervisor"),
+                         json={"unit_id": city.unit_ids["D1S1"]})
+    assert r.status_code == 409 and task["code"] in r.json()["error"]["message"]
+    _login(city.client, "analyst")
+    page = city.client.get("/staff/hotspots").text
+    assert re.search(rf'<a href="/staff/appeals/{task["id"]}\?[^"]*" data-task>{task["code"]}</a>',
+                     page)
+    assert f'action="/staff/hotspots/{again["key"]}/task"' not in page

@@ -334,9 +334,6 @@ class HotspotService:
             made = hotspot_store.governance_tasks(uow.session, since)
             recent = hotspot_store.hotspot_inputs(uow.session, since,
                                                   {t.appeal_id for t in made}, INPUT_LIMIT)
-            tasks: dict[str, TaskRef] = {}
-            for t in made:
-                tasks.setdefault(t.key, TaskRef(t.appeal_id, t.code))
             spots = find_hotspots(
                 [HotspotInput(appeal_id=r.appeal_id, text=f"{r.title}\n{r.content}",
                               area_unit_id=r.area_unit_id, created_at=r.created_at,
@@ -348,11 +345,23 @@ class HotspotService:
             alerts = hotspot_store.alerted_since(uow.session, now - self._alert_memory)
         by_id = {r.appeal_id: r for r in recent}
         return [_current(s, names.get(s.area_unit_id) if s.area_unit_id else None,
-                         [by_id[i] for i in s.appeal_ids], tasks.get(s.key),
+                         [by_id[i] for i in s.appeal_ids], _task_of(s, made),
                          max((a.at for a in alerts
                               if _same_hotspot(frozenset(s.appeal_ids), a.appeal_ids)),
                              default=None))
                 for s in spots]
+
+
+def _task_of(spot: Hotspot, made: list[hotspot_store.GovernanceTask]) -> TaskRef | None:
+    """The governance task made for this hotspot, if any: the first one made under its key,
+    else the first made of the same appeals (`_same_hotspot`): once its oldest appeal leaves
+    the window its key changes, and it is still the hotspot a leader put in hand."""
+    task = next((t for t in made if t.key == spot.key), None)
+    if task is None:
+        ids = frozenset(spot.appeal_ids)
+        task = next((t for t in made if ids & t.appeal_ids and _same_hotspot(ids, t.appeal_ids)),
+                    None)
+    return TaskRef(task.appeal_id, task.code) if task is not None else None
 
 
 def _same_hotspot(ids: frozenset[int], texted: frozenset[int]) -> bool:

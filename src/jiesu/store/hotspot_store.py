@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -52,6 +51,7 @@ class GovernanceTask:
     code: str | None
     key: str  # the hotspot's key
     created_at: datetime
+    appeal_ids: frozenset[int] = frozenset()  # the hotspot's appeals when the task was made
 
 
 def governance_tasks(session: Session, since: datetime) -> list[GovernanceTask]:
@@ -62,16 +62,14 @@ def governance_tasks(session: Session, since: datetime) -> list[GovernanceTask]:
         .order_by(AppealRow.created_at, AppealRow.id))
     out = []
     for appeal_id, code, extra, created_at in rows:
-        key = _hotspot_key(extra)
-        if key is not None:
-            out.append(GovernanceTask(appeal_id, code, key, created_at))
+        entry = extra.get("hotspot") if isinstance(extra, dict) else None
+        key = entry.get("key") if isinstance(entry, dict) else None
+        if isinstance(entry, dict) and isinstance(key, str):
+            ids = entry.get("appeal_ids")
+            members = frozenset(i for i in ids if isinstance(i, int)) if isinstance(
+                ids, list) else frozenset()
+            out.append(GovernanceTask(appeal_id, code, key, created_at, members))
     return out
-
-
-def _hotspot_key(extra: Any) -> str | None:
-    entry = extra.get("hotspot") if isinstance(extra, dict) else None
-    key = entry.get("key") if isinstance(entry, dict) else None
-    return key if isinstance(key, str) else None
 
 
 def hotspot_inputs(session: Session, since: datetime, tasks: Collection[int],
