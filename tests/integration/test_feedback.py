@@ -13,6 +13,7 @@ from jiesu.runtime import Runtime
 from jiesu.services.audit import verify
 from jiesu.services.clock import utcnow
 from jiesu.services.feedback import FeedbackService
+from tests.integration.test_web_pages import _token
 from tests.support.city import City, page_login
 
 PHONE = "13812345678"
@@ -142,6 +143,41 @@ def test_bad_rating_rectification_report_follow_up_and_publication(city: City) -
     assert {"rated", "rectification_opened", "rectification_reported",
             "rectification_followed_up", "rectification_published"} <= events
     assert verify(city.runtime.db).ok
+
+
+def test_the_rating_api_does_not_let_anyone_guess_a_requesters_phone(city: City) -> None:
+    """Tracking codes are public (receipts, the board) and a right phone answered 201 or 409
+    where a wrong one answered 404: without a limit the API told anyone the requester's phone.
+    Wrong phones count against the code as on the tracking page, whose limit this shares."""
+    a = closed(city)
+    rate = {"appeal_code": a["code"], "phone": PHONE, "stars": 1}
+    for i in range(5):
+        wrong = city.client.post("/api/v1/feedback/ratings",
+                                 json={**rate, "phone": f"1390000000{i}"})
+        assert wrong.status_code == 404, wrong.text
+    r = city.client.post("/api/v1/feedback/ratings", json=rate)
+    assert r.status_code == 429, r.text
+    assert r.json()["error"]["message"].startswith("尝试次数过多")
+    assert city.client.get("/api/v1/feedback/ratings",
+                           headers=city.headers("supervisor")).json() == []
+    # the tracking page counts the same guesses
+    page = city.client.post("/track", data={"code": a["code"], "phone": PHONE,
+                                            "csrf_token": _token(city.client, "/track")})
+    assert page.status_code == 429 and "尝试次数过多" in page.text
+
+
+def test_a_right_phone_clears_the_wrong_guesses_before_it(city: City) -> None:
+    a, b = closed(city), closed(city)
+    for i in range(4):
+        city.client.post("/api/v1/feedback/ratings",
+                         json={"appeal_code": a["code"], "phone": f"1390000000{i}", "stars": 4})
+    ok = city.client.post("/api/v1/feedback/ratings",
+                          json={"appeal_code": a["code"], "phone": PHONE, "stars": 4})
+    assert ok.status_code == 201, ok.text
+    # another appeal's code has its own count
+    ok = city.client.post("/api/v1/feedback/ratings",
+                          json={"appeal_code": b["code"], "phone": PHONE, "stars": 4})
+    assert ok.status_code == 201, ok.text
 
 
 def test_malicious_rating_appeal_excludes_it_with_reason(city: City) -> None:

@@ -30,6 +30,7 @@ from jiesu.domain.events import DomainEvent
 from jiesu.nlp.pii import redact
 from jiesu.services import notices as unit_notices
 from jiesu.services.rules import RulesProvider
+from jiesu.services.throttle import AttemptLimiter
 from jiesu.store import feedback_store as fq
 from jiesu.store import notify_store
 from jiesu.store import rating_queries as rq
@@ -128,10 +129,13 @@ class RatingResult:
 
 class FeedbackService:
     def __init__(self, db: Database, rules: RulesProvider,
-                 settings: Settings | None = None) -> None:
+                 settings: Settings | None = None, *,
+                 limiter: AttemptLimiter | None = None) -> None:
         self.db = db
         self.rules = rules
         self.settings = settings or rules.settings
+        # wrong phone numbers per tracking code, shared with the tracking page (`track:<code>`)
+        self.limiter = limiter or AttemptLimiter(db)
 
     # --- follow-up tasks ----------------------------------------------------------------------
 
@@ -241,14 +245,22 @@ class FeedbackService:
 
     def rate_appeal_by_code(self, code: str, phone: str, stars: int, now: datetime, *,
                             comment: str | None = None) -> RatingResult:
-        """Rating from the public API: the tracking code and phone prove who rates."""
+        """Rating from the public API: the tracking code and phone prove who rates. Codes are
+        public (receipts, the board): wrong phones count against the code as on the tracking
+        page, whose limit this shares, so the API cannot be used to guess a requester's phone
+        (TooManyAttempts, 429)."""
+        code = code.strip()
+        key = f"track:{code}"
+        failures = self.limiter.check(key, now)
         with self.db.uow(write=False) as uow:
-            appeal_id = uow.appeals.find_by_code(code.strip())
+            appeal_id = uow.appeals.find_by_code(code)
             requester_phone = None
             if appeal_id is not None:
                 requester_phone = uow.appeals.get(appeal_id)[0].requester_phone
         if appeal_id is None or not _same_phone(phone, requester_phone):
+            self.limiter.failed(key, now)
             raise NotFound("诉求编号或联系电话不正确")
+        self.limiter.succeeded(key, failures)
         return self.rate_appeal(dom.Actor(role=Role.REQUESTER, phone=phone), appeal_id, stars,
                                 comment, now)
 

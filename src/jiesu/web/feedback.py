@@ -13,7 +13,7 @@ def service(rt: Runtime) -> FeedbackService:
     existing = rt.extras.get("feedback")
     if isinstance(existing, FeedbackService):
         return existing
-    svc = FeedbackService(rt.db, rt.rules, rt.settings)
+    svc = FeedbackService(rt.db, rt.rules, rt.settings, limiter=rt.lookup_limiter)
     rt.extras["feedback"] = svc
     return svc
 

@@ -26,7 +26,8 @@ Id = Annotated[int, Path(ge=1)]
 
 
 def feedback(runtime: Runtime) -> FeedbackService:
-    return FeedbackService(runtime.db, runtime.rules, runtime.settings)
+    return FeedbackService(runtime.db, runtime.rules, runtime.settings,
+                           limiter=runtime.lookup_limiter)
 
 
 def reporting(runtime: Runtime) -> rep.ReportingService:
