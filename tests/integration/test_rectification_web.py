@@ -265,6 +265,40 @@ def test_reports_and_confidential_appeals_are_never_published(city: City) -> Non
     assert city.client.get("/api/v1/stats/rectifications/published").json() == []
 
 
+def test_a_rating_excluded_after_publication_leaves_the_public_page(city: City) -> None:
+    """An excluded rating counts nowhere (DESIGN §5): a rectification published before its
+    申诉 was upheld stayed on 整改公示 and the open API, stars and all, as a 差评 the city had
+    found malicious."""
+    kept, excluded = _bad_rating(city), _bad_rating(city, stars=1)
+    for made in (kept, excluded):
+        rect = made["rectification_id"]
+        for user, step, body in (("handler_s1", "report", {"report": "已整改到位"}),
+                                 ("followup", "follow-up", {"satisfied": True}),
+                                 ("supervisor", "publish", None)):
+            r = city.client.post(f"/api/v1/feedback/rectifications/{rect}/{step}", json=body,
+                                 headers=city.headers(user))
+            assert r.status_code == 200, r.text
+    filed = city.client.post(f"/api/v1/feedback/ratings/{excluded['rating_id']}/appeal",
+                             json={"reason": "诉求人与商户有纠纷，系恶意差评"},
+                             headers=city.headers("handler_s1"))
+    assert filed.status_code == 201, filed.text
+    d = city.client.post(f"/api/v1/feedback/rating-appeals/{filed.json()['id']}/decide",
+                         json={"uphold": True, "reason": "经核实属恶意差评"},
+                         headers=city.headers("supervisor"))
+    assert d.json()["status"] == "upheld"
+    public = city.client.get("/board/rectifications").text
+    assert kept["code"] in public and excluded["code"] not in public
+    assert "共 1 条" in public
+    items = city.client.get("/api/v1/stats/rectifications/published").json()
+    assert [i["code"] for i in items] == [kept["code"]]
+    # the staff's record of what was done keeps it
+    _as(city.client, "supervisor")
+    listed = re.findall(r'data-rect="(\d+)"',
+                        city.client.get(PAGE, params={"tab": "published"}).text)
+    assert sorted(int(x) for x in listed) == sorted(
+        m["rectification_id"] for m in (kept, excluded))
+
+
 def test_the_open_api_publishes_what_the_page_shows(city: City) -> None:
     made = _bad_rating(city)
     rect = made["rectification_id"]
