@@ -135,9 +135,9 @@ def test_a_value_of_the_wrong_type_or_out_of_bounds_is_refused_in_chinese(city: 
     admin = city.headers("admin")
     base = {"uscc": "911101010000000002", "name": "示范企业"}
     for body, said in (
-            ({"employees": "八十"}, "从业人员应为整数"),
+            ({"employees": "八十"}, "从业人员须为整数"),
             ({"revenue": -1}, "营业收入不能小于 0"),
-            ({"founded_on": "2020-13-01"}, "成立日期应为日期，如 2026-01-31"),
+            ({"founded_on": "2020-13-01"}, "成立日期须为日期，如 2026-01-31"),
             ({"employees": 10**9}, "从业人员不能大于 100000000")):
         r = city.client.post("/api/v1/enterprises", headers=admin, json=base | body)
         assert r.status_code == 422 and r.json()["error"]["message"] == said, r.text
@@ -145,7 +145,7 @@ def test_a_value_of_the_wrong_type_or_out_of_bounds_is_refused_in_chinese(city: 
     assert r.json()["error"]["message"] == "每页条数不能大于 500", r.text
     r = city.client.post("/api/v1/policy-matches/1/decision", headers=admin,
                          json={"approve": "也许"})
-    assert r.json()["error"]["message"] == "审核结论应为 true 或 false", r.text
+    assert r.json()["error"]["message"] == "审核结论须为 true 或 false", r.text
     assert city.client.get("/api/v1/enterprises", headers=admin).json()["total"] == 0
 
 
@@ -365,3 +365,28 @@ def test_the_log_of_a_refused_statement_quotes_no_parameters(
     assert r.status_code == 422, r.text
     assert "refused as bad input" in caplog.text
     assert str(10**25) not in caplog.text and "13912345678" not in caplog.text
+
+
+def test_numbers_out_of_range_are_said_in_chinese(city: City) -> None:
+    """The rating API answered 评价 0 stars with "stars格式不正确：Input should be greater than
+    or equal to 1", a one-digit phone with "phone不能为空", and both targets with "参数格式不正确：
+    Value error, …": pydantic's English and the field's code name."""
+    rate = "/api/v1/feedback/ratings"
+    cases = [
+        ({"stars": 0, "phone": "13800138000", "appeal_code": "x"}, "评价星级不能小于 1"),
+        ({"stars": 6, "phone": "13800138000", "appeal_code": "x"}, "评价星级不能大于 5"),
+        ({"stars": "五", "phone": "13800138000", "appeal_code": "x"}, "评价星级须为整数"),
+        ({"stars": 3, "phone": "1", "appeal_code": "x"}, "联系电话至少 3 个字符"),
+        ({"stars": 3, "phone": "13800138000"}, "appeal_code 与 service_item_id 须且只能填一个"),
+    ]
+    for body, message in cases:
+        r = city.client.post(rate, json=body)
+        assert r.status_code == 422 and r.json()["error"]["message"] == message, r.text
+    r = city.client.post("/api/v1/feedback/rating-appeals/1/decide",
+                         headers=city.headers("supervisor"), json={"uphold": "也许", "reason": "x"})
+    assert r.status_code == 422 and r.json()["error"]["message"] == "审核结论须为 true 或 false"
+    r = city.client.post("/api/v1/stats/hotspots/h1/task", headers=city.headers("analyst"),
+                         json={"unit_id": 0})
+    assert r.status_code == 422 and r.json()["error"]["message"] == "单位不能小于 1", r.text
+    assert city.client.get("/api/v1/feedback/ratings",
+                           headers=city.headers("supervisor")).json() == []

@@ -39,22 +39,26 @@ _FIELD_ZH = {
     "payout_days": "兑现时限", "approve": "审核结论", "note": "审核意见", "ref": "兑现凭证号",
     "match_id": "政策事项编号", "phone": "联系电话", "text": "申报内容", "reason": "原因",
     "version": "版本号",
+    # ratings (好差评), rectifications and 申诉
+    "stars": "评价星级", "appeal_code": "诉求编号", "service_item_id": "服务事项",
+    "comment": "评价说明", "report": "整改报告", "satisfied": "是否满意", "uphold": "审核结论",
+    "unit_code": "单位编码",
 }
 # what pydantic's most common refusals say, in Chinese (its own words are English)
 _KIND_ZH = {
-    "int_parsing": "应为整数", "int_type": "应为整数", "int_from_float": "应为整数",
-    "float_parsing": "应为数字", "float_type": "应为数字", "finite_number": "应为有限的数字",
-    "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false",
-    "date_parsing": "应为日期，如 2026-01-31", "date_type": "应为日期，如 2026-01-31",
-    "date_from_datetime_parsing": "应为日期，如 2026-01-31",
-    "date_from_datetime_inexact": "应为日期，如 2026-01-31",
-    "datetime_parsing": "应为时间，如 2026-01-31T08:00:00+08:00",
-    "datetime_type": "应为时间，如 2026-01-31T08:00:00+08:00",
-    "string_type": "应为文字", "list_type": "应为列表", "dict_type": "应为对象",
-    "model_type": "应为对象", "model_attributes_type": "应为对象",
+    "int_parsing": "须为整数", "int_type": "须为整数", "int_from_float": "须为整数",
+    "float_parsing": "须为数字", "float_type": "须为数字", "finite_number": "须为有限的数字",
+    "bool_parsing": "须为 true 或 false", "bool_type": "须为 true 或 false",
+    "date_parsing": "须为日期，如 2026-01-31", "date_type": "须为日期，如 2026-01-31",
+    "date_from_datetime_parsing": "须为日期，如 2026-01-31",
+    "date_from_datetime_inexact": "须为日期，如 2026-01-31",
+    "datetime_parsing": "须为时间，如 2026-01-31T08:00:00+08:00",
+    "datetime_type": "须为时间，如 2026-01-31T08:00:00+08:00",
+    "string_type": "须为文字", "list_type": "须为列表", "dict_type": "须为对象",
+    "model_type": "须为对象", "model_attributes_type": "须为对象",
 }
-_BOUND_ZH = {"greater_than_equal": ("ge", "不能小于"), "greater_than": ("gt", "应大于"),
-             "less_than_equal": ("le", "不能大于"), "less_than": ("lt", "应小于")}
+_BOUND_ZH = {"greater_than_equal": ("ge", "不能小于"), "greater_than": ("gt", "须大于"),
+             "less_than_equal": ("le", "不能大于"), "less_than": ("lt", "须小于")}
 
 
 class ProblemOut(BaseModel):
@@ -91,19 +95,25 @@ def _describe(err: dict[str, Any]) -> str:
         return f"缺少必填项：{label}"
     if kind.startswith("string_too_long"):
         return f"{label}过长"
+    ctx = err.get("ctx") or {}
     if kind.startswith("string_too_short"):
+        shortest = ctx.get("min_length")
+        if isinstance(shortest, int) and shortest > 1:  # "1" was 联系电话不能为空
+            return f"{label}至少 {shortest} 个字符"
         return f"{label}不能为空"
+    if kind == "value_error" and str(ctx.get("error", "")):  # our own checks say it in Chinese
+        return f"{label}：{ctx['error']}" if label else str(ctx["error"])
     if kind == "json_invalid":
         return "请求体不是有效的 JSON"
     if kind == "extra_forbidden":  # said "phone格式不正确：Extra inputs are not permitted"
         return f"没有名为 {field} 的字段（各字段见 /docs）"
     if kind in ("enum", "literal_error"):
-        return f"{label}的取值无效（{err.get('ctx', {}).get('expected', '')}）"
+        return f"{label}的取值无效（{ctx.get('expected', '')}）"
     if kind in _KIND_ZH:
         return f"{label or '参数'}{_KIND_ZH[kind]}"
-    if kind in _BOUND_ZH:
+    if kind in _BOUND_ZH:  # said "stars格式不正确：Input should be greater than or equal to 1"
         key, words = _BOUND_ZH[kind]
-        bound = err.get("ctx", {}).get(key, "")
+        bound = ctx.get(key, "")
         if isinstance(bound, float) and bound.is_integer():
             bound = int(bound)  # "不能小于 0", not "0.0"
         return f"{label or '参数'}{words} {bound}"
