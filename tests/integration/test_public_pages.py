@@ -120,6 +120,27 @@ def test_the_rating_is_said_in_words_not_only_stars(city: City) -> None:
     assert rating and "Dissatisfied" in rating.group(1)
 
 
+def test_a_comment_too_long_is_refused_not_cut(city: City) -> None:
+    """A comment past 1,000 characters (a client without the form's maxlength) was cut to its
+    first 1,000 and the rating taken without a word; now it is refused and nothing is rated."""
+    a = _replied_from_the_web(city)
+    c = city.client
+    r = c.post(f"/track/{a['code']}/rate", data={
+        "csrf_token": _token(c, f"/track/{a['code']}"), "stars": "1", "comment": "差" * 1001})
+    assert r.status_code == 200 and "评价说明不能超过 1000 字" in r.text
+    assert "感谢您的评价" not in r.text and 'action="/track/' in r.text
+    assert city.client.get("/api/v1/feedback/ratings",
+                           headers=city.headers("supervisor")).json() == []
+    english = c.post(f"/track/{a['code']}/rate", data={
+        "csrf_token": _token(c, f"/track/{a['code']}?lang=en"), "stars": "1",
+        "comment": "差" * 1001})
+    assert "Comment: at most 1000 characters" in english.text
+    c.get(f"/track/{a['code']}?lang=zh")
+    r = c.post(f"/track/{a['code']}/rate", data={
+        "csrf_token": _token(c, f"/track/{a['code']}"), "stars": "1", "comment": "差" * 1000})
+    assert "感谢您的评价" in r.text
+
+
 def test_the_board_shows_the_requesters_rating_apart_from_the_follow_up(city: City) -> None:
     """The board gave the follow-up result under 评价结果 and never the 好差评 stars; it shows
     both now, each named, and not the rater's comment."""

@@ -34,6 +34,18 @@ def check_stars(stars: object) -> int:
     return stars
 
 
+COMMENT_CHARS = 1000
+
+
+def check_comment(comment: str | None) -> str | None:
+    """The rater's comment, trimmed (None when empty), or InvalidArguments when too long: a
+    longer one was cut to its first 1,000 characters without a word."""
+    text = (comment or "").strip()
+    if len(text) > COMMENT_CHARS:
+        raise InvalidArguments(f"评价说明不能超过 {COMMENT_CHARS} 字", field="comment")
+    return text or None
+
+
 def is_bad(stars: int) -> bool:
     """差评: 不满意 or 非常不满意."""
     return stars <= BAD_MAX

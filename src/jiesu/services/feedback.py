@@ -268,6 +268,7 @@ class FeedbackService:
                      stars: int, comment: str | None, now: datetime, *,
                      source: str, any_status: bool = False) -> RatingResult:
         stars = rules_rating.check_stars(stars)
+        comment = rules_rating.check_comment(comment)
         if not any_status and appeal.status not in (dom.Status.REPLIED, dom.Status.CLOSED):
             raise IllegalTransition("诉求答复后才能评价")
         if appeal.lead_unit_id is None:
@@ -277,7 +278,7 @@ class FeedbackService:
         if taken is not None:
             raise Conflict("您已评价过该诉求，每件诉求只能评价一次")
         rating = RatingRow(appeal_id=appeal.id, unit_id=appeal.lead_unit_id, stars=stars,
-                           comment=_clean(comment, 1000), rater_phone=rater, source=source,
+                           comment=comment, rater_phone=rater, source=source,
                            created_at=now, excluded=False)
         uow.session.add(rating)
         uow.session.flush()
@@ -297,6 +298,7 @@ class FeedbackService:
                           comment: str | None = None) -> RatingResult:
         """Anyone who gives a phone number rates a unit's service item."""
         stars = rules_rating.check_stars(stars)
+        comment = rules_rating.check_comment(comment)
         if not dom.phone_digits(phone):
             raise InvalidArguments("请填写联系电话", field="phone")
         with self.db.uow() as uow:
@@ -304,7 +306,7 @@ class FeedbackService:
             if item is None or not item.active:
                 raise NotFound(f"服务事项 {item_id} 不存在")
             rating = RatingRow(service_item_id=item.id, unit_id=item.unit_id, stars=stars,
-                               comment=_clean(comment, 1000), rater_phone=dom.phone_digits(phone),
+                               comment=comment, rater_phone=dom.phone_digits(phone),
                                source="requester", created_at=now, excluded=False)
             uow.session.add(rating)
             uow.session.flush()

@@ -45,6 +45,7 @@ EN: dict[str, str] = {
     "待整改": "To rectify", "待回访": "Follow-up due", "待公示": "To publish",
     "已公示": "Published", "评价申诉": "Rating appeals", "全部单位": "All units",
     "服务事项评价": "Service item rating", "评价意见": "Comment", "第 {n} 轮整改": "round {n}",
+    "评价说明": "Comment",
     "整改时限": "Rectify by", "报告时间": "Reported", "回访时间": "Followed up",
     "差评整改超期 {n} 件": "Rectifications overdue: {n}",
     "公示时间": "Published", "整改报告": "Rectification report",
