@@ -120,6 +120,39 @@ def test_the_rating_is_said_in_words_not_only_stars(city: City) -> None:
     assert rating and "Dissatisfied" in rating.group(1)
 
 
+def test_the_requester_follows_the_rectification_of_a_bad_rating(city: City) -> None:
+    """A bad rating opens a rectification, but the tracking page said only 评价: the requester
+    never learnt that the unit had to rectify, nor that it did. The steps show now, without
+    the unit's report; the board shows none of them."""
+    a = _replied_from_the_web(city)
+    c = city.client
+    r = c.post(f"/track/{a['code']}/rate", data={
+        "csrf_token": _token(c, f"/track/{a['code']}"), "stars": "1", "comment": "没人来修"})
+    assert "感谢您的评价" in r.text
+    steps = re.findall(r'class="step step-(\w+)"', r.text)
+    assert steps[-2:] == ["rated", "rectification_opened"] and "差评已转承办单位整改" in r.text
+    [rect] = city.client.get("/api/v1/feedback/rectifications",
+                             headers=city.headers("supervisor")).json()
+    for user, step, body in (("handler_s1", "report", {"report": "已约谈维修班组，内部文件"}),
+                             ("followup", "follow-up", {"satisfied": True}),
+                             ("supervisor", "publish", None)):
+        done = city.client.post(f"/api/v1/feedback/rectifications/{rect['id']}/{step}",
+                                json=body, headers=city.headers(user))
+        assert done.status_code == 200, done.text
+    page = c.get(f"/track/{a['code']}").text
+    assert re.findall(r'class="step step-(\w+)"', page)[-4:] == [
+        "rectification_opened", "rectification_reported", "rectification_followed_up",
+        "rectification_published"]
+    assert "承办单位已提交整改情况" in page and "整改结果已公示" in page
+    assert "内部文件" not in page
+    english = c.get(f"/track/{a['code']}?lang=en").text
+    assert "passed to the unit to put right" in english
+    assert "Rectification published" in english
+    c.get(f"/track/{a['code']}?lang=zh")
+    board = c.get(f"/board/{a['code']}").text
+    assert "step-rectification" not in board
+
+
 def test_a_comment_too_long_is_refused_not_cut(city: City) -> None:
     """A comment past 1,000 characters (a client without the form's maxlength) was cut to its
     first 1,000 and the rating taken without a word; now it is refused and nothing is rated."""

@@ -100,7 +100,11 @@ def public_appeal(row: AppealRow, unit_name: str | None, category: str | None,
 
 
 # Steps only the requester sees on their own page: why their appeal left the public flow
-REQUESTER_EVENTS = ("add_info", "reject", "merge")
+# A bad rating's rectification (整改) too: the requester who gave it learns that the unit must
+# rectify, reported, was asked about it and published (not the report, nor any 申诉)
+REQUESTER_EVENTS = ("add_info", "reject", "merge", "rectification_opened",
+                    "rectification_reported", "rectification_followed_up",
+                    "rectification_published")
 
 
 def requester_view(row: AppealRow, events: list[EventRow]) -> list[dict[str, Any]]:

@@ -102,6 +102,7 @@ _LABELS_EN.update(i18n_audit.LABELS_EN)
 _LABELS_ZH.update(i18n_feedback.LABELS_ZH)  # 好差评: stars, 整改 and 申诉 statuses
 _LABELS_EN.update(i18n_feedback.LABELS_EN)
 _LABELS_ZH["action"].update(i18n_feedback.ACTION_ZH)  # their events on the timeline
+_LABELS_ZH["step"] = dict(i18n_feedback.STEP_ZH)  # … and on the requester's, in their words
 # The administrator's unit tree and time-limit rules (系统管理)
 _LABELS_ZH["unit_group"] = dict(unit_tree.GROUP_ZH)
 _LABELS_EN["unit_group"] = {
@@ -143,7 +144,7 @@ _LABELS_EN["step"] = {
     "approve_extension": "Deadline extended",
     "merged_in": "An appeal about the same problem was merged in",
     "add_info": "Information added", "rated": "Rated by the requester",
-    **i18n_public.STEP_EN}
+    **i18n_public.STEP_EN, **i18n_feedback.STEP_EN}
 
 EN: dict[str, str] = {
     # layout

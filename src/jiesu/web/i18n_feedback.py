@@ -38,6 +38,16 @@ ACTION_EN = {"rated": "Rated", "rectification_opened": "Rectification opened",
              "rectification_warning": "Rectification deadline warning",
              "rating_appealed": "Rating appealed", "rating_appeal_decided": "Rating appeal decided"}
 
+# the same steps on the requester's own timeline (/track), said to the requester
+STEP_ZH = {"rectification_opened": "差评已转承办单位整改",
+           "rectification_reported": "承办单位已提交整改情况",
+           "rectification_followed_up": "整改回访",
+           "rectification_published": "整改结果已公示"}
+STEP_EN = {"rectification_opened": "Your rating was passed to the unit to put right",
+           "rectification_reported": "The unit reported what it put right",
+           "rectification_followed_up": "Asked about the rectification",
+           "rectification_published": "Rectification published"}
+
 EN: dict[str, str] = {
     # the staff page
     "差评整改": "Bad ratings", "整改回访": "Rectification follow-up",
