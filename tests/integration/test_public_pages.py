@@ -153,6 +153,31 @@ def test_the_requester_follows_the_rectification_of_a_bad_rating(city: City) -> 
     assert "step-rectification" not in board
 
 
+def test_a_rating_excluded_on_appeal_is_still_the_requesters_own(city: City) -> None:
+    """Once the unit's 申诉 was upheld the tracking page offered the rating form again, and
+    rating answered 您已评价过该诉求: a form that can only fail. The requester sees the rating
+    they gave; the board, where an excluded rating counts nowhere, still says 暂无."""
+    a = _replied_from_the_web(city)
+    c = city.client
+    r = c.post(f"/track/{a['code']}/rate", data={
+        "csrf_token": _token(c, f"/track/{a['code']}"), "stars": "1"})
+    assert "感谢您的评价" in r.text
+    [rating] = city.client.get("/api/v1/feedback/ratings",
+                               headers=city.headers("supervisor")).json()
+    filed = city.client.post(f"/api/v1/feedback/ratings/{rating['id']}/appeal",
+                             json={"reason": "恶意差评"}, headers=city.headers("handler_s1"))
+    assert filed.status_code == 201, filed.text
+    d = city.client.post(f"/api/v1/feedback/rating-appeals/{filed.json()['id']}/decide",
+                         json={"uphold": True, "reason": "属实"}, headers=city.headers("supervisor"))
+    assert d.json()["status"] == "upheld"
+    page = c.get(f"/track/{a['code']}").text
+    assert f'action="/track/{a["code"]}/rate"' not in page
+    mine = re.search(r"<p data-rating>(.*?)</p>", page, re.S)
+    assert mine and "★☆☆☆☆" in mine.group(1)
+    board = c.get(f"/board/{a['code']}").text
+    assert re.search(r"<p data-rating>\s*<span class=\"muted\">暂无</span>", board)
+
+
 def test_a_comment_too_long_is_refused_not_cut(city: City) -> None:
     """A comment past 1,000 characters (a client without the form's maxlength) was cut to its
     first 1,000 and the rating taken without a word; now it is refused and nothing is rated."""

@@ -345,16 +345,17 @@ def anchor_state(session: Session) -> AnchorState:
     return AnchorState(last, min(n, queries.COUNT_CAP), n > queries.COUNT_CAP)
 
 
-def appeal_rating(session: Session, appeal_id: int) -> int | None:
-    """The requester's own star rating of an appeal, if the feedback tables exist and hold one."""
+def appeal_rating(session: Session, appeal_id: int, *, excluded: bool = False) -> int | None:
+    """The requester's own star rating of an appeal, if the feedback tables exist and hold one;
+    one excluded on 申诉 only with `excluded` (the requester's own page: they did rate)."""
     try:
         from jiesu.store.feedback_tables import RatingRow
     except ImportError:  # feedback feature not installed
         return None
-    stars: int | None = session.scalar(
-        select(RatingRow.stars).where(RatingRow.appeal_id == appeal_id,
-                                      RatingRow.excluded.is_(False))
-        .order_by(RatingRow.id.desc()).limit(1))
+    stmt = select(RatingRow.stars).where(RatingRow.appeal_id == appeal_id)
+    if not excluded:
+        stmt = stmt.where(RatingRow.excluded.is_(False))
+    stars: int | None = session.scalar(stmt.order_by(RatingRow.id.desc()).limit(1))
     return stars
 
 

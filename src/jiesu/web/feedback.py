@@ -19,8 +19,10 @@ def service(rt: Runtime) -> FeedbackService:
 
 
 def rating_of(rt: Runtime, appeal_id: int) -> int | None:
+    """The requester's rating of their appeal, even one excluded on 申诉: they rated, and a
+    second rating is refused (the form came back and answered 您已评价过该诉求)."""
     with rt.db.uow(write=False) as uow:
-        return web_queries.appeal_rating(uow.session, appeal_id)
+        return web_queries.appeal_rating(uow.session, appeal_id, excluded=True)
 
 
 def rate(rt: Runtime, appeal_id: int, phone: str, stars: int, comment: str) -> None:
