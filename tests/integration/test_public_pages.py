@@ -168,7 +168,8 @@ def test_a_rating_excluded_on_appeal_is_still_the_requesters_own(city: City) -> 
                              json={"reason": "恶意差评"}, headers=city.headers("handler_s1"))
     assert filed.status_code == 201, filed.text
     d = city.client.post(f"/api/v1/feedback/rating-appeals/{filed.json()['id']}/decide",
-                         json={"uphold": True, "reason": "属实"}, headers=city.headers("supervisor"))
+                         json={"uphold": True, "reason": "属实"},
+                         headers=city.headers("supervisor"))
     assert d.json()["status"] == "upheld"
     page = c.get(f"/track/{a['code']}").text
     assert f'action="/track/{a["code"]}/rate"' not in page
