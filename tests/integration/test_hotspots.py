@@ -106,6 +106,11 @@ def test_a_leader_turns_the_hotspot_into_a_dispatched_governance_task(city: City
     r = c.post(f"{API}/{key}/task", json={"unit_id": unit, "note": "x" * 501},
                headers=city.headers("analyst"))
     assert r.status_code == 422
+    # the page's form, which calls the note 交办意见, said 备注不能超过 500 字
+    _login(c, "analyst")
+    r = c.post(f"/staff/hotspots/{key}/task", data={
+        "csrf_token": _token(c, "/staff/hotspots"), "unit_id": str(unit), "note": "请" * 501})
+    assert "交办意见不能超过 500 字" in r.text and listed(city)[0]["task"] is None
     r = c.post(f"{API}/h999999/task", json={"unit_id": unit}, headers=city.headers("analyst"))
     assert r.status_code == 404 and r.json()["error"]["message"] == "热点已变化，请刷新后重试"
 

@@ -281,7 +281,8 @@ class HotspotService:
             raise PermissionDenied("您的角色无权把热点转为治理任务")
         note = dom.clean_text(note)
         if len(note) > NOTE_CHARS:
-            raise InvalidArguments(f"备注不能超过 {NOTE_CHARS} 字", field="note")
+            # the form and the task call it 交办意见 (the leader's instructions)
+            raise InvalidArguments(f"交办意见不能超过 {NOTE_CHARS} 字", field="note")
         with self.db.uow(write=False) as uow:
             unit = uow.units.get(unit_id)
             if unit is None or not unit.active:
