@@ -5,6 +5,7 @@ the requester's name or phone."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -102,3 +103,20 @@ def test_a_bad_rating_is_rectified_and_published(visitor: Callable[..., Visitor]
     assert REPORT in text and "下水道堵了一周" in text and "东华门街道" in text
     assert PHONE not in text and NAME not in text and COMMENT not in text
     resident.shot("55-public-rectifications")
+
+    # the requester follows it on the tracking page: the steps, not the report, and the
+    # rating they gave without a second form
+    requester = visitor("requester", phone=True)
+    requester.goto("/track")
+    page = requester.page
+    page.get_by_label("诉求编号").fill(code)
+    page.get_by_label("手机号码").fill(PHONE)
+    page.get_by_role("button", name="查询").click()
+    page.wait_for_url(re.compile(rf"/track/{code}$"))
+    timeline = page.locator("ol.timeline").inner_text()
+    for step in ("差评已转承办单位整改", "承办单位已提交整改情况", "整改回访", "整改结果已公示"):
+        assert step in timeline, timeline
+    assert REPORT not in page.content()
+    assert "★★☆☆☆" in page.locator("[data-rating]").inner_text()
+    assert page.locator(f'form[action="/track/{code}/rate"]').count() == 0
+    requester.shot("56-requester-rectification-steps")
