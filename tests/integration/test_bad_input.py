@@ -390,3 +390,15 @@ def test_numbers_out_of_range_are_said_in_chinese(city: City) -> None:
     assert r.status_code == 422 and r.json()["error"]["message"] == "单位不能小于 1", r.text
     assert city.client.get("/api/v1/feedback/ratings",
                            headers=city.headers("supervisor")).json() == []
+
+
+def test_a_status_the_feedback_lists_do_not_have_is_refused(city: City) -> None:
+    """?status=opne listed nothing, as if no rectification were open."""
+    for path, user in (("/api/v1/feedback/rectifications", "supervisor"),
+                       ("/api/v1/feedback/rating-appeals", "supervisor")):
+        r = city.client.get(path, params={"status": "opne"}, headers=city.headers(user))
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["message"].startswith("状态的取值无效"), r.text
+    r = city.client.get("/api/v1/feedback/rectifications", params={"status": "open"},
+                        headers=city.headers("supervisor"))
+    assert r.status_code == 200 and r.json() == []

@@ -42,7 +42,7 @@ _FIELD_ZH = {
     # ratings (好差评), rectifications and 申诉
     "stars": "评价星级", "appeal_code": "诉求编号", "service_item_id": "服务事项",
     "comment": "评价说明", "report": "整改报告", "satisfied": "是否满意", "uphold": "审核结论",
-    "unit_code": "单位编码",
+    "unit_code": "单位编码", "status": "状态",
 }
 # what pydantic's most common refusals say, in Chinese (its own words are English)
 _KIND_ZH = {

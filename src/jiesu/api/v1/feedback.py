@@ -207,9 +207,14 @@ def appeal_rating(rating_id: Id, body: ReasonIn, runtime: RuntimeDep,
                                                          utcnow()))
 
 
+# the statuses the lists filter by: another value was an empty list, as if none were in it
+RatingAppealStatusQ = Literal["pending", "upheld", "rejected"]
+RectificationStatusQ = Literal["open", "reported", "verified", "published", "cancelled"]
+
+
 @router.get("/rating-appeals", summary="评价申诉列表")
 def rating_appeals(runtime: RuntimeDep, user: CurrentUserDep,
-                   status: str | None = None) -> list[dict[str, Any]]:
+                   status: RatingAppealStatusQ | None = None) -> list[dict[str, Any]]:
     if user.role not in (Role.SUPERVISOR, Role.ADMIN, Role.ANALYST):
         raise PermissionDenied("您的角色无权查看评价申诉")
     return reporting(runtime).rating_appeals(status=status)
@@ -239,7 +244,7 @@ def decide(appeal_id: Id, body: DecisionIn, runtime: RuntimeDep,
 
 @router.get("/rectifications", summary="整改列表")
 def rectifications(runtime: RuntimeDep, user: CurrentUserDep, unit: int | None = None,
-                   status: str | None = None) -> list[dict[str, Any]]:
+                   status: RectificationStatusQ | None = None) -> list[dict[str, Any]]:
     return reporting(runtime).rectifications(unit_id=_unit_filter(user, unit), status=status,
                                              now=utcnow())
 
