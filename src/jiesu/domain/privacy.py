@@ -85,8 +85,9 @@ def mask_phone(number: str) -> str:
     """Mask a phone number the way Chinese services print it: 138****5678, 0731-****3456.
 
     Separators are kept; only digits are masked. Mobile numbers keep 3 + 4 digits, landlines
-    keep the area code and the last 4 digits. At most 7 digits stay visible, so the result
-    never looks like a whole phone number again.
+    keep the area code and the last 4 digits, a local number without its area code at most
+    half of its digits. At most 7 digits stay visible, so the result never looks like a whole
+    phone number again.
     """
     digits = [i for i, ch in enumerate(number) if ch.isdigit()]
     if not digits:
@@ -95,6 +96,10 @@ def mask_phone(number: str) -> str:
     if number[digits[0]] == "0":  # landline: keep the area code (3 or 4 digits)
         area_len = 3 if number[digits[0] : digits[0] + 2] in ("01", "02") else 4
         keep = set(digits[:area_len]) | set(digits[-4:])
+    elif len(digits) < 11 and number[digits[0]] != "1":
+        # a local number without its area code (8811333): 3 + 4 would keep all 7 digits, so
+        # at most half of them stay (***1333 would be 1 guess in 10; ****333 is 1 in 10,000)
+        keep = set(digits[len(digits) - min(4, len(digits) // 2):])
     else:
         local = digits[-11:] if len(digits) >= 11 else digits
         keep = set(digits[: len(digits) - len(local)]) | set(local[:3]) | set(local[-4:])
@@ -156,7 +161,6 @@ COMPOUND_SURNAMES = frozenset(
         "太叔",
         "申屠",
         "钟离",
-        "",
     )
 )
 

@@ -65,6 +65,9 @@ def test_masks():
     assert mask_phone("+86 138 1234 5678") == "+86 138 **** 5678"
     assert mask_phone("0731-84123456") == "0731-****3456"
     assert mask_phone("010 12345678") == "010 ****5678"
+    # a local number without its area code kept all its 7 digits (3 + 4): at most half stay
+    assert mask_phone("8811333") == "****333"
+    assert mask_phone("8811-3333") == "****-3333"
     assert mask_id_number("11010519491231002X") == "110105********002X"
     assert mask_bank_card("6222021234567890128") == "6222***********0128"
     assert mask_name("张三") == "张**"
