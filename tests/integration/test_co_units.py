@@ -114,3 +114,31 @@ def test_a_second_extension_is_said_to_need_an_administrator_before_it_is_asked(
     assert 'data-action="approve_extension"' in c.get(f"/staff/appeals/{a['id']}").text
     english = c.get(f"/staff/appeals/{a['id']}?lang=en").text
     assert "only an administrator can grant another extension" in english
+
+
+def test_the_grid_counts_its_own_work_and_what_it_assists_with_apart(city: City) -> None:
+    """The grid page's 待办诉求 counted the appeals the grid only helps with (协办), which the
+    lead unit signs and replies to, while the inbox's 待签收 no longer did. Now the figure is
+    the grid's own work, and what it assists with is a figure of its own."""
+    own = city.register()
+    city.act("dispatcher", own["id"], "dispatch", unit_code="D1S1C1")
+    for lead in ("D2", "D1S1"):
+        _with_co_unit(city, lead=lead, co="D1S1C1")
+    c = city.client
+    _login(c, "grid")
+
+    def figures() -> tuple[str, str | None]:
+        page = c.get("/staff/grid").text
+        todo = re.search(r"data-todo>([^<]*)<", page)
+        assisting = re.search(r"data-assisting>([^<]*)<", page)
+        assert todo
+        return todo.group(1), assisting.group(1) if assisting else None
+
+    assert figures() == ("1", "2")
+    city.act("grid", own["id"], "sign")  # in progress: still the grid's to do
+    assert figures() == ("1", "2")
+    grid = city.client.get("/api/v1/grid", headers=city.headers("grid")).json()
+    assert (grid["todo"], grid["assisting"]) == (1, 2)
+    # the inbox lists the same: one to handle, two it assists with
+    inbox = c.get("/staff/inbox").text
+    assert 'data-section="co_sign"' in inbox and "共 3 条" in inbox

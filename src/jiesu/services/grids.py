@@ -22,6 +22,7 @@ from jiesu.store.tables import AppealRow
 from jiesu.store.uow import Database
 
 REPORTS_SHOWN = 10
+HANDLING = ("dispatched", "in_progress")  # what a unit's inbox lists as its work
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,12 @@ class GridOverview:
     workers: list[str]  # the grid's workers (网格员)
     households: int | None  # 户数 (its own, or its micro-grids' sum; None: not loaded)
     population: int | None  # 常住人口 (likewise)
-    todo: int  # appeals the grid must sign or handle now
+    todo: int  # appeals the grid must sign or handle now (as lead or handling unit)
     todo_capped: bool  # `todo` is a lower bound (the inbox stops counting)
+    # appeals dispatched or in progress that the grid only helps with (协办): the lead unit
+    # signs and replies, so they are not in `todo`; the inbox lists them apart
+    assisting: int
+    assisting_capped: bool
     period: Period  # this month, in the city's time zone
     received: int  # appeals located in the grid this month (merged duplicates left out)
     patrol: int  # ... reported on patrol
@@ -76,9 +81,11 @@ class GridService:
             if unit is None:
                 raise PermissionDenied("您的账号未关联网格，请联系管理员", role=actor.role)
             chain = web_queries.unit_chains(s, {unit.id}).get(unit.id, [])
-            _, todo, capped = web_queries.scoped_page(
-                s, ["dispatched", "in_progress"], queries.Scope(unit_path=unit.path), now,
-                page=1, per_page=1)
+            # the inbox's lists (its scope takes in the co-units) and its own-work count
+            scope = queries.Scope(unit_path=unit.path)
+            _, listed, listed_capped = web_queries.scoped_page(
+                s, list(HANDLING), scope, now, page=1, per_page=1)
+            todo, capped = web_queries.owned_total(s, unit.id, list(HANDLING), scope, now)
             area = grid_queries.area_since(s, unit.path, since)
             residents = roll_up(grid_queries.subtree_figures(s, unit.path))[unit.id]
             rows = grid_queries.reports_of(s, actor.user_id, limit=REPORTS_SHOWN)
@@ -91,6 +98,7 @@ class GridService:
                 chain=[name for uid, name in chain if uid != unit.id],
                 workers=grid_queries.workers(s, unit.id), households=residents.households,
                 population=residents.population, todo=todo, todo_capped=capped,
+                assisting=max(listed - todo, 0), assisting_capped=listed_capped,
                 period=period, received=area.received, patrol=area.patrol,
                 resolved_on_site=area.resolved_on_site,
                 per_10k=per_10k(area.received, residents.population),

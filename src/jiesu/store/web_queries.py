@@ -105,8 +105,15 @@ def to_sign_total(session: Session, unit_id: int, scope: queries.Scope, now: dat
                   ) -> tuple[int, bool]:
     """How many appeals a unit subtree must sign (待签收): those dispatched to it as lead unit,
     not those it only helps with (协办), which the lead unit signs. (total, capped)"""
+    return owned_total(session, unit_id, ["dispatched"], scope, now)
+
+
+def owned_total(session: Session, unit_id: int, statuses: list[str], scope: queries.Scope,
+                now: datetime) -> tuple[int, bool]:
+    """How many appeals in `statuses` a unit subtree leads or handles itself, leaving out those
+    it only helps with (协办): what it must act on. (total, capped)"""
     _, total, capped = queries.list_appeals(
-        session, queries.AppealFilters(status=["dispatched"], unit_id=unit_id), scope, now,
+        session, queries.AppealFilters(status=statuses, unit_id=unit_id), scope, now,
         page=1, per_page=1, order="sign_due")
     return total, capped
 

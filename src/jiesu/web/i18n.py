@@ -296,6 +296,7 @@ EN: dict[str, str] = {
     "帮扶企业诉求": "My enterprises' appeals", "帮扶企业": "Enterprise I support",
     "所帮扶的企业暂无诉求": "No appeals from the enterprises you support",
     "协办（待主办单位签收）": "Assisting (waiting for the lead unit to sign)",
+    "协办诉求": "Assisting on",
     "该诉求已延期 {n} 次（每件最多 {max} 次），再次申请须由管理员审批，派单员不能批准。":
         "This appeal has been extended {n} time(s) (at most {max} per appeal): another "
         "extension needs an administrator's approval; a dispatcher cannot grant it.",
