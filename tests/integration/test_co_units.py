@@ -116,6 +116,72 @@ def test_a_second_extension_is_said_to_need_an_administrator_before_it_is_asked(
     assert "only an administrator can grant another extension" in english
 
 
+def _extension_asked(city: City, *, past_limit: bool) -> dict[str, object]:
+    """An appeal whose unit asks for an extension; `past_limit`: its second (max is one)."""
+    a = city.register()
+    city.act("dispatcher", a["id"], "dispatch", unit_code="D1")
+    city.act("handler_d1", a["id"], "sign")
+    if past_limit:
+        city.act("handler_d1", a["id"], "request_extension", days=3, reason="需协调供电公司")
+        city.act("dispatcher", a["id"], "approve_extension")
+    city.act("handler_d1", a["id"], "request_extension", days=2, reason="仍需协调")
+    return a
+
+
+def _form(page: str, action: str) -> dict[str, str]:
+    form = re.search(rf'<form method="post" action="{re.escape(action)}".*?</form>', page,
+                     re.S)
+    assert form, action
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form.group(0)))
+
+
+def test_an_administrator_decides_the_extensions_only_it_may_approve_on_its_own_queue(
+        city: City) -> None:
+    """Past `max_extensions` only an administrator approves an extension, but it had no list
+    of them: it opened each appeal. Now its navigation has the 延期申请 it alone may approve,
+    decided there as a dispatcher decides the others; the dispatcher's queue marks them."""
+    mine = _extension_asked(city, past_limit=False)
+    admins = _extension_asked(city, past_limit=True)
+    c = city.client
+    _login(c, "dispatcher")
+    queue = c.get("/staff/dispatch?tab=extensions").text
+    for a in (mine, admins):
+        assert f'data-code="{a["code"]}"' in queue
+    row = queue[queue.index(f'data-code="{admins["code"]}"'):]
+    row = row[:row.index("</li>")]
+    assert "data-admin-only" in row and "须管理员审批" in row
+    assert f'/staff/appeals/{admins["id"]}/approve_extension' not in row
+    row = queue[queue.index(f'data-code="{mine["code"]}"'):]
+    assert "data-admin-only" not in row[:row.index("</li>")]
+    assert c.get("/staff/extensions").status_code == 403
+    _login(c, "handler_d1")
+    assert c.get("/staff/extensions").status_code == 403
+
+    _login(c, "admin")
+    assert 'href="/staff/extensions"' in c.get("/staff/admin").text
+    page = c.get("/staff/extensions").text
+    assert f'data-code="{admins["code"]}"' in page and f'data-code="{mine["code"]}"' not in page
+    assert "须管理员审批的延期申请" in page and "data-admin-queue" in page
+    assert "Extensions for an administrator to approve" in c.get(
+        "/staff/extensions?lang=en").text
+    # a denial without a reason is refused and changes nothing
+    deny = _form(page, f"/staff/appeals/{admins['id']}/deny_extension")
+    r = c.post(f"/staff/appeals/{admins['id']}/deny_extension", data=deny | {"reason": " "},
+               follow_redirects=False)
+    assert r.status_code == 303
+    detail = city.client.get(f"/api/v1/appeals/{admins['id']}", headers=city.headers("admin"))
+    assert detail.json()["extension_pending_days"] == 2
+    approve = _form(page, f"/staff/appeals/{admins['id']}/approve_extension")
+    assert approve["back"] == "/staff/extensions"
+    r = c.post(f"/staff/appeals/{admins['id']}/approve_extension", data=approve,
+               follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/staff/extensions"
+    detail = city.client.get(f"/api/v1/appeals/{admins['id']}", headers=city.headers("admin"))
+    assert detail.json()["extension_pending_days"] is None
+    assert detail.json()["extension_count"] == 2
+    assert f'data-code="{admins["code"]}"' not in c.get("/staff/extensions").text
+
+
 def test_the_grid_counts_its_own_work_and_what_it_assists_with_apart(city: City) -> None:
     """The grid page's 待办诉求 counted the appeals the grid only helps with (协办), which the
     lead unit signs and replies to, while the inbox's 待签收 no longer did. Now the figure is

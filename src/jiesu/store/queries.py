@@ -61,6 +61,8 @@ class AppealFilters:
     open_only: bool = False
     return_pending: bool | None = None
     extension_pending: bool | None = None
+    # already extended this many times or more: past `max_extensions` only an admin approves
+    extensions_at_least: int | None = None
     warning: str | None = None  # "yellow" / "red": any clock at that level
     followup_overdue: bool | None = None  # replied, and its 回访 deadline has passed
     liaison_id: int | None = None  # 涉企诉求 of the enterprises this user is the liaison of
@@ -170,6 +172,8 @@ def filtered(session: Session, f: AppealFilters, scope: Scope,
     if f.extension_pending is not None:
         pending = AppealRow.extension_pending_days.is_not(None)
         clauses.append(pending if f.extension_pending else ~pending)
+    if f.extensions_at_least is not None:
+        clauses.append(AppealRow.extension_count >= f.extensions_at_least)
     if f.followup_overdue is not None:
         late = and_(AppealRow.status == "replied", AppealRow.followup_due_at < now)
         clauses.append(late if f.followup_overdue else ~late)

@@ -26,6 +26,7 @@ from jiesu.web.routes import (
     dispatcher,
     enterprise_public,
     enterprises,
+    extensions,
     followup,
     grid,
     handler,
@@ -63,7 +64,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     # rectifications before public: /board/rectifications is not an appeal's /board/{code}
     for module in (rectifications, public, track, auth, operator, dispatcher, handler, followup,
-                   supervisor, analyst, audit_config, hotspots, admin, appeal, policies,
+                   supervisor, analyst, audit_config, hotspots, admin, extensions, appeal, policies,
                    enterprises, enterprise_public, knowledge, survey, grid, users, unit_kpi,
                    ledger):
         app.include_router(module.router)

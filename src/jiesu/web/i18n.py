@@ -297,6 +297,12 @@ EN: dict[str, str] = {
     "所帮扶的企业暂无诉求": "No appeals from the enterprises you support",
     "协办（待主办单位签收）": "Assisting (waiting for the lead unit to sign)",
     "协办诉求": "Assisting on",
+    # past `max_extensions` only an administrator approves an extension (its own queue)
+    "须管理员审批": "Administrator to approve",
+    "须管理员审批的延期申请": "Extensions for an administrator to approve",
+    "以下诉求的延期次数已达上限（每件最多 {max} 次），再次延期须由管理员审批。":
+        "These appeals have been extended as often as allowed (at most {max} per appeal): "
+        "only an administrator can grant another extension.",
     "该诉求已延期 {n} 次（每件最多 {max} 次），再次申请须由管理员审批，派单员不能批准。":
         "This appeal has been extended {n} time(s) (at most {max} per appeal): another "
         "extension needs an administrator's approval; a dispatcher cannot grant it.",
