@@ -27,6 +27,13 @@ from jiesu.domain.appeal import (
     SupervisionLevel,
     Urgency,
 )
+from jiesu.domain.text import shorten
+
+
+def _called(title: str, untitled: str = "无标题") -> str:
+    """An appeal's title as an SMS names it: its first 20 characters, "…" when cut."""
+    return shorten(title, 20) or untitled
+
 
 NOTICE_KIND = "requester_notice"
 WARNING_KIND = "deadline_warning"
@@ -109,7 +116,7 @@ def unit_warning_notice(data: Mapping[str, Any], *, code: str, title: str, city:
     clock = UNIT_CLOCKS.get(str(data.get("clock")))
     if clock is None:
         return None
-    what = f"【{city}12345】诉求 {code}「{title[:20] or '无标题'}」"
+    what = f"【{city}12345】诉求 {code}「{_called(title)}」"
     if data.get("level") == "red":
         return f"{what}{clock}已超期（时限 {due_local}），已自动督办，请立即办理。"
     return f"{what}{clock}时限将于 {due_local} 到期，请抓紧办理。"
@@ -308,7 +315,7 @@ def unit_decision_notice(event_type: str, data: Mapping[str, Any], *, code: str,
         detail.append(f"办理时限 {due_local}")
     said = f"（{'，'.join(detail)}）" if detail else ""
     todo = decision.co_todo if co_unit else decision.todo
-    text = f"【{city}12345】诉求 {code}「{title[:20] or '无标题'}」{decision.what}{said}，{todo}。"
+    text = f"【{city}12345】诉求 {code}「{_called(title)}」{decision.what}{said}，{todo}。"
     reason = decision_reason(event_type, data)
     if reason:
         cut = reason if len(reason) <= REASON_IN_TEXT else reason[:REASON_IN_TEXT - 1] + "…"
@@ -355,7 +362,7 @@ def co_unit_notice(event_type: str, data: Mapping[str, Any], *, code: str, title
     if news.new_deadline and due_local:
         detail.append(f"办理时限 {due_local}")
     said = f"（{'，'.join(detail)}）" if detail else ""
-    text = f"【{city}12345】诉求 {code}「{title[:20] or '无标题'}」{news.what}{said}，{news.todo}。"
+    text = f"【{city}12345】诉求 {code}「{_called(title)}」{news.what}{said}，{news.todo}。"
     reason = str(data.get("reason") or "").strip() if news.reason else ""
     if reason:
         cut = reason if len(reason) <= REASON_IN_TEXT else reason[:REASON_IN_TEXT - 1] + "…"
@@ -371,7 +378,7 @@ def dispatch_notices(event_type: str, data: Mapping[str, Any], *, urgency: str, 
     finish by `due_local`) and the one it was taken from (收回); [] for any other event. The
     urgency (紧急/特急) leads the text."""
     level = URGENCY_ZH[Urgency(urgency)] if urgency in (Urgency.URGENT, Urgency.EMERGENCY) else ""
-    head = f"【{city}12345】{level}诉求 {code}「{title[:20] or '无标题'}」"
+    head = f"【{city}12345】{level}诉求 {code}「{_called(title)}」"
     if event_type == "dispatch":
         sign = f"，请于 {due_local} 前签收并办理" if due_local else "，请及时签收并办理"
         out = [(int(data["unit_id"]), f"{head}已派你单位主办{sign}。")]
@@ -394,8 +401,8 @@ def rectification_warning_notice(level: str, *, code: str | None, title: str, ci
                                  due_local: str) -> str:
     """The message to the rated unit when its rectification (整改) of a bad rating of an appeal
     (`code`) or of a service item (no code; `title` is its name) nears or passes its deadline."""
-    what = (f"诉求 {code}「{title[:20] or '无标题'}」" if code
-            else f"服务事项「{title[:20] or '未命名'}」")
+    what = (f"诉求 {code}「{_called(title)}」" if code
+            else f"服务事项「{_called(title, '未命名')}」")
     head = f"【{city}12345】{what}的差评整改"
     if level == "red":
         return f"{head}已超期（时限 {due_local}），请尽快提交整改报告。"

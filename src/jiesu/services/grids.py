@@ -17,6 +17,7 @@ from jiesu.domain import notices
 from jiesu.domain.errors import PermissionDenied
 from jiesu.domain.kpi import Period, month
 from jiesu.domain.population import per_10k, roll_up
+from jiesu.domain.text import shorten
 from jiesu.store import grid_queries, queries, web_queries
 from jiesu.store.tables import AppealRow
 from jiesu.store.uow import Database
@@ -102,7 +103,7 @@ class GridService:
                 period=period, received=area.received, patrol=area.patrol,
                 resolved_on_site=area.resolved_on_site,
                 per_10k=per_10k(area.received, residents.population),
-                reports=[Report(r.id, r.code or "", r.title or r.content[:30], r.status,
+                reports=[Report(r.id, r.code or "", r.title or shorten(r.content, 30), r.status,
                                 r.created_at, names.get(r.lead_unit_id or -1),
                                 decided.get(r.id, ()))
                          for r in rows])

@@ -20,6 +20,7 @@ from typing import Any
 
 from jiesu.config import Settings
 from jiesu.domain.appeal import phone_digits
+from jiesu.domain.text import shorten
 from jiesu.nlp import pii, urgency
 from jiesu.nlp.duplicates import DuplicateIndex
 from jiesu.nlp.location import Gazetteer, PolygonIndex
@@ -195,7 +196,7 @@ class IntakeIntelligence:
             code, title, content, status = info[c.appeal_id]
             out.append({"id": c.appeal_id, "code": code, "score": round(float(c.score), 3),
                         "reason": c.reason, "status": status,
-                        "title": title or content[:30]})
+                        "title": title or shorten(content, 30)})
         return out
 
     def remember(self, appeal_id: int, data: NewAppeal, area_id: int | None,

@@ -48,8 +48,8 @@ def test_units_are_warned_about_signing_and_handling_only() -> None:
           "city": "示范市", "due_local": "11月28日 17:30"}
     yellow = unit_warning_notice({"clock": "handle", "level": "yellow"}, **kw)
     assert yellow == ("【示范市12345】诉求 2026112700123"
-                      "「多福巷路灯不亮一个多月了晚上出行不安全请」"
-                      "办理时限将于 11月28日 17:30 到期，请抓紧办理。")  # title cut at 20
+                      "「多福巷路灯不亮一个多月了晚上出行不安全…」"
+                      "办理时限将于 11月28日 17:30 到期，请抓紧办理。")  # 20 with the "…"
     red = unit_warning_notice({"clock": "sign", "level": "red"}, **kw)
     assert red is not None and "签收已超期（时限 11月28日 17:30），已自动督办" in red
     for clock in ("follow_up", "return_window", "extension", "rectification"):

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from jiesu.api.deps import RuntimeDep, optional_user
 from jiesu.domain.appeal import Role
+from jiesu.domain.text import shorten
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
 from jiesu.store import lookups
@@ -54,5 +55,5 @@ def suggest(body: SuggestIn, request: Request, runtime: RuntimeDep) -> dict[str,
 def _earlier(runtime: Any, phone: str, limit: int = 10) -> list[dict[str, Any]]:
     with runtime.db.uow(write=False) as uow:
         rows = lookups.appeals_by_phone(uow.session, phone.strip(), limit)
-        return [{"id": r.id, "code": r.code, "title": r.title or r.content[:30],
+        return [{"id": r.id, "code": r.code, "title": r.title or shorten(r.content, 30),
                  "status": r.status, "created_at": r.created_at.isoformat()} for r in rows]
