@@ -107,3 +107,30 @@ def test_a_pasted_link_or_long_number_wraps_instead_of_widening_the_page(
     resident.shot("public-track-long-words")
     resident.goto(f"/board/{code}")
     resident.shot("public-board-item-long-words")
+
+
+def test_a_long_title_is_cut_with_an_ellipsis_on_a_phone(
+        visitor: Callable[..., Visitor], server: Server) -> None:
+    """The handler's inbox on a phone: a long title ends in "…", the whole of it on the row's
+    title, and the page does not scroll sideways."""
+    from jiesu.domain.appeal import Actor, Role
+    from jiesu.services.appeals import NewAppeal
+    from jiesu.services.clock import utcnow
+    from jiesu.store import lookups
+
+    title = "多福巷" + "路灯不亮晚上出行不安全" * 9
+    with as_admin(server) as (rt, units, _):
+        with rt.db.uow(write=False) as uow:
+            ids = {u.username: u.id for u in lookups.all_users(uow.session)}
+        reg = rt.appeals.register(Actor(role=Role.OPERATOR, user_id=ids["operator"]), NewAppeal(
+            kind="complaint", title=title, content="多福巷路口的路灯连续一周不亮。"), utcnow())
+        rt.appeals.act(Actor(role=Role.DISPATCHER, user_id=ids["dispatcher"]), reg.appeal_id,
+                       "dispatch", utcnow(), {"unit_id": units["D1"]})
+    handler = visitor("handler-long-title", phone=True)
+    handler.login("handler_d1")
+    handler.goto("/staff/inbox")
+    row = handler.page.locator(f'.row-text[title="{title}"]')
+    assert row.inner_text().endswith("…") and len(row.inner_text()) == 80
+    assert handler.page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    handler.shot("handler-inbox-long-title")

@@ -624,3 +624,34 @@ def test_a_city_may_publish_only_what_is_closed(city: City) -> None:
             assert re.findall(r'<option value="(\w+)"', c.get("/board").text) == ["closed"]
     finally:
         other.close()
+
+
+def test_long_titles_and_texts_are_cut_with_an_ellipsis(city: City) -> None:
+    """Board cards, staff rows and the requester's earlier appeals cut a long text with "…"
+    (only when they cut), and a cut title keeps its full text on hover."""
+    from tests.integration.test_web_pages import _login
+
+    title = "多福巷" + "路灯不亮晚上出行不安全" * 9  # 102 characters, cut at 80
+    content = "小区门口的路灯坏了一个多月，" * 10  # 140 characters, cut at 120
+    long = city.register(title=title, content=content, requester_phone=PHONE)
+    short = city.register(title="楼道灯不亮", content="楼道灯不亮，老人上下楼不方便",
+                          requester_phone=PHONE)
+    card = city.client.get("/board").text  # not on the board before dispatch
+    assert long["code"] not in card
+    for a in (long, short):
+        city.act("dispatcher", a["id"], "dispatch", unit_code="D1")
+    board = city.client.get("/board").text
+    cut = re.search(rf'href="/board/{long["code"]}".*?<p class="card-text">([^<]*)</p>', board,
+                    re.S)
+    assert cut and cut.group(1) == content[:119] + "…", cut
+    whole = re.search(rf'href="/board/{short["code"]}".*?<p class="card-text">([^<]*)</p>',
+                      board, re.S)
+    assert whole and whole.group(1) == "楼道灯不亮，老人上下楼不方便"
+
+    c = city.client
+    _login(c, "handler_d1")
+    inbox = c.get("/staff/inbox").text
+    assert f'<p class="row-text" title="{title}">{title[:79]}…</p>' in inbox
+    assert '<p class="row-text">楼道灯不亮</p>' in inbox
+    page = c.get(f"/staff/appeals/{short['id']}").text  # the same phone's earlier appeals
+    assert f'<span title="{title}">{title[:29]}…</span>' in page
