@@ -329,6 +329,67 @@ def test_the_appeal_page_names_the_enterprise_and_its_liaison(city: City) -> Non
         f"涉企诉求：统一社会信用代码 {uscc(42)} · 未在企业库中登记，请核实是否为该企业的诉求")
 
 
+def _tracked(city: City, code: str, phone: str) -> TestClient:
+    """A browser of the requester that proved code and phone on /track."""
+    other = TestClient(city.client.app)
+    r = other.post("/track", data={"csrf_token": _token(other, "/track"), "code": code,
+                                   "phone": phone}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return other
+
+
+def test_the_tracking_page_says_an_enterprise_appeal_is_one(city: City) -> None:
+    """涉企诉求 on the requester's /track page: handled as one, on its limits; the enterprise
+    and its 精准帮扶 liaison are named (never a phone) only to the enterprise's own contact
+    phone, as /enterprise does: anyone may type a credit code. Not on the public board."""
+    build(city)
+    c = city.client
+    assert lookup(c, uscc(1), PHONE).status_code == 303
+    liaison = re.search(r"data-liaison>([^<]+)<", c.get("/enterprise/policies").text)
+    assert liaison and liaison.group(1) != "未指定"
+    name = liaison.group(1)
+
+    def note(appeal: dict[str, Any], phone: str, lang: str = "zh") -> str:
+        with _tracked(city, appeal["code"], phone) as browser:
+            page = browser.get(f"/track/{appeal['code']}?lang={lang}").text
+        found = re.search(r'<p class="note" data-enterprise>(.*?)</p>', page, re.S)
+        assert found, page
+        return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+
+    own = city.register(content="园区道路施工封闭，货车无法进出厂区", requester_phone=PHONE,
+                        requester_type="enterprise", enterprise_code=uscc(1))
+    city.act("dispatcher", own["id"], "dispatch", unit_code="D1")
+    said = note(own, PHONE)
+    assert said == (f"本诉求作为涉企诉求办理，适用涉企诉求的办理时限。 企业：示范软件有限公司 · "
+                    f"帮扶联络人（精准帮扶）： {name}")
+    assert not re.search(r"\d{4}", said)  # no phone of anyone
+    with _tracked(city, own["code"], PHONE) as browser:
+        page = browser.get(f"/track/{own['code']}").text
+    assert "办理时限" in page  # the deadline the enterprise limits gave
+    english = note(own, PHONE, "en")
+    assert "handled as an enterprise appeal" in english and not CJK.search(
+        english.replace("示范软件有限公司", "").replace(name, ""))
+
+    # someone else's phone, or a code not on file: a 涉企诉求 all the same, nobody named
+    ent = {"requester_type": "enterprise"}
+    for appeal in (city.register(requester_phone="13700002222", enterprise_code=uscc(1), **ent),
+                   city.register(requester_phone=PHONE, enterprise_code=uscc(42), **ent)):
+        said = note(appeal, appeal["requester_phone"])
+        assert said.startswith("本诉求作为涉企诉求办理")
+        assert "示范软件有限公司" not in said and name not in said and "data-liaison" not in said
+        with _tracked(city, appeal["code"], appeal["requester_phone"]) as browser:
+            assert 'href="/enterprise"' in browser.get(f"/track/{appeal['code']}").text
+
+    resident = city.register(requester_phone=PHONE)
+    with _tracked(city, resident["code"], PHONE) as browser:
+        assert "data-enterprise" not in browser.get(f"/track/{resident['code']}").text
+    # the public board says none of it
+    with TestClient(city.client.app) as anyone:
+        for page in (anyone.get(f"/board/{own['code']}").text, anyone.get("/board").text):
+            assert own["code"] in page
+            assert "涉企" not in page and name not in page and "示范软件" not in page
+
+
 def test_withdrawing_asks_for_a_reason_and_lapses_what_was_not_applied_for(city: City) -> None:
     made = build(city)
     c = city.client

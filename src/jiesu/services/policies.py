@@ -343,6 +343,22 @@ class PolicyService:
             return None if row is None else self._enterprise_view(uow, row,
                                                                    staff=actor is not None)
 
+    def enterprise_for_requester(self, uscc: str, requester_phone: str | None
+                                 ) -> EnterpriseView | None:
+        """The enterprise of a 涉企诉求 as its requester may see it on the tracking page: only
+        when the appeal came from the contact phone on file, the proof /enterprise asks for
+        (anyone may type a credit code; its liaison is for that enterprise). Phone masked.
+        None when the code is not on file or the phone is not its contact's."""
+        try:
+            code = ent.normalize_uscc(uscc)
+        except InvalidArguments:
+            return None
+        with self.db.uow(write=False) as uow:
+            row = ps.enterprise_by_uscc(uow.session, code)
+            if row is None or not ent.from_own_contact(requester_phone, row.contact_phone):
+                return None
+            return self._enterprise_view(uow, row, staff=False)
+
     def _may_read_enterprise(self, uow: UnitOfWork, actor: dom.Actor, row: EnterpriseRow
                              ) -> bool:
         path = self._scope_path(uow, actor, "查看企业档案")

@@ -46,6 +46,13 @@ EN: dict[str, str] = {
         "If the problem is still there, submit a new appeal or call the 12345 hotline.",
     "附照片 {n} 张": "Photos attached: {n}",
     "诉求人评价": "The requester's rating",
+    # a 涉企诉求 on its requester's tracking page
+    "本诉求作为涉企诉求办理，适用涉企诉求的办理时限。":
+        "This appeal is handled as an enterprise appeal, on the time limits for enterprise "
+        "appeals.",
+    "帮扶联络人可凭统一社会信用代码和企业登记的联系电话在“企业服务”中查看。":
+        "Your enterprise's liaison is shown under “For enterprises”, with its unified social "
+        "credit code and the contact phone on file.",
     # the public ranking (/stats/rankings)
     "承办单位排名": "Rankings of the handling units",
     "承办单位排名（综合得分、响应率、解决率、满意率）":

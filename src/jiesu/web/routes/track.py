@@ -16,6 +16,7 @@ from jiesu.store import queries, web_queries
 from jiesu.web import core, feedback, uploads
 from jiesu.web.core import FormDep
 from jiesu.web.disclosure import requester_view
+from jiesu.web.routes.policies import policy_service
 from jiesu.web.routes.public import _remember
 
 router = APIRouter(include_in_schema=False)
@@ -82,8 +83,15 @@ def track_detail(request: Request, code: str) -> Response:
     reopen_ends = (requester_reopen_ends(row.closed_at, rt.rules.get())
                    if row.status == "closed" else None)
     reopen_over = reopen_ends is not None and utcnow() > reopen_ends
+    # 涉企诉求: handled on the enterprise limits; its name and 精准帮扶 liaison only when the
+    # appeal came from the enterprise's contact phone (what /enterprise asks for)
+    enterprise = row.requester_type == "enterprise"
+    on_file = (policy_service(rt).enterprise_for_requester(row.enterprise_code,
+                                                           row.requester_phone)
+               if enterprise and row.enterprise_code else None)
     return core.render(request, "public/track_detail.html", {
-        "row": row, "unit": names.get(row.lead_unit_id or 0),
+        "row": row, "enterprise": enterprise, "on_file": on_file,
+        "unit": names.get(row.lead_unit_id or 0),
         "category": cats.get(row.category or ""), "steps": steps,
         "new": request.query_params.get("new") == "1", "rating": rating,
         "call_now": _call_now(row.suggestions) if row.status == "registered" else [],
