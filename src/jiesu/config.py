@@ -73,8 +73,11 @@ class Settings(BaseSettings):
                     "so the attempts are made at different times; 0: no spacing")
     survey_token_days: int = Field(7, ge=1, le=365,
                                    description="days an online follow-up survey link is valid")
-    rating_window_days: int = Field(7, ge=1, le=365,
-                                    description="days a requester has to rate a closed appeal")
+    rating_window_days: int = Field(
+        7, ge=1, le=365,
+        description="days a requester has to rate a closed appeal, counted from its closing "
+                    "(办结); a later rating is refused (评价期限已过), and the default rating, if "
+                    "set, is given then. Service-item ratings have no window")
     rating_default_stars: int | None = Field(
         None, ge=1, le=5,
         description="stars given when the rating window passes (unset: no default rating)")

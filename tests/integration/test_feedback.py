@@ -4,15 +4,18 @@ through the REST API (SQLite and PostgreSQL).
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from jiesu.runtime import Runtime
 from jiesu.services.audit import verify
 from jiesu.services.clock import utcnow
 from jiesu.services.feedback import FeedbackService
+from jiesu.store.tables import AppealRow
 from tests.integration.test_web_pages import _token
 from tests.support.city import City, page_login
 
@@ -356,3 +359,70 @@ def test_the_follow_up_spacing_can_be_turned_off(city: City, runtime: Runtime) -
         city.act("followup", a["id"], "follow_up", reached=False)
     assert city.client.get(f"/api/v1/appeals/{a['id']}",
                            headers=city.headers("followup")).json()["status"] == "closed"
+
+
+def _closed_days_ago(city: City, appeal_id: int, days: float) -> None:
+    with city.runtime.db.uow() as uow:
+        uow.session.execute(update(AppealRow).where(AppealRow.id == appeal_id)
+                            .values(closed_at=utcnow() - timedelta(days=days)))
+        uow.commit()
+
+
+def test_a_rating_after_the_rating_window_is_refused(city: City) -> None:
+    """JIESU_RATING_WINDOW_DAYS (7) is the time a requester has to rate a closed appeal: with no
+    default rating configured a 2-star rating five weeks after closing was accepted, opened a
+    rectification that day and counted in this month's statistics."""
+    late, in_time = closed(city), closed(city)
+    _closed_days_ago(city, late["id"], 35)
+    _closed_days_ago(city, in_time["id"], 6)
+    r = city.client.post("/api/v1/feedback/ratings",
+                         json={"appeal_code": late["code"], "phone": PHONE, "stars": 2})
+    assert r.status_code == 409, r.text
+    err = r.json()["error"]
+    assert err["code"] == "illegal_transition"
+    assert err["message"].startswith("评价期限已过：办结后 7 天内可评价（截至 "), err
+    supervisor = city.headers("supervisor")
+    assert city.client.get("/api/v1/feedback/ratings", headers=supervisor).json() == []
+    assert city.client.get("/api/v1/feedback/rectifications", headers=supervisor).json() == []
+    month = utcnow().astimezone(city.runtime.settings.tz).strftime("%Y-%m")
+    stats = {s["unit_name"]: s for s in
+             city.client.get("/api/v1/stats/ratings", params={"period": month}).json()}
+    assert stats.get("东华门街道", {}).get("ratings", 0) == 0
+    ok = city.client.post("/api/v1/feedback/ratings",
+                          json={"appeal_code": in_time["code"], "phone": PHONE, "stars": 2})
+    assert ok.status_code == 201, ok.text
+
+    # /track: no form that can only refuse, but until when it could be rated
+    c = city.client
+    c.post("/track", data={"code": late["code"], "phone": PHONE,
+                           "csrf_token": _token(c, "/track")})
+    page = c.get(f"/track/{late['code']}").text
+    assert f'action="/track/{late["code"]}/rate"' not in page
+    over = re.search(r"<section[^>]*data-rate-over.*?</section>", page, re.S)
+    ends = (utcnow() - timedelta(days=28)).astimezone(city.runtime.settings.tz)
+    assert over and "评价期限已过" in over.group(0)
+    assert ends.strftime("%Y-%m-%d") in over.group(0)
+    posted = c.post(f"/track/{late['code']}/rate",
+                    data={"csrf_token": _token(c, "/track"), "stars": "2"})
+    assert "评价期限已过" in posted.text
+    assert city.client.get("/api/v1/feedback/ratings", headers=supervisor).json()[0][
+        "appeal_id"] == in_time["id"]
+    assert len(city.client.get("/api/v1/feedback/ratings", headers=supervisor).json()) == 1
+
+    # the form within the window says until when
+    fresh = closed(city)
+    c.post("/track", data={"code": fresh["code"], "phone": PHONE,
+                           "csrf_token": _token(c, "/track")})
+    page = c.get(f"/track/{fresh['code']}").text
+    assert f'action="/track/{fresh["code"]}/rate"' in page and "data-rate-ends" in page
+
+
+def test_the_default_rating_is_still_given_after_the_window(city: City,
+                                                            runtime: Runtime) -> None:
+    a = closed(city)
+    on = runtime.settings.model_copy(update={"rating_default_stars": 4})
+    svc = FeedbackService(runtime.db, runtime.rules, on)
+    later = utcnow() + timedelta(days=7, minutes=1)
+    assert svc.apply_default_ratings(later) == 1
+    ratings = city.client.get("/api/v1/feedback/ratings", headers=city.headers("analyst")).json()
+    assert [(x["appeal_id"], x["source"]) for x in ratings] == [(a["id"], "default")]

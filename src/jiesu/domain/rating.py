@@ -92,6 +92,19 @@ def default_rating_at(closed_at: datetime, window_days: int) -> datetime:
     return closed_at + timedelta(days=window_days)
 
 
+def rating_ends(closed_at: datetime | None, window_days: int) -> datetime | None:
+    """Until when the requester may rate an appeal closed at `closed_at` (评价期限): the rating
+    window counted from its closing, the moment the default rating (if configured) is given
+    instead. None while it is not closed (a replied appeal can be rated)."""
+    return None if closed_at is None else default_rating_at(closed_at, window_days)
+
+
+def rating_over(closed_at: datetime | None, window_days: int, now: datetime) -> bool:
+    """The rating window of an appeal closed at `closed_at` has passed at `now`."""
+    ends = rating_ends(closed_at, window_days)
+    return ends is not None and now >= ends
+
+
 class RectificationStatus(StrEnum):
     OPEN = "open"  # 待整改
     REPORTED = "reported"  # 已提交整改报告，待回访

@@ -273,6 +273,8 @@ class FeedbackService:
             raise IllegalTransition("诉求答复后才能评价")
         if appeal.lead_unit_id is None:
             raise IllegalTransition("该诉求没有承办单位，无需评价")
+        if source != "default":
+            self._check_rating_window(appeal, now)
         rater = dom.phone_digits(phone)
         taken = fq.appeal_rating_id(uow.session, appeal.id, rater)
         if taken is not None:
@@ -293,6 +295,17 @@ class FeedbackService:
         assert appeal.id is not None
         _append_events(uow, appeal.id, events, now)
         return RatingResult(rating.id, rules_rating.is_bad(stars), rect_id)
+
+    def _check_rating_window(self, appeal: dom.Appeal, now: datetime) -> None:
+        """A closed appeal is rated within JIESU_RATING_WINDOW_DAYS of its closing (评价期限);
+        a later rating is refused (409), as a late reopening is."""
+        if appeal.status is not dom.Status.CLOSED:
+            return
+        days = self.settings.rating_window_days
+        ends = rules_rating.rating_ends(appeal.closed_at, days)
+        if ends is not None and rules_rating.rating_over(appeal.closed_at, days, now):
+            local = ends.astimezone(self.settings.tz).strftime("%Y-%m-%d %H:%M")
+            raise IllegalTransition(f"评价期限已过：办结后 {days} 天内可评价（截至 {local}）")
 
     def rate_service_item(self, item_id: int, phone: str, stars: int, now: datetime, *,
                           comment: str | None = None) -> RatingResult:

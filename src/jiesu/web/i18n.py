@@ -817,6 +817,9 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
      "Less than {n} {unit} since the last call-back that reached nobody: call at another time,"
      " a call nobody answers can be recorded from {at} (one that reaches them, any time)",
      {"unit": {"小时": "hour(s)", "分钟": "minutes"}.__getitem__}),
+    (re.compile(r"评价期限已过：办结后 (?P<n>\d+) 天内可评价（截至 (?P<at>[\d\- :]+)）"),
+     "The time to rate has passed: an appeal can be rated within {n} days of its closing "
+     "(until {at})", {}),
     (re.compile(r"已超过 (?P<n>\d+) 天的重办申请期限"),
      "The {n} days in which an appeal can be reopened have passed", {}),
     (re.compile(rf"(?P<noun>{_NOUN}) (?P<id>\S+) 不存在"),

@@ -42,6 +42,8 @@ EN: dict[str, str] = {
     "{date} 前可申请重办": "You can ask for it to be reopened until {date}",
     "已超过重办申请期限（{date} 前可申请）。":
         "The time to ask for a reopening has passed (it ended {date}).",
+    "{date} 前可评价": "You can rate it until {date}",
+    "评价期限已过（{date} 前可评价）。": "The time to rate it has passed (it ended {date}).",
     "如问题仍未解决，请提交新的诉求或拨打 12345 热线。":
         "If the problem is still there, submit a new appeal or call the 12345 hotline.",
     "附照片 {n} 张": "Photos attached: {n}",

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from jiesu.domain.appeal import Actor, Role, phone_digits, requester_reopen_ends, typed_code
 from jiesu.domain.errors import DomainError, NotFound, TooManyAttempts
 from jiesu.domain.notices import rejected_because
+from jiesu.domain.rating import rating_ends
 from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
 from jiesu.web import core, feedback, uploads
@@ -89,6 +90,10 @@ def track_detail(request: Request, code: str) -> Response:
     on_file = (policy_service(rt).enterprise_for_requester(row.enterprise_code,
                                                            row.requester_phone)
                if enterprise and row.enterprise_code else None)
+    # the rating window (评价期限) too: once it has passed the rating form is not offered
+    rate_ends = (rating_ends(row.closed_at, rt.settings.rating_window_days)
+                 if row.status == "closed" else None)
+    rate_over = rate_ends is not None and utcnow() >= rate_ends
     return core.render(request, "public/track_detail.html", {
         "row": row, "enterprise": enterprise, "on_file": on_file,
         "unit": names.get(row.lead_unit_id or 0),
@@ -101,7 +106,8 @@ def track_detail(request: Request, code: str) -> Response:
         "can_add": row.status in queries.OPEN,
         "can_reopen": row.status in ("replied", "closed") and not reopen_over,
         "reopen_over": reopen_over, "reopen_ends": reopen_ends,
-        "can_rate": row.status in ("replied", "closed") and rating is None})
+        "can_rate": row.status in ("replied", "closed") and rating is None and not rate_over,
+        "rate_over": rate_over and rating is None, "rate_ends": rate_ends})
 
 
 def _call_now(suggestions: dict[str, Any] | None) -> list[str]:
