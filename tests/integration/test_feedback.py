@@ -5,9 +5,11 @@ through the REST API (SQLite and PostgreSQL).
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
@@ -426,3 +428,125 @@ def test_the_default_rating_is_still_given_after_the_window(city: City,
     assert svc.apply_default_ratings(later) == 1
     ratings = city.client.get("/api/v1/feedback/ratings", headers=city.headers("analyst")).json()
     assert [(x["appeal_id"], x["source"]) for x in ratings] == [(a["id"], "default")]
+
+
+def _pending_service_item_appeal(city: City, code: str) -> tuple[int, int]:
+    """A bad rating of a service item (no appeal, so no appeal version to check) and the
+    pending 申诉 against it: (rating id, 申诉 id)."""
+    item = city.client.post("/api/v1/feedback/service-items",
+                            json={"unit_code": "W", "code": code, "name": "供水报装"},
+                            headers=city.headers("admin")).json()["id"]
+    rating_id = city.client.post("/api/v1/feedback/ratings",
+                                 json={"service_item_id": item, "phone": PHONE, "stars": 1}
+                                 ).json()["rating_id"]
+    filed = city.client.post(f"/api/v1/feedback/ratings/{rating_id}/appeal",
+                             json={"reason": "与本单位服务无关"}, headers=city.headers("admin"))
+    assert filed.status_code == 201, filed.text
+    return rating_id, filed.json()["id"]
+
+
+def _decision(city: City, rating_id: int, ra_id: int) -> tuple[str, str | None, bool, str]:
+    ra = next(x for x in city.client.get("/api/v1/feedback/rating-appeals",
+                                         headers=city.headers("supervisor")).json()
+              if x["id"] == ra_id)
+    rating = next(x for x in city.client.get("/api/v1/feedback/ratings",
+                                             headers=city.headers("supervisor")).json()
+                  if x["id"] == rating_id)
+    rect = next(x for x in city.client.get("/api/v1/feedback/rectifications",
+                                           headers=city.headers("supervisor")).json()
+                if x["rating_id"] == rating_id)
+    return ra["status"], ra.get("decision_reason"), rating["excluded"], rect["status"]
+
+
+def test_two_reviewers_deciding_one_rating_appeal_at_once(city: City, runtime: Runtime) -> None:
+    """Uphold and deny the same pending 申诉 at the same moment from two app instances: one
+    wins, the other gets 409 with a Chinese message, and the outcome is the winner's alone."""
+    from fastapi.testclient import TestClient as Client
+
+    from jiesu.app import create_app
+
+    headers = city.headers("supervisor")
+    apps = [create_app(runtime.settings, runtime=runtime) for _ in range(2)]
+    bodies = [{"uphold": True, "reason": "经调查属恶意差评"},
+              {"uphold": False, "reason": "未发现恶意"}]
+    with Client(apps[0]) as c1, Client(apps[1]) as c2:
+        for n in range(4):
+            rating_id, ra_id = _pending_service_item_appeal(city, f"W-R{n}")
+            barrier = threading.Barrier(2)
+            results: list[Any] = [None, None]
+
+            def run(i: int, client: Client, ra_id: int = ra_id,
+                    barrier: threading.Barrier = barrier, results: list[Any] = results) -> None:
+                barrier.wait(timeout=30)
+                results[i] = client.post(f"/api/v1/feedback/rating-appeals/{ra_id}/decide",
+                                         json=bodies[i], headers=headers)
+
+            threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate((c1, c2))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=60)
+            assert sorted(r.status_code for r in results) == [200, 409], [
+                (r.status_code, r.text) for r in results]
+            win = next(i for i, r in enumerate(results) if r.status_code == 200)
+            err = results[1 - win].json()["error"]
+            assert err["code"] in ("conflict", "illegal_transition") and "申诉已" in err["message"]
+            upheld = bodies[win]["uphold"]
+            assert _decision(city, rating_id, ra_id) == (
+                "upheld" if upheld else "rejected", bodies[win]["reason"], upheld,
+                "cancelled" if upheld else "open")
+
+
+def test_overlapping_rating_appeal_decisions_the_second_gets_409(city: City,
+                                                                  runtime: Runtime) -> None:
+    """Both reviewers have read the 申诉 as pending before either writes: the conditional
+    update lets one decide, the other gets 409 and changes nothing."""
+    if runtime.db.dialect == "sqlite":
+        pytest.skip("SQLite takes the write lock at BEGIN IMMEDIATE: two writers cannot overlap "
+                    "(covered by the HTTP race above)")
+    from jiesu.domain import rating as rules_rating
+    from jiesu.domain.appeal import Role
+    from jiesu.services.feedback import Conflict
+
+    svc = FeedbackService(runtime.db, runtime.rules, runtime.settings)
+    users = [u for u in (runtime.auth.user(i) for i in range(1, 60)) if u is not None]
+    reviewers = [next(u for u in users if u.role == Role.SUPERVISOR).actor(),
+                 next(u for u in users if u.role == Role.ADMIN).actor()]
+    original = rules_rating.RatingAppeal.decide
+    barrier = threading.Barrier(2)
+
+    def decide_then_wait(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        barrier.wait(timeout=30)  # both have read it pending by now
+
+    rules_rating.RatingAppeal.decide = decide_then_wait  # type: ignore[method-assign]
+    try:
+        for n in range(3):
+            rating_id, ra_id = _pending_service_item_appeal(city, f"W-O{n}")
+            barrier.reset()
+            outcome: dict[bool, object] = {}
+
+            def run(uphold: bool, actor: Any, ra_id: int = ra_id,
+                    outcome: dict[bool, object] = outcome) -> None:
+                try:
+                    outcome[uphold] = svc.decide_rating_appeal(
+                        actor, ra_id, uphold, "维持" if not uphold else "恶意差评", utcnow())
+                except Exception as exc:  # noqa: BLE001 - checked below
+                    outcome[uphold] = exc
+
+            threads = [threading.Thread(target=run, args=(True, reviewers[0])),
+                       threading.Thread(target=run, args=(False, reviewers[1]))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=60)
+            errors = [v for v in outcome.values() if isinstance(v, Exception)]
+            wins = [k for k, v in outcome.items() if not isinstance(v, Exception)]
+            assert len(wins) == 1 and len(errors) == 1, outcome
+            assert isinstance(errors[0], Conflict) and errors[0].http_status == 409, errors
+            upheld = wins[0]
+            assert _decision(city, rating_id, ra_id) == (
+                "upheld" if upheld else "rejected", "恶意差评" if upheld else "维持", upheld,
+                "cancelled" if upheld else "open")
+    finally:
+        rules_rating.RatingAppeal.decide = original  # type: ignore[method-assign]

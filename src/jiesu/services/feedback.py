@@ -399,9 +399,16 @@ class FeedbackService:
             ra = rules_rating.RatingAppeal(rules_rating.RatingAppealStatus(row.status),
                                            row.reason)
             ra.decide(uphold, reason, now)
-            row.status, row.decision_reason = str(ra.status), ra.decision_reason
-            row.decided_at, row.decided_by = now, actor.user_id
-            rating = uow.session.get(RatingRow, row.rating_id)
+            rating_id = row.rating_id
+            # only while it is still pending: two reviewers deciding at once both read it
+            # pending, and for a service item's rating no appeal version stops the second
+            if not fq.decide_rating_appeal(uow.session, rating_appeal_id, status=str(ra.status),
+                                           reason=ra.decision_reason, decided_at=now,
+                                           decided_by=actor.user_id):
+                raise Conflict("该申诉已由其他审核人审核，请刷新后查看审核结果")
+            # locked as publishing locks it, so a rectification is not published while its
+            # rating is being excluded
+            rating = uow.session.get(RatingRow, rating_id, with_for_update=True)
             assert rating is not None
             if uphold:
                 rating.excluded, rating.excluded_at = True, now
@@ -411,10 +418,10 @@ class FeedbackService:
                     rect.status = str(rules_rating.RectificationStatus.CANCELLED)
                     rect.cancelled_reason = f"评价经申诉被剔除：{ra.decision_reason}"
             self._appeal_event(uow, rating.appeal_id, actor, now, "rating_appeal_decided",
-                               {"rating_id": rating.id, "rating_appeal_id": row.id,
+                               {"rating_id": rating.id, "rating_appeal_id": rating_appeal_id,
                                 "upheld": uphold, "reason": ra.decision_reason})
             uow.commit()
-            return row.status
+            return str(ra.status)
 
     # --- rectifications (整改) -----------------------------------------------------------------
 

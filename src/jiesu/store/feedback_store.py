@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from jiesu.store.feedback_tables import (
@@ -91,6 +91,30 @@ def rating_appeal_status(session: Session, rating_id: int) -> str | None:
     return session.scalar(select(RatingAppealRow.status)
                           .where(RatingAppealRow.rating_id == rating_id)
                           .order_by(RatingAppealRow.id.desc()).limit(1))
+
+
+def decide_rating_appeal(session: Session, rating_appeal_id: int, *, status: str,
+                         reason: str | None, decided_at: datetime,
+                         decided_by: int | None) -> bool:
+    """Record the decision of a 申诉 that is still pending, in one conditional UPDATE: False
+    when it is not pending any more (another reviewer decided it since it was read). Under
+    PostgreSQL's READ COMMITTED the second of two such UPDATEs waits for the first and then
+    finds the row no longer pending."""
+    done = session.execute(
+        update(RatingAppealRow)
+        .where(RatingAppealRow.id == rating_appeal_id, RatingAppealRow.status == "pending")
+        .values(status=status, decision_reason=reason, decided_at=decided_at,
+                decided_by=decided_by)
+        .execution_options(synchronize_session=False))
+    row = session.get(RatingAppealRow, rating_appeal_id)
+    if row is not None:
+        session.expire(row)
+    return bool(getattr(done, "rowcount", 0))
+
+
+def rating_appeal_pending(session: Session, rating_id: int) -> bool:
+    """A 申诉 against the rating is waiting for review."""
+    return rating_appeal_status(session, rating_id) == "pending"
 
 
 def rectification_of_rating(session: Session, rating_id: int) -> RectificationRow | None:

@@ -657,6 +657,9 @@ EN: dict[str, str] = {
     "该评价已申诉过且申诉已被驳回，每条评价只能申诉一次":
         "This rating was appealed and the appeal was denied: a rating can be appealed only once",
     "该申诉已审核": "This appeal against a rating has already been decided",
+    "该申诉已由其他审核人审核，请刷新后查看审核结果":
+        "Another reviewer has just decided this appeal against a rating: reload to see the "
+        "decision",
     "页面已过期或来源不明，请刷新页面后重新提交":
         "The page has expired or came from elsewhere: reload it and submit again",
     "本站须通过 HTTPS 访问：请改用 https:// 开头的地址打开本页，再重新提交":
