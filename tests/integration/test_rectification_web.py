@@ -299,6 +299,48 @@ def test_a_rating_excluded_after_publication_leaves_the_public_page(city: City) 
         m["rectification_id"] for m in (kept, excluded))
 
 
+def test_no_publication_while_a_rating_appeal_is_pending(city: City) -> None:
+    """A rectification was published (整改公示) while a 申诉 against its rating waited for
+    review, and its card did not say so: the public saw a 差评 the review might exclude."""
+    made = _bad_rating(city)
+    rect = made["rectification_id"]
+    for user, step, body in (("handler_s1", "report", {"report": "已整改到位"}),
+                             ("followup", "follow-up", {"satisfied": True})):
+        r = city.client.post(f"/api/v1/feedback/rectifications/{rect}/{step}", json=body,
+                             headers=city.headers(user))
+        assert r.status_code == 200, r.text
+    filed = city.client.post(f"/api/v1/feedback/ratings/{made['rating_id']}/appeal",
+                             json={"reason": "诉求人与商户有纠纷，系恶意差评"},
+                             headers=city.headers("handler_s1"))
+    assert filed.status_code == 201, filed.text
+    assert _rect(city, rect)["rating_appeal_pending"] is True
+    pub = city.client.post(f"/api/v1/feedback/rectifications/{rect}/publish",
+                           headers=city.headers("supervisor"))
+    assert pub.status_code == 409, pub.text
+    assert "申诉正在审核中" in pub.json()["error"]["message"]
+    assert _rect(city, rect)["status"] == "verified"
+    assert made["code"] not in city.client.get("/board/rectifications").text
+    # the card says why there is no 公示 form, and a form posted anyway changes nothing
+    _as(city.client, "supervisor")
+    card = _item(city.client.get(PAGE, params={"tab": "verified"}).text, "data-rect", rect)
+    assert "申诉审核中" in card and "data-appeal-pending" in card
+    assert f"/staff/rectifications/{rect}/publish" not in card
+    page = _post(city.client, f"{PAGE}/{rect}/publish")
+    assert any("申诉正在审核中" in text for _, text in _flash(page)), _flash(page)
+    assert _rect(city, rect)["status"] == "verified"
+    # denied: the rating stays and its rectification can be published
+    d = city.client.post(f"/api/v1/feedback/rating-appeals/{filed.json()['id']}/decide",
+                         json={"uphold": False, "reason": "未发现恶意"},
+                         headers=city.headers("supervisor"))
+    assert d.json()["status"] == "rejected"
+    card = _item(city.client.get(PAGE, params={"tab": "verified"}).text, "data-rect", rect)
+    assert "申诉审核中" not in card and f"/staff/rectifications/{rect}/publish" in card
+    assert _rect(city, rect)["rating_appeal_pending"] is False
+    pub = city.client.post(f"/api/v1/feedback/rectifications/{rect}/publish",
+                           headers=city.headers("supervisor"))
+    assert pub.status_code == 200 and pub.json()["status"] == "published", pub.text
+
+
 def test_the_open_api_publishes_what_the_page_shows(city: City) -> None:
     made = _bad_rating(city)
     rect = made["rectification_id"]

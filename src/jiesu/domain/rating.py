@@ -189,9 +189,13 @@ class Rectification:
             self.due_at = rectification_due(calendar, sla, now).at
             self.warning = WarningLevel.NONE  # a new deadline is watched afresh
 
-    def publish(self, now: datetime) -> None:
-        """Publish the rectification result (整改结果公示)."""
+    def publish(self, now: datetime, *, appeal_pending: bool = False) -> None:
+        """Publish the rectification result (整改结果公示); not while a 申诉 against its
+        rating waits for review (`appeal_pending`): upheld, it would exclude the rating and
+        cancel the rectification, and the public would have seen it meanwhile."""
         self._require(RectificationStatus.VERIFIED, "公示")
+        if appeal_pending:
+            raise IllegalTransition("该差评的申诉正在审核中，申诉审核后才能公示整改结果")
         self.published_at = now
         self.status = RectificationStatus.PUBLISHED
 

@@ -511,8 +511,14 @@ class FeedbackService:
     def publish_rectification(self, actor: dom.Actor, rect_id: int, now: datetime) -> str:
         require_role(actor, REVIEWERS, "公示整改结果")
         with self.db.uow() as uow:
+            rating_id = fq.rating_id_of_rectification(uow.session, rect_id)
+            if rating_id is None:
+                raise NotFound(f"整改 {rect_id} 不存在")
+            # the rating locked first (as filing and deciding a 申诉 lock it), so no 申诉 is
+            # filed or decided between the check and the publication
+            uow.session.get(RatingRow, rating_id, with_for_update=True)
             row, rect = self._rect(uow, rect_id)
-            rect.publish(now)
+            rect.publish(now, appeal_pending=fq.rating_appeal_pending(uow.session, rating_id))
             self._store_rect(row, rect)
             self._appeal_event(uow, row.appeal_id, actor, now, "rectification_published",
                                {"rectification_id": row.id})

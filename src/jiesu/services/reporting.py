@@ -617,12 +617,14 @@ class ReportingService:
                        now: datetime, limit: int = 200) -> list[dict[str, Any]]:
         with self.db.uow(write=False) as uow:
             rows = rq.rectifications(uow.session, unit_id=unit_id, status=status, limit=limit)
+            pending = rq.pending_rating_appeals(uow.session, [r.rating_id for r in rows])
             return [{"id": r.id, "rating_id": r.rating_id, "unit_id": r.unit_id,
                      "appeal_id": r.appeal_id, "status": r.status,
                      "status_zh": RECTIFICATION_ZH.get(_rs(r.status), r.status),
                      "due_at": r.due_at, "overdue": r.status == "open" and now > r.due_at,
                      "rounds": r.rounds, "report": r.report, "satisfied": r.satisfied,
-                     "published_at": r.published_at, "cancelled_reason": r.cancelled_reason}
+                     "published_at": r.published_at, "cancelled_reason": r.cancelled_reason,
+                     "rating_appeal_pending": r.rating_id in pending}
                     for r in rows]
 
     def rating_appeals(self, *, status: str | None = None,

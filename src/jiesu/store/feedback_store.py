@@ -112,6 +112,12 @@ def decide_rating_appeal(session: Session, rating_appeal_id: int, *, status: str
     return bool(getattr(done, "rowcount", 0))
 
 
+def rating_id_of_rectification(session: Session, rect_id: int) -> int | None:
+    """The rating a rectification was opened for (read before the rectification is loaded)."""
+    return session.scalar(select(RectificationRow.rating_id)
+                          .where(RectificationRow.id == rect_id))
+
+
 def rating_appeal_pending(session: Session, rating_id: int) -> bool:
     """A 申诉 against the rating is waiting for review."""
     return rating_appeal_status(session, rating_id) == "pending"

@@ -114,6 +114,7 @@ class RectificationLine:
     appeal_id: int | None
     appeal_code: str | None
     appeal_title: str | None
+    rating_appeal_pending: bool = False  # a 申诉 against the rating waits for review
 
 
 @dataclass(frozen=True)
@@ -219,11 +220,20 @@ def rectification_page(session: Session, *, unit_id: int | None, statuses: Seque
         order = (case((RectificationRow.status == "open", 0), else_=1), RectificationRow.due_at,
                  RectificationRow.id)
     rows = session.execute(_paged(stmt.order_by(*order), page, per_page)).all()
+    pending = pending_rating_appeals(session, [r.rating_id for r, *_ in rows])
     return [RectificationLine(
         r.id, r.status, r.due_at, r.rounds, r.report, r.reported_at, r.satisfied,
         r.followed_up_at, r.published_at, r.cancelled_reason, r.unit_id, unit, r.rating_id,
-        stars, comment, rated_at, r.appeal_id, code, title)
+        stars, comment, rated_at, r.appeal_id, code, title, r.rating_id in pending)
         for r, stars, comment, rated_at, unit, code, title in rows], total
+
+
+def pending_rating_appeals(session: Session, rating_ids: list[int]) -> set[int]:
+    """Those of the ratings with a 申诉 waiting for review."""
+    if not rating_ids:
+        return set()
+    return set(session.scalars(select(RatingAppealRow.rating_id).where(
+        RatingAppealRow.rating_id.in_(rating_ids), RatingAppealRow.status == "pending")))
 
 
 def rectification_counts(session: Session, unit_id: int | None) -> dict[str, int]:

@@ -657,6 +657,9 @@ EN: dict[str, str] = {
     "该评价已申诉过且申诉已被驳回，每条评价只能申诉一次":
         "This rating was appealed and the appeal was denied: a rating can be appealed only once",
     "该申诉已审核": "This appeal against a rating has already been decided",
+    "该差评的申诉正在审核中，申诉审核后才能公示整改结果":
+        "An appeal against this bad rating is waiting for review: the rectification can be "
+        "published once it is decided",
     "该申诉已由其他审核人审核，请刷新后查看审核结果":
         "Another reviewer has just decided this appeal against a rating: reload to see the "
         "decision",

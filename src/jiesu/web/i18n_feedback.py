@@ -71,6 +71,9 @@ EN: dict[str, str] = {
     "等待承办单位提交整改报告": "Waiting for the unit's report",
     "等待回访员回访诉求人": "Waiting for the follow-up call",
     "等待督办员公示": "Waiting for the supervisor to publish",
+    "申诉审核中": "Appeal under review",
+    "申诉审核中，审核后才能公示": "An appeal against the rating is under review: it can be "
+                              "published once the appeal is decided",
     "已剔除": "Excluded", "申诉": "Appeal", "申诉理由": "Why the rating is malicious",
     "认为这是恶意差评时提出申诉；经督办员审核成立后，该评价不计入考核，整改撤销。":
         "Appeal when you think the rating is malicious: if a supervisor upholds it, the rating "
