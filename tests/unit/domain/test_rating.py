@@ -20,6 +20,8 @@ from jiesu.domain.rating import (
     default_rating_at,
     is_bad,
     is_good,
+    rating_ends,
+    rating_over,
     rectification_due,
     rectification_warning,
     rectification_watch_until,
@@ -104,6 +106,26 @@ def test_default_rating_time() -> None:
     assert default_rating_at(NOW, 7) == NOW + timedelta(days=7)
     with pytest.raises(InvalidArguments):
         default_rating_at(NOW, 0)
+
+
+def test_the_rating_window_runs_from_the_closing_until_the_default_rating() -> None:
+    assert rating_ends(None, 7) is None and not rating_over(None, 7, NOW + timedelta(days=99))
+    ends = rating_ends(NOW, 7)
+    assert ends == default_rating_at(NOW, 7) == NOW + timedelta(days=7)
+    assert not rating_over(NOW, 7, ends - timedelta(seconds=1))
+    assert rating_over(NOW, 7, ends)  # the default rating (if any) is given from then on
+    assert rating_over(NOW, 7, NOW + timedelta(days=35))
+
+
+def test_no_publication_while_a_rating_appeal_is_pending() -> None:
+    r = Rectification.open(CAL, SLA, NOW)
+    r.submit_report("已整改", NOW)
+    r.follow_up(True, NOW, CAL, SLA)
+    with pytest.raises(IllegalTransition, match="申诉正在审核中"):
+        r.publish(NOW, appeal_pending=True)
+    assert r.status is RectificationStatus.VERIFIED and r.published_at is None
+    r.publish(NOW, appeal_pending=False)
+    assert r.status is RectificationStatus.PUBLISHED
 
 
 # --- deadline warnings (DESIGN §4: yellow 1 working day before due, red once overdue) --------
