@@ -615,6 +615,15 @@ class FeedbackService:
         with self.db.uow(write=False) as uow:
             return fq.active_service_items(uow.session, unit_id)
 
+    def service_item(self, item_id: int) -> tuple[int, str, str, int, str]:
+        """(id, code, name, unit id, unit name) of an active service item, or NotFound (the
+        rating page a QR code at the unit's window opens)."""
+        with self.db.uow(write=False) as uow:
+            item = fq.active_service_item(uow.session, item_id)
+        if item is None:
+            raise NotFound("服务事项不存在或已停用")
+        return item
+
     # --- helpers ----------------------------------------------------------------------------
 
     @staticmethod

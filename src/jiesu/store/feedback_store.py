@@ -170,6 +170,18 @@ def service_item_id_by_code(session: Session, code: str) -> int | None:
     return session.scalar(select(ServiceItemRow.id).where(ServiceItemRow.code == code))
 
 
+def active_service_item(session: Session, item_id: int
+                        ) -> tuple[int, str, str, int, str] | None:
+    """(id, code, name, unit id, unit name) of one active service item, None when unknown or
+    inactive."""
+    row = session.execute(
+        select(ServiceItemRow.id, ServiceItemRow.code, ServiceItemRow.name,
+               ServiceItemRow.unit_id, UnitRow.name)
+        .join(UnitRow, UnitRow.id == ServiceItemRow.unit_id)
+        .where(ServiceItemRow.id == item_id, ServiceItemRow.active.is_(True))).first()
+    return None if row is None else (row[0], row[1], row[2], row[3], row[4])
+
+
 def active_service_items(session: Session, unit_id: int | None = None
                          ) -> list[tuple[int, str, str, int, str]]:
     """(id, code, name, unit id, unit name) of active service items by code, of one unit or all."""

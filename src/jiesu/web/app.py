@@ -37,6 +37,7 @@ from jiesu.web.routes import (
     operator,
     policies,
     public,
+    rate_item,
     rectifications,
     supervisor,
     survey,
@@ -68,7 +69,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     for module in (rectifications, public, track, auth, operator, dispatcher, handler, followup,
                    supervisor, analyst, audit_config, hotspots, admin, extensions, appeal, policies,
                    enterprises, enterprise_public, knowledge, survey, grid, users, unit_kpi,
-                   ledger):
+                   ledger, rate_item):
         app.include_router(module.router)
     _install_error_pages(app)
 

@@ -56,6 +56,21 @@ EN: dict[str, str] = {
     "已公示": "Published", "评价申诉": "Rating appeals", "全部单位": "All units",
     "服务事项评价": "Service item rating", "评价意见": "Comment", "第 {n} 轮整改": "round {n}",
     "评价说明": "Comment",
+    # the service item's rating page (/rate/item/{id}) and its links on the admin page
+    "服务评价": "Rate the service", "办理单位": "Unit",
+    "感谢您的评价！": "Thank you for your rating!",
+    "您的评价已转给办理单位。对办理不满意的，单位会整改并公示整改结果。":
+        "Your rating goes to the unit. A bad rating is rectified and the result published.",
+    "仅用于核实评价，不会公开": "Only to check the rating; never published",
+    "提交评价": "Submit rating", "服务事项不存在或已停用":
+        "This service item does not exist or is disabled",
+    "服务事项评价链接": "Rating links of service items",
+    "把评价页面地址做成二维码或直接打印，贴在该服务事项的办理窗口：群众打开即可评价（1–5 星）。":
+        "Print each rating page's address (or a QR code of it) at the item's window: residents "
+        "open it to rate the service (1–5 stars).",
+    "事项编码": "Item code", "评价页面地址": "Rating page", "服务事项": "Service item",
+    "暂无服务事项（可通过接口 POST /api/v1/feedback/service-items 新增）":
+        "No service items yet (add them with POST /api/v1/feedback/service-items)",
     "整改时限": "Rectify by", "报告时间": "Reported", "回访时间": "Followed up",
     "差评整改超期 {n} 件": "Rectifications overdue: {n}",
     "公示时间": "Published", "整改报告": "Rectification report",

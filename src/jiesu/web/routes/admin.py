@@ -45,7 +45,7 @@ from jiesu.services.notifications import outbox_page, retry_failed
 from jiesu.services.reporting import ReportingService, pct
 from jiesu.services.rules import RULE_SETTINGS
 from jiesu.store import web_queries
-from jiesu.web import core, i18n, uploads
+from jiesu.web import core, feedback, i18n, uploads
 from jiesu.web.core import FormDep
 
 router = APIRouter(prefix="/staff/admin", include_in_schema=False)
@@ -152,6 +152,8 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None, *,
                                          if lvl is not SupervisionLevel.NONE]
         elif tab == "apikeys":
             ctx["api_keys"] = ApiKeyService(rt.db).list()
+    if tab == "units":
+        ctx["rate_items"] = _rate_item_links(request)
     if tab == "kpi":
         versions = _reporting(request).formula_versions()
         ctx["formula"] = versions[-1][0] if versions else KpiFormula()
@@ -174,6 +176,15 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None, *,
                 code for r in ctx["intake"].routing for code in (r.area, r.unit) if code})
             _rule_forms(request, ctx, uow.session)
     return core.render(request, "staff/admin.html", ctx, status_code=status_code)
+
+
+def _rate_item_links(request: Request) -> list[tuple[str, str, str, str]]:
+    """(code, name, unit name, address) of each active service item's rating page, to print
+    at the unit's window (as a link: there is no QR library among the dependencies)."""
+    rt = core.runtime_of(request)
+    base = rt.settings.public_base_url.strip().rstrip("/") or str(request.base_url).rstrip("/")
+    return [(code, name, unit_name, f"{base}/rate/item/{item_id}")
+            for item_id, code, name, _, unit_name in feedback.service(rt).service_items()]
 
 
 def _outbox(request: Request) -> dict[str, Any]:

@@ -1,0 +1,63 @@
+"""好差评 of a service item (服务事项) at a unit's window: the page a QR code printed at the
+window opens (`/rate/item/{id}`). Public, no login: 1–5 stars, an optional comment and the
+rater's phone, as `POST /api/v1/feedback/ratings` with `service_item_id` asks."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
+from jiesu.services.clock import utcnow
+from jiesu.web import core, feedback
+from jiesu.web.core import FormDep
+
+router = APIRouter(prefix="/rate/item", include_in_schema=False)
+PHONE_CHARS = 32  # as the API's `phone`
+THANKED = "rated_item"  # the session remembers which item was just rated: the thank-you state
+
+
+def _item_id(text: str) -> int:
+    """The id in the printed address; anything else is a page that does not exist (404, not
+    the 422 of a malformed request: the resident only scanned a code)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 9 or int(text) < 1:
+        raise NotFound("服务事项不存在或已停用")
+    return int(text)
+
+
+def _page(request: Request, item_id: int, *, typed: dict[str, str] | None = None,
+          error: str | None = None, thanks: bool = False,
+          status_code: int = 200) -> HTMLResponse:
+    # unknown or inactive: NotFound (404, in Chinese on the error page)
+    _, _, name, _, unit_name = feedback.service(core.runtime_of(request)).service_item(item_id)
+    return core.render(request, "public/rate_item.html", {
+        "item_id": item_id, "item_name": name, "unit_name": unit_name, "thanks": thanks,
+        "error": error, "typed": typed or {}}, status_code=status_code)
+
+
+@router.get("/{item_id}", response_class=HTMLResponse)
+def rate_item_form(request: Request, item_id: str) -> HTMLResponse:
+    item = _item_id(item_id)
+    thanks = request.session.pop(THANKED, None) == item
+    return _page(request, item, thanks=thanks)
+
+
+@router.post("/{item_id}", response_class=HTMLResponse, response_model=None)
+def rate_item(request: Request, item_id: str, form: FormDep) -> Response:
+    item = _item_id(item_id)
+    stars_text, comment = core.text(form, "stars"), core.text(form, "comment")
+    phone = core.text(form, "phone")
+    # a comment refused as too long comes back whole (not cut to what would be accepted)
+    typed = {"stars": stars_text, "comment": comment[:5000], "phone": phone[:PHONE_CHARS]}
+    try:
+        if stars_text not in ("1", "2", "3", "4", "5"):
+            raise InvalidArguments("评价等级须为 1 到 5 星", field="stars")
+        if len(phone) > PHONE_CHARS:
+            raise InvalidArguments("联系电话格式不正确", field="phone")
+        feedback.service(core.runtime_of(request)).rate_service_item(
+            item, phone, int(stars_text), utcnow(), comment=comment or None)
+    except DomainError as exc:  # nothing stored: the form again, as typed, with the reason
+        return _page(request, item, typed=typed, error=exc.message,
+                     status_code=exc.http_status)
+    request.session[THANKED] = item
+    return core.redirect(f"/rate/item/{item}")

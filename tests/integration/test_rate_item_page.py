@@ -1,0 +1,120 @@
+"""好差评 of a service item from its public page `/rate/item/{id}` (the QR code at a unit's
+window): a rating is stored, bad input comes back on the form with nothing stored, an unknown
+or inactive item is a 404 in Chinese (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from jiesu.store.feedback_tables import ServiceItemRow
+from tests.integration.test_web_pages import _login, _token
+from tests.support.city import City
+
+PHONE = "13812345678"
+
+
+def _item(city: City, code: str = "W-001", name: str = "供水报装") -> int:
+    r = city.client.post("/api/v1/feedback/service-items",
+                         json={"unit_code": "W", "code": code, "name": name},
+                         headers=city.headers("admin"))
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def _ratings(city: City) -> list[dict[str, Any]]:
+    r = city.client.get("/api/v1/feedback/ratings", headers=city.headers("analyst"))
+    assert r.status_code == 200, r.text
+    return [x for x in r.json() if x["service_item_id"] is not None]
+
+
+def test_a_resident_rates_a_service_item_on_its_page(city: City) -> None:
+    item = _item(city)
+    with TestClient(city.client.app) as c:
+        page = c.get(f"/rate/item/{item}")
+        assert page.status_code == 200
+        assert "供水报装" in page.text and "市水务局" in page.text
+        assert "非常不满意" in page.text and 'name="csrf_token"' in page.text
+        r = c.post(f"/rate/item/{item}", data={"csrf_token": _token(c, f"/rate/item/{item}"),
+                                                "stars": "2", "comment": "等了一个小时",
+                                                "phone": PHONE}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == f"/rate/item/{item}"
+        thanks = c.get(f"/rate/item/{item}")
+        assert "感谢您的评价" in thanks.text and 'name="stars"' not in thanks.text
+        # the thank-you is shown once: the page is a form again for the next resident
+        assert 'name="stars"' in c.get(f"/rate/item/{item}").text
+        en = c.get(f"/rate/item/{item}?lang=en")
+        assert "Rate the service" in en.text and "Very dissatisfied" in en.text
+    rated = _ratings(city)
+    assert [(x["service_item_id"], x["stars"], x["comment"]) for x in rated] == [
+        (item, 2, "等了一个小时")]
+    assert rated[0]["unit_id"] == city.unit_ids["W"]
+    # a bad rating opens a rectification for the unit, as through the API
+    rects = city.client.get("/api/v1/feedback/rectifications", headers=city.headers("admin"))
+    assert rects.status_code == 200 and [x["rating_id"] for x in rects.json()] == [
+        rated[0]["id"]]
+
+
+def test_bad_input_comes_back_on_the_form_and_stores_nothing(city: City) -> None:
+    item = _item(city)
+    url = f"/rate/item/{item}"
+    with TestClient(city.client.app) as c:
+        token = _token(c, url)
+        for data, message in (
+                ({"stars": "6", "phone": PHONE, "comment": "很好"}, "评价等级须为 1 到 5 星"),
+                ({"stars": "", "phone": PHONE}, "评价等级须为 1 到 5 星"),
+                ({"stars": "4", "phone": PHONE, "comment": "长" * 1001},
+                 "评价说明不能超过 1000 字"),
+                ({"stars": "4", "phone": ""}, "请填写联系电话"),
+                ({"stars": "4", "phone": "1" * 40}, "联系电话格式不正确")):
+            r = c.post(url, data={"csrf_token": token, **data})
+            assert r.status_code == 422, (data, r.status_code)
+            assert message in r.text and 'name="stars"' in r.text, data
+        # what was typed is still there
+        r = c.post(url, data={"csrf_token": token, "stars": "4", "phone": "",
+                              "comment": "窗口人员很耐心"})
+        assert 'value="4" required checked' in r.text and "窗口人员很耐心</textarea>" in r.text
+        long = c.post(url, data={"csrf_token": token, "stars": "4", "phone": PHONE,
+                                 "comment": "长" * 1001})
+        assert "长" * 1001 + "</textarea>" in long.text  # not silently cut
+    assert _ratings(city) == []
+
+
+def test_the_form_needs_its_csrf_token(city: City) -> None:
+    item = _item(city)
+    with TestClient(city.client.app) as c:
+        c.get(f"/rate/item/{item}")
+        for token in (None, "forged"):
+            data = {"stars": "5", "phone": PHONE, **({"csrf_token": token} if token else {})}
+            r = c.post(f"/rate/item/{item}", data=data)
+            assert r.status_code == 403 and "页面已过期或来源不明" in r.text
+    assert _ratings(city) == []
+
+
+def test_an_unknown_or_inactive_item_is_not_found_in_chinese(city: City) -> None:
+    item = _item(city)
+    with city.runtime.db.uow() as uow:
+        row = uow.session.get(ServiceItemRow, item)
+        assert row is not None
+        row.active = False
+        uow.commit()
+    with TestClient(city.client.app) as c:
+        token = _token(c, "/track")
+        for path in (f"/rate/item/{item}", "/rate/item/999999", "/rate/item/abc",
+                     "/rate/item/0", "/rate/item/99999999999999999999"):
+            r = c.get(path)
+            assert r.status_code == 404 and "服务事项不存在或已停用" in r.text, path
+            assert c.post(path, data={"csrf_token": token, "stars": "5",
+                                      "phone": PHONE}).status_code == 404, path
+    assert _ratings(city) == []
+
+
+def test_the_admin_page_lists_each_items_rating_link(city: City) -> None:
+    item = _item(city, "W-002", "水表更换")
+    c = city.client
+    _login(c, "admin")
+    page = c.get("/staff/admin?tab=units")
+    assert page.status_code == 200
+    assert "服务事项评价链接" in page.text and "水表更换" in page.text
+    assert f"/rate/item/{item}</a>" in page.text
