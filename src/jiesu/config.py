@@ -78,6 +78,11 @@ class Settings(BaseSettings):
         description="days a requester has to rate a closed appeal, counted from its closing "
                     "(办结); a later rating is refused (评价期限已过), and the default rating, if "
                     "set, is given then. Service-item ratings have no window")
+    item_rating_interval_hours: int = Field(
+        24, ge=0, le=24 * 365,
+        description="hours before one phone may rate the same service item (服务事项) again: "
+                    "each bad rating opens a 整改 for the unit, so one person cannot open many; "
+                    "0 = no limit")
     rating_default_stars: int | None = Field(
         None, ge=1, le=5,
         description="stars given when the rating window passes (unset: no default rating)")

@@ -255,8 +255,14 @@ def test_service_item_ratings(city: City) -> None:
     ok = city.client.post("/api/v1/feedback/ratings",
                           json={"service_item_id": item, "phone": PHONE, "stars": 5})
     assert ok.status_code == 201 and ok.json()["rectification_id"] is None
+    # each bad rating opens a 整改 for the unit: one phone rates an item once a day
+    again = city.client.post("/api/v1/feedback/ratings",
+                             json={"service_item_id": item, "phone": PHONE, "stars": 1})
+    assert again.status_code == 409 and "该号码已评价过这项服务" in again.text, again.text
+    assert len(city.client.get("/api/v1/feedback/ratings",
+                               headers=city.headers("analyst")).json()) == 1
     bad = city.client.post("/api/v1/feedback/ratings",
-                           json={"service_item_id": item, "phone": PHONE, "stars": 2})
+                           json={"service_item_id": item, "phone": "139 0000 0001", "stars": 2})
     assert bad.json()["rectification_id"] is not None
     both = city.client.post("/api/v1/feedback/ratings",
                             json={"service_item_id": item, "appeal_code": "x", "phone": PHONE,

@@ -81,6 +81,22 @@ def test_bad_input_comes_back_on_the_form_and_stores_nothing(city: City) -> None
     assert _ratings(city) == []
 
 
+def test_one_phone_rates_an_item_once_a_day(city: City) -> None:
+    """Each bad rating opens a 整改 for the unit: a second one from the same phone within
+    JIESU_ITEM_RATING_INTERVAL_HOURS comes back on the form, and nothing is stored."""
+    item = _item(city)
+    url = f"/rate/item/{item}"
+    with TestClient(city.client.app) as c:
+        token = _token(c, url)
+        first = c.post(url, data={"csrf_token": token, "stars": "1", "phone": PHONE},
+                       follow_redirects=False)
+        assert first.status_code == 303
+        again = c.post(url, data={"csrf_token": token, "stars": "1", "phone": "138 1234 5678"})
+        assert again.status_code == 409 and "该号码已评价过这项服务" in again.text
+        assert 'name="stars"' in again.text
+    assert len(_ratings(city)) == 1
+
+
 def test_the_form_needs_its_csrf_token(city: City) -> None:
     item = _item(city)
     with TestClient(city.client.app) as c:

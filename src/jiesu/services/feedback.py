@@ -318,6 +318,15 @@ class FeedbackService:
             item = uow.session.get(ServiceItemRow, item_id)
             if item is None or not item.active:
                 raise NotFound(f"服务事项 {item_id} 不存在")
+            # one phone, one rating of an item a day (by default): a bad one opens a 整改
+            hours = self.settings.item_rating_interval_hours
+            last = (fq.rated_item_since(uow.session, item.id, dom.phone_digits(phone),
+                                           now - timedelta(hours=hours)) if hours else None)
+            if last is not None:
+                again = last + timedelta(hours=hours)
+                raise IllegalTransition(
+                    "该号码已评价过这项服务，"
+                    f"{again.astimezone(self.settings.tz).strftime('%Y-%m-%d %H:%M')} 后可再次评价")
             rating = RatingRow(service_item_id=item.id, unit_id=item.unit_id, stars=stars,
                                comment=comment, rater_phone=dom.phone_digits(phone),
                                source="requester", created_at=now, excluded=False)

@@ -165,6 +165,14 @@ def overdue_rectification_count(session: Session, now: datetime) -> int:
         RectificationRow.status == "open", RectificationRow.due_at < now)) or 0
 
 
+def rated_item_since(session: Session, item_id: int, rater_phone: str,
+                     since: datetime) -> datetime | None:
+    """When `rater_phone` last rated service item `item_id`, if that was at `since` or later."""
+    return session.scalar(select(func.max(RatingRow.created_at)).where(
+        RatingRow.service_item_id == item_id, RatingRow.rater_phone == rater_phone,
+        RatingRow.created_at >= since))
+
+
 def service_item_id_by_code(session: Session, code: str) -> int | None:
     """The id of the service item with this code (active or not), if any."""
     return session.scalar(select(ServiceItemRow.id).where(ServiceItemRow.code == code))
