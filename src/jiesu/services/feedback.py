@@ -323,10 +323,9 @@ class FeedbackService:
             last = (fq.rated_item_since(uow.session, item.id, dom.phone_digits(phone),
                                            now - timedelta(hours=hours)) if hours else None)
             if last is not None:
-                again = last + timedelta(hours=hours)
+                again = (last + timedelta(hours=hours)).astimezone(self.settings.tz)
                 raise IllegalTransition(
-                    "该号码已评价过这项服务，"
-                    f"{again.astimezone(self.settings.tz).strftime('%Y-%m-%d %H:%M')} 后可再次评价")
+                    f"该号码已评价过这项服务，{again.strftime('%Y-%m-%d %H:%M')} 后可再次评价")
             rating = RatingRow(service_item_id=item.id, unit_id=item.unit_id, stars=stars,
                                comment=comment, rater_phone=dom.phone_digits(phone),
                                source="requester", created_at=now, excluded=False)

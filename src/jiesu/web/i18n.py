@@ -826,6 +826,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"评价期限已过：办结后 (?P<n>\d+) 天内可评价（截至 (?P<at>[\d\- :]+)）"),
      "The time to rate has passed: an appeal can be rated within {n} days of its closing "
      "(until {at})", {}),
+    (re.compile(r"该号码已评价过这项服务，(?P<at>[\d\- :]+) 后可再次评价"),
+     "This phone has already rated this service; it can rate it again after {at}", {}),
     (re.compile(r"已超过 (?P<n>\d+) 天的重办申请期限"),
      "The {n} days in which an appeal can be reopened have passed", {}),
     (re.compile(rf"(?P<noun>{_NOUN}) (?P<id>\S+) 不存在"),
