@@ -41,6 +41,18 @@ def _bad_rating(city: City, *, stars: int = 2, **appeal: Any) -> dict[str, Any]:
     return a | r.json()
 
 
+def _advance(city: City, rect: int, *, publish: bool = False) -> None:
+    """Take a rectification through the unit's report and a satisfied 整改回访 (and 公示)."""
+    steps = [("handler_s1", "report", {"report": "已整改到位"}),
+             ("followup", "follow-up", {"satisfied": True})]
+    if publish:
+        steps.append(("supervisor", "publish", None))
+    for user, step, body in steps:
+        r = city.client.post(f"/api/v1/feedback/rectifications/{rect}/{step}", json=body,
+                             headers=city.headers(user))
+        assert r.status_code == 200, r.text
+
+
 def _as(c: TestClient, username: str) -> None:
     c.cookies.clear()
     _login(c, username)
@@ -228,11 +240,7 @@ def test_a_denied_appeal_cannot_be_filed_again_from_the_page(city: City) -> None
 def test_the_published_tab_lists_the_latest_publication_first(city: City) -> None:
     made = [_bad_rating(city)["rectification_id"] for _ in range(3)]  # deadlines in this order
     for rect in made:
-        for user, step, body in (("handler_s1", "report", {"report": "已整改到位"}),
-                                 ("followup", "follow-up", {"satisfied": True})):
-            r = city.client.post(f"/api/v1/feedback/rectifications/{rect}/{step}", json=body,
-                                 headers=city.headers(user))
-            assert r.status_code == 200, r.text
+        _advance(city, rect)
     published = [made[1], made[2], made[0]]
     for rect in published:
         r = city.client.post(f"/api/v1/feedback/rectifications/{rect}/publish",
@@ -252,12 +260,7 @@ def test_reports_and_confidential_appeals_are_never_published(city: City) -> Non
     hidden = [_bad_rating(city, confidential=True), _bad_rating(city, kind="report")]
     for made in hidden:
         rect = made["rectification_id"]
-        for user, step, body in (("handler_s1", "report", {"report": "已整改到位"}),
-                                 ("followup", "follow-up", {"satisfied": True}),
-                                 ("supervisor", "publish", None)):
-            r = city.client.post(f"/api/v1/feedback/rectifications/{rect}/{step}", json=body,
-                                 headers=city.headers(user))
-            assert r.status_code == 200, r.text
+        _advance(city, rect, publish=True)
     public = city.client.get("/board/rectifications").text
     assert "暂无公示的整改结果" in public
     assert not any(made["code"] in public for made in hidden)
@@ -272,12 +275,7 @@ def test_a_rating_excluded_after_publication_leaves_the_public_page(city: City) 
     kept, excluded = _bad_rating(city), _bad_rating(city, stars=1)
     for made in (kept, excluded):
         rect = made["rectification_id"]
-        for user, step, body in (("handler_s1", "report", {"report": "已整改到位"}),
-                                 ("followup", "follow-up", {"satisfied": True}),
-                                 ("supervisor", "publish", None)):
-            r = city.client.post(f"/api/v1/feedback/rectifications/{rect}/{step}", json=body,
-                                 headers=city.headers(user))
-            assert r.status_code == 200, r.text
+        _advance(city, rect, publish=True)
     filed = city.client.post(f"/api/v1/feedback/ratings/{excluded['rating_id']}/appeal",
                              json={"reason": "诉求人与商户有纠纷，系恶意差评"},
                              headers=city.headers("handler_s1"))
@@ -304,11 +302,7 @@ def test_no_publication_while_a_rating_appeal_is_pending(city: City) -> None:
     review, and its card did not say so: the public saw a 差评 the review might exclude."""
     made = _bad_rating(city)
     rect = made["rectification_id"]
-    for user, step, body in (("handler_s1", "report", {"report": "已整改到位"}),
-                             ("followup", "follow-up", {"satisfied": True})):
-        r = city.client.post(f"/api/v1/feedback/rectifications/{rect}/{step}", json=body,
-                             headers=city.headers(user))
-        assert r.status_code == 200, r.text
+    _advance(city, rect)
     filed = city.client.post(f"/api/v1/feedback/ratings/{made['rating_id']}/appeal",
                              json={"reason": "诉求人与商户有纠纷，系恶意差评"},
                              headers=city.headers("handler_s1"))
