@@ -334,12 +334,8 @@ class PolicyService:
         actor is refused."""
         if actor is not None:
             _require(actor, STAFF, "查看企业档案")
-        try:
-            code = ent.normalize_uscc(uscc)
-        except InvalidArguments:
-            return None
         with self.db.uow(write=False) as uow:
-            row = ps.enterprise_by_uscc(uow.session, code)
+            row = _on_file(uow, uscc)
             return None if row is None else self._enterprise_view(uow, row,
                                                                    staff=actor is not None)
 
@@ -349,12 +345,8 @@ class PolicyService:
         when the appeal came from the contact phone on file, the proof /enterprise asks for
         (anyone may type a credit code; its liaison is for that enterprise). Phone masked.
         None when the code is not on file or the phone is not its contact's."""
-        try:
-            code = ent.normalize_uscc(uscc)
-        except InvalidArguments:
-            return None
         with self.db.uow(write=False) as uow:
-            row = ps.enterprise_by_uscc(uow.session, code)
+            row = _on_file(uow, uscc)
             if row is None or not ent.from_own_contact(requester_phone, row.contact_phone):
                 return None
             return self._enterprise_view(uow, row, staff=False)
@@ -1028,3 +1020,13 @@ def _limit(limit: int) -> int:
 
 def _query(q: str) -> str:
     return (q or "").strip()[:100]
+
+
+def _on_file(uow: UnitOfWork, uscc: str) -> EnterpriseRow | None:
+    """The enterprise of credit code `uscc` as typed, None when it is no valid code or not on
+    file (a 涉企诉求 keeps whatever code was given)."""
+    try:
+        code = ent.normalize_uscc(uscc)
+    except InvalidArguments:
+        return None
+    return ps.enterprise_by_uscc(uow.session, code)
