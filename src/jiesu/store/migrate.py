@@ -68,7 +68,9 @@ def missing_migrations(conn: Connection) -> list[str]:
     applied = ({r.revision for r in scripts.iterate_revisions(current, "base")}
                if current else set())
     wanted = [r.revision for r in scripts.iterate_revisions("heads", "base")]
-    return [rev for rev in reversed(wanted) if rev not in applied]
+    # by number, which is creation order: with one branch per feature the walk's order among
+    # branches changes whenever a migration is added
+    return sorted(rev for rev in wanted if rev not in applied)
 
 
 def missing_migrations_at(url: str) -> list[str]:
