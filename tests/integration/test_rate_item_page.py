@@ -67,7 +67,8 @@ def test_bad_input_comes_back_on_the_form_and_stores_nothing(city: City) -> None
                 ({"stars": "4", "phone": PHONE, "comment": "长" * 1001},
                  "评价说明不能超过 1000 字"),
                 ({"stars": "4", "phone": ""}, "请填写联系电话"),
-                ({"stars": "4", "phone": "1" * 40}, "联系电话格式不正确")):
+                ({"stars": "4", "phone": "1" * 40}, "联系电话格式不正确"),
+                ({"stars": "4", "phone": "123"}, "联系电话格式不正确")):
             r = c.post(url, data={"csrf_token": token, **data})
             assert r.status_code == 422, (data, r.status_code)
             assert message in r.text and 'name="stars"' in r.text, data

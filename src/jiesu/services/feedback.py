@@ -314,6 +314,8 @@ class FeedbackService:
         comment = rules_rating.check_comment(comment)
         if not dom.phone_digits(phone):
             raise InvalidArguments("请填写联系电话", field="phone")
+        if not dom.callable_phone(phone):  # the rule of every channel: 7–20 digits
+            raise InvalidArguments("联系电话格式不正确", field="phone")
         with self.db.uow() as uow:
             item = uow.session.get(ServiceItemRow, item_id)
             if item is None or not item.active:
