@@ -157,12 +157,14 @@ def test_enterprise_appeals_can_have_their_own_shorter_limits(city: City) -> Non
     assert r.status_code == 422
     firm = city.register(requester_type="enterprise", enterprise_code="91330100799655058B")
     person = city.register()
+    # a credit code alone (the API's requester_type defaults to resident) is a 涉企诉求 too
+    coded = city.register(enterprise_code="91330100799655058B")
     due = {}
-    for name, appeal in (("firm", firm), ("person", person)):
+    for name, appeal in (("firm", firm), ("person", person), ("coded", coded)):
         d = city.act("dispatcher", appeal["id"], "dispatch", unit_code="D1")
         due[name] = (datetime.fromisoformat(d["deadlines"]["sign"])
                      - datetime.fromisoformat(d["dispatched_at"]))
-    assert due["firm"] == timedelta(hours=2)
+    assert due["firm"] == due["coded"] == timedelta(hours=2)
     assert due["person"] > timedelta(hours=12)  # 1 working day, counted from the next one
     c = city.client
     login_admin(c)

@@ -175,8 +175,11 @@ class AppealService:
             urgency=urgency, channel=data.channel, category=category,
             requester_name=_blank(data.requester_name),
             requester_phone=_blank(data.requester_phone),
-            requester_type=data.requester_type, enterprise_code=enterprise_code,
-            address=_blank(data.address), latitude=data.latitude, longitude=data.longitude,
+            # a credit code makes it a 涉企诉求 whatever type the caller sent (the API's
+            # default is resident), so its deadlines are the enterprise ones the page promises
+            requester_type="enterprise" if enterprise_code else data.requester_type,
+            enterprise_code=enterprise_code, address=_blank(data.address),
+            latitude=data.latitude, longitude=data.longitude,
             confidential=data.confidential, area_unit_id=self._area(actor, suggestions),
             extra=dict(data.extra),
         )

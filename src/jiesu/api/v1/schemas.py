@@ -42,7 +42,8 @@ class AppealIn(BaseModel):
     category: str | None = Field(None, max_length=64, description="事项分类编码")
     requester_name: str | None = Field(None, max_length=100)
     requester_phone: str | None = Field(None, max_length=32)
-    requester_type: Literal["resident", "enterprise"] = "resident"
+    requester_type: Literal["resident", "enterprise"] = Field(
+        "resident", description="诉求人类型；填写了 enterprise_code 即为 enterprise（涉企诉求）")
     enterprise_code: str | None = Field(None, max_length=40,
                                         description="统一社会信用代码（18 位，校验位须正确）")
     address: str | None = Field(None, max_length=500)
