@@ -158,7 +158,13 @@ def test_an_administrator_decides_the_extensions_only_it_may_approve_on_its_own_
     assert c.get("/staff/extensions").status_code == 403
 
     _login(c, "admin")
-    assert 'href="/staff/extensions"' in c.get("/staff/admin").text
+    home = c.get("/staff/admin").text
+    assert 'href="/staff/extensions"' in home
+    # the administrator's landing page says one waits for it (the nav link has no count)
+    assert "有 1 条延期申请已超过可延期次数，须由管理员审批。" in home
+    assert "1 extension request(s) are past the allowed extensions" in c.get(
+        "/staff/admin?lang=en").text
+    c.get("/staff/admin?lang=zh")  # the language chosen sticks (a cookie)
     page = c.get("/staff/extensions").text
     assert f'data-code="{admins["code"]}"' in page and f'data-code="{mine["code"]}"' not in page
     assert "须管理员审批的延期申请" in page and "data-admin-queue" in page
@@ -180,6 +186,7 @@ def test_an_administrator_decides_the_extensions_only_it_may_approve_on_its_own_
     assert detail.json()["extension_pending_days"] is None
     assert detail.json()["extension_count"] == 2
     assert f'data-code="{admins["code"]}"' not in c.get("/staff/extensions").text
+    assert "data-extensions-waiting" not in c.get("/staff/admin").text
 
 
 def test_the_grid_counts_its_own_work_and_what_it_assists_with_apart(city: City) -> None:

@@ -300,6 +300,10 @@ EN: dict[str, str] = {
     # past `max_extensions` only an administrator approves an extension (its own queue)
     "须管理员审批": "Administrator to approve",
     "须管理员审批的延期申请": "Extensions for an administrator to approve",
+    "有 {n} 条延期申请已超过可延期次数，须由管理员审批。":
+        "{n} extension request(s) are past the allowed extensions and wait for an "
+        "administrator's approval.",
+    "去审批": "Review them",
     "以下诉求的延期次数已达上限（每件最多 {max} 次），再次延期须由管理员审批。":
         "These appeals have been extended as often as allowed (at most {max} per appeal): "
         "only an administrator can grant another extension.",

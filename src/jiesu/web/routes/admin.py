@@ -44,9 +44,10 @@ from jiesu.services.intake_config import (
 from jiesu.services.notifications import outbox_page, retry_failed
 from jiesu.services.reporting import ReportingService, pct
 from jiesu.services.rules import RULE_SETTINGS
-from jiesu.store import web_queries
+from jiesu.store import queries, web_queries
 from jiesu.web import core, feedback, i18n, uploads
 from jiesu.web.core import FormDep
+from jiesu.web.routes import extensions
 
 router = APIRouter(prefix="/staff/admin", include_in_schema=False)
 ROLES = {Role.ADMIN}
@@ -112,6 +113,10 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None, *,
     lang = core.lang_of(request)
     with core.reading(rt) as uow:
         s = uow.session
+        # the 延期申请 past the allowed extensions wait for an administrator alone
+        ctx["extensions_waiting"] = queries.list_appeals(
+            s, extensions.admin_filters(rt.rules.get().max_extensions), queries.Scope(),
+            utcnow(), per_page=1)[1]
         if tab == "units":
             q = (request.query_params.get("q") or "").strip()[:50]
             ctx["units"] = web_queries.units(s, limit=UNITS_SHOWN + 1, stopped_too=True, q=q)
