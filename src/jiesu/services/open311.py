@@ -159,23 +159,16 @@ class Open311Service:
                     units: dict[int, str]) -> dict[str, Any]:
         """A published appeal as a GeoReport request, every text redacted."""
         names = [row.requester_name] if row.requester_name else []
-        cat = cats.get(row.category or "")
         closed = row.status in xq.CLOSED
         notes = redact(row.reply_text, names) if row.reply_text else _zh(dom.STATUS_ZH,
                                                                           row.status)
-        return {
-            "service_request_id": row.code, "status": "closed" if closed else "open",
-            "status_notes": notes, "service_name": cat.name if cat else None,
-            "service_code": row.category, "description": redact(row.content, names),
+        return self._request(row, cats, notes) | {
+            "description": redact(row.content, names),
             "agency_responsible": units.get(row.lead_unit_id) if row.lead_unit_id else None,
-            "service_notice": None, "requested_datetime": self._w3c(row.created_at),
-            "updated_datetime": self._w3c(self._updated(row)),
             "expected_datetime": self._w3c(row.handle_due_at) if not closed else None,
             "address": redact(row.address, names) if row.address else None,
             # a requester's position to about 100 m, as the redacted address keeps the street
-            "address_id": None, "zipcode": None,
             "lat": coarse(row.latitude), "long": coarse(row.longitude),
-            "media_url": None,
         }
 
     def status_only(self, row: AppealRow, cats: dict[str, CategoryRow],
@@ -183,7 +176,6 @@ class Open311Service:
         """An appeal the board does not publish: its status and nothing it says. Until a
         dispatcher has read it, it may yet be 不予受理 (违背公序良俗…); a rejected one's reason
         would tell what it was about (纪检监察, 涉密), so the note only says where to ask."""
-        cat = cats.get(row.category or "")
         if row.status == dom.Status.REJECTED:
             notes = "不予受理；原因请凭工单编号和登记的电话号码在“查询诉求”页查看"
         elif row.status == dom.Status.MERGED:
@@ -193,9 +185,16 @@ class Open311Service:
                      else "办结后公开")
             notes = ("已受理登记，" if row.status == dom.Status.REGISTERED
                      else _zh(dom.STATUS_ZH, row.status) + "，") + later
-        closed = row.status in xq.CLOSED
+        return self._request(row, cats, notes)
+
+    def _request(self, row: AppealRow, cats: dict[str, CategoryRow],
+                 notes: str) -> dict[str, Any]:
+        """The fields every answer about an appeal has; what it says (description, address,
+        position, unit, expected time) left empty for the caller to fill when published."""
+        cat = cats.get(row.category or "")
         return {
-            "service_request_id": row.code, "status": "closed" if closed else "open",
+            "service_request_id": row.code,
+            "status": "closed" if row.status in xq.CLOSED else "open",
             "status_notes": notes, "service_name": cat.name if cat else None,
             "service_code": row.category, "description": None, "agency_responsible": None,
             "service_notice": None, "requested_datetime": self._w3c(row.created_at),
