@@ -244,6 +244,31 @@ def test_a_denied_rating_appeal_is_final(city: City) -> None:
     assert [x["id"] for x in appeals if x["rating_id"] == rating_id] == [filed.json()["id"]]
 
 
+def test_no_rating_appeal_once_its_rectification_is_published(city: City) -> None:
+    """A service item's bad rating, its rectification published (整改公示): the unit's 申诉
+    comes too late (409, nothing filed), as for an appeal's rating."""
+    item = city.client.post("/api/v1/feedback/service-items",
+                            json={"unit_code": "W", "code": "W-PUB", "name": "供水报装"},
+                            headers=city.headers("admin")).json()["id"]
+    r = city.client.post("/api/v1/feedback/ratings",
+                         json={"service_item_id": item, "phone": PHONE, "stars": 2})
+    rating_id, rect = r.json()["rating_id"], r.json()["rectification_id"]
+    for user, step, body in (("admin", "report", {"report": "已优化报装流程"}),
+                             ("followup", "follow-up", {"satisfied": True}),
+                             ("supervisor", "publish", None)):
+        done = city.client.post(f"/api/v1/feedback/rectifications/{rect}/{step}", json=body,
+                                headers=city.headers(user))
+        assert done.status_code == 200, done.text
+    late = city.client.post(f"/api/v1/feedback/ratings/{rating_id}/appeal",
+                            json={"reason": "系恶意差评"}, headers=city.headers("admin"))
+    assert late.status_code == 409, late.text
+    assert late.json()["error"]["message"] == "整改结果已公示，不能再对该评价提出申诉"
+    assert city.client.get("/api/v1/feedback/rating-appeals",
+                           headers=city.headers("supervisor")).json() == []
+    ratings = city.client.get("/api/v1/feedback/ratings", headers=city.headers("supervisor"))
+    assert next(x for x in ratings.json() if x["id"] == rating_id)["excluded"] is False
+
+
 def test_service_item_ratings(city: City) -> None:
     r = city.client.post("/api/v1/feedback/service-items",
                          json={"unit_code": "W", "code": "W-001", "name": "供水报装"},

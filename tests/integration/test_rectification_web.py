@@ -268,22 +268,65 @@ def test_reports_and_confidential_appeals_are_never_published(city: City) -> Non
     assert city.client.get("/api/v1/stats/rectifications/published").json() == []
 
 
-def test_a_rating_excluded_after_publication_leaves_the_public_page(city: City) -> None:
-    """An excluded rating counts nowhere (DESIGN §5): a rectification published before its
-    申诉 was upheld stayed on 整改公示 and the open API, stars and all, as a 差评 the city had
-    found malicious."""
-    kept, excluded = _bad_rating(city), _bad_rating(city, stars=1)
-    for made in (kept, excluded):
-        rect = made["rectification_id"]
-        _advance(city, rect, publish=True)
-    filed = city.client.post(f"/api/v1/feedback/ratings/{excluded['rating_id']}/appeal",
+def test_no_appeal_once_the_rectification_is_published(city: City) -> None:
+    """A unit could appeal a rating after its rectification was published (整改公示); upheld,
+    the 申诉 excluded a rating the public had seen corrected. Now the 申诉 is refused with
+    409 on the API and a message on the page, whose card offers no form, and nothing changes."""
+    made = _bad_rating(city, stars=1)
+    rating, rect = made["rating_id"], made["rectification_id"]
+    _advance(city, rect, publish=True)
+    filed = city.client.post(f"/api/v1/feedback/ratings/{rating}/appeal",
                              json={"reason": "诉求人与商户有纠纷，系恶意差评"},
                              headers=city.headers("handler_s1"))
-    assert filed.status_code == 201, filed.text
-    d = city.client.post(f"/api/v1/feedback/rating-appeals/{filed.json()['id']}/decide",
+    assert filed.status_code == 409, filed.text
+    assert filed.json()["error"] == {"code": "illegal_transition",
+                                     "message": "整改结果已公示，不能再对该评价提出申诉"}
+    appeal_url = f"{PAGE}/ratings/{rating}/appeal"
+    c = city.client
+    _as(c, "handler_s1")
+    item = _item(c.get(PAGE, params={"tab": "ratings"}).text, "data-rating", rating)
+    assert "data-appeal-closed" in item and "整改结果已公示，不能再申诉" in item
+    assert f'action="{appeal_url}"' not in item
+    # a form posted anyway (an old tab) is refused in Chinese
+    landed = _post(c, appeal_url, back=f"{PAGE}?tab=ratings", reason="系报复性评价")
+    assert ("error", "整改结果已公示，不能再对该评价提出申诉") in _flash(landed)
+    assert city.client.get("/api/v1/feedback/rating-appeals",
+                           headers=city.headers("supervisor")).json() == []
+    assert _rect(city, rect)["status"] == "published"
+    assert made["code"] in city.client.get("/board/rectifications").text
+    english = _item(c.get(PAGE, params={"tab": "ratings", "lang": "en"}).text, "data-rating",
+                    rating)
+    assert "The rectification result is published: no appeal any more" in english
+    # a bad rating whose rectification is not published yet keeps its form
+    other = _bad_rating(city)
+    _advance(city, other["rectification_id"])
+    item = _item(c.get(PAGE, params={"tab": "ratings"}).text, "data-rating", other["rating_id"])
+    assert f'action="{PAGE}/ratings/{other["rating_id"]}/appeal"' in item
+    assert "data-appeal-closed" not in item
+
+
+def test_a_rating_excluded_after_publication_leaves_the_public_page(city: City) -> None:
+    """An excluded rating counts nowhere (DESIGN §5). A 申诉 can no longer be filed after 公示,
+    but one filed so by an earlier version may still wait: upheld, the published rectification
+    leaves 整改公示 and the open API, and the staff's 已公示 tab keeps it."""
+    from jiesu.store.feedback_tables import RatingAppealRow
+
+    kept, excluded = _bad_rating(city), _bad_rating(city, stars=1)
+    for made in (kept, excluded):
+        _advance(city, made["rectification_id"], publish=True)
+    with city.runtime.db.uow() as uow:  # as an earlier version filed it, after publication
+        row = RatingAppealRow(rating_id=excluded["rating_id"], unit_id=city.unit_ids["D1S1"],
+                              reason="诉求人与商户有纠纷，系恶意差评", status="pending",
+                              requested_at=utcnow())
+        uow.session.add(row)
+        uow.session.flush()
+        ra_id = row.id
+        uow.commit()
+    d = city.client.post(f"/api/v1/feedback/rating-appeals/{ra_id}/decide",
                          json={"uphold": True, "reason": "经核实属恶意差评"},
                          headers=city.headers("supervisor"))
     assert d.json()["status"] == "upheld"
+    assert _rect(city, excluded["rectification_id"])["status"] == "published"
     public = city.client.get("/board/rectifications").text
     assert kept["code"] in public and excluded["code"] not in public
     assert "共 1 条" in public

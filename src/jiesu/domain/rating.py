@@ -236,9 +236,14 @@ class RatingAppeal:
 
     @classmethod
     def file(cls, reason: str, *, stars: int, excluded: bool,
-             earlier: RatingAppealStatus | None) -> RatingAppeal:
+             earlier: RatingAppealStatus | None,
+             rectification: RectificationStatus | None) -> RatingAppeal:
         """A new 申诉; `earlier` is the status of the rating's earlier 申诉, if it had one: a
-        rating is appealed once, so a denied appeal is final."""
+        rating is appealed once, so a denied appeal is final. `rectification` is the status of
+        the rating's 整改: once its result is published (整改公示) the rating is not appealed
+        any more, since an upheld 申诉 would exclude a rating the public has seen corrected
+        (and, the other way round, a rectification is not published while a 申诉 waits:
+        `Rectification.publish`)."""
         reason = (reason or "").strip()
         if not reason:
             raise InvalidArguments("请填写申诉理由", field="reason")
@@ -252,6 +257,8 @@ class RatingAppeal:
             raise IllegalTransition("该评价已有待审核的申诉")
         if earlier is not None:
             raise IllegalTransition("该评价已申诉过且申诉已被驳回，每条评价只能申诉一次")
+        if rectification is RectificationStatus.PUBLISHED:
+            raise IllegalTransition("整改结果已公示，不能再对该评价提出申诉")
         return cls(RatingAppealStatus.PENDING, reason)
 
     def decide(self, uphold: bool, reason: str, now: datetime) -> None:

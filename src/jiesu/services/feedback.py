@@ -384,9 +384,14 @@ class FeedbackService:
                 raise NotFound(f"评价 {rating_id} 不存在")
             require_unit(actor, rating.unit_id, "对本单位的评价提出申诉")
             earlier = fq.rating_appeal_status(uow.session, rating_id)
+            # read under the rating's lock, which publishing takes first too: a rectification
+            # is published either before this 申诉 (refused here) or after its decision
+            rect_status = fq.rectification_status(uow.session, rating_id)
             ra = rules_rating.RatingAppeal.file(
                 reason, stars=rating.stars, excluded=rating.excluded,
-                earlier=rules_rating.RatingAppealStatus(earlier) if earlier else None)
+                earlier=rules_rating.RatingAppealStatus(earlier) if earlier else None,
+                rectification=(rules_rating.RectificationStatus(rect_status)
+                               if rect_status else None))
             row = RatingAppealRow(rating_id=rating_id, unit_id=rating.unit_id, reason=ra.reason,
                                   status=str(ra.status), requested_by=actor.user_id,
                                   requested_at=now)
@@ -423,7 +428,9 @@ class FeedbackService:
             if uphold:
                 rating.excluded, rating.excluded_at = True, now
                 rating.excluded_reason = ra.decision_reason
-                rect = fq.rectification_of_rating(uow.session, rating.id)
+                # its row lock after the rating's, as every step takes them: a report or
+                # 整改回访 in flight is cancelled after it commits, or refused (Conflict)
+                rect = fq.rectification_of_rating(uow.session, rating.id, lock=True)
                 if rect is not None and rect.status not in ("published", "cancelled"):
                     rect.status = str(rules_rating.RectificationStatus.CANCELLED)
                     rect.cancelled_reason = f"评价经申诉被剔除：{ra.decision_reason}"
@@ -444,10 +451,23 @@ class FeedbackService:
 
     @staticmethod
     def _store_rect(row: RectificationRow, rect: rules_rating.Rectification) -> None:
-        row.status, row.due_at, row.rounds = str(rect.status), rect.due_at, rect.rounds
-        row.report, row.reported_at = rect.report, rect.reported_at
-        row.satisfied, row.followed_up_at = rect.satisfied, rect.followed_up_at
-        row.published_at, row.warning = rect.published_at, str(rect.warning)
+        """Copy `rect` onto a row the caller holds locked (the sweeper's SKIP LOCKED claim)."""
+        for column, value in _columns(rect).items():
+            setattr(row, column, value)
+
+    @staticmethod
+    def _save_step(uow: UnitOfWork, rect_id: int, read: dict[str, Any],
+                   rect: rules_rating.Rectification, **more: Any) -> None:
+        """Store what one step (report, 整改回访, 公示) changed in `rect` (and `more` columns),
+        only while the rectification is still as the step read it (`read`: its columns then).
+        Of two steps at once one wins and the other is refused with Conflict (409) and changes
+        nothing, whatever was rated: a service item's rating has no appeal whose version would
+        stop the second. Its row lock is taken here, after the rating's (publishing) and before
+        the appeal's (the step's event)."""
+        changed = {k: v for k, v in _columns(rect).items() if v != read[k]} | more
+        if not fq.update_rectification(uow.session, rect_id, status=read["status"],
+                                       rounds=read["rounds"], values=changed):
+            raise Conflict("该整改已由他人处理，请刷新后查看")
 
     def watch_rectifications(self, now: datetime, *, batch: int = 200,
                              max_batches: int = 1000) -> RectificationWarnings:
@@ -493,30 +513,34 @@ class FeedbackService:
 
     def report_rectification(self, actor: dom.Actor, rect_id: int, report: str,
                              now: datetime) -> str:
+        """The rated unit's 整改报告; of two at once the second gets Conflict (409)."""
         with self.db.uow() as uow:
             row, rect = self._rect(uow, rect_id)
             require_unit(actor, row.unit_id, "提交整改报告")
+            read, appeal_id = _columns(rect), row.appeal_id
             rect.submit_report(report, now)
-            self._store_rect(row, rect)
-            row.reported_by = actor.user_id
-            self._appeal_event(uow, row.appeal_id, actor, now, "rectification_reported",
-                               {"rectification_id": row.id, "report": rect.report})
+            self._save_step(uow, rect_id, read, rect, reported_by=actor.user_id)
+            self._appeal_event(uow, appeal_id, actor, now, "rectification_reported",
+                               {"rectification_id": rect_id, "report": rect.report})
             uow.commit()
-            return row.status
+            return str(rect.status)
 
     def follow_up_rectification(self, actor: dom.Actor, rect_id: int, satisfied: bool,
                                 now: datetime, note: str | None = None) -> str:
+        """整改回访: satisfied → 待公示, not → another round; of two at once the second gets
+        Conflict (409)."""
         require_role(actor, RECTIFICATION_FOLLOWERS, "回访整改结果")
         r = self.rules.get()
         with self.db.uow() as uow:
             row, rect = self._rect(uow, rect_id)
+            read, appeal_id = _columns(rect), row.appeal_id
             rect.follow_up(satisfied, now, r.calendar, r.sla)
-            self._store_rect(row, rect)
-            self._appeal_event(uow, row.appeal_id, actor, now, "rectification_followed_up",
-                               {"rectification_id": row.id, "satisfied": satisfied,
-                                "note": _clean(note, 1000), "status": row.status})
+            self._save_step(uow, rect_id, read, rect)
+            self._appeal_event(uow, appeal_id, actor, now, "rectification_followed_up",
+                               {"rectification_id": rect_id, "satisfied": satisfied,
+                                "note": _clean(note, 1000), "status": str(rect.status)})
             uow.commit()
-            return row.status
+            return str(rect.status)
 
     def publish_rectification(self, actor: dom.Actor, rect_id: int, now: datetime) -> str:
         require_role(actor, REVIEWERS, "公示整改结果")
@@ -528,12 +552,13 @@ class FeedbackService:
             # filed or decided between the check and the publication
             uow.session.get(RatingRow, rating_id, with_for_update=True)
             row, rect = self._rect(uow, rect_id)
+            read, appeal_id = _columns(rect), row.appeal_id
             rect.publish(now, appeal_pending=fq.rating_appeal_pending(uow.session, rating_id))
-            self._store_rect(row, rect)
-            self._appeal_event(uow, row.appeal_id, actor, now, "rectification_published",
-                               {"rectification_id": row.id})
+            self._save_step(uow, rect_id, read, rect)
+            self._appeal_event(uow, appeal_id, actor, now, "rectification_published",
+                               {"rectification_id": rect_id})
             uow.commit()
-            return row.status
+            return str(rect.status)
 
     # --- the lists of the 整改 / 好差评 pages --------------------------------------------------
 
@@ -651,6 +676,15 @@ def _rectification(row: RectificationRow) -> rules_rating.Rectification:
         satisfied=row.satisfied, followed_up_at=row.followed_up_at,
         published_at=row.published_at, cancelled_reason=row.cancelled_reason,
         opened_at=row.created_at, warning=WarningLevel(row.warning or "none"))
+
+
+def _columns(rect: rules_rating.Rectification) -> dict[str, Any]:
+    """What a rectification step may change, as `RectificationRow`'s columns hold it."""
+    return {"status": str(rect.status), "due_at": rect.due_at, "rounds": rect.rounds,
+            "report": rect.report, "reported_at": rect.reported_at,
+            "satisfied": rect.satisfied, "followed_up_at": rect.followed_up_at,
+            "published_at": rect.published_at, "cancelled_reason": rect.cancelled_reason,
+            "warning": str(rect.warning)}
 
 
 def _append_events(uow: UnitOfWork, appeal_id: int, events: list[DomainEvent],

@@ -123,10 +123,40 @@ def rating_appeal_pending(session: Session, rating_id: int) -> bool:
     return rating_appeal_status(session, rating_id) == "pending"
 
 
-def rectification_of_rating(session: Session, rating_id: int) -> RectificationRow | None:
-    """The 整改 opened for the rating, if any."""
-    return session.scalar(select(RectificationRow).where(
-        RectificationRow.rating_id == rating_id))
+def rectification_of_rating(session: Session, rating_id: int, *,
+                            lock: bool = False) -> RectificationRow | None:
+    """The 整改 opened for the rating, if any; `lock` takes its row lock (FOR UPDATE), after
+    the rating's (the order every step keeps: rating, rectification, appeal)."""
+    stmt = select(RectificationRow).where(RectificationRow.rating_id == rating_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.scalar(stmt)
+
+
+def rectification_status(session: Session, rating_id: int) -> str | None:
+    """The status of the 整改 opened for the rating, if it has one."""
+    return session.scalar(select(RectificationRow.status)
+                          .where(RectificationRow.rating_id == rating_id))
+
+
+def update_rectification(session: Session, rect_id: int, *, status: str, rounds: int,
+                         values: dict[str, Any]) -> bool:
+    """Write `values` to the rectification only while it is still at `status` in round
+    `rounds` (as the step read it), in one conditional UPDATE: False when another step changed
+    it since. Status and round together name every state a rectification passes through once
+    (a dissatisfied 整改回访 reopens it in the next round), so this is its version. Under
+    PostgreSQL's READ COMMITTED the second of two such UPDATEs waits for the first to commit,
+    then finds the row changed and updates nothing."""
+    done = session.execute(
+        update(RectificationRow)
+        .where(RectificationRow.id == rect_id, RectificationRow.status == status,
+               RectificationRow.rounds == rounds)
+        .values(**values)
+        .execution_options(synchronize_session=False))
+    row = session.get(RectificationRow, rect_id)
+    if row is not None:
+        session.expire(row)
+    return bool(getattr(done, "rowcount", 0))
 
 
 def open_rectifications_to_watch(session: Session, *, due_by: datetime, limit: int,

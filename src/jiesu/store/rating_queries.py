@@ -135,6 +135,7 @@ class BadRatingLine:
     rating_appeal_status: str | None
     rating_appeal_reason: str | None
     decision_reason: str | None
+    rectification_status: str | None = None  # published: no 申诉 any more
 
 
 @dataclass(frozen=True)
@@ -257,21 +258,23 @@ def _latest_rating_appeals(session: Session,
 def bad_rating_page(session: Session, *, unit_id: int | None, page: int,
                     per_page: int) -> tuple[list[BadRatingLine], int]:
     """Bad ratings (差评, ≤ 2 stars) of a unit subtree, newest first; one page and the total."""
-    stmt = (select(RatingRow, UnitRow.name, AppealRow.code, _appeal_text())
+    stmt = (select(RatingRow, UnitRow.name, AppealRow.code, _appeal_text(),
+                   RectificationRow.status)
             .join(UnitRow, UnitRow.id == RatingRow.unit_id)
             .outerjoin(AppealRow, AppealRow.id == RatingRow.appeal_id)
+            .outerjoin(RectificationRow, RectificationRow.rating_id == RatingRow.id)
             .where(RatingRow.stars <= 2, _in_unit(RatingRow.unit_id, session, unit_id)))
     total = _count(session, stmt, RatingRow.id)
     rows = session.execute(_paged(stmt.order_by(RatingRow.created_at.desc(),
                                                 RatingRow.id.desc()), page, per_page)).all()
     appeals = _latest_rating_appeals(session, [r.id for r, *_ in rows])
     lines = []
-    for r, unit, code, title in rows:
+    for r, unit, code, title, rect_status in rows:
         ra = appeals.get(r.id)
         lines.append(BadRatingLine(
             r.id, r.stars, r.comment, r.created_at, r.excluded, r.excluded_reason, r.unit_id,
             unit, r.appeal_id, code, title, ra.status if ra else None,
-            ra.reason if ra else None, ra.decision_reason if ra else None))
+            ra.reason if ra else None, ra.decision_reason if ra else None, rect_status))
     return lines, total
 
 

@@ -667,6 +667,10 @@ EN: dict[str, str] = {
     "该申诉已由其他审核人审核，请刷新后查看审核结果":
         "Another reviewer has just decided this appeal against a rating: reload to see the "
         "decision",
+    "整改结果已公示，不能再对该评价提出申诉":
+        "The rectification result has been published: this rating can no longer be appealed",
+    "该整改已由他人处理，请刷新后查看":
+        "Someone else has just taken this rectification a step further: reload to see it",
     "页面已过期或来源不明，请刷新页面后重新提交":
         "The page has expired or came from elsewhere: reload it and submit again",
     "本站须通过 HTTPS 访问：请改用 https:// 开头的地址打开本页，再重新提交":

@@ -90,6 +90,7 @@ EN: dict[str, str] = {
     "申诉审核中，审核后才能公示": "An appeal against the rating is under review: it can be "
                               "published once the appeal is decided",
     "已剔除": "Excluded", "申诉": "Appeal", "申诉理由": "Why the rating is malicious",
+    "整改结果已公示，不能再申诉": "The rectification result is published: no appeal any more",
     "认为这是恶意差评时提出申诉；经督办员审核成立后，该评价不计入考核，整改撤销。":
         "Appeal when you think the rating is malicious: if a supervisor upholds it, the rating "
         "no longer counts and the rectification is cancelled.",

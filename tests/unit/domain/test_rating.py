@@ -79,14 +79,19 @@ def test_cancel_keeps_reason() -> None:
 
 def test_rating_appeal_rules() -> None:
     with pytest.raises(IllegalTransition):
-        RatingAppeal.file("恶意", stars=4, excluded=False, earlier=None)
+        RatingAppeal.file("恶意", stars=4, excluded=False, earlier=None,
+                          rectification=RectificationStatus.OPEN)
     with pytest.raises(IllegalTransition, match="待审核"):
-        RatingAppeal.file("恶意", stars=1, excluded=False, earlier=RatingAppealStatus.PENDING)
+        RatingAppeal.file("恶意", stars=1, excluded=False, earlier=RatingAppealStatus.PENDING,
+                          rectification=RectificationStatus.OPEN)
     with pytest.raises(IllegalTransition):
-        RatingAppeal.file("恶意", stars=1, excluded=True, earlier=None)
+        RatingAppeal.file("恶意", stars=1, excluded=True, earlier=None,
+                          rectification=RectificationStatus.OPEN)
     with pytest.raises(InvalidArguments):
-        RatingAppeal.file(" ", stars=1, excluded=False, earlier=None)
-    ra = RatingAppeal.file("诉求人辱骂", stars=1, excluded=False, earlier=None)
+        RatingAppeal.file(" ", stars=1, excluded=False, earlier=None,
+                          rectification=RectificationStatus.OPEN)
+    ra = RatingAppeal.file("诉求人辱骂", stars=1, excluded=False, earlier=None,
+                           rectification=RectificationStatus.OPEN)
     assert ra.status is RatingAppealStatus.PENDING
     with pytest.raises(InvalidArguments):
         ra.decide(True, "", NOW)
@@ -99,7 +104,30 @@ def test_rating_appeal_rules() -> None:
 def test_a_rating_is_appealed_once_a_denied_appeal_is_final() -> None:
     with pytest.raises(IllegalTransition, match="每条评价只能申诉一次"):
         RatingAppeal.file("再次申诉", stars=1, excluded=False,
-                          earlier=RatingAppealStatus.REJECTED)
+                          earlier=RatingAppealStatus.REJECTED,
+                          rectification=RectificationStatus.VERIFIED)
+
+
+@pytest.mark.parametrize("earlier", [None, RatingAppealStatus.REJECTED])
+def test_no_appeal_once_the_rectification_is_published(
+        earlier: RatingAppealStatus | None) -> None:
+    """Upheld, a 申诉 filed after 整改公示 would exclude a rating the public saw corrected;
+    the refusal says so (a denied one keeps its own, more precise, refusal)."""
+    message = "整改结果已公示" if earlier is None else "每条评价只能申诉一次"
+    with pytest.raises(IllegalTransition, match=message):
+        RatingAppeal.file("恶意差评", stars=1, excluded=False, earlier=earlier,
+                          rectification=RectificationStatus.PUBLISHED)
+
+
+@pytest.mark.parametrize("status", [RectificationStatus.OPEN, RectificationStatus.REPORTED,
+                                    RectificationStatus.VERIFIED, None])
+def test_an_appeal_may_be_filed_at_every_step_before_publication(
+        status: RectificationStatus | None) -> None:
+    """Before 公示 (and for a rating with no rectification) a 申诉 is filed; publishing then
+    waits for its decision (`Rectification.publish`)."""
+    ra = RatingAppeal.file("恶意差评", stars=2, excluded=False, earlier=None,
+                           rectification=status)
+    assert ra.status is RatingAppealStatus.PENDING
 
 
 def test_default_rating_time() -> None:
