@@ -37,7 +37,8 @@ class InvalidArguments(DomainError):
 
 
 class ConcurrencyConflict(DomainError):
-    """Somebody else changed the appeal first; re-read and try again (HTTP 409)."""
+    """Somebody else changed the appeal (or the rectification, or decided the 申诉) first;
+    re-read and try again (HTTP 409)."""
 
     code = "conflict"
     http_status = 409

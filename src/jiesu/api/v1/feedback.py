@@ -202,7 +202,8 @@ def appeal_rating(rating_id: Id, body: ReasonIn, runtime: RuntimeDep,
                   user: CurrentUserDep) -> IdOut:
     """The rated unit (its subtree's staff, or an admin) says a bad rating is malicious. Once
     per rating: 409 (`illegal_transition`) while its 申诉 is pending, and after it was denied
-    (驳回 is final) or upheld."""
+    (驳回 is final) or upheld; and only until the rating's rectification is published: after
+    that 409 (`illegal_transition`, 整改结果已公示，不能再对该评价提出申诉)."""
     return IdOut(id=feedback(runtime).file_rating_appeal(user.actor(), rating_id, body.reason,
                                                          utcnow()))
 
@@ -257,6 +258,10 @@ class ReportIn(BaseModel):
              summary="提交整改报告")
 def report_rectification(rect_id: Id, body: ReportIn, runtime: RuntimeDep,
                          user: CurrentUserDep) -> StatusOut:
+    """The rated unit's 整改报告 of an open rectification. Of two steps of one rectification
+    taken at once (two reports, two 整改回访, a report and a 公示…) one is recorded and the
+    other gets 409 (`conflict`, 该整改已由他人处理，请刷新后查看) and changes nothing; a step the
+    rectification's current status does not allow gets 409 (`illegal_transition`)."""
     status = feedback(runtime).report_rectification(user.actor(), rect_id, body.report,
                                                     utcnow())
     return StatusOut(id=rect_id, status=status)
@@ -271,6 +276,8 @@ class RectFollowUpIn(BaseModel):
              summary="整改回访")
 def follow_up_rectification(rect_id: Id, body: RectFollowUpIn, runtime: RuntimeDep,
                             user: CurrentUserDep) -> StatusOut:
+    """整改回访 of a reported rectification: satisfied → `verified` (待公示), not → `open`
+    again with a new deadline. Two at once: one is recorded, the other gets 409 (`conflict`)."""
     status = feedback(runtime).follow_up_rectification(user.actor(), rect_id, body.satisfied,
                                                        utcnow(), body.note)
     return StatusOut(id=rect_id, status=status)
@@ -279,6 +286,8 @@ def follow_up_rectification(rect_id: Id, body: RectFollowUpIn, runtime: RuntimeD
 @router.post("/rectifications/{rect_id}/publish", response_model=StatusOut,
              summary="整改结果公示")
 def publish_rectification(rect_id: Id, runtime: RuntimeDep, user: CurrentUserDep) -> StatusOut:
+    """Publish a followed-up rectification (整改公示); 409 (`illegal_transition`) while a 申诉
+    against its rating is pending, and (`conflict`) when another step changed it meanwhile."""
     status = feedback(runtime).publish_rectification(user.actor(), rect_id, utcnow())
     return StatusOut(id=rect_id, status=status)
 
