@@ -15,7 +15,15 @@ from enum import StrEnum
 from typing import Any
 
 from jiesu.domain.calendar import Deadline, WorkCalendar
-from jiesu.domain.deadlines import MAX_EXTENSION_WORKDAYS, Clock, Limit, SlaTable, due, yellow_at
+from jiesu.domain.deadlines import (
+    MAX_EXTENSION_WORKDAYS,
+    UNIT_CLOCKS,
+    Clock,
+    Limit,
+    SlaTable,
+    due,
+    yellow_at,
+)
 from jiesu.domain.errors import IllegalTransition, InvalidArguments, PermissionDenied
 from jiesu.domain.events import DomainEvent
 
@@ -1489,21 +1497,25 @@ def check_deadlines(appeal: Appeal, rules: Rules, now: datetime) -> list[DomainE
                 )
             )
             auto = rules.auto_supervision_level
-            if SUPERVISION_ORDER.index(auto) > SUPERVISION_ORDER.index(appeal.supervision_level):
-                appeal.supervision_level = auto
-            appeal.supervision_count += 1
+            # The appeal's 督办 level and count are the handling unit's record (its queue, the
+            # API, open data): a late 回访 is the follow-up agents' and leaves them alone. Its
+            # 督办 is still recorded for the supervisors, marked by its clock, which the unit's
+            # 督办 figures leave out (store/kpi_queries.py).
+            if clock in UNIT_CLOCKS:
+                if SUPERVISION_ORDER.index(auto) > SUPERVISION_ORDER.index(
+                        appeal.supervision_level):
+                    appeal.supervision_level = auto
+                appeal.supervision_count += 1
+                note = f"{_CLOCK_ZH[clock]}已超期，系统自动督办"
+            else:
+                note = FOLLOWUP_SUPERVISION_NOTE
             events.append(
                 DomainEvent(
                     "supervise",
                     now,
                     None,
                     Role.SYSTEM,
-                    {
-                        "level": auto.value,
-                        "auto": True,
-                        "clock": clock.value,
-                        "note": f"{_CLOCK_ZH[clock]}已超期，系统自动督办",
-                    },
+                    {"level": auto.value, "auto": True, "clock": clock.value, "note": note},
                 )
             )
         elif level is Warning.NONE and now >= _yellow_time(appeal, rules, clock, start, due_at):
@@ -1520,6 +1532,8 @@ def check_deadlines(appeal: Appeal, rules: Rules, now: datetime) -> list[DomainE
     _refresh_next_check(appeal, rules, now)
     return events
 
+
+FOLLOWUP_SUPERVISION_NOTE = "回访已超期，系统自动督办回访（承办单位已答复，不计入其督办）"
 
 _CLOCK_ZH = {
     Clock.SIGN: "签收",

@@ -31,6 +31,12 @@ class Clock(StrEnum):
     RECTIFICATION = "rectification"  # 整改 after a bad rating
 
 
+UNIT_CLOCKS = frozenset({Clock.SIGN, Clock.HANDLE})
+"""The clocks the handling unit runs against (签收, 办理): their red raises the appeal's 督办
+level and counts in the unit's 督办 figures. The 回访 clock runs after the unit has replied,
+against the hotline's follow-up agents: its lateness is theirs (docs/deadlines.md)."""
+
+
 class LimitUnit(StrEnum):
     """How a limit is counted: working days on the calendar, or wall-clock time."""
 

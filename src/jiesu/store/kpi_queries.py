@@ -23,6 +23,7 @@ from sqlalchemy import (
     delete,
     func,
     literal,
+    or_,
     select,
     text,
     true,
@@ -31,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from jiesu.domain.deadlines import UNIT_CLOCKS
 from jiesu.domain.kpi import (
     COUNT_NAMES,
     MEASURE_NAMES,
@@ -157,6 +159,20 @@ def shortfall_predicates(f: KpiFormula, w: Window) -> dict[str, ColumnElement[bo
     }
 
 
+def unit_supervision() -> ColumnElement[bool]:
+    """A `supervise` event that counts against the appeal's lead unit (督办, 红牌): a
+    supervisor's, or the system's on a red of a clock the unit runs against (签收, 办理); not
+    the system's on a late 回访, which is the follow-up agents' lateness (docs/kpi.md).
+
+    The event's `clock` is read in SQL by SQLAlchemy's JSON accessor (JSON_EXTRACT on SQLite,
+    ->> on PostgreSQL), as `level` is: every automatic 督办 ever recorded names its clock, so
+    no column or backfill is needed, and only the period's `supervise` events (index on type
+    and time) are looked at."""
+    clock = E.data["clock"].as_string()
+    return and_(E.type == "supervise",
+                or_(clock.is_(None), clock.in_(sorted(c.value for c in UNIT_CLOCKS))))
+
+
 def _sum(cond: ColumnElement[bool]) -> Any:
     return func.sum(case((cond, 1), else_=0))
 
@@ -194,7 +210,7 @@ def per_unit_statement(f: KpiFormula, w: Window) -> Select[*tuple[Any, ...]]:
                   _sum(E.data["level"].as_string() == "red") if n == "red_cards" else
                   literal(0)).label(n) for n in COUNT_NAMES])
         .select_from(EventRow.__table__.join(AppealRow.__table__, A.id == E.appeal_id))
-        .where(E.type == "supervise", _in(E.at, w.start, w.end))
+        .where(unit_supervision(), _in(E.at, w.start, w.end))
         .group_by(A.lead_unit_id)
     )
     rated = _branch(R.unit_id, {"ratings": func.count(), "bad_ratings": _sum(R.stars <= 2)},
@@ -266,7 +282,7 @@ def appeals_behind(session: Session, f: KpiFormula, w: Window, unit_id: int, mea
         ids = select(E.appeal_id).where(E.type == etype, _in(E.at, w.start, w.end),
                                         E.data["unit_id"].as_integer().in_(units))
     elif measure in ("supervised", "red_cards"):
-        cond = and_(E.type == "supervise", _in(E.at, w.start, w.end),
+        cond = and_(unit_supervision(), _in(E.at, w.start, w.end),
                     A.lead_unit_id.in_(units))
         if measure == "red_cards":
             cond = and_(cond, E.data["level"].as_string() == "red")
@@ -358,10 +374,16 @@ def accountability_items(session: Session, w: Window,
             else "超期未答复"
         items.append(AccountabilityItem("overdue", r.id, r.code, r.lead_unit_id,
                                         r.handle_due_at, detail))
+    # Chosen in SQL: red cards against the unit (not a late 回访's) and follow-ups that
+    # reopened, so that the period's other 督办 and its many follow-ups are neither fetched nor
+    # decoded here; the IN on type keeps the (type, at) index in play.
+    wanted = or_(E.type == "reopen",
+                 and_(unit_supervision(), E.data["level"].as_string() == "red"),
+                 and_(E.type == "follow_up", E.data["reopened"].as_boolean().is_(True)))
     ev = (select(E.appeal_id, E.type, E.at, E.data, A.code, A.lead_unit_id)
           .select_from(EventRow.__table__.join(AppealRow.__table__, A.id == E.appeal_id))
-          .where(E.type.in_(("supervise", "reopen", "follow_up")), _in(E.at, w.start, w.end),
-                 unit_ok)
+          .where(E.type.in_(("supervise", "reopen", "follow_up")), wanted,
+                 _in(E.at, w.start, w.end), unit_ok)
           .order_by(E.at))
     for e in session.execute(ev):
         data = e.data or {}

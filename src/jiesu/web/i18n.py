@@ -538,6 +538,9 @@ EN: dict[str, str] = {
     "单次延期最多天数": "Most days per extension", "最多延期次数": "Most extensions",
     "回访最多尝试次数": "Most follow-up attempts",
     "超期自动督办级别": "Level of the automatic supervision when overdue",
+    "回访已超期，系统自动督办回访（承办单位已答复，不计入其督办）":
+        "Follow-up overdue: the follow-up supervised automatically (the unit has replied; "
+        "not counted against it)",
     "部署设置": "Deployment settings",
     "以下设置由环境变量给出，修改后需重启服务。":
         "These come from environment variables; restart the service after changing them.",

@@ -874,6 +874,12 @@ def test_follow_up_clock_warns_and_closed_appeals_are_quiet() -> None:
     events = check_deadlines(built.appeal, built.rules, local(2026, 3, 10))
     assert [(e.type, e.data["clock"]) for e in events] == [
         ("deadline_warning", "follow_up"), ("supervise", "follow_up")]
+    # the supervisors' record of a late 回访: the unit has replied, its 督办 level and count
+    # (shown on its queue, in the API and open data) stay as they were
+    assert events[1].data["auto"] is True
+    assert events[1].data["note"] == "回访已超期，系统自动督办回访（承办单位已答复，不计入其督办）"
+    assert (built.appeal.supervision_level, built.appeal.supervision_count) == (
+        SupervisionLevel.NONE, 0)
     built.do(Action.FOLLOW_UP, Role.FOLLOWUP_AGENT)
     assert check_deadlines(built.appeal, built.rules, local(2026, 12, 1)) == []
     assert built.appeal.next_check_at is None

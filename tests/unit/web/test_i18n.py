@@ -101,6 +101,12 @@ def test_every_deadline_clock_of_the_system_notes_has_an_english_name() -> None:
             "overdue: supervised automatically"), zh
 
 
+def test_the_late_follow_up_supervision_note_has_english() -> None:
+    from jiesu.domain.appeal import FOLLOWUP_SUPERVISION_NOTE
+
+    assert i18n.gettext("en", FOLLOWUP_SUPERVISION_NOTE).startswith("Follow-up overdue:")
+
+
 def test_the_fixed_errors_of_the_appeal_workflow_have_english() -> None:
     """What the state machine, ratings, follow-up, uploads and page guards raise with a fixed
     text shows on pages through the catalogue; a new one without English fails here."""
