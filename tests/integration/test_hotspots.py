@@ -153,6 +153,35 @@ def test_a_leader_turns_the_hotspot_into_a_dispatched_governance_task(city: City
     assert again["task"]["code"] == task["code"]
 
 
+def test_a_replied_governance_task_is_a_follow_up_with_no_phone_naming_the_leader(
+        city: City) -> None:
+    """The task has no requester phone: its 回访 says 无联系电话, names the leader who asked
+    (to be asked another way), and records 无法回访 in one step."""
+    build(city)
+    [hot] = listed(city)
+    r = city.client.post(f"{API}/{hot['key']}/task", json={"unit_id": city.unit_ids["D1S1"]},
+                         headers=city.headers("analyst"))
+    assert r.status_code == 201, r.text
+    task = r.json()
+    city.act("handler_d1", task["id"], "sign")
+    city.act("handler_d1", task["id"], "reply", text="已协调恢复供水", claim="solved")
+    with city.runtime.db.uow(write=False) as uow:
+        leader = uow.session.get(AppealRow, task["id"]).requester_name
+    assert leader
+    _login(city.client, "followup")
+    html = city.client.get("/staff/followup").text
+    row = re.search(rf'data-code="{task["code"]}".*?</li>', html, re.S)
+    assert row, html
+    assert "无联系电话" in row.group(0) and f"<dd>{leader}</dd>" in row.group(0)
+    r = city.client.post(f"/staff/appeals/{task['id']}/follow_up", data={
+        "csrf_token": _token(city.client, "/staff/followup"), "reached": "no",
+        "back": "/staff/followup"})
+    assert f"无联系电话，已按无法回访办结：{task['code']}" in r.text
+    with city.runtime.db.uow(write=False) as uow:
+        done = uow.session.get(AppealRow, task["id"])
+        assert (done.status, done.followup_reached) == ("closed", False)
+
+
 def test_governance_tasks_never_form_a_hotspot_but_other_supervisor_appeals_do(
         city: City) -> None:
     texts = ["光明路井盖丢失，行人容易掉进去", "光明路的井盖丢了，晚上很危险",

@@ -1190,6 +1190,16 @@ def _follow_up(
     reached = args.get("reached")
     if not isinstance(reached, bool):
         raise InvalidArguments("请填写是否联系上诉求人", field="reached")
+    if not reached and not callable_phone(a.requester_phone):
+        # nobody to call (an anonymous appeal, a leader's governance task): one record says
+        # so and closes the appeal as unreachable (无法回访), instead of three calls hours apart
+        # that cannot be made; it counts as a follow-up, unreached (docs/kpi.md)
+        a.followup_attempts += 1
+        a.followup_reached = False
+        a.status = Status.CLOSED
+        a.closed_at = now
+        return {"reached": False, "attempt": a.followup_attempts, "no_phone": True,
+                "note": args.get("note")}
     if not reached:
         retry_at = next_followup_attempt_at(a, r)
         if retry_at is not None and now < retry_at:

@@ -93,6 +93,8 @@ class FollowUpTask:
     attempts: int
     late: bool
     next_call_at: datetime | None = None  # the next 未联系上 may be recorded from then
+    # False: no number to call (anonymous, a governance task); one 未联系上 closes it (无法回访)
+    has_phone: bool = True
 
 
 @dataclass
@@ -153,7 +155,8 @@ class FeedbackService:
                               r.followup_due_at, r.followup_attempts,
                               r.followup_due_at is not None and now > r.followup_due_at,
                               _later(dom.followup_retry_at(r.followup_last_attempt_at, retry),
-                                     now))
+                                     now),
+                              dom.callable_phone(r.requester_phone))
                  for r in rows]
         return tasks, total
 

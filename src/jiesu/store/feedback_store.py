@@ -35,6 +35,7 @@ class AwaitingFollowUp:
     followup_due_at: datetime | None
     followup_attempts: int
     followup_last_attempt_at: datetime | None
+    requester_phone: str | None
 
 
 def awaiting_followup(session: Session, *, late_before: datetime | None = None,
@@ -50,7 +51,7 @@ def awaiting_followup(session: Session, *, late_before: datetime | None = None,
     rows = session.execute(
         select(AppealRow.id, AppealRow.code, AppealRow.title, AppealRow.lead_unit_id,
                AppealRow.replied_at, AppealRow.followup_due_at, AppealRow.followup_attempts,
-               AppealRow.followup_last_attempt_at)
+               AppealRow.followup_last_attempt_at, AppealRow.requester_phone)
         .where(cond).order_by(AppealRow.followup_due_at, AppealRow.id)
         .limit(limit).offset(offset)).all()
     return [AwaitingFollowUp(*r) for r in rows], int(total or 0)

@@ -538,6 +538,12 @@ EN: dict[str, str] = {
     "单次延期最多天数": "Most days per extension", "最多延期次数": "Most extensions",
     "回访最多尝试次数": "Most follow-up attempts",
     "超期自动督办级别": "Level of the automatic supervision when overdue",
+    "无联系电话": "No phone",
+    "记录无法回访": "Record: no follow-up possible",
+    "没有可拨打的联系电话，无法电话回访：记录无法回访即按未联系上办结；已通过其他途径联系上的，点“回访”记录结果。":
+        "No phone number to call back: recording that no follow-up is possible closes the "
+        "appeal as not reached; if it was reached another way, record the result with "
+        "“Follow up”.",
     "回访已超期，系统自动督办回访（承办单位已答复，不计入其督办）":
         "Follow-up overdue: the follow-up supervised automatically (the unit has replied; "
         "not counted against it)",
@@ -863,6 +869,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
      "Not reached (attempt {n}; after {max} it is closed as not reached): {code}", {}),
     (re.compile(r"第 (?P<n>\d+) 次未联系上，已按未联系上办结：(?P<code>\d+)"),
      "Not reached {n} times: closed as not reached: {code}", {}),
+    (re.compile(r"无联系电话，已按无法回访办结：(?P<code>\d+)"),
+     "No phone to call: closed as not reached (no follow-up possible): {code}", {}),
     (re.compile(r"已回访，转承办单位重办：(?P<code>\d+)"),
      "Follow-up recorded, back to the unit to handle again: {code}", {}),
     (re.compile(r"已回访并办结：(?P<code>\d+)"), "Follow-up recorded, closed: {code}", {}),

@@ -119,6 +119,8 @@ def follow_up_message(code: str, data: dict[str, Any], closed: bool, max_attempt
     """The flash after a 回访 says what it came to: an attempt that reached no one is no
     follow-up done (第 n 次, and that the last one closes the appeal), a reached one closed
     it or sent it back to the unit (重办)."""
+    if data.get("no_phone") is True:
+        return f"无联系电话，已按无法回访办结：{code}"
     if data.get("reached") is False:
         n = data.get("attempt") or 1
         if closed:

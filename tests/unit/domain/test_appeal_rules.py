@@ -678,6 +678,28 @@ def test_follow_up_spacing_can_be_turned_off_and_starts_again_after_a_new_reply(
     spaced.do(Action.FOLLOW_UP, Role.FOLLOWUP_AGENT, reached=False)  # a new reply, a new round
 
 
+@pytest.mark.parametrize("phone", [None, ""])
+def test_without_a_phone_one_unreached_record_closes_the_appeal_as_unreachable(
+        phone: str | None) -> None:
+    """Nobody can be called back (an anonymous appeal, a leader's governance task): 未联系上
+    is recorded once, not three times hours apart, and says why (无法回访)."""
+    built = appeal_in(Status.REPLIED, requester_phone=phone)
+    (event,) = built.do(Action.FOLLOW_UP, Role.FOLLOWUP_AGENT, reached=False, note="匿名")
+    a = built.appeal
+    assert (a.status, a.followup_reached, a.followup_attempts) == (Status.CLOSED, False, 1)
+    assert a.closed_at == built.now and a.followup_last_attempt_at is None
+    assert {k: event.data[k] for k in ("reached", "attempt", "no_phone", "note")} == {
+        "reached": False, "attempt": 1, "no_phone": True, "note": "匿名"}
+
+
+def test_without_a_phone_a_follow_up_that_reached_someone_is_still_recorded() -> None:
+    built = appeal_in(Status.REPLIED, requester_phone=None)
+    (event,) = built.do(Action.FOLLOW_UP, Role.FOLLOWUP_AGENT, reached=True, resolved="yes",
+                        satisfaction="satisfied")
+    assert (built.appeal.status, built.appeal.followup_reached) == (Status.CLOSED, True)
+    assert "no_phone" not in event.data
+
+
 def test_follow_up_attempts_are_configurable() -> None:
     built = appeal_in(Status.REPLIED, r=rules(followup_max_attempts=1))
     built.do(Action.FOLLOW_UP, Role.FOLLOWUP_AGENT, reached=False)

@@ -61,6 +61,10 @@ class FollowUpTaskOut(BaseModel):
     next_call_at: datetime | None = Field(
         None, description="after a call that reached nobody (未联系上): the earliest time the "
                           "next such call may be recorded (followup_retry_minutes); null: now")
+    has_phone: bool = Field(
+        True, description="false: the appeal has no number to call (anonymous, a governance "
+                          "task); recording reached=false once closes it as unreachable "
+                          "(无法回访)")
 
 
 class FollowUpPage(BaseModel):

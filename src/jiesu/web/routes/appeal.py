@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from jiesu.domain import notices
-from jiesu.domain.appeal import typed_code
+from jiesu.domain.appeal import callable_phone, typed_code
 from jiesu.domain.enterprise import from_own_contact
 from jiesu.domain.errors import DomainError, NotFound
 from jiesu.services.auth import CurrentUser
@@ -102,6 +102,7 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             "max_extensions": rt.rules.get().max_extensions,
             "followup_max_attempts": rt.rules.get().followup_max_attempts,
             "next_call": staff.next_call_at(row, rt.rules.get().followup_retry_minutes, now),
+            "has_phone": callable_phone(row.requester_phone),  # else 回访 says 无法回访
             "suggest": staff.suggestion_summary(row), "due_state": staff.due_state(row, now),
             "earlier": earlier, "attachments": (row.extra or {}).get("attachments", []),
             "back": back, "stay": staff.STAY_ON_PAGE,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from jiesu.domain.appeal import Role
+from jiesu.domain.appeal import Role, callable_phone
 from jiesu.services.clock import utcnow
 from jiesu.store import web_queries
 from jiesu.web import core, feedback, staff
@@ -30,6 +30,8 @@ def followup_queue(request: Request) -> HTMLResponse:
     retry = rt.rules.get().followup_retry_minutes
     for it in items:
         it["next_call"] = staff.next_call_at(it["row"], retry, now)
+        # nobody to call (anonymous, a governance task): the row offers 无法回访 at once
+        it["has_phone"] = callable_phone(it["row"].requester_phone)
     return core.render(request, "staff/followup.html", {
         "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
         "back": "/staff/followup"})
