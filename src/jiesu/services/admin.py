@@ -21,6 +21,7 @@ from jiesu.domain.deadlines import REQUESTER_TYPES, policy_limit
 from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
 from jiesu.domain.events import DomainEvent
 from jiesu.domain.population import parse_figure
+from jiesu.domain.privacy import mask_phone
 from jiesu.services.auth import CurrentUser, hash_password
 from jiesu.services.clock import utcnow
 from jiesu.services.config_log import record_change
@@ -365,18 +366,23 @@ class AdminService:
             raise Conflict(f"用户名 {username} 已存在")
 
     def add_user(self, username: str, password: str, role: str, *, unit_code: str | None = None,
-                 display_name: str = "", now: datetime) -> UserRow:
+                 display_name: str = "", phone: str | None = None, now: datetime) -> UserRow:
+        """A new staff account; `phone`, its optional mobile phone (where a 精准帮扶 liaison is
+        texted)."""
         username, name = self._new_user(username, role, unit_code, display_name)
+        phone = check_staff_phone(phone)
         password_hash = hash_password(password)
         with self.db.uow() as uow:
             self._free_username(uow, username)
             row = UserRow(username=username, password_hash=password_hash, role=role,
                           unit_id=unit_id_by_code(uow, unit_code or ""), display_name=name,
-                          active=True, created_at=now)
+                          phone=phone, active=True, created_at=now)
             uow.session.add(row)
-            self._log(uow, "users", "add", f"新增用户 {username}（{role}）",
-                      {"after": {"username": username, "display_name": name, "role": role,
-                                 "unit_code": unit_code or None}}, now)
+            after: dict[str, object] = {"username": username, "display_name": name, "role": role,
+                                        "unit_code": unit_code or None}
+            if phone is not None:  # masked: the log is read by auditors, not to call anyone
+                after["phone"] = mask_phone(phone)
+            self._log(uow, "users", "add", f"新增用户 {username}（{role}）", {"after": after}, now)
             uow.commit()
             return row
 
@@ -920,6 +926,20 @@ def check_username(raw: str) -> str:
         raise InvalidArguments(f"用户名不能超过 {USERNAME_CHARS} 个字符，且不能含空格",
                                field="username")
     return name
+
+
+STAFF_PHONE_REFUSED = "手机号应为 7–20 位数字，用于接收短信提醒"
+
+
+def check_staff_phone(raw: str | None) -> str | None:
+    """A staff member's mobile phone as stored (normalised, the rule every requester's phone
+    follows: `callable_phone`), or None when left blank."""
+    if raw is None or not raw.strip():
+        return None
+    phone = dom.normalize_phone(raw)
+    if not dom.callable_phone(phone):
+        raise InvalidArguments(STAFF_PHONE_REFUSED, field="phone")
+    return phone
 
 
 def check_display_name(raw: str) -> str:

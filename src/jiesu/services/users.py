@@ -1,6 +1,6 @@
 """Managing staff accounts after they exist: an administrator edits a user (display name, role,
-unit), deactivates (停用) or reactivates (启用) them and resets their password; every user
-changes their own password (修改密码).
+unit, mobile phone), deactivates (停用) or reactivates (启用) them and resets their password;
+every user changes their own password (修改密码).
 
 A password change or reset and a deactivation raise the account's credentials version, so the
 bearer tokens and page sessions issued before are refused (`Authenticator.signed_in`). Each
@@ -16,10 +16,12 @@ from datetime import datetime
 
 from jiesu.domain.appeal import Role
 from jiesu.domain.errors import InvalidArguments, NotFound
+from jiesu.domain.privacy import mask_phone
 from jiesu.services.admin import (
     UNIT_ROLES,
     Conflict,
     check_display_name,
+    check_staff_phone,
     check_staff_role,
     unit_id_by_code,
 )
@@ -41,18 +43,20 @@ log = logging.getLogger("jiesu.users")
 # database), recorded as updated_by 0; the rule that one active administrator stays holds too.
 COMMAND_LINE = CurrentUser(0, "command-line", "命令行", Role.ADMIN, None, frozenset())
 # how the configuration-change log names what changed on a user
-_CHANGED_ZH = {"display_name": "姓名", "role": "角色", "unit_id": "所属单位", "active": "启用状态"}
+_CHANGED_ZH = {"display_name": "姓名", "role": "角色", "unit_id": "所属单位", "active": "启用状态",
+               "phone": "手机号"}
 
 
 @dataclass(frozen=True)
 class UserChange:
     """What an administrator changes on a user; None leaves a field as it is. `unit_code`
-    "" removes the unit (only for roles that need none)."""
+    "" removes the unit (only for roles that need none), `phone` "" the mobile phone."""
 
     display_name: str | None = None
     role: str | None = None
     unit_code: str | None = None
     active: bool | None = None
+    phone: str | None = None
 
 
 class UserService:
@@ -66,6 +70,9 @@ class UserService:
         deactivate themselves, and the last active administrator stays one."""
         name = None if change.display_name is None else check_display_name(change.display_name)
         role = None if change.role is None else check_staff_role(change.role)
+        phone = None
+        if change.phone is not None:
+            phone = check_staff_phone(change.phone)
         with self.db.uow() as uow:
             # the administrators first, then the user: always in this order, so that two
             # changes at once wait for each other instead of deadlocking
@@ -80,7 +87,7 @@ class UserService:
             if admins == [row.id] and (demoted or change.active is False):
                 raise Conflict("至少要保留一位启用的管理员：不能停用最后一位管理员或更改其角色")
             before = {"display_name": row.display_name, "role": row.role,
-                      "unit_id": row.unit_id, "active": row.active}
+                      "unit_id": row.unit_id, "active": row.active, "phone": row.phone}
             unit_id = row.unit_id
             if change.unit_code is not None:
                 unit_id = unit_id_by_code(uow, change.unit_code.strip())
@@ -96,6 +103,9 @@ class UserService:
             if unit_id != row.unit_id:
                 row.unit_id = unit_id
                 done.append(f"unit -> {unit_id}")
+            if change.phone is not None and phone != row.phone:
+                row.phone = phone
+                done.append("phone")
             if change.active is not None and change.active != row.active:
                 row.active = change.active
                 done.append("activated" if change.active else "deactivated")
@@ -104,8 +114,12 @@ class UserService:
             if done:
                 row.updated_at, row.updated_by = now, by.id
                 after = {"display_name": row.display_name, "role": row.role,
-                         "unit_id": row.unit_id, "active": row.active}
+                         "unit_id": row.unit_id, "active": row.active, "phone": row.phone}
                 changed = [k for k in after if after[k] != before[k]]
+                # the log is read by auditors, not to call anyone: the phone masked
+                for side in (before, after):
+                    if side["phone"] is not None:
+                        side["phone"] = mask_phone(str(side["phone"]))
                 record_change(uow, by, "users", "update",
                               f"修改用户 {row.username}："
                               + "、".join(_CHANGED_ZH[k] for k in changed),

@@ -119,6 +119,9 @@ class UserRow(Base):
     # the last change by an administrator (no foreign key, like events.actor_id)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_by: Mapped[int | None] = mapped_column(BigId)
+    # a mobile phone set by an administrator (0031_user_phone): where a 精准帮扶 liaison is
+    # texted about their enterprises' appeals; stored normalised, like requesters' phones
+    phone: Mapped[str | None] = mapped_column(String(32))
 
 
 class CategoryRow(Base):

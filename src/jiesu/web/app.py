@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from jiesu.config import Settings
 from jiesu.domain.errors import DomainError
+from jiesu.domain.privacy import mask_phone
 from jiesu.domain.text import shorten
 from jiesu.web import core
 from jiesu.web.routes import (
@@ -60,6 +61,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["enumerate"] = enumerate
     templates.env.filters["shorten"] = shorten  # cut with "…", see jiesu.domain.text
+    templates.env.filters["mask_phone"] = mask_phone  # 138****5678, see jiesu.domain.privacy
     app.state.web_templates = templates
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key,
                        session_cookie="jiesu_session", max_age=12 * 3600, same_site="lax",

@@ -166,6 +166,7 @@ _REASONS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
 # the parts a "修改…：a、b" summary names (jiesu.services: users, knowledge, policies)
 _CHANGED_EN = {
     "姓名": "name", "角色": "role", "所属单位": "unit", "启用状态": "in use",
+    "手机号": "mobile phone",
     "标题": "title", "答复口径": "answer", "关键词": "keywords", "事项分类": "category",
     "负责单位": "owning unit", "复核日期": "review date",
     "政策编号": "code", "政策名称": "title", "发布单位": "issuing unit",

@@ -8,6 +8,12 @@ EN: dict[str, str] = {
     "编辑用户": "Edit user", "编辑": "Edit", "启用中": "Active", "已停用": "Deactivated",
     "密码最近修改": "Password last changed", "未修改过": "Never changed",
     "管理员最近修改": "Last changed by an administrator", "基本信息": "Details",
+    "手机号": "Mobile phone", "选填，用于短信提醒": "Optional, for text messages",
+    "选填。该用户是企业的精准帮扶联系人时，其帮扶企业有新诉求或诉求办理超期，将短信提醒到此号码；"
+    "留空则不发送。":
+        "Optional. When the user is an enterprise's support liaison, a new appeal of the "
+        "enterprise, or one past its handling deadline, is texted to this number; left empty, "
+        "nothing is sent.",
     "承办人和网格员必须属于一个单位；其他角色可留空。":
         "Handlers and grid workers must belong to a unit; for other roles it may be empty.",
     "重置密码": "Reset password", "新密码": "New password",
@@ -53,6 +59,8 @@ EN: dict[str, str] = {
         "At least one active administrator must remain: the last one can be neither "
         "deactivated nor given another role",
     "承办人和网格员必须属于一个单位": "Handlers and grid workers must belong to a unit",
+    "手机号应为 7–20 位数字，用于接收短信提醒":
+        "The mobile phone needs 7–20 digits: text messages are sent to it",
     "修改自己的密码请使用“修改密码”（需输入当前密码）":
         "Change your own password with “Change password” (it asks for the current one)",
     "当前密码不正确": "The current password is wrong",

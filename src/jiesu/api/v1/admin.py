@@ -31,6 +31,7 @@ from jiesu.api.v1.schemas import (
 )
 from jiesu.domain.deadlines import SlaTable
 from jiesu.domain.errors import InvalidArguments
+from jiesu.domain.privacy import mask_phone
 from jiesu.services.admin import AdminService
 from jiesu.services.auth import CurrentUser
 from jiesu.services.clock import utcnow
@@ -112,11 +113,13 @@ def import_unit_population(admin: AdminDep, upload: RawUploadDep,
     return PopulationImportOut(units=n)
 
 
-def admin_user_out(r: UserRow) -> AdminUserOut:
+def admin_user_out(r: UserRow, *, full_phone: bool = False) -> AdminUserOut:
+    """A user as the administrator reads it: the phone masked but where they just set it."""
+    phone = r.phone if full_phone or not r.phone else mask_phone(r.phone)
     return AdminUserOut(id=r.id, username=r.username, display_name=r.display_name, role=r.role,
                         unit_id=r.unit_id, active=r.active,
                         credentials_changed_at=r.credentials_changed_at,
-                        updated_at=r.updated_at, updated_by=r.updated_by)
+                        updated_at=r.updated_at, updated_by=r.updated_by, phone=phone)
 
 
 @router.get("/users", response_model=list[AdminUserOut], summary="用户列表 List users")
@@ -130,27 +133,29 @@ def list_users(runtime: RuntimeDep, admin: AdminDep) -> list[AdminUserOut]:
 def add_user(body: UserIn, runtime: RuntimeDep, admin: AdminDep) -> AdminUserOut:
     r = _admin(runtime, admin).add_user(body.username, body.password, body.role,
                                  unit_code=body.unit_code, display_name=body.display_name,
-                                 now=utcnow())
-    return admin_user_out(r)
+                                 phone=body.phone, now=utcnow())
+    return admin_user_out(r, full_phone=True)
 
 
 UserId = Annotated[int, Path(ge=1)]
 
 
 @router.patch("/users/{user_id}", response_model=AdminUserOut,
-              summary="修改用户（显示名称、角色、单位、停用/启用） Edit a user")
+              summary="修改用户（显示名称、角色、单位、手机号、停用/启用） Edit a user")
 def update_user(user_id: UserId, body: UserPatch, runtime: RuntimeDep,
                 admin: AdminDep) -> AdminUserOut:
     """Fields left out stay as they are. Deactivating (`"active": false`) ends the user's
     tokens and page sessions (other server processes within 30 s). An administrator cannot
     change their own role or deactivate themselves, and the last active administrator can be
     neither deactivated nor given another role (409); a handler or grid worker needs a unit,
-    a role or unit code must exist (422); an unknown user is a 404."""
+    a role or unit code must exist, a phone must have 7–20 digits (422); an unknown user is a
+    404."""
     unit = (body.unit_code or "") if "unit_code" in body.model_fields_set else None
+    phone = (body.phone or "") if "phone" in body.model_fields_set else None
     change = UserChange(display_name=body.display_name, role=body.role, unit_code=unit,
-                        active=body.active)
+                        active=body.active, phone=phone)
     row = UserService(runtime.db, runtime.auth).update(user_id, change, by=admin, now=utcnow())
-    return admin_user_out(row)
+    return admin_user_out(row, full_phone=True)
 
 
 @router.post("/users/{user_id}/password", response_model=AdminUserOut,

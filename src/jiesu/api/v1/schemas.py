@@ -175,6 +175,10 @@ class UserIn(BaseModel):
     role: StaffRole
     unit_code: str | None = None
     display_name: str = ""
+    phone: str | None = Field(
+        None, max_length=64,
+        description="mobile phone (手机号, 7–20 digits), where a 精准帮扶 liaison is texted "
+                    "about their enterprises' appeals; optional")
 
 
 class AdminUserOut(UserOut):
@@ -185,6 +189,9 @@ class AdminUserOut(UserOut):
         None, description="when the password was last changed or reset")
     updated_at: datetime | None = Field(None, description="last change by an administrator")
     updated_by: int | None = Field(None, description="the administrator who made it")
+    phone: str | None = Field(
+        None, description="mobile phone: in full in the answer to the add or edit that set it, "
+                          "masked (138****5678) in the list; null: none")
 
 
 class UserPatch(BaseModel):
@@ -200,6 +207,10 @@ class UserPatch(BaseModel):
     active: bool | None = Field(
         None, description="false deactivates (停用: the user's tokens and page sessions end), "
                           "true reactivates (启用)")
+    phone: str | None = Field(
+        None, max_length=64,
+        description="mobile phone (手机号, 7–20 digits), where a 精准帮扶 liaison is texted "
+                    "about their enterprises' appeals; null or \"\" removes it")
 
 
 class PasswordResetIn(BaseModel):

@@ -358,9 +358,10 @@ def add_user(request: Request, form: FormDep) -> Response:
     return _done(request, "users", lambda: svc.add_user(
         core.text(form, "username"), str(form.get("password") or ""), core.text(form, "role"),
         unit_code=core.text(form, "unit_code") or None,
-        display_name=core.text(form, "display_name"), now=utcnow()),
+        display_name=core.text(form, "display_name"), phone=core.text(form, "phone"),
+        now=utcnow()),
         lambda row: f"已添加用户：{row.username}",
-        keep=("user", form, ("username", "display_name", "role", "unit_code")))
+        keep=("user", form, ("username", "display_name", "role", "unit_code", "phone")))
 
 
 def _csv_rows(upload: Any) -> list[list[str]]:

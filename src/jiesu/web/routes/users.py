@@ -1,5 +1,5 @@
 """Staff accounts: an administrator's page for one user (编辑用户: display name, role, unit,
-停用/启用, 重置密码), and every staff member's own 修改密码 page."""
+mobile phone, 停用/启用, 重置密码), and every staff member's own 修改密码 page."""
 
 from __future__ import annotations
 
@@ -70,7 +70,9 @@ def save_user(request: Request, user_id: int, form: FormDep) -> Response:
     me = core.require(request, ADMINS)
     change = UserChange(display_name=core.text(form, "display_name"),
                         role=core.text(form, "role") or None,
-                        unit_code=core.text(form, "unit_code"))
+                        unit_code=core.text(form, "unit_code"),
+                        # a form without the field (an older page) leaves the phone as it is
+                        phone=core.text(form, "phone") if "phone" in form else None)
     return _done(request, user_id, lambda: _service(request).update(
         user_id, change, by=me, now=utcnow()), "用户信息已保存")
 
