@@ -57,6 +57,10 @@ class Settings(BaseSettings):
         description="text the duty phone of the unit an appeal is dispatched (or passed on) to, "
                     "at once: urgent = 紧急 and 特急 appeals only, whose signing limits (2 hours, "
                     "30 minutes) leave no time to wait for someone to open the inbox; all; none")
+    notify_liaisons: bool = Field(
+        True, description="text an enterprise's 精准帮扶 liaison (the mobile phone on their user "
+                          "account) when one of its 涉企诉求 is registered (not imported ones) "
+                          "and when its handling deadline passes (red, with the automatic 督办)")
     board_publish: Literal["accepted", "closed"] = Field(
         "accepted",
         description="when an appeal is published (公示) on the board, in open data and Open311: "

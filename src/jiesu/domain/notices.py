@@ -8,8 +8,9 @@ dispatcher refuses the unit's request or its reply (驳回退单, 驳回延期, 
 days than it asked (延期部分批准), with the reason, when the appeal is reopened (重办), and when a
 supervisor issues a 催办, 黄牌 or 红牌 督办, with the level and the supervisor's note; to its
 co-units (协办) when the lead unit's return or extension is decided or the appeal reopened.
-Pure: the services put them in the notification outbox in the same transaction as the step,
-so a message goes out exactly when the step is saved."""
+To an enterprise's 精准帮扶 liaison when one of its 涉企诉求 is registered and when its handling
+deadline passes. Pure: the services put them in the notification outbox in the same
+transaction as the step, so a message goes out exactly when the step is saved."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ DECISION_KIND = "unit_decision"
 DISPATCH_KIND = "unit_dispatch"
 HOTSPOT_KIND = "hotspot_alert"
 SURVEY_KIND = "survey"
+LIAISON_KIND = "liaison_notice"
 # the clocks a unit answers for, and which unit: sign → the lead unit, handle → the unit
 # handling it (the lead unit unless handed down by 二次派单)
 UNIT_CLOCKS = {"sign": "签收", "handle": "办理"}
@@ -395,6 +397,35 @@ def dispatch_notices(event_type: str, data: Mapping[str, Any], *, urgency: str, 
             out.append((int(data["taken_from"]), f"{head}已由上级单位收回，你单位无需继续办理。"))
         return out
     return []
+
+
+# how much of an enterprise's name a liaison's text carries (names run to 200 characters)
+ENTERPRISE_IN_TEXT = 30
+
+
+def _liaison_subject(city: str, enterprise: str, code: str, title: str, new: bool) -> str:
+    """【示范市12345】您帮扶的企业…有新诉求（编号 …）：title — the title only when there is one."""
+    what = "有新诉求" if new else "的诉求"
+    named = f"：{_called(title)}" if title.strip() else ""
+    return (f"【{city}12345】您帮扶的企业{shorten(enterprise, ENTERPRISE_IN_TEXT)}{what}"
+            f"（编号 {code}）{named}")
+
+
+def liaison_notice(event_type: str, data: Mapping[str, Any], *, code: str, enterprise: str,
+                   title: str, city: str, closed: bool = False,
+                   due_local: str | None = None) -> str | None:
+    """The message to an enterprise's 精准帮扶 liaison for one event of its 涉企诉求: the
+    appeal registered (`closed`: answered or settled on the spot as it was) or its handling
+    deadline passed (红牌, by `due_local`); None for any other event."""
+    if event_type == "register":
+        todo = "已当场办结，可在“帮扶企业诉求”中查看" if closed else "请关注办理"
+        return f"{_liaison_subject(city, enterprise, code, title, True)}，{todo}。"
+    if (event_type == "deadline_warning" and data.get("clock") == "handle"
+            and data.get("level") == "red"):
+        by = f"（时限 {due_local}）" if due_local else ""
+        return (f"{_liaison_subject(city, enterprise, code, title, False)}，办理已超期{by}，"
+                "已自动督办，请关注并协调推进。")
+    return None
 
 
 def rectification_warning_notice(level: str, *, code: str | None, title: str, city: str,

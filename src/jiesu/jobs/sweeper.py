@@ -33,6 +33,7 @@ class SweepResult:
     red: int = 0
     supervised: int = 0
     units_texted: int = 0  # deadline warnings sent to the responsible unit's duty phone
+    liaisons_texted: int = 0  # 涉企诉求 past their handling deadline, to the 精准帮扶 liaison
     rectifications: RectificationWarnings = field(default_factory=RectificationWarnings)
     recomputed: int = 0
     anchored: int = 0
@@ -74,6 +75,9 @@ def sweep_deadlines(runtime: Runtime, now: datetime, *, batch: int = 200,
                 uow.appeals.save(appeal, row, events, now=now)
                 result.units_texted += notices.notify_units(uow, runtime.settings, appeal,
                                                             events, now)
+                # a 涉企诉求 past its handling deadline: the enterprise's liaison hears too
+                result.liaisons_texted += notices.notify_liaison(uow, runtime.settings, appeal,
+                                                                 events, now)
             uow.commit()
         if len(ids) < batch:
             break

@@ -143,6 +143,8 @@ class AppealService:
                     notices.notify_requester(uow, self.rules.settings, appeal, events, now)
                     # an urgent appeal dispatched at once (auto-dispatch): its unit hears now
                     notices.notify_units(uow, self.rules.settings, appeal, events, now)
+                    # a 涉企诉求: the enterprise's 精准帮扶 liaison hears of it
+                    notices.notify_liaison(uow, self.rules.settings, appeal, events, now)
                     uow.commit()
         except WriteRaced:
             if (first := self._replay(idempotency_key)) is None:

@@ -134,6 +134,46 @@ def _notify_decision(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
     return len(texted)
 
 
+def notify_liaison(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
+                   events: list[DomainEvent], now: datetime) -> int:
+    """Text the 精准帮扶 liaison of the enterprise of a 涉企诉求 (the mobile phone on their
+    account, while they are active) when it is registered, unless imported, and when its
+    handling deadline passes (JIESU_NOTIFY_LIAISONS); returns how many messages were queued.
+    Each is queued once: registered once, and red once per handling deadline (a reopened
+    appeal's new deadline may pass again)."""
+    if not settings.notify_liaisons or appeal.code is None or not appeal.enterprise_code:
+        return 0
+    wanted = [e for e in events if (e.type == "register" and appeal.channel != "import")
+              or (e.type == "deadline_warning" and e.data.get("clock") == "handle"
+                  and e.data.get("level") == "red")]
+    if not wanted:
+        return 0
+    liaison = lookups.liaison_to_text(uow.session, appeal.enterprise_code)
+    if liaison is None:
+        return 0
+    enterprise, phone = liaison
+    queued = 0
+    for event in wanted:
+        due_local = None
+        if event.type == "register":
+            ref = f"liaison:{appeal.id}:register"
+        else:
+            due = datetime.fromisoformat(str(event.data["due_at"]))
+            due_local = f"{due.astimezone(settings.tz):%m月%d日 %H:%M}"
+            ref = f"liaison:{appeal.id}:handle:{int(due.timestamp())}"
+        text = notices.liaison_notice(event.type, event.data, code=appeal.code,
+                                      enterprise=enterprise, title=appeal.title,
+                                      city=settings.city_name,
+                                      closed=appeal.status is dom.Status.CLOSED,
+                                      due_local=due_local)
+        if text is None or notify_store.queued(uow.session, ref):
+            continue
+        notify_store.enqueue(uow.session, channel="sms", recipient=phone, body=text,
+                             kind=notices.LIAISON_KIND, now=now, ref=ref)
+        queued += 1
+    return queued
+
+
 def notify_rectification_unit(uow: UnitOfWork, settings: Settings,
                               rectification: RectificationRow, level: str,
                               now: datetime) -> int:

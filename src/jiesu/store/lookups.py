@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jiesu.domain.appeal import normalize_phone
+from jiesu.store.enterprise_tables import EnterpriseRow
 from jiesu.store.tables import (
     AppealRow,
     CalendarYearRow,
@@ -69,6 +70,17 @@ def duty_phone(session: Session, unit_id: int) -> str | None:
                            .where(UnitRow.id.in_(chain), UnitRow.contact_phone.is_not(None)))
     phones = {i: p for i, p in rows if p}
     return next((phones[i] for i in reversed(chain) if i in phones), None)
+
+
+def liaison_to_text(session: Session, enterprise_code: str) -> tuple[str, str] | None:
+    """The name of the enterprise on file with this credit code and the mobile phone of its
+    精准帮扶 liaison, when it has one who is active and has a phone."""
+    found = session.execute(
+        select(EnterpriseRow.name, UserRow.phone)
+        .join(UserRow, UserRow.id == EnterpriseRow.liaison_user_id)
+        .where(EnterpriseRow.uscc == enterprise_code, UserRow.active.is_(True),
+               UserRow.phone.is_not(None))).first()
+    return (found[0], found[1]) if found and found[1] else None
 
 
 def latest_provisional_due(session: Session) -> datetime | None:

@@ -24,6 +24,13 @@ def enqueue(session: Session, *, channel: str, recipient: str, body: str, kind: 
     return row
 
 
+def queued(session: Session, ref: str) -> bool:
+    """Whether a message with this `ref` is in the outbox (pending, sent or failed), so that
+    what a repeat would queue again is not."""
+    return session.scalar(select(select(NotificationRow.id)
+                                 .where(NotificationRow.ref == ref).exists())) is True
+
+
 LEASE = timedelta(minutes=2)
 
 

@@ -6,6 +6,7 @@ from jiesu.domain.appeal import RejectReason
 from jiesu.domain.notices import (
     REJECTED_BECAUSE,
     hotspot_notice,
+    liaison_notice,
     rectification_warning_notice,
     requester_notice,
 )
@@ -294,3 +295,23 @@ def test_a_co_unit_hears_what_the_lead_units_return_or_extension_decided_means_f
     assert reopened is not None and "请配合主办单位重新办理" in reopened
     for other in ("send_back", "request_return", "request_extension", "reply", "sign"):
         assert co_unit_notice(other, {"reason": "x", "note": "y"}, **kw) is None
+
+
+def test_the_liaison_hears_of_a_new_appeal_and_of_a_passed_handling_deadline_only() -> None:
+    """精准帮扶: registered (or settled as it was registered) and the handling deadline passed;
+    never a yellow warning nor the signing clock, which are the unit's."""
+    args = {"code": "2026112800001", "enterprise": "示范科技有限公司", "title": "道路破损",
+            "city": "示范市"}
+    assert liaison_notice("register", {}, **args) == (
+        "【示范市12345】您帮扶的企业示范科技有限公司有新诉求（编号 2026112800001）：道路破损，"
+        "请关注办理。")
+    assert liaison_notice("register", {}, **args, closed=True).endswith(
+        "：道路破损，已当场办结，可在“帮扶企业诉求”中查看。")
+    red = {"clock": "handle", "level": "red", "due_at": "2026-11-28T02:00:00+00:00"}
+    assert liaison_notice("deadline_warning", red, **args, due_local="11月28日 10:00") == (
+        "【示范市12345】您帮扶的企业示范科技有限公司的诉求（编号 2026112800001）：道路破损，"
+        "办理已超期（时限 11月28日 10:00），已自动督办，请关注并协调推进。")
+    for data in (red | {"level": "yellow"}, red | {"clock": "sign"}):
+        assert liaison_notice("deadline_warning", data, **args) is None
+    for event in ("dispatch", "reply", "supervise"):
+        assert liaison_notice(event, {}, **args) is None
