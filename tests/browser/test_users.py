@@ -76,11 +76,27 @@ def test_an_admin_manages_a_user_who_signs_in_and_is_stopped(
     found.wait_for(state="attached")
     assert "东华门街道" in (found.get_attribute("label") or found.inner_text())
     page.get_by_label("所属单位").fill("D1S1")
+    # a mobile phone (where a 精准帮扶 liaison is texted): a wrong one is refused and kept out
+    page.get_by_label("手机号").fill("12345")
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.wait_for_load_state()
+    assert "手机号应为 7–20 位数字" in _flash(admin)
+    assert page.get_by_label("手机号").input_value() == ""
+    page.get_by_label("角色").select_option(label="承办人")
+    page.get_by_label("所属单位").fill("D1S1")
+    page.get_by_label("手机号").fill("139 1111 2222")
     page.get_by_role("button", name="保存", exact=True).click()
     page.wait_for_load_state()
     assert "用户信息已保存" in _flash(admin)
     assert page.get_by_label("角色").input_value() == "handler"
     assert "东华门街道" in page.locator("#e-unit-hint").inner_text()
+    assert page.get_by_label("手机号").input_value() == "13911112222"
+
+    # the list shows the phone masked
+    admin.goto("/staff/admin?tab=users")
+    listed = page.locator("tbody tr").filter(has_text=USERNAME).locator("[data-phone]")
+    assert listed.inner_text() == "139****2222"
+    page.goto(user_page)
 
     # 3. The administrator resets the password.
     page.get_by_label("新密码").fill(RESET_PASSWORD)

@@ -70,9 +70,7 @@ class UserService:
         deactivate themselves, and the last active administrator stays one."""
         name = None if change.display_name is None else check_display_name(change.display_name)
         role = None if change.role is None else check_staff_role(change.role)
-        phone = None
-        if change.phone is not None:
-            phone = check_staff_phone(change.phone)
+        phone = None if change.phone is None else check_staff_phone(change.phone)
         with self.db.uow() as uow:
             # the administrators first, then the user: always in this order, so that two
             # changes at once wait for each other instead of deadlocking
