@@ -231,9 +231,11 @@ def user_add(
         "--password",
         help="at least 6 characters; asked for (hidden) when not given, so that it is not "
              "kept in the shell's history")] = None,
+    phone: Annotated[str | None, typer.Option(
+        "--phone", help="手机号 mobile phone, where a 精准帮扶 liaison is texted")] = None,
 ) -> None:
     """Add a user with a role (新增用户)."""
-    from jiesu.services.admin import AdminService
+    from jiesu.services.admin import AdminService, check_staff_phone
 
     rt = _runtime()
     svc = AdminService(rt.db, rt.rules)
@@ -241,12 +243,14 @@ def user_add(
         if password is None:
             # The details first: nobody should type a password twice to hear the role is wrong.
             svc.check_new_user(username, role, unit_code=unit, display_name=name)
+            check_staff_phone(phone)
             password = _ask_password("密码")
         row = svc.add_user(username, password, role, unit_code=unit, display_name=name,
-                           now=_now())
+                           phone=phone, now=_now())
     except DomainError as exc:
         _fail(refusal(exc))
-    console.print(f"已添加用户 {row.username}（角色 {row.role}）")
+    console.print(f"已添加用户 {row.username}（角色 {row.role}）"
+                  + (f"，手机号 {row.phone}" if row.phone else ""))
 
 
 @user_app.command("password")

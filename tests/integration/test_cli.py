@@ -95,8 +95,13 @@ def test_cli_sets_up_and_checks_a_city(empty_db_url: str, tmp_path: Path) -> Non
     assert "已添加用户 op1（角色 operator）" in cli(
         "user", "add", "op1", "--role", "operator", "--password", "secret-123").stdout
     cli("user", "add", "disp1", "--role", "dispatcher", "--password", "secret-123")
-    cli("user", "add", "h1", "--role", "handler", "--password", "secret-123", "--unit", "D1",
-        "--name", "东城承办人")
+    assert "已添加用户 h1（角色 handler），手机号 13900001111" in cli(
+        "user", "add", "h1", "--role", "handler", "--password", "secret-123", "--unit", "D1",
+        "--name", "东城承办人", "--phone", "139 0000 1111").stdout
+    # a wrong phone is refused before the password is asked for
+    bad = cli("user", "add", "h4", "--role", "handler", "--unit", "D1", "--phone", "12",
+              ok=False)
+    assert "手机号应为 7–20 位数字" in bad.stderr and "密码" not in bad.stdout
     bad = cli("user", "add", "w1", "--role", "wizard", "--password", "secret-123", ok=False)
     assert "角色“wizard”无效" in bad.stderr
     bad = cli("user", "add", "h2", "--role", "handler", "--password", "secret-123", ok=False)
