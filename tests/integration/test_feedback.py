@@ -465,7 +465,7 @@ def _pending_service_item_appeal(city: City, code: str) -> tuple[int, int]:
     """A bad rating of a service item (no appeal, so no appeal version to check) and the
     pending 申诉 against it: (rating id, 申诉 id)."""
     item = city.client.post("/api/v1/feedback/service-items",
-                            json={"unit_code": "W", "code": code, "name": "供水报装"},
+                            json={"unit_code": "W", "code": code, "name": f"供水报装 {code}"},
                             headers=city.headers("admin")).json()["id"]
     rating_id = city.client.post("/api/v1/feedback/ratings",
                                  json={"service_item_id": item, "phone": PHONE, "stars": 1}

@@ -120,6 +120,20 @@ def test_the_rating_is_said_in_words_not_only_stars(city: City) -> None:
     assert rating and "Dissatisfied" in rating.group(1)
 
 
+def test_the_tracking_page_parses_the_stars_as_the_service_item_page(city: City) -> None:
+    """The stars were read with int(): "٤" (an Arabic-Indic four), "+4" or "04" became 4 stars
+    here, while the service item's page refused them. Both parse with the domain's
+    `parse_stars` now and say the same; nothing is stored."""
+    a = _replied_from_the_web(city)
+    c = city.client
+    token = _token(c, f"/track/{a['code']}")
+    for stars in ("٤", "+4", "04", ""):
+        r = c.post(f"/track/{a['code']}/rate", data={"csrf_token": token, "stars": stars})
+        assert "评价等级须为 1 到 5 星" in r.text and "感谢您的评价" not in r.text, stars
+    assert city.client.get("/api/v1/feedback/ratings",
+                           headers=city.headers("supervisor")).json() == []
+
+
 def test_the_requester_follows_the_rectification_of_a_bad_rating(city: City) -> None:
     """A bad rating opens a rectification, but the tracking page said only 评价: the requester
     never learnt that the unit had to rectify, nor that it did. The steps show now, without

@@ -1,6 +1,6 @@
 """好差评 of a service item from its public page `/rate/item/{id}` (the QR code at a unit's
 window): a rating is stored, bad input comes back on the form with nothing stored, an unknown
-or inactive item is a 404 in Chinese (SQLite and PostgreSQL)."""
+item is a 404 and a switched-off one a 409, in Chinese (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from jiesu.store.feedback_tables import ServiceItemRow
-from tests.integration.test_web_pages import _login, _token
+from tests.integration.test_web_pages import _token
 from tests.support.city import City
 
 PHONE = "13812345678"
@@ -109,29 +108,50 @@ def test_the_form_needs_its_csrf_token(city: City) -> None:
     assert _ratings(city) == []
 
 
-def test_an_unknown_or_inactive_item_is_not_found_in_chinese(city: City) -> None:
-    item = _item(city)
-    with city.runtime.db.uow() as uow:
-        row = uow.session.get(ServiceItemRow, item)
-        assert row is not None
-        row.active = False
-        uow.commit()
+def test_an_unknown_item_is_not_found_in_chinese(city: City) -> None:
     with TestClient(city.client.app) as c:
         token = _token(c, "/track")
-        for path in (f"/rate/item/{item}", "/rate/item/999999", "/rate/item/abc",
-                     "/rate/item/0", "/rate/item/99999999999999999999"):
+        for path in ("/rate/item/999999", "/rate/item/abc", "/rate/item/0",
+                     "/rate/item/99999999999999999999"):
             r = c.get(path)
-            assert r.status_code == 404 and "服务事项不存在或已停用" in r.text, path
+            assert r.status_code == 404 and "服务事项不存在" in r.text, path
             assert c.post(path, data={"csrf_token": token, "stars": "5",
                                       "phone": PHONE}).status_code == 404, path
     assert _ratings(city) == []
 
 
-def test_the_admin_page_lists_each_items_rating_link(city: City) -> None:
-    item = _item(city, "W-002", "水表更换")
-    c = city.client
-    _login(c, "admin")
-    page = c.get("/staff/admin?tab=units")
-    assert page.status_code == 200
-    assert "服务事项评价链接" in page.text and "水表更换" in page.text
-    assert f"/rate/item/{item}</a>" in page.text
+def test_a_switched_off_item_says_so_and_takes_no_rating(city: City) -> None:
+    """A poster of a stopped item (停用) may still hang at the window: its page names the
+    item and says it takes no rating (409), with no form; a post sent meanwhile is refused
+    the same way, and nothing is stored."""
+    item = _item(city)
+    url = f"/rate/item/{item}"
+    with TestClient(city.client.app) as c:
+        token = _token(c, url)  # the form was open when the item was switched off
+        off = city.client.patch(f"/api/v1/feedback/service-items/{item}",
+                                json={"active": False}, headers=city.headers("admin"))
+        assert off.status_code == 200, off.text
+        page = c.get(url)
+        assert page.status_code == 409
+        assert "该服务事项已停用，暂不接受评价" in page.text and "供水报装" in page.text
+        assert 'name="stars"' not in page.text
+        r = c.post(url, data={"csrf_token": token, "stars": "5", "phone": PHONE})
+        assert r.status_code == 409 and "该服务事项已停用，暂不接受评价" in r.text
+        assert 'name="stars"' not in r.text
+        en = c.get(url + "?lang=en")
+        assert "This service item is deactivated and takes no ratings" in en.text
+    assert _ratings(city) == []
+
+
+def test_the_stars_are_parsed_as_on_the_appeal_rating_form(city: City) -> None:
+    """The page parses the stars with the domain's `parse_stars`, as the appeal's rating on
+    /track does: a value Python's int() would take ("٤", "+4", "04") is refused with
+    the same message, and nothing is stored."""
+    item = _item(city)
+    url = f"/rate/item/{item}"
+    with TestClient(city.client.app) as c:
+        token = _token(c, url)
+        for stars in ("+4", "04", "٤", "4.0", "0", "9" * 5000):
+            r = c.post(url, data={"csrf_token": token, "stars": stars, "phone": PHONE})
+            assert r.status_code == 422 and "评价等级须为 1 到 5 星" in r.text, stars
+    assert _ratings(city) == []

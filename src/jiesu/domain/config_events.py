@@ -17,7 +17,7 @@ AREA_ZH = {"users": "用户与角色", "units": "单位", "deadlines": "时限�
            "taxonomy": "事项分类", "kpi": "考核权重", "intake": "智能受理规则",
            "settings": "系统设置", "notifications": "通知设置",
            "api_keys": "API 密钥", "models": "分类模型", "knowledge": "知识库",
-           "policies": "惠企政策"}
+           "policies": "惠企政策", "service_items": "服务事项"}
 AREAS = tuple(AREA_ZH)
 ACTION_ZH = {"add": "新增", "update": "修改", "rename": "改名", "activate": "启用",
              "deactivate": "停用", "reset_password": "重置密码", "set": "设置", "delete": "删除",

@@ -34,6 +34,16 @@ def check_stars(stars: object) -> int:
     return stars
 
 
+def parse_stars(text: str) -> int:
+    """The star level a form sent as text ("1"–"5"), or InvalidArguments with the message of
+    `check_stars`: every rating form (an appeal's, a service item's, the survey's) parses it
+    so and says the same."""
+    value = text.strip()
+    if not (value.isascii() and value.isdigit() and len(value) == 1):
+        return check_stars(None)
+    return check_stars(int(value))
+
+
 COMMENT_CHARS = 1000
 
 

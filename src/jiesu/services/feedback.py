@@ -30,6 +30,7 @@ from jiesu.domain.events import DomainEvent
 from jiesu.nlp.pii import redact
 from jiesu.services import notices as unit_notices
 from jiesu.services.rules import RulesProvider
+from jiesu.services.service_items import ServiceItemService
 from jiesu.services.throttle import AttemptLimiter
 from jiesu.store import feedback_store as fq
 from jiesu.store import notify_store
@@ -54,6 +55,9 @@ UNIT_ACTORS = dom.UNIT_SCOPED_ROLES | {Role.ADMIN}
 RECTIFICATION_FOLLOWERS = frozenset({Role.FOLLOWUP_AGENT, Role.ADMIN})
 REVIEWERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 RATING_APPEAL_READERS = REVIEWERS | {Role.ANALYST}
+
+
+ITEM_STOPPED = "该服务事项已停用，暂不接受评价"
 
 
 class Conflict(DomainError):
@@ -321,8 +325,10 @@ class FeedbackService:
             raise InvalidArguments("联系电话格式不正确", field="phone")
         with self.db.uow() as uow:
             item = uow.session.get(ServiceItemRow, item_id)
-            if item is None or not item.active:
+            if item is None:
                 raise NotFound(f"服务事项 {item_id} 不存在")
+            if not item.active:  # switched off (停用): its poster may still hang somewhere
+                raise IllegalTransition(ITEM_STOPPED)
             # one phone, one rating of an item a day (by default): a bad one opens a 整改
             hours = self.settings.item_rating_interval_hours
             last = (fq.rated_item_since(uow.session, item.id, dom.phone_digits(phone),
@@ -630,37 +636,21 @@ class FeedbackService:
 
     def add_service_item(self, actor: dom.Actor, unit_code: str, code: str, name: str,
                          now: datetime) -> int:
-        require_role(actor, {Role.ADMIN}, "维护服务事项")
-        code, name = code.strip(), name.strip()
-        if not code or not name:
-            raise InvalidArguments("服务事项编码和名称不能为空")
-        with self.db.uow() as uow:
-            unit = uow.units.by_code(unit_code)
-            if unit is None:
-                raise InvalidArguments(f"单位 {unit_code} 不存在", field="unit_code")
-            if fq.service_item_id_by_code(uow.session, code):
-                raise Conflict(f"服务事项编码 {code} 已存在")
-            row = ServiceItemRow(unit_id=unit.id, code=code, name=name[:200], active=True,
-                                 created_at=now)
-            uow.session.add(row)
-            uow.session.flush()
-            item_id = row.id
-            uow.commit()
-            return item_id
+        """A new service item (the catalogue is kept by `ServiceItemService`)."""
+        return ServiceItemService(self.db).add(actor, unit_code, code, name, now)
 
     def service_items(self, unit_id: int | None = None) -> list[tuple[int, str, str, int, str]]:
         """(id, code, name, unit id, unit name) of active service items."""
         with self.db.uow(write=False) as uow:
             return fq.active_service_items(uow.session, unit_id)
 
-    def service_item(self, item_id: int) -> tuple[int, str, str, int, str]:
-        """(id, code, name, unit id, unit name) of an active service item, or NotFound (the
-        rating page a QR code at the unit's window opens)."""
-        with self.db.uow(write=False) as uow:
-            item = fq.active_service_item(uow.session, item_id)
-        if item is None:
-            raise NotFound("服务事项不存在或已停用")
-        return item
+    def service_item(self, item_id: int) -> fq.ServiceItemInfo:
+        """A service item with its unit, switched off (停用) or not, or NotFound: the rating
+        page a QR code at the unit's window opens says which."""
+        try:
+            return ServiceItemService(self.db).item(item_id)
+        except NotFound:  # the resident scanned a code: no id to read back to them
+            raise NotFound("服务事项不存在") from None
 
     # --- helpers ----------------------------------------------------------------------------
 

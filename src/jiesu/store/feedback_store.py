@@ -209,16 +209,38 @@ def service_item_id_by_code(session: Session, code: str) -> int | None:
     return session.scalar(select(ServiceItemRow.id).where(ServiceItemRow.code == code))
 
 
-def active_service_item(session: Session, item_id: int
-                        ) -> tuple[int, str, str, int, str] | None:
-    """(id, code, name, unit id, unit name) of one active service item, None when unknown or
-    inactive."""
+@dataclass(frozen=True)
+class ServiceItemInfo:
+    """A service item with its unit, active or not (the rating page and the poster)."""
+
+    id: int
+    code: str
+    name: str
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    active: bool
+
+
+def service_item(session: Session, item_id: int) -> ServiceItemInfo | None:
+    """One service item with its unit, active or not; None when unknown."""
     row = session.execute(
         select(ServiceItemRow.id, ServiceItemRow.code, ServiceItemRow.name,
-               ServiceItemRow.unit_id, UnitRow.name)
+               ServiceItemRow.unit_id, UnitRow.code, UnitRow.name, ServiceItemRow.active)
         .join(UnitRow, UnitRow.id == ServiceItemRow.unit_id)
-        .where(ServiceItemRow.id == item_id, ServiceItemRow.active.is_(True))).first()
-    return None if row is None else (row[0], row[1], row[2], row[3], row[4])
+        .where(ServiceItemRow.id == item_id)).first()
+    return None if row is None else ServiceItemInfo(*row)
+
+
+def service_item_named(session: Session, unit_id: int, name: str,
+                       but: int | None = None) -> str | None:
+    """The code of another service item of the unit with this name, if any (a second
+    “户籍办理” at one window could not be told apart on its poster)."""
+    stmt = select(ServiceItemRow.code).where(ServiceItemRow.unit_id == unit_id,
+                                             ServiceItemRow.name == name)
+    if but is not None:
+        stmt = stmt.where(ServiceItemRow.id != but)
+    return session.scalars(stmt.limit(1)).first()
 
 
 def active_service_items(session: Session, unit_id: int | None = None

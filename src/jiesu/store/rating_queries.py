@@ -317,3 +317,47 @@ def published_page(session: Session, *, page: int, per_page: int,
     return [PublishedLine(r.id, r.published_at or r.created_at, r.report, r.satisfied,
                           r.rounds, unit, stars, item, code, title, content, name)
             for r, stars, unit, item, code, title, content, name in rows], total
+
+
+# --- the service items (服务事项) of the admin page, with their rating figures ---------------
+
+
+@dataclass(frozen=True)
+class ServiceItemLine:
+    """A service item with its unit and the figures of its ratings (all time, excluded ones
+    left out as everywhere): how many, how many bad (1–2 stars) and their average."""
+
+    id: int
+    code: str
+    name: str
+    active: bool
+    unit_id: int
+    unit_code: str
+    unit: str
+    ratings: int
+    bad: int
+    average: float | None
+
+
+def service_item_page(session: Session, *, unit_id: int | None, page: int, per_page: int
+                      ) -> tuple[list[ServiceItemLine], int]:
+    """Service items of a unit subtree (all units: None), active or not, active first and then
+    by code; one page and the total. A stopped item's ratings still count here, as they do in
+    the unit's statistics."""
+    figures = (select(RatingRow.service_item_id.label("item_id"), func.count().label("n"),
+                      func.sum(case((RatingRow.stars <= 2, 1), else_=0)).label("bad"),
+                      func.avg(RatingRow.stars).label("average"))
+               .where(RatingRow.service_item_id.is_not(None), RatingRow.excluded.is_(False))
+               .group_by(RatingRow.service_item_id).subquery())
+    stmt = (select(ServiceItemRow, UnitRow.code, UnitRow.name, figures.c.n, figures.c.bad,
+                   figures.c.average)
+            .join(UnitRow, UnitRow.id == ServiceItemRow.unit_id)
+            .outerjoin(figures, figures.c.item_id == ServiceItemRow.id)
+            .where(_in_unit(ServiceItemRow.unit_id, session, unit_id)))
+    total = _count(session, stmt, ServiceItemRow.id)
+    rows = session.execute(_paged(stmt.order_by(ServiceItemRow.active.desc(),
+                                                ServiceItemRow.code), page, per_page)).all()
+    return [ServiceItemLine(item.id, item.code, item.name, item.active, item.unit_id,
+                            unit_code, unit, int(n or 0), int(bad or 0),
+                            None if average is None else float(average))
+            for item, unit_code, unit, n, bad, average in rows], total

@@ -40,6 +40,7 @@ from jiesu.web.routes import (
     public,
     rate_item,
     rectifications,
+    service_items,
     supervisor,
     survey,
     track,
@@ -71,7 +72,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     for module in (rectifications, public, track, auth, operator, dispatcher, handler, followup,
                    supervisor, analyst, audit_config, hotspots, admin, extensions, appeal, policies,
                    enterprises, enterprise_public, knowledge, survey, grid, users, unit_kpi,
-                   ledger, rate_item):
+                   ledger, rate_item, service_items):
         app.include_router(module.router)
     _install_error_pages(app)
 

@@ -159,6 +159,44 @@ EN: dict[str, str] = {
         "satisfaction 45%)",
     "只有管理员可以修改考核公式": "Only administrators can change the KPI formula",
     "综合得分三项权重之和须为 1": "The three weights of the composite score must add up to 100%",
+    # the 服务事项 tab, its forms and a service item's QR poster (扫码评价)
+    "服务事项的评价二维码在“服务事项”页签中打印。":
+        "The rating QR codes of service items are printed from the “Service items” tab.",
+    "尚未设置网站的公网地址（JIESU_PUBLIC_BASE_URL）：评价链接和二维码暂用本页的访问地址 {base}，"
+    "群众的手机可能打不开。请先设置再打印。":
+        "The site's public address (JIESU_PUBLIC_BASE_URL) is not set: rating links and QR "
+        "codes use the address of this page, {base}, which residents' phones may not open. "
+        "Set it before printing.",
+    "修改服务事项": "Edit service item", "事项名称": "Item name", "所属单位编码": "Unit code",
+    "服务事项编码": "Service item code", "服务事项名称": "Service item name",
+    "现属单位": "Now at",
+    "移到其他单位后，已有评价仍计入原单位，新的评价计入新单位。":
+        "Moved to another unit, its ratings so far still count for the unit they were made "
+        "for; new ones count for the new unit.",
+    "停用后不能再评价，也不在公开的服务事项目录中；已有评价仍计入统计，可随时重新启用。":
+        "Deactivated, it can no longer be rated and leaves the public catalogue; its ratings "
+        "still count in the statistics. It can be activated again at any time.",
+    "新增服务事项": "Add a service item",
+    "群众在办理窗口扫码评价（1–5 星）。每个事项可打印一张带二维码的评价海报（A4），贴在窗口。"
+    "评价数、差评（1–2 星）和平均星级含已停用事项的评价，不含经申诉剔除的评价。":
+        "Residents scan a code at the window to rate the service (1–5 stars). Print each "
+        "item's poster with its QR code (A4) and put it up at the window. Ratings, bad ratings "
+        "(1–2 stars) and the average include those of deactivated items, not those excluded "
+        "on appeal.",
+    "按单位筛选（含下级单位）": "Unit (with its sub-units)",
+    "没有符合条件的服务事项": "No service items match", "暂无服务事项": "No service items yet",
+    "评价数": "Ratings", "平均星级": "Average stars", "打印二维码": "Print QR poster",
+    "评价页面": "Rating page", "扫码评价": "Scan to rate",
+    "用 A4 纸打印，贴在该事项的办理窗口。": "Print on A4 and put it up at the item's window.",
+    "请用手机扫描二维码，为本次服务打分（1–5 星）。您的评价将督促我们改进。":
+        "Scan the QR code with your phone to rate this service (1–5 stars). Your rating helps "
+        "us do better.",
+    "服务事项编码不能超过 64 个字符，且不能含空格":
+        "A service item code has at most 64 characters and no spaces",
+    "请填写要修改的名称、所属单位或启用状态":
+        "Say what to change: the name, the unit or whether it is active",
+    "该服务事项已停用，启用后才能打印评价二维码":
+        "This service item is deactivated: activate it to print its rating QR code",
 }
 
 _FIELDS = {"响应率权重": "Response rate weight", "解决率权重": "Resolution rate weight",
@@ -264,6 +302,21 @@ def _group(zh: str) -> str:
 
 
 _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
+    # service items (服务事项): the code and name stay as written
+    (re.compile(r"已新增服务事项：(?P<item>.+)"), "Service item added: {item}", {}),
+    (re.compile(r"已保存服务事项：(?P<item>.+)（(?P<unit>[^（）]+)）"),
+     "Service item saved: {item} ({unit})", {}),
+    (re.compile(r"已启用服务事项：(?P<item>.+)"), "Service item activated: {item}", {}),
+    (re.compile(r"已停用服务事项：(?P<item>.+)，不再接受评价，已有评价仍计入统计"),
+     "Service item deactivated: {item}. It takes no more ratings; those made still count",
+     {}),
+    (re.compile(r"服务事项编码 (?P<code>.+) 已存在"), "Service item code {code} exists already",
+     {}),
+    (re.compile(r"该单位已有名为“(?P<name>.+)”的服务事项（编码 (?P<code>[^（）]+)）"),
+     "The unit has a service item named “{name}” already (code {code})", {}),
+    (re.compile(r"单位 (?P<code>\S+) 已停用：请先启用该单位，或把服务事项移到其他单位"),
+     "Unit {code} is deactivated: activate it first, or move the service item to another "
+     "unit", {}),
     (re.compile(rf"已新增时限规则：(?P<scope>.+) {_LEN.format('a')}"),
      "Time-limit rule added: {scope} {a} {au}",
      {"scope": _scope, "au": _LENGTH_UNITS.__getitem__}),

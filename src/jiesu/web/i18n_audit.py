@@ -21,7 +21,7 @@ LABELS_EN: dict[str, dict[str, str]] = {
         "calendar": "Working-day calendar", "taxonomy": "Categories", "kpi": "KPI weights",
         "intake": "Intake rules", "settings": "Settings", "notifications": "Notification settings",
         "api_keys": "API keys", "models": "Classifier models", "knowledge": "Knowledge base",
-        "policies": "Support policies"},
+        "policies": "Support policies", "service_items": "Service items"},
     "config_action": {
         "add": "Added", "update": "Changed", "rename": "Renamed", "activate": "Back in use",
         "deactivate": "Out of use", "reset_password": "Password reset", "set": "Set",

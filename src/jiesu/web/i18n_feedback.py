@@ -64,6 +64,10 @@ EN: dict[str, str] = {
     "仅用于核实评价，不会公开": "Only to check the rating; never published",
     "提交评价": "Submit rating", "服务事项不存在或已停用":
         "This service item does not exist or is disabled",
+    "服务事项不存在": "This service item does not exist",
+    "该服务事项已停用，暂不接受评价": "This service item is deactivated and takes no ratings",
+    "如需反映办理中的问题，可拨打 12345 或在网上提交诉求。":
+        "To report a problem with the service, call 12345 or submit an appeal online.",
     "服务事项评价链接": "Rating links of service items",
     "把评价页面地址做成二维码或直接打印，贴在该服务事项的办理窗口：群众打开即可评价（1–5 星）。":
         "Print each rating page's address (or a QR code of it) at the item's window: residents "

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from jiesu.api.deps import CurrentUserDep, RuntimeDep, require_roles
 from jiesu.domain.appeal import Role
@@ -18,6 +18,7 @@ from jiesu.services import reporting as rep
 from jiesu.services.auth import CurrentUser
 from jiesu.services.clock import utcnow
 from jiesu.services.feedback import FeedbackService
+from jiesu.services.service_items import ServiceItemService
 
 router = APIRouter(prefix="/api/v1/feedback", tags=["feedback"])
 survey_router = APIRouter(prefix="/api/v1/survey", tags=["feedback"])
@@ -313,8 +314,25 @@ class ServiceItemOut(BaseModel):
     unit_name: str
 
 
+class ServiceItemPatch(BaseModel):
+    """What an administrator changes; a field left out stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, min_length=1, max_length=200, description="服务事项名称")
+    unit_code: str | None = Field(None, min_length=1, max_length=64,
+                                  description="所属单位编码（移到另一个启用中的单位）")
+    active: bool | None = Field(None, description="false: 停用（不能再评价，不在公开目录中）；"
+                                                  "true: 启用")
+
+
+class ServiceItemState(ServiceItemOut):
+    unit_code: str
+    active: bool
+
+
 @router.get("/service-items", response_model=list[ServiceItemOut], summary="服务事项目录（公开）")
 def service_items(runtime: RuntimeDep, unit: int | None = None) -> list[ServiceItemOut]:
+    """The active service items (a switched-off one is not listed), of one unit or all."""
     return [ServiceItemOut(id=a, code=b, name=c, unit_id=d, unit_name=e)
             for a, b, c, d, e in feedback(runtime).service_items(unit)]
 
@@ -323,6 +341,20 @@ def service_items(runtime: RuntimeDep, unit: int | None = None) -> list[ServiceI
 def add_service_item(body: ServiceItemIn, runtime: RuntimeDep, user: CurrentUserDep) -> IdOut:
     return IdOut(id=feedback(runtime).add_service_item(user.actor(), body.unit_code, body.code,
                                                        body.name, utcnow()))
+
+
+@router.patch("/service-items/{item_id}", response_model=ServiceItemState,
+              summary="修改服务事项：改名、移到其他单位、停用或启用（管理员）")
+def update_service_item(item_id: Id, body: ServiceItemPatch, runtime: RuntimeDep,
+                        user: CurrentUserDep) -> ServiceItemState:
+    """Ratings already made stay with the unit they were made for; a stopped item cannot be
+    rated (409) and leaves the public catalogue. Each change is in the configuration log."""
+    item = ServiceItemService(runtime.db).update(
+        user.actor(), item_id, utcnow(), name=body.name, unit_code=body.unit_code,
+        active=body.active)
+    return ServiceItemState(id=item.id, code=item.code, name=item.name, unit_id=item.unit_id,
+                            unit_name=item.unit_name, unit_code=item.unit_code,
+                            active=item.active)
 
 
 class CountOut(BaseModel):

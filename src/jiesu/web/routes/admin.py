@@ -1,4 +1,5 @@
-"""Admin (管理员): unit tree, users and roles, taxonomy import, SLA policies, the work calendar
+"""Admin (管理员): unit tree, users and roles, service items (服务事项: their forms and poster are in
+routes/service_items.py), taxonomy import, SLA policies, the work calendar
 (with a warning when next year's calendar is missing), intake intelligence and settings; every
 tab warns when the last audit check (审计链校验) found the event log broken."""
 
@@ -45,13 +46,14 @@ from jiesu.services.notifications import outbox_page, retry_failed
 from jiesu.services.reporting import ReportingService, pct
 from jiesu.services.rules import RULE_SETTINGS
 from jiesu.store import queries, web_queries
-from jiesu.web import core, feedback, i18n, uploads
+from jiesu.web import core, i18n, service_items, uploads
 from jiesu.web.core import FormDep
 from jiesu.web.routes import extensions
 
 router = APIRouter(prefix="/staff/admin", include_in_schema=False)
 ROLES = {Role.ADMIN}
-TABS = [("units", "单位树"), ("users", "用户与角色"), ("taxonomy", "事项分类管理"),
+TABS = [("units", "单位树"), ("users", "用户与角色"), ("items", "服务事项"),
+        ("taxonomy", "事项分类管理"),
         ("sla", "时限规则"), ("calendar", "工作日历"), ("kpi", "考核权重"), ("intake", "智能受理"),
         ("apikeys", "API 密钥"), ("notifications", "通知发送"), ("settings", "系统设置")]
 # the outbox tab's filters, in this order
@@ -157,8 +159,10 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None, *,
                                          if lvl is not SupervisionLevel.NONE]
         elif tab == "apikeys":
             ctx["api_keys"] = ApiKeyService(rt.db).list()
-    if tab == "units":
-        ctx["rate_items"] = _rate_item_links(request)
+    if tab == "items":  # the catalogue with its rating figures (web/service_items.py)
+        items, items_status = service_items.tab_context(request, ctx["typed"])
+        ctx.update(items)
+        status_code = items_status if status_code == 200 else status_code
     if tab == "kpi":
         versions = _reporting(request).formula_versions()
         ctx["formula"] = versions[-1][0] if versions else KpiFormula()
@@ -181,15 +185,6 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None, *,
                 code for r in ctx["intake"].routing for code in (r.area, r.unit) if code})
             _rule_forms(request, ctx, uow.session)
     return core.render(request, "staff/admin.html", ctx, status_code=status_code)
-
-
-def _rate_item_links(request: Request) -> list[tuple[str, str, str, str]]:
-    """(code, name, unit name, address) of each active service item's rating page, to print
-    at the unit's window (as a link: there is no QR library among the dependencies)."""
-    rt = core.runtime_of(request)
-    base = rt.settings.public_base_url.strip().rstrip("/") or str(request.base_url).rstrip("/")
-    return [(code, name, unit_name, f"{base}/rate/item/{item_id}")
-            for item_id, code, name, _, unit_name in feedback.service(rt).service_items()]
 
 
 def _outbox(request: Request) -> dict[str, Any]:

@@ -1,13 +1,15 @@
 """好差评 of a service item (服务事项) at a unit's window: the page a QR code printed at the
 window opens (`/rate/item/{id}`). Public, no login: 1–5 stars, an optional comment and the
-rater's phone, as `POST /api/v1/feedback/ratings` with `service_item_id` asks."""
+rater's phone, as `POST /api/v1/feedback/ratings` with `service_item_id` asks. A switched-off
+item (停用) still shows its name and unit, and says it takes no rating (409)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
+from jiesu.domain.errors import DomainError, NotFound
+from jiesu.domain.rating import parse_stars
 from jiesu.services.clock import utcnow
 from jiesu.web import core, feedback
 from jiesu.web.core import FormDep
@@ -21,18 +23,20 @@ def _item_id(text: str) -> int:
     """The id in the printed address; anything else is a page that does not exist (404, not
     the 422 of a malformed request: the resident only scanned a code)."""
     if not (text.isascii() and text.isdigit()) or len(text) > 9 or int(text) < 1:
-        raise NotFound("服务事项不存在或已停用")
+        raise NotFound("服务事项不存在")
     return int(text)
 
 
 def _page(request: Request, item_id: int, *, typed: dict[str, str] | None = None,
           error: str | None = None, thanks: bool = False,
           status_code: int = 200) -> HTMLResponse:
-    # unknown or inactive: NotFound (404, in Chinese on the error page)
-    _, _, name, _, unit_name = feedback.service(core.runtime_of(request)).service_item(item_id)
+    item = feedback.service(core.runtime_of(request)).service_item(item_id)  # unknown: 404
+    # switched off (also between the form and its post): the page says so, with no form
+    stopped = not item.active and not thanks
     return core.render(request, "public/rate_item.html", {
-        "item_id": item_id, "item_name": name, "unit_name": unit_name, "thanks": thanks,
-        "error": error, "typed": typed or {}}, status_code=status_code)
+        "item_id": item_id, "item_name": item.name, "unit_name": item.unit_name,
+        "thanks": thanks, "stopped": stopped, "error": error, "typed": typed or {}},
+        status_code=409 if stopped else status_code)
 
 
 @router.get("/{item_id}", response_class=HTMLResponse)
@@ -50,10 +54,10 @@ def rate_item(request: Request, item_id: str, form: FormDep) -> Response:
     # a comment refused as too long comes back whole (not cut to what would be accepted)
     typed = {"stars": stars_text, "comment": comment[:5000], "phone": phone[:PHONE_CHARS]}
     try:
-        if stars_text not in ("1", "2", "3", "4", "5"):
-            raise InvalidArguments("评价等级须为 1 到 5 星", field="stars")
+        # parsed as every rating form parses it (the appeal's on /track, the survey's)
+        stars = parse_stars(stars_text)
         feedback.service(core.runtime_of(request)).rate_service_item(
-            item, phone, int(stars_text), utcnow(), comment=comment or None)
+            item, phone, stars, utcnow(), comment=comment or None)
     except DomainError as exc:  # nothing stored: the form again, as typed, with the reason
         return _page(request, item, typed=typed, error=exc.message,
                      status_code=exc.http_status)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from jiesu.domain.errors import DomainError, InvalidArguments
-from jiesu.domain.rating import STARS_ZH
+from jiesu.domain.rating import STARS_ZH, parse_stars
 from jiesu.services.clock import utcnow
 from jiesu.web import core, feedback
 from jiesu.web.core import FormDep
@@ -44,11 +44,9 @@ def answer(request: Request, token: str, form: FormDep) -> HTMLResponse:
     try:
         if resolved not in dict(RESOLVED) or satisfaction not in dict(SATISFACTION):
             raise InvalidArguments("请选择是否解决和满意程度")
-        if stars and stars not in ("1", "2", "3", "4", "5"):
-            raise InvalidArguments("评价等级须为 1 到 5 星", field="stars")
         appeal = feedback.service(core.runtime_of(request)).answer_survey(
             token, utcnow(), resolved=resolved, satisfaction=satisfaction,
-            stars=int(stars) if stars else None,
+            stars=parse_stars(stars) if stars else None,
             comment=core.text(form, "comment")[:1000] or None)
     except DomainError as exc:  # what was answered stays answered, the comment too
         chosen = {"resolved": resolved, "satisfaction": satisfaction, "stars": stars,

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from jiesu.domain.appeal import Actor, Role, phone_digits, requester_reopen_ends, typed_code
 from jiesu.domain.errors import DomainError, NotFound, TooManyAttempts
 from jiesu.domain.notices import rejected_because
-from jiesu.domain.rating import rating_ends
+from jiesu.domain.rating import parse_stars, rating_ends
 from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
 from jiesu.web import core, feedback, uploads
@@ -168,10 +168,8 @@ def rate(request: Request, code: str, form: FormDep) -> Response:
         if row is None:
             raise NotFound("诉求不存在")
         appeal_id, phone = row.id, row.requester_phone or ""
-    try:
-        stars = int(core.text(form, "stars") or "0")
-    except ValueError:
-        stars = 0
-    comment = core.text(form, "comment")
-    return core.done(request, lambda: feedback.rate(rt, appeal_id, phone, stars, comment),
-                     "感谢您的评价", f"/track/{code}")
+    stars, comment = core.text(form, "stars"), core.text(form, "comment")
+    # parsed as every rating form parses it (a service item's, the survey's)
+    return core.done(request, lambda: feedback.rate(
+        rt, appeal_id, phone, parse_stars(stars), comment),
+        "感谢您的评价", f"/track/{code}")

@@ -292,6 +292,9 @@
     Array.prototype.forEach.call(document.querySelectorAll("form[data-shortcuts]"), setupShortcuts);
     Array.prototype.forEach.call(document.querySelectorAll("[data-locate]"), setupLocate);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-offline]"), setupOffline);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (b) {
+      b.addEventListener("click", function () { window.print(); });
+    });
     /* One registration per screen load, even if the operator presses submit twice. */
     Array.prototype.forEach.call(document.querySelectorAll("[data-idempotency]"), function (i) { i.value = uuid(); });
   });
