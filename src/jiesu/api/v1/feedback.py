@@ -300,6 +300,11 @@ def publish_rectification(rect_id: Id, runtime: RuntimeDep, user: CurrentUserDep
 # --- service items and default ratings ------------------------------------------------------
 
 
+# the catalogue is kept by administrators (the service checks again)
+ItemKeeperDep = Annotated[CurrentUser, require_roles(Role.ADMIN,
+                                                     message="只有管理员可以维护服务事项")]
+
+
 class ServiceItemIn(BaseModel):
     unit_code: str = Field(min_length=1, max_length=64)
     code: str = Field(min_length=1, max_length=64)
@@ -338,7 +343,8 @@ def service_items(runtime: RuntimeDep, unit: int | None = None) -> list[ServiceI
 
 
 @router.post("/service-items", response_model=IdOut, status_code=201, summary="新增服务事项")
-def add_service_item(body: ServiceItemIn, runtime: RuntimeDep, user: CurrentUserDep) -> IdOut:
+def add_service_item(body: ServiceItemIn, runtime: RuntimeDep,
+                     user: ItemKeeperDep) -> IdOut:
     return IdOut(id=feedback(runtime).add_service_item(user.actor(), body.unit_code, body.code,
                                                        body.name, utcnow()))
 
@@ -346,7 +352,7 @@ def add_service_item(body: ServiceItemIn, runtime: RuntimeDep, user: CurrentUser
 @router.patch("/service-items/{item_id}", response_model=ServiceItemState,
               summary="修改服务事项：改名、移到其他单位、停用或启用（管理员）")
 def update_service_item(item_id: Id, body: ServiceItemPatch, runtime: RuntimeDep,
-                        user: CurrentUserDep) -> ServiceItemState:
+                        user: ItemKeeperDep) -> ServiceItemState:
     """Ratings already made stay with the unit they were made for; a stopped item cannot be
     rated (409) and leaves the public catalogue. Each change is in the configuration log."""
     item = ServiceItemService(runtime.db).update(
