@@ -88,6 +88,8 @@ def test_no_form_answers_hostile_input_with_a_server_error(city: City) -> None:
         "owner_unit_id": city.unit_ids["D1"], "review_by": "2020-01-01"})
     article = r.json()["id"]  # a knowledge-base article, published (and due for review)
     c.post(f"/api/v1/knowledge/articles/{article}/publish", headers=city.headers("admin"))
+    item = c.post("/api/v1/feedback/service-items", headers=city.headers("admin"), json={
+        "unit_code": "W", "code": "W-001", "name": "供水报装"}).json()["id"]  # 服务事项
     pages: dict[str | None, list[str]] = {
         None: ["/submit", "/track", "/enterprise"],
         "analyst": ["/staff/hotspots"],
@@ -99,7 +101,8 @@ def test_no_form_answers_hostile_input_with_a_server_error(city: City) -> None:
         "admin": [f"/staff/admin?tab={t}" for t in ("units", "users", "taxonomy", "sla",
                                                        "calendar", "intake", "apikeys",
                                                        "settings")]
-        + ["/staff/policies/new", f"/staff/policies/{made['policy_id']}/edit",
+        + [f"/staff/admin?tab=items&edit={item}", f"/rate/item/{item}",
+           "/staff/policies/new", f"/staff/policies/{made['policy_id']}/edit",
            f"/staff/policies/{made['policy_id']}", "/staff/enterprises/new",
            f"/staff/enterprises/{made['enterprise_id']}", "/staff/knowledge",
            "/staff/knowledge/new", f"/staff/knowledge/{article}/edit",
@@ -149,7 +152,9 @@ def test_no_page_answers_odd_query_parameters_with_a_server_error(city: City) ->
         # the row a 修改 or 移动到… link names (odd ones: "²" is a digit to str.isdigit)
         "admin": ["/staff/admin", "/staff/admin?tab=intake&routing=²&urgency=0",
                   "/staff/admin?tab=intake&urgency=" + "9" * 30,
-                  "/staff/admin?tab=units&move=%00", "/staff/policies", "/staff/policies/new",
+                  "/staff/admin?tab=units&move=%00", "/staff/admin?tab=items&edit=²",
+                  "/staff/admin?tab=items&edit=" + "9" * 30,
+                  "/staff/policies", "/staff/policies/new",
                   "/staff/enterprises", "/staff/enterprises/new", "/staff/knowledge",
                   "/staff/knowledge/new"],
     }

@@ -268,6 +268,8 @@ def test_the_admin_adds_edits_and_switches_off_an_item_on_the_page(city: City) -
         "csrf_token": token, "code": "W-011", "name": "长" * 201, "unit_code": "W"})
     assert bad.status_code == 422 and "服务事项名称不能超过 200 字" in bad.text
     assert 'value="W-011"' in bad.text
+    # shown at the address it was posted to, its tabs still lead to the admin page's tabs
+    assert 'href="/staff/admin?tab=units"' in bad.text
     dup = c.post("/staff/admin/service-items", data={
         "csrf_token": token, "code": "W-010", "name": "别的", "unit_code": "W"})
     assert dup.status_code == 409 and "服务事项编码 W-010 已存在" in dup.text

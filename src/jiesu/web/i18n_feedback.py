@@ -68,13 +68,7 @@ EN: dict[str, str] = {
     "该服务事项已停用，暂不接受评价": "This service item is deactivated and takes no ratings",
     "如需反映办理中的问题，可拨打 12345 或在网上提交诉求。":
         "To report a problem with the service, call 12345 or submit an appeal online.",
-    "服务事项评价链接": "Rating links of service items",
-    "把评价页面地址做成二维码或直接打印，贴在该服务事项的办理窗口：群众打开即可评价（1–5 星）。":
-        "Print each rating page's address (or a QR code of it) at the item's window: residents "
-        "open it to rate the service (1–5 stars).",
-    "事项编码": "Item code", "评价页面地址": "Rating page", "服务事项": "Service item",
-    "暂无服务事项（可通过接口 POST /api/v1/feedback/service-items 新增）":
-        "No service items yet (add them with POST /api/v1/feedback/service-items)",
+    "事项编码": "Item code", "服务事项": "Service item",
     "整改时限": "Rectify by", "报告时间": "Reported", "回访时间": "Followed up",
     "差评整改超期 {n} 件": "Rectifications overdue: {n}",
     "公示时间": "Published", "整改报告": "Rectification report",

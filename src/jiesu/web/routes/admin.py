@@ -106,7 +106,9 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None, *,
     tab = tab if tab in dict(TABS) else "units"
     # a broken audit check stays up until someone acknowledges it (on /staff/audit)
     alarm = next(iter(alarms(rt.db, 1)), None)
-    ctx: dict[str, Any] = {"tab": tab, "tabs": TABS, "missing_years": _missing_years(request),
+    # the tabs link to the page itself: a refused form is shown at the address it posted to
+    ctx: dict[str, Any] = {"tab": tab, "tabs": TABS, "tab_base": "/staff/admin",
+                           "missing_years": _missing_years(request),
                            "audit_alarm": alarm,
                            "audit_stale": stale(next(iter(recent_checks(rt.db, 1)), None),
                                                 utcnow(), rt.settings.audit_verify_hours),
