@@ -101,7 +101,8 @@ def test_no_form_answers_hostile_input_with_a_server_error(city: City) -> None:
         "admin": [f"/staff/admin?tab={t}" for t in ("units", "users", "taxonomy", "sla",
                                                        "calendar", "intake", "apikeys",
                                                        "settings")]
-        + [f"/staff/admin?tab=items&edit={item}", f"/rate/item/{item}",
+        # the rating page before the edit form, whose 停用 form switches the item off
+        + [f"/rate/item/{item}", f"/staff/admin?tab=items&edit={item}",
            "/staff/policies/new", f"/staff/policies/{made['policy_id']}/edit",
            f"/staff/policies/{made['policy_id']}", "/staff/enterprises/new",
            f"/staff/enterprises/{made['enterprise_id']}", "/staff/knowledge",

@@ -1,7 +1,7 @@
-"""Admin (管理员): unit tree, users and roles, service items (服务事项: their forms and poster are in
-routes/service_items.py), taxonomy import, SLA policies, the work calendar
-(with a warning when next year's calendar is missing), intake intelligence and settings; every
-tab warns when the last audit check (审计链校验) found the event log broken."""
+"""Admin (管理员): unit tree, users and roles, service items (服务事项: their forms and poster
+are in routes/service_items.py), taxonomy import, SLA policies, the work calendar (with a
+warning when next year's calendar is missing), intake intelligence and settings; every tab
+warns when the last audit check (审计链校验) found the event log broken."""
 
 from __future__ import annotations
 
