@@ -164,9 +164,10 @@ COMPOUND_SURNAMES = frozenset(
     )
 )
 
-# The ~300 most common single-character surnames (百家姓), most frequent first. Used to
-# recognise "我叫张三"-style self-introductions without flagging ordinary words; the third-party
-# name detector takes only the head of the list.
+# The ~400 most common single-character surnames (百家姓), most frequent first, then a few rare
+# ones. Used to recognise "我叫张三"-style self-introductions without flagging ordinary words;
+# the third-party name detector takes the head of the list, and the rest only where the context
+# closes the name (see jiesu.nlp.pii).
 SURNAMES_BY_FREQUENCY = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
@@ -177,5 +178,7 @@ SURNAMES_BY_FREQUENCY = (
     "南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支"
     "卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印"
     "逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
+    # rare surnames of the south and west that are never words (禤 of 广西 and 广东, 庹 of 湖南)
+    "禤佴仉訾郗逄缑眭郦笪隗钭邴庹"
 )
 COMMON_SURNAMES = frozenset(SURNAMES_BY_FREQUENCY)

@@ -192,6 +192,12 @@ _HAN_NUMERALS = frozenset("一二三四五六七八九十两")
 
 # Self-introductions: "我叫张三", "本人李四", "联系人：王五".
 _INTRO = re.compile(r"(我叫|我是|本人是?|名叫|姓名[:：]?|联系人[:：]?|户主[:：]?|业主[:：])\s*")
+# 姓邓名权义, 姓覃，名叫覃建华: the surname, then the given name (with the surname again).
+_SURNAME_THEN_NAME = re.compile(
+    "姓(["
+    + "".join(sorted(COMMON_SURNAMES))
+    + "])[，,、 ]?(?:(?:名字?叫|名字?是|名)(\\1)?|叫(\\1))"
+)
 _PUNCT_AFTER_NAME = frozenset("，,。.；;：:！!？?、 （(\n\t")
 _HONORIFIC = re.compile(r"先生|女士|小姐|同志|师傅|阿姨|老师")
 # What may follow a name: punctuation, space, end, or the start of a common next word.
@@ -222,6 +228,7 @@ class _Lexicon:
     # words jieba tags as names but that are mostly words (陈述, 许可, 顾全大局) or public figures
     frequent_names: frozenset[str]
     frequent: frozenset[str]  # two-character words used very often (电话, 工作), never a given name
+    names: frozenset[str]  # two-character names jieba knows, many of them words too (马虎, 高达)
 
 
 @cache
@@ -240,6 +247,7 @@ def _lexicon() -> _Lexicon:
     tags = {}
     frequent_names = set()
     frequent = set()
+    names = set()
     path = os.path.join(os.path.dirname(spec.origin), "dict.txt")
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -250,6 +258,8 @@ def _lexicon() -> _Lexicon:
             if parts[2].startswith("nr"):
                 if word[0] in COMMON_SURNAMES and (int(parts[1]) >= 200 or len(word) == 4):
                     frequent_names.add(word)
+                if len(word) == 2 and word[0] in COMMON_SURNAMES:
+                    names.add(word)
                 continue
             if 2 <= len(word) <= 4 and (
                 word[0] in COMMON_SURNAMES or word[:2] in COMPOUND_SURNAMES
@@ -259,7 +269,9 @@ def _lexicon() -> _Lexicon:
                 tags[word] = parts[2]
                 if int(parts[1]) >= 2000 and not parts[2].startswith(("ns", "nz", "t", "s")):
                     frequent.add(word)
-    return _Lexicon(frozenset(words), tags, frozenset(frequent_names), frozenset(frequent))
+    return _Lexicon(
+        frozenset(words), tags, frozenset(frequent_names), frozenset(frequent), frozenset(names)
+    )
 
 
 def _ordinary_words() -> frozenset[str]:
@@ -279,8 +291,13 @@ def _name_at(
     need_boundary: bool,
     punct_only: bool = False,
     no_word_prefix: bool = False,
+    strong: bool = False,
 ) -> str | None:
-    """The 2–4 character personal name starting at `pos`, if there plausibly is one."""
+    """The 2–4 character personal name starting at `pos`, if there plausibly is one.
+
+    `strong`: the cue always introduces a name (我叫, 名叫, 姓名：), so a name closed by a
+    punctuation mark may end in a character that usually ends a word (我叫曹正科，).
+    """
     for size in (3, 2, 4):
         cand = text[pos : pos + size]
         if len(cand) != size or not all("\u4e00" <= c <= "\u9fff" for c in cand):
@@ -289,7 +306,13 @@ def _name_at(
             continue
         if cand[0] not in COMMON_SURNAMES and cand[:2] not in COMPOUND_SURNAMES:
             return None
-        if cand[0] in _NOT_NAME_START or cand[-1] in _NOT_NAME_END:
+        if cand[0] in _NOT_NAME_START:
+            continue
+        if cand[-1] in _NOT_NAME_END and not (
+            strong
+            and cand[-1] not in _FUNCTION_CHARS
+            and text[pos + size : pos + size + 1] in _PUNCT_AFTER_NAME
+        ):
             continue
         if cand in _ordinary_words() or (no_word_prefix and cand[:2] in _ordinary_words()):
             continue
@@ -326,11 +349,23 @@ def _names(text: str, given: Iterable[str]) -> Iterable[tuple[str, int, int]]:
             need_boundary=True,
             punct_only=intro == "我是",
             no_word_prefix=intro.startswith("本人"),
+            strong=intro in ("我叫", "名叫") or intro.startswith("姓名"),
         )
         if found:
             yield "name", m.end(), m.end() + len(found)
     for title in _HONORIFIC.finditer(text):
         yield from _titled_name(text, title.start())
+    for m in _SURNAME_THEN_NAME.finditer(text):
+        at = m.end()
+        size = 1 if _closed_at(text, at + 1) else 2
+        chars = text[at : at + size]
+        if len(chars) < size or not all(
+            is_han(c) and c not in _GIVEN_STOP and c not in _NOT_NAME_START for c in chars
+        ):
+            continue
+        # 姓覃，叫覃建华 -> 姓覃，叫覃**; 姓邓名权义 -> 姓邓**: the cue between them is masked too
+        again = m.start(2) if m.group(2) else m.start(3) if m.group(3) else m.start(1)
+        yield "name", again, at + size
 
 
 def _titled_name(text: str, title_at: int) -> Iterable[tuple[str, int, int]]:
@@ -355,7 +390,11 @@ def _titled_name(text: str, title_at: int) -> Iterable[tuple[str, int, int]]:
                 and not any(text[:start].endswith(role) for role in _ROLES)
             ):
                 continue
-            if any(c in _FUNCTION_CHARS for c in cand) or cand[1:] in _ordinary_words():
+            if any(c in _FUNCTION_CHARS for c in cand):
+                continue
+            # 下来的老同志: the head is a word; but 张国庆女士 names someone after a clear start
+            clear = start == 0 or not is_han(text[start - 1])
+            if cand[1:] in _ordinary_words() and not (clear and len(cand) == 3):
                 continue
             surname_len = 2 if cand[:2] in COMPOUND_SURNAMES else 1
             if len(cand) > surname_len and _name_at(cand, 0, need_boundary=False) == cand:
@@ -374,7 +413,12 @@ _PARTY_ROLES = _words(
     "邻居 房东 房主 租户 租客 住户 户主 业主 村民 居民 老板 老板娘 店主 车主 负责人 法人 "
     "法人代表 法定代表人 承包人 包工头 经理 组长 队长 村长 支书 会计 出纳 主任 书记 局长 科长 "
     "所长 站长 处长 院长 校长 厂长 部长 楼长 网格员 委员 干部 老师 医生 护士 民警 警官 司机 保安 "
-    "员工 工人 同事 丈夫 妻子 老公 老婆 儿子 女儿 父亲 母亲 哥哥 姐姐 弟弟 妹妹 当事人 男子 女子"
+    "员工 工人 同事 丈夫 妻子 老公 老婆 儿子 女儿 父亲 母亲 哥哥 姐姐 弟弟 妹妹 当事人 男子 女子 "
+    # people an appeal names by who they are to it (举报人：李辉光, 患者文家善, 工作人员李春宇)
+    "举报人 投诉人 信访人 申请人 反映人 报案人 受害人 嫌疑人 监护人 代理人 委托人 联系人 "
+    "工作人员 人员 职工 股东 干部 村干部 学生 患者 病人 死者 伤者 教练 业务员 销售员 快递员 "
+    "师傅 老人 老太 老伯 大爷 大妈 阿姨 爷爷 奶奶 外公 外婆 孙子 孙女 外孙 女婿 儿媳 爱人 "
+    "前妻 前夫 侄子 外甥"
 )
 # Where a neighbour lives: a name after these counts only with 家 after it (楼下李四家), as a
 # shop's name often follows them too (楼下牛聋子粉馆).
@@ -407,9 +451,9 @@ _PARTY_AFTER = re.compile(
 )
 _PARTY_BEFORE = re.compile(
     _first_chars(_PARTY_ROLES)
-    + "(?:"
+    + "(?P<role>"
     + "|".join(sorted(_PARTY_ROLES, key=len, reverse=True))
-    + ")(?=["
+    + ")[:：]?(?=["
     + "".join(sorted(COMMON_SURNAMES))
     + "])"
 )
@@ -417,6 +461,25 @@ _PARTY_BEFORE = re.compile(
 # 都, 全 …), so that "业主都知道" is not read as a name.
 _PARTY_SURNAMES = frozenset(SURNAMES_BY_FREQUENCY[:200]) - frozenset(
     "于向和都时全应万那由来但常连车祝房路"
+)
+# Where the name is closed (see _closed_at), the rarer surnames count too (晏, 仇, 商, 湛, 禤),
+# less those that are mostly words of their own or start many (区, 海, 国, 门, 信 …): the
+# dictionary check of surname + first given character stops the rest (居民安全, 业主权益).
+_CLOSED_SURNAMES = (
+    frozenset(SURNAMES_BY_FREQUENCY)
+    - frozenset("于向和都时全应万那由来但常连车祝房路")
+    - frozenset("位区海花权强豆盖练井支国平计相初门云容敬普薄阿母修宿印战危玉公利呼居干信")
+    - frozenset("展智幸富元")
+    - frozenset("楼师")  # 居民楼林立, 会计师班
+)
+# What closes a name: a punctuation mark, a space or the end, or a word that follows a person
+# (业主张国庆反映, 儿子王栋，男, 村民刘生文系…).
+_PUNCTUATION = frozenset("，,。.；;：:！!？?、 （()）“”\"'《》\n\t")
+_CLOSERS = _PUNCTUATION | frozenset("0123456789")  # 举报人：王建2019年2月
+# What follows a place, not a person: 联系人：黄财镇农办.
+_PLACE_SUFFIXES = frozenset("镇村乡县区市省州路街巷")
+_CLOSING_WORDS = _words(
+    "反映 称 说 表示 今年 现年 家住 住在 系 电话 手机 身份证 夫妇 一家 等人 同志 先生 女士 师傅"
 )
 # 曾 is a common surname and a common adverb (业主曾多次反映, 曾有, 曾为).
 _ADVERB_SURNAMES = {"曾": frozenset("多有为在被向经与和对把打一几两三数")}
@@ -433,17 +496,25 @@ _GIVEN_STOP = frozenset(
 )
 # Parts of speech of a two-character word that a given name never is (重申, 知道, 一直).
 _NOT_GIVEN_TAGS = frozenset(("v", "vn", "vd", "d", "ad", "p", "c", "u", "uj", "r", "f", "m", "q"))
+# Parts of speech of a two-character word that a closed given name never is (王一直，).
+_CLOSED_NOT_GIVEN_TAGS = frozenset(("d", "p", "c", "u", "uj", "ul", "r", "f", "m", "q", "y", "e"))
 # What may stand right before a name found by what follows it: a boundary, a grammar word, or
 # the end of a role or a verb of telling (举报李四家, 楼上李四家, 尊敬的胡华衡书记).
 _PARTY_BOUNDARY = frozenset("的了是和与跟及同给对向把被让叫请找由在到去从为说称问将即或报诉映告委")
 
 
-def _party_name_ok(cand: str) -> bool:
-    """Whether `cand` (surname + 1-2 given characters) reads as a person's full name."""
+def _party_name_ok(cand: str, *, closed: bool = False) -> bool:
+    """Whether `cand` (surname + 1-2 given characters) reads as a person's full name.
+
+    `closed`: the context closes the name (业主张国庆，), so a given name may be a word
+    (国庆, 建设, 聪明, 平安), the surname a rarer one (晏, 湛) and surname + first given
+    character a name jieba knows (黎明辉, 刘翔易); surname + first given character must still
+    not be a word (居民安全，).
+    """
     if not all("\u4e00" <= c <= "\u9fff" for c in cand):
         return False
     surname = 2 if cand[:2] in COMPOUND_SURNAMES and len(cand) >= 3 else 1
-    if surname == 1 and cand[0] not in _PARTY_SURNAMES:
+    if surname == 1 and cand[0] not in (_CLOSED_SURNAMES if closed else _PARTY_SURNAMES):
         return False
     given = cand[surname:]
     if not 1 <= len(given) <= 2 or any(c in _GIVEN_STOP for c in given):
@@ -452,18 +523,41 @@ def _party_name_ok(cand: str) -> bool:
         return False
     if given[0] in "小大老" and given[1:2] in _KIN:
         return False  # 陈小姐, 王大哥
+    if given == "一" + cand[0]:
+        return False  # 管一管, 查一查
     lex = _lexicon()
-    if any(w in lex.ordinary or w in lex.frequent_names for w in (cand, cand[: surname + 1])):
+    head = cand[: surname + 1]
+    if cand in lex.ordinary or cand in lex.frequent_names or head in lex.ordinary:
         return False
+    if head in lex.frequent_names and not (closed and len(given) == 2):
+        return False  # 陈述, 许可; but 黎明辉，is not the singer 黎明
+    if len(given) < 2:
+        return True
+    if closed:  # 张国庆，: only grammar words are never given names (王一直，)
+        return lex.tags.get(given) not in _CLOSED_NOT_GIVEN_TAGS
     # 都重申, 张电话: a given name is not a verb or a word used every day
-    return not (
-        len(given) == 2 and (lex.tags.get(given) in _NOT_GIVEN_TAGS or given in lex.frequent)
+    return not (lex.tags.get(given) in _NOT_GIVEN_TAGS or given in lex.frequent)
+
+
+def _closed_at(text: str, end: int, *, digits: bool = True) -> bool:
+    """Whether a name ending at `end` is closed by what follows it (see _CLOSERS)."""
+    return (
+        end >= len(text)
+        or text[end] in (_CLOSERS if digits else _PUNCTUATION)
+        or any(text.startswith(w, end) for w in _CLOSING_WORDS)
     )
 
 
-def _party_name_at(text: str, pos: int) -> str | None:
+def _party_name_at(
+    text: str, pos: int, *, need_closed: bool = False, word_given: bool = True
+) -> str | None:
     """The full name starting at `pos` (after a role): three characters unless the third
-    starts the next word (邻居张三每天 -> 张三, 邻居张建国每天 -> 张建国)."""
+    starts the next word (邻居张三每天 -> 张三, 邻居张建国每天 -> 张建国).
+
+    `need_closed`: the role may be part of another word (公司法人, 私企业主, 村村民), so only a
+    closed name that passes the strict checks counts. Not `word_given`: the surname is part of a
+    word with the role's end (业主张菊业, 物业主管申报), so the given name must not be a word.
+    """
     lex = _lexicon()
     if text[pos : pos + 4] in lex.ordinary or text[pos : pos + 4] in lex.frequent_names:
         return None  # an idiom: 何去何从, 顾全大局
@@ -478,7 +572,18 @@ def _party_name_at(text: str, pos: int) -> str | None:
             nxt and last + nxt in lex.tags and not (last in _NUMERALS and nxt == "家")
         ):
             continue  # the last character starts the next word: 张三每天; but 李四家 is 四 + 家
-        if _party_name_ok(cand):
+        if nxt in _PLACE_SUFFIXES:
+            continue
+        closed = _closed_at(text, pos + size)
+        if need_closed and not closed:
+            continue
+        if size == 2 and cand in lex.names and nxt and nxt not in _PUNCTUATION:
+            continue  # a word jieba also knows as a name: 患者高达20多起, 人员马虎对待
+        if not word_given and cand[1:] in lex.tags:
+            continue  # 物业主管申报，
+        # a given name that is a word needs more than a date after it: 居民张电话0000
+        relaxed = not need_closed and _closed_at(text, pos + size, digits=False)
+        if _party_name_ok(cand, closed=relaxed):
             return cand
     return None
 
@@ -496,9 +601,13 @@ def _third_parties(text: str) -> Iterable[tuple[str, int, int]]:
     tags = _lexicon().tags
     for m in _PARTY_BEFORE.finditer(text):
         before = text[m.start() - 1 : m.start() + 1] if m.start() else ""
-        if before in tags or text[m.end() - 1 : m.end() + 1] in tags:
-            continue  # the role is part of another word: 企业主, 行业主管, 妇女儿童
-        found = _party_name_at(text, m.end())
+        role_end = m.end("role")
+        # the role may be part of another word: 企业主, 行业主管, 妇女儿童, but also 公司法人,
+        # 病退职工, 业主张菊业
+        into_name = text[role_end - 1 : role_end + 1] in tags and role_end == m.end()
+        found = _party_name_at(
+            text, m.end(), need_closed=before in tags or into_name, word_given=not into_name
+        )
         if found:
             yield "name", m.end(), m.end() + len(found)
     for m in _PARTY_AFTER.finditer(text):
