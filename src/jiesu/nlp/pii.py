@@ -427,7 +427,7 @@ _ROLES_AND_NEIGHBOURS = frozenset((*_PARTY_ROLES, *_NEIGHBOURS))
 _ROLE_SIZES = sorted({len(w) for w in _ROLES_AND_NEIGHBOURS})
 _PARTY_TITLES = _words(
     "书记 主任 经理 局长 科长 所长 队长 站长 处长 院长 校长 厂长 部长 组长 村长 老板 医生 会计 "
-    "律师 警官 主席 董事长"
+    "律师 警官 主席 董事长 老师 同志"
 )
 _PARTY_GROUPS = _words("夫妇 一家 全家 父子 母子 父女 母女 兄弟 姐妹 等人 一伙 两口子")
 # 家 followed by what is at someone's home: 李四家门口, 王二家的狗, 张三家违建.
@@ -470,7 +470,7 @@ _CLOSED_SURNAMES = (
     - frozenset("于向和都时全应万那由来但常连车祝房路")
     - frozenset("位区海花权强豆盖练井支国平计相初门云容敬普薄阿母修宿印战危玉公利呼居干信")
     - frozenset("展智幸富元")
-    - frozenset("楼师")  # 居民楼林立, 会计师班
+    - frozenset("楼师原")  # 居民楼林立, 会计师班, 原档案局长
 )
 # What closes a name: a punctuation mark, a space or the end, or a word that follows a person
 # (业主张国庆反映, 儿子王栋，男, 村民刘生文系…).
@@ -491,7 +491,7 @@ _NUMERALS = frozenset("一二三四五六七八九十两几百千万零")
 _GIVEN_STOP = frozenset(
     "的地得了着过说讲称道问叫在是和与跟及等也都又还就才却把被将对向给从到让请找要会能不没未已曾再"
     "很更最太这那其此该每各某个们于因所无竟仍即便则但并均皆亦乃吗呢吧啊呀自以时违副两"
-    "先女同师阿老总经局科所站书主处院校医警队组村支会董厂店氏记家姓哥弟叔婶伯爷奶妈爸嫂姨舅"
+    "先女同师阿老总经局科所站书主处院校医警队组村支会董厂厅店氏记家姓哥姐弟叔婶伯爷奶妈爸嫂姨舅"
     "年月日号区市县镇乡省路街巷楼栋室层门"
 )
 # Parts of speech of a two-character word that a given name never is (重申, 知道, 一直).
@@ -523,9 +523,11 @@ def _party_name_ok(cand: str, *, closed: bool = False) -> bool:
         return False
     if given[0] in "小大老" and given[1:2] in _KIN:
         return False  # 陈小姐, 王大哥
-    if given == "一" + cand[0]:
-        return False  # 管一管, 查一查
+    if given == "一" + cand[0] or (len(given) == 2 and given[0] == cand[0]):
+        return False  # 管一管, 查一查, 谢谢李书记 (but 杨杨 is a name)
     lex = _lexicon()
+    if cand[0] == "方" and given in lex.tags:
+        return False  # 方 after a role is its side: 村民方提出, 患者方如期
     head = cand[: surname + 1]
     if cand in lex.ordinary or cand in lex.frequent_names or head in lex.ordinary:
         return False
@@ -621,8 +623,13 @@ def _third_parties(text: str) -> Iterable[tuple[str, int, int]]:
             if cue == "家" and cand[-1] + "家" in tags and tags[cand[-1] + "家"] != "m":
                 break  # 回家, 国家, 大家: the word ends at 家
             # a two-character name before a title only after a clear boundary (，郭钢副书记)
-            short_ok = not titled or start == 0 or not is_han(text[start - 1])
-            if _party_name_ok(cand) and (len(cand) >= 3 or short_ok):
+            clear = start == 0 or not is_han(text[start - 1])
+            short_ok = not titled or clear
+            # a full name between a clear boundary and a title is closed: ，邬立平局长
+            closed = titled and clear and len(cand) == 3
+            if (_party_name_ok(cand) or (closed and _party_name_ok(cand, closed=True))) and (
+                len(cand) >= 3 or short_ok
+            ):
                 yield "name", start, end
                 break
 
