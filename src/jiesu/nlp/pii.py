@@ -194,7 +194,9 @@ _HAN_NUMERALS = frozenset("一二三四五六七八九十两")
 _INTRO = re.compile(r"(我叫|我是|本人是?|名叫|姓名[:：]?|联系人[:：]?|户主[:：]?|业主[:：])\s*")
 # 姓邓名权义, 姓覃，名叫覃建华: the surname, then the given name (with the surname again).
 _SURNAME_THEN_NAME = re.compile(
-    "姓(["
+    "姓("
+    + "|".join(sorted(COMPOUND_SURNAMES))
+    + "|["
     + "".join(sorted(COMMON_SURNAMES))
     + "])[，,、 ]?(?:(?:名字?叫|名字?是|名)(\\1)?|叫(\\1))"
 )
@@ -298,7 +300,7 @@ def _name_at(
     `strong`: the cue always introduces a name (我叫, 名叫, 姓名：), so a name closed by a
     punctuation mark may end in a character that usually ends a word (我叫曹正科，).
     """
-    for size in (3, 2, 4):
+    for size in (3, 2, 4) if need_boundary else (4, 3, 2):
         cand = text[pos : pos + size]
         if len(cand) != size or not all("\u4e00" <= c <= "\u9fff" for c in cand):
             continue
@@ -437,6 +439,9 @@ _AT_HOME = (
 )
 
 
+_AT_HOME_RE = re.compile(_AT_HOME)
+
+
 def _first_chars(words: Iterable[str]) -> str:
     # A leading class lets the regex skip most positions at once (an alternation of literals
     # is tried word by word at every position): the scan is on the board's search path.
@@ -479,7 +484,7 @@ _CLOSERS = _PUNCTUATION | frozenset("0123456789")  # 举报人：王建2019年2�
 # What follows a place, not a person: 联系人：黄财镇农办.
 _PLACE_SUFFIXES = frozenset("镇村乡县区市省州路街巷")
 _CLOSING_WORDS = _words(
-    "反映 称 说 表示 今年 现年 家住 住在 系 电话 手机 身份证 夫妇 一家 等人 同志 先生 女士 师傅"
+    "反映 称 说 表示 今年 现年 家住 住在 系 电话 手机 身份证 夫妇 一家 等人 同志 先生 女士 师傅 家"
 )
 # 曾 is a common surname and a common adverb (业主曾多次反映, 曾有, 曾为).
 _ADVERB_SURNAMES = {"曾": frozenset("多有为在被向经与和对把打一几两三数")}
@@ -508,8 +513,8 @@ def _party_name_ok(cand: str, *, closed: bool = False) -> bool:
 
     `closed`: the context closes the name (业主张国庆，), so a given name may be a word
     (国庆, 建设, 聪明, 平安), the surname a rarer one (晏, 湛) and surname + first given
-    character a name jieba knows (黎明辉, 刘翔易); surname + first given character must still
-    not be a word (居民安全，).
+    character a name jieba knows (黎明辉, 刘翔易) or, before a given name that is a word, any
+    word (王国 + 国庆). A two-character candidate that is a word stays out (居民安全，).
     """
     if not all("\u4e00" <= c <= "\u9fff" for c in cand):
         return False
@@ -528,8 +533,13 @@ def _party_name_ok(cand: str, *, closed: bool = False) -> bool:
     lex = _lexicon()
     if cand[0] == "方" and given in lex.tags:
         return False  # 方 after a role is its side: 村民方提出, 患者方如期
+    if given in _ROLES_AND_NEIGHBOURS or given in _PARTY_TITLES:
+        return False  # 班主任管干部
     head = cand[: surname + 1]
-    if cand in lex.ordinary or cand in lex.frequent_names or head in lex.ordinary:
+    if cand in lex.ordinary or cand in lex.frequent_names:
+        return False
+    # 王国, 欧阳建: surname + first given character is a word, but 王国庆，splits as 王 + 国庆
+    if head in lex.ordinary and not (closed and (surname == 2 or given in lex.tags)):
         return False
     if head in lex.frequent_names and not (closed and len(given) == 2):
         return False  # 陈述, 许可; but 黎明辉，is not the singer 黎明
@@ -551,7 +561,12 @@ def _closed_at(text: str, end: int, *, digits: bool = True) -> bool:
 
 
 def _party_name_at(
-    text: str, pos: int, *, need_closed: bool = False, word_given: bool = True
+    text: str,
+    pos: int,
+    *,
+    need_closed: bool = False,
+    word_given: bool = True,
+    signed: bool = False,
 ) -> str | None:
     """The full name starting at `pos` (after a role): three characters unless the third
     starts the next word (邻居张三每天 -> 张三, 邻居张建国每天 -> 张建国).
@@ -559,6 +574,7 @@ def _party_name_at(
     `need_closed`: the role may be part of another word (公司法人, 私企业主, 村村民), so only a
     closed name that passes the strict checks counts. Not `word_given`: the surname is part of a
     word with the role's end (业主张菊业, 物业主管申报), so the given name must not be a word.
+    `signed`: a colon follows the role (申请人：王建设2019年5月), so a date closes the name too.
     """
     lex = _lexicon()
     if text[pos : pos + 4] in lex.ordinary or text[pos : pos + 4] in lex.frequent_names:
@@ -570,10 +586,12 @@ def _party_name_at(
         last, nxt = cand[-1], text[pos + size : pos + size + 1]
         if size == 3 and cand[1] in "小大老" and last in _KIN:
             return None  # 陈小姐, 王大哥
-        if last in _GIVEN_STOP or (
-            nxt and last + nxt in lex.tags and not (last in _NUMERALS and nxt == "家")
-        ):
-            continue  # the last character starts the next word: 张三每天; but 李四家 is 四 + 家
+        # 李四家 is 四 + 家, and 张建国家门口 is 建国 + 家门口 (not 国家)
+        home = nxt == "家" and (
+            last in _NUMERALS or (size >= 3 and _AT_HOME_RE.match(text, pos + size) is not None)
+        )
+        if last in _GIVEN_STOP or (nxt and last + nxt in lex.tags and not home):
+            continue  # the last character starts the next word: 张三每天
         if nxt in _PLACE_SUFFIXES:
             continue
         closed = _closed_at(text, pos + size)
@@ -584,7 +602,7 @@ def _party_name_at(
         if not word_given and cand[1:] in lex.tags:
             continue  # 物业主管申报，
         # a given name that is a word needs more than a date after it: 居民张电话0000
-        relaxed = not need_closed and _closed_at(text, pos + size, digits=False)
+        relaxed = word_given and _closed_at(text, pos + size, digits=signed)
         if _party_name_ok(cand, closed=relaxed):
             return cand
     return None
@@ -608,7 +626,11 @@ def _third_parties(text: str) -> Iterable[tuple[str, int, int]]:
         # 病退职工, 业主张菊业
         into_name = text[role_end - 1 : role_end + 1] in tags and role_end == m.end()
         found = _party_name_at(
-            text, m.end(), need_closed=before in tags or into_name, word_given=not into_name
+            text,
+            m.end(),
+            need_closed=before in tags or into_name,
+            word_given=not (into_name and before in tags),
+            signed=role_end < m.end(),
         )
         if found:
             yield "name", m.end(), m.end() + len(found)
