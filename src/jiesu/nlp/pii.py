@@ -528,8 +528,8 @@ def _party_name_ok(cand: str, *, closed: bool = False) -> bool:
         return False
     if given[0] in "小大老" and given[1:2] in _KIN:
         return False  # 陈小姐, 王大哥
-    if given == "一" + cand[0] or (len(given) == 2 and given[0] == cand[0]):
-        return False  # 管一管, 查一查, 谢谢李书记 (but 杨杨 is a name)
+    if len(given) == 2 and given[0] == cand[0]:
+        return False  # 谢谢李书记 (but 杨杨 is a name)
     lex = _lexicon()
     if cand[0] == "方" and given in lex.tags:
         return False  # 方 after a role is its side: 村民方提出, 患者方如期
@@ -579,6 +579,8 @@ def _party_name_at(
     lex = _lexicon()
     if text[pos : pos + 4] in lex.ordinary or text[pos : pos + 4] in lex.frequent_names:
         return None  # an idiom: 何去何从, 顾全大局
+    if text[pos + 1 : pos + 3] == "一" + text[pos]:
+        return None  # 管一管, 查一查
     for size in (3, 2) if text[pos : pos + 2] not in COMPOUND_SURNAMES else (4, 3):
         cand = text[pos : pos + size]
         if len(cand) != size:

@@ -359,3 +359,90 @@ def test_a_number_called_an_id_number_is_masked_even_with_a_wrong_check_digit(nu
 def test_words_near_accounts_that_are_not_numbers_stay():
     for text in ("账户余额5000元", "卡号2026年到期", "账号123被盗", "身份证丢了"):
         assert kinds(text) == [], text
+
+
+# Given names that are ordinary words (国庆, 建设) and rarer surnames (覃, 晏, 禤), where the
+# context says a person is meant: a cue before the name and a punctuation mark, a date or a
+# word that follows a person after it. Generated both ways: every name must be masked, and the
+# same words without such a context must stay.
+_SURNAMES = ("张", "王", "李", "刘", "覃", "阳", "蒙", "韦", "农", "黎", "晏", "禤", "欧阳")
+_WORD_GIVEN = ("聪明", "建设", "国庆", "平安", "红军", "光明", "建国", "海燕")
+_NAME_CONTEXTS = (
+    "我叫{n}，住在附近",
+    "联系人：{n}，电话见后",
+    "业主{n}反映楼上漏水",
+    "师傅{n}，今年五十岁",
+    "老人{n}今年八十岁",
+    "举报人：{n}",
+    "投诉人{n}，男",
+    "村民{n}，电话另附",
+    "{n}先生来电",
+    "请转告，{n}女士",
+    "邻居{n}家门口堆物",
+    "申请人：{n}2019年5月",
+    "患者{n}，56岁",
+    "我儿子{n}，现年17岁",
+    "法定代表人：{n}，股东另列",
+    "他姓{s}，名叫{n}，今年60岁",
+)
+
+
+@pytest.mark.parametrize("context", _NAME_CONTEXTS)
+def test_word_like_given_names_and_rare_surnames_are_masked_in_a_persons_context(context):
+    for surname in _SURNAMES:
+        for given in _WORD_GIVEN:
+            name = surname + given
+            text = context.format(n=name, s=surname)
+            masked = redact(text)
+            assert masked == text.replace(name, surname + "**"), (text, masked)
+            assert redact(masked) == masked
+            assert "name" not in kinds(masked)
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("一名普通农民(姓邓名立新)，因田土纠纷", "一名普通农民(姓邓**)，因田土纠纷"),
+        ("我姓覃，叫覃建华", "我姓覃，叫覃**"),
+        ("我叫曹立科，电话另附", "我叫曹**，电话另附"),
+        ("公司法人张明远，督促其履行义务", "公司法人张**，督促其履行义务"),
+        ("摄影公司病退职工韩立学（精神残疾）", "摄影公司病退职工韩**（精神残疾）"),
+        ("青山村村民刘志文，在未持有证件", "青山村村民刘**，在未持有证件"),
+        ("2013年11月7日，邬志明局长带队", "2013年11月7日，邬**局长带队"),
+        ("幼师由我和彭晓明老师担任", "幼师由我和彭**老师担任"),
+        ("溪湖二期6栋业主张菊英，今为车位", "溪湖二期6栋业主张**，今为车位"),
+        ("信访人：黄坚强 2014年", "信访人：黄** 2014年"),
+    ],
+)
+def test_names_in_forms_seen_in_real_appeals(text, masked):
+    assert redact(text) == masked
+    assert redact(masked) == masked
+
+
+_LOOK_ALIKE_PHRASES = (
+    "安全，", "权益。", "居住。", "都知道，", "来说，", "方提出：", "高达20多起", "管一管，",
+    "干部，", "满意。", "强烈要求整改", "曾多次反映", "张贴通知",
+)
+_ROLES = ("业主", "居民", "村民", "老人", "师傅", "患者", "学生", "职工", "工作人员", "举报人：")
+
+
+@pytest.mark.parametrize("role", _ROLES)
+def test_phrases_after_a_role_that_only_look_like_names_stay(role):
+    for phrase in _LOOK_ALIKE_PHRASES:
+        text = f"小区{role}{phrase}"
+        assert "name" not in kinds(text), (text, [m.text for m in find_pii(text)])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "要求政府建设一条路", "国庆期间停水", "平安小区的路灯坏了", "阳台漏水", "覃塘区政府",
+        "投诉人：覃塘区政府", "蒙古族群众", "农民工工资", "黎明时分施工", "光明路堵车",
+        "居民楼林立，噪音大", "报名注册会计师班", "维修人员马虎对待", "物业主管申报，然后",
+        "谢谢李书记！", "尊敬的胡厅长同志：", "办事人员曹姐要求", "强制收取业主高达1.5元",
+        "联系人：黄财镇农办", "我姓王，叫我小王就行", "居民张电话0000", "课外有班主任管干部，",
+        "老百姓名下的房子",
+    ],
+)
+def test_words_that_look_like_word_like_names_stay(text):
+    assert "name" not in kinds(text), [m.text for m in find_pii(text)]
