@@ -214,7 +214,7 @@ _ROLES = _words(
 )
 # Characters that end phrases like "班的老师", "有老师", "车辆是", never a name.
 _NOT_NAME_END = frozenset(
-    "的了是在们个位名和与跟给些有被对向把班校级科市区县省村镇组队所局厅处部院站人"
+    "的了是在们个位名和与跟给些有被对向把班校级科市区县省村镇组队所局厅处部院站人您你我他她"
 )
 _FUNCTION_CHARS = frozenset("的了是在们个和与跟给被把对")
 # Function characters that start phrases like "向张先生", never a name.
@@ -300,6 +300,7 @@ def _name_at(
     `strong`: the cue always introduces a name (我叫, 名叫, 姓名：), so a name closed by a
     punctuation mark may end in a character that usually ends a word (我叫曹正科，).
     """
+    fallback = None
     for size in (3, 2, 4) if need_boundary else (4, 3, 2):
         cand = text[pos : pos + size]
         if len(cand) != size or not all("\u4e00" <= c <= "\u9fff" for c in cand):
@@ -325,13 +326,18 @@ def _name_at(
             if not rest or rest[0] in _PUNCT_AFTER_NAME:
                 return cand
             continue
+        if cand[-1] + rest[:1] in _lexicon().tags:
+            # the name's last character starts the next word: 本人于明年毕业; but after 我叫
+            # nothing else fits either: 我叫张立高于1976年
+            fallback = fallback or (cand if strong and size == 3 else None)
+            continue
         if (
             not rest
             or not ("\u4e00" <= rest[0] <= "\u9fff")
             or any(rest.startswith(w) for w in _AFTER_NAME)
         ):
             return cand
-    return None
+    return fallback
 
 
 def _names(text: str, given: Iterable[str]) -> Iterable[tuple[str, int, int]]:
@@ -351,7 +357,7 @@ def _names(text: str, given: Iterable[str]) -> Iterable[tuple[str, int, int]]:
             need_boundary=True,
             punct_only=intro == "我是",
             no_word_prefix=intro.startswith("本人"),
-            strong=intro in ("我叫", "名叫") or intro.startswith("姓名"),
+            strong=intro in ("我叫", "名叫", "姓名:", "姓名："),
         )
         if found:
             yield "name", m.end(), m.end() + len(found)
@@ -392,8 +398,8 @@ def _titled_name(text: str, title_at: int) -> Iterable[tuple[str, int, int]]:
                 and not any(text[:start].endswith(role) for role in _ROLES)
             ):
                 continue
-            if any(c in _FUNCTION_CHARS for c in cand):
-                continue
+            if any(c in _FUNCTION_CHARS for c in cand) or _HONORIFIC.search(cand):
+                continue  # 但老师老师, 师傅师傅: a title is not part of a name
             # 下来的老同志: the head is a word; but 张国庆女士 names someone after a clear start
             clear = start == 0 or not is_han(text[start - 1])
             if cand[1:] in _ordinary_words() and not (clear and len(cand) == 3):

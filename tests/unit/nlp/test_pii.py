@@ -412,6 +412,9 @@ def test_word_like_given_names_and_rare_surnames_are_masked_in_a_persons_context
         ("幼师由我和彭晓明老师担任", "幼师由我和彭**老师担任"),
         ("溪湖二期6栋业主张菊英，今为车位", "溪湖二期6栋业主张**，今为车位"),
         ("信访人：黄坚强 2014年", "信访人：黄** 2014年"),
+        # after 我叫 the name ends where the next word starts, or where nothing else fits
+        ("我叫杨柳来自农村", "我叫杨**来自农村"),
+        ("我叫张立高于1976年参加工作", "我叫张**于1976年参加工作"),
     ],
 )
 def test_names_in_forms_seen_in_real_appeals(text, masked):
@@ -442,6 +445,11 @@ def test_phrases_after_a_role_that_only_look_like_names_stay(role):
         "谢谢李书记！", "尊敬的胡厅长同志：", "办事人员曹姐要求", "强制收取业主高达1.5元",
         "联系人：黄财镇农办", "我姓王，叫我小王就行", "居民张电话0000", "课外有班主任管干部，",
         "老百姓名下的房子",
+        # after 本人 a name's last character must not start the next word (明年, 去年, 一家)
+        "本人于明年硕士毕业", "本人于今年十月底生了", "本人原在一家国有企业工作",
+        "本人应被作为集体经济组织成员", "本人曾在去年十一月打过电话", "本人向您反映",
+        "孩子不能惩罚，但老师老师是专业人员", "网友师傅师傅在平台发信息", "不把姓名公布出来",
+        "不可以用我的姓名查询我的身份证号码", "老板贺姐口气嚣张",
     ],
 )
 def test_words_that_look_like_word_like_names_stay(text):
