@@ -437,6 +437,7 @@ _PARTY_TITLES = _words(
     "书记 主任 经理 局长 科长 所长 队长 站长 处长 院长 校长 厂长 部长 组长 村长 老板 医生 会计 "
     "律师 警官 主席 董事长 老师 同志"
 )
+_TITLE_SET = frozenset(_PARTY_TITLES)
 _PARTY_GROUPS = _words("夫妇 一家 全家 父子 母子 父女 母女 兄弟 姐妹 等人 一伙 两口子")
 # 家 followed by what is at someone's home: 李四家门口, 王二家的狗, 张三家违建.
 _AT_HOME = (
@@ -492,6 +493,7 @@ _PLACE_SUFFIXES = frozenset("镇村乡县区市省州路街巷")
 _CLOSING_WORDS = _words(
     "反映 称 说 表示 今年 现年 家住 住在 系 电话 手机 身份证 夫妇 一家 等人 同志 先生 女士 师傅 家"
 )
+_CLOSING_STARTS = frozenset(w[0] for w in _CLOSING_WORDS)
 # 曾 is a common surname and a common adverb (业主曾多次反映, 曾有, 曾为).
 _ADVERB_SURNAMES = {"曾": frozenset("多有为在被向经与和对把打一几两三数")}
 # 小姐, 大哥, 老爷: a title made of a given-name-like character and a kin word.
@@ -539,7 +541,7 @@ def _party_name_ok(cand: str, *, closed: bool = False) -> bool:
     lex = _lexicon()
     if cand[0] == "方" and given in lex.tags:
         return False  # 方 after a role is its side: 村民方提出, 患者方如期
-    if given in _ROLES_AND_NEIGHBOURS or given in _PARTY_TITLES:
+    if given in _ROLES_AND_NEIGHBOURS or given in _TITLE_SET:
         return False  # 班主任管干部
     head = cand[: surname + 1]
     if cand in lex.ordinary or cand in lex.frequent_names:
@@ -559,11 +561,9 @@ def _party_name_ok(cand: str, *, closed: bool = False) -> bool:
 
 def _closed_at(text: str, end: int, *, digits: bool = True) -> bool:
     """Whether a name ending at `end` is closed by what follows it (see _CLOSERS)."""
-    return (
-        end >= len(text)
-        or text[end] in (_CLOSERS if digits else _PUNCTUATION)
-        or any(text.startswith(w, end) for w in _CLOSING_WORDS)
-    )
+    if end >= len(text) or text[end] in (_CLOSERS if digits else _PUNCTUATION):
+        return True
+    return text[end] in _CLOSING_STARTS and any(text.startswith(w, end) for w in _CLOSING_WORDS)
 
 
 def _party_name_at(
@@ -582,6 +582,8 @@ def _party_name_at(
     word with the role's end (业主张菊业, 物业主管申报), so the given name must not be a word.
     `signed`: a colon follows the role (申请人：王建设2019年5月), so a date closes the name too.
     """
+    if text[pos] not in _CLOSED_SURNAMES and text[pos : pos + 2] not in COMPOUND_SURNAMES:
+        return None  # the cheap test first: 居民区, 业主都 (the closed surnames hold the others)
     lex = _lexicon()
     if text[pos : pos + 4] in lex.ordinary or text[pos : pos + 4] in lex.frequent_names:
         return None  # an idiom: 何去何从, 顾全大局
@@ -602,8 +604,7 @@ def _party_name_at(
             continue  # the last character starts the next word: 张三每天
         if nxt in _PLACE_SUFFIXES:
             continue
-        closed = _closed_at(text, pos + size)
-        if need_closed and not closed:
+        if need_closed and not _closed_at(text, pos + size):
             continue
         if size == 2 and cand in lex.names and nxt and nxt not in _PUNCTUATION:
             continue  # a word jieba also knows as a name: 患者高达20多起, 人员马虎对待
