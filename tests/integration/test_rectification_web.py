@@ -305,6 +305,31 @@ def test_no_appeal_once_the_rectification_is_published(city: City) -> None:
     assert "data-appeal-closed" not in item
 
 
+def test_the_board_page_of_a_badly_rated_appeal_shows_its_published_rectification(
+        city: City) -> None:
+    """/board/{code} showed the 非常不满意 and nothing of what the unit did about it, while
+    整改公示 linked to that page: once published, the report and the result are on it too,
+    redacted as on 整改公示; before publication they are not."""
+    made = _bad_rating(city, stars=1)
+    rect = made["rectification_id"]
+    item = f"/board/{made['code']}"
+    _advance(city, rect)
+    page = city.client.get(item).text
+    assert "非常不满意" in page and "data-rectified" not in page
+    r = city.client.post(f"/api/v1/feedback/rectifications/{rect}/publish",
+                         headers=city.headers("supervisor"))
+    assert r.status_code == 200, r.text
+    page = city.client.get(item).text
+    shown = re.search(r"<div data-rectified>.*?</div>", page, re.S)
+    assert shown, page
+    assert "整改情况" in shown.group(0) and "已整改到位" in shown.group(0)
+    assert "诉求人对整改满意" in shown.group(0) and 'href="/board/rectifications"' in shown.group(0)
+    for secret in (PHONE, NAME, "敷衍了事"):
+        assert secret not in page
+    english = city.client.get(item, params={"lang": "en"}).text
+    assert "What was done" in english and "Rectification results" in english
+
+
 def test_a_rating_excluded_after_publication_leaves_the_public_page(city: City) -> None:
     """An excluded rating counts nowhere (DESIGN §5). A 申诉 can no longer be filed after 公示,
     but one filed so by an earlier version may still wait: upheld, the published rectification
@@ -330,6 +355,8 @@ def test_a_rating_excluded_after_publication_leaves_the_public_page(city: City) 
     public = city.client.get("/board/rectifications").text
     assert kept["code"] in public and excluded["code"] not in public
     assert "共 1 条" in public
+    assert "data-rectified" in city.client.get(f"/board/{kept['code']}").text
+    assert "data-rectified" not in city.client.get(f"/board/{excluded['code']}").text
     items = city.client.get("/api/v1/stats/rectifications/published").json()
     assert [i["code"] for i in items] == [kept["code"]]
     # the staff's record of what was done keeps it

@@ -632,6 +632,15 @@ class FeedbackService:
                                              published=self.settings.published_statuses)
         return [_public(line) for line in lines], total
 
+    def published_for_appeal(self, appeal_id: int) -> list[PublicRectification]:
+        """The published rectification results of one appeal on the board (整改公示 on its
+        page), newest first, redacted as on the 整改公示 page."""
+        with self.db.uow(write=False) as uow:
+            lines, _ = rq.published_page(uow.session, page=1, per_page=10,
+                                         published=self.settings.published_statuses,
+                                         appeal_id=appeal_id)
+        return [_public(line) for line in lines]
+
     # --- service items (服务事项目录) ----------------------------------------------------------
 
     def add_service_item(self, actor: dom.Actor, unit_code: str, code: str, name: str,

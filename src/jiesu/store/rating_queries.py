@@ -298,10 +298,12 @@ def rating_appeal_page(session: Session, *, status: str | None, unit_id: int | N
 
 
 def published_page(session: Session, *, page: int, per_page: int,
-                   published: Collection[str]) -> tuple[list[PublishedLine], int]:
+                   published: Collection[str], appeal_id: int | None = None
+                   ) -> tuple[list[PublishedLine], int]:
     """Published rectifications, newest first, leaving out those of appeals the board does not
     show (reports, confidential appeals, not yet published: `web_queries.public_clause`) and
-    those whose rating was excluded on 申诉 after publication (excluded ratings count nowhere)."""
+    those whose rating was excluded on 申诉 after publication (excluded ratings count nowhere);
+    `appeal_id`: only that appeal's (its page on the board)."""
     stmt = (select(RectificationRow, RatingRow.stars, UnitRow.name, ServiceItemRow.name,
                    AppealRow.code, AppealRow.title, AppealRow.content, AppealRow.requester_name)
             .join(RatingRow, RatingRow.id == RectificationRow.rating_id)
@@ -310,6 +312,8 @@ def published_page(session: Session, *, page: int, per_page: int,
             .outerjoin(AppealRow, AppealRow.id == RectificationRow.appeal_id)
             .where(RectificationRow.status == "published", RatingRow.excluded.is_(False),
                    or_(RectificationRow.appeal_id.is_(None), public_clause(published))))
+    if appeal_id is not None:
+        stmt = stmt.where(RectificationRow.appeal_id == appeal_id)
     total = _count(session, stmt, RectificationRow.id)
     rows = session.execute(_paged(stmt.order_by(RectificationRow.published_at.desc(),
                                                 RectificationRow.id.desc()),

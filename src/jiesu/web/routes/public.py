@@ -19,7 +19,7 @@ from jiesu.services import reporting as rep
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
 from jiesu.store import queries, web_queries
-from jiesu.web import core, i18n, stats, uploads
+from jiesu.web import core, feedback, i18n, stats, uploads
 from jiesu.web.core import FormDep
 from jiesu.web.disclosure import found_by, public_appeal
 
@@ -187,7 +187,11 @@ def board_item(request: Request, code: str) -> HTMLResponse:
         rating = web_queries.appeal_rating(uow.session, row.id)
         item = public_appeal(row, names.get(row.lead_unit_id or 0), cats.get(row.category or ""),
                              queries.events_of(uow.session, row.id), rated=rating is not None)
-    return core.render(request, "public/board_item.html", {"item": item, "rating": rating})
+    # a bad rating's published rectification (整改公示): the page showed the 非常不满意 and
+    # never what the unit did about it
+    rectified = feedback.service(rt).published_for_appeal(row.id) if rating else []
+    return core.render(request, "public/board_item.html", {"item": item, "rating": rating,
+                                                            "rectified": rectified})
 
 
 # --- open statistics ------------------------------------------------------------------------
