@@ -75,6 +75,21 @@ def test_the_pages_show_the_clock_that_runs(city: City, runtime: Runtime) -> Non
     assert 'data-due="sign"' not in page and 'data-due="return"' not in page
 
 
+def test_the_follow_up_card_gives_its_deadline_once(city: City) -> None:
+    """Each card of 回访队列 said 回访时限 twice: in its head, with the yellow/red mark, and
+    again under the reply with the same time."""
+    a = city.register()
+    city.act("dispatcher", a["id"], "dispatch", unit_id=city.unit_ids["D1"])
+    city.act("handler_d1", a["id"], "sign")
+    city.act("handler_d1", a["id"], "reply", claim="solved", text="已修复")
+    _login(city.client, "followup")
+    page = city.client.get("/staff/followup").text
+    card = page[page.index(f'data-code="{a["code"]}"'):]
+    card = card[:card.index("</li>")]
+    assert card.count("回访时限") == 1, card
+    assert 'data-due="follow_up"><dt>回访时限</dt>' in card and "答复时间" in card
+
+
 def test_the_timeline_names_who_had_it_and_which_clock_warned(city: City,
                                                              runtime: Runtime) -> None:
     a, local = _returned_then_late(city, runtime)
