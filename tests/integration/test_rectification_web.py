@@ -305,6 +305,31 @@ def test_no_appeal_once_the_rectification_is_published(city: City) -> None:
     assert "data-appeal-closed" not in item
 
 
+def test_a_service_item_s_cards_name_the_item(city: City) -> None:
+    """A bad rating of a service item (the QR code at a window) opened a 整改 whose cards said
+    only 服务事项评价: the unit could not tell which of its windows to put right. The cards
+    of 本单位整改, 差评申诉 and the supervisor's 评价申诉 now name the item."""
+    item = city.client.post("/api/v1/feedback/service-items",
+                            json={"unit_code": "D1S1", "code": "D1S1-HJ", "name": "户籍办理窗口"},
+                            headers=city.headers("admin")).json()["id"]
+    r = city.client.post("/api/v1/feedback/ratings",
+                         json={"service_item_id": item, "phone": PHONE, "stars": 2})
+    assert r.status_code == 201, r.text
+    rating, rect = r.json()["rating_id"], r.json()["rectification_id"]
+    c = city.client
+    _as(c, "handler_s1")
+    card = _item(c.get(PAGE).text, "data-rect", rect)
+    assert "服务事项评价" in card and '<p class="row-text">户籍办理窗口</p>' in card, card
+    card = _item(c.get(PAGE, params={"tab": "ratings"}).text, "data-rating", rating)
+    assert '<p class="row-text">户籍办理窗口</p>' in card, card
+    _post(c, f"{PAGE}/ratings/{rating}/appeal", back=f"{PAGE}?tab=ratings",
+          reason="该号码当天未到窗口办理业务")
+    _as(c, "supervisor")
+    page = c.get(PAGE, params={"tab": "appeals"}).text
+    card = re.search(r'<li class="work-item" data-rating-appeal="\d+">.*?</li>', page, re.S)
+    assert card and '<p class="row-text">户籍办理窗口</p>' in card.group(0), page
+
+
 def test_the_board_page_of_a_badly_rated_appeal_shows_its_published_rectification(
         city: City) -> None:
     """/board/{code} showed the 非常不满意 and nothing of what the unit did about it, while

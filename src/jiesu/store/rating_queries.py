@@ -191,9 +191,12 @@ def _paged(stmt: Select[*_Row], page: int, per_page: int) -> Select[*_Row]:
 
 
 def _appeal_text() -> ColumnElement[str]:
-    """What a list says the appeal is about: its title, or the start of its text when it has
-    none (a call the operator registered without a title showed nothing)."""
-    return func.coalesce(func.nullif(AppealRow.title, ""), func.substr(AppealRow.content, 1, 80))
+    """What a list says the rating is about: the appeal's title, or the start of its text when
+    it has none (a call the operator registered without a title showed nothing); for a rated
+    service item (no appeal) the item's name, the window the unit must put right. The query
+    joins ServiceItemRow (outer) on the rating."""
+    return func.coalesce(func.nullif(AppealRow.title, ""), func.substr(AppealRow.content, 1, 80),
+                         ServiceItemRow.name)
 
 
 def _in_unit(column: Any, session: Session, unit_id: int | None) -> ColumnElement[bool]:
@@ -210,6 +213,7 @@ def rectification_page(session: Session, *, unit_id: int | None, statuses: Seque
             .join(RatingRow, RatingRow.id == RectificationRow.rating_id)
             .join(UnitRow, UnitRow.id == RectificationRow.unit_id)
             .outerjoin(AppealRow, AppealRow.id == RectificationRow.appeal_id)
+            .outerjoin(ServiceItemRow, ServiceItemRow.id == RatingRow.service_item_id)
             .where(_in_unit(RectificationRow.unit_id, session, unit_id)))
     if statuses:
         stmt = stmt.where(RectificationRow.status.in_(statuses))
@@ -262,6 +266,7 @@ def bad_rating_page(session: Session, *, unit_id: int | None, page: int,
                    RectificationRow.status)
             .join(UnitRow, UnitRow.id == RatingRow.unit_id)
             .outerjoin(AppealRow, AppealRow.id == RatingRow.appeal_id)
+            .outerjoin(ServiceItemRow, ServiceItemRow.id == RatingRow.service_item_id)
             .outerjoin(RectificationRow, RectificationRow.rating_id == RatingRow.id)
             .where(RatingRow.stars <= 2, _in_unit(RatingRow.unit_id, session, unit_id)))
     total = _count(session, stmt, RatingRow.id)
@@ -285,6 +290,7 @@ def rating_appeal_page(session: Session, *, status: str | None, unit_id: int | N
             .join(RatingRow, RatingRow.id == RatingAppealRow.rating_id)
             .join(UnitRow, UnitRow.id == RatingAppealRow.unit_id)
             .outerjoin(AppealRow, AppealRow.id == RatingRow.appeal_id)
+            .outerjoin(ServiceItemRow, ServiceItemRow.id == RatingRow.service_item_id)
             .where(_in_unit(RatingAppealRow.unit_id, session, unit_id)))
     if status:
         stmt = stmt.where(RatingAppealRow.status == status)
