@@ -249,6 +249,7 @@ def _build(rt: Runtime, *, appeals: int, seed: int, out: Console) -> None:
     _patrol_reports(rt, now, out)
     _water_hotspot(rt, now, out)
     _bad_ratings(rt, now, out)
+    _service_items(rt, now, out)
 
 
 def _residents(admin: AdminService, seed: int) -> int:
@@ -706,6 +707,31 @@ RATED = [
      "根本没人管，乱答复，差评！", "appealed", 8),
 ]
 RECTIFIED = "已约谈承办人员，复查现场并整改到位；建立每周巡查台账，防止问题反复。"
+
+
+# (unit, code, name, stars residents gave it)
+SERVICE_ITEMS = [
+    ("D01S1", "DH-HJ", "户籍办理窗口", (5, 5, 4, 5, 3)),
+    ("D01S1", "DH-SB", "社保卡补换窗口", (4, 5, 4)),
+    ("E01", "ZLS-JF", "水费缴纳与过户窗口", (5, 4)),
+]
+
+
+def _service_items(rt: Runtime, now: datetime, out: Console) -> None:
+    """Service items (服务事项) at two units, rated at their windows by scanning the poster's
+    QR code (/rate/item/{id}); all rated 3 stars or more, so no 整改 is added to the demo's."""
+    from jiesu.services.feedback import FeedbackService
+
+    svc = FeedbackService(rt.db, rt.rules, rt.settings)
+    admin = Actor(role=Role.ADMIN)
+    first = None
+    for unit_code, code, name, stars in SERVICE_ITEMS:
+        item_id = svc.add_service_item(admin, unit_code, code, name, now - timedelta(days=30))
+        first = first or item_id
+        for n, s in enumerate(stars, start=1):
+            svc.rate_service_item(item_id, f"1370000{item_id % 100:02d}{n:02d}", s,
+                                  now - timedelta(days=2 * n))
+    out.print(f"服务事项 {len(SERVICE_ITEMS)} 项（扫码评价页 /rate/item/{first}）")
 
 
 def _bad_ratings(rt: Runtime, now: datetime, out: Console) -> None:

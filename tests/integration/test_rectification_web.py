@@ -513,5 +513,9 @@ def test_the_demo_city_has_a_rectification_at_every_step(empty_db_url: str,
         assert any(r.due_at < now for r in opened) and any(r.due_at > now for r in opened)
         published, total = svc.published_page()
         assert total == 1 and published[0].report
+        # service items to rate at a window (/rate/item/{id}), none of them badly
+        items = svc.service_items()
+        assert sorted(name for _, _, name, _, _ in items) == sorted(
+            ["户籍办理窗口", "社保卡补换窗口", "水费缴纳与过户窗口"])
     finally:
         rt.close()
