@@ -159,8 +159,11 @@ def test_the_requester_follows_the_rectification_of_a_bad_rating(city: City) -> 
         "rectification_published"]
     assert "承办单位已提交整改情况" in page and "整改结果已公示" in page
     assert "内部文件" not in page
+    # the 整改回访 step says what the requester answered (it was a bare step)
+    assert "· 对整改满意" in page and "对整改不满意" not in page
     english = c.get(f"/track/{a['code']}?lang=en").text
     assert "passed to the unit to put right" in english
+    assert "satisfied with the rectification" in english
     assert "Rectification published" in english
     c.get(f"/track/{a['code']}?lang=zh")
     board = c.get(f"/board/{a['code']}").text

@@ -259,7 +259,10 @@ def test_the_extension_field_allows_what_the_rule_allows(city: City) -> None:
     assert 'max="45"' in field() and "最多 45 个工作日" in field()
     city.act("handler_d1", a["id"], "request_extension", days=40, reason="需跨部门协调")
     page = city.client.get(f"/staff/appeals/{a['id']}").text
-    assert "延期申请：40 个工作日 · 需跨部门协调" in page
+    assert "待审核的延期申请：40 个工作日 · 需跨部门协调" in page
+    # one request, in the singular (the queue's tab 延期申请 is "Extension requests")
+    assert "Extension request waiting for review: 40 working day" in city.client.get(
+        f"/staff/appeals/{a['id']}?lang=en").text
 
 
 def test_a_reply_sent_back_is_shown_as_the_last_one(city: City) -> None:

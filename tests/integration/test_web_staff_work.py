@@ -419,8 +419,9 @@ def test_the_co_unit_list_says_it_takes_several(city: City) -> None:
     page = c.get(f"/staff/appeals/{a['id']}?lang=zh").text
     assert re.search(r'<select id="dispatch-co_unit_ids" name="co_unit_ids"[^>]*multiple[^>]*'
                      r'aria-describedby="dispatch-co_unit_ids-hint"', page), page
-    assert "选填，可多选：按住 Ctrl（Mac 上为 ⌘）逐个点选" in page
-    assert "hold Ctrl (⌘ on a Mac) and click each" in c.get(
+    # a phone's browser shows a multiple select as a list to tick: no Ctrl there
+    assert "选填，可多选（手机上直接勾选；电脑上按住 Ctrl 或 ⌘ 逐个点选）" in page
+    assert "on a phone tick each; on a computer hold Ctrl or ⌘ and click each" in c.get(
         f"/staff/appeals/{a['id']}?lang=en").text
 
 

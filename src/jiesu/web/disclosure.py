@@ -17,6 +17,8 @@ PUBLIC_EVENTS = ("register", "answer_directly", "resolve_on_site", "dispatch", "
 
 
 UNREACHED = "unreached"  # a step detail: the call-back reached nobody
+# step details of a rectification's follow-up (整改回访): what the requester said of it
+RECTIFIED_OK, RECTIFIED_NOT = "rectified_ok", "rectified_not"
 
 
 @dataclass
@@ -54,7 +56,10 @@ def public_text(row: AppealRow, text: str | None) -> str:
 
 def _follow_up_detail(e: EventRow) -> str:
     """What a call-back step adds: the satisfaction, or "unreached" for a call nobody answered
-    (the step alone read as a call-back done, while the appeal still waited for one)."""
+    (the step alone read as a call-back done, while the appeal still waited for one); for a
+    rectification's, whether the requester was satisfied with it (else it goes round again)."""
+    if e.type == "rectification_followed_up":
+        return RECTIFIED_OK if e.data.get("satisfied") else RECTIFIED_NOT
     if e.type != "follow_up":
         return ""
     if e.data.get("reached") is False:

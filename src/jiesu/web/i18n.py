@@ -386,8 +386,14 @@ EN: dict[str, str] = {
         "The caller's number has 7 to 20 digits (mobile or landline): it is used to call back",
     "退回单位": "Returned by", "转重办": "sent back for rework", "第 {n} 次": "attempt {n}",
     "{n} 次": "{n} time(s)",
-    "选填，可多选：按住 Ctrl（Mac 上为 ⌘）逐个点选":
-        "Optional, several allowed: hold Ctrl (⌘ on a Mac) and click each",
+    "选填，可多选（手机上直接勾选；电脑上按住 Ctrl 或 ⌘ 逐个点选）":
+        "Optional, several allowed (on a phone tick each; on a computer hold Ctrl or ⌘ and "
+        "click each)",
+    # one pending request on the appeal page (延期申请/退单申请 are the queues' plural tabs)
+    "对整改满意": "satisfied with the rectification",
+    "对整改不满意，单位须再次整改": "not satisfied: the unit must rectify again",
+    "待审核的退单申请": "Return request waiting for review",
+    "待审核的延期申请": "Extension request waiting for review",
     "未解决或不满意时：不选即为承办单位，诉求将转承办单位重办":
         "If unresolved or dissatisfied: none chosen means the unit, and it goes back to the "
         "unit to handle again",
