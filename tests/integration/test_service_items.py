@@ -328,3 +328,26 @@ def test_the_poster_holds_the_absolute_rating_address_as_a_qr_code(city: City) -
         re.search(r"<svg.*?</svg>", en.text, re.S).group(0)))) == [url]  # type: ignore[union-attr]
     for path in ("999999", "abc"):
         assert c.get(f"/staff/admin/service-items/{path}/poster").status_code == 404
+
+
+def test_an_item_of_a_stopped_unit_takes_no_rating(city: City) -> None:
+    """A unit stopped (停用) has closed its windows: its items left the public catalogue and
+    their page and the API refuse a rating, as for an item switched off, and no poster is
+    printed; once the unit is on again they are rated as before."""
+    from jiesu.services.admin import AdminService
+
+    item = _add(city)
+    admin = AdminService(city.runtime.db, city.runtime.rules)
+    admin.set_unit_active("W", False)
+    assert item not in _public(city)
+    refused = _rate(city, item, 5)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"]["message"] == "该服务事项已停用，暂不接受评价"
+    page = city.client.get(f"/rate/item/{item}")
+    assert page.status_code == 409 and "供水报装" in page.text and 'name="stars"' not in page.text
+    page_login(city.client, "admin")
+    poster = city.client.get(f"/staff/admin/service-items/{item}/poster")
+    assert poster.status_code == 409 and "所属单位已停用" in poster.text
+    admin.set_unit_active("W", True)
+    assert item in _public(city)
+    assert _rate(city, item, 5).status_code == 201

@@ -42,7 +42,7 @@ from jiesu.store.feedback_tables import (
     ServiceItemRow,
     SurveyTokenRow,
 )
-from jiesu.store.tables import AppealRow
+from jiesu.store.tables import AppealRow, UnitRow
 from jiesu.store.uow import Database, UnitOfWork
 
 Role = dom.Role
@@ -327,7 +327,9 @@ class FeedbackService:
             item = uow.session.get(ServiceItemRow, item_id)
             if item is None:
                 raise NotFound(f"服务事项 {item_id} 不存在")
-            if not item.active:  # switched off (停用): its poster may still hang somewhere
+            unit = uow.session.get(UnitRow, item.unit_id)
+            # switched off (停用), or its unit stopped: its poster may still hang somewhere
+            if not item.active or unit is None or not unit.active:
                 raise IllegalTransition(ITEM_STOPPED)
             # one phone, one rating of an item a day (by default): a bad one opens a 整改
             hours = self.settings.item_rating_interval_hours

@@ -220,13 +220,20 @@ class ServiceItemInfo:
     unit_code: str
     unit_name: str
     active: bool
+    unit_active: bool = True
+
+    @property
+    def rateable(self) -> bool:
+        """Switched on, at a unit not stopped (停用): a stopped unit's windows are closed."""
+        return self.active and self.unit_active
 
 
 def service_item(session: Session, item_id: int) -> ServiceItemInfo | None:
     """One service item with its unit, active or not; None when unknown."""
     row = session.execute(
         select(ServiceItemRow.id, ServiceItemRow.code, ServiceItemRow.name,
-               ServiceItemRow.unit_id, UnitRow.code, UnitRow.name, ServiceItemRow.active)
+               ServiceItemRow.unit_id, UnitRow.code, UnitRow.name, ServiceItemRow.active,
+               UnitRow.active)
         .join(UnitRow, UnitRow.id == ServiceItemRow.unit_id)
         .where(ServiceItemRow.id == item_id)).first()
     return None if row is None else ServiceItemInfo(*row)
@@ -249,7 +256,8 @@ def active_service_items(session: Session, unit_id: int | None = None
     stmt = (select(ServiceItemRow.id, ServiceItemRow.code, ServiceItemRow.name,
                    ServiceItemRow.unit_id, UnitRow.name)
             .join(UnitRow, UnitRow.id == ServiceItemRow.unit_id)
-            .where(ServiceItemRow.active.is_(True)).order_by(ServiceItemRow.code))
+            .where(ServiceItemRow.active.is_(True), UnitRow.active.is_(True))
+            .order_by(ServiceItemRow.code))
     if unit_id is not None:
         stmt = stmt.where(ServiceItemRow.unit_id == unit_id)
     return [(a, b, c, d, e) for a, b, c, d, e in session.execute(stmt).all()]

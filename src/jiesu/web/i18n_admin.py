@@ -197,6 +197,8 @@ EN: dict[str, str] = {
         "Say what to change: the name, the unit or whether it is active",
     "该服务事项已停用，启用后才能打印评价二维码":
         "This service item is deactivated: activate it to print its rating QR code",
+    "该服务事项所属单位已停用，不能打印评价二维码":
+        "This service item's unit is deactivated: no rating QR code can be printed",
 }
 
 _FIELDS = {"响应率权重": "Response rate weight", "解决率权重": "Resolution rate weight",

@@ -32,7 +32,7 @@ def _page(request: Request, item_id: int, *, typed: dict[str, str] | None = None
           status_code: int = 200) -> HTMLResponse:
     item = feedback.service(core.runtime_of(request)).service_item(item_id)  # unknown: 404
     # switched off (also between the form and its post): the page says so, with no form
-    stopped = not item.active and not thanks
+    stopped = not item.rateable and not thanks
     return core.render(request, "public/rate_item.html", {
         "item_id": item_id, "item_name": item.name, "unit_name": item.unit_name,
         "thanks": thanks, "stopped": stopped, "error": error, "typed": typed or {}},

@@ -84,8 +84,9 @@ def poster(request: Request, item_id: str) -> HTMLResponse:
     its code would open a page that takes no rating."""
     core.require(request, admin.ROLES)
     item = service_items.service(request).item(_item_id(item_id))
-    if not item.active:
-        raise IllegalTransition("该服务事项已停用，启用后才能打印评价二维码")
+    if not item.rateable:  # its code would open a page that takes no rating
+        raise IllegalTransition("该服务事项已停用，启用后才能打印评价二维码" if not item.active
+                                else "该服务事项所属单位已停用，不能打印评价二维码")
     base, configured = service_items.public_base(request)
     url = rating_url(base, item.id)
     return core.render(request, "staff/service_item_poster.html", {
