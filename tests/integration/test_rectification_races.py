@@ -47,7 +47,8 @@ def _item_rectification(runtime: Runtime, code: str, *, reported: bool = True) -
     """A bad rating of a service item of 市水务局 (no appeal behind it): its rectification,
     reported by the unit unless `reported` is False."""
     svc, now = _svc(runtime), utcnow()
-    item = svc.add_service_item(ADMIN, "W", code, "供水报装", now)
+    # named by its code: one unit cannot have two items of one name
+    item = svc.add_service_item(ADMIN, "W", code, f"供水报装（{code}）", now)
     rect = svc.rate_service_item(item, PHONE, 1, now).rectification_id
     assert rect is not None
     if reported:
