@@ -39,10 +39,9 @@ from jiesu.store.feedback_tables import (
     RatingAppealRow,
     RatingRow,
     RectificationRow,
-    ServiceItemRow,
     SurveyTokenRow,
 )
-from jiesu.store.tables import AppealRow, UnitRow
+from jiesu.store.tables import AppealRow
 from jiesu.store.uow import Database, UnitOfWork
 
 Role = dom.Role
@@ -324,12 +323,11 @@ class FeedbackService:
         if not dom.callable_phone(phone):  # the rule of every channel: 7–20 digits
             raise InvalidArguments("联系电话格式不正确", field="phone")
         with self.db.uow() as uow:
-            item = uow.session.get(ServiceItemRow, item_id)
+            item = fq.service_item(uow.session, item_id)
             if item is None:
                 raise NotFound(f"服务事项 {item_id} 不存在")
-            unit = uow.session.get(UnitRow, item.unit_id)
             # switched off (停用), or its unit stopped: its poster may still hang somewhere
-            if not item.active or unit is None or not unit.active:
+            if not item.rateable:
                 raise IllegalTransition(ITEM_STOPPED)
             # one phone, one rating of an item a day (by default): a bad one opens a 整改
             hours = self.settings.item_rating_interval_hours

@@ -11,7 +11,8 @@ import re
 from datetime import datetime
 
 from jiesu.domain import appeal as dom
-from jiesu.domain.errors import DomainError, InvalidArguments, NotFound, PermissionDenied
+from jiesu.domain.errors import InvalidArguments, NotFound, PermissionDenied
+from jiesu.services.admin import Conflict
 from jiesu.services.config_log import record_change
 from jiesu.store import feedback_store as fq
 from jiesu.store import rating_queries as rq
@@ -24,11 +25,6 @@ CODE_CHARS = 64  # the column's width
 NAME_CHARS = 200
 _CODE = re.compile(rf"[^\s]{{1,{CODE_CHARS}}}")
 AREA = "service_items"  # of the configuration-change log
-
-
-class Conflict(DomainError):
-    code = "conflict"
-    http_status = 409
 
 
 def require_admin(actor: dom.Actor) -> None:
