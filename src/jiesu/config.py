@@ -16,6 +16,9 @@ from jiesu.domain.appeal import PUBLISHED_STATUSES
 DEV_SECRET = "jiesu-development-secret-change-me"
 # secrets.token_urlsafe(32) gives 43 characters; a shorter key is a placeholder or a word
 MIN_SECRET_LENGTH = 32
+# the longest spacing between two unanswered follow-up calls: the next day's call; longer, and
+# the follow-up (due 1 working day after the reply) is late before the second try
+FOLLOWUP_RETRY_MAX_MINUTES = 1440
 
 
 class Settings(BaseSettings):
@@ -72,9 +75,11 @@ class Settings(BaseSettings):
                                  "https://12345.example.gov.cn, put before links in SMS; unset: "
                                  "the links are paths only")
     followup_retry_minutes: int = Field(
-        120, ge=0, le=10080,
+        120, ge=0, le=FOLLOWUP_RETRY_MAX_MINUTES,
         description="least minutes between two follow-up calls that reached nobody (未联系上), "
-                    "so the attempts are made at different times; 0: no spacing")
+                    "so the attempts are made at different times; 0: no spacing. The default "
+                    "of the rule setting 回访重拨间隔 `followup_retry_minutes`, which an "
+                    "administrator changes at run time (below)")
     survey_token_days: int = Field(7, ge=1, le=365,
                                    description="days an online follow-up survey link is valid")
     rating_window_days: int = Field(

@@ -26,7 +26,7 @@ from jiesu.services.auth import CurrentUser, hash_password
 from jiesu.services.clock import utcnow
 from jiesu.services.config_log import record_change
 from jiesu.services.intake_config import reparent_place
-from jiesu.services.rules import RULE_LIMITS, RULE_SETTINGS, RulesProvider
+from jiesu.services.rules import RULE_LIMITS, RULE_SETTINGS, RulesProvider, rule_defaults
 from jiesu.store import admin_store, category_store, intake_store, lookups, rules_store
 from jiesu.store.tables import (
     AdminNoticeRow,
@@ -584,8 +584,11 @@ class AdminService:
             if not low <= number <= high:
                 raise InvalidArguments(f"{label}须在 {low}–{high} 之间", field=key)
             clean[key] = number
+        defaults = rule_defaults(self.rules.settings)
         with self.db.uow() as uow:
-            before = {key: (row.value if row is not None else None) for key in clean
+            # the value in force before: the one saved, or the default (so saving the form
+            # unchanged records nothing)
+            before = {key: (row.value if row is not None else defaults[key]) for key in clean
                       for row in [uow.session.get(SettingRow, key)]}
             for key, value in clean.items():
                 uow.session.merge(SettingRow(key=key, value=value, updated_at=now))

@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 
-from jiesu.config import Settings
+from jiesu.config import FOLLOWUP_RETRY_MAX_MINUTES, Settings
 from jiesu.domain.appeal import Rules, SupervisionLevel
 from jiesu.domain.calendar import WorkCalendar
 from jiesu.domain.deadlines import SlaRule, SlaTable, policy_limit
@@ -24,15 +24,25 @@ RULE_SETTINGS: dict[str, object] = {
     "max_extension_days": 10,
     "max_extensions": 1,
     "followup_max_attempts": 3,
+    "followup_retry_minutes": 120,
     "auto_supervision_level": "yellow",
 }
+# Rule settings whose default is the deployment's setting of the same name (JIESU_…) rather
+# than the value above; an administrator's saved value wins over it.
+CONFIGURED_DEFAULTS = ("followup_retry_minutes",)
 # The numeric ones an admin may set: (lowest, highest, name shown in errors).
 RULE_LIMITS: dict[str, tuple[int, int, str]] = {
     "reopen_window_days": (1, 365, "可申请重办的天数"),
     "max_extension_days": (1, 90, "单次延期最多天数"),
     "max_extensions": (0, 10, "最多延期次数"),
     "followup_max_attempts": (1, 10, "回访最多尝试次数"),
+    "followup_retry_minutes": (0, FOLLOWUP_RETRY_MAX_MINUTES, "回访重拨间隔（分钟）"),
 }
+
+
+def rule_defaults(settings: Settings) -> dict[str, object]:
+    """Each rule setting's value while no administrator has saved one."""
+    return RULE_SETTINGS | {key: getattr(settings, key) for key in CONFIGURED_DEFAULTS}
 
 
 def load_rules(uow: UnitOfWork, settings: Settings) -> Rules:
@@ -55,7 +65,7 @@ def load_rules(uow: UnitOfWork, settings: Settings) -> Rules:
         overrides.append(SlaRule(clock, limit, kind=p.kind, urgency=p.urgency,
                                  category=p.category, unit=unit, requester=p.requester))
     sla = SlaTable.default().with_rules(overrides)
-    values = dict(RULE_SETTINGS)
+    values = rule_defaults(settings)
     for key, stored in read_settings(s, RULE_SETTINGS).items():
         values[key] = stored.value
     return Rules(
@@ -65,7 +75,7 @@ def load_rules(uow: UnitOfWork, settings: Settings) -> Rules:
         max_extension_days=_whole(values["max_extension_days"]),
         max_extensions=_whole(values["max_extensions"]),
         followup_max_attempts=_whole(values["followup_max_attempts"]),
-        followup_retry_minutes=settings.followup_retry_minutes,
+        followup_retry_minutes=_whole(values["followup_retry_minutes"]),
         auto_supervision_level=SupervisionLevel(str(values["auto_supervision_level"])),
     )
 

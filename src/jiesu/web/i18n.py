@@ -543,6 +543,7 @@ EN: dict[str, str] = {
         "Days after closing within which a reopening may be asked",
     "单次延期最多天数": "Most days per extension", "最多延期次数": "Most extensions",
     "回访最多尝试次数": "Most follow-up attempts",
+    "回访重拨间隔（分钟）": "Minutes between follow-up calls that reached no one",
     "超期自动督办级别": "Level of the automatic supervision when overdue",
     "无联系电话": "No phone",
     "记录无法回访": "Record: no follow-up possible",

@@ -206,6 +206,12 @@ _FIELDS = {"响应率权重": "Response rate weight", "解决率权重": "Resolu
            "基本满意折算系数": "Weight of “basically satisfied”",
            "部分解决折算系数": "Weight of “partly resolved”"}
 _F = "|".join(_FIELDS)
+# the run-time rule settings as their errors name them (services.rules.RULE_LIMITS)
+_RULES = {"可申请重办的天数": "Days within which a reopening may be asked",
+          "单次延期最多天数": "Most days per extension", "最多延期次数": "Most extensions",
+          "回访最多尝试次数": "Most follow-up attempts",
+          "回访重拨间隔（分钟）": "Minutes between follow-up calls that reached no one"}
+_R = "|".join(re.escape(label) for label in _RULES)
 
 
 def _years(zh: str) -> str:
@@ -398,6 +404,10 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
      {"f": _FIELDS.__getitem__}),
     (re.compile(rf"(?P<f>{_F})须在 0 到 1 之间"), "{f} must be between 0 and 1",
      {"f": _FIELDS.__getitem__}),
+    (re.compile(rf"(?P<f>{_R})须为整数"), "{f} must be a whole number",
+     {"f": _RULES.__getitem__}),
+    (re.compile(rf"(?P<f>{_R})须在 (?P<a>\d+)–(?P<b>\d+) 之间"), "{f} must be between {a} and {b}",
+     {"f": _RULES.__getitem__}),
     (re.compile(r"三项权重之和须为 100%，现为 (?P<n>[\d.]+)%"),
      "The three weights must add up to 100% (now {n}%)", {}),
     (re.compile(r"考核公式已保存为第 (?P<v>\d+) 版，排名和通报即按新权重计算"),

@@ -1,12 +1,13 @@
-"""Admin endpoints: units, users, categories, SLA policies and the calendar."""
+"""Admin endpoints: units, users, categories, SLA policies, the handling rules and the
+calendar."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from jiesu.adapters.calendar_source import CalendarYearUnavailable, official_year
 from jiesu.api.deps import AdminDep, CurrentUserDep, RuntimeDep
@@ -35,6 +36,7 @@ from jiesu.domain.privacy import mask_phone
 from jiesu.services.admin import AdminService
 from jiesu.services.auth import CurrentUser
 from jiesu.services.clock import utcnow
+from jiesu.services.rules import RULE_LIMITS, RULE_SETTINGS
 from jiesu.services.users import UserChange, UserService
 from jiesu.store import lookups
 from jiesu.store.tables import UnitRow, UserRow
@@ -215,6 +217,61 @@ def set_sla(body: SlaPolicyIn, runtime: RuntimeDep, admin: AdminDep) -> SlaSaved
 @router.delete("/sla-policies/{policy_id}", status_code=204, summary="删除时限规则")
 def delete_sla(policy_id: int, runtime: RuntimeDep, admin: AdminDep) -> None:
     _admin(runtime, admin).delete_sla_policy(policy_id)
+
+
+def _limits(key: str) -> str:
+    low, high, _ = RULE_LIMITS[key]
+    return f"{low}–{high}"
+
+
+class RuleSettingsOut(BaseModel):
+    """The handling rules in force (办理规则: an administrator's saved value, else the default)."""
+
+    reopen_window_days: int = Field(description="可申请重办的天数（办结后）")
+    max_extension_days: int = Field(description="单次延期最多工作日数")
+    max_extensions: int = Field(description="最多延期次数（更多须管理员审批）")
+    followup_max_attempts: int = Field(
+        description="回访最多尝试次数：满此数次未联系上即按未联系上办结")
+    followup_retry_minutes: int = Field(
+        description="回访重拨间隔（分钟）：两次未联系上之间至少相隔的分钟数，0 为不限；"
+                    "未设置时取 JIESU_FOLLOWUP_RETRY_MINUTES")
+    auto_supervision_level: Literal["remind", "yellow", "red"] = Field(
+        description="超期自动督办级别")
+
+
+class RuleSettingsIn(BaseModel):
+    """The rules to change; those left out stay. All are checked before any is saved."""
+
+    model_config = ConfigDict(extra="forbid")
+    reopen_window_days: int | None = Field(None, description=_limits("reopen_window_days"))
+    max_extension_days: int | None = Field(None, description=_limits("max_extension_days"))
+    max_extensions: int | None = Field(None, description=_limits("max_extensions"))
+    followup_max_attempts: int | None = Field(None, description=_limits("followup_max_attempts"))
+    followup_retry_minutes: int | None = Field(None,
+                                               description=_limits("followup_retry_minutes"))
+    auto_supervision_level: Literal["remind", "yellow", "red"] | None = None
+
+
+def _rules_out(runtime: RuntimeDep) -> RuleSettingsOut:
+    rules = runtime.rules.get()
+    return RuleSettingsOut.model_validate({k: getattr(rules, k) for k in RULE_SETTINGS})
+
+
+@router.get("/rules", response_model=RuleSettingsOut, summary="办理规则（系统设置）")
+def rule_settings(runtime: RuntimeDep, _: CurrentUserDep) -> RuleSettingsOut:
+    return _rules_out(runtime)
+
+
+@router.patch("/rules", response_model=RuleSettingsOut, summary="修改办理规则",
+              description="Changes the rules given and answers the rules in force; a value "
+                          "out of range is refused (422, in Chinese) and nothing is saved. "
+                          "Each change is in the configuration log; every app process uses "
+                          "it within 30 s (this one at once).")
+def set_rule_settings(body: RuleSettingsIn, runtime: RuntimeDep,
+                      admin: AdminDep) -> RuleSettingsOut:
+    values = {k: str(v) for k, v in body.model_dump(exclude_none=True).items()}
+    _admin(runtime, admin).set_rule_settings(values, utcnow())
+    return _rules_out(runtime)
 
 
 @router.get("/calendar", summary="已导入的工作日历年份及提醒")

@@ -66,6 +66,7 @@ MOVE_CHOICES = 500  # new parents offered as a select; beyond, the code is typed
 RULE_LABELS = {"reopen_window_days": "可申请重办的天数（办结后）",
                "max_extension_days": "单次延期最多天数", "max_extensions": "最多延期次数",
                "followup_max_attempts": "回访最多尝试次数",
+               "followup_retry_minutes": "回访重拨间隔（分钟）",
                "auto_supervision_level": "超期自动督办级别"}
 # Settings shown to admins (never secrets).
 SHOWN_SETTINGS = ("environment", "timezone", "count_from_next_day", "token_ttl_hours",
@@ -157,6 +158,7 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None, *,
             ctx["rule_settings"] = [(k, RULE_LABELS[k]) for k in RULE_SETTINGS]
             rules = rt.rules.get()
             ctx["rule_values"] = {k: str(getattr(rules, k, v)) for k, v in RULE_SETTINGS.items()}
+            ctx["rule_values"].update(ctx.get("rules_typed") or {})
             ctx["supervision_levels"] = [lvl.value for lvl in SupervisionLevel
                                          if lvl is not SupervisionLevel.NONE]
         elif tab == "apikeys":
@@ -775,11 +777,19 @@ def save_kpi_formula(request: Request, form: FormDep) -> Response:
 
 @router.post("/settings", response_model=None)
 def save_settings(request: Request, form: FormDep) -> Response:
+    """Save the rule settings; a refusal shows the tab again at once (400) with what was
+    typed and the reason beside its field, and nothing is saved."""
     core.require(request, ROLES)
     svc = _service(request)
     values = {k: core.text(form, k) for k in RULE_SETTINGS if core.text(form, k)}
-    return _done(request, "settings", lambda: svc.set_rule_settings(values, utcnow()),
-                 "设置已保存，新的办理操作即按新规则执行")
+    try:
+        svc.set_rule_settings(values, utcnow())
+    except DomainError as exc:
+        return _page(request, "settings", {"rules_typed": values, "rules_error": exc.message,
+                                           "rules_error_field": exc.details.get("field")},
+                     status_code=400)
+    core.flash(request, "设置已保存，新的办理操作即按新规则执行")
+    return core.redirect("/staff/admin?tab=settings")
 
 
 @router.post("/apikeys", response_model=None)
