@@ -424,6 +424,9 @@ _PARTY_ROLES = _words(
     "员工 工人 同事 丈夫 妻子 老公 老婆 儿子 女儿 父亲 母亲 哥哥 姐姐 弟弟 妹妹 当事人 男子 女子 "
     # people an appeal names by who they are to it (举报人：李辉光, 患者文家善, 工作人员李春宇)
     "举报人 投诉人 信访人 申请人 反映人 报案人 受害人 嫌疑人 监护人 代理人 委托人 联系人 "
+    # who signs or handles a complaint (报告人：, 控告人:, 经办人：, 诉求人：, 被执行人)
+    "报告人 控告人 被控告人 被举报人 被投诉人 诉求人 求助人 申诉人 请求人 上访人 留言人 咨询人 "
+    "来电人 经办人 承办人 办理人 经手人 收件人 发件人 责任人 被执行人 合伙人 实际控制人 "
     "工作人员 人员 职工 股东 干部 村干部 学生 患者 病人 死者 伤者 教练 业务员 销售员 快递员 "
     "师傅 老人 老太 老伯 大爷 大妈 阿姨 爷爷 奶奶 外公 外婆 孙子 孙女 外孙 女婿 儿媳 爱人 "
     "前妻 前夫 侄子 外甥"
@@ -435,9 +438,13 @@ _ROLES_AND_NEIGHBOURS = frozenset((*_PARTY_ROLES, *_NEIGHBOURS))
 _ROLE_SIZES = sorted({len(w) for w in _ROLES_AND_NEIGHBOURS})
 _PARTY_TITLES = _words(
     "书记 主任 经理 局长 科长 所长 队长 站长 处长 院长 校长 厂长 部长 组长 村长 老板 医生 会计 "
-    "律师 警官 主席 董事长 老师 同志"
+    "律师 警官 主席 董事长 老师 同志 网格员 楼长 镇长 乡长 县长 区长 市长 厅长 大队长 中队长"
 )
 _TITLE_SET = frozenset(_PARTY_TITLES)
+# The last character of an organisation's or a place's name (社区, 物业, 教育局, 汉回村, 县委,
+# 公司, 街道, 政府, 中心): an official's full name between it and a title is closed, as after a
+# punctuation mark (社区朱红焰书记, 县委赵玉书记, 物业王丽经理).
+_UNIT_ENDS = frozenset("区村委局科办所站队部处院校镇乡厂店组会司业道府心行团馆社")
 _PARTY_GROUPS = _words("夫妇 一家 全家 父子 母子 父女 母女 兄弟 姐妹 等人 一伙 两口子")
 # 家 followed by what is at someone's home: 李四家门口, 王二家的狗, 张三家违建.
 _AT_HOME = (
@@ -484,6 +491,11 @@ _CLOSED_SURNAMES = (
     - frozenset("展智幸富元")
     - frozenset("楼师原")  # 居民楼林立, 会计师班, 原档案局长
 )
+# Surnames that are mostly words of their own (于 a preposition, 向 toward, 时, 万, 常 …):
+# a name with one counts only where the context closes it (妻子于梅娥，, ，于海洋书记), with two
+# given characters, and neither they nor surname + first given character are a word (业主于是，,
+# 居民常常，, 业主于今年，, 村民于三月，).
+_WORD_SURNAMES = frozenset("于向时万常全连祝房路应")
 # What closes a name: a punctuation mark, a space or the end, or a word that follows a person
 # (业主张国庆反映, 儿子王栋，男, 村民刘生文系…).
 _PUNCTUATION = frozenset("，,。.；;：:！!？?、 （()）“”\"'《》\n\t")
@@ -505,7 +517,8 @@ _GIVEN_STOP = frozenset(
     "的地得了着过说讲称道问叫在是和与跟及等也都又还就才却把被将对向给从到让请找要会能不没未已曾再"
     "很更最太这那其此该每各某个们于因所无竟仍即便则但并均皆亦乃吗呢吧啊呀自以时违副两"
     "先女同师阿老总经局科所站书主处院校医警队组村支会董厂厅店氏记家姓哥姐弟叔婶伯爷奶妈爸嫂姨舅"
-    "年月日号区市县镇乡省路街巷楼栋室层门"
+    "委部办或"
+    "年月日号区市县镇乡省路街巷楼栋室层门我你他她您它"
 )
 # Parts of speech of a two-character word that a given name never is (重申, 知道, 一直).
 _NOT_GIVEN_TAGS = frozenset(("v", "vn", "vd", "d", "ad", "p", "c", "u", "uj", "r", "f", "m", "q"))
@@ -527,18 +540,34 @@ def _party_name_ok(cand: str, *, closed: bool = False) -> bool:
     if not all("\u4e00" <= c <= "\u9fff" for c in cand):
         return False
     surname = 2 if cand[:2] in COMPOUND_SURNAMES and len(cand) >= 3 else 1
-    if surname == 1 and cand[0] not in (_CLOSED_SURNAMES if closed else _PARTY_SURNAMES):
-        return False
     given = cand[surname:]
     if not 1 <= len(given) <= 2 or any(c in _GIVEN_STOP for c in given):
         return False
-    if given[0] in _ADVERB_SURNAMES.get(cand[0], ()):
+    lex = _lexicon()
+    # 于梅娥, 向冬云, 曾志超 (where 曾 + a word reads as an adverb): only closed, and no part
+    # of it a word
+    strict = (
+        closed
+        and len(given) == 2
+        and given not in lex.tags
+        and cand[:2] not in lex.tags
+        and cand[:2] not in lex.ordinary
+        and not any(c in _NUMERALS for c in given)
+    )
+    if (
+        surname == 1
+        and cand[0] not in (_CLOSED_SURNAMES if closed else _PARTY_SURNAMES)
+        and not (strict and cand[0] in _WORD_SURNAMES)
+    ):
         return False
+    if given[0] in _ADVERB_SURNAMES.get(cand[0], ()) and not strict:
+        return False
+    if cand[0] in _ADVERB_SURNAMES and lex.tags.get(given) in _NOT_GIVEN_TAGS:
+        return False  # 曾拨打, 曾反映: 曾 as an adverb before a verb
     if given[0] in "小大老" and given[1:2] in _KIN:
         return False  # 陈小姐, 王大哥
     if len(given) == 2 and given[0] == cand[0]:
         return False  # 谢谢李书记 (but 杨杨 is a name)
-    lex = _lexicon()
     if cand[0] == "方" and given in lex.tags:
         return False  # 方 after a role is its side: 村民方提出, 患者方如期
     if given in _ROLES_AND_NEIGHBOURS or given in _TITLE_SET:
@@ -582,7 +611,11 @@ def _party_name_at(
     word with the role's end (业主张菊业, 物业主管申报), so the given name must not be a word.
     `signed`: a colon follows the role (申请人：王建设2019年5月), so a date closes the name too.
     """
-    if text[pos] not in _CLOSED_SURNAMES and text[pos : pos + 2] not in COMPOUND_SURNAMES:
+    if (
+        text[pos] not in _CLOSED_SURNAMES
+        and text[pos] not in _WORD_SURNAMES
+        and text[pos : pos + 2] not in COMPOUND_SURNAMES
+    ):
         return None  # the cheap test first: 居民区, 业主都 (the closed surnames hold the others)
     lex = _lexicon()
     if text[pos : pos + 4] in lex.ordinary or text[pos : pos + 4] in lex.frequent_names:
@@ -606,8 +639,16 @@ def _party_name_at(
             continue
         if need_closed and not _closed_at(text, pos + size):
             continue
-        if size == 2 and cand in lex.names and nxt and nxt not in _PUNCTUATION:
-            continue  # a word jieba also knows as a name: 患者高达20多起, 人员马虎对待
+        if (
+            size == 2
+            and cand in lex.names
+            and nxt
+            and nxt not in _PUNCTUATION
+            and text[pos + 2 : pos + 4] not in lex.frequent
+        ):
+            # a word jieba also knows as a name (患者高达20多起, 人员马虎对待), unless a common
+            # word follows it: 校长左云长期
+            continue
         if not word_given and cand[1:] in lex.tags:
             continue  # 物业主管申报，
         # a given name that is a word needs more than a date after it: 居民张电话0000
@@ -627,7 +668,8 @@ def _party_boundary(text: str, start: int) -> bool:
 
 def _third_parties(text: str) -> Iterable[tuple[str, int, int]]:
     """Names of people other than the requester, found by their context (see _PARTY_ROLES)."""
-    tags = _lexicon().tags
+    lex = _lexicon()
+    tags = lex.tags
     for m in _PARTY_BEFORE.finditer(text):
         before = text[m.start() - 1 : m.start() + 1] if m.start() else ""
         role_end = m.end("role")
@@ -646,18 +688,38 @@ def _third_parties(text: str) -> Iterable[tuple[str, int, int]]:
     for m in _PARTY_AFTER.finditer(text):
         cue, end = m.group(), m.start()
         titled = cue.removeprefix("副") in _PARTY_TITLES
+        if titled and (
+            text[end - 1 : end + 1] in tags and text[m.end() - 1 : m.end() + 1] in lex.frequent
+        ):
+            continue  # 金福超市长期: both ends of the title belong to words around it
         for size in (4, 3, 2):
             start = end - size
             cand = text[max(start, 0) : end]
-            if start < 0 or not _party_boundary(text, start):
+            # an organisation's name may end right before an official's name (社区朱红焰书记),
+            # unless its last character starts a word with the next (校方, 队伍) or the two
+            # characters are a name jieba knows that is mostly a word (联校安保主任)
+            unit = (
+                titled
+                and start > 0
+                and text[start - 1] in _UNIT_ENDS
+                and text[start - 1 : start + 1] not in tags
+                and not (size == 2 and cand in lex.names)
+            )
+            if start < 0 or not (unit or _party_boundary(text, start)):
                 continue
             if cue == "家" and cand[-1] + "家" in tags and tags[cand[-1] + "家"] != "m":
                 break  # 回家, 国家, 大家: the word ends at 家
-            # a two-character name before a title only after a clear boundary (，郭钢副书记)
+            # a two-character name before a title only after a clear boundary (，郭钢副书记), an
+            # organisation (县委赵玉书记) or if it is no word and no name jieba knows (找李强队长)
             clear = start == 0 or not is_han(text[start - 1])
-            short_ok = not titled or clear
-            # a full name between a clear boundary and a title is closed: ，邬立平局长
-            closed = titled and clear and len(cand) == 3
+            short_ok = not titled or clear or unit or (
+                len(cand) == 2 and cand not in lex.names and cand not in tags
+            )
+            # a full name between a clear boundary or an organisation and a title is closed:
+            # ，邬立平局长, 社区朱红焰书记
+            closed = titled and (clear or unit) and len(cand) == 3
+            if cand[0] in _WORD_SURNAMES and _party_name_ok(cand[1:]):
+                continue  # 社区向熊洪书记: 向 is "to", 熊洪 the name
             if (_party_name_ok(cand) or (closed and _party_name_ok(cand, closed=True))) and (
                 len(cand) >= 3 or short_ok
             ):
