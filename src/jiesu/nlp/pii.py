@@ -230,7 +230,9 @@ class _Lexicon:
     # words jieba tags as names but that are mostly words (陈述, 许可, 顾全大局) or public figures
     frequent_names: frozenset[str]
     frequent: frozenset[str]  # two-character words used very often (电话, 工作), never a given name
-    names: frozenset[str]  # two-character names jieba knows, many of them words too (马虎, 高达)
+    # two-character names jieba knows that may be words too (马虎, 高达, 安保), not a famous
+    # person's (李强)
+    names: frozenset[str]
 
 
 @cache
@@ -260,7 +262,8 @@ def _lexicon() -> _Lexicon:
             if parts[2].startswith("nr"):
                 if word[0] in COMMON_SURNAMES and (int(parts[1]) >= 200 or len(word) == 4):
                     frequent_names.add(word)
-                if len(word) == 2 and word[0] in COMMON_SURNAMES:
+                # nrfg: a famous person's name (李强), a name only, not a word too
+                if len(word) == 2 and word[0] in COMMON_SURNAMES and parts[2] != "nrfg":
                     names.add(word)
                 continue
             if 2 <= len(word) <= 4 and (
@@ -429,7 +432,7 @@ _PARTY_ROLES = _words(
     "来电人 经办人 承办人 办理人 经手人 收件人 发件人 责任人 被执行人 合伙人 实际控制人 "
     "工作人员 人员 职工 股东 干部 村干部 学生 患者 病人 死者 伤者 教练 业务员 销售员 快递员 "
     "师傅 老人 老太 老伯 大爷 大妈 阿姨 爷爷 奶奶 外公 外婆 孙子 孙女 外孙 女婿 儿媳 爱人 "
-    "前妻 前夫 侄子 外甥"
+    "前妻 前夫 侄子 外甥 总监"
 )
 # Where a neighbour lives: a name after these counts only with 家 after it (楼下李四家), as a
 # shop's name often follows them too (楼下牛聋子粉馆).
@@ -442,9 +445,9 @@ _PARTY_TITLES = _words(
 )
 _TITLE_SET = frozenset(_PARTY_TITLES)
 # The last character of an organisation's or a place's name (社区, 物业, 教育局, 汉回村, 县委,
-# 公司, 街道, 政府, 中心): an official's full name between it and a title is closed, as after a
-# punctuation mark (社区朱红焰书记, 县委赵玉书记, 物业王丽经理).
-_UNIT_ENDS = frozenset("区村委局科办所站队部处院校镇乡厂店组会司业道府心行团馆社")
+# 公司, 街道, 政府, 中心, 中学): an official's full name between it and a title is closed, as
+# after a punctuation mark (社区朱红焰书记, 县委赵玉书记, 物业王丽经理).
+_UNIT_ENDS = frozenset("区村委局科办所站队部处院校学镇乡厂店组会司业道府心行团馆社")
 _PARTY_GROUPS = _words("夫妇 一家 全家 父子 母子 父女 母女 兄弟 姐妹 等人 一伙 两口子")
 # 家 followed by what is at someone's home: 李四家门口, 王二家的狗, 张三家违建.
 _AT_HOME = (
@@ -651,6 +654,8 @@ def _party_name_at(
             continue
         if not word_given and cand[1:] in lex.tags:
             continue  # 物业主管申报，
+        if cand[0] in _WORD_SURNAMES and nxt and nxt not in _PUNCTUATION:
+            continue  # 受害人向毛骏反映: 向 + a name + a verb is "to"
         # a given name that is a word needs more than a date after it: 居民张电话0000
         relaxed = word_given and _closed_at(text, pos + size, digits=signed)
         if _party_name_ok(cand, closed=relaxed):

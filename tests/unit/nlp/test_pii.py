@@ -454,3 +454,114 @@ def test_phrases_after_a_role_that_only_look_like_names_stay(role):
 )
 def test_words_that_look_like_word_like_names_stay(text):
     assert "name" not in kinds(text), [m.text for m in find_pii(text)]
+
+
+# An official's full name right before the title, after an organisation's name (社区, 县委,
+# 教育局, 派出所, 中学), a clear boundary or a grammar word; the title may come first too.
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("社区朱红焰书记来了", "社区朱**书记来了"),
+        ("物业王丽经理说", "物业王**经理说"),
+        ("县委赵玉书记高度重视", "县委赵**书记高度重视"),
+        ("汉回村魏勃书记为什么", "汉回村魏**书记为什么"),
+        ("教育局黎莲爱局长在虎山", "教育局黎**局长在虎山"),
+        ("资福中学周立峰老师实名举报", "资福中学周**老师实名举报"),
+        ("侯家塘派出所皮若谷警官涉嫌", "侯家塘派出所皮**警官涉嫌"),
+        ("张建国主任说", "张**主任说"),
+        ("我们找了李强队长，", "我们找了李**队长，"),
+        ("尊敬的周晖书记：", "尊敬的周**书记："),
+        ("尊敬的胡忠雄市长：您好", "尊敬的胡**市长：您好"),
+        ("荣家湾镇张耘镇长", "荣家湾镇张**镇长"),
+        # 向 is "to" here, 熊洪 the name
+        ("社区向熊洪书记询问", "社区向熊**书记询问"),
+        # the title first: 校长 is a role, and 长期 the next word
+        ("校长左云长期合作", "校长左**长期合作"),
+        ("营销总监江彬永；", "营销总监江**；"),
+    ],
+)
+def test_officials_full_names_next_to_their_title_are_masked(text, masked):
+    assert redact(text) == masked
+    assert redact(masked) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # surname + title is a form of address, not a full name: it stays (see the docs)
+        "区政府王主任说，社区李书记，物业王经理",
+        "社区党委书记，村党支部书记，尊敬的市委书记，社区常务副主任，社区时任书记",
+        "业委会主任，居委会主任说，教育局局长说，派出所所长说，项目部经理，公司总经理说",
+        "监察大队副队长，城管局执法队长，社区工作站站长，物业管理处主任",
+        "联校安保主任",  # 安保: a word jieba also lists as a name
+        "区卫计委主任就找了，开发区任团委书记",  # the organisation, not a name
+        "一条队伍进入老师的补课",  # 队伍: the unit's last character starts a word
+        "校方张主任，厂方黄科长三次",
+        "金福超市长期店外经营",  # 超市 + 长期, not 市长
+        "劳动监察大队谭大队长",
+        "拨打市长热线，业主曾拨打市长热线",
+        "王府井大街社区主任，万达广场物业经理，万科物业经理",
+    ],
+)
+def test_titles_without_a_full_name_stay(text):
+    assert "name" not in kinds(text), [m.text for m in find_pii(text)]
+
+
+# Surnames that are mostly words (于, 向, 万, 祝, 曾 …) count only where the context closes the
+# name and no part of it is a word.
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("老板涂华昌，妻子于梅娥，夫妻从事", "老板涂**，妻子于**，夫妻从事"),
+        ("项目负责人：向冬云，其身份证", "项目负责人：向**，其身份证"),
+        ("申请人：万明利 本人1999年", "申请人：万** 本人1999年"),
+        ("编制的人员祝美松、刘剑梅等", "编制的人员祝**、刘剑梅等"),
+        ("区委于新凡书记召集", "区委于**书记召集"),
+        ("妻子曾志超，", "妻子曾**，"),
+        ("姓于，叫于海", "姓于，叫于**"),
+    ],
+)
+def test_surnames_that_are_words_are_masked_where_the_name_is_closed(text, masked):
+    assert redact(text) == masked
+    assert redact(masked) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "业主于2023年3月反映", "村民曾多次反映，", "业主于今年，", "业主于是，", "居民常常，",
+        "村民万元，", "人员时常来", "村民于三月，", "业主曾向政府反映，", "受害人向政府反映",
+        "村民向书记反映", "居民于书记处反映", "物业经理于今日答复，", "居民高速公路噪音，",
+        "居民马路上摆摊，", "社区书记高度重视，", "业主和邻居，", "人员和挖机，",
+        "村民曾经，", "业主向上级反映，",
+    ],
+)
+def test_surnames_that_are_words_stay_words_in_running_text(text):
+    assert "name" not in kinds(text), [m.text for m in find_pii(text)]
+
+
+# Cues that are not roles but name a person: who signs, reports or handles the appeal.
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("报告人：彭光明2015年6月", "报告人：彭**2015年6月"),
+        ("控告人：李成建，男，汉族", "控告人：李**，男，汉族"),
+        ("诉求人：邓明跃", "诉求人：邓**"),
+        ("经办人：陈燕海 联系电话", "经办人：陈** 联系电话"),
+        ("被执行人刘文国在本院", "被执行人刘**在本院"),
+        ("实际控制人史勇建为何", "实际控制人史**为何"),
+        ("求助人：黄江小 2012年", "求助人：黄** 2012年"),
+        ("法院承办人朱疸，构结", "法院承办人朱**，构结"),
+    ],
+)
+def test_names_after_signing_and_handling_cues_are_masked(text, masked):
+    assert redact(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["经办人员说", "经办人说", "报告人：本人", "诉求人：本人", "被执行人的财产", "求助人员",
+     "控告人称", "承办人员答复"],
+)
+def test_signing_cues_without_a_name_stay(text):
+    assert "name" not in kinds(text), [m.text for m in find_pii(text)]
