@@ -343,14 +343,19 @@ def _name_at(
     return fallback
 
 
-def _names(text: str, given: Iterable[str]) -> Iterable[tuple[str, int, int]]:
-    for name in {n.strip() for n in given}:
+def _everywhere(text: str, names: Iterable[str]) -> Iterable[tuple[str, int, int]]:
+    """Every occurrence of each of `names` (two characters or more) in `text`."""
+    for name in names:
         if len(name) < 2:  # one character would flag half the text
             continue
         start = text.find(name)
         while start != -1:
             yield "name", start, start + len(name)
             start = text.find(name, start + len(name))
+
+
+def _names(text: str, given: Iterable[str]) -> Iterable[tuple[str, int, int]]:
+    yield from _everywhere(text, {n.strip() for n in given})
     for m in _INTRO.finditer(text):
         intro = m.group(1)
         # "我是…" and "本人…" are followed by nouns as often as by names (我是业主, 本人房屋).
@@ -403,6 +408,8 @@ def _titled_name(text: str, title_at: int) -> Iterable[tuple[str, int, int]]:
                 continue
             if any(c in _FUNCTION_CHARS for c in cand) or _HONORIFIC.search(cand):
                 continue  # 但老师老师, 师傅师傅: a title is not part of a name
+            if cand[0] in _PLACE_SUFFIXES and _ascii_alnum(text[start - 1 : start]):
+                continue  # A3区一小老师: a district's school
             # 下来的老同志: the head is a word; but 张国庆女士 names someone after a clear start
             clear = start == 0 or not is_han(text[start - 1])
             if cand[1:] in _ordinary_words() and not (clear and len(cand) == 3):
@@ -712,6 +719,8 @@ def _third_parties(text: str) -> Iterable[tuple[str, int, int]]:
             )
             if start < 0 or not (unit or _party_boundary(text, start)):
                 continue
+            if cand[0] in _PLACE_SUFFIXES and _ascii_alnum(text[start - 1 : start]):
+                continue  # A3区一小老师, K2县代课老师: a district, not the surname 区
             if cue == "家" and cand[-1] + "家" in tags and tags[cand[-1] + "家"] != "m":
                 break  # 回家, 国家, 大家: the word ends at 家
             # a two-character name before a title only after a clear boundary (，郭钢副书记), an
@@ -764,8 +773,21 @@ def _candidates(folded: str, names: Iterable[str]) -> Iterable[tuple[str, int, i
             yield "house_number", m.start(), m.end()
     for m in _STREET_NUMBER.finditer(folded):
         yield "house_number", m.start(), m.end()
-    yield from _names(folded, names)
-    yield from _third_parties(folded)
+    found = [*_names(folded, names), *_third_parties(folded)]
+    yield from found
+    # a name found once is masked wherever the text repeats it (社区熊洪书记 … 熊洪答应), but
+    # not where the same characters name a place or a firm (A3区一小, 康庭公司, 华悦城物业)
+    for kind, start, end in _everywhere(folded, {folded[s:e] for _, s, e in found}):
+        if not _ascii_alnum(folded[start - 1 : start]) and not folded.startswith(_FIRM_AFTER, end):
+            yield kind, start, end
+
+
+def _ascii_alnum(s: str) -> bool:
+    return s.isascii() and s.isalnum()
+
+
+# What follows a firm's, a school's or a compound's name, not a person's.
+_FIRM_AFTER = ("物业", "公司", "医院", "集团", "主页", "产品", "小区", "酒店", "大厦", "学校")
 
 
 def _names_a_dwelling(text: str, start: int, end: int) -> bool:

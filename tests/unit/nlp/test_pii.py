@@ -302,8 +302,9 @@ def test_what_only_looks_like_a_third_party_name_stays(text):
 def test_names_given_by_the_requester_are_masked_everywhere():
     text = "赵强胜说，赵强胜家门口的路灯坏了"
     assert redact(text, names=["赵强胜"]) == "赵**说，赵**家门口的路灯坏了"
-    # one character would hit too much: it adds nothing (赵强胜家门口 is masked by its context)
-    assert redact(text, names=["赵"]) == redact(text) == "赵强胜说，赵**家门口的路灯坏了"
+    # one character would hit too much: it adds nothing (赵强胜家门口 is masked by its context,
+    # and then wherever else the text repeats 赵强胜)
+    assert redact(text, names=["赵"]) == redact(text) == "赵**说，赵**家门口的路灯坏了"
 
 
 def test_matches_report_offsets_into_the_original_text():
@@ -565,3 +566,18 @@ def test_names_after_signing_and_handling_cues_are_masked(text, masked):
 )
 def test_signing_cues_without_a_name_stay(text):
     assert "name" not in kinds(text), [m.text for m in find_pii(text)]
+
+
+def test_a_name_found_once_is_masked_wherever_the_text_repeats_it():
+    text = "封刀岭社区熊洪书记不作为。我们再找熊洪，熊洪答应了；郭钢副书记和熊洪都在"
+    assert redact(text) == (
+        "封刀岭社区熊**书记不作为。我们再找熊**，熊**答应了；郭**副书记和熊**都在"
+    )
+    assert redact(redact(text)) == redact(text)
+
+
+def test_a_repeated_name_is_not_masked_where_it_names_a_place_or_a_firm():
+    # the same characters before 物业/公司/医院, or right after a district's code (A3区), stay
+    text = "本人华悦城（业主），华悦城物业乱收费；说康庭家人医院，康庭公司直销"
+    assert "华悦城物业" in redact(text) and "康庭公司" in redact(text)
+    assert "name" not in kinds("原A3区一小老师成立托管机构，A3区一小是一所学校")
