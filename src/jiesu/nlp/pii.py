@@ -482,7 +482,7 @@ _PARTY_BEFORE = re.compile(
     _first_chars(_PARTY_ROLES)
     + "(?P<role>"
     + "|".join(sorted(_PARTY_ROLES, key=len, reverse=True))
-    + ")[:：]?(?=["
+    + ")[:：（()）]?(?=["
     + "".join(sorted(COMMON_SURNAMES))
     + "])"
 )

@@ -479,6 +479,9 @@ def test_words_that_look_like_word_like_names_stay(text):
         # the title first: 校长 is a role, and 长期 the next word
         ("校长左云长期合作", "校长左**长期合作"),
         ("营销总监江彬永；", "营销总监江**；"),
+        # a role, then the name in brackets or after them
+        ("老板（吕振进）、派出所所长", "老板（吕**）、派出所所长"),
+        ("山地业主赖来全、赖生端", "山地业主赖**、赖**"),  # 赖, 傅, 洪 are common surnames
     ],
 )
 def test_officials_full_names_next_to_their_title_are_masked(text, masked):
