@@ -481,7 +481,8 @@ def test_words_that_look_like_word_like_names_stay(text):
         ("营销总监江彬永；", "营销总监江**；"),
         # a role, then the name in brackets or after them
         ("老板（吕振进）、派出所所长", "老板（吕**）、派出所所长"),
-        ("山地业主赖来全、赖生端", "山地业主赖**、赖**"),  # 赖, 傅, 洪 are common surnames
+        # 赖, 傅, 洪: common surnames
+        ("山地业主赖来全，妻子傅奉义，邻居洪建军，", "山地业主赖**，妻子傅**，邻居洪**，"),
     ],
 )
 def test_officials_full_names_next_to_their_title_are_masked(text, masked):
