@@ -422,11 +422,12 @@ def _titled_name(text: str, title_at: int) -> Iterable[tuple[str, int, int]]:
 
 # Third parties the requester names (邻居张建国, 楼上李四家门口, 法人付华俊, 刘毅俊夫妇). A full
 # name, a surname and one or two given characters, counts only where the words around it say
-# it is a person: right after a role (邻居, 业主, 老板, 负责人 …), right before 家 and what is
-# at a home (家门口, 家的狗), before 夫妇/一家/等人, or, with two given characters, before an
-# official's title (胡华衡书记). Surname + title alone (王先生, 李经理, 胡书记) is the usual public
-# form and stays; so do place and shop names that only look like names (王府井, 张家湾, 李村,
-# 刘记): they come without such a context, or start a dictionary word.
+# it is a person: right after a role (邻居, 业主, 老板, 负责人, 报告人 …), right before 家 and
+# what is at a home (家门口, 家的狗), before 夫妇/一家/等人, or before an official's title
+# (胡华衡书记, 社区朱红焰书记, 县委赵玉书记). A name so found is then masked wherever the text
+# repeats it. Surname + title alone (王先生, 李经理, 胡书记) is the usual public form and stays;
+# so do place and shop names that only look like names (王府井, 张家湾, 李村, 刘记): they come
+# without such a context, or start a dictionary word.
 _PARTY_ROLES = _words(
     "邻居 房东 房主 租户 租客 住户 户主 业主 村民 居民 老板 老板娘 店主 车主 负责人 法人 "
     "法人代表 法定代表人 承包人 包工头 经理 组长 队长 村长 支书 会计 出纳 主任 书记 局长 科长 "
