@@ -65,7 +65,6 @@ from typing import Any
 import numpy as np
 from scipy.sparse import csr_matrix, diags
 from sklearn.cluster import AgglomerativeClustering
-from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.preprocessing import normalize as normalize_rows
 
 from jiesu.nlp.tokenize import ngram_keys, normalize
@@ -73,6 +72,8 @@ from jiesu.nlp.tokenize import ngram_keys, normalize
 TEXT_CHARS = 300  # the request is in the first sentences; the tail adds noise and time
 COMMON = 0.05  # an n-gram in more than this share of the window's appeals is dropped …
 COMMON_MIN = 10  # … when that share is more than this many appeals
+PROBLEM_LEVEL = 3  # 事项分类 level that names a problem (停水), joined by `_join_same_problem`
+REFERENCE_MIN = 50  # other areas' appeals that say what is common; else the whole window
 MAX_GROUP = 4000  # the newest appeals of one area that are clustered (n² memory)
 LABEL_CHARS = 60
 TERM_TEXTS = 50  # members whose words the terms are checked against
@@ -123,9 +124,11 @@ def find_hotspots(items: Sequence[HotspotInput], now: datetime, *, window_days: 
     usable = [k for k, d in enumerate(docs) if len(d.replace(" ", "")) >= 4]
     if len(usable) < min_size:
         return []
-    matrix, vocabulary = _vectors([docs[k] for k in usable],
-                                  [normalize(recent[k].address) for k in usable])
-    if matrix.shape[1] == 0:  # no n-gram occurs twice: nothing can be similar
+    areas = [recent[k].area_unit_id for k in usable]
+    number = {area: n for n, area in enumerate(dict.fromkeys(areas))}
+    vectors = _vectors([docs[k] for k in usable], [normalize(recent[k].address) for k in usable],
+                       np.array([number[a] for a in areas], np.int64))
+    if vectors.vocabulary.size == 0:  # no n-gram occurs twice: nothing can be similar
         return []
     groups: dict[int | None, list[int]] = defaultdict(list)
     newest_first = sorted(range(len(usable)), key=lambda row: recent[usable[row]].created_at,
@@ -139,24 +142,35 @@ def find_hotspots(items: Sequence[HotspotInput], now: datetime, *, window_days: 
     for area, rows in groups.items():
         if len(rows) < min_size:
             continue
-        sub = matrix[rows]
+        own = vectors.area[rows]
         categories = [recent[usable[row]].category for row in rows]
-        for members in _clusters(sub, categories, similarity, min_size):
+        problems = [_problem(recent[usable[row]]) for row in rows]
+        for members in _clusters(vectors.window[rows], own, categories, problems, similarity,
+                                 min_size):
             found.append(_hotspot(area, [recent[usable[rows[m]]] for m in members],
                                   [docs[usable[rows[m]]] for m in members],
-                                  sub[members], vocabulary, middle))
+                                  own[members], vectors.vocabulary, middle))
     found.sort(key=lambda f: (-f[0].heat, -f[0].volume, f[0].key))
     # the terms only of those shown: they segment the members' texts into words
     return [replace(hotspot, terms=terms()) for hotspot, terms in found[:limit]]
 
 
-def _vectors(docs: list[str], addresses: list[str]) -> tuple[csr_matrix, np.ndarray]:
-    """Sublinear TF-IDF rows (L2-normalised) of the documents' character 2-3-grams, and the
-    n-gram keys of the columns: n-grams in one document only, or in more than COMMON of them
-    (and more than COMMON_MIN), are left out. A row with a place (`_in_place`) is its unit
-    problem part plus PLACE_SHARE of its unit place part. The n-grams are `ngram_keys`
-    integers, counted in numpy: building a Python string per n-gram took 9 of 11 s for a
-    week of 20,000."""
+@dataclass(frozen=True)
+class _Vectors:
+    """The rows of the window two ways, on the same columns (`vocabulary`, n-gram keys)."""
+
+    window: csr_matrix  # commonness counted on the whole window: the clustering
+    area: csr_matrix  # counted on the other areas (`_weights`): joins and terms
+    vocabulary: np.ndarray
+
+
+def _vectors(docs: list[str], addresses: list[str], areas: np.ndarray) -> _Vectors:
+    """Sublinear TF-IDF rows (L2-normalised) of the documents' character 2-3-grams, the
+    columns the n-grams in two documents or more, the rows' common n-grams weighing nothing
+    (`_weights`), counted on the whole window and on the other areas. A row with a place
+    (`_in_place`) is its unit problem part plus PLACE_SHARE of its unit place part. The
+    n-grams are `ngram_keys` integers, counted in numpy: building a Python string per n-gram
+    took 9 of 11 s for a week of 20,000."""
     grams = [ngram_keys(d, 2, 3) for d in docs]  # one key per occurrence
     every = np.concatenate(grams) if grams else np.zeros(0, np.uint64)
     vocabulary, columns = np.unique(every, return_inverse=True)
@@ -165,26 +179,33 @@ def _vectors(docs: list[str], addresses: list[str]) -> tuple[csr_matrix, np.ndar
     tf = csr_matrix((np.ones(len(every), np.float32), (rows, columns)), shape=shape)
     tf.sum_duplicates()  # occurrences → counts
     frequency = np.bincount(tf.indices, minlength=len(vocabulary))  # documents per n-gram
-    most = max(COMMON * len(docs), COMMON_MIN)
-    kept = np.flatnonzero((frequency >= 2) & (frequency <= most))
-    if not kept.size:  # TF-IDF refuses a matrix without columns; the caller finds nothing
-        return csr_matrix((len(docs), 0), dtype=np.float32), vocabulary[kept]
+    kept = np.flatnonzero(frequency >= 2)
+    if not kept.size:  # nothing can be similar; the caller finds nothing
+        empty = csr_matrix((len(docs), 0), dtype=np.float32)
+        return _Vectors(empty, empty, vocabulary[kept])
+    counts = csr_matrix(tf[:, kept])
+    weighted = [_weights(counts, np.zeros(len(docs), np.int64)), _weights(counts, areas)]
     place = _in_place(addresses, grams, vocabulary, columns, rows)
     if not place.any():
-        weighted = TfidfTransformer(sublinear_tf=True).fit_transform(tf[:, kept])
-        return csr_matrix(weighted, dtype=np.float32), vocabulary[kept]
-    weighted = TfidfTransformer(sublinear_tf=True, norm=None).fit_transform(tf[:, kept])
+        window, area = (csr_matrix(normalize_rows(w), dtype=np.float32) for w in weighted)
+        return _Vectors(window, area, vocabulary[kept])
     # an n-gram the appeal also writes outside its place is about the problem
     column_of = np.full(len(vocabulary), -1)
     column_of[kept] = np.arange(len(kept))
     outside = np.flatnonzero(~place & (column_of[columns] >= 0))
     elsewhere = csr_matrix((np.ones(len(outside), np.float32),
                             (rows[outside], column_of[columns[outside]])),
-                           shape=(len(docs), len(kept)))
-    problem = csr_matrix(weighted.multiply(elsewhere > 0))
+                           shape=(len(docs), len(kept))) > 0
+    window, area = (_place_apart(w, elsewhere) for w in weighted)
+    return _Vectors(window, area, vocabulary[kept])
+
+
+def _place_apart(weighted: csr_matrix, elsewhere: csr_matrix) -> csr_matrix:
+    """Unit problem part (the n-grams `elsewhere`: written outside the place) plus unit place
+    part, the place PLACE_SHARE of the length: an appeal that says nothing about a problem
+    others share keeps a short vector of its place."""
+    problem = csr_matrix(weighted.multiply(elsewhere))
     where = csr_matrix(weighted - problem)
-    # unit problem part and unit place part, the place PLACE_SHARE of the length: an appeal
-    # that says nothing about a problem others share keeps a short vector of its place
     has_problem = np.diff(problem.indptr) > 0
     share = np.where(has_problem, np.sqrt(1 - PLACE_SHARE ** 2), 0.0)
     place_share = np.where(np.diff(where.indptr) > 0, PLACE_SHARE, 0.0)
@@ -193,7 +214,43 @@ def _vectors(docs: list[str], addresses: list[str]) -> tuple[csr_matrix, np.ndar
                + diags(place_share) @ normalize_rows(where))
     vectors = csr_matrix(vectors, dtype=np.float32)
     vectors.eliminate_zeros()
-    return vectors, vocabulary[kept]
+    return vectors
+
+
+def _weights(tf: csr_matrix, areas: np.ndarray) -> csr_matrix:
+    """Sublinear TF × IDF of the counts `tf`, zero for n-grams that are common.
+
+    How common an n-gram is, is counted for each area's rows (`areas`: one group number a
+    row) on the appeals of the other areas: the words a hotspot's own letters repeat (停水 in
+    an estate's outage) are common in the window because of the hotspot itself, and were
+    dropped as what every letter says. An area with fewer than REFERENCE_MIN appeals
+    elsewhere (a window of one area) counts on the whole window."""
+    n = tf.shape[0]
+    frequency = np.bincount(tf.indices, minlength=tf.shape[1])
+    weighted = tf.copy()
+    weighted.data = 1 + np.log(weighted.data)
+    weighted.data *= _idf(frequency, n)[weighted.indices]
+    lengths = np.diff(tf.indptr)
+    for area in np.unique(areas):
+        mine = np.flatnonzero(areas == area)
+        if n - len(mine) < REFERENCE_MIN:
+            continue
+        # the positions of these rows' entries in `data`
+        starts, sizes = tf.indptr[mine], lengths[mine]
+        at = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
+        inside = np.bincount(tf.indices[at], minlength=tf.shape[1])
+        idf = _idf(frequency - inside, n - len(mine))
+        weighted.data[at] = (1 + np.log(tf.data[at])) * idf[tf.indices[at]]
+    weighted.eliminate_zeros()
+    return weighted
+
+
+def _idf(frequency: np.ndarray, n: int) -> np.ndarray:
+    """Smoothed inverse document frequency (as scikit-learn's), 0 where an n-gram is in more
+    than COMMON of the n documents and more than COMMON_MIN of them."""
+    idf = np.log((1 + n) / (1 + frequency)) + 1
+    idf[frequency > max(COMMON * n, COMMON_MIN)] = 0.0
+    return idf.astype(np.float32)
 
 
 def _in_place(addresses: list[str], grams: list[np.ndarray], vocabulary: np.ndarray,
@@ -266,7 +323,8 @@ def _decode(key: np.uint64) -> str:
     return np.array(units, np.uint16).tobytes().decode("utf-16-le", errors="replace")
 
 
-def _clusters(vectors: csr_matrix, categories: list[str | None], similarity: float,
+def _clusters(vectors: csr_matrix, own: csr_matrix, categories: list[str | None],
+              problems: list[str | None], similarity: float,
               min_size: int) -> list[list[int]]:
     """Average-linkage clusters of rows (L2-normalised) whose mean cosine similarity to each
     other stays >= similarity; only those with at least min_size rows. Two rows whose
@@ -289,8 +347,7 @@ def _clusters(vectors: csr_matrix, categories: list[str | None], similarity: flo
         n_clusters=None, metric="precomputed", linkage="average",
         distance_threshold=1.0 - similarity).fit_predict(distance)
     out = []
-    for label in np.flatnonzero(np.bincount(labels) >= min_size):
-        members = np.flatnonzero(labels == label).tolist()
+    for members in _join_same_problem(own, labels, problems, similarity, min_size):
         counted = Counter(c for m in members if (c := categories[m]))
         if counted:
             common = counted.most_common(1)[0][0]
@@ -298,6 +355,57 @@ def _clusters(vectors: csr_matrix, categories: list[str | None], similarity: flo
         if len(members) >= min_size:
             out.append(members)
     return out
+
+
+def _join_same_problem(vectors: csr_matrix, labels: np.ndarray, problems: list[str | None],
+                       similarity: float, min_size: int) -> list[list[int]]:
+    """The clusters `labels` makes, each smaller one joined into a bigger one of at least
+    min_size rows (a hotspot) that is the same problem at a known place: every row of both
+    has the same `problems` entry (`_problem`: its 事项 and an address) and their centres
+    are at least `similarity` alike.
+
+    Average linkage asks the mean similarity of all pairs: the letters about one outage that
+    stress different things (没有通知，何时恢复供水 / 高层两天没水) share one word pairwise,
+    so they formed a pair beside the hotspot; a hotspot's centre is what its letters share
+    (停水). The text alone cannot tell such a pair from two letters that name 停水 in
+    passing, or 工地 noise from 酒吧 noise: the category can, and the place must be known
+    apart from the problem words. Without both (letters of a few hundred characters with
+    the place in the text, categories of the first level only) joining by the centres glued
+    letters about one district's different roads."""
+    sizes = np.bincount(labels)
+    members: dict[int, list[int]] = defaultdict(list)
+    for row, label in enumerate(labels):
+        members[int(label)].append(row)
+    problem = {label: rows_problem for label, rows in members.items()
+               if (rows_problem := problems[rows[0]]) is not None
+               and all(problems[m] == rows_problem for m in rows)}
+    hotspots = [label for label in problem if sizes[label] >= min_size]
+    if not hotspots or len(problem) == len(hotspots):
+        return list(members.values())
+    indicator = csr_matrix((np.ones(len(labels), np.float32), (labels, np.arange(len(labels)))))
+    centres = csr_matrix(normalize_rows(indicator @ vectors))
+    alike = (centres @ centres[hotspots].T).toarray()
+    out: dict[int, list[int]] = {}
+    for label in sorted(members, key=lambda la: (-sizes[la], la)):
+        into = [(alike[label, k], target) for k, target in enumerate(hotspots)
+                if target in out and sizes[target] > sizes[label]
+                and label in problem and problem[label] == problem[target]
+                and alike[label, k] >= similarity]
+        if into:
+            out[max(into)[1]].extend(members[label])
+        else:
+            out[label] = list(members[label])
+    return list(out.values())
+
+
+def _problem(item: HotspotInput) -> str | None:
+    """What an appeal is about by the city's own classification, at a place it names: its
+    category when that is a 事项 (the third level, 城乡建设/供水供电供气供热/停水; a
+    first-level 城乡建设 is half of all appeals) and it has an address; else None."""
+    category = item.category
+    if category and item.address.strip() and category.count(".") >= PROBLEM_LEVEL - 1:
+        return category
+    return None
 
 
 def _agree(a: str, b: str) -> bool:
