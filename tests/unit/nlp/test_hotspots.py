@@ -207,3 +207,93 @@ def test_texts_that_share_no_ngram_find_nothing_instead_of_failing() -> None:
     on /staff/hotspots of a young city)."""
     texts = ["建设路口的红绿灯坏了", "孩子明年上学怎么报名", "医院挂号排队三个小时"]
     assert find_hotspots([item(i, t) for i, t in enumerate(texts)], NOW) == []
+
+
+# The demo's water outage (jiesu.demo.WATER_OUTAGE): seven residents of one estate in their own
+# words. Two stress 没有通知 / 恢复供水, five 高层 / 两天 / 没水; what all of them share is 停水,
+# which the rest of the city writes too (the same notice at five other estates), so that the
+# two formed a pair of their own beside a hotspot of five.
+ESTATE = "城东区东湖街道东湖社区翠湖苑"
+OUTAGE = ["翠湖苑小区从昨天晚上开始停水，到现在还没来水，家里老人做饭都成问题。",
+          "翠湖苑又停水了，事先没有任何通知，请尽快恢复供水。",
+          "翠湖苑这两天水压特别低，高层基本没水，洗澡都洗不了。",
+          "翠湖苑停水一整天了，物业说是市政供水管网的问题，请自来水公司尽快处理。",
+          "翠湖苑小区停水没有通知，请问什么时候恢复供水？",
+          "翠湖苑高层住户家里没水，已经停水两天了，希望尽快解决。",
+          "翠湖苑停水两天了，家里一直没水，高层住户生活很不方便。"]
+NO_WATER = "01.04.001"  # 城乡建设/供水供电供气供热/停水
+
+
+def city_week(*ours: HotspotInput) -> list[HotspotInput]:
+    """`ours` in area 7 and a city's week around them: OTHERS at three estates each in other
+    areas, and the same outage notice at five other estates."""
+    rest = [HotspotInput(1000 + k, f"{estate}{text}", 10 + k % 9,
+                         NOW - timedelta(hours=5 + k), f"1370000{k:04d}", False,
+                         address=f"城西区{estate}")
+            for k, (estate, text) in enumerate(
+                (e, t) for e in ("锦绣华庭", "滨河湾", "金色港湾") for t in OTHERS)]
+    rest += [HotspotInput(2000 + k, f"{e}从早上开始停水，没有任何通知，请问什么时候恢复供水？",
+                          20 + k, NOW - timedelta(hours=30 + k), f"1360000{k:04d}", False,
+                          address=f"城西区{e}", category=NO_WATER)
+             for k, e in enumerate(["绿城花园", "金色家园", "和平里小区", "建设新村", "学府花园"])]
+    return [*ours, *rest]
+
+
+def outage(category: str | None = NO_WATER, address: str = ESTATE) -> list[HotspotInput]:
+    return [HotspotInput(k, f"{t[:18]}\n{t}", 7, NOW - timedelta(hours=44 - 7 * k),
+                         f"1380001{k:04d}", False, address=address, category=category)
+            for k, t in enumerate(OUTAGE)]
+
+
+def ours(found: list[Hotspot]) -> list[list[int]]:
+    return [sorted(i for i in h.appeal_ids if i < 1000) for h in found
+            if min(h.appeal_ids) < 1000]
+
+
+def test_the_letters_of_one_outage_at_one_estate_are_one_hotspot() -> None:
+    """All seven, not five and a pair: the pair's centre is as alike to the hotspot's as the
+    default similarity asks, and both are 停水 (事项) at a known place. 停水 is what they share,
+    and the first of the terms, although common in the window."""
+    found = find_hotspots(city_week(*outage()), NOW)
+    assert ours(found) == [list(range(7))]
+    [hot] = [h for h in found if 0 in h.appeal_ids]
+    assert hot.volume == hot.requesters == 7 and hot.terms[0] == "停水"
+
+
+@pytest.mark.parametrize("category", [None, "01"])
+def test_without_a_problem_category_letters_join_by_text_alone(category: str | None) -> None:
+    """Uncategorised, or categorised at the first level only (城乡建设: half of all appeals),
+    the pair stays apart: the text alone cannot tell it from two letters that name 停水 in
+    passing (on long real letters, joining by the centres glued one district's roads)."""
+    found = find_hotspots(city_week(*outage(category)), NOW)
+    [hot] = [h for h in found if 6 in h.appeal_ids]
+    assert 1 not in hot.appeal_ids and 4 not in hot.appeal_ids
+
+
+def test_letters_that_name_the_outage_in_passing_do_not_join_it() -> None:
+    """Two complaints at the estate about other things (its category says so) that mention
+    停水: neither joins the hotspot, and they are not one of their own."""
+    passing = [HotspotInput(40, "翠湖苑地下车库的灯坏了半个月，上周停水的时候报修过，"
+                                "到现在没人来修", 7, NOW - timedelta(hours=5), "13900000040",
+                            False, address=ESTATE, category="01.01.001"),
+               HotspotInput(41, "翠湖苑南门的快递柜经常坏，停水那天取件排了很长的队", 7,
+                            NOW - timedelta(hours=6), "13900000041", False, address=ESTATE,
+                            category="08.02.003")]
+    found = find_hotspots(city_week(*outage(), *passing), NOW, min_size=2)
+    assert ours(found) == [list(range(7))]
+
+
+def test_noise_from_a_building_site_and_from_a_bar_are_two_problems() -> None:
+    """噪音太大 at night in one estate: a building site (施工噪声) is a hotspot, the bar below
+    (社会生活噪声) is not joined to it, however alike the words."""
+    here = "城东区东湖街道东湖社区幸福家园"
+    site = ["幸福家园旁边工地夜里施工，噪音太大，根本睡不着",
+            "幸福家园附近工地凌晨还在施工打桩，噪音扰民",
+            "幸福家园边上的工地晚上十一点后还在施工，噪音很大"]
+    bar = ["幸福家园楼下新开的酒吧噪音太大，每天放音乐到凌晨两点",
+           "幸福家园底商酒吧半夜音乐声很大，噪音扰民睡不着"]
+    items = [HotspotInput(60 + k, t, 7, NOW - timedelta(hours=3 + k), f"139000000{60 + k}", False,
+                          address=here, category="02.01.001") for k, t in enumerate(site)]
+    items += [HotspotInput(70 + k, t, 7, NOW - timedelta(hours=8 + k), f"139000000{70 + k}", False,
+                           address=here, category="02.01.002") for k, t in enumerate(bar)]
+    assert ours(find_hotspots(city_week(*items), NOW)) == [[60, 61, 62]]
