@@ -184,10 +184,14 @@ def _vectors(docs: list[str], addresses: list[str], areas: np.ndarray) -> _Vecto
         empty = csr_matrix((len(docs), 0), dtype=np.float32)
         return _Vectors(empty, empty, vocabulary[kept])
     counts = csr_matrix(tf[:, kept])
-    weighted = [_weights(counts, np.zeros(len(docs), np.int64)), _weights(counts, areas)]
+    whole = _weights(counts, np.zeros(len(docs), np.int64))
+    # with one area, or none that has REFERENCE_MIN appeals elsewhere, the two are the same
+    apart = np.bincount(areas).min() <= len(docs) - REFERENCE_MIN
     place = _in_place(addresses, grams, vocabulary, columns, rows)
     if not place.any():
-        window, area = (csr_matrix(normalize_rows(w), dtype=np.float32) for w in weighted)
+        window = csr_matrix(normalize_rows(whole), dtype=np.float32)
+        area = (csr_matrix(normalize_rows(_weights(counts, areas)), dtype=np.float32)
+                if apart else window)
         return _Vectors(window, area, vocabulary[kept])
     # an n-gram the appeal also writes outside its place is about the problem
     column_of = np.full(len(vocabulary), -1)
@@ -196,7 +200,8 @@ def _vectors(docs: list[str], addresses: list[str], areas: np.ndarray) -> _Vecto
     elsewhere = csr_matrix((np.ones(len(outside), np.float32),
                             (rows[outside], column_of[columns[outside]])),
                            shape=(len(docs), len(kept))) > 0
-    window, area = (_place_apart(w, elsewhere) for w in weighted)
+    window = _place_apart(whole, elsewhere)
+    area = _place_apart(_weights(counts, areas), elsewhere) if apart else window
     return _Vectors(window, area, vocabulary[kept])
 
 
