@@ -11,6 +11,20 @@ clusters falls below `similarity`. Average linkage, unlike linking any two simil
 does not chain unrelated appeals together through a few in between. A cluster of at least
 `min_size` appeals is a hotspot.
 
+A hotspot makes its own words common: in the demo's week of 153 appeals, 停水 was in 12 (seven
+letters of one estate's outage, five elsewhere), over the cut, so it weighed nothing; the two
+letters about 没有通知 / 恢复供水 then shared nothing with the five about 高层两天没水 (0.00 to
+0.05 alike) and were a pair of their own (0.39): seven people reported the outage, the hotspot
+and its warning counted five. So there are second vectors whose commonness and IDF are counted,
+for each area, on the other areas' appeals (when there are REFERENCE_MIN of them): there 停水
+weighs, and the pair's centre is 0.15 alike to the hotspot's. A smaller cluster joins a hotspot
+of its area when their centres are at least `similarity` alike by these vectors and all their
+appeals have the same 事项 (third-level category) and an address (`_join_same_problem`). The
+clustering itself keeps the window's vectors: with 停水 weighing, two letters that name it in
+passing (车库的灯坏了 / 快递柜坏了) were alike enough to join, and the text alone cannot tell
+them from the pair, nor 工地 noise from 酒吧 noise in the same words; the category can. The
+terms and the label are taken from the second vectors (停水 is the outage's first term).
+
 The same place is not the same problem. A hotline appeal is mostly one operator-written
 sentence (人民路阳光小区门口路灯不亮), where the place is most of what two appeals share: by
 their n-grams alone, 油烟 and 拖欠工资 on one street were one hotspot. So each vector has two
