@@ -449,6 +449,7 @@ def hotspot_notice(*, area: str | None, topic: str | None, terms: Sequence[str],
     warning sent before, when this one says it has grown (热点扩大)."""
     where = area or "同一地点"
     what = f"“{topic}”问题" if topic else "同一问题"
+    terms = [t for t in terms if not topic or t not in topic]  # not “停水”问题（关键词：停水…）
     words = f"，关键词：{'、'.join(terms[:3])}" if terms else ""
     if grown_from is not None:
         return (f"【{city}12345】热点预警（扩大）：{where}近 {days} 天反映{what}的已由 "

@@ -267,6 +267,10 @@ def test_a_hotspot_warning_names_the_place_the_category_and_its_words() -> None:
                           city="示范市", url="/staff/hotspots")
     assert bare == ("【示范市12345】热点预警：同一地点近 7 天有 3 人反映同一问题（3 件），"
                     "请关注并提前处置。详见 /staff/hotspots")
+    # the hotspot's first term is often the category's own word: said once
+    again = hotspot_notice(area="东湖社区", topic="停水", terms=("停水", "两天", "高层", "没水"),
+                           requesters=7, appeals=7, days=7, city="示范市", url="/staff/hotspots")
+    assert "反映“停水”问题（7 件，关键词：两天、高层、没水）" in again
     grown = hotspot_notice(area="东湖社区", topic="停水", terms=("没水",), requesters=10,
                            appeals=12, days=7, city="示范市", url="/staff/hotspots", grown_from=5)
     assert grown == ("【示范市12345】热点预警（扩大）：东湖社区近 7 天反映“停水”问题的已由 5 人"
