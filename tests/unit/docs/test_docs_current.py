@@ -118,7 +118,7 @@ def test_readme_starts_with_install_demo_and_test_commands() -> None:
 
 # Environment variables the docs name that are not settings: the tests' and benchmarks' own.
 NOT_SETTINGS = {"JIESU_TEST_PG_URL", "JIESU_BENCH_PG_URL", "JIESU_FUZZ_EXAMPLES",
-                "JIESU_CHROMIUM", "JIESU_SCREENSHOTS"}
+                "JIESU_CHROMIUM", "JIESU_SCREENSHOTS", "JIESU_SHARED_DATA"}
 
 
 def test_every_variable_the_docs_name_is_a_setting() -> None:
