@@ -92,6 +92,11 @@ class Settings(BaseSettings):
         description="hours before one phone may rate the same service item (服务事项) again: "
                     "each bad rating opens a 整改 for the unit, so one person cannot open many; "
                     "0 = no limit")
+    item_ratings_per_address: int = Field(
+        60, ge=0, le=100_000,
+        description="ratings of one service item (服务事项) taken from one client address within "
+                    "an hour (the page and the API); generous, as a service hall's residents "
+                    "share one address (its Wi-Fi); 0: no limit")
     rating_default_stars: int | None = Field(
         None, ge=1, le=5,
         description="stars given when the rating window passes (unset: no default rating)")

@@ -14,7 +14,7 @@ from jiesu.services.kept import KeptFigures
 from jiesu.services.knowledge import KnowledgeService
 from jiesu.services.policies import PolicyService
 from jiesu.services.rules import RulesProvider
-from jiesu.services.throttle import AttemptLimiter, SubmissionLimit
+from jiesu.services.throttle import AttemptLimiter, ItemRatingLimit, SubmissionLimit
 from jiesu.store.uow import Database
 
 
@@ -96,6 +96,16 @@ class Runtime:
                                    secret=self.settings.secret_key)
             value = self.extras.setdefault("submission_limit", made)
         assert isinstance(value, SubmissionLimit)
+        return value
+
+    @property
+    def item_rating_limit(self) -> ItemRatingLimit:
+        """Service-item ratings per client address and item (in the database)."""
+        value = self.extras.get("item_rating_limit")
+        if not isinstance(value, ItemRatingLimit):
+            made = ItemRatingLimit(self.db, per_address=self.settings.item_ratings_per_address)
+            value = self.extras.setdefault("item_rating_limit", made)
+        assert isinstance(value, ItemRatingLimit)
         return value
 
     @property

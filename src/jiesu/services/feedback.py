@@ -7,6 +7,7 @@ that appeal's hash chain in the same transaction.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from jiesu.nlp.pii import redact
 from jiesu.services import notices as unit_notices
 from jiesu.services.rules import RulesProvider
 from jiesu.services.service_items import ServiceItemService
-from jiesu.services.throttle import AttemptLimiter
+from jiesu.services.throttle import AttemptLimiter, ItemRatingLimit
 from jiesu.store import feedback_store as fq
 from jiesu.store import notify_store
 from jiesu.store import rating_queries as rq
@@ -44,6 +45,7 @@ from jiesu.store.feedback_tables import (
 from jiesu.store.tables import AppealRow
 from jiesu.store.uow import Database, UnitOfWork
 
+log = logging.getLogger(__name__)
 Role = dom.Role
 STAFF_READERS = frozenset({Role.FOLLOWUP_AGENT, Role.SUPERVISOR, Role.DISPATCHER, Role.ANALYST,
                            Role.ADMIN, Role.HANDLER, Role.GRID_WORKER, Role.OPERATOR})
@@ -135,12 +137,15 @@ class RatingResult:
 class FeedbackService:
     def __init__(self, db: Database, rules: RulesProvider,
                  settings: Settings | None = None, *,
-                 limiter: AttemptLimiter | None = None) -> None:
+                 limiter: AttemptLimiter | None = None,
+                 item_limit: ItemRatingLimit | None = None) -> None:
         self.db = db
         self.rules = rules
         self.settings = settings or rules.settings
         # wrong phone numbers per tracking code, shared with the tracking page (`track:<code>`)
         self.limiter = limiter or AttemptLimiter(db)
+        # service-item ratings per client address (none: not limited, e.g. the demo data)
+        self.item_limit = item_limit
 
     # --- follow-up tasks ----------------------------------------------------------------------
 
@@ -314,14 +319,27 @@ class FeedbackService:
             raise IllegalTransition(f"评价期限已过：办结后 {days} 天内可评价（截至 {local}）")
 
     def rate_service_item(self, item_id: int, phone: str, stars: int, now: datetime, *,
-                          comment: str | None = None) -> RatingResult:
-        """Anyone who gives a phone number rates a unit's service item."""
+                          comment: str | None = None, address: str = "") -> RatingResult:
+        """Anyone who gives a phone number rates a unit's service item; `address` is the
+        client's, counted by `item_limit` (TooManyAttempts, 429, before anything is stored)."""
         stars = rules_rating.check_stars(stars)
         comment = rules_rating.check_comment(comment)
         if not dom.phone_digits(phone):
             raise InvalidArguments("请填写联系电话", field="phone")
         if not dom.callable_phone(phone):  # the rule of every channel: 7–20 digits
             raise InvalidArguments("联系电话格式不正确", field="phone")
+        if self.item_limit is not None:  # its own short transaction, before the writing one
+            self.item_limit.check(item_id, address, now)
+        result = self._rate_service_item(item_id, phone, stars, comment, now)
+        if self.item_limit is not None:  # only a stored rating counts
+            try:
+                self.item_limit.record(item_id, address, now)
+            except DomainError as exc:  # the rating is stored: a missed count must not hide it
+                log.warning("a service-item rating could not be counted: %s", exc.message)
+        return result
+
+    def _rate_service_item(self, item_id: int, phone: str, stars: int, comment: str | None,
+                           now: datetime) -> RatingResult:
         with self.db.uow() as uow:
             item = fq.service_item(uow.session, item_id)
             if item is None:

@@ -1,7 +1,9 @@
 """A limit on wrong guesses: at the public lookups that a code plus a phone number open
 (诉求查询 by tracking code, 企业服务 by 统一社会信用代码; codes are printed on receipts and
 public registers, so without a limit someone could try phone numbers until one fits), and at
-the staff sign-in and password change (passwords).
+the staff sign-in and password change (passwords); and limits on what the public sends
+(`SubmissionLimit` for /submit, `ItemRatingLimit` for a service item's ratings), counted the
+same way.
 
 Failures are counted per identifier in a sliding window, in the database, so every app process
 (`jiesu serve --workers N`) sees the same count. Each call is its own short transaction: call
@@ -26,6 +28,11 @@ WINDOW = timedelta(minutes=15)
 # Signing in: per username and client address, so a typo-prone colleague is not locked out
 # after five, and someone guessing from elsewhere cannot lock an operator out of their desk.
 LOGIN_MAX_FAILURES = 10
+# Ratings of a service item from one client address: counted over an hour (a busy hall's
+# residents share one address), so the purge keeps these keys that long.
+ITEM_RATING_WINDOW = timedelta(hours=1)
+ITEM_RATING_PREFIX = "rate:item:"
+LONGER_WINDOWS = {ITEM_RATING_PREFIX: ITEM_RATING_WINDOW}
 
 
 class AttemptLimiter:
@@ -68,9 +75,12 @@ class AttemptLimiter:
             uow.commit()
 
     def purge(self, now: datetime, *, max_batches: int = 20) -> int:
-        """Delete the failures that have left the window (the periodic jobs); how many."""
+        """Delete the failures that have left the window (the periodic jobs), those of a
+        limit with a longer window (`LONGER_WINDOWS`) once they have left that; how many."""
         before = now - self.window
-        return in_batches(self.db, lambda uow: store.purge(uow.session, before, limit=BATCH),
+        longer = {prefix: now - window for prefix, window in LONGER_WINDOWS.items()}
+        return in_batches(self.db, lambda uow: store.purge(uow.session, before, limit=BATCH,
+                                                           longer=longer),
                           max_batches=max_batches)
 
 
@@ -103,6 +113,33 @@ class SubmissionLimit:
         keys = self._keys(phone, address)
         for kind, limiter in self.limits:
             limiter.failed(keys[kind], now)
+
+
+class ItemRatingLimit:
+    """The service-item rating's limit per client address (JIESU_ITEM_RATINGS_PER_ADDRESS): so
+    many ratings of one item from one address within an hour; 0 turns it off. Generous: the
+    residents of a service hall rate from one address (its Wi-Fi), while one phone rates an
+    item once a day anyway; this stops one client making up numbers. `check` before storing a
+    rating, `record` after."""
+
+    REFUSAL = "评价过于频繁，请 {minutes} 分钟后再试"
+
+    def __init__(self, db: Database, *, per_address: int) -> None:
+        self.limiter = (AttemptLimiter(db, per_address, ITEM_RATING_WINDOW, self.REFUSAL)
+                        if per_address > 0 else None)
+
+    @staticmethod
+    def _key(item_id: int, address: str) -> str:
+        return f"{ITEM_RATING_PREFIX}{item_id}:{address[:64]}"
+
+    def check(self, item_id: int, address: str, now: datetime) -> None:
+        """Raise TooManyAttempts when this address has rated this item its share already."""
+        if self.limiter is not None:
+            self.limiter.check(self._key(item_id, address), now)
+
+    def record(self, item_id: int, address: str, now: datetime) -> None:
+        if self.limiter is not None:
+            self.limiter.failed(self._key(item_id, address), now)
 
 
 def _key(key: str) -> str:

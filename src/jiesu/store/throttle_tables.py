@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import Index, String, delete, select
+from sqlalchemy import Index, String, and_, delete, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from jiesu.store.tables import Base, BigId, UTCDateTime
@@ -44,10 +45,15 @@ def clear(session: Session, key: str) -> None:
     session.execute(delete(LookupFailureRow).where(LookupFailureRow.key == key))
 
 
-def purge(session: Session, before: datetime, *, limit: int = 5000) -> int:
-    """Delete up to `limit` failures at or before `before`; how many went."""
-    ids = list(session.scalars(select(LookupFailureRow.id)
-                               .where(LookupFailureRow.failed_at <= before)
+def purge(session: Session, before: datetime, *, limit: int = 5000,
+          longer: Mapping[str, datetime] | None = None) -> int:
+    """Delete up to `limit` failures at or before `before`, those whose key starts with a
+    prefix of `longer` only at or before its time; how many went."""
+    gone = LookupFailureRow.failed_at <= before
+    for prefix, until in (longer or {}).items():
+        gone = and_(gone, or_(~LookupFailureRow.key.startswith(prefix, autoescape=True),
+                              LookupFailureRow.failed_at <= until))
+    ids = list(session.scalars(select(LookupFailureRow.id).where(gone)
                                .order_by(LookupFailureRow.id).limit(limit)))
     if ids:
         session.execute(delete(LookupFailureRow).where(LookupFailureRow.id.in_(ids)))

@@ -13,7 +13,8 @@ def service(rt: Runtime) -> FeedbackService:
     existing = rt.extras.get("feedback")
     if isinstance(existing, FeedbackService):
         return existing
-    svc = FeedbackService(rt.db, rt.rules, rt.settings, limiter=rt.lookup_limiter)
+    svc = FeedbackService(rt.db, rt.rules, rt.settings, limiter=rt.lookup_limiter,
+                          item_limit=rt.item_rating_limit)
     rt.extras["feedback"] = svc
     return svc
 

@@ -842,6 +842,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"提交过于频繁，请 (?P<n>\d+) 分钟后再试；情况紧急请直接拨打 12345 热线"),
      "Too many appeals sent in a short time: please try again in {n} minutes; if it is "
      "urgent, call the 12345 hotline", {}),
+    (re.compile(r"评价过于频繁，请 (?P<n>\d+) 分钟后再试"),
+     "Too many ratings in a short time: please try again in {n} minutes", {}),
     (re.compile(r"距上次回访未联系上不足 (?P<n>\d+) (?P<unit>小时|分钟)，请换个时间再打："
                 r"(?P<at>[\d\- :]+) 后可再记录未联系上（联系上了可随时记录回访结果）"),
      "Less than {n} {unit} since the last call-back that reached nobody: call at another time,"

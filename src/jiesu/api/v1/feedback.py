@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from jiesu.api.deps import CurrentUserDep, RuntimeDep, require_roles
@@ -28,7 +28,7 @@ Id = Annotated[int, Path(ge=1)]
 
 def feedback(runtime: Runtime) -> FeedbackService:
     return FeedbackService(runtime.db, runtime.rules, runtime.settings,
-                           limiter=runtime.lookup_limiter)
+                           limiter=runtime.lookup_limiter, item_limit=runtime.item_rating_limit)
 
 
 def reporting(runtime: Runtime) -> rep.ReportingService:
@@ -175,7 +175,10 @@ class RatingOut(BaseModel):
 
 @router.post("/ratings", response_model=RatingOut, status_code=201,
              summary="评价（公开：诉求编号+电话，或服务事项）")
-def rate(body: RatingIn, runtime: RuntimeDep) -> RatingOut:
+def rate(body: RatingIn, runtime: RuntimeDep, request: Request) -> RatingOut:
+    """A service item is rated once a day per phone (JIESU_ITEM_RATING_INTERVAL_HOURS; again:
+    409) and JIESU_ITEM_RATINGS_PER_ADDRESS times an hour per client address (then 429,
+    评价过于频繁，请 N 分钟后再试, with `Retry-After`); a refused rating stores nothing."""
     svc = feedback(runtime)
     if body.appeal_code is not None:
         r = svc.rate_appeal_by_code(body.appeal_code, body.phone, body.stars, utcnow(),
@@ -183,7 +186,8 @@ def rate(body: RatingIn, runtime: RuntimeDep) -> RatingOut:
     else:
         assert body.service_item_id is not None
         r = svc.rate_service_item(body.service_item_id, body.phone, body.stars, utcnow(),
-                                  comment=body.comment)
+                                  comment=body.comment,
+                                  address=request.client.host if request.client else "")
     return RatingOut(rating_id=r.rating_id, bad=r.bad, rectification_id=r.rectification_id)
 
 

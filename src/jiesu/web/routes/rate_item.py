@@ -57,7 +57,8 @@ def rate_item(request: Request, item_id: str, form: FormDep) -> Response:
         # parsed as every rating form parses it (the appeal's on /track, the survey's)
         stars = parse_stars(stars_text)
         feedback.service(core.runtime_of(request)).rate_service_item(
-            item, phone, stars, utcnow(), comment=comment or None)
+            item, phone, stars, utcnow(), comment=comment or None,
+            address=request.client.host if request.client else "")
     except DomainError as exc:  # nothing stored: the form again, as typed, with the reason
         return _page(request, item, typed=typed, error=exc.message,
                      status_code=exc.http_status)
