@@ -4,11 +4,16 @@ statistics and the audit log exactly as they were."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy import text as sql
 from typer.testing import CliRunner
 
 from jiesu import cli
@@ -23,8 +28,8 @@ from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
 from jiesu.services.feedback import FeedbackService
 from jiesu.services.reporting import ReportingService
-from jiesu.services.retention import erase_due
-from jiesu.store.feedback_tables import RatingRow
+from jiesu.services.retention import ErasureResult, erase_due
+from jiesu.store.feedback_tables import RatingRow, RectificationRow
 from jiesu.store.notify_tables import NotificationRow
 from jiesu.store.tables import AppealRow, EventRow
 from tests.support.city import City, page_login
@@ -292,6 +297,71 @@ def test_two_processes_at_once_erase_each_appeal_once(runtime: Runtime, city: Ci
     assert sum(r.appeals for r in results) == 40
     # erased once each: one version step, one erasure time
     assert {i: _row(runtime, i).version for i in ids} == {i: v + 1 for i, v in versions.items()}
+    assert audit.verify(runtime.db).ok
+
+
+def _lock_waits(runtime: Runtime) -> int:
+    """Sessions of this test's database now waiting for a row lock (PostgreSQL)."""
+    with runtime.db.engine.connect() as conn:
+        return int(conn.execute(sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'")).scalar_one())
+
+
+def test_erasing_an_appeal_while_its_rectification_takes_a_step_deadlocks_neither(
+        runtime: Runtime, city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 整改回访 of a long-ended appeal's rectification has locked the rectification and
+    is about to add its event to the appeal when the erasure of that appeal begins. Erasure
+    took the appeal's lock, then waited for the rectification's (to redact its report), while
+    the step waited for the appeal's: a deadlock PostgreSQL broke by failing one (503). Both
+    now take the rectification's lock before the appeal's, so erasure waits for the step and
+    then erases: both succeed."""
+    if runtime.db.dialect != "postgresql":
+        pytest.skip("SQLite takes the write lock at BEGIN IMMEDIATE: two writers cannot overlap")
+    story = Story(runtime, city)
+    appeal = story.closed(T0)
+    with runtime.db.uow(write=False) as uow:
+        rect = uow.session.scalar(select(RectificationRow.id).where(
+            RectificationRow.appeal_id == appeal))
+    assert rect is not None
+    when = T0 + timedelta(days=DAYS + 10)  # it ended at T0 + 2 days
+    locked, go = threading.Event(), threading.Event()
+    appeal_event = FeedbackService._appeal_event
+
+    def held(*args: Any) -> None:  # the step wrote the rectification, holds its lock
+        locked.set()
+        go.wait(timeout=30)
+        appeal_event(*args)
+
+    monkeypatch.setattr(FeedbackService, "_appeal_event", staticmethod(held))
+    outcome: dict[str, object] = {}
+
+    def run(name: str, work: Callable[[], object]) -> threading.Thread:
+        def target() -> None:
+            try:
+                outcome[name] = work()
+            except Exception as exc:  # noqa: BLE001 - asserted below
+                outcome[name] = exc
+        thread = threading.Thread(target=target)
+        thread.start()
+        return thread
+
+    svc = FeedbackService(runtime.db, runtime.rules, runtime.settings)
+    step = run("step", lambda: svc.follow_up_rectification(story.followup, rect, True, when))
+    assert locked.wait(timeout=30)
+    erase = run("erase", lambda: erase_due(runtime.db, when, days=DAYS, reopen_window_days=15,
+                                           upload_dir=runtime.settings.upload_dir))
+    deadline = time.monotonic() + 10
+    while _lock_waits(runtime) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)  # erasure is waiting for the rectification's lock
+    assert _lock_waits(runtime) == 1
+    go.set()
+    for thread in (step, erase):
+        thread.join(timeout=60)
+    assert outcome["step"] == "verified", repr(outcome["step"])
+    erased = outcome["erase"]
+    assert isinstance(erased, ErasureResult) and erased.appeals == 1, repr(erased)
+    assert _row(runtime, appeal).requester_phone is None
     assert audit.verify(runtime.db).ok
 
 

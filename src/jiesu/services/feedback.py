@@ -490,7 +490,7 @@ class FeedbackService:
         Of two steps at once one wins and the other is refused with Conflict (409) and changes
         nothing, whatever was rated: a service item's rating has no appeal whose version would
         stop the second. Its row lock is taken here, after the rating's (publishing) and before
-        the appeal's (the step's event)."""
+        the appeal's (the step's event): the one order, which erasure (retention) keeps too."""
         changed = {k: v for k, v in _columns(rect).items() if v != read[k]} | more
         if not fq.update_rectification(uow.session, rect_id, status=read["status"],
                                        rounds=read["rounds"], values=changed):

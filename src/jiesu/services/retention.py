@@ -75,16 +75,16 @@ def erase_due(db: Database, now: datetime, *, days: int, reopen_window_days: int
             result.more = True
             break
         with db.uow() as uow:
-            ids = rs.claim_due(uow.session, before, batch)
-            if ids:
-                _erase_appeals(uow.session, ids, now, Path(upload_dir), result)
+            due = rs.due(uow.session, before, batch)
+            if due:
+                _erase_appeals(uow.session, due, before, now, Path(upload_dir), result)
             items = rs.claim_item_ratings(uow.session, before, batch)
             if items:
                 rs.erase_ratings(uow.session, {r: _redacted(c, ()) for r, c in items})
                 result.item_ratings += len(items)
                 result.ratings += len(items)
             uow.commit()
-        if len(ids) < batch and len(items) < batch:
+        if len(due) < batch and len(items) < batch:
             break
         result.more = i == max_batches - 1
     if result.appeals or result.item_ratings:
@@ -94,8 +94,19 @@ def erase_due(db: Database, now: datetime, *, days: int, reopen_window_days: int
     return result
 
 
-def _erase_appeals(session: Session, ids: list[int], now: datetime, upload_dir: Path,
-                   result: ErasureResult) -> None:
+def _erase_appeals(session: Session, due: list[int], before: datetime, now: datetime,
+                   upload_dir: Path, result: ErasureResult) -> None:
+    # Lock order: rating, then rectification (整改), then appeal, as every rating and 整改 step
+    # takes them (jiesu.services.feedback: publishing locks the rating, each step writes the
+    # rectification, then the appeal's event). Erasure once claimed the appeals first and then
+    # waited for a rectification a step held, which waited for the appeal: a deadlock
+    # (PostgreSQL failed one, a 503). So the due appeals' ratings and their rectifications are
+    # locked first, waiting for a step in flight, then the appeals claimed (SKIP LOCKED).
+    ratings = rs.ratings_of(session, due)
+    reports = rs.rectification_reports(session, [r for r, _, _ in ratings])
+    ids = rs.claim_due(session, before, due)
+    if not ids:
+        return
     rows = rs.appeals(session, ids)
     names: dict[int, tuple[str, ...]] = {}
     photos: list[str] = []
@@ -119,12 +130,11 @@ def _erase_appeals(session: Session, ids: list[int], now: datetime, upload_dir: 
         photos += files
         row["suggestions"] = _erased_suggestions(row["suggestions"])
     rs.erase(session, rows, now)
-    ratings = rs.ratings_of(session, ids)
-    rs.erase_ratings(session, {r: _redacted(c, names.get(a, ())) for r, a, c in ratings})
+    ratings = [(r, a, c) for r, a, c in ratings if a in names]  # of the appeals claimed
+    rs.erase_ratings(session, {r: _redacted(c, names[a]) for r, a, c in ratings})
     appeal_of = {r: a for r, a, _ in ratings}
-    rs.set_reports(session, {
-        i: redact(t or "", names.get(appeal_of[r], ()))
-        for i, r, t in rs.rectification_reports(session, list(appeal_of))})
+    rs.set_reports(session, {i: redact(t or "", names[appeal_of[r]])
+                             for i, r, t in reports if r in appeal_of})
     refs = [f"appeal:{i}:{step}" for i in ids for step in REQUESTER_MESSAGE_STEPS]
     result.messages += rs.delete_messages(session, refs, REQUESTER_MESSAGE_KINDS)
     # The files go before the commit: should it fail, the rows still list photos that are

@@ -34,21 +34,31 @@ def count_due(session: Session, before: datetime) -> int:
     return int(session.scalar(select(func.count()).select_from(_due(before).subquery())) or 0)
 
 
-def claim_due(session: Session, before: datetime, limit: int) -> list[int]:
-    """Up to `limit` due appeals, earliest end first, claimed with FOR UPDATE SKIP LOCKED (two
-    processes never take the same one; an appeal a person is acting on waits for the next
-    pass)."""
-    ended = list(session.scalars(
-        select(AppealRow.id).where(_NOT_ERASED_ENDED, AppealRow.closed_at < before)
-        .order_by(AppealRow.closed_at, AppealRow.id).limit(limit)
-        .with_for_update(skip_locked=True)))
-    if len(ended) < limit:
-        ended += session.scalars(
-            select(AppealRow.id).where(_NOT_ERASED_ENDED, AppealRow.closed_at.is_(None),
-                                       AppealRow.updated_at < before)
-            .order_by(AppealRow.id).limit(limit - len(ended))
-            .with_for_update(skip_locked=True))
-    return ended
+def due(session: Session, before: datetime, limit: int) -> list[int]:
+    """Up to `limit` due appeals, earliest end first, not locked (`claim_due` claims them)."""
+    return _due_ids(session, before, limit)
+
+
+def claim_due(session: Session, before: datetime, ids: Sequence[int]) -> list[int]:
+    """Those of `ids` still due, claimed with FOR UPDATE SKIP LOCKED (two processes never
+    take the same one; an appeal a person is acting on waits for the next pass)."""
+    return _due_ids(session, before, len(ids), among=ids)
+
+
+def _due_ids(session: Session, before: datetime, limit: int, *,
+             among: Sequence[int] | None = None) -> list[int]:
+    def ended(*where: Any) -> Any:
+        stmt = select(AppealRow.id).where(_NOT_ERASED_ENDED, *where)
+        if among is None:
+            return stmt
+        return stmt.where(AppealRow.id.in_(among)).with_for_update(skip_locked=True)
+
+    ids = list(session.scalars(ended(AppealRow.closed_at < before)
+                               .order_by(AppealRow.closed_at, AppealRow.id).limit(limit)))
+    if len(ids) < limit:
+        ids += session.scalars(ended(AppealRow.closed_at.is_(None), AppealRow.updated_at < before)
+                               .order_by(AppealRow.id).limit(limit - len(ids)))
+    return ids
 
 
 def appeals(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
@@ -80,19 +90,22 @@ def erase(session: Session, rows: Iterable[dict[str, Any]], at: datetime) -> Non
 
 
 def ratings_of(session: Session, appeal_ids: Sequence[int]) -> list[tuple[int, int, str | None]]:
-    """(rating id, appeal id, comment) of the appeals' ratings."""
+    """(rating id, appeal id, comment) of the appeals' ratings, locked (FOR UPDATE, by id)."""
     return [(i, a, c) for i, a, c in session.execute(
         select(RatingRow.id, RatingRow.appeal_id, RatingRow.comment)
-        .where(RatingRow.appeal_id.in_(appeal_ids))) if a is not None]
+        .where(RatingRow.appeal_id.in_(appeal_ids)).order_by(RatingRow.id)
+        .with_for_update()) if a is not None]
 
 
 def rectification_reports(session: Session, rating_ids: Sequence[int]
                           ) -> list[tuple[int, int, str | None]]:
-    """(rectification id, rating id, report) of the ratings' rectifications that have one."""
+    """(rectification id, rating id, report) of the ratings' rectifications that have one,
+    locked (FOR UPDATE, by id)."""
     return [(i, r, t) for i, r, t in session.execute(
         select(RectificationRow.id, RectificationRow.rating_id, RectificationRow.report)
         .where(RectificationRow.rating_id.in_(rating_ids),
-               RectificationRow.report.is_not(None)))]
+               RectificationRow.report.is_not(None))
+        .order_by(RectificationRow.id).with_for_update())]
 
 
 def erase_ratings(session: Session, comments: dict[int, str | None]) -> None:
