@@ -6,14 +6,21 @@ the count lives in the database, counts only stored ratings and leaves with its 
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from jiesu.domain.errors import IllegalTransition
 from jiesu.runtime import Runtime
 from jiesu.services.clock import utcnow
+from jiesu.services.feedback import FeedbackService
 from jiesu.services.throttle import ItemRatingLimit
+from jiesu.store import feedback_store as fq
 from jiesu.store.feedback_tables import RatingRow
 from jiesu.store.throttle_tables import LookupFailureRow
 from tests.integration.test_web_pages import _token
@@ -119,3 +126,40 @@ def test_the_count_is_kept_an_hour_by_the_purge(city: City, runtime: Runtime) ->
     assert _rate(city.client, item, "13800000002") == 429
     assert runtime.lookup_limiter.purge(utcnow() + timedelta(minutes=61)) == 1
     assert _rate(city.client, item, "13800000002") == 201
+
+
+def test_one_phone_rating_twice_at_once_is_stored_once(city: City, runtime: Runtime,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two ratings of one item from one phone at the same moment (a double tap, a script):
+    both used to read "not rated today" before either stored and both were kept. The item's
+    row is locked before the check now, so the second waits, then is refused (409)."""
+    if runtime.db.dialect == "sqlite":
+        pytest.skip("SQLite takes the write lock at BEGIN IMMEDIATE: two writers cannot overlap")
+    item = _item(city, "W-601")
+    barrier, checked = threading.Barrier(2), fq.rated_item_since
+
+    def both_check_first(*args: Any) -> Any:
+        # both at the check before either stores; with the lock only one gets here
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=3)
+        return checked(*args)
+
+    monkeypatch.setattr(fq, "rated_item_since", both_check_first)
+    svc = FeedbackService(runtime.db, runtime.rules, runtime.settings)
+    outcome: list[object] = [None, None]
+
+    def rate(i: int) -> None:
+        try:
+            outcome[i] = svc.rate_service_item(item, "13800000001", 1, utcnow())
+        except Exception as exc:  # noqa: BLE001 - asserted below
+            outcome[i] = exc
+
+    threads = [threading.Thread(target=rate, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    refused = [o for o in outcome if isinstance(o, Exception)]
+    assert len(refused) == 1 and isinstance(refused[0], IllegalTransition), outcome
+    assert "该号码已评价过这项服务" in refused[0].message
+    assert _stored(runtime, item) == 1

@@ -341,7 +341,9 @@ class FeedbackService:
     def _rate_service_item(self, item_id: int, phone: str, stars: int, comment: str | None,
                            now: datetime) -> RatingResult:
         with self.db.uow() as uow:
-            item = fq.service_item(uow.session, item_id)
+            # locked (as an administrator's change locks it), so that two ratings from one
+            # phone at once cannot both pass the check below: the second waits, then is refused
+            item = fq.service_item(uow.session, item_id, lock=True)
             if item is None:
                 raise NotFound(f"服务事项 {item_id} 不存在")
             # switched off (停用), or its unit stopped: its poster may still hang somewhere

@@ -228,14 +228,18 @@ class ServiceItemInfo:
         return self.active and self.unit_active
 
 
-def service_item(session: Session, item_id: int) -> ServiceItemInfo | None:
-    """One service item with its unit, active or not; None when unknown."""
-    row = session.execute(
-        select(ServiceItemRow.id, ServiceItemRow.code, ServiceItemRow.name,
-               ServiceItemRow.unit_id, UnitRow.code, UnitRow.name, ServiceItemRow.active,
-               UnitRow.active)
-        .join(UnitRow, UnitRow.id == ServiceItemRow.unit_id)
-        .where(ServiceItemRow.id == item_id)).first()
+def service_item(session: Session, item_id: int, *,
+                 lock: bool = False) -> ServiceItemInfo | None:
+    """One service item with its unit, active or not; None when unknown. With `lock`, the
+    item's row is locked (FOR UPDATE; not its unit's)."""
+    stmt = (select(ServiceItemRow.id, ServiceItemRow.code, ServiceItemRow.name,
+                   ServiceItemRow.unit_id, UnitRow.code, UnitRow.name, ServiceItemRow.active,
+                   UnitRow.active)
+            .join(UnitRow, UnitRow.id == ServiceItemRow.unit_id)
+            .where(ServiceItemRow.id == item_id))
+    if lock:
+        stmt = stmt.with_for_update(of=ServiceItemRow)
+    row = session.execute(stmt).first()
     return None if row is None else ServiceItemInfo(*row)
 
 
