@@ -1488,24 +1488,35 @@ def _refresh_next_check(a: Appeal, r: Rules, now: datetime) -> None:
     a.next_check_at = min(times) if times else None
 
 
+def imported_at(appeal: Appeal) -> datetime | None:
+    """When `jiesu import` wrote this appeal as history; None for one registered here (whatever
+    its channel) and for one imported before the import kept its time."""
+    at = (appeal.extra.get("import") or {}).get("at")
+    return datetime.fromisoformat(at) if isinstance(at, str) else None
+
+
+def _warning(now: datetime, clock: Clock, level: str, due_at: datetime, since: datetime,
+             imported: datetime | None) -> DomainEvent:
+    """A `deadline_warning` event; `before_import` when its moment (`since`: the deadline, or
+    the start of the yellow window) had come when the appeal was imported, so it is history's
+    and not news (the duty phone gets one digest of such warnings, not one text each)."""
+    data: dict[str, Any] = {"clock": clock.value, "level": level, "due_at": due_at.isoformat()}
+    if imported is not None and since <= imported:
+        data["before_import"] = True
+    return DomainEvent("deadline_warning", now, None, Role.SYSTEM, data)
+
+
 def check_deadlines(appeal: Appeal, rules: Rules, now: datetime) -> list[DomainEvent]:
     """Raise each yellow and red warning once per clock; red also creates an automatic 督办."""
     events: list[DomainEvent] = []
+    imported = imported_at(appeal)
     for clock, attr, start, due_at in _watched(appeal):
         if due_at is None or start is None:
             continue
         level: Warning = getattr(appeal, attr)
         if now > due_at and level is not Warning.RED:
             setattr(appeal, attr, Warning.RED)
-            events.append(
-                DomainEvent(
-                    "deadline_warning",
-                    now,
-                    None,
-                    Role.SYSTEM,
-                    {"clock": clock.value, "level": "red", "due_at": due_at.isoformat()},
-                )
-            )
+            events.append(_warning(now, clock, "red", due_at, due_at, imported))
             auto = rules.auto_supervision_level
             # The appeal's 督办 level and count are the handling unit's record (its queue, the
             # API, open data): a late 回访 is the follow-up agents' and leaves them alone. Its
@@ -1528,17 +1539,11 @@ def check_deadlines(appeal: Appeal, rules: Rules, now: datetime) -> list[DomainE
                     {"level": auto.value, "auto": True, "clock": clock.value, "note": note},
                 )
             )
-        elif level is Warning.NONE and now >= _yellow_time(appeal, rules, clock, start, due_at):
-            setattr(appeal, attr, Warning.YELLOW)
-            events.append(
-                DomainEvent(
-                    "deadline_warning",
-                    now,
-                    None,
-                    Role.SYSTEM,
-                    {"clock": clock.value, "level": "yellow", "due_at": due_at.isoformat()},
-                )
-            )
+        elif level is Warning.NONE:
+            yellow = _yellow_time(appeal, rules, clock, start, due_at)
+            if now >= yellow:
+                setattr(appeal, attr, Warning.YELLOW)
+                events.append(_warning(now, clock, "yellow", due_at, yellow, imported))
     _refresh_next_check(appeal, rules, now)
     return events
 

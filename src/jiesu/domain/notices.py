@@ -9,7 +9,8 @@ days than it asked (延期部分批准), with the reason, when the appeal is reo
 supervisor issues a 催办, 黄牌 or 红牌 督办, with the level and the supervisor's note; to its
 co-units (协办) when the lead unit's return or extension is decided or the appeal reopened.
 To an enterprise's 精准帮扶 liaison when one of its 涉企诉求 is registered and when its handling
-deadline passes. Pure: the services put them in the notification outbox in the same
+deadline passes. Imported history whose deadline had passed before the import texts no liaison
+and its unit only once, a digest per duty phone. Pure: the services put them in the notification outbox in the same
 transaction as the step, so a message goes out exactly when the step is saved."""
 
 from __future__ import annotations
@@ -122,6 +123,17 @@ def unit_warning_notice(data: Mapping[str, Any], *, code: str, title: str, city:
     if data.get("level") == "red":
         return f"{what}{clock}已超期（时限 {due_local}），已自动督办，请立即办理。"
     return f"{what}{clock}时限将于 {due_local} 到期，请抓紧办理。"
+
+
+def history_digest_notice(counts: Mapping[tuple[str, str], int], *, city: str) -> str:
+    """The one message to a duty phone for the warnings of imported history whose deadline (or
+    yellow window) had come before the import, counted by (clock, level): a unit is not texted
+    once per appeal about work that was late before this system held it."""
+    parts = [f"{counts[clock, level]} 件{name}{'已超期' if level == 'red' else '即将到期'}"
+             for level in ("red", "yellow") for clock, name in UNIT_CLOCKS.items()
+             if counts.get((clock, level))]
+    pressed = "，已自动督办" if any(counts.get((c, "red")) for c in UNIT_CLOCKS) else ""
+    return f"【{city}12345】导入的历史诉求中有 {'、'.join(parts)}{pressed}，请登录系统查看。"
 
 
 class UnitDecision(NamedTuple):

@@ -55,6 +55,8 @@ def sweep_deadlines(runtime: Runtime, now: datetime, *, batch: int = 200,
                     max_batches: int = 1000) -> SweepResult:
     result = SweepResult()
     rules = runtime.rules.get()
+    # warnings of imported history, late before the import: one text per duty phone
+    history = notices.HistoryDigest()
     for _ in range(max_batches):
         with runtime.db.uow() as uow:
             ids = lookups.due_for_sweep(uow.session, now, batch)
@@ -75,12 +77,17 @@ def sweep_deadlines(runtime: Runtime, now: datetime, *, batch: int = 200,
                 uow.appeals.save(appeal, row, events, now=now)
                 result.units_texted += notices.notify_units(uow, runtime.settings, appeal,
                                                             events, now)
+                history.note(uow, appeal, events)
                 # a 涉企诉求 past its handling deadline: the enterprise's liaison hears too
                 result.liaisons_texted += notices.notify_liaison(uow, runtime.settings, appeal,
                                                                  events, now)
             uow.commit()
         if len(ids) < batch:
             break
+    if history.counts:
+        with runtime.db.uow() as uow:
+            result.units_texted += history.send(uow, runtime.settings, now)
+            uow.commit()
     return result
 
 

@@ -311,7 +311,9 @@ def _appeal(rec: ImportRecord, category: str | None, lead: int | None, co: tuple
     """The appeal as it stands in the source system (built directly: not a live transition)."""
     v = rec.values
     status: dom.Status = v["status"]
-    extra: dict[str, Any] = {"import": {"mapping": mapping.name, "source_ref": rec.source_ref}}
+    # the import's time: a deadline that had passed by then is history's, not news (no text)
+    extra: dict[str, Any] = {"import": {"mapping": mapping.name, "source_ref": rec.source_ref,
+                                        "at": now.isoformat()}}
     if rec.extra:
         extra["source"] = rec.extra
     code = v.get("enterprise_code")

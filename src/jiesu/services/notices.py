@@ -3,6 +3,8 @@ notification outbox, in the transaction of the step."""
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from jiesu.config import Settings
@@ -41,7 +43,9 @@ def notify_units(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
     (JIESU_NOTIFY_UNITS_ON_DISPATCH), the handling unit's about a dispatcher's 驳回退单,
     驳回延期, 延期部分批准 or 退回重办 and about a 重办, with the reason, and its co-units'
     about a 重办 and about the lead unit's 退单 or 延期 decided, and the handling unit's about
-    a supervisor's 督办 while it has the appeal; returns how many messages were queued."""
+    a supervisor's 督办 while it has the appeal; returns how many messages were queued.
+    Warnings of imported history that had come before the import are left to the
+    `HistoryDigest`."""
     queued = 0
     for event in events:
         if event.type in ("dispatch", "sub_dispatch"):
@@ -55,10 +59,10 @@ def notify_units(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
             if event.type != "supervise" or appeal.status.value in notices.IN_HANDS:
                 queued += _notify_decision(uow, settings, appeal, event, now)
             continue
-        if event.type != "deadline_warning" or appeal.code is None:
+        if (event.type != "deadline_warning" or appeal.code is None
+                or event.data.get("before_import")):  # history's: in the digest (note_history)
             continue
-        unit_id = (appeal.lead_unit_id if event.data.get("clock") == "sign"
-                   else appeal.handling_unit_id or appeal.lead_unit_id)
+        unit_id = _warned_unit(appeal, event)
         if unit_id is None:
             continue
         due = datetime.fromisoformat(str(event.data["due_at"])).astimezone(settings.tz)
@@ -73,6 +77,42 @@ def notify_units(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
                                      f"{event.data.get('level')}")
             queued += 1
     return queued
+
+
+def _warned_unit(appeal: dom.Appeal, event: DomainEvent) -> int | None:
+    """The unit a deadline warning is for: the lead unit signs, the handling unit handles."""
+    if event.data.get("clock") == "sign":
+        return appeal.lead_unit_id
+    return appeal.handling_unit_id or appeal.lead_unit_id
+
+
+@dataclass
+class HistoryDigest:
+    """The warnings of imported history that had come before the import (`before_import`), by
+    duty phone and (clock, level): one text per phone, for a whole sweep."""
+
+    counts: dict[str, Counter[tuple[str, str]]] = field(default_factory=dict)
+
+    def note(self, uow: UnitOfWork, appeal: dom.Appeal, events: list[DomainEvent]) -> None:
+        for event in events:
+            clock = str(event.data.get("clock"))
+            if (event.type != "deadline_warning" or not event.data.get("before_import")
+                    or clock not in notices.UNIT_CLOCKS):
+                continue
+            unit_id = _warned_unit(appeal, event)
+            phone = lookups.duty_phone(uow.session, unit_id) if unit_id is not None else None
+            if phone:
+                self.counts.setdefault(phone, Counter())[clock, str(event.data["level"])] += 1
+
+    def send(self, uow: UnitOfWork, settings: Settings, now: datetime) -> int:
+        """Queue the digests; returns how many."""
+        for phone, counts in self.counts.items():
+            notify_store.enqueue(uow.session, channel="sms", recipient=phone,
+                                 body=notices.history_digest_notice(counts,
+                                                                    city=settings.city_name),
+                                 kind=notices.WARNING_KIND, now=now,
+                                 ref=f"imported:{int(now.timestamp())}:{phone}")
+        return len(self.counts)
 
 
 def _notify_dispatch(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
@@ -138,14 +178,15 @@ def notify_liaison(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
                    events: list[DomainEvent], now: datetime) -> int:
     """Text the 精准帮扶 liaison of the enterprise of a 涉企诉求 (the mobile phone on their
     account, while they are active) when it is registered, unless imported, and when its
-    handling deadline passes (JIESU_NOTIFY_LIAISONS); returns how many messages were queued.
+    handling deadline passes, unless imported history's deadline passed before the import
+    (JIESU_NOTIFY_LIAISONS); returns how many messages were queued.
     Each is queued once: registered once, and red once per handling deadline (a reopened
     appeal's new deadline may pass again)."""
     if not settings.notify_liaisons or appeal.code is None or not appeal.enterprise_code:
         return 0
     wanted = [e for e in events if (e.type == "register" and appeal.channel != "import")
               or (e.type == "deadline_warning" and e.data.get("clock") == "handle"
-                  and e.data.get("level") == "red")]
+                  and e.data.get("level") == "red" and not e.data.get("before_import"))]
     if not wanted:
         return 0
     liaison = lookups.liaison_to_text(uow.session, appeal.enterprise_code)

@@ -1,0 +1,166 @@
+"""Day one: open history imported with `jiesu import` whose deadlines passed before the import
+turns red on the first sweep (warning, automatic 督办, the board) but does not text one SMS per
+appeal: each duty phone gets one digest, the 精准帮扶 liaison none. A deadline that passes after
+the import (a reopened appeal's, one still ahead when imported) texts as usual.
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from jiesu.jobs.sweeper import sweep_deadlines
+from jiesu.services.clock import utcnow
+from jiesu.services.exchange import ImportService
+from jiesu.services.import_mapping import load_mapping
+from jiesu.store import notify_store
+from jiesu.store.tables import AppealRow
+from tests.integration.test_dispatch_notices import DUTY, _duty_phones
+from tests.integration.test_liaison_notices import LIAISON_PHONE, _enterprise_with_liaison
+from tests.support.city import City
+
+MAPPING = """
+name = "old_12345"
+[source]
+format = "csv"
+id_prefix = "old:"
+[fields]
+source_id = "工单号"
+created_at = "受理时间"
+title = "标题"
+content = "诉求描述"
+lead_unit = { column = "责任单位", match = "code" }
+status = { column = "工单状态", map = { "办理中" = "in_progress", "已答复" = "replied" } }
+dispatched_at = "派发时间"
+replied_at = "答复时间"
+reply_text = "答复内容"
+enterprise_code = "信用代码"
+channel = { value = "hotline" }
+"""
+HEADER = ["工单号", "受理时间", "标题", "诉求描述", "责任单位", "工单状态", "派发时间", "答复时间",
+          "答复内容", "信用代码"]
+LONG_AGO = "2025-03-03 09:00"  # dispatched then: its handling deadline passed long before
+
+
+def _row(ref: str, unit: str, *, dispatched: str = LONG_AGO, enterprise: str = "",
+         replied: str = "") -> list[str]:
+    return [ref, dispatched, f"历史诉求{ref}", f"历史诉求{ref}的内容", unit,
+            "已答复" if replied else "办理中", dispatched, replied, "已处理" if replied else "",
+            enterprise]
+
+
+def _import(city: City, tmp_path: Path, rows: list[list[str]], at: datetime) -> None:
+    data = tmp_path / f"ledger-{len(list(tmp_path.iterdir()))}.csv"
+    with data.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(HEADER)
+        w.writerows(rows)
+    mapping = tmp_path / "old.toml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    report = ImportService(city.runtime.db, city.runtime.rules).run(data, load_mapping(mapping),
+                                                                    at)
+    assert (report.imported, report.rejected_count) == (len(rows), 0), [
+        str(e) for e in report.rejected]
+
+
+def _texts(city: City, kind: str) -> list[tuple[str, str, str]]:
+    """(recipient, text, ref) of each message of `kind`, in the order queued."""
+    with city.runtime.db.uow(write=False) as uow:
+        rows = sorted(notify_store.notifications(uow.session, kind=kind), key=lambda n: n.id)
+        return [(n.recipient, n.body, n.ref or "") for n in rows]
+
+
+def _appeal(city: City, ref: str) -> AppealRow:
+    with city.runtime.db.uow(write=False) as uow:
+        row = uow.session.query(AppealRow).filter_by(source_ref=f"old:{ref}").one()
+        uow.session.expunge(row)
+        return row
+
+
+def test_history_late_before_the_import_texts_one_digest_per_duty_phone(
+        city: City, tmp_path: Path) -> None:
+    _duty_phones(city)  # D1, D1S1 (under D1) and W have duty phones; D2 has none
+    firm = _enterprise_with_liaison(city)
+    rows = ([_row(f"D1-{i}", "D1") for i in range(12)]
+            + [_row(f"S1-{i}", "D1S1") for i in range(8)]
+            + [_row(f"W-{i}", "W", enterprise=firm) for i in range(6)]
+            + [_row(f"D2-{i}", "D2S1") for i in range(3)])  # no phone up its chain
+    now = utcnow()
+    _import(city, tmp_path, rows, now)
+    result = sweep_deadlines(city.runtime, now + timedelta(minutes=1))
+    # the appeals are red and 督办 as any late appeal (timeline, board, KPIs)
+    assert (result.red, result.yellow, result.supervised) == (29, 0, 29)
+    row = _appeal(city, "W-0")
+    assert (row.handle_warning, row.supervision_count) == ("red", 1)
+    # one text per duty phone, not 26; the liaison hears of none of its 6
+    digests = _texts(city, "deadline_warning")
+    assert sorted((p, t) for p, t, _ in digests) == sorted([
+        (DUTY["D1"], "【示范市12345】导入的历史诉求中有 12 件办理已超期，已自动督办，"
+                     "请登录系统查看。"),
+        (DUTY["D1S1"], "【示范市12345】导入的历史诉求中有 8 件办理已超期，已自动督办，"
+                       "请登录系统查看。"),
+        (DUTY["W"], "【示范市12345】导入的历史诉求中有 6 件办理已超期，已自动督办，"
+                    "请登录系统查看。")])
+    assert result.units_texted == 3 and result.liaisons_texted == 0
+    assert _texts(city, "liaison_notice") == []
+    # swept again: nothing new
+    again = sweep_deadlines(city.runtime, now + timedelta(hours=1))
+    assert (again.red, again.units_texted) == (0, 0)
+    assert len(_texts(city, "deadline_warning")) == 3
+
+
+def test_a_deadline_that_passes_after_the_import_texts_as_usual(city: City,
+                                                                 tmp_path: Path) -> None:
+    """A deadline still ahead when imported: yellow and red text the unit one by one, and red
+    the liaison; one whose yellow time had come when imported goes into the digest; a reopened
+    appeal's new deadline texts as any."""
+    _duty_phones(city)
+    firm = _enterprise_with_liaison(city)
+    now = utcnow()
+    _import(city, tmp_path, [_row("AHEAD", "W", enterprise=firm, dispatched=(
+        now - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S"))], now)
+    due = _appeal(city, "AHEAD").handle_due_at
+    # dispatched at the same time, imported a minute before that deadline: yellow already
+    _import(city, tmp_path, [_row("NEARLY", "W", dispatched=(
+        now - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S"))], due - timedelta(minutes=1))
+    assert _appeal(city, "NEARLY").handle_due_at == due
+    yellow = sweep_deadlines(city.runtime, due - timedelta(seconds=30))
+    assert (yellow.yellow, yellow.units_texted) == (2, 2)
+    (_, ahead, ref), (_, nearly, _) = _texts(city, "deadline_warning")
+    assert ref == f"appeal:{_appeal(city, 'AHEAD').id}:handle:yellow"
+    assert "历史诉求AHEAD" in ahead and "办理时限将于" in ahead
+    assert nearly == "【示范市12345】导入的历史诉求中有 1 件办理即将到期，请登录系统查看。"
+    red = sweep_deadlines(city.runtime, due + timedelta(minutes=5))
+    assert (red.red, red.units_texted, red.liaisons_texted) == (2, 2, 1)
+    texts = [t for _, t, _ in _texts(city, "deadline_warning")[2:]]
+    assert all("办理已超期" in t and "「历史诉求" in t for t in texts)  # one by one
+    ((phone, text, _),) = _texts(city, "liaison_notice")
+    assert phone == LIAISON_PHONE and "历史诉求AHEAD" in text and "办理已超期" in text
+    # replied long ago (its 回访 is late: the follow-up agents' business, no unit's text),
+    # reopened now: its new handling deadline is the unit's and the liaison's as any
+    _import(city, tmp_path, [_row("REPLIED", "W", enterprise=firm,
+                                  replied="2025-03-10 09:00")], now)
+    sweep_deadlines(city.runtime, now + timedelta(minutes=1))
+    before = len(_texts(city, "deadline_warning"))
+    out = city.act("dispatcher", _appeal(city, "REPLIED").id, "reopen", reason="仍未解决")
+    again = datetime.fromisoformat(out["deadlines"]["handle"])
+    late = sweep_deadlines(city.runtime, again + timedelta(minutes=5))
+    assert (late.red, late.units_texted, late.liaisons_texted) == (1, 1, 1)
+    assert before + 1 == len(_texts(city, "deadline_warning"))
+    assert "历史诉求REPLIED" in _texts(city, "deadline_warning")[-1][1]
+    assert "历史诉求REPLIED" in _texts(city, "liaison_notice")[-1][1]
+
+
+def test_appeals_registered_with_channel_import_are_not_history(city: City) -> None:
+    """Only what `jiesu import` wrote is history: an appeal registered live whose channel is
+    `import` texts its warnings as any."""
+    _duty_phones(city)
+    a = city.register(channel="import")
+    d = city.act("dispatcher", a["id"], "dispatch", unit_code="D1")
+    due = datetime.fromisoformat(d["deadlines"]["sign"])
+    result: Any = sweep_deadlines(city.runtime, due + timedelta(minutes=5))
+    assert (result.red, result.units_texted) == (1, 1)
+    ((_, text, _),) = _texts(city, "deadline_warning")
+    assert "签收已超期" in text
