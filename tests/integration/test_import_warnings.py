@@ -122,6 +122,7 @@ def test_a_deadline_that_passes_after_the_import_texts_as_usual(city: City,
     _import(city, tmp_path, [_row("AHEAD", "W", enterprise=firm, dispatched=(
         now - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S"))], now)
     due = _appeal(city, "AHEAD").handle_due_at
+    assert due is not None
     # dispatched at the same time, imported a minute before that deadline: yellow already
     _import(city, tmp_path, [_row("NEARLY", "W", dispatched=(
         now - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S"))], due - timedelta(minutes=1))

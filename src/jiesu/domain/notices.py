@@ -10,8 +10,9 @@ supervisor issues a 催办, 黄牌 or 红牌 督办, with the level and the supe
 co-units (协办) when the lead unit's return or extension is decided or the appeal reopened.
 To an enterprise's 精准帮扶 liaison when one of its 涉企诉求 is registered and when its handling
 deadline passes. Imported history whose deadline had passed before the import texts no liaison
-and its unit only once, a digest per duty phone. Pure: the services put them in the notification outbox in the same
-transaction as the step, so a message goes out exactly when the step is saved."""
+and its unit only once, a digest per duty phone. Pure: the services put them in the
+notification outbox in the same transaction as the step, so a message goes out exactly when
+the step is saved."""
 
 from __future__ import annotations
 
