@@ -873,6 +873,24 @@ def test_red_without_yellow_when_the_sweeper_was_late() -> None:
     assert check_deadlines(built.appeal, built.rules, local(2026, 5, 30)) == []
 
 
+def test_warnings_whose_moment_came_before_the_import_are_marked_history() -> None:
+    """An imported appeal (extra.import.at) whose deadline, or yellow window, had come when it
+    was imported: its warnings are as ever (red, 督办) but marked `before_import`; a deadline
+    that passes after the import, and any appeal not imported, is not marked."""
+    built = dispatched_at(local(2026, 3, 2, 9))  # signing due long before, handling after
+    built.appeal.extra = {"import": {"at": local(2026, 3, 10).isoformat()}}
+    events = check_deadlines(built.appeal, built.rules, local(2026, 3, 10, 0, 1))
+    warned = {e.data["clock"]: e.data for e in events if e.type == "deadline_warning"}
+    assert warned["sign"]["before_import"] is True and warned["sign"]["level"] == "red"
+    assert "handle" not in warned or "before_import" not in warned["handle"]
+    assert [e.type for e in events].count("supervise") == 1
+    later = check_deadlines(built.appeal, built.rules, local(2026, 4, 30))
+    assert [e.data.get("before_import") for e in later if e.type == "deadline_warning"] == [None]
+    live = dispatched_at(local(2026, 3, 2, 9))
+    assert not any("before_import" in e.data
+                   for e in check_deadlines(live.appeal, live.rules, local(2026, 4, 30)))
+
+
 def test_each_running_clock_warns_on_its_own() -> None:
     built = dispatched_at(local(2026, 3, 2, 9))  # never signed: sign and handle both run
     events = check_deadlines(built.appeal, built.rules, local(2026, 4, 30))

@@ -57,6 +57,17 @@ def test_units_are_warned_about_signing_and_handling_only() -> None:
         assert unit_warning_notice({"clock": clock, "level": "red"}, **kw) is None
 
 
+def test_imported_history_late_before_the_import_is_one_digest() -> None:
+    from jiesu.domain.notices import history_digest_notice
+
+    assert history_digest_notice({("handle", "yellow"): 2, ("sign", "red"): 3,
+                                  ("handle", "red"): 40}, city="示范市") == (
+        "【示范市12345】导入的历史诉求中有 3 件签收已超期、40 件办理已超期、2 件办理即将到期，"
+        "已自动督办，请登录系统查看。")
+    assert history_digest_notice({("sign", "yellow"): 1}, city="示范市") == (
+        "【示范市12345】导入的历史诉求中有 1 件签收即将到期，请登录系统查看。")
+
+
 def test_the_rated_unit_is_warned_about_its_rectification_deadline() -> None:
     yellow = rectification_warning_notice("yellow", code="2026112700123", title="多福巷路灯不亮",
                                           city="示范市", due_local="12月18日 23:59")
