@@ -165,3 +165,18 @@ def test_appeals_registered_with_channel_import_are_not_history(city: City) -> N
     assert (result.red, result.units_texted) == (1, 1)
     ((_, text, _),) = _texts(city, "deadline_warning")
     assert "签收已超期" in text
+
+
+def test_an_enterprise_appeal_handed_down_from_above_texts_its_liaison(city: City) -> None:
+    """上级交办 (channel `supervisor`) is current work, not history: the liaison hears of it as
+    of any 涉企诉求 (the quiet channel spares only its requester, the leader who handed it
+    down), and of its handling deadline passing."""
+    firm = _enterprise_with_liaison(city)
+    a = city.register(channel="supervisor", enterprise_code=firm, title="企业用地审批久拖")
+    city.act("dispatcher", a["id"], "dispatch", unit_code="D2")
+    due = datetime.fromisoformat(city.act("handler_d2", a["id"], "sign")["deadlines"]["handle"])
+    late = sweep_deadlines(city.runtime, due + timedelta(minutes=5))
+    assert (late.red, late.liaisons_texted) == (1, 1)
+    texts = [t for p, t, _ in _texts(city, "liaison_notice") if p == LIAISON_PHONE]
+    assert len(texts) == 2 and "有新诉求" in texts[0] and "办理已超期" in texts[1]
+    assert _texts(city, "requester_notice") == []
