@@ -57,13 +57,17 @@ def test_the_units_of_an_urgent_appeal_hear_of_it_when_it_is_dispatched(city: Ci
     assert len(_texts(city, a["id"])) == 4
 
 
-def test_an_ordinary_or_imported_appeal_texts_no_unit_by_default(city: City) -> None:
+def test_an_ordinary_appeal_texts_no_unit_by_default(city: City) -> None:
     _duty_phones(city)
     normal = city.register()
     city.act("dispatcher", normal["id"], "dispatch", unit_code="D1")
+    assert _texts(city, normal["id"]) == []
+    # an imported appeal still waiting for dispatch is dispatched live: its unit must sign
+    # it in time like any other's, so an urgent one texts the unit (not its requester)
     imported = city.register(channel="import", urgency="urgent")
     city.act("dispatcher", imported["id"], "dispatch", unit_code="D1")
-    assert _texts(city, normal["id"]) == [] and _texts(city, imported["id"]) == []
+    ((phone, text),) = _texts(city, imported["id"])
+    assert phone == DUTY["D1"] and "紧急诉求" in text
     urgent = city.register(urgency="urgent", title="")
     city.act("dispatcher", urgent["id"], "dispatch", unit_code="D1S1")
     ((phone, text),) = _texts(city, urgent["id"])

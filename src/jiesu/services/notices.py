@@ -118,10 +118,11 @@ class HistoryDigest:
 def _notify_dispatch(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
                      event: DomainEvent, now: datetime) -> int:
     """The units an appeal was just dispatched (or passed on) to, at their duty phones, when
-    JIESU_NOTIFY_UNITS_ON_DISPATCH says so (default: 紧急 and 特急 appeals). Imported history
-    texts no one."""
+    JIESU_NOTIFY_UNITS_ON_DISPATCH says so (default: 紧急 and 特急 appeals). An imported
+    appeal is dispatched here only live (an import records its history as one `import`
+    event), so a unit hears of it like any other; its requester stays quiet."""
     wanted = settings.notify_units_on_dispatch
-    if (wanted == "none" or appeal.code is None or appeal.channel == "import"
+    if (wanted == "none" or appeal.code is None
             or (wanted == "urgent" and appeal.urgency is dom.Urgency.NORMAL)):
         return 0
     due = appeal.sign_due_at if event.type == "dispatch" else appeal.handle_due_at
