@@ -203,7 +203,7 @@ def test_a_comment_too_long_is_refused_not_cut(city: City) -> None:
     c = city.client
     r = c.post(f"/track/{a['code']}/rate", data={
         "csrf_token": _token(c, f"/track/{a['code']}"), "stars": "1", "comment": "差" * 1001})
-    assert r.status_code == 200 and "评价说明不能超过 1000 字" in r.text
+    assert r.status_code == 422 and "评价说明不能超过 1000 字" in r.text
     assert "感谢您的评价" not in r.text and 'action="/track/' in r.text
     assert city.client.get("/api/v1/feedback/ratings",
                            headers=city.headers("supervisor")).json() == []
@@ -215,6 +215,54 @@ def test_a_comment_too_long_is_refused_not_cut(city: City) -> None:
     r = c.post(f"/track/{a['code']}/rate", data={
         "csrf_token": _token(c, f"/track/{a['code']}"), "stars": "1", "comment": "差" * 1000})
     assert "感谢您的评价" in r.text
+
+
+def _form(html: str, action: str) -> str:
+    m = re.search(rf'<form[^>]*action="/track/[^"]+/{action}".*?</form>', html, re.S)
+    assert m, f"no {action} form"
+    return m.group(0)
+
+
+def test_a_refused_form_on_the_tracking_page_keeps_what_was_typed_and_says_why_there(
+        city: City) -> None:
+    """A rating sent without its stars came back as a flash at the top of the page, screens
+    above the form on a phone, and the comment typed was gone; so were a 补充 or a 重办 reason
+    refused. Now the page comes back at once (4xx) with the message in that form, the text
+    in it and the focus on what to fix; nothing is stored."""
+    a = _replied_from_the_web(city)
+    c = city.client
+    track = f"/track/{a['code']}"
+    r = c.post(f"{track}/rate", data={"csrf_token": _token(c, track),
+                                      "comment": "修得很快，灯还有点暗"})
+    assert r.status_code == 422, r.text[-2000:]
+    form = _form(r.text, "rate")
+    assert 'role="alert"' in form and "评价等级须为 1 到 5 星" in form
+    assert ">修得很快，灯还有点暗</textarea>" in form
+    assert re.search(r'<input type="radio" name="stars" value="5"[^>]*autofocus', form)
+    assert r.text.count("autofocus") == 1 and "感谢您的评价" not in r.text
+    # stars chosen, the comment too long: the star stays chosen and the comment takes the focus
+    r = c.post(f"{track}/rate", data={"csrf_token": _token(c, track), "stars": "2",
+                                      "comment": "差" * 1001})
+    form = _form(r.text, "rate")
+    assert re.search(r'value="2"[^>]*checked', form) and "评价说明不能超过 1000 字" in form
+    assert re.search(r'<textarea id="comment"[^>]*autofocus', form)
+    english = c.post(f"{track}/rate?lang=en", data={"csrf_token": _token(c, track),
+                                                    "comment": "dim"})
+    assert english.status_code == 422 and ">dim</textarea>" in _form(english.text, "rate")
+    assert "1 to 5 stars" in _form(english.text, "rate")
+    c.get(f"{track}?lang=zh")
+    assert city.client.get("/api/v1/feedback/ratings",
+                           headers=city.headers("supervisor")).json() == []
+
+    r = c.post(f"{track}/add_info", data={"csrf_token": _token(c, track), "text": "补" * 5001})
+    form = _form(r.text, "add_info")
+    assert r.status_code == 422 and 'role="alert"' in form and "补" * 5001 in form
+    r = c.post(f"{track}/reopen", data={"csrf_token": _token(c, track), "reason": " "})
+    form = _form(r.text, "reopen")
+    assert r.status_code == 422 and "请填写重办理由" in form
+    assert re.search(r'<textarea id="reopen-reason"[^>]*autofocus', form)
+    page = c.get(track).text  # said once: not again on the next visit
+    assert 'role="alert"' not in page and c.get(track).status_code == 200
 
 
 def test_the_board_shows_the_requesters_rating_apart_from_the_follow_up(city: City) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -67,6 +68,14 @@ def _ask_phone(code: str) -> Response:
 def track_detail(request: Request, code: str) -> Response:
     if code not in request.session.get("tracked", []):
         return _ask_phone(code)
+    return _detail_page(request, code)
+
+
+def _detail_page(request: Request, code: str, failed: dict[str, Any] | None = None,
+                 status_code: int = 200) -> HTMLResponse:
+    """The tracking page; after a refused rating, 补充 or 重办 (`failed`: the action, why and
+    what was typed) the message stands in that form, which holds the text again and takes the
+    focus: on a phone the form is screens below the page's top, where a flash went unseen."""
     rt = core.runtime_of(request)
     with core.reading(rt) as uow:
         row = web_queries.by_code(uow.session, code)
@@ -94,6 +103,12 @@ def track_detail(request: Request, code: str) -> Response:
     rate_ends = (rating_ends(row.closed_at, rt.settings.rating_window_days)
                  if row.status == "closed" else None)
     rate_over = rate_ends is not None and utcnow() >= rate_ends
+    offered = {"rate": row.status in ("replied", "closed") and rating is None and not rate_over,
+               "add_info": row.status in queries.OPEN,
+               "reopen": row.status in ("replied", "closed") and not reopen_over}
+    if failed and not offered.get(failed["action"]):  # e.g. rated meanwhile on another phone
+        core.flash(request, failed["message"], "error")
+        failed = None
     return core.render(request, "public/track_detail.html", {
         "row": row, "enterprise": enterprise, "on_file": on_file,
         "unit": names.get(row.lead_unit_id or 0),
@@ -103,11 +118,10 @@ def track_detail(request: Request, code: str) -> Response:
         "rejected_because": rejected_because(row.reject_reason)
         if row.status == "rejected" else None,
         "merged": merged,
-        "can_add": row.status in queries.OPEN,
-        "can_reopen": row.status in ("replied", "closed") and not reopen_over,
+        "can_add": offered["add_info"], "can_reopen": offered["reopen"],
         "reopen_over": reopen_over, "reopen_ends": reopen_ends,
-        "can_rate": row.status in ("replied", "closed") and rating is None and not rate_over,
-        "rate_over": rate_over and rating is None, "rate_ends": rate_ends})
+        "can_rate": offered["rate"], "rate_over": rate_over and rating is None,
+        "rate_ends": rate_ends, "failed": failed}, status_code=status_code)
 
 
 def _call_now(suggestions: dict[str, Any] | None) -> list[str]:
@@ -143,7 +157,20 @@ def _requester_act(request: Request, code: str, action: str, args: dict[str, obj
             uploads.discard(rt.settings, saved)
             raise
 
-    return core.done(request, act, message, f"/track/{code}")
+    return _done(request, code, action, act, message, {k: str(v) for k, v in args.items()})
+
+
+def _done(request: Request, code: str, action: str, call: Callable[[], object], message: str,
+          typed: dict[str, str]) -> Response:
+    """Run a requester's `action`; done, back to the tracking page with `message`; refused,
+    the page at once with the refusal and `typed` in the action's form."""
+    try:
+        call()
+    except DomainError as exc:
+        return _detail_page(request, code, {"action": action, "message": exc.message,
+                                            "values": typed}, status_code=exc.http_status)
+    core.flash(request, message)
+    return core.redirect(f"/track/{code}")
 
 
 @router.post("/track/{code}/add_info", response_model=None)
@@ -170,6 +197,6 @@ def rate(request: Request, code: str, form: FormDep) -> Response:
         appeal_id, phone = row.id, row.requester_phone or ""
     stars, comment = core.text(form, "stars"), core.text(form, "comment")
     # parsed as every rating form parses it (a service item's, the survey's)
-    return core.done(request, lambda: feedback.rate(
-        rt, appeal_id, phone, parse_stars(stars), comment),
-        "感谢您的评价", f"/track/{code}")
+    return _done(request, code, "rate",
+                 lambda: feedback.rate(rt, appeal_id, phone, parse_stars(stars), comment),
+                 "感谢您的评价", {"stars": stars, "comment": comment})
