@@ -94,3 +94,12 @@ def test_the_appeal_page_says_there_is_no_one_to_call(city: City) -> None:
     page = city.client.get(f"/staff/appeals/{callable_['id']}").text
     form = re.search(r'id="act-follow_up".*?</form>', page, re.S)
     assert form and "data-no-phone" not in form.group(0), page
+
+
+def test_the_queue_calls_the_requester_with_one_tap(city: City) -> None:
+    """On a phone the 回访员 works from the queue: its number was plain text, to be copied into
+    the dialler, while the appeal page's was a tel: link. Now the queue's is one too."""
+    a = _replied(city, requester_phone="13800001234")
+    page_login(city.client, "followup")
+    row = _row(city, a["code"], city.client.get("/staff/followup").text)
+    assert re.search(r'<a href="tel:13800001234"[^>]*>13800001234</a>', row), row
