@@ -93,3 +93,21 @@ def test_the_desktop_header_stays_compact(visitor: Callable[..., Visitor]) -> No
     heights = resident.page.eval_on_selector_all(
         "header .nav a", "els => els.map(e => e.getBoundingClientRect().height)")
     assert heights and max(heights) < 36, heights
+
+
+def test_the_monthly_report_toolbar_is_finger_sized_on_a_phone(
+        visitor: Callable[..., Visitor]) -> None:
+    """The monthly report has its own print stylesheet: on a phone its 返回工作台 link was
+    15 px tall and 查看/打印 21 px, next to each other."""
+    leader = visitor("leader-report-taps", phone=True)
+    # not the analyst: its home, the dashboard, is cached, and other tests seed it later;
+    # so is this month's report: an earlier month is measured
+    leader.login("supervisor")
+    for lang in ("zh", "en"):
+        leader.goto(f"/reports/monthly?month=2026-01&lang={lang}")
+        targets = leader.page.evaluate(  # type: ignore[attr-defined]
+            TARGETS.replace("document.querySelectorAll(", "document.querySelector("
+                            "'.toolbar').querySelectorAll("))
+        assert len(targets) >= 6, targets  # back, month, 查看, language, Excel, 打印
+        assert [t for t in targets if t[2] < MIN or t[3] < MIN] == [], (lang, targets)
+    leader.shot("tap-targets-monthly-report")
