@@ -537,3 +537,26 @@ def test_an_unknown_username_costs_a_password_check_too(city: City,
                              json={"username": username, "password": "wrong-password"})
         assert r.status_code == 401 and r.json()["error"]["message"] == "用户名或密码错误"
     assert len(checked) == 2 and all(h.startswith("$argon2") for h in checked)
+
+
+def test_a_new_handler_without_a_unit_is_told_so_in_the_pages_words(city: City) -> None:
+    """The admin page and the API said 承办人和网格员必须属于一个单位（--unit）: the command
+    line's flag, on a page whose field is 所属单位."""
+    c = city.client
+    assert _page_login(c, "admin") == 303
+    token = _csrf(c.get("/staff/admin?tab=users").text)
+    r = c.post("/staff/admin/users", data={
+        "username": "liufang", "display_name": "刘芳", "password": "long-enough-1",
+        "role": "handler", "unit_code": "", "csrf_token": token})
+    assert "承办人和网格员必须属于一个单位" in r.text and "--unit" not in r.text, r.text[-3000:]
+    c.get("/staff/admin?tab=users&lang=en")  # the language sticks to the session
+    english = c.post("/staff/admin/users", data={
+        "username": "liufang", "password": "long-enough-1", "role": "handler",
+        "csrf_token": token}).text
+    assert "Handlers and grid workers must belong to a unit" in english
+    assert "--unit" not in english
+    api = c.post("/api/v1/admin/users", headers=city.headers("admin"), json={
+        "username": "liufang", "password": "long-enough-1", "role": "handler"})
+    assert api.status_code == 422 and "--unit" not in api.json()["error"]["message"]
+    assert "liufang" not in {u["username"] for u in c.get(
+        "/api/v1/admin/users", headers=city.headers("admin")).json()}

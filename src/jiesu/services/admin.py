@@ -357,7 +357,7 @@ class AdminService:
         check_staff_role(role)
         username = check_username(username)
         if role in UNIT_ROLES and not unit_code:
-            raise InvalidArguments("承办人和网格员必须属于一个单位（--unit）", field="unit_code")
+            raise InvalidArguments("承办人和网格员必须属于一个单位", field="unit_code")
         return username, check_display_name(display_name or username)
 
     @staticmethod

@@ -712,8 +712,6 @@ EN: dict[str, str] = {
     "服务事项编码和名称不能为空": "A service item needs a code and a name",
     # errors an administrator can meet (the admin service's and pages' fixed messages)
     "单位编码和名称不能为空": "A unit needs a code and a name",
-    "承办人和网格员必须属于一个单位（--unit）":
-        "Handlers and grid workers must belong to a unit (--unit)",
     "事项分类最多三级": "Categories have at most three levels",
     "分类文件为空": "The category file is empty",
     "分类文件第一行须为表头，例如 level1,level2,level3":
