@@ -134,3 +134,33 @@ def test_a_long_title_is_cut_with_an_ellipsis_on_a_phone(
     assert handler.page.evaluate(
         "document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     handler.shot("handler-inbox-long-title")
+
+
+def test_a_refused_addition_on_the_tracking_page_is_said_in_its_form_and_switches_language(
+        visitor: Callable[..., Visitor]) -> None:
+    """On a phone a refused 补充 said so in a flash at the page's top, far above the form,
+    and the text was gone; the page it came back on is the form's POST address, whose
+    language switch answered 405. Now the message is in the form, which holds the text and
+    the focus, and English opens the tracking page."""
+    resident = visitor("resident-refused-addition", phone=True)
+    page = resident.page
+    resident.goto("/submit")
+    page.get_by_label("诉求内容").fill("小区门口的井盖松动，踩上去会晃。")
+    page.get_by_label("手机号码").fill("13912340001")
+    page.get_by_role("button", name="提交", exact=True).click()
+    page.wait_for_url(re.compile(r"/track/\d+"))
+    track = page.url.split("?")[0]
+    page.evaluate("() => document.querySelectorAll('form').forEach(f => f.noValidate = true)")
+    page.get_by_label("补充内容").fill("   ")
+    page.locator("form[action$='/add_info'] button").click()
+    page.wait_for_load_state()
+    form = page.locator("form[action$='/add_info']")
+    assert form.get_by_role("alert").inner_text() == "请填写补充内容"
+    assert page.evaluate("document.activeElement.id") == "info"
+    resident.shot("public-track-refused-addition")
+    page.locator("a.lang").click()
+    page.wait_for_load_state()
+    # the page the form was on: here the confirmation after submitting (?new=1)
+    assert page.url.split("?")[0] == track and "lang=en" in page.url, page.url
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("form[action$='/add_info'] button").inner_text() == "Submit"

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from jiesu.web.routes import public as public_routes
-from tests.support.city import City
+from tests.support.city import City, page_login
 
 PHONE = "13600000001"
 
@@ -452,6 +452,37 @@ def test_the_language_switch_keeps_the_page_and_its_query(city: City) -> None:
     back = _lang_link(city.client.get(f"/track?code={code}&lang=en").text)
     assert back == f"/track?code={code}&lang=zh", back
     assert city.client.get(back).status_code == 200
+
+
+def test_a_refused_form_switches_the_language_of_the_page_it_was_on(city: City) -> None:
+    """A refusal is shown at the form's POST address (a rating, a staff action, a patrol):
+    its language switch linked there and answered 405 · Not supported. It switches the page
+    the form was on (the browser's same-origin Referer), else the home page."""
+    a = _replied_from_the_web(city)
+    c = city.client
+    track = f"/track/{a['code']}"
+    refused = c.post(f"{track}/rate", data={"csrf_token": _token(c, track), "stars": ""},
+                     headers={"Referer": f"http://testserver{track}"})
+    assert refused.status_code == 422
+    link = _lang_link(refused.text)
+    assert link == f"{track}?lang=en", link
+    assert c.get(link).status_code == 200
+    c.get(f"{track}?lang=zh")
+    # no Referer (or another site's): the home page, never the POST address
+    for headers in ({}, {"Referer": f"https://elsewhere.example{track}"}):
+        refused = c.post(f"{track}/rate", data={"csrf_token": _token(c, track), "stars": ""},
+                         headers=headers)
+        assert _lang_link(refused.text) == "/?lang=en"
+    # a staff action refused on the appeal page, opened from a work list
+    token = page_login(c, "handler_s1")
+    page = f"/staff/appeals/{a['id']}?back=%2Fstaff%2Finbox"
+    refused = c.post(f"/staff/appeals/{a['id']}/contact", data={
+        "csrf_token": token, "origin": "detail", "method": "nope"},
+        headers={"Referer": f"http://testserver{page}"})
+    assert refused.status_code >= 400, refused.text[-2000:]
+    link = _lang_link(refused.text)
+    assert link == f"/staff/appeals/{a['id']}?back=%2Fstaff%2Finbox&lang=en", link
+    assert c.get(link).status_code == 200
 
 
 def test_open_statistics_point_to_the_open_data(city: City) -> None:

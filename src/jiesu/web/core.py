@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -298,10 +298,18 @@ def _nav_current(nav: list[tuple[str, str]], request: Request) -> str | None:
 
 def lang_switch_url(request: Request, lang: str) -> str:
     """This page's address in the other language: the path and query stay (a board page, a
-    search or a tracking code is not lost), only ``lang`` changes."""
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    search or a tracking code is not lost), only ``lang`` changes. A page answering a form
+    (a refusal shown at once) is at the form's POST address, which answers no GET (405): it
+    switches the page the form was on, which the browser names (Referrer-Policy same-origin),
+    else the home page."""
+    path, query = request.url.path, request.url.query
+    if request.method != "GET":
+        came_from = urlsplit(request.headers.get("referer", ""))
+        same_site = came_from.netloc == request.url.netloc and came_from.path.startswith("/")
+        path, query = (came_from.path, came_from.query) if same_site else ("/", "")
+    params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "lang"]
     params.append(("lang", lang))
-    return request.url.path + "?" + urlencode(params)
+    return path + "?" + urlencode(params)
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
