@@ -484,3 +484,27 @@ def test_a_district_above_the_lead_street_passes_the_appeal_below_that_street_on
     assert f'<option value="{city.unit_ids["D1S1C1"]}"' in form
     passed = city.act("handler_d1", a["id"], "sub_dispatch", unit_code="D1S1C1")
     assert passed["handling_unit"]["id"] == city.unit_ids["D1S1C1"]
+
+
+def test_a_refused_form_puts_the_focus_on_the_field_it_names(city: City) -> None:
+    """A reply refused for its missing reason, or a follow-up for its missing 解决情况, put
+    the focus on the form's first field (办理结果, 是否联系上): on a phone the keyboard or the
+    picker opened on a field that was fine. The focus is on the field the refusal names."""
+    appeal_id = _signed(city)
+    c = city.client
+    token = _login(c, "handler_d1")
+    r = c.post(f"/staff/appeals/{appeal_id}/reply", data={
+        "csrf_token": token, "origin": "detail", "claim": "cannot_solve", "text": "产权纠纷",
+        "reason": ""})
+    assert r.status_code == 422 and r.text.count("autofocus") == 1
+    assert re.search(r'<input id="reply-reason"[^>]*autofocus', r.text), r.text[-3000:]
+    r = c.post(f"/staff/appeals/{appeal_id}/reply", data={
+        "csrf_token": token, "origin": "detail", "claim": "solved", "text": ""})
+    assert re.search(r'<textarea id="reply-text"[^>]*autofocus', r.text)
+    city.act("handler_d1", appeal_id, "reply", claim="solved", text="已修复")
+    token = _login(c, "followup")
+    r = c.post(f"/staff/appeals/{appeal_id}/follow_up", data={
+        "csrf_token": token, "origin": "detail", "reached": "yes"})
+    assert r.status_code == 422 and "请选择解决情况" in r.text
+    assert re.search(r'<select id="follow_up-resolved"[^>]*autofocus', r.text)
+    assert r.text.count("autofocus") == 1

@@ -135,6 +135,7 @@ def act(request: Request, appeal_id: int, action: str, form: FormDep) -> Respons
         if core.text(form, "origin") == "detail":  # sent from the appeal page: keep the text
             return _detail_page(request, user, appeal_id, _list_of(back, here),
                                 {"action": action, "message": exc.message,
+                                 "field": exc.details.get("field"),
                                  "values": staff.typed_values(action, form)},
                                 status_code=exc.http_status)
         core.flash(request, exc.message, "error")
