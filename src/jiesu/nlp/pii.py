@@ -221,6 +221,10 @@ _FUNCTION_CHARS = frozenset("的了是在们个和与跟给被把对")
 _NOT_NAME_START = frozenset("和与给找请对跟让叫被由同及是位名的了这那该有个在为将把从令即或来")
 
 
+# The second character of a verb + complement (掐住, 拖走, 推倒, 打伤, 赶出).
+_COMPLEMENTS = frozenset("住走倒伤出起开掉跑死翻坏破断")
+
+
 @dataclass(frozen=True)
 class _Lexicon:
     """What the name detectors need of jieba's dictionary (its tags mark names as nr*)."""
@@ -233,6 +237,9 @@ class _Lexicon:
     # two-character names jieba knows that may be words too (马虎, 高达, 安保), not a famous
     # person's (李强)
     names: frozenset[str]
+    # verb + complement, however rare (掐住, 拖走, 推倒): a name before one ends a character
+    # earlier (主任洪可掐住脖子 -> 洪可)
+    verbs: frozenset[str]
 
 
 @cache
@@ -252,6 +259,7 @@ def _lexicon() -> _Lexicon:
     frequent_names = set()
     frequent = set()
     names = set()
+    verbs = set()
     path = os.path.join(os.path.dirname(spec.origin), "dict.txt")
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -270,12 +278,19 @@ def _lexicon() -> _Lexicon:
                 word[0] in COMMON_SURNAMES or word[:2] in COMPOUND_SURNAMES
             ):
                 words.add(word)
+            if len(word) == 2 and parts[2] == "v" and word[1] in _COMPLEMENTS:
+                verbs.add(word)
             if len(word) == 2 and int(parts[1]) >= 20:
                 tags[word] = parts[2]
                 if int(parts[1]) >= 2000 and not parts[2].startswith(("ns", "nz", "t", "s")):
                     frequent.add(word)
     return _Lexicon(
-        frozenset(words), tags, frozenset(frequent_names), frozenset(frequent), frozenset(names)
+        frozenset(words),
+        tags,
+        frozenset(frequent_names),
+        frozenset(frequent),
+        frozenset(names),
+        frozenset(verbs),
     )
 
 
@@ -531,6 +546,11 @@ _GIVEN_STOP = frozenset(
     "委部办或"
     "年月日号区市县镇乡省路街巷楼栋室层门我你他她您它"
 )
+# Stop characters that stand in given names too (蒋先辉, 陈其国, 阳书名, 窦太平, 曾向东, 蒋银月):
+# one of them counts in a two-character given name the context closes, unless the two are a
+# title or a kin word (张先生，, 王太太，) or hold a numeral (张三月，).
+_CLOSED_GIVEN_OK = frozenset("先其书太向月")
+_TITLE_WORDS = frozenset(_words("先生 太太 太婆 太公 太爷 书记 书生"))
 # Parts of speech of a two-character word that a given name never is (重申, 知道, 一直).
 _NOT_GIVEN_TAGS = frozenset(("v", "vn", "vd", "d", "ad", "p", "c", "u", "uj", "r", "f", "m", "q"))
 # Parts of speech of a two-character word that a closed given name never is (王一直，).
@@ -538,6 +558,26 @@ _CLOSED_NOT_GIVEN_TAGS = frozenset(("d", "p", "c", "u", "uj", "ul", "r", "f", "m
 # What may stand right before a name found by what follows it: a boundary, a grammar word, or
 # the end of a role or a verb of telling (举报李四家, 楼上李四家, 尊敬的胡华衡书记).
 _PARTY_BOUNDARY = frozenset("的了是和与跟及同给对向把被让叫请找由在到去从为说称问将即或报诉映告委")
+
+
+def _given_chars_ok(given: str, *, closed: bool) -> bool:
+    """Whether no character of `given` is a stop character (see _GIVEN_STOP), or, in a
+    closed two-character given name, only one of those that stand in names (_CLOSED_GIVEN_OK):
+    陈其国0000, 蒋先辉局长, 法人曾向东，; but not 张先生，, 李太太，, 张三月，.
+    """
+    stops = [c for c in given if c in _GIVEN_STOP]
+    if not stops:
+        return True
+    return (
+        closed
+        and len(given) == 2
+        and len(stops) == 1
+        and stops[0] in _CLOSED_GIVEN_OK
+        and given not in _TITLE_WORDS
+        and not any(c in _NUMERALS for c in given)
+        # 太 + an adjective is "too": 离居民房太近，; but 太平 is a noun
+        and (stops[0] != "太" or _lexicon().tags.get(given, "").startswith("n"))
+    )
 
 
 def _party_name_ok(cand: str, *, closed: bool = False) -> bool:
@@ -552,7 +592,10 @@ def _party_name_ok(cand: str, *, closed: bool = False) -> bool:
         return False
     surname = 2 if cand[:2] in COMPOUND_SURNAMES and len(cand) >= 3 else 1
     given = cand[surname:]
-    if not 1 <= len(given) <= 2 or any(c in _GIVEN_STOP for c in given):
+    # the surnames that are words (房, 向) need all their given characters: 居民房太近，
+    if not 1 <= len(given) <= 2 or not _given_chars_ok(
+        given, closed=closed and cand[0] not in _WORD_SURNAMES
+    ):
         return False
     lex = _lexicon()
     # 于梅娥, 向冬云, 曾志超 (where 曾 + a word reads as an adverb): only closed, and no part
@@ -594,7 +637,9 @@ def _party_name_ok(cand: str, *, closed: bool = False) -> bool:
     if len(given) < 2:
         return True
     if closed:  # 张国庆，: only grammar words are never given names (王一直，)
-        return lex.tags.get(given) not in _CLOSED_NOT_GIVEN_TAGS
+        tag = lex.tags.get(given)
+        # but a rare adverb may be one: 汤立新局长 (立新, 51 uses in jieba's dictionary)
+        return tag not in _CLOSED_NOT_GIVEN_TAGS or (tag == "d" and given not in lex.frequent)
     # 都重申, 张电话: a given name is not a verb or a word used every day
     return not (lex.tags.get(given) in _NOT_GIVEN_TAGS or given in lex.frequent)
 
@@ -646,6 +691,8 @@ def _party_name_at(
         )
         if last in _GIVEN_STOP or (nxt and last + nxt in lex.tags and not home):
             continue  # the last character starts the next word: 张三每天
+        if size > 2 and last + nxt in lex.verbs:
+            continue  # 主任洪可掐住脖子: 掐住 is a verb, however rare
         if nxt in _PLACE_SUFFIXES:
             continue
         if need_closed and not _closed_at(text, pos + size):
@@ -696,6 +743,11 @@ def _third_parties(text: str) -> Iterable[tuple[str, int, int]]:
             word_given=not (into_name and before in tags),
             signed=role_end < m.end(),
         )
+        if not found and into_name and before not in tags:
+            # segmented again after a role that is a word of its own on its left: 因老板胡建迪不给
+            # reads 老板 + 胡建迪 (not 板胡), if neither the given name nor the surname and its
+            # first given character are a word (业主张贴广告: 张贴)
+            found = _party_name_at(text, m.end(), word_given=False)
         if found:
             yield "name", m.end(), m.end() + len(found)
     for m in _PARTY_AFTER.finditer(text):
@@ -775,12 +827,52 @@ def _candidates(folded: str, names: Iterable[str]) -> Iterable[tuple[str, int, i
     for m in _STREET_NUMBER.finditer(folded):
         yield "house_number", m.start(), m.end()
     found = [*_names(folded, names), *_third_parties(folded)]
+    found += _list_members(folded, found)
     yield from found
     # a name found once is masked wherever the text repeats it (社区熊洪书记 … 熊洪答应), but
     # not where the same characters name a place or a firm (A3区一小, 康庭公司, 华悦城物业)
     for kind, start, end in _everywhere(folded, {folded[s:e] for _, s, e in found}):
         if not _ascii_alnum(folded[start - 1 : start]) and not folded.startswith(_FIRM_AFTER, end):
             yield kind, start, end
+
+
+# What joins the names of a list: 张三、李四, 张三和李四, 张三与李四, 张三及李四.
+_LIST_JOINS = ("、", "和", "与", "及", "以及", "跟")
+
+
+def _list_members(text: str, found: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """The names listed after a found one (业主张三、李四、王五反映, 邻居张三和李四每天).
+
+    The first name's cue is the list's: a member is read as after a role, and counts when it
+    has the first name's length (张三和李四每天) or the context closes it (张国庆、王五反映);
+    after 及/以及 only closed (张三及李四，), as a unit often follows them (主任成桂宁以及夏多铺
+    城管中队). Never what the text elsewhere calls a place or a firm (夏多铺镇).
+    """
+    out: list[tuple[str, int, int]] = []
+    for _, start, end in found:
+        size = end - start
+        while join := next((j for j in _LIST_JOINS if text.startswith(j, end)), None):
+            at = end + len(join)
+            cand = _party_name_at(text, at) if at < len(text) else None
+            if not cand or _names_a_place(text, cand):
+                break
+            end = at + len(cand)
+            closed = _closed_at(text, end) or text.startswith(_LIST_JOINS, end)
+            if not closed and (len(cand) != size or join in ("及", "以及")):
+                break
+            out.append(("name", at, end))
+    return out
+
+
+def _names_a_place(text: str, cand: str) -> bool:
+    """Whether `text` somewhere puts a place's or a firm's word after `cand` (夏多铺镇)."""
+    at = text.find(cand)
+    while at != -1:
+        end = at + len(cand)
+        if text[end : end + 1] in _PLACE_SUFFIXES or text.startswith(_FIRM_AFTER, end):
+            return True
+        at = text.find(cand, end)
+    return False
 
 
 def _ascii_alnum(s: str) -> bool:
