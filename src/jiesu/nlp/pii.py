@@ -382,6 +382,18 @@ def _names(text: str, given: Iterable[str]) -> Iterable[tuple[str, int, int]]:
             no_word_prefix=intro.startswith("本人"),
             strong=intro in ("我叫", "名叫", "姓名:", "姓名："),
         )
+        if (
+            found
+            and intro.startswith("本人")
+            and (found[0] in _WORDY_SURNAMES or found in _lexicon().frequent_names)
+            and (
+                _lexicon().tags.get(found[1:]) == "t"
+                or not _closed_at(text, m.end() + len(found), digits=False)
+            )
+        ):
+            # 本人于今年, 她本人都声称, 本人查明: a preposition, an adverb, a verb jieba also
+            # lists as a name; but 本人向孟运，
+            continue
         if found:
             yield "name", m.end(), m.end() + len(found)
     for title in _HONORIFIC.finditer(text):
@@ -504,15 +516,14 @@ _PARTY_BEFORE = re.compile(
 )
 # The ~200 most common surnames, less those that are more often a word of their own (于, 和,
 # 都, 全 …), so that "业主都知道" is not read as a name.
-_PARTY_SURNAMES = frozenset(SURNAMES_BY_FREQUENCY[:200]) - frozenset(
-    "于向和都时全应万那由来但常连车祝房路"
-)
+_WORDY_SURNAMES = frozenset("于向和都时全应万那由来但常连车祝房路")
+_PARTY_SURNAMES = frozenset(SURNAMES_BY_FREQUENCY[:200]) - _WORDY_SURNAMES
 # Where the name is closed (see _closed_at), the rarer surnames count too (晏, 仇, 商, 湛, 禤),
 # less those that are mostly words of their own or start many (区, 海, 国, 门, 信 …): the
 # dictionary check of surname + first given character stops the rest (居民安全, 业主权益).
 _CLOSED_SURNAMES = (
     frozenset(SURNAMES_BY_FREQUENCY)
-    - frozenset("于向和都时全应万那由来但常连车祝房路")
+    - _WORDY_SURNAMES
     - frozenset("位区海花权强豆盖练井支国平计相初门云容敬普薄阿母修宿印战危玉公利呼居干信")
     - frozenset("展智幸富元")
     - frozenset("楼师原")  # 居民楼林立, 会计师班, 原档案局长
@@ -689,7 +700,10 @@ def _party_name_at(
         home = nxt == "家" and (
             last in _NUMERALS or (size >= 3 and _AT_HOME_RE.match(text, pos + size) is not None)
         )
-        if last in _GIVEN_STOP or (nxt and last + nxt in lex.tags and not home):
+        if (
+            last in _GIVEN_STOP
+            and not (last in _CLOSED_GIVEN_OK and _closed_at(text, pos + size))
+        ) or (nxt and last + nxt in lex.tags and not home):
             continue  # the last character starts the next word: 张三每天
         if size > 2 and last + nxt in lex.verbs:
             continue  # 主任洪可掐住脖子: 掐住 is a verb, however rare
@@ -826,7 +840,7 @@ def _candidates(folded: str, names: Iterable[str]) -> Iterable[tuple[str, int, i
             yield "house_number", m.start(), m.end()
     for m in _STREET_NUMBER.finditer(folded):
         yield "house_number", m.start(), m.end()
-    found = [*_names(folded, names), *_third_parties(folded)]
+    found = _consistent_lengths(folded, [*_names(folded, names), *_third_parties(folded)])
     found += _list_members(folded, found)
     yield from found
     # a name found once is masked wherever the text repeats it (社区熊洪书记 … 熊洪答应), but
@@ -834,6 +848,27 @@ def _candidates(folded: str, names: Iterable[str]) -> Iterable[tuple[str, int, i
     for kind, start, end in _everywhere(folded, {folded[s:e] for _, s, e in found}):
         if not _ascii_alnum(folded[start - 1 : start]) and not folded.startswith(_FIRM_AFTER, end):
             yield kind, start, end
+
+
+def _consistent_lengths(
+    text: str, found: list[tuple[str, int, int]]
+) -> list[tuple[str, int, int]]:
+    """`found` with a three-character name cut to two where the same text closes those two
+    elsewhere and never the three: 包工头黄俊来处理 … 但黄俊， -> 黄俊 (来 starts 来处理); but
+    控告人：李生正，… 控告人李生正在 stays 李生正 (正 starts 正在).
+    """
+    closed = {text[s:e] for _, s, e in found if _closed_at(text, e)}
+    names = {text[s:e] for _, s, e in found}
+    return [
+        (kind, s, e - 1)
+        if e - s == 3
+        and text[s : e - 1] in closed
+        and text[s:e] not in closed
+        and text[s : e - 1] not in COMPOUND_SURNAMES
+        and text[s:e] in names
+        else (kind, s, e)
+        for kind, s, e in found
+    ]
 
 
 # What joins the names of a list: 张三、李四, 张三和李四, 张三与李四, 张三及李四.

@@ -585,3 +585,104 @@ def test_a_repeated_name_is_not_masked_where_it_names_a_place_or_a_firm():
     text = "本人华悦城（业主），华悦城物业乱收费；说康庭家人医院，康庭公司直销"
     assert "华悦城物业" in redact(text) and "康庭公司" in redact(text)
     assert "name" not in kinds("原A3区一小老师成立托管机构，A3区一小是一所学校")
+
+
+# Second round (issue 6 point 5): stop characters in given names, adverbs and words that cross
+# the role's boundary, lists, and the length of a name before a verb.
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # a character that is usually a grammar word stands in a closed given name
+        ("尊敬的领导：蒋先辉局长从2008年", "尊敬的领导：蒋**局长从2008年"),
+        ("项目负责人：陈其国0000-00000000", "项目负责人：陈**0000-00000000"),
+        ("公司经理（法定代表人）窦太平，现年63岁", "公司经理（法定代表人）窦**，现年63岁"),
+        ("转让给公司法人曾向东，而曾向东本人", "转让给公司法人曾**，而曾**本人"),
+        ("请求人：蒋银月(手机", "请求人：蒋**(手机"),
+        ("站长王其加提出申请，王其加站长的回复", "站长王**提出申请，王**站长的回复"),
+        # a given name jieba tags as an adverb (立新), between an organisation and a title
+        ("县信访局汤立新局长亲自约我们", "县信访局汤**局长亲自约我们"),
+        # 板胡 is a word, but 老板 is one on its left: 老板 + 胡建迪
+        ("退还本人(因老板胡建迪不给我报销！)", "退还本人(因老板胡**不给我报销！)"),
+    ],
+)
+def test_given_names_with_stop_characters_or_adverbs_are_masked_where_closed(text, masked):
+    assert redact(text) == masked
+    assert redact(masked) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "业主张先生，李太太，王书记，刘先生反映",  # surname + title or kin
+        "居民张三月，业主王其他，业主李其实，",  # a numeral, grammar words
+        "离居民房太近，每天24小时",  # 房 + 太 + an adjective: "too close to the houses"
+        "村民李太多，居民王太远。",  # 太 + an adjective is "too"
+        "邻居王先进的做法",  # not closed: 先 stays a stop character
+        "业主向我们反映，业主王向社区反映，居民李向前走",  # 向 is "to"
+        "业主张贴广告，业主张扬跋扈，老板胡说八道，老板胡乱收费，物业主管申报",
+        "业主张口就骂，业主张罗着，业主张明天来，业主任意停车",
+        "居民王一直，业主李已经，",  # adverbs in everyday use are never given names
+        "本人于今年8月，本人于今年 2月，本人于去年3月，本人于今天8点",
+        "她本人都声称在北京，本人查明4s店，我保证本人陈述的事件",
+    ],
+)
+def test_look_alikes_of_second_round_names_stay(text):
+    assert "name" not in kinds(text), [m.text for m in find_pii(text)]
+
+
+def test_a_word_surname_after_benren_counts_where_punctuation_closes_it():
+    assert redact("本人向孟运，电话") == "本人向**，电话"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("业主张三、李四、王五反映楼上漏水", "业主张**、李**、王**反映楼上漏水"),
+        ("邻居张三和李四每天吵闹", "邻居张**和李**每天吵闹"),
+        ("业主张国庆、李建军、王五反映", "业主张**、李**、王**反映"),
+        ("H3县电力公司负责人彭毓红、李刚、赵敏，无视", "H3县电力公司负责人彭**、李**、赵**，无视"),
+        ("段勇志和李民典从段强国手中购买", "段勇志和李民典从段强国手中购买"),  # no cue
+        ("老板袁小红与邹志平讨要无果", "老板袁**与邹**讨要无果"),
+        ("业主张三、李四家门口堆物", "业主张**、李**家门口堆物"),
+    ],
+)
+def test_names_listed_after_a_found_name_are_masked(text, masked):
+    assert redact(text) == masked
+    assert redact(masked) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("邻居张三和王府井的人", "王府井"),  # a place: a dictionary word
+        ("业主张三和周围邻居，业主张三与高层住户", "周围邻居，业主张**与高层"),
+        ("邻居张三及时反映", "及时反映"),  # 时 is no surname here
+        ("邻居张三、李主任和王书记", "、李主任和王书记"),  # surname + title stays
+        ("业主张三、李某", "、李某"),
+        # a town's name, as the text calls it elsewhere; after 以及 only a closed name
+        ("主任成桂宁以及夏多铺城管中队，夏多铺镇工作人员", "以及夏多铺城管中队，夏多铺镇"),
+        ("负责人成桂宁以及黄花城管中队", "以及黄花城管"),
+    ],
+)
+def test_list_look_alikes_stay(text, kept):
+    assert kept in redact(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # a verb + complement after the name (掐住): the name ends before it
+        ("原法制办主任洪可掐住脖子强行拖起", "原法制办主任洪**掐住脖子强行拖起"),
+        # the same text closes the two-character form and never the three
+        ("包工头黄俊来处理，但黄俊说。包工头黄俊，", "包工头黄**来处理，但黄**说。包工头黄**，"),
+        ("给代理主任刘塞看了截图；代理主任刘塞，", "给代理主任刘**看了截图；代理主任刘**，"),
+    ],
+)
+def test_a_name_before_a_verb_has_its_own_length(text, masked):
+    assert redact(text) == masked
+
+
+def test_a_closed_three_character_name_keeps_its_length_where_a_word_follows():
+    # 控告人李生正在: 正在 is a word, but the text closes 李生正 elsewhere
+    text = "控告人：李生正，男，61岁。控告人李生正在原朝阳建筑公司"
+    assert redact(text) == "控告人：李**，男，61岁。控告人李**在原朝阳建筑公司"
