@@ -707,8 +707,8 @@ def _party_name_at(
             continue  # the last character starts the next word: 张三每天
         if size > 2 and last + nxt in lex.verbs:
             continue  # 主任洪可掐住脖子: 掐住 is a verb, however rare
-        if nxt in _PLACE_SUFFIXES:
-            continue
+        if nxt in _PLACE_SUFFIXES or text.startswith(_SCHOOL_AFTER, pos + size):
+            continue  # 联系人：黄财镇农办, 学生（周楠教育集团） (but 法人喻中情公司管理者)
         if need_closed and not _closed_at(text, pos + size):
             continue
         if (
@@ -746,6 +746,8 @@ def _third_parties(text: str) -> Iterable[tuple[str, int, int]]:
     tags = lex.tags
     for m in _PARTY_BEFORE.finditer(text):
         before = text[m.start() - 1 : m.start() + 1] if m.start() else ""
+        if text[max(m.start() - 2, 0) : m.start()] in tags:
+            before = ""  # 中学校长杨晓东: 中学 is a word, so 校长 is one too (not 学校)
         role_end = m.end("role")
         # the role may be part of another word: 企业主, 行业主管, 妇女儿童, but also 公司法人,
         # 病退职工, 业主张菊业
@@ -915,7 +917,11 @@ def _ascii_alnum(s: str) -> bool:
 
 
 # What follows a firm's, a school's or a compound's name, not a person's.
-_FIRM_AFTER = ("物业", "公司", "医院", "集团", "主页", "产品", "小区", "酒店", "大厦", "学校")
+_SCHOOL_AFTER = ("教育", "中学", "小学", "集团")
+_FIRM_AFTER = (
+    *("物业", "公司", "医院", "主页", "产品", "小区", "酒店", "大厦", "学校"),
+    *_SCHOOL_AFTER,
+)
 
 
 def _names_a_dwelling(text: str, start: int, end: int) -> bool:

@@ -603,6 +603,8 @@ def test_a_repeated_name_is_not_masked_where_it_names_a_place_or_a_firm():
         ("县信访局汤立新局长亲自约我们", "县信访局汤**局长亲自约我们"),
         # 板胡 is a word, but 老板 is one on its left: 老板 + 胡建迪
         ("退还本人(因老板胡建迪不给我报销！)", "退还本人(因老板胡**不给我报销！)"),
+        # 学校 is a word, but so is 中学 before it: 中学 + 校长 + 杨晓东
+        ("E9县一中实验中学校长杨晓东自2017年以来", "E9县一中实验中学校长杨**自2017年以来"),
     ],
 )
 def test_given_names_with_stop_characters_or_adverbs_are_masked_where_closed(text, masked):
@@ -662,6 +664,8 @@ def test_names_listed_after_a_found_name_are_masked(text, masked):
         # a town's name, as the text calls it elsewhere; after 以及 only a closed name
         ("主任成桂宁以及夏多铺城管中队，夏多铺镇工作人员", "以及夏多铺城管中队，夏多铺镇"),
         ("负责人成桂宁以及黄花城管中队", "以及黄花城管"),
+        # a school or a group named after a person (周南中学)
+        ("仍招收高中学生（周楠教育集团）", "周楠教育集团"),
     ],
 )
 def test_list_look_alikes_stay(text, kept):
