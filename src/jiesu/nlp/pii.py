@@ -844,12 +844,18 @@ def _candidates(folded: str, names: Iterable[str]) -> Iterable[tuple[str, int, i
         yield "house_number", m.start(), m.end()
     found = _consistent_lengths(folded, [*_names(folded, names), *_third_parties(folded)])
     found += _list_members(folded, found)
-    yield from found
     # a name found once is masked wherever the text repeats it (社区熊洪书记 … 熊洪答应), but
     # not where the same characters name a place or a firm (A3区一小, 康庭公司, 华悦城物业)
-    for kind, start, end in _everywhere(folded, {folded[s:e] for _, s, e in found}):
-        if not _ascii_alnum(folded[start - 1 : start]) and not folded.startswith(_FIRM_AFTER, end):
-            yield kind, start, end
+    repeats = [
+        (kind, start, end)
+        for kind, start, end in _everywhere(folded, {folded[s:e] for _, s, e in found})
+        if not _ascii_alnum(folded[start - 1 : start]) and not folded.startswith(_FIRM_AFTER, end)
+    ]
+    listed = _list_members(folded, repeats)  # 名单如下：丁英先、王正国、薛祥庆
+    yield from found
+    yield from repeats
+    yield from listed
+    yield from _everywhere(folded, {folded[s:e] for _, s, e in listed})
 
 
 def _consistent_lengths(
@@ -881,7 +887,8 @@ def _list_members(text: str, found: list[tuple[str, int, int]]) -> list[tuple[st
     """The names listed after a found one (业主张三、李四、王五反映, 邻居张三和李四每天).
 
     The first name's cue is the list's: a member is read as after a role, and counts when it
-    has the first name's length (张三和李四每天) or the context closes it (张国庆、王五反映);
+    has the length of the name before it (张三和李四每天) or the context closes it
+    (张国庆、王五反映; but not 赵敏抱 in 彭毓红、李刚、赵敏抱团);
     after 及/以及 only closed (张三及李四，), as a unit often follows them (主任成桂宁以及夏多铺
     城管中队). Never what the text elsewhere calls a place or a firm (夏多铺镇).
     """
@@ -898,6 +905,7 @@ def _list_members(text: str, found: list[tuple[str, int, int]]) -> list[tuple[st
             if not closed and (len(cand) != size or join in ("及", "以及")):
                 break
             out.append(("name", at, end))
+            size = len(cand)
     return out
 
 

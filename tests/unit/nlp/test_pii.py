@@ -646,6 +646,10 @@ def test_a_word_surname_after_benren_counts_where_punctuation_closes_it():
         ("段勇志和李民典从段强国手中购买", "段勇志和李民典从段强国手中购买"),  # no cue
         ("老板袁小红与邹志平讨要无果", "老板袁**与邹**讨要无果"),
         ("业主张三、李四家门口堆物", "业主张**、李**家门口堆物"),
+        # the list starts with a repeat of a name found elsewhere
+        ("名单：丁英先、王正国、薛祥庆。小学生丁英先，", "名单：丁**、王**、薛**。小学生丁**，"),
+        # each member is as long as the one before it unless closed: not 赵敏抱 (抱团)
+        ("负责人彭毓红、李刚、赵敏抱团结伙", "负责人彭**、李**、赵敏抱团结伙"),
     ],
 )
 def test_names_listed_after_a_found_name_are_masked(text, masked):
