@@ -103,6 +103,7 @@ class KpiCounts:
     reworked: int = 0  # ... and reopened (重办) at least once before
     followed_up: int = 0  # ... and closed by a follow-up (reached or unreachable)
     unreachable: int = 0  # ... follow-up could not reach the requester
+    unreachable_no_phone: int = 0  # ... of which: no phone to call (无联系电话, one record)
     reached: int = 0  # ... follow-up reached the requester
     resolved: int = 0  # ... reached and "resolved"
     partly_resolved: int = 0  # ... reached and "partly resolved"

@@ -87,7 +87,8 @@ COUNT_ZH = {
     "responded_on_time": "按时响应数", "handle_due": "应办结数",
     "completed_on_time": "按时办结数", "extended": "延期数", "closed": "办结数",
     "reworked": "重办数", "followed_up": "回访数", "unreachable": "未联系上",
-    "reached": "联系上", "resolved": "已解决", "partly_resolved": "部分解决",
+    # a part of 未联系上, so named as one wherever it is shown (after it)
+    "unreachable_no_phone": "其中无联系电话", "reached": "联系上", "resolved": "已解决", "partly_resolved": "部分解决",
     "satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意",
     "supervised": "督办数", "red_cards": "红牌督办", "ratings": "评价量", "bad_ratings": "差评数",
 }
@@ -676,7 +677,9 @@ class ReportingService:
             ("考核公式版本", report.formula.version),
             ("派单量", total.dispatched), ("应响应数", total.response_due),
             ("响应率", tr.response_rate), ("回访数", total.followed_up),
-            ("未联系上", total.unreachable), ("解决率", tr.resolution_rate),
+            ("未联系上", total.unreachable),
+            (COUNT_ZH["unreachable_no_phone"], total.unreachable_no_phone),
+            ("解决率", tr.resolution_rate),
             ("满意率", tr.satisfaction_rate), ("综合得分", tr.composite),
             ("应办结数", total.handle_due), ("按时办结率", tr.on_time_rate),
             ("超期件数", total.overdue), ("退单率", tr.return_rate), ("重办率", tr.rework_rate),

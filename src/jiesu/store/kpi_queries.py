@@ -72,8 +72,9 @@ def _in(col: Any, a: datetime, b: datetime) -> ColumnElement[bool]:
 
 SIGN_COUNTS = ("response_due", "responded_on_time")
 HANDLE_COUNTS = ("handle_due", "completed_on_time", "extended")
-CLOSED_COUNTS = ("closed", "reworked", "followed_up", "unreachable", "reached", "resolved",
-                 "partly_resolved", "satisfied", "basically_satisfied", "dissatisfied")
+CLOSED_COUNTS = ("closed", "reworked", "followed_up", "unreachable", "unreachable_no_phone",
+                 "reached", "resolved", "partly_resolved", "satisfied", "basically_satisfied",
+                 "dissatisfied")
 EVENT_COUNTS = ("dispatched", "returned", "supervised", "red_cards")
 RATING_COUNTS = ("ratings", "bad_ratings")
 SHORTFALLS = SHORTFALL_NAMES
@@ -112,6 +113,7 @@ def appeal_conditions(f: KpiFormula) -> dict[str, ColumnElement[bool] | None]:
         "reworked": A.reopened_count > 0,
         "followed_up": A.followup_reached.is_not(None),
         "unreachable": A.followup_reached.is_(False),
+        "unreachable_no_phone": and_(A.followup_reached.is_(False), closed_without_phone()),
         "reached": reached,
         # An earlier round's answer stays on the appeal when the last round was unreachable.
         "resolved": and_(reached, A.followup_resolved == "yes"),
@@ -120,6 +122,18 @@ def appeal_conditions(f: KpiFormula) -> dict[str, ColumnElement[bool] | None]:
         "basically_satisfied": and_(reached, A.followup_satisfaction == "basically"),
         "dissatisfied": and_(reached, A.followup_satisfaction == "dissatisfied"),
     }
+
+
+def closed_without_phone() -> ColumnElement[bool]:
+    """The appeal's follow-up in its current round (after its last reply) said there was no
+    phone to call (无联系电话: the event's `no_phone`, which closes the appeal at once).
+
+    Read from the event, not from `requester_phone`: erasing personal data blanks the phone
+    later, and an appeal that had one was called three times. Only unreachable appeals ask
+    (an index on the appeal's events), and an earlier round's event is not this closing's."""
+    return select(E.id).where(
+        E.appeal_id == A.id, E.type == "follow_up", E.at >= A.replied_at,
+        E.data["no_phone"].as_boolean().is_(True)).exists()
 
 
 def _windows(w: Window) -> dict[str, ColumnElement[bool]]:
