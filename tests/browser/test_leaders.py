@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.browser.conftest import Server, Visitor, as_admin
+from tests.browser.conftest import SCREENSHOTS, Server, Visitor, as_admin
 
 pytestmark = pytest.mark.browser
 
@@ -96,6 +96,27 @@ def test_dashboard_unit_names_stay_on_one_line_on_a_phone(
         })""")
     assert any(name == LONG_NAME for name, _ in lines), lines
     assert all(n == 1 for _, n in lines), lines
+
+
+def test_dashboard_unit_table_shows_who_was_not_reached_on_a_phone(
+        visitor: Callable[..., Visitor], server: Server) -> None:
+    """The 未联系上 column fits beside the others: its header and figures on one line each,
+    and the table no wider than the phone's card, which would hide it behind a scroll."""
+    _seed(server)
+    analyst = visitor("analyst-unreachable-phone", phone=True)
+    analyst.login("analyst")
+    analyst.goto("/staff/dashboard")
+    page = analyst.page
+    header = _lines_of(analyst, "[data-unit-table] thead th")
+    assert ["未联系上", 1] in header, header
+    assert all(n == 1 for _, n in header), header
+    cells = _lines_of(analyst, "[data-unit-table] td[data-unreachable]")
+    assert cells and all(n == 1 for _, n in cells), cells
+    widths = page.eval_on_selector(  # type: ignore[attr-defined]
+        "[data-unit-table]", "t => [t.scrollWidth, t.parentElement.clientWidth]")
+    assert widths[0] <= widths[1], widths
+    page.locator("[data-unit-table]").screenshot(  # type: ignore[attr-defined]
+        path=str(SCREENSHOTS / "leaders-dashboard-units-phone.png"))
 
 
 def _lines_of(v: Visitor, selector: str) -> list[list[object]]:

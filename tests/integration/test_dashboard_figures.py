@@ -34,7 +34,43 @@ def test_the_unit_satisfaction_rate_names_its_follow_ups(city: City) -> None:
     row = re.search(r"<tr><th scope=\"row\">东城区</th>.*?</tr>", html, re.S)
     assert row, html
     # (1 + 0.8) ÷ 3 = 60 %, on 3 follow-ups
-    assert '<td data-rated="3">60% <span class="muted">(3)</span></td>' in row.group(0), row
+    assert ('<td data-rated="3" data-label="满意率">60% <span class="muted">(3)</span></td>'
+            in row.group(0)), row
     assert "满意率（回访数）" in html
     english = city.client.get("/staff/dashboard?lang=en").text
     assert "Satisfaction rate (follow-ups)" in english
+
+
+def test_the_unit_table_counts_the_follow_ups_that_reached_nobody(city: City) -> None:
+    """未联系上 per unit: appeals received in the last 30 days and closed because the
+    follow-up reached nobody (three calls, or at once with no phone); one still being
+    called and one reached are not."""
+    rt = city.runtime
+    s = Scenario(rt, city)
+    with rt.db.uow(write=False) as uow:
+        s.users = {u.username: u.id for u in uow.session.scalars(select(UserRow))}
+    d1 = s.actor("handler_d1", Role.HANDLER, "D1")
+    start = utcnow() - timedelta(days=3)
+    for name in ("calls", "calling", "reached"):
+        s.new(name, "D1", start)
+        s.act(d1, name, "sign", start + timedelta(hours=1))
+        s.act(d1, name, "reply", start + timedelta(hours=2), text="已处理", claim="solved")
+    for hours in (3, 6, 9):
+        s.follow("calls", start + timedelta(hours=hours), reached=False)
+    s.follow("calling", start + timedelta(hours=3), reached=False)
+    s.follow("reached", start + timedelta(hours=3))
+    anonymous = city.register(kind="help", content="路灯不亮", channel="web",
+                              requester_phone=None, requester_name=None)
+    city.act("dispatcher", anonymous["id"], "dispatch", unit_code="D1")
+    city.act("handler_d1", anonymous["id"], "sign")
+    city.act("handler_d1", anonymous["id"], "reply", text="已修复", claim="solved")
+    city.act("followup", anonymous["id"], "follow_up", reached=False)
+    page_login(city.client, "analyst")
+    html = city.client.get("/staff/dashboard").text
+    row = re.search(r"<tr><th scope=\"row\">东城区</th>.*?</tr>", html, re.S)
+    assert row, html
+    assert '<td data-unreachable data-label="未联系上">2</td>' in row.group(0), row
+    assert '<th scope="col">未联系上</th>' in html
+    english = city.client.get("/staff/dashboard?lang=en").text
+    assert '<th scope="col">Not reached</th>' in english
+    assert "Not reached: closed because the follow-up" in english

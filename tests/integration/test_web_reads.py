@@ -121,8 +121,8 @@ def test_dashboard_unit_satisfaction_uses_the_kpi_formula(city: City) -> None:
     row = re.search(r'<th scope="row">东城区</th>(.*?)</tr>', page, re.S)
     assert row, page
     # … on the 2 follow-ups it stands on
-    assert row.group(1).rstrip().endswith(
-        '<td data-rated="2">90% <span class="muted">(2)</span></td>')
+    assert ('<td data-rated="2" data-label="满意率">90% <span class="muted">(2)</span></td>'
+            in row.group(1))
 
 
 def test_the_category_buckets_of_ours_are_translated_and_the_citys_names_are_not(

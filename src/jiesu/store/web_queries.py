@@ -539,6 +539,7 @@ class UnitLine:
     open: int = 0
     overdue: int = 0
     closed: int = 0
+    unreachable: int = 0  # ... closed as 未联系上 (the follow-up reached nobody)
     # follow-up satisfaction levels (satisfied / basically / dissatisfied) -> appeals; the rate
     # is computed by the caller with the KPI formula in force (web.stats.satisfaction_rate)
     satisfaction: Counter[str] = field(default_factory=Counter)
@@ -567,11 +568,13 @@ def unit_table(session: Session, since: datetime, now: datetime) -> list[UnitLin
             lines[t] = UnitLine(t, top[t].name)
         return lines[t]
 
+    # the follow-up's outcome splits the groups only of closed appeals: no second pass
+    reached = case((AppealRow.status == "closed", AppealRow.followup_reached))
     rows = session.execute(
-        select(AppealRow.lead_unit_id, AppealRow.status, func.count(AppealRow.id))
+        select(AppealRow.lead_unit_id, AppealRow.status, reached, func.count(AppealRow.id))
         .where(AppealRow.created_at >= since, AppealRow.lead_unit_id.is_not(None))
-        .group_by(AppealRow.lead_unit_id, AppealRow.status))
-    for unit_id, status, n in rows:
+        .group_by(AppealRow.lead_unit_id, AppealRow.status, reached))
+    for unit_id, status, was_reached, n in rows:
         ln = line(unit_id)
         if ln is None:
             continue
@@ -581,6 +584,8 @@ def unit_table(session: Session, since: datetime, now: datetime) -> list[UnitLin
             ln.open += n
         if status == "closed":
             ln.closed += n
+            if was_reached is False:
+                ln.unreachable += n
     late = session.execute(
         select(AppealRow.lead_unit_id, func.count(AppealRow.id))
         .where(AppealRow.status.in_(HANDLING), AppealRow.handle_due_at < now)

@@ -429,11 +429,12 @@ EN: dict[str, str] = {
     "本月尚未结束：以下数据截至 {at}，不是全月数据。":
         "The month is not over: the figures below are as of {at}, not the whole month's.",
     "近30天暂无回访满意度": "No follow-up satisfaction in the last 30 days",
-    "按主办单位汇总，含下级单位。总量、在办、办结和满意率为近30天受理的诉求；"
-    "超期为目前所有超期未答复的诉求，不限受理时间。":
-        "By lead unit, with the units below it. Total, open, closed and satisfaction rate "
-        "count the appeals received in the last 30 days; overdue counts every appeal now "
-        "past its handling deadline without a reply, whenever it was received.",
+    "按主办单位汇总，含下级单位。总量、在办、办结、满意率和未联系上为近30天受理的诉求；"
+    "超期为目前所有超期未答复的诉求，不限受理时间。未联系上：回访未联系上诉求人而办结。":
+        "By lead unit, with the units below it. Total, open, closed, satisfaction rate and "
+        "not reached count the appeals received in the last 30 days; overdue counts every "
+        "appeal now past its handling deadline without a reply, whenever it was received. "
+        "Not reached: closed because the follow-up could not reach the requester.",
     # hotspots (热点预警)
     "热点预警": "Hotspots", "近 {n} 天": "last {n} days", "查看全部": "See all",
     "同一区域、相似内容的诉求聚在一起，按热度排序：诉求人越多、增长越快、不满意越多，热度越高。":
