@@ -46,9 +46,8 @@ def rule_settings_markdown() -> list[str]:
     """The handling rules (办理规则) an administrator changes at run time, from the code that
     checks them."""
     from jiesu.domain.appeal import SupervisionLevel
-    from jiesu.services.rules import CONFIGURED_DEFAULTS, RULE_LIMITS, RULE_SETTINGS
+    from jiesu.services.rules import CONFIGURED_DEFAULTS, RULE_LABELS, RULE_LIMITS, RULE_SETTINGS
     from jiesu.web.i18n import gettext
-    from jiesu.web.routes.admin import RULE_LABELS
 
     lines = [
         "## Handling rules (办理规则)",
@@ -68,7 +67,7 @@ def rule_settings_markdown() -> list[str]:
     levels = [lvl.value for lvl in SupervisionLevel if lvl is not SupervisionLevel.NONE]
     for key, default in RULE_SETTINGS.items():
         shown = f"`JIESU_{key.upper()}`" if key in CONFIGURED_DEFAULTS else f"`{default}`"
-        low, high, _ = RULE_LIMITS.get(key, (None, None, ""))
+        low, high = RULE_LIMITS.get(key, (None, None))
         allowed = f"{low}–{high}" if key in RULE_LIMITS else ", ".join(levels)
         label = RULE_LABELS[key]
         lines.append(f"| `{key}` | {label} | {shown} | {allowed} | {gettext('en', label)} |")

@@ -240,6 +240,22 @@ def test_the_auditor_reads_the_changes_with_who_made_them_and_filters_them(
     assert '<th scope="col">Action</th><th scope="col">What changed</th>' in english
 
 
+def test_a_change_of_handling_rules_names_them_as_the_form_does(city: City) -> None:
+    """The summary named the rules by their code (修改系统设置：followup_retry_minutes、
+    max_extensions); the values before and after keep the codes."""
+    r = city.client.patch("/api/v1/admin/rules", headers=city.headers("admin"),
+                          json={"followup_retry_minutes": 30, "max_extensions": 2,
+                                "followup_max_attempts": 3})  # unchanged: not named
+    assert r.status_code == 200, r.text
+    page_login(city.client, "auditor")
+    page = city.client.get("/staff/audit/config?type=settings").text
+    assert "修改系统设置：最多延期次数、回访重拨间隔（分钟）" in page, page[-3000:]
+    assert "followup_retry_minutes" in page  # the details: before and after by code
+    english = city.client.get("/staff/audit/config?type=settings&lang=en").text
+    assert ("Settings changed: Most extensions, Minutes between follow-up calls that reached "
+            "no one") in english
+
+
 def test_only_auditors_and_administrators_read_the_changes(city: City) -> None:
     page_login(city.client, "dispatcher")
     r = city.client.get("/staff/audit/config", follow_redirects=False)

@@ -26,7 +26,13 @@ from jiesu.services.auth import CurrentUser, hash_password
 from jiesu.services.clock import utcnow
 from jiesu.services.config_log import record_change
 from jiesu.services.intake_config import reparent_place
-from jiesu.services.rules import RULE_LIMITS, RULE_SETTINGS, RulesProvider, rule_defaults
+from jiesu.services.rules import (
+    RULE_LABELS,
+    RULE_LIMITS,
+    RULE_SETTINGS,
+    RulesProvider,
+    rule_defaults,
+)
 from jiesu.store import admin_store, category_store, intake_store, lookups, rules_store
 from jiesu.store.tables import (
     AdminNoticeRow,
@@ -576,7 +582,8 @@ class AdminService:
                         f"自动督办级别须为 {' / '.join(levels)} 之一", field=key)
                 clean[key] = text
                 continue
-            low, high, label = RULE_LIMITS[key]
+            low, high = RULE_LIMITS[key]
+            label = RULE_LABELS[key]
             try:
                 number = int(text)
             except ValueError:
@@ -594,7 +601,9 @@ class AdminService:
                 uow.session.merge(SettingRow(key=key, value=value, updated_at=now))
             changed = [k for k in clean if before[k] != clean[k]]
             if changed:
-                self._log(uow, "settings", "set", "修改系统设置：" + "、".join(changed),
+                # named as the form names them (English: web.i18n_audit)
+                self._log(uow, "settings", "set",
+                          "修改系统设置：" + "、".join(RULE_LABELS[k] for k in changed),
                           {"before": {k: before[k] for k in changed},
                            "after": {k: clean[k] for k in changed}}, now)
             uow.commit()

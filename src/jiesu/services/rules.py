@@ -30,13 +30,23 @@ RULE_SETTINGS: dict[str, object] = {
 # Rule settings whose default is the deployment's setting of the same name (JIESU_…) rather
 # than the value above; an administrator's saved value wins over it.
 CONFIGURED_DEFAULTS = ("followup_retry_minutes",)
-# The numeric ones an admin may set: (lowest, highest, name shown in errors).
-RULE_LIMITS: dict[str, tuple[int, int, str]] = {
-    "reopen_window_days": (1, 365, "可申请重办的天数"),
-    "max_extension_days": (1, 90, "单次延期最多天数"),
-    "max_extensions": (0, 10, "最多延期次数"),
-    "followup_max_attempts": (1, 10, "回访最多尝试次数"),
-    "followup_retry_minutes": (0, FOLLOWUP_RETRY_MAX_MINUTES, "回访重拨间隔（分钟）"),
+# Each rule setting by its Chinese name: the admin form's label, what its errors and the
+# configuration log's summary of a change call it (English: web.i18n_admin.RULE_LABELS_EN).
+RULE_LABELS: dict[str, str] = {
+    "reopen_window_days": "可申请重办的天数（办结后）",
+    "max_extension_days": "单次延期最多天数",
+    "max_extensions": "最多延期次数",
+    "followup_max_attempts": "回访最多尝试次数",
+    "followup_retry_minutes": "回访重拨间隔（分钟）",
+    "auto_supervision_level": "超期自动督办级别",
+}
+# The numeric ones an admin may set: (lowest, highest).
+RULE_LIMITS: dict[str, tuple[int, int]] = {
+    "reopen_window_days": (1, 365),
+    "max_extension_days": (1, 90),
+    "max_extensions": (0, 10),
+    "followup_max_attempts": (1, 10),
+    "followup_retry_minutes": (0, FOLLOWUP_RETRY_MAX_MINUTES),
 }
 
 

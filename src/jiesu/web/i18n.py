@@ -540,12 +540,7 @@ EN: dict[str, str] = {
     "确认删除": "Delete now", "删除后按其余规则计算时限。确定删除？":
         "Deadlines will follow the remaining rules. Delete?", "页签": "Tabs",
     "还没有 API 密钥": "No API keys yet",
-    "办理规则": "Handling rules", "可申请重办的天数（办结后）":
-        "Days after closing within which a reopening may be asked",
-    "单次延期最多天数": "Most days per extension", "最多延期次数": "Most extensions",
-    "回访最多尝试次数": "Most follow-up attempts",
-    "回访重拨间隔（分钟）": "Minutes between follow-up calls that reached no one",
-    "超期自动督办级别": "Level of the automatic supervision when overdue",
+    "办理规则": "Handling rules",  # each rule's name: i18n_admin.RULE_LABELS_EN
     "无联系电话": "No phone",
     "记录无法回访": "Record: no follow-up possible",
     "没有可拨打的联系电话，无法电话回访：记录无法回访即按未联系上办结；已通过其他途径联系上的，点“回访”记录结果。":

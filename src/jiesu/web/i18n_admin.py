@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from jiesu.domain.unit_tree import GROUP_ZH
+from jiesu.services.rules import RULE_LABELS
 from jiesu.web.i18n_config import apply_patterns
 
 EN: dict[str, str] = {
@@ -206,11 +207,18 @@ _FIELDS = {"响应率权重": "Response rate weight", "解决率权重": "Resolu
            "基本满意折算系数": "Weight of “basically satisfied”",
            "部分解决折算系数": "Weight of “partly resolved”"}
 _F = "|".join(_FIELDS)
-# the run-time rule settings as their errors name them (services.rules.RULE_LIMITS)
-_RULES = {"可申请重办的天数": "Days within which a reopening may be asked",
-          "单次延期最多天数": "Most days per extension", "最多延期次数": "Most extensions",
-          "回访最多尝试次数": "Most follow-up attempts",
-          "回访重拨间隔（分钟）": "Minutes between follow-up calls that reached no one"}
+# the run-time rule settings by their names (services.rules.RULE_LABELS: the admin form, its
+# errors, the configuration log)
+_RULE_EN = {
+    "reopen_window_days": "Days after closing within which a reopening may be asked",
+    "max_extension_days": "Most days per extension", "max_extensions": "Most extensions",
+    "followup_max_attempts": "Most follow-up attempts",
+    "followup_retry_minutes": "Minutes between follow-up calls that reached no one",
+    "auto_supervision_level": "Level of the automatic supervision when overdue",
+}
+RULE_LABELS_EN = {RULE_LABELS[key]: en for key, en in _RULE_EN.items()}
+EN.update(RULE_LABELS_EN)
+_RULES = RULE_LABELS_EN
 _R = "|".join(re.escape(label) for label in _RULES)
 
 

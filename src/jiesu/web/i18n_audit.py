@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from jiesu.domain.config_events import ACTION_ZH, AREA_ZH
-from jiesu.web import i18n_config
+from jiesu.web import i18n_admin, i18n_config
 
 # The areas and actions of the configuration-change log (domain/config_events.py) as label
 # groups, not catalogue entries: an action is said as what happened ("Renamed"), where the
@@ -204,6 +204,12 @@ def _routing(zh: str) -> str:
     return zh.replace("全部分类", "all categories").replace("全部区域", "all areas")
 
 
+def _settings(zh: str) -> str:
+    """The settings a change names: a handling rule by its name, any other setting (and every
+    rule in an entry written before the rules had names there) by its code."""
+    return ", ".join(i18n_admin.RULE_LABELS_EN.get(key, key) for key in zh.split("、"))
+
+
 _LIMIT = r"(?P<limit>\S+ [\d.e+-]+ \S+)"
 # the summaries of the configuration-change log (配置变更记录), as jiesu.services writes them;
 # the names they quote (a unit, a title, a user) stay as written
@@ -236,8 +242,7 @@ _SUMMARIES: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
      {"limit": _limit}),
     (re.compile(rf"删除时限规则 #(?P<id>\d+)：{_LIMIT}"),
      "Deadline rule #{id} deleted: {limit}", {"limit": _limit}),
-    (re.compile(r"修改系统设置：(?P<keys>.+)"), "Settings changed: {keys}",
-     {"keys": lambda zh: zh.replace("、", ", ")}),
+    (re.compile(r"修改系统设置：(?P<keys>.+)"), "Settings changed: {keys}", {"keys": _settings}),
     (re.compile(r"导入 (?P<y>\d+) 年工作日历（(?P<src>.+)）"),
      "Working-day calendar of {y} loaded ({src})", {}),
     (re.compile(r"创建 API 密钥：(?P<name>.+)"), "API key {name} created", {}),

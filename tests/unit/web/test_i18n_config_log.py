@@ -54,6 +54,12 @@ SUMMARIES = {
     "导入事项分类：新增 69 项": "Categories imported: 69 added",
     "设置时限规则 #2：handle 10 workday": "Deadline rule #2 set: Handle 10 working days",
     "删除时限规则 #1：sign 4 hour": "Deadline rule #1 deleted: Sign 4 hours",
+    "修改系统设置：回访重拨间隔（分钟）、超期自动督办级别":
+        "Settings changed: Minutes between follow-up calls that reached no one, "
+        "Level of the automatic supervision when overdue",
+    # written before the rules were named there, and settings that are not rules: their code
+    "修改系统设置：followup_retry_minutes、max_extensions":
+        "Settings changed: followup_retry_minutes, max_extensions",
     "修改系统设置：city_name、auto_dispatch_confidence":
         "Settings changed: city_name, auto_dispatch_confidence",
     "导入 2026 年工作日历（csv）": "Working-day calendar of 2026 loaded (csv)",
@@ -90,3 +96,12 @@ def test_every_kind_of_change_summary_reads_in_english() -> None:
              if i18n.gettext("en", zh) != en}
     assert not wrong, wrong
     assert all(i18n.gettext("zh", zh) == zh for zh in SUMMARIES)
+
+
+def test_every_handling_rule_has_a_name_in_english() -> None:
+    """One list of names (services.rules.RULE_LABELS) for the form, its errors and the log."""
+    from jiesu.services.rules import RULE_LABELS, RULE_LIMITS, RULE_SETTINGS
+
+    assert set(RULE_LABELS) == set(RULE_SETTINGS) and set(RULE_LIMITS) <= set(RULE_LABELS)
+    missing = [zh for zh in RULE_LABELS.values() if i18n.gettext("en", zh) == zh]
+    assert not missing, missing

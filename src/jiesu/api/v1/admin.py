@@ -220,7 +220,7 @@ def delete_sla(policy_id: int, runtime: RuntimeDep, admin: AdminDep) -> None:
 
 
 def _limits(key: str) -> str:
-    low, high, _ = RULE_LIMITS[key]
+    low, high = RULE_LIMITS[key]
     return f"{low}–{high}"
 
 

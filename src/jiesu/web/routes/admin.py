@@ -44,7 +44,7 @@ from jiesu.services.intake_config import (
 )
 from jiesu.services.notifications import outbox_page, retry_failed
 from jiesu.services.reporting import ReportingService, pct
-from jiesu.services.rules import RULE_SETTINGS
+from jiesu.services.rules import RULE_LABELS, RULE_SETTINGS
 from jiesu.store import queries, web_queries
 from jiesu.web import core, i18n, service_items, uploads
 from jiesu.web.core import FormDep
@@ -62,12 +62,6 @@ NOTIFY_PER_PAGE = 50
 USERS_PER_PAGE = 100
 UNITS_SHOWN = 2000  # of the unit tree; a larger city finds a unit with the search box
 MOVE_CHOICES = 500  # new parents offered as a select; beyond, the code is typed
-# The run-time rule settings as the form shows them.
-RULE_LABELS = {"reopen_window_days": "可申请重办的天数（办结后）",
-               "max_extension_days": "单次延期最多天数", "max_extensions": "最多延期次数",
-               "followup_max_attempts": "回访最多尝试次数",
-               "followup_retry_minutes": "回访重拨间隔（分钟）",
-               "auto_supervision_level": "超期自动督办级别"}
 # Settings shown to admins (never secrets).
 SHOWN_SETTINGS = ("environment", "timezone", "count_from_next_day", "token_ttl_hours",
                   "sweep_interval_seconds", "audit_verify_hours", "auto_dispatch_enabled",
