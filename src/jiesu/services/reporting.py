@@ -88,7 +88,8 @@ COUNT_ZH = {
     "completed_on_time": "按时办结数", "extended": "延期数", "closed": "办结数",
     "reworked": "重办数", "followed_up": "回访数", "unreachable": "未联系上",
     # a part of 未联系上, so named as one wherever it is shown (after it)
-    "unreachable_no_phone": "其中无联系电话", "reached": "联系上", "resolved": "已解决", "partly_resolved": "部分解决",
+    "unreachable_no_phone": "其中无联系电话", "reached": "联系上", "resolved": "已解决",
+    "partly_resolved": "部分解决",
     "satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意",
     "supervised": "督办数", "red_cards": "红牌督办", "ratings": "评价量", "bad_ratings": "差评数",
 }
