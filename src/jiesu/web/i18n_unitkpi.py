@@ -31,6 +31,7 @@ EN: dict[str, str] = {
     "未按时响应": "Not responded in time", "未解决或部分解决": "Not or partly resolved",
     "回访不满意": "Follow-up: dissatisfied", "回访基本满意": "Follow-up: basically satisfied",
     "超期": "Overdue", "差评": "Bad ratings",
+    "（其中无联系电话 {n}）": "(no phone: {n})",
     "按时响应数": "Responded in time", "按时办结数": "Replied in time", "退单数": "Returned",
     "延期数": "Extended", "办结数": "Closed", "重办数": "Reworked", "联系上": "Reached",
     "已解决": "Resolved", "部分解决": "Partly resolved", "督办数": "Supervisions",

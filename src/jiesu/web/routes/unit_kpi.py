@@ -23,12 +23,13 @@ from jiesu.web import core
 router = APIRouter(prefix="/staff/unit-kpi", include_in_schema=False)
 MONTH = re.compile(r"^\d{4}-\d{2}$")
 MONTHS_OFFERED = 24  # the month picker's choices, this month first
-# what the page lists under 考核数据, in this order (the KPI counts by their 通报 names)
+# what the page lists under 考核数据, in this order (the KPI counts by their 通报 names);
+# 未联系上 says in its own item how many of them had no phone (其中无联系电话)
 COUNTS = ("dispatched", "returned", "response_due", "responded_on_time", "late_response",
           "handle_due", "completed_on_time", "overdue", "extended", "closed", "reworked",
-          "followed_up", "unreachable", "unreachable_no_phone", "reached", "resolved",
-          "satisfied", "basically_satisfied", "dissatisfied", "supervised", "red_cards",
-          "ratings", "bad_ratings")
+          "followed_up", "unreachable", "reached", "resolved", "satisfied",
+          "basically_satisfied", "dissatisfied", "supervised", "red_cards", "ratings",
+          "bad_ratings")
 COUNT_LABELS = rep.COUNT_ZH | {"late_response": "未按时响应", "overdue": "超期件数"}
 
 
