@@ -3,12 +3,12 @@
     python bench/kpi.py [--appeals 1000000] [--grow-to 3000000] [--keep]
 
 Seeds a scratch database `jiesu_bench_kpi` with INSERT ... SELECT generate_series (a city of
-~2,000 units, appeals spread over 12 months with dispatch, supervision and return events and
-ratings, inserted in time order like real intake), then times `ReportingService.kpi(2026-03)`
-— the grouped SQL over the appeals table, subtree roll-up, rates and rankings, exactly what
-GET /api/v1/stats/kpi runs. It then grows the
-table to --grow-to appeals over the same 12 months (3× the appeals per month) and times it
-again to show how the figure grows. Target: < 2 s at 1M.
+~2,000 units, appeals spread over 12 months with dispatch, supervision, return and follow-up
+events — a quarter of the unreachable with no phone — and ratings, inserted in time order like
+real intake), then times `ReportingService.kpi(2026-03)` — the grouped SQL over the appeals
+table, subtree roll-up, rates and rankings, exactly what GET /api/v1/stats/kpi runs. It then
+grows the table to --grow-to appeals over the same 12 months (3× the appeals per month) and
+times it again to show how the figure grows. Target: < 2 s at 1M.
 """
 
 from __future__ import annotations
@@ -124,6 +124,13 @@ INSERT INTO events (appeal_id, seq, type, at, actor_role, data, prev_hash, hash)
 SELECT id, 3, 'approve_return', dispatched_at + interval '1 day', 'dispatcher',
        json_build_object('unit_id', lead_unit_id), '0', '0'
 FROM appeals WHERE id BETWEEN %(first)s AND %(last)s AND id %% 50 = 11;
+INSERT INTO events (appeal_id, seq, type, at, actor_role, data, prev_hash, hash)
+SELECT id, 4, 'follow_up', closed_at, 'followup_agent',
+       CASE WHEN followup_reached THEN json_build_object('reached', true)
+            WHEN id %% 4 = 0 THEN json_build_object('reached', false, 'no_phone', true)
+            ELSE json_build_object('reached', false, 'attempt', 3) END,
+       '0', '0'
+FROM appeals WHERE id BETWEEN %(first)s AND %(last)s AND followup_reached IS NOT NULL;
 INSERT INTO ratings (appeal_id, unit_id, stars, rater_phone, source, created_at, excluded)
 SELECT id, lead_unit_id, 1 + (id * 7 %% 5), requester_phone, 'requester',
        closed_at + interval '1 day', id %% 97 = 0
