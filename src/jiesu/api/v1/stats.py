@@ -78,8 +78,9 @@ class KpiRowOut(BaseModel):
     unreachable_rate: float | None
     bad_rating_rate: float | None
     counts: dict[str, int] = Field(
-        description="the counts behind the rates, and the shortfalls that cost the unit points "
-                    "(late_response, overdue, unresolved)")
+        description="the counts behind the rates (unreachable_no_phone: of the unreachable, "
+                    "those with no phone to call, 其中无联系电话), and the shortfalls that cost "
+                    "the unit points (late_response, overdue, unresolved)")
     links: dict[str, str] = Field(description="measure → URL listing the appeals behind it "
                                               "(every count and shortfall)")
 
