@@ -349,6 +349,13 @@ def test_the_questionnaire_is_texted_and_answered_on_a_phone_page(city: Any) -> 
         assert 'name="resolved" value="yes" required checked' not in bad.text
         assert _re.search(r'<option value="4" selected>', bad.text)
         assert "修得很及时，谢谢</textarea>" in bad.text
+        # an over-long comment is refused as on the tracking page, not cut without a word
+        long = "灯" * 1000 + "修得很及时"
+        bad = public.post(link.group(0), data={"csrf_token": token, "resolved": "yes",
+                                                "satisfaction": "satisfied", "stars": "5",
+                                                "comment": long})
+        assert bad.status_code == 422 and "评价说明不能超过 1000 字" in bad.text
+        assert f">{long}</textarea>" in bad.text
         done = public.post(link.group(0), data={"csrf_token": token, "resolved": "yes",
                                                  "satisfaction": "satisfied", "stars": "5"})
         assert done.status_code == 200 and "感谢您的反馈，诉求已办结" in done.text

@@ -127,9 +127,14 @@ def test_the_tracking_page_parses_the_stars_as_the_service_item_page(city: City)
     a = _replied_from_the_web(city)
     c = city.client
     token = _token(c, f"/track/{a['code']}")
-    for stars in ("٤", "+4", "04", ""):
+    for stars in ("٤", "+4", "04", "0", "6"):
         r = c.post(f"/track/{a['code']}/rate", data={"csrf_token": token, "stars": stars})
         assert "评价等级须为 1 到 5 星" in r.text and "感谢您的评价" not in r.text, stars
+    # none chosen: the resident is asked to choose, not told of a range
+    r = c.post(f"/track/{a['code']}/rate", data={"csrf_token": token, "stars": ""})
+    assert r.status_code == 422 and "请选择评价星级" in r.text and "1 到 5 星" not in r.text
+    en = c.post(f"/track/{a['code']}/rate?lang=en", data={"csrf_token": token})
+    assert "Please choose a star rating" in en.text
     assert city.client.get("/api/v1/feedback/ratings",
                            headers=city.headers("supervisor")).json() == []
 
@@ -236,7 +241,7 @@ def test_a_refused_form_on_the_tracking_page_keeps_what_was_typed_and_says_why_t
                                       "comment": "修得很快，灯还有点暗"})
     assert r.status_code == 422, r.text[-2000:]
     form = _form(r.text, "rate")
-    assert 'role="alert"' in form and "评价等级须为 1 到 5 星" in form
+    assert 'role="alert"' in form and "请选择评价星级" in form
     assert ">修得很快，灯还有点暗</textarea>" in form
     assert re.search(r'<input type="radio" name="stars" value="5"[^>]*autofocus', form)
     assert r.text.count("autofocus") == 1 and "感谢您的评价" not in r.text
@@ -249,7 +254,7 @@ def test_a_refused_form_on_the_tracking_page_keeps_what_was_typed_and_says_why_t
     english = c.post(f"{track}/rate?lang=en", data={"csrf_token": _token(c, track),
                                                     "comment": "dim"})
     assert english.status_code == 422 and ">dim</textarea>" in _form(english.text, "rate")
-    assert "1 to 5 stars" in _form(english.text, "rate")
+    assert "Please choose a star rating" in _form(english.text, "rate")
     c.get(f"{track}?lang=zh")
     assert city.client.get("/api/v1/feedback/ratings",
                            headers=city.headers("supervisor")).json() == []

@@ -62,7 +62,8 @@ def test_bad_input_comes_back_on_the_form_and_stores_nothing(city: City) -> None
         token = _token(c, url)
         for data, message in (
                 ({"stars": "6", "phone": PHONE, "comment": "很好"}, "评价等级须为 1 到 5 星"),
-                ({"stars": "", "phone": PHONE}, "评价等级须为 1 到 5 星"),
+                ({"stars": "", "phone": PHONE}, "请选择评价星级"),
+                ({"phone": PHONE}, "请选择评价星级"),
                 ({"stars": "4", "phone": PHONE, "comment": "长" * 1001},
                  "评价说明不能超过 1000 字"),
                 ({"stars": "4", "phone": ""}, "请填写联系电话"),

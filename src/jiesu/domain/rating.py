@@ -35,10 +35,12 @@ def check_stars(stars: object) -> int:
 
 
 def parse_stars(text: str) -> int:
-    """The star level a form sent as text ("1"–"5"), or InvalidArguments with the message of
-    `check_stars`: every rating form (an appeal's, a service item's, the survey's) parses it
-    so and says the same."""
+    """The star level a form sent as text ("1"–"5"), or InvalidArguments: "请选择评价星级"
+    when none was chosen, else the message of `check_stars`. Every rating form (an appeal's,
+    a service item's, the survey's) parses it so and says the same."""
     value = text.strip()
+    if not value:
+        raise InvalidArguments("请选择评价星级", field="stars")
     if not (value.isascii() and value.isdigit() and len(value) == 1):
         return check_stars(None)
     return check_stars(int(value))

@@ -216,7 +216,9 @@ class FeedbackService:
 
     def answer_survey(self, token: str, now: datetime, *, resolved: str, satisfaction: str,
                       stars: int | None = None, comment: str | None = None) -> dom.Appeal:
-        """The requester answers online: recorded as the `follow_up` action of the requester."""
+        """The requester answers online: recorded as the `follow_up` action of the requester.
+        A comment over 1,000 characters is refused, as on every rating form."""
+        comment = rules_rating.check_comment(comment)
         with self.db.uow() as uow:
             row = self._token(uow, token, now, lock=True)
             appeal, arow = uow.appeals.get(row.appeal_id)

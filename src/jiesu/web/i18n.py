@@ -631,6 +631,7 @@ EN: dict[str, str] = {
     "您已评价过该诉求，每件诉求只能评价一次":
         "You have already rated this appeal; each appeal can be rated once",
     "评价等级须为 1 到 5 星": "Choose from 1 to 5 stars",
+    "请选择评价星级": "Please choose a star rating",
     "退回意见": "Why the answer was sent back",
     "驳回理由": "Reason for denial",
     # errors staff meet (the domain's and services' fixed messages)

@@ -47,10 +47,10 @@ def answer(request: Request, token: str, form: FormDep) -> HTMLResponse:
         appeal = feedback.service(core.runtime_of(request)).answer_survey(
             token, utcnow(), resolved=resolved, satisfaction=satisfaction,
             stars=parse_stars(stars) if stars else None,
-            comment=core.text(form, "comment")[:1000] or None)
-    except DomainError as exc:  # what was answered stays answered, the comment too
+            comment=core.text(form, "comment"))
+    except DomainError as exc:  # what was answered stays answered, the comment too, whole
         chosen = {"resolved": resolved, "satisfaction": satisfaction, "stars": stars,
-                  "comment": core.text(form, "comment")[:1000]}
+                  "comment": core.text(form, "comment")}
         return _page(request, token, error=exc.message, status_code=exc.http_status,
                      chosen=chosen)
     done = ("感谢您的反馈，诉求已办结" if appeal.status == "closed"
