@@ -333,6 +333,11 @@ def test_the_dispatch_queue_and_the_appeal_page_mark_members_of_a_kept_hotspot(
     assert row and "data-hotspot" not in row.group(1)
     page = c.get(f"/staff/appeals/{member['id']}").text
     assert f'/staff/hotspots#{hot["key"]}' in page and "data-hotspot" in page
+    # how many: "（5 件诉求）", "(5 appeals)" — not "(Appeals 5)"
+    n = hot["volume"]
+    assert f"（{n} 件诉求）" in page and f"（{n} 件诉求）" in queue
+    english = c.get(f"/staff/appeals/{member['id']}?lang=en").text
+    assert f" ({n} appeals)" in english and "(Appeals" not in english
     assert "data-hotspot" not in c.get(f"/staff/appeals/{other['id']}").text
 
 

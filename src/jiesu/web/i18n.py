@@ -733,6 +733,7 @@ EN: dict[str, str] = {
     "数值超出允许范围，或内容含有无法保存的字符":
         "A number is out of range, or the text has a character that cannot be stored",
     "所属区域": "Area", "建议承办单位": "Suggested unit", "属于热点": "Part of a hotspot",
+    "（{n} 件诉求）": " ({n} appeals)",
     # buckets of the category charts and tables (web/stats.py)
     "其他": "Other", "未分类": "Uncategorised",
     # full-width punctuation between a translated label and a value
