@@ -383,12 +383,34 @@ def test_a_second_unanswered_call_back_waits_and_the_queue_says_when(city: City)
     assert task["attempts"] == 1 and task["next_call_at"] is not None
     page_login(city.client, "followup")
     queue = city.client.get("/staff/followup").text
-    assert "下次可拨打" in queue and "data-next-call" in queue
-    assert city.client.get(f"/staff/appeals/{a['id']}").text.count("data-next-call") == 1
+    assert "data-next-call" in queue
+    assert re.search(r"<dt>再次拨打</dt><dd>\d\d-\d\d \d\d:\d\d 以后</dd>", queue)
+    page = city.client.get(f"/staff/appeals/{a['id']}").text
+    assert page.count("data-next-call") == 1
+    assert "以后；如已联系上，可随时记录回访结果" in page and "此前联系上了" not in page
+    english = city.client.get(f"/staff/appeals/{a['id']}?lang=en").text
+    assert "if you have reached them, record the result at any time" in english
     # reaching the requester is never held back
     done = city.act("followup", a["id"], "follow_up", reached=True, resolved="yes",
                     satisfaction="satisfied")
     assert done["status"] == "closed"
+
+
+def test_the_queue_says_whom_the_agent_calls_beside_the_number(city: City) -> None:
+    """The queue named the requester only when there was no phone; the agent calling wants
+    both. A requester who gave no name shows the number alone."""
+    named = replied(city)  # 张三, 13812345678
+    anonymous = city.register(requester_name="", requester_phone="13900001111")
+    city.act("dispatcher", anonymous["id"], "dispatch", unit_id=city.unit_ids["D1S1"])
+    city.act("handler_s1", anonymous["id"], "sign")
+    city.act("handler_s1", anonymous["id"], "reply", text="已处理", claim="solved")
+    page_login(city.client, "followup")
+    queue = city.client.get("/staff/followup").text
+    items = {m.group(1): m.group(2) for m in re.finditer(
+        r'data-code="([^"]+)"(.*?)</li>', queue, re.S)}
+    first, second = items[named["code"]], items[anonymous["code"]]
+    assert "<dt>诉求人</dt><dd>张三</dd>" in first and 'href="tel:13812345678"' in first
+    assert "data-requester" not in second and 'href="tel:13900001111"' in second
 
 
 def test_the_follow_up_spacing_can_be_turned_off(city: City, runtime: Runtime) -> None:

@@ -406,8 +406,9 @@ EN: dict[str, str] = {
         " (take back: the lead unit handles it)",
     "该诉求就在本单位办理，无需收回": "Your unit handles this appeal already: nothing to take back",
     "该诉求已由这个单位办理": "That unit handles this appeal already",
-    "，最近 {at}": ", last at {at}", "下次可拨打": "Next call from",
-    "（此前联系上了可随时记录）": " (a call that reaches them can be recorded any time)",
+    "，最近 {at}": ", last at {at}", "再次拨打": "Call again", "{at} 以后": "after {at}",
+    "{at} 以后；如已联系上，可随时记录回访结果":
+        "after {at}; if you have reached them, record the result at any time",
     # supervisor
     "督办看板": "Supervision board", "超期诉求": "Overdue",
     "目前没有回访超期的诉求": "No follow-up is past its deadline", "红色预警": "Red warnings",
