@@ -57,3 +57,21 @@ def test_a_call_is_registered_with_the_keyboard_alone(visitor: Callable[..., Vis
     page.wait_for_selector("[data-registered]")
     page.wait_for_function(on_phone, timeout=5000)  # ready for the next call
     assert page.get_by_label("企业来电：统一社会信用代码（选填）").is_visible()
+
+
+def test_no_keyboard_hints_on_a_phone(visitor: Callable[..., Visitor]) -> None:
+    """Ctrl+Enter and Alt+1…6 mean nothing on a touch screen: the hint under the title and
+    the key caps beside the kinds are shown at a desk, not on a phone."""
+    desk = visitor("operator-desk")
+    desk.login("operator")
+    assert desk.page.locator(".kbd-hint").is_visible()
+    assert desk.page.locator("#operator-form kbd").first.is_visible()
+    phone = visitor("operator-phone", phone=True)
+    phone.login("operator")
+    page = phone.page
+    assert page.get_by_label("来电号码").is_visible()
+    assert not page.locator(".kbd-hint").is_visible()
+    assert page.locator("#operator-form kbd").count() == 6
+    assert not any(k.is_visible() for k in page.locator("#operator-form kbd").all())
+    assert "Ctrl+Enter" not in page.locator("main").inner_text()
+    phone.shot("operator-phone")
