@@ -112,3 +112,25 @@ def test_an_admin_on_a_phone_edits_rules_row_by_row_and_moves_a_unit(
     assert "已移动单位：D1S1C9 新建社区，东华门街道 → 西长安街街道（共 1 个单位）" in _flash(admin)
     admin.shot("75-admin-unit-moved")
     _card(admin, "#unit-tree", "75-admin-unit-moved")
+
+
+def test_the_deployment_settings_are_read_whole_on_a_phone(
+        visitor: Callable[..., Visitor]) -> None:
+    """部署设置 on a phone: the values were clipped at the card's edge (the table scrolled
+    inside its box, "develop…", "/tmp/…"). Each setting is now its name over its value, both
+    inside the screen."""
+    admin = visitor("admin-settings", phone=True)
+    admin.login("admin")
+    admin.goto("/staff/admin?tab=settings")
+    page = admin.page
+    table = page.locator("table[data-deploy-settings]")
+    values = table.locator("td[data-label='值']")
+    assert values.count() > 5
+    outside = table.evaluate(
+        """t => [...t.querySelectorAll('td')].filter(e => e.getBoundingClientRect().right
+            > document.documentElement.clientWidth || e.scrollWidth > e.clientWidth)
+            .map(e => e.textContent.trim())""")
+    assert outside == [], outside
+    wrap = table.evaluate("t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]")
+    assert wrap[0] <= wrap[1], wrap  # nothing to scroll sideways: all of it is in view
+    admin.shot("76-admin-deploy-settings")

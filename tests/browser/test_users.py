@@ -162,12 +162,22 @@ def test_the_user_page_is_usable_on_a_phone(visitor: Callable[..., Visitor]) -> 
     admin.login("admin")
     admin.goto("/staff/admin?tab=users")
     page = admin.page
-    # the list keeps each value on one line ("承办人", not a character a line) and scrolls in
-    # its own box
-    cells = page.eval_on_selector_all("main table th, main table td", LINES)
+    # each user is a block of labelled lines: role, unit, status and 编辑 on the screen, not
+    # scrolled away sideways inside the table's box (only two columns showed); each value
+    # stays on one line ("角色：承办人", not a character a line)
+    cells = page.eval_on_selector_all("main table[data-users] td", LINES)
     assert len(cells) > 20 and [c for c in cells if c[1] > 1] == [], cells
-    # the first column opens the user: the 编辑 button may be scrolled out of sight
-    page.get_by_role("link", name="handler_d2", exact=True).click()
+    outside = page.eval_on_selector_all(
+        "main table[data-users] td",
+        f"els => els.filter(e => e.getBoundingClientRect().right > {PHONE['width']})"
+        ".map(e => e.textContent.trim())")
+    assert outside == [], outside
+    row = page.locator("table[data-users] tr", has_text="handler_d2")
+    assert row.locator("td[data-label='角色']").inner_text() == "承办人"
+    assert row.locator("td[data-label='状态']").inner_text() == "启用中"
+    assert not row.locator("td[data-label='手机号']").is_visible()  # none: no empty line
+    admin.shot("68-admin-users-phone")
+    row.get_by_role("link", name="编辑").click()
     page.wait_for_url(re.compile(r"/staff/admin/users/\d+$"))
     admin.shot("68-admin-user-phone")
     # every field and button lies inside the screen
