@@ -81,7 +81,7 @@ def test_admin_sets_a_phone_on_the_users_page(city: City) -> None:
     assert _user(city, "handler_d2")["phone"] == "139****2222"
     # the list shows it masked, never in full
     listing = c.get("/staff/admin?tab=users").text
-    assert "<td data-phone>139****2222</td>" in listing and "13900002222" not in listing
+    assert "data-phone>139****2222</td>" in listing and "13900002222" not in listing
     # a form without the field leaves it; an empty field removes it
     c.post(url, data=form, follow_redirects=True)
     assert _user(city, "handler_d2")["phone"] == "139****2222"
