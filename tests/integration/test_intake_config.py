@@ -9,8 +9,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from jiesu.services.clock import utcnow
+from jiesu.services.admin import AdminService
 from jiesu.store.tables import AppealRow
-from tests.support.city import City
+from tests.support.city import PASSWORD, City
 
 BASE = "/api/v1/admin/intake"
 GAZETTEER = (
@@ -267,6 +269,34 @@ def test_history_of_the_category_in_the_area_beats_the_category_alone(city: City
     put(city, "routing", [{"category": "01.01.001", "area": "D2", "unit": "W"}])
     s = suggested(city, category="01.01.001", address="西城区西长安街街道")
     assert s["unit"]["unit_id"] == city.unit_ids["W"] and s["unit"]["reason"] == "rule"
+
+
+def test_history_from_another_area_stands_for_the_located_area_own_unit(city: City) -> None:
+    # Street lights in 东华门街道: the only closed one was in 西城, led by its street; the
+    # water bureau (a city department, no area) led three others there.
+    put(city, "gazetteer", GAZETTEER, "text/csv")
+    close(city, "D2S1", "handler_d2", address="西城区西长安街街道")
+    city.runtime.intake.reload()
+
+    s = suggested(city, category="01.01.001", address="东城区东华门街道")
+    assert s["area"]["unit_id"] == city.unit_ids["D1S1"]
+    # 属地: this appeal's own street, not 西长安街街道; as thin as the history it comes from
+    assert s["unit"] == {"unit_id": city.unit_ids["D1S1"], "name": "东华门街道",
+                         "reason": "history", "confidence": round(1 / 20, 4)}
+    s = suggested(city, category="01.01.001", address="东城区")  # located to the district only
+    assert s["unit"]["unit_id"] == city.unit_ids["D1"]
+    s = suggested(city, category="01.01.001")  # not located: nothing to read it from
+    assert s["unit"]["unit_id"] == city.unit_ids["D2S1"]
+
+    AdminService(city.runtime.db, city.runtime.rules).add_user(
+        "handler_w", PASSWORD, "handler", unit_code="W", now=utcnow())
+    for _ in range(3):
+        close(city, "W", "handler_w", address="西城区西长安街街道")
+    city.runtime.intake.reload()
+    s = suggested(city, category="01.01.001", address="东城区东华门街道")
+    # a department's line runs through every area: it keeps its appeals and wins
+    assert s["unit"]["unit_id"] == city.unit_ids["W"]
+    assert s["unit"]["confidence"] == round(3 / 4 * 4 / 20, 4)
 
 
 def test_unknown_kind_and_clear(city: City) -> None:

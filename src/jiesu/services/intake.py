@@ -21,6 +21,7 @@ from typing import Any
 from jiesu.config import Settings
 from jiesu.domain.appeal import phone_digits
 from jiesu.domain.text import shorten
+from jiesu.domain.unit_tree import TERRITORIAL_LEVEL
 from jiesu.nlp import pii, urgency
 from jiesu.nlp.duplicates import DuplicateIndex
 from jiesu.nlp.location import Gazetteer, PolygonIndex
@@ -84,6 +85,11 @@ class _Knowledge:
     unit_paths: dict[int, str] = field(default_factory=dict)
     # unit id -> the unit and its ancestors, deepest first (from the materialised path)
     unit_chain: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    # territorial unit id -> its level (city 0, district 1, street 2, ...)
+    unit_level: dict[int, int] = field(default_factory=dict)
+    # unit id -> its 属地: itself if territorial, else its nearest territorial ancestor (a
+    # district's own department: the district); none for the city and its departments
+    territory: dict[int, int] = field(default_factory=dict)
     routing: list[dict[str, str]] = field(default_factory=list)
     history: dict[str, Counter[int]] = field(default_factory=dict)  # category code -> units
     # (category code, area unit id or an ancestor of it) -> lead units
@@ -392,11 +398,17 @@ class IntakeIntelligence:
             k.categories[c.full_name] = (c.code, c.full_name)
             if c.level == 1:
                 k.categories.setdefault(c.name, (c.code, c.full_name))
-        for uid, code, name, path in units:
+        for uid, code, name, path, group in units:
             k.unit_codes[code] = uid
             k.unit_names[uid] = name
             k.unit_paths[uid] = path
             k.unit_chain[uid] = tuple(int(x) for x in reversed(path.strip("/").split("/")) if x)
+            if group in TERRITORIAL_LEVEL:
+                k.unit_level[uid] = TERRITORIAL_LEVEL[group]
+        for uid, chain in k.unit_chain.items():
+            home = next((u for u in chain if u in k.unit_level), None)
+            if home is not None and k.unit_level[home] > 0:
+                k.territory[uid] = home
         by_category: dict[str, Counter[int]] = defaultdict(Counter)
         by_area: dict[tuple[str, int], Counter[int]] = defaultdict(Counter)
         for cat, area, unit, n in history:
@@ -442,7 +454,8 @@ class IntakeIntelligence:
     def _unit_for(self, k: _Knowledge, category: str | None, area_id: int | None
                   ) -> tuple[int | None, str, float]:
         """Admin routing rules first (most specific), then history of the category in the
-        area (or the nearest area above it), then history of the category anywhere."""
+        area (or the nearest area above it), then history of the category anywhere; history
+        is read as seen from the appeal's area (`_as_local`)."""
         # Specificity: a rule for a deeper area wins, then one for a longer category prefix.
         best: tuple[tuple[int, int], int] | None = None  # (specificity, unit id)
         area_path = k.unit_paths.get(area_id) if area_id is not None else None
@@ -467,9 +480,9 @@ class IntakeIntelligence:
         for area in k.unit_chain.get(area_id, ()) if area_id is not None else ():
             counts = k.area_history.get((category, area))
             if counts and sum(counts.values()) >= self.config.area_min_count:
-                return self._from_history(counts, "area_history")
+                return self._from_history(_as_local(k, counts, area_id), "area_history")
         if category in k.history:
-            return self._from_history(k.history[category], "history")
+            return self._from_history(_as_local(k, k.history[category], area_id), "history")
         return None, "", 0.0
 
     def _from_history(self, counts: Counter[int], reason: str) -> tuple[int, str, float]:
@@ -477,6 +490,26 @@ class IntakeIntelligence:
         total = sum(counts.values())
         share = n / total
         return unit, reason, share * min(1.0, total / self.config.unit_min_count)
+
+
+def _as_local(k: _Knowledge, counts: Counter[int], area_id: int | None) -> Counter[int]:
+    """History as seen from the appeal's area (属地管理): an appeal led elsewhere by a unit of
+    another area (a street, a district or a district's own department) counts for this area's
+    own unit of that level, e.g. 滨江街道 for 东湖街道 if the appeal is in 东湖街道; units with
+    no area (the city's departments and enterprises) count as they are."""
+    chain = k.unit_chain.get(area_id, ()) if area_id is not None else ()
+    if not chain or not k.territory:
+        return counts
+    out: Counter[int] = Counter()
+    for unit, n in counts.items():
+        home = k.territory.get(unit)
+        if home is not None and home not in chain:
+            level = k.unit_level[home]
+            # the deepest unit of the appeal's area at that level or above it (a community
+            # right under a district has no street: its district)
+            unit = next((u for u in chain if k.unit_level.get(u, level + 1) <= level), unit)
+        out[unit] += n
+    return out
 
 
 def _active_version(settings: Settings) -> str | None:

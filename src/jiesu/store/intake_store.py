@@ -66,10 +66,10 @@ def unit_ids_by_code(session: Session) -> dict[str, int]:
     return {code: uid for uid, code in session.execute(select(UnitRow.id, UnitRow.code))}
 
 
-def units(session: Session) -> list[tuple[int, str, str, str]]:
-    """(id, code, name, path) of every unit."""
-    return [(uid, code, name, path) for uid, code, name, path in session.execute(
-        select(UnitRow.id, UnitRow.code, UnitRow.name, UnitRow.path))]
+def units(session: Session) -> list[tuple[int, str, str, str, str]]:
+    """(id, code, name, path, group) of every unit."""
+    return [(uid, code, name, path, group) for uid, code, name, path, group in session.execute(
+        select(UnitRow.id, UnitRow.code, UnitRow.name, UnitRow.path, UnitRow.group))]
 
 
 @dataclass(frozen=True)

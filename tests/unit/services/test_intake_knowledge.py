@@ -61,6 +61,31 @@ def test_history_of_the_category_in_the_area_beats_the_category_alone() -> None:
     assert i._unit_for(k, "02", 5) == (None, "", 0.0)
 
 
+def test_history_of_other_areas_counts_for_the_located_area_at_the_same_level() -> None:
+    # C(1) ─ D1(2) ─ S1(3) ─ G1(4), D1 ─ K(7) a community right under the district;
+    # C ─ D2(5) ─ S2(8), D2 ─ P(9) 西城's own department;  W(6) a city department
+    paths = {**PATHS, 7: "/1/2/7/", 8: "/1/5/8/", 9: "/1/5/9/"}
+    k = knowledge(history=[("01", None, 8, 4),   # another district's street
+                           ("01", None, 9, 3),   # another district's department
+                           ("01", None, 6, 5)])  # the city's water bureau
+    k.unit_paths = paths
+    k.unit_chain = {u: tuple(int(x) for x in reversed(p.strip("/").split("/")))
+                    for u, p in paths.items()}
+    k.unit_level = {1: 0, 2: 1, 3: 2, 4: 4, 5: 1, 7: 3, 8: 2}
+    k.territory = {2: 2, 3: 3, 4: 4, 5: 5, 7: 7, 8: 8, 9: 5}
+    i = intel(unit_min_count=1)
+    # in grid G1: S2's 4 become its street S1's; P's 3 its district D1's; W keeps 5
+    assert i._unit_for(k, "01", 4) == (6, "history", 5 / 12)
+    k.history["01"][8] += 2  # now the street level leads: the grid's own street
+    assert i._unit_for(k, "01", 4) == (3, "history", 6 / 14)
+    # a community with no street above it: the street level is its district
+    assert i._unit_for(k, "01", 7) == (2, "history", 9 / 14)
+    # located to D2 only: which of its streets is not known, so its street's appeals are the
+    # district's; its own department keeps its 3
+    assert i._unit_for(k, "01", 5) == (5, "history", 6 / 14)
+    assert i._unit_for(k, "01", None) == (8, "history", 6 / 14)  # not located
+
+
 class CountingIntel(IntakeIntelligence):
     """Loads numbered knowledge; a load can be held until released."""
 
