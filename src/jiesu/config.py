@@ -43,6 +43,14 @@ class Settings(BaseSettings):
                     "the result for the auditor's page; 0: never (run `jiesu audit verify` "
                     "from cron instead)")
     auto_dispatch_enabled: bool = Field(True, description="auto-dispatch above model threshold")
+    unit_preselect_confidence: float = Field(
+        0.5, ge=0, le=1,
+        description="the dispatch forms (the dispatcher's queue, the appeal page) preselect "
+                    "intake's suggested lead unit only at or above this confidence: a routing "
+                    "rule is 1.0; history is the unit's share of the category's closed appeals, "
+                    "scaled down below 20 of them (0.5: e.g. 10 of 10, or 10 of 20). Below it "
+                    "the suggestion is shown as 参考 N% and no unit is picked; auto-dispatch "
+                    "needs 0.8")
     model_dir: Path = Field(Path("var/models"), description="classifier model registry")
     db_pool_size: int = Field(10, ge=1, le=1000,
                               description="connections per app process (PostgreSQL)")

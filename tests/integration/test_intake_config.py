@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from jiesu.services.clock import utcnow
 from jiesu.services.admin import AdminService
+from jiesu.services.clock import utcnow
 from jiesu.store.tables import AppealRow
 from tests.support.city import PASSWORD, City
 

@@ -283,6 +283,9 @@ EN: dict[str, str] = {
     "督办级别": "Supervision", "退单申请": "Return requests", "延期申请": "Extension requests",
     "答复审核": "Reply review", "保密": "Confidential", "照片": "Photo",
     "系统建议": "Suggestions", "可能重复": "Possible duplicates", "超期": "Overdue",
+    "参考 {p}": "uncertain, {p}",
+    "系统建议：{unit}（参考 {p}），把握不足，未预选，请选择主办单位":
+        "Suggested: {unit} (uncertain, {p}), not preselected: choose the lead unit",
     "即将到期": "Due soon", "操作成功": "Done", "返回列表": "Back to list",
     "天": "days", "每页": "per page",
     "当前没有网络连接，未提交。已填写的内容仍在本页，恢复网络后请再点提交。":

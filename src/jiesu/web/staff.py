@@ -277,15 +277,20 @@ def due_state(row: AppealRow, now: datetime) -> str:
     return ""
 
 
-def suggestion_summary(row: AppealRow) -> dict[str, Any]:
-    """The registration-time suggestions in the shape the list pages show."""
+def suggestion_summary(row: AppealRow, preselect_at: float | None = None) -> dict[str, Any]:
+    """The registration-time suggestions in the shape the list pages show; `unit_pick`: the
+    suggested unit a dispatch form preselects, only at `preselect_at` confidence or above."""
     s = row.suggestions or {}
     cats = s.get("categories") or []
     unit = s.get("unit") or {}
+    confidence = float(unit.get("confidence") or 0.0)
+    sure = preselect_at is not None and confidence >= preselect_at
     return {
         "category": cats[0] if cats else None,
         "unit_id": unit.get("unit_id"),
         "unit_name": unit.get("name"),
+        "unit_confidence": confidence,
+        "unit_pick": unit.get("unit_id") if sure else None,
         "duplicates": s.get("duplicates") or [],
         "urgency": (s.get("urgency") or {}).get("level"),
     }
@@ -304,11 +309,12 @@ def standing_decisions(row: AppealRow, events: list[Any], *,
 
 
 def list_items(session: Session, rows: list[AppealRow], now: datetime, *,
-               decisions: bool = False, user: CurrentUser | None = None
-               ) -> list[dict[str, Any]]:
-    """Rows of a work list with unit names, category, due mark and suggestions; with
-    `decisions`, also each row's standing decisions of a dispatcher (the handler's inbox);
-    with `user`, whether they see each row as a co-unit (协办) only."""
+               decisions: bool = False, user: CurrentUser | None = None,
+               preselect_at: float | None = None) -> list[dict[str, Any]]:
+    """Rows of a work list with unit names, category, due mark and suggestions (the unit to
+    preselect at `preselect_at`, see `suggestion_summary`); with `decisions`, also each row's
+    standing decisions of a dispatcher (the handler's inbox); with `user`, whether they see
+    each row as a co-unit (协办) only."""
     co = queries.co_units_of_many(session, [r.id for r in rows]) if user is not None else {}
     # co-units too: a 协办意见 on a row names the co-unit that wrote it
     names = queries.unit_names(session, {r.lead_unit_id for r in rows} |
@@ -321,7 +327,7 @@ def list_items(session: Session, rows: list[AppealRow], now: datetime, *,
     return [{"row": r, "unit": names.get(r.lead_unit_id or 0),
              "handling": names.get(r.handling_unit_id or 0),
              "category": cats.get(r.category or ""), "mark": due_state(r, now),
-             "suggest": suggestion_summary(r), "names": names,
+             "suggest": suggestion_summary(r, preselect_at), "names": names,
              **_helping_decisions(r, threads.get(r.id, []), co.get(r.id, []), user)}
             for r in rows]
 

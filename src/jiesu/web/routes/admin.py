@@ -65,7 +65,7 @@ MOVE_CHOICES = 500  # new parents offered as a select; beyond, the code is typed
 # Settings shown to admins (never secrets).
 SHOWN_SETTINGS = ("environment", "timezone", "count_from_next_day", "token_ttl_hours",
                   "sweep_interval_seconds", "audit_verify_hours", "auto_dispatch_enabled",
-                  "city_name", "upload_dir")
+                  "unit_preselect_confidence", "city_name", "upload_dir")
 
 
 def _service(request: Request) -> AdminService:

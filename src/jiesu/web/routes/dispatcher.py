@@ -36,7 +36,8 @@ def queue(request: Request) -> HTMLResponse:
     with core.reading(rt) as uow:
         rows, total, capped = queries.list_appeals(uow.session, filters, queries.Scope(), now,
                                                    page=page, per_page=PER_PAGE, order=order)
-        items = staff.list_items(uow.session, rows, now)
+        items = staff.list_items(uow.session, rows, now,
+                                 preselect_at=rt.settings.unit_preselect_confidence)
         units = web_queries.units(uow.session, max_depth=2) if tab == "queue" else []
         counts = web_queries.tab_counts(uow.session, now, TABS)
     lang = core.lang_of(request)
