@@ -68,6 +68,7 @@ class IntakeConfig:
 # A top-up reads again the appeals created this long before the previous one read: they may
 # have been committed after it.
 TOP_UP_SLACK = timedelta(seconds=30)
+DEEPEST_LEVEL = max(TERRITORIAL_LEVEL.values())
 # A first build of at least this many appeals is frozen out of the garbage collector's walks
 FREEZE_INDEX_AT = 100_000
 
@@ -88,7 +89,7 @@ class _Knowledge:
     # territorial unit id -> its level (city 0, district 1, street 2, ...)
     unit_level: dict[int, int] = field(default_factory=dict)
     # unit id -> its 属地: itself if territorial, else its nearest territorial ancestor (a
-    # district's own department: the district); none for the city and its departments
+    # district's own department: the district; a city department: the city)
     territory: dict[int, int] = field(default_factory=dict)
     routing: list[dict[str, str]] = field(default_factory=list)
     history: dict[str, Counter[int]] = field(default_factory=dict)  # category code -> units
@@ -407,7 +408,7 @@ class IntakeIntelligence:
                 k.unit_level[uid] = TERRITORIAL_LEVEL[group]
         for uid, chain in k.unit_chain.items():
             home = next((u for u in chain if u in k.unit_level), None)
-            if home is not None and k.unit_level[home] > 0:
+            if home is not None:
                 k.territory[uid] = home
         by_category: dict[str, Counter[int]] = defaultdict(Counter)
         by_area: dict[tuple[str, int], Counter[int]] = defaultdict(Counter)
@@ -500,15 +501,24 @@ def _as_local(k: _Knowledge, counts: Counter[int], area_id: int | None) -> Count
     chain = k.unit_chain.get(area_id, ()) if area_id is not None else ()
     if not chain or not k.territory:
         return counts
-    out: Counter[int] = Counter()
-    for unit, n in counts.items():
-        home = k.territory.get(unit)
-        if home is not None and home not in chain:
-            level = k.unit_level[home]
-            # the deepest unit of the appeal's area at that level or above it (a community
-            # right under a district has no street: its district)
-            unit = next((u for u in chain if k.unit_level.get(u, level + 1) <= level), unit)
-        out[unit] += n
+    # level -> the deepest unit of the appeal's area at that level or above it (a community
+    # right under a district has no street: its district)
+    local: dict[int, int] = {}
+    for u in reversed(chain):  # city first
+        if u in k.unit_level:
+            local[k.unit_level[u]] = u
+    at_level = [local.get(0, chain[-1])]
+    for level in range(1, DEEPEST_LEVEL + 1):
+        at_level.append(local.get(level, at_level[-1]))
+    here, root = set(chain), chain[-1]  # the root (the city) is every area's
+    territory, unit_level = k.territory, k.unit_level
+    moving = [u for u in counts if territory.get(u, root) not in here]
+    if not moving:
+        return counts
+    out = Counter(counts)
+    for unit in moving:
+        target = at_level[unit_level[territory[unit]]]
+        out[target] = out.get(target, 0) + out.pop(unit)
     return out
 
 
