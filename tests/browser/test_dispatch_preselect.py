@@ -70,6 +70,17 @@ def test_a_weak_unit_suggestion_is_shown_not_preselected_on_a_phone(
     form.scroll_into_view_if_needed()
     dispatcher.shot("dispatch-weak-suggestion")
 
+    # the queue's row: the same, in one line of small print under the unit select
+    dispatcher.goto("/staff/dispatch")
+    row = page.locator(f'.work-item[data-code="{code}"]')  # type: ignore[attr-defined]
+    assert row.get_by_label("主办单位").input_value() == ""
+    assert "东华门街道（参考 5%）" in row.locator("[data-unit-reference]").inner_text()
+    box = row.locator("[data-unit-confidence]").bounding_box()
+    assert box["height"] < 30  # 参考 5% on one line
+    row.scroll_into_view_if_needed()
+    dispatcher.shot("dispatch-queue-weak-suggestion")
+    dispatcher.goto(f"/staff/appeals/{appeal_id}")
+
     # the dispatcher chooses, and the appeal goes there
     unit.select_option(label="　东华门街道")
     form.get_by_role("button", name="派单").click()
