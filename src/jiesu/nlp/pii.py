@@ -11,17 +11,22 @@ Masks never match a detector again, so `redact(redact(t)) == redact(t)` and
 House numbers (门牌号, 楼栋房号): what names one household is masked, what names a place stays.
 - A street number (the number after a road, lane, village or a village row: 多福巷12号, 王庄
   3号院, 5排2号) is masked and the street kept.
-- Below a building everything is masked: a room (501室, 25栋1703), a building + unit or door
-  (12号楼3单元, 8号楼1门), a unit + floor (3单元5楼). A numbered courtyard (8号院) before its
-  building is part of the chain.
+- Below a building everything is masked: a room (501室, 1806房, 25栋1703, 4#1501房), a
+  building + unit or door (12号楼3单元, 8号楼1门), a unit + floor (3单元5楼), building-unit-room
+  in figures (3-2-501, a33-1-601; 2-204 right after a compound's name). A numbered courtyard
+  (8号院) before its building is part of the chain.
 - A building + floor (2号楼3层), or a unit alone (3单元), is masked only after a dwelling
   anchor: a street number or a numbered courtyard (幸福路8号院2号楼3层), a residential
   compound's name (阳光小区, 和平里, 三期, 家属院) or a word of dwelling (住在). Without one
   it may be an office or a hotel (市民中心1号楼一楼), or a count of buildings with their height
   (3栋24层的高楼, never masked, nor a floor followed by 高/以上).
-- Stays: a building alone (12号楼东侧路灯不亮, 幸福路8号院2号楼门口), a shopfront or lobby
-  on a floor (2栋一楼门面), 两 (a count: 两栋, 1楼两家), a building's height (3层楼高), bus and
-  metro lines (3路, 2号线), dates and times, amounts, tracking codes.
+- Stays: a building alone (阳光小区3号楼电梯停运, 12号楼东侧路灯不亮, 幸福路8号院2号楼门口):
+  dozens of households share it and what it names is theirs together (the lift, the roof), so
+  it says where, not who; the public pages say so. Also a shopfront or lobby on a floor
+  (2栋一楼门面), 两 (a count: 两栋, 1楼两家), a building's height (3层楼高), a number after a
+  building that is no room (3号楼5号楼之间, 3号楼100米外, 3栋20多户, 16栋08户型), ranges
+  (200-300元, 18-18-18), bus and metro lines (3路, 2号线, 100号公交), a day of the month
+  (我们村3号停电), dates and times, amounts, tracking codes.
 """
 
 from __future__ import annotations
@@ -128,34 +133,57 @@ _WECHAT = re.compile(r"微信(?:号)?(?:是|为)?[:：]\s*([A-Za-z][-_A-Za-z0-9]
 # which flat, and stays.
 # 两 counts ("两栋", "两单元"), it never numbers one.
 _NUM = r"(?:[A-Za-z]?\d{1,5}[A-Za-z]?|[一二三四五六七八九十]{1,3})"
-_ROOM_END = r"(?:室|号房|房间|号|户)"
-# A room number: digits, or a Chinese numeral only with its 室/号/户 ("1楼两家住户" is a count).
+# A building: 3栋, 3幢, 3号楼, 9号栋, A座, and as builders and buyers write it 3#, 3#楼.
+_BUILDING = r"(?:栋|幢|号楼|号栋|座|#[楼栋幢]?)"
+# 房 ends a room too (1806房, 411房屋), but not a year's 房补/房改 (2005房补文件).
+_ROOM_END = r"(?:室|号房|房间|房(?![补改])|号|户)"
+# A room number: digits, or a Chinese numeral only with its 室/号/户 ("1楼两家住户" is a count;
+# "一房一价" a price list). Bare digits count from three (501, 1703: floor and door), so that a
+# building is not read with a floor list, a length, a count or a year (2号栋1、2、3楼,
+# 3号楼100米外, 3栋20多户, 5栋2018年建成, 5栋70多户); 户 ends a room of three digits or more
+# (3#103户, not 3栋20户 or the layout 16栋08户型). Nor is a number a room when another building
+# follows it (3号楼5号楼之间, 1#2#3#栋).
 _ROOM = (
-    r"(?:[A-Za-z]?\d{1,5}[A-Za-z]?" + _ROOM_END + r"?|[一二三四五六七八九十]{1,3}" + _ROOM_END + ")"
+    r"(?:[A-Za-z]?\d{1,5}[A-Za-z]?(?:室|号房|房间|房(?![补改]))|[A-Za-z]?\d{3,5}户"
+    r"|[A-Za-z]?\d{1,5}[A-Za-z]?号(?![楼栋幢座#户])"
+    r"|[A-Za-z]?\d{3,5}[A-Za-z]?"
+    r"(?![\dA-Za-z号楼栋幢座#米多余年月日天个元块平层级人户家辆台次万千百来%％])"
+    r"|[一二三四五六七八九十]{1,3}(?:室|号房|房间|号|户)(?![楼栋幢座#]))"
 )
+# Building–unit–room in figures: 3-2-501, a33-1-601, 2-16-2-501, 2-204, 7-106房. With three
+# parts or more, or a room's word after it, it is a flat; two parts alone may be a range
+# (200-300元, 80-100分贝) and count only right after a dwelling anchor (花语书苑2-204).
+_DASHED = (
+    r"[A-Za-z]?\d{1,2}[A-Za-z]?(?:-\d{1,2}){0,2}-\d{3,4}(?![\d-])(?:室|号房|房间|房(?![补改]))?"
+)
+_DASHED_ROOM = re.compile(_DASHED)
 _HOUSE = re.compile(
     r"(?=[A-Za-z\d一二三四五六七八九十])(?:"
     + "|".join(
         (
             # 3栋2单元501室, G2栋320, 12号楼3单元, 5幢1-502, 8号楼1门302 (门: a unit's door,
-            # as northern cities number them), 8号院2号楼3层 (a numbered courtyard first)
-            r"(?:\d{1,4}号院)?" + _NUM + r"(?:栋|幢|号楼|座)(?:" + _NUM + r"(?:单元|门|层|楼))*"
-            r"(?:\d{1,2}-\d{3,4}|" + _ROOM + r")?",
+            # as northern cities number them), 8号院2号楼3层 (a numbered courtyard first),
+            # 4#1501房
+            r"(?:\d{1,4}号院)?" + _NUM + _BUILDING + r"(?:" + _NUM + r"(?:单元|门|层|楼))*"
+            r"(?:\d{1,2}(?:-\d{1,2})?-\d{3,4}(?![\d-])|" + _ROOM + r")?",
             # 12楼3门201号: 楼 is the building when a 门 follows (北京 和平里七区12楼3门)
             r"\d{1,3}楼\d{1,2}门(?:\d{2,4}" + _ROOM_END + r"?)?",
             # 2单元501室, 3单元
             _NUM + r"单元(?:" + _NUM + r"(?:层|楼))?" + _ROOM + "?",
             # 5楼503, 3层301室
             r"\d{1,2}(?:楼|层)\d{3,4}" + _ROOM_END + "?",
-            # 501室, 1201号房 (a single digit before 室 is usually a layout like 3室2厅)
-            r"\d{2,5}(?:室|号房|房间)(?![厅卫])(?![0-9A-Za-z])",
+            # 501室, 1201号房, 1806房 (a single digit before 室 is usually a layout like 3室2厅;
+            # no flat's door is 00: 阳光100房屋 is an estate; 2017房产 a year)
+            r"(?:\d{2,5}(?:室|号房|房间)|(?!\d*00房)\d{3,5}房(?![补改产]))(?![厅卫])(?![0-9A-Za-z])",
+            # 3-2-501, 2-204 (no digit, letter, dot or dash before it: not 2019-1-1101)
+            r"(?<![\dA-Za-z.-])" + _DASHED,
         )
     )
     + ")"
 )
 
 # A floor after a building or a unit: "2号楼3层", "3单元5楼".
-_FLOOR_AFTER = re.compile(r"(?:栋|幢|座|号楼|单元|门)" + _NUM + r"[层楼]")
+_FLOOR_AFTER = re.compile(r"(?:栋|幢|座|号楼|#|单元|门)" + _NUM + r"[层楼]")
 # "3栋24层的高楼", "2栋11层板楼": buildings counted with their height, not a flat.
 _COUNTED_FLOOR = re.compile(
     r"的?(?:高|楼高|楼房|高楼|高层|小高层|住宅|公寓|大楼|建筑|板楼|塔楼|洋房|平房)|以上|以下|左右"
@@ -176,11 +204,18 @@ _DWELLING_ANCHOR = re.compile(
 # 门牌号: the number after a road, lane or village ("多福巷12号", "芙蓉路88-2号", "王庄3号院"). In a
 # hutong or a village it is one household's gate, so every street number is masked; the road
 # name stays, so a reader still knows where. Not after 街道 (a subdistrict office: in
-# "街道3号通知" it is a date), 知道 or 这里/那里/公里 ("这里3号停水").
+# "街道3号通知" it is a date), 知道 or 这里/那里/公里 ("这里3号停水"). Nor a day of the month
+# that a time or an event follows (我们村3号停电, 小组12号上午开会), nor a metro or bus line
+# (万家丽路5号地铁线, 解放路100号公交车).
+_DAY_EVENT = (
+    "上午|下午|中午|早上|晚上|凌晨|傍晚|当天|那天|开始|左右|以前|之前|以后|之后"
+    "|停水|停电|停气|开会|召开|封路"
+)
 _STREET_NUMBER = re.compile(
     r"(?:(?<=[路街道巷弄里条村组屯庄坊])|(?<=胡同)|(?<=\d排))"
     r"(?<!街道)(?<!知道)(?<!这里)(?<!那里)(?<!哪里)(?<!公里)(?<!千里)"
-    r" ?\d{1,5}(?:[-之]\d{1,4})? ?号(?![线文令])"
+    r"(?! ?(?:[12]?\d|3[01]) ?号(?:" + _DAY_EVENT + "))"
+    r" ?\d{1,5}(?:[-之]\d{1,4})? ?号(?![线文令]|地铁|公交)"
 )
 
 
@@ -940,9 +975,11 @@ def _names_a_dwelling(text: str, start: int, end: int) -> bool:
     ("16栋电梯") never does.
     """
     s = text[start:end]
-    if s[-1].isdigit() or s.endswith(("室", "号房", "房间", "户", "号")):
+    if s.count("-") == 1 and s[-1].isdigit() and _DASHED_ROOM.fullmatch(s):
+        return _anchored(text, start)  # 花语书苑2-204, not 有80-100分贝
+    if s[-1].isdigit() or s.endswith(("室", "号房", "房间", "房", "户", "号")):
         return True
-    building = any(b in s for b in ("栋", "幢", "号楼", "座"))
+    building = any(b in s for b in ("栋", "幢", "号楼", "座", "#"))
     below = "单元" in s or "门" in s or _FLOOR_AFTER.search(s) is not None
     if not below:
         return False
@@ -956,7 +993,12 @@ def _names_a_dwelling(text: str, start: int, end: int) -> bool:
         return True  # 3单元5楼: one landing of one stairway
     if not (building or floor or has_digit):
         return False  # 一二单元: which units, in words, of which building?
-    return "号院" in s or _DWELLING_ANCHOR.search(text, max(0, start - 24), start) is not None
+    return "号院" in s or _anchored(text, start)
+
+
+def _anchored(text: str, start: int) -> bool:
+    """Whether a dwelling anchor (see `_DWELLING_ANCHOR`) ends right at `start`."""
+    return _DWELLING_ANCHOR.search(text, max(0, start - 24), start) is not None
 
 
 _PRIORITY = {kind: i for i, kind in enumerate(KINDS)}
