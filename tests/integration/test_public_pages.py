@@ -385,6 +385,29 @@ def test_the_board_search_finds_only_what_the_board_shows(city: City) -> None:
         assert link in found.text and "共 1 条" in found.text, typed
 
 
+def test_public_outputs_hide_the_flat_and_keep_the_building_as_the_board_says(
+        city: City) -> None:
+    """The board said 楼栋房号 were hidden while it showed a flat written 3-2-501 or 4#1501房;
+    what it publishes now matches its sentence: a flat goes, a building alone stays."""
+    a = city.register(
+        content="阳光小区3号楼电梯经常停运。我家住3-2-501，楼上4#1501房装修噪音大",
+        address="东城区多福巷社区阳光小区3-2-501")
+    _dispatched(city, a["code"])
+    c = city.client
+    board = c.get("/board").text
+    assert "只写到楼栋的位置（如“阳光小区3号楼”）照常公示" in board
+    page = c.get(f"/board/{a['code']}").text
+    assert "阳光小区3号楼电梯经常停运" in page
+    assert "我家住*-*-***，楼上*#****房装修" in page
+    assert "3-2-501" not in page and "1501" not in page
+    item = next(i for i in c.get("/open-data/appeals.json").json() if i["code"] == a["code"])
+    assert item["address"] == "东城区多福巷社区阳光小区*-*-***"
+    assert "3-2-501" not in item["content"] and "阳光小区3号楼电梯" in item["content"]
+    for typed in ("3-2-501", "1501"):  # nor does the board's search find it by the flat
+        assert "共 0 条" in c.get("/board", params={"q": typed}).text, typed
+    assert "a place given only down to a building" in c.get("/board?lang=en").text
+
+
 def test_a_board_search_past_its_cap_says_there_may_be_more(
         city: City, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(public_routes, "SEARCH_CAP", 2)

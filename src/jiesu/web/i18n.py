@@ -212,8 +212,11 @@ EN: dict[str, str] = {
     "内容": "Content", "评价结果": "Rating", "暂无": "None yet",
     "上一页": "Previous", "下一页": "Next", "第": "Page", "页": "",
     "详情": "Details", "没有找到符合条件的诉求。": "No appeals match.",
-    "公示内容已隐去姓名、电话、证件号、银行卡号、门牌号和楼栋房号等个人信息。":
-        "Names, phone, ID and bank card numbers, house, building and flat numbers are removed.",
+    "公示内容已隐去姓名、电话、证件号、银行卡号、门牌号和具体到户的楼栋房号等个人信息；"
+    "只写到楼栋的位置（如“阳光小区3号楼”）照常公示。":
+        "Names, phone, ID and bank card numbers, street numbers and the building, unit and flat "
+        "numbers of a home are removed; a place given only down to a building (such as Building 3 "
+        "of an estate) is shown.",
     # stats
     "每日受理量": "Appeals per day", "类型分布": "By kind", "分类分布": "By category",
     "办结": "Closed", "受理": "Received", "下载 CSV": "Download CSV", "下载 JSON": "Download JSON",
