@@ -6,11 +6,15 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from jiesu.domain.appeal import Actor, Role
+from jiesu.domain.kpi import parse_period
 from jiesu.services.clock import utcnow
+from jiesu.services.reporting import ReportingService
 from jiesu.store.tables import UserRow
+from jiesu.web import stats
 from tests.integration.test_kpi_scenarios import Scenario
 from tests.support.city import City, page_login
 
@@ -39,7 +43,8 @@ def test_the_unit_satisfaction_rate_names_its_follow_ups(city: City) -> None:
         s.act(d1, name, "sign", start + timedelta(hours=1))
         s.act(d1, name, "contact", start + timedelta(hours=2))
         s.act(d1, name, "reply", start + timedelta(hours=3), text="已处理", claim="solved")
-        s.follow(name, start + timedelta(hours=4), satisfaction=level)
+        # 不满意 through no fault of the unit: closed, so the KPI counts it (no 重办)
+        s.follow(name, start + timedelta(hours=4), satisfaction=level, fault="policy")
     page_login(city.client, "analyst")
     html = city.client.get("/staff/dashboard").text
     row = _d1_row(html)
@@ -79,3 +84,43 @@ def test_the_unit_table_counts_the_follow_ups_that_reached_nobody(city: City) ->
     english = city.client.get("/staff/dashboard?lang=en").text
     assert '<th scope="col">Not reached</th>' in english
     assert "Not reached: closed because the follow-up" in english
+
+
+def test_the_dashboard_satisfaction_rate_is_the_kpis(city: City) -> None:
+    """The dashboard's 满意率 (its figure and its unit table) and the home page's count what
+    the 通报 and 本单位考核 count: appeals closed whose last follow-up reached the requester.
+    An appeal sent back to rework (重办, 不满意 still on it) and one closed because its last
+    round reached nobody (an earlier round's 不满意 still on it) count in none of them; over
+    the same 30 days the KPI report gives the same figure."""
+    s, d1 = _scenario(city)
+    start = utcnow() - timedelta(days=3)
+    for name in ("satisfied", "basically", "reworked", "unreached"):
+        s.new(name, "D1", start)
+        s.act(d1, name, "sign", start + timedelta(hours=1))
+        s.act(d1, name, "reply", start + timedelta(hours=2), text="已处理", claim="solved")
+    s.follow("satisfied", start + timedelta(hours=3))
+    s.follow("basically", start + timedelta(hours=3), satisfaction="basically")
+    for name in ("reworked", "unreached"):  # 不满意, the unit's fault: back to the unit
+        s.follow(name, start + timedelta(hours=3), resolved="no", satisfaction="dissatisfied")
+    s.act(d1, "unreached", "reply", start + timedelta(hours=4), text="再次处理", claim="solved")
+    for hours in (5, 8, 11):  # three calls that reach nobody: closed, 未联系上
+        s.follow("unreached", start + timedelta(hours=hours), reached=False)
+
+    now = utcnow()
+    days = stats.last_days(now, city.runtime.settings.tz, 30)
+    report = ReportingService(city.runtime.db, city.runtime.rules, city.runtime.settings).kpi(
+        parse_period(f"{days[0]}..{days[-1]}"), now)
+    rows = {r.code: r for r in report.rows}
+    for code in ("C", "D1"):
+        assert rows[code].counts.rated == 2, code
+        assert rows[code].rates.satisfaction_rate == pytest.approx((1 + 0.8) / 2), code
+
+    page_login(city.client, "analyst")
+    html = city.client.get("/staff/dashboard").text
+    figure = re.search(r'data-satisfaction-rate><span class="figure-n">([^<]*)<', html)
+    assert figure and figure.group(1) == "90.0%", html  # before: 60.0 % (the unreached one)
+    # before: 45 % of 4 (both the reworked and the unreached one)
+    assert '<td data-rated="2" data-label="满意率">90% <span class="muted">(2)</span>' \
+        in _d1_row(html)
+    assert "data-satisfaction-note" in html and "近30天办结且回访联系上诉求人" in html
+    assert city.client.get("/stats.json").json()["satisfaction_rate"] == 0.9

@@ -136,6 +136,20 @@ def closed_without_phone() -> ColumnElement[bool]:
         E.data["no_phone"].as_boolean().is_(True)).exists()
 
 
+SATISFACTION_COUNTS = ("satisfied", "basically_satisfied", "dissatisfied")
+
+
+def satisfaction_statement(f: KpiFormula, w: Window, *by: Any) -> Select[Any]:
+    """The KPI's 满意 / 基本满意 / 不满意 counts (`appeal_conditions`: closed in the window,
+    the last follow-up reached the requester) grouped by `by` (none: one row), for the
+    figures outside the KPI report that show a 满意率 (the dashboard, the home page), so
+    that a reopened appeal or one whose last round reached nobody counts nowhere."""
+    conds = appeal_conditions(f)
+    return (select(*by, *[_sum(c).label(n) for n in SATISFACTION_COUNTS
+                          if (c := conds[n]) is not None])
+            .where(_closed_window(w)).group_by(*by))
+
+
 def _windows(w: Window) -> dict[str, ColumnElement[bool]]:
     return ({n: _sign_window(w) for n in SIGN_COUNTS}
             | {n: _handle_window(w) for n in HANDLE_COUNTS}

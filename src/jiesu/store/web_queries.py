@@ -18,7 +18,8 @@ from sqlalchemy import and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from jiesu.store import queries
+from jiesu.domain.kpi import KpiCounts, KpiFormula
+from jiesu.store import kpi_queries, queries
 from jiesu.store.tables import (
     OPEN_FLAGGED_SQL,
     AppealRow,
@@ -521,14 +522,14 @@ def top_categories(session: Session, since: datetime, *, level: int = 1,
     return out
 
 
-def satisfaction(session: Session, since: datetime) -> Counter[str]:
-    """Follow-up satisfaction of the appeals closed since `since`."""
+def satisfaction(session: Session, f: KpiFormula, since: datetime, now: datetime
+                 ) -> KpiCounts:
+    """The KPI's satisfaction counts (满意, 基本满意, 不满意) of the appeals closed in
+    [since, now): `kpi_queries.satisfaction_statement`, so the rate is the 通报's."""
     _no_jit(session)
-    rows = session.execute(select(AppealRow.followup_satisfaction, func.count(AppealRow.id))
-                           .where(AppealRow.closed_at >= since,
-                                  AppealRow.followup_satisfaction.is_not(None))
-                           .group_by(AppealRow.followup_satisfaction))
-    return Counter({str(k): int(n) for k, n in rows})
+    row = session.execute(kpi_queries.satisfaction_statement(
+        f, kpi_queries.Window(since, now, now))).one()
+    return KpiCounts.from_mapping(row._asdict())
 
 
 @dataclass
@@ -540,14 +541,17 @@ class UnitLine:
     overdue: int = 0
     closed: int = 0
     unreachable: int = 0  # ... closed as 未联系上 (the follow-up reached nobody)
-    # follow-up satisfaction levels (satisfied / basically / dissatisfied) -> appeals; the rate
-    # is computed by the caller with the KPI formula in force (web.stats.satisfaction_rate)
-    satisfaction: Counter[str] = field(default_factory=Counter)
+    # the KPI's satisfaction counts of the appeals closed in the window (not those received:
+    # the 通报's 办结口径); the rate is the caller's, with the KPI formula in force
+    satisfaction: KpiCounts = field(default_factory=KpiCounts)
     by_status: Counter[str] = field(default_factory=Counter)
 
 
-def unit_table(session: Session, since: datetime, now: datetime) -> list[UnitLine]:
-    """Appeals received since `since`, rolled up to the top-level units (districts, departments)."""
+def unit_table(session: Session, f: KpiFormula, since: datetime, now: datetime
+               ) -> list[UnitLine]:
+    """Appeals received since `since`, rolled up to the top-level units (districts,
+    departments); their satisfaction counts are those of the KPI over the appeals closed
+    since `since` (`satisfaction`)."""
     _no_jit(session)
     top = {u.id: u for u in session.scalars(select(UnitRow).where(UnitRow.depth == 1))}
     paths = dict(session.execute(select(UnitRow.id, UnitRow.path)).all())
@@ -594,13 +598,10 @@ def unit_table(session: Session, since: datetime, now: datetime) -> list[UnitLin
         ln = line(unit_id)
         if ln is not None:
             ln.overdue += n
-    sat = session.execute(
-        select(AppealRow.lead_unit_id, AppealRow.followup_satisfaction, func.count(AppealRow.id))
-        .where(AppealRow.created_at >= since, AppealRow.followup_satisfaction.is_not(None))
-        .group_by(AppealRow.lead_unit_id, AppealRow.followup_satisfaction))
-    for unit_id, level, n in sat:
-        ln = line(unit_id)
-        if ln is None or level is None:  # level: never None (the WHERE above)
-            continue
-        ln.satisfaction[level] += n
+    sat = session.execute(kpi_queries.satisfaction_statement(
+        f, kpi_queries.Window(since, now, now), AppealRow.lead_unit_id))
+    for row in sat:
+        ln = line(row.lead_unit_id)
+        if ln is not None:
+            ln.satisfaction += KpiCounts.from_mapping(row._asdict())
     return sorted(lines.values(), key=lambda x: (-x.total, x.name))

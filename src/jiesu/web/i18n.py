@@ -436,12 +436,22 @@ EN: dict[str, str] = {
     "本月尚未结束：以下数据截至 {at}，不是全月数据。":
         "The month is not over: the figures below are as of {at}, not the whole month's.",
     "近30天暂无回访满意度": "No follow-up satisfaction in the last 30 days",
-    "按主办单位汇总，含下级单位。总量、在办、办结、满意率和未联系上为近30天受理的诉求；"
+    "按主办单位汇总，含下级单位。总量、在办、办结和未联系上为近30天受理的诉求；"
+    "满意率为近30天办结的诉求（口径同上）；"
     "超期为目前所有超期未答复的诉求，不限受理时间。未联系上：回访未联系上诉求人而办结。":
-        "By lead unit, with the units below it. Total, open, closed, satisfaction rate and "
-        "not reached count the appeals received in the last 30 days; overdue counts every "
-        "appeal now past its handling deadline without a reply, whenever it was received. "
-        "Not reached: closed because the follow-up could not reach the requester.",
+        "By lead unit, with the units below it. Total, open, closed and not reached count "
+        "the appeals received in the last 30 days; the satisfaction rate counts those closed "
+        "in the last 30 days (as above); overdue counts every appeal now past its handling "
+        "deadline without a reply, whenever it was received. Not reached: closed because "
+        "the follow-up could not reach the requester.",
+    # the dashboard's 满意率 is the KPI's (kpi_queries.satisfaction_statement), over 30 days
+    "满意率与月度通报、本单位考核同一口径，只是统计近30天而非自然月：近30天办结且回访联系上"
+    "诉求人的诉求，（满意 + {w}×基本满意）÷ 回访数；重办中和回访未联系上的诉求不计。":
+        "Satisfaction rate as in the monthly report and the unit KPI page, over the last 30 "
+        "days instead of a calendar month: appeals closed in the last 30 days whose "
+        "follow-up reached the requester, (satisfied + {w} × basically satisfied) ÷ those "
+        "follow-ups; appeals being reworked and those whose follow-up reached nobody do not "
+        "count.",
     # hotspots (热点预警)
     "热点预警": "Hotspots", "近 {n} 天": "last {n} days", "查看全部": "See all",
     "同一区域、相似内容的诉求聚在一起，按热度排序：诉求人越多、增长越快、不满意越多，热度越高。":

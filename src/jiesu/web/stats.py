@@ -26,14 +26,6 @@ def formula(session: Session) -> KpiFormula:
     return KpiFormula.from_settings(*current) if current else KpiFormula()
 
 
-def satisfaction_rate(counts: dict[str, int], f: KpiFormula) -> float | None:
-    """(满意 + w·基本满意) ÷ rated, with w from the versioned KPI formula (DESIGN §5)."""
-    return kpi.satisfaction_rate(KpiCounts(
-        satisfied=counts.get("satisfied", 0),
-        basically_satisfied=counts.get("basically", 0),
-        dissatisfied=counts.get("dissatisfied", 0)), f)
-
-
 OTHER, UNCATEGORISED = "其他", "未分类"  # buckets of ours among the category names
 
 
@@ -68,11 +60,11 @@ class Headline:
 
 def headline(session: Session, now: datetime) -> Headline:
     since = now - timedelta(days=30)
+    f = formula(session)
     return Headline(
         received=web_queries.received_since(session, since),
         closed=web_queries.closed_since(session, since),
-        satisfaction=satisfaction_rate(web_queries.satisfaction(session, since),
-                                       formula(session)),
+        satisfaction=kpi.satisfaction_rate(web_queries.satisfaction(session, f, since, now), f),
     )
 
 
@@ -132,7 +124,9 @@ class Dashboard:
     yellow: int
     units: list[web_queries.UnitLine]
     trend: list[tuple[str, int, int]]  # category, last 7 days, the 7 before
-    satisfaction: dict[str, int]
+    # the KPI's counts (closed in the 30 days, follow-up reached), as the 通报 counts a month
+    satisfaction: KpiCounts
+    formula: KpiFormula  # the one in force: its 基本满意 weight makes every rate here
 
 
 def dashboard(session: Session, tz: ZoneInfo, now: datetime) -> Dashboard:
@@ -147,15 +141,17 @@ def dashboard(session: Session, tz: ZoneInfo, now: datetime) -> Dashboard:
     trend = sorted(((names.get(k, UNCATEGORISED) if k else UNCATEGORISED, a, b)
                     for k, (a, b) in merged.items()), key=lambda t: (-(t[1] - t[2]), -t[1]))
     overdue, red, yellow = web_queries.handling_counts(session, now)
+    f = formula(session)
     return Dashboard(
         stats=data,
         open_now=web_queries.open_count(session),
         overdue=overdue,
         red=red,
         yellow=yellow,
-        units=web_queries.unit_table(session, since, now),
+        units=web_queries.unit_table(session, f, since, now),
         trend=trend[:12],
-        satisfaction=dict(web_queries.satisfaction(session, since)),
+        satisfaction=web_queries.satisfaction(session, f, since, now),
+        formula=f,
     )
 
 
@@ -203,8 +199,10 @@ def cached_open_statistics(rt: Runtime, now: datetime) -> OpenStatistics:
 
 def dashboard_charts(d: Dashboard, lang: str) -> dict[str, Markup]:
     out = open_charts(d.stats, lang)
-    rated = [(i18n.label(lang, "satisfaction", k), d.satisfaction.get(k, 0))
-             for k in ("satisfied", "basically", "dissatisfied")]
+    c = d.satisfaction
+    rated = [(i18n.label(lang, "satisfaction", k), n) for k, n in (
+        ("satisfied", c.satisfied), ("basically", c.basically_satisfied),
+        ("dissatisfied", c.dissatisfied))]
     out["satisfaction"] = charts.bar_chart(
         rated if any(n for _, n in rated) else [], title=i18n.gettext(lang, "满意度"),
         empty=i18n.gettext(lang, "近30天暂无回访满意度"))

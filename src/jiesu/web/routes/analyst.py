@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from jiesu.domain import kpi
 from jiesu.domain.appeal import Role, typed_code
 from jiesu.domain.errors import DomainError
 from jiesu.domain.kpi import parse_period
@@ -39,15 +40,16 @@ def dashboard(request: Request) -> HTMLResponse:
     data = stats.cached_dashboard(rt, now)
     # the dashboard never waits for the clustering (seconds for a big city's week)
     hotspots = rt.hotspots.without_waiting(now)
-    with core.reading(rt) as uow:
-        f = stats.formula(uow.session)
+    f = data.formula
     lang = core.lang_of(request)
     return core.render(request, "staff/dashboard.html", {
         "d": data, "charts": stats.dashboard_charts(data, lang),
-        "satisfaction_rate": stats.satisfaction_rate(data.satisfaction, f),
-        "unit_rates": {u.unit_id: stats.satisfaction_rate(u.satisfaction, f) for u in data.units},
+        # the KPI's 满意率 (kpi.satisfaction_rate over the KPI's counts), over 30 days
+        "satisfaction_rate": kpi.satisfaction_rate(data.satisfaction, f),
+        "unit_rates": {u.unit_id: kpi.satisfaction_rate(u.satisfaction, f) for u in data.units},
         # how many follow-ups a unit's rate stands on: 40 % of 5 is not 40 % of 500
-        "unit_rated": {u.unit_id: sum(u.satisfaction.values()) for u in data.units},
+        "unit_rated": {u.unit_id: u.satisfaction.rated for u in data.units},
+        "basic_weight": f.basic_satisfaction_weight,
         "trend": [(stats.category_label(lang, name), a, b) for name, a, b in data.trend],
         "hotspots": None if hotspots is None else hotspots[:3],
         "big": request.query_params.get("big") == "1", "tabs": TABS, "tab": "overview",
