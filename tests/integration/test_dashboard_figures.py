@@ -123,4 +123,6 @@ def test_the_dashboard_satisfaction_rate_is_the_kpis(city: City) -> None:
     assert '<td data-rated="2" data-label="满意率">90% <span class="muted">(2)</span>' \
         in _d1_row(html)
     assert "data-satisfaction-note" in html and "近30天办结且回访联系上诉求人" in html
+    english = city.client.get("/staff/dashboard?lang=en").text
+    assert "(satisfied + 0.8 × basically satisfied)" in english
     assert city.client.get("/stats.json").json()["satisfaction_rate"] == 0.9
