@@ -218,8 +218,7 @@ _RULE_EN = {
 }
 RULE_LABELS_EN = {RULE_LABELS[key]: en for key, en in _RULE_EN.items()}
 EN.update(RULE_LABELS_EN)
-_RULES = RULE_LABELS_EN
-_R = "|".join(re.escape(label) for label in _RULES)
+_R = "|".join(re.escape(label) for label in RULE_LABELS_EN)
 
 
 def _years(zh: str) -> str:
@@ -413,9 +412,9 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(rf"(?P<f>{_F})须在 0 到 1 之间"), "{f} must be between 0 and 1",
      {"f": _FIELDS.__getitem__}),
     (re.compile(rf"(?P<f>{_R})须为整数"), "{f} must be a whole number",
-     {"f": _RULES.__getitem__}),
+     {"f": RULE_LABELS_EN.__getitem__}),
     (re.compile(rf"(?P<f>{_R})须在 (?P<a>\d+)–(?P<b>\d+) 之间"), "{f} must be between {a} and {b}",
-     {"f": _RULES.__getitem__}),
+     {"f": RULE_LABELS_EN.__getitem__}),
     (re.compile(r"三项权重之和须为 100%，现为 (?P<n>[\d.]+)%"),
      "The three weights must add up to 100% (now {n}%)", {}),
     (re.compile(r"考核公式已保存为第 (?P<v>\d+) 版，排名和通报即按新权重计算"),
