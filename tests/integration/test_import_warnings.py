@@ -6,20 +6,25 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import csv
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+from sqlalchemy import select
+
 from jiesu.jobs.sweeper import sweep_deadlines
+from jiesu.services import notices
 from jiesu.services.clock import utcnow
-from jiesu.services.exchange import ImportService
-from jiesu.services.import_mapping import load_mapping
 from jiesu.store import notify_store
+from jiesu.store.notify_tables import HistoryDigestRow
 from jiesu.store.tables import AppealRow
+from jiesu.store.uow import UnitOfWork
 from tests.integration.test_dispatch_notices import DUTY, _duty_phones
 from tests.integration.test_liaison_notices import LIAISON_PHONE, _enterprise_with_liaison
 from tests.support.city import City
+from tests.support.imports import import_rows, imported
 
 MAPPING = """
 name = "old_12345"
@@ -37,32 +42,23 @@ dispatched_at = "派发时间"
 replied_at = "答复时间"
 reply_text = "答复内容"
 enterprise_code = "信用代码"
+requester_phone = "来电号码"
 channel = { value = "hotline" }
 """
 HEADER = ["工单号", "受理时间", "标题", "诉求描述", "责任单位", "工单状态", "派发时间", "答复时间",
-          "答复内容", "信用代码"]
+          "答复内容", "信用代码", "来电号码"]
 LONG_AGO = "2025-03-03 09:00"  # dispatched then: its handling deadline passed long before
 
 
 def _row(ref: str, unit: str, *, dispatched: str = LONG_AGO, enterprise: str = "",
-         replied: str = "") -> list[str]:
+         replied: str = "", phone: str = "") -> list[str]:
     return [ref, dispatched, f"历史诉求{ref}", f"历史诉求{ref}的内容", unit,
             "已答复" if replied else "办理中", dispatched, replied, "已处理" if replied else "",
-            enterprise]
+            enterprise, phone]
 
 
 def _import(city: City, tmp_path: Path, rows: list[list[str]], at: datetime) -> None:
-    data = tmp_path / f"ledger-{len(list(tmp_path.iterdir()))}.csv"
-    with data.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(HEADER)
-        w.writerows(rows)
-    mapping = tmp_path / "old.toml"
-    mapping.write_text(MAPPING, encoding="utf-8")
-    report = ImportService(city.runtime.db, city.runtime.rules).run(data, load_mapping(mapping),
-                                                                    at)
-    assert (report.imported, report.rejected_count) == (len(rows), 0), [
-        str(e) for e in report.rejected]
+    import_rows(city, tmp_path, MAPPING, HEADER, rows, at)
 
 
 def _texts(city: City, kind: str) -> list[tuple[str, str, str]]:
@@ -73,10 +69,14 @@ def _texts(city: City, kind: str) -> list[tuple[str, str, str]]:
 
 
 def _appeal(city: City, ref: str) -> AppealRow:
+    return imported(city, f"old:{ref}")
+
+
+def _pending_digests(city: City) -> list[tuple[str, int]]:
+    """(duty phone, late 办理 count) of each digest recorded but not yet queued."""
     with city.runtime.db.uow(write=False) as uow:
-        row = uow.session.query(AppealRow).filter_by(source_ref=f"old:{ref}").one()
-        uow.session.expunge(row)
-        return row
+        return sorted((r.recipient, r.handle_red)
+                      for r in uow.session.scalars(select(HistoryDigestRow)))
 
 
 def test_history_late_before_the_import_texts_one_digest_per_duty_phone(
@@ -142,7 +142,7 @@ def test_a_deadline_that_passes_after_the_import_texts_as_usual(city: City,
     # replied long ago (its 回访 is late: the follow-up agents' business, no unit's text),
     # reopened now: its new handling deadline is the unit's and the liaison's as any
     _import(city, tmp_path, [_row("REPLIED", "W", enterprise=firm,
-                                  replied="2025-03-10 09:00")], now)
+                                  replied="2025-03-10 09:00", phone="13700008888")], now)
     sweep_deadlines(city.runtime, now + timedelta(minutes=1))
     before = len(_texts(city, "deadline_warning"))
     out = city.act("dispatcher", _appeal(city, "REPLIED").id, "reopen", reason="仍未解决")
@@ -152,13 +152,17 @@ def test_a_deadline_that_passes_after_the_import_texts_as_usual(city: City,
     assert before + 1 == len(_texts(city, "deadline_warning"))
     assert "历史诉求REPLIED" in _texts(city, "deadline_warning")[-1][1]
     assert "历史诉求REPLIED" in _texts(city, "liaison_notice")[-1][1]
+    # its requester is not texted of the 重办: imported, though its mapping set `hotline`
+    assert _texts(city, "requester_notice") == []
 
 
 def test_appeals_registered_with_channel_import_are_not_history(city: City) -> None:
-    """Only what `jiesu import` wrote is history: an appeal registered live whose channel is
-    `import` texts its warnings as any."""
+    """Only what `jiesu import` wrote (its import marker) is history: an appeal registered
+    live whose channel is `import` texts its requester and its warnings as any."""
     _duty_phones(city)
     a = city.register(channel="import")
+    ((phone, accepted, _),) = _texts(city, "requester_notice")
+    assert phone == "13812345678" and f"您的诉求已受理，编号 {a['code']}" in accepted
     d = city.act("dispatcher", a["id"], "dispatch", unit_code="D1")
     due = datetime.fromisoformat(d["deadlines"]["sign"])
     result: Any = sweep_deadlines(city.runtime, due + timedelta(minutes=5))
@@ -180,3 +184,110 @@ def test_an_enterprise_appeal_handed_down_from_above_texts_its_liaison(city: Cit
     texts = [t for p, t, _ in _texts(city, "liaison_notice") if p == LIAISON_PHONE]
     assert len(texts) == 2 and "有新诉求" in texts[0] and "办理已超期" in texts[1]
     assert _texts(city, "requester_notice") == []
+
+
+class _Died(Exception):
+    """The sweeping process dies (killed, the machine lost power)."""
+
+
+def test_a_sweep_that_dies_before_queuing_its_digests_leaves_them_to_the_next_pass(
+        city: City, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The digest is recorded in the transaction that records the warnings: a process that
+    dies after its batches committed, before the digests were queued, loses none; the next
+    pass (whichever process runs it) queues each once."""
+    _duty_phones(city)
+    now = utcnow()
+    _import(city, tmp_path, [_row(f"D1-{i}", "D1") for i in range(5)]
+            + [_row(f"W-{i}", "W") for i in range(2)], now)
+    db = city.runtime.db
+    opened: list[bool] = []
+
+    def dies_after_its_batch(*, write: bool = True) -> UnitOfWork:
+        # 7 appeals: the pass's one batch is its first transaction; the process dies before
+        # it opens another
+        if opened:
+            raise _Died
+        opened.append(write)
+        return UnitOfWork(db, write=write)
+
+    monkeypatch.setattr(db, "uow", dies_after_its_batch)
+    with pytest.raises(_Died):
+        sweep_deadlines(city.runtime, now + timedelta(minutes=1))
+    monkeypatch.undo()
+    assert _appeal(city, "D1-0").handle_warning == "red"  # the warnings are recorded
+    assert _texts(city, "deadline_warning") == []
+    assert _pending_digests(city) == [(DUTY["D1"], 5), (DUTY["W"], 2)]
+    # the next pass has no appeal to sweep, and queues what the dead one recorded
+    again = sweep_deadlines(city.runtime, now + timedelta(minutes=2))
+    assert (again.checked, again.red, again.units_texted) == (0, 0, 2)
+    texts = _texts(city, "deadline_warning")
+    late = "【示范市12345】导入的历史诉求中有 {} 件办理已超期，已自动督办，请登录系统查看。"
+    assert sorted((p, t) for p, t, _ in texts) == sorted([(DUTY["D1"], late.format(5)),
+                                                          (DUTY["W"], late.format(2))])
+    assert {r for _, _, r in texts} == {f"imported:{int(now.timestamp())}:{DUTY[u]}"
+                                        for u in ("D1", "W")}
+    assert _pending_digests(city) == []
+    assert sweep_deadlines(city.runtime, now + timedelta(minutes=3)).units_texted == 0
+    assert len(_texts(city, "deadline_warning")) == 2
+
+
+def test_sweepers_side_by_side_queue_every_digest_once(city: City, tmp_path: Path) -> None:
+    """Several sweeping processes on one PostgreSQL: a digest one of them holds is skipped by
+    the other, not waited for, and queued once; and two passes at once in small batches put
+    every warning in exactly one digest."""
+    if city.runtime.db.dialect != "postgresql":
+        pytest.skip("SQLite has one writer at a time: its write lock serialises the passes")
+    from tests.support.concurrency import side_by_side
+    _duty_phones(city)
+    db, settings = city.runtime.db, city.runtime.settings
+    now = utcnow()
+    with db.uow() as uow:
+        notify_store.add_to_history_digest(uow.session, DUTY["D1"], now.isoformat(),
+                                           {("handle", "red"): 3}, now)
+        uow.commit()
+    sent: list[int] = []
+    with db.uow() as holder:  # another process is queuing it
+        assert len(notify_store.claim_history_digests(holder.session, 10)) == 1
+        other = threading.Thread(target=lambda: sent.append(
+            notices.send_history_digests(db, settings, now)))
+        other.start()
+        other.join(timeout=20)
+        assert not other.is_alive() and sent == [0]  # skipped, not waited for
+    assert notices.send_history_digests(db, settings, now) == 1  # the holder died: still there
+    assert notices.send_history_digests(db, settings, now) == 0
+    _import(city, tmp_path, [_row(f"D1-{i}", "D1") for i in range(40)]
+            + [_row(f"W-{i}", "W") for i in range(20)], now)
+    results = side_by_side(city.runtime,
+                           lambda rt: sweep_deadlines(rt, now + timedelta(minutes=1), batch=5))
+    assert sum(r.red for r in results) == 60
+    counted: dict[str, int] = {}
+    for phone, text, _ in _texts(city, "deadline_warning")[1:]:
+        counted[phone] = counted.get(phone, 0) + int(text.split("有 ")[1].split(" 件")[0])
+    assert counted == {DUTY["D1"]: 40, DUTY["W"]: 20}
+    assert _pending_digests(city) == []
+
+
+def test_an_import_whose_time_is_unknown_is_history_whatever_its_channel(
+        city: City, tmp_path: Path) -> None:
+    """An appeal with the import marker but no import time (one the import wrote before it
+    kept its time, that migration 0033 found no `import` event for) is history all the same:
+    its late warnings go into the digest, and its requester (the mapping gave it the channel
+    `hotline`) is not texted, a reopening included, while its unit is."""
+    _duty_phones(city)
+    now = utcnow()
+    _import(city, tmp_path, [_row(f"OLD-{i}", "D1", phone="13700008888") for i in range(3)]
+            + [_row("DONE", "D1", replied="2025-03-10 09:00", phone="13700009999")], now)
+    with city.runtime.db.uow() as uow:
+        for row in uow.session.scalars(select(AppealRow)):
+            assert row.channel == "hotline"
+            row.extra = {**row.extra, "import": {k: v for k, v in row.extra["import"].items()
+                                                 if k != "at"}}
+        uow.commit()
+    result = sweep_deadlines(city.runtime, now + timedelta(minutes=1))
+    assert (result.red, result.units_texted) == (4, 1)  # DONE's late 回访: no unit's business
+    ((phone, text, ref),) = _texts(city, "deadline_warning")
+    assert (phone, ref) == (DUTY["D1"], f"imported:unknown:{DUTY['D1']}")
+    assert text == "【示范市12345】导入的历史诉求中有 3 件办理已超期，已自动督办，请登录系统查看。"
+    city.act("dispatcher", _appeal(city, "DONE").id, "reopen", reason="仍未解决")
+    assert _texts(city, "requester_notice") == []
+    assert len(_texts(city, "unit_decision")) == 1

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from datetime import UTC, datetime
+from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, text
+from sqlalchemy import JSON, column, create_engine, select, table, text
 
 import jiesu.store
 from jiesu.config import Settings
@@ -17,6 +19,8 @@ from jiesu.domain.appeal import Actor, Role
 from jiesu.runtime import Runtime
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
+from jiesu.services.exchange import ImportService
+from jiesu.services.import_mapping import load_mapping
 from jiesu.store.db import normalise_url
 from jiesu.store.migrate import alembic_config, upgrade
 from jiesu.store.tables import Base
@@ -45,6 +49,48 @@ def test_phone_numbers_stored_as_typed_become_digits(empty_db_url: str) -> None:
         stored = dict(conn.execute(text("SELECT id, requester_phone FROM appeals")).all())
     engine.dispose()
     assert stored == {i: "13800013800" for i in ids}
+
+
+def test_imports_older_than_their_import_time_get_it_from_their_import_event(
+        empty_db_url: str, tmp_path: Path) -> None:
+    """Migration 0033: an appeal `jiesu import` wrote before the import kept its time gets the
+    time of its `import` event as `extra.import.at` (so its history's warnings go into the
+    digest); an appeal registered here is left as it was."""
+    heads = ScriptDirectory.from_config(alembic_config(empty_db_url)).get_heads()
+    for head in heads:  # every branch at its newest, but this one before 0033
+        upgrade(empty_db_url, "0001" if head == "0033_history_digests" else head)
+    rt = Runtime.create(Settings(database_url=empty_db_url, environment="test"))
+    imported_at = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
+    try:
+        live = rt.appeals.register(Actor(role=Role.OPERATOR, user_id=None),
+                                   NewAppeal(kind="complaint", content="路灯坏了",
+                                             channel="import"), utcnow()).appeal_id
+        data, mapping = tmp_path / "old.csv", tmp_path / "old.toml"
+        data.write_text("工单号,受理时间,诉求描述\nA1,2025-03-03 09:00,井盖丢了\n"
+                        "A2,2025-03-04 09:00,路面塌陷\n", encoding="utf-8")
+        mapping.write_text('name = "old"\n[source]\nformat = "csv"\n[fields]\n'
+                           'source_id = "工单号"\ncreated_at = "受理时间"\n'
+                           'content = "诉求描述"\n', encoding="utf-8")
+        report = ImportService(rt.db, rt.rules).run(data, load_mapping(mapping), imported_at)
+        assert report.imported == 2
+    finally:
+        rt.close()
+    engine = create_engine(normalise_url(empty_db_url))
+    appeals = table("appeals", column("id"), column("source_ref"), column("extra", JSON))
+    with engine.begin() as conn:  # as the import wrote them before 2026-11-29
+        for appeal_id, extra in conn.execute(select(appeals.c.id, appeals.c.extra)
+                                             .where(appeals.c.source_ref.is_not(None))).all():
+            del extra["import"]["at"]
+            conn.execute(appeals.update().where(appeals.c.id == appeal_id).values(extra=extra))
+    upgrade(empty_db_url, "heads")
+    with engine.connect() as conn:
+        stored = {i: e for i, e in conn.execute(select(appeals.c.id, appeals.c.extra)).all()}
+    engine.dispose()
+    assert len(stored) == 3 and "import" not in stored[live]
+    for appeal_id, extra in stored.items():
+        if appeal_id != live:
+            assert datetime.fromisoformat(extra["import"]["at"]) == imported_at
+            assert extra["import"]["mapping"] == "old"
 
 
 def test_the_migrations_build_exactly_the_tables_the_models_describe(db_url: str) -> None:

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -1488,11 +1488,28 @@ def _refresh_next_check(a: Appeal, r: Rules, now: datetime) -> None:
     a.next_check_at = min(times) if times else None
 
 
+def is_imported(appeal: Appeal) -> bool:
+    """Whether `jiesu import` wrote this appeal as history: its import marker (`extra.import`,
+    kept by every import since the first), whatever channel the import's mapping gave it; an
+    appeal registered here with channel `import` is not."""
+    return isinstance(appeal.extra.get("import"), dict)
+
+
 def imported_at(appeal: Appeal) -> datetime | None:
-    """When `jiesu import` wrote this appeal as history; None for one registered here (whatever
-    its channel) and for one imported before the import kept its time."""
+    """When `jiesu import` wrote this appeal as history (`extra.import.at`; migration 0033
+    filled it in for imports older than it from their `import` event); None for one
+    registered here (whatever its channel) and for an import whose time is unknown."""
     at = (appeal.extra.get("import") or {}).get("at")
     return datetime.fromisoformat(at) if isinstance(at, str) else None
+
+
+def _history_until(appeal: Appeal) -> datetime | None:
+    """Warnings whose moment had come by then are history's, not news: the import's time, or,
+    for an import whose time is unknown, always (a digest too many beats a text per appeal
+    of work that was late before this system held it); None for an appeal registered here."""
+    if not is_imported(appeal):
+        return None
+    return imported_at(appeal) or datetime.max.replace(tzinfo=UTC)
 
 
 def _warning(now: datetime, clock: Clock, level: str, due_at: datetime, since: datetime,
@@ -1509,7 +1526,7 @@ def _warning(now: datetime, clock: Clock, level: str, due_at: datetime, since: d
 def check_deadlines(appeal: Appeal, rules: Rules, now: datetime) -> list[DomainEvent]:
     """Raise each yellow and red warning once per clock; red also creates an automatic 督办."""
     events: list[DomainEvent] = []
-    imported = imported_at(appeal)
+    imported = _history_until(appeal)
     for clock, attr, start, due_at in _watched(appeal):
         if due_at is None or start is None:
             continue

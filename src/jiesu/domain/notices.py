@@ -49,8 +49,10 @@ LIAISON_KIND = "liaison_notice"
 # the clocks a unit answers for, and which unit: sign → the lead unit, handle → the unit
 # handling it (the lead unit unless handed down by 二次派单)
 UNIT_CLOCKS = {"sign": "签收", "handle": "办理"}
-# channels whose requesters are not texted: imported history, and tasks a leader handed down
-QUIET_CHANNELS = frozenset({"import", "supervisor"})
+# channels whose requesters are not texted: tasks a leader handed down. Imported history's
+# requesters are not texted either, known by the import marker, not by a channel (an import's
+# mapping may set any: appeal.is_imported)
+QUIET_CHANNELS = frozenset({"supervisor"})
 # why an appeal is not taken, as the requester should read it
 REJECTED_BECAUSE = {
     RejectReason.LITIGATION: "该事项应通过诉讼途径解决",

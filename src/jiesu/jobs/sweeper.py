@@ -5,7 +5,9 @@ audit check (审计链校验, once per JIESU_AUDIT_VERIFY_HOURS) among them.
 
 Safe with several app processes on one PostgreSQL: each batch claims its rows with
 FOR UPDATE SKIP LOCKED, so two sweepers never handle the same appeal or rectification at once,
-and the audit check is run by whichever process takes its job lease.
+the digests of imported history's warnings are recorded with the warnings and queued by
+whichever process claims them (SKIP LOCKED again), and the audit check is run by whichever
+process takes its job lease.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def sweep_deadlines(runtime: Runtime, now: datetime, *, batch: int = 200,
                     max_batches: int = 1000) -> SweepResult:
     result = SweepResult()
     rules = runtime.rules.get()
-    # warnings of imported history, late before the import: one text per duty phone
+    # warnings of imported history, late before the import: one text per duty phone and import
     history = notices.HistoryDigest()
     for _ in range(max_batches):
         with runtime.db.uow() as uow:
@@ -81,13 +83,12 @@ def sweep_deadlines(runtime: Runtime, now: datetime, *, batch: int = 200,
                 # a 涉企诉求 past its handling deadline: the enterprise's liaison hears too
                 result.liaisons_texted += notices.notify_liaison(uow, runtime.settings, appeal,
                                                                  events, now)
+            history.record(uow, now)  # with the warnings: a crash after commit loses nothing
             uow.commit()
         if len(ids) < batch:
             break
-    if history.counts:
-        with runtime.db.uow() as uow:
-            result.units_texted += history.send(uow, runtime.settings, now)
-            uow.commit()
+    # the digests this pass recorded, and any a pass that died before queuing them left
+    result.units_texted += notices.send_history_digests(runtime.db, runtime.settings, now)
     return result
 
 

@@ -13,15 +13,16 @@ from jiesu.domain import notices
 from jiesu.domain.events import DomainEvent
 from jiesu.store import feedback_store, lookups, notify_store
 from jiesu.store.feedback_tables import RectificationRow
-from jiesu.store.uow import UnitOfWork
+from jiesu.store.uow import Database, UnitOfWork
 
 
 def notify_requester(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
                      events: list[DomainEvent], now: datetime) -> None:
     """Text the requester about 受理 (or 直接答复), 不予受理, 合并, 答复 and 重办
-    (JIESU_NOTIFY_REQUESTERS)."""
+    (JIESU_NOTIFY_REQUESTERS); never the requester of imported history (by its import marker,
+    whatever channel the import's mapping gave it) nor of a leader's 上级交办."""
     if (not settings.notify_requesters or not appeal.requester_phone or appeal.code is None
-            or appeal.channel in notices.QUIET_CHANNELS):
+            or appeal.channel in notices.QUIET_CHANNELS or dom.is_imported(appeal)):
         return
     track_url = f"{settings.public_base_url.strip().rstrip('/')}/track"
     superseded = {notices.SUPERSEDES[e.type] for e in events if e.type in notices.SUPERSEDES}
@@ -88,10 +89,12 @@ def _warned_unit(appeal: dom.Appeal, event: DomainEvent) -> int | None:
 
 @dataclass
 class HistoryDigest:
-    """The warnings of imported history that had come before the import (`before_import`), by
-    duty phone and (clock, level): one text per phone, for a whole sweep."""
+    """The warnings of imported history that had come before the import (`before_import`) in
+    one batch of the sweep, by duty phone and import, then by (clock, level). `record` adds
+    them to the pending digests in the batch's own transaction (`history_digests`), so that
+    they commit with the warnings; `send_history_digests` queues one text per digest."""
 
-    counts: dict[str, Counter[tuple[str, str]]] = field(default_factory=dict)
+    counts: dict[tuple[str, str], Counter[tuple[str, str]]] = field(default_factory=dict)
 
     def note(self, uow: UnitOfWork, appeal: dom.Appeal, events: list[DomainEvent]) -> None:
         for event in events:
@@ -102,17 +105,48 @@ class HistoryDigest:
             unit_id = _warned_unit(appeal, event)
             phone = lookups.duty_phone(uow.session, unit_id) if unit_id is not None else None
             if phone:
-                self.counts.setdefault(phone, Counter())[clock, str(event.data["level"])] += 1
+                key = (phone, str((appeal.extra.get("import") or {}).get("at") or ""))
+                self.counts.setdefault(key, Counter())[clock, str(event.data["level"])] += 1
 
-    def send(self, uow: UnitOfWork, settings: Settings, now: datetime) -> int:
-        """Queue the digests; returns how many."""
-        for phone, counts in self.counts.items():
-            notify_store.enqueue(uow.session, channel="sms", recipient=phone,
-                                 body=notices.history_digest_notice(counts,
-                                                                    city=settings.city_name),
-                                 kind=notices.WARNING_KIND, now=now,
-                                 ref=f"imported:{int(now.timestamp())}:{phone}")
-        return len(self.counts)
+    def record(self, uow: UnitOfWork, now: datetime) -> None:
+        """Add what this batch noted to the pending digests, in the caller's transaction, in
+        a fixed order (two sweepers' batches then wait for each other, never deadlock)."""
+        for (phone, import_at), counts in sorted(self.counts.items()):
+            notify_store.add_to_history_digest(uow.session, phone, import_at, counts, now)
+        self.counts.clear()
+
+
+def send_history_digests(db: Database, settings: Settings, now: datetime, *,
+                         batch: int = 500) -> int:
+    """Queue one text per pending digest of imported history's warnings, each in the
+    transaction that deletes the digest (so it is queued once, and not lost: one a sweep left
+    behind when its process died goes out on the next pass, whichever process runs it);
+    returns how many."""
+    queued = 0
+    while True:
+        with db.uow() as uow:
+            rows = notify_store.claim_history_digests(uow.session, batch)
+            for row in rows:
+                counts = notify_store.digest_counts(row)
+                if counts:
+                    notify_store.enqueue(uow.session, channel="sms", recipient=row.recipient,
+                                         body=notices.history_digest_notice(
+                                             counts, city=settings.city_name),
+                                         kind=notices.WARNING_KIND, now=now,
+                                         ref=f"imported:{_stamp(row.import_at)}:{row.recipient}"[:64])
+                    queued += 1
+                uow.session.delete(row)
+            uow.commit()
+        if len(rows) < batch:
+            return queued
+
+
+def _stamp(import_at: str) -> str:
+    """An import's time in a digest's ref: seconds since the epoch; "unknown" when it is."""
+    try:
+        return str(int(datetime.fromisoformat(import_at).timestamp()))
+    except ValueError:
+        return "unknown"
 
 
 def _notify_dispatch(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
@@ -185,7 +219,7 @@ def notify_liaison(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
     appeal's new deadline may pass again)."""
     if not settings.notify_liaisons or appeal.code is None or not appeal.enterprise_code:
         return 0
-    wanted = [e for e in events if (e.type == "register" and appeal.channel != "import")
+    wanted = [e for e in events if (e.type == "register" and not dom.is_imported(appeal))
               or (e.type == "deadline_warning" and e.data.get("clock") == "handle"
                   and e.data.get("level") == "red" and not e.data.get("before_import"))]
     if not wanted:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from jiesu.domain.notification import CHANNELS, DONE_STATUSES, STATUSES
-from jiesu.store.notify_tables import NotificationRow
+from jiesu.store.notify_tables import HistoryDigestRow, NotificationRow
 
 
 def enqueue(session: Session, *, channel: str, recipient: str, body: str, kind: str,
@@ -112,14 +115,55 @@ def list_page(session: Session, *, status: str | None = None, page: int = 1,
 
 
 def notifications(session: Session, *, kind: str | None = None, ref_prefix: str | None = None,
-                  limit: int = 1000) -> list[NotificationRow]:
-    """Outbox rows (oldest first), of one kind and/or whose ref starts with `ref_prefix`."""
+                  limit: int | None = None) -> list[NotificationRow]:
+    """Outbox rows (oldest first), of one kind and/or whose ref starts with `ref_prefix`:
+    all of them unless `limit` is given (it once cut them at 1,000 without saying so; pages
+    read `list_page`)."""
     stmt = select(NotificationRow)
     if kind is not None:
         stmt = stmt.where(NotificationRow.kind == kind)
     if ref_prefix is not None:
         stmt = stmt.where(NotificationRow.ref.startswith(ref_prefix))
     return list(session.scalars(stmt.order_by(NotificationRow.id).limit(limit)))
+
+
+# the counts a digest keeps, by (clock, level) of the warnings it stands for
+DIGEST_COUNTS = {("sign", "yellow"): "sign_yellow", ("sign", "red"): "sign_red",
+                 ("handle", "yellow"): "handle_yellow", ("handle", "red"): "handle_red"}
+_DIGEST = HistoryDigestRow.__table__
+
+
+def add_to_history_digest(session: Session, recipient: str, import_at: str,
+                          counts: Mapping[tuple[str, str], int], now: datetime) -> None:
+    """Add warnings to the digest pending for this duty phone and import (created when none
+    is), in the caller's transaction: the digest commits with the warnings or not at all.
+    Callers add in a fixed order of (recipient, import_at), so that two sweepers' batches
+    that share digests wait for each other instead of deadlocking."""
+    values = {column: int(counts.get(key, 0)) for key, column in DIGEST_COUNTS.items()}
+    row = {"recipient": recipient[:64], "import_at": import_at[:40], "created_at": now,
+           **values}
+    key = [_DIGEST.c.recipient, _DIGEST.c.import_at]
+    if session.get_bind().dialect.name == "postgresql":
+        pg = pg_insert(_DIGEST).values(**row)
+        session.execute(pg.on_conflict_do_update(index_elements=key, set_={
+            c: _DIGEST.c[c] + pg.excluded[c] for c in DIGEST_COUNTS.values()}))
+    else:
+        lite = sqlite_insert(_DIGEST).values(**row)
+        session.execute(lite.on_conflict_do_update(index_elements=key, set_={
+            c: _DIGEST.c[c] + lite.excluded[c] for c in DIGEST_COUNTS.values()}))
+
+
+def claim_history_digests(session: Session, limit: int) -> list[HistoryDigestRow]:
+    """Pending digests, oldest first, locked to the caller (PostgreSQL: FOR UPDATE SKIP
+    LOCKED, so another sweeper skips them, and skips one a batch is still adding to; SQLite:
+    the write lock). The caller queues each and deletes it in the same transaction."""
+    return list(session.scalars(select(HistoryDigestRow).order_by(HistoryDigestRow.id)
+                                .limit(limit).with_for_update(skip_locked=True)))
+
+
+def digest_counts(row: HistoryDigestRow) -> dict[tuple[str, str], int]:
+    """A pending digest's counts by (clock, level), those above 0."""
+    return {key: n for key, column in DIGEST_COUNTS.items() if (n := getattr(row, column))}
 
 
 def purge_sent(session: Session, before: datetime, *, limit: int = 5000) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiesu.store.tables import Base, BigId, UTCDateTime
@@ -33,3 +33,24 @@ class NotificationRow(Base):
         Index("ix_notifications_ref", "ref"),
         Index("ix_notifications_status_sent", "status", "sent_at"),  # 0014: the purge
     )
+
+
+class HistoryDigestRow(Base):
+    """A digest not yet queued: how many warnings of imported history that had come before the
+    import (`before_import`) a duty phone is to hear of, by clock and level, for one import.
+    The sweep adds to it in the transaction that records the warnings, and a later transaction
+    turns it into one outbox message and deletes it, so a process that dies in between leaves
+    it for the next pass instead of losing it (0033)."""
+
+    __tablename__ = "history_digests"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(64))  # the unit's duty phone
+    # the import, as its appeals' extra.import.at names it ("" when unknown)
+    import_at: Mapped[str] = mapped_column(String(40))
+    sign_yellow: Mapped[int] = mapped_column(Integer, default=0)
+    sign_red: Mapped[int] = mapped_column(Integer, default=0)
+    handle_yellow: Mapped[int] = mapped_column(Integer, default=0)
+    handle_red: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (UniqueConstraint("recipient", "import_at",
+                                       name="uq_history_digests_recipient_import"),)
