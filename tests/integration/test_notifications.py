@@ -29,6 +29,7 @@ from jiesu.store import notify_store
 from jiesu.store.notify_tables import NotificationRow
 from tests.support.city import City, page_login
 from tests.support.concurrency import side_by_side
+from tests.support.imports import import_rows, imported
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 PHONE = "13800138000"
@@ -298,7 +299,7 @@ def test_the_cli_sends_one_pass(runtime: Runtime, db_url: str, tmp_path: Path) -
 def test_the_requester_is_texted_at_registration_rejection_merge_and_reply(
         city: City) -> None:
     """受理 with the code, 不予受理 with why, 合并 with the code to follow, 答复: each an SMS in
-    the outbox, written with the step; steps in between send nothing, imports nothing."""
+    the outbox, written with the step; steps in between send nothing."""
     def texts(appeal_id: int) -> list[str]:
         with city.runtime.db.uow(write=False) as uow:
             return [n.body for n in notify_store.notifications(uow.session,
@@ -328,8 +329,11 @@ def test_the_requester_is_texted_at_registration_rejection_merge_and_reply(
                                                                 kind="requester_notice")
                if n.ref == f"appeal:{c['id']}:merge"]
     assert sms == ["13700005555"]
-    quiet = city.register(channel="import", requester_phone="13700006666")
-    assert texts(quiet["id"]) == []
+    # only what `jiesu import` wrote is quiet (its import marker: test_import_warnings); an
+    # appeal registered live whose channel is `import` is told as any
+    live = city.register(channel="import", requester_phone="13700006666")
+    (accepted,) = texts(live["id"])
+    assert f"您的诉求已受理，编号 {live['code']}" in accepted
 
 
 def test_a_consultation_answered_on_the_call_is_texted_as_answered_not_as_accepted(
@@ -462,13 +466,14 @@ def test_fewer_days_granted_need_a_reason_and_the_unit_is_texted_the_days_and_wh
     assert len(_texts(city, a["id"], "unit_decision")) == 1
 
 
-def test_a_reopen_texts_the_unit_that_handles_it_again_and_the_requester(city: City) -> None:
+def test_a_reopen_texts_the_unit_that_handles_it_again_and_the_requester(
+        city: City, tmp_path: Path) -> None:
     """重办 by a dispatcher: the unit that handles the appeal again hears of it at its duty
     phone with the reason and the new deadline, and the requester that it is handled again
     (without the reason), in the transaction of the reopening. A refused reopen writes
     nothing; the requester's own reopen tells the unit and the requester alike; one back to
     registration tells only the requester (no unit has it yet); the requester of an imported
-    appeal is not texted (the quiet channels of every requester text)."""
+    appeal is not texted, whatever channel its import's mapping gave it."""
     from jiesu.domain.appeal import Actor, Role
     from jiesu.services.clock import utcnow
 
@@ -513,13 +518,32 @@ def test_a_reopen_texts_the_unit_that_handles_it_again_and_the_requester(city: C
     last = _texts(city, b["id"], "requester_notice")[-1][2]
     assert "已重新受理，将重新派单办理" in last and "派错单位" not in last
     # an imported appeal's requester is never texted, a reopening included; its unit is
-    quiet = city.register(channel="import", requester_phone="13700006666")
-    city.act("dispatcher", quiet["id"], "dispatch", unit_code="D1")
-    city.act("handler_d1", quiet["id"], "sign")
-    city.act("handler_d1", quiet["id"], "reply", text="已修复", claim="solved")
-    city.act("dispatcher", quiet["id"], "reopen", reason="现场仍不亮")
-    assert _texts(city, quiet["id"], "requester_notice") == []
-    assert len(_texts(city, quiet["id"], "unit_decision")) == 1
+    import_rows(city, tmp_path, REPLIED_LEDGER, ["编号", "时间", "内容", "单位", "电话"],
+                [["Q1", "2025-03-03 09:00", "路灯不亮", "D1", "13700006666"]], utcnow())
+    quiet = imported(city, "Q1")
+    assert quiet.channel == "hotline"
+    city.act("dispatcher", quiet.id, "reopen", reason="现场仍不亮")
+    assert _texts(city, quiet.id, "requester_notice") == []
+    assert len(_texts(city, quiet.id, "unit_decision")) == 1
+
+
+# a ledger of replied appeals whose mapping gives them the channel `hotline`
+REPLIED_LEDGER = """
+name = "replied"
+[source]
+format = "csv"
+[fields]
+source_id = "编号"
+created_at = "时间"
+content = "内容"
+lead_unit = { column = "单位", match = "code" }
+requester_phone = "电话"
+status = { value = "replied" }
+dispatched_at = "时间"
+replied_at = "时间"
+reply_text = "内容"
+channel = { value = "hotline" }
+"""
 
 
 def test_the_co_units_of_a_reopened_appeal_hear_of_it_too(city: City) -> None:
@@ -686,6 +710,23 @@ def test_sent_messages_are_purged_after_the_keep_days_failed_ones_stay(city: Cit
     with city.runtime.db.uow(write=False) as uow:
         left = sorted(n.body for n in notify_store.notifications(uow.session, kind="test"))
     assert left == ["failed", "pending", "recent"]
+
+
+def test_the_outbox_read_in_full_is_not_cut_at_a_thousand(runtime: Runtime) -> None:
+    """`notify_store.notifications` (what tests and benchmarks count texts by) returns every
+    matching message: it once stopped at 1,000 without saying so, and a count of 1,001
+    policy texts read 1,000. Pages read `list_page`, a page at a time."""
+    now = utcnow()
+    with runtime.db.uow() as uow:
+        for n in range(1001):
+            notify_store.enqueue(uow.session, channel="sms", recipient="13800000000",
+                                 body=f"第 {n} 条", kind="bulk", now=now, ref=f"bulk:{n}")
+        uow.commit()
+    with runtime.db.uow(write=False) as uow:
+        rows = notify_store.notifications(uow.session, kind="bulk")
+        assert [r.ref for r in rows] == [f"bulk:{n}" for n in range(1001)]
+        assert len(notify_store.notifications(uow.session, ref_prefix="bulk:1")) == 112
+        assert len(notify_store.notifications(uow.session, kind="bulk", limit=10)) == 10
 
 
 def test_admin_queues_failed_messages_again_and_sees_unconfigured_channels(
