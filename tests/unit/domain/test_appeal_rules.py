@@ -41,6 +41,8 @@ from jiesu.domain.appeal import (
     Warning,
     apply,
     check_deadlines,
+    imported_at,
+    is_imported,
     next_followup_attempt_at,
     recompute_deadlines,
 )
@@ -887,6 +889,24 @@ def test_warnings_whose_moment_came_before_the_import_are_marked_history() -> No
     later = check_deadlines(built.appeal, built.rules, local(2026, 4, 30))
     assert [e.data.get("before_import") for e in later if e.type == "deadline_warning"] == [None]
     live = dispatched_at(local(2026, 3, 2, 9))
+    assert not any("before_import" in e.data
+                   for e in check_deadlines(live.appeal, live.rules, local(2026, 4, 30)))
+
+
+def test_history_is_known_by_the_import_marker_not_the_channel() -> None:
+    """An appeal with the import marker but no import time (imported before the import kept
+    it, and not filled in by migration 0033) is history for every warning, a later one
+    included; an appeal with channel `import` but no marker is not history at all."""
+    built = dispatched_at(local(2026, 3, 2, 9))
+    built.appeal.extra = {"import": {"mapping": "old", "source_ref": "old:1"}}
+    assert is_imported(built.appeal) and imported_at(built.appeal) is None
+    events = check_deadlines(built.appeal, built.rules, local(2026, 3, 10, 0, 1))
+    later = check_deadlines(built.appeal, built.rules, local(2026, 4, 30))
+    warned = [e.data for e in events + later if e.type == "deadline_warning"]
+    assert len(warned) == 2 and all(d.get("before_import") is True for d in warned)
+    live = dispatched_at(local(2026, 3, 2, 9))
+    live.appeal.channel = Channel.IMPORT
+    assert not is_imported(live.appeal)
     assert not any("before_import" in e.data
                    for e in check_deadlines(live.appeal, live.rules, local(2026, 4, 30)))
 
