@@ -7,8 +7,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from jiesu.runtime import Runtime
 from jiesu.store import notify_store
+from jiesu.web import core
 from tests.integration.test_web_admin_intake import login_admin
 from tests.integration.test_web_admin_settings import _token
 from tests.support.city import City
@@ -83,3 +86,28 @@ def test_the_outbox_tab_is_for_admins_and_reads_in_english(runtime: Runtime, cit
     # without the CSRF token nothing is queued
     assert c.post("/staff/admin/notifications/retry", data={}).status_code == 403
     assert set(_statuses(runtime).values()) == {"sent", "failed"}
+
+
+def test_an_outbox_longer_than_the_last_page_says_how_much_it_shows(
+        runtime: Runtime, city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A list opens at most MAX_PAGE pages (10,000: 500,000 messages here, fewer than a busy
+    city's 90 days of texts); the outbox tab says it shows only the first of them and its pager
+    stops at the last page it opens, instead of a 下一页 that opens the same page again."""
+    monkeypatch.setattr(core, "MAX_PAGE", 2)  # 2 pages of 50: as 10,000 are, with fewer rows
+    with runtime.db.uow() as uow:
+        for n in range(101):
+            notify_store.enqueue(uow.session, channel="sms", recipient="13800138000",
+                                 body=f"第 {n} 条", kind="requester_notice", now=T0)
+        uow.commit()
+    c = city.client
+    login_admin(c)
+    page = c.get("/staff/admin?tab=notifications").text
+    assert "data-outbox-capped" in page and "只显示前 100 条" in page
+    assert "第 1 / 2 页" in page and "page=2" in page
+    last = c.get("/staff/admin?tab=notifications&page=3").text  # opens the last one
+    assert "第 2 / 2 页" in last and "下一页" not in last
+    assert len(re.findall(r'data-notification="(\d+)"', last)) == 50
+    english = c.get("/staff/admin?tab=notifications&lang=en").text
+    assert "only the first 100 are shown" in english
+    # a status with fewer messages than that is shown whole, without the note
+    assert "data-outbox-capped" not in c.get("/staff/admin?tab=notifications&status=sent").text

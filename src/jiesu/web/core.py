@@ -352,8 +352,13 @@ def local_time(rt: Runtime, t: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> 
     return t.astimezone(rt.settings.tz).strftime(fmt)
 
 
+# the last page a list opens: a page number beyond it opens this one (a list longer than
+# MAX_PAGE pages says that it shows only the first ones)
+MAX_PAGE = 10_000
+
+
 def page_number(request: Request) -> int:
     try:
-        return max(1, min(int(request.query_params.get("page", "1")), 10_000))
+        return max(1, min(int(request.query_params.get("page", "1")), MAX_PAGE))
     except ValueError:
         return 1
