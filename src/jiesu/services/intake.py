@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -399,24 +400,8 @@ class IntakeIntelligence:
             k.categories[c.full_name] = (c.code, c.full_name)
             if c.level == 1:
                 k.categories.setdefault(c.name, (c.code, c.full_name))
-        for uid, code, name, path, group in units:
-            k.unit_codes[code] = uid
-            k.unit_names[uid] = name
-            k.unit_paths[uid] = path
-            k.unit_chain[uid] = tuple(int(x) for x in reversed(path.strip("/").split("/")) if x)
-            if group in TERRITORIAL_LEVEL:
-                k.unit_level[uid] = TERRITORIAL_LEVEL[group]
-        for uid, chain in k.unit_chain.items():
-            home = next((u for u in chain if u in k.unit_level), None)
-            if home is not None:
-                k.territory[uid] = home
-        by_category: dict[str, Counter[int]] = defaultdict(Counter)
-        by_area: dict[tuple[str, int], Counter[int]] = defaultdict(Counter)
-        for cat, area, unit, n in history:
-            by_category[cat][unit] += n
-            for above in k.unit_chain.get(area, ()) if area is not None else ():
-                by_area[(cat, above)][unit] += n
-        k.history, k.area_history = dict(by_category), dict(by_area)
+        _add_units(k, units)
+        _add_history(k, history)
         # A broken stored value must not stop registration: log it and go on without it.
         k.routing = list(stored.get(ROUTING_RULES_KEY) or [])
         if stored.get(GAZETTEER_KEY):
@@ -491,6 +476,33 @@ class IntakeIntelligence:
         total = sum(counts.values())
         share = n / total
         return unit, reason, share * min(1.0, total / self.config.unit_min_count)
+
+
+def _add_units(k: _Knowledge, units: Iterable[tuple[int, str, str, str, str]]) -> None:
+    """The unit tree as intake reads it: (id, code, name, materialised path, group) rows."""
+    for uid, code, name, path, group in units:
+        k.unit_codes[code] = uid
+        k.unit_names[uid] = name
+        k.unit_paths[uid] = path
+        k.unit_chain[uid] = tuple(int(x) for x in reversed(path.strip("/").split("/")) if x)
+        if group in TERRITORIAL_LEVEL:
+            k.unit_level[uid] = TERRITORIAL_LEVEL[group]
+    for uid, chain in k.unit_chain.items():
+        home = next((u for u in chain if u in k.unit_level), None)
+        if home is not None:
+            k.territory[uid] = home
+
+
+def _add_history(k: _Knowledge,
+                 history: Iterable[tuple[str, int | None, int, int]]) -> None:
+    """Closed appeals as (category, area unit id, lead unit id, count) rows (after the units)."""
+    by_category: dict[str, Counter[int]] = defaultdict(Counter)
+    by_area: dict[tuple[str, int], Counter[int]] = defaultdict(Counter)
+    for cat, area, unit, n in history:
+        by_category[cat][unit] += n
+        for above in k.unit_chain.get(area, ()) if area is not None else ():
+            by_area[(cat, above)][unit] += n
+    k.history, k.area_history = dict(by_category), dict(by_area)
 
 
 def _as_local(k: _Knowledge, counts: Counter[int], area_id: int | None) -> Counter[int]:
