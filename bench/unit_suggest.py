@@ -90,10 +90,12 @@ def main() -> None:
         area = None if roll > 0.9 else community if rnd.random() < 0.7 else street
         key = (cat, area, lead)
         history[key] = history.get(key, 0) + 1
+    history_units = {u for (c, _, u) in history if c == "000"}
     t0 = time.perf_counter()
     k = _Knowledge()
     _add_units(k, units)
-    _add_history(k, [(c, a, u, n) for (c, a, u), n in history.items()])
+    _add_history(k, [(c, a, u, n) for (c, a, u), n in history.items()],
+                 IntakeConfig().area_min_count)
     load_ms = (time.perf_counter() - t0) * 1000
     intel = IntakeIntelligence(None, Settings(environment="test"),  # type: ignore[arg-type]
                                IntakeConfig(), classifier=object())
@@ -101,8 +103,6 @@ def main() -> None:
     # which the generated history has everywhere, is read from a community of a new street)
     lonely_cat = "999"
     k.history[lonely_cat] = k.history["000"]
-    if hasattr(k, "precedents"):  # the summarised form, when the code has one
-        k.precedents[lonely_cat] = k.precedents["000"]
     community = communities[-1]
     street = parent[community]
     k.routing = [{"category": "R", "unit": "B1"}]
@@ -122,7 +122,7 @@ def main() -> None:
         name = k.unit_names.get(result[0] or 0, "-")
         print(f"{label}: {best:.2f} µs -> {name} {result[1]} {result[2]:.3f}")
     print(f"history of {args.appeals:,} closed appeals, {len(history):,} rows, "
-          f"{len(k.history['000'])} units in one category's history; "
+          f"{len(history_units)} units in one category's history; "
           f"loaded in {load_ms:.0f} ms; load {os.getloadavg()[0]:.2f}")
     worst = figures["city-wide history, located to a community (worst)"]
     area = figures["area history of the community's street"]

@@ -13,10 +13,10 @@ import io
 import logging
 import threading
 import time
-from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from jiesu.config import Settings
@@ -74,6 +74,21 @@ DEEPEST_LEVEL = max(TERRITORIAL_LEVEL.values())
 FREEZE_INDEX_AT = 100_000
 
 
+@dataclass(frozen=True)
+class _Precedents:
+    """The closed appeals of one category (in one area, or anywhere) by lead unit, summed up by
+    属地 when history loads, so that reading them as seen from an appeal's area (`_as_local`)
+    is a few lookups along that area's chain, however many units led them."""
+
+    total: int
+    own: dict[int, int]  # territorial unit -> the appeals it led itself
+    by_level: tuple[int, ...]  # level -> appeals led by units whose 属地 is of that level
+    by_territory: dict[int, int]  # 属地 -> appeals led by it or its own departments
+    # 属地 (None: units with none) -> its busiest unit other than itself, with its appeals
+    best_other: dict[int | None, tuple[int, int]]
+    busiest: tuple[int, int]  # the unit that led most of them, and how many (not located)
+
+
 @dataclass
 class _Knowledge:
     """Slow-changing data loaded from the database and refreshed now and then.
@@ -92,10 +107,13 @@ class _Knowledge:
     # unit id -> its 属地: itself if territorial, else its nearest territorial ancestor (a
     # district's own department: the district; a city department: the city)
     territory: dict[int, int] = field(default_factory=dict)
+    # territorial unit id -> for each level (city 0, district 1, ...) the unit that stands for
+    # it there: the deepest of its chain at that level or above (see `_as_local`)
+    local_units: dict[int, tuple[int, ...]] = field(default_factory=dict)
     routing: list[dict[str, str]] = field(default_factory=list)
-    history: dict[str, Counter[int]] = field(default_factory=dict)  # category code -> units
+    history: dict[str, _Precedents] = field(default_factory=dict)  # category code -> leads
     # (category code, area unit id or an ancestor of it) -> lead units
-    area_history: dict[tuple[str, int], Counter[int]] = field(default_factory=dict)
+    area_history: dict[tuple[str, int], _Precedents] = field(default_factory=dict)
     gazetteer: Gazetteer | None = None
     polygons: PolygonIndex | None = None
     urgency_rules: tuple[urgency.UrgencyRule, ...] | None = None
@@ -401,7 +419,7 @@ class IntakeIntelligence:
             if c.level == 1:
                 k.categories.setdefault(c.name, (c.code, c.full_name))
         _add_units(k, units)
-        _add_history(k, history)
+        _add_history(k, history, self.config.area_min_count)
         # A broken stored value must not stop registration: log it and go on without it.
         k.routing = list(stored.get(ROUTING_RULES_KEY) or [])
         if stored.get(GAZETTEER_KEY):
@@ -464,18 +482,18 @@ class IntakeIntelligence:
         if not category:
             return None, "", 0.0
         for area in k.unit_chain.get(area_id, ()) if area_id is not None else ():
-            counts = k.area_history.get((category, area))
-            if counts and sum(counts.values()) >= self.config.area_min_count:
-                return self._from_history(_as_local(k, counts, area_id), "area_history")
+            seen = k.area_history.get((category, area))  # only those with enough appeals
+            if seen is not None and seen.total >= self.config.area_min_count:
+                return self._from_history(seen, k, area_id, "area_history")
         if category in k.history:
-            return self._from_history(_as_local(k, k.history[category], area_id), "history")
+            return self._from_history(k.history[category], k, area_id, "history")
         return None, "", 0.0
 
-    def _from_history(self, counts: Counter[int], reason: str) -> tuple[int, str, float]:
-        unit, n = counts.most_common(1)[0]
-        total = sum(counts.values())
-        share = n / total
-        return unit, reason, share * min(1.0, total / self.config.unit_min_count)
+    def _from_history(self, seen: _Precedents, k: _Knowledge, area_id: int | None,
+                      reason: str) -> tuple[int, str, float]:
+        unit, n = _as_local(k, seen, area_id)
+        share = n / seen.total
+        return unit, reason, share * min(1.0, seen.total / self.config.unit_min_count)
 
 
 def _add_units(k: _Knowledge, units: Iterable[tuple[int, str, str, str, str]]) -> None:
@@ -491,30 +509,13 @@ def _add_units(k: _Knowledge, units: Iterable[tuple[int, str, str, str, str]]) -
         home = next((u for u in chain if u in k.unit_level), None)
         if home is not None:
             k.territory[uid] = home
+        if uid in k.unit_level:
+            k.local_units[uid] = _local_units(k, chain)
 
 
-def _add_history(k: _Knowledge,
-                 history: Iterable[tuple[str, int | None, int, int]]) -> None:
-    """Closed appeals as (category, area unit id, lead unit id, count) rows (after the units)."""
-    by_category: dict[str, Counter[int]] = defaultdict(Counter)
-    by_area: dict[tuple[str, int], Counter[int]] = defaultdict(Counter)
-    for cat, area, unit, n in history:
-        by_category[cat][unit] += n
-        for above in k.unit_chain.get(area, ()) if area is not None else ():
-            by_area[(cat, above)][unit] += n
-    k.history, k.area_history = dict(by_category), dict(by_area)
-
-
-def _as_local(k: _Knowledge, counts: Counter[int], area_id: int | None) -> Counter[int]:
-    """History as seen from the appeal's area (属地管理): an appeal led elsewhere by a unit of
-    another area (a street, a district or a district's own department) counts for this area's
-    own unit of that level, e.g. 滨江街道 for 东湖街道 if the appeal is in 东湖街道; units with
-    no area (the city's departments and enterprises) count as they are."""
-    chain = k.unit_chain.get(area_id, ()) if area_id is not None else ()
-    if not chain or not k.territory:
-        return counts
-    # level -> the deepest unit of the appeal's area at that level or above it (a community
-    # right under a district has no street: its district)
+def _local_units(k: _Knowledge, chain: tuple[int, ...]) -> tuple[int, ...]:
+    """Level -> the deepest unit of the chain at that level or above it (a community right
+    under a district has no street: its district); the chain's root stands for the city."""
     local: dict[int, int] = {}
     for u in reversed(chain):  # city first
         if u in k.unit_level:
@@ -522,16 +523,85 @@ def _as_local(k: _Knowledge, counts: Counter[int], area_id: int | None) -> Count
     at_level = [local.get(0, chain[-1])]
     for level in range(1, DEEPEST_LEVEL + 1):
         at_level.append(local.get(level, at_level[-1]))
-    here, root = set(chain), chain[-1]  # the root (the city) is every area's
-    territory, unit_level = k.territory, k.unit_level
-    moving = [u for u in counts if territory.get(u, root) not in here]
-    if not moving:
-        return counts
-    out = Counter(counts)
-    for unit in moving:
-        target = at_level[unit_level[territory[unit]]]
-        out[target] = out.get(target, 0) + out.pop(unit)
-    return out
+    return tuple(at_level)
+
+
+def _add_history(k: _Knowledge, history: Iterable[tuple[str, int | None, int, int]],
+                 area_min_count: int = 1) -> None:
+    """Closed appeals as (category, area unit id, lead unit id, count) rows (after the units),
+    summed up per category, and per category and area (each area counts for those above)
+    where there are at least `area_min_count` of them (fewer are never read)."""
+    by_category: dict[str, dict[int, int]] = {}
+    totals: dict[tuple[str, int], int] = {}
+    leads: dict[tuple[str, int, int], int] = {}  # (category, area, lead unit) -> appeals
+    chains = k.unit_chain
+    for cat, area, unit, n in history:
+        units = by_category.setdefault(cat, {})
+        units[unit] = units.get(unit, 0) + n
+        for above in chains.get(area, ()) if area is not None else ():
+            totals[(cat, above)] = totals.get((cat, above), 0) + n
+            leads[(cat, above, unit)] = leads.get((cat, above, unit), 0) + n
+    by_area: dict[tuple[str, int], dict[int, int]] = {}
+    for (cat, above, unit), n in leads.items():
+        if totals[(cat, above)] >= area_min_count:
+            by_area.setdefault((cat, above), {})[unit] = n
+    k.history = {cat: _precedents(k, counts) for cat, counts in by_category.items()}
+    k.area_history = {key: _precedents(k, counts) for key, counts in by_area.items()}
+
+
+def _precedents(k: _Knowledge, counts: dict[int, int]) -> _Precedents:
+    levels = [0] * (DEEPEST_LEVEL + 1)
+    own: dict[int, int] = {}
+    by_territory: dict[int, int] = {}
+    best_other: dict[int | None, tuple[int, int]] = {}
+    for unit, n in counts.items():
+        home = k.territory.get(unit)
+        if home is not None:
+            levels[k.unit_level[home]] += n
+            by_territory[home] = by_territory.get(home, 0) + n
+            if unit == home:
+                own[unit] = n
+                continue
+        best = best_other.get(home)
+        if best is None or n > best[1]:
+            best_other[home] = (unit, n)
+    return _Precedents(sum(counts.values()), own, tuple(levels), by_territory, best_other,
+                       max(counts.items(), key=itemgetter(1)))
+
+
+def _as_local(k: _Knowledge, seen: _Precedents, area_id: int | None) -> tuple[int, int]:
+    """The unit that led most of these appeals as seen from the appeal's area (属地管理), and
+    how many: an appeal led elsewhere by a unit of another area (a street, a district or a
+    district's own department) counts for this area's own unit of that level, e.g. 滨江街道
+    for 东湖街道 if the appeal is in 东湖街道; units with no area (the city's departments and
+    enterprises) count as they are. Not located: the history as it is."""
+    chain = k.unit_chain.get(area_id, ()) if area_id is not None else ()
+    if not chain:
+        return seen.busiest
+    best: tuple[int, int] = (0, 0)
+    # what moves to this area's unit of each level: all led at that level less what was led
+    # from this area's own chain (those stay with their units)
+    local = k.local_units.get(area_id) or _local_units(k, chain)  # type: ignore[arg-type]
+    moved = list(seen.by_level)
+    unit_level = k.unit_level
+    for u in chain:
+        if u in unit_level:
+            moved[unit_level[u]] -= seen.by_territory.get(u, 0)
+    gained: dict[int, int] = {}
+    for level, n in enumerate(moved):
+        if n:
+            gained[local[level]] = gained.get(local[level], 0) + n
+    for u in chain:  # deepest first: on a tie the unit nearest the appeal
+        n = seen.own.get(u, 0) + gained.get(u, 0)
+        if n > best[1]:
+            best = (u, n)
+        other = seen.best_other.get(u)
+        if other is not None and other[1] > best[1]:
+            best = other
+    other = seen.best_other.get(None)
+    if other is not None and other[1] > best[1]:
+        best = other
+    return best
 
 
 def _active_version(settings: Settings) -> str | None:

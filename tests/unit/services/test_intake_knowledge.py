@@ -2,28 +2,37 @@
 
 from __future__ import annotations
 
+import random
 import threading
 import time
-from collections import Counter
 from typing import Any
 
 from jiesu.config import Settings
-from jiesu.services.intake import IntakeConfig, IntakeIntelligence, _Knowledge
+from jiesu.services.intake import (
+    IntakeConfig,
+    IntakeIntelligence,
+    _add_history,
+    _add_units,
+    _Knowledge,
+)
 
 # C(1) ─ D1(2) ─ S1(3) ─ G1(4);  C ─ D2(5);  W(6) a department
 PATHS = {1: "/1/", 2: "/1/2/", 3: "/1/2/3/", 4: "/1/2/3/4/", 5: "/1/5/", 6: "/1/6/"}
+LEVELS = {"city": 0, "district": 1, "street": 2, "community": 3, "grid": 4}
 CODES = {"C": 1, "D1": 2, "S1": 3, "G1": 4, "D2": 5, "W": 6}
 
 
 def knowledge(routing: list[dict[str, str]] | None = None,
-              history: list[tuple[str, int | None, int, int]] = ()) -> _Knowledge:
-    k = _Knowledge(unit_codes=dict(CODES), unit_paths=dict(PATHS), routing=routing or [])
-    k.unit_chain = {u: tuple(int(x) for x in reversed(p.strip("/").split("/")))
-                    for u, p in PATHS.items()}
-    for cat, area, unit, n in history:
-        k.history.setdefault(cat, Counter())[unit] += n
-        for above in k.unit_chain[area] if area else ():
-            k.area_history.setdefault((cat, above), Counter())[unit] += n
+              history: list[tuple[str, int | None, int, int]] = (),
+              paths: dict[int, str] = PATHS, groups: dict[int, str] | None = None,
+              area_min_count: int = IntakeConfig().area_min_count) -> _Knowledge:
+    """Knowledge of a unit tree (`paths`, with `groups`: none territorial unless given) and
+    closed appeals (category, area, lead unit, count), loaded as the service loads them."""
+    k = _Knowledge(routing=routing or [])
+    codes = {u: c for c, u in CODES.items()}
+    _add_units(k, [(u, codes.get(u, f"U{u}"), f"unit {u}", p, (groups or {}).get(u, "x"))
+                   for u, p in paths.items()])
+    _add_history(k, history, area_min_count)
     return k
 
 
@@ -65,18 +74,17 @@ def test_history_of_other_areas_counts_for_the_located_area_at_the_same_level() 
     # C(1) ─ D1(2) ─ S1(3) ─ G1(4), D1 ─ K(7) a community right under the district;
     # C ─ D2(5) ─ S2(8), D2 ─ P(9) 西城's own department;  W(6) a city department
     paths = {**PATHS, 7: "/1/2/7/", 8: "/1/5/8/", 9: "/1/5/9/"}
-    k = knowledge(history=[("01", None, 8, 4),   # another district's street
-                           ("01", None, 9, 3),   # another district's department
-                           ("01", None, 6, 5)])  # the city's water bureau
-    k.unit_paths = paths
-    k.unit_chain = {u: tuple(int(x) for x in reversed(p.strip("/").split("/")))
-                    for u, p in paths.items()}
-    k.unit_level = {1: 0, 2: 1, 3: 2, 4: 4, 5: 1, 7: 3, 8: 2}
-    k.territory = {2: 2, 3: 3, 4: 4, 5: 5, 7: 7, 8: 8, 9: 5}
+    groups = {1: "city", 2: "district", 3: "street", 4: "grid", 5: "district", 6: "department",
+              7: "community", 8: "street", 9: "department"}
+    history = [("01", None, 8, 4),   # another district's street
+               ("01", None, 9, 3),   # another district's department
+               ("01", None, 6, 5)]   # the city's water bureau
+    k = knowledge(history=history, paths=paths, groups=groups)
     i = intel(unit_min_count=1)
     # in grid G1: S2's 4 become its street S1's; P's 3 its district D1's; W keeps 5
     assert i._unit_for(k, "01", 4) == (6, "history", 5 / 12)
-    k.history["01"][8] += 2  # now the street level leads: the grid's own street
+    # now the street level leads: the grid's own street
+    k = knowledge(history=[*history, ("01", None, 8, 2)], paths=paths, groups=groups)
     assert i._unit_for(k, "01", 4) == (3, "history", 6 / 14)
     # a community with no street above it: the street level is its district
     assert i._unit_for(k, "01", 7) == (2, "history", 9 / 14)
@@ -84,6 +92,66 @@ def test_history_of_other_areas_counts_for_the_located_area_at_the_same_level() 
     # district's; its own department keeps its 3
     assert i._unit_for(k, "01", 5) == (5, "history", 6 / 14)
     assert i._unit_for(k, "01", None) == (8, "history", 6 / 14)  # not located
+
+
+def _seen_from(k: _Knowledge, counts: dict[int, int], area: int | None) -> dict[int, int]:
+    """The rule itself, unit by unit: a lead unit whose 属地 is not on the area's chain counts
+    for the chain's unit of that 属地's level (or the nearest above it)."""
+    chain = k.unit_chain.get(area, ()) if area is not None else ()
+    if not chain:
+        return dict(counts)
+    out: dict[int, int] = {}
+    for unit, n in counts.items():
+        home = k.territory.get(unit, chain[-1])
+        if home not in chain:
+            level = k.unit_level[home]
+            unit = next(u for u in reversed(chain)  # the deepest at that level or above
+                        if k.unit_level.get(u, -1) <= level
+                        and not any(k.unit_level.get(v, -1) <= level
+                                    for v in chain[:chain.index(u)]))
+        out[unit] = out.get(unit, 0) + n
+    return out
+
+
+def test_the_summaries_read_history_as_the_rule_does_from_every_area() -> None:
+    """History is summed up by 属地 once when it loads; read from any area it gives the unit
+    and share that mapping every lead unit one by one gives (random trees and histories)."""
+    rnd = random.Random(11)
+    for _ in range(30):
+        paths, groups = {1: "/1/"}, {1: "city"}
+        territorial = [1]
+        for u in range(2, 40):
+            parent = rnd.choice(list(paths))
+            group = rnd.choice(["district", "street", "community", "grid", "department"])
+            pg = groups[parent]
+            if group != "department" and (pg == "department" or
+                                          LEVELS[group] <= LEVELS.get(pg, 9)):
+                group = "department"
+            paths[u], groups[u] = f"{paths[parent]}{u}/", group
+            if group != "department":
+                territorial.append(u)
+        rows = [("01", rnd.choice([None, *territorial]), rnd.choice(list(paths)),
+                 rnd.randint(1, 9)) for _ in range(rnd.randint(1, 25))]
+        k = knowledge(history=rows, paths=paths, groups=groups, area_min_count=1)
+        i = intel(unit_min_count=1, area_min_count=1)
+        for area in [None, *territorial]:
+            seen: dict[int, int] = {}
+            for node in k.unit_chain[area] if area is not None else ():  # nearest area first
+                for _, at, unit, n in rows:
+                    if at is not None and node in k.unit_chain[at]:
+                        seen[unit] = seen.get(unit, 0) + n
+                if seen:
+                    break
+            in_area = bool(seen)
+            if not in_area:  # the city-wide history, as seen from the area
+                seen = {}
+                for _, _, unit, n in rows:
+                    seen[unit] = seen.get(unit, 0) + n
+            expected = _seen_from(k, seen, area)
+            unit, reason, share = i._unit_for(k, "01", area)
+            assert reason == ("area_history" if in_area else "history")
+            assert share == max(expected.values()) / sum(expected.values())
+            assert expected[unit] == max(expected.values())
 
 
 class CountingIntel(IntakeIntelligence):
