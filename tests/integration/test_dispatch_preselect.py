@@ -79,3 +79,73 @@ def test_a_routing_rule_is_preselected(city: City) -> None:
     assert "data-unit-reference" not in page and "data-unit-confidence" not in page
     queue = city.client.get("/staff/dispatch").text
     assert _picked(queue, f"unit-{appeal['id']}") == [str(city.unit_ids["W"])]
+
+
+def _options(page: str, select_id: str) -> list[str]:
+    """The unit ids a select offers, in order (not the empty choice)."""
+    m = re.search(rf'<select id="{select_id}".*?</select>', page, re.S)
+    assert m, select_id
+    return [v for v in re.findall(r'<option value="([^"]*)"', m.group(0)) if v]
+
+
+def test_the_queue_offers_and_preselects_a_community_as_the_appeal_page_does(
+        city: City) -> None:
+    """One unit list for every dispatch form: down to the communities (社区), grouped by
+    district; a community a routing rule names is preselected in the queue's row too."""
+    r = city.client.put("/api/v1/admin/intake/routing",
+                        json=[{"category": "01.01", "unit": "D1S1C1"}],
+                        headers=city.headers("admin"))
+    assert r.status_code == 200, r.text
+    appeal = city.register(category="01.01.001")
+    community = str(city.unit_ids["D1S1C1"])
+    page_login(city.client, "dispatcher")
+    page = city.client.get(f"/staff/appeals/{appeal['id']}").text
+    queue = city.client.get("/staff/dispatch").text
+    offered = _options(queue, f"unit-{appeal['id']}")
+    assert offered == _options(page, "dispatch-unit_id")
+    assert community in offered
+    assert _picked(queue, f"unit-{appeal['id']}") == [community]
+    assert _picked(page, "dispatch-unit_id") == [community]
+    # indented under its street, inside its district's group
+    group = re.search(r'<optgroup label="东城区">(.*?)</optgroup>', queue, re.S)
+    assert group and f'<option value="{community}" selected>　　多福巷社区</option>' in group[1]
+
+
+def test_the_suggestion_line_names_the_category_the_operator_set(city: City) -> None:
+    """Registered with 路灯 (a leaf) while the keyword rules guess only 城乡建设: the line
+    shows 路灯 as the appeal's category, not the guess and its percentage."""
+    appeal = city.register(category="01.01.001")
+    guess = appeal["suggestions"]["categories"][0]
+    assert guess["code"] != "01.01.001"  # the classifier's own guess is another (a branch)
+    page_login(city.client, "dispatcher")
+    for page in (city.client.get("/staff/dispatch").text,
+                 city.client.get(f"/staff/appeals/{appeal['id']}").text):
+        line = re.search(r'<p class="suggest">.*?</p>', page, re.S)
+        assert line, page
+        assert ("<span data-category data-chosen>城乡建设/市政设施/路灯</span> "
+                '<span class="muted">（已定分类）</span>') in line[0]
+        assert "%)" not in line[0]
+    english = city.client.get(f"/staff/appeals/{appeal['id']}?lang=en").text
+    assert "(category set)" in english
+
+
+def test_a_returned_appeal_gets_the_unit_suggested_for_the_category_it_has_now(
+        city: City) -> None:
+    """Registered without a category (the guess, 城乡建设, routes nowhere), dispatched as 道路
+    and sent back: the queue suggests, and preselects, the unit 道路 goes to (a rule)."""
+    r = city.client.put("/api/v1/admin/intake/routing",
+                        json=[{"category": "01.01.002", "unit": "W"}],
+                        headers=city.headers("admin"))
+    assert r.status_code == 200, r.text
+    appeal = city.register()
+    assert "unit" not in appeal["suggestions"]
+    city.act("dispatcher", appeal["id"], "dispatch", unit_id=city.unit_ids["D2"],
+             category="01.01.002")
+    city.act("handler_d2", appeal["id"], "request_return", reason="不属于本区管辖")
+    city.act("dispatcher", appeal["id"], "approve_return")
+    page_login(city.client, "dispatcher")
+    queue = city.client.get("/staff/dispatch").text
+    assert _picked(queue, f"unit-{appeal['id']}") == [str(city.unit_ids["W"])]
+    assert "城乡建设/市政设施/道路</span>" in queue and "→ 市水务局" in queue
+    page = city.client.get(f"/staff/appeals/{appeal['id']}").text
+    assert _picked(page, "dispatch-unit_id") == [str(city.unit_ids["W"])]

@@ -174,11 +174,14 @@ class IntakeIntelligence:
         area_id = self._locate(k, data)
         if area_id is not None:
             out["area"] = {"unit_id": area_id, "name": k.unit_names.get(area_id)}
+        # the category the operator set, else the classifier's guess; kept with the unit so a
+        # page can tell when the appeal's category has changed since (a dispatcher's, on a
+        # returned appeal) and ask `unit_suggestion` again
         category = data.category or (cats[0].code if cats else None)
+        out["unit_category"] = category
         unit_id, unit_reason, unit_conf = self._unit_for(k, category, area_id)
         if unit_id is not None:
-            out["unit"] = {"unit_id": unit_id, "name": k.unit_names.get(unit_id),
-                           "reason": unit_reason, "confidence": round(unit_conf, 4)}
+            out["unit"] = _unit_shape(k, unit_id, unit_reason, unit_conf)
         out["duplicates"] = self.duplicates(text, data.requester_phone, area_id, now)
         out["pii"] = sorted({m.kind for m in pii.find_pii(text, _names(data))})
         threshold = self._threshold(k, data.title)
@@ -198,6 +201,14 @@ class IntakeIntelligence:
             auto_dispatch_unit_id=auto_unit,
             auto_category=auto_category if data.category is None else None,
         )
+
+    def unit_suggestion(self, category: str | None, area_id: int | None
+                        ) -> dict[str, Any] | None:
+        """The lead unit suggested now for an appeal of `category` located in `area_id`
+        (routing rules, then history; a few lookups), shaped as `suggest` stores it."""
+        k = self._knowledge()
+        unit_id, reason, confidence = self._unit_for(k, category, area_id)
+        return None if unit_id is None else _unit_shape(k, unit_id, reason, confidence)
 
     def categories(self, title: str, content: str, k: int = 3) -> list[CategoryGuess]:
         return self._categories(self._knowledge(), title, content, k)
@@ -494,6 +505,12 @@ class IntakeIntelligence:
         unit, n = _as_local(k, seen, area_id)
         share = n / seen.total
         return unit, reason, share * min(1.0, seen.total / self.config.unit_min_count)
+
+
+def _unit_shape(k: _Knowledge, unit_id: int, reason: str, confidence: float
+                ) -> dict[str, Any]:
+    return {"unit_id": unit_id, "name": k.unit_names.get(unit_id), "reason": reason,
+            "confidence": round(confidence, 4)}
 
 
 def _add_units(k: _Knowledge, units: Iterable[tuple[int, str, str, str, str]]) -> None:

@@ -287,6 +287,7 @@ EN: dict[str, str] = {
     "答复审核": "Reply review", "保密": "Confidential", "照片": "Photo",
     "系统建议": "Suggestions", "可能重复": "Possible duplicates", "超期": "Overdue",
     "参考 {p}": "uncertain, {p}",
+    "（已定分类）": "(category set)",
     "系统建议：{unit}（参考 {p}），把握不足，未预选，请选择主办单位":
         "Suggested: {unit} (uncertain, {p}), not preselected: choose the lead unit",
     "即将到期": "Due soon", "操作成功": "Done", "返回列表": "Back to list",

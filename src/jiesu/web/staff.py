@@ -3,10 +3,13 @@ of each action's form and how a submitted form becomes the action's arguments.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from html import escape
 from typing import Any
+
+from markupsafe import Markup
 
 from jiesu.api.v1.appeals import scope_for
 from jiesu.domain import appeal as dom
@@ -277,16 +280,33 @@ def due_state(row: AppealRow, now: datetime) -> str:
     return ""
 
 
-def suggestion_summary(row: AppealRow, preselect_at: float | None = None) -> dict[str, Any]:
+UnitFor = Callable[[str, int | None], dict[str, Any] | None]
+
+
+def suggestion_summary(row: AppealRow, preselect_at: float | None = None, *,
+                       category_names: dict[str, str] | None = None,
+                       unit_for: UnitFor | None = None) -> dict[str, Any]:
     """The registration-time suggestions in the shape the list pages show; `unit_pick`: the
-    suggested unit a dispatch form preselects, only at `preselect_at` confidence or above."""
+    suggested unit a dispatch form preselects, only at `preselect_at` confidence or above.
+
+    An appeal whose category is set (by the operator, or by a dispatcher before a return)
+    shows that category, not the classifier's guess; and when the unit was suggested for
+    another category than the appeal's now, `unit_for` (intake's `unit_suggestion`) suggests
+    it again for the appeal's own."""
     s = row.suggestions or {}
     cats = s.get("categories") or []
     unit = s.get("unit") or {}
+    category = cats[0] if cats else None
+    if row.category:
+        category = {"code": row.category, "probability": None, "chosen": True,
+                    "name": (category_names or {}).get(row.category, row.category)}
+        # suggestions stored before the basis was kept are left as they were
+        if unit_for is not None and s.get("unit_category", row.category) != row.category:
+            unit = unit_for(row.category, row.area_unit_id) or {}
     confidence = float(unit.get("confidence") or 0.0)
     sure = preselect_at is not None and confidence >= preselect_at
     return {
-        "category": cats[0] if cats else None,
+        "category": category,
         "unit_id": unit.get("unit_id"),
         "unit_name": unit.get("name"),
         "unit_confidence": confidence,
@@ -310,7 +330,8 @@ def standing_decisions(row: AppealRow, events: list[Any], *,
 
 def list_items(session: Session, rows: list[AppealRow], now: datetime, *,
                decisions: bool = False, user: CurrentUser | None = None,
-               preselect_at: float | None = None) -> list[dict[str, Any]]:
+               preselect_at: float | None = None,
+               unit_for: UnitFor | None = None) -> list[dict[str, Any]]:
     """Rows of a work list with unit names, category, due mark and suggestions (the unit to
     preselect at `preselect_at`, see `suggestion_summary`); with `decisions`, also each row's
     standing decisions of a dispatcher (the handler's inbox); with `user`, whether they see
@@ -327,7 +348,8 @@ def list_items(session: Session, rows: list[AppealRow], now: datetime, *,
     return [{"row": r, "unit": names.get(r.lead_unit_id or 0),
              "handling": names.get(r.handling_unit_id or 0),
              "category": cats.get(r.category or ""), "mark": due_state(r, now),
-             "suggest": suggestion_summary(r, preselect_at), "names": names,
+             "suggest": suggestion_summary(r, preselect_at, category_names=cats,
+                                           unit_for=unit_for), "names": names,
              **_helping_decisions(r, threads.get(r.id, []), co.get(r.id, []), user)}
             for r in rows]
 
@@ -342,8 +364,41 @@ def _helping_decisions(row: AppealRow, thread: list[Any], co_unit_ids: list[int]
             "decisions": standing_decisions(row, thread, helping=helps)}
 
 
+# The units a dispatch form offers as lead or co-unit (the queue's row, the appeal page,
+# a hotspot's governance task): the city, districts and departments, streets, communities.
+LEAD_UNIT_DEPTH = 3
+
+
+def lead_units(session: Session) -> list[Any]:
+    """The units the dispatch forms offer, in tree order (one list for every such form)."""
+    return web_queries.units(session, max_depth=LEAD_UNIT_DEPTH)
+
+
 def unit_options(units: list[Any]) -> str:
-    """The unit <option>s, escaped and rendered once per page (each row only marks its pick)."""
-    return "".join(
-        f'<option value="{u.id}">{"　" * (u.depth - 1) if u.depth > 1 else ""}'
-        f"{escape(u.name)}</option>" for u in units)
+    """The unit <option>s, escaped and rendered once per page (each form marks its picks with
+    `pick_units`). Indented by depth; a district's subtree is an <optgroup> named after it, so a
+    phone's picker shows whose 社区 a community is and the list is scanned by district."""
+    parents = {u.parent_id for u in units}
+    out: list[str] = []
+    grouped = False
+    for u in units:
+        if u.depth <= 1 and grouped:
+            out.append("</optgroup>")
+            grouped = False
+        if u.depth == 1 and u.id in parents:
+            out.append(f'<optgroup label="{escape(u.name)}">')
+            grouped = True
+        indent = "　" * (u.depth - 1) if u.depth > 1 else ""
+        out.append(f'<option value="{u.id}">{indent}{escape(u.name)}</option>')
+    if grouped:
+        out.append("</optgroup>")
+    return "".join(out)
+
+
+def pick_units(options: str, picked: Any) -> Markup:
+    """`unit_options` with these unit ids (one, several, or none) selected."""
+    ids = picked if isinstance(picked, list | tuple | set | frozenset) else [picked]
+    for unit_id in ids:
+        if unit_id not in (None, ""):
+            options = options.replace(f'value="{unit_id}">', f'value="{unit_id}" selected>', 1)
+    return Markup(options)  # noqa: S704 - built by unit_options from escaped names

@@ -65,7 +65,7 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             core.flash(request, failed["message"], "error")
             failed = None
         dispatching = "dispatch" in actions
-        units = web_queries.units(s, max_depth=3) if dispatching else []
+        units = staff.lead_units(s) if dispatching else []
         categories = list(web_queries.leaf_categories(s)) if dispatching else []
         subunits = []
         if "sub_dispatch" in actions and user.unit_id is not None:
@@ -95,6 +95,7 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             "hot": rt.hotspots.kept_by_appeal().get(row.id),
             "category": cats.get(row.category or ""), "category_names": cats,
             "actions": actions, "helping": helping, "fields": staff.ACTION_FIELDS, "units": units,
+            "unit_options": staff.unit_options(units), "pick": staff.pick_units,
             "subunits": subunits, "categories": categories,
             # 联系诉求人 is by phone far most often (and recorded so when none is picked)
             "current": {"category": row.category, "urgency": row.urgency, "method": "phone"},
@@ -103,7 +104,9 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             "followup_max_attempts": rt.rules.get().followup_max_attempts,
             "next_call": staff.next_call_at(row, rt.rules.get().followup_retry_minutes, now),
             "has_phone": callable_phone(row.requester_phone),  # else 回访 says 无法回访
-            "suggest": staff.suggestion_summary(row, rt.settings.unit_preselect_confidence),
+            "suggest": staff.suggestion_summary(
+                row, rt.settings.unit_preselect_confidence, category_names=cats,
+                unit_for=rt.intake.unit_suggestion if rt.intake is not None else None),
             "due_state": staff.due_state(row, now),
             "earlier": earlier, "attachments": (row.extra or {}).get("attachments", []),
             "back": back, "stay": staff.STAY_ON_PAGE,

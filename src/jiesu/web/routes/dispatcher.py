@@ -36,13 +36,14 @@ def queue(request: Request) -> HTMLResponse:
     with core.reading(rt) as uow:
         rows, total, capped = queries.list_appeals(uow.session, filters, queries.Scope(), now,
                                                    page=page, per_page=PER_PAGE, order=order)
-        items = staff.list_items(uow.session, rows, now,
-                                 preselect_at=rt.settings.unit_preselect_confidence)
-        units = web_queries.units(uow.session, max_depth=2) if tab == "queue" else []
+        items = staff.list_items(
+            uow.session, rows, now, preselect_at=rt.settings.unit_preselect_confidence,
+            unit_for=rt.intake.unit_suggestion if rt.intake is not None else None)
+        units = staff.lead_units(uow.session) if tab == "queue" else []
         counts = web_queries.tab_counts(uow.session, now, TABS)
     lang = core.lang_of(request)
     return core.render(request, "staff/dispatch.html", {
-        "unit_options": staff.unit_options(units),
+        "unit_options": staff.unit_options(units), "pick": staff.pick_units,
         "tab": tab, "tabs": [(k, v[0]) for k, v in TABS.items()], "title": title,
         "counts": counts,
         "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,

@@ -16,7 +16,6 @@ from jiesu.web.core import FormDep
 
 router = APIRouter(prefix="/staff/hotspots", include_in_schema=False)
 PAGE = "/staff/hotspots"
-UNIT_DEPTH = 3  # the lead units offered: city, districts and departments, streets
 
 
 @router.get("", response_class=HTMLResponse)
@@ -29,7 +28,7 @@ def page(request: Request) -> HTMLResponse:
         s = uow.session
         # each area below the city, as on the appeal page: 东城区 › 东华门街道
         chains = web_queries.unit_chains(s, {h.spot.area_unit_id for h in found})
-        units = (web_queries.units(s, max_depth=UNIT_DEPTH)
+        units = (staff.lead_units(s)
                  if may_act and any(h.task is None for h in found) else [])
     offered = {u.id for u in units}
     return core.render(request, "staff/hotspots.html", {
@@ -39,7 +38,7 @@ def page(request: Request) -> HTMLResponse:
         # the lead unit proposed: the area's own unit or the nearest one above it offered
         "proposed": {area: next((i for i, _ in reversed(chain) if i in offered), None)
                      for area, chain in chains.items()},
-        "unit_options": staff.unit_options(units)})
+        "unit_options": staff.unit_options(units), "pick": staff.pick_units})
 
 
 @router.post("/{key}/task", response_model=None)
