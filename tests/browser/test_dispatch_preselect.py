@@ -88,3 +88,37 @@ def test_a_weak_unit_suggestion_is_shown_not_preselected_on_a_phone(
     with as_admin(server) as (rt, units, _), rt.db.uow(write=False) as uow:
         row = uow.appeals.get(appeal_id)[1]
         assert (row.code, row.lead_unit_id) == (code, units["D1S1"])
+
+
+def test_a_community_is_picked_in_the_queue_on_a_phone(
+        visitor: Callable[..., Visitor], server: Server) -> None:
+    """The queue's unit list reaches the communities (社区), as the appeal page's does: on a
+    phone the dispatcher picks one in the row, within the screen, and the appeal goes there."""
+    from jiesu.domain.appeal import Actor, Role
+    from jiesu.services.appeals import NewAppeal
+    from jiesu.services.clock import utcnow
+    from jiesu.store import lookups
+
+    with as_admin(server) as (rt, units, _):
+        with rt.db.uow(write=False) as uow:
+            operator = next(u.id for u in lookups.all_users(uow.session)
+                            if u.username == "operator")
+        reg = rt.appeals.register(Actor(role=Role.OPERATOR, user_id=operator), NewAppeal(
+            kind="help", title="楼道灯坏了", content="多福巷社区3号楼楼道灯坏了一周。"),
+            utcnow())
+    dispatcher = visitor("dispatcher-community", phone=True)
+    dispatcher.login("dispatcher")
+    dispatcher.goto("/staff/dispatch")
+    page = dispatcher.page
+    row = page.locator(f'.work-item[data-code="{reg.code}"]')  # type: ignore[attr-defined]
+    unit = row.get_by_label("主办单位")
+    assert unit.locator("optgroup[label='东城区'] option", has_text="多福巷社区").count() == 1
+    unit.select_option(label="　　多福巷社区")
+    box = unit.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    row.scroll_into_view_if_needed()
+    dispatcher.shot("dispatch-queue-community")
+    row.get_by_role("button", name="派单").click()
+    page.wait_for_load_state()  # type: ignore[attr-defined]
+    with as_admin(server) as (rt, units, _), rt.db.uow(write=False) as uow:
+        assert uow.appeals.get(reg.appeal_id)[1].lead_unit_id == units["D1S1C1"]

@@ -239,6 +239,7 @@ def test_demo_builds_a_city_once_and_prints_plain_text(empty_db_url: str,
     assert "示范账号（密码均为 jiesu-demo）" in first and "dispatcher" in first
     assert "网格巡查上报 6 件（就地解决 4 件）" in first  # the grid worker's patrol
     assert "热点示例：翠湖苑停水 7 件" in first
+    assert "历史工单 2400 件" in first  # the former system's closed appeals, imported
     assert "[/" not in first  # rich markup printed as text by the plain console
     again = jiesu("demo", "--no-serve").stdout
     assert "直接使用现有示范城市" in again and "[/" not in again
@@ -256,6 +257,12 @@ def test_demo_builds_a_city_once_and_prints_plain_text(empty_db_url: str,
                 "SELECT count(*) FROM appeals a JOIN units u ON u.id = a.area_unit_id "
                 "WHERE u.code LIKE '%G1' AND a.latitude IS NOT NULL"))
             assert in_grids and in_grids > 0
+            # that history is rich enough for some units to be suggested from it with the
+            # confidence the dispatch forms preselect at (JIESU_UNIT_PRESELECT_CONFIDENCE)
+            learned = [s["unit"] for (s,) in conn.execute(select(AppealRow.suggestions).where(
+                AppealRow.channel != "import", AppealRow.suggestions.is_not(None)))
+                if (s or {}).get("unit", {}).get("reason") in ("area_history", "history")]
+            assert learned and any(u["confidence"] >= 0.5 for u in learned), learned
             # nothing happened after the demo was built (a sign or contact dated tomorrow
             # showed on the audit page and timelines)
             future = conn.scalar(text("SELECT count(*) FROM events WHERE at > :now"),

@@ -306,3 +306,28 @@ enterprise_code = "信用代码"
     assert rows["firms:E-1"][0] == "91330100799655058B"
     assert rows["firms:E-2"][0] is None
     assert rows["firms:E-2"][1]["enterprise_code_as_given"] == "91330100799655058X"
+
+
+def test_the_area_a_source_located_an_appeal_in_is_kept(runtime: Any, city: Any,
+                                                         tmp_path: Path) -> None:
+    """所属区域 by code or name; never created, so an unknown one rejects its row. Closed
+    history with an area is what the unit suggestion reads for appeals in that area."""
+    from jiesu.services.import_mapping import parse_mapping
+
+    data = tmp_path / "located.csv"
+    with data.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([
+            ["编号", "受理时间", "内容", "区域", "主办单位", "办结时间"],
+            ["A1", "2025-03-03 08:00", "路灯不亮", "D1S1", "D1S1", "2025-03-05 08:00"],
+            ["A2", "2025-03-03 09:00", "路灯不亮", "多福巷社区", "D1S1", "2025-03-05 08:00"],
+            ["A3", "2025-03-03 10:00", "路灯不亮", "", "D1", "2025-03-05 08:00"],
+            ["A4", "2025-03-03 11:00", "路灯不亮", "不存在街道", "D1", "2025-03-05 08:00"]])
+    mapping = parse_mapping({"name": "located", "fields": {
+        "source_id": "编号", "created_at": "受理时间", "content": "内容", "area": "区域",
+        "lead_unit": {"column": "主办单位", "match": "code"}, "closed_at": "办结时间"}})
+    report = ImportService(runtime.db, runtime.rules).run(data, mapping, utcnow())
+    assert (report.imported, report.rejected_count) == (3, 1)
+    assert "第 5 行，列“区域”，值“不存在街道”" in str(report.rejected[0])
+    with runtime.db.uow(write=False) as uow:
+        areas = {r.source_ref: r.area_unit_id for r in uow.session.query(AppealRow)}
+    assert areas == {"A1": city.unit_ids["D1S1"], "A2": city.unit_ids["D1S1C1"], "A3": None}

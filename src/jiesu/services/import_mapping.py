@@ -56,6 +56,7 @@ FIELDS: dict[str, FieldInfo] = {
     "requester_type": FieldInfo("诉求人类型", "enum_text", 16),
     "enterprise_code": FieldInfo("统一社会信用代码", "text", 18),
     "address": FieldInfo("地址", "text", 500),
+    "area": FieldInfo("所属区域", "unit"),
     "latitude": FieldInfo("纬度", "float"),
     "longitude": FieldInfo("经度", "float"),
     "confidential": FieldInfo("是否保密", "bool"),
