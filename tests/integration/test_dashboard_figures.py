@@ -4,7 +4,7 @@ formula's (满意 + 0.8·基本满意) ÷ rated, and says how many follow-ups it
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -126,3 +126,40 @@ def test_the_dashboard_satisfaction_rate_is_the_kpis(city: City) -> None:
     english = city.client.get("/staff/dashboard?lang=en").text
     assert "(satisfied + 0.8 × basically satisfied)" in english
     assert city.client.get("/stats.json").json()["satisfaction_rate"] == 0.9
+
+
+def _figure(html: str, label: str) -> str:
+    found = re.search(r'<span class="figure-n">([^<]*)</span><span>' + re.escape(label), html)
+    assert found, html
+    return found.group(1)
+
+
+def test_every_30_day_figure_counts_the_same_local_days(city: City) -> None:
+    """The home page, /stats, /stats.json and the dashboard count one window: the last 30
+    calendar days in the city's time zone (`stats.recent_days`). An appeal received a second
+    before the first day's midnight is inside 30 × 24 hours from now but in none of them
+    (before: the home page and /stats counted it, the dashboard's unit table did not)."""
+    s, _ = _scenario(city)
+    tz = city.runtime.settings.tz
+    first = stats.last_days(utcnow(), tz, 30)[0]
+    midnight = datetime.combine(first, time.min, tzinfo=tz)
+    s.new("before", "D1", midnight - timedelta(seconds=1))
+    s.new("first", "D1", midnight + timedelta(seconds=1))
+
+    home = city.client.get("/").text
+    assert _figure(home, "近30天受理") == "1"
+    page = city.client.get("/stats").text
+    assert _figure(page, "近30天受理") == "1"
+    data = city.client.get("/stats.json").json()
+    assert data["from"] == first.isoformat()
+    assert data["received"] == sum(d["received"] for d in data["daily"]) == 1
+    page_login(city.client, "analyst")
+    board = city.client.get("/staff/dashboard").text
+    assert _figure(board, "新受理") == "1"
+    assert '<td data-label="总量">1</td>' in _d1_row(board)
+    # each page says which days it counts, in the city's time
+    note = f"近30天：按本市时间，自 {first.isoformat()} 零时至今，共30个自然日（含今天）。"
+    for html in (home, page, board):
+        assert note in html
+    english = city.client.get("/?lang=en").text
+    assert f"Last 30 days: from 00:00 on {first.isoformat()}, city time" in english

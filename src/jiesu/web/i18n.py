@@ -431,6 +431,10 @@ EN: dict[str, str] = {
     "近7天": "Last 7 days", "前7天": "Previous 7 days", "变化": "Change",
     "分类趋势（近7天与前7天）": "Category trend (last 7 days vs the 7 before)",
     "近30天暂无诉求": "No appeals in the last 30 days",
+    # the one window of every 30-day figure (jiesu.web.stats.recent_days)
+    "近30天：按本市时间，自 {first} 零时至今，共30个自然日（含今天）。":
+        "Last 30 days: from 00:00 on {first}, city time, until now — 30 calendar days, "
+        "today included.",
     "满意率（回访数）": "Satisfaction rate (follow-ups)",
     # the 通报's 超期清单: what happened (jiesu.store.kpi_queries.accountability_items)
     "逾期答复": "Replied late", "超期未答复": "Overdue, not replied yet",

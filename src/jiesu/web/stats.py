@@ -51,20 +51,48 @@ def merge_counts(*counters: Counter[str]) -> dict[str, list[int]]:
     return dict(keys)
 
 
+WINDOW_DAYS = 30  # the "近30天" of the home page, /stats, /stats.json and the dashboard
+
+
+@dataclass(frozen=True)
+class RecentDays:
+    """The one window of every "last 30 days" figure: the last `WINDOW_DAYS` calendar days in
+    the city's time zone, today included, from the first one's midnight up to now. Local
+    days, not 30 × 24 hours: the daily chart, the totals and the KPI report over the same
+    dates (`first..last`) then count the same appeals."""
+
+    days: tuple[date, ...]
+    since: datetime  # the first day's local midnight
+    now: datetime
+
+    @property
+    def first(self) -> date:
+        return self.days[0]
+
+
+def recent_days(now: datetime, tz: ZoneInfo, n: int = WINDOW_DAYS) -> RecentDays:
+    """The window of the figures computed at `now` (see `RecentDays`)."""
+    days = tuple(last_days(now, tz, n))
+    return RecentDays(days, web_queries.day_start(days[0], tz), now)
+
+
 @dataclass
 class Headline:
     received: int
     closed: int
     satisfaction: float | None
+    first_day: date  # the window's first local day (the pages name it)
 
 
-def headline(session: Session, now: datetime) -> Headline:
-    since = now - timedelta(days=30)
+def headline(session: Session, window: RecentDays) -> Headline:
+    """Received, closed and the KPI's 满意率 over `window`."""
     f = formula(session)
+    since, now = window.since, window.now
     return Headline(
         received=web_queries.received_since(session, since),
         closed=web_queries.closed_since(session, since),
         satisfaction=kpi.satisfaction_rate(web_queries.satisfaction(session, f, since, now), f),
+        first_day=window.first,
     )
 
 
@@ -84,10 +112,10 @@ def last_days(now: datetime, tz: ZoneInfo, n: int) -> list[date]:
     return [today - timedelta(days=i) for i in range(n - 1, -1, -1)]
 
 
-def open_statistics(session: Session, tz: ZoneInfo, now: datetime, days: int = 30
-                    ) -> OpenStatistics:
-    dates = last_days(now, tz, days)
-    since = web_queries.day_start(dates[0], tz)
+def open_statistics(session: Session, tz: ZoneInfo, now: datetime) -> OpenStatistics:
+    window = recent_days(now, tz)
+    dates = list(window.days)
+    since = window.since
     received = web_queries.daily_received(session, dates, tz)
     closed = web_queries.daily_closed(session, dates, tz)
     kinds = web_queries.kinds_since(session, since)
@@ -97,7 +125,7 @@ def open_statistics(session: Session, tz: ZoneInfo, now: datetime, days: int = 3
     return OpenStatistics(
         days=[d.isoformat() for d in dates], received=received, closed=closed,
         kinds=kinds.most_common(), categories=rollup(Counter(named), 8),
-        headline=headline(session, now))
+        headline=headline(session, window))
 
 
 def open_charts(data: OpenStatistics, lang: str) -> dict[str, Markup]:
@@ -131,7 +159,7 @@ class Dashboard:
 
 def dashboard(session: Session, tz: ZoneInfo, now: datetime) -> Dashboard:
     data = open_statistics(session, tz, now)
-    since = web_queries.day_start(last_days(now, tz, 30)[0], tz)
+    since = recent_days(now, tz).since
     week = now - timedelta(days=7)
     before = now - timedelta(days=14)
     names = web_queries.category_names(session)
@@ -186,7 +214,7 @@ def cached_dashboard(rt: Runtime, now: datetime) -> Dashboard:
 
 def cached_headline(rt: Runtime, now: datetime) -> Headline:
     """The home page's 30-day figures, computed at most once per FIGURES_TTL per process."""
-    value: Headline = _kept(rt, "headline", now, lambda s: headline(s, now))
+    value: Headline = _kept(rt, "headline", now, lambda s: headline(s, recent_days(now, rt.settings.tz)))
     return value
 
 
