@@ -1,5 +1,5 @@
-"""Browser tests: a real jiesu server (uvicorn subprocess, fresh SQLite database with the test
-city) driven by Debian's headless Chromium through Playwright.
+"""Browser tests: a real jiesu server (uvicorn in a thread of the test process, fresh SQLite
+database with the test city) driven by Debian's headless Chromium through Playwright.
 
 Every page is screenshotted at 1366×768 and 390×844 into test-artifacts/screenshots/ (or
 $JIESU_SCREENSHOTS). A page that requests any host other than the jiesu server fails the test.
@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from urllib.request import urlopen
 
 import pytest
 
@@ -43,6 +41,7 @@ class Server:
     base_url: str
     host: str
     db_url: str
+    runtime: Any  # the app's (`jiesu.runtime.Runtime`): it runs in this process
 
 
 @contextmanager
@@ -79,12 +78,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
     tmp = tmp_path_factory.mktemp("browser")
     db_url = f"sqlite:///{tmp / 'jiesu.db'}"
-    env = {**os.environ, "JIESU_DATABASE_URL": db_url, "JIESU_ENVIRONMENT": "test",
-           "JIESU_UPLOAD_DIR": str(tmp / "uploads"), "JIESU_MODEL_DIR": str(tmp / "models"),
-           "JIESU_SECRET_KEY": "browser-test-secret-0123456789",
-           # every test's browser submits from 127.0.0.1 to this one server, often with the
-           # same phone: the public form's flooding limit is tested on its own (test_submit_limit)
-           "JIESU_SUBMIT_PER_PHONE": "0", "JIESU_SUBMIT_PER_ADDRESS": "0"}
     upgrade(db_url)
     rt = Runtime.create(Settings(database_url=db_url, environment="test",
                                  model_dir=tmp / "models"))
@@ -95,36 +88,51 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             "D2,西城区,district,\nD2S1,西长安街街道,street,D2\n", now=utcnow())
     finally:
         rt.close()
+    import uvicorn
+
+    from jiesu.app import create_app
+
+    # The app runs in this process (a uvicorn thread), so that a fixture can reach its runtime:
+    # `fresh_figures` empties the figures it keeps for a minute before every test.
+    settings = Settings(database_url=db_url, environment="test", upload_dir=tmp / "uploads",
+                        model_dir=tmp / "models", secret_key="browser-test-secret-0123456789",
+                        # every test's browser submits from 127.0.0.1 to this one server, often
+                        # with the same phone: the public form's flooding limit is tested on its
+                        # own (test_submit_limit)
+                        submit_per_phone=0, submit_per_address=0)
+    app_rt = Runtime.create(settings)
     port = _free_port()
-    log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "jiesu.app:serve_app_without_jobs", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
-    base = f"http://127.0.0.1:{port}"
+    web = uvicorn.Server(uvicorn.Config(create_app(settings, runtime=app_rt), host="127.0.0.1",
+                                        port=port, log_level="warning"))
+    thread = threading.Thread(target=web.run, daemon=True, name="jiesu-browser-server")
+    thread.start()
     try:
-        # importing jiesu took 22 s on a loaded 2-core machine (load 10): wait for a
-        # process that is still starting, fail at once for one that exited
+        # importing jiesu's pages took 22 s on a loaded 2-core machine (load 10): wait for a
+        # server that is still starting, fail at once for one that stopped
         deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urlopen(base + "/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    pytest.fail("jiesu server did not start:\n"
-                                + (tmp / "server.log").read_text()[-3000:])
-                time.sleep(0.2)
-        yield Server(base, f"127.0.0.1:{port}", db_url)
+        while not web.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                pytest.fail("jiesu server did not start (see the captured log)")
+            time.sleep(0.05)
+        yield Server(f"http://127.0.0.1:{port}", f"127.0.0.1:{port}", db_url, app_rt)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        web.should_exit = True
+        thread.join(timeout=10)
+        app_rt.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_figures(request: pytest.FixtureRequest) -> None:
+    """Every browser test starts with a server that keeps no figures: the dashboard, the
+    public statistics and the reports are kept a minute per process (`Runtime.figures`), so
+    a test that opened one before another seeded its appeals would show it the old ones."""
+    if "server" in request.fixturenames:
+        forget_figures(request.getfixturevalue("server"))
+
+
+def forget_figures(server: Server) -> None:
+    """Empty the figures the server keeps (what `fresh_figures` does before every test)."""
+    server.runtime.figures.clear()
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.browser.conftest import SCREENSHOTS, Server, Visitor, as_admin
+from tests.browser.conftest import SCREENSHOTS, Server, Visitor, as_admin, forget_figures
 
 pytestmark = pytest.mark.browser
 
@@ -56,6 +56,25 @@ def _seed(server: Server) -> None:
                 kind=kind, content=text, requester_phone="13800000031"), utcnow())
             rt.appeals.act(dispatcher, reg.appeal_id, "dispatch", utcnow(),
                            {"unit_id": units[unit]})
+
+
+def _received(v: Visitor) -> int:
+    """The /stats page's 近30天受理."""
+    v.goto("/stats")
+    return int(v.page.locator(".figure-n").first.inner_text())  # type: ignore[attr-defined]
+
+
+def test_each_test_starts_with_no_kept_figures(visitor: Callable[..., Visitor],
+                                               server: Server) -> None:
+    """The server keeps the public figures and the dashboard a minute: a test that opened
+    them before another seeded its appeals would show that one the old figures. Here the bad
+    order in one test — open, seed, open — and what `fresh_figures` does before every test."""
+    v = visitor("public-kept")
+    before = _received(v)
+    _seed(server)
+    assert _received(v) == before  # kept: what the next test would have seen
+    forget_figures(server)
+    assert _received(v) == before + 3
 
 
 def _legible(v: Visitor, path: str, shot: str) -> None:
