@@ -214,7 +214,8 @@ def cached_dashboard(rt: Runtime, now: datetime) -> Dashboard:
 
 def cached_headline(rt: Runtime, now: datetime) -> Headline:
     """The home page's 30-day figures, computed at most once per FIGURES_TTL per process."""
-    value: Headline = _kept(rt, "headline", now, lambda s: headline(s, recent_days(now, rt.settings.tz)))
+    window = recent_days(now, rt.settings.tz)
+    value: Headline = _kept(rt, "headline", now, lambda s: headline(s, window))
     return value
 
 
