@@ -18,18 +18,27 @@ from jiesu.store.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
 
+
+class _Configured:
+    """The default of a rule setting that is the deployment's setting of the same name."""
+
+    def __repr__(self) -> str:
+        return "CONFIGURED"
+
+
+# A default that is the deployment's setting of the same name (JIESU_…): the number lives
+# there only; an administrator's saved value wins over it.
+CONFIGURED = _Configured()
 # Settings an admin may change at run time (settings table), with their defaults.
 RULE_SETTINGS: dict[str, object] = {
     "reopen_window_days": 15,
     "max_extension_days": 10,
     "max_extensions": 1,
     "followup_max_attempts": 3,
-    "followup_retry_minutes": 120,
+    "followup_retry_minutes": CONFIGURED,
     "auto_supervision_level": "yellow",
 }
-# Rule settings whose default is the deployment's setting of the same name (JIESU_…) rather
-# than the value above; an administrator's saved value wins over it.
-CONFIGURED_DEFAULTS = ("followup_retry_minutes",)
+CONFIGURED_DEFAULTS = tuple(k for k, v in RULE_SETTINGS.items() if v is CONFIGURED)
 # Each rule setting by its Chinese name: the admin form's label, what its errors and the
 # configuration log's summary of a change call it (English: web.i18n_admin.RULE_LABELS_EN).
 RULE_LABELS: dict[str, str] = {
