@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from jiesu.app import create_app
 from jiesu.domain.appeal import Actor, Role
 from jiesu.domain.errors import ConcurrencyConflict, DomainError
 from jiesu.runtime import Runtime
@@ -23,6 +22,7 @@ from jiesu.services import audit
 from jiesu.services.clock import utcnow
 from jiesu.store import queries
 from tests.support.city import City
+from tests.support.concurrency import app_clients
 
 ROUNDS = 20
 
@@ -53,9 +53,8 @@ def _race(city: City, appeal_id: int, clients: list[TestClient]) -> list[tuple[s
 
 def test_conflicting_actions_one_winner_the_other_409(city: City, runtime: Runtime) -> None:
     city.headers("dispatcher")  # log in once, outside the race
-    apps = [create_app(runtime.settings, runtime=runtime) for _ in range(2)]
     codes: dict[str, int] = {}
-    with TestClient(apps[0]) as c1, TestClient(apps[1]) as c2:
+    with app_clients(runtime) as (c1, c2):
         for _ in range(ROUNDS):
             a = city.register()
             results = _race(city, a["id"], [c1, c2])

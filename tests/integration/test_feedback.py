@@ -523,13 +523,12 @@ def test_two_reviewers_deciding_one_rating_appeal_at_once(city: City, runtime: R
     wins, the other gets 409 with a Chinese message, and the outcome is the winner's alone."""
     from fastapi.testclient import TestClient as Client
 
-    from jiesu.app import create_app
+    from tests.support.concurrency import app_clients
 
     headers = city.headers("supervisor")
-    apps = [create_app(runtime.settings, runtime=runtime) for _ in range(2)]
     bodies = [{"uphold": True, "reason": "经调查属恶意差评"},
               {"uphold": False, "reason": "未发现恶意"}]
-    with Client(apps[0]) as c1, Client(apps[1]) as c2:
+    with app_clients(runtime) as (c1, c2):
         for n in range(4):
             rating_id, ra_id = _pending_service_item_appeal(city, f"W-R{n}")
             barrier = threading.Barrier(2)

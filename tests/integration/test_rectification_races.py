@@ -23,7 +23,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from jiesu.app import create_app
 from jiesu.domain import rating as rules_rating
 from jiesu.domain.appeal import Actor, Role
 from jiesu.runtime import Runtime
@@ -33,6 +32,7 @@ from jiesu.services.feedback import Conflict, FeedbackService
 from jiesu.store.feedback_tables import RectificationRow
 from tests.integration.test_feedback import PHONE, closed
 from tests.support.city import City
+from tests.support.concurrency import app_clients
 
 ADMIN = Actor(role=Role.ADMIN, user_id=None)
 SQLITE_SKIP = ("SQLite takes the write lock at BEGIN IMMEDIATE: two writers cannot overlap "
@@ -237,9 +237,8 @@ def _race(clients: list[TestClient], requests: list[Request]) -> list[Any]:
 def test_two_follow_ups_over_http_one_wins(city: City, runtime: Runtime) -> None:
     """Two app instances (two connection pools, as two processes) post 整改回访 of one
     service-item rectification at the same moment: one 200, one 409 with a Chinese message."""
-    apps = [create_app(runtime.settings, runtime=runtime) for _ in range(2)]
     heads = [city.headers("followup"), city.headers("admin")]
-    with TestClient(apps[0]) as c1, TestClient(apps[1]) as c2:
+    with app_clients(runtime) as (c1, c2):
         for n in range(4):
             rect = _item_rectification(runtime, f"W-H{n}")
             path = f"/api/v1/feedback/rectifications/{rect}/follow-up"
@@ -259,9 +258,8 @@ def test_an_appeal_and_a_publication_at_once_never_both(city: City, runtime: Run
     """A 申诉 against the rating and the 公示 of its rectification, posted at the same moment:
     either the 申诉 is filed and the publication waits for its decision, or the result is
     published and the 申诉 is refused — never a pending 申诉 against a published result."""
-    apps = [create_app(runtime.settings, runtime=runtime) for _ in range(2)]
     outcomes = set()
-    with TestClient(apps[0]) as c1, TestClient(apps[1]) as c2:
+    with app_clients(runtime) as (c1, c2):
         for n in range(4):
             rect = _item_rectification(runtime, f"W-A{n}")
             _svc(runtime).follow_up_rectification(ADMIN, rect, True, utcnow())

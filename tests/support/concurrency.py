@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import TypeVar
+
+from fastapi.testclient import TestClient
 
 from jiesu.runtime import Runtime
 
@@ -38,3 +41,25 @@ def side_by_side(runtime: Runtime, work: Callable[[Runtime], T]) -> list[T]:
     if errors:
         raise errors[0]
     return results
+
+
+@contextmanager
+def app_clients(runtime: Runtime, n: int = 2) -> Iterator[list[TestClient]]:
+    """`n` app instances on `runtime` (two apps serving one database, as two processes), each
+    with a started client that has answered one request, so a race starts on the handlers.
+
+    FastAPI (0.165) builds an app's routes at its first request, each parameter's validator
+    inside `warnings.catch_warnings()` to hide pydantic's UnsupportedFieldAttributeWarning
+    about the alias FastAPI itself gives every parameter. Those filters are process-wide, not
+    per thread: two apps' first requests at once undid each other's and the warning leaked
+    (an error under this suite's filterwarnings). One request per app first, one app at a time.
+    """
+    from jiesu.app import create_app
+
+    with ExitStack() as stack:
+        clients = [stack.enter_context(TestClient(create_app(runtime.settings, runtime=runtime)))
+                   for _ in range(n)]
+        for client in clients:
+            # a path no route has: matching it walks, hence builds, every route of the app
+            assert client.get("/api/v1/no-such-route").status_code == 404
+        yield clients
