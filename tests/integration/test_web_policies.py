@@ -551,3 +551,43 @@ def test_editing_a_published_policy_warns_that_saving_matches_again(city: City) 
                                          "payout_days": "0"}
     r = c.post(f"/staff/policies/{made['policy_id']}/edit", data=form)
     assert r.status_code == 422 and 'data-save-note="published"' in r.text
+
+
+def test_a_refused_decision_or_payout_keeps_what_was_typed(city: City) -> None:
+    """不通过 without a reason, or a payout without its 凭证号 or with a bad amount, comes back
+    with the note, the amount and the 凭证号 typed (not the policy's standard amount again),
+    and nothing is recorded."""
+    made = build(city)
+    c = city.client
+    assert lookup(c, uscc(1), PHONE).status_code == 303
+    page = c.get("/enterprise/policies").text
+    match_id = re.search(r'data-match="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    c.post(f"/enterprise/policies/{match_id}/apply",
+           data={"csrf_token": _token(c, "/enterprise/policies"), "text": "申请研发补贴"})
+    c.cookies.clear()
+    _login(c, "handler_d1")
+    token = _token(c, "/staff/policies")
+    note = "材料不全：缺少研发费用专项审计报告"
+    r = c.post(f"/staff/policies/matches/{match_id}/decide",
+               data={"csrf_token": token, "decision": "bogus", "note": note})
+    assert "请选择审核通过或不通过" in r.text
+    assert f">{note}</textarea>" in r.text.split(f'data-match="{match_id}"')[1]
+    r = c.post(f"/staff/policies/matches/{match_id}/decide",
+               data={"csrf_token": token, "decision": "approve", "note": "材料齐全",
+                     "back": "/staff/policies?tab=payouts"})
+    assert "已审核通过" in r.text
+    back = f"/staff/policies/{made['policy_id']}"
+    for typed, message in ((("12345.67", ""), "请填写兑现凭证号"),
+                           (("-5", "PZ-2026-009"), "兑现金额应为以元计的金额"),
+                           (("0.001", "PZ-2026-009"), "兑现金额应为以元计的金额")):
+        r = c.post(f"/staff/policies/matches/{match_id}/pay",
+                   data={"csrf_token": token, "amount": typed[0], "ref": typed[1],
+                         "back": back})
+        assert message in r.text, typed
+        card = r.text.split(f'data-match="{match_id}"')[1].split("</form>")[0]
+        assert f'name="amount" inputmode="decimal" value="{typed[0]}"' in card, typed
+        assert re.search(rf'name="ref"[^>]* value="{typed[1]}"', card), typed
+        assert "已兑现" not in card
+    # a fresh visit offers the standard amount again: what was typed is shown once
+    card = c.get(back).text.split(f'data-match="{match_id}"')[1].split("</form>")[0]
+    assert 'value="50000"' in card and 'value="PZ-2026-009"' not in card

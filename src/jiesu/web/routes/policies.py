@@ -67,7 +67,8 @@ def page(request: Request) -> HTMLResponse:
                            "may_edit": user.role in EDITORS, "may_decide": user.role in DECIDERS,
                            "back": f"{PAGE}?tab={tab}" + (f"&page={number}" if number > 1 else ""),
                            "yuan": policy_forms.yuan,
-                           "may_see_enterprises": user.role in ENTERPRISE_READERS}
+                           "may_see_enterprises": user.role in ENTERPRISE_READERS,
+                           "typed": core.take_typed(request)}
     if tab == "policies":
         status = request.query_params.get("status") or ""
         status = status if status in POLICY_STATUS_ZH else ""
@@ -224,6 +225,7 @@ def detail(request: Request, policy_id: int) -> HTMLResponse:
         "may_edit": user.role in EDITORS, "may_decide": user.role in DECIDERS,
         "back": here, "yuan": policy_forms.yuan, "may_see_enterprises": user.role in
         ENTERPRISE_READERS, "amounts": {p.id: policy_forms.fen_to_yuan(p.amount_fen)},
+        "typed": core.take_typed(request),
         "draft": str(p.status) == PolicyStatus.DRAFT.value,
         "published": str(p.status) == PolicyStatus.PUBLISHED.value})
 
@@ -265,20 +267,23 @@ def decide(request: Request, match_id: int, form: FormDep) -> Response:
             user.actor(), match_id, decision == "approve", note, utcnow(),
             expected_version=expected)
 
+    # a refused decision (不通过 without a reason, a stale version) keeps the note typed
     return core.done(request, run, "已审核通过" if decision == "approve" else "已审核：不通过",
-                     back)
+                     back, keep=(f"decide-{match_id}", {"note": note}))
 
 
 @router.post("/matches/{match_id}/pay", response_model=None)
 def pay(request: Request, match_id: int, form: FormDep) -> Response:
     user = core.require(request, DECIDERS)
     back = _back(form, f"{PAGE}?tab=payouts")
+    typed = {"amount": core.text(form, "amount")[:40], "ref": core.text(form, "ref")[:100]}
 
     def run() -> None:
-        amount = policy_forms.yuan_to_fen(core.text(form, "amount"), "兑现金额", "amount")
+        amount = policy_forms.yuan_to_fen(typed["amount"], "兑现金额", "amount")
         if amount is None:
             raise InvalidArguments("请填写兑现金额", field="amount")
         policy_service(core.runtime_of(request)).pay(
-            user.actor(), match_id, amount, core.text(form, "ref")[:100], utcnow())
+            user.actor(), match_id, amount, typed["ref"], utcnow())
 
-    return core.done(request, run, "已登记兑现", back)
+    # a refused payout shows the amount and 凭证号 typed, not the policy's standard amount again
+    return core.done(request, run, "已登记兑现", back, keep=(f"pay-{match_id}", typed))
