@@ -462,6 +462,26 @@ def test_open_statistics_csv_is_headed_in_the_readers_language(city: City) -> No
         assert coded.lstrip("\ufeff").splitlines()[1:] == lines[1:]
 
 
+def test_the_ranking_data_files_refuse_bad_input_as_json_the_page_as_a_page(city: City) -> None:
+    """/stats/rankings.json and .csv are read by scripts: a bad month or group was answered with
+    the HTML error page; now with the API's JSON error, the Chinese message in it."""
+    cases = (({"period": "2026-13"}, "月份须在 1 到 12 之间"),
+             ({"period": "bad"}, "月份应为 YYYY-MM 格式"),
+             ({"group": "foo"}, "单位分组“foo”无效"),
+             ({"period": "2999-01"}, "只公布已结束月份的排名"))
+    for params, message in cases:
+        for path in ("/stats/rankings.json", "/stats/rankings.csv"):
+            r = city.client.get(path, params=params)
+            assert r.status_code == 422, (path, params)
+            assert r.headers["content-type"].startswith("application/json"), (path, params)
+            body = r.json()["error"]
+            assert body["code"] == "invalid_arguments" and message in body["message"]
+        page = city.client.get("/stats/rankings", params=params)  # a person gets the page
+        assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+        assert message in page.text
+    assert city.client.get("/stats/nothing-here.json").json()["error"]["code"] == "http_404"
+
+
 def _lang_link(html: str) -> str:
     m = re.search(r'<a class="lang" href="([^"]*)"', html)
     assert m, "page has no language switch"

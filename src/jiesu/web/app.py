@@ -77,8 +77,15 @@ def mount(app: FastAPI, settings: Settings) -> None:
     _install_error_pages(app)
 
 
+# The public statistics' data files (/stats.json, /stats/rankings.csv …) are read by programs,
+# as open data is: their errors are the API's JSON, not a page a script cannot parse.
+DATA_SUFFIXES = (".json", ".csv")
+
+
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith(API_PREFIXES)
+    path = request.url.path
+    return path.startswith(API_PREFIXES) or (
+        path.startswith("/stats") and path.endswith(DATA_SUFFIXES))
 
 
 def _install_error_pages(app: FastAPI) -> None:
