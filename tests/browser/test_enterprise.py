@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.browser.conftest import Server, Visitor, as_admin
+from tests.browser.test_tap_targets import _too_small
 
 pytestmark = pytest.mark.browser
 
@@ -54,6 +55,11 @@ def test_an_enterprise_applies_and_sees_the_approval(visitor: Callable[..., Visi
     card = page.locator("li.policy-card").filter(has_text="小微制造企业设备更新补助")
     assert card.locator("[data-match-status]").inner_text() == "待申报"
     firm.shot("40-enterprise-matched")
+    # every target is finger-sized, 退出查询 (a button drawn as a link, 26 px tall) included
+    for lang in ("en", "zh"):
+        firm.goto(f"/enterprise/policies?lang={lang}")
+        assert _too_small(page) == [], lang
+    card = page.locator("li.policy-card").filter(has_text="小微制造企业设备更新补助")
     card.get_by_label("申报说明").fill("计划更新数控机床两台，投资 36 万元。")
     card.get_by_role("button", name="提交申报").click()
     page.wait_for_load_state()
