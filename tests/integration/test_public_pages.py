@@ -443,6 +443,40 @@ def test_open_statistics_json_holds_what_the_page_shows(city: City) -> None:
     assert sum(c["received"] for c in data["categories"]) == data["received"]
 
 
+def test_the_30_day_figures_are_the_sum_of_the_days_shown(city: City) -> None:
+    """The headline counted from this hour 30 days ago, the days from midnight 29 days ago:
+    an appeal of that evening 30 days ago was in 近30天受理 and in no day of the chart, so the
+    page's figure and /stats.json's `received` exceeded the sum of `daily`. Now one window;
+    the home page's figure is the same."""
+    from datetime import datetime, time, timedelta
+
+    from sqlalchemy import select
+
+    from jiesu.domain.appeal import Actor, Role
+    from jiesu.services.appeals import NewAppeal
+    from jiesu.services.clock import utcnow
+    from jiesu.store.tables import UserRow
+
+    rt = city.runtime
+    with rt.db.uow(write=False) as uow:
+        user_id = uow.session.scalar(select(UserRow.id).where(UserRow.username == "operator"))
+    operator = Actor(user_id=user_id, role=Role.OPERATOR)
+    # a minute before local midnight 29 days ago: after this hour 30 days ago (unless it is
+    # now the last minute of a day), but in no day shown
+    today = utcnow().astimezone(rt.settings.tz).date()
+    first_day = datetime.combine(today - timedelta(days=29), time.min, tzinfo=rt.settings.tz)
+    rt.appeals.register(operator, NewAppeal(kind="help", content="三十天前傍晚的求助"),
+                        first_day - timedelta(minutes=1))
+    _submit(city.client)
+    data = city.client.get("/stats.json").json()
+    assert data["received"] == sum(d["received"] for d in data["daily"]) == 1
+    assert sum(k["received"] for k in data["kinds"]) == 1
+    for path in ("/stats", "/"):
+        shown = re.search(r'class="figure-n">(\d+)</span><span>近30天受理',
+                          city.client.get(path).text)
+        assert shown and shown.group(1) == "1", path
+
+
 def test_open_statistics_csv_is_headed_in_the_readers_language(city: City) -> None:
     """/stats.csv had English headers (date, received, closed) for a Chinese resident opening it
     in Excel; scripts keep those keys with ?header=code, the names of /stats.json."""
