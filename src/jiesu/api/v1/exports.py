@@ -75,6 +75,16 @@ def _day(value: date | None, tz: Any, *, end: bool = False) -> datetime | None:
     return start.astimezone(UTC)
 
 
+def _window(date_from: date | None, date_to: date | None,
+            tz: Any) -> tuple[datetime | None, datetime | None]:
+    """Open data's `from`–`to` (local days, both inclusive) in UTC; reversed dates are refused
+    (an empty file would read as "nothing happened"), as Open311 refuses them."""
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise InvalidArguments(f"开始日期 {date_from} 晚于结束日期 {date_to}（from 不能晚于 to）",
+                               field="from")
+    return _day(date_from, tz), _day(date_to, tz, end=True)
+
+
 @public.get("/appeals.{fmt}", summary="开放数据：诉求（已脱敏）Open data: redacted appeals")
 def open_appeals(
     fmt: str,
@@ -85,9 +95,9 @@ def open_appeals(
     limit: Annotated[int | None, Query(ge=1, le=10_000, description="JSON page size")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
-    tz = runtime.settings.tz
-    kwargs: dict[str, Any] = {"created_from": _day(date_from, tz),
-                              "created_to": _day(date_to, tz, end=True), "category": category}
+    created_from, created_to = _window(date_from, date_to, runtime.settings.tz)
+    kwargs: dict[str, Any] = {"created_from": created_from, "created_to": created_to,
+                              "category": category}
     service = open_data(runtime)
     if fmt == "csv":
         return StreamingResponse(csv_chunks(service.appeals(**kwargs), OPEN_DATA_FIELDS),
@@ -105,9 +115,8 @@ def open_stats(
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
 ) -> Response:
-    tz = runtime.settings.tz
-    rows = open_data(runtime).stats(created_from=_day(date_from, tz),
-                                    created_to=_day(date_to, tz, end=True))
+    created_from, created_to = _window(date_from, date_to, runtime.settings.tz)
+    rows = open_data(runtime).stats(created_from=created_from, created_to=created_to)
     if fmt == "csv":
         return Response("".join(csv_chunks(rows, STATS_FIELDS)), media_type=CSV_TYPE,
                         headers=_attachment("stats.csv"))
