@@ -81,8 +81,9 @@ class Story:
             **args: object) -> None:
         self.rt.appeals.act(actor, appeal_id, action, at, dict(args))
 
-    def closed(self, at: datetime, *, photo: str | None = None) -> int:
-        """Dispatched, replied, followed up and rated 1 star (a rectification with a report)."""
+    def closed(self, at: datetime, *, photo: str | None = None, report: bool = True) -> int:
+        """Dispatched, replied, followed up and rated 1 star (a rectification with a report,
+        unless not `report`)."""
         i = self.register(at, photo=photo)
         self.act(self.dispatcher, i, "dispatch", at, unit_id=self.city.unit_ids["D1"])
         self.act(self.handler, i, "sign", at + timedelta(hours=1))
@@ -94,6 +95,8 @@ class Story:
         rated = feedback.rate_appeal(Actor(role=Role.REQUESTER, phone=PHONE), i, 1,
                                      f"张三：修得太慢，{PHONE}", at + timedelta(days=3))
         assert rated.rectification_id is not None
+        if not report:
+            return i
         feedback.report_rectification(
             Actor(role=Role.HANDLER, unit_id=self.city.unit_ids["D1"],
                   unit_scope=frozenset({self.city.unit_ids["D1"]})),
@@ -259,6 +262,50 @@ def test_a_service_item_rating_loses_its_phone_after_the_period(runtime: Runtime
     assert (rows[old].rater_phone, rows[old].stars, rows[old].comment) == (
         None, 4, "张三 138****5678 办得快")  # the rater's name is not known: only the phone
     assert (rows[new].rater_phone, rows[new].stars) == (PHONE, 5)
+
+
+def test_what_a_unit_writes_after_the_erasure_is_erased_too(runtime: Runtime,
+                                                            city: City) -> None:
+    """A 整改报告 or 整改回访 note written after erasure, about the appeal or a service item's
+    rating, is de-identified as erasure left the rest: it may quote the requester's phone."""
+    story = Story(runtime, city)
+    appeal = story.closed(T0, report=False)
+    feedback = FeedbackService(runtime.db, runtime.rules, runtime.settings)
+    item = feedback.add_service_item(Actor(role=Role.ADMIN), "D1", "SI1", "户籍办理", T0)
+    reported = feedback.rate_service_item(item, PHONE, 1, T0, comment="太慢").rectification_id
+    unreported = feedback.rate_service_item(item, "13900002222", 2, T0).rectification_id
+    assert reported is not None and unreported is not None
+    handler = Actor(role=Role.HANDLER, unit_id=city.unit_ids["D1"],
+                    unit_scope=frozenset({city.unit_ids["D1"]}))
+    feedback.report_rectification(handler, reported, f"已回电{PHONE}致歉", T0)
+    with runtime.db.uow(write=False) as uow:
+        rect = uow.session.scalar(select(RectificationRow.id).where(
+            RectificationRow.appeal_id == appeal))
+    assert rect is not None
+    when = T0 + timedelta(days=DAYS + 10)
+    r = erase_due(runtime.db, when, days=DAYS, reopen_window_days=15,
+                  upload_dir=runtime.settings.upload_dir)
+    assert (r.appeals, r.item_ratings) == (1, 2)
+
+    later = f"已按{PHONE}回电，身份证{ID_NUMBER}已核实，张先生表示理解"
+    feedback.report_rectification(handler, rect, later, when)
+    feedback.report_rectification(handler, unreported, later, when)
+    feedback.follow_up_rectification(story.followup, rect, True, when,
+                                     note=f"回访{PHONE}，满意")
+    with runtime.db.uow(write=False) as uow:
+        reports = dict(uow.session.execute(select(RectificationRow.id,
+                                                  RectificationRow.report)).all())
+        notes = [e.data.get("note") for e in uow.session.scalars(select(EventRow).where(
+            EventRow.appeal_id == appeal, EventRow.type == "rectification_followed_up"))]
+    # the one reported before erasure was erased with its rating, the others when written
+    for each in (rect, unreported, reported):
+        text = reports[each]
+        assert text and not contains_pii(text) and PHONE not in text, text
+    assert reports[rect] == reports[unreported]
+    assert "已核实" in reports[unreported] and ID_NUMBER not in reports[unreported]
+    assert reports[reported] == "已回电138****5678致歉"
+    assert notes == ["回访138****5678，满意"]
+    assert audit.verify(runtime.db).ok
 
 
 def test_the_periodic_jobs_erase_and_say_so(runtime: Runtime, city: City) -> None:

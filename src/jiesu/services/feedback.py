@@ -30,6 +30,7 @@ from jiesu.domain.errors import (
 from jiesu.domain.events import DomainEvent
 from jiesu.nlp.pii import redact
 from jiesu.services import notices as unit_notices
+from jiesu.services.retention import erased_text
 from jiesu.services.rules import RulesProvider
 from jiesu.services.service_items import ServiceItemService
 from jiesu.services.throttle import AttemptLimiter, ItemRatingLimit
@@ -548,6 +549,8 @@ class FeedbackService:
         with self.db.uow() as uow:
             row, rect = self._rect(uow, rect_id)
             require_unit(actor, row.unit_id, "提交整改报告")
+            if fq.rectification_erased(uow.session, rect_id):
+                report = erased_text(report) or ""  # as erasure left the rest of it
             read, appeal_id = _columns(rect), row.appeal_id
             rect.submit_report(report, now)
             self._save_step(uow, rect_id, read, rect, reported_by=actor.user_id)
@@ -564,12 +567,15 @@ class FeedbackService:
         r = self.rules.get()
         with self.db.uow() as uow:
             row, rect = self._rect(uow, rect_id)
+            note = _clean(note, 1000)
+            if note and fq.rectification_erased(uow.session, rect_id):
+                note = erased_text(note)
             read, appeal_id = _columns(rect), row.appeal_id
             rect.follow_up(satisfied, now, r.calendar, r.sla)
             self._save_step(uow, rect_id, read, rect)
             self._appeal_event(uow, appeal_id, actor, now, "rectification_followed_up",
                                {"rectification_id": rect_id, "satisfied": satisfied,
-                                "note": _clean(note, 1000), "status": str(rect.status)})
+                                "note": note, "status": str(rect.status)})
             uow.commit()
             return str(rect.status)
 

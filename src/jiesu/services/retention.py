@@ -80,7 +80,11 @@ def erase_due(db: Database, now: datetime, *, days: int, reopen_window_days: int
                 _erase_appeals(uow.session, due, before, now, Path(upload_dir), result)
             items = rs.claim_item_ratings(uow.session, before, batch)
             if items:
-                rs.erase_ratings(uow.session, {r: _redacted(c, ()) for r, c in items})
+                rs.erase_ratings(uow.session, {r: erased_text(c) for r, c in items})
+                # their 整改报告 too, which may quote the rater (locked after the ratings)
+                rs.set_reports(uow.session, {
+                    i: erased_text(t) or "" for i, _, t in
+                    rs.rectification_reports(uow.session, [r for r, _ in items])})
                 result.item_ratings += len(items)
                 result.ratings += len(items)
             uow.commit()
@@ -113,7 +117,7 @@ def _erase_appeals(session: Session, due: list[int], before: datetime, now: date
     for row in rows:
         given = (row["requester_name"],) if row["requester_name"] else ()
         names[row["id"]] = given
-        clean = partial(_redacted, names=given)
+        clean = partial(erased_text, names=given)
         for column in ("title", "content", "address", "reply_text", "reject_note"):
             value = clean(row[column])
             limit = _LIMITS.get(column)
@@ -131,9 +135,9 @@ def _erase_appeals(session: Session, due: list[int], before: datetime, now: date
         row["suggestions"] = _erased_suggestions(row["suggestions"])
     rs.erase(session, rows, now)
     ratings = [(r, a, c) for r, a, c in ratings if a in names]  # of the appeals claimed
-    rs.erase_ratings(session, {r: _redacted(c, names[a]) for r, a, c in ratings})
+    rs.erase_ratings(session, {r: erased_text(c, names[a]) for r, a, c in ratings})
     appeal_of = {r: a for r, a, _ in ratings}
-    rs.set_reports(session, {i: redact(t or "", names[appeal_of[r]])
+    rs.set_reports(session, {i: erased_text(t, names[appeal_of[r]]) or ""
                              for i, r, t in reports if r in appeal_of})
     refs = [f"appeal:{i}:{step}" for i in ids for step in REQUESTER_MESSAGE_STEPS]
     result.messages += rs.delete_messages(session, refs, REQUESTER_MESSAGE_KINDS)
@@ -145,7 +149,11 @@ def _erase_appeals(session: Session, due: list[int], before: datetime, now: date
     result.ratings += len(ratings)
 
 
-def _redacted(text: str | None, names: tuple[str, ...]) -> str | None:
+def erased_text(text: str | None, names: tuple[str, ...] = ()) -> str | None:
+    """`text` de-identified as erasure leaves every text it keeps: with the redaction of every
+    public output, and the requester's `names` while they are still known. Whatever is
+    written about an appeal (or a service-item rating) after its erasure goes through this
+    too (`jiesu.services.feedback`), so nothing written later brings the data back."""
     return None if text is None else redact(text, names=names)
 
 

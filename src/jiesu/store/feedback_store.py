@@ -160,6 +160,31 @@ def update_rectification(session: Session, rect_id: int, *, status: str, rounds:
     return bool(getattr(done, "rowcount", 0))
 
 
+def rectification_erased(session: Session, rect_id: int) -> bool:
+    """Whether the personal data of what this rectification is about is erased already
+    (个人信息保存期限). The rectification is locked first (FOR UPDATE), then the erasure read
+    in a statement of its own: erasure locks a rating's rectifications before it erases
+    (jiesu.services.retention), so a step either holds the lock first (and erasure then
+    redacts what it wrote) or reads here, after erasure committed, that it must redact."""
+    rating_id = session.scalar(select(RectificationRow.rating_id)
+                               .where(RectificationRow.id == rect_id).with_for_update())
+    return rating_id is not None and rating_erased(session, rating_id)
+
+
+def rating_erased(session: Session, rating_id: int) -> bool:
+    """Whether the personal data of this rating's appeal, or of a service item's rating its
+    rater's phone, is erased already (个人信息保存期限)."""
+    row = session.execute(
+        select(RatingRow.appeal_id, RatingRow.rater_phone, AppealRow.personal_data_erased_at)
+        .outerjoin(AppealRow, AppealRow.id == RatingRow.appeal_id)
+        .where(RatingRow.id == rating_id)).first()
+    if row is None:
+        return False
+    appeal_id, rater_phone, erased_at = row
+    # a service item's rating names its rater's phone until erasure clears it
+    return erased_at is not None if appeal_id is not None else rater_phone is None
+
+
 def open_rectifications_to_watch(session: Session, *, due_by: datetime, limit: int,
                                  after: tuple[datetime, int] | None = None
                                  ) -> list[RectificationRow]:

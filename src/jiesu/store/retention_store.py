@@ -99,13 +99,15 @@ def ratings_of(session: Session, appeal_ids: Sequence[int]) -> list[tuple[int, i
 
 def rectification_reports(session: Session, rating_ids: Sequence[int]
                           ) -> list[tuple[int, int, str | None]]:
-    """(rectification id, rating id, report) of the ratings' rectifications that have one,
-    locked (FOR UPDATE, by id)."""
+    """(rectification id, rating id, report) of the ratings' rectifications that have one.
+    All of the ratings' rectifications are locked (FOR UPDATE, by id), those without a report
+    too: a report being written now is then either in before erasure reads it, or written
+    after erasure committed, by a step that sees the erasure and redacts it
+    (jiesu.store.feedback_store.rectification_erased)."""
     return [(i, r, t) for i, r, t in session.execute(
         select(RectificationRow.id, RectificationRow.rating_id, RectificationRow.report)
-        .where(RectificationRow.rating_id.in_(rating_ids),
-               RectificationRow.report.is_not(None))
-        .order_by(RectificationRow.id).with_for_update())]
+        .where(RectificationRow.rating_id.in_(rating_ids))
+        .order_by(RectificationRow.id).with_for_update()) if t is not None]
 
 
 def erase_ratings(session: Session, comments: dict[int, str | None]) -> None:
