@@ -93,6 +93,51 @@ def test_imports_older_than_their_import_time_get_it_from_their_import_event(
             assert extra["import"]["mapping"] == "old"
 
 
+def test_mobiles_stored_with_the_country_code_become_their_eleven_digits(
+        empty_db_url: str) -> None:
+    """0032: "+86 138…" was stored as typed and missed every lookup by "138…"; landlines and
+    a rater's second rating of one appeal (the double rating it let through) stay."""
+    heads = ScriptDirectory.from_config(alembic_config(empty_db_url)).get_heads()
+    for head in heads:  # every branch at its newest, but not this one
+        if head != "0032_phone_national":
+            upgrade(empty_db_url, head)
+    rt = Runtime.create(Settings(database_url=empty_db_url, environment="test"))
+    try:
+        ids = [rt.appeals.register(Actor(role=Role.OPERATOR, user_id=None),
+                                   NewAppeal(kind="complaint", content=f"路灯坏了 {n}",
+                                             requester_phone="13800013800"), utcnow()).appeal_id
+               for n in range(4)]
+    finally:
+        rt.close()
+    engine = create_engine(normalise_url(empty_db_url))
+    typed = {ids[0]: "+8613800013800", ids[1]: "008613800013800", ids[2]: "+861065551234",
+             ids[3]: "86123456"}
+    now = utcnow()
+    with engine.begin() as conn:
+        for appeal_id, phone in typed.items():
+            conn.execute(text("UPDATE appeals SET requester_phone = :p WHERE id = :i"),
+                         {"p": phone, "i": appeal_id})
+        conn.execute(text("INSERT INTO units (code, name, unit_group, path, depth, active) "
+                          "VALUES ('U', '单位', 'department', '/', 0, :t)"), {"t": True})
+        unit = conn.execute(text("SELECT id FROM units WHERE code = 'U'")).scalar_one()
+        for appeal_id, rater in ((ids[0], "8613800013800"), (ids[1], "8613800013800"),
+                                 (ids[1], "13800013800")):
+            conn.execute(text(
+                "INSERT INTO ratings (appeal_id, unit_id, stars, rater_phone, source, "
+                "created_at, excluded) VALUES (:a, :u, 5, :p, 'requester', :t, :f)"),
+                {"a": appeal_id, "u": unit, "p": rater, "t": now, "f": False})
+    upgrade(empty_db_url, "heads")
+    with engine.connect() as conn:
+        stored = dict(conn.execute(text("SELECT id, requester_phone FROM appeals")).all())
+        raters = sorted(conn.execute(text(
+            "SELECT appeal_id, rater_phone FROM ratings")).all())
+    engine.dispose()
+    assert stored == {ids[0]: "13800013800", ids[1]: "13800013800", ids[2]: "+861065551234",
+                      ids[3]: "86123456"}
+    assert raters == [(ids[0], "13800013800"), (ids[1], "13800013800"),
+                      (ids[1], "8613800013800")]
+
+
 def test_the_migrations_build_exactly_the_tables_the_models_describe(db_url: str) -> None:
     """Every head applied gives the columns, types, indexes and keys of the SQLAlchemy models
     (store/tables.py and every store/*_tables.py): a column added to a model without its

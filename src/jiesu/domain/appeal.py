@@ -774,15 +774,29 @@ def may_return(lead_unit_id: int | None, actor: Actor) -> bool:
 # what people put between the digits of a phone number (after NFKC, which turns a Chinese
 # input method's full-width digits, brackets and hyphens into ASCII)
 _PHONE_SEPARATORS = re.compile(r"[\s\-–—()./·]")
+# A mainland mobile (1[3-9] and nine digits) after China's country code: "+86 138…" and
+# "0086 138…" always name the bare 11 digits. A bare "86" only when the rest is written as a
+# mobile is (138 0013 8000, or run together), so that "86134567-12345", a local landline
+# starting 86 with an extension, keeps its digits. Landlines keep theirs, area code and all.
+_SEP = r"[\s\-–—()./·]"
+_INTERNATIONAL_MOBILE = re.compile(r"(?:\+|00)86(1[3-9]\d{9})")
+_BARE_86_MOBILE = re.compile(rf"{_SEP}*86{_SEP}*(1[3-9]\d){_SEP}?(\d{{4}}){_SEP}?(\d{{4}}){_SEP}*")
 
 
 PHONE_REFUSED = "联系电话应为 7–20 位数字（手机或座机），用于回访"
 
 
 def normalize_phone(value: Any) -> str:
-    """A phone number as stored and looked up: "１３８ ０００１－３８００" and "(138) 0001-3800"
-    are both "13800013800"; a leading + and an extension stay."""
-    return _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", str(value or "")))
+    """A phone number as stored and looked up: "１３８ ０００１－３８００", "(138) 0001-3800" and
+    "+86 138 0001 3800" are all "13800013800"; a landline's area code, a leading + of another
+    country and an extension stay."""
+    typed = unicodedata.normalize("NFKC", str(value or ""))
+    bare = _BARE_86_MOBILE.fullmatch(typed)
+    if bare:
+        return "".join(bare.groups())
+    phone = _PHONE_SEPARATORS.sub("", typed)
+    international = _INTERNATIONAL_MOBILE.fullmatch(phone)
+    return international.group(1) if international else phone
 
 
 def phone_digits(value: Any) -> str:

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
+from jiesu.domain.appeal import phone_digits
 from jiesu.domain.errors import TooManyAttempts
 from jiesu.services.batches import BATCH, in_batches
 from jiesu.store import throttle_tables as store
@@ -99,7 +100,7 @@ class SubmissionLimit:
         self.secret = secret.encode()
 
     def _keys(self, phone: str, address: str) -> dict[str, str]:
-        digits = "".join(c for c in phone if c.isdigit())
+        digits = phone_digits(phone)  # "+86 138…" is the same phone as "138…"
         mac = hmac.new(self.secret, digits.encode(), hashlib.sha256).hexdigest()[:32]
         return {"phone": f"submit:phone:{mac}", "address": f"submit:address:{address[:64]}"}
 

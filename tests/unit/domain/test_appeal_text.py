@@ -12,12 +12,28 @@ from jiesu.domain.appeal import clean_text, normalize_phone, phone_digits, typed
     ("１３８ ０００１－３８００", "13800013800"),  # a Chinese input method's full-width digits
     ("(138) 0001-3800", "13800013800"),
     ("（０１０）６５５５—１２３４", "01065551234"),
-    ("+86 138 0001 3800", "+8613800013800"),
+    # a mainland mobile after China's country code is its bare 11 digits (one phone)
+    ("+86 138 0001 3800", "13800013800"),
+    ("００86-138-0001-3800", "13800013800"),
+    ("(+86)13800013800", "13800013800"),
+    ("86 138 0001 3800", "13800013800"),
+    ("8613800013800", "13800013800"),  # how a rater's phone was kept: digits only
+    # a landline keeps its area code, another country its own, an extension its digits
+    ("+86 10 6555 1234", "+861065551234"),
+    ("+1 415 555 0100", "+14155550100"),
     ("010-6555-1234转8", "01065551234转8"),
+    ("86123456", "86123456"),  # a local number that begins with 86
+    ("86134567-12345", "8613456712345"),  # …with an extension: not a mobile's grouping
+    ("+86 138 0001 3800-12", "+861380001380012"),  # not a mobile: kept as typed
     ("", ""),
 ])
 def test_phone_numbers_are_stored_without_separators_in_ascii(typed: str, stored: str) -> None:
     assert normalize_phone(typed) == stored
+
+
+def test_a_mobile_with_the_country_code_is_the_same_phone() -> None:
+    assert {phone_digits(p) for p in ("+86 138 0001 3800", "0086 13800013800",
+                                      "86-138-0001-3800", "138 0001 3800")} == {"13800013800"}
 
 
 def test_phone_digits_are_ascii_only() -> None:
