@@ -19,6 +19,7 @@ from jiesu.services.clock import utcnow
 from jiesu.services.feedback import FeedbackService
 from jiesu.store.tables import AppealRow
 from tests.integration.test_web_pages import _token
+from tests.support import pii_guard
 from tests.support.city import City, page_login
 
 PHONE = "13812345678"
@@ -89,6 +90,27 @@ def test_online_survey_is_single_use_and_reopens_when_dissatisfied(city: City) -
     assert city.client.post(f"/api/v1/feedback/followups/{a['id']}/survey",
                             headers=city.headers("followup")).status_code == 409
     assert verify(city.runtime.db).ok
+
+
+def test_the_survey_link_shows_the_title_and_reply_redacted(city: City) -> None:
+    """The survey link is opened without the code and phone the tracking page asks for (an SMS
+    gets forwarded): it shows what the board would, not the requester's name, phone or ID."""
+    a = city.register(title=f"张三反映路灯坏了，电话{PHONE}，身份证110101199003071233")
+    city.act("dispatcher", a["id"], "dispatch", unit_id=city.unit_ids["D1S1"])
+    city.act("handler_s1", a["id"], "sign")
+    city.act("handler_s1", a["id"], "reply", claim="solved",
+             text="张三您好，路灯已更换，物业电话13900001111")
+    r = city.client.post(f"/api/v1/feedback/followups/{a['id']}/survey",
+                         headers=city.headers("followup"))
+    assert r.status_code == 201, r.text
+    token = r.json()["token"]
+    anonymous = TestClient(city.client.app)
+    pii_guard.install(anonymous)  # every anonymous response: no phone, no ID number
+    info = anonymous.get(f"/api/v1/survey/{token}").json()
+    page = anonymous.get(f"/survey/{token}").text
+    assert info["title"] == "张**反映路灯坏了，电话138****5678，身份证110101********1233"
+    assert info["reply_text"] == "张**您好，路灯已更换，物业电话139****1111"
+    assert "张三" not in page and info["title"] in page and info["reply_text"] in page
 
 
 def test_survey_link_expires(city: City, runtime: Runtime) -> None:

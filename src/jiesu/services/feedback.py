@@ -112,6 +112,8 @@ class SurveyLink:
 
 @dataclass
 class SurveyInfo:
+    """What the survey link shows: the code, and the title and reply redacted as on the board."""
+
     appeal_code: str | None
     title: str
     reply_text: str | None
@@ -213,7 +215,13 @@ class FeedbackService:
             appeal, _ = uow.appeals.get(row.appeal_id)
             if appeal.status is not dom.Status.REPLIED:
                 raise Conflict("该诉求已完成回访")
-            return SurveyInfo(appeal.code, appeal.title, appeal.reply_text, row.expires_at)
+            # the link is a bearer URL in a text message, forwarded and logged like any other:
+            # what it opens is what the board would show, not what the tracking page shows
+            # after the code and the phone
+            names = [appeal.requester_name] if appeal.requester_name else []
+            return SurveyInfo(appeal.code, redact(appeal.title or "", names),
+                              redact(appeal.reply_text, names) if appeal.reply_text else None,
+                              row.expires_at)
 
     def answer_survey(self, token: str, now: datetime, *, resolved: str, satisfaction: str,
                       stars: int | None = None, comment: str | None = None) -> dom.Appeal:
