@@ -125,6 +125,8 @@ class SurveyIn(BaseModel):
 
 @survey_router.get("/{token}", response_model=SurveyOut, summary="回访问卷（公开）")
 def survey(token: Annotated[str, Path(max_length=100)], runtime: RuntimeDep) -> SurveyOut:
+    """The appeal's code, and its title and reply redacted as on the public board: the link is
+    opened without the code and phone the tracking page asks for."""
     info = feedback(runtime).survey_info(token, utcnow())
     return SurveyOut(appeal_code=info.appeal_code, title=info.title, reply_text=info.reply_text,
                      expires_at=info.expires_at,
