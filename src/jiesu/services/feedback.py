@@ -557,13 +557,16 @@ class FeedbackService:
         with self.db.uow() as uow:
             row, rect = self._rect(uow, rect_id)
             require_unit(actor, row.unit_id, "提交整改报告")
-            if fq.rectification_erased(uow.session, rect_id):
-                report = erased_text(report) or ""  # as erasure left the rest of it
             read, appeal_id = _columns(rect), row.appeal_id
             rect.submit_report(report, now)
             self._save_step(uow, rect_id, read, rect, reported_by=actor.user_id)
+            stored = rect.report
+            if fq.rectification_erased(uow.session, rect_id):  # as erasure left the rest
+                stored = erased_text(stored)
+                fq.update_rectification(uow.session, rect_id, status=str(rect.status),
+                                        rounds=rect.rounds, values={"report": stored})
             self._appeal_event(uow, appeal_id, actor, now, "rectification_reported",
-                               {"rectification_id": rect_id, "report": rect.report})
+                               {"rectification_id": rect_id, "report": stored})
             uow.commit()
             return str(rect.status)
 
@@ -575,12 +578,12 @@ class FeedbackService:
         r = self.rules.get()
         with self.db.uow() as uow:
             row, rect = self._rect(uow, rect_id)
-            note = _clean(note, 1000)
-            if note and fq.rectification_erased(uow.session, rect_id):
-                note = erased_text(note)
             read, appeal_id = _columns(rect), row.appeal_id
             rect.follow_up(satisfied, now, r.calendar, r.sla)
             self._save_step(uow, rect_id, read, rect)
+            note = _clean(note, 1000)
+            if note and fq.rectification_erased(uow.session, rect_id):
+                note = erased_text(note)  # as erasure left the rest
             self._appeal_event(uow, appeal_id, actor, now, "rectification_followed_up",
                                {"rectification_id": rect_id, "satisfied": satisfied,
                                 "note": note, "status": str(rect.status)})

@@ -162,12 +162,12 @@ def update_rectification(session: Session, rect_id: int, *, status: str, rounds:
 
 def rectification_erased(session: Session, rect_id: int) -> bool:
     """Whether the personal data of what this rectification is about is erased already
-    (个人信息保存期限). The rectification is locked first (FOR UPDATE), then the erasure read
-    in a statement of its own: erasure locks a rating's rectifications before it erases
-    (jiesu.services.retention), so a step either holds the lock first (and erasure then
-    redacts what it wrote) or reads here, after erasure committed, that it must redact."""
+    (个人信息保存期限). A step asks after its UPDATE of the rectification (which holds the
+    row's lock), in a statement of its own: erasure locks a rating's rectifications before it
+    erases (jiesu.services.retention), so either the step held the lock first (and erasure
+    then redacts what it wrote) or erasure has committed and this reads that it must redact."""
     rating_id = session.scalar(select(RectificationRow.rating_id)
-                               .where(RectificationRow.id == rect_id).with_for_update())
+                               .where(RectificationRow.id == rect_id))
     return rating_id is not None and rating_erased(session, rating_id)
 
 
