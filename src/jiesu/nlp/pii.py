@@ -133,6 +133,11 @@ _WECHAT = re.compile(r"微信(?:号)?(?:是|为)?[:：]\s*([A-Za-z][-_A-Za-z0-9]
 # which flat, and stays.
 # 两 counts ("两栋", "两单元"), it never numbers one.
 _NUM = r"(?:[A-Za-z]?\d{1,5}[A-Za-z]?|[一二三四五六七八九十]{1,3})"
+# A room read digit by digit in Chinese (五零一, 一二零三): a 零 makes it a door, not a count or
+# a month (三单元五零一, 五零二室; never 七零八落 or 二零一七年, which no building precedes).
+_HAN_ROOM = r"[一二三四五六七八九](?=[一二三四五六七八九]?[零〇])[零〇一二三四五六七八九]{2,3}"
+# A building numbered by a letter alone (a栋, A座, b幢): like 3栋, it needs a room after it.
+_LETTER_BUILDING = r"(?<![0-9A-Za-z])[A-Za-z](?=[栋幢座]|号楼)"
 # A building: 3栋, 3幢, 3号楼, 9号栋, A座, and as builders and buyers write it 3#, 3#楼.
 _BUILDING = r"(?:栋|幢|号楼|号栋|座|#[楼栋幢]?)"
 # 房 ends a room too (1806房, 411房屋), but not a year's 房补/房改 (2005房补文件).
@@ -148,7 +153,8 @@ _ROOM = (
     r"|[A-Za-z]?\d{1,5}[A-Za-z]?号(?![楼栋幢座#户])"
     r"|[A-Za-z]?\d{3,5}[A-Za-z]?"
     r"(?![\dA-Za-z号楼栋幢座#米多余年月日天个元块平层级人户家辆台次万千百来%％])"
-    r"|[一二三四五六七八九十]{1,3}(?:室|号房|房间|号|户)(?![楼栋幢座#]))"
+    r"|[一二三四五六七八九十]{1,3}(?:室|号房|房间|号|户)(?![楼栋幢座#])"
+    r"|" + _HAN_ROOM + r"(?:室|号房|房间|号|户)?(?![零〇一二三四五六七八九十楼栋幢座#年月日号]))"
 )
 # Building–unit–room in figures: 3-2-501, a33-1-601, 2-16-2-501, 2-204, 7-106房. With three
 # parts or more, or a room's word after it, it is a flat; two parts alone may be a range
@@ -164,7 +170,8 @@ _HOUSE = re.compile(
             # 3栋2单元501室, G2栋320, 12号楼3单元, 5幢1-502, 8号楼1门302 (门: a unit's door,
             # as northern cities number them), 8号院2号楼3层 (a numbered courtyard first),
             # 4#1501房
-            r"(?:\d{1,4}号院)?" + _NUM + _BUILDING + r"(?:" + _NUM + r"(?:单元|门|层|楼))*"
+            r"(?:\d{1,4}号院)?(?:" + _NUM + "|" + _LETTER_BUILDING + ")" + _BUILDING
+            + r"(?:" + _NUM + r"(?:单元|门(?![面店])|层|楼))*"
             r"(?:\d{1,2}(?:-\d{1,2})?-\d{3,4}(?![\d-])|" + _ROOM + r")?",
             # 12楼3门201号: 楼 is the building when a 门 follows (北京 和平里七区12楼3门)
             r"\d{1,3}楼\d{1,2}门(?:\d{2,4}" + _ROOM_END + r"?)?",
@@ -175,6 +182,8 @@ _HOUSE = re.compile(
             # 501室, 1201号房, 1806房 (a single digit before 室 is usually a layout like 3室2厅;
             # no flat's door is 00: 阳光100房屋 is an estate; 2017房产 a year)
             r"(?:\d{2,5}(?:室|号房|房间)|(?!\d*00房)\d{3,5}房(?![补改产]))(?![厅卫])(?![0-9A-Za-z])",
+            # 五零二室: a room in Chinese digits with its word
+            _HAN_ROOM + r"(?:室|号房|房间)",
             # 3-2-501, 2-204 (no digit, letter, dot or dash before it: not 2019-1-1101)
             r"(?<![\dA-Za-z.-])" + _DASHED,
         )
@@ -223,7 +232,7 @@ def _words(s: str) -> tuple[str, ...]:
     return tuple(s.split())
 
 
-_HAN_NUMERALS = frozenset("一二三四五六七八九十两")
+_HAN_NUMERALS = frozenset("一二三四五六七八九十两零〇")
 
 # Self-introductions: "我叫张三", "本人李四", "联系人：王五".
 _INTRO = re.compile(r"(我叫|我是|本人是?|名叫|姓名[:：]?|联系人[:：]?|户主[:：]?|业主[:：])\s*")
@@ -873,8 +882,7 @@ def _candidates(folded: str, names: Iterable[str]) -> Iterable[tuple[str, int, i
     for m in _WECHAT.finditer(folded):
         yield "wechat", m.start(1), m.end(1)
     for m in _HOUSE.finditer(folded):
-        if _names_a_dwelling(folded, m.start(), m.end()):
-            yield "house_number", m.start(), m.end()
+        yield from _dwelling_with_list(folded, m.start(), m.end())
     for m in _STREET_NUMBER.finditer(folded):
         yield "house_number", m.start(), m.end()
     found = _consistent_lengths(folded, [*_names(folded, names), *_third_parties(folded)])
@@ -967,6 +975,36 @@ _FIRM_AFTER = (
 )
 
 
+# Rooms listed after a masked one: 9栋201、202、401, 8栋702和703, 1-1-1101、1-1-2001. 、 and /
+# join a list of any rooms; a comma or 和/及 only a room of the same length (住3栋1201，120急救
+# is a hotline, 3栋1单元3104,2019年 a year).
+_ROOM_LIST_ITEM = re.compile(
+    r"(?P<join>[、/，,]|和|及) ?(?P<room>(?:[A-Za-z]?\d{1,2}[A-Za-z]?(?:-\d{1,2}){0,2}-)?"
+    r"(?P<digits>\d{3,4}))(?P<word>室|号房|房间|房(?![补改])|号|户)?"
+)
+
+
+def _dwelling_with_list(text: str, start: int, end: int) -> Iterable[tuple[str, int, int]]:
+    """The chain `text[start:end]` if it names a household, and the rooms listed after it."""
+    if not _names_a_dwelling(text, start, end):
+        return
+    spans = [(start, end)]
+    room = re.search(r"(\d{3,4})\D{0,3}$", text[start:end])
+    if room is not None:  # only a room starts a list of rooms, not a floor or a unit
+        size = len(room.group(1))
+        while (m := _ROOM_LIST_ITEM.match(text, spans[-1][1])) is not None:
+            if _MEASURE_AFTER.match(text, m.end()) or (
+                m["join"] not in "、/" and len(m["digits"]) != size
+            ):
+                break
+            spans.append((m.start("room"), m.end()))
+            size = len(m["digits"])
+        if _SHOP_AFTER.match(text, spans[-1][1]):
+            return  # 9栋106、108号门面: the list ends in what it is, a row of shops
+    for s, e in spans:
+        yield "house_number", s, e
+
+
 def _names_a_dwelling(text: str, start: int, end: int) -> bool:
     """Whether the building/unit/floor/room chain `text[start:end]` names a household.
 
@@ -975,16 +1013,33 @@ def _names_a_dwelling(text: str, start: int, end: int) -> bool:
     ("16栋电梯") never does.
     """
     s = text[start:end]
+    if _SHOP_AFTER.match(text, end):
+        return False  # 中茂城1-2-245号商铺, B2栋155门面: a business's address, not a home
     if s.count("-") == 1 and s[-1].isdigit() and _DASHED_ROOM.fullmatch(s):
-        return _anchored(text, start)  # 花语书苑2-204, not 有80-100分贝
+        # 花语书苑2-204, 我家5-2902; not 有80-100分贝, 业主交了3-5000元, 住了12-2019
+        first, last = s.split("-")
+        return (
+            _MEASURE_AFTER.match(text, end) is None
+            and not _looks_like_a_year(first, last)
+            and (_anchored(text, start) or _home_near(text, start, end))
+        )
+    if s.count("-") == 2 and _american_date(s):
+        return False  # 12-25-2019
+    if _LETTER_ONLY_ROOM.fullmatch(s):
+        # a栋4002, A座1203: an office tower letters its blocks as often as an estate does
+        return _anchored(text, start) or _home_near(text, start, end)
     if s[-1].isdigit() or s.endswith(("室", "号房", "房间", "房", "户", "号")):
         return True
+    if _HAN_ROOM_AT_END.search(s):
+        return True  # 三单元五零一
     building = any(b in s for b in ("栋", "幢", "号楼", "座", "#"))
     below = "单元" in s or "门" in s or _FLOOR_AFTER.search(s) is not None
     if not below:
         return False
     has_digit = any(ch.isdigit() for ch in s)
-    if has_digit and building and ("门" in s or "单元" in s):
+    # 十二号楼三单元: a building with 号 is numbered, not counted (共一栋一门两户 counts)
+    numbered = has_digit or "号" in s
+    if numbered and building and ("门" in s or "单元" in s):
         return True
     if _COUNTED_FLOOR.match(text, end) or _PUBLIC_FLOOR.match(text, end):
         return False  # 3栋24层的高楼 (three 24-storey buildings), 2栋一楼门面 (a shop)
@@ -994,6 +1049,54 @@ def _names_a_dwelling(text: str, start: int, end: int) -> bool:
     if not (building or floor or has_digit):
         return False  # 一二单元: which units, in words, of which building?
     return "号院" in s or _anchored(text, start)
+
+
+# What makes a number a business's place rather than a home: 1-2-245号商铺, 106、108号门面,
+# C栋120、121两门面. A shop's number is on its sign and in its licence; it names a business,
+# not a household, and where an appeal is about a shop (noise, fumes) it is what the handling
+# unit and the neighbours need.
+_SHOP_AFTER = re.compile(
+    r"(?:号|室)?(?:[两\d一二三四五六七八九十]{1,2}[间个家]?)?(?:门面|商铺|铺面|店面|门店|摊位|档口)"
+)
+# What a number before it is not a room for: a measure, an amount, a date, a time, a line.
+_MEASURE_AFTER = re.compile(r"[\dA-Za-z号楼栋幢座#米多余年月日天个元块平层级人户辆台次万千百来%％路线岁分秒点:：.~～]")
+_LETTER_ONLY_ROOM = re.compile(r"[A-Za-z](?:栋|幢|座|号楼)\d{3,5}[A-Za-z]?")
+_HAN_ROOM_AT_END = re.compile(_HAN_ROOM + r"(?:室|号房|房间|号|户)?$")
+# Words of one's home: a lettered building or a two-part number (a栋4002, 5-2902) is a flat
+# when one of them stands in the same sentence close before it (我家, 住在, 业主, 楼上) or right
+# after it (803的业主, 5-2902住户).
+_HOME_BEFORE = re.compile(
+    r"我家|我们家|家住|家在|住在|居住|入住|我住|住户|业主|房主|户主|租户|租客|房东|邻居|楼上|楼下"
+    r"|隔壁|对门|自家|家里|家中"
+)
+_HOME_AFTER = re.compile(r"的?(?:业主|住户|房主|户主|租户|租客|房东|家|住房|房子)")
+_SENTENCE_END = re.compile(r"[。！？；!?;\n]")
+
+
+def _home_near(text: str, start: int, end: int) -> bool:
+    """Whether a word of one's home (see `_HOME_BEFORE`) is close to `text[start:end]`."""
+    before = text[max(0, start - 12) : start]
+    cut = [m.end() for m in _SENTENCE_END.finditer(before)]
+    if _HOME_BEFORE.search(before, cut[-1] if cut else 0):
+        return True
+    return _HOME_AFTER.match(text, end) is not None
+
+
+def _looks_like_a_year(month: str, year: str) -> bool:
+    """12-2019: a month and a year, not building 12 room 2019."""
+    return (
+        month.isdigit() and len(year) == 4 and 1950 <= int(year) <= 2049 and 1 <= int(month) <= 12
+    )
+
+
+def _american_date(s: str) -> bool:
+    """12-25-2019, 25-12-2019: a day above 12 and a year; 1-1-2001 stays a flat (the data
+    lists it among a building's flats), as no unit is numbered above 12 in practice."""
+    a, b, c = s.split("-")
+    if not (a.isdigit() and b.isdigit() and len(c) == 4 and c.isdigit()):
+        return False
+    low, high = sorted((int(a), int(b)))
+    return 1 <= low <= 12 < high <= 31 and 1950 <= int(c) <= 2049
 
 
 def _anchored(text: str, start: int) -> bool:

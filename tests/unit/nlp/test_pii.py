@@ -162,7 +162,6 @@ def test_email_qq_wechat():
         ("幸福里小区8号楼1门302漏水", "幸福里小区*号楼*门***漏水"),
         ("家住和平里七区12楼3门201号", "家住和平里七区**楼*门***号"),
         ("3号楼2门门口堆满杂物", "*号楼*门门口堆满杂物"),
-        ("B2栋155门面通宵噪音", "**栋***门面通宵噪音"),
         # a building alone is a place, not a household
         ("3号楼旁边的垃圾桶满了", "3号楼旁边的垃圾桶满了"),
         ("小区东门2楼的商铺", "小区东门2楼的商铺"),
@@ -284,6 +283,65 @@ def test_rooms_in_figures_and_builders_numbering_are_masked(text, masked):
     ],
 )
 def test_address_look_alikes_stay(text):
+    assert "house_number" not in kinds(text), text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # rooms listed after a masked one are rooms too
+        ("枫桥苑8、9栋201、202、401、402房施工", "枫桥苑8、*栋***、***、***、***房施工"),
+        ("时代云龙城8栋702、703私自搭建", "时代云龙城*栋***、***私自搭建"),
+        ("8栋702和703私自搭建", "*栋***和***私自搭建"),
+        ("业主如48栋1102、201、902、1002及35栋302", "业主如**栋****、***、***、****及**栋***"),
+        ("3栋102,101房在搞传销", "*栋***,***房在搞传销"),
+        # but after a comma only a room of the same length, and never a measure
+        ("住3栋1201，120急救车来了", "住*栋****，120急救车来了"),
+        ("3栋1单元3104,2019年9月底交房", "*栋*单元****,2019年9月底交房"),
+        # a lettered building or two parts in figures, with a word of home close by
+        ("我家住a栋4002，楼上漏水", "我家住*栋****，楼上漏水"),
+        ("我家A座1203的卫生间", "我家*座****的卫生间"),
+        ("我是美麓阳光a栋803业主", "我是美麓阳光*栋***业主"),
+        ("K9县郡b栋402的业主", "K9县郡*栋***的业主"),
+        ("我家5-2902，3-3302也漏水", "我家*-****，*-****也漏水"),
+        ("楼上5-2902装修", "楼上*-****装修"),
+        ("印山花园F栋1707号", "印山花园*栋****号"),
+        # rooms in Chinese digits
+        ("我住三单元五零一", "我住*单元***"),
+        ("五零二室的住户", "***室的住户"),
+        ("十二号楼三单元楼道", "**号楼*单元楼道"),
+        ("住在十二号楼三单元一二零三室", "住在**号楼*单元****室"),
+    ],
+)
+def test_listed_lettered_and_chinese_digit_rooms_are_masked(text, masked):
+    assert redact(text) == masked
+    assert redact(masked) == masked
+    assert find_pii(masked) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a lettered building or two parts without a word of home: an office, a range
+        "嘉熙国际中心a栋4002",
+        "业主交了3-5000元，楼上装了10-20个",
+        "我家住了12-2019年",
+        "业主坐5-1203路公交",
+        # dates
+        "日期12-25-2019，25-12-2019",
+        "2019-12-25 12:30，D市晚报2017-10-2514:30分",
+        # Chinese digits that are no room: a year, an idiom, a count
+        "住在三单元二零一七年装修",
+        "路面被压得七零八落",
+        "共一栋一门两户",
+        # a shop's number is a business's address, not a home
+        "中茂城1-2-245号商铺",
+        "B2栋155门面通宵噪音",
+        "银杏嘉园9栋106、108号门面",
+        "星沙商业乐园C栋120、121两门面",
+    ],
+)
+def test_room_look_alikes_and_shops_stay(text):
     assert "house_number" not in kinds(text), text
 
 
