@@ -281,9 +281,11 @@ class _Lexicon:
     # two-character names jieba knows that may be words too (马虎, 高达, 安保), not a famous
     # person's (李强)
     names: frozenset[str]
-    # verb + complement, however rare (掐住, 拖走, 推倒): a name before one ends a character
-    # earlier (主任洪可掐住脖子 -> 洪可)
+    # verbs too rare to be in `tags`, and verb + complement however common (掐住, 拖走, 推倒,
+    # 接访): a name before one ends a character earlier (主任洪可掐住脖子 -> 洪可, 李健接访 -> 李健)
     verbs: frozenset[str]
+    # three-character names jieba knows (王国林), though surname + first given is a word (王国)
+    full_names: frozenset[str]
 
 
 @cache
@@ -304,6 +306,7 @@ def _lexicon() -> _Lexicon:
     frequent = set()
     names = set()
     verbs = set()
+    full_names = set()
     path = os.path.join(os.path.dirname(spec.origin), "dict.txt")
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -317,12 +320,17 @@ def _lexicon() -> _Lexicon:
                 # nrfg: a famous person's name (李强), a name only, not a word too
                 if len(word) == 2 and word[0] in COMMON_SURNAMES and parts[2] != "nrfg":
                     names.add(word)
+                if len(word) == 3 and word[0] in COMMON_SURNAMES and parts[2] == "nr":
+                    full_names.add(word)
                 continue
             if 2 <= len(word) <= 4 and (
                 word[0] in COMMON_SURNAMES or word[:2] in COMPOUND_SURNAMES
             ):
                 words.add(word)
-            if len(word) == 2 and parts[2] == "v" and word[1] in _COMPLEMENTS:
+            # a rare verb ending in a grammar word is mostly a misparse (明于 in 黎文明于2019年)
+            if len(word) == 2 and parts[2] == "v" and (
+                word[1] in _COMPLEMENTS or (int(parts[1]) < 20 and word[1] not in _GIVEN_STOP)
+            ):
                 verbs.add(word)
             if len(word) == 2 and int(parts[1]) >= 20:
                 tags[word] = parts[2]
@@ -335,6 +343,7 @@ def _lexicon() -> _Lexicon:
         frozenset(frequent),
         frozenset(names),
         frozenset(verbs),
+        frozenset(full_names),
     )
 
 
@@ -524,9 +533,9 @@ _PARTY_TITLES = _words(
 )
 _TITLE_SET = frozenset(_PARTY_TITLES)
 # The last character of an organisation's or a place's name (社区, 物业, 教育局, 汉回村, 县委,
-# 公司, 街道, 政府, 中心, 中学): an official's full name between it and a title is closed, as
+# 公司, 街道, 政府, 中心, 中学, 基教股): an official's full name between it and a title is closed, as
 # after a punctuation mark (社区朱红焰书记, 县委赵玉书记, 物业王丽经理).
-_UNIT_ENDS = frozenset("区村委局科办所站队部处院校学镇乡厂店组会司业道府心行团馆社")
+_UNIT_ENDS = frozenset("区村委局科办所站队部处院校学镇乡厂店组会司业道府心行团馆社股")
 _PARTY_GROUPS = _words("夫妇 一家 全家 父子 母子 父女 母女 兄弟 姐妹 等人 一伙 两口子")
 # 家 followed by what is at someone's home: 李四家门口, 王二家的狗, 张三家违建.
 _AT_HOME = (
@@ -685,7 +694,9 @@ def _party_name_ok(cand: str, *, closed: bool = False) -> bool:
     if cand in lex.ordinary or cand in lex.frequent_names:
         return False
     # 王国, 欧阳建: surname + first given character is a word, but 王国庆，splits as 王 + 国庆
-    if head in lex.ordinary and not (closed and (surname == 2 or given in lex.tags)):
+    if head in lex.ordinary and not (
+        closed and (surname == 2 or given in lex.tags or cand in lex.full_names)
+    ):
         return False
     if head in lex.frequent_names and not (closed and len(given) == 2):
         return False  # 陈述, 许可; but 黎明辉，is not the singer 黎明
@@ -704,6 +715,15 @@ def _closed_at(text: str, end: int, *, digits: bool = True) -> bool:
     if end >= len(text) or text[end] in (_CLOSERS if digits else _PUNCTUATION):
         return True
     return text[end] in _CLOSING_STARTS and any(text.startswith(w, end) for w in _CLOSING_WORDS)
+
+
+def _closed_or_verb_at(text: str, end: int, *, digits: bool = True) -> bool:
+    """Closed (see _closed_at), or right before a verb that does not start inside the name:
+    窦太平任职, 王国林解除 (but not 王平安装: 平安 is a word across the end)."""
+    if _closed_at(text, end, digits=digits):
+        return True
+    tags = _lexicon().tags
+    return tags.get(text[end : end + 2]) == "v" and text[end - 1 : end + 1] not in tags
 
 
 def _party_name_at(
@@ -746,11 +766,11 @@ def _party_name_at(
         )
         if (
             last in _GIVEN_STOP
-            and not (last in _CLOSED_GIVEN_OK and _closed_at(text, pos + size))
+            and not (last in _CLOSED_GIVEN_OK and _closed_or_verb_at(text, pos + size))
         ) or (nxt and last + nxt in lex.tags and not home):
             continue  # the last character starts the next word: 张三每天
-        if size > 2 and last + nxt in lex.verbs:
-            continue  # 主任洪可掐住脖子: 掐住 is a verb, however rare
+        if size > 2 and last + nxt in lex.verbs and not _closed_at(text, pos + size):
+            continue  # 主任洪可掐住脖子: 掐住 is a verb, however rare (but 范风可先生)
         if nxt in _PLACE_SUFFIXES or text.startswith(_SCHOOL_AFTER, pos + size):
             continue  # 联系人：黄财镇农办, 学生（周楠教育集团） (but 法人喻中情公司管理者)
         if need_closed and not _closed_at(text, pos + size):
@@ -770,7 +790,18 @@ def _party_name_at(
         if cand[0] in _WORD_SURNAMES and nxt and nxt not in _PUNCTUATION:
             continue  # 受害人向毛骏反映: 向 + a name + a verb is "to"
         # a given name that is a word needs more than a date after it: 居民张电话0000
-        relaxed = word_given and _closed_at(text, pos + size, digits=signed)
+        relaxed = word_given and (
+            _closed_at(text, pos + size, digits=signed)
+            # before a verb only a name whose head is no word (窦太平任职, not 干部许诺送采矿,
+            # 患者安危而不顾), or one jieba knows (王国林解除)
+            or (
+                _closed_or_verb_at(text, pos + size, digits=signed)
+                and (
+                    cand in lex.full_names
+                    or not any(cand[:2] in words for words in (lex.tags, lex.ordinary, lex.frequent_names))
+                )
+            )
+        )
         if _party_name_ok(cand, closed=relaxed):
             return cand
     return None

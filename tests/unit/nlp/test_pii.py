@@ -816,3 +816,41 @@ def test_a_closed_three_character_name_keeps_its_length_where_a_word_follows():
     # 控告人李生正在: 正在 is a word, but the text closes 李生正 elsewhere
     text = "控告人：李生正，男，61岁。控告人李生正在原朝阳建筑公司"
     assert redact(text) == "控告人：李**，男，61岁。控告人李**在原朝阳建筑公司"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # a stop character that stands in names (太, 先), closed by the verb that follows
+        ("公司经理（法定代表人）窦太平任职程序不合法", "公司经理（法定代表人）窦**任职程序不合法"),
+        ("主任邓兆先召集村民开会", "主任邓**召集村民开会"),
+        # surname + first given character is a word (王国), but jieba knows the full name
+        ("分行员工王国林解除劳动合同", "分行员工王**解除劳动合同"),
+        # a name before a verb, where nothing but the verb closes it
+        ("承包老板骆先羊赖账", "承包老板骆**赖账"),
+        ("涉及原股东费志刚拿走2000元", "涉及原股东费**拿走2000元"),
+        # a 股 (a county bureau's section) ends an organisation's name before an official
+        ("县教育局的基教股肖庆明主任，肖主任也称", "县教育局的基教股肖**主任，肖主任也称"),
+        # a verb too rare for the word list (接访) still ends the name before it
+        ("批后监管科科长李健接访态度恶劣", "批后监管科科长李**接访态度恶劣"),
+        ("副主任李健接访了我们", "副主任李**接访了我们"),
+        # but a title after the name keeps it whole: 可先 is no verb here
+        ("董事长兼法人范风可先生于2019年", "董事长兼法人范**先生于2019年"),
+        ("我母亲黎文明于2019年2月7日", "我母亲黎**于2019年2月7日"),
+    ],
+)
+def test_names_closed_by_the_verb_after_them(text, masked):
+    assert redact(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "给有实权发证的干部许诺送采矿干股",  # 许诺 is a word, not 许 + a given name
+        "面对众多患者安危而不顾",
+        "居民张电话0000-0000",
+        "工人王平安装空调",
+    ],
+)
+def test_words_before_a_verb_stay(text):
+    assert "name" not in kinds(text), [m.text for m in find_pii(text)]
