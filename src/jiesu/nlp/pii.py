@@ -206,7 +206,7 @@ _PUBLIC_FLOOR = re.compile(r"的?(?:门面|商铺|铺面|大堂|大厅)")
 _DWELLING_ANCHOR = re.compile(
     r"(?:(?:[路街巷弄里条村组屯庄坊]|胡同) ?\d{1,5}(?:[-之]\d{1,4})? ?号院?"
     r"|\d{1,4}号院|小区|花园|家园|新村|公寓|宿舍|大院|家属院|家属区|家属楼|山庄|公馆"
-    r"|(?<!工业)(?<!产业)(?<!科技)(?<!软件)(?<!公)园|[苑庭府城居湾郡里]"
+    r"|(?<!工业)(?<!产业)(?<!科技)(?<!软件)(?<!公)(?<!乐)园|[苑庭府城居湾郡里]"
     r"|[A-Za-z\d一二三四五六七八九十]区|[\d一二三四五六七八九十]期|住|住在|家住|家在)$"
 )
 
@@ -1079,6 +1079,10 @@ def _names_a_dwelling(text: str, start: int, end: int) -> bool:
         return True  # 3单元5楼: one landing of one stairway
     if not (building or floor or has_digit):
         return False  # 一二单元: which units, in words, of which building?
+    if s[0].isascii() and s[0].isalpha() and not s[1].isascii():
+        # B栋一楼 after a compound's name is as often its lobby or a fire exit (小区B栋一楼规划的
+        # 消防通道) or a mall's floor (商业乐园c栋三楼有个小商铺): only a word of home makes it one
+        return _home_near(text, start, end)
     return "号院" in s or _anchored(text, start)
 
 
