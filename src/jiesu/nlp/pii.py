@@ -533,8 +533,9 @@ _PARTY_TITLES = _words(
 )
 _TITLE_SET = frozenset(_PARTY_TITLES)
 # The last character of an organisation's or a place's name (社区, 物业, 教育局, 汉回村, 县委,
-# 公司, 街道, 政府, 中心, 中学, 基教股): an official's full name between it and a title is closed, as
-# after a punctuation mark (社区朱红焰书记, 县委赵玉书记, 物业王丽经理).
+# 公司, 街道, 政府, 中心, 中学, a county bureau's section 基教股): an official's full name
+# between it and a title is closed, as after a punctuation mark (社区朱红焰书记, 县委赵玉书记,
+# 物业王丽经理).
 _UNIT_ENDS = frozenset("区村委局科办所站队部处院校学镇乡厂店组会司业道府心行团馆社股")
 _PARTY_GROUPS = _words("夫妇 一家 全家 父子 母子 父女 母女 兄弟 姐妹 等人 一伙 两口子")
 # 家 followed by what is at someone's home: 李四家门口, 王二家的狗, 张三家违建.
@@ -798,7 +799,10 @@ def _party_name_at(
                 _closed_or_verb_at(text, pos + size, digits=signed)
                 and (
                     cand in lex.full_names
-                    or not any(cand[:2] in words for words in (lex.tags, lex.ordinary, lex.frequent_names))
+                    or not any(
+                        cand[:2] in words
+                        for words in (lex.tags, lex.ordinary, lex.frequent_names)
+                    )
                 )
             )
         )
@@ -1094,7 +1098,9 @@ _SHOP_AFTER = re.compile(
     r"(?:号|室)?(?:[两\d一二三四五六七八九十]{1,2}[间个家]?)?(?:门面|商铺|铺面|店面|门店|摊位|档口)"
 )
 # What a number before it is not a room for: a measure, an amount, a date, a time, a line.
-_MEASURE_AFTER = re.compile(r"[\dA-Za-z号楼栋幢座#米多余年月日天个元块平层级人户辆台次万千百来%％路线岁分秒点:：.~～]")
+_MEASURE_AFTER = re.compile(
+    r"[\dA-Za-z号楼栋幢座#米多余年月日天个元块平层级人户辆台次万千百来%％路线岁分秒点:：.~～]"
+)
 _LETTER_ONLY_ROOM = re.compile(r"[A-Za-z](?:栋|幢|座|号楼)\d{3,5}[A-Za-z]?")
 _HAN_ROOM_AT_END = re.compile(_HAN_ROOM + r"(?:室|号房|房间|号|户)?$")
 # Words of one's home: a lettered building or a two-part number (a栋4002, 5-2902) is a flat
