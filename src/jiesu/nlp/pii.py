@@ -20,13 +20,20 @@ House numbers (门牌号, 楼栋房号): what names one household is masked, wha
   compound's name (阳光小区, 和平里, 三期, 家属院) or a word of dwelling (住在). Without one
   it may be an office or a hotel (市民中心1号楼一楼), or a count of buildings with their height
   (3栋24层的高楼, never masked, nor a floor followed by 高/以上).
+- Rooms listed after a masked one are masked too (9栋201、202、401); a room in Chinese digits
+  counts with a 零 in it (三单元五零一, 五零二室). A building numbered by a letter alone with
+  bare digits after it (a栋4002, A座1203) and two parts in figures (5-2902) are a flat only
+  after a dwelling anchor or near a word of home (我家, 住在, 业主, 楼上): without one they are
+  as often an office or a range. A lettered building + floor (B栋3楼) needs the word of home
+  (小区B栋一楼规划的消防通道 is a public place).
 - Stays: a building alone (阳光小区3号楼电梯停运, 12号楼东侧路灯不亮, 幸福路8号院2号楼门口):
   dozens of households share it and what it names is theirs together (the lift, the roof), so
   it says where, not who; the public pages say so. Also a shopfront or lobby on a floor
   (2栋一楼门面), 两 (a count: 两栋, 1楼两家), a building's height (3层楼高), a number after a
   building that is no room (3号楼5号楼之间, 3号楼100米外, 3栋20多户, 16栋08户型), ranges
   (200-300元, 18-18-18), bus and metro lines (3路, 2号线, 100号公交), a day of the month
-  (我们村3号停电), dates and times, amounts, tracking codes.
+  (我们村3号停电), dates and times (12-25-2019), amounts, tracking codes, and a shop's number
+  (1-2-245号商铺, B2栋155门面): it is on the shop's sign and names a business, not a home.
 """
 
 from __future__ import annotations
@@ -1019,12 +1026,16 @@ _ROOM_LIST_ITEM = re.compile(
 )
 
 
+_LAST_ROOM = re.compile(r"(\d{3,4})\D{0,3}$")
+_HAN_ROOM_LAST = frozenset("一二三四五六七八九零〇室号房间户")
+
+
 def _dwelling_with_list(text: str, start: int, end: int) -> Iterable[tuple[str, int, int]]:
     """The chain `text[start:end]` if it names a household, and the rooms listed after it."""
     if not _names_a_dwelling(text, start, end):
         return
     spans = [(start, end)]
-    room = re.search(r"(\d{3,4})\D{0,3}$", text[start:end])
+    room = _LAST_ROOM.search(text, start, end)
     if room is not None:  # only a room starts a list of rooms, not a floor or a unit
         size = len(room.group(1))
         while (m := _ROOM_LIST_ITEM.match(text, spans[-1][1])) is not None:
@@ -1034,7 +1045,7 @@ def _dwelling_with_list(text: str, start: int, end: int) -> Iterable[tuple[str, 
                 break
             spans.append((m.start("room"), m.end()))
             size = len(m["digits"])
-        if _SHOP_AFTER.match(text, spans[-1][1]):
+        if _shop_after(text, spans[-1][1]):
             return  # 9栋106、108号门面: the list ends in what it is, a row of shops
     for s, e in spans:
         yield "house_number", s, e
@@ -1048,7 +1059,7 @@ def _names_a_dwelling(text: str, start: int, end: int) -> bool:
     ("16栋电梯") never does.
     """
     s = text[start:end]
-    if _SHOP_AFTER.match(text, end):
+    if _shop_after(text, end):
         return False  # 中茂城1-2-245号商铺, B2栋155门面: a business's address, not a home
     if s.count("-") == 1 and s[-1].isdigit() and _DASHED_ROOM.fullmatch(s):
         # 花语书苑2-204, 我家5-2902; not 有80-100分贝, 业主交了3-5000元, 住了12-2019
@@ -1065,7 +1076,7 @@ def _names_a_dwelling(text: str, start: int, end: int) -> bool:
         return _anchored(text, start) or _home_near(text, start, end)
     if s[-1].isdigit() or s.endswith(("室", "号房", "房间", "房", "户", "号")):
         return True
-    if _HAN_ROOM_AT_END.search(s):
+    if s[-1] in _HAN_ROOM_LAST and _HAN_ROOM_AT_END.search(s):
         return True  # 三单元五零一
     building = any(b in s for b in ("栋", "幢", "号楼", "座", "#"))
     below = "单元" in s or "门" in s or _FLOOR_AFTER.search(s) is not None
@@ -1097,6 +1108,12 @@ def _names_a_dwelling(text: str, start: int, end: int) -> bool:
 _SHOP_AFTER = re.compile(
     r"(?:号|室)?(?:[两\d一二三四五六七八九十]{1,2}[间个家]?)?(?:门面|商铺|铺面|店面|门店|摊位|档口)"
 )
+_SHOP_FIRST = frozenset("号室两0123456789一二三四五六七八九十门商铺店摊档")
+
+
+def _shop_after(text: str, end: int) -> bool:
+    # the first character rules out almost every position before the regex runs (search path)
+    return text[end : end + 1] in _SHOP_FIRST and _SHOP_AFTER.match(text, end) is not None
 # What a number before it is not a room for: a measure, an amount, a date, a time, a line.
 _MEASURE_AFTER = re.compile(
     r"[\dA-Za-z号楼栋幢座#米多余年月日天个元块平层级人户辆台次万千百来%％路线岁分秒点:：.~～]"
