@@ -29,7 +29,9 @@ from jiesu.services.clock import utcnow
 from jiesu.services.feedback import FeedbackService
 from jiesu.services.reporting import ReportingService
 from jiesu.services.retention import ErasureResult, erase_due
-from jiesu.store.feedback_tables import RatingRow, RectificationRow
+from jiesu.store import feedback_store as fq
+from jiesu.store import retention_store
+from jiesu.store.feedback_tables import RatingAppealRow, RatingRow, RectificationRow
 from jiesu.store.notify_tables import NotificationRow
 from jiesu.store.tables import AppealRow, EventRow
 from tests.support.city import City, page_login
@@ -308,6 +310,85 @@ def test_what_a_unit_writes_after_the_erasure_is_erased_too(runtime: Runtime,
     assert audit.verify(runtime.db).ok
 
 
+def _rating_of(runtime: Runtime, appeal_id: int) -> int:
+    with runtime.db.uow(write=False) as uow:
+        rating = uow.session.scalar(select(RatingRow.id).where(RatingRow.appeal_id == appeal_id))
+    assert rating is not None
+    return rating
+
+
+def _appeal_texts(runtime: Runtime, rating_id: int) -> dict[str, str | None]:
+    """Every text stored about a rating's 申诉: its reason and decision, and the decision's
+    copies (why the rating was excluded, why its rectification was cancelled)."""
+    with runtime.db.uow(write=False) as uow:
+        ra = uow.session.scalars(select(RatingAppealRow).where(
+            RatingAppealRow.rating_id == rating_id)).one()
+        rating = uow.session.get(RatingRow, rating_id)
+        rect = uow.session.scalar(select(RectificationRow).where(
+            RectificationRow.rating_id == rating_id))
+        assert rating is not None and rect is not None
+        return {"reason": ra.reason, "decision": ra.decision_reason,
+                "excluded": rating.excluded_reason, "cancelled": rect.cancelled_reason}
+
+
+def _appeal_event_reasons(runtime: Runtime, appeal_id: int) -> dict[str, str]:
+    """The reasons the events of filing and deciding a 申诉 carry, by event type."""
+    with runtime.db.uow(write=False) as uow:
+        return {e.type: e.data["reason"] for e in uow.session.scalars(select(EventRow).where(
+            EventRow.appeal_id == appeal_id,
+            EventRow.type.in_(("rating_appealed", "rating_appeal_decided"))))}
+
+
+def _clean(texts: dict[str, str | None], *words: str) -> None:
+    """No phone, ID number or any of `words` is left in `texts` (the None ones not written)."""
+    for key, text in texts.items():
+        assert text is None or (not contains_pii(text) and PHONE not in text
+                                and ID_NUMBER not in text
+                                and not any(w in text for w in words)), (key, text)
+
+
+def test_erasure_redacts_the_rating_appeals_and_their_decisions(runtime: Runtime,
+                                                                city: City) -> None:
+    """A unit's 申诉 may quote the rater (their phone, their name), and so may the reviewer's
+    decision, which an upheld 申诉 also copies into the rating (why it was excluded) and its
+    rectification (why it was cancelled): erasure redacts them all, of an appeal's ratings and
+    of a service item's."""
+    story = Story(runtime, city)
+    feedback = FeedbackService(runtime.db, runtime.rules, runtime.settings)
+    reviewer = Actor(role=Role.SUPERVISOR)
+    upheld, pending = story.closed(T0, report=False), story.closed(T0, report=False)
+    item = feedback.add_service_item(Actor(role=Role.ADMIN), "D1", "SI1", "户籍办理", T0)
+    rated_item = feedback.rate_service_item(item, PHONE, 1, T0).rating_id
+    said = f"张三（{PHONE}，身份证{ID_NUMBER}）与邻居有纠纷，借评价泄愤"
+    ra = {r: feedback.file_rating_appeal(story.handler, r, said, T0 + timedelta(days=5))
+          for r in (_rating_of(runtime, upheld), _rating_of(runtime, pending), rated_item)}
+    feedback.decide_rating_appeal(reviewer, ra[_rating_of(runtime, upheld)], True,
+                                  f"经核实张三电话{PHONE}多次恶意差评", T0 + timedelta(days=6))
+    feedback.decide_rating_appeal(reviewer, ra[rated_item], False,
+                                  f"已回电{PHONE}核实，评价属实", T0 + timedelta(days=6))
+    before = _appeal_texts(runtime, _rating_of(runtime, upheld))
+    assert PHONE in (before["excluded"] or "") and PHONE in (before["cancelled"] or "")
+
+    r = erase_due(runtime.db, T0 + timedelta(days=DAYS + 10), days=DAYS,
+                  reopen_window_days=15, upload_dir=runtime.settings.upload_dir)
+    assert (r.appeals, r.item_ratings) == (2, 1)
+    texts = _appeal_texts(runtime, _rating_of(runtime, upheld))
+    _clean(texts, "张三")
+    assert texts["reason"] == (
+        "张**（138****5678，身份证110101********1233）与邻居有纠纷，借评价泄愤")
+    assert texts["decision"] == texts["excluded"] == "经核实张**电话138****5678多次恶意差评"
+    assert texts["cancelled"] == f"评价经申诉被剔除：{texts['decision']}"
+    texts = _appeal_texts(runtime, _rating_of(runtime, pending))
+    _clean(texts, "张三")
+    assert texts["decision"] is None and "借评价泄愤" in (texts["reason"] or "")
+    texts = _appeal_texts(runtime, rated_item)  # no requester's name known: only the numbers
+    _clean(texts)
+    assert texts["decision"] == "已回电138****5678核实，评价属实"
+    # the events keep what they said (their hashes cover it)
+    assert _appeal_event_reasons(runtime, upheld)["rating_appealed"] == said
+    assert audit.verify(runtime.db).ok
+
+
 def test_the_periodic_jobs_erase_and_say_so(runtime: Runtime, city: City) -> None:
     story = Story(runtime, city)
     ids = [story.rejected(T0) for _ in range(3)]
@@ -409,6 +490,81 @@ def test_erasing_an_appeal_while_its_rectification_takes_a_step_deadlocks_neithe
     erased = outcome["erase"]
     assert isinstance(erased, ErasureResult) and erased.appeals == 1, repr(erased)
     assert _row(runtime, appeal).requester_phone is None
+    assert audit.verify(runtime.db).ok
+
+
+@pytest.mark.parametrize("first", ["decision"])
+def test_erasing_an_appeal_while_its_rating_appeal_is_decided_deadlocks_neither(
+        runtime: Runtime, city: City, monkeypatch: pytest.MonkeyPatch, first: str) -> None:
+    """A reviewer upholds a 申诉 against the rating of a long-ended appeal while that appeal
+    is erased, each of them first in turn, holding its locks while the other begins. Deciding
+    wrote the 申诉 before it locked the rating; erasure, holding the rating, would wait for that
+    申诉: a deadlock. Both now lock the rating first: the second waits for the first, then
+    finishes, and whichever went first no text of the 申诉 is left as written (erasure redacts
+    a decision before it; a decision after it is written redacted)."""
+    if runtime.db.dialect != "postgresql":
+        pytest.skip("SQLite takes the write lock at BEGIN IMMEDIATE: two writers cannot overlap")
+    story = Story(runtime, city)
+    appeal = story.closed(T0, report=False)
+    rating = _rating_of(runtime, appeal)
+    svc = FeedbackService(runtime.db, runtime.rules, runtime.settings)
+    ra = svc.file_rating_appeal(story.handler, rating, f"评价人{PHONE}与本单位无业务往来",
+                                T0 + timedelta(days=5))
+    when = T0 + timedelta(days=DAYS + 10)
+    locked, go = threading.Event(), threading.Event()
+
+    def holding(work: Callable[..., Any]) -> Callable[..., Any]:
+        def held(*args: Any, **kwargs: Any) -> Any:  # its locks taken, the other begins
+            done = work(*args, **kwargs)
+            locked.set()
+            go.wait(timeout=30)
+            return done
+        return held
+
+    # the decision has written the 申诉; erasure has claimed the appeal (all its locks taken)
+    if first == "decision":
+        monkeypatch.setattr(fq, "decide_rating_appeal", holding(fq.decide_rating_appeal))
+    else:
+        monkeypatch.setattr(retention_store, "claim_due", holding(retention_store.claim_due))
+    outcome: dict[str, object] = {}
+
+    def run(name: str, work: Callable[[], object]) -> threading.Thread:
+        def target() -> None:
+            try:
+                outcome[name] = work()
+            except Exception as exc:  # noqa: BLE001 - asserted below
+                outcome[name] = exc
+        thread = threading.Thread(target=target)
+        thread.start()
+        return thread
+
+    def decide() -> object:
+        return svc.decide_rating_appeal(Actor(role=Role.SUPERVISOR), ra, True,
+                                        f"经回电{PHONE}核实属恶意差评", when)
+
+    def erase() -> object:
+        return erase_due(runtime.db, when, days=DAYS, reopen_window_days=15,
+                         upload_dir=runtime.settings.upload_dir)
+
+    works = {"decision": decide, "erasure": erase}
+    second = next(name for name in works if name != first)
+    threads = [run(first, works[first])]
+    assert locked.wait(timeout=30)
+    threads.append(run(second, works[second]))
+    deadline = time.monotonic() + 10
+    while _lock_waits(runtime) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)  # the second is waiting for the rating's lock
+    assert _lock_waits(runtime) == 1
+    go.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcome["decision"] == "upheld", repr(outcome["decision"])
+    erased = outcome["erasure"]
+    assert isinstance(erased, ErasureResult) and erased.appeals == 1, repr(erased)
+    texts = _appeal_texts(runtime, rating)
+    _clean(texts, "张三")
+    assert texts["decision"] == texts["excluded"] == "经回电138****5678核实属恶意差评"
+    assert texts["reason"] == "评价人138****5678与本单位无业务往来"
     assert audit.verify(runtime.db).ok
 
 

@@ -454,29 +454,32 @@ class FeedbackService:
             ra = rules_rating.RatingAppeal(rules_rating.RatingAppealStatus(row.status),
                                            row.reason)
             ra.decide(uphold, reason, now)
-            rating_id = row.rating_id
+            # The rating is locked before the 申诉 is written, as publishing, filing and
+            # erasure lock it first (the one order: rating, 申诉, rectification, appeal;
+            # jiesu.services.retention): so a rectification is not published while its rating
+            # is being excluded, and erasure, holding the rating, never waits for a 申诉 whose
+            # decider waits for that rating (a deadlock).
+            rating = uow.session.get(RatingRow, row.rating_id, with_for_update=True)
+            assert rating is not None
+            decision = ra.decision_reason
             # only while it is still pending: two reviewers deciding at once both read it
             # pending, and for a service item's rating no appeal version stops the second
             if not fq.decide_rating_appeal(uow.session, rating_appeal_id, status=str(ra.status),
-                                           reason=ra.decision_reason, decided_at=now,
+                                           reason=decision, decided_at=now,
                                            decided_by=actor.user_id):
                 raise Conflict("该申诉已由其他审核人审核，请刷新后查看审核结果")
-            # locked as publishing locks it, so a rectification is not published while its
-            # rating is being excluded
-            rating = uow.session.get(RatingRow, rating_id, with_for_update=True)
-            assert rating is not None
             if uphold:
                 rating.excluded, rating.excluded_at = True, now
-                rating.excluded_reason = ra.decision_reason
-                # its row lock after the rating's, as every step takes them: a report or
-                # 整改回访 in flight is cancelled after it commits, or refused (Conflict)
+                rating.excluded_reason = decision
+                # its row lock after the rating's and the 申诉's, as every step takes them: a
+                # report or 整改回访 in flight is cancelled after it commits, or refused
                 rect = fq.rectification_of_rating(uow.session, rating.id, lock=True)
                 if rect is not None and rect.status not in ("published", "cancelled"):
                     rect.status = str(rules_rating.RectificationStatus.CANCELLED)
-                    rect.cancelled_reason = f"评价经申诉被剔除：{ra.decision_reason}"
+                    rect.cancelled_reason = f"评价经申诉被剔除：{decision}"
             self._appeal_event(uow, rating.appeal_id, actor, now, "rating_appeal_decided",
                                {"rating_id": rating.id, "rating_appeal_id": rating_appeal_id,
-                                "upheld": uphold, "reason": ra.decision_reason})
+                                "upheld": uphold, "reason": decision})
             uow.commit()
             return str(ra.status)
 
@@ -503,7 +506,8 @@ class FeedbackService:
         Of two steps at once one wins and the other is refused with Conflict (409) and changes
         nothing, whatever was rated: a service item's rating has no appeal whose version would
         stop the second. Its row lock is taken here, after the rating's (publishing) and before
-        the appeal's (the step's event): the one order, which erasure (retention) keeps too."""
+        the appeal's (the step's event): the one order (rating, 申诉, rectification, appeal),
+        which erasure (retention) keeps too."""
         changed = {k: v for k, v in _columns(rect).items() if v != read[k]} | more
         if not fq.update_rectification(uow.session, rect_id, status=read["status"],
                                        rounds=read["rounds"], values=changed):

@@ -80,11 +80,9 @@ def erase_due(db: Database, now: datetime, *, days: int, reopen_window_days: int
                 _erase_appeals(uow.session, due, before, now, Path(upload_dir), result)
             items = rs.claim_item_ratings(uow.session, before, batch)
             if items:
-                rs.erase_ratings(uow.session, {r: erased_text(c) for r, c in items})
-                # their 整改报告 too, which may quote the rater (locked after the ratings)
-                rs.set_reports(uow.session, {
-                    i: erased_text(t) or "" for i, _, t in
-                    rs.rectification_reports(uow.session, [r for r, _ in items])})
+                # their 申诉 and 整改 too, which may quote the rater (locked after the ratings)
+                texts = _lock_rating_texts(uow.session, {r: (c, x) for r, c, x in items})
+                _erase_rating_texts(uow.session, texts, {r: () for r, _, _ in items})
                 result.item_ratings += len(items)
                 result.ratings += len(items)
             uow.commit()
@@ -100,14 +98,17 @@ def erase_due(db: Database, now: datetime, *, days: int, reopen_window_days: int
 
 def _erase_appeals(session: Session, due: list[int], before: datetime, now: datetime,
                    upload_dir: Path, result: ErasureResult) -> None:
-    # Lock order: rating, then rectification (整改), then appeal, as every rating and 整改 step
-    # takes them (jiesu.services.feedback: publishing locks the rating, each step writes the
-    # rectification, then the appeal's event). Erasure once claimed the appeals first and then
-    # waited for a rectification a step held, which waited for the appeal: a deadlock
-    # (PostgreSQL failed one, a 503). So the due appeals' ratings and their rectifications are
-    # locked first, waiting for a step in flight, then the appeals claimed (SKIP LOCKED).
+    # Lock order: rating, then its 申诉 (rating appeal), then its rectification (整改), then
+    # the appeal. Every rating, 申诉 and 整改 step takes them so (jiesu.services.feedback:
+    # filing and deciding a 申诉 and publishing lock the rating first; deciding then writes the
+    # 申诉 and the rectification; each step writes the rectification, then the appeal's event).
+    # Erasure once claimed the appeals first and then waited for a rectification a step held,
+    # which waited for the appeal: a deadlock (PostgreSQL failed one, a 503). Deciding a 申诉
+    # once wrote the 申诉 before it locked the rating, while erasure, holding the rating, would
+    # wait for that 申诉: the same. So the due appeals' ratings, their 申诉 and rectifications
+    # are locked first, waiting for a step in flight, then the appeals claimed (SKIP LOCKED).
     ratings = rs.ratings_of(session, due)
-    reports = rs.rectification_reports(session, [r for r, _, _ in ratings])
+    texts = _lock_rating_texts(session, {r: (c, x) for r, _, c, x in ratings})
     ids = rs.claim_due(session, before, due)
     if not ids:
         return
@@ -134,11 +135,9 @@ def _erase_appeals(session: Session, due: list[int], before: datetime, now: date
         photos += files
         row["suggestions"] = _erased_suggestions(row["suggestions"])
     rs.erase(session, rows, now)
-    ratings = [(r, a, c) for r, a, c in ratings if a in names]  # of the appeals claimed
-    rs.erase_ratings(session, {r: erased_text(c, names[a]) for r, a, c in ratings})
-    appeal_of = {r: a for r, a, _ in ratings}
-    rs.set_reports(session, {i: erased_text(t, names[appeal_of[r]]) or ""
-                             for i, r, t in reports if r in appeal_of})
+    # of the appeals claimed, each with its requester's name
+    raters = {r: names[a] for r, a, _, _ in ratings if a in names}
+    _erase_rating_texts(session, texts, raters)
     refs = [f"appeal:{i}:{step}" for i in ids for step in REQUESTER_MESSAGE_STEPS]
     result.messages += rs.delete_messages(session, refs, REQUESTER_MESSAGE_KINDS)
     # The files go before the commit: should it fail, the rows still list photos that are
@@ -146,7 +145,45 @@ def _erase_appeals(session: Session, due: list[int], before: datetime, now: date
     # nothing lists any more, kept for ever.
     result.photos += _delete_photos(upload_dir, photos)
     result.appeals += len(rows)
-    result.ratings += len(ratings)
+    result.ratings += len(raters)
+
+
+@dataclass
+class _RatingTexts:
+    """The texts about some ratings that erasure redacts, read under their locks."""
+
+    # rating id: (comment, why it was excluded: an upheld 申诉's decision)
+    ratings: dict[int, tuple[str | None, str | None]]
+    # the 申诉: (id, rating id, reason, the decision's reason)
+    appeals: list[tuple[int, int, str, str | None]]
+    # (id, rating id, 整改报告, why it was cancelled: an upheld 申诉's decision)
+    rectifications: list[tuple[int, int, str | None, str | None]]
+
+
+def _lock_rating_texts(session: Session, ratings: dict[int, tuple[str | None, str | None]]
+                       ) -> _RatingTexts:
+    """The ratings' (locked by the caller) 申诉, then their rectifications, locked in that
+    order (the one order: see `_erase_appeals`)."""
+    ids = list(ratings)
+    return _RatingTexts(ratings, rs.rating_appeal_texts(session, ids),
+                        rs.rectification_texts(session, ids))
+
+
+def _erase_rating_texts(session: Session, texts: _RatingTexts,
+                        names: dict[int, tuple[str, ...]]) -> None:
+    """Clear the raters' phones of the ratings in `names` (rating id: the requester's names)
+    and redact every text about them: the comment, the 申诉's reason and its decision, which
+    is also the reason a rating is excluded and its rectification cancelled, and the 整改报告
+    (which may quote the rater)."""
+    def clean(rating: int, text: str | None) -> str | None:
+        return erased_text(text, names[rating])
+
+    rs.erase_ratings(session, {r: (clean(r, c), clean(r, x))
+                               for r, (c, x) in texts.ratings.items() if r in names})
+    rs.set_rating_appeal_texts(session, {i: (clean(r, t) or "", clean(r, d))
+                                         for i, r, t, d in texts.appeals if r in names})
+    rs.set_rectification_texts(session, {i: (clean(r, t), clean(r, c))
+                                         for i, r, t, c in texts.rectifications if r in names})
 
 
 def erased_text(text: str | None, names: tuple[str, ...] = ()) -> str | None:

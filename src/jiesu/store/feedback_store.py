@@ -100,7 +100,8 @@ def decide_rating_appeal(session: Session, rating_appeal_id: int, *, status: str
     """Record the decision of a 申诉 that is still pending, in one conditional UPDATE: False
     when it is not pending any more (another reviewer decided it since it was read). Under
     PostgreSQL's READ COMMITTED the second of two such UPDATEs waits for the first and then
-    finds the row no longer pending."""
+    finds the row no longer pending. The caller holds the rating's lock already (the order:
+    rating, 申诉, rectification, appeal)."""
     done = session.execute(
         update(RatingAppealRow)
         .where(RatingAppealRow.id == rating_appeal_id, RatingAppealRow.status == "pending")
@@ -127,7 +128,8 @@ def rating_appeal_pending(session: Session, rating_id: int) -> bool:
 def rectification_of_rating(session: Session, rating_id: int, *,
                             lock: bool = False) -> RectificationRow | None:
     """The 整改 opened for the rating, if any; `lock` takes its row lock (FOR UPDATE), after
-    the rating's (the order every step keeps: rating, rectification, appeal)."""
+    the rating's and its 申诉's (the order every step keeps: rating, 申诉, rectification,
+    appeal; jiesu.services.retention)."""
     stmt = select(RectificationRow).where(RectificationRow.rating_id == rating_id)
     if lock:
         stmt = stmt.with_for_update()

@@ -10,7 +10,12 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from jiesu.store.feedback_tables import ITEM_RATER_SQL, RatingRow, RectificationRow
+from jiesu.store.feedback_tables import (
+    ITEM_RATER_SQL,
+    RatingAppealRow,
+    RatingRow,
+    RectificationRow,
+)
 from jiesu.store.notify_tables import NotificationRow
 from jiesu.store.tables import NOT_ERASED_ENDED_SQL, AppealRow
 
@@ -89,43 +94,75 @@ def erase(session: Session, rows: Iterable[dict[str, Any]], at: datetime) -> Non
         session.connection().execute(_ERASE, params)
 
 
-def ratings_of(session: Session, appeal_ids: Sequence[int]) -> list[tuple[int, int, str | None]]:
-    """(rating id, appeal id, comment) of the appeals' ratings, locked (FOR UPDATE, by id)."""
-    return [(i, a, c) for i, a, c in session.execute(
-        select(RatingRow.id, RatingRow.appeal_id, RatingRow.comment)
+def ratings_of(session: Session, appeal_ids: Sequence[int]
+               ) -> list[tuple[int, int, str | None, str | None]]:
+    """(rating id, appeal id, comment, reason for its exclusion) of the appeals' ratings,
+    locked (FOR UPDATE, by id)."""
+    return [(i, a, c, x) for i, a, c, x in session.execute(
+        select(RatingRow.id, RatingRow.appeal_id, RatingRow.comment, RatingRow.excluded_reason)
         .where(RatingRow.appeal_id.in_(appeal_ids)).order_by(RatingRow.id)
         .with_for_update()) if a is not None]
 
 
-def rectification_reports(session: Session, rating_ids: Sequence[int]
-                          ) -> list[tuple[int, int, str | None]]:
-    """(rectification id, rating id, report) of the ratings' rectifications that have one.
-    All of the ratings' rectifications are locked (FOR UPDATE, by id), those without a report
-    too: a report being written now is then either in before erasure reads it, or written
-    after erasure committed, by a step that sees the erasure and redacts it
-    (jiesu.store.feedback_store.rectification_erased)."""
-    return [(i, r, t) for i, r, t in session.execute(
-        select(RectificationRow.id, RectificationRow.rating_id, RectificationRow.report)
+def rating_appeal_texts(session: Session, rating_ids: Sequence[int]
+                        ) -> list[tuple[int, int, str, str | None]]:
+    """(申诉 id, rating id, reason, decision's reason) of the ratings' 申诉, locked (FOR UPDATE,
+    by id) after the ratings and before their rectifications: the one order
+    (jiesu.services.retention). Filing and deciding one lock its rating first, so a 申诉 being
+    filed or decided now is either in before erasure reads it, or written after erasure
+    committed, by a step that sees the erasure and redacts it
+    (jiesu.store.feedback_store.rating_erased)."""
+    return [(i, r, t, d) for i, r, t, d in session.execute(
+        select(RatingAppealRow.id, RatingAppealRow.rating_id, RatingAppealRow.reason,
+               RatingAppealRow.decision_reason)
+        .where(RatingAppealRow.rating_id.in_(rating_ids))
+        .order_by(RatingAppealRow.id).with_for_update())]
+
+
+def rectification_texts(session: Session, rating_ids: Sequence[int]
+                        ) -> list[tuple[int, int, str | None, str | None]]:
+    """(rectification id, rating id, report, reason it was cancelled) of the ratings'
+    rectifications that have either. All of the ratings' rectifications are locked (FOR
+    UPDATE, by id), those without a report too: a report being written now is then either in
+    before erasure reads it, or written after erasure committed, by a step that sees the
+    erasure and redacts it (jiesu.store.feedback_store.rectification_erased)."""
+    return [(i, r, t, c) for i, r, t, c in session.execute(
+        select(RectificationRow.id, RectificationRow.rating_id, RectificationRow.report,
+               RectificationRow.cancelled_reason)
         .where(RectificationRow.rating_id.in_(rating_ids))
-        .order_by(RectificationRow.id).with_for_update()) if t is not None]
+        .order_by(RectificationRow.id).with_for_update()) if t is not None or c is not None]
 
 
-def erase_ratings(session: Session, comments: dict[int, str | None]) -> None:
-    """Clear the rater's phone of these ratings and set their (redacted) comments."""
-    if comments:
+def erase_ratings(session: Session, texts: dict[int, tuple[str | None, str | None]]) -> None:
+    """Clear the rater's phone of these ratings and set their (redacted) comments and reasons
+    for their exclusion: `texts` maps a rating's id to (comment, excluded_reason)."""
+    if texts:
         session.connection().execute(
             update(RatingRow.__table__).where(RatingRow.__table__.c.id == bindparam("p_id"))
-            .values(rater_phone=None, comment=bindparam("p_comment")),
-            [{"p_id": i, "p_comment": c} for i, c in comments.items()])
+            .values(rater_phone=None, comment=bindparam("p_comment"),
+                    excluded_reason=bindparam("p_excluded")),
+            [{"p_id": i, "p_comment": c, "p_excluded": x} for i, (c, x) in texts.items()])
 
 
-def set_reports(session: Session, reports: dict[int, str]) -> None:
-    if reports:
+def set_rating_appeal_texts(session: Session, texts: dict[int, tuple[str, str | None]]) -> None:
+    """Set the (redacted) texts of these 申诉: id to (reason, decision's reason)."""
+    if texts:
+        t = RatingAppealRow.__table__
         session.connection().execute(
-            update(RectificationRow.__table__)
-            .where(RectificationRow.__table__.c.id == bindparam("p_id"))
-            .values(report=bindparam("p_report")),
-            [{"p_id": i, "p_report": t} for i, t in reports.items()])
+            update(t).where(t.c.id == bindparam("p_id"))
+            .values(reason=bindparam("p_reason"), decision_reason=bindparam("p_decision")),
+            [{"p_id": i, "p_reason": r, "p_decision": d} for i, (r, d) in texts.items()])
+
+
+def set_rectification_texts(session: Session,
+                            texts: dict[int, tuple[str | None, str | None]]) -> None:
+    """Set the (redacted) texts of these rectifications: id to (report, cancelled_reason)."""
+    if texts:
+        t = RectificationRow.__table__
+        session.connection().execute(
+            update(t).where(t.c.id == bindparam("p_id"))
+            .values(report=bindparam("p_report"), cancelled_reason=bindparam("p_cancelled")),
+            [{"p_id": i, "p_report": r, "p_cancelled": c} for i, (r, c) in texts.items()])
 
 
 def delete_messages(session: Session, refs: Sequence[str], kinds: Sequence[str]) -> int:
@@ -143,10 +180,11 @@ def count_item_ratings_due(session: Session, before: datetime) -> int:
 
 
 def claim_item_ratings(session: Session, before: datetime, limit: int
-                       ) -> list[tuple[int, str | None]]:
-    """(id, comment) of up to `limit` service-item ratings given before `before` that still
-    keep the rater's phone, claimed with FOR UPDATE SKIP LOCKED."""
-    return [(i, c) for i, c in session.execute(
-        select(RatingRow.id, RatingRow.comment).where(_ITEM_RATER, RatingRow.created_at < before)
+                       ) -> list[tuple[int, str | None, str | None]]:
+    """(id, comment, reason for its exclusion) of up to `limit` service-item ratings given
+    before `before` that still keep the rater's phone, claimed with FOR UPDATE SKIP LOCKED."""
+    return [(i, c, x) for i, c, x in session.execute(
+        select(RatingRow.id, RatingRow.comment, RatingRow.excluded_reason)
+        .where(_ITEM_RATER, RatingRow.created_at < before)
         .order_by(RatingRow.created_at, RatingRow.id).limit(limit)
         .with_for_update(skip_locked=True))]
