@@ -389,6 +389,45 @@ def test_erasure_redacts_the_rating_appeals_and_their_decisions(runtime: Runtime
     assert audit.verify(runtime.db).ok
 
 
+def test_a_rating_appeal_filed_or_decided_after_the_erasure_is_erased_too(
+        runtime: Runtime, city: City) -> None:
+    """Filed after the erasure, decided after it (filed before), of an appeal's rating and of a
+    service item's: what the unit and the reviewer write is stored, and put in the events,
+    de-identified as erasure left the rest."""
+    story = Story(runtime, city)
+    feedback = FeedbackService(runtime.db, runtime.rules, runtime.settings)
+    reviewer = Actor(role=Role.SUPERVISOR)
+    later, earlier = story.closed(T0, report=False), story.closed(T0, report=False)
+    item = feedback.add_service_item(Actor(role=Role.ADMIN), "D1", "SI1", "户籍办理", T0)
+    rated_item = feedback.rate_service_item(item, PHONE, 1, T0).rating_id
+    filed_before = feedback.file_rating_appeal(story.handler, _rating_of(runtime, earlier),
+                                               "评价与事实不符", T0 + timedelta(days=5))
+    when = T0 + timedelta(days=DAYS + 10)
+    r = erase_due(runtime.db, when, days=DAYS, reopen_window_days=15,
+                  upload_dir=runtime.settings.upload_dir)
+    assert (r.appeals, r.item_ratings) == (2, 1)
+
+    said = f"评价人{PHONE}（身份证{ID_NUMBER}）与本单位无业务往来"
+    decided = f"经回电{PHONE}核实属恶意差评"
+    for rating in (_rating_of(runtime, later), rated_item):
+        ra = feedback.file_rating_appeal(story.handler, rating, said, when)
+        assert feedback.decide_rating_appeal(reviewer, ra, True, decided, when) == "upheld"
+    feedback.decide_rating_appeal(reviewer, filed_before, True, decided, when)
+    for rating in (_rating_of(runtime, later), rated_item, _rating_of(runtime, earlier)):
+        texts = _appeal_texts(runtime, rating)
+        _clean(texts)
+        assert texts["decision"] == texts["excluded"] == "经回电138****5678核实属恶意差评"
+        assert texts["cancelled"] == f"评价经申诉被剔除：{texts['decision']}"
+    assert _appeal_texts(runtime, rated_item)["reason"] == (
+        "评价人138****5678（身份证110101********1233）与本单位无业务往来")
+    events = _appeal_event_reasons(runtime, later)
+    assert set(events) == {"rating_appealed", "rating_appeal_decided"}
+    _clean(dict(events))
+    assert _appeal_event_reasons(runtime, earlier) == {
+        "rating_appealed": "评价与事实不符", "rating_appeal_decided": texts["decision"]}
+    assert audit.verify(runtime.db).ok
+
+
 def test_the_periodic_jobs_erase_and_say_so(runtime: Runtime, city: City) -> None:
     story = Story(runtime, city)
     ids = [story.rejected(T0) for _ in range(3)]
@@ -493,7 +532,7 @@ def test_erasing_an_appeal_while_its_rectification_takes_a_step_deadlocks_neithe
     assert audit.verify(runtime.db).ok
 
 
-@pytest.mark.parametrize("first", ["decision"])
+@pytest.mark.parametrize("first", ["decision", "erasure"])
 def test_erasing_an_appeal_while_its_rating_appeal_is_decided_deadlocks_neither(
         runtime: Runtime, city: City, monkeypatch: pytest.MonkeyPatch, first: str) -> None:
     """A reviewer upholds a 申诉 against the rating of a long-ended appeal while that appeal
@@ -565,6 +604,9 @@ def test_erasing_an_appeal_while_its_rating_appeal_is_decided_deadlocks_neither(
     _clean(texts, "张三")
     assert texts["decision"] == texts["excluded"] == "经回电138****5678核实属恶意差评"
     assert texts["reason"] == "评价人138****5678与本单位无业务往来"
+    if first == "erasure":  # written after it: its event too
+        assert _appeal_event_reasons(runtime, appeal)["rating_appeal_decided"] == (
+            texts["decision"])
     assert audit.verify(runtime.db).ok
 
 

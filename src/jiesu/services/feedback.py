@@ -423,6 +423,9 @@ class FeedbackService:
             if rating is None:
                 raise NotFound(f"评价 {rating_id} 不存在")
             require_unit(actor, rating.unit_id, "对本单位的评价提出申诉")
+            # under the rating's lock, which erasure takes first too: erased before this (its
+            # reason is stored as erasure left the rest) or after (erasure redacts it)
+            erased = fq.rating_erased(uow.session, rating_id)
             earlier = fq.rating_appeal_status(uow.session, rating_id)
             # read under the rating's lock, which publishing takes first too: a rectification
             # is published either before this 申诉 (refused here) or after its decision
@@ -432,14 +435,15 @@ class FeedbackService:
                 earlier=rules_rating.RatingAppealStatus(earlier) if earlier else None,
                 rectification=(rules_rating.RectificationStatus(rect_status)
                                if rect_status else None))
-            row = RatingAppealRow(rating_id=rating_id, unit_id=rating.unit_id, reason=ra.reason,
+            reason = (erased_text(ra.reason) or "") if erased else ra.reason
+            row = RatingAppealRow(rating_id=rating_id, unit_id=rating.unit_id, reason=reason,
                                   status=str(ra.status), requested_by=actor.user_id,
                                   requested_at=now)
             uow.session.add(row)
             uow.session.flush()
             self._appeal_event(uow, rating.appeal_id, actor, now, "rating_appealed",
                                {"rating_id": rating_id, "rating_appeal_id": row.id,
-                                "reason": ra.reason})
+                                "reason": reason})
             uow.commit()
             return row.id
 
@@ -461,7 +465,11 @@ class FeedbackService:
             # decider waits for that rating (a deadlock).
             rating = uow.session.get(RatingRow, row.rating_id, with_for_update=True)
             assert rating is not None
+            # erased before this decision (it is stored as erasure left the rest) or after
+            # (erasure redacts it): read under the rating's lock, which erasure takes first
             decision = ra.decision_reason
+            if fq.rating_erased(uow.session, rating.id):
+                decision = erased_text(decision)
             # only while it is still pending: two reviewers deciding at once both read it
             # pending, and for a service item's rating no appeal version stops the second
             if not fq.decide_rating_appeal(uow.session, rating_appeal_id, status=str(ra.status),
