@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from jiesu.jobs.sweeper import sweep_deadlines
 from jiesu.services import notices
@@ -291,3 +291,33 @@ def test_an_import_whose_time_is_unknown_is_history_whatever_its_channel(
     city.act("dispatcher", _appeal(city, "DONE").id, "reopen", reason="仍未解决")
     assert _texts(city, "requester_notice") == []
     assert len(_texts(city, "unit_decision")) == 1
+
+
+def test_a_pass_without_digests_takes_no_write_lock(city: City) -> None:
+    """The sweeper sends imported history's digests every pass: one with none to send only
+    reads, so that on SQLite it does not take the write lock (BEGIN IMMEDIATE) each time, and
+    on PostgreSQL it locks no rows (FOR UPDATE); one with a digest still claims it."""
+    db, settings = city.runtime.db, city.runtime.settings
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement.upper())
+
+    def writes() -> list[str]:
+        return [s for s in statements if "BEGIN IMMEDIATE" in s or "FOR UPDATE" in s]
+
+    now = utcnow()
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert notices.send_history_digests(db, settings, now) == 0
+        assert writes() == [], statements
+        _duty_phones(city)
+        with db.uow() as uow:
+            notify_store.add_to_history_digest(uow.session, DUTY["D1"], now.isoformat(),
+                                               {("handle", "red"): 2}, now)
+            uow.commit()
+        statements.clear()
+        assert notices.send_history_digests(db, settings, now) == 1
+        assert writes() != [], statements  # the listener sees a claim when there is one
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)

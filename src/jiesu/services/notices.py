@@ -121,7 +121,11 @@ def send_history_digests(db: Database, settings: Settings, now: datetime, *,
     """Queue one text per pending digest of imported history's warnings, each in the
     transaction that deletes the digest (so it is queued once, and not lost: one a sweep left
     behind when its process died goes out on the next pass, whichever process runs it);
-    returns how many."""
+    returns how many. A pass finding none only reads: the sweeper runs this every pass, and
+    on SQLite a writing unit of work takes the database's one write lock (BEGIN IMMEDIATE)."""
+    with db.uow(write=False) as uow:
+        if not notify_store.has_history_digests(uow.session):
+            return 0
     queued = 0
     while True:
         with db.uow() as uow:

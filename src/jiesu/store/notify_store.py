@@ -161,6 +161,11 @@ def claim_history_digests(session: Session, limit: int) -> list[HistoryDigestRow
                                 .limit(limit).with_for_update(skip_locked=True)))
 
 
+def has_history_digests(session: Session) -> bool:
+    """Whether any digest is pending: a read, so that a pass with none takes no write lock."""
+    return session.scalar(select(HistoryDigestRow.id).limit(1)) is not None
+
+
 def digest_counts(row: HistoryDigestRow) -> dict[tuple[str, str], int]:
     """A pending digest's counts by (clock, level), those above 0."""
     return {key: n for key, column in DIGEST_COUNTS.items() if (n := getattr(row, column))}
