@@ -200,9 +200,12 @@ def test_post_request_xml_by_address(client: Any, city: Any, api_key: str) -> No
     ({"media_url": "data:text/html,<b>x</b>"}, 400, "media_url"),
     ({"media_url": "https://"}, 400, "media_url"),
     ({"device_id": "d" * 1001}, 400, "device_id"),
+    ({"email": "notanemail"}, 400, "email"),
+    ({"email": "a@b"}, 400, "email"),
+    ({"email": "张三 <z@example.com>"}, 400, "email"),
     ({"phone": "123"}, 400, "phone"),  # a number nobody can call back
 ])
-def test_post_validation_follows_the_spec(client: Any, city: Any, api_key: str,
+def test_post_validation_follows_the_spec(client: Any, city: Any, api_key: str, runtime: Any,
                                           form: dict[str, Any], status: int, words: str) -> None:
     data = {"api_key": api_key, "service_code": _service_code(client), "lat": "39.9",
             "long": "116.4", "description": "井盖丢失"}
@@ -214,6 +217,8 @@ def test_post_validation_follows_the_spec(client: Any, city: Any, api_key: str,
         body = r.json() if fmt == "json" else xml_as_json(r.content, "errors", S.ERRORS)
         jsonschema.validate(body, S.ERRORS)
         assert body[0]["code"] == status and words in body[0]["description"]
+    with runtime.db.uow(write=False) as uow:  # a refusal registers nothing
+        assert uow.session.query(AppealRow).count() == 0
 
 
 def test_post_keeps_a_web_media_url(client: Any, city: Any, api_key: str,

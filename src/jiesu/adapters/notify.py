@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
-from jiesu.domain.notification import CHANNELS, Message, mask_recipient
+from jiesu.domain.notification import CHANNELS, Message, email_address, mask_recipient
 
 if TYPE_CHECKING:
     from jiesu.config import Settings
@@ -43,7 +43,6 @@ log = logging.getLogger("jiesu.notify")
 SIGNATURE_HEADER = "X-Jiesu-Signature"
 MESSAGE_ID_HEADER = "X-Jiesu-Message-Id"
 _PHONE = re.compile(r"\+?\d{5,20}")
-_EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
 _RETRYABLE_STATUS = frozenset({408, 425, 429})
 
 
@@ -194,7 +193,7 @@ class EmailNotifier:
         return email
 
     def send(self, message: Message) -> None:
-        if not _EMAIL.fullmatch(message.recipient):
+        if not email_address(message.recipient):
             raise NotifyError("电子邮箱地址格式不正确", permanent=True)
         email = self._email(message)
         try:

@@ -3,6 +3,7 @@ before trying again, and how a recipient is shown to staff. Pure: no I/O, time p
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +17,9 @@ DONE_STATUSES = ("sent", "skipped")  # a message in one of these is never sent a
 
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
+
+# one address, no display name and no list: what a mail system can deliver to
+_EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,12 @@ def retry_delay(attempt: int, *, first: timedelta = FIRST_RETRY,
 def gives_up(attempt: int, max_attempts: int, *, permanent: bool) -> bool:
     """Whether a failed attempt is the last: retrying cannot help, or none are left."""
     return permanent or attempt >= max_attempts
+
+
+def email_address(value: str) -> bool:
+    """Whether `value` is one e-mail address (name@domain.tld), as the mail adapter sends to
+    and the Open311 intake accepts."""
+    return _EMAIL.fullmatch(value) is not None
 
 
 def mask_recipient(channel: str, recipient: str) -> str:

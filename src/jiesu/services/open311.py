@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from jiesu.domain import appeal as dom
 from jiesu.domain.errors import DomainError
+from jiesu.domain.notification import email_address
 from jiesu.domain.retention import coarse
 from jiesu.nlp.pii import redact
 from jiesu.services.api_keys import ApiKeyService
@@ -282,8 +283,9 @@ def _comma(value: str | None) -> list[str] | None:
 
 
 def _extra(form: Mapping[str, str]) -> dict[str, str]:
-    """The optional fields jiesu keeps as sent; a media_url must be a web address, so that a
-    page showing it one day cannot be handed a javascript: or data: link."""
+    """The optional fields jiesu keeps as sent; an email must be an address, and a media_url a
+    web address, so that a page showing it one day cannot be handed a javascript: or data:
+    link."""
     kept = {}
     for key in ("email", "device_id", "account_id", "media_url", "address_id"):
         value = (form.get(key) or "").strip()
@@ -293,6 +295,11 @@ def _extra(form: Mapping[str, str]) -> dict[str, str]:
             raise Open311Error(f"{key} is limited to {MAX_EXTRA:,} characters"
                                f"（{key} 不能超过 {MAX_EXTRA} 个字符）")
         kept[key] = value
+    email = kept.get("email")
+    if email is not None and not email_address(email):
+        # kept for the client's sake, but an address no mail system takes is a typo to say
+        raise Open311Error("email must be an e-mail address such as name@example.com"
+                           "（email 须为有效的电子邮箱地址，如 name@example.com）")
     media = kept.get("media_url")
     if media is not None:
         parts = urlsplit(media) if media.isprintable() else None
