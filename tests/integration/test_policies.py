@@ -4,16 +4,24 @@ through the REST API (SQLite and PostgreSQL).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+from sqlalchemy import select
+
+from jiesu.domain.appeal import Actor, Role
 from jiesu.domain.enterprise import uscc_check_char
+from jiesu.domain.errors import InvalidArguments
 from jiesu.jobs.sweeper import run_all
 from jiesu.runtime import Runtime
 from jiesu.services.clock import utcnow
 from jiesu.services.policies import PolicyService
+from jiesu.services.policy_inputs import PolicyInput
 from jiesu.store import notify_store
+from jiesu.store.tables import UserRow
 from tests.support.city import City
 
 PHONE_A, PHONE_B = "13800001111", "13900002222"
@@ -578,3 +586,46 @@ def test_a_liaison_is_someone_who_works_on_appeals(city: City) -> None:
                            headers=city.headers("admin")).json()["total"] == 0
     made = add_enterprise(city, 40, liaison_user_id=ids["handler_d1"])
     assert made["liaison_user_id"] == ids["handler_d1"]
+
+
+def test_a_policy_past_its_last_day_is_refused_when_saved_not_only_when_published(
+        city: City, runtime: Runtime) -> None:
+    """A draft whose 有效期截止 has passed could never be published: saying so only at 发布
+    left the admin a draft to redo. Refused at creation and at an edit of a draft, nothing
+    saved; a published policy may still be corrected after its last day, but its last day
+    is not moved into the past (that is 撤回)."""
+    day = utcnow().astimezone(runtime.settings.tz).date()  # the city's today, as the service's
+    yesterday = (day - timedelta(days=1)).isoformat()
+    refused = add_policy(city, "P-PAST", [], expect=422, valid_until=yesterday)
+    assert refused["error"]["field"] == "valid_until"
+    assert refused["error"]["message"] == (
+        f"有效期截止日期 {yesterday} 已过，过期的政策不能发布：请填写今天或以后的日期")
+    listed = city.client.get("/api/v1/policies", headers=city.headers("admin")).json()
+    assert [p for p in listed["items"] if p["code"] == "P-PAST"] == []
+    draft = add_policy(city, "P-PAST", [], valid_until=day.isoformat())  # today is fine
+    body = {"code": "P-PAST", "title": "政策P-PAST", "mode": "apply",
+            "issuer_unit_id": city.unit_ids["D1"], "conditions": [],
+            "version": draft["version"], "valid_until": yesterday}
+    r = city.client.put(f"/api/v1/policies/{draft['id']}", json=body,
+                        headers=city.headers("admin"))
+    assert r.status_code == 422 and "已过" in r.json()["error"]["message"]
+    again = city.client.get(f"/api/v1/policies/{draft['id']}", headers=city.headers("admin"))
+    assert again.json()["valid_until"] == day.isoformat()
+    assert again.json()["version"] == draft["version"]
+
+    # published, then its last day passes: a correction is taken, a past last day is not
+    published = publish(city, draft["id"])
+    svc = PolicyService(runtime.db, runtime.rules, runtime.settings)
+    with runtime.db.uow(write=False) as uow:
+        admin_id = uow.session.scalar(select(UserRow.id).where(UserRow.username == "admin"))
+    admin = Actor(role=Role.ADMIN, user_id=admin_id)
+    later = utcnow() + timedelta(days=3)
+    same = PolicyInput(code="P-PAST", title="政策P-PAST（更正）",
+                       issuer_unit_id=city.unit_ids["D1"], mode="apply", conditions=[],
+                       valid_until=day)
+    fixed = svc.save_policy(admin, same, later, policy_id=draft["id"],
+                            expected_version=published["version"])
+    assert fixed.title == "政策P-PAST（更正）"
+    moved = replace(same, valid_until=day - timedelta(days=1))
+    with pytest.raises(InvalidArguments, match="已过"):
+        svc.save_policy(admin, moved, later, policy_id=draft["id"])

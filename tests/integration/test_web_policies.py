@@ -10,6 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from jiesu.domain.enterprise import uscc_check_char
+from jiesu.services.clock import utcnow
 from tests.integration.test_web_pages import _login, _token
 from tests.support.city import City
 
@@ -591,3 +592,21 @@ def test_a_refused_decision_or_payout_keeps_what_was_typed(city: City) -> None:
     # a fresh visit offers the standard amount again: what was typed is shown once
     card = c.get(back).text.split(f'data-match="{match_id}"')[1].split("</form>")[0]
     assert 'value="50000"' in card and 'value="PZ-2026-009"' not in card
+
+
+def test_a_last_day_already_past_is_refused_on_the_form(city: City) -> None:
+    """Such a policy could never be published: the form says so, next to the date, with
+    everything typed kept, in Chinese and in English; nothing is saved."""
+    c = city.client
+    _login(c, "admin")
+    yesterday = (utcnow().astimezone(city.runtime.settings.tz).date()
+                 - timedelta(days=1)).isoformat()
+    data = policy_form(c, code="P-2026-09", title="过期政策", valid_until=yesterday)
+    r = c.post("/staff/policies/new", data=data)
+    assert r.status_code == 422
+    assert f"有效期截止日期 {yesterday} 已过，过期的政策不能发布" in r.text
+    assert 'value="过期政策"' in r.text and f'value="{yesterday}"' in r.text
+    assert '<div class="field invalid"><label for="p-until">' in r.text  # the date is marked
+    r = c.post("/staff/policies/new?lang=en", data=data)
+    assert r.status_code == 422 and f"The last day {yesterday} has passed" in r.text
+    assert "P-2026-09" not in c.get("/staff/policies").text

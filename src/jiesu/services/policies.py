@@ -230,6 +230,11 @@ class _Touched:
 # --- access checks ---------------------------------------------------------------------------
 
 
+# refused when saved rather than when published: a draft that can never be published is a
+# mistake best said while the form is still open
+_PAST_LAST_DAY = "有效期截止日期 {until} 已过，过期的政策不能发布：请填写今天或以后的日期"
+
+
 def _require(actor: dom.Actor, roles: frozenset[Role], what: str) -> None:
     if actor.role not in roles:
         raise PermissionDenied(f"“{dom.ROLE_ZH.get(actor.role, actor.role)}”无权{what}")
@@ -395,6 +400,9 @@ class PolicyService:
                 raise InvalidArguments(
                     f"区域条件中的单位 {'、'.join(map(str, sorted(missing)))} 不存在",
                     field="conditions")
+            until = values.get("valid_until")
+            if until is not None and until < today and policy_id is None:
+                raise InvalidArguments(_PAST_LAST_DAY.format(until=until), field="valid_until")
             taken = ps.policy_id_by_code(s, values["code"])
             if taken is not None and taken != policy_id:
                 raise Duplicate(f"政策编号 {values['code']} 已存在", field="code")
@@ -414,6 +422,12 @@ class PolicyService:
                     raise ConcurrencyConflict("政策已被他人修改，请刷新后重试", version=row.version)
                 if row.status == pol.PolicyStatus.WITHDRAWN:
                     raise IllegalTransition("已撤回的政策不能修改")
+                # a draft past its last day could never be published; a published one may
+                # still be corrected after it, but not moved into the past (that is 撤回)
+                if (until is not None and until < today
+                        and (row.status == pol.PolicyStatus.DRAFT or until != row.valid_until)):
+                    raise InvalidArguments(_PAST_LAST_DAY.format(until=until),
+                                           field="valid_until")
                 if row.status == pol.PolicyStatus.PUBLISHED and row.mode != values["mode"]:
                     raise InvalidArguments("已发布的政策不能更改申报方式（申报制/免申即享）",
                                            field="mode")

@@ -398,6 +398,10 @@ PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"“(?P<f>[^”]+)”的同一种条件写了两次，请合并为一条"),
      "The same condition on “{f}” is written twice: make it one", {"f": _field}),
     (re.compile(r"申报条件最多 (?P<n>\d+) 条"), "At most {n} conditions", {}),
+    (re.compile(r"有效期截止日期 (?P<d>\d{4}-\d{2}-\d{2}) 已过，过期的政策不能发布："
+                r"请填写今天或以后的日期"),
+     "The last day {d} has passed, and an expired policy cannot be published: give today or a "
+     "later date", {}),
     (re.compile(r"区域条件中的单位 (?P<ids>.+) 不存在"),
      "Units {ids} of a region condition do not exist", {"ids": _list()}),
     # why a size class cannot be computed (jiesu.domain.enterprise.size_missing)
