@@ -163,3 +163,37 @@ def test_every_30_day_figure_counts_the_same_local_days(city: City) -> None:
         assert note in html
     english = city.client.get("/?lang=en").text
     assert f"Last 30 days: from 00:00 on {first.isoformat()}, city time" in english
+
+
+def test_the_category_trend_compares_local_calendar_weeks(city: City) -> None:
+    """The trend's two weeks are local calendar days like the page's other figures: this
+    week the last 7 days, today included, from the first one's midnight; the week before the
+    7 days before. An appeal a second before this week's first midnight is inside 7 × 24
+    hours from now but belongs to the week before; one a second before the week before's
+    first midnight is in neither (before: rolling hours counted them in the later week)."""
+    s, _ = _scenario(city)
+    tz = city.runtime.settings.tz
+    now = utcnow()
+    days = stats.last_days(now, tz, 14)
+    this_first, before_first = days[7], days[0]
+    this_midnight = datetime.combine(this_first, time.min, tzinfo=tz)
+    before_midnight = datetime.combine(before_first, time.min, tzinfo=tz)
+    s.new("week-before-last-second", "D1", this_midnight - timedelta(seconds=1))
+    s.new("this-week-first-second", "D1", this_midnight + timedelta(seconds=1))
+    s.new("too-old", "D1", before_midnight - timedelta(seconds=1))
+    s.new("week-before-first-second", "D1", before_midnight + timedelta(seconds=1))
+    with city.runtime.db.uow(write=False) as uow:
+        trend = stats.dashboard(uow.session, tz, now).trend
+    assert (sum(a for _, a, _b in trend), sum(b for _, _a, b in trend)) == (1, 2)
+
+    page_login(city.client, "analyst")
+    board = city.client.get("/staff/dashboard").text
+    cells = re.findall(r"<tr><th scope=\"row\">[^<]*</th><td>(\d+)</td><td>(\d+)</td>", board)
+    assert (sum(int(a) for a, _ in cells), sum(int(b) for _, b in cells)) == (1, 2)
+    # the page names the two weeks
+    assert (f"按本市时间的自然日：近7天为 {this_first.isoformat()} 至 {days[13].isoformat()}"
+            f"（含今天），前7天为 {before_first.isoformat()} 至 {days[6].isoformat()}。") in board
+    english = city.client.get("/staff/dashboard?lang=en").text
+    assert (f"the last 7 days are {this_first.isoformat()} to {days[13].isoformat()} (today "
+            f"included), the 7 before {before_first.isoformat()} to {days[6].isoformat()}."
+            ) in english

@@ -430,6 +430,9 @@ EN: dict[str, str] = {
     "各单位办理情况": "By unit", "单位": "Unit", "总量": "Total", "受理量趋势": "Volume trend",
     "近7天": "Last 7 days", "前7天": "Previous 7 days", "变化": "Change",
     "分类趋势（近7天与前7天）": "Category trend (last 7 days vs the 7 before)",
+    "按本市时间的自然日：近7天为 {this_first} 至 {this_last}（含今天），前7天为 {before_first} 至 "
+    "{before_last}。": "Calendar days, city time: the last 7 days are {this_first} to {this_last} "
+    "(today included), the 7 before {before_first} to {before_last}.",
     "近30天暂无诉求": "No appeals in the last 30 days",
     # the one window of every 30-day figure (jiesu.web.stats.recent_days)
     "近30天：按本市时间，自 {first} 零时至今，共30个自然日（含今天）。":

@@ -143,6 +143,32 @@ def open_charts(data: OpenStatistics, lang: str) -> dict[str, Markup]:
     }
 
 
+TREND_DAYS = 7
+
+
+@dataclass(frozen=True)
+class TrendWeeks:
+    """The category trend's two weeks, local calendar days as every other figure of the
+    dashboard (`recent_days`), not 7 × 24 hours back from now: this week is the last 7 days,
+    today included, from its first day's midnight; the week before, the 7 days before it."""
+
+    this_first: date
+    this_last: date
+    before_first: date
+    before_last: date
+    since: datetime  # the week before's first midnight
+    split: datetime  # this week's first midnight
+
+
+def trend_weeks(now: datetime, tz: ZoneInfo) -> TrendWeeks:
+    """The two weeks the dashboard's category trend compares at `now` (see `TrendWeeks`)."""
+    week = recent_days(now, tz, TREND_DAYS)
+    before_first = week.first - timedelta(days=TREND_DAYS)
+    return TrendWeeks(this_first=week.first, this_last=week.days[-1],
+                      before_first=before_first, before_last=week.first - timedelta(days=1),
+                      since=web_queries.day_start(before_first, tz), split=week.since)
+
+
 @dataclass
 class Dashboard:
     stats: OpenStatistics
@@ -152,6 +178,7 @@ class Dashboard:
     yellow: int
     units: list[web_queries.UnitLine]
     trend: list[tuple[str, int, int]]  # category, last 7 days, the 7 before
+    trend_weeks: TrendWeeks
     # the KPI's counts (closed in the 30 days, follow-up reached), as the 通报 counts a month
     satisfaction: KpiCounts
     formula: KpiFormula  # the one in force: its 基本满意 weight makes every rate here
@@ -160,11 +187,10 @@ class Dashboard:
 def dashboard(session: Session, tz: ZoneInfo, now: datetime) -> Dashboard:
     data = open_statistics(session, tz, now)
     since = recent_days(now, tz).since
-    week = now - timedelta(days=7)
-    before = now - timedelta(days=14)
+    weeks = trend_weeks(now, tz)
     names = web_queries.category_names(session)
-    this_week = web_queries.top_categories(session, week, level=2)
-    last_week = web_queries.top_categories(session, before, level=2, until=week)
+    this_week = web_queries.top_categories(session, weeks.split, level=2)
+    last_week = web_queries.top_categories(session, weeks.since, level=2, until=weeks.split)
     merged = merge_counts(this_week, last_week)
     trend = sorted(((names.get(k, UNCATEGORISED) if k else UNCATEGORISED, a, b)
                     for k, (a, b) in merged.items()), key=lambda t: (-(t[1] - t[2]), -t[1]))
@@ -178,6 +204,7 @@ def dashboard(session: Session, tz: ZoneInfo, now: datetime) -> Dashboard:
         yellow=yellow,
         units=web_queries.unit_table(session, f, since, now),
         trend=trend[:12],
+        trend_weeks=weeks,
         satisfaction=web_queries.satisfaction(session, f, since, now),
         formula=f,
     )
