@@ -7,11 +7,11 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, overload
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import UploadFile
 
@@ -266,19 +266,44 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
+@overload
 def done(request: Request, call: Callable[[], T], message: str | Callable[[T], str], to: str,
-         *, keep: tuple[str, dict[str, str]] | None = None) -> RedirectResponse:
+         *, keep: tuple[str, dict[str, str]] | None = None) -> RedirectResponse: ...
+
+
+@overload
+def done(request: Request, call: Callable[[], T], message: str | Callable[[T], str],
+         to: str | Callable[[T], str], *,
+         refused: Callable[[DomainError], Response]) -> Response: ...
+
+
+def done(request: Request, call: Callable[[], T], message: str | Callable[[T], str],
+         to: str | Callable[[T], str], *, keep: tuple[str, dict[str, str]] | None = None,
+         refused: Callable[[DomainError], Response] | None = None) -> Response:
     """A form's post-redirect-get: run `call`, flash `message` (or a function of its result)
-    or the refusal, keep what was typed on a refusal (`keep`: the form's name and its
-    values, for `take_typed`), and go to `to`."""
+    and go to `to`. A refusal is flashed, what was typed kept (`keep`: the form's name and its
+    values, for `take_typed`), and the page is `to` again; or, with `refused`, the form's page
+    is shown at once by `refused(exc)` (its status, message and typed values are its own:
+    a long text or a list of problems is more than a flash or a session cookie holds), and
+    `to` may then be a function of the result too."""
     try:
         result = call()
         flash(request, message(result) if callable(message) else message)
     except DomainError as exc:
+        if refused is not None:
+            return refused(exc)
         flash(request, exc.message, "error")
         if keep is not None:
             keep_typed(request, *keep)
-    return redirect(to)
+        assert isinstance(to, str)  # the overloads allow a function only with `refused`
+        return redirect(to)
+    return redirect(to(result) if callable(to) else to)
+
+
+def error_field(exc: DomainError) -> str | None:
+    """The form field a refusal names (`field=` of the error), for the page to mark it."""
+    field = exc.details.get("field")
+    return str(field) if field else None
 
 
 def login_url(next_url: str) -> str:
