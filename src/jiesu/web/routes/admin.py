@@ -568,15 +568,12 @@ def save_intake(request: Request, kind: str, form: FormDep) -> Response:
             return f"网格边界已导入：{svc.replace_polygons(text, now=now).areas} 个区域"
         raise InvalidArguments("未知的配置类型")
 
-    try:
-        message = run()
-    except DomainError as exc:
-        typed = form.get("text")
-        extra = {"intake_error": {kind: exc.message}, "intake_typed": {
-            kind: typed if isinstance(typed, str) and typed.strip() else None}}
-        return _page(request, "intake", extra, status_code=400)
-    core.flash(request, message)
-    return core.redirect("/staff/admin?tab=intake")
+    typed = form.get("text")
+    kept = typed if isinstance(typed, str) and typed.strip() else None
+    return core.done(request, run, lambda said: said, "/staff/admin?tab=intake",
+                     refused=lambda exc: _page(request, "intake", {
+                         "intake_error": {kind: exc.message}, "intake_typed": {kind: kept}},
+                         status_code=400))
 
 
 # what the transfer lines an urgency rule's form offers (jiesu.nlp.urgency.TRANSFER_LINES) are
@@ -644,18 +641,13 @@ def _rule_saved(request: Request, kind: str, form: dict[str, Any], call: Callabl
                 message: Callable[[Any], str]) -> Response:
     """Save one rule; a refusal shows the tab again at once (400) with the form as typed and
     the message above it (a rule's keywords and message are more than a session keeps)."""
-    try:
-        saved = call()
-    except DomainError as exc:
-        fields = ROUTING_FIELDS if kind == "routing" else URGENCY_FIELDS
-        typed: dict[str, Any] = {f: core.text(form, f) for f in fields}
-        typed.update({f: core.text(form, f) for f in ("editing", "orig_category", "orig_area",
-                                                       "orig_name")})
-        typed["transfer_to"] = core.values(form, "transfer_to")
-        return _page(request, "intake", {f"{kind}_typed": typed, f"{kind}_error": exc.message},
-                     status_code=400)
-    core.flash(request, message(saved))
-    return core.redirect("/staff/admin?tab=intake")  # the top, where the message is
+    fields = ROUTING_FIELDS if kind == "routing" else URGENCY_FIELDS
+    typed: dict[str, Any] = {f: core.text(form, f) for f in (
+        *fields, "editing", "orig_category", "orig_area", "orig_name")}
+    typed["transfer_to"] = core.values(form, "transfer_to")
+    return core.done(request, call, message, "/staff/admin?tab=intake",  # the top: the flash
+                     refused=lambda exc: _page(request, "intake", {
+                         f"{kind}_typed": typed, f"{kind}_error": exc.message}, status_code=400))
 
 
 def _routing_words(request: Request, rule: RoutingRule) -> str:
@@ -780,14 +772,11 @@ def save_settings(request: Request, form: FormDep) -> Response:
     core.require(request, ROLES)
     svc = _service(request)
     values = {k: core.text(form, k) for k in RULE_SETTINGS if core.text(form, k)}
-    try:
-        svc.set_rule_settings(values, utcnow())
-    except DomainError as exc:
-        return _page(request, "settings", {"rules_typed": values, "rules_error": exc.message,
-                                           "rules_error_field": exc.details.get("field")},
-                     status_code=400)
-    core.flash(request, "设置已保存，新的办理操作即按新规则执行")
-    return core.redirect("/staff/admin?tab=settings")
+    return core.done(request, lambda: svc.set_rule_settings(values, utcnow()),
+                     "设置已保存，新的办理操作即按新规则执行", "/staff/admin?tab=settings",
+                     refused=lambda exc: _page(request, "settings", {
+                         "rules_typed": values, "rules_error": exc.message,
+                         "rules_error_field": exc.details.get("field")}, status_code=400))
 
 
 @router.post("/apikeys", response_model=None)

@@ -12,11 +12,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from jiesu.domain.appeal import Role
-from jiesu.domain.errors import DomainError, InvalidArguments, PermissionDenied
+from jiesu.domain.errors import InvalidArguments, PermissionDenied
 from jiesu.domain.knowledge import ARTICLE_STATUS_ZH
 from jiesu.runtime import Runtime
 from jiesu.services.clock import utcnow
-from jiesu.services.knowledge import EDITORS, STAFF, ArticleInput
+from jiesu.services.knowledge import EDITORS, STAFF, ArticleInput, ArticleView
 from jiesu.store import web_queries
 from jiesu.web import core
 from jiesu.web.core import FormDep
@@ -119,10 +119,12 @@ def update(request: Request, article_id: int, form: FormDep) -> Response:
 
 
 def _save(request: Request, form: dict[str, Any], article_id: int | None) -> Response:
+    """Save the form; on an error show it again with what was typed and the message."""
     user = core.require(request, EDITORS)
     values = {k: core.text(form, k)[:10_000] for k in _TEXT}
     version = core.text(form, "version")
-    try:
+
+    def run() -> ArticleView:
         owner = values["owner_unit_id"]
         if not (owner.isascii() and owner.isdigit() and len(owner) < 18):
             raise InvalidArguments("请选择负责单位", field="owner_unit_id")
@@ -134,19 +136,18 @@ def _save(request: Request, form: dict[str, Any], article_id: int | None) -> Res
                 raise InvalidArguments("复核日期格式不正确", field="review_by") from None
         expected = int(version) if version.isascii() and version.isdigit() and \
             len(version) < 10 else None
-        saved = core.runtime_of(request).knowledge.save(
+        return core.runtime_of(request).knowledge.save(
             user.actor(), ArticleInput(title=values["title"], answer=values["answer"],
                                        owner_unit_id=int(owner),
                                        category=values["category"] or None,
                                        keywords=values["keywords"], review_by=review_by),
             utcnow(), article_id=article_id, expected_version=expected)
-    except DomainError as exc:
-        field = exc.details.get("field")
-        return _form(request, values, article_id=article_id, version=version,
-                     error=exc.message, error_field=str(field) if field else None,
-                     status_code=exc.http_status)
-    core.flash(request, "已保存")
-    return core.redirect(f"{PAGE}?status={saved.status}")
+
+    return core.done(request, run, "已保存", lambda saved: f"{PAGE}?status={saved.status}",
+                     refused=lambda exc: _form(
+                         request, values, article_id=article_id, version=version,
+                         error=exc.message, error_field=core.error_field(exc),
+                         status_code=exc.http_status))
 
 
 def _back(form: dict[str, Any]) -> str:

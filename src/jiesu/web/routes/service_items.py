@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from jiesu.domain.errors import DomainError, IllegalTransition, NotFound
+from jiesu.domain.errors import IllegalTransition, NotFound
 from jiesu.services.clock import utcnow
 from jiesu.services.service_items import rating_url
 from jiesu.web import core, service_items
@@ -29,16 +29,11 @@ def _item_id(text: str) -> int:
 
 
 def _saved(request: Request, call: Callable[[], Any], message: Callable[[Any], str],
-           refused: dict[str, Any], to: str = TAB) -> Response:
+           refused: dict[str, Any]) -> Response:
     """Run a change: done, back to the list with `message`; refused, the tab again at once
     with the reason and what was typed (4xx, nothing changed)."""
-    try:
-        result = call()
-    except DomainError as exc:
-        return admin._page(request, "items", {"item_error": exc.message, **refused},
-                           status_code=exc.http_status)
-    core.flash(request, message(result))
-    return core.redirect(to)
+    return core.done(request, call, message, TAB, refused=lambda exc: admin._page(
+        request, "items", {"item_error": exc.message, **refused}, status_code=exc.http_status))
 
 
 @router.post("", response_model=None)

@@ -164,13 +164,9 @@ def _done(request: Request, code: str, action: str, call: Callable[[], object], 
           typed: dict[str, str]) -> Response:
     """Run a requester's `action`; done, back to the tracking page with `message`; refused,
     the page at once with the refusal and `typed` in the action's form."""
-    try:
-        call()
-    except DomainError as exc:
-        return _detail_page(request, code, {"action": action, "message": exc.message,
-                                            "values": typed}, status_code=exc.http_status)
-    core.flash(request, message)
-    return core.redirect(f"/track/{code}")
+    return core.done(request, call, message, f"/track/{code}", refused=lambda exc: _detail_page(
+        request, code, {"action": action, "message": exc.message, "values": typed},
+        status_code=exc.http_status))
 
 
 @router.post("/track/{code}/add_info", response_model=None)
