@@ -142,9 +142,8 @@ def _save(request: Request, form: dict[str, Any], enterprise_id: int | None) -> 
         saved = svc.save_enterprise(user.actor(), data, utcnow(), enterprise_id=enterprise_id,
                                     expected_version=expected)
     except DomainError as exc:
-        field = exc.details.get("field")
         return _page(request, values, current, version=version, error=exc.message,
-                     error_field=str(field) if field else None, status_code=exc.http_status)
+                     error_field=core.error_field(exc), status_code=exc.http_status)
     core.flash(request, "已保存")
     return core.redirect(f"{PAGE}/{saved.id}")
 

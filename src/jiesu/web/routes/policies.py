@@ -193,12 +193,11 @@ def _save(request: Request, form: dict[str, Any], policy_id: int | None) -> Resp
         saved = policy_service(rt).save_policy(user.actor(), data, utcnow(),
                                                policy_id=policy_id, expected_version=expected)
     except DomainError as exc:
-        field = exc.details.get("field")
+        field = core.error_field(exc)
         message = policy_forms.renumber(exc.message, numbers) if field == "conditions" \
             else exc.message
         return _form_page(request, values, rows, policy_id=policy_id, version=version,
-                          error=message, error_field=str(field) if field else None,
-                          status_code=exc.http_status)
+                          error=message, error_field=field, status_code=exc.http_status)
     core.flash(request, "已保存")
     return core.redirect(f"{PAGE}/{saved.id}")
 

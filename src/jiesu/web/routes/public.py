@@ -108,12 +108,11 @@ def submit(request: Request, form: FormDep) -> Response:
         )
         result = rt.appeals.register(Actor(role=Role.REQUESTER, phone=phone), data, now)
     except DomainError as exc:
-        field = exc.details.get("field")
+        field = core.error_field(exc)
         lost = uploads.refused(request.session, "submit", form.get("photo"), photo, held,
                                field)
         return _submit_page(request, {**values, "confidential": confidential}, exc.message,
-                            str(field) if field else None, status_code=exc.http_status,
-                            photo=photo, lost=lost)
+                            field, status_code=exc.http_status, photo=photo, lost=lost)
     uploads.hold(request.session, "submit", None)
     try:
         rt.submission_limit.record(phone, address, now)
