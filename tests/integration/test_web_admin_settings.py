@@ -94,6 +94,23 @@ def test_admin_edits_rule_settings_and_a_bad_value_changes_nothing(city: City) -
     assert "Handling rules" in c.get("/staff/admin?tab=settings&lang=en").text
 
 
+def test_a_refused_setting_shows_the_tab_at_once_with_what_was_typed(city: City) -> None:
+    """A refusal is the settings tab itself (400, no redirect): the reason above the form,
+    the field it names marked and focused, every value as typed, and no flash left over."""
+    c = city.client
+    login_admin(c)
+    page = c.get("/staff/admin?tab=settings").text
+    r = c.post("/staff/admin/settings", data={
+        "max_extension_days": "abc", "reopen_window_days": "30", "csrf_token": _token(page)})
+    assert r.status_code == 400 and "location" not in r.headers
+    assert "单次延期最多天数须为整数" in r.text
+    assert re.search(r'name="max_extension_days" type="number" value="abc" required '
+                     r'aria-invalid="true" aria-describedby="r-error" autofocus', r.text)
+    assert 'name="reopen_window_days" type="number" value="30" required>' in r.text
+    assert city.runtime.rules.get().reopen_window_days != 30
+    assert "单次延期最多天数须为整数" not in c.get("/staff/admin?tab=settings").text
+
+
 def test_a_time_limit_deadlines_cannot_use_is_refused_and_changes_nothing(city: City) -> None:
     """Every deadline computation reads the time-limit policies: a fractional number of working
     days, NaN or a limit of centuries was stored once, and then no appeal could be registered."""
