@@ -5,11 +5,13 @@ communities, 40 departments: 6,777 units), a dispatcher, a taxonomy and N regist
 (default 40, so the queue's first page holds its 20 rows); `jiesu serve` runs on it. Measured:
 the page's size in bytes and gzipped, its server time (median of `--fetches` GETs with the
 dispatcher's session, through HTTP), and how long headless Chromium (390×844, a phone) takes to
-load it (`load` event after `goto`, median of `--loads`), plus the <option>s in its DOM.
+load it (`load` event after `goto`, median of `--loads`), the <option>s in its DOM, and the
+time a row's select takes to copy in the page's full unit list at its first touch (jiesu.js).
 
     python bench/queue_page.py [--appeals 40] [--fetches 20] [--loads 5]
 
-The last line is `bytes=N gzip_bytes=N server_ms=N chromium_load_ms=N options=N`.
+The last line is
+`bytes=N gzip_bytes=N server_ms=N chromium_load_ms=N options=N expand_ms=N`.
 """
 
 from __future__ import annotations
@@ -89,8 +91,9 @@ def login(base: str) -> urllib.request.OpenerDirector:
     return opener
 
 
-def browser_load(base: str, loads: int) -> tuple[float, int]:
-    """Median ms from goto to the load event at 390×844, and the <option>s in the DOM."""
+def browser_load(base: str, loads: int) -> tuple[float, int, float]:
+    """Median ms from goto to the load event at 390×844, the <option>s in the DOM, and the ms
+    a row's select takes to take in the page's full unit list at its first touch."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -110,8 +113,15 @@ def browser_load(base: str, loads: int) -> tuple[float, int]:
             page.goto(f"{base}/staff/dispatch", wait_until="load")
             times.append((time.perf_counter() - t0) * 1000)
         options = int(page.evaluate("document.querySelectorAll('option').length"))
+        # a row whose list the page copies in on the first touch (jiesu.js): how long it takes
+        expand = float(page.evaluate("""() => {
+            const s = document.querySelector('select[data-unit-options]');
+            if (!s) { return 0; }
+            const t = performance.now();
+            s.dispatchEvent(new PointerEvent('pointerdown', {bubbles: true}));
+            return s.options.length ? performance.now() - t : 0; }"""))
         browser.close()
-    return statistics.median(times), options
+    return statistics.median(times), options, expand
 
 
 def main() -> None:
@@ -134,15 +144,16 @@ def main() -> None:
             server_ms = statistics.median(times[1:])  # the first warms the caches
             rows = body.count(b'class="work-item"')
             zipped = len(gzip.compress(body, 6))
-            load_ms, options = browser_load(server.base, args.loads)
+            load_ms, options, expand_ms = browser_load(server.base, args.loads)
     finally:
         drop_database(url)
     print(f"{n_units:,} units, {rows} queue rows; page {len(body):,} bytes, gzip {zipped:,}; "
           f"server {server_ms:.0f} ms (median of {args.fetches}); Chromium 390×844 load "
-          f"{load_ms:.0f} ms (median of {args.loads}), {options:,} <option>s; "
+          f"{load_ms:.0f} ms (median of {args.loads}), {options:,} <option>s, a row's full "
+          f"list in {expand_ms:.0f} ms at its first touch; "
           f"load {load_average()}")
     print(f"bytes={len(body)} gzip_bytes={zipped} server_ms={server_ms:.0f} "
-          f"chromium_load_ms={load_ms:.0f} options={options}")
+          f"chromium_load_ms={load_ms:.0f} options={options} expand_ms={expand_ms:.0f}")
 
 
 if __name__ == "__main__":

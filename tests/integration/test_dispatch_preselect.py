@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
 from tests.support.city import City, page_login
 
 GAZETTEER = ("code,name,level,parent_code\nD1,东城区,district,\nD1S1,东华门街道,street,D1\n"
@@ -88,10 +90,18 @@ def _options(page: str, select_id: str) -> list[str]:
     return [v for v in re.findall(r'<option value="([^"]*)"', m.group(0)) if v]
 
 
+def _template_options(page: str) -> list[str]:
+    """The unit ids of the queue's one full list (the <template> the rows copy)."""
+    m = re.search(r'<template id="lead-units">(.*?)</template>', page, re.S)
+    assert m
+    return re.findall(r'<option value="([^"]*)"', m.group(1))
+
+
 def test_the_queue_offers_and_preselects_a_community_as_the_appeal_page_does(
         city: City) -> None:
     """One unit list for every dispatch form: down to the communities (社区), grouped by
-    district; a community a routing rule names is preselected in the queue's row too."""
+    district (in the queue once, for the rows to copy); a community a routing rule names is
+    preselected in the queue's row too."""
     r = city.client.put("/api/v1/admin/intake/routing",
                         json=[{"category": "01.01", "unit": "D1S1C1"}],
                         headers=city.headers("admin"))
@@ -102,7 +112,7 @@ def test_the_queue_offers_and_preselects_a_community_as_the_appeal_page_does(
     page = city.client.get(f"/staff/appeals/{appeal['id']}").text
     queue = city.client.get("/staff/dispatch").text
     offered = _options(queue, f"unit-{appeal['id']}")
-    assert offered == _options(page, "dispatch-unit_id")
+    assert _template_options(queue) == _options(page, "dispatch-unit_id")
     assert community in offered
     assert _picked(queue, f"unit-{appeal['id']}") == [community]
     assert _picked(page, "dispatch-unit_id") == [community]
@@ -149,3 +159,63 @@ def test_a_returned_appeal_gets_the_unit_suggested_for_the_category_it_has_now(
     assert "城乡建设/市政设施/道路</span>" in queue and "→ 市水务局" in queue
     page = city.client.get(f"/staff/appeals/{appeal['id']}").text
     assert _picked(page, "dispatch-unit_id") == [str(city.unit_ids["W"])]
+
+
+def test_the_queue_page_holds_the_unit_list_once_whatever_its_rows(city: City) -> None:
+    """A real city has thousands of units: each row offers the units near its suggestion and
+    area (the top levels, the suggested unit's chain and children), the whole list is on the
+    page once, so a community far from every suggestion is written once for any number of
+    rows: the page grows by rows, not by rows × units."""
+    r = city.client.put("/api/v1/admin/intake/routing",
+                        json=[{"category": "01.01", "unit": "D1S1"}],
+                        headers=city.headers("admin"))
+    assert r.status_code == 200, r.text
+    appeals = [city.register(category="01.01.001") for _ in range(5)]
+    page_login(city.client, "dispatcher")
+    five = city.client.get("/staff/dispatch").text
+    units = _template_options(five)
+    far = str(city.unit_ids["D2S1"])  # 西长安街街道: another district's street
+    near = str(city.unit_ids["D1S1C1"])  # a community of the suggested street
+    for a in appeals:
+        offered = _options(five, f"unit-{a['id']}")
+        assert _picked(five, f"unit-{a['id']}") == [str(city.unit_ids["D1S1"])]
+        assert near in offered and far not in offered
+        assert str(city.unit_ids["D2"]) in offered  # the districts stay choosable
+        assert len(offered) < len(units)
+    assert far in units and five.count(f'<option value="{far}">') == 1
+
+
+def test_every_community_of_a_big_city_is_offered(city: City) -> None:
+    """A city of thousands of units (here a district of 45 streets × 50 communities): every
+    one of them can be chosen, in the queue as on the appeal page — the list once stopped at
+    2,000 units, and the rest of the city could not be dispatched to."""
+    from jiesu.store.tables import UnitRow
+
+    with city.runtime.db.uow(write=False) as uow:
+        d1 = uow.session.get(UnitRow, city.unit_ids["D1"])
+        assert d1 is not None and d1.parent_id is not None
+        root, base = d1.parent_id, d1.path.rsplit("/", 2)[0] + "/"  # the city's path
+        top = max(uow.session.scalars(select(UnitRow.id)))
+    district = next_id = top + 1
+    rows = [{"id": district, "code": "BIG", "name": "大区", "parent_id": root,
+             "unit_group": "district", "path": f"{base}{district}/", "depth": 1,
+             "active": True}]
+    for s in range(45):
+        next_id += 1
+        street = next_id
+        rows.append({"id": street, "code": f"BIG{s}", "name": f"大街道{s}",
+                     "parent_id": district, "unit_group": "street",
+                     "path": f"{base}{district}/{street}/", "depth": 2, "active": True})
+        for c in range(50):
+            next_id += 1
+            rows.append({"id": next_id, "code": f"BIG{s}-{c}", "name": f"大社区{s}-{c}",
+                         "parent_id": street, "unit_group": "community",
+                         "path": f"{base}{district}/{street}/{next_id}/", "depth": 3,
+                         "active": True})
+    with city.runtime.db.engine.begin() as conn:
+        conn.execute(UnitRow.__table__.insert(), rows)
+    appeal = city.register(category="01.01.001")
+    page_login(city.client, "dispatcher")
+    page = _options(city.client.get(f"/staff/appeals/{appeal['id']}").text, "dispatch-unit_id")
+    assert {str(r["id"]) for r in rows} <= set(page)
+    assert _template_options(city.client.get("/staff/dispatch").text) == page

@@ -201,6 +201,15 @@ def units(session: Session, *, max_depth: int | None = None,
     return list(session.scalars(stmt.order_by(UnitRow.path).limit(limit)))
 
 
+def unit_tree(session: Session, *, max_depth: int, limit: int) -> list[Any]:
+    """Active units down to `max_depth` in tree order, as plain rows (id, parent_id, depth,
+    path, name): a dispatch form's list of thousands, read without building ORM objects."""
+    return list(session.execute(
+        select(UnitRow.id, UnitRow.parent_id, UnitRow.depth, UnitRow.path, UnitRow.name)
+        .where(UnitRow.active.is_(True), UnitRow.depth <= max_depth)
+        .order_by(UnitRow.path).limit(limit)))
+
+
 def unit_by_code(session: Session, code: str) -> UnitRow | None:
     return session.scalar(select(UnitRow).where(UnitRow.code == code))
 

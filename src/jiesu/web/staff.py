@@ -369,9 +369,15 @@ def _helping_decisions(row: AppealRow, thread: list[Any], co_unit_ids: list[int]
 LEAD_UNIT_DEPTH = 3
 
 
+# A city of 16 districts × 20 streets × 20 communities has 6,700 such units; the list once
+# stopped at 2,000 (web_queries.units' default), so the last districts' streets and communities
+# could not be chosen. Rendered once per page (`UnitList`), the whole tree fits.
+LEAD_UNIT_LIMIT = 50_000
+
+
 def lead_units(session: Session) -> list[Any]:
     """The units the dispatch forms offer, in tree order (one list for every such form)."""
-    return web_queries.units(session, max_depth=LEAD_UNIT_DEPTH)
+    return web_queries.unit_tree(session, max_depth=LEAD_UNIT_DEPTH, limit=LEAD_UNIT_LIMIT)
 
 
 def unit_options(units: list[Any]) -> str:
@@ -402,3 +408,35 @@ def pick_units(options: str, picked: Any) -> Markup:
         if unit_id not in (None, ""):
             options = options.replace(f'value="{unit_id}">', f'value="{unit_id}" selected>', 1)
     return Markup(options)  # noqa: S704 - built by unit_options from escaped names
+
+
+class UnitList:
+    """The dispatch forms' unit list on a page with many forms (the queue's rows, the hotspots'
+    task forms). The full <option>s (`options`) go on the page once, in a <template> that
+    jiesu.js copies into a form's select when it is first touched; a form's own select holds
+    only `near(...)`, so the page does not grow with forms × units and works without script."""
+
+    def __init__(self, units: list[Any]) -> None:
+        self.units = units
+        self.options = unit_options(units)
+        self._at = {u.id: i for i, u in enumerate(units)}
+        self._top = [i for i, u in enumerate(units) if u.depth <= 1]
+        self._children: dict[int, list[int]] = {}
+        for i, u in enumerate(units):
+            if u.parent_id is not None:
+                self._children.setdefault(u.parent_id, []).append(i)
+
+    def near(self, *around: int | None) -> str:
+        """The <option>s a form offers before (or without) the script: the top levels (the
+        city, districts, departments) and, for each unit `around` (the suggested lead unit,
+        the appeal's area), its chain up to the city and its own children (a street's
+        communities), in tree order."""
+        keep = set(self._top)  # positions in the tree-ordered list
+        for unit_id in around:
+            at = self._at.get(unit_id) if unit_id is not None else None
+            if at is None:
+                continue
+            chain = (self._at.get(int(i)) for i in self.units[at].path.split("/") if i)
+            keep.update(i for i in chain if i is not None)
+            keep.update(self._children.get(unit_id, ()))
+        return unit_options([self.units[i] for i in sorted(keep)])

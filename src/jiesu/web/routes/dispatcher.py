@@ -43,7 +43,7 @@ def queue(request: Request) -> HTMLResponse:
         counts = web_queries.tab_counts(uow.session, now, TABS)
     lang = core.lang_of(request)
     return core.render(request, "staff/dispatch.html", {
-        "unit_options": staff.unit_options(units), "pick": staff.pick_units,
+        "unit_list": staff.UnitList(units), "pick": staff.pick_units,
         "tab": tab, "tabs": [(k, v[0]) for k, v in TABS.items()], "title": title,
         "counts": counts,
         "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,

@@ -279,6 +279,27 @@
     });
   }
 
+  /* A work list's unit select (data-unit-options) arrives with the few units near its
+     suggestion; the page holds the whole list once, in the <template> it names. The first
+     touch, click, focus or key copies that list in, before the picker opens, keeping the
+     choice: 6,700 units are parsed once, not once per row. */
+  function fullUnits(e) {
+    var select = e.target;
+    if (!select || select.tagName !== "SELECT" || !select.hasAttribute("data-unit-options") ||
+        select.hasAttribute("data-unit-full")) { return; }
+    var list = document.getElementById(select.getAttribute("data-unit-options"));
+    if (!list || !list.content) { return; }
+    var chosen = select.value, first = select.options[0];
+    select.setAttribute("data-unit-full", "");
+    select.textContent = "";
+    if (first && !first.value) { select.appendChild(first); }
+    select.appendChild(list.content.cloneNode(true));
+    select.value = chosen;
+  }
+  ["pointerdown", "mousedown", "touchstart", "focus", "keydown"].forEach(function (type) {
+    document.addEventListener(type, fullUnits, true);
+  });
+
   function uuid() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
     return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2);
