@@ -438,5 +438,5 @@ class UnitList:
                 continue
             chain = (self._at.get(int(i)) for i in self.units[at].path.split("/") if i)
             keep.update(i for i in chain if i is not None)
-            keep.update(self._children.get(unit_id, ()))
+            keep.update(self._children.get(self.units[at].id, ()))
         return unit_options([self.units[i] for i in sorted(keep)])

@@ -38,7 +38,7 @@ def page(request: Request) -> HTMLResponse:
         # the lead unit proposed: the area's own unit or the nearest one above it offered
         "proposed": {area: next((i for i, _ in reversed(chain) if i in offered), None)
                      for area, chain in chains.items()},
-        "unit_options": staff.unit_options(units), "pick": staff.pick_units})
+        "unit_list": staff.UnitList(units), "pick": staff.pick_units})
 
 
 @router.post("/{key}/task", response_model=None)
