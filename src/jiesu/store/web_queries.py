@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select, text
@@ -201,13 +201,24 @@ def units(session: Session, *, max_depth: int | None = None,
     return list(session.scalars(stmt.order_by(UnitRow.path).limit(limit)))
 
 
-def unit_tree(session: Session, *, max_depth: int, limit: int) -> list[Any]:
-    """Active units down to `max_depth` in tree order, as plain rows (id, parent_id, depth,
-    path, name): a dispatch form's list of thousands, read without building ORM objects."""
-    return list(session.execute(
+class TreeUnit(NamedTuple):
+    """A unit as a dispatch form lists it."""
+
+    id: int
+    parent_id: int | None
+    depth: int
+    path: str
+    name: str
+
+
+def unit_tree(session: Session, *, max_depth: int, limit: int) -> list[TreeUnit]:
+    """Active units down to `max_depth` in tree order: a dispatch form's list of thousands,
+    read without ORM objects, as plain tuples (a Row's attribute access costs 5x a tuple's,
+    and the list is walked per page and per row)."""
+    return [TreeUnit(*r) for r in session.execute(
         select(UnitRow.id, UnitRow.parent_id, UnitRow.depth, UnitRow.path, UnitRow.name)
         .where(UnitRow.active.is_(True), UnitRow.depth <= max_depth)
-        .order_by(UnitRow.path).limit(limit)))
+        .order_by(UnitRow.path).limit(limit))]
 
 
 def unit_by_code(session: Session, code: str) -> UnitRow | None:
