@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -502,16 +503,7 @@ def test_erasing_an_appeal_while_its_rectification_takes_a_step_deadlocks_neithe
 
     monkeypatch.setattr(FeedbackService, "_appeal_event", staticmethod(held))
     outcome: dict[str, object] = {}
-
-    def run(name: str, work: Callable[[], object]) -> threading.Thread:
-        def target() -> None:
-            try:
-                outcome[name] = work()
-            except Exception as exc:  # noqa: BLE001 - asserted below
-                outcome[name] = exc
-        thread = threading.Thread(target=target)
-        thread.start()
-        return thread
+    run = partial(_started, outcome)
 
     svc = FeedbackService(runtime.db, runtime.rules, runtime.settings)
     step = run("step", lambda: svc.follow_up_rectification(story.followup, rect, True, when))
@@ -566,16 +558,7 @@ def test_erasing_an_appeal_while_its_rating_appeal_is_decided_deadlocks_neither(
     else:
         monkeypatch.setattr(retention_store, "claim_due", holding(retention_store.claim_due))
     outcome: dict[str, object] = {}
-
-    def run(name: str, work: Callable[[], object]) -> threading.Thread:
-        def target() -> None:
-            try:
-                outcome[name] = work()
-            except Exception as exc:  # noqa: BLE001 - asserted below
-                outcome[name] = exc
-        thread = threading.Thread(target=target)
-        thread.start()
-        return thread
+    run = partial(_started, outcome)
 
     def decide() -> object:
         return svc.decide_rating_appeal(Actor(role=Role.SUPERVISOR), ra, True,
@@ -656,3 +639,16 @@ def test_the_staff_page_says_the_data_was_erased(runtime: Runtime, city: City) -
     assert PHONE not in html and "<dd>张三</dd>" not in html
     # the events keep what they said (their hashes cover it): the dispatcher's note is there
     assert "张三来电无实际诉求" in html
+
+
+def _started(outcome: dict[str, object], name: str,
+             work: Callable[[], object]) -> threading.Thread:
+    """`work` running in a thread of its own; its result, or what it raised, in outcome[name]."""
+    def target() -> None:
+        try:
+            outcome[name] = work()
+        except Exception as exc:  # noqa: BLE001 - the tests assert on it
+            outcome[name] = exc
+    thread = threading.Thread(target=target)
+    thread.start()
+    return thread

@@ -773,12 +773,12 @@ def may_return(lead_unit_id: int | None, actor: Actor) -> bool:
 
 # what people put between the digits of a phone number (after NFKC, which turns a Chinese
 # input method's full-width digits, brackets and hyphens into ASCII)
-_PHONE_SEPARATORS = re.compile(r"[\s\-–—()./·]")
+_SEP = r"[\s\-–—()./·]"
+_PHONE_SEPARATORS = re.compile(_SEP)
 # A mainland mobile (1[3-9] and nine digits) after China's country code: "+86 138…" and
 # "0086 138…" always name the bare 11 digits. A bare "86" only when the rest is written as a
 # mobile is (138 0013 8000, or run together), so that "86134567-12345", a local landline
 # starting 86 with an extension, keeps its digits. Landlines keep theirs, area code and all.
-_SEP = r"[\s\-–—()./·]"
 _INTERNATIONAL_MOBILE = re.compile(r"(?:\+|00)86(1[3-9]\d{9})")
 _BARE_86_MOBILE = re.compile(rf"{_SEP}*86{_SEP}*(1[3-9]\d){_SEP}?(\d{{4}}){_SEP}?(\d{{4}}){_SEP}*")
 
