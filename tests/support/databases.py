@@ -2,12 +2,20 @@
 
 The schema is built once per session by `alembic upgrade` into a template; every test gets a
 fresh copy (a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL).
+
+Creating and dropping a PostgreSQL database waits on the server's disk (a checkpoint for the
+drop: a second or two on a busy machine, longer than most tests), so one thread per process
+makes the next copies ahead and drops the used ones while the tests run. SQLite copies live in
+memory (/dev/shm) where there is one, so that their commits do not wait on the disk either;
+`JIESU_TEST_SQLITE_DIR` chooses another directory.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import tempfile
+import threading
 import uuid
 from pathlib import Path
 
@@ -51,42 +59,107 @@ def _pg_exec(sql: str) -> None:
         conn.execute(sql)
 
 
+def _sqlite_dir(fallback: Path) -> Path:
+    """A fresh directory for this session's SQLite files: in memory when the machine has it."""
+    base = os.environ.get("JIESU_TEST_SQLITE_DIR") or (
+        "/dev/shm" if os.access("/dev/shm", os.W_OK) else None)
+    return Path(tempfile.mkdtemp(prefix="jiesu-test-", dir=base)) if base else fallback
+
+
 class DatabaseFactory:
     """Hands out fresh, migrated databases of one kind."""
 
     def __init__(self, kind: str, tmp: Path) -> None:
         self.kind = kind
-        self.tmp = tmp
+        self.tmp = _sqlite_dir(tmp) if kind == "sqlite" else tmp
+        self._own_dir = self.tmp != tmp  # made here (in memory): removed by close()
         self.created: list[str] = []
         tag = uuid.uuid4().hex[:8]
         if kind == "sqlite":
-            self.template = tmp / f"template-{tag}.db"
+            self.template = self.tmp / f"template-{tag}.db"
             upgrade(f"sqlite:///{self.template}", "heads")
-        else:
-            self.template_name = f"jiesu_tpl_{os.getpid()}_{tag}"
-            _pg_exec(f'CREATE DATABASE "{self.template_name}"')
-            self.created.append(self.template_name)
-            upgrade(_pg_url(self.template_name), "heads")
+            return
+        self.template_name = f"jiesu_tpl_{os.getpid()}_{tag}"
+        _pg_exec(f'CREATE DATABASE "{self.template_name}"')
+        self.created.append(self.template_name)
+        upgrade(_pg_url(self.template_name), "heads")
+        # PostgreSQL copies are made ahead and dropped afterwards by one thread, so that a
+        # test waits for neither while the server is busy
+        self._cv = threading.Condition()
+        self._ready: list[str] = []
+        self._to_drop: list[str] = []
+        self._failed: Exception | None = None
+        self._closing = False
+        self._worker = threading.Thread(target=self._keep_ready, daemon=True,
+                                        name="test-databases")
+        self._worker.start()
 
     def fresh(self) -> str:
-        tag = uuid.uuid4().hex[:10]
         if self.kind == "sqlite":
-            path = self.tmp / f"test-{tag}.db"
+            path = self.tmp / f"test-{uuid.uuid4().hex[:10]}.db"
             shutil.copyfile(self.template, path)
             return f"sqlite:///{path}"
-        name = f"jiesu_t_{os.getpid()}_{tag}"
-        _pg_exec(f'CREATE DATABASE "{name}" TEMPLATE "{self.template_name}"')
-        self.created.append(name)
+        with self._cv:
+            while not self._ready and self._failed is None:
+                self._cv.wait()
+            if not self._ready:
+                raise RuntimeError("could not create a test database") from self._failed
+            name = self._ready.pop(0)
+            self._cv.notify_all()
         return _pg_url(name)
 
     def drop(self, url: str) -> None:
-        if self.kind == "postgresql":
-            name = url.rpartition("/")[2]
-            _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            if name in self.created:
-                self.created.remove(name)
+        """Forget a test's database: removed now (SQLite) or soon, by the worker thread."""
+        if self.kind == "sqlite":
+            path = url.removeprefix("sqlite:///")
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(path + suffix).unlink(missing_ok=True)
+            return
+        with self._cv:
+            self._to_drop.append(url.rpartition("/")[2])
+            self._cv.notify_all()
+        with self._cv:  # a slow server makes the tests wait rather than pile up old copies
+            while len(self._to_drop) > 4 and self._failed is None:
+                self._cv.wait()
+
+    def _keep_ready(self) -> None:
+        while True:
+            with self._cv:
+                while not self._closing and not self._to_drop and len(self._ready) >= READY:
+                    self._cv.wait()
+                if self._closing:
+                    return
+                # a waiting test first, then the drops, then the spare copy
+                drop = self._to_drop.pop(0) if self._ready and self._to_drop else None
+            try:
+                if drop is not None:
+                    _pg_exec(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)')
+                    self.created.remove(drop)
+                else:
+                    name = f"jiesu_t_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+                    self.created.append(name)
+                    _pg_exec(f'CREATE DATABASE "{name}" TEMPLATE "{self.template_name}"')
+            except Exception as exc:  # noqa: BLE001 - handed to the waiting test
+                with self._cv:
+                    self._failed = exc
+                    self._cv.notify_all()
+                return
+            with self._cv:
+                if drop is None:
+                    self._ready.append(name)
+                self._cv.notify_all()
 
     def close(self) -> None:
-        if self.kind == "postgresql":
-            for name in list(self.created):
-                _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if self.kind == "sqlite":
+            if self._own_dir:
+                shutil.rmtree(self.tmp, ignore_errors=True)
+            return
+        with self._cv:
+            self._closing = True
+            self._cv.notify_all()
+        self._worker.join()
+        for name in list(self.created):
+            _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+READY = 2  # PostgreSQL copies kept ready for the next tests of one process
