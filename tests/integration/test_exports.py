@@ -71,6 +71,11 @@ def test_open_data_is_public_redacted_and_hides_reports(client: Any, city: Any) 
     # the channel as its code and, like the status, in Chinese beside it
     assert {(x["来源渠道"], x["来源渠道(中文)"]) for x in rows} == {("hotline", "12345热线")}
     assert lamp["channel_zh"] == "12345热线"
+    # the kind too: its code beside the Chinese name, which stays where it was
+    assert {(x["诉求类型"], x["诉求类型编码"]) for x in rows} == {("投诉", "complaint")}
+    header = list(rows[0])
+    assert header.index("诉求类型编码") == header.index("诉求类型") + 1
+    assert (lamp["kind"], lamp["kind_code"]) == ("投诉", "complaint")
     assert all("13812345678" not in x["诉求内容"] for x in rows)
     assert client.get("/open-data/appeals.json", params={"limit": 1}).json().__len__() == 1
     assert client.get("/open-data/appeals.json", params={"from": "2000-01-01",
@@ -79,8 +84,11 @@ def test_open_data_is_public_redacted_and_hides_reports(client: Any, city: Any) 
     assert sum(s["received"] for s in stats) == 4  # counts include everything, texts do not
     assert sum(s["open"] for s in stats) == 4 and stats[0]["month"].count("-") == 1
     assert {s["category"] for s in stats} == {"城乡建设", "（未分类）"}
+    assert {(s["kind"], s["kind_code"]) for s in stats} == {("投诉", "complaint"),
+                                                            ("举报", "report")}
     stats_csv = _csv(client.get("/open-data/stats.csv").text)
     assert sum(int(s["受理量"]) for s in stats_csv) == 4
+    assert {s["诉求类型编码"] for s in stats_csv} == {"complaint", "report"}
 
 
 def test_open_data_refuses_dates_the_wrong_way_round(client: Any, city: Any) -> None:

@@ -27,17 +27,19 @@ from jiesu.store.tables import AppealRow
 from jiesu.store.uow import Database
 
 OPEN_DATA_FIELDS = [
-    # codes that a program filters on keep a column in Chinese beside them (状态, 来源渠道)
+    # codes that a program filters on keep a column in Chinese beside them (状态, 来源渠道);
+    # 诉求类型 was Chinese from the start, so its code came later, in a column after it
     ("code", "工单编号"), ("created_at", "登记时间"), ("channel", "来源渠道"),
-    ("channel_zh", "来源渠道(中文)"), ("kind", "诉求类型"),
+    ("channel_zh", "来源渠道(中文)"), ("kind", "诉求类型"), ("kind_code", "诉求类型编码"),
     ("category_code", "分类编码"), ("category", "事项分类"), ("title", "标题"),
     ("content", "诉求内容"), ("address", "地址"), ("status", "状态"), ("status_zh", "状态(中文)"),
     ("lead_unit", "承办单位"), ("replied_at", "答复时间"), ("reply", "答复内容"),
     ("closed_at", "办结时间"), ("satisfaction", "回访满意度"),
 ]
 STATS_FIELDS = [("month", "月份"), ("category_code", "一级分类编码"), ("category", "一级分类"),
-                ("kind", "诉求类型"), ("received", "受理量"), ("open", "办理中"),
-                ("closed", "已办结"), ("rejected", "不予受理"), ("merged", "已合并")]
+                ("kind", "诉求类型"), ("kind_code", "诉求类型编码"), ("received", "受理量"),
+                ("open", "办理中"), ("closed", "已办结"), ("rejected", "不予受理"),
+                ("merged", "已合并")]
 LEDGER_FIELDS = [
     ("code", "工单编号"), ("created_at", "登记时间"), ("channel", "来源渠道"), ("kind", "诉求类型"),
     ("urgency", "紧急程度"), ("status", "办理状态"), ("category", "事项分类"), ("title", "标题"),
@@ -86,7 +88,7 @@ class OpenDataService:
         return {
             "code": row.code, "created_at": _local(row.created_at, self.tz),
             "channel": row.channel, "channel_zh": _zh(dom.CHANNEL_ZH, row.channel),
-            "kind": _zh(dom.KIND_ZH, row.kind),
+            "kind": _zh(dom.KIND_ZH, row.kind), "kind_code": row.kind,
             "category_code": row.category or "", "category": cat.full_name if cat else "",
             "title": redact(row.title or "", names), "content": redact(row.content, names),
             "address": redact(row.address or "", names), "status": row.status,
@@ -134,8 +136,8 @@ class OpenDataService:
             if not row:
                 row.update(month=month, category_code=level1 or "",
                            category=names.get(level1 or "", "（未分类）"),
-                           kind=_zh(dom.KIND_ZH, kind), received=0, open=0, closed=0,
-                           rejected=0, merged=0)
+                           kind=_zh(dom.KIND_ZH, kind), kind_code=kind, received=0, open=0,
+                           closed=0, rejected=0, merged=0)
             row["received"] += n
             if status in xq.OPEN:
                 row["open"] += n
