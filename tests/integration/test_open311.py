@@ -203,6 +203,11 @@ def test_post_request_xml_by_address(client: Any, city: Any, api_key: str) -> No
     ({"email": "notanemail"}, 400, "email"),
     ({"email": "a@b"}, 400, "email"),
     ({"email": "张三 <z@example.com>"}, 400, "email"),
+    ({"email": "a@b..c"}, 400, "email"),  # a domain with an empty label: a typo
+    ({"email": "a@.b"}, 400, "email"),
+    ({"email": "a@b."}, 400, "email"),
+    ({"email": "a@.b.c"}, 400, "email"),
+    ({"email": "a@b.c."}, 400, "email"),
     ({"phone": "123"}, 400, "phone"),  # a number nobody can call back
 ])
 def test_post_validation_follows_the_spec(client: Any, city: Any, api_key: str, runtime: Any,

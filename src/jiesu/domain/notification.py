@@ -52,9 +52,18 @@ def gives_up(attempt: int, max_attempts: int, *, permanent: bool) -> bool:
 
 
 def email_address(value: str) -> bool:
-    """Whether `value` is one e-mail address (name@domain.tld), as the mail adapter sends to
-    and the Open311 intake accepts."""
+    """Whether `value` is one e-mail address (name@domain.tld), as the mail adapter sends to;
+    new input is held to `new_email_address`."""
     return _EMAIL.fullmatch(value) is not None
+
+
+def new_email_address(value: str) -> bool:
+    """Whether new input (Open311's `email`) is an address: as `email_address`, and no label of
+    the domain is empty (a@b..c, a@.b.c, a@b.c. are typos no mail system delivers to). The mail
+    adapter keeps the looser check, so that what was queued before is still tried."""
+    if not email_address(value):
+        return False
+    return all(value.rpartition("@")[2].split("."))
 
 
 def mask_recipient(channel: str, recipient: str) -> str:

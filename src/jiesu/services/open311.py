@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from jiesu.domain import appeal as dom
 from jiesu.domain.errors import DomainError
-from jiesu.domain.notification import email_address
+from jiesu.domain.notification import new_email_address
 from jiesu.domain.retention import coarse
 from jiesu.nlp.pii import redact
 from jiesu.services.api_keys import ApiKeyService
@@ -296,7 +296,7 @@ def _extra(form: Mapping[str, str]) -> dict[str, str]:
                                f"（{key} 不能超过 {MAX_EXTRA} 个字符）")
         kept[key] = value
     email = kept.get("email")
-    if email is not None and not email_address(email):
+    if email is not None and not new_email_address(email):
         # kept for the client's sake, but an address no mail system takes is a typo to say
         raise Open311Error("email must be an e-mail address such as name@example.com"
                            "（email 须为有效的电子邮箱地址，如 name@example.com）")
