@@ -91,7 +91,7 @@ def test_the_outbox_tab_is_for_admins_and_reads_in_english(runtime: Runtime, cit
 def test_an_outbox_longer_than_the_last_page_says_how_much_it_shows(
         runtime: Runtime, city: City, monkeypatch: pytest.MonkeyPatch) -> None:
     """A list opens at most MAX_PAGE pages (10,000: 500,000 messages here, fewer than a busy
-    city's 90 days of texts); the outbox tab says it shows only the first of them and its pager
+    city's 90 days of texts); the shared pager says the tab shows only the first of them and
     stops at the last page it opens, instead of a 下一页 that opens the same page again."""
     monkeypatch.setattr(core, "MAX_PAGE", 2)  # 2 pages of 50: as 10,000 are, with fewer rows
     with runtime.db.uow() as uow:
@@ -102,7 +102,7 @@ def test_an_outbox_longer_than_the_last_page_says_how_much_it_shows(
     c = city.client
     login_admin(c)
     page = c.get("/staff/admin?tab=notifications").text
-    assert "data-outbox-capped" in page and "只显示前 100 条" in page
+    assert "data-pager-capped" in page and "只显示前 100 条" in page
     assert "第 1 / 2 页" in page and "page=2" in page
     last = c.get("/staff/admin?tab=notifications&page=3").text  # opens the last one
     assert "第 2 / 2 页" in last and "下一页" not in last
@@ -110,4 +110,4 @@ def test_an_outbox_longer_than_the_last_page_says_how_much_it_shows(
     english = c.get("/staff/admin?tab=notifications&lang=en").text
     assert "only the first 100 are shown" in english
     # a status with fewer messages than that is shown whole, without the note
-    assert "data-outbox-capped" not in c.get("/staff/admin?tab=notifications&status=sent").text
+    assert "data-pager-capped" not in c.get("/staff/admin?tab=notifications&status=sent").text

@@ -6,6 +6,7 @@ import logging
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypeVar, overload
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
@@ -360,6 +361,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "local": lambda t, fmt="%Y-%m-%d %H:%M": local_time(rt, t, fmt),
         "path": request.url.path,
         "lang_switch": lang_switch_url(request, "zh" if lang == "en" else "en"),
+        "pager": pager,
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code)
@@ -387,3 +389,23 @@ def page_number(request: Request) -> int:
         return max(1, min(int(request.query_params.get("page", "1")), MAX_PAGE))
     except ValueError:
         return 1
+
+
+@dataclass(frozen=True)
+class Pager:
+    """What the shared pager (partials/pagination.html) shows of a list."""
+
+    last: int  # the last page it offers (at most MAX_PAGE)
+    more: bool  # whether a 下一页 link follows
+    shown: str | None  # the rows the pages hold ("200,000"), when the list is longer
+
+
+def pager(total: int, per_page: int, page: int, capped: bool = False) -> Pager:
+    """The pages of a list of `total` rows (`capped`: at least that many, the count stopped):
+    beyond MAX_PAGE pages the pager stops at the last page a list opens and says how many rows
+    it shows, instead of a 下一页 that opens that page again."""
+    pages = max(1, -(-total // per_page))
+    last = min(pages, MAX_PAGE)
+    beyond = pages > MAX_PAGE or (capped and page >= MAX_PAGE)
+    more = page < last or (capped and page < MAX_PAGE)
+    return Pager(last=last, more=more, shown=f"{MAX_PAGE * per_page:,}" if beyond else None)

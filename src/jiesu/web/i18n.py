@@ -211,6 +211,9 @@ EN: dict[str, str] = {
     "全部状态": "All statuses", "受理时间": "Received", "状态": "Status", "类型": "Kind",
     "内容": "Content", "评价结果": "Rating", "暂无": "None yet",
     "上一页": "Previous", "下一页": "Next", "第": "Page", "页": "",
+    "列表较长，只显示前 {n} 条（{pages} 页）：请缩小范围查看其余的。":
+        "A long list: only the first {n} are shown ({pages} pages). Narrow it down to see the "
+        "rest.",
     "详情": "Details", "没有找到符合条件的诉求。": "No appeals match.",
     "公示内容已隐去姓名、电话、证件号、银行卡号、门牌号和具体到户的楼栋房号等个人信息；"
     "只写到楼栋的位置（如“阳光小区3号楼”）照常公示。":

@@ -80,9 +80,6 @@ EN: dict[str, str] = {
         "Or use “Move to…” next to a unit in the unit tree below.",
     "单位较多，只显示前 {n} 个：请用上方的查找。":
         "There are many units: only the first {n} are shown. Use the search above.",
-    "通知较多，只显示前 {n} 条（发送失败和待发送的在前，其余从新到旧）：请按状态筛选。":
-        "There are many messages: only the first {n} are shown (failed and pending ones first, "
-        "the others newest first). Filter by status.",
     # the intake tab's rule rows (路由规则, 紧急规则)
     "新增路由规则": "Add a routing rule", "修改路由规则": "Change a routing rule",
     "新增紧急规则": "Add an urgency rule", "修改紧急规则": "Change an urgency rule",

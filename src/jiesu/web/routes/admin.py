@@ -194,12 +194,10 @@ def _outbox(request: Request) -> dict[str, Any]:
     page = core.page_number(request)
     items, total, counts = outbox_page(rt.db, status=status or None, page=page,
                                        per_page=NOTIFY_PER_PAGE)
-    # a busy city's 90 days of texts run past the last page a list opens: the pager stops
-    # there and the tab says how many it shows, instead of a "next" that opens the same page
-    shown = core.MAX_PAGE * NOTIFY_PER_PAGE
-    return {"items": items, "total": min(total, shown), "notify_counts": counts,
-            "outbox_shown": shown if total > shown else None, "status": status, "page": page,
-            "per_page": NOTIFY_PER_PAGE, "capped": False,
+    # a busy city's 90 days of texts run past the last page a list opens: the shared pager
+    # stops there and says how many it shows
+    return {"items": items, "total": total, "notify_counts": counts,
+            "status": status, "page": page, "per_page": NOTIFY_PER_PAGE, "capped": False,
             "statuses": NOTIFY_STATUSES, "unconfigured": unconfigured(rt.notifiers)}
 
 

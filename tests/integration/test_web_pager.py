@@ -1,0 +1,35 @@
+"""The shared pager (partials/pagination.html, `web.core.pager`): a list opens at most
+`core.MAX_PAGE` pages; one longer than that says it shows only the first of them and offers no
+下一页 on the last page it opens (which would open that page again)."""
+
+from __future__ import annotations
+
+import pytest
+
+from jiesu.web import core
+from jiesu.web.routes import dispatcher
+from tests.integration.test_web_pages import _login
+from tests.support.city import City
+
+
+def test_a_list_longer_than_the_last_page_says_so_and_stops_there(
+        city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 2 pages of 2 rows stand for the 10,000 pages of 20 a list opens, with fewer appeals
+    monkeypatch.setattr(core, "MAX_PAGE", 2)
+    monkeypatch.setattr(dispatcher, "PER_PAGE", 2)
+    for n in range(5):
+        city.register(content=f"第{n}号楼前的路灯坏了，晚上出行不安全")
+    c = city.client
+    _login(c, "dispatcher")
+    first = c.get("/staff/dispatch").text
+    assert "data-pager-capped" in first and "只显示前 4 条（2 页）" in first
+    assert "第 1 / 2 页" in first and "page=2" in first
+    last = c.get("/staff/dispatch?page=2").text
+    assert "第 2 / 2 页" in last and "下一页" not in last and "data-pager-capped" in last
+    assert "第 2 / 2 页" in c.get("/staff/dispatch?page=3").text  # the last it opens
+    english = c.get("/staff/dispatch?lang=en").text
+    assert "only the first 4 are shown (2 pages)" in english
+    # a list the pages hold whole says nothing of the kind
+    monkeypatch.setattr(dispatcher, "PER_PAGE", 3)
+    whole = c.get("/staff/dispatch?lang=zh").text
+    assert "data-pager-capped" not in whole and "第 1 / 2 页" in whole
