@@ -239,6 +239,16 @@ def _done(request: Request, tab: str, call: Any, message: str | Callable[[Any], 
                      f"/staff/admin?tab={tab}", keep=kept)
 
 
+def _saved(request: Request, tab: str, call: Callable[[], Any],
+           message: str | Callable[[Any], str],
+           again: Callable[[DomainError], dict[str, Any]]) -> Response:
+    """Run an admin change and go back to its tab with `message`; a refusal shows the tab
+    again at once (400) with `again(exc)`, what was typed and the reason: a rule set, a rule's
+    keywords or its list of problems are more than a session cookie or a flash holds."""
+    return core.done(request, call, message, f"/staff/admin?tab={tab}",
+                     refused=lambda exc: _page(request, tab, again(exc), status_code=400))
+
+
 @router.post("/units", response_model=None)
 def add_unit(request: Request, form: FormDep) -> Response:
     core.require(request, ROLES)
@@ -543,9 +553,8 @@ def _intake_text(form: dict[str, Any]) -> str:
 
 @router.post("/intake/{kind}", response_model=None)
 def save_intake(request: Request, kind: str, form: FormDep) -> Response:
-    """Replace one part of the intake configuration. A refusal shows the tab again at once
-    (400) with what was typed and the whole message in its section: an edited rule set is
-    often more than a session cookie keeps, and its list of problems longer than a flash."""
+    """Replace one part of the intake configuration; a refusal shows the tab again with what
+    was typed and the whole message in its section (`_saved`)."""
     core.require(request, ROLES)
     svc = _intake(request)
 
@@ -568,10 +577,8 @@ def save_intake(request: Request, kind: str, form: FormDep) -> Response:
 
     typed = form.get("text")
     kept = typed if isinstance(typed, str) and typed.strip() else None
-    return core.done(request, run, lambda said: said, "/staff/admin?tab=intake",
-                     refused=lambda exc: _page(request, "intake", {
-                         "intake_error": {kind: exc.message}, "intake_typed": {kind: kept}},
-                         status_code=400))
+    return _saved(request, "intake", run, lambda said: said, lambda exc: {
+        "intake_error": {kind: exc.message}, "intake_typed": {kind: kept}})
 
 
 # what the transfer lines an urgency rule's form offers (jiesu.nlp.urgency.TRANSFER_LINES) are
@@ -637,15 +644,14 @@ def delete_urgency_rule(request: Request, form: FormDep) -> Response:
 
 def _rule_saved(request: Request, kind: str, form: dict[str, Any], call: Callable[[], Any],
                 message: Callable[[Any], str]) -> Response:
-    """Save one rule; a refusal shows the tab again at once (400) with the form as typed and
-    the message above it (a rule's keywords and message are more than a session keeps)."""
+    """Save one rule; a refusal shows the tab again with the form as typed and the message
+    above it (`_saved`)."""
     fields = ROUTING_FIELDS if kind == "routing" else URGENCY_FIELDS
     typed: dict[str, Any] = {f: core.text(form, f) for f in (
         *fields, "editing", "orig_category", "orig_area", "orig_name")}
     typed["transfer_to"] = core.values(form, "transfer_to")
-    return core.done(request, call, message, "/staff/admin?tab=intake",  # the top: the flash
-                     refused=lambda exc: _page(request, "intake", {
-                         f"{kind}_typed": typed, f"{kind}_error": exc.message}, status_code=400))
+    return _saved(request, "intake", call, message, lambda exc: {  # the top: the flash
+        f"{kind}_typed": typed, f"{kind}_error": exc.message})
 
 
 def _routing_words(request: Request, rule: RoutingRule) -> str:
@@ -765,16 +771,15 @@ def save_kpi_formula(request: Request, form: FormDep) -> Response:
 
 @router.post("/settings", response_model=None)
 def save_settings(request: Request, form: FormDep) -> Response:
-    """Save the rule settings; a refusal shows the tab again at once (400) with what was
-    typed and the reason beside its field, and nothing is saved."""
+    """Save the rule settings; a refusal shows the tab again with what was typed and the
+    reason beside its field, and nothing is saved (`_saved`)."""
     core.require(request, ROLES)
     svc = _service(request)
     values = {k: core.text(form, k) for k in RULE_SETTINGS if core.text(form, k)}
-    return core.done(request, lambda: svc.set_rule_settings(values, utcnow()),
-                     "设置已保存，新的办理操作即按新规则执行", "/staff/admin?tab=settings",
-                     refused=lambda exc: _page(request, "settings", {
-                         "rules_typed": values, "rules_error": exc.message,
-                         "rules_error_field": exc.details.get("field")}, status_code=400))
+    return _saved(request, "settings", lambda: svc.set_rule_settings(values, utcnow()),
+                  "设置已保存，新的办理操作即按新规则执行", lambda exc: {
+                      "rules_typed": values, "rules_error": exc.message,
+                      "rules_error_field": exc.details.get("field")})
 
 
 @router.post("/apikeys", response_model=None)
