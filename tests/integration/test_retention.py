@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -340,6 +341,29 @@ def _appeal_event_reasons(runtime: Runtime, appeal_id: int) -> dict[str, str]:
             EventRow.type.in_(("rating_appealed", "rating_appeal_decided"))))}
 
 
+@dataclass(frozen=True)
+class Rated:
+    """Two appeals closed and rated 1 star at T0 (rectifications not reported) and a service
+    item rated 1 star by PHONE, with the unit that files a 申诉 (`story.handler`) and the
+    reviewer who decides it."""
+
+    story: Story
+    feedback: FeedbackService
+    reviewer: Actor
+    appeals: tuple[int, int]
+    rated_item: int
+
+
+@pytest.fixture
+def rated(runtime: Runtime, city: City) -> Rated:
+    story = Story(runtime, city)
+    feedback = FeedbackService(runtime.db, runtime.rules, runtime.settings)
+    appeals = story.closed(T0, report=False), story.closed(T0, report=False)
+    item = feedback.add_service_item(Actor(role=Role.ADMIN), "D1", "SI1", "户籍办理", T0)
+    return Rated(story, feedback, Actor(role=Role.SUPERVISOR), appeals,
+                 feedback.rate_service_item(item, PHONE, 1, T0).rating_id)
+
+
 def _clean(texts: dict[str, str | None], *words: str) -> None:
     """No phone, ID number or any of `words` is left in `texts` (the None ones not written)."""
     for key, text in texts.items():
@@ -349,17 +373,14 @@ def _clean(texts: dict[str, str | None], *words: str) -> None:
 
 
 def test_erasure_redacts_the_rating_appeals_and_their_decisions(runtime: Runtime,
-                                                                city: City) -> None:
+                                                                rated: Rated) -> None:
     """A unit's 申诉 may quote the rater (their phone, their name), and so may the reviewer's
     decision, which an upheld 申诉 also copies into the rating (why it was excluded) and its
     rectification (why it was cancelled): erasure redacts them all, of an appeal's ratings and
     of a service item's."""
-    story = Story(runtime, city)
-    feedback = FeedbackService(runtime.db, runtime.rules, runtime.settings)
-    reviewer = Actor(role=Role.SUPERVISOR)
-    upheld, pending = story.closed(T0, report=False), story.closed(T0, report=False)
-    item = feedback.add_service_item(Actor(role=Role.ADMIN), "D1", "SI1", "户籍办理", T0)
-    rated_item = feedback.rate_service_item(item, PHONE, 1, T0).rating_id
+    story, feedback, reviewer, rated_item = (rated.story, rated.feedback, rated.reviewer,
+                                             rated.rated_item)
+    upheld, pending = rated.appeals
     said = f"张三（{PHONE}，身份证{ID_NUMBER}）与邻居有纠纷，借评价泄愤"
     ra = {r: feedback.file_rating_appeal(story.handler, r, said, T0 + timedelta(days=5))
           for r in (_rating_of(runtime, upheld), _rating_of(runtime, pending), rated_item)}
@@ -391,16 +412,13 @@ def test_erasure_redacts_the_rating_appeals_and_their_decisions(runtime: Runtime
 
 
 def test_a_rating_appeal_filed_or_decided_after_the_erasure_is_erased_too(
-        runtime: Runtime, city: City) -> None:
+        runtime: Runtime, rated: Rated) -> None:
     """Filed after the erasure, decided after it (filed before), of an appeal's rating and of a
     service item's: what the unit and the reviewer write is stored, and put in the events,
     de-identified as erasure left the rest."""
-    story = Story(runtime, city)
-    feedback = FeedbackService(runtime.db, runtime.rules, runtime.settings)
-    reviewer = Actor(role=Role.SUPERVISOR)
-    later, earlier = story.closed(T0, report=False), story.closed(T0, report=False)
-    item = feedback.add_service_item(Actor(role=Role.ADMIN), "D1", "SI1", "户籍办理", T0)
-    rated_item = feedback.rate_service_item(item, PHONE, 1, T0).rating_id
+    story, feedback, reviewer, rated_item = (rated.story, rated.feedback, rated.reviewer,
+                                             rated.rated_item)
+    later, earlier = rated.appeals
     filed_before = feedback.file_rating_appeal(story.handler, _rating_of(runtime, earlier),
                                                "评价与事实不符", T0 + timedelta(days=5))
     when = T0 + timedelta(days=DAYS + 10)
