@@ -469,8 +469,8 @@ class IntakeIntelligence:
     def _unit_for(self, k: _Knowledge, category: str | None, area_id: int | None
                   ) -> tuple[int | None, str, float]:
         """Admin routing rules first (most specific), then history of the category in the
-        area (or the nearest area above it), then history of the category anywhere; history
-        is read as seen from the appeal's area (`_as_local`)."""
+        area (or the nearest area above it, the city's districts at most), then history of the
+        category anywhere; history is read as seen from the appeal's area (`_as_local`)."""
         # Specificity: a rule for a deeper area wins, then one for a longer category prefix.
         best: tuple[tuple[int, int], int] | None = None  # (specificity, unit id)
         area_path = k.unit_paths.get(area_id) if area_id is not None else None
@@ -546,8 +546,10 @@ def _local_units(k: _Knowledge, chain: tuple[int, ...]) -> tuple[int, ...]:
 def _add_history(k: _Knowledge, history: Iterable[tuple[str, int | None, int, int]],
                  area_min_count: int = 1) -> None:
     """Closed appeals as (category, area unit id, lead unit id, count) rows (after the units),
-    summed up per category, and per category and area (each area counts for those above)
-    where there are at least `area_min_count` of them (fewer are never read)."""
+    summed up per category, and per category and area (each area counts for those above, up
+    to the city's districts) where there are at least `area_min_count` of them (fewer are
+    never read). The city itself is no such area: its located appeals are the category's
+    history less those never located, no nearer to the appeal and fewer."""
     by_category: dict[str, dict[int, int]] = {}
     totals: dict[tuple[str, int], int] = {}
     leads: dict[tuple[str, int, int], int] = {}  # (category, area, lead unit) -> appeals
@@ -555,7 +557,7 @@ def _add_history(k: _Knowledge, history: Iterable[tuple[str, int | None, int, in
     for cat, area, unit, n in history:
         units = by_category.setdefault(cat, {})
         units[unit] = units.get(unit, 0) + n
-        for above in chains.get(area, ()) if area is not None else ():
+        for above in chains.get(area, ())[:-1] if area is not None else ():  # not the root
             totals[(cat, above)] = totals.get((cat, above), 0) + n
             leads[(cat, above, unit)] = leads.get((cat, above, unit), 0) + n
     by_area: dict[tuple[str, int], dict[int, int]] = {}

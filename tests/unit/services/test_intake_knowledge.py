@@ -70,6 +70,17 @@ def test_history_of_the_category_in_the_area_beats_the_category_alone() -> None:
     assert i._unit_for(k, "02", 5) == (None, "", 0.0)
 
 
+def test_the_walk_up_the_areas_stops_below_the_city() -> None:
+    """The city's located history is the city-wide history less the appeals never located: it
+    says nothing of the area the city-wide one does not, on less evidence. An appeal whose own
+    areas have too little history reads the city-wide history."""
+    k = knowledge(history=[("01", 3, 6, 3),       # located, in street S1: the water bureau
+                           ("01", None, 5, 20)])  # not located: D2
+    i = intel()
+    assert i._unit_for(k, "01", 5) == (5, "history", 20 / 23)  # not the water bureau's 3
+    assert i._unit_for(k, "01", 4) == (6, "area_history", 3 / 3 * 3 / 20)  # S1's own
+
+
 def test_history_of_other_areas_counts_for_the_located_area_at_the_same_level() -> None:
     # C(1) ─ D1(2) ─ S1(3) ─ G1(4), D1 ─ K(7) a community right under the district;
     # C ─ D2(5) ─ S2(8), D2 ─ P(9) 西城's own department;  W(6) a city department
@@ -136,7 +147,8 @@ def test_the_summaries_read_history_as_the_rule_does_from_every_area() -> None:
         i = intel(unit_min_count=1, area_min_count=1)
         for area in [None, *territorial]:
             seen: dict[int, int] = {}
-            for node in k.unit_chain[area] if area is not None else ():  # nearest area first
+            # nearest area first, up to the city's districts (the city: city-wide history)
+            for node in k.unit_chain[area][:-1] if area is not None else ():
                 for _, at, unit, n in rows:
                     if at is not None and node in k.unit_chain[at]:
                         seen[unit] = seen.get(unit, 0) + n
