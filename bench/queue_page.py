@@ -1,17 +1,23 @@
-"""The dispatcher's queue (/staff/dispatch) in a city of thousands of units.
+"""The dispatcher's queue (/staff/dispatch) and appeal page in a city of thousands of units.
 
 A fresh SQLite database gets bench/unit_suggest.py's city (16 districts × 20 streets × 20
 communities, 40 departments: 6,777 units), a dispatcher, a taxonomy and N registered appeals
-(default 40, so the queue's first page holds its 20 rows); `jiesu serve` runs on it. Measured:
-the page's size in bytes and gzipped, its server time (median of `--fetches` GETs with the
-dispatcher's session, through HTTP), and how long headless Chromium (390×844, a phone) takes to
-load it (`load` event after `goto`, median of `--loads`), the <option>s in its DOM, and the
-time a row's select takes to copy in the page's full unit list at its first touch (jiesu.js).
+(default 40, so the queue's first page holds its 20 rows); `jiesu serve` runs on it. Measured,
+for the queue and for one registered appeal's page (/staff/appeals/{id}, whose dispatch form
+picks among the units): the page's size in bytes and gzipped, its server time (median of
+`--fetches` GETs with the dispatcher's session, through HTTP), and how long headless Chromium
+(390×844, a phone) takes to load it (`load` event after `goto`, median of `--loads`) and the
+<option>s in its DOM; the time a queue row's select takes to take in the full unit list at its
+first touch (jiesu.js); and the full list's own fragment (/staff/units/options.html, when the
+server has it): bytes, gzip bytes, server ms of a 200 and of a 304 (If-None-Match).
 
     python bench/queue_page.py [--appeals 40] [--fetches 20] [--loads 5]
 
-The last line is
-`bytes=N gzip_bytes=N server_ms=N chromium_load_ms=N options=N expand_ms=N`.
+The last lines are
+`queue: bytes=N gzip_bytes=N server_ms=N chromium_load_ms=N options=N expand_ms=N`,
+`appeal: bytes=N gzip_bytes=N server_ms=N chromium_load_ms=N options=N` and
+`fragment: bytes=N gzip_bytes=N server_ms=N not_modified_ms=N not_modified_bytes=N`
+(`fragment: none` on a server without it).
 """
 
 from __future__ import annotations
@@ -23,8 +29,10 @@ import re
 import statistics
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -91,11 +99,36 @@ def login(base: str) -> urllib.request.OpenerDirector:
     return opener
 
 
-def browser_load(base: str, loads: int) -> tuple[float, int, float]:
-    """Median ms from goto to the load event at 390×844, the <option>s in the DOM, and the ms
-    a row's select takes to take in the page's full unit list at its first touch."""
+@dataclass
+class Fetched:
+    body: bytes
+    server_ms: float  # median, the first GET (warming the caches) left out
+    status: int
+    headers: dict[str, str]
+
+
+def fetch(opener: urllib.request.OpenerDirector, url: str, n: int,
+          headers: dict[str, str] | None = None) -> Fetched:
+    """`n` + 1 GETs of `url`: the last body and the median time (a 304 is an answer too)."""
+    times, body, status, got = [], b"", 0, {}
+    for _ in range(n + 1):
+        t0 = time.perf_counter()
+        try:
+            with opener.open(urllib.request.Request(url, headers=headers or {})) as r:
+                body, status, got = r.read(), r.status, dict(r.headers)
+        except urllib.error.HTTPError as e:
+            body, status, got = e.read(), e.code, dict(e.headers)
+        times.append((time.perf_counter() - t0) * 1000)
+    return Fetched(body, statistics.median(times[1:]), status, got)
+
+
+def browser_load(base: str, paths: list[str], loads: int) -> list[tuple[float, int, float]]:
+    """Per path: median ms from goto to the load event at 390×844, the <option>s in the DOM,
+    and the ms a unit select takes to take in the full unit list at its first touch (0 when
+    the page has none to take in)."""
     from playwright.sync_api import sync_playwright
 
+    out = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
                                     headless=True)
@@ -107,21 +140,40 @@ def browser_load(base: str, loads: int) -> tuple[float, int, float]:
         page.get_by_label("密码").fill(PASSWORD)
         page.get_by_role("button", name="登录").click()
         page.wait_for_load_state()
-        times = []
-        for _ in range(loads):
-            t0 = time.perf_counter()
-            page.goto(f"{base}/staff/dispatch", wait_until="load")
-            times.append((time.perf_counter() - t0) * 1000)
-        options = int(page.evaluate("document.querySelectorAll('option').length"))
-        # a row whose list the page copies in on the first touch (jiesu.js): how long it takes
-        expand = float(page.evaluate("""() => {
-            const s = document.querySelector('select[data-unit-options]');
-            if (!s) { return 0; }
-            const t = performance.now();
-            s.dispatchEvent(new PointerEvent('pointerdown', {bubbles: true}));
-            return s.options.length ? performance.now() - t : 0; }"""))
+        for path in paths:
+            times = []
+            for _ in range(loads):
+                t0 = time.perf_counter()
+                page.goto(f"{base}{path}", wait_until="load")
+                times.append((time.perf_counter() - t0) * 1000)
+            options = int(page.evaluate("document.querySelectorAll('option').length"))
+            # a select whose whole list comes at the first touch (jiesu.js): how long until it
+            # holds it (from the page's <template>, or fetched, or kept from a prefetch)
+            expand = float(page.evaluate("""() => new Promise(done => {
+                const s = document.querySelector('select[data-unit-options]');
+                if (!s) { done(0); return; }
+                const before = s.options.length, t = performance.now();
+                s.dispatchEvent(new PointerEvent('pointerdown', {bubbles: true}));
+                (function check() {
+                  if (s.options.length > before) { done(performance.now() - t); }
+                  else if (performance.now() - t > 10000) { done(-1); }
+                  else { requestAnimationFrame(check); }
+                })(); })"""))
+            out.append((statistics.median(times), options, expand))
         browser.close()
-    return statistics.median(times), options, expand
+    return out
+
+
+def first_appeal(url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text(
+                "select min(id) from appeals where status = 'registered'")).scalar_one())
+    finally:
+        engine.dispose()
 
 
 def main() -> None:
@@ -133,27 +185,39 @@ def main() -> None:
     url = create_database("sqlite", "queue")
     try:
         n_units = seed(url, args.appeals)
+        appeal = f"/staff/appeals/{first_appeal(url)}"
         with Server(url) as server:
             opener = login(server.base)
-            times = []
-            for _ in range(args.fetches + 1):
-                t0 = time.perf_counter()
-                with opener.open(f"{server.base}/staff/dispatch") as r:
-                    body = r.read()
-                times.append((time.perf_counter() - t0) * 1000)
-            server_ms = statistics.median(times[1:])  # the first warms the caches
-            rows = body.count(b'class="work-item"')
-            zipped = len(gzip.compress(body, 6))
-            load_ms, options, expand_ms = browser_load(server.base, args.loads)
+            queue = fetch(opener, f"{server.base}/staff/dispatch", args.fetches)
+            page = fetch(opener, f"{server.base}{appeal}", args.fetches)
+            whole = fetch(opener, f"{server.base}/staff/units/options.html", args.fetches)
+            etag = whole.headers.get("ETag") if whole.status == 200 else None
+            same = fetch(opener, f"{server.base}/staff/units/options.html", args.fetches,
+                         {"If-None-Match": etag}) if etag else None
+            (q_load, q_options, expand_ms), (a_load, a_options, _) = browser_load(
+                server.base, ["/staff/dispatch", appeal], args.loads)
     finally:
         drop_database(url)
-    print(f"{n_units:,} units, {rows} queue rows; page {len(body):,} bytes, gzip {zipped:,}; "
-          f"server {server_ms:.0f} ms (median of {args.fetches}); Chromium 390×844 load "
-          f"{load_ms:.0f} ms (median of {args.loads}), {options:,} <option>s, a row's full "
-          f"list in {expand_ms:.0f} ms at its first touch; "
-          f"load {load_average()}")
-    print(f"bytes={len(body)} gzip_bytes={zipped} server_ms={server_ms:.0f} "
-          f"chromium_load_ms={load_ms:.0f} options={options} expand_ms={expand_ms:.0f}")
+    rows = queue.body.count(b'class="work-item"')
+    q_zip, a_zip = len(gzip.compress(queue.body, 6)), len(gzip.compress(page.body, 6))
+    print(f"{n_units:,} units, {rows} queue rows; load {load_average()}")
+    print(f"queue {len(queue.body):,} bytes, gzip {q_zip:,}; server {queue.server_ms:.0f} ms "
+          f"(median of {args.fetches}); Chromium 390×844 load {q_load:.0f} ms (median of "
+          f"{args.loads}), {q_options:,} <option>s, a row's full list in {expand_ms:.0f} ms at "
+          "its first touch")
+    print(f"appeal page {len(page.body):,} bytes, gzip {a_zip:,}; server {page.server_ms:.0f} ms;"
+          f" Chromium load {a_load:.0f} ms, {a_options:,} <option>s")
+    print(f"queue: bytes={len(queue.body)} gzip_bytes={q_zip} server_ms={queue.server_ms:.0f} "
+          f"chromium_load_ms={q_load:.0f} options={q_options} expand_ms={expand_ms:.0f}")
+    print(f"appeal: bytes={len(page.body)} gzip_bytes={a_zip} server_ms={page.server_ms:.0f} "
+          f"chromium_load_ms={a_load:.0f} options={a_options}")
+    if same is None:
+        print("fragment: none")
+    else:
+        print(f"fragment: bytes={len(whole.body)} "
+              f"gzip_bytes={len(gzip.compress(whole.body, 6))} "
+              f"server_ms={whole.server_ms:.0f} not_modified_ms={same.server_ms:.0f} "
+              f"not_modified_bytes={len(same.body)} status={same.status}")
 
 
 if __name__ == "__main__":

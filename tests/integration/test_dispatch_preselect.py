@@ -90,17 +90,17 @@ def _options(page: str, select_id: str) -> list[str]:
     return [v for v in re.findall(r'<option value="([^"]*)"', m.group(0)) if v]
 
 
-def _template_options(page: str) -> list[str]:
-    """The unit ids of the queue's one full list (the <template> the rows copy)."""
-    m = re.search(r'<template id="lead-units">(.*?)</template>', page, re.S)
-    assert m
-    return re.findall(r'<option value="([^"]*)"', m.group(1))
+def _whole_list(city: City) -> list[str]:
+    """The unit ids of the one full list the queue's rows fetch and copy in (jiesu.js)."""
+    r = city.client.get("/staff/units/options.html")
+    assert r.status_code == 200, r.text
+    return re.findall(r'<option value="([^"]*)"', r.text)
 
 
 def test_the_queue_offers_and_preselects_a_community_as_the_appeal_page_does(
         city: City) -> None:
     """One unit list for every dispatch form: down to the communities (社区), grouped by
-    district (in the queue once, for the rows to copy); a community a routing rule names is
+    district (fetched once, for the rows to copy); a community a routing rule names is
     preselected in the queue's row too."""
     r = city.client.put("/api/v1/admin/intake/routing",
                         json=[{"category": "01.01", "unit": "D1S1C1"}],
@@ -112,7 +112,7 @@ def test_the_queue_offers_and_preselects_a_community_as_the_appeal_page_does(
     page = city.client.get(f"/staff/appeals/{appeal['id']}").text
     queue = city.client.get("/staff/dispatch").text
     offered = _options(queue, f"unit-{appeal['id']}")
-    assert _template_options(queue) == _options(page, "dispatch-unit_id")
+    assert _whole_list(city) == _options(page, "dispatch-unit_id")
     assert community in offered
     assert _picked(queue, f"unit-{appeal['id']}") == [community]
     assert _picked(page, "dispatch-unit_id") == [community]
@@ -163,9 +163,9 @@ def test_a_returned_appeal_gets_the_unit_suggested_for_the_category_it_has_now(
 
 def test_the_queue_page_holds_the_unit_list_once_whatever_its_rows(city: City) -> None:
     """A real city has thousands of units: each row offers the units near its suggestion and
-    area (the top levels, the suggested unit's chain and children), the whole list is on the
-    page once, so a community far from every suggestion is written once for any number of
-    rows: the page grows by rows, not by rows × units."""
+    area (the top levels, the suggested unit's chain and children); the whole list is fetched
+    apart (test_unit_list.py), so a community far from every suggestion is not on the page:
+    it grows by rows, not by rows × units nor by units."""
     r = city.client.put("/api/v1/admin/intake/routing",
                         json=[{"category": "01.01", "unit": "D1S1"}],
                         headers=city.headers("admin"))
@@ -173,7 +173,7 @@ def test_the_queue_page_holds_the_unit_list_once_whatever_its_rows(city: City) -
     appeals = [city.register(category="01.01.001") for _ in range(5)]
     page_login(city.client, "dispatcher")
     five = city.client.get("/staff/dispatch").text
-    units = _template_options(five)
+    units = _whole_list(city)
     far = str(city.unit_ids["D2S1"])  # 西长安街街道: another district's street
     near = str(city.unit_ids["D1S1C1"])  # a community of the suggested street
     for a in appeals:
@@ -182,7 +182,7 @@ def test_the_queue_page_holds_the_unit_list_once_whatever_its_rows(city: City) -
         assert near in offered and far not in offered
         assert str(city.unit_ids["D2"]) in offered  # the districts stay choosable
         assert len(offered) < len(units)
-    assert far in units and five.count(f'<option value="{far}">') == 1
+    assert far in units and f'<option value="{far}">' not in five
     # without script, each row links to the appeal page, whose form has every unit
     assert five.count("<noscript><a class=\"small\" href=\"/staff/appeals/") == 5
     assert "其他单位（整张单位表在诉求页）…" in five
@@ -192,8 +192,9 @@ def test_the_queue_page_holds_the_unit_list_once_whatever_its_rows(city: City) -
 
 def test_every_community_of_a_big_city_is_offered(city: City) -> None:
     """A city of thousands of units (here a district of 45 streets × 50 communities): every
-    one of them can be chosen, in the queue as on the appeal page — the list once stopped at
-    2,000 units, and the rest of the city could not be dispatched to."""
+    one of them can be chosen, from the list the dispatch forms fetch as on the appeal page
+    without script — the list once stopped at 2,000 units, and the rest of the city could not
+    be dispatched to."""
     from jiesu.store.tables import UnitRow
 
     with city.runtime.db.uow(write=False) as uow:
@@ -221,6 +222,8 @@ def test_every_community_of_a_big_city_is_offered(city: City) -> None:
         conn.execute(UnitRow.__table__.insert(), rows)
     appeal = city.register(category="01.01.001")
     page_login(city.client, "dispatcher")
-    page = _options(city.client.get(f"/staff/appeals/{appeal['id']}").text, "dispatch-unit_id")
+    # the whole list the forms fetch, and the appeal page's own without script (units=all)
+    page = _options(city.client.get(f"/staff/appeals/{appeal['id']}?units=all").text,
+                    "dispatch-unit_id")
     assert {str(r["id"]) for r in rows} <= set(page)
-    assert _template_options(city.client.get("/staff/dispatch").text) == page
+    assert _whole_list(city) == page

@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from jiesu.domain.kpi import KpiCounts, KpiFormula
 from jiesu.store import kpi_queries, queries
+from jiesu.store.config_tables import ConfigEventRow
 from jiesu.store.tables import (
     OPEN_FLAGGED_SQL,
     AppealRow,
@@ -219,6 +220,43 @@ def unit_tree(session: Session, *, max_depth: int, limit: int) -> list[TreeUnit]
         select(UnitRow.id, UnitRow.parent_id, UnitRow.depth, UnitRow.path, UnitRow.name)
         .where(UnitRow.active.is_(True), UnitRow.depth <= max_depth)
         .order_by(UnitRow.path).limit(limit))]
+
+
+def units_near(session: Session, around: Collection[int], *,
+               max_depth: int) -> list[TreeUnit]:
+    """The active units down to `max_depth` that a dispatch form offers before (or without)
+    the whole list, in tree order: the top two levels (the city, districts, departments) and,
+    for each unit `around`, the units above it, itself and its children. A few indexed
+    reads, however big the tree."""
+    above = set(around)
+    if around:
+        for path in session.scalars(select(UnitRow.path).where(UnitRow.id.in_(sorted(around)))):
+            above.update(int(p) for p in path.split("/") if p)
+    near: list[ColumnElement[bool]] = [UnitRow.depth <= 1]
+    if above:
+        near += [UnitRow.id.in_(sorted(above)), UnitRow.parent_id.in_(sorted(around))]
+    return [TreeUnit(*r) for r in session.execute(
+        select(UnitRow.id, UnitRow.parent_id, UnitRow.depth, UnitRow.path, UnitRow.name)
+        .where(UnitRow.active.is_(True), UnitRow.depth <= max_depth, or_(*near))
+        .order_by(UnitRow.path))]
+
+
+def count_tree(session: Session, *, max_depth: int) -> int:
+    """How many active units `unit_tree` lists down to `max_depth`."""
+    return session.scalar(select(func.count()).select_from(UnitRow).where(
+        UnitRow.active.is_(True), UnitRow.depth <= max_depth)) or 0
+
+
+def unit_tree_version(session: Session) -> tuple[str, int, int]:
+    """What changes whenever the unit tree does: the hash of the configuration log's last
+    `units` entry (an administrator's add, rename, stop, start or move, from the pages, the
+    API or the command line, each recorded with its change), and the number of units and the
+    highest id (an import's unknown_unit = "create" adds units without a log entry)."""
+    last = session.scalar(select(ConfigEventRow.hash).where(ConfigEventRow.area == "units")
+                          .order_by(ConfigEventRow.seq.desc()).limit(1))
+    count, top = session.execute(select(func.count(), func.max(UnitRow.id))
+                                 .select_from(UnitRow)).one()
+    return last or "", int(count or 0), int(top or 0)
 
 
 def unit_by_code(session: Session, code: str) -> UnitRow | None:

@@ -45,6 +45,7 @@ from jiesu.web.routes import (
     survey,
     track,
     unit_kpi,
+    unit_list,
     users,
 )
 
@@ -72,7 +73,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     for module in (rectifications, public, track, auth, operator, dispatcher, handler, followup,
                    supervisor, analyst, audit_config, hotspots, admin, extensions, appeal, policies,
                    enterprises, enterprise_public, knowledge, survey, grid, users, unit_kpi,
-                   ledger, rate_item, service_items):
+                   ledger, rate_item, service_items, unit_list):
         app.include_router(module.router)
     _install_error_pages(app)
 

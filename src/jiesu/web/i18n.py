@@ -285,6 +285,7 @@ EN: dict[str, str] = {
     "办理": "Open", "暂无待办": "Nothing to do", "建议": "Suggestion", "主办单位": "Lead unit",
     "改分类或紧急程度": "Change category or urgency",
     "其他单位（整张单位表在诉求页）": "Other units (the full list is on the appeal page)",
+    "显示全部单位": "Show every unit",
     "已更正系统建议": "corrected the suggestion",
     "协办单位": "Co-units", "备注": "Note", "理由": "Reason", "确定": "Confirm",
     "诉求详情": "Appeal", "当前可执行的操作": "What you can do now", "版本": "Version",

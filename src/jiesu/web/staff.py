@@ -3,6 +3,7 @@ of each action's form and how a submitted form becomes the action's arguments.""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -15,6 +16,7 @@ from jiesu.api.v1.appeals import scope_for
 from jiesu.domain import appeal as dom
 from jiesu.domain import notices
 from jiesu.domain.errors import InvalidArguments, NotFound
+from jiesu.services import hotspots
 from jiesu.services.auth import CurrentUser
 from jiesu.store import queries, web_queries
 from jiesu.store.tables import AppealRow
@@ -411,14 +413,14 @@ def pick_units(options: str, picked: Any) -> Markup:
 
 
 class UnitList:
-    """The dispatch forms' unit list on a page with many forms (the queue's rows, the hotspots'
-    task forms). The full <option>s (`options`) go on the page once, in a <template> that
-    jiesu.js copies into a form's select when it is first touched; a form's own select holds
-    only `near(...)`, so the page does not grow with forms × units and works without script."""
+    """The units a dispatch form offers before its first touch (the queue's rows, the hotspots'
+    task forms, the appeal page in a big city): `near(...)`, the units near its suggestion and
+    area. The whole list is not on the page: jiesu.js fetches it once, from
+    `UNIT_OPTIONS_URL`, and copies it into a form's select when that is first touched, so the
+    page grows with neither forms × units nor units, and works without script."""
 
     def __init__(self, units: list[Any]) -> None:
         self.units = units
-        self.options = unit_options(units)
         self._at = {u.id: i for i, u in enumerate(units)}
         self._top = [i for i, u in enumerate(units) if u.depth <= 1]
         self._children: dict[int, list[int]] = {}
@@ -440,3 +442,33 @@ class UnitList:
             keep.update(i for i in chain if i is not None)
             keep.update(self._children.get(self.units[at].id, ()))
         return unit_options([self.units[i] for i in sorted(keep)])
+
+
+def near_units(session: Session, *around: int | None) -> UnitList:
+    """A `UnitList` of just the units its `near(...)` needs for these units (the top levels,
+    their chains and children): a few indexed reads instead of the whole tree per page."""
+    ids = {u for u in around if u is not None}
+    return UnitList(web_queries.units_near(session, ids, max_depth=LEAD_UNIT_DEPTH))
+
+
+# Where jiesu.js fetches the whole list of lead units (web/routes/unit_list.py).
+UNIT_OPTIONS_URL = "/staff/units/options.html"
+
+# Who may read it: whoever picks a lead unit from the whole tree, the dispatcher (the queue,
+# the appeal page) and the roles that turn a hotspot into a governance task.
+UNIT_PICKERS = frozenset((dom.TRANSITIONS[dom.Action.DISPATCH].roles | hotspots.TASK_ROLES)
+                         - {dom.Role.SYSTEM})
+
+# Up to this many units the appeal page's dispatch form holds the whole list itself (about
+# 60 bytes a unit): it works without script and needs no second request. A bigger tree is
+# fetched (`UNIT_OPTIONS_URL`); without script, `?units=all` puts it on the page.
+INLINE_UNIT_LIMIT = 300
+
+# Raised when what `unit_options` writes changes, so that browsers fetch the list again.
+UNIT_OPTIONS_FORMAT = 1
+
+
+def unit_options_etag(version: tuple[str, int, int]) -> str:
+    """The whole list's ETag for the tree at `version` (`web_queries.unit_tree_version`)."""
+    digest = hashlib.sha256(repr((UNIT_OPTIONS_FORMAT, LEAD_UNIT_DEPTH, version)).encode())
+    return f'"units-{digest.hexdigest()[:24]}"'

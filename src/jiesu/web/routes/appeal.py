@@ -65,7 +65,12 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             core.flash(request, failed["message"], "error")
             failed = None
         dispatching = "dispatch" in actions
-        units = staff.lead_units(s) if dispatching else []
+        suggest = staff.suggestion_summary(
+            row, rt.settings.unit_preselect_confidence, category_names=cats,
+            unit_for=rt.intake.unit_suggestion if rt.intake is not None else None)
+        unit_options, unit_url = _dispatch_units(
+            s, row, suggest, failed, request.query_params.get("units") == "all") \
+            if dispatching else ("", None)
         categories = list(web_queries.leaf_categories(s)) if dispatching else []
         subunits = []
         if "sub_dispatch" in actions and user.unit_id is not None:
@@ -94,8 +99,9 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             "area": [name for _, name in area],
             "hot": rt.hotspots.kept_by_appeal().get(row.id),
             "category": cats.get(row.category or ""), "category_names": cats,
-            "actions": actions, "helping": helping, "fields": staff.ACTION_FIELDS, "units": units,
-            "unit_options": staff.unit_options(units), "pick": staff.pick_units,
+            "actions": actions, "helping": helping, "fields": staff.ACTION_FIELDS,
+            "unit_options": unit_options, "unit_url": unit_url, "pick": staff.pick_units,
+            "all_units": f"/staff/appeals/{row.id}?back={quote(back, safe='')}&units=all",
             "subunits": subunits, "categories": categories,
             # 联系诉求人 is by phone far most often (and recorded so when none is picked)
             "current": {"category": row.category, "urgency": row.urgency, "method": "phone"},
@@ -104,9 +110,7 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             "followup_max_attempts": rt.rules.get().followup_max_attempts,
             "next_call": staff.next_call_at(row, rt.rules.get().followup_retry_minutes, now),
             "has_phone": callable_phone(row.requester_phone),  # else 回访 says 无法回访
-            "suggest": staff.suggestion_summary(
-                row, rt.settings.unit_preselect_confidence, category_names=cats,
-                unit_for=rt.intake.unit_suggestion if rt.intake is not None else None),
+            "suggest": suggest,
             "due_state": staff.due_state(row, now),
             "earlier": earlier, "attachments": (row.extra or {}).get("attachments", []),
             "back": back, "stay": staff.STAY_ON_PAGE,
@@ -117,6 +121,22 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             "decision_labels": {t: d.label for t, d in notices.UNIT_DECISIONS.items()},
             "here": f"/staff/appeals/{row.id}?back={quote(back, safe='')}"},
             status_code=status_code)
+
+
+def _dispatch_units(session: Any, row: AppealRow, suggest: dict[str, Any],
+                    failed: dict[str, Any] | None, everything: bool) -> tuple[str, str | None]:
+    """The dispatch form's unit <option>s, and where the browser fetches the rest (None: they
+    are all here). A tree of up to `staff.INLINE_UNIT_LIMIT` units, or `everything` (?units=all,
+    the queue's link for a browser without script), is written whole; a bigger one offers the
+    units near the suggestion, the appeal's area and what was picked before a refusal."""
+    if everything or web_queries.count_tree(
+            session, max_depth=staff.LEAD_UNIT_DEPTH) <= staff.INLINE_UNIT_LIMIT:
+        return staff.unit_options(staff.lead_units(session)), None
+    typed = failed["values"] if failed and failed["action"] == "dispatch" else {}
+    picked = [typed.get("unit_id"), *(typed.get("co_unit_ids") or [])]
+    around = [int(u) for u in picked if isinstance(u, str) and staff.is_number(u)]
+    near = staff.near_units(session, suggest["unit_id"], row.area_unit_id, *around)
+    return near.near(suggest["unit_id"], row.area_unit_id, *around), staff.UNIT_OPTIONS_URL
 
 
 @router.post("/{appeal_id}/{action}", response_model=None)

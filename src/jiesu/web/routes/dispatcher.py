@@ -39,14 +39,18 @@ def queue(request: Request) -> HTMLResponse:
         items = staff.list_items(
             uow.session, rows, now, preselect_at=rt.settings.unit_preselect_confidence,
             unit_for=rt.intake.unit_suggestion if rt.intake is not None else None)
-        units = staff.lead_units(uow.session) if tab == "queue" else []
+        # each row offers the units near its suggestion and area; the whole list is fetched
+        # by the browser (staff.UNIT_OPTIONS_URL), not read here on every load
+        unit_list = staff.near_units(uow.session, *(u for it in items for u in (
+            it["suggest"]["unit_id"], it["row"].area_unit_id))) if tab == "queue" and items \
+            else staff.UnitList([])
         counts = web_queries.tab_counts(uow.session, now, TABS)
     lang = core.lang_of(request)
     return core.render(request, "staff/dispatch.html", {
-        "unit_list": staff.UnitList(units), "pick": staff.pick_units,
+        "unit_list": unit_list, "pick": staff.pick_units, "unit_url": staff.UNIT_OPTIONS_URL,
         "tab": tab, "tabs": [(k, v[0]) for k, v in TABS.items()], "title": title,
         "counts": counts,
         "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
         "hot": rt.hotspots.kept_by_appeal(), "max_extensions": rt.rules.get().max_extensions,
-        "units": units, "reasons": i18n.choices(lang, "reject_reason"),
+        "reasons": i18n.choices(lang, "reject_reason"),
         "back": f"/staff/dispatch?tab={tab}"})

@@ -28,9 +28,11 @@ def page(request: Request) -> HTMLResponse:
         s = uow.session
         # each area below the city, as on the appeal page: 东城区 › 东华门街道
         chains = web_queries.unit_chains(s, {h.spot.area_unit_id for h in found})
-        units = (staff.lead_units(s)
-                 if may_act and any(h.task is None for h in found) else [])
-    offered = {u.id for u in units}
+        # the units near each open hotspot's area; the whole list is fetched by the browser
+        open_areas = [h.spot.area_unit_id for h in found if h.task is None]
+        unit_list = (staff.near_units(s, *open_areas) if may_act and open_areas
+                     else staff.UnitList([]))
+    offered = {u.id for u in unit_list.units}
     return core.render(request, "staff/hotspots.html", {
         "hotspots": found, "may_act": may_act, "window_days": rt.hotspots.window_days,
         "areas": {area: " › ".join(name for _, name in chain) or None
@@ -38,7 +40,7 @@ def page(request: Request) -> HTMLResponse:
         # the lead unit proposed: the area's own unit or the nearest one above it offered
         "proposed": {area: next((i for i, _ in reversed(chain) if i in offered), None)
                      for area, chain in chains.items()},
-        "unit_list": staff.UnitList(units), "pick": staff.pick_units})
+        "unit_list": unit_list, "pick": staff.pick_units, "unit_url": staff.UNIT_OPTIONS_URL})
 
 
 @router.post("/{key}/task", response_model=None)

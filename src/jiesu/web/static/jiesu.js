@@ -279,25 +279,68 @@
     });
   }
 
-  /* A work list's unit select (data-unit-options) arrives with the few units near its
-     suggestion; the page holds the whole list once, in the <template> it names. The first
-     touch, click, focus or key copies that list in, before the picker opens, keeping the
-     choice: 6,700 units are parsed once, not once per row. */
-  function fullUnits(e) {
-    var select = e.target;
-    if (!select || select.tagName !== "SELECT" || !select.hasAttribute("data-unit-options") ||
-        select.hasAttribute("data-unit-full")) { return; }
-    var list = document.getElementById(select.getAttribute("data-unit-options"));
-    if (!list || !list.content) { return; }
-    var chosen = select.value, first = select.options[0];
+  /* A dispatch form's unit select (data-unit-options) arrives with the few units near its
+     suggestion; the whole list (thousands of units) is a fragment at the URL it names, fetched
+     once per page and kept by the browser (an ETag: a 304 until a unit changes). It is fetched
+     when the page has loaded and is idle, or at a select's first touch if that comes first;
+     the first touch, click, focus or key copies it into that select, keeping the choice: the
+     units are parsed once, not once per row. */
+  var unitLists = {};  /* url -> {list: <template> once fetched, wanting: [selects]} */
+
+  function unitList(url) {
+    var entry = unitLists[url];
+    if (entry) { return entry; }
+    entry = unitLists[url] = {list: null, wanting: []};
+    fetch(url, {credentials: "same-origin", headers: {"Accept": "text/html"}})
+      .then(function (r) {
+        /* signed out meanwhile (the login page) or no longer allowed: keep the short list */
+        if (!r.ok || r.redirected) { throw new Error("unit list: " + r.status); }
+        return r.text();
+      })
+      .then(function (html) {
+        var list = document.createElement("template");
+        list.innerHTML = html;
+        entry.list = list;
+        entry.wanting.forEach(function (select) { fillUnits(select, list); });
+        entry.wanting = [];
+      })
+      .catch(function () { delete unitLists[url]; });  /* asked again at the next touch */
+    return entry;
+  }
+
+  function fillUnits(select, list) {
+    if (select.hasAttribute("data-unit-full")) { return; }
+    var chosen = [], first = select.options[0];
+    Array.prototype.forEach.call(select.options, function (o) {
+      if (o.selected) { chosen.push(o.value); }
+    });
     select.setAttribute("data-unit-full", "");
     select.textContent = "";
     if (first && !first.value) { select.appendChild(first); }
     select.appendChild(list.content.cloneNode(true));
-    select.value = chosen;
+    Array.prototype.forEach.call(select.options, function (o) {
+      o.selected = chosen.indexOf(o.value) >= 0;
+    });
+  }
+
+  function fullUnits(e) {
+    var select = e.target;
+    if (!select || select.tagName !== "SELECT" || !select.hasAttribute("data-unit-options") ||
+        select.hasAttribute("data-unit-full")) { return; }
+    var entry = unitList(select.getAttribute("data-unit-options"));
+    if (entry.list) { fillUnits(select, entry.list); }
+    else if (entry.wanting.indexOf(select) < 0) { entry.wanting.push(select); }
   }
   ["pointerdown", "mousedown", "touchstart", "focus", "keydown"].forEach(function (type) {
     document.addEventListener(type, fullUnits, true);
+  });
+  window.addEventListener("load", function () {
+    var select = document.querySelector("select[data-unit-options]");
+    if (!select) { return; }
+    var url = select.getAttribute("data-unit-options");
+    (window.requestIdleCallback || function (f) { setTimeout(f, 200); })(function () {
+      unitList(url);
+    });
   });
 
   function uuid() {
