@@ -113,11 +113,12 @@ def test_a_community_is_picked_in_the_queue_on_a_phone(
     row = page.locator(f'.work-item[data-code="{reg.code}"]')  # type: ignore[attr-defined]
     unit = row.get_by_label("主办单位")
     # the row arrives with the units near its appeal (none located: the top levels); the
-    # page's one full list comes in at the first tap, the communities with it
+    # one full list comes in at the first tap, the communities with it
     district = unit.locator("option", has_text="东城区")
     assert district.count() == 1
     assert unit.locator("option", has_text="多福巷社区").count() == 0
     unit.tap()
+    row.locator("select[data-unit-full]").wait_for()  # fetched once (jiesu.js), then copied
     assert unit.locator("optgroup[label='东城区'] option", has_text="多福巷社区").count() == 1
     page.keyboard.press("Escape")  # type: ignore[attr-defined]
     unit.select_option(label="　　多福巷社区")
