@@ -123,7 +123,7 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             status_code=status_code)
 
 
-def _dispatch_units(session: Any, row: AppealRow, suggest: dict[str, Any],
+def _dispatch_units(session: web_queries.ReadSession, row: AppealRow, suggest: dict[str, Any],
                     failed: dict[str, Any] | None, everything: bool) -> tuple[str, str | None]:
     """The dispatch form's unit <option>s, and where the browser fetches the rest (None: they
     are all here). A tree of up to `staff.INLINE_UNIT_LIMIT` units, or `everything` (?units=all,

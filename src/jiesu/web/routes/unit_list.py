@@ -31,7 +31,9 @@ def unit_options(request: Request) -> Response:
     with core.reading(rt) as uow:
         # the version first: a unit changed while the list is read makes the next ask fetch
         etag = staff.unit_options_etag(web_queries.unit_tree_version(uow.session))
-        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache",
+                   # as a page's (core.render): the fragment is HTML too
+                   "Content-Security-Policy": core.CSP, "X-Content-Type-Options": "nosniff"}
         if _matches(request.headers.get("if-none-match", ""), etag):
             return Response(status_code=304, headers=headers)
         html = rt.figures.get(("unit_options", etag), utcnow(),
