@@ -188,6 +188,7 @@ EN: dict[str, str] = {
     "没有符合条件的服务事项": "No service items match", "暂无服务事项": "No service items yet",
     "评价数": "Ratings", "平均星级": "Average stars", "打印二维码": "Print QR poster",
     "评价页面": "Rating page", "扫码评价": "Scan to rate",
+    "评价页面二维码": "QR code of the rating page",
     "用 A4 纸打印，贴在该事项的办理窗口。": "Print on A4 and put it up at the item's window.",
     "请用手机扫描二维码，为本次服务打分（1–5 星）。您的评价将督促我们改进。":
         "Scan the QR code with your phone to rate this service (1–5 stars). Your rating helps "

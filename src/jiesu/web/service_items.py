@@ -31,10 +31,12 @@ def public_base(request: Request) -> tuple[str, bool]:
 
 def qr_svg(url: str) -> str:
     """The QR code of `url` as inline SVG (error correction M, the standard quiet zone of 4
-    modules); sized by CSS, so without width and height of its own."""
-    return str(segno.make(url, error="m", micro=False).svg_inline(
+    modules); sized by CSS, so without width and height of its own. Hidden from screen
+    readers: the page names it on its box (role="img") and prints the address as text."""
+    svg = str(segno.make(url, error="m", micro=False).svg_inline(
         scale=1, border=4, omitsize=True, svgclass="qr", lineclass=None, dark="#000",
         light="#fff"))
+    return svg.replace("<svg ", '<svg aria-hidden="true" ', 1)
 
 
 def tab_context(request: Request, typed: dict[str, Any]) -> tuple[dict[str, Any], int]:

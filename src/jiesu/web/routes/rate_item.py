@@ -28,14 +28,15 @@ def _item_id(text: str) -> int:
 
 
 def _page(request: Request, item_id: int, *, typed: dict[str, str] | None = None,
-          error: str | None = None, thanks: bool = False,
+          error: str | None = None, error_field: str | None = None, thanks: bool = False,
           status_code: int = 200) -> HTMLResponse:
     item = feedback.service(core.runtime_of(request)).service_item(item_id)  # unknown: 404
     # switched off (also between the form and its post): the page says so, with no form
     stopped = not item.rateable and not thanks
     return core.render(request, "public/rate_item.html", {
         "item_id": item_id, "item_name": item.name, "unit_name": item.unit_name,
-        "thanks": thanks, "stopped": stopped, "error": error, "typed": typed or {}},
+        "thanks": thanks, "stopped": stopped, "error": error, "error_field": error_field,
+        "typed": typed or {}},
         status_code=409 if stopped else status_code)
 
 
@@ -61,6 +62,6 @@ def rate_item(request: Request, item_id: str, form: FormDep) -> Response:
             address=request.client.host if request.client else "")
     except DomainError as exc:  # nothing stored: the form again, as typed, with the reason
         return _page(request, item, typed=typed, error=exc.message,
-                     status_code=exc.http_status)
+                     error_field=core.error_field(exc), status_code=exc.http_status)
     request.session[THANKED] = item
     return core.redirect(f"/rate/item/{item}")
