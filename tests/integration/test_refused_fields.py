@@ -1,7 +1,7 @@
 """A field a form refuses is marked for screen readers: aria-invalid="true" and an
 aria-describedby naming the element that says why (the refusal's message), on every form that
 names the refused field (knowledge articles, enterprises, policies and their conditions, the
-rating of a service item). SQLite and PostgreSQL."""
+rating of a service item, the tracking page's forms, the survey). SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
 
+from tests.integration.test_public_pages import _replied_from_the_web
 from tests.integration.test_rate_item_page import _item
 from tests.integration.test_web_pages import _login, _token
 from tests.integration.test_web_policies import _conditions, policy_form, uscc
@@ -98,3 +99,39 @@ def test_the_service_item_rating_marks_the_refused_field(city: City) -> None:
                                                 "phone": "13812345678"})
         assert r.status_code == 422
         assert refused(r.text) == {"stars": ["评价等级须为 1 到 5 星"]}
+
+
+def test_the_tracking_page_marks_the_refused_field(city: City) -> None:
+    a = _replied_from_the_web(city)
+    c = city.client
+    track = f"/track/{a['code']}"
+    r = c.post(f"{track}/rate", data={"csrf_token": _token(c, track), "comment": "灯还有点暗"})
+    assert r.status_code == 422
+    assert refused(r.text) == {"stars": ["请选择评价星级"]}  # the first star, focused
+    r = c.post(f"{track}/rate", data={"csrf_token": _token(c, track), "stars": "2",
+                                      "comment": "差" * 1001})
+    assert refused(r.text) == {"comment": ["评价说明不能超过 1000 字"]}
+    r = c.post(f"{track}/add_info", data={"csrf_token": _token(c, track), "text": "补" * 5001})
+    assert list(refused(r.text)) == ["text"] and refused(r.text)["text"][0]
+    r = c.post(f"{track}/reopen", data={"csrf_token": _token(c, track), "reason": " "})
+    assert r.status_code == 422
+    assert refused(r.text)["reason"][0] == "请填写重办理由"
+
+
+def test_the_survey_marks_the_refused_question(city: City) -> None:
+    a = city.register()
+    city.act("dispatcher", a["id"], "dispatch", unit_id=city.unit_ids["D1S1"])
+    city.act("handler_s1", a["id"], "sign")
+    city.act("handler_s1", a["id"], "reply", claim="solved", text="路灯已更换")
+    r = city.client.post(f"/api/v1/feedback/followups/{a['id']}/survey",
+                         headers=city.headers("followup"))
+    assert r.status_code == 201, r.text
+    page = f"/survey/{r.json()['token']}"
+    with TestClient(city.client.app) as c:
+        r = c.post(page, data={"csrf_token": _token(c, page), "resolved": "yes"})
+        assert r.status_code == 422
+        # each of the question's answers is marked, and says why
+        assert refused(r.text) == {"satisfaction": ["请选择是否解决和满意程度"]}
+        r = c.post(page, data={"csrf_token": _token(c, page), "resolved": "yes",
+                               "satisfaction": "satisfied", "comment": "好" * 1001})
+        assert refused(r.text) == {"comment": ["评价说明不能超过 1000 字"]}

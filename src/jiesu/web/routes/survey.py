@@ -18,7 +18,8 @@ SATISFACTION = (("satisfied", "满意"), ("basically", "基本满意"), ("dissat
 
 
 def _page(request: Request, token: str, *, error: str | None = None, done: str | None = None,
-          status_code: int = 200, chosen: dict[str, str] | None = None) -> HTMLResponse:
+          status_code: int = 200, chosen: dict[str, str] | None = None,
+          error_field: str | None = None) -> HTMLResponse:
     info = None
     if done is None:
         try:
@@ -26,7 +27,8 @@ def _page(request: Request, token: str, *, error: str | None = None, done: str |
         except DomainError as exc:  # unknown, used or expired: say which, show no form
             error, status_code = exc.message, exc.http_status
     return core.render(request, "public/survey.html", {
-        "token": token, "info": info, "error": error, "done": done, "chosen": chosen or {},
+        "token": token, "info": info, "error": error, "error_field": error_field, "done": done,
+        "chosen": chosen or {},
         "resolved": RESOLVED, "satisfaction": SATISFACTION,
         "stars": sorted(STARS_ZH.items(), reverse=True)}, status_code=status_code)
 
@@ -43,7 +45,9 @@ def answer(request: Request, token: str, form: FormDep) -> HTMLResponse:
     stars = core.text(form, "stars")
     try:
         if resolved not in dict(RESOLVED) or satisfaction not in dict(SATISFACTION):
-            raise InvalidArguments("请选择是否解决和满意程度")
+            # the first question left unanswered is the one marked on the form
+            raise InvalidArguments("请选择是否解决和满意程度", field=(
+                "resolved" if resolved not in dict(RESOLVED) else "satisfaction"))
         appeal = feedback.service(core.runtime_of(request)).answer_survey(
             token, utcnow(), resolved=resolved, satisfaction=satisfaction,
             stars=parse_stars(stars) if stars else None,
@@ -52,7 +56,7 @@ def answer(request: Request, token: str, form: FormDep) -> HTMLResponse:
         chosen = {"resolved": resolved, "satisfaction": satisfaction, "stars": stars,
                   "comment": core.text(form, "comment")}
         return _page(request, token, error=exc.message, status_code=exc.http_status,
-                     chosen=chosen)
+                     chosen=chosen, error_field=core.error_field(exc))
     done = ("感谢您的反馈，诉求已办结" if appeal.status == "closed"
             else "感谢您的反馈，诉求已退回承办单位重新办理")
     return _page(request, token, done=done)
