@@ -45,6 +45,17 @@ CHECK = """(wantLang) => {
   const h1s = document.querySelectorAll('h1').length;
   if (h1s !== 1) bad.push(`h1: ${h1s} <h1> on the page`);
   if (document.querySelectorAll('main').length !== 1) bad.push('main: not one <main>');
+  const zoom = document.querySelector('meta[name=viewport]');
+  if (zoom && /user-scalable\\s*=\\s*(no|0)|maximum-scale\\s*=\\s*1(\\.0*)?\\b/.test(zoom.content))
+    bad.push(`zoom: the viewport stops zooming (${zoom.content})`);
+  const ids = new Map();
+  for (const e of document.querySelectorAll('[id]')) ids.set(e.id, (ids.get(e.id) || 0) + 1);
+  for (const [id, n] of ids) if (n > 1) bad.push(`duplicate id: #${id} (${n} times)`);
+  for (const e of document.querySelectorAll('label[for]'))
+    if (!document.getElementById(e.htmlFor)) say('label for no element', e, '#' + e.htmlFor);
+  // a link to the page in the other language reads its name in that language
+  for (const e of document.querySelectorAll('a[hreflang]'))
+    if (e.lang !== e.hreflang) say('link in another language without lang', e);
 
   // names
   const named = e => {
@@ -296,7 +307,9 @@ BAD_PAGE = """<!doctype html><html lang="en"><head><style>
 .pale { color: #999; } .quiet:focus { outline: none; } .sr-x { color: #fff; }
 </style></head><body>
 <h1>One</h1><h1>Two</h1>
-<label for="ok-field">Name</label><input id="ok-field">
+<meta name="viewport" content="width=device-width, maximum-scale=1">
+<label for="ok-field">Name</label><input id="ok-field"><label for="gone">Gone</label>
+<p id="twice">a</p><p id="twice">b</p><a href="/zh" hreflang="zh-CN">中文</a>
 <input id="nameless"><select name="pick"><option>1</option></select>
 <button type="button"></button><a href="/x"><span class="icon"></span></a>
 <img src="data:,"><svg width="10" height="10"></svg>
@@ -325,7 +338,8 @@ def test_the_check_finds_each_kind_of_problem(browser: object) -> None:
     for kind in ("img without alt", "svg without a name or aria-hidden",
                  'message not role="alert"', "aria-describedby names no element",
                  "refused field not described by its message",
-                 "refused field without aria-invalid", "focus not visible"):
+                 "refused field without aria-invalid", "zoom", "duplicate id",
+                 "label for no element", "link in another language without lang", "focus not visible"):
         assert kind in kinds, (kind, found)
     assert any(line.startswith("contrast: p.pale") for line in found), found
     assert not any("flash-ok" in line for line in found), found
