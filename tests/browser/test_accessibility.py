@@ -37,7 +37,8 @@ CHECK = """(wantLang) => {
   };
   const say = (kind, e, more) => bad.push(`${kind}: ${who(e)}${more ? ' ' + more : ''}`);
   const shown = e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
-  const byIds = ids => (ids || '').split(/\\s+/).filter(Boolean).map(i => document.getElementById(i));
+  const byIds = ids => (ids || '').split(/\\s+/).filter(Boolean)
+    .map(i => document.getElementById(i));
 
   // the page
   if (document.documentElement.lang !== wantLang)
@@ -140,14 +141,19 @@ CHECK = """(wantLang) => {
     const ratio = (hi + 0.05) / (lo + 0.05);
     if (ratio < 4.5) {
       const key = `${cs.color}|${bg}|${e.className}`;
-      if (!seen.has(key)) { seen.add(key); say('contrast', e, `${ratio.toFixed(2)}:1 ${cs.color} on rgb(${bg.slice(0, 3).map(Math.round)})`); }
+      if (!seen.has(key)) {
+        seen.add(key);
+        const behind = `rgb(${bg.slice(0, 3).map(Math.round)})`;
+        say('contrast', e, `${ratio.toFixed(2)}:1 ${cs.color} on ${behind}`);
+      }
     }
   }
 
   // a visible focus: each control shows an outline or a shadow once focused
   const before = document.activeElement;
   let tried = 0;
-  for (const e of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary')) {
+  for (const e of document.querySelectorAll(
+      'a[href], button, input:not([type=hidden]), select, textarea, summary')) {
     if (tried >= 60 || !shown(e) || e.disabled) continue;
     tried++;
     e.focus({preventScroll: true});
@@ -157,7 +163,8 @@ CHECK = """(wantLang) => {
       || cs.boxShadow !== 'none';
     if (!ring) say('focus not visible', e);
   }
-  if (before && before.focus) before.focus({preventScroll: true}); else document.activeElement.blur();
+  if (before && before.focus) before.focus({preventScroll: true});
+  else document.activeElement.blur();
   return bad;
 }"""
 
@@ -197,8 +204,8 @@ def _seed(server: Server) -> Seeded:
         handler = Actor(role=Role.HANDLER, user_id=ids["handler_d2"], unit_id=units["D2"],
                         unit_scope=scope)
         reg = rt.appeals.register(operator, NewAppeal(
-            kind="help", title="公交站棚漏雨", content="西长安街公交站的站棚下雨漏水，候车的老人被淋湿。",
-            requester_phone=PHONE), now)
+            kind="help", title="公交站棚漏雨", requester_phone=PHONE,
+            content="西长安街公交站的站棚下雨漏水，候车的老人被淋湿。"), now)
         for actor, action, args in (
                 (Actor(role=Role.DISPATCHER, user_id=ids["dispatcher"]), "dispatch",
                  {"unit_id": units["D2S1"]}),
@@ -293,9 +300,11 @@ STAFF: dict[str, Callable[[Seeded], list[str]]] = {
     "supervisor": lambda s: ["/staff/supervision", "/staff/rectifications?tab=appeals",
                              "/reports/monthly?month=2026-01"],
     "analyst": lambda s: ["/staff/dashboard", "/staff/dashboard?tab=intensity",
-                          "/staff/enterprises", f"/staff/enterprises/{s.enterprise_id}"],
+                          "/staff/dashboard?big=1", "/staff/enterprises",
+                          f"/staff/enterprises/{s.enterprise_id}"],
     # the admin page's tabs with forms of their own kinds (a tree, rows, selects, numbers)
-    "admin": lambda s: [f"/staff/admin?tab={t}" for t in ("units", "items", "intake", "settings")] + [
+    "admin": lambda s: [f"/staff/admin?tab={t}"
+                        for t in ("units", "items", "intake", "settings")] + [
         f"/staff/admin/users/{s.user_id}", f"/staff/admin/service-items/{s.item}/poster",
         "/staff/extensions", f"/staff/policies/{s.policy_id}", "/staff/policies/new",
         "/staff/audit/config"],
@@ -339,7 +348,8 @@ def test_the_check_finds_each_kind_of_problem(browser: object) -> None:
                  'message not role="alert"', "aria-describedby names no element",
                  "refused field not described by its message",
                  "refused field without aria-invalid", "zoom", "duplicate id",
-                 "label for no element", "link in another language without lang", "focus not visible"):
+                 "label for no element", "link in another language without lang",
+                 "focus not visible"):
         assert kind in kinds, (kind, found)
     assert any(line.startswith("contrast: p.pale") for line in found), found
     assert not any("flash-ok" in line for line in found), found

@@ -284,7 +284,8 @@ def test_the_page_says_never_checked_then_whole(runtime: Runtime, city: City) ->
     assert "Never checked" in c.get("/staff/audit?lang=en").text
     run_all(runtime, utcnow())
     page = c.get("/staff/audit?lang=zh").text
-    whole = re.search(r'<div class="flash flash-ok" data-check="ok">(.*?)</div>', page, re.S)
+    whole = re.search(r'<div class="flash flash-ok" role="status" data-check="ok">(.*?)</div>',
+                      page, re.S)
     assert whole and "审计链完好" in whole.group(1)
     assert "校验了 1 条记录、1 件诉求" in whole.group(1)
     assert re.findall(r'data-check-row="(\w+)"', page) == ["ok"]
