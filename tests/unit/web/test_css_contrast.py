@@ -15,15 +15,19 @@ from jiesu.web import i18n
 CSS = re.sub(r"/\*.*?\*/", "", (Path(i18n.__file__).parent / "static" / "jiesu.css")
              .read_text(encoding="utf-8"), flags=re.S)
 RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
-# the big-screen dashboard has dark cards of its own, checked by its own pairs below
+# the big-screen dashboard (大屏) has dark cards of its own: its text is measured against them
 DARK = ".big-screen"
+DARK_CARD = "16263a"
+# what the dashboard shows in a text class of its own (the warnings, the figures)
+DARK_TEXT = (".muted", ".red", ".mark.red", ".mark.yellow", ".figure-n", ".figure.red .figure-n",
+             ".figure.yellow .figure-n")
 ON_WHITE = (".muted", ".red", ".good", ".mark.yellow", ".mark.red", ".figure.yellow .figure-n",
             ".rating-stars", ".field-error", ".check-unmet", ".warn", "a")
 
 
-def _vars() -> dict[str, str]:
-    root = next(body for sel, body in RULE.findall(CSS) if sel.strip() == ":root")
-    return dict(re.findall(r"--([\w-]+):\s*([^;]+);", root))
+def _vars(selector: str = ":root") -> dict[str, str]:
+    body = "".join(b for sel, b in RULE.findall(CSS) if sel.strip() == selector)
+    return dict(re.findall(r"--([\w-]+):\s*([^;]+);", body))
 
 
 def _hex(value: str, names: dict[str, str]) -> str | None:
@@ -50,17 +54,32 @@ def _pairs() -> list[tuple[str, str, str]]:
     """(selector, text colour, background) of each rule that sets both, or a text class on
     white."""
     names = _vars()
+    dark = names | {k: names.get(v[6:-1], v) if v.startswith("var(--") else v
+                    for k, v in _vars(DARK).items()}
     out = []
     for selectors, body in RULE.findall(CSS):
         decl = dict((k.strip(), v.strip()) for k, v in re.findall(r"([\w-]+)\s*:\s*([^;]+)", body))
-        color = _hex(decl.get("color", ""), names)
         for sel in (s.strip() for s in selectors.split(",")):
+            on_dark = sel.startswith(DARK + " ")
+            color = _hex(decl.get("color", ""), dark if on_dark else names)
             if color is None or ":hover" in sel:
                 continue
             back = decl.get("background-color", decl.get("background", ""))
-            bg = _hex(back, names) if back else ("ffffff" if sel in ON_WHITE else None)
-            if bg is not None and not sel.startswith(DARK):
+            if back:
+                bg = _hex(back, dark if on_dark else names)
+            elif on_dark:
+                bg = DARK_CARD
+            else:
+                bg = "ffffff" if sel in ON_WHITE else None
+            if bg is not None and sel != DARK:
                 out.append((sel, color, bg))
+    # the dashboard's text classes in the big screen's colours, on its cards
+    for sel in DARK_TEXT:
+        rule = next((b for s, b in RULE.findall(CSS) if s.strip() == sel), "")
+        m = re.search(r"(?<![\w-])color:\s*([^;]+)", rule)
+        color = _hex(m.group(1), dark) if m else None
+        if color and not any(s == f"{DARK} {sel}" for s, _, _ in out):
+            out.append((f"{DARK} {sel}", color, DARK_CARD))
     return out
 
 
