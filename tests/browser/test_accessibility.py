@@ -161,7 +161,14 @@ CHECK = """(wantLang) => {
     const cs = getComputedStyle(e);
     const ring = (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0)
       || cs.boxShadow !== 'none';
-    if (!ring) say('focus not visible', e);
+    if (!ring) { say('focus not visible', e); continue; }
+    // the ring (drawn around the element) stands out from what is around it: 3:1 (WCAG 1.4.11)
+    const color = rgba(cs.outlineStyle !== 'none' ? cs.outlineColor : cs.boxShadow);
+    const around = background(e.parentElement || e);
+    if (color && around) {
+      const [hi, lo] = [lum(over(color, around)), lum(around)].sort((a, b) => b - a);
+      if ((hi + 0.05) / (lo + 0.05) < 3) say('focus ring faint', e, `${cs.outlineColor}`);
+    }
   }
   if (before && before.focus) before.focus({preventScroll: true});
   else document.activeElement.blur();
@@ -313,7 +320,7 @@ STAFF: dict[str, Callable[[Seeded], list[str]]] = {
 
 # One element of each kind of problem CHECK knows, and one of each done right.
 BAD_PAGE = """<!doctype html><html lang="en"><head><style>
-.pale { color: #999; } .quiet:focus { outline: none; } .sr-x { color: #fff; }
+.pale { color: #999; } .quiet:focus { outline: none; } .faint:focus { outline: 3px solid #f5b041; }
 </style></head><body>
 <h1>One</h1><h1>Two</h1>
 <meta name="viewport" content="width=device-width, maximum-scale=1">
@@ -327,6 +334,7 @@ BAD_PAGE = """<!doctype html><html lang="en"><head><style>
   <input id="refused" aria-invalid="true" aria-describedby="nowhere"></div>
 <div class="invalid"><label>Code <input name="code"></label></div>
 <p class="pale">pale text</p><a class="quiet" href="/y">quiet link</a>
+<p><a class="faint" href="/z">faint ring</a></p>
 </body></html>"""
 
 
@@ -349,7 +357,7 @@ def test_the_check_finds_each_kind_of_problem(browser: object) -> None:
                  "refused field not described by its message",
                  "refused field without aria-invalid", "zoom", "duplicate id",
                  "label for no element", "link in another language without lang",
-                 "focus not visible"):
+                 "focus not visible", "focus ring faint"):
         assert kind in kinds, (kind, found)
     assert any(line.startswith("contrast: p.pale") for line in found), found
     assert not any("flash-ok" in line for line in found), found
