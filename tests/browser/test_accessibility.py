@@ -114,7 +114,12 @@ CHECK = """(wantLang) => {
     });
     return 0.2126 * r + 0.7152 * g + 0.0722 * b;
   };
+  const behind = new Map();
   const background = e => {  // the colour behind e, or null over an image
+    if (!behind.has(e)) behind.set(e, backgroundOf(e));
+    return behind.get(e);
+  };
+  const backgroundOf = e => {
     const layers = [];
     for (let n = e; n; n = n.parentElement) {
       const cs = getComputedStyle(n);
@@ -263,11 +268,11 @@ def _check(v: Visitor, where: str, lang: str, problems: list[str]) -> None:
 
 def _public(v: Visitor, s: Seeded, lang: str, problems: list[str]) -> None:
     page = v.page
-    _walk(v, ["/", "/submit", "/track", "/board", f"/board/{s.code}", "/board/rectifications",
-              "/stats", "/stats/rankings", f"/survey/{s.survey}", f"/rate/item/{s.item}",
-              "/enterprise", "/login", "/board/0000000000000"], lang, problems)
+    _walk(v, ["/", "/board", f"/board/{s.code}", "/board/rectifications", "/stats",
+              "/stats/rankings", f"/survey/{s.survey}", f"/rate/item/{s.item}", "/login",
+              "/board/0000000000000"], lang, problems)
     # a refused submission: the phone field is marked and described by its message
-    v.goto("/submit")
+    _walk(v, ["/submit"], lang, problems)
     page.locator("input[name=kind]").first.check()  # type: ignore[attr-defined]
     page.locator("#content").fill("路灯坏了")  # type: ignore[attr-defined]
     page.locator("#requester_phone").fill("12")  # type: ignore[attr-defined]
@@ -276,7 +281,7 @@ def _public(v: Visitor, s: Seeded, lang: str, problems: list[str]) -> None:
     assert page.locator("[aria-invalid=true]").count() == 1, "no refused field on /submit"  # type: ignore[attr-defined]
     _check(v, "/submit (refused)", lang, problems)
     # the tracking page, once the phone is proved; a wrong phone first (its message)
-    v.goto(f"/track?code={s.code}")
+    _walk(v, [f"/track?code={s.code}"], lang, problems)
     page.locator("#phone").fill("13700000000")  # type: ignore[attr-defined]
     page.locator("form[action='/track'] button").click()  # type: ignore[attr-defined]
     page.wait_for_load_state()  # type: ignore[attr-defined]
@@ -286,7 +291,7 @@ def _public(v: Visitor, s: Seeded, lang: str, problems: list[str]) -> None:
     page.wait_for_url(re.compile(r"/track/\d+"))  # type: ignore[attr-defined]
     _check(v, f"/track/{s.code}", lang, problems)
     # the enterprise's policies
-    v.goto("/enterprise")
+    _walk(v, ["/enterprise"], lang, problems)
     page.locator("form.form input[name=uscc]").fill(s.uscc)  # type: ignore[attr-defined]
     page.locator("form.form input[name=phone]").fill(FIRM_PHONE)  # type: ignore[attr-defined]
     page.locator("form.form button[type=submit]").click()  # type: ignore[attr-defined]
