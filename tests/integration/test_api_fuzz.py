@@ -3,8 +3,11 @@ follow-up operations as the roles that use them: whatever the input, the answer 
 (bad input is a 4xx with a message), and it is what /openapi.json says: a documented status
 with a body of the documented schema. Runs on SQLite and PostgreSQL.
 
-`JIESU_FUZZ_EXAMPLES` sets the examples per operation (default 25, derandomised so that CI is
-repeatable); a larger number, or the schemathesis CLI against `jiesu demo`, digs deeper.
+`JIESU_FUZZ_EXAMPLES` sets the examples per operation and database (default 13). Each database
+draws its own, from a fixed seed so that CI is repeatable: together about 25 different requests
+per operation, at half the time of sending the same 25 to both (the administrator's 114
+operations took about a minute a database). A larger number, or the schemathesis CLI
+against `jiesu demo`, digs deeper.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import os
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -25,7 +28,8 @@ from jiesu.api.v1.appeals import ACTIONS
 from tests.support.city import City
 from tests.support.fuzz import server_error
 
-EXAMPLES = int(os.environ.get("JIESU_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("JIESU_FUZZ_EXAMPLES", "13"))
+SEEDS = {"sqlite": 12345, "postgresql": 2026}  # each database its own examples
 CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -51,6 +55,7 @@ def test_no_operation_answers_with_a_server_error(city: City, role: str) -> None
     schema = schemathesis.openapi.from_asgi("/openapi.json", city.client.app)
     headers = city.headers(role)
     prefix, state = ROLES[role]
+    backend = "sqlite" if city.runtime.settings.database_url.startswith("sqlite") else "postgresql"
     appeal = city.register()  # something for the reads to find
     if state != "registered":
         city.act("dispatcher", appeal["id"], "dispatch", unit_code="D1")
@@ -65,7 +70,8 @@ def test_no_operation_answers_with_a_server_error(city: City, role: str) -> None
         if not operation.path.startswith(prefix):
             continue
 
-        @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+        @seed(SEEDS[backend])
+        @settings(max_examples=EXAMPLES, deadline=None, database=None,
                   phases=[Phase.explicit, Phase.generate],
                   suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy())
