@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
-
-from tests.support.city import City, page_login
+from tests.support.city import City, add_big_district, page_login
 
 GAZETTEER = ("code,name,level,parent_code\nD1,东城区,district,\nD1S1,东华门街道,street,D1\n"
              "D2,西城区,district,\nD2S1,西长安街街道,street,D2\n")
@@ -195,35 +193,11 @@ def test_every_community_of_a_big_city_is_offered(city: City) -> None:
     one of them can be chosen, from the list the dispatch forms fetch as on the appeal page
     without script — the list once stopped at 2,000 units, and the rest of the city could not
     be dispatched to."""
-    from jiesu.store.tables import UnitRow
-
-    with city.runtime.db.uow(write=False) as uow:
-        d1 = uow.session.get(UnitRow, city.unit_ids["D1"])
-        assert d1 is not None and d1.parent_id is not None
-        root, base = d1.parent_id, d1.path.rsplit("/", 2)[0] + "/"  # the city's path
-        top = max(uow.session.scalars(select(UnitRow.id)))
-    district = next_id = top + 1
-    rows = [{"id": district, "code": "BIG", "name": "大区", "parent_id": root,
-             "unit_group": "district", "path": f"{base}{district}/", "depth": 1,
-             "active": True}]
-    for s in range(45):
-        next_id += 1
-        street = next_id
-        rows.append({"id": street, "code": f"BIG{s}", "name": f"大街道{s}",
-                     "parent_id": district, "unit_group": "street",
-                     "path": f"{base}{district}/{street}/", "depth": 2, "active": True})
-        for c in range(50):
-            next_id += 1
-            rows.append({"id": next_id, "code": f"BIG{s}-{c}", "name": f"大社区{s}-{c}",
-                         "parent_id": street, "unit_group": "community",
-                         "path": f"{base}{district}/{street}/{next_id}/", "depth": 3,
-                         "active": True})
-    with city.runtime.db.engine.begin() as conn:
-        conn.execute(UnitRow.__table__.insert(), rows)
+    big = add_big_district(city)
     appeal = city.register(category="01.01.001")
     page_login(city.client, "dispatcher")
     # the whole list the forms fetch, and the appeal page's own without script (units=all)
     page = _options(city.client.get(f"/staff/appeals/{appeal['id']}?units=all").text,
                     "dispatch-unit_id")
-    assert {str(r["id"]) for r in rows} <= set(page)
+    assert {str(u) for u in big} <= set(page)
     assert _whole_list(city) == page

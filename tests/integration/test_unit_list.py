@@ -8,12 +8,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
 
 from jiesu.services.admin import AdminService
 from jiesu.store import web_queries
 from jiesu.web import staff
-from tests.support.city import USERS, City, page_login
+from tests.support.city import USERS, City, add_big_district, page_login
 
 URL = "/staff/units/options.html"
 
@@ -26,37 +25,6 @@ def _select(page: str, select_id: str) -> str:
     m = re.search(rf'<select id="{select_id}".*?</select>', page, re.S)
     assert m, select_id
     return m.group(0)
-
-
-def _big_district(city: City, streets: int = 45, communities: int = 50) -> list[int]:
-    """A district of `streets` × `communities` added as an import of the tree would (no log
-    entry): the ids of its units."""
-    from jiesu.store.tables import UnitRow
-
-    with city.runtime.db.uow(write=False) as uow:
-        d1 = uow.session.get(UnitRow, city.unit_ids["D1"])
-        assert d1 is not None and d1.parent_id is not None
-        root, base = d1.parent_id, d1.path.rsplit("/", 2)[0] + "/"
-        top = max(uow.session.scalars(select(UnitRow.id)))
-    district = next_id = top + 1
-    rows = [{"id": district, "code": "BIG", "name": "大区", "parent_id": root,
-             "unit_group": "district", "path": f"{base}{district}/", "depth": 1,
-             "active": True}]
-    for s in range(streets):
-        next_id += 1
-        street = next_id
-        rows.append({"id": street, "code": f"BIG{s}", "name": f"大街道{s}",
-                     "parent_id": district, "unit_group": "street",
-                     "path": f"{base}{district}/{street}/", "depth": 2, "active": True})
-        for c in range(communities):
-            next_id += 1
-            rows.append({"id": next_id, "code": f"BIG{s}-{c}", "name": f"大社区{s}-{c}",
-                         "parent_id": street, "unit_group": "community",
-                         "path": f"{base}{district}/{street}/{next_id}/", "depth": 3,
-                         "active": True})
-    with city.runtime.db.engine.begin() as conn:
-        conn.execute(UnitRow.__table__.insert(), rows)
-    return [int(str(r["id"])) for r in rows]
 
 
 def test_the_list_is_revalidated_by_its_etag_until_a_unit_changes(city: City) -> None:
@@ -97,7 +65,7 @@ def test_the_list_is_revalidated_by_its_etag_until_a_unit_changes(city: City) ->
                    lambda: admin.set_unit_active("D2S2", False),
                    lambda: admin.set_unit_active("D2S2", True),
                    lambda: admin.move_unit("D1S1C1", "D2S1"),
-                   lambda: _big_district(city, 2, 2)):
+                   lambda: add_big_district(city, 2, 2)):
         change()
         now = city.client.get(URL, headers={"If-None-Match": etag})
         assert now.status_code == 200, now.text
@@ -137,7 +105,7 @@ def test_the_queue_holds_only_the_units_near_its_rows(city: City) -> None:
                         json=[{"category": "01.01", "unit": "D1S1"}],
                         headers=city.headers("admin"))
     assert r.status_code == 200, r.text
-    big = _big_district(city)
+    big = add_big_district(city)
     appeals = [city.register(category="01.01.001") for _ in range(3)]
     page_login(city.client, "dispatcher")
     queue = city.client.get("/staff/dispatch").text
@@ -155,7 +123,7 @@ def test_the_queue_holds_only_the_units_near_its_rows(city: City) -> None:
 def test_the_near_units_are_read_without_the_whole_tree(city: City) -> None:
     """`near_units` reads a few dozen units of a tree of thousands and offers what the whole
     tree's `UnitList.near` does."""
-    big = _big_district(city)
+    big = add_big_district(city)
     with city.runtime.db.uow(write=False) as uow:
         whole = staff.UnitList(staff.lead_units(uow.session))
         for around in ((), (city.unit_ids["D1S1"],), (big[1], big[2], city.unit_ids["W"]),

@@ -98,3 +98,36 @@ def page_login(client: TestClient, username: str) -> str:
     m = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/staff").text)
     assert m
     return m.group(1)
+
+
+def add_big_district(city: City, streets: int = 45, communities: int = 50) -> list[int]:
+    """A district of `streets` × `communities` (大区, 大街道{s}, 大社区{s}-{c}) added to the city as
+    an import of the tree would (no log entry): the ids of its units."""
+    from sqlalchemy import select
+
+    from jiesu.store.tables import UnitRow
+
+    with city.runtime.db.uow(write=False) as uow:
+        d1 = uow.session.get(UnitRow, city.unit_ids["D1"])
+        assert d1 is not None and d1.parent_id is not None
+        root, base = d1.parent_id, d1.path.rsplit("/", 2)[0] + "/"
+        top = max(uow.session.scalars(select(UnitRow.id)))
+    district = next_id = top + 1
+    rows = [{"id": district, "code": "BIG", "name": "大区", "parent_id": root,
+             "unit_group": "district", "path": f"{base}{district}/", "depth": 1,
+             "active": True}]
+    for s in range(streets):
+        next_id += 1
+        street = next_id
+        rows.append({"id": street, "code": f"BIG{s}", "name": f"大街道{s}",
+                     "parent_id": district, "unit_group": "street",
+                     "path": f"{base}{district}/{street}/", "depth": 2, "active": True})
+        for c in range(communities):
+            next_id += 1
+            rows.append({"id": next_id, "code": f"BIG{s}-{c}", "name": f"大社区{s}-{c}",
+                         "parent_id": street, "unit_group": "community",
+                         "path": f"{base}{district}/{street}/{next_id}/", "depth": 3,
+                         "active": True})
+    with city.runtime.db.engine.begin() as conn:
+        conn.execute(UnitRow.__table__.insert(), rows)
+    return [int(str(r["id"])) for r in rows]
