@@ -147,6 +147,12 @@ _HAN_ROOM = r"[一二三四五六七八九](?=[一二三四五六七八九]?[零
 _LETTER_BUILDING = r"(?<![0-9A-Za-z])[A-Za-z](?=[栋幢座]|号楼)"
 # A building: 3栋, 3幢, 3号楼, 9号栋, A座, and as builders and buyers write it 3#, 3#楼.
 _BUILDING = r"(?:栋|幢|号楼|号栋|座|#[楼栋幢]?)"
+# A space may part a building from its room when the room has its word (2# 205户, 3栋 501室);
+# without one the number after a space is as often a count, a year or a length (2# 20户已入住,
+# 3# 2019年交房), and 户型 is a layout.
+_SPACE_BEFORE_ROOM = (
+    r"(?: (?=[A-Za-z]?(?:\d{1,5}[A-Za-z]?(?:室|号房|房间|房(?![补改产]))|\d{3,5}户(?!型))))?"
+)
 # 房 ends a room too (1806房, 411房屋), but not a year's 房补/房改 (2005房补文件).
 _ROOM_END = r"(?:室|号房|房间|房(?![补改])|号|户)"
 # A room number: digits, or a Chinese numeral only with its 室/号/户 ("1楼两家住户" is a count;
@@ -178,6 +184,7 @@ _HOUSE = re.compile(
             # as northern cities number them), 8号院2号楼3层 (a numbered courtyard first),
             # 4#1501房
             r"(?:\d{1,4}号院)?(?:" + _NUM + "|" + _LETTER_BUILDING + ")" + _BUILDING
+            + _SPACE_BEFORE_ROOM
             + r"(?:" + _NUM + r"(?:单元|门(?![面店])|层|楼))*"
             r"(?:\d{1,2}(?:-\d{1,2})?-\d{3,4}(?![\d-])|" + _ROOM + r")?",
             # 12楼3门201号: 楼 is the building when a 门 follows (北京 和平里七区12楼3门)
@@ -274,6 +281,11 @@ _NOT_NAME_START = frozenset("和与给找请对跟让叫被由同及是位名的
 
 # The second character of a verb + complement (掐住, 拖走, 推倒, 打伤, 赶出).
 _COMPLEMENTS = frozenset("住走倒伤出起开掉跑死翻坏破断")
+# First characters of what a wrongdoer is said to do (独揽, 私自, 擅自, 拒不, 欠款, 瞒报, 骗取,
+# 偷偷, 寄出, 杀害, 懒政), which a given name seldom ends with: a three-character name ending in
+# one is two and the verb (组长胡洁独览 -> 胡洁, a typo of 独揽; 老板张赛拒不承认 -> 张赛), unless
+# the context closes the three (父亲苏军欠。, 法人代表谢彪寄，: names in the data).
+_VERB_HEADS = frozenset("独私擅拒欠瞒骗偷寄杀懒")
 
 
 @dataclass(frozen=True)
@@ -293,6 +305,8 @@ class _Lexicon:
     verbs: frozenset[str]
     # three-character names jieba knows (王国林), though surname + first given is a word (王国)
     full_names: frozenset[str]
+    # single characters -> part of speech (杰 nr, 送 v, 而 c)
+    chars: dict[str, str]
 
 
 @cache
@@ -314,6 +328,7 @@ def _lexicon() -> _Lexicon:
     names = set()
     verbs = set()
     full_names = set()
+    chars = {}
     path = os.path.join(os.path.dirname(spec.origin), "dict.txt")
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -321,6 +336,8 @@ def _lexicon() -> _Lexicon:
             if len(parts) != 3:
                 continue
             word = parts[0]
+            if len(word) == 1:
+                chars[word] = parts[2]
             if parts[2].startswith("nr"):
                 if word[0] in COMMON_SURNAMES and (int(parts[1]) >= 200 or len(word) == 4):
                     frequent_names.add(word)
@@ -351,6 +368,7 @@ def _lexicon() -> _Lexicon:
         frozenset(names),
         frozenset(verbs),
         frozenset(full_names),
+        chars,
     )
 
 
@@ -779,6 +797,8 @@ def _party_name_at(
             continue  # the last character starts the next word: 张三每天
         if size > 2 and last + nxt in lex.verbs and not _closed_at(text, pos + size):
             continue  # 主任洪可掐住脖子: 掐住 is a verb, however rare (but 范风可先生)
+        if size > 2 and last in _VERB_HEADS and not _closed_at(text, pos + size):
+            continue  # 组长胡洁独览: 独 starts the verb (独揽, misspelt); but 法人代表谢彪寄，
         if nxt in _PLACE_SUFFIXES or text.startswith(_SCHOOL_AFTER, pos + size):
             continue  # 联系人：黄财镇农办, 学生（周楠教育集团） (but 法人喻中情公司管理者)
         if need_closed and not _closed_at(text, pos + size):
@@ -809,6 +829,16 @@ def _party_name_at(
                     or not any(
                         cand[:2] in words
                         for words in (lex.tags, lex.ordinary, lex.frequent_names)
+                    )
+                    # the head is a name jieba knows (李俊), the given name no word and its
+                    # last character no verb or grammar word: 校长李俊杰回答 (but
+                    # 干部许诺送采矿, 患者安危而不顾: 送 a verb, 而 a conjunction)
+                    or (
+                        size == 3
+                        and cand[:2] in lex.frequent_names
+                        and cand[1:] not in lex.tags
+                        and cand[1:] not in lex.ordinary
+                        and lex.chars.get(last, "v") not in _NOT_GIVEN_TAGS
                     )
                 )
             )
@@ -1019,10 +1049,12 @@ _FIRM_AFTER = (
 
 # Rooms listed after a masked one: 9栋201、202、401, 8栋702和703, 1-1-1101、1-1-2001. 、 and /
 # join a list of any rooms; a comma or 和/及 only a room of the same length (住3栋1201，120急救
-# is a hotline, 3栋1单元3104,2019年 a year).
+# is a hotline, 3栋1单元3104,2019年 a year). In a list, a room in figures may have five digits
+# where a dash was left out (1-1-2602、1-12702、1-2-1002); a bare five-digit number may not
+# (12345).
 _ROOM_LIST_ITEM = re.compile(
-    r"(?P<join>[、/，,]|和|及) ?(?P<room>(?:[A-Za-z]?\d{1,2}[A-Za-z]?(?:-\d{1,2}){0,2}-)?"
-    r"(?P<digits>\d{3,4}))(?P<word>室|号房|房间|房(?![补改])|号|户)?"
+    r"(?P<join>[、/，,]|和|及) ?(?P<room>[A-Za-z]?\d{1,2}[A-Za-z]?(?:-\d{1,2}){0,2}-"
+    r"(?P<digits>\d{3,5})|(?P<bare>\d{3,4}))(?P<word>室|号房|房间|房(?![补改])|号|户)?"
 )
 
 
@@ -1034,17 +1066,21 @@ def _dwelling_with_list(text: str, start: int, end: int) -> Iterable[tuple[str, 
     """The chain `text[start:end]` if it names a household, and the rooms listed after it."""
     if not _names_a_dwelling(text, start, end):
         return
+    block = _BLOCK.match(text, start, end)
+    if block is not None and block.end() < end and _commercial_before(text, start):
+        start = block.end()  # 嘉熙国际中心a座3707室: the tower's block is a public place
     spans = [(start, end)]
     room = _LAST_ROOM.search(text, start, end)
     if room is not None:  # only a room starts a list of rooms, not a floor or a unit
         size = len(room.group(1))
         while (m := _ROOM_LIST_ITEM.match(text, spans[-1][1])) is not None:
+            digits = m["digits"] or m["bare"]
             if _MEASURE_AFTER.match(text, m.end()) or (
-                m["join"] not in "、/" and len(m["digits"]) != size
+                m["join"] not in "、/" and len(digits) != size
             ):
                 break
             spans.append((m.start("room"), m.end()))
-            size = len(m["digits"])
+            size = len(digits)
         if _shop_after(text, spans[-1][1]):
             return  # 9栋106、108号门面: the list ends in what it is, a row of shops
     for s, e in spans:
@@ -1072,8 +1108,11 @@ def _names_a_dwelling(text: str, start: int, end: int) -> bool:
     if s.count("-") == 2 and _american_date(s):
         return False  # 12-25-2019
     if _LETTER_ONLY_ROOM.fullmatch(s):
-        # a栋4002, A座1203: an office tower letters its blocks as often as an estate does
-        return _anchored(text, start) or _home_near(text, start, end)
+        # a栋4002, A座1203: an office tower letters its blocks as often as an estate does; a
+        # mall's unit has owners too (商业乐园c栋 … c栋120业主为了开餐饮店)
+        return _anchored(text, start) or _home_near(
+            text, start, end, living_only=_commercial_block(text, start)
+        )
     if s[-1].isdigit() or s.endswith(("室", "号房", "房间", "房", "户", "号")):
         return True
     if s[-1] in _HAN_ROOM_LAST and _HAN_ROOM_AT_END.search(s):
@@ -1119,6 +1158,37 @@ _MEASURE_AFTER = re.compile(
     r"[\dA-Za-z号楼栋幢座#米多余年月日天个元块平层级人户辆台次万千百来%％路线岁分秒点:：.~～]"
 )
 _LETTER_ONLY_ROOM = re.compile(r"[A-Za-z](?:栋|幢|座|号楼)\d{3,5}[A-Za-z]?")
+# An office, commercial or market building's name (嘉熙国际中心, 金融大厦, 商业乐园, 批发市场):
+# its blocks (a座, B栋) are public places, and an owner (业主) of a unit in one is a business's,
+# not a household's. Its rooms are still masked, as where they are a home they name one.
+_COMMERCIAL = re.compile(
+    r"(?:中心|大厦|广场|商场|商城|商厦|写字楼|办公楼|商务楼|商业楼|综合楼|大楼|市场|商业街"
+    r"|商业乐园|商业城)$"
+)
+# The block that starts a chain: a座, B栋, 3号楼, 2# (with the space a room may follow).
+_BLOCK = re.compile(r"(?:[A-Za-z]\d{0,2}|\d{1,3}[A-Za-z]?)(?:栋|幢|号楼|号栋|座|#) ?")
+
+
+def _commercial_before(text: str, start: int) -> bool:
+    """Whether an office's, a mall's or a market's name ends right at `start`."""
+    return _COMMERCIAL.search(text, max(0, start - 6), start) is not None
+
+
+def _commercial_block(text: str, start: int) -> bool:
+    """Whether the block at `start` (c栋) follows a commercial building's name here or
+    anywhere else in the text (商业乐园c栋三楼有个小商铺 … c栋120业主)."""
+    m = _BLOCK.match(text, start)
+    if m is None:
+        return False
+    block, lower = m.group().rstrip().lower(), text.lower()
+    at = lower.find(block)
+    while at != -1:
+        if _commercial_before(text, at):
+            return True
+        at = lower.find(block, at + 1)
+    return False
+
+
 _HAN_ROOM_AT_END = re.compile(_HAN_ROOM + r"(?:室|号房|房间|号|户)?$")
 # Words of one's home: a lettered building or a two-part number (a栋4002, 5-2902) is a flat
 # when one of them stands in the same sentence close before it (我家, 住在, 业主, 楼上) or right
@@ -1128,16 +1198,22 @@ _HOME_BEFORE = re.compile(
     r"|隔壁|对门|自家|家里|家中"
 )
 _HOME_AFTER = re.compile(r"的?(?:业主|住户|房主|户主|租户|租客|房东|家|住房|房子)")
+# An owner or a tenant (业主, 房东, 租户) may hold a shop or an office as well as a home; near a
+# commercial building's block only the words of living count (see `_commercial_block`).
+_OWNERS = frozenset(("业主", "房主", "户主", "租户", "租客", "房东"))
 _SENTENCE_END = re.compile(r"[。！？；!?;\n]")
 
 
-def _home_near(text: str, start: int, end: int) -> bool:
-    """Whether a word of one's home (see `_HOME_BEFORE`) is close to `text[start:end]`."""
+def _home_near(text: str, start: int, end: int, *, living_only: bool = False) -> bool:
+    """Whether a word of one's home (see `_HOME_BEFORE`) is close to `text[start:end]`;
+    `living_only`: a word of living, not an owner's or a tenant's (see `_OWNERS`)."""
     before = text[max(0, start - 12) : start]
     cut = [m.end() for m in _SENTENCE_END.finditer(before)]
-    if _HOME_BEFORE.search(before, cut[-1] if cut else 0):
-        return True
-    return _HOME_AFTER.match(text, end) is not None
+    words = [m.group() for m in _HOME_BEFORE.finditer(before, cut[-1] if cut else 0)]
+    after = _HOME_AFTER.match(text, end)
+    if after is not None:
+        words.append(after.group().removeprefix("的"))
+    return any(not (living_only and w in _OWNERS) for w in words)
 
 
 def _looks_like_a_year(month: str, year: str) -> bool:

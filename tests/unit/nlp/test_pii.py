@@ -934,7 +934,10 @@ def test_a_mall_units_owner_is_no_household():
         # a word of living beats the mall elsewhere in the text
         ("商业乐园c栋三楼有商铺。我家住c栋1203", "商业乐园c栋三楼有商铺。我家住*栋****"),
         # a compound's b栋 is not the mall's c栋
-        ("商业乐园c栋三楼有商铺。阳光苑b栋803业主反映", "商业乐园c栋三楼有商铺。阳光苑*栋***业主反映"),
+        (
+            "商业乐园c栋三楼有商铺。阳光苑b栋803业主反映",
+            "商业乐园c栋三楼有商铺。阳光苑*栋***业主反映",
+        ),
     ],
 )
 def test_owners_of_flats_stay_households_next_to_a_mall(text, masked):
@@ -974,3 +977,16 @@ def test_a_full_name_found_before_a_verb_is_masked_where_the_text_repeats_it():
 def test_word_heads_and_ordinary_given_names_keep_their_reading(text):
     names = [m.text for m in find_pii(text) if m.kind == "name"]
     assert names in ([], ["胡洁明"]), names
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # a name that ends in such a character, where punctuation closes it, keeps it
+        ("工程承包给其父亲苏军欠。其父亲苏军欠住院", "工程承包给其父亲苏**。其父亲苏**住院"),
+        ("法人代表谢彪寄，近几年", "法人代表谢**，近几年"),
+    ],
+)
+def test_a_closed_name_ending_in_a_verbs_first_character_keeps_it(text, masked):
+    assert redact(text) == masked
+    assert [m.text for m in find_pii(text) if m.kind == "name"][-1].endswith(("欠", "寄"))
