@@ -447,8 +447,20 @@ def _everywhere(text: str, names: Iterable[str]) -> Iterable[tuple[str, int, int
             start = text.find(name, start + len(name))
 
 
+# A 网友's handle in quotes (“范红星”网友, 网友“邹建礼”): the requester's own name when it reads
+# as a full one; most handles are words (“农夫”, “风雨无阻”) or codes (UU0082012) and stay.
+_HANDLE = re.compile(
+    r"网友[“\"]([\u4e00-\u9fff]{2,4})[”\"]|[“\"]([\u4e00-\u9fff]{2,4})[”\"]\s*网友"
+)
+
+
 def _names(text: str, given: Iterable[str]) -> Iterable[tuple[str, int, int]]:
     yield from _everywhere(text, {n.strip() for n in given})
+    if "网友" in text:
+        for m in _HANDLE.finditer(text):
+            group = 1 if m.group(1) else 2
+            if _party_name_ok(m.group(group), closed=True):
+                yield "name", m.start(group), m.end(group)
     for m in _INTRO.finditer(text):
         intro = m.group(1)
         # "我是…" and "本人…" are followed by nouns as often as by names (我是业主, 本人房屋).
@@ -1148,11 +1160,23 @@ _SHOP_AFTER = re.compile(
     r"(?:号|室)?(?:[两\d一二三四五六七八九十]{1,2}[间个家]?)?(?:门面|商铺|铺面|店面|门店|摊位|档口)"
 )
 _SHOP_FIRST = frozenset("号室两0123456789一二三四五六七八九十门商铺店摊档")
+# A number with 号 followed by a business's name (25栋110号万囍宾馆, a7栋5号的夜食尚饭店,
+# 12栋80号津市牛肉粉店, 31栋103号麻将馆): the name between may not hold a word of place or of
+# home, so a household's number next to a shop stays masked (3栋2号旁边的小卖店,
+# 3栋5号的业主开了饭店).
+_BUSINESS_AFTER = re.compile(
+    r"的?(?:(?![的了开在是有业住户家楼旁边对门口隔壁附近前后面里内外上下中和与及])"
+    r"[\u4e00-\u9fff]){1,6}?"
+    r"(?:店|馆|超市|餐厅|酒家|会所|网吧|诊所|药房|公司)"
+)
 
 
 def _shop_after(text: str, end: int) -> bool:
+    """Whether the number that ends at `end` is a shop's or another business's place."""
     # the first character rules out almost every position before the regex runs (search path)
-    return text[end : end + 1] in _SHOP_FIRST and _SHOP_AFTER.match(text, end) is not None
+    if text[end : end + 1] in _SHOP_FIRST and _SHOP_AFTER.match(text, end) is not None:
+        return True
+    return text[end - 1 : end] == "号" and _BUSINESS_AFTER.match(text, end) is not None
 # What a number before it is not a room for: a measure, an amount, a date, a time, a line.
 _MEASURE_AFTER = re.compile(
     r"[\dA-Za-z号楼栋幢座#米多余年月日天个元块平层级人户辆台次万千百来%％路线岁分秒点:：.~～]"

@@ -990,3 +990,51 @@ def test_word_heads_and_ordinary_given_names_keep_their_reading(text):
 def test_a_closed_name_ending_in_a_verbs_first_character_keeps_it(text, masked):
     assert redact(text) == masked
     assert [m.text for m in find_pii(text) if m.kind == "name"][-1].endswith(("欠", "寄"))
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # a 网友's quoted handle that is a full name names the requester
+        ("回复如下：“范红星”网友：您好！…范红星反映", "回复如下：“范**”网友：您好！…范**反映"),
+        ("网友“邹建礼”您好！", "网友“邹**”您好！"),
+    ],
+)
+def test_a_handle_that_is_a_full_name_is_masked(text, masked):
+    assert redact(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["“农夫”网友：您好", "网友“时刻”您好", "“风雨无阻”网友", "网友“UU0082012”您好", "“张三丰”网页"],
+)
+def test_handles_that_are_no_name_stay(text):
+    assert "name" not in kinds(text), [m.text for m in find_pii(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a building + number that the text calls a business (a restaurant, a hotel, a hall)
+        "泉星物流园小区a7栋5号的夜食尚饭店，晚上吃夜宵的大声喧哗",
+        "四季美景12栋80号津市牛肉粉店",
+        "坡三里拢25栋110号万囍宾馆涉黄",
+        "工作人员对31栋103号麻将馆进行了走访",
+    ],
+)
+def test_a_business_at_a_building_number_stays(text):
+    assert "house_number" not in kinds(text), [m.text for m in find_pii(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # a household's number stays masked where a shop is only near it
+        ("住3栋5号的业主开了饭店", "住*栋*号的业主开了饭店"),
+        ("住3栋2号旁边的小卖店", "住*栋*号旁边的小卖店"),
+        ("3栋5号王大爷家开的店", "*栋*号王大爷家开的店"),
+        ("5栋501室的美容店", "*栋***室的美容店"),
+    ],
+)
+def test_a_households_number_next_to_a_shop_is_masked(text, masked):
+    assert redact(text) == masked
