@@ -33,7 +33,9 @@ House numbers (门牌号, 楼栋房号): what names one household is masked, wha
   building that is no room (3号楼5号楼之间, 3号楼100米外, 3栋20多户, 16栋08户型), ranges
   (200-300元, 18-18-18), bus and metro lines (3路, 2号线, 100号公交), a day of the month
   (我们村3号停电), dates and times (12-25-2019), amounts, tracking codes, and a shop's number
-  (1-2-245号商铺, B2栋155门面): it is on the shop's sign and names a business, not a home.
+  (1-2-245号商铺, B2栋155门面, 25栋110号万囍宾馆): it is on the shop's sign and names a business,
+  not a home. So does the block of an office, mall or market building, whose room is still
+  masked (嘉熙国际中心a座****室), and a mall unit that only an owner's word (业主) calls a home.
 """
 
 from __future__ import annotations
