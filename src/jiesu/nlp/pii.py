@@ -576,6 +576,8 @@ _TITLE_SET = frozenset(_PARTY_TITLES)
 # between it and a title is closed, as after a punctuation mark (社区朱红焰书记, 县委赵玉书记,
 # 物业王丽经理).
 _UNIT_ENDS = frozenset("区村委局科办所站队部处院校学镇乡厂店组会司业道府心行团馆社股")
+# The last character of a word of time (当年, 事前, 之后, 2008年, 当时)
+_TIME_ENDS = frozenset("年前后时")
 _PARTY_GROUPS = _words("夫妇 一家 全家 父子 母子 父女 母女 兄弟 姐妹 等人 一伙 两口子")
 # 家 followed by what is at someone's home: 李四家门口, 王二家的狗, 张三家违建.
 _AT_HOME = (
@@ -916,7 +918,20 @@ def _third_parties(text: str) -> Iterable[tuple[str, int, int]]:
                 and text[start - 1 : start + 1] not in tags
                 and not (size == 2 and cand in lex.names)
             )
-            if start < 0 or not (unit or _party_boundary(text, start)):
+            # a word of time may end right before an official's full name (当年陈忠红书记,
+            # 事前卢庆文书记, 之前黄天锡书记) when the given name is no word (时任物业经理陈某)
+            # and jieba lists no such name: there they are foreign or a brand's (当时温斯顿老师,
+            # a school's teacher)
+            timed = (
+                titled
+                and size == 3
+                and start > 0
+                and text[start - 1] in _TIME_ENDS
+                and text[start - 1 : start + 1] not in tags
+                and cand[1:] not in tags
+                and cand not in lex.full_names
+            )
+            if start < 0 or not (unit or timed or _party_boundary(text, start)):
                 continue
             if cand[0] in _PLACE_SUFFIXES and _ascii_alnum(text[start - 1 : start]):
                 continue  # A3区一小老师, K2县代课老师: a district, not the surname 区
@@ -930,7 +945,7 @@ def _third_parties(text: str) -> Iterable[tuple[str, int, int]]:
             )
             # a full name between a clear boundary or an organisation and a title is closed:
             # ，邬立平局长, 社区朱红焰书记
-            closed = titled and (clear or unit) and len(cand) == 3
+            closed = titled and (clear or unit or timed) and len(cand) == 3
             if cand[0] in _WORD_SURNAMES and _party_name_ok(cand[1:]):
                 continue  # 社区向熊洪书记: 向 is "to", 熊洪 the name
             if (_party_name_ok(cand) or (closed and _party_name_ok(cand, closed=True))) and (

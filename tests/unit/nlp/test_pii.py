@@ -1038,3 +1038,35 @@ def test_a_business_at_a_building_number_stays(text):
 )
 def test_a_households_number_next_to_a_shop_is_masked(text, masked):
     assert redact(text) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # a full name before a title right after a word of time (当年, 事前, 之前, 2008年)
+        ("非常感谢当年陈忠红书记和村委", "非常感谢当年陈**书记和村委"),
+        ("事前卢庆文书记在会上说", "事前卢**书记在会上说"),
+        ("之前黄天锡书记曾答应", "之前黄**书记曾答应"),
+    ],
+)
+def test_a_full_name_before_a_title_after_a_word_of_time_is_masked(text, masked):
+    assert redact(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "碧桂园时任物业经理陈某",  # 任物业: a given name that is a word needs a clearer start
+        "2019年高新区主任来过",
+        "之后张家界市长表示",
+        "去年王主任来过",
+    ],
+)
+def test_words_before_a_title_after_a_word_of_time_stay(text):
+    assert "name" not in kinds(text), [m.text for m in find_pii(text)]
+
+
+def test_a_brand_before_a_title_after_a_word_of_time_stays():
+    # 温斯顿 (jieba: a foreign name) is a school here: 当时温斯顿老师 is one of its teachers
+    text = "本人在温斯顿梅溪湖中心报课，当时温斯顿老师说45个工作日可以到款"
+    assert "name" not in kinds(text), [m.text for m in find_pii(text)]
