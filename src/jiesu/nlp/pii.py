@@ -872,10 +872,33 @@ def _party_boundary(text: str, start: int) -> bool:
     )
 
 
+# A full name in brackets right after a word for a person (那个人(陆娟), 律师（孙练忠）,
+# 其母（李玉珍）, 来信人（康晴）, 他（周胜长）): the bracket closes it, the word before says whose
+# it is. After anything else a bracketed pair is as often a place, a brand or a note (的（雷峰）,
+# ，（左转）).
+_BRACKETED = re.compile(r"[（(]([\u4e00-\u9fff]{2,3})[）)]")
+_PERSON_ENDS = frozenset("人者员师工导亲母女儿子妻夫姓叫他她被长")
+
+
+def _bracketed_names(text: str) -> Iterable[tuple[str, int, int]]:
+    lex = _lexicon()
+    for m in _BRACKETED.finditer(text):
+        cand = m.group(1)
+        if (
+            text[m.start() - 1 : m.start()] in _PERSON_ENDS
+            and cand not in lex.tags
+            and cand not in lex.ordinary
+            and _party_name_ok(cand, closed=True)
+        ):
+            yield "name", m.start(1), m.end(1)
+
+
 def _third_parties(text: str) -> Iterable[tuple[str, int, int]]:
     """Names of people other than the requester, found by their context (see _PARTY_ROLES)."""
     lex = _lexicon()
     tags = lex.tags
+    if "（" in text or "(" in text:
+        yield from _bracketed_names(text)
     for m in _PARTY_BEFORE.finditer(text):
         before = text[m.start() - 1 : m.start() + 1] if m.start() else ""
         if text[max(m.start() - 2, 0) : m.start()] in tags:

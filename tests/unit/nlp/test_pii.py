@@ -1070,3 +1070,31 @@ def test_a_brand_before_a_title_after_a_word_of_time_stays():
     # 温斯顿 (jieba: a foreign name) is a school here: 当时温斯顿老师 is one of its teachers
     text = "本人在温斯顿梅溪湖中心报课，当时温斯顿老师说45个工作日可以到款"
     assert "name" not in kinds(text), [m.text for m in find_pii(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # a full name in brackets right after a word for a person (那个人, 律师, 其母, 来信人)
+        ("卖房子那个人(陆娟)谈，关于", "卖房子那个人(陆**)谈，关于"),
+        ("我方律师（孙练忠），提起诉讼", "我方律师（孙**），提起诉讼"),
+        ("周某及其母（李玉珍）、其女（周新）等三人", "周某及其母（李**）、其女（周**）等三人"),
+        ("调查，来信人（康晴）系M4县人", "调查，来信人（康**）系M4县人"),
+    ],
+)
+def test_a_full_name_in_brackets_after_a_person_is_masked(text, masked):
+    assert redact(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "辛辛苦苦的（雷峰）司机",  # after 的: a nickname or a typo, not a person's word
+        "开发商(朱老板)催促",  # surname + title
+        "我父亲（已逝）的名下",
+        "经盼盼路，（左转）东四路",  # after a punctuation mark: a note
+        "选派一名技术人员（专职）驻场",
+    ],
+)
+def test_bracketed_words_after_a_person_stay(text):
+    assert "name" not in kinds(text), [m.text for m in find_pii(text)]
