@@ -201,7 +201,9 @@ _HOUSE = re.compile(
             # 五零二室: a room in Chinese digits with its word
             _HAN_ROOM + r"(?:室|号房|房间)",
             # 3-2-501, 2-204 (no digit, letter, dot or dash before it: not 2019-1-1101)
-            r"(?<![\dA-Za-z.-])" + _DASHED,
+            # (or a letter right after a room's three digits: a34-3-501b16-3-501, two flats
+            # run together)
+            r"(?:(?<![\dA-Za-z.-])|(?<=\d{3})(?=[A-Za-z]\d))" + _DASHED,
         )
     )
     + ")"
@@ -521,7 +523,7 @@ def _titled_name(text: str, title_at: int) -> Iterable[tuple[str, int, int]]:
             # like "下来的老同志" are not names.
             if (
                 start > 0
-                and is_han(text[start - 1])
+                and _in_words(text, start)
                 and not any(text[:start].endswith(role) for role in _ROLES)
             ):
                 continue
@@ -530,7 +532,7 @@ def _titled_name(text: str, title_at: int) -> Iterable[tuple[str, int, int]]:
             if cand[0] in _PLACE_SUFFIXES and _ascii_alnum(text[start - 1 : start]):
                 continue  # A3区一小老师: a district's school
             # 下来的老同志: the head is a word; but 张国庆女士 names someone after a clear start
-            clear = start == 0 or not is_han(text[start - 1])
+            clear = start == 0 or not _in_words(text, start)
             if cand[1:] in _ordinary_words() and not (clear and len(cand) == 3):
                 continue
             surname_len = 2 if cand[:2] in COMPOUND_SURNAMES else 1
@@ -864,8 +866,21 @@ def _party_name_at(
     return None
 
 
+def _in_words(text: str, start: int) -> bool:
+    """Whether running text goes on right before `start`: a 汉字, or a masked name (surname +
+    **), so that 章**任党小组长 is 章** + 任 + 党小组长, not a phrase start before 任党小. A longer
+    run of masks (a number's, ***********吴杰家) is a boundary, as the number was."""
+    if is_han(text[start - 1]):
+        return True
+    return (
+        start >= 3
+        and text[start - 2 : start] == MASK * 2
+        and is_han(text[start - 3])
+    )
+
+
 def _party_boundary(text: str, start: int) -> bool:
-    if start == 0 or not is_han(text[start - 1]):
+    if start == 0 or not _in_words(text, start):
         return True
     return text[start - 1] in _PARTY_BOUNDARY or any(
         text[start - size : start] in _ROLES_AND_NEIGHBOURS for size in _ROLE_SIZES
@@ -962,7 +977,7 @@ def _third_parties(text: str) -> Iterable[tuple[str, int, int]]:
                 break  # 回家, 国家, 大家: the word ends at 家
             # a two-character name before a title only after a clear boundary (，郭钢副书记), an
             # organisation (县委赵玉书记) or if it is no word and no name jieba knows (找李强队长)
-            clear = start == 0 or not is_han(text[start - 1])
+            clear = start == 0 or not _in_words(text, start)
             short_ok = not titled or clear or unit or (
                 len(cand) == 2 and cand not in lex.names and cand not in tags
             )

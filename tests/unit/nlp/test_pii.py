@@ -1098,3 +1098,23 @@ def test_a_full_name_in_brackets_after_a_person_is_masked(text, masked):
 )
 def test_bracketed_words_after_a_person_stay(text):
     assert "name" not in kinds(text), [m.text for m in find_pii(text)]
+
+
+def test_two_flats_run_together_are_masked_in_one_pass():
+    # a34-3-501b16-3-501: the second flat was masked only by a second pass
+    text = "房号：a33-1-601/a34-3-501b16-3-501/b7-5-301"
+    once = redact(text)
+    assert once == "房号：***-*-***/***-*-******-*-***/**-*-***"
+    assert redact(once) == once
+
+
+def test_a_mask_before_a_word_is_no_boundary():
+    # 章**任党小组长, as published, is not 任党小 + 组长: redacting it again changes nothing
+    published = "其中陈**任组长、易**任妇女组长、章**任党小组长。"
+    assert redact(published) == published
+
+
+def test_a_numbers_mask_before_a_name_is_a_boundary():
+    # the data's own masks (a phone number's) stand where digits stood: 吴杰家 is still found
+    text = "联系电话***********吴杰家，男"
+    assert "吴**家" in redact(text)
