@@ -120,6 +120,33 @@ def test_the_queue_holds_only_the_units_near_its_rows(city: City) -> None:
     assert len(_ids(city.client.get(URL).text)) == 7 + len(big)
 
 
+def test_siblings_are_listed_in_the_order_they_were_made(city: City) -> None:
+    """A unit's path is its ancestors' ids ("/1/999/"); sorted as text, the district made
+    after /1/999/ (/1/1000/) came first, so a big city's picker read 区3, 区4, 区0 … 区1.
+    Siblings follow each other by id, in the fragment and in a row's near units alike."""
+    from jiesu.store.tables import UnitRow
+
+    with city.runtime.db.uow(write=False) as uow:
+        root = uow.session.get(UnitRow, city.unit_ids["D1"])
+        assert root is not None and root.parent_id is not None
+        parent, base = root.parent_id, root.path.rsplit("/", 2)[0] + "/"
+        top = max(uow.session.scalars(select(UnitRow.id)))
+    assert top < 999
+    first, second = 999, 1000  # "/1/1000/" < "/1/999/" as text
+    rows = [{"id": i, "code": f"X{i}", "name": name, "parent_id": parent,
+             "unit_group": "district", "path": f"{base}{i}/", "depth": 1, "active": True}
+            for i, name in ((first, "甲区"), (second, "乙区"))]
+    with city.runtime.db.engine.begin() as conn:
+        conn.execute(UnitRow.__table__.insert(), rows)
+    made = [str(city.unit_ids[c]) for c in ("D1", "D2", "W")] + [str(first), str(second)]
+    page_login(city.client, "dispatcher")
+    listed = [u for u in _ids(city.client.get(URL).text) if u in made]
+    assert listed == sorted(made, key=int)
+    with city.runtime.db.uow(write=False) as uow:
+        near = [str(u.id) for u in staff.near_units(uow.session).units if str(u.id) in made]
+    assert near == sorted(made, key=int)
+
+
 def test_the_near_units_are_read_without_the_whole_tree(city: City) -> None:
     """`near_units` reads a few dozen units of a tree of thousands and offers what the whole
     tree's `UnitList.near` does."""

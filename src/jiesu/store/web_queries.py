@@ -212,14 +212,20 @@ class TreeUnit(NamedTuple):
     name: str
 
 
+def tree_order(path: str) -> tuple[int, ...]:
+    """A unit's place in tree order from its path ("/1/999/"): each unit after its parent,
+    siblings by id. The path sorted as text put /1/1000/ before /1/999/ (and 区1 after 区9)."""
+    return tuple(int(p) for p in path.split("/") if p)
+
+
 def unit_tree(session: Session, *, max_depth: int, limit: int) -> list[TreeUnit]:
     """Active units down to `max_depth` in tree order: a dispatch form's list of thousands,
     read without ORM objects, as plain tuples (a Row's attribute access costs 5x a tuple's,
     and the list is walked per page and per row)."""
-    return [TreeUnit(*r) for r in session.execute(
+    return sorted((TreeUnit(*r) for r in session.execute(
         select(UnitRow.id, UnitRow.parent_id, UnitRow.depth, UnitRow.path, UnitRow.name)
         .where(UnitRow.active.is_(True), UnitRow.depth <= max_depth)
-        .order_by(UnitRow.path).limit(limit))]
+        .order_by(UnitRow.path).limit(limit))), key=lambda u: tree_order(u.path))
 
 
 def units_near(session: Session, around: Collection[int], *,
@@ -235,10 +241,10 @@ def units_near(session: Session, around: Collection[int], *,
     near: list[ColumnElement[bool]] = [UnitRow.depth <= 1]
     if above:
         near += [UnitRow.id.in_(sorted(above)), UnitRow.parent_id.in_(sorted(around))]
-    return [TreeUnit(*r) for r in session.execute(
+    return sorted((TreeUnit(*r) for r in session.execute(
         select(UnitRow.id, UnitRow.parent_id, UnitRow.depth, UnitRow.path, UnitRow.name)
-        .where(UnitRow.active.is_(True), UnitRow.depth <= max_depth, or_(*near))
-        .order_by(UnitRow.path))]
+        .where(UnitRow.active.is_(True), UnitRow.depth <= max_depth, or_(*near)))),
+        key=lambda u: tree_order(u.path))
 
 
 def count_tree(session: Session, *, max_depth: int) -> int:
