@@ -610,3 +610,20 @@ def test_a_last_day_already_past_is_refused_on_the_form(city: City) -> None:
     r = c.post("/staff/policies/new?lang=en", data=data)
     assert r.status_code == 422 and f"The last day {yesterday} has passed" in r.text
     assert "P-2026-09" not in c.get("/staff/policies").text
+
+
+def test_the_enterprise_search_keeps_its_words_across_pages(city: City) -> None:
+    """The 企业库's 下一页 carries the search as typed: 'q=甲&乙' unencoded made the next page
+    a search for 甲 (and a '#' cut the link)."""
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+
+    c = city.client
+    _login(c, "admin")
+    for i in range(21):
+        add_enterprise(c, uscc=uscc(10 + i), name=f"甲&乙#{i}科技有限公司")
+    first = c.get("/staff/enterprises", params={"q": "甲&乙#"}).text
+    nxt = re.search(r'<a href="([^"]+)">下一页', first)
+    assert nxt, "a second page"
+    query = parse_qs(urlsplit(unescape(nxt.group(1))).query)
+    assert query == {"q": ["甲&乙#"], "page": ["2"]}

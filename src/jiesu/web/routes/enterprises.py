@@ -5,6 +5,7 @@ and why the others do not apply; analysts read."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -46,7 +47,8 @@ def page(request: Request) -> HTMLResponse:
         user.actor(), q=q, limit=PER_PAGE, offset=(number - 1) * PER_PAGE)
     return core.render(request, "staff/enterprises.html", {
         "items": items, "total": total, "q": q, "page": number, "per_page": PER_PAGE,
-        "capped": False, "query_base": f"q={q}" if q else "", "may_edit": user.role in EDITORS})
+        "capped": False, "query_base": urlencode({"q": q}) if q else "",
+        "may_edit": user.role in EDITORS})
 
 
 def _values_of(e: EnterpriseView) -> dict[str, str]:
