@@ -29,6 +29,9 @@ def test_a_list_longer_than_the_last_page_says_so_and_stops_there(
     assert "第 2 / 2 页" in c.get("/staff/dispatch?page=3").text  # the last it opens
     english = c.get("/staff/dispatch?lang=en").text
     assert "only the first 4 are shown (2 pages)" in english
+    # the pager's name is read in the page's language (it said "pagination" on Chinese pages)
+    assert '<nav class="pager" aria-label="分页">' in first
+    assert '<nav class="pager" aria-label="Pages">' in english
     # a list the pages hold whole says nothing of the kind
     monkeypatch.setattr(dispatcher, "PER_PAGE", 3)
     whole = c.get("/staff/dispatch?lang=zh").text

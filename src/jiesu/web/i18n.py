@@ -210,7 +210,7 @@ EN: dict[str, str] = {
     "诉求公示栏": "Disclosure board", "搜索": "Search", "关键词": "Keywords",
     "全部状态": "All statuses", "受理时间": "Received", "状态": "Status", "类型": "Kind",
     "内容": "Content", "评价结果": "Rating", "暂无": "None yet",
-    "上一页": "Previous", "下一页": "Next", "第": "Page", "页": "",
+    "上一页": "Previous", "下一页": "Next", "第": "Page", "页": "", "分页": "Pages",
     "列表较长，只显示前 {n} 条（{pages} 页）：请缩小范围查看其余的。":
         "A long list: only the first {n} are shown ({pages} pages). Narrow it down to see the "
         "rest.",
