@@ -60,6 +60,19 @@ def test_status_words_map_and_chinese_labels() -> None:
     assert "已结案" in str(errors[0])
 
 
+def test_status_words_as_the_docs_write_them() -> None:
+    """docs/import.md lists 已登记/已派单/办理中/已答复/已办结/不予受理 as understood without a
+    map; jiesu's own labels qualify two of them (已派单(待签收), 已答复(待回访)), and the bare
+    words were refused. Both forms are taken, full-width brackets too."""
+    m = _m(status="状态", lead_unit="单位")
+    for word, status in (("已派单", dom.Status.DISPATCHED), ("已答复", dom.Status.REPLIED),
+                         ("已派单(待签收)", dom.Status.DISPATCHED),
+                         ("已答复（待回访）", dom.Status.REPLIED)):
+        rec = m.convert(2, _row(状态=word, 单位="东城区", 答复="x"))
+        assert isinstance(rec, ImportRecord), (word, rec)
+        assert rec.values["status"] is status, word
+
+
 def test_status_is_inferred_from_history() -> None:
     m = _m(replied_at="答复时间", closed_at="办结时间", lead_unit="单位")
     assert m.convert(2, _row(答复时间="2025-03-04 10:00:00")).values["status"] is (  # type: ignore

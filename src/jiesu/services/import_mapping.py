@@ -595,6 +595,11 @@ def _enum_lookup(info: FieldInfo) -> dict[str, StrEnum]:
         label = (info.zh or {}).get(member)
         if label:
             table[label] = member
+            # 已派单(待签收): also the bare word a ledger writes (已派单) and full-width brackets
+            word, bracket, note = label.partition("(")
+            if bracket:
+                table.setdefault(word, member)
+                table.setdefault(f"{word}（{note.removesuffix(')')}）", member)
     return table
 
 
