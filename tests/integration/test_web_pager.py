@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from jiesu.web import core
@@ -36,3 +38,29 @@ def test_a_list_longer_than_the_last_page_says_so_and_stops_there(
     monkeypatch.setattr(dispatcher, "PER_PAGE", 3)
     whole = c.get("/staff/dispatch?lang=zh").text
     assert "data-pager-capped" not in whole and "第 1 / 2 页" in whole
+
+
+def test_the_boards_pager_keeps_the_search_and_only_a_status_it_offers(
+        city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The board's 下一页 carries the words and the status filter; a status the board does not
+    offer (it is ignored) is not copied into the links (?status=x%26page%3D9 made them
+    '?q=…&status=x&page=9&page=2')."""
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+
+    from jiesu.web.routes import public
+
+    monkeypatch.setattr(public, "PER_PAGE", 2)
+    for n in range(3):
+        a = city.register(content=f"第{n}号楼前的路灯坏了，晚上出行不安全")
+        city.act("dispatcher", a["id"], "dispatch", unit_code="D1")
+    c = city.client
+
+    def next_query(url: str) -> dict[str, list[str]]:
+        found = re.search(r'<a href="([^"]+)">下一页', c.get(url).text)
+        assert found, url
+        return parse_qs(urlsplit(unescape(found.group(1))).query)
+
+    assert next_query("/board?q=路灯&status=dispatched") == {
+        "q": ["路灯"], "status": ["dispatched"], "page": ["2"]}
+    assert next_query("/board?q=路灯&status=x%26page%3D9") == {"q": ["路灯"], "page": ["2"]}

@@ -140,7 +140,8 @@ def board(request: Request) -> HTMLResponse:
     published = rt.settings.published_statuses
     # the status filter offers only what the board may show, in the life cycle's order
     statuses = [s for s in queries.OPEN + ("closed",) if s in published]
-    f = queries.AppealFilters(text=q or None, status=[status] if status in statuses else None)
+    status = status if status in statuses else ""  # another is ignored, and not echoed
+    f = queries.AppealFilters(text=q or None, status=[status] if status else None)
     now = utcnow()
     with core.reading(rt) as uow:
         rows, total, capped, more = _board_page(uow.session, f, q, now, page, published)
