@@ -144,7 +144,10 @@ def test_siblings_are_listed_in_the_order_they_were_made(city: City) -> None:
     assert listed == sorted(made, key=int)
     with city.runtime.db.uow(write=False) as uow:
         near = [str(u.id) for u in staff.near_units(uow.session).units if str(u.id) in made]
+        # the other pages' unit lists (the ledger's filter, the administrator's tree …)
+        other = [str(u.id) for u in web_queries.units(uow.session) if str(u.id) in made]
     assert near == sorted(made, key=int)
+    assert other == sorted(made, key=int)
 
 
 def test_the_near_units_are_read_without_the_whole_tree(city: City) -> None:

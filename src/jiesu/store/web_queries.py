@@ -187,6 +187,12 @@ def category_branches(session: Session) -> dict[str, str]:
     return branches
 
 
+def tree_order(path: str) -> tuple[int, ...]:
+    """A unit's place in tree order from its path ("/1/999/"): each unit after its parent,
+    siblings by id. The path sorted as text put /1/1000/ before /1/999/ (and 区1 after 区9)."""
+    return tuple(int(p) for p in path.split("/") if p)
+
+
 def units(session: Session, *, max_depth: int | None = None,
           under_path: str | None = None, limit: int = 2000,
           stopped_too: bool = False, q: str = "") -> list[UnitRow]:
@@ -199,7 +205,8 @@ def units(session: Session, *, max_depth: int | None = None,
         stmt = stmt.where(UnitRow.depth <= max_depth)
     if under_path is not None:
         stmt = stmt.where(UnitRow.path.startswith(under_path))
-    return list(session.scalars(stmt.order_by(UnitRow.path).limit(limit)))
+    return sorted(session.scalars(stmt.order_by(UnitRow.path).limit(limit)),
+                  key=lambda u: tree_order(u.path))
 
 
 class TreeUnit(NamedTuple):
@@ -210,12 +217,6 @@ class TreeUnit(NamedTuple):
     depth: int
     path: str
     name: str
-
-
-def tree_order(path: str) -> tuple[int, ...]:
-    """A unit's place in tree order from its path ("/1/999/"): each unit after its parent,
-    siblings by id. The path sorted as text put /1/1000/ before /1/999/ (and 区1 after 区9)."""
-    return tuple(int(p) for p in path.split("/") if p)
 
 
 def unit_tree(session: Session, *, max_depth: int, limit: int) -> list[TreeUnit]:
@@ -281,7 +282,8 @@ def move_targets(session: Session, unit: UnitRow, groups: list[str], *,
                                  ~UnitRow.path.startswith(unit.path))
     if unit.parent_id is not None:
         stmt = stmt.where(UnitRow.id != unit.parent_id)
-    return list(session.scalars(stmt.order_by(UnitRow.path).limit(limit)))
+    return sorted(session.scalars(stmt.order_by(UnitRow.path).limit(limit)),
+                  key=lambda u: tree_order(u.path))
 
 
 def unit_names_by_code(session: Session, codes: set[str]) -> dict[str, str]:
