@@ -97,3 +97,22 @@ def test_the_appeal_page_of_a_big_city_takes_the_fetched_list(
     page.wait_for_load_state()  # type: ignore[attr-defined]
     with as_admin(server) as (_, units, _):
         assert _lead_and_co_units(server, appeal_id) == (units["D1S1C1"], [units["W"]])
+
+
+def test_a_list_that_cannot_be_fetched_leaves_the_link_to_every_unit(
+        visitor: Callable[..., Visitor], server: Server) -> None:
+    """Offline or blocked, a queue row keeps its short list and shows the link a browser
+    without script shows (the appeal page, every unit on it) instead of nothing."""
+    _, code = _registered(server, "桥下积水无法通行")
+    dispatcher = visitor("unit-list-failed", phone=True)
+    page = dispatcher.page
+    dispatcher.login("dispatcher")
+    page.route("**/staff/units/options.html",  # type: ignore[attr-defined]
+               lambda route: route.abort())
+    dispatcher.goto("/staff/dispatch")
+    row = page.locator(f'.work-item[data-code="{code}"]')  # type: ignore[attr-defined]
+    row.get_by_label("主办单位").focus()
+    link = row.locator("[data-units-fallback] a[data-other-units]")
+    link.wait_for()
+    assert "units=all" in (link.get_attribute("href") or "")
+    assert row.locator("select[data-unit-full]").count() == 0

@@ -304,8 +304,25 @@
         entry.wanting.forEach(function (select) { fillUnits(select, list); });
         entry.wanting = [];
       })
-      .catch(function () { delete unitLists[url]; });  /* asked again at the next touch */
+      .catch(function () {
+        delete unitLists[url];  /* asked again at the next touch */
+        entry.wanting.forEach(offerAllUnits);
+      });
     return entry;
+  }
+
+  /* The list could not be fetched (offline, a proxy, signed out): the select keeps the units
+     near its appeal, and its form shows what a browser without script shows, the link to the
+     page that holds every unit, so the dispatcher is not left with the short list alone. */
+  function offerAllUnits(select) {
+    var form = select.form;
+    if (!form || form.querySelector("[data-units-fallback]")) { return; }
+    var noscript = form.querySelector("noscript[data-units-link]");
+    if (!noscript) { return; }
+    var shown = document.createElement("span");
+    shown.setAttribute("data-units-fallback", "");
+    shown.innerHTML = noscript.textContent;  /* our own markup, as the server wrote it */
+    noscript.parentNode.insertBefore(shown, noscript);
   }
 
   function fillUnits(select, list) {
