@@ -182,7 +182,7 @@ def test_the_queue_page_holds_the_unit_list_once_whatever_its_rows(city: City) -
         assert len(offered) < len(units)
     assert far in units and f'<option value="{far}">' not in five
     # without script, each row links to the appeal page, whose form has every unit
-    assert five.count("<noscript><a class=\"small\" href=\"/staff/appeals/") == 5
+    assert five.count("<noscript data-units-link><a class=\"small\" href=\"/staff/appeals/") == 5
     assert "其他单位（整张单位表在诉求页）…" in five
     english = city.client.get("/staff/dispatch?lang=en").text
     assert "Other units (the full list is on the appeal page)…" in english

@@ -192,8 +192,8 @@ def test_the_appeal_page_of_a_big_city_fetches_the_list(
         assert str(city.unit_ids["D1S1C1"]) in _ids(form)
         assert str(city.unit_ids["D2S1"]) not in _ids(form)  # another district's street
     assert f'<option value="{city.unit_ids["D1S1"]}" selected>' in lead
-    link = re.search(r'<noscript><a class="small" href="([^"]+)" data-all-units>显示全部单位…',
-                     page)
+    link = re.search(r'<noscript data-units-link><a class="small" href="([^"]+)" '
+                     r'data-all-units>显示全部单位…', page)
     assert link
     whole = city.client.get(link.group(1).replace("&amp;", "&")).text
     assert "data-unit-options" not in _select(whole, "dispatch-unit_id")
