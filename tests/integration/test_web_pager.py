@@ -64,3 +64,23 @@ def test_the_boards_pager_keeps_the_search_and_only_a_status_it_offers(
     assert next_query("/board?q=路灯&status=dispatched") == {
         "q": ["路灯"], "status": ["dispatched"], "page": ["2"]}
     assert next_query("/board?q=路灯&status=x%26page%3D9") == {"q": ["路灯"], "page": ["2"]}
+
+
+def test_a_list_whose_count_stopped_ends_its_pages_where_its_rows_do(
+        city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A list counted only up to queries.COUNT_CAP ("1000+") pages on past the count; the page
+    where its rows end (short or empty) offers no 下一页. It did, to page 10,000: the QA walk
+    followed the board's 下一页 onto empty pages (第 137 / 50+ 页)."""
+    from jiesu.store import queries
+    from jiesu.web.routes import public
+
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)  # "3+" stands for "1000+"
+    monkeypatch.setattr(public, "PER_PAGE", 2)
+    for n in range(5):
+        a = city.register(content=f"第{n}号楼前的路灯坏了，晚上出行不安全")
+        city.act("dispatcher", a["id"], "dispatch", unit_code="D1")
+    c = city.client
+    for page, more in ((1, True), (2, True), (3, False), (4, False)):
+        board = c.get(f"/board?page={page}").text
+        assert "共 3+ 条" in board
+        assert ("下一页" in board) is more, page

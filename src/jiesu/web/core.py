@@ -400,12 +400,14 @@ class Pager:
     shown: str | None  # the rows the pages hold ("200,000"), when the list is longer
 
 
-def pager(total: int, per_page: int, page: int, capped: bool = False) -> Pager:
+def pager(total: int, per_page: int, page: int, capped: bool = False,
+          full: bool = True) -> Pager:
     """The pages of a list of `total` rows (`capped`: at least that many, the count stopped):
     beyond MAX_PAGE pages the pager stops at the last page a list opens and says how many rows
-    it shows, instead of a 下一页 that opens that page again."""
+    it shows, instead of a 下一页 that opens that page again. Past a stopped count the rows end
+    where a page is not `full` (fewer rows than `per_page`): no 下一页 onto empty pages."""
     pages = max(1, -(-total // per_page))
     last = min(pages, MAX_PAGE)
     beyond = pages > MAX_PAGE or (capped and page >= MAX_PAGE)
-    more = page < last or (capped and page < MAX_PAGE)
+    more = page < last or (capped and full and page < MAX_PAGE)
     return Pager(last=last, more=more, shown=f"{MAX_PAGE * per_page:,}" if beyond else None)

@@ -51,6 +51,7 @@ def queue(request: Request) -> HTMLResponse:
         "tab": tab, "tabs": [(k, v[0]) for k, v in TABS.items()], "title": title,
         "counts": counts,
         "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
-        "hot": rt.hotspots.kept_by_appeal(), "max_extensions": rt.rules.get().max_extensions,
+        "page_full": len(rows) >= PER_PAGE, "hot": rt.hotspots.kept_by_appeal(),
+        "max_extensions": rt.rules.get().max_extensions,
         "reasons": i18n.choices(lang, "reject_reason"),
         "back": f"/staff/dispatch?tab={tab}"})

@@ -152,7 +152,7 @@ def board(request: Request) -> HTMLResponse:
         items = _public_items(uow.session, rows)
     return core.render(request, "public/board.html", {
         "items": items, "total": total, "capped": capped, "more": more, "page": page,
-        "per_page": PER_PAGE, "q": q, "status": status,
+        "per_page": PER_PAGE, "q": q, "status": status, "page_full": len(items) >= PER_PAGE,
         "statuses": statuses})
 
 
