@@ -34,6 +34,7 @@ def followup_queue(request: Request) -> HTMLResponse:
         it["has_phone"] = callable_phone(it["row"].requester_phone)
     return core.render(request, "staff/followup.html", {
         "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
+        "page_full": len(items) >= PER_PAGE,
         "back": "/staff/followup"})
 
 

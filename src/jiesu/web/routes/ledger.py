@@ -147,6 +147,7 @@ def page(request: Request) -> HTMLResponse:
     query = urlencode({k: v for k, v in params.items() if v})
     return core.render(request, "staff/ledger.html", {
         "p": params, "error": error, "items": items, "total": total, "capped": capped,
+        "page_full": len(items) >= PER_PAGE,
         "page": pageno, "per_page": PER_PAGE, "query_base": query,
         "size": min(size, COUNT_CAP), "size_capped": size > COUNT_CAP,
         "xlsx_big": size > XLSX_BIG_ROWS,
