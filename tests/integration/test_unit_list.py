@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from jiesu.services.admin import AdminService
 from jiesu.store import web_queries
