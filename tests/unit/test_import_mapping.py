@@ -73,6 +73,19 @@ def test_status_words_as_the_docs_write_them() -> None:
         assert rec.values["status"] is status, word
 
 
+def test_an_unknown_status_names_only_the_statuses_that_can_be_imported() -> None:
+    """The message listed 已合并 among the values to use, which the row check then refuses
+    (a merged appeal has no target here); it says so when 已合并 itself is given."""
+    m = _m(status="状态", lead_unit="单位")
+    problems = m.convert(2, _row(状态="已撤销", 单位="东城区"))
+    assert isinstance(problems, list)
+    text = str(problems[0])
+    assert "无法识别" in text and "closed（已办结）" in text
+    assert "merged" not in text and "已合并" not in text
+    merged = m.convert(2, _row(状态="已合并", 单位="东城区"))
+    assert isinstance(merged, list) and "无法导入" in str(merged[0])
+
+
 def test_status_is_inferred_from_history() -> None:
     m = _m(replied_at="答复时间", closed_at="办结时间", lead_unit="单位")
     assert m.convert(2, _row(答复时间="2025-03-04 10:00:00")).values["status"] is (  # type: ignore

@@ -40,6 +40,8 @@ class FieldInfo:
     max_length: int | None = None
     enum: builtins.type[StrEnum] | None = None
     zh: MappingABC[Any, str] | None = None  # Chinese labels accepted as enum values
+    # enum values read but then refused (named in their own message, not offered as a choice)
+    refused: frozenset[Any] = frozenset()
 
 
 # Every jiesu field a mapping may fill. Lengths are the database column limits.
@@ -60,7 +62,9 @@ FIELDS: dict[str, FieldInfo] = {
     "latitude": FieldInfo("纬度", "float"),
     "longitude": FieldInfo("经度", "float"),
     "confidential": FieldInfo("是否保密", "bool"),
-    "status": FieldInfo("办理状态", "enum", enum=dom.Status, zh=dom.STATUS_ZH),
+    # an appeal merged into another cannot be imported without its target (see the row check)
+    "status": FieldInfo("办理状态", "enum", enum=dom.Status, zh=dom.STATUS_ZH,
+                        refused=frozenset({dom.Status.MERGED})),
     "created_at": FieldInfo("登记时间", "datetime"),
     "lead_unit": FieldInfo("主办单位", "unit"),
     "co_units": FieldInfo("协办单位", "units"),
@@ -679,7 +683,8 @@ def _typed(spec: FieldSpec, info: FieldInfo, raw: Any, tz: ZoneInfo) -> Any:
         member = _enum_lookup(info).get(text)
         if member is not None:
             return member
-        allowed = "、".join(f"{m.value}（{(info.zh or {}).get(m, '')}）" for m in info.enum)
+        allowed = "、".join(f"{m.value}（{(info.zh or {}).get(m, '')}）" for m in info.enum
+                           if m not in info.refused)
         raise _FieldProblem(f"无法识别；可用取值：{allowed}；其他写法请用 map 映射", value=text)
     if kind == "datetime":
         return _datetime(raw, spec.date_formats or DEFAULT_DATE_FORMATS, tz)
