@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from jiesu.services.admin import AdminService
-from jiesu.store import web_queries
+from jiesu.store import kpi_queries, lookups, population_queries, web_queries
 from jiesu.web import staff
 from tests.support.city import USERS, City, add_big_district, page_login
 
@@ -147,8 +147,16 @@ def test_siblings_are_listed_in_the_order_they_were_made(city: City) -> None:
         near = [str(u.id) for u in staff.near_units(uow.session).units if str(u.id) in made]
         # the other pages' unit lists (the ledger's filter, the administrator's tree …)
         other = [str(u.id) for u in web_queries.units(uow.session) if str(u.id) in made]
+        # the KPI and population tables, the lookups, the administrator's unit search
+        tables = [[str(u.id) for u in units if str(u.id) in made] for units in (
+            kpi_queries.units_table(uow.session), population_queries.area_units(uow.session),
+            lookups.all_units(uow.session))]
+        found = [str(u.id) for u in web_queries.find_units(uow.session, "区") if u.depth == 1]
     assert near == sorted(made, key=int)
     assert other == sorted(made, key=int)
+    assert tables == [sorted(made, key=int)] * 3
+    districts = [u for u in made if u != str(city.unit_ids["W"])]  # 市水务局 has no 区
+    assert [u for u in found if u in made] == sorted(districts, key=int)
 
 
 def test_the_near_units_are_read_without_the_whole_tree(city: City) -> None:

@@ -43,6 +43,7 @@ from jiesu.domain.kpi import (
     ResponseMeasure,
 )
 from jiesu.store.feedback_tables import KpiFormulaVersionRow, KpiResultRow, RatingRow
+from jiesu.store.lookups import tree_order
 from jiesu.store.tables import AppealRow, EventRow, UnitRow
 
 A = AppealRow.__table__.c
@@ -473,8 +474,8 @@ def units_table(session: Session) -> list[UnitInfo]:
     """Every unit in tree order, as plain values (usable after the session closes)."""
     rows = session.execute(select(UnitRow.id, UnitRow.code, UnitRow.name, UnitRow.group,
                                   UnitRow.parent_id, UnitRow.path, UnitRow.depth,
-                                  UnitRow.active).order_by(UnitRow.path))
-    return [UnitInfo(*r) for r in rows]
+                                  UnitRow.active))
+    return sorted((UnitInfo(*r) for r in rows), key=lambda u: tree_order(u.path))
 
 
 # --- formula versions and stored results ------------------------------------------------------

@@ -20,8 +20,15 @@ from jiesu.store.tables import (
 )
 
 
+def tree_order(path: str) -> tuple[int, ...]:
+    """A unit's place in tree order from its path ("/1/999/"): each unit after its parent,
+    siblings by id. The path sorted as text put /1/1000/ before /1/999/ (and 区1 after 区9)."""
+    return tuple(int(p) for p in path.split("/") if p)
+
+
 def all_units(session: Session) -> list[UnitRow]:
-    return list(session.scalars(select(UnitRow).order_by(UnitRow.path)).all())
+    """Every unit, in tree order."""
+    return sorted(session.scalars(select(UnitRow)).all(), key=lambda u: tree_order(u.path))
 
 
 def all_users(session: Session) -> list[UserRow]:

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from jiesu.store.lookups import tree_order
 from jiesu.store.tables import AppealRow, UnitRow
 
 # Appeals merged into another are the same request raised again: counting them would count
@@ -35,10 +36,10 @@ class AreaUnit:
 
 def area_units(session: Session) -> list[AreaUnit]:
     """Every unit with its own 户数 and 常住人口, in tree order (plain values)."""
-    rows = session.execute(select(UnitRow.id, UnitRow.parent_id, UnitRow.code, UnitRow.name,
-                                  UnitRow.group, UnitRow.active, UnitRow.households,
-                                  UnitRow.population).order_by(UnitRow.path))
-    return [AreaUnit(*r) for r in rows]
+    rows = session.execute(select(UnitRow.path, UnitRow.id, UnitRow.parent_id, UnitRow.code,
+                                  UnitRow.name, UnitRow.group, UnitRow.active,
+                                  UnitRow.households, UnitRow.population))
+    return [AreaUnit(*r[1:]) for r in sorted(rows, key=lambda r: tree_order(r[0]))]
 
 
 def appeals_by_area(session: Session, start: datetime, end: datetime) -> dict[int | None, int]:

@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from jiesu.domain.kpi import KpiCounts, KpiFormula
 from jiesu.store import kpi_queries, queries
 from jiesu.store.config_tables import ConfigEventRow
+from jiesu.store.lookups import tree_order
 from jiesu.store.tables import (
     OPEN_FLAGGED_SQL,
     AppealRow,
@@ -187,12 +188,6 @@ def category_branches(session: Session) -> dict[str, str]:
     return branches
 
 
-def tree_order(path: str) -> tuple[int, ...]:
-    """A unit's place in tree order from its path ("/1/999/"): each unit after its parent,
-    siblings by id. The path sorted as text put /1/1000/ before /1/999/ (and 区1 after 区9)."""
-    return tuple(int(p) for p in path.split("/") if p)
-
-
 def units(session: Session, *, max_depth: int | None = None,
           under_path: str | None = None, limit: int = 2000,
           stopped_too: bool = False, q: str = "") -> list[UnitRow]:
@@ -305,7 +300,9 @@ def find_units(session: Session, q: str, *, limit: int = 20) -> list[UnitRow]:
         UnitRow.active.is_(True),
         or_(func.upper(UnitRow.code).startswith(q.upper(), autoescape=True),
             UnitRow.name.contains(q, autoescape=True)))
-    return list(session.scalars(stmt.order_by(UnitRow.depth, UnitRow.path).limit(limit)))
+    found = session.scalars(stmt.order_by(UnitRow.depth, func.length(UnitRow.path), UnitRow.path)
+                            .limit(limit))
+    return sorted(found, key=lambda u: (u.depth, tree_order(u.path)))
 
 
 def unit_chains(session: Session, unit_ids: set[int | None]
