@@ -286,10 +286,17 @@
      the first touch, click, focus or key copies it into that select, keeping the choice: the
      units are parsed once, not once per row. */
   var unitLists = {};  /* url -> {list: <template> once fetched, wanting: [selects]} */
+  /* url -> when its fetch last failed: asked again at a touch only after a pause, not at
+     every focus and key of a dispatcher working with the short list and the link */
+  var unitListFailed = {};
+  var UNIT_LIST_RETRY_MS = 20000;
 
   function unitList(url) {
     var entry = unitLists[url];
     if (entry) { return entry; }
+    if (Date.now() - (unitListFailed[url] || 0) < UNIT_LIST_RETRY_MS) {
+      return {list: null, wanting: [], failed: true};
+    }
     entry = unitLists[url] = {list: null, wanting: []};
     fetch(url, {credentials: "same-origin", headers: {"Accept": "text/html"}})
       .then(function (r) {
@@ -305,7 +312,8 @@
         entry.wanting = [];
       })
       .catch(function () {
-        delete unitLists[url];  /* asked again at the next touch */
+        delete unitLists[url];  /* asked again at a touch after UNIT_LIST_RETRY_MS */
+        unitListFailed[url] = Date.now();
         entry.wanting.forEach(offerAllUnits);
       });
     return entry;
@@ -346,6 +354,7 @@
         select.hasAttribute("data-unit-full")) { return; }
     var entry = unitList(select.getAttribute("data-unit-options"));
     if (entry.list) { fillUnits(select, entry.list); }
+    else if (entry.failed) { offerAllUnits(select); }
     else if (entry.wanting.indexOf(select) < 0) { entry.wanting.push(select); }
   }
   ["pointerdown", "mousedown", "touchstart", "focus", "keydown"].forEach(function (type) {
