@@ -373,7 +373,8 @@ LEAD_UNIT_DEPTH = 3
 
 # A city of 16 districts × 20 streets × 20 communities has 6,700 such units; the list once
 # stopped at 2,000 (web_queries.units' default), so the last districts' streets and communities
-# could not be chosen. Rendered once per page (`UnitList`), the whole tree fits.
+# could not be chosen. Rendered once per tree version (the fragment at `UNIT_OPTIONS_URL`,
+# web/routes/unit_list.py), the whole tree fits.
 LEAD_UNIT_LIMIT = 50_000
 
 
