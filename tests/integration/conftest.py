@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +13,13 @@ from jiesu.config import Settings
 from jiesu.runtime import Runtime
 from tests.support import pii_guard
 from tests.support.city import City, make_city
-from tests.support.databases import DatabaseFactory, _pg_exec, _pg_url, require_pg
+from tests.support.databases import (
+    DatabaseFactory,
+    _pg_exec,
+    _pg_url,
+    require_pg,
+    scratch_db_name,
+)
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -76,7 +80,7 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
     require_pg()
-    name = f"jiesu_t_empty_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    name = scratch_db_name("t_empty")
     _pg_exec(f'CREATE DATABASE "{name}"')
     try:
         yield _pg_url(name)

@@ -8,12 +8,21 @@ drop: a second or two on a busy machine, longer than most tests), so one thread 
 makes the next copies ahead and drops the used ones while the tests run. SQLite copies live in
 memory (/dev/shm) where there is one, so that their commits do not wait on the disk either;
 `JIESU_TEST_SQLITE_DIR` chooses another directory.
+
+Every database and directory made here is named after this machine and process
+(`jiesu_t_<host>_<pid>_…`, `jiesu-test-<host>-<pid>-…`), so that the first factory of a run can
+remove what a killed run on this machine left behind (its process gone) without touching a
+run still going, or one of another machine sharing the PostgreSQL server.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
+import re
 import shutil
+import socket
 import tempfile
 import threading
 import uuid
@@ -59,11 +68,66 @@ def _pg_exec(sql: str) -> None:
         conn.execute(sql)
 
 
+HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+_LEFT_PG = re.compile(rf"jiesu_(?:t|tpl|t_empty)_{HOST}_(\d+)_[0-9a-f]+")
+_LEFT_DIR = re.compile(rf"jiesu-test-{HOST}-(\d+)-.*")
+
+
+def scratch_db_name(kind: str = "t") -> str:
+    """A PostgreSQL database name for this process: `jiesu_<kind>_<host>_<pid>_<random>`."""
+    return f"jiesu_{kind}_{HOST}_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+
+
+def _sqlite_base() -> str | None:
+    return os.environ.get("JIESU_TEST_SQLITE_DIR") or (
+        "/dev/shm" if os.access("/dev/shm", os.W_OK) else None)
+
+
 def _sqlite_dir(fallback: Path) -> Path:
     """A fresh directory for this session's SQLite files: in memory when the machine has it."""
-    base = os.environ.get("JIESU_TEST_SQLITE_DIR") or (
-        "/dev/shm" if os.access("/dev/shm", os.W_OK) else None)
-    return Path(tempfile.mkdtemp(prefix="jiesu-test-", dir=base)) if base else fallback
+    base = _sqlite_base()
+    return (Path(tempfile.mkdtemp(prefix=f"jiesu-test-{HOST}-{os.getpid()}-", dir=base))
+            if base else fallback)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
+
+
+def left_behind(names: list[str], pattern: re.Pattern[str]) -> list[str]:
+    """The names made by processes of this machine that have since gone."""
+    return [n for n in names if (m := pattern.fullmatch(n)) and _gone(int(m.group(1)))]
+
+
+_swept: set[str] = set()
+
+
+def sweep_left_behind(kind: str) -> None:
+    """Remove the databases (or SQLite directories) that killed runs on this machine left;
+    once per process and kind. Two workers sweeping at once may race on a name: harmless."""
+    if kind in _swept:
+        return
+    _swept.add(kind)
+    if kind == "sqlite":
+        base = _sqlite_base()
+        if base:
+            for name in left_behind(os.listdir(base), _LEFT_DIR):
+                shutil.rmtree(Path(base) / name, ignore_errors=True)
+        return
+    import psycopg
+
+    with psycopg.connect(_libpq(PG_ADMIN_URL), autocommit=True) as conn:
+        names = [r[0] for r in conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'jiesu\\_t%'")]
+        for name in left_behind(names, _LEFT_PG):
+            with contextlib.suppress(psycopg.Error):  # another worker's sweep got there first
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class DatabaseFactory:
@@ -71,6 +135,7 @@ class DatabaseFactory:
 
     def __init__(self, kind: str, tmp: Path) -> None:
         self.kind = kind
+        sweep_left_behind(kind)
         self.tmp = _sqlite_dir(tmp) if kind == "sqlite" else tmp
         self._own_dir = self.tmp != tmp  # made here (in memory): removed by close()
         self.created: list[str] = []
@@ -79,7 +144,7 @@ class DatabaseFactory:
             self.template = self.tmp / f"template-{tag}.db"
             upgrade(f"sqlite:///{self.template}", "heads")
             return
-        self.template_name = f"jiesu_tpl_{os.getpid()}_{tag}"
+        self.template_name = scratch_db_name("tpl")
         _pg_exec(f'CREATE DATABASE "{self.template_name}"')
         self.created.append(self.template_name)
         upgrade(_pg_url(self.template_name), "heads")
@@ -136,7 +201,7 @@ class DatabaseFactory:
                     _pg_exec(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)')
                     self.created.remove(drop)
                 else:
-                    name = f"jiesu_t_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+                    name = scratch_db_name()
                     self.created.append(name)
                     _pg_exec(f'CREATE DATABASE "{name}" TEMPLATE "{self.template_name}"')
             except Exception as exc:  # noqa: BLE001 - handed to the waiting test
