@@ -781,6 +781,17 @@ _PHONE_SEPARATORS = re.compile(_SEP)
 # starting 86 with an extension, keeps its digits. Landlines keep theirs, area code and all.
 _INTERNATIONAL_MOBILE = re.compile(r"(?:\+|00)86(1[3-9]\d{9})")
 _BARE_86_MOBILE = re.compile(rf"{_SEP}*86{_SEP}*(1[3-9]\d){_SEP}?(\d{{4}}){_SEP}?(\d{{4}}){_SEP}*")
+# A mainland landline after "+86"/"0086" is written as it is dialled at home, with its 0:
+# "+86 10 6555 1234" is "01065551234", the phone "010-6555 1234" is. The area code is 10, 2X
+# or three digits 3XX-9XX (a 0 typed after the country code, "+86 (0)10", is that same 0),
+# the local number 7-8 digits; an extension after it stays as at home (digits run on when a
+# hyphen set it off, or after 转, 分机, ext, x, #, ","). A 400/800 service number (ten digits)
+# is dialled without a 0. Other numbers after +86 are kept as typed: the country code cannot
+# be told from a bare "86" that begins a local number ("86134567"), so a bare 86 stays too.
+_EXTENSION = r"(?:(?:转|分机|ext|x|#|,)?\d{1,6})?"
+_INTERNATIONAL_LANDLINE = re.compile(
+    rf"(?:\+|00)86(?:([48]00\d{{7}}{_EXTENSION})"
+    rf"|0?((?![48]00)(?:10|2\d|[3-9]\d\d)\d{{7,8}}{_EXTENSION}))", re.IGNORECASE)
 
 
 PHONE_REFUSED = "联系电话应为 7–20 位数字（手机或座机），用于回访"
@@ -788,15 +799,22 @@ PHONE_REFUSED = "联系电话应为 7–20 位数字（手机或座机），用�
 
 def normalize_phone(value: Any) -> str:
     """A phone number as stored and looked up: "１３８ ０００１－３８００", "(138) 0001-3800" and
-    "+86 138 0001 3800" are all "13800013800"; a landline's area code, a leading + of another
-    country and an extension stay."""
+    "+86 138 0001 3800" are all "13800013800", "+86 10 6555 1234" and "010-6555 1234" are
+    "01065551234"; a landline's area code, a leading + of another country and an extension
+    stay."""
     typed = unicodedata.normalize("NFKC", str(value or ""))
     bare = _BARE_86_MOBILE.fullmatch(typed)
     if bare:
         return "".join(bare.groups())
     phone = _PHONE_SEPARATORS.sub("", typed)
     international = _INTERNATIONAL_MOBILE.fullmatch(phone)
-    return international.group(1) if international else phone
+    if international:
+        return international.group(1)
+    landline = _INTERNATIONAL_LANDLINE.fullmatch(phone)
+    if landline:
+        service, area_code_on = landline.groups()
+        return service if service is not None else "0" + area_code_on
+    return phone
 
 
 def phone_digits(value: Any) -> str:
