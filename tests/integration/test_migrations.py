@@ -98,8 +98,8 @@ def test_mobiles_stored_with_the_country_code_become_their_eleven_digits(
     """0032: "+86 138…" was stored as typed and missed every lookup by "138…"; landlines and
     a rater's second rating of one appeal (the double rating it let through) stay."""
     heads = ScriptDirectory.from_config(alembic_config(empty_db_url)).get_heads()
-    for head in heads:  # every branch at its newest, but not this one
-        if head != "0032_phone_national":
+    for head in heads:  # every branch at its newest, but not this one nor 0037 (after it)
+        if head not in ("0032_phone_national", "0037_phone_landline"):
             upgrade(empty_db_url, head)
     rt = Runtime.create(Settings(database_url=empty_db_url, environment="test"))
     try:
@@ -126,7 +126,7 @@ def test_mobiles_stored_with_the_country_code_become_their_eleven_digits(
                 "INSERT INTO ratings (appeal_id, unit_id, stars, rater_phone, source, "
                 "created_at, excluded) VALUES (:a, :u, 5, :p, 'requester', :t, :f)"),
                 {"a": appeal_id, "u": unit, "p": rater, "t": now, "f": False})
-    upgrade(empty_db_url, "heads")
+    upgrade(empty_db_url, "0032_phone_national")
     with engine.connect() as conn:
         stored = dict(conn.execute(text("SELECT id, requester_phone FROM appeals")).all())
         raters = sorted(conn.execute(text(
@@ -136,6 +136,68 @@ def test_mobiles_stored_with_the_country_code_become_their_eleven_digits(
                       ids[3]: "86123456"}
     assert raters == [(ids[0], "13800013800"), (ids[1], "13800013800"),
                       (ids[1], "8613800013800")]
+
+
+def test_landlines_stored_with_the_country_code_become_the_numbers_dialled_at_home(
+        empty_db_url: str) -> None:
+    """0037: "+86 10 6555 1234" was stored as "+861065551234" (its requester's rating as
+    "861065551234") and missed every lookup by "010…": the appeals', enterprises', users' and
+    units' numbers and the appeal's ratings by its requester take the national form; a number
+    the rule does not know, another country's, and a rater's second rating under the new form
+    (the double rating it let through) stay; no row is lost."""
+    heads = ScriptDirectory.from_config(alembic_config(empty_db_url)).get_heads()
+    for head in heads:  # every branch at its newest, but not this one
+        if head != "0037_phone_landline":
+            upgrade(empty_db_url, head)
+    rt = Runtime.create(Settings(database_url=empty_db_url, environment="test"))
+    try:
+        ids = [rt.appeals.register(Actor(role=Role.OPERATOR, user_id=None),
+                                   NewAppeal(kind="complaint", content=f"路灯坏了 {n}",
+                                             requester_phone="13800013800"), utcnow()).appeal_id
+               for n in range(6)]
+    finally:
+        rt.close()
+    engine = create_engine(normalise_url(empty_db_url))
+    typed = {ids[0]: "+861065551234", ids[1]: "00862165123456", ids[2]: "+864001234567",
+             ids[3]: "+8657187654321转8", ids[4]: "+861165551234", ids[5]: "+14155550100"}
+    now = utcnow()
+    with engine.begin() as conn:
+        for appeal_id, phone in typed.items():
+            conn.execute(text("UPDATE appeals SET requester_phone = :p WHERE id = :i"),
+                         {"p": phone, "i": appeal_id})
+        conn.execute(text("INSERT INTO units (code, name, unit_group, path, depth, active, "
+                          "contact_phone) VALUES ('U', '单位', 'department', '/', 0, :t, "
+                          "'+86075587654321')"), {"t": True})
+        unit = conn.execute(text("SELECT id FROM units WHERE code = 'U'")).scalar_one()
+        conn.execute(text("INSERT INTO users (username, display_name, password_hash, role, "
+                          "active, created_at, credentials_version, phone) VALUES "
+                          "('liaison', '联络员', 'x', 'handler', :t, :n, 0, '+862087654321')"),
+                     {"t": True, "n": now})
+        conn.execute(text("INSERT INTO enterprises (uscc, name, size_declared, certifications, "
+                          "contact_phone, created_at, updated_at, version) VALUES "
+                          "('91110000000000000X', '企业', :f, '[]', '008602887654321', :n, :n, "
+                          "0)"), {"f": False, "n": now})
+        for appeal_id, rater in ((ids[0], "861065551234"), (ids[1], "862165123456"),
+                                 (ids[1], "02165123456"), (ids[4], "861165551234")):
+            conn.execute(text(
+                "INSERT INTO ratings (appeal_id, unit_id, stars, rater_phone, source, "
+                "created_at, excluded) VALUES (:a, :u, 5, :p, 'requester', :t, :f)"),
+                {"a": appeal_id, "u": unit, "p": rater, "t": now, "f": False})
+    upgrade(empty_db_url, "heads")
+    with engine.connect() as conn:
+        stored = dict(conn.execute(text("SELECT id, requester_phone FROM appeals")).all())
+        raters = sorted(conn.execute(text(
+            "SELECT appeal_id, rater_phone FROM ratings")).all())
+        others = [conn.execute(text(f"SELECT {column} FROM {table}")).scalar_one()
+                  for table, column in (("units", "contact_phone"), ("users", "phone"),
+                                        ("enterprises", "contact_phone"))]
+    engine.dispose()
+    assert stored == {ids[0]: "01065551234", ids[1]: "02165123456", ids[2]: "4001234567",
+                      ids[3]: "057187654321转8", ids[4]: "+861165551234",
+                      ids[5]: "+14155550100"}
+    assert raters == sorted([(ids[0], "01065551234"), (ids[1], "02165123456"),
+                             (ids[1], "862165123456"), (ids[4], "861165551234")])
+    assert others == ["075587654321", "02087654321", "02887654321"]
 
 
 def test_the_migrations_build_exactly_the_tables_the_models_describe(db_url: str) -> None:

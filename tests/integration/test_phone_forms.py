@@ -1,7 +1,8 @@
 """One mobile, however it is written (SQLite and PostgreSQL): "+86 138 …", "0086 138 …" and
 "86-138-…" are the phone "138…" wherever phones are compared or used as keys — a service
 item's one rating a day per phone, the /submit limit per phone, the tracking lookup by code
-and phone, and the operator's list of a caller's earlier appeals."""
+and phone, and the operator's list of a caller's earlier appeals. So is a landline: "+86 10 …"
+is "010…"."""
 
 from __future__ import annotations
 
@@ -58,4 +59,26 @@ def test_an_appeal_given_with_the_country_code_is_the_bare_number_everywhere(
     # the operator sees both when the caller's number shows +86
     page_login(city.client, "operator")
     page = city.client.get("/staff/operator/earlier", params={"phone": WRITTEN[3]}).text
+    assert {given["code"], other["code"]} <= set(re.findall(r"\d{13}", page))
+
+
+LANDLINE = "01065551234"
+
+
+def test_a_landline_given_with_the_country_code_is_the_phone_dialled_at_home(
+        city: City, runtime: Runtime) -> None:
+    """"+86 10 6555 1234" and "010-6555 1234" are one requester: stored alike, each appeal
+    tracked with the other form, and both listed for the caller."""
+    given = city.register(requester_phone="+86 10 6555 1234")
+    other = city.register(requester_phone="010-6555 1234")
+    with runtime.db.uow(write=False) as uow:
+        assert [uow.appeals.get(a["id"])[0].requester_phone
+                for a in (given, other)] == [LANDLINE, LANDLINE]
+    c = TestClient(city.client.app)
+    for appeal, phone in ((given, "(010) 6555-1234"), (other, "0086 10 65551234")):
+        r = c.post("/track", data={"code": appeal["code"], "phone": phone,
+                                   "csrf_token": _token(c, "/track")}, follow_redirects=False)
+        assert r.status_code == 303, (phone, r.text)
+    page_login(city.client, "operator")
+    page = city.client.get("/staff/operator/earlier", params={"phone": "+86 10 6555 1234"}).text
     assert {given["code"], other["code"]} <= set(re.findall(r"\d{13}", page))
