@@ -37,13 +37,15 @@ created_at = "受理时间"
 title = "标题"
 content = "诉求描述"
 lead_unit = { column = "责任单位", match = "code" }
-status = { column = "工单状态", map = { "办理中" = "in_progress", "已答复" = "replied" } }
 dispatched_at = "派发时间"
 replied_at = "答复时间"
 reply_text = "答复内容"
 enterprise_code = "信用代码"
 requester_phone = "来电号码"
 channel = { value = "hotline" }
+[fields.status]
+column = "工单状态"
+map = { "待签收" = "dispatched", "办理中" = "in_progress", "已答复" = "replied" }
 """
 HEADER = ["工单号", "受理时间", "标题", "诉求描述", "责任单位", "工单状态", "派发时间", "答复时间",
           "答复内容", "信用代码", "来电号码"]
@@ -51,10 +53,10 @@ LONG_AGO = "2025-03-03 09:00"  # dispatched then: its handling deadline passed l
 
 
 def _row(ref: str, unit: str, *, dispatched: str = LONG_AGO, enterprise: str = "",
-         replied: str = "", phone: str = "") -> list[str]:
-    return [ref, dispatched, f"历史诉求{ref}", f"历史诉求{ref}的内容", unit,
-            "已答复" if replied else "办理中", dispatched, replied, "已处理" if replied else "",
-            enterprise, phone]
+         replied: str = "", phone: str = "", signed: bool = True) -> list[str]:
+    status = "已答复" if replied else "办理中" if signed else "待签收"
+    return [ref, dispatched, f"历史诉求{ref}", f"历史诉求{ref}的内容", unit, status, dispatched,
+            replied, "已处理" if replied else "", enterprise, phone]
 
 
 def _import(city: City, tmp_path: Path, rows: list[list[str]], at: datetime) -> None:
@@ -109,6 +111,26 @@ def test_history_late_before_the_import_texts_one_digest_per_duty_phone(
     again = sweep_deadlines(city.runtime, now + timedelta(hours=1))
     assert (again.red, again.units_texted) == (0, 0)
     assert len(_texts(city, "deadline_warning")) == 3
+
+
+def test_a_digest_counts_appeals_not_warnings(city: City, tmp_path: Path) -> None:
+    """件 counts appeals: one imported appeal late on both clocks (never signed) is 1 件, with
+    the clocks named after it; with another late on one clock, of a later import, 2 件."""
+    _duty_phones(city)
+    now = utcnow()
+    _import(city, tmp_path, [_row("BOTH", "D1", signed=False)], now)
+    result = sweep_deadlines(city.runtime, now + timedelta(minutes=1))
+    assert (result.red, result.units_texted) == (2, 1)
+    late = ("【示范市12345】导入的历史诉求中有 {} 件已超期（签收 1、办理 {}），已自动督办，"
+            "请登录系统查看。")
+    assert [(p, t) for p, t, _ in _texts(city, "deadline_warning")] == [
+        (DUTY["D1"], late.format(1, 1))]
+    later = now + timedelta(hours=1)
+    _import(city, tmp_path, [_row("BOTH-2", "D1", signed=False), _row("HANDLE", "D1")], later)
+    result = sweep_deadlines(city.runtime, later + timedelta(minutes=1))
+    assert (result.red, result.units_texted) == (3, 1)
+    assert [(p, t) for p, t, _ in _texts(city, "deadline_warning")][1:] == [
+        (DUTY["D1"], late.format(2, 2))]
 
 
 def test_a_deadline_that_passes_after_the_import_texts_as_usual(city: City,
@@ -243,7 +265,7 @@ def test_sweepers_side_by_side_queue_every_digest_once(city: City, tmp_path: Pat
     now = utcnow()
     with db.uow() as uow:
         notify_store.add_to_history_digest(uow.session, DUTY["D1"], now.isoformat(),
-                                           {("handle", "red"): 3}, now)
+                                           {("handle", "red"): 3}, now, appeals=3)
         uow.commit()
     sent: list[int] = []
     with db.uow() as holder:  # another process is queuing it
@@ -314,7 +336,7 @@ def test_a_pass_without_digests_takes_no_write_lock(city: City) -> None:
         _duty_phones(city)
         with db.uow() as uow:
             notify_store.add_to_history_digest(uow.session, DUTY["D1"], now.isoformat(),
-                                               {("handle", "red"): 2}, now)
+                                               {("handle", "red"): 2}, now, appeals=2)
             uow.commit()
         statements.clear()
         assert notices.send_history_digests(db, settings, now) == 1

@@ -17,10 +17,12 @@ import jiesu.store
 from jiesu.config import Settings
 from jiesu.domain.appeal import Actor, Role
 from jiesu.runtime import Runtime
+from jiesu.services import notices
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
 from jiesu.services.exchange import ImportService
 from jiesu.services.import_mapping import load_mapping
+from jiesu.store import notify_store
 from jiesu.store.db import normalise_url
 from jiesu.store.migrate import alembic_config, upgrade
 from jiesu.store.tables import Base
@@ -57,8 +59,9 @@ def test_imports_older_than_their_import_time_get_it_from_their_import_event(
     time of its `import` event as `extra.import.at` (so its history's warnings go into the
     digest); an appeal registered here is left as it was."""
     heads = ScriptDirectory.from_config(alembic_config(empty_db_url)).get_heads()
-    for head in heads:  # every branch at its newest, but this one before 0033
-        upgrade(empty_db_url, "0001" if head == "0033_history_digests" else head)
+    for head in heads:  # every branch at its newest, but this one (and 0038, after it) before
+        upgrade(empty_db_url, "0001" if head in ("0033_history_digests", "0038_digest_appeals")
+                else head)
     rt = Runtime.create(Settings(database_url=empty_db_url, environment="test"))
     imported_at = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
     try:
@@ -198,6 +201,46 @@ def test_landlines_stored_with_the_country_code_become_the_numbers_dialled_at_ho
     assert raters == sorted([(ids[0], "01065551234"), (ids[1], "02165123456"),
                              (ids[1], "862165123456"), (ids[4], "861165551234")])
     assert others == ["075587654321", "02087654321", "02887654321"]
+
+
+def test_a_digest_pending_before_its_appeals_were_counted_counts_its_warnings(
+        empty_db_url: str) -> None:
+    """0038: a digest recorded before the sweep counted its appeals has none (NULL), keeps
+    none when the sweep adds to it, and is texted counting warnings (条), not 件; one recorded
+    since counts appeals."""
+    heads = ScriptDirectory.from_config(alembic_config(empty_db_url)).get_heads()
+    for head in heads:  # every branch at its newest, but not this one
+        if head != "0038_digest_appeals":
+            upgrade(empty_db_url, head)
+    now = utcnow()
+    engine = create_engine(normalise_url(empty_db_url))
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO history_digests (recipient, import_at, sign_yellow, sign_red, "
+            "handle_yellow, handle_red, created_at) VALUES ('13900001111', :at, 0, 1, 0, 1, "
+            ":t)"), {"at": now.isoformat(), "t": now})
+    engine.dispose()
+    upgrade(empty_db_url, "heads")
+    rt = Runtime.create(Settings(database_url=empty_db_url, environment="test"))
+    try:
+        with rt.db.uow() as uow:
+            notify_store.add_to_history_digest(uow.session, "13900001111", now.isoformat(),
+                                               {("handle", "red"): 1}, now, appeals=1)
+            notify_store.add_to_history_digest(uow.session, "13900002222", now.isoformat(),
+                                               {("sign", "red"): 1, ("handle", "red"): 1}, now,
+                                               appeals=1)
+            uow.commit()
+        assert notices.send_history_digests(rt.db, rt.settings, now) == 2
+        with rt.db.uow(write=False) as uow:
+            texts = {n.recipient: n.body for n in notify_store.notifications(uow.session)}
+    finally:
+        rt.close()
+    city = rt.settings.city_name
+    assert texts == {
+        "13900001111": f"【{city}12345】导入的历史诉求有 3 条超期预警（签收 1、办理 2），"
+                       "已自动督办，请登录系统查看。",
+        "13900002222": f"【{city}12345】导入的历史诉求中有 1 件已超期（签收 1、办理 1），"
+                       "已自动督办，请登录系统查看。"}
 
 
 def test_the_migrations_build_exactly_the_tables_the_models_describe(db_url: str) -> None:

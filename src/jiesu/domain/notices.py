@@ -128,15 +128,39 @@ def unit_warning_notice(data: Mapping[str, Any], *, code: str, title: str, city:
     return f"{what}{clock}时限将于 {due_local} 到期，请抓紧办理。"
 
 
-def history_digest_notice(counts: Mapping[tuple[str, str], int], *, city: str) -> str:
+def history_digest_notice(counts: Mapping[tuple[str, str], int], *, appeals: int | None,
+                          city: str) -> str:
     """The one message to a duty phone for the warnings of imported history whose deadline (or
     yellow window) had come before the import, counted by (clock, level): a unit is not texted
-    once per appeal about work that was late before this system held it."""
-    parts = [f"{counts[clock, level]} 件{name}{'已超期' if level == 'red' else '即将到期'}"
-             for level in ("red", "yellow") for clock, name in UNIT_CLOCKS.items()
-             if counts.get((clock, level))]
-    pressed = "，已自动督办" if any(counts.get((c, "red")) for c in UNIT_CLOCKS) else ""
-    return f"【{city}12345】导入的历史诉求中有 {'、'.join(parts)}{pressed}，请登录系统查看。"
+    once per appeal about work that was late before this system held it. 件 counts appeals, so
+    the text says how many appeals (`appeals`: one late on both clocks is one) and names the
+    clocks after it: 有 1 件已超期（签收 1、办理 1）. A digest whose appeals were not counted
+    (recorded before they were, 0038) or whose count cannot be (fewer appeals than one clock's
+    warnings, more than all of them) counts its warnings, as 条预警; one clock and level alone
+    is one warning per appeal either way."""
+    shown = [(clock, level, counts[clock, level]) for level in ("red", "yellow")
+             for clock in UNIT_CLOCKS if counts.get((clock, level))]
+    levels = {level for _, level, _ in shown}
+    head = f"【{city}12345】导入的历史诉求"
+    tail = f"{'，已自动督办' if 'red' in levels else ''}，请登录系统查看。"
+    if len(shown) == 1:
+        ((clock, level, n),) = shown
+        return f"{head}中有 {n} 件{UNIT_CLOCKS[clock]}{_LATE[level]}{tail}"
+    mixed = len(levels) > 1
+    named = "、".join(f"{UNIT_CLOCKS[clock]}{_SHORT[level] if mixed else ''} {n}"
+                     for clock, level, n in shown)
+    warnings = [n for _, _, n in shown]
+    if appeals is None or not max(warnings, default=0) <= appeals <= sum(warnings):
+        kind = "" if mixed else _SHORT[next(iter(levels), "red")]
+        return f"{head}有 {sum(warnings)} 条{kind}预警（{named}）{tail}"
+    state = "已超期或临期" if mixed else _LATE[next(iter(levels))]
+    return f"{head}中有 {appeals} 件{state}（{named}）{tail}"
+
+
+# what a digest says of its appeals by level: alone (3 件办理已超期), and in a list of both
+# levels or as a kind of warning (签收超期 1、办理临期 2; 3 条超期预警)
+_LATE = {"red": "已超期", "yellow": "即将到期"}
+_SHORT = {"red": "超期", "yellow": "临期"}
 
 
 class UnitDecision(NamedTuple):

@@ -90,13 +90,18 @@ def _warned_unit(appeal: dom.Appeal, event: DomainEvent) -> int | None:
 @dataclass
 class HistoryDigest:
     """The warnings of imported history that had come before the import (`before_import`) in
-    one batch of the sweep, by duty phone and import, then by (clock, level). `record` adds
-    them to the pending digests in the batch's own transaction (`history_digests`), so that
-    they commit with the warnings; `send_history_digests` queues one text per digest."""
+    one batch of the sweep, by duty phone and import, then by (clock, level), and how many
+    appeals they are of (an appeal late on both clocks is one: the text counts appeals, 件).
+    `record` adds them to the pending digests in the batch's own transaction
+    (`history_digests`), so that they commit with the warnings; `send_history_digests` queues
+    one text per digest. An appeal's warnings from before its import all come at its first
+    check after the import, so it is counted once per digest."""
 
     counts: dict[tuple[str, str], Counter[tuple[str, str]]] = field(default_factory=dict)
+    appeals: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def note(self, uow: UnitOfWork, appeal: dom.Appeal, events: list[DomainEvent]) -> None:
+        digests: set[tuple[str, str]] = set()
         for event in events:
             clock = str(event.data.get("clock"))
             if (event.type != "deadline_warning" or not event.data.get("before_import")
@@ -107,13 +112,17 @@ class HistoryDigest:
             if phone:
                 key = (phone, str((appeal.extra.get("import") or {}).get("at") or ""))
                 self.counts.setdefault(key, Counter())[clock, str(event.data["level"])] += 1
+                digests.add(key)
+        self.appeals.update(digests)
 
     def record(self, uow: UnitOfWork, now: datetime) -> None:
         """Add what this batch noted to the pending digests, in the caller's transaction, in
         a fixed order (two sweepers' batches then wait for each other, never deadlock)."""
         for (phone, import_at), counts in sorted(self.counts.items()):
-            notify_store.add_to_history_digest(uow.session, phone, import_at, counts, now)
+            notify_store.add_to_history_digest(uow.session, phone, import_at, counts, now,
+                                               appeals=self.appeals[phone, import_at])
         self.counts.clear()
+        self.appeals.clear()
 
 
 def send_history_digests(db: Database, settings: Settings, now: datetime, *,
@@ -135,7 +144,8 @@ def send_history_digests(db: Database, settings: Settings, now: datetime, *,
                 if counts:
                     notify_store.enqueue(uow.session, channel="sms", recipient=row.recipient,
                                          body=notices.history_digest_notice(
-                                             counts, city=settings.city_name),
+                                             counts, appeals=row.appeals,
+                                             city=settings.city_name),
                                          kind=notices.WARNING_KIND, now=now,
                                          ref=f"imported:{_stamp(row.import_at)}:{row.recipient}"[:64])
                     queued += 1

@@ -134,23 +134,26 @@ _DIGEST = HistoryDigestRow.__table__
 
 
 def add_to_history_digest(session: Session, recipient: str, import_at: str,
-                          counts: Mapping[tuple[str, str], int], now: datetime) -> None:
-    """Add warnings to the digest pending for this duty phone and import (created when none
-    is), in the caller's transaction: the digest commits with the warnings or not at all.
-    Callers add in a fixed order of (recipient, import_at), so that two sweepers' batches
-    that share digests wait for each other instead of deadlocking."""
+                          counts: Mapping[tuple[str, str], int], now: datetime, *,
+                          appeals: int) -> None:
+    """Add warnings, of so many `appeals`, to the digest pending for this duty phone and
+    import (created when none is), in the caller's transaction: the digest commits with the
+    warnings or not at all. Callers add in a fixed order of (recipient, import_at), so that
+    two sweepers' batches that share digests wait for each other instead of deadlocking. A
+    digest recorded before appeals were counted keeps None (NULL + n)."""
     values = {column: int(counts.get(key, 0)) for key, column in DIGEST_COUNTS.items()}
     row = {"recipient": recipient[:64], "import_at": import_at[:40], "created_at": now,
-           **values}
+           "appeals": appeals, **values}
     key = [_DIGEST.c.recipient, _DIGEST.c.import_at]
+    added = [*DIGEST_COUNTS.values(), "appeals"]
     if session.get_bind().dialect.name == "postgresql":
         pg = pg_insert(_DIGEST).values(**row)
         session.execute(pg.on_conflict_do_update(index_elements=key, set_={
-            c: _DIGEST.c[c] + pg.excluded[c] for c in DIGEST_COUNTS.values()}))
+            c: _DIGEST.c[c] + pg.excluded[c] for c in added}))
     else:
         lite = sqlite_insert(_DIGEST).values(**row)
         session.execute(lite.on_conflict_do_update(index_elements=key, set_={
-            c: _DIGEST.c[c] + lite.excluded[c] for c in DIGEST_COUNTS.values()}))
+            c: _DIGEST.c[c] + lite.excluded[c] for c in added}))
 
 
 def claim_history_digests(session: Session, limit: int) -> list[HistoryDigestRow]:

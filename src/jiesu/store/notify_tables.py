@@ -37,7 +37,8 @@ class NotificationRow(Base):
 
 class HistoryDigestRow(Base):
     """A digest not yet queued: how many warnings of imported history that had come before the
-    import (`before_import`) a duty phone is to hear of, by clock and level, for one import.
+    import (`before_import`) a duty phone is to hear of, by clock and level, and of how many
+    appeals, for one import.
     The sweep adds to it in the transaction that records the warnings, and a later transaction
     turns it into one outbox message and deletes it, so a process that dies in between leaves
     it for the next pass instead of losing it (0033)."""
@@ -51,6 +52,10 @@ class HistoryDigestRow(Base):
     sign_red: Mapped[int] = mapped_column(Integer, default=0)
     handle_yellow: Mapped[int] = mapped_column(Integer, default=0)
     handle_red: Mapped[int] = mapped_column(Integer, default=0)
+    # how many appeals the warnings are of (one late on both clocks is one, 件 in the text);
+    # None for a digest recorded before they were counted (0038), and it stays None when more
+    # is added to it: its text counts the warnings instead
+    appeals: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     __table_args__ = (UniqueConstraint("recipient", "import_at",
                                        name="uq_history_digests_recipient_import"),)

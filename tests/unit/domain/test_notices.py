@@ -60,12 +60,43 @@ def test_units_are_warned_about_signing_and_handling_only() -> None:
 def test_imported_history_late_before_the_import_is_one_digest() -> None:
     from jiesu.domain.notices import history_digest_notice
 
-    assert history_digest_notice({("handle", "yellow"): 2, ("sign", "red"): 3,
-                                  ("handle", "red"): 40}, city="示范市") == (
-        "【示范市12345】导入的历史诉求中有 3 件签收已超期、40 件办理已超期、2 件办理即将到期，"
-        "已自动督办，请登录系统查看。")
-    assert history_digest_notice({("sign", "yellow"): 1}, city="示范市") == (
-        "【示范市12345】导入的历史诉求中有 1 件签收即将到期，请登录系统查看。")
+    head = "【示范市12345】导入的历史诉求中有"
+    # 件 counts appeals: one late on both clocks is one, with the clocks named after it
+    assert history_digest_notice({("sign", "red"): 1, ("handle", "red"): 1}, appeals=1,
+                                 city="示范市") == (
+        f"{head} 1 件已超期（签收 1、办理 1），已自动督办，请登录系统查看。")
+    assert history_digest_notice({("sign", "red"): 1, ("handle", "red"): 2}, appeals=2,
+                                 city="示范市") == (
+        f"{head} 2 件已超期（签收 1、办理 2），已自动督办，请登录系统查看。")
+    assert history_digest_notice({("handle", "red"): 12}, appeals=12, city="示范市") == (
+        f"{head} 12 件办理已超期，已自动督办，请登录系统查看。")
+    assert history_digest_notice({("sign", "yellow"): 1}, appeals=1, city="示范市") == (
+        f"{head} 1 件签收即将到期，请登录系统查看。")
+    assert history_digest_notice({("sign", "yellow"): 2, ("handle", "yellow"): 1}, appeals=2,
+                                 city="示范市") == (
+        f"{head} 2 件即将到期（签收 2、办理 1），请登录系统查看。")
+    # late on one clock, nearly on the other: both levels, named by clock
+    mixed = history_digest_notice({("handle", "yellow"): 2, ("sign", "red"): 3,
+                                   ("handle", "red"): 40}, appeals=42, city="示范市")
+    assert mixed == (f"{head} 42 件已超期或临期（签收超期 3、办理超期 40、办理临期 2），"
+                     "已自动督办，请登录系统查看。")
+    assert len(mixed) <= 70
+    # a digest recorded before its appeals were counted (0038), or a count that cannot be
+    # (fewer appeals than one clock's warnings): the warnings are counted, as 条 not 件
+    for unknown in (None, 1, 4):
+        assert history_digest_notice({("sign", "red"): 2, ("handle", "red"): 1},
+                                     appeals=unknown, city="示范市") == (
+            "【示范市12345】导入的历史诉求有 3 条超期预警（签收 2、办理 1），已自动督办，"
+            "请登录系统查看。")
+    assert history_digest_notice({("sign", "yellow"): 2, ("handle", "yellow"): 1},
+                                 appeals=None, city="示范市") == (
+        "【示范市12345】导入的历史诉求有 3 条临期预警（签收 2、办理 1），请登录系统查看。")
+    assert history_digest_notice({("sign", "red"): 2, ("handle", "yellow"): 1},
+                                 appeals=None, city="示范市") == (
+        "【示范市12345】导入的历史诉求有 3 条预警（签收超期 2、办理临期 1），已自动督办，"
+        "请登录系统查看。")
+    assert history_digest_notice({("handle", "red"): 5}, appeals=None, city="示范市") == (
+        f"{head} 5 件办理已超期，已自动督办，请登录系统查看。")  # one clock: one per appeal
 
 
 def test_the_rated_unit_is_warned_about_its_rectification_deadline() -> None:
