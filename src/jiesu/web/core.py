@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -411,3 +411,11 @@ def pager(total: int, per_page: int, page: int, capped: bool = False,
     beyond = pages > MAX_PAGE or (capped and page >= MAX_PAGE)
     more = page < last or (capped and full and page < MAX_PAGE)
     return Pager(last=last, more=more, shown=f"{MAX_PAGE * per_page:,}" if beyond else None)
+
+
+def page_of(rows: Sized, total: int, capped: bool, page: int, per_page: int) -> dict[str, Any]:
+    """The shared pager's context for a page holding `rows` of a list of `total` (`capped`:
+    at least that many): the page is full when it holds `per_page` rows, so a list whose count
+    stopped ends where its rows do (partials/pagination.html takes it as `page_full`)."""
+    return {"total": total, "capped": capped, "page": page, "per_page": per_page,
+            "page_full": len(rows) >= per_page}

@@ -28,3 +28,12 @@ def test_a_capped_count_pages_on_until_the_last_page_a_list_opens(
     page a list opens, which says the rows beyond it are not shown."""
     p = pager(1000, 20, page, capped=True)
     assert (p.last, p.more, p.shown) == (50, more, shown)
+
+
+def test_a_page_is_full_when_it_holds_a_page_of_rows() -> None:
+    """The work lists and the board (seven routes) build the pager's context in one place
+    (`core.page_of`): a short page of a stopped count is where the list ends."""
+    assert core.page_of([1, 2], 1000, True, 3, 2) == {
+        "total": 1000, "capped": True, "page": 3, "per_page": 2, "page_full": True}
+    assert core.page_of([1], 1000, True, 3, 2)["page_full"] is False
+    assert core.page_of([], 0, False, 1, 20)["page_full"] is False

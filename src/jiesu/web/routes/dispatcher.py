@@ -50,8 +50,8 @@ def queue(request: Request) -> HTMLResponse:
         "unit_list": unit_list, "pick": staff.pick_units, "unit_url": staff.UNIT_OPTIONS_URL,
         "tab": tab, "tabs": [(k, v[0]) for k, v in TABS.items()], "title": title,
         "counts": counts,
-        "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
-        "page_full": len(rows) >= PER_PAGE, "hot": rt.hotspots.kept_by_appeal(),
+        "items": items, **core.page_of(rows, total, capped, page, PER_PAGE),
+        "hot": rt.hotspots.kept_by_appeal(),
         "max_extensions": rt.rules.get().max_extensions,
         "reasons": i18n.choices(lang, "reject_reason"),
         "back": f"/staff/dispatch?tab={tab}"})

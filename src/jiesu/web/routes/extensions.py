@@ -37,7 +37,6 @@ def queue(request: Request) -> HTMLResponse:
         items = staff.list_items(uow.session, rows, now)
     return core.render(request, "staff/dispatch.html", {
         "tab": "extensions", "tabs": [], "title": "须管理员审批的延期申请", "counts": {},
-        "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
-        "page_full": len(items) >= PER_PAGE,
+        "items": items, **core.page_of(rows, total, capped, page, PER_PAGE),
         "max_extensions": max_extensions, "admin_approves": True,
         "back": "/staff/extensions"})

@@ -33,8 +33,7 @@ def followup_queue(request: Request) -> HTMLResponse:
         # nobody to call (anonymous, a governance task): the row offers 无法回访 at once
         it["has_phone"] = callable_phone(it["row"].requester_phone)
     return core.render(request, "staff/followup.html", {
-        "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
-        "page_full": len(items) >= PER_PAGE,
+        "items": items, **core.page_of(rows, total, capped, page, PER_PAGE),
         "back": "/staff/followup"})
 
 

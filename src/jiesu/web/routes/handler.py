@@ -68,8 +68,7 @@ def inbox(request: Request) -> HTMLResponse:
                 to_sign = [it for it in listed if not it["helping"]]
                 co_waiting = [it for it in listed if it["helping"]]
     return core.render(request, "staff/inbox.html", {
-        "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
-        "page_full": len(items) >= PER_PAGE,
+        "items": items, **core.page_of(rows, total, capped, page, PER_PAGE),
         # the inbox's size: all it lists (what the unit helps with, 协办, among it)
         "all_total": total + listed_total, "all_capped": capped or listed_capped,
         "to_sign": to_sign, "co_waiting": co_waiting,

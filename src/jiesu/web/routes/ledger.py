@@ -146,9 +146,8 @@ def page(request: Request) -> HTMLResponse:
         size = open_data(rt).ledger_size(filters, scope, now, cap=COUNT_CAP)
     query = urlencode({k: v for k, v in params.items() if v})
     return core.render(request, "staff/ledger.html", {
-        "p": params, "error": error, "items": items, "total": total, "capped": capped,
-        "page_full": len(items) >= PER_PAGE,
-        "page": pageno, "per_page": PER_PAGE, "query_base": query,
+        "p": params, "error": error, "items": items,
+        **core.page_of(items, total, capped, pageno, PER_PAGE), "query_base": query,
         "size": min(size, COUNT_CAP), "size_capped": size > COUNT_CAP,
         "xlsx_big": size > XLSX_BIG_ROWS,
         "categories": cats, "units": units, "months": _months(now, tz),

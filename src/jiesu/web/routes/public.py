@@ -151,8 +151,8 @@ def board(request: Request) -> HTMLResponse:
             rows, total, capped, more = _board_page(uow.session, f, q, now, page, published)
         items = _public_items(uow.session, rows)
     return core.render(request, "public/board.html", {
-        "items": items, "total": total, "capped": capped, "more": more, "page": page,
-        "per_page": PER_PAGE, "q": q, "status": status, "page_full": len(items) >= PER_PAGE,
+        "items": items, **core.page_of(rows, total, capped, page, PER_PAGE), "more": more,
+        "q": q, "status": status,
         "statuses": statuses})
 
 

@@ -42,7 +42,6 @@ def board(request: Request) -> HTMLResponse:
         rect_overdue = feedback_store.overdue_rectification_count(uow.session, now)
     return core.render(request, "staff/supervision.html", {
         "rect_overdue": rect_overdue,
-        "items": items, "total": total, "capped": capped, "page": page, "per_page": PER_PAGE,
-        "page_full": len(items) >= PER_PAGE,
+        "items": items, **core.page_of(rows, total, capped, page, PER_PAGE),
         "tab": tab, "tabs": [(k, v[0]) for k, v in TABS.items()], "counts": counts,
         "back": f"/staff/supervision?tab={tab}"})
