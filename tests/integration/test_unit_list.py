@@ -159,6 +159,39 @@ def test_siblings_are_listed_in_the_order_they_were_made(city: City) -> None:
     assert [u for u in found if u in made] == sorted(districts, key=int)
 
 
+def test_a_cut_unit_list_keeps_the_first_units_in_tree_order(city: City) -> None:
+    """A list cut at its limit keeps the tree's first units and drops its last: the cut was
+    made in SQL by the path as text ("/1/1000/" < "/1/999/"), so it dropped 区999, made
+    before 区1000, and kept 区1000, the tree's last unit."""
+    from jiesu.store.tables import UnitRow
+
+    with city.runtime.db.uow(write=False) as uow:
+        root = uow.session.get(UnitRow, city.unit_ids["D1"])
+        assert root is not None and root.parent_id is not None
+        parent, base = root.parent_id, root.path.rsplit("/", 2)[0] + "/"
+        assert max(uow.session.scalars(select(UnitRow.id))) < 999
+    rows = [{"id": i, "code": f"X{i}", "name": name, "parent_id": parent,
+             "unit_group": "district", "path": f"{base}{i}/", "depth": 1, "active": True}
+            for i, name in ((999, "甲区"), (1000, "乙区"))]
+    with city.runtime.db.engine.begin() as conn:
+        conn.execute(UnitRow.__table__.insert(), rows)
+    with city.runtime.db.uow(write=False) as uow:
+        tree = [u.id for u in lookups.all_units(uow.session)]
+        assert tree[-2:] == [999, 1000]
+        n = len(tree) - 1
+        assert [u.id for u in web_queries.units(uow.session, limit=n)] == tree[:n]
+        assert [u.id for u in web_queries.units(uow.session, max_depth=1, limit=3)] == [
+            u for u in tree if u in {parent, city.unit_ids["D1"], city.unit_ids["D2"]}]
+        assert [u.id for u in web_queries.unit_tree(uow.session, max_depth=3, limit=n)] \
+            == tree[:n]
+        community = uow.session.get(UnitRow, city.unit_ids["D1S1C1"])
+        assert community is not None
+        targets = [u.id for u in web_queries.move_targets(
+            uow.session, community, ["district"], limit=3)]
+        assert targets == [u for u in tree if u in {
+            city.unit_ids["D1"], city.unit_ids["D2"], 999}]
+
+
 def test_the_near_units_are_read_without_the_whole_tree(city: City) -> None:
     """`near_units` reads a few dozen units of a tree of thousands and offers what the whole
     tree's `UnitList.near` does."""
