@@ -216,6 +216,26 @@ def test_the_appeal_page_holds_the_whole_list_in_a_small_city(city: City) -> Non
     assert "data-all-units" not in page
 
 
+def test_the_appeal_page_counts_the_units_its_list_holds_not_the_trees_version(
+        city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The appeal page writes the list whole when it holds at most `INLINE_UNIT_LIMIT` units:
+    the active ones down to `LEAD_UNIT_DEPTH` (`count_tree`). The tree's version counts every
+    unit, the stopped and the deeper ones too, so it cannot stand for that count."""
+    monkeypatch.setattr(staff, "INLINE_UNIT_LIMIT", 7)
+    admin = AdminService(city.runtime.db, city.runtime.rules)
+    admin.add_unit("G1", "第一网格", parent_code="D1S1C1", group="grid")  # depth 4
+    admin.add_unit("D3", "南城区", parent_code="C", group="district")
+    admin.set_unit_active("D3", False)
+    with city.runtime.db.uow(write=False) as uow:
+        _, count, _ = web_queries.unit_tree_version(uow.session)
+        listed = web_queries.count_tree(uow.session, max_depth=staff.LEAD_UNIT_DEPTH)
+    assert (count, listed) == (9, 7)
+    appeal = city.register()
+    page_login(city.client, "dispatcher")
+    form = _select(city.client.get(f"/staff/appeals/{appeal['id']}").text, "dispatch-unit_id")
+    assert "data-unit-options" not in form and len(_ids(form)) == 7
+
+
 def test_the_appeal_page_of_a_big_city_fetches_the_list(
         city: City, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past `INLINE_UNIT_LIMIT` units the dispatch form offers the units near the appeal and

@@ -256,7 +256,8 @@ def units_near(session: Session, around: Collection[int], *,
 
 
 def count_tree(session: Session, *, max_depth: int) -> int:
-    """How many active units `unit_tree` lists down to `max_depth`."""
+    """How many active units `unit_tree` lists down to `max_depth` (not `unit_tree_version`'s
+    count: that is of every unit, stopped or deeper, so that any change of the tree shows)."""
     return session.scalar(select(func.count()).select_from(UnitRow).where(
         UnitRow.active.is_(True), UnitRow.depth <= max_depth)) or 0
 

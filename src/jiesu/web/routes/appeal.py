@@ -129,6 +129,9 @@ def _dispatch_units(session: web_queries.ReadSession, row: AppealRow, suggest: d
     are all here). A tree of up to `staff.INLINE_UNIT_LIMIT` units, or `everything` (?units=all,
     the queue's link for a browser without script), is written whole; a bigger one offers the
     units near the suggestion, the appeal's area and what was picked before a refusal."""
+    # what the list holds (active units down to LEAD_UNIT_DEPTH): not the count in
+    # web_queries.unit_tree_version (the fragment's ETag), which counts every unit, the stopped
+    # and the deeper ones too, and would write a tree of many grids as a fetched list
     if everything or web_queries.count_tree(
             session, max_depth=staff.LEAD_UNIT_DEPTH) <= staff.INLINE_UNIT_LIMIT:
         return staff.unit_options(staff.lead_units(session)), None
