@@ -273,6 +273,40 @@ def test_the_page_shows_cards_and_the_form_to_those_who_may_act(city: City) -> N
     assert "热点预警转为治理任务，交办人" in task_page
 
 
+def test_without_script_a_task_form_links_to_the_whole_unit_list(city: City) -> None:
+    """A task form offers the units near its area; without JavaScript (or when the whole list
+    cannot be fetched) its 显示全部单位… link, the appeal page's, opens the page with every
+    unit in that form, the proposed one still chosen."""
+    from html import unescape
+
+    build(city)
+    c = city.client
+    _login(c, "analyst")
+    [hot] = listed(city)
+    key = hot["key"]
+
+    def task_form(html: str) -> str:
+        form = re.search(rf'<form method="post" action="/staff/hotspots/{key}/task".*?</form>',
+                         html, re.S)
+        assert form
+        return form.group(0)
+
+    form = task_form(c.get("/staff/hotspots").text)
+    link = re.search(r'<noscript data-units-link><a class="small" href="([^"]+)" '
+                     r'data-all-units>显示全部单位…</a></noscript>', form)
+    assert link
+    url = unescape(link.group(1))
+    assert url == f"/staff/hotspots?units={key}#{key}"
+    whole = task_form(c.get(url.split("#")[0]).text)
+    assert "data-unit-options" not in whole and "data-units-link" not in whole
+    listed_ids = [v for v in re.findall(r'<option value="([^"]*)"', whole) if v]
+    assert listed_ids == [v for v in re.findall(
+        r'<option value="([^"]*)"', c.get("/staff/units/options.html").text) if v]
+    assert len(listed_ids) == len(UNITS)
+    assert f'value="{city.unit_ids["D1S1"]}" selected' in whole
+    assert "Show every unit" in task_form(c.get("/staff/hotspots?lang=en").text)
+
+
 def test_dispatchers_read_the_page_without_the_form_and_handlers_cannot(city: City) -> None:
     build(city)
     c = city.client

@@ -32,6 +32,11 @@ def page(request: Request) -> HTMLResponse:
         open_areas = [h.spot.area_unit_id for h in found if h.task is None]
         unit_list = (staff.near_units(s, *open_areas) if may_act and open_areas
                      else staff.UnitList([]))
+        # without script, ?units=<key> (a form's 显示全部单位… link) writes the whole list into
+        # that hotspot's form, and only there: twenty forms of a big city's list would be 7 MB
+        units_for = request.query_params.get("units", "")
+        whole = (staff.unit_options(staff.lead_units(s)) if may_act and any(
+            h.spot.key == units_for and h.task is None for h in found) else None)
     offered = {u.id for u in unit_list.units}
     return core.render(request, "staff/hotspots.html", {
         "hotspots": found, "may_act": may_act, "window_days": rt.hotspots.window_days,
@@ -40,7 +45,8 @@ def page(request: Request) -> HTMLResponse:
         # the lead unit proposed: the area's own unit or the nearest one above it offered
         "proposed": {area: next((i for i, _ in reversed(chain) if i in offered), None)
                      for area, chain in chains.items()},
-        "unit_list": unit_list, "pick": staff.pick_units, "unit_url": staff.UNIT_OPTIONS_URL})
+        "unit_list": unit_list, "pick": staff.pick_units, "unit_url": staff.UNIT_OPTIONS_URL,
+        "units_for": units_for if whole else None, "all_units_options": whole})
 
 
 @router.post("/{key}/task", response_model=None)
