@@ -990,7 +990,9 @@ def _dispatch(
     a.handling_unit_id = lead
     a.dispatched_at = now
     a.status = Status.DISPATCHED
-    a.signed_at = None
+    # The response (签收, first contact) measured against this dispatch's sign deadline is
+    # this unit's: a call made by a unit that had the appeal before (and returned it) is not.
+    a.signed_at = a.first_contact_at = None
     a.return_pending = False
     a.return_reason = None
     _start_clocks(a, r, now, sign=True)

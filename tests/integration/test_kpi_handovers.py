@@ -1,0 +1,78 @@
+"""KPI figures of appeals that change hands or come back (docs/kpi.md), computed by hand and
+compared with every place that shows them, on SQLite and PostgreSQL.
+
+The same city and calendar as test_kpi_scenarios: March 2026 has no holidays; a complaint
+dispatched on Monday 2 March at 10:00 is due to be signed by Tuesday 3 March 23:59:59 and
+handled by Monday 23 March.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jiesu.domain.appeal import Role
+from jiesu.domain.kpi import parse_period
+from jiesu.runtime import Runtime
+from jiesu.services.reporting import ReportingService
+from tests.integration.test_kpi_scenarios import NOW, Scenario, t
+from tests.support.city import City
+
+
+def _scenario(rt: Runtime, city: City) -> Scenario:
+    from sqlalchemy import select
+
+    from jiesu.store.tables import UserRow
+
+    s = Scenario(rt, city)
+    with rt.db.uow(write=False) as uow:
+        s.users = {u.username: u.id for u in uow.session.scalars(select(UserRow))}
+    return s
+
+
+def _march(rt: Runtime) -> dict[str, Any]:
+    report = ReportingService(rt.db, rt.rules, rt.settings).kpi(parse_period("2026-03"), NOW)
+    return {r.code: r for r in report.rows}
+
+
+def _behind(rt: Runtime, city: City, unit: str, measure: str) -> set[int]:
+    svc = ReportingService(rt.db, rt.rules, rt.settings)
+    return {i for i, _ in svc.appeals_behind(parse_period("2026-03"), city.unit_ids[unit],
+                                              measure, NOW)}
+
+
+def test_a_contact_by_the_unit_that_returned_it_is_not_the_next_units_response(
+        runtime: Runtime, city: City) -> None:
+    """响应率 is the unit's first contact within its sign limit. D2 signs, calls the requester
+    and returns the appeal (退单); the dispatcher sends it to W, which never signs nor calls:
+    W did not respond, whatever D2 did before W had it."""
+    s = _scenario(runtime, city)
+    d2 = s.actor("handler_d2", Role.HANDLER, "D2")
+    w = s.actor(None, Role.HANDLER, "W")
+    s.new("x", "D2", t(3, 2))
+    s.act(d2, "x", "sign", t(3, 2, 11))
+    s.act(d2, "x", "contact", t(3, 2, 14))
+    s.act(d2, "x", "request_return", t(3, 2, 15), reason="不属于本单位职责")
+    s.act(s.actor("dispatcher", Role.DISPATCHER), "x", "approve_return", t(3, 3, 9))
+    s.dispatch("x", "W", t(3, 3, 10))  # W's sign deadline: Wednesday 4 March 23:59
+    # and a second one that W takes in time: signed and called on 4 March
+    s.new("y", "D2", t(3, 2))
+    s.act(d2, "y", "sign", t(3, 2, 11))
+    s.act(d2, "y", "contact", t(3, 2, 14))
+    s.act(d2, "y", "request_return", t(3, 2, 15), reason="不属于本单位职责")
+    s.act(s.actor("dispatcher", Role.DISPATCHER), "y", "approve_return", t(3, 3, 9))
+    s.dispatch("y", "W", t(3, 3, 10))
+    s.act(w, "y", "sign", t(3, 4, 9))
+    s.act(w, "y", "contact", t(3, 4, 10))
+
+    rows = _march(runtime)
+    wc = rows["W"].counts
+    assert (wc.response_due, wc.responded_on_time) == (2, 1)
+    assert rows["W"].rates.response_rate == 0.5
+    assert _behind(runtime, city, "W", "late_response") == {s.ids["x"]}
+    assert _behind(runtime, city, "W", "responded_on_time") == {s.ids["y"]}
+    # the appeal's own record says who called: W's call is y's first contact now
+    got = city.client.get(f"/api/v1/appeals/{s.ids['y']}", headers=city.headers("analyst"))
+    assert got.status_code == 200, got.text
+    assert got.json()["first_contact_at"].startswith("2026-03-04T02:00")  # 10:00 Beijing
+    x = city.client.get(f"/api/v1/appeals/{s.ids['x']}", headers=city.headers("analyst"))
+    assert x.json()["first_contact_at"] is None
