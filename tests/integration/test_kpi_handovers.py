@@ -76,3 +76,33 @@ def test_a_contact_by_the_unit_that_returned_it_is_not_the_next_units_response(
     assert got.json()["first_contact_at"].startswith("2026-03-04T02:00")  # 10:00 Beijing
     x = city.client.get(f"/api/v1/appeals/{s.ids['x']}", headers=city.headers("analyst"))
     assert x.json()["first_contact_at"] is None
+
+
+def test_a_reply_sent_back_by_review_is_not_an_on_time_completion(
+        runtime: Runtime, city: City) -> None:
+    """按时办结 is a reply by the handling deadline. A reply the dispatcher's review sent back
+    (退回, the appeal is back in 办理中) is not one: an appeal still unreplied after its deadline
+    is 超期 in the KPI, its drill-down and the accountability list (责任追究, 通报's 超期清单)
+    alike, as it is on the dashboard's 超期 count."""
+    s = _scenario(runtime, city)
+    d2 = s.actor("handler_d2", Role.HANDLER, "D2")
+    dispatcher = s.actor("dispatcher", Role.DISPATCHER)
+    for name in ("z", "v"):
+        s.new(name, "D2", t(3, 2))
+        s.act(d2, name, "sign", t(3, 2, 11))
+        s.act(d2, name, "contact", t(3, 2, 14))
+        s.act(d2, name, "reply", t(3, 10), text="已处理", claim="solved")
+        s.act(dispatcher, name, "send_back", t(3, 11), note="答复与现场不符")
+    # v is replied again in time; z is never replied again (its deadline was 23 March)
+    s.act(d2, "v", "reply", t(3, 16), text="已重新处理", claim="solved")
+
+    rows = _march(runtime)
+    c = rows["D2"].counts
+    assert (c.handle_due, c.completed_on_time, c.overdue) == (2, 1, 1)
+    assert rows["D2"].rates.on_time_rate == 0.5
+    assert _behind(runtime, city, "D2", "overdue") == {s.ids["z"]}
+    assert _behind(runtime, city, "D2", "completed_on_time") == {s.ids["v"]}
+    acc = ReportingService(runtime.db, runtime.rules, runtime.settings).accountability(
+        parse_period("2026-03"), NOW)
+    overdue = [e for e in acc.items if e.kind == "overdue"]
+    assert [(e.appeal_id, e.detail) for e in overdue] == [(s.ids["z"], "超期未答复")]

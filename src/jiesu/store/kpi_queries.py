@@ -106,9 +106,7 @@ def appeal_conditions(f: KpiFormula) -> dict[str, ColumnElement[bool] | None]:
         "response_due": None,
         "responded_on_time": responded <= A.sign_due_at,  # NULL (never) is not on time
         "handle_due": None,
-        # A reply before the current handling clock started belongs to an earlier round.
-        "completed_on_time": and_(A.replied_at >= A.handle_started_at,
-                                  A.replied_at <= A.handle_due_at),
+        "completed_on_time": replied_on_time(),
         "extended": A.extension_count > 0,
         "closed": None,
         "reworked": A.reopened_count > 0,
@@ -123,6 +121,19 @@ def appeal_conditions(f: KpiFormula) -> dict[str, ColumnElement[bool] | None]:
         "basically_satisfied": and_(reached, A.followup_satisfaction == "basically"),
         "dissatisfied": and_(reached, A.followup_satisfaction == "dissatisfied"),
     }
+
+
+# The statuses of an appeal whose current reply stands: a reply the review sent back (退回,
+# the appeal back in 办理中) is not the unit's answer any more.
+REPLY_STANDS = ("replied", "closed")
+
+
+def replied_on_time() -> ColumnElement[bool]:
+    """按时办结: the appeal's reply of its current handling round, not sent back, came by the
+    handling deadline. A reply before the current handling clock started belongs to an
+    earlier round (重办); one the review sent back leaves the appeal unreplied."""
+    return and_(A.status.in_(REPLY_STANDS), A.replied_at >= A.handle_started_at,
+                A.replied_at <= A.handle_due_at)
 
 
 def closed_without_phone() -> ColumnElement[bool]:
@@ -391,12 +402,8 @@ def accountability_items(session: Session, w: Window,
     """Overdue handling, red-card 督办, rework (重办) and bad ratings in the window."""
     items: list[AccountabilityItem] = []
     unit_ok: Any = A.lead_unit_id.in_(units) if units is not None else true()
-    overdue = and_(
-        _handle_window(w),
-        ~and_(A.replied_at.is_not(None), A.replied_at >= A.handle_started_at,
-              A.replied_at <= A.handle_due_at).self_group(),
-        unit_ok,
-    )
+    # the KPI's own 超期 (`shortfall_predicates`), so the list holds as many as it counts
+    overdue = and_(_handle_window(w), _not(replied_on_time()), unit_ok)
     for r in session.execute(select(A.id, A.code, A.lead_unit_id, A.handle_due_at, A.replied_at)
                              .where(overdue).order_by(A.handle_due_at)):
         detail = "逾期答复" if r.replied_at is not None and r.replied_at >= r.handle_due_at \
