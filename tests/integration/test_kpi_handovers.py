@@ -106,3 +106,49 @@ def test_a_reply_sent_back_by_review_is_not_an_on_time_completion(
         parse_period("2026-03"), NOW)
     overdue = [e for e in acc.items if e.kind == "overdue"]
     assert [(e.appeal_id, e.detail) for e in overdue] == [(s.ids["z"], "超期未答复")]
+
+
+def test_a_red_card_counts_against_the_unit_that_had_the_appeal_then(
+        runtime: Runtime, city: City) -> None:
+    """督办 and 红牌 are against the unit the appeal was with when it was supervised. D2 lets
+    r's sign deadline pass, gets a red card and then returns r (within its return window);
+    W, which gets r afterwards and signs it at once, did not earn that red card. A 督办 of
+    an appeal waiting in the dispatchers' queue (no unit yet) is against no unit."""
+    s = _scenario(runtime, city)
+    d2 = s.actor("handler_d2", Role.HANDLER, "D2")
+    w = s.actor(None, Role.HANDLER, "W")
+    dispatcher = s.actor("dispatcher", Role.DISPATCHER)
+    supervisor = s.actor("supervisor", Role.SUPERVISOR)
+    s.new("r", "D2", t(3, 2))  # sign due Tuesday 3 March 23:59; return window to 4 March
+    s.act(supervisor, "r", "supervise", t(3, 4, 9), level="red", note="超期未签收")
+    s.act(d2, "r", "request_return", t(3, 4, 10), reason="不属于本单位职责")
+    s.act(dispatcher, "r", "approve_return", t(3, 4, 11))
+    s.dispatch("r", "W", t(3, 4, 12))
+    s.act(w, "r", "sign", t(3, 4, 13))
+    # q: supervised while still waiting to be dispatched, then sent to W
+    op = s.actor("operator", Role.OPERATOR)
+    from jiesu.services.appeals import NewAppeal
+
+    q = runtime.appeals.register(op, NewAppeal(kind="complaint", content="诉求 q",
+                                               requester_phone="13812345678"), t(3, 2))
+    s.ids["q"] = q.appeal_id
+    s.act(supervisor, "q", "supervise", t(3, 2, 12), level="red", note="派单太慢")
+    s.dispatch("q", "W", t(3, 3, 10))
+    s.act(w, "q", "sign", t(3, 3, 11))
+
+    rows = _march(runtime)
+    assert (rows["D2"].counts.supervised, rows["D2"].counts.red_cards) == (1, 1)
+    assert (rows["W"].counts.supervised, rows["W"].counts.red_cards) == (0, 0)
+    assert (rows["C"].counts.supervised, rows["C"].counts.red_cards) == (1, 1)
+    assert _behind(runtime, city, "D2", "red_cards") == {s.ids["r"]}
+    assert _behind(runtime, city, "W", "supervised") == set()
+    svc = ReportingService(runtime.db, runtime.rules, runtime.settings)
+    acc = svc.accountability(parse_period("2026-03"), NOW)
+    red = [(e.appeal_id, e.unit_name, e.handler_name) for e in acc.items if e.kind == "red_card"]
+    # nobody of D2 signed r (W's signer came after); q's is listed against no unit
+    assert sorted(red) == sorted([(s.ids["r"], "西城区", ""), (s.ids["q"], "", "")])
+    assert acc.by_unit.get("市水务局", {}).get("red_card") is None
+    mine = svc.accountability(parse_period("2026-03"), NOW, unit_id=city.unit_ids["W"])
+    assert [e for e in mine.items if e.kind == "red_card"] == []
+    summary = dict(svc.monthly(parse_period("2026-03"), NOW).summary)
+    assert summary["红牌督办"] == 1

@@ -48,6 +48,7 @@ from jiesu.store.tables import AppealRow, EventRow, UnitRow
 
 A = AppealRow.__table__.c
 E = EventRow.__table__.c
+EARLIER = EventRow.__table__.alias("earlier")  # an appeal's events before the one asked about
 R = RatingRow.__table__.c
 
 
@@ -213,6 +214,25 @@ def unit_supervision() -> ColumnElement[bool]:
                 or_(clock.is_(None), clock.in_(sorted(c.value for c in UNIT_CLOCKS))))
 
 
+def unit_at_event() -> ColumnElement[Any]:
+    """The unit the appeal of event `E` was with when it happened (for 督办, 红牌 and 重办
+    against a unit): the unit of its last dispatch before the event, or none while it waited
+    in the dispatchers' queue (the event's `from` status registered: never dispatched, or
+    returned 退单, or reopened to the queue). An appeal given its unit without a dispatch
+    (imported, 就地解决) has its own lead unit.
+
+    Not the appeal's lead unit now: a unit that let the sign deadline pass, got a red card
+    and returned the appeal took the red card with it, and the next unit did not earn it.
+    The dispatch is found through the appeal's own events (the unique index on
+    `appeal_id, seq`), only for the period's events asked about."""
+    last_dispatch = (select(EARLIER.c.data["unit_id"].as_integer())
+                     .where(EARLIER.c.appeal_id == E.appeal_id, EARLIER.c.seq < E.seq,
+                            EARLIER.c.type == "dispatch")
+                     .order_by(EARLIER.c.seq.desc()).limit(1).scalar_subquery())
+    return case((E.data["from"].as_string() == "registered", None),
+                else_=func.coalesce(last_dispatch, A.lead_unit_id))
+
+
 def _sum(cond: ColumnElement[bool]) -> Any:
     return func.sum(case((cond, 1), else_=0))
 
@@ -244,15 +264,14 @@ def per_unit_statement(f: KpiFormula, w: Window) -> Select[*tuple[Any, ...]]:
         {"dispatched": _sum(E.type == "dispatch"), "returned": _sum(E.type == "approve_return")},
         and_(E.type.in_(("dispatch", "approve_return")), _in(E.at, w.start, w.end)),
     )
-    sup = (
-        select(A.lead_unit_id.label("unit_id"),
-               *[(func.count() if n == "supervised" else
-                  _sum(E.data["level"].as_string() == "red") if n == "red_cards" else
-                  literal(0)).label(n) for n in COUNT_NAMES])
-        .select_from(EventRow.__table__.join(AppealRow.__table__, A.id == E.appeal_id))
-        .where(unit_supervision(), _in(E.at, w.start, w.end))
-        .group_by(A.lead_unit_id)
-    )
+    # 督办 against the unit the appeal was with then, which may have returned it since
+    against = (select(unit_at_event().label("unit_id"), E.data["level"].as_string()
+                      .label("level"))
+               .select_from(EventRow.__table__.join(AppealRow.__table__, A.id == E.appeal_id))
+               .where(unit_supervision(), _in(E.at, w.start, w.end))
+               .subquery("against"))
+    sup = _branch(against.c.unit_id, {"supervised": func.count(),
+                                      "red_cards": _sum(against.c.level == "red")}, true())
     rated = _branch(R.unit_id, {"ratings": func.count(), "bad_ratings": _sum(R.stars <= 2)},
                     and_(_in(R.created_at, w.start, w.end), R.excluded.is_(False)))
     parts = union_all(sign, handle, closed, moves, sup, rated).subquery("parts")
@@ -323,7 +342,7 @@ def appeals_behind(session: Session, f: KpiFormula, w: Window, unit_id: int, mea
                                         E.data["unit_id"].as_integer().in_(units))
     elif measure in ("supervised", "red_cards"):
         cond = and_(unit_supervision(), _in(E.at, w.start, w.end),
-                    A.lead_unit_id.in_(units))
+                    unit_at_event().in_(units))
         if measure == "red_cards":
             cond = and_(cond, E.data["level"].as_string() == "red")
         ids = select(E.appeal_id).select_from(
@@ -395,6 +414,7 @@ class AccountabilityItem:
     at: datetime | None
     detail: str
     handler_id: int | None = None
+    seq: int | None = None  # the event's, for an item that is one (a red card, a rework)
 
 
 def accountability_items(session: Session, w: Window,
@@ -416,21 +436,24 @@ def accountability_items(session: Session, w: Window,
     wanted = or_(E.type == "reopen",
                  and_(unit_supervision(), E.data["level"].as_string() == "red"),
                  and_(E.type == "follow_up", E.data["reopened"].as_boolean().is_(True)))
-    ev = (select(E.appeal_id, E.type, E.at, E.data, A.code, A.lead_unit_id)
+    # each against the unit the appeal was with then (`unit_at_event`), as the KPI counts
+    unit = unit_at_event()
+    ev = (select(E.appeal_id, E.seq, E.type, E.at, E.data, A.code, unit.label("unit_id"))
           .select_from(EventRow.__table__.join(AppealRow.__table__, A.id == E.appeal_id))
           .where(E.type.in_(("supervise", "reopen", "follow_up")), wanted,
-                 _in(E.at, w.start, w.end), unit_ok)
+                 _in(E.at, w.start, w.end),
+                 unit.in_(units) if units is not None else true())
           .order_by(E.at))
     for e in session.execute(ev):
         data = e.data or {}
         if e.type == "supervise" and data.get("level") == "red":
             note = data.get("note") or ("系统自动红牌督办" if data.get("auto") else "红牌督办")
-            items.append(AccountabilityItem("red_card", e.appeal_id, e.code, e.lead_unit_id,
-                                            e.at, str(note)))
+            items.append(AccountabilityItem("red_card", e.appeal_id, e.code, e.unit_id,
+                                            e.at, str(note), seq=e.seq))
         elif e.type == "reopen" or (e.type == "follow_up" and data.get("reopened")):
             why = data.get("reason") or "回访不满意/未解决，退回重办"
-            items.append(AccountabilityItem("rework", e.appeal_id, e.code, e.lead_unit_id,
-                                            e.at, str(why)))
+            items.append(AccountabilityItem("rework", e.appeal_id, e.code, e.unit_id,
+                                            e.at, str(why), seq=e.seq))
     rating_unit_ok: Any = R.unit_id.in_(units) if units is not None else true()
     rs = (select(R.id, R.appeal_id, R.unit_id, R.created_at, R.stars, R.comment, A.code)
           .select_from(RatingRow.__table__.outerjoin(AppealRow.__table__, A.id == R.appeal_id))
@@ -446,21 +469,26 @@ def accountability_items(session: Session, w: Window,
 
 
 def _attach_handlers(session: Session, items: list[AccountabilityItem]) -> None:
-    """The handler of an appeal: who last replied, else who last signed it (承办人)."""
+    """The handler of an appeal: who last replied, else who last signed it (承办人); for a
+    red card or a rework, who had done so by then (not the next unit's handler, when the
+    unit returned the appeal since)."""
     ids = {i.appeal_id for i in items if i.appeal_id is not None}
     if not ids:
         return
-    best: dict[int, tuple[tuple[int, int], int]] = {}
+    done: dict[int, list[tuple[int, str, int]]] = {}
     rows = session.execute(
         select(E.appeal_id, E.seq, E.type, E.actor_id)
         .where(E.appeal_id.in_(ids), E.type.in_(("reply", "sign")), E.actor_id.is_not(None)))
     for appeal_id, seq, etype, actor_id in rows:
-        key = (1 if etype == "reply" else 0, seq)
-        if appeal_id not in best or key > best[appeal_id][0]:
-            best[appeal_id] = (key, int(actor_id))
+        done.setdefault(appeal_id, []).append((seq, etype, int(actor_id)))
     for item in items:
-        if item.appeal_id is not None and item.appeal_id in best:
-            item.handler_id = best[item.appeal_id][1]
+        if item.appeal_id is None:
+            continue
+        before = [(1 if etype == "reply" else 0, seq, actor)
+                  for seq, etype, actor in done.get(item.appeal_id, ())
+                  if item.seq is None or seq < item.seq]
+        if before:
+            item.handler_id = max(before)[2]
 
 
 
