@@ -152,3 +152,24 @@ def test_a_red_card_counts_against_the_unit_that_had_the_appeal_then(
     assert [e for e in mine.items if e.kind == "red_card"] == []
     summary = dict(svc.monthly(parse_period("2026-03"), NOW).summary)
     assert summary["红牌督办"] == 1
+
+
+def test_the_systems_supervision_of_a_late_sign_stays_with_the_unit_that_returned_it(
+        runtime: Runtime, city: City) -> None:
+    """The same with the 督办 the deadline sweeper records on a red 签收 deadline (its event
+    names the clock, not the status it found)."""
+    from jiesu.jobs.sweeper import sweep_deadlines
+
+    s = _scenario(runtime, city)
+    d2 = s.actor("handler_d2", Role.HANDLER, "D2")
+    s.new("r", "D2", t(3, 2))  # sign due Tuesday 3 March 23:59
+    assert sweep_deadlines(runtime, t(3, 4, 8)).supervised == 1
+    s.act(d2, "r", "request_return", t(3, 4, 10), reason="不属于本单位职责")
+    s.act(s.actor("dispatcher", Role.DISPATCHER), "r", "approve_return", t(3, 4, 11))
+    s.dispatch("r", "W", t(3, 4, 12))
+    s.act(s.actor(None, Role.HANDLER, "W"), "r", "sign", t(3, 4, 13))
+
+    rows = _march(runtime)  # the automatic 督办 is a yellow card unless configured
+    assert (rows["D2"].counts.supervised, rows["D2"].counts.red_cards) == (1, 0)
+    assert (rows["W"].counts.supervised, rows["W"].counts.red_cards) == (0, 0)
+    assert _behind(runtime, city, "D2", "supervised") == {s.ids["r"]}

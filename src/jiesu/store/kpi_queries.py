@@ -218,8 +218,9 @@ def unit_at_event() -> ColumnElement[Any]:
     """The unit the appeal of event `E` was with when it happened (for 督办, 红牌 and 重办
     against a unit): the unit of its last dispatch before the event, or none while it waited
     in the dispatchers' queue (the event's `from` status registered: never dispatched, or
-    returned 退单, or reopened to the queue). An appeal given its unit without a dispatch
-    (imported, 就地解决) has its own lead unit.
+    returned 退单, or reopened to the queue; the sweeper's automatic 督办 names no status,
+    and comes of a 签收 or 办理 clock, which runs only while a unit has the appeal). An
+    appeal given its unit without a dispatch (imported, 就地解决) has its own lead unit.
 
     Not the appeal's lead unit now: a unit that let the sign deadline pass, got a red card
     and returned the appeal took the red card with it, and the next unit did not earn it.
