@@ -18,9 +18,10 @@ RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 # the big-screen dashboard (大屏) has dark cards of its own: its text is measured against them
 DARK = ".big-screen"
 DARK_CARD = "16263a"
-# what the dashboard shows in a text class of its own (the warnings, the figures)
+# what the dashboard shows in a text class of its own (the warnings, the figures); and the text
+# classes a card of it may come to show (.good: the green of the audit check's 完好)
 DARK_TEXT = (".muted", ".red", ".mark.red", ".mark.yellow", ".figure-n", ".figure.red .figure-n",
-             ".figure.yellow .figure-n")
+             ".figure.yellow .figure-n", ".good")
 ON_WHITE = (".muted", ".red", ".good", ".mark.yellow", ".mark.red", ".figure.yellow .figure-n",
             ".rating-stars", ".field-error", ".check-unmet", ".warn", "a")
 
