@@ -1,6 +1,8 @@
-"""Accessibility walk: every distinct page template, as the public (in Chinese and English) and
-as each staff role, checked in the browser with one evaluation per page (`CHECK`): names of
-form controls, buttons, links and images; the page's language, one <h1> and a <main>; messages
+"""Accessibility walk: every distinct page template, as the public (in Chinese on a phone and in
+English at a desk) and as each staff role, checked in the browser with one evaluation per page
+(`CHECK`): names of form controls, buttons, links and images; the page's language, one <h1>, a
+<main> and headings that skip no level; data tables named, with scoped header cells; choices
+grouped under a name; links of one text in a table or list leading to one place; messages
 announced (role alert/status) and refused fields marked (aria-invalid, aria-describedby); text
 contrast of at least 4.5:1; a visible focus. A failure names the page and the element."""
 
@@ -79,6 +81,67 @@ CHECK = """(wantLang) => {
     if (e.parentElement.closest('svg') || e.closest('[aria-hidden="true"]')) continue;
     if (!(e.getAttribute('aria-label') || e.getAttribute('aria-labelledby')
           || e.querySelector(':scope > title'))) say('svg without a name or aria-hidden', e);
+  }
+
+  // choices of one name (radio buttons, check boxes) are a group with a name of its own: a
+  // fieldset's legend, or role="radiogroup"/"group" named by aria-label(ledby)
+  const groups = new Map();
+  for (const e of document.querySelectorAll('input[type=radio], input[type=checkbox]')) {
+    if (!e.name) continue;
+    if (!shown(e)) continue;
+    const k = `${e.form ? [...document.forms].indexOf(e.form) : -1} ${e.name}`;
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k).push(e);
+  }
+  for (const [, es] of groups) {
+    if (es.length < 2) continue;
+    const grouped = es[0].closest('fieldset, [role=radiogroup], [role=group]');
+    const ok = grouped && es.every(e => grouped.contains(e)) && (grouped.tagName === 'FIELDSET'
+      ? txt(grouped.querySelector(':scope > legend')) || named(grouped) : named(grouped));
+    if (!ok) say('choices without a group name', es[0]);
+  }
+
+  // the outline: a heading is at most one level below the one before it
+  let level = 0;
+  for (const e of document.querySelectorAll('h1, h2, h3, h4, h5, h6, [role=heading]')) {
+    if (!shown(e) || e.closest('[aria-hidden="true"]')) continue;
+    const l = e.getAttribute('role') === 'heading' ? Number(e.getAttribute('aria-level') || 2)
+      : Number(e.tagName[1]);
+    if (level && l > level + 1) say('heading skips a level', e, `(h${level} → h${l})`);
+    level = l;
+  }
+
+  // data tables: a name (caption, aria-label(ledby)) and header cells with their scope (or
+  // named by the cells' headers=); a table only for layout says role="presentation"
+  const headed = new Set([...document.querySelectorAll('td[headers], th[headers]')]
+    .flatMap(c => c.getAttribute('headers').split(/\\s+/)));
+  for (const t of document.querySelectorAll('table')) {
+    if (['presentation', 'none'].includes(t.getAttribute('role'))) continue;
+    if (!(txt(t.caption) || named(t))) say('table without a name', t);
+    const heads = t.querySelectorAll('th');
+    if (!heads.length) say('table without header cells', t);
+    for (const h of heads)
+      if (!['col', 'row', 'colgroup', 'rowgroup'].includes(h.getAttribute('scope'))
+          && !(h.id && headed.has(h.id))) say('header cell without scope', h);
+  }
+
+  // links of one text in one table or list lead to one place, or say which they are
+  const linkName = e => byIds(e.getAttribute('aria-labelledby')).map(txt).join(' ').trim()
+    || (e.getAttribute('aria-label') || '').trim() || txt(e);
+  const targets = new Map();
+  for (const e of document.querySelectorAll('table a[href], ul a[href], ol a[href]')) {
+    if (!shown(e)) continue;
+    const k = [e.closest('table, ul, ol'), linkName(e)];
+    const key = [...targets.keys()].find(([c, n]) => c === k[0] && n === k[1]) || k;
+    if (!targets.has(key)) targets.set(key, []);
+    targets.get(key).push(e);
+  }
+  for (const [, es] of targets) {
+    const hrefs = [...new Set(es.map(e => e.getAttribute('href')))];
+    if (hrefs.length > 1) {
+      const e = es.find(x => x.getAttribute('href') !== hrefs[0]);
+      say('same link text, other targets', e, `${hrefs[1]} (also ${hrefs[0]})`);
+    }
   }
 
   // messages and refused fields
@@ -339,6 +402,18 @@ BAD_PAGE = """<!doctype html><html lang="en"><head><style>
 <div class="invalid"><label>Code <input name="code"></label></div>
 <p class="pale">pale text</p><a class="quiet" href="/y">quiet link</a>
 <p><a class="faint" href="/z">faint ring</a></p>
+<h3>Skipped a level</h3><h2>Fine</h2><h3>Fine</h3><h2>Back up</h2>
+<table><tr><td>Unnamed</td><td>1</td></tr></table>
+<table aria-label="Named"><thead><tr><th>No scope</th></tr></thead><tr><td>1</td></tr></table>
+<table><caption>Good</caption><tr><th scope="col">Head</th></tr><tr><td>1</td></tr></table>
+<table role="presentation"><tr><td>layout</td></tr></table>
+<ul><li><a href="/a/1">Details</a></li><li><a href="/a/2">Details</a></li></ul>
+<ul><li><a href="/b/1" aria-label="Details of one">Details</a></li>
+  <li><a href="/b/2">Details<span class="sr"> of two</span></a></li></ul>
+<label><input type="radio" name="loose" value="1"> One</label>
+<label><input type="radio" name="loose" value="2"> Two</label>
+<fieldset><legend>Grouped</legend><label><input type="radio" name="grouped" value="1"> One</label>
+  <label><input type="radio" name="grouped" value="2"> Two</label></fieldset>
 </body></html>"""
 
 
@@ -365,13 +440,31 @@ def test_the_check_finds_each_kind_of_problem(browser: object) -> None:
         assert kind in kinds, (kind, found)
     assert any(line.startswith("contrast: p.pale") for line in found), found
     assert not any("flash-ok" in line for line in found), found
+    # the outline: only the h3 straight after the h1s; going back up a level is no skip
+    assert [k for k in kinds if k.startswith("heading")] == ["heading skips a level"], found
+    assert any(line.startswith('heading skips a level: h3 "Skipped a level"') for line in found)
+    # data tables: the unnamed one without header cells, the named one's header without scope;
+    # not the table with a caption and scope, nor the layout table
+    assert [line for line in found if line.startswith("table")] == [
+        'table without a name: table "Unnamed1"',
+        'table without header cells: table "Unnamed1"'], found
+    assert [line for line in found if line.startswith("header cell")] == [
+        'header cell without scope: th "No scope"'], found
+    # the same link text for two targets in one list, unless each says which
+    assert [line for line in found if line.startswith("same link text")] == [
+        'same link text, other targets: a "Details" /a/2 (also /a/1)'], found
+    # choices of one name are grouped under a name of their own (a fieldset's legend)
+    assert [line for line in found if line.startswith("choices")] == [
+        'choices without a group name: input[name="loose"]'], found
 
 
 def test_every_page_is_accessible(visitor: Callable[..., Visitor], server: Server) -> None:
     s = _seed(server)
     problems: list[str] = []
     for lang in ("zh", "en"):
-        resident = visitor(f"public-{lang}")
+        # the Chinese public pages on a phone (390×844: the tables stacked as cards, the menu
+        # folded), the English ones at a desk
+        resident = visitor(f"public-{lang}", phone=lang == "zh")
         resident.goto(f"/?lang={lang}")
         _public(resident, s, lang, problems)
     for username, paths in STAFF.items():

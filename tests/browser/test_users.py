@@ -24,7 +24,8 @@ OWN_PASSWORD = "own-pass-333"
 LINES = """els => els.map(e => {
     const tops = new Set(), walk = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
     for (let t = walk.nextNode(); t; t = walk.nextNode()) {
-        if (!t.textContent.trim()) continue;
+        // text for screen readers only (class="sr": 编辑 <user>) is on no line of the screen
+        if (!t.textContent.trim() || t.parentElement.closest('.sr')) continue;
         const r = document.createRange(); r.selectNodeContents(t);
         for (const b of r.getClientRects()) tops.add(Math.round(b.top));
     }
