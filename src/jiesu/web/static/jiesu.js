@@ -369,6 +369,23 @@
     });
   });
 
+  /* A table that the phone layout shows as blocks (.table.stack) loses its table semantics in
+     some browsers (Safari drops them with display: block): say them explicitly. */
+  function keepTableRoles(table) {
+    table.setAttribute("role", "table");
+    Array.prototype.forEach.call(table.querySelectorAll("thead, tbody, tfoot"), function (g) {
+      g.setAttribute("role", "rowgroup");
+    });
+    Array.prototype.forEach.call(table.querySelectorAll("tr"), function (tr) {
+      tr.setAttribute("role", "row");
+    });
+    Array.prototype.forEach.call(table.querySelectorAll("th, td"), function (c) {
+      var scope = c.getAttribute("scope");
+      c.setAttribute("role", c.tagName === "TD" ? "cell"
+        : scope === "row" ? "rowheader" : "columnheader");
+    });
+  }
+
   function uuid() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
     return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2);
@@ -382,6 +399,7 @@
     Array.prototype.forEach.call(document.querySelectorAll("form[data-shortcuts]"), setupShortcuts);
     Array.prototype.forEach.call(document.querySelectorAll("[data-locate]"), setupLocate);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-offline]"), setupOffline);
+    Array.prototype.forEach.call(document.querySelectorAll("table.stack"), keepTableRoles);
     Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (b) {
       b.addEventListener("click", function () { window.print(); });
     });
