@@ -1464,11 +1464,16 @@ def recompute_deadlines(appeal: Appeal, rules: Rules, now: datetime) -> bool:
     provisional = False
     if appeal.status is Status.DISPATCHED and appeal.dispatched_at is not None:
         s = _due(rules, Clock.SIGN, appeal, appeal.dispatched_at)
-        ret = _due(rules, Clock.RETURN_WINDOW, appeal, appeal.dispatched_at)
         appeal.sign_due_at = s.at if s else None
-        appeal.return_due_at = ret.at if ret else None
-        provisional |= bool(s and s.provisional) or bool(ret and ret.provisional)
+        provisional |= bool(s and s.provisional)
     if appeal.status in (Status.DISPATCHED, Status.IN_PROGRESS):
+        # 退单 may be asked for after signing too, until the return window ends (history
+        # imported in progress has none: left so)
+        if appeal.dispatched_at is not None and (
+                appeal.status is Status.DISPATCHED or appeal.return_due_at is not None):
+            ret = _due(rules, Clock.RETURN_WINDOW, appeal, appeal.dispatched_at)
+            appeal.return_due_at = ret.at if ret else None
+            provisional |= bool(ret and ret.provisional)
         provisional |= _recompute_handle(appeal, rules)
     if appeal.status is Status.REPLIED and appeal.replied_at is not None:
         f = _due(rules, Clock.FOLLOW_UP, appeal, appeal.replied_at)
