@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from jiesu.domain.appeal import Actor, Role
 from jiesu.domain.kpi import parse_period
+from jiesu.jobs.sweeper import sweep_deadlines
 from jiesu.runtime import Runtime
 from jiesu.services.admin import AdminService
 from jiesu.services.appeals import NewAppeal
@@ -77,3 +78,61 @@ def test_loading_next_year_moves_the_return_window_of_a_signed_appeal(runtime: R
     runtime.appeals.act(h, appeal_id, "request_return", t(2027, 1, 4, 9),
                         {"reason": "不属于本单位职责"})
     assert _row(runtime, appeal_id).return_pending
+
+
+def test_a_supervision_stays_with_the_unit_it_was_issued_to(runtime: Runtime,
+                                                            city: City) -> None:
+    """督办 is the unit's record: a red 签收 clock and a supervisor's 红牌 against 西城区, which
+    then returns the appeal (退单) to go to 市水务局, stay 西城区's in the KPI figures, their
+    drill-down and the accountability report; 市水务局 signed and answered on time."""
+    d2, w = _handler(runtime, city, "D2"), _handler(runtime, city, "W")
+    appeal_id = _new(runtime, city, "D2", t(2026, 3, 2))
+    r = sweep_deadlines(runtime, t(2026, 3, 4, 9))  # sign was due 3 March: red, 自动督办
+    assert r.supervised == 1
+    runtime.appeals.act(Actor(role=Role.SUPERVISOR), appeal_id, "supervise", t(2026, 3, 4, 9),
+                        {"level": "red", "note": "超期未签收"})
+    runtime.appeals.act(d2, appeal_id, "request_return", t(2026, 3, 4, 10),
+                        {"reason": "油烟直排归市场监管，不属于本单位职责"})
+    runtime.appeals.act(DISPATCHER, appeal_id, "approve_return", t(2026, 3, 4, 11), {})
+    runtime.appeals.act(DISPATCHER, appeal_id, "dispatch", t(2026, 3, 4, 12),
+                        {"unit_id": city.unit_ids["W"]})
+    runtime.appeals.act(w, appeal_id, "sign", t(2026, 3, 4, 13), {})
+    runtime.appeals.act(w, appeal_id, "contact", t(2026, 3, 4, 14), {})
+    runtime.appeals.act(w, appeal_id, "reply", t(2026, 3, 5),
+                        {"text": "已联合市场监管部门处理", "claim": "solved"})
+    now = t(2026, 4, 1)
+    for unit, (supervised, red) in {"D2": (2, 1), "W": (0, 0)}.items():
+        c = _counts(runtime, unit, "2026-03", now)
+        assert (unit, c.supervised, c.red_cards) == (unit, supervised, red)
+    svc = ReportingService(runtime.db, runtime.rules, runtime.settings)
+    march = parse_period("2026-03")
+    assert [i for i, _ in svc.appeals_behind(march, city.unit_ids["D2"], "red_cards", now)] \
+        == [appeal_id]
+    assert svc.appeals_behind(march, city.unit_ids["W"], "supervised", now) == []
+    [card] = [e for e in svc.accountability(march, now).items if e.kind == "red_card"]
+    assert card.unit_id == city.unit_ids["D2"]
+
+
+def test_a_new_time_limit_leaves_a_running_clock_alone(runtime: Runtime, city: City) -> None:
+    """An administrator shortens 投诉 from 15 to 10 working days while an appeal runs: its
+    deadline (23 March) was set at dispatch and stays; a 5-day 延期 moves it 5 working days,
+    and 退回重新答复 (the clock runs on) does not move it at all."""
+    h = _handler(runtime, city, "D1")
+    extended = _new(runtime, city, "D1", t(2026, 3, 2))
+    sent_back = _new(runtime, city, "D1", t(2026, 3, 2))
+    due = datetime(2026, 3, 23, 23, 59, 59, tzinfo=SH)
+    for appeal_id in (extended, sent_back):
+        runtime.appeals.act(h, appeal_id, "sign", t(2026, 3, 2, 11), {})
+        assert _row(runtime, appeal_id).handle_due_at == due
+    AdminService(runtime.db, runtime.rules).set_sla_policy(
+        clock="handle", amount=10, limit_unit="workday", kind="complaint", urgency="normal",
+        category=None, unit_code=None)
+    runtime.appeals.act(h, extended, "request_extension", t(2026, 3, 9),
+                        {"days": 5, "reason": "需协调产权单位"})
+    runtime.appeals.act(DISPATCHER, extended, "approve_extension", t(2026, 3, 9, 11), {})
+    assert _row(runtime, extended).handle_due_at == datetime(2026, 3, 30, 23, 59, 59, tzinfo=SH)
+    runtime.appeals.act(h, sent_back, "reply", t(2026, 3, 10),
+                        {"text": "已告知餐馆整改", "claim": "solved"})
+    runtime.appeals.act(DISPATCHER, sent_back, "send_back", t(2026, 3, 11),
+                        {"note": "请核实后重新答复"})
+    assert _row(runtime, sent_back).handle_due_at == due

@@ -1161,8 +1161,14 @@ def _approve_extension(
     a.extension_pending_days = None
     a.extension_count += 1
     a.handle_extra_days += days
-    # Only the handling clock runs in progress; an extension into an unloaded year is provisional.
-    a.deadlines_provisional = _recompute_handle(a, r)
+    # The deadline the unit works to moves by `days` working days, counted from the day after
+    # it (deadlines.extend): recomputing it from the start would read today's time limits,
+    # and an administrator's shorter limit since the dispatch would swallow the extension.
+    # An extension into an unloaded year is provisional.
+    if a.handle_due_at is not None:
+        moved = r.calendar.add_working_days(a.handle_due_at, days, from_next_day=True)
+        a.handle_due_at = moved.at
+        a.deadlines_provisional = a.deadlines_provisional or moved.provisional
     a.handle_warning = Warning.NONE
     data: dict[str, Any] = {"days": days, "asked": asked, "handle_due_at": _iso(a.handle_due_at)}
     if reason is not None:
@@ -1214,7 +1220,10 @@ def _send_back(
     a.status = Status.IN_PROGRESS
     a.followup_due_at = None
     a.followup_warning = Warning.NONE
-    a.deadlines_provisional = _recompute_handle(a, r)
+    # The handling clock runs on to the deadline it had (set at dispatch, moved by extensions
+    # only), whatever the time limits say today; only whether it is provisional is asked for
+    # again, since from the reply on that flag spoke for the 回访 clock.
+    a.deadlines_provisional = _recompute_handle(snapshot(a), r)
     return {"note": note}
 
 
