@@ -17,7 +17,9 @@ from jiesu.jobs.sweeper import sweep_deadlines
 from jiesu.runtime import Runtime
 from jiesu.services.admin import AdminService
 from jiesu.services.appeals import NewAppeal
+from jiesu.services.feedback import FeedbackService
 from jiesu.services.reporting import ReportingService
+from jiesu.store.feedback_tables import RectificationRow
 from jiesu.store.tables import AppealRow
 from tests.support.city import City
 
@@ -136,3 +138,32 @@ def test_a_new_time_limit_leaves_a_running_clock_alone(runtime: Runtime, city: C
     runtime.appeals.act(DISPATCHER, sent_back, "send_back", t(2026, 3, 11),
                         {"note": "请核实后重新答复"})
     assert _row(runtime, sent_back).handle_due_at == due
+
+
+def test_loading_next_year_moves_a_rectification_deadline(runtime: Runtime, city: City) -> None:
+    """整改 is one of DESIGN §4's deadlines: opened on Monday 21 December its 15 working days
+    count into 2027 on Mon–Fri (1 January a working day); loading 2027 with 1 January a holiday
+    moves it from Monday 11 to Tuesday 12 January, as it moves an appeal's."""
+    h = _handler(runtime, city, "D1")
+    appeal_id = _new(runtime, city, "D1", t(2026, 12, 14), kind="help")
+    runtime.appeals.act(h, appeal_id, "sign", t(2026, 12, 14, 11), {})
+    runtime.appeals.act(h, appeal_id, "reply", t(2026, 12, 16),
+                        {"text": "已处理", "claim": "solved"})
+    requester = Actor(role=Role.REQUESTER, phone="13812345678")
+    rated = FeedbackService(runtime.db, runtime.rules, runtime.settings).rate_appeal(
+        requester, appeal_id, 1, "处理敷衍", t(2026, 12, 21))
+    assert rated.rectification_id is not None
+    assert _rect(runtime, rated.rectification_id).due_at == datetime(
+        2027, 1, 11, 23, 59, 59, tzinfo=SH)
+    AdminService(runtime.db, runtime.rules).load_calendar_year(
+        2027, {date(2027, 1, 1): False}, source="test", now=t(2026, 12, 28))
+    assert _rect(runtime, rated.rectification_id).due_at == datetime(
+        2027, 1, 12, 23, 59, 59, tzinfo=SH)
+
+
+def _rect(rt: Runtime, rect_id: int) -> RectificationRow:
+    with rt.db.uow(write=False) as uow:
+        row = uow.session.get(RectificationRow, rect_id)
+        assert row is not None
+        uow.session.expunge(row)
+        return row

@@ -177,6 +177,21 @@ class Rectification:
         self.warning = level
         return level
 
+    def recount_due(self, calendar: WorkCalendar, sla: SlaTable, year: int) -> bool:
+        """After `year`'s official calendar is loaded: the open round's deadline counted again
+        from the round's start when that count ran through `year` (it was provisional, on
+        Mon–Fri, DESIGN §4); True when it moved."""
+        start = self.round_started_at
+        if self.status is not RectificationStatus.OPEN or start is None:
+            return False
+        if not calendar.local_date(start).year <= year <= calendar.local_date(self.due_at).year:
+            return False
+        moved = rectification_due(calendar, sla, start).at
+        if moved == self.due_at:
+            return False
+        self.due_at = moved
+        return True
+
     def submit_report(self, text: str, now: datetime) -> None:
         """The unit reports what it did (整改报告)."""
         text = (text or "").strip()

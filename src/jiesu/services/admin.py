@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,11 +17,13 @@ from jiesu.adapters.calendar_source import covered_years, read_calendar_csv
 from jiesu.adapters.tabular import decode_text, open_table, uploaded_file
 from jiesu.domain import appeal as dom
 from jiesu.domain import unit_tree
-from jiesu.domain.deadlines import REQUESTER_TYPES, policy_limit
+from jiesu.domain.calendar import WorkCalendar
+from jiesu.domain.deadlines import REQUESTER_TYPES, SlaTable, policy_limit
 from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
 from jiesu.domain.events import DomainEvent
 from jiesu.domain.population import parse_figure
 from jiesu.domain.privacy import mask_phone
+from jiesu.domain.rating import Rectification, RectificationStatus
 from jiesu.services.auth import CurrentUser, hash_password
 from jiesu.services.clock import utcnow
 from jiesu.services.config_log import record_change
@@ -33,7 +35,14 @@ from jiesu.services.rules import (
     RulesProvider,
     rule_defaults,
 )
-from jiesu.store import admin_store, category_store, intake_store, lookups, rules_store
+from jiesu.store import (
+    admin_store,
+    category_store,
+    feedback_store,
+    intake_store,
+    lookups,
+    rules_store,
+)
 from jiesu.store.tables import (
     AdminNoticeRow,
     CalendarYearRow,
@@ -639,6 +648,10 @@ class AdminService:
                        "holidays_on_weekdays": sorted(
                            d.isoformat() for d, work in days.items()
                            if not work and d.weekday() < 5)}, now)
+            # in the year's own transaction: no crash leaves them counted on Mon–Fri (they
+            # keep no provisional flag for the sweeper to find, unlike appeals)
+            rules = self.rules.get()
+            _recount_rectifications(uow, rules.calendar.with_year(year, days), rules.sla, year)
             uow.commit()
         self.rules.invalidate()
         return self.recompute_provisional(now, progress=progress)
@@ -716,6 +729,24 @@ class AdminService:
                     uow.session.add(AdminNoticeRow(key=key, message=message, created_at=now))
             uow.commit()
         return messages
+
+
+def _recount_rectifications(uow: UnitOfWork, calendar: WorkCalendar, sla: SlaTable,
+                            year: int) -> int:
+    """The deadlines of open rectifications (整改) whose count ran through `year`, counted again
+    on `calendar` (which has it loaded), as appeals' are. Returns how many moved."""
+    since = datetime.combine(date(year, 1, 1), time(), tzinfo=calendar.tz)
+    moved = 0
+    for row in feedback_store.open_rectifications_due_from(uow.session, since):
+        status, rounds = row.status, row.rounds
+        rect = Rectification(RectificationStatus(status), row.due_at, rounds=rounds,
+                             followed_up_at=row.followed_up_at, opened_at=row.created_at)
+        # conditional on the step it was at: a report or 回访 meanwhile wins
+        if rect.recount_due(calendar, sla, year) and feedback_store.update_rectification(
+                uow.session, row.id, status=status, rounds=rounds,
+                values={"due_at": rect.due_at}):
+            moved += 1
+    return moved
 
 
 def _calendar_instruction(year: int) -> str:

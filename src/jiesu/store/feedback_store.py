@@ -204,6 +204,14 @@ def open_rectifications_to_watch(session: Session, *, due_by: datetime, limit: i
         .with_for_update(skip_locked=True)).all())
 
 
+def open_rectifications_due_from(session: Session, since: datetime) -> list[RectificationRow]:
+    """Open rectifications due at or after `since` (those a calendar year loaded may move)."""
+    return list(session.scalars(
+        select(RectificationRow).where(RectificationRow.status == "open",
+                                       RectificationRow.due_at >= since)
+        .order_by(RectificationRow.id)).all())
+
+
 def rectification_subject(session: Session, rectification: RectificationRow
                           ) -> tuple[str | None, str]:
     """(appeal code or None, appeal title or service item name) of what was rated."""
