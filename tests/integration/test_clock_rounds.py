@@ -11,7 +11,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from jiesu.domain.appeal import Actor, Role
+from jiesu.domain.errors import IllegalTransition
 from jiesu.domain.kpi import parse_period
 from jiesu.jobs.sweeper import sweep_deadlines
 from jiesu.runtime import Runtime
@@ -19,6 +22,7 @@ from jiesu.services.admin import AdminService
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.feedback import FeedbackService
 from jiesu.services.reporting import ReportingService
+from jiesu.store import web_queries
 from jiesu.store.feedback_tables import RectificationRow
 from jiesu.store.tables import AppealRow
 from tests.support.city import City
@@ -167,3 +171,26 @@ def _rect(rt: Runtime, rect_id: int) -> RectificationRow:
         assert row is not None
         uow.session.expunge(row)
         return row
+
+
+def test_a_reply_withdraws_the_units_pending_extension(runtime: Runtime, city: City) -> None:
+    """A unit asks for 延期, then answers before the dispatcher decides: the request no longer
+    waits in the dispatcher's 延期申请 (where nothing can be done with a replied appeal), and a
+    reply sent back later does not bring it back to be approved against the running clock."""
+    h = _handler(runtime, city, "D1")
+    appeal_id = _new(runtime, city, "D1", t(2026, 3, 2))
+    runtime.appeals.act(h, appeal_id, "sign", t(2026, 3, 2, 11), {})
+    runtime.appeals.act(h, appeal_id, "request_extension", t(2026, 3, 9),
+                        {"days": 5, "reason": "需协调产权单位"})
+    runtime.appeals.act(h, appeal_id, "reply", t(2026, 3, 10),
+                        {"text": "已协调处理", "claim": "solved"})
+    with runtime.db.uow(write=False) as uow:
+        assert web_queries.tab_counts(uow.session, t(2026, 3, 10, 11), ["extensions"]) == {
+            "extensions": 0}
+    runtime.appeals.act(DISPATCHER, appeal_id, "send_back", t(2026, 3, 11),
+                        {"note": "请核实后重新答复"})
+    with pytest.raises(IllegalTransition):
+        runtime.appeals.act(DISPATCHER, appeal_id, "approve_extension", t(2026, 3, 11, 11), {})
+    row = _row(runtime, appeal_id)
+    assert row.extension_pending_days is None and row.extension_count == 0
+    assert row.handle_due_at == datetime(2026, 3, 23, 23, 59, 59, tzinfo=SH)

@@ -418,7 +418,8 @@ TRANSITIONS: dict[Action, Transition] = {
             "驳回延期",
             "reason required: the unit is told why the deadline stays",
         ),
-        _t(Action.REPLY, {_R.IN_PROGRESS}, (_R.REPLIED,), set(_HANDLERS), "答复", "text + claim"),
+        _t(Action.REPLY, {_R.IN_PROGRESS}, (_R.REPLIED,), set(_HANDLERS), "答复",
+           "text + claim; withdraws the unit's pending extension request"),
         _t(
             Action.SEND_BACK,
             {_R.REPLIED},
@@ -1202,6 +1203,10 @@ def _reply(
     a.reply_text, a.reply_claim, a.reply_reason = text, claim, reason
     a.replied_at = now
     a.status = Status.REPLIED
+    # the unit answered within its deadline: the 延期 it asked for is withdrawn, as pending
+    # requests end with the handling (_clear_clocks); left, it waited where no one could decide
+    # it, and came back to be approved after a 退回重新答复
+    withdrawn, a.extension_pending_days = a.extension_pending_days, None
     a.followup_attempts = 0
     a.followup_last_attempt_at = None
     a.followup_warning = Warning.NONE
@@ -1210,7 +1215,10 @@ def _reply(
     # From here only the follow-up clock runs, so it alone decides whether to recompute later.
     a.deadlines_provisional = bool(d and d.provisional)
     late = a.handle_due_at is not None and now > a.handle_due_at
-    return {"claim": claim, "text": text, "reason": reason, "late": late}
+    data: dict[str, Any] = {"claim": claim, "text": text, "reason": reason, "late": late}
+    if withdrawn is not None:
+        data["extension_withdrawn"] = withdrawn
+    return data
 
 
 def _send_back(
