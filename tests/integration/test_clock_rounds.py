@@ -8,6 +8,7 @@ be signed by Tuesday 3 March 23:59:59 and answered by Monday 23 March 23:59:59.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,16 +17,20 @@ import pytest
 from jiesu.domain.appeal import Actor, Role
 from jiesu.domain.errors import IllegalTransition
 from jiesu.domain.kpi import parse_period
-from jiesu.jobs.sweeper import sweep_deadlines
+from jiesu.jobs.sweeper import run_all, sweep_deadlines
 from jiesu.runtime import Runtime
 from jiesu.services.admin import AdminService
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.feedback import FeedbackService
 from jiesu.services.reporting import ReportingService
-from jiesu.store import web_queries
+from jiesu.store import admin_store, web_queries
 from jiesu.store.feedback_tables import RectificationRow
-from jiesu.store.tables import AppealRow
+from jiesu.store.tables import AppealRow, CalendarYearRow
+from tests.integration.test_import_warnings import HEADER as IMPORT_HEADER
+from tests.integration.test_import_warnings import MAPPING as IMPORT_MAPPING
+from tests.integration.test_import_warnings import _row as import_row
 from tests.support.city import City
+from tests.support.imports import import_rows, imported
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -194,3 +199,28 @@ def test_a_reply_withdraws_the_units_pending_extension(runtime: Runtime, city: C
     row = _row(runtime, appeal_id)
     assert row.extension_pending_days is None and row.extension_count == 0
     assert row.handle_due_at == datetime(2026, 3, 23, 23, 59, 59, tzinfo=SH)
+
+
+def test_the_sweeper_recomputes_a_replied_appeal_once_its_year_is_loaded(
+        runtime: Runtime, city: City, tmp_path: Path) -> None:
+    """The sweeper's catch-up after a year was stored but its recomputing died (a crash, or
+    another process): a replied appeal counts its 回访 clock into 2027, and its handling
+    deadline is none (history imported as replied has none), so the latest provisional deadline
+    is the 回访 one, not an empty handling one."""
+    import_rows(city, tmp_path, IMPORT_MAPPING, IMPORT_HEADER,
+                [import_row("R1", "D1", dispatched="2026-12-28 09:00",
+                            replied="2026-12-31 10:00", phone="13812345678")],
+                t(2026, 12, 31, 12))
+    row = imported(city, "old:R1")
+    assert row.status == "replied" and row.deadlines_provisional and row.handle_due_at is None
+    assert row.followup_due_at == datetime(2027, 1, 1, 23, 59, 59, tzinfo=SH)
+    # the first half of load_calendar_year, committed; the recomputing never ran
+    with runtime.db.uow() as uow:
+        admin_store.replace_calendar_days(uow.session, 2027, {date(2027, 1, 1): False})
+        uow.session.add(CalendarYearRow(year=2027, source="test", loaded_at=t(2026, 12, 31, 13)))
+        uow.commit()
+    runtime.rules.invalidate()
+    assert run_all(runtime, t(2026, 12, 31, 14), audit=False).recomputed == 1
+    row = imported(city, "old:R1")
+    assert row.followup_due_at == datetime(2027, 1, 4, 23, 59, 59, tzinfo=SH)
+    assert not row.deadlines_provisional

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from jiesu.domain.appeal import normalize_phone
@@ -91,10 +91,15 @@ def liaison_to_text(session: Session, enterprise_code: str) -> tuple[str, str] |
 
 
 def latest_provisional_due(session: Session) -> datetime | None:
-    """The latest handling deadline among open appeals whose deadlines are provisional."""
+    """The latest running deadline among open appeals whose deadlines are provisional: the
+    回访 one of a replied appeal (the only clock it runs, and history imported as replied has
+    no handling deadline), else the handling one. Empty ones are left out: PostgreSQL sorts
+    NULL first when descending, and one would have hidden every other."""
+    running = case((AppealRow.status == "replied", AppealRow.followup_due_at),
+                   else_=AppealRow.handle_due_at)
     return session.scalar(
-        select(AppealRow.handle_due_at).where(*PROVISIONAL_OPEN)
-        .order_by(AppealRow.handle_due_at.desc()).limit(1))
+        select(running).where(*PROVISIONAL_OPEN, running.is_not(None))
+        .order_by(running.desc()).limit(1))
 
 
 def current_kpi_formula(session: Session) -> tuple[int, dict[str, Any]] | None:
