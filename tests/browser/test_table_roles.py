@@ -16,7 +16,8 @@ ROLES = """t => ({
     table: t.getAttribute('role'),
     groups: [...t.querySelectorAll('thead, tbody')].map(g => g.getAttribute('role')),
     rows: [...t.querySelectorAll('tr')].map(r => r.getAttribute('role')),
-    heads: [...t.querySelectorAll('th')].map(c => [c.getAttribute('scope'), c.getAttribute('role')]),
+    heads: [...t.querySelectorAll('th')]
+        .map(c => [c.getAttribute('scope'), c.getAttribute('role')]),
     cells: [...t.querySelectorAll('td')].map(c => c.getAttribute('role')),
     display: getComputedStyle(t.querySelector('tbody tr')).display,
 })"""

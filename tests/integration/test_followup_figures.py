@@ -123,7 +123,7 @@ def test_the_api_the_unit_page_and_the_report_say_how_many_had_no_phone(
            "data-count=\"unreachable_no_phone\">(no phone: 1)</small>" in english
 
     summary = render_monthly(scenario.rt, "2026-03", NOW)
-    cells = re.findall(r"<tr><td>([^<]+)</td><td>([^<]*)</td></tr>", summary)
+    cells = re.findall(r"<tr><th scope=\"row\">([^<]+)</th><td>([^<]*)</td></tr>", summary)
     labels = [label for label, _ in cells]
     assert labels.index("其中无联系电话") == labels.index("未联系上") + 1
     assert dict(cells)["其中无联系电话"] == "1"
