@@ -235,17 +235,26 @@ def rates(c: KpiCounts, f: KpiFormula) -> KpiRates:
 
 K = TypeVar("K", bound=Hashable)
 
+# Scores and rates are published with two decimals (a composite of 80.00 points, a 万人诉求比 of
+# 15.02): the pages, the CSV and XLSX and the API show them so, and a ranking judges its ties on
+# the figure as published, so that two units shown with the same figure share a place.
+PUBLISHED_PLACES = 2
 
-def rank(scores: Mapping[K, float | None], *, places: int = 6,
-         lower_first: bool = False) -> dict[K, int | None]:
+
+def published(value: float) -> float:
+    """A score as published (PUBLISHED_PLACES decimals): what a ranking compares."""
+    return round(value, PUBLISHED_PLACES)
+
+
+def rank(scores: Mapping[K, float | None], *, lower_first: bool = False) -> dict[K, int | None]:
     """Competition ranking (1, 2, 2, 4) by score, highest first (lowest first with
     `lower_first`, for measures where less is better); no score → no rank.
 
-    Scores are compared after rounding to `places` decimals so that float noise never splits a
-    tie.
+    Scores are compared as published (`published`, two decimals): 80.004 and 79.996 are both
+    shown as 80.00 and share a place, and float noise never splits a tie.
     """
     sign = 1 if lower_first else -1
-    scored = sorted(((round(s, places), k) for k, s in scores.items() if s is not None),
+    scored = sorted(((published(s), k) for k, s in scores.items() if s is not None),
                     key=lambda x: sign * x[0])
     result: dict[K, int | None] = {k: None for k in scores}
     prev: float | None = None

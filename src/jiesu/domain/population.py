@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from jiesu.domain.errors import InvalidArguments
-from jiesu.domain.kpi import rank
+from jiesu.domain.kpi import published, rank
 
 # The unit groups that are areas with residents, ranked against each other by 万人诉求比.
 AREA_GROUPS: dict[str, str] = {
@@ -28,7 +28,6 @@ AREA_GROUPS: dict[str, str] = {
 FIGURE_ZH = {"households": "户数", "population": "常住人口"}
 MAX_FIGURE = 1_000_000_000  # no area holds more residents (or households) than this
 PER = 10_000
-RATE_PLACES = 2  # 万人诉求比 is published, and so ranked, with two decimals
 
 _WHOLE = re.compile(r"(\d+)(?:\.0*)?")
 _SEPARATORS = re.compile(r"[\s,_']")
@@ -160,7 +159,7 @@ def per_10k(appeals: int, population: int | None) -> float | None:
     (or with a population of 0)."""
     if not population:
         return None
-    return round(appeals * PER / population, RATE_PLACES)
+    return published(appeals * PER / population)
 
 
 K = TypeVar("K", bound=Hashable)
@@ -168,5 +167,6 @@ K = TypeVar("K", bound=Hashable)
 
 def rank_by_rate(rates: Mapping[K, float | None]) -> dict[K, int | None]:
     """Competition ranking by 万人诉求比, lowest first (fewer appeals per resident is better);
-    no rate → no rank. Ties are judged on the published figure (two decimals)."""
-    return rank(rates, places=RATE_PLACES, lower_first=True)
+    no rate → no rank. Ties are judged on the published figure (two decimals), as the KPI
+    ranking's are (`domain.kpi.rank`)."""
+    return rank(rates, lower_first=True)

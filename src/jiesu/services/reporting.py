@@ -19,6 +19,7 @@ from jiesu.domain import appeal as dom
 from jiesu.domain.config_events import difference
 from jiesu.domain.errors import InvalidArguments, NotFound, PermissionDenied
 from jiesu.domain.kpi import (
+    PUBLISHED_PLACES,
     RANKING_GROUPS,
     KpiCounts,
     KpiFormula,
@@ -256,7 +257,9 @@ def pct(value: float | None, digits: int = 2) -> str:
 
 
 def points(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
+    """A composite score as published (`domain.kpi.published`, e.g. 78.00); "—" without
+    data. The ranking judges ties on this figure."""
+    return "—" if value is None else f"{value:.{PUBLISHED_PLACES}f}"
 
 
 class ReportingService:

@@ -8,6 +8,7 @@ import pytest
 
 from jiesu.domain.errors import InvalidArguments
 from jiesu.domain.kpi import (
+    PUBLISHED_PLACES,
     KpiCounts,
     KpiFormula,
     PeriodKind,
@@ -101,6 +102,18 @@ def test_formula_settings_round_trip() -> None:
 def test_rank_is_competition_ranking_and_skips_no_data() -> None:
     places = rank({"a": 90.0, "b": 95.0, "c": 90.0000000001, "d": None, "e": 80.0})
     assert places == {"b": 1, "a": 2, "c": 2, "e": 4, "d": None}
+
+
+def test_rank_judges_ties_on_the_published_figure() -> None:
+    """80.004 and 79.996 are both published as 80.00: they share a place, and the next
+    unit is third (the 万人诉求比 ranking's rule, one helper for both)."""
+    assert rank({"a": 80.004, "b": 79.996, "c": 79.99}) == {"a": 1, "b": 1, "c": 3}
+    # a tie exactly when the two-decimal texts the pages show are the same
+    values = [55 + i / 2000 for i in range(-40, 40)] + [80.005, 80.015, 0.125, 0.135]
+    for x in values:
+        for y in values:
+            tied = len(set(rank({"x": x, "y": y}).values())) == 1
+            assert tied == (f"{x:.{PUBLISHED_PLACES}f}" == f"{y:.{PUBLISHED_PLACES}f}"), (x, y)
 
 
 @pytest.mark.parametrize(("text", "kind", "start", "end"), [

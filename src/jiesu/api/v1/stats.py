@@ -17,6 +17,7 @@ from jiesu.domain.appeal import Role
 from jiesu.domain.errors import PermissionDenied
 from jiesu.domain.kpi import (
     MEASURE_NAMES,
+    PUBLISHED_PLACES,
     RANKING_GROUPS,
     SHORTFALL_NAMES,
     parse_period,
@@ -106,7 +107,7 @@ def _row_out(r: rep.KpiRow, period: str) -> KpiRowOut:
     return KpiRowOut(
         unit=r.unit_id, unit_code=r.code, unit_name=r.name, group=r.group, depth=r.depth,
         parent_id=r.parent_id, rank=r.rank, group_size=r.group_size,
-        **{k: _round(v, 2 if k == "composite" else 4) for k, v in rd.items()},
+        **{k: _round(v, PUBLISHED_PLACES if k == "composite" else 4) for k, v in rd.items()},
         counts=counts, links=links,
     )
 
@@ -222,7 +223,7 @@ def trend(runtime: RuntimeDep, user: CurrentUserDep, unit: int,
     return [TrendPoint(period=p.label, response_rate=_round(r.rates.response_rate),
                        resolution_rate=_round(r.rates.resolution_rate),
                        satisfaction_rate=_round(r.rates.satisfaction_rate),
-                       composite=_round(r.rates.composite, 2),
+                       composite=_round(r.rates.composite, PUBLISHED_PLACES),
                        on_time_rate=_round(r.rates.on_time_rate), counts=r.counts.as_dict())
             for p, r in points]
 

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from jiesu.domain.appeal import Actor, Role, callable_phone
 from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
-from jiesu.domain.kpi import RANKING_GROUPS, Period, month, parse_period
+from jiesu.domain.kpi import PUBLISHED_PLACES, RANKING_GROUPS, Period, month, parse_period
 from jiesu.services import reporting as rep
 from jiesu.services.appeals import NewAppeal
 from jiesu.services.clock import utcnow
@@ -273,7 +273,8 @@ def _ranking_data(request: Request) -> tuple[str, str, list[dict[str, Any]]]:
 
     return period, group, [
         {"rank": r.rank, "unit_code": r.code, "unit_name": r.name,
-         "composite": rate(r.rates.composite, 2), "response_rate": rate(r.rates.response_rate),
+         "composite": rate(r.rates.composite, PUBLISHED_PLACES),
+         "response_rate": rate(r.rates.response_rate),
          "resolution_rate": rate(r.rates.resolution_rate),
          "satisfaction_rate": rate(r.rates.satisfaction_rate)} for r in rows]
 
