@@ -288,7 +288,10 @@ class FeedbackService:
 
     def _rate_appeal(self, uow: UnitOfWork, appeal: dom.Appeal, phone: str,
                      stars: int, comment: str | None, now: datetime, *,
-                     source: str, any_status: bool = False) -> RatingResult:
+                     source: str, any_status: bool = False,
+                     rated_at: datetime | None = None) -> RatingResult:
+        """Rate the appeal at `now`; `rated_at`, the moment a default rating stands for (its
+        window's end), dates the rating for the figures while its event keeps `now`."""
         stars = rules_rating.check_stars(stars)
         comment = rules_rating.check_comment(comment)
         if not any_status and appeal.status not in (dom.Status.REPLIED, dom.Status.CLOSED):
@@ -303,12 +306,15 @@ class FeedbackService:
             raise Conflict("您已评价过该诉求，每件诉求只能评价一次")
         rating = RatingRow(appeal_id=appeal.id, unit_id=appeal.lead_unit_id, stars=stars,
                            comment=comment, rater_phone=rater, source=source,
-                           created_at=now, excluded=False)
+                           created_at=rated_at or now, excluded=False)
         uow.session.add(rating)
         uow.session.flush()
+        # a bad default rating's 整改 runs from when the unit is told of it (now)
         rect_id = self._open_rectification(uow, rating, now)
         data: dict[str, Any] = {"rating_id": rating.id, "stars": stars,
                                 "bad": rules_rating.is_bad(stars), "source": source}
+        if rated_at is not None:
+            data["rated_at"] = rated_at.isoformat()
         events = [DomainEvent("rated", now, None, Role.REQUESTER if source != "default"
                               else Role.SYSTEM, data)]
         if rect_id is not None:
@@ -391,7 +397,12 @@ class FeedbackService:
         return row.id
 
     def apply_default_ratings(self, now: datetime, *, batch: int = 500) -> int:
-        """Give the configured default rating to closed appeals whose rating window passed."""
+        """Give the configured default rating to closed appeals whose rating window passed.
+
+        The rating is dated when its window ended (`rules_rating.default_rating_at`), the moment
+        the requester could no longer rate, whenever the job gets to it: a job that was down
+        over a month's end does not move it into the next month's figures. Its 'rated' event is
+        written at `now` and names that moment (`rated_at`), for the audit trail."""
         stars = self.settings.rating_default_stars
         if stars is None:
             return 0
@@ -406,8 +417,11 @@ class FeedbackService:
                 limit=batch)
             for appeal_id in ids:
                 appeal, _ = uow.appeals.get(appeal_id)
+                assert appeal.closed_at is not None  # closed, by the query
+                ended = rules_rating.default_rating_at(appeal.closed_at,
+                                                       self.settings.rating_window_days)
                 self._rate_appeal(uow, appeal, appeal.requester_phone or "", stars, None,
-                                  now, source="default")
+                                  now, source="default", rated_at=min(ended, now))
                 done += 1
             uow.commit()
         return done
