@@ -67,6 +67,8 @@ SHORTFALLS = (("late_response", "response_rate"), ("unresolved", "resolution_rat
               ("dissatisfied", "satisfaction_rate"),
               ("basically_satisfied", "satisfaction_rate"), ("overdue", "on_time_rate"),
               ("bad_ratings", "bad_rating_rate"))
+# the shortfalls that count ratings, listed as ratings (a rating of a service item has no appeal)
+RATED_SHORTFALLS = frozenset({"bad_ratings"})
 SHORTFALL_ZH = {"late_response": "未按时响应", "unresolved": "未解决或部分解决",
                 "dissatisfied": "回访不满意", "basically_satisfied": "回访基本满意",
                 "overdue": "超期", "bad_ratings": "差评"}
@@ -224,17 +226,24 @@ class MonthlyReport:
 
 @dataclass
 class Shortfall:
-    """Appeals that cost a unit points on one measure: how many, and the first of them."""
+    """What cost a unit points on one measure: how many, and the first of them — appeals,
+    or for 差评 (a count of ratings) the ratings: a service item's rating has no appeal, and an
+    appeal rated badly twice counts twice."""
 
     measure: str  # SHORTFALLS
     rate: str  # the rate it lowers (RATE_ZH)
     count: int
     appeals: list[tuple[int, str | None]]  # (id, code), at most SHORTFALL_SHOWN
+    ratings: list[kq.RatingItem] = field(default_factory=list)  # bad_ratings: the ratings
+
+    @property
+    def listed(self) -> int:
+        return len(self.ratings) if self.measure in RATED_SHORTFALLS else len(self.appeals)
 
     @property
     def cut(self) -> bool:
-        """Whether more appeals are behind it than listed."""
-        return len(self.appeals) >= SHORTFALL_SHOWN and self.count > len(self.appeals)
+        """Whether more are behind it than listed."""
+        return self.listed >= SHORTFALL_SHOWN and self.count > self.listed
 
 
 @dataclass
@@ -382,7 +391,8 @@ class ReportingService:
 
     def _first_appeals(self, report: KpiReport, period: Period, measure: str,
                        now: datetime) -> dict[int, array[int]]:
-        """The first SHORTFALL_SHOWN appeals behind `measure` per unit, for the whole city as
+        """The first SHORTFALL_SHOWN appeals (ratings, for a count of ratings) behind
+        `measure` per unit, for the whole city as
         of the moment `report` was computed (so there are as many as it counts); with
         `figures`, kept with it: every unit's page merges its subtree's from one pass over the
         month instead of asking the month again (a second or more at a million appeals)."""
@@ -445,8 +455,12 @@ class ReportingService:
                     by_unit = by_measure[measure]
                     ids = heapq.nsmallest(SHORTFALL_SHOWN, itertools.chain.from_iterable(
                         by_unit.get(u, ()) for u in subtree))
-                    shortfalls.append(Shortfall(measure, rate, n,
-                                                kq.appeal_codes(uow.session, ids)))
+                    if measure in RATED_SHORTFALLS:  # rating ids
+                        shortfalls.append(Shortfall(measure, rate, n, [],
+                                                    kq.rating_items(uow.session, ids)))
+                    else:
+                        shortfalls.append(Shortfall(measure, rate, n,
+                                                    kq.appeal_codes(uow.session, ids)))
         trend: list[tuple[Period, KpiRow | None]] = []
         months = [period]
         for _ in range(TREND_MONTHS - 1):

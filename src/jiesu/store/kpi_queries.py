@@ -42,7 +42,12 @@ from jiesu.domain.kpi import (
     Period,
     ResponseMeasure,
 )
-from jiesu.store.feedback_tables import KpiFormulaVersionRow, KpiResultRow, RatingRow
+from jiesu.store.feedback_tables import (
+    KpiFormulaVersionRow,
+    KpiResultRow,
+    RatingRow,
+    ServiceItemRow,
+)
 from jiesu.store.lookups import tree_order
 from jiesu.store.tables import AppealRow, EventRow, UnitRow
 
@@ -50,6 +55,7 @@ A = AppealRow.__table__.c
 E = EventRow.__table__.c
 EARLIER = EventRow.__table__.alias("earlier")  # an appeal's events before the one asked about
 R = RatingRow.__table__.c
+SI = ServiceItemRow.__table__.c
 
 
 @dataclass(frozen=True)
@@ -200,6 +206,13 @@ def shortfall_predicates(f: KpiFormula, w: Window) -> dict[str, ColumnElement[bo
     }
 
 
+def rating_predicates(w: Window) -> dict[str, ColumnElement[bool]]:
+    """The ratings behind `ratings` and `bad_ratings`: created in the period, not excluded
+    (an upheld 申诉); of an appeal or of a service item, counted against the rated unit."""
+    rated = and_(_in(R.created_at, w.start, w.end), R.excluded.is_(False))
+    return {"ratings": rated, "bad_ratings": and_(rated, R.stars <= 2)}
+
+
 def unit_supervision() -> ColumnElement[bool]:
     """A `supervise` event that counts against the appeal's lead unit (督办, 红牌): a
     supervisor's, or the system's on a red of a clock the unit runs against (签收, 办理); not
@@ -274,7 +287,7 @@ def per_unit_statement(f: KpiFormula, w: Window) -> Select[*tuple[Any, ...]]:
     sup = _branch(against.c.unit_id, {"supervised": func.count(),
                                       "red_cards": _sum(against.c.level == "red")}, true())
     rated = _branch(R.unit_id, {"ratings": func.count(), "bad_ratings": _sum(R.stars <= 2)},
-                    and_(_in(R.created_at, w.start, w.end), R.excluded.is_(False)))
+                    rating_predicates(w)["ratings"])
     parts = union_all(sign, handle, closed, moves, sup, rated).subquery("parts")
     return (
         select(parts.c.unit_id,
@@ -349,11 +362,8 @@ def appeals_behind(session: Session, f: KpiFormula, w: Window, unit_id: int, mea
         ids = select(E.appeal_id).select_from(
             EventRow.__table__.join(AppealRow.__table__, A.id == E.appeal_id)).where(cond)
     elif measure in RATING_COUNTS:
-        cond = and_(_in(R.created_at, w.start, w.end), R.excluded.is_(False),
-                    R.unit_id.in_(units), R.appeal_id.is_not(None))
-        if measure == "bad_ratings":
-            cond = and_(cond, R.stars <= 2)
-        ids = select(R.appeal_id).where(cond)
+        ids = select(R.appeal_id).where(rating_predicates(w)[measure], R.unit_id.in_(units),
+                                        R.appeal_id.is_not(None))
     else:
         raise KeyError(measure)
     stmt = (select(A.id, A.code).where(A.id.in_(ids.scalar_subquery()))
@@ -363,23 +373,23 @@ def appeals_behind(session: Session, f: KpiFormula, w: Window, unit_id: int, mea
 
 def first_appeals_by_unit(session: Session, f: KpiFormula, w: Window, measure: str,
                           per_unit: int) -> dict[int, array[int]]:
-    """The ids of the first `per_unit` appeals (by id) behind an appeal-based count or a
-    shortfall, or behind `bad_ratings`, per unit they count for (lead unit; the rated unit):
-    one pass over the period for the whole city, so that every unit's list is then a merge of
-    its subtree's (`appeals_behind` asks the period once per unit)."""
-    if measure in SHORTFALLS:
-        cond = shortfall_predicates(f, w)[measure]
-    elif measure in SIGN_COUNTS + HANDLE_COUNTS + CLOSED_COUNTS:
-        cond = appeal_predicates(f, w)[measure]
-    elif measure != "bad_ratings":
-        raise KeyError(measure)
-    if measure == "bad_ratings":
-        rated = (select(R.unit_id.label("unit_id"), R.appeal_id.label("id"))
-                 .where(_in(R.created_at, w.start, w.end), R.excluded.is_(False), R.stars <= 2,
-                        R.appeal_id.is_not(None), R.unit_id.is_not(None))
-                 .distinct().subquery("rated"))
-        unit_col, id_col, source = rated.c.unit_id, rated.c.id, select(rated)
+    """The ids of the first `per_unit` records (by id) behind a count, per unit they count
+    for: appeals behind an appeal-based count or a shortfall (by lead unit), ratings behind
+    `ratings` or `bad_ratings` (by the rated unit; a count of ratings lists ratings, so that
+    a service item's rating and an appeal rated twice are there as counted). One pass over
+    the period for the whole city, so that every unit's list is then a merge of its subtree's
+    (`appeals_behind` asks the period once per unit)."""
+    if measure in RATING_COUNTS:
+        unit_col, id_col = R.unit_id, R.id
+        source = select(R.unit_id.label("unit_id"), R.id.label("id")).where(
+            rating_predicates(w)[measure])
     else:
+        if measure in SHORTFALLS:
+            cond = shortfall_predicates(f, w)[measure]
+        elif measure in SIGN_COUNTS + HANDLE_COUNTS + CLOSED_COUNTS:
+            cond = appeal_predicates(f, w)[measure]
+        else:
+            raise KeyError(measure)
         unit_col, id_col = A.lead_unit_id, A.id
         source = select(A.lead_unit_id.label("unit_id"), A.id.label("id")).where(
             cond, A.lead_unit_id.is_not(None))
@@ -401,6 +411,31 @@ def appeal_codes(session: Session, ids: Iterable[int]) -> list[tuple[int, str | 
         return []
     rows = session.execute(select(A.id, A.code).where(A.id.in_(wanted)).order_by(A.id))
     return [(int(i), code) for i, code in rows]
+
+
+@dataclass(frozen=True)
+class RatingItem:
+    """One rating as a list shows it: its appeal (id and code), or the service item rated."""
+
+    rating_id: int
+    appeal_id: int | None
+    code: str | None
+    item_name: str | None
+    stars: int
+
+
+def rating_items(session: Session, ids: Iterable[int]) -> list[RatingItem]:
+    """These ratings, by id, with the code of the appeal or the name of the service item."""
+    wanted = list(ids)
+    if not wanted:
+        return []
+    rows = session.execute(
+        select(R.id, R.appeal_id, A.code, SI.name, R.stars)
+        .select_from(RatingRow.__table__.outerjoin(AppealRow.__table__, A.id == R.appeal_id)
+                     .outerjoin(ServiceItemRow.__table__, SI.id == R.service_item_id))
+        .where(R.id.in_(wanted)).order_by(R.id))
+    return [RatingItem(int(i), None if a is None else int(a), code, name, int(stars))
+            for i, a, code, name, stars in rows]
 
 
 # --- accountability (责任追究) -----------------------------------------------------------------

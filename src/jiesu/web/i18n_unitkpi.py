@@ -25,6 +25,10 @@ EN: dict[str, str] = {
         "These appeals lowered the unit's figures; open one by its code to act on it.",
     "影响{rate}": "counts against: {rate}",
     "共 {n} 件，此处列出前 {shown} 件。": "{n} in all: the first {shown} are listed here.",
+    "共 {n} 条，此处列出前 {shown} 条。": "{n} in all: the first {shown} are listed here.",
+    "差评按条计：一件诉求有几条差评就列几次；服务事项的差评没有诉求，列出事项名称。":
+        "Bad ratings are counted one by one: an appeal rated badly twice is listed twice; a "
+        "service item's bad rating has no appeal and is listed by the item's name.",
     "本期没有失分的诉求。": "No appeal cost points this period.",
     "下级单位": "Sub-units", "近六个月趋势": "The last six months",
     "“—”表示本期无相应诉求。": "“—” means no such appeals in that month.",

@@ -57,6 +57,7 @@ def unit_kpi(request: Request) -> HTMLResponse:
                            "may_pick_unit": user.role in rep.REPORT_READERS,
                            "groups": RANKING_GROUPS, "counts": COUNTS,
                            "count_labels": COUNT_LABELS, "shortfall_zh": rep.SHORTFALL_ZH,
+                           "rated_shortfalls": rep.RATED_SHORTFALLS,
                            "rate_zh": rep.RATE_ZH, "pct": rep.pct, "points": rep.points,
                            "shown": rep.SHORTFALL_SHOWN}
     try:
