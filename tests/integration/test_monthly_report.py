@@ -400,3 +400,42 @@ def test_the_report_and_the_admin_history_state_every_term_of_the_formula(city: 
         "2", "12.5%", "43.75%", "43.75%", "0.8", "0.5", "签收"]
     first = re.search(r'<tr data-formula-version="1">(.*?)</tr>', page, re.S)
     assert first and "<td>0</td><td>首次联系诉求人</td>" in first.group(1)
+
+
+def test_appeals_answered_directly_count_in_the_reports_closed_total(scenario: Scenario,
+                                                                      city: City) -> None:
+    """A consultation the hotline answered at once (直接答复) has no unit, so the unit tree's
+    sums leave it out; DESIGN §2 says it still counts in statistics, and the dashboard's 办结
+    counts it. The 通报 says 办结数 for everything closed in the month, the dashboard's count,
+    with the hotline's own as 其中热线直办 (page, English page and XLSX)."""
+    from jiesu.domain.appeal import Actor, Role
+    from jiesu.services.appeals import NewAppeal
+    from jiesu.store import web_queries
+    from tests.integration.test_kpi_scenarios import t
+
+    rt = scenario.rt
+    op = Actor(role=Role.OPERATOR, user_id=scenario.users["operator"])
+    for day in (9, 18):  # answered in March; one more in April, not March's
+        reg = rt.appeals.register(op, NewAppeal(kind="consult", content="公积金怎么提取",
+                                                requester_phone="13812345678"), t(3, day))
+        rt.appeals.act(op, reg.appeal_id, "answer_directly", t(3, day, 11),
+                       {"text": "按政策答复"})
+    reg = rt.appeals.register(op, NewAppeal(kind="consult", content="社保怎么转移",
+                                            requester_phone="13812345678"), t(4, 1))
+    rt.appeals.act(op, reg.appeal_id, "answer_directly", t(4, 1, 11), {"text": "按政策答复"})
+    march_days = [datetime(2026, 3, d).date() for d in range(1, 32)]
+    with rt.db.uow(write=False) as uow:
+        dashboard = sum(web_queries.daily_closed(uow.session, march_days, rt.settings.tz))
+    # a1–a4 of 东华门街道 and a8 of 市水务局 closed in March, and the hotline's two
+    assert dashboard == 7
+    summary = {r[0]: r[1] for r in load_workbook(io.BytesIO(_xlsx(scenario)))["汇总"]
+               .iter_rows(min_row=3, values_only=True)}
+    assert (summary["办结数"], summary["其中热线直办"]) == (7, 2)
+    assert summary["响应率"] == pytest.approx(6 / 9, abs=1e-6)  # the units' figures as before
+    from jiesu.web.report_pages import render_monthly
+
+    html = render_monthly(rt, "2026-03", NOW)
+    rows = dict(re.findall(r"<tr><td>([^<]+)</td><td>([^<]*)</td></tr>", html))
+    assert (rows["办结数"], rows["其中热线直办"]) == ("7", "2")
+    english = render_monthly(rt, "2026-03", NOW, lang="en")
+    assert "of which: answered by the hotline" in english

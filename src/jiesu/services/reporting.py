@@ -83,6 +83,9 @@ MONTHLY_AREA_GROUPS = ("district", "street")
 NO_POPULATION_ZH = ("尚无区域常住人口数据，本期不计算万人诉求比。"
                     "请管理员在系统管理的单位树中填写或上传户数和常住人口。")
 
+# a part of the 通报's 办结数: closed with no unit, answered at once by the hotline (直接答复)
+DIRECT_ZH = "其中热线直办"
+
 ACCOUNTABILITY_ZH = {"overdue": "超期", "red_card": "红牌督办", "rework": "重办",
                      "bad_rating": "差评"}
 COUNT_ZH = {
@@ -690,6 +693,9 @@ class ReportingService:
         for r in roots:
             total = total + r.counts
         tr = rates(total, report.formula)
+        with self.db.uow(write=False) as uow:
+            # closed without a unit (热线直办): in the month's 办结, as on the dashboard
+            direct = kq.closed_without_unit(uow.session, self.window(period, now))
         summary: list[tuple[str, Any]] = [
             ("统计周期", period.label_zh),
             ("考核公式版本", report.formula.version),
@@ -700,7 +706,10 @@ class ReportingService:
             ("解决率", tr.resolution_rate),
             ("满意率", tr.satisfaction_rate), ("综合得分", tr.composite),
             ("应办结数", total.handle_due), ("按时办结率", tr.on_time_rate),
-            ("超期件数", total.overdue), ("退单率", tr.return_rate), ("重办率", tr.rework_rate),
+            ("超期件数", total.overdue),
+            # everything closed in the month, the dashboard's 办结: the units' and the hotline's
+            ("办结数", total.closed + direct), (DIRECT_ZH, direct),
+            ("退单率", tr.return_rate), ("重办率", tr.rework_rate),
             ("延期率", tr.extension_rate), ("督办次数", total.supervised),
             ("红牌督办", total.red_cards), ("评价量", total.ratings), ("差评数", total.bad_ratings),
         ]

@@ -169,6 +169,14 @@ def satisfaction_statement(f: KpiFormula, w: Window, *by: Any) -> Select[Any]:
             .where(_closed_window(w)).group_by(*by))
 
 
+def closed_without_unit(session: Session, w: Window) -> int:
+    """Appeals closed in the window that no unit handled (热线直办: a consultation the hotline
+    answered at once, 直接答复). The unit tree's sums leave them out; they still count in
+    the statistics (DESIGN §2), as the dashboard's 办结 counts them."""
+    return int(session.scalar(select(func.count()).select_from(AppealRow.__table__)
+                              .where(_closed_window(w), A.lead_unit_id.is_(None))) or 0)
+
+
 def _windows(w: Window) -> dict[str, ColumnElement[bool]]:
     return ({n: _sign_window(w) for n in SIGN_COUNTS}
             | {n: _handle_window(w) for n in HANDLE_COUNTS}

@@ -614,7 +614,8 @@ EN: dict[str, str] = {
     "延期率": "Extension rate", "督办次数": "Supervisions", "红牌督办": "Red cards",
     "评价量": "Ratings", "统计周期": "Period", "考核公式版本": "Scoring formula",
     "应响应数": "Due a response", "回访数": "Followed up",
-    "其中无联系电话": "of which: no phone", "应办结数": "Due to close",
+    "其中无联系电话": "of which: no phone",
+    "其中热线直办": "of which: answered by the hotline directly", "应办结数": "Due to close",
     "各单位数据含其下级单位；“—”表示本期无相应诉求。":
         "Each unit's figures include its sub-units; “—” means no such appeals this period.",
     "承办人": "Handler", "情况": "What happened", "评价时间": "Rated at",
