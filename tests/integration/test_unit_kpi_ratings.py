@@ -70,3 +70,30 @@ def test_the_bad_ratings_listed_are_as_many_as_counted(scenario: Scenario,
     # English: the item's entry says what it is
     page = client.get("/staff/unit-kpi?period=2026-03&lang=en").text
     assert "Service item rating: 占道审批" in page
+
+
+def test_the_apis_drill_down_of_a_rating_count_lists_the_ratings(scenario: Scenario,
+                                                                   city: City) -> None:
+    """`GET /api/v1/stats/kpi/appeals` for `ratings` and `bad_ratings`: `count` is the KPI's
+    count, `ratings` each rating counted (a service item's with the item's name), `appeals`
+    the appeals among them, each once."""
+    d1s1 = city.unit_ids["D1S1"]
+    kpi = city.client.get("/api/v1/stats/kpi", params={"period": "2026-03", "unit": d1s1},
+                          headers=city.headers("handler_s1")).json()
+    row = next(r for r in kpi["rows"] if r["unit_code"] == "D1S1")
+    for measure in ("bad_ratings", "ratings"):
+        body = city.client.get(row["links"][measure],
+                               headers=city.headers("handler_s1")).json()
+        assert body["count"] == row["counts"][measure] == len(body["ratings"]), measure
+        assert {a["id"] for a in body["appeals"]} == {
+            r["appeal_id"] for r in body["ratings"] if r["appeal_id"] is not None}
+    bad = city.client.get(row["links"]["bad_ratings"],
+                          headers=city.headers("handler_s1")).json()
+    assert row["counts"]["bad_ratings"] == 3
+    assert sorted((r["appeal_id"] or 0, r["service_item"], r["stars"])
+                  for r in bad["ratings"]) == sorted([
+        (scenario.ids["a1"], None, 2), (scenario.ids["a1"], None, 1), (0, "占道审批", 1)])
+    assert [a["id"] for a in bad["appeals"]] == [scenario.ids["a1"]]
+    # an appeal-based count has no ratings
+    closed = city.client.get(row["links"]["closed"], headers=city.headers("handler_s1")).json()
+    assert closed["ratings"] is None and closed["count"] == len(closed["appeals"])

@@ -67,7 +67,9 @@ SHORTFALLS = (("late_response", "response_rate"), ("unresolved", "resolution_rat
               ("dissatisfied", "satisfaction_rate"),
               ("basically_satisfied", "satisfaction_rate"), ("overdue", "on_time_rate"),
               ("bad_ratings", "bad_rating_rate"))
-# the shortfalls that count ratings, listed as ratings (a rating of a service item has no appeal)
+# the counts of ratings, whose drill-down lists ratings (a service item's rating has no appeal,
+# an appeal may be rated twice), and the shortfall among them
+RATING_MEASURES: tuple[str, ...] = kq.RATING_COUNTS
 RATED_SHORTFALLS = frozenset({"bad_ratings"})
 SHORTFALL_ZH = {"late_response": "未按时响应", "unresolved": "未解决或部分解决",
                 "dissatisfied": "回访不满意", "basically_satisfied": "回访基本满意",
@@ -530,6 +532,17 @@ class ReportingService:
             formula = self._formula(uow)
             return kq.appeals_behind(uow.session, formula, self.window(period, now), unit_id,
                                      measure)
+
+    def ratings_behind(self, period: Period, unit_id: int, measure: str,
+                       now: datetime) -> list[kq.RatingItem]:
+        """The ratings a count of ratings (`ratings`, `bad_ratings`) is made of: as many as
+        it counts, a service item's (no appeal) and each of an appeal's among them."""
+        if measure not in RATING_MEASURES:
+            raise InvalidArguments(f"“{measure}”不是评价的统计项", field="measure")
+        with self.db.uow(write=False) as uow:
+            if uow.session.get(UnitRow, unit_id) is None:
+                raise NotFound(f"单位 {unit_id} 不存在")
+            return kq.ratings_behind(uow.session, self.window(period, now), unit_id, measure)
 
     # --- 万人诉求比 (appeals per 10,000 residents) ------------------------------------------------
 

@@ -379,6 +379,16 @@ def appeals_behind(session: Session, f: KpiFormula, w: Window, unit_id: int, mea
     return [(int(i), c) for i, c in session.execute(stmt).all()]
 
 
+def ratings_behind(session: Session, w: Window, unit_id: int, measure: str, *,
+                   limit: int = 1000) -> list[RatingItem]:
+    """The ratings a count of ratings (`ratings`, `bad_ratings`) is made of, for the unit's
+    subtree, by id: a service item's too, and each of an appeal's."""
+    ids = session.scalars(select(R.id).where(rating_predicates(w)[measure],
+                                             R.unit_id.in_(subtree_units(session, unit_id)))
+                          .order_by(R.id).limit(limit))
+    return rating_items(session, ids)
+
+
 def first_appeals_by_unit(session: Session, f: KpiFormula, w: Window, measure: str,
                           per_unit: int) -> dict[int, array[int]]:
     """The ids of the first `per_unit` records (by id) behind a count, per unit they count

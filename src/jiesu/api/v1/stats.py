@@ -184,12 +184,25 @@ class AppealLink(BaseModel):
     url: str
 
 
+class RatingLink(BaseModel):
+    id: int
+    stars: int
+    appeal_id: int | None = Field(description="the appeal rated (None: a service item)")
+    code: str | None
+    service_item: str | None = Field(description="the service item rated, by name")
+
+
 class AppealsBehindOut(BaseModel):
     period: str
     unit: int
     measure: str
-    count: int
+    count: int = Field(description="as the KPI counts it: appeals, or for `ratings` and "
+                                    "`bad_ratings` ratings")
     appeals: list[AppealLink]
+    ratings: list[RatingLink] | None = Field(
+        None, description="`ratings`, `bad_ratings`: each rating counted, a service item's "
+                          "(no appeal) and each of an appeal's; `appeals` lists each appeal "
+                          "among them once")
 
 
 @router.get("/kpi/appeals", response_model=AppealsBehindOut, summary="指标对应的诉求清单")
@@ -198,10 +211,18 @@ def appeals_behind(runtime: RuntimeDep, user: CurrentUserDep, period: PeriodQ, u
                    ) -> AppealsBehindOut:
     check_reader(user, unit)
     p = parse_period(period)
-    found = reporting(runtime).appeals_behind(p, unit, measure, utcnow())
-    return AppealsBehindOut(period=p.label, unit=unit, measure=measure, count=len(found),
-                            appeals=[AppealLink(id=i, code=c, url=f"/api/v1/appeals/{i}")
-                                     for i, c in found])
+    svc = reporting(runtime)
+    now = utcnow()
+    found = svc.appeals_behind(p, unit, measure, now)
+    appeals = [AppealLink(id=i, code=c, url=f"/api/v1/appeals/{i}") for i, c in found]
+    if measure not in rep.RATING_MEASURES:
+        return AppealsBehindOut(period=p.label, unit=unit, measure=measure, count=len(found),
+                                appeals=appeals)
+    ratings = [RatingLink(id=x.rating_id, stars=x.stars, appeal_id=x.appeal_id, code=x.code,
+                          service_item=x.item_name)
+               for x in svc.ratings_behind(p, unit, measure, now)]
+    return AppealsBehindOut(period=p.label, unit=unit, measure=measure, count=len(ratings),
+                            appeals=appeals, ratings=ratings)
 
 
 class TrendPoint(BaseModel):
