@@ -70,6 +70,7 @@ def test_the_bad_ratings_listed_are_as_many_as_counted(scenario: Scenario,
     # English: the item's entry says what it is
     page = client.get("/staff/unit-kpi?period=2026-03&lang=en").text
     assert "Service item rating: 占道审批" in page
+    assert "Bad ratings are counted one by one" in page and "差评按条计" not in page
 
 
 def test_the_apis_drill_down_of_a_rating_count_lists_the_ratings(scenario: Scenario,
