@@ -435,7 +435,7 @@ def test_appeals_answered_directly_count_in_the_reports_closed_total(scenario: S
     from jiesu.web.report_pages import render_monthly
 
     html = render_monthly(rt, "2026-03", NOW)
-    rows = dict(re.findall(r"<tr><td>([^<]+)</td><td>([^<]*)</td></tr>", html))
+    rows = dict(re.findall(r"<tr><th scope=\"row\">([^<]+)</th><td>([^<]*)</td></tr>", html))
     assert (rows["办结数"], rows["其中热线直办"]) == ("7", "2")
     english = render_monthly(rt, "2026-03", NOW, lang="en")
     assert "of which: answered by the hotline" in english
