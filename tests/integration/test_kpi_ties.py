@@ -89,7 +89,7 @@ def test_scores_equal_to_two_decimals_share_a_place(departments: Scenario,
 
     # the 通报 page and its XLSX
     html = render_monthly(rt, "2026-03", NOW)
-    table = re.search(r'data-group="department">(.*?)</table>', html, re.S)
+    table = re.search(r'data-group="department"[^>]*>(.*?)</table>', html, re.S)
     assert table
     shown = dict((name, int(place)) for place, name in re.findall(
         r"<td>(\d+)</td><td class=\"name\"><a [^>]*>([^<]+)</a>", table.group(1)))
