@@ -116,8 +116,9 @@ def audit(request: Request) -> HTMLResponse:
                                                       if e.actor_id is not None})
     query_base = urlencode([(k, shown[k]) for k in ("type", "from", "to") if shown[k]])
     return core.render(request, "staff/audit.html", {
-        "events": events, "code": code, "anchors": anchors, "page": page, "total": total,
-        "capped": capped, "per_page": AUDIT_PER_PAGE, "query_base": query_base,
+        "events": events, "code": code, "anchors": anchors,
+        # the count stops at COUNT_CAP: past it the rows end where a page is short
+        **core.page_of(events, total, capped, page, AUDIT_PER_PAGE), "query_base": query_base,
         "kinds": kinds, "shown": shown, "problem": problem, "actors": actors, "checks": checks,
         "alarms": raised, "names": names, "typed": core.take_typed(request),
         "stale": stale(checks[0] if checks else None, utcnow(),

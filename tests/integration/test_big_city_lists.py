@@ -1,0 +1,231 @@
+"""Unit lists in a big city: a district of 2,296 units (大区, 45 streets × 50 communities) added
+after the test city puts its last units past the 2,000 the lists once stopped at. No form
+loses a unit without saying so: the article owner, a policy's region, issuer and an
+enterprise's region, the ledger's unit filter, 二次派单 (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from jiesu.services.admin import AdminService
+from jiesu.services.clock import utcnow
+from jiesu.store import queries
+from jiesu.store.enterprise_tables import EnterpriseRow, PolicyRow
+from jiesu.store.knowledge_tables import KnowledgeArticleRow
+from jiesu.store.tables import UnitRow
+from jiesu.web.routes import analyst
+from tests.integration.test_web_pages import _login, _token
+from tests.integration.test_web_policies import uscc
+from tests.support.city import PASSWORD, City, add_big_district
+
+ANSWER = "购房、租房、还贷、离职等情形可以提取住房公积金。"
+
+
+def _big(city: City, *users: tuple[str, str]) -> None:
+    """The big district, and handlers of these units (username, unit code)."""
+    add_big_district(city)
+    admin = AdminService(city.runtime.db, city.runtime.rules)
+    for username, code in users:
+        admin.add_user(username, PASSWORD, "handler", unit_code=code, now=utcnow())
+
+
+def _options(html: str) -> dict[str, str]:
+    """option label (indent stripped) → value."""
+    return {label.strip("　 "): value for value, label in
+            re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', html)}
+
+
+def _unit_id(city: City, code: str) -> int:
+    with city.runtime.db.uow(write=False) as uow:
+        found = uow.session.scalar(select(UnitRow.id).where(UnitRow.code == code))
+    assert found is not None, code
+    return found
+
+
+def _article(c: TestClient, **fields: str) -> object:
+    data = {"csrf_token": _token(c, "/staff/knowledge/new"), "title": "公积金怎么提取",
+            "answer": ANSWER, "keywords": "", "category": "", "review_by": ""} | fields
+    return c.post("/staff/knowledge/new", data=data, follow_redirects=False)
+
+
+def _owners(city: City) -> list[int]:
+    with city.runtime.db.uow(write=False) as uow:
+        return list(uow.session.scalars(select(KnowledgeArticleRow.owner_unit_id)))
+
+
+def test_a_handler_of_a_late_street_picks_its_units_as_an_articles_owner(city: City) -> None:
+    """The owners were the first 2,000 units, filtered to the handler's after the cut: the
+    handler of the big district's last street saw an empty list."""
+    _big(city, ("handler_late", "BIG44"))
+    c = city.client
+    _login(c, "handler_late")
+    page = c.get("/staff/knowledge/new").text
+    owners = _options(page[page.index('id="k-owner"'):page.index("</select>",
+                                                                  page.index('id="k-owner"'))])
+    assert "大街道44" in owners and "大社区44-49" in owners
+    assert len(owners) == 51  # the street and its 50 communities, nothing else
+    r = _article(c, owner_unit_id=owners["大社区44-49"])
+    assert r.status_code == 303, r.text  # type: ignore[attr-defined]
+    assert _owners(city) == [_unit_id(city, "BIG44-49")]
+
+
+def test_an_administrator_types_any_unit_of_a_big_city_as_an_articles_owner(
+        city: City) -> None:
+    """Past 500 units the owner is typed (a code, found by name or code as it is typed), as
+    in the admin forms, instead of a select of the first 2,000 of 2,303."""
+    _big(city)
+    c = city.client
+    _login(c, "admin")
+    page = c.get("/staff/knowledge/new").text
+    assert 'id="k-owner"' in page and 'name="owner_unit_code"' in page
+    assert "data-unit-find" in page and page.count("<option") < 50
+    bad = _article(c, owner_unit_code="NOPE")
+    assert bad.status_code == 422  # type: ignore[attr-defined]
+    assert "负责单位“NOPE”不存在" in bad.text and 'value="NOPE"' in bad.text  # type: ignore[attr-defined]
+    r = _article(c, owner_unit_code="BIG44-49")
+    assert r.status_code == 303, r.text  # type: ignore[attr-defined]
+    assert _owners(city) == [_unit_id(city, "BIG44-49")]
+    with city.runtime.db.uow(write=False) as uow:
+        article = uow.session.scalar(select(KnowledgeArticleRow.id))
+    edit = c.get(f"/staff/knowledge/{article}/edit").text
+    assert 'name="owner_unit_code"' in edit and 'value="BIG44-49"' in edit
+
+
+def _policy(c: TestClient, **fields: str) -> object:
+    data = {"csrf_token": _token(c, "/staff/policies/new"), "code": "P-2026-09",
+            "title": "大区小微企业补贴", "mode": "apply", "summary": "", "benefit": "补贴",
+            "amount": "1000", "valid_from": "", "valid_until": "", "payout_days": "10",
+            "issuer_unit_code": "BIG44", "c0_field": "region", "c0_op": "in",
+            "c0_value": "大社区44-49、BIG43"} | fields
+    return c.post("/staff/policies/new", data=data, follow_redirects=False)
+
+
+def test_a_policy_names_any_unit_of_a_big_city(city: City) -> None:
+    """A region typed past the 2,000th unit was refused as 不是单位名称或单位编码; the issuer
+    was a select of the first 2,000 units down to the communities."""
+    _big(city)
+    c = city.client
+    _login(c, "admin")
+    page = c.get("/staff/policies/new").text
+    assert 'name="issuer_unit_code"' in page and page.count("<option") < 100
+    r = _policy(c)
+    assert r.status_code == 303, r.text  # type: ignore[attr-defined]
+    with city.runtime.db.uow(write=False) as uow:
+        row = uow.session.scalars(select(PolicyRow)).one()
+        assert row.issuer_unit_id == _unit_id(city, "BIG44")
+        assert row.conditions[0]["value"] == [_unit_id(city, "BIG44-49"), _unit_id(city, "BIG43")]
+    edit = c.get(f"/staff/policies/{row.id}/edit").text
+    assert "大社区44-49、大街道43" in edit and 'value="BIG44"' in edit
+    # a word that names no unit, and an issuer deeper than the issuers' levels, are refused
+    refused = _policy(c, code="P-2026-10", c0_value="大社区44-99")
+    assert refused.status_code == 422  # type: ignore[attr-defined]
+    assert "区域“大社区44-99”不是单位名称或单位编码" in refused.text  # type: ignore[attr-defined]
+    with city.runtime.db.engine.begin() as conn:
+        conn.execute(UnitRow.__table__.insert(), [{
+            "id": 99_999, "code": "GRID1", "name": "网格1", "parent_id": _unit_id(city, "BIG0-0"),
+            "unit_group": "grid", "path": f"{_path(city, 'BIG0-0')}99999/", "depth": 4,
+            "active": True}])
+    deep = _policy(c, code="P-2026-11", issuer_unit_code="GRID1")
+    assert deep.status_code == 422  # type: ignore[attr-defined]
+    assert "发布单位“GRID1”不存在" in deep.text  # type: ignore[attr-defined]
+
+
+def _path(city: City, code: str) -> str:
+    with city.runtime.db.uow(write=False) as uow:
+        found = uow.session.scalar(select(UnitRow.path).where(UnitRow.code == code))
+    assert found is not None
+    return found
+
+
+def test_an_enterprise_lies_in_any_unit_of_a_big_city(city: City) -> None:
+    _big(city)
+    c = city.client
+    _login(c, "admin")
+    page = c.get("/staff/enterprises/new").text
+    assert 'name="region_unit_code"' in page
+    data = {"csrf_token": _token(c, "/staff/enterprises/new"), "uscc": uscc(7),
+            "name": "大区软件有限公司", "industry": "I65", "employees": "50", "revenue": "800",
+            "region_unit_code": "BIG44-49", "founded_on": "", "certifications": "",
+            "tax_credit": "", "contact_name": "", "contact_phone": "", "liaison_user_id": ""}
+    r = c.post("/staff/enterprises/new", data=data, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    with city.runtime.db.uow(write=False) as uow:
+        region = uow.session.scalars(select(EnterpriseRow.region_unit_id)).one()
+    assert region == _unit_id(city, "BIG44-49")
+    shown = c.get(r.headers["location"]).text
+    assert 'value="BIG44-49"' in shown
+
+
+def test_the_ledger_offers_a_city_handler_the_top_levels_and_says_when_it_cuts(
+        city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user whose scope is the city was offered every unit below it, cut at 2,000 in tree
+    order: the big district's last streets were not there. The filter offers the scope's
+    unit and two levels below it (as the unscoped roles get the city, districts, streets)."""
+    from jiesu.web.routes import ledger
+
+    _big(city, ("handler_city", "C"), ("handler_big", "BIG"))
+    c = city.client
+    _login(c, "handler_city")
+    page = c.get("/staff/ledger").text
+    units = _options(page[page.index('id="l-unit"'):])
+    assert "大街道44" in units and "大社区0-0" not in units and "data-units-cut" not in page
+    c.cookies.clear()
+    monkeypatch.setattr(ledger, "LEDGER_UNITS", 100)
+    _login(c, "handler_big")
+    page = c.get("/staff/ledger").text
+    select_html = page[page.index('id="l-unit"'):page.index("</select>", page.index('id="l-unit"'))]
+    units = _options(select_html)
+    # cut at whole levels first: the district and every street, then communities
+    assert len(units) == 100 and "大区" in units and "大街道44" in units
+    assert "data-units-cut" in page and "只列出前 100 个单位" in page
+
+
+def test_redispatch_offers_every_unit_below_a_big_lead_unit(city: City) -> None:
+    """二次派单 listed the first 500 units below the lead unit: a district of 2,296 could not
+    pass an appeal to its later streets. The levels nearest come first, the page says
+    it cut the list, and its 显示全部单位 link lists them all."""
+    _big(city, ("handler_big", "BIG"))
+    a = city.register()
+    city.act("dispatcher", a["id"], "dispatch", unit_code="BIG")
+    city.act("handler_big", a["id"], "sign")
+    c = city.client
+    _login(c, "handler_big")
+    page = c.get(f"/staff/appeals/{a['id']}").text
+    form = page[page.index('id="act-sub_dispatch"'):]
+    form = form[:form.index("</details>")]
+    units = _options(form)
+    assert "大街道44" in units and "大社区0-0" in units and "大社区44-49" not in units
+    assert "data-units-cut" in form and "只列出前 500 个下级单位" in form
+    everything = c.get(f"/staff/appeals/{a['id']}?units=all").text
+    form = everything[everything.index('id="act-sub_dispatch"'):]
+    form = form[:form.index("</details>")]
+    assert "大社区44-49" in _options(form) and "data-units-cut" not in form
+
+
+def test_the_audit_pager_ends_where_a_capped_lists_rows_do(
+        city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The audit log's count stops at COUNT_CAP; its pager had no rows to tell a short last
+    page, so it offered 下一页 onto empty pages."""
+    from jiesu.store.tables import EventRow
+
+    for n in range(5):
+        city.register(content=f"第{n}号楼前的路灯坏了，晚上出行不安全")
+    with city.runtime.db.uow(write=False) as uow:
+        events = len(list(uow.session.scalars(select(EventRow.id))))
+    # pages of `per` rows whose last is short, counted only to one more than a page
+    per = next(p for p in range(2, events) if events % p and p + 1 < events)
+    monkeypatch.setattr(queries, "COUNT_CAP", per + 1)
+    monkeypatch.setattr(analyst, "AUDIT_PER_PAGE", per)
+    c = city.client
+    _login(c, "auditor")
+    first = c.get("/staff/audit").text
+    assert "下一页" in first and "第 1 / 2+ 页" in first
+    last = -(-events // per)
+    full = c.get(f"/staff/audit?page={last - 1}").text
+    assert "下一页" in full
+    short = c.get(f"/staff/audit?page={last}").text
+    assert f"第 {last} / 2+ 页" in short and "下一页" not in short
