@@ -85,7 +85,7 @@ def test_an_administrator_types_any_unit_of_a_big_city_as_an_articles_owner(
     assert "data-unit-find" in page and page.count("<option") < 50
     bad = _article(c, owner_unit_code="NOPE")
     assert bad.status_code == 422  # type: ignore[attr-defined]
-    assert "负责单位“NOPE”不存在" in bad.text and 'value="NOPE"' in bad.text  # type: ignore[attr-defined]
+    assert "负责单位 NOPE 不存在" in bad.text and 'value="NOPE"' in bad.text  # type: ignore[attr-defined]
     r = _article(c, owner_unit_code="BIG44-49")
     assert r.status_code == 303, r.text  # type: ignore[attr-defined]
     assert _owners(city) == [_unit_id(city, "BIG44-49")]
@@ -131,7 +131,7 @@ def test_a_policy_names_any_unit_of_a_big_city(city: City) -> None:
             "active": True}])
     deep = _policy(c, code="P-2026-11", issuer_unit_code="GRID1")
     assert deep.status_code == 422  # type: ignore[attr-defined]
-    assert "发布单位“GRID1”不存在" in deep.text  # type: ignore[attr-defined]
+    assert "发布单位 GRID1 不存在" in deep.text  # type: ignore[attr-defined]
 
 
 def _path(city: City, code: str) -> str:

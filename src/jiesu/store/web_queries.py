@@ -7,6 +7,7 @@ functions with the session of a reading unit of work and never build SQL themsel
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -190,8 +191,11 @@ def category_branches(session: Session) -> dict[str, str]:
 
 def units(session: Session, *, max_depth: int | None = None,
           under_path: str | None = None, limit: int = 2000,
-          stopped_too: bool = False, q: str = "") -> list[UnitRow]:
-    """Units in tree order; `q`: only those whose code starts with it or name contains it."""
+          stopped_too: bool = False, q: str = "", levels_first: bool = False
+          ) -> list[UnitRow]:
+    """Units in tree order; `q`: only those whose code starts with it or name contains it.
+    Past `limit` the first units in tree order are kept, or with `levels_first` the upper
+    levels whole before any of the next (a district's every street before its communities)."""
     stmt = select(UnitRow) if stopped_too else select(UnitRow).where(UnitRow.active.is_(True))
     if q:
         stmt = stmt.where(or_(func.upper(UnitRow.code).startswith(q.upper(), autoescape=True),
@@ -200,17 +204,20 @@ def units(session: Session, *, max_depth: int | None = None,
         stmt = stmt.where(UnitRow.depth <= max_depth)
     if under_path is not None:
         stmt = stmt.where(UnitRow.path.startswith(under_path))
-    return _first_in_tree(session, stmt, limit)
+    return _first_in_tree(session, stmt, limit, levels_first=levels_first)
 
 
-def _first_in_tree(session: Session, stmt: Select[UnitRow], limit: int) -> list[UnitRow]:
-    """The first `limit` units `stmt` selects, in tree order. A path sorts as text ("/1/1000/"
-    before "/1/999/"), so a limit in SQL ordered by it dropped the wrong units: the cut is made
-    here on the ids and paths of them all (a 7,000-unit tree's in about 10 ms), and only the
-    units kept are loaded."""
+def _first_in_tree(session: Session, stmt: Select[UnitRow], limit: int, *,
+                   levels_first: bool = False) -> list[UnitRow]:
+    """The first `limit` units `stmt` selects, in tree order (`levels_first`: the first by
+    depth, then tree order), returned in tree order. A path sorts as text ("/1/1000/" before
+    "/1/999/"), so a limit in SQL ordered by it dropped the wrong units: the cut is made here
+    on the ids and paths of them all (a 7,000-unit tree's in about 10 ms), and only the units
+    kept are loaded."""
     keys = session.execute(stmt.with_only_columns(UnitRow.id, UnitRow.path)).all()
     if len(keys) > limit:
-        kept = sorted(keys, key=lambda k: tree_order(k.path))[:limit]
+        kept = sorted(keys, key=lambda k: (k.path.count("/") if levels_first else 0,
+                                           tree_order(k.path)))[:limit]
         stmt = stmt.where(UnitRow.id.in_([k.id for k in kept]))
     return sorted(session.scalars(stmt), key=lambda u: tree_order(u.path))
 
@@ -291,6 +298,51 @@ def move_targets(session: Session, unit: UnitRow, groups: list[str], *,
     if unit.parent_id is not None:
         stmt = stmt.where(UnitRow.id != unit.parent_id)
     return _first_in_tree(session, stmt, limit)
+
+
+def active_unit(session: Session, code: str, *, max_depth: int | None = None
+                ) -> UnitRow | None:
+    """The active unit of this code (as stored, or in capitals), down to `max_depth`: a unit
+    typed into a form, looked up instead of sought in a list of the first thousands."""
+    code = code.strip()
+    if not code:
+        return None
+    stmt = select(UnitRow).where(UnitRow.active.is_(True),
+                                 UnitRow.code.in_(sorted({code, code.upper()})))
+    if max_depth is not None:
+        stmt = stmt.where(UnitRow.depth <= max_depth)
+    found = sorted(session.scalars(stmt), key=lambda u: u.code != code)
+    return found[0] if found else None
+
+
+def units_named(session: Session, words: Collection[str]) -> list[UnitRow]:
+    """The active units that these words (typed, NFKC-normalized) name, by code in any case
+    or by name compared after NFKC (a full-width （ typed as (, or the other way round), in
+    tree order: a policy's region conditions. Read by code and by names of the same shape
+    (an ASCII character matched by any one), never the whole tree."""
+    wanted = {w for w in words if w}
+    if not wanted:
+        return []
+    names: set[str] = set()
+    shapes: set[str] = set()
+    for w in wanted | {w.upper() for w in wanted}:
+        if w.isascii():  # "D1", "ABC": as typed or in full-width letters
+            names.update((w, "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else
+                                     "\u3000" if c == " " else c for c in w)))
+        else:  # any ASCII character may be stored as its full-width form
+            shapes.add("".join("_" if c.isascii() else c for c in w))
+    near: list[ColumnElement[bool]] = [func.upper(UnitRow.code).in_(
+        sorted({w.upper() for w in wanted})), UnitRow.name.in_(sorted(names))]
+    near += [UnitRow.name.like(shape) for shape in sorted(shapes)]
+    uppers = {w.upper() for w in wanted}
+    found = [u for u in session.scalars(select(UnitRow).where(UnitRow.active.is_(True),
+                                                               or_(*near)))
+             if u.code.upper() in uppers or _nfkc(u.name) in wanted | uppers]
+    return sorted(found, key=lambda u: tree_order(u.path))
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def unit_names_by_code(session: Session, codes: set[str]) -> dict[str, str]:

@@ -486,6 +486,8 @@ EN: dict[str, str] = {
     "单位名称": "Unit name", "上级单位编码": "Parent unit code", "单位类别": "Unit group",
     "新增用户": "Add user", "显示名称": "Display name", "角色": "Role", "所属单位": "Unit",
     "输入名称或编码查找": "Type a name or code to find it",
+    "单位较多，请输入单位编码（可按名称或编码查找）。":
+        "Too many units to list: type the unit's code (find it by name or code).",
     "上传分类文件（CSV：level1,level2,level3）": "Upload taxonomy (CSV: level1,level2,level3)",
     "导入": "Import", "时钟": "Clock", "时长": "Amount", "计量": "Unit of time",
     "全部": "Any", "保存": "Save", "删除": "Delete", "已导入年份": "Loaded years",
@@ -828,6 +830,7 @@ _NOUNS_EN = {
     "服务事项": "Service item", "时限规则": "Time-limit rule", "整改": "Rectification",
     "事项分类": "Category", "事项分类编码": "Category", "上级分类": "Parent category",
     "API 密钥": "API key", "考核公式版本": "KPI formula version", "用户": "User",
+    "负责单位": "Owning unit", "发布单位": "Issuing unit", "所在区域": "Region",
 }
 _NOUN = "|".join(map(re.escape, _NOUNS_EN))
 _TIME_UNITS_EN = {"个工作日": "working days", "小时": "hours", "分钟": "minutes"}

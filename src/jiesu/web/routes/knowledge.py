@@ -17,7 +17,7 @@ from jiesu.domain.knowledge import ARTICLE_STATUS_ZH
 from jiesu.runtime import Runtime
 from jiesu.services.clock import utcnow
 from jiesu.services.knowledge import EDITORS, STAFF, ArticleInput, ArticleView
-from jiesu.store import web_queries
+from jiesu.store import queries, web_queries
 from jiesu.web import core
 from jiesu.web.core import FormDep
 
@@ -25,7 +25,11 @@ router = APIRouter(prefix="/staff/knowledge", include_in_schema=False)
 PAGE = "/staff/knowledge"
 PER_PAGE = 20
 HINTS = 3
-_TEXT = ("title", "answer", "owner_unit_id", "category", "keywords", "review_by")
+_TEXT = ("title", "answer", "owner_unit_id", "owner_unit_code", "category", "keywords",
+         "review_by")
+# Up to this many units the owner is a select; past it (a big city's administrator, a handler
+# high in the tree) the owner's code is typed, found by name or code while it is typed.
+OWNER_CHOICES = 500
 
 
 @router.get("", response_class=HTMLResponse)
@@ -69,14 +73,25 @@ def hints(request: Request) -> HTMLResponse:
 # --- the form ----------------------------------------------------------------------------------
 
 
-def _owners(rt: Runtime, request: Request) -> list[Any]:
+def _owners(rt: Runtime, request: Request) -> tuple[list[Any] | None, list[Any]]:
+    """The units that may own an article (a handler's: its unit subtree, chosen in SQL before
+    any cut, not filtered out of the first units of the city), or None past OWNER_CHOICES:
+    the form then takes a code."""
     user = core.require(request, EDITORS)
     with core.reading(rt) as uow:
-        units = web_queries.units(uow.session)
         cats = web_queries.leaf_categories(uow.session)
-    if user.role is Role.HANDLER:
-        units = [u for u in units if u.id in user.actor().unit_scope]
-    return [units, cats]
+        path = queries.unit_path(uow.session, user.unit_id) \
+            if user.role is Role.HANDLER else None
+        if user.role is Role.HANDLER and path is None:
+            return [], cats
+        units = web_queries.units(uow.session, under_path=path, limit=OWNER_CHOICES + 1)
+    return (units if len(units) <= OWNER_CHOICES else None), cats
+
+
+def _code_of(rt: Runtime, unit_id: int | None) -> str:
+    with core.reading(rt) as uow:
+        unit = web_queries.unit_by_id(uow.session, unit_id) if unit_id else None
+        return unit.code if unit is not None else ""
 
 
 def _form(request: Request, values: dict[str, Any], *, article_id: int | None,
@@ -93,7 +108,9 @@ def _form(request: Request, values: dict[str, Any], *, article_id: int | None,
 def new_form(request: Request) -> HTMLResponse:
     user = core.require(request, EDITORS)
     owner = str(user.unit_id) if user.unit_id else ""
-    return _form(request, {"owner_unit_id": owner}, article_id=None)
+    return _form(request, {"owner_unit_id": owner,
+                           "owner_unit_code": _code_of(core.runtime_of(request), user.unit_id)},
+                 article_id=None)
 
 
 @router.post("/new", response_model=None)
@@ -108,6 +125,7 @@ def edit_form(request: Request, article_id: int) -> HTMLResponse:
     if not a.may_edit:
         raise PermissionDenied("只能维护本单位及下级单位负责的知识库文章")
     values = {"title": a.title, "answer": a.answer, "owner_unit_id": str(a.owner_unit_id),
+              "owner_unit_code": _code_of(core.runtime_of(request), a.owner_unit_id),
               "category": a.category or "", "keywords": "，".join(a.keywords),
               "review_by": a.review_by.isoformat() if a.review_by else ""}
     return _form(request, values, article_id=article_id, version=str(a.version))
@@ -126,6 +144,13 @@ def _save(request: Request, form: dict[str, Any], article_id: int | None) -> Res
 
     def run() -> ArticleView:
         owner = values["owner_unit_id"]
+        if not owner and values["owner_unit_code"].strip():  # typed: a big city's form
+            code = values["owner_unit_code"].strip()
+            with core.reading(core.runtime_of(request)) as uow:
+                unit = web_queries.active_unit(uow.session, code)
+            if unit is None:
+                raise InvalidArguments(f"负责单位 {code[:30]} 不存在", field="owner_unit_id")
+            owner = str(unit.id)
         if not (owner.isascii() and owner.isdigit() and len(owner) < 18):
             raise InvalidArguments("请选择负责单位", field="owner_unit_id")
         review_by = None
