@@ -88,10 +88,18 @@ class UnitRef:
     name: str
 
 
+def region_words(rows: Sequence[ConditionRow]) -> set[str]:
+    """The words the region conditions name units by (codes or names), as `conditions_json`
+    reads them: what to look up before it."""
+    return {w.strip() for row in rows if row.field == Field.REGION.value
+            for w in _LIST.split(_nfkc(row.value)) if w.strip()}
+
+
 def conditions_json(rows: Sequence[ConditionRow], units: Iterable[UnitRef]
                     ) -> tuple[list[dict[str, Any]], list[int]]:
     """The conditions as the service takes them, and for each the row number it came from
-    (to name rows in the service's messages); InvalidArguments naming the row otherwise."""
+    (to name rows in the service's messages); InvalidArguments naming the row otherwise.
+    `units`: those the region words may name, in tree order (`region_words`, looked up)."""
     by_word: dict[str, int] = {}
     for u in units:
         by_word.setdefault(u.code.upper(), u.id)

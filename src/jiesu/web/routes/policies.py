@@ -14,6 +14,7 @@ from jiesu.domain.appeal import Role
 from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.domain.policy import (
     FIELD_ZH,
+    Field,
     MODE_ZH,
     POLICY_STATUS_ZH,
     MatchStatus,
@@ -24,7 +25,7 @@ from jiesu.runtime import Runtime
 from jiesu.services.clock import utcnow
 from jiesu.services.policies import PolicyService
 from jiesu.services.policy_inputs import PolicyInput
-from jiesu.store import web_queries
+from jiesu.store import queries, web_queries
 from jiesu.web import core, policy_forms
 from jiesu.web.core import FormDep
 
@@ -37,6 +38,9 @@ ENTERPRISE_READERS = {Role.ADMIN, Role.ANALYST}  # who opens /staff/enterprises
 TABS = [("policies", "政策列表"), ("applications", "申报审核"), ("payouts", "待兑现")]
 PER_PAGE = 20
 ISSUER_DEPTH = 3  # issuing units offered: the city, districts and departments, streets
+# Up to this many issuing units the form offers a select; past it the issuer's code is typed,
+# found by name or code while it is typed (a big city has thousands down to ISSUER_DEPTH).
+ISSUER_CHOICES = 500
 
 
 def policy_service(rt: Runtime) -> PolicyService:
@@ -92,16 +96,28 @@ def page(request: Request) -> HTMLResponse:
 # --- the policy form -------------------------------------------------------------------------
 
 
-def _issuers(rt: Runtime) -> list[policy_forms.UnitRef]:
+def _named_units(rt: Runtime, rows: list[policy_forms.ConditionRow]
+                 ) -> list[policy_forms.UnitRef]:
+    """The units the region conditions' words name, looked up by code or name (a list of the
+    city's first 2,000 refused a unit past them as 不是单位名称或单位编码)."""
     with core.reading(rt) as uow:
-        return [policy_forms.UnitRef(u.id, u.code, u.name)
-                for u in web_queries.units(uow.session, max_depth=ISSUER_DEPTH)]
+        return [policy_forms.UnitRef(u.id, u.code, u.name) for u in web_queries.units_named(
+            uow.session, policy_forms.region_words(rows))]
 
 
-def _all_units(rt: Runtime) -> list[policy_forms.UnitRef]:
-    with core.reading(rt) as uow:
-        return [policy_forms.UnitRef(u.id, u.code, u.name)
-                for u in web_queries.units(uow.session)]
+def _issuer(rt: Runtime, values: dict[str, Any]) -> int:
+    """The issuing unit picked (a select's id) or typed (its code, in a big city)."""
+    code = values.get("issuer_unit_code", "").strip()
+    if not values["issuer_unit_id"] and code:
+        with core.reading(rt) as uow:
+            unit = web_queries.active_unit(uow.session, code, max_depth=ISSUER_DEPTH)
+        if unit is None:
+            raise InvalidArguments(f"发布单位 {code[:30]} 不存在", field="issuer_unit_id")
+        return unit.id
+    issuer = policy_forms.optional_id(values["issuer_unit_id"], "发布单位", "issuer_unit_id")
+    if issuer is None:
+        raise InvalidArguments("请选择发布单位", field="issuer_unit_id")
+    return issuer
 
 
 def _form_page(request: Request, values: dict[str, Any], rows: list[policy_forms.ConditionRow],
@@ -109,7 +125,7 @@ def _form_page(request: Request, values: dict[str, Any], rows: list[policy_forms
                error_field: str | None = None, status_code: int = 200) -> HTMLResponse:
     rt = core.runtime_of(request)
     with core.reading(rt) as uow:
-        units = web_queries.units(uow.session, max_depth=ISSUER_DEPTH)
+        units = web_queries.units(uow.session, max_depth=ISSUER_DEPTH, limit=ISSUER_CHOICES + 1)
     # what saving will do depends on it: a published policy matches again at once
     status = None if policy_id is None else policy_service(rt).policy(
         core.require(request, EDITORS).actor(), policy_id).status
@@ -118,12 +134,12 @@ def _form_page(request: Request, values: dict[str, Any], rows: list[policy_forms
         "values": values, "rows": policy_forms.shown_rows(rows), "policy_id": policy_id,
         "status": status,
         "version": version, "error": error, "error_field": error_field, "bad_row": bad,
-        "units": units, "modes": list(MODE_ZH), "fields": list(FIELD_ZH),
+        "units": units if len(units) <= ISSUER_CHOICES else None, "modes": list(MODE_ZH), "fields": list(FIELD_ZH),
         "ops": list(policy_forms.OP_ZH), "value_help": policy_forms.VALUE_HELP,
         "unit_of": policy_forms.UNIT_OF}, status_code=status_code)
 
 
-_POLICY_TEXT = ("code", "title", "issuer_unit_id", "mode", "summary", "benefit", "amount",
+_POLICY_TEXT = ("code", "title", "issuer_unit_id", "issuer_unit_code", "mode", "summary", "benefit", "amount",
                 "valid_from", "valid_until", "payout_days")
 
 
@@ -144,8 +160,13 @@ def edit_form(request: Request, policy_id: int) -> HTMLResponse:
     user = core.require(request, EDITORS)
     rt = core.runtime_of(request)
     p = policy_service(rt).policy(user.actor(), policy_id)
-    names = {u.id: u.name for u in _all_units(rt)}
+    regions = {v for c in p.conditions if c.get("field") == Field.REGION.value
+               for v in (c.get("value") or []) if isinstance(v, int)}
+    with core.reading(rt) as uow:
+        names = queries.unit_names(uow.session, regions | {p.issuer_unit_id})
+        issuer = web_queries.unit_by_id(uow.session, p.issuer_unit_id)
     values = {"code": p.code, "title": p.title, "issuer_unit_id": str(p.issuer_unit_id),
+              "issuer_unit_code": issuer.code if issuer is not None else "",
               "mode": str(p.mode), "summary": p.summary, "benefit": p.benefit,
               "amount": policy_forms.fen_to_yuan(p.amount_fen),
               "valid_from": p.valid_from.isoformat() if p.valid_from else "",
@@ -170,12 +191,10 @@ def _save(request: Request, form: dict[str, Any], policy_id: int | None) -> Resp
     version = core.text(form, "version")
     numbers: list[int] = []
     try:
-        issuer = policy_forms.optional_id(values["issuer_unit_id"], "发布单位", "issuer_unit_id")
-        if issuer is None:
-            raise InvalidArguments("请选择发布单位", field="issuer_unit_id")
+        issuer = _issuer(rt, values)
         if values["mode"] not in MODE_ZH:
             raise InvalidArguments("请选择兑现方式", field="mode")
-        conditions, numbers = policy_forms.conditions_json(rows, _all_units(rt))
+        conditions, numbers = policy_forms.conditions_json(rows, _named_units(rt, rows))
         payout_days = policy_forms.optional_int(values["payout_days"], "兑现时限", "payout_days",
                                                 most=365)
         data = PolicyInput(
