@@ -162,6 +162,9 @@ def test_an_enterprise_lies_in_any_unit_of_a_big_city(city: City) -> None:
             "name": "大区软件有限公司", "industry": "I65", "employees": "50", "revenue": "800",
             "region_unit_code": "BIG44-49", "founded_on": "", "certifications": "",
             "tax_credit": "", "contact_name": "", "contact_phone": "", "liaison_user_id": ""}
+    bad = c.post("/staff/enterprises/new", data=data | {"region_unit_code": "NOPE"})
+    assert bad.status_code == 422 and "所在区域 NOPE 不存在" in bad.text
+    assert 'value="NOPE"' in bad.text
     r = c.post("/staff/enterprises/new", data=data, follow_redirects=False)
     assert r.status_code == 303, r.text
     with city.runtime.db.uow(write=False) as uow:

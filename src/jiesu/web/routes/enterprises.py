@@ -18,7 +18,7 @@ from jiesu.domain.enterprise import (
     TAX_CREDIT_GRADES,
     normalize_certifications,
 )
-from jiesu.domain.errors import DomainError
+from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.services.clock import utcnow
 from jiesu.services.policies import LIAISON_ROLES, EnterpriseView
 from jiesu.services.policy_inputs import EnterpriseInput
@@ -32,9 +32,12 @@ PAGE = "/staff/enterprises"
 EDITORS = {Role.ADMIN}
 PER_PAGE = 20
 REGION_DEPTH = 4  # regions offered: down to the communities
+# Up to this many regions the form offers a select; past it the region's code is typed, found
+# by name or code while it is typed (a big city has thousands).
+REGION_CHOICES = 500
 
 _TEXT = ("uscc", "name", "industry", "employees", "revenue", "assets", "size_class",
-         "region_unit_id", "founded_on", "certifications", "tax_credit", "contact_name",
+         "region_unit_id", "region_unit_code", "founded_on", "certifications", "tax_credit", "contact_name",
          "contact_phone", "liaison_user_id")
 
 
@@ -71,7 +74,14 @@ def _page(request: Request, values: dict[str, str], e: EnterpriseView | None, *,
     rt = core.runtime_of(request)
     may_edit = user.role in EDITORS
     with core.reading(rt) as uow:
-        regions = web_queries.units(uow.session, max_depth=REGION_DEPTH) if may_edit else []
+        regions: list[Any] | None = web_queries.units(
+            uow.session, max_depth=REGION_DEPTH, limit=REGION_CHOICES + 1) if may_edit else []
+        if regions is not None and len(regions) > REGION_CHOICES:
+            regions = None  # the form takes a code
+            region = values.get("region_unit_id", "")
+            if "region_unit_code" not in values and region.isdigit() and len(region) < 18:
+                unit = web_queries.unit_by_id(uow.session, int(region))
+                values = values | {"region_unit_code": unit.code if unit is not None else ""}
         liaisons = [(u, unit) for u, unit in web_queries.users(uow.session)
                     if u.active and u.role in LIAISON_ROLES] if may_edit else []
     matches: list[Any] = []
@@ -88,6 +98,18 @@ def _page(request: Request, values: dict[str, str], e: EnterpriseView | None, *,
         "grades": TAX_CREDIT_GRADES, "matches": matches, "unmatched": unmatched,
         "may_decide": False, "may_see_enterprises": False, "back": PAGE,
         "yuan": policy_forms.yuan}, status_code=status_code)
+
+
+def _region(request: Request, values: dict[str, str]) -> int | None:
+    """The region picked (a select's id) or typed (its code, in a big city), or none."""
+    code = values.get("region_unit_code", "").strip()
+    if not values["region_unit_id"] and code:
+        with core.reading(core.runtime_of(request)) as uow:
+            unit = web_queries.active_unit(uow.session, code, max_depth=REGION_DEPTH)
+        if unit is None:
+            raise InvalidArguments(f"所在区域 {code[:30]} 不存在", field="region_unit_id")
+        return unit.id
+    return policy_forms.optional_id(values["region_unit_id"], "所在区域", "region_unit_id")
 
 
 @router.get("/new", response_class=HTMLResponse)
@@ -129,8 +151,7 @@ def _save(request: Request, form: dict[str, Any], enterprise_id: int | None) -> 
             revenue=policy_forms.optional_number(values["revenue"], "营业收入", "revenue"),
             assets=policy_forms.optional_number(values["assets"], "资产总额", "assets"),
             size_class=values["size_class"] or None,
-            region_unit_id=policy_forms.optional_id(values["region_unit_id"], "所在区域",
-                                                    "region_unit_id"),
+            region_unit_id=_region(request, values),
             founded_on=policy_forms.optional_date(values["founded_on"], "成立日期",
                                                   "founded_on"),
             certifications=normalize_certifications(values["certifications"]),
