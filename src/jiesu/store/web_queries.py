@@ -196,6 +196,15 @@ def units(session: Session, *, max_depth: int | None = None,
     """Units in tree order; `q`: only those whose code starts with it or name contains it.
     Past `limit` the first units in tree order are kept, or with `levels_first` the upper
     levels whole before any of the next (a district's every street before its communities)."""
+    return units_cut(session, max_depth=max_depth, under_path=under_path, limit=limit,
+                     stopped_too=stopped_too, q=q, levels_first=levels_first)[0]
+
+
+def units_cut(session: Session, *, max_depth: int | None = None,
+              under_path: str | None = None, limit: int = 2000,
+              stopped_too: bool = False, q: str = "", levels_first: bool = False
+              ) -> tuple[list[UnitRow], bool]:
+    """`units(...)`, and whether the list was cut at `limit` (for the page to say so)."""
     stmt = select(UnitRow) if stopped_too else select(UnitRow).where(UnitRow.active.is_(True))
     if q:
         stmt = stmt.where(or_(func.upper(UnitRow.code).startswith(q.upper(), autoescape=True),
@@ -204,11 +213,11 @@ def units(session: Session, *, max_depth: int | None = None,
         stmt = stmt.where(UnitRow.depth <= max_depth)
     if under_path is not None:
         stmt = stmt.where(UnitRow.path.startswith(under_path))
-    return _first_in_tree(session, stmt, limit, levels_first=levels_first)
+    return _cut_in_tree(session, stmt, limit, levels_first=levels_first)
 
 
-def _first_in_tree(session: Session, stmt: Select[UnitRow], limit: int, *,
-                   levels_first: bool = False) -> list[UnitRow]:
+def _cut_in_tree(session: Session, stmt: Select[UnitRow], limit: int, *,
+                 levels_first: bool = False) -> tuple[list[UnitRow], bool]:
     """The first `limit` units `stmt` selects, in tree order (`levels_first`: the first by
     depth, then tree order), returned in tree order. A path sorts as text ("/1/1000/" before
     "/1/999/"), so a limit in SQL ordered by it dropped the wrong units: the cut is made here
@@ -219,7 +228,7 @@ def _first_in_tree(session: Session, stmt: Select[UnitRow], limit: int, *,
         kept = sorted(keys, key=lambda k: (k.path.count("/") if levels_first else 0,
                                            tree_order(k.path)))[:limit]
         stmt = stmt.where(UnitRow.id.in_([k.id for k in kept]))
-    return sorted(session.scalars(stmt), key=lambda u: tree_order(u.path))
+    return sorted(session.scalars(stmt), key=lambda u: tree_order(u.path)), len(keys) > limit
 
 
 class TreeUnit(NamedTuple):
@@ -297,7 +306,7 @@ def move_targets(session: Session, unit: UnitRow, groups: list[str], *,
                                  ~UnitRow.path.startswith(unit.path))
     if unit.parent_id is not None:
         stmt = stmt.where(UnitRow.id != unit.parent_id)
-    return _first_in_tree(session, stmt, limit)
+    return _cut_in_tree(session, stmt, limit)[0]
 
 
 def active_unit(session: Session, code: str, *, max_depth: int | None = None

@@ -486,6 +486,10 @@ EN: dict[str, str] = {
     "单位名称": "Unit name", "上级单位编码": "Parent unit code", "单位类别": "Unit group",
     "新增用户": "Add user", "显示名称": "Display name", "角色": "Role", "所属单位": "Unit",
     "输入名称或编码查找": "Type a name or code to find it",
+    "单位较多，只列出前 {n} 个单位（上级单位在前）。":
+        "Too many units: only the first {n} are listed (the upper levels first).",
+    "下级单位较多，只列出前 {n} 个下级单位（上级单位在前）。":
+        "Too many units below: only the first {n} are listed (the upper levels first).",
     "单位较多，请输入单位编码（可按名称或编码查找）。":
         "Too many units to list: type the unit's code (find it by name or code).",
     "上传分类文件（CSV：level1,level2,level3）": "Upload taxonomy (CSV: level1,level2,level3)",

@@ -32,6 +32,10 @@ from jiesu.web import core, staff
 router = APIRouter(prefix="/staff", include_in_schema=False)
 ROLES = LEDGER_ROLES
 PER_PAGE = 20
+# The unit filter offers the user's scope unit and two levels below it, as a user of the whole
+# city gets the city, districts and streets; past this many (a district of thousands) the
+# upper levels are kept whole and the page says the list is cut.
+LEDGER_UNITS = 2000
 # the filters of the form, in the order of its fields (also what a download link carries)
 FILTER_KEYS = ("from", "to", "status", "category", "unit", "channel", "kind", "overdue")
 OPEN = "open"  # the status choice "办理中": every status not yet ended
@@ -130,8 +134,11 @@ def page(request: Request) -> HTMLResponse:
     with core.reading(rt) as uow:
         scope = scope_for(uow.session, user)
         cats = _categories(uow.session)
-        units = web_queries.units(uow.session, max_depth=None if scope.unit_path else 2,
-                                  under_path=scope.unit_path)
+        # the scope's unit at its depth (a path "/1/5/" is depth 1) and two levels below
+        top = scope.unit_path.count("/") - 2 if scope.unit_path else 0
+        units, units_cut = web_queries.units_cut(
+            uow.session, max_depth=top + 2, under_path=scope.unit_path, limit=LEDGER_UNITS,
+            levels_first=True)
         try:
             filters = ledger_filters(params, tz, {c.code for c in web_queries.all_categories(
                 uow.session)})
@@ -150,7 +157,8 @@ def page(request: Request) -> HTMLResponse:
         **core.page_of(items, total, capped, pageno, PER_PAGE), "query_base": query,
         "size": min(size, COUNT_CAP), "size_capped": size > COUNT_CAP,
         "xlsx_big": size > XLSX_BIG_ROWS,
-        "categories": cats, "units": units, "months": _months(now, tz),
+        "categories": cats, "units": units,
+        "units_cut": LEDGER_UNITS if units_cut else None, "months": _months(now, tz),
         "statuses": list(dom.STATUS_ZH), "kinds": list(dom.KIND_ZH),
         "channels": list(dom.CHANNEL_ZH),
         "back": "/staff/ledger" + (f"?{query}" if query else "")},
