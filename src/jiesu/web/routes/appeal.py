@@ -22,6 +22,9 @@ from jiesu.web.core import FormDep
 from jiesu.web.routes.policies import ENTERPRISE_READERS, policy_service
 
 router = APIRouter(prefix="/staff/appeals", include_in_schema=False)
+# 二次派单 lists up to this many units below the lead unit, the upper levels first; past it the
+# page says so and its 显示全部单位 link (?units=all) lists them all.
+SUB_UNITS = 500
 
 
 @router.get("/{appeal_id}", response_class=HTMLResponse)
@@ -68,11 +71,12 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
         suggest = staff.suggestion_summary(
             row, rt.settings.unit_preselect_confidence, category_names=cats,
             unit_for=rt.intake.unit_suggestion if rt.intake is not None else None)
-        unit_options, unit_url = _dispatch_units(
-            s, row, suggest, failed, request.query_params.get("units") == "all") \
+        every_unit = request.query_params.get("units") == "all"
+        unit_options, unit_url = _dispatch_units(s, row, suggest, failed, every_unit) \
             if dispatching else ("", None)
         categories = list(web_queries.leaf_categories(s)) if dispatching else []
-        subunits = []
+        subunits: list[Any] = []
+        subunits_cut, sub_depth = None, 0
         if "sub_dispatch" in actions and user.unit_id is not None:
             path = queries.unit_path(s, user.unit_id) or ""
             # the lead unit stays accountable: below the user's unit and the lead unit both
@@ -82,9 +86,14 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             now_with = row.handling_unit_id or row.lead_unit_id
             # below, and the lead unit itself to take the appeal back (收回) once it is with a
             # unit below; not the unit that has it now
-            subunits = [u for u in web_queries.units(s, under_path=path, limit=500)
-                        if u.id != now_with and (u.id != user.unit_id
-                                                 or u.id == row.lead_unit_id)]
+            # a district's thousands: its streets first, the page saying the list is cut and
+            # its 显示全部单位 link (?units=all) listing them all
+            below, cut = web_queries.units_cut(
+                s, under_path=path, limit=staff.LEAD_UNIT_LIMIT if every_unit else SUB_UNITS,
+                levels_first=True)
+            subunits = [u for u in below if u.id != now_with and (u.id != user.unit_id
+                                                                   or u.id == row.lead_unit_id)]
+            subunits_cut, sub_depth = (SUB_UNITS if cut else None), path.count("/") - 2
         earlier: list[AppealRow] = []
         if row.requester_phone:
             earlier, _, _ = queries.list_appeals(
@@ -102,7 +111,8 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
             "actions": actions, "helping": helping, "fields": staff.ACTION_FIELDS,
             "unit_options": unit_options, "unit_url": unit_url, "pick": staff.pick_units,
             "all_units": f"/staff/appeals/{row.id}?back={quote(back, safe='')}&units=all",
-            "subunits": subunits, "categories": categories,
+            "subunits": subunits, "subunits_cut": subunits_cut, "sub_depth": sub_depth,
+            "categories": categories,
             # 联系诉求人 is by phone far most often (and recorded so when none is picked)
             "current": {"category": row.category, "urgency": row.urgency, "method": "phone"},
             "max_extension_days": rt.rules.get().max_extension_days,
