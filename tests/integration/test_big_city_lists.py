@@ -83,6 +83,9 @@ def test_an_administrator_types_any_unit_of_a_big_city_as_an_articles_owner(
     page = c.get("/staff/knowledge/new").text
     assert 'id="k-owner"' in page and 'name="owner_unit_code"' in page
     assert "data-unit-find" in page and page.count("<option") < 50
+    english = c.get("/staff/knowledge/new?lang=en").text
+    assert "Too many units to list: type the unit&#39;s code" in english
+    c.get("/staff/knowledge/new?lang=zh")
     bad = _article(c, owner_unit_code="NOPE")
     assert bad.status_code == 422  # type: ignore[attr-defined]
     assert "负责单位 NOPE 不存在" in bad.text and 'value="NOPE"' in bad.text  # type: ignore[attr-defined]
@@ -196,6 +199,7 @@ def test_the_ledger_offers_a_city_handler_the_top_levels_and_says_when_it_cuts(
     # cut at whole levels first: the district and every street, then communities
     assert len(units) == 100 and "大区" in units and "大街道44" in units
     assert "data-units-cut" in page and "只列出前 100 个单位" in page
+    assert "only the first 100 are listed" in c.get("/staff/ledger?lang=en").text
 
 
 def test_redispatch_offers_every_unit_below_a_big_lead_unit(city: City) -> None:
@@ -214,6 +218,9 @@ def test_redispatch_offers_every_unit_below_a_big_lead_unit(city: City) -> None:
     units = _options(form)
     assert "大街道44" in units and "大社区0-0" in units and "大社区44-49" not in units
     assert "data-units-cut" in form and "只列出前 500 个下级单位" in form
+    english = c.get(f"/staff/appeals/{a['id']}?lang=en").text
+    assert "Too many units below: only the first 500 are listed" in english
+    c.get(f"/staff/appeals/{a['id']}?lang=zh")
     everything = c.get(f"/staff/appeals/{a['id']}?units=all").text
     form = everything[everything.index('id="act-sub_dispatch"'):]
     form = form[:form.index("</details>")]
