@@ -9,6 +9,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import select
 
 from jiesu.services.admin import AdminService
@@ -46,7 +47,7 @@ def _unit_id(city: City, code: str) -> int:
     return found
 
 
-def _article(c: TestClient, **fields: str) -> object:
+def _article(c: TestClient, **fields: str) -> Response:
     data = {"csrf_token": _token(c, "/staff/knowledge/new"), "title": "公积金怎么提取",
             "answer": ANSWER, "keywords": "", "category": "", "review_by": ""} | fields
     return c.post("/staff/knowledge/new", data=data, follow_redirects=False)
@@ -69,7 +70,7 @@ def test_a_handler_of_a_late_street_picks_its_units_as_an_articles_owner(city: C
     assert "大街道44" in owners and "大社区44-49" in owners
     assert len(owners) == 51  # the street and its 50 communities, nothing else
     r = _article(c, owner_unit_id=owners["大社区44-49"])
-    assert r.status_code == 303, r.text  # type: ignore[attr-defined]
+    assert r.status_code == 303, r.text
     assert _owners(city) == [_unit_id(city, "BIG44-49")]
 
 
@@ -87,10 +88,10 @@ def test_an_administrator_types_any_unit_of_a_big_city_as_an_articles_owner(
     assert "Too many units to list: type the unit&#39;s code" in english
     c.get("/staff/knowledge/new?lang=zh")
     bad = _article(c, owner_unit_code="NOPE")
-    assert bad.status_code == 422  # type: ignore[attr-defined]
-    assert "负责单位 NOPE 不存在" in bad.text and 'value="NOPE"' in bad.text  # type: ignore[attr-defined]
+    assert bad.status_code == 422
+    assert "负责单位 NOPE 不存在" in bad.text and 'value="NOPE"' in bad.text
     r = _article(c, owner_unit_code="BIG44-49")
-    assert r.status_code == 303, r.text  # type: ignore[attr-defined]
+    assert r.status_code == 303, r.text
     assert _owners(city) == [_unit_id(city, "BIG44-49")]
     with city.runtime.db.uow(write=False) as uow:
         article = uow.session.scalar(select(KnowledgeArticleRow.id))
@@ -98,7 +99,7 @@ def test_an_administrator_types_any_unit_of_a_big_city_as_an_articles_owner(
     assert 'name="owner_unit_code"' in edit and 'value="BIG44-49"' in edit
 
 
-def _policy(c: TestClient, **fields: str) -> object:
+def _policy(c: TestClient, **fields: str) -> Response:
     data = {"csrf_token": _token(c, "/staff/policies/new"), "code": "P-2026-09",
             "title": "大区小微企业补贴", "mode": "apply", "summary": "", "benefit": "补贴",
             "amount": "1000", "valid_from": "", "valid_until": "", "payout_days": "10",
@@ -118,7 +119,7 @@ def test_a_policy_names_any_unit_of_a_big_city(city: City) -> None:
     page = c.get("/staff/policies/new").text
     assert 'name="issuer_unit_code"' in page and "大社区0-0" not in page
     r = _policy(c)
-    assert r.status_code == 303, r.text  # type: ignore[attr-defined]
+    assert r.status_code == 303, r.text
     with city.runtime.db.uow(write=False) as uow:
         row = uow.session.scalars(select(PolicyRow)).one()
         assert row.issuer_unit_id == _unit_id(city, "BIG44")
@@ -126,26 +127,27 @@ def test_a_policy_names_any_unit_of_a_big_city(city: City) -> None:
                                                       _unit_id(city, "BIG44-49")]
         policy_id = row.id
     edit = c.get(f"/staff/policies/{policy_id}/edit").text
-    assert re.search(r"大街道43、大社区44-49|大社区44-49、大街道43", edit) and 'value="BIG44"' in edit
+    assert re.search(r"大街道43、大社区44-49|大社区44-49、大街道43", edit)
+    assert 'value="BIG44"' in edit
     # a name is compared after NFKC, as typed either way: full-width （） typed as ()
     r = _policy(c, code="P-2026-12", c0_value="市住建局(市人防办)、big43")
-    assert r.status_code == 303, r.text  # type: ignore[attr-defined]
+    assert r.status_code == 303, r.text
     with city.runtime.db.uow(write=False) as uow:
         row = uow.session.scalars(select(PolicyRow).where(PolicyRow.code == "P-2026-12")).one()
         assert sorted(row.conditions[0]["value"]) == sorted([_unit_id(city, "BIG43"),
                                                              _unit_id(city, "RF")])
     # a word that names no unit, and an issuer deeper than the issuers' levels, are refused
     refused = _policy(c, code="P-2026-10", c0_value="大社区44-99")
-    assert refused.status_code == 422  # type: ignore[attr-defined]
-    assert "区域“大社区44-99”不是单位名称或单位编码" in refused.text  # type: ignore[attr-defined]
+    assert refused.status_code == 422
+    assert "区域“大社区44-99”不是单位名称或单位编码" in refused.text
     with city.runtime.db.engine.begin() as conn:
         conn.execute(UnitRow.__table__.insert(), [{
             "id": 99_999, "code": "GRID1", "name": "网格1", "parent_id": _unit_id(city, "BIG0-0"),
             "unit_group": "grid", "path": f"{_path(city, 'BIG0-0')}99999/", "depth": 4,
             "active": True}])
     deep = _policy(c, code="P-2026-11", issuer_unit_code="GRID1")
-    assert deep.status_code == 422  # type: ignore[attr-defined]
-    assert "发布单位 GRID1 不存在" in deep.text  # type: ignore[attr-defined]
+    assert deep.status_code == 422
+    assert "发布单位 GRID1 不存在" in deep.text
 
 
 def _path(city: City, code: str) -> str:

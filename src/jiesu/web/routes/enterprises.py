@@ -37,8 +37,8 @@ REGION_DEPTH = 4  # regions offered: down to the communities
 REGION_CHOICES = 500
 
 _TEXT = ("uscc", "name", "industry", "employees", "revenue", "assets", "size_class",
-         "region_unit_id", "region_unit_code", "founded_on", "certifications", "tax_credit", "contact_name",
-         "contact_phone", "liaison_user_id")
+         "region_unit_id", "region_unit_code", "founded_on", "certifications", "tax_credit",
+         "contact_name", "contact_phone", "liaison_user_id")
 
 
 @router.get("", response_class=HTMLResponse)

@@ -14,9 +14,9 @@ from jiesu.domain.appeal import Role
 from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.domain.policy import (
     FIELD_ZH,
-    Field,
     MODE_ZH,
     POLICY_STATUS_ZH,
+    Field,
     MatchStatus,
     Mode,
     PolicyStatus,
@@ -134,13 +134,14 @@ def _form_page(request: Request, values: dict[str, Any], rows: list[policy_forms
         "values": values, "rows": policy_forms.shown_rows(rows), "policy_id": policy_id,
         "status": status,
         "version": version, "error": error, "error_field": error_field, "bad_row": bad,
-        "units": units if len(units) <= ISSUER_CHOICES else None, "modes": list(MODE_ZH), "fields": list(FIELD_ZH),
+        "units": units if len(units) <= ISSUER_CHOICES else None, "modes": list(MODE_ZH),
+        "fields": list(FIELD_ZH),
         "ops": list(policy_forms.OP_ZH), "value_help": policy_forms.VALUE_HELP,
         "unit_of": policy_forms.UNIT_OF}, status_code=status_code)
 
 
-_POLICY_TEXT = ("code", "title", "issuer_unit_id", "issuer_unit_code", "mode", "summary", "benefit", "amount",
-                "valid_from", "valid_until", "payout_days")
+_POLICY_TEXT = ("code", "title", "issuer_unit_id", "issuer_unit_code", "mode", "summary",
+                "benefit", "amount", "valid_from", "valid_until", "payout_days")
 
 
 @router.get("/new", response_class=HTMLResponse)
