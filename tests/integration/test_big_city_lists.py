@@ -74,6 +74,30 @@ def test_a_handler_of_a_late_street_picks_its_units_as_an_articles_owner(city: C
     assert _owners(city) == [_unit_id(city, "BIG44-49")]
 
 
+def test_a_handler_high_in_the_tree_types_an_owner_found_in_its_subtree(
+        city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past OWNER_CHOICES a handler types the owner's code too, and the unit search of the
+    admin forms finds the units of its own subtree only."""
+    from jiesu.web.routes import knowledge
+
+    monkeypatch.setattr(knowledge, "OWNER_CHOICES", 10)
+    _big(city, ("handler_late", "BIG44"))
+    c = city.client
+    _login(c, "handler_late")
+    page = c.get("/staff/knowledge/new").text
+    assert 'name="owner_unit_code"' in page and 'value="BIG44"' in page  # its own unit
+    found = c.get("/staff/admin/units/find", params={"q": "大社区"}).text
+    codes = re.findall(r'<option value="([^"]+)"', found)
+    assert codes and all(code.startswith("BIG44-") for code in codes)
+    assert "<option" not in c.get("/staff/admin/units/find", params={"q": "大社区0-"}).text
+    r = _article(c, owner_unit_code="BIG44-3")
+    assert r.status_code == 303, r.text
+    assert _owners(city) == [_unit_id(city, "BIG44-3")]
+    c.cookies.clear()
+    _login(c, "operator")
+    assert c.get("/staff/admin/units/find", params={"q": "大社区"}).status_code == 403
+
+
 def test_an_administrator_types_any_unit_of_a_big_city_as_an_articles_owner(
         city: City) -> None:
     """Past 500 units the owner is typed (a code, found by name or code as it is typed), as

@@ -363,9 +363,11 @@ def unit_names_by_code(session: Session, codes: set[str]) -> dict[str, str]:
         select(UnitRow.code, UnitRow.name).where(UnitRow.code.in_(wanted)))}
 
 
-def find_units(session: Session, q: str, *, limit: int = 20) -> list[UnitRow]:
-    """Active units whose code starts with `q` (any case) or whose name contains it, the
-    higher levels first: what an administrator picks from while typing a unit."""
+def find_units(session: Session, q: str, *, limit: int = 20,
+               under_path: str | None = None) -> list[UnitRow]:
+    """Active units whose code starts with `q` (any case) or whose name contains it (and
+    whose path starts with `under_path`), the higher levels first: what an administrator
+    picks from while typing a unit."""
     q = q.strip()
     if not q:
         return []
@@ -373,6 +375,8 @@ def find_units(session: Session, q: str, *, limit: int = 20) -> list[UnitRow]:
         UnitRow.active.is_(True),
         or_(func.upper(UnitRow.code).startswith(q.upper(), autoescape=True),
             UnitRow.name.contains(q, autoescape=True)))
+    if under_path is not None:
+        stmt = stmt.where(UnitRow.path.startswith(under_path))
     found = session.scalars(stmt.order_by(UnitRow.depth, func.length(UnitRow.path), UnitRow.path)
                             .limit(limit))
     return sorted(found, key=lambda u: (u.depth, tree_order(u.path)))

@@ -15,7 +15,7 @@ from jiesu.services.admin import STAFF_ROLES
 from jiesu.services.auth import MIN_PASSWORD_LENGTH
 from jiesu.services.clock import utcnow
 from jiesu.services.users import UserChange, UserService
-from jiesu.store import web_queries
+from jiesu.store import queries, web_queries
 from jiesu.web import core, i18n
 from jiesu.web.core import FormDep
 
@@ -33,11 +33,18 @@ def _service(request: Request) -> UserService:
 def find_units(request: Request) -> HTMLResponse:
     """Units whose name contains, or code starts with, what was typed (`q`): <option>s for the
     unit fields of the admin forms (data-unit-find in jiesu.js); the fields take a code typed
-    in full without it."""
-    core.require(request, ADMINS)
+    in full without it. A handler (an article's owner, typed when its unit has hundreds below
+    it) finds the units of its own subtree only."""
+    user = core.require(request, ADMINS | {Role.HANDLER})
     q = (request.query_params.get("q") or "").strip()[:50]
     with core.reading(core.runtime_of(request)) as uow:
-        found = web_queries.find_units(uow.session, q) if q else []
+        under = None
+        if user.role is Role.HANDLER:
+            under = queries.unit_path(uow.session, user.unit_id)
+            if under is None:
+                return core.render(request, "partials/unit_options.html",
+                                   {"found": [], "chains": {}})
+        found = web_queries.find_units(uow.session, q, under_path=under) if q else []
         chains = web_queries.unit_chains(uow.session, {u.id for u in found})
     return core.render(request, "partials/unit_options.html", {"found": found, "chains": chains})
 
