@@ -61,3 +61,35 @@ def test_an_operator_answers_from_the_knowledge_base(visitor: Callable[..., Visi
     page.goto(server.base_url + "/staff/knowledge")
     item = page.locator("li[data-article]").filter(has_text=TITLE)
     assert item.locator("[data-use-count]").inner_text() == "1"  # the answer counted it
+
+
+def test_an_administrator_finds_a_typed_owner_in_a_big_city(
+        visitor: Callable[..., Visitor], server: Server,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past OWNER_CHOICES units the owner is typed, not picked from a select of thousands: the
+    admin forms' unit search offers the units whose name holds what is typed, and the code
+    chosen is the article's owner."""
+    from sqlalchemy import select
+
+    from jiesu.store.knowledge_tables import KnowledgeArticleRow
+    from jiesu.web.routes import knowledge
+
+    monkeypatch.setattr(knowledge, "OWNER_CHOICES", 3)  # the test city has a dozen units
+    admin = visitor("knowledge-owner-typed", phone=True)
+    admin.login("admin")
+    admin.goto("/staff/knowledge/new")
+    page = admin.page
+    page.get_by_label("标题").fill("路灯不亮找哪个单位")
+    page.get_by_label("答复口径").fill("街道的路灯由所在街道办事处负责维修，请登记后派单。")
+    owner = page.locator("#k-owner")
+    assert owner.evaluate("e => e.tagName") == "INPUT"
+    owner.press_sequentially("西长安")
+    page.locator("#k-owner-found option[value='D2S1']").wait_for(state="attached")
+    owner.fill("D2S1")
+    admin.shot("knowledge-owner-typed")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_load_state()
+    with as_admin(server) as (rt, units, _), rt.db.uow(write=False) as uow:
+        owners = list(uow.session.scalars(select(KnowledgeArticleRow.owner_unit_id).where(
+            KnowledgeArticleRow.title == "路灯不亮找哪个单位")))
+    assert owners == [units["D2S1"]]
