@@ -7,7 +7,7 @@ be signed by Tuesday 3 March 23:59:59 and answered by Monday 23 March 23:59:59.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -224,3 +224,46 @@ def test_the_sweeper_recomputes_a_replied_appeal_once_its_year_is_loaded(
     row = imported(city, "old:R1")
     assert row.followup_due_at == datetime(2027, 1, 4, 23, 59, 59, tzinfo=SH)
     assert not row.deadlines_provisional
+
+
+def _events(rt: Runtime, appeal_id: int, type_: str) -> list[dict[str, Any]]:
+    with rt.db.uow(write=False) as uow:
+        return [e.data for e in web_queries.events_of_types(
+            uow.session, [appeal_id], frozenset({type_})).get(appeal_id, [])]
+
+
+@pytest.mark.parametrize(("holidays", "level"), [((1,), "yellow"), ((1, 4), "none")])
+def test_a_recompute_takes_back_a_warning_its_new_deadline_does_not_give(
+        runtime: Runtime, city: City, holidays: tuple[int, ...], level: str) -> None:
+    """2027 is loaded late: the help appeal's provisional deadline (Monday 4 January, Mon–Fri)
+    had passed, its red warning and automatic 督办 fired. The official calendar moves the
+    deadline later (Tuesday 5, or Wednesday 6 January): the appeal is not late, so it leaves
+    the red tab and shows the level the new deadline gives, and the warnings fire again when
+    that deadline really nears and passes. The 督办 already issued stays on record."""
+    h = _handler(runtime, city, "D1")
+    appeal_id = _new(runtime, city, "D1", t(2026, 12, 28), kind="help")
+    runtime.appeals.act(h, appeal_id, "sign", t(2026, 12, 28, 11), {})
+    assert _row(runtime, appeal_id).handle_due_at == datetime(2027, 1, 4, 23, 59, 59, tzinfo=SH)
+    assert sweep_deadlines(runtime, t(2027, 1, 5, 9)).supervised == 1
+    assert _row(runtime, appeal_id).handle_warning == "red"
+    AdminService(runtime.db, runtime.rules).load_calendar_year(
+        2027, {date(2027, 1, d): False for d in holidays}, source="test", now=t(2027, 1, 5, 10))
+    row = _row(runtime, appeal_id)
+    due = datetime(2027, 1, 4 + len(holidays), 23, 59, 59, tzinfo=SH)
+    assert row.handle_due_at == due and not row.deadlines_provisional
+    assert row.handle_warning == level
+    with runtime.db.uow(write=False) as uow:
+        assert web_queries.tab_counts(uow.session, t(2027, 1, 5, 11), ["red", "yellow"]) == {
+            "red": 0, "yellow": int(level == "yellow")}
+    assert sweep_deadlines(runtime, t(2027, 1, 5, 11)).red == 0
+    after_due = due.astimezone(UTC) + timedelta(hours=1)
+    sweep_deadlines(runtime, due.astimezone(UTC) - timedelta(hours=1))  # yellow, if not yet
+    r = sweep_deadlines(runtime, after_due)
+    assert (r.red, r.supervised) == (1, 1)
+    warnings = _events(runtime, appeal_id, "deadline_warning")
+    assert [(w["level"], datetime.fromisoformat(w["due_at"])) for w in warnings] == [
+        ("red", datetime(2027, 1, 4, 23, 59, 59, tzinfo=SH)),
+        *([("yellow", due)] if level == "none" else []),
+        ("red", due)]
+    assert len(_events(runtime, appeal_id, "supervise")) == 2
+    assert _row(runtime, appeal_id).handle_warning == "red"

@@ -1466,18 +1466,21 @@ def _clear_clocks(a: Appeal) -> None:
     a.return_pending = False
 
 
+def _recompute_state(a: Appeal) -> tuple[Any, ...]:
+    return (a.sign_due_at, a.handle_due_at, a.return_due_at, a.followup_due_at,
+            a.deadlines_provisional, a.sign_warning, a.handle_warning, a.followup_warning)
+
+
 def recompute_deadlines(appeal: Appeal, rules: Rules, now: datetime) -> bool:
     """Recompute every running deadline from its start (after a calendar year is loaded).
 
-    Returns True when a deadline changed.
+    A warning raised against the old deadline that the new one does not give at `now` is
+    taken back to the level the new one gives (a red of a deadline moved later is yellow or
+    none again), so that the sweeper raises it, and its 督办, when the new deadline really
+    nears and passes; a level the new deadline gives beyond the one raised is left for the
+    sweeper to raise, with its events. Returns True when a deadline or a warning changed.
     """
-    before = (
-        appeal.sign_due_at,
-        appeal.handle_due_at,
-        appeal.return_due_at,
-        appeal.followup_due_at,
-        appeal.deadlines_provisional,
-    )
+    before = _recompute_state(appeal)
     provisional = False
     if appeal.status is Status.DISPATCHED and appeal.dispatched_at is not None:
         s = _due(rules, Clock.SIGN, appeal, appeal.dispatched_at)
@@ -1497,15 +1500,25 @@ def recompute_deadlines(appeal: Appeal, rules: Rules, now: datetime) -> bool:
         appeal.followup_due_at = f.at if f else None
         provisional |= bool(f and f.provisional)
     appeal.deadlines_provisional = provisional
+    for clock, attr, start, due_at in _watched(appeal):
+        if due_at is None or start is None:
+            continue
+        level = _level(now, _yellow_time(appeal, rules, clock, start, due_at), due_at)
+        if _WARNING_ORDER.index(level) < _WARNING_ORDER.index(getattr(appeal, attr)):
+            setattr(appeal, attr, level)
     _refresh_next_check(appeal, rules, now)
-    after = (
-        appeal.sign_due_at,
-        appeal.handle_due_at,
-        appeal.return_due_at,
-        appeal.followup_due_at,
-        appeal.deadlines_provisional,
-    )
-    return before != after
+    return before != _recompute_state(appeal)
+
+
+_WARNING_ORDER = (Warning.NONE, Warning.YELLOW, Warning.RED)
+
+
+def _level(now: datetime, yellow: datetime, due_at: datetime) -> Warning:
+    """The warning a clock due at `due_at`, yellow from `yellow`, is at `now` (as
+    check_deadlines raises them)."""
+    if now > due_at:
+        return Warning.RED
+    return Warning.YELLOW if now >= yellow else Warning.NONE
 
 
 # --- warnings (the deadline sweeper) ------------------------------------------------------------

@@ -695,6 +695,11 @@ class AdminService:
                             "sign_due_at": _iso(appeal.sign_due_at),
                             "follow_up_due_at": _iso(appeal.followup_due_at),
                             "provisional": appeal.deadlines_provisional,
+                            # a warning of the old deadline the new one does not give is
+                            # taken back (dom.recompute_deadlines)
+                            "warnings": {"sign": str(appeal.sign_warning),
+                                         "handle": str(appeal.handle_warning),
+                                         "follow_up": str(appeal.followup_warning)},
                         })
                         uow.appeals.save(appeal, row, [event], now=now)
                         changed += 1
