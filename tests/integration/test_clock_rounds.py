@@ -267,3 +267,33 @@ def test_a_recompute_takes_back_a_warning_its_new_deadline_does_not_give(
         ("red", due)]
     assert len(_events(runtime, appeal_id, "supervise")) == 2
     assert _row(runtime, appeal_id).handle_warning == "red"
+
+
+def test_a_recount_takes_back_a_rectification_warning_its_new_deadline_does_not_give(
+        runtime: Runtime, city: City) -> None:
+    """The 整改 opened on Monday 21 December was due Monday 11 January on Mon–Fri and went red
+    on the 12th; 2027 loaded then, with 1 January a holiday, makes it due that very day: it is
+    yellow again, and red once the 12th has passed."""
+    h = _handler(runtime, city, "D1")
+    appeal_id = _new(runtime, city, "D1", t(2026, 12, 14), kind="help")
+    runtime.appeals.act(h, appeal_id, "sign", t(2026, 12, 14, 11), {})
+    runtime.appeals.act(h, appeal_id, "reply", t(2026, 12, 16),
+                        {"text": "已处理", "claim": "solved"})
+    requester = Actor(role=Role.REQUESTER, phone="13812345678")
+    feedback = FeedbackService(runtime.db, runtime.rules, runtime.settings)
+    rect_id = feedback.rate_appeal(requester, appeal_id, 1, "处理敷衍", t(2026, 12, 21)
+                                   ).rectification_id
+    assert rect_id is not None
+    assert feedback.watch_rectifications(t(2027, 1, 12, 9)).red == 1
+    assert _rect(runtime, rect_id).warning == "red"
+    AdminService(runtime.db, runtime.rules).load_calendar_year(
+        2027, {date(2027, 1, 1): False}, source="test", now=t(2027, 1, 12, 10))
+    rect = _rect(runtime, rect_id)
+    assert rect.due_at == datetime(2027, 1, 12, 23, 59, 59, tzinfo=SH)
+    assert rect.warning == "yellow"
+    assert feedback.watch_rectifications(t(2027, 1, 12, 11)).red == 0
+    assert feedback.watch_rectifications(t(2027, 1, 13, 9)).red == 1
+    levels = [(e["level"], datetime.fromisoformat(e["due_at"]))
+              for e in _events(runtime, appeal_id, "rectification_warning")]
+    assert levels == [("red", datetime(2027, 1, 11, 23, 59, 59, tzinfo=SH)),
+                      ("red", datetime(2027, 1, 12, 23, 59, 59, tzinfo=SH))]

@@ -177,10 +177,13 @@ class Rectification:
         self.warning = level
         return level
 
-    def recount_due(self, calendar: WorkCalendar, sla: SlaTable, year: int) -> bool:
+    def recount_due(self, calendar: WorkCalendar, sla: SlaTable, year: int,
+                    now: datetime) -> bool:
         """After `year`'s official calendar is loaded: the open round's deadline counted again
         from the round's start when that count ran through `year` (it was provisional, on
-        Mon–Fri, DESIGN §4); True when it moved."""
+        Mon–Fri, DESIGN §4); True when it moved. A warning raised against the old deadline
+        that the new one does not give at `now` goes back to the level it gives, so that it
+        is raised again when the new deadline nears and passes (docs/deadlines.md)."""
         start = self.round_started_at
         if self.status is not RectificationStatus.OPEN or start is None:
             return False
@@ -190,6 +193,10 @@ class Rectification:
         if moved == self.due_at:
             return False
         self.due_at = moved
+        level = rectification_warning(calendar, sla, start=start, due_at=moved, now=now)
+        order = list(WarningLevel)
+        if order.index(level) < order.index(self.warning):
+            self.warning = level
         return True
 
     def submit_report(self, text: str, now: datetime) -> None:

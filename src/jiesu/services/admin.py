@@ -18,7 +18,7 @@ from jiesu.adapters.tabular import decode_text, open_table, uploaded_file
 from jiesu.domain import appeal as dom
 from jiesu.domain import unit_tree
 from jiesu.domain.calendar import WorkCalendar
-from jiesu.domain.deadlines import REQUESTER_TYPES, SlaTable, policy_limit
+from jiesu.domain.deadlines import REQUESTER_TYPES, SlaTable, WarningLevel, policy_limit
 from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
 from jiesu.domain.events import DomainEvent
 from jiesu.domain.population import parse_figure
@@ -651,7 +651,8 @@ class AdminService:
             # in the year's own transaction: no crash leaves them counted on Mon–Fri (they
             # keep no provisional flag for the sweeper to find, unlike appeals)
             rules = self.rules.get()
-            _recount_rectifications(uow, rules.calendar.with_year(year, days), rules.sla, year)
+            _recount_rectifications(uow, rules.calendar.with_year(year, days), rules.sla, year,
+                                    now)
             uow.commit()
         self.rules.invalidate()
         return self.recompute_provisional(now, progress=progress)
@@ -737,19 +738,21 @@ class AdminService:
 
 
 def _recount_rectifications(uow: UnitOfWork, calendar: WorkCalendar, sla: SlaTable,
-                            year: int) -> int:
+                            year: int, now: datetime) -> int:
     """The deadlines of open rectifications (整改) whose count ran through `year`, counted again
-    on `calendar` (which has it loaded), as appeals' are. Returns how many moved."""
+    on `calendar` (which has it loaded), as appeals' are, with a warning the new deadline does
+    not give at `now` taken back. Returns how many moved."""
     since = datetime.combine(date(year, 1, 1), time(), tzinfo=calendar.tz)
     moved = 0
     for row in feedback_store.open_rectifications_due_from(uow.session, since):
         status, rounds = row.status, row.rounds
         rect = Rectification(RectificationStatus(status), row.due_at, rounds=rounds,
-                             followed_up_at=row.followed_up_at, opened_at=row.created_at)
+                             followed_up_at=row.followed_up_at, opened_at=row.created_at,
+                             warning=WarningLevel(row.warning or "none"))
         # conditional on the step it was at: a report or 回访 meanwhile wins
-        if rect.recount_due(calendar, sla, year) and feedback_store.update_rectification(
+        if rect.recount_due(calendar, sla, year, now) and feedback_store.update_rectification(
                 uow.session, row.id, status=status, rounds=rounds,
-                values={"due_at": rect.due_at}):
+                values={"due_at": rect.due_at, "warning": str(rect.warning)}):
             moved += 1
     return moved
 
