@@ -56,3 +56,29 @@ def test_saving_over_a_rule_says_it_replaced_it_and_what_it_was(city: City) -> N
     assert _flash(english) == ("Replaced the existing rule: Handle · Complaint · Normal "
                                "10 working days → 5 working days")
     c.get("/staff/admin?lang=zh")
+
+
+def test_the_extension_is_no_time_limit_rule_it_is_the_setting(city: City) -> None:
+    """延期 is bounded by the setting 单次延期最多天数 alone: the 时限规则 form does not offer a
+    延期 clock, refuses one posted anyway saying where the bound is set, and the API too; a
+    延期 rule stored before is still listed (marked as not in effect) and can be deleted."""
+    c = city.client
+    token = login_admin(c)
+    form = c.get("/staff/admin?tab=sla").text
+    clocks = re.findall(r'<option value="([a-z_]+)"', re.search(
+        r'<select id="s-clock".*?</select>', form, re.S).group(0))
+    assert "handle" in clocks and "extension" not in clocks
+    page = c.post("/staff/admin/sla", follow_redirects=True, data={
+        "csrf_token": token, "clock": "extension", "amount": "20", "limit_unit": "workday"}).text
+    assert "单次延期最多天数" in _flash(page)
+    r = c.post("/api/v1/admin/sla-policies", headers=city.headers("admin"),
+               json={"clock": "extension", "amount": 20, "unit": "workday"})
+    assert r.status_code == 422
+    with city.runtime.db.uow() as uow:
+        assert uow.session.scalars(select(SlaPolicyRow)).all() == []
+        uow.session.add(SlaPolicyRow(clock="extension", amount=20, limit_unit="workday"))
+        uow.commit()
+    listed = c.get("/staff/admin?tab=sla").text
+    assert "data-no-effect" in listed and "单次延期最多天数" in listed
+    api = c.get("/api/v1/admin/sla-policies", headers=city.headers("admin")).json()
+    assert [p["amount"] for p in api if p["clock"] == "extension"] == [20]

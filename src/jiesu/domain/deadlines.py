@@ -17,7 +17,8 @@ from jiesu.domain.calendar import Deadline, WorkCalendar
 from jiesu.domain.errors import InvalidArguments
 
 MAX_EXTENSION_WORKDAYS = 10
-"""Upper bound of one extension (延期), in working days."""
+"""Default upper bound of one extension (延期), in working days: the rule setting
+max_extension_days (单次延期最多天数) decides, not a time-limit rule."""
 
 
 class Clock(StrEnum):
@@ -27,9 +28,18 @@ class Clock(StrEnum):
     HANDLE = "handle"  # 办理 (to reply)
     RETURN_WINDOW = "return_window"  # 退单 allowed until
     FOLLOW_UP = "follow_up"  # 回访 after the reply
-    EXTENSION = "extension"  # 延期: the most one extension may add
+    # 延期: kept so that rules stored before it was refused stay readable; the most one
+    # extension may add is the rule setting max_extension_days, not a time-limit rule
+    EXTENSION = "extension"
     RECTIFICATION = "rectification"  # 整改 after a bad rating
 
+
+POLICY_CLOCKS = tuple(c for c in Clock if c is not Clock.EXTENSION)
+"""The clocks a time-limit rule (时限规则) may be set for. 延期 is bounded by the setting
+单次延期最多天数 (max_extension_days) alone: one place decides it (docs/deadlines.md)."""
+
+EXTENSION_RULE_REFUSED = ("延期不设时限规则：一次延期最多几个工作日，请在“系统设置 → 办理规则”的"
+                          "“单次延期最多天数”中修改")
 
 UNIT_CLOCKS = frozenset({Clock.SIGN, Clock.HANDLE})
 """The clocks the handling unit runs against (签收, 办理): their red raises the appeal's 督办
@@ -272,7 +282,6 @@ def _defaults() -> tuple[SlaRule, ...]:
         # and outranks the urgency-only rules above.
         SlaRule(Clock.HANDLE, wd(10), kind="suggestion"),
         SlaRule(Clock.FOLLOW_UP, wd(1)),
-        SlaRule(Clock.EXTENSION, wd(MAX_EXTENSION_WORKDAYS)),
         SlaRule(Clock.RECTIFICATION, wd(15)),
     ]
     return tuple(rules)
@@ -321,7 +330,7 @@ def extend(
 
     Always counts from the working day after the current deadline, whatever the calendar's
     count_from_next_day, so that extending by n really adds n working days. `max_workdays` is
-    the configured bound (the table's EXTENSION limit).
+    the configured bound (the rule setting max_extension_days).
     """
     if not 1 <= workdays <= max_workdays:
         raise ValueError(f"an extension is 1..{max_workdays} working days, got {workdays}")

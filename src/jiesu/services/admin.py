@@ -18,7 +18,14 @@ from jiesu.adapters.tabular import decode_text, open_table, uploaded_file
 from jiesu.domain import appeal as dom
 from jiesu.domain import unit_tree
 from jiesu.domain.calendar import WorkCalendar
-from jiesu.domain.deadlines import REQUESTER_TYPES, SlaTable, WarningLevel, policy_limit
+from jiesu.domain.deadlines import (
+    EXTENSION_RULE_REFUSED,
+    REQUESTER_TYPES,
+    Clock,
+    SlaTable,
+    WarningLevel,
+    policy_limit,
+)
 from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
 from jiesu.domain.events import DomainEvent
 from jiesu.domain.population import parse_figure
@@ -524,6 +531,8 @@ class AdminService:
                        requester: str | None = None) -> SlaSaved:
         """Store the limit of one scope; `requester` "enterprise" gives 涉企诉求 their own.
         A rule of the same scope is replaced, and the result says what it was."""
+        if clock == Clock.EXTENSION:  # bounded by the setting max_extension_days alone
+            raise InvalidArguments(EXTENSION_RULE_REFUSED, field="clock")
         policy_limit(clock, amount, limit_unit)
         if requester is not None and requester not in REQUESTER_TYPES:
             raise InvalidArguments("诉求人类型应为个人或企业", field="requester")

@@ -761,6 +761,12 @@ EN: dict[str, str] = {
     "时长须为数字": "The length must be a number",
     "时长须大于 0": "The length must be more than 0",
     "工作日时长须为整数": "A limit in working days must be a whole number",
+    "延期不设时限规则：一次延期最多几个工作日，请在“系统设置 → 办理规则”的“单次延期最多天数”中修改":
+        "Extensions have no time-limit rule: the most working days one extension may add is "
+        "set under “Settings → Handling rules”, “Most days per extension”",
+    "不起作用：延期天数由“系统设置 → 办理规则”的“单次延期最多天数”决定，可删除此规则":
+        "Not in effect: the days of an extension are set under “Settings → Handling "
+        "rules”, “Most days per extension”; this rule may be deleted",
     "诉求人类型应为个人或企业": "The requester type must be resident or enterprise",
     "请选择分类文件": "Choose a category file",
     "分类文件不能超过 2MB": "The category file can be at most 2 MB",

@@ -13,6 +13,7 @@ from jiesu.domain.calendar import Deadline, WorkCalendar
 from jiesu.domain.deadlines import (
     DEFAULT_RULES,
     MAX_EXTENSION_WORKDAYS,
+    POLICY_CLOCKS,
     Clock,
     Limit,
     LimitUnit,
@@ -69,7 +70,6 @@ BY_URGENCY = {
         "emergency": Limit.minutes(30),
     },
     Clock.FOLLOW_UP: dict.fromkeys(URGENCIES, Limit.workdays(1)),
-    Clock.EXTENSION: dict.fromkeys(URGENCIES, Limit.workdays(MAX_EXTENSION_WORKDAYS)),
     Clock.RECTIFICATION: dict.fromkeys(URGENCIES, Limit.workdays(15)),
 }
 
@@ -90,7 +90,10 @@ def test_default_limits_of_the_other_clocks(clock: Clock, kind: str, urgency: st
 
 
 def test_every_clock_has_a_default_and_max_extension_is_ten() -> None:
-    assert {r.clock for r in DEFAULT_RULES} == set(Clock)
+    """延期 has no rule: the setting max_extension_days (default MAX_EXTENSION_WORKDAYS)
+    bounds it, and a time-limit rule may not be set for it (POLICY_CLOCKS)."""
+    assert {r.clock for r in DEFAULT_RULES} == set(POLICY_CLOCKS)
+    assert Clock.EXTENSION not in POLICY_CLOCKS
     assert MAX_EXTENSION_WORKDAYS == 10
     assert len(SlaTable.default()) == len(DEFAULT_RULES)
 

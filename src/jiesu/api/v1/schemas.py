@@ -242,7 +242,9 @@ class CategoryIn(BaseModel):
 
 
 class SlaPolicyIn(BaseModel):
-    clock: Literal["sign", "handle", "return_window", "follow_up", "extension", "rectification"]
+    # no "extension": 延期 is bounded by the rule setting max_extension_days (单次延期最多天数)
+    clock: Literal["sign", "handle", "return_window", "follow_up", "rectification"] = Field(
+        description="时钟；延期天数不是时限规则，由规则设置 max_extension_days 决定")
     amount: float = Field(gt=0)
     unit: Literal["workday", "hour", "minute"]
     kind: Kind | None = None
@@ -254,6 +256,11 @@ class SlaPolicyIn(BaseModel):
 
 
 class SlaPolicyOut(SlaPolicyIn):
+    # a 延期 rule stored before it was refused is listed still; it has no effect
+    clock: Literal[  # type: ignore[assignment]
+        "sign", "handle", "return_window", "follow_up", "extension", "rectification"] = Field(
+        description="时钟；extension（延期）仅见于早先保存的规则，不起作用：延期天数由规则设置 "
+                    "max_extension_days 决定")
     id: int | None = None
     source: Literal["default", "custom"] = "custom"
 

@@ -21,7 +21,7 @@ from jiesu.adapters.notify import unconfigured
 from jiesu.adapters.tabular import decode_text
 from jiesu.domain import unit_tree
 from jiesu.domain.appeal import Role, SupervisionLevel
-from jiesu.domain.deadlines import Clock, LimitUnit
+from jiesu.domain.deadlines import POLICY_CLOCKS, LimitUnit
 from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.domain.kpi import KpiFormula, ResponseMeasure
 from jiesu.nlp.urgency import TRANSFER_LINES
@@ -140,7 +140,7 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None, *,
             ctx["leaf_categories"] = web_queries.leaf_categories(s)
             ctx["unit_names"] = web_queries.unit_names_by_code(
                 s, {p.unit for p in ctx["policies"] if p.unit})
-            ctx["clocks"] = [c.value for c in Clock]
+            ctx["clocks"] = [c.value for c in POLICY_CLOCKS]
             ctx["limit_units"] = [u.value for u in LimitUnit]
             ctx["kinds"] = i18n.choices(lang, "kind")
             ctx["urgencies"] = i18n.choices(lang, "urgency")
