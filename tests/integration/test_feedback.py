@@ -631,3 +631,40 @@ def test_overlapping_rating_appeal_decisions_the_second_gets_409(city: City,
                 "cancelled" if upheld else "open")
     finally:
         rules_rating.RatingAppeal.decide = original  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("again", ["follow_up", "send_back"])
+def test_a_survey_link_answers_only_the_reply_it_was_sent_for(city: City, again: str) -> None:
+    """The questionnaire texted after the first reply is not answered by phone; the call-back
+    (回访 by phone, dissatisfied: 重办) or the dispatcher (退回重新答复) sends the appeal back and
+    the unit replies again. The old link, still within its days, speaks of the first reply:
+    it neither shows the new reply nor closes the appeal and rates the unit in its name before
+    the requester has been asked about it. The new round's follow-up is still to do."""
+    a = replied(city)
+    r = city.client.post(f"/api/v1/feedback/followups/{a['id']}/survey",
+                         headers=city.headers("followup"))
+    assert r.status_code == 201, r.text
+    url, page = r.json()["url"], f"/survey/{r.json()['token']}"
+    if again == "follow_up":
+        city.act("followup", a["id"], "follow_up", reached=True, resolved="no",
+                 satisfaction="dissatisfied")
+    else:
+        city.act("dispatcher", a["id"], "send_back", note="答复未说明更换时间")
+    stale = city.client.get(url)
+    assert stale.status_code == 409 and "重新办理" in stale.json()["error"]["message"]
+    city.act("handler_s1", a["id"], "reply", text="路灯已于周二重新更换", claim="solved")
+    info = city.client.get(url)
+    assert info.status_code == 409 and "重新办理" in info.json()["error"]["message"]
+    assert "路灯已于周二重新更换" not in city.client.get(page).text
+    done = city.client.post(url, json={"resolved": "yes", "satisfaction": "satisfied",
+                                       "stars": 5})
+    assert done.status_code == 409 and "重新办理" in done.json()["error"]["message"]
+    body = city.client.get(f"/api/v1/appeals/{a['id']}", headers=city.headers("dispatcher")).json()
+    assert body["status"] == "replied"
+    assert "rated" not in {e["type"] for e in body["events"]}
+    # a link sent for the new reply is answered
+    r = city.client.post(f"/api/v1/feedback/followups/{a['id']}/survey",
+                         headers=city.headers("followup"))
+    done = city.client.post(r.json()["url"], json={"resolved": "yes",
+                                                   "satisfaction": "satisfied"})
+    assert done.status_code == 200 and done.json()["status"] == "closed"

@@ -137,6 +137,22 @@ class RatingResult:
     rectification_id: int | None
 
 
+SURVEY_ROUND_OVER = "该诉求已重新办理，此问卷链接已失效；新的答复将另行回访"
+
+
+def _check_round(appeal: dom.Appeal, link: SurveyTokenRow) -> None:
+    """A survey link asks about the reply it was sent for: Conflict once that reply's
+    follow-up is over, by this link or otherwise (a call-back, the dispatcher's 退回重新答复),
+    also when the unit has replied again since (a reply after the link was made), whose
+    follow-up is another round: answered through the old link it would close the appeal and
+    rate the unit on the new reply in the requester's name, before they were asked about it."""
+    if appeal.status is dom.Status.CLOSED:
+        raise Conflict("该诉求已完成回访")
+    if appeal.status is not dom.Status.REPLIED or (
+            appeal.replied_at is not None and appeal.replied_at > link.created_at):
+        raise Conflict(SURVEY_ROUND_OVER)
+
+
 class FeedbackService:
     def __init__(self, db: Database, rules: RulesProvider,
                  settings: Settings | None = None, *,
@@ -213,8 +229,7 @@ class FeedbackService:
         with self.db.uow(write=False) as uow:
             row = self._token(uow, token, now)
             appeal, _ = uow.appeals.get(row.appeal_id)
-            if appeal.status is not dom.Status.REPLIED:
-                raise Conflict("该诉求已完成回访")
+            _check_round(appeal, row)
             # the link is a bearer URL in a text message, forwarded and logged like any other:
             # what it opens is what the board would show, not what the tracking page shows
             # after the code and the phone
@@ -232,8 +247,7 @@ class FeedbackService:
             row = self._token(uow, token, now, lock=True)
             appeal, arow = uow.appeals.get(row.appeal_id)
             actor = dom.Actor(role=Role.REQUESTER, phone=appeal.requester_phone)
-            if appeal.status is not dom.Status.REPLIED:
-                raise Conflict("该诉求已完成回访")
+            _check_round(appeal, row)
             events = dom.apply(appeal, dom.Action.FOLLOW_UP, actor, now, rules=self.rules.get(),
                                reached=True, resolved=resolved, satisfaction=satisfaction,
                                note=f"网上回访问卷{('：' + comment.strip()) if comment else ''}")

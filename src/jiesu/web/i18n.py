@@ -742,6 +742,9 @@ EN: dict[str, str] = {
     "该问卷已提交过，感谢您的反馈": "This questionnaire was already answered. Thank you",
     "问卷链接已过期": "This questionnaire link has expired",
     "该诉求已完成回访": "This appeal has already been followed up",
+    "该诉求已重新办理，此问卷链接已失效；新的答复将另行回访":
+        "This appeal has been handled again, so this questionnaire link no longer applies; "
+        "you will be asked about the new reply separately",
     "附件不存在": "There is no such attachment",
     "登记请使用新建诉求接口": "Register through the new-appeal endpoint",
     "幂等键长度须为 1–128 个字符": "The idempotency key must be 1 to 128 characters",
