@@ -7,12 +7,14 @@ be signed by Tuesday 3 March 23:59:59 and answered by Monday 23 March 23:59:59.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from fastapi.testclient import TestClient
 
 from jiesu.domain.appeal import Actor, Role
 from jiesu.domain.errors import IllegalTransition
@@ -29,7 +31,7 @@ from jiesu.store.tables import AppealRow, CalendarYearRow
 from tests.integration.test_import_warnings import HEADER as IMPORT_HEADER
 from tests.integration.test_import_warnings import MAPPING as IMPORT_MAPPING
 from tests.integration.test_import_warnings import _row as import_row
-from tests.support.city import City
+from tests.support.city import City, page_login
 from tests.support.imports import import_rows, imported
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -297,3 +299,43 @@ def test_a_recount_takes_back_a_rectification_warning_its_new_deadline_does_not_
               for e in _events(runtime, appeal_id, "rectification_warning")]
     assert levels == [("red", datetime(2027, 1, 11, 23, 59, 59, tzinfo=SH)),
                       ("red", datetime(2027, 1, 12, 23, 59, 59, tzinfo=SH))]
+
+
+def test_the_next_unit_does_not_wear_the_supervision_of_the_unit_that_returned_it(
+        city: City) -> None:
+    """西城区 gets a 红牌 and returns the appeal (退单); dispatched to 东城区, the appeal is
+    东城区's from nothing: its queue row, the appeal page and the API show no 督办 level, and a
+    supervisor's 催办 to 东城区 is what they show then (under an inherited 红牌 it never showed).
+    The timeline keeps 西城区's 红牌."""
+    a = city.register()
+    city.act("dispatcher", a["id"], "dispatch", unit_id=city.unit_ids["D2"])
+    city.act("supervisor", a["id"], "supervise", level="red", note="群众反映强烈，限期办理")
+    assert city.act("handler_d2", a["id"], "request_return",
+                    reason="油烟直排归东城区管辖")["supervision_level"] == "red"
+    city.act("dispatcher", a["id"], "approve_return")
+    body = city.act("dispatcher", a["id"], "dispatch", unit_id=city.unit_ids["D1"])
+    assert body["supervision_level"] == "none"
+    client = TestClient(city.client.app)
+    page_login(client, "handler_d1")
+    row = re.search(rf'<li class="work-item[^"]*" data-code="{a["code"]}">.*?</li>',
+                    client.get("/staff/inbox").text, re.S)
+    assert row is not None and "sup-" not in row.group(0)
+    assert "督办级别" not in client.get(f"/staff/appeals/{a['id']}").text
+    body = city.act("supervisor", a["id"], "supervise", level="remind", note="请尽快签收")
+    assert body["supervision_level"] == "remind"
+    supervised = [(e["data"]["level"]) for e in body["events"] if e["type"] == "supervise"]
+    assert supervised == ["red", "remind"]
+
+
+def test_a_reopening_back_to_dispatch_leaves_the_supervision_with_the_unit(city: City) -> None:
+    """重办 back to the dispatcher (退回待派单): the next unit does not wear 西城区's 黄牌."""
+    a = city.register()
+    city.act("dispatcher", a["id"], "dispatch", unit_id=city.unit_ids["D2"])
+    city.act("supervisor", a["id"], "supervise", level="yellow", note="请尽快办理")
+    city.act("handler_d2", a["id"], "sign")
+    city.act("handler_d2", a["id"], "reply", text="已处理", claim="solved")
+    city.act("dispatcher", a["id"], "reopen", reason="不属西城区管辖", to="registered")
+    body = city.act("dispatcher", a["id"], "dispatch", unit_id=city.unit_ids["D1"])
+    assert body["supervision_level"] == "none"
+    assert [e["data"]["level"] for e in body["events"] if e["type"] == "supervise"] == [
+        "yellow"]

@@ -1088,6 +1088,7 @@ def _approve_return(
     a.handling_unit_id = None
     a.signed_at = None
     _clear_clocks(a)
+    _supervision_leaves(a)
     # the co-units leave with it: they are told to stop (services/notices.py)
     return {"unit_id": unit, "co_unit_ids": co_units, "reason": a.return_reason,
             "note": args.get("note")}
@@ -1340,6 +1341,7 @@ def _reopen(
         a.lead_unit_id, a.co_unit_ids, a.handling_unit_id = None, (), None
         a.closed_at = None
         _clear_clocks(a)
+        _supervision_leaves(a)
     else:
         _restart_handling(a, r, now)
     return {"reason": reason}
@@ -1453,6 +1455,17 @@ def _restart_handling(a: Appeal, r: Rules, now: datetime) -> None:
     a.extension_pending_days = None  # asked against the old clock
     a.handle_warning = Warning.NONE
     a.deadlines_provisional = _recompute_handle(a, r)
+
+
+def _supervision_leaves(a: Appeal) -> None:
+    """The unit leaves the appeal (退单, 重办 back to dispatch): the 督办 level and count it
+    earned leave with it. They are shown as the unit that has the appeal's (its queue, the
+    supervisor's board, the appeal page, the API, open data), and a supervisor's lower level
+    for the next unit would never show under an inherited one (`_supervise` only raises).
+    Who earned which stays in the timeline's `supervise` events, which the unit figures count
+    (docs/kpi.md)."""
+    a.supervision_level = SupervisionLevel.NONE
+    a.supervision_count = 0
 
 
 def _clear_clocks(a: Appeal) -> None:
