@@ -241,9 +241,16 @@ class CategoryIn(BaseModel):
     parent_code: str | None = None
 
 
+# the clocks a time-limit rule may be set for; no "extension": 延期 is bounded by the rule
+# setting max_extension_days (单次延期最多天数) alone (domain.deadlines.POLICY_CLOCKS)
+PolicyClock = Literal["sign", "handle", "return_window", "follow_up", "rectification"]
+# and those of the rules listed: a 延期 rule stored before it was refused, which has no effect
+StoredClock = Literal["sign", "handle", "return_window", "follow_up", "extension",
+                      "rectification"]
+
+
 class SlaPolicyIn(BaseModel):
-    # no "extension": 延期 is bounded by the rule setting max_extension_days (单次延期最多天数)
-    clock: Literal["sign", "handle", "return_window", "follow_up", "rectification"] = Field(
+    clock: PolicyClock = Field(
         description="时钟；延期天数不是时限规则，由规则设置 max_extension_days 决定")
     amount: float = Field(gt=0)
     unit: Literal["workday", "hour", "minute"]
@@ -256,9 +263,7 @@ class SlaPolicyIn(BaseModel):
 
 
 class SlaPolicyOut(SlaPolicyIn):
-    # a 延期 rule stored before it was refused is listed still; it has no effect
-    clock: Literal[  # type: ignore[assignment]
-        "sign", "handle", "return_window", "follow_up", "extension", "rectification"] = Field(
+    clock: StoredClock = Field(  # type: ignore[assignment]  # wider: rules stored before
         description="时钟；extension（延期）仅见于早先保存的规则，不起作用：延期天数由规则设置 "
                     "max_extension_days 决定")
     id: int | None = None
