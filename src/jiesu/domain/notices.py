@@ -53,6 +53,9 @@ UNIT_CLOCKS = {"sign": "签收", "handle": "办理"}
 # requesters are not texted either, known by the import marker, not by a channel (an import's
 # mapping may set any: appeal.is_imported)
 QUIET_CHANNELS = frozenset({"supervisor"})
+# the steps of an appeal texted to the requesters of the appeals merged into it too (under their
+# own codes): the merge text promises them 办理结果将一并答复
+TOLD_TO_MERGED = frozenset({"reply"})
 # why an appeal is not taken, as the requester should read it
 REJECTED_BECAUSE = {
     RejectReason.LITIGATION: "该事项应通过诉讼途径解决",

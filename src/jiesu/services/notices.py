@@ -13,6 +13,7 @@ from jiesu.domain import notices
 from jiesu.domain.events import DomainEvent
 from jiesu.store import feedback_store, lookups, notify_store
 from jiesu.store.feedback_tables import RectificationRow
+from jiesu.store.repositories import appeal_from_row
 from jiesu.store.uow import Database, UnitOfWork
 
 
@@ -20,21 +21,29 @@ def notify_requester(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
                      events: list[DomainEvent], now: datetime) -> None:
     """Text the requester about 受理 (or 直接答复), 不予受理, 合并, 答复 and 重办
     (JIESU_NOTIFY_REQUESTERS); never the requester of imported history (by its import marker,
-    whatever channel the import's mapping gave it) nor of a leader's 上级交办."""
-    if (not settings.notify_requesters or not appeal.requester_phone or appeal.code is None
-            or appeal.channel in notices.QUIET_CHANNELS or dom.is_imported(appeal)):
+    whatever channel the import's mapping gave it) nor of a leader's 上级交办. The 答复 goes
+    to the requesters of the appeals merged into this one as well, under their own codes."""
+    if not settings.notify_requesters or appeal.code is None:
         return
     track_url = f"{settings.public_base_url.strip().rstrip('/')}/track"
     superseded = {notices.SUPERSEDES[e.type] for e in events if e.type in notices.SUPERSEDES}
-    for event in events:
-        if event.type in superseded:
+    wanted = [e for e in events if e.type not in superseded]
+    told = [e for e in wanted if e.type in notices.TOLD_TO_MERGED]
+    followers = ([appeal_from_row(row) for row in lookups.merged_followers(uow.session,
+                                                                          appeal.id)]
+                 if told and appeal.id is not None else [])
+    for requester, steps in [(appeal, wanted), *((f, told) for f in followers)]:
+        if (not requester.requester_phone or requester.code is None or requester.id is None
+                or requester.channel in notices.QUIET_CHANNELS or dom.is_imported(requester)):
             continue
-        text = notices.requester_notice(event.type, event.data, code=appeal.code,
-                                        city=settings.city_name, track_url=track_url)
-        if text is not None:
-            notify_store.enqueue(uow.session, channel="sms", recipient=appeal.requester_phone,
-                                 body=text, kind=notices.NOTICE_KIND, now=now,
-                                 ref=f"appeal:{appeal.id}:{event.type}")
+        for event in steps:
+            text = notices.requester_notice(event.type, event.data, code=requester.code,
+                                            city=settings.city_name, track_url=track_url)
+            if text is not None:
+                notify_store.enqueue(uow.session, channel="sms",
+                                     recipient=requester.requester_phone, body=text,
+                                     kind=notices.NOTICE_KIND, now=now,
+                                     ref=f"appeal:{requester.id}:{event.type}")
 
 
 def notify_units(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,

@@ -14,6 +14,7 @@ from jiesu.store.tables import (
     AppealRow,
     CalendarYearRow,
     CategoryRow,
+    EventRow,
     SlaPolicyRow,
     UnitRow,
     UserRow,
@@ -52,6 +53,26 @@ def appeals_by_phone(session: Session, phone: str, limit: int = 10) -> list[Appe
     return list(session.scalars(
         select(AppealRow).where(AppealRow.requester_phone == normalize_phone(phone))
         .order_by(AppealRow.created_at.desc()).limit(limit)).all())
+
+
+def merged_followers(session: Session, appeal_id: int) -> list[AppealRow]:
+    """The appeals merged (已合并) into this one, and those merged into them in turn (A into B,
+    then B into C: both follow C), oldest first. Found through each target's `merged_in`
+    events (read by the events' (appeal_id, seq) index), not by a scan of merged_into_id."""
+    found: list[AppealRow] = []
+    targets, seen = [appeal_id], {appeal_id}
+    while targets:
+        merged_in = session.scalars(
+            select(EventRow.data).where(EventRow.appeal_id.in_(targets),
+                                        EventRow.type == "merged_in")).all()
+        ids = {int(d["appeal_id"]) for d in merged_in if d.get("appeal_id") is not None} - seen
+        rows = session.scalars(select(AppealRow).where(
+            AppealRow.id.in_(ids), AppealRow.status == "merged",
+            AppealRow.merged_into_id.in_(targets)).order_by(AppealRow.id)).all() if ids else []
+        found += rows
+        targets = [r.id for r in rows]
+        seen.update(targets)
+    return found
 
 
 def due_for_sweep(session: Session, now: datetime, limit: int) -> list[int]:

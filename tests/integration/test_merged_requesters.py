@@ -1,0 +1,43 @@
+"""The requester of a merged appeal (已合并) follows the appeal it was merged into (DESIGN §3:
+"requester is informed and follows the target"): the merge text promises 办理结果将一并答复,
+so the reply to that appeal is texted to them too, under their own code, on SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+from jiesu.store import notify_store
+from tests.support.city import City
+
+
+def _texts(city: City, appeal_id: int) -> list[tuple[str, str]]:
+    with city.runtime.db.uow(write=False) as uow:
+        return [(n.recipient, n.body) for n in notify_store.notifications(
+            uow.session, kind="requester_notice")
+            if n.ref and n.ref.startswith(f"appeal:{appeal_id}:")]
+
+
+def test_the_reply_is_texted_to_the_requesters_of_the_appeals_merged_into_it(
+        city: City) -> None:
+    a = city.register(requester_phone="13700001111")
+    b = city.register(requester_phone="13700002222")
+    c = city.register(requester_phone="13700003333")
+    anonymous = city.register(requester_phone="")
+    city.act("dispatcher", a["id"], "merge", target_code=b["code"])
+    city.act("dispatcher", anonymous["id"], "merge", target_code=c["code"])
+    city.act("dispatcher", b["id"], "dispatch", unit_code="D1")
+    # a chain: b (which a follows) is merged in turn into c, so a follows c too
+    city.act("dispatcher", b["id"], "merge", target_code=c["code"])
+    city.act("dispatcher", c["id"], "dispatch", unit_code="D1")
+    city.act("handler_d1", c["id"], "sign")
+    city.act("handler_d1", c["id"], "reply", text="路灯已修复", claim="solved")
+
+    replied = {a["id"]: "13700001111", b["id"]: "13700002222", c["id"]: "13700003333"}
+    for appeal, code in ((a, a["code"]), (b, b["code"]), (c, c["code"])):
+        recipient, body = _texts(city, appeal["id"])[-1]
+        assert recipient == replied[appeal["id"]]
+        assert f"您的诉求（编号 {code}）承办单位已答复" in body, body
+    # one reply text each, none to the appeal without a phone
+    with city.runtime.db.uow(write=False) as uow:
+        reply_texts = [n.recipient for n in notify_store.notifications(
+            uow.session, kind="requester_notice") if "已答复" in n.body]
+    assert sorted(reply_texts) == sorted(replied.values())
