@@ -41,3 +41,25 @@ def test_the_reply_is_texted_to_the_requesters_of_the_appeals_merged_into_it(
         reply_texts = [n.recipient for n in notify_store.notifications(
             uow.session, kind="requester_notice") if "已答复" in n.body]
     assert sorted(reply_texts) == sorted(replied.values())
+
+
+def test_an_appeal_merged_into_one_already_replied_to_is_texted_that_reply(city: City) -> None:
+    """A merge into an appeal waiting for its follow-up (已答复, still open): the outcome the
+    merge text promises is already there, and no later 答复 would bring it; the requesters of
+    the merged appeal and of the one merged into it before hear it with the merge."""
+    target = city.register(requester_phone="13700003333")
+    city.act("dispatcher", target["id"], "dispatch", unit_code="D1")
+    city.act("handler_d1", target["id"], "sign")
+    city.act("handler_d1", target["id"], "reply", text="路灯已修复", claim="solved")
+    a = city.register(requester_phone="13700001111")
+    b = city.register(requester_phone="13700002222")
+    city.act("dispatcher", a["id"], "merge", target_code=b["code"])
+    city.act("dispatcher", b["id"], "merge", target_code=target["code"])
+
+    for appeal, phone in ((a, "13700001111"), (b, "13700002222")):
+        recipient, body = _texts(city, appeal["id"])[-1]
+        assert recipient == phone
+        assert f"您的诉求（编号 {appeal['code']}）承办单位已答复" in body, body
+    assert [body for _, body in _texts(city, b["id"])].count(
+        f"【示范市12345】您的诉求（编号 {b['code']}）已与同一问题的诉求合并办理，"
+        "可凭本编号查询办理进展，办理结果将一并答复。") == 1

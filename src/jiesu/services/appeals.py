@@ -282,10 +282,12 @@ class AppealService:
             self._check_references(uow, appeal, action, args)
             events = dom.apply(appeal, action, actor, now, rules=rules, **args)
             uow.appeals.save(appeal, row, events, now=now)
-            if action == dom.Action.MERGE:
-                self._note_merge_on_target(uow, appeal, actor, now)
+            target = (self._note_merge_on_target(uow, appeal, actor, now)
+                      if action == dom.Action.MERGE else None)
             self._count_article_use(uow, events)
             notices.notify_requester(uow, self.rules.settings, appeal, events, now)
+            if target is not None:
+                notices.notify_merged_of_reply(uow, self.rules.settings, appeal, target, now)
             # a refused 退单/延期 or a reply sent back: the unit hears why (its duty phone)
             notices.notify_units(uow, self.rules.settings, appeal, events, now)
             uow.commit()
@@ -344,12 +346,14 @@ class AppealService:
 
     def _note_merge_on_target(
         self, uow: UnitOfWork, merged: dom.Appeal, actor: dom.Actor, now: datetime
-    ) -> None:
+    ) -> dom.Appeal:
+        """A `merged_in` event on the appeal `merged` now follows (which it returns)."""
         assert merged.merged_into_id is not None
         target, row = uow.appeals.get(merged.merged_into_id)
         event = DomainEvent("merged_in", now, actor.user_id, actor.role,
                             {"appeal_id": merged.id, "code": merged.code})
         uow.appeals.save(target, row, [event], now=now)
+        return target
 
 
 def _suggested(uow: UnitOfWork, appeal_id: int | None) -> dict[str, Any] | None:

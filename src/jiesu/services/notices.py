@@ -25,14 +25,35 @@ def notify_requester(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
     to the requesters of the appeals merged into this one as well, under their own codes."""
     if not settings.notify_requesters or appeal.code is None:
         return
-    track_url = f"{settings.public_base_url.strip().rstrip('/')}/track"
     superseded = {notices.SUPERSEDES[e.type] for e in events if e.type in notices.SUPERSEDES}
     wanted = [e for e in events if e.type not in superseded]
     told = [e for e in wanted if e.type in notices.TOLD_TO_MERGED]
     followers = ([appeal_from_row(row) for row in lookups.merged_followers(uow.session,
                                                                           appeal.id)]
                  if told and appeal.id is not None else [])
-    for requester, steps in [(appeal, wanted), *((f, told) for f in followers)]:
+    _text_requesters(uow, settings, [(appeal, wanted), *((f, told) for f in followers)], now)
+
+
+def notify_merged_of_reply(uow: UnitOfWork, settings: Settings, merged: dom.Appeal,
+                           target: dom.Appeal, now: datetime) -> None:
+    """An appeal just merged into one already replied to (已答复, waiting for its follow-up):
+    its requester, and those of the appeals merged into it before, are texted that reply now,
+    as no later 答复 would bring it (the merge text promises 办理结果将一并答复)."""
+    if (not settings.notify_requesters or target.status is not dom.Status.REPLIED
+            or merged.id is None):
+        return
+    reply = DomainEvent("reply", now, None, dom.Role.SYSTEM.value,
+                        {"claim": target.reply_claim})
+    followers = [appeal_from_row(row) for row in lookups.merged_followers(uow.session,
+                                                                         merged.id)]
+    _text_requesters(uow, settings, [(a, [reply]) for a in (merged, *followers)], now)
+
+
+def _text_requesters(uow: UnitOfWork, settings: Settings,
+                     told: list[tuple[dom.Appeal, list[DomainEvent]]], now: datetime) -> None:
+    """Queue the requester's text for each of the steps given with each appeal."""
+    track_url = f"{settings.public_base_url.strip().rstrip('/')}/track"
+    for requester, steps in told:
         if (not requester.requester_phone or requester.code is None or requester.id is None
                 or requester.channel in notices.QUIET_CHANNELS or dom.is_imported(requester)):
             continue
