@@ -92,6 +92,29 @@ def test_idempotency_key_returns_the_first_appeal(city: City) -> None:
     assert listed["total"] == 1
 
 
+def test_an_idempotency_key_sent_again_with_another_appeal_is_refused_not_answered_with_the_first(
+        city: City) -> None:
+    """A key reused for a different appeal (a form restored from the browser's cache and
+    filled in for the next call, a client counting keys from 1 again): answering with the
+    first appeal would acknowledge the second one and lose it. It is refused (422) and nothing
+    is registered, so the caller knows to send it again under a new key; the same appeal sent
+    again is still the first one."""
+    h = {**city.headers("operator"), "Idempotency-Key": "call-7"}
+    first = city.client.post("/api/v1/appeals", json={"kind": "help", "content": "家里停水了"},
+                             headers=h)
+    assert first.status_code == 201
+    other = city.client.post("/api/v1/appeals", headers=h,
+                             json={"kind": "complaint", "content": "楼下餐馆油烟很大"})
+    assert other.status_code == 422, other.text
+    error = other.json()["error"]
+    assert error["code"] == "invalid_arguments" and error["field"] == "idempotency_key"
+    assert "幂等键" in error["message"] and first.json()["code"] in error["message"]
+    again = city.client.post("/api/v1/appeals", json={"kind": "help", "content": "家里停水了"},
+                             headers=h)
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert city.client.get("/api/v1/appeals", headers=h).json()["total"] == 1
+
+
 def test_simultaneous_retries_with_one_key_make_one_appeal(city: City) -> None:
     """Eight threads register with the same key at once: one appeal, every caller gets its id
     (the insert's ON CONFLICT waits for the first writer and then inserts nothing)."""

@@ -105,6 +105,7 @@ class AppealService:
         source_ref: str | None = None,
         resolved_on_site: str | None = None,
         answer: DirectAnswer | None = None,
+        replay_any: bool = False,
     ) -> Registered:
         """Register a new appeal (with its suggestions and, when confident, its auto-dispatch).
 
@@ -113,6 +114,9 @@ class AppealService:
         `answer` is an operator's 直接答复 of a consultation, likewise in the same transaction:
         an answer that is refused (empty, too long, an article no longer published) leaves
         nothing registered, so the call can be submitted again without a duplicate.
+        An `idempotency_key` already used for an appeal of another kind or text is refused
+        (the first appeal is not this one: answering with it would lose this one), unless
+        `replay_any`: the key names one thing to make (a hotspot's task), whatever its text.
         """
         if idempotency_key is not None:
             idempotency_key = idempotency_key.strip()
@@ -147,11 +151,11 @@ class AppealService:
                     notices.notify_liaison(uow, self.rules.settings, appeal, events, now)
                     uow.commit()
         except WriteRaced:
-            if (first := self._replay(idempotency_key)) is None:
+            if (first := self._replay(idempotency_key, None if replay_any else appeal)) is None:
                 raise
             return first
         if new_id is None:  # the key was taken: nothing was inserted, the first appeal answers
-            if (first := self._replay(idempotency_key)) is None:
+            if (first := self._replay(idempotency_key, None if replay_any else appeal)) is None:
                 raise ConcurrencyConflict("登记冲突，请重试")  # its row stopped the insert
             return first
         appeal_id = new_id
@@ -240,15 +244,24 @@ class AppealService:
             raise InvalidArguments(f"事项分类 {code} 不存在", field="category")
         self._categories_seen[code] = now
 
-    def _replay(self, key: str | None) -> Registered | None:
-        """The appeal first registered with idempotency `key`, if any."""
+    def _replay(self, key: str | None, sent: dom.Appeal | None = None) -> Registered | None:
+        """The appeal first registered with idempotency `key`, if any; when `sent` (the appeal
+        this request would register) differs from it in kind or text, the key was reused for
+        another appeal: refused, so that this one is not taken for registered."""
         if key is None:
             return None
         with self.db.uow(write=False) as uow:
             appeal_id = uow.appeals.find_by_idempotency_key(key)
             if appeal_id is None:
                 return None
-            return Registered(appeal_id, uow.appeals.find_code(appeal_id), False)
+            code = uow.appeals.find_code(appeal_id)
+            if sent is not None:
+                first, _ = uow.appeals.get(appeal_id)
+                if (first.kind, first.content) != (sent.kind, sent.content):
+                    raise InvalidArguments(
+                        f"幂等键 {key} 已用于另一件诉求（编号 {code}），与本次提交的内容不同；"
+                        "本次提交未登记，请使用新的幂等键重新提交", field="idempotency_key")
+            return Registered(appeal_id, code, False)
 
     # --- actions ----------------------------------------------------------------------------
 

@@ -316,7 +316,7 @@ class HotspotService:
                                  suggester=lambda _d, _t: Suggestions(
                                      area_unit_id=hotspot.spot.area_unit_id))
         registered = register.register(dom.Actor.system(), data, now,
-                                       idempotency_key=f"hotspot:{key}")
+                                       idempotency_key=f"hotspot:{key}", replay_any=True)
         if not registered.created:
             raise _already(registered.code)
         self.appeals.act(dom.Actor.system(), registered.appeal_id, dom.Action.DISPATCH, now,

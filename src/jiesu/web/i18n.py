@@ -907,6 +907,12 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
      "{noun} {id} does not exist or {tail}",
      {"noun": _NOUNS_EN.__getitem__,
       "tail": {"您无权查看": "you may not see it", "已停用": "is disabled"}.__getitem__}),
+    # an idempotency key sent again with another appeal (the operator's or grid worker's form
+    # restored from the browser's cache and filled in again): refused, nothing registered
+    (re.compile(r"幂等键 (?P<key>\S+) 已用于另一件诉求（编号 (?P<code>\S+)），"
+                r"与本次提交的内容不同；本次提交未登记，请使用新的幂等键重新提交"),
+     "The idempotency key {key} was used for another appeal ({code}) with a different text:"
+     " this one was not registered; submit it again with a new key", {}),
     (re.compile(r"该热点已转为治理任务 (?P<code>\S+)"),
      "This hotspot is governance task {code} already", {}),
     (re.compile(r"已转为治理任务：(?P<code>\S+)"), "Made governance task {code}", {}),
