@@ -32,10 +32,15 @@ def test_the_reply_is_texted_to_the_requesters_of_the_appeals_merged_into_it(
     city.act("handler_d1", c["id"], "reply", text="路灯已修复", claim="solved")
 
     replied = {a["id"]: "13700001111", b["id"]: "13700002222", c["id"]: "13700003333"}
-    for appeal, code in ((a, a["code"]), (b, b["code"]), (c, c["code"])):
-        recipient, body = _texts(city, appeal["id"])[-1]
-        assert recipient == replied[appeal["id"]]
-        assert f"您的诉求（编号 {code}）承办单位已答复" in body, body
+    assert _texts(city, c["id"])[-1] == ("13700003333", (
+        f"【示范市12345】您的诉求（编号 {c['code']}）承办单位已答复，我们将回访了解是否解决。"
+        "查询：/track"))
+    # under their own codes (which open the tracking page with their phones), and without
+    # the call-back promised: the follow-up is the other requester's
+    for appeal in (a, b):
+        assert _texts(city, appeal["id"])[-1] == (replied[appeal["id"]], (
+            f"【示范市12345】您的诉求（编号 {appeal['code']}）已合并办理，承办单位已答复。"
+            "查询：/track"))
     # one reply text each, none to the appeal without a phone
     with city.runtime.db.uow(write=False) as uow:
         reply_texts = [n.recipient for n in notify_store.notifications(
@@ -59,7 +64,7 @@ def test_an_appeal_merged_into_one_already_replied_to_is_texted_that_reply(city:
     for appeal, phone in ((a, "13700001111"), (b, "13700002222")):
         recipient, body = _texts(city, appeal["id"])[-1]
         assert recipient == phone
-        assert f"您的诉求（编号 {appeal['code']}）承办单位已答复" in body, body
+        assert f"您的诉求（编号 {appeal['code']}）已合并办理，承办单位已答复" in body, body
     assert [body for _, body in _texts(city, b["id"])].count(
         f"【示范市12345】您的诉求（编号 {b['code']}）已与同一问题的诉求合并办理，"
         "可凭本编号查询办理进展，办理结果将一并答复。") == 1

@@ -86,8 +86,9 @@ SUPERSEDES = {"answer_directly": "register"}
 
 
 def requester_notice(event_type: str, data: Mapping[str, Any], *, code: str, city: str,
-                     track_url: str) -> str | None:
-    """The message for one event of an appeal, or None when the step needs none."""
+                     track_url: str, merged: bool = False) -> str | None:
+    """The message for one event of an appeal, or None when the step needs none; `merged`:
+    for the requester of an appeal merged into it (told under their own code)."""
     head = f"【{city}12345】"
     if event_type == "register":
         return (f"{head}您的诉求已受理，编号 {code}。凭编号和手机号可在 {track_url} "
@@ -104,6 +105,10 @@ def requester_notice(event_type: str, data: Mapping[str, Any], *, code: str, cit
         # now follows; the other appeal's code would not open with this phone
         return (f"{head}您的诉求（编号 {code}）已与同一问题的诉求合并办理，"
                 "可凭本编号查询办理进展，办理结果将一并答复。")
+    if event_type == "reply" and merged:
+        # the call-back is the other appeal's requester's: no 回访 is promised here
+        return (f"{head}您的诉求（编号 {code}）已合并办理，承办单位已答复。"
+                f"查询：{track_url}")
     if event_type == "reply":
         return (f"{head}您的诉求（编号 {code}）承办单位已答复，我们将回访了解是否解决。"
                 f"查询：{track_url}")

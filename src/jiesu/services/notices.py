@@ -31,7 +31,8 @@ def notify_requester(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
     followers = ([appeal_from_row(row) for row in lookups.merged_followers(uow.session,
                                                                           appeal.id)]
                  if told and appeal.id is not None else [])
-    _text_requesters(uow, settings, [(appeal, wanted), *((f, told) for f in followers)], now)
+    _text_requesters(uow, settings,
+                     [(appeal, wanted, False), *((f, told, True) for f in followers)], now)
 
 
 def notify_merged_of_reply(uow: UnitOfWork, settings: Settings, merged: dom.Appeal,
@@ -46,20 +47,23 @@ def notify_merged_of_reply(uow: UnitOfWork, settings: Settings, merged: dom.Appe
                         {"claim": target.reply_claim})
     followers = [appeal_from_row(row) for row in lookups.merged_followers(uow.session,
                                                                          merged.id)]
-    _text_requesters(uow, settings, [(a, [reply]) for a in (merged, *followers)], now)
+    _text_requesters(uow, settings, [(a, [reply], True) for a in (merged, *followers)], now)
 
 
 def _text_requesters(uow: UnitOfWork, settings: Settings,
-                     told: list[tuple[dom.Appeal, list[DomainEvent]]], now: datetime) -> None:
-    """Queue the requester's text for each of the steps given with each appeal."""
+                     told: list[tuple[dom.Appeal, list[DomainEvent], bool]],
+                     now: datetime) -> None:
+    """Queue the requester's text for each of the steps given with each appeal (merged: the
+    steps are those of the appeal it was merged into)."""
     track_url = f"{settings.public_base_url.strip().rstrip('/')}/track"
-    for requester, steps in told:
+    for requester, steps, merged in told:
         if (not requester.requester_phone or requester.code is None or requester.id is None
                 or requester.channel in notices.QUIET_CHANNELS or dom.is_imported(requester)):
             continue
         for event in steps:
             text = notices.requester_notice(event.type, event.data, code=requester.code,
-                                            city=settings.city_name, track_url=track_url)
+                                            city=settings.city_name, track_url=track_url,
+                                            merged=merged)
             if text is not None:
                 notify_store.enqueue(uow.session, channel="sms",
                                      recipient=requester.requester_phone, body=text,
