@@ -68,3 +68,21 @@ def test_an_appeal_merged_into_one_already_replied_to_is_texted_that_reply(city:
     assert [body for _, body in _texts(city, b["id"])].count(
         f"【示范市12345】您的诉求（编号 {b['code']}）已与同一问题的诉求合并办理，"
         "可凭本编号查询办理进展，办理结果将一并答复。") == 1
+
+
+def test_the_requesters_of_appeals_merged_into_one_then_rejected_hear_why(city: City) -> None:
+    """The appeal merged into may end without a reply: sent back by its unit (退单) and then
+    不予受理. Those who follow it were promised its outcome (办理结果将一并答复): they hear
+    that it was not taken and why, under their own codes."""
+    a = city.register(requester_phone="13700001111")
+    target = city.register(requester_phone="13700003333")
+    city.act("dispatcher", target["id"], "dispatch", unit_code="D1")
+    city.act("dispatcher", a["id"], "merge", target_code=target["code"])
+    city.act("handler_d1", target["id"], "request_return", reason="不属于本单位职责")
+    city.act("dispatcher", target["id"], "approve_return")
+    city.act("dispatcher", target["id"], "reject", reason="litigation")
+
+    assert "原因：该事项应通过诉讼途径解决" in _texts(city, target["id"])[-1][1]
+    assert _texts(city, a["id"])[-1] == ("13700001111", (
+        f"【示范市12345】您的诉求（编号 {a['code']}）已合并办理，所合并的诉求不予受理，"
+        "原因：该事项应通过诉讼途径解决。如有疑问请拨打 12345。"))

@@ -54,8 +54,8 @@ UNIT_CLOCKS = {"sign": "签收", "handle": "办理"}
 # mapping may set any: appeal.is_imported)
 QUIET_CHANNELS = frozenset({"supervisor"})
 # the steps of an appeal texted to the requesters of the appeals merged into it too (under their
-# own codes): the merge text promises them 办理结果将一并答复
-TOLD_TO_MERGED = frozenset({"reply"})
+# own codes): the merge text promises them 办理结果将一并答复, and it may end either way
+TOLD_TO_MERGED = frozenset({"reply", "reject"})
 # why an appeal is not taken, as the requester should read it
 REJECTED_BECAUSE = {
     RejectReason.LITIGATION: "该事项应通过诉讼途径解决",
@@ -99,6 +99,9 @@ def requester_notice(event_type: str, data: Mapping[str, Any], *, code: str, cit
                 "查看答复内容。")
     if event_type == "reject":
         reason = rejected_because(data.get("reason"))
+        if merged:
+            return (f"{head}您的诉求（编号 {code}）已合并办理，所合并的诉求不予受理，"
+                    f"原因：{reason}。如有疑问请拨打 12345。")
         return f"{head}您的诉求（编号 {code}）不予受理，原因：{reason}。如有疑问请拨打 12345。"
     if event_type == "merge":
         # the requester's own code and phone open the tracking page, which shows the appeal it

@@ -21,8 +21,9 @@ def notify_requester(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,
                      events: list[DomainEvent], now: datetime) -> None:
     """Text the requester about 受理 (or 直接答复), 不予受理, 合并, 答复 and 重办
     (JIESU_NOTIFY_REQUESTERS); never the requester of imported history (by its import marker,
-    whatever channel the import's mapping gave it) nor of a leader's 上级交办. The 答复 goes
-    to the requesters of the appeals merged into this one as well, under their own codes."""
+    whatever channel the import's mapping gave it) nor of a leader's 上级交办. The 答复 or
+    不予受理 goes to the requesters of the appeals merged into this one as well, under their
+    own codes."""
     if not settings.notify_requesters or appeal.code is None:
         return
     superseded = {notices.SUPERSEDES[e.type] for e in events if e.type in notices.SUPERSEDES}
