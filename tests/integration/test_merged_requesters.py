@@ -5,6 +5,14 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
+from jiesu.domain.appeal import Role
+from jiesu.domain.errors import DomainError
+from jiesu.runtime import Runtime
+from jiesu.services.clock import utcnow
 from jiesu.store import notify_store
 from tests.support.city import City
 
@@ -86,3 +94,35 @@ def test_the_requesters_of_appeals_merged_into_one_then_rejected_hear_why(city: 
     assert _texts(city, a["id"])[-1] == ("13700001111", (
         f"【示范市12345】您的诉求（编号 {a['code']}）已合并办理，所合并的诉求不予受理，"
         "原因：该事项应通过诉讼途径解决。如有疑问请拨打 12345。"))
+
+
+def test_a_merge_into_an_appeal_ended_meanwhile_is_refused(city: City, runtime: Runtime) -> None:
+    """The merge checks that the appeal merged into is open, then writes; on PostgreSQL (READ
+    COMMITTED) another process may end that appeal in between (不予受理 here). The merge must
+    not go through: an appeal merged into an ended one is in nobody's list and its problem is
+    never handled. It is refused (409) and the appeal stays registered."""
+    if runtime.db.dialect == "sqlite":
+        pytest.skip("SQLite takes the write lock at BEGIN IMMEDIATE: the rejection cannot come "
+                    "between the merge's check and its write")
+    a, target = city.register(), city.register()
+    dispatcher = next(u for u in (runtime.auth.user(i) for i in range(1, 50))
+                      if u is not None and u.role == Role.DISPATCHER)
+    actor = dispatcher.actor()
+    service = runtime.appeals
+    original = service._check_references
+    other = Runtime.create(runtime.settings)  # another process, its own connections
+
+    def reject_meanwhile(*args: Any, **kwargs: Any) -> None:
+        original(*args, **kwargs)  # the merge has found the target open
+        other.appeals.act(actor, target["id"], "reject", utcnow(), {"reason": "invalid"})
+
+    service._check_references = reject_meanwhile  # type: ignore[method-assign]
+    try:
+        with pytest.raises(DomainError) as refused:
+            service.act(actor, a["id"], "merge", utcnow(), {"target_id": target["id"]})
+    finally:
+        service._check_references = original  # type: ignore[method-assign]
+        other.close()
+    assert refused.value.http_status == 409
+    got = city.client.get(f"/api/v1/appeals/{a['id']}", headers=city.headers("dispatcher"))
+    assert got.json()["status"] == "registered" and got.json()["merged_into_id"] is None

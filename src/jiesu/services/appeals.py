@@ -363,6 +363,11 @@ class AppealService:
         """A `merged_in` event on the appeal `merged` now follows (which it returns)."""
         assert merged.merged_into_id is not None
         target, row = uow.appeals.get(merged.merged_into_id)
+        # read again, not the row `_check_references` checked: another process may have ended
+        # it since (PostgreSQL, READ COMMITTED), and an appeal merged into an ended one would
+        # be in nobody's list; a change after this read fails the save's version check
+        if not target.is_open:
+            raise IllegalTransition("只能合并到未办结的诉求")
         event = DomainEvent("merged_in", now, actor.user_id, actor.role,
                             {"appeal_id": merged.id, "code": merged.code})
         uow.appeals.save(target, row, [event], now=now)
