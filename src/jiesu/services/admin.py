@@ -219,6 +219,10 @@ class AdminService:
         leads (they would be stranded). 启用 brings it back (under an active parent)."""
         with self.db.uow() as uow:
             row = _unit(uow, code)
+            # locked before counting: a dispatch to it that is being written (it holds a share
+            # lock on the unit) is counted once it commits, and one that comes later waits
+            # and then finds the unit stopped
+            row = admin_store.locked_units(uow.session, [row.id])[row.id]
             if not active:
                 units, users, appeals = admin_store.what_keeps_unit_busy(
                     uow.session, row.id, sorted(s.value for s in dom.OPEN_STATUSES))

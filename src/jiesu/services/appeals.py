@@ -395,6 +395,8 @@ def _unit_ref(uow: UnitOfWork, unit_id: Any, code: Any, label: str) -> int:
             row = None
     else:
         raise InvalidArguments(f"请指定{label}", field="unit_id")
+    if row is not None:  # held until the appeal is saved: a 停用 cannot come in between
+        row = uow.units.read_locked(row.id)
     if row is None or not row.active:
         raise InvalidArguments(f"{label} {code or unit_id} 不存在或已停用", field="unit_id")
     return row.id

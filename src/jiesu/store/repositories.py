@@ -289,6 +289,14 @@ class UnitRepository:
     def get(self, unit_id: int) -> UnitRow | None:
         return self.session.get(UnitRow, unit_id)
 
+    def read_locked(self, unit_id: int) -> UnitRow | None:
+        """The unit read afresh under a share lock held until the transaction ends: an
+        administrator stopping it (停用, which locks it first) waits for this transaction, or
+        this read waits for the stop and sees it."""
+        return self.session.scalar(select(UnitRow).where(UnitRow.id == unit_id)
+                                   .with_for_update(read=True)
+                                   .execution_options(populate_existing=True))
+
     def subtree_ids(self, unit_id: int) -> frozenset[int]:
         unit = self.session.get(UnitRow, unit_id)
         if unit is None:
