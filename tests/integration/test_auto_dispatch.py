@@ -14,6 +14,7 @@ import math
 import random
 
 from jiesu.nlp.classify import CategoryModel, ModelRegistry, train
+from jiesu.services.admin import AdminService
 from jiesu.store import notify_store
 from tests.support.city import City
 
@@ -102,3 +103,30 @@ def test_auto_dispatch_uses_the_threshold_of_the_title_group(city: City) -> None
     intake.reload()
     also = city.register(title=TITLE, content=CONTENT, requester_phone="13800000003")
     assert also["status"] == "dispatched" and also["lead_unit"]["id"] == city.unit_ids["W"]
+
+
+def test_an_appeal_is_not_auto_dispatched_to_a_stopped_unit(city: City) -> None:
+    """A routing rule (or the history a model learned) may still name a unit an administrator
+    has since stopped (停用: its users are stopped first, nobody there signs). An appeal the
+    model is sure of is then left registered for a dispatcher, not dispatched to that unit."""
+    model = _model()
+    top = model.predict_top("", CONTENT, k=1)[0]
+    state = model._state() | {"thresholds": {"untitled": math.nextafter(top.probability, 0.0),
+                                             "titled": math.nextafter(top.probability, 0.0)}}
+    registry = ModelRegistry(city.runtime.settings.model_dir)
+    registry.activate(registry.save(CategoryModel(state, dict(model.metadata))))
+    r = city.client.put("/api/v1/admin/intake/routing", content=b"category,unit\n01,W\n",
+                        headers={**city.headers("admin"), "Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    intake = city.runtime.intake
+    assert intake is not None
+    intake.reload()
+    # as the admin page's 停用 does it (no API for it)
+    admin = AdminService(city.runtime.db, city.runtime.rules)
+    assert not admin.set_unit_active("W", False).active
+    stranded = city.register(content=CONTENT, requester_phone="13800000011")
+    assert stranded["status"] == "registered" and stranded["lead_unit"] is None
+    # the same text (from another caller: not a duplicate) goes to W once W is started again
+    assert admin.set_unit_active("W", True).active
+    sure = city.register(content=CONTENT, requester_phone="13800000012")
+    assert sure["status"] == "dispatched" and sure["lead_unit"]["id"] == city.unit_ids["W"]

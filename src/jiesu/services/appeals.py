@@ -198,7 +198,8 @@ class AppealService:
                 args["article_id"] = answer.article_id
             events += dom.apply(appeal, dom.Action.ANSWER_DIRECTLY, actor, now, rules=rules,
                                 **args)
-        elif suggestions.auto_dispatch_unit_id is not None:
+        elif (suggestions.auto_dispatch_unit_id is not None
+              and self._unit_active(suggestions.auto_dispatch_unit_id)):
             events += dom.apply(appeal, dom.Action.DISPATCH, dom.Actor.system(), now, rules=rules,
                                 unit_id=suggestions.auto_dispatch_unit_id, auto=True)
         return appeal, events, suggestions, category, rules
@@ -212,6 +213,14 @@ class AppealService:
         with self.db.uow(write=False) as uow:
             row = knowledge_store.article(uow.session, answer.article_id)
             return row.category if row is not None else None
+
+    def _unit_active(self, unit_id: int) -> bool:
+        """Whether the unit auto-dispatch chose is not stopped (停用): a routing rule, or the
+        history a model learned, may name a unit stopped since; the appeal is then left for a
+        dispatcher rather than sent where nobody signs."""
+        with self.db.uow(write=False) as uow:
+            row = uow.units.get(unit_id)
+            return row is not None and row.active
 
     def _area(self, actor: dom.Actor, suggestions: Suggestions) -> int | None:
         """Where the appeal is, as located from its address or coordinates. A grid worker's
