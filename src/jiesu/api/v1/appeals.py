@@ -38,7 +38,12 @@ DECISION_ARGS = (
     "\n\n`co_opinion` (协办意见) is a co-unit's word to the lead unit: `text` required (at most"
     " 2000 characters). Only a handler of a co-unit may send it, while the appeal is dispatched,"
     " in progress or replied (403 for any other unit, 409 in another status); the lead unit"
-    " reads it on its inbox and the appeal page, and it is not published.")
+    " reads it on its inbox and the appeal page, and it is not published."
+    "\n\n`merge` (合并) takes `target_id` or `target_code`, an open appeal (409 when it is not,"
+    " also when another request ended it while the merge was written). The merged appeal's"
+    " requester follows it: its `reply` or `reject` is texted to them under their own code"
+    " (and along a chain of merges), at once when it was already replied to; the follow-up call"
+    " stays the merged-into appeal's requester's.")
 
 
 def scope_for(session: Any, user: CurrentUser) -> queries.Scope:
