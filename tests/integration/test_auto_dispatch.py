@@ -12,9 +12,11 @@ import copy
 import functools
 import math
 import random
+from typing import Any
 
 from jiesu.nlp.classify import CategoryModel, ModelRegistry, train
 from jiesu.services.admin import AdminService
+from jiesu.services.intake import IntakeIntelligence
 from jiesu.store import notify_store
 from tests.support.city import City
 
@@ -50,6 +52,20 @@ def _trained() -> CategoryModel:
     return train(titles, details, labels)
 
 
+def _routed_to_w(city: City, model: CategoryModel,
+                 state: dict[str, Any]) -> tuple[ModelRegistry, IntakeIntelligence]:
+    """Activate `model` with `state` (its thresholds) and route 城乡建设 (01) to W."""
+    registry = ModelRegistry(city.runtime.settings.model_dir)
+    registry.activate(registry.save(CategoryModel(state, dict(model.metadata))))
+    r = city.client.put("/api/v1/admin/intake/routing", content=b"category,unit\n01,W\n",
+                        headers={**city.headers("admin"), "Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    intake = city.runtime.intake
+    assert intake is not None
+    intake.reload()
+    return registry, intake
+
+
 def test_auto_dispatch_uses_the_threshold_of_the_title_group(city: City) -> None:
     model = _model()
     untitled = model.predict_top("", CONTENT, k=1)[0]
@@ -59,14 +75,7 @@ def test_auto_dispatch_uses_the_threshold_of_the_title_group(city: City) -> None
     state = model._state() | {"thresholds": {
         "untitled": math.nextafter(untitled.probability, 0.0),
         "titled": math.nextafter(titled.probability, 2.0)}}
-    registry = ModelRegistry(city.runtime.settings.model_dir)
-    registry.activate(registry.save(CategoryModel(state, dict(model.metadata))))
-    r = city.client.put("/api/v1/admin/intake/routing", content=b"category,unit\n01,W\n",
-                        headers={**city.headers("admin"), "Content-Type": "text/csv"})
-    assert r.status_code == 200, r.text
-    intake = city.runtime.intake
-    assert intake is not None
-    intake.reload()
+    registry, intake = _routed_to_w(city, model, state)
 
     sure = city.register(content=CONTENT, requester_phone="13800000001")
     assert sure["status"] == "dispatched"
@@ -113,14 +122,7 @@ def test_an_appeal_is_not_auto_dispatched_to_a_stopped_unit(city: City) -> None:
     top = model.predict_top("", CONTENT, k=1)[0]
     state = model._state() | {"thresholds": {"untitled": math.nextafter(top.probability, 0.0),
                                              "titled": math.nextafter(top.probability, 0.0)}}
-    registry = ModelRegistry(city.runtime.settings.model_dir)
-    registry.activate(registry.save(CategoryModel(state, dict(model.metadata))))
-    r = city.client.put("/api/v1/admin/intake/routing", content=b"category,unit\n01,W\n",
-                        headers={**city.headers("admin"), "Content-Type": "text/csv"})
-    assert r.status_code == 200, r.text
-    intake = city.runtime.intake
-    assert intake is not None
-    intake.reload()
+    _routed_to_w(city, model, state)
     # as the admin page's 停用 does it (no API for it)
     admin = AdminService(city.runtime.db, city.runtime.rules)
     assert not admin.set_unit_active("W", False).active

@@ -96,22 +96,28 @@ def test_imports_older_than_their_import_time_get_it_from_their_import_event(
             assert extra["import"]["mapping"] == "old"
 
 
+def _appeals_before(url: str, not_yet: tuple[str, ...], n: int) -> list[int]:
+    """Upgrade every branch to its newest but the heads `not_yet`, and register `n` appeals
+    (their phones to be set to an old form by the test)."""
+    for head in ScriptDirectory.from_config(alembic_config(url)).get_heads():
+        if head not in not_yet:
+            upgrade(url, head)
+    rt = Runtime.create(Settings(database_url=url, environment="test"))
+    try:
+        return [rt.appeals.register(Actor(role=Role.OPERATOR, user_id=None),
+                                    NewAppeal(kind="complaint", content=f"路灯坏了 {k}",
+                                              requester_phone="13800013800"),
+                                    utcnow()).appeal_id for k in range(n)]
+    finally:
+        rt.close()
+
+
 def test_mobiles_stored_with_the_country_code_become_their_eleven_digits(
         empty_db_url: str) -> None:
     """0032: "+86 138…" was stored as typed and missed every lookup by "138…"; landlines and
     a rater's second rating of one appeal (the double rating it let through) stay."""
-    heads = ScriptDirectory.from_config(alembic_config(empty_db_url)).get_heads()
-    for head in heads:  # every branch at its newest, but not this one nor 0037 (after it)
-        if head not in ("0032_phone_national", "0037_phone_landline"):
-            upgrade(empty_db_url, head)
-    rt = Runtime.create(Settings(database_url=empty_db_url, environment="test"))
-    try:
-        ids = [rt.appeals.register(Actor(role=Role.OPERATOR, user_id=None),
-                                   NewAppeal(kind="complaint", content=f"路灯坏了 {n}",
-                                             requester_phone="13800013800"), utcnow()).appeal_id
-               for n in range(4)]
-    finally:
-        rt.close()
+    # every branch at its newest, but not this one nor 0037 (after it)
+    ids = _appeals_before(empty_db_url, ("0032_phone_national", "0037_phone_landline"), 4)
     engine = create_engine(normalise_url(empty_db_url))
     typed = {ids[0]: "+8613800013800", ids[1]: "008613800013800", ids[2]: "+861065551234",
              ids[3]: "86123456"}
@@ -148,18 +154,7 @@ def test_landlines_stored_with_the_country_code_become_the_numbers_dialled_at_ho
     units' numbers and the appeal's ratings by its requester take the national form; a number
     the rule does not know, another country's, and a rater's second rating under the new form
     (the double rating it let through) stay; no row is lost."""
-    heads = ScriptDirectory.from_config(alembic_config(empty_db_url)).get_heads()
-    for head in heads:  # every branch at its newest, but not this one
-        if head != "0037_phone_landline":
-            upgrade(empty_db_url, head)
-    rt = Runtime.create(Settings(database_url=empty_db_url, environment="test"))
-    try:
-        ids = [rt.appeals.register(Actor(role=Role.OPERATOR, user_id=None),
-                                   NewAppeal(kind="complaint", content=f"路灯坏了 {n}",
-                                             requester_phone="13800013800"), utcnow()).appeal_id
-               for n in range(6)]
-    finally:
-        rt.close()
+    ids = _appeals_before(empty_db_url, ("0037_phone_landline",), 6)
     engine = create_engine(normalise_url(empty_db_url))
     typed = {ids[0]: "+861065551234", ids[1]: "00862165123456", ids[2]: "+864001234567",
              ids[3]: "+8657187654321转8", ids[4]: "+861165551234", ids[5]: "+14155550100"}
