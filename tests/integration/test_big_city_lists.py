@@ -276,3 +276,44 @@ def test_the_audit_pager_ends_where_a_capped_lists_rows_do(
     assert "下一页" in full
     short = c.get(f"/staff/audit?page={last}").text
     assert f"第 {last} / 2+ 页" in short and "下一页" not in short
+
+
+def _named(city: City, *words: str) -> tuple[list[str], int]:
+    """units_named's codes for these words, and how many unit rows it read to find them."""
+    from sqlalchemy import event
+
+    from jiesu.store import web_queries
+
+    loaded: list[object] = []
+
+    def count(target: object, _context: object) -> None:
+        loaded.append(target)
+
+    event.listen(UnitRow, "load", count)
+    try:
+        with city.runtime.db.uow(write=False) as uow:
+            codes = [u.code for u in web_queries.units_named(uow.session, words)]
+    finally:
+        event.remove(UnitRow, "load", count)
+    return codes, len(loaded)
+
+
+def test_a_region_word_with_ascii_characters_reads_only_the_names_it_may_be(
+        city: City) -> None:
+    """Each ASCII character of a word was matched by LIKE's `_` (any one character, so that a
+    full-width form matched too): "大社区44-49" read every 大社区 with a five-character tail,
+    ~1,800 rows, before the exact comparison. A name with % or _ matches only itself."""
+    admin = AdminService(city.runtime.db, city.runtime.rules)
+    admin.add_unit("RF", "市住建局（市人防办）", parent_code="C", group="department")
+    admin.add_unit("U1", "甲_1社区", parent_code="C", group="department")
+    admin.add_unit("U2", "甲%1社区", parent_code="C", group="department")
+    admin.add_unit("U3", "甲A1社区", parent_code="C", group="department")
+    admin.add_unit("U4", "甲Ａ１社区", parent_code="C", group="department")
+    _big(city)
+    assert _named(city, "大社区44-49") == (["BIG44-49"], 1)
+    assert _named(city, "市住建局(市人防办)") == (["RF"], 1)
+    assert _named(city, "甲_1社区") == (["U1"], 1)
+    assert _named(city, "甲%1社区") == (["U2"], 1)
+    # half- and full-width, in any mix, are the same name
+    assert _named(city, "甲A1社区") == (["U3", "U4"], 2)
+    assert _named(city, "big43", "大街道43") == (["BIG43"], 1)

@@ -7,6 +7,8 @@ functions with the session of a reading unit of work and never build SQL themsel
 
 from __future__ import annotations
 
+import itertools
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Collection
@@ -327,27 +329,40 @@ def active_unit(session: Session, code: str, *, max_depth: int | None = None
 def units_named(session: Session, words: Collection[str]) -> list[UnitRow]:
     """The active units that these words (typed, NFKC-normalized) name, by code in any case
     or by name compared after NFKC (a full-width （ typed as (, or the other way round), in
-    tree order: a policy's region conditions. Read by code and by names of the same shape
-    (an ASCII character matched by any one), never the whole tree."""
+    tree order: a policy's region conditions. Read by code and by the names a word may be
+    stored as (`_name_forms`, compared with `=`), never the whole tree nor names of the same
+    shape (LIKE's `_` for each ASCII character read ~1,800 rows for "大社区44-49")."""
     wanted = {w for w in words if w}
     if not wanted:
         return []
-    names: set[str] = set()
-    shapes: set[str] = set()
-    for w in wanted | {w.upper() for w in wanted}:
-        if w.isascii():  # "D1", "ABC": as typed or in full-width letters
-            names.update((w, "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else
-                                     "\u3000" if c == " " else c for c in w)))
-        else:  # any ASCII character may be stored as its full-width form
-            shapes.add("".join("_" if c.isascii() else c for c in w))
-    near: list[ColumnElement[bool]] = [func.upper(UnitRow.code).in_(
-        sorted({w.upper() for w in wanted})), UnitRow.name.in_(sorted(names))]
-    near += [UnitRow.name.like(shape) for shape in sorted(shapes)]
     uppers = {w.upper() for w in wanted}
+    names = sorted({form for w in wanted | uppers for form in _name_forms(w)})
+    near: list[ColumnElement[bool]] = [func.upper(UnitRow.code).in_(sorted(uppers)),
+                                       UnitRow.name.in_(names)]
     found = [u for u in session.scalars(select(UnitRow).where(UnitRow.active.is_(True),
                                                                or_(*near)))
              if u.code.upper() in uppers or _nfkc(u.name) in wanted | uppers]
     return sorted(found, key=lambda u: tree_order(u.path))
+
+
+# An ASCII character's full-width form (NFKC makes it the ASCII one again).
+_WIDE = {chr(c): chr(c + 0xFEE0) for c in range(ord("!"), ord("~") + 1)} | {" ": "\u3000"}
+# How many stored forms of a word are spelled out: each ASCII character half- or full-width
+# up to 6 of them (64 forms); past that, each run of ASCII characters as one.
+NAME_FORMS = 64
+
+
+def _name_forms(word: str) -> set[str]:
+    """The names a typed word may be stored as: each ASCII character as typed or full-width,
+    in any mix ("甲A1" is also "甲Ａ1", "甲A１", "甲Ａ１"). Past NAME_FORMS forms, a run of
+    ASCII characters is wholly one or the other, and past that the whole word is."""
+    parts = [word[i] for i in range(len(word))]
+    if 2 ** sum(c in _WIDE for c in parts) > NAME_FORMS:
+        parts = [m.group() for m in re.finditer(r"[!-~ ]+|[^!-~ ]+", word)]
+        if 2 ** sum(p[0] in _WIDE for p in parts) > NAME_FORMS:
+            parts = [word]
+    choices = [(p, "".join(_WIDE.get(c, c) for c in p)) for p in parts]
+    return {"".join(picked) for picked in itertools.product(*choices)}
 
 
 def _nfkc(text: str) -> str:
