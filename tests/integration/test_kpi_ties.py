@@ -113,3 +113,30 @@ def test_scores_equal_to_two_decimals_share_a_place(departments: Scenario,
     for code, place in expected.items():
         page = client.get(f"/staff/unit-kpi?period=2026-03&unit={code}").text
         assert f"第 {place} 名 / 共 3 个" in page, code
+
+
+def test_the_xlsx_scores_are_the_published_ones(departments: Scenario) -> None:
+    """The 通报 XLSX wrote scores with six decimals under a "0.00" format: the tied units looked
+    equal (55.00) but a leader who sorted the sheet by 综合得分 saw 市交通局 (55.004) above
+    市水务局 (54.996), not the published ranking. A score cell holds the published figure."""
+    rt = departments.rt
+    svc = ReportingService(rt.db, rt.rules, rt.settings)
+    m = svc.monthly(MARCH, NOW)
+    wb = load_workbook(io.BytesIO(svc.monthly_xlsx(m)))
+    sheet = wb["排名-市级部门"]
+    assert sheet["C1"].value == "综合得分"
+    assert {row[1]: row[2] for row in sheet.iter_rows(min_row=2, values_only=True)} == {
+        "市水务局": 55.0, "市交通局": 55.0, "市园林局": 10.0}
+    details = wb["单位明细"]
+    header = [c.value for c in details[1]]
+    score = header.index("综合得分")
+    scores = {row[0]: row[score] for row in details.iter_rows(min_row=2, values_only=True)}
+    assert (scores["W"], scores["W2"], scores["W3"]) == (55.0, 55.0, 10.0)
+    every = [row[score] for row in details.iter_rows(min_row=2, values_only=True)
+             if row[score] is not None]
+    assert every and all(s == round(s, 2) for s in every)
+    # the city's own score in 汇总, as the page shows it
+    summary = {row[0]: row[1] for row in wb["汇总"].iter_rows(values_only=True) if row}
+    city_score = dict(m.summary)["综合得分"]
+    assert city_score is not None
+    assert summary["综合得分"] == round(city_score, 2)

@@ -26,6 +26,7 @@ from jiesu.domain.kpi import (
     KpiRates,
     Period,
     months_between,
+    published,
     rank,
     rates,
     ratio,
@@ -758,7 +759,8 @@ class ReportingService:
         # took minutes for a city of 5,000 units.
         line = 2
         for label, value in m.summary:
-            ws.append([label, value])
+            # the score as published (`_score`); a rate as it is (not ranked)
+            ws.append([label, _score(value) if label == "综合得分" else value])
             line += 1
             if label in rate_labels:
                 _formats(ws, line, {2: "0.00%"})
@@ -774,7 +776,7 @@ class ReportingService:
             ws.append(rank_header)
             for line, r in enumerate(m.rankings[g], start=2):
                 ws.append([r.rank, r.name,
-                           _num(r.rates.composite), _num(r.rates.response_rate),
+                           _score(r.rates.composite), _num(r.rates.response_rate),
                            _num(r.rates.resolution_rate), _num(r.rates.satisfaction_rate),
                            _num(r.rates.on_time_rate), r.counts.dispatched, r.counts.overdue,
                            r.counts.bad_ratings])
@@ -804,7 +806,8 @@ class ReportingService:
             rd = r.rates.as_dict()
             ws.append([r.code, r.name, UNIT_GROUP_ZH.get(r.group, r.group),
                        r.rank]
-                      + [_num(rd[n]) for n in rate_names]
+                      + [_score(rd[n]) if n == "composite" else _num(rd[n])
+                         for n in rate_names]
                       + [getattr(r.counts, n) for n in count_names])
             # the tree shows as Excel's own indent: the name stays the bare name, so that a
             # filter, a sort or a VLOOKUP on it finds "城西区", not "　城西区"
@@ -858,6 +861,13 @@ def _ras(status: str) -> Any:
 def _num(value: float | None) -> float | None:
     """A figure for a spreadsheet cell: None (an empty cell) without data."""
     return None if value is None else round(value, 6)
+
+
+def _score(value: float | None) -> float | None:
+    """A composite score for a spreadsheet cell: as published (`kpi.published`, what the
+    ranking compares), so that a sheet sorted by it keeps the published order and its ties; a
+    "0.00" format over 54.996 and 55.004 showed a tie that Excel's sort split."""
+    return None if value is None else published(value)
 
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
