@@ -317,3 +317,49 @@ def test_a_region_word_with_ascii_characters_reads_only_the_names_it_may_be(
     # half- and full-width, in any mix, are the same name
     assert _named(city, "甲A1社区") == (["U3", "U4"], 2)
     assert _named(city, "big43", "大街道43") == (["BIG43"], 1)
+
+
+def _selected(html: str, select_id: str) -> list[tuple[str, str]]:
+    """(value, label) of the selected options of the select with this id."""
+    start = html.index(f'id="{select_id}"')
+    body = html[start:html.index("</select>", start)]
+    return re.findall(r'<option value="(\d*)"[^>]*\bselected\b[^>]*>([^<]*)</option>', body)
+
+
+def test_the_ledger_shows_the_unit_it_filters_by_when_its_list_does_not_hold_it(
+        city: City) -> None:
+    """A ?unit= the two-level list does not hold (a community of the big district) filtered
+    the rows while the select showed 全部: the page said it showed every unit. It shows the
+    unit, named in full; an id that names no unit is refused."""
+    _big(city, ("handler_big", "BIG"))
+    community = _unit_id(city, "BIG44-49")
+    c = city.client
+    _login(c, "handler_big")
+    page = c.get(f"/staff/ledger?unit={community}").text
+    assert _selected(page, "l-unit") == [(str(community), "大区 › 大街道44 › 大社区44-49")]
+    # a unit the list holds is selected as before, once
+    street = _unit_id(city, "BIG44")
+    assert _selected(c.get(f"/staff/ledger?unit={street}").text, "l-unit") == [
+        (str(street), "　大街道44")]
+    unknown = c.get("/staff/ledger?unit=987654")
+    assert unknown.status_code == 422
+    assert "没有编号为 987654 的单位" in unknown.text
+    assert "No unit has the number 987654" in c.get("/staff/ledger?unit=987654&lang=en").text
+
+
+def test_the_rectification_board_shows_the_unit_it_filters_by(city: City) -> None:
+    """The board offers districts and departments; a street's id in ?unit= filtered by the
+    street while the select showed 全部单位."""
+    street = city.unit_ids["D1S1"]
+    c = city.client
+    _login(c, "supervisor")
+    page = c.get(f"/staff/rectifications?unit={street}")
+    assert page.status_code == 200
+    selected = _selected(page.text, "unit")
+    assert len(selected) == 1 and selected[0][0] == str(street)
+    assert selected[0][1].endswith("› 东华门街道")
+    district = city.unit_ids["D1"]
+    assert [v for v, _ in _selected(c.get(f"/staff/rectifications?unit={district}").text,
+                                    "unit")] == [str(district)]
+    unknown = c.get("/staff/rectifications?unit=987654")
+    assert unknown.status_code == 422 and "没有编号为 987654 的单位" in unknown.text

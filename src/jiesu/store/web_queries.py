@@ -415,6 +415,24 @@ def unit_chains(session: Session, unit_ids: set[int | None]
 
 
 
+def filter_unit_name(session: Session, unit_id: int) -> str | None:
+    """A unit's name with its ancestors below the root ("大区 › 大街道44 › 大社区44-49"), None
+    without such a unit: what a list's unit filter shows for a unit its select does not offer
+    (a deeper one, typed into the address), so that the page does not show 全部 while it
+    lists one unit's rows."""
+    chain = unit_chains(session, {unit_id}).get(unit_id)
+    if chain is None:
+        return None
+    if chain:
+        return " › ".join(name for _, name in chain)
+    return session.scalar(select(UnitRow.name).where(UnitRow.id == unit_id))  # the root
+
+
+def unknown_unit(unit_id: int) -> str:
+    """The refusal of a unit filter's id that names no unit."""
+    return f"没有编号为 {unit_id} 的单位，请从列表中选择"
+
+
 def users(session: Session, *, limit: int = 500) -> list[tuple[UserRow, str | None]]:
     rows = session.execute(select(UserRow, UnitRow.name).outerjoin(
         UnitRow, UnitRow.id == UserRow.unit_id).order_by(UserRow.id).limit(limit)).all()

@@ -46,6 +46,8 @@ PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
      "The {field} “{value}” is not valid: choose one from the list",
      {"field": _FIELDS_EN.__getitem__}),
     (re.compile(r"没有编码为“(?P<code>.*)”的事项分类"), "No category has the code “{code}”", {}),
+    (re.compile(r"没有编号为 (?P<id>\d+) 的单位，请从列表中选择"),
+     "No unit has the number {id}: choose one from the list", {}),
 ]
 
 

@@ -120,6 +120,18 @@ def _categories(session: Any) -> list[Any]:
     return [c for c in web_queries.all_categories(session) if c.active and c.level <= 2]
 
 
+def _unit_shown(session: Any, unit_id: int | None, units: list[Any]) -> tuple[int, str] | None:
+    """The unit filtered by as (id, full name) when the select does not offer it (a unit
+    deeper than its levels, or past its cut): the select shows it rather than 全部. An id
+    that names no unit is refused."""
+    if unit_id is None or any(u.id == unit_id for u in units):
+        return None
+    name = web_queries.filter_unit_name(session, unit_id)
+    if name is None:
+        raise InvalidArguments(web_queries.unknown_unit(unit_id))
+    return unit_id, name
+
+
 @router.get("/ledger", response_class=HTMLResponse)
 def page(request: Request) -> HTMLResponse:
     user = core.require(request, ROLES)
@@ -131,6 +143,7 @@ def page(request: Request) -> HTMLResponse:
     error: str | None = None
     items: list[dict[str, Any]] = []
     total, capped, size = 0, False, 0
+    unit_shown: tuple[int, str] | None = None  # the unit filtered by, if the list lacks it
     with core.reading(rt) as uow:
         scope = scope_for(uow.session, user)
         cats = _categories(uow.session)
@@ -142,6 +155,7 @@ def page(request: Request) -> HTMLResponse:
         try:
             filters = ledger_filters(params, tz, {c.code for c in web_queries.all_categories(
                 uow.session)})
+            unit_shown = _unit_shown(uow.session, filters.unit_id, units)
         except InvalidArguments as exc:
             error = exc.message
         else:
@@ -157,7 +171,7 @@ def page(request: Request) -> HTMLResponse:
         **core.page_of(items, total, capped, pageno, PER_PAGE), "query_base": query,
         "size": min(size, COUNT_CAP), "size_capped": size > COUNT_CAP,
         "xlsx_big": size > XLSX_BIG_ROWS,
-        "categories": cats, "units": units,
+        "categories": cats, "units": units, "unit_shown": unit_shown,
         "units_cut": LEDGER_UNITS if units_cut else None, "months": _months(now, tz),
         "statuses": list(dom.STATUS_ZH), "kinds": list(dom.KIND_ZH),
         "channels": list(dom.CHANNEL_ZH),

@@ -88,6 +88,20 @@ def _unit_choices(request: Request) -> list[Any]:
         return [u for u in web_queries.units(uow.session, max_depth=1) if u.parent_id]
 
 
+def _unit_shown(request: Request, unit: int | None, offered: list[Any]
+                ) -> tuple[int, str] | None:
+    """The unit filtered by as (id, full name) when the board's select (districts,
+    departments) does not offer it: a street's id in the address filtered by the street while
+    the select showed 全部单位. An id that names no unit is refused."""
+    if unit is None or any(u.id == unit for u in offered):
+        return None
+    with core.reading(core.runtime_of(request)) as uow:
+        name = web_queries.filter_unit_name(uow.session, unit)
+    if name is None:
+        raise InvalidArguments(web_queries.unknown_unit(unit))
+    return unit, name
+
+
 @router.get(PAGE, response_class=HTMLResponse)
 def rectifications(request: Request) -> HTMLResponse:
     user = core.require(request, ROLES)
@@ -100,6 +114,8 @@ def rectifications(request: Request) -> HTMLResponse:
     unit = _unit_param(request) if board else None
     page = core.page_number(request)
     statuses = tabs[tab][1]
+    units = _unit_choices(request) if board else []
+    unit_shown = _unit_shown(request, unit, units)
     items, total = _items(svc, user, tab, statuses, unit, page)
     counts = svc.feedback_counts(user.actor(), unit)
     now = utcnow()
@@ -109,7 +125,8 @@ def rectifications(request: Request) -> HTMLResponse:
         "tab": tab, "tabs": [(k, v[0]) for k, v in tabs.items()],
         "counts": {k: counts.get(v, 0) for k, v in TAB_COUNTS.items()},
         "tab_query": f"&unit={unit}" if unit else "", "query_base": query,
-        "units": _unit_choices(request) if board else [], "unit": unit, "may": _may(user),
+        "units": units, "unit": unit,
+        "unit_shown": unit_shown, "may": _may(user),
         "overdue": {r.id for r in items if statuses is not None and _overdue(r, now)},
         "back": f"{PAGE}?{query}" + (f"&page={page}" if page > 1 else "")})
 
