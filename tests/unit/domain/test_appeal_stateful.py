@@ -190,6 +190,7 @@ class AppealLifecycle(RuleBasedStateMachine):
         self.successes = 0
         self.sweep_events = 0
         self.last = self._monotone()
+        self.checked = len(self.events)  # events seen by the last check
 
     @staticmethod
     def _published(r: Rules) -> Rules:
@@ -208,6 +209,7 @@ class AppealLifecycle(RuleBasedStateMachine):
         self.now = start
         self.appeal, self.events = new_appeal(now=start, kind=kind, urgency=urgency)
         self.last = self._monotone()
+        self.checked = len(self.events)  # events seen by the last check
 
     def _monotone(self) -> tuple[int, ...]:
         a = self.appeal
@@ -338,7 +340,15 @@ class AppealLifecycle(RuleBasedStateMachine):
     @invariant()
     def counters_never_decrease(self) -> None:
         now = self._monotone()
-        assert all(n >= o for n, o in zip(now, self.last, strict=True)), (self.last, now)
+        back = {e.type for e in self.events[self.checked:]} & {"approve_return", "reopen"}
+        if back and self.appeal.lead_unit_id is None:
+            # back to the dispatchers (退单, 重办): the 督办 level and count leave with the unit
+            assert now[-2:] == (0, 0), now
+            now_kept, last_kept = now[:-2], self.last[:-2]
+        else:
+            now_kept, last_kept = now, self.last
+        assert all(n >= o for n, o in zip(now_kept, last_kept, strict=True)), (self.last, now)
+        self.checked = len(self.events)
         # past the allowed number of extensions only an admin approves one (DESIGN §3)
         approvals = [e for e in self.events if e.type == "approve_extension"]
         by_others = [e for e in approvals[self.rules.max_extensions:]
