@@ -81,4 +81,45 @@ def test_the_extension_is_no_time_limit_rule_it_is_the_setting(city: City) -> No
     listed = c.get("/staff/admin?tab=sla").text
     assert "data-no-effect" in listed and "单次延期最多天数" in listed
     api = c.get("/api/v1/admin/sla-policies", headers=city.headers("admin")).json()
-    assert [p["amount"] for p in api if p["clock"] == "extension"] == [20]
+    assert [(p["amount"], "单次延期最多天数" in p["no_effect"]) for p in api
+            if p["clock"] == "extension"] == [(20, True)]
+
+
+def test_a_rectification_rule_has_no_scope(city: City) -> None:
+    """整改 is one limit for every rectification: a rule naming a type, urgency, category, unit
+    or requester type would never be read (a rating may be of a service item, and the sweeper
+    watches every open rectification by the one limit). The form and the API refuse one saying
+    so, a rule of no scope is saved, and a scoped one stored before is listed as not in effect."""
+    c = city.client
+    token = login_admin(c)
+    scoped = [{"kind": "complaint"}, {"urgency": "urgent"}, {"unit_code": "D1"},
+              {"requester": "enterprise"}]
+    for scope in scoped:
+        page = c.post("/staff/admin/sla", follow_redirects=True, data={
+            "csrf_token": token, "clock": "rectification", "amount": "10",
+            "limit_unit": "workday", **scope}).text
+        assert "整改时限适用于全部整改" in _flash(page), scope
+        r = c.post("/api/v1/admin/sla-policies", headers=city.headers("admin"),
+                   json={"clock": "rectification", "amount": 10, "unit": "workday", **scope})
+        assert r.status_code == 422 and "整改时限适用于全部整改" in r.text, scope
+    with city.runtime.db.uow() as uow:
+        assert uow.session.scalars(select(SlaPolicyRow)).all() == []
+    page = c.post("/staff/admin/sla", follow_redirects=True, data={
+        "csrf_token": token, "clock": "rectification", "amount": "10",
+        "limit_unit": "workday"}).text
+    assert _flash(page) == "已新增时限规则：差评整改·全部诉求 10 个工作日"
+    listed = c.get("/staff/admin?tab=sla").text
+    assert "data-no-effect" not in listed
+    with city.runtime.db.uow() as uow:
+        uow.session.add(SlaPolicyRow(clock="rectification", kind="complaint", amount=5,
+                                     limit_unit="workday"))
+        uow.commit()
+    listed = c.get("/staff/admin?tab=sla").text
+    assert listed.count("data-no-effect") == 1 and "整改时限适用于全部整改" in listed
+    english = c.get("/staff/admin?tab=sla&lang=en").text
+    assert "applies to every rectification" in english
+    api = c.get("/api/v1/admin/sla-policies", headers=city.headers("admin")).json()
+    assert [(p["kind"], p["amount"], bool(p["no_effect"])) for p in api
+            if p["clock"] == "rectification" and p["source"] == "custom"] == [
+        (None, 10, False), ("complaint", 5, True)]
+    c.get("/staff/admin?lang=zh")

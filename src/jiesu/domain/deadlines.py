@@ -40,6 +40,37 @@ POLICY_CLOCKS = tuple(c for c in Clock if c is not Clock.EXTENSION)
 
 EXTENSION_RULE_REFUSED = ("延期不设时限规则：一次延期最多几个工作日，请在“系统设置 → 办理规则”的"
                           "“单次延期最多天数”中修改")
+EXTENSION_RULE_NO_EFFECT = ("不起作用：延期天数由“系统设置 → 办理规则”的“单次延期最多天数”决定，"
+                            "可删除此规则")
+
+RECTIFICATION_SCOPE_REFUSED = ("整改时限适用于全部整改，不能按诉求类型、紧急程度、"
+                               "事项分类、单位或诉求人另设，请将这些项都选“全部”")
+RECTIFICATION_SCOPE_NO_EFFECT = ("不起作用：整改时限适用于全部整改，不按诉求类型、紧急程度、"
+                                 "事项分类、单位或诉求人区分，可删除此规则")
+
+
+def rule_no_effect(clock: str, *, kind: str | None, urgency: str | None, category: str | None,
+                   unit: str | None, requester: str | None) -> str | None:
+    """Why a stored time-limit rule is never read, or None when it may decide a deadline: a
+    延期 rule (the setting max_extension_days decides), or a 整改 rule with a scope (one limit
+    for every rectification: a rating may be of a service item, and the sweeper watches every
+    open rectification by that one limit)."""
+    if clock == Clock.EXTENSION:
+        return EXTENSION_RULE_NO_EFFECT
+    if clock == Clock.RECTIFICATION and any((kind, urgency, category, unit, requester)):
+        return RECTIFICATION_SCOPE_NO_EFFECT
+    return None
+
+
+def check_policy_scope(clock: str, *, kind: str | None, urgency: str | None,
+                       category: str | None, unit: str | None, requester: str | None) -> None:
+    """InvalidArguments when a time-limit rule of this clock and scope would never be read."""
+    if clock == Clock.EXTENSION:
+        raise InvalidArguments(EXTENSION_RULE_REFUSED, field="clock")
+    if rule_no_effect(clock, kind=kind, urgency=urgency, category=category, unit=unit,
+                      requester=requester):
+        raise InvalidArguments(RECTIFICATION_SCOPE_REFUSED, field="clock")
+
 
 UNIT_CLOCKS = frozenset({Clock.SIGN, Clock.HANDLE})
 """The clocks the handling unit runs against (签收, 办理): their red raises the appeal's 督办

@@ -19,11 +19,10 @@ from jiesu.domain import appeal as dom
 from jiesu.domain import unit_tree
 from jiesu.domain.calendar import WorkCalendar
 from jiesu.domain.deadlines import (
-    EXTENSION_RULE_REFUSED,
     REQUESTER_TYPES,
-    Clock,
     SlaTable,
     WarningLevel,
+    check_policy_scope,
     policy_limit,
 )
 from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
@@ -535,8 +534,9 @@ class AdminService:
                        requester: str | None = None) -> SlaSaved:
         """Store the limit of one scope; `requester` "enterprise" gives 涉企诉求 their own.
         A rule of the same scope is replaced, and the result says what it was."""
-        if clock == Clock.EXTENSION:  # bounded by the setting max_extension_days alone
-            raise InvalidArguments(EXTENSION_RULE_REFUSED, field="clock")
+        # 延期: the setting max_extension_days alone; 整改: one limit, no scope
+        check_policy_scope(clock, kind=kind, urgency=urgency, category=category,
+                           unit=unit_code, requester=requester)
         policy_limit(clock, amount, limit_unit)
         if requester is not None and requester not in REQUESTER_TYPES:
             raise InvalidArguments("诉求人类型应为个人或企业", field="requester")

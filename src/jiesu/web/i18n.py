@@ -770,6 +770,12 @@ EN: dict[str, str] = {
     "不起作用：延期天数由“系统设置 → 办理规则”的“单次延期最多天数”决定，可删除此规则":
         "Not in effect: the days of an extension are set under “Settings → Handling "
         "rules”, “Most days per extension”; this rule may be deleted",
+    "整改时限适用于全部整改，不能按诉求类型、紧急程度、事项分类、单位或诉求人另设，请将这些项都选“全部”":
+        "The rectification limit applies to every rectification: it cannot be set per type, "
+        "urgency, category, unit or requester; choose “All” for each of them",
+    "不起作用：整改时限适用于全部整改，不按诉求类型、紧急程度、事项分类、单位或诉求人区分，可删除此规则":
+        "Not in effect: the rectification limit applies to every rectification, whatever the "
+        "type, urgency, category, unit or requester; this rule may be deleted",
     "诉求人类型应为个人或企业": "The requester type must be resident or enterprise",
     "请选择分类文件": "Choose a category file",
     "分类文件不能超过 2MB": "The category file can be at most 2 MB",

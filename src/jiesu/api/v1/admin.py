@@ -30,7 +30,7 @@ from jiesu.api.v1.schemas import (
     UserIn,
     UserPatch,
 )
-from jiesu.domain.deadlines import SlaTable
+from jiesu.domain.deadlines import SlaTable, rule_no_effect
 from jiesu.domain.errors import InvalidArguments
 from jiesu.domain.privacy import mask_phone
 from jiesu.services.admin import AdminService
@@ -198,7 +198,10 @@ def list_sla(runtime: RuntimeDep, _: CurrentUserDep) -> list[SlaPolicyOut]:
             out.append(SlaPolicyOut(id=p.id, clock=p.clock, amount=p.amount, unit=p.limit_unit,
                                     kind=p.kind, urgency=p.urgency, category=p.category,
                                     unit_code=p.unit, requester=p.requester,
-                                    source="custom"))
+                                    source="custom", no_effect=rule_no_effect(
+                                        p.clock, kind=p.kind, urgency=p.urgency,
+                                        category=p.category, unit=p.unit,
+                                        requester=p.requester)))
     return out
 
 

@@ -268,6 +268,9 @@ class SlaPolicyOut(SlaPolicyIn):
                     "max_extension_days 决定")
     id: int | None = None
     source: Literal["default", "custom"] = "custom"
+    no_effect: str | None = Field(
+        None, description="规则不起作用的原因：早先保存、现已不能设置的规则（延期规则；按范围设置的"
+                          "整改规则），不参与任何时限计算，可删除")
 
 
 class SlaLength(BaseModel):

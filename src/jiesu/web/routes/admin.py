@@ -21,7 +21,7 @@ from jiesu.adapters.notify import unconfigured
 from jiesu.adapters.tabular import decode_text
 from jiesu.domain import unit_tree
 from jiesu.domain.appeal import Role, SupervisionLevel
-from jiesu.domain.deadlines import POLICY_CLOCKS, LimitUnit
+from jiesu.domain.deadlines import POLICY_CLOCKS, LimitUnit, rule_no_effect
 from jiesu.domain.errors import DomainError, InvalidArguments
 from jiesu.domain.kpi import KpiFormula, ResponseMeasure
 from jiesu.nlp.urgency import TRANSFER_LINES
@@ -140,6 +140,9 @@ def _page(request: Request, tab: str, extra: dict[str, Any] | None = None, *,
             ctx["leaf_categories"] = web_queries.leaf_categories(s)
             ctx["unit_names"] = web_queries.unit_names_by_code(
                 s, {p.unit for p in ctx["policies"] if p.unit})
+            ctx["no_effect"] = {p.id: why for p in ctx["policies"] if (why := rule_no_effect(
+                p.clock, kind=p.kind, urgency=p.urgency, category=p.category, unit=p.unit,
+                requester=p.requester))}
             ctx["clocks"] = [c.value for c in POLICY_CLOCKS]
             ctx["limit_units"] = [u.value for u in LimitUnit]
             ctx["kinds"] = i18n.choices(lang, "kind")
