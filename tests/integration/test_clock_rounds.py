@@ -339,3 +339,41 @@ def test_a_reopening_back_to_dispatch_leaves_the_supervision_with_the_unit(city:
     assert body["supervision_level"] == "none"
     assert [e["data"]["level"] for e in body["events"] if e["type"] == "supervise"] == [
         "yellow"]
+
+
+@pytest.mark.parametrize("recompute", ["load", "sweeper"])
+def test_loading_a_year_keeps_the_limit_a_running_handling_clock_started_with(
+        runtime: Runtime, city: City, recompute: str) -> None:
+    """A help appeal dispatched Monday 28 December got 5 working days, to Monday 4 January
+    (2027 on Mon–Fri, provisional); a second one also 2 days of 延期, to Wednesday 6 January.
+    The administrator then shortens 求助 to 2 working days. Loading 2027 (1 January a holiday)
+    counts the clocks' own 5 days again on the official calendar — Tuesday 5 and Thursday 7
+    January — not today's 2, which would have put them in December, late before they began.
+    The same when the sweeper does the recompute after a load whose recompute never ran."""
+    h = _handler(runtime, city, "D1")
+    plain = _new(runtime, city, "D1", t(2026, 12, 28), kind="help")
+    extended = _new(runtime, city, "D1", t(2026, 12, 28), kind="help")
+    for appeal_id in (plain, extended):
+        runtime.appeals.act(h, appeal_id, "sign", t(2026, 12, 28, 11), {})
+    runtime.appeals.act(h, extended, "request_extension", t(2026, 12, 29),
+                        {"days": 2, "reason": "需协调产权单位"})
+    runtime.appeals.act(DISPATCHER, extended, "approve_extension", t(2026, 12, 29, 11), {})
+    assert _row(runtime, plain).handle_due_at == datetime(2027, 1, 4, 23, 59, 59, tzinfo=SH)
+    assert _row(runtime, extended).handle_due_at == datetime(2027, 1, 6, 23, 59, 59, tzinfo=SH)
+    admin = AdminService(runtime.db, runtime.rules)
+    admin.set_sla_policy(clock="handle", amount=2, limit_unit="workday", kind="help",
+                         urgency="normal", category=None, unit_code=None)
+    if recompute == "load":
+        admin.load_calendar_year(2027, {date(2027, 1, 1): False}, source="test",
+                                 now=t(2026, 12, 30))
+    else:  # the first half of load_calendar_year, committed; its recompute never ran
+        with runtime.db.uow() as uow:
+            admin_store.replace_calendar_days(uow.session, 2027, {date(2027, 1, 1): False})
+            uow.session.add(CalendarYearRow(year=2027, source="test", loaded_at=t(2026, 12, 30)))
+            uow.commit()
+        runtime.rules.invalidate()
+        assert run_all(runtime, t(2026, 12, 30, 1), audit=False).recomputed == 2
+    for appeal_id, day in ((plain, 5), (extended, 7)):
+        row = _row(runtime, appeal_id)
+        assert row.handle_due_at == datetime(2027, 1, day, 23, 59, 59, tzinfo=SH)
+        assert not row.deadlines_provisional and row.handle_warning == "none"

@@ -22,6 +22,7 @@ from jiesu.domain.deadlines import (
     Limit,
     SlaTable,
     due,
+    workdays_counted,
     yellow_at,
 )
 from jiesu.domain.errors import IllegalTransition, InvalidArguments, PermissionDenied
@@ -1484,8 +1485,15 @@ def _recompute_state(a: Appeal) -> tuple[Any, ...]:
             a.deadlines_provisional, a.sign_warning, a.handle_warning, a.followup_warning)
 
 
-def recompute_deadlines(appeal: Appeal, rules: Rules, now: datetime) -> bool:
+def recompute_deadlines(appeal: Appeal, rules: Rules, now: datetime, *,
+                        counted_on: WorkCalendar | None = None) -> bool:
     """Recompute every running deadline from its start (after a calendar year is loaded).
+
+    A running clock keeps the limit it started with, even when an administrator has changed
+    the limits since: its deadline's working days, counted on `counted_on` (the calendar it
+    was counted on; by default the loaded years it ran into counted Mon–Fri again), are
+    counted again on the rules' calendar; a wall-clock deadline stays. Only a deadline not set
+    yet (history just imported) takes today's limit.
 
     A warning raised against the old deadline that the new one does not give at `now` is
     taken back to the level the new one gives (a red of a deadline moved later is yellow or
@@ -1494,9 +1502,10 @@ def recompute_deadlines(appeal: Appeal, rules: Rules, now: datetime) -> bool:
     sweeper to raise, with its events. Returns True when a deadline or a warning changed.
     """
     before = _recompute_state(appeal)
+    old = counted_on if counted_on is not None else _counted_on(rules.calendar, appeal)
     provisional = False
     if appeal.status is Status.DISPATCHED and appeal.dispatched_at is not None:
-        s = _due(rules, Clock.SIGN, appeal, appeal.dispatched_at)
+        s = _recount(rules, old, Clock.SIGN, appeal, appeal.dispatched_at, appeal.sign_due_at)
         appeal.sign_due_at = s.at if s else None
         provisional |= bool(s and s.provisional)
     if appeal.status in (Status.DISPATCHED, Status.IN_PROGRESS):
@@ -1504,12 +1513,14 @@ def recompute_deadlines(appeal: Appeal, rules: Rules, now: datetime) -> bool:
         # imported in progress has none: left so)
         if appeal.dispatched_at is not None and (
                 appeal.status is Status.DISPATCHED or appeal.return_due_at is not None):
-            ret = _due(rules, Clock.RETURN_WINDOW, appeal, appeal.dispatched_at)
+            ret = _recount(rules, old, Clock.RETURN_WINDOW, appeal, appeal.dispatched_at,
+                           appeal.return_due_at)
             appeal.return_due_at = ret.at if ret else None
             provisional |= bool(ret and ret.provisional)
-        provisional |= _recompute_handle(appeal, rules)
+        provisional |= _recount_handle(appeal, rules, old)
     if appeal.status is Status.REPLIED and appeal.replied_at is not None:
-        f = _due(rules, Clock.FOLLOW_UP, appeal, appeal.replied_at)
+        f = _recount(rules, old, Clock.FOLLOW_UP, appeal, appeal.replied_at,
+                     appeal.followup_due_at)
         appeal.followup_due_at = f.at if f else None
         provisional |= bool(f and f.provisional)
     appeal.deadlines_provisional = provisional
@@ -1521,6 +1532,55 @@ def recompute_deadlines(appeal: Appeal, rules: Rules, now: datetime) -> bool:
             setattr(appeal, attr, level)
     _refresh_next_check(appeal, rules, now)
     return before != _recompute_state(appeal)
+
+
+def _counted_on(calendar: WorkCalendar, a: Appeal) -> WorkCalendar:
+    """The calendar `a`'s deadlines were counted on, as far as the appeal tells: for
+    provisional ones, `calendar` with the loaded years they ran into after their start's year
+    (or the start's own, when they stay in it) counted Mon–Fri again."""
+    if not a.deadlines_provisional:
+        return calendar
+    starts = [t for t in (a.dispatched_at, a.handle_started_at, a.replied_at) if t]
+    ends = [t for t in (a.sign_due_at, a.return_due_at, a.handle_due_at, a.followup_due_at)
+            if t]
+    if not starts or not ends:
+        return calendar
+    first = calendar.local_date(min(starts)).year
+    last = calendar.local_date(max(ends)).year
+    years = range(first + 1, last + 1) if last > first else [first]
+    return calendar.without_years(y for y in years if calendar.is_loaded(y))
+
+
+def _recount(r: Rules, counted_on: WorkCalendar, clock: Clock, a: Appeal, start: datetime,
+             due_at: datetime | None) -> Deadline | None:
+    """A running clock's deadline counted again on the rules' calendar with the working days
+    it was counted with on `counted_on`; a wall-clock one stays; none yet: today's limit."""
+    if due_at is None:
+        return _due(r, clock, a, start)
+    n = workdays_counted(counted_on, start, due_at)
+    if n is None:
+        return Deadline(due_at, False)
+    return r.calendar.add_working_days(start, n)
+
+
+def _recount_handle(a: Appeal, r: Rules, counted_on: WorkCalendar) -> bool:
+    """The handling deadline counted again as `_recount` does, the approved 延期 days after
+    it; returns whether it is provisional."""
+    start, old = a.handle_started_at, a.handle_due_at
+    if start is None or old is None:
+        return _recompute_handle(a, r)
+    n = workdays_counted(counted_on, start, old, a.handle_extra_days)
+    if n is None:
+        if a.handle_extra_days:  # a wall-clock limit and a 延期 after it: its hours are lost
+            return _recompute_handle(a, r)
+        return False  # a wall-clock deadline: no calendar moves it
+    d = r.calendar.add_working_days(start, n)
+    at, provisional = d.at, d.provisional
+    if a.handle_extra_days:
+        ext = r.calendar.add_working_days(at, a.handle_extra_days, from_next_day=True)
+        at, provisional = ext.at, provisional or ext.provisional
+    a.handle_due_at = at
+    return provisional
 
 
 _WARNING_ORDER = (Warning.NONE, Warning.YELLOW, Warning.RED)

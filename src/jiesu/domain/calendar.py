@@ -110,6 +110,18 @@ class WorkCalendar:
             self.end_of_day,
         )
 
+    def without_years(self, years: Iterable[int]) -> WorkCalendar:
+        """A copy with `years` not loaded and their entries dropped (Mon–Fri): the calendar a
+        provisional deadline was counted on before those years were loaded."""
+        gone = frozenset(years)
+        return WorkCalendar(
+            {d: w for d, w in self._days.items() if d.year not in gone},
+            self._loaded - gone,
+            self.tz.key,
+            self.count_from_next_day,
+            self.end_of_day,
+        )
+
     @property
     def loaded_years(self) -> frozenset[int]:
         """Years whose official calendar is loaded."""

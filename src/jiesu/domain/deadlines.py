@@ -350,6 +350,23 @@ def yellow_at(
     return max(at, start)
 
 
+def workdays_counted(calendar: WorkCalendar, start: datetime, deadline: datetime,
+                     extra_days: int = 0) -> int | None:
+    """The working days n that `calendar` counts from `start` to `deadline` (an extension of
+    `extra_days` after them, as `extend` adds it): the limit a clock started with, recovered
+    from the deadline it got. None when no count gives it (a wall-clock limit)."""
+    total = (calendar.working_days_between(calendar.local_date(start),
+                                           calendar.local_date(deadline)) - extra_days)
+    # counting from the next day gives `total`; counting from a working start day, one more
+    for n in [n for n in (total, total + 1) if n >= 1] + [0]:
+        at = calendar.add_working_days(start, n).at
+        if extra_days:
+            at = calendar.add_working_days(at, extra_days, from_next_day=True).at
+        if at == deadline:
+            return n
+    return None
+
+
 def extend(
     calendar: WorkCalendar,
     deadline: Deadline,

@@ -668,7 +668,8 @@ class AdminService:
                                     now)
             uow.commit()
         self.rules.invalidate()
-        return self.recompute_provisional(now, progress=progress)
+        # the running clocks' working days are counted on the calendar they were counted on
+        return self.recompute_provisional(now, progress=progress, counted_on=rules.calendar)
 
     def import_calendar_csv(self, data: bytes, *, source: str, now: datetime
                             ) -> list[tuple[int, int, int]]:
@@ -690,8 +691,11 @@ class AdminService:
                 for year, days in sorted(years.items())]
 
     def recompute_provisional(self, now: datetime, *, batch: int = 500,
-                              progress: Callable[[int, int], None] | None = None) -> int:
-        """Recompute deadlines marked provisional (after a calendar year was loaded)."""
+                              progress: Callable[[int, int], None] | None = None,
+                              counted_on: WorkCalendar | None = None) -> int:
+        """Recompute deadlines marked provisional (after a calendar year was loaded), each
+        running clock with the working days it was counted with on `counted_on` (the calendar
+        before the load; unknown to the sweeper's catch-up: dom.recompute_deadlines)."""
         rules = self.rules.get()
         changed = 0
         last_id = 0
@@ -703,7 +707,7 @@ class AdminService:
                     break
                 for appeal_id in ids:
                     appeal, row = uow.appeals.get(appeal_id, for_update=True)
-                    if dom.recompute_deadlines(appeal, rules, now):
+                    if dom.recompute_deadlines(appeal, rules, now, counted_on=counted_on):
                         event = DomainEvent("deadlines_recomputed", now, None, dom.Role.SYSTEM, {
                             "handle_due_at": _iso(appeal.handle_due_at),
                             "sign_due_at": _iso(appeal.sign_due_at),

@@ -23,6 +23,7 @@ from jiesu.domain.deadlines import (
     due,
     extend,
     warning_level,
+    workdays_counted,
     yellow_at,
 )
 
@@ -326,3 +327,17 @@ def test_enterprise_rules_outrank_kind_rules_but_not_category_or_unit_rules() ->
                            requester="enterprise") == Limit.workdays(3)
     assert table.limit_for(Clock.SIGN, **q, requester="enterprise") == Limit.hours(2)
     assert table.limit_for(Clock.SIGN, **q, requester="resident") == Limit.workdays(1)
+
+
+def test_workdays_counted_recovers_the_limit_a_deadline_was_counted_with() -> None:
+    """The working days a deadline was counted with, from it and its start: counting from the
+    next day or the same day, with 延期 days after it; none for a wall-clock deadline."""
+    start = datetime(2026, 3, 2, 10, tzinfo=SH)  # a Monday
+    for next_day in (True, False):
+        cal = WorkCalendar(count_from_next_day=next_day)
+        for n in (1, 5, 15):
+            at = cal.add_working_days(start, n).at
+            assert workdays_counted(cal, start, at) == n
+            moved = cal.add_working_days(at, 3, from_next_day=True).at
+            assert workdays_counted(cal, start, moved, 3) == n
+    assert workdays_counted(WorkCalendar(), start, start + timedelta(hours=24)) is None
