@@ -377,3 +377,27 @@ def test_loading_a_year_keeps_the_limit_a_running_handling_clock_started_with(
         row = _row(runtime, appeal_id)
         assert row.handle_due_at == datetime(2027, 1, day, 23, 59, 59, tzinfo=SH)
         assert not row.deadlines_provisional and row.handle_warning == "none"
+
+
+def test_loading_a_year_keeps_the_limit_a_running_rectification_started_with(
+        runtime: Runtime, city: City) -> None:
+    """整改 opened Monday 21 December with 15 working days, due Monday 11 January on Mon–Fri;
+    the administrator then sets 整改 to 5 working days. Loading 2027 (1 January a holiday)
+    counts the round's own 15 days again — Tuesday 12 January — not today's 5 (28 December)."""
+    h = _handler(runtime, city, "D1")
+    appeal_id = _new(runtime, city, "D1", t(2026, 12, 14), kind="help")
+    runtime.appeals.act(h, appeal_id, "sign", t(2026, 12, 14, 11), {})
+    runtime.appeals.act(h, appeal_id, "reply", t(2026, 12, 16),
+                        {"text": "已处理", "claim": "solved"})
+    requester = Actor(role=Role.REQUESTER, phone="13812345678")
+    rated = FeedbackService(runtime.db, runtime.rules, runtime.settings).rate_appeal(
+        requester, appeal_id, 1, "处理敷衍", t(2026, 12, 21))
+    assert rated.rectification_id is not None
+    admin = AdminService(runtime.db, runtime.rules)
+    admin.set_sla_policy(clock="rectification", amount=5, limit_unit="workday", kind=None,
+                         urgency=None, category=None, unit_code=None)
+    admin.load_calendar_year(2027, {date(2027, 1, 1): False}, source="test",
+                             now=t(2026, 12, 22))
+    row = _rect(runtime, rated.rectification_id)
+    assert row.due_at == datetime(2027, 1, 12, 23, 59, 59, tzinfo=SH)
+    assert row.warning == "none"

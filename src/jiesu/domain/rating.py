@@ -18,6 +18,7 @@ from jiesu.domain.deadlines import (
     WarningLevel,
     due,
     warning_level,
+    workdays_counted,
     yellow_at,
 )
 from jiesu.domain.errors import IllegalTransition, InvalidArguments
@@ -178,18 +179,25 @@ class Rectification:
         return level
 
     def recount_due(self, calendar: WorkCalendar, sla: SlaTable, year: int,
-                    now: datetime) -> bool:
+                    now: datetime, *, counted_on: WorkCalendar | None = None) -> bool:
         """After `year`'s official calendar is loaded: the open round's deadline counted again
         from the round's start when that count ran through `year` (it was provisional, on
-        Mon–Fri, DESIGN §4); True when it moved. A warning raised against the old deadline
-        that the new one does not give at `now` goes back to the level it gives, so that it
-        is raised again when the new deadline nears and passes (docs/deadlines.md)."""
+        Mon–Fri, DESIGN §4), with the working days the round started with, counted on
+        `counted_on` (the calendar before the load; by default `year` Mon–Fri), even when the
+        limit has changed since; a wall-clock deadline stays. True when it moved. A warning
+        raised against the old deadline that the new one does not give at `now` goes back to
+        the level it gives, so that it is raised again when the new deadline nears and passes
+        (docs/deadlines.md)."""
         start = self.round_started_at
         if self.status is not RectificationStatus.OPEN or start is None:
             return False
         if not calendar.local_date(start).year <= year <= calendar.local_date(self.due_at).year:
             return False
-        moved = rectification_due(calendar, sla, start).at
+        old = counted_on if counted_on is not None else calendar.without_years([year])
+        n = workdays_counted(old, start, self.due_at)
+        if n is None:
+            return False
+        moved = calendar.add_working_days(start, n).at
         if moved == self.due_at:
             return False
         self.due_at = moved

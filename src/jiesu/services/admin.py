@@ -665,7 +665,7 @@ class AdminService:
             # keep no provisional flag for the sweeper to find, unlike appeals)
             rules = self.rules.get()
             _recount_rectifications(uow, rules.calendar.with_year(year, days), rules.sla, year,
-                                    now)
+                                    now, counted_on=rules.calendar)
             uow.commit()
         self.rules.invalidate()
         # the running clocks' working days are counted on the calendar they were counted on
@@ -755,9 +755,10 @@ class AdminService:
 
 
 def _recount_rectifications(uow: UnitOfWork, calendar: WorkCalendar, sla: SlaTable,
-                            year: int, now: datetime) -> int:
+                            year: int, now: datetime, *, counted_on: WorkCalendar) -> int:
     """The deadlines of open rectifications (整改) whose count ran through `year`, counted again
-    on `calendar` (which has it loaded), as appeals' are, with a warning the new deadline does
+    on `calendar` (which has it loaded) with the working days they were counted with on
+    `counted_on` (the calendar before), as appeals' are, with a warning the new deadline does
     not give at `now` taken back. Returns how many moved."""
     since = datetime.combine(date(year, 1, 1), time(), tzinfo=calendar.tz)
     moved = 0
@@ -767,7 +768,9 @@ def _recount_rectifications(uow: UnitOfWork, calendar: WorkCalendar, sla: SlaTab
                              followed_up_at=row.followed_up_at, opened_at=row.created_at,
                              warning=WarningLevel(row.warning or "none"))
         # conditional on the step it was at: a report or 回访 meanwhile wins
-        if rect.recount_due(calendar, sla, year, now) and feedback_store.update_rectification(
+        if not rect.recount_due(calendar, sla, year, now, counted_on=counted_on):
+            continue
+        if feedback_store.update_rectification(
                 uow.session, row.id, status=status, rounds=rounds,
                 values={"due_at": rect.due_at, "warning": str(rect.warning)}):
             moved += 1
