@@ -126,3 +126,34 @@ def test_the_calendar_reminder_says_how_to_load_the_missing_year(runtime: Runtim
     assert "尚未收录该年" in next_year
     [past] = admin.calendar_notices(datetime(2024, 6, 1, tzinfo=UTC))  # the package has 2024
     assert "请执行 jiesu calendar load --year 2024" in past and "import" not in past
+
+
+def test_a_late_sign_and_reply_say_so_on_the_timeline_whatever_the_sweeper_did(
+        runtime: Runtime, city: City) -> None:
+    """The sweeper was down: no red warning or 督办 was raised before the unit signed and
+    replied late (the figures count the lateness from the times). The timeline says so on the
+    steps themselves — 逾期签收, 逾期答复 — not only through warnings that may never have
+    fired; steps in time say nothing."""
+    late, in_time = _dispatched(runtime, city, 2, T0)
+    unit_id = city.unit_ids["D1"]
+    with runtime.db.uow(write=False) as uow:
+        scope = uow.units.subtree_ids(unit_id)
+    handler = Actor(role=Role.HANDLER, unit_id=unit_id, unit_scope=scope)
+    reply = {"text": "已恢复供水", "claim": "solved"}
+    # signing due Tuesday 3 March, handling (求助, 5 working days) Monday 9 March
+    runtime.appeals.act(handler, late, "sign", T0 + timedelta(days=2), {})
+    runtime.appeals.act(handler, late, "reply", T0 + timedelta(days=8), reply)
+    runtime.appeals.act(handler, in_time, "sign", T0 + timedelta(hours=1), {})
+    runtime.appeals.act(handler, in_time, "reply", T0 + timedelta(days=1), reply)
+    assert _events(runtime, "deadline_warning") == _events(runtime, "supervise") == 0
+    c = city.client
+    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
+    assert token
+    c.post("/login", data={"username": "supervisor", "password": PASSWORD,
+                           "csrf_token": token.group(1)})
+    zh = c.get(f"/staff/appeals/{late}?lang=zh").text
+    assert re.findall(r"data-late>([^<]+)<", zh) == ["逾期签收", "逾期答复"]
+    assert "data-late" not in c.get(f"/staff/appeals/{in_time}").text
+    en = c.get(f"/staff/appeals/{late}?lang=en").text
+    assert re.findall(r"data-late>([^<]+)<", en) == ["Signed late", "Replied late"]
+    c.get("/staff/appeals?lang=zh")

@@ -446,7 +446,7 @@ EN: dict[str, str] = {
         "today included.",
     "满意率（回访数）": "Satisfaction rate (follow-ups)",
     # the 通报's 超期清单: what happened (jiesu.store.kpi_queries.accountability_items)
-    "逾期答复": "Replied late", "超期未答复": "Overdue, not replied yet",
+    "逾期答复": "Replied late", "逾期签收": "Signed late", "超期未答复": "Overdue, not replied yet",
     "本月尚未结束：以下数据截至 {at}，不是全月数据。":
         "The month is not over: the figures below are as of {at}, not the whole month's.",
     "近30天暂无回访满意度": "No follow-up satisfaction in the last 30 days",
