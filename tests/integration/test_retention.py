@@ -670,3 +670,36 @@ def _started(outcome: dict[str, object], name: str,
     thread = threading.Thread(target=target)
     thread.start()
     return thread
+
+
+def _tables_keeping(runtime: Runtime, needle: str) -> set[str]:
+    """The tables with a row that keeps `needle` anywhere, as text."""
+    from jiesu.store.tables import Base
+    found = set()
+    with runtime.db.uow(write=False) as uow:
+        for table in Base.metadata.sorted_tables:
+            if any(needle in repr(tuple(row)) for row in uow.session.execute(table.select())):
+                found.add(table.name)
+    return found
+
+
+def test_erasure_takes_the_text_of_an_appeal_answered_directly(runtime: Runtime,
+                                                                city: City) -> None:
+    """直接答复 texts the requester: that text carries their phone as its recipient and goes
+    with the rest of their texts."""
+    story = Story(runtime, city)
+    phone = "13912340000"  # only this requester's, never written in any text
+    answered = story.register(T0, kind="consult", requester_phone=phone,
+                              content="请问办事大厅几点下班？", title="办事大厅时间")
+    story.act(Actor(role=Role.OPERATOR), answered, "answer_directly", T0, text="9:00—17:00")
+    with runtime.db.uow(write=False) as uow:
+        refs = uow.session.scalars(select(NotificationRow.ref).where(
+            NotificationRow.recipient == phone)).all()
+    assert sorted(refs) == [f"appeal:{answered}:answer_directly", f"appeal:{answered}:register"]
+    assert _tables_keeping(runtime, phone) == {"appeals", "notifications"}
+
+    r = erase_due(runtime.db, T0 + timedelta(days=DAYS + 16), days=DAYS,
+                  reopen_window_days=15, upload_dir=runtime.settings.upload_dir)
+    assert (r.appeals, r.messages) == (1, 2)
+    assert _row(runtime, answered).requester_phone is None
+    assert _tables_keeping(runtime, phone) == set()

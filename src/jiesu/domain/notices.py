@@ -80,6 +80,22 @@ def rejected_because(reason: object) -> str:
         return "不属于受理范围"
 
 
+# The steps of an appeal its requester is texted about, each under `requester_ref`; survey_notice
+# is the survey link's (SURVEY_STEP). `requester_notice` texts no step missing here, so the
+# personal-data erasure (jiesu.services.retention), which deletes the requester's texts by
+# these refs, cannot miss one a new step sends.
+SURVEY_STEP = "survey"
+REQUESTER_STEPS = ("register", "answer_directly", "reject", "merge", "reply", "reopen",
+                   "follow_up")
+REQUESTER_KINDS = (NOTICE_KIND, SURVEY_KIND)
+
+
+def requester_ref(appeal_id: int, step: str) -> str:
+    """The outbox ref of the text to an appeal's requester about a step (a merged appeal's
+    requester is texted the step of the appeal it follows under their own appeal's id)."""
+    return f"appeal:{appeal_id}:{step}"
+
+
 # a step that makes the message of an earlier step of the same save untrue: the caller is told
 # only what is now the case (a consultation answered on the call is not 已受理, to be followed)
 SUPERSEDES = {"answer_directly": "register"}
@@ -89,6 +105,8 @@ def requester_notice(event_type: str, data: Mapping[str, Any], *, code: str, cit
                      track_url: str, merged: bool = False) -> str | None:
     """The message for one event of an appeal, or None when the step needs none; `merged`:
     for the requester of an appeal merged into it (told under their own code)."""
+    if event_type not in REQUESTER_STEPS:
+        return None
     head = f"【{city}12345】"
     if event_type == "register":
         return (f"{head}您的诉求已受理，编号 {code}。凭编号和手机号可在 {track_url} "

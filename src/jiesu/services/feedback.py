@@ -210,7 +210,7 @@ class FeedbackService:
                                          days=self.settings.survey_token_days)
             notify_store.enqueue(uow.session, channel="sms", recipient=appeal.requester_phone,
                                  body=text, kind=notices.SURVEY_KIND, now=now,
-                                 ref=f"appeal:{appeal_id}:survey")
+                                 ref=notices.requester_ref(appeal_id, notices.SURVEY_STEP))
             uow.commit()
         return SurveyLink(token, appeal_id, expires)
 

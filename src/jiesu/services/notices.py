@@ -69,7 +69,7 @@ def _text_requesters(uow: UnitOfWork, settings: Settings,
                 notify_store.enqueue(uow.session, channel="sms",
                                      recipient=requester.requester_phone, body=text,
                                      kind=notices.NOTICE_KIND, now=now,
-                                     ref=f"appeal:{requester.id}:{event.type}")
+                                     ref=notices.requester_ref(requester.id, event.type))
 
 
 def notify_units(uow: UnitOfWork, settings: Settings, appeal: dom.Appeal,

@@ -29,12 +29,12 @@ log = logging.getLogger("jiesu.retention")
 
 BATCH = 500  # appeals a transaction erases (about a second of work; bench/retention.py)
 
-# The requester's text messages (受理, 不予受理, 合并, 答复, 重办, and the survey link), by the
-# refs jiesu.services.notices and feedback give them; a unit's messages stay until
+# The requester's text messages (受理, 直接答复, 不予受理, 合并, 答复, 重办, and the survey
+# link), by the refs jiesu.domain.notices gives them: its list of the steps it texts a
+# requester about is the one the texts are sent by. A unit's messages stay until
 # JIESU_NOTIFY_KEEP_DAYS (they name the unit's duty phone, not the requester).
-REQUESTER_MESSAGE_KINDS = (notices.NOTICE_KIND, notices.SURVEY_KIND)
-REQUESTER_MESSAGE_STEPS = ("register", "reject", "merge", "reply", "reopen", "follow_up",
-                           "survey")
+REQUESTER_MESSAGE_KINDS = notices.REQUESTER_KINDS
+REQUESTER_MESSAGE_STEPS = (*notices.REQUESTER_STEPS, notices.SURVEY_STEP)
 # Columns cut to their size: a mask is never longer than what it hides, but be sure
 _LIMITS = {"title": 200, "address": 500}
 
@@ -138,7 +138,7 @@ def _erase_appeals(session: Session, due: list[int], before: datetime, now: date
     # of the appeals claimed, each with its requester's name
     raters = {r: names[a] for r, a, _, _ in ratings if a in names}
     _erase_rating_texts(session, texts, raters)
-    refs = [f"appeal:{i}:{step}" for i in ids for step in REQUESTER_MESSAGE_STEPS]
+    refs = [notices.requester_ref(i, step) for i in ids for step in REQUESTER_MESSAGE_STEPS]
     result.messages += rs.delete_messages(session, refs, REQUESTER_MESSAGE_KINDS)
     # The files go before the commit: should it fail, the rows still list photos that are
     # gone (and the next pass erases them again); after it, a failure would leave photos that
