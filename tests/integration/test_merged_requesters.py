@@ -5,6 +5,7 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -126,3 +127,33 @@ def test_a_merge_into_an_appeal_ended_meanwhile_is_refused(city: City, runtime: 
     assert refused.value.http_status == 409
     got = city.client.get(f"/api/v1/appeals/{a['id']}", headers=city.headers("dispatcher"))
     assert got.json()["status"] == "registered" and got.json()["merged_into_id"] is None
+
+
+def _tracked(city: City, code: str, phone: str) -> str:
+    """The tracking page of `code` as its requester opens it (code and phone)."""
+    page = city.client.get("/track")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token, page.text
+    r = city.client.post("/track", data={"csrf_token": token.group(1), "code": code,
+                                         "phone": phone})
+    assert r.status_code == 200, r.text
+    return r.text
+
+
+def test_a_long_merge_chain_is_followed_alike_by_the_page_and_the_texts(city: City) -> None:
+    """Seven appeals merged one into the next (each target merged on later): the first one's
+    requester is texted the last one's reply, and their tracking page shows that last one
+    as the appeal they follow, not one merged away in the middle of the chain."""
+    chain = [city.register(requester_phone=f"1370000{i:04d}") for i in range(7)]
+    for merged, target in zip(chain, chain[1:], strict=False):
+        city.act("dispatcher", merged["id"], "merge", target_code=target["code"])
+    end = chain[-1]
+    city.act("dispatcher", end["id"], "dispatch", unit_code="D1")
+    city.act("handler_d1", end["id"], "sign")
+    city.act("handler_d1", end["id"], "reply", text="路灯已修复", claim="solved")
+
+    first = chain[0]
+    assert "已合并办理，承办单位已答复" in _texts(city, first["id"])[-1][1]
+    html = _tracked(city, first["code"], "13700000000")
+    shown = re.search(r"data-merged-code>([^<]+)<", html)
+    assert shown and shown.group(1) == end["code"], html

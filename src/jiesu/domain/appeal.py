@@ -53,6 +53,12 @@ OPEN_STATUSES = frozenset(
     {Status.REGISTERED, Status.DISPATCHED, Status.IN_PROGRESS, Status.REPLIED}
 )
 TERMINAL_STATUSES = frozenset({Status.CLOSED, Status.REJECTED, Status.MERGED})
+# How many merges (合并) one after another are followed: A into B, then B into C is two. Only
+# an open appeal is merged into, so a chain grows a link per merge and never loops; this only
+# bounds the reads. The tracking page (the appeal a merged one follows) and the texts to the
+# requesters who follow an appeal (its 答复 or 不予受理) read the same chain: a requester is
+# never texted a reply their page does not show, nor shown an appeal whose reply skips them.
+MERGE_CHAIN_MAX = 20
 
 # 公示: what the board, open data and Open311 may show, by the city's rule (JIESU_BOARD_PUBLISH).
 # Never an appeal only 已登记 (no dispatcher has read it: what is later 不予受理 would be public

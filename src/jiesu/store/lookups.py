@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from jiesu.domain.appeal import normalize_phone
+from jiesu.domain.appeal import MERGE_CHAIN_MAX, normalize_phone
 from jiesu.store.enterprise_tables import EnterpriseRow
 from jiesu.store.tables import (
     AppealRow,
@@ -58,10 +58,13 @@ def appeals_by_phone(session: Session, phone: str, limit: int = 10) -> list[Appe
 def merged_followers(session: Session, appeal_id: int) -> list[AppealRow]:
     """The appeals merged (已合并) into this one, and those merged into them in turn (A into B,
     then B into C: both follow C), oldest first. Found through each target's `merged_in`
-    events (read by the events' (appeal_id, seq) index), not by a scan of merged_into_id."""
+    events (read by the events' (appeal_id, seq) index), not by a scan of merged_into_id; as
+    many merges back as the tracking page follows forward (MERGE_CHAIN_MAX)."""
     found: list[AppealRow] = []
     targets, seen = [appeal_id], {appeal_id}
-    while targets:
+    for _ in range(MERGE_CHAIN_MAX):
+        if not targets:
+            break
         merged_in = session.scalars(
             select(EventRow.data).where(EventRow.appeal_id.in_(targets),
                                         EventRow.type == "merged_in")).all()

@@ -21,6 +21,7 @@ from sqlalchemy import Select, and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from jiesu.domain.appeal import MERGE_CHAIN_MAX
 from jiesu.domain.kpi import KpiCounts, KpiFormula
 from jiesu.store import kpi_queries, queries
 from jiesu.store.config_tables import ConfigEventRow
@@ -143,7 +144,7 @@ def merged_target(session: Session, row: AppealRow,
     status and unit, and whether the board shows it. Its text belongs to another requester, so
     the page shows none of it; the board has the redacted version."""
     target = row
-    for _ in range(5):
+    for _ in range(MERGE_CHAIN_MAX):
         if target.merged_into_id is None:
             break
         nxt = appeal(session, target.merged_into_id)
