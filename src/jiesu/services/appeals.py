@@ -253,6 +253,11 @@ class AppealService:
             raise InvalidArguments(f"事项分类 {code} 不存在", field="category")
         self._categories_seen[code] = now
 
+    def registered_with(self, key: str | None) -> Registered | None:
+        """The appeal first registered with idempotency `key`, if any (whatever its text): a
+        form sent again once its sender's limit is reached is answered with it."""
+        return self._replay(key)
+
     def _replay(self, key: str | None, sent: dom.Appeal | None = None) -> Registered | None:
         """The appeal first registered with idempotency `key`, if any; when `sent` (the appeal
         this request would register) differs from it in kind or text, the key was reused for

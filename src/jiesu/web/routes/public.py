@@ -6,6 +6,7 @@ import csv
 import io
 import logging
 import re
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from jiesu.domain.appeal import Actor, Role, callable_phone
-from jiesu.domain.errors import DomainError, InvalidArguments, NotFound
+from jiesu.domain.errors import DomainError, InvalidArguments, NotFound, TooManyAttempts
 from jiesu.domain.kpi import PUBLISHED_PLACES, RANKING_GROUPS, Period, month, parse_period
 from jiesu.services import reporting as rep
 from jiesu.services.appeals import NewAppeal
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 PUBLIC_KINDS = ("complaint", "help", "consult", "suggestion", "report", "praise")
 PER_PAGE = 20
+SUBMIT_KEY_PREFIX = "public-submit:"  # the public form's idempotency keys (_submit_key)
 MONTH = re.compile(r"^\d{4}-\d{2}$")
 SEARCH_CAP = 200  # a board search reads at most this many appeals, the newest first (each
 # redacted to be matched: 0.3 ms an appeal)
@@ -61,10 +63,22 @@ def _submit_page(request: Request, values: dict[str, Any], error: str | None = N
     categories, branches = core.form_categories(core.runtime_of(request), error)
     lang = core.lang_of(request)
     kinds = [(k, i18n.label(lang, "kind", k)) for k in PUBLIC_KINDS]
+    # The idempotency key of this page's form, written by the server (the form works without
+    # JavaScript): a retry after a timeout, or a double tap, sends the same form again and is
+    # answered with the appeal the first one registered. A page rendered again (refused) has
+    # a new one: what the first try sent registered nothing.
     return core.render(request, "public/submit.html", {
         "values": values, "error": error, "error_field": field, "kinds": kinds,
         "categories": categories, "branches": branches, "held_photo": photo,
-        "lost_photo": lost}, status_code=status_code)
+        "lost_photo": lost, "idempotency_key": secrets.token_urlsafe(18)},
+        status_code=status_code)
+
+
+def _submit_key(form: Any) -> str | None:
+    """The key the public form sent, in a space of its own: a form cannot name a key an API
+    client or an operator's form used (and so be answered with, and let track, their appeal)."""
+    key = core.text(form, "idempotency_key")[:64]
+    return f"{SUBMIT_KEY_PREFIX}{key}" if key else None
 
 
 @router.get("/submit", response_class=HTMLResponse)
@@ -93,7 +107,15 @@ def submit(request: Request, form: FormDep) -> Response:
             raise InvalidArguments("请选择诉求类型", field="kind")
         address = request.client.host if request.client else ""
         now = utcnow()
-        rt.submission_limit.check(phone, address, now)  # against flooding; before the photo
+        key = _submit_key(form)
+        try:
+            rt.submission_limit.check(phone, address, now)  # against flooding; before the photo
+        except TooManyAttempts:
+            # the form sent again after the try that used up the limit: that one registered
+            if (first := rt.appeals.registered_with(key)) is None:
+                raise
+            _remember(request, first.code)
+            return core.redirect(f"/track/{first.code}?new=1")
         photo = uploads.save_photo(rt.settings, form.get("photo")) or held
         mobile = "mobile" in request.headers.get("user-agent", "").lower()
         data = NewAppeal(
@@ -106,16 +128,21 @@ def submit(request: Request, form: FormDep) -> Response:
             requester_type="enterprise" if values["enterprise_code"] else "resident",
             enterprise_code=values["enterprise_code"][:40] or None,
         )
-        result = rt.appeals.register(Actor(role=Role.REQUESTER, phone=phone), data, now)
+        result = rt.appeals.register(Actor(role=Role.REQUESTER, phone=phone), data, now,
+                                     idempotency_key=key)
     except DomainError as exc:
         field = core.error_field(exc)
         lost = uploads.refused(request.session, "submit", form.get("photo"), photo, held,
                                field)
         return _submit_page(request, {**values, "confidential": confidential}, exc.message,
                             field, status_code=exc.http_status, photo=photo, lost=lost)
+    if not result.created and photo is not held:
+        # sent again: the first try's copy of the photo is the appeal's, this one nobody's
+        uploads.discard(rt.settings, photo)
     uploads.hold(request.session, "submit", None)
     try:
-        rt.submission_limit.record(phone, address, now)
+        if result.created:  # a form sent again is not another appeal
+            rt.submission_limit.record(phone, address, now)
     except DomainError as exc:  # the appeal is registered: a missed count must not hide that
         log.warning("a public submission could not be counted: %s", exc.message)
     _remember(request, result.code)
