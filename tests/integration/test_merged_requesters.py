@@ -15,7 +15,7 @@ from jiesu.domain.errors import DomainError
 from jiesu.runtime import Runtime
 from jiesu.services.clock import utcnow
 from jiesu.store import notify_store
-from tests.support.city import City
+from tests.support.city import City, page_login
 
 
 def _texts(city: City, appeal_id: int) -> list[tuple[str, str]]:
@@ -157,3 +157,87 @@ def test_a_long_merge_chain_is_followed_alike_by_the_page_and_the_texts(city: Ci
     html = _tracked(city, first["code"], "13700000000")
     shown = re.search(r"data-merged-code>([^<]+)<", html)
     assert shown and shown.group(1) == end["code"], html
+
+
+def _events(city: City, appeal_id: int) -> list[dict[str, Any]]:
+    r = city.client.get(f"/api/v1/appeals/{appeal_id}", headers=city.headers("operator"))
+    assert r.status_code == 200, r.text
+    return list(r.json()["events"])
+
+
+def _chain(city: City) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """a merged into b, b merged into c (open, dispatched)."""
+    a = city.register(requester_phone="13700001111")
+    b = city.register(requester_phone="13700002222")
+    c = city.register(requester_phone="13700003333")
+    city.act("dispatcher", a["id"], "merge", target_code=b["code"])
+    city.act("dispatcher", b["id"], "merge", target_code=c["code"])
+    city.act("dispatcher", c["id"], "dispatch", unit_code="D1")
+    return a, b, c
+
+
+def test_a_merged_appeals_added_information_goes_to_the_appeal_it_follows(city: City) -> None:
+    """补充 to a merged appeal (DESIGN §3 allows it on an open one; a merged one is not, but
+    its requester has information for the problem the appeal it follows now carries): the API
+    passes it on to the end of the chain, saying where it came from, and answers with that
+    appeal; once that one has ended too, it is refused as before (409), nothing written."""
+    a, b, c = _chain(city)
+    done = city.act("operator", a["id"], "add_info", text="路灯杆也被撞歪了")
+    assert (done["id"], done["code"], done["status"]) == (c["id"], c["code"], "dispatched")
+    added = done["events"][-1]
+    assert added["type"] == "add_info" and added["data"]["text"] == "路灯杆也被撞歪了"
+    assert added["data"]["merged_from"] == {"appeal_id": a["id"], "code": a["code"]}
+    assert not any(e["type"] == "add_info" for e in _events(city, a["id"]) + _events(city, b["id"]))
+    city.act("dispatcher", a["id"], "add_info", expect=403, text="无关")  # not a 补充 role
+
+    city.act("handler_d1", c["id"], "request_return", reason="不属于本单位职责")
+    city.act("dispatcher", c["id"], "approve_return")
+    city.act("dispatcher", c["id"], "reject", reason="invalid")
+    r = city.client.post(f"/api/v1/appeals/{a['id']}/add_info", json={"text": "还有一处"},
+                         headers=city.headers("operator"))
+    assert r.status_code == 409, r.text
+    assert (f"本诉求已合并到诉求 {c['code']} 一并办理，该诉求已结束办理，不能再补充"
+            in r.json()["error"]["message"])
+    assert [e["type"] for e in _events(city, c["id"])].count("add_info") == 1
+
+
+def test_the_tracking_page_and_the_operator_pass_added_information_on(city: City) -> None:
+    a, _, c = _chain(city)
+    html = _tracked(city, a["code"], "13700001111")
+    assert 'action="/track/' + a["code"] + '/add_info"' in html and "data-passed-on" in html
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert token
+    r = city.client.post(f"/track/{a['code']}/add_info",
+                         data={"csrf_token": token.group(1), "text": "晚上八点后最暗"})
+    assert r.status_code == 200, r.text
+    assert f"已补充，已转给合并后的诉求 {c['code']} 一并办理" in r.text
+    added = _events(city, c["id"])[-1]
+    assert (added["type"], added["actor_role"], added["data"]["text"]) == (
+        "add_info", "requester", "晚上八点后最暗")
+    assert added["data"]["merged_from"]["code"] == a["code"]
+
+    # the operator taking the call: the merged appeal's page offers 补充 and passes it on
+    page_login(city.client, "operator")
+    page = city.client.get(f"/staff/appeals/{a['id']}").text
+    assert f'action="/staff/appeals/{a["id"]}/add_info"' in page
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert csrf
+    r = city.client.post(f"/staff/appeals/{a['id']}/add_info",
+                         data={"csrf_token": csrf.group(1), "text": "来电人补充：灯杆漏电"})
+    assert r.status_code == 200, r.text
+    assert f"已补充，已转给合并后的诉求 {c['code']} 一并办理" in r.text
+    assert _events(city, c["id"])[-1]["data"]["text"] == "来电人补充：灯杆漏电"
+
+    # the appeal followed ends: neither offers it, and the requester's try is refused
+    city.act("handler_d1", c["id"], "request_return", reason="不属于本单位职责")
+    city.act("dispatcher", c["id"], "approve_return")
+    city.act("dispatcher", c["id"], "reject", reason="invalid")
+    assert f'/staff/appeals/{a["id"]}/add_info"' not in city.client.get(
+        f"/staff/appeals/{a['id']}").text
+    html = _tracked(city, a["code"], "13700001111")
+    assert "/add_info" not in html
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert token
+    r = city.client.post(f"/track/{a['code']}/add_info",
+                         data={"csrf_token": token.group(1), "text": "还有一处"})
+    assert r.status_code == 409 and "该诉求已结束办理，不能再补充" in r.text, r.text

@@ -656,6 +656,9 @@ def register(
 # ---------------------------------------------------------------------------------------------
 # apply
 
+# the flash after a 补充 passed on to the appeal a merged one follows (add_info_passed_on)
+PASSED_ON_ZH = "已补充，已转给合并后的诉求 {code} 一并办理"
+
 
 def apply(
     appeal: Appeal,
@@ -668,7 +671,12 @@ def apply(
 ) -> list[DomainEvent]:
     """Check the transition table and the actor's rights, change `appeal`, return its events."""
     action = authorize(appeal, action, actor).action
-    rules = rules or Rules.default()
+    return _run(appeal, action, actor, now, rules or Rules.default(), args)
+
+
+def _run(appeal: Appeal, action: Action, actor: Actor, now: datetime, rules: Rules,
+         args: dict[str, Any]) -> list[DomainEvent]:
+    """Change `appeal` by an authorized `action`; its events."""
     handler = _HANDLERS_BY_ACTION[action]
     before = appeal.status
     # Handlers validate as they go; working on a copy means a rule violation found half-way
@@ -680,6 +688,29 @@ def apply(
         setattr(appeal, f.name, getattr(work, f.name))
     event_data = {"from": before, "to": appeal.status, **data}
     return [DomainEvent(action.value, now, actor.user_id, actor.role, event_data)]
+
+
+def add_info_passed_on(merged: Appeal, target: Appeal, actor: Actor, now: datetime, *,
+                       rules: Rules | None = None, **args: Any) -> list[DomainEvent]:
+    """补充 to a merged appeal (已合并), by its requester or the operator taking their call: the
+    problem is now handled as `target` (the end of its merge chain), so the information goes
+    to that appeal as its 补充, saying which merged appeal it came from (`merged_from`).
+    Who may is checked against the merged appeal (its requester's phone); refused when the
+    target has ended too (nothing is handled there any more)."""
+    transition = TRANSITIONS[Action.ADD_INFO]
+    if merged.status is not Status.MERGED:
+        raise IllegalTransition("只有已合并的诉求可以把补充转给所合并的诉求")
+    _check_role(transition, actor)
+    _check_scope(transition, merged, actor)
+    if target.status not in transition.sources:
+        raise IllegalTransition(
+            f"本诉求已合并到诉求 {target.code} 一并办理，该诉求已结束办理，不能再补充；"
+            "如有新的情况，请重新反映诉求", status=target.status,
+            action=Action.ADD_INFO)
+    events = _run(target, Action.ADD_INFO, actor, now, rules or Rules.default(), args)
+    for event in events:
+        event.data["merged_from"] = {"appeal_id": merged.id, "code": merged.code}
+    return events
 
 
 def authorize(appeal: Appeal, action: Action | str, actor: Actor) -> Transition:

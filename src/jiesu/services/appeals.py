@@ -302,6 +302,8 @@ class AppealService:
             appeal, row = uow.appeals.get(appeal_id)
             if expected_version is not None and expected_version != row.version:
                 raise ConcurrencyConflict("该诉求已被其他人修改，请刷新后重试")
+            if action == dom.Action.ADD_INFO and appeal.status is dom.Status.MERGED:
+                return self._pass_on_add_info(uow, appeal, actor, now, rules, args)
             dom.authorize(appeal, action, actor)
             if action == dom.Action.REOPEN and row.personal_data_erased_at is not None:
                 # no one to call back or answer, and its erased texts would not be erased again
@@ -320,6 +322,25 @@ class AppealService:
             uow.commit()
         return appeal, events
 
+
+    def _pass_on_add_info(
+        self, uow: UnitOfWork, merged: dom.Appeal, actor: dom.Actor, now: datetime,
+        rules: dom.Rules, args: dict[str, Any]
+    ) -> tuple[dom.Appeal, list[DomainEvent]]:
+        """补充 to a merged appeal (已合并): its requester (or the operator taking their call)
+        has more to say about the problem the appeal it follows now carries; it becomes that
+        appeal's 补充 (the end of the merge chain, as the tracking page shows it), which this
+        returns with its events. Refused (409) when that appeal has ended too."""
+        target, row = uow.appeals.get(merged.merged_into_id or 0)
+        for _ in range(dom.MERGE_CHAIN_MAX - 1):
+            if target.merged_into_id is None:
+                break
+            target, row = uow.appeals.get(target.merged_into_id)
+        events = dom.add_info_passed_on(merged, target, actor, now, rules=rules, **args)
+        # the version check of the save: a target ended meanwhile by another process conflicts
+        uow.appeals.save(target, row, events, now=now)
+        uow.commit()
+        return target, events
 
     def _check_references(
         self, uow: UnitOfWork, appeal: dom.Appeal, action: str, args: dict[str, Any]

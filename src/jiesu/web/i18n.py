@@ -198,6 +198,9 @@ EN: dict[str, str] = {
     "办理进度": "Progress", "当前状态": "Status", "承办单位": "Handling unit",
     "办理时限": "Due by", "答复": "Reply", "办理结果": "Result",
     "流转记录": "Timeline", "补充材料": "Add information", "补充内容": "Information to add",
+    "本诉求已合并办理：补充的内容将转给合并后的诉求一并办理。":
+        "This appeal was merged: what you add goes to the appeal it was merged into, to be "
+        "handled with it.",
     "申请重办": "Ask to reopen", "重办理由": "Why it should be reopened",
     "评价": "Rate", "评价本次办理": "Rate this service", "您的评价": "Your rating",
     "评价说明（选填）": "Comment (optional)",
@@ -734,6 +737,8 @@ EN: dict[str, str] = {
         "Someone else changed this appeal: reload the page and try again",
     "请指定合并目标诉求": "Choose the appeal to merge into",
     "只能合并到未办结的诉求": "Appeals can only be merged into one that is still open",
+    "只有已合并的诉求可以把补充转给所合并的诉求":
+        "Only a merged appeal passes added information on to the appeal it was merged into",
     "只有已答复待回访的诉求可以发送回访问卷":
         "A follow-up questionnaire can only be sent for an answered appeal",
     "该诉求没有诉求人联系电话，无法发送问卷":
@@ -940,6 +945,13 @@ _PATTERNS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"已回访，转承办单位重办：(?P<code>\d+)"),
      "Follow-up recorded, back to the unit to handle again: {code}", {}),
     (re.compile(r"已回访并办结：(?P<code>\d+)"), "Follow-up recorded, closed: {code}", {}),
+    # a 补充 to a merged appeal goes to the appeal it follows (or cannot: that one has ended)
+    (re.compile(r"已补充，已转给合并后的诉求 (?P<code>\S+) 一并办理"),
+     "Information added, and passed on to appeal {code}, which this one was merged into", {}),
+    (re.compile(r"本诉求已合并到诉求 (?P<code>\S+) 一并办理，该诉求已结束办理，不能再补充；"
+                r"如有新的情况，请重新反映诉求"),
+     "This appeal was merged into appeal {code}, which has ended: information can no longer "
+     "be added; for anything new, please submit a new appeal", {}),
     (re.compile(rf"已(?P<action>{'|'.join(map(re.escape, _DONE_EN))})：(?P<code>\d+)"),
      "{action}: {code}", {"action": _DONE_EN.__getitem__}),
 ]

@@ -145,13 +145,16 @@ def visible_row(session: Session, user: CurrentUser, appeal_id: int) -> AppealRo
 
 def available_actions(row: AppealRow, user: CurrentUser, now: datetime | None = None,
                       co_unit_ids: list[int] | tuple[int, ...] = (),
-                      max_extensions: int | None = None) -> list[str]:
+                      max_extensions: int | None = None,
+                      follows_open: bool = False) -> list[str]:
     """Actions the transition table allows this user in the appeal's current status.
 
     Pending-request actions appear only while a request is pending; given `now`, asking to
     return or extend is not offered once its window has passed (the domain would refuse it).
     `co_unit_ids`: the appeal's co-units (协办), whose handlers may send their 协办意见.
     Given `max_extensions`, approving an extension past it is offered to an admin only.
+    `follows_open`: a merged appeal whose merge chain ends at an open appeal, which a 补充
+    to it is passed on to.
     """
     out = []
     # a co-unit (协办) sees the appeal and acts on nothing but its 协办意见: the domain
@@ -166,7 +169,8 @@ def available_actions(row: AppealRow, user: CurrentUser, now: datetime | None = 
                 continue
         elif helper and action is not dom.Action.RESOLVE_ON_SITE:
             continue
-        if dom.Status(row.status) not in t.sources:
+        if dom.Status(row.status) not in t.sources and not (
+                action is dom.Action.ADD_INFO and row.status == "merged" and follows_open):
             continue
         if action in (dom.Action.APPROVE_RETURN, dom.Action.DENY_RETURN) and not row.return_pending:
             continue

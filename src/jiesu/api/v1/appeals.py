@@ -34,7 +34,10 @@ DECISION_ARGS = (
     " new deadline, and the requester that the appeal is handled again. Co-units are also"
     " texted when the lead unit's `request_return` or `request_extension` is approved or"
     " denied (an approved return's event lists them in `co_unit_ids`: they leave the appeal"
-    " with the lead unit)."
+    " with the lead unit). `add_info` to a merged appeal (已合并) is passed on to the open"
+    " appeal it follows (the end of its merge chain) as that appeal's 补充, its event's"
+    " `merged_from` naming the merged appeal; the answer is that appeal. When it has ended"
+    " too: 409 `illegal_transition`."
     "\n\n`co_opinion` (协办意见) is a co-unit's word to the lead unit: `text` required (at most"
     " 2000 characters). Only a handler of a co-unit may send it, while the appeal is dispatched,"
     " in progress or replied (403 for any other unit, 409 in another status); the lead unit"
@@ -236,7 +239,8 @@ def act(
         raise InvalidArguments("version / If-Match 须为整数版本号") from None
     # The appeal must be visible to the caller before anything else is said about it.
     _read(runtime, user, appeal_id, with_events=False)
-    runtime.appeals.act(user.actor(), appeal_id, action, utcnow(), args,
-                        expected_version=expected_version)
-    return _read(runtime, user, appeal_id, with_events=True)
+    acted, _ = runtime.appeals.act(user.actor(), appeal_id, action, utcnow(), args,
+                                   expected_version=expected_version)
+    # `add_info` to a merged appeal is the 补充 of the appeal it follows: that one answers
+    return _read(runtime, user, acted.id or appeal_id, with_events=True)
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from jiesu.domain import notices
-from jiesu.domain.appeal import callable_phone, typed_code
+from jiesu.domain.appeal import PASSED_ON_ZH, callable_phone, typed_code
 from jiesu.domain.enterprise import from_own_contact
 from jiesu.domain.errors import DomainError, NotFound
 from jiesu.services.auth import CurrentUser
@@ -61,8 +61,11 @@ def _detail_page(request: Request, user: CurrentUser, appeal_id: int, back: str,
         actor_ids = {e.actor_id for e in events if e.actor_id}
         people = web_queries.user_names(s, actor_ids)
         cats = web_queries.category_names(s)
-        actions = staff.available_actions(row, user, now, co,
-                                          max_extensions=rt.rules.get().max_extensions)
+        follows = (web_queries.merged_target(s, row, rt.settings.published_statuses)
+                   if row.status == "merged" else None)
+        actions = staff.available_actions(
+            row, user, now, co, max_extensions=rt.rules.get().max_extensions,
+            follows_open=follows is not None and follows["status"] in queries.OPEN)
         helping = staff.helping(row, co, user)
         if failed and failed["action"] not in actions:  # e.g. someone else acted first
             core.flash(request, failed["message"], "error")
@@ -178,6 +181,9 @@ def act(request: Request, appeal_id: int, action: str, form: FormDep) -> Respons
         core.flash(request, exc.message, "error")
         return core.redirect(back if back.startswith(here) else f"{here}?back={quote(back)}")
     followed = [e.data for e in events if e.type == "follow_up"]
+    if any(e.data.get("merged_from") for e in events):  # a merged appeal's 补充, passed on
+        core.flash(request, PASSED_ON_ZH.format(code=appeal.code))
+        return core.redirect(back)
     core.flash(request, staff.follow_up_message(
         code, followed[-1], appeal.status == "closed", rt.rules.get().followup_max_attempts)
         if followed else staff.done_message(action, code))

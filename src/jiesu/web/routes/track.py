@@ -9,7 +9,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from jiesu.domain.appeal import Actor, Role, phone_digits, requester_reopen_ends, typed_code
+from jiesu.domain.appeal import (
+    PASSED_ON_ZH,
+    Actor,
+    Role,
+    phone_digits,
+    requester_reopen_ends,
+    typed_code,
+)
 from jiesu.domain.errors import DomainError, NotFound, TooManyAttempts
 from jiesu.domain.notices import rejected_because
 from jiesu.domain.rating import parse_stars, rating_ends
@@ -104,7 +111,9 @@ def _detail_page(request: Request, code: str, failed: dict[str, Any] | None = No
                  if row.status == "closed" else None)
     rate_over = rate_ends is not None and utcnow() >= rate_ends
     offered = {"rate": row.status in ("replied", "closed") and rating is None and not rate_over,
-               "add_info": row.status in queries.OPEN,
+               # merged: passed on to the appeal it follows, while that one is open
+               "add_info": row.status in queries.OPEN
+               or (merged is not None and merged["status"] in queries.OPEN),
                "reopen": row.status in ("replied", "closed") and not reopen_over}
     if failed and not offered.get(failed["action"]):  # e.g. rated meanwhile on another phone
         core.flash(request, failed["message"], "error")
@@ -134,7 +143,7 @@ def _call_now(suggestions: dict[str, Any] | None) -> list[str]:
 
 
 def _requester_act(request: Request, code: str, action: str, args: dict[str, object],
-                   message: str, photo: Any = None) -> Response:
+                   message: str | Callable[[Any], str], photo: Any = None) -> Response:
     """`action` by the appeal's requester; `photo`, the file chosen in the form, if any, is
     stored with it (and let go of again when the action is refused)."""
     if code not in request.session.get("tracked", []):
@@ -160,8 +169,8 @@ def _requester_act(request: Request, code: str, action: str, args: dict[str, obj
     return _done(request, code, action, act, message, {k: str(v) for k, v in args.items()})
 
 
-def _done(request: Request, code: str, action: str, call: Callable[[], object], message: str,
-          typed: dict[str, str]) -> Response:
+def _done(request: Request, code: str, action: str, call: Callable[[], Any],
+          message: str | Callable[[Any], str], typed: dict[str, str]) -> Response:
     """Run a requester's `action`; done, back to the tracking page with `message`; refused,
     the page at once with the refusal and `typed` in the action's form."""
     return core.done(request, call, message, f"/track/{code}", refused=lambda exc: _detail_page(
@@ -171,8 +180,16 @@ def _done(request: Request, code: str, action: str, call: Callable[[], object], 
 
 @router.post("/track/{code}/add_info", response_model=None)
 def add_info(request: Request, code: str, form: FormDep) -> Response:
-    return _requester_act(request, code, "add_info", {"text": core.text(form, "text")}, "已补充",
-                          photo=form.get("photo"))
+    return _requester_act(request, code, "add_info", {"text": core.text(form, "text")},
+                          _added, photo=form.get("photo"))
+
+
+def _added(result: Any) -> str:
+    """What a 补充 came to: added, or passed on to the appeal a merged one follows."""
+    target, events = result
+    if any(e.data.get("merged_from") for e in events):
+        return PASSED_ON_ZH.format(code=target.code)
+    return "已补充"
 
 
 @router.post("/track/{code}/reopen", response_model=None)
