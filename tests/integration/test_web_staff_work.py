@@ -156,6 +156,29 @@ def test_a_refused_direct_answer_registers_nothing(city: City) -> None:
     assert _appeals_of(city, "13900000123") == ["closed"]
 
 
+def test_a_form_sent_again_with_another_call_says_so_in_plain_words(city: City) -> None:
+    """The operator's form restored from the browser's cache keeps the key of the call it
+    registered; filled in for the next call and sent, that call is refused (never answered
+    with the first one's code) in words about the form, not about an idempotency key, and
+    what was typed stays on the page to send again."""
+    c = city.client
+    token = _login(c, "operator")
+    call = {"csrf_token": token, "kind": "complaint", "content": "小区门口路灯不亮",
+            "requester_phone": "13900000201", "urgency": "normal", "idempotency_key": "desk-1"}
+    assert c.post("/staff/operator", data=call, follow_redirects=False).status_code == 303
+    nxt = call | {"content": "楼下餐馆油烟直排", "requester_phone": "13900000202"}
+    r = c.post("/staff/operator", data=nxt, follow_redirects=False)
+    assert r.status_code == 422
+    assert "这张表单已登记过另一件诉求，本次填写的内容尚未登记" in r.text
+    assert "幂等键" not in r.text and "楼下餐馆油烟直排" in r.text
+    assert _appeals_of(city, "13900000202") == []
+    english = c.post("/staff/operator?lang=en", data=nxt, follow_redirects=False).text
+    assert "This form has already registered another appeal" in english
+    r = c.post("/staff/operator", data=nxt | {"idempotency_key": "desk-2"},
+               follow_redirects=False)
+    assert r.status_code == 303 and _appeals_of(city, "13900000202") == ["registered"]
+
+
 def test_the_auditor_searches_the_event_log_by_code(city: City) -> None:
     a = city.register()
     c = city.client

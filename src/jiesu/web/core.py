@@ -307,6 +307,17 @@ def error_field(exc: DomainError) -> str | None:
     return str(field) if field else None
 
 
+# A registration form sent again with the key of an earlier, different appeal (restored from
+# the browser's cache and filled in for the next call): the service's words name the key, which
+# the person did not choose; the page rendered again has a new one, so sending it again works.
+FORM_USED_BEFORE = "这张表单已登记过另一件诉求，本次填写的内容尚未登记：请核对后再提交一次"
+
+
+def refusal_message(exc: DomainError) -> str:
+    """What a registration form says when the service refuses it."""
+    return FORM_USED_BEFORE if error_field(exc) == "idempotency_key" else exc.message
+
+
 def login_url(next_url: str) -> str:
     return "/login?next=" + quote(next_url, safe="/")
 

@@ -631,6 +631,9 @@ EN: dict[str, str] = {
     "评价内容": "Rating", "本期无超期诉求。": "No overdue appeals this period.",
     "本期无差评。": "No bad ratings this period.",
     "请先登录后查看月度通报": "Please log in to see the monthly report",
+    "这张表单已登记过另一件诉求，本次填写的内容尚未登记：请核对后再提交一次":
+        "This form has already registered another appeal; what you entered now is not registered"
+        " yet: check it and submit again",
     "您的角色无权查看月度通报": "Your role may not see the monthly report",
     "{year} 年的法定节假日安排尚未导入，涉及该年的办理时限暂按周一至周五计算并标记为“暂定”。":
         "The public holidays of {year} are not imported yet; deadlines in that year count "

@@ -72,8 +72,8 @@ def report(request: Request, form: FormDep) -> Response:
     except DomainError as exc:
         lost = uploads.refused(request.session, "patrol", form.get("photo"), photo, held,
                                exc.details.get("field"))
-        return _page(request, values, exc.message, status_code=exc.http_status, photo=photo,
-                     lost=lost)
+        return _page(request, values, core.refusal_message(exc), status_code=exc.http_status,
+                     photo=photo, lost=lost)
     uploads.hold(request.session, "patrol", None)
     request.session["last_patrol"] = {"code": result.code, "id": result.appeal_id,
                                       "on_site": values["on_site"]}

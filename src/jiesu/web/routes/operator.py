@@ -75,7 +75,7 @@ def register(request: Request, form: FormDep) -> Response:
         result = rt.appeals.register(user.actor(), data, now, idempotency_key=key,
                                      answer=answer)
     except DomainError as exc:
-        return _page(request, values, exc.message, status_code=exc.http_status)
+        return _page(request, values, core.refusal_message(exc), status_code=exc.http_status)
     request.session["last_registered"] = {"code": result.code, "id": result.appeal_id,
                                           "direct": direct}
     return core.redirect("/staff/operator")

@@ -134,8 +134,9 @@ def submit(request: Request, form: FormDep) -> Response:
         field = core.error_field(exc)
         lost = uploads.refused(request.session, "submit", form.get("photo"), photo, held,
                                field)
-        return _submit_page(request, {**values, "confidential": confidential}, exc.message,
-                            field, status_code=exc.http_status, photo=photo, lost=lost)
+        return _submit_page(request, {**values, "confidential": confidential},
+                            core.refusal_message(exc), field, status_code=exc.http_status,
+                            photo=photo, lost=lost)
     if not result.created and photo is not held:
         # sent again: the first try's copy of the photo is the appeal's, this one nobody's
         uploads.discard(rt.settings, photo)
