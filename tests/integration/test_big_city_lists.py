@@ -344,6 +344,11 @@ def test_the_ledger_shows_the_unit_it_filters_by_when_its_list_does_not_hold_it(
     unknown = c.get("/staff/ledger?unit=987654")
     assert unknown.status_code == 422
     assert "没有编号为 987654 的单位" in unknown.text
+    # and its files are refused alike, rather than sent empty
+    for fmt in ("csv", "xlsx"):
+        refused = c.get(f"/staff/ledger.{fmt}?unit=987654")
+        assert refused.status_code == 422 and "没有编号为 987654 的单位" in refused.text
+    assert c.get(f"/staff/ledger.csv?unit={community}").status_code == 200
     assert "No unit has the number 987654" in c.get("/staff/ledger?unit=987654&lang=en").text
 
 

@@ -190,7 +190,11 @@ def download(request: Request, fmt: str) -> Response:
     with core.reading(rt) as uow:
         scope = scope_for(uow.session, user)
         codes = {c.code for c in web_queries.all_categories(uow.session)}
-    filters = ledger_filters(params, rt.settings.tz, codes)
+        filters = ledger_filters(params, rt.settings.tz, codes)
+        # a unit that does not exist is refused, as the page refuses it (not an empty file)
+        if (filters.unit_id is not None
+                and web_queries.filter_unit_name(uow.session, filters.unit_id) is None):
+            raise InvalidArguments(web_queries.unknown_unit(filters.unit_id))
     now = utcnow()
     rows = logged_export(open_data(rt).ledger(filters, scope, now), actor=signed_in(user),
                          fmt=fmt, via="web", filters={k: v for k, v in params.items() if v})
