@@ -58,6 +58,20 @@ def _new(rt: Runtime, city: City, unit: str, at: datetime, kind: str = "complain
     return reg.appeal_id
 
 
+def _rated_badly_on_21_december(rt: Runtime, city: City) -> int:
+    """A 求助 of D1's, signed and replied in mid-December 2026 and rated 1 star on Monday
+    21 December: its rectification (整改) round, whose 15 working days run into 2027."""
+    h = _handler(rt, city, "D1")
+    appeal_id = _new(rt, city, "D1", t(2026, 12, 14), kind="help")
+    rt.appeals.act(h, appeal_id, "sign", t(2026, 12, 14, 11), {})
+    rt.appeals.act(h, appeal_id, "reply", t(2026, 12, 16), {"text": "已处理", "claim": "solved"})
+    requester = Actor(role=Role.REQUESTER, phone="13812345678")
+    rated = FeedbackService(rt.db, rt.rules, rt.settings).rate_appeal(
+        requester, appeal_id, 1, "处理敷衍", t(2026, 12, 21))
+    assert rated.rectification_id is not None
+    return rated.rectification_id
+
+
 def _row(rt: Runtime, appeal_id: int) -> AppealRow:
     with rt.db.uow(write=False) as uow:
         row = uow.session.get(AppealRow, appeal_id)
@@ -155,20 +169,12 @@ def test_loading_next_year_moves_a_rectification_deadline(runtime: Runtime, city
     """整改 is one of DESIGN §4's deadlines: opened on Monday 21 December its 15 working days
     count into 2027 on Mon–Fri (1 January a working day); loading 2027 with 1 January a holiday
     moves it from Monday 11 to Tuesday 12 January, as it moves an appeal's."""
-    h = _handler(runtime, city, "D1")
-    appeal_id = _new(runtime, city, "D1", t(2026, 12, 14), kind="help")
-    runtime.appeals.act(h, appeal_id, "sign", t(2026, 12, 14, 11), {})
-    runtime.appeals.act(h, appeal_id, "reply", t(2026, 12, 16),
-                        {"text": "已处理", "claim": "solved"})
-    requester = Actor(role=Role.REQUESTER, phone="13812345678")
-    rated = FeedbackService(runtime.db, runtime.rules, runtime.settings).rate_appeal(
-        requester, appeal_id, 1, "处理敷衍", t(2026, 12, 21))
-    assert rated.rectification_id is not None
-    assert _rect(runtime, rated.rectification_id).due_at == datetime(
+    rect_id = _rated_badly_on_21_december(runtime, city)
+    assert _rect(runtime, rect_id).due_at == datetime(
         2027, 1, 11, 23, 59, 59, tzinfo=SH)
     AdminService(runtime.db, runtime.rules).load_calendar_year(
         2027, {date(2027, 1, 1): False}, source="test", now=t(2026, 12, 28))
-    assert _rect(runtime, rated.rectification_id).due_at == datetime(
+    assert _rect(runtime, rect_id).due_at == datetime(
         2027, 1, 12, 23, 59, 59, tzinfo=SH)
 
 
@@ -384,20 +390,12 @@ def test_loading_a_year_keeps_the_limit_a_running_rectification_started_with(
     """整改 opened Monday 21 December with 15 working days, due Monday 11 January on Mon–Fri;
     the administrator then sets 整改 to 5 working days. Loading 2027 (1 January a holiday)
     counts the round's own 15 days again — Tuesday 12 January — not today's 5 (28 December)."""
-    h = _handler(runtime, city, "D1")
-    appeal_id = _new(runtime, city, "D1", t(2026, 12, 14), kind="help")
-    runtime.appeals.act(h, appeal_id, "sign", t(2026, 12, 14, 11), {})
-    runtime.appeals.act(h, appeal_id, "reply", t(2026, 12, 16),
-                        {"text": "已处理", "claim": "solved"})
-    requester = Actor(role=Role.REQUESTER, phone="13812345678")
-    rated = FeedbackService(runtime.db, runtime.rules, runtime.settings).rate_appeal(
-        requester, appeal_id, 1, "处理敷衍", t(2026, 12, 21))
-    assert rated.rectification_id is not None
+    rect_id = _rated_badly_on_21_december(runtime, city)
     admin = AdminService(runtime.db, runtime.rules)
     admin.set_sla_policy(clock="rectification", amount=5, limit_unit="workday", kind=None,
                          urgency=None, category=None, unit_code=None)
     admin.load_calendar_year(2027, {date(2027, 1, 1): False}, source="test",
                              now=t(2026, 12, 22))
-    row = _rect(runtime, rated.rectification_id)
+    row = _rect(runtime, rect_id)
     assert row.due_at == datetime(2027, 1, 12, 23, 59, 59, tzinfo=SH)
     assert row.warning == "none"

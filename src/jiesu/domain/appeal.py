@@ -1473,6 +1473,12 @@ def _recompute_handle(a: Appeal, r: Rules) -> bool:
     if d is None:
         a.handle_due_at = None
         return False
+    return _set_handle_due(a, r, d)
+
+
+def _set_handle_due(a: Appeal, r: Rules, d: Deadline) -> bool:
+    """Set the handling deadline `d` moved by the appeal's approved 延期 days; whether it is
+    provisional."""
     at, provisional = d.at, d.provisional
     if a.handle_extra_days:
         ext = r.calendar.add_working_days(at, a.handle_extra_days, from_next_day=True)
@@ -1612,12 +1618,7 @@ def _recount_handle(a: Appeal, r: Rules, counted_on: WorkCalendar) -> bool:
             return _recompute_handle(a, r)
         return False  # a wall-clock deadline: no calendar moves it
     d = r.calendar.add_working_days(start, n)
-    at, provisional = d.at, d.provisional
-    if a.handle_extra_days:
-        ext = r.calendar.add_working_days(at, a.handle_extra_days, from_next_day=True)
-        at, provisional = ext.at, provisional or ext.provisional
-    a.handle_due_at = at
-    return provisional
+    return _set_handle_due(a, r, d)
 
 
 _WARNING_ORDER = (Warning.NONE, Warning.YELLOW, Warning.RED)
