@@ -20,7 +20,7 @@ from jiesu.domain.errors import (
 from jiesu.domain.events import DomainEvent
 from jiesu.services import notices
 from jiesu.services.rules import RulesProvider
-from jiesu.store import category_store, intake_store, knowledge_store, queries
+from jiesu.store import category_store, intake_store, knowledge_store, lookups, queries
 from jiesu.store.tables import UnitRow
 from jiesu.store.uow import Database, UnitOfWork, WriteRaced
 
@@ -331,11 +331,8 @@ class AppealService:
         has more to say about the problem the appeal it follows now carries; it becomes that
         appeal's 补充 (the end of the merge chain, as the tracking page shows it), which this
         returns with its events. Refused (409) when that appeal has ended too."""
-        target, row = uow.appeals.get(merged.merged_into_id or 0)
-        for _ in range(dom.MERGE_CHAIN_MAX - 1):
-            if target.merged_into_id is None:
-                break
-            target, row = uow.appeals.get(target.merged_into_id)
+        # the end of its chain, as far as the tracking page follows it (MERGE_CHAIN_MAX)
+        target, row = uow.appeals.get(lookups.merge_chain_end(uow.session, merged.id or 0))
         events = dom.add_info_passed_on(merged, target, actor, now, rules=rules, **args)
         # the version check of the save: a target ended meanwhile by another process conflicts
         uow.appeals.save(target, row, events, now=now)

@@ -55,6 +55,20 @@ def appeals_by_phone(session: Session, phone: str, limit: int = 10) -> list[Appe
         .order_by(AppealRow.created_at.desc()).limit(limit)).all())
 
 
+def merge_chain_end(session: Session, appeal_id: int) -> int:
+    """The appeal that one merged (已合并) now follows: its `merged_into_id`, and that one's in
+    turn (A into B, then B into C: C), at most MERGE_CHAIN_MAX merges on; itself when it was
+    never merged. A chain cannot loop (only an open appeal is merged into): the bound only
+    bounds the reads."""
+    at = appeal_id
+    for _ in range(MERGE_CHAIN_MAX):
+        nxt = session.scalar(select(AppealRow.merged_into_id).where(AppealRow.id == at))
+        if nxt is None:
+            break
+        at = nxt
+    return at
+
+
 def merged_followers(session: Session, appeal_id: int) -> list[AppealRow]:
     """The appeals merged (已合并) into this one, and those merged into them in turn (A into B,
     then B into C: both follow C), oldest first. Found through each target's `merged_in`

@@ -21,11 +21,10 @@ from sqlalchemy import Select, and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from jiesu.domain.appeal import MERGE_CHAIN_MAX
 from jiesu.domain.kpi import KpiCounts, KpiFormula
 from jiesu.store import kpi_queries, queries
 from jiesu.store.config_tables import ConfigEventRow
-from jiesu.store.lookups import tree_order
+from jiesu.store.lookups import merge_chain_end, tree_order
 from jiesu.store.tables import (
     OPEN_FLAGGED_SQL,
     AppealRow,
@@ -143,15 +142,9 @@ def merged_target(session: Session, row: AppealRow,
     """The appeal this one was merged into (following a later merge of that one too): its code,
     status and unit, and whether the board shows it. Its text belongs to another requester, so
     the page shows none of it; the board has the redacted version."""
-    target = row
-    for _ in range(MERGE_CHAIN_MAX):
-        if target.merged_into_id is None:
-            break
-        nxt = appeal(session, target.merged_into_id)
-        if nxt is None:
-            break
-        target = nxt
-    if target is row:
+    end = merge_chain_end(session, row.id) if row.merged_into_id is not None else row.id
+    target = appeal(session, end) if end != row.id else None
+    if target is None:
         return None
     names = queries.unit_names(session, {target.lead_unit_id})
     public = public_by_code(session, target.code or "", published) is not None
